@@ -1,0 +1,76 @@
+/**
+ * `@f2b/action-log`: the dry-run action. It bans nothing; it records every ban and unban and prints
+ * one line per event, so a new setup can be watched before it is allowed to touch the firewall.
+ */
+import { createRequire } from 'node:module';
+import { appendFileSync } from 'node:fs';
+import { definePlugin, type ActionInstance, type Ban, type Unban } from '@f2b/core';
+
+const PLUGIN_NAME = '@f2b/action-log';
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+export interface LogActionOptions {
+  /** Also append one JSON line per event to this file. */
+  file?: string;
+  /** Print to stdout (default true). */
+  stdout?: boolean;
+}
+
+export interface LogActionInstance extends ActionInstance {
+  /** Everything this instance recorded, in order. */
+  readonly events: ({ type: 'ban' } & Ban | { type: 'unban' } & Unban)[];
+}
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { file: { type: 'string' }, stdout: { type: 'boolean' } },
+};
+
+export function formatBan(b: Ban): string {
+  const until = b.end === null ? 'forever' : `until ${new Date(b.end).toISOString()}`;
+  return `[${b.jail}] Ban ${b.id} ${until} (failures: ${b.failures}, ban #${b.count}${b.rule ? `, rule: ${b.rule}` : ''})`;
+}
+
+export function formatUnban(u: Unban): string {
+  return `[${u.jail}] Unban ${u.id} (${u.reason})`;
+}
+
+export default function logAction(options: LogActionOptions = {}) {
+  return definePlugin<LogActionOptions>({
+    meta: { name: PLUGIN_NAME, version, core: '^0.1.0', kind: 'action' },
+    schema,
+    options,
+    apply(core) {
+      core.registerAction({
+        type: 'log',
+        schema,
+        create(instanceOptions, ctx): LogActionInstance {
+          const opts = { ...options, ...instanceOptions } as LogActionOptions;
+          const events: LogActionInstance['events'] = [];
+          const emit = (line: string, record: object) => {
+            if (opts.stdout !== false) process.stdout.write(`${line}\n`);
+            if (opts.file) {
+              try { appendFileSync(opts.file, JSON.stringify(record) + '\n'); } catch (err) { ctx.error(err); }
+            }
+          };
+          return {
+            events,
+            async ban(bans) {
+              for (const b of bans) {
+                events.push({ type: 'ban', ...b });
+                emit(formatBan(b), { event: 'ban', jail: b.jail, id: b.id, start: b.start, end: b.end, count: b.count, failures: b.failures, rule: b.rule });
+              }
+            },
+            async unban(unbans) {
+              for (const u of unbans) {
+                events.push({ type: 'unban', ...u });
+                emit(formatUnban(u), { event: 'unban', jail: u.jail, id: u.id, time: u.time, reason: u.reason });
+              }
+            },
+          };
+        },
+      });
+    },
+  });
+}

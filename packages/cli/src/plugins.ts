@@ -1,0 +1,26 @@
+/**
+ * Where the CLI looks for plugin packages: the config's directory (or the current one) upward, then
+ * next to the CLI itself (its own dependencies), then the global prefix.
+ */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Core, discoverPlugins, errors, findProvider, candidatePackages, loadPlugin, searchDirs, type FilterDefinition } from '@f2b/core';
+
+export const CLI_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
+
+export function pluginSearchStarts(configFile?: string): string[] {
+  return [configFile ? dirname(configFile) : process.cwd(), CLI_DIR];
+}
+
+/** Find, load and return the filter definition for an id (exit 2 via F2B_ERR_FILTER_NOT_FOUND). */
+export async function loadFilter(core: Core, id: string, starts = pluginSearchStarts()): Promise<FilterDefinition> {
+  const have = core.getFilter(id);
+  if (have) return have.def;
+  const dirs = searchDirs(starts);
+  const name = findProvider(id, 'filter', discoverPlugins(dirs));
+  if (!name) throw errors.filterNotFound(id, candidatePackages(id, 'filter'));
+  core.use(await loadPlugin(name, dirs));
+  const def = core.getFilter(id)?.def;
+  if (!def) throw errors.filterNotFound(id, candidatePackages(id, 'filter'));
+  return def;
+}

@@ -1,0 +1,210 @@
+/**
+ * Configuration: found with cosmiconfig (module name `f2b`: `f2b.config.{ts,mjs,js,json,yaml}`,
+ * `.f2brc*`, `package.json#f2b`) or named with `--config`, validated with the path of any bad key,
+ * and normalised into jails in fail2ban's terms (findtime, maxretry, bantime, ignoreip, …).
+ */
+import { cosmiconfig, getDefaultSearchPlaces } from 'cosmiconfig';
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { errors, F2bError } from './errors.js';
+import { parseDuration } from './duration.js';
+import { tryParseCidr } from './ip.js';
+import { checkSchema, type JSONSchema } from './validate.js';
+import { DateParser } from './dates.js';
+
+export type SourceInput = string | ({ type?: string } & Record<string, unknown>);
+export type FilterInput = string | { id?: string; mode?: string; options?: Record<string, unknown> };
+export type ActionInput = string | ({ type: string } & Record<string, unknown>);
+export type Duration = number | string;
+
+export interface JailInput {
+  enabled?: boolean;
+  source?: SourceInput;
+  sources?: SourceInput[];
+  /** Filter id (`sshd`), or `{ id, mode, options }`; defaults to the jail's name. */
+  filter?: FilterInput;
+  actions?: ActionInput[];
+  findtime?: Duration;
+  maxretry?: number;
+  bantime?: Duration;
+  ignoreip?: string | string[];
+  ignoreself?: boolean;
+  /** IANA zone for log dates written without an offset. */
+  timezone?: string;
+  /** Host names as failure sources: `no` ignores them, `warn`/`yes` resolve them. */
+  usedns?: 'yes' | 'warn' | 'no';
+}
+
+export interface F2bConfig {
+  /** Extra plugin packages to load: name or [name, options]. */
+  plugins?: (string | [string, Record<string, unknown>])[];
+  /** Settings every jail inherits (fail2ban's [DEFAULT]). */
+  defaults?: Omit<JailInput, 'source' | 'sources' | 'filter' | 'enabled'>;
+  jails: Record<string, JailInput>;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Identity helper for typed config files (`export default defineConfig({...})`). */
+export function defineConfig(config: F2bConfig): F2bConfig {
+  return config;
+}
+
+export interface JailConfig {
+  name: string;
+  enabled: boolean;
+  sources: { type: string; options: Record<string, unknown> }[];
+  filter: { id: string; mode?: string; options: Record<string, unknown> };
+  actions: { type: string; options: Record<string, unknown> }[];
+  /** Seconds. */
+  findtime: number;
+  maxretry: number;
+  /** Seconds; -1 = forever. */
+  bantime: number;
+  ignoreip: string[];
+  ignoreself: boolean;
+  timezone?: string;
+  usedns: 'yes' | 'warn' | 'no';
+}
+
+export interface ResolvedConfig {
+  file?: string;
+  plugins: { name: string; options: Record<string, unknown> }[];
+  jails: JailConfig[];
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const JAIL_DEFAULTS = {
+  findtime: 600, maxretry: 5, bantime: 600, ignoreip: [] as string[], ignoreself: true, usedns: 'warn' as const,
+  actions: ['log'] as ActionInput[],
+};
+
+const duration = { oneOf: [{ type: 'number' }, { type: 'string' }] };
+const jailProps = {
+  findtime: duration, bantime: duration,
+  maxretry: { type: 'integer', minimum: 1 },
+  ignoreip: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+  ignoreself: { type: 'boolean' },
+  timezone: { type: 'string' },
+  usedns: { enum: ['yes', 'warn', 'no'] },
+  actions: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', required: ['type'], properties: { type: { type: 'string' } } }] } },
+};
+const source = { oneOf: [{ type: 'string' }, { type: 'object' }] };
+
+export const CONFIG_SCHEMA: JSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['jails'],
+  properties: {
+    $schema: { type: 'string' },
+    logLevel: { enum: ['debug', 'info', 'warn', 'error'] },
+    plugins: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'array', items: [{ type: 'string' }, { type: 'object' }], minItems: 1, maxItems: 2 }] } },
+    defaults: { type: 'object', additionalProperties: false, properties: jailProps },
+    jails: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          ...jailProps,
+          enabled: { type: 'boolean' },
+          source, sources: { type: 'array', items: source, minItems: 1 },
+          filter: { oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: false, properties: { id: { type: 'string' }, mode: { type: 'string' }, options: { type: 'object' } } }] },
+        },
+      },
+    },
+  },
+};
+
+/** cosmiconfig's places (`.f2brc*`, `f2b.config.{js,ts,mjs,cjs}`, …) plus the JSON/YAML config files it leaves out. */
+const SEARCH_PLACES = [...getDefaultSearchPlaces('f2b'), 'f2b.config.json', 'f2b.config.yaml', 'f2b.config.yml'];
+
+/** Find and load the config: `file` if given (must exist), else cosmiconfig's search from `cwd`. */
+export async function loadConfig(file?: string, cwd = process.cwd()): Promise<{ config: F2bConfig; file: string } | null> {
+  const explorer = cosmiconfig('f2b', { searchPlaces: SEARCH_PLACES });
+  try {
+    if (file) {
+      const abs = resolvePath(cwd, file);
+      if (!existsSync(abs)) throw errors.configNotFound(abs);
+      const found = await explorer.load(abs);
+      if (!found || found.isEmpty) throw errors.configInvalid('(root)', 'is empty', 'Write at least a "jails" object.', abs);
+      return { config: unwrapDefault(found.config), file: found.filepath };
+    }
+    const found = await explorer.search(cwd);
+    return found && !found.isEmpty ? { config: unwrapDefault(found.config), file: found.filepath } : null;
+  } catch (err) {
+    if (err instanceof F2bError) throw err;
+    throw errors.configParse(file ?? cwd, err);
+  }
+}
+
+function unwrapDefault(c: unknown): F2bConfig {
+  return (c && typeof c === 'object' && 'default' in c ? (c as { default: F2bConfig }).default : c) as F2bConfig;
+}
+
+/** Validate and normalise; every error names the file and the key path. */
+export function resolveConfig(input: F2bConfig, file?: string): ResolvedConfig {
+  const problem = checkSchema(CONFIG_SCHEMA, input, '');
+  if (problem) throw errors.configInvalid(problem.path || '(root)', problem.problem, fixFor(problem.path), file);
+  const defaults = input.defaults ?? {};
+  const jails: JailConfig[] = [];
+  for (const [name, jail] of Object.entries(input.jails)) {
+    const p = `jails.${name}`;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) {
+      throw errors.configInvalid(p, 'is not a valid jail name', 'Use letters, digits, "-", "_" and "." (at most 64 characters).', file);
+    }
+    const merged = { ...JAIL_DEFAULTS, ...defaults, ...jail };
+    const sources = jail.sources ?? (jail.source !== undefined ? [jail.source] : []);
+    if (sources.length === 0) throw errors.configInvalid(`${p}.source`, 'is required but missing', 'Give the log to read, e.g. source: "/var/log/auth.log" or { type: "journald" }.', file);
+    const filter = typeof jail.filter === 'string' ? { id: jail.filter } : { id: name, ...(jail.filter ?? {}) };
+    const ignoreip = typeof merged.ignoreip === 'string' ? merged.ignoreip.split(/[\s,]+/).filter(Boolean) : [...merged.ignoreip];
+    ignoreip.forEach((cidr, i) => {
+      if (!tryParseCidr(cidr)) throw withFile(errors.addressInvalid(cidr, `${p}.ignoreip.${i}`), file);
+    });
+    if (merged.timezone !== undefined) wrap(() => assertTimezone(merged.timezone!, `${p}.timezone`), file);
+    jails.push({
+      name, enabled: jail.enabled ?? true,
+      sources: sources.map((s) => typeof s === 'string' ? { type: 'file', options: { paths: [s] } } : { type: s.type ?? 'file', options: omitType(s) }),
+      filter: { id: filter.id ?? name, mode: filter.mode, options: filter.options ?? {} },
+      actions: merged.actions.map((a) => typeof a === 'string' ? { type: a, options: {} } : { type: a.type, options: omitType(a) }),
+      findtime: wrap(() => parseDuration(merged.findtime, `${p}.findtime`), file),
+      bantime: wrap(() => parseDuration(merged.bantime, `${p}.bantime`, { allowForever: true }), file),
+      maxretry: merged.maxretry,
+      ignoreip, ignoreself: merged.ignoreself, timezone: merged.timezone, usedns: merged.usedns,
+    });
+  }
+  const plugins = (input.plugins ?? []).map((p) => typeof p === 'string' ? { name: p, options: {} } : { name: p[0], options: p[1] ?? {} });
+  return { file, plugins, jails, logLevel: input.logLevel ?? 'info' };
+}
+
+function omitType(o: Record<string, unknown>): Record<string, unknown> {
+  const { type: _type, ...rest } = o;
+  return rest;
+}
+
+function wrap<T>(fn: () => T, file?: string): T {
+  try { return fn(); } catch (err) { throw err instanceof F2bError ? withFile(err, file) : err; }
+}
+
+function withFile(err: F2bError, file?: string): F2bError {
+  return file && !err.file ? new F2bError(err.code, err.message, { ...err, file, cause: err.cause }) : err;
+}
+
+function fixFor(path: string): string {
+  if (/\.(findtime|bantime)$/.test(path)) return 'Write a duration: seconds, or 10m, 1h, 1d.';
+  if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
+  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, source, sources, filter, actions, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns.';
+  return 'See "Configuration" in the README.';
+}
+
+/** The embedded default: an sshd jail on the system's auth log, dry-run actions. */
+export function defaultConfig(): F2bConfig {
+  const log = ['/var/log/auth.log', '/var/log/secure'].find((f) => existsSync(f)) ?? '/var/log/auth.log';
+  return { jails: { sshd: { source: log, filter: 'sshd', actions: ['log'] } } };
+}
+
+function assertTimezone(zone: string, path: string): void {
+  try {
+    new DateParser({ timezone: zone });
+  } catch {
+    throw errors.timezoneInvalid(zone, path);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Every error f2b reports on purpose is an `F2bError`: a stable code (`F2B_ERR_*`), a full sentence
+ * saying what is wrong, and the fix. Factories live here, in one place, so messages stay consistent
+ * and the codes are documented by reading one file (the Fastify `errors.js` model).
+ */
+
+export interface F2bErrorDetails {
+  /** How to fix it, as a sentence or a command. */
+  fix?: string;
+  /** Config key path of the bad value, e.g. `jails.sshd.maxretry`. */
+  path?: string;
+  /** Config file the value came from. */
+  file?: string;
+  /** Plugin and hook, for errors thrown inside a plugin tap. */
+  plugin?: string;
+  hook?: string;
+  cause?: unknown;
+}
+
+export class F2bError extends Error {
+  readonly code: string;
+  readonly fix?: string;
+  readonly path?: string;
+  readonly file?: string;
+  readonly plugin?: string;
+  readonly hook?: string;
+
+  constructor(code: string, message: string, details: F2bErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'F2bError';
+    this.code = code;
+    this.fix = details.fix;
+    this.path = details.path;
+    this.file = details.file;
+    this.plugin = details.plugin;
+    this.hook = details.hook;
+  }
+
+  /** The message with its location and fix, as printed to people. */
+  describe(): string {
+    const where = [this.file, this.path].filter(Boolean).join(': ');
+    const head = `${this.code}: ${where ? `${where}: ` : ''}${this.message}`;
+    return this.fix ? `${head}\n  Fix: ${this.fix}` : head;
+  }
+}
+
+export function isF2bError(err: unknown): err is F2bError {
+  return err instanceof F2bError || (typeof err === 'object' && err !== null && 'code' in err &&
+    typeof (err as { code: unknown }).code === 'string' && (err as { code: string }).code.startsWith('F2B_ERR_'));
+}
+
+const q = (s: string) => `"${s}"`;
+
+export const errors = {
+  configInvalid: (path: string, problem: string, fix: string, file?: string) =>
+    new F2bError('F2B_ERR_CONFIG_INVALID', `The value at ${q(path)} ${problem}.`, { path, fix, file }),
+
+  configNotFound: (file: string) =>
+    new F2bError('F2B_ERR_CONFIG_NOT_FOUND', `The config file ${q(file)} does not exist or cannot be read.`, {
+      file, fix: 'Check the path given to --config, or run without --config to use the default configuration.',
+    }),
+
+  configParse: (file: string, cause: unknown) =>
+    new F2bError('F2B_ERR_CONFIG_PARSE', `The config file ${q(file)} could not be parsed: ${messageOf(cause)}.`, {
+      file, cause, fix: 'Fix the syntax error in the file (JSON, YAML or JavaScript module).',
+    }),
+
+  pluginNotFound: (ref: string, packageName: string, path?: string) =>
+    new F2bError('F2B_ERR_PLUGIN_NOT_FOUND', `The plugin ${q(ref)} is not installed (looked for the package ${q(packageName)}).`, {
+      path, fix: `Run \`npm i ${packageName}\` in the directory of your config (or globally next to f2b).`,
+    }),
+
+  filterNotFound: (id: string, tried: string[], path?: string) =>
+    new F2bError('F2B_ERR_FILTER_NOT_FOUND', `No installed package provides the filter id ${q(id)}.`, {
+      path, fix: tried.length > 0
+        ? `Install the package that provides it, e.g. \`npm i ${tried[0]}\`, or check the spelling (\`f2b filters\` lists the installed ids).`
+        : 'Check the spelling (`f2b filters` lists the installed ids).',
+    }),
+
+  pluginInvalid: (name: string, problem: string, path?: string) =>
+    new F2bError('F2B_ERR_PLUGIN_INVALID', `The plugin ${q(name)} is not a valid f2b plugin: ${problem}.`, {
+      path, fix: 'Plugins must export a factory returning { meta: { name, version, core }, apply(core) }; see the plugin author guide.',
+    }),
+
+  pluginVersionMismatch: (name: string, range: string, coreVersion: string, path?: string) =>
+    new F2bError('F2B_ERR_PLUGIN_VERSION_MISMATCH',
+      `The plugin ${q(name)} requires @f2b/core ${q(range)}, but ${q(coreVersion)} is installed.`, {
+        path, plugin: name, fix: `Install a version of ${name} built for @f2b/core ${coreVersion} (\`npm i ${name}@latest\`), or a matching @f2b/core.`,
+      }),
+
+  pluginOptions: (name: string, path: string, problem: string) =>
+    new F2bError('F2B_ERR_PLUGIN_OPTIONS', `The option at ${q(path)} for ${q(name)} ${problem}.`, {
+      path, plugin: name, fix: `See the README of ${name} for its options.`,
+    }),
+
+  pluginHook: (plugin: string, hook: string, cause: unknown) =>
+    new F2bError('F2B_ERR_PLUGIN_HOOK', `The plugin ${q(plugin)} threw in the hook ${q(hook)}: ${messageOf(cause)}.`, {
+      plugin, hook, cause, fix: `This is a bug in ${plugin}; report it to its authors. f2b keeps running.`,
+    }),
+
+  patternInvalid: (filter: string, rule: string, problem: string) =>
+    new F2bError('F2B_ERR_PATTERN_INVALID', `The rule ${q(rule)} of the filter ${q(filter)} is not a valid RE2 pattern: ${problem}.`, {
+      fix: 'Filter patterns run on RE2: no backreferences or lookaround. Rewrite the pattern without them.',
+    }),
+
+  modeUnknown: (filter: string, mode: string, modes: readonly string[], path?: string) =>
+    new F2bError('F2B_ERR_MODE_UNKNOWN', `The filter ${q(filter)} has no mode ${q(mode)}.`, {
+      path, fix: `Use one of: ${modes.join(', ')}.`,
+    }),
+
+  durationInvalid: (value: unknown, path?: string) =>
+    new F2bError('F2B_ERR_DURATION_INVALID', `${JSON.stringify(value)} is not a duration.`, {
+      path, fix: 'Write a number of seconds or a number with a unit: 30s, 10m, 1h, 1d, 1w (e.g. "1h30m"); -1 means forever where allowed.',
+    }),
+
+  addressInvalid: (value: string, path?: string) =>
+    new F2bError('F2B_ERR_ADDRESS_INVALID', `${q(value)} is not an IP address or CIDR network.`, {
+      path, fix: 'Write an IPv4 or IPv6 address, optionally with a /prefix (e.g. 192.0.2.0/24, 2001:db8::/32).',
+    }),
+
+  timezoneInvalid: (zone: string, path?: string) =>
+    new F2bError('F2B_ERR_TIMEZONE_INVALID', `${q(zone)} is not a known time zone.`, {
+      path, fix: 'Use an IANA zone name such as Europe/Berlin or UTC.',
+    }),
+
+  sourceFailed: (source: string, problem: string) =>
+    new F2bError('F2B_ERR_SOURCE', `The source ${q(source)} failed: ${problem}.`, {
+      fix: 'Check that the log exists and is readable by f2b; f2b retries on its own.',
+    }),
+
+  actionFailed: (action: string, problem: string) =>
+    new F2bError('F2B_ERR_ACTION', `The action ${q(action)} failed: ${problem}.`, {
+      fix: 'See the message above; f2b keeps the ban in its own state and retries.',
+    }),
+
+  usage: (message: string, fix: string) => new F2bError('F2B_ERR_USAGE', message, { fix }),
+} as const;
+
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message.replace(/\.$/, '');
+  return String(err);
+}

@@ -1,0 +1,78 @@
+/**
+ * Turns a filter definition into matchers. Patterns run on RE2 only — linear time whatever the log
+ * says — and on Buffers, because node-re2 converts every JS string to UTF-8 on each call.
+ */
+import RE2 from 're2';
+import { errors, messageOf } from '../errors.js';
+import { normalizeIp, looksLikeHostname } from '../ip.js';
+import type { FilterDefinition, FilterRule } from './types.js';
+
+// Address shapes only: whether the text really is an address is decided by our IP parser afterwards,
+// so these stay simple (no nested quantifiers, bounded repetitions).
+const IP4 = '(?:[0-9]{1,3}\\.){3}[0-9]{1,3}';
+const IP6 = '(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:[0-9]{1,3}\\.){3}[0-9]{1,3})';
+const DNS = '[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?';
+
+const PLACEHOLDERS: Record<string, string> = {
+  '<HOST>': `(?P<host>\\[?${IP6}\\]?|${IP4}|${DNS})`,
+  '<ADDR>': `(?P<host>\\[?${IP6}\\]?|${IP4})`,
+  '<IP4>': `(?P<host>${IP4})`,
+  '<IP6>': `(?P<host>\\[?${IP6}\\]?)`,
+};
+
+export function expandPattern(pattern: string): string {
+  return pattern.replace(/<(?:HOST|ADDR|IP4|IP6)>/g, (p) => PLACEHOLDERS[p]!);
+}
+
+export interface CompiledRule {
+  readonly rule: FilterRule;
+  readonly re: RE2;
+  /** Named groups other than `host`. */
+  readonly groups: readonly string[];
+  readonly hasHost: boolean;
+  readonly allowHostname: boolean;
+}
+
+export function compileRule(filterId: string, rule: FilterRule): CompiledRule {
+  const source = expandPattern(rule.pattern);
+  let re: RE2;
+  try {
+    re = new RE2(source);
+  } catch (err) {
+    throw errors.patternInvalid(filterId, rule.id, messageOf(err));
+  }
+  const groups = [...source.matchAll(/\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((m) => m[1]!);
+  return {
+    rule,
+    re,
+    groups: [...new Set(groups.filter((g) => g !== 'host'))],
+    hasHost: groups.includes('host'),
+    allowHostname: rule.pattern.includes('<HOST>'),
+  };
+}
+
+/** The rules active in a mode, in definition order. */
+export function rulesForMode(def: FilterDefinition, mode: string): FilterRule[] {
+  return def.rules.filter((r) => !r.modes || r.modes.includes(mode));
+}
+
+/** Resolve the mode a user asked for (or the default) and reject unknown ones. */
+export function resolveMode(def: FilterDefinition, mode: string | undefined, path?: string): string {
+  const modes = def.modes ?? ['normal'];
+  const chosen = mode ?? def.defaultMode ?? modes[0]!;
+  if (!modes.includes(chosen)) throw errors.modeUnknown(def.id, chosen, modes, path);
+  return chosen;
+}
+
+/**
+ * Validate the text a `host` group captured: an IP address (normalised), or — for `<HOST>` — a DNS
+ * name. Anything else means the pattern matched something that is not a source, and the rule fails.
+ */
+export function checkHost(text: string, allowHostname: boolean): string | null {
+  const ip = normalizeIp(text);
+  if (ip) return ip;
+  if (allowHostname && looksLikeHostname(text)) return text.toLowerCase();
+  return null;
+}
+
+export { RE2 };

@@ -1,0 +1,141 @@
+/**
+ * Runs one filter (in one mode) over entries: program prefilter → one RE2.Set test over all rules →
+ * the first matching rule's exec (memoised per message) → the reducer. The order is chosen for speed:
+ * most log lines are rejected by a string compare or a single `Set.test`, and brute-force attacks
+ * repeat identical messages, so exec runs once per distinct message.
+ */
+import { checkHost, compileRule, resolveMode, rulesForMode, RE2, type CompiledRule } from './compile.js';
+import type { FailureDraft, FilterDefinition, Reducer, RuleMatch } from './types.js';
+import type { Failure, LogEntry } from '../types.js';
+import { checkSchema } from '../validate.js';
+import { errors } from '../errors.js';
+
+interface Hit { readonly index: number; readonly host?: string; readonly captures: Readonly<Record<string, string>> }
+
+const MEMO_LIMIT = 8192;
+
+export interface FilterRunnerOptions {
+  mode?: string;
+  options?: Record<string, unknown>;
+  /** Config path, for error messages. */
+  path?: string;
+}
+
+export class FilterRunner {
+  readonly def: FilterDefinition;
+  readonly mode: string;
+  private readonly programs: ReadonlySet<string> | null;
+  private readonly messageRules: CompiledRule[];
+  private readonly lineRules: CompiledRule[];
+  private readonly messageSet: InstanceType<typeof RE2.Set> | null;
+  private readonly reducer: Reducer;
+  private memo = new Map<string, Hit | null>();
+  /** Matches per rule id, for statistics. */
+  readonly ruleHits = new Map<string, number>();
+
+  constructor(def: FilterDefinition, opts: FilterRunnerOptions = {}) {
+    this.def = def;
+    this.mode = resolveMode(def, opts.mode, opts.path && `${opts.path}.mode`);
+    const options = { ...(opts.options ?? {}) };
+    if (def.options) {
+      const problem = checkSchema(def.options, options, opts.path ? `${opts.path}.options` : 'options');
+      if (problem) throw errors.pluginOptions(`filter ${def.id}`, problem.path, problem.problem);
+    }
+    this.programs = def.programs ? new Set(def.programs) : null;
+    const rules = rulesForMode(def, this.mode).map((r) => compileRule(def.id, r));
+    this.messageRules = rules.filter((r) => (r.rule.on ?? 'message') === 'message');
+    this.lineRules = rules.filter((r) => r.rule.on === 'line');
+    this.messageSet = this.messageRules.length > 0
+      ? new RE2.Set(this.messageRules.map((r) => r.re.source))
+      : null;
+    this.reducer = def.createReducer?.({ mode: this.mode, options }) ?? defaultReducer();
+  }
+
+  /** The rule match for an entry, or null. Pure: the same message always gives the same answer. */
+  match(entry: LogEntry): RuleMatch | null {
+    if (this.programs !== null && (entry.program === undefined || !this.programs.has(entry.program))) return null;
+    const hit = this.matchMessage(entry.message) ?? this.matchLine(entry.raw);
+    if (!hit) return null;
+    const compiled = hit.index >= 0 ? this.messageRules[hit.index]! : this.lineRules[-hit.index - 1]!;
+    return { rule: compiled.rule, entry, host: hit.host, captures: hit.captures };
+  }
+
+  /** Match and reduce: the failures this entry completes (possibly with 0 attempts). */
+  process(entry: LogEntry, now: number): Failure[] {
+    const m = this.match(entry);
+    if (!m) return [];
+    this.ruleHits.set(m.rule.id, (this.ruleHits.get(m.rule.id) ?? 0) + 1);
+    const out = this.reducer.reduce(m);
+    if (!out) return [];
+    const drafts = Array.isArray(out) ? out : [out];
+    const line = entry.raw.toString('utf8');
+    return drafts.map((d) => toFailure(d, this.def.id, entry.time ?? now, line));
+  }
+
+  sweep(now: number): void {
+    this.reducer.sweep?.(now);
+  }
+
+  private matchMessage(message: Buffer): Hit | null {
+    if (this.messageSet === null || !this.messageSet.test(message)) return null;
+    const key = message.toString('latin1');
+    const cached = this.memo.get(key);
+    if (cached !== undefined) return cached;
+    const indices = this.messageSet.match(message).sort((a, b) => a - b);
+    let hit: Hit | null = null;
+    for (const i of indices) {
+      hit = execRule(this.messageRules[i]!, message, i);
+      if (hit) break;
+    }
+    if (this.memo.size >= MEMO_LIMIT) this.memo = new Map();
+    this.memo.set(key, hit);
+    return hit;
+  }
+
+  private matchLine(raw: Buffer): Hit | null {
+    for (let i = 0; i < this.lineRules.length; i++) {
+      const r = this.lineRules[i]!;
+      if (!r.re.test(raw)) continue;
+      const hit = execRule(r, raw, -i - 1);
+      if (hit) return hit;
+    }
+    return null;
+  }
+}
+
+function execRule(compiled: CompiledRule, text: Buffer, index: number): Hit | null {
+  const m = compiled.re.exec(text) as (RegExpExecArray & { groups?: Record<string, Buffer | undefined> }) | null;
+  if (!m) return null;
+  const groups = (m.groups ?? {}) as Record<string, Buffer | undefined>;
+  let host: string | undefined;
+  if (compiled.hasHost) {
+    const raw = groups.host;
+    if (!raw) return null;
+    const checked = checkHost(raw.toString('latin1').replace(/^\[|\]$/g, ''), compiled.allowHostname);
+    if (checked === null) return null;
+    host = checked;
+  }
+  const captures: Record<string, string> = {};
+  for (const g of compiled.groups) {
+    const v = groups[g];
+    if (v !== undefined) captures[g] = v.toString('utf8');
+  }
+  return { index, host, captures };
+}
+
+function toFailure(d: FailureDraft, filter: string, time: number, line: string): Failure {
+  return {
+    id: d.id, attempts: d.attempts, rule: d.rule, captures: d.captures ?? {},
+    lines: d.lines ?? [line], time: d.time ?? time, filter,
+  };
+}
+
+/** Every `failure` rule match that has a host is one attempt; `info` rules never fail anyone. */
+export function defaultReducer(): Reducer {
+  return {
+    reduce(m) {
+      if ((m.rule.kind ?? 'failure') !== 'failure' || m.host === undefined) return null;
+      return { id: m.host, attempts: 1, rule: m.rule.id, captures: { ...m.captures } };
+    },
+  };
+}

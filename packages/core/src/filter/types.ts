@@ -1,0 +1,82 @@
+/**
+ * How a filter is described. A filter is data (rules with RE2 patterns) plus, when one line is not
+ * enough, a reducer that keeps per-session state (sshd connections, keyed by pid) and decides how
+ * many attempts a line stands for.
+ */
+import type { LogEntry } from '../types.js';
+import type { JSONSchema } from '../validate.js';
+
+export interface FilterRule {
+  /** Stable id, reported as `rule` (e.g. `failed-password`). */
+  id: string;
+  /**
+   * RE2 pattern, matched against the entry's message (not the raw line: the date and the
+   * `host prog[pid]:` prefix are already parsed off). Anchor it (`^…$`) so that text an attacker
+   * controls cannot shift the match. Placeholders:
+   * `<HOST>` an IP address or a host name (named group `host`), `<ADDR>` an IP address only
+   * (named group `host`), `<IP4>`, `<IP6>`. Other named groups (`(?P<user>…)`) become captures.
+   */
+  pattern: string;
+  /** Modes in which the rule is active; all modes when omitted. */
+  modes?: readonly string[];
+  /**
+   * `failure` (default): a match is a failure of its host. `info`: the line carries session facts
+   * (a connection's address, a success) that only the reducer uses; never a failure by itself.
+   */
+  kind?: 'failure' | 'info';
+  /** Where the pattern is matched: the message (default) or the whole raw line. */
+  on?: 'message' | 'line';
+}
+
+/** A rule that matched one entry. */
+export interface RuleMatch {
+  readonly rule: FilterRule;
+  readonly entry: LogEntry;
+  /** Normalised failure source (IP text) or a host name, when the rule has `<HOST>`/`<ADDR>`. */
+  readonly host?: string;
+  /** Named captures other than `host`. */
+  readonly captures: Readonly<Record<string, string>>;
+}
+
+/** What a reducer emits: a failure of `id` standing for `attempts` attempts (0 = already counted). */
+export interface FailureDraft {
+  id: string;
+  attempts: number;
+  rule: string;
+  captures?: Record<string, string>;
+  /** The lines that make up the failure (default: the current line). */
+  lines?: string[];
+  /** Time (epoch ms); defaults to the entry's time. */
+  time?: number;
+}
+
+export interface ReducerContext {
+  mode: string;
+  options: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Stateful part of a filter. `reduce` is called for every rule match, in log order, and returns the
+ * failures the line completes. Keep state bounded: `sweep(now)` is called periodically to drop
+ * sessions that ended or are too old.
+ */
+export interface Reducer {
+  reduce(match: RuleMatch): FailureDraft | FailureDraft[] | null;
+  sweep?(now: number): void;
+}
+
+export interface FilterDefinition {
+  /** The id users know from fail2ban: `sshd`, `nginx-http-auth`. */
+  id: string;
+  description?: string;
+  /** Modes; the first is the default unless `defaultMode` says otherwise. */
+  modes?: readonly string[];
+  defaultMode?: string;
+  /** Literal prefilter: entries from other programs are skipped before any pattern runs. */
+  programs?: readonly string[];
+  rules: readonly FilterRule[];
+  /** JSON Schema of the filter's options (`--option key=value`, `filter.options` in config). */
+  options?: JSONSchema;
+  /** Default reducer: every `failure` match with a host counts one attempt. */
+  createReducer?(ctx: ReducerContext): Reducer;
+}

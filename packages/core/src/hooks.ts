@@ -1,0 +1,44 @@
+/**
+ * The hooks table: every extension point of the engine, typed, in one frozen object (webpack's
+ * `Compiler.hooks`). Plugins tap these by name; the engine calls them. A tap that throws is reported
+ * with its plugin and hook name through `error`, and the daemon carries on.
+ */
+import { AsyncParallelHook, AsyncSeriesHook, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
+import type { Ban, Failure, LogEntry, Unban } from './types.js';
+
+/** What hooks learn about the jail an event belongs to. */
+export interface JailInfo {
+  readonly name: string;
+  readonly filter: string;
+  readonly findtime: number;
+  readonly maxretry: number;
+  readonly bantime: number;
+}
+
+export function createHooks() {
+  return Object.freeze({
+    /** The daemon (or a test core) starts: open resources. */
+    start: new AsyncSeriesHook<[]>([]),
+    /** Clean stop: flush and close. */
+    stop: new AsyncSeriesHook<[]>([]),
+    /** Config reloaded (SIGHUP / `f2b reload`). */
+    reload: new AsyncSeriesHook<[]>([]),
+    /** A line was parsed into an entry; a tap may return a changed entry (normalisation). */
+    entry: new SyncWaterfallHook<[LogEntry, JailInfo]>(['entry', 'jail']),
+    /** A filter recognised a failure (before the ignore check). */
+    failure: new SyncHook<[Failure, JailInfo]>(['failure', 'jail']),
+    /** Return a reason (string) to ignore the failure; the first tap that answers wins. */
+    ignore: new SyncBailHook<[Failure, JailInfo], string | undefined>(['failure', 'jail']),
+    /** A failure was ignored, and why. */
+    ignored: new SyncHook<[Failure, JailInfo, string]>(['failure', 'jail', 'reason']),
+    /** The tracker decided a ban; runs before the jail's actions. */
+    ban: new AsyncParallelHook<[Ban, JailInfo]>(['ban', 'jail']),
+    /** A ban ended (expired, manual, stop). */
+    unban: new AsyncParallelHook<[Unban, JailInfo]>(['unban', 'jail']),
+    /** Something went wrong but the daemon continues. */
+    error: new SyncHook<[Error, { plugin?: string; hook?: string; jail?: string }]>(['error', 'context']),
+  });
+}
+
+export type Hooks = ReturnType<typeof createHooks>;
+export type HookName = keyof Hooks;

@@ -1,0 +1,32 @@
+/**
+ * `@f2b/core`: the plugin contract and the engine.
+ */
+export { Core, type CoreOptions, type Provided } from './core.js';
+export { createHooks, type Hooks, type HookName, type JailInfo } from './hooks.js';
+export {
+  definePlugin, type F2bPlugin, type PluginMeta, type PluginKind, type PluginFactory,
+  type SourceDefinition, type SourceInstance, type SourceContext,
+  type ActionDefinition, type ActionInstance, type ActionContext,
+} from './plugin.js';
+export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
+export { FilterRunner, defaultReducer, type FilterRunnerOptions } from './filter/engine.js';
+export { expandPattern, resolveMode } from './filter/compile.js';
+export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
+export * from './dates.js';
+export * from './ip.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { Tracker, type TrackerOptions } from './tracker.js';
+export { Jail, type JailStats } from './jail.js';
+export { Daemon, type DaemonOptions } from './daemon.js';
+export {
+  loadConfig, resolveConfig, defineConfig, defaultConfig, CONFIG_SCHEMA, JAIL_DEFAULTS,
+  type F2bConfig, type JailInput, type JailConfig, type ResolvedConfig, type SourceInput, type FilterInput, type ActionInput,
+} from './config.js';
+export { discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDirs, type DiscoveredPackage } from './resolve.js';
+export { F2bError, errors, isF2bError, messageOf, type F2bErrorDetails } from './errors.js';
+export { createLogger, memoryLogger, sanitizeLine, stderrSink, type Logger, type LogLevel, type LogSink } from './logger.js';
+export { systemClock, type Clock, type TimerHandle } from './clock.js';
+export { checkSchema, type JSONSchema, type SchemaProblem } from './validate.js';
+export { CORE_VERSION } from './version.js';
+export type { LogEntry, Failure, Ban, Unban, MaybePromise } from './types.js';
+export { journalRecordToEntry, parseJournalJsonLine, type JournalRecord } from './journal.js';

@@ -1,0 +1,248 @@
+/**
+ * One jail's pipeline: source lines → entries → filter → failures → ignore check → tracker → bans →
+ * actions. Lines are handled in batches and synchronously up to the tracker, so a burst of log lines
+ * costs no promise per line; actions get bans in batches too (one nft transaction, one API call).
+ */
+import { lookup } from 'node:dns/promises';
+import { networkInterfaces } from 'node:os';
+import type { Core } from './core.js';
+import type { JailInfo } from './hooks.js';
+import { EntryParser, type LineFormat } from './entry.js';
+import { FilterRunner } from './filter/engine.js';
+import { Tracker } from './tracker.js';
+import { IpSet, isLoopback, parseIp } from './ip.js';
+import { errors } from './errors.js';
+import { checkSchema, type JSONSchema } from './validate.js';
+import type { ActionInstance, SourceInstance } from './plugin.js';
+import type { Ban, Failure, LogEntry, Unban } from './types.js';
+import type { JailConfig } from './config.js';
+
+export interface JailStats {
+  lines: number;
+  matched: number;
+  failures: number;
+  ignored: number;
+  bans: number;
+}
+
+export class Jail {
+  readonly name: string;
+  readonly config: JailConfig;
+  readonly info: JailInfo;
+  readonly stats: JailStats = { lines: 0, matched: 0, failures: 0, ignored: 0, bans: 0 };
+  readonly tracker: Tracker;
+  private readonly core: Core;
+  private readonly parser: EntryParser;
+  private readonly filter: FilterRunner;
+  private readonly ignoreSet: IpSet;
+  private readonly sources: SourceInstance[] = [];
+  private readonly actions: { type: string; instance: ActionInstance }[] = [];
+  private pendingBans: Ban[] = [];
+  private pendingUnbans: Unban[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
+  private sweepTimer?: { cancel(): void };
+
+  constructor(core: Core, config: JailConfig, opts: { format?: LineFormat } = {}) {
+    this.core = core;
+    this.config = config;
+    this.name = config.name;
+    const provided = core.getFilter(config.filter.id);
+    if (!provided) throw errors.filterNotFound(config.filter.id, [], `jails.${config.name}.filter`);
+    this.filter = new FilterRunner(provided.def, {
+      mode: config.filter.mode, options: config.filter.options, path: `jails.${config.name}.filter`,
+    });
+    this.parser = new EntryParser({ timezone: config.timezone, now: () => core.clock.now(), format: opts.format });
+    this.info = Object.freeze({
+      name: config.name, filter: config.filter.id, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime,
+    });
+    const ignore = [...config.ignoreip];
+    if (config.ignoreself) ignore.push(...selfAddresses());
+    this.ignoreSet = new IpSet(ignore);
+    this.tracker = new Tracker({
+      jail: config.name, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime, clock: core.clock,
+      onBan: (ban) => this.queue(ban, null),
+      onUnban: (unban) => this.queue(null, unban),
+    });
+    for (const [i, a] of config.actions.entries()) {
+      const provided = core.getAction(a.type);
+      if (!provided) throw errors.pluginNotFound(a.type, `@f2b/action-${a.type}`, `jails.${config.name}.actions.${i}`);
+      validateOptions(provided.def.schema, a.options, `jails.${config.name}.actions.${i}`, provided.plugin);
+      const ctx = { jail: config.name, logger: core.getLogger(`action-${a.type}:${config.name}`), error: (e: unknown) => core.reportError(e, { jail: config.name, plugin: provided.plugin }) };
+      this.actions.push({ type: a.type, instance: provided.def.create(a.options, ctx) });
+    }
+    for (const [i, s] of config.sources.entries()) {
+      const provided = core.getSource(s.type);
+      if (!provided) throw errors.pluginNotFound(s.type, `@f2b/source-${s.type}`, `jails.${config.name}.sources.${i}`);
+      validateOptions(provided.def.schema, s.options, `jails.${config.name}.sources.${i}`, provided.plugin);
+      this.sources.push(provided.def.create(s.options, {
+        jail: config.name,
+        lines: (lines, origin) => this.lines(lines, origin),
+        entries: (entries) => this.entries(entries),
+        logger: core.getLogger(`source-${s.type}:${config.name}`),
+        error: (e) => core.reportError(e, { jail: config.name, plugin: provided.plugin }),
+      }));
+    }
+  }
+
+  async start(): Promise<void> {
+    for (const a of this.actions) await a.instance.start?.();
+    for (const s of this.sources) await s.start();
+    this.sweepTimer = this.armSweep();
+  }
+
+  async stop(): Promise<void> {
+    this.sweepTimer?.cancel();
+    for (const s of this.sources) await s.stop();
+    await this.flush();
+    this.tracker.dispose();
+    for (const a of this.actions) await a.instance.stop?.();
+  }
+
+  /** Read what the sources have now and wait for resulting actions (tests). */
+  async poll(): Promise<void> {
+    for (const s of this.sources) await s.poll?.();
+    await this.flush();
+  }
+
+  /** Raw lines from a source. */
+  lines(lines: Buffer[], origin: string): void {
+    for (const raw of lines) this.entry(this.parser.parse(raw, origin));
+  }
+
+  /** Parsed entries from a source (journald). */
+  entries(entries: LogEntry[]): void {
+    for (const e of entries) this.entry(e);
+  }
+
+  entry(input: LogEntry): void {
+    this.stats.lines++;
+    const hooks = this.core.hooks;
+    const entry = hooks.entry.isUsed() ? hooks.entry.call(input, this.info) : input;
+    const failures = this.filter.process(entry, this.core.clock.now());
+    if (failures.length === 0) return;
+    this.stats.matched++;
+    for (const f of failures) this.failure(f);
+  }
+
+  /** A failure from the filter (or injected by a test/plugin). */
+  failure(f: Failure): void {
+    const hooks = this.core.hooks;
+    if (f.attempts > 0) this.stats.failures += f.attempts;
+    hooks.failure.call(f, this.info);
+    const ip = parseIp(f.id);
+    if (!ip) {
+      this.resolveHostname(f);
+      return;
+    }
+    const reason = isLoopback(ip) ? 'loopback' : this.ignoreSet.has(ip) ? 'ignoreip' : hooks.ignore.call(f, this.info);
+    if (reason) {
+      this.stats.ignored++;
+      hooks.ignored.call(f, this.info, reason);
+      return;
+    }
+    this.tracker.add(f);
+  }
+
+  /** Ban by hand (`f2b ban`). */
+  ban(id: string): Ban {
+    const ip = parseIp(id);
+    if (!ip) throw errors.addressInvalid(id);
+    return this.tracker.ban(ip.text, this.core.clock.now(), 0, 'manual');
+  }
+
+  status() {
+    return {
+      name: this.name, filter: this.config.filter.id, mode: this.filter.mode,
+      currentlyFailed: this.tracker.failing().size, totalFailed: this.stats.failures,
+      currentlyBanned: this.tracker.activeBans().length, totalBanned: this.stats.bans,
+      banned: this.tracker.activeBans().map((b) => b.id), lines: this.stats.lines,
+    };
+  }
+
+  /** Wait until queued bans/unbans have reached the actions. */
+  async flush(): Promise<void> {
+    while (this.pendingBans.length > 0 || this.pendingUnbans.length > 0 || this.flushScheduled) {
+      await this.runFlush();
+    }
+    await this.flushing;
+  }
+
+  private queue(ban: Ban | null, unban: Unban | null): void {
+    if (ban) { this.pendingBans.push(ban); this.stats.bans++; }
+    if (unban) this.pendingUnbans.push(unban);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => { void this.runFlush(); });
+    }
+  }
+
+  private runFlush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      this.flushScheduled = false;
+      const bans = this.pendingBans; const unbans = this.pendingUnbans;
+      this.pendingBans = []; this.pendingUnbans = [];
+      const hooks = this.core.hooks;
+      if (bans.length > 0) {
+        await Promise.all(bans.map((b) => hooks.ban.promise(b, this.info)));
+        await this.eachAction('ban', (a) => a.ban(bans));
+      }
+      if (unbans.length > 0) {
+        await Promise.all(unbans.map((u) => hooks.unban.promise(u, this.info)));
+        await this.eachAction('unban', (a) => a.unban(unbans));
+      }
+    });
+    return this.flushing;
+  }
+
+  private async eachAction(what: string, fn: (a: ActionInstance) => Promise<void>): Promise<void> {
+    await Promise.all(this.actions.map(async (a) => {
+      try { await fn(a.instance); } catch (err) {
+        this.core.reportError(errors.actionFailed(a.type, `${what}: ${err instanceof Error ? err.message : String(err)}`), { jail: this.name });
+      }
+    }));
+  }
+
+  /** A host name as failure source: ban its addresses only if the jail allows DNS (fail2ban's usedns). */
+  private resolveHostname(f: Failure): void {
+    if (this.config.usedns === 'no') {
+      this.stats.ignored++;
+      this.core.hooks.ignored.call(f, this.info, 'hostname (usedns: no)');
+      return;
+    }
+    if (this.config.usedns === 'warn') {
+      this.core.logger.warn(`Jail "${this.name}": resolving the host name ${JSON.stringify(f.id)} to ban it; names are set by whoever controls their DNS.`);
+    }
+    lookup(f.id, { all: true }).then((addrs) => {
+      for (const a of addrs) this.failure({ ...f, id: parseIp(a.address)?.text ?? a.address });
+    }, () => {
+      this.stats.ignored++;
+      this.core.hooks.ignored.call(f, this.info, 'hostname did not resolve');
+    });
+  }
+
+  private armSweep(): { cancel(): void } {
+    let timer = this.core.clock.setTimer(60_000, tick);
+    const self = this;
+    function tick() {
+      self.filter.sweep(self.core.clock.now());
+      self.tracker.failing();
+      timer = self.core.clock.setTimer(60_000, tick);
+    }
+    return { cancel: () => timer.cancel() };
+  }
+}
+
+function validateOptions(schema: JSONSchema | undefined, options: Record<string, unknown>, path: string, plugin: string): void {
+  if (!schema) return;
+  const problem = checkSchema(schema, options, path);
+  if (problem) throw errors.pluginOptions(plugin, problem.path, problem.problem);
+}
+
+function selfAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) out.push(a.address.replace(/%.*$/, ''));
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+/**
+ * journald records (`journalctl -o json`) as entries. Used by `@f2b/source-journald` and by
+ * `f2b test-filter --format journal`. MESSAGE may be a string, or an array of bytes when it is not
+ * valid UTF-8 (journalctl's encoding of binary fields); very long messages are cut.
+ */
+import type { LogEntry } from './types.js';
+
+export type JournalRecord = Record<string, unknown>;
+
+const MAX_MESSAGE = 64 * 1024;
+
+function field(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.every((b) => typeof b === 'number')) return Buffer.from(v as number[]).toString('utf8');
+  return undefined;
+}
+
+function bytes(v: unknown): Buffer | undefined {
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  if (Array.isArray(v) && v.every((b) => typeof b === 'number' && b >= 0 && b < 256)) return Buffer.from(v as number[]);
+  return undefined;
+}
+
+function int(v: unknown): number | undefined {
+  const s = field(v);
+  if (s === undefined || !/^[0-9]{1,10}$/.test(s)) return undefined;
+  return Number(s);
+}
+
+export function journalRecordToEntry(record: JournalRecord, origin = 'journal'): LogEntry | null {
+  let message = bytes(record.MESSAGE);
+  if (!message) return null;
+  if (message.length > MAX_MESSAGE) message = message.subarray(0, MAX_MESSAGE);
+  const program = field(record.SYSLOG_IDENTIFIER) ?? field(record._COMM);
+  const pid = int(record.SYSLOG_PID) ?? int(record._PID);
+  const host = field(record._HOSTNAME);
+  const ts = field(record.__REALTIME_TIMESTAMP) ?? field(record._SOURCE_REALTIME_TIMESTAMP);
+  const time = ts && /^[0-9]{1,20}$/.test(ts) ? Math.floor(Number(ts) / 1000) : undefined;
+  // `raw` is the journal's short form, which is also what our `lines` show in ban records.
+  const head = `${host ?? 'localhost'} ${program ?? 'unknown'}${pid !== undefined ? `[${pid}]` : ''}: `;
+  return {
+    raw: Buffer.concat([Buffer.from(head, 'utf8'), message]), message, time, host, program, pid,
+    unit: field(record._SYSTEMD_UNIT), dateFormat: 'journal', origin,
+  };
+}
+
+/** Parse one `journalctl -o json` line; null for anything that is not a JSON object. */
+export function parseJournalJsonLine(line: Buffer | string, origin?: string): LogEntry | null {
+  let record: unknown;
+  try { record = JSON.parse(typeof line === 'string' ? line : line.toString('utf8')); } catch { return null; }
+  if (!record || typeof record !== 'object' || Array.isArray(record)) return null;
+  return journalRecordToEntry(record as JournalRecord, origin);
+}

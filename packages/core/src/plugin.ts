@@ -1,0 +1,93 @@
+/**
+ * The plugin contract. A plugin is a plain object made by a factory (Rollup's shape), carrying its
+ * identity and the core range it was built for (checked at load, like Babel's `assertVersion`), a
+ * JSON Schema for its options, and `apply(core)`, which registers what it provides and taps hooks
+ * (webpack's shape).
+ */
+import type { Core } from './core.js';
+import type { FilterDefinition } from './filter/types.js';
+import type { Ban, LogEntry, MaybePromise, Unban } from './types.js';
+import type { Logger } from './logger.js';
+import type { JSONSchema } from './validate.js';
+
+export type PluginKind = 'source' | 'filter' | 'tracker' | 'action' | 'other';
+
+export interface PluginMeta {
+  /** The npm package name, e.g. `@f2b/filter-sshd`. */
+  name: string;
+  version: string;
+  /** semver range of `@f2b/core` this plugin works with. */
+  core: string;
+  kind?: PluginKind;
+}
+
+export interface F2bPlugin<Options = unknown> {
+  meta: PluginMeta;
+  /** JSON Schema of the options the factory accepted; core validates before `apply`. */
+  schema?: JSONSchema;
+  /** The options the factory was called with (validated against `schema`). */
+  options?: Options;
+  apply(core: Core): void;
+}
+
+/** Identity helper that gives plugin authors types (Babel's `declare`, fastify-plugin's `fp`). */
+export function definePlugin<O>(plugin: F2bPlugin<O>): F2bPlugin<O> {
+  return plugin;
+}
+
+/** A module's default export: a factory taking the user's options. */
+export type PluginFactory<O = Record<string, unknown>> = (options?: O) => F2bPlugin<O>;
+
+// ---------------------------------------------------------------------------------------------
+// What plugins provide: sources, actions (filters are in filter/types.ts)
+// ---------------------------------------------------------------------------------------------
+
+/** Passed to a source instance: where to deliver lines, and how to log. */
+export interface SourceContext {
+  /** The jail's name, for messages. */
+  jail: string;
+  /** Deliver raw lines (no newline). Returns a promise when the pipeline wants the source to wait. */
+  lines(lines: Buffer[], origin: string): MaybePromise<void>;
+  /** Deliver already-parsed entries (journald gives fields, not lines). */
+  entries?(entries: LogEntry[]): MaybePromise<void>;
+  logger: Logger;
+  /** Report a problem without stopping the daemon. */
+  error(err: unknown): void;
+}
+
+export interface SourceInstance {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Read what is available now (tests, flush before stop). */
+  poll?(): Promise<void>;
+}
+
+export interface SourceDefinition {
+  /** Type name used in config: `source: { type: 'file' }`. */
+  type: string;
+  schema?: JSONSchema;
+  create(options: Record<string, unknown>, ctx: SourceContext): SourceInstance;
+}
+
+export interface ActionContext {
+  jail: string;
+  logger: Logger;
+  error(err: unknown): void;
+}
+
+export interface ActionInstance {
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+  ban(bans: readonly Ban[]): Promise<void>;
+  unban(unbans: readonly Unban[]): Promise<void>;
+}
+
+export interface ActionDefinition {
+  /** Type name used in config: `actions: ['log']` or `{ type: 'nftables', … }`. */
+  type: string;
+  schema?: JSONSchema;
+  create(options: Record<string, unknown>, ctx: ActionContext): ActionInstance;
+}
+
+/** Anything a plugin can register; `FilterDefinition` re-exported for convenience. */
+export type { FilterDefinition };

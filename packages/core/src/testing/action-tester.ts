@@ -1,0 +1,56 @@
+/**
+ * Runs an action plugin outside a daemon: creates it with options, feeds bans and unbans, and keeps
+ * what happened, so action authors test their plugin the way the engine will drive it.
+ */
+import { Core } from '../core.js';
+import type { ActionInstance, F2bPlugin } from '../plugin.js';
+import type { Ban, Unban } from '../types.js';
+import { memoryLogger } from '../logger.js';
+
+export interface ActionTesterOptions {
+  plugin: F2bPlugin;
+  type: string;
+  options?: Record<string, unknown>;
+  jail?: string;
+}
+
+export class ActionTester {
+  readonly core: Core;
+  readonly instance: ActionInstance;
+  readonly logger = memoryLogger('action-tester');
+  readonly errors: unknown[] = [];
+  readonly jail: string;
+
+  constructor(opts: ActionTesterOptions) {
+    this.core = new Core({ logLevel: 'silent' });
+    this.core.use(opts.plugin);
+    const provided = this.core.getAction(opts.type);
+    if (!provided) throw new Error(`The plugin ${opts.plugin.meta.name} did not register the action "${opts.type}".`);
+    this.jail = opts.jail ?? 'test';
+    this.instance = provided.def.create(opts.options ?? {}, {
+      jail: this.jail, logger: this.logger, error: (e) => { this.errors.push(e); },
+    });
+  }
+
+  /** A ban as the tracker would make it. */
+  ban(id: string, opts: { start?: number; bantime?: number; count?: number } = {}): Ban {
+    const start = opts.start ?? Date.now();
+    const bantime = opts.bantime ?? 600;
+    return { jail: this.jail, id, start, end: bantime < 0 ? null : start + bantime * 1000, count: opts.count ?? 1, failures: 5, rule: 'test' };
+  }
+
+  unban(id: string, time = Date.now()): Unban {
+    return { jail: this.jail, id, time, reason: 'expired' };
+  }
+
+  async start(): Promise<void> { await this.instance.start?.(); }
+  async stop(): Promise<void> { await this.instance.stop?.(); }
+  async applyBans(...ids: string[]): Promise<Ban[]> {
+    const bans = ids.map((id) => this.ban(id));
+    await this.instance.ban(bans);
+    return bans;
+  }
+  async applyUnbans(...ids: string[]): Promise<void> {
+    await this.instance.unban(ids.map((id) => this.unban(id)));
+  }
+}

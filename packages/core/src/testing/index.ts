@@ -1,0 +1,9 @@
+/**
+ * `@f2b/core/testing`: what plugin authors use to test their plugins.
+ */
+export { FakeClock } from './fake-clock.js';
+export { ActionTester, type ActionTesterOptions } from './action-tester.js';
+export { parseAnnotatedLog, evaluateConstraint, type Annotation, type AnnotatedBlock, type AnnotatedLine } from './annotated.js';
+export { checkAnnotatedLog, parseAnnotationTime, FAIL2BAN_SAMPLE_NOW, type AnnotatedCheckOptions, type AnnotatedReport, type LineResult } from './filter-tester.js';
+export { createTestCore, type TestCore } from './test-core.js';
+export { memoryLogger } from '../logger.js';

@@ -1,0 +1,70 @@
+/**
+ * The data that flows through a jail: lines from a source become entries, filters turn entries into
+ * failures, the tracker turns failures into bans, actions carry bans out.
+ */
+
+/** One log record as filters see it. Byte fields stay `Buffer`s: the hot path never decodes them. */
+export interface LogEntry {
+  /** The whole line as read (no trailing newline). */
+  readonly raw: Buffer;
+  /** The message part: after `prog[pid]: ` for syslog/journal lines, else the line without its date. */
+  readonly message: Buffer;
+  /** Time of the record in epoch milliseconds; `undefined` when no date was found. */
+  readonly time: number | undefined;
+  /** The syslog/journal host name field, when the format has one. */
+  readonly host?: string;
+  /** The program / syslog identifier (`sshd`, `sshd-session`, `postfix/smtpd`). */
+  readonly program?: string;
+  readonly pid?: number;
+  /** systemd unit, from the journal. */
+  readonly unit?: string;
+  /** Name of the date format that matched (for statistics and `test-filter`). */
+  readonly dateFormat?: string;
+  /** Where the line came from (file path, `journal`, `-`). */
+  readonly origin?: string;
+}
+
+/** A failure recognised by a filter: someone (`id`, normally an address) failed `attempts` times. */
+export interface Failure {
+  /** The failure source: a normalised IP address, or a host name as logged. */
+  readonly id: string;
+  /** Epoch ms of the failure. */
+  readonly time: number;
+  /** How many authentication attempts this failure stands for (sshd counts attempts, not lines). */
+  readonly attempts: number;
+  /** Id of the rule that recognised it. */
+  readonly rule: string;
+  /** Named captures of the rule (`user`, …), as strings. */
+  readonly captures: Readonly<Record<string, string>>;
+  /** The lines that make up the failure (for `f2b banned` and the ban record). */
+  readonly lines: readonly string[];
+  /** The filter id that produced it. */
+  readonly filter: string;
+}
+
+/** A ban decision. */
+export interface Ban {
+  readonly jail: string;
+  /** The banned address (normalised) or CIDR. */
+  readonly id: string;
+  /** Epoch ms when the ban starts. */
+  readonly start: number;
+  /** Epoch ms when it ends; `null` for a permanent ban (bantime -1). */
+  readonly end: number | null;
+  /** How many times this id has been banned (1 for the first ban). */
+  readonly count: number;
+  /** Rule that caused it and the lines that did. */
+  readonly rule?: string;
+  readonly lines?: readonly string[];
+  /** Failures counted when the ban was decided. */
+  readonly failures: number;
+}
+
+export interface Unban {
+  readonly jail: string;
+  readonly id: string;
+  readonly time: number;
+  readonly reason: 'expired' | 'manual' | 'stop';
+}
+
+export type MaybePromise<T> = T | Promise<T>;

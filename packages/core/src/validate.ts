@@ -1,0 +1,53 @@
+/**
+ * JSON Schema validation of plugin options and config, reporting the config path of the first bad
+ * key (`jails.sshd.maxretry`) in a full sentence.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+
+export type JSONSchema = Record<string, unknown>;
+
+const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true, coerceTypes: false });
+const cache = new WeakMap<object, ReturnType<Ajv['compile']>>();
+
+export interface SchemaProblem { path: string; problem: string }
+
+/** Validate `value` (mutated in place with schema defaults); returns the first problem or null. */
+export function checkSchema(schema: JSONSchema, value: unknown, basePath: string): SchemaProblem | null {
+  let validate = cache.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    cache.set(schema, validate);
+  }
+  if (validate(value)) return null;
+  const err = (validate.errors ?? [])[0];
+  return err ? describeAjvError(err, basePath) : { path: basePath, problem: 'is invalid' };
+}
+
+function describeAjvError(err: ErrorObject, basePath: string): SchemaProblem {
+  const segments = err.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let path = [basePath, ...segments].filter(Boolean).join('.');
+  let problem: string;
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const key = (err.params as { additionalProperty: string }).additionalProperty;
+      path = path ? `${path}.${key}` : key;
+      problem = 'is not a known option';
+      break;
+    }
+    case 'required': {
+      const key = (err.params as { missingProperty: string }).missingProperty;
+      path = path ? `${path}.${key}` : key;
+      problem = 'is required but missing';
+      break;
+    }
+    case 'enum':
+      problem = `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+      break;
+    case 'type':
+      problem = `must be of type ${(err.params as { type: string }).type}`;
+      break;
+    default:
+      problem = err.message ?? 'is invalid';
+  }
+  return { path, problem };
+}

@@ -1,0 +1,75 @@
+/**
+ * `@f2b/source-file`: tails log files (and globs) for a jail. Lines are read as Buffers and handed
+ * to the jail in batches; rotation by rename and copytruncate is followed (see tailer.ts).
+ */
+import { createRequire } from 'node:module';
+import { definePlugin, type SourceInstance } from '@f2b/core';
+import { FileTailer, type TailPosition } from './tailer.js';
+
+const PLUGIN_NAME = '@f2b/source-file';
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+export interface FileSourceOptions {
+  /** Files or globs (`/var/log/nginx/*.log`). */
+  paths?: string[];
+  /** Shorthand for one path. */
+  path?: string;
+  /** Read existing content from the beginning (replay) instead of starting at the end. */
+  fromStart?: boolean;
+  /** Safety-net stat poll, ms (file events are the primary trigger). */
+  pollInterval?: number;
+  /** Longer lines are cut to this many bytes. */
+  maxLineLength?: number;
+  /** Saved positions to resume from (used by the state store). */
+  positions?: TailPosition[];
+}
+
+export const fileSourceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    paths: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+    path: { type: 'string', minLength: 1 },
+    fromStart: { type: 'boolean' },
+    pollInterval: { type: 'integer', minimum: 10 },
+    maxLineLength: { type: 'integer', minimum: 256 },
+    positions: { type: 'array' },
+  },
+};
+
+export interface FileSourceInstance extends SourceInstance {
+  positions(): TailPosition[];
+}
+
+export default function fileSource() {
+  return definePlugin({
+    meta: { name: PLUGIN_NAME, version, core: '^0.1.0', kind: 'source' },
+    apply(core) {
+      core.registerSource({
+        type: 'file',
+        schema: fileSourceSchema,
+        create(raw, ctx): FileSourceInstance {
+          const opts = raw as FileSourceOptions;
+          const paths = [...(opts.paths ?? []), ...(opts.path ? [opts.path] : [])];
+          const tailer = new FileTailer({
+            paths,
+            fromStart: opts.fromStart,
+            positions: opts.positions,
+            pollInterval: opts.pollInterval,
+            maxLineLength: opts.maxLineLength,
+            onLines: (lines, path) => ctx.lines(lines, path),
+            onError: (err, path) => ctx.error(new Error(`${path}: ${err.message}`)),
+          });
+          return {
+            start: () => tailer.start(),
+            stop: () => tailer.stop(),
+            poll: () => tailer.poll(),
+            positions: () => tailer.positions(),
+          };
+        },
+      });
+    },
+  });
+}
+
+export { FileTailer, type TailPosition, type FileTailerOptions } from './tailer.js';

@@ -1,0 +1,88 @@
+// `npm run bench`: throughput and memory of f2b's sshd filter and of a full replay through the
+// tracker, side by side with Debian's fail2ban-regex on the same generated auth.log (as a ratio).
+// Figures are measured here, on this machine, every run; nothing is asserted.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const lines = Number(process.env.F2B_BENCH_LINES ?? 1_000_000);
+const benchDir = join(root, '.bench');
+const log = join(benchDir, `auth-${lines}.log`);
+const generator = resolve(root, '..', 'shared', 'bench', 'gen-sshd-log.py');
+const results = [];
+
+function ensureLog() {
+  if (existsSync(log) && statSync(log).size > 0) return true;
+  if (!existsSync(generator)) {
+    console.log(`note: ${generator} not found; cannot generate the benchmark log. Put a ${lines}-line auth.log at ${log} to run the benchmark.`);
+    return false;
+  }
+  mkdirSync(benchDir, { recursive: true });
+  console.log(`generating ${lines} lines with gen-sshd-log.py …`);
+  const r = spawnSync('python3', [generator, '-n', String(lines), '-o', log], { stdio: 'inherit' });
+  return r.status === 0;
+}
+
+function timed(cmd, args, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, ...opts });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { ...r, seconds };
+}
+
+function f2bFilter(runs = 3) {
+  let best = null;
+  for (let i = 0; i < runs; i++) {
+    const r = timed(process.execPath, [join(root, 'scripts/measure.mjs'), 'test-filter', 'sshd', log, '--timezone', 'UTC', '--now', '2026-10-30T23:59:59Z']);
+    if (r.status !== 0) throw new Error(`f2b test-filter failed: ${r.stderr}`);
+    const rss = JSON.parse(r.stderr.match(/@@measure (.*)/)[1]).maxRssKiB;
+    const matched = Number(r.stdout.match(/(\d+) matched/)[1]);
+    if (!best || r.seconds < best.seconds) best = { seconds: r.seconds, rss, matched };
+  }
+  return best;
+}
+
+function replay() {
+  const r = timed(process.execPath, [join(root, 'scripts/replay.mjs'), log, 'UTC']);
+  if (r.status !== 0) throw new Error(`replay failed: ${r.stderr}`);
+  return { ...JSON.parse(r.stdout), wall: r.seconds };
+}
+
+function fail2banRegex() {
+  const which = spawnSync('sh', ['-c', 'command -v fail2ban-regex'], { encoding: 'utf8' });
+  if (which.status !== 0) return null;
+  const filter = existsSync('/etc/fail2ban/filter.d/sshd.conf') ? '/etc/fail2ban/filter.d/sshd.conf' : 'sshd';
+  const r = timed('fail2ban-regex', ['--no-check-all', '--print-no-missed', '--print-no-ignored', log, filter]);
+  if (r.status !== 0) return { error: r.stderr.slice(0, 500) };
+  const matched = r.stdout.match(/Lines:\s*\d+ lines, \d+ ignored, (\d+) matched/);
+  return { seconds: r.seconds, matched: matched ? Number(matched[1]) : undefined };
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+if (!ensureLog()) process.exit(0);
+console.log(`\nbenchmark input: ${log} (${lines} lines, ${(statSync(log).size / 1e6).toFixed(1)} MB), node ${process.version}\n`);
+
+const filter = f2bFilter();
+const filterRate = lines / filter.seconds;
+results.push(['f2b test-filter sshd (whole process, best of 3)', `${fmt(filterRate)} lines/s`, `${filter.seconds.toFixed(2)} s`, `peak RSS ${fmt(filter.rss / 1024)} MiB`, `${fmt(filter.matched)} lines matched`]);
+
+const rep = replay();
+results.push(['f2b replay through jail + tracker', `${fmt(rep.linesPerSecond)} lines/s`, `${rep.seconds.toFixed(2)} s`, `peak RSS ${fmt(rep.maxRssKiB / 1024)} MiB`, `${fmt(rep.failures)} attempts, ${fmt(rep.bans)} bans`]);
+
+const f2bn = fail2banRegex();
+if (f2bn && !f2bn.error) {
+  const rate = lines / f2bn.seconds;
+  results.push(['fail2ban-regex --no-check-all (sshd)', `${fmt(rate)} lines/s`, `${f2bn.seconds.toFixed(2)} s`, '', `${fmt(f2bn.matched ?? NaN)} lines matched`]);
+  results.push(['ratio f2b / fail2ban-regex', `${(filterRate / rate).toFixed(1)}×`, '', '', '']);
+} else if (f2bn?.error) {
+  results.push(['fail2ban-regex', 'failed', f2bn.error, '', '']);
+} else {
+  results.push(['fail2ban-regex', 'not installed (apt-get install fail2ban) — no ratio', '', '', '']);
+}
+
+const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...results.map((r) => String(r[i]).length)));
+for (const r of results) console.log(r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd());
+console.log('\ntarget: ≥ 1,000,000 lines/s for the sshd filter on a 2-core machine');
