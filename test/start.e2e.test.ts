@@ -3,7 +3,7 @@
  * ban decision (dry run, printed by action "log") — and innocent cases do not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
 
@@ -86,6 +86,20 @@ describe('f2b start (dry run) on a temp log', () => {
     failures('192.0.2.98', 3);
     await f2b.waitFor(/Ban 192\.0\.2\.98 /);
     expect(f2b.stdout()).not.toContain(`Ban ${ip} `);
+  });
+
+  it('reloads the config on SIGHUP, keeping existing bans', async () => {
+    const cfgFile = join(tmp.dir, 'f2b.config.json');
+    const cfg = JSON.parse(readFileSync(cfgFile, 'utf8'));
+    cfg.jails.sshd.maxretry = 2;
+    writeFileSync(cfgFile, JSON.stringify(cfg));
+    f2b.child.kill('SIGHUP');
+    await f2b.waitFor(/Reloaded: 1 jail/, 'stderr');
+    failures('192.0.2.88', 2);
+    await f2b.waitFor(/Ban 192\.0\.2\.88 /);
+    // The attacker banned before the reload is still banned: no new ban line, no unban line.
+    expect(f2b.stdout().match(new RegExp(`Ban ${ATTACKER.replace(/\./g, '\\.')} `, 'g'))).toHaveLength(1);
+    expect(f2b.stdout()).not.toContain(`Unban ${ATTACKER}`);
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -5,12 +5,13 @@
  */
 import { cosmiconfig, getDefaultSearchPlaces } from 'cosmiconfig';
 import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { errors, F2bError } from './errors.js';
 import { parseDuration } from './duration.js';
 import { tryParseCidr } from './ip.js';
 import { checkSchema, type JSONSchema } from './validate.js';
 import { DateParser } from './dates.js';
+import type { BantimeIncrement } from './tracker.js';
 
 export type SourceInput = string | ({ type?: string } & Record<string, unknown>);
 export type FilterInput = string | { id?: string; mode?: string; options?: Record<string, unknown> };
@@ -33,6 +34,8 @@ export interface JailInput {
   timezone?: string;
   /** Host names as failure sources: `no` ignores them, `warn`/`yes` resolve them. */
   usedns?: 'yes' | 'warn' | 'no';
+  /** fail2ban's `bantime.increment`: each further ban of the same address lasts longer. */
+  bantimeIncrement?: { enabled?: boolean; factor?: number; multipliers?: number[]; maxtime?: Duration; rndtime?: Duration; overalljails?: boolean };
 }
 
 export interface F2bConfig {
@@ -42,6 +45,12 @@ export interface F2bConfig {
   defaults?: Omit<JailInput, 'source' | 'sources' | 'filter' | 'enabled'>;
   jails: Record<string, JailInput>;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Where bans, failures and read positions survive restarts. */
+  state?: { type?: string; path?: string; purgeAge?: Duration; synchronous?: 'normal' | 'full' };
+  /** The control socket (`f2b status`, `f2b ban`…); `false` for none. */
+  socket?: string | false;
+  /** Repeat offenders: banned `maxbans` times within `findtime` (any jail) → banned for `bantime` by these actions. */
+  recidive?: { enabled?: boolean; maxbans?: number; findtime?: Duration; bantime?: Duration; actions?: ActionInput[] };
 }
 
 /** Identity helper for typed config files (`export default defineConfig({...})`). */
@@ -64,14 +73,21 @@ export interface JailConfig {
   ignoreself: boolean;
   timezone?: string;
   usedns: 'yes' | 'warn' | 'no';
+  bantimeIncrement?: BantimeIncrement;
 }
 
 export interface ResolvedConfig {
   file?: string;
+  state: { type: string; options: Record<string, unknown>; purgeAge: number };
+  socket: string | null;
+  recidive: { maxbans: number; findtime: number; bantime: number; actions: ActionInput[] } | null;
   plugins: { name: string; options: Record<string, unknown> }[];
   jails: JailConfig[];
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
+
+/** Where a system-wide config lives when none is found from the current directory. */
+export const SYSTEM_DIR = '/etc/f2b';
 
 export const JAIL_DEFAULTS = {
   findtime: 600, maxretry: 5, bantime: 600, ignoreip: [] as string[], ignoreself: true, usedns: 'warn' as const,
@@ -86,6 +102,14 @@ const jailProps = {
   ignoreself: { type: 'boolean' },
   timezone: { type: 'string' },
   usedns: { enum: ['yes', 'warn', 'no'] },
+  bantimeIncrement: {
+    type: 'object', additionalProperties: false,
+    properties: {
+      enabled: { type: 'boolean' }, factor: { type: 'number', exclusiveMinimum: 0 },
+      multipliers: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, minItems: 1 },
+      maxtime: duration, rndtime: duration, overalljails: { type: 'boolean' },
+    },
+  },
   actions: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', required: ['type'], properties: { type: { type: 'string' } } }] } },
 };
 const source = { oneOf: [{ type: 'string' }, { type: 'object' }] };
@@ -96,6 +120,15 @@ export const CONFIG_SCHEMA: JSONSchema = {
   required: ['jails'],
   properties: {
     $schema: { type: 'string' },
+    state: {
+      type: 'object', additionalProperties: false,
+      properties: { type: { type: 'string' }, path: { type: 'string', minLength: 1 }, purgeAge: duration, synchronous: { enum: ['normal', 'full'] } },
+    },
+    socket: { oneOf: [{ type: 'string', minLength: 1 }, { const: false }] },
+    recidive: {
+      type: 'object', additionalProperties: false,
+      properties: { enabled: { type: 'boolean' }, maxbans: { type: 'integer', minimum: 1 }, findtime: duration, bantime: duration, actions: jailProps.actions },
+    },
     logLevel: { enum: ['debug', 'info', 'warn', 'error'] },
     plugins: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'array', items: [{ type: 'string' }, { type: 'object' }], minItems: 1, maxItems: 2 }] } },
     defaults: { type: 'object', additionalProperties: false, properties: jailProps },
@@ -119,7 +152,8 @@ const SEARCH_PLACES = [...getDefaultSearchPlaces('f2b'), 'f2b.config.json', 'f2b
 
 /** Find and load the config: `file` if given (must exist), else cosmiconfig's search from `cwd`. */
 export async function loadConfig(file?: string, cwd = process.cwd()): Promise<{ config: F2bConfig; file: string } | null> {
-  const explorer = cosmiconfig('f2b', { searchPlaces: SEARCH_PLACES });
+  // Search upward from cwd (to the home directory, then ~/.config/f2b), then the system's /etc/f2b.
+  const explorer = cosmiconfig('f2b', { searchPlaces: SEARCH_PLACES, searchStrategy: 'global' });
   try {
     if (file) {
       const abs = resolvePath(cwd, file);
@@ -128,7 +162,7 @@ export async function loadConfig(file?: string, cwd = process.cwd()): Promise<{ 
       if (!found || found.isEmpty) throw errors.configInvalid('(root)', 'is empty', 'Write at least a "jails" object.', abs);
       return { config: unwrapDefault(found.config), file: found.filepath };
     }
-    const found = await explorer.search(cwd);
+    const found = (await explorer.search(cwd)) ?? (existsSync(SYSTEM_DIR) ? await explorer.search(SYSTEM_DIR) : null);
     return found && !found.isEmpty ? { config: unwrapDefault(found.config), file: found.filepath } : null;
   } catch (err) {
     if (err instanceof F2bError) throw err;
@@ -169,10 +203,27 @@ export function resolveConfig(input: F2bConfig, file?: string): ResolvedConfig {
       bantime: wrap(() => parseDuration(merged.bantime, `${p}.bantime`, { allowForever: true }), file),
       maxretry: merged.maxretry,
       ignoreip, ignoreself: merged.ignoreself, timezone: merged.timezone, usedns: merged.usedns,
+      bantimeIncrement: resolveIncrement(merged.bantimeIncrement, `${p}.bantimeIncrement`, file),
     });
   }
   const plugins = (input.plugins ?? []).map((p) => typeof p === 'string' ? { name: p, options: {} } : { name: p[0], options: p[1] ?? {} });
-  return { file, plugins, jails, logLevel: input.logLevel ?? 'info' };
+  const st = input.state ?? {};
+  const stateType = st.type ?? 'sqlite';
+  const state = {
+    type: stateType,
+    options: stateType === 'memory' ? {} : { path: st.path ?? defaultPaths().db, ...(st.synchronous ? { synchronous: st.synchronous } : {}) },
+    purgeAge: st.purgeAge === undefined ? 30 * 86400 : wrap(() => parseDuration(st.purgeAge, 'state.purgeAge'), file),
+  };
+  const socket = input.socket === false ? null : input.socket ?? defaultPaths().socket;
+  const r = input.recidive;
+  const recidive = r && r.enabled !== false ? {
+    maxbans: r.maxbans ?? 5,
+    findtime: wrap(() => parseDuration(r.findtime ?? '1d', 'recidive.findtime'), file),
+    bantime: wrap(() => parseDuration(r.bantime ?? '1w', 'recidive.bantime', { allowForever: true }), file),
+    actions: r.actions ?? input.defaults?.actions ?? JAIL_DEFAULTS.actions,
+  } : null;
+  if (recidive && input.jails.recidive) throw errors.configInvalid('jails.recidive', 'collides with the built-in repeat-offender jail', 'Rename the jail, or configure repeat offenders under the top-level "recidive" key.', file);
+  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', state, socket, recidive };
 }
 
 function omitType(o: Record<string, unknown>): Record<string, unknown> {
@@ -207,4 +258,24 @@ function assertTimezone(zone: string, path: string): void {
   } catch {
     throw errors.timezoneInvalid(zone, path);
   }
+}
+
+function resolveIncrement(inc: JailInput['bantimeIncrement'], path: string, file?: string): BantimeIncrement | undefined {
+  if (!inc || inc.enabled === false) return undefined;
+  return {
+    factor: inc.factor ?? 2,
+    multipliers: inc.multipliers,
+    maxtime: inc.maxtime === undefined ? 7 * 86400 : wrap(() => parseDuration(inc.maxtime, `${path}.maxtime`), file),
+    rndtime: inc.rndtime === undefined ? 0 : wrap(() => parseDuration(inc.rndtime, `${path}.rndtime`), file),
+    overalljails: inc.overalljails ?? false,
+  };
+}
+
+/** Default locations: system paths for root, per-user paths otherwise. */
+export function defaultPaths(): { db: string; socket: string } {
+  if (typeof process.getuid === 'function' && process.getuid() === 0) return { db: '/var/lib/f2b/f2b.db', socket: '/run/f2b/f2b.sock' };
+  const home = process.env.HOME ?? '/tmp';
+  const stateHome = process.env.XDG_STATE_HOME ?? join(home, '.local', 'state');
+  const runtime = process.env.XDG_RUNTIME_DIR ?? join('/tmp', `f2b-${process.getuid?.() ?? 'user'}`);
+  return { db: join(stateHome, 'f2b', 'f2b.db'), socket: join(runtime, 'f2b', 'f2b.sock') };
 }

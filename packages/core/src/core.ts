@@ -10,7 +10,7 @@ import { createLogger, type Logger, type LogLevel, type LogSink } from './logger
 import { systemClock, type Clock } from './clock.js';
 import { checkSchema } from './validate.js';
 import { CORE_VERSION } from './version.js';
-import type { ActionDefinition, F2bPlugin, SourceDefinition } from './plugin.js';
+import type { ActionDefinition, F2bPlugin, SourceDefinition, StoreDefinition } from './plugin.js';
 import type { FilterDefinition } from './filter/types.js';
 
 export interface CoreOptions {
@@ -34,6 +34,7 @@ export class Core {
   private readonly filters = new Map<string, Provided<FilterDefinition>>();
   private readonly sources = new Map<string, Provided<SourceDefinition>>();
   private readonly actions = new Map<string, Provided<ActionDefinition>>();
+  private readonly stores = new Map<string, Provided<StoreDefinition>>();
   /** The plugin whose `apply` is running, so registrations know who made them. */
   private applying: string | null = null;
 
@@ -96,6 +97,11 @@ export class Core {
     this.register(this.actions, def.type, def, 'action');
   }
 
+  registerStore(def: StoreDefinition): void {
+    this.register(this.stores, def.type, def, 'store');
+  }
+
+  getStore(type: string): Provided<StoreDefinition> | undefined { return this.stores.get(type); }
   getFilter(id: string): Provided<FilterDefinition> | undefined { return this.filters.get(id); }
   getSource(type: string): Provided<SourceDefinition> | undefined { return this.sources.get(type); }
   getAction(type: string): Provided<ActionDefinition> | undefined { return this.actions.get(type); }

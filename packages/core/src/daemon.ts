@@ -1,14 +1,17 @@
 /**
- * Builds a running set of jails from a resolved config: loads the plugins each jail names (filters by
- * id, sources and actions by type), then starts the jails. Reload builds the new jails first and swaps
- * them in, keeping the bans of jails that still exist.
+ * Builds a running set of jails from a resolved config: opens the state store, loads the plugins each
+ * jail names (filters by id, sources and actions by type), restores what the store remembers (bans,
+ * failures inside findtime, read positions, unfinished outbox work), then starts the jails. Reload
+ * builds the new jails first and swaps them in, keeping bans and read positions.
  */
 import { Core, type CoreOptions } from './core.js';
 import { Jail } from './jail.js';
 import { discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDirs, type DiscoveredPackage } from './resolve.js';
 import { errors } from './errors.js';
+import { MemoryStore, type Store } from './store.js';
+import { resolveConfig, type JailConfig, type ResolvedConfig } from './config.js';
 import type { F2bPlugin } from './plugin.js';
-import type { ResolvedConfig } from './config.js';
+import type { Ban, Unban } from './types.js';
 
 export interface DaemonOptions extends CoreOptions {
   /** Directories to search for plugin packages from (the config's directory, f2b's own). */
@@ -17,18 +20,33 @@ export interface DaemonOptions extends CoreOptions {
   dryRun?: boolean;
   /** Plugins given as objects (tests, embedded use), loaded before any package. */
   plugins?: F2bPlugin[];
+  /** Use this store instead of the one the config names. */
+  store?: Store;
 }
+
+export const RECIDIVE_JAIL = 'recidive';
+const RECIDIVE_FILTER = 'f2b-recidive';
+const OUTBOX_RETRY_MS = 30_000;
+const PURGE_MS = 3600_000;
 
 export class Daemon {
   readonly core: Core;
   jails: Jail[] = [];
+  store: Store | null = null;
+  config: ResolvedConfig | null = null;
   private readonly opts: DaemonOptions;
   private installed: DiscoveredPackage[] | null = null;
+  /** Prior bans per `jail\0id` and per `*\0id`, for escalating bantime. */
+  private readonly banCounts = new Map<string, number>();
+  private timers: { cancel(): void }[] = [];
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
     this.core = new Core(opts);
     for (const p of opts.plugins ?? []) this.core.use(p);
+    // The repeat-offender jail has no log of its own: it bans on other jails' bans.
+    this.core.registerFilter({ id: RECIDIVE_FILTER, rules: [] });
+    this.core.hooks.ban.tapPromise('f2b:recidive', (ban) => this.onAnyBan(ban));
   }
 
   /** Load what the config needs and create its enabled jails (not started). */
@@ -38,47 +56,169 @@ export class Daemon {
       this.core.use(await loadPlugin(p.name, dirs, p.options, `plugins.${i}`), `plugins.${i}`);
     }
     const jails: Jail[] = [];
-    for (const jail of config.jails) {
-      if (!jail.enabled) continue;
+    for (const original of this.jailConfigs(config)) {
+      if (!original.enabled) continue;
+      const jail = this.opts.dryRun ? { ...original, actions: [{ type: 'log', options: {} }] } : original;
       const base = `jails.${jail.name}`;
-      if (this.opts.dryRun) jail.actions = [{ type: 'log', options: {} }];
       await this.ensure('filter', jail.filter.id, dirs, `${base}.filter`);
       for (const [i, s] of jail.sources.entries()) await this.ensure('source', s.type, dirs, `${base}.sources.${i}`);
       for (const [i, a] of jail.actions.entries()) await this.ensure('action', a.type, dirs, `${base}.actions.${i}`);
-      jails.push(new Jail(this.core, jail));
+      jails.push(new Jail(this.core, jail, {
+        store: this.store ?? undefined,
+        priorBans: (id) => this.banCounts.get(`${jail.bantimeIncrement?.overalljails ? '*' : jail.name}\0${id}`) ?? 0,
+      }));
     }
     return jails;
   }
 
   async start(config: ResolvedConfig): Promise<void> {
+    this.config = config;
+    this.store = this.opts.store ?? await this.openStore(config);
+    await this.store.open();
+    const now = this.core.clock.now();
+    for (const c of await this.store.banCounts(now - config.state.purgeAge * 1000)) this.countBan(c.jail, c.id, c.count);
     this.jails = await this.load(config);
     await this.core.hooks.start.promise();
-    for (const j of this.jails) await j.start();
-    this.core.logger.info(`Started ${this.jails.length} jail(s): ${this.jails.map((j) => j.name).join(', ') || '(none)'}.`);
+    for (const j of this.jails) await j.startActions();
+    await this.recover();
+    for (const j of this.jails) await j.startSources(await j.savedStates());
+    this.timers.push(this.every(OUTBOX_RETRY_MS, () => this.retryOutbox()));
+    this.timers.push(this.every(PURGE_MS, () => this.store?.purge(this.core.clock.now() - config.state.purgeAge * 1000)));
+    this.core.logger.info(`Started ${this.jails.length} jail(s): ${this.jails.map((j) => j.name).join(', ') || '(none)'} (state: ${this.store.kind} ${this.store.location}).`);
   }
 
-  /** Re-read config: new jails are built before old ones stop, bans of kept jails carry over. */
+  /** Re-read config: new jails are built before old ones stop; bans and positions carry over. */
   async reload(config: ResolvedConfig): Promise<void> {
-    const next = await this.load(config);
     const old = this.jails;
+    const next = await this.load(config); // a config that cannot load leaves the running jails alone
     for (const j of old) await j.stop();
     for (const j of next) {
+      await j.startActions();
       const prev = old.find((o) => o.name === j.name);
-      for (const ban of prev?.tracker.activeBans() ?? []) j.tracker.restore(ban);
-      await j.start();
+      // The new actions get every ban in force (idempotent for actions that kept them).
+      await j.restoreBans(prev ? prev.tracker.activeBans() : await this.store!.activeBans(this.core.clock.now(), j.name));
+      await j.startSources(await j.savedStates());
     }
     this.jails = next;
+    this.config = config;
     await this.core.hooks.reload.promise();
     this.core.logger.info(`Reloaded: ${next.length} jail(s).`);
   }
 
   async stop(): Promise<void> {
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
     for (const j of this.jails) await j.stop();
     await this.core.hooks.stop.promise();
+    await this.store?.close();
   }
 
   jail(name: string): Jail | undefined {
     return this.jails.find((j) => j.name === name);
+  }
+
+  /** Retry outbox items whose actions failed (the jail keeps them until every action succeeded). */
+  async retryOutbox(): Promise<void> {
+    if (!this.store) return;
+    const pending = await this.store.outboxPending();
+    if (pending.length === 0) return;
+    const done: number[] = [];
+    for (const jail of this.jails) {
+      const mine = pending.filter((p) => p.jail === jail.name);
+      if (mine.length === 0) continue;
+      const bans = mine.filter((p) => p.ban).map((p) => p.ban as Ban);
+      const unbans = mine.filter((p) => p.unban).map((p) => p.unban as Unban);
+      if (await jail.replay(bans, unbans)) done.push(...mine.map((p) => p.seq));
+    }
+    // Work for jails that no longer exist cannot be done by anyone: drop it (kernel timeouts apply).
+    const known = new Set(this.jails.map((j) => j.name));
+    done.push(...pending.filter((p) => !known.has(p.jail)).map((p) => p.seq));
+    await this.store.outboxDone(done);
+  }
+
+  /**
+   * After a stop or a crash: finish the outbox, unban what expired while we were down, give every
+   * action the bans still in force (in batches), and refill findtime windows.
+   */
+  private async recover(): Promise<void> {
+    const store = this.store!;
+    await this.retryOutbox();
+    const now = this.core.clock.now();
+    const expired = await store.expiredBans(now);
+    if (expired.length > 0) {
+      const unbans: Unban[] = expired.map((b) => ({ jail: b.jail, id: b.id, time: now, reason: 'expired' }));
+      const seqs = await store.checkpoint({ unbans });
+      let ok = true;
+      for (const jail of this.jails) {
+        const mine = unbans.filter((u) => u.jail === jail.name);
+        if (mine.length > 0) ok = (await jail.replay([], mine)) && ok;
+      }
+      if (ok) await store.outboxDone(seqs);
+      this.core.logger.info(`Unbanned ${expired.length} ban(s) that expired while f2b was stopped.`);
+    }
+    let restored = 0;
+    for (const jail of this.jails) {
+      const bans = await store.activeBans(now, jail.name);
+      await jail.restoreBans(bans);
+      restored += bans.length;
+      for (const f of await store.failuresSince(jail.name, now - jail.config.findtime * 1000)) {
+        if (!jail.tracker.isBanned(f.id)) jail.tracker.restoreFailure(f.id, f.time, f.attempts);
+      }
+    }
+    if (restored > 0) this.core.logger.info(`Restored ${restored} active ban(s).`);
+  }
+
+  /** Count bans for escalation, and ban repeat offenders in the recidive jail. */
+  private async onAnyBan(ban: Ban): Promise<void> {
+    this.countBan(ban.jail, ban.id, 1);
+    const r = this.config?.recidive;
+    if (!r || ban.jail === RECIDIVE_JAIL || !this.store) return;
+    const jail = this.jail(RECIDIVE_JAIL);
+    if (!jail || jail.tracker.isBanned(ban.id)) return;
+    const since = this.core.clock.now() - r.findtime * 1000;
+    const history = await this.store.banHistory(ban.id, since);
+    const others = history.count - (await this.store.banHistory(ban.id, since, RECIDIVE_JAIL)).count;
+    if (others >= r.maxbans) jail.ban(ban.id, 'recidive', [`banned ${others} times within ${r.findtime} s`]);
+  }
+
+  private countBan(jail: string, id: string, n: number): void {
+    for (const key of [`${jail}\0${id}`, `*\0${id}`]) this.banCounts.set(key, (this.banCounts.get(key) ?? 0) + n);
+  }
+
+  private jailConfigs(config: ResolvedConfig): JailConfig[] {
+    const r = config.recidive;
+    if (!r) return config.jails;
+    const recidive = resolveConfig({
+      state: { type: 'memory' }, socket: false,
+      jails: { [RECIDIVE_JAIL]: { source: { type: 'none' }, filter: RECIDIVE_FILTER, actions: r.actions, bantime: r.bantime, maxretry: 1, ignoreself: false } },
+    }).jails[0]!;
+    // Its ignore list is every jail's: an address one jail never bans is not a repeat offender.
+    recidive.sources = [];
+    recidive.ignoreip = [...new Set(config.jails.flatMap((j) => j.ignoreip))];
+    return [...config.jails, recidive];
+  }
+
+  private async openStore(config: ResolvedConfig): Promise<Store> {
+    if (config.state.type === 'memory') return new MemoryStore();
+    const dirs = searchDirs(this.opts.searchFrom);
+    if (!this.core.getStore(config.state.type)) {
+      this.installed ??= discoverPlugins(dirs);
+      const name = this.installed.find((p) => p.provides.includes(config.state.type))?.name ?? `@f2b/store-${config.state.type}`;
+      this.core.use(await loadPlugin(name, dirs, {}, 'state'), 'state');
+    }
+    const def = this.core.getStore(config.state.type);
+    if (!def) throw errors.pluginNotFound(config.state.type, `@f2b/store-${config.state.type}`, 'state.type');
+    return def.def.create(config.state.options);
+  }
+
+  private every(ms: number, fn: () => unknown): { cancel(): void } {
+    let timer = this.core.clock.setTimer(ms, tick);
+    const self = this;
+    function tick() {
+      Promise.resolve().then(fn).catch((err) => self.core.reportError(err, { hook: 'timer' }));
+      timer = self.core.clock.setTimer(ms, tick);
+    }
+    return { cancel: () => timer.cancel() };
   }
 
   private async ensure(kind: 'filter' | 'source' | 'action', ref: string, dirs: string[], path: string): Promise<void> {

@@ -6,7 +6,7 @@ export { createHooks, type Hooks, type HookName, type JailInfo } from './hooks.j
 export {
   definePlugin, type F2bPlugin, type PluginMeta, type PluginKind, type PluginFactory,
   type SourceDefinition, type SourceInstance, type SourceContext,
-  type ActionDefinition, type ActionInstance, type ActionContext,
+  type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition,
 } from './plugin.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
 export { FilterRunner, defaultReducer, type FilterRunnerOptions } from './filter/engine.js';
@@ -30,3 +30,4 @@ export { checkSchema, type JSONSchema, type SchemaProblem } from './validate.js'
 export { CORE_VERSION } from './version.js';
 export type { LogEntry, Failure, Ban, Unban, MaybePromise } from './types.js';
 export { journalRecordToEntry, parseJournalJsonLine, type JournalRecord } from './journal.js';
+export { MemoryStore, type Store, type Checkpoint, type OutboxItem, type StoredFailure, type BanHistory } from './store.js';

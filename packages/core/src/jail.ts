@@ -16,6 +16,15 @@ import { checkSchema, type JSONSchema } from './validate.js';
 import type { ActionInstance, SourceInstance } from './plugin.js';
 import type { Ban, Failure, LogEntry, Unban } from './types.js';
 import type { JailConfig } from './config.js';
+import type { Store } from './store.js';
+
+export interface JailOptions {
+  format?: LineFormat;
+  /** Where checkpoints go (failures, bans, outbox, positions); none = nothing survives. */
+  store?: Store;
+  /** How many times an id was banned before (escalating bantime); default: counted by this jail. */
+  priorBans?: (id: string) => number;
+}
 
 export interface JailStats {
   lines: number;
@@ -35,16 +44,22 @@ export class Jail {
   private readonly parser: EntryParser;
   private readonly filter: FilterRunner;
   private readonly ignoreSet: IpSet;
-  private readonly sources: SourceInstance[] = [];
+  private sources: SourceInstance[] = [];
+  private readonly sourceFactories: ((saved: unknown) => SourceInstance)[] = [];
   private readonly actions: { type: string; instance: ActionInstance }[] = [];
   private pendingBans: Ban[] = [];
   private pendingUnbans: Unban[] = [];
+  private pendingFailures: { jail: string; failure: Failure }[] = [];
+  private clearedWindows: { jail: string; id: string }[] = [];
+  private linesSinceCheckpoint = false;
+  private readonly store?: Store;
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
   private sweepTimer?: { cancel(): void };
 
-  constructor(core: Core, config: JailConfig, opts: { format?: LineFormat } = {}) {
+  constructor(core: Core, config: JailConfig, opts: JailOptions = {}) {
     this.core = core;
+    this.store = opts.store;
     this.config = config;
     this.name = config.name;
     const provided = core.getFilter(config.filter.id);
@@ -61,7 +76,8 @@ export class Jail {
     this.ignoreSet = new IpSet(ignore);
     this.tracker = new Tracker({
       jail: config.name, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime, clock: core.clock,
-      onBan: (ban) => this.queue(ban, null),
+      increment: config.bantimeIncrement, priorBans: opts.priorBans,
+      onBan: (ban) => { this.clearedWindows.push({ jail: this.name, id: ban.id }); this.queue(ban, null); },
       onUnban: (unban) => this.queue(null, unban),
     });
     for (const [i, a] of config.actions.entries()) {
@@ -75,25 +91,47 @@ export class Jail {
       const provided = core.getSource(s.type);
       if (!provided) throw errors.pluginNotFound(s.type, `@f2b/source-${s.type}`, `jails.${config.name}.sources.${i}`);
       validateOptions(provided.def.schema, s.options, `jails.${config.name}.sources.${i}`, provided.plugin);
-      this.sources.push(provided.def.create(s.options, {
+      // Created at start, not now: a reload builds the new jail while the old one still reads, and
+      // the new source must resume from where the old one stopped.
+      this.sourceFactories.push((saved) => provided.def.create(s.options, {
         jail: config.name,
         lines: (lines, origin) => this.lines(lines, origin),
         entries: (entries) => this.entries(entries),
         logger: core.getLogger(`source-${s.type}:${config.name}`),
         error: (e) => core.reportError(e, { jail: config.name, plugin: provided.plugin }),
+        saved,
       }));
     }
   }
 
   async start(): Promise<void> {
+    await this.startActions();
+    await this.startSources();
+  }
+
+  /** Actions first: restored bans must reach them before sources deliver new lines. */
+  async startActions(): Promise<void> {
     for (const a of this.actions) await a.instance.start?.();
+  }
+
+  /** Create and start the sources; `saved` are their states from the store, by index. */
+  async startSources(saved: readonly unknown[] = []): Promise<void> {
+    if (this.sources.length === 0) this.sources = this.sourceFactories.map((f, i) => f(saved[i]));
     for (const s of this.sources) await s.start();
-    this.sweepTimer = this.armSweep();
+    this.sweepTimer ??= this.armSweep();
+  }
+
+  /** Source states saved for this jail, to hand to `startSources`. */
+  async savedStates(): Promise<unknown[]> {
+    return Promise.all(this.sourceFactories.map((_, i) => this.store?.position(`${this.name}/${i}`)));
   }
 
   async stop(): Promise<void> {
     this.sweepTimer?.cancel();
     for (const s of this.sources) await s.stop();
+    // Final checkpoint: the positions the sources stopped at.
+    if (this.store) this.linesSinceCheckpoint = true;
+    this.scheduleFlush();
     await this.flush();
     this.tracker.dispose();
     for (const a of this.actions) await a.instance.stop?.();
@@ -108,11 +146,20 @@ export class Jail {
   /** Raw lines from a source. */
   lines(lines: Buffer[], origin: string): void {
     for (const raw of lines) this.entry(this.parser.parse(raw, origin));
+    this.afterBatch();
   }
 
   /** Parsed entries from a source (journald). */
   entries(entries: LogEntry[]): void {
     for (const e of entries) this.entry(e);
+    this.afterBatch();
+  }
+
+  /** Lines were consumed: their read position goes into the next checkpoint. */
+  private afterBatch(): void {
+    if (!this.store) return;
+    this.linesSinceCheckpoint = true;
+    this.scheduleFlush();
   }
 
   entry(input: LogEntry): void {
@@ -141,14 +188,52 @@ export class Jail {
       hooks.ignored.call(f, this.info, reason);
       return;
     }
+    if (this.store && f.attempts > 0 && !this.tracker.isBanned(f.id)) this.pendingFailures.push({ jail: this.name, failure: f });
     this.tracker.add(f);
   }
 
-  /** Ban by hand (`f2b ban`). */
-  ban(id: string): Ban {
+  /** Ban by hand (`f2b ban`), or for another reason (`recidive`). */
+  ban(id: string, rule = 'manual', lines?: readonly string[]): Ban {
     const ip = parseIp(id);
     if (!ip) throw errors.addressInvalid(id);
-    return this.tracker.ban(ip.text, this.core.clock.now(), 0, 'manual');
+    return this.tracker.ban(ip.text, this.core.clock.now(), 0, rule, lines);
+  }
+
+  /** Unban by hand; false if the id was not banned here. */
+  unban(id: string): boolean {
+    const ip = parseIp(id);
+    return this.tracker.unban(ip ? ip.text : id, 'manual');
+  }
+
+  /**
+   * Adopt bans from the store at start: the tracker arms their expiry, the actions get them in
+   * batches (actions are idempotent: re-adding what the kernel still has is fine). No hooks fire:
+   * these are not new bans.
+   */
+  async restoreBans(bans: readonly Ban[], batch = 10_000): Promise<void> {
+    for (const b of bans) this.tracker.restore(b);
+    for (let i = 0; i < bans.length; i += batch) {
+      const part = bans.slice(i, i + batch);
+      await this.eachAction('ban', (a) => a.ban(part));
+    }
+  }
+
+  /** Carry out bans/unbans committed before a crash but not confirmed done. */
+  async replay(bans: readonly Ban[], unbans: readonly Unban[]): Promise<boolean> {
+    let ok = true;
+    if (bans.length > 0) ok = (await this.eachAction('ban', (a) => a.ban(bans))) && ok;
+    if (unbans.length > 0) ok = (await this.eachAction('unban', (a) => a.unban(unbans))) && ok;
+    return ok;
+  }
+
+  /** The read positions of this jail's sources, keyed for the store. */
+  sourceStates(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    this.sources.forEach((s, i) => {
+      const state = s.state?.();
+      if (state !== undefined) out[`${this.name}/${i}`] = state;
+    });
+    return out;
   }
 
   status() {
@@ -162,7 +247,7 @@ export class Jail {
 
   /** Wait until queued bans/unbans have reached the actions. */
   async flush(): Promise<void> {
-    while (this.pendingBans.length > 0 || this.pendingUnbans.length > 0 || this.flushScheduled) {
+    while (this.pendingBans.length > 0 || this.pendingUnbans.length > 0 || this.pendingFailures.length > 0 || this.flushScheduled) {
       await this.runFlush();
     }
     await this.flushing;
@@ -171,6 +256,10 @@ export class Jail {
   private queue(ban: Ban | null, unban: Unban | null): void {
     if (ban) { this.pendingBans.push(ban); this.stats.bans++; }
     if (unban) this.pendingUnbans.push(unban);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => { void this.runFlush(); });
@@ -181,26 +270,46 @@ export class Jail {
     this.flushing = this.flushing.then(async () => {
       this.flushScheduled = false;
       const bans = this.pendingBans; const unbans = this.pendingUnbans;
-      this.pendingBans = []; this.pendingUnbans = [];
+      const failures = this.pendingFailures; const cleared = this.clearedWindows;
+      this.pendingBans = []; this.pendingUnbans = []; this.pendingFailures = []; this.clearedWindows = [];
+      let seqs: number[] = [];
+      if (this.store && (bans.length || unbans.length || failures.length || cleared.length || this.linesSinceCheckpoint)) {
+        this.linesSinceCheckpoint = false;
+        try {
+          // Committed before any action runs: a crash from here on is repaired from the outbox.
+          seqs = await this.store.checkpoint({ failures, clearFailures: cleared, bans, unbans, positions: this.sourceStates() });
+        } catch (err) {
+          // Security first: a store that cannot write must not stop bans; say so loudly.
+          this.core.reportError(err, { jail: this.name, hook: 'checkpoint' });
+        }
+      }
       const hooks = this.core.hooks;
+      let ok = true;
       if (bans.length > 0) {
         await Promise.all(bans.map((b) => hooks.ban.promise(b, this.info)));
-        await this.eachAction('ban', (a) => a.ban(bans));
+        ok = (await this.eachAction('ban', (a) => a.ban(bans))) && ok;
       }
       if (unbans.length > 0) {
         await Promise.all(unbans.map((u) => hooks.unban.promise(u, this.info)));
-        await this.eachAction('unban', (a) => a.unban(unbans));
+        ok = (await this.eachAction('unban', (a) => a.unban(unbans))) && ok;
+      }
+      // Items whose actions failed stay in the outbox; the daemon retries them.
+      if (ok && seqs.length > 0 && this.store) {
+        try { await this.store.outboxDone(seqs); } catch (err) { this.core.reportError(err, { jail: this.name, hook: 'checkpoint' }); }
       }
     });
     return this.flushing;
   }
 
-  private async eachAction(what: string, fn: (a: ActionInstance) => Promise<void>): Promise<void> {
-    await Promise.all(this.actions.map(async (a) => {
-      try { await fn(a.instance); } catch (err) {
+  /** Run an action call on every action; false if any failed (each failure is reported). */
+  private async eachAction(what: string, fn: (a: ActionInstance) => Promise<void>): Promise<boolean> {
+    const results = await Promise.all(this.actions.map(async (a) => {
+      try { await fn(a.instance); return true; } catch (err) {
         this.core.reportError(errors.actionFailed(a.type, `${what}: ${err instanceof Error ? err.message : String(err)}`), { jail: this.name });
+        return false;
       }
     }));
+    return results.every(Boolean);
   }
 
   /** A host name as failure source: ban its addresses only if the jail allows DNS (fail2ban's usedns). */

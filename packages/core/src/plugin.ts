@@ -9,6 +9,7 @@ import type { FilterDefinition } from './filter/types.js';
 import type { Ban, LogEntry, MaybePromise, Unban } from './types.js';
 import type { Logger } from './logger.js';
 import type { JSONSchema } from './validate.js';
+import type { Store } from './store.js';
 
 export type PluginKind = 'source' | 'filter' | 'tracker' | 'action' | 'other';
 
@@ -53,6 +54,8 @@ export interface SourceContext {
   logger: Logger;
   /** Report a problem without stopping the daemon. */
   error(err: unknown): void;
+  /** What `state()` returned when the daemon last saved (read positions, a journal cursor). */
+  saved?: unknown;
 }
 
 export interface SourceInstance {
@@ -60,6 +63,11 @@ export interface SourceInstance {
   stop(): Promise<void>;
   /** Read what is available now (tests, flush before stop). */
   poll?(): Promise<void>;
+  /**
+   * Where the source is (JSON-serialisable), covering exactly the lines already delivered; saved
+   * with every checkpoint and handed back as `ctx.saved` after a restart.
+   */
+  state?(): unknown;
 }
 
 export interface SourceDefinition {
@@ -87,6 +95,13 @@ export interface ActionDefinition {
   type: string;
   schema?: JSONSchema;
   create(options: Record<string, unknown>, ctx: ActionContext): ActionInstance;
+}
+
+export interface StoreDefinition {
+  /** Type name used in config: `state: { type: 'sqlite', path }`. */
+  type: string;
+  schema?: JSONSchema;
+  create(options: Record<string, unknown>): Store;
 }
 
 /** Anything a plugin can register; `FilterDefinition` re-exported for convenience. */

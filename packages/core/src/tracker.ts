@@ -14,8 +14,39 @@ export interface TrackerOptions {
   /** Seconds; -1 = permanent. */
   bantime: number;
   clock: Clock;
+  /** fail2ban's `bantime.increment`: longer bans for repeat offenders. */
+  increment?: BantimeIncrement;
+  /** Bans this id had before (from the store, across jails when asked); default: counted here. */
+  priorBans?: (id: string) => number;
+  /** Random source for `rndtime` (tests). */
+  random?: () => number;
   onBan(ban: Ban): void;
   onUnban(unban: Unban): void;
+}
+
+export interface BantimeIncrement {
+  /** The n-th ban lasts bantime × factor^(n−1) (default factor 2)… */
+  factor: number;
+  /** …or bantime × multipliers[n−1] (the last multiplier repeats), when given. */
+  multipliers?: number[];
+  /** Cap, seconds. */
+  maxtime: number;
+  /** Up to this many random seconds added, so bans of a botnet do not all end together. */
+  rndtime: number;
+  /** Count the id's bans in every jail, not only this one. */
+  overalljails: boolean;
+}
+
+/** The ban time, in seconds, of the `count`-th ban (count ≥ 1); -1 stays permanent. */
+export function escalatedBantime(base: number, count: number, inc: BantimeIncrement | undefined, random: () => number = Math.random): number {
+  if (base < 0 || !inc) return base;
+  const n = Math.max(1, count);
+  let t = inc.multipliers && inc.multipliers.length > 0
+    ? base * inc.multipliers[Math.min(n, inc.multipliers.length) - 1]!
+    : base * inc.factor ** Math.min(n - 1, 64);
+  if (inc.maxtime > 0) t = Math.min(t, inc.maxtime);
+  if (inc.rndtime > 0) t += Math.floor(random() * inc.rndtime);
+  return Math.round(t);
 }
 
 interface Window { times: number[]; attempts: number[]; total: number; last?: Failure }
@@ -54,9 +85,11 @@ export class Tracker {
 
   /** Ban an id now (tracker decision, or `f2b ban`). */
   ban(id: string, now: number, failures: number, rule?: string, lines?: readonly string[]): Ban {
-    const count = (this.banCounts.get(id) ?? 0) + 1;
+    const prior = this.opts.priorBans ? this.opts.priorBans(id) : (this.banCounts.get(id) ?? 0);
+    const count = prior + 1;
     this.banCounts.set(id, count);
-    const end = this.opts.bantime < 0 ? null : now + this.opts.bantime * 1000;
+    const bantime = escalatedBantime(this.opts.bantime, count, this.opts.increment, this.opts.random);
+    const end = bantime < 0 ? null : now + bantime * 1000;
     const ban: Ban = { jail: this.opts.jail, id, start: now, end, count, rule, lines, failures };
     this.restore(ban);
     this.opts.onBan(ban);
@@ -71,6 +104,18 @@ export class Tracker {
       entry.timer = this.opts.clock.setTimer(Math.max(0, ban.end - this.opts.clock.now()), () => this.expire(ban.id));
     }
     this.bans.set(ban.id, entry);
+  }
+
+  /** A failure loaded from the store at start: back into its window, without deciding a ban. */
+  restoreFailure(id: string, time: number, attempts: number): void {
+    let w = this.windows.get(id);
+    if (!w) {
+      w = { times: [], attempts: [], total: 0 };
+      this.windows.set(id, w);
+    }
+    w.times.push(time);
+    w.attempts.push(attempts);
+    w.total += attempts;
   }
 
   unban(id: string, reason: Unban['reason'] = 'manual'): boolean {

@@ -54,17 +54,18 @@ export default function fileSource() {
           const tailer = new FileTailer({
             paths,
             fromStart: opts.fromStart,
-            positions: opts.positions,
+            positions: opts.positions ?? (Array.isArray(ctx.saved) ? ctx.saved as TailPosition[] : undefined),
             pollInterval: opts.pollInterval,
             maxLineLength: opts.maxLineLength,
             onLines: (lines, path) => ctx.lines(lines, path),
-            onError: (err, path) => ctx.error(new Error(`${path}: ${err.message}`)),
+            onError: (err, path) => ctx.error(path ? new Error(`${path}: ${err.message}`) : err),
           });
           return {
             start: () => tailer.start(),
             stop: () => tailer.stop(),
             poll: () => tailer.poll(),
             positions: () => tailer.positions(),
+            state: () => tailer.positions(),
           };
         },
       });

@@ -57,7 +57,8 @@ export class FilterRunner {
     const hit = this.matchMessage(entry.message) ?? this.matchLine(entry.raw);
     if (!hit) return null;
     const compiled = hit.index >= 0 ? this.messageRules[hit.index]! : this.lineRules[-hit.index - 1]!;
-    return { rule: compiled.rule, entry, host: hit.host, captures: hit.captures };
+    // A copy: the memoised hit is shared by every entry with this message, and reducers keep matches.
+    return { rule: compiled.rule, entry, host: hit.host, captures: { ...hit.captures } };
   }
 
   /** Match and reduce: the failures this entry completes (possibly with 0 attempts). */

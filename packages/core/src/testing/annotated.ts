@@ -107,7 +107,11 @@ function parseAnnotation(value: string, file: string, lineNo: number): Annotatio
 type Value = string | number | boolean | null | undefined;
 
 export function evaluateConstraint(expr: string, vars: { name: string; opts: Record<string, unknown> }): boolean {
-  const tokens = expr.match(/'[^']*'|"[^"]*"|==|!=|[(),]|[A-Za-z_][A-Za-z0-9_.]*|-?[0-9]+(?:\.[0-9]+)?/g) ?? [];
+  const TOKEN = /'[^']*'|"[^"]*"|==|!=|[(),]|[A-Za-z_][A-Za-z0-9_.]*|-?[0-9]+(?:\.[0-9]+)?/g;
+  // Characters outside every token (`=`, `;`, `+`, …) are not in the grammar: reject, do not skip them.
+  const stray = /\S/.exec(expr.replace(TOKEN, ' '));
+  if (stray) throw new Error(`constraint "${expr}": unsupported character ${stray[0]}`);
+  const tokens = expr.match(TOKEN) ?? [];
   let pos = 0;
   const peek = () => tokens[pos];
   const next = () => tokens[pos++];

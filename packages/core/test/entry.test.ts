@@ -1,0 +1,261 @@
+import { describe, it, expect } from 'vitest';
+import { EntryParser, hasPriority } from '../src/entry.js';
+import { journalRecordToEntry, parseJournalJsonLine } from '../src/journal.js';
+import type { LogEntry } from '../src/types.js';
+
+const NOW = Date.UTC(2024, 5, 1, 12, 0, 0);
+const parser = new EntryParser({ timezone: 'UTC', now: () => NOW });
+
+/** The entry with Buffers as strings, undefined fields dropped. */
+function view(e: LogEntry) {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) {
+    if (v === undefined || k === 'raw') continue;
+    out[k] = Buffer.isBuffer(v) ? v.toString('utf8') : v;
+  }
+  return out;
+}
+const parse = (line: string | Buffer, origin?: string) => parser.parse(typeof line === 'string' ? Buffer.from(line) : line, origin);
+
+describe('EntryParser: syslog headers', () => {
+  it('BSD syslog: host, program, pid, message, time', () => {
+    const e = parse('Jan  5 01:31:41 www sshd[1643]: Failed password for root from 192.0.2.1 port 22 ssh2', 'auth.log');
+    expect(view(e)).toEqual({
+      message: 'Failed password for root from 192.0.2.1 port 22 ssh2', time: Date.UTC(2024, 0, 5, 1, 31, 41),
+      host: 'www', program: 'sshd', pid: 1643, dateFormat: 'bsd-syslog', origin: 'auth.log',
+    });
+    expect(e.raw.toString()).toBe('Jan  5 01:31:41 www sshd[1643]: Failed password for root from 192.0.2.1 port 22 ssh2');
+  });
+
+  it('the message is a slice of the line, not a copy', () => {
+    const raw = Buffer.from('Jan  5 01:31:41 www sshd[1643]: hello');
+    const e = parser.parse(raw);
+    expect(e.raw).toBe(raw);
+    expect(e.message.buffer).toBe(raw.buffer);
+    expect(e.message.toString()).toBe('hello');
+  });
+
+  it('RFC 3339 (rsyslog high precision): offset applied, microseconds cut to ms', () => {
+    const e = parse('2024-03-10T14:01:02.123456+01:00 host sshd[123]: Invalid user x from 192.0.2.1');
+    expect(view(e)).toEqual({
+      message: 'Invalid user x from 192.0.2.1', time: Date.UTC(2024, 2, 10, 13, 1, 2, 123),
+      host: 'host', program: 'sshd', pid: 123, dateFormat: 'iso8601',
+    });
+  });
+
+  it('program without pid', () => {
+    const e = parse('Jan  5 01:31:41 host CRON: (root) CMD (run-parts)');
+    expect(view(e)).toMatchObject({ host: 'host', program: 'CRON', message: '(root) CMD (run-parts)' });
+    expect(e.pid).toBeUndefined();
+  });
+
+  it('program without host: `sshd[99]: msg`', () => {
+    const e = parse('Jan  5 01:31:41 sshd[99]: Connection closed');
+    expect(view(e)).toMatchObject({ program: 'sshd', pid: 99, message: 'Connection closed' });
+    expect(e.host).toBeUndefined();
+  });
+
+  it('bracketed program without host: `[sshd]: msg`', () => {
+    const e = parse('Jan  5 01:31:41 [sshd]: Connection closed');
+    expect(view(e)).toMatchObject({ program: 'sshd', message: 'Connection closed' });
+    expect(e.host).toBeUndefined();
+    expect(e.pid).toBeUndefined();
+  });
+
+  it.each([
+    ['sshd-session[99]', 'sshd-session', 99],
+    ['postfix/smtpd[12]', 'postfix/smtpd', 12],
+    ['dovecot[7]', 'dovecot', 7],
+    ['named', 'named', undefined],
+  ])('program token %s → %s', (token, program, pid) => {
+    const e = parse(`Jan  5 01:31:41 mail ${token}: something happened`);
+    expect(e.program).toBe(program);
+    expect(e.pid).toBe(pid);
+    expect(e.host).toBe('mail');
+    expect(e.message.toString()).toBe('something happened');
+  });
+
+  it('a bracketed date: `[Jan  5 01:31:41] host prog[1]: msg`', () => {
+    expect(view(parse('[Jan  5 01:31:41] www sshd[1643]: hello'))).toMatchObject({ host: 'www', program: 'sshd', pid: 1643, message: 'hello' });
+  });
+
+  it('Solaris `[ID 800047 auth.info]` tag is stripped from the message', () => {
+    const e = parse('Jan  5 01:31:41 solhost sshd[123]: [ID 800047 auth.info] Failed password for root from 192.0.2.1 port 22 ssh2');
+    expect(view(e)).toMatchObject({ host: 'solhost', program: 'sshd', pid: 123, message: 'Failed password for root from 192.0.2.1 port 22 ssh2' });
+  });
+
+  it('a bracket in the message that is not a Solaris tag is kept', () => {
+    expect(parse('Jan  5 01:31:41 h sshd[1]: [IDX 1] hi').message.toString()).toBe('[IDX 1] hi');
+    expect(parse('Jan  5 01:31:41 h sshd[1]: [preauth] hi').message.toString()).toBe('[preauth] hi');
+  });
+
+  it('injection: `sshd[2]: ` later in the message does not change the program', () => {
+    const e = parse('Jan  5 01:31:41 host cron[1]: x sshd[2]: Failed password for root from 192.0.2.1 port 22 ssh2');
+    expect(e.program).toBe('cron');
+    expect(e.pid).toBe(1);
+    expect(e.message.toString()).toBe('x sshd[2]: Failed password for root from 192.0.2.1 port 22 ssh2');
+  });
+
+  it.each([
+    ['no colon after the program', 'Jan  5 01:31:41 host sshd[1] hello'],
+    ['non-numeric pid', 'Jan  5 01:31:41 host sshd[abc]: hello'],
+    ['empty pid', 'Jan  5 01:31:41 host sshd[]: hello'],
+    ['text after the pid bracket', 'Jan  5 01:31:41 host sshd[1]x: hello'],
+  ])('not a header (%s): no program, message is the rest of the line', (_label, line) => {
+    const e = parse(line);
+    expect(e.program).toBeUndefined();
+    expect(e.host).toBeUndefined();
+    expect(e.message.toString()).toBe(line.slice('Jan  5 01:31:41 '.length));
+    expect(e.time).toBe(Date.UTC(2024, 0, 5, 1, 31, 41));
+  });
+
+  it('a line with no date: message is the whole line, time undefined', () => {
+    const line = 'Failed password for root from 192.0.2.1 port 22 ssh2';
+    const e = parse(line, '-');
+    expect(view(e)).toEqual({ message: line, origin: '-' });
+    expect(e.time).toBeUndefined();
+  });
+
+  it('a line with the date inside (access log): the message is the whole line', () => {
+    const line = '192.0.2.8 - - [15/Jan/2024:12:00:00 +0000] "GET / HTTP/1.1" 401 12';
+    const e = parse(line);
+    expect(e.message.toString()).toBe(line);
+    expect(e.time).toBe(Date.UTC(2024, 0, 15, 12, 0, 0));
+    expect(e.program).toBeUndefined();
+  });
+
+  it('a BSD syslog line with a <pri> prefix still has its header parsed', () => {
+    const e = parse('<38>Jan  5 01:31:41 www sshd[1643]: Failed password');
+    expect(view(e)).toMatchObject({ host: 'www', program: 'sshd', pid: 1643, message: 'Failed password', time: Date.UTC(2024, 0, 5, 1, 31, 41) });
+    expect(hasPriority(e.raw)).toBe(true);
+    expect(hasPriority(Buffer.from('Jan  5'))).toBe(false);
+  });
+});
+
+describe('EntryParser: RFC 5424', () => {
+  it('`<34>1 date host app procid msgid - msg`', () => {
+    const e = parse('<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su 123 ID47 - BOM\'su root\' failed for lonvick on /dev/pts/8');
+    expect(view(e)).toEqual({
+      message: 'BOM\'su root\' failed for lonvick on /dev/pts/8', time: Date.UTC(2003, 9, 11, 22, 14, 15, 3),
+      host: 'mymachine.example.com', program: 'su', pid: 123, dateFormat: 'rfc5424',
+    });
+  });
+
+  it('with structured data (several elements, escaped `]` in a value) and a BOM', () => {
+    const line = Buffer.concat([
+      Buffer.from('<165>1 2003-10-11T22:14:15.003Z host evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="App\\]x"][examplePriority@32473 class="high"] '),
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('An application event log entry'),
+    ]);
+    const e = parse(line);
+    expect(e.message.toString()).toBe('An application event log entry');
+    expect(e.program).toBe('evntslog');
+    expect(e.pid).toBeUndefined();
+    expect(e.host).toBe('host');
+  });
+
+  it('nil host and app (`-`) give undefined; a non-numeric procid is no pid', () => {
+    const e = parse('<34>1 2003-10-11T22:14:15Z - - abc - - the message');
+    expect(view(e)).toMatchObject({ message: 'the message', dateFormat: 'rfc5424' });
+    expect(e.host).toBeUndefined();
+    expect(e.program).toBeUndefined();
+    expect(e.pid).toBeUndefined();
+  });
+
+  it('without a message', () => {
+    const e = parse('<34>1 2003-10-11T22:14:15Z host app 1 - -');
+    expect(e.program).toBe('app');
+    expect(e.message.toString()).toBe('');
+  });
+});
+
+describe('EntryParser: journal-line format', () => {
+  const jp = new EntryParser({ format: 'journal-line', timezone: 'UTC', now: () => NOW });
+
+  it('`host ident[pid]: msg` without a date', () => {
+    const e = jp.parse(Buffer.from('srv sshd[32310]: Failed password for root from 192.0.2.1 port 22 ssh2'), 'journal');
+    expect(view(e)).toEqual({ message: 'Failed password for root from 192.0.2.1 port 22 ssh2', host: 'srv', program: 'sshd', pid: 32310, origin: 'journal' });
+    expect(e.time).toBeUndefined();
+  });
+
+  it('no host (first token ends in a colon): the whole line is the message', () => {
+    const e = jp.parse(Buffer.from('sshd[1]: hello'));
+    expect(e.program).toBeUndefined();
+    expect(e.message.toString()).toBe('sshd[1]: hello');
+  });
+
+  it('the date is not parsed in this format', () => {
+    const e = jp.parse(Buffer.from('Jan  5 01:31:41 www sshd[1]: x'));
+    expect(e.time).toBeUndefined();
+    expect(e.program).toBeUndefined();
+  });
+});
+
+describe('journal records', () => {
+  const base = {
+    MESSAGE: 'Failed password for root from 192.0.2.1 port 22 ssh2',
+    SYSLOG_IDENTIFIER: 'sshd', SYSLOG_PID: '4242', _HOSTNAME: 'srv', _SYSTEMD_UNIT: 'ssh.service',
+    __REALTIME_TIMESTAMP: '1700000000123456',
+  };
+
+  it('MESSAGE as a string; __REALTIME_TIMESTAMP µs → ms; raw is the short form', () => {
+    const e = journalRecordToEntry(base)!;
+    expect(view(e)).toEqual({
+      message: base.MESSAGE, time: 1700000000123, host: 'srv', program: 'sshd', pid: 4242,
+      unit: 'ssh.service', dateFormat: 'journal', origin: 'journal',
+    });
+    expect(e.raw.toString()).toBe(`srv sshd[4242]: ${base.MESSAGE}`);
+  });
+
+  it('MESSAGE as a byte array with invalid UTF-8 keeps the exact bytes', () => {
+    const bytes = [0x75, 0x73, 0x65, 0x72, 0x20, 0xff, 0xfe, 0xc3, 0x28];
+    const e = journalRecordToEntry({ ...base, MESSAGE: bytes }, 'j')!;
+    expect([...e.message]).toEqual(bytes);
+    expect(e.origin).toBe('j');
+    expect(e.raw.subarray(e.raw.length - bytes.length).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['a number', 42],
+    ['an object', { a: 1 }],
+    ['an array with non-bytes', [65, 300]],
+    ['an array with strings', ['a']],
+  ])('MESSAGE %s → null', (_label, message) => {
+    const rec: Record<string, unknown> = { ...base, MESSAGE: message };
+    if (message === undefined) delete rec.MESSAGE;
+    expect(journalRecordToEntry(rec)).toBeNull();
+  });
+
+  it('falls back to _COMM, _PID and _SOURCE_REALTIME_TIMESTAMP; missing fields are undefined', () => {
+    const e = journalRecordToEntry({ MESSAGE: 'm', _COMM: 'sshd', _PID: '7', _SOURCE_REALTIME_TIMESTAMP: '5000' })!;
+    expect(view(e)).toMatchObject({ program: 'sshd', pid: 7, time: 5 });
+    expect(e.host).toBeUndefined();
+    expect(e.raw.toString()).toBe('localhost sshd[7]: m');
+    const bare = journalRecordToEntry({ MESSAGE: 'm' })!;
+    expect(bare.time).toBeUndefined();
+    expect(bare.raw.toString()).toBe('localhost unknown: m');
+  });
+
+  it('a malformed pid or timestamp is ignored', () => {
+    const e = journalRecordToEntry({ MESSAGE: 'm', SYSLOG_PID: '12x', __REALTIME_TIMESTAMP: 'soon' })!;
+    expect(e.pid).toBeUndefined();
+    expect(e.time).toBeUndefined();
+  });
+
+  it('very long messages are cut to 64 KiB', () => {
+    const e = journalRecordToEntry({ MESSAGE: 'a'.repeat(100_000) })!;
+    expect(e.message.length).toBe(64 * 1024);
+  });
+
+  it('parseJournalJsonLine: a JSON object line (string or Buffer) → entry', () => {
+    const line = JSON.stringify(base);
+    expect(parseJournalJsonLine(line)!.program).toBe('sshd');
+    expect(parseJournalJsonLine(Buffer.from(line), 'x')!.origin).toBe('x');
+  });
+
+  it.each(['', 'not json', '{"MESSAGE": ', '[1,2]', 'null', '42', '"str"', '{"NO_MESSAGE": "x"}'])(
+    'parseJournalJsonLine(%j) → null', (line) => {
+      expect(parseJournalJsonLine(line)).toBeNull();
+    });
+});
