@@ -72,6 +72,14 @@ results.push(['f2b test-filter sshd (whole process, best of 3)', `${fmt(filterRa
 const rep = replay();
 results.push(['f2b replay through jail + tracker', `${fmt(rep.linesPerSecond)} lines/s`, `${rep.seconds.toFixed(2)} s`, `peak RSS ${fmt(rep.maxRssKiB / 1024)} MiB`, `${fmt(rep.failures)} attempts, ${fmt(rep.bans)} bans`]);
 
+const restore = timed(process.execPath, [join(root, 'scripts/bench-restore.mjs'), '100000']);
+if (restore.status === 0) {
+  const r = JSON.parse(restore.stdout);
+  results.push(['restart: restore 100,000 active bans (SQLite)', `${r.seconds.toFixed(2)} s`, '', '', 'target ≤ 2 s']);
+} else {
+  results.push(['restart: restore 100,000 active bans', 'failed', restore.stderr.slice(0, 300), '', '']);
+}
+
 const f2bn = fail2banRegex();
 if (f2bn && !f2bn.error) {
   const rate = lines / f2bn.seconds;

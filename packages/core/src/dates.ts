@@ -280,10 +280,10 @@ export class DateParser {
 
   /**
    * The date at the start of the line (from `from`), after an optional `[` or syslog `<pri>`, or a CLF
-   * date in the first 128 bytes. Null if there is none.
+   * date in the first 128 bytes. Null if there is none. `end` bounds the line inside a larger buffer.
    */
-  parse(line: Buffer, from = 0): DateMatch | null {
-    const b = line, n = line.length;
+  parse(line: Buffer, from = 0, lineEnd = line.length): DateMatch | null {
+    const b = line, n = lineEnd;
     let p = from, format = '', end = -1;
     if (p >= n) return null;
     let c = b[p]!;

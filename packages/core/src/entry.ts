@@ -3,7 +3,9 @@
  * syslog-shaped — `host program[pid]: message`. Filters match the message and check the program, so
  * a pattern never has to re-parse prefixes, and text in the message cannot pose as the program.
  *
- * Works on bytes: the message stays a Buffer slice of the line.
+ * Works on bytes and on ranges of a larger buffer: creating a Buffer view costs more than parsing a
+ * syslog header, so `raw`, `message` and `host` are made only when someone reads them — most lines
+ * are rejected by their program name before that.
  */
 import { DateParser, type DateParserOptions } from './dates.js';
 import type { LogEntry } from './types.js';
@@ -20,6 +22,46 @@ export interface EntryParserOptions extends DateParserOptions {
   format?: LineFormat;
 }
 
+/** An entry over a range of a buffer; views and strings are made on first use. */
+class RangeEntry implements LogEntry {
+  time: number | undefined = undefined;
+  program: string | undefined = undefined;
+  pid: number | undefined = undefined;
+  dateFormat: string | undefined = undefined;
+  unit: undefined;
+  private _raw: Buffer | undefined = undefined;
+  private _message: Buffer | undefined = undefined;
+  private _host: string | null | undefined = undefined;
+  hostStart = -1;
+  hostEnd = -1;
+  msgStart: number;
+
+  constructor(readonly buf: Buffer, readonly start: number, readonly end: number, readonly origin: string | undefined) {
+    this.msgStart = start;
+  }
+
+  get raw(): Buffer {
+    return (this._raw ??= this.start === 0 && this.end === this.buf.length ? this.buf : this.buf.subarray(this.start, this.end));
+  }
+
+  get message(): Buffer {
+    return (this._message ??= this.msgStart === this.start ? this.raw : this.buf.subarray(this.msgStart, this.end));
+  }
+
+  set message(m: Buffer) {
+    this._message = m;
+  }
+
+  get host(): string | undefined {
+    if (this._host === undefined) this._host = this.hostStart < 0 ? null : this.buf.toString('latin1', this.hostStart, this.hostEnd);
+    return this._host ?? undefined;
+  }
+
+  set host(h: string | undefined) {
+    this._host = h ?? null;
+  }
+}
+
 export class EntryParser {
   private readonly dates: DateParser;
   private readonly format: LineFormat;
@@ -30,131 +72,146 @@ export class EntryParser {
   }
 
   parse(raw: Buffer, origin?: string): LogEntry {
-    if (this.format === 'journal-line') return parseHeader(raw, 0, undefined, undefined, origin, true);
-    const date = this.dates.parse(raw);
-    if (!date) return { raw, message: raw, time: undefined, origin };
-    if (date.start > headerDateStart(raw) + 1) {
-      // The date sits inside the line (access logs: `1.2.3.4 - - [date] "GET …"`): the message is the
-      // whole line, so patterns see the client address written before the date.
-      return { raw, message: raw, time: date.time, dateFormat: date.format, origin };
+    return this.parseRange(raw, 0, raw.length, origin);
+  }
+
+  /** Parse the line `buf[start, end)` (no newline) without copying it. */
+  parseRange(buf: Buffer, start: number, end: number, origin?: string): LogEntry {
+    const e = new RangeEntry(buf, start, end, origin);
+    if (this.format === 'journal-line') {
+      parseHeader(e, start, true);
+      return e;
     }
+    const date = this.dates.parse(buf, start, end);
+    if (!date) return e;
+    e.time = date.time;
+    e.dateFormat = date.format;
+    // The date sits inside the line (access logs: `1.2.3.4 - - [date] "GET …"`): the message is the
+    // whole line, so patterns see the client address written before the date.
+    if (date.start > headerDateStart(buf, start, end) + 1) return e;
     let pos = date.end;
-    if (pos < raw.length && raw[pos] === RBRACK) pos++;
-    return parseHeader(raw, pos, date.time, date.format, origin, false);
+    if (pos < end && buf[pos] === RBRACK) pos++;
+    if (date.format === 'rfc5424') parse5424(e, pos);
+    else parseHeader(e, pos, false);
+    return e;
   }
 }
 
 /**
- * After the date: ` host prog[pid]: msg`, ` prog[pid]: msg` (no host), ` [prog]: msg`, or RFC 5424's
- * ` host app procid msgid [sd] msg`. Anything else leaves the message as the rest of the line.
+ * After the date: ` host prog[pid]: msg`, ` prog[pid]: msg` (no host), ` [prog]: msg`.
+ * Anything else leaves the message as the rest of the line.
  */
-function parseHeader(raw: Buffer, pos: number, time: number | undefined, dateFormat: string | undefined,
-  origin: string | undefined, hostFirst: boolean): LogEntry {
-  const len = raw.length;
-  while (pos < len && raw[pos] === SPACE) pos++;
-  const restStart = pos;
-  const plain = (): LogEntry => ({ raw, message: raw.subarray(restStart), time, dateFormat, origin });
-
-  const t1End = tokenEnd(raw, pos);
-  if (t1End === pos) return plain();
-  let host: string | undefined;
+function parseHeader(e: RangeEntry, pos: number, hostFirst: boolean): void {
+  const b = e.buf, end = e.end;
+  while (pos < end && b[pos] === SPACE) pos++;
+  e.msgStart = pos;
+  const t1End = tokenEnd(b, pos, end);
+  if (t1End === pos) return;
   let progStart = pos;
   let progEnd = t1End;
-  if (!(raw[t1End - 1] === COLON) || hostFirst) {
+  if (b[t1End - 1] !== COLON || hostFirst) {
     // First token is the host (unless it already ends in ':' — a header without host).
-    if (raw[t1End - 1] === COLON && hostFirst) return plain();
-    host = raw.toString('latin1', pos, t1End);
+    if (b[t1End - 1] === COLON) return;
+    e.hostStart = pos;
+    e.hostEnd = t1End;
     pos = t1End;
-    while (pos < len && raw[pos] === SPACE) pos++;
+    while (pos < end && b[pos] === SPACE) pos++;
     progStart = pos;
-    progEnd = tokenEnd(raw, pos);
-    if (dateFormat === 'rfc5424') return parse5424(raw, host, pos, time, dateFormat, origin);
+    progEnd = tokenEnd(b, pos, end);
   }
-  if (progEnd <= progStart || raw[progEnd - 1] !== COLON) return plain();
-  const prog = parseProgram(raw, progStart, progEnd - 1);
-  if (!prog) return plain();
+  if (progEnd <= progStart || b[progEnd - 1] !== COLON || !parseProgram(e, progStart, progEnd - 1)) {
+    e.hostStart = -1;
+    return;
+  }
   let msg = progEnd;
-  if (msg < len && raw[msg] === SPACE) msg++;
-  msg = skipSolarisTag(raw, msg);
-  return { raw, message: raw.subarray(msg), time, host, program: prog.name, pid: prog.pid, dateFormat, origin };
+  if (msg < end && b[msg] === SPACE) msg++;
+  e.msgStart = skipSolarisTag(b, msg, end);
 }
 
-function tokenEnd(raw: Buffer, pos: number): number {
-  const i = raw.indexOf(SPACE, pos);
-  return i < 0 ? raw.length : i;
+function tokenEnd(b: Buffer, pos: number, end: number): number {
+  const i = b.indexOf(SPACE, pos);
+  return i < 0 || i > end ? end : i;
 }
 
 /** `name[pid]`, `name`, or `[name]`; names are printable ASCII without spaces or brackets. */
-function parseProgram(raw: Buffer, start: number, end: number): { name: string; pid?: number } | null {
-  if (raw[start] === LBRACK && raw[end - 1] === RBRACK) return validName(raw, start + 1, end - 1);
-  const open = raw.indexOf(LBRACK, start);
-  if (open < 0 || open >= end) return validName(raw, start, end);
-  if (raw[end - 1] !== RBRACK) return null;
-  const named = validName(raw, start, open);
-  if (!named) return null;
+function parseProgram(e: RangeEntry, start: number, end: number): boolean {
+  const b = e.buf;
+  if (b[start] === LBRACK && b[end - 1] === RBRACK) return setName(e, start + 1, end - 1);
+  let open = -1;
+  for (let i = start; i < end; i++) if (b[i] === LBRACK) { open = i; break; }
+  if (open < 0) return setName(e, start, end);
+  if (b[end - 1] !== RBRACK || end - 1 === open + 1 || end - 1 - open > 11) return false;
   let pid = 0;
   for (let i = open + 1; i < end - 1; i++) {
-    const c = raw[i]!;
-    if (c < 0x30 || c > 0x39 || i - open > 10) return null;
+    const c = b[i]!;
+    if (c < 0x30 || c > 0x39) return false;
     pid = pid * 10 + (c - 0x30);
   }
-  return end - 1 > open + 1 ? { name: named.name, pid } : null;
+  if (!setName(e, start, open)) return false;
+  e.pid = pid;
+  return true;
 }
 
-function validName(raw: Buffer, start: number, end: number): { name: string } | null {
-  if (end <= start || end - start > 64) return null;
+function setName(e: RangeEntry, start: number, end: number): boolean {
+  if (end <= start || end - start > 64) return false;
+  const b = e.buf;
   for (let i = start; i < end; i++) {
-    const c = raw[i]!;
-    if (c <= SPACE || c >= 0x7f || c === LBRACK || c === RBRACK || c === COLON) return null;
+    const c = b[i]!;
+    if (c <= SPACE || c >= 0x7f || c === LBRACK || c === RBRACK || c === COLON) return false;
   }
-  return { name: raw.toString('latin1', start, end) };
+  e.program = b.toString('latin1', start, end);
+  return true;
 }
 
 /** Solaris syslog adds `[ID 800047 auth.info] ` before the message. */
-function skipSolarisTag(raw: Buffer, pos: number): number {
-  if (raw[pos] !== LBRACK || raw[pos + 1] !== 0x49 || raw[pos + 2] !== 0x44 || raw[pos + 3] !== SPACE) return pos;
-  const close = raw.indexOf(RBRACK, pos);
-  if (close < 0 || close - pos > 64) return pos;
-  return close + 1 < raw.length && raw[close + 1] === SPACE ? close + 2 : close + 1;
+function skipSolarisTag(b: Buffer, pos: number, end: number): number {
+  if (b[pos] !== LBRACK || b[pos + 1] !== 0x49 || b[pos + 2] !== 0x44 || b[pos + 3] !== SPACE) return pos;
+  const close = b.indexOf(RBRACK, pos);
+  if (close < 0 || close >= end || close - pos > 64) return pos;
+  return close + 1 < end && b[close + 1] === SPACE ? close + 2 : close + 1;
 }
 
-/** RFC 5424: `APP-NAME PROCID MSGID STRUCTURED-DATA MSG`, `-` for absent fields. */
-function parse5424(raw: Buffer, host: string, pos: number, time: number | undefined, dateFormat: string,
-  origin: string | undefined): LogEntry {
-  const fields: string[] = [];
-  for (let k = 0; k < 3; k++) {
-    const e = tokenEnd(raw, pos);
-    fields.push(raw.toString('latin1', pos, e));
-    pos = e + 1;
+/** RFC 5424: ` HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG`, `-` for absent fields. */
+function parse5424(e: RangeEntry, pos: number): void {
+  const b = e.buf, end = e.end;
+  while (pos < end && b[pos] === SPACE) pos++;
+  const fields: [number, number][] = [];
+  for (let k = 0; k < 4; k++) {
+    const t = tokenEnd(b, pos, end);
+    fields.push([pos, t]);
+    pos = Math.min(t + 1, end);
   }
   // Structured data: `-` or one or more `[...]` elements (quoted values may contain `]` escaped).
-  if (raw[pos] === 0x2d) pos += 2;
+  if (b[pos] === 0x2d) pos += 2;
   else {
-    while (raw[pos] === LBRACK) {
+    while (pos < end && b[pos] === LBRACK) {
       let i = pos + 1;
-      while (i < raw.length && raw[i] !== RBRACK) i += raw[i] === 0x5c ? 2 : 1;
+      while (i < end && b[i] !== RBRACK) i += b[i] === 0x5c ? 2 : 1;
       pos = i + 1;
     }
-    if (raw[pos] === SPACE) pos++;
+    if (b[pos] === SPACE) pos++;
   }
-  if (raw[pos] === 0xef && raw[pos + 1] === 0xbb && raw[pos + 2] === 0xbf) pos += 3; // BOM
-  const [app, procid] = fields;
-  const pid = procid && /^[0-9]{1,10}$/.test(procid) ? Number(procid) : undefined;
-  return {
-    raw, message: raw.subarray(Math.min(pos, raw.length)), time, host: host === '-' ? undefined : host,
-    program: app && app !== '-' ? app : undefined, pid, dateFormat, origin,
-  };
+  if (b[pos] === 0xef && b[pos + 1] === 0xbb && b[pos + 2] === 0xbf) pos += 3; // BOM
+  e.msgStart = Math.min(pos, end);
+  const text = ([s, t]: [number, number]) => b.toString('latin1', s, t);
+  const [host, app, procid] = fields;
+  if (text(host!) !== '-') { e.hostStart = host![0]; e.hostEnd = host![1]; }
+  const appName = text(app!);
+  if (appName !== '-' && appName !== '') e.program = appName;
+  const pid = text(procid!);
+  if (/^[0-9]{1,10}$/.test(pid)) e.pid = Number(pid);
 }
 
 /**
  * Where a line's own (header) date may start: 0, or after a syslog priority `<34>` (and RFC 5424's
  * version `1 `), which DateParser skips and does not count in `start`.
  */
-function headerDateStart(raw: Buffer): number {
-  if (raw[0] !== LT) return 0;
-  const gt = raw.subarray(0, 5).indexOf(0x3e);
-  if (gt < 2 || gt > 4) return 0;
-  return raw[gt + 1] === 0x31 && raw[gt + 2] === SPACE ? gt + 3 : gt + 1;
+function headerDateStart(b: Buffer, start: number, end: number): number {
+  if (b[start] !== LT) return start;
+  let gt = -1;
+  for (let i = start + 1; i < Math.min(end, start + 5); i++) if (b[i] === 0x3e) { gt = i; break; }
+  if (gt - start < 2 || gt - start > 4) return start;
+  return b[gt + 1] === 0x31 && b[gt + 2] === SPACE ? gt + 3 : gt + 1;
 }
 
 /** True when the line starts with a syslog priority (`<34>`), which some relays keep. */

@@ -31,3 +31,14 @@ export { CORE_VERSION } from './version.js';
 export type { LogEntry, Failure, Ban, Unban, MaybePromise } from './types.js';
 export { journalRecordToEntry, parseJournalJsonLine, type JournalRecord } from './journal.js';
 export { MemoryStore, type Store, type Checkpoint, type OutboxItem, type StoredFailure, type BanHistory } from './store.js';
+export {
+  PROTOCOL_VERSION, SUPPORTED_VERSIONS, MAX_REQUEST_BYTES, IDLE_TIMEOUT_MS, LineDecoder, encodeLine, errorBody, errorFromBody,
+  type ControlRequest, type ControlResponse, type ControlErrorBody, type RequestId,
+} from './control/protocol.js';
+export { controlErrors } from './control/errors.js';
+export { ControlServer, assertSocketFree, probeSocket, type ControlServerOptions } from './control/server.js';
+export { ControlClient, controlRequest, type ControlClientOptions } from './control/client.js';
+export {
+  ControlCommands, CONTROL_COMMANDS, type ControlCommand, type ControlCommandsOptions, type ControlContext, type ControlHandler,
+  type BanView, type BanDetail,
+} from './control/handler.js';

@@ -9,8 +9,11 @@ const parser = new EntryParser({ timezone: 'UTC', now: () => NOW });
 /** The entry with Buffers as strings, undefined fields dropped. */
 function view(e: LogEntry) {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(e)) {
-    if (v === undefined || k === 'raw') continue;
+  // The LogEntry fields by name: parsed entries compute `message` and `host` lazily (getters).
+  const fields = ['message', 'time', 'host', 'program', 'pid', 'unit', 'dateFormat', 'origin'] as const;
+  for (const k of fields) {
+    const v = e[k];
+    if (v === undefined) continue;
     out[k] = Buffer.isBuffer(v) ? v.toString('utf8') : v;
   }
   return out;

@@ -7,17 +7,18 @@ import { errors, messageOf } from '../errors.js';
 import { normalizeIp, looksLikeHostname } from '../ip.js';
 import type { FilterDefinition, FilterRule } from './types.js';
 
-// Address shapes only: whether the text really is an address is decided by our IP parser afterwards,
-// so these stay simple (no nested quantifiers, bounded repetitions).
-const IP4 = '(?:[0-9]{1,3}\\.){3}[0-9]{1,3}';
-const IP6 = '(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:[0-9]{1,3}\\.){3}[0-9]{1,3})';
-const DNS = '[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?';
+// Address shapes only, deliberately loose: whether the text really is an address is decided by our
+// IP parser afterwards. Loose also means small: RE2's cost for captures grows with the number of
+// automaton states, and counted repetitions like {0,251} multiply them.
+const IP4 = '[0-9]+(?:\\.[0-9]+){3}';
+const IP6 = '\\[?[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\\]?';
+const DNS = '[A-Za-z0-9][A-Za-z0-9.-]*';
 
 const PLACEHOLDERS: Record<string, string> = {
-  '<HOST>': `(?P<host>\\[?${IP6}\\]?|${IP4}|${DNS})`,
-  '<ADDR>': `(?P<host>\\[?${IP6}\\]?|${IP4})`,
+  '<HOST>': `(?P<host>${IP6}|${DNS})`,
+  '<ADDR>': `(?P<host>${IP6}|${IP4})`,
   '<IP4>': `(?P<host>${IP4})`,
-  '<IP6>': `(?P<host>\\[?${IP6}\\]?)`,
+  '<IP6>': `(?P<host>${IP6})`,
 };
 
 export function expandPattern(pattern: string): string {

@@ -79,17 +79,19 @@ export class FilterRunner {
 
   private matchMessage(message: Buffer): Hit | null {
     if (this.messageSet === null || !this.messageSet.test(message)) return null;
-    const key = message.toString('latin1');
-    const cached = this.memo.get(key);
+    // The decoded message is both the memo key and what exec runs on: node-re2 builds a Buffer per
+    // capture group for Buffer input, which costs more than decoding a short line once.
+    const text = message.toString('utf8');
+    const cached = this.memo.get(text);
     if (cached !== undefined) return cached;
     const indices = this.messageSet.match(message).sort((a, b) => a - b);
     let hit: Hit | null = null;
     for (const i of indices) {
-      hit = execRule(this.messageRules[i]!, message, i);
+      hit = execRule(this.messageRules[i]!, text, i);
       if (hit) break;
     }
     if (this.memo.size >= MEMO_LIMIT) this.memo = new Map();
-    this.memo.set(key, hit);
+    this.memo.set(text, hit);
     return hit;
   }
 
@@ -97,29 +99,29 @@ export class FilterRunner {
     for (let i = 0; i < this.lineRules.length; i++) {
       const r = this.lineRules[i]!;
       if (!r.re.test(raw)) continue;
-      const hit = execRule(r, raw, -i - 1);
+      const hit = execRule(r, raw.toString('utf8'), -i - 1);
       if (hit) return hit;
     }
     return null;
   }
 }
 
-function execRule(compiled: CompiledRule, text: Buffer, index: number): Hit | null {
-  const m = compiled.re.exec(text) as (RegExpExecArray & { groups?: Record<string, Buffer | undefined> }) | null;
+function execRule(compiled: CompiledRule, text: string, index: number): Hit | null {
+  const m = compiled.re.exec(text);
   if (!m) return null;
-  const groups = (m.groups ?? {}) as Record<string, Buffer | undefined>;
+  const groups = (m.groups ?? {}) as Record<string, string | undefined>;
   let host: string | undefined;
   if (compiled.hasHost) {
     const raw = groups.host;
     if (!raw) return null;
-    const checked = checkHost(raw.toString('latin1').replace(/^\[|\]$/g, ''), compiled.allowHostname);
+    const checked = checkHost(raw.charCodeAt(0) === 0x5b ? raw.replace(/^\[|\]$/g, '') : raw, compiled.allowHostname);
     if (checked === null) return null;
     host = checked;
   }
   const captures: Record<string, string> = {};
   for (const g of compiled.groups) {
     const v = groups[g];
-    if (v !== undefined) captures[g] = v.toString('utf8');
+    if (v !== undefined) captures[g] = v;
   }
   return { index, host, captures };
 }

@@ -1,0 +1,247 @@
+/**
+ * The commands of the control socket, carried out on a running `Daemon`:
+ *
+ *   ping                      → { pong, version, pid, uptime, protocol }
+ *   status                    → { jails, count, state: { kind, location } }
+ *   status  { jail }          → fail2ban-client's `status <jail>`: counters, banned and failing ids
+ *   ban     { jail, ip }      → the ban (or the one in force: { already: true })
+ *   unban   { ip, jail? } | { all: true, jail? } → { unbanned: [{ jail, id }] }
+ *   banned                    → every ban in force: [{ jail, id, start, end, count, rule }]
+ *   banned  { ip }            → the bans of one address, active and past, with rule and lines
+ *   reload  { jail? }         → re-read the config file and reload (always every jail: see below)
+ *   stop                      → answers, then stops the daemon
+ *
+ * Commands that change state (ban, unban, reload) run one at a time, so a `ban` never lands in a jail
+ * that a concurrent reload is replacing. Times are epoch milliseconds.
+ *
+ * `reload { jail }` reloads the whole configuration: `Daemon.reload` swaps all jails at once, keeping
+ * bans and read positions, so reloading one jail alone would gain nothing. The name is checked (it must
+ * exist before or after the reload) and returned as `requested`.
+ */
+import { parseIp } from '../ip.js';
+import { errors } from '../errors.js';
+import type { Daemon } from '../daemon.js';
+import type { ResolvedConfig } from '../config.js';
+import type { Jail } from '../jail.js';
+import type { Ban } from '../types.js';
+import { controlErrors } from './errors.js';
+import { SUPPORTED_VERSIONS } from './protocol.js';
+
+export interface ControlContext {
+  /** Run `fn` once the response to this request has been written (e.g. stop after saying so). */
+  afterResponse(fn: () => void): void;
+}
+
+export interface ControlHandler {
+  handle(cmd: string, args: Record<string, unknown>, ctx: ControlContext): Promise<unknown>;
+}
+
+export interface ControlCommandsOptions {
+  daemon: Daemon;
+  /** Re-read the config from its file (`reload`); without it `reload` is refused. */
+  reloadConfig?: () => Promise<ResolvedConfig>;
+  /** Stop the daemon (`stop`), called after the answer was sent; without it `stop` is refused. */
+  stop?: () => void;
+  /** Version reported by `ping` (default: the core's). */
+  version?: string;
+}
+
+export const CONTROL_COMMANDS = ['ping', 'status', 'ban', 'unban', 'banned', 'reload', 'stop'] as const;
+export type ControlCommand = (typeof CONTROL_COMMANDS)[number];
+
+const USAGE: Record<ControlCommand, string> = {
+  ping: 'ping takes no arguments: {}.',
+  status: 'status takes {} or {"jail": "<name>"}.',
+  ban: 'ban takes {"jail": "<name>", "ip": "<address>"}.',
+  unban: 'unban takes {"ip": "<address>"} or {"all": true}, optionally with "jail": "<name>".',
+  banned: 'banned takes {} or {"ip": "<address>"}.',
+  reload: 'reload takes {} or {"jail": "<name>"}.',
+  stop: 'stop takes no arguments: {}.',
+};
+
+export interface BanView {
+  jail: string;
+  id: string;
+  start: number;
+  end: number | null;
+  count: number;
+  rule: string | null;
+}
+
+export interface BanDetail extends BanView {
+  failures: number;
+  lines: string[];
+  active: boolean;
+}
+
+export class ControlCommands implements ControlHandler {
+  private readonly opts: ControlCommandsOptions;
+  private readonly startedAt = Date.now();
+  /** Tail of the queue of state-changing commands. */
+  private mutations: Promise<unknown> = Promise.resolve();
+  private stopping = false;
+
+  constructor(opts: ControlCommandsOptions) {
+    this.opts = opts;
+  }
+
+  private get daemon(): Daemon {
+    return this.opts.daemon;
+  }
+
+  async handle(cmd: string, args: Record<string, unknown>, ctx: ControlContext): Promise<unknown> {
+    if (this.stopping) throw controlErrors.stopping();
+    switch (cmd) {
+      case 'ping': check(cmd, args, {}); return this.ping();
+      case 'status': check(cmd, args, { jail: 'string' }); return this.status(args.jail as string | undefined);
+      case 'ban': check(cmd, args, { jail: 'string', ip: 'string' }, ['jail', 'ip']); return this.exclusive(() => this.ban(args.jail as string, args.ip as string));
+      case 'unban': {
+        check(cmd, args, { ip: 'string', all: 'boolean', jail: 'string' });
+        if ((args.ip === undefined) === (args.all !== true)) throw controlErrors.badArgs(cmd, 'give either "ip" or "all": true', USAGE.unban);
+        return this.exclusive(() => this.unban(args.ip as string | undefined, args.jail as string | undefined));
+      }
+      case 'banned': check(cmd, args, { ip: 'string' }); return args.ip === undefined ? this.activeBans() : this.bansOf(args.ip as string);
+      case 'reload': check(cmd, args, { jail: 'string' }); return this.reload(args.jail as string | undefined);
+      case 'stop': {
+        check(cmd, args, {});
+        const stop = this.opts.stop;
+        if (!stop) throw controlErrors.unsupported('stop');
+        this.stopping = true;
+        ctx.afterResponse(stop);
+        return { stopping: true, pid: process.pid };
+      }
+      default:
+        throw controlErrors.unknownCommand(cmd, CONTROL_COMMANDS);
+    }
+  }
+
+  /** Re-read the config and reload every jail; queued with the other state-changing commands (SIGHUP uses it too). */
+  reload(jail?: string): Promise<{ reloaded: string[]; requested: string | null }> {
+    const reloadConfig = this.opts.reloadConfig;
+    if (!reloadConfig) return Promise.reject(controlErrors.unsupported('reload'));
+    return this.exclusive(async () => {
+      const config = await reloadConfig();
+      if (jail !== undefined && !this.daemon.jail(jail) && !config.jails.some((j) => j.enabled && j.name === jail)) {
+        throw controlErrors.unknownJail(jail, this.daemon.jails.map((j) => j.name));
+      }
+      await this.daemon.reload(config);
+      return { reloaded: this.daemon.jails.map((j) => j.name), requested: jail ?? null };
+    });
+  }
+
+  /** Resolves once no state-changing command is running (before stopping the daemon). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const tail = this.mutations;
+      await tail.catch(() => {});
+      if (tail === this.mutations) return;
+    }
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.mutations.catch(() => {}).then(fn);
+    this.mutations = run;
+    return run;
+  }
+
+  private ping() {
+    return {
+      pong: true, version: this.opts.version ?? this.daemon.core.version, pid: process.pid,
+      uptime: Math.round((Date.now() - this.startedAt) / 1000), protocol: SUPPORTED_VERSIONS,
+    };
+  }
+
+  private status(name?: string) {
+    if (name === undefined) {
+      const store = this.daemon.store;
+      return {
+        jails: this.daemon.jails.map((j) => j.name), count: this.daemon.jails.length,
+        state: { kind: store?.kind ?? null, location: store?.location ?? null },
+      };
+    }
+    const jail = this.jail(name);
+    const failing = [...jail.tracker.failing()].map(([id, attempts]) => ({ id, attempts }))
+      .sort((a, b) => b.attempts - a.attempts || a.id.localeCompare(b.id));
+    return { ...jail.status(), failing };
+  }
+
+  private async ban(jailName: string, ipText: string) {
+    const jail = this.jail(jailName);
+    const ip = address(ipText);
+    const current = jail.tracker.activeBans().find((b) => b.id === ip);
+    if (current) return { already: true, ban: view(current) };
+    const ban = jail.ban(ip);
+    await jail.flush(); // answer once the actions have it
+    return { already: false, ban: view(ban) };
+  }
+
+  private async unban(ipText: string | undefined, jailName: string | undefined) {
+    const jails = jailName === undefined ? this.daemon.jails : [this.jail(jailName)];
+    const ip = ipText === undefined ? undefined : address(ipText);
+    const unbanned: { jail: string; id: string }[] = [];
+    for (const jail of jails) {
+      const ids = ip === undefined ? jail.tracker.activeBans().map((b) => b.id) : [ip];
+      for (const id of ids) if (jail.unban(id)) unbanned.push({ jail: jail.name, id });
+    }
+    await Promise.all(jails.map((j) => j.flush()));
+    return { unbanned };
+  }
+
+  private activeBans(): BanView[] {
+    const out: BanView[] = [];
+    for (const jail of this.daemon.jails) for (const b of jail.tracker.activeBans()) out.push(view(b));
+    return out.sort((a, b) => a.jail.localeCompare(b.jail) || a.start - b.start || a.id.localeCompare(b.id));
+  }
+
+  private async bansOf(ipText: string) {
+    const ip = address(ipText);
+    const history = this.daemon.store ? await this.daemon.store.bansOf(ip) : [];
+    const active = new Map<string, Ban>();
+    for (const jail of this.daemon.jails) {
+      const b = jail.tracker.isBanned(ip) ? jail.tracker.activeBans().find((x) => x.id === ip) : undefined;
+      if (b) active.set(jail.name, b);
+    }
+    const bans: BanDetail[] = history.map((b) => detail(b, active.get(b.jail)?.start === b.start));
+    // A ban in force the store does not know (no store, or written after this read): still show it.
+    for (const b of active.values()) {
+      if (!bans.some((d) => d.active && d.jail === b.jail)) bans.unshift(detail(b, true));
+    }
+    bans.sort((a, b) => Number(b.active) - Number(a.active) || b.start - a.start);
+    return { ip, banned: active.size > 0, jails: [...active.keys()], bans };
+  }
+
+  private jail(name: string): Jail {
+    const jail = this.daemon.jail(name);
+    if (!jail) throw controlErrors.unknownJail(name, this.daemon.jails.map((j) => j.name));
+    return jail;
+  }
+}
+
+function address(text: string): string {
+  const ip = parseIp(text.trim());
+  if (!ip) throw errors.addressInvalid(text);
+  return ip.text;
+}
+
+function view(b: Ban): BanView {
+  return { jail: b.jail, id: b.id, start: b.start, end: b.end, count: b.count, rule: b.rule ?? null };
+}
+
+function detail(b: Ban, active: boolean): BanDetail {
+  return { ...view(b), failures: b.failures, lines: [...(b.lines ?? [])], active };
+}
+
+type ArgType = 'string' | 'boolean';
+
+/** Args must be exactly the known keys, of the right types, with the required ones present. */
+function check(cmd: ControlCommand, args: Record<string, unknown>, shape: Record<string, ArgType>, required: string[] = []): void {
+  for (const [key, value] of Object.entries(args)) {
+    const type = shape[key];
+    if (!type) throw controlErrors.badArgs(cmd, `unknown argument ${JSON.stringify(key)}`, USAGE[cmd]);
+    if (value !== undefined && typeof value !== type) throw controlErrors.badArgs(cmd, `"${key}" must be a ${type}`, USAGE[cmd]);
+    if (value === '') throw controlErrors.badArgs(cmd, `"${key}" is empty`, USAGE[cmd]);
+  }
+  for (const key of required) {
+    if (args[key] === undefined) throw controlErrors.badArgs(cmd, `"${key}" is missing`, USAGE[cmd]);
+  }
+}

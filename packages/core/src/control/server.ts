@@ -1,0 +1,287 @@
+/**
+ * The daemon's control socket: a Unix socket speaking the protocol of protocol.ts, answering with a
+ * `ControlHandler` (handler.ts).
+ *
+ * Access control: Node has no API for SO_PEERCRED, so the daemon cannot ask who is connecting.
+ * Instead the socket is created mode 0600 (under a umask of 0177, then chmod-ed again), owned by the
+ * daemon's user — root, for a system daemon — inside a directory created mode 0700. Only that user
+ * (and root) can connect; everyone who can connect may run every command.
+ *
+ * Robustness: a request line is at most 64 KiB (longer: error, then the connection is closed);
+ * malformed JSON, unknown versions, commands and arguments get an error response; idle connections
+ * are closed after 30 s; a client that does not read its answers is dropped once 1 MiB piles up; each
+ * connection's requests are answered in order, one at a time, so one client cannot flood the daemon.
+ */
+import { createServer, createConnection, type Server, type Socket } from 'node:net';
+import { chmodSync, existsSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from '../logger.js';
+import { isF2bError } from '../errors.js';
+import { controlErrors } from './errors.js';
+import type { ControlHandler } from './handler.js';
+import {
+  encodeLine, errorBody, IDLE_TIMEOUT_MS, LineDecoder, MAX_REQUEST_BYTES, PROTOCOL_VERSION,
+  type ControlResponse, type RequestId,
+} from './protocol.js';
+
+export interface ControlServerOptions {
+  path: string;
+  handler: ControlHandler;
+  logger?: Logger;
+  /** Close connections idle this long (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Longest request line (default 64 KiB). */
+  maxRequestBytes?: number;
+  /** Connections beyond this are refused (default 256). */
+  maxConnections?: number;
+}
+
+/** Unix socket paths are limited to 108 bytes (sun_path), including the final NUL. */
+const MAX_SOCKET_PATH = 107;
+/** Answers a client has not read, beyond which it is dropped. */
+const MAX_UNREAD_BYTES = 1024 * 1024;
+/** Requests read ahead per connection before reading pauses. */
+const MAX_QUEUED = 16;
+
+export class ControlServer {
+  readonly path: string;
+  private readonly opts: ControlServerOptions;
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  private inode: number | null = null;
+  private closing = false;
+
+  constructor(opts: ControlServerOptions) {
+    this.opts = opts;
+    this.path = opts.path;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
+  /** Number of open client connections. */
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  /**
+   * Create the socket: the parent directory (0700) if missing; refuse if another daemon answers on
+   * the path; remove a stale socket file; listen with mode 0600.
+   */
+  async listen(): Promise<void> {
+    const path = this.path;
+    if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+      throw controlErrors.occupied(path, `the path is longer than ${MAX_SOCKET_PATH} bytes, the limit of Unix sockets`);
+    }
+    const dir = dirname(path);
+    if (!existsSync(dir)) {
+      try {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        chmodSync(dir, 0o700);
+      } catch (err) {
+        throw controlErrors.listen(path, err);
+      }
+    }
+    await assertSocketFree(path);
+    const server = createServer({ allowHalfOpen: true }, (s) => this.onConnection(s));
+    server.maxConnections = this.opts.maxConnections ?? 256;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(controlErrors.listen(path, err)));
+      // The socket file is created by bind(), synchronously inside listen(): under this umask it is
+      // born 0600, with no moment in which others could connect.
+      let umask: number | null = null;
+      try { umask = process.umask(0o177); } catch { /* worker threads cannot set it: chmod below */ }
+      try {
+        server.listen({ path, exclusive: true }, () => resolve());
+      } finally {
+        if (umask !== null) process.umask(umask);
+      }
+    });
+    server.on('error', (err) => this.opts.logger?.error(`Control socket error: ${err.message}`));
+    try {
+      chmodSync(path, 0o600);
+      this.inode = statSync(path).ino;
+    } catch (err) {
+      server.close();
+      throw controlErrors.listen(path, err);
+    }
+    this.server = server;
+    this.opts.logger?.info(`Control socket listening on ${path} (mode 0600).`);
+  }
+
+  /** Stop listening, drop every connection, remove the socket file (if it is still ours). */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+    try {
+      // libuv unlinks the path when it closes the listening socket; a socket file with another inode
+      // belongs to someone else (a daemon started meanwhile) and stays.
+      if (this.inode !== null && lstatSync(this.path).ino === this.inode) unlinkSync(this.path);
+    } catch { /* gone already */ }
+  }
+
+  private onConnection(sock: Socket): void {
+    if (this.closing) {
+      sock.destroy();
+      return;
+    }
+    this.sockets.add(sock);
+    sock.on('close', () => this.sockets.delete(sock));
+    sock.on('error', () => { /* the client went away; nothing to do */ });
+    const decoder = new LineDecoder(this.opts.maxRequestBytes ?? MAX_REQUEST_BYTES);
+    let queue: Promise<void> = Promise.resolve();
+    let queued = 0;
+    let done = false;
+    const enqueue = (job: () => Promise<void>) => {
+      queued++;
+      if (queued >= MAX_QUEUED) sock.pause();
+      queue = queue.then(job).catch((err) => this.opts.logger?.error(`Control request failed: ${String(err)}`)).finally(() => {
+        queued--;
+        if (queued < MAX_QUEUED && !done && sock.isPaused()) sock.resume();
+      });
+    };
+    // Idle: no request in progress and nothing received or sent for a while.
+    sock.setTimeout(this.opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS, () => { if (queued === 0) sock.destroy(); });
+    // A client may send its requests and close its side (`… | socat - UNIX-CONNECT:…`): answer, then close ours.
+    sock.on('end', () => {
+      if (done) return;
+      done = true;
+      enqueue(async () => { if (sock.writable) sock.end(); });
+    });
+    sock.on('data', (chunk: Buffer) => {
+      if (done) return;
+      const { lines, overflow } = decoder.push(chunk);
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        enqueue(() => this.answer(sock, line));
+      }
+      if (overflow) {
+        done = true;
+        sock.pause();
+        enqueue(async () => {
+          this.opts.logger?.warn('Control request too large; closing the connection.');
+          const line = encodeLine(response(null, controlErrors.tooLarge(this.opts.maxRequestBytes ?? MAX_REQUEST_BYTES)));
+          if (sock.writable) sock.end(line, () => sock.destroy());
+          else sock.destroy();
+        });
+      }
+    });
+  }
+
+  private async answer(sock: Socket, line: string): Promise<void> {
+    const after: (() => void)[] = [];
+    const res = await this.dispatch(line, after);
+    let text: string;
+    try {
+      text = encodeLine(res);
+    } catch (err) {
+      text = encodeLine(response(res.id, err));
+    }
+    const runAfter = () => { for (const fn of after) fn(); };
+    if (!sock.writable) {
+      runAfter();
+      return;
+    }
+    if (sock.writableLength > MAX_UNREAD_BYTES) {
+      this.opts.logger?.warn('A control client does not read its answers; dropping it.');
+      sock.destroy();
+      runAfter();
+      return;
+    }
+    // Wait until the answer is handed to the kernel: "stop" must be said before it is done.
+    await new Promise<void>((resolve) => sock.write(text, () => resolve()));
+    runAfter();
+  }
+
+  private async dispatch(line: string, after: (() => void)[]): Promise<ControlResponse> {
+    let req: unknown;
+    try {
+      req = JSON.parse(line);
+    } catch {
+      return response(null, controlErrors.malformed('it is not valid JSON'));
+    }
+    if (!req || typeof req !== 'object' || Array.isArray(req)) return response(null, controlErrors.malformed('it is not a JSON object'));
+    const r = req as Record<string, unknown>;
+    const id: RequestId = typeof r.id === 'number' || typeof r.id === 'string' ? r.id : null;
+    if (r.v !== PROTOCOL_VERSION) return response(id, r.v === undefined ? controlErrors.malformed('it has no protocol version "v"') : controlErrors.version(r.v));
+    if (typeof r.cmd !== 'string' || r.cmd === '') return response(id, controlErrors.malformed('"cmd" must be a command name'));
+    if (r.args !== undefined && (r.args === null || typeof r.args !== 'object' || Array.isArray(r.args))) {
+      return response(id, controlErrors.malformed('"args" must be an object'));
+    }
+    if (this.closing) return response(id, controlErrors.stopping());
+    const cmd = r.cmd;
+    try {
+      const result = await this.opts.handler.handle(cmd, (r.args ?? {}) as Record<string, unknown>, { afterResponse: (fn) => after.push(fn) });
+      this.opts.logger?.debug(`Control command ${JSON.stringify(cmd)} done.`);
+      return { v: PROTOCOL_VERSION, id, ok: true, result: result ?? null };
+    } catch (err) {
+      if (!isF2bError(err)) this.opts.logger?.error(`Control command ${JSON.stringify(cmd)} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      return response(id, err);
+    }
+  }
+}
+
+function response(id: RequestId, err: unknown): ControlResponse {
+  return { v: PROTOCOL_VERSION, id, ok: false, error: errorBody(err) };
+}
+
+/**
+ * What is at a socket path: nothing, a stale socket file (no one listens), a live f2b daemon (answers
+ * ping; its pid), or something else that accepts connections but does not answer.
+ */
+export async function probeSocket(path: string, timeoutMs = 2000): Promise<{ state: 'none' | 'stale' | 'live' | 'silent'; pid?: number }> {
+  if (!existsSync(path)) return { state: 'none' };
+  return new Promise((resolve) => {
+    const sock = createConnection({ path });
+    const decoder = new LineDecoder(1024 * 1024);
+    const finish = (r: { state: 'none' | 'stale' | 'live' | 'silent'; pid?: number }) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish({ state: 'silent' }), timeoutMs);
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      finish({ state: err.code === 'ECONNREFUSED' || err.code === 'ENOTSOCK' ? 'stale' : err.code === 'ENOENT' ? 'none' : 'silent' });
+    });
+    sock.on('connect', () => sock.write(encodeLine({ v: PROTOCOL_VERSION, id: 0, cmd: 'ping', args: {} })));
+    sock.on('data', (chunk: Buffer) => {
+      const line = decoder.push(chunk).lines[0];
+      if (line === undefined) return;
+      let pid: number | undefined;
+      try {
+        const res = JSON.parse(line) as { ok?: boolean; result?: { pid?: unknown } };
+        if (res.ok && typeof res.result?.pid === 'number') pid = res.result.pid;
+      } catch { /* not ours, but alive */ }
+      finish({ state: 'live', pid });
+    });
+    sock.on('close', () => finish({ state: 'silent' }));
+  });
+}
+
+/**
+ * Throw unless `path` may become our socket: a live daemon → F2B_ERR_CONTROL_IN_USE; something that
+ * is not a socket, or a socket that accepts but does not answer → F2B_ERR_CONTROL_SOCKET. A stale
+ * socket file (left by a crash) is removed.
+ */
+export async function assertSocketFree(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return; // nothing there
+  }
+  if (!isSocket) throw controlErrors.occupied(path, 'a file that is not a socket is in the way, and f2b does not remove it');
+  const probe = await probeSocket(path);
+  if (probe.state === 'live') throw controlErrors.inUse(path, probe.pid);
+  if (probe.state === 'silent') throw controlErrors.occupied(path, 'a process accepts connections on it but does not answer a ping');
+  if (probe.state === 'stale') {
+    try { unlinkSync(path); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw controlErrors.listen(path, err); }
+  }
+}
