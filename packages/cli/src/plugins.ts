@@ -12,15 +12,16 @@ export function pluginSearchStarts(configFile?: string): string[] {
   return [configFile ? dirname(configFile) : process.cwd(), CLI_DIR];
 }
 
+/** Where a filter came from, so a worker thread can load the same package. */
+export interface FilterSource { name: string; dirs: string[] }
+
 /** Find, load and return the filter definition for an id (exit 2 via F2B_ERR_FILTER_NOT_FOUND). */
-export async function loadFilter(core: Core, id: string, starts = pluginSearchStarts()): Promise<FilterDefinition> {
-  const have = core.getFilter(id);
-  if (have) return have.def;
+export async function loadFilter(core: Core, id: string, starts = pluginSearchStarts()): Promise<{ def: FilterDefinition; source: FilterSource }> {
   const dirs = searchDirs(starts);
   const name = findProvider(id, 'filter', discoverPlugins(dirs));
   if (!name) throw errors.filterNotFound(id, candidatePackages(id, 'filter'));
-  core.use(await loadPlugin(name, dirs));
+  if (!core.getFilter(id)) core.use(await loadPlugin(name, dirs));
   const def = core.getFilter(id)?.def;
   if (!def) throw errors.filterNotFound(id, candidatePackages(id, 'filter'));
-  return def;
+  return { def, source: { name, dirs } };
 }

@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { testFilter } from './commands/test-filter.js';
 import { start } from './commands/start.js';
 import { filters } from './commands/filters.js';
+import { registerControlCommands } from './commands/control.js';
 import { EXIT_USAGE, reportCliError } from './errors.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -26,6 +27,7 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
     .option('--dry-run', 'only log bans (action "log"), change no firewall')
     .option('-f, --foreground', 'stay in the foreground (systemd, containers, tests)')
     .option('--log-file <file>', 'where the detached daemon writes its log')
+    .option('--socket <path>', 'control socket to listen on (overrides the config\'s "socket")')
     .action(run((o) => start(o)));
 
   program.command('test-filter')
@@ -40,12 +42,15 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
     .addOption(new Option('--format <format>', 'input format').choices(['text', 'journal']).default('text'))
     .option('--annotated', "check the file's # failJSON annotations; exit 1 on any mismatch")
     .addOption(new Option('--show <which>', 'also print the matched or missed lines').choices(['matched', 'missed']))
+    .option('-j, --jobs <n>', 'threads for large files (default: up to 4, by cores); 1 = single-threaded')
     .action(run((id, file, o) => testFilter(id, file, o)));
 
   program.command('filters')
     .description('List the filter ids of installed packages (id, package, version, modes).')
     .option('--json', 'machine-readable output')
     .action(run((o) => filters(o)));
+
+  registerControlCommands(program, run);
 
   return program;
 }

@@ -9,7 +9,7 @@ export {
   type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition,
 } from './plugin.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
-export { FilterRunner, defaultReducer, type FilterRunnerOptions } from './filter/engine.js';
+export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit } from './filter/engine.js';
 export { expandPattern, resolveMode } from './filter/compile.js';
 export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
 export * from './dates.js';
@@ -42,3 +42,4 @@ export {
   ControlCommands, CONTROL_COMMANDS, type ControlCommand, type ControlCommandsOptions, type ControlContext, type ControlHandler,
   type BanView, type BanDetail,
 } from './control/handler.js';
+export { defaultPaths, SYSTEM_DIR } from './config.js';

@@ -1,12 +1,14 @@
 /**
  * `f2b start`: run the jails. Stays in the foreground with `--foreground` (what systemd and tests
  * use); without it the daemon detaches and this command returns once it runs. SIGTERM/SIGINT stop
- * cleanly, SIGHUP re-reads the config (bans of jails that still exist are kept).
+ * cleanly, SIGHUP re-reads the config (bans of jails that still exist are kept). The control socket
+ * (config "socket" or --socket) serves `f2b status`, `f2b ban`, `f2b stop`… while the daemon runs.
  */
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Daemon, defaultConfig, loadConfig, resolveConfig, type ResolvedConfig } from '@f2b/core';
+import { assertSocketFree, ControlCommands, ControlServer, Daemon, defaultConfig, loadConfig, resolveConfig, type ResolvedConfig } from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
 import { EXIT_OK, reportCliError } from '../errors.js';
 
@@ -15,6 +17,8 @@ export interface StartOptions {
   dryRun?: boolean;
   foreground?: boolean;
   logFile?: string;
+  /** Control socket path (overrides the config's `socket`). */
+  socket?: string;
 }
 
 async function readConfig(file?: string): Promise<ResolvedConfig> {
@@ -26,31 +30,39 @@ async function readConfig(file?: string): Promise<ResolvedConfig> {
 export async function start(opts: StartOptions): Promise<number> {
   const config = await readConfig(opts.config); // fail early, in the foreground, on a bad config
   if (!opts.foreground) return detach(opts);
+  const socket = opts.socket ? resolvePath(opts.socket) : config.socket;
+  // Before any jail touches the firewall: refuse if another daemon answers on the socket.
+  if (socket) await assertSocketFree(socket);
   const daemon = new Daemon({ searchFrom: pluginSearchStarts(config.file?.startsWith('(') ? undefined : config.file), dryRun: opts.dryRun, logLevel: config.logLevel });
   await daemon.start(config);
   if (opts.dryRun) daemon.core.logger.info('Dry run: bans are only logged (action "log").');
 
   let stopping = false;
-  let reloading: Promise<void> = Promise.resolve();
-  const stop = (signal: string) => {
+  let server: ControlServer | null = null;
+  const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
-    daemon.core.logger.info(`Received ${signal}: stopping.`);
-    reloading.then(() => daemon.stop()).then(() => process.exit(EXIT_OK), (err) => { reportCliError(err); process.exit(1); });
+    daemon.core.logger.info(`Received ${why}: stopping.`);
+    // Let a running reload/ban finish, stop answering, then stop the jails.
+    commands.idle().then(() => server?.close()).then(() => daemon.stop())
+      .then(() => process.exit(EXIT_OK), (err) => { reportCliError(err); process.exit(1); });
   };
+  const commands = new ControlCommands({ daemon, reloadConfig: () => readConfig(opts.config), stop: () => stop('"stop" on the control socket') });
+  if (socket) {
+    server = new ControlServer({ path: socket, handler: commands, logger: daemon.core.getLogger('control') });
+    try {
+      await server.listen();
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
+  }
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
     if (stopping) return;
-    reloading = reloading.then(async () => {
-      try {
-        await daemon.reload(await readConfig(opts.config));
-      } catch (err) {
-        // A broken config must not take down running jails: keep the old ones.
-        reportCliError(err);
-        daemon.core.logger.error('Reload failed; the previous configuration stays in force.');
-      }
-    });
+    // Queued with reloads and bans from the control socket; a broken config keeps the running jails.
+    commands.reload().catch((err) => { reportCliError(err); });
   });
   await new Promise<never>(() => { /* run until a signal */ });
   return EXIT_OK;
@@ -58,7 +70,7 @@ export async function start(opts: StartOptions): Promise<number> {
 
 function detach(opts: StartOptions): number {
   const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
-  const args = [bin, 'start', '--foreground', ...(opts.config ? ['--config', opts.config] : []), ...(opts.dryRun ? ['--dry-run'] : [])];
+  const args = [bin, 'start', '--foreground', ...(opts.config ? ['--config', opts.config] : []), ...(opts.dryRun ? ['--dry-run'] : []), ...(opts.socket ? ['--socket', resolvePath(opts.socket)] : [])];
   const log = opts.logFile ? openSync(opts.logFile, 'a') : 'ignore';
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
   child.unref();

@@ -3,12 +3,14 @@
  * it matched. `--json` is a contract other tools rely on: exactly one JSON object per input line, in
  * order. `--annotated` checks a sample log's `# failJSON` annotations.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import {
   Core, EntryParser, FilterRunner, errors, formatIsoWithOffset, parseJournalJsonLine, DateParser,
-  type Failure, type LogEntry,
+  type Failure, type Hit, type LogEntry,
 } from '@f2b/core';
+import { runParallel } from '../test-filter/parallel.js';
 import { checkAnnotatedLog } from '@f2b/core/testing';
 import { loadFilter } from '../plugins.js';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
@@ -22,11 +24,12 @@ export interface TestFilterOptions {
   format?: string;
   annotated?: boolean;
   show?: string;
+  jobs?: string;
 }
 
 export async function testFilter(id: string, file: string | undefined, opts: TestFilterOptions): Promise<number> {
   const core = new Core({ logLevel: 'warn' });
-  const def = await loadFilter(core, id);
+  const { def, source } = await loadFilter(core, id);
   const options = parseOptions(opts.option ?? []);
   const timezone = opts.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   new DateParser({ timezone }); // validates the zone (F2B_ERR_TIMEZONE_INVALID)
@@ -38,35 +41,51 @@ export async function testFilter(id: string, file: string | undefined, opts: Tes
   const runner = new FilterRunner(def, { mode: opts.mode, options, path: '--option' });
   const clockNow = now ?? Date.now();
   const parser = new EntryParser({ timezone, now: () => clockNow });
-  const parse: (raw: Buffer) => LogEntry | null = format === 'journal' ? (raw) => parseJournalJsonLine(raw, file) : (raw) => parser.parse(raw, file);
-  const input: Readable = !file || file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
   const stats = { lines: 0, matched: 0, attempts: 0, unparsed: 0, dates: new Map<string, number>() };
   const shown: string[] = [];
   const out = new JsonWriter(opts.json === true);
   const started = process.hrtime.bigint();
 
-  const onLine = (raw: Buffer) => {
+  /** One line, in order: `hit` undefined = find it here; null = a worker found nothing. */
+  const handle = (entry: LogEntry | null, hit?: Hit | null) => {
     const n = ++stats.lines;
-    const entry = parse(raw);
     if (!entry) {
-      stats.unparsed++;
+      if (hit === undefined) stats.unparsed++;
       out.line(n, null, timezone);
       return;
     }
-    const df = entry.dateFormat ?? '(none)';
-    stats.dates.set(df, (stats.dates.get(df) ?? 0) + 1);
-    const failures = runner.process(entry, clockNow);
+    if (hit === undefined) {
+      const df = entry.dateFormat ?? '(none)';
+      stats.dates.set(df, (stats.dates.get(df) ?? 0) + 1);
+    }
+    const failures = hit === undefined ? runner.process(entry, clockNow) : hit ? runner.reduce(entry, hit, clockNow) : [];
     const f = failures.length > 0 ? failures.reduce((a, b) => (b.attempts > a.attempts ? b : a)) : null;
     if (f) {
       stats.matched++;
       for (const x of failures) stats.attempts += x.attempts;
     }
-    if (opts.show === 'matched' && f) shown.push(raw.toString('utf8'));
-    if (opts.show === 'missed' && !f) shown.push(raw.toString('utf8'));
+    if (opts.show === 'matched' && f) shown.push(entry.raw.toString('utf8'));
+    if (opts.show === 'missed' && !f) shown.push(entry.raw.toString('utf8'));
     out.line(n, f, timezone);
     if (out.pending > 4096) out.flush();
   };
-  await forEachLine(input, onLine, () => out.flush());
+
+  const jobs = chooseJobs(opts, file, format);
+  if (jobs > 1) {
+    await runParallel({ file: file!, jobs, source, filter: id, mode: opts.mode, options, timezone, now: clockNow }, {
+      local: (buf, s, e) => handle(parser.parseRange(buf, s, e, file)),
+      remote: (buf, s, e, hit) => handle(parser.parseRange(buf, s, e, file), hit),
+      skip: () => handle(null, null),
+      dates: (counts) => { for (const [k, v] of Object.entries(counts)) stats.dates.set(k, (stats.dates.get(k) ?? 0) + v); },
+      afterBatch: () => out.flush(),
+    });
+  } else {
+    const input: Readable = !file || file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+    const onLine = format === 'journal'
+      ? (buf: Buffer, s: number, e: number) => handle(parseJournalJsonLine(buf.subarray(s, e), file))
+      : (buf: Buffer, s: number, e: number) => handle(parser.parseRange(buf, s, e, file));
+    await forEachLine(input, onLine, () => out.flush());
+  }
   await out.end();
   if (opts.json) return EXIT_OK;
 
@@ -86,22 +105,37 @@ export async function testFilter(id: string, file: string | undefined, opts: Tes
   return EXIT_OK;
 }
 
-/** Split a stream into lines (Buffers, no newline, CR stripped) with no string conversion. */
-async function forEachLine(input: Readable, onLine: (line: Buffer) => void, afterChunk: () => void): Promise<void> {
+/** Split a stream into lines (ranges of the chunk, CR stripped), with no per-line Buffer. */
+async function forEachLine(input: Readable, onLine: (buf: Buffer, start: number, end: number) => void, afterChunk: () => void): Promise<void> {
   let rest: Buffer | null = null;
   for await (const chunk of input as AsyncIterable<Buffer>) {
     const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
     let start = 0;
     let nl: number;
     while ((nl = buf.indexOf(10, start)) !== -1) {
-      onLine(buf.subarray(start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl));
+      onLine(buf, start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
       start = nl + 1;
     }
-    rest = start < buf.length ? buf.subarray(start) : null;
+    rest = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
     afterChunk();
   }
-  if (rest && rest.length > 0) onLine(rest[rest.length - 1] === 13 ? rest.subarray(0, -1) : rest);
+  if (rest && rest.length > 0) onLine(rest, 0, rest[rest.length - 1] === 13 ? rest.length - 1 : rest.length);
 }
+
+/**
+ * Threads for large regular files: matching is stateless and splits by byte ranges; reducing stays
+ * in order on this thread. Small inputs, pipes, journal input and --show run on one thread.
+ */
+function chooseJobs(opts: TestFilterOptions, file: string | undefined, format: string): number {
+  if (!file || file === '-' || format !== 'text' || opts.show) return 1;
+  const wanted = opts.jobs !== undefined ? Number(opts.jobs) : Math.min(availableParallelism(), 4);
+  if (!Number.isInteger(wanted) || wanted < 1) throw errors.usage(`--jobs "${opts.jobs}" is not a positive whole number.`, 'Write e.g. --jobs 2, or leave it out.');
+  let size = 0;
+  try { const st = statSync(file); if (!st.isFile()) return 1; size = st.size; } catch { return 1; }
+  return size < PARALLEL_MIN_BYTES ? 1 : wanted;
+}
+
+const PARALLEL_MIN_BYTES = 16 << 20;
 
 /** Buffers `--json` output and writes it in large pieces, respecting back-pressure. */
 class JsonWriter {

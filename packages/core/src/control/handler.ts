@@ -19,7 +19,7 @@
  * exist before or after the reload) and returned as `requested`.
  */
 import { parseIp } from '../ip.js';
-import { errors } from '../errors.js';
+import { errors, isF2bError } from '../errors.js';
 import type { Daemon } from '../daemon.js';
 import type { ResolvedConfig } from '../config.js';
 import type { Jail } from '../jail.js';
@@ -120,11 +120,18 @@ export class ControlCommands implements ControlHandler {
     const reloadConfig = this.opts.reloadConfig;
     if (!reloadConfig) return Promise.reject(controlErrors.unsupported('reload'));
     return this.exclusive(async () => {
-      const config = await reloadConfig();
-      if (jail !== undefined && !this.daemon.jail(jail) && !config.jails.some((j) => j.enabled && j.name === jail)) {
-        throw controlErrors.unknownJail(jail, this.daemon.jails.map((j) => j.name));
+      try {
+        const config = await reloadConfig();
+        if (jail !== undefined && !this.daemon.jail(jail) && !config.jails.some((j) => j.enabled && j.name === jail)) {
+          throw controlErrors.unknownJail(jail, this.daemon.jails.map((j) => j.name));
+        }
+        await this.daemon.reload(config);
+      } catch (err) {
+        // A broken config must not take down running jails: the old ones keep running.
+        const what = isF2bError(err) ? `${err.code}: ${err.message}` : String(err);
+        this.daemon.core.logger.error(`Reload failed; the previous configuration stays in force (${what})`);
+        throw err;
       }
-      await this.daemon.reload(config);
       return { reloaded: this.daemon.jails.map((j) => j.name), requested: jail ?? null };
     });
   }

@@ -10,7 +10,11 @@ import type { Failure, LogEntry } from '../types.js';
 import { checkSchema } from '../validate.js';
 import { errors } from '../errors.js';
 
-interface Hit { readonly index: number; readonly host?: string; readonly captures: Readonly<Record<string, string>> }
+/**
+ * Which rule matched (index into the mode's message rules; negative: line rules), with the validated
+ * host and the captures. Plain data, so it can cross a worker boundary.
+ */
+export interface Hit { readonly index: number; readonly host?: string; readonly captures: Readonly<Record<string, string>> }
 
 const MEMO_LIMIT = 8192;
 
@@ -51,26 +55,42 @@ export class FilterRunner {
     this.reducer = def.createReducer?.({ mode: this.mode, options }) ?? defaultReducer();
   }
 
-  /** The rule match for an entry, or null. Pure: the same message always gives the same answer. */
-  match(entry: LogEntry): RuleMatch | null {
+  /** The stateless part: which rule matches an entry. Pure: the same message, the same answer. */
+  find(entry: LogEntry): Hit | null {
     if (this.programs !== null && (entry.program === undefined || !this.programs.has(entry.program))) return null;
-    const hit = this.matchMessage(entry.message) ?? this.matchLine(entry.raw);
-    if (!hit) return null;
-    const compiled = hit.index >= 0 ? this.messageRules[hit.index]! : this.lineRules[-hit.index - 1]!;
-    // A copy: the memoised hit is shared by every entry with this message, and reducers keep matches.
-    return { rule: compiled.rule, entry, host: hit.host, captures: { ...hit.captures } };
+    return this.matchMessage(entry.message) ?? (this.lineRules.length > 0 ? this.matchLine(entry.raw) : null);
+  }
+
+  /** The rule match for an entry, or null. */
+  match(entry: LogEntry): RuleMatch | null {
+    const hit = this.find(entry);
+    return hit ? this.toMatch(entry, hit) : null;
   }
 
   /** Match and reduce: the failures this entry completes (possibly with 0 attempts). */
   process(entry: LogEntry, now: number): Failure[] {
-    const m = this.match(entry);
-    if (!m) return [];
+    const hit = this.find(entry);
+    return hit ? this.reduce(entry, hit, now) : [];
+  }
+
+  /**
+   * The stateful part, in log order: the failures a found hit completes. Separate from `find` so
+   * that finding can run in parallel (workers) while reducing stays sequential.
+   */
+  reduce(entry: LogEntry, hit: Hit, now: number): Failure[] {
+    const m = this.toMatch(entry, hit);
     this.ruleHits.set(m.rule.id, (this.ruleHits.get(m.rule.id) ?? 0) + 1);
     const out = this.reducer.reduce(m);
     if (!out) return [];
     const drafts = Array.isArray(out) ? out : [out];
     const line = entry.raw.toString('utf8');
     return drafts.map((d) => toFailure(d, this.def.id, entry.time ?? now, line));
+  }
+
+  private toMatch(entry: LogEntry, hit: Hit): RuleMatch {
+    const compiled = hit.index >= 0 ? this.messageRules[hit.index]! : this.lineRules[-hit.index - 1]!;
+    // A copy: the memoised hit is shared by every entry with this message, and reducers keep matches.
+    return { rule: compiled.rule, entry, host: hit.host, captures: { ...hit.captures } };
   }
 
   sweep(now: number): void {
@@ -109,7 +129,12 @@ export class FilterRunner {
 function execRule(compiled: CompiledRule, text: string, index: number): Hit | null {
   const m = compiled.re.exec(text);
   if (!m) return null;
-  const groups = (m.groups ?? {}) as Record<string, string | undefined>;
+  const groups: Record<string, string | undefined> = {};
+  const names = compiled.names;
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i];
+    if (name !== null && name !== undefined && m[i] !== undefined) groups[name] = m[i];
+  }
   let host: string | undefined;
   if (compiled.hasHost) {
     const raw = groups.host;

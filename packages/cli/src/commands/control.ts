@@ -1,0 +1,255 @@
+/**
+ * The client commands that talk to a running daemon over its control socket (fail2ban-client's):
+ *
+ *   f2b status [jail]            f2b ban <jail> <ip>        f2b unban <ip> | --all [--jail J]
+ *   f2b banned [ip]              f2b reload [jail]          f2b stop            f2b ping
+ *
+ * Every one takes --json (the daemon's result, as JSON, on one line) and --socket <path>.
+ * Exit codes: 0 done; 1 the daemon is not running, refused access, or failed; 2 bad usage (unknown
+ * jail, invalid address, bad arguments).
+ */
+import type { Command } from 'commander';
+import { errors, parseIp, type BanDetail, type BanView } from '@f2b/core';
+import { EXIT_FAILED, EXIT_OK } from '../errors.js';
+import { call, guarded, type ClientOptions } from '../client/connect.js';
+import { formatSpan, formatTime, formatWhen, plural, safe, style, table, tree, type Style } from '../client/output.js';
+
+type Run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+
+interface JailStatus {
+  name: string; filter: string; mode: string;
+  currentlyFailed: number; totalFailed: number; currentlyBanned: number; totalBanned: number;
+  banned: string[]; failing: { id: string; attempts: number }[]; lines?: number;
+}
+interface DaemonStatus { jails: string[]; count: number; state: { kind: string | null; location: string | null } }
+interface BansOf { ip: string; banned: boolean; jails: string[]; bans: BanDetail[] }
+
+/** Add the client commands to the program. */
+export function registerControlCommands(program: Command, run: Run): void {
+  const common = (cmd: Command) => cmd
+    .option('--json', 'print the daemon\'s answer as JSON')
+    .option('--socket <path>', 'control socket of the daemon (default: /run/f2b/f2b.sock for root; $F2B_SOCKET)')
+    .option('-c, --config <file>', 'read the socket path from this config file');
+
+  common(program.command('status')
+    .description('Show the running jails, or one jail\'s counters and banned addresses.')
+    .argument('[jail]', 'jail name'))
+    .action(run((jail: string | undefined, o: ClientOptions) => status(jail, o)));
+
+  common(program.command('ban')
+    .description('Ban an address in a jail now (by hand: rule "manual", the jail\'s bantime).')
+    .argument('<jail>', 'jail name')
+    .argument('<ip>', 'IPv4 or IPv6 address'))
+    .action(run((jail: string, ip: string, o: ClientOptions) => ban(jail, ip, o)));
+
+  common(program.command('unban')
+    .description('Lift the ban of an address (in every jail, or --jail), or every ban with --all.')
+    .argument('[ip]', 'IPv4 or IPv6 address')
+    .option('--all', 'unban every address')
+    .option('--jail <name>', 'only in this jail'))
+    .action(run((ip: string | undefined, o: ClientOptions & { all?: boolean; jail?: string }) => unban(ip, o)));
+
+  common(program.command('banned')
+    .description('List the bans in force, or show why and until when one address is banned.')
+    .argument('[ip]', 'IPv4 or IPv6 address'))
+    .action(run((ip: string | undefined, o: ClientOptions) => banned(ip, o)));
+
+  common(program.command('reload')
+    .description('Re-read the config file and reload the jails, keeping bans (a jail name reloads every jail).')
+    .argument('[jail]', 'jail name (checked; every jail is reloaded)'))
+    .action(run((jail: string | undefined, o: ClientOptions) => reload(jail, o)));
+
+  common(program.command('stop')
+    .description('Stop the daemon (bans stay recorded and are restored at the next start) and wait for it to exit.')
+    .option('--no-wait', 'return once the daemon has accepted the command'))
+    .action(run((o: ClientOptions & { wait?: boolean }) => stop(o)));
+
+  common(program.command('ping')
+    .description('Check that the daemon is running and answers.'))
+    .action(run((o: ClientOptions) => ping(o)));
+}
+
+function print(text: string): void {
+  process.stdout.write(text);
+}
+
+function printJson(value: unknown): number {
+  print(JSON.stringify(value) + '\n');
+  return EXIT_OK;
+}
+
+/** Check an address before asking the daemon (exit 2 even when it is not running). */
+function address(text: string): string {
+  const ip = parseIp(text);
+  if (!ip) throw errors.addressInvalid(text);
+  return ip.text;
+}
+
+export function status(jail: string | undefined, o: ClientOptions): Promise<number> {
+  return guarded(async () => {
+    const st = style();
+    if (jail === undefined) {
+      const r = await call<DaemonStatus>(o, 'status');
+      if (o.json) return printJson(r);
+      print(tree('Status', [
+        { label: 'Number of jail', value: String(r.count) },
+        { label: 'Jail list', value: r.jails.join(', ') },
+        { label: 'State', value: r.state.kind ? `${r.state.kind} ${safe(r.state.location)}` : '(none)' },
+      ], st));
+      return EXIT_OK;
+    }
+    const r = await call<JailStatus>(o, 'status', { jail });
+    if (o.json) return printJson(r);
+    const count = (n: number, color: (s: string) => string) => (n > 0 ? color(String(n)) : String(n));
+    print(tree(`Status for the jail: ${r.name}`, [
+      {
+        label: 'Filter', children: [
+          { label: 'Currently failed', value: count(r.currentlyFailed, st.yellow) },
+          { label: 'Total failed', value: String(r.totalFailed) },
+        ],
+      },
+      {
+        label: 'Actions', children: [
+          { label: 'Currently banned', value: count(r.currentlyBanned, st.red) },
+          { label: 'Total banned', value: String(r.totalBanned) },
+          { label: 'Banned IP list', value: r.banned.map((ip) => st.red(ip)).join(' ') },
+        ],
+      },
+    ], st));
+    return EXIT_OK;
+  });
+}
+
+export function ban(jail: string, ip: string, o: ClientOptions): Promise<number> {
+  return guarded(async () => {
+    const r = await call<{ already: boolean; ban: BanView }>(o, 'ban', { jail, ip: address(ip) });
+    if (o.json) return printJson(r);
+    const st = style();
+    const until = r.ban.end === null ? 'permanently' : `until ${formatTime(r.ban.end)} (in ${formatSpan(r.ban.end - Date.now())})`;
+    print(r.already
+      ? `${st.red(r.ban.id)} is already banned in ${st.bold(r.ban.jail)} ${until}.\n`
+      : `Banned ${st.red(r.ban.id)} in ${st.bold(r.ban.jail)} ${until}.\n`);
+    return EXIT_OK;
+  });
+}
+
+export function unban(ip: string | undefined, o: ClientOptions & { all?: boolean; jail?: string }): Promise<number> {
+  return guarded(async () => {
+    if ((ip === undefined) === !o.all) {
+      throw errors.usage('Give either an address or --all to "f2b unban".', 'Run `f2b unban 192.0.2.10`, `f2b unban --all` or `f2b unban --all --jail sshd`.');
+    }
+    const args: Record<string, unknown> = ip === undefined ? { all: true } : { ip: address(ip) };
+    if (o.jail !== undefined) args.jail = o.jail;
+    const r = await call<{ unbanned: { jail: string; id: string }[] }>(o, 'unban', args);
+    if (o.json) return printJson(r);
+    const st = style();
+    const where = o.jail === undefined ? '' : ` in ${o.jail}`;
+    if (r.unbanned.length === 0) {
+      print(ip === undefined ? `Nothing was banned${where}.\n` : `${address(ip)} was not banned${where || ' (in any jail)'}.\n`);
+    } else if (ip !== undefined) {
+      print(`Unbanned ${st.green(address(ip))} in ${r.unbanned.map((u) => st.bold(u.jail)).join(', ')}.\n`);
+    } else {
+      print(`Unbanned ${plural(r.unbanned.length, 'ban')}:\n`);
+      print(table(['JAIL', 'ADDRESS'], r.unbanned.map((u) => [u.jail, st.green(u.id)]), st));
+    }
+    return EXIT_OK;
+  });
+}
+
+export function banned(ip: string | undefined, o: ClientOptions): Promise<number> {
+  return guarded(async () => {
+    const st = style();
+    if (ip === undefined) {
+      const list = await call<BanView[]>(o, 'banned');
+      if (o.json) return printJson(list);
+      if (list.length === 0) {
+        print('No address is banned.\n');
+        return EXIT_OK;
+      }
+      const now = Date.now();
+      print(table(['JAIL', 'ADDRESS', 'SINCE', 'UNTIL', 'BANS', 'RULE'], list.map((b) => [
+        b.jail, st.red(b.id), formatWhen(b.start, now), formatWhen(b.end, now), String(b.count), safe(b.rule ?? ''),
+      ]), st));
+      print(`${plural(list.length, 'ban')} in force.\n`);
+      return EXIT_OK;
+    }
+    const r = await call<BansOf>(o, 'banned', { ip: address(ip) });
+    if (o.json) return printJson(r);
+    print(describeBans(r, st));
+    return EXIT_OK;
+  });
+}
+
+function describeBans(r: BansOf, st: Style): string {
+  const now = Date.now();
+  const out: string[] = [];
+  if (r.banned) out.push(`${st.red(r.ip)} is banned in ${plural(r.jails.length, 'jail')}: ${r.jails.join(', ')}.`);
+  else out.push(r.bans.length > 0 ? `${st.green(r.ip)} is not banned now.` : `${st.green(r.ip)} is not banned and has no recorded bans.`);
+  for (const b of r.bans) {
+    out.push('');
+    out.push(`${st.bold(b.jail)}  ${b.active ? st.red('banned') : st.dim('ended')}`);
+    const rows: [string, string][] = [
+      ['since', formatWhen(b.start, now)],
+      ['until', formatWhen(b.end, now)],
+      ['rule', `${safe(b.rule ?? '(none)')} (${plural(b.failures, 'failure')}; ban #${b.count}${b.end === null ? '' : `, ${formatSpan(b.end - b.start)}`})`],
+    ];
+    for (const [k, v] of rows) out.push(`  ${`${k}:`.padEnd(7)}${v}`);
+    if (b.lines.length > 0) {
+      out.push(`  ${b.lines.length === 1 ? 'line:' : 'lines:'}`);
+      for (const line of b.lines) out.push(`    ${st.dim(safe(line))}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export function reload(jail: string | undefined, o: ClientOptions): Promise<number> {
+  return guarded(async () => {
+    const r = await call<{ reloaded: string[]; requested: string | null }>(o, 'reload', jail === undefined ? {} : { jail });
+    if (o.json) return printJson(r);
+    const names = r.reloaded.length > 0 ? `: ${r.reloaded.join(', ')}` : '';
+    const note = r.requested ? ` (f2b reloads every jail together; ${r.requested} included)` : '';
+    print(`Reloaded the configuration, ${plural(r.reloaded.length, 'jail')}${names}${note}.\n`);
+    return EXIT_OK;
+  });
+}
+
+export function stop(o: ClientOptions & { wait?: boolean }): Promise<number> {
+  return guarded(async () => {
+    const r = await call<{ stopping: boolean; pid: number }>(o, 'stop');
+    const exited = o.wait === false ? true : await processExit(r.pid, 30_000);
+    if (o.json) {
+      printJson({ ...r, exited });
+      return exited ? EXIT_OK : EXIT_FAILED;
+    }
+    if (o.wait === false) print(`f2b (pid ${r.pid}) is stopping.\n`);
+    else if (exited) print(`f2b (pid ${r.pid}) stopped.\n`);
+    else {
+      process.stderr.write(`f2b: the daemon (pid ${r.pid}) accepted "stop" but has not exited after 30 s; see its log.\n`);
+      return EXIT_FAILED;
+    }
+    return EXIT_OK;
+  });
+}
+
+export function ping(o: ClientOptions): Promise<number> {
+  return guarded(async () => {
+    const r = await call<{ pong: boolean; version: string; pid: number; uptime: number; protocol: number[] }>(o, 'ping');
+    if (o.json) return printJson(r);
+    print(`pong: f2b ${r.version} (pid ${r.pid}), up ${formatSpan(r.uptime * 1000)}, protocol ${r.protocol.join(', ')}.\n`);
+    return EXIT_OK;
+  });
+}
+
+/** Wait until a process is gone (EPERM: it exists but is not ours — still running). */
+async function processExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') return true;
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

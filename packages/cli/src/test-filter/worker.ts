@@ -1,0 +1,59 @@
+/**
+ * A worker thread for `f2b test-filter` on large files: parses and matches one byte range of the
+ * file (the stateless part) and sends back, in batches, only the lines that matched — with the rule
+ * that matched, the host and the captures. The main thread reduces them in log order.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Core, EntryParser, FilterRunner, loadPlugin, type Hit } from '@f2b/core';
+import { forEachLineInRange } from './ranges.js';
+
+export interface WorkerJob {
+  file: string;
+  /** Byte range of whole lines: [start, end). */
+  start: number;
+  end: number;
+  plugin: { name: string; dirs: string[] };
+  filter: string;
+  mode?: string;
+  options: Record<string, unknown>;
+  timezone: string;
+  now: number;
+}
+
+/** A matched line: its number within the range (0-based), its byte offsets, and the hit. */
+export type WorkerHit = [line: number, start: number, end: number, hit: Hit];
+
+export type WorkerMessage =
+  | { type: 'hits'; hits: WorkerHit[] }
+  | { type: 'done'; lines: number; dates: Record<string, number> }
+  | { type: 'error'; message: string };
+
+const BATCH = 4096;
+
+async function run(job: WorkerJob): Promise<void> {
+  const core = new Core({ logLevel: 'error' });
+  core.use(await loadPlugin(job.plugin.name, job.plugin.dirs));
+  const def = core.getFilter(job.filter)!.def;
+  const runner = new FilterRunner(def, { mode: job.mode, options: job.options });
+  const parser = new EntryParser({ timezone: job.timezone, now: () => job.now });
+  const dates: Record<string, number> = {};
+  let hits: WorkerHit[] = [];
+  let line = 0;
+  forEachLineInRange(job.file, job.start, job.end, (buf, s, e, offset) => {
+    const entry = parser.parseRange(buf, s, e, job.file);
+    const df = entry.dateFormat ?? '(none)';
+    dates[df] = (dates[df] ?? 0) + 1;
+    const hit = runner.find(entry);
+    if (hit) {
+      hits.push([line, offset, offset + (e - s), hit]);
+      if (hits.length >= BATCH) { parentPort!.postMessage({ type: 'hits', hits } satisfies WorkerMessage); hits = []; }
+    }
+    line++;
+  });
+  if (hits.length > 0) parentPort!.postMessage({ type: 'hits', hits } satisfies WorkerMessage);
+  parentPort!.postMessage({ type: 'done', lines: line, dates } satisfies WorkerMessage);
+}
+
+run(workerData as WorkerJob).catch((err: unknown) => {
+  parentPort!.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies WorkerMessage);
+});
