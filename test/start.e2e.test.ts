@@ -30,6 +30,8 @@ describe('f2b start (dry run) on a temp log', () => {
   beforeAll(async () => {
     writeFileSync(log, sshdLine(`Failed password for root from ${ATTACKER} port 1 ssh2`)); // before start: not counted
     writeFileSync(join(tmp.dir, 'f2b.config.json'), JSON.stringify({
+      state: { path: join(tmp.dir, 'f2b.db') },
+      socket: join(tmp.dir, 'f2b.sock'),
       jails: {
         sshd: {
           source: { type: 'file', paths: [log], pollInterval: 50 },

@@ -246,10 +246,15 @@ function fixFor(path: string): string {
   return 'See "Configuration" in the README.';
 }
 
-/** The embedded default: an sshd jail on the system's auth log, dry-run actions. */
+/**
+ * The embedded default: an sshd jail on the auth log, or on the journal where there is no auth log
+ * (Debian 12 without rsyslog logs sshd only to journald); dry-run action `log`.
+ */
 export function defaultConfig(): F2bConfig {
-  const log = ['/var/log/auth.log', '/var/log/secure'].find((f) => existsSync(f)) ?? '/var/log/auth.log';
-  return { jails: { sshd: { source: log, filter: 'sshd', actions: ['log'] } } };
+  const log = ['/var/log/auth.log', '/var/log/secure'].find((f) => existsSync(f));
+  const journal = ['/run/systemd/journal', '/var/log/journal'].some((d) => existsSync(d));
+  const source: SourceInput = log ?? (journal ? { type: 'journald', preset: 'sshd' } : '/var/log/auth.log');
+  return { jails: { sshd: { source, filter: 'sshd', actions: ['log'] } } };
 }
 
 function assertTimezone(zone: string, path: string): void {

@@ -114,8 +114,9 @@ export class Core {
     try {
       this.hooks.error.call(error, context);
     } catch { /* an error reporter that throws must not recurse */ }
-    const text = error instanceof F2bError ? error.describe() : error.message;
-    this.logger.error(text, { ...context });
+    // One log line per error: the fix goes in a field (a newline would be escaped by the sink).
+    if (error instanceof F2bError) this.logger.error(`${error.code}: ${error.message}`, { ...context, ...(error.fix ? { fix: error.fix } : {}) });
+    else this.logger.error(error.message, { ...context });
   }
 
   private register<T>(map: Map<string, Provided<T>>, key: string, def: T, kind: string): void {

@@ -29,7 +29,7 @@ export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export { checkSchema, type JSONSchema, type SchemaProblem } from './validate.js';
 export { CORE_VERSION } from './version.js';
 export type { LogEntry, Failure, Ban, Unban, MaybePromise } from './types.js';
-export { journalRecordToEntry, parseJournalJsonLine, type JournalRecord } from './journal.js';
+export { journalRecordToEntry, normalizeRecord, parseJournalJsonLine, type JournalRecord } from './journal.js';
 export { MemoryStore, type Store, type Checkpoint, type OutboxItem, type StoredFailure, type BanHistory } from './store.js';
 export {
   PROTOCOL_VERSION, SUPPORTED_VERSIONS, MAX_REQUEST_BYTES, IDLE_TIMEOUT_MS, LineDecoder, encodeLine, errorBody, errorFromBody,

@@ -95,6 +95,7 @@ export class Jail {
       // the new source must resume from where the old one stopped.
       this.sourceFactories.push((saved) => provided.def.create(s.options, {
         jail: config.name,
+        path: `jails.${config.name}.sources.${i}`,
         lines: (lines, origin) => this.lines(lines, origin),
         entries: (entries) => this.entries(entries),
         logger: core.getLogger(`source-${s.type}:${config.name}`),

@@ -3,6 +3,7 @@
  * `f2b test-filter --format journal`. MESSAGE may be a string, or an array of bytes when it is not
  * valid UTF-8 (journalctl's encoding of binary fields); very long messages are cut.
  */
+import { isUtf8 } from 'node:buffer';
 import type { LogEntry } from './types.js';
 
 export type JournalRecord = Record<string, unknown>;
@@ -27,7 +28,41 @@ function int(v: unknown): number | undefined {
   return Number(s);
 }
 
-export function journalRecordToEntry(record: JournalRecord, origin = 'journal'): LogEntry | null {
+/** A binary value (array of byte numbers) as opposed to a list of values. */
+function isBytes(v: unknown[]): boolean {
+  return v.every((b) => typeof b === 'number');
+}
+
+const SINGLE_FIELDS = ['SYSLOG_IDENTIFIER', '_COMM', 'SYSLOG_PID', '_PID', '_HOSTNAME', '__REALTIME_TIMESTAMP', '_SOURCE_REALTIME_TIMESTAMP', '_SYSTEMD_UNIT'];
+
+/**
+ * Fold fields that occur more than once in a record — journalctl prints those as an array of
+ * values — into one value: MESSAGE values joined by newlines, other fields the first value.
+ * Returns the record itself when there is nothing to fold.
+ */
+export function normalizeRecord(record: JournalRecord): JournalRecord {
+  let out: JournalRecord | null = null;
+  const msg = record.MESSAGE;
+  if (Array.isArray(msg) && msg.length > 0 && !isBytes(msg)) {
+    const parts = msg.map(bytes).filter((b): b is Buffer => b !== undefined);
+    if (parts.length === 0) return record; // nothing usable: the record has no message
+    const joined: Buffer[] = [];
+    parts.forEach((p, i) => { if (i > 0) joined.push(Buffer.from('\n')); joined.push(p); });
+    const all = Buffer.concat(joined);
+    out = { ...record, MESSAGE: isUtf8(all) ? all.toString('utf8') : Array.from(all) };
+  }
+  for (const key of SINGLE_FIELDS) {
+    const v = record[key];
+    if (Array.isArray(v) && v.length > 0 && !isBytes(v)) {
+      out ??= { ...record };
+      out[key] = v[0];
+    }
+  }
+  return out ?? record;
+}
+
+export function journalRecordToEntry(input: JournalRecord, origin = 'journal'): LogEntry | null {
+  const record = normalizeRecord(input);
   let message = bytes(record.MESSAGE);
   if (!message) return null;
   if (message.length > MAX_MESSAGE) message = message.subarray(0, MAX_MESSAGE);

@@ -47,6 +47,8 @@ export type PluginFactory<O = Record<string, unknown>> = (options?: O) => F2bPlu
 export interface SourceContext {
   /** The jail's name, for messages. */
   jail: string;
+  /** Config path of this source (`jails.sshd.sources.0`), for messages about its options. */
+  path?: string;
   /** Deliver raw lines (no newline). Returns a promise when the pipeline wants the source to wait. */
   lines(lines: Buffer[], origin: string): MaybePromise<void>;
   /** Deliver already-parsed entries (journald gives fields, not lines). */

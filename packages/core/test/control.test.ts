@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -370,6 +370,24 @@ describe('control socket lifecycle', () => {
     }
   });
 
+  it('refuses a directory that other users may write to (they could replace the socket)', async () => {
+    const f = fixture();
+    const dir = join(f.dir, 'open');
+    try {
+      mkdirSync(dir, { mode: 0o777 });
+      chmodSync(dir, 0o777);
+      const err = await rejected(new ControlServer({ path: join(dir, 'f2b.sock'), handler: new ControlCommands({ daemon: f.daemon }) }).listen());
+      expect(err.code).toBe('F2B_ERR_CONTROL_SOCKET');
+      expect(err.message).toContain('writable by other users (mode 0777)');
+      chmodSync(dir, 0o1777); // sticky, like /tmp: fine
+      const server = new ControlServer({ path: join(dir, 'f2b.sock'), handler: new ControlCommands({ daemon: f.daemon }) });
+      await server.listen();
+      await server.close();
+    } finally {
+      f.cleanup();
+    }
+  });
+
   it('closes idle connections', async () => {
     const f = fixture();
     const path = join(f.dir, 'f2b.sock');
@@ -382,6 +400,23 @@ describe('control socket lifecycle', () => {
       expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
       for (let i = 0; i < 50 && server.connections > 0; i++) await new Promise((r) => setTimeout(r, 10));
       expect(server.connections).toBe(0);
+    } finally {
+      await server.close();
+      f.cleanup();
+    }
+  });
+
+  it('drops a client that sends without reading its answers; others are still served', async () => {
+    const f = fixture();
+    const path = join(f.dir, 'f2b.sock');
+    const server = new ControlServer({ path, handler: new ControlCommands({ daemon: f.daemon }), idleTimeoutMs: 300 });
+    try {
+      await server.listen();
+      const c = raw(path);
+      c.sock.pause(); // never reads
+      void c.send('{"v":1,"id":1,"cmd":"ping"}\n'.repeat(40_000));
+      await c.closed;
+      expect(await controlRequest(path, 'ping')).toMatchObject({ pong: true });
     } finally {
       await server.close();
       f.cleanup();

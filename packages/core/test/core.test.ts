@@ -271,7 +271,10 @@ describe('hooks: a throwing tap is reported, never thrown', () => {
     const errorsLogged = logged.filter((l) => l.level === 'error');
     expect(errorsLogged).toHaveLength(1);
     expect(errorsLogged[0]!.msg).toContain('F2B_ERR_PLUGIN_HOOK');
-    expect(errorsLogged[0]!.fields).toEqual({ plugin: 'bad', hook: 'failure' });
+    expect(errorsLogged[0]!.fields).toMatchObject({ plugin: 'bad', hook: 'failure' });
+    // The fix is a field, not a second line: our log stays one line per event.
+    expect(errorsLogged[0]!.fields!.fix).toMatch(/bug in bad/);
+    expect(errorsLogged[0]!.msg).not.toContain('\n');
   });
 
   it('a tap that does not throw returns its value normally', () => {

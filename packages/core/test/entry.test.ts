@@ -223,11 +223,17 @@ describe('journal records', () => {
     ['a number', 42],
     ['an object', { a: 1 }],
     ['an array with non-bytes', [65, 300]],
-    ['an array with strings', ['a']],
+    ['an array of objects', [{ a: 1 }]],
   ])('MESSAGE %s → null', (_label, message) => {
     const rec: Record<string, unknown> = { ...base, MESSAGE: message };
     if (message === undefined) delete rec.MESSAGE;
     expect(journalRecordToEntry(rec)).toBeNull();
+  });
+
+  it('folds fields journalctl prints as lists (a field given twice): MESSAGE joined, others the first', () => {
+    const e = journalRecordToEntry({ ...base, MESSAGE: ['first', 'second'], SYSLOG_IDENTIFIER: ['sshd', 'other'] })!;
+    expect(e.message.toString()).toBe('first\nsecond');
+    expect(e.program).toBe('sshd');
   });
 
   it('falls back to _COMM, _PID and _SOURCE_REALTIME_TIMESTAMP; missing fields are undefined', () => {

@@ -29,10 +29,10 @@ async function readConfig(file?: string): Promise<ResolvedConfig> {
 
 export async function start(opts: StartOptions): Promise<number> {
   const config = await readConfig(opts.config); // fail early, in the foreground, on a bad config
-  if (!opts.foreground) return detach(opts);
   const socket = opts.socket ? resolvePath(opts.socket) : config.socket;
-  // Before any jail touches the firewall: refuse if another daemon answers on the socket.
+  // Before detaching and before any jail touches the firewall: refuse if another daemon answers there.
   if (socket) await assertSocketFree(socket);
+  if (!opts.foreground) return detach(opts);
   const daemon = new Daemon({ searchFrom: pluginSearchStarts(config.file?.startsWith('(') ? undefined : config.file), dryRun: opts.dryRun, logLevel: config.logLevel });
   await daemon.start(config);
   if (opts.dryRun) daemon.core.logger.info('Dry run: bans are only logged (action "log").');

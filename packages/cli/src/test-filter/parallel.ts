@@ -43,9 +43,13 @@ export async function runParallel(job: ParallelJob, sinks: ParallelSinks): Promi
       for await (const msg of w.messages()) {
         if (msg.type === 'error') throw new Error(`worker: ${msg.message}`);
         if (msg.type === 'hits') {
-          for (const [line, s, e, hit] of msg.hits) {
+          const b = msg.batch;
+          const data = JSON.parse(b.data) as [string | null, Record<string, string>][];
+          for (let k = 0; k < b.rules.length; k++) {
+            const line = b.lines[k]!;
             for (; next < line; next++) sinks.skip();
-            sinks.remote(bytes, s - start, e - start, hit);
+            const [host, captures] = data[k]!;
+            sinks.remote(bytes, b.starts[k]! - start, b.ends[k]! - start, { index: b.rules[k]!, host: host ?? undefined, captures });
             next = line + 1;
           }
           sinks.afterBatch();

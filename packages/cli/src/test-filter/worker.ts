@@ -20,11 +20,15 @@ export interface WorkerJob {
   now: number;
 }
 
-/** A matched line: its number within the range (0-based), its byte offsets, and the hit. */
-export type WorkerHit = [line: number, start: number, end: number, hit: Hit];
+/**
+ * A batch of matched lines, packed for a cheap transfer (structured clone of many small objects
+ * costs more than the matching saves): per hit, its line number within the range (0-based), its
+ * byte offsets in the file and the rule index, plus one JSON array of `[host, captures]`.
+ */
+export interface HitBatch { lines: Float64Array; starts: Float64Array; ends: Float64Array; rules: Int32Array; data: string }
 
 export type WorkerMessage =
-  | { type: 'hits'; hits: WorkerHit[] }
+  | { type: 'hits'; batch: HitBatch }
   | { type: 'done'; lines: number; dates: Record<string, number> }
   | { type: 'error'; message: string };
 
@@ -37,8 +41,21 @@ async function run(job: WorkerJob): Promise<void> {
   const runner = new FilterRunner(def, { mode: job.mode, options: job.options });
   const parser = new EntryParser({ timezone: job.timezone, now: () => job.now });
   const dates: Record<string, number> = {};
-  let hits: WorkerHit[] = [];
+  let hits: [number, number, number, Hit][] = [];
   let line = 0;
+  const send = () => {
+    const n = hits.length;
+    const batch: HitBatch = { lines: new Float64Array(n), starts: new Float64Array(n), ends: new Float64Array(n), rules: new Int32Array(n), data: '' };
+    const data: unknown[] = [];
+    hits.forEach(([l, s, e, h], i) => {
+      batch.lines[i] = l; batch.starts[i] = s; batch.ends[i] = e; batch.rules[i] = h.index;
+      data.push([h.host ?? null, h.captures]);
+    });
+    batch.data = JSON.stringify(data);
+    parentPort!.postMessage({ type: 'hits', batch } satisfies WorkerMessage,
+      [batch.lines.buffer as ArrayBuffer, batch.starts.buffer as ArrayBuffer, batch.ends.buffer as ArrayBuffer, batch.rules.buffer as ArrayBuffer]);
+    hits = [];
+  };
   forEachLineInRange(job.file, job.start, job.end, (buf, s, e, offset) => {
     const entry = parser.parseRange(buf, s, e, job.file);
     const df = entry.dateFormat ?? '(none)';
@@ -46,11 +63,11 @@ async function run(job: WorkerJob): Promise<void> {
     const hit = runner.find(entry);
     if (hit) {
       hits.push([line, offset, offset + (e - s), hit]);
-      if (hits.length >= BATCH) { parentPort!.postMessage({ type: 'hits', hits } satisfies WorkerMessage); hits = []; }
+      if (hits.length >= BATCH) send();
     }
     line++;
   });
-  if (hits.length > 0) parentPort!.postMessage({ type: 'hits', hits } satisfies WorkerMessage);
+  if (hits.length > 0) send();
   parentPort!.postMessage({ type: 'done', lines: line, dates } satisfies WorkerMessage);
 }
 

@@ -76,7 +76,7 @@ export const controlErrors = {
 
   permission: (path: string, cause?: unknown) =>
     new F2bError('F2B_ERR_CONTROL_PERMISSION',
-      `Permission denied on the control socket ${q(path)}: it is accessible to root only (mode 0600).`, {
+      `Permission denied on the control socket ${q(path)}: it is root-only (mode 0600: only the user the daemon runs as may connect).`, {
         cause, fix: 'Run the command with sudo (e.g. `sudo f2b status`).',
       }),
 

@@ -83,6 +83,7 @@ export class ControlServer {
         throw controlErrors.listen(path, err);
       }
     }
+    assertSafeDirectory(dir, path);
     await assertSocketFree(path);
     const server = createServer({ allowHalfOpen: true }, (s) => this.onConnection(s));
     server.maxConnections = this.opts.maxConnections ?? 256;
@@ -147,8 +148,9 @@ export class ControlServer {
         if (queued < MAX_QUEUED && !done && sock.isPaused()) sock.resume();
       });
     };
-    // Idle: no request in progress and nothing received or sent for a while.
-    sock.setTimeout(this.opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS, () => { if (queued === 0) sock.destroy(); });
+    // Nothing received or sent for a while: idle (no request in progress), or stuck on an answer the
+    // client does not read. A request still being carried out (a long reload) keeps the connection.
+    sock.setTimeout(this.opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS, () => { if (queued === 0 || sock.writableLength > 0) sock.destroy(); });
     // A client may send its requests and close its side (`… | socat - UNIX-CONNECT:…`): answer, then close ours.
     sock.on('end', () => {
       if (done) return;
@@ -283,5 +285,27 @@ export async function assertSocketFree(path: string): Promise<void> {
   if (probe.state === 'silent') throw controlErrors.occupied(path, 'a process accepts connections on it but does not answer a ping');
   if (probe.state === 'stale') {
     try { unlinkSync(path); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw controlErrors.listen(path, err); }
+  }
+}
+
+/**
+ * The socket's directory must not let other users replace the socket (and so stand in for the daemon
+ * towards clients): a directory, owned by us or root, not writable by group or others — unless it
+ * has the sticky bit (like /tmp), where only owners may rename or remove entries.
+ */
+function assertSafeDirectory(dir: string, path: string): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (err) {
+    throw controlErrors.listen(path, err);
+  }
+  if (!st.isDirectory()) throw controlErrors.occupied(path, `${dir} is not a directory`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid && st.uid !== 0) {
+    throw controlErrors.occupied(path, `its directory ${dir} belongs to another user (uid ${st.uid}), who could replace the socket`);
+  }
+  if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) {
+    throw controlErrors.occupied(path, `its directory ${dir} is writable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}), who could replace the socket`);
   }
 }

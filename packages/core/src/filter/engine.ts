@@ -33,7 +33,8 @@ export class FilterRunner {
   private readonly lineRules: CompiledRule[];
   private readonly messageSet: InstanceType<typeof RE2.Set> | null;
   private readonly reducer: Reducer;
-  private memo = new Map<string, Hit | null>();
+  private memo = new Map<string, { text: string; hit: Hit | null; portInCapture: boolean }>();
+  private readonly volatilePorts: boolean;
   /** Matches per rule id, for statistics. */
   readonly ruleHits = new Map<string, number>();
 
@@ -46,6 +47,7 @@ export class FilterRunner {
       if (problem) throw errors.pluginOptions(`filter ${def.id}`, problem.path, problem.problem);
     }
     this.programs = def.programs ? new Set(def.programs) : null;
+    this.volatilePorts = def.volatilePorts === true;
     const rules = rulesForMode(def, this.mode).map((r) => compileRule(def.id, r));
     this.messageRules = rules.filter((r) => (r.rule.on ?? 'message') === 'message');
     this.lineRules = rules.filter((r) => r.rule.on === 'line');
@@ -102,8 +104,12 @@ export class FilterRunner {
     // The decoded message is both the memo key and what exec runs on: node-re2 builds a Buffer per
     // capture group for Buffer input, which costs more than decoding a short line once.
     const text = message.toString('utf8');
-    const cached = this.memo.get(text);
-    if (cached !== undefined) return cached;
+    // With volatile ports, messages that differ only in ` port <digits>` share one memo entry — every
+    // connection has its own source port, so this is what makes repeated attacks hit the memo. A
+    // capture that itself contains ` port ` (a crafted user name) is never taken from another line.
+    const key = this.volatilePorts ? maskPorts(text) : text;
+    const cached = this.memo.get(key);
+    if (cached !== undefined && (cached.text === text || !cached.portInCapture)) return cached.hit;
     const indices = this.messageSet.match(message).sort((a, b) => a - b);
     let hit: Hit | null = null;
     for (const i of indices) {
@@ -111,7 +117,8 @@ export class FilterRunner {
       if (hit) break;
     }
     if (this.memo.size >= MEMO_LIMIT) this.memo = new Map();
-    this.memo.set(text, hit);
+    const portInCapture = hit !== null && Object.values(hit.captures).some((v) => v.includes(' port '));
+    this.memo.set(key, { text, hit, portInCapture });
     return hit;
   }
 
@@ -166,4 +173,22 @@ export function defaultReducer(): Reducer {
       return { id: m.host, attempts: 1, rule: m.rule.id, captures: { ...m.captures } };
     },
   };
+}
+
+/** `text` with every ` port <digits>` as ` port #` (the memo key of filters with volatile ports). */
+export function maskPorts(text: string): string {
+  let i = text.indexOf(' port ');
+  if (i < 0) return text;
+  let out = '';
+  let from = 0;
+  while (i >= 0) {
+    let j = i + 6;
+    while (j < text.length && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
+    if (j > i + 6) {
+      out += text.slice(from, i + 6) + '#';
+      from = j;
+    }
+    i = text.indexOf(' port ', j);
+  }
+  return out + text.slice(from);
 }

@@ -77,6 +77,12 @@ export interface FilterDefinition {
   rules: readonly FilterRule[];
   /** JSON Schema of the filter's options (`--option key=value`, `filter.options` in config). */
   options?: JSONSchema;
+  /**
+   * Messages that differ only in ` port <digits>` mean the same to this filter: no rule captures a
+   * port number or tests particular digits. Lets the matcher memoise per attack instead of per
+   * connection (each connection has its own source port).
+   */
+  volatilePorts?: boolean;
   /** Default reducer: every `failure` match with a host counts one attempt. */
   createReducer?(ctx: ReducerContext): Reducer;
 }

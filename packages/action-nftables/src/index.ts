@@ -1,0 +1,44 @@
+/**
+ * `@f2b/action-nftables`: real kernel bans with nftables. One table (default `inet f2b`) holds, per
+ * jail, an IPv4 and an IPv6 set (`flags interval, timeout`) and a base chain whose rules drop or
+ * reject what the sets hold. Bans go to the kernel in batches (one `nft -f -` transaction each), with
+ * the ban's remaining time as kernel timeout, and the table is checked and repaired periodically.
+ */
+import { createRequire } from 'node:module';
+import { definePlugin } from '@f2b/core';
+import { NftablesAction } from './action.js';
+import { optionsSchema, type NftablesOptions } from './options.js';
+
+const PLUGIN_NAME = '@f2b/action-nftables';
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/**
+ * The plugin factory. Options given here (config `plugins: [["@f2b/action-nftables", {...}]]`) are
+ * defaults for every jail; a jail's `{ type: nftables, ... }` options override them.
+ */
+export default function nftablesAction(options: NftablesOptions = {}) {
+  return definePlugin<NftablesOptions>({
+    meta: { name: PLUGIN_NAME, version, core: '^0.1.0', kind: 'action' },
+    schema: optionsSchema,
+    options,
+    apply(core) {
+      core.registerAction({
+        type: 'nftables',
+        schema: optionsSchema,
+        create(instanceOptions, ctx) {
+          return new NftablesAction({ ...options, ...instanceOptions } as NftablesOptions, ctx);
+        },
+      });
+    },
+  });
+}
+
+export { NftablesAction, type CheckResult, type NftActionStats } from './action.js';
+export { optionsSchema, normalizeOptions, type NftablesOptions, type NftConfig, type Family, type Protocol } from './options.js';
+export {
+  parseBanId, banNetwork, elementText, timeoutSeconds, ruleSpecs, structurePlan, teardownPlan, elementScript, locateErrors,
+  parseListing, isOwnedTable, OWNED_TABLE_COMMENT,
+  type Listing, type RuleSpec, type StructurePlan, type ElementRef, type ElementAdd, type ElementScript, type NftScriptError,
+} from './script.js';
+export { runNft, nftCommand, classifyFailure, NftRunError, type NftRunOptions, type NftResult } from './nft.js';
+export { nftErrors } from './errors.js';

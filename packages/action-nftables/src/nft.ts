@@ -1,0 +1,116 @@
+/**
+ * Running nft: always `spawn` with an argument array (no shell), scripts on stdin (`nft -f -`), and
+ * inside a named network namespace through `ip netns exec NAME nft …` when asked. Failures become
+ * F2bErrors with a code that says what is wrong (binary missing, no permission, no nf_tables, …).
+ */
+import { spawn } from 'node:child_process';
+import type { F2bError } from '@f2b/core';
+import { nftErrors, nftMessage } from './errors.js';
+
+export interface NftRunOptions {
+  nftPath: string;
+  ipPath: string;
+  netns?: string;
+  /** Kill nft after this long (ms). */
+  timeoutMs?: number;
+}
+
+export interface NftResult {
+  stdout: string;
+  stderr: string;
+}
+
+/** A failed nft run: `error` is what to report; `stderr` is nft's full output (to locate elements). */
+export class NftRunError extends Error {
+  readonly error: F2bError;
+  readonly stderr: string;
+  readonly exitCode: number | null;
+  /** True when nft itself ran and rejected the script (as opposed to not running at all). */
+  readonly rejected: boolean;
+
+  constructor(error: F2bError, stderr: string, exitCode: number | null, rejected: boolean) {
+    super(error.message);
+    this.name = 'NftRunError';
+    this.error = error;
+    this.stderr = stderr;
+    this.exitCode = exitCode;
+    this.rejected = rejected;
+  }
+}
+
+/** The argv that runs nft with `args` (through `ip netns exec` for a namespace). */
+export function nftCommand(opts: NftRunOptions, args: readonly string[]): [string, string[]] {
+  return opts.netns !== undefined
+    ? [opts.ipPath, ['netns', 'exec', opts.netns, opts.nftPath, ...args]]
+    : [opts.nftPath, [...args]];
+}
+
+/** Maps a non-zero exit of nft (or of `ip netns exec`) to the error to report. */
+export function classifyFailure(opts: NftRunOptions, what: string, stderr: string, exitCode: number | null): NftRunError {
+  const msg = nftMessage(stderr);
+  let error: F2bError;
+  let rejected = false;
+  if (/exec of "[^"]*" failed: No such file or directory/.test(stderr)) error = nftErrors.notFound(opts.nftPath);
+  else if (/Cannot open network namespace|setting the network namespace|Invalid netns name/i.test(stderr)) error = nftErrors.netns(opts.netns, msg);
+  else if (/Operation not permitted|Permission denied/i.test(stderr)) error = nftErrors.permission(msg);
+  else if (/Protocol not supported|Address family not supported|Operation not supported|Could not receive.*Protocol|nf_tables.*not/i.test(stderr)) error = nftErrors.unsupported(msg);
+  else {
+    error = nftErrors.failed(what, msg);
+    rejected = true;
+  }
+  return new NftRunError(error, stderr, exitCode, rejected);
+}
+
+/**
+ * Runs nft with `args`, feeding `input` on stdin. Resolves with its output on exit 0; rejects with an
+ * NftRunError otherwise (spawn errors included).
+ */
+export function runNft(opts: NftRunOptions, args: readonly string[], input: string | undefined, what: string): Promise<NftResult> {
+  const [cmd, argv] = nftCommand(opts, args);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  return new Promise((resolve, reject) => {
+    let child;
+    try {
+      child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    } catch (err) {
+      reject(spawnError(opts, cmd, err));
+      return;
+    }
+    const out: Buffer[] = [], err: Buffer[] = [];
+    let settled = false;
+    const done = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      done(() => reject(new NftRunError(nftErrors.timeout(timeoutMs), Buffer.concat(err).toString(), null, false)));
+    }, timeoutMs);
+    timer.unref?.();
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e) => done(() => reject(spawnError(opts, cmd, e))));
+    child.on('close', (code) => {
+      const stdout = Buffer.concat(out).toString();
+      const stderr = Buffer.concat(err).toString();
+      if (code === 0) done(() => resolve({ stdout, stderr }));
+      else done(() => reject(classifyFailure(opts, what, stderr, code)));
+    });
+    // nft may exit before reading all of stdin (a usage error); that EPIPE is not the error to report.
+    child.stdin.on('error', () => { /* reported through the exit status */ });
+    child.stdin.end(input ?? '');
+  });
+}
+
+function spawnError(opts: NftRunOptions, cmd: string, err: unknown): NftRunError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const text = err instanceof Error ? err.message : String(err);
+  let error: F2bError;
+  if (code === 'ENOENT' && opts.netns !== undefined && cmd === opts.ipPath) error = nftErrors.netns(opts.netns, `the program ${JSON.stringify(cmd)} was not found`);
+  else if (code === 'ENOENT') error = nftErrors.notFound(cmd);
+  else if (code === 'EACCES' || code === 'EPERM') error = nftErrors.permission(text);
+  else error = nftErrors.failed('start', text);
+  return new NftRunError(error, '', null, false);
+}

@@ -1,0 +1,341 @@
+/**
+ * Pure nft script generation: no I/O here, so every byte that can reach `nft -f -` is produced (and
+ * unit-tested) in one place.
+ *
+ * - Addresses never reach a script as given: a ban id is checked against the characters an address
+ *   can have, parsed by core's IP code, and re-printed from its bytes (`parseBanId`).
+ * - Names (table, chain, sets) were checked against strict character sets in options.ts.
+ * - Deleting an element that is not there fails a whole nft transaction, and nft 1.0.x has no
+ *   `destroy element`, so every delete is guarded: `add element S { x }` (idempotent) immediately
+ *   followed by `delete element S { x }`. A ban refresh (new timeout) is that guard plus a new add.
+ */
+import { createHash } from 'node:crypto';
+import { parseIp, tryParseCidr, widen, type Cidr } from '@f2b/core';
+import { nftErrors } from './errors.js';
+import type { NftConfig } from './options.js';
+import type { F2bError } from '@f2b/core';
+
+/** The marker of a table f2b created (and may delete again when its last jail stops). */
+export const OWNED_TABLE_COMMENT = 'f2b: created by f2b, deleted when its last jail stops';
+
+/** Characters an address or CIDR can contain (brackets for `[v6]`): anything else is refused unparsed. */
+const ID_CHARS = /^[0-9A-Fa-f.:/[\]]{2,64}$/;
+
+/** A ban id as a network (`/32`, `/128` for addresses), or null when it is not an address or CIDR. */
+export function parseBanId(id: unknown): Cidr | null {
+  if (typeof id !== 'string' || !ID_CHARS.test(id)) return null;
+  if (id.includes('/')) return tryParseCidr(id);
+  const ip = parseIp(id);
+  return ip === null ? null : widen(ip, ip.bytes.length * 8);
+}
+
+/** The network to put in the set for a ban id: the id widened to the jail's prefix; null if invalid. */
+export function banNetwork(id: unknown, prefix: { 4: number; 6: number }): Cidr | null {
+  const c = parseBanId(id);
+  if (c === null) return null;
+  const p = prefix[c.version];
+  // A Cidr carries the bytes and text widen() reads, so it can be narrowed further like an address.
+  return c.prefix > p ? widen(c, p) : c;
+}
+
+/** How nft is given an element: a bare address for a host, `net/len` for a network. */
+export function elementText(c: Cidr): string {
+  return c.prefix === c.bytes.length * 8 ? c.text.slice(0, c.text.lastIndexOf('/')) : c.text;
+}
+
+/** Kernel-side timeout for a ban ending at `end`: whole seconds left, at least 1; null = permanent. */
+export function timeoutSeconds(end: number | null, now: number): number | null {
+  if (end === null) return null;
+  return Math.max(1, Math.ceil((end - now) / 1000));
+}
+
+// ---------------------------------------------------------------------------------------------
+// What is in the kernel: `nft -j -t list table FAMILY NAME`, reduced to what f2b compares
+// ---------------------------------------------------------------------------------------------
+
+export interface Listing {
+  sets: Map<string, { type: string; flags: string[] }>;
+  chains: Map<string, { type?: string; hook?: string; prio?: number; policy?: string }>;
+  rules: { chain: string; handle: number; comment?: string }[];
+  /** Every named object of the table (`set:NAME`, `chain:NAME`, `map:NAME`, …). */
+  objects: string[];
+}
+
+/** Parses nft's JSON listing of one table; objects of other tables (if any) are ignored. */
+export function parseListing(json: string, family: string, table: string): Listing {
+  const doc = JSON.parse(json) as { nftables?: Record<string, Record<string, unknown>>[] };
+  const listing: Listing = { sets: new Map(), chains: new Map(), rules: [], objects: [] };
+  for (const item of doc.nftables ?? []) {
+    const [kind, o] = Object.entries(item)[0] ?? [];
+    if (!kind || !o || kind === 'metainfo' || kind === 'table') continue;
+    if (o.family !== family || o.table !== table) continue;
+    if (kind === 'rule') {
+      listing.rules.push({ chain: String(o.chain), handle: Number(o.handle), comment: typeof o.comment === 'string' ? o.comment : undefined });
+      continue;
+    }
+    listing.objects.push(`${kind}:${String(o.name)}`);
+    if (kind === 'set') {
+      const flags = Array.isArray(o.flags) ? o.flags.map(String) : typeof o.flags === 'string' ? [o.flags] : [];
+      listing.sets.set(String(o.name), { type: String(o.type), flags });
+    } else if (kind === 'chain') {
+      listing.chains.set(String(o.name), {
+        type: o.type as string | undefined, hook: o.hook as string | undefined,
+        prio: typeof o.prio === 'number' ? o.prio : undefined, policy: o.policy as string | undefined,
+      });
+    }
+  }
+  return listing;
+}
+
+/** True when nft's text listing of a table shows f2b's ownership comment. */
+export function isOwnedTable(text: string): boolean {
+  return text.includes(`comment "${OWNED_TABLE_COMMENT}"`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structure: table, sets, chain, rules
+// ---------------------------------------------------------------------------------------------
+
+export interface RuleSpec {
+  /** The rule body (matches and verdict), without the comment. */
+  text: string;
+  /** `f2b NAME i/n HASH`: identifies f2b's rules, and changes when the rules do. */
+  comment: string;
+}
+
+const ADDR = { 4: 'ip', 6: 'ip6' } as const;
+
+/** The rules f2b wants in its chain for these options. */
+export function ruleSpecs(cfg: NftConfig): RuleSpec[] {
+  const bodies: string[] = [];
+  for (const v of [4, 6] as const) {
+    const set = cfg.sets[v];
+    if (set === undefined) continue;
+    const match = `${ADDR[v]} saddr @${set}`;
+    if (cfg.protocols === null) {
+      if (cfg.blocktype === 'drop') bodies.push(`${match} counter drop`);
+      else bodies.push(`${match} meta l4proto tcp counter reject with tcp reset`, `${match} counter reject`);
+      continue;
+    }
+    for (const proto of cfg.protocols) {
+      const where = cfg.ports === null ? ` meta l4proto ${proto}` : ` ${proto} dport { ${cfg.ports.join(', ')} }`;
+      const verdict = cfg.blocktype === 'drop' ? 'drop' : proto === 'tcp' ? 'reject with tcp reset' : 'reject';
+      bodies.push(`${match}${where} counter ${verdict}`);
+    }
+  }
+  const hash = createHash('sha256').update(JSON.stringify([cfg.table, cfg.chain, bodies])).digest('hex').slice(0, 8);
+  return bodies.map((text, i) => ({ text, comment: `f2b ${cfg.name} ${i + 1}/${bodies.length} ${hash}` }));
+}
+
+function setType(v: 4 | 6): string {
+  return v === 4 ? 'ipv4_addr' : 'ipv6_addr';
+}
+
+function setFlags(cfg: NftConfig): string[] {
+  return cfg.interval ? ['interval', 'timeout'] : ['timeout'];
+}
+
+export interface StructurePlan {
+  /** nft statements to run (empty when everything is in place). */
+  lines: string[];
+  /** Address families whose set is new (or was recreated), i.e. empty in the kernel now. */
+  freshSets: (4 | 6)[];
+  /** What was missing or wrong, for the log (`table`, `set f2b_sshd_v4`, `chain`, `rules`). */
+  changes: string[];
+  /** Set when the structure cannot be made (an external chain that does not exist). */
+  error?: F2bError;
+}
+
+/**
+ * What to run so that the table, sets, chain and rules are as configured, given what is there
+ * (`listing`, null when the table does not exist). Adopts whatever already matches.
+ */
+export function structurePlan(cfg: NftConfig, listing: Listing | null): StructurePlan {
+  const T = `${cfg.family} ${cfg.table}`;
+  const rules = ruleSpecs(cfg);
+  const drop: string[] = [], delSets: string[] = [], addTable: string[] = [], addSets: string[] = [], addChain: string[] = [], addRules: string[] = [];
+  const freshSets: (4 | 6)[] = [];
+  const changes: string[] = [];
+
+  if (listing === null && !cfg.ownChain) {
+    return { lines: [], freshSets: [], changes: [], error: nftErrors.chainMissing(cfg.family, cfg.table, cfg.chain) };
+  }
+  if (listing === null) {
+    addTable.push(`add table ${T} { comment "${OWNED_TABLE_COMMENT}"; }`);
+    changes.push('table');
+  }
+  const flags = setFlags(cfg);
+  let recreated = false;
+  for (const v of [4, 6] as const) {
+    const name = cfg.sets[v];
+    if (name === undefined) continue;
+    const have = listing?.sets.get(name);
+    const def = `add set ${T} ${name} { type ${setType(v)}; flags ${flags.join(', ')}; }`;
+    if (!have) {
+      addSets.push(def);
+      freshSets.push(v);
+      if (listing) changes.push(`set ${name}`);
+    } else if (have.type !== setType(v) || [...have.flags].sort().join(',') !== [...flags].sort().join(',')) {
+      delSets.push(`delete set ${T} ${name}`);
+      addSets.push(def);
+      freshSets.push(v);
+      recreated = true;
+      changes.push(`set ${name} (type or flags changed)`);
+    }
+  }
+
+  if (cfg.ownChain) {
+    const chainDef = `add chain ${T} ${cfg.chain} { type filter hook ${cfg.hook} priority ${cfg.priority}; policy accept; }`;
+    const have = listing?.chains.get(cfg.chain);
+    const chainOk = have !== undefined && have.type === 'filter' && have.hook === cfg.hook && have.prio === cfg.priority && have.policy === 'accept';
+    const haveRules = (listing?.rules ?? []).filter((r) => r.chain === cfg.chain).map((r) => r.comment ?? '');
+    const rulesOk = haveRules.length === rules.length && haveRules.every((c, i) => c === rules[i]!.comment);
+    if (!have) {
+      addChain.push(chainDef);
+      if (listing) changes.push('chain');
+    } else if (!chainOk) {
+      drop.push(`flush chain ${T} ${cfg.chain}`, `delete chain ${T} ${cfg.chain}`);
+      addChain.push(chainDef);
+      changes.push('chain (hook, priority or policy changed)');
+    } else if (!rulesOk || recreated) {
+      drop.push(`flush chain ${T} ${cfg.chain}`);
+      if (!rulesOk) changes.push('rules');
+    }
+    if (!have || !chainOk || !rulesOk || recreated) {
+      for (const r of rules) addRules.push(`add rule ${T} ${cfg.chain} ${r.text} comment "${r.comment}"`);
+    }
+  } else {
+    if (!listing!.chains.has(cfg.chain)) {
+      return { lines: [], freshSets: [], changes: [], error: nftErrors.chainMissing(cfg.family, cfg.table, cfg.chain) };
+    }
+    const prefix = `f2b ${cfg.name} `;
+    const ours = listing!.rules.filter((r) => r.chain === cfg.chain && r.comment?.startsWith(prefix));
+    const want = new Set(rules.map((r) => r.comment));
+    const rulesOk = ours.length === rules.length && ours.every((r) => want.has(r.comment!));
+    if (!rulesOk || recreated) {
+      for (const r of ours) drop.push(`delete rule ${T} ${cfg.chain} handle ${r.handle}`);
+      // `insert` puts a rule first: insert in reverse so that they end up in order, before Docker's RETURN.
+      for (const r of [...rules].reverse()) addRules.push(`insert rule ${T} ${cfg.chain} ${r.text} comment "${r.comment}"`);
+      if (!rulesOk) changes.push('rules');
+    }
+  }
+  return { lines: [...addTable, ...drop, ...delSets, ...addSets, ...addChain, ...addRules], freshSets, changes };
+}
+
+/** What to run on stop: remove f2b's rules, chain and sets, and the table if f2b made it and nothing else is left. */
+export function teardownPlan(cfg: NftConfig, listing: Listing | null, ownedTable: boolean): string[] {
+  if (listing === null) return [];
+  const T = `${cfg.family} ${cfg.table}`;
+  const mine = new Set<string>();
+  if (cfg.ownChain) mine.add(`chain:${cfg.chain}`);
+  for (const v of [4, 6] as const) if (cfg.sets[v] !== undefined) mine.add(`set:${cfg.sets[v]}`);
+  if (ownedTable && listing.objects.every((o) => mine.has(o))) return [`delete table ${T}`];
+  const lines: string[] = [];
+  if (cfg.ownChain) {
+    if (listing.chains.has(cfg.chain)) lines.push(`flush chain ${T} ${cfg.chain}`, `delete chain ${T} ${cfg.chain}`);
+  } else {
+    const prefix = `f2b ${cfg.name} `;
+    for (const r of listing.rules) {
+      if (r.chain === cfg.chain && r.comment?.startsWith(prefix)) lines.push(`delete rule ${T} ${cfg.chain} handle ${r.handle}`);
+    }
+  }
+  for (const v of [4, 6] as const) {
+    const name = cfg.sets[v];
+    if (name !== undefined && listing.sets.has(name)) lines.push(`delete set ${T} ${name}`);
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elements
+// ---------------------------------------------------------------------------------------------
+
+export interface ElementRef {
+  set: string;
+  /** Canonical network text (`192.0.2.1/32`), the action's key for the element. */
+  key: string;
+  /** What nft is given (`192.0.2.1`, `2001:db8::/64`). */
+  text: string;
+}
+
+export interface ElementAdd extends ElementRef {
+  /** Seconds; null = permanent. */
+  timeout: number | null;
+}
+
+/** One line of an element script, to find which element nft complained about. */
+export interface ScriptLine {
+  set: string;
+  /** Length of the text before the first element. */
+  head: number;
+  elements: { key: string; text: string }[];
+}
+
+export interface ElementScript {
+  script: string;
+  /** Index = line number - 1; null for lines that are not element lists. */
+  lines: (ScriptLine | null)[];
+}
+
+/**
+ * One transaction: guarded deletes first (`add` + `delete` of each element to remove or refresh),
+ * then adds (with timeouts). One statement per set and kind, whatever the number of elements.
+ */
+export function elementScript(cfg: NftConfig, removals: readonly ElementRef[], adds: readonly ElementAdd[]): ElementScript {
+  const T = `${cfg.family} ${cfg.table}`;
+  const out: string[] = [];
+  const lines: (ScriptLine | null)[] = [];
+  const bySet = <E extends ElementRef>(list: readonly E[]) => {
+    const m = new Map<string, E[]>();
+    for (const e of list) {
+      let l = m.get(e.set);
+      if (!l) m.set(e.set, l = []);
+      l.push(e);
+    }
+    return m;
+  };
+  const emit = (verb: 'add' | 'delete', set: string, elements: { key: string; text: string }[]) => {
+    const head = `${verb} element ${T} ${set} { `;
+    out.push(`${head}${elements.map((e) => e.text).join(', ')} }`);
+    lines.push({ set, head: head.length, elements });
+  };
+  for (const [set, list] of bySet(removals)) {
+    emit('add', set, list);
+    emit('delete', set, list);
+  }
+  for (const [set, list] of bySet(adds)) {
+    emit('add', set, list.map((e) => ({ key: e.key, text: e.timeout === null ? e.text : `${e.text} timeout ${e.timeout}s` })));
+  }
+  return { script: out.length > 0 ? `${out.join('\n')}\n` : '', lines };
+}
+
+export interface NftScriptError {
+  line: number;
+  column: number;
+  message: string;
+  /** The element the error points at, when it points at one. */
+  element?: { set: string; key: string };
+}
+
+/** nft's located errors (`/dev/stdin:LINE:COL-COL: Error: …`), mapped to elements of the script. */
+export function locateErrors(stderr: string, script?: ElementScript): NftScriptError[] {
+  const out: NftScriptError[] = [];
+  for (const m of stderr.matchAll(/^(?:\/dev\/stdin|-):(\d+):(\d+)(?:-(\d+))?: Error: (.*)$/gm)) {
+    const line = Number(m[1]), column = Number(m[2]);
+    const err: NftScriptError = { line, column, message: m[4]!.trim() };
+    const info = script?.lines[line - 1];
+    if (info) {
+      let pos = info.head + 1; // nft columns are 1-based
+      for (const e of info.elements) {
+        const len = e.text.length; // as written, `timeout Ns` included
+        if (column >= pos && column < pos + len) {
+          err.element = { set: info.set, key: e.key };
+          break;
+        }
+        pos += len + 2; // ", "
+      }
+    }
+    out.push(err);
+  }
+  return out;
+}

@@ -1,0 +1,167 @@
+/**
+ * Counts authentication attempts per sshd connection, not lines. OpenSSH writes several lines for one
+ * attempt (`Invalid user x`, PAM's `authentication failure`, `Failed password for invalid user x`)
+ * and one line for many (`maximum authentication attempts exceeded`, after refusing keys it never
+ * logged): counting lines would ban after two attempts, or miss a key-spraying client.
+ *
+ * A connection is sshd's process: the key is the pid plus the syslog host (sshd and sshd-session
+ * share the pid of a connection). Every failure rule match yields a failure whose `attempts` is what
+ * the line adds (0 when its attempt was already counted); info rules yield one only when they
+ * confirm earlier, pending failures or give the address to failures found before it was known.
+ */
+import type { FailureDraft, Reducer, ReducerContext, RuleMatch } from '@f2b/core';
+import { normalizeIp } from '@f2b/core';
+import { AUTH_MODES, type Effect, type Mode } from './rule-spec.js';
+import { SPECS_BY_ID } from './rules.js';
+import { newSession, type Session, SessionTable } from './sessions.js';
+
+export const DEFAULT_MAX_AUTH_TRIES = 6;
+
+/** Effects that only a new connection can produce: seen on a finished connection, they mean pid reuse. */
+const STARTS: ReadonlySet<Effect> = new Set<Effect>(['connect', 'failed', 'soft-key', 'pre', 'pam-soft']);
+
+export function createSshdReducer(ctx: ReducerContext): Reducer {
+  const opt = ctx.options.maxauthtries;
+  const maxTries = typeof opt === 'number' && opt >= 1 ? Math.floor(opt) : DEFAULT_MAX_AUTH_TRIES;
+  // In ddos mode authentication failures are facts (a connection that tried to log in is no probe),
+  // never failures.
+  const countsAuth = AUTH_MODES.includes(ctx.mode as Mode);
+  const table = new SessionTable();
+
+  /** Pending failures become real: the connection ended (or went on) without their success. */
+  const confirm = (s: Session): number => {
+    const n = countsAuth && !s.success ? (s.pamPending ? 1 : 0) + s.softKeys : 0;
+    s.pamPending = false;
+    s.pamUser = undefined;
+    s.softKeys = 0;
+    return n;
+  };
+
+  return {
+    reduce(m: RuleMatch): FailureDraft | null {
+      const spec = SPECS_BY_ID.get(m.rule.id);
+      if (!spec) return null;
+      const failure = (m.rule.kind ?? 'failure') === 'failure';
+      const time = m.entry.time;
+      const user = m.captures.user ?? m.captures.ruser;
+
+      if (spec.stateless) {
+        return failure && m.host !== undefined ? draft(m, m.host, 1) : null;
+      }
+      const key = m.entry.pid === undefined ? null : `${m.entry.host ?? ''} ${m.entry.pid}`;
+      let s = key === null ? undefined : table.get(key, time);
+      if (s === undefined || spec.effect === 'connect' || pidReused(s, m.host, STARTS.has(spec.effect))) {
+        s = newSession(time);
+        // A connection first seen on its last line (or on a success) needs no memory.
+        if (key !== null && !spec.final && spec.effect !== 'success' && spec.effect !== 'pam-more') table.set(key, s);
+      }
+      if (m.host !== undefined && s.addr === undefined) s.addr = m.host;
+
+      let add = 0;
+      switch (spec.effect) {
+        case 'connect':
+        case 'address':
+          break;
+        case 'success':
+          // A pending PAM failure of another user was a real, failed attempt; the user's own pending
+          // failures (a stacked PAM module, refused keys before the right one) are forgiven.
+          if (countsAuth && s.pamPending && !sameUser(s.pamUser, user)) add += 1;
+          s.pamPending = false;
+          s.pamUser = undefined;
+          s.softKeys = 0;
+          s.credit = false;
+          s.success = true;
+          break;
+        case 'failed':
+          s.attempted = true;
+          if (m.captures.method === 'none' || !failure) break; // `none` asks which methods exist
+          if (s.credit) s.credit = false; // the attempt a pre-attempt line already counted
+          else {
+            add += 1;
+            s.pamPending = false; // the PAM line (if any) was this attempt
+            s.pamUser = undefined;
+          }
+          break;
+        case 'soft-key':
+          s.attempted = true;
+          if (!s.maxed) s.softKeys += 1;
+          break;
+        case 'pre':
+          s.attempted = true;
+          if (!failure || s.credit) break;
+          add += 1;
+          s.credit = true;
+          s.pamPending = false; // a pending PAM failure was the same attempt
+          s.pamUser = undefined;
+          break;
+        case 'pam-soft':
+          s.attempted = true;
+          if (s.credit) break; // part of the attempt already counted
+          if (s.pamPending) {
+            if (sameUser(s.pamUser, user)) break; // the same attempt logged again, or a retry: wait
+            if (countsAuth) add += 1; // another user: the previous attempt failed
+          }
+          s.pamPending = true;
+          s.pamUser = user;
+          break;
+        case 'pam-more':
+          add += confirm(s);
+          break;
+        case 'max':
+          s.attempted = true;
+          add += confirm(s);
+          if (failure && !s.maxed) add += Math.max(0, maxTries - s.counted - add);
+          s.maxed = true;
+          s.credit = false;
+          s.ended = true;
+          break;
+        case 'close':
+          add += confirm(s);
+          if (failure && !s.attempted && !s.probed && !s.success) add += 1; // nothing tried: a probe
+          if (failure) s.probed = true;
+          s.ended = true;
+          break;
+      }
+
+      s.counted += add;
+      if (spec.final && key !== null) table.delete(key);
+      const id = m.host ?? s.addr;
+      if (id === undefined) {
+        // No address yet (old `Disconnecting: Too many authentication failures`, kex errors): keep the
+        // attempts until a later line of the connection names it.
+        s.unattributed += add;
+        return null;
+      }
+      const attempts = add + s.unattributed;
+      s.unattributed = 0;
+      if (!failure && attempts === 0) return null;
+      return draft(m, id, attempts);
+    },
+
+    sweep(now: number): void {
+      table.sweep(now);
+    },
+  };
+}
+
+/**
+ * A line of this pid that cannot belong to the connection we know: a different address (pids are
+ * reused), or an attempt after the connection ended or authenticated.
+ */
+function pidReused(s: Session, host: string | undefined, starts: boolean): boolean {
+  if (host !== undefined && s.addr !== undefined && host !== s.addr && isIp(host) && isIp(s.addr)) return true;
+  return starts && (s.ended || s.success);
+}
+
+/** PAM lines may not name the user (`ruser= rhost=A` alone): then they may be anyone's, so the same. */
+function sameUser(a: string | undefined, b: string | undefined): boolean {
+  return !a || !b || a === b;
+}
+
+function isIp(text: string): boolean {
+  return normalizeIp(text) !== null;
+}
+
+function draft(m: RuleMatch, id: string, attempts: number): FailureDraft {
+  return { id, attempts, rule: m.rule.id, captures: { ...m.captures } };
+}

@@ -1,0 +1,93 @@
+/**
+ * Per-connection state, bounded: a connection is forgotten when it closes, when nothing was logged
+ * for it for `ttl` (sshd's LoginGraceTime is 2 minutes, so 10 minutes is plenty), and the oldest go
+ * first when there are more than `cap` (a flood of connections must not grow memory without limit).
+ */
+
+export interface Session {
+  /** The connection's source address, from the first line that names it. */
+  addr?: string;
+  /** Time of the last line (epoch ms; log time when the line has one). */
+  seen: number;
+  /** Attempts reported for the connection so far (including those still unattributed). */
+  counted: number;
+  /** Some line showed an authentication attempt (also in modes that do not count them). */
+  attempted: boolean;
+  /** A pre-attempt line counted the attempt that the next `Failed` line reports. */
+  credit: boolean;
+  /** Refused public keys of a valid user, counted only if the connection never succeeds. */
+  softKeys: number;
+  /** A PAM module's failure not confirmed yet, and for whom. */
+  pamPending: boolean;
+  pamUser?: string;
+  /** Attempts found before the address was known. */
+  unattributed: number;
+  /** MaxAuthTries reached: the connection's total is settled. */
+  maxed: boolean;
+  /** A failure without attempt (probe, close before any attempt) was counted. */
+  probed: boolean;
+  success: boolean;
+  /** sshd logged the end of the connection (it may still write a line or two). */
+  ended: boolean;
+}
+
+export function newSession(time: number | undefined): Session {
+  return {
+    seen: time ?? Date.now(), counted: 0, attempted: false, credit: false, softKeys: 0, pamPending: false,
+    unattributed: 0, maxed: false, probed: false, success: false, ended: false,
+  };
+}
+
+export const SESSION_TTL_MS = 10 * 60_000;
+export const SESSION_CAP = 100_000;
+
+/** A Map kept in least-recently-seen order (touching a session moves it to the end). */
+export class SessionTable {
+  private readonly map = new Map<string, Session>();
+  /** The latest log time seen: old logs are swept by their own clock, not the wall clock. */
+  private logTime = -Infinity;
+
+  constructor(private readonly ttl = SESSION_TTL_MS, private readonly cap = SESSION_CAP) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string, time: number | undefined): Session | undefined {
+    const s = this.map.get(key);
+    if (time !== undefined && time > this.logTime) this.logTime = time;
+    if (s === undefined) return undefined;
+    if (time !== undefined && time - s.seen > this.ttl) {
+      // Too old to be the same connection (a reused pid days later).
+      this.map.delete(key);
+      return undefined;
+    }
+    if (time !== undefined) s.seen = Math.max(s.seen, time);
+    this.map.delete(key);
+    this.map.set(key, s);
+    return s;
+  }
+
+  set(key: string, s: Session): void {
+    this.map.delete(key);
+    if (this.map.size >= this.cap) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) this.map.delete(oldest);
+    }
+    this.map.set(key, s);
+  }
+
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+
+  /** Forget connections idle for longer than the ttl (measured on the log's clock when it lags). */
+  sweep(now: number): void {
+    const clock = Number.isFinite(this.logTime) ? Math.min(now, this.logTime) : now;
+    const horizon = clock - this.ttl;
+    for (const [key, s] of this.map) {
+      if (s.seen >= horizon) break; // the rest were seen later
+      this.map.delete(key);
+    }
+  }
+}
