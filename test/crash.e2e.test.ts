@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
 
 const tmp = tempDir('f2b-crash-');
-afterAll(() => tmp.cleanup());
+afterAll(() => { if (!process.env.F2B_KEEP_TMP) tmp.cleanup(); else console.log('kept', tmp.dir); });
 
 const log = join(tmp.dir, 'auth.log');
 const shortLog = join(tmp.dir, 'short.log');

@@ -30,15 +30,20 @@ function unavailable(): string | null {
 const skip = unavailable();
 if (skip) console.log(`skipping nftables end-to-end tests: ${skip}`);
 
+/** What to show when a wait times out (set once the lab and the daemon run). */
+let diagnostics: () => string = () => '';
+
 async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 15_000, stepMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${diagnostics()}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+const tail = (text: string, n = 40) => text.split('\n').slice(-n).join('\n');
 
 const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -93,6 +98,7 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
     const file = join(lab.dir, 'f2b.config.json');
     writeFileSync(file, JSON.stringify(config, null, 2));
     f2b = startF2b(['start', '--foreground', '--config', file]);
+    diagnostics = () => `--- f2b stdout\n${tail(f2b.stdout())}\n--- f2b stderr\n${tail(f2b.stderr())}\n--- auth.log\n${tail(readFileSync(lab.authLog, 'utf8'))}`;
     await f2b.waitFor(/Started 4 jail/, 'stderr', 30_000);
     await waitFor('the four chains', async () => (await lab.nft(['-j', 'list', 'chains'])).stdout.match(/"hook": "input"/g)?.length === 4, 10_000);
   }, 60_000);

@@ -34,7 +34,7 @@ describe('f2b test-filter --json', () => {
     expect(second).toEqual({ line: 2, match: false });
     // The address inside the user name is never the source.
     expect(injected.id).toBe('192.0.2.7');
-    expect(v6).toMatchObject({ id: '2001:db8::1', time: '2024-03-10T14:01:02+01:00' });
+    expect(v6).toMatchObject({ id: '2001:db8::1', time: '2024-03-10T14:01:02.123+01:00' });
   });
 });
 
@@ -66,7 +66,7 @@ describe('f2b test-filter (human output and errors)', () => {
     const rec = { __REALTIME_TIMESTAMP: '1700000000123456', _HOSTNAME: 'srv', SYSLOG_IDENTIFIER: 'sshd', SYSLOG_PID: '77', MESSAGE: 'Failed password for root from 192.0.2.8 port 22 ssh2' };
     const r = f2b(['test-filter', 'sshd', '-', '--format', 'journal', '--json', '--timezone', 'UTC'], { input: JSON.stringify(rec) + '\nnot json\n' });
     const [a, b] = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
-    expect(a).toMatchObject({ line: 1, match: true, id: '192.0.2.8', time: '2023-11-14T22:13:20+00:00' });
+    expect(a).toMatchObject({ line: 1, match: true, id: '192.0.2.8', time: '2023-11-14T22:13:20.123+00:00' });
     expect(b).toEqual({ line: 2, match: false });
   });
 

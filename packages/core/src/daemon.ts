@@ -91,12 +91,22 @@ export class Daemon {
   async reload(config: ResolvedConfig): Promise<void> {
     const old = this.jails;
     const next = await this.load(config); // a config that cannot load leaves the running jails alone
-    for (const j of old) await j.stop();
+    for (const j of old) await j.stopSources();
+    const adopted = new Set<Jail>();
     for (const j of next) {
-      await j.startActions();
       const prev = old.find((o) => o.name === j.name);
-      // The new actions get every ban in force (idempotent for actions that kept them).
-      await j.restoreBans(prev ? prev.tracker.activeBans() : await this.store!.activeBans(this.core.clock.now(), j.name));
+      if (prev && j.adoptFrom(prev)) adopted.add(j);
+    }
+    for (const j of old) await j.stop(); // stops what was not adopted
+    for (const j of next) {
+      const prev = old.find((o) => o.name === j.name);
+      if (adopted.has(j)) {
+        for (const ban of prev!.tracker.activeBans()) j.tracker.restore(ban); // the actions have them
+      } else {
+        await j.startActions();
+        // New action instances get every ban in force (actions are idempotent).
+        await j.restoreBans(prev ? prev.tracker.activeBans() : await this.store!.activeBans(this.core.clock.now(), j.name));
+      }
       await j.startSources(await j.savedStates());
     }
     this.jails = next;

@@ -52,6 +52,8 @@ export class Jail {
   private pendingFailures: { jail: string; failure: Failure }[] = [];
   private clearedWindows: { jail: string; id: string }[] = [];
   private linesSinceCheckpoint = false;
+  /** Source states captured at stop (the sources are gone when the last checkpoint runs). */
+  private finalStates: Record<string, unknown> | null = null;
   private readonly store?: Store;
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
@@ -119,6 +121,13 @@ export class Jail {
   async startSources(saved: readonly unknown[] = []): Promise<void> {
     if (this.sources.length === 0) this.sources = this.sourceFactories.map((f, i) => f(saved[i]));
     for (const s of this.sources) await s.start();
+    // Save where the sources begin: a first start begins at the end of a log, and lines written
+    // after it must not be skipped by a restart that finds no saved position.
+    if (this.store) {
+      this.linesSinceCheckpoint = true;
+      this.scheduleFlush();
+      await this.flush();
+    }
     this.sweepTimer ??= this.armSweep();
   }
 
@@ -128,14 +137,40 @@ export class Jail {
   }
 
   async stop(): Promise<void> {
-    this.sweepTimer?.cancel();
-    for (const s of this.sources) await s.stop();
-    // Final checkpoint: the positions the sources stopped at.
-    if (this.store) this.linesSinceCheckpoint = true;
-    this.scheduleFlush();
-    await this.flush();
+    await this.stopSources();
     this.tracker.dispose();
     for (const a of this.actions) await a.instance.stop?.();
+  }
+
+  /** Stop reading, save where the sources stopped, and let pending bans reach the actions. */
+  async stopSources(): Promise<void> {
+    this.sweepTimer?.cancel();
+    this.sweepTimer = undefined;
+    const sources = this.sources;
+    this.sources = [];
+    for (const s of sources) await s.stop();
+    // Final checkpoint: the positions the sources stopped at.
+    if (this.store && sources.length > 0) {
+      this.linesSinceCheckpoint = true;
+      const states: Record<string, unknown> = {};
+      sources.forEach((s, i) => { const st = s.state?.(); if (st !== undefined) states[`${this.name}/${i}`] = st; });
+      this.finalStates = states;
+    }
+    this.scheduleFlush();
+    await this.flush();
+    this.finalStates = null;
+  }
+
+  /**
+   * On reload: take over the previous jail's action instances when its actions are configured the
+   * same, so the firewall state is neither torn down nor rebuilt and no ban is applied twice.
+   * Counters carry over either way.
+   */
+  adoptFrom(prev: Jail): boolean {
+    Object.assign(this.stats, prev.stats);
+    if (JSON.stringify(prev.config.actions) !== JSON.stringify(this.config.actions)) return false;
+    this.actions.splice(0, this.actions.length, ...prev.actions.splice(0));
+    return true;
   }
 
   /** Read what the sources have now and wait for resulting actions (tests). */
@@ -229,6 +264,7 @@ export class Jail {
 
   /** The read positions of this jail's sources, keyed for the store. */
   sourceStates(): Record<string, unknown> {
+    if (this.finalStates) return this.finalStates;
     const out: Record<string, unknown> = {};
     this.sources.forEach((s, i) => {
       const state = s.state?.();

@@ -49,7 +49,10 @@ export function escalatedBantime(base: number, count: number, inc: BantimeIncrem
   return Math.round(t);
 }
 
-interface Window { times: number[]; attempts: number[]; total: number; last?: Failure }
+/** Lines kept per window for the ban record (`f2b banned`): the most recent ones. */
+const MAX_BAN_LINES = 20;
+
+interface Window { times: number[]; attempts: number[]; total: number; lines: string[]; last?: Failure }
 
 export class Tracker {
   private readonly opts: TrackerOptions;
@@ -70,17 +73,19 @@ export class Tracker {
     if (f.time < horizon) return null;
     let w = this.windows.get(f.id);
     if (!w) {
-      w = { times: [], attempts: [], total: 0 };
+      w = { times: [], attempts: [], total: 0, lines: [] };
       this.windows.set(f.id, w);
     }
     expire(w, horizon);
+    for (const line of f.lines) w.lines.push(line);
+    if (w.lines.length > MAX_BAN_LINES) w.lines.splice(0, w.lines.length - MAX_BAN_LINES);
     w.times.push(f.time);
     w.attempts.push(f.attempts);
     w.total += f.attempts;
     w.last = f;
     if (w.total < this.opts.maxretry) return null;
     this.windows.delete(f.id);
-    return this.ban(f.id, now, w.total, f.rule, f.lines);
+    return this.ban(f.id, now, w.total, f.rule, w.lines);
   }
 
   /** Ban an id now (tracker decision, or `f2b ban`). */
@@ -110,7 +115,7 @@ export class Tracker {
   restoreFailure(id: string, time: number, attempts: number): void {
     let w = this.windows.get(id);
     if (!w) {
-      w = { times: [], attempts: [], total: 0 };
+      w = { times: [], attempts: [], total: 0, lines: [] };
       this.windows.set(id, w);
     }
     w.times.push(time);

@@ -230,11 +230,10 @@ describe('Daemon.reload', () => {
     expect(newA.tracker.activeBans().map((b) => [b.id, b.end])).toEqual([['192.0.2.1', banEnd]]);
     expect(d.jail('b')).toBeUndefined();
     expect(f.sourceEvents).toEqual(['start:a', 'start:b', 'stop:a', 'stop:b', 'start:a', 'start:c']);
-    // the kept ban is not decided again: the new jail's action instance gets the same ban (same
-    // start and end) restored, so an action that keeps its own state (nft sets) has it too
-    const aBans = f.bans().filter((c) => c.jail === 'a');
-    expect(aBans).toHaveLength(2);
-    expect(aBans[1]!.items).toEqual(aBans[0]!.items);
+    // the kept ban is not banned a second time: the jail's actions are configured the same, so the
+    // new jail took over the running action instances (no stop/start of the firewall state)
+    expect(f.bans().filter((c) => c.jail === 'a')).toHaveLength(1);
+    expect(f.actionCalls.filter((c) => c.jail === 'a' && (c.op === 'stop' || c.op === 'start')).map((c) => c.op)).toEqual(['start']);
 
     // the new jail runs with the new settings
     await f.push('a', 'auth failure from 203.0.113.1', 'auth failure from 203.0.113.1');
@@ -248,6 +247,22 @@ describe('Daemon.reload', () => {
     const expired = f.unbans().flatMap((c) => c.items.map((u) => `${c.jail}:${u.id}:${(u as Unban).reason}`));
     expect(expired).toEqual(['a:192.0.2.1:expired']);
     expect(newA.tracker.isBanned('192.0.2.1')).toBe(false);
+    await d.stop();
+  });
+
+  it('a reload that changes a jail\'s actions starts new instances and gives them the bans in force', async () => {
+    const f = fixture();
+    const d = f.daemon();
+    await d.start(config({ a: jail() }));
+    await f.push('a', 'auth failure from 192.0.2.1', 'auth failure from 192.0.2.1');
+    await d.jail('a')!.flush();
+    const first = f.bans()[0]!.items[0] as Ban;
+    await d.reload(config({ a: jail({ actions: [{ type: 'record', table: 'other' }] }) }));
+    const ops = f.actionCalls.filter((c) => c.jail === 'a').map((c) => c.op);
+    expect(ops).toEqual(['start', 'ban', 'stop', 'start', 'ban']);
+    // the same ban (same start and end), restored, not decided again
+    expect(f.bans()[1]!.items).toEqual([first]);
+    expect(d.jail('a')!.stats.bans).toBe(1);
     await d.stop();
   });
 

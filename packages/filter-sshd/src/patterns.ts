@@ -18,9 +18,9 @@
  *     lines carries a certificate's key id or a hostbased client user/host), neither the user nor
  *     the client's parts of the key info may contain `': '` (`USER_NO_COLON_SPACE`, `KEY_INFO`):
  *     sshd writes `': '` once, between `ssh2` and the key info, so it is the only one in the line and
- *     fixes where sshd's tail — and the address — is. Without key info, the key info's shapes are
- *     too short to swallow sshd's `from A port P ssh2`, so a forged tail in the user cannot pose as
- *     the real one followed by key info. A line whose client text holds `': '` does not match
+ *     fixes where sshd's tail — and the address — is. Without key info, no key info shape can
+ *     swallow sshd's `from A port P ssh2`, so a forged tail in the user cannot pose as the real one
+ *     followed by key info. A line whose client text holds `': '` does not match
  *     rather than risk a wrong address (Unix account names cannot contain ':'; such attempts at
  *     non-existent users are counted by their `Invalid user` line).
  *  3. When the address comes right after fixed text (`Received disconnect from A …`), the pattern
@@ -42,24 +42,28 @@ const NO_COLON_SPACE = '(?:[^:]|:+[^: ])*';
 /** A user name that client text may follow (rule 2). */
 export const USER_NO_COLON_SPACE = `(?P<user>${NO_COLON_SPACE})`;
 
+/** sshkey_type(): `RSA`, `ECDSA`, `ED25519`, `ED25519-SK`, `RSA-CERT`, … */
+const KEY_TYPE = '[A-Z][A-Z0-9@._-]*';
+
 /**
- * What OpenSSH writes after `ssh2: `: a key (`RSA SHA256:…`, `ECDSA 1e:fe:…`) or SSH-1's
- * `ruser name` — at most three words —, a certificate (`ED25519-CERT SHA256:… ID id (serial 7) CA
- * ED25519 SHA256:…`), or hostbased's key plus `client user "…", client host "…"` (rule 2). No shape
- * can end in `port <n>[ ssh2]`; the client's parts (key id, client user and host) may not contain
- * `': '`, else a user `u from B port 1 ssh2: A B ID c` followed by sshd's tail and a certificate
- * would read as one certificate line from B.
+ * What OpenSSH writes after `ssh2: ` (rule 2): a key (`RSA SHA256:…`, `ECDSA 1e:fe:…`), SSH-1's
+ * `ruser name`, a certificate (`ED25519-CERT SHA256:… ID id (serial 7) CA ED25519 SHA256:…`), or
+ * hostbased's key plus `client user "…", client host "…"`.
+ * - No shape can end in `from A[ port P[ ssh2]]` (key types are upper case, a client word stands
+ *   alone), so a forged tail in the user cannot pass sshd's own off as key info — not even on a
+ *   daemon that writes no port.
+ * - The client's parts (key id, client user and host) may not contain `': '`: else a user
+ *   `u from B port 1 ssh2: A B ID c` followed by sshd's tail and a certificate would read as one
+ *   certificate line from B.
  */
 export const KEY_INFO =
-  '(?:\\S+(?: \\S+){0,2}' +
-  `|\\S+ \\S+ ID ${NO_COLON_SPACE} \\(serial [0-9]+\\) CA \\S+ \\S+` +
-  `|\\S+ \\S+,? client user "${NO_COLON_SPACE}", client host "${NO_COLON_SPACE}")`;
+  `(?:${KEY_TYPE} \\S+|ruser \\S+` +
+  `|${KEY_TYPE} \\S+ ID ${NO_COLON_SPACE} \\(serial [0-9]+\\) CA ${KEY_TYPE} \\S+` +
+  `|${KEY_TYPE} \\S+,? client user "${NO_COLON_SPACE}", client host "${NO_COLON_SPACE}")`;
 
 /**
  * The tail of auth_log()'s lines: ` from A port P ssh2[: key info]` (OpenSSH 2/3 wrote no protocol,
- * some daemons no port). On a daemon that writes the port — every OpenSSH — the optional port opens
- * nothing: a port-less reading would put sshd's `ssh2: ` into the user. Only on a daemon that writes
- * none is `for u from B port 1 ssh1: ruser from C` ambiguous by nature (read as B, as sshd writes).
+ * some daemons no port).
  */
 export const AUTH_TAIL = ` from <ADDR>(?: port [0-9]+(?: ssh[12](?:: ${KEY_INFO})?)?)?${PREAUTH}`;
 

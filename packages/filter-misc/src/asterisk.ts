@@ -1,0 +1,41 @@
+/**
+ * `asterisk`: failed SIP/IAX2/AMI registrations and authentications, calls to unknown extensions,
+ * security events (res_security_log), from Asterisk's `messages` log or syslog/the journal.
+ *
+ * Asterisk's prefix (`[date] NOTICE[pid][C-call] chan_sip.c:123 in func: `) is partly read by f2b's
+ * entry parser as a syslog header and partly not, depending on the version's format, so every pattern
+ * accepts all of it as optional. Text the caller chooses (From display names, user names, extensions,
+ * Call-IDs) is either before the address with Asterisk's fixed ending after it, or read strictly.
+ */
+import type { FilterDefinition } from '@f2b/core';
+
+const PRE = '^ *(?:\\[[^\\]]+\\] )?(?:[A-Z]+\\[[0-9]+\\](?:\\[C-[0-9a-f]+\\])?:? +)?(?:[A-Za-z0-9_/.-]+\\.c(?::[0-9]+)?(?: in)?(?: [A-Za-z0-9_]+)?: +)?';
+const PORT = '(?::[0-9]+)?';
+const REG_REASON = '(?:Wrong password|No matching peer found|Username/auth name mismatch|Device does not match ACL|Peer is not supposed to register|ACL error \\(permit/deny\\)|Not a local domain)';
+const PJSIP_REASON = '(?:No matching endpoint found|Not match Endpoint(?: Contact)? ACL|Failed to authenticate|Error to authenticate)';
+const SEC_EVENTS = '(?:InvalidAccountID|InvalidPassword|FailedACL|ChallengeResponseFailed|RequestBadFormat|AuthMethodNotAllowed|RequestNotAllowed|InvalidTransport)';
+/** Fields res_security_log writes after RemoteAddress (the header's keys may not appear again). */
+const SEC_TAIL = '(?:,(?:Challenge|ReceivedChallenge|ReceivedHash|Response|ExpectedResponse|ACLName|SessionTV|Module|AuthMethod|RequestType|RequestParams|AttemptedTransport|UsingPassword)="[^"]*")*$';
+
+export const asteriskFilter: FilterDefinition = {
+  id: 'asterisk',
+  description: 'Asterisk: failed SIP/IAX2/AMI authentication, unknown peers/endpoints/extensions, security events',
+  rules: [
+    { id: 'sip-registration', pattern: `${PRE}Registration from '.*' failed for '<ADDR>${PORT}' - ${REG_REASON}$` },
+    { id: 'pjsip-request', pattern: `${PRE}Request (?:'[A-Z]+' )?from '.*' failed for '<ADDR>${PORT}' \\(callid: [^ ]*\\) - ${PJSIP_REASON}$` },
+    { id: 'iax2-auth', pattern: `${PRE}Host <ADDR> failed (?:to authenticate as|MD5 authentication for) '[^']*'(?: \\([0-9a-f]* != [0-9a-f]*\\))?$` },
+    { id: 'iax2-no-peer', pattern: `${PRE}No registration for peer '[^']*' \\(from <ADDR>\\)$` },
+    { id: 'ami-auth', pattern: `${PRE}<ADDR> (?:tried to authenticate with nonexistent user|failed to authenticate as) '.*'$` },
+    // caller name and extension are the caller's: read only without quotes
+    { id: 'unknown-extension', pattern: `${PRE}Call from '[^']*' \\((?:(?:UDP|TCP|TLS|WS|WSS):)?\\[?<ADDR>\\]?${PORT}\\) to extension '[^']*' rejected because extension not found in context '[^']*'\\.$` },
+    { id: 'unknown-extension', pattern: `${PRE}[A-Za-z0-9_.@-]+: Call \\((?:UDP|TCP|TLS|WS|WSS):<ADDR>${PORT}\\) to extension '[^']*' rejected because extension not found in context '[^']*'\\.$` },
+    { id: 'hacking-attempt', pattern: `${PRE}hacking attempt detected '<ADDR>'$` },
+    { id: 'unknown-sip-connection', pattern: `${PRE}Ext\\. [^"]*: "Rejecting unknown SIP connection from <ADDR>${PORT}"$` },
+    // res_security_log: every header field read strictly and in Asterisk's order, and no header key
+    // after RemoteAddress, so a quote in AccountID/SessionID cannot forge a RemoteAddress.
+    {
+      id: 'security-event',
+      pattern: `${PRE}SecurityEvent="${SEC_EVENTS}",EventTV="[^"]*",Severity="[^"]*",Service="[^"]*",EventVersion="[^"]*",AccountID="[^"]*",SessionID="[^"]*",LocalAddress="[^"]*",RemoteAddress="IPV[46]/[A-Z]+/<ADDR>/[0-9]+"${SEC_TAIL}`,
+    },
+  ],
+};
