@@ -88,6 +88,9 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
     });
     const config = {
       plugins: [ACTION],
+      // Private state and control socket: nothing shared with other runs or the host's f2b.
+      state: { path: join(lab.dir, 'f2b.db') },
+      socket: join(lab.dir, 'f2b.sock'),
       jails: {
         'ssh-drop': jail([A_DROP, A_DROP6], '6s', { blocktype: 'drop' }),
         'ssh-reject': jail([A_REJECT], '40s', { blocktype: 'reject' }),

@@ -109,6 +109,12 @@ function parseHeader(e: RangeEntry, pos: number, hostFirst: boolean): void {
   if (t1End === pos) return;
   let progStart = pos;
   let progEnd = t1End;
+  if (!hostFirst && b[pos] === LBRACK && b[t1End - 1] === RBRACK && t1End - pos > 2) {
+    // `[sshd] message`: a bracketed program without a colon (host names have no brackets).
+    if (!setName(e, pos + 1, t1End - 1)) return;
+    e.msgStart = t1End < end && b[t1End] === SPACE ? t1End + 1 : t1End;
+    return;
+  }
   if (b[t1End - 1] !== COLON || hostFirst) {
     // First token is the host (unless it already ends in ':' — a header without host).
     if (b[t1End - 1] === COLON) return;
@@ -185,8 +191,13 @@ function parse5424(e: RangeEntry, pos: number): void {
   if (b[pos] === 0x2d) pos += 2;
   else {
     while (pos < end && b[pos] === LBRACK) {
+      // An SD element ends at the first `]` outside a quoted param value (`\` escapes inside).
       let i = pos + 1;
-      while (i < end && b[i] !== RBRACK) i += b[i] === 0x5c ? 2 : 1;
+      let quoted = false;
+      while (i < end && (quoted || b[i] !== RBRACK)) {
+        if (b[i] === 0x5c && quoted) i += 2;
+        else { if (b[i] === 0x22) quoted = !quoted; i++; }
+      }
       pos = i + 1;
     }
     if (b[pos] === SPACE) pos++;

@@ -33,7 +33,8 @@ describe('Tracker: counting failures', () => {
     expect(ban).not.toBeNull();
     expect(bans).toEqual([ban]);
     expect(ban).toMatchObject({ jail: 'sshd', id: '192.0.2.1', start: START + 20 * S, end: START + 20 * S + 600 * S, count: 1, failures: 3, rule: 'failed-password' });
-    expect(ban!.lines).toEqual(['line for 192.0.2.1']);
+    // The ban record keeps the lines of every failure in the window (for `f2b banned`).
+    expect(ban!.lines).toEqual(['line for 192.0.2.1', 'line for 192.0.2.1', 'line for 192.0.2.1']);
     expect(tracker.isBanned('192.0.2.1')).toBe(true);
     expect(tracker.activeBans()).toEqual([ban]);
   });

@@ -7,10 +7,19 @@
  * accepts all of it as optional. Text the caller chooses (From display names, user names, extensions,
  * Call-IDs) is either before the address with Asterisk's fixed ending after it, or read strictly.
  */
-import type { FilterDefinition } from '@f2b/core';
+import type { FilterDefinition, FilterRule } from '@f2b/core';
 
 const PRE = '^ *(?:\\[[^\\]]+\\] )?(?:[A-Z]+\\[[0-9]+\\](?:\\[C-[0-9a-f]+\\])?:? +)?(?:[A-Za-z0-9_/.-]+\\.c(?::[0-9]+)?(?: in)?(?: [A-Za-z0-9_]+)?: +)?';
-const PORT = '(?::[0-9]+)?';
+/**
+ * An address that may carry `:port`: two rules, with the port first. One pattern with an optional port
+ * would leave the split to the address shape (`1.2.3.4:5060` also looks like IPv6 text), so the rule
+ * that requires the port runs first and the plain one catches the rest.
+ */
+function withPort(id: string, before: string, after: string): FilterRule[] {
+  // `\\[??`: an IPv6 address takes its own brackets (the placeholder allows them); IPv4 in brackets
+  // (`TCP:[192.0.2.1]:5060`) needs ours.
+  return [{ id, pattern: `${before}\\[??<ADDR>\\]?:[0-9]+${after}` }, { id, pattern: `${before}\\[??<ADDR>\\]?${after}` }];
+}
 const REG_REASON = '(?:Wrong password|No matching peer found|Username/auth name mismatch|Device does not match ACL|Peer is not supposed to register|ACL error \\(permit/deny\\)|Not a local domain)';
 const PJSIP_REASON = '(?:No matching endpoint found|Not match Endpoint(?: Contact)? ACL|Failed to authenticate|Error to authenticate)';
 const SEC_EVENTS = '(?:InvalidAccountID|InvalidPassword|FailedACL|ChallengeResponseFailed|RequestBadFormat|AuthMethodNotAllowed|RequestNotAllowed|InvalidTransport)';
@@ -21,16 +30,16 @@ export const asteriskFilter: FilterDefinition = {
   id: 'asterisk',
   description: 'Asterisk: failed SIP/IAX2/AMI authentication, unknown peers/endpoints/extensions, security events',
   rules: [
-    { id: 'sip-registration', pattern: `${PRE}Registration from '.*' failed for '<ADDR>${PORT}' - ${REG_REASON}$` },
-    { id: 'pjsip-request', pattern: `${PRE}Request (?:'[A-Z]+' )?from '.*' failed for '<ADDR>${PORT}' \\(callid: [^ ]*\\) - ${PJSIP_REASON}$` },
+    ...withPort('sip-registration', `${PRE}Registration from '.*' failed for '`, `' - ${REG_REASON}$`),
+    ...withPort('pjsip-request', `${PRE}Request (?:'[A-Z]+' )?from '.*' failed for '`, `' \\(callid: [^ ]*\\) - ${PJSIP_REASON}$`),
     { id: 'iax2-auth', pattern: `${PRE}Host <ADDR> failed (?:to authenticate as|MD5 authentication for) '[^']*'(?: \\([0-9a-f]* != [0-9a-f]*\\))?$` },
     { id: 'iax2-no-peer', pattern: `${PRE}No registration for peer '[^']*' \\(from <ADDR>\\)$` },
     { id: 'ami-auth', pattern: `${PRE}<ADDR> (?:tried to authenticate with nonexistent user|failed to authenticate as) '.*'$` },
     // caller name and extension are the caller's: read only without quotes
-    { id: 'unknown-extension', pattern: `${PRE}Call from '[^']*' \\((?:(?:UDP|TCP|TLS|WS|WSS):)?\\[?<ADDR>\\]?${PORT}\\) to extension '[^']*' rejected because extension not found in context '[^']*'\\.$` },
-    { id: 'unknown-extension', pattern: `${PRE}[A-Za-z0-9_.@-]+: Call \\((?:UDP|TCP|TLS|WS|WSS):<ADDR>${PORT}\\) to extension '[^']*' rejected because extension not found in context '[^']*'\\.$` },
+    ...withPort('unknown-extension', `${PRE}Call from '[^']*' \\((?:(?:UDP|TCP|TLS|WS|WSS):)?`, `\\) to extension '[^']*' rejected because extension not found in context '[^']*'\\.$`),
+    ...withPort('unknown-extension', `${PRE}[A-Za-z0-9_.@-]+: Call \\((?:UDP|TCP|TLS|WS|WSS):`, `\\) to extension '[^']*' rejected because extension not found in context '[^']*'\\.$`),
     { id: 'hacking-attempt', pattern: `${PRE}hacking attempt detected '<ADDR>'$` },
-    { id: 'unknown-sip-connection', pattern: `${PRE}Ext\\. [^"]*: "Rejecting unknown SIP connection from <ADDR>${PORT}"$` },
+    ...withPort('unknown-sip-connection', `${PRE}Ext\\. [^"]*: "Rejecting unknown SIP connection from `, '"$'),
     // res_security_log: every header field read strictly and in Asterisk's order, and no header key
     // after RemoteAddress, so a quote in AccountID/SessionID cannot forge a RemoteAddress.
     {

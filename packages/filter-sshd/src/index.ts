@@ -21,6 +21,8 @@ export const sshdFilter: FilterDefinition = {
   // sshd-session (OpenSSH 9.8) and sshd-auth (10.0) log a connection's messages under their own names.
   programs: ['sshd', 'sshd-session', 'sshd-auth'],
   rules: buildRules(RULE_SPECS),
+  // No rule captures a port or depends on its digits: one memo entry per attack, not per connection.
+  volatilePorts: true,
   options: {
     type: 'object',
     additionalProperties: false,

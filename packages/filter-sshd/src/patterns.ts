@@ -37,7 +37,7 @@ export const PORT = '(?: port [0-9]+)?';
 export const GREEDY_USER = '(?P<user>.*)';
 
 /** Client text without `': '` that does not end in `':'` (every `:` is followed by another character). */
-const NO_COLON_SPACE = '(?:[^:]|:+[^: ])*';
+export const NO_COLON_SPACE = '(?:[^:]|:+[^: ])*';
 
 /** A user name that client text may follow (rule 2). */
 export const USER_NO_COLON_SPACE = `(?P<user>${NO_COLON_SPACE})`;

@@ -8,7 +8,7 @@
  * first. Connection facts and probes are in probes.ts.
  */
 import {
-  AUTH_TAIL, CLOSED_BY, GREEDY_USER, KERNEL_PREFIX, LEVEL, PORT, PREAUTH, USER_NO_COLON_SPACE,
+  AUTH_TAIL, CLOSED_BY, GREEDY_USER, KERNEL_PREFIX, LEVEL, NO_COLON_SPACE, PORT, PREAUTH, USER_NO_COLON_SPACE,
 } from './patterns.js';
 import { PROBE_RULES } from './probes.js';
 import { ALL, AUTH_MODES, DDOS, PROBE_OR_EXTRA, type RuleSpec } from './rule-spec.js';
@@ -128,7 +128,7 @@ const AUTH_RULES: readonly RuleSpec[] = [
     // `(user,service) -> (user2,service2)` is all client text: no field may hold ': ' (patterns.ts, rule 2).
     id: 'change-of-user', effect: 'close', failure: AUTH_MODES, info: ['ddos'],
     pattern: `^Disconnecting (?:authenticating|invalid) user ${USER_NO_COLON_SPACE} <ADDR> port [0-9]+: ` +
-      `Change of username or service not allowed: (?:[^:]|:+[^: ])*:*${PREAUTH}$`,
+      `Change of username or service not allowed: ${NO_COLON_SPACE}:*${PREAUTH}$`,
   },
   {
     // tcp_wrappers: `refused connect from <client> (<addr>)`; the client part may carry an ident user.

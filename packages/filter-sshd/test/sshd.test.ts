@@ -67,6 +67,7 @@ describe('sshd plugin', () => {
     expect(provided?.plugin).toBe('@f2b/filter-sshd');
     expect(provided?.def.modes).toEqual(['normal', 'ddos', 'extra', 'aggressive']);
     expect(provided?.def.programs).toContain('sshd-session');
+    expect(provided?.def.volatilePorts).toBe(true);
     expect((provided?.def.options?.properties as Record<string, { default: number }>).maxauthtries.default).toBe(6);
   });
 

@@ -184,7 +184,10 @@ export function maskPorts(text: string): string {
   while (i >= 0) {
     let j = i + 6;
     while (j < text.length && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
-    if (j > i + 6) {
+    // Only a whole port number: digits followed by an end (` `, `:`, `]`, end of text), never the
+    // start of something else (`port 7.2.3.4` is an address, and addresses must stay in the key).
+    const after = j < text.length ? text.charCodeAt(j) : 32;
+    if (j > i + 6 && (after === 32 || after === 58 || after === 93)) {
       out += text.slice(from, i + 6) + '#';
       from = j;
     }
