@@ -2,21 +2,27 @@
 /**
  * Conformance of our filters against fail2ban's annotated sample logs.
  *
- *   node scripts/conformance.mjs <corpus-dir> [--verbose] [--filter ID]... [--core DIR]
+ *   node scripts/conformance.mjs [<corpus-dir>] [--verbose] [--strict] [--filter ID]... [--core DIR]
  *
+ * <corpus-dir> defaults to ../shared/corpus/fail2ban-logs beside the checkout.
  * Loads every filter package of the workspace (`packages/filter-*`, built: dist/index.js) and every
- * installed one (`node_modules/**` packages whose manifest says `"f2b": {"kind": "filter"}`), registers
- * them into one Core, and for every filter id that has a sample file in <corpus-dir> (`<id>`, and
- * `<id>-journal`: `sshd-journal` is checked with `sshd`) runs `checkAnnotatedLog` with fail2ban's test
- * settings: now = 2005-08-14 12:00 CEST, dates without zone in Europe/Berlin.
+ * installed one (packages in `node_modules`, scoped too, whose manifest says `"f2b": {"kind":
+ * "filter"}`), registers them into one Core, and for every filter id that has a sample file in
+ * <corpus-dir> (`<id>`, and `<id>-journal`: `sshd-journal` is checked with `sshd`) runs
+ * `checkAnnotatedLog` with fail2ban's test settings: now = 2005-08-14 12:00 CEST, dates without zone
+ * in Europe/Berlin.
  *
  * Prints one row per filter (right/total, %) and a total; `--verbose` prints every wrong line. Exits 1
  * when the total is below 99 % or any filter with annotated lines is below 95 %, 2 on bad usage.
+ *
+ * A few sample lines contradict what our filters are specified to do (DEVIATIONS below, each with its
+ * reason). They are listed, shown in their own column and left out of the percentages; `--strict`
+ * counts them as wrong like any other line.
  * `--core DIR` checks with another build of @f2b/core (a package directory with dist/), e.g. a patched one.
  * Plain Node ESM without dependencies beyond the workspace.
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const TOTAL_MIN = 99;
@@ -26,9 +32,40 @@ const TIMEZONE = 'Europe/Berlin';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * Sample lines where fail2ban's annotation and our specification disagree on purpose. `contains` is
+ * matched against the sample line's text, only in `file`, only for `filter`.
+ */
+const DEVIATIONS = [
+  {
+    filter: 'nginx-limit-req', file: 'nginx-limit-req', contains: ' delaying request, excess: ',
+    reason: 'nginx-limit-req counts requests nginx rejected (`limiting requests`), not the `delaying request` warnings of a burst it let through (issue 7)',
+  },
+  {
+    filter: 'sshd', file: 'sshd-journal', contains: 'ssh2: from 10.10.1.2 port 55555 ssh2',
+    reason: 'sshd: two readings, each naming a different address (text after `ssh2: ` forged, or a user name ending in `ssh2:`); we match neither rather than risk banning the forged one',
+  },
+  {
+    filter: 'sshd', file: 'sshd-journal', contains: 'ssh1: ruser from 1.2.3.4',
+    reason: 'sshd: ambiguous against a forged user name on daemons that log no port; not matched rather than risk banning the forged address',
+  },
+  {
+    filter: 'sshd', file: 'sshd', contains: 'ssh1: ruser from 1.2.3.4',
+    reason: 'sshd: ambiguous against a forged user name on daemons that log no port; not matched rather than risk banning the forged address',
+  },
+  {
+    filter: 'dovecot', file: 'dovecot', contains: '@400000004c91b044077a9e94',
+    reason: 'TAI64N labels count 10 s ahead of Unix time (2^62 + 10 + seconds); we subtract them as tai64nlocal does, the annotation does not',
+  },
+];
+
+function deviationOf(filter, file, text) {
+  return DEVIATIONS.find((d) => d.filter === filter && d.file === file && text.includes(d.contains));
+}
+
 function usage(message) {
   if (message) process.stderr.write(`conformance: ${message}\n`);
-  process.stderr.write('usage: node scripts/conformance.mjs <corpus-dir> [--verbose] [--filter ID]... [--core DIR]\n');
+  process.stderr.write('usage: node scripts/conformance.mjs [<corpus-dir>] [--verbose] [--strict] [--filter ID]... [--core DIR]\n');
   process.exit(2);
 }
 
@@ -36,11 +73,13 @@ function usage(message) {
 const args = process.argv.slice(2);
 let corpusDir;
 let verbose = false;
+let strict = false;
 let coreDir = join(root, 'packages', 'core');
 const only = new Set();
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === '--verbose' || a === '-v') verbose = true;
+  else if (a === '--strict') strict = true;
   else if (a === '--filter') { if (!args[i + 1]) usage('--filter needs an id'); only.add(args[++i]); }
   else if (a === '--core') { if (!args[i + 1]) usage('--core needs a directory'); coreDir = resolve(args[++i]); }
   else if (a === '--help' || a === '-h') usage();
@@ -48,7 +87,9 @@ for (let i = 0; i < args.length; i++) {
   else if (corpusDir === undefined) corpusDir = resolve(a);
   else usage(`unexpected argument ${a}`);
 }
-if (!corpusDir) usage('the corpus directory is required');
+// Default: the shared material beside the checkout (`npm run conformance` passes no argument).
+if (!corpusDir && existsSync(join(root, '..', 'shared', 'corpus', 'fail2ban-logs'))) corpusDir = join(root, '..', 'shared', 'corpus', 'fail2ban-logs');
+if (!corpusDir) usage('the corpus directory is required (default ../shared/corpus/fail2ban-logs is missing)');
 if (!existsSync(corpusDir) || !statSync(corpusDir).isDirectory()) usage(`${corpusDir} is not a directory`);
 
 const coreEntry = join(coreDir, 'dist', 'index.js');
@@ -128,6 +169,7 @@ for (const file of corpusFiles) {
 
 const rows = [];
 const wrong = [];
+const deviations = [];
 for (const def of filters) {
   if (only.size > 0 && !only.has(def.id)) continue;
   const files = corpusFiles.filter((f) => fileFilter.get(f) === def.id);
@@ -135,7 +177,7 @@ for (const def of filters) {
     rows.push({ id: def.id, pkg: packageOf.get(def.id) ?? '?', files: [], right: 0, total: 0 });
     continue;
   }
-  let right = 0, total = 0;
+  let right = 0, total = 0, byDesign = 0;
   const notes = [];
   for (const file of files) {
     let report;
@@ -145,23 +187,32 @@ for (const def of filters) {
       notes.push(`${file}: ${err?.message ?? err}`);
       continue;
     }
-    right += report.right;
-    total += report.total;
-    for (const r of report.results) if (!r.ok) wrong.push({ id: def.id, ...r });
+    for (const r of report.results) {
+      // The file the line is in (a sample may include another with addFILE).
+      const dev = strict ? undefined : deviationOf(def.id, basename(r.file), r.text);
+      if (dev) {
+        byDesign++;
+        deviations.push({ id: def.id, reason: dev.reason, ...r });
+        continue;
+      }
+      total++;
+      if (r.ok) right++;
+      else wrong.push({ id: def.id, ...r });
+    }
     notes.push(...report.skippedReasons);
   }
-  rows.push({ id: def.id, pkg: packageOf.get(def.id) ?? '?', files, right, total, notes });
+  rows.push({ id: def.id, pkg: packageOf.get(def.id) ?? '?', files, right, total, byDesign, notes });
 }
 
 // ------------------------------------------------------------------------------------------ the report
 const pct = (r, t) => (t === 0 ? '—' : `${((100 * r) / t).toFixed(1)} %`);
 const idWidth = Math.max(6, ...rows.map((r) => r.id.length));
 const pkgWidth = Math.max(7, ...rows.map((r) => r.pkg.length));
-const line = (id, pkg, rt, p) => `${id.padEnd(idWidth)}  ${pkg.padEnd(pkgWidth)}  ${rt.padStart(9)}  ${p.padStart(7)}`;
+const line = (id, pkg, rt, p, d = '') => `${id.padEnd(idWidth)}  ${pkg.padEnd(pkgWidth)}  ${rt.padStart(9)}  ${p.padStart(7)}  ${d.padStart(9)}`;
 
 process.stdout.write(`Conformance against ${corpusDir}\n(now = 2005-08-14T12:00:00+02:00, timezone ${TIMEZONE})\n\n`);
-process.stdout.write(`${line('filter', 'package', 'right', '%')}\n${'-'.repeat(idWidth + pkgWidth + 24)}\n`);
-let sumRight = 0, sumTotal = 0;
+process.stdout.write(`${line('filter', 'package', 'right', '%', 'by design')}\n${'-'.repeat(idWidth + pkgWidth + 35)}\n`);
+let sumRight = 0, sumTotal = 0, sumDesign = 0;
 const below = [];
 for (const r of rows) {
   if (r.total === 0) {
@@ -170,11 +221,18 @@ for (const r of rows) {
   }
   sumRight += r.right;
   sumTotal += r.total;
+  sumDesign += r.byDesign;
   const p = (100 * r.right) / r.total;
   if (p < FILTER_MIN) below.push(r.id);
-  process.stdout.write(`${line(r.id, r.pkg, `${r.right}/${r.total}`, pct(r.right, r.total))}${p < FILTER_MIN ? `  < ${FILTER_MIN} %` : ''}\n`);
+  process.stdout.write(`${line(r.id, r.pkg, `${r.right}/${r.total}`, pct(r.right, r.total), r.byDesign ? String(r.byDesign) : '')}${p < FILTER_MIN ? `  < ${FILTER_MIN} %` : ''}\n`);
 }
-process.stdout.write(`${'-'.repeat(idWidth + pkgWidth + 24)}\n${line('total', '', `${sumRight}/${sumTotal}`, pct(sumRight, sumTotal))}\n`);
+process.stdout.write(`${'-'.repeat(idWidth + pkgWidth + 35)}\n${line('total', '', `${sumRight}/${sumTotal}`, pct(sumRight, sumTotal), sumDesign ? String(sumDesign) : '')}\n`);
+if (deviations.length > 0) {
+  process.stdout.write(`\n${deviations.length} annotated line(s) left out by design (--strict counts them):\n`);
+  const reasons = new Map();
+  for (const d of deviations) reasons.set(`${d.id}: ${d.reason}`, (reasons.get(`${d.id}: ${d.reason}`) ?? 0) + 1);
+  for (const [text, n] of reasons) process.stdout.write(`  ${n} × ${text}\n`);
+}
 
 const unread = corpusFiles.filter((f) => !fileFilter.has(f));
 if (unread.length > 0 && only.size === 0) process.stdout.write(`\nSample files without a filter: ${unread.join(', ')}\n`);

@@ -86,6 +86,27 @@ function isWeekday3(b: Uint8Array, i: number): boolean {
   }
 }
 
+/** `H:MM:SS` at i (one-digit hour) into f.h, f.mi, f.s; returns the end or -1. */
+function hmsOneDigitHour(b: Uint8Array, i: number, n: number): number {
+  const h = b[i]! - 48;
+  if (i + 7 > n || h < 0 || h > 9 || b[i + 1] !== 0x3a || b[i + 4] !== 0x3a) return -1;
+  f.h = h; f.mi = d2(b, i + 2); f.s = d2(b, i + 5);
+  return f.mi < 0 || f.mi > 59 || f.s < 0 || f.s > 60 ? -1 : i + 7;
+}
+
+/** Epoch ms of a TAI64N label at i (`@` + 24 hex digits, then the end or a space), or null. */
+function tai64n(b: Uint8Array, i: number, n: number): number | null {
+  if (i + 25 > n || (i + 25 < n && b[i + 25] !== 0x20) || b[i + 1] !== 0x34) return null;
+  let hi = 0, lo = 0, ns = 0;
+  for (let q = i + 2; q < i + 25; q++) {
+    const c = b[q]!, v = c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1;
+    if (v < 0) return null;
+    if (q < i + 9) hi = hi * 16 + v; else if (q < i + 17) lo = lo * 16 + v; else ns = ns * 16 + v;
+  }
+  if (hi !== 0) return null; // beyond 2106, or not a label
+  return (lo - 10) * 1000 + Math.floor(ns / 1e6);
+}
+
 /** `HH:MM:SS` at i into f.h, f.mi, f.s; returns the end or -1. Seconds may be 60 (a leap second). */
 function hms(b: Uint8Array, i: number, n: number): number {
   if (i + 8 > n || b[i + 2] !== 0x3a || b[i + 5] !== 0x3a) return -1;
@@ -158,7 +179,8 @@ function scanIso(b: Uint8Array, i: number, n: number): number {
   const t = b[i + 10];
   if (t !== 0x54 && t !== 0x20 && t !== 0x74) return -1;
   f.y = d4(b, i); f.mo = d2(b, i + 5); f.d = d2(b, i + 8);
-  let j = hms(b, i + 11, n);
+  // MariaDB pads the hour with a space: `2015-10-07  8:25:38`.
+  let j = t === 0x20 && b[i + 11] === 0x20 ? hmsOneDigitHour(b, i + 12, n) : hms(b, i + 11, n);
   if (j < 0 || f.y < 0) return -1;
   j = fraction(b, j, n, true);
   return offset(b, j, n);
@@ -291,6 +313,11 @@ export class DateParser {
     f.hasYear = true;
     f.off = NaN;
     f.ms = 0;
+    if (c === 0x40) {
+      // daemontools/multilog TAI64N label `@4000000063…` (2^62 + 10 + Unix seconds, nanoseconds)
+      const t = tai64n(b, p, n);
+      return t === null ? null : { time: t, start: p, end: p + 25, format: 'tai64n' };
+    }
     if (c === 0x3c) {
       // `<34>` then either RFC 5424 (`1 ` and an ISO date) or a classic RFC 3164 line.
       let q = p + 1;

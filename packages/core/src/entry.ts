@@ -78,11 +78,20 @@ export class EntryParser {
   /** Parse the line `buf[start, end)` (no newline) without copying it. */
   parseRange(buf: Buffer, start: number, end: number, origin?: string): LogEntry {
     const e = new RangeEntry(buf, start, end, origin);
+    const date = this.dates.parse(buf, start, end);
     if (this.format === 'journal-line') {
-      parseHeader(e, start, true);
+      // `journalctl -o short|short-iso|short-precise` put a date before `host ident[pid]:`.
+      if (!date || date.start > headerDateStart(buf, start, end) + 1) {
+        parseHeader(e, start, true);
+        return e;
+      }
+      e.time = date.time;
+      e.dateFormat = date.format;
+      let p = date.end;
+      if (p < end && buf[p] === RBRACK) p++;
+      parseHeader(e, p, true);
       return e;
     }
-    const date = this.dates.parse(buf, start, end);
     if (!date) return e;
     e.time = date.time;
     e.dateFormat = date.format;
@@ -104,6 +113,7 @@ export class EntryParser {
 function parseHeader(e: RangeEntry, pos: number, hostFirst: boolean): void {
   const b = e.buf, end = e.end;
   while (pos < end && b[pos] === SPACE) pos++;
+  pos = skipFacilityLevel(b, pos, end);
   e.msgStart = pos;
   const t1End = tokenEnd(b, pos, end);
   if (t1End === pos) return;
@@ -167,6 +177,22 @@ function setName(e: RangeEntry, start: number, end: number): boolean {
   }
   e.program = b.toString('latin1', start, end);
   return true;
+}
+
+/** FreeBSD `syslogd -v -v` writes `<facility.level> ` between the date and the host: skip it. */
+function skipFacilityLevel(b: Buffer, pos: number, end: number): number {
+  if (b[pos] !== LT) return pos;
+  let i = pos + 1, dot = false;
+  for (; i < end && i - pos <= 24; i++) {
+    const c = b[i]!;
+    if (c === 0x3e) break;
+    if (c === 0x2e && !dot) { dot = true; continue; }
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) return pos;
+  }
+  if (!dot || b[i] !== 0x3e || b[i + 1] !== SPACE) return pos;
+  i += 2;
+  while (i < end && b[i] === SPACE) i++;
+  return i;
 }
 
 /** Solaris syslog adds `[ID 800047 auth.info] ` before the message. */

@@ -187,10 +187,10 @@ describe('EntryParser: journal-line format', () => {
     expect(e.message.toString()).toBe('sshd[1]: hello');
   });
 
-  it('the date is not parsed in this format', () => {
+  it('a leading date (journalctl -o short / short-iso) is parsed, then the header', () => {
     const e = jp.parse(Buffer.from('Jan  5 01:31:41 www sshd[1]: x'));
-    expect(e.time).toBeUndefined();
-    expect(e.program).toBeUndefined();
+    expect(e.time).toBe(Date.UTC(2024, 0, 5, 1, 31, 41));
+    expect([e.host, e.program, e.pid, e.message.toString()]).toEqual(['www', 'sshd', 1, 'x']);
   });
 });
 

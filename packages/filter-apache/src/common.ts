@@ -13,11 +13,16 @@
  */
 import type { FilterRule } from '@f2b/core';
 
-/** 2.4: `[module:level] [pid N:tid N] [file(line): ][(errno)text: ]` before the client (a level without module needs the pid). */
+/**
+ * 2.4: `[module:level] [pid N:tid N] [file(line): ][(errno)text: ]` before the client (a level without
+ * module needs the pid). The entry parser may take a bare `[level]` after the date for a program name
+ * and leave the message starting at `[pid …]` or `[client …]`, so the level is optional where it has no
+ * module.
+ */
 const PID = '\\[pid [0-9]+(?::tid [0-9]+)?\\] ';
-const PRE24 = `^(?:\\[[A-Za-z0-9_.-]*:[a-z]+[0-9]?\\] (?:${PID})?|\\[[a-z]+[0-9]?\\] ${PID})(?:[A-Za-z0-9_.-]+\\([0-9]+\\): )?(?:\\([0-9-]+\\)[^\\[]*: )?\\[(?:client|remote) `;
-/** 2.2: `[level] [client addr] `. */
-const PRE22 = '^\\[[a-z]+\\] \\[client <ADDR>\\] ';
+const PRE24 = `^(?:\\[[A-Za-z0-9_.-]*:[a-z]+[0-9]?\\] (?:${PID})?|(?:\\[[a-z]+[0-9]?\\] )?${PID})(?:[A-Za-z0-9_.-]+\\([0-9]+\\): )?(?:\\([0-9-]+\\)[^\\[]*: )?\\[(?:client|remote) `;
+/** 2.2: `[level] [client addr] ` (the level possibly taken off by the entry parser). */
+const PRE22 = '^(?:\\[[a-z]+\\] )?\\[client <ADDR>\\] ';
 /** Apache 2.4's message numbers. */
 const AH = '(?:AH[0-9]{5}: )?';
 

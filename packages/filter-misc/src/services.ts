@@ -7,7 +7,8 @@ import { PAM_UNIX_FAILURE, SessionMap, draft, pamDraft } from './common.js';
 /**
  * `mysqld-auth`: `Access denied for user 'u'@'host'` from MySQL 5.x–8.x and MariaDB, in their own
  * error log (several date styles, thread ids, `[MY-010926] [Server]`) or through syslog/the journal
- * (where the server's own date stays in the message). The user name precedes the host; the pattern is
+ * (where the server's own date stays in the message). The level `[Warning]` may have been read as a
+ * program name by the entry parser, so it is optional. The user name precedes the host; the pattern is
  * anchored at MySQL's fixed ending, so the host is the last `'@'…'` on the line.
  */
 export const mysqldAuthFilter: FilterDefinition = {
@@ -16,7 +17,7 @@ export const mysqldAuthFilter: FilterDefinition = {
   rules: [
     {
       id: 'access-denied',
-      pattern: "^(?:[0-9]{6} +[0-9]{1,2}:[0-9]{2}:[0-9]{2} |[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]+[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?(?:Z|[+-][0-9:]{4,5})? )?(?:[0-9]+ )?\\[(?:Warning|Note)\\] (?:\\[MY-[0-9]+\\] \\[[A-Za-z]+\\] )?Access denied for user '(?P<user>.*)'@'<HOST>' \\(using password: (?:YES|NO)\\)$",
+      pattern: "^(?:[0-9]{6} +[0-9]{1,2}:[0-9]{2}:[0-9]{2} |[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]+[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?(?:Z|[+-][0-9:]{4,5})? )?(?:[0-9]+ )?(?:\\[(?:Warning|Note)\\] )?(?:\\[MY-[0-9]+\\] \\[[A-Za-z]+\\] )?Access denied for user '(?P<user>.*)'@'<HOST>' \\(using password: (?:YES|NO)\\)$",
     },
   ],
 };

@@ -75,7 +75,7 @@ export const bitwardenFilter: FilterDefinition = {
   id: 'bitwarden',
   description: 'Bitwarden server: failed logins and 2FA',
   rules: [
-    { id: 'failed-login', pattern: '^\\[Warning\\] Failed login attempt(?:, 2FA invalid)?\\. <ADDR>$' },
+    { id: 'failed-login', pattern: '^(?:\\[Warning\\] )?Failed login attempt(?:, 2FA invalid)?\\. <ADDR>$' },
   ],
 };
 

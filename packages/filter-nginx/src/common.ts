@@ -14,8 +14,12 @@
  */
 import type { FailureDraft, Reducer, RuleMatch } from '@f2b/core';
 
-/** nginx's own `date [level] pid#tid: *connection ` prefix, all optional. */
-export const ERR_PREFIX = '^(?:[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \\[[a-z]+\\] [0-9]+#[0-9]+: )?(?:\\*[0-9]+ )?';
+/**
+ * nginx's own `date [level] pid#tid: *connection ` prefix, every part optional: depending on how the
+ * line arrived (file, syslog, journal) and on the entry parser's reading of `[level]`/`pid#tid:` as a
+ * header, the message starts at any of them.
+ */
+export const ERR_PREFIX = '^(?:[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} )?(?:\\[[a-z]+\\] )?(?:[0-9]+#[0-9]+: )?(?:\\*[0-9]+ )?';
 
 /**
  * The request line as nginx writes it after `request: `: a method, a URI without spaces (nginx rejects

@@ -58,6 +58,7 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
       if (m.host !== undefined && s.addr === undefined) s.addr = m.host;
 
       let add = 0;
+      const wasMaxed = s.maxed;
       switch (spec.effect) {
         case 'connect':
         case 'address':
@@ -135,6 +136,9 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
       const attempts = add + s.unattributed;
       s.unattributed = 0;
       if (!failure && attempts === 0) return null;
+      // sshd reports reaching MaxAuthTries twice (`maximum authentication attempts exceeded`, then
+      // `Disconnecting …: Too many authentication failures`): the second line is not a new failure.
+      if (spec.effect === 'max' && wasMaxed && attempts === 0) return null;
       return draft(m, id, attempts);
     },
 

@@ -11,7 +11,8 @@ import type { FilterDefinition, FilterRule } from './types.js';
 // IP parser afterwards. Loose also means small: RE2's cost for captures grows with the number of
 // automaton states, and counted repetitions like {0,251} multiply them.
 const IP4 = '[0-9]+(?:\\.[0-9]+){3}';
-const IP6 = '\\[?[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\\]?';
+// At least two colons: every IPv6 text has them, and `192.0.2.1:5060` (address and port) has one.
+const IP6 = '\\[?[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\\]?';
 const DNS = '[A-Za-z0-9][A-Za-z0-9.-]*';
 
 const PLACEHOLDERS: Record<string, string> = {

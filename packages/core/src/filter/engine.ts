@@ -146,7 +146,8 @@ function execRule(compiled: CompiledRule, text: string, index: number): Hit | nu
   if (compiled.hasHost) {
     const raw = groups.host;
     if (!raw) return null;
-    const checked = checkHost(raw.charCodeAt(0) === 0x5b ? raw.replace(/^\[|\]$/g, '') : raw, compiled.allowHostname);
+    const bracketed = raw.charCodeAt(0) === 0x5b || raw.charCodeAt(raw.length - 1) === 0x5d;
+    const checked = checkHost(bracketed ? raw.replace(/^\[|\]$/g, '') : raw, compiled.allowHostname);
     if (checked === null) return null;
     host = checked;
   }

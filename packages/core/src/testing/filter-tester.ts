@@ -105,9 +105,10 @@ function sameHost(actual: string, expected: string): boolean {
 
 /** `2005-06-21T16:47:48[.123][offset]`: zone-less times are in `timezone` (fail2ban's samples: CET/CEST). */
 export function parseAnnotationTime(text: string, timezone?: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  // fail2ban's samples also write one-digit days and months (`2005-03-7T02:09:33`).
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
   if (!m) return Number.NaN;
-  if (m[8]) return Date.parse(text.replace(',', '.'));
+  if (m[8]) return Date.parse(`${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}T${m[4]}:${m[5]}:${m[6]}${m[7] ? `.${m[7]}` : ''}${m[8]}`);
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
   return makeZonedTime(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!, ms, timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
 }
