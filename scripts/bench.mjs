@@ -32,10 +32,10 @@ function timed(cmd, args, opts = {}) {
   return { ...r, seconds };
 }
 
-function f2bFilter(runs = 3) {
+function f2bFilter(runs = 3, id = 'sshd', file = log) {
   let best = null;
   for (let i = 0; i < runs; i++) {
-    const r = timed(process.execPath, [join(root, 'scripts/measure.mjs'), 'test-filter', 'sshd', log, '--timezone', 'UTC', '--now', '2026-10-30T23:59:59Z']);
+    const r = timed(process.execPath, [join(root, 'scripts/measure.mjs'), 'test-filter', id, file, '--timezone', 'UTC', '--now', '2026-10-30T23:59:59Z']);
     if (r.status !== 0) throw new Error(`f2b test-filter failed: ${r.stderr}`);
     const rss = JSON.parse(r.stderr.match(/@@measure (.*)/)[1]).maxRssKiB;
     const matched = Number(r.stdout.match(/(\d+) matched/)[1]);
@@ -50,11 +50,11 @@ function replay() {
   return { ...JSON.parse(r.stdout), wall: r.seconds };
 }
 
-function fail2banRegex() {
+function fail2banRegex(id = 'sshd', file = log) {
   const which = spawnSync('sh', ['-c', 'command -v fail2ban-regex'], { encoding: 'utf8' });
   if (which.status !== 0) return null;
-  const filter = existsSync('/etc/fail2ban/filter.d/sshd.conf') ? '/etc/fail2ban/filter.d/sshd.conf' : 'sshd';
-  const r = timed('fail2ban-regex', ['--no-check-all', '--print-no-missed', '--print-no-ignored', log, filter]);
+  const filter = existsSync(`/etc/fail2ban/filter.d/${id}.conf`) ? `/etc/fail2ban/filter.d/${id}.conf` : id;
+  const r = timed('fail2ban-regex', ['--no-check-all', '--print-no-missed', '--print-no-ignored', file, filter]);
   if (r.status !== 0) return { error: r.stderr.slice(0, 500) };
   const matched = r.stdout.match(/Lines:\s*\d+ lines, \d+ ignored, (\d+) matched/);
   return { seconds: r.seconds, matched: matched ? Number(matched[1]) : undefined };
@@ -89,6 +89,21 @@ if (f2bn && !f2bn.error) {
   results.push(['fail2ban-regex', 'failed', f2bn.error, '', '']);
 } else {
   results.push(['fail2ban-regex', 'not installed (apt-get install fail2ban) — no ratio', '', '', '']);
+}
+
+// Other filters on generated logs (scripts/gen-logs.mjs), side by side with fail2ban-regex.
+const otherLines = Number(process.env.F2B_BENCH_OTHER_LINES ?? 500_000);
+for (const [id, kind] of [['nginx-http-auth', 'nginx'], ['postfix', 'postfix']]) {
+  const file = join(benchDir, `${kind}-${otherLines}.log`);
+  if (!existsSync(file)) spawnSync(process.execPath, [join(root, 'scripts/gen-logs.mjs'), kind, String(otherLines), file], { stdio: 'inherit' });
+  const ours = f2bFilter(1, id, file);
+  const rate = otherLines / ours.seconds;
+  results.push([`f2b test-filter ${id} (${kind} log, ${otherLines} lines)`, `${fmt(rate)} lines/s`, `${ours.seconds.toFixed(2)} s`, `peak RSS ${fmt(ours.rss / 1024)} MiB`, `${fmt(ours.matched)} lines matched`]);
+  const peer = fail2banRegex(id, file);
+  if (peer && !peer.error) {
+    const peerRate = otherLines / peer.seconds;
+    results.push([`fail2ban-regex ${id}`, `${fmt(peerRate)} lines/s`, `${peer.seconds.toFixed(2)} s`, `ratio ${(rate / peerRate).toFixed(1)}×`, `${fmt(peer.matched ?? NaN)} lines matched`]);
+  }
 }
 
 const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...results.map((r) => String(r[i]).length)));

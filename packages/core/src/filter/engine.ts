@@ -29,6 +29,9 @@ export class FilterRunner {
   readonly def: FilterDefinition;
   readonly mode: string;
   private readonly programs: ReadonlySet<string> | null;
+  private readonly programPrefixes: readonly string[];
+  /** Keywords of all active message rules (null: some rule has none, no keyword prefilter). */
+  private readonly keywords: readonly Buffer[] | null;
   private readonly messageRules: CompiledRule[];
   private readonly lineRules: CompiledRule[];
   private readonly messageSet: InstanceType<typeof RE2.Set> | null;
@@ -46,11 +49,15 @@ export class FilterRunner {
       const problem = checkSchema(def.options, options, opts.path ? `${opts.path}.options` : 'options');
       if (problem) throw errors.pluginOptions(`filter ${def.id}`, problem.path, problem.problem);
     }
-    this.programs = def.programs ? new Set(def.programs) : null;
+    this.programs = def.programs ? new Set(def.programs.filter((p) => !p.endsWith('*'))) : null;
+    this.programPrefixes = (def.programs ?? []).filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
     this.volatilePorts = def.volatilePorts === true;
     const rules = rulesForMode(def, this.mode).map((r) => compileRule(def.id, r));
     this.messageRules = rules.filter((r) => (r.rule.on ?? 'message') === 'message');
     this.lineRules = rules.filter((r) => r.rule.on === 'line');
+    const kw = this.messageRules.every((r) => r.rule.keywords && r.rule.keywords.length > 0)
+      ? [...new Set(this.messageRules.flatMap((r) => r.rule.keywords!))] : null;
+    this.keywords = kw && kw.length > 0 && this.lineRules.length === 0 ? kw.map((k) => Buffer.from(k, 'utf8')) : null;
     this.messageSet = this.messageRules.length > 0
       ? new RE2.Set(this.messageRules.map((r) => r.re.source))
       : null;
@@ -59,7 +66,8 @@ export class FilterRunner {
 
   /** The stateless part: which rule matches an entry. Pure: the same message, the same answer. */
   find(entry: LogEntry): Hit | null {
-    if (this.programs !== null && (entry.program === undefined || !this.programs.has(entry.program))) return null;
+    if (this.programs !== null && !this.programAllowed(entry.program)) return null;
+    if (this.keywords !== null && !this.hasKeyword(entry.message)) return null;
     return this.matchMessage(entry.message) ?? (this.lineRules.length > 0 ? this.matchLine(entry.raw) : null);
   }
 
@@ -87,6 +95,18 @@ export class FilterRunner {
     const drafts = Array.isArray(out) ? out : [out];
     const line = entry.raw.toString('utf8');
     return drafts.map((d) => toFailure(d, this.def.id, entry.time ?? now, line));
+  }
+
+  private programAllowed(program: string | undefined): boolean {
+    if (program === undefined) return false;
+    if (this.programs!.has(program)) return true;
+    for (const p of this.programPrefixes) if (program.startsWith(p)) return true;
+    return false;
+  }
+
+  private hasKeyword(message: Buffer): boolean {
+    for (const k of this.keywords!) if (message.indexOf(k) !== -1) return true;
+    return false;
   }
 
   private toMatch(entry: LogEntry, hit: Hit): RuleMatch {

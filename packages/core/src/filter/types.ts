@@ -26,6 +26,12 @@ export interface FilterRule {
   kind?: 'failure' | 'info';
   /** Where the pattern is matched: the message (default) or the whole raw line. */
   on?: 'message' | 'line';
+  /**
+   * Literal prefilter: the rule can only match text containing one of these strings. When every
+   * active rule of a filter has keywords, lines containing none of them skip the patterns
+   * (a few `indexOf` calls instead of an RE2 pass — for logs without a program name to filter on).
+   */
+  keywords?: readonly string[];
 }
 
 /** A rule that matched one entry. */
@@ -72,7 +78,10 @@ export interface FilterDefinition {
   /** Modes; the first is the default unless `defaultMode` says otherwise. */
   modes?: readonly string[];
   defaultMode?: string;
-  /** Literal prefilter: entries from other programs are skipped before any pattern runs. */
+  /**
+   * Literal prefilter: entries from other programs are skipped before any pattern runs. A name
+   * ending in `*` matches by prefix (`postfix*` for `postfix/smtpd`, `postfix-out/smtpd`).
+   */
   programs?: readonly string[];
   rules: readonly FilterRule[];
   /** JSON Schema of the filter's options (`--option key=value`, `filter.options` in config). */
