@@ -2,7 +2,7 @@
 // tracker, side by side with Debian's fail2ban-regex on the same generated auth.log (as a ratio).
 // Figures are measured here, on this machine, every run; nothing is asserted.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,8 +21,11 @@ function ensureLog() {
   }
   mkdirSync(benchDir, { recursive: true });
   console.log(`generating ${lines} lines with gen-sshd-log.py …`);
-  const r = spawnSync('python3', [generator, '-n', String(lines), '-o', log], { stdio: 'inherit' });
-  return r.status === 0;
+  // Generate under a temporary name: an interrupted run must not leave a short file behind.
+  const r = spawnSync('python3', [generator, '-n', String(lines), '-o', `${log}.tmp`], { stdio: 'inherit' });
+  if (r.status !== 0) return false;
+  renameSync(`${log}.tmp`, log);
+  return true;
 }
 
 function timed(cmd, args, opts = {}) {
@@ -95,7 +98,10 @@ if (f2bn && !f2bn.error) {
 const otherLines = Number(process.env.F2B_BENCH_OTHER_LINES ?? 500_000);
 for (const [id, kind] of [['nginx-http-auth', 'nginx'], ['postfix', 'postfix']]) {
   const file = join(benchDir, `${kind}-${otherLines}.log`);
-  if (!existsSync(file)) spawnSync(process.execPath, [join(root, 'scripts/gen-logs.mjs'), kind, String(otherLines), file], { stdio: 'inherit' });
+  if (!existsSync(file)) {
+    spawnSync(process.execPath, [join(root, 'scripts/gen-logs.mjs'), kind, String(otherLines), `${file}.tmp`], { stdio: 'inherit' });
+    renameSync(`${file}.tmp`, file);
+  }
   const ours = f2bFilter(1, id, file);
   const rate = otherLines / ours.seconds;
   results.push([`f2b test-filter ${id} (${kind} log, ${otherLines} lines)`, `${fmt(rate)} lines/s`, `${ours.seconds.toFixed(2)} s`, `peak RSS ${fmt(ours.rss / 1024)} MiB`, `${fmt(ours.matched)} lines matched`]);
