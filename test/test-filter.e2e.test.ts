@@ -89,6 +89,41 @@ describe('f2b test-filter (human output and errors)', () => {
   });
 });
 
+describe('f2b test-filter --jobs', () => {
+  it('gives exactly the single-threaded output, line for line (counting stays in log order)', () => {
+    const tmp = tempDir();
+    try {
+      // Connections whose lines straddle the range boundaries: counting must see them in order.
+      const lines: string[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const pid = 1000 + (i % 37);
+        const ip = `192.0.2.${i % 97}`;
+        lines.push(i % 5 === 0
+          ? `Jan  5 01:${String(i % 60).padStart(2, '0')}:41 www sshd[${pid}]: Invalid user u${i % 7} from ${ip} port ${30000 + i}`
+          : i % 11 === 0 ? `Jan  5 01:31:41 www cron[1]: (root) CMD (run-parts /etc/cron.hourly)`
+            : `Jan  5 01:31:${String(i % 60).padStart(2, '0')} www sshd[${pid}]: Failed password for invalid user u${i % 7} from ${ip} port ${30000 + i} ssh2`);
+      }
+      const file = join(tmp.dir, 'auth.log');
+      writeFileSync(file, lines.join('\n') + '\n');
+      const args = ['test-filter', 'sshd', file, '--json', '--now', '2005-08-14T12:00:00+02:00', '--timezone', 'UTC'];
+      const one = f2b(args);
+      const three = f2b([...args, '--jobs', '3']);
+      expect(one.code).toBe(0);
+      expect(three.code).toBe(0);
+      expect(one.stdout.split('\n').filter(Boolean)).toHaveLength(3000);
+      expect(three.stdout).toBe(one.stdout);
+      const human = (j: string) => f2b(['test-filter', 'sshd', file, '--timezone', 'UTC', '--now', '2005-08-14T12:00:00+02:00', '--jobs', j]).stdout.replace(/Speed:.*/, '');
+      expect(human('2')).toBe(human('1'));
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('rejects a --jobs that is not a positive whole number (exit 2)', () => {
+    expect(f2b(['test-filter', 'sshd', '-', '--jobs', '0'], { input: '' }).code).toBe(2);
+  });
+});
+
 const corpus = join(SHARED, 'corpus/fail2ban-logs');
 const haveCorpus = existsSync(join(corpus, 'sshd'));
 if (!haveCorpus) console.log(`skipping fail2ban corpus checks: ${corpus} not found`);

@@ -8,6 +8,8 @@ import { testFilter } from './commands/test-filter.js';
 import { start } from './commands/start.js';
 import { filters } from './commands/filters.js';
 import { registerControlCommands } from './commands/control.js';
+import { registerPluginsCommand } from './commands/plugins.js';
+import { registerConfigCommands } from './commands/config.js';
 import { EXIT_USAGE, reportCliError } from './errors.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -42,7 +44,7 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
     .addOption(new Option('--format <format>', 'input format').choices(['text', 'journal']).default('text'))
     .option('--annotated', "check the file's # failJSON annotations; exit 1 on any mismatch")
     .addOption(new Option('--show <which>', 'also print the matched or missed lines').choices(['matched', 'missed']))
-    .option('-j, --jobs <n>', 'threads for large files (default: up to 4, by cores); 1 = single-threaded')
+    .option('-j, --jobs <n>', 'threads for a file: matching split by byte ranges, counting in order (default 1)')
     .action(run((id, file, o) => testFilter(id, file, o)));
 
   program.command('filters')
@@ -50,6 +52,8 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
     .option('--json', 'machine-readable output')
     .action(run((o) => filters(o)));
 
+  registerPluginsCommand(program, run);
+  registerConfigCommands(program, run);
   registerControlCommands(program, run);
 
   return program;

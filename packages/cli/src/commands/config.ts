@@ -1,0 +1,159 @@
+/**
+ * `f2b config print` and `f2b config check`: the config as f2b composes it (extends, hosts, env
+ * references), with the file or package and key path each value came from; and a check that loads
+ * everything `f2b start` would load, without starting anything.
+ */
+import type { Command } from 'commander';
+import { dirname, relative, sep } from 'node:path';
+import {
+  Daemon, defaultConfig, F2bError, loadConfig, originLabel, resolveConfig, type ConfigChain, type F2bConfig, type ResolvedConfig, type ValueOrigin,
+} from '@f2b/core';
+import { pluginSearchStarts } from '../plugins.js';
+import { EXIT_OK, reportCliError } from '../errors.js';
+
+type Run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+
+export interface ConfigOptions {
+  config?: string;
+  host?: string;
+  json?: boolean;
+}
+
+export function registerConfigCommands(program: Command, run: Run): void {
+  const config = program.command('config')
+    .description('Show or check the config as f2b composes it (extends, hosts, ${env:…}).');
+  // main() makes the top-level commands throw instead of exiting; these are one level deeper.
+  config.exitOverride();
+  config.command('print').exitOverride()
+    .description('Print the composed config and where each value came from (file or package, key path).')
+    .option('-c, --config <file>', 'config file (default: searched from the current directory)')
+    .option('--host <name>', 'apply the "hosts" blocks for this host name instead of this machine\'s')
+    .option('--json', 'machine-readable: { file, host, files, config, origins, jails }')
+    .action(run((o: ConfigOptions) => printConfig(o)));
+  config.command('check').exitOverride()
+    .description('Validate the config and load every plugin it needs, without starting (exit 0 valid, 2 invalid).')
+    .option('-c, --config <file>', 'config file (default: searched from the current directory)')
+    .option('--host <name>', 'check as on this host name')
+    .option('--json', 'machine-readable result')
+    .action(run((o: ConfigOptions) => checkConfig(o)));
+}
+
+interface Loaded {
+  input: F2bConfig;
+  display: F2bConfig;
+  file: string | undefined;
+  chain: ConfigChain | null;
+  host: string | undefined;
+}
+
+async function load(opts: ConfigOptions): Promise<Loaded> {
+  const found = await loadConfig(opts.config, process.cwd(), opts.host ? { host: opts.host } : {});
+  if (found) return { input: found.config, display: found.chain.display, file: found.file, chain: found.chain, host: found.chain.host };
+  const input = defaultConfig();
+  return { input, display: input, file: undefined, chain: null, host: opts.host };
+}
+
+export async function printConfig(opts: ConfigOptions): Promise<number> {
+  const loaded = await load(opts);
+  let resolved: ResolvedConfig | null = null;
+  let problem: unknown = null;
+  try {
+    resolved = resolveConfig(loaded.input, loaded.file ?? '(embedded default)');
+  } catch (err) {
+    problem = err;
+  }
+  const jails = (resolved?.jails ?? []).map((j) => ({ name: j.name, enabled: j.enabled, ...(j.disabledBecause ? { disabledBecause: j.disabledBecause } : {}) }));
+  if (opts.json) {
+    const origins: Record<string, ValueOrigin> = {};
+    for (const e of loaded.chain?.origins.entries() ?? []) origins[e.path] = e.origin;
+    process.stdout.write(JSON.stringify({
+      file: loaded.file ?? null, host: loaded.host ?? null,
+      files: loaded.chain?.files ?? [], config: loaded.display, origins, jails,
+      valid: problem === null,
+    }) + '\n');
+  } else {
+    process.stdout.write(renderText(loaded, jails));
+  }
+  return problem === null ? EXIT_OK : reportCliError(problem);
+}
+
+export async function checkConfig(opts: ConfigOptions): Promise<number> {
+  const loaded = await load(opts);
+  const config = resolveConfig(loaded.input, loaded.file ?? '(embedded default)');
+  // Load what `f2b start` would: plugins, filters (modes, options), sources and actions (options).
+  const daemon = new Daemon({ searchFrom: pluginSearchStarts(loaded.file), logLevel: 'error' });
+  try {
+    await daemon.load(config);
+  } catch (err) {
+    // A plugin problem at `jails.x.actions.0`: say which file set that value.
+    const origin = err instanceof F2bError && err.path && !err.file ? loaded.chain?.origins.explain(err.path) : undefined;
+    if (!origin) throw err;
+    const e = err as F2bError;
+    throw new F2bError(e.code, e.message, { fix: e.fix, plugin: e.plugin, hook: e.hook, cause: e.cause, file: originLabel(origin), path: origin.path });
+  }
+  const on = config.jails.filter((j) => j.enabled);
+  const off = config.jails.filter((j) => !j.enabled);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ valid: true, file: loaded.file ?? null, host: loaded.host ?? null,
+      jails: config.jails.map((j) => ({ name: j.name, enabled: j.enabled, ...(j.disabledBecause ? { disabledBecause: j.disabledBecause } : {}) })) }) + '\n');
+    return EXIT_OK;
+  }
+  const where = loaded.file ?? 'the embedded default config';
+  process.stdout.write(`Config OK: ${where}${loaded.host ? ` (host ${loaded.host})` : ''}\n`);
+  process.stdout.write(`  ${on.length} jail(s) on${on.length ? `: ${on.map((j) => j.name).join(', ')}` : ''}\n`);
+  for (const j of off) process.stdout.write(`  off: ${j.name}${j.disabledBecause ? ` (${j.disabledBecause})` : ''}\n`);
+  return EXIT_OK;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text rendering: YAML (values as JSON, which YAML reads too) with a `# from` comment per leaf.
+// ---------------------------------------------------------------------------------------------
+
+function renderText(loaded: Loaded, jails: { name: string; enabled: boolean; disabledBecause?: string }[]): string {
+  const head: string[] = [];
+  const baseDir = loaded.file ? dirname(loaded.file) : process.cwd();
+  const label = (o: { file: string; package?: string }) => o.package ?? shortPath(o.file, baseDir);
+  if (loaded.chain) {
+    head.push(`# f2b config: ${loaded.chain.file} (host ${loaded.chain.host})`);
+    head.push('# files, lowest precedence first:');
+    for (const f of loaded.chain.files) {
+      head.push(`#   ${f.package ? `${f.package} (${f.file})` : f.file}${f.hosts.length ? `  + hosts: ${f.hosts.join(', ')}` : ''}`);
+    }
+  } else {
+    head.push('# f2b config: no config file found; this is the embedded default');
+  }
+  const rows: { text: string; note?: string }[] = [];
+  const off = new Map(jails.filter((j) => !j.enabled).map((j) => [j.name, j.disabledBecause ?? 'enabled: false']));
+  const noteFor = (segments: string[]): string | undefined => {
+    if (!loaded.chain) return '(embedded default)';
+    const o = loaded.chain.origins.get(segments);
+    if (!o) return undefined;
+    return `from ${label(o)}: ${o.path}${o.env ? ` (env ${o.env.join(', ')})` : ''}`;
+  };
+  const walk = (value: unknown, segments: string[], indent: string) => {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const path = [...segments, k];
+      const key = `${indent}${yamlKey(k)}:`;
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
+        const isJail = segments.length === 1 && segments[0] === 'jails';
+        rows.push({ text: key, note: isJail && off.has(k) ? `off: ${off.get(k)}` : undefined });
+        walk(v, path, indent + '  ');
+      } else {
+        rows.push({ text: `${key} ${JSON.stringify(v)}`, note: noteFor(path) });
+      }
+    }
+  };
+  walk(loaded.display, [], '');
+  const width = Math.min(60, Math.max(...rows.map((r) => r.text.length)));
+  const body = rows.map((r) => (r.note ? `${r.text.padEnd(width)}  # ${r.note}` : r.text));
+  return [...head, ...body].join('\n') + '\n';
+}
+
+function yamlKey(k: string): string {
+  return /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/.test(k) ? k : JSON.stringify(k);
+}
+
+function shortPath(file: string, baseDir: string): string {
+  const rel = relative(baseDir, file);
+  return rel && !rel.startsWith('..') && !rel.startsWith(sep) ? rel : file;
+}
