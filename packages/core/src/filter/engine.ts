@@ -120,7 +120,9 @@ export class FilterRunner {
   }
 
   private matchMessage(message: Buffer): Hit | null {
-    if (this.messageSet === null || !this.messageSet.test(message)) return null;
+    if (this.messageSet === null) return null;
+    // Memo first, for misses too: the lines of a brute-force attack and the daily noise of a
+    // service repeat, and a Map lookup is cheaper than an RE2 pass over the message.
     // The decoded message is both the memo key and what exec runs on: node-re2 builds a Buffer per
     // capture group for Buffer input, which costs more than decoding a short line once.
     const text = message.toString('utf8');
@@ -130,7 +132,8 @@ export class FilterRunner {
     const key = this.volatilePorts ? maskPorts(text) : text;
     const cached = this.memo.get(key);
     if (cached !== undefined && (cached.text === text || !cached.portInCapture)) return cached.hit;
-    const indices = this.messageSet.match(message).sort((a, b) => a - b);
+    const indices = this.messageSet.match(message);
+    if (indices.length > 1) indices.sort((a, b) => a - b);
     let hit: Hit | null = null;
     for (const i of indices) {
       hit = execRule(this.messageRules[i]!, text, i);
