@@ -112,6 +112,11 @@ for (const [id, kind] of [['nginx-http-auth', 'nginx'], ['postfix', 'postfix']])
   }
 }
 
+// nftables: 100,000 bans through the batching, and attack-to-kernel latency (root only).
+const nft = spawnSync(process.execPath, [join(root, 'packages/action-nftables/bench/bench.mjs')], { encoding: 'utf8' });
+const nftOut = (nft.stdout || nft.stderr || '').trim();
+
 const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...results.map((r) => String(r[i]).length)));
 for (const r of results) console.log(r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd());
 console.log('\ntarget: ≥ 1,000,000 lines/s for the sshd filter on a 2-core machine');
+console.log(`\nnftables (packages/action-nftables/bench/bench.mjs):\n${nftOut}`);

@@ -5,7 +5,7 @@
  *
  * One daemon runs four jails on the server's auth.log, each with its own attacker address (the
  * others are in its ignoreip) and its own nftables options:
- *   ssh-drop    drop, all ports, bantime 6s  ← 192.0.2.10 and 2001:db8::10
+ *   ssh-drop    drop, all ports, bantime 8s  ← 192.0.2.10 and 2001:db8::10
  *   ssh-reject  reject, all ports           ← 192.0.2.11
  *   ssh-port    drop, ports [22] only       ← 192.0.2.12
  *   ssh-repair  drop, long bantime          ← 192.0.2.13 (survives `nft flush ruleset`)
@@ -44,6 +44,9 @@ async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 15
 }
 
 const tail = (text: string, n = 40) => text.split('\n').slice(-n).join('\n');
+
+/** Short, so that the test sees the unban; long enough for the probes while banned on a loaded machine. */
+const DROP_BANTIME = 8;
 
 const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -92,7 +95,7 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
       state: { path: join(lab.dir, 'f2b.db') },
       socket: join(lab.dir, 'f2b.sock'),
       jails: {
-        'ssh-drop': jail([A_DROP, A_DROP6], '6s', { blocktype: 'drop' }),
+        'ssh-drop': jail([A_DROP, A_DROP6], `${DROP_BANTIME}s`, { blocktype: 'drop' }),
         'ssh-reject': jail([A_REJECT], '40s', { blocktype: 'reject' }),
         'ssh-port': jail([A_PORT], '40s', { ports: [22] }),
         'ssh-repair': jail([A_REPAIR], '2m', {}),
@@ -140,8 +143,8 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
     const kernel = [...(await elements('ssh-drop', 4))!, ...(await elements('ssh-drop', 6))!];
     expect(kernel.map((e) => e.value).sort()).toEqual(logged);
     for (const e of kernel) {
-      expect(e.timeout).toBeGreaterThanOrEqual(5);
-      expect(e.timeout).toBeLessThanOrEqual(6);
+      expect(e.timeout).toBeGreaterThanOrEqual(DROP_BANTIME - 3);
+      expect(e.timeout).toBeLessThanOrEqual(DROP_BANTIME);
     }
     // sshd really logged through syslog: full syslog lines with time, host, program and pid.
     expect(readFileSync(lab.authLog, 'utf8')).toMatch(
@@ -162,7 +165,7 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
     const p = await lab.probe(lab.att, SERVER.v4, 22, { from: A_REJECT, timeoutMs: 3000 });
     expect(p.result).toBe('refused');
     expect(p.ms).toBeLessThan(500);
-    expect(dropProbeMs).toBeGreaterThanOrEqual(1000); // the drop probe above waited out its whole timeout
+    if (dropProbeMs > 0) expect(dropProbeMs).toBeGreaterThanOrEqual(1000); // the drop probe of the first test waited out its timeout
     expect(bannedPerLog('ssh-reject')).toEqual([A_REJECT]);
   }, 60_000);
 

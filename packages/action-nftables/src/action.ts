@@ -12,56 +12,131 @@
  * stay dirty and are retried with backoff after checking (and repairing) the table; the error is
  * reported once per failure streak, not once per retry; nothing throws into the jail.
  */
-import { widen, type ActionContext, type ActionInstance, type Ban, type Cidr, type F2bError, type Unban } from '@f2b/core';
+import type { ActionContext, ActionInstance, Ban, F2bError, Unban } from '@f2b/core';
 import { nftErrors } from './errors.js';
 import { NftRunError, runNft, type NftResult } from './nft.js';
 import { normalizeOptions, type NftablesOptions, type NftConfig } from './options.js';
 import {
-  banNetwork, elementScript, elementText, isOwnedTable, locateErrors, parseListing, structurePlan, teardownPlan, timeoutSeconds,
-  type ElementAdd, type ElementRef, type Listing,
+  addText, banElement, elementScript, isOwnedTable, locateErrors, parseListing, structurePlan, teardownPlan, timeoutSeconds, widenText,
+  type Listing, type Net, type SetChange,
 } from './script.js';
 
 type V = 4 | 6;
 
-interface Elem {
-  /** Canonical network text, e.g. `192.0.2.1/32`. */
-  readonly key: string;
-  readonly cidr: Cidr;
-  /** What nft is given. */
-  readonly text: string;
-  /** Ban id → end (epoch ms, null = permanent) of the bans this element stands for. */
-  readonly bans: Map<string, number | null>;
-  /** What the kernel holds, as far as f2b knows (`unknown`: a set adopted from an earlier run). */
-  kernel: 'yes' | 'no' | 'unknown';
-  /** End the kernel element was written with (its timeout), when kernel is `yes`. */
-  kernelEnd?: number | null;
+const NO = 0, YES = 1, UNKNOWN = 2;
+type KernelState = typeof NO | typeof YES | typeof UNKNOWN;
+
+/** Rebuild a set (flush + re-add) rather than delete this many elements one by one from a set this large. */
+const REBUILD_MIN_REMOVALS = 8;
+const REBUILD_MIN_SIZE = 1000;
+
+/** One element of a set: a Net (what widen reads) plus the bans it stands for and the kernel's state. */
+interface Elem extends Net {
+  /** First ban id on this element and its end (epoch ms, null = permanent); further ones in `more`. */
+  id: string | null;
+  end: number | null;
+  more: Map<string, number | null> | null;
+  /** What the kernel holds, as far as f2b knows (UNKNOWN: a set adopted from an earlier run). */
+  kernel: KernelState;
+  /** End the kernel element was written with (its timeout), when kernel is YES. */
+  kernelEnd: number | null | undefined;
   /** nft refused this element (e.g. it overlaps an element added by hand): left out until banned anew. */
   poisoned: boolean;
+  /** In its set's dirty list. */
+  dirty: boolean;
+  /** Scratch of the transaction being built: remove (guarded) / add, and with which end. */
+  pRemove: boolean;
+  pAdd: boolean;
+  pEnd: number | null;
 }
 
 interface SetState {
   readonly v: V;
   readonly name: string;
+  /** Element text → element. */
   readonly elems: Map<string, Elem>;
-  /** Prefix length → number of elements with it (overlaps are only possible with more than one). */
-  readonly prefixes: Map<number, number>;
-  dirty: Set<string>;
+  /** How many elements have each prefix length (overlaps are only possible with more than one length). */
+  readonly prefixes: PrefixCounts;
+  dirty: Elem[];
   /** The set existed before this instance started: its elements are unknown to us. */
   adopted: boolean;
 }
 
-interface PlanItem {
-  s: SetState;
-  e: Elem;
-  remove: boolean;
-  add: boolean;
-  end?: number | null;
+/** Elements per prefix length, without a Map operation per element on the hot path. */
+class PrefixCounts {
+  private readonly counts = new Int32Array(129);
+  /** Number of distinct prefix lengths in use. */
+  size = 0;
+
+  add(p: number): void {
+    if (this.counts[p]!++ === 0) this.size++;
+  }
+
+  remove(p: number): void {
+    if (this.counts[p]! > 0 && --this.counts[p]! === 0) this.size--;
+  }
+
+  clear(): void {
+    this.counts.fill(0);
+    this.size = 0;
+  }
+
+  *keys(): Generator<number> {
+    for (let p = 0; p <= 128; p++) if (this.counts[p]! > 0) yield p;
+  }
 }
 
 interface Phase {
-  removals: ElementRef[];
-  adds: ElementAdd[];
-  items: PlanItem[];
+  changes: SetChange[];
+  /** The elements each change covers; what to do is in their pRemove/pAdd scratch fields. */
+  groups: { s: SetState; elems: Elem[] }[];
+  /** Both, or only the removals / only the adds (a transaction split in two). */
+  only?: 'remove' | 'add';
+}
+
+const SORT_MIN = 2000;
+
+/** Address order (then shorter prefix first), as nft keeps interval sets. */
+function byAddress(a: Elem, b: Elem): number {
+  const x = a.bytes, y = b.bytes;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return a.prefix - b.prefix;
+}
+
+function endOf(e: Elem): number | null {
+  let end = e.id === null ? -Infinity : e.end;
+  if (end === null) return null;
+  if (e.more !== null) {
+    for (const v of e.more.values()) {
+      if (v === null) return null;
+      if (v > end!) end = v;
+    }
+  }
+  return end!;
+}
+
+function setBan(e: Elem, id: string, end: number | null): void {
+  if (e.id === null || e.id === id) {
+    if (e.id === null && e.more !== null && e.more.has(id)) e.more.set(id, end);
+    else { e.id = id; e.end = end; }
+    return;
+  }
+  (e.more ??= new Map()).set(id, end);
+}
+
+function deleteBan(e: Elem, id: string): void {
+  if (e.id === id) {
+    e.id = null;
+    e.end = null;
+    if (e.more !== null && e.more.size > 0) {
+      const [firstId, firstEnd] = e.more.entries().next().value as [string, number | null];
+      e.more.delete(firstId);
+      e.id = firstId;
+      e.end = firstEnd;
+    }
+  } else {
+    e.more?.delete(id);
+  }
 }
 
 export interface NftActionStats {
@@ -106,7 +181,7 @@ export class NftablesAction implements ActionInstance {
     this.ctx = ctx;
     for (const v of [4, 6] as const) {
       const name = this.config.sets[v];
-      if (name !== undefined) this.sets.set(v, { v, name, elems: new Map(), prefixes: new Map(), dirty: new Set(), adopted: false });
+      if (name !== undefined) this.sets.set(v, { v, name, elems: new Map(), prefixes: new PrefixCounts(), dirty: [], adopted: false });
     }
   }
 
@@ -147,7 +222,7 @@ export class NftablesAction implements ActionInstance {
     for (const s of this.sets.values()) {
       s.elems.clear();
       s.prefixes.clear();
-      s.dirty.clear();
+      s.dirty = [];
     }
     this.structureOk = false;
     this.checked = false;
@@ -155,17 +230,18 @@ export class NftablesAction implements ActionInstance {
 
   ban(bans: readonly Ban[]): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    for (const b of bans) {
+    for (let i = 0; i < bans.length; i++) {
+      const b = bans[i]!;
       const net = this.network(b.id);
       if (net === null) continue;
       const s = this.sets.get(net.version)!;
       let e = s.elems.get(net.text);
       if (e === undefined) e = this.addElem(s, net);
-      const had = e.bans.size > 0;
-      e.bans.set(b.id, b.end);
+      const had = e.id !== null;
+      setBan(e, b.id, b.end);
       if (e.poisoned) {
         e.poisoned = false; // a new ban gives it another chance
-        e.kernel = 'unknown';
+        e.kernel = UNKNOWN;
       }
       this.mark(s, e, !had);
     }
@@ -174,7 +250,8 @@ export class NftablesAction implements ActionInstance {
 
   unban(unbans: readonly Unban[]): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    for (const u of unbans) {
+    for (let i = 0; i < unbans.length; i++) {
+      const u = unbans[i]!;
       const net = this.network(u.id, false);
       if (net === null) continue;
       const s = this.sets.get(net.version)!;
@@ -185,9 +262,9 @@ export class NftablesAction implements ActionInstance {
         if (s.adopted && !this.overlapsKnown(s, net)) this.mark(s, this.addElem(s, net), false);
         continue;
       }
-      const had = e.bans.size > 0;
-      e.bans.delete(u.id);
-      this.mark(s, e, had && e.bans.size === 0);
+      const had = e.id !== null;
+      deleteBan(e, u.id);
+      this.mark(s, e, had && e.id === null);
     }
     return this.requestFlush();
   }
@@ -211,7 +288,9 @@ export class NftablesAction implements ActionInstance {
   active(): Map<string, string[]> {
     const out = new Map<string, string[]>();
     for (const s of this.sets.values()) {
-      for (const e of s.elems.values()) if (e.bans.size > 0) out.set(e.text, [...e.bans.keys()]);
+      for (const e of s.elems.values()) {
+        if (e.id !== null) out.set(e.text, [e.id, ...(e.more?.keys() ?? [])]);
+      }
     }
     return out;
   }
@@ -219,7 +298,7 @@ export class NftablesAction implements ActionInstance {
   /** Number of elements still waiting to reach the kernel (or to leave it). */
   pending(): number {
     let n = 0;
-    for (const s of this.sets.values()) n += s.dirty.size;
+    for (const s of this.sets.values()) n += s.dirty.length;
     return n;
   }
 
@@ -232,9 +311,9 @@ export class NftablesAction implements ActionInstance {
   // Model
   // -------------------------------------------------------------------------------------------
 
-  /** The network of a ban id for this action, or null (reported once when it is not an address). */
-  private network(id: string, report = true): Cidr | null {
-    const net = banNetwork(id, this.config.prefix);
+  /** The element of a ban id for this action, or null (reported once when it is not an address). */
+  private network(id: string, report = true): Net | null {
+    const net = banElement(id, this.config.prefix);
     if (net === null) {
       if (report) this.reportKeyOnce(`id ${id}`, nftErrors.address(String(id)));
       return null;
@@ -250,19 +329,27 @@ export class NftablesAction implements ActionInstance {
     return net;
   }
 
-  private addElem(s: SetState, cidr: Cidr): Elem {
-    const e: Elem = { key: cidr.text, cidr, text: elementText(cidr), bans: new Map(), kernel: s.adopted ? 'unknown' : 'no', poisoned: false };
-    s.elems.set(e.key, e);
-    s.prefixes.set(cidr.prefix, (s.prefixes.get(cidr.prefix) ?? 0) + 1);
+  private addElem(s: SetState, net: Net): Elem {
+    const e: Elem = {
+      version: net.version, bytes: net.bytes, prefix: net.prefix, text: net.text,
+      id: null, end: null, more: null, kernel: s.adopted ? UNKNOWN : NO, kernelEnd: undefined,
+      poisoned: false, dirty: false, pRemove: false, pAdd: false, pEnd: null,
+    };
+    s.elems.set(e.text, e);
+    s.prefixes.add(e.prefix);
     return e;
   }
 
   private dropElem(s: SetState, e: Elem): void {
-    if (s.elems.get(e.key) !== e) return;
-    s.elems.delete(e.key);
-    const n = (s.prefixes.get(e.cidr.prefix) ?? 1) - 1;
-    if (n > 0) s.prefixes.set(e.cidr.prefix, n);
-    else s.prefixes.delete(e.cidr.prefix);
+    if (s.elems.get(e.text) !== e || e.dirty) return;
+    s.elems.delete(e.text);
+    s.prefixes.remove(e.prefix);
+  }
+
+  private markOne(s: SetState, e: Elem): void {
+    if (e.dirty) return;
+    e.dirty = true;
+    s.dirty.push(e);
   }
 
   /**
@@ -271,10 +358,10 @@ export class NftablesAction implements ActionInstance {
    * kernel while a larger element covers them: interval sets refuse overlapping elements).
    */
   private mark(s: SetState, e: Elem, toggled: boolean): void {
-    s.dirty.add(e.key);
+    this.markOne(s, e);
     if (!toggled || s.prefixes.size < 2) return;
     for (const g of s.elems.values()) {
-      if (g.cidr.prefix > e.cidr.prefix && widen(g.cidr, e.cidr.prefix).text === e.key) s.dirty.add(g.key);
+      if (g.prefix > e.prefix && widenText(g, e.prefix) === e.text) this.markOne(s, g);
     }
   }
 
@@ -282,31 +369,22 @@ export class NftablesAction implements ActionInstance {
   private coveredBy(s: SetState, e: Elem): Elem | undefined {
     if (s.prefixes.size < 2) return undefined;
     for (const p of s.prefixes.keys()) {
-      if (p >= e.cidr.prefix) continue;
-      const f = s.elems.get(widen(e.cidr, p).text);
-      if (f !== undefined && f.bans.size > 0 && !f.poisoned) return f;
+      if (p >= e.prefix) continue;
+      const f = s.elems.get(widenText(e, p));
+      if (f !== undefined && f.id !== null && !f.poisoned) return f;
     }
     return undefined;
   }
 
-  private overlapsKnown(s: SetState, net: Cidr): boolean {
+  private overlapsKnown(s: SetState, net: Net): boolean {
     for (const p of s.prefixes.keys()) {
       if (p <= net.prefix) {
-        if (s.elems.has(widen(net, p).text)) return true;
+        if (s.elems.has(widenText(net, p))) return true;
       } else {
-        for (const g of s.elems.values()) if (g.cidr.prefix === p && widen(g.cidr, net.prefix).text === net.text) return true;
+        for (const g of s.elems.values()) if (g.prefix === p && widenText(g, net.prefix) === net.text) return true;
       }
     }
     return false;
-  }
-
-  private endOf(e: Elem): number | null {
-    let end = -Infinity;
-    for (const v of e.bans.values()) {
-      if (v === null) return null;
-      if (v > end) end = v;
-    }
-    return end;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -349,64 +427,100 @@ export class NftablesAction implements ActionInstance {
     else this.healthy();
   }
 
-  /** Dirty elements → statements. Refreshes and removals are guarded deletes; see script.ts. */
+  /**
+   * Dirty elements → one transaction (two when elements of different sizes replace each other).
+   * Removals and refreshes are guarded deletes (see script.ts); many removals from a large set
+   * rebuild it instead (flush + re-add in the same transaction): nft 1.0.x takes time proportional
+   * to the set's size for each element deleted from an interval set.
+   */
   private plan(now: number): Phase[] {
-    const items: PlanItem[] = [];
-    const removals: ElementRef[] = [], adds: ElementAdd[] = [];
+    const changes: SetChange[] = [];
+    const groups: Phase['groups'] = [];
     let split = false;
     for (const s of this.sets.values()) {
-      if (s.dirty.size === 0) continue;
-      const keys = s.dirty;
-      s.dirty = new Set();
-      let setRemovals = 0, setAdds = 0;
-      for (const key of keys) {
-        const e = s.elems.get(key);
-        if (e === undefined) continue;
+      if (s.dirty.length === 0) continue;
+      const dirty = s.dirty;
+      s.dirty = [];
+      const remove: string[] = [], add: string[] = [];
+      let elems: Elem[] = [];
+      for (let i = 0; i < dirty.length; i++) {
+        const e = dirty[i]!;
+        e.dirty = false; // (a dirty element is never dropped from the map: see dropElem)
         if (e.poisoned) {
-          if (e.bans.size === 0) this.dropElem(s, e);
+          if (e.id === null) this.dropElem(s, e);
           continue;
         }
-        const target = e.bans.size > 0 && this.coveredBy(s, e) === undefined;
-        const end = target ? this.endOf(e) : undefined;
-        let remove = false, add = false;
+        const target = e.id !== null && this.coveredBy(s, e) === undefined;
+        const end = target ? endOf(e) : null;
+        let r = false, a = false;
         if (target) {
-          if (e.kernel === 'no') add = true;
-          else if (e.kernel === 'unknown' || e.kernelEnd !== end) remove = add = true;
-        } else if (e.kernel !== 'no') {
-          remove = true;
+          if (e.kernel === NO) a = true;
+          else if (e.kernel === UNKNOWN || e.kernelEnd !== end) r = a = true;
+        } else if (e.kernel !== NO) {
+          r = true;
         }
-        if (!remove && !add) {
-          if (e.bans.size === 0) this.dropElem(s, e);
+        if (!r && !a) {
+          if (e.id === null) this.dropElem(s, e);
           continue;
         }
-        if (remove) { removals.push({ set: s.name, key, text: e.text }); setRemovals++; }
-        if (add) { adds.push({ set: s.name, key, text: e.text, timeout: timeoutSeconds(end!, now) }); setAdds++; }
-        items.push({ s, e, remove, add, end });
+        e.pRemove = r;
+        e.pAdd = a;
+        e.pEnd = end;
+        elems.push(e);
       }
+      // nft sorts interval set elements; given in address order it does so much faster (large batches).
+      if (this.config.interval && elems.length >= SORT_MIN) elems.sort(byAddress);
+      for (let i = 0; i < elems.length; i++) {
+        const e = elems[i]!;
+        if (e.pRemove) remove.push(e.text);
+        if (e.pAdd) add.push(addText(e.text, timeoutSeconds(e.pEnd, now)));
+      }
+      if (this.config.interval && remove.length >= REBUILD_MIN_REMOVALS && s.elems.size >= REBUILD_MIN_SIZE && !s.adopted && s.prefixes.size === 1) {
+        // Flush and re-add what stays banned (with its remaining time) in one transaction.
+        const all: string[] = [];
+        elems = [];
+        for (const e of s.elems.values()) {
+          if (e.poisoned) continue;
+          const keep = e.id !== null;
+          e.pRemove = !keep;
+          e.pAdd = keep;
+          if (keep) e.pEnd = endOf(e);
+          elems.push(e);
+        }
+        if (this.config.interval && elems.length >= SORT_MIN) elems.sort(byAddress);
+        for (let i = 0; i < elems.length; i++) if (elems[i]!.pAdd) all.push(addText(elems[i]!.text, timeoutSeconds(elems[i]!.pEnd, now)));
+        changes.push({ set: s.name, flush: true, remove: [], add: all });
+        groups.push({ s, elems });
+        continue;
+      }
+      if (elems.length === 0) continue;
       // nft checks overlaps against the set as it was before the transaction, ignoring deletes in
       // it: replacing an element by a larger/smaller one takes two transactions.
-      if (s.prefixes.size > 1 && setRemovals > 0 && setAdds > 0) split = true;
+      if (s.prefixes.size > 1 && remove.length > 0 && add.length > 0) split = true;
+      changes.push({ set: s.name, remove, add });
+      groups.push({ s, elems });
     }
-    if (items.length === 0) return [];
-    if (!split) return [{ removals, adds, items }];
+    if (groups.length === 0) return [];
+    if (!split) return [{ changes, groups }];
     return [
-      { removals, adds: [], items: items.filter((i) => i.remove).map((i) => ({ ...i, add: false })) },
-      { removals: [], adds, items: items.filter((i) => i.add).map((i) => ({ ...i, remove: false })) },
+      { changes: changes.map((c) => ({ ...c, add: [] })), groups, only: 'remove' },
+      { changes: changes.map((c) => ({ ...c, flush: false, remove: [] })), groups, only: 'add' },
     ];
   }
 
   private async runPhases(phases: Phase[]): Promise<'ok' | 'again' | 'failed'> {
     for (const [index, phase] of phases.entries()) {
-      const script = elementScript(this.config, phase.removals, phase.adds);
+      const script = elementScript(this.config, phase.changes);
+      if (script.script === '') continue;
       const t0 = performance.now();
       try {
         await this.nft(['-f', '-'], script.script, 'apply bans');
       } catch (err) {
         if (!(err instanceof NftRunError)) throw err;
-        for (const later of phases.slice(index)) for (const i of later.items) i.s.dirty.add(i.e.key);
+        for (const g of phase.groups) for (const e of g.elems) this.markOne(g.s, e);
         const located = err.rejected ? locateErrors(err.stderr, script).find((x) => x.element !== undefined) : undefined;
         if (located?.element && /overlap|conflict|exists|does not exist/i.test(located.message)) {
-          this.poison(located.element.set, located.element.key, located.message);
+          this.poison(located.element.set, located.element.text, located.message);
           return 'again';
         }
         this.fail(err.error);
@@ -414,29 +528,35 @@ export class NftablesAction implements ActionInstance {
       }
       this.stats.lastTransactionMs = performance.now() - t0;
       this.stats.transactions++;
-      this.stats.added += phase.adds.length;
-      this.stats.removed += phase.removals.length - phase.items.filter((i) => i.remove && i.add).length;
-      for (const i of phase.items) {
-        if (i.remove) { i.e.kernel = 'no'; i.e.kernelEnd = undefined; }
-        if (i.add) { i.e.kernel = 'yes'; i.e.kernelEnd = i.end; }
-        if (i.e.bans.size === 0 && i.e.kernel === 'no' && !i.s.dirty.has(i.e.key)) this.dropElem(i.s, i.e);
+      let added = 0, removed = 0;
+      for (const g of phase.groups) {
+        for (const e of g.elems) {
+          const r = e.pRemove && phase.only !== 'add', a = e.pAdd && phase.only !== 'remove';
+          if (r) { e.kernel = NO; e.kernelEnd = undefined; if (!a) removed++; }
+          if (a) { e.kernel = YES; e.kernelEnd = e.pEnd; added++; }
+          if (e.id === null && e.kernel === NO) this.dropElem(g.s, e);
+        }
       }
+      this.stats.added += added;
+      this.stats.removed += removed;
       this.lastFailed = false;
-      this.ctx.logger.debug(`nft: ${phase.adds.length} element(s) added, ${phase.removals.length} removed or refreshed in ${this.stats.lastTransactionMs.toFixed(1)} ms.`);
+      this.ctx.logger.debug(`nft: ${added} element(s) added or refreshed, ${removed} removed in ${this.stats.lastTransactionMs.toFixed(1)} ms.`);
     }
     return 'ok';
   }
 
-  private poison(setName: string, key: string, message: string): void {
+  private poison(setName: string, text: string, message: string): void {
     const s = [...this.sets.values()].find((x) => x.name === setName);
-    const e = s?.elems.get(key);
+    const e = s?.elems.get(text);
     if (!s || !e) return;
     e.poisoned = true;
-    e.kernel = 'unknown';
-    s.dirty.delete(key);
-    this.reportKeyOnce(`element ${setName} ${key}`, nftErrors.element(e.text, setName, message));
+    e.kernel = UNKNOWN;
+    this.reportKeyOnce(`element ${setName} ${text}`, nftErrors.element(e.text, setName, message));
     this.mark(s, e, true);
-    s.dirty.delete(key);
+    if (e.dirty) {
+      e.dirty = false;
+      s.dirty.splice(s.dirty.indexOf(e), 1);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -470,16 +590,16 @@ export class NftablesAction implements ActionInstance {
         if (plan.freshSets.includes(s.v)) {
           s.adopted = false;
           for (const e of [...s.elems.values()]) {
-            e.kernel = 'no';
+            e.kernel = NO;
             e.kernelEnd = undefined;
             e.poisoned = false;
-            if (e.bans.size > 0) { s.dirty.add(e.key); readd++; } else this.dropElem(s, e);
+            if (e.id !== null) { this.markOne(s, e); readd++; } else this.dropElem(s, e);
           }
         } else if (!this.checked) {
           // Adopted from an earlier run (or another f2b): what it holds is unknown, so our first
           // writes are guarded.
           s.adopted = true;
-          for (const e of s.elems.values()) if (e.kernel === 'no') { e.kernel = 'unknown'; s.dirty.add(e.key); }
+          for (const e of s.elems.values()) if (e.kernel === NO) { e.kernel = UNKNOWN; this.markOne(s, e); }
         }
       }
       const repaired = listing === null && this.checked ? ['table', ...plan.changes.filter((c) => c !== 'table')] : plan.changes;

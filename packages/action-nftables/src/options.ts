@@ -28,6 +28,8 @@ export interface NftablesOptions {
   ports?: (number | string)[];
   /** Protocols the ports apply to (default `tcp` with ports, every protocol without). */
   protocol?: Protocol | Protocol[];
+  /** Ban every port and protocol, whatever `ports`/`protocol` say (fail2ban's banaction_allports). */
+  allports?: boolean;
   /** Ban the IPv4 network of this many bits around each address (default 32). */
   ipv4Prefix?: number;
   /** Ban the IPv6 network of this many bits around each address (default 128; 64 is common). */
@@ -75,6 +77,7 @@ export const optionsSchema = {
       items: { oneOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: PORT_RE.source }] },
     },
     protocol: { oneOf: [protocol, { type: 'array', items: protocol, minItems: 1, uniqueItems: true }] },
+    allports: { type: 'boolean' },
     ipv4Prefix: { type: 'integer', minimum: 8, maximum: 32 },
     ipv6Prefix: { type: 'integer', minimum: 16, maximum: 128 },
     interval: { type: 'boolean' },
@@ -169,7 +172,7 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
   if (blocktype !== 'drop' && blocktype !== 'reject') throw nftErrors.options('blocktype', `${JSON.stringify(blocktype)} is not supported`, 'Use drop or reject.');
 
   let ports: string[] | null = null;
-  if (o.ports !== undefined) {
+  if (o.ports !== undefined && o.allports !== true) {
     ports = o.ports.map((p, i) => {
       const text = String(p);
       const range = /^([0-9]+)(?:-([0-9]+))?$/.exec(text);
@@ -181,7 +184,9 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
     });
   }
   let protocols: Protocol[] | null = null;
-  if (o.protocol !== undefined) {
+  if (o.allports === true) {
+    protocols = null;
+  } else if (o.protocol !== undefined) {
     const list = Array.isArray(o.protocol) ? o.protocol : [o.protocol];
     for (const p of list) {
       if (!['tcp', 'udp', 'sctp'].includes(p)) throw nftErrors.options('protocol', `${JSON.stringify(p)} is not supported`, 'Use tcp, udp, sctp or a list of them.');

@@ -38,6 +38,39 @@ export function banNetwork(id: unknown, prefix: { 4: number; 6: number }): Cidr 
   return c.prefix > p ? widen(c, p) : c;
 }
 
+/** A network to put in a set: what `widen` reads (version, bytes, text) plus the prefix length. */
+export interface Net {
+  readonly version: 4 | 6;
+  readonly bytes: Uint8Array;
+  readonly prefix: number;
+  /** The element text nft is given (see elementText). */
+  readonly text: string;
+}
+
+/**
+ * banNetwork for the hot path: a plain address (the usual ban id) is parsed once and used as is,
+ * with no CIDR object and no re-printing; only prefixes and CIDR ids go through widen.
+ */
+export function banElement(id: unknown, prefix: { 4: number; 6: number }): Net | null {
+  if (typeof id !== 'string' || !ID_CHARS.test(id)) return null;
+  if (id.indexOf('/') < 0) {
+    const ip = parseIp(id);
+    if (ip === null) return null;
+    const full = ip.bytes.length * 8;
+    if (prefix[ip.version] >= full) return { version: ip.version, bytes: ip.bytes, prefix: full, text: ip.text };
+    const c = widen(ip, prefix[ip.version]);
+    return { version: c.version, bytes: c.bytes, prefix: c.prefix, text: c.text };
+  }
+  const c = banNetwork(id, prefix);
+  return c === null ? null : { version: c.version, bytes: c.bytes, prefix: c.prefix, text: elementText(c) };
+}
+
+/** The element text of `net` narrowed to `prefix` bits (prefix ≤ net.prefix). */
+export function widenText(net: Net, prefix: number): string {
+  if (prefix >= net.bytes.length * 8) return net.text;
+  return widen({ version: net.version, bytes: net.bytes, text: net.text }, prefix).text;
+}
+
 /** How nft is given an element: a bare address for a host, `net/len` for a network. */
 export function elementText(c: Cidr): string {
   return c.prefix === c.bytes.length * 8 ? c.text.slice(0, c.text.lastIndexOf('/')) : c.text;
@@ -250,62 +283,53 @@ export function teardownPlan(cfg: NftConfig, listing: Listing | null, ownedTable
 // Elements
 // ---------------------------------------------------------------------------------------------
 
-export interface ElementRef {
-  set: string;
-  /** Canonical network text (`192.0.2.1/32`), the action's key for the element. */
-  key: string;
-  /** What nft is given (`192.0.2.1`, `2001:db8::/64`). */
-  text: string;
+/** An element as written in an add statement: `192.0.2.1 timeout 600s`, or bare when permanent. */
+export function addText(text: string, timeout: number | null): string {
+  return timeout === null ? text : `${text} timeout ${timeout}s`;
 }
 
-export interface ElementAdd extends ElementRef {
-  /** Seconds; null = permanent. */
-  timeout: number | null;
-}
-
-/** One line of an element script, to find which element nft complained about. */
-export interface ScriptLine {
+/** What one transaction changes in one set. Element texts come from `elementText` only. */
+export interface SetChange {
   set: string;
-  /** Length of the text before the first element. */
-  head: number;
-  elements: { key: string; text: string }[];
+  /** Empty the set first (`flush set`): used to rebuild a large set instead of many slow deletes. */
+  flush?: boolean;
+  /** Elements to remove (each guarded: added, then deleted) — also those being refreshed. */
+  remove: readonly string[];
+  /** Elements to add, as `addText` wrote them. */
+  add: readonly string[];
 }
 
 export interface ElementScript {
   script: string;
-  /** Index = line number - 1; null for lines that are not element lists. */
-  lines: (ScriptLine | null)[];
+  /** Per script line (index = line number - 1): the set and where the element list starts, or null. */
+  lines: ({ set: string; head: number } | null)[];
 }
 
 /**
- * One transaction: guarded deletes first (`add` + `delete` of each element to remove or refresh),
- * then adds (with timeouts). One statement per set and kind, whatever the number of elements.
+ * One transaction: set flushes, then guarded deletes (`add` + `delete` of each element to remove or
+ * refresh), then adds with their timeouts — one statement per set and kind, whatever the number of
+ * elements.
  */
-export function elementScript(cfg: NftConfig, removals: readonly ElementRef[], adds: readonly ElementAdd[]): ElementScript {
+export function elementScript(cfg: NftConfig, changes: readonly SetChange[]): ElementScript {
   const T = `${cfg.family} ${cfg.table}`;
   const out: string[] = [];
-  const lines: (ScriptLine | null)[] = [];
-  const bySet = <E extends ElementRef>(list: readonly E[]) => {
-    const m = new Map<string, E[]>();
-    for (const e of list) {
-      let l = m.get(e.set);
-      if (!l) m.set(e.set, l = []);
-      l.push(e);
-    }
-    return m;
-  };
-  const emit = (verb: 'add' | 'delete', set: string, elements: { key: string; text: string }[]) => {
+  const lines: ElementScript['lines'] = [];
+  const emit = (verb: 'add' | 'delete', set: string, elements: readonly string[]) => {
     const head = `${verb} element ${T} ${set} { `;
-    out.push(`${head}${elements.map((e) => e.text).join(', ')} }`);
-    lines.push({ set, head: head.length, elements });
+    out.push(`${head}${elements.join(', ')} }`);
+    lines.push({ set, head: head.length });
   };
-  for (const [set, list] of bySet(removals)) {
-    emit('add', set, list);
-    emit('delete', set, list);
+  for (const c of changes) {
+    if (!c.flush) continue;
+    out.push(`flush set ${T} ${c.set}`);
+    lines.push(null);
   }
-  for (const [set, list] of bySet(adds)) {
-    emit('add', set, list.map((e) => ({ key: e.key, text: e.timeout === null ? e.text : `${e.text} timeout ${e.timeout}s` })));
+  for (const c of changes) {
+    if (c.remove.length === 0) continue;
+    emit('add', c.set, c.remove);
+    emit('delete', c.set, c.remove);
   }
+  for (const c of changes) if (c.add.length > 0) emit('add', c.set, c.add);
   return { script: out.length > 0 ? `${out.join('\n')}\n` : '', lines };
 }
 
@@ -313,26 +337,29 @@ export interface NftScriptError {
   line: number;
   column: number;
   message: string;
-  /** The element the error points at, when it points at one. */
-  element?: { set: string; key: string };
+  /** The element the error points at (its text without timeout), when it points at one. */
+  element?: { set: string; text: string };
 }
 
 /** nft's located errors (`/dev/stdin:LINE:COL-COL: Error: …`), mapped to elements of the script. */
 export function locateErrors(stderr: string, script?: ElementScript): NftScriptError[] {
   const out: NftScriptError[] = [];
+  let scriptLines: string[] | undefined;
   for (const m of stderr.matchAll(/^(?:\/dev\/stdin|-):(\d+):(\d+)(?:-(\d+))?: Error: (.*)$/gm)) {
     const line = Number(m[1]), column = Number(m[2]);
     const err: NftScriptError = { line, column, message: m[4]!.trim() };
     const info = script?.lines[line - 1];
-    if (info) {
+    if (script && info) {
+      scriptLines ??= script.script.split('\n');
+      const text = scriptLines[line - 1] ?? '';
       let pos = info.head + 1; // nft columns are 1-based
-      for (const e of info.elements) {
-        const len = e.text.length; // as written, `timeout Ns` included
-        if (column >= pos && column < pos + len) {
-          err.element = { set: info.set, key: e.key };
+      // Element texts never contain ", ": the list splits back into them.
+      for (const e of text.slice(info.head, text.length - 2).split(', ')) {
+        if (column >= pos && column < pos + e.length) {
+          err.element = { set: info.set, text: e.split(' ')[0]! };
           break;
         }
-        pos += len + 2; // ", "
+        pos += e.length + 2;
       }
     }
     out.push(err);

@@ -110,6 +110,34 @@ describe.skipIf(skip !== null)('@f2b/action-nftables against the real nft (in a 
     expect(action(t).stats.failures).toBe(0);
   });
 
+  it('many unbans from a large interval set rebuild it in one transaction, keeping the rest with their times', async () => {
+    const t = tester();
+    await t.start();
+    const ids: string[] = [];
+    for (let i = 1; i <= 1200; i++) ids.push(`2001:db8:${i.toString(16)}::1`);
+    await t.instance.ban(ids.map((id, i) => t.ban(id, { bantime: i === 0 ? -1 : 600 })));
+    const before = action(t).stats.transactions;
+    await t.applyUnbans(...ids.slice(600));
+    expect(action(t).stats.transactions).toBe(before + 1);
+    const left = elements('f2b_sshd_v6');
+    expect(left.map((e) => e.value).sort()).toEqual(ids.slice(0, 600).sort());
+    expect(left.find((e) => e.value === ids[0])?.timeout).toBeUndefined(); // still permanent
+    expect(left.find((e) => e.value === ids[1])?.timeout).toBeGreaterThan(590);
+    expect(t.errors).toEqual([]);
+  });
+
+  it('interval: false uses plain sets (single addresses only) and bans the same way', async () => {
+    const t = tester({ interval: false });
+    await t.start();
+    expect(objects('set').map((x) => x.flags)).toEqual([['timeout'], ['timeout']]);
+    await t.applyBans('192.0.2.10', '2001:db8::10', '192.0.2.0/24');
+    await t.applyUnbans('192.0.2.10', '192.0.2.99');
+    expect(values('f2b_sshd_v4')).toEqual([]);
+    expect(values('f2b_sshd_v6')).toEqual(['2001:db8::10']);
+    expect(t.errors).toEqual([]);
+    expect(t.logger.records.some((r) => r.level === 'warn' && /192\.0\.2\.0\/24 cannot be banned/.test(r.msg))).toBe(true);
+  });
+
   it('a permanent ban has no timeout', async () => {
     const t = tester();
     await t.start();

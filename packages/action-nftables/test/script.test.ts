@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActionTester } from '@f2b/core/testing';
 import nftablesAction, {
-  banNetwork, classifyFailure, elementScript, elementText, locateErrors, nftCommand, normalizeOptions, parseBanId, parseListing,
+  addText, banElement, banNetwork, classifyFailure, elementScript, elementText, locateErrors, nftCommand, normalizeOptions, parseBanId, parseListing,
   ruleSpecs, structurePlan, teardownPlan, timeoutSeconds, OWNED_TABLE_COMMENT,
 } from '../src/index.js';
 
@@ -52,13 +52,9 @@ describe('ban ids → elements', () => {
 
 describe('element scripts', () => {
   it('guards every delete with an add, refreshes by delete + add, one statement per set and kind', () => {
-    const c = cfg();
-    const s = elementScript(c, [
-      { set: 'f2b_sshd_v4', key: '192.0.2.1/32', text: '192.0.2.1' },
-      { set: 'f2b_sshd_v6', key: '2001:db8::/64', text: '2001:db8::/64' },
-    ], [
-      { set: 'f2b_sshd_v4', key: '192.0.2.1/32', text: '192.0.2.1', timeout: 600 },
-      { set: 'f2b_sshd_v4', key: '198.51.100.7/32', text: '198.51.100.7', timeout: null },
+    const s = elementScript(cfg(), [
+      { set: 'f2b_sshd_v4', remove: ['192.0.2.1'], add: [addText('192.0.2.1', 600), addText('198.51.100.7', null)] },
+      { set: 'f2b_sshd_v6', remove: ['2001:db8::/64'], add: [] },
     ]);
     expect(s.script).toBe([
       'add element inet f2b f2b_sshd_v4 { 192.0.2.1 }',
@@ -70,16 +66,32 @@ describe('element scripts', () => {
     ].join('\n'));
   });
 
+  it('rebuilds a set with flush + add in the same transaction', () => {
+    const s = elementScript(cfg(), [{ set: 'f2b_sshd_v4', flush: true, remove: [], add: [addText('192.0.2.9', 5)] }]);
+    expect(s.script).toBe('flush set inet f2b f2b_sshd_v4\nadd element inet f2b f2b_sshd_v4 { 192.0.2.9 timeout 5s }\n');
+    expect(elementScript(cfg(), []).script).toBe('');
+  });
+
   it('maps nft error locations back to elements', () => {
-    const s = elementScript(cfg(), [], [
-      { set: 'f2b_sshd_v4', key: '192.0.2.1/32', text: '192.0.2.1', timeout: 600 },
-      { set: 'f2b_sshd_v4', key: '198.51.100.0/24', text: '198.51.100.0/24', timeout: 5 },
-    ]);
+    const s = elementScript(cfg(), [{ set: 'f2b_sshd_v4', remove: [], add: [addText('192.0.2.1', 600), addText('198.51.100.0/24', 5)] }]);
     // nft: `add element inet f2b f2b_sshd_v4 { 192.0.2.1 timeout 600s, 198.51.100.0/24 timeout 5s }`
     const col = s.script.indexOf('198.51.100.0/24') + 1;
     const errs = locateErrors(`/dev/stdin:1:${col}-${col + 14}: Error: interval overlaps with an existing one\nadd element …\n   ^^^^\n`, s);
-    expect(errs).toEqual([{ line: 1, column: col, message: 'interval overlaps with an existing one', element: { set: 'f2b_sshd_v4', key: '198.51.100.0/24' } }]);
+    expect(errs).toEqual([{ line: 1, column: col, message: 'interval overlaps with an existing one', element: { set: 'f2b_sshd_v4', text: '198.51.100.0/24' } }]);
+    const c1 = s.script.indexOf('192.0.2.1') + 1;
+    const first = locateErrors(`/dev/stdin:1:${c1}-${c1 + 8}: Error: Could not process rule: File exists`, s);
+    expect(first[0]!.element).toEqual({ set: 'f2b_sshd_v4', text: '192.0.2.1' });
     expect(locateErrors('Error: something else', s)).toEqual([]);
+  });
+
+  it('parses plain addresses on the fast path with the same result as banNetwork', () => {
+    for (const id of ['192.0.2.1', '2001:DB8::1', '::ffff:198.51.100.1', '192.0.2.0/24', '2001:db8:1:2::7']) {
+      for (const prefix of [{ 4: 32, 6: 128 }, { 4: 24, 6: 64 }]) {
+        const net = banElement(id, prefix), c = banNetwork(id, prefix)!;
+        expect(net).toMatchObject({ version: c.version, prefix: c.prefix, text: elementText(c) });
+      }
+    }
+    expect(banElement('192.0.2.1;', { 4: 32, 6: 128 })).toBeNull();
   });
 });
 
@@ -149,6 +161,8 @@ describe('rules', () => {
       'ip6 saddr @f2b_sshd_v6 udp dport { 22, 2222 } counter reject',
     ]);
     expect(ruleSpecs(cfg({ protocol: 'udp', family: 'ip' })).map((r) => r.text)).toEqual(['ip saddr @f2b_sshd_v4 meta l4proto udp counter drop']);
+    // allports (fail2ban's banaction_allports) wins over ports inherited from plugin-wide defaults.
+    expect(ruleSpecs(cfg({ ports: [22], protocol: 'tcp', allports: true, family: 'ip' })).map((r) => r.text)).toEqual(['ip saddr @f2b_sshd_v4 counter drop']);
   });
 
   it('tags rules with a comment that changes when the rules do', () => {
