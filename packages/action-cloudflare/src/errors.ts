@@ -1,0 +1,127 @@
+/**
+ * The errors of `@f2b/action-cloudflare`, in one place. Every message is a full sentence; every
+ * error carries a fix. Texts that come from outside (Cloudflare's error messages, network errors)
+ * pass through `scrub` before they go into a message, so the API token can never be printed, even
+ * if some server or library were to echo it back.
+ */
+import { F2bError } from '@f2b/core';
+
+export const CF_CODES = {
+  options: 'F2B_ERR_CF_OPTIONS',
+  token: 'F2B_ERR_CF_TOKEN',
+  auth: 'F2B_ERR_CF_AUTH',
+  api: 'F2B_ERR_CF_API',
+  unavailable: 'F2B_ERR_CF_UNAVAILABLE',
+  rateLimited: 'F2B_ERR_CF_RATE_LIMITED',
+  bulkFailed: 'F2B_ERR_CF_BULK_FAILED',
+  target: 'F2B_ERR_CF_TARGET',
+  stopped: 'F2B_ERR_CF_STOPPED',
+} as const;
+
+/** One entry of the `errors` array of Cloudflare's response envelope. */
+export interface CfApiError {
+  code: number;
+  message: string;
+}
+
+const REDACTED = '[redacted]';
+const secrets = new Set<string>();
+
+/** Remember a secret (the API token) so that `scrub` removes it from any text. */
+export function registerSecret(secret: string): void {
+  if (secret.length >= 4) secrets.add(secret);
+}
+
+/** `text` with every registered secret (and anything shaped like a bearer header) replaced. */
+export function scrub(text: string): string {
+  let out = text;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
+  return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1${REDACTED}`);
+}
+
+/** Cloudflare's `errors` array as text: `10000 "Authentication error"; 9109 "…"`. */
+export function describeCfErrors(list: readonly CfApiError[]): string {
+  if (list.length === 0) return 'no error details';
+  return scrub(list.map((e) => `${e.code} ${JSON.stringify(String(e.message).slice(0, 300))}`).join('; '));
+}
+
+/** An error from the Cloudflare API or the way to it. */
+export class CloudflareError extends F2bError {
+  /** HTTP status, when Cloudflare answered. */
+  readonly status?: number;
+  readonly cfErrors: readonly CfApiError[];
+  /** The whole drain stops on it (Cloudflare down, token refused): the other items wait for a retry. */
+  readonly fatal: boolean;
+
+  constructor(code: string, message: string, fix: string, opts: { status?: number; cfErrors?: readonly CfApiError[]; fatal?: boolean } = {}) {
+    super(code, scrub(message), { fix });
+    this.name = 'CloudflareError';
+    this.status = opts.status;
+    this.cfErrors = opts.cfErrors ?? [];
+    this.fatal = opts.fatal ?? false;
+  }
+
+  /** True if one of Cloudflare's error codes is `code`. */
+  has(code: number): boolean {
+    return this.cfErrors.some((e) => e.code === code);
+  }
+}
+
+export const cfErrors = {
+  options: (problem: string, fix: string) =>
+    new F2bError(CF_CODES.options, `The cloudflare action options are invalid: ${problem}.`, { fix }),
+
+  inlineToken: (key: string) =>
+    new F2bError(CF_CODES.options, `The cloudflare action option "${key}" would put the API token in the config file, which is not allowed.`, {
+      fix: 'Remove it; put the token in a file readable only by root and name it with tokenFile, or name an environment variable with tokenEnv.',
+    }),
+
+  tokenMissing: (where: string, problem: string) =>
+    new F2bError(CF_CODES.token, `The Cloudflare API token could not be read from ${where}: ${scrub(problem)}.`, {
+      fix: 'Create an API token (see the README of @f2b/action-cloudflare) and store it there, or fix tokenFile / tokenEnv.',
+    }),
+
+  auth: (status: number, method: string, path: string, list: readonly CfApiError[]) =>
+    new CloudflareError(CF_CODES.auth,
+      `Cloudflare refused the API token for ${method} ${path} (HTTP ${status}; Cloudflare errors: ${describeCfErrors(list)})`,
+      'Check that the token is valid, not expired, and has the permission this mode needs (Zone > Firewall Services > Edit for zone access rules, Account > Account Firewall Access Rules > Edit for account access rules, Account > Account Filter Lists > Edit for lists). f2b retries with the outbox every 30 s.',
+      { status, cfErrors: list, fatal: true }),
+
+  api: (status: number, method: string, path: string, list: readonly CfApiError[]) =>
+    new CloudflareError(CF_CODES.api,
+      `Cloudflare rejected ${method} ${path} (HTTP ${status}; Cloudflare errors: ${describeCfErrors(list)})`,
+      'Read Cloudflare\'s error message above; check zoneId / accountId / listId and the token\'s permissions.',
+      { status, cfErrors: list }),
+
+  unavailable: (method: string, path: string, attempts: number, last: string) =>
+    new CloudflareError(CF_CODES.unavailable,
+      `Cloudflare could not be reached for ${method} ${path} after ${attempts} attempt(s): ${last}`,
+      'Nothing is lost: the bans and unbans stay in f2b\'s outbox and are retried every 30 s and at start.',
+      { fatal: true }),
+
+  rateLimited: (method: string, path: string, waitSeconds: number) =>
+    new CloudflareError(CF_CODES.rateLimited,
+      `Cloudflare asked f2b to slow down for ${method} ${path} (HTTP 429; retry after ${Math.ceil(waitSeconds)} s)`,
+      'Lower rateLimit if other tools use the same token; nothing is lost: the work stays in f2b\'s outbox and is retried.',
+      { status: 429, fatal: true }),
+
+  bulkFailed: (operationId: string, problem: string) =>
+    new CloudflareError(CF_CODES.bulkFailed,
+      `The Cloudflare list bulk operation ${operationId} failed: ${problem}`,
+      'Check the list in the Cloudflare dashboard (Manage Account > Configurations > Lists); f2b retries with the outbox.',
+      { fatal: true }),
+
+  bulkTimeout: (operationId: string, seconds: number) =>
+    new CloudflareError(CF_CODES.unavailable,
+      `The Cloudflare list bulk operation ${operationId} did not complete within ${seconds} s`,
+      'Cloudflare may be slow; f2b retries with the outbox and reconciles the list later.',
+      { fatal: true }),
+
+  target: (id: string, mode: string, problem: string) =>
+    new CloudflareError(CF_CODES.target, `The ban ${JSON.stringify(id)} cannot be carried out in ${mode} mode: ${problem}`,
+      'Cloudflare accepts single addresses, IPv4 /16 and /24 and IPv6 /32, /48 and /64 ranges as access rules, and IPv4 /8-/32 and IPv6 /4-/64 networks in lists.'),
+
+  stopped: () =>
+    new CloudflareError(CF_CODES.stopped, 'The cloudflare action stopped before the request completed',
+      'Nothing is lost: the work stays in f2b\'s outbox and is carried out at the next start.', { fatal: true }),
+} as const;

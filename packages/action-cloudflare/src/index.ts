@@ -1,0 +1,47 @@
+/**
+ * `@f2b/action-cloudflare`: bans at Cloudflare's edge, for sites behind Cloudflare where a local
+ * firewall never sees the attacker's address. Two modes, chosen per jail: IP Access Rules (zone or
+ * account) or items of an account IP list used by a WAF custom rule. Requests are paced by a
+ * client-side rate limiter; failures are retried within bounds and then left to f2b's durable
+ * outbox; what Cloudflare holds is reconciled with f2b's bans after start.
+ */
+import { createRequire } from 'node:module';
+import { definePlugin } from '@f2b/core';
+import { CloudflareAction } from './action.js';
+import { optionsSchema, type CloudflareOptions } from './options.js';
+import { Registry } from './registry.js';
+
+const PLUGIN_NAME = '@f2b/action-cloudflare';
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/**
+ * The plugin factory. Options given here (config `plugins: [["@f2b/action-cloudflare", {...}]]`) are
+ * defaults for every jail; a jail's `{ type: cloudflare, ... }` options override them.
+ */
+export default function cloudflareAction(options: CloudflareOptions = {}) {
+  return definePlugin<CloudflareOptions>({
+    meta: { name: PLUGIN_NAME, version, core: '^0.1.0', kind: 'action' },
+    schema: optionsSchema,
+    options,
+    apply(core) {
+      const registry = new Registry();
+      core.registerAction({
+        type: 'cloudflare',
+        schema: optionsSchema,
+        create(instanceOptions, ctx) {
+          return new CloudflareAction({ ...options, ...instanceOptions } as CloudflareOptions, ctx, registry);
+        },
+      });
+    },
+  });
+}
+
+export { CloudflareAction, scrubbing } from './action.js';
+export { optionsSchema, normalizeOptions, DEFAULT_API_BASE, DEFAULT_LIST_NAME, RULE_MODES, type CloudflareOptions, type CloudflareConfig, type CloudflareMode, type RuleMode } from './options.js';
+export { CloudflareClient, parseRetryAfter, type Envelope, type ResultInfo, type ClientOptions, type ClientStats } from './client.js';
+export { TokenBucket } from './rate-limit.js';
+export { accessRuleKey, accessRuleTarget, listKey, keyOfRule, keyOfItem, type AccessTarget } from './targets.js';
+export { CloudflareError, cfErrors, CF_CODES, scrub, describeCfErrors, type CfApiError } from './errors.js';
+export { Scope, type ReconcileResult, type Present, type SyncPlan, type Backend } from './scope.js';
+export { AccessRulesBackend, DUPLICATE_RULE, runLimited, type AccessRule } from './access-rules.js';
+export { ListBackend, Mutex, type IpList, type ListItem, type BulkOperation } from './lists.js';

@@ -1,0 +1,101 @@
+/**
+ * A token bucket sized so that it can never exceed Cloudflare's window limit: at most `requests`
+ * requests in ANY window of `perSeconds`. A plain bucket of capacity N refilling at N/T allows 2N in
+ * a window (a full bucket plus a window of refill); here the capacity B is a small burst (5 % of N)
+ * and the refill rate is (N - B) / T, so a window sees at most B + (N - B) = N.
+ *
+ * Waiters are served first come, first served. A 429 from Cloudflare pauses the bucket for the
+ * `Retry-After` time and empties it, so every concurrent caller waits, not just the one that was told.
+ */
+import { cfErrors } from './errors.js';
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+export class TokenBucket {
+  readonly capacity: number;
+  /** Tokens per millisecond. */
+  readonly rate: number;
+  private tokens: number;
+  private last: number;
+  private pausedUntil = 0;
+  private readonly waiters: Waiter[] = [];
+  private timer?: NodeJS.Timeout;
+  private readonly now: () => number;
+
+  constructor(requests: number, perSeconds: number, now: () => number = () => performance.now()) {
+    const n = Math.max(2, Math.floor(requests));
+    this.capacity = Math.max(1, Math.min(n - 1, Math.floor(n / 20)));
+    this.rate = (n - this.capacity) / (perSeconds * 1000);
+    this.tokens = this.capacity;
+    this.now = now;
+    this.last = now();
+  }
+
+  /** Resolves when the caller may send one request. */
+  take(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(cfErrors.stopped());
+    if (this.waiters.length === 0 && this.tryTake()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = { resolve, reject, signal };
+      if (signal) {
+        w.onAbort = () => {
+          const i = this.waiters.indexOf(w);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(cfErrors.stopped());
+        };
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      this.waiters.push(w);
+      this.pump();
+    });
+  }
+
+  /** Cloudflare said 429: nobody sends before `until` (ms on this bucket's clock), and then slowly. */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
+    // Empty, and refilling only from the end of the pause: no burst right after it.
+    this.tokens = 0;
+    this.last = this.pausedUntil;
+    this.pump();
+  }
+
+  /** Milliseconds a pause still lasts (0 when not paused). */
+  pausedFor(): number {
+    return Math.max(0, this.pausedUntil - this.now());
+  }
+
+  /** Requests queued for a token. */
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  private tryTake(): boolean {
+    const now = this.now();
+    if (now < this.pausedUntil) return false;
+    this.tokens = Math.min(this.capacity, this.tokens + Math.max(0, now - this.last) * this.rate);
+    this.last = Math.max(this.last, now);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private pump(): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    while (this.waiters.length > 0) {
+      if (!this.tryTake()) {
+        const now = this.now();
+        const wait = now < this.pausedUntil ? this.pausedUntil - now : (1 - this.tokens) / this.rate;
+        this.timer = setTimeout(() => this.pump(), Math.max(1, Math.ceil(wait)));
+        return;
+      }
+      const w = this.waiters.shift()!;
+      if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+      w.resolve();
+    }
+  }
+}
