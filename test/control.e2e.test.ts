@@ -78,7 +78,7 @@ describe('f2b client commands against a running daemon', () => {
 
   it('f2b status (daemon) and f2b status sshd (--json and human)', async () => {
     const all = await run(['status', '--json', ...S]);
-    expect(JSON.parse(all.stdout)).toMatchObject({ jails: ['sshd'], count: 1, state: { kind: 'sqlite', location: join(tmp.dir, 'f2b.db') } });
+    expect(JSON.parse(all.stdout)).toMatchObject({ jails: ['sshd'], count: 1, state: { kind: 'sqlite', location: join(tmp.dir, 'f2b.dry-run.db') } });
     const r = await run(['status', 'sshd', '--json', ...S]);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);

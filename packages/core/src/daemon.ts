@@ -218,7 +218,10 @@ export class Daemon {
     }
     const def = this.core.getStore(config.state.type);
     if (!def) throw errors.pluginNotFound(config.state.type, `@f2b/store-${config.state.type}`, 'state.type');
-    return def.def.create(config.state.options);
+    // A dry run keeps its own state: its bans must never be restored into a real firewall later.
+    const options = this.opts.dryRun && typeof config.state.options.path === 'string'
+      ? { ...config.state.options, path: dryRunPath(config.state.options.path) } : config.state.options;
+    return def.def.create(options);
   }
 
   private every(ms: number, fn: () => unknown): { cancel(): void } {
@@ -244,4 +247,9 @@ export class Daemon {
     const now = kind === 'filter' ? this.core.getFilter(ref) : kind === 'source' ? this.core.getSource(ref) : this.core.getAction(ref);
     if (!now) throw errors.pluginInvalid(name, `it was expected to provide the ${kind} "${ref}" but did not register it`, path);
   }
+}
+
+/** `/var/lib/f2b/f2b.db` → `/var/lib/f2b/f2b.dry-run.db`: the state file of dry runs. */
+export function dryRunPath(path: string): string {
+  return path.endsWith('.db') ? `${path.slice(0, -3)}.dry-run.db` : `${path}.dry-run`;
 }
