@@ -1,9 +1,10 @@
 /**
  * Configuration: found with cosmiconfig (module name `f2b`: `f2b.config.{ts,mjs,js,json,yaml}`,
  * `.f2brc*`, `package.json#f2b`) or named with `--config`, validated with the path of any bad key,
- * and normalised into jails in fail2ban's terms (findtime, maxretry, bantime, ignoreip, …).
+ * and normalised into jails in fail2ban's terms (findtime, maxretry, bantime, ignoreip, …). A config
+ * may `extends` other files and packages, override keys per host (`hosts`) and refer to environment
+ * variables (`${env:NAME}`): see config/chain.ts.
  */
-import { cosmiconfig, getDefaultSearchPlaces } from 'cosmiconfig';
 import { existsSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { errors, F2bError } from './errors.js';
@@ -12,6 +13,7 @@ import { tryParseCidr } from './ip.js';
 import { checkSchema, type JSONSchema } from './validate.js';
 import { DateParser } from './dates.js';
 import type { BantimeIncrement } from './tracker.js';
+import { chainOf, createExplorer, loadConfigChain, originLabel, type ChainOptions, type ConfigChain } from './config/chain.js';
 
 export type SourceInput = string | ({ type?: string } & Record<string, unknown>);
 export type FilterInput = string | { id?: string; mode?: string; options?: Record<string, unknown> };
@@ -36,9 +38,15 @@ export interface JailInput {
   usedns?: 'yes' | 'warn' | 'no';
   /** fail2ban's `bantime.increment`: each further ban of the same address lasts longer. */
   bantimeIncrement?: { enabled?: boolean; factor?: number; multipliers?: number[]; maxtime?: Duration; rndtime?: Duration; overalljails?: boolean };
+  /** Run the jail only when a condition holds at (re)load: `exists` — at least one of these paths exists. */
+  enabledIf?: { exists: string | string[] };
 }
 
 export interface F2bConfig {
+  /** Configs this one builds on: files (relative to this one) or packages; later entries override earlier ones. */
+  extends?: string | string[];
+  /** Overrides for machines whose host name matches a pattern (`*`, `?`): `{ "web-*": { jails: { … } } }`. */
+  hosts?: Record<string, Omit<F2bConfig, 'extends' | 'hosts' | 'jails'> & { jails?: Record<string, JailInput | null> }>;
   /** Extra plugin packages to load: name or [name, options]. */
   plugins?: (string | [string, Record<string, unknown>])[];
   /** Settings every jail inherits (fail2ban's [DEFAULT]). */
@@ -60,7 +68,10 @@ export function defineConfig(config: F2bConfig): F2bConfig {
 
 export interface JailConfig {
   name: string;
+  /** `enabled` of the config, and `enabledIf` when it has one. */
   enabled: boolean;
+  /** Why the jail is off although `enabled` is not false (its `enabledIf` did not hold). */
+  disabledBecause?: string;
   sources: { type: string; options: Record<string, unknown> }[];
   filter: { id: string; mode?: string; options: Record<string, unknown> };
   actions: { type: string; options: Record<string, unknown> }[];
@@ -139,6 +150,10 @@ export const CONFIG_SCHEMA: JSONSchema = {
         properties: {
           ...jailProps,
           enabled: { type: 'boolean' },
+          enabledIf: {
+            type: 'object', additionalProperties: false, required: ['exists'],
+            properties: { exists: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }] } },
+          },
           source, sources: { type: 'array', items: source, minItems: 1 },
           filter: { oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: false, properties: { id: { type: 'string' }, mode: { type: 'string' }, options: { type: 'object' } } }] },
         },
@@ -147,35 +162,60 @@ export const CONFIG_SCHEMA: JSONSchema = {
   },
 };
 
-/** cosmiconfig's places (`.f2brc*`, `f2b.config.{js,ts,mjs,cjs}`, …) plus the JSON/YAML config files it leaves out. */
-const SEARCH_PLACES = [...getDefaultSearchPlaces('f2b'), 'f2b.config.json', 'f2b.config.yaml', 'f2b.config.yml'];
-
-/** Find and load the config: `file` if given (must exist), else cosmiconfig's search from `cwd`. */
-export async function loadConfig(file?: string, cwd = process.cwd()): Promise<{ config: F2bConfig; file: string } | null> {
+/**
+ * Find and load the config: `file` if given (must exist), else cosmiconfig's search from `cwd` (then
+ * /etc/f2b). The config is composed — `extends`, `hosts` for this machine (or `opts.host`), `${env:NAME}`
+ * — so `config` is one plain object; `chain` tells where each value came from.
+ */
+export async function loadConfig(file?: string, cwd = process.cwd(), opts: ChainOptions = {}): Promise<{ config: F2bConfig; file: string; chain: ConfigChain } | null> {
   // Search upward from cwd (to the home directory, then ~/.config/f2b), then the system's /etc/f2b.
-  const explorer = cosmiconfig('f2b', { searchPlaces: SEARCH_PLACES, searchStrategy: 'global' });
+  const explorer = createExplorer();
+  let path: string;
   try {
     if (file) {
       const abs = resolvePath(cwd, file);
       if (!existsSync(abs)) throw errors.configNotFound(abs);
-      const found = await explorer.load(abs);
-      if (!found || found.isEmpty) throw errors.configInvalid('(root)', 'is empty', 'Write at least a "jails" object.', abs);
-      return { config: unwrapDefault(found.config), file: found.filepath };
+      path = abs;
+    } else {
+      const found = (await explorer.search(cwd)) ?? (existsSync(SYSTEM_DIR) ? await explorer.search(SYSTEM_DIR) : null);
+      if (!found || found.isEmpty) return null;
+      path = found.filepath;
     }
-    const found = (await explorer.search(cwd)) ?? (existsSync(SYSTEM_DIR) ? await explorer.search(SYSTEM_DIR) : null);
-    return found && !found.isEmpty ? { config: unwrapDefault(found.config), file: found.filepath } : null;
   } catch (err) {
     if (err instanceof F2bError) throw err;
     throw errors.configParse(file ?? cwd, err);
   }
+  const chain = await loadConfigChain(path, { ...opts, explorer });
+  return { config: chain.config, file: chain.file, chain };
 }
 
-function unwrapDefault(c: unknown): F2bConfig {
-  return (c && typeof c === 'object' && 'default' in c ? (c as { default: F2bConfig }).default : c) as F2bConfig;
-}
-
-/** Validate and normalise; every error names the file and the key path. */
+/**
+ * Validate and normalise; every error names the file and the key path. For a config composed by
+ * `loadConfig`/`loadConfigChain`, the file and key path are those of the layer that set the bad value.
+ */
 export function resolveConfig(input: F2bConfig, file?: string): ResolvedConfig {
+  const chain = input && typeof input === 'object' ? chainOf(input) : undefined;
+  if (!chain) return resolvePlain(input, file);
+  try {
+    return resolvePlain(input, file);
+  } catch (err) {
+    if (!(err instanceof F2bError) || !err.path) throw err;
+    const origin = chain.origins.explain(err.path);
+    if (!origin) throw err;
+    return rethrow(new F2bError(err.code, err.message, { ...err, cause: err.cause, file: originLabel(origin), path: origin.path }));
+  }
+}
+
+function rethrow(err: F2bError): never {
+  throw err;
+}
+
+function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
+  for (const key of ['extends', 'hosts'] as const) {
+    if (input && typeof input === 'object' && input[key] !== undefined) {
+      throw errors.configInvalid(key, 'is only understood when the config is loaded from a file', 'Load it with loadConfig() or loadConfigChain() (as f2b does), which apply "extends" and "hosts".', file);
+    }
+  }
   const problem = checkSchema(CONFIG_SCHEMA, input, '');
   if (problem) throw errors.configInvalid(problem.path || '(root)', problem.problem, fixFor(problem.path), file);
   const defaults = input.defaults ?? {};
@@ -194,8 +234,9 @@ export function resolveConfig(input: F2bConfig, file?: string): ResolvedConfig {
       if (!tryParseCidr(cidr)) throw withFile(errors.addressInvalid(cidr, `${p}.ignoreip.${i}`), file);
     });
     if (merged.timezone !== undefined) wrap(() => assertTimezone(merged.timezone!, `${p}.timezone`), file);
+    const disabledBecause = jail.enabled !== false && jail.enabledIf ? unmet(jail.enabledIf) : undefined;
     jails.push({
-      name, enabled: jail.enabled ?? true,
+      name, enabled: (jail.enabled ?? true) && !disabledBecause, ...(disabledBecause ? { disabledBecause } : {}),
       sources: sources.map((s) => typeof s === 'string' ? { type: 'file', options: { paths: [s] } } : { type: s.type ?? 'file', options: omitType(s) }),
       filter: { id: filter.id ?? name, mode: filter.mode, options: filter.options ?? {} },
       actions: merged.actions.map((a) => typeof a === 'string' ? { type: a, options: {} } : { type: a.type, options: omitType(a) }),
@@ -226,6 +267,13 @@ export function resolveConfig(input: F2bConfig, file?: string): ResolvedConfig {
   return { file, plugins, jails, logLevel: input.logLevel ?? 'info', state, socket, recidive };
 }
 
+/** Why an `enabledIf` does not hold, or undefined when it does. */
+function unmet(cond: NonNullable<JailInput['enabledIf']>): string | undefined {
+  const paths = typeof cond.exists === 'string' ? [cond.exists] : cond.exists;
+  if (paths.some((p) => existsSync(p))) return undefined;
+  return `enabledIf: ${paths.length === 1 ? `${paths[0]} does not exist` : `none of ${paths.join(', ')} exists`}`;
+}
+
 function omitType(o: Record<string, unknown>): Record<string, unknown> {
   const { type: _type, ...rest } = o;
   return rest;
@@ -242,7 +290,7 @@ function withFile(err: F2bError, file?: string): F2bError {
 function fixFor(path: string): string {
   if (/\.(findtime|bantime)$/.test(path)) return 'Write a duration: seconds, or 10m, 1h, 1d.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
-  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, source, sources, filter, actions, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns.';
+  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, source, sources, filter, actions, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns.';
   return 'See "Configuration" in the README.';
 }
 

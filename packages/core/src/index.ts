@@ -22,7 +22,10 @@ export {
   loadConfig, resolveConfig, defineConfig, defaultConfig, CONFIG_SCHEMA, JAIL_DEFAULTS,
   type F2bConfig, type JailInput, type JailConfig, type ResolvedConfig, type SourceInput, type FilterInput, type ActionInput,
 } from './config.js';
-export { discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDirs, type DiscoveredPackage } from './resolve.js';
+export { loadConfigChain, chainOf, originLabel, type ConfigChain, type ChainFile, type ChainOptions } from './config/chain.js';
+export { Origins, type ValueOrigin } from './config/merge.js';
+export { globMatch, hostMatches, matchingHostPatterns } from './config/hosts.js';
+export { coreRangeAdmits, discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDirs, type DiscoveredPackage } from './resolve.js';
 export { F2bError, errors, isF2bError, messageOf, type F2bErrorDetails } from './errors.js';
 export { createLogger, memoryLogger, sanitizeLine, stderrSink, type Logger, type LogLevel, type LogSink } from './logger.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import semver from 'semver';
 import { errors } from './errors.js';
 import type { F2bPlugin, PluginKind } from './plugin.js';
 
@@ -16,7 +17,7 @@ export interface DiscoveredPackage {
   version: string;
   dir: string;
   kind: PluginKind;
-  /** Filter ids / source types / action types the manifest declares. */
+  /** Filter ids / source types / action types / store types the manifest declares. */
   provides: string[];
   /** The `@f2b/core` range from peerDependencies, if any. */
   coreRange?: string;
@@ -24,7 +25,11 @@ export interface DiscoveredPackage {
 
 const PLUGIN_NAME = /^(?:@f2b\/(?:filter|source|action|tracker|plugin)-[a-z0-9._-]+|f2b-(?:plugin|filter|source|action)-[a-z0-9._-]+|@[a-z0-9._-]+\/f2b-(?:plugin|filter|source|action)-[a-z0-9._-]+)$/;
 
-/** node_modules directories to search, nearest first: from each start dir upward, then global. */
+/**
+ * node_modules directories to search, nearest first: from each start dir upward, then the global
+ * ones — npm's global prefix (`$npm_config_prefix`/`$NPM_CONFIG_PREFIX`, else the one next to the
+ * running node), and `$NODE_PATH`.
+ */
 export function searchDirs(starts: string[]): string[] {
   const out: string[] = [];
   const add = (d: string) => { if (!out.includes(d) && existsSync(d)) out.push(d); };
@@ -37,12 +42,20 @@ export function searchDirs(starts: string[]): string[] {
       dir = parent;
     }
   }
+  for (const prefix of [process.env.npm_config_prefix, process.env.NPM_CONFIG_PREFIX]) {
+    if (prefix) add(join(resolve(prefix), 'lib', 'node_modules'));
+  }
   add(join(dirname(dirname(process.execPath)), 'lib', 'node_modules'));
-  if (process.env.NPM_CONFIG_PREFIX) add(join(process.env.NPM_CONFIG_PREFIX, 'lib', 'node_modules'));
+  for (const p of (process.env.NODE_PATH ?? '').split(':')) if (p) add(resolve(p));
   return out;
 }
 
-/** Installed plugin packages (nearest wins when a name appears twice). */
+/**
+ * Installed plugin packages (nearest wins when a name appears twice): packages named
+ * `@f2b/{filter,source,action,…}-*`, `f2b-{plugin,filter,source,action}-*` or
+ * `@scope/f2b-{plugin,…}-*` that have the keyword `f2b-plugin` or an `f2b` block in their manifest, and
+ * any other package with the keyword `f2b-plugin`.
+ */
 export function discoverPlugins(dirs: string[]): DiscoveredPackage[] {
   const found = new Map<string, DiscoveredPackage>();
   for (const nm of dirs) {
@@ -53,11 +66,11 @@ export function discoverPlugins(dirs: string[]): DiscoveredPackage[] {
       const keywords: string[] = Array.isArray(pkg.keywords) ? pkg.keywords : [];
       if (!PLUGIN_NAME.test(name) && !keywords.includes('f2b-plugin')) continue;
       if (!keywords.includes('f2b-plugin') && !pkg.f2b) continue;
-      const f2b = (pkg.f2b ?? {}) as { kind?: PluginKind; filters?: string[]; sources?: string[]; actions?: string[] };
+      const f2b = (pkg.f2b ?? {}) as { kind?: PluginKind; filters?: string[]; sources?: string[]; actions?: string[]; stores?: string[] };
       const kind: PluginKind = f2b.kind ?? (['filter', 'source', 'action', 'tracker'].find((k) => keywords.includes(`f2b-${k}`)) as PluginKind | undefined) ?? 'other';
       found.set(name, {
         name, version: String(pkg.version ?? '0.0.0'), dir: join(nm, name), kind,
-        provides: [...(f2b.filters ?? []), ...(f2b.sources ?? []), ...(f2b.actions ?? [])],
+        provides: [...(f2b.filters ?? []), ...(f2b.sources ?? []), ...(f2b.actions ?? []), ...(f2b.stores ?? [])].filter((x) => typeof x === 'string'),
         coreRange: pkg.peerDependencies?.['@f2b/core'],
       });
     }
@@ -73,9 +86,20 @@ function listPackages(nm: string): string[] {
     if (n.startsWith('.')) continue;
     if (n.startsWith('@')) {
       try { for (const s of readdirSync(join(nm, n))) out.push(`${n}/${s}`); } catch { /* unreadable scope */ }
-    } else if (n.startsWith('f2b-')) out.push(n);
+    } else {
+      out.push(n); // any name: a package may be a plugin by its keyword alone
+    }
   }
   return out;
+}
+
+/**
+ * Does `range` (a plugin's `@f2b/core` range) admit the core version? null when it is no semver
+ * range. Pre-releases of the core count (0.2.0-rc.1 satisfies ^0.2.0-0).
+ */
+export function coreRangeAdmits(range: string, coreVersion: string): boolean | null {
+  if (!semver.validRange(range)) return null;
+  return semver.satisfies(coreVersion, range, { includePrerelease: true });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -5,8 +5,9 @@
  * range does not is refused at load with F2B_ERR_PLUGIN_VERSION_MISMATCH (f2b start, test-filter).
  */
 import type { Command } from 'commander';
-import { dirname } from 'node:path';
-import { CORE_VERSION, coreRangeAdmits, discoverPlugins, errors, loadConfig, loadPlugin, messageOf, searchDirs, type DiscoveredPackage } from '@f2b/core';
+import { existsSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { CORE_VERSION, coreRangeAdmits, discoverPlugins, errors, loadPlugin, messageOf, searchDirs, type DiscoveredPackage } from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
 import { EXIT_OK } from '../errors.js';
 
@@ -70,7 +71,11 @@ export async function inspectPlugin(pkg: DiscoveredPackage, dirs: string[], core
 
 export async function plugins(opts: PluginsOptions): Promise<number> {
   let file: string | undefined;
-  if (opts.config) file = (await loadConfig(opts.config))?.file;
+  if (opts.config) {
+    // Only its directory matters here (no need to compose it, or to have its ${env:…} variables).
+    file = resolvePath(opts.config);
+    if (!existsSync(file)) throw errors.configNotFound(file);
+  }
   const dirs = searchDirs(pluginSearchStarts(file));
   const rows: PluginRow[] = [];
   for (const pkg of discoverPlugins(dirs)) rows.push(await inspectPlugin(pkg, dirs));

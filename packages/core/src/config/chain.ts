@@ -1,0 +1,241 @@
+/**
+ * Composing a config from several files: `extends` (files relative to the extending file, and
+ * packages such as `@f2b/config-recommended`), `hosts` blocks matched against the host name, and
+ * `${env:NAME}` references. The result is one plain config (what `resolveConfig` takes) plus the
+ * origin of every value, so that errors and `f2b config print` can say which file set what.
+ *
+ * Order, lowest precedence first: the files a config extends (in list order, each composed the same
+ * way), then the config's own keys, then its matching `hosts` blocks (least specific first). Objects
+ * merge key by key, arrays and other values replace, and `null` removes an inherited key.
+ */
+import { cosmiconfig, getDefaultSearchPlaces } from 'cosmiconfig';
+import { existsSync, realpathSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { F2bError, errors } from '../errors.js';
+import { searchDirs } from '../resolve.js';
+import { cloneData, isPlainObject, joinPath, mergeLayer, Origins, type PlainObject, type Segments, type ValueOrigin } from './merge.js';
+import { HOST_PATTERN, matchingHostPatterns } from './hosts.js';
+import { resolveEnvRefs } from './env.js';
+import type { F2bConfig } from '../config.js';
+
+/** cosmiconfig's places (`.f2brc*`, `f2b.config.{js,ts,mjs,cjs}`, …) plus the JSON/YAML config files it leaves out. */
+export const SEARCH_PLACES = [...getDefaultSearchPlaces('f2b'), 'f2b.config.json', 'f2b.config.yaml', 'f2b.config.yml'];
+
+export function createExplorer() {
+  return cosmiconfig('f2b', { searchPlaces: SEARCH_PLACES, searchStrategy: 'global' });
+}
+type Explorer = ReturnType<typeof createExplorer>;
+
+/** One file of the chain, in the order it was merged. */
+export interface ChainFile {
+  file: string;
+  /** The package the file belongs to, for `extends: "<package>"`. */
+  package?: string;
+  /** The file whose `extends` named it (none for the config itself). */
+  extendedBy?: string;
+  /** The `hosts` patterns of this file that matched, in the order they were applied. */
+  hosts: string[];
+}
+
+export interface ConfigChain {
+  /** The composed config: extends, hosts and env references applied and removed. */
+  config: F2bConfig;
+  /** The same, with `${env:NAME}` references left as written (safe to print). */
+  display: F2bConfig;
+  /** The config file the chain starts at. */
+  file: string;
+  /** The host name `hosts` patterns were matched against. */
+  host: string;
+  /** Every file that contributed, in merge order (the config itself last). */
+  files: ChainFile[];
+  /** Where every leaf value came from. */
+  origins: Origins;
+}
+
+export interface ChainOptions {
+  /** Host name to match `hosts` patterns against (default: this machine's). */
+  host?: string;
+  /** Environment for `${env:NAME}` (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Extra directories to start package look-ups for `extends` from (besides each file's own). */
+  searchFrom?: string[];
+  /** Use this explorer (and its cache). */
+  explorer?: Explorer;
+}
+
+const MAX_DEPTH = 32;
+const composed = new WeakMap<object, ConfigChain>();
+
+/** The chain a config object was composed from, if it came from `loadConfigChain`. */
+export function chainOf(config: object): ConfigChain | undefined {
+  return composed.get(config);
+}
+
+const CORE_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+/** Load `file` and everything it extends, apply host blocks and env references. */
+export async function loadConfigChain(file: string, opts: ChainOptions = {}): Promise<ConfigChain> {
+  const explorer = opts.explorer ?? createExplorer();
+  const host = opts.host ?? hostname();
+  const abs = resolvePath(file);
+  if (!existsSync(abs)) throw errors.configNotFound(abs);
+  const state: State = { explorer, host, files: [], origins: new Origins(), searchFrom: opts.searchFrom ?? [] };
+  const merged: PlainObject = {};
+  await addLayer(state, merged, { file: abs }, []);
+  const { value, display, used } = resolveEnvRefs(merged, opts.env ?? process.env, (p) => {
+    const origin = state.origins.explain(joinPath(p.path)) ?? state.origins.get([...p.path, 'env']);
+    const where = joinPath(p.path);
+    throw new F2bError('F2B_ERR_CONFIG_INVALID', p.problem === 'missing'
+      ? `The value at "${where}" refers to the environment variable "${p.name}", which is not set.`
+      : `The value at "${where}" refers to "${p.name}", which is not a valid environment variable name.`, {
+      path: origin?.path ?? where, file: origin ? originLabel(origin) : abs,
+      fix: p.problem === 'missing'
+        ? `Set ${p.name} in f2b's environment (for systemd: Environment= or EnvironmentFile= in the unit), or change the value.`
+        : 'Write ${env:NAME} with NAME made of letters, digits and "_", not starting with a digit.',
+    });
+  });
+  for (const u of used) {
+    let origin = state.origins.get(u.path);
+    const inner = state.origins.get([...u.path, 'env']);
+    if (!origin && inner) {
+      state.origins.delete([...u.path, 'env']);
+      origin = { ...inner, path: inner.path.replace(/\.env$/, '') };
+    }
+    if (origin) state.origins.set(u.path, { ...origin, env: u.names });
+  }
+  const chain: ConfigChain = {
+    config: value as F2bConfig, display: display as F2bConfig, file: abs, host, files: state.files, origins: state.origins,
+  };
+  composed.set(chain.config, chain);
+  return chain;
+}
+
+/** How an origin is named in messages: the package name for package files, else the file's path. */
+export function originLabel(o: { file: string; package?: string }): string {
+  return o.package ? `${o.package} (${o.file})` : o.file;
+}
+
+interface State {
+  explorer: Explorer;
+  host: string;
+  files: ChainFile[];
+  origins: Origins;
+  searchFrom: string[];
+}
+
+interface Ref { file: string; package?: string; extendedBy?: string }
+
+async function addLayer(state: State, merged: PlainObject, ref: Ref, stack: string[]): Promise<void> {
+  const real = safeRealpath(ref.file);
+  const where = { file: originLabel(ref) };
+  if (stack.includes(real)) {
+    const names = [...stack, real].map((f) => f);
+    throw new F2bError('F2B_ERR_CONFIG_INVALID', `The configs extend each other in a cycle: ${names.join(' → ')}.`, {
+      ...where, path: 'extends', fix: 'Remove one of the "extends" entries so that no config extends itself.',
+    });
+  }
+  if (stack.length >= MAX_DEPTH) {
+    throw new F2bError('F2B_ERR_CONFIG_INVALID', `The chain of "extends" is deeper than ${MAX_DEPTH} files.`, { ...where, path: 'extends', fix: 'Flatten the chain of configs.' });
+  }
+  const raw = await loadFile(state.explorer, ref);
+  const own: PlainObject = { ...raw };
+  const ext = own.extends;
+  const hosts = own.hosts;
+  delete own.extends;
+  delete own.hosts;
+
+  // 1. What this file extends, in list order.
+  const list = ext === undefined ? [] : typeof ext === 'string' ? [ext] : ext;
+  if (!Array.isArray(list) || list.some((e) => typeof e !== 'string' || e === '')) {
+    throw errors.configInvalid('extends', 'must be a config file or package name, or a list of them', 'Write e.g. extends: ["@f2b/config-recommended", "./base.yaml"].', originLabel(ref));
+  }
+  for (const [i, spec] of (list as string[]).entries()) {
+    const child = resolveExtends(spec, ref, `extends${typeof ext === 'string' ? '' : `.${i}`}`, state.searchFrom);
+    await addLayer(state, merged, child, [...stack, real]);
+  }
+
+  // 2. The file's own keys.
+  const entry: ChainFile = { file: ref.file, ...(ref.package ? { package: ref.package } : {}), ...(ref.extendedBy ? { extendedBy: ref.extendedBy } : {}), hosts: [] };
+  mergeLayer(merged, own, state.origins, { file: ref.file, package: ref.package, base: [] });
+
+  // 3. Its host blocks that match, least specific first.
+  if (hosts !== undefined) {
+    if (!isPlainObject(hosts)) {
+      throw errors.configInvalid('hosts', 'must be an object of host patterns', 'Write e.g. hosts: { "web-*": { jails: { … } } }.', originLabel(ref));
+    }
+    for (const [pattern, block] of Object.entries(hosts)) {
+      const path = `hosts.${pattern}`;
+      if (!HOST_PATTERN.test(pattern)) {
+        throw errors.configInvalid(path, 'is not a host pattern', 'Use host-name characters with * (any characters) and ? (one character), e.g. "web-*".', originLabel(ref));
+      }
+      if (!isPlainObject(block)) throw errors.configInvalid(path, 'must be an object (the keys to override on matching hosts)', 'Write e.g. { jails: { sshd: { maxretry: 3 } } }.', originLabel(ref));
+      for (const k of ['extends', 'hosts']) {
+        if (k in block) throw errors.configInvalid(`${path}.${k}`, 'is not allowed inside a host block', `Put "${k}" at the top level of the file.`, originLabel(ref));
+      }
+    }
+    for (const pattern of matchingHostPatterns(Object.keys(hosts), state.host)) {
+      mergeLayer(merged, hosts[pattern] as PlainObject, state.origins, { file: ref.file, package: ref.package, base: ['hosts', pattern] });
+      entry.hosts.push(pattern);
+    }
+  }
+  state.files.push(entry);
+}
+
+async function loadFile(explorer: Explorer, ref: Ref): Promise<PlainObject> {
+  let found;
+  try {
+    found = await explorer.load(ref.file);
+  } catch (err) {
+    throw errors.configParse(originLabel(ref), err);
+  }
+  if (!found || found.isEmpty) throw errors.configInvalid('(root)', 'is empty', 'Write at least a "jails" object.', originLabel(ref));
+  const c = found.config;
+  const config = c && typeof c === 'object' && 'default' in c ? (c as { default: unknown }).default : c;
+  if (!isPlainObject(config)) throw errors.configInvalid('(root)', 'is not an object', 'A config is an object with keys such as "jails" and "defaults".', originLabel(ref));
+  return cloneData(config);
+}
+
+/** A file (relative to the extending file) or a package (resolved like `import`, from the extending file's directory). */
+function resolveExtends(spec: string, from: Ref, path: string, searchFrom: string[]): Ref {
+  const dir = dirname(from.file);
+  if (spec.startsWith('.') || isAbsolute(spec)) {
+    const file = resolvePath(dir, spec);
+    if (!existsSync(file)) {
+      throw new F2bError('F2B_ERR_CONFIG_NOT_FOUND', `The config "${spec}" named in "extends" does not exist (looked for ${file}).`, {
+        file: originLabel(from), path, fix: 'Check the path: files in "extends" are relative to the file that names them.',
+      });
+    }
+    return { file, ...(from.package ? { package: from.package } : {}), extendedBy: from.file };
+  }
+  const pkg = packageName(spec);
+  const file = resolvePackage(spec, [dir, ...searchFrom, CORE_DIR]);
+  if (!file) {
+    throw new F2bError('F2B_ERR_CONFIG_NOT_FOUND', `The config package "${spec}" named in "extends" is not installed.`, {
+      file: originLabel(from), path, fix: `Run \`npm i ${pkg}\` in the directory of your config (or globally next to f2b).`,
+    });
+  }
+  return { file, package: pkg, extendedBy: from.file };
+}
+
+function packageName(spec: string): string {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+function resolvePackage(spec: string, starts: string[]): string | null {
+  for (const nm of searchDirs(starts)) {
+    try {
+      return createRequire(join(dirname(nm), 'noop.js')).resolve(spec);
+    } catch { /* next */ }
+  }
+  return null;
+}
+
+function safeRealpath(f: string): string {
+  try { return realpathSync(f); } catch { return f; }
+}
+
+export type { ValueOrigin, Segments };
