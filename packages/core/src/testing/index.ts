@@ -7,3 +7,4 @@ export { parseAnnotatedLog, evaluateConstraint, type Annotation, type AnnotatedB
 export { checkAnnotatedLog, parseAnnotationTime, FAIL2BAN_SAMPLE_NOW, type AnnotatedCheckOptions, type AnnotatedReport, type LineResult } from './filter-tester.js';
 export { createTestCore, type TestCore } from './test-core.js';
 export { memoryLogger } from '../logger.js';
+export { testFilterPackage, type FilterPackageTestOptions, type TestRunner } from './filter-package.js';
