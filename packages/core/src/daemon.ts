@@ -134,11 +134,21 @@ export class Daemon {
     if (pending.length === 0) return;
     const done: number[] = [];
     for (const jail of this.jails) {
-      const mine = pending.filter((p) => p.jail === jail.name);
-      if (mine.length === 0) continue;
-      const bans = mine.filter((p) => p.ban).map((p) => p.ban as Ban);
-      const unbans = mine.filter((p) => p.unban).map((p) => p.unban as Unban);
-      if (await jail.replay(bans, unbans)) done.push(...mine.map((p) => p.seq));
+      const mine = pending.filter((p) => p.jail === jail.name); // in commit (seq) order
+      // Replay in the order the work was committed — a ban then its unban must not become an
+      // unban then a ban — batching runs of the same operation. Stop at the first failure: what
+      // follows must wait for it.
+      for (let i = 0; i < mine.length;) {
+        let j = i;
+        while (j < mine.length && mine[j]!.op === mine[i]!.op) j++;
+        const run = mine.slice(i, j);
+        const ok = mine[i]!.op === 'ban'
+          ? await jail.replay(run.map((p) => p.ban as Ban), [])
+          : await jail.replay([], run.map((p) => p.unban as Unban));
+        if (!ok) break;
+        done.push(...run.map((p) => p.seq));
+        i = j;
+      }
     }
     // Work for jails that no longer exist cannot be done by anyone: drop it (kernel timeouts apply).
     const known = new Set(this.jails.map((j) => j.name));

@@ -126,6 +126,26 @@ describe('outbox', () => {
     await d.stop();
   });
 
+  it('replays in commit order: an unban and a later re-ban of the same address end banned', async () => {
+    const w = world();
+    const d = w.daemon();
+    await d.start(config({ a: jail() }));
+    await w.push('a', ...Array(3).fill('auth failure from 198.51.100.11'));
+    await d.jail('a')!.flush();
+    w.setFailing(true);
+    d.jail('a')!.unban('198.51.100.11');
+    await d.jail('a')!.flush();
+    await w.push('a', ...Array(3).fill('auth failure from 198.51.100.11')); // back again: banned again
+    await d.jail('a')!.flush();
+    expect((await w.store.outboxPending()).map((o) => o.op)).toEqual(['unban', 'ban']);
+    w.setFailing(false);
+    await d.retryOutbox();
+    // The firewall must end with the address banned: the unban first, then the new ban.
+    expect(w.calls.filter((c) => c.jail === 'a').map((c) => c.op)).toEqual(['ban', 'unban', 'ban']);
+    expect(await w.store.outboxPending()).toEqual([]);
+    await d.stop();
+  });
+
   it('is replayed at start after a crash between commit and action', async () => {
     const w = world();
     const d = w.daemon();
