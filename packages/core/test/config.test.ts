@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig, loadConfig, JAIL_DEFAULTS, type F2bConfig } from '../src/config.js';
 import { F2bError } from '../src/errors.js';
+import { rejected } from './helpers.js';
 
 function thrown(fn: () => unknown): F2bError {
   try {
@@ -13,16 +14,6 @@ function thrown(fn: () => unknown): F2bError {
     return err as F2bError;
   }
   throw new Error('expected an F2bError, nothing was thrown');
-}
-
-async function rejected(p: Promise<unknown>): Promise<F2bError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(F2bError);
-    return err as F2bError;
-  }
-  throw new Error('expected an F2bError, the promise resolved');
 }
 
 const one = (jail: F2bConfig['jails'][string], extra: Partial<F2bConfig> = {}) =>

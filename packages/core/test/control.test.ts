@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon } from '../src/daemon.js';
 import { resolveConfig, type F2bConfig, type ResolvedConfig } from '../src/config.js';
-import { F2bError } from '../src/errors.js';
 import { MemoryStore } from '../src/store.js';
 import { definePlugin, type SourceContext } from '../src/plugin.js';
 import { ControlServer, assertSocketFree } from '../src/control/server.js';
@@ -19,6 +18,7 @@ import { ControlCommands } from '../src/control/handler.js';
 import { ControlClient, controlRequest } from '../src/control/client.js';
 import { LineDecoder, MAX_REQUEST_BYTES } from '../src/control/protocol.js';
 import type { Ban, Unban } from '../src/types.js';
+import { rejected } from './helpers.js';
 
 const ATTACKER = '192.0.2.10';
 
@@ -74,16 +74,6 @@ const jail = (extra: Record<string, unknown> = {}) => ({
   source: { type: 'memory' }, filter: 'demo', actions: ['record'], maxretry: 3, findtime: 600, bantime: 3600, ...extra,
 });
 const config = (jails: F2bConfig['jails']) => resolveConfig({ jails, state: { type: 'memory' }, socket: false });
-
-async function rejected(p: Promise<unknown>): Promise<F2bError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(F2bError);
-    return err as F2bError;
-  }
-  throw new Error('expected an F2bError, the promise resolved');
-}
 
 /** A raw connection: write bytes, read response lines. */
 function raw(path: string) {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon } from '../src/daemon.js';
 import { resolveConfig, type F2bConfig } from '../src/config.js';
-import { F2bError } from '../src/errors.js';
 import { FakeClock } from '../src/testing/fake-clock.js';
 import { definePlugin, type SourceContext } from '../src/plugin.js';
 import type { Ban, Unban } from '../src/types.js';
+import { rejected } from './helpers.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -83,16 +83,6 @@ const jail = (extra: Record<string, unknown> = {}) => ({
   source: { type: 'memory' }, filter: 'demo', actions: ['record'], maxretry: 2, findtime: 600, bantime: 600, ...extra,
 });
 const config = (jails: F2bConfig['jails']) => resolveConfig({ jails, state: { type: 'memory' }, socket: false });
-
-async function rejected(p: Promise<unknown>): Promise<F2bError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(F2bError);
-    return err as F2bError;
-  }
-  throw new Error('expected an F2bError, the promise resolved');
-}
 
 describe('Daemon.start', () => {
   it('creates and starts the enabled jails only', async () => {
