@@ -52,7 +52,8 @@ export function escalatedBantime(base: number, count: number, inc: BantimeIncrem
 /** Lines kept per window for the ban record (`f2b banned`): the most recent ones. */
 const MAX_BAN_LINES = 20;
 
-interface Window { times: number[]; attempts: number[]; total: number; lines: string[]; last?: Failure }
+/** One entry per failure in the window (times, attempts, lines aligned), oldest first. */
+interface Window { times: number[]; attempts: number[]; total: number; lines: (readonly string[])[] }
 
 export class Tracker {
   private readonly opts: TrackerOptions;
@@ -77,15 +78,14 @@ export class Tracker {
       this.windows.set(f.id, w);
     }
     expire(w, horizon);
-    for (const line of f.lines) w.lines.push(line);
-    if (w.lines.length > MAX_BAN_LINES) w.lines.splice(0, w.lines.length - MAX_BAN_LINES);
+    w.lines.push(f.lines);
     w.times.push(f.time);
     w.attempts.push(f.attempts);
     w.total += f.attempts;
-    w.last = f;
     if (w.total < this.opts.maxretry) return null;
     this.windows.delete(f.id);
-    return this.ban(f.id, now, w.total, f.rule, w.lines);
+    // The ban record keeps the lines of the failures in the window (not of expired ones), the latest.
+    return this.ban(f.id, now, w.total, f.rule, w.lines.flat().slice(-MAX_BAN_LINES));
   }
 
   /** Ban an id now (tracker decision, or `f2b ban`). */
@@ -120,6 +120,7 @@ export class Tracker {
     }
     w.times.push(time);
     w.attempts.push(attempts);
+    w.lines.push([]);
     w.total += attempts;
   }
 
@@ -173,5 +174,6 @@ function expire(w: Window, horizon: number): void {
   if (drop > 0) {
     w.times.splice(0, drop);
     w.attempts.splice(0, drop);
+    w.lines.splice(0, drop);
   }
 }

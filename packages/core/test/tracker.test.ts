@@ -22,6 +22,16 @@ function setup(opts: { findtime?: number; maxretry?: number; bantime?: number } 
 }
 
 describe('Tracker: counting failures', () => {
+  it('the ban record holds the lines of the failures in the window, not of expired ones', () => {
+    const { clock, fail } = setup({ maxretry: 2, findtime: 60 });
+    fail('192.0.2.9', { lines: ['old line'] });
+    clock.advance(120 * S); // the first failure left the window
+    fail('192.0.2.9', { lines: ['second'] });
+    clock.advance(S);
+    const ban = fail('192.0.2.9', { lines: ['third'] });
+    expect(ban!.lines).toEqual(['second', 'third']);
+  });
+
   it('maxretry failures within findtime → exactly one ban, end = start + bantime', () => {
     const { clock, tracker, bans, fail } = setup({ maxretry: 3, bantime: 600 });
     expect(fail('192.0.2.1')).toBeNull();
