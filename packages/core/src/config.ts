@@ -40,6 +40,8 @@ export interface JailInput {
   bantimeIncrement?: { enabled?: boolean; factor?: number; multipliers?: number[]; maxtime?: Duration; rndtime?: Duration; overalljails?: boolean };
   /** Run the jail only when a condition holds at (re)load: `exists` — at least one of these paths exists. */
   enabledIf?: { exists: string | string[] };
+  /** Longest wait for one action call (ban/unban batch); past it the work stays in the outbox for retry. */
+  actionTimeout?: Duration;
 }
 
 export interface F2bConfig {
@@ -85,6 +87,8 @@ export interface JailConfig {
   timezone?: string;
   usedns: 'yes' | 'warn' | 'no';
   bantimeIncrement?: BantimeIncrement;
+  /** Seconds one action call may take before the jail stops waiting for it. */
+  actionTimeout: number;
 }
 
 export interface ResolvedConfig {
@@ -102,12 +106,12 @@ export const SYSTEM_DIR = '/etc/f2b';
 
 export const JAIL_DEFAULTS = {
   findtime: 600, maxretry: 5, bantime: 600, ignoreip: [] as string[], ignoreself: true, usedns: 'warn' as const,
-  actions: ['log'] as ActionInput[],
+  actions: ['log'] as ActionInput[], actionTimeout: 60 as Duration,
 };
 
 const duration = { oneOf: [{ type: 'number' }, { type: 'string' }] };
 const jailProps = {
-  findtime: duration, bantime: duration,
+  findtime: duration, bantime: duration, actionTimeout: duration,
   maxretry: { type: 'integer', minimum: 1 },
   ignoreip: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
   ignoreself: { type: 'boolean' },
@@ -245,6 +249,7 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
       maxretry: merged.maxretry,
       ignoreip, ignoreself: merged.ignoreself, timezone: merged.timezone, usedns: merged.usedns,
       bantimeIncrement: resolveIncrement(merged.bantimeIncrement, `${p}.bantimeIncrement`, file),
+      actionTimeout: wrap(() => positive(parseDuration(merged.actionTimeout, `${p}.actionTimeout`), `${p}.actionTimeout`), file),
     });
   }
   const plugins = (input.plugins ?? []).map((p) => typeof p === 'string' ? { name: p, options: {} } : { name: p[0], options: p[1] ?? {} });
@@ -274,6 +279,11 @@ function unmet(cond: NonNullable<JailInput['enabledIf']>): string | undefined {
   return `enabledIf: ${paths.length === 1 ? `${paths[0]} does not exist` : `none of ${paths.join(', ')} exists`}`;
 }
 
+function positive(seconds: number, path: string): number {
+  if (!(seconds > 0)) throw errors.configInvalid(path, 'must be a duration longer than 0', 'Write a duration: seconds, or 30s, 2m.');
+  return seconds;
+}
+
 function omitType(o: Record<string, unknown>): Record<string, unknown> {
   const { type: _type, ...rest } = o;
   return rest;
@@ -288,9 +298,9 @@ function withFile(err: F2bError, file?: string): F2bError {
 }
 
 function fixFor(path: string): string {
-  if (/\.(findtime|bantime)$/.test(path)) return 'Write a duration: seconds, or 10m, 1h, 1d.';
+  if (/\.(findtime|bantime|actionTimeout)$/.test(path)) return 'Write a duration: seconds, or 10m, 1h, 1d.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
-  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, source, sources, filter, actions, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns.';
+  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, source, sources, filter, actions, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout.';
   return 'See "Configuration" in the README.';
 }
 

@@ -133,6 +133,11 @@ export const errors = {
       fix: 'See the message above; f2b keeps the ban in its own state and retries.',
     }),
 
+  actionTimeout: (action: string, what: string, seconds: number) =>
+    new F2bError('F2B_ERR_ACTION_TIMEOUT', `The action ${q(action)} did not finish ${what} within ${seconds} s; the jail goes on without waiting for it.`, {
+      fix: 'f2b keeps the work in its outbox and retries it every 30 s. Check what the action talks to; raise actionTimeout if it is only slow.',
+    }),
+
   usage: (message: string, fix: string) => new F2bError('F2B_ERR_USAGE', message, { fix }),
 } as const;
 

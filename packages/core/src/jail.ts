@@ -17,6 +17,7 @@ import type { ActionInstance, SourceInstance } from './plugin.js';
 import type { Ban, Failure, LogEntry, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store } from './store.js';
+import { ActionRunner, type ActionCall } from './action-runner.js';
 
 export interface JailOptions {
   format?: LineFormat;
@@ -46,7 +47,9 @@ export class Jail {
   private readonly ignoreSet: IpSet;
   private sources: SourceInstance[] = [];
   private readonly sourceFactories: ((saved: unknown) => SourceInstance)[] = [];
-  private readonly actions: { type: string; instance: ActionInstance }[] = [];
+  private readonly actions: ActionRunner[] = [];
+  /** Action work dispatched but not finished: flush() waits for it, the next batch does not. */
+  private readonly inflight = new Set<Promise<void>>();
   private pendingBans: Ban[] = [];
   private pendingUnbans: Unban[] = [];
   private pendingFailures: { jail: string; failure: Failure }[] = [];
@@ -87,7 +90,9 @@ export class Jail {
       if (!provided) throw errors.pluginNotFound(a.type, `@f2b/action-${a.type}`, `jails.${config.name}.actions.${i}`);
       validateOptions(provided.def.schema, a.options, `jails.${config.name}.actions.${i}`, provided.plugin);
       const ctx = { jail: config.name, logger: core.getLogger(`action-${a.type}:${config.name}`), error: (e: unknown) => core.reportError(e, { jail: config.name, plugin: provided.plugin }) };
-      this.actions.push({ type: a.type, instance: provided.def.create(a.options, ctx) });
+      this.actions.push(new ActionRunner(a.type, provided.def.create(a.options, ctx), {
+        clock: core.clock, timeout: config.actionTimeout, report: (e) => core.reportError(e, { jail: config.name }),
+      }));
     }
     for (const [i, s] of config.sources.entries()) {
       const provided = core.getSource(s.type);
@@ -170,6 +175,7 @@ export class Jail {
     Object.assign(this.stats, prev.stats);
     if (JSON.stringify(prev.config.actions) !== JSON.stringify(this.config.actions)) return false;
     this.actions.splice(0, this.actions.length, ...prev.actions.splice(0));
+    for (const a of this.actions) a.timeout = this.config.actionTimeout;
     return true;
   }
 
@@ -288,6 +294,7 @@ export class Jail {
       await this.runFlush();
     }
     await this.flushing;
+    while (this.inflight.size > 0) await Promise.all(this.inflight);
   }
 
   private queue(ban: Ban | null, unban: Unban | null): void {
@@ -321,31 +328,33 @@ export class Jail {
         }
       }
       const hooks = this.core.hooks;
-      let ok = true;
-      if (bans.length > 0) {
-        await Promise.all(bans.map((b) => hooks.ban.promise(b, this.info)));
-        ok = (await this.eachAction('ban', (a) => a.ban(bans))) && ok;
-      }
-      if (unbans.length > 0) {
-        await Promise.all(unbans.map((u) => hooks.unban.promise(u, this.info)));
-        ok = (await this.eachAction('unban', (a) => a.unban(unbans))) && ok;
-      }
-      // Items whose actions failed stay in the outbox; the daemon retries them.
-      if (ok && seqs.length > 0 && this.store) {
+      if (bans.length > 0) await Promise.all(bans.map((b) => hooks.ban.promise(b, this.info)));
+      if (unbans.length > 0) await Promise.all(unbans.map((u) => hooks.unban.promise(u, this.info)));
+      // Not awaited here: each action works through its own queue, so a slow one delays neither the
+      // others nor the next batch. Items whose actions failed stay in the outbox; the daemon retries them.
+      const work = this.dispatch(bans, unbans).then(async (ok) => {
+        if (!ok || seqs.length === 0 || !this.store) return;
         try { await this.store.outboxDone(seqs); } catch (err) { this.core.reportError(err, { jail: this.name, hook: 'checkpoint' }); }
-      }
+      });
+      this.inflight.add(work);
+      void work.finally(() => this.inflight.delete(work));
     });
     return this.flushing;
   }
 
-  /** Run an action call on every action; false if any failed (each failure is reported). */
-  private async eachAction(what: string, fn: (a: ActionInstance) => Promise<void>): Promise<boolean> {
-    const results = await Promise.all(this.actions.map(async (a) => {
-      try { await fn(a.instance); return true; } catch (err) {
-        this.core.reportError(errors.actionFailed(a.type, `${what}: ${err instanceof Error ? err.message : String(err)}`), { jail: this.name });
-        return false;
-      }
-    }));
+  /** Give every action the bans, then the unbans; true if every call succeeded. */
+  private async dispatch(bans: readonly Ban[], unbans: readonly Unban[]): Promise<boolean> {
+    const calls: Promise<boolean>[] = [];
+    for (const a of this.actions) {
+      if (bans.length > 0) calls.push(a.run(describe('ban', bans.length), (x) => x.ban(bans)));
+      if (unbans.length > 0) calls.push(a.run(describe('unban', unbans.length), (x) => x.unban(unbans)));
+    }
+    return (await Promise.all(calls)).every(Boolean);
+  }
+
+  /** Run an action call on every action; false if any failed or timed out (each is reported). */
+  private async eachAction(what: 'ban' | 'unban', fn: ActionCall): Promise<boolean> {
+    const results = await Promise.all(this.actions.map((a) => a.run(what, fn)));
     return results.every(Boolean);
   }
 
@@ -383,6 +392,10 @@ function validateOptions(schema: JSONSchema | undefined, options: Record<string,
   if (!schema) return;
   const problem = checkSchema(schema, options, path);
   if (problem) throw errors.pluginOptions(plugin, problem.path, problem.problem);
+}
+
+function describe(what: 'ban' | 'unban', n: number): string {
+  return `${what} of ${n} address(es)`;
 }
 
 function selfAddresses(): string[] {
