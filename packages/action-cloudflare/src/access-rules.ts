@@ -5,15 +5,16 @@
  * - Snapshot: the rules whose notes contain the marker (Cloudflare's `notes` filter is a case-
  *   insensitive substring match, so the prefix is checked here again), every page.
  * - Ban: `POST {mode, configuration: {target, value}, notes: "<marker> <jail>"}`. Cloudflare allows
- *   one rule per value; a duplicate (error 10009) is looked up by target and value: if it is ours
- *   (an earlier run whose answer was lost) it is adopted, if not it is left alone and counts as
- *   the ban (reported once).
- * - Unban: `DELETE …/rules/{id}` of our rule; 404 means it is gone already.
+ *   one rule per value; any refusal (the duplicate code 10009 is not documented) is checked against
+ *   what Cloudflare holds: a rule that is ours (an earlier run whose answer was lost) is adopted, one
+ *   that is not is left alone and counts as the ban (reported once).
+ * - Unban: `DELETE …/rules/{id}` of our rule; 404 means it is gone already, and so does a 400 once a
+ *   look-up confirms the rule is gone.
  * Calls run with a small concurrency (the rate limiter paces them); the first call of a sync runs
  * alone, so a refused token or a dead API costs one request, not a burst.
  */
 import type { CloudflareClient } from './client.js';
-import { CF_CODES, CloudflareError } from './errors.js';
+import { CF_CODES, CloudflareError, cfErrors } from './errors.js';
 import type { Backend, Present, SyncPlan } from './types.js';
 import { accessRuleTarget, keyOfRule } from './targets.js';
 
@@ -28,6 +29,8 @@ export interface AccessRule {
 export const DUPLICATE_RULE = 10009;
 const PER_PAGE = 100;
 const CONCURRENCY = 4;
+
+type Lookup = (key: string) => Promise<Present | null>;
 
 export interface AccessRulesSettings {
   scopePath: string;
@@ -62,8 +65,12 @@ export class AccessRulesBackend implements Backend {
 
   async sync(plan: SyncPlan, present: Map<string, Present>, rejected: Map<string, CloudflareError>, signal: AbortSignal): Promise<void> {
     const tasks: (() => Promise<void>)[] = [];
-    for (const [key, p] of plan.removes) tasks.push(() => this.remove(key, p, present, signal));
-    for (const [key, note] of plan.adds) tasks.push(() => this.add(key, note, present, rejected, signal));
+    // f2b's own rules as Cloudflare holds them now, read at most once per sync, and only if a
+    // look-up needs them.
+    let ours: Promise<Map<string, Present>> | null = null;
+    const look = (key: string) => this.lookup(key, () => ours ??= this.snapshot(signal), signal);
+    for (const [key, p] of plan.removes) tasks.push(() => this.remove(key, p, present, look, signal));
+    for (const [key, note] of plan.adds) tasks.push(() => this.add(key, note, present, rejected, look, signal));
     await runLimited(tasks, CONCURRENCY);
   }
 
@@ -71,7 +78,7 @@ export class AccessRulesBackend implements Backend {
     return typeof r.notes === 'string' && r.notes.startsWith(this.s.notesMarker);
   }
 
-  private async add(key: string, notes: string, present: Map<string, Present>, rejected: Map<string, CloudflareError>, signal: AbortSignal): Promise<void> {
+  private async add(key: string, notes: string, present: Map<string, Present>, rejected: Map<string, CloudflareError>, look: Lookup, signal: AbortSignal): Promise<void> {
     try {
       const { env } = await this.client.call<AccessRule>('POST', this.path, {
         body: { mode: this.s.ruleMode, configuration: accessRuleTarget(key), notes }, signal,
@@ -81,41 +88,66 @@ export class AccessRulesBackend implements Backend {
       // Cloudflare unreachable: the rule may exist now. Remember that, so an unban looks it up.
       if (err instanceof CloudflareError && err.code === CF_CODES.unavailable && !present.has(key)) present.set(key, { ref: '', ours: true, maybe: true });
       if (!(err instanceof CloudflareError) || err.fatal || err.status === undefined || err.status >= 500) throw err;
+      // Refused. The duplicate code (10009) is not documented, so every refusal is checked against
+      // what Cloudflare holds: a rule for this value may exist already (ours from a lost answer, or
+      // one made by hand).
+      const found = await look(key);
+      if (found) {
+        present.set(key, found);
+        if (!found.ours) this.warnForeign(key);
+        return;
+      }
       if (err.has(DUPLICATE_RULE)) {
-        const found = await this.lookup(key, signal);
-        if (found) {
-          present.set(key, found);
-          if (!found.ours) this.warnForeign(key);
-          return;
-        }
+        // A duplicate that is none of ours, and that a value search cannot show (IPv6): foreign.
+        present.set(key, { ref: '', ours: false });
+        this.warnForeign(key);
+        return;
       }
       // Refused for this key only (invalid value, quota): report once, retry at the next reconcile.
       rejected.set(key, err);
     }
   }
 
-  /** The rule Cloudflare holds for a key, found by target and value (not by notes: it may be foreign). */
-  private async lookup(key: string, signal: AbortSignal): Promise<Present | null> {
+  /**
+   * The rule Cloudflare holds for a key, or null. Cloudflare documents the value search for single
+   * IPv4 addresses and IPv4 /16 and /24 ranges only; for those it is asked by target and value (the
+   * rule may be foreign). Otherwise — and when the search is refused or finds nothing — f2b's own
+   * rules are read (by their notes) and searched here: a rule that is not ours cannot be found
+   * without reading every rule of the zone, and is not needed (it is never deleted).
+   */
+  private async lookup(key: string, ours: () => Promise<Map<string, Present>>, signal: AbortSignal): Promise<Present | null> {
     const { target, value } = accessRuleTarget(key);
-    // Cloudflare's list filter knows targets ip, ip_range, asn and country: an ip6 rule is found by value.
-    const query = { 'configuration.target': target === 'ip6' ? undefined : target, 'configuration.value': value, match: 'all' };
-    const rules = await this.client.allPages<AccessRule>(this.path, query, PER_PAGE, signal);
-    const r = rules.find((x) => keyOfRule(x.configuration?.target, x.configuration?.value) === key);
-    return r ? { ref: r.id, ours: this.isOurs(r) } : null;
+    if (target === 'ip' || (target === 'ip_range' && !value.includes(':'))) {
+      const query = { 'configuration.target': target, 'configuration.value': value, match: 'all' };
+      const rules = await this.client.allPages<AccessRule>(this.path, query, PER_PAGE, signal).catch((err: unknown) => {
+        if (err instanceof CloudflareError && err.status === 400) return [];
+        throw err;
+      });
+      const r = rules.find((x) => keyOfRule(x.configuration?.target, x.configuration?.value) === key);
+      if (r) return { ref: r.id, ours: this.isOurs(r) };
+    }
+    return (await ours()).get(key) ?? null;
   }
 
-  private async remove(key: string, p: Present, present: Map<string, Present>, signal: AbortSignal): Promise<void> {
+  private async remove(key: string, p: Present, present: Map<string, Present>, look: Lookup, signal: AbortSignal): Promise<void> {
     if (!p.ours) return; // never touch what f2b did not make
     let ref = p.ref;
     if (ref === '') {
-      const found = await this.lookup(key, signal);
+      const found = await look(key);
       if (!found || !found.ours) {
         if (found) present.set(key, found); else present.delete(key);
         return;
       }
       ref = found.ref;
     }
-    await this.client.call('DELETE', `${this.path}/${encodeURIComponent(ref)}`, { accept: [404], signal });
+    const { status } = await this.client.call('DELETE', `${this.path}/${encodeURIComponent(ref)}`, { accept: [400, 404], signal });
+    if (status === 400) {
+      // A rule that is gone may come back as 400 rather than 404: believe it only if it is gone.
+      const still = await this.lookup(key, () => this.snapshot(signal), signal);
+      if (still?.ours && still.ref === ref) {
+        throw cfErrors.api(400, 'DELETE', `${this.path}/${ref}`, [{ code: 0, message: 'Cloudflare refused to delete a rule it still holds' }]);
+      }
+    }
     present.delete(key);
   }
 }

@@ -58,6 +58,8 @@ export interface ClientStats {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** A listing that goes on longer than this is broken (1,000 pages of 100 rules = 100,000 rules). */
+const MAX_PAGES = 1000;
 
 export class CloudflareClient {
   readonly limiter: TokenBucket;
@@ -157,21 +159,36 @@ export class CloudflareClient {
         if (attempt < this.opts.maxAttempts) await sleep(this.backoff(attempt), o.signal);
         continue;
       }
-      if (status === 401 || status === 403) throw cfErrors.auth(status, method, shown, list);
+      if (status === 401 || status === 403 || (status === 400 && tokenRefused(list))) throw cfErrors.auth(status, method, shown, list);
       throw cfErrors.api(status, method, shown, env === null ? [{ code: 0, message: `not a Cloudflare API response: ${text.slice(0, 80)}` }] : list);
     }
     throw cfErrors.unavailable(method, shown, this.opts.maxAttempts, last);
   }
 
-  /** Every page of a page-numbered list (access rules). */
+  /**
+   * Every page of a page-numbered list (access rules). Cloudflare's schema promises `page`,
+   * `per_page`, `count` and `total_count` in `result_info`, not `total_pages`: stop when
+   * `total_count` items were read, or — without it — at the first page that is not full (its size
+   * is the `per_page` Cloudflare says it used, which may be less than asked for), or when a page is
+   * empty.
+   */
   async allPages<T>(path: string, query: Record<string, string | number | undefined>, perPage: number, signal?: AbortSignal): Promise<T[]> {
     const out: T[] = [];
-    for (let page = 1; ; page++) {
+    for (let page = 1; page <= MAX_PAGES; page++) {
       const { env } = await this.call<T[]>('GET', path, { query: { ...query, page, per_page: perPage }, signal });
-      out.push(...(env.result ?? []));
-      const total = env.result_info?.total_pages ?? 1;
-      if (page >= total || (env.result ?? []).length === 0) return out;
+      const items = env.result ?? [];
+      out.push(...items);
+      const info = env.result_info ?? {};
+      if (items.length === 0) return out;
+      if (typeof info.total_count === 'number') {
+        if (out.length >= info.total_count) return out;
+      } else if (typeof info.total_pages === 'number') {
+        if (page >= info.total_pages) return out;
+      } else if (items.length < (typeof info.per_page === 'number' && info.per_page > 0 ? info.per_page : perPage)) {
+        return out;
+      }
     }
+    throw cfErrors.api(200, 'GET', path, [{ code: 0, message: `more than ${MAX_PAGES} pages: the listing never ended` }]);
   }
 
   /** Every item of a cursor-paginated list (list items). */
@@ -200,6 +217,16 @@ export class CloudflareClient {
     const base = Math.min(MAX_BACKOFF_MS, this.opts.backoffMs * 2 ** (attempt - 1));
     return base / 2 + Math.random() * (base / 2);
   }
+}
+
+/**
+ * A malformed or unusable token is answered with HTTP 400 and code 6003 "Invalid request headers"
+ * (its `error_chain` naming the header, e.g. 6111 "Invalid format for Authorization header"),
+ * not with 401/403: it is the token that is refused, not the request.
+ */
+const TOKEN_CODES = new Set([6003, 6103, 6111]);
+function tokenRefused(list: readonly CfApiError[]): boolean {
+  return list.some((e) => TOKEN_CODES.has(e.code) || (e.error_chain ?? []).some((c) => TOKEN_CODES.has(c.code)));
 }
 
 function queryString(q?: Record<string, string | number | undefined>): string {

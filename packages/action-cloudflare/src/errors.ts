@@ -14,6 +14,7 @@ export const CF_CODES = {
   unavailable: 'F2B_ERR_CF_UNAVAILABLE',
   rateLimited: 'F2B_ERR_CF_RATE_LIMITED',
   bulkFailed: 'F2B_ERR_CF_BULK_FAILED',
+  listFull: 'F2B_ERR_CF_LIST_FULL',
   target: 'F2B_ERR_CF_TARGET',
   stopped: 'F2B_ERR_CF_STOPPED',
 } as const;
@@ -22,6 +23,8 @@ export const CF_CODES = {
 export interface CfApiError {
   code: number;
   message: string;
+  /** Causes, most specific last (e.g. 6003 "Invalid request headers" ← 6111 "Invalid format for Authorization header"). */
+  error_chain?: { code: number; message: string }[];
 }
 
 const REDACTED = '[redacted]';
@@ -42,7 +45,8 @@ export function scrub(text: string): string {
 /** Cloudflare's `errors` array as text: `10000 "Authentication error"; 9109 "…"`. */
 export function describeCfErrors(list: readonly CfApiError[]): string {
   if (list.length === 0) return 'no error details';
-  return scrub(list.map((e) => `${e.code} ${JSON.stringify(String(e.message).slice(0, 300))}`).join('; '));
+  const one = (e: { code: number; message: string }) => `${e.code} ${JSON.stringify(String(e.message).slice(0, 300))}`;
+  return scrub(list.map((e) => one(e) + (Array.isArray(e.error_chain) && e.error_chain.length > 0 ? ` (${e.error_chain.map(one).join(', ')})` : '')).join('; '));
 }
 
 /** An error from the Cloudflare API or the way to it. */
@@ -116,6 +120,11 @@ export const cfErrors = {
       `The Cloudflare list bulk operation ${operationId} did not complete within ${seconds} s`,
       'Cloudflare may be slow; f2b retries with the outbox and reconciles the list later.',
       { fatal: true }),
+
+  listFull: (list: string, cap: number, waiting: number, items: number | undefined, said: string) =>
+    new CloudflareError(CF_CODES.listFull,
+      `The Cloudflare list ${JSON.stringify(list)} has no room for ${waiting} more ban(s)${items !== undefined ? ` (it holds ${items} items)` : ''}; accounts hold at most ${cap} list items on most plans (Cloudflare said: ${said})`,
+      'Unbans go on and make room; the bans set aside are retried at the next reconcile. Shorten bantime, remove other list items, set maxItems to your plan\'s limit, or use access rules for some jails.'),
 
   target: (id: string, mode: string, problem: string) =>
     new CloudflareError(CF_CODES.target, `The ban ${JSON.stringify(id)} cannot be carried out in ${mode} mode: ${problem}`,

@@ -45,9 +45,13 @@ export interface ListSettings {
   notesMarker: string;
   /** Longest wait for one bulk operation, ms (default 120 s). */
   operationTimeoutMs?: number;
+  /** Items the account may hold in all its lists (Cloudflare: 10,000 on most plans). */
+  maxItems: number;
 }
 
 const CHUNK = 1000;
+/** How a refusal for lack of room reads (Cloudflare documents no code for it). */
+const CAPACITY_WORDS = /\b(exceed(s|ed)?|limit|maximum|capacity|quota|too many items)\b/i;
 const ITEMS_PER_PAGE = 500;
 
 /** Runs one function at a time (Cloudflare's one pending bulk operation per account). */
@@ -65,6 +69,8 @@ export class ListBackend implements Backend {
   private readonly s: ListSettings;
   private readonly lock: Mutex;
   private listId?: string;
+  /** While the account's lists are full: the one error every refused add is set aside with. */
+  private full: CloudflareError | null = null;
 
   constructor(client: CloudflareClient, s: ListSettings, lock: Mutex) {
     this.client = client;
@@ -88,11 +94,19 @@ export class ListBackend implements Backend {
     return out;
   }
 
-  async sync(plan: SyncPlan, present: Map<string, Present>, _rejected: Map<string, CloudflareError>, signal: AbortSignal): Promise<void> {
+  /**
+   * Removes first: an unban must never wait behind a ban, and at the account's item cap only
+   * removes make room. A chunk of adds refused for capacity is set aside (reported once, with the
+   * cap; retried at the next reconcile) and does not stop the other chunks or the removes.
+   */
+  async sync(plan: SyncPlan, present: Map<string, Present>, rejected: Map<string, CloudflareError>, signal: AbortSignal): Promise<void> {
     const id = await this.ensureList(signal);
+    await this.removeItems(id, plan, present, signal);
     const adds = [...plan.adds];
+    let full: CloudflareError | null = null;
     for (let i = 0; i < adds.length; i += CHUNK) {
       const part = adds.slice(i, i + CHUNK);
+      if (full) { for (const [key] of part) rejected.set(key, full); continue; }
       try {
         await this.lock.run(async () => {
           const { env } = await this.client.call<{ operation_id: string }>('POST', `${this.base}/${id}/items`, {
@@ -105,10 +119,18 @@ export class ListBackend implements Backend {
         if ((err as { code?: string }).code === CF_CODES.unavailable) {
           for (const [key] of part) if (!present.has(key)) present.set(key, { ref: '', ours: true, maybe: true });
         }
-        throw err;
+        full = await this.capacityRefusal(id, err, part.length, adds.length - i, signal);
+        if (!full) throw err;
+        this.full = full;
+        for (const [key] of part) rejected.set(key, full);
+        continue;
       }
+      this.full = null;
       for (const [key] of part) present.set(key, { ref: '', ours: true });
     }
+  }
+
+  private async removeItems(id: string, plan: SyncPlan, present: Map<string, Present>, signal: AbortSignal): Promise<void> {
     const removes = [...plan.removes.keys()].filter((k) => present.get(k)?.ours);
     if (removes.length === 0) return;
     const unknown = removes.filter((k) => present.get(k)!.ref === '');
@@ -124,6 +146,23 @@ export class ListBackend implements Backend {
       });
       for (const k of part) present.delete(k);
     }
+  }
+
+  /**
+   * The error to set the adds aside with, when `err` means the account has no room for them (the
+   * operation failed or was refused saying so, or the list is at the cap); null otherwise.
+   */
+  private async capacityRefusal(id: string, err: unknown, chunk: number, waiting: number, signal: AbortSignal): Promise<CloudflareError | null> {
+    const e = err as CloudflareError;
+    if (e.code !== CF_CODES.bulkFailed && e.code !== CF_CODES.api) return null;
+    const said = CAPACITY_WORDS.test(e.message);
+    let items: number | undefined;
+    if (!said) {
+      const { env } = await this.client.call<IpList>('GET', `${this.base}/${id}`, { signal }).catch(() => ({ env: null }));
+      items = env?.result?.num_items;
+      if (items === undefined || items + chunk <= this.s.maxItems) return null;
+    }
+    return this.full ?? cfErrors.listFull(this.s.listName ?? id, this.s.maxItems, waiting, items, e.message);
   }
 
   /** The list's id: given (and checked), found by name, or created. */

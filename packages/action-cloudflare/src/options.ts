@@ -43,6 +43,8 @@ export interface CloudflareOptions {
   reconcileDelay?: number;
   /** Seconds between later reconciliations; 0: none. Default 3600. */
   reconcileInterval?: number;
+  /** List mode: items the account may hold in all its lists (your plan's limit). Default 10000. */
+  maxItems?: number;
 }
 
 /** The options after checks and defaults, with the token read. */
@@ -63,6 +65,7 @@ export interface CloudflareConfig {
   backoffMs: number;
   reconcileDelayMs: number;
   reconcileIntervalMs: number;
+  maxItems: number;
   /** Where the token came from, for messages (`tokenFile /etc/…`, `tokenEnv CF_TOKEN`). */
   tokenSource: string;
 }
@@ -99,6 +102,7 @@ export const optionsSchema: JSONSchema = {
     backoffMs: { type: 'integer', minimum: 1 },
     reconcileDelay: { type: 'number', minimum: -1 },
     reconcileInterval: { type: 'number', minimum: 0 },
+    maxItems: { type: 'integer', minimum: 1 },
     token: forbidden,
     apiToken: forbidden,
     apiKey: forbidden,
@@ -151,6 +155,7 @@ export function normalizeOptions(o: CloudflareOptions, env: NodeJS.ProcessEnv = 
     backoffMs: o.backoffMs ?? 1000,
     reconcileDelayMs: (o.reconcileDelay ?? 30) < 0 ? -1 : (o.reconcileDelay ?? 30) * 1000,
     reconcileIntervalMs: (o.reconcileInterval ?? 3600) * 1000,
+    maxItems: o.maxItems ?? 10_000,
   };
 }
 

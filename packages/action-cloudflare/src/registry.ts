@@ -27,7 +27,7 @@ export class Registry {
     const client = this.acquire(clientKey, cfg);
     let scope: Scope | undefined;
     const backend = cfg.mode === 'list'
-      ? new ListBackend(client, { accountId: cfg.accountId!, listName: cfg.listName, listId: cfg.listId, notesMarker: cfg.notesMarker }, this.lock(`${cfg.apiBase}\0${cfg.accountId}`))
+      ? new ListBackend(client, { accountId: cfg.accountId!, listName: cfg.listName, listId: cfg.listId, notesMarker: cfg.notesMarker, maxItems: cfg.maxItems }, this.lock(`${cfg.apiBase}\0${cfg.accountId}`))
       : new AccessRulesBackend(client, { scopePath: cfg.scopePath, ruleMode: cfg.ruleMode, notesMarker: cfg.notesMarker }, (k) => {
         scope?.warnOnce(`Cloudflare already has a rule for ${k} that f2b did not make; f2b leaves it as it is and counts it as the ban.`);
       });

@@ -47,6 +47,7 @@ export class Scope {
   private breaker: { until: number; at: number; err: unknown } | null = null;
   private authReported = false;
   private readonly warned = new Set<string>();
+  private readonly reported = new WeakSet<CloudflareError>();
   private readonly backend: Backend;
   private readonly s: ScopeSettings;
   private readonly life: ScopeLifecycle;
@@ -129,7 +130,24 @@ export class Scope {
     return new Promise<void>((resolve, reject) => {
       if (this.abort.signal.aborted) { reject(cfErrors.stopped()); return; }
       this.queue.push({ keys, resolve, reject });
-      this.draining ??= this.drain().finally(() => { this.draining = null; });
+      this.kick();
+    });
+  }
+
+  /**
+   * Start a drain unless one runs. A drain that needs no request finishes synchronously, before
+   * its `finally` clears `draining`: a call queued in between would wait for the next call (or the
+   * hourly reconcile), so the drain is started again for whatever arrived meanwhile.
+   */
+  private kick(): void {
+    if (this.draining) return;
+    if (this.abort.signal.aborted) {
+      for (const j of this.queue.splice(0)) j.reject(cfErrors.stopped());
+      return;
+    }
+    this.draining = this.drain().finally(() => {
+      this.draining = null;
+      if (this.queue.length > 0) this.kick();
     });
   }
 
@@ -201,8 +219,12 @@ export class Scope {
     this.stats.created += created;
     this.stats.deleted += deleted;
     this.log().debug(`Cloudflare: created ${created} of ${plan.adds.size}, deleted ${deleted} of ${plan.removes.size}.`);
+    // One report per error: a chunk refused for capacity shares one error among all its keys.
+    // A backend may keep one error for a lasting condition (a full list): it is reported once.
     for (const [k, e] of this.rejected) {
-      if (!rejectedBefore.has(k)) this.report(e);
+      if (rejectedBefore.has(k) || this.reported.has(e)) continue;
+      this.reported.add(e);
+      this.report(e);
     }
   }
 

@@ -13,8 +13,9 @@ export const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
 export const ACCOUNT = '01a7362d577a6c3019a474fd6f485823';
 
 export async function startFake(opts: FakeCloudflareOptions = {}): Promise<{ fake: FakeCloudflare; apiBase: string }> {
-  // Faster than Cloudflare (1200 per 5 minutes) so tests run quickly, but still enforced.
-  const fake = new FakeCloudflare({ tokens: [TOKEN], rateLimit: { requests: 2000, perSeconds: 1 }, ...opts });
+  // Faster than Cloudflare (1200 per 5 minutes, then blocked for 5 minutes) so tests run quickly,
+  // but still enforced.
+  const fake = new FakeCloudflare({ tokens: [TOKEN], rateLimit: { requests: 2000, perSeconds: 1 }, blockSeconds: 1, ...opts });
   const apiBase = await fake.start();
   process.env[TOKEN_ENV] = TOKEN;
   return { fake, apiBase };

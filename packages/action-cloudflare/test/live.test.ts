@@ -39,6 +39,13 @@ describe.skipIf(!live)('live Cloudflare (F2B_CF_LIVE=1)', () => {
     const present = async () => (await client.allPages<{ notes: string }>(`/zones/${env.F2B_CF_ZONE_ID}/firewall/access_rules/rules`,
       { 'configuration.value': ADDRESS, notes: MARKER }, 20)).length > 0;
     await roundTrip(opts, present);
+    // What the paging relies on: Cloudflare's answer carries total_count (total_pages is not promised).
+    const { env: page } = await client.call<unknown[]>('GET', `/zones/${env.F2B_CF_ZONE_ID}/firewall/access_rules/rules`, { query: { page: 1, per_page: 5 } });
+    expect(typeof page.result_info?.total_count).toBe('number');
+    // And a malformed token is refused as a token (HTTP 400, 6003/6111), not as a bad request.
+    const bad = new CloudflareClient({ ...normalizeOptions(opts), token: 'not"a-token', rateLimit: { requests: 10, perSeconds: 10 } });
+    await expect(bad.call('GET', `/zones/${env.F2B_CF_ZONE_ID}/firewall/access_rules/rules`)).rejects.toMatchObject({ code: 'F2B_ERR_CF_AUTH' });
+    await bad.close();
     await client.close();
   }, 120_000);
 

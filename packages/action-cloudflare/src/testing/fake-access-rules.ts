@@ -2,13 +2,17 @@
  * IP Access Rules in the fake Cloudflare API, per zone or account
  * (`/{zones|accounts}/{id}/firewall/access_rules/rules[/{rule_id}]`), as Cloudflare documents them:
  *
- * - `GET`: filters `configuration.target`, `configuration.value`, `mode`, `notes` (case-insensitive
- *   substring), `match` (`all` | `any`); pages `page` (from 1) and `per_page` (5-1000, default 20);
- *   `result_info` with `page`, `per_page`, `count`, `total_count`, `total_pages`.
+ * - `GET`: filters `configuration.target` (`ip`, `ip_range`, `asn`, `country`), `configuration.value`
+ *   (documented for single IPv4 addresses, IPv4 /16 and /24 ranges and country codes: any other
+ *   value search is refused with 400), `mode`, `notes` (case-insensitive substring), `match`
+ *   (`all` | `any`); pages `page` (from 1) and `per_page` (default 20, at most 1000: more is capped);
+ *   `result_info` with `page`, `per_page`, `count`, `total_count` — the schema's fields, and
+ *   `total_pages` only when asked for (`totalPages`).
  * - `POST {mode, configuration: {target, value}, notes}`: targets `ip` (IPv4), `ip6`, `ip_range`
  *   (IPv4 /16 or /24, IPv6 /32, /48 or /64), `asn`, `country`; one rule per target value
  *   (error 10009 `firewallaccessrules.api.duplicate_of_existing`).
- * - `DELETE …/{rule_id}`: `{result: {id}}`, or 404 when there is no such rule.
+ * - `DELETE …/{rule_id}`: `{result: {id}}`, or 404 (or 400, `missingRuleStatus`) when there is no
+ *   such rule.
  */
 import { parseIp, tryParseCidr } from '@f2b/core';
 import { cfId, fail, intParam, now, ok, type FakeRequest, type FakeResponse } from './fake-http.js';
@@ -42,12 +46,34 @@ export function canonicalValue(target: string, value: string): string | null {
   return null;
 }
 
+export interface FakeAccessRulesOptions {
+  totalPages?: boolean;
+  missingRuleStatus?: 404 | 400;
+}
+
+/** Cloudflare's documented page size limits. */
+const PER_PAGE_MIN = 5;
+const PER_PAGE_MAX = 1000;
+
+/** What Cloudflare documents the value search for: one IPv4 address, an IPv4 /16 or /24, a country. */
+function searchable(value: string): boolean {
+  if (/^[A-Z]{2}$/.test(value)) return true;
+  const c = tryParseCidr(value);
+  if (!c || c.version !== 4) return false;
+  return value.includes('/') ? c.prefix === 16 || c.prefix === 24 : true;
+}
+
 export class FakeAccessRules {
   /** `zones/<id>` or `accounts/<id>` → rules in creation order. */
   readonly scopes = new Map<string, FakeRule[]>();
   /** `scope\0target\0canonical value` → rule: Cloudflare's one-rule-per-value constraint. */
   private readonly index = new Map<string, FakeRule>();
   private readonly canon = new Map<FakeRule, string>();
+  private readonly opts: Required<FakeAccessRulesOptions>;
+
+  constructor(opts: FakeAccessRulesOptions = {}) {
+    this.opts = { totalPages: opts.totalPages ?? false, missingRuleStatus: opts.missingRuleStatus ?? 404 };
+  }
 
   rules(scopePath: string): FakeRule[] {
     let list = this.scopes.get(scopePath);
@@ -60,6 +86,11 @@ export class FakeAccessRules {
     const res = this.create(scopePath, { mode: r.mode ?? 'block', configuration: { target: r.target, value: r.value }, notes: r.notes ?? '' });
     if (res.status !== 200) throw new Error(`fake: cannot add rule: ${JSON.stringify(res.body)}`);
     return (res.body as { result: FakeRule }).result;
+  }
+
+  /** Delete a rule directly (deleted by hand in the dashboard, for tests); false if there is none. */
+  delete(scopePath: string, id: string): boolean {
+    return this.remove(scopePath, id).status === 200;
   }
 
   /** Handles `…/firewall/access_rules/rules[/id]`; null if the path is not one of these. */
@@ -79,8 +110,9 @@ export class FakeAccessRules {
 
   private list(scopePath: string, q: URLSearchParams): FakeResponse {
     const page = intParam(q, 'page', 1, 1, 1_000_000);
-    const perPage = intParam(q, 'per_page', 20, 5, 1000);
-    if (page === null || perPage === null) return fail(400, 10001, 'firewallaccessrules.api.validation_error: page or per_page out of range');
+    const asked = intParam(q, 'per_page', 20, PER_PAGE_MIN, Number.MAX_SAFE_INTEGER);
+    if (page === null || asked === null) return fail(400, 10001, 'firewallaccessrules.api.validation_error: page or per_page out of range');
+    const perPage = Math.min(asked, PER_PAGE_MAX);
     const match = q.get('match') ?? 'all';
     if (match !== 'all' && match !== 'any') return fail(400, 10001, 'firewallaccessrules.api.validation_error: match');
     const tests: ((r: FakeRule) => boolean)[] = [];
@@ -88,6 +120,8 @@ export class FakeAccessRules {
     const value = q.get('configuration.value');
     const mode = q.get('mode');
     const notes = q.get('notes');
+    if (target && !['ip', 'ip_range', 'asn', 'country'].includes(target)) return fail(400, 10001, `firewallaccessrules.api.validation_error: configuration.target ${JSON.stringify(target)} cannot be searched`);
+    if (value && !searchable(value)) return fail(400, 10001, 'firewallaccessrules.api.validation_error: configuration.value must be an IPv4 address, an IPv4 /16 or /24 range or a country code');
     if (target) tests.push((r) => r.configuration.target === target);
     if (value) {
       const v = parseIp(value)?.text ?? tryParseCidr(value)?.text ?? value;
@@ -98,7 +132,7 @@ export class FakeAccessRules {
     const all = this.rules(scopePath).filter((r) => tests.length === 0 || (match === 'all' ? tests.every((t) => t(r)) : tests.some((t) => t(r))));
     const totalPages = Math.max(1, Math.ceil(all.length / perPage));
     const slice = all.slice((page - 1) * perPage, page * perPage);
-    return ok(slice, { page, per_page: perPage, count: slice.length, total_count: all.length, total_pages: totalPages });
+    return ok(slice, { page, per_page: perPage, count: slice.length, total_count: all.length, ...(this.opts.totalPages ? { total_pages: totalPages } : {}) });
   }
 
   private create(scopePath: string, body: unknown): FakeResponse {
@@ -129,7 +163,7 @@ export class FakeAccessRules {
   private remove(scopePath: string, id: string): FakeResponse {
     const rules = this.rules(scopePath);
     const i = rules.findIndex((r) => r.id === id);
-    if (i < 0) return fail(404, 10001, 'firewallaccessrules.api.not_found');
+    if (i < 0) return fail(this.opts.missingRuleStatus, 10001, 'firewallaccessrules.api.not_found');
     const [rule] = rules.splice(i, 1);
     this.index.delete(`${scopePath}\0${rule!.configuration.target}\0${this.canon.get(rule!)}`);
     this.canon.delete(rule!);

@@ -4,10 +4,12 @@
  *
  * - the same paths and methods under `<apiBase>` = `http://127.0.0.1:<port>/client/v4`, the JSON
  *   envelope `{success, errors, messages, result, result_info}`;
- * - API tokens: `Authorization: Bearer <token>`; a missing or unknown token gets 401 with error
- *   10000 "Authentication error";
+ * - API tokens: `Authorization: Bearer <token>`; a missing header or a malformed token gets 400
+ *   with error 6003 "Invalid request headers" (error_chain 6111 "Invalid format for Authorization
+ *   header"), a well-formed unknown token 401 with error 10000 "Authentication error";
  * - its own rate limit per token (default 1,200 requests per 5 minutes, a sliding window): over it,
- *   429 with `Retry-After` and error 971;
+ *   429 with `Retry-After` and error 971, and — as Cloudflare documents — every request of that token
+ *   is refused the same way for the next five minutes (`blockSeconds`);
  * - IP Access Rules (fake-access-rules.ts) and IP lists with asynchronous bulk operations
  *   (fake-lists.ts);
  * - failure injection: `outage()` answers 5xx, resets connections, hangs, or refuses connections
@@ -28,6 +30,12 @@ export interface FakeCloudflareOptions extends FakeListsOptions {
   tokens?: string[];
   /** Per-token limit, or null for none. Default 1200 requests per 300 s. */
   rateLimit?: { requests: number; perSeconds: number } | null;
+  /** How long a token is blocked once it went over the limit, s. Default 300 (Cloudflare's five minutes). */
+  blockSeconds?: number;
+  /** Also send `result_info.total_pages` (Cloudflare's schema does not promise it). Default false. */
+  totalPages?: boolean;
+  /** The status of a DELETE of a rule that does not exist: 404 (default) or 400. */
+  missingRuleStatus?: 404 | 400;
 }
 
 export interface Outage {
@@ -52,7 +60,7 @@ export interface RecordedRequest {
 }
 
 export class FakeCloudflare {
-  readonly accessRules = new FakeAccessRules();
+  readonly accessRules: FakeAccessRules;
   readonly lists: FakeLists;
   readonly requests: RecordedRequest[] = [];
   readonly stats = { requests: 0, unauthorized: 0, rateLimited: 0, injected: 0 };
@@ -63,6 +71,9 @@ export class FakeCloudflare {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly windows = new Map<string, number[]>();
+  /** Token → end of its block (performance.now() ms). */
+  private readonly blocked = new Map<string, number>();
+  blockSeconds: number;
   private outageState: (Outage & { skip: number; left: number }) | null = null;
   private hung: ServerResponse[] = [];
   private port = 0;
@@ -70,6 +81,8 @@ export class FakeCloudflare {
   constructor(opts: FakeCloudflareOptions = {}) {
     this.tokens = new Set(opts.tokens ?? ['fake-token']);
     this.rateLimit = opts.rateLimit === undefined ? { requests: 1200, perSeconds: 300 } : opts.rateLimit;
+    this.blockSeconds = opts.blockSeconds ?? 300;
+    this.accessRules = new FakeAccessRules({ totalPages: opts.totalPages ?? false, missingRuleStatus: opts.missingRuleStatus ?? 404 });
     this.lists = new FakeLists(opts);
     this.server = createServer((req, res) => { this.onRequest(req, res); });
     this.server.keepAliveTimeout = 60_000;
@@ -151,8 +164,12 @@ export class FakeCloudflare {
 
   private route(req: IncomingMessage, url: URL, method: string, text: string): FakeResponse {
     const auth = req.headers.authorization ?? '';
-    const m = /^Bearer (\S+)$/.exec(auth);
-    if (!m || !this.tokens.has(m[1]!)) {
+    const m = /^Bearer ([A-Za-z0-9_-]+)$/.exec(auth);
+    if (!m) {
+      this.stats.unauthorized++;
+      return { status: 400, body: { success: false, errors: [{ code: 6003, message: 'Invalid request headers', error_chain: [{ code: 6111, message: 'Invalid format for Authorization header' }] }], messages: [], result: null } };
+    }
+    if (!this.tokens.has(m[1]!)) {
       this.stats.unauthorized++;
       return fail(401, 10000, 'Authentication error');
     }
@@ -167,11 +184,17 @@ export class FakeCloudflare {
     return this.intercept?.(fr) ?? this.accessRules.handle(fr) ?? this.lists.handle(fr) ?? fail(404, 7003, 'Could not route to the requested path');
   }
 
-  /** Sliding window per token; a refused request does not count. */
+  /** Sliding window per token; a refused request does not count. Over it, the token is blocked. */
   private limit(token: string): FakeResponse | null {
     const rl = this.rateLimit;
     if (!rl) return null;
     const now = performance.now();
+    const until = this.blocked.get(token);
+    if (until !== undefined && now < until) {
+      this.stats.rateLimited++;
+      return fail(429, 971, 'Please wait and consider throttling your request speed', { 'retry-after': String(Math.max(1, Math.ceil((until - now) / 1000))) });
+    }
+    this.blocked.delete(token);
     const windowMs = rl.perSeconds * 1000;
     let w = this.windows.get(token);
     if (!w) this.windows.set(token, w = []);
@@ -180,8 +203,8 @@ export class FakeCloudflare {
     if (drop > 0) w.splice(0, drop);
     if (w.length >= rl.requests) {
       this.stats.rateLimited++;
-      const retry = Math.max(1, Math.ceil((w[0]! + windowMs - now) / 1000));
-      return fail(429, 971, 'Please wait and consider throttling your request speed', { 'retry-after': String(retry) });
+      this.blocked.set(token, now + this.blockSeconds * 1000);
+      return fail(429, 971, 'Please wait and consider throttling your request speed', { 'retry-after': String(Math.max(1, Math.ceil(this.blockSeconds))) });
     }
     w.push(now);
     return null;

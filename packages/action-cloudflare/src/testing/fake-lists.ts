@@ -5,7 +5,8 @@
  * - `GET …/lists`, `POST …/lists {name, kind, description}` (name: lowercase letters, digits and
  *   `_`, at most 50; kind `ip`, `redirect`, `hostname` or `asn`), `GET …/lists/{list_id}`.
  * - `GET …/lists/{list_id}/items`: cursor pages (`cursor`, `per_page` 1-500, default 25; the next
- *   cursor in `result_info.cursors.after`), optional `search`.
+ *   cursor in `result_info.cursors.after`), optional `search` — for IP lists, items whose address
+ *   starts with the text (as Cloudflare documents it).
  * - `POST …/items [{ip, comment}]` and `DELETE …/items {items: [{id}]}` are ASYNCHRONOUS: they return
  *   `{operation_id}`; the change happens when the operation completes. The operation is `pending`,
  *   then `running`, then `completed` or `failed` (`GET …/lists/bulk_operations/{operation_id}`).
@@ -158,7 +159,7 @@ export class FakeLists {
       offset = Number(m[1]);
     }
     const search = q.get('search')?.toLowerCase();
-    const all = [...list.items.values()].filter((i) => !search || i.ip.includes(search) || i.comment.toLowerCase().includes(search));
+    const all = [...list.items.values()].filter((i) => !search || i.ip.startsWith(search));
     const page = all.slice(offset, offset + perPage);
     const after = offset + perPage < all.length ? Buffer.from(`o${offset + perPage}`).toString('base64url') : undefined;
     return ok(page.map((i) => ({ ...i })), { cursors: after ? { after } : {} });
