@@ -112,6 +112,15 @@ for (const [id, kind] of [['nginx-http-auth', 'nginx'], ['postfix', 'postfix']])
   }
 }
 
+// A flood: 1,000,000 distinct failing sources through the real daemon; its memory and `f2b status`.
+const flood = timed(process.execPath, [join(root, 'scripts/bench-flood.mjs'), String(Number(process.env.F2B_BENCH_FLOOD ?? 1_000_000))]);
+if (flood.status === 0) {
+  const r = JSON.parse(flood.stdout.trim().split('\n').pop());
+  results.push([`flood: ${fmt(r.sources)} distinct failing sources (daemon)`, `RSS ${fmt(r.rssMiB)} MiB`, `peak ${fmt(r.peakMiB)} MiB`, `status ${fmt(r.statusMs)} ms, ${fmt(r.statusBytes)} bytes`, 'target ≤ 300 MiB']);
+} else {
+  results.push(['flood', 'failed', flood.stderr.slice(0, 300), '', '']);
+}
+
 // nftables: 100,000 bans through the batching, and attack-to-kernel latency (root only).
 const nft = spawnSync(process.execPath, [join(root, 'packages/action-nftables/bench/bench.mjs')], { encoding: 'utf8' });
 const nftOut = (nft.stdout || nft.stderr || '').trim();

@@ -42,6 +42,8 @@ export interface JailInput {
   enabledIf?: { exists: string | string[] };
   /** Longest wait for one action call (ban/unban batch); past it the work stays in the outbox for retry. */
   actionTimeout?: Duration;
+  /** Most sources the jail tracks at once (failing and banned); past it the least recently failing are forgotten. */
+  maxTracked?: number;
 }
 
 export interface F2bConfig {
@@ -89,6 +91,7 @@ export interface JailConfig {
   bantimeIncrement?: BantimeIncrement;
   /** Seconds one action call may take before the jail stops waiting for it. */
   actionTimeout: number;
+  maxTracked: number;
 }
 
 export interface ResolvedConfig {
@@ -106,13 +109,14 @@ export const SYSTEM_DIR = '/etc/f2b';
 
 export const JAIL_DEFAULTS = {
   findtime: 600, maxretry: 5, bantime: 600, ignoreip: [] as string[], ignoreself: true, usedns: 'warn' as const,
-  actions: ['log'] as ActionInput[], actionTimeout: 60 as Duration,
+  actions: ['log'] as ActionInput[], actionTimeout: 60 as Duration, maxTracked: 1_000_000,
 };
 
 const duration = { oneOf: [{ type: 'number' }, { type: 'string' }] };
 const jailProps = {
   findtime: duration, bantime: duration, actionTimeout: duration,
   maxretry: { type: 'integer', minimum: 1 },
+  maxTracked: { type: 'integer', minimum: 1 },
   ignoreip: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
   ignoreself: { type: 'boolean' },
   timezone: { type: 'string' },
@@ -250,6 +254,7 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
       ignoreip, ignoreself: merged.ignoreself, timezone: merged.timezone, usedns: merged.usedns,
       bantimeIncrement: resolveIncrement(merged.bantimeIncrement, `${p}.bantimeIncrement`, file),
       actionTimeout: wrap(() => positive(parseDuration(merged.actionTimeout, `${p}.actionTimeout`), `${p}.actionTimeout`), file),
+      maxTracked: merged.maxTracked,
     });
   }
   const plugins = (input.plugins ?? []).map((p) => typeof p === 'string' ? { name: p, options: {} } : { name: p[0], options: p[1] ?? {} });
@@ -300,7 +305,7 @@ function withFile(err: F2bError, file?: string): F2bError {
 function fixFor(path: string): string {
   if (/\.(findtime|bantime|actionTimeout)$/.test(path)) return 'Write a duration: seconds, or 10m, 1h, 1d.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
-  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, source, sources, filter, actions, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout.';
+  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, source, sources, filter, actions, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked.';
   return 'See "Configuration" in the README.';
 }
 

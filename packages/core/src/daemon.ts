@@ -28,6 +28,9 @@ export const RECIDIVE_JAIL = 'recidive';
 const RECIDIVE_FILTER = 'f2b-recidive';
 const OUTBOX_RETRY_MS = 30_000;
 const PURGE_MS = 3600_000;
+/** Failures outside a jail's findtime are dropped from the store this often, in steps of this many rows. */
+const FAILURE_PURGE_MS = 60_000;
+const FAILURE_PURGE_STEP = 5000;
 
 export class Daemon {
   readonly core: Core;
@@ -84,6 +87,7 @@ export class Daemon {
     for (const j of this.jails) await j.startSources(await j.savedStates());
     this.timers.push(this.every(OUTBOX_RETRY_MS, () => this.retryOutbox()));
     this.timers.push(this.every(PURGE_MS, () => this.store?.purge(this.core.clock.now() - config.state.purgeAge * 1000)));
+    this.timers.push(this.every(FAILURE_PURGE_MS, () => this.purgeFailures()));
     this.core.logger.info(`Started ${this.jails.length} jail(s): ${this.jails.map((j) => j.name).join(', ') || '(none)'} (state: ${this.store.kind} ${this.store.location}).`);
   }
 
@@ -232,6 +236,29 @@ export class Daemon {
     const options = this.opts.dryRun && typeof config.state.options.path === 'string'
       ? { ...config.state.options, path: dryRunPath(config.state.options.path) } : config.state.options;
     return def.def.create(options);
+  }
+
+  private purging = false;
+
+  /**
+   * Drop stored failures that fell out of their jail's findtime: they can no longer count, and a
+   * flood would otherwise leave millions of rows until purgeAge. Small steps, the event loop free
+   * between them.
+   */
+  async purgeFailures(): Promise<void> {
+    const store = this.store;
+    if (!store || this.purging) return;
+    this.purging = true;
+    try {
+      for (const jail of this.jails) {
+        const before = this.core.clock.now() - jail.config.findtime * 1000;
+        while (await store.purgeFailures(jail.name, before, FAILURE_PURGE_STEP) === FAILURE_PURGE_STEP) {
+          await new Promise((r) => setImmediate(r));
+        }
+      }
+    } finally {
+      this.purging = false;
+    }
   }
 
   private every(ms: number, fn: () => unknown): { cancel(): void } {

@@ -33,13 +33,20 @@ export interface JailStats {
   failures: number;
   ignored: number;
   bans: number;
+  /** Failing sources forgotten to stay within `maxTracked`. */
+  evicted: number;
 }
+
+/** Addresses a status lists by default; the rest is paged (`f2b status <jail> --all`). */
+export const STATUS_LIST_LIMIT = 100;
+/** At most one "forgetting sources" warning per this long. */
+const EVICT_WARN_MS = 600_000;
 
 export class Jail {
   readonly name: string;
   readonly config: JailConfig;
   readonly info: JailInfo;
-  readonly stats: JailStats = { lines: 0, matched: 0, failures: 0, ignored: 0, bans: 0 };
+  readonly stats: JailStats = { lines: 0, matched: 0, failures: 0, ignored: 0, bans: 0, evicted: 0 };
   readonly tracker: Tracker;
   private readonly core: Core;
   private readonly parser: EntryParser;
@@ -81,7 +88,8 @@ export class Jail {
     this.ignoreSet = new IpSet(ignore);
     this.tracker = new Tracker({
       jail: config.name, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime, clock: core.clock,
-      increment: config.bantimeIncrement, priorBans: opts.priorBans,
+      increment: config.bantimeIncrement, priorBans: opts.priorBans, maxTracked: config.maxTracked,
+      onEvict: () => this.evicted(),
       onBan: (ban) => { this.clearedWindows.push({ jail: this.name, id: ban.id }); this.queue(ban, null); },
       onUnban: (unban) => this.queue(null, unban),
     });
@@ -279,13 +287,44 @@ export class Jail {
     return out;
   }
 
-  status() {
+  /**
+   * Counters, and the first `limit` banned and failing addresses (the most attempts first): a jail
+   * tracking a million sources answers in a few kilobytes; the rest is paged (`statusPage`).
+   */
+  status(limit = STATUS_LIST_LIMIT) {
+    const t = this.tracker;
+    const currentlyFailed = t.failingCount();
+    const currentlyBanned = t.bannedCount();
+    const banned: string[] = [];
+    for (const b of t.banEntries()) { if (banned.length >= limit) break; banned.push(b.id); }
     return {
       name: this.name, filter: this.config.filter.id, mode: this.filter.mode,
-      currentlyFailed: this.tracker.failing().size, totalFailed: this.stats.failures,
-      currentlyBanned: this.tracker.activeBans().length, totalBanned: this.stats.bans,
-      banned: this.tracker.activeBans().map((b) => b.id), lines: this.stats.lines,
+      currentlyFailed, totalFailed: this.stats.failures,
+      currentlyBanned, totalBanned: this.stats.bans,
+      banned, failing: t.topFailing(limit), lines: this.stats.lines,
+      evicted: this.stats.evicted, maxTracked: this.config.maxTracked,
+      more: { banned: currentlyBanned - banned.length, failing: Math.max(0, currentlyFailed - limit) },
     };
+  }
+
+  /** Every banned or failing address, live, for paging (the control socket keeps the iterator). */
+  listing(list: 'banned' | 'failing'): Iterator<{ id: string; attempts?: number; end?: number | null }> {
+    if (list === 'failing') return this.tracker.failingEntries();
+    return (function* (bans: Iterable<Ban>) { for (const b of bans) yield { id: b.id, end: b.end }; })(this.tracker.banEntries());
+  }
+
+  private lastEvictWarning = -Infinity;
+  private evictedSinceWarning = 0;
+
+  /** A source was forgotten to stay within maxTracked: count it, and say so now and then. */
+  private evicted(): void {
+    this.stats.evicted++;
+    this.evictedSinceWarning++;
+    const now = this.core.clock.now();
+    if (now - this.lastEvictWarning < EVICT_WARN_MS) return;
+    this.core.logger.warn(`Jail "${this.name}" tracks ${this.config.maxTracked} sources (maxTracked) and forgets the ones that failed least recently: ${this.evictedSinceWarning} forgotten since the last warning, ${this.stats.evicted} in all. Raise maxTracked if this host has the memory (about 250 bytes a source).`);
+    this.lastEvictWarning = now;
+    this.evictedSinceWarning = 0;
   }
 
   /** Wait until queued bans/unbans have reached the actions. */
@@ -381,7 +420,7 @@ export class Jail {
     const self = this;
     function tick() {
       self.filter.sweep(self.core.clock.now());
-      self.tracker.failing();
+      self.tracker.sweep();
       timer = self.core.clock.setTimer(60_000, tick);
     }
     return { cancel: () => timer.cancel() };

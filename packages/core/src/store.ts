@@ -68,6 +68,12 @@ export interface Store {
   position(key: string): Promise<unknown>;
   /** Drop history older than `before` (expired bans, old failures, done outbox items). */
   purge(before: number): Promise<void>;
+  /**
+   * Drop at most `limit` failures of `jail` older than `before` (outside its findtime: they can no
+   * longer count); returns how many. Called in small steps, so a flood's rows go within minutes
+   * without holding the event loop.
+   */
+  purgeFailures(jail: string, before: number, limit: number): Promise<number>;
 }
 
 /** The store contract in memory: nothing survives the process. */
@@ -147,6 +153,12 @@ export class MemoryStore implements Store {
   }
 
   async position(key: string): Promise<unknown> { return this.positions.get(key); }
+
+  async purgeFailures(jail: string, before: number, limit: number): Promise<number> {
+    let n = 0;
+    this.failures = this.failures.filter((f) => (f.jail === jail && f.time < before && n < limit) ? (n++, false) : true);
+    return n;
+  }
 
   async purge(before: number): Promise<void> {
     this.failures = this.failures.filter((f) => f.time >= before);

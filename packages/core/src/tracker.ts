@@ -4,6 +4,7 @@
  * clock, so tests move through time with a fake clock instead of waiting.
  */
 import type { Clock, TimerHandle } from './clock.js';
+import { FailureWindow } from './failure-window.js';
 import type { Ban, Failure, Unban } from './types.js';
 
 export interface TrackerOptions {
@@ -20,6 +21,13 @@ export interface TrackerOptions {
   priorBans?: (id: string) => number;
   /** Random source for `rndtime` (tests). */
   random?: () => number;
+  /**
+   * Most sources tracked at once (failing and banned). Past it the source that failed least recently
+   * is forgotten — never a banned one: a flood of sources bounds memory instead of exhausting it.
+   */
+  maxTracked?: number;
+  /** A failing source was forgotten to stay within `maxTracked`. */
+  onEvict?(id: string): void;
   onBan(ban: Ban): void;
   onUnban(unban: Unban): void;
 }
@@ -52,14 +60,14 @@ export function escalatedBantime(base: number, count: number, inc: BantimeIncrem
 /** Lines kept per window for the ban record (`f2b banned`): the most recent ones. */
 const MAX_BAN_LINES = 20;
 
-/** One entry per failure in the window (times, attempts, lines aligned), oldest first. */
-interface Window { times: number[]; attempts: number[]; total: number; lines: (readonly string[])[] }
-
 export class Tracker {
   private readonly opts: TrackerOptions;
-  private readonly windows = new Map<string, Window>();
+  /** Failing sources, the one that failed least recently first (the first to forget under a flood). */
+  private readonly windows = new Map<string, FailureWindow>();
   private readonly bans = new Map<string, { ban: Ban; timer?: TimerHandle }>();
   private readonly banCounts = new Map<string, number>();
+  /** Sources forgotten to stay within `maxTracked`, since start. */
+  evicted = 0;
 
   constructor(opts: TrackerOptions) {
     this.opts = opts;
@@ -72,20 +80,38 @@ export class Tracker {
     const horizon = now - this.opts.findtime * 1000;
     // Lines older than findtime (a replayed old log) cannot make a ban now.
     if (f.time < horizon) return null;
-    let w = this.windows.get(f.id);
-    if (!w) {
-      w = { times: [], attempts: [], total: 0, lines: [] };
-      this.windows.set(f.id, w);
-    }
-    expire(w, horizon);
-    w.lines.push(f.lines);
-    w.times.push(f.time);
-    w.attempts.push(f.attempts);
-    w.total += f.attempts;
+    const w = this.record(f.id, f.time, f.attempts, f.lines, horizon);
     if (w.total < this.opts.maxretry) return null;
     this.windows.delete(f.id);
     // The ban record keeps the lines of the failures in the window (not of expired ones), the latest.
-    return this.ban(f.id, now, w.total, f.rule, w.lines.flat().slice(-MAX_BAN_LINES));
+    return this.ban(f.id, now, w.total, f.rule, w.recentLines(MAX_BAN_LINES));
+  }
+
+  /** Put a failure into its source's window, which becomes the most recently failing one. */
+  private record(id: string, time: number, attempts: number, lines: readonly string[], horizon: number): FailureWindow {
+    let w = this.windows.get(id);
+    if (w) {
+      w.expire(horizon);
+      w.add(time, attempts, lines);
+      this.windows.delete(id); // moved to the end: the Map's order is the order of last failure
+      this.windows.set(id, w);
+      return w;
+    }
+    w = new FailureWindow(time, attempts, lines);
+    this.windows.set(id, w);
+    this.evictOverCap();
+    return w;
+  }
+
+  private evictOverCap(): void {
+    const max = this.opts.maxTracked;
+    if (max === undefined) return;
+    while (this.windows.size > 0 && this.windows.size + this.bans.size > max) {
+      const oldest = this.windows.keys().next().value!;
+      this.windows.delete(oldest);
+      this.evicted++;
+      this.opts.onEvict?.(oldest);
+    }
   }
 
   /** Ban an id now (tracker decision, or `f2b ban`). */
@@ -113,15 +139,7 @@ export class Tracker {
 
   /** A failure loaded from the store at start: back into its window, without deciding a ban. */
   restoreFailure(id: string, time: number, attempts: number): void {
-    let w = this.windows.get(id);
-    if (!w) {
-      w = { times: [], attempts: [], total: 0, lines: [] };
-      this.windows.set(id, w);
-    }
-    w.times.push(time);
-    w.attempts.push(attempts);
-    w.lines.push([]);
-    w.total += attempts;
+    this.record(id, time, attempts, NO_LINES, this.opts.clock.now() - this.opts.findtime * 1000);
   }
 
   unban(id: string, reason: Unban['reason'] = 'manual'): boolean {
@@ -141,14 +159,56 @@ export class Tracker {
 
   /** Ids with failures in the current window, and their attempt totals. */
   failing(): Map<string, number> {
+    this.sweep();
+    return new Map([...this.windows].map(([id, w]) => [id, w.total]));
+  }
+
+  /** Forget expired failures (a minute's housekeeping; allocates nothing). */
+  sweep(): void {
     const horizon = this.opts.clock.now() - this.opts.findtime * 1000;
-    const out = new Map<string, number>();
+    for (const [id, w] of this.windows) if (w.expire(horizon)) this.windows.delete(id);
+  }
+
+  /** How many sources have failures in the current window. */
+  failingCount(): number {
+    this.sweep();
+    return this.windows.size;
+  }
+
+  /** The `limit` sources with the most attempts in the window, most first (ties by id). */
+  topFailing(limit: number): { id: string; attempts: number }[] {
+    this.sweep();
+    const top: { id: string; attempts: number }[] = [];
+    const worse = (a: { id: string; attempts: number }, b: { id: string; attempts: number }) => b.attempts - a.attempts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     for (const [id, w] of this.windows) {
-      expire(w, horizon);
-      if (w.total > 0) out.set(id, w.total);
-      else this.windows.delete(id);
+      if (top.length === limit && worse({ id, attempts: w.total }, top[top.length - 1]!) >= 0) continue;
+      const item = { id, attempts: w.total };
+      let i = top.length;
+      while (i > 0 && worse(item, top[i - 1]!) < 0) i--;
+      top.splice(i, 0, item);
+      if (top.length > limit) top.pop();
     }
-    return out;
+    return top;
+  }
+
+  /** Failing sources and their attempts, live (for paging through many). */
+  *failingEntries(): Generator<{ id: string; attempts: number }> {
+    const horizon = this.opts.clock.now() - this.opts.findtime * 1000;
+    for (const [id, w] of this.windows) if (!w.expire(horizon)) yield { id, attempts: w.total };
+  }
+
+  /** Bans in force, live (for paging through many). */
+  *banEntries(): Generator<Ban> {
+    for (const e of this.bans.values()) yield e.ban;
+  }
+
+  bannedCount(): number {
+    return this.bans.size;
+  }
+
+  /** The ban in force for an id, if any. */
+  banOf(id: string): Ban | undefined {
+    return this.bans.get(id)?.ban;
   }
 
   activeBans(): Ban[] {
@@ -165,15 +225,4 @@ export class Tracker {
   }
 }
 
-function expire(w: Window, horizon: number): void {
-  let drop = 0;
-  while (drop < w.times.length && w.times[drop]! < horizon) {
-    w.total -= w.attempts[drop]!;
-    drop++;
-  }
-  if (drop > 0) {
-    w.times.splice(0, drop);
-    w.attempts.splice(0, drop);
-    w.lines.splice(0, drop);
-  }
-}
+const NO_LINES: readonly string[] = Object.freeze([]);

@@ -83,6 +83,7 @@ export class SqliteStore implements Store {
       counts: db.prepare('SELECT jail, id, COUNT(*) AS n FROM bans WHERE start >= ? GROUP BY jail, id'),
       failuresSince: db.prepare('SELECT jail, id, time, attempts FROM failures WHERE jail = ? AND time >= ? ORDER BY time'),
       purgeFailures: db.prepare('DELETE FROM failures WHERE time < ?'),
+      purgeJailFailures: db.prepare('DELETE FROM failures WHERE rowid IN (SELECT rowid FROM failures WHERE jail = ? AND time < ? LIMIT ?)'),
       purgeBans: db.prepare('DELETE FROM bans WHERE active = 0 AND ("end" IS NOT NULL AND "end" < ?)'),
     };
   }
@@ -155,6 +156,10 @@ export class SqliteStore implements Store {
   async position(key: string): Promise<unknown> {
     const r = this.stmts.getPosition.get(key) as Row | undefined;
     return r ? JSON.parse(String(r.value)) : undefined;
+  }
+
+  async purgeFailures(jail: string, before: number, limit: number): Promise<number> {
+    return this.stmts.purgeJailFailures.run(jail, before, limit).changes;
   }
 
   async purge(before: number): Promise<void> {

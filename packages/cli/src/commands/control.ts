@@ -9,9 +9,9 @@
  * jail, invalid address, bad arguments).
  */
 import type { Command } from 'commander';
-import { errors, parseIp, type BanDetail, type BanView } from '@f2b/core';
+import { ControlClient, errors, parseIp, type BanDetail, type BanView } from '@f2b/core';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
-import { call, guarded, type ClientOptions } from '../client/connect.js';
+import { call, guarded, socketPath, type ClientOptions } from '../client/connect.js';
 import { formatSpan, formatTime, formatWhen, plural, safe, style, table, tree, type Style } from '../client/output.js';
 
 type Run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
@@ -20,7 +20,9 @@ interface JailStatus {
   name: string; filter: string; mode: string;
   currentlyFailed: number; totalFailed: number; currentlyBanned: number; totalBanned: number;
   banned: string[]; failing: { id: string; attempts: number }[]; lines?: number;
+  evicted?: number; maxTracked?: number; more?: { banned: number; failing: number };
 }
+interface StatusPage { items: { id: string; attempts?: number; end?: number | null }[]; cursor: string | null }
 interface DaemonStatus { jails: string[]; count: number; state: { kind: string | null; location: string | null } }
 interface BansOf { ip: string; banned: boolean; jails: string[]; bans: BanDetail[] }
 
@@ -32,9 +34,10 @@ export function registerControlCommands(program: Command, run: Run): void {
     .option('-c, --config <file>', 'read the socket path from this config file');
 
   common(program.command('status')
-    .description('Show the running jails, or one jail\'s counters and banned addresses.')
-    .argument('[jail]', 'jail name'))
-    .action(run((jail: string | undefined, o: ClientOptions) => status(jail, o)));
+    .description('Show the running jails, or one jail\'s counters and its first banned and failing addresses.')
+    .argument('[jail]', 'jail name')
+    .option('--all', 'with a jail: every banned and failing address, page by page (--json: one JSON object a line)'))
+    .action(run((jail: string | undefined, o: ClientOptions & { all?: boolean }) => status(jail, o)));
 
   common(program.command('ban')
     .description('Ban an address in a jail now (by hand: rule "manual", the jail\'s bantime).')
@@ -85,7 +88,7 @@ function address(text: string): string {
   return ip.text;
 }
 
-export function status(jail: string | undefined, o: ClientOptions): Promise<number> {
+export function status(jail: string | undefined, o: ClientOptions & { all?: boolean }): Promise<number> {
   return guarded(async () => {
     const st = style();
     if (jail === undefined) {
@@ -98,26 +101,57 @@ export function status(jail: string | undefined, o: ClientOptions): Promise<numb
       ], st));
       return EXIT_OK;
     }
+    if (o.all) return statusAll(jail, o);
     const r = await call<JailStatus>(o, 'status', { jail });
     if (o.json) return printJson(r);
+    const more = (n: number | undefined) => (n ? ` ${st.dim(`… and ${n} more (f2b status ${safe(jail)} --all)`)}` : '');
     const count = (n: number, color: (s: string) => string) => (n > 0 ? color(String(n)) : String(n));
     print(tree(`Status for the jail: ${r.name}`, [
       {
         label: 'Filter', children: [
           { label: 'Currently failed', value: count(r.currentlyFailed, st.yellow) },
           { label: 'Total failed', value: String(r.totalFailed) },
+          ...(r.failing.length > 0 ? [{ label: 'Failing IP list', value: r.failing.map((f) => `${st.yellow(safe(f.id))} (${f.attempts})`).join(' ') + more(r.more?.failing) }] : []),
+          ...(r.evicted ? [{ label: 'Forgotten (maxTracked)', value: st.yellow(`${r.evicted} (at most ${r.maxTracked} tracked)`) }] : []),
         ],
       },
       {
         label: 'Actions', children: [
           { label: 'Currently banned', value: count(r.currentlyBanned, st.red) },
           { label: 'Total banned', value: String(r.totalBanned) },
-          { label: 'Banned IP list', value: r.banned.map((ip) => st.red(ip)).join(' ') },
+          { label: 'Banned IP list', value: r.banned.map((ip) => st.red(safe(ip))).join(' ') + more(r.more?.banned) },
         ],
       },
     ], st));
     return EXIT_OK;
   });
+}
+
+/**
+ * Every banned and failing address of a jail, a page at a time over one connection: the daemon never
+ * builds the whole list, and the first lines appear at once.
+ */
+async function statusAll(jail: string, o: ClientOptions): Promise<number> {
+  const client = await ControlClient.connect(await socketPath(o));
+  try {
+    for (const list of ['banned', 'failing'] as const) {
+      if (!o.json) print(`${list === 'banned' ? 'Banned' : 'Failing'}:\n`);
+      let cursor: string | null | undefined;
+      do {
+        const page: StatusPage = await client.request<StatusPage>('status', { jail, list, ...(cursor ? { cursor } : {}) });
+        let out = '';
+        for (const it of page.items) {
+          out += o.json ? JSON.stringify({ list, ...it }) + '\n'
+            : `  ${safe(it.id)}${it.attempts !== undefined ? ` ${it.attempts}` : ''}${it.end !== undefined ? ` ${it.end === null ? 'permanent' : formatTime(it.end)}` : ''}\n`;
+        }
+        print(out);
+        cursor = page.cursor;
+      } while (cursor);
+    }
+  } finally {
+    client.close();
+  }
+  return EXIT_OK;
 }
 
 export function ban(jail: string, ip: string, o: ClientOptions): Promise<number> {

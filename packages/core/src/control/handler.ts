@@ -3,7 +3,10 @@
  *
  *   ping                      → { pong, version, pid, uptime, protocol }
  *   status                    → { jails, count, state: { kind, location } }
- *   status  { jail }          → fail2ban-client's `status <jail>`: counters, banned and failing ids
+ *   status  { jail, limit? }  → fail2ban-client's `status <jail>`: counters, and the first `limit`
+ *                               (100) banned and failing ids (most attempts first), `more` counts
+ *   status  { jail, list, cursor?, limit? } → one page (`limit`, 1000) of every `banned` or `failing`
+ *                               id: { items, cursor } — pass `cursor` back for the next page; null at the end
  *   ban     { jail, ip }      → the ban (or the one in force: { already: true })
  *   unban   { ip, jail? } | { all: true, jail? } → { unbanned: [{ jail, id }] }
  *   banned                    → every ban in force: [{ jail, id, start, end, count, rule }]
@@ -51,13 +54,19 @@ export type ControlCommand = (typeof CONTROL_COMMANDS)[number];
 
 const USAGE: Record<ControlCommand, string> = {
   ping: 'ping takes no arguments: {}.',
-  status: 'status takes {} or {"jail": "<name>"}.',
+  status: 'status takes {}, {"jail": "<name>", "limit"?: n} or {"jail": "<name>", "list": "banned" | "failing", "cursor"?: "…", "limit"?: n}.',
   ban: 'ban takes {"jail": "<name>", "ip": "<address>"}.',
   unban: 'unban takes {"ip": "<address>"} or {"all": true}, optionally with "jail": "<name>".',
   banned: 'banned takes {} or {"ip": "<address>"}.',
   reload: 'reload takes {} or {"jail": "<name>"}.',
   stop: 'stop takes no arguments: {}.',
 };
+
+/** Page sizes of `status { list }`. */
+const PAGE = 1000;
+const MAX_PAGE = 10_000;
+const MAX_CURSORS = 16;
+const CURSOR_TTL_MS = 60_000;
 
 export interface BanView {
   jail: string;
@@ -80,6 +89,9 @@ export class ControlCommands implements ControlHandler {
   /** Tail of the queue of state-changing commands. */
   private mutations: Promise<unknown> = Promise.resolve();
   private stopping = false;
+  /** Open pages of `status { list }`: cursor → the live iterator it continues. */
+  private readonly cursors = new Map<string, { jail: Jail; list: string; it: Iterator<unknown>; used: number }>();
+  private cursorSeq = 0;
 
   constructor(opts: ControlCommandsOptions) {
     this.opts = opts;
@@ -93,7 +105,14 @@ export class ControlCommands implements ControlHandler {
     if (this.stopping) throw controlErrors.stopping();
     switch (cmd) {
       case 'ping': check(cmd, args, {}); return this.ping();
-      case 'status': check(cmd, args, { jail: 'string' }); return this.status(args.jail as string | undefined);
+      case 'status': {
+        check(cmd, args, { jail: 'string', list: 'string', cursor: 'string', limit: 'number' });
+        const limit = args.limit as number | undefined;
+        if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE)) throw controlErrors.badArgs(cmd, `"limit" must be a whole number from 1 to ${MAX_PAGE}`, USAGE.status);
+        if (args.list === undefined && args.cursor === undefined) return this.status(args.jail as string | undefined, limit);
+        if (args.jail === undefined || (args.list !== 'banned' && args.list !== 'failing')) throw controlErrors.badArgs(cmd, 'paging needs "jail" and "list": "banned" or "failing"', USAGE.status);
+        return this.page(args.jail as string, args.list, args.cursor as string | undefined, limit ?? PAGE);
+      }
       case 'ban': check(cmd, args, { jail: 'string', ip: 'string' }, ['jail', 'ip']); return this.exclusive(() => this.ban(args.jail as string, args.ip as string));
       case 'unban': {
         check(cmd, args, { ip: 'string', all: 'boolean', jail: 'string' });
@@ -158,7 +177,7 @@ export class ControlCommands implements ControlHandler {
     };
   }
 
-  private status(name?: string) {
+  private status(name?: string, limit?: number) {
     if (name === undefined) {
       const store = this.daemon.store;
       return {
@@ -166,16 +185,45 @@ export class ControlCommands implements ControlHandler {
         state: { kind: store?.kind ?? null, location: store?.location ?? null },
       };
     }
-    const jail = this.jail(name);
-    const failing = [...jail.tracker.failing()].map(([id, attempts]) => ({ id, attempts }))
-      .sort((a, b) => b.attempts - a.attempts || a.id.localeCompare(b.id));
-    return { ...jail.status(), failing };
+    return this.jail(name).status(limit);
+  }
+
+  /**
+   * One page of a jail's banned or failing ids. The daemon keeps a live iterator per cursor (a few,
+   * for a short while), so paging through a million ids costs the daemon a page at a time.
+   */
+  private page(jailName: string, list: 'banned' | 'failing', cursor: string | undefined, limit: number) {
+    const jail = this.jail(jailName);
+    this.dropStaleCursors();
+    let it: Iterator<unknown>;
+    if (cursor === undefined) it = jail.listing(list);
+    else {
+      const c = this.cursors.get(cursor);
+      if (!c || c.jail !== jail || c.list !== list) throw controlErrors.badArgs('status', `the cursor ${JSON.stringify(cursor)} is unknown or expired`, 'Start again without "cursor".');
+      this.cursors.delete(cursor);
+      it = c.it;
+    }
+    const items: unknown[] = [];
+    while (items.length < limit) {
+      const r = it.next();
+      if (r.done) return { items, cursor: null };
+      items.push(r.value);
+    }
+    const next = `${++this.cursorSeq}`;
+    this.cursors.set(next, { jail, list, it, used: Date.now() });
+    while (this.cursors.size > MAX_CURSORS) this.cursors.delete(this.cursors.keys().next().value!);
+    return { items, cursor: next };
+  }
+
+  private dropStaleCursors(): void {
+    const old = Date.now() - CURSOR_TTL_MS;
+    for (const [k, c] of this.cursors) if (c.used < old) this.cursors.delete(k);
   }
 
   private async ban(jailName: string, ipText: string) {
     const jail = this.jail(jailName);
     const ip = address(ipText);
-    const current = jail.tracker.activeBans().find((b) => b.id === ip);
+    const current = jail.tracker.banOf(ip);
     if (current) return { already: true, ban: view(current) };
     const ban = jail.ban(ip);
     await jail.flush(); // answer once the actions have it
@@ -205,7 +253,7 @@ export class ControlCommands implements ControlHandler {
     const history = this.daemon.store ? await this.daemon.store.bansOf(ip) : [];
     const active = new Map<string, Ban>();
     for (const jail of this.daemon.jails) {
-      const b = jail.tracker.isBanned(ip) ? jail.tracker.activeBans().find((x) => x.id === ip) : undefined;
+      const b = jail.tracker.banOf(ip);
       if (b) active.set(jail.name, b);
     }
     const bans: BanDetail[] = history.map((b) => detail(b, active.get(b.jail)?.start === b.start));
@@ -238,7 +286,7 @@ function detail(b: Ban, active: boolean): BanDetail {
   return { ...view(b), failures: b.failures, lines: [...(b.lines ?? [])], active };
 }
 
-type ArgType = 'string' | 'boolean';
+type ArgType = 'string' | 'boolean' | 'number';
 
 /** Args must be exactly the known keys, of the right types, with the required ones present. */
 function check(cmd: ControlCommand, args: Record<string, unknown>, shape: Record<string, ArgType>, required: string[] = []): void {
