@@ -9,6 +9,7 @@ import { Jail } from './jail.js';
 import { discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDirs, type DiscoveredPackage } from './resolve.js';
 import { errors } from './errors.js';
 import { MemoryStore, type Store } from './store.js';
+import { StoreHealth } from './store-health.js';
 import { resolveConfig, type JailConfig, type ResolvedConfig } from './config.js';
 import type { F2bPlugin } from './plugin.js';
 import type { Ban, Unban } from './types.js';
@@ -39,6 +40,8 @@ export class Daemon {
   /** Prior bans per `jail\0id` and per `*\0id`, for escalating bantime. */
   private readonly banCounts = new Map<string, number>();
   private timers: { cancel(): void }[] = [];
+  /** Whether the store takes the jails' checkpoints (`f2b status`, metrics). */
+  readonly storeHealth: StoreHealth;
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -47,6 +50,10 @@ export class Daemon {
     // The repeat-offender jail has no log of its own: it bans on other jails' bans.
     this.core.registerFilter({ id: RECIDIVE_FILTER, rules: [] });
     this.core.hooks.ban.tapPromise('f2b:recidive', (ban) => this.onAnyBan(ban));
+    this.storeHealth = new StoreHealth({
+      location: () => this.store?.location ?? '', logger: this.core.logger, clock: this.core.clock,
+      report: (err, jail) => this.core.reportError(err, { jail, hook: 'checkpoint' }),
+    });
   }
 
   /** Load what the config needs and create its enabled jails (not started). */
@@ -65,6 +72,7 @@ export class Daemon {
       for (const [i, a] of jail.actions.entries()) await this.ensure('action', a.type, dirs, `${base}.actions.${i}`);
       jails.push(new Jail(this.core, jail, {
         store: this.store ?? undefined,
+        storeHealth: this.storeHealth,
         priorBans: (id) => this.banCounts.get(`${jail.bantimeIncrement?.overalljails ? '*' : jail.name}\0${id}`) ?? 0,
       }));
     }
@@ -153,7 +161,18 @@ export class Daemon {
     // Work for jails that no longer exist cannot be done by anyone: drop it (kernel timeouts apply).
     const known = new Set(this.jails.map((j) => j.name));
     done.push(...pending.filter((p) => !known.has(p.jail)).map((p) => p.seq));
-    await this.store.outboxDone(done);
+    // A store that cannot write now keeps the items: they are replayed again (actions are idempotent).
+    await this.tolerateWriteFailure(() => this.store!.outboxDone(done));
+  }
+
+  /** Run a store write whose failure must not stop the daemon (what it records is redone later). */
+  private async tolerateWriteFailure<T>(write: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await write();
+    } catch (err) {
+      this.core.reportError(errors.stateUnavailable(this.store?.location ?? '', err), { hook: 'state' });
+      return undefined;
+    }
   }
 
   /**
@@ -167,13 +186,14 @@ export class Daemon {
     const expired = await store.expiredBans(now);
     if (expired.length > 0) {
       const unbans: Unban[] = expired.map((b) => ({ jail: b.jail, id: b.id, time: now, reason: 'expired' }));
-      const seqs = await store.checkpoint({ unbans });
+      // Unbanned even if this cannot be recorded now: the next start finds them expired again.
+      const seqs = await this.tolerateWriteFailure(() => store.checkpoint({ unbans }));
       let ok = true;
       for (const jail of this.jails) {
         const mine = unbans.filter((u) => u.jail === jail.name);
         if (mine.length > 0) ok = (await jail.replay([], mine)) && ok;
       }
-      if (ok) await store.outboxDone(seqs);
+      if (ok && seqs) await this.tolerateWriteFailure(() => store.outboxDone(seqs));
       this.core.logger.info(`Unbanned ${expired.length} ban(s) that expired while f2b was stopped.`);
     }
     let restored = 0;

@@ -133,6 +133,39 @@ export const errors = {
       fix: 'See the message above; f2b keeps the ban in its own state and retries.',
     }),
 
+  stateUnavailable: (location: string, cause: unknown) =>
+    new F2bError('F2B_ERR_STATE_UNAVAILABLE', `The state store ${q(location)} cannot save checkpoints: ${messageOf(cause)}. Bans still reach the actions; what was decided is kept in memory and saved once the store accepts writes again.`, {
+      cause, path: 'state', fix: 'Free space on its file system, make it writable again (mount read-write, `chattr -i`), or end the process that holds the database locked (`fuser -v` on the file); f2b retries on its own.',
+    }),
+
+  statePathIsDirectory: (path: string) =>
+    new F2bError('F2B_ERR_STATE_PATH', `The state database path ${q(path)} is a directory.`, {
+      path: 'state.path', fix: `Point state.path at a file, e.g. ${JSON.stringify(path.replace(/\/+$/, '') + '/f2b.db')}.`,
+    }),
+
+  stateDirUnusable: (dir: string, problem: string) =>
+    new F2bError('F2B_ERR_STATE_DIR', `The directory ${q(dir)} for the state database cannot be created: ${problem}.`, {
+      path: 'state.path', fix: `Create it (\`mkdir -p ${dir}\`) writable by the user f2b runs as, or point state.path at a directory that exists.`,
+    }),
+
+  stateReadonly: (path: string, problem: string, fix: string) =>
+    new F2bError('F2B_ERR_STATE_READONLY', `The state database ${q(path)} cannot be written: ${problem}.`, { path: 'state.path', fix }),
+
+  stateLocked: (path: string) =>
+    new F2bError('F2B_ERR_STATE_LOCKED', `The state database ${q(path)} is locked by another process.`, {
+      path: 'state.path', fix: 'End the process holding it (`fuser -v` on the file shows it; e.g. an open `sqlite3` shell with a transaction), then start f2b again.',
+    }),
+
+  stateVersion: (path: string, found: number, known: number) =>
+    new F2bError('F2B_ERR_STATE_VERSION', `The state database ${q(path)} has schema version ${found}, newer than this f2b knows (${known}).`, {
+      path: 'state.path', fix: 'Upgrade f2b, or point state.path at another file.',
+    }),
+
+  stateCorrupt: (path: string, movedTo: string, problem: string) =>
+    new F2bError('F2B_ERR_STATE_CORRUPT', `The state database ${q(path)} is corrupt (${problem}); it was moved to ${q(movedTo)} and f2b starts with a new, empty one. Bans the actions can list are recovered; ban history and failure counts are lost.`, {
+      path: 'state.path', fix: `Keep ${movedTo} for inspection (\`sqlite3 ${movedTo} .recover\`) or delete it; check the disk (dmesg, smartctl) if this happens again.`,
+    }),
+
   usage: (message: string, fix: string) => new F2bError('F2B_ERR_USAGE', message, { fix }),
 } as const;
 

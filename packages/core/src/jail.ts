@@ -17,6 +17,8 @@ import type { ActionInstance, SourceInstance } from './plugin.js';
 import type { Ban, Failure, LogEntry, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store } from './store.js';
+import { CheckpointQueue } from './checkpoint-queue.js';
+import { StoreHealth } from './store-health.js';
 
 export interface JailOptions {
   format?: LineFormat;
@@ -24,7 +26,13 @@ export interface JailOptions {
   store?: Store;
   /** How many times an id was banned before (escalating bantime); default: counted by this jail. */
   priorBans?: (id: string) => number;
+  /** Shared by the daemon's jails: whether the store takes writes (default: one for this jail). */
+  storeHealth?: StoreHealth;
 }
+
+/** Retry delays of a checkpoint the store refused: quick at first, then every few seconds. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5_000;
 
 export interface JailStats {
   lines: number;
@@ -55,6 +63,13 @@ export class Jail {
   /** Source states captured at stop (the sources are gone when the last checkpoint runs). */
   private finalStates: Record<string, unknown> | null = null;
   private readonly store?: Store;
+  /** Checkpoints the store refused, kept until it takes them (their bans already ran). */
+  private readonly unsaved = new CheckpointQueue();
+  /** Bans/unbans whose actions succeeded before their checkpoint could be saved. */
+  private readonly actedBeforeSaved = new Set<Ban | Unban>();
+  private readonly storeHealth: StoreHealth;
+  private retryTimer?: { cancel(): void };
+  private retryDelay = RETRY_FIRST_MS;
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
   private sweepTimer?: { cancel(): void };
@@ -62,6 +77,10 @@ export class Jail {
   constructor(core: Core, config: JailConfig, opts: JailOptions = {}) {
     this.core = core;
     this.store = opts.store;
+    this.storeHealth = opts.storeHealth ?? new StoreHealth({
+      location: () => opts.store?.location ?? '', logger: core.logger, clock: core.clock,
+      report: (err, jail) => core.reportError(err, { jail, hook: 'checkpoint' }),
+    });
     this.config = config;
     this.name = config.name;
     const provided = core.getFilter(config.filter.id);
@@ -138,6 +157,10 @@ export class Jail {
 
   async stop(): Promise<void> {
     await this.stopSources();
+    if (this.unsaved.length > 0) {
+      this.core.logger.error(`Jail "${this.name}": stopping with ${this.unsaved.length} checkpoint(s) the state store never took (${this.unsaved.unsavedDecisions} ban(s)/unban(s)); the kernel timeouts of those bans still apply, but they will not be restored at the next start.`);
+    }
+    this.storeHealth.forget(this.name);
     this.tracker.dispose();
     for (const a of this.actions) await a.instance.stop?.();
   }
@@ -159,6 +182,8 @@ export class Jail {
     this.scheduleFlush();
     await this.flush();
     this.finalStates = null;
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
   }
 
   /**
@@ -168,6 +193,10 @@ export class Jail {
    */
   adoptFrom(prev: Jail): boolean {
     Object.assign(this.stats, prev.stats);
+    // Checkpoints the store refused so far are this jail's to save now.
+    this.unsaved.takeFrom(prev.unsaved);
+    for (const item of prev.actedBeforeSaved) this.actedBeforeSaved.add(item);
+    prev.actedBeforeSaved.clear();
     if (JSON.stringify(prev.config.actions) !== JSON.stringify(this.config.actions)) return false;
     this.actions.splice(0, this.actions.length, ...prev.actions.splice(0));
     return true;
@@ -309,15 +338,16 @@ export class Jail {
       const bans = this.pendingBans; const unbans = this.pendingUnbans;
       const failures = this.pendingFailures; const cleared = this.clearedWindows;
       this.pendingBans = []; this.pendingUnbans = []; this.pendingFailures = []; this.clearedWindows = [];
-      let seqs: number[] = [];
-      if (this.store && (bans.length || unbans.length || failures.length || cleared.length || this.linesSinceCheckpoint)) {
+      // Outbox numbers of this batch's bans/unbans, once saved; and earlier ones now done.
+      const seqOf = new Map<Ban | Unban, number>();
+      const done: number[] = [];
+      if (this.store && (bans.length || unbans.length || failures.length || cleared.length || this.linesSinceCheckpoint || this.unsaved.length)) {
         this.linesSinceCheckpoint = false;
-        try {
-          // Committed before any action runs: a crash from here on is repaired from the outbox.
-          seqs = await this.store.checkpoint({ failures, clearFailures: cleared, bans, unbans, positions: this.sourceStates() });
-        } catch (err) {
-          // Security first: a store that cannot write must not stop bans; say so loudly.
-          this.core.reportError(err, { jail: this.name, hook: 'checkpoint' });
+        this.unsaved.add({ failures, clearFailures: cleared, bans, unbans, positions: this.sourceStates() });
+        // Committed before any action runs: a crash from here on is repaired from the outbox.
+        for (const { item, seq } of await this.saveQueued()) {
+          if (this.actedBeforeSaved.delete(item)) done.push(seq);
+          else seqOf.set(item, seq);
         }
       }
       const hooks = this.core.hooks;
@@ -330,13 +360,44 @@ export class Jail {
         await Promise.all(unbans.map((u) => hooks.unban.promise(u, this.info)));
         ok = (await this.eachAction('unban', (a) => a.unban(unbans))) && ok;
       }
-      // Items whose actions failed stay in the outbox; the daemon retries them.
-      if (ok && seqs.length > 0 && this.store) {
-        try { await this.store.outboxDone(seqs); } catch (err) { this.core.reportError(err, { jail: this.name, hook: 'checkpoint' }); }
+      // Items whose actions failed stay in the outbox; the daemon retries them. Items not saved
+      // yet are marked done when their checkpoint commits.
+      if (ok) {
+        for (const item of [...bans, ...unbans]) {
+          const seq = seqOf.get(item);
+          if (seq !== undefined) done.push(seq);
+          else if (this.store) this.actedBeforeSaved.add(item);
+        }
+      }
+      if (done.length > 0 && this.store) {
+        try { await this.store.outboxDone(done); } catch (err) { this.core.reportError(err, { jail: this.name, hook: 'checkpoint' }); }
       }
     });
     return this.flushing;
   }
+
+  /**
+   * Write the queued checkpoints. On failure they stay queued — bans go on reaching the actions —
+   * the store is reported unavailable, and a retry is armed with a growing delay.
+   */
+  private async saveQueued(): Promise<{ item: Ban | Unban; seq: number }[]> {
+    const { committed, error } = await this.unsaved.commit(this.store!);
+    if (error === undefined) {
+      this.retryDelay = RETRY_FIRST_MS;
+      this.storeHealth.saved(this.name, committed.length);
+      return committed;
+    }
+    this.storeHealth.failed(this.name, error, this.unsaved.length, this.unsaved.unsavedDecisions);
+    this.retryTimer ??= this.core.clock.setTimer(this.retryDelay, () => {
+      this.retryTimer = undefined;
+      this.scheduleFlush();
+    });
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+    return committed;
+  }
+
+  /** How many checkpoints wait for the store (0 when everything is saved). */
+  get unsavedCheckpoints(): number { return this.unsaved.length; }
 
   /** Run an action call on every action; false if any failed (each failure is reported). */
   private async eachAction(what: string, fn: (a: ActionInstance) => Promise<void>): Promise<boolean> {
