@@ -8,10 +8,10 @@ import { Core, type CoreOptions } from './core.js';
 import { Jail } from './jail.js';
 import { discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDirs, type DiscoveredPackage } from './resolve.js';
 import { errors } from './errors.js';
-import { MemoryStore, type Store } from './store.js';
+import { MemoryStore, type Store, type StoreReplacement } from './store.js';
 import { StoreHealth } from './store-health.js';
 import { resolveConfig, type JailConfig, type ResolvedConfig } from './config.js';
-import type { F2bPlugin } from './plugin.js';
+import type { F2bPlugin, StoreDefinition } from './plugin.js';
 import type { Ban, Unban } from './types.js';
 
 export interface DaemonOptions extends CoreOptions {
@@ -88,6 +88,7 @@ export class Daemon {
     this.jails = await this.load(config);
     await this.core.hooks.start.promise();
     for (const j of this.jails) await j.startActions();
+    if (this.store.replaced) await this.recoverFromActions(this.store.replaced);
     await this.recover();
     for (const j of this.jails) await j.startSources(await j.savedStates());
     this.timers.push(this.every(OUTBOX_RETRY_MS, () => this.retryOutbox()));
@@ -208,6 +209,27 @@ export class Daemon {
     if (restored > 0) this.core.logger.info(`Restored ${restored} active ban(s).`);
   }
 
+  /**
+   * The database was corrupt and replaced by an empty one: say so loudly, and take the bans in
+   * force from the actions that can list them (nftables sets), so they are restored, expire on
+   * time and survive the next restart. Their history (rule, lines, count) is lost with the database.
+   */
+  private async recoverFromActions(replaced: StoreReplacement): Promise<void> {
+    const store = this.store!;
+    this.core.reportError(errors.stateCorrupt(store.location, replaced.movedTo, replaced.problem), { hook: 'state' });
+    const now = this.core.clock.now();
+    let recovered = 0;
+    for (const jail of this.jails) {
+      const bans = (await jail.listBannedFromActions()).filter((b) => b.end === null || b.end > now)
+        .map((b): Ban => ({ jail: jail.name, id: b.id, start: now, end: b.end, count: 1, failures: 0, rule: 'recovered' }));
+      if (bans.length === 0) continue;
+      const seqs = await this.tolerateWriteFailure(() => store.checkpoint({ bans }));
+      if (seqs) await this.tolerateWriteFailure(() => store.outboxDone(seqs)); // the actions have them
+      recovered += bans.length;
+    }
+    this.core.logger.warn(`Recovered ${recovered} ban(s) in force from the actions after replacing the corrupt state database.`);
+  }
+
   /** Count bans for escalation, and ban repeat offenders in the recidive jail. */
   private async onAnyBan(ban: Ban): Promise<void> {
     this.countBan(ban.jail, ban.id, 1);
@@ -238,8 +260,24 @@ export class Daemon {
     return [...config.jails, recidive];
   }
 
+  /**
+   * Check that the configured store can work (its path), without opening or creating anything:
+   * `f2b config check` runs this, and `start` before anything else.
+   */
+  async checkState(config: ResolvedConfig): Promise<void> {
+    if (this.opts.store || config.state.type === 'memory') return;
+    const def = await this.storeDefinition(config);
+    await def.check?.(this.storeOptions(config));
+  }
+
   private async openStore(config: ResolvedConfig): Promise<Store> {
     if (config.state.type === 'memory') return new MemoryStore();
+    const def = await this.storeDefinition(config);
+    await def.check?.(this.storeOptions(config));
+    return def.create(this.storeOptions(config));
+  }
+
+  private async storeDefinition(config: ResolvedConfig): Promise<StoreDefinition> {
     const dirs = searchDirs(this.opts.searchFrom);
     if (!this.core.getStore(config.state.type)) {
       this.installed ??= discoverPlugins(dirs);
@@ -248,10 +286,13 @@ export class Daemon {
     }
     const def = this.core.getStore(config.state.type);
     if (!def) throw errors.pluginNotFound(config.state.type, `@f2b/store-${config.state.type}`, 'state.type');
+    return def.def;
+  }
+
+  private storeOptions(config: ResolvedConfig): Record<string, unknown> {
     // A dry run keeps its own state: its bans must never be restored into a real firewall later.
-    const options = this.opts.dryRun && typeof config.state.options.path === 'string'
+    return this.opts.dryRun && typeof config.state.options.path === 'string'
       ? { ...config.state.options, path: dryRunPath(config.state.options.path) } : config.state.options;
-    return def.def.create(options);
   }
 
   private every(ms: number, fn: () => unknown): { cancel(): void } {

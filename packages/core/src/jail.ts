@@ -13,7 +13,7 @@ import { Tracker } from './tracker.js';
 import { IpSet, isLoopback, parseIp } from './ip.js';
 import { errors } from './errors.js';
 import { checkSchema, type JSONSchema } from './validate.js';
-import type { ActionInstance, SourceInstance } from './plugin.js';
+import type { ActionInstance, ListedBan, SourceInstance } from './plugin.js';
 import type { Ban, Failure, LogEntry, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store } from './store.js';
@@ -281,6 +281,24 @@ export class Jail {
       const part = bans.slice(i, i + batch);
       await this.eachAction('ban', (a) => a.ban(part));
     }
+  }
+
+  /** The bans this jail's actions enforce, for those that can list them (duplicates removed). */
+  async listBannedFromActions(): Promise<ListedBan[]> {
+    const found = new Map<string, ListedBan>();
+    for (const a of this.actions) {
+      if (!a.instance.listBanned) continue;
+      try {
+        for (const b of await a.instance.listBanned()) {
+          const prev = found.get(b.id);
+          // The longest ban wins (permanent = null is longest).
+          if (!prev || (prev.end !== null && (b.end === null || b.end > prev.end))) found.set(b.id, b);
+        }
+      } catch (err) {
+        this.core.reportError(errors.actionFailed(a.type, `listing its bans: ${err instanceof Error ? err.message : String(err)}`), { jail: this.name });
+      }
+    }
+    return [...found.values()];
   }
 
   /** Carry out bans/unbans committed before a crash but not confirmed done. */

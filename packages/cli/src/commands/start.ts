@@ -32,8 +32,10 @@ export async function start(opts: StartOptions): Promise<number> {
   const socket = opts.socket ? resolvePath(opts.socket) : config.socket;
   // Before detaching and before any jail touches the firewall: refuse if another daemon answers there.
   if (socket) await assertSocketFree(socket);
-  if (!opts.foreground) return detach(opts);
   const daemon = new Daemon({ searchFrom: pluginSearchStarts(config.file?.startsWith('(') ? undefined : config.file), dryRun: opts.dryRun, logLevel: config.logLevel });
+  // An unusable state path is an error here, in the foreground, before anything is banned.
+  await daemon.checkState(config);
+  if (!opts.foreground) return detach(opts);
   await daemon.start(config);
   if (opts.dryRun) daemon.core.logger.info('Dry run: bans are only logged (action "log").');
 
