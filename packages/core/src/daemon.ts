@@ -279,9 +279,15 @@ export class Daemon {
 
   private async storeDefinition(config: ResolvedConfig): Promise<StoreDefinition> {
     const dirs = searchDirs(this.opts.searchFrom);
-    if (!this.core.getStore(config.state.type)) {
+    const type = config.state.type;
+    if (!this.core.getStore(type)) {
       this.installed ??= discoverPlugins(dirs);
-      const name = this.installed.find((p) => p.provides.includes(config.state.type))?.name ?? `@f2b/store-${config.state.type}`;
+      const name = this.installed.find((p) => p.provides.includes(type))?.name;
+      if (!name) {
+        const known = ['memory', ...new Set(this.installed.filter((p) => String(p.kind) === 'store').flatMap((p) => p.provides))];
+        throw errors.configInvalid('state.type', `names the store type ${JSON.stringify(type)}, which no installed package provides`,
+          `Use one of: ${known.join(', ')}; or install the package that provides it (e.g. \`npm i @f2b/store-${type}\`).`);
+      }
       this.core.use(await loadPlugin(name, dirs, {}, 'state'), 'state');
     }
     const def = this.core.getStore(config.state.type);

@@ -110,8 +110,11 @@ export const errors = {
 
   durationInvalid: (value: unknown, path?: string) =>
     new F2bError('F2B_ERR_DURATION_INVALID', `${JSON.stringify(value)} is not a duration.`, {
-      path, fix: 'Write a number of seconds or a number with a unit: 30s, 10m, 1h, 1d, 1w (e.g. "1h30m"); -1 means forever where allowed.',
+      path, fix: 'Write a number of seconds or a number with a unit: 30s, 10m, 1h, 1d, 1w, 1mo, 1y (e.g. "1h30m"); -1 means forever where allowed.',
     }),
+
+  durationOutOfRange: (value: unknown, path: string | undefined, problem: string, fix: string) =>
+    new F2bError('F2B_ERR_DURATION_INVALID', `The duration ${JSON.stringify(value)} ${problem}.`, { path, fix }),
 
   addressInvalid: (value: string, path?: string) =>
     new F2bError('F2B_ERR_ADDRESS_INVALID', `${q(value)} is not an IP address or CIDR network.`, {

@@ -14,7 +14,7 @@ export { expandPattern, resolveMode } from './filter/compile.js';
 export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
 export * from './dates.js';
 export * from './ip.js';
-export { parseDuration, formatDuration } from './duration.js';
+export { parseDuration, formatDuration, MAX_DURATION_SECONDS, MONTH_SECONDS, YEAR_SECONDS } from './duration.js';
 export { Tracker, type TrackerOptions } from './tracker.js';
 export { Jail, type JailStats } from './jail.js';
 export { Daemon, type DaemonOptions } from './daemon.js';
@@ -46,4 +46,4 @@ export {
   ControlCommands, CONTROL_COMMANDS, type ControlCommand, type ControlCommandsOptions, type ControlContext, type ControlHandler,
   type BanView, type BanDetail,
 } from './control/handler.js';
-export { defaultPaths, SYSTEM_DIR } from './config.js';
+export { defaultPaths, SYSTEM_DIR, checkSocketPath, MAX_SOCKET_PATH_BYTES } from './config.js';

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertSocketFree, ControlCommands, ControlServer, Daemon, defaultConfig, loadConfig, resolveConfig, type ResolvedConfig } from '@f2b/core';
+import { assertSocketFree, checkSocketPath, ControlCommands, ControlServer, Daemon, defaultConfig, loadConfig, resolveConfig, type ResolvedConfig } from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
 import { EXIT_OK, reportCliError } from '../errors.js';
 
@@ -30,6 +30,7 @@ async function readConfig(file?: string): Promise<ResolvedConfig> {
 export async function start(opts: StartOptions): Promise<number> {
   const config = await readConfig(opts.config); // fail early, in the foreground, on a bad config
   const socket = opts.socket ? resolvePath(opts.socket) : config.socket;
+  if (opts.socket && socket) checkSocketPath(socket, '--socket');
   // Before detaching and before any jail touches the firewall: refuse if another daemon answers there.
   if (socket) await assertSocketFree(socket);
   const daemon = new Daemon({ searchFrom: pluginSearchStarts(config.file?.startsWith('(') ? undefined : config.file), dryRun: opts.dryRun, logLevel: config.logLevel });
