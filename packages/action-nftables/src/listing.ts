@@ -4,7 +4,7 @@
  * replaced by an empty one): each element's remaining `expires` becomes the ban's end.
  */
 import { parseIp, tryParseCidr, type ListedBan } from '@f2b/core';
-import { runNft } from './nft.js';
+import { NftRunError, runNft } from './nft.js';
 import type { NftConfig } from './options.js';
 
 /** The bans in the jail's sets now (`now` = epoch ms the remaining times count from). */
@@ -12,7 +12,14 @@ export async function listBannedElements(config: NftConfig, now = Date.now()): P
   const out: ListedBan[] = [];
   for (const set of [config.sets[4], config.sets[6]]) {
     if (set === undefined) continue;
-    const { stdout } = await runNft(config, ['-j', 'list', 'set', config.family, config.table, set], undefined, `list set ${set}`);
+    let stdout: string;
+    try {
+      ({ stdout } = await runNft(config, ['-j', 'list', 'set', config.family, config.table, set], undefined, `list set ${set}`));
+    } catch (err) {
+      // No such table or set (never created, or removed by a clean stop): nothing is enforced.
+      if (err instanceof NftRunError && err.rejected && /No such file or directory/.test(err.stderr)) continue;
+      throw err;
+    }
     out.push(...parseSetElements(stdout, now));
   }
   return out;

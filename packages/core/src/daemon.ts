@@ -87,8 +87,9 @@ export class Daemon {
     for (const c of await this.store.banCounts(now - config.state.purgeAge * 1000)) this.countBan(c.jail, c.id, c.count);
     this.jails = await this.load(config);
     await this.core.hooks.start.promise();
-    for (const j of this.jails) await j.startActions();
+    // Listed before the actions start: starting may bring their state in line with ours (empty).
     if (this.store.replaced) await this.recoverFromActions(this.store.replaced);
+    for (const j of this.jails) await j.startActions();
     await this.recover();
     for (const j of this.jails) await j.startSources(await j.savedStates());
     this.timers.push(this.every(OUTBOX_RETRY_MS, () => this.retryOutbox()));
@@ -223,8 +224,9 @@ export class Daemon {
       const bans = (await jail.listBannedFromActions()).filter((b) => b.end === null || b.end > now)
         .map((b): Ban => ({ jail: jail.name, id: b.id, start: now, end: b.end, count: 1, failures: 0, rule: 'recovered' }));
       if (bans.length === 0) continue;
+      // Saved as bans in force; recover() then gives them to every action like any stored ban.
       const seqs = await this.tolerateWriteFailure(() => store.checkpoint({ bans }));
-      if (seqs) await this.tolerateWriteFailure(() => store.outboxDone(seqs)); // the actions have them
+      if (seqs) await this.tolerateWriteFailure(() => store.outboxDone(seqs));
       recovered += bans.length;
     }
     this.core.logger.warn(`Recovered ${recovered} ban(s) in force from the actions after replacing the corrupt state database.`);

@@ -93,7 +93,8 @@ export interface ActionInstance {
   /**
    * Optional: the bans this action currently enforces (e.g. the elements of its nftables sets), with
    * their end (epoch ms; null = permanent). Used to recover the bans in force when the state
-   * database was lost (corrupt). Called after `start()`.
+   * database was lost (corrupt). Called before `start()`: what the action enforces from a previous
+   * run (e.g. kernel sets left by a crash), before starting brings it in line with f2b's state.
    */
   listBanned?(): Promise<ListedBan[]>;
 }
