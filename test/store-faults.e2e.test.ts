@@ -5,7 +5,8 @@
  * real nftables sets (in a network namespace this test creates).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,6 +53,56 @@ describe('an unusable state path', () => {
       expect(r.stdout).not.toContain('Started');
     }
   });
+});
+
+describe('a database locked by another process while the daemon runs', () => {
+  it('keeps banning, says so in the log and in `f2b status`, and saves the bans once the lock is gone', async () => {
+    const dir = join(tmp.dir, 'locked');
+    mkdirSync(dir);
+    const log = join(dir, 'auth.log');
+    const sock = join(dir, 's.sock');
+    const db = join(dir, 'f2b.db');
+    writeFileSync(log, '');
+    const cfg = writeConfig('locked', {
+      state: { path: db }, socket: sock,
+      jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 1, bantime: '1h', ignoreself: false, actions: ['log'] } },
+    });
+    let daemon = startF2b(['start', '--foreground', '--config', cfg]);
+    await daemon.waitFor(/Control socket listening/, 'stderr', 20_000);
+
+    // A second process holds the database with BEGIN EXCLUSIVE (as an open sqlite3 shell can).
+    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3', { paths: [join(ROOT, 'packages/store-sqlite')] });
+    const locker = spawn(process.execPath, ['-e', `
+      const db = new (require(${JSON.stringify(sqlite)}))(process.argv[1]);
+      db.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked\\n');
+      process.stdin.resume(); process.stdin.on('end', () => { db.exec('COMMIT'); db.close(); });
+    `, db], { stdio: ['pipe', 'pipe', 'inherit'] });
+    await new Promise((r) => locker.stdout!.once('data', r));
+
+    let pid = 7000;
+    const attackers = ['192.0.2.31', '192.0.2.32', '192.0.2.33'];
+    for (const ip of attackers) appendFileSync(log, sshdLine(`Failed password for root from ${ip} port 40000 ssh2`, { pid: pid++ }));
+    for (const ip of attackers) await daemon.waitFor(new RegExp(`\\[sshd\\] Ban ${ip.replace(/\./g, '\\.')} `));
+    await daemon.waitFor(/F2B_ERR_STATE_UNAVAILABLE/, 'stderr');
+    const human = f2b(['status', '--socket', sock], { env: { NO_COLOR: '1' } });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/State store: +UNAVAILABLE since .*database is locked/);
+    const state = JSON.parse(f2b(['status', '--json', '--socket', sock]).stdout).state;
+    expect(state).toMatchObject({ available: false, unsavedDecisions: 3 });
+    expect(f2b(['ping', '--socket', sock]).code).toBe(0); // the daemon answers meanwhile
+
+    await new Promise((r) => { locker.once('exit', r); locker.stdin!.end(); });
+    await daemon.waitFor(/The state store accepts writes again/, 'stderr', 20_000);
+    expect(JSON.parse(f2b(['status', '--json', '--socket', sock]).stdout).state).toMatchObject({ available: true, unsavedDecisions: 0 });
+    expect(await daemon.stop()).toBe(0);
+
+    daemon = startF2b(['start', '--foreground', '--config', cfg]);
+    await daemon.waitFor(/Control socket listening/, 'stderr', 20_000);
+    expect(daemon.stderr()).toContain('Restored 3 active ban(s).');
+    // And a signal whose default is to end the process silently ends it with a message.
+    expect(await daemon.stop('SIGUSR2')).toBe(0);
+    expect(daemon.stderr()).toContain('Received SIGUSR2: stopping.');
+  }, 90_000);
 });
 
 function nftUnavailable(): string | null {

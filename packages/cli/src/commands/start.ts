@@ -51,6 +51,16 @@ export async function start(opts: StartOptions): Promise<number> {
       .then(() => process.exit(EXIT_OK), (err) => { reportCliError(err); process.exit(1); });
   };
   const commands = new ControlCommands({ daemon, reloadConfig: () => readConfig(opts.config), stop: () => stop('"stop" on the control socket') });
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // No signal kills the daemon without a word: those whose default is to terminate stop it cleanly,
+  // saying which. SIGXFSZ (a file-size limit reached) makes the write fail instead — a store fault,
+  // reported and retried like any other. (SIGBUS from memory-mapped files is prevented at the
+  // source: see @f2b/store-sqlite's path-check.ts.)
+  for (const sig of ['SIGQUIT', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPROF', 'SIGXCPU', 'SIGPWR'] as const) {
+    process.on(sig, () => stop(sig));
+  }
+  process.on('SIGXFSZ', () => daemon.core.logger.warn('Received SIGXFSZ: a file reached the size limit (ulimit -f); the write fails and is retried.'));
   if (socket) {
     server = new ControlServer({ path: socket, handler: commands, logger: daemon.core.getLogger('control') });
     try {
@@ -60,8 +70,6 @@ export async function start(opts: StartOptions): Promise<number> {
       throw err;
     }
   }
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
     if (stopping) return;
     // Queued with reloads and bans from the control socket; a broken config keeps the running jails.
