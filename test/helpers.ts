@@ -2,7 +2,7 @@
  * Helpers for end-to-end tests that run the real `f2b` binary.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -65,4 +65,34 @@ export function startF2b(args: string[], opts: { cwd?: string } = {}): RunningF2
 export function sshdLine(message: string, opts: { pid?: number; time?: Date; program?: string } = {}): string {
   const time = (opts.time ?? new Date()).toISOString().replace('Z', '+00:00');
   return `${time} testhost ${opts.program ?? 'sshd'}[${opts.pid ?? 4242}]: ${message}\n`;
+}
+
+/**
+ * An `f2b` entry point that the user `uid` can run, for tests that run the client as another user.
+ * The clone may live where that user cannot enter (e.g. /root, mode 0700): then the built packages
+ * and node_modules are hard-linked (`cp -al`, no data copied) into a temp directory it can read.
+ * Returns the path, or the reason it cannot be done (to skip with).
+ */
+export function f2bRunnableBy(uid: number): { bin: string; cleanup(): void } | { skip: string } {
+  const probe = (bin: string) => spawnSync(process.execPath, [bin, '--version'], { cwd: '/', uid, gid: uid, encoding: 'utf8', timeout: 30_000 });
+  if (probe(F2B).status === 0) return { bin: F2B, cleanup: () => {} };
+  if (spawnSync(process.execPath, ['-e', ''], { cwd: '/', uid, gid: uid }).status !== 0) {
+    return { skip: `uid ${uid} cannot run ${process.execPath} itself` };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'f2b-uid-'));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  chmodSync(dir, 0o755);
+  const link = (from: string, to: string) => spawnSync('cp', ['-al', from, to], { encoding: 'utf8' });
+  const failed = link(join(ROOT, 'node_modules'), join(dir, 'node_modules')).status !== 0;
+  for (const p of failed ? [] : readdirSync(join(ROOT, 'packages'))) {
+    mkdirSync(join(dir, 'packages', p), { recursive: true, mode: 0o755 });
+    for (const part of ['package.json', 'dist', 'bin']) {
+      if (existsSync(join(ROOT, 'packages', p, part))) link(join(ROOT, 'packages', p, part), join(dir, 'packages', p, part));
+    }
+  }
+  const bin = join(dir, 'packages/cli/bin/f2b.js');
+  const r = failed ? null : probe(bin);
+  if (r?.status === 0) return { bin, cleanup };
+  cleanup();
+  return { skip: `uid ${uid} cannot read the clone at ${ROOT}, and a hard-linked copy in ${tmpdir()} did not run either (${failed ? 'cp -al failed: another file system?' : (r?.stderr ?? '').trim().split('\n')[0]})` };
 }

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { definePlugin } from '@f2b/core';
 import { NftablesAction } from './action.js';
 import { optionsSchema, type NftablesOptions } from './options.js';
+import { listBannedElements } from './listing.js';
 
 const PLUGIN_NAME = '@f2b/action-nftables';
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -26,7 +27,9 @@ export default function nftablesAction(options: NftablesOptions = {}) {
         type: 'nftables',
         schema: optionsSchema,
         create(instanceOptions, ctx) {
-          return new NftablesAction({ ...options, ...instanceOptions } as NftablesOptions, ctx);
+          const action = new NftablesAction({ ...options, ...instanceOptions } as NftablesOptions, ctx);
+          // What the sets hold, for recovering bans when the state database was lost (listing.ts).
+          return Object.assign(action, { listBanned: () => listBannedElements(action.config) });
         },
       });
     },
@@ -42,3 +45,4 @@ export {
 } from './script.js';
 export { runNft, nftCommand, classifyFailure, NftRunError, type NftRunOptions, type NftResult } from './nft.js';
 export { nftErrors } from './errors.js';
+export { listBannedElements, parseSetElements } from './listing.js';

@@ -224,6 +224,9 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
       throw errors.configInvalid(key, 'is only understood when the config is loaded from a file', 'Load it with loadConfig() or loadConfigChain() (as f2b does), which apply "extends" and "hosts".', file);
     }
   }
+  // Before the schema: YAML's .inf and .nan pass a JSON Schema "integer"/"number" check.
+  const notFinite = nonFiniteNumber(input, '');
+  if (notFinite) throw errors.configInvalid(notFinite, 'is not a finite number', `${fixFor(notFinite).replace(/\.$/, "")} (.inf and .nan are not values f2b can count with).`, file);
   const problem = checkSchema(CONFIG_SCHEMA, input, '');
   if (problem) throw errors.configInvalid(problem.path || '(root)', problem.problem, fixFor(problem.path), file);
   const defaults = input.defaults ?? {};
@@ -248,8 +251,8 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
       sources: sources.map((s) => typeof s === 'string' ? { type: 'file', options: { paths: [s] } } : { type: s.type ?? 'file', options: omitType(s) }),
       filter: { id: filter.id ?? name, mode: filter.mode, options: filter.options ?? {} },
       actions: merged.actions.map((a) => typeof a === 'string' ? { type: a, options: {} } : { type: a.type, options: omitType(a) }),
-      findtime: wrap(() => parseDuration(merged.findtime, `${p}.findtime`), file),
-      bantime: wrap(() => parseDuration(merged.bantime, `${p}.bantime`, { allowForever: true }), file),
+      findtime: wrap(() => parseDuration(merged.findtime, `${p}.findtime`, { positive: true }), file),
+      bantime: wrap(() => parseDuration(merged.bantime, `${p}.bantime`, { allowForever: true, positive: true }), file),
       maxretry: merged.maxretry,
       ignoreip, ignoreself: merged.ignoreself, timezone: merged.timezone, usedns: merged.usedns,
       bantimeIncrement: resolveIncrement(merged.bantimeIncrement, `${p}.bantimeIncrement`, file),
@@ -263,18 +266,41 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
   const state = {
     type: stateType,
     options: stateType === 'memory' ? {} : { path: st.path ?? defaultPaths().db, ...(st.synchronous ? { synchronous: st.synchronous } : {}) },
-    purgeAge: st.purgeAge === undefined ? 30 * 86400 : wrap(() => parseDuration(st.purgeAge, 'state.purgeAge'), file),
+    purgeAge: st.purgeAge === undefined ? 30 * 86400 : wrap(() => parseDuration(st.purgeAge, 'state.purgeAge', { positive: true }), file),
   };
   const socket = input.socket === false ? null : input.socket ?? defaultPaths().socket;
+  if (socket) wrap(() => checkSocketPath(socket, 'socket'), file);
   const r = input.recidive;
   const recidive = r && r.enabled !== false ? {
     maxbans: r.maxbans ?? 5,
-    findtime: wrap(() => parseDuration(r.findtime ?? '1d', 'recidive.findtime'), file),
-    bantime: wrap(() => parseDuration(r.bantime ?? '1w', 'recidive.bantime', { allowForever: true }), file),
+    findtime: wrap(() => parseDuration(r.findtime ?? '1d', 'recidive.findtime', { positive: true }), file),
+    bantime: wrap(() => parseDuration(r.bantime ?? '1w', 'recidive.bantime', { allowForever: true, positive: true }), file),
     actions: r.actions ?? input.defaults?.actions ?? JAIL_DEFAULTS.actions,
   } : null;
   if (recidive && input.jails.recidive) throw errors.configInvalid('jails.recidive', 'collides with the built-in repeat-offender jail', 'Rename the jail, or configure repeat offenders under the top-level "recidive" key.', file);
   return { file, plugins, jails, logLevel: input.logLevel ?? 'info', state, socket, recidive };
+}
+
+/** The longest path a Unix socket can have on Linux: sun_path is 108 bytes with the final NUL. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/** Refuse a socket path the kernel cannot bind, before anything starts (config check, start). */
+export function checkSocketPath(path: string, keyPath = 'socket'): void {
+  const bytes = Buffer.byteLength(path);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw errors.configInvalid(keyPath, `is a socket path of ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path can have`, 'Choose a shorter path, e.g. /run/f2b/f2b.sock.');
+  }
+}
+
+/** The key path of the first number that is NaN or infinite, if any. */
+function nonFiniteNumber(value: unknown, path: string): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path || '(root)';
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const found = nonFiniteNumber(v, path ? `${path}.${k}` : k);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Why an `enabledIf` does not hold, or undefined when it does. */
@@ -304,6 +330,7 @@ function withFile(err: F2bError, file?: string): F2bError {
 
 function fixFor(path: string): string {
   if (/\.(findtime|bantime|actionTimeout)$/.test(path)) return 'Write a duration: seconds, or 10m, 1h, 1d.';
+  if (path === 'state.type') return 'Known store types: sqlite (the default) and memory; others come from installed store packages.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
   if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, source, sources, filter, actions, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked.';
   return 'See "Configuration" in the README.';
@@ -333,7 +360,7 @@ function resolveIncrement(inc: JailInput['bantimeIncrement'], path: string, file
   return {
     factor: inc.factor ?? 2,
     multipliers: inc.multipliers,
-    maxtime: inc.maxtime === undefined ? 7 * 86400 : wrap(() => parseDuration(inc.maxtime, `${path}.maxtime`), file),
+    maxtime: inc.maxtime === undefined ? 7 * 86400 : wrap(() => parseDuration(inc.maxtime, `${path}.maxtime`, { positive: true }), file),
     rndtime: inc.rndtime === undefined ? 0 : wrap(() => parseDuration(inc.rndtime, `${path}.rndtime`), file),
     overalljails: inc.overalljails ?? false,
   };

@@ -8,9 +8,10 @@ import { Core, type CoreOptions } from './core.js';
 import { Jail } from './jail.js';
 import { discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDirs, type DiscoveredPackage } from './resolve.js';
 import { errors } from './errors.js';
-import { MemoryStore, type Store } from './store.js';
+import { MemoryStore, type Store, type StoreReplacement } from './store.js';
+import { StoreHealth } from './store-health.js';
 import { resolveConfig, type JailConfig, type ResolvedConfig } from './config.js';
-import type { F2bPlugin } from './plugin.js';
+import type { F2bPlugin, StoreDefinition } from './plugin.js';
 import type { Ban, Unban } from './types.js';
 
 export interface DaemonOptions extends CoreOptions {
@@ -42,6 +43,8 @@ export class Daemon {
   /** Prior bans per `jail\0id` and per `*\0id`, for escalating bantime. */
   private readonly banCounts = new Map<string, number>();
   private timers: { cancel(): void }[] = [];
+  /** Whether the store takes the jails' checkpoints (`f2b status`, metrics). */
+  readonly storeHealth: StoreHealth;
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -50,6 +53,10 @@ export class Daemon {
     // The repeat-offender jail has no log of its own: it bans on other jails' bans.
     this.core.registerFilter({ id: RECIDIVE_FILTER, rules: [] });
     this.core.hooks.ban.tapPromise('f2b:recidive', (ban) => this.onAnyBan(ban));
+    this.storeHealth = new StoreHealth({
+      location: () => this.store?.location ?? '', logger: this.core.logger, clock: this.core.clock,
+      report: (err, jail) => this.core.reportError(err, { jail, hook: 'checkpoint' }),
+    });
   }
 
   /** Load what the config needs and create its enabled jails (not started). */
@@ -68,6 +75,7 @@ export class Daemon {
       for (const [i, a] of jail.actions.entries()) await this.ensure('action', a.type, dirs, `${base}.actions.${i}`);
       jails.push(new Jail(this.core, jail, {
         store: this.store ?? undefined,
+        storeHealth: this.storeHealth,
         priorBans: (id) => this.banCounts.get(`${jail.bantimeIncrement?.overalljails ? '*' : jail.name}\0${id}`) ?? 0,
       }));
     }
@@ -82,6 +90,8 @@ export class Daemon {
     for (const c of await this.store.banCounts(now - config.state.purgeAge * 1000)) this.countBan(c.jail, c.id, c.count);
     this.jails = await this.load(config);
     await this.core.hooks.start.promise();
+    // Listed before the actions start: starting may bring their state in line with ours (empty).
+    if (this.store.replaced) await this.recoverFromActions(this.store.replaced);
     for (const j of this.jails) await j.startActions();
     await this.recover();
     for (const j of this.jails) await j.startSources(await j.savedStates());
@@ -157,7 +167,18 @@ export class Daemon {
     // Work for jails that no longer exist cannot be done by anyone: drop it (kernel timeouts apply).
     const known = new Set(this.jails.map((j) => j.name));
     done.push(...pending.filter((p) => !known.has(p.jail)).map((p) => p.seq));
-    await this.store.outboxDone(done);
+    // A store that cannot write now keeps the items: they are replayed again (actions are idempotent).
+    await this.tolerateWriteFailure(() => this.store!.outboxDone(done));
+  }
+
+  /** Run a store write whose failure must not stop the daemon (what it records is redone later). */
+  private async tolerateWriteFailure<T>(write: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await write();
+    } catch (err) {
+      this.core.reportError(errors.stateUnavailable(this.store?.location ?? '', err), { hook: 'state' });
+      return undefined;
+    }
   }
 
   /**
@@ -171,13 +192,14 @@ export class Daemon {
     const expired = await store.expiredBans(now);
     if (expired.length > 0) {
       const unbans: Unban[] = expired.map((b) => ({ jail: b.jail, id: b.id, time: now, reason: 'expired' }));
-      const seqs = await store.checkpoint({ unbans });
+      // Unbanned even if this cannot be recorded now: the next start finds them expired again.
+      const seqs = await this.tolerateWriteFailure(() => store.checkpoint({ unbans }));
       let ok = true;
       for (const jail of this.jails) {
         const mine = unbans.filter((u) => u.jail === jail.name);
         if (mine.length > 0) ok = (await jail.replay([], mine)) && ok;
       }
-      if (ok) await store.outboxDone(seqs);
+      if (ok && seqs) await this.tolerateWriteFailure(() => store.outboxDone(seqs));
       this.core.logger.info(`Unbanned ${expired.length} ban(s) that expired while f2b was stopped.`);
     }
     let restored = 0;
@@ -190,6 +212,28 @@ export class Daemon {
       }
     }
     if (restored > 0) this.core.logger.info(`Restored ${restored} active ban(s).`);
+  }
+
+  /**
+   * The database was corrupt and replaced by an empty one: say so loudly, and take the bans in
+   * force from the actions that can list them (nftables sets), so they are restored, expire on
+   * time and survive the next restart. Their history (rule, lines, count) is lost with the database.
+   */
+  private async recoverFromActions(replaced: StoreReplacement): Promise<void> {
+    const store = this.store!;
+    this.core.reportError(errors.stateCorrupt(store.location, replaced.movedTo, replaced.problem), { hook: 'state' });
+    const now = this.core.clock.now();
+    let recovered = 0;
+    for (const jail of this.jails) {
+      const bans = (await jail.listBannedFromActions()).filter((b) => b.end === null || b.end > now)
+        .map((b): Ban => ({ jail: jail.name, id: b.id, start: now, end: b.end, count: 1, failures: 0, rule: 'recovered' }));
+      if (bans.length === 0) continue;
+      // Saved as bans in force; recover() then gives them to every action like any stored ban.
+      const seqs = await this.tolerateWriteFailure(() => store.checkpoint({ bans }));
+      if (seqs) await this.tolerateWriteFailure(() => store.outboxDone(seqs));
+      recovered += bans.length;
+    }
+    this.core.logger.warn(`Recovered ${recovered} ban(s) in force from the actions after replacing the corrupt state database.`);
   }
 
   /** Count bans for escalation, and ban repeat offenders in the recidive jail. */
@@ -222,20 +266,45 @@ export class Daemon {
     return [...config.jails, recidive];
   }
 
+  /**
+   * Check that the configured store can work (its path), without opening or creating anything:
+   * `f2b config check` runs this, and `start` before anything else.
+   */
+  async checkState(config: ResolvedConfig): Promise<void> {
+    if (this.opts.store || config.state.type === 'memory') return;
+    const def = await this.storeDefinition(config);
+    await def.check?.(this.storeOptions(config));
+  }
+
   private async openStore(config: ResolvedConfig): Promise<Store> {
     if (config.state.type === 'memory') return new MemoryStore();
+    const def = await this.storeDefinition(config);
+    await def.check?.(this.storeOptions(config));
+    return def.create(this.storeOptions(config));
+  }
+
+  private async storeDefinition(config: ResolvedConfig): Promise<StoreDefinition> {
     const dirs = searchDirs(this.opts.searchFrom);
-    if (!this.core.getStore(config.state.type)) {
+    const type = config.state.type;
+    if (!this.core.getStore(type)) {
       this.installed ??= discoverPlugins(dirs);
-      const name = this.installed.find((p) => p.provides.includes(config.state.type))?.name ?? `@f2b/store-${config.state.type}`;
+      const name = this.installed.find((p) => p.provides.includes(type))?.name;
+      if (!name) {
+        const known = ['memory', ...new Set(this.installed.filter((p) => String(p.kind) === 'store').flatMap((p) => p.provides))];
+        throw errors.configInvalid('state.type', `names the store type ${JSON.stringify(type)}, which no installed package provides`,
+          `Use one of: ${known.join(', ')}; or install the package that provides it (e.g. \`npm i @f2b/store-${type}\`).`);
+      }
       this.core.use(await loadPlugin(name, dirs, {}, 'state'), 'state');
     }
     const def = this.core.getStore(config.state.type);
     if (!def) throw errors.pluginNotFound(config.state.type, `@f2b/store-${config.state.type}`, 'state.type');
+    return def.def;
+  }
+
+  private storeOptions(config: ResolvedConfig): Record<string, unknown> {
     // A dry run keeps its own state: its bans must never be restored into a real firewall later.
-    const options = this.opts.dryRun && typeof config.state.options.path === 'string'
+    return this.opts.dryRun && typeof config.state.options.path === 'string'
       ? { ...config.state.options, path: dryRunPath(config.state.options.path) } : config.state.options;
-    return def.def.create(options);
   }
 
   private purging = false;

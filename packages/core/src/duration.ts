@@ -4,18 +4,33 @@
  */
 import { errors } from './errors.js';
 
+/** fail2ban's year: 365.25 days (what `fail2ban-client --str2sec 1y` answers). */
+export const YEAR_SECONDS = 31_557_600;
+/** fail2ban's month: a twelfth of that year, 30.4375 days (`--str2sec 1mo`). */
+export const MONTH_SECONDS = YEAR_SECONDS / 12;
+/**
+ * The longest duration accepted: 100 years. Longer ones only come from typos, and far beyond it the
+ * end of a ban cannot be represented as a date at all (it printed as NaN-NaN-NaN). Use -1 for forever.
+ */
+export const MAX_DURATION_SECONDS = 100 * YEAR_SECONDS;
+
+// The abbreviations of fail2ban's jail.conf(5) "TIME ABBREVIATION FORMAT", plus a few common ones.
+// `m` and `mm` are minutes; months are `mo`, `mon`, `month(s)`.
 const UNITS: ReadonlyMap<string, number> = new Map([
-  ['s', 1], ['sec', 1], ['secs', 1], ['second', 1], ['seconds', 1],
-  ['m', 60], ['min', 60], ['mins', 60], ['minute', 60], ['minutes', 60],
-  ['h', 3600], ['hr', 3600], ['hrs', 3600], ['hour', 3600], ['hours', 3600],
-  ['d', 86400], ['day', 86400], ['days', 86400],
-  ['w', 604800], ['wk', 604800], ['wks', 604800], ['week', 604800], ['weeks', 604800],
+  ['s', 1], ['ss', 1], ['sec', 1], ['secs', 1], ['second', 1], ['seconds', 1],
+  ['m', 60], ['mm', 60], ['min', 60], ['mins', 60], ['minute', 60], ['minutes', 60],
+  ['h', 3600], ['hh', 3600], ['hou', 3600], ['hr', 3600], ['hrs', 3600], ['hour', 3600], ['hours', 3600],
+  ['d', 86400], ['dd', 86400], ['da', 86400], ['day', 86400], ['days', 86400],
+  ['w', 604800], ['ww', 604800], ['wee', 604800], ['wk', 604800], ['wks', 604800], ['week', 604800], ['weeks', 604800],
+  ['mo', MONTH_SECONDS], ['mon', MONTH_SECONDS], ['month', MONTH_SECONDS], ['months', MONTH_SECONDS],
+  ['y', YEAR_SECONDS], ['yy', YEAR_SECONDS], ['yea', YEAR_SECONDS], ['year', YEAR_SECONDS], ['years', YEAR_SECONDS],
 ]);
-// Months and years are left out on purpose: their length varies, and `m` already means minutes.
 
 export interface ParseDurationOptions {
   /** Accept -1 (number or text) and `forever`, returned as -1. */
   allowForever?: boolean;
+  /** Refuse 0 (a findtime or bantime of nothing). */
+  positive?: boolean;
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -71,8 +86,12 @@ export function parseDuration(value: unknown, path?: string, opts: ParseDuration
     const end = readNumber(s, 0);
     result = end === s.length ? numberValue : parseUnits(s);
   }
-  if (!Number.isFinite(result) || result < 0 || result > Number.MAX_SAFE_INTEGER) {
-    throw errors.durationInvalid(value, path);
+  if (!Number.isFinite(result) || result < 0) throw errors.durationInvalid(value, path);
+  if (opts.positive && result === 0) {
+    throw errors.durationOutOfRange(value, path, 'is zero', opts.allowForever ? 'Write a duration of at least 1 second, or -1 for forever.' : 'Write a duration of at least 1 second.');
+  }
+  if (result > MAX_DURATION_SECONDS) {
+    throw errors.durationOutOfRange(value, path, 'is longer than the maximum of 100 years', opts.allowForever ? 'Write at most 100y, or -1 for a ban that never ends.' : 'Write at most 100y.');
   }
   return result;
 }

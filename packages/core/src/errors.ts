@@ -110,8 +110,11 @@ export const errors = {
 
   durationInvalid: (value: unknown, path?: string) =>
     new F2bError('F2B_ERR_DURATION_INVALID', `${JSON.stringify(value)} is not a duration.`, {
-      path, fix: 'Write a number of seconds or a number with a unit: 30s, 10m, 1h, 1d, 1w (e.g. "1h30m"); -1 means forever where allowed.',
+      path, fix: 'Write a number of seconds or a number with a unit: 30s, 10m, 1h, 1d, 1w, 1mo, 1y (e.g. "1h30m"); -1 means forever where allowed.',
     }),
+
+  durationOutOfRange: (value: unknown, path: string | undefined, problem: string, fix: string) =>
+    new F2bError('F2B_ERR_DURATION_INVALID', `The duration ${JSON.stringify(value)} ${problem}.`, { path, fix }),
 
   addressInvalid: (value: string, path?: string) =>
     new F2bError('F2B_ERR_ADDRESS_INVALID', `${q(value)} is not an IP address or CIDR network.`, {
@@ -136,6 +139,39 @@ export const errors = {
   actionTimeout: (action: string, what: string, seconds: number) =>
     new F2bError('F2B_ERR_ACTION_TIMEOUT', `The action ${q(action)} did not finish ${what} within ${seconds} s; the jail goes on without waiting for it.`, {
       fix: 'f2b keeps the work in its outbox and retries it every 30 s. Check what the action talks to; raise actionTimeout if it is only slow.',
+    }),
+
+  stateUnavailable: (location: string, cause: unknown) =>
+    new F2bError('F2B_ERR_STATE_UNAVAILABLE', `The state store ${q(location)} cannot save checkpoints: ${messageOf(cause)}. Bans still reach the actions; what was decided is kept in memory and saved once the store accepts writes again.`, {
+      cause, path: 'state', fix: 'Free space on its file system, make it writable again (mount read-write, `chattr -i`), or end the process that holds the database locked (`fuser -v` on the file); f2b retries on its own.',
+    }),
+
+  statePathIsDirectory: (path: string) =>
+    new F2bError('F2B_ERR_STATE_PATH', `The state database path ${q(path)} is a directory.`, {
+      path: 'state.path', fix: `Point state.path at a file, e.g. ${JSON.stringify(path.replace(/\/+$/, '') + '/f2b.db')}.`,
+    }),
+
+  stateDirUnusable: (dir: string, problem: string) =>
+    new F2bError('F2B_ERR_STATE_DIR', `The directory ${q(dir)} for the state database cannot be created: ${problem}.`, {
+      path: 'state.path', fix: `Create it (\`mkdir -p ${dir}\`) writable by the user f2b runs as, or point state.path at a directory that exists.`,
+    }),
+
+  stateReadonly: (path: string, problem: string, fix: string) =>
+    new F2bError('F2B_ERR_STATE_READONLY', `The state database ${q(path)} cannot be written: ${problem}.`, { path: 'state.path', fix }),
+
+  stateLocked: (path: string) =>
+    new F2bError('F2B_ERR_STATE_LOCKED', `The state database ${q(path)} is locked by another process.`, {
+      path: 'state.path', fix: 'End the process holding it (`fuser -v` on the file shows it; e.g. an open `sqlite3` shell with a transaction), then start f2b again.',
+    }),
+
+  stateVersion: (path: string, found: number, known: number) =>
+    new F2bError('F2B_ERR_STATE_VERSION', `The state database ${q(path)} has schema version ${found}, newer than this f2b knows (${known}).`, {
+      path: 'state.path', fix: 'Upgrade f2b, or point state.path at another file.',
+    }),
+
+  stateCorrupt: (path: string, movedTo: string, problem: string) =>
+    new F2bError('F2B_ERR_STATE_CORRUPT', `The state database ${q(path)} is corrupt (${problem}); it was moved to ${q(movedTo)} and f2b starts with a new, empty one. Bans the actions can list are recovered; ban history and failure counts are lost.`, {
+      path: 'state.path', fix: `Keep ${movedTo} for inspection (\`sqlite3 ${movedTo} .recover\`) or delete it; check the disk (dmesg, smartctl) if this happens again.`,
     }),
 
   usage: (message: string, fix: string) => new F2bError('F2B_ERR_USAGE', message, { fix }),

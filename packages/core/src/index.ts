@@ -6,7 +6,7 @@ export { createHooks, type Hooks, type HookName, type JailInfo } from './hooks.j
 export {
   definePlugin, type F2bPlugin, type PluginMeta, type PluginKind, type PluginFactory,
   type SourceDefinition, type SourceInstance, type SourceContext,
-  type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition,
+  type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition, type ListedBan,
 } from './plugin.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
 export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit } from './filter/engine.js';
@@ -14,10 +14,11 @@ export { expandPattern, resolveMode } from './filter/compile.js';
 export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
 export * from './dates.js';
 export * from './ip.js';
-export { parseDuration, formatDuration } from './duration.js';
+export { parseDuration, formatDuration, MAX_DURATION_SECONDS, MONTH_SECONDS, YEAR_SECONDS } from './duration.js';
 export { Tracker, type TrackerOptions } from './tracker.js';
 export { Jail, type JailStats } from './jail.js';
 export { Daemon, type DaemonOptions } from './daemon.js';
+export { StoreHealth, type StoreHealthSnapshot } from './store-health.js';
 export {
   loadConfig, resolveConfig, defineConfig, defaultConfig, CONFIG_SCHEMA, JAIL_DEFAULTS,
   type F2bConfig, type JailInput, type JailConfig, type ResolvedConfig, type SourceInput, type FilterInput, type ActionInput,
@@ -33,7 +34,7 @@ export { checkSchema, type JSONSchema, type SchemaProblem } from './validate.js'
 export { CORE_VERSION } from './version.js';
 export type { LogEntry, Failure, Ban, Unban, MaybePromise } from './types.js';
 export { journalRecordToEntry, normalizeRecord, parseJournalJsonLine, type JournalRecord } from './journal.js';
-export { MemoryStore, type Store, type Checkpoint, type OutboxItem, type StoredFailure, type BanHistory } from './store.js';
+export { MemoryStore, type Store, type StoreReplacement, type Checkpoint, type OutboxItem, type StoredFailure, type BanHistory } from './store.js';
 export {
   PROTOCOL_VERSION, SUPPORTED_VERSIONS, MAX_REQUEST_BYTES, IDLE_TIMEOUT_MS, LineDecoder, encodeLine, errorBody, errorFromBody,
   type ControlRequest, type ControlResponse, type ControlErrorBody, type RequestId,
@@ -45,4 +46,4 @@ export {
   ControlCommands, CONTROL_COMMANDS, type ControlCommand, type ControlCommandsOptions, type ControlContext, type ControlHandler,
   type BanView, type BanDetail,
 } from './control/handler.js';
-export { defaultPaths, SYSTEM_DIR } from './config.js';
+export { defaultPaths, SYSTEM_DIR, checkSocketPath, MAX_SOCKET_PATH_BYTES } from './config.js';

@@ -13,11 +13,13 @@ import { Tracker } from './tracker.js';
 import { IpSet, isLoopback, parseIp } from './ip.js';
 import { errors } from './errors.js';
 import { checkSchema, type JSONSchema } from './validate.js';
-import type { ActionInstance, SourceInstance } from './plugin.js';
+import type { ActionInstance, ListedBan, SourceInstance } from './plugin.js';
 import type { Ban, Failure, LogEntry, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store } from './store.js';
 import { ActionRunner, type ActionCall } from './action-runner.js';
+import { CheckpointQueue } from './checkpoint-queue.js';
+import { StoreHealth } from './store-health.js';
 
 export interface JailOptions {
   format?: LineFormat;
@@ -25,7 +27,13 @@ export interface JailOptions {
   store?: Store;
   /** How many times an id was banned before (escalating bantime); default: counted by this jail. */
   priorBans?: (id: string) => number;
+  /** Shared by the daemon's jails: whether the store takes writes (default: one for this jail). */
+  storeHealth?: StoreHealth;
 }
+
+/** Retry delays of a checkpoint the store refused: quick at first, then every few seconds. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5_000;
 
 export interface JailStats {
   lines: number;
@@ -65,6 +73,13 @@ export class Jail {
   /** Source states captured at stop (the sources are gone when the last checkpoint runs). */
   private finalStates: Record<string, unknown> | null = null;
   private readonly store?: Store;
+  /** Checkpoints the store refused, kept until it takes them (their bans already ran). */
+  private readonly unsaved = new CheckpointQueue();
+  /** Bans/unbans whose actions succeeded before their checkpoint could be saved. */
+  private readonly actedBeforeSaved = new Set<Ban | Unban>();
+  private readonly storeHealth: StoreHealth;
+  private retryTimer?: { cancel(): void };
+  private retryDelay = RETRY_FIRST_MS;
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
   private sweepTimer?: { cancel(): void };
@@ -72,6 +87,10 @@ export class Jail {
   constructor(core: Core, config: JailConfig, opts: JailOptions = {}) {
     this.core = core;
     this.store = opts.store;
+    this.storeHealth = opts.storeHealth ?? new StoreHealth({
+      location: () => opts.store?.location ?? '', logger: core.logger, clock: core.clock,
+      report: (err, jail) => core.reportError(err, { jail, hook: 'checkpoint' }),
+    });
     this.config = config;
     this.name = config.name;
     const provided = core.getFilter(config.filter.id);
@@ -151,6 +170,10 @@ export class Jail {
 
   async stop(): Promise<void> {
     await this.stopSources();
+    if (this.unsaved.length > 0) {
+      this.core.logger.error(`Jail "${this.name}": stopping with ${this.unsaved.length} checkpoint(s) the state store never took (${this.unsaved.unsavedDecisions} ban(s)/unban(s)); the kernel timeouts of those bans still apply, but they will not be restored at the next start.`);
+    }
+    this.storeHealth.forget(this.name);
     this.tracker.dispose();
     for (const a of this.actions) await a.instance.stop?.();
   }
@@ -172,6 +195,8 @@ export class Jail {
     this.scheduleFlush();
     await this.flush();
     this.finalStates = null;
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
   }
 
   /**
@@ -181,6 +206,10 @@ export class Jail {
    */
   adoptFrom(prev: Jail): boolean {
     Object.assign(this.stats, prev.stats);
+    // Checkpoints the store refused so far are this jail's to save now.
+    this.unsaved.takeFrom(prev.unsaved);
+    for (const item of prev.actedBeforeSaved) this.actedBeforeSaved.add(item);
+    prev.actedBeforeSaved.clear();
     if (JSON.stringify(prev.config.actions) !== JSON.stringify(this.config.actions)) return false;
     this.actions.splice(0, this.actions.length, ...prev.actions.splice(0));
     for (const a of this.actions) a.timeout = this.config.actionTimeout;
@@ -266,6 +295,24 @@ export class Jail {
       const part = bans.slice(i, i + batch);
       await this.eachAction('ban', (a) => a.ban(part));
     }
+  }
+
+  /** The bans this jail's actions enforce, for those that can list them (duplicates removed). */
+  async listBannedFromActions(): Promise<ListedBan[]> {
+    const found = new Map<string, ListedBan>();
+    for (const a of this.actions) {
+      if (!a.instance.listBanned) continue;
+      try {
+        for (const b of await a.instance.listBanned()) {
+          const prev = found.get(b.id);
+          // The longest ban wins (permanent = null is longest).
+          if (!prev || (prev.end !== null && (b.end === null || b.end > prev.end))) found.set(b.id, b);
+        }
+      } catch (err) {
+        this.core.reportError(errors.actionFailed(a.type, `listing its bans: ${err instanceof Error ? err.message : String(err)}`), { jail: this.name });
+      }
+    }
+    return [...found.values()];
   }
 
   /** Carry out bans/unbans committed before a crash but not confirmed done. */
@@ -355,31 +402,64 @@ export class Jail {
       const bans = this.pendingBans; const unbans = this.pendingUnbans;
       const failures = this.pendingFailures; const cleared = this.clearedWindows;
       this.pendingBans = []; this.pendingUnbans = []; this.pendingFailures = []; this.clearedWindows = [];
-      let seqs: number[] = [];
-      if (this.store && (bans.length || unbans.length || failures.length || cleared.length || this.linesSinceCheckpoint)) {
+      // Outbox numbers of this batch's bans/unbans, once saved; and earlier ones now done.
+      const seqOf = new Map<Ban | Unban, number>();
+      const done: number[] = [];
+      if (this.store && (bans.length || unbans.length || failures.length || cleared.length || this.linesSinceCheckpoint || this.unsaved.length)) {
         this.linesSinceCheckpoint = false;
-        try {
-          // Committed before any action runs: a crash from here on is repaired from the outbox.
-          seqs = await this.store.checkpoint({ failures, clearFailures: cleared, bans, unbans, positions: this.sourceStates() });
-        } catch (err) {
-          // Security first: a store that cannot write must not stop bans; say so loudly.
-          this.core.reportError(err, { jail: this.name, hook: 'checkpoint' });
+        this.unsaved.add({ failures, clearFailures: cleared, bans, unbans, positions: this.sourceStates() });
+        // Committed before any action runs: a crash from here on is repaired from the outbox.
+        for (const { item, seq } of await this.saveQueued()) {
+          if (this.actedBeforeSaved.delete(item)) done.push(seq);
+          else seqOf.set(item, seq);
         }
       }
       const hooks = this.core.hooks;
       if (bans.length > 0) await Promise.all(bans.map((b) => hooks.ban.promise(b, this.info)));
       if (unbans.length > 0) await Promise.all(unbans.map((u) => hooks.unban.promise(u, this.info)));
       // Not awaited here: each action works through its own queue, so a slow one delays neither the
-      // others nor the next batch. Items whose actions failed stay in the outbox; the daemon retries them.
+      // others nor the next batch. Items whose actions failed stay in the outbox; the daemon retries
+      // them. Items not saved yet are marked done when their checkpoint commits.
       const work = this.dispatch(bans, unbans).then(async (ok) => {
-        if (!ok || seqs.length === 0 || !this.store) return;
-        try { await this.store.outboxDone(seqs); } catch (err) { this.core.reportError(err, { jail: this.name, hook: 'checkpoint' }); }
+        if (ok) {
+          for (const item of [...bans, ...unbans]) {
+            const seq = seqOf.get(item);
+            if (seq !== undefined) done.push(seq);
+            else if (this.store) this.actedBeforeSaved.add(item);
+          }
+        }
+        if (done.length > 0 && this.store) {
+          try { await this.store.outboxDone(done); } catch (err) { this.core.reportError(err, { jail: this.name, hook: 'checkpoint' }); }
+        }
       });
       this.inflight.add(work);
       void work.finally(() => this.inflight.delete(work));
     });
     return this.flushing;
   }
+
+  /**
+   * Write the queued checkpoints. On failure they stay queued — bans go on reaching the actions —
+   * the store is reported unavailable, and a retry is armed with a growing delay.
+   */
+  private async saveQueued(): Promise<{ item: Ban | Unban; seq: number }[]> {
+    const { committed, error } = await this.unsaved.commit(this.store!);
+    if (error === undefined) {
+      this.retryDelay = RETRY_FIRST_MS;
+      this.storeHealth.saved(this.name, committed.length);
+      return committed;
+    }
+    this.storeHealth.failed(this.name, error, this.unsaved.length, this.unsaved.unsavedDecisions);
+    this.retryTimer ??= this.core.clock.setTimer(this.retryDelay, () => {
+      this.retryTimer = undefined;
+      this.scheduleFlush();
+    });
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+    return committed;
+  }
+
+  /** How many checkpoints wait for the store (0 when everything is saved). */
+  get unsavedCheckpoints(): number { return this.unsaved.length; }
 
   /** Give every action the bans, then the unbans; true if every call succeeded. */
   private async dispatch(bans: readonly Ban[], unbans: readonly Unban[]): Promise<boolean> {

@@ -90,7 +90,17 @@ export interface ActionInstance {
   stop?(): Promise<void>;
   ban(bans: readonly Ban[]): Promise<void>;
   unban(unbans: readonly Unban[]): Promise<void>;
+  /**
+   * Optional: the bans this action currently enforces (e.g. the elements of its nftables sets), with
+   * their end (epoch ms; null = permanent). Used to recover the bans in force when the state
+   * database was lost (corrupt). Called before `start()`: what the action enforces from a previous
+   * run (e.g. kernel sets left by a crash), before starting brings it in line with f2b's state.
+   */
+  listBanned?(): Promise<ListedBan[]>;
 }
+
+/** A ban as an action reports it: the address or network, and when it ends (null = never). */
+export interface ListedBan { id: string; end: number | null }
 
 export interface ActionDefinition {
   /** Type name used in config: `actions: ['log']` or `{ type: 'nftables', … }`. */
@@ -104,6 +114,11 @@ export interface StoreDefinition {
   type: string;
   schema?: JSONSchema;
   create(options: Record<string, unknown>): Store;
+  /**
+   * Check, without creating or opening anything, that a store with these options can work (e.g. its
+   * path is usable); throws the error to report. `f2b config check` and `f2b start` call it first.
+   */
+  check?(options: Record<string, unknown>): void | Promise<void>;
 }
 
 /** Anything a plugin can register; `FilterDefinition` re-exported for convenience. */

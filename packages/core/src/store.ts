@@ -42,10 +42,24 @@ export interface BanHistory {
   lastStart?: number;
 }
 
+/** Why a store began empty although it had a database: what became of the old one. */
+export interface StoreReplacement {
+  reason: 'corrupt';
+  /** Where the old database was moved. */
+  movedTo: string;
+  /** What was wrong with it. */
+  problem: string;
+}
+
 export interface Store {
   readonly kind: string;
   /** Where it lives (for `f2b status`). */
   readonly location: string;
+  /**
+   * Set by `open()` when the stored database could not be used and was replaced by an empty one: the
+   * daemon then reports it loudly and recovers the bans in force from actions that can list them.
+   */
+  readonly replaced?: StoreReplacement;
   open(): Promise<void>;
   close(): Promise<void>;
   /** One transaction; returns the outbox sequence numbers of the bans/unbans it queued. */

@@ -37,7 +37,7 @@ describe('resolveConfig: defaults and normalisation', () => {
   });
 
   it.each([
-    ['10m', 600], ['1h', 3600], ['1h30m', 5400], [30, 30], ['45', 45], [0, 0],
+    ['10m', 600], ['1h', 3600], ['1h30m', 5400], [30, 30], ['45', 45], ['1mo', 2_629_800],
   ])('findtime %s → %d seconds', (value, seconds) => {
     expect(one({ source: 'x', findtime: value }).findtime).toBe(seconds);
   });
@@ -152,6 +152,63 @@ describe('resolveConfig: errors name the key path', () => {
     const err = thrown(() => one({ source: 'x', maxretry: n }));
     expect(err.code).toBe('F2B_ERR_CONFIG_INVALID');
     expect(err.path).toBe('jails.sshd.maxretry');
+  });
+
+  // Issue 13: values that used to be accepted and made no sense.
+  it.each([Infinity, -Infinity, NaN])('maxretry %s (YAML .inf, .nan) is refused, not silently replaced', (n) => {
+    const err = thrown(() => one({ source: 'x', maxretry: n }));
+    expect(err.code).toBe('F2B_ERR_CONFIG_INVALID');
+    expect(err.path).toBe('jails.sshd.maxretry');
+    expect(err.message).toContain('is not a finite number');
+    expect(err.fix).toContain('whole number');
+  });
+
+  it('maxretry: .inf in a YAML file names the file and the key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'f2b-inf-'));
+    try {
+      writeFileSync(join(dir, 'f2b.config.yaml'), 'jails:\n  sshd:\n    source: x\n    maxretry: .inf\n');
+      const found = (await loadConfig(join(dir, 'f2b.config.yaml')))!;
+      const err = thrown(() => resolveConfig(found.config, found.file));
+      expect(err.path).toBe('jails.sshd.maxretry');
+      expect(err.file).toContain('f2b.config.yaml');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [{ findtime: 0 }, 'jails.sshd.findtime', 'is zero'],
+    [{ bantime: 0 }, 'jails.sshd.bantime', 'is zero'],
+    [{ bantime: '0s' }, 'jails.sshd.bantime', 'is zero'],
+    [{ bantime: 9_999_999_999_999 }, 'jails.sshd.bantime', '100 years'],
+    [{ bantime: '200000w' }, 'jails.sshd.bantime', '100 years'],
+    [{ bantimeIncrement: { maxtime: 0 } }, 'jails.sshd.bantimeIncrement.maxtime', 'is zero'],
+  ])('%j is refused at %s (%s)', (extra, path, problem) => {
+    const err = thrown(() => one({ source: 'x', ...extra } as never));
+    expect(err.code).toBe('F2B_ERR_DURATION_INVALID');
+    expect(err.path).toBe(path);
+    expect(err.message).toContain(problem);
+  });
+
+  it('bantime -1 (forever), 1mo and 1y are accepted', () => {
+    expect(one({ source: 'x', bantime: -1 }).bantime).toBe(-1);
+    expect(one({ source: 'x', bantime: '1mo' }).bantime).toBe(2_629_800);
+    expect(one({ source: 'x', bantime: '1y' }).bantime).toBe(31_557_600);
+  });
+
+  it('state.purgeAge 0 and recidive.findtime 0 are refused', () => {
+    expect(thrown(() => resolveConfig({ jails: { sshd: { source: 'x' } }, state: { purgeAge: 0 } })).path).toBe('state.purgeAge');
+    expect(thrown(() => resolveConfig({ jails: { sshd: { source: 'x' } }, recidive: { findtime: 0 } })).path).toBe('recidive.findtime');
+  });
+
+  it('a socket path longer than 107 bytes (sun_path) is refused before anything runs', () => {
+    const long = `/tmp/${'s'.repeat(98)}.sock`; // 108 bytes
+    const err = thrown(() => resolveConfig({ jails: { sshd: { source: 'x' } }, socket: long }));
+    expect(err.code).toBe('F2B_ERR_CONFIG_INVALID');
+    expect(err.path).toBe('socket');
+    expect(err.message).toContain('108 bytes');
+    const ok = `/tmp/${'s'.repeat(97)}.sock`; // 107 bytes
+    expect(resolveConfig({ jails: { sshd: { source: 'x' } }, socket: ok }).socket).toBe(ok);
   });
 
   it('maxretry of the wrong type', () => {

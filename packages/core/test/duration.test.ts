@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseDuration, formatDuration } from '../src/duration.js';
+import { parseDuration, formatDuration, MAX_DURATION_SECONDS } from '../src/duration.js';
 import { F2bError } from '../src/errors.js';
 
 describe('parseDuration', () => {
@@ -16,7 +16,7 @@ describe('parseDuration', () => {
 
   it.each([
     -1, -5, NaN, Infinity, '', ' ', '-1', '-5', '+5', 'abc', '10x', '1h30', 'h', '1.h', '.5h', '1..5h',
-    '10 m s', 'forever', null, undefined, true, {}, [], '1e3', '0x10', '1mo', '1y',
+    '10 m s', 'forever', null, undefined, true, {}, [], '1e3', '0x10', '1moo', '1yr',
   ])('rejects %j', (input) => {
     expect(() => parseDuration(input, 'jails.sshd.bantime')).toThrow(F2bError);
   });
@@ -29,6 +29,37 @@ describe('parseDuration', () => {
       expect((err as F2bError).code).toBe('F2B_ERR_DURATION_INVALID');
       expect((err as F2bError).path).toBe('jails.sshd.findtime');
       expect((err as F2bError).message).toContain('"soon"');
+    }
+  });
+
+  // fail2ban's jail.conf(5) units; its month and year lengths are what `fail2ban-client --str2sec`
+  // answers for 1mo and 1y: 365.25 days a year, a twelfth of that a month.
+  it.each([
+    ['1mo', 2_629_800], ['1mon', 2_629_800], ['2months', 5_259_600], ['1y', 31_557_600], ['1yy', 31_557_600],
+    ['1year', 31_557_600], ['1y 6mo', 47_336_400], ['1ww', 604_800], ['1dd', 86_400], ['1hh', 3600], ['1mm', 60], ['1ss', 1],
+    ['1m', 60],
+  ])('fail2ban unit %j → %s', (input, seconds) => {
+    expect(parseDuration(input)).toBe(seconds);
+  });
+
+  it('refuses durations longer than 100 years (their end is no longer a date)', () => {
+    expect(parseDuration('100y')).toBe(MAX_DURATION_SECONDS);
+    for (const v of ['101y', MAX_DURATION_SECONDS + 1, 9_999_999_999_999, '200000w']) {
+      try {
+        parseDuration(v, 'jails.sshd.bantime', { allowForever: true });
+        expect.unreachable();
+      } catch (err) {
+        expect((err as F2bError).code).toBe('F2B_ERR_DURATION_INVALID');
+        expect((err as F2bError).message).toContain('longer than the maximum of 100 years');
+        expect((err as F2bError).fix).toContain('-1');
+      }
+    }
+  });
+
+  it('refuses zero where a positive duration is needed', () => {
+    expect(parseDuration(0)).toBe(0);
+    for (const v of [0, '0', '0s', '0m']) {
+      expect(() => parseDuration(v, 'jails.sshd.findtime', { positive: true })).toThrow(/is zero/);
     }
   });
 

@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { definePlugin } from '@f2b/core';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+import { checkStatePath } from './path-check.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -18,10 +19,15 @@ export default function sqliteStore() {
   return definePlugin({
     meta: { name: '@f2b/store-sqlite', version, core: '^0.1.0', kind: 'other' },
     apply(core) {
-      core.registerStore({ type: 'sqlite', schema: sqliteStoreSchema, create: (options) => new SqliteStore(options as unknown as SqliteStoreOptions) });
+      core.registerStore({
+        type: 'sqlite', schema: sqliteStoreSchema,
+        create: (options) => new SqliteStore(options as unknown as SqliteStoreOptions),
+        check: (options) => checkStatePath(String(options.path)),
+      });
     },
   });
 }
 
 export { SqliteStore, type SqliteStoreOptions };
 export { MIGRATIONS } from './migrations.js';
+export { checkStatePath, assertDatabaseWritable } from './path-check.js';

@@ -5,10 +5,19 @@
  * request survives power loss) before the engine lets actions run.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Ban, BanHistory, Checkpoint, OutboxItem, Store, StoredFailure } from '@f2b/core';
+import { errors, F2bError, messageOf, type Ban, type BanHistory, type Checkpoint, type OutboxItem, type Store, type StoreReplacement, type StoredFailure } from '@f2b/core';
 import { MIGRATIONS } from './migrations.js';
+import { assertDatabaseWritable, checkStatePath } from './path-check.js';
+
+/**
+ * How long a statement may wait for a lock another process holds. Short: better-sqlite3 waits on
+ * the event loop, and a locked database must not stall the daemon (a refused checkpoint is kept
+ * and retried later). Opening waits longer: nothing else runs yet.
+ */
+const BUSY_TIMEOUT_MS = 10;
+const OPEN_BUSY_TIMEOUT_MS = 2_000;
 
 export interface SqliteStoreOptions {
   path: string;
@@ -24,6 +33,8 @@ export class SqliteStore implements Store {
   private db!: Database.Database;
   private readonly opts: SqliteStoreOptions;
   private stmts!: ReturnType<SqliteStore['prepare']>;
+  /** Set when open() found the database corrupt and moved it aside. */
+  replaced?: StoreReplacement;
 
   constructor(opts: SqliteStoreOptions) {
     this.opts = opts;
@@ -31,17 +42,84 @@ export class SqliteStore implements Store {
   }
 
   async open(): Promise<void> {
-    if (this.opts.path !== ':memory:') mkdirSync(dirname(this.opts.path), { recursive: true, mode: 0o700 });
-    this.db = new Database(this.opts.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${this.opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
-    this.stmts = this.prepare();
+    const path = this.opts.path;
+    const onDisk = path !== ':memory:';
+    if (onDisk) {
+      checkStatePath(path);
+      try {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      } catch (err) {
+        throw errors.stateDirUnusable(dirname(path), messageOf(err));
+      }
+    }
+    try {
+      this.connect();
+    } catch (err) {
+      if (!onDisk || !isCorrupt(err)) throw this.openError(err);
+      this.replaced = this.moveAside(messageOf(err));
+      try { this.connect(); } catch (again) { throw this.openError(again); }
+    }
+  }
+
+  private connect(): void {
+    const db = new Database(this.opts.path);
+    try {
+      db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
+      // The default, said out loud: memory-mapped database pages would turn an I/O error into SIGBUS.
+      db.pragma('mmap_size = 0');
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${this.opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw Object.assign(new Error(`quick_check: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
+      this.db = db;
+      this.migrate();
+      this.stmts = this.prepare();
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    } catch (err) {
+      if (db.open) db.close();
+      throw err;
+    }
+  }
+
+  /** `f2b.db` → `f2b.db.corrupt-<time>` (its -wal too); the -shm index is rebuilt by SQLite. */
+  private moveAside(problem: string): StoreReplacement {
+    const path = this.opts.path;
+    const movedTo = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(path, movedTo);
+    if (existsSync(`${path}-wal`)) renameSync(`${path}-wal`, `${movedTo}-wal`);
+    rmSync(`${path}-shm`, { force: true });
+    return { reason: 'corrupt', movedTo, problem };
+  }
+
+  /** What went wrong opening, as the F2B_ERR_STATE_* error that says how to fix it. */
+  private openError(err: unknown): unknown {
+    if (err instanceof F2bError) return err;
+    const code = (err as { code?: string }).code ?? '';
+    const path = this.opts.path;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return errors.stateLocked(path);
+    if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') {
+      return errors.stateReadonly(path, messageOf(err), 'Check the file system it is on (free space, mounted read-write) and the permissions of the file and its directory, or point state.path elsewhere.');
+    }
+    return err;
   }
 
   async close(): Promise<void> {
-    if (this.db?.open) this.db.close();
+    if (this.db?.open) {
+      try { this.db.close(); } catch { /* closing an unwritable database: nothing left to save */ }
+    }
+  }
+
+  /**
+   * Before every use: refuse, with an error, what would otherwise be SIGBUS (see path-check.ts).
+   * A few access(2) calls, far cheaper than the transaction they guard.
+   */
+  private guard(): void {
+    if (this.opts.path !== ':memory:') assertDatabaseWritable(this.opts.path);
+  }
+
+  /** How long a statement waits for another process's lock, in ms. */
+  busyTimeoutMs(): number {
+    return this.db.pragma('busy_timeout', { simple: true }) as number;
   }
 
   /** The schema version this database is at (for tests and `f2b status`). */
@@ -52,7 +130,7 @@ export class SqliteStore implements Store {
   private migrate(): void {
     const current = this.schemaVersion();
     if (current > MIGRATIONS.length) {
-      throw new Error(`the database ${this.opts.path} has schema version ${current}, newer than this f2b knows (${MIGRATIONS.length}); upgrade f2b or point state.path elsewhere`);
+      throw errors.stateVersion(this.opts.path, current, MIGRATIONS.length);
     }
     for (let v = current; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
@@ -89,6 +167,7 @@ export class SqliteStore implements Store {
   }
 
   async checkpoint(c: Checkpoint): Promise<number[]> {
+    this.guard();
     const s = this.stmts;
     const now = Date.now();
     return this.db.transaction(() => {
@@ -112,11 +191,13 @@ export class SqliteStore implements Store {
   }
 
   async outboxDone(seqs: number[]): Promise<void> {
+    this.guard();
     if (seqs.length === 0) return;
     this.db.transaction(() => { for (const seq of seqs) this.stmts.outboxDone.run(seq); })();
   }
 
   async outboxPending(): Promise<OutboxItem[]> {
+    this.guard();
     return (this.stmts.outboxPending.all() as Row[]).map((r) => {
       const payload = JSON.parse(String(r.payload));
       return r.op === 'ban'
@@ -126,34 +207,41 @@ export class SqliteStore implements Store {
   }
 
   async activeBans(now: number, jail?: string): Promise<Ban[]> {
+    this.guard();
     const rows = (jail === undefined ? this.stmts.active.all(now) : this.stmts.activeJail.all(jail, now)) as Row[];
     return rows.map(toBan);
   }
 
   async expiredBans(now: number): Promise<Ban[]> {
+    this.guard();
     return (this.stmts.expired.all(now) as Row[]).map(toBan);
   }
 
   async bansOf(id: string): Promise<Ban[]> {
+    this.guard();
     return (this.stmts.bansOf.all(id) as Row[]).map((r) => ({ ...toBan(r), lines: r.lines ? JSON.parse(String(r.lines)) as string[] : undefined }));
   }
 
   async banHistory(id: string, since: number, jail?: string): Promise<BanHistory> {
+    this.guard();
     const r = (jail === undefined ? this.stmts.history.get(id, since) : this.stmts.historyJail.get(id, since, jail)) as Row;
     return { count: Number(r.n), lastStart: r.last === null ? undefined : Number(r.last) };
   }
 
   async banCounts(since: number): Promise<{ jail: string; id: string; count: number }[]> {
+    this.guard();
     return (this.stmts.counts.all(since) as Row[]).map((r) => ({ jail: String(r.jail), id: String(r.id), count: Number(r.n) }));
   }
 
   async failuresSince(jail: string, since: number): Promise<StoredFailure[]> {
+    this.guard();
     return (this.stmts.failuresSince.all(jail, since) as Row[]).map((r) => ({
       jail: String(r.jail), id: String(r.id), time: Number(r.time), attempts: Number(r.attempts),
     }));
   }
 
   async position(key: string): Promise<unknown> {
+    this.guard();
     const r = this.stmts.getPosition.get(key) as Row | undefined;
     return r ? JSON.parse(String(r.value)) : undefined;
   }
@@ -163,11 +251,18 @@ export class SqliteStore implements Store {
   }
 
   async purge(before: number): Promise<void> {
+    this.guard();
     this.db.transaction(() => {
       this.stmts.purgeFailures.run(before);
       this.stmts.purgeBans.run(before);
     })();
   }
+}
+
+/** SQLite's answers for a file that is not (or no longer) a sound database. */
+function isCorrupt(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT');
 }
 
 function toBan(r: Row): Ban {

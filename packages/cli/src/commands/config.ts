@@ -84,6 +84,7 @@ export async function checkConfig(opts: ConfigOptions): Promise<number> {
   const daemon = new Daemon({ searchFrom: pluginSearchStarts(loaded.file), logLevel: 'error' });
   try {
     await daemon.load(config);
+    await daemon.checkState(config); // the state path: usable, writable, not a directory
   } catch (err) {
     // A plugin problem at `jails.x.actions.0`: say which file set that value.
     const origin = err instanceof F2bError && err.path && !err.file ? loaded.chain?.origins.explain(err.path) : undefined;

@@ -23,7 +23,10 @@ interface JailStatus {
   evicted?: number; maxTracked?: number; more?: { banned: number; failing: number };
 }
 interface StatusPage { items: { id: string; attempts?: number; end?: number | null }[]; cursor: string | null }
-interface DaemonStatus { jails: string[]; count: number; state: { kind: string | null; location: string | null } }
+interface DaemonStatus {
+  jails: string[]; count: number;
+  state: { kind: string | null; location: string | null; available?: boolean; since?: number; error?: string; pendingCheckpoints?: number; unsavedDecisions?: number; failedWrites?: number };
+}
 interface BansOf { ip: string; banned: boolean; jails: string[]; bans: BanDetail[] }
 
 /** Add the client commands to the program. */
@@ -98,6 +101,10 @@ export function status(jail: string | undefined, o: ClientOptions & { all?: bool
         { label: 'Number of jail', value: String(r.count) },
         { label: 'Jail list', value: r.jails.join(', ') },
         { label: 'State', value: r.state.kind ? `${r.state.kind} ${safe(r.state.location)}` : '(none)' },
+        ...(r.state.available === false ? [{
+          label: 'State store', value: st.red(`UNAVAILABLE since ${new Date(r.state.since ?? Date.now()).toISOString()}: ${safe(r.state.error ?? 'unknown error')}; `
+            + `${r.state.pendingCheckpoints ?? 0} checkpoint(s) with ${r.state.unsavedDecisions ?? 0} ban(s)/unban(s) kept in memory, retried`),
+        }] : []),
       ], st));
       return EXIT_OK;
     }

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertSocketFree, ControlCommands, ControlServer, Daemon, defaultConfig, loadConfig, resolveConfig, type ResolvedConfig } from '@f2b/core';
+import { assertSocketFree, checkSocketPath, ControlCommands, ControlServer, Daemon, defaultConfig, loadConfig, resolveConfig, type ResolvedConfig } from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
 import { EXIT_OK, reportCliError } from '../errors.js';
 
@@ -30,10 +30,13 @@ async function readConfig(file?: string): Promise<ResolvedConfig> {
 export async function start(opts: StartOptions): Promise<number> {
   const config = await readConfig(opts.config); // fail early, in the foreground, on a bad config
   const socket = opts.socket ? resolvePath(opts.socket) : config.socket;
+  if (opts.socket && socket) checkSocketPath(socket, '--socket');
   // Before detaching and before any jail touches the firewall: refuse if another daemon answers there.
   if (socket) await assertSocketFree(socket);
-  if (!opts.foreground) return detach(opts);
   const daemon = new Daemon({ searchFrom: pluginSearchStarts(config.file?.startsWith('(') ? undefined : config.file), dryRun: opts.dryRun, logLevel: config.logLevel });
+  // An unusable state path is an error here, in the foreground, before anything is banned.
+  await daemon.checkState(config);
+  if (!opts.foreground) return detach(opts);
   await daemon.start(config);
   if (opts.dryRun) daemon.core.logger.info('Dry run: bans are only logged (action "log").');
 
@@ -48,6 +51,16 @@ export async function start(opts: StartOptions): Promise<number> {
       .then(() => process.exit(EXIT_OK), (err) => { reportCliError(err); process.exit(1); });
   };
   const commands = new ControlCommands({ daemon, reloadConfig: () => readConfig(opts.config), stop: () => stop('"stop" on the control socket') });
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // No signal kills the daemon without a word: those whose default is to terminate stop it cleanly,
+  // saying which. SIGXFSZ (a file-size limit reached) makes the write fail instead — a store fault,
+  // reported and retried like any other. (SIGBUS from memory-mapped files is prevented at the
+  // source: see @f2b/store-sqlite's path-check.ts.)
+  for (const sig of ['SIGQUIT', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPROF', 'SIGXCPU', 'SIGPWR'] as const) {
+    process.on(sig, () => stop(sig));
+  }
+  process.on('SIGXFSZ', () => daemon.core.logger.warn('Received SIGXFSZ: a file reached the size limit (ulimit -f); the write fails and is retried.'));
   if (socket) {
     server = new ControlServer({ path: socket, handler: commands, logger: daemon.core.getLogger('control') });
     try {
@@ -57,8 +70,6 @@ export async function start(opts: StartOptions): Promise<number> {
       throw err;
     }
   }
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
     if (stopping) return;
     // Queued with reloads and bans from the control socket; a broken config keeps the running jails.

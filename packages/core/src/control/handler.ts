@@ -182,7 +182,7 @@ export class ControlCommands implements ControlHandler {
       const store = this.daemon.store;
       return {
         jails: this.daemon.jails.map((j) => j.name), count: this.daemon.jails.length,
-        state: { kind: store?.kind ?? null, location: store?.location ?? null },
+        state: { kind: store?.kind ?? null, location: store?.location ?? null, ...this.daemon.storeHealth.snapshot() },
       };
     }
     return this.jail(name).status(limit);
