@@ -9,7 +9,7 @@ export {
   type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition,
 } from './plugin.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
-export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit } from './filter/engine.js';
+export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit, type FilterState } from './filter/engine.js';
 export { expandPattern, resolveMode } from './filter/compile.js';
 export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
 export * from './dates.js';

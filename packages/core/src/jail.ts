@@ -68,6 +68,7 @@ export class Jail {
     if (!provided) throw errors.filterNotFound(config.filter.id, [], `jails.${config.name}.filter`);
     this.filter = new FilterRunner(provided.def, {
       mode: config.filter.mode, options: config.filter.options, path: `jails.${config.name}.filter`,
+      logger: core.getLogger(`filter-${config.filter.id}:${config.name}`),
     });
     this.parser = new EntryParser({ timezone: config.timezone, now: () => core.clock.now(), format: opts.format });
     this.info = Object.freeze({
@@ -119,7 +120,10 @@ export class Jail {
 
   /** Create and start the sources; `saved` are their states from the store, by index. */
   async startSources(saved: readonly unknown[] = []): Promise<void> {
-    if (this.sources.length === 0) this.sources = this.sourceFactories.map((f, i) => f(saved[i]));
+    if (this.sources.length === 0) {
+      await this.restoreFilterState();
+      this.sources = this.sourceFactories.map((f, i) => f(saved[i]));
+    }
     for (const s of this.sources) await s.start();
     // Save where the sources begin: a first start begins at the end of a log, and lines written
     // after it must not be skipped by a restart that finds no saved position.
@@ -129,6 +133,23 @@ export class Jail {
       await this.flush();
     }
     this.sweepTimer ??= this.armSweep();
+  }
+
+  /**
+   * The filter's per-session state saved with the positions (sshd connections half-way through an
+   * attempt): the sources resume after the last saved line, and the filter with what it knew then.
+   */
+  private async restoreFilterState(): Promise<void> {
+    if (!this.store) return;
+    try {
+      this.filter.importState(await this.store.position(this.filterStateKey));
+    } catch (err) {
+      this.core.reportError(err, { jail: this.name, hook: 'checkpoint' });
+    }
+  }
+
+  private get filterStateKey(): string {
+    return `${this.name}/filter`;
   }
 
   /** Source states saved for this jail, to hand to `startSources`. */
@@ -262,14 +283,21 @@ export class Jail {
     return ok;
   }
 
-  /** The read positions of this jail's sources, keyed for the store. */
+  /**
+   * The read positions of this jail's sources, keyed for the store, and the filter's state at the
+   * same instant (key `<jail>/filter`): both describe the same last line.
+   */
   sourceStates(): Record<string, unknown> {
-    if (this.finalStates) return this.finalStates;
     const out: Record<string, unknown> = {};
-    this.sources.forEach((s, i) => {
-      const state = s.state?.();
-      if (state !== undefined) out[`${this.name}/${i}`] = state;
-    });
+    if (this.finalStates) Object.assign(out, this.finalStates);
+    else {
+      this.sources.forEach((s, i) => {
+        const state = s.state?.();
+        if (state !== undefined) out[`${this.name}/${i}`] = state;
+      });
+    }
+    const filterState = this.filter.exportState();
+    if (filterState !== undefined) out[this.filterStateKey] = filterState;
     return out;
   }
 
