@@ -230,3 +230,31 @@ describe('other modes', () => {
     expect(totals(fs)).toEqual({ [A]: 2, [B]: 1 });
   });
 });
+
+describe('saved state (exact resume)', () => {
+  const parser = new EntryParser({ timezone: 'UTC', now: () => NOW });
+  const feed = (r: FilterRunner, l: string) => totals(r.process(parser.parse(Buffer.from(l)), NOW));
+
+  it('carries a connection half-way through an attempt into a new runner, through JSON', () => {
+    const first = new FilterRunner(sshdFilter);
+    expect(feed(first, L(100, `Invalid user x from ${A} port 1`))).toEqual({ [A]: 1 });
+    const saved = JSON.parse(JSON.stringify(first.exportState()));
+    const next = new FilterRunner(sshdFilter);
+    expect(next.importState(saved)).toBe(true);
+    expect(feed(next, L(100, failed('invalid user x', A, 1), 1))).toEqual({ [A]: 0 });
+    // Without the state the second line is a new attempt.
+    expect(feed(new FilterRunner(sshdFilter), L(100, failed('invalid user x', A, 1), 1))).toEqual({ [A]: 1 });
+  });
+
+  it('ignores a state of another mode or filter, and entries of the wrong shape', () => {
+    const first = new FilterRunner(sshdFilter);
+    feed(first, L(100, `Invalid user x from ${A} port 1`));
+    const saved = first.exportState()!;
+    expect(new FilterRunner(sshdFilter, { mode: 'aggressive' }).importState(saved)).toBe(false);
+    expect(new FilterRunner(sshdFilter).importState({ ...saved, filter: 'other' })).toBe(false);
+    const broken = new FilterRunner(sshdFilter);
+    broken.importState({ ...saved, state: { v: 1, logTime: null, sessions: [['gw1 100', { seen: 'x' }], 'junk', null] } });
+    expect(feed(broken, L(100, failed('invalid user x', A, 1), 1))).toEqual({ [A]: 1 });
+    expect(() => broken.importState({ filter: 'sshd', mode: 'normal', state: 42 })).not.toThrow();
+  });
+});
