@@ -5,7 +5,7 @@ export { Core, type CoreOptions, type Provided } from './core.js';
 export { createHooks, type Hooks, type HookName, type JailInfo } from './hooks.js';
 export {
   definePlugin, type F2bPlugin, type PluginMeta, type PluginKind, type PluginFactory,
-  type SourceDefinition, type SourceInstance, type SourceContext,
+  type SourceDefinition, type SourceInstance, type SourceContext, type SourceWatch, type SourceCheckContext,
   type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition,
 } from './plugin.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';

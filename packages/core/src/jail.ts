@@ -13,7 +13,7 @@ import { Tracker } from './tracker.js';
 import { IpSet, isLoopback, parseIp } from './ip.js';
 import { errors } from './errors.js';
 import { checkSchema, type JSONSchema } from './validate.js';
-import type { ActionInstance, SourceInstance } from './plugin.js';
+import type { ActionInstance, SourceDefinition, SourceInstance, SourceWatch } from './plugin.js';
 import type { Ban, Failure, LogEntry, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store } from './store.js';
@@ -46,6 +46,11 @@ export class Jail {
   private readonly ignoreSet: IpSet;
   private sources: SourceInstance[] = [];
   private readonly sourceFactories: ((saved: unknown) => SourceInstance)[] = [];
+  /** How to look at each source without reading it (see checkSources). */
+  private readonly sourceChecks: { def: SourceDefinition; options: Record<string, unknown>; path: string }[] = [];
+  /** What each source watched at its last check; empty before the first. */
+  private watch: SourceWatch[] = [];
+  private watchReported = '';
   private readonly actions: { type: string; instance: ActionInstance }[] = [];
   private pendingBans: Ban[] = [];
   private pendingUnbans: Unban[] = [];
@@ -94,6 +99,7 @@ export class Jail {
       const provided = core.getSource(s.type);
       if (!provided) throw errors.pluginNotFound(s.type, `@f2b/source-${s.type}`, `jails.${config.name}.sources.${i}`);
       validateOptions(provided.def.schema, s.options, `jails.${config.name}.sources.${i}`, provided.plugin);
+      this.sourceChecks.push({ def: provided.def, options: s.options, path: `jails.${config.name}.sources.${i}` });
       // Created at start, not now: a reload builds the new jail while the old one still reads, and
       // the new source must resume from where the old one stopped.
       this.sourceFactories.push((saved) => provided.def.create(s.options, {
@@ -133,6 +139,49 @@ export class Jail {
       await this.flush();
     }
     this.sweepTimer ??= this.armSweep();
+    await this.checkSources();
+  }
+
+  /**
+   * Look whether the sources have anything to watch (a file matching their paths, a journal), and
+   * say so when that changes: an error for a jail that watches nothing and may not wait for its log,
+   * a warning otherwise. `f2b config check` runs it without starting; a running jail at start and on
+   * every sweep while something is wrong (a log that appears later is then reported as watched).
+   */
+  async checkSources(): Promise<SourceWatch[]> {
+    const watch: SourceWatch[] = [];
+    for (const c of this.sourceChecks) {
+      if (!c.def.check) { watch.push({ watching: true }); continue; }
+      try {
+        watch.push(await c.def.check(c.options, { jail: this.name, path: c.path, findtime: this.config.findtime }));
+      } catch (err) {
+        watch.push({ watching: true, reason: `could not check ${c.path}: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    }
+    const wasWatching = this.watch.length === 0 || this.watching;
+    this.watch = watch;
+    const report = JSON.stringify(watch);
+    if (report === this.watchReported) return watch;
+    this.watchReported = report;
+    const reasons = this.watchProblems();
+    if (!this.watching) {
+      if (this.config.waitForLog) this.core.logger.warn(`Jail "${this.name}" waits for its log (waitForLog): ${reasons.join('; ')}.`);
+      else this.core.logger.error(errors.nothingWatched(this.name, reasons, `jails.${this.name}`).describe());
+    } else {
+      if (!wasWatching) this.core.logger.info(`Jail "${this.name}" now watches its log.`);
+      if (reasons.length > 0) this.core.logger.warn(`Jail "${this.name}": ${reasons.join('; ')}.`);
+    }
+    return watch;
+  }
+
+  /** Some source has something to watch (true before the first check, and for jails without sources). */
+  get watching(): boolean {
+    return this.watch.length === 0 || this.watch.some((w) => w.watching);
+  }
+
+  /** Why sources watch nothing, and warnings of those that do. */
+  watchProblems(): string[] {
+    return this.watch.flatMap((w) => (w.reason ? [w.reason] : []));
   }
 
   /**
@@ -307,6 +356,8 @@ export class Jail {
       currentlyFailed: this.tracker.failing().size, totalFailed: this.stats.failures,
       currentlyBanned: this.tracker.activeBans().length, totalBanned: this.stats.bans,
       banned: this.tracker.activeBans().map((b) => b.id), lines: this.stats.lines,
+      watching: this.watching, ...(this.watchProblems().length > 0 ? { problems: this.watchProblems() } : {}),
+      ...(!this.watching && this.config.waitForLog ? { waitingForLog: true } : {}),
     };
   }
 
@@ -401,6 +452,7 @@ export class Jail {
     function tick() {
       self.filter.sweep(self.core.clock.now());
       self.tracker.failing();
+      if (!self.watching || self.watchProblems().length > 0) void self.checkSources();
       timer = self.core.clock.setTimer(60_000, tick);
     }
     return { cancel: () => timer.cancel() };

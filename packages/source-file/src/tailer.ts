@@ -377,6 +377,14 @@ export class FileTailer {
     return undefined;
   }
 
+  /**
+   * The regular files matching the patterns now, without starting (for "does this jail watch
+   * anything?"); scan errors (a directory f2b may not read) go to `onError`.
+   */
+  async matchingFiles(): Promise<string[]> {
+    return [...(await this.scan()).files.keys()];
+  }
+
   /** All regular files currently matching the patterns. `complete` is false if a scan error hid some. */
   private async scan(): Promise<{ files: Map<string, Stats>; complete: boolean }> {
     const files = new Map<string, Stats>();

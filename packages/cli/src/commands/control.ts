@@ -20,8 +20,12 @@ interface JailStatus {
   name: string; filter: string; mode: string;
   currentlyFailed: number; totalFailed: number; currentlyBanned: number; totalBanned: number;
   banned: string[]; failing: { id: string; attempts: number }[]; lines?: number;
+  watching?: boolean; problems?: string[]; waitingForLog?: boolean;
 }
-interface DaemonStatus { jails: string[]; count: number; state: { kind: string | null; location: string | null } }
+interface DaemonStatus {
+  jails: string[]; count: number; state: { kind: string | null; location: string | null };
+  notWatching?: { jail: string; reason: string }[];
+}
 interface BansOf { ip: string; banned: boolean; jails: string[]; bans: BanDetail[] }
 
 /** Add the client commands to the program. */
@@ -95,13 +99,18 @@ export function status(jail: string | undefined, o: ClientOptions): Promise<numb
         { label: 'Number of jail', value: String(r.count) },
         { label: 'Jail list', value: r.jails.join(', ') },
         { label: 'State', value: r.state.kind ? `${r.state.kind} ${safe(r.state.location)}` : '(none)' },
+        ...(r.notWatching ?? []).map((n) => ({ label: `Not watching: ${safe(n.jail)}`, value: st.red(safe(n.reason)) })),
       ], st));
       return EXIT_OK;
     }
     const r = await call<JailStatus>(o, 'status', { jail });
     if (o.json) return printJson(r);
     const count = (n: number, color: (s: string) => string) => (n > 0 ? color(String(n)) : String(n));
+    const watch = r.watching === false
+      ? st.red(`no${r.waitingForLog ? ' (waiting for its log)' : ''}: ${safe((r.problems ?? []).join('; '))}`)
+      : r.problems?.length ? st.yellow(`yes, but ${safe(r.problems.join('; '))}`) : 'yes';
     print(tree(`Status for the jail: ${r.name}`, [
+      { label: 'Watching', value: watch },
       {
         label: 'Filter', children: [
           { label: 'Currently failed', value: count(r.currentlyFailed, st.yellow) },
