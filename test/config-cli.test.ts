@@ -5,7 +5,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { f2b, F2B, sshdLine, tempDir } from './helpers.js';
 
@@ -79,10 +80,13 @@ describe('f2b config print', () => {
 
 describe('f2b config check', () => {
   it('exit 0 for a valid config, listing jails on and off', () => {
-    const r = f2b(['config', 'check', '--config', config], { env });
+    // The sshd jail reads /var/log/auth.log, which this machine may not have: it may wait for it.
+    const waiting = join(dir, 'waiting.yaml');
+    writeFileSync(waiting, 'extends: ./f2b.config.yaml\njails:\n  sshd: { waitForLog: true }\n');
+    const r = f2b(['config', 'check', '--config', waiting], { env });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Config OK: ${config}`);
+    expect(r.stdout).toContain(`Config OK: ${waiting}`);
     expect(r.stdout).toContain('1 jail(s) on: sshd');
     expect(r.stdout).toMatch(/off: web \(enabledIf: .* does not exist\)/);
   });
@@ -103,12 +107,47 @@ describe('f2b config check', () => {
     expect(r.stderr).toContain(`F2B_ERR_FILTER_NOT_FOUND: ${bad}: jails.sshd.filter:`);
   });
 
-  it('checks the embedded default when there is no config', () => {
+  it('checks the embedded default when there is no config (an error on a machine with neither auth log nor journal)', () => {
     const empty = join(tmp.dir, 'empty');
     mkdirSync(empty);
     const r = f2b(['config', 'check'], { cwd: empty });
+    const log = ['/var/log/auth.log', '/var/log/secure'].some((f) => existsSync(f));
+    const journalDir = ['/run/systemd/journal', '/var/log/journal'].some((d) => existsSync(d));
+    const journalFiles = spawnSync('find', ['/run/log/journal', '/var/log/journal', '-maxdepth', '2', '-name', '*.journal'], { encoding: 'utf8' }).stdout.trim() !== '';
+    if (log || (journalDir && journalFiles)) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Config OK: the embedded default config');
+    } else {
+      // The default falls back to a log or journal that is not there: it says so, it does not pass.
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('F2B_ERR_JAIL_WATCHES_NOTHING');
+      expect(r.stderr).toContain(journalDir ? 'there is no journal to read' : '/var/log/auth.log does not exist');
+    }
+  });
+
+  it('exit 2 for a jail that watches nothing, naming the path; fine when the jail may wait for its log', () => {
+    const d = join(tmp.dir, 'watch');
+    mkdirSync(d);
+    const typo = join(d, 'auth.lgo');
+    writeFileSync(join(d, 'auth.log'), '');
+    const check = (jail: Record<string, unknown>) => {
+      const file = join(d, 'f2b.config.json');
+      writeFileSync(file, JSON.stringify({ state: { type: 'memory' }, socket: false, jails: { sshd: { filter: 'sshd', ...jail } } }));
+      return f2b(['config', 'check', '--config', file]);
+    };
+    let r = check({ source: typo });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`F2B_ERR_JAIL_WATCHES_NOTHING: ${join(d, 'f2b.config.json')}: jails.sshd.sources.0: The jail "sshd" watches nothing: ${typo} does not exist.`);
+    r = check({ source: { type: 'file', paths: [join(d, 'nothing', '*.log')] } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no file matches ${join(d, 'nothing', '*.log')}`);
+    // One of two paths is enough.
+    expect(check({ source: { type: 'file', paths: [typo, join(d, 'auth.log')] } }).code).toBe(0);
+    r = check({ source: typo, waitForLog: true });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Config OK: the embedded default config');
+    expect(r.stdout).toContain(`warning: sshd: ${typo} does not exist`);
+    expect(check({ source: typo, enabledIf: { exists: [join(d, 'auth.log')] } }).code).toBe(0);
+    expect(check({ source: typo, enabledIf: { exists: [join(d, 'auth.log')] }, waitForLog: false }).code).toBe(2);
   });
 });
 
@@ -119,12 +158,13 @@ describe('@f2b/config-recommended', () => {
     const names = ['sshd', 'nginx-http-auth', 'nginx-limit-req', 'nginx-botsearch', 'postfix'];
     writeFileSync(join(d, 'f2b.config.json'), JSON.stringify({
       extends: '@f2b/config-recommended', state: { type: 'memory' }, socket: false,
-      jails: Object.fromEntries(names.map((n) => [n, { enabledIf: null }])),
+      // Their logs need not exist here: this checks that each loads, not that it watches.
+      jails: Object.fromEntries(names.map((n) => [n, { enabledIf: null, waitForLog: true }])),
     }));
     const r = f2b(['config', 'check', '--json'], { cwd: d });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).jails).toEqual(names.map((name) => ({ name, enabled: true })));
+    expect(JSON.parse(r.stdout).jails.map((j: { name: string; enabled: boolean }) => ({ name: j.name, enabled: j.enabled }))).toEqual(names.map((name) => ({ name, enabled: true })));
     const print = JSON.parse(f2b(['config', 'print', '--json'], { cwd: d }).stdout);
     expect(print.origins['jails.nginx-botsearch.source']).toMatchObject({ package: '@f2b/config-recommended' });
     expect(print.config.jails.sshd).not.toHaveProperty('enabledIf');

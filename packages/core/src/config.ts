@@ -44,6 +44,11 @@ export interface JailInput {
   actionTimeout?: Duration;
   /** Most sources the jail tracks at once (failing and banned); past it the least recently failing are forgotten. */
   maxTracked?: number;
+  /**
+   * The jail's log may not exist yet: a source that watches nothing is then a warning, not an error
+   * (`config check` passes, `start` runs). Default: true for jails with `enabledIf`, false otherwise.
+   */
+  waitForLog?: boolean;
 }
 
 export interface F2bConfig {
@@ -76,6 +81,8 @@ export interface JailConfig {
   enabled: boolean;
   /** Why the jail is off although `enabled` is not false (its `enabledIf` did not hold). */
   disabledBecause?: string;
+  /** Sources that watch nothing are allowed (`waitForLog`, or an `enabledIf` jail): warn, do not fail. */
+  waitForLog: boolean;
   sources: { type: string; options: Record<string, unknown> }[];
   filter: { id: string; mode?: string; options: Record<string, unknown> };
   actions: { type: string; options: Record<string, unknown> }[];
@@ -158,6 +165,7 @@ export const CONFIG_SCHEMA: JSONSchema = {
         properties: {
           ...jailProps,
           enabled: { type: 'boolean' },
+          waitForLog: { type: 'boolean' },
           enabledIf: {
             type: 'object', additionalProperties: false, required: ['exists'],
             properties: { exists: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }] } },
@@ -248,6 +256,7 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
     const disabledBecause = jail.enabled !== false && jail.enabledIf ? unmet(jail.enabledIf) : undefined;
     jails.push({
       name, enabled: (jail.enabled ?? true) && !disabledBecause, ...(disabledBecause ? { disabledBecause } : {}),
+      waitForLog: jail.waitForLog ?? jail.enabledIf !== undefined,
       sources: sources.map((s) => typeof s === 'string' ? { type: 'file', options: { paths: [s] } } : { type: s.type ?? 'file', options: omitType(s) }),
       filter: { id: filter.id ?? name, mode: filter.mode, options: filter.options ?? {} },
       actions: merged.actions.map((a) => typeof a === 'string' ? { type: a, options: {} } : { type: a.type, options: omitType(a) }),
@@ -332,7 +341,7 @@ function fixFor(path: string): string {
   if (/\.(findtime|bantime|actionTimeout)$/.test(path)) return 'Write a duration: seconds, or 10m, 1h, 1d.';
   if (path === 'state.type') return 'Known store types: sqlite (the default) and memory; others come from installed store packages.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
-  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, source, sources, filter, actions, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked.';
+  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked.';
   return 'See "Configuration" in the README.';
 }
 

@@ -98,7 +98,29 @@ export class Daemon {
     this.timers.push(this.every(OUTBOX_RETRY_MS, () => this.retryOutbox()));
     this.timers.push(this.every(PURGE_MS, () => this.store?.purge(this.core.clock.now() - config.state.purgeAge * 1000)));
     this.timers.push(this.every(FAILURE_PURGE_MS, () => this.purgeFailures()));
+    if (this.reportWatching(config)) {
+      // fail2ban refuses to run when its jails cannot read their logs; so do we, when that is all of them.
+      const names = this.jails.filter((j) => j.name !== RECIDIVE_JAIL).map((j) => j.name);
+      await this.stop();
+      throw errors.noJailWatches(names);
+    }
     this.core.logger.info(`Started ${this.jails.length} jail(s): ${this.jails.map((j) => j.name).join(', ') || '(none)'} (state: ${this.store.kind} ${this.store.location}).`);
+  }
+
+  /**
+   * Say which jails are off because of `enabledIf`, and whether anything is watched at all; true
+   * when jails run but none watches anything and none may wait for its log.
+   */
+  private reportWatching(config: ResolvedConfig): boolean {
+    for (const j of config.jails) {
+      if (j.disabledBecause) this.core.logger.info(`Jail "${j.name}" is off: ${j.disabledBecause}.`);
+    }
+    const jails = this.jails.filter((j) => j.name !== RECIDIVE_JAIL);
+    if (jails.length === 0) {
+      this.core.logger.warn('No jail is on: f2b protects nothing. Enable a jail in the config (`f2b config check` lists them).');
+      return false;
+    }
+    return jails.every((j) => !j.watching && !j.config.waitForLog);
   }
 
   /** Re-read config: new jails are built before old ones stop; bans and positions carry over. */
@@ -127,6 +149,7 @@ export class Daemon {
     this.config = config;
     await this.core.hooks.reload.promise();
     this.core.logger.info(`Reloaded: ${next.length} jail(s).`);
+    if (this.reportWatching(config)) this.core.logger.error(errors.noJailWatches(next.map((j) => j.name)).describe());
   }
 
   async stop(): Promise<void> {

@@ -175,6 +175,19 @@ export const errors = {
     }),
 
   usage: (message: string, fix: string) => new F2bError('F2B_ERR_USAGE', message, { fix }),
+
+  /** A jail whose sources can deliver nothing (no file matches, no journal) and that may not wait. */
+  nothingWatched: (jail: string, reasons: readonly string[], path?: string) =>
+    new F2bError('F2B_ERR_JAIL_WATCHES_NOTHING', `The jail ${q(jail)} watches nothing: ${reasons.join('; ')}.`, {
+      path, fix: 'Correct the path (or the journal options) of its source, or, if the log will appear later, ' +
+        'say that the jail may wait for it: `waitForLog: true` (or `enabledIf: { exists: [...] }`).',
+    }),
+
+  /** `f2b start` with jails of which none watches anything. */
+  noJailWatches: (jails: readonly string[]) =>
+    new F2bError('F2B_ERR_NOTHING_WATCHED', `No jail watches anything (${jails.join(', ')}): f2b would protect nothing.`, {
+      fix: 'Fix the sources named above (`f2b config check` shows them), or mark jails whose log appears later with `waitForLog: true`.',
+    }),
 } as const;
 
 export function messageOf(err: unknown): string {

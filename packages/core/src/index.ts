@@ -5,11 +5,11 @@ export { Core, type CoreOptions, type Provided } from './core.js';
 export { createHooks, type Hooks, type HookName, type JailInfo } from './hooks.js';
 export {
   definePlugin, type F2bPlugin, type PluginMeta, type PluginKind, type PluginFactory,
-  type SourceDefinition, type SourceInstance, type SourceContext,
+  type SourceDefinition, type SourceInstance, type SourceContext, type SourceWatch, type SourceCheckContext,
   type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition, type ListedBan,
 } from './plugin.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
-export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit } from './filter/engine.js';
+export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit, type FilterState } from './filter/engine.js';
 export { expandPattern, resolveMode } from './filter/compile.js';
 export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
 export * from './dates.js';

@@ -13,7 +13,7 @@ import { Tracker } from './tracker.js';
 import { IpSet, isLoopback, parseIp } from './ip.js';
 import { errors } from './errors.js';
 import { checkSchema, type JSONSchema } from './validate.js';
-import type { ActionInstance, ListedBan, SourceInstance } from './plugin.js';
+import type { ActionInstance, ListedBan, SourceDefinition, SourceInstance, SourceWatch } from './plugin.js';
 import type { Ban, Failure, LogEntry, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store } from './store.js';
@@ -62,6 +62,11 @@ export class Jail {
   private readonly ignoreSet: IpSet;
   private sources: SourceInstance[] = [];
   private readonly sourceFactories: ((saved: unknown) => SourceInstance)[] = [];
+  /** How to look at each source without reading it (see checkSources). */
+  private readonly sourceChecks: { def: SourceDefinition; options: Record<string, unknown>; path: string }[] = [];
+  /** What each source watched at its last check; empty before the first. */
+  private watch: SourceWatch[] = [];
+  private watchReported = '';
   private readonly actions: ActionRunner[] = [];
   /** Action work dispatched but not finished: flush() waits for it, the next batch does not. */
   private readonly inflight = new Set<Promise<void>>();
@@ -97,6 +102,7 @@ export class Jail {
     if (!provided) throw errors.filterNotFound(config.filter.id, [], `jails.${config.name}.filter`);
     this.filter = new FilterRunner(provided.def, {
       mode: config.filter.mode, options: config.filter.options, path: `jails.${config.name}.filter`,
+      logger: core.getLogger(`filter-${config.filter.id}:${config.name}`),
     });
     this.parser = new EntryParser({ timezone: config.timezone, now: () => core.clock.now(), format: opts.format });
     this.info = Object.freeze({
@@ -125,6 +131,7 @@ export class Jail {
       const provided = core.getSource(s.type);
       if (!provided) throw errors.pluginNotFound(s.type, `@f2b/source-${s.type}`, `jails.${config.name}.sources.${i}`);
       validateOptions(provided.def.schema, s.options, `jails.${config.name}.sources.${i}`, provided.plugin);
+      this.sourceChecks.push({ def: provided.def, options: s.options, path: `jails.${config.name}.sources.${i}` });
       // Created at start, not now: a reload builds the new jail while the old one still reads, and
       // the new source must resume from where the old one stopped.
       this.sourceFactories.push((saved) => provided.def.create(s.options, {
@@ -151,7 +158,10 @@ export class Jail {
 
   /** Create and start the sources; `saved` are their states from the store, by index. */
   async startSources(saved: readonly unknown[] = []): Promise<void> {
-    if (this.sources.length === 0) this.sources = this.sourceFactories.map((f, i) => f(saved[i]));
+    if (this.sources.length === 0) {
+      await this.restoreFilterState();
+      this.sources = this.sourceFactories.map((f, i) => f(saved[i]));
+    }
     for (const s of this.sources) await s.start();
     // Save where the sources begin: a first start begins at the end of a log, and lines written
     // after it must not be skipped by a restart that finds no saved position.
@@ -161,6 +171,66 @@ export class Jail {
       await this.flush();
     }
     this.sweepTimer ??= this.armSweep();
+    await this.checkSources();
+  }
+
+  /**
+   * Look whether the sources have anything to watch (a file matching their paths, a journal), and
+   * say so when that changes: an error for a jail that watches nothing and may not wait for its log,
+   * a warning otherwise. `f2b config check` runs it without starting; a running jail at start and on
+   * every sweep while something is wrong (a log that appears later is then reported as watched).
+   */
+  async checkSources(): Promise<SourceWatch[]> {
+    const watch: SourceWatch[] = [];
+    for (const c of this.sourceChecks) {
+      if (!c.def.check) { watch.push({ watching: true }); continue; }
+      try {
+        watch.push(await c.def.check(c.options, { jail: this.name, path: c.path, findtime: this.config.findtime }));
+      } catch (err) {
+        watch.push({ watching: true, reason: `could not check ${c.path}: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    }
+    const wasWatching = this.watch.length === 0 || this.watching;
+    this.watch = watch;
+    const report = JSON.stringify(watch);
+    if (report === this.watchReported) return watch;
+    this.watchReported = report;
+    const reasons = this.watchProblems();
+    if (!this.watching) {
+      if (this.config.waitForLog) this.core.logger.warn(`Jail "${this.name}" waits for its log (waitForLog): ${reasons.join('; ')}.`);
+      else this.core.logger.error(errors.nothingWatched(this.name, reasons, `jails.${this.name}`).describe());
+    } else {
+      if (!wasWatching) this.core.logger.info(`Jail "${this.name}" now watches its log.`);
+      if (reasons.length > 0) this.core.logger.warn(`Jail "${this.name}": ${reasons.join('; ')}.`);
+    }
+    return watch;
+  }
+
+  /** Some source has something to watch (true before the first check, and for jails without sources). */
+  get watching(): boolean {
+    return this.watch.length === 0 || this.watch.some((w) => w.watching);
+  }
+
+  /** Why sources watch nothing, and warnings of those that do. */
+  watchProblems(): string[] {
+    return this.watch.flatMap((w) => (w.reason ? [w.reason] : []));
+  }
+
+  /**
+   * The filter's per-session state saved with the positions (sshd connections half-way through an
+   * attempt): the sources resume after the last saved line, and the filter with what it knew then.
+   */
+  private async restoreFilterState(): Promise<void> {
+    if (!this.store) return;
+    try {
+      this.filter.importState(await this.store.position(this.filterStateKey));
+    } catch (err) {
+      this.core.reportError(err, { jail: this.name, hook: 'checkpoint' });
+    }
+  }
+
+  private get filterStateKey(): string {
+    return `${this.name}/filter`;
   }
 
   /** Source states saved for this jail, to hand to `startSources`. */
@@ -323,14 +393,21 @@ export class Jail {
     return ok;
   }
 
-  /** The read positions of this jail's sources, keyed for the store. */
+  /**
+   * The read positions of this jail's sources, keyed for the store, and the filter's state at the
+   * same instant (key `<jail>/filter`): both describe the same last line.
+   */
   sourceStates(): Record<string, unknown> {
-    if (this.finalStates) return this.finalStates;
     const out: Record<string, unknown> = {};
-    this.sources.forEach((s, i) => {
-      const state = s.state?.();
-      if (state !== undefined) out[`${this.name}/${i}`] = state;
-    });
+    if (this.finalStates) Object.assign(out, this.finalStates);
+    else {
+      this.sources.forEach((s, i) => {
+        const state = s.state?.();
+        if (state !== undefined) out[`${this.name}/${i}`] = state;
+      });
+    }
+    const filterState = this.filter.exportState();
+    if (filterState !== undefined) out[this.filterStateKey] = filterState;
     return out;
   }
 
@@ -351,6 +428,8 @@ export class Jail {
       banned, failing: t.topFailing(limit), lines: this.stats.lines,
       evicted: this.stats.evicted, maxTracked: this.config.maxTracked,
       more: { banned: currentlyBanned - banned.length, failing: Math.max(0, currentlyFailed - limit) },
+      watching: this.watching, ...(this.watchProblems().length > 0 ? { problems: this.watchProblems() } : {}),
+      ...(!this.watching && this.config.waitForLog ? { waitingForLog: true } : {}),
     };
   }
 
@@ -501,6 +580,7 @@ export class Jail {
     function tick() {
       self.filter.sweep(self.core.clock.now());
       self.tracker.sweep();
+      if (!self.watching || self.watchProblems().length > 0) void self.checkSources();
       timer = self.core.clock.setTimer(60_000, tick);
     }
     return { cancel: () => timer.cancel() };

@@ -72,11 +72,32 @@ export interface SourceInstance {
   state?(): unknown;
 }
 
+/** What a source can deliver now: for `f2b config check`, the start of a jail and `f2b status`. */
+export interface SourceWatch {
+  /** False: the source can deliver nothing (no file matches its paths, no journal to read). */
+  watching: boolean;
+  /** Why it watches nothing, or — while watching — what looks wrong (no matching entry lately). */
+  reason?: string;
+}
+
+export interface SourceCheckContext {
+  jail: string;
+  /** Config path of the source (`jails.sshd.sources.0`). */
+  path: string;
+  /** The jail's findtime, seconds: "no matching entry in the last findtime" is worth a warning. */
+  findtime: number;
+}
+
 export interface SourceDefinition {
   /** Type name used in config: `source: { type: 'file' }`. */
   type: string;
   schema?: JSONSchema;
   create(options: Record<string, unknown>, ctx: SourceContext): SourceInstance;
+  /**
+   * Look (without reading) whether the source has anything to watch: run by `f2b config check`, when
+   * the jail starts and periodically while it watches nothing. Omitted: assumed to watch.
+   */
+  check?(options: Record<string, unknown>, ctx: SourceCheckContext): Promise<SourceWatch>;
 }
 
 export interface ActionContext {

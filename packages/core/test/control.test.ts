@@ -138,7 +138,7 @@ describe('control socket over a real daemon', () => {
   });
 
   it('status without a jail: names, count, state', async () => {
-    expect(await client.request('status')).toEqual({ jails: ['a', 'b'], count: 2, state: { kind: 'memory', location: ':memory:', available: true, pendingCheckpoints: 0, unsavedDecisions: 0, failedWrites: 0 } });
+    expect(await client.request('status')).toEqual({ jails: ['a', 'b'], count: 2, state: { kind: 'memory', location: ':memory:', available: true, pendingCheckpoints: 0, unsavedDecisions: 0, failedWrites: 0 }, notWatching: [] });
   });
 
   it('status of a jail: counters, banned and failing ids', async () => {

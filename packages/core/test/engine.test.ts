@@ -342,7 +342,8 @@ describe('FilterRunner: custom reducers and options', () => {
       },
     };
     const r = new FilterRunner(def);
-    expect(ctxSeen).toEqual({ mode: 'normal', options: { weight: 2 } });
+    expect(ctxSeen).toMatchObject({ mode: 'normal', options: { weight: 2 } });
+    expect(typeof ctxSeen?.logger.warn).toBe('function');
     const lines = ['Connection from 192.0.2.5 port 1', 'auth fail user a', 'auth fail user b', 'unrelated', 'Disconnected'];
     const out = lines.flatMap((l) => r.process(entry(l), T));
     expect(seen.map((m) => m.rule.id)).toEqual(['connect', 'fail', 'fail', 'close']);

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { definePlugin, type F2bPlugin, type FilterDefinition } from '@f2b/core';
 import { buildRules, MODES } from './rule-spec.js';
 import { RULE_SPECS } from './rules.js';
-import { createSshdReducer, DEFAULT_MAX_AUTH_TRIES } from './reducer.js';
+import { createSshdReducer } from './reducer.js';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
 
@@ -28,9 +28,12 @@ export const sshdFilter: FilterDefinition = {
     additionalProperties: false,
     properties: {
       maxauthtries: {
-        type: 'integer', minimum: 1, default: DEFAULT_MAX_AUTH_TRIES,
-        description: "sshd's MaxAuthTries: the attempts a connection ended by `maximum authentication attempts exceeded` stands for.",
+        description: 'Unset (default): a connection ended by `maximum authentication attempts exceeded` counts the attempts ' +
+          'sshd logged for it, one if none. A number N: it counts N (padding). `auto`: N is read from `sshd -T` at start and reload.',
+        anyOf: [{ type: 'integer', minimum: 1 }, { const: 'auto' }],
       },
+      sshdPath: { type: 'string', pattern: '^/', description: 'The sshd that `maxauthtries: auto` asks (default: /usr/sbin/sshd, /usr/local/sbin/sshd, /sbin/sshd).' },
+      sshdConfig: { type: 'string', pattern: '^/', description: 'The sshd_config that `maxauthtries: auto` reads (`sshd -T -f FILE`; default: sshd\'s own).' },
     },
   },
   createReducer: createSshdReducer,
@@ -50,6 +53,7 @@ export default function sshd(options: SshdPluginOptions = {}): F2bPlugin<SshdPlu
   });
 }
 
-export { createSshdReducer, DEFAULT_MAX_AUTH_TRIES } from './reducer.js';
+export { createSshdReducer } from './reducer.js';
+export { readSshdMaxAuthTries, resolveMaxAuthTries, SSHD_PATHS } from './max-auth-tries.js';
 export { RULE_SPECS } from './rules.js';
 export { MODES, type RuleSpec, type Effect, type Mode } from './rule-spec.js';

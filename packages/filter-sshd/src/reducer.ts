@@ -14,23 +14,28 @@ import { normalizeIp } from '@f2b/core';
 import { AUTH_MODES, type Effect, type Mode } from './rule-spec.js';
 import { SPECS_BY_ID } from './rules.js';
 import { newSession, type Session, SessionTable } from './sessions.js';
-
-export const DEFAULT_MAX_AUTH_TRIES = 6;
+import { resolveMaxAuthTries } from './max-auth-tries.js';
 
 /** Effects that only a new connection can produce: seen on a finished connection, they mean pid reuse. */
 const STARTS: ReadonlySet<Effect> = new Set<Effect>(['connect', 'failed', 'soft-key', 'pre', 'pam-soft']);
 
 export function createSshdReducer(ctx: ReducerContext): Reducer {
-  const opt = ctx.options.maxauthtries;
-  const maxTries = typeof opt === 'number' && opt >= 1 ? Math.floor(opt) : DEFAULT_MAX_AUTH_TRIES;
+  // null: a connection ended by MaxAuthTries counts what sshd logged for it (one if nothing).
+  const maxTries = resolveMaxAuthTries(ctx.options, ctx.logger);
   // In ddos mode authentication failures are facts (a connection that tried to log in is no probe),
   // never failures.
   const countsAuth = AUTH_MODES.includes(ctx.mode as Mode);
   const table = new SessionTable();
 
-  /** Pending failures become real: the connection ended (or went on) without their success. */
+  /**
+   * Pending failures become real: the connection ended (or went on) without their success. Refused
+   * keys are one attempt however many there were: an agent offers its keys one by one, and sshd
+   * logs only some of them (from MaxAuthTries / 2 on), so their number says nothing.
+   */
   const confirm = (s: Session): number => {
-    const n = countsAuth && !s.success ? (s.pamPending ? 1 : 0) + s.softKeys : 0;
+    const keys = s.softKeys > 0 && !s.keysCounted ? 1 : 0;
+    const n = countsAuth && !s.success ? (s.pamPending ? 1 : 0) + keys : 0;
+    if (n > 0 && keys > 0) s.keysCounted = true;
     s.pamPending = false;
     s.pamUser = undefined;
     s.softKeys = 0;
@@ -111,7 +116,10 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
         case 'max':
           s.attempted = true;
           add += confirm(s);
-          if (failure && !s.maxed) add += Math.max(0, maxTries - s.counted - add);
+          if (failure && !s.maxed) {
+            if (maxTries !== null) add += Math.max(0, maxTries - s.counted - add); // padding, opted into
+            else if (s.counted + add === 0) add = 1; // sshd logged no attempt of this connection
+          }
           s.maxed = true;
           s.credit = false;
           s.ended = true;
@@ -144,6 +152,14 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
 
     sweep(now: number): void {
       table.sweep(now);
+    },
+
+    exportState() {
+      return table.export();
+    },
+
+    importState(state: unknown): void {
+      table.import(state);
     },
   };
 }

@@ -15,8 +15,10 @@ export interface Session {
   attempted: boolean;
   /** A pre-attempt line counted the attempt that the next `Failed` line reports. */
   credit: boolean;
-  /** Refused public keys of a valid user, counted only if the connection never succeeds. */
+  /** Refused public keys of a valid user, counted (as one attempt) only if the connection never succeeds. */
   softKeys: number;
+  /** The refused keys of this connection were counted (one attempt for all of them). */
+  keysCounted: boolean;
   /** A PAM module's failure not confirmed yet, and for whom. */
   pamPending: boolean;
   pamUser?: string;
@@ -33,13 +35,18 @@ export interface Session {
 
 export function newSession(time: number | undefined): Session {
   return {
-    seen: time ?? Date.now(), counted: 0, attempted: false, credit: false, softKeys: 0, pamPending: false,
+    seen: time ?? Date.now(), counted: 0, attempted: false, credit: false, softKeys: 0, keysCounted: false, pamPending: false,
     unattributed: 0, maxed: false, probed: false, success: false, ended: false,
   };
 }
 
 export const SESSION_TTL_MS = 10 * 60_000;
 export const SESSION_CAP = 100_000;
+/** Sessions saved with a checkpoint: the most recently seen (a connection is short; a flood is not). */
+export const SESSION_EXPORT_CAP = 10_000;
+
+/** The table as JSON, for the checkpoint: `[key, session]` pairs, least recently seen first. */
+export interface SessionTableState { v: 1; logTime: number | null; sessions: [string, Session][] }
 
 /** A Map kept in least-recently-seen order (touching a session moves it to the end). */
 export class SessionTable {
@@ -81,6 +88,24 @@ export class SessionTable {
     this.map.delete(key);
   }
 
+  export(limit = SESSION_EXPORT_CAP): SessionTableState {
+    const all = [...this.map];
+    const sessions = all.slice(Math.max(0, all.length - limit)).map(([k, v]) => [k, { ...v }] as [string, Session]);
+    return { v: 1, logTime: Number.isFinite(this.logTime) ? this.logTime : null, sessions };
+  }
+
+  /** Load a saved table (from disk: entries of the wrong shape are skipped). */
+  import(state: unknown): void {
+    const st = state as Partial<SessionTableState> | null;
+    if (typeof st !== 'object' || st === null || st.v !== 1 || !Array.isArray(st.sessions)) return;
+    if (typeof st.logTime === 'number' && st.logTime > this.logTime) this.logTime = st.logTime;
+    for (const entry of st.sessions) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string') continue;
+      const s = toSession(entry[1]);
+      if (s) this.set(entry[0], s);
+    }
+  }
+
   /** Forget connections idle for longer than the ttl (measured on the log's clock when it lags). */
   sweep(now: number): void {
     const clock = Number.isFinite(this.logTime) ? Math.min(now, this.logTime) : now;
@@ -90,4 +115,22 @@ export class SessionTable {
       this.map.delete(key);
     }
   }
+}
+
+const NUMBERS = ['seen', 'counted', 'softKeys', 'unattributed'] as const;
+const FLAGS = ['attempted', 'credit', 'keysCounted', 'pamPending', 'maxed', 'probed', 'success', 'ended'] as const;
+
+/** A saved session, checked field by field; null when it is not one. */
+function toSession(value: unknown): Session | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  const s = newSession(0);
+  for (const k of NUMBERS) {
+    if (typeof v[k] !== 'number' || !Number.isFinite(v[k])) return null;
+    s[k] = v[k] as number;
+  }
+  for (const k of FLAGS) s[k] = v[k] === true;
+  if (typeof v.addr === 'string') s.addr = v.addr;
+  if (typeof v.pamUser === 'string') s.pamUser = v.pamUser;
+  return s;
 }

@@ -68,7 +68,8 @@ describe('sshd plugin', () => {
     expect(provided?.def.modes).toEqual(['normal', 'ddos', 'extra', 'aggressive']);
     expect(provided?.def.programs).toContain('sshd-session');
     expect(provided?.def.volatilePorts).toBe(true);
-    expect((provided?.def.options?.properties as Record<string, { default: number }>).maxauthtries.default).toBe(6);
+    // No default: unless the jail opts into padding, a MaxAuthTries disconnect counts what was logged.
+    expect((provided?.def.options?.properties as Record<string, { default?: number }>).maxauthtries.default).toBeUndefined();
   });
 
   it('declares the core range and its own version', () => {

@@ -3,7 +3,7 @@
  * to the jail in batches; rotation by rename and copytruncate is followed (see tailer.ts).
  */
 import { createRequire } from 'node:module';
-import { definePlugin, type SourceInstance } from '@f2b/core';
+import { definePlugin, type SourceInstance, type SourceWatch } from '@f2b/core';
 import { FileTailer, type TailPosition } from './tailer.js';
 
 const PLUGIN_NAME = '@f2b/source-file';
@@ -37,6 +37,25 @@ export const fileSourceSchema = {
   },
 };
 
+function pathsOf(opts: FileSourceOptions): string[] {
+  return [...(opts.paths ?? []), ...(opts.path ? [opts.path] : [])];
+}
+
+/**
+ * Whether any file matches the paths now. A jail whose paths match nothing (a typo, a log that
+ * is not written on this machine) would silently protect nothing: say which paths and why.
+ */
+export async function checkFiles(paths: string[]): Promise<SourceWatch> {
+  if (paths.length === 0) return { watching: false, reason: 'no paths are given' };
+  const problems: string[] = [];
+  const tailer = new FileTailer({ paths, onLines: () => undefined, onError: (err) => problems.push(err.message) });
+  const files = await tailer.matchingFiles();
+  await tailer.stop();
+  if (files.length > 0) return { watching: true };
+  const what = paths.map((p) => (/[*?[{]/.test(p) ? `no file matches ${p}` : `${p} does not exist`)).join(', ');
+  return { watching: false, reason: problems.length > 0 ? `${what} (${problems.join('; ')})` : what };
+}
+
 export interface FileSourceInstance extends SourceInstance {
   positions(): TailPosition[];
 }
@@ -48,9 +67,10 @@ export default function fileSource() {
       core.registerSource({
         type: 'file',
         schema: fileSourceSchema,
+        check: (raw) => checkFiles(pathsOf(raw as FileSourceOptions)),
         create(raw, ctx): FileSourceInstance {
           const opts = raw as FileSourceOptions;
-          const paths = [...(opts.paths ?? []), ...(opts.path ? [opts.path] : [])];
+          const paths = pathsOf(opts);
           const tailer = new FileTailer({
             paths,
             fromStart: opts.fromStart,

@@ -2,8 +2,10 @@
  * A log file tailer: follows files and glob patterns like `tail -F`, survives rename and
  * copytruncate rotation, picks up files that appear later, and can resume from saved positions.
  *
- * Independent of the rest of f2b. Files are identified by dev+inode (plus a hash of their first
- * line when resuming across restarts). chokidar events trigger reads immediately; a periodic scan
+ * Independent of the rest of f2b. Files are identified by dev+inode, plus a hash of their first
+ * line and a hash of the bytes just before the saved offset: a copytruncated log whose first line is
+ * a constant header, rewritten past the old offset, has the same inode and first line but not the
+ * same bytes before the offset, and is read again from its beginning. chokidar events trigger reads immediately; a periodic scan
  * is the safety net and also what detects rotation and new files if an event is missed.
  *
  * All file work runs in one serialised "pump", so `onLines` is never called concurrently and its
@@ -29,6 +31,11 @@ export interface TailPosition {
    * first line yet (or could not be read); an empty hash is not compared.
    */
   firstLineHash: string;
+  /**
+   * sha256 hex of the (at most 256) bytes just before `offset`; '' at offset 0. Absent in positions
+   * saved by older versions (then not compared).
+   */
+  tailHash?: string;
 }
 
 export interface FileTailerOptions {
@@ -58,6 +65,9 @@ const CHUNK_SIZE = 256 * 1024;
 /** Chunks read from one file before other work gets a turn (4 MiB). */
 const CHUNKS_PER_TURN = 16;
 const HASH_BYTES = 4096;
+/** Bytes before the offset that identify the content read so far (see TailPosition.tailHash). */
+const TAIL_BYTES = 256;
+const EMPTY = Buffer.alloc(0);
 const NL = 0x0a;
 const CR = 0x0d;
 const MAX_SCAN_DEPTH = 64;
@@ -89,6 +99,11 @@ interface TrackedFile {
   expectHash: string | null;
   hash: string;
   hashFinal: boolean;
+  /** Saved tail hash to verify once the file is open (resume), or null; '' is not compared. */
+  expectTail: string | null;
+  /** The last bytes before readPos, and before lineStart (at most TAIL_BYTES each). */
+  recent: Buffer;
+  tail: Buffer;
 }
 
 interface WatchGroup {
@@ -121,6 +136,13 @@ function toError(e: unknown): Error {
 
 function sha256Hex(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
+}
+
+/** The last TAIL_BYTES bytes of `prev` followed by `chunk[0, end)`, as a copy. */
+function lastBytes(prev: Buffer, chunk: Buffer, end: number): Buffer {
+  if (end >= TAIL_BYTES) return Buffer.from(chunk.subarray(end - TAIL_BYTES, end));
+  const keep = Math.min(prev.length, TAIL_BYTES - end);
+  return Buffer.concat([prev.subarray(prev.length - keep), chunk.subarray(0, end)]);
 }
 
 export class FileTailer {
@@ -239,7 +261,10 @@ export class FileTailer {
     if (!this.startPromise) return (this.opts.positions ?? []).map((p) => ({ ...p }));
     const out: TailPosition[] = [];
     for (const t of [...this.draining, ...this.tracked.values()]) {
-      out.push({ path: t.path, dev: t.dev, ino: t.ino, offset: t.lineStart, firstLineHash: t.expectHash ?? t.hash });
+      out.push({
+        path: t.path, dev: t.dev, ino: t.ino, offset: t.lineStart, firstLineHash: t.expectHash ?? t.hash,
+        tailHash: t.expectTail ?? (t.lineStart > 0 && t.tail.length > 0 ? sha256Hex(t.tail) : ''),
+      });
     }
     return out;
   }
@@ -350,6 +375,14 @@ export class FileTailer {
   private findTrackedByPath(p: string): TrackedFile | undefined {
     for (const t of this.tracked.values()) if (t.path === p) return t;
     return undefined;
+  }
+
+  /**
+   * The regular files matching the patterns now, without starting (for "does this jail watch
+   * anything?"); scan errors (a directory f2b may not read) go to `onError`.
+   */
+  async matchingFiles(): Promise<string[]> {
+    return [...(await this.scan()).files.keys()];
   }
 
   /** All regular files currently matching the patterns. `complete` is false if a scan error hid some. */
@@ -533,6 +566,9 @@ export class FileTailer {
       expectHash: null,
       hash: '',
       hashFinal: false,
+      expectTail: null,
+      recent: EMPTY,
+      tail: EMPTY,
     };
   }
 
@@ -571,6 +607,7 @@ export class FileTailer {
         // Same inode: resume (the hash is verified once the file is open).
         t.readPos = t.lineStart = s.offset;
         t.expectHash = typeof s.firstLineHash === 'string' ? s.firstLineHash : '';
+        t.expectTail = typeof s.tailHash === 'string' ? s.tailHash : '';
         t.syncToLine = s.offset > 0;
       } else if (s || savedPaths.has(p) || this.fromStart) {
         // Truncated while we were stopped, new since we stopped, or replay requested.
@@ -732,6 +769,7 @@ export class FileTailer {
         if (expected !== '' && t.hash !== expected) this.resetToStart(t); // inode reused
       }
       if (st.size < t.readPos) this.resetToStart(t);
+      await this.loadTail(t);
       if (t.syncToLine) {
         t.syncToLine = false;
         if (t.readPos > 0) {
@@ -766,6 +804,43 @@ export class FileTailer {
     t.skip = false;
     t.hash = '';
     t.hashFinal = false;
+    t.recent = t.tail = EMPTY;
+  }
+
+  /** The bytes of the file just before `pos` (at most TAIL_BYTES). */
+  private async bytesBefore(fh: FileHandle, pos: number): Promise<Buffer> {
+    const from = Math.max(0, pos - TAIL_BYTES);
+    const buf = Buffer.alloc(pos - from);
+    let got = 0;
+    while (got < buf.length) {
+      const { bytesRead } = await fh.read(buf, got, buf.length - got, from + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return buf.subarray(0, got);
+  }
+
+  /**
+   * On open at an offset: remember the bytes before it, and when resuming, check they are the ones
+   * we had read — otherwise the file was rewritten under the same inode and first line (copytruncate
+   * with a constant header) and its content starts at the beginning.
+   */
+  private async loadTail(t: TrackedFile): Promise<void> {
+    const expected = t.expectTail;
+    t.expectTail = null;
+    if (t.readPos === 0 || t.readPos !== t.lineStart || t.pendingLen > 0) return;
+    const before = await this.bytesBefore(t.fh!, t.readPos);
+    if (expected && sha256Hex(before) !== expected) {
+      this.resetToStart(t);
+      return;
+    }
+    t.recent = t.tail = before;
+  }
+
+  /** The bytes before readPos are still the ones we read (not rewritten since the last look). */
+  private async tailStillThere(t: TrackedFile, fh: FileHandle): Promise<boolean> {
+    if (t.recent.length === 0) return true;
+    return (await this.bytesBefore(fh, t.readPos)).subarray(-t.recent.length).equals(t.recent);
   }
 
   /** Hash of the first line, or '' if there is no complete first line yet. */
@@ -803,6 +878,8 @@ export class FileTailer {
       } else if (!drain && t.hashFinal && t.readPos > 0 && size > t.readPos) {
         // Truncated and rewritten past our offset between two looks: the first line changed.
         if ((await this.firstLineHash(fh)) !== t.hash) this.resetToStart(t);
+        // … or only what follows a constant first line (a header) did.
+        else if (!(await this.tailStillThere(t, fh))) this.resetToStart(t);
       }
       if (!t.hashFinal && size > 0) await this.updateHash(t);
       let chunks = 0;
@@ -820,7 +897,10 @@ export class FileTailer {
         if (bytesRead === 0) break; // shrank under us; the next look handles it
         chunks++;
         const chunkStart = t.readPos;
-        const { lines, lineStart } = this.split(t, buf.subarray(0, bytesRead), chunkStart);
+        const data = buf.subarray(0, bytesRead);
+        const { lines, lineStart } = this.split(t, data, chunkStart);
+        if (lineStart >= 0) t.tail = lastBytes(t.recent, data, lineStart - chunkStart);
+        t.recent = lastBytes(t.recent, data, bytesRead);
         t.readPos += bytesRead;
         if (lines.length > 0) await this.deliver(lines, t.path);
         if (lineStart >= 0) t.lineStart = lineStart;
@@ -837,6 +917,7 @@ export class FileTailer {
         t.truncated = false;
         t.skip = false;
         t.lineStart = t.readPos;
+        t.tail = t.recent;
       }
       this.clearError('read', t.path);
       return 'done';

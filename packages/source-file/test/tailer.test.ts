@@ -216,6 +216,61 @@ describe('FileTailer', () => {
     expect(h.lines).toEqual(['x1', 'header two', 'y1', 'y2', 'y3']);
   });
 
+  // A log with a constant first line (a header), copytruncated and rewritten past the old offset:
+  // same inode, same first line — only the bytes before the offset tell that the content is new.
+  const header = '# constant header of app.log\n';
+  const batch = (tag: string, from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => `${tag} line ${String(from + i).padStart(4, '0')}`);
+
+  it('notices a copytruncate with a constant header rewritten past the old offset (800 of 800 lines)', async () => {
+    const f = path.join(dir, 'app.log');
+    fs.writeFileSync(f, header);
+    const h = makeTailer({ paths: [f], pollInterval: 600_000 });
+    await h.tailer.start();
+    const before = batch('old', 0, 400);
+    fs.appendFileSync(f, before.map((l) => `${l}\n`).join(''));
+    await waitFor(has(h.lines, before.at(-1)!), 'the last line before rotation');
+    await h.tailer.poll();
+    // copytruncate (logrotate: copy, then truncate in place), then the writer goes on writing.
+    fs.copyFileSync(f, `${f}.1`);
+    fs.truncateSync(f, 0);
+    const after = batch('new', 400, 400);
+    fs.appendFileSync(f, header + after.map((l) => `${l}\n`).join('') + 'new line tail\n');
+    await h.tailer.poll();
+    await waitFor(has(h.lines, 'new line tail'), 'the last line after rotation');
+    const seen = h.lines.filter((l) => / line \d{4}$/.test(l));
+    expect(seen).toEqual([...before, ...after]);
+    expect(seen).toHaveLength(800);
+  });
+
+  it('on resume, reads from the beginning a file copytruncated and rewritten past the saved offset (same header)', async () => {
+    const f = path.join(dir, 'app.log');
+    const before = batch('old', 0, 400);
+    fs.writeFileSync(f, header + before.map((l) => `${l}\n`).join(''));
+    const h1 = makeTailer({ paths: [f], fromStart: true });
+    await h1.tailer.start();
+    await waitFor(has(h1.lines, before.at(-1)!), 'the last line before the restart');
+    await h1.tailer.stop();
+    const saved: TailPosition[] = JSON.parse(JSON.stringify(h1.tailer.positions()));
+    expect(saved[0]!.tailHash).toMatch(/^[0-9a-f]{64}$/);
+    // While stopped: copytruncate, and more is written than there was.
+    fs.copyFileSync(f, `${f}.1`);
+    fs.truncateSync(f, 0);
+    const after = batch('new', 400, 450);
+    fs.appendFileSync(f, header + after.map((l) => `${l}\n`).join(''));
+    const h2 = makeTailer({ paths: [f], positions: saved });
+    await h2.tailer.start();
+    await waitFor(has(h2.lines, after.at(-1)!), 'the last line after the restart');
+    expect(h2.lines).toEqual([header.trimEnd(), ...after]);
+    // Positions saved by an older version (no tailHash) still resume at their offset.
+    const old = saved.map(({ tailHash: _, ...p }) => ({ ...p, offset: fs.statSync(f).size }));
+    fs.appendFileSync(f, 'later\n');
+    const h3 = makeTailer({ paths: [f], positions: old });
+    await h3.tailer.start();
+    await waitFor(has(h3.lines, 'later'), 'the line written after the old-style position');
+    expect(h3.lines).toEqual(['later']);
+  });
+
   it('picks up a file that appears later (from its beginning)', async () => {
     const f = path.join(dir, 'later.log');
     const h = makeTailer({ paths: [f] });

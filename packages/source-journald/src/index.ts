@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { definePlugin } from '@f2b/core';
 import { journaldSourceSchema, resolveOptions, type JournaldSourceOptions } from './options.js';
 import { JournaldSource } from './source.js';
+import { checkJournal } from './check.js';
 
 const PLUGIN_NAME = '@f2b/source-journald';
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -24,6 +25,7 @@ export default function journaldSource() {
       core.registerSource({
         type: 'journald',
         schema: journaldSourceSchema,
+        check: (raw, ctx) => checkJournal(raw as JournaldSourceOptions, ctx, PLUGIN_NAME),
         create(raw, ctx): JournaldSource {
           const opts = resolveOptions(raw as JournaldSourceOptions, ctx.jail, PLUGIN_NAME);
           return new JournaldSource(opts, {
@@ -46,6 +48,7 @@ export {
   type JournaldSourceOptions, type ResolvedOptions, type Position,
 } from './options.js';
 export { LineSplitter } from './splitter.js';
+export { checkJournal, JOURNAL_DIRS, JOURNALD_SOCKET, type JournalCheckEnv } from './check.js';
 export { CursorFile } from './state-file.js';
 export { normalizeRecord, recordToEntry, parseRecord } from './record.js';
 export { journaldErrors } from './errors.js';

@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { dirname, relative, sep } from 'node:path';
 import {
-  Daemon, defaultConfig, F2bError, loadConfig, originLabel, resolveConfig, type ConfigChain, type F2bConfig, type ResolvedConfig, type ValueOrigin,
+  Daemon, defaultConfig, errors, F2bError, loadConfig, originLabel, resolveConfig, sanitizeLine,
+  type ConfigChain, type F2bConfig, type Jail, type ResolvedConfig, type ValueOrigin,
 } from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
 import { EXIT_OK, reportCliError } from '../errors.js';
@@ -81,10 +82,12 @@ export async function checkConfig(opts: ConfigOptions): Promise<number> {
   const loaded = await load(opts);
   const config = resolveConfig(loaded.input, loaded.file ?? '(embedded default)');
   // Load what `f2b start` would: plugins, filters (modes, options), sources and actions (options).
-  const daemon = new Daemon({ searchFrom: pluginSearchStarts(loaded.file), logLevel: 'error' });
+  const daemon = new Daemon({ searchFrom: pluginSearchStarts(loaded.file), logLevel: 'silent' });
+  let jails: Jail[];
   try {
-    await daemon.load(config);
+    jails = await daemon.load(config);
     await daemon.checkState(config); // the state path: usable, writable, not a directory
+    await checkWatching(jails);
   } catch (err) {
     // A plugin problem at `jails.x.actions.0`: say which file set that value.
     const origin = err instanceof F2bError && err.path && !err.file ? loaded.chain?.origins.explain(err.path) : undefined;
@@ -94,16 +97,34 @@ export async function checkConfig(opts: ConfigOptions): Promise<number> {
   }
   const on = config.jails.filter((j) => j.enabled);
   const off = config.jails.filter((j) => !j.enabled);
+  const notes = (name: string) => jails.find((j) => j.name === name)?.watchProblems() ?? [];
   if (opts.json) {
     process.stdout.write(JSON.stringify({ valid: true, file: loaded.file ?? null, host: loaded.host ?? null,
-      jails: config.jails.map((j) => ({ name: j.name, enabled: j.enabled, ...(j.disabledBecause ? { disabledBecause: j.disabledBecause } : {}) })) }) + '\n');
+      jails: config.jails.map((j) => ({
+        name: j.name, enabled: j.enabled, ...(j.disabledBecause ? { disabledBecause: j.disabledBecause } : {}),
+        ...(notes(j.name).length > 0 ? { warnings: notes(j.name) } : {}),
+      })) }) + '\n');
     return EXIT_OK;
   }
   const where = loaded.file ?? 'the embedded default config';
   process.stdout.write(`Config OK: ${where}${loaded.host ? ` (host ${loaded.host})` : ''}\n`);
   process.stdout.write(`  ${on.length} jail(s) on${on.length ? `: ${on.map((j) => j.name).join(', ')}` : ''}\n`);
-  for (const j of off) process.stdout.write(`  off: ${j.name}${j.disabledBecause ? ` (${j.disabledBecause})` : ''}\n`);
+  for (const j of on) for (const n of notes(j.name)) process.stdout.write(`  warning: ${j.name}: ${sanitizeLine(n)}\n`);
+  for (const j of off) process.stdout.write(`  off: ${j.name}${j.disabledBecause ? ` (${sanitizeLine(j.disabledBecause)})` : ''}\n`);
   return EXIT_OK;
+}
+
+/**
+ * A jail whose sources watch nothing (no file matches its paths, no journal) would protect nothing:
+ * an error naming the source, unless the jail may wait for its log (`waitForLog`, `enabledIf`).
+ */
+async function checkWatching(jails: readonly Jail[]): Promise<void> {
+  for (const jail of jails) {
+    const watch = await jail.checkSources();
+    if (jail.watching || jail.config.waitForLog) continue;
+    const first = watch.findIndex((w) => !w.watching);
+    throw errors.nothingWatched(jail.name, jail.watchProblems(), `jails.${jail.name}.sources.${Math.max(0, first)}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,11 +21,13 @@ interface JailStatus {
   currentlyFailed: number; totalFailed: number; currentlyBanned: number; totalBanned: number;
   banned: string[]; failing: { id: string; attempts: number }[]; lines?: number;
   evicted?: number; maxTracked?: number; more?: { banned: number; failing: number };
+  watching?: boolean; problems?: string[]; waitingForLog?: boolean;
 }
 interface StatusPage { items: { id: string; attempts?: number; end?: number | null }[]; cursor: string | null }
 interface DaemonStatus {
   jails: string[]; count: number;
   state: { kind: string | null; location: string | null; available?: boolean; since?: number; error?: string; pendingCheckpoints?: number; unsavedDecisions?: number; failedWrites?: number };
+  notWatching?: { jail: string; reason: string }[];
 }
 interface BansOf { ip: string; banned: boolean; jails: string[]; bans: BanDetail[] }
 
@@ -105,6 +107,7 @@ export function status(jail: string | undefined, o: ClientOptions & { all?: bool
           label: 'State store', value: st.red(`UNAVAILABLE since ${new Date(r.state.since ?? Date.now()).toISOString()}: ${safe(r.state.error ?? 'unknown error')}; `
             + `${r.state.pendingCheckpoints ?? 0} checkpoint(s) with ${r.state.unsavedDecisions ?? 0} ban(s)/unban(s) kept in memory, retried`),
         }] : []),
+        ...(r.notWatching ?? []).map((n) => ({ label: `Not watching: ${safe(n.jail)}`, value: st.red(safe(n.reason)) })),
       ], st));
       return EXIT_OK;
     }
@@ -113,7 +116,11 @@ export function status(jail: string | undefined, o: ClientOptions & { all?: bool
     if (o.json) return printJson(r);
     const more = (n: number | undefined) => (n ? ` ${st.dim(`… and ${n} more (f2b status ${safe(jail)} --all)`)}` : '');
     const count = (n: number, color: (s: string) => string) => (n > 0 ? color(String(n)) : String(n));
+    const watch = r.watching === false
+      ? st.red(`no${r.waitingForLog ? ' (waiting for its log)' : ''}: ${safe((r.problems ?? []).join('; '))}`)
+      : r.problems?.length ? st.yellow(`yes, but ${safe(r.problems.join('; '))}`) : 'yes';
     print(tree(`Status for the jail: ${r.name}`, [
+      ...(watch === 'yes' ? [] : [{ label: 'Watching', value: watch }]),
       {
         label: 'Filter', children: [
           { label: 'Currently failed', value: count(r.currentlyFailed, st.yellow) },

@@ -183,6 +183,8 @@ export class ControlCommands implements ControlHandler {
       return {
         jails: this.daemon.jails.map((j) => j.name), count: this.daemon.jails.length,
         state: { kind: store?.kind ?? null, location: store?.location ?? null, ...this.daemon.storeHealth.snapshot() },
+        // Jails that protect nothing right now, with the reason (a missing log, no journal).
+        notWatching: this.daemon.jails.filter((j) => !j.watching).map((j) => ({ jail: j.name, reason: j.watchProblems().join('; ') })),
       };
     }
     return this.jail(name).status(limit);

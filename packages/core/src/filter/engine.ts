@@ -9,6 +9,7 @@ import type { FailureDraft, FilterDefinition, Reducer, RuleMatch } from './types
 import type { Failure, LogEntry } from '../types.js';
 import { checkSchema } from '../validate.js';
 import { errors } from '../errors.js';
+import { createLogger, type Logger } from '../logger.js';
 
 /**
  * Which rule matched (index into the mode's message rules; negative: line rules), with the validated
@@ -23,7 +24,12 @@ export interface FilterRunnerOptions {
   options?: Record<string, unknown>;
   /** Config path, for error messages. */
   path?: string;
+  /** For the reducer's warnings; default: stderr as `filter-<id>`. */
+  logger?: Logger;
 }
+
+/** A reducer's saved state, as the jail checkpoints it (store key `<jail>/filter`). */
+export interface FilterState { filter: string; mode: string; state: unknown }
 
 export class FilterRunner {
   readonly def: FilterDefinition;
@@ -61,7 +67,8 @@ export class FilterRunner {
     this.messageSet = this.messageRules.length > 0
       ? new RE2.Set(this.messageRules.map((r) => r.re.source))
       : null;
-    this.reducer = def.createReducer?.({ mode: this.mode, options }) ?? defaultReducer();
+    const logger = opts.logger ?? createLogger(`filter-${def.id}`);
+    this.reducer = def.createReducer?.({ mode: this.mode, options, logger }) ?? defaultReducer();
   }
 
   /** The stateless part: which rule matches an entry. Pure: the same message, the same answer. */
@@ -117,6 +124,25 @@ export class FilterRunner {
 
   sweep(now: number): void {
     this.reducer.sweep?.(now);
+  }
+
+  /**
+   * The reducer's state for a checkpoint, tagged with the filter and mode it belongs to (a reload
+   * may change either), or undefined when the reducer keeps none.
+   */
+  exportState(): FilterState | undefined {
+    if (!this.reducer.exportState) return undefined;
+    const state = this.reducer.exportState();
+    return state === undefined ? undefined : { filter: this.def.id, mode: this.mode, state };
+  }
+
+  /** Take back a saved state; one of another filter or mode is ignored. */
+  importState(saved: unknown): boolean {
+    if (!this.reducer.importState || typeof saved !== 'object' || saved === null) return false;
+    const s = saved as Partial<FilterState>;
+    if (s.filter !== this.def.id || s.mode !== this.mode || s.state === undefined) return false;
+    this.reducer.importState(s.state);
+    return true;
   }
 
   private matchMessage(message: Buffer): Hit | null {

@@ -5,6 +5,7 @@
  */
 import type { LogEntry } from '../types.js';
 import type { JSONSchema } from '../validate.js';
+import type { Logger } from '../logger.js';
 
 export interface FilterRule {
   /** Stable id, reported as `rule` (e.g. `failed-password`). */
@@ -59,6 +60,8 @@ export interface FailureDraft {
 export interface ReducerContext {
   mode: string;
   options: Readonly<Record<string, unknown>>;
+  /** Where the reducer reports problems with its options or environment (`filter-<id>`). */
+  logger: Logger;
 }
 
 /**
@@ -69,6 +72,18 @@ export interface ReducerContext {
 export interface Reducer {
   reduce(match: RuleMatch): FailureDraft | FailureDraft[] | null;
   sweep?(now: number): void;
+  /**
+   * The state that must survive a restart (sessions half-way through an attempt), as plain JSON.
+   * The jail saves it in the same checkpoint as the read positions, so after a restart, a reload or
+   * a crash the reducer continues exactly where the saved positions resume: the lines of one attempt
+   * split across a restart are counted once. Omit it (or return undefined) when nothing is kept.
+   */
+  exportState?(): unknown;
+  /**
+   * Take back a state `exportState` returned, before any line is reduced. It comes from disk: check
+   * its shape and ignore what does not fit (an older version, another mode).
+   */
+  importState?(state: unknown): void;
 }
 
 export interface FilterDefinition {
