@@ -110,7 +110,8 @@ export function status(jail: string | undefined, o: ClientOptions): Promise<numb
       ? st.red(`no${r.waitingForLog ? ' (waiting for its log)' : ''}: ${safe((r.problems ?? []).join('; '))}`)
       : r.problems?.length ? st.yellow(`yes, but ${safe(r.problems.join('; '))}`) : 'yes';
     print(tree(`Status for the jail: ${r.name}`, [
-      { label: 'Watching', value: watch },
+      // Only when something is wrong: a jail that watches nothing protects nothing.
+      ...(watch === 'yes' ? [] : [{ label: 'Watching', value: watch }]),
       {
         label: 'Filter', children: [
           { label: 'Currently failed', value: count(r.currentlyFailed, st.yellow) },
