@@ -116,6 +116,8 @@ for (const variant of ['stateFile', 'state store'] as const) {
         ? config(tmp.dir, j.dir, { stateFile: join(tmp.dir, 'journald.cursor') })
         : config(tmp.dir, j.dir, { state: { path: join(tmp.dir, 'f2b.db') } });
       const run = () => startF2b(['start', '--foreground', '--dry-run', '--config', cfg]);
+      // A journal that exists (an empty directory is a jail that watches nothing: see below).
+      j.log(['Server listening on 0.0.0.0 port 22.'], { identifier: 'other' });
       daemon = run();
       await daemon.waitFor(/Started \d+ jail/, 'stderr', 20_000);
       attack(j, '192.0.2.60', 2); // two failures, below maxretry
@@ -164,4 +166,37 @@ describe.skipIf(!!missing)('f2b test-filter --format journal on real journalctl 
     expect(out[0]).toMatchObject({ line: 1, id: '192.0.2.4', captures: { user: 'root' } });
     expect(out[2]).toMatchObject({ line: 3, id: '2001:db8::1' });
   });
+});
+
+describe.skipIf(!!missing)('a journald jail that watches nothing', () => {
+  it('refuses to start on an empty journal directory, warns when no entry matched within findtime, waits when told to', async () => {
+    const tmp = tempDir('f2b-e2e-journald-none-');
+    const j = new TestJournal('f2b-e2e-journal-none-');
+    try {
+      const cfg = config(tmp.dir, j.dir);
+      let r = f2b(['start', '--foreground', '--dry-run', '--config', cfg]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`F2B_ERR_JAIL_WATCHES_NOTHING: jails.sshd: The jail "sshd" watches nothing: the directory ${j.dir} holds no journal files`);
+      expect(r.stderr).toContain('F2B_ERR_NOTHING_WATCHED');
+      r = f2b(['config', 'check', '--config', cfg]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`the directory ${j.dir} holds no journal files`);
+
+      // A journal with entries, none of them sshd's: it runs, and says that nothing matched lately.
+      j.log(['Server listening on 0.0.0.0 port 22.'], { identifier: 'other', unit: 'other.service' });
+      r = f2b(['config', 'check', '--config', cfg]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/warning: sshd: no journal entry matched SYSLOG_IDENTIFIER=sshd .* in the last 600 s/);
+      const run = startF2b(['start', '--foreground', '--dry-run', '--config', cfg]);
+      try {
+        await run.waitFor(/Started 1 jail/, 'stderr', 20_000);
+        expect(run.stderr()).toMatch(/WARN .*Jail "sshd": no journal entry matched/);
+      } finally {
+        expect(await run.stop('SIGTERM')).toBe(0);
+      }
+    } finally {
+      tmp.cleanup();
+      j.cleanup();
+    }
+  }, 60_000);
 });

@@ -120,6 +120,7 @@ export function status(jail: string | undefined, o: ClientOptions & { all?: bool
       ? st.red(`no${r.waitingForLog ? ' (waiting for its log)' : ''}: ${safe((r.problems ?? []).join('; '))}`)
       : r.problems?.length ? st.yellow(`yes, but ${safe(r.problems.join('; '))}`) : 'yes';
     print(tree(`Status for the jail: ${r.name}`, [
+      // Only when something is wrong: a jail that watches nothing protects nothing.
       ...(watch === 'yes' ? [] : [{ label: 'Watching', value: watch }]),
       {
         label: 'Filter', children: [
