@@ -100,7 +100,7 @@ describe('EntryParser: syslog headers', () => {
   });
 
   it.each([
-    ['no colon after the program', 'Jan  5 01:31:41 host sshd[1] hello'],
+    ['no colon after a program without pid', 'Jan  5 01:31:41 host sshd hello'],
     ['non-numeric pid', 'Jan  5 01:31:41 host sshd[abc]: hello'],
     ['empty pid', 'Jan  5 01:31:41 host sshd[]: hello'],
     ['text after the pid bracket', 'Jan  5 01:31:41 host sshd[1]x: hello'],
