@@ -32,12 +32,13 @@ export function unsupportedConstruct(pattern: string): { construct: string; text
   return { construct: name, text: best.text, fix: best.c.fix };
 }
 
-/** The pattern with escapes kept and character classes blanked (`[(?=]` is three literals). */
+/** The pattern with escapes kept, escaped backslashes and character classes blanked (`[(?=]` is three literals). */
 function withoutClasses(source: string): string {
   let out = '';
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
-    if (c === '\\') { out += c + (source[i + 1] ?? ''); i++; continue; }
+    // An escaped backslash is a literal and starts nothing; other escapes are kept (`\\1`, `\\G`).
+    if (c === '\\') { out += source[i + 1] === '\\' ? '  ' : c + (source[i + 1] ?? ''); i++; continue; }
     if (c === '[') {
       let j = i + 1;
       if (source[j] === '^') j++;
