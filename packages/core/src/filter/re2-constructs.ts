@@ -37,7 +37,7 @@ function withoutClasses(source: string): string {
   let out = '';
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
-    // An escaped backslash is a literal and starts nothing; other escapes are kept (`\\1`, `\\G`).
+    // An escaped backslash is a literal and starts nothing; other escapes are kept (`\1`, `\G`).
     if (c === '\\') { out += source[i + 1] === '\\' ? '  ' : c + (source[i + 1] ?? ''); i++; continue; }
     if (c === '[') {
       let j = i + 1;
