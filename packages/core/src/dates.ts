@@ -37,6 +37,14 @@ export interface DateParserOptions {
 const FUTURE_TOLERANCE = DAY;
 /** How far from the line start the CLF `[dd/Mon/yyyy:` is looked for (client address, ident, user). */
 const CLF_WINDOW = 128;
+/** How far from the line start a time field of a JSON or key=value log is looked for. */
+const FIELD_WINDOW = 512;
+/**
+ * Time fields of structured logs (JSON: GitLab, Traefik, Docker; logfmt: Grafana, Go services). The
+ * first one present wins; in JSON a key cannot occur inside a string value (its quotes would be
+ * escaped), so text a client sent cannot pose as it.
+ */
+const TIME_FIELDS = ['"time":', '"timestamp":', '"@timestamp":', '"ts":', 't=', 'time=', 'ts=', 'timestamp='].map((k) => Buffer.from(k, 'latin1'));
 
 // ---------------------------------------------------------------- byte scanners
 
@@ -281,8 +289,11 @@ function scanRfc2822(b: Uint8Array, i: number, n: number): number {
   return k < 0 ? -1 : zone(b, k, n);
 }
 
-/** `1700000000[.123]`: 10-digit epoch seconds, then a delimiter. Sets f.ms; returns the end. */
-function scanEpoch(b: Uint8Array, i: number, n: number): number {
+/**
+ * `1700000000[.123]`: 10-digit epoch seconds, then a delimiter (in a JSON field also `}` or `"`).
+ * Sets f.ms; returns the end.
+ */
+function scanEpoch(b: Uint8Array, i: number, n: number, inField = false): number {
   if (i + 10 > n) return -1;
   let v = 0;
   for (let j = i; j < i + 10; j++) {
@@ -292,7 +303,14 @@ function scanEpoch(b: Uint8Array, i: number, n: number): number {
   }
   f.epoch = v * 1000;
   const j = fraction(b, i + 10, n, false);
-  return isDelimiter(b, j, n) ? j : -1;
+  return isDelimiter(b, j, n) || (inField && (b[j] === 0x7d || b[j] === 0x22)) ? j : -1;
+}
+
+/** Whether position i is outside logfmt's double-quoted values (an even number of unescaped `"` before it). */
+function outsideQuotes(b: Uint8Array, from: number, i: number): boolean {
+  let quotes = 0;
+  for (let j = from; j < i; j++) if (b[j] === 0x22 && (j === from || b[j - 1] !== 0x5c)) quotes++;
+  return quotes % 2 === 0;
 }
 
 /** MySQL 5 `231209 21:35:20` / `231209  1:35:20` (hour padded with a space). */
@@ -404,10 +422,39 @@ export class DateParser {
       return t === t ? this.match(t, p, end, bracket, format, b) : null;
     }
     const at = scanClf(b, from, n);
-    if (at < 0) return null;
+    if (at < 0) return this.timeField(b, from, n);
     f.hasYear = true;
     const t = this.time();
     return t === t ? { time: t, start: at, end: f.clfEnd, format: 'clf' } : null;
+  }
+
+  /**
+   * A time field in the first FIELD_WINDOW bytes: `"time":"2024-…"`, `"ts":1700000000.1`, `t=2024-…`
+   * (a logfmt key only at the start of the line or after a space). ISO 8601 or epoch values.
+   */
+  private timeField(b: Buffer, from: number, n: number): DateMatch | null {
+    const limit = Math.min(n, from + FIELD_WINDOW);
+    for (const key of TIME_FIELDS) {
+      let i = b.indexOf(key, from);
+      // logfmt: a key at the start or after a space, and not inside a quoted value (`msg="… t=…"`).
+      while (i >= 0 && i < limit && key[0] !== 0x22 && ((i > from && b[i - 1] !== 0x20) || !outsideQuotes(b, from, i))) i = b.indexOf(key, i + 1);
+      if (i < 0 || i >= limit) continue;
+      let p = i + key.length;
+      if (b[p] === 0x20) p++;
+      if (b[p] === 0x22) p++;
+      f.hasYear = true;
+      f.off = NaN;
+      f.ms = 0;
+      let end = scanIso(b, p, n);
+      if (end >= 0) {
+        const t = this.time();
+        if (t === t) return { time: t, start: p, end, format: 'iso8601' };
+        continue;
+      }
+      end = scanEpoch(b, p, n, true);
+      if (end >= 0) return { time: f.epoch + f.ms, start: p, end, format: 'epoch' };
+    }
+    return null;
   }
 
   private result(start: number, end: number, format: string): DateMatch | null {

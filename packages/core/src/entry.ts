@@ -97,11 +97,16 @@ export class EntryParser {
       parseUndated(e, start);
       return e;
     }
+    const inside = date.start > headerDateStart(buf, start, end) + 1;
+    // A date inside a syslog line (one whose header parseUndated finds) is part of the program's
+    // message, text a client may have sent: the line's own date is missing or unreadable, and the
+    // header is what counts — otherwise such text could hide the line from a program prefilter.
+    if (inside && parseUndated(e, start)) return e;
     e.time = date.time;
     e.dateFormat = date.format;
-    // The date sits inside the line (access logs: `1.2.3.4 - - [date] "GET …"`): the message is the
-    // whole line, so patterns see the client address written before the date.
-    if (date.start > headerDateStart(buf, start, end) + 1) return e;
+    // The date sits inside the line (access logs: `1.2.3.4 - - [date] "GET …"`, JSON and key=value
+    // logs): the message is the whole line, so patterns see the client address written before it.
+    if (inside) return e;
     let pos = date.end;
     if (pos < end && buf[pos] === RBRACK) pos++;
     if (date.format === 'rfc5424') parse5424(e, pos);
@@ -180,22 +185,29 @@ function isProgramToken(b: Buffer, start: number, end: number): boolean {
  * prefilter does not drop the line (its time is then the time of reading). After a date-like prefix
  * (`Jan 32 25:00:00 host sshd[1]: …`) any header is taken; at the start of the line (`sshd[1]: …`,
  * `<13>sshd[1]: …`, `host sshd[1]: …`) only one with a pid, because `word: text` is too common in
- * plain messages. A kernel clock at the start (`[  970.699396] …`, dmesg) is cut off.
+ * plain messages. A kernel clock at the start (`[  970.699396] …`, dmesg) is cut off. Returns whether
+ * any of these was found (otherwise the message is the whole line).
  */
-function parseUndated(e: RangeEntry, start: number): void {
+function parseUndated(e: RangeEntry, start: number): boolean {
   const b = e.buf, end = e.end;
   const pos = headerDateStart(b, start, end);
   const kernel = kernelTimestampEnd(b, pos, end);
   if (kernel > 0) {
     e.msgStart = kernel;
-    return;
+    return true;
   }
   const shape = dateShapeEnd(b, pos, end);
-  if (shape > 0 && parseHeader(e, shape, false)) return;
+  if (shape > 0 && parseHeader(e, shape, false)) return true;
   clearHeader(e);
-  if (parseHeader(e, pos, false) && e.pid !== undefined) return;
+  return pidHeaderAtStart(e, start);
+}
+
+/** `[<PRI>][host ]prog[pid]: ` at the start of the line: parsed, true; otherwise the entry is left whole. */
+function pidHeaderAtStart(e: RangeEntry, start: number): boolean {
+  if (parseHeader(e, headerDateStart(e.buf, start, e.end), false) && e.pid !== undefined) return true;
   clearHeader(e);
   e.msgStart = start;
+  return false;
 }
 
 /** After `prog[pid]: `: Solaris' `[ID 800047 auth.info] ` and the kernel's `[  970.699396] `. */

@@ -185,6 +185,32 @@ describe('year inference', () => {
   });
 });
 
+describe('time fields of JSON and key=value logs', () => {
+  it.each([
+    ['{"severity":"INFO","time":"2024-10-19T19:00:04.000Z","message":"x"}', 'iso8601', Date.UTC(2024, 9, 19, 19, 0, 4)],
+    ['{"level":"info","ts":1700000000.123,"msg":"x"}', 'epoch', 1700000000123],
+    ['{"@timestamp": "2024-10-19T19:00:04+02:00", "msg": "x"}', 'iso8601', Date.UTC(2024, 9, 19, 17, 0, 4)],
+    ['t=2024-10-19T19:00:04+0000 lvl=eror msg="Invalid username or password"', 'iso8601', Date.UTC(2024, 9, 19, 19, 0, 4)],
+    ['logger=context uname= t=2024-10-19T19:00:04.12+00:00 level=info', 'iso8601', Date.UTC(2024, 9, 19, 19, 0, 4, 120)],
+    ['level=warn time="2024-10-19T19:00:04Z" msg=x', 'iso8601', Date.UTC(2024, 9, 19, 19, 0, 4)],
+  ])('%s', (line, format, time) => {
+    expect(utc.parse(buf(line))).toMatchObject({ format, time });
+  });
+
+  it.each([
+    // the logfmt key inside a quoted value, or glued to another key, is not the time field
+    ['logger=x uname="a t=2000-01-01T00:00:00Z" t=2024-10-19T19:00:04Z', Date.UTC(2024, 9, 19, 19, 0, 4)],
+    ['xt=2000-01-01T00:00:00Z t=2024-10-19T19:00:04Z', Date.UTC(2024, 9, 19, 19, 0, 4)],
+  ])('%s: the real field wins', (line, time) => {
+    expect(utc.parse(buf(line))?.time).toBe(time);
+  });
+
+  it('none beyond the first 512 bytes, and none with a malformed value', () => {
+    expect(utc.parse(buf(`{"msg":"${'x'.repeat(520)}","time":"2024-10-19T19:00:04Z"}`))).toBeNull();
+    expect(utc.parse(buf('{"time":"yesterday"}'))).toBeNull();
+  });
+});
+
 describe('zone names on year-less dates', () => {
   it('infers the year at the named offset, not in the configured zone', () => {
     // now = 2023-12-10T00:00Z; Dec 10 00:30 CET is 2023-12-09T23:30Z, not in the future.

@@ -320,6 +320,21 @@ describe('EntryParser: prefixes real systems write', () => {
     expect([e.program, e.host, e.pid, e.time]).toEqual([undefined, undefined, undefined, undefined]);
   });
 
+  it('JSON and key=value logs: the time field dates the line, the message is the whole line', () => {
+    const line = '{"time":"2024-01-05T01:31:41Z","message":"Failed Login: username=root ip=192.0.2.1"}';
+    const e = parse(line);
+    expect([e.time, e.dateFormat, e.message.toString(), e.program]).toEqual([T, 'iso8601', line, undefined]);
+  });
+
+  it.each([
+    `sshd[1643]: Failed password for invalid user t=2020-01-01T00:00:00Z from 192.0.2.1 port 22 ssh2`,
+    `Jan 32 25:00:00 www sshd[1643]: Failed password for invalid user t=2020-01-01T00:00:00Z from 192.0.2.1 port 22 ssh2`,
+  ])('a time field inside a syslog message neither dates the line nor hides its header: %s', (line) => {
+    const e = parse(line);
+    expect([e.time, e.program, e.pid]).toEqual([undefined, 'sshd', 1643]);
+    expect(e.message.toString()).toBe('Failed password for invalid user t=2020-01-01T00:00:00Z from 192.0.2.1 port 22 ssh2');
+  });
+
   it('a bracketed word that is not followed by a header stays the program (`[sshd] msg`)', () => {
     const e = parse('Jan  5 01:31:41 [sshd] Failed password for x from 192.0.2.1: y');
     expect(e.program).toBe('sshd');
