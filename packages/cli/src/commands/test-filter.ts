@@ -182,6 +182,8 @@ function chooseJobs(opts: TestFilterOptions, file: string | undefined, format: s
 class JsonWriter {
   private parts: string[] = [];
   private drain: Promise<void> = Promise.resolve();
+  /** Whether a 'drain' listener is already waiting (one is enough; more pile up as a leak warning). */
+  private waiting = false;
   constructor(private readonly enabled: boolean) {}
   get pending(): number { return this.parts.length; }
   line(n: number, f: Failure | null, timezone: string, undated: boolean): void {
@@ -195,7 +197,10 @@ class JsonWriter {
     if (this.parts.length === 0) return;
     const text = this.parts.join('\n') + '\n';
     this.parts = [];
-    if (!process.stdout.write(text)) this.drain = new Promise((r) => process.stdout.once('drain', () => r()));
+    if (!process.stdout.write(text) && !this.waiting) {
+      this.waiting = true;
+      this.drain = new Promise((r) => process.stdout.once('drain', () => { this.waiting = false; r(); }));
+    }
   }
   async end(): Promise<void> {
     this.flush();
