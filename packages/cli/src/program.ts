@@ -33,9 +33,12 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
     .action(run((o) => start(o)));
 
   program.command('test-filter')
-    .description("Run a filter over a log and report matches: f2b's fail2ban-regex.")
-    .argument('<filter-id>', 'filter id, e.g. sshd, nginx-http-auth (f2b filters lists them)')
-    .argument('[file]', 'log file, or - for standard input', '-')
+    .description("Run a filter (or --pattern) over a log and report matches: f2b's fail2ban-regex.")
+    .usage('<filter-id> [file|-] [options]  |  --pattern <re> [--ignore-pattern <re>] [file|-] [options]')
+    .argument('[filter-id]', 'filter id, e.g. sshd, nginx-http-auth (f2b filters lists them); with --pattern, the log file')
+    .argument('[file]', 'log file, or - for standard input (the default)')
+    .option('-p, --pattern <re>', "an RE2 pattern instead of a filter, matched on the message, with <HOST>/<ADDR>/<IP4>/<IP6> (repeatable), e.g. 'failure from <HOST>'", collect)
+    .option('-i, --ignore-pattern <re>', 'lines whose message matches are never a match (repeatable)', collect)
     .option('--json', 'one JSON object per input line: {line, match, id, time, rule, captures, attempts}')
     .option('-m, --mode <mode>', 'filter mode (sshd: normal, ddos, extra, aggressive)')
     .option('-o, --option <key=value>', 'filter option (repeatable)', collect)

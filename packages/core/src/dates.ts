@@ -22,7 +22,7 @@ export interface DateMatch {
    */
   start: number;
   end: number;
-  /** Name of the format: bsd-syslog, iso8601, rfc5424, ymd-slash, apache, clf, epoch, dd-mon-yyyy, yymmdd. */
+  /** Name of the format: bsd-syslog, iso8601, rfc5424, rfc2822, ymd-slash, apache, clf, epoch, dd-mon-yyyy, yymmdd, tai64n. */
   format: string;
 }
 
@@ -37,6 +37,14 @@ export interface DateParserOptions {
 const FUTURE_TOLERANCE = DAY;
 /** How far from the line start the CLF `[dd/Mon/yyyy:` is looked for (client address, ident, user). */
 const CLF_WINDOW = 128;
+/** How far from the line start a time field of a JSON or key=value log is looked for. */
+const FIELD_WINDOW = 512;
+/**
+ * Time fields of structured logs (JSON: GitLab, Traefik, Docker; logfmt: Grafana, Go services). The
+ * first one present wins; in JSON a key cannot occur inside a string value (its quotes would be
+ * escaped), so text a client sent cannot pose as it.
+ */
+const TIME_FIELDS = ['"time":', '"timestamp":', '"@timestamp":', '"ts":', 't=', 'time=', 'ts=', 'timestamp='].map((k) => Buffer.from(k, 'latin1'));
 
 // ---------------------------------------------------------------- byte scanners
 
@@ -160,7 +168,10 @@ function trailingYear(b: Uint8Array, i: number, n: number): number {
   return i + 5;
 }
 
-/** `Nov  5 14:37:01[.123][ 2023]` (bsd-syslog); with `weekday`, `Wed Dec  9 21:35:20[.123456] 2023`. */
+/**
+ * `Nov  5 14:37:01[.123][ 2023]` (bsd-syslog); with `weekday`, `Wed Dec  9 21:35:20[.123456] 2023`;
+ * a zone name before or after the year (`… 14:32:52 CET 2000`, `… 01:31:41 2024 UTC`).
+ */
 function scanMonthFirst(b: Uint8Array, i: number, n: number): number {
   if (i + 14 > n || b[i + 3] !== 0x20) return -1;
   f.mo = month3(b, i);
@@ -169,11 +180,11 @@ function scanMonthFirst(b: Uint8Array, i: number, n: number): number {
   if (sp < 0) return -1;
   let j = hms(b, sp + 1, n);
   if (j < 0) return -1;
-  j = fraction(b, j, n, false);
-  return trailingYear(b, j, n);
+  j = zoneName(b, fraction(b, j, n, false), n);
+  return zoneName(b, trailingYear(b, j, n), n);
 }
 
-/** `2023-12-09T21:35:20[.123456][Z|+01:00|+0100| +0100]`, also with a space for T and `,123`. */
+/** `2023-12-09T21:35:20[.123456][Z|+01:00|+0100| +0100| UTC]`, also with a space for T and `,123`. */
 function scanIso(b: Uint8Array, i: number, n: number): number {
   if (i + 19 > n || b[i + 4] !== 0x2d || b[i + 7] !== 0x2d || b[i + 13] !== 0x3a) return -1;
   const t = b[i + 10];
@@ -183,7 +194,7 @@ function scanIso(b: Uint8Array, i: number, n: number): number {
   let j = t === 0x20 && b[i + 11] === 0x20 ? hmsOneDigitHour(b, i + 12, n) : hms(b, i + 11, n);
   if (j < 0 || f.y < 0) return -1;
   j = fraction(b, j, n, true);
-  return offset(b, j, n);
+  return zone(b, j, n);
 }
 
 /** Optional zone designator at i into f.off; returns the end. Malformed ones are left unread. */
@@ -211,15 +222,48 @@ function offset(b: Uint8Array, i: number, n: number): number {
   return end;
 }
 
-/** `2023/12/09 21:35:20[.123]` (nginx error log). */
+/**
+ * Zone abbreviations written after a time (`… 21:35:20 UTC`, PostgreSQL's `%t`, date(1)), as UTC
+ * offsets in minutes. Only names that mean one offset: `IST` (India, Israel, Ireland) and `CST`
+ * (US, China, Cuba) are deliberately absent, and such a line is read in the configured zone.
+ */
+const ZONE_NAMES: ReadonlyMap<string, number> = new Map([
+  ['UTC', 0], ['GMT', 0], ['UT', 0], ['Z', 0], ['WET', 0], ['WEST', 60], ['BST', 60],
+  ['CET', 60], ['CEST', 120], ['MET', 60], ['MEST', 120], ['EET', 120], ['EEST', 180], ['MSK', 180],
+  ['EST', -300], ['EDT', -240], ['CDT', -300], ['MST', -420], ['MDT', -360], ['PST', -480], ['PDT', -420],
+  ['AKST', -540], ['AKDT', -480], ['HST', -600], ['JST', 540], ['KST', 540], ['HKT', 480], ['SGT', 480],
+  ['AWST', 480], ['ACST', 570], ['ACDT', 630], ['AEST', 600], ['AEDT', 660], ['NZST', 720], ['NZDT', 780],
+]);
+
+/**
+ * An optional ` UTC` / ` CEST` (uppercase, a known name, then a delimiter) at i into f.off, unless
+ * an offset was already read; returns the end. One byte test for the usual lowercase host name.
+ */
+function zoneName(b: Uint8Array, i: number, n: number): number {
+  if (f.off === f.off || b[i] !== 0x20) return i;
+  let j = i + 1;
+  while (j < n && j - i <= 5 && b[j]! >= 0x41 && b[j]! <= 0x5a) j++;
+  if (j === i + 1 || j - i > 5 || !isDelimiter(b, j, n) || b[j] === 0x3a) return i;
+  const minutes = ZONE_NAMES.get(String.fromCharCode(...b.subarray(i + 1, j)));
+  if (minutes === undefined) return i;
+  f.off = minutes * MINUTE;
+  return j;
+}
+
+/** An optional zone after a time: a numeric offset (`+0100`, ` -05:00`) or a zone name. */
+function zone(b: Uint8Array, i: number, n: number): number {
+  return zoneName(b, offset(b, i, n), n);
+}
+
+/** `2023/12/09 21:35:20[.123][ zone]` (nginx error log). */
 function scanYmdSlash(b: Uint8Array, i: number, n: number): number {
   if (i + 19 > n || b[i + 4] !== 0x2f || b[i + 7] !== 0x2f || b[i + 10] !== 0x20) return -1;
   f.y = d4(b, i); f.mo = d2(b, i + 5); f.d = d2(b, i + 8);
   const j = hms(b, i + 11, n);
-  return j < 0 || f.y < 0 ? -1 : fraction(b, j, n, false);
+  return j < 0 || f.y < 0 ? -1 : zone(b, fraction(b, j, n, false), n);
 }
 
-/** `09-Dec-2023 21:35:20[.123]` or `9-Dec-2023 …` (bind, asterisk). */
+/** `09-Dec-2023 21:35:20[.123][ +0100]` or `9-Dec-2023 …` (bind, asterisk; Roundcube/PHP write the offset). */
 function scanDdMonYyyy(b: Uint8Array, i: number, n: number): number {
   let j = i;
   if (b[i + 1] === 0x2d) { f.d = b[i]! - 48; j = i + 2; } else if (b[i + 2] === 0x2d) { f.d = d2(b, i); j = i + 3; }
@@ -228,11 +272,28 @@ function scanDdMonYyyy(b: Uint8Array, i: number, n: number): number {
   f.mo = month3(b, j);
   f.y = d4(b, j + 4);
   const k = f.mo === 0 || f.y < 0 ? -1 : hms(b, j + 9, n);
-  return k < 0 ? -1 : fraction(b, k, n, false);
+  return k < 0 ? -1 : zone(b, fraction(b, k, n, false), n);
 }
 
-/** `1700000000[.123]`: 10-digit epoch seconds, then a delimiter. Sets f.ms; returns the end. */
-function scanEpoch(b: Uint8Array, i: number, n: number): number {
+/** RFC 2822 after the weekday's `, `: `1 Jan 2023 00:00:00[ +0000| GMT]` (mail and HTTP software). */
+function scanRfc2822(b: Uint8Array, i: number, n: number): number {
+  let j = i;
+  const a = d2(b, i);
+  if (a >= 0 && b[i + 2] === 0x20) { f.d = a; j = i + 3; }
+  else if (b[i]! >= 0x31 && b[i]! <= 0x39 && b[i + 1] === 0x20) { f.d = b[i]! - 48; j = i + 2; }
+  else return -1;
+  if (j + 17 > n || b[j + 3] !== 0x20 || b[j + 8] !== 0x20) return -1;
+  f.mo = month3(b, j);
+  f.y = d4(b, j + 4);
+  const k = f.mo === 0 || f.y < 0 ? -1 : hms(b, j + 9, n);
+  return k < 0 ? -1 : zone(b, k, n);
+}
+
+/**
+ * `1700000000[.123]`: 10-digit epoch seconds, then a delimiter (in a JSON field also `}` or `"`).
+ * Sets f.ms; returns the end.
+ */
+function scanEpoch(b: Uint8Array, i: number, n: number, inField = false): number {
   if (i + 10 > n) return -1;
   let v = 0;
   for (let j = i; j < i + 10; j++) {
@@ -242,7 +303,14 @@ function scanEpoch(b: Uint8Array, i: number, n: number): number {
   }
   f.epoch = v * 1000;
   const j = fraction(b, i + 10, n, false);
-  return isDelimiter(b, j, n) ? j : -1;
+  return isDelimiter(b, j, n) || (inField && (b[j] === 0x7d || b[j] === 0x22)) ? j : -1;
+}
+
+/** Whether position i is outside logfmt's double-quoted values (an even number of unescaped `"` before it). */
+function outsideQuotes(b: Uint8Array, from: number, i: number): boolean {
+  let quotes = 0;
+  for (let j = from; j < i; j++) if (b[j] === 0x22 && (j === from || b[j - 1] !== 0x5c)) quotes++;
+  return quotes % 2 === 0;
 }
 
 /** MySQL 5 `231209 21:35:20` / `231209  1:35:20` (hour padded with a space). */
@@ -346,6 +414,7 @@ export class DateParser {
       }
     } else if ((c | 0x20) >= 97 && (c | 0x20) <= 122) {
       if (isWeekday3(b, p) && b[p + 3] === 0x20) { end = scanMonthFirst(b, p + 4, n); format = 'apache'; }
+      else if (b[p + 3] === 0x2c && b[p + 4] === 0x20 && isWeekday3(b, p)) { end = scanRfc2822(b, p + 5, n); format = 'rfc2822'; }
       else { end = scanMonthFirst(b, p, n); format = 'bsd-syslog'; }
     }
     if (end >= 0) {
@@ -353,10 +422,39 @@ export class DateParser {
       return t === t ? this.match(t, p, end, bracket, format, b) : null;
     }
     const at = scanClf(b, from, n);
-    if (at < 0) return null;
+    if (at < 0) return this.timeField(b, from, n);
     f.hasYear = true;
     const t = this.time();
     return t === t ? { time: t, start: at, end: f.clfEnd, format: 'clf' } : null;
+  }
+
+  /**
+   * A time field in the first FIELD_WINDOW bytes: `"time":"2024-…"`, `"ts":1700000000.1`, `t=2024-…`
+   * (a logfmt key only at the start of the line or after a space). ISO 8601 or epoch values.
+   */
+  private timeField(b: Buffer, from: number, n: number): DateMatch | null {
+    const limit = Math.min(n, from + FIELD_WINDOW);
+    for (const key of TIME_FIELDS) {
+      let i = b.indexOf(key, from);
+      // logfmt: a key at the start or after a space, and not inside a quoted value (`msg="… t=…"`).
+      while (i >= 0 && i < limit && key[0] !== 0x22 && ((i > from && b[i - 1] !== 0x20) || !outsideQuotes(b, from, i))) i = b.indexOf(key, i + 1);
+      if (i < 0 || i >= limit) continue;
+      let p = i + key.length;
+      if (b[p] === 0x20) p++;
+      if (b[p] === 0x22) p++;
+      f.hasYear = true;
+      f.off = NaN;
+      f.ms = 0;
+      let end = scanIso(b, p, n);
+      if (end >= 0) {
+        const t = this.time();
+        if (t === t) return { time: t, start: p, end, format: 'iso8601' };
+        continue;
+      }
+      end = scanEpoch(b, p, n, true);
+      if (end >= 0) return { time: f.epoch + f.ms, start: p, end, format: 'epoch' };
+    }
+    return null;
   }
 
   private result(start: number, end: number, format: string): DateMatch | null {
@@ -374,6 +472,8 @@ export class DateParser {
     if (f.mo < 1 || f.mo > 12 || f.d < 1 || f.d > 31) return NaN;
     const key = (((((f.hasYear ? f.y + 1 : 0) * 13 + f.mo) * 32 + f.d) * 24 + f.h) * 60 + f.mi) * 61 + f.s;
     if (f.off === f.off) {
+      // A year-less date with a zone name (`Jan  5 01:31:41 UTC`): the year is inferred as below.
+      if (!f.hasYear) return this.inferYearAtOffset() + f.ms;
       // An explicit offset needs no zone, but the calendar arithmetic is still worth skipping.
       if (key !== this.wallKey) {
         if (f.d > daysInMonth(f.y, f.mo)) return NaN;
@@ -394,6 +494,19 @@ export class DateParser {
     this.lastKey = key;
     this.lastSecond = t;
     return t + f.ms;
+  }
+
+  /** inferYear for a date with an explicit offset (f.off) instead of the configured zone. */
+  private inferYearAtOffset(): number {
+    const now = this.now();
+    const wall = new Date(now + f.off);
+    let y = wall.getUTCFullYear() + (f.mo === 1 && wall.getUTCMonth() === 11 ? 1 : 0);
+    for (let k = 0; k < 9; k++, y--) {
+      if (f.d > daysInMonth(y, f.mo)) continue;
+      const t = utcMs(y, f.mo, f.d, f.h, f.mi, f.s, 0) - f.off;
+      if (t <= now + FUTURE_TOLERANCE) return t;
+    }
+    return NaN;
   }
 
   /**

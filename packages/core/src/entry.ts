@@ -8,6 +8,7 @@
  * are rejected by their program name before that.
  */
 import { DateParser, type DateParserOptions } from './dates.js';
+import { containerTagEnd, dateShapeEnd, kernelTimestampEnd } from './syslog-prefix.js';
 import type { LogEntry } from './types.js';
 
 export type LineFormat =
@@ -92,12 +93,20 @@ export class EntryParser {
       parseHeader(e, p, true);
       return e;
     }
-    if (!date) return e;
+    if (!date) {
+      parseUndated(e, start);
+      return e;
+    }
+    const inside = date.start > headerDateStart(buf, start, end) + 1;
+    // A date inside a syslog line (one whose header parseUndated finds) is part of the program's
+    // message, text a client may have sent: the line's own date is missing or unreadable, and the
+    // header is what counts — otherwise such text could hide the line from a program prefilter.
+    if (inside && parseUndated(e, start)) return e;
     e.time = date.time;
     e.dateFormat = date.format;
-    // The date sits inside the line (access logs: `1.2.3.4 - - [date] "GET …"`): the message is the
-    // whole line, so patterns see the client address written before the date.
-    if (date.start > headerDateStart(buf, start, end) + 1) return e;
+    // The date sits inside the line (access logs: `1.2.3.4 - - [date] "GET …"`, JSON and key=value
+    // logs): the message is the whole line, so patterns see the client address written before it.
+    if (inside) return e;
     let pos = date.end;
     if (pos < end && buf[pos] === RBRACK) pos++;
     if (date.format === 'rfc5424') parse5424(e, pos);
@@ -107,41 +116,105 @@ export class EntryParser {
 }
 
 /**
- * After the date: ` host prog[pid]: msg`, ` prog[pid]: msg` (no host), ` [prog]: msg`.
- * Anything else leaves the message as the rest of the line.
+ * After the date: ` host prog[pid]: msg`, ` prog[pid]: msg` (no host), ` [prog]: msg`, with an
+ * optional `<facility.level>` before the host, a container tag (`@vserver_x`, `[name]`) before the
+ * host or the program, and `prog[pid]` without its colon (old syslogd, ProFTPD). Returns whether a
+ * header was found; anything else leaves the message as the rest of the line.
  */
-function parseHeader(e: RangeEntry, pos: number, hostFirst: boolean): void {
+function parseHeader(e: RangeEntry, pos: number, hostFirst: boolean, tags = 2): boolean {
   const b = e.buf, end = e.end;
   while (pos < end && b[pos] === SPACE) pos++;
   pos = skipFacilityLevel(b, pos, end);
+  if (tags > 0 && !hostFirst) {
+    // `[vserver] host prog[pid]: msg`: the tag counts only when a header with a pid follows.
+    const tag = containerTagEnd(b, pos, end);
+    if (tag > 0 && parseHeader(e, tag, false, tags - 1) && (e.pid !== undefined || b[pos] === 0x40)) return true;
+    clearHeader(e);
+  }
   e.msgStart = pos;
   const t1End = tokenEnd(b, pos, end);
-  if (t1End === pos) return;
+  if (t1End === pos) return false;
   let progStart = pos;
   let progEnd = t1End;
   if (!hostFirst && b[pos] === LBRACK && b[t1End - 1] === RBRACK && t1End - pos > 2) {
-    // `[sshd] message`: a bracketed program without a colon (host names have no brackets).
-    if (!setName(e, pos + 1, t1End - 1)) return;
+    // `[sshd] message`: a bracketed program without a colon (host names have no brackets);
+    // `[12345] message` (exim's own log with +pid): a bracketed pid.
+    if (!setPidOrName(e, pos + 1, t1End - 1)) return false;
     e.msgStart = t1End < end && b[t1End] === SPACE ? t1End + 1 : t1End;
-    return;
+    return true;
   }
   if (b[t1End - 1] !== COLON || hostFirst) {
     // First token is the host (unless it already ends in ':' — a header without host).
-    if (b[t1End - 1] === COLON) return;
+    if (b[t1End - 1] === COLON) return false;
     e.hostStart = pos;
     e.hostEnd = t1End;
     pos = t1End;
     while (pos < end && b[pos] === SPACE) pos++;
+    // `host @vserver_x prog[pid]: msg`, `host [container] prog[pid]: msg`
+    const tag = containerTagEnd(b, pos, end);
+    if (tag > 0 && isProgramToken(b, tag, tokenEnd(b, tag, end))) pos = tag;
     progStart = pos;
     progEnd = tokenEnd(b, pos, end);
   }
-  if (progEnd <= progStart || b[progEnd - 1] !== COLON || !parseProgram(e, progStart, progEnd - 1)) {
-    e.hostStart = -1;
-    return;
-  }
   let msg = progEnd;
-  if (msg < end && b[msg] === SPACE) msg++;
-  e.msgStart = skipSolarisTag(b, msg, end);
+  if (progEnd > progStart && b[progEnd - 1] === COLON && parseProgram(e, progStart, progEnd - 1)) {
+    if (msg < end && b[msg] === SPACE) msg++;
+  } else if (progEnd > progStart && progEnd < end && b[progEnd - 1] === RBRACK && parseProgram(e, progStart, progEnd) && e.pid !== undefined) {
+    msg = progEnd + 1; // `host proftpd[123] text`: a pid, but no colon
+  } else {
+    clearHeader(e);
+    return false;
+  }
+  e.msgStart = skipMessageTags(b, msg, end);
+  return true;
+}
+
+function clearHeader(e: RangeEntry): void {
+  e.hostStart = -1;
+  e.program = undefined;
+  e.pid = undefined;
+}
+
+/** A `prog[pid]:` or `prog:` token (for deciding whether what comes before it is a tag). */
+function isProgramToken(b: Buffer, start: number, end: number): boolean {
+  return end > start + 1 && b[end - 1] === COLON && b[start] !== LBRACK;
+}
+
+/**
+ * Lines whose date is missing or not one we read: still find the header, so that a filter's program
+ * prefilter does not drop the line (its time is then the time of reading). After a date-like prefix
+ * (`Jan 32 25:00:00 host sshd[1]: …`) any header is taken; at the start of the line (`sshd[1]: …`,
+ * `<13>sshd[1]: …`, `host sshd[1]: …`) only one with a pid, because `word: text` is too common in
+ * plain messages. A kernel clock at the start (`[  970.699396] …`, dmesg) is cut off. Returns whether
+ * any of these was found (otherwise the message is the whole line).
+ */
+function parseUndated(e: RangeEntry, start: number): boolean {
+  const b = e.buf, end = e.end;
+  const pos = headerDateStart(b, start, end);
+  const kernel = kernelTimestampEnd(b, pos, end);
+  if (kernel > 0) {
+    e.msgStart = kernel;
+    return true;
+  }
+  const shape = dateShapeEnd(b, pos, end);
+  if (shape > 0 && parseHeader(e, shape, false)) return true;
+  clearHeader(e);
+  return pidHeaderAtStart(e, start);
+}
+
+/** `[<PRI>][host ]prog[pid]: ` at the start of the line: parsed, true; otherwise the entry is left whole. */
+function pidHeaderAtStart(e: RangeEntry, start: number): boolean {
+  if (parseHeader(e, headerDateStart(e.buf, start, e.end), false) && e.pid !== undefined) return true;
+  clearHeader(e);
+  e.msgStart = start;
+  return false;
+}
+
+/** After `prog[pid]: `: Solaris' `[ID 800047 auth.info] ` and the kernel's `[  970.699396] `. */
+function skipMessageTags(b: Buffer, pos: number, end: number): number {
+  pos = skipSolarisTag(b, pos, end);
+  const kernel = kernelTimestampEnd(b, pos, end);
+  return kernel > 0 ? kernel : pos;
 }
 
 function tokenEnd(b: Buffer, pos: number, end: number): number {
@@ -149,13 +222,16 @@ function tokenEnd(b: Buffer, pos: number, end: number): number {
   return i < 0 || i > end ? end : i;
 }
 
-/** `name[pid]`, `name`, or `[name]`; names are printable ASCII without spaces or brackets. */
+/**
+ * `name[pid]`, `name`, or `[name]`; names are printable ASCII without spaces or brackets. A module
+ * in parentheses (`sshd(pam_unix)[123]`, old PAM) is not part of the program's name.
+ */
 function parseProgram(e: RangeEntry, start: number, end: number): boolean {
   const b = e.buf;
   if (b[start] === LBRACK && b[end - 1] === RBRACK) return setName(e, start + 1, end - 1);
   let open = -1;
   for (let i = start; i < end; i++) if (b[i] === LBRACK) { open = i; break; }
-  if (open < 0) return setName(e, start, end);
+  if (open < 0) return setName(e, start, moduleStart(b, start, end));
   if (b[end - 1] !== RBRACK || end - 1 === open + 1 || end - 1 - open > 11) return false;
   let pid = 0;
   for (let i = open + 1; i < end - 1; i++) {
@@ -163,7 +239,26 @@ function parseProgram(e: RangeEntry, start: number, end: number): boolean {
     if (c < 0x30 || c > 0x39) return false;
     pid = pid * 10 + (c - 0x30);
   }
-  if (!setName(e, start, open)) return false;
+  if (!setName(e, start, moduleStart(b, start, open))) return false;
+  e.pid = pid;
+  return true;
+}
+
+/** Where `(module)` starts in `name(module)`, or `end` when the name has none. */
+function moduleStart(b: Buffer, start: number, end: number): number {
+  if (b[end - 1] !== 0x29) return end;
+  const open = b.indexOf(0x28, start);
+  return open > start && open < end - 2 ? open : end;
+}
+
+/** `[12345]` is a pid (exim's own log with +pid), `[sshd]` a program name. */
+function setPidOrName(e: RangeEntry, start: number, end: number): boolean {
+  let pid = 0;
+  for (let i = start; i < end; i++) {
+    const c = e.buf[i]!;
+    if (c < 0x30 || c > 0x39 || end - start > 10) return setName(e, start, end);
+    pid = pid * 10 + (c - 0x30);
+  }
   e.pid = pid;
   return true;
 }

@@ -103,6 +103,16 @@ export const errors = {
       fix: 'Filter patterns run on RE2: no backreferences or lookaround. Rewrite the pattern without them.',
     }),
 
+  patternInvalidIn: (where: string, problem: string) =>
+    new F2bError('F2B_ERR_PATTERN_INVALID', `${where} is not a valid RE2 pattern: ${problem}.`, {
+      fix: 'Check the brackets, escapes and group names of the pattern (RE2 syntax: https://github.com/google/re2/wiki/Syntax).',
+    }),
+
+  patternUnsupported: (where: string, construct: string, text: string, fix: string) =>
+    new F2bError('F2B_ERR_PATTERN_UNSUPPORTED', `${where}: ${q(text)} ${construct} is not supported by RE2 (f2b runs every pattern on RE2, so that matching takes linear time whatever a log line says).`, {
+      fix: `Rewrite the pattern without it: ${fix}.`,
+    }),
+
   modeUnknown: (filter: string, mode: string, modes: readonly string[], path?: string) =>
     new F2bError('F2B_ERR_MODE_UNKNOWN', `The filter ${q(filter)} has no mode ${q(mode)}.`, {
       path, fix: `Use one of: ${modes.join(', ')}.`,

@@ -10,7 +10,8 @@ export {
 } from './plugin.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
 export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit, type FilterState } from './filter/engine.js';
-export { expandPattern, resolveMode } from './filter/compile.js';
+export { expandPattern, resolveMode, validatePattern } from './filter/compile.js';
+export { unsupportedConstruct } from './filter/re2-constructs.js';
 export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
 export * from './dates.js';
 export * from './ip.js';

@@ -56,6 +56,35 @@ describe('DateParser formats', () => {
     ['9-Dec-2023 21:35:20 client x', 'dd-mon-yyyy', Date.UTC(2023, 11, 9, 21, 35, 20), '9-Dec-2023 21:35:20'],
     ['231209 21:35:20 [Note] x', 'yymmdd', Date.UTC(2023, 11, 9, 21, 35, 20), '231209 21:35:20'],
     ['231209  1:35:20 [Note] x', 'yymmdd', Date.UTC(2023, 11, 9, 1, 35, 20), '231209  1:35:20'],
+    // zone names after the time (PostgreSQL `%t`, date(1), some relays)
+    ['2023-12-09 21:35:20 UTC [123] x', 'iso8601', Date.UTC(2023, 11, 9, 21, 35, 20), '2023-12-09 21:35:20 UTC'],
+    ['2023-12-09 21:35:20.5 GMT x', 'iso8601', Date.UTC(2023, 11, 9, 21, 35, 20, 500), '2023-12-09 21:35:20.5 GMT'],
+    ['2023-12-09 21:35:20 CET x', 'iso8601', Date.UTC(2023, 11, 9, 20, 35, 20), '2023-12-09 21:35:20 CET'],
+    ['2023-07-09 21:35:20 CEST x', 'iso8601', Date.UTC(2023, 6, 9, 19, 35, 20), '2023-07-09 21:35:20 CEST'],
+    ['2023-12-09 21:35:20 EST x', 'iso8601', Date.UTC(2023, 11, 10, 2, 35, 20), '2023-12-09 21:35:20 EST'],
+    ['2023-12-09 21:35:20 +0000 UTC x', 'iso8601', Date.UTC(2023, 11, 9, 21, 35, 20), '2023-12-09 21:35:20 +0000'],
+    ['2023-12-09 21:35:20 IST x', 'iso8601', Date.UTC(2023, 11, 9, 21, 35, 20), '2023-12-09 21:35:20'],
+    ['2023-12-09 21:35:20 UTCX x', 'iso8601', Date.UTC(2023, 11, 9, 21, 35, 20), '2023-12-09 21:35:20'],
+    ['Nov  5 14:37:01 UTC host', 'bsd-syslog', Date.UTC(2023, 10, 5, 14, 37, 1), 'Nov  5 14:37:01 UTC'],
+    ['Nov  5 14:37:01 CET host', 'bsd-syslog', Date.UTC(2023, 10, 5, 13, 37, 1), 'Nov  5 14:37:01 CET'],
+    ['Nov  5 14:37:01 2021 UTC host', 'bsd-syslog', Date.UTC(2021, 10, 5, 14, 37, 1), 'Nov  5 14:37:01 2021 UTC'],
+    ['Nov  5 14:37:01 utc host', 'bsd-syslog', Date.UTC(2023, 10, 5, 14, 37, 1), 'Nov  5 14:37:01'],
+    ['Wed Oct 11 14:32:52 CET 2000 x', 'apache', Date.UTC(2000, 9, 11, 13, 32, 52), 'Wed Oct 11 14:32:52 CET 2000'],
+    ['2023/12/09 21:35:20 UTC x', 'ymd-slash', Date.UTC(2023, 11, 9, 21, 35, 20), '2023/12/09 21:35:20 UTC'],
+    // Roundcube (PHP `d-M-Y H:i:s O`) and bind with an offset
+    ['[30-Dec-2014 13:02:34 -0500]: <x> y', 'dd-mon-yyyy', Date.UTC(2014, 11, 30, 18, 2, 34), '[30-Dec-2014 13:02:34 -0500]'],
+    ['09-Dec-2023 21:35:20.123 +0100 client', 'dd-mon-yyyy', Date.UTC(2023, 11, 9, 20, 35, 20, 123), '09-Dec-2023 21:35:20.123 +0100'],
+    // RFC 2822
+    ['Sat, 09 Dec 2023 21:35:20 +0100 x', 'rfc2822', Date.UTC(2023, 11, 9, 20, 35, 20), 'Sat, 09 Dec 2023 21:35:20 +0100'],
+    ['Sat, 9 Dec 2023 21:35:20 GMT x', 'rfc2822', Date.UTC(2023, 11, 9, 21, 35, 20), 'Sat, 9 Dec 2023 21:35:20 GMT'],
+    ['Sat, 9 Dec 2023 21:35:20 x', 'rfc2822', Date.UTC(2023, 11, 9, 21, 35, 20), 'Sat, 9 Dec 2023 21:35:20'],
+    // daemons' own logs
+    ['[Wed Oct 11 14:32:52.123456 2000] [core:error] x', 'apache', Date.UTC(2000, 9, 11, 14, 32, 52, 123), '[Wed Oct 11 14:32:52.123456 2000]'],
+    ['2023/01/01 00:00:00 [error] 1#1: x', 'ymd-slash', Date.UTC(2023, 0, 1), '2023/01/01 00:00:00'],
+    ['2023-01-01 00:00:00 1rAbc-000123-AB H=x', 'iso8601', Date.UTC(2023, 0, 1), '2023-01-01 00:00:00'],
+    ['2023-01-01T00:00:00.123456Z 12 [Warning] x', 'iso8601', Date.UTC(2023, 0, 1, 0, 0, 0, 123), '2023-01-01T00:00:00.123456Z'],
+    ['[Jan  1 00:00:00] NOTICE[1] chan_sip.c: x', 'bsd-syslog', Date.UTC(2023, 0, 1), '[Jan  1 00:00:00]'],
+    ['[2023-01-01 00:00:00.250] NOTICE[1] x', 'iso8601', Date.UTC(2023, 0, 1, 0, 0, 0, 250), '[2023-01-01 00:00:00.250]'],
   ])('%s', (line, format, time, text) => {
     expect(parse(line)).toEqual({ format, time, text, start: line.indexOf(text), end: line.indexOf(text) + text.length });
   });
@@ -68,7 +97,7 @@ describe('DateParser formats', () => {
     '17000000001 x', '170000000 x', '1700000000x', '<34>garbage', '<34>1 - host app', '<1234>Nov  5 14:37:01',
     '1.2.3.4 - - [10/Foo/2023:13:55:36 +0200] x', '1.2.3.4 - - [10/Oct/2023:13:55:36 +0200 x',
     '[client 1.2.3.4] x', '32-Dec-2023 21:35:20 x', '231309 21:35:20 x', '\u00ff\u00fe\u0000\u0001garbage',
-    `${'x'.repeat(130)}[10/Oct/2023:13:55:36 +0200]`,
+    `${'x'.repeat(130)}[10/Oct/2023:13:55:36 +0200]`, 'Sat, 32 Dec 2023 21:35:20 x', 'Sat, 09 Foo 2023 21:35:20 x',
   ])('finds no date in %j', (line) => {
     expect(utc.parse(buf(line))).toBeNull();
   });
@@ -153,6 +182,43 @@ describe('year inference', () => {
   it('sends Feb 29 back to the last leap year', () => {
     const p = at(Date.UTC(2025, 2, 1));
     expect(parse('Feb 29 10:00:00 host x', p)?.time).toBe(Date.UTC(2024, 1, 29, 10));
+  });
+});
+
+describe('time fields of JSON and key=value logs', () => {
+  it.each([
+    ['{"severity":"INFO","time":"2024-10-19T19:00:04.000Z","message":"x"}', 'iso8601', Date.UTC(2024, 9, 19, 19, 0, 4)],
+    ['{"level":"info","ts":1700000000.123,"msg":"x"}', 'epoch', 1700000000123],
+    ['{"@timestamp": "2024-10-19T19:00:04+02:00", "msg": "x"}', 'iso8601', Date.UTC(2024, 9, 19, 17, 0, 4)],
+    ['t=2024-10-19T19:00:04+0000 lvl=eror msg="Invalid username or password"', 'iso8601', Date.UTC(2024, 9, 19, 19, 0, 4)],
+    ['logger=context uname= t=2024-10-19T19:00:04.12+00:00 level=info', 'iso8601', Date.UTC(2024, 9, 19, 19, 0, 4, 120)],
+    ['level=warn time="2024-10-19T19:00:04Z" msg=x', 'iso8601', Date.UTC(2024, 9, 19, 19, 0, 4)],
+  ])('%s', (line, format, time) => {
+    expect(utc.parse(buf(line))).toMatchObject({ format, time });
+  });
+
+  it.each([
+    // the logfmt key inside a quoted value, or glued to another key, is not the time field
+    ['logger=x uname="a t=2000-01-01T00:00:00Z" t=2024-10-19T19:00:04Z', Date.UTC(2024, 9, 19, 19, 0, 4)],
+    ['xt=2000-01-01T00:00:00Z t=2024-10-19T19:00:04Z', Date.UTC(2024, 9, 19, 19, 0, 4)],
+  ])('%s: the real field wins', (line, time) => {
+    expect(utc.parse(buf(line))?.time).toBe(time);
+  });
+
+  it('none beyond the first 512 bytes, and none with a malformed value', () => {
+    expect(utc.parse(buf(`{"msg":"${'x'.repeat(520)}","time":"2024-10-19T19:00:04Z"}`))).toBeNull();
+    expect(utc.parse(buf('{"time":"yesterday"}'))).toBeNull();
+  });
+});
+
+describe('zone names on year-less dates', () => {
+  it('infers the year at the named offset, not in the configured zone', () => {
+    // now = 2023-12-10T00:00Z; Dec 10 00:30 CET is 2023-12-09T23:30Z, not in the future.
+    expect(berlin.parse(buf('Dec 10 00:30:00 CET host x'))?.time).toBe(Date.UTC(2023, 11, 9, 23, 30));
+    // Dec 10 03:00 EST is 08:00Z, later than now + a day? No: within the tolerance, this year.
+    expect(utc.parse(buf('Dec 10 03:00:00 EST host x'))?.time).toBe(Date.UTC(2023, 11, 10, 8, 0));
+    // Dec 12 is more than a day ahead: last year.
+    expect(utc.parse(buf('Dec 12 03:00:00 UTC host x'))?.time).toBe(Date.UTC(2022, 11, 12, 3, 0));
   });
 });
 

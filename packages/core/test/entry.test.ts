@@ -100,7 +100,7 @@ describe('EntryParser: syslog headers', () => {
   });
 
   it.each([
-    ['no colon after the program', 'Jan  5 01:31:41 host sshd[1] hello'],
+    ['no colon after a program without pid', 'Jan  5 01:31:41 host sshd hello'],
     ['non-numeric pid', 'Jan  5 01:31:41 host sshd[abc]: hello'],
     ['empty pid', 'Jan  5 01:31:41 host sshd[]: hello'],
     ['text after the pid bracket', 'Jan  5 01:31:41 host sshd[1]x: hello'],
@@ -267,4 +267,84 @@ describe('journal records', () => {
     'parseJournalJsonLine(%j) → null', (line) => {
       expect(parseJournalJsonLine(line)).toBeNull();
     });
+});
+
+describe('EntryParser: prefixes real systems write', () => {
+  const T = Date.UTC(2024, 0, 5, 1, 31, 41);
+  const FAIL = 'Failed password for root from 192.0.2.1 port 22 ssh2';
+  it.each([
+    // [label, line, expected fields]
+    ['syslog with host', `Jan  5 01:31:41 www sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
+    ['syslog without host', `Jan  5 01:31:41 sshd[1643]: ${FAIL}`, { time: T, program: 'sshd', pid: 1643 }],
+    ['FreeBSD <facility.level> before the host', `Jan  5 01:31:41 <auth.info> www sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
+    ['RFC 3164 with <PRI>', `<13>Jan  5 01:31:41 www sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
+    ['RFC 5424 with <PRI>', `<38>1 2024-01-05T01:31:41Z www sshd 1643 - - ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643, dateFormat: 'rfc5424' }],
+    ['<PRI> without a date (time of reading)', `<13>sshd[1643]: ${FAIL}`, { program: 'sshd', pid: 1643 }],
+    ['kernel clock after the program', `Jan  5 01:31:41 www kernel: [  970.699396] ${FAIL}`, { time: T, host: 'www', program: 'kernel' }],
+    ['kernel clock without padding', `Jan  5 01:31:41 www kernel: [970.699396] ${FAIL}`, { time: T, host: 'www', program: 'kernel' }],
+    ['kernel clock at the start (dmesg)', `[  970.699396] ${FAIL}`, {}],
+    ['[vserver] tag before the host', `Jan  5 01:31:41 [vserver] www sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
+    ['@vserver_ tag after the host', `Jan  5 01:31:41 www @vserver_ct1 sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
+    ['[container] tag after the host', `Jan  5 01:31:41 www [ct1] sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
+    ['host/container', `Jan  5 01:31:41 www/ct1 sshd[1643]: ${FAIL}`, { time: T, host: 'www/ct1', program: 'sshd', pid: 1643 }],
+    ['Solaris [ID n facility.level]', `Jan  5 01:31:41 www sshd[1643]: [ID 800047 auth.info] ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
+    ['program with (module)', `Jan  5 01:31:41 www sshd(pam_unix)[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
+    ['program with (module), no pid', `Jan  5 01:31:41 www sshd(pam_unix): ${FAIL}`, { time: T, host: 'www', program: 'sshd' }],
+    ['program with two / parts', `Jan  5 01:31:41 www postfix/submission/smtpd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'postfix/submission/smtpd', pid: 1643 }],
+    ['prog[pid] without a colon (old syslogd, ProFTPD)', `Jan  5 01:31:41 www proftpd[1643] ${FAIL}`, { time: T, host: 'www', program: 'proftpd', pid: 1643 }],
+    ['[pid] after the date (exim +pid)', `2024-01-05 01:31:41 [1643] ${FAIL}`, { time: T, pid: 1643 }],
+    ['a zone name after the time', `Jan  5 01:31:41 UTC www sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
+    ['a zone name after the year', `Jan  5 01:31:41 2024 GMT www sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
+    ['ISO with a zone name', `2024-01-05 02:31:41 CET www sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
+    ['ISO with T, comma fraction and +0000', `2024-01-05T01:31:41,250+0000 www sshd[1643]: ${FAIL}`, { time: T + 250, host: 'www', program: 'sshd', pid: 1643 }],
+    ['ISO with a space and a dot fraction', `2024-01-05 01:31:41.250 www sshd[1643]: ${FAIL}`, { time: T + 250, host: 'www', program: 'sshd', pid: 1643 }],
+    ['an unreadable date: the header is still found', `Jan 32 25:00:00 www sshd[1643]: ${FAIL}`, { host: 'www', program: 'sshd', pid: 1643 }],
+    ['a date format we do not know', `Jan 5, 2024 1:31:41 AM www sshd[1643]: ${FAIL}`, { host: 'www', program: 'sshd', pid: 1643 }],
+    ['no date, program with pid', `sshd[1643]: ${FAIL}`, { program: 'sshd', pid: 1643 }],
+    ['no date, host and program with pid', `www sshd[1643]: ${FAIL}`, { host: 'www', program: 'sshd', pid: 1643 }],
+  ])('%s', (_label, line, fields) => {
+    const e = parse(line);
+    expect(e.message.toString()).toBe(FAIL);
+    expect({ time: e.time, host: e.host, program: e.program, pid: e.pid, ...('dateFormat' in fields ? { dateFormat: e.dateFormat } : {}) })
+      .toEqual({ time: undefined, host: undefined, program: undefined, pid: undefined, ...fields });
+  });
+
+  it.each([
+    // Undated lines that are not syslog keep the whole line as the message.
+    'error: something failed for 192.0.2.1',
+    '[client 192.0.2.1] user x: authentication failure',
+    'Failed password for root from 192.0.2.1: x',
+  ])('undated, no header: %j stays whole', (line) => {
+    const e = parse(line);
+    expect(e.message.toString()).toBe(line);
+    expect([e.program, e.host, e.pid, e.time]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('JSON and key=value logs: the time field dates the line, the message is the whole line', () => {
+    const line = '{"time":"2024-01-05T01:31:41Z","message":"Failed Login: username=root ip=192.0.2.1"}';
+    const e = parse(line);
+    expect([e.time, e.dateFormat, e.message.toString(), e.program]).toEqual([T, 'iso8601', line, undefined]);
+  });
+
+  it.each([
+    `sshd[1643]: Failed password for invalid user t=2020-01-01T00:00:00Z from 192.0.2.1 port 22 ssh2`,
+    `Jan 32 25:00:00 www sshd[1643]: Failed password for invalid user t=2020-01-01T00:00:00Z from 192.0.2.1 port 22 ssh2`,
+  ])('a time field inside a syslog message neither dates the line nor hides its header: %s', (line) => {
+    const e = parse(line);
+    expect([e.time, e.program, e.pid]).toEqual([undefined, 'sshd', 1643]);
+    expect(e.message.toString()).toBe('Failed password for invalid user t=2020-01-01T00:00:00Z from 192.0.2.1 port 22 ssh2');
+  });
+
+  it('a bracketed word that is not followed by a header stays the program (`[sshd] msg`)', () => {
+    const e = parse('Jan  5 01:31:41 [sshd] Failed password for x from 192.0.2.1: y');
+    expect(e.program).toBe('sshd');
+    expect(e.host).toBeUndefined();
+    expect(e.message.toString()).toBe('Failed password for x from 192.0.2.1: y');
+  });
+
+  it('a container tag is taken only before a header with a pid; the message cannot pose as one', () => {
+    const e = parse('Jan  5 01:31:41 [x] Failed password: y');
+    expect(e.program).toBe('x');
+    expect(e.message.toString()).toBe('Failed password: y');
+  });
 });

@@ -1,7 +1,8 @@
 /**
- * `f2b test-filter <id> [file|-]`: our `fail2ban-regex`. Runs a filter over a log and reports what
- * it matched. `--json` is a contract other tools rely on: exactly one JSON object per input line, in
- * order. `--annotated` checks a sample log's `# failJSON` annotations.
+ * `f2b test-filter <id> [file|-]`, `f2b test-filter --pattern RE [file|-]`: our `fail2ban-regex`. Runs
+ * a filter (or patterns from the command line) over a log and reports what it matched. `--json` is a
+ * contract other tools rely on: exactly one JSON object per input line, in order. `--annotated`
+ * checks a sample log's `# failJSON` annotations.
  */
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -10,6 +11,7 @@ import {
   type Failure, type Hit, type LogEntry,
 } from '@f2b/core';
 import { runParallel } from '../test-filter/parallel.js';
+import { adHocFilter, IgnorePatterns } from '../test-filter/ad-hoc.js';
 import { checkAnnotatedLog } from '@f2b/core/testing';
 import { loadFilter } from '../plugins.js';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
@@ -24,11 +26,33 @@ export interface TestFilterOptions {
   annotated?: boolean;
   show?: string;
   jobs?: string;
+  pattern?: string[];
+  ignorePattern?: string[];
 }
 
-export async function testFilter(id: string, file: string | undefined, opts: TestFilterOptions): Promise<number> {
+/**
+ * The filter to run: an installed filter by id, or the `--pattern`s. With patterns the first
+ * positional argument is the log file (like `fail2ban-regex LOG REGEX`), and a second is an error.
+ */
+async function chooseFilter(core: Core, first: string | undefined, second: string | undefined, opts: TestFilterOptions) {
+  const patterns = opts.pattern ?? [];
+  if (patterns.length === 0) {
+    if (first === undefined) throw errors.usage('test-filter needs a filter id or --pattern.', "Write e.g. f2b test-filter sshd /var/log/auth.log, or f2b test-filter --pattern 'failure from <HOST>' /var/log/auth.log.");
+    const { def, source } = await loadFilter(core, first);
+    return { def, source: source as typeof source | null, file: second };
+  }
+  if (second !== undefined) {
+    throw errors.usage(`With --pattern, give only the log file, not "${first}" and "${second}".`, "Write f2b test-filter --pattern 'failure from <HOST>' FILE (a filter id and --pattern do not go together).");
+  }
+  if (opts.annotated) throw errors.usage('--annotated checks a filter by id, not --pattern.', 'Give the filter id: f2b test-filter <filter-id> FILE --annotated.');
+  if (opts.mode !== undefined || (opts.option ?? []).length > 0) throw errors.usage('--mode and --option configure a filter by id, not --pattern.', 'Leave them out, or give a filter id instead of --pattern.');
+  return { def: adHocFilter(patterns), source: null, file: first };
+}
+
+export async function testFilter(first: string | undefined, second: string | undefined, opts: TestFilterOptions): Promise<number> {
   const core = new Core({ logLevel: 'warn' });
-  const { def, source } = await loadFilter(core, id);
+  const { def, source, file } = await chooseFilter(core, first, second, opts);
+  const ignore = new IgnorePatterns(opts.ignorePattern ?? []);
   const options = parseOptions(opts.option ?? []);
   const timezone = opts.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   new DateParser({ timezone }); // validates the zone (F2B_ERR_TIMEZONE_INVALID)
@@ -40,24 +64,33 @@ export async function testFilter(id: string, file: string | undefined, opts: Tes
   const runner = new FilterRunner(def, { mode: opts.mode, options, path: '--option' });
   const clockNow = now ?? Date.now();
   const parser = new EntryParser({ timezone, now: () => clockNow });
-  const stats = { lines: 0, matched: 0, attempts: 0, unparsed: 0, dates: new Map<string, number>() };
+  const stats = { lines: 0, matched: 0, attempts: 0, unparsed: 0, undated: 0, ignored: 0, dates: new Map<string, number>() };
   const shown: string[] = [];
   const out = new JsonWriter(opts.json === true);
   const started = process.hrtime.bigint();
 
-  /** One line, in order: `hit` undefined = find it here; null = a worker found nothing. */
-  const handle = (entry: LogEntry | null, hit?: Hit | null) => {
+  /**
+   * One line, in order: `hit` undefined = find it here; null = a worker found nothing (`undated`
+   * then says whether the worker found no date in it).
+   */
+  const handle = (entry: LogEntry | null, hit?: Hit | null, workerUndated = false) => {
     const n = ++stats.lines;
     if (!entry) {
       if (hit === undefined) stats.unparsed++;
-      out.line(n, null, timezone);
+      if (workerUndated) stats.undated++;
+      out.line(n, null, timezone, workerUndated);
       return;
     }
     if (hit === undefined) {
       const df = entry.dateFormat ?? '(none)';
       stats.dates.set(df, (stats.dates.get(df) ?? 0) + 1);
     }
-    const failures = hit === undefined ? runner.process(entry, clockNow) : hit ? runner.reduce(entry, hit, clockNow) : [];
+    // A line without a date we could read still counts, at the time of reading (never dropped).
+    const undated = isUndated(entry);
+    if (undated) stats.undated++;
+    let found = hit === undefined ? runner.find(entry) : hit;
+    if (found && ignore.ignores(entry)) { found = null; stats.ignored++; }
+    const failures = found ? runner.reduce(entry, found, clockNow) : [];
     const f = failures.length > 0 ? failures.reduce((a, b) => (b.attempts > a.attempts ? b : a)) : null;
     if (f) {
       stats.matched++;
@@ -65,16 +98,18 @@ export async function testFilter(id: string, file: string | undefined, opts: Tes
     }
     if (opts.show === 'matched' && f) shown.push(entry.raw.toString('utf8'));
     if (opts.show === 'missed' && !f) shown.push(entry.raw.toString('utf8'));
-    out.line(n, f, timezone);
+    out.line(n, f, timezone, undated);
     if (out.pending > 4096) out.flush();
   };
 
   const jobs = chooseJobs(opts, file, format);
   if (jobs > 1) {
-    await runParallel({ file: file!, jobs, source, filter: id, mode: opts.mode, options, timezone, now: clockNow }, {
+    await runParallel({
+      file: file!, jobs, source, filter: def.id, patterns: source ? undefined : opts.pattern, mode: opts.mode, options, timezone, now: clockNow,
+    }, {
       local: (buf, s, e) => handle(parser.parseRange(buf, s, e, file)),
       remote: (buf, s, e, hit) => handle(parser.parseRange(buf, s, e, file), hit),
-      skip: () => handle(null, null),
+      skip: (undated) => handle(null, null, undated),
       dates: (counts) => { for (const [k, v] of Object.entries(counts)) stats.dates.set(k, (stats.dates.get(k) ?? 0) + v); },
       afterBatch: () => out.flush(),
     });
@@ -91,17 +126,25 @@ export async function testFilter(id: string, file: string | undefined, opts: Tes
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const w = (s: string) => process.stdout.write(s + '\n');
   if (shown.length > 0) { w(`${opts.show === 'matched' ? 'Matched' : 'Missed'} lines:`); for (const l of shown) w(`  ${l}`); w(''); }
-  w(`Filter: ${def.id} (mode: ${runner.mode})`);
+  w(source ? `Filter: ${def.id} (mode: ${runner.mode})` : `Filter: ${def.rules.length} pattern(s) from --pattern`);
   w(`Lines: ${stats.lines} read, ${stats.matched} matched, ${stats.lines - stats.matched - stats.unparsed} missed${stats.unparsed ? `, ${stats.unparsed} ignored (not a journal record)` : ''}`);
+  if (ignore.active) w(`Ignored by --ignore-pattern: ${stats.ignored} line(s) that matched`);
+  w(`Without a date: ${stats.undated} line(s)${stats.undated ? ' (no date found or readable: counted at the time of reading)' : ''}`);
   w(`Failures: ${stats.attempts} attempt(s) counted`);
   w('Hits per rule:');
   const rules = [...runner.ruleHits.entries()].sort((a, b) => b[1] - a[1]);
   if (rules.length === 0) w('  (none)');
-  for (const [rule, count] of rules) w(`  ${rule.padEnd(40)} ${count}`);
+  const patternOf = (rule: string) => (source ? '' : `  ${def.rules.find((r) => r.id === rule)?.pattern ?? ''}`);
+  for (const [rule, count] of rules) w(`  ${rule.padEnd(40)} ${count}${patternOf(rule)}`);
   w('Date formats:');
   for (const [name, count] of [...stats.dates.entries()].sort((a, b) => b[1] - a[1])) w(`  ${name.padEnd(40)} ${count}`);
   w(`Speed: ${Math.round(stats.lines / Math.max(seconds, 1e-9)).toLocaleString('en-US')} lines/s (${seconds.toFixed(3)} s)`);
   return EXIT_OK;
+}
+
+/** A line with text but no date we could read (its failures are timed at the time of reading). */
+function isUndated(entry: LogEntry): boolean {
+  return entry.time === undefined && entry.raw.length > 0;
 }
 
 /** Split a stream into lines (ranges of the chunk, CR stripped), with no per-line Buffer. */
@@ -139,19 +182,25 @@ function chooseJobs(opts: TestFilterOptions, file: string | undefined, format: s
 class JsonWriter {
   private parts: string[] = [];
   private drain: Promise<void> = Promise.resolve();
+  /** Whether a 'drain' listener is already waiting (one is enough; more pile up as a leak warning). */
+  private waiting = false;
   constructor(private readonly enabled: boolean) {}
   get pending(): number { return this.parts.length; }
-  line(n: number, f: Failure | null, timezone: string): void {
+  line(n: number, f: Failure | null, timezone: string, undated: boolean): void {
     if (!this.enabled) return;
+    const tail = undated ? ',"undated":true}' : '}';
     this.parts.push(f
-      ? JSON.stringify({ line: n, match: true, id: f.id, time: formatIsoWithOffset(f.time, timezone), rule: f.rule, captures: f.captures, attempts: f.attempts })
-      : `{"line":${n},"match":false}`);
+      ? JSON.stringify({ line: n, match: true, id: f.id, time: formatIsoWithOffset(f.time, timezone), rule: f.rule, captures: f.captures, attempts: f.attempts }).slice(0, -1) + tail
+      : `{"line":${n},"match":false${tail}`);
   }
   flush(): void {
     if (this.parts.length === 0) return;
     const text = this.parts.join('\n') + '\n';
     this.parts = [];
-    if (!process.stdout.write(text)) this.drain = new Promise((r) => process.stdout.once('drain', () => r()));
+    if (!process.stdout.write(text) && !this.waiting) {
+      this.waiting = true;
+      this.drain = new Promise((r) => process.stdout.once('drain', () => { this.waiting = false; r(); }));
+    }
   }
   async end(): Promise<void> {
     this.flush();

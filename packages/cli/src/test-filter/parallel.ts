@@ -12,7 +12,8 @@ import type { WorkerJob, WorkerMessage } from './worker.js';
 
 export interface ParallelJob extends Omit<WorkerJob, 'start' | 'end' | 'plugin'> {
   jobs: number;
-  source: WorkerJob['plugin'];
+  /** The filter's package; null for --pattern filters (the worker builds them from `patterns`). */
+  source: WorkerJob['plugin'] | null;
 }
 
 export interface ParallelSinks {
@@ -20,8 +21,8 @@ export interface ParallelSinks {
   local(buf: Buffer, start: number, end: number): void;
   /** A line a worker matched. */
   remote(buf: Buffer, start: number, end: number, hit: Hit): void;
-  /** A line a worker found nothing in. */
-  skip(): void;
+  /** A line a worker found nothing in; `undated`: it had no date the worker could read. */
+  skip(undated: boolean): void;
   /** Date formats a worker saw. */
   dates(counts: Record<string, number>): void;
   afterBatch(): void;
@@ -30,8 +31,8 @@ export interface ParallelSinks {
 export async function runParallel(job: ParallelJob, sinks: ParallelSinks): Promise<void> {
   const ranges = splitFile(job.file, job.jobs);
   const workers = ranges.slice(1).map(([start, end]) => startWorker({
-    file: job.file, start, end, plugin: job.source, filter: job.filter, mode: job.mode, options: job.options,
-    timezone: job.timezone, now: job.now,
+    file: job.file, start, end, plugin: job.source ?? undefined, filter: job.filter, patterns: job.patterns, mode: job.mode,
+    options: job.options, timezone: job.timezone, now: job.now,
   }));
   try {
     if (ranges.length > 0) forEachLineInRange(job.file, ranges[0]![0], ranges[0]![1], sinks.local);
@@ -40,21 +41,30 @@ export async function runParallel(job: ParallelJob, sinks: ParallelSinks): Promi
       const [start, end] = ranges[i + 1]!;
       const bytes = readRange(job.file, start, end);
       let next = 0; // the next line number (within the range) not yet emitted
+      const undated: number[] = []; // line numbers of undated lines without a hit, not yet emitted
+      let u = 0;
+      const skipTo = (line: number) => {
+        for (; next < line; next++) {
+          while (u < undated.length && undated[u]! < next) u++;
+          sinks.skip(u < undated.length && undated[u] === next);
+        }
+      };
       for await (const msg of w.messages()) {
         if (msg.type === 'error') throw new Error(`worker: ${msg.message}`);
+        for (const l of msg.undated) undated.push(l);
         if (msg.type === 'hits') {
           const b = msg.batch;
           const data = JSON.parse(b.data) as [string | null, Record<string, string>][];
           for (let k = 0; k < b.rules.length; k++) {
             const line = b.lines[k]!;
-            for (; next < line; next++) sinks.skip();
+            skipTo(line);
             const [host, captures] = data[k]!;
             sinks.remote(bytes, b.starts[k]! - start, b.ends[k]! - start, { index: b.rules[k]!, host: host ?? undefined, captures });
             next = line + 1;
           }
           sinks.afterBatch();
         } else {
-          for (; next < msg.lines; next++) sinks.skip();
+          skipTo(msg.lines);
           sinks.dates(msg.dates);
           break;
         }

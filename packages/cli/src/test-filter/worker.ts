@@ -6,14 +6,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Core, EntryParser, FilterRunner, loadPlugin, type Hit } from '@f2b/core';
 import { forEachLineInRange } from './ranges.js';
+import { adHocFilter } from './ad-hoc.js';
 
 export interface WorkerJob {
   file: string;
   /** Byte range of whole lines: [start, end). */
   start: number;
   end: number;
-  plugin: { name: string; dirs: string[] };
+  /** The filter's package (absent: the filter is made of `patterns`). */
+  plugin?: { name: string; dirs: string[] };
   filter: string;
+  /** `--pattern`s, for a filter from the command line. */
+  patterns?: string[];
   mode?: string;
   options: Record<string, unknown>;
   timezone: string;
@@ -27,21 +31,28 @@ export interface WorkerJob {
  */
 export interface HitBatch { lines: Float64Array; starts: Float64Array; ends: Float64Array; rules: Int32Array; data: string }
 
+/** `undated`: line numbers (within the range) of lines without a readable date and without a hit, since the last message. */
 export type WorkerMessage =
-  | { type: 'hits'; batch: HitBatch }
-  | { type: 'done'; lines: number; dates: Record<string, number> }
-  | { type: 'error'; message: string };
+  | { type: 'hits'; batch: HitBatch; undated: number[] }
+  | { type: 'done'; lines: number; dates: Record<string, number>; undated: number[] }
+  | { type: 'error'; message: string; undated: number[] };
 
 const BATCH = 4096;
 
 async function run(job: WorkerJob): Promise<void> {
-  const core = new Core({ logLevel: 'error' });
-  core.use(await loadPlugin(job.plugin.name, job.plugin.dirs));
-  const def = core.getFilter(job.filter)!.def;
+  let def;
+  if (job.plugin) {
+    const core = new Core({ logLevel: 'error' });
+    core.use(await loadPlugin(job.plugin.name, job.plugin.dirs));
+    def = core.getFilter(job.filter)!.def;
+  } else {
+    def = adHocFilter(job.patterns ?? []);
+  }
   const runner = new FilterRunner(def, { mode: job.mode, options: job.options });
   const parser = new EntryParser({ timezone: job.timezone, now: () => job.now });
   const dates: Record<string, number> = {};
   let hits: [number, number, number, Hit][] = [];
+  let undated: number[] = [];
   let line = 0;
   const send = () => {
     const n = hits.length;
@@ -52,9 +63,10 @@ async function run(job: WorkerJob): Promise<void> {
       data.push([h.host ?? null, h.captures]);
     });
     batch.data = JSON.stringify(data);
-    parentPort!.postMessage({ type: 'hits', batch } satisfies WorkerMessage,
+    parentPort!.postMessage({ type: 'hits', batch, undated } satisfies WorkerMessage,
       [batch.lines.buffer as ArrayBuffer, batch.starts.buffer as ArrayBuffer, batch.ends.buffer as ArrayBuffer, batch.rules.buffer as ArrayBuffer]);
     hits = [];
+    undated = [];
   };
   forEachLineInRange(job.file, job.start, job.end, (buf, s, e, offset) => {
     const entry = parser.parseRange(buf, s, e, job.file);
@@ -64,13 +76,15 @@ async function run(job: WorkerJob): Promise<void> {
     if (hit) {
       hits.push([line, offset, offset + (e - s), hit]);
       if (hits.length >= BATCH) send();
+    } else if (entry.time === undefined && e > s) {
+      undated.push(line);
     }
     line++;
   });
   if (hits.length > 0) send();
-  parentPort!.postMessage({ type: 'done', lines: line, dates } satisfies WorkerMessage);
+  parentPort!.postMessage({ type: 'done', lines: line, dates, undated } satisfies WorkerMessage);
 }
 
 run(workerData as WorkerJob).catch((err: unknown) => {
-  parentPort!.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies WorkerMessage);
+  parentPort!.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err), undated: [] } satisfies WorkerMessage);
 });

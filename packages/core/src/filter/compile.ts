@@ -6,6 +6,7 @@ import RE2 from 're2';
 import { errors, messageOf } from '../errors.js';
 import { normalizeIp, looksLikeHostname } from '../ip.js';
 import type { FilterDefinition, FilterRule } from './types.js';
+import { unsupportedConstruct } from './re2-constructs.js';
 
 // Address shapes only, deliberately loose: whether the text really is an address is decided by our
 // IP parser afterwards. Loose also means small: RE2's cost for captures grows with the number of
@@ -47,6 +48,10 @@ export function compileRule(filterId: string, rule: FilterRule): CompiledRule {
     names = positional.names;
     re = new RE2(positional.source);
   } catch (err) {
+    const unsupported = unsupportedConstruct(rule.pattern);
+    if (unsupported) {
+      throw errors.patternUnsupported(`The rule ${JSON.stringify(rule.id)} of the filter ${JSON.stringify(filterId)}`, unsupported.construct, unsupported.text, unsupported.fix);
+    }
     throw errors.patternInvalid(filterId, rule.id, messageOf(err));
   }
   const groups = names.filter((n): n is string => n !== null);
@@ -58,6 +63,24 @@ export function compileRule(filterId: string, rule: FilterRule): CompiledRule {
     hasHost: groups.includes('host'),
     allowHostname: rule.pattern.includes('<HOST>'),
   };
+}
+
+/**
+ * Check a pattern written by a person (`f2b test-filter --pattern`): placeholders expanded, then
+ * compiled by RE2. Throws F2B_ERR_PATTERN_UNSUPPORTED naming a construct RE2 leaves out
+ * (lookaround, backreferences, …), or F2B_ERR_PATTERN_INVALID. `where` names it in the message.
+ */
+export function validatePattern(pattern: string, where: string): void {
+  const expanded = expandPattern(pattern);
+  try {
+    new RE2(expanded);
+  } catch (err) {
+    const unsupported = unsupportedConstruct(pattern);
+    if (unsupported) throw errors.patternUnsupported(where, unsupported.construct, unsupported.text, unsupported.fix);
+    // RE2 quotes the whole (expanded) pattern after the problem; the person wrote the short one.
+    const problem = messageOf(err);
+    throw errors.patternInvalidIn(where, problem.endsWith(`: ${expanded}`) ? problem.slice(0, -expanded.length - 2) : problem);
+  }
 }
 
 /**
