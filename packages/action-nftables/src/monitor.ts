@@ -159,14 +159,18 @@ export class NftMonitor {
   }
 
   private line(line: string): void {
-    const gen = GENERATION_RE.exec(line);
-    if (gen) {
-      const pid = gen[1] === undefined ? undefined : Number(gen[1]);
-      this.endBlock(pid !== undefined && isOwnNft(pid));
+    if (line.charCodeAt(0) === 35 /* # */) {
+      const gen = GENERATION_RE.exec(line);
+      if (gen) {
+        const pid = gen[1] === undefined ? undefined : Number(gen[1]);
+        this.endBlock(pid !== undefined && isOwnNft(pid));
+      }
       return;
     }
+    // Most lines are `add element …` (one per element of every transaction): skipped by the first test.
+    if (!DAMAGE_RE.test(line)) return;
     const m = EVENT_RE.exec(line);
-    if (!m || !DAMAGE_RE.test(line)) return;
+    if (!m) return;
     for (const w of this.watchers) {
       if (w.family === m[3] && w.table === m[4]) this.block.push({ watcher: w, line });
     }
