@@ -1,156 +1,50 @@
 /**
  * One `nftables` action instance (one per jail that lists it).
  *
- * State: per address family, the elements f2b wants in its set (an element is the ban's network:
- * the address, or its /64 with `ipv6Prefix: 64`), each with the bans it stands for and what f2b
- * believes the kernel holds. `ban`/`unban` only change that map and mark elements dirty; a flush then
- * turns every dirty element into nft statements, all in ONE `nft -f -` transaction, however many
- * bans and unbans arrived meanwhile (while a transaction runs, the next batch accumulates).
+ * State: per address family, an ElementSet (elements.ts): what f2b wants in its nft set and what it
+ * believes the kernel holds. `ban`/`unban` only change that model and mark elements dirty; a flush
+ * then turns every dirty element into nft statements (planner.ts), all in ONE `nft -f -`
+ * transaction, however many bans and unbans arrived meanwhile (while a transaction runs, the next
+ * batch accumulates).
  *
- * Fail-safe: every element carries a kernel timeout (the ban's remaining time), so bans end on time
- * even if f2b dies; a failed transaction changes nothing (nft transactions are atomic), its elements
- * stay dirty and are retried with backoff after checking (and repairing) the table; the error is
- * reported once per failure streak, not once per retry; nothing throws into the jail.
+ * Fail-safe: every element carries a kernel timeout (the ban's remaining time, unless longer than nft
+ * accepts), so bans end on time even if f2b dies; a failed transaction changes nothing (nft
+ * transactions are atomic). One that nft refused is split in halves until the element it refuses is
+ * found and left out (reported once), so one bad element never blocks the others; one that could not
+ * run at all stays queued and is retried with backoff after checking (and repairing) the table; the
+ * error is reported once per failure streak, not once per retry; nothing throws into the jail.
+ *
+ * Repair: `nft monitor` (monitor.ts) reports changes made by others at once, and the periodic check
+ * compares the table, the rules and the elements (repair.ts) with what f2b holds.
  */
 import type { ActionContext, ActionInstance, Ban, F2bError, Unban } from '@f2b/core';
-import { nftErrors } from './errors.js';
+import { deleteBan, ElementSet, NO, setBan, UNKNOWN, type V } from './elements.js';
+import { nftErrors, nftMessage } from './errors.js';
+import { monitorFor, watch } from './monitor.js';
 import { NftRunError, runNft, type NftResult } from './nft.js';
 import { normalizeOptions, type NftablesOptions, type NftConfig } from './options.js';
-import {
-  addText, banElement, elementScript, isOwnedTable, locateErrors, parseListing, structurePlan, teardownPlan, timeoutSeconds, widenText,
-  type Listing, type Net, type SetChange,
-} from './script.js';
-
-type V = 4 | 6;
-
-const NO = 0, YES = 1, UNKNOWN = 2;
-type KernelState = typeof NO | typeof YES | typeof UNKNOWN;
-
-/** Rebuild a set (flush + re-add) rather than delete this many elements one by one from a set this large. */
-const REBUILD_MIN_REMOVALS = 8;
-const REBUILD_MIN_SIZE = 1000;
-
-/** One element of a set: a Net (what widen reads) plus the bans it stands for and the kernel's state. */
-interface Elem extends Net {
-  /** First ban id on this element and its end (epoch ms, null = permanent); further ones in `more`. */
-  id: string | null;
-  end: number | null;
-  more: Map<string, number | null> | null;
-  /** What the kernel holds, as far as f2b knows (UNKNOWN: a set adopted from an earlier run). */
-  kernel: KernelState;
-  /** End the kernel element was written with (its timeout), when kernel is YES. */
-  kernelEnd: number | null | undefined;
-  /** nft refused this element (e.g. it overlaps an element added by hand): left out until banned anew. */
-  poisoned: boolean;
-  /** In its set's dirty list. */
-  dirty: boolean;
-  /** Scratch of the transaction being built: remove (guarded) / add, and with which end. */
-  pRemove: boolean;
-  pAdd: boolean;
-  pEnd: number | null;
-}
-
-interface SetState {
-  readonly v: V;
-  readonly name: string;
-  /** Element text → element. */
-  readonly elems: Map<string, Elem>;
-  /** How many elements have each prefix length (overlaps are only possible with more than one length). */
-  readonly prefixes: PrefixCounts;
-  dirty: Elem[];
-  /** The set existed before this instance started: its elements are unknown to us. */
-  adopted: boolean;
-}
-
-/** Elements per prefix length, without a Map operation per element on the hot path. */
-class PrefixCounts {
-  private readonly counts = new Int32Array(129);
-  /** Number of distinct prefix lengths in use. */
-  size = 0;
-
-  add(p: number): void {
-    if (this.counts[p]!++ === 0) this.size++;
-  }
-
-  remove(p: number): void {
-    if (this.counts[p]! > 0 && --this.counts[p]! === 0) this.size--;
-  }
-
-  clear(): void {
-    this.counts.fill(0);
-    this.size = 0;
-  }
-
-  *keys(): Generator<number> {
-    for (let p = 0; p <= 128; p++) if (this.counts[p]! > 0) yield p;
-  }
-}
-
-interface Phase {
-  changes: SetChange[];
-  /** The elements each change covers; what to do is in their pRemove/pAdd scratch fields. */
-  groups: { s: SetState; elems: Elem[] }[];
-  /** Both, or only the removals / only the adds (a transaction split in two). */
-  only?: 'remove' | 'add';
-}
-
-const SORT_MIN = 2000;
-
-/** Address order (then shorter prefix first), as nft keeps interval sets. */
-function byAddress(a: Elem, b: Elem): number {
-  const x = a.bytes, y = b.bytes;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return a.prefix - b.prefix;
-}
-
-function endOf(e: Elem): number | null {
-  let end = e.id === null ? -Infinity : e.end;
-  if (end === null) return null;
-  if (e.more !== null) {
-    for (const v of e.more.values()) {
-      if (v === null) return null;
-      if (v > end!) end = v;
-    }
-  }
-  return end!;
-}
-
-function setBan(e: Elem, id: string, end: number | null): void {
-  if (e.id === null || e.id === id) {
-    if (e.id === null && e.more !== null && e.more.has(id)) e.more.set(id, end);
-    else { e.id = id; e.end = end; }
-    return;
-  }
-  (e.more ??= new Map()).set(id, end);
-}
-
-function deleteBan(e: Elem, id: string): void {
-  if (e.id === id) {
-    e.id = null;
-    e.end = null;
-    if (e.more !== null && e.more.size > 0) {
-      const [firstId, firstEnd] = e.more.entries().next().value as [string, number | null];
-      e.more.delete(firstId);
-      e.id = firstId;
-      e.end = firstEnd;
-    }
-  } else {
-    e.more?.delete(id);
-  }
-}
+import { commit, halves, phaseSize, plan, soleElement, type Phase } from './planner.js';
+import { missingElements } from './repair.js';
+import { banElement, elementScript, isOwnedTable, locateErrors, parseListing, structurePlan, teardownPlan, type Listing, type Net } from './script.js';
 
 export interface NftActionStats {
   /** Element transactions that succeeded. */
   transactions: number;
   /** nft runs that failed. */
   failures: number;
-  /** Times a check found the table, sets or rules missing and recreated them. */
+  /** Times a check found the table, sets, rules or elements missing and recreated them. */
   repairs: number;
   /** Duration of the last successful element transaction (ms, nft process included). */
   lastTransactionMs: number;
   /** Elements the last successful transactions added / removed (cumulative). */
   added: number;
   removed: number;
+  /** Elements nft refused and that were left out (each reported once). */
+  refused: number;
+  /** Refused transactions split in two to find the element nft refuses. */
+  splits: number;
+  /** Changes by others that `nft monitor` reported (each triggers a check). */
+  monitorEvents: number;
 }
 
 export interface CheckResult {
@@ -159,11 +53,14 @@ export interface CheckResult {
   repaired: string[];
 }
 
+/** Changes reported by the monitor within this many ms are repaired in one check. */
+const DAMAGE_DEBOUNCE_MS = 10;
+
 export class NftablesAction implements ActionInstance {
   readonly config: NftConfig;
-  readonly stats: NftActionStats = { transactions: 0, failures: 0, repairs: 0, lastTransactionMs: 0, added: 0, removed: 0 };
+  readonly stats: NftActionStats = { transactions: 0, failures: 0, repairs: 0, lastTransactionMs: 0, added: 0, removed: 0, refused: 0, splits: 0, monitorEvents: 0 };
   private readonly ctx: ActionContext;
-  private readonly sets = new Map<V, SetState>();
+  private readonly sets = new Map<V, ElementSet>();
   private queue: Promise<unknown> = Promise.resolve();
   private scheduled: Promise<void> | null = null;
   private structureOk = false;
@@ -173,6 +70,8 @@ export class NftablesAction implements ActionInstance {
   private readonly reportedKeys = new Set<string>();
   private retryTimer?: NodeJS.Timeout;
   private checkTimer?: NodeJS.Timeout;
+  private damageTimer?: NodeJS.Timeout;
+  private unwatch?: () => void;
   private checked = false;
   private stopped = false;
 
@@ -181,7 +80,7 @@ export class NftablesAction implements ActionInstance {
     this.ctx = ctx;
     for (const v of [4, 6] as const) {
       const name = this.config.sets[v];
-      if (name !== undefined) this.sets.set(v, { v, name, elems: new Map(), prefixes: new PrefixCounts(), dirty: [], adopted: false });
+      if (name !== undefined) this.sets.set(v, new ElementSet(v, name));
     }
   }
 
@@ -194,13 +93,17 @@ export class NftablesAction implements ActionInstance {
     await this.serial(() => this.doCheck(true));
     if (this.pending() > 0) await this.requestFlush();
     this.armCheck();
+    this.startMonitor();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatch?.();
+    this.unwatch = undefined;
     clearTimeout(this.retryTimer);
     clearInterval(this.checkTimer);
-    this.retryTimer = this.checkTimer = undefined;
+    clearTimeout(this.damageTimer);
+    this.retryTimer = this.checkTimer = this.damageTimer = undefined;
     await this.serial(async () => {
       try {
         const listing = await this.listTable();
@@ -219,11 +122,7 @@ export class NftablesAction implements ActionInstance {
         if (this.reported !== err.error.code) this.ctx.error(err.error);
       }
     });
-    for (const s of this.sets.values()) {
-      s.elems.clear();
-      s.prefixes.clear();
-      s.dirty = [];
-    }
+    for (const s of this.sets.values()) s.clear();
     this.structureOk = false;
     this.checked = false;
   }
@@ -236,14 +135,14 @@ export class NftablesAction implements ActionInstance {
       if (net === null) continue;
       const s = this.sets.get(net.version)!;
       let e = s.elems.get(net.text);
-      if (e === undefined) e = this.addElem(s, net);
+      if (e === undefined) e = s.add(net);
       const had = e.id !== null;
       setBan(e, b.id, b.end);
       if (e.poisoned) {
         e.poisoned = false; // a new ban gives it another chance
         e.kernel = UNKNOWN;
       }
-      this.mark(s, e, !had);
+      s.mark(e, !had);
     }
     return this.requestFlush();
   }
@@ -259,12 +158,12 @@ export class NftablesAction implements ActionInstance {
       if (e === undefined) {
         // Not ours in this run. In a set adopted from an earlier run it may still be there: remove it
         // (guarded), unless that would touch an element f2b holds.
-        if (s.adopted && !this.overlapsKnown(s, net)) this.mark(s, this.addElem(s, net), false);
+        if (s.adopted && !s.overlapsKnown(net)) s.mark(s.add(net), false);
         continue;
       }
       const had = e.id !== null;
       deleteBan(e, u.id);
-      this.mark(s, e, had && e.id === null);
+      s.mark(e, had && e.id === null);
     }
     return this.requestFlush();
   }
@@ -274,12 +173,12 @@ export class NftablesAction implements ActionInstance {
   // -------------------------------------------------------------------------------------------
 
   /**
-   * Verifies that the table, sets, chain and rules exist as configured and recreates what is missing
-   * (after `nft flush ruleset`, say), then re-adds the active bans to sets that had to be recreated.
+   * Verifies that the table, sets, chain, rules and elements are as f2b holds them and recreates
+   * what is missing (after `nft flush ruleset` or `nft flush set`, say), re-adding the active bans.
    */
   async check(): Promise<CheckResult> {
     if (this.stopped) return { ok: false, repaired: [] };
-    const result = await this.serial(() => this.doCheck(false));
+    const result = await this.serial(() => this.doCheck(false, true));
     if (this.pending() > 0) await this.requestFlush();
     return result;
   }
@@ -307,6 +206,21 @@ export class NftablesAction implements ActionInstance {
     return this.requestFlush();
   }
 
+  /** True while an `nft monitor` watches the table for this instance (subscribed to events). */
+  monitorRunning(): boolean {
+    return this.unwatch !== undefined && monitorFor(this.config)?.running === true;
+  }
+
+  /** The process id of the `nft monitor` watching for this instance, if one runs. */
+  monitorPid(): number | undefined {
+    return this.unwatch === undefined ? undefined : monitorFor(this.config)?.pid;
+  }
+
+  /** Times the monitor had to be restarted. */
+  monitorRestarts(): number {
+    return monitorFor(this.config)?.restarts ?? 0;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Model
   // -------------------------------------------------------------------------------------------
@@ -327,64 +241,6 @@ export class NftablesAction implements ActionInstance {
       return null;
     }
     return net;
-  }
-
-  private addElem(s: SetState, net: Net): Elem {
-    const e: Elem = {
-      version: net.version, bytes: net.bytes, prefix: net.prefix, text: net.text,
-      id: null, end: null, more: null, kernel: s.adopted ? UNKNOWN : NO, kernelEnd: undefined,
-      poisoned: false, dirty: false, pRemove: false, pAdd: false, pEnd: null,
-    };
-    s.elems.set(e.text, e);
-    s.prefixes.add(e.prefix);
-    return e;
-  }
-
-  private dropElem(s: SetState, e: Elem): void {
-    if (s.elems.get(e.text) !== e || e.dirty) return;
-    s.elems.delete(e.text);
-    s.prefixes.remove(e.prefix);
-  }
-
-  private markOne(s: SetState, e: Elem): void {
-    if (e.dirty) return;
-    e.dirty = true;
-    s.dirty.push(e);
-  }
-
-  /**
-   * Marks an element for the next transaction. When it starts or stops being banned and the set
-   * holds networks of several sizes, the elements inside it change too (they are left out of the
-   * kernel while a larger element covers them: interval sets refuse overlapping elements).
-   */
-  private mark(s: SetState, e: Elem, toggled: boolean): void {
-    this.markOne(s, e);
-    if (!toggled || s.prefixes.size < 2) return;
-    for (const g of s.elems.values()) {
-      if (g.prefix > e.prefix && widenText(g, e.prefix) === e.text) this.markOne(s, g);
-    }
-  }
-
-  /** A banned element of the set that contains `e` (and so stands for it in the kernel). */
-  private coveredBy(s: SetState, e: Elem): Elem | undefined {
-    if (s.prefixes.size < 2) return undefined;
-    for (const p of s.prefixes.keys()) {
-      if (p >= e.prefix) continue;
-      const f = s.elems.get(widenText(e, p));
-      if (f !== undefined && f.id !== null && !f.poisoned) return f;
-    }
-    return undefined;
-  }
-
-  private overlapsKnown(s: SetState, net: Net): boolean {
-    for (const p of s.prefixes.keys()) {
-      if (p <= net.prefix) {
-        if (s.elems.has(widenText(net, p))) return true;
-      } else {
-        for (const g of s.elems.values()) if (g.prefix === p && widenText(g, net.prefix) === net.text) return true;
-      }
-    }
-    return false;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -417,7 +273,7 @@ export class NftablesAction implements ActionInstance {
       if (!this.structureOk) return;
     }
     for (let round = 0; round < 16; round++) {
-      const phases = this.plan(Date.now());
+      const phases = plan(this.sets.values(), this.config, Date.now());
       if (phases.length === 0) break;
       const outcome = await this.runPhases(phases);
       if (outcome === 'failed') return;
@@ -427,157 +283,117 @@ export class NftablesAction implements ActionInstance {
     else this.healthy();
   }
 
-  /**
-   * Dirty elements → one transaction (two when elements of different sizes replace each other).
-   * Removals and refreshes are guarded deletes (see script.ts); many removals from a large set
-   * rebuild it instead (flush + re-add in the same transaction): nft 1.0.x takes time proportional
-   * to the set's size for each element deleted from an interval set.
-   */
-  private plan(now: number): Phase[] {
-    const changes: SetChange[] = [];
-    const groups: Phase['groups'] = [];
-    let split = false;
-    for (const s of this.sets.values()) {
-      if (s.dirty.length === 0) continue;
-      const dirty = s.dirty;
-      s.dirty = [];
-      const remove: string[] = [], add: string[] = [];
-      let elems: Elem[] = [];
-      for (let i = 0; i < dirty.length; i++) {
-        const e = dirty[i]!;
-        e.dirty = false; // (a dirty element is never dropped from the map: see dropElem)
-        if (e.poisoned) {
-          if (e.id === null) this.dropElem(s, e);
-          continue;
-        }
-        const target = e.id !== null && this.coveredBy(s, e) === undefined;
-        const end = target ? endOf(e) : null;
-        let r = false, a = false;
-        if (target) {
-          if (e.kernel === NO) a = true;
-          else if (e.kernel === UNKNOWN || e.kernelEnd !== end) r = a = true;
-        } else if (e.kernel !== NO) {
-          r = true;
-        }
-        if (!r && !a) {
-          if (e.id === null) this.dropElem(s, e);
-          continue;
-        }
-        e.pRemove = r;
-        e.pAdd = a;
-        e.pEnd = end;
-        elems.push(e);
-      }
-      // nft sorts interval set elements; given in address order it does so much faster (large batches).
-      if (this.config.interval && elems.length >= SORT_MIN) elems.sort(byAddress);
-      for (let i = 0; i < elems.length; i++) {
-        const e = elems[i]!;
-        if (e.pRemove) remove.push(e.text);
-        if (e.pAdd) add.push(addText(e.text, timeoutSeconds(e.pEnd, now)));
-      }
-      if (this.config.interval && remove.length >= REBUILD_MIN_REMOVALS && s.elems.size >= REBUILD_MIN_SIZE && !s.adopted && s.prefixes.size === 1) {
-        // Flush and re-add what stays banned (with its remaining time) in one transaction.
-        const all: string[] = [];
-        elems = [];
-        for (const e of s.elems.values()) {
-          if (e.poisoned) continue;
-          const keep = e.id !== null;
-          e.pRemove = !keep;
-          e.pAdd = keep;
-          if (keep) e.pEnd = endOf(e);
-          elems.push(e);
-        }
-        if (this.config.interval && elems.length >= SORT_MIN) elems.sort(byAddress);
-        for (let i = 0; i < elems.length; i++) if (elems[i]!.pAdd) all.push(addText(elems[i]!.text, timeoutSeconds(elems[i]!.pEnd, now)));
-        changes.push({ set: s.name, flush: true, remove: [], add: all });
-        groups.push({ s, elems });
-        continue;
-      }
-      if (elems.length === 0) continue;
-      // nft checks overlaps against the set as it was before the transaction, ignoring deletes in
-      // it: replacing an element by a larger/smaller one takes two transactions.
-      if (s.prefixes.size > 1 && remove.length > 0 && add.length > 0) split = true;
-      changes.push({ set: s.name, remove, add });
-      groups.push({ s, elems });
+  /** 'again': something was left out or repaired, plan once more (what stays dirty). */
+  private async runPhases(phases: Phase[]): Promise<'ok' | 'again' | 'failed'> {
+    let again = false;
+    for (const phase of phases) {
+      const outcome = await this.apply(phase, true);
+      if (outcome === 'failed') return 'failed';
+      if (outcome === 'again') again = true;
     }
-    if (groups.length === 0) return [];
-    if (!split) return [{ changes, groups }];
-    return [
-      { changes: changes.map((c) => ({ ...c, add: [] })), groups, only: 'remove' },
-      { changes: changes.map((c) => ({ ...c, flush: false, remove: [] })), groups, only: 'add' },
-    ];
+    return again ? 'again' : 'ok';
   }
 
-  private async runPhases(phases: Phase[]): Promise<'ok' | 'again' | 'failed'> {
-    for (const [index, phase] of phases.entries()) {
-      const script = elementScript(this.config, phase.changes);
-      if (script.script === '') continue;
-      const t0 = performance.now();
-      try {
-        await this.nft(['-f', '-'], script.script, 'apply bans');
-      } catch (err) {
-        if (!(err instanceof NftRunError)) throw err;
-        for (const g of phase.groups) for (const e of g.elems) this.markOne(g.s, e);
-        const located = err.rejected ? locateErrors(err.stderr, script).find((x) => x.element !== undefined) : undefined;
-        if (located?.element && /overlap|conflict|exists|does not exist/i.test(located.message)) {
-          this.poison(located.element.set, located.element.text, located.message);
-          return 'again';
-        }
+  /**
+   * Runs one phase. When nft refuses it, the element its message points at is left out; when the
+   * message points at none, the table is checked first (a missing set fails every element alike) and
+   * the phase is split in halves, each its own transaction, down to the element nft refuses.
+   */
+  private async apply(phase: Phase, top: boolean): Promise<'ok' | 'again' | 'failed'> {
+    const script = elementScript(this.config, phase.changes);
+    if (script.script === '') return 'ok';
+    const t0 = performance.now();
+    try {
+      await this.nft(['-f', '-'], script.script, 'apply bans');
+    } catch (err) {
+      if (!(err instanceof NftRunError)) throw err;
+      // Whatever happens next, these elements are not settled: keep them for the next plan.
+      for (const g of phase.groups) for (const e of g.elems) g.s.markOne(e);
+      if (!err.rejected) {
         this.fail(err.error);
         return 'failed';
       }
-      this.stats.lastTransactionMs = performance.now() - t0;
-      this.stats.transactions++;
-      let added = 0, removed = 0;
-      for (const g of phase.groups) {
-        for (const e of g.elems) {
-          const r = e.pRemove && phase.only !== 'add', a = e.pAdd && phase.only !== 'remove';
-          if (r) { e.kernel = NO; e.kernelEnd = undefined; if (!a) removed++; }
-          if (a) { e.kernel = YES; e.kernelEnd = e.pEnd; added++; }
-          if (e.id === null && e.kernel === NO) this.dropElem(g.s, e);
+      const located = locateErrors(err.stderr, script).find((x) => x.element !== undefined);
+      if (located?.element) {
+        this.poison(located.element.set, located.element.text, located.message);
+        return 'again';
+      }
+      const sole = soleElement(phase);
+      if (sole !== null && !top) {
+        this.poison(sole.s.name, sole.e.text, nftMessage(err.stderr));
+        return 'again';
+      }
+      if (top) {
+        // A table or set removed meanwhile fails every element: repair first, then plan again.
+        const check = await this.doCheck(false, true);
+        if (!check.ok) return 'failed';
+        if (check.repaired.length > 0) return 'again';
+        if (sole !== null) {
+          this.poison(sole.s.name, sole.e.text, nftMessage(err.stderr));
+          return 'again';
         }
       }
-      this.stats.added += added;
-      this.stats.removed += removed;
-      this.lastFailed = false;
-      this.ctx.logger.debug(`nft: ${added} element(s) added or refreshed, ${removed} removed in ${this.stats.lastTransactionMs.toFixed(1)} ms.`);
+      const parts = halves(phase, Date.now());
+      if (parts === null) {
+        this.fail(err.error);
+        return 'failed';
+      }
+      this.stats.splits++;
+      this.ctx.logger.debug(`nft refused a transaction of ${phaseSize(phase)} element(s) without naming one (${nftMessage(err.stderr)}); splitting it.`);
+      for (const part of parts) {
+        if ((await this.apply(part, false)) === 'failed') return 'failed';
+      }
+      return 'again';
     }
+    this.stats.lastTransactionMs = performance.now() - t0;
+    this.stats.transactions++;
+    const { added, removed } = commit(phase);
+    this.stats.added += added;
+    this.stats.removed += removed;
+    this.lastFailed = false;
+    this.ctx.logger.debug(`nft: ${added} element(s) added or refreshed, ${removed} removed in ${this.stats.lastTransactionMs.toFixed(1)} ms.`);
     return 'ok';
   }
 
+  /** Leaves out an element nft refused (until it is banned anew or its set recreated), reported once. */
   private poison(setName: string, text: string, message: string): void {
     const s = [...this.sets.values()].find((x) => x.name === setName);
     const e = s?.elems.get(text);
     if (!s || !e) return;
     e.poisoned = true;
     e.kernel = UNKNOWN;
+    this.stats.refused++;
     this.reportKeyOnce(`element ${setName} ${text}`, nftErrors.element(e.text, setName, message));
-    this.mark(s, e, true);
-    if (e.dirty) {
-      e.dirty = false;
-      s.dirty.splice(s.dirty.indexOf(e), 1);
-    }
+    s.mark(e, true);
+    s.unmark(e);
   }
 
   // -------------------------------------------------------------------------------------------
-  // Structure check and repair
+  // Structure and element check, repair
   // -------------------------------------------------------------------------------------------
 
-  private async listTable(): Promise<Listing | null> {
+  /** The table as nft lists it (null when it does not exist); `withElements` lists the set elements too. */
+  private async listTable(withElements = false): Promise<Listing | null> {
     const { family, table } = this.config;
     try {
-      const r = await this.nft(['-j', '-t', 'list', 'table', family, table], undefined, 'list the table');
-      return parseListing(r.stdout, family, table);
+      const args = withElements ? ['-j', 'list', 'table', family, table] : ['-j', '-t', 'list', 'table', family, table];
+      const r = await this.nft(args, undefined, 'list the table');
+      return parseListing(r.stdout, family, table, withElements);
     } catch (err) {
       if (err instanceof NftRunError && err.rejected && /No such file or directory/.test(err.stderr)) return null;
       throw err;
     }
   }
 
-  private async doCheck(initial: boolean): Promise<CheckResult> {
+  /**
+   * Checks the table, sets, chain and rules (and with `elements`, the set elements) against the
+   * configuration and what f2b holds, and repairs them in one transaction; what must be re-added is
+   * marked for the next flush.
+   */
+  private async doCheck(initial: boolean, elements = false): Promise<CheckResult> {
     if (this.stopped) return { ok: false, repaired: [] };
     try {
-      const listing = await this.listTable();
+      const listing = await this.listTable(elements && this.checked);
       const plan = structurePlan(this.config, listing);
       if (plan.error) {
         this.structureOk = false;
@@ -593,16 +409,22 @@ export class NftablesAction implements ActionInstance {
             e.kernel = NO;
             e.kernelEnd = undefined;
             e.poisoned = false;
-            if (e.id !== null) { this.markOne(s, e); readd++; } else this.dropElem(s, e);
+            if (e.id !== null) { s.markOne(e); readd++; } else s.drop(e);
           }
         } else if (!this.checked) {
           // Adopted from an earlier run (or another f2b): what it holds is unknown, so our first
           // writes are guarded.
           s.adopted = true;
-          for (const e of s.elems.values()) if (e.kernel === NO) { e.kernel = UNKNOWN; this.markOne(s, e); }
+          for (const e of s.elems.values()) if (e.kernel === NO) { e.kernel = UNKNOWN; s.markOne(e); }
         }
       }
-      const repaired = listing === null && this.checked ? ['table', ...plan.changes.filter((c) => c !== 'table')] : plan.changes;
+      const repaired = listing === null && this.checked ? ['table', ...plan.changes.filter((c) => c !== 'table')] : [...plan.changes];
+      if (listing !== null && this.checked) {
+        for (const m of missingElements(this.sets.values(), listing, plan.freshSets, Date.now())) {
+          repaired.push(`elements of ${m.set} (${m.count})`);
+          readd += m.count;
+        }
+      }
       if (!initial && repaired.length > 0) {
         this.stats.repairs++;
         this.ctx.logger.warn(`Repaired the nftables table ${this.config.family} ${this.config.table} (flushed or edited by hand?): recreated ${repaired.join(', ')}${readd > 0 ? `; re-adding ${readd} active ban(s)` : ''}.`);
@@ -631,6 +453,32 @@ export class NftablesAction implements ActionInstance {
       void this.check().catch((err: unknown) => this.ctx.error(err));
     }, this.config.checkIntervalMs);
     this.checkTimer.unref?.();
+  }
+
+  /** Watches the namespace's nftables events: a change by someone else to the table is repaired at once. */
+  private startMonitor(): void {
+    if (!this.config.monitor || this.unwatch !== undefined || this.stopped) return;
+    const { family, table } = this.config;
+    this.unwatch = watch(this.config, {
+      family, table,
+      onDamage: (lines) => {
+        this.stats.monitorEvents++;
+        this.ctx.logger.debug(`nft monitor: the table was changed by another process (${lines[0]}${lines.length > 1 ? `, …` : ''}); checking it.`);
+        this.repairSoon();
+      },
+      // Started or restarted: what changed while nothing watched is found by a full check.
+      onReady: () => { if (this.checked) this.repairSoon(); },
+      warn: (message) => this.ctx.logger.warn(message),
+    });
+  }
+
+  private repairSoon(): void {
+    if (this.damageTimer !== undefined || this.stopped) return;
+    this.damageTimer = setTimeout(() => {
+      this.damageTimer = undefined;
+      if (!this.stopped) void this.check().catch((err: unknown) => this.ctx.error(err));
+    }, DAMAGE_DEBOUNCE_MS);
+    this.damageTimer.unref?.();
   }
 
   // -------------------------------------------------------------------------------------------

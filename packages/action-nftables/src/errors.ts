@@ -2,15 +2,16 @@
  * The errors this action reports. Each has a stable code and says how to fix it; none of them stops
  * the daemon (options errors excepted: a bad config fails early, in the foreground).
  */
-import { F2bError } from '@f2b/core';
+import { F2bError, sanitizeLine } from '@f2b/core';
 
 const q = (s: string) => JSON.stringify(s);
 
-/** First lines of nft's complaint, without the echo of the script line and its `^^^` marker. */
+/** First lines of nft's complaint, without the echo of the script line and its `^^^` marker; control characters escaped. */
 export function nftMessage(stderr: string, max = 3): string {
   const lines = stderr.split('\n').map((l) => l.trimEnd()).filter((l) => /error|warning|cannot|could not|not permitted|not supported|failed/i.test(l));
   const picked = (lines.length > 0 ? lines : stderr.split('\n').filter((l) => l.trim() !== '')).slice(0, max);
-  const text = picked.join(' | ').replace(/\s+/g, ' ').trim();
+  // Escaped: nft echoes script lines, and its message ends up in logs and on terminals.
+  const text = sanitizeLine(picked.join(' | ').replace(/[ \t\r\n]+/g, ' ').trim());
   return text.length > 400 ? `${text.slice(0, 400)}…` : text || '(no message)';
 }
 

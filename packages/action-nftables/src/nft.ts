@@ -38,6 +38,26 @@ export class NftRunError extends Error {
   }
 }
 
+/**
+ * Process ids of the nft runs of this process, most recent last (bounded): the kernel names the
+ * process behind each transaction in `nft monitor`'s generation lines, so the monitor can tell our
+ * own transactions from someone else's. (Inside a PID namespace other than the kernel's view the
+ * ids do not match: every transaction then counts as foreign, which costs a check, never a loop.)
+ */
+const ownPids: number[] = [];
+const OWN_PIDS_MAX = 256;
+
+function rememberPid(pid: number | undefined): void {
+  if (pid === undefined) return;
+  ownPids.push(pid);
+  if (ownPids.length > OWN_PIDS_MAX) ownPids.splice(0, ownPids.length - OWN_PIDS_MAX);
+}
+
+/** True when `pid` is (or recently was) one of this process's nft runs. */
+export function isOwnNft(pid: number): boolean {
+  return ownPids.includes(pid);
+}
+
 /** The argv that runs nft with `args` (through `ip netns exec` for a namespace). */
 export function nftCommand(opts: NftRunOptions, args: readonly string[]): [string, string[]] {
   return opts.netns !== undefined
@@ -76,6 +96,7 @@ export function runNft(opts: NftRunOptions, args: readonly string[], input: stri
       reject(spawnError(opts, cmd, err));
       return;
     }
+    rememberPid(child.pid);
     const out: Buffer[] = [], err: Buffer[] = [];
     let settled = false;
     const done = (fn: () => void) => {

@@ -36,8 +36,10 @@ export interface NftablesOptions {
   ipv6Prefix?: number;
   /** Interval sets (default true): needed for prefixes and CIDR bans. */
   interval?: boolean;
-  /** How often to verify (and repair) the table, sets and rules (default 30s; 0 = never). */
+  /** How often to verify (and repair) the table, sets, rules and elements (default 30s; 0 = never). */
   checkInterval?: number | string;
+  /** Watch `nft monitor` and repair changes by others at once (default true). */
+  monitor?: boolean;
   /** First retry delay after nft failed (default 1s), doubling up to retryMaxDelay (default 60s). */
   retryDelay?: number | string;
   retryMaxDelay?: number | string;
@@ -82,6 +84,7 @@ export const optionsSchema = {
     ipv6Prefix: { type: 'integer', minimum: 16, maximum: 128 },
     interval: { type: 'boolean' },
     checkInterval: duration,
+    monitor: { type: 'boolean' },
     retryDelay: duration,
     retryMaxDelay: duration,
     netns: { type: 'string', pattern: NETNS_RE.source },
@@ -110,6 +113,8 @@ export interface NftConfig {
   prefix: { 4: number; 6: number };
   interval: boolean;
   checkIntervalMs: number;
+  /** Repair from `nft monitor` events. */
+  monitor: boolean;
   retryDelayMs: number;
   retryMaxDelayMs: number;
   netns?: string;
@@ -215,6 +220,7 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
     hook, priority: priorityNumber(o.priority),
     sets, blocktype, ports, protocols, prefix, interval,
     checkIntervalMs: durationMs(o.checkInterval, 30_000, 'checkInterval'),
+    monitor: o.monitor ?? true,
     retryDelayMs,
     retryMaxDelayMs: Math.max(retryDelayMs, durationMs(o.retryMaxDelay, 60_000, 'retryMaxDelay')),
     netns: o.netns,

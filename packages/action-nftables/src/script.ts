@@ -76,10 +76,23 @@ export function elementText(c: Cidr): string {
   return c.prefix === c.bytes.length * 8 ? c.text.slice(0, c.text.lastIndexOf('/')) : c.text;
 }
 
-/** Kernel-side timeout for a ban ending at `end`: whole seconds left, at least 1; null = permanent. */
+/**
+ * The longest element timeout f2b writes, in seconds (1,157 days 9 h 46 min 39 s): nft 1.0.6 refuses
+ * `timeout 100000000s` with "value too large" (and a whole transaction with it). Kernels and other nft
+ * versions accept more, but not all the same: longer bans are written without timeout and lifted by
+ * the daemon at the end of their bantime, as permanent bans are.
+ */
+export const MAX_ELEMENT_TIMEOUT_S = 99_999_999;
+
+/**
+ * Kernel-side timeout for a ban ending at `end`: whole seconds left, at least 1; null = no timeout
+ * (a permanent ban, or one too long for nft — see MAX_ELEMENT_TIMEOUT_S — or with an end that is
+ * not a number).
+ */
 export function timeoutSeconds(end: number | null, now: number): number | null {
-  if (end === null) return null;
-  return Math.max(1, Math.ceil((end - now) / 1000));
+  if (end === null || !Number.isFinite(end)) return null;
+  const s = Math.max(1, Math.ceil((end - now) / 1000));
+  return s > MAX_ELEMENT_TIMEOUT_S || !Number.isFinite(s) ? null : s;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,10 +105,26 @@ export interface Listing {
   rules: { chain: string; handle: number; comment?: string }[];
   /** Every named object of the table (`set:NAME`, `chain:NAME`, `map:NAME`, …). */
   objects: string[];
+  /** Per set, its elements as f2b writes them (`192.0.2.1`, `2001:db8::/64`; ranges `a-b`): only in a full listing. */
+  elements?: Map<string, Set<string>>;
 }
 
-/** Parses nft's JSON listing of one table; objects of other tables (if any) are ignored. */
-export function parseListing(json: string, family: string, table: string): Listing {
+/** An element of nft's JSON listing as element text (see elementText); ranges as `from-to`. */
+function jsonElementText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === null || typeof v !== 'object') return String(v);
+  const o = v as { elem?: { val?: unknown }; prefix?: { addr?: unknown; len?: unknown }; range?: unknown[] };
+  if (o.elem !== undefined) return jsonElementText(o.elem.val);
+  if (o.prefix !== undefined) return `${String(o.prefix.addr)}/${String(o.prefix.len)}`;
+  if (Array.isArray(o.range)) return o.range.map(jsonElementText).join('-');
+  return JSON.stringify(v);
+}
+
+/**
+ * Parses nft's JSON listing of one table; objects of other tables (if any) are ignored. With
+ * `withElements` (a listing made without `-t`), the elements of each set are collected too.
+ */
+export function parseListing(json: string, family: string, table: string, withElements = false): Listing {
   const doc = JSON.parse(json) as { nftables?: Record<string, Record<string, unknown>>[] };
   const listing: Listing = { sets: new Map(), chains: new Map(), rules: [], objects: [] };
   for (const item of doc.nftables ?? []) {
@@ -110,6 +139,11 @@ export function parseListing(json: string, family: string, table: string): Listi
     if (kind === 'set') {
       const flags = Array.isArray(o.flags) ? o.flags.map(String) : typeof o.flags === 'string' ? [o.flags] : [];
       listing.sets.set(String(o.name), { type: String(o.type), flags });
+      if (withElements) {
+        const texts = new Set<string>();
+        if (Array.isArray(o.elem)) for (const el of o.elem) texts.add(jsonElementText(el));
+        (listing.elements ??= new Map()).set(String(o.name), texts);
+      }
     } else if (kind === 'chain') {
       listing.chains.set(String(o.name), {
         type: o.type as string | undefined, hook: o.hook as string | undefined,

@@ -29,7 +29,7 @@ function calls(): Call[] {
 const elementCalls = () => calls().filter((c) => /element/.test(c.script));
 
 function tester(options: Record<string, unknown> = {}) {
-  return new ActionTester({ plugin: nftablesAction(), type: 'nftables', jail: 'sshd', options: { nftPath: fake, checkInterval: 0, ...options } });
+  return new ActionTester({ plugin: nftablesAction(), type: 'nftables', jail: 'sshd', options: { nftPath: fake, checkInterval: 0, monitor: false, ...options } });
 }
 
 describe('batching (stand-in nft)', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ActionTester } from '@f2b/core/testing';
 import nftablesAction, {
   addText, banElement, banNetwork, classifyFailure, elementScript, elementText, locateErrors, nftCommand, normalizeOptions, parseBanId, parseListing,
-  ruleSpecs, structurePlan, teardownPlan, timeoutSeconds, OWNED_TABLE_COMMENT,
+  ruleSpecs, structurePlan, teardownPlan, timeoutSeconds, OWNED_TABLE_COMMENT, MAX_ELEMENT_TIMEOUT_S,
 } from '../src/index.js';
 
 const cfg = (o: Parameters<typeof normalizeOptions>[0] = {}, jail = 'sshd') => normalizeOptions(o, jail);
@@ -47,6 +47,15 @@ describe('ban ids → elements', () => {
     expect(timeoutSeconds(600_001, 0)).toBe(601);
     expect(timeoutSeconds(10, 0)).toBe(1);
     expect(timeoutSeconds(-5000, 0)).toBe(1);
+  });
+
+  it('writes no timeout for a ban longer than nft accepts, or whose end is not a number', () => {
+    expect(timeoutSeconds(MAX_ELEMENT_TIMEOUT_S * 1000, 0)).toBe(MAX_ELEMENT_TIMEOUT_S);
+    expect(timeoutSeconds(MAX_ELEMENT_TIMEOUT_S * 1000 + 1, 0)).toBeNull();
+    expect(timeoutSeconds(200 * 7 * 86400 * 1000, 0)).toBeNull(); // 200w
+    expect(timeoutSeconds(Number.POSITIVE_INFINITY, 0)).toBeNull();
+    expect(timeoutSeconds(Number.NaN, 0)).toBeNull();
+    expect(timeoutSeconds(1e300, 0)).toBeNull();
   });
 });
 
@@ -252,5 +261,22 @@ describe('running nft', () => {
     expect(other.error.code).toBe('F2B_ERR_NFT_FAILED');
     expect(other.rejected).toBe(true);
     expect(other.error.fix).toBeTruthy();
+  });
+});
+
+describe('full listings', () => {
+  it('collects the elements of each set as element texts (hosts, prefixes, ranges, with timeouts)', () => {
+    const json = JSON.stringify({ nftables: [
+      { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v4', type: 'ipv4_addr', flags: ['interval', 'timeout'], elem: [
+        '192.0.2.1', { prefix: { addr: '198.51.100.0', len: 24 } }, { range: ['203.0.113.5', '203.0.113.9'] },
+        { elem: { val: '192.0.2.7', timeout: 600, expires: 599 } }, { elem: { val: { prefix: { addr: '192.0.2.128', len: 25 } }, timeout: 60 } },
+      ] } },
+      { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v6', type: 'ipv6_addr', flags: ['interval', 'timeout'] } },
+      { set: { family: 'inet', table: 'other', name: 'f2b_sshd_v4', type: 'ipv4_addr', elem: ['192.0.2.99'] } },
+    ] });
+    const listing = parseListing(json, 'inet', 'f2b', true);
+    expect([...listing.elements!.get('f2b_sshd_v4')!]).toEqual(['192.0.2.1', '198.51.100.0/24', '203.0.113.5-203.0.113.9', '192.0.2.7', '192.0.2.128/25']);
+    expect([...listing.elements!.get('f2b_sshd_v6')!]).toEqual([]);
+    expect(parseListing(json, 'inet', 'f2b').elements).toBeUndefined();
   });
 });

@@ -1,0 +1,242 @@
+/**
+ * Event-driven repair: one `nft monitor` process per namespace (and nft program), shared by every
+ * action instance of this f2b process that watches a table there. It reports each transaction that
+ * deleted or flushed something in a watched table — unless the transaction was one of our own nft
+ * runs (the kernel names the process in its `# new generation N by process PID` line), so f2b's own
+ * bans, unbans and repairs never trigger a repair (no loop). When the monitor dies it is restarted
+ * with backoff; it is killed when its last watcher stops.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { nftMessage } from './errors.js';
+import { nftCommand, isOwnNft, type NftRunOptions } from './nft.js';
+
+export interface MonitorWatcher {
+  family: string;
+  table: string;
+  /** Something in the table was deleted or flushed by someone else: check and repair. */
+  onDamage(lines: readonly string[]): void;
+  /** The monitor is (again) subscribed: anything may have changed while it was not. */
+  onReady(): void;
+  warn(message: string): void;
+}
+
+export interface MonitorOptions extends NftRunOptions {
+  retryDelayMs: number;
+  retryMaxDelayMs: number;
+}
+
+/** A monitor that ran this long before dying starts its next life with the shortest delay again. */
+const STABLE_MS = 10_000;
+/** Give up waiting to see the subscription (then assume it) after this long. */
+const READY_WAIT_MS = 5_000;
+/** Event lines of a transaction whose generation line does not come (older nft) are handled after this. */
+const ORPHAN_MS = 100;
+/** nf_tables' netlink multicast group (NFNLGRP_NFTABLES) and NETLINK_NETFILTER. */
+const NFT_GROUP_BIT = 1 << (7 - 1);
+const NETLINK_NETFILTER = '12';
+
+const EVENT_RE = /^(add|delete|destroy|flush|replace|update|reset) ([a-z-]+) (ip6?|inet|arp|bridge|netdev) (\S+)/;
+const GENERATION_RE = /^# new generation \d+(?: by process (\d+))?/;
+const DAMAGE_RE = /^(delete|destroy|flush|replace|reset) /;
+
+export class NftMonitor {
+  readonly watchers = new Set<MonitorWatcher>();
+  restarts = 0;
+  private child: ChildProcess | undefined;
+  private ready = false;
+  private stopped = true;
+  private failures = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readyTimer: NodeJS.Timeout | undefined;
+  private orphanTimer: NodeJS.Timeout | undefined;
+  private warned = false;
+  private block: { watcher: MonitorWatcher; line: string }[] = [];
+  private partial = '';
+
+  constructor(private readonly opts: MonitorOptions) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.ready && this.child !== undefined;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.spawn();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    clearTimeout(this.readyTimer);
+    clearTimeout(this.orphanTimer);
+    this.restartTimer = this.readyTimer = this.orphanTimer = undefined;
+    const child = this.child;
+    this.child = undefined;
+    this.ready = false;
+    child?.kill('SIGTERM');
+  }
+
+  private spawn(): void {
+    const [cmd, argv] = nftCommand(this.opts, ['monitor']);
+    const started = Date.now();
+    let stderr = '';
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    } catch (err) {
+      this.died(`could not start: ${err instanceof Error ? err.message : String(err)}`, started);
+      return;
+    }
+    this.child = child;
+    this.ready = false;
+    this.partial = '';
+    this.block = [];
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => this.data(d));
+    child.stderr!.on('data', (d: Buffer) => { if (stderr.length < 4096) stderr += d.toString(); });
+    child.on('error', (e) => { if (this.child === child) stderr += e.message; });
+    child.on('close', (code, signal) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.ready = false;
+      clearTimeout(this.readyTimer);
+      this.died(stderr.trim() !== '' ? nftMessage(stderr) : `exit ${code ?? signal}`, started);
+    });
+    this.waitReady(child, started);
+  }
+
+  /** Ready once its netlink socket has joined nf_tables' group (seen in /proc), so no event is missed after. */
+  private waitReady(child: ChildProcess, started: number): void {
+    const poll = () => {
+      if (this.child !== child) return;
+      if (Date.now() - started > READY_WAIT_MS || subscribed(child.pid)) {
+        this.ready = true;
+        if (Date.now() - started < READY_WAIT_MS) this.failuresResetLater(child);
+        for (const w of this.watchers) w.onReady();
+        return;
+      }
+      this.readyTimer = setTimeout(poll, 5);
+      this.readyTimer.unref?.();
+    };
+    poll();
+  }
+
+  private failuresResetLater(child: ChildProcess): void {
+    const t = setTimeout(() => {
+      if (this.child === child) { this.failures = 0; this.warned = false; }
+    }, STABLE_MS);
+    t.unref?.();
+  }
+
+  private died(reason: string, started: number): void {
+    if (this.stopped) return;
+    this.failures++;
+    this.restarts++;
+    const delay = Math.min(this.opts.retryMaxDelayMs, this.opts.retryDelayMs * 2 ** Math.min(20, this.failures - 1));
+    if (!this.warned) {
+      this.warned = true;
+      for (const w of this.watchers) w.warn(`nft monitor stopped after ${Date.now() - started} ms (${reason}); restarting it in ${delay} ms — until then only the periodic check repairs the table.`);
+    }
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (!this.stopped) this.spawn();
+    }, delay);
+    this.restartTimer.unref?.();
+  }
+
+  private data(chunk: string): void {
+    const text = this.partial + chunk;
+    const lines = text.split('\n');
+    this.partial = lines.pop() ?? '';
+    if (this.partial.length > 1 << 20) this.partial = ''; // a line this long is not one we parse
+    for (const line of lines) this.line(line);
+  }
+
+  private line(line: string): void {
+    if (line.charCodeAt(0) === 35 /* # */) {
+      const gen = GENERATION_RE.exec(line);
+      if (gen) {
+        const pid = gen[1] === undefined ? undefined : Number(gen[1]);
+        this.endBlock(pid !== undefined && isOwnNft(pid));
+      }
+      return;
+    }
+    // Most lines are `add element …` (one per element of every transaction): skipped by the first test.
+    if (!DAMAGE_RE.test(line)) return;
+    const m = EVENT_RE.exec(line);
+    if (!m) return;
+    for (const w of this.watchers) {
+      if (w.family === m[3] && w.table === m[4]) this.block.push({ watcher: w, line });
+    }
+    if (this.block.length > 0 && this.orphanTimer === undefined) {
+      this.orphanTimer = setTimeout(() => { this.orphanTimer = undefined; this.endBlock(false); }, ORPHAN_MS);
+      this.orphanTimer.unref?.();
+    }
+  }
+
+  private endBlock(own: boolean): void {
+    clearTimeout(this.orphanTimer);
+    this.orphanTimer = undefined;
+    const block = this.block;
+    this.block = [];
+    if (own || block.length === 0) return;
+    const byWatcher = new Map<MonitorWatcher, string[]>();
+    for (const { watcher, line } of block) {
+      const list = byWatcher.get(watcher);
+      if (list) { if (list.length < 20) list.push(line); } else byWatcher.set(watcher, [line]);
+    }
+    for (const [w, lines] of byWatcher) w.onDamage(lines);
+  }
+}
+
+/** True when the process has a NETLINK_NETFILTER socket subscribed to nf_tables events. */
+function subscribed(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    const inodes = new Set<string>();
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch { /* closed meanwhile */ }
+    }
+    for (const row of readFileSync(`/proc/${pid}/net/netlink`, 'utf8').split('\n').slice(1)) {
+      const f = row.trim().split(/\s+/);
+      if (f[1] === NETLINK_NETFILTER && inodes.has(f[9] ?? '') && (parseInt(f[3] ?? '0', 16) & NFT_GROUP_BIT) !== 0) return true;
+    }
+  } catch {
+    return false;
+  }
+  return false;
+}
+
+/** One monitor per namespace and program, shared by the action instances of this process. */
+const monitors = new Map<string, NftMonitor>();
+
+export function watch(opts: MonitorOptions, watcher: MonitorWatcher): () => void {
+  const key = JSON.stringify([opts.netns ?? null, opts.nftPath, opts.ipPath]);
+  let m = monitors.get(key);
+  if (m === undefined) monitors.set(key, (m = new NftMonitor(opts)));
+  const monitor = m;
+  monitor.watchers.add(watcher);
+  if (monitor.running) watcher.onReady();
+  monitor.start();
+  return () => {
+    monitor.watchers.delete(watcher);
+    if (monitor.watchers.size === 0) {
+      monitor.stop();
+      if (monitors.get(key) === monitor) monitors.delete(key);
+    }
+  };
+}
+
+/** The shared monitor for these options, if one runs (for status and tests). */
+export function monitorFor(opts: NftRunOptions): NftMonitor | undefined {
+  return monitors.get(JSON.stringify([opts.netns ?? null, opts.nftPath, opts.ipPath]));
+}
