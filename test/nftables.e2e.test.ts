@@ -143,7 +143,7 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
     const kernel = [...(await elements('ssh-drop', 4))!, ...(await elements('ssh-drop', 6))!];
     expect(kernel.map((e) => e.value).sort()).toEqual(logged);
     for (const e of kernel) {
-      expect(e.timeout).toBeGreaterThanOrEqual(DROP_BANTIME - 3);
+      expect(e.timeout).toBeGreaterThanOrEqual(DROP_BANTIME - 10); // minus the time since the ban, on a loaded machine
       expect(e.timeout).toBeLessThanOrEqual(DROP_BANTIME);
     }
     // sshd really logged through syslog: full syslog lines with time, host, program and pid.
