@@ -54,7 +54,7 @@ export async function startDovecot(ns: string, dir: string): Promise<Daemon & { 
   const vmail = idOf('dovecot');
   chownSync(join(d, 'home'), vmail.uid, vmail.gid);
   const log = join(d, 'dovecot.log');
-  const authSocket = join(d, 'run', 'auth-postfix');
+  const authSocket = join(d, 'run', 'auth-postfix'); // base_dir-relative in the config
   writeFileSync(join(d, 'users'), `${MAIL_USER}:{PLAIN}${MAIL_PASSWORD}::::::\n`);
   writeFileSync(join(d, 'dovecot.conf'), `
 protocols = imap pop3
@@ -67,8 +67,12 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_verbose = yes
+auth_verbose_passwords = no
 auth_failure_delay = 0
 default_internal_user = dovecot
+# Mail is stored as the dovecot system user (no user of the host is involved).
+first_valid_uid = ${vmail.uid}
+last_valid_uid = ${vmail.uid}
 default_login_user = dovenull
 mail_location = maildir:${d}/home/%u/Maildir
 passdb {
@@ -80,7 +84,7 @@ userdb {
   args = uid=dovecot gid=dovecot home=${d}/home/%u
 }
 service auth {
-  unix_listener ${authSocket} {
+  unix_listener auth-postfix {
     mode = 0666
   }
 }

@@ -21,7 +21,7 @@ const LINE_CLIENT = join(import.meta.dirname, 'line-client.mjs');
 
 /** The scripted line client (line-client.mjs) from `ns`, source address `from`. */
 export function talk(ns: string, host: string, port: number, from: string, steps: object[]) {
-  return run('ip', ['netns', 'exec', ns, process.execPath, LINE_CLIENT, host, String(port), from, JSON.stringify(steps)], { timeoutMs: 20_000 });
+  return run('ip', ['netns', 'exec', ns, process.execPath, LINE_CLIENT, host, String(port), from, JSON.stringify(steps)], { timeoutMs: 40_000 });
 }
 
 /** swaks from `ns`, source address `from` (its exit code is the SMTP outcome, which episodes ignore). */
