@@ -14,7 +14,9 @@
  * `auth-worker(1234):`, `auth: Info:`), and the auth worker's pid is part of its name, so there is no
  * program prefilter; each pattern is anchored and starts with one of those prefixes. User names are
  * written before the remote address: the patterns take the last `rip=`/`,<addr>)` that is followed by
- * Dovecot's own fields, so a user name that contains an address does not move it.
+ * Dovecot's own fields, so a user name that contains an address does not move it. The auth process's
+ * user is read without parentheses: otherwise a plain `given password` (verbose_passwords = plain, client
+ * text after the address) could close the real prefix and forge a second one.
  */
 import type { FilterDefinition, Reducer } from '@f2b/core';
 import { SessionMap, oneAttempt } from './common.js';
@@ -59,11 +61,11 @@ export const dovecotFilter: FilterDefinition = {
     { id: 'login-failed', pattern: `${LOGIN}(?:.* )?${FAILED}(?: \\([a-z_]+\\))?: user=<(?P<user>.*)${AFTER_USER}` },
     { id: 'login-failed', pattern: `${LOGIN}(?:.* )?${FAILED}(?: \\([a-z_]+\\))?: rip=<ADDR>(?:, .*)?$` },
     // ≤ 2.3: `passwd-file(user,rip,<session>): unknown user`
-    { id: 'passdb-failed', pattern: `${AUTH}${PASSDB}\\((?P<user>.*),<ADDR>(?:,<(?P<session>[^>]*)>|,)?\\): ${TAIL}` },
+    { id: 'passdb-failed', pattern: `${AUTH}${PASSDB}\\((?P<user>[^()]*),<ADDR>(?:,<(?P<session>[^>]*)>|,)?\\): ${TAIL}` },
     // 2.4: `auth(user,rip,sasl:plain)<session>: passwd-file: unknown user` (the passdb's own name)
     {
       id: 'passdb-failed-24',
-      pattern: `${PRE}(?:auth: )?(?:Info: )?auth(?:-worker)?\\((?P<user>.*),<ADDR>(?:,sasl:[a-z0-9_-]+)?(?:,master)?\\)(?:<[0-9]+>)?(?:<(?P<session>[^>]*)>)?(?:: request \\[[0-9]+\\])?: [A-Za-z0-9_.-]+: ${TAIL}`,
+      pattern: `${PRE}(?:auth: )?(?:Info: )?auth(?:-worker)?\\((?P<user>[^()]*),<ADDR>(?:,sasl:[a-z0-9_-]+)?(?:,master)?\\)(?:<[0-9]+>)?(?:<(?P<session>[^>]*)>)?(?:: request \\[[0-9]+\\])?: [A-Za-z0-9_.-]+: ${TAIL}`,
     },
     // Dovecot's PAM service logging through pam_unix
     { id: 'pam-unix', pattern: '^pam_unix\\(dovecot:auth\\): authentication failure; logname=[^ ]* uid=[0-9]* euid=[0-9]* tty=[^ ]* ruser=(?P<user>.*?) rhost=<HOST>(?: +user=.*)? *$' },
