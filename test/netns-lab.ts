@@ -40,13 +40,13 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; inp
   });
 }
 
-function must(cmd: string, args: string[]): string {
+export function must(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.error ?? ''}`);
   return r.stdout;
 }
 
-const which = (p: string) => spawnSync('sh', ['-c', `command -v ${p}`], { encoding: 'utf8' }).status === 0;
+export const which = (p: string) => spawnSync('sh', ['-c', `command -v ${p}`], { encoding: 'utf8' }).status === 0;
 
 /** Why the lab cannot be built here, or null. */
 export function labUnavailable(): string | null {
@@ -137,35 +137,47 @@ i=0; while [ ! -S /dev/log ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
 exec /usr/sbin/sshd -D -f "$D/sshd_config"
 `;
 
-export async function createLab(): Promise<Lab> {
+/** SIGTERM each child's process group, then SIGKILL what is left after 3 s. */
+export async function stopChildren(children: ChildProcess[]): Promise<void> {
+  const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+  for (const c of children) {
+    if (c.pid !== undefined && alive(c)) {
+      try { process.kill(-c.pid, 'SIGTERM'); } catch { /* gone */ }
+    }
+  }
+  const deadline = Date.now() + 3000;
+  for (const c of children) {
+    while (alive(c) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (c.pid !== undefined && alive(c)) {
+      try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+  }
+}
+
+export interface LabNetwork {
+  srv: string;
+  att: string;
+  inn: string;
+  attackerV4: string[];
+  attackerV6: string;
+  innocent: { v4: string; v6: string };
+  /** Deletes the namespaces. */
+  remove(): void;
+}
+
+/**
+ * Three network namespaces (server, attacker, innocent) joined by a bridge in the server's, with the
+ * documentation addresses of SERVER, `attackerV4`/`attackerV6` and `innocent`. Names are unique per
+ * call; `remove()` deletes them (also on a failure while building).
+ */
+export function createNetwork(): LabNetwork {
   const tag = `f2b-t-${process.pid}-${randomBytes(3).toString('hex')}`;
   const srv = `${tag}-srv`, att = `${tag}-att`, inn = `${tag}-inn`;
-  const dir = mkdtempSync(join(tmpdir(), 'f2b-nft-e2e-'));
-  chmodSync(dir, 0o755);
-  const authLog = join(dir, 'auth.log');
-  const children: ChildProcess[] = [];
   const created: string[] = [];
   const attackerV4 = ['192.0.2.10', '192.0.2.11', '192.0.2.12', '192.0.2.13'];
   const attackerV6 = '2001:db8::10';
   const innocent = { v4: '192.0.2.20', v6: '2001:db8::20' };
-
-  const stop = async () => {
-    for (const c of children) {
-      if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
-        try { process.kill(-c.pid, 'SIGTERM'); } catch { /* gone */ }
-      }
-    }
-    const deadline = Date.now() + 3000;
-    for (const c of children) {
-      while (c.exitCode === null && c.signalCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
-        try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ }
-      }
-    }
-    for (const ns of created) spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(dir, { recursive: true, force: true });
-  };
-
+  const remove = () => { for (const ns of created.splice(0)) spawnSync('ip', ['netns', 'del', ns]); };
   try {
     for (const ns of [srv, att, inn]) {
       must('ip', ['netns', 'add', ns]);
@@ -186,7 +198,28 @@ export async function createLab(): Promise<Lab> {
     must('ip', ['-n', att, 'addr', 'add', `${attackerV6}/64`, 'dev', 'eth0', 'nodad']);
     must('ip', ['-n', inn, 'addr', 'add', `${innocent.v4}/24`, 'dev', 'eth0']);
     must('ip', ['-n', inn, 'addr', 'add', `${innocent.v6}/64`, 'dev', 'eth0', 'nodad']);
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return { srv, att, inn, attackerV4, attackerV6, innocent, remove };
+}
 
+export async function createLab(): Promise<Lab> {
+  const dir = mkdtempSync(join(tmpdir(), 'f2b-nft-e2e-'));
+  chmodSync(dir, 0o755);
+  const authLog = join(dir, 'auth.log');
+  const children: ChildProcess[] = [];
+  let net: LabNetwork | undefined;
+
+  const stop = async () => {
+    await stopChildren(children);
+    net?.remove();
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    net = createNetwork();
     // Server files: host key, config, the test user (for the server's eyes only), rsyslog config.
     must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'f2b-test', '-f', join(dir, 'ssh_host_ed25519_key')]);
     writeFileSync(join(dir, 'sshd_config'), [
@@ -225,7 +258,7 @@ export async function createLab(): Promise<Lab> {
     writeFileSync(authLog, '');
 
     const out = openSync(join(dir, 'server.out'), 'a');
-    const server = spawn('ip', ['netns', 'exec', srv, 'unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'server.sh'), dir], {
+    const server = spawn('ip', ['netns', 'exec', net.srv, 'unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'server.sh'), dir], {
       detached: true, stdio: ['ignore', out, out],
     });
     closeSync(out);
@@ -235,6 +268,7 @@ export async function createLab(): Promise<Lab> {
     throw err;
   }
 
+  const { srv, att, inn, attackerV4, attackerV6, innocent } = net;
   const lab: Lab = {
     srv, att, inn, dir, authLog, attackerV4, attackerV6, innocent,
     async failLogin(ns, server, from) {

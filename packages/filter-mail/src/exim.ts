@@ -33,6 +33,10 @@ export const eximFilter: FilterDefinition = {
       id: 'rcpt-rejected', modes: MORE,
       pattern: `${PRE}H=${HOST}(?: Ci=[0-9]+)?(?: CV=[a-z]+)?(?: SNI=[^ ]+)?(?: X=[^ ]+)?(?: A=[^ ]+)? F=<.*> rejected RCPT <.*>: (?:Unrouteable address|relay not permitted|Unknown user|unknown user|Sender verify failed|.*[Rr]ejected .*)$`,
     },
+    // smtp_in.c: the client talked before the banner (exim's pregreet check); the host comes before the input.
+    { id: 'sync-greeting', modes: MORE, pattern: `${PRE}SMTP protocol synchronization error \\(input sent without waiting for greeting\\): rejected connection from H=${HOST} input=.*$` },
+    { id: 'helo-invalid', modes: MORE, pattern: `${PRE}rejected (?:EHLO|HELO) from ${HOST}: syntactically invalid argument\\(s\\): .*$` },
+    { id: 'too-many-errors', modes: MORE, pattern: `${PRE}SMTP call from ${HOST} dropped: too many (?:syntax or protocol errors|unrecognized commands|nonmail commands) \\(last (?:command was|was) .*$` },
     { id: 'no-ptr', modes: ['aggressive'], pattern: `${PRE}no host name found for IP address <ADDR>$` },
     { id: 'ptr-mismatch', modes: ['aggressive'], pattern: `${PRE}no IP address found for host [^ ]+ \\(during SMTP connection from ${HOST}\\)$` },
     { id: 'acl-dropped', modes: ['aggressive'], pattern: `${PRE}H=${HOST} dropped by '[a-z_]+' ACL(?:: .*)?$` },
