@@ -17,6 +17,7 @@ import type { ActionInstance, SourceInstance } from './plugin.js';
 import type { Ban, Failure, LogEntry, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store } from './store.js';
+import type { Logger } from './logger.js';
 
 export interface JailOptions {
   format?: LineFormat;
@@ -32,13 +33,21 @@ export interface JailStats {
   failures: number;
   ignored: number;
   bans: number;
+  /** Lines a source dropped as longer than its limit (never matched). */
+  overlongLines: number;
 }
+
+/** At most one warning about overlong lines per jail in this time (the count says how many). */
+const OVERLONG_WARNING_INTERVAL_MS = 60_000;
 
 export class Jail {
   readonly name: string;
   readonly config: JailConfig;
   readonly info: JailInfo;
-  readonly stats: JailStats = { lines: 0, matched: 0, failures: 0, ignored: 0, bans: 0 };
+  readonly stats: JailStats = { lines: 0, matched: 0, failures: 0, ignored: 0, bans: 0, overlongLines: 0 };
+  /** Overlong lines not yet warned about, and when the last warning went out. */
+  private overlongUnwarned = 0;
+  private overlongWarnedAt = -Infinity;
   readonly tracker: Tracker;
   private readonly core: Core;
   private readonly parser: EntryParser;
@@ -95,15 +104,19 @@ export class Jail {
       validateOptions(provided.def.schema, s.options, `jails.${config.name}.sources.${i}`, provided.plugin);
       // Created at start, not now: a reload builds the new jail while the old one still reads, and
       // the new source must resume from where the old one stopped.
-      this.sourceFactories.push((saved) => provided.def.create(s.options, {
-        jail: config.name,
-        path: `jails.${config.name}.sources.${i}`,
-        lines: (lines, origin) => this.lines(lines, origin),
-        entries: (entries) => this.entries(entries),
-        logger: core.getLogger(`source-${s.type}:${config.name}`),
-        error: (e) => core.reportError(e, { jail: config.name, plugin: provided.plugin }),
-        saved,
-      }));
+      this.sourceFactories.push((saved) => {
+        const logger = core.getLogger(`source-${s.type}:${config.name}`);
+        return provided.def.create(s.options, {
+          jail: config.name,
+          path: `jails.${config.name}.sources.${i}`,
+          lines: (lines, origin) => this.lines(lines, origin),
+          entries: (entries) => this.entries(entries),
+          overlong: (origin) => this.overlong(origin, logger),
+          logger,
+          error: (e) => core.reportError(e, { jail: config.name, plugin: provided.plugin }),
+          saved,
+        });
+      });
     }
   }
 
@@ -183,6 +196,22 @@ export class Jail {
   lines(lines: Buffer[], origin: string): void {
     for (const raw of lines) this.entry(this.parser.parse(raw, origin));
     this.afterBatch();
+  }
+
+  /**
+   * A source dropped a line longer than its limit. Counted (status, metrics) and warned about at
+   * most once a minute: an attacker who writes long lines must not flood our own log either.
+   */
+  overlong(origin: string, logger: Logger): void {
+    this.stats.overlongLines++;
+    this.overlongUnwarned++;
+    const now = this.core.clock.now();
+    if (now - this.overlongWarnedAt < OVERLONG_WARNING_INTERVAL_MS) return;
+    logger.warn('dropped lines longer than the source\'s maxLineLength (never matched: their end could be forged)', {
+      origin, lines: this.overlongUnwarned, total: this.stats.overlongLines,
+    });
+    this.overlongUnwarned = 0;
+    this.overlongWarnedAt = now;
   }
 
   /** Parsed entries from a source (journald). */
@@ -279,6 +308,7 @@ export class Jail {
       currentlyFailed: this.tracker.failing().size, totalFailed: this.stats.failures,
       currentlyBanned: this.tracker.activeBans().length, totalBanned: this.stats.bans,
       banned: this.tracker.activeBans().map((b) => b.id), lines: this.stats.lines,
+      overlongLines: this.stats.overlongLines,
     };
   }
 

@@ -10,6 +10,7 @@ import {
   type Failure, type Hit, type LogEntry,
 } from '@f2b/core';
 import { runParallel } from '../test-filter/parallel.js';
+import { OVERLONG_HIT } from '../test-filter/ranges.js';
 import { checkAnnotatedLog } from '@f2b/core/testing';
 import { loadFilter } from '../plugins.js';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
@@ -24,7 +25,11 @@ export interface TestFilterOptions {
   annotated?: boolean;
   show?: string;
   jobs?: string;
+  maxLineLength?: string;
 }
+
+/** The file source's default: longer lines are never matched (their end could be forged). */
+const DEFAULT_MAX_LINE_LENGTH = 65_536;
 
 export async function testFilter(id: string, file: string | undefined, opts: TestFilterOptions): Promise<number> {
   const core = new Core({ logLevel: 'warn' });
@@ -37,14 +42,21 @@ export async function testFilter(id: string, file: string | undefined, opts: Tes
   if (format !== 'text' && format !== 'journal') throw errors.usage(`--format must be "text" or "journal", not "${format}".`, 'Use --format text (log files) or --format journal (journalctl -o json).');
   if (opts.annotated) return annotated(def, file, { now: now ?? Date.now(), timezone, mode: opts.mode, options, json: opts.json });
 
+  const maxLen = parseMaxLineLength(opts.maxLineLength);
   const runner = new FilterRunner(def, { mode: opts.mode, options, path: '--option' });
   const clockNow = now ?? Date.now();
   const parser = new EntryParser({ timezone, now: () => clockNow });
-  const stats = { lines: 0, matched: 0, attempts: 0, unparsed: 0, dates: new Map<string, number>() };
+  const stats = { lines: 0, matched: 0, attempts: 0, unparsed: 0, overlong: 0, dates: new Map<string, number>() };
   const shown: string[] = [];
   const out = new JsonWriter(opts.json === true);
   const started = process.hrtime.bigint();
 
+  /** A line longer than maxLen, in order: never parsed nor matched, as in the daemon. */
+  const overlong = () => {
+    const n = ++stats.lines;
+    stats.overlong++;
+    out.overlong(n);
+  };
   /** One line, in order: `hit` undefined = find it here; null = a worker found nothing. */
   const handle = (entry: LogEntry | null, hit?: Hit | null) => {
     const n = ++stats.lines;
@@ -71,9 +83,9 @@ export async function testFilter(id: string, file: string | undefined, opts: Tes
 
   const jobs = chooseJobs(opts, file, format);
   if (jobs > 1) {
-    await runParallel({ file: file!, jobs, source, filter: id, mode: opts.mode, options, timezone, now: clockNow }, {
-      local: (buf, s, e) => handle(parser.parseRange(buf, s, e, file)),
-      remote: (buf, s, e, hit) => handle(parser.parseRange(buf, s, e, file), hit),
+    await runParallel({ file: file!, jobs, source, filter: id, mode: opts.mode, options, timezone, now: clockNow, maxLineLength: maxLen }, {
+      local: (buf, s, e) => (e - s > maxLen ? overlong() : handle(parser.parseRange(buf, s, e, file))),
+      remote: (buf, s, e, hit) => (hit.index === OVERLONG_HIT ? overlong() : handle(parser.parseRange(buf, s, e, file), hit)),
       skip: () => handle(null, null),
       dates: (counts) => { for (const [k, v] of Object.entries(counts)) stats.dates.set(k, (stats.dates.get(k) ?? 0) + v); },
       afterBatch: () => out.flush(),
@@ -81,9 +93,9 @@ export async function testFilter(id: string, file: string | undefined, opts: Tes
   } else {
     const input: Readable = !file || file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
     const onLine = format === 'journal'
-      ? (buf: Buffer, s: number, e: number) => handle(parseJournalJsonLine(buf.subarray(s, e), file))
-      : (buf: Buffer, s: number, e: number) => handle(parser.parseRange(buf, s, e, file));
-    await forEachLine(input, onLine, () => out.flush());
+      ? (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parseJournalJsonLine(buf.subarray(s, e), file)))
+      : (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parser.parseRange(buf, s, e, file)));
+    await forEachLine(input, maxLen, onLine, overlong, () => out.flush());
   }
   await out.end();
   if (opts.json) return EXIT_OK;
@@ -92,7 +104,8 @@ export async function testFilter(id: string, file: string | undefined, opts: Tes
   const w = (s: string) => process.stdout.write(s + '\n');
   if (shown.length > 0) { w(`${opts.show === 'matched' ? 'Matched' : 'Missed'} lines:`); for (const l of shown) w(`  ${l}`); w(''); }
   w(`Filter: ${def.id} (mode: ${runner.mode})`);
-  w(`Lines: ${stats.lines} read, ${stats.matched} matched, ${stats.lines - stats.matched - stats.unparsed} missed${stats.unparsed ? `, ${stats.unparsed} ignored (not a journal record)` : ''}`);
+  w(`Lines: ${stats.lines} read, ${stats.matched} matched, ${stats.lines - stats.matched - stats.unparsed - stats.overlong} missed${stats.unparsed ? `, ${stats.unparsed} ignored (not a journal record)` : ''}${stats.overlong ? `, ${stats.overlong} overlong` : ''}`);
+  if (stats.overlong > 0) w(`Overlong lines: ${stats.overlong} (longer than ${maxLen} bytes: never matched, as in the daemon)`);
   w(`Failures: ${stats.attempts} attempt(s) counted`);
   w('Hits per rule:');
   const rules = [...runner.ruleHits.entries()].sort((a, b) => b[1] - a[1]);
@@ -104,21 +117,30 @@ export async function testFilter(id: string, file: string | undefined, opts: Tes
   return EXIT_OK;
 }
 
-/** Split a stream into lines (ranges of the chunk, CR stripped), with no per-line Buffer. */
-async function forEachLine(input: Readable, onLine: (buf: Buffer, start: number, end: number) => void, afterChunk: () => void): Promise<void> {
+/**
+ * Split a stream into lines (ranges of the chunk, CR stripped), with no per-line Buffer. A line
+ * longer than `maxLen` goes to `onOverlong` and is not kept while it lasts (memory stays bounded).
+ */
+async function forEachLine(input: Readable, maxLen: number, onLine: (buf: Buffer, start: number, end: number) => void,
+  onOverlong: () => void, afterChunk: () => void): Promise<void> {
   let rest: Buffer | null = null;
+  let skipping = false;
   for await (const chunk of input as AsyncIterable<Buffer>) {
     const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
     let start = 0;
     let nl: number;
     while ((nl = buf.indexOf(10, start)) !== -1) {
-      onLine(buf, start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
+      if (skipping) { skipping = false; onOverlong(); }
+      else onLine(buf, start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
       start = nl + 1;
     }
-    rest = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
+    rest = start < buf.length && !skipping ? Buffer.from(buf.subarray(start)) : null;
+    // One byte more than a line may have: the CR of a CRLF line.
+    if (rest && rest.length > maxLen + 1) { rest = null; skipping = true; }
     afterChunk();
   }
-  if (rest && rest.length > 0) onLine(rest, 0, rest[rest.length - 1] === 13 ? rest.length - 1 : rest.length);
+  if (skipping) onOverlong();
+  else if (rest && rest.length > 0) onLine(rest, 0, rest[rest.length - 1] === 13 ? rest.length - 1 : rest.length);
 }
 
 /**
@@ -146,6 +168,9 @@ class JsonWriter {
     this.parts.push(f
       ? JSON.stringify({ line: n, match: true, id: f.id, time: formatIsoWithOffset(f.time, timezone), rule: f.rule, captures: f.captures, attempts: f.attempts })
       : `{"line":${n},"match":false}`);
+  }
+  overlong(n: number): void {
+    if (this.enabled) this.parts.push(`{"line":${n},"match":false,"overlong":true}`);
   }
   flush(): void {
     if (this.parts.length === 0) return;
@@ -188,6 +213,13 @@ function parseOptions(pairs: string[]): Record<string, unknown> {
     try { out[key] = JSON.parse(value); } catch { out[key] = value; }
   }
   return out;
+}
+
+function parseMaxLineLength(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_MAX_LINE_LENGTH;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 256) throw errors.usage(`--max-line-length "${text}" is not a whole number of at least 256.`, 'Write e.g. --max-line-length 65536 (the file source\'s maxLineLength).');
+  return n;
 }
 
 function parseNow(text: string | undefined): number | undefined {
