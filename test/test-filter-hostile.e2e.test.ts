@@ -54,3 +54,44 @@ describe('f2b test-filter with overlong lines', () => {
     }
   });
 });
+
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+describe('f2b test-filter prints log text escaped', () => {
+  // ESC ] … BEL sets the window title; CSI (U+009B) and OSC (U+009D) are the one-character forms.
+  const user = 'r\x1b]0;owned\x07o\u009b2J\u009d8;;x\u009c\x7fot';
+  const line = `Jan  5 01:31:41 www sshd[1643]: Failed password for ${user} from 192.0.2.4 port 22 ssh2`;
+  const missed = `Jan  5 01:31:42 www sshd[1644]: Connection closed by \x1b[8mhidden\x1b[0m`;
+  const input = `${line}\n${missed}\n`;
+
+  it('--show matched and --show missed: no control character reaches the terminal', () => {
+    for (const show of ['matched', 'missed']) {
+      const r = f2b(['test-filter', 'sshd', '-', '--show', show, ...ARGS], { input });
+      expect(r.code).toBe(0);
+      expect(RAW_CONTROL.test(r.stdout)).toBe(false);
+      expect(r.stdout).toContain(show === 'matched' ? 'r\\x1b]0;owned\\x07o\\x9b2J\\x9d8;;x\\x9c\\x7fot' : '\\x1b[8mhidden\\x1b[0m');
+    }
+  });
+
+  it('--json stays exact: the capture is the user name as written, with nothing raw in the output', () => {
+    const r = f2b(['test-filter', 'sshd', '-', '--json', ...ARGS], { input });
+    expect(RAW_CONTROL.test(r.stdout)).toBe(false);
+    const [first] = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(first).toMatchObject({ match: true, id: '192.0.2.4', captures: { user } });
+  });
+
+  it('--annotated mismatches are escaped too', () => {
+    const tmp = tempDir();
+    try {
+      const file = join(tmp.dir, 'sample.log');
+      writeFileSync(file, `# failJSON: { "match": false }\n${line}\n`);
+      const r = f2b(['test-filter', 'sshd', file, '--annotated', ...ARGS]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('MISMATCH');
+      expect(RAW_CONTROL.test(r.stdout)).toBe(false);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});

@@ -10,7 +10,7 @@ import type { JailInfo } from './hooks.js';
 import { EntryParser, type LineFormat } from './entry.js';
 import { FilterRunner } from './filter/engine.js';
 import { Tracker } from './tracker.js';
-import { IpSet, isLoopback, parseIp } from './ip.js';
+import { IpSet, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
 import { errors } from './errors.js';
 import { checkSchema, type JSONSchema } from './validate.js';
 import type { ActionInstance, SourceInstance } from './plugin.js';
@@ -53,6 +53,8 @@ export class Jail {
   private readonly parser: EntryParser;
   private readonly filter: FilterRunner;
   private readonly ignoreSet: IpSet;
+  /** This host's addresses when ignoreself is on (else empty). */
+  private readonly selfSet: IpSet;
   private sources: SourceInstance[] = [];
   private readonly sourceFactories: ((saved: unknown) => SourceInstance)[] = [];
   private readonly actions: { type: string; instance: ActionInstance }[] = [];
@@ -82,9 +84,8 @@ export class Jail {
     this.info = Object.freeze({
       name: config.name, filter: config.filter.id, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime,
     });
-    const ignore = [...config.ignoreip];
-    if (config.ignoreself) ignore.push(...selfAddresses());
-    this.ignoreSet = new IpSet(ignore);
+    this.ignoreSet = new IpSet([...config.ignoreip]);
+    this.selfSet = new IpSet(config.ignoreself ? selfAddresses() : []);
     this.tracker = new Tracker({
       jail: config.name, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime, clock: core.clock,
       increment: config.bantimeIncrement, priorBans: opts.priorBans,
@@ -247,7 +248,7 @@ export class Jail {
       this.resolveHostname(f);
       return;
     }
-    const reason = isLoopback(ip) ? 'loopback' : this.ignoreSet.has(ip) ? 'ignoreip' : hooks.ignore.call(f, this.info);
+    const reason = this.neverBanned(ip) ?? hooks.ignore.call(f, this.info);
     if (reason) {
       this.stats.ignored++;
       hooks.ignored.call(f, this.info, reason);
@@ -257,10 +258,23 @@ export class Jail {
     this.tracker.add(f);
   }
 
-  /** Ban by hand (`f2b ban`), or for another reason (`recidive`). */
+  /** Why this jail never bans an address (no log line, no hand can change that), or null. */
+  neverBanned(ip: IpAddress): 'loopback' | 'ignoreip' | 'ignoreself' | null {
+    if (isLoopback(ip)) return 'loopback';
+    if (this.ignoreSet.has(ip)) return 'ignoreip';
+    if (this.selfSet.has(ip)) return 'ignoreself';
+    return null;
+  }
+
+  /**
+   * Ban by hand (`f2b ban`), or for another reason (`recidive`). The addresses the jail never bans
+   * are refused (F2B_ERR_BAN_REFUSED): a typo must not cut the host off from itself or its admin.
+   */
   ban(id: string, rule = 'manual', lines?: readonly string[]): Ban {
     const ip = parseIp(id);
     if (!ip) throw errors.addressInvalid(id);
+    const refused = this.neverBanned(ip);
+    if (refused) throw errors.banRefused(ip.text, this.name, refused);
     return this.tracker.ban(ip.text, this.core.clock.now(), 0, rule, lines);
   }
 
@@ -381,6 +395,12 @@ export class Jail {
 
   /** A host name as failure source: ban its addresses only if the jail allows DNS (fail2ban's usedns). */
   private resolveHostname(f: Failure): void {
+    // A reducer may report any id: only a real host name ever reaches getaddrinfo (see ip.ts).
+    if (!looksLikeHostname(f.id)) {
+      this.stats.ignored++;
+      this.core.hooks.ignored.call(f, this.info, 'not an address or host name');
+      return;
+    }
     if (this.config.usedns === 'no') {
       this.stats.ignored++;
       this.core.hooks.ignored.call(f, this.info, 'hostname (usedns: no)');

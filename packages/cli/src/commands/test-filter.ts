@@ -6,7 +6,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
-  Core, EntryParser, FilterRunner, errors, formatIsoWithOffset, parseJournalJsonLine, DateParser,
+  Core, EntryParser, FilterRunner, errors, escapeControls, formatIsoWithOffset, jsonText, parseJournalJsonLine, DateParser,
   type Failure, type Hit, type LogEntry,
 } from '@f2b/core';
 import { runParallel } from '../test-filter/parallel.js';
@@ -101,7 +101,8 @@ export async function testFilter(id: string, file: string | undefined, opts: Tes
   if (opts.json) return EXIT_OK;
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const w = (s: string) => process.stdout.write(s + '\n');
+  // Rule ids and date formats come from plugins: escaped like the log lines (escape.ts).
+  const w = (s: string) => process.stdout.write(escapeControls(s) + '\n');
   if (shown.length > 0) { w(`${opts.show === 'matched' ? 'Matched' : 'Missed'} lines:`); for (const l of shown) w(`  ${l}`); w(''); }
   w(`Filter: ${def.id} (mode: ${runner.mode})`);
   w(`Lines: ${stats.lines} read, ${stats.matched} matched, ${stats.lines - stats.matched - stats.unparsed - stats.overlong} missed${stats.unparsed ? `, ${stats.unparsed} ignored (not a journal record)` : ''}${stats.overlong ? `, ${stats.overlong} overlong` : ''}`);
@@ -166,7 +167,7 @@ class JsonWriter {
   line(n: number, f: Failure | null, timezone: string): void {
     if (!this.enabled) return;
     this.parts.push(f
-      ? JSON.stringify({ line: n, match: true, id: f.id, time: formatIsoWithOffset(f.time, timezone), rule: f.rule, captures: f.captures, attempts: f.attempts })
+      ? jsonText({ line: n, match: true, id: f.id, time: formatIsoWithOffset(f.time, timezone), rule: f.rule, captures: f.captures, attempts: f.attempts })
       : `{"line":${n},"match":false}`);
   }
   overlong(n: number): void {
@@ -191,14 +192,14 @@ async function annotated(def: Parameters<typeof checkAnnotatedLog>[0], file: str
   const wrong = report.results.filter((r) => !r.ok);
   const pct = report.total === 0 ? 0 : (100 * report.right) / report.total;
   if (o.json) {
-    process.stdout.write(JSON.stringify({ filter: def.id, total: report.total, right: report.right, percent: Number(pct.toFixed(2)),
+    process.stdout.write(jsonText({ filter: def.id, total: report.total, right: report.right, percent: Number(pct.toFixed(2)),
       mismatches: wrong.map((r) => ({ file: r.file, line: r.lineNo, options: r.run, problems: r.problems, text: r.text })) }) + '\n');
   } else {
     for (const r of wrong) {
       const mode = typeof r.run.mode === 'string' ? ` [mode ${r.run.mode}]` : '';
-      process.stdout.write(`MISMATCH ${r.file}:${r.lineNo}${mode}: ${r.problems.join('; ')}\n  ${r.text}\n`);
+      process.stdout.write(`MISMATCH ${escapeControls(`${r.file}:${r.lineNo}${mode}: ${r.problems.join('; ')}`)}\n  ${escapeControls(r.text)}\n`);
     }
-    process.stdout.write(`${def.id}: ${report.right}/${report.total} annotated lines right (${pct.toFixed(1)} %)\n`);
+    process.stdout.write(`${escapeControls(def.id)}: ${report.right}/${report.total} annotated lines right (${pct.toFixed(1)} %)\n`);
   }
   return wrong.length === 0 && report.total > 0 ? EXIT_OK : EXIT_FAILED;
 }
