@@ -271,11 +271,16 @@ export class Jail {
    * are refused (F2B_ERR_BAN_REFUSED): a typo must not cut the host off from itself or its admin.
    */
   ban(id: string, rule = 'manual', lines?: readonly string[]): Ban {
+    return this.tracker.ban(this.bannable(id), this.core.clock.now(), 0, rule, lines);
+  }
+
+  /** The canonical address of `id` if this jail may ban it; F2B_ERR_ADDRESS_INVALID / _BAN_REFUSED if not. */
+  bannable(id: string): string {
     const ip = parseIp(id);
     if (!ip) throw errors.addressInvalid(id);
     const refused = this.neverBanned(ip);
     if (refused) throw errors.banRefused(ip.text, this.name, refused);
-    return this.tracker.ban(ip.text, this.core.clock.now(), 0, rule, lines);
+    return ip.text;
   }
 
   /** Unban by hand; false if the id was not banned here. */
