@@ -8,4 +8,4 @@ export { checkAnnotatedLog, parseAnnotationTime, FAIL2BAN_SAMPLE_NOW, type Annot
 export { createTestCore, type TestCore } from './test-core.js';
 export { memoryLogger } from '../logger.js';
 export { testFilterPackage, type FilterPackageTestOptions, type TestRunner } from './filter-package.js';
-export { checkInvalidBytes, type InvalidBytesOptions, type InvalidBytesReport } from './invalid-bytes.js';
+export { checkInvalidBytes, freeTextCaptures, freeTextRanges, type InvalidBytesOptions, type InvalidBytesReport } from './invalid-bytes.js';

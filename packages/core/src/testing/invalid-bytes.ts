@@ -41,22 +41,9 @@ export interface InvalidBytesReport {
 
 export function checkInvalidBytes(def: FilterDefinition, file: string, opts: InvalidBytesOptions = {}): InvalidBytesReport {
   const plain = checkAnnotatedLog(def, file, opts);
-  // The free-text captures each line yields as written: where to insert bytes, whatever the mode.
-  const captures = new Map<string, Set<string>>();
-  for (const r of plain.results) {
-    for (const f of r.failures) {
-      for (const name of FREE_TEXT_CAPTURES) {
-        const v = f.captures[name];
-        if (typeof v === 'string' && v !== '') {
-          const key = `${r.file}:${r.lineNo}`;
-          if (!captures.has(key)) captures.set(key, new Set());
-          captures.get(key)!.add(v);
-        }
-      }
-    }
-  }
+  const captures = freeTextCaptures(plain);
   const plainOk = new Set(plain.results.filter((r) => r.ok).map((r) => `${r.file}:${r.lineNo}:${JSON.stringify(r.run)}`));
-  const fields = [...FREE_TEXT_FIELDS, ...(opts.fields ?? [])];
+  const fields = opts.fields ?? [];
   const differences: string[] = [];
   let mutated = 0;
   for (let round = 0; round < (opts.rounds ?? 3); round++) {
@@ -64,7 +51,7 @@ export function checkInvalidBytes(def: FilterDefinition, file: string, opts: Inv
     const report = checkAnnotatedLog(def, file, {
       ...opts,
       rewrite: (line) => {
-        const out = injectInvalidBytes(line, captures.get(`${line.file}:${line.lineNo}`) ?? new Set(), fields, round);
+        const out = injectInvalidBytes(line, freeTextRanges(line, captures, fields), round);
         if (out === undefined) return undefined;
         mutated++;
         shown.set(`${line.file}:${line.lineNo}`, out.bytes.toString('utf8'));
@@ -82,16 +69,33 @@ export function checkInvalidBytes(def: FilterDefinition, file: string, opts: Inv
 }
 
 /**
- * The line with invalid bytes inserted into each free-text field (the same value gets the same bytes
- * within a round, so reducers that join lines by user still join them), and the annotation with the
- * user name as it now decodes. Undefined when the line has no such field.
+ * The free-text captures (user names) each annotated line yields as written, by `file:line`: where
+ * an attacker's text is, whatever the mode.
  */
-function injectInvalidBytes(
-  line: AnnotatedLine, values: ReadonlySet<string>, fields: readonly RegExp[], round: number,
-): { bytes: Buffer; annotation?: AnnotatedLine['annotation'] } | undefined {
+export function freeTextCaptures(report: AnnotatedReport): Map<string, Set<string>> {
+  const captures = new Map<string, Set<string>>();
+  for (const r of report.results) {
+    for (const f of r.failures) {
+      for (const name of FREE_TEXT_CAPTURES) {
+        const v = f.captures[name];
+        if (typeof v !== 'string' || v === '') continue;
+        const key = `${r.file}:${r.lineNo}`;
+        if (!captures.has(key)) captures.set(key, new Set());
+        captures.get(key)!.add(v);
+      }
+    }
+  }
+  return captures;
+}
+
+/**
+ * Character ranges [start, end) of a line's attacker-written fields, sorted, not overlapping, never
+ * containing the annotated address: its free-text captures (a value that occurs once in the line),
+ * the Host/Referer headers, and group 1 of every match of `fields`.
+ */
+export function freeTextRanges(line: AnnotatedLine, captures: ReadonlyMap<string, ReadonlySet<string>>, fields: readonly RegExp[] = []): [number, number][] {
   const text = line.text;
   const host = line.annotation?.host;
-  // Character ranges [start, end) of the fields, not overlapping, never containing the address.
   const ranges: [number, number][] = [];
   const add = (start: number, end: number) => {
     if (end <= start) return;
@@ -99,12 +103,12 @@ function injectInvalidBytes(
     if (ranges.some(([s, e]) => start < e && s < end)) return;
     ranges.push([start, end]);
   };
-  for (const v of values) {
+  for (const v of captures.get(`${line.file}:${line.lineNo}`) ?? []) {
     const at = text.indexOf(v);
-    // Only a value that occurs once: inserting bytes into the wrong occurrence tests nothing.
+    // Only a value that occurs once: changing the wrong occurrence tests nothing.
     if (at >= 0 && text.indexOf(v, at + 1) < 0) add(at, at + v.length);
   }
-  for (const re of fields) {
+  for (const re of [...FREE_TEXT_FIELDS, ...fields]) {
     const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
     for (const m of text.matchAll(g)) {
       if (m[1] === undefined || m.index === undefined) continue;
@@ -112,8 +116,18 @@ function injectInvalidBytes(
       add(start, start + m[1].length);
     }
   }
-  if (ranges.length === 0) return undefined;
-  ranges.sort((a, b) => a[0] - b[0]);
+  return ranges.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * The line with invalid bytes inserted into each free-text field (the same value gets the same bytes
+ * within a round, so reducers that join lines by user still join them), and the annotation with the
+ * user name as it now decodes. Undefined when the line has no such field.
+ */
+function injectInvalidBytes(
+  line: AnnotatedLine, ranges: [number, number][], round: number,
+): { bytes: Buffer; annotation?: AnnotatedLine['annotation'] } | undefined {
+  const text = line.text;
   const parts: Buffer[] = [];
   const users = new Map<string, string>();
   let from = 0;
