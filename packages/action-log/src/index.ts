@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { appendFileSync } from 'node:fs';
-import { definePlugin, type ActionInstance, type Ban, type Unban } from '@f2b/core';
+import { definePlugin, escapeControls, jsonText, type ActionInstance, type Ban, type Unban } from '@f2b/core';
 
 const PLUGIN_NAME = '@f2b/action-log';
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -49,9 +49,9 @@ export default function logAction(options: LogActionOptions = {}) {
           const opts = { ...options, ...instanceOptions } as LogActionOptions;
           const events: LogActionInstance['events'] = [];
           const emit = (line: string, record: object) => {
-            if (opts.stdout !== false) process.stdout.write(`${line}\n`);
+            if (opts.stdout !== false) process.stdout.write(`${escapeControls(line)}\n`);
             if (opts.file) {
-              try { appendFileSync(opts.file, JSON.stringify(record) + '\n'); } catch (err) { ctx.error(err); }
+              try { appendFileSync(opts.file, jsonText(record) + '\n'); } catch (err) { ctx.error(err); }
             }
           };
           return {

@@ -2,7 +2,7 @@
  * Exit codes (documented in the README): 0 success; 1 a check failed (annotated mismatches) or the
  * daemon failed at run time; 2 bad usage or configuration (unknown filter id, invalid config).
  */
-import { F2bError, isF2bError } from '@f2b/core';
+import { F2bError, escapeLines, isF2bError } from '@f2b/core';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -21,9 +21,10 @@ const USAGE_CODES = new Set([
 export function reportCliError(err: unknown): number {
   if (isF2bError(err)) {
     const e = err as F2bError;
-    process.stderr.write(`f2b: ${typeof e.describe === 'function' ? e.describe() : `${e.code}: ${e.message}`}\n`);
+    // Messages quote what they refuse (a file name, an option, a daemon's answer): escaped.
+    process.stderr.write(`f2b: ${escapeLines(typeof e.describe === 'function' ? e.describe() : `${e.code}: ${e.message}`)}\n`);
     return USAGE_CODES.has(e.code) ? EXIT_USAGE : EXIT_FAILED;
   }
-  process.stderr.write(`f2b: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`f2b: ${escapeLines(err instanceof Error ? err.stack ?? err.message : String(err))}\n`);
   return EXIT_FAILED;
 }

@@ -329,7 +329,8 @@ function parse5424(e: RangeEntry, pos: number): void {
   const [host, app, procid] = fields;
   if (text(host!) !== '-') { e.hostStart = host![0]; e.hostEnd = host![1]; }
   const appName = text(app!);
-  if (appName !== '-' && appName !== '') e.program = appName;
+  // APP-NAME is 1-48 printable US-ASCII characters (RFC 5424 §6.2.5): anything else names nobody.
+  if (appName !== '-' && appName !== '' && appName.length <= 48 && /^[\x21-\x7e]+$/.test(appName)) e.program = appName;
   const pid = text(procid!);
   if (/^[0-9]{1,10}$/.test(pid)) e.pid = Number(pid);
 }

@@ -198,6 +198,18 @@ export const errors = {
     new F2bError('F2B_ERR_NOTHING_WATCHED', `No jail watches anything (${jails.join(', ')}): f2b would protect nothing.`, {
       fix: 'Fix the sources named above (`f2b config check` shows them), or mark jails whose log appears later with `waitForLog: true`.',
     }),
+
+  /** A manual ban of an address the jail never bans (loopback, ignoreip, this host's with ignoreself). */
+  banRefused: (ip: string, jail: string, reason: 'loopback' | 'ignoreip' | 'ignoreself') =>
+    new F2bError('F2B_ERR_BAN_REFUSED', {
+      loopback: `Refusing to ban ${q(ip)} in jail ${q(jail)}: it is a loopback address, which f2b never bans.`,
+      ignoreip: `Refusing to ban ${q(ip)} in jail ${q(jail)}: it is in the jail's ignoreip, which f2b never bans.`,
+      ignoreself: `Refusing to ban ${q(ip)} in jail ${q(jail)}: it is an address of this host and the jail has ignoreself on.`,
+    }[reason], {
+      fix: reason === 'loopback'
+        ? 'Ban the address the attack really comes from; loopback traffic is this host talking to itself.'
+        : `Remove it from jails.${jail}.${reason === 'ignoreip' ? 'ignoreip' : 'ignoreip (or set ignoreself: false)'} and reload, if it really must be banned.`,
+    }),
 } as const;
 
 export function messageOf(err: unknown): string {

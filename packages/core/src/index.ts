@@ -30,6 +30,7 @@ export { globMatch, hostMatches, matchingHostPatterns } from './config/hosts.js'
 export { coreRangeAdmits, discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDirs, type DiscoveredPackage } from './resolve.js';
 export { F2bError, errors, isF2bError, messageOf, type F2bErrorDetails } from './errors.js';
 export { createLogger, memoryLogger, sanitizeLine, stderrSink, type Logger, type LogLevel, type LogSink } from './logger.js';
+export { escapeControls, escapeDeep, escapeLines, jsonText } from './escape.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export { checkSchema, type JSONSchema, type SchemaProblem } from './validate.js';
 export { CORE_VERSION } from './version.js';

@@ -372,7 +372,10 @@ export class IpSet {
 /**
  * True if `text` is a DNS host name per RFC 1123: dot-separated labels of 1-63 letters, digits and
  * hyphens, not starting or ending with a hyphen, 253 characters at most (one trailing root dot is
- * allowed). At least one letter is required so that numbers and dotted quads are not taken for names.
+ * allowed). The last label (the top-level domain, or a single-label name) must start with a letter:
+ * no TLD starts with a digit (RFC 3696 §2), and getaddrinfo reads every text whose labels are all
+ * numbers in C notation as an address — `0xcb.0.0x71.0x2d`, `0313.0.0161.055`, `3405803822`,
+ * `0xcb00712e`, `203.113.45`, `203.7417389` — so log text could choose an address through DNS.
  */
 export function looksLikeHostname(text: string): boolean {
   if (typeof text !== 'string') return false;
@@ -395,5 +398,8 @@ export function looksLikeHostname(text: string): boolean {
     }
     prev = c;
   }
-  return label > 0 && prev !== 0x2d && letter;
+  if (label === 0 || prev === 0x2d || !letter) return false;
+  const last = text.lastIndexOf('.', e - 1) + 1;
+  const l = text.charCodeAt(last) | 0x20;
+  return l >= 97 && l <= 122;
 }

@@ -10,7 +10,7 @@ import type { JailInfo } from './hooks.js';
 import { EntryParser, type LineFormat } from './entry.js';
 import { FilterRunner } from './filter/engine.js';
 import { Tracker } from './tracker.js';
-import { IpSet, isLoopback, parseIp } from './ip.js';
+import { IpSet, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
 import { errors } from './errors.js';
 import { checkSchema, type JSONSchema } from './validate.js';
 import type { ActionInstance, ListedBan, SourceDefinition, SourceInstance, SourceWatch } from './plugin.js';
@@ -20,6 +20,7 @@ import type { Store } from './store.js';
 import { ActionRunner, type ActionCall } from './action-runner.js';
 import { CheckpointQueue } from './checkpoint-queue.js';
 import { StoreHealth } from './store-health.js';
+import type { Logger } from './logger.js';
 
 export interface JailOptions {
   format?: LineFormat;
@@ -43,6 +44,8 @@ export interface JailStats {
   bans: number;
   /** Failing sources forgotten to stay within `maxTracked`. */
   evicted: number;
+  /** Lines a source dropped as longer than its limit (never matched). */
+  overlongLines: number;
 }
 
 /** Addresses a status lists by default; the rest is paged (`f2b status <jail> --all`). */
@@ -50,16 +53,24 @@ export const STATUS_LIST_LIMIT = 100;
 /** At most one "forgetting sources" warning per this long. */
 const EVICT_WARN_MS = 600_000;
 
+/** At most one warning about overlong lines per jail in this time (the count says how many). */
+const OVERLONG_WARNING_INTERVAL_MS = 60_000;
+
 export class Jail {
   readonly name: string;
   readonly config: JailConfig;
   readonly info: JailInfo;
-  readonly stats: JailStats = { lines: 0, matched: 0, failures: 0, ignored: 0, bans: 0, evicted: 0 };
+  readonly stats: JailStats = { lines: 0, matched: 0, failures: 0, ignored: 0, bans: 0, evicted: 0, overlongLines: 0 };
+  /** Overlong lines not yet warned about, and when the last warning went out. */
+  private overlongUnwarned = 0;
+  private overlongWarnedAt = -Infinity;
   readonly tracker: Tracker;
   private readonly core: Core;
   private readonly parser: EntryParser;
   private readonly filter: FilterRunner;
   private readonly ignoreSet: IpSet;
+  /** This host's addresses when ignoreself is on (else empty). */
+  private readonly selfSet: IpSet;
   private sources: SourceInstance[] = [];
   private readonly sourceFactories: ((saved: unknown) => SourceInstance)[] = [];
   /** How to look at each source without reading it (see checkSources). */
@@ -108,9 +119,8 @@ export class Jail {
     this.info = Object.freeze({
       name: config.name, filter: config.filter.id, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime,
     });
-    const ignore = [...config.ignoreip];
-    if (config.ignoreself) ignore.push(...selfAddresses());
-    this.ignoreSet = new IpSet(ignore);
+    this.ignoreSet = new IpSet([...config.ignoreip]);
+    this.selfSet = new IpSet(config.ignoreself ? selfAddresses() : []);
     this.tracker = new Tracker({
       jail: config.name, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime, clock: core.clock,
       increment: config.bantimeIncrement, priorBans: opts.priorBans, maxTracked: config.maxTracked,
@@ -134,15 +144,19 @@ export class Jail {
       this.sourceChecks.push({ def: provided.def, options: s.options, path: `jails.${config.name}.sources.${i}` });
       // Created at start, not now: a reload builds the new jail while the old one still reads, and
       // the new source must resume from where the old one stopped.
-      this.sourceFactories.push((saved) => provided.def.create(s.options, {
-        jail: config.name,
-        path: `jails.${config.name}.sources.${i}`,
-        lines: (lines, origin) => this.lines(lines, origin),
-        entries: (entries) => this.entries(entries),
-        logger: core.getLogger(`source-${s.type}:${config.name}`),
-        error: (e) => core.reportError(e, { jail: config.name, plugin: provided.plugin }),
-        saved,
-      }));
+      this.sourceFactories.push((saved) => {
+        const logger = core.getLogger(`source-${s.type}:${config.name}`);
+        return provided.def.create(s.options, {
+          jail: config.name,
+          path: `jails.${config.name}.sources.${i}`,
+          lines: (lines, origin) => this.lines(lines, origin),
+          entries: (entries) => this.entries(entries),
+          overlong: (origin) => this.overlong(origin, logger),
+          logger,
+          error: (e) => core.reportError(e, { jail: config.name, plugin: provided.plugin }),
+          saved,
+        });
+      });
     }
   }
 
@@ -298,6 +312,22 @@ export class Jail {
     this.afterBatch();
   }
 
+  /**
+   * A source dropped a line longer than its limit. Counted (status, metrics) and warned about at
+   * most once a minute: an attacker who writes long lines must not flood our own log either.
+   */
+  overlong(origin: string, logger: Logger): void {
+    this.stats.overlongLines++;
+    this.overlongUnwarned++;
+    const now = this.core.clock.now();
+    if (now - this.overlongWarnedAt < OVERLONG_WARNING_INTERVAL_MS) return;
+    logger.warn('dropped lines longer than the source\'s maxLineLength (never matched: their end could be forged)', {
+      origin, lines: this.overlongUnwarned, total: this.stats.overlongLines,
+    });
+    this.overlongUnwarned = 0;
+    this.overlongWarnedAt = now;
+  }
+
   /** Parsed entries from a source (journald). */
   entries(entries: LogEntry[]): void {
     for (const e of entries) this.entry(e);
@@ -331,7 +361,7 @@ export class Jail {
       this.resolveHostname(f);
       return;
     }
-    const reason = isLoopback(ip) ? 'loopback' : this.ignoreSet.has(ip) ? 'ignoreip' : hooks.ignore.call(f, this.info);
+    const reason = this.neverBanned(ip) ?? hooks.ignore.call(f, this.info);
     if (reason) {
       this.stats.ignored++;
       hooks.ignored.call(f, this.info, reason);
@@ -341,11 +371,29 @@ export class Jail {
     this.tracker.add(f);
   }
 
-  /** Ban by hand (`f2b ban`), or for another reason (`recidive`). */
+  /** Why this jail never bans an address (no log line, no hand can change that), or null. */
+  neverBanned(ip: IpAddress): 'loopback' | 'ignoreip' | 'ignoreself' | null {
+    if (isLoopback(ip)) return 'loopback';
+    if (this.ignoreSet.has(ip)) return 'ignoreip';
+    if (this.selfSet.has(ip)) return 'ignoreself';
+    return null;
+  }
+
+  /**
+   * Ban by hand (`f2b ban`), or for another reason (`recidive`). The addresses the jail never bans
+   * are refused (F2B_ERR_BAN_REFUSED): a typo must not cut the host off from itself or its admin.
+   */
   ban(id: string, rule = 'manual', lines?: readonly string[]): Ban {
+    return this.tracker.ban(this.bannable(id), this.core.clock.now(), 0, rule, lines);
+  }
+
+  /** The canonical address of `id` if this jail may ban it; F2B_ERR_ADDRESS_INVALID / _BAN_REFUSED if not. */
+  bannable(id: string): string {
     const ip = parseIp(id);
     if (!ip) throw errors.addressInvalid(id);
-    return this.tracker.ban(ip.text, this.core.clock.now(), 0, rule, lines);
+    const refused = this.neverBanned(ip);
+    if (refused) throw errors.banRefused(ip.text, this.name, refused);
+    return ip.text;
   }
 
   /** Unban by hand; false if the id was not banned here. */
@@ -430,6 +478,7 @@ export class Jail {
       more: { banned: currentlyBanned - banned.length, failing: Math.max(0, currentlyFailed - limit) },
       watching: this.watching, ...(this.watchProblems().length > 0 ? { problems: this.watchProblems() } : {}),
       ...(!this.watching && this.config.waitForLog ? { waitingForLog: true } : {}),
+      overlongLines: this.stats.overlongLines,
     };
   }
 
@@ -558,6 +607,12 @@ export class Jail {
 
   /** A host name as failure source: ban its addresses only if the jail allows DNS (fail2ban's usedns). */
   private resolveHostname(f: Failure): void {
+    // A reducer may report any id: only a real host name ever reaches getaddrinfo (see ip.ts).
+    if (!looksLikeHostname(f.id)) {
+      this.stats.ignored++;
+      this.core.hooks.ignored.call(f, this.info, 'not an address or host name');
+      return;
+    }
     if (this.config.usedns === 'no') {
       this.stats.ignored++;
       this.core.hooks.ignored.call(f, this.info, 'hostname (usedns: no)');

@@ -1,9 +1,12 @@
 /**
  * A small structured logger. Plugins get one per name through `core.getLogger(name)`, so every line
  * says who wrote it. Output is one line per message on stderr (journald/syslog friendly), or JSON
- * lines when `F2B_LOG_FORMAT=json`. Log text from attackers is passed through JSON.stringify, so a
- * crafted log line cannot forge extra lines in our own log (which `recidive`-style jails may read).
+ * lines when `F2B_LOG_FORMAT=json`. Log text from attackers goes through escape.ts, so a crafted
+ * log line can neither forge extra lines in our own log (which `recidive`-style jails may read) nor
+ * send control sequences to the terminal that shows it.
  */
+import { escapeControls, jsonText } from './escape.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -21,21 +24,18 @@ export type LogSink = (level: LogLevel, name: string, msg: string, fields?: Reco
 export function stderrSink(format: 'text' | 'json' = process.env.F2B_LOG_FORMAT === 'json' ? 'json' : 'text'): LogSink {
   return (level, name, msg, fields) => {
     if (format === 'json') {
-      process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, name, msg, ...fields }) + '\n');
+      process.stderr.write(jsonText({ time: new Date().toISOString(), level, name, msg, ...fields }) + '\n');
       return;
     }
     const extra = fields && Object.keys(fields).length > 0
-      ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v ?? null)}`).join(' ')
+      ? ' ' + Object.entries(fields).map(([k, v]) => `${escapeControls(k)}=${jsonText(v ?? null)}`).join(' ')
       : '';
-    process.stderr.write(`${level.toUpperCase().padEnd(5)} [${name}] ${sanitizeLine(msg)}${extra}\n`);
+    process.stderr.write(`${level.toUpperCase().padEnd(5)} [${escapeControls(name)}] ${escapeControls(msg)}${extra}\n`);
   };
 }
 
-/** Replace control characters so that no message can start a new line in our log. */
-export function sanitizeLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+/** Replace control characters so that no message can start a new line in our log (escape.ts). */
+export const sanitizeLine = escapeControls;
 
 export function createLogger(name: string, level: LogLevel = 'info', sink: LogSink = stderrSink()): Logger {
   const min = ORDER[level];

@@ -53,6 +53,11 @@ export interface SourceContext {
   lines(lines: Buffer[], origin: string): MaybePromise<void>;
   /** Deliver already-parsed entries (journald gives fields, not lines). */
   entries?(entries: LogEntry[]): MaybePromise<void>;
+  /**
+   * Report a line dropped as longer than the source's limit (it must never be matched, cut or not).
+   * The jail counts it and warns, rate-limited. Optional: older cores do not have it.
+   */
+  overlong?(origin: string): void;
   logger: Logger;
   /** Report a problem without stopping the daemon. */
   error(err: unknown): void;

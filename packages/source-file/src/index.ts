@@ -18,7 +18,7 @@ export interface FileSourceOptions {
   fromStart?: boolean;
   /** Safety-net stat poll, ms (file events are the primary trigger). */
   pollInterval?: number;
-  /** Longer lines are cut to this many bytes. */
+  /** Longer lines (bytes) are never matched: dropped up to their newline and counted (default 65536). */
   maxLineLength?: number;
   /** Saved positions to resume from (used by the state store). */
   positions?: TailPosition[];
@@ -78,6 +78,7 @@ export default function fileSource() {
             pollInterval: opts.pollInterval,
             maxLineLength: opts.maxLineLength,
             onLines: (lines, path) => ctx.lines(lines, path),
+            onOverlong: (path) => ctx.overlong?.(path),
             onError: (err, path) => ctx.error(path ? new Error(`${path}: ${err.message}`) : err),
           });
           return {

@@ -57,8 +57,14 @@ export interface FileTailerOptions {
   onError?: (err: Error, path: string) => void;
   /** Milliseconds between safety-net scans (default 1000). */
   pollInterval?: number;
-  /** Maximum line length in bytes; longer lines are cut, the rest up to the newline discarded (default 64 KiB). */
+  /**
+   * Maximum line length in bytes (default 64 KiB). A longer line is never delivered: cut, its end
+   * could be a forged one (`… from <decoy> port 22 ssh2` padded to end exactly at the cut), so it is
+   * skipped to the next newline and reported to `onOverlong`.
+   */
   maxLineLength?: number;
+  /** Called once per line longer than maxLineLength (which is not delivered). */
+  onOverlong?: (path: string) => void;
 }
 
 const CHUNK_SIZE = 256 * 1024;
@@ -89,7 +95,7 @@ interface TrackedFile {
   /** Kept bytes of the current incomplete line (copies, at most maxLineLength in total). */
   pending: Buffer[];
   pendingLen: number;
-  /** The current line exceeded maxLineLength; the rest up to the newline is discarded. */
+  /** The current line exceeded maxLineLength: it is discarded up to the newline. */
   truncated: boolean;
   /** Discard the current line entirely (we started in the middle of it). */
   skip: boolean;
@@ -152,6 +158,8 @@ export class FileTailer {
   private readonly fromStart: boolean;
   private readonly pollInterval: number;
   private readonly maxLineLength: number;
+  /** Lines longer than maxLineLength seen so far (never delivered). */
+  overlongLines = 0;
 
   /** Files being followed, by dev:ino. Insertion order = read order. */
   private readonly tracked = new Map<string, TrackedFile>();
@@ -908,10 +916,9 @@ export class FileTailer {
         await yieldToEventLoop();
       }
       if (drain && !this.stopping) {
-        if (!t.skip && (t.pendingLen > 0 || t.truncated)) {
-          const line = this.takePending(t);
-          await this.deliver([line], t.path);
-        }
+        const line = t.skip || t.truncated || t.pendingLen === 0 ? null : this.takePending(t);
+        if (!t.skip && (t.truncated || (line !== null && line.length > this.maxLineLength))) this.overlong(t);
+        else if (line !== null) await this.deliver([line], t.path);
         t.pending = [];
         t.pendingLen = 0;
         t.truncated = false;
@@ -941,12 +948,14 @@ export class FileTailer {
         t.skip = false;
       } else if (t.pendingLen === 0 && !t.truncated) {
         let line = chunk.subarray(pos, nl);
-        if (line.length > max) line = line.subarray(0, max);
-        else if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-        lines.push(line);
+        if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
+        if (line.length > max) this.overlong(t);
+        else lines.push(line);
       } else {
         this.appendPending(t, chunk.subarray(pos, nl));
-        lines.push(this.takePending(t));
+        const line = t.truncated ? null : this.takePending(t);
+        if (line === null || line.length > max) this.overlong(t);
+        else lines.push(line);
       }
       pos = nl + 1;
     }
@@ -956,12 +965,12 @@ export class FileTailer {
 
   private appendPending(t: TrackedFile, part: Buffer): void {
     if (t.skip || t.truncated || part.length === 0) return;
-    const room = this.maxLineLength - t.pendingLen;
+    // One byte more than a line may have: room for the `\r` of a CRLF line, stripped when it ends.
+    const room = this.maxLineLength + 1 - t.pendingLen;
     if (part.length > room) {
-      if (room > 0) {
-        t.pending.push(Buffer.from(part.subarray(0, room)));
-        t.pendingLen += room;
-      }
+      // Nothing of an overlong line is kept: it is dropped whole at its newline.
+      t.pending = [];
+      t.pendingLen = 0;
       t.truncated = true;
     } else {
       t.pending.push(Buffer.from(part)); // copy: do not pin the whole read chunk
@@ -971,11 +980,23 @@ export class FileTailer {
 
   private takePending(t: TrackedFile): Buffer {
     let line = t.pending.length === 1 ? t.pending[0]! : Buffer.concat(t.pending, t.pendingLen);
-    if (!t.truncated && line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
+    if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
+    t.pending = [];
+    t.pendingLen = 0;
+    return line;
+  }
+
+  /** The current line was longer than maxLineLength: forget it and report it. */
+  private overlong(t: TrackedFile): void {
     t.pending = [];
     t.pendingLen = 0;
     t.truncated = false;
-    return line;
+    this.overlongLines++;
+    try {
+      this.opts.onOverlong?.(t.path);
+    } catch (e) {
+      this.emitError(toError(e), t.path);
+    }
   }
 
   private async deliver(lines: Buffer[], p: string): Promise<void> {

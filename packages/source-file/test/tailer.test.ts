@@ -449,10 +449,11 @@ describe('FileTailer', () => {
     expect(h2.lines).toEqual(['first-B', 'more-B', 'and-more-B']);
   });
 
-  it('cuts long lines and discards the rest up to the newline', async () => {
+  it('drops lines longer than maxLineLength up to their newline, and counts them', async () => {
     const f = path.join(dir, 'app.log');
     fs.writeFileSync(f, '');
-    const h = makeTailer({ paths: [f], maxLineLength: 10 });
+    const overlong: string[] = [];
+    const h = makeTailer({ paths: [f], maxLineLength: 10, onOverlong: (p) => overlong.push(p) });
     await h.tailer.start();
     fs.appendFileSync(f, `short\n${'x'.repeat(25)}\nafter\n${'0123456789'}\r\n`);
     await waitFor(has(h.lines, 'after'), 'after');
@@ -463,7 +464,34 @@ describe('FileTailer', () => {
     await h.tailer.poll();
     fs.appendFileSync(f, 'yyy\nz\n');
     await waitFor(has(h.lines, 'z'), 'z');
-    expect(h.lines).toEqual(['short', 'x'.repeat(10), 'after', '0123456789', 'y'.repeat(10), 'z']);
+    expect(h.lines).toEqual(['short', 'after', '0123456789', 'z']);
+    expect(overlong).toEqual([f, f]);
+    expect(h.tailer.overlongLines).toBe(2);
+    // An unterminated overlong last line of a finished file is dropped too.
+    fs.appendFileSync(f, `${'w'.repeat(11)}`);
+    await h.tailer.stop();
+    expect(h.lines.at(-1)).toBe('z');
+  });
+
+  it('never delivers a line cut so that a forged end sits exactly at maxLineLength', async () => {
+    const f = path.join(dir, 'auth.log');
+    fs.writeFileSync(f, '');
+    const h = makeTailer({ paths: [f] }); // the default, 65536 bytes
+    await h.tailer.start();
+    const head = 'Jan  5 01:31:41 www sshd[1643]: Failed password for invalid user ';
+    const decoy = ' from 198.51.100.203 port 22 ssh2';
+    const user = 'a'.repeat(65_536 - head.length - decoy.length);
+    const forged = head + user + decoy;
+    expect(Buffer.byteLength(forged)).toBe(65_536);
+    const normal = 'Jan  5 01:31:42 www sshd[1644]: Failed password for root from 203.0.113.7 port 22 ssh2';
+    // Written in pieces, so the long line spans reads as well as arriving whole.
+    fs.appendFileSync(f, forged.slice(0, 40_000));
+    await h.tailer.poll();
+    fs.appendFileSync(f, `${forged.slice(40_000)} from 203.0.113.9 port 22 ssh2\n${normal}\n`);
+    fs.appendFileSync(f, `${forged} from 203.0.113.9 port 22 ssh2\n${normal}\n`);
+    await waitFor(() => h.lines.length >= 2, 'two normal lines');
+    expect(h.lines).toEqual([normal, normal]);
+    expect(h.tailer.overlongLines).toBe(2);
   });
 
   it('reads a large file from the start in chunks, with lines spanning chunk boundaries', async () => {

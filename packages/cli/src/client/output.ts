@@ -1,10 +1,11 @@
 /**
  * Human output of the client commands: ANSI colour (only on a terminal; NO_COLOR turns it off,
  * FORCE_COLOR on), aligned tables, fail2ban-client's `|-` trees, dates and durations. Everything that
- * came from a log (matched lines, rule ids) is passed through `sanitizeLine`: log text is written by
- * attackers and must not reach the terminal as escape sequences.
+ * came from the daemon (jail names, addresses, rule ids, matched lines) is escaped by @f2b/core's
+ * escape.ts (the client escapes whole answers with `escapeDeep`): log text is written by attackers
+ * and must not reach the terminal as escape sequences.
  */
-import { sanitizeLine } from '@f2b/core';
+import { escapeControls } from '@f2b/core';
 
 export interface Style {
   bold(s: string): string;
@@ -108,7 +109,7 @@ export function formatWhen(ms: number | null, now = Date.now()): string {
 
 /** Text that came from a log or an attacker: no control characters. */
 export function safe(text: unknown): string {
-  return sanitizeLine(String(text ?? ''));
+  return escapeControls(String(text ?? ''));
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

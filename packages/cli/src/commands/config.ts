@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { dirname, relative, sep } from 'node:path';
 import {
-  Daemon, defaultConfig, errors, F2bError, loadConfig, originLabel, resolveConfig, sanitizeLine,
+  Daemon, defaultConfig, errors, escapeLines, F2bError, jsonText, loadConfig, originLabel, resolveConfig,
   type ConfigChain, type F2bConfig, type Jail, type ResolvedConfig, type ValueOrigin,
 } from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
@@ -67,13 +67,13 @@ export async function printConfig(opts: ConfigOptions): Promise<number> {
   if (opts.json) {
     const origins: Record<string, ValueOrigin> = {};
     for (const e of loaded.chain?.origins.entries() ?? []) origins[e.path] = e.origin;
-    process.stdout.write(JSON.stringify({
+    process.stdout.write(jsonText({
       file: loaded.file ?? null, host: loaded.host ?? null,
       files: loaded.chain?.files ?? [], config: loaded.display, origins, jails,
       valid: problem === null,
     }) + '\n');
   } else {
-    process.stdout.write(renderText(loaded, jails));
+    process.stdout.write(escapeLines(renderText(loaded, jails)));
   }
   return problem === null ? EXIT_OK : reportCliError(problem);
 }
@@ -99,7 +99,7 @@ export async function checkConfig(opts: ConfigOptions): Promise<number> {
   const off = config.jails.filter((j) => !j.enabled);
   const notes = (name: string) => jails.find((j) => j.name === name)?.watchProblems() ?? [];
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ valid: true, file: loaded.file ?? null, host: loaded.host ?? null,
+    process.stdout.write(jsonText({ valid: true, file: loaded.file ?? null, host: loaded.host ?? null,
       jails: config.jails.map((j) => ({
         name: j.name, enabled: j.enabled, ...(j.disabledBecause ? { disabledBecause: j.disabledBecause } : {}),
         ...(notes(j.name).length > 0 ? { warnings: notes(j.name) } : {}),
@@ -107,10 +107,10 @@ export async function checkConfig(opts: ConfigOptions): Promise<number> {
     return EXIT_OK;
   }
   const where = loaded.file ?? 'the embedded default config';
-  process.stdout.write(`Config OK: ${where}${loaded.host ? ` (host ${loaded.host})` : ''}\n`);
-  process.stdout.write(`  ${on.length} jail(s) on${on.length ? `: ${on.map((j) => j.name).join(', ')}` : ''}\n`);
-  for (const j of on) for (const n of notes(j.name)) process.stdout.write(`  warning: ${j.name}: ${sanitizeLine(n)}\n`);
-  for (const j of off) process.stdout.write(`  off: ${j.name}${j.disabledBecause ? ` (${sanitizeLine(j.disabledBecause)})` : ''}\n`);
+  process.stdout.write(escapeLines(`Config OK: ${where}${loaded.host ? ` (host ${loaded.host})` : ''}\n`));
+  process.stdout.write(escapeLines(`  ${on.length} jail(s) on${on.length ? `: ${on.map((j) => j.name).join(', ')}` : ''}\n`));
+  for (const j of on) for (const n of notes(j.name)) process.stdout.write(escapeLines(`  warning: ${j.name}: ${n}\n`));
+  for (const j of off) process.stdout.write(escapeLines(`  off: ${j.name}${j.disabledBecause ? ` (${j.disabledBecause})` : ''}\n`));
   return EXIT_OK;
 }
 

@@ -9,7 +9,7 @@
  * jail, invalid address, bad arguments).
  */
 import type { Command } from 'commander';
-import { ControlClient, errors, parseIp, type BanDetail, type BanView } from '@f2b/core';
+import { ControlClient, errors, escapeControls, escapeDeep, jsonText, parseIp, type BanDetail, type BanView } from '@f2b/core';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
 import { call, guarded, socketPath, type ClientOptions } from '../client/connect.js';
 import { formatSpan, formatTime, formatWhen, plural, safe, style, table, tree, type Style } from '../client/output.js';
@@ -82,8 +82,17 @@ function print(text: string): void {
 }
 
 function printJson(value: unknown): number {
-  print(JSON.stringify(value) + '\n');
+  print(jsonText(value) + '\n');
   return EXIT_OK;
+}
+
+/**
+ * The daemon's answer as the command prints it: exact for --json, and for people with every string
+ * escaped — jail names, rule ids and ban lines come from configs and logs others write.
+ */
+async function ask<T>(o: ClientOptions, command: string, args?: Record<string, unknown>): Promise<T> {
+  const r = await call<T>(o, command, args);
+  return o.json ? r : escapeDeep(r);
 }
 
 /** Check an address before asking the daemon (exit 2 even when it is not running). */
@@ -97,7 +106,7 @@ export function status(jail: string | undefined, o: ClientOptions & { all?: bool
   return guarded(async () => {
     const st = style();
     if (jail === undefined) {
-      const r = await call<DaemonStatus>(o, 'status');
+      const r = await ask<DaemonStatus>(o, 'status');
       if (o.json) return printJson(r);
       print(tree('Status', [
         { label: 'Number of jail', value: String(r.count) },
@@ -112,7 +121,7 @@ export function status(jail: string | undefined, o: ClientOptions & { all?: bool
       return EXIT_OK;
     }
     if (o.all) return statusAll(jail, o);
-    const r = await call<JailStatus>(o, 'status', { jail });
+    const r = await ask<JailStatus>(o, 'status', { jail });
     if (o.json) return printJson(r);
     const more = (n: number | undefined) => (n ? ` ${st.dim(`… and ${n} more (f2b status ${safe(jail)} --all)`)}` : '');
     const count = (n: number, color: (s: string) => string) => (n > 0 ? color(String(n)) : String(n));
@@ -171,7 +180,7 @@ async function statusAll(jail: string, o: ClientOptions): Promise<number> {
 
 export function ban(jail: string, ip: string, o: ClientOptions): Promise<number> {
   return guarded(async () => {
-    const r = await call<{ already: boolean; ban: BanView }>(o, 'ban', { jail, ip: address(ip) });
+    const r = await ask<{ already: boolean; ban: BanView }>(o, 'ban', { jail, ip: address(ip) });
     if (o.json) return printJson(r);
     const st = style();
     const until = r.ban.end === null ? 'permanently' : `until ${formatTime(r.ban.end)} (in ${formatSpan(r.ban.end - Date.now())})`;
@@ -189,10 +198,10 @@ export function unban(ip: string | undefined, o: ClientOptions & { all?: boolean
     }
     const args: Record<string, unknown> = ip === undefined ? { all: true } : { ip: address(ip) };
     if (o.jail !== undefined) args.jail = o.jail;
-    const r = await call<{ unbanned: { jail: string; id: string }[] }>(o, 'unban', args);
+    const r = await ask<{ unbanned: { jail: string; id: string }[] }>(o, 'unban', args);
     if (o.json) return printJson(r);
     const st = style();
-    const where = o.jail === undefined ? '' : ` in ${o.jail}`;
+    const where = o.jail === undefined ? '' : ` in ${escapeControls(o.jail)}`;
     if (r.unbanned.length === 0) {
       print(ip === undefined ? `Nothing was banned${where}.\n` : `${address(ip)} was not banned${where || ' (in any jail)'}.\n`);
     } else if (ip !== undefined) {
@@ -209,7 +218,7 @@ export function banned(ip: string | undefined, o: ClientOptions): Promise<number
   return guarded(async () => {
     const st = style();
     if (ip === undefined) {
-      const list = await call<BanView[]>(o, 'banned');
+      const list = await ask<BanView[]>(o, 'banned');
       if (o.json) return printJson(list);
       if (list.length === 0) {
         print('No address is banned.\n');
@@ -222,7 +231,7 @@ export function banned(ip: string | undefined, o: ClientOptions): Promise<number
       print(`${plural(list.length, 'ban')} in force.\n`);
       return EXIT_OK;
     }
-    const r = await call<BansOf>(o, 'banned', { ip: address(ip) });
+    const r = await ask<BansOf>(o, 'banned', { ip: address(ip) });
     if (o.json) return printJson(r);
     print(describeBans(r, st));
     return EXIT_OK;
@@ -253,7 +262,7 @@ function describeBans(r: BansOf, st: Style): string {
 
 export function reload(jail: string | undefined, o: ClientOptions): Promise<number> {
   return guarded(async () => {
-    const r = await call<{ reloaded: string[]; requested: string | null }>(o, 'reload', jail === undefined ? {} : { jail });
+    const r = await ask<{ reloaded: string[]; requested: string | null }>(o, 'reload', jail === undefined ? {} : { jail });
     if (o.json) return printJson(r);
     const names = r.reloaded.length > 0 ? `: ${r.reloaded.join(', ')}` : '';
     const note = r.requested ? ` (f2b reloads every jail together; ${r.requested} included)` : '';
@@ -264,7 +273,7 @@ export function reload(jail: string | undefined, o: ClientOptions): Promise<numb
 
 export function stop(o: ClientOptions & { wait?: boolean }): Promise<number> {
   return guarded(async () => {
-    const r = await call<{ stopping: boolean; pid: number }>(o, 'stop');
+    const r = await ask<{ stopping: boolean; pid: number }>(o, 'stop');
     const exited = o.wait === false ? true : await processExit(r.pid, 30_000);
     if (o.json) {
       printJson({ ...r, exited });
@@ -282,7 +291,7 @@ export function stop(o: ClientOptions & { wait?: boolean }): Promise<number> {
 
 export function ping(o: ClientOptions): Promise<number> {
   return guarded(async () => {
-    const r = await call<{ pong: boolean; version: string; pid: number; uptime: number; protocol: number[] }>(o, 'ping');
+    const r = await ask<{ pong: boolean; version: string; pid: number; uptime: number; protocol: number[] }>(o, 'ping');
     if (o.json) return printJson(r);
     print(`pong: f2b ${r.version} (pid ${r.pid}), up ${formatSpan(r.uptime * 1000)}, protocol ${r.protocol.join(', ')}.\n`);
     return EXIT_OK;

@@ -1,7 +1,7 @@
 /**
  * `f2b filters`: the filter ids installed packages provide (id, package, version, modes).
  */
-import { Core, discoverPlugins, loadPlugin, searchDirs } from '@f2b/core';
+import { Core, discoverPlugins, escapeControls, jsonText, loadPlugin, searchDirs } from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
 import { EXIT_OK } from '../errors.js';
 
@@ -23,14 +23,15 @@ export async function filters(opts: { json?: boolean }): Promise<number> {
   }
   rows.sort((a, b) => a.id.localeCompare(b.id));
   if (opts.json) {
-    process.stdout.write(JSON.stringify(rows) + '\n');
+    process.stdout.write(jsonText(rows) + '\n');
     return EXIT_OK;
   }
   const w1 = Math.max(2, ...rows.map((r) => r.id.length));
   const w2 = Math.max(7, ...rows.map((r) => r.package.length));
   process.stdout.write(`${'ID'.padEnd(w1)}  ${'PACKAGE'.padEnd(w2)}  VERSION  MODES\n`);
   for (const r of rows) {
-    process.stdout.write(`${r.id.padEnd(w1)}  ${r.package.padEnd(w2)}  ${r.version.padEnd(7)}  ${r.compatible ? r.modes.join(', ') : `(not loadable: ${r.error})`}\n`);
+    // Ids, names and errors come from installed packages' manifests and code: escaped.
+    process.stdout.write(`${escapeControls(`${r.id.padEnd(w1)}  ${r.package.padEnd(w2)}  ${r.version.padEnd(7)}  ${r.compatible ? r.modes.join(', ') : `(not loadable: ${r.error})`}`)}\n`);
   }
   return EXIT_OK;
 }

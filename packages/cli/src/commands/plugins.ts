@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { CORE_VERSION, coreRangeAdmits, discoverPlugins, errors, loadPlugin, messageOf, searchDirs, type DiscoveredPackage } from '@f2b/core';
+import { CORE_VERSION, coreRangeAdmits, discoverPlugins, errors, escapeLines, jsonText, loadPlugin, messageOf, searchDirs, type DiscoveredPackage } from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
 import { EXIT_OK } from '../errors.js';
 
@@ -81,10 +81,11 @@ export async function plugins(opts: PluginsOptions): Promise<number> {
   for (const pkg of discoverPlugins(dirs)) rows.push(await inspectPlugin(pkg, dirs));
   rows.sort((a, b) => a.name.localeCompare(b.name));
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ core: { version: CORE_VERSION, dir: dirname(dirname(coreEntry())) }, searched: dirs, plugins: rows }) + '\n');
+    process.stdout.write(jsonText({ core: { version: CORE_VERSION, dir: dirname(dirname(coreEntry())) }, searched: dirs, plugins: rows }) + '\n');
     return EXIT_OK;
   }
-  const w = (s: string) => process.stdout.write(s + '\n');
+  // Names, versions and problems come from installed packages: escaped (a fix may span lines).
+  const w = (s: string) => process.stdout.write(escapeLines(s) + '\n');
   w(`@f2b/core ${CORE_VERSION}`);
   if (rows.length === 0) {
     w('No plugin packages found (searched: ' + dirs.join(', ') + ').');

@@ -7,11 +7,12 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
-  Core, EntryParser, FilterRunner, errors, formatIsoWithOffset, parseJournalJsonLine, DateParser,
+  Core, EntryParser, FilterRunner, errors, escapeControls, formatIsoWithOffset, jsonText, parseJournalJsonLine, DateParser,
   type Failure, type Hit, type LogEntry,
 } from '@f2b/core';
 import { runParallel } from '../test-filter/parallel.js';
 import { adHocFilter, IgnorePatterns } from '../test-filter/ad-hoc.js';
+import { OVERLONG_HIT } from '../test-filter/ranges.js';
 import { checkAnnotatedLog } from '@f2b/core/testing';
 import { loadFilter } from '../plugins.js';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
@@ -28,7 +29,11 @@ export interface TestFilterOptions {
   jobs?: string;
   pattern?: string[];
   ignorePattern?: string[];
+  maxLineLength?: string;
 }
+
+/** The file source's default: longer lines are never matched (their end could be forged). */
+const DEFAULT_MAX_LINE_LENGTH = 65_536;
 
 /**
  * The filter to run: an installed filter by id, or the `--pattern`s. With patterns the first
@@ -61,14 +66,21 @@ export async function testFilter(first: string | undefined, second: string | und
   if (format !== 'text' && format !== 'journal') throw errors.usage(`--format must be "text" or "journal", not "${format}".`, 'Use --format text (log files) or --format journal (journalctl -o json).');
   if (opts.annotated) return annotated(def, file, { now: now ?? Date.now(), timezone, mode: opts.mode, options, json: opts.json });
 
+  const maxLen = parseMaxLineLength(opts.maxLineLength);
   const runner = new FilterRunner(def, { mode: opts.mode, options, path: '--option' });
   const clockNow = now ?? Date.now();
   const parser = new EntryParser({ timezone, now: () => clockNow });
-  const stats = { lines: 0, matched: 0, attempts: 0, unparsed: 0, undated: 0, ignored: 0, dates: new Map<string, number>() };
+  const stats = { lines: 0, matched: 0, attempts: 0, unparsed: 0, undated: 0, ignored: 0, overlong: 0, dates: new Map<string, number>() };
   const shown: string[] = [];
   const out = new JsonWriter(opts.json === true);
   const started = process.hrtime.bigint();
 
+  /** A line longer than maxLen, in order: never parsed nor matched, as in the daemon. */
+  const overlong = () => {
+    const n = ++stats.lines;
+    stats.overlong++;
+    out.overlong(n);
+  };
   /**
    * One line, in order: `hit` undefined = find it here; null = a worker found nothing (`undated`
    * then says whether the worker found no date in it).
@@ -105,10 +117,10 @@ export async function testFilter(first: string | undefined, second: string | und
   const jobs = chooseJobs(opts, file, format);
   if (jobs > 1) {
     await runParallel({
-      file: file!, jobs, source, filter: def.id, patterns: source ? undefined : opts.pattern, mode: opts.mode, options, timezone, now: clockNow,
+      file: file!, jobs, source, filter: def.id, patterns: source ? undefined : opts.pattern, mode: opts.mode, options, timezone, now: clockNow, maxLineLength: maxLen,
     }, {
-      local: (buf, s, e) => handle(parser.parseRange(buf, s, e, file)),
-      remote: (buf, s, e, hit) => handle(parser.parseRange(buf, s, e, file), hit),
+      local: (buf, s, e) => (e - s > maxLen ? overlong() : handle(parser.parseRange(buf, s, e, file))),
+      remote: (buf, s, e, hit) => (hit.index === OVERLONG_HIT ? overlong() : handle(parser.parseRange(buf, s, e, file), hit)),
       skip: (undated) => handle(null, null, undated),
       dates: (counts) => { for (const [k, v] of Object.entries(counts)) stats.dates.set(k, (stats.dates.get(k) ?? 0) + v); },
       afterBatch: () => out.flush(),
@@ -116,18 +128,20 @@ export async function testFilter(first: string | undefined, second: string | und
   } else {
     const input: Readable = !file || file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
     const onLine = format === 'journal'
-      ? (buf: Buffer, s: number, e: number) => handle(parseJournalJsonLine(buf.subarray(s, e), file))
-      : (buf: Buffer, s: number, e: number) => handle(parser.parseRange(buf, s, e, file));
-    await forEachLine(input, onLine, () => out.flush());
+      ? (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parseJournalJsonLine(buf.subarray(s, e), file)))
+      : (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parser.parseRange(buf, s, e, file)));
+    await forEachLine(input, maxLen, onLine, overlong, () => out.flush());
   }
   await out.end();
   if (opts.json) return EXIT_OK;
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const w = (s: string) => process.stdout.write(s + '\n');
+  // Rule ids and date formats come from plugins: escaped like the log lines (escape.ts).
+  const w = (s: string) => process.stdout.write(escapeControls(s) + '\n');
   if (shown.length > 0) { w(`${opts.show === 'matched' ? 'Matched' : 'Missed'} lines:`); for (const l of shown) w(`  ${l}`); w(''); }
   w(source ? `Filter: ${def.id} (mode: ${runner.mode})` : `Filter: ${def.rules.length} pattern(s) from --pattern`);
-  w(`Lines: ${stats.lines} read, ${stats.matched} matched, ${stats.lines - stats.matched - stats.unparsed} missed${stats.unparsed ? `, ${stats.unparsed} ignored (not a journal record)` : ''}`);
+  w(`Lines: ${stats.lines} read, ${stats.matched} matched, ${stats.lines - stats.matched - stats.unparsed - stats.overlong} missed${stats.unparsed ? `, ${stats.unparsed} ignored (not a journal record)` : ''}${stats.overlong ? `, ${stats.overlong} overlong` : ''}`);
+  if (stats.overlong > 0) w(`Overlong lines: ${stats.overlong} (longer than ${maxLen} bytes: never matched, as in the daemon)`);
   if (ignore.active) w(`Ignored by --ignore-pattern: ${stats.ignored} line(s) that matched`);
   w(`Without a date: ${stats.undated} line(s)${stats.undated ? ' (no date found or readable: counted at the time of reading)' : ''}`);
   w(`Failures: ${stats.attempts} attempt(s) counted`);
@@ -147,21 +161,30 @@ function isUndated(entry: LogEntry): boolean {
   return entry.time === undefined && entry.raw.length > 0;
 }
 
-/** Split a stream into lines (ranges of the chunk, CR stripped), with no per-line Buffer. */
-async function forEachLine(input: Readable, onLine: (buf: Buffer, start: number, end: number) => void, afterChunk: () => void): Promise<void> {
+/**
+ * Split a stream into lines (ranges of the chunk, CR stripped), with no per-line Buffer. A line
+ * longer than `maxLen` goes to `onOverlong` and is not kept while it lasts (memory stays bounded).
+ */
+async function forEachLine(input: Readable, maxLen: number, onLine: (buf: Buffer, start: number, end: number) => void,
+  onOverlong: () => void, afterChunk: () => void): Promise<void> {
   let rest: Buffer | null = null;
+  let skipping = false;
   for await (const chunk of input as AsyncIterable<Buffer>) {
     const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
     let start = 0;
     let nl: number;
     while ((nl = buf.indexOf(10, start)) !== -1) {
-      onLine(buf, start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
+      if (skipping) { skipping = false; onOverlong(); }
+      else onLine(buf, start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
       start = nl + 1;
     }
-    rest = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
+    rest = start < buf.length && !skipping ? Buffer.from(buf.subarray(start)) : null;
+    // One byte more than a line may have: the CR of a CRLF line.
+    if (rest && rest.length > maxLen + 1) { rest = null; skipping = true; }
     afterChunk();
   }
-  if (rest && rest.length > 0) onLine(rest, 0, rest[rest.length - 1] === 13 ? rest.length - 1 : rest.length);
+  if (skipping) onOverlong();
+  else if (rest && rest.length > 0) onLine(rest, 0, rest[rest.length - 1] === 13 ? rest.length - 1 : rest.length);
 }
 
 /**
@@ -190,8 +213,11 @@ class JsonWriter {
     if (!this.enabled) return;
     const tail = undated ? ',"undated":true}' : '}';
     this.parts.push(f
-      ? JSON.stringify({ line: n, match: true, id: f.id, time: formatIsoWithOffset(f.time, timezone), rule: f.rule, captures: f.captures, attempts: f.attempts }).slice(0, -1) + tail
+      ? jsonText({ line: n, match: true, id: f.id, time: formatIsoWithOffset(f.time, timezone), rule: f.rule, captures: f.captures, attempts: f.attempts }).slice(0, -1) + tail
       : `{"line":${n},"match":false${tail}`);
+  }
+  overlong(n: number): void {
+    if (this.enabled) this.parts.push(`{"line":${n},"match":false,"overlong":true}`);
   }
   flush(): void {
     if (this.parts.length === 0) return;
@@ -215,14 +241,14 @@ async function annotated(def: Parameters<typeof checkAnnotatedLog>[0], file: str
   const wrong = report.results.filter((r) => !r.ok);
   const pct = report.total === 0 ? 0 : (100 * report.right) / report.total;
   if (o.json) {
-    process.stdout.write(JSON.stringify({ filter: def.id, total: report.total, right: report.right, percent: Number(pct.toFixed(2)),
+    process.stdout.write(jsonText({ filter: def.id, total: report.total, right: report.right, percent: Number(pct.toFixed(2)),
       mismatches: wrong.map((r) => ({ file: r.file, line: r.lineNo, options: r.run, problems: r.problems, text: r.text })) }) + '\n');
   } else {
     for (const r of wrong) {
       const mode = typeof r.run.mode === 'string' ? ` [mode ${r.run.mode}]` : '';
-      process.stdout.write(`MISMATCH ${r.file}:${r.lineNo}${mode}: ${r.problems.join('; ')}\n  ${r.text}\n`);
+      process.stdout.write(`MISMATCH ${escapeControls(`${r.file}:${r.lineNo}${mode}: ${r.problems.join('; ')}`)}\n  ${escapeControls(r.text)}\n`);
     }
-    process.stdout.write(`${def.id}: ${report.right}/${report.total} annotated lines right (${pct.toFixed(1)} %)\n`);
+    process.stdout.write(`${escapeControls(def.id)}: ${report.right}/${report.total} annotated lines right (${pct.toFixed(1)} %)\n`);
   }
   return wrong.length === 0 && report.total > 0 ? EXIT_OK : EXIT_FAILED;
 }
@@ -237,6 +263,13 @@ function parseOptions(pairs: string[]): Record<string, unknown> {
     try { out[key] = JSON.parse(value); } catch { out[key] = value; }
   }
   return out;
+}
+
+function parseMaxLineLength(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_MAX_LINE_LENGTH;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 256) throw errors.usage(`--max-line-length "${text}" is not a whole number of at least 256.`, 'Write e.g. --max-line-length 65536 (the file source\'s maxLineLength).');
+  return n;
 }
 
 function parseNow(text: string | undefined): number | undefined {

@@ -32,7 +32,7 @@ export async function runParallel(job: ParallelJob, sinks: ParallelSinks): Promi
   const ranges = splitFile(job.file, job.jobs);
   const workers = ranges.slice(1).map(([start, end]) => startWorker({
     file: job.file, start, end, plugin: job.source ?? undefined, filter: job.filter, patterns: job.patterns, mode: job.mode,
-    options: job.options, timezone: job.timezone, now: job.now,
+    options: job.options, timezone: job.timezone, now: job.now, maxLineLength: job.maxLineLength,
   }));
   try {
     if (ranges.length > 0) forEachLineInRange(job.file, ranges[0]![0], ranges[0]![1], sinks.local);

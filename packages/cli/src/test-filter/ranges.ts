@@ -6,6 +6,9 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 const CHUNK = 8 << 20;
 
+/** The hit index (no rule has it) a worker sends for a line longer than maxLineLength. */
+export const OVERLONG_HIT = -0x80000000;
+
 /** Split a file into `parts` byte ranges that each end just after a newline (or at EOF). */
 export function splitFile(file: string, parts: number): [number, number][] {
   const fd = openSync(file, 'r');

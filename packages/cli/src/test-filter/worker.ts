@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Core, EntryParser, FilterRunner, loadPlugin, type Hit } from '@f2b/core';
-import { forEachLineInRange } from './ranges.js';
+import { forEachLineInRange, OVERLONG_HIT } from './ranges.js';
 import { adHocFilter } from './ad-hoc.js';
 
 export interface WorkerJob {
@@ -22,7 +22,10 @@ export interface WorkerJob {
   options: Record<string, unknown>;
   timezone: string;
   now: number;
+  /** Longer lines are sent back as OVERLONG_HIT, never matched. */
+  maxLineLength: number;
 }
+
 
 /**
  * A batch of matched lines, packed for a cheap transfer (structured clone of many small objects
@@ -69,6 +72,11 @@ async function run(job: WorkerJob): Promise<void> {
     undated = [];
   };
   forEachLineInRange(job.file, job.start, job.end, (buf, s, e, offset) => {
+    if (e - s > job.maxLineLength) {
+      hits.push([line++, offset, offset + (e - s), { index: OVERLONG_HIT, captures: {} }]);
+      if (hits.length >= BATCH) send();
+      return;
+    }
     const entry = parser.parseRange(buf, s, e, job.file);
     const df = entry.dateFormat ?? '(none)';
     dates[df] = (dates[df] ?? 0) + 1;

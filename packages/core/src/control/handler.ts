@@ -224,7 +224,8 @@ export class ControlCommands implements ControlHandler {
 
   private async ban(jailName: string, ipText: string) {
     const jail = this.jail(jailName);
-    const ip = address(ipText);
+    // Refused before "already banned": a store from before the refusal may still hold such a ban.
+    const ip = jail.bannable(address(ipText));
     const current = jail.tracker.banOf(ip);
     if (current) return { already: true, ban: view(current) };
     const ban = jail.ban(ip);

@@ -4,6 +4,7 @@
  * most log lines are rejected by a string compare or a single `Set.test`, and brute-force attacks
  * repeat identical messages, so exec runs once per distinct message.
  */
+import { isUtf8 } from 'node:buffer';
 import { checkHost, compileRule, resolveMode, rulesForMode, RE2, type CompiledRule } from './compile.js';
 import type { FailureDraft, FilterDefinition, Reducer, RuleMatch } from './types.js';
 import type { Failure, LogEntry } from '../types.js';
@@ -158,7 +159,7 @@ export class FilterRunner {
     const key = this.volatilePorts ? maskPorts(text) : text;
     const cached = this.memo.get(key);
     if (cached !== undefined && (cached.text === text || !cached.portInCapture)) return cached.hit;
-    const indices = this.messageSet.match(message);
+    const indices = this.messageSet.match(matchable(message, text));
     if (indices.length > 1) indices.sort((a, b) => a - b);
     let hit: Hit | null = null;
     for (const i of indices) {
@@ -174,12 +175,24 @@ export class FilterRunner {
   private matchLine(raw: Buffer): Hit | null {
     for (let i = 0; i < this.lineRules.length; i++) {
       const r = this.lineRules[i]!;
-      if (!r.re.test(raw)) continue;
+      // Decoded only for lines with invalid bytes (see matchable) or a match, as most lines miss.
+      if (!r.re.test(isUtf8(raw) ? raw : raw.toString('utf8'))) continue;
       const hit = execRule(r, raw.toString('utf8'), -i - 1);
       if (hit) return hit;
     }
     return null;
   }
+}
+
+/**
+ * What RE2 runs on: the bytes, unless they are not valid UTF-8. RE2 matches nothing (not even `.`)
+ * at an invalid byte, so one `\xff` in a user name would hide the whole line; the decoded text has
+ * U+FFFD there instead, as fail2ban does it. Valid lines (all but a few) keep the zero-copy Buffer:
+ * the decoded text only has U+FFFD when the bytes were invalid or already held one, and scanning a
+ * short string for it costs far less than the match.
+ */
+function matchable(bytes: Buffer, text: string): Buffer | string {
+  return text.indexOf('\uFFFD') === -1 ? bytes : text;
 }
 
 function execRule(compiled: CompiledRule, text: string, index: number): Hit | null {

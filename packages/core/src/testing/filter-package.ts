@@ -1,7 +1,8 @@
 /**
  * The standard tests of a filter package, in one call: every filter the plugin registers gets every
  * annotated line of its own sample log right (with negative cases among them), and the plugin
- * registers exactly the ids its manifest declares. Test-runner agnostic: pass your runner's
+ * registers exactly the ids its manifest declares, and gives the same answers when the fields an attacker
+ * writes carry bytes that are not UTF-8. Test-runner agnostic: pass your runner's
  * `describe`, `it` and `expect` (ESLint's RuleTester does the same).
  *
  *   import { describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Core } from '../core.js';
 import type { F2bPlugin } from '../plugin.js';
 import { checkAnnotatedLog } from './filter-tester.js';
+import { checkInvalidBytes } from './invalid-bytes.js';
 
 type Fn = () => void;
 interface Assertion { toEqual(v: unknown): void; toBe(v: unknown): void; toBeGreaterThanOrEqual(n: number): void }
@@ -35,6 +37,11 @@ export interface FilterPackageTestOptions {
   timezone?: string;
   /** Fewest annotated lines a sample log must have (default 4). */
   minLines?: number;
+  /**
+   * Attacker-written fields of a filter's lines beyond user names and the Host/Referer headers
+   * (group 1 of each match), which the invalid-bytes test fills with bytes that are not UTF-8.
+   */
+  attackerFields?: Record<string, readonly RegExp[]>;
 }
 
 const path = (p: URL | string) => (typeof p === 'string' ? p : fileURLToPath(p));
@@ -51,6 +58,12 @@ export function testFilterPackage(t: TestRunner, opts: FilterPackageTestOptions)
         t.expect(wrong).toEqual([]);
         t.expect(report.total).toBeGreaterThanOrEqual(opts.minLines ?? 4);
         t.expect(report.results.some((r) => r.failures.length === 0)).toBe(true); // has negative cases
+      });
+      t.it('gives the same answers when attacker-written fields carry invalid UTF-8', () => {
+        const report = checkInvalidBytes(def, path(opts.fixture(def.id)), {
+          now: opts.now, timezone: opts.timezone ?? 'UTC', fields: opts.attackerFields?.[def.id],
+        });
+        t.expect(report.differences).toEqual([]);
       });
     });
   }

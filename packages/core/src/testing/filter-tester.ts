@@ -8,7 +8,7 @@ import type { FilterDefinition } from '../filter/types.js';
 import { makeZonedTime } from '../dates.js';
 import { normalizeIp } from '../ip.js';
 import type { Failure } from '../types.js';
-import { evaluateConstraint, parseAnnotatedLog, type AnnotatedLine } from './annotated.js';
+import { evaluateConstraint, parseAnnotatedLog, type AnnotatedLine, type Annotation } from './annotated.js';
 
 export interface AnnotatedCheckOptions {
   /** "Now" for year inference, epoch ms (fail2ban's samples use 2005-08-14T12:00:00+02:00). */
@@ -18,6 +18,11 @@ export interface AnnotatedCheckOptions {
   /** Run only this mode (otherwise the modes the file's option sets name). */
   mode?: string;
   options?: Record<string, unknown>;
+  /**
+   * Replace a line before it is parsed (its bytes, and the annotation to compare with), e.g. to
+   * insert invalid bytes; undefined keeps the line as written.
+   */
+  rewrite?: (line: AnnotatedLine) => { bytes: Buffer; annotation?: AnnotatedLine['annotation'] } | undefined;
 }
 
 export interface LineResult {
@@ -66,12 +71,14 @@ export function checkAnnotatedLog(def: FilterDefinition, file: string, opts: Ann
       const parser = new EntryParser({ timezone, now: () => now, format: logtype === 'journal' ? 'journal-line' : 'text' });
       const prefix = typeof run['test.prefix-line'] === 'string' ? run['test.prefix-line'] : '';
       for (const line of block.lines) {
-        const entry = parser.parse(Buffer.from(prefix + line.text, 'utf8'), line.file);
+        const rewritten = opts.rewrite?.(line);
+        const bytes = rewritten ? Buffer.concat([Buffer.from(prefix, 'utf8'), rewritten.bytes]) : Buffer.from(prefix + line.text, 'utf8');
+        const entry = parser.parse(bytes, line.file);
         const failures = runner.process(entry, now);
-        const a = line.annotation;
+        const a = rewritten ? rewritten.annotation : line.annotation;
         if (!a) continue;
         if (a.constraint && !evaluateConstraint(a.constraint, { name: def.id, opts: run })) continue;
-        const problems = compare(line, failures, timezone);
+        const problems = compare(a, failures, timezone);
         results.push({ file: line.file, lineNo: line.lineNo, text: line.text, run, ok: problems.length === 0, problems, failures });
       }
     }
@@ -79,8 +86,7 @@ export function checkAnnotatedLog(def: FilterDefinition, file: string, opts: Ann
   return { total: results.length, right: results.filter((r) => r.ok).length, results, skippedReasons };
 }
 
-function compare(line: AnnotatedLine, failures: Failure[], timezone?: string): string[] {
-  const a = line.annotation!;
+function compare(a: Annotation, failures: Failure[], timezone?: string): string[] {
   if (!a.match) {
     return failures.length === 0 ? [] : [`expected no match, got ${failures.map((f) => `${f.id} (${f.rule})`).join(', ')}`];
   }

@@ -9,3 +9,4 @@ export { createTestCore, type TestCore } from './test-core.js';
 export { memoryLogger } from '../logger.js';
 export { testFilterPackage, type FilterPackageTestOptions, type TestRunner } from './filter-package.js';
 export { countAttempts, compareWithTruth, type LabTruth } from './lab-capture.js';
+export { checkInvalidBytes, freeTextCaptures, freeTextRanges, type InvalidBytesOptions, type InvalidBytesReport } from './invalid-bytes.js';
