@@ -35,6 +35,11 @@ export interface FilterPackageTestOptions {
   timezone?: string;
   /** Fewest annotated lines a sample log must have (default 4). */
   minLines?: number;
+  /**
+   * Also require that every rule of every filter is the one that matched some annotated line (in some
+   * mode): a rule without a sample is a message nobody checked against the software's format.
+   */
+  everyRule?: boolean;
 }
 
 const path = (p: URL | string) => (typeof p === 'string' ? p : fileURLToPath(p));
@@ -51,6 +56,10 @@ export function testFilterPackage(t: TestRunner, opts: FilterPackageTestOptions)
         t.expect(wrong).toEqual([]);
         t.expect(report.total).toBeGreaterThanOrEqual(opts.minLines ?? 4);
         t.expect(report.results.some((r) => r.failures.length === 0)).toBe(true); // has negative cases
+        if (opts.everyRule) {
+          const sampled = new Set(report.results.flatMap((r) => r.failures.map((f) => f.rule)));
+          t.expect([...new Set(def.rules.map((r) => r.id))].filter((id) => !sampled.has(id))).toEqual([]);
+        }
       });
     });
   }
