@@ -48,17 +48,27 @@ function must(cmd: string, args: string[]): string {
 
 const which = (p: string) => spawnSync('sh', ['-c', `command -v ${p}`], { encoding: 'utf8' }).status === 0;
 
-/** Why the lab cannot be built here, or null. */
+/** Why the sshd lab cannot be built here, or null. */
 export function labUnavailable(): string | null {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (network and mount namespaces need root)';
-  const missing = ['ip', 'nft', 'unshare', 'mount', 'mknod', 'ssh', 'sshpass', 'ssh-keygen', 'rsyslogd', 'openssl'].filter((p) => !which(p));
+  const missing = ['nft', 'ssh', 'sshpass', 'ssh-keygen', 'rsyslogd', 'openssl'].filter((p) => !which(p));
   if (!existsSync('/usr/sbin/sshd')) missing.push('/usr/sbin/sshd (openssh-server)');
   if (missing.length > 0) return `missing programs: ${missing.join(', ')} (apt install nftables iproute2 openssh-server openssh-client sshpass rsyslog)`;
+  return netnsUnavailable({ nft: true });
+}
+
+/**
+ * Why namespaces (network, mount) cannot be used here, or null; `programs` must be on PATH (or be an
+ * absolute path that exists), `hint` says how to install them.
+ */
+export function netnsUnavailable(opts: { programs?: string[]; hint?: string; nft?: boolean } = {}): string | null {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return 'not root (network and mount namespaces need root)';
+  const missing = ['ip', 'unshare', 'mount', 'mknod', ...(opts.programs ?? [])].filter((p) => (p.startsWith('/') ? !existsSync(p) : !which(p)));
+  if (missing.length > 0) return `missing programs: ${missing.join(', ')}${opts.hint ? ` (${opts.hint})` : ''}`;
   const ns = `f2b-t-${process.pid}-${randomBytes(3).toString('hex')}-probe`;
   if (spawnSync('ip', ['netns', 'add', ns]).status !== 0) return 'cannot create network namespaces (`ip netns add` failed)';
   try {
-    if (spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset']).status !== 0) return 'nft does not work in a network namespace (no nf_tables?)';
+    if (opts.nft && spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset']).status !== 0) return 'nft does not work in a network namespace (no nf_tables?)';
     if (spawnSync('ip', ['netns', 'exec', ns, 'unshare', '--mount', 'true']).status !== 0) return 'cannot create mount namespaces (unshare --mount failed)';
   } finally {
     spawnSync('ip', ['netns', 'del', ns]);

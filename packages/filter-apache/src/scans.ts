@@ -62,8 +62,9 @@ export const apacheOverflowsFilter: FilterDefinition = {
     // AH00565 (2.2.?–2.4), `URI too long` (2.0)
     ...errorRules('uri-too-long', "request failed: (?:URI too long|client's request-line exceeds LimitRequestLine) \\(longer than [0-9]+\\)" + REFERER),
     ...errorRules('bad-protocol', 'request failed: erroneous characters after protocol string: .*$'),
-    // AH00566 (2.4.10: `invalid characters in URI` at info), AH00567 (debug)
-    ...errorRules('bad-request-line', 'request failed: (?:malformed request line|invalid characters in URI|error reading the headers)' + REFERER),
+    // AH00566 (2.4.10: `invalid characters in URI` at info, later `malformed request line` at debug).
+    // Not AH00567 `error reading the headers`: a summary written after the reason, which is counted.
+    ...errorRules('bad-request-line', 'request failed: (?:malformed request line|invalid characters in URI)' + REFERER),
     ...errorRules('bad-request-line', `HTTP Request Line; (?:${BAD_LINE.join('|')})${REFERER}`),
     // AH00560/AH00561/AH00562 (info), AH00563
     ...errorRules('header-too-long', 'Request header exceeds LimitRequestFieldSize.*$'),
