@@ -154,8 +154,8 @@ export async function startApacheLab(): Promise<ApacheLab> {
   return {
     net,
     episodes,
-    errorLog: () => ({ filters: ['apache-auth', 'apache-botsearch', 'apache-noscript', 'apache-overflows'], lines: read('error.log'), sourceOf: errorSource }),
-    accessLog: () => ({ filters: ['apache-badbots'], lines: read('access.log'), sourceOf: (l) => l.split(' ')[0] }),
+    errorLog: () => ({ name: 'error.log', filters: ['apache-auth', 'apache-botsearch', 'apache-noscript', 'apache-overflows'], lines: read('error.log'), sourceOf: errorSource }),
+    accessLog: () => ({ name: 'access.log', filters: ['apache-badbots'], lines: read('access.log'), sourceOf: (l) => l.split(' ')[0] }),
     stop: () => net.stop(),
   };
 }

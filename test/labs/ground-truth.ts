@@ -21,8 +21,13 @@ export interface Episode {
   /** Namespace and source address the episode's clients use. */
   ns: 'att' | 'inn';
   from: string;
-  /** Failures expected per filter id (filters not named: none). */
+  /**
+   * Failures expected per filter id (filters not named: none), or per `filter@log` where the daemons
+   * write to several logs (`vsftpd@auth.log`: the PAM lines).
+   */
   expect: Record<string, number>;
+  /** The logs the `expect` counts are written to (default: every log its filters read). */
+  logs?: string[];
   /**
    * The messages (literal text: Apache's `AH01617`, vsftpd's `FAIL LOGIN`) the episode makes the daemon
    * write that a filter counts, where the episode's requests also cause lines the filter does not
@@ -32,7 +37,19 @@ export interface Episode {
   run(): Promise<void>;
 }
 
+/** The failures `episode` should cause for `filter` in the log named `log`. */
+export function expected(episode: Episode, filter: string, log?: string): number {
+  if (log !== undefined) {
+    const specific = episode.expect[`${filter}@${log}`];
+    if (specific !== undefined) return specific;
+    if (episode.logs && !episode.logs.includes(log)) return 0;
+  }
+  return episode.expect[filter] ?? 0;
+}
+
 export interface CapturedLog {
+  /** A name for the log (`error.log`), used by `filter@log` expectations and the fixture's file name. */
+  name?: string;
   /** Which filters read this log (`apache-auth` reads the error log, `apache-badbots` the access log). */
   filters: string[];
   lines: string[];
@@ -49,7 +66,7 @@ export function annotate(filter: string, log: CapturedLog, episodes: Episode[], 
     const src = log.sourceOf(line);
     const episode = src === undefined ? undefined : byAddress.get(normalizeIp(src) ?? src);
     const marks = episode?.marks?.[filter];
-    const counts = (episode?.expect[filter] ?? 0) > 0 && (marks === undefined || marks.some((m) => line.includes(m)));
+    const counts = episode !== undefined && expected(episode, filter, log.name) > 0 && (marks === undefined || marks.some((m) => line.includes(m)));
     out.push(`# failJSON: ${JSON.stringify(counts ? { match: true, host: normalizeIp(episode!.from) } : { match: false })}`);
     out.push(line);
   }
@@ -64,7 +81,8 @@ export interface LabVerdict {
 }
 
 /** Check one filter on its annotated capture (a file) and count its failures per address. */
-export function verdict(def: FilterDefinition, file: string, lines: string[], episodes: Episode[], mode?: string): LabVerdict {
+export function verdict(def: FilterDefinition, file: string, log: CapturedLog, episodes: Episode[], mode?: string): LabVerdict {
+  const { lines } = log;
   const now = Date.now();
   const report = checkAnnotatedLog(def, file, { now, timezone: 'UTC', mode });
   const wrongLines = report.results.filter((r) => !r.ok).map((r) => `${r.lineNo}: ${r.problems.join('; ')}: ${r.text}`);
@@ -80,8 +98,8 @@ export function verdict(def: FilterDefinition, file: string, lines: string[], ep
     const addr = normalizeIp(e.from) ?? e.from;
     known.add(addr);
     const got = counted.get(addr) ?? 0;
-    const expected = e.expect[def.id] ?? 0;
-    if (got !== expected) wrongCounts.push(`${addr} (${e.name}) ${def.id}: got ${got}, expected ${expected}`);
+    const want = expected(e, def.id, log.name);
+    if (got !== want) wrongCounts.push(`${addr} (${e.name}) ${def.id}${log.name ? ` in ${log.name}` : ''}: got ${got}, expected ${want}`);
   }
   for (const [addr, n] of counted) if (!known.has(addr)) wrongCounts.push(`${addr} (no episode) ${def.id}: got ${n}, expected 0`);
   return { wrongLines, wrongCounts };
