@@ -3,7 +3,7 @@
  * Real daemons under scripted attack, on demand: `npm run lab -- <service>` runs the service's lab
  * (test/labs/<service>.lab.test.ts: network namespaces, the real daemon, scripted attackers and an
  * innocent client) and writes the annotated captures into the filter package's fixtures
- * (packages/filter-*/test/fixtures/lab/), where the package tests check them from then on. Needs root
+ * (test/fixtures/lab/ of each filter package), where the package tests check them from then on. Needs root
  * and the daemon installed (see each package README). `npm run lab -- --list` lists the services.
  */
 import { spawnSync } from 'node:child_process';
