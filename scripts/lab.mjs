@@ -40,5 +40,5 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const build = spawnSync(npx, ['tsc', '-b'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 const files = args.map((s) => join('test', 'labs', `${s}.lab.test.ts`));
-const r = spawnSync(npx, ['vitest', 'run', ...files], { cwd: root, stdio: 'inherit', env: { ...process.env, F2B_LAB_CAPTURE: '1' } });
+const r = spawnSync(npx, ['vitest', 'run', ...files], { cwd: root, stdio: 'inherit', env: { ...process.env, F2B_LAB_CAPTURE: '1', F2B_LAB_WRITE: '1' } });
 process.exit(r.status ?? 1);

@@ -48,17 +48,27 @@ export function must(cmd: string, args: string[]): string {
 
 export const which = (p: string) => spawnSync('sh', ['-c', `command -v ${p}`], { encoding: 'utf8' }).status === 0;
 
-/** Why the lab cannot be built here, or null. */
+/** Why the sshd lab cannot be built here, or null. */
 export function labUnavailable(): string | null {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (network and mount namespaces need root)';
-  const missing = ['ip', 'nft', 'unshare', 'mount', 'mknod', 'ssh', 'sshpass', 'ssh-keygen', 'rsyslogd', 'openssl'].filter((p) => !which(p));
+  const missing = ['nft', 'ssh', 'sshpass', 'ssh-keygen', 'rsyslogd', 'openssl'].filter((p) => !which(p));
   if (!existsSync('/usr/sbin/sshd')) missing.push('/usr/sbin/sshd (openssh-server)');
   if (missing.length > 0) return `missing programs: ${missing.join(', ')} (apt install nftables iproute2 openssh-server openssh-client sshpass rsyslog)`;
+  return netnsUnavailable({ nft: true });
+}
+
+/**
+ * Why namespaces (network, mount) cannot be used here, or null; `programs` must be on PATH (or be an
+ * absolute path that exists), `hint` says how to install them.
+ */
+export function netnsUnavailable(opts: { programs?: string[]; hint?: string; nft?: boolean } = {}): string | null {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return 'not root (network and mount namespaces need root)';
+  const missing = ['ip', 'unshare', 'mount', 'mknod', ...(opts.programs ?? [])].filter((p) => (p.startsWith('/') ? !existsSync(p) : !which(p)));
+  if (missing.length > 0) return `missing programs: ${missing.join(', ')}${opts.hint ? ` (${opts.hint})` : ''}`;
   const ns = `f2b-t-${process.pid}-${randomBytes(3).toString('hex')}-probe`;
   if (spawnSync('ip', ['netns', 'add', ns]).status !== 0) return 'cannot create network namespaces (`ip netns add` failed)';
   try {
-    if (spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset']).status !== 0) return 'nft does not work in a network namespace (no nf_tables?)';
+    if (opts.nft && spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset']).status !== 0) return 'nft does not work in a network namespace (no nf_tables?)';
     if (spawnSync('ip', ['netns', 'exec', ns, 'unshare', '--mount', 'true']).status !== 0) return 'cannot create mount namespaces (unshare --mount failed)';
   } finally {
     spawnSync('ip', ['netns', 'del', ns]);
@@ -118,26 +128,74 @@ const SSH_OPTS = [
 ];
 
 const SERVER_SH = `#!/bin/sh
-# Runs inside: ip netns exec SRV unshare --mount sh server.sh DIR
+# Runs inside: ip netns exec SRV unshare --mount sh server.sh DIR COMMAND [ARG…]
 set -e
-D=$1
+D=$1; shift
 mount --make-rprivate /
 mount -t tmpfs -o mode=755,size=1m f2b-test-dev /dev
 for n in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0"; do
-  set -- $n; mknod -m 666 /dev/$1 c $2 $3
+  set -- $n "$@"; mknod -m 666 /dev/$1 c $2 $3; shift 3
 done
 mount -t tmpfs -o mode=755,size=1m f2b-test-run /run
-mkdir -m 755 /run/sshd
-mount --bind "$D/passwd" /etc/passwd
-mount --bind "$D/shadow" /etc/shadow
-mount --bind "$D/group" /etc/group
+for f in passwd shadow group; do [ -f "$D/$f" ] && mount --bind "$D/$f" /etc/$f; done
 rsyslogd -n -f "$D/rsyslog.conf" -i "$D/rsyslogd.pid" &
 i=0; while [ ! -S /dev/log ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
 [ -S /dev/log ] || { echo "rsyslogd did not create /dev/log" >&2; exit 1; }
-exec /usr/sbin/sshd -D -f "$D/sshd_config"
+exec "$@"
 `;
 
-/** SIGTERM each child's process group, then SIGKILL what is left after 3 s. */
+/** Server users that exist only inside the server's mount namespace (bind-mounted copies of /etc files). */
+export interface LabUser { name: string; password: string; uid: number; home?: string; shell?: string }
+
+/**
+ * Start `command` in the server namespace, in a private mount namespace with its own /dev, /run and
+ * /dev/log (a private rsyslogd with `rsyslogRules`, e.g. `*.* action(type="omfile" file="…")`), and
+ * with `users` added to copies of /etc/passwd, /etc/shadow and /etc/group. Output goes to DIR/server.out.
+ */
+export function startSyslogServer(net: NetLab, opts: { command: string[]; rsyslogRules: string[]; users?: LabUser[] }): ChildProcess {
+  const { dir } = net;
+  if (opts.users && opts.users.length > 0) {
+    copyFileSync('/etc/passwd', join(dir, 'passwd'));
+    copyFileSync('/etc/shadow', join(dir, 'shadow'));
+    copyFileSync('/etc/group', join(dir, 'group'));
+    for (const u of opts.users) {
+      const hash = must('openssl', ['passwd', '-6', u.password]).trim();
+      appendFileSync(join(dir, 'passwd'), `${u.name}:x:${u.uid}:${u.uid}:f2b lab user:${u.home ?? '/nonexistent'}:${u.shell ?? '/bin/sh'}\n`);
+      appendFileSync(join(dir, 'shadow'), `${u.name}:${hash}:19000:0:99999:7:::\n`);
+      appendFileSync(join(dir, 'group'), `${u.name}:x:${u.uid}:\n`);
+    }
+    chmodSync(join(dir, 'shadow'), 0o640);
+  }
+  writeFileSync(join(dir, 'rsyslog.conf'), [
+    `global(workDirectory="${dir}")`,
+    'module(load="imuxsock" SysSock.Name="/dev/log" SysSock.RateLimit.Interval="0")',
+    ...opts.rsyslogRules,
+    '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'server.sh'), SERVER_SH);
+  return net.spawnInServer(['unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'server.sh'), dir, ...opts.command], { log: join(dir, 'server.out') });
+}
+
+/**
+ * The network part of a lab, for any server: three namespaces (server, attacker, innocent) on a bridge
+ * inside the server namespace, documentation addresses only, a temp directory, and the processes
+ * started in it (each in its own process group, stopped with the lab).
+ */
+export interface NetLab {
+  srv: string;
+  att: string;
+  inn: string;
+  dir: string;
+  attackerV4: string[];
+  attackerV6: string;
+  innocent: { v4: string; v6: string };
+  /** Start a long-running process inside the server namespace (stopped by stop()); output to `log`. */
+  spawnInServer(args: string[], opts?: { log?: string }): ChildProcess;
+  /** Run a command to completion inside a namespace. */
+  runIn(ns: string, cmd: string, args: string[], opts?: { timeoutMs?: number; input?: string }): Promise<RunResult>;
+  stop(): Promise<void>;
+}
+
 export async function stopChildren(children: ChildProcess[]): Promise<void> {
   const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
   for (const c of children) {
@@ -170,11 +228,11 @@ export interface LabNetwork {
  * documentation addresses of SERVER, `attackerV4`/`attackerV6` and `innocent`. Names are unique per
  * call; `remove()` deletes them (also on a failure while building).
  */
-export function createNetwork(): LabNetwork {
+export function createNetwork(opts: { attackerV4?: string[] } = {}): LabNetwork {
   const tag = `f2b-t-${process.pid}-${randomBytes(3).toString('hex')}`;
   const srv = `${tag}-srv`, att = `${tag}-att`, inn = `${tag}-inn`;
   const created: string[] = [];
-  const attackerV4 = ['192.0.2.10', '192.0.2.11', '192.0.2.12', '192.0.2.13'];
+  const attackerV4 = opts.attackerV4 ?? ['192.0.2.10', '192.0.2.11', '192.0.2.12', '192.0.2.13'];
   const attackerV6 = '2001:db8::10';
   const innocent = { v4: '192.0.2.20', v6: '2001:db8::20' };
   const remove = () => { for (const ns of created.splice(0)) spawnSync('ip', ['netns', 'del', ns]); };
@@ -205,21 +263,52 @@ export function createNetwork(): LabNetwork {
   return { srv, att, inn, attackerV4, attackerV6, innocent, remove };
 }
 
-export async function createLab(): Promise<Lab> {
-  const dir = mkdtempSync(join(tmpdir(), 'f2b-nft-e2e-'));
-  chmodSync(dir, 0o755);
-  const authLog = join(dir, 'auth.log');
-  const children: ChildProcess[] = [];
-  let net: LabNetwork | undefined;
+export interface NetLabOptions {
+  /** Addresses of the attacker namespace (default: four, 192.0.2.10–13). */
+  attackerV4?: string[];
+  /** Prefix of the temp directory's name. */
+  dirPrefix?: string;
+}
 
+export async function createNetLab(opts: NetLabOptions = {}): Promise<NetLab> {
+  const dir = mkdtempSync(join(tmpdir(), opts.dirPrefix ?? 'f2b-lab-'));
+  chmodSync(dir, 0o755);
+  const children: ChildProcess[] = [];
+  let net: LabNetwork;
+  try {
+    net = createNetwork({ attackerV4: opts.attackerV4 });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const { srv, att, inn, attackerV4, attackerV6, innocent } = net;
   const stop = async () => {
     await stopChildren(children);
-    net?.remove();
+    net.remove();
     rmSync(dir, { recursive: true, force: true });
   };
+  return {
+    srv, att, inn, dir, attackerV4, attackerV6, innocent, stop,
+    spawnInServer(args, o = {}) {
+      const out = o.log ? openSync(o.log, 'a') : 'ignore';
+      const c = spawn('ip', ['netns', 'exec', srv, ...args], { detached: true, stdio: ['ignore', out, out] });
+      if (typeof out === 'number') closeSync(out);
+      children.push(c);
+      return c;
+    },
+    runIn(ns, cmd, args, o = {}) {
+      return run('ip', ['netns', 'exec', ns, cmd, ...args], o);
+    },
+  };
+}
+
+export async function createLab(): Promise<Lab> {
+  const net = await createNetLab({ dirPrefix: 'f2b-nft-e2e-' });
+  const { srv, att, inn, dir, attackerV4, attackerV6, innocent, stop } = net;
+  const authLog = join(dir, 'auth.log');
+  const children: ChildProcess[] = [];
 
   try {
-    net = createNetwork();
     // Server files: host key, config, the test user (for the server's eyes only), rsyslog config.
     must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'f2b-test', '-f', join(dir, 'ssh_host_ed25519_key')]);
     writeFileSync(join(dir, 'sshd_config'), [
@@ -240,35 +329,17 @@ export async function createLab(): Promise<Lab> {
       'MaxStartups 100:30:200',
       '',
     ].join('\n'));
-    const hash = must('openssl', ['passwd', '-6', PASSWORD]).trim();
-    copyFileSync('/etc/passwd', join(dir, 'passwd'));
-    copyFileSync('/etc/shadow', join(dir, 'shadow'));
-    copyFileSync('/etc/group', join(dir, 'group'));
-    appendFileSync(join(dir, 'passwd'), `${USER}:x:64999:64999:f2b test user:/nonexistent:/bin/sh\n`);
-    appendFileSync(join(dir, 'shadow'), `${USER}:${hash}:19000:0:99999:7:::\n`);
-    appendFileSync(join(dir, 'group'), `${USER}:x:64999:\n`);
-    chmodSync(join(dir, 'shadow'), 0o640);
-    writeFileSync(join(dir, 'rsyslog.conf'), [
-      `global(workDirectory="${dir}")`,
-      'module(load="imuxsock" SysSock.Name="/dev/log" SysSock.RateLimit.Interval="0")',
-      `auth,authpriv.* action(type="omfile" file="${authLog}" fileCreateMode="0644")`,
-      '',
-    ].join('\n'));
-    writeFileSync(join(dir, 'server.sh'), SERVER_SH);
     writeFileSync(authLog, '');
-
-    const out = openSync(join(dir, 'server.out'), 'a');
-    const server = spawn('ip', ['netns', 'exec', net.srv, 'unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'server.sh'), dir], {
-      detached: true, stdio: ['ignore', out, out],
-    });
-    closeSync(out);
-    children.push(server);
+    children.push(startSyslogServer(net, {
+      command: ['sh', '-c', `mkdir -m 755 /run/sshd && exec /usr/sbin/sshd -D -f ${join(dir, 'sshd_config')}`],
+      rsyslogRules: [`auth,authpriv.* action(type="omfile" file="${authLog}" fileCreateMode="0644")`],
+      users: [{ name: USER, password: PASSWORD, uid: 64999 }],
+    }));
   } catch (err) {
     await stop();
     throw err;
   }
 
-  const { srv, att, inn, attackerV4, attackerV6, innocent } = net;
   const lab: Lab = {
     srv, att, inn, dir, authLog, attackerV4, attackerV6, innocent,
     async failLogin(ns, server, from) {
@@ -287,9 +358,7 @@ export async function createLab(): Promise<Lab> {
       return run('ip', ['netns', 'exec', srv, 'nft', ...args]);
     },
     spawnInServer(args) {
-      const c = spawn('ip', ['netns', 'exec', srv, ...args], { detached: true, stdio: 'ignore' });
-      children.push(c);
-      return c;
+      return net.spawnInServer(args);
     },
     stop,
   };

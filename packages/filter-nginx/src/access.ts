@@ -4,7 +4,7 @@
  * `nginx-forbidden` (requests denied by `deny` rules).
  */
 import type { FilterDefinition } from '@f2b/core';
-import { ACCESS_START, AFTER_REQUEST, ERR_PREFIX, QUOTED } from './common.js';
+import { ACCESS_START, AFTER_REQUEST, ERR_PREFIX, ERR_TAIL, QUOTED } from './common.js';
 import { PROBE_URI } from './probes.js';
 
 const NOT_FOUND = '(?:open\\(\\) "[^"]*" failed \\(2: No such file or directory\\)|"[^"]*" is not found \\(2: No such file or directory\\))';
@@ -21,11 +21,29 @@ export const nginxBotsearchFilter: FilterDefinition = {
   ],
 };
 
+/**
+ * ngx_http_request.c / ngx_http_parse.c: why nginx answered 400 (or 414, 494), written at `info` to
+ * error.log (`error_log … info`). Client text (a header line) never holds `"` in the usual form, and the
+ * tail after `client:` is read strictly, so a forged segment cannot be the one that matches.
+ */
+const CLIENT_SENT = [
+  'invalid method', 'invalid request', 'invalid version', 'invalid method in HTTP/0\\.9 request',
+  'invalid host in request line', 'too long URI', 'unsafe win32 URI', 'too large request',
+  'too long header line: "[^"]*"', 'invalid header line: "[^"]*"', 'too many header lines',
+  'duplicate host header: "[^"]*", previous value: "[^"]*"', 'invalid host header',
+  'HTTP/1\\.1 request without "Host" header', 'invalid "Content-Length" header',
+  'HTTP/1\\.0 request with "Transfer-Encoding" header', '"Content-Length" and "Transfer-Encoding" headers at the same time',
+  'unknown "Transfer-Encoding": "[^"]*"', 'plain HTTP request to HTTPS port',
+];
+
 export const nginxBadRequestFilter: FilterDefinition = {
   id: 'nginx-bad-request',
-  description: 'nginx access.log: requests answered 400 Bad Request (garbage, TLS or RDP on the HTTP port, malformed lines)',
+  description: 'nginx: requests answered 400 Bad Request (access.log), and nginx\'s reason for them (error.log at level info)',
   rules: [
     { id: 'bad-request', pattern: `${ACCESS_START}${QUOTED} 400 [0-9-]+(?: .*)?$` },
+    // error.log: read only one of the two logs in a jail, or each bad request counts twice
+    { id: 'client-sent', pattern: `${ERR_PREFIX}client sent (?:${CLIENT_SENT.join('|')}) while (?:reading client request (?:line|headers)|reading PROXY protocol), client: <ADDR>${ERR_TAIL}` },
+    { id: 'client-sent', pattern: `${ERR_PREFIX}client sent (?:${CLIENT_SENT.join('|')}), client: <ADDR>${ERR_TAIL}` },
   ],
 };
 

@@ -7,7 +7,7 @@ const NOW = Date.parse('2024-12-31T12:00:00Z');
 
 testFilterPackage({ describe, it, expect }, {
   plugin: nginxFilters(), manifest: new URL('../package.json', import.meta.url),
-  fixture: (id) => new URL(`./fixtures/${id}.log`, import.meta.url), now: NOW,
+  fixture: (id) => new URL(`./fixtures/${id}.log`, import.meta.url), now: NOW, everyRule: true,
   // The request target (after its first `/`) is the client's, and no evidence for these filters.
   attackerFields: Object.fromEntries(['nginx-http-auth', 'nginx-limit-req'].map((id) => [id, [/, request: "[A-Z]+ \/([^ "]+)/]])),
 });

@@ -42,6 +42,11 @@ export interface FilterPackageTestOptions {
    * (group 1 of each match), which the invalid-bytes test fills with bytes that are not UTF-8.
    */
   attackerFields?: Record<string, readonly RegExp[]>;
+  /**
+   * Also require that every rule of every filter is the one that matched some annotated line (in some
+   * mode): a rule without a sample is a message nobody checked against the software's format.
+   */
+  everyRule?: boolean;
 }
 
 const path = (p: URL | string) => (typeof p === 'string' ? p : fileURLToPath(p));
@@ -58,6 +63,10 @@ export function testFilterPackage(t: TestRunner, opts: FilterPackageTestOptions)
         t.expect(wrong).toEqual([]);
         t.expect(report.total).toBeGreaterThanOrEqual(opts.minLines ?? 4);
         t.expect(report.results.some((r) => r.failures.length === 0)).toBe(true); // has negative cases
+        if (opts.everyRule) {
+          const sampled = new Set(report.results.flatMap((r) => r.failures.map((f) => f.rule)));
+          t.expect([...new Set(def.rules.map((r) => r.id))].filter((id) => !sampled.has(id))).toEqual([]);
+        }
       });
       t.it('gives the same answers when attacker-written fields carry invalid UTF-8', () => {
         const report = checkInvalidBytes(def, path(opts.fixture(def.id)), {
