@@ -13,7 +13,8 @@ import { tryParseCidr } from './ip.js';
 import { checkSchema, type JSONSchema } from './validate.js';
 import { DateParser } from './dates.js';
 import type { BantimeIncrement } from './tracker.js';
-import { chainOf, createExplorer, loadConfigChain, originLabel, type ChainOptions, type ConfigChain } from './config/chain.js';
+import { ConfigReader } from './config/reader.js';
+import { chainOf, loadConfigChain, originLabel, type ChainOptions, type ConfigChain } from './config/chain.js';
 
 export type SourceInput = string | ({ type?: string } & Record<string, unknown>);
 export type FilterInput = string | { id?: string; mode?: string; options?: Record<string, unknown> };
@@ -168,24 +169,19 @@ export const CONFIG_SCHEMA: JSONSchema = {
  * — so `config` is one plain object; `chain` tells where each value came from.
  */
 export async function loadConfig(file?: string, cwd = process.cwd(), opts: ChainOptions = {}): Promise<{ config: F2bConfig; file: string; chain: ConfigChain } | null> {
-  // Search upward from cwd (to the home directory, then ~/.config/f2b), then the system's /etc/f2b.
-  const explorer = createExplorer();
+  // Search upward from cwd (to the home directory, then ~/.config/f2b), then the system's /etc/f2b;
+  // files outside the trust boundary are reported and passed over (a named --config is refused).
+  const reader = new ConfigReader();
   let path: string;
-  try {
-    if (file) {
-      const abs = resolvePath(cwd, file);
-      if (!existsSync(abs)) throw errors.configNotFound(abs);
-      path = abs;
-    } else {
-      const found = (await explorer.search(cwd)) ?? (existsSync(SYSTEM_DIR) ? await explorer.search(SYSTEM_DIR) : null);
-      if (!found || found.isEmpty) return null;
-      path = found.filepath;
-    }
-  } catch (err) {
-    if (err instanceof F2bError) throw err;
-    throw errors.configParse(file ?? cwd, err);
+  if (file) {
+    path = resolvePath(cwd, file);
+    if (!existsSync(path)) throw errors.configNotFound(path);
+  } else {
+    const found = (await reader.search(cwd)) ?? (existsSync(SYSTEM_DIR) ? await reader.search(SYSTEM_DIR, { global: false }) : null);
+    if (!found) return null;
+    path = found;
   }
-  const chain = await loadConfigChain(path, { ...opts, explorer });
+  const chain = await loadConfigChain(path, { ...opts, reader });
   return { config: chain.config, file: chain.file, chain };
 }
 
