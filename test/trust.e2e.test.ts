@@ -149,3 +149,36 @@ describe.skipIf(skip !== null)('root loads code and config only from what root o
 function esc(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe.skipIf(skip !== null)('the control socket cannot be impersonated (issue 12, attack 5)', () => {
+  it('another uid owns the parent (0777) and plants its own socket: the client refuses, the daemon will not listen there', async () => {
+    const { createServer } = await import('node:net');
+    const tmp = tempDir('f2b-sock-');
+    const parent = join(tmp.dir, 'run');
+    const sock = join(parent, 'f2b', 'f2b.sock');
+    mkdirSync(dirname(sock), { recursive: true });
+    let connections = 0;
+    const impostor = createServer((c) => {
+      connections++;
+      c.end('{"v":1,"id":1,"ok":true,"result":{"unbanned":[]}}\n');
+    });
+    await new Promise<void>((r) => impostor.listen(sock, () => r()));
+    try {
+      for (const p of [parent, dirname(sock), sock]) chownSync(p, EVIL, EVIL);
+      chmodSync(parent, 0o777);
+      const r = f2b(['unban', '--all', '--socket', sock], { timeoutMs: 30_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`F2B_ERR_CONTROL_UNTRUSTED: Refusing to talk to the control socket "${sock}": ${parent} is owned by uid ${EVIL}`);
+      expect(connections).toBe(0);
+      // The daemon refuses to create its socket below such a directory.
+      writeFileSync(join(tmp.dir, 'c.yaml'), 'state: { type: memory }\njails: {}\n');
+      const start = f2b(['start', '--foreground', '-c', join(tmp.dir, 'c.yaml'), '--socket', join(parent, 'mine', 'f2b.sock')], { timeoutMs: 30_000 });
+      expect(start.code).not.toBe(0);
+      expect(start.stderr).toContain(`F2B_ERR_CONTROL_SOCKET`);
+      expect(start.stderr).toContain(`${parent} is owned by uid ${EVIL}`);
+    } finally {
+      impostor.close();
+      tmp.cleanup();
+    }
+  });
+});

@@ -47,9 +47,8 @@ export class TrustBoundary {
     } catch {
       return null;
     }
-    const own = this.entryProblem(real);
-    if (own) return own;
-    return this.dirProblem(dirname(real));
+    // The component nearest to / first: "/home/u is owned by uid 1000" says more than its leaf.
+    return this.dirProblem(dirname(real)) ?? this.entryProblem(real);
   }
 
   /** The real path of `path` when it may be loaded; otherwise reports it (once) and returns null. */
@@ -64,24 +63,24 @@ export class TrustBoundary {
   refused(path: string, problem: string, what = 'not loading'): void {
     if (this.reported.has(path)) return;
     this.reported.add(path);
-    this.report(sanitizeLine(`${what} ${path}: ${problem} (f2b loads code and config only from files that ${this.ownersText()} own and nobody else may write; see "Security" in the README)`));
+    this.report(sanitizeLine(`${what} ${path}: ${problem} (f2b loads code and config only from files that ${this.ownersText()} and nobody else may write; see "Security" in the README)`));
   }
 
   private ownersText(): string {
     const names = [...this.owners].map((u) => (u === 0 ? 'root' : `uid ${u}`));
-    return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+    return names.length <= 1 ? `${names.join('')} owns` : `${names.slice(0, -1).join(', ')} or ${names.at(-1)} own`;
   }
 
   private dirProblem(dir: string): string | null {
     const cached = this.dirs.get(dir);
     if (cached !== undefined) return cached;
     const parent = dirname(dir);
-    const problem = this.entryProblem(dir) ?? (parent === dir ? null : this.dirProblem(parent));
+    const problem = (parent === dir ? null : this.dirProblem(parent)) ?? this.entryProblem(dir);
     this.dirs.set(dir, problem);
     return problem;
   }
 
-  /** The entry itself (owner, mode) and, when its parent is sticky and open, nothing more is needed. */
+  /** One entry's owner and mode (a sticky directory may be open: others cannot replace what is in it). */
   private entryProblem(path: string): string | null {
     let st;
     try {

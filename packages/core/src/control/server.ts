@@ -18,6 +18,7 @@ import { dirname } from 'node:path';
 import type { Logger } from '../logger.js';
 import { isF2bError } from '../errors.js';
 import { controlErrors } from './errors.js';
+import { socketBoundary } from './path-check.js';
 import type { ControlHandler } from './handler.js';
 import {
   encodeLine, errorBody, IDLE_TIMEOUT_MS, LineDecoder, MAX_REQUEST_BYTES, PROTOCOL_VERSION,
@@ -289,9 +290,8 @@ export async function assertSocketFree(path: string): Promise<void> {
 }
 
 /**
- * The socket's directory must not let other users replace the socket (and so stand in for the daemon
- * towards clients): a directory, owned by us or root, not writable by group or others — unless it
- * has the sticky bit (like /tmp), where only owners may rename or remove entries.
+ * The socket's directory, and every one above it, must not let other users replace the socket (and so
+ * stand in for the daemon towards clients): see path-check.ts.
  */
 function assertSafeDirectory(dir: string, path: string): void {
   let st;
@@ -301,11 +301,6 @@ function assertSafeDirectory(dir: string, path: string): void {
     throw controlErrors.listen(path, err);
   }
   if (!st.isDirectory()) throw controlErrors.occupied(path, `${dir} is not a directory`);
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid && st.uid !== 0) {
-    throw controlErrors.occupied(path, `its directory ${dir} belongs to another user (uid ${st.uid}), who could replace the socket`);
-  }
-  if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) {
-    throw controlErrors.occupied(path, `its directory ${dir} is writable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}), who could replace the socket`);
-  }
+  const problem = socketBoundary().problem(dir);
+  if (problem) throw controlErrors.occupied(path, `${problem}; another user could replace the socket`);
 }
