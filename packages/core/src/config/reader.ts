@@ -108,7 +108,7 @@ function parse(file: string, content: string): unknown {
   const ext = extname(file);
   if (basename(file) === 'package.json' || ext === '.json') return content.trim() === '' ? undefined : JSON.parse(content);
   if (ext === '.yaml' || ext === '.yml' || ext === '') {
-    const value = parseYaml(content, { maxAliasCount: MAX_YAML_ALIASES, prettyErrors: true });
+    const value = parseYaml(content, { maxAliasCount: MAX_YAML_ALIASES, prettyErrors: true, logLevel: 'error' });
     return value === null ? undefined : value;
   }
   const loader = defaultLoaders[ext as keyof typeof defaultLoaders];
