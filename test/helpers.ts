@@ -16,9 +16,9 @@ export function tempDir(prefix = 'f2b-e2e-'): { dir: string; cleanup(): void } {
 }
 
 /** Run f2b to completion. */
-export function f2b(args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+export function f2b(args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
   const r = spawnSync(process.execPath, [F2B, ...args], {
-    input: opts.input, cwd: opts.cwd ?? ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
+    input: opts.input, cwd: opts.cwd ?? ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs,
     env: { ...process.env, ...opts.env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -8,12 +8,14 @@
 import { existsSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { errors, F2bError } from './errors.js';
+import { controlErrors } from './control/errors.js';
 import { parseDuration } from './duration.js';
 import { tryParseCidr } from './ip.js';
 import { checkSchema, type JSONSchema } from './validate.js';
 import { DateParser } from './dates.js';
 import type { BantimeIncrement } from './tracker.js';
-import { chainOf, createExplorer, loadConfigChain, originLabel, type ChainOptions, type ConfigChain } from './config/chain.js';
+import { ConfigReader } from './config/reader.js';
+import { chainOf, loadConfigChain, originLabel, type ChainOptions, type ConfigChain } from './config/chain.js';
 
 export type SourceInput = string | ({ type?: string } & Record<string, unknown>);
 export type FilterInput = string | { id?: string; mode?: string; options?: Record<string, unknown> };
@@ -184,24 +186,19 @@ export const CONFIG_SCHEMA: JSONSchema = {
  * — so `config` is one plain object; `chain` tells where each value came from.
  */
 export async function loadConfig(file?: string, cwd = process.cwd(), opts: ChainOptions = {}): Promise<{ config: F2bConfig; file: string; chain: ConfigChain } | null> {
-  // Search upward from cwd (to the home directory, then ~/.config/f2b), then the system's /etc/f2b.
-  const explorer = createExplorer();
+  // Search upward from cwd (to the home directory, then ~/.config/f2b), then the system's /etc/f2b;
+  // files outside the trust boundary are reported and passed over (a named --config is refused).
+  const reader = new ConfigReader();
   let path: string;
-  try {
-    if (file) {
-      const abs = resolvePath(cwd, file);
-      if (!existsSync(abs)) throw errors.configNotFound(abs);
-      path = abs;
-    } else {
-      const found = (await explorer.search(cwd)) ?? (existsSync(SYSTEM_DIR) ? await explorer.search(SYSTEM_DIR) : null);
-      if (!found || found.isEmpty) return null;
-      path = found.filepath;
-    }
-  } catch (err) {
-    if (err instanceof F2bError) throw err;
-    throw errors.configParse(file ?? cwd, err);
+  if (file) {
+    path = resolvePath(cwd, file);
+    if (!existsSync(path)) throw errors.configNotFound(path);
+  } else {
+    const found = (await reader.search(cwd)) ?? (existsSync(SYSTEM_DIR) ? await reader.search(SYSTEM_DIR, { global: false }) : null);
+    if (!found) return null;
+    path = found;
   }
-  const chain = await loadConfigChain(path, { ...opts, explorer });
+  const chain = await loadConfigChain(path, { ...opts, reader });
   return { config: chain.config, file: chain.file, chain };
 }
 
@@ -375,11 +372,22 @@ function resolveIncrement(inc: JailInput['bantimeIncrement'], path: string, file
   };
 }
 
-/** Default locations: system paths for root, per-user paths otherwise. */
-export function defaultPaths(): { db: string; socket: string } {
+/**
+ * Default locations: system paths for root, per-user paths otherwise. A user's socket lives only in
+ * `$XDG_RUNTIME_DIR` (a directory only they may write, made by the login manager): a fixed name in
+ * /tmp could be created first by another user, who would then impersonate the daemon. Without it,
+ * reading `socket` throws F2B_ERR_CONTROL_NO_RUNTIME_DIR.
+ */
+export function defaultPaths(): { db: string; readonly socket: string } {
   if (typeof process.getuid === 'function' && process.getuid() === 0) return { db: '/var/lib/f2b/f2b.db', socket: '/run/f2b/f2b.sock' };
   const home = process.env.HOME ?? '/tmp';
   const stateHome = process.env.XDG_STATE_HOME ?? join(home, '.local', 'state');
-  const runtime = process.env.XDG_RUNTIME_DIR ?? join('/tmp', `f2b-${process.getuid?.() ?? 'user'}`);
-  return { db: join(stateHome, 'f2b', 'f2b.db'), socket: join(runtime, 'f2b', 'f2b.sock') };
+  return {
+    db: join(stateHome, 'f2b', 'f2b.db'),
+    get socket() {
+      const runtime = process.env.XDG_RUNTIME_DIR;
+      if (!runtime) throw controlErrors.noRuntimeDir();
+      return join(runtime, 'f2b', 'f2b.sock');
+    },
+  };
 }

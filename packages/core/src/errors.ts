@@ -65,6 +65,17 @@ export const errors = {
       file, cause, fix: 'Fix the syntax error in the file (JSON, YAML or JavaScript module).',
     }),
 
+  /** `at`: where the file was named (the extending file and its "extends" key), when not by the user. */
+  configUntrusted: (file: string, problem: string, at?: { file: string; path: string }) =>
+    new F2bError('F2B_ERR_CONFIG_UNTRUSTED', `The config file ${q(file)} is not loaded: ${problem}, so another user could change what f2b runs.`, {
+      file: at?.file ?? file, path: at?.path, fix: 'Keep configs in a directory only root (or the user f2b runs as) may write, e.g. /etc/f2b: `chown root: FILE` and `chmod go-w FILE` and each directory above it.',
+    }),
+
+  configLimit: (file: string, problem: string) =>
+    new F2bError('F2B_ERR_CONFIG_LIMIT', `The config file ${q(file)} is refused: ${problem}.`, {
+      file, fix: 'Write the config without deeply nested YAML aliases (anchors used over and over) and keep it under 1 MiB; split it with "extends".',
+    }),
+
   pluginNotFound: (ref: string, packageName: string, path?: string) =>
     new F2bError('F2B_ERR_PLUGIN_NOT_FOUND', `The plugin ${q(ref)} is not installed (looked for the package ${q(packageName)}).`, {
       path, fix: `Run \`npm i ${packageName}\` in the directory of your config (or globally next to f2b).`,
@@ -75,6 +86,11 @@ export const errors = {
       path, fix: tried.length > 0
         ? `Install the package that provides it, e.g. \`npm i ${tried[0]}\`, or check the spelling (\`f2b filters\` lists the installed ids).`
         : 'Check the spelling (`f2b filters` lists the installed ids).',
+    }),
+
+  pluginUntrusted: (name: string, file: string, problem: string, path?: string) =>
+    new F2bError('F2B_ERR_PLUGIN_UNTRUSTED', `The plugin ${q(name)} is not loaded from ${q(file)}: ${problem}, so another user could change the code f2b runs.`, {
+      path, plugin: name, fix: 'Install plugins where only root (or the user f2b runs as) may write: next to f2b, in the global prefix (`sudo npm i -g`), or next to a config in /etc/f2b.',
     }),
 
   pluginInvalid: (name: string, problem: string, path?: string) =>

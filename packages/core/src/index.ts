@@ -27,7 +27,9 @@ export {
 export { loadConfigChain, chainOf, originLabel, type ConfigChain, type ChainFile, type ChainOptions } from './config/chain.js';
 export { Origins, type ValueOrigin } from './config/merge.js';
 export { globMatch, hostMatches, matchingHostPatterns } from './config/hosts.js';
-export { coreRangeAdmits, discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDirs, type DiscoveredPackage } from './resolve.js';
+export { coreRangeAdmits, discoverPlugins, findProvider, candidatePackages, loadPlugin, resolveTrusted, searchDirs, type DiscoveredPackage } from './resolve.js';
+export { TrustBoundary, trustBoundary, setTrustBoundary, trustedOwners, type TrustBoundaryOptions, type TrustReporter } from './trust.js';
+export { ConfigReader, MAX_CONFIG_BYTES, MAX_YAML_ALIASES, MAX_CONFIG_DEPTH, MAX_CONFIG_VALUES, type ReadConfig } from './config/reader.js';
 export { F2bError, errors, isF2bError, messageOf, type F2bErrorDetails } from './errors.js';
 export { createLogger, memoryLogger, sanitizeLine, stderrSink, type Logger, type LogLevel, type LogSink } from './logger.js';
 export { escapeControls, escapeDeep, escapeLines, jsonText } from './escape.js';

@@ -2,14 +2,17 @@
  * Finding plugins: short names expand by convention (`sshd` → `@f2b/filter-sshd`, `nftables` →
  * `@f2b/action-nftables`), filter ids are looked up in the manifests of installed plugin packages
  * (`"f2b": { "filters": ["nginx-http-auth", …] }`), and packages are searched from the config's
- * directory upward, then next to f2b itself, then in the global prefix.
+ * directory upward, then next to f2b itself, then in the global prefix. Only packages inside the
+ * trust boundary (trust.ts: owned by root or f2b's user along the whole path, writable by no one
+ * else) are listed or imported; the others are reported and skipped.
  */
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { errors } from './errors.js';
+import { trustBoundary } from './trust.js';
 import type { F2bPlugin, PluginKind } from './plugin.js';
 
 export interface DiscoveredPackage {
@@ -67,9 +70,11 @@ export function discoverPlugins(dirs: string[]): DiscoveredPackage[] {
       if (!PLUGIN_NAME.test(name) && !keywords.includes('f2b-plugin')) continue;
       if (!keywords.includes('f2b-plugin') && !pkg.f2b) continue;
       const f2b = (pkg.f2b ?? {}) as { kind?: PluginKind; filters?: string[]; sources?: string[]; actions?: string[]; stores?: string[] };
+      const dir = join(nm, name);
+      if (trustBoundary().admit(dir) === null) continue; // reported: another user could change it
       const kind: PluginKind = f2b.kind ?? (['filter', 'source', 'action', 'tracker'].find((k) => keywords.includes(`f2b-${k}`)) as PluginKind | undefined) ?? 'other';
       found.set(name, {
-        name, version: String(pkg.version ?? '0.0.0'), dir: join(nm, name), kind,
+        name, version: String(pkg.version ?? '0.0.0'), dir, kind,
         provides: [...(f2b.filters ?? []), ...(f2b.sources ?? []), ...(f2b.actions ?? []), ...(f2b.stores ?? [])].filter((x) => typeof x === 'string'),
         coreRange: pkg.peerDependencies?.['@f2b/core'],
       });
@@ -128,7 +133,7 @@ export function findProvider(ref: string, kind: 'filter' | 'source' | 'action', 
 
 /** Import a plugin package (resolved from `dirs`) and call its factory with `options`. */
 export async function loadPlugin(name: string, dirs: string[], options: Record<string, unknown> = {}, path?: string): Promise<F2bPlugin> {
-  const file = resolveFrom(name, dirs);
+  const file = resolveTrusted(name, dirs, (f, problem) => errors.pluginUntrusted(name, f, problem, path));
   if (!file) throw errors.pluginNotFound(name, name, path);
   const mod = await import(pathToFileURL(file).href) as { default?: unknown };
   const factory = mod.default;
@@ -137,12 +142,26 @@ export async function loadPlugin(name: string, dirs: string[], options: Record<s
   return plugin;
 }
 
-function resolveFrom(name: string, dirs: string[]): string | null {
-  if (name.startsWith('.') || name.startsWith('/')) return existsSync(name) ? resolve(name) : null;
-  for (const nm of dirs) {
-    try {
-      return createRequire(join(dirname(nm), 'noop.js')).resolve(name);
-    } catch { /* try the next directory */ }
+/**
+ * Resolve `spec` like an import from each of `dirs` in turn, and return the real path of the first
+ * file inside the trust boundary (null if there is none). Files outside it are reported and skipped;
+ * when nothing else is found, `untrusted` makes the error to throw for the first of them.
+ */
+export function resolveTrusted(spec: string, dirs: string[], untrusted: (file: string, problem: string) => Error): string | null {
+  const trust = trustBoundary();
+  let refused: { file: string; problem: string } | null = null;
+  const candidates = spec.startsWith('.') || spec.startsWith('/')
+    ? [existsSync(spec) ? resolve(spec) : null]
+    : dirs.map((nm) => {
+      try { return createRequire(join(dirname(nm), 'noop.js')).resolve(spec); } catch { return null; }
+    });
+  for (const file of candidates) {
+    if (!file) continue;
+    const problem = trust.problem(file);
+    if (problem === null) return realpathSync(file);
+    trust.refused(file, problem);
+    refused ??= { file, problem };
   }
+  if (refused) throw untrusted(refused.file, refused.problem);
   return null;
 }

@@ -368,7 +368,7 @@ describe('control socket lifecycle', () => {
       chmodSync(dir, 0o777);
       const err = await rejected(new ControlServer({ path: join(dir, 'f2b.sock'), handler: new ControlCommands({ daemon: f.daemon }) }).listen());
       expect(err.code).toBe('F2B_ERR_CONTROL_SOCKET');
-      expect(err.message).toContain('writable by other users (mode 0777)');
+      expect(err.message).toContain('is writable by its group and others (mode 0777); another user could replace the socket');
       chmodSync(dir, 0o1777); // sticky, like /tmp: fine
       const server = new ControlServer({ path: join(dir, 'f2b.sock'), handler: new ControlCommands({ daemon: f.daemon }) });
       await server.listen();

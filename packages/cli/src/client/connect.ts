@@ -29,7 +29,13 @@ export async function socketPath(opts: ClientOptions): Promise<string> {
     const socket = found ? resolveConfig(found.config, found.file).socket : null;
     if (socket) return socket;
   }
-  const mine = defaultPaths().socket;
+  let mine: string;
+  try {
+    mine = defaultPaths().socket;
+  } catch (err) {
+    if (existsSync(SYSTEM_SOCKET)) return SYSTEM_SOCKET; // no XDG_RUNTIME_DIR: no daemon of our own
+    throw err;
+  }
   if (mine !== SYSTEM_SOCKET && !existsSync(mine) && existsSync(SYSTEM_SOCKET)) return SYSTEM_SOCKET;
   return mine;
 }

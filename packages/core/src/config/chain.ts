@@ -8,26 +8,21 @@
  * way), then the config's own keys, then its matching `hosts` blocks (least specific first). Objects
  * merge key by key, arrays and other values replace, and `null` removes an inherited key.
  */
-import { cosmiconfig, getDefaultSearchPlaces } from 'cosmiconfig';
 import { existsSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F2bError, errors } from '../errors.js';
-import { searchDirs } from '../resolve.js';
+import { resolveTrusted, searchDirs } from '../resolve.js';
 import { cloneData, isPlainObject, joinPath, mergeLayer, Origins, type PlainObject, type Segments, type ValueOrigin } from './merge.js';
 import { HOST_PATTERN, matchingHostPatterns } from './hosts.js';
 import { resolveEnvRefs } from './env.js';
+import { ConfigReader } from './reader.js';
+import { trustBoundary } from '../trust.js';
 import type { F2bConfig } from '../config.js';
 
-/** cosmiconfig's places (`.f2brc*`, `f2b.config.{js,ts,mjs,cjs}`, …) plus the JSON/YAML config files it leaves out. */
-export const SEARCH_PLACES = [...getDefaultSearchPlaces('f2b'), 'f2b.config.json', 'f2b.config.yaml', 'f2b.config.yml'];
-
-export function createExplorer() {
-  return cosmiconfig('f2b', { searchPlaces: SEARCH_PLACES, searchStrategy: 'global' });
-}
-type Explorer = ReturnType<typeof createExplorer>;
+export { SEARCH_PLACES } from './reader.js';
 
 /** One file of the chain, in the order it was merged. */
 export interface ChainFile {
@@ -62,8 +57,8 @@ export interface ChainOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra directories to start package look-ups for `extends` from (besides each file's own). */
   searchFrom?: string[];
-  /** Use this explorer (and its cache). */
-  explorer?: Explorer;
+  /** Use this reader (and its cache). */
+  reader?: ConfigReader;
 }
 
 const MAX_DEPTH = 32;
@@ -78,11 +73,11 @@ const CORE_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 /** Load `file` and everything it extends, apply host blocks and env references. */
 export async function loadConfigChain(file: string, opts: ChainOptions = {}): Promise<ConfigChain> {
-  const explorer = opts.explorer ?? createExplorer();
+  const reader = opts.reader ?? new ConfigReader();
   const host = opts.host ?? hostname();
   const abs = resolvePath(file);
   if (!existsSync(abs)) throw errors.configNotFound(abs);
-  const state: State = { explorer, host, files: [], origins: new Origins(), searchFrom: opts.searchFrom ?? [] };
+  const state: State = { reader, host, files: [], origins: new Origins(), searchFrom: opts.searchFrom ?? [] };
   const merged: PlainObject = {};
   await addLayer(state, merged, { file: abs }, []);
   const { value, display, used } = resolveEnvRefs(merged, opts.env ?? process.env, (p) => {
@@ -119,7 +114,7 @@ export function originLabel(o: { file: string; package?: string }): string {
 }
 
 interface State {
-  explorer: Explorer;
+  reader: ConfigReader;
   host: string;
   files: ChainFile[];
   origins: Origins;
@@ -140,7 +135,7 @@ async function addLayer(state: State, merged: PlainObject, ref: Ref, stack: stri
   if (stack.length >= MAX_DEPTH) {
     throw new F2bError('F2B_ERR_CONFIG_INVALID', `The chain of "extends" is deeper than ${MAX_DEPTH} files.`, { ...where, path: 'extends', fix: 'Flatten the chain of configs.' });
   }
-  const raw = await loadFile(state.explorer, ref);
+  const raw = await loadFile(state.reader, ref);
   const own: PlainObject = { ...raw };
   const ext = own.extends;
   const hosts = own.hosts;
@@ -184,11 +179,15 @@ async function addLayer(state: State, merged: PlainObject, ref: Ref, stack: stri
   state.files.push(entry);
 }
 
-async function loadFile(explorer: Explorer, ref: Ref): Promise<PlainObject> {
+async function loadFile(reader: ConfigReader, ref: Ref): Promise<PlainObject> {
+  // A file named in "extends" that another user could change: the error points at the "extends".
+  const problem = ref.extendedBy ? trustBoundary().problem(ref.file) : null;
+  if (problem !== null) throw errors.configUntrusted(ref.file, problem, { file: ref.extendedBy!, path: 'extends' });
   let found;
   try {
-    found = await explorer.load(ref.file);
+    found = await reader.load(ref.file);
   } catch (err) {
+    if (err instanceof F2bError) throw err;
     throw errors.configParse(originLabel(ref), err);
   }
   if (!found || found.isEmpty) throw errors.configInvalid('(root)', 'is empty', 'Write at least a "jails" object.', originLabel(ref));
@@ -211,7 +210,7 @@ function resolveExtends(spec: string, from: Ref, path: string, searchFrom: strin
     return { file, ...(from.package ? { package: from.package } : {}), extendedBy: from.file };
   }
   const pkg = packageName(spec);
-  const file = resolvePackage(spec, [dir, ...searchFrom, CORE_DIR]);
+  const file = resolvePackage(spec, [dir, ...searchFrom, CORE_DIR], from, path);
   if (!file) {
     throw new F2bError('F2B_ERR_CONFIG_NOT_FOUND', `The config package "${spec}" named in "extends" is not installed.`, {
       file: originLabel(from), path, fix: `Run \`npm i ${pkg}\` in the directory of your config (or globally next to f2b).`,
@@ -225,13 +224,8 @@ function packageName(spec: string): string {
   return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }
 
-function resolvePackage(spec: string, starts: string[]): string | null {
-  for (const nm of searchDirs(starts)) {
-    try {
-      return createRequire(join(dirname(nm), 'noop.js')).resolve(spec);
-    } catch { /* next */ }
-  }
-  return null;
+function resolvePackage(spec: string, starts: string[], from: Ref, path: string): string | null {
+  return resolveTrusted(spec, searchDirs(starts), (file, problem) => errors.configUntrusted(file, problem, { file: originLabel(from), path }));
 }
 
 function safeRealpath(f: string): string {

@@ -7,6 +7,7 @@
 import { createConnection, type Socket } from 'node:net';
 import type { F2bError } from '../errors.js';
 import { controlErrors } from './errors.js';
+import { socketProblem } from './path-check.js';
 import { encodeLine, errorFromBody, LineDecoder, PROTOCOL_VERSION, type ControlResponse } from './protocol.js';
 
 export interface ControlClientOptions {
@@ -45,6 +46,8 @@ export class ControlClient {
 
   /** Connect to the daemon's socket. */
   static connect(path: string, opts: ControlClientOptions = {}): Promise<ControlClient> {
+    const problem = socketProblem(path);
+    if (problem) return Promise.reject(controlErrors.untrusted(path, problem));
     return new Promise((resolve, reject) => {
       const socket = createConnection({ path });
       const timer = setTimeout(() => {

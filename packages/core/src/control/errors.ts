@@ -68,6 +68,18 @@ export const controlErrors = {
     });
   },
 
+  noRuntimeDir: () =>
+    new F2bError('F2B_ERR_CONTROL_NO_RUNTIME_DIR',
+      'XDG_RUNTIME_DIR is not set, so there is no safe place for this user\'s control socket (f2b does not fall back to /tmp, where another user could create it first).', {
+        fix: 'Log in with a session that sets XDG_RUNTIME_DIR (systemd-logind: /run/user/<uid>), or name a socket in a directory only you may write (config "socket" or --socket; socket: false for none).',
+      }),
+
+  untrusted: (path: string, problem: string) =>
+    new F2bError('F2B_ERR_CONTROL_UNTRUSTED',
+      `Refusing to talk to the control socket ${q(path)}: ${problem}, so another user could have put their own socket there and impersonate the daemon.`, {
+        fix: 'Check who created it. Use a socket whose directories only root (or you) may write: the default /run/f2b/f2b.sock, or $XDG_RUNTIME_DIR/f2b/f2b.sock; remove the impostor and restart the daemon.',
+      }),
+
   notRunning: (path: string, cause?: unknown) =>
     new F2bError('F2B_ERR_CONTROL_NOT_RUNNING',
       `The f2b daemon is not running (nothing answers on the control socket ${q(path)}${reason(cause)}).`, {

@@ -17,6 +17,8 @@ export const SUPPORTED_VERSIONS: readonly number[] = [PROTOCOL_VERSION];
 export const MAX_REQUEST_BYTES = 64 * 1024;
 /** Connections idle this long are closed by the daemon. */
 export const IDLE_TIMEOUT_MS = 30_000;
+/** A request must arrive whole (from its first byte to its newline) within this long. */
+export const REQUEST_DEADLINE_MS = 5_000;
 
 export type RequestId = number | string | null;
 
@@ -78,6 +80,11 @@ export class LineDecoder {
 
   constructor(maxBytes = Infinity) {
     this.maxBytes = maxBytes;
+  }
+
+  /** Bytes of an incomplete line held so far. */
+  get buffered(): number {
+    return this.size;
   }
 
   /** The complete lines in `chunk` (and before it); `overflow` when a line grew past the limit. */

@@ -9,7 +9,9 @@
  *
  * Robustness: a request line is at most 64 KiB (longer: error, then the connection is closed);
  * malformed JSON, unknown versions, commands and arguments get an error response; idle connections
- * are closed after 30 s; a client that does not read its answers is dropped once 1 MiB piles up; each
+ * are closed after 30 s, and a request must arrive whole within 5 s of its first byte; at 256
+ * connections a new client replaces the longest-waiting idle one, so that slow clients cannot lock
+ * others out; a client that does not read its answers is dropped once 1 MiB piles up; each
  * connection's requests are answered in order, one at a time, so one client cannot flood the daemon.
  */
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
@@ -18,9 +20,10 @@ import { dirname } from 'node:path';
 import type { Logger } from '../logger.js';
 import { isF2bError } from '../errors.js';
 import { controlErrors } from './errors.js';
+import { socketBoundary } from './path-check.js';
 import type { ControlHandler } from './handler.js';
 import {
-  encodeLine, errorBody, IDLE_TIMEOUT_MS, LineDecoder, MAX_REQUEST_BYTES, PROTOCOL_VERSION,
+  encodeLine, errorBody, IDLE_TIMEOUT_MS, LineDecoder, MAX_REQUEST_BYTES, PROTOCOL_VERSION, REQUEST_DEADLINE_MS,
   type ControlResponse, type RequestId,
 } from './protocol.js';
 
@@ -32,8 +35,10 @@ export interface ControlServerOptions {
   idleTimeoutMs?: number;
   /** Longest request line (default 64 KiB). */
   maxRequestBytes?: number;
-  /** Connections beyond this are refused (default 256). */
+  /** Open connections at most (default 256); a new client then replaces the longest-waiting idle one. */
   maxConnections?: number;
+  /** A request must arrive whole within this long of its first byte (default 5 s). */
+  requestDeadlineMs?: number;
 }
 
 /** Unix socket paths are limited to 108 bytes (sun_path), including the final NUL. */
@@ -48,6 +53,8 @@ export class ControlServer {
   private readonly opts: ControlServerOptions;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  /** Per connection: is a request being carried out (such connections are never evicted)? */
+  private readonly busy = new Map<Socket, () => boolean>();
   private inode: number | null = null;
   private closing = false;
 
@@ -86,7 +93,6 @@ export class ControlServer {
     assertSafeDirectory(dir, path);
     await assertSocketFree(path);
     const server = createServer({ allowHalfOpen: true }, (s) => this.onConnection(s));
-    server.maxConnections = this.opts.maxConnections ?? 256;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(controlErrors.listen(path, err)));
       // The socket file is created by bind(), synchronously inside listen(): under this umask it is
@@ -133,13 +139,31 @@ export class ControlServer {
       sock.destroy();
       return;
     }
+    this.makeRoom();
     this.sockets.add(sock);
-    sock.on('close', () => this.sockets.delete(sock));
+    sock.on('close', () => { this.sockets.delete(sock); this.busy.delete(sock); });
     sock.on('error', () => { /* the client went away; nothing to do */ });
     const decoder = new LineDecoder(this.opts.maxRequestBytes ?? MAX_REQUEST_BYTES);
     let queue: Promise<void> = Promise.resolve();
     let queued = 0;
     let done = false;
+    this.busy.set(sock, () => queued > 0);
+    // Slow clients (a byte a second) must not hold a connection: a request arrives whole in time.
+    const deadlineMs = this.opts.requestDeadlineMs ?? REQUEST_DEADLINE_MS;
+    let deadline: NodeJS.Timeout | null = null;
+    const watchDeadline = () => {
+      if (decoder.buffered === 0) {
+        if (deadline) clearTimeout(deadline);
+        deadline = null;
+      } else if (!deadline) {
+        deadline = setTimeout(() => {
+          this.opts.logger?.warn(`A control client did not finish its request within ${deadlineMs} ms; dropping it.`);
+          sock.destroy();
+        }, deadlineMs);
+        deadline.unref();
+      }
+    };
+    sock.on('close', () => { if (deadline) clearTimeout(deadline); });
     const enqueue = (job: () => Promise<void>) => {
       queued++;
       if (queued >= MAX_QUEUED) sock.pause();
@@ -160,6 +184,7 @@ export class ControlServer {
     sock.on('data', (chunk: Buffer) => {
       if (done) return;
       const { lines, overflow } = decoder.push(chunk);
+      watchDeadline();
       for (const line of lines) {
         if (line.trim() === '') continue;
         enqueue(() => this.answer(sock, line));
@@ -175,6 +200,21 @@ export class ControlServer {
         });
       }
     });
+  }
+
+  /**
+   * Always a slot for a new client: at the limit, the connection that has waited longest without a
+   * request in progress (sockets are kept in arrival order) is closed to make room.
+   */
+  private makeRoom(): void {
+    const max = this.opts.maxConnections ?? 256;
+    if (this.sockets.size < max) return;
+    for (const s of this.sockets) {
+      if (this.busy.get(s)?.()) continue;
+      this.sockets.delete(s);
+      s.destroy();
+      if (this.sockets.size < max) return;
+    }
   }
 
   private async answer(sock: Socket, line: string): Promise<void> {
@@ -289,9 +329,8 @@ export async function assertSocketFree(path: string): Promise<void> {
 }
 
 /**
- * The socket's directory must not let other users replace the socket (and so stand in for the daemon
- * towards clients): a directory, owned by us or root, not writable by group or others — unless it
- * has the sticky bit (like /tmp), where only owners may rename or remove entries.
+ * The socket's directory, and every one above it, must not let other users replace the socket (and so
+ * stand in for the daemon towards clients): see path-check.ts.
  */
 function assertSafeDirectory(dir: string, path: string): void {
   let st;
@@ -301,11 +340,6 @@ function assertSafeDirectory(dir: string, path: string): void {
     throw controlErrors.listen(path, err);
   }
   if (!st.isDirectory()) throw controlErrors.occupied(path, `${dir} is not a directory`);
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid && st.uid !== 0) {
-    throw controlErrors.occupied(path, `its directory ${dir} belongs to another user (uid ${st.uid}), who could replace the socket`);
-  }
-  if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) {
-    throw controlErrors.occupied(path, `its directory ${dir} is writable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}), who could replace the socket`);
-  }
+  const problem = socketBoundary().problem(dir);
+  if (problem) throw controlErrors.occupied(path, `${problem}; another user could replace the socket`);
 }

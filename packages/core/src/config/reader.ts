@@ -1,0 +1,150 @@
+/**
+ * Reading config files: the places cosmiconfig knows for module `f2b` (`f2b.config.{js,ts,mjs,cjs}`,
+ * `.f2brc*`, `package.json#f2b`, …, plus `f2b.config.{json,yaml,yml}`), searched from a directory
+ * upward, with cosmiconfig's loaders for JavaScript and TypeScript and our own for data files.
+ *
+ * Why not cosmiconfig's explorer: it reads a "meta config" (`package.json#cosmiconfig`,
+ * `.config/config.js`, …) from the current directory — code and search places chosen by whoever owns
+ * that directory — and its YAML loader expands aliases without limit. Here every file is checked
+ * against the trust boundary (trust.ts) before it is read; a data file is at most 1 MiB, YAML aliases
+ * are limited (the `yaml` library's `maxAliasCount`), and nesting is bounded, so that no config can
+ * hang or exhaust the daemon ("billion laughs").
+ */
+import { defaultLoaders, getDefaultSearchPlaces } from 'cosmiconfig';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { errors, F2bError } from '../errors.js';
+import { trustBoundary } from '../trust.js';
+
+/** cosmiconfig's places (`.f2brc*`, `f2b.config.{js,ts,mjs,cjs}`, …) plus the JSON/YAML config files it leaves out. */
+export const SEARCH_PLACES = [...getDefaultSearchPlaces('f2b'), 'f2b.config.json', 'f2b.config.yaml', 'f2b.config.yml'];
+/** Places in the per-user config directory (`~/.config/f2b/`), as cosmiconfig's global search. */
+const GLOBAL_PLACES = ['config', 'config.json', 'config.yaml', 'config.yml', 'config.js', 'config.ts', 'config.cjs', 'config.mjs'];
+
+/** Largest config file read (data files are parsed whole). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** YAML alias expansions allowed per document (the `yaml` library's default). */
+export const MAX_YAML_ALIASES = 100;
+/** Deepest nesting of objects and arrays, and most values, in one config file. */
+export const MAX_CONFIG_DEPTH = 64;
+export const MAX_CONFIG_VALUES = 200_000;
+
+export interface ReadConfig {
+  /** The file's config (the `f2b` key of a package.json); undefined when the file is empty. */
+  config: unknown;
+  isEmpty: boolean;
+}
+
+export class ConfigReader {
+  private readonly cache = new Map<string, Promise<ReadConfig | null>>();
+
+  /**
+   * Read one file: null for a package.json without an `f2b` key. Throws F2B_ERR_CONFIG_UNTRUSTED
+   * outside the trust boundary, F2B_ERR_CONFIG_LIMIT past a limit, F2B_ERR_CONFIG_PARSE otherwise.
+   */
+  load(file: string): Promise<ReadConfig | null> {
+    const abs = resolvePath(file);
+    let p = this.cache.get(abs);
+    if (!p) {
+      p = this.read(abs);
+      this.cache.set(abs, p);
+    }
+    return p;
+  }
+
+  /**
+   * The first config file from `from` upward (to the home directory when `from` is inside it, else to
+   * `/`), then in `~/.config/f2b/`; files outside the trust boundary are reported and passed over.
+   */
+  async search(from: string, opts: { global?: boolean } = {}): Promise<string | null> {
+    for (const { dir, places } of searchDirs(resolvePath(from), opts.global ?? true)) {
+      for (const place of places) {
+        const file = join(dir, place);
+        if (!isFile(file)) continue;
+        const problem = trustBoundary().problem(file);
+        if (problem !== null) {
+          trustBoundary().refused(file, problem);
+          continue;
+        }
+        const found = await this.load(file);
+        if (found && !found.isEmpty) return file;
+      }
+    }
+    return null;
+  }
+
+  private async read(file: string): Promise<ReadConfig | null> {
+    if (!existsSync(file)) throw errors.configNotFound(file);
+    const problem = trustBoundary().problem(file);
+    if (problem !== null) throw errors.configUntrusted(file, problem);
+    const size = statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) throw errors.configLimit(file, `it is ${size} bytes long, more than the ${MAX_CONFIG_BYTES} a config may have`);
+    const content = readFileSync(file, 'utf8');
+    let config: unknown;
+    try {
+      config = await parse(file, content);
+    } catch (err) {
+      if (err instanceof F2bError) throw err;
+      if (err instanceof Error && /alias count|resource exhaustion/i.test(err.message)) {
+        throw errors.configLimit(file, `its YAML aliases expand to more than ${MAX_YAML_ALIASES} copies (a "billion laughs" document)`);
+      }
+      if (err instanceof RangeError) throw errors.configLimit(file, 'it is nested too deeply to be read');
+      throw errors.configParse(file, err);
+    }
+    if (basename(file) === 'package.json') {
+      const prop = config && typeof config === 'object' ? (config as Record<string, unknown>).f2b : undefined;
+      if (prop === undefined) return null;
+      config = prop;
+    }
+    const shape = shapeProblem(config);
+    if (shape) throw errors.configLimit(file, shape);
+    return { config, isEmpty: config === undefined || config === null };
+  }
+}
+
+function parse(file: string, content: string): unknown {
+  const ext = extname(file);
+  if (basename(file) === 'package.json' || ext === '.json') return content.trim() === '' ? undefined : JSON.parse(content);
+  if (ext === '.yaml' || ext === '.yml' || ext === '') {
+    const value = parseYaml(content, { maxAliasCount: MAX_YAML_ALIASES, prettyErrors: true, logLevel: 'error' });
+    return value === null ? undefined : value;
+  }
+  const loader = defaultLoaders[ext as keyof typeof defaultLoaders];
+  if (!loader) throw new Error(`files ending in "${ext}" are not a config format f2b reads`);
+  return loader(file, content);
+}
+
+/**
+ * Too deep, or too many values (a JavaScript config may also build a cycle): the later steps — merge,
+ * clone, validation — walk the whole tree, so it must be bounded.
+ */
+function shapeProblem(root: unknown): string | null {
+  const stack: [unknown, number][] = [[root, 0]];
+  let values = 0;
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (++values > MAX_CONFIG_VALUES) return `it has more than ${MAX_CONFIG_VALUES} values`;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_CONFIG_DEPTH) return `it nests objects or arrays more than ${MAX_CONFIG_DEPTH} deep`;
+    for (const v of Array.isArray(value) ? value : Object.values(value)) stack.push([v, depth + 1]);
+  }
+  return null;
+}
+
+function isFile(file: string): boolean {
+  try { return statSync(file).isFile(); } catch { return false; }
+}
+
+function* searchDirs(start: string, global: boolean): Generator<{ dir: string; places: string[] }> {
+  const stop = homedir();
+  let dir = start;
+  for (;;) {
+    yield { dir, places: SEARCH_PLACES };
+    const parent = dirname(dir);
+    if (dir === stop || parent === dir) break;
+    dir = parent;
+  }
+  if (global) yield { dir: join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'f2b'), places: GLOBAL_PLACES };
+}
