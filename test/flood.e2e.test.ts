@@ -4,20 +4,11 @@
  * `f2b status <jail> --all` pages through every address.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { F2B, ROOT, sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
+import { sshdLine, startF2b, tempDir, type RunningF2b, runF2b } from './helpers.js';
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [F2B, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runF2b(args);
 
 const SOURCES = 3000;
 const MAX = 2000;

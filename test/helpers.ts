@@ -96,3 +96,17 @@ export function f2bRunnableBy(uid: number): { bin: string; cleanup(): void } | {
   cleanup();
   return { skip: `uid ${uid} cannot read the clone at ${ROOT}, and a hard-linked copy in ${tmpdir()} did not run either (${failed ? 'cp -al failed: another file system?' : (r?.stderr ?? '').trim().split('\n')[0]})` };
 }
+
+/**
+ * Run f2b to completion, asynchronously (a daemon started by the test is our child, and a blocking
+ * spawnSync would keep us from reaping it), without colour.
+ */
+export function runF2b(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [F2B, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...env } });
+    let stdout = '', stderr = '';
+    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

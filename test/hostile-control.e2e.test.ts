@@ -5,26 +5,16 @@
  * warned about; manual bans of loopback and ignoreip addresses are refused with F2B_ERR_BAN_REFUSED.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { F2B, ROOT, sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
+import { sshdLine, startF2b, tempDir, type RunningF2b, runF2b } from './helpers.js';
 
 const ATTACKER = '192.0.2.66';
 const USER = 'r\x1b]0;owned\x07o\u009b2J\u009d8;;x\u009c\x7fot';
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [F2B, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runF2b(args);
 
 describe('hostile log text and hand-made bans against a running daemon', () => {
   const tmp = tempDir('f2b-hostile-');

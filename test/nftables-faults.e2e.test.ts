@@ -6,11 +6,11 @@
  * and after `nft flush ruleset` (what `systemctl reload nftables` does first) and `nft flush set`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { F2B, ROOT, startF2b, tempDir, type RunningF2b } from './helpers.js';
+import { ROOT, startF2b, tempDir, type RunningF2b, runF2b } from './helpers.js';
 
 const ACTION = join(ROOT, 'packages/action-nftables/dist/index.js');
 
@@ -32,15 +32,7 @@ function unavailable(): string | null {
 const skip = unavailable();
 if (skip) console.log(`skipping nftables fault end-to-end tests: ${skip}`);
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [F2B, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runF2b(args);
 
 async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 5000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
