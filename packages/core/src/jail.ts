@@ -21,6 +21,7 @@ import { ActionRunner, type ActionCall } from './action-runner.js';
 import { CheckpointQueue } from './checkpoint-queue.js';
 import { StoreHealth } from './store-health.js';
 import type { Logger } from './logger.js';
+import { ThrottledWarning } from './throttled-warning.js';
 
 export interface JailOptions {
   format?: LineFormat;
@@ -61,9 +62,11 @@ export class Jail {
   readonly config: JailConfig;
   readonly info: JailInfo;
   readonly stats: JailStats = { lines: 0, matched: 0, failures: 0, ignored: 0, bans: 0, evicted: 0, overlongLines: 0 };
-  /** Overlong lines not yet warned about, and when the last warning went out. */
-  private overlongUnwarned = 0;
-  private overlongWarnedAt = -Infinity;
+  /** Overlong lines and forgotten sources: counted, and warned about now and then (per jail). */
+  private readonly overlongWarning: ThrottledWarning;
+  /** The source that dropped the latest overlong line: the warning is written to its logger. */
+  private overlongFrom: { origin: string; logger: Logger } | null = null;
+  private readonly evictWarning: ThrottledWarning;
   readonly tracker: Tracker;
   private readonly core: Core;
   private readonly parser: EntryParser;
@@ -121,10 +124,17 @@ export class Jail {
     });
     this.ignoreSet = new IpSet([...config.ignoreip]);
     this.selfSet = new IpSet(config.ignoreself ? selfAddresses() : []);
+    this.overlongWarning = new ThrottledWarning(core.clock, OVERLONG_WARNING_INTERVAL_MS, (n) => {
+      this.overlongFrom?.logger.warn('dropped lines longer than the source\'s maxLineLength (never matched: their end could be forged)', {
+        origin: this.overlongFrom.origin, lines: n, total: this.stats.overlongLines,
+      });
+    });
+    this.evictWarning = new ThrottledWarning(core.clock, EVICT_WARN_MS, (n) => core.logger.warn(
+      `Jail "${config.name}" tracks ${config.maxTracked} sources (maxTracked) and forgets the ones that failed least recently: ${n} forgotten since the last warning, ${this.stats.evicted} in all. Raise maxTracked if this host has the memory (about 250 bytes a source).`));
     this.tracker = new Tracker({
       jail: config.name, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime, clock: core.clock,
       increment: config.bantimeIncrement, priorBans: opts.priorBans, maxTracked: config.maxTracked,
-      onEvict: () => this.evicted(),
+      onEvict: () => { this.stats.evicted++; this.evictWarning.count(); },
       onBan: (ban) => { this.clearedWindows.push({ jail: this.name, id: ban.id }); this.queue(ban, null); },
       onUnban: (unban) => this.queue(null, unban),
     });
@@ -149,9 +159,13 @@ export class Jail {
         return provided.def.create(s.options, {
           jail: config.name,
           path: `jails.${config.name}.sources.${i}`,
-          lines: (lines, origin) => this.lines(lines, origin),
+          lines: (lines, o) => this.lines(lines, o),
           entries: (entries) => this.entries(entries),
-          overlong: (origin) => this.overlong(origin, logger),
+          overlong: (origin) => {
+            this.stats.overlongLines++;
+            this.overlongFrom = { origin, logger };
+            this.overlongWarning.count();
+          },
           logger,
           error: (e) => core.reportError(e, { jail: config.name, plugin: provided.plugin }),
           saved,
@@ -312,22 +326,6 @@ export class Jail {
     this.afterBatch();
   }
 
-  /**
-   * A source dropped a line longer than its limit. Counted (status, metrics) and warned about at
-   * most once a minute: an attacker who writes long lines must not flood our own log either.
-   */
-  overlong(origin: string, logger: Logger): void {
-    this.stats.overlongLines++;
-    this.overlongUnwarned++;
-    const now = this.core.clock.now();
-    if (now - this.overlongWarnedAt < OVERLONG_WARNING_INTERVAL_MS) return;
-    logger.warn('dropped lines longer than the source\'s maxLineLength (never matched: their end could be forged)', {
-      origin, lines: this.overlongUnwarned, total: this.stats.overlongLines,
-    });
-    this.overlongUnwarned = 0;
-    this.overlongWarnedAt = now;
-  }
-
   /** Parsed entries from a source (journald). */
   entries(entries: LogEntry[]): void {
     for (const e of entries) this.entry(e);
@@ -461,22 +459,24 @@ export class Jail {
 
   /**
    * Counters, and the first `limit` banned and failing addresses (the most attempts first): a jail
-   * tracking a million sources answers in a few kilobytes; the rest is paged (`statusPage`).
+   * tracking a million sources answers in a few kilobytes; the rest is paged (`listing`).
    */
   status(limit = STATUS_LIST_LIMIT) {
     const t = this.tracker;
-    const currentlyFailed = t.failingCount();
+    const failing = t.failingSummary(limit);
+    const currentlyFailed = failing.count;
     const currentlyBanned = t.bannedCount();
+    const problems = this.watchProblems();
     const banned: string[] = [];
     for (const b of t.banEntries()) { if (banned.length >= limit) break; banned.push(b.id); }
     return {
       name: this.name, filter: this.config.filter.id, mode: this.filter.mode,
       currentlyFailed, totalFailed: this.stats.failures,
       currentlyBanned, totalBanned: this.stats.bans,
-      banned, failing: t.topFailing(limit), lines: this.stats.lines,
+      banned, failing: failing.top, lines: this.stats.lines,
       evicted: this.stats.evicted, maxTracked: this.config.maxTracked,
       more: { banned: currentlyBanned - banned.length, failing: Math.max(0, currentlyFailed - limit) },
-      watching: this.watching, ...(this.watchProblems().length > 0 ? { problems: this.watchProblems() } : {}),
+      watching: this.watching, ...(problems.length > 0 ? { problems } : {}),
       ...(!this.watching && this.config.waitForLog ? { waitingForLog: true } : {}),
       overlongLines: this.stats.overlongLines,
     };
@@ -486,20 +486,6 @@ export class Jail {
   listing(list: 'banned' | 'failing'): Iterator<{ id: string; attempts?: number; end?: number | null }> {
     if (list === 'failing') return this.tracker.failingEntries();
     return (function* (bans: Iterable<Ban>) { for (const b of bans) yield { id: b.id, end: b.end }; })(this.tracker.banEntries());
-  }
-
-  private lastEvictWarning = -Infinity;
-  private evictedSinceWarning = 0;
-
-  /** A source was forgotten to stay within maxTracked: count it, and say so now and then. */
-  private evicted(): void {
-    this.stats.evicted++;
-    this.evictedSinceWarning++;
-    const now = this.core.clock.now();
-    if (now - this.lastEvictWarning < EVICT_WARN_MS) return;
-    this.core.logger.warn(`Jail "${this.name}" tracks ${this.config.maxTracked} sources (maxTracked) and forgets the ones that failed least recently: ${this.evictedSinceWarning} forgotten since the last warning, ${this.stats.evicted} in all. Raise maxTracked if this host has the memory (about 250 bytes a source).`);
-    this.lastEvictWarning = now;
-    this.evictedSinceWarning = 0;
   }
 
   /** Wait until queued bans/unbans have reached the actions. */

@@ -169,14 +169,11 @@ export class Tracker {
     for (const [id, w] of this.windows) if (w.expire(horizon)) this.windows.delete(id);
   }
 
-  /** How many sources have failures in the current window. */
-  failingCount(): number {
-    this.sweep();
-    return this.windows.size;
-  }
-
-  /** The `limit` sources with the most attempts in the window, most first (ties by id). */
-  topFailing(limit: number): { id: string; attempts: number }[] {
+  /**
+   * How many sources have failures in the current window, and the `limit` with the most attempts,
+   * most first (ties by id): one sweep and one pass, however many sources there are.
+   */
+  failingSummary(limit: number): { count: number; top: { id: string; attempts: number }[] } {
     this.sweep();
     const top: { id: string; attempts: number }[] = [];
     const worse = (a: { id: string; attempts: number }, b: { id: string; attempts: number }) => b.attempts - a.attempts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -188,7 +185,7 @@ export class Tracker {
       top.splice(i, 0, item);
       if (top.length > limit) top.pop();
     }
-    return top;
+    return { count: this.windows.size, top };
   }
 
   /** Failing sources and their attempts, live (for paging through many). */
