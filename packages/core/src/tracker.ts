@@ -66,8 +66,6 @@ export class Tracker {
   private readonly windows = new Map<string, FailureWindow>();
   private readonly bans = new Map<string, { ban: Ban; timer?: TimerHandle }>();
   private readonly banCounts = new Map<string, number>();
-  /** Sources forgotten to stay within `maxTracked`, since start. */
-  evicted = 0;
 
   constructor(opts: TrackerOptions) {
     this.opts = opts;
@@ -109,7 +107,6 @@ export class Tracker {
     while (this.windows.size > 0 && this.windows.size + this.bans.size > max) {
       const oldest = this.windows.keys().next().value!;
       this.windows.delete(oldest);
-      this.evicted++;
       this.opts.onEvict?.(oldest);
     }
   }
