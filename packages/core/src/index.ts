@@ -51,3 +51,4 @@ export {
   type BanView, type BanDetail,
 } from './control/handler.js';
 export { defaultPaths, SYSTEM_DIR, checkSocketPath, MAX_SOCKET_PATH_BYTES } from './config.js';
+export * from '@f2b/kit';

@@ -1,0 +1,6 @@
+/**
+ * `@f2b/kit`: the helpers a plugin package may import at run time. It has no dependencies, so a
+ * plugin that imports it (and only types from `@f2b/core`) installs in seconds and never brings a
+ * second copy of the core or a native build. The core depends on this package and re-exports it.
+ */
+export const KIT_VERSION = '0.2.0';
