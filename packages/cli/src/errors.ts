@@ -2,7 +2,7 @@
  * Exit codes (documented in the README): 0 success; 1 a check failed (annotated mismatches) or the
  * daemon failed at run time; 2 bad usage or configuration (unknown filter id, invalid config).
  */
-import { F2bError, escapeLines, isF2bError } from '@f2b/core';
+import { type F2bError, escapeLines, isF2bError } from '@f2b/core';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

@@ -13,7 +13,7 @@ import { Tracker } from './tracker.js';
 import { IpSet, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
 import { errors } from './errors.js';
 import { checkSchema, type JSONSchema } from './validate.js';
-import type { ActionInstance, ListedBan, SourceDefinition, SourceInstance, SourceWatch } from './plugin.js';
+import type { ListedBan, SourceDefinition, SourceInstance, SourceWatch } from './plugin.js';
 import type { Ban, Failure, LogEntry, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store } from './store.js';
