@@ -23,6 +23,12 @@ export const controlErrors = {
       fix: 'Send smaller requests, each ending with a newline.',
     }),
 
+  tooManyConnections: (uid: number, limit: number) =>
+    new F2bError('F2B_ERR_CONTROL_TOO_MANY_CONNECTIONS',
+      `${uid >= 0 ? `uid ${uid}` : 'This user'} already holds ${limit} control connections, each carrying out a request; this one is refused.`, {
+        fix: 'Wait for those requests to finish (or stop the program that opens them), then try again.',
+      }),
+
   unknownCommand: (cmd: string, known: readonly string[]) =>
     new F2bError('F2B_ERR_CONTROL_UNKNOWN_COMMAND', `The daemon has no command ${q(cmd)}.`, {
       fix: `Use one of: ${known.join(', ')}.`,
