@@ -58,7 +58,7 @@ export class AccessRulesBackend implements Backend {
       const key = keyOfRule(r.configuration?.target, r.configuration?.value);
       if (key === null) continue;
       const ours = this.isOurs(r);
-      if (!out.get(key)?.ours) out.set(key, { ref: r.id, ours });
+      if (!out.get(key)?.ours) out.set(key, { ref: r.id, ours, note: r.notes });
     }
     return out;
   }

@@ -89,7 +89,7 @@ export class ListBackend implements Backend {
     const out = new Map<string, Present>();
     for (const it of items) {
       const key = it.ip === undefined ? null : keyOfItem(it.ip);
-      if (key !== null) out.set(key, { ref: it.id, ours: (it.comment ?? '').startsWith(this.s.notesMarker) });
+      if (key !== null) out.set(key, { ref: it.id, ours: (it.comment ?? '').startsWith(this.s.notesMarker), note: it.comment });
     }
     return out;
   }

@@ -29,12 +29,31 @@ const AUTH_PAUSE_MS = 25_000;
 /** Errors made by failFast (they must not re-arm the breaker). */
 const fastFailures = new WeakSet<object>();
 
+interface Owner { start: number; end: number | null }
+
+/** `<marker> <jail> until <ISO time | never>`: what the note of a rule or item f2b creates says. */
+export function formatNote(marker: string, jail: string, end: number | null): string {
+  return `${marker} ${jail} until ${end === null ? 'never' : new Date(end).toISOString()}`;
+}
+
+/** The jail and end of a note f2b wrote (end undefined: written before notes gave it); null: not ours. */
+export function parseNote(marker: string, note: string): { jail: string; end: number | null | undefined } | null {
+  if (!note.startsWith(`${marker} `)) return null;
+  const words = note.slice(marker.length + 1).split(' ');
+  const jail = words[0];
+  if (!jail) return null;
+  if (words[1] !== 'until' || words[2] === undefined) return { jail, end: undefined };
+  if (words[2] === 'never') return { jail, end: null };
+  const end = Date.parse(words[2]);
+  return { jail, end: Number.isFinite(end) ? end : undefined };
+}
+
 type Job = { keys: readonly string[] | 'ready' | 'all'; resolve(): void; reject(err: unknown): void };
 
 export class Scope {
   readonly stats = { drains: 0, reconciles: 0, created: 0, deleted: 0 };
-  /** key → (`jail\0id` → start of that ban). */
-  private readonly owners = new Map<string, Map<string, number>>();
+  /** key → (`jail\0id` → start and end of that ban). */
+  private readonly owners = new Map<string, Map<string, Owner>>();
   private present = new Map<string, Present>();
   private readonly rejected = new Map<string, CloudflareError>();
   private snapshotted = false;
@@ -82,19 +101,20 @@ export class Scope {
     await this.life.closed();
   }
 
-  /** Wanted from now on by `jail`'s ban `id` (started at `start`). */
-  want(key: string, jail: string, id: string, start: number): void {
+  /** Wanted from now on by `jail`'s ban `id` (from `start` until `end`; null: for good). */
+  want(key: string, jail: string, id: string, start: number, end: number | null = null): void {
     let o = this.owners.get(key);
     if (!o) this.owners.set(key, o = new Map());
     const token = `${jail}\0${id}`;
-    o.set(token, Math.max(start, o.get(token) ?? start));
+    const prev = o.get(token);
+    o.set(token, prev && prev.start > start ? prev : { start, end });
   }
 
   /** No longer wanted by `jail`'s ban `id` — unless the unban is older than the ban in force (a replay). */
   unwant(key: string, jail: string, id: string, time: number): boolean {
     const o = this.owners.get(key);
     const token = `${jail}\0${id}`;
-    const start = o?.get(token);
+    const start = o?.get(token)?.start;
     if (start !== undefined && time < start) return false;
     o?.delete(token);
     if (o?.size === 0) this.owners.delete(key);
@@ -197,13 +217,37 @@ export class Scope {
       const o = this.owners.get(k);
       const p = this.present.get(k);
       if (o) {
-        if ((!p || p.maybe) && !this.rejected.has(k)) plan.adds.set(k, `${this.s.notesMarker} ${o.keys().next().value!.split('\0')[0]}`);
+        if ((!p || p.maybe) && !this.rejected.has(k)) plan.adds.set(k, this.noteFor(o));
       } else {
         this.rejected.delete(k);
         if (p?.ours) plan.removes.set(k, p);
       }
     }
     return plan;
+  }
+
+  /**
+   * The note of a rule or item we create: the marker, the jail and when the ban ends, so that the
+   * bans in force can be read back from Cloudflare if f2b's state database is ever lost.
+   */
+  private noteFor(o: Map<string, Owner>): string {
+    const [token, owner] = o.entries().next().value!;
+    return formatNote(this.s.notesMarker, token.split('\0')[0]!, owner.end);
+  }
+
+  /**
+   * The bans of `jail` that Cloudflare holds now, read from the notes of our rules or items: the key
+   * and the end the note gives (undefined: a note from an older f2b that does not say).
+   */
+  async heldFor(jail: string): Promise<{ key: string; end: number | null | undefined }[]> {
+    const held = await this.backend.snapshot(this.abort.signal);
+    const out: { key: string; end: number | null | undefined }[] = [];
+    for (const [key, p] of held) {
+      if (!p.ours || p.note === undefined) continue;
+      const note = parseNote(this.s.notesMarker, p.note);
+      if (note?.jail === jail) out.push({ key, end: note.end });
+    }
+    return out;
   }
 
   private settled(plan: SyncPlan, k: string): boolean {

@@ -248,7 +248,10 @@ export class Daemon {
     const now = this.core.clock.now();
     let recovered = 0;
     for (const jail of this.jails) {
-      const bans = (await jail.listBannedFromActions()).filter((b) => b.end === null || b.end > now)
+      // An action that does not know when a ban ends (undefined) gets the jail's bantime from now.
+      const bans = (await jail.listBannedFromActions())
+        .map((b) => ({ id: b.id, end: b.end === undefined ? now + jail.config.bantime * 1000 : b.end }))
+        .filter((b) => b.end === null || b.end > now)
         .map((b): Ban => ({ jail: jail.name, id: b.id, start: now, end: b.end, count: 1, failures: 0, rule: 'recovered' }));
       if (bans.length === 0) continue;
       // Saved as bans in force; recover() then gives them to every action like any stored ban.

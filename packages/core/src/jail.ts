@@ -421,8 +421,8 @@ export class Jail {
       try {
         for (const b of await a.instance.listBanned()) {
           const prev = found.get(b.id);
-          // The longest ban wins (permanent = null is longest).
-          if (!prev || (prev.end !== null && (b.end === null || b.end > prev.end))) found.set(b.id, b);
+          // The longest ban wins (permanent = null is longest); a known end beats an unknown one.
+          if (!prev || outlasts(b.end, prev.end)) found.set(b.id, b);
         }
       } catch (err) {
         this.core.reportError(errors.actionFailed(a.type, `listing its bans: ${err instanceof Error ? err.message : String(err)}`), { jail: this.name });
@@ -644,4 +644,12 @@ function selfAddresses(): string[] {
     for (const a of list ?? []) out.push(a.address.replace(/%.*$/, ''));
   }
   return out;
+}
+
+/** Does a ban ending at `a` outlast one ending at `b` (null: never ends; undefined: not known)? */
+function outlasts(a: number | null | undefined, b: number | null | undefined): boolean {
+  if (a === undefined) return false;
+  if (b === undefined) return true;
+  if (b === null) return false;
+  return a === null || a > b;
 }

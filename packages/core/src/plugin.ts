@@ -125,8 +125,11 @@ export interface ActionInstance {
   listBanned?(): Promise<ListedBan[]>;
 }
 
-/** A ban as an action reports it: the address or network, and when it ends (null = never). */
-export interface ListedBan { id: string; end: number | null }
+/**
+ * A ban as an action reports it: the address or network, and when it ends (epoch ms; null = never;
+ * undefined = the action does not know, and the jail's bantime from now applies — never "for good").
+ */
+export interface ListedBan { id: string; end?: number | null }
 
 export interface ActionDefinition {
   /** Type name used in config: `actions: ['log']` or `{ type: 'nftables', … }`. */
