@@ -337,4 +337,4 @@ function messageOf(err: unknown): string {
 }
 
 const noop = () => undefined;
-const silent: Logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => silent };
+const silent: Logger = { debug: noop, info: noop, notice: noop, warn: noop, error: noop, child: () => silent };

@@ -63,7 +63,10 @@ export interface F2bConfig {
   /** Settings every jail inherits (fail2ban's [DEFAULT]). */
   defaults?: Omit<JailInput, 'source' | 'sources' | 'filter' | 'enabled'>;
   jails: Record<string, JailInput>;
-  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** The daemon's log: `notice` shows the ban trail and warnings only; `debug` adds a line per failure. */
+  logLevel?: 'debug' | 'info' | 'notice' | 'warn' | 'error';
+  /** `text` (default; timestamps, or syslog priorities under systemd) or `json` (one object per line). */
+  logFormat?: 'text' | 'json';
   /** Where bans, failures and read positions survive restarts. */
   state?: { type?: string; path?: string; purgeAge?: Duration; synchronous?: 'normal' | 'full' };
   /** The control socket (`f2b status`, `f2b ban`…); `false` for none. */
@@ -110,7 +113,9 @@ export interface ResolvedConfig {
   recidive: { maxbans: number; findtime: number; bantime: number; actions: ActionInput[] } | null;
   plugins: { name: string; options: Record<string, unknown> }[];
   jails: JailConfig[];
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logLevel: 'debug' | 'info' | 'notice' | 'warn' | 'error';
+  /** undefined: F2B_LOG_FORMAT decides (text unless it says json). */
+  logFormat?: 'text' | 'json';
 }
 
 /** Where a system-wide config lives when none is found from the current directory. */
@@ -157,7 +162,8 @@ export const CONFIG_SCHEMA: JSONSchema = {
       type: 'object', additionalProperties: false,
       properties: { enabled: { type: 'boolean' }, maxbans: { type: 'integer', minimum: 1 }, findtime: duration, bantime: duration, actions: jailProps.actions },
     },
-    logLevel: { enum: ['debug', 'info', 'warn', 'error'] },
+    logLevel: { enum: ['debug', 'info', 'notice', 'warn', 'error'] },
+    logFormat: { enum: ['text', 'json'] },
     plugins: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'array', items: [{ type: 'string' }, { type: 'object' }], minItems: 1, maxItems: 2 }] } },
     defaults: { type: 'object', additionalProperties: false, properties: jailProps },
     jails: {
@@ -284,7 +290,7 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
     actions: r.actions ?? input.defaults?.actions ?? JAIL_DEFAULTS.actions,
   } : null;
   if (recidive && input.jails.recidive) throw errors.configInvalid('jails.recidive', 'collides with the built-in repeat-offender jail', 'Rename the jail, or configure repeat offenders under the top-level "recidive" key.', file);
-  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', state, socket, recidive };
+  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, state, socket, recidive };
 }
 
 /** The longest path a Unix socket can have on Linux: sun_path is 108 bytes with the final NUL. */

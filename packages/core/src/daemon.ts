@@ -13,6 +13,8 @@ import { StoreHealth } from './store-health.js';
 import { resolveConfig, type JailConfig, type ResolvedConfig } from './config.js';
 import type { F2bPlugin, StoreDefinition } from './plugin.js';
 import type { Ban, Unban } from './types.js';
+import { installBanTrail } from './ban-trail.js';
+import { logs } from './logger.js';
 
 export interface DaemonOptions extends CoreOptions {
   /** Directories to search for plugin packages from (the config's directory, f2b's own). */
@@ -53,6 +55,7 @@ export class Daemon {
     // The repeat-offender jail has no log of its own: it bans on other jails' bans.
     this.core.registerFilter({ id: RECIDIVE_FILTER, rules: [] });
     this.core.hooks.ban.tapPromise('f2b:recidive', (ban) => this.onAnyBan(ban));
+    installBanTrail(this.core, { found: logs(opts.logLevel ?? 'info', 'debug') });
     this.storeHealth = new StoreHealth({
       location: () => this.store?.location ?? '', logger: this.core.logger, clock: this.core.clock,
       report: (err, jail) => this.core.reportError(err, { jail, hook: 'checkpoint' }),

@@ -4,3 +4,4 @@
  * second copy of the core or a native build. The core depends on this package and re-exports it.
  */
 export const KIT_VERSION = '0.2.0';
+export { banText, unbanText, type BanOrigin, type BanTextInput } from './ban-text.js';
