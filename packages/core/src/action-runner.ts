@@ -20,6 +20,8 @@ export interface ActionRunnerOptions {
   timeout: number;
   /** Report a failure (the jail's error channel). */
   report(err: unknown): void;
+  /** Told how each call went: what, how long it took (seconds), whether it succeeded. */
+  done?(what: string, seconds: number, ok: boolean): void;
 }
 
 export class ActionRunner {
@@ -50,6 +52,8 @@ export class ActionRunner {
   }
 
   private attempt(what: string, fn: ActionCall): Promise<boolean> {
+    const began = this.opts.clock.now();
+    const finish = (ok: boolean) => { this.opts.done?.(what, (this.opts.clock.now() - began) / 1000, ok); };
     return new Promise<boolean>((resolve) => {
       let settled = false;
       const timer = this.opts.clock.setTimer(this.timeout * 1000, () => {
@@ -57,6 +61,7 @@ export class ActionRunner {
         settled = true;
         if (!this.timedOut) this.opts.report(errors.actionTimeout(this.type, what, this.timeout));
         this.timedOut = true;
+        finish(false);
         resolve(false);
       });
       const done = (ok: boolean, err?: unknown) => {
@@ -65,6 +70,7 @@ export class ActionRunner {
         timer.cancel();
         if (ok) this.timedOut = false;
         else this.opts.report(errors.actionFailed(this.type, `${what}: ${err instanceof Error ? err.message : String(err)}`));
+        finish(ok);
         resolve(ok);
       };
       let call: Promise<void>;

@@ -11,6 +11,7 @@ import { errors, F2bError } from './errors.js';
 import { controlErrors } from './control/errors.js';
 import { parseDuration } from './duration.js';
 import { tryParseCidr } from './ip.js';
+import { parseListen } from './metrics/listen.js';
 import { checkSchema, type JSONSchema } from './validate.js';
 import { DateParser } from './dates.js';
 import type { BantimeIncrement } from './tracker.js';
@@ -67,6 +68,8 @@ export interface F2bConfig {
   logLevel?: 'debug' | 'info' | 'notice' | 'warn' | 'error';
   /** `text` (default; timestamps, or syslog priorities under systemd) or `json` (one object per line). */
   logFormat?: 'text' | 'json';
+  /** Prometheus metrics over HTTP, read-only: `{ listen: "127.0.0.1:9191" }`. Off by default. */
+  metrics?: { listen: string };
   /** Where bans, failures and read positions survive restarts. */
   state?: { type?: string; path?: string; purgeAge?: Duration; synchronous?: 'normal' | 'full' };
   /** The control socket (`f2b status`, `f2b ban`…); `false` for none. */
@@ -116,6 +119,8 @@ export interface ResolvedConfig {
   logLevel: 'debug' | 'info' | 'notice' | 'warn' | 'error';
   /** undefined: F2B_LOG_FORMAT decides (text unless it says json). */
   logFormat?: 'text' | 'json';
+  /** Where the metrics endpoint listens; null: off. */
+  metrics: { host: string; port: number } | null;
 }
 
 /** Where a system-wide config lives when none is found from the current directory. */
@@ -164,6 +169,7 @@ export const CONFIG_SCHEMA: JSONSchema = {
     },
     logLevel: { enum: ['debug', 'info', 'notice', 'warn', 'error'] },
     logFormat: { enum: ['text', 'json'] },
+    metrics: { type: 'object', additionalProperties: false, required: ['listen'], properties: { listen: { type: 'string', minLength: 3, maxLength: 300 } } },
     plugins: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'array', items: [{ type: 'string' }, { type: 'object' }], minItems: 1, maxItems: 2 }] } },
     defaults: { type: 'object', additionalProperties: false, properties: jailProps },
     jails: {
@@ -290,7 +296,8 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
     actions: r.actions ?? input.defaults?.actions ?? JAIL_DEFAULTS.actions,
   } : null;
   if (recidive && input.jails.recidive) throw errors.configInvalid('jails.recidive', 'collides with the built-in repeat-offender jail', 'Rename the jail, or configure repeat offenders under the top-level "recidive" key.', file);
-  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, state, socket, recidive };
+  const metrics = input.metrics ? wrap(() => parseListen(input.metrics!.listen, 'metrics.listen'), file) : null;
+  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, metrics, state, socket, recidive };
 }
 
 /** The longest path a Unix socket can have on Linux: sun_path is 108 bytes with the final NUL. */

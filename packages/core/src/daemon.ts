@@ -45,6 +45,7 @@ export class Daemon {
   /** Prior bans per `jail\0id` and per `*\0id`, for escalating bantime. */
   private readonly banCounts = new Map<string, number>();
   private timers: { cancel(): void }[] = [];
+  private metrics: { server: import('./metrics/server.js').MetricsServer; port: number } | null = null;
   /** Whether the store takes the jails' checkpoints (`f2b status`, metrics). */
   readonly storeHealth: StoreHealth;
 
@@ -91,6 +92,12 @@ export class Daemon {
     await this.store.open();
     const now = this.core.clock.now();
     for (const c of await this.store.banCounts(now - config.state.purgeAge * 1000)) this.countBan(c.jail, c.id, c.count);
+    try {
+      await this.startMetrics(config);
+    } catch (err) {
+      await this.store.close();
+      throw err;
+    }
     this.jails = await this.load(config);
     await this.core.hooks.start.promise();
     // Listed before the actions start: starting may bring their state in line with ours (empty).
@@ -155,9 +162,29 @@ export class Daemon {
     if (this.reportWatching(config)) this.core.logger.error(errors.noJailWatches(next.map((j) => j.name)).describe());
   }
 
+  /**
+   * The metrics endpoint (config `metrics`), loaded only when asked for: prom-client stays out of
+   * daemons and commands that do not use it. Its address is fixed for the daemon's life.
+   */
+  private async startMetrics(config: ResolvedConfig): Promise<void> {
+    if (!config.metrics || this.metrics) return;
+    const [{ createMetrics }, { MetricsServer }] = await Promise.all([import('./metrics/registry.js'), import('./metrics/server.js')]);
+    const register = createMetrics({ core: this.core, jails: () => this.jails, store: () => this.store });
+    const server = new MetricsServer(register, this.core.getLogger('metrics'));
+    const bound = await server.listen(config.metrics);
+    this.metrics = { server, port: bound.port };
+  }
+
+  /** The metrics endpoint's port, when it runs (useful when the config asked for port 0). */
+  get metricsPort(): number | null {
+    return this.metrics?.port ?? null;
+  }
+
   async stop(): Promise<void> {
     for (const t of this.timers) t.cancel();
     this.timers = [];
+    await this.metrics?.server.close();
+    this.metrics = null;
     for (const j of this.jails) await j.stop();
     await this.core.hooks.stop.promise();
     await this.store?.close();

@@ -61,6 +61,8 @@ export class Jail {
   readonly name: string;
   readonly config: JailConfig;
   readonly info: JailInfo;
+  /** Lines read, by where they came from (a file's path; `journal` for entries): for metrics. */
+  readonly linesBySource = new Map<string, number>();
   readonly stats: JailStats = { lines: 0, matched: 0, failures: 0, ignored: 0, bans: 0, evicted: 0, overlongLines: 0 };
   /** Overlong lines and forgotten sources: counted, and warned about now and then (per jail). */
   private readonly overlongWarning: ThrottledWarning;
@@ -145,6 +147,7 @@ export class Jail {
       const ctx = { jail: config.name, logger: core.getLogger(`action-${a.type}:${config.name}`), error: (e: unknown) => core.reportError(e, { jail: config.name, plugin: provided.plugin }) };
       this.actions.push(new ActionRunner(a.type, provided.def.create(a.options, ctx), {
         clock: core.clock, timeout: config.actionTimeout, report: (e) => core.reportError(e, { jail: config.name }),
+        done: (what, seconds, ok) => { if (core.hooks.action.isUsed()) core.hooks.action.call({ action: a.type, what, seconds, ok }, this.info); },
       }));
     }
     for (const [i, s] of config.sources.entries()) {
@@ -322,12 +325,14 @@ export class Jail {
 
   /** Raw lines from a source. */
   lines(lines: Buffer[], origin: string): void {
+    this.linesBySource.set(origin, (this.linesBySource.get(origin) ?? 0) + lines.length);
     for (const raw of lines) this.entry(this.parser.parse(raw, origin));
     this.afterBatch();
   }
 
   /** Parsed entries from a source (journald). */
   entries(entries: LogEntry[]): void {
+    this.linesBySource.set('journal', (this.linesBySource.get('journal') ?? 0) + entries.length);
     for (const e of entries) this.entry(e);
     this.afterBatch();
   }
