@@ -307,6 +307,7 @@ export class Jail {
    */
   adoptFrom(prev: Jail): boolean {
     Object.assign(this.stats, prev.stats);
+    for (const [source, n] of prev.linesBySource) this.linesBySource.set(source, n);
     // Checkpoints the store refused so far are this jail's to save now.
     this.unsaved.takeFrom(prev.unsaved);
     for (const item of prev.actedBeforeSaved) this.actedBeforeSaved.add(item);
