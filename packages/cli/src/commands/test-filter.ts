@@ -5,6 +5,7 @@
  * checks a sample log's `# failJSON` annotations.
  */
 import { createReadStream, statSync } from 'node:fs';
+import { Progress } from '../progress.js';
 import type { Readable } from 'node:stream';
 import {
   Core, EntryParser, FilterRunner, errors, escapeControls, formatIsoWithOffset, jsonText, parseJournalJsonLine, DateParser,
@@ -127,10 +128,17 @@ export async function testFilter(first: string | undefined, second: string | und
     });
   } else {
     const input: Readable = !file || file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+    const progress = Progress.forTerminal({ total: file && file !== '-' ? sizeOf(file) : 0 });
     const onLine = format === 'journal'
       ? (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parseJournalJsonLine(buf.subarray(s, e), file)))
       : (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parser.parseRange(buf, s, e, file)));
-    await forEachLine(input, maxLen, onLine, overlong, () => out.flush());
+    let linesBefore = 0;
+    await forEachLine(input, maxLen, onLine, overlong, (bytes) => {
+      out.flush();
+      progress?.advance(bytes, stats.lines - linesBefore);
+      linesBefore = stats.lines;
+    });
+    progress?.done();
   }
   await out.end();
   if (opts.json) return EXIT_OK;
@@ -156,6 +164,16 @@ export async function testFilter(first: string | undefined, second: string | und
   return EXIT_OK;
 }
 
+/** A regular file's size (0 when unknown: a pipe, a device). */
+function sizeOf(file: string): number {
+  try {
+    const st = statSync(file);
+    return st.isFile() ? st.size : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** A line with text but no date we could read (its failures are timed at the time of reading). */
 function isUndated(entry: LogEntry): boolean {
   return entry.time === undefined && entry.raw.length > 0;
@@ -166,7 +184,7 @@ function isUndated(entry: LogEntry): boolean {
  * longer than `maxLen` goes to `onOverlong` and is not kept while it lasts (memory stays bounded).
  */
 async function forEachLine(input: Readable, maxLen: number, onLine: (buf: Buffer, start: number, end: number) => void,
-  onOverlong: () => void, afterChunk: () => void): Promise<void> {
+  onOverlong: () => void, afterChunk: (bytes: number) => void): Promise<void> {
   let rest: Buffer | null = null;
   let skipping = false;
   for await (const chunk of input as AsyncIterable<Buffer>) {
@@ -181,7 +199,7 @@ async function forEachLine(input: Readable, maxLen: number, onLine: (buf: Buffer
     rest = start < buf.length && !skipping ? Buffer.from(buf.subarray(start)) : null;
     // One byte more than a line may have: the CR of a CRLF line.
     if (rest && rest.length > maxLen + 1) { rest = null; skipping = true; }
-    afterChunk();
+    afterChunk(chunk.length);
   }
   if (skipping) onOverlong();
   else if (rest && rest.length > 0) onLine(rest, 0, rest[rest.length - 1] === 13 ? rest.length - 1 : rest.length);
