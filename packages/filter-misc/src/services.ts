@@ -128,7 +128,8 @@ export const pamGenericFilter: FilterDefinition = {
   description: 'PAM (pam_unix, pam_sss): authentication failures of any service',
   rules: [
     { id: 'pam-unix', pattern: `${PAM_PREFIX('pam_unix')}${PAM_UNIX_FAILURE}` },
-    { id: 'pam-unix-more', pattern: `${PAM_PREFIX('pam_unix')}${PAM_UNIX_MORE}` },
+    // written at pam_end, when no module is current: libpam's own prefix `PAM`
+    { id: 'pam-unix-more', pattern: `^(?:PAM |pam_unix(?:\\([^)]*\\))?: )${PAM_UNIX_MORE}` },
     { id: 'pam-sss', pattern: `${PAM_PREFIX('pam_sss')}${PAM_SSS_FAILURE}` },
   ],
   createReducer(): Reducer {

@@ -17,7 +17,7 @@ describe('pam-generic', () => {
   it("counts pam_unix's summary as the number of failures it reports", () => {
     const out = run(pamGenericFilter, [
       'Feb 23 23:00:00 host sshd[100]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.1  user=root',
-      'Feb 23 23:00:09 host sshd[100]: pam_unix(sshd:auth): 3 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.1  user=root',
+      'Feb 23 23:00:09 host sshd[100]: PAM 3 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.1  user=root',
     ]);
     expect(out.map((f) => [f.id, f.attempts])).toEqual([['203.0.113.1', 1], ['203.0.113.1', 3]]);
   });
