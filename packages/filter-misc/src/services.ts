@@ -2,7 +2,7 @@
  * Network services: `mysqld-auth`, `named-refused`, `dropbear`, `openvpn`, `pam-generic`.
  */
 import type { FilterDefinition, Reducer } from '@f2b/core';
-import { PAM_UNIX_FAILURE, SessionMap, draft, pamDraft } from './common.js';
+import { PAM_SSS_FAILURE, PAM_UNIX_FAILURE, PAM_UNIX_MORE, SessionMap, draft, pamDraft } from './common.js';
 
 /**
  * `mysqld-auth`: `Access denied for user 'u'@'host'` from MySQL 5.x–8.x and MariaDB, in their own
@@ -113,14 +113,39 @@ export const openvpnFilter: FilterDefinition = {
 };
 
 /**
- * `pam-generic`: pam_unix authentication failures of any service (`pam_unix(service:auth):`, the old
- * `(pam_unix)` form). `user` is pam's `user=`, or `ruser=` when there is none.
+ * `pam-generic`: PAM authentication failures of any service that gives PAM the client's address
+ * (`PAM_RHOST`): pam_unix's `authentication failure; … rhost=…` (the first failure of a PAM session)
+ * and its `N more authentication failures; …` summary (the others of that session: N attempts),
+ * pam_sss's `authentication failure; …` (SSSD: LDAP, AD, FreeIPA), in the `module(service:auth):`
+ * prefix of Linux-PAM ≥ 0.99 and the old `(pam_unix)` form. `user` is pam's `user=`, else `ruser=`.
+ * When a stack runs pam_unix and then pam_sss for the same attempt, both write a failure: the second
+ * one of the same process and address within a few seconds is not counted again.
  */
+const PAM_PREFIX = (module: string) => `^(?:${module}(?:\\([^)]*\\))?: |\\(${module}\\) )`;
+const SAME_ATTEMPT_MS = 5_000;
 export const pamGenericFilter: FilterDefinition = {
   id: 'pam-generic',
-  description: 'PAM (pam_unix): authentication failures of any service',
+  description: 'PAM (pam_unix, pam_sss): authentication failures of any service',
   rules: [
-    { id: 'pam-unix', pattern: `^(?:pam_unix(?:\\([^)]*\\))?: |\\(pam_unix\\) )${PAM_UNIX_FAILURE}` },
+    { id: 'pam-unix', pattern: `${PAM_PREFIX('pam_unix')}${PAM_UNIX_FAILURE}` },
+    // written at pam_end, when no module is current: libpam's own prefix `PAM`
+    { id: 'pam-unix-more', pattern: `^(?:PAM |pam_unix(?:\\([^)]*\\))?: )${PAM_UNIX_MORE}` },
+    { id: 'pam-sss', pattern: `${PAM_PREFIX('pam_sss')}${PAM_SSS_FAILURE}` },
   ],
-  createReducer: () => ({ reduce: pamDraft }),
+  createReducer(): Reducer {
+    // the module that last counted an attempt, per process and address
+    const lastBy = new SessionMap<{ rule: string; time: number }>(60_000);
+    return {
+      reduce(m) {
+        const d = pamDraft(m);
+        if (!d || m.rule.id === 'pam-unix-more') return d;
+        const time = m.entry.time ?? Date.now();
+        const key = `${m.entry.pid ?? ''}|${d.id}`;
+        const last = lastBy.get(key);
+        lastBy.set(key, { rule: m.rule.id, time }, time);
+        return last && last.rule !== m.rule.id && time - last.time <= SAME_ATTEMPT_MS ? null : d;
+      },
+      sweep: (now) => lastBy.sweep(now),
+    };
+  },
 };
