@@ -20,12 +20,12 @@ export const recidiveFilter: FilterDefinition = {
   id: 'recidive',
   description: 'Repeat offenders: f2b and fail2ban ban lines',
   rules: [
-    // f2b: @f2b/action-log's formatBan on stdout (the journal, syslog, a --log-file); fail2ban's
-    // journal target writes the same `[jail] Ban addr` without the suffix; fail2ban's
-    // journal target writes the same `[jail] Ban addr` without the suffix
+    // f2b: the daemon's ban trail (`<time> NOTICE [jail] Ban …` in its log; `NOTICE [jail] Ban …` in
+    // the journal) and @f2b/action-log's formatBan on stdout (the journal, syslog, a --log-file);
+    // fail2ban's journal target writes the same `[jail] Ban addr` without the suffix
     {
       id: 'ban',
-      pattern: '^\\[(?P<jail>[^\\]]+)\\] Ban <ADDR>(?: (?:until [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z|forever) \\(failures: [0-9]+, ban #[0-9]+(?:, rule: [^)]*)?\\))?$',
+      pattern: '^(?:NOTICE +)?\\[(?P<jail>[^\\]]+)\\] Ban <ADDR>(?: (?:until [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z|forever) \\(failures: [0-9]+, ban #[0-9]+(?:, rule: [^)]*)?\\))?$',
     },
     // f2b: @f2b/action-log's JSON lines file (`file:` option), written by jsonText in this key order
     {
