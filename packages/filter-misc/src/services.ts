@@ -30,6 +30,13 @@ export const mysqldAuthFilter: FilterDefinition = {
       pattern: `${MYSQL_PRE}Access denied for user '(?P<user>.*)'@'<HOST>' \\(using password: (?:YES|NO)\\)$`,
     },
     {
+      // ER_ACCESS_DENIED_NO_PASSWORD_ERROR (the client left during the authentication exchange): no
+      // fixed ending, so the user name may hold no quote — else `… to database '<name>'` (client text
+      // after the address) could end in a forged `'@'address'`
+      id: 'access-denied',
+      pattern: `${MYSQL_PRE}Access denied for user '(?P<user>[^']*)'@'<HOST>'$`,
+    },
+    {
       // db and user are literal before authentication: no client text on the line
       id: 'aborted-unauthenticated',
       modes: ['aggressive'],
