@@ -164,7 +164,8 @@ export const openvpnFilter: FilterDefinition = {
     { id: 'auth-error', pattern: `${OVPN_CLIENT}TLS Auth Error: .*$` },
     {
       id: 'bad-hmac',
-      pattern: '^(?:Connection Attempt )?TLS Error: (?:cannot locate HMAC in incoming packet|incoming packet authentication failed|tls-crypt unwrapping failed) from \\[AF_INET6?\\]<ADDR>:(?P<port>[0-9]+)$',
+      // in the --log file the entry parser may read `TLS Error:` as a syslog host and program
+      pattern: '^(?:Connection Attempt )?(?:TLS Error: )?(?:cannot locate HMAC in incoming packet|incoming packet authentication failed|tls-crypt unwrapping failed) from \\[AF_INET6?\\]<ADDR>:(?P<port>[0-9]+)$',
     },
     { id: 'bad-packet', kind: 'info', pattern: `${OVPN_CLIENT}WARNING: Bad encapsulated packet length from peer .*$` },
     { id: 'reset-after-garbage', pattern: `${OVPN_CLIENT}SIGUSR1\\[soft,connection-reset\\] received, client-instance restarting$` },
