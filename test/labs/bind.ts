@@ -40,10 +40,14 @@ options {
 zone "example.test" { type primary; file "${dir}/example.test.db"; allow-transfer { none; }; allow-update { none; }; };
 zone "private.test" { type primary; file "${dir}/private.test.db"; allow-query { 10.0.0.0/8; }; allow-update { 10.0.0.0/8; }; };
 zone "fwd.test" { type secondary; primaries { 127.0.0.2; }; file "${dir}/fwd.test.db"; };
+key "lab-key" { algorithm hmac-sha256; secret "${LAB_KEY}"; };
+zone "dyn.test" { type primary; file "${dir}/dyn.test.db"; allow-update { key lab-key; }; };
 `;
 }
 
 const A = (i: number) => `192.0.2.${90 + i}`;
+const LAB_KEY = Buffer.from('f2b lab tsig key, 32 bytes long!').toString('base64');
+const WRONG_KEY = Buffer.from('not the lab key, also 32 bytes..').toString('base64');
 
 export async function startBindLab(): Promise<RunningLab> {
   const net = await createNetLab({ dirPrefix: 'f2b-bind-lab-' });
@@ -52,6 +56,7 @@ export async function startBindLab(): Promise<RunningLab> {
   try {
     writeFileSync(join(dir, 'example.test.db'), ZONE);
     writeFileSync(join(dir, 'private.test.db'), ZONE);
+    writeFileSync(join(dir, 'dyn.test.db'), ZONE);
     writeFileSync(join(dir, 'named.conf'), config(dir));
     // -g: foreground, every message to stderr in BIND's own format (date, then the message)
     net.spawnInServer([NAMED, '-g', '-n', '1', '-c', join(dir, 'named.conf')], { log });
@@ -62,13 +67,13 @@ export async function startBindLab(): Promise<RunningLab> {
     throw err;
   }
   const dig = (ns: string, from: string, args: string[]) => net.runIn(ns, 'dig', ['-b', from, `@${from.includes(':') ? SERVER.v6 : SERVER.v4}`, '+time=3', '+tries=1', ...args], { timeoutMs: 15_000 });
-  const update = (ns: string, from: string, zone: string) => net.runIn(ns, 'nsupdate', [], {
+  const update = (ns: string, from: string, zone: string, key?: string) => net.runIn(ns, 'nsupdate', key ? ['-y', key] : [], {
     timeoutMs: 15_000,
     input: `server ${SERVER.v4}\nlocal ${from}\nzone ${zone}\nupdate add lab.${zone} 300 A 192.0.2.99\nsend\n`,
   });
   const times = async (n: number, f: (i: number) => Promise<unknown>) => { for (let i = 0; i < n; i++) await f(i); };
   // named also writes `query failed (REFUSED)` and querylog lines for the same requests: only these count
-  const marks = { 'named-refused': [' denied', '(NOTAUTH)'] };
+  const marks = { 'named-refused': [' denied', '(NOTAUTH)', ' invalid signature: '] };
   const episodes: Episode[] = [
     { name: 'open-resolver probes (recursion refused)', ns: 'att', from: A(0), expect: { 'named-refused': 4 }, marks,
       run: () => times(4, (i) => dig(net.att, A(0), [`probe${i}.example.org`, 'A'])) },
@@ -81,6 +86,11 @@ export async function startBindLab(): Promise<RunningLab> {
       run: () => times(2, (i) => dig(net.att, A(2), [`nx${i}.invalid`, 'AXFR'])) },
     { name: 'dynamic updates (denied, denied due to allow-query, forwarding denied)', ns: 'att', from: A(3), expect: { 'named-refused': 3 }, marks,
       run: async () => { for (const z of ['example.test', 'private.test', 'fwd.test']) await update(net.att, A(3), z); } },
+    { name: 'TSIG: updates signed with a wrong secret and an unknown key', ns: 'att', from: A(4), expect: { 'named-refused': 2 }, marks,
+      run: async () => {
+        await update(net.att, A(4), 'dyn.test', `hmac-sha256:lab-key:${WRONG_KEY}`);
+        await update(net.att, A(4), 'dyn.test', `hmac-sha256:guessed-key:${WRONG_KEY}`);
+      } },
     { name: 'IPv6: queries of a zone it may not query', ns: 'att', from: net.attackerV6, expect: { 'named-refused': 2 }, marks,
       run: () => times(2, () => dig(net.att, net.attackerV6, ['www.private.test', 'A'])) },
     { name: 'innocent: authoritative answers, one mistaken recursive query', ns: 'inn', from: net.innocent.v4, expect: { 'named-refused': 1 }, marks,

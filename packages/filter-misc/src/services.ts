@@ -48,16 +48,18 @@ export const mysqldAuthFilter: FilterDefinition = {
 /**
  * `named-refused`: queries, zone transfers and updates BIND refused (`client [@0x…] addr#port
  * [(name)]: [view v: ]query (cache) 'name/type/class' denied[ (allow-query-cache did not match)]`),
- * transfers of zones it does not serve (NOTAUTH), through syslog or BIND's own channel files (with
- * category and severity). The address comes first; query names (the client's) come after it.
+ * transfers of zones it does not serve (NOTAUTH), requests signed with a wrong TSIG secret or an unknown
+ * key (`request has invalid signature: TSIG k: tsig verify failure (BADSIG|BADKEY)`), through syslog or
+ * BIND's own channel files (with category and severity). The address comes first (then `/key k` for a
+ * request signed with a known key); query and key names (the client's) come after it.
  */
 export const namedRefusedFilter: FilterDefinition = {
   id: 'named-refused',
-  description: 'BIND: denied queries, zone transfers and updates; transfers of zones it does not serve',
+  description: 'BIND: denied queries, zone transfers and updates; transfers of zones it does not serve; bad TSIG signatures',
   rules: [
     {
       id: 'denied',
-      pattern: "^(?:[a-z-]+: )?(?:(?:info|notice|warning|error|critical|debug(?: [0-9]+)?): )?client (?:@0x[0-9a-f]+ )?<ADDR>#[0-9]+(?: \\((?:[^)\\\\]|\\\\.)*\\))?: (?:view [^:]+: )?(?:query(?: \\(cache\\))? '.*' denied(?: \\([a-z-]+ did not match\\))?|zone transfer '.*' denied|update(?: forwarding)? '.*' denied(?: due to allow-query)?|bad zone transfer request: '.*': non-authoritative zone \\(NOTAUTH\\))$",
+      pattern: "^(?:[a-z-]+: )?(?:(?:info|notice|warning|error|critical|debug(?: [0-9]+)?): )?client (?:@0x[0-9a-f]+ )?<ADDR>#[0-9]+(?:/key [^ :]+)?(?: \\((?:[^)\\\\]|\\\\.)*\\))?: (?:view [^:]+: )?(?:request has invalid signature: TSIG [^ ]+: tsig verify failure \\((?:BADSIG|BADKEY)\\)|query(?: \\(cache\\))? '.*' denied(?: \\([a-z-]+ did not match\\))?|zone transfer '.*' denied|update(?: forwarding)? '.*' denied(?: due to allow-query)?|bad zone transfer request: '.*': non-authoritative zone \\(NOTAUTH\\))$",
     },
   ],
 };
