@@ -33,7 +33,8 @@ export const asteriskFilter: FilterDefinition = {
   rules: [
     ...withPort('sip-registration', `${PRE}Registration from '.*' failed for '`, `' - ${REG_REASON}$`),
     ...withPort('pjsip-request', `${PRE}Request (?:'[A-Z]+' )?from '.*' failed for '`, `' \\(callid: [^ ]*\\) - ${PJSIP_REASON}$`),
-    { id: 'iax2-auth', pattern: `${PRE}Host <ADDR> failed (?:to authenticate as|MD5 authentication for) '[^']*'(?: \\([0-9a-f]* != [0-9a-f]*\\))?$` },
+    // the peer name is quoted in current versions, bare in older ones
+    { id: 'iax2-auth', pattern: `${PRE}Host <ADDR> failed (?:to authenticate as|MD5 authentication for) (?:'[^']*'|[^' ]+)(?: \\([0-9a-f]* != [0-9a-f]*\\))?$` },
     { id: 'iax2-no-peer', pattern: `${PRE}No registration for peer '[^']*' \\(from <ADDR>\\)$` },
     { id: 'ami-auth', pattern: `${PRE}<ADDR> (?:tried to authenticate with nonexistent user|failed to authenticate as|failed to pass IP ACL as) '.*'$` },
     // caller name and extension are the caller's: read only without quotes

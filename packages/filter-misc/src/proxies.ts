@@ -16,9 +16,9 @@ export const squidFilter: FilterDefinition = {
   id: 'squid',
   description: 'Squid access.log: denied and invalid requests (open-proxy probing)',
   rules: [
-    { id: 'denied', pattern: '^(?:[0-9]{9,10}\\.[0-9]{3} +)?[0-9]+ <ADDR> (?:TCP_DENIED/40[37]|NONE(?:_NONE)?/40[05]) [0-9]+ [A-Z_]+ .*$' },
+    { id: 'denied', pattern: '^(?:[0-9]{9,10}\\.[0-9]{3} +)?[0-9]+ <ADDR> (?:TCP_DENIED(?:_ABORTED)?/40[37]|(?:NONE|NONE_NONE|TAG_NONE)/40[05]) [0-9]+ [A-Z_]+ .*$' },
     // logformat common/combined: the result tag is the last field, after everything the client sent
-    { id: 'denied', pattern: `^<ADDR> [^ ]+ [^ ]+ \\[[^\\]]+\\] ${QUOTED} (?:40[37] [0-9]+(?: ${QUOTED} ${QUOTED})? TCP_DENIED|40[05] [0-9]+(?: ${QUOTED} ${QUOTED})? NONE(?:_NONE)?):HIER_NONE$` },
+    { id: 'denied', pattern: `^<ADDR> [^ ]+ [^ ]+ \\[[^\\]]+\\] ${QUOTED} (?:40[37] [0-9]+(?: ${QUOTED} ${QUOTED})? TCP_DENIED(?:_ABORTED)?|40[05] [0-9]+(?: ${QUOTED} ${QUOTED})? (?:NONE|NONE_NONE|TAG_NONE)):HIER_NONE$` },
   ],
 };
 
