@@ -88,7 +88,10 @@ export async function startDropbearLab(): Promise<RunningLab> {
         const m = /dropbear\[([0-9]+)\]: Child connection from (.+):[0-9]+$/.exec(l);
         if (m) byPid.set(m[1]!, m[2]!);
       }
-      const sourceOf = (l: string) => /dropbear\[([0-9]+)\]:/.exec(l)?.[1] ? byPid.get(/dropbear\[([0-9]+)\]:/.exec(l)![1]!) : undefined;
+      const sourceOf = (l: string) => {
+        const pid = /dropbear\[([0-9]+)\]:/.exec(l)?.[1];
+        return pid === undefined ? undefined : byPid.get(pid);
+      };
       return [{ name: 'auth.log', filters: ['dropbear'], lines, sourceOf }];
     },
     stop: () => net.stop(),
