@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVER, createNetLab, netnsUnavailable } from '../netns-lab.js';
+import { SERVER, createNetLab, must, netnsUnavailable } from '../netns-lab.js';
 import { addAddresses, waitFor, type Episode } from './ground-truth.js';
 import type { RunningLab } from './service-lab.js';
 
@@ -24,11 +24,6 @@ export function openvpnLabUnavailable(): string | null {
 export function openvpnVersion(): string {
   const r = spawnSync(OPENVPN, ['--version'], { encoding: 'utf8' });
   return /OpenVPN \S+/.exec(r.stdout)?.[0] ?? 'OpenVPN (unknown version)';
-}
-
-function must(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
 }
 
 /** A CA (`<name>.crt/.key`) and certificates it signs (`<cert>.crt/.key`), ed25519, valid for a day. */
