@@ -229,7 +229,7 @@ export class NftablesAction implements ActionInstance {
   private network(id: string, report = true): Net | null {
     const net = banElement(id, this.config.prefix);
     if (net === null) {
-      if (report) this.reportKeyOnce(`id ${id}`, nftErrors.address(String(id)));
+      if (report) this.reportKeyOnce(`id ${id}`, nftErrors.F2B_ERR_NFT_ADDRESS(String(id)));
       return null;
     }
     if (!this.sets.has(net.version)) {
@@ -363,7 +363,7 @@ export class NftablesAction implements ActionInstance {
     e.poisoned = true;
     e.kernel = UNKNOWN;
     this.stats.refused++;
-    this.reportKeyOnce(`element ${setName} ${text}`, nftErrors.element(e.text, setName, message));
+    this.reportKeyOnce(`element ${setName} ${text}`, nftErrors.F2B_ERR_NFT_ELEMENT(e.text, setName, message));
     s.mark(e, true);
     s.unmark(e);
   }

@@ -225,7 +225,7 @@ export function structurePlan(cfg: NftConfig, listing: Listing | null): Structur
   const changes: string[] = [];
 
   if (listing === null && !cfg.ownChain) {
-    return { lines: [], freshSets: [], changes: [], error: nftErrors.chainMissing(cfg.family, cfg.table, cfg.chain) };
+    return { lines: [], freshSets: [], changes: [], error: nftErrors.F2B_ERR_NFT_CHAIN_MISSING(cfg.family, cfg.table, cfg.chain) };
   }
   if (listing === null) {
     addTable.push(`add table ${T} { comment "${OWNED_TABLE_COMMENT}"; }`);
@@ -273,7 +273,7 @@ export function structurePlan(cfg: NftConfig, listing: Listing | null): Structur
     }
   } else {
     if (!listing!.chains.has(cfg.chain)) {
-      return { lines: [], freshSets: [], changes: [], error: nftErrors.chainMissing(cfg.family, cfg.table, cfg.chain) };
+      return { lines: [], freshSets: [], changes: [], error: nftErrors.F2B_ERR_NFT_CHAIN_MISSING(cfg.family, cfg.table, cfg.chain) };
     }
     const prefix = `f2b ${cfg.name} `;
     const ours = listing!.rules.filter((r) => r.chain === cfg.chain && r.comment?.startsWith(prefix));

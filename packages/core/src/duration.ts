@@ -86,12 +86,12 @@ export function parseDuration(value: unknown, path?: string, opts: ParseDuration
     const end = readNumber(s, 0);
     result = end === s.length ? numberValue : parseUnits(s);
   }
-  if (!Number.isFinite(result) || result < 0) throw errors.durationInvalid(value, path);
+  if (!Number.isFinite(result) || result < 0) throw errors.F2B_ERR_DURATION_INVALID(value, path);
   if (opts.positive && result === 0) {
-    throw errors.durationOutOfRange(value, path, 'is zero', opts.allowForever ? 'Write a duration of at least 1 second, or -1 for forever.' : 'Write a duration of at least 1 second.');
+    throw errors.F2B_ERR_DURATION_INVALID(value, path, { problem: 'is zero', fix: opts.allowForever ? 'Write a duration of at least 1 second, or -1 for forever.' : 'Write a duration of at least 1 second.' });
   }
   if (result > MAX_DURATION_SECONDS) {
-    throw errors.durationOutOfRange(value, path, 'is longer than the maximum of 100 years', opts.allowForever ? 'Write at most 100y, or -1 for a ban that never ends.' : 'Write at most 100y.');
+    throw errors.F2B_ERR_DURATION_INVALID(value, path, { problem: 'is longer than the maximum of 100 years', fix: opts.allowForever ? 'Write at most 100y, or -1 for a ban that never ends.' : 'Write at most 100y.' });
   }
   return result;
 }
@@ -101,7 +101,7 @@ const PARTS: ReadonlyArray<readonly [string, number]> = [['w', 604800], ['d', 86
 /** Compact text for a duration in seconds: `1h30m`, `10m`, `45s`, `0s`, `forever` for -1. */
 export function formatDuration(seconds: number): string {
   if (seconds === -1) return 'forever';
-  if (!Number.isFinite(seconds) || seconds < 0) throw errors.durationInvalid(seconds);
+  if (!Number.isFinite(seconds) || seconds < 0) throw errors.F2B_ERR_DURATION_INVALID(seconds);
   let rest = seconds, out = '';
   for (const [unit, size] of PARTS) {
     if (rest >= size) {

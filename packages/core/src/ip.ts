@@ -237,7 +237,7 @@ export function tryParseCidr(text: string): Cidr | null {
 /** Like tryParseCidr, but throws F2B_ERR_ADDRESS_INVALID (with the config `path`) on bad input. */
 export function parseCidr(text: string, path?: string): Cidr {
   const c = tryParseCidr(text);
-  if (c === null) throw errors.addressInvalid(String(text), path);
+  if (c === null) throw errors.F2B_ERR_ADDRESS_INVALID(String(text), path);
   return c;
 }
 
@@ -245,7 +245,7 @@ export function parseCidr(text: string, path?: string): Cidr {
 export function widen(ip: IpAddress, prefix: number): Cidr {
   const bytes = isMapped(ip.bytes) ? ip.bytes.subarray(12) : ip.bytes;
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > bytes.length * 8) {
-    throw errors.addressInvalid(`${ip.text}/${prefix}`);
+    throw errors.F2B_ERR_ADDRESS_INVALID(`${ip.text}/${prefix}`);
   }
   return makeCidr(bytes, prefix);
 }

@@ -4,3 +4,8 @@
  * second copy of the core or a native build. The core depends on this package and re-exports it.
  */
 export const KIT_VERSION = '0.2.0';
+export {
+  F2B_ERROR, F2bError, defineErrors, exitClassOf, isF2bError, quote, relocateError,
+  type ErrorFactory, type ErrorSpec, type ErrorTable, type ErrorText, type ExitClass, type F2bErrorDetails,
+} from './errors.js';
+export { messageOf } from './message.js';

@@ -120,7 +120,7 @@ export class JournaldSource implements SourceInstance {
       this.file = new CursorFile(path, (err) => {
         if (this.fileErrorReported) return;
         this.fileErrorReported = true;
-        ctx.error(journaldErrors.stateFile(path, 'write', err));
+        ctx.error(journaldErrors.F2B_ERR_JOURNALD_STATE_FILE(path, 'write', err));
       });
     }
   }
@@ -211,7 +211,7 @@ export class JournaldSource implements SourceInstance {
         const cursor = await this.file.load();
         if (cursor) return { kind: 'cursor', cursor };
       } catch (err) {
-        this.ctx.error(journaldErrors.stateFile(this.file.path, 'read', err));
+        this.ctx.error(journaldErrors.F2B_ERR_JOURNALD_STATE_FILE(this.file.path, 'read', err));
       }
     }
     if (this.opts.since) return { kind: 'since', since: this.opts.since };
@@ -382,13 +382,13 @@ export class JournaldSource implements SourceInstance {
       const t = /(?:^|;)t=([0-9a-f]+)/.exec(position.cursor);
       const us = t ? parseInt(t[1]!, 16) : NaN;
       const next: Position = Number.isFinite(us) && us > 0 ? { kind: 'since', since: `@${Math.floor(us / 1e6)}` } : { kind: 'tail' };
-      this.ctx.error(journaldErrors.cursorRejected(position.cursor, this.ctx.jail,
+      this.ctx.error(journaldErrors.F2B_ERR_JOURNALD_CURSOR(position.cursor, this.ctx.jail,
         next.kind === 'since' ? `from its time (${new Date(us / 1000).toISOString()})` : 'from the end of the journal'));
       this.position = next;
       return true;
     }
     if (position.kind === 'since' && /timestamp|\bsince\b/i.test(text)) {
-      this.ctx.error(journaldErrors.sinceRejected(position.since, this.ctx.jail));
+      this.ctx.error(journaldErrors.F2B_ERR_JOURNALD_SINCE(position.since, this.ctx.jail));
       this.position = { kind: 'tail' };
       return true;
     }
@@ -399,12 +399,12 @@ export class JournaldSource implements SourceInstance {
     const path = this.opts.journalctlPath;
     if (result.spawnError) {
       return result.spawnError.code === 'ENOENT'
-        ? journaldErrors.missing(path, this.ctx.jail, result.spawnError)
-        : journaldErrors.cannotStart(path, this.ctx.jail, result.spawnError);
+        ? journaldErrors.F2B_ERR_JOURNALCTL_MISSING(path, this.ctx.jail, result.spawnError)
+        : journaldErrors.F2B_ERR_JOURNALCTL_START(path, this.ctx.jail, result.spawnError);
     }
     const how = result.signal ? `was killed by ${result.signal}`
       : result.code === 0 ? 'stopped following the journal (exit code 0)' : `exited with code ${result.code}`;
-    return journaldErrors.exited(commandLine(path, args), this.ctx.jail, how, result.stderr[result.stderr.length - 1]);
+    return journaldErrors.F2B_ERR_JOURNALCTL_EXITED(commandLine(path, args), this.ctx.jail, how, result.stderr[result.stderr.length - 1]);
   }
 
   /** Report once per failure streak (and again if the kind of failure changes). */

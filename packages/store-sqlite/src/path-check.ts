@@ -21,7 +21,7 @@ export function checkStatePath(path: string): void {
   if (path === ':memory:') return;
   const abs = resolve(path);
   const st = statOrNull(abs);
-  if (st?.isDirectory()) throw errors.statePathIsDirectory(abs);
+  if (st?.isDirectory()) throw errors.F2B_ERR_STATE_PATH(abs);
   if (st) {
     for (const file of databaseFiles(abs)) {
       if (file === abs || statOrNull(file)) assertWritable(file, abs);
@@ -36,13 +36,13 @@ export function checkStatePath(path: string): void {
   for (;;) {
     const d = statOrNull(dir);
     if (d) {
-      if (!d.isDirectory()) throw errors.stateDirUnusable(dirname(abs), `${dir} is not a directory`);
+      if (!d.isDirectory()) throw errors.F2B_ERR_STATE_DIR(dirname(abs), `${dir} is not a directory`);
       const problem = writeProblem(dir);
-      if (problem) throw errors.stateDirUnusable(dirname(abs), `${dir} ${problem.text}`);
+      if (problem) throw errors.F2B_ERR_STATE_DIR(dirname(abs), `${dir} ${problem.text}`);
       return;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw errors.stateDirUnusable(dirname(abs), 'no part of it exists');
+    if (parent === dir) throw errors.F2B_ERR_STATE_DIR(dirname(abs), 'no part of it exists');
     dir = parent;
   }
 }
@@ -81,7 +81,7 @@ function readonlyError(db: string, file: string, problem: WriteProblem): F2bErro
     : problem.code === 'EPERM'
       ? `Remove the attribute (\`chattr -i ${file}\`; \`lsattr\` shows it), or point state.path elsewhere.`
       : `Give the user f2b runs as write access (\`chown\`/\`chmod\` ${file}), or point state.path elsewhere.`;
-  return errors.stateReadonly(db, `${file} ${problem.text}`, fix);
+  return errors.F2B_ERR_STATE_READONLY(db, `${file} ${problem.text}`, fix);
 }
 
 function statOrNull(path: string) {
