@@ -4,7 +4,7 @@
  * pass through `scrub` before they go into a message, so the API token can never be printed, even
  * if some server or library were to echo it back.
  */
-import { F2bError, defineErrors, type F2bErrorDetails } from '@f2b/core';
+import { F2bError, defineErrors, type F2bErrorDetails } from '@f2b/kit';
 
 /** One entry of the `errors` array of Cloudflare's response envelope. */
 export interface CfApiError {

@@ -7,7 +7,7 @@
  * - Lists: IPv4 addresses and networks /8-/32; IPv6 only as networks /4-/64, so an IPv6 address is
  *   banned as its /64 (which is also what one host usually gets from its provider).
  */
-import { parseIp, tryParseCidr, widen, type Cidr } from '@f2b/core';
+import { parseIp, tryParseCidr, widen, type Cidr } from '@f2b/kit';
 import { cfErrors } from './errors.js';
 
 export type AccessTarget = 'ip' | 'ip6' | 'ip_range';

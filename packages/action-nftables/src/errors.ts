@@ -3,7 +3,7 @@
  * to fix it; none of them stops the daemon (options errors excepted: a bad config fails early, in
  * the foreground, with exit class `usage`).
  */
-import { defineErrors, sanitizeLine } from '@f2b/core';
+import { defineErrors, sanitizeLine } from '@f2b/kit';
 
 const q = (s: string) => JSON.stringify(s);
 

@@ -3,7 +3,7 @@
  * name that ends up in an nft script (table, chain, set names built from the jail) is checked against
  * a strict character set here, once, so script generation never has to escape anything.
  */
-import { parseDuration } from '@f2b/core';
+import { parseDuration } from '@f2b/kit';
 import { nftErrors } from './errors.js';
 
 export type Family = 'inet' | 'ip' | 'ip6';

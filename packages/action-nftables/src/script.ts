@@ -10,7 +10,7 @@
  *   followed by `delete element S { x }`. A ban refresh (new timeout) is that guard plus a new add.
  */
 import { createHash } from 'node:crypto';
-import { parseIp, tryParseCidr, widen, type Cidr } from '@f2b/core';
+import { parseIp, tryParseCidr, widen, type Cidr } from '@f2b/kit';
 import { nftErrors } from './errors.js';
 import type { NftConfig } from './options.js';
 import type { F2bError } from '@f2b/core';

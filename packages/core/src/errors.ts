@@ -5,7 +5,7 @@
  * are recognised by the core whatever copy of the kit they carry. Call a row by its code:
  * `throw errors.F2B_ERR_CONFIG_NOT_FOUND(file)`.
  */
-import { defineErrors, messageOf, quote as q } from '@f2b/kit';
+import { defineErrors, kitErrors, messageOf, quote as q } from '@f2b/kit';
 
 export { F2bError, isF2bError, messageOf, relocateError, type F2bErrorDetails } from '@f2b/kit';
 
@@ -17,7 +17,8 @@ const whereOf = (where: Where | undefined) => typeof where === 'string' ? { file
 /** `extends` entries that name what does not exist: `by` is the file (label) that names it. */
 interface NamedInExtends { spec: string; by: string; path: string; package?: string }
 
-export const errors = defineErrors({
+/** The core's rows, and those of the kit's own helpers (durations, addresses), in one table. */
+export const errors = Object.freeze({ ...kitErrors, ...defineErrors({
   /** `where`: the file (or file and key path) the bad value came from. */
   F2B_ERR_CONFIG_INVALID: {
     exit: 'usage',
@@ -150,25 +151,6 @@ export const errors = defineErrors({
     }),
   },
 
-  /** `range`: the value is a duration, but out of range (`problem` says how, `fix` what is allowed). */
-  F2B_ERR_DURATION_INVALID: {
-    exit: 'usage',
-    make: (value: unknown, path?: string, range?: { problem: string; fix: string }) => range === undefined
-      ? {
-          message: `${JSON.stringify(value)} is not a duration.`, path,
-          fix: 'Write a number of seconds or a number with a unit: 30s, 10m, 1h, 1d, 1w, 1mo, 1y (e.g. "1h30m"); -1 means forever where allowed.',
-        }
-      : { message: `The duration ${JSON.stringify(value)} ${range.problem}.`, path, fix: range.fix },
-  },
-
-  F2B_ERR_ADDRESS_INVALID: {
-    exit: 'usage',
-    make: (value: string, path?: string) => ({
-      message: `${q(value)} is not an IP address or CIDR network.`, path,
-      fix: 'Write an IPv4 or IPv6 address, optionally with a /prefix (e.g. 192.0.2.0/24, 2001:db8::/32).',
-    }),
-  },
-
   F2B_ERR_TIMEZONE_INVALID: {
     exit: 'usage',
     make: (zone: string, path?: string) => ({
@@ -295,4 +277,4 @@ export const errors = defineErrors({
         : `Remove it from jails.${jail}.${reason === 'ignoreip' ? 'ignoreip' : 'ignoreip (or set ignoreself: false)'} and reload, if it really must be banned.`,
     }),
   },
-});
+}) });

@@ -34,8 +34,7 @@ export function stderrSink(format: 'text' | 'json' = process.env.F2B_LOG_FORMAT 
   };
 }
 
-/** Replace control characters so that no message can start a new line in our log (escape.ts). */
-export const sanitizeLine = escapeControls;
+export { sanitizeLine } from './escape.js';
 
 export function createLogger(name: string, level: LogLevel = 'info', sink: LogSink = stderrSink()): Logger {
   const min = ORDER[level];

@@ -9,3 +9,12 @@ export {
   type ErrorFactory, type ErrorSpec, type ErrorTable, type ErrorText, type ExitClass, type F2bErrorDetails,
 } from './errors.js';
 export { messageOf } from './message.js';
+export { kitErrors } from './kit-errors.js';
+export {
+  IpSet, cidrContains, formatIp, isLoopback, looksLikeHostname, normalizeIp, parseCidr, parseIp, tryParseCidr, widen,
+  type Cidr, type IpAddress,
+} from './ip.js';
+export {
+  MAX_DURATION_SECONDS, MONTH_SECONDS, YEAR_SECONDS, formatDuration, parseDuration, type ParseDurationOptions,
+} from './duration.js';
+export { escapeControls, escapeDeep, escapeLines, jsonText, sanitizeLine } from './escape.js';

@@ -3,7 +3,7 @@
  * full sentence and a fix; they go to `ctx.error` once per failure streak (not on every retry), so a
  * missing journalctl is one log line.
  */
-import { defineErrors, messageOf, quote as q } from '@f2b/core';
+import { defineErrors, messageOf, quote as q } from '@f2b/kit';
 
 const RETRY = 'f2b keeps retrying with backoff and resumes after the last processed entry.';
 

@@ -9,7 +9,8 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { errors, type F2bError } from '@f2b/core';
+import { errors } from '@f2b/core';
+import { type F2bError } from '@f2b/kit';
 
 /** The files SQLite uses for a database in WAL mode. */
 export function databaseFiles(path: string): string[] {

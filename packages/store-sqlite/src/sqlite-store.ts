@@ -7,7 +7,8 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errors, isF2bError, messageOf, type Ban, type BanHistory, type Checkpoint, type OutboxItem, type Store, type StoreReplacement, type StoredFailure } from '@f2b/core';
+import { errors, type Ban, type BanHistory, type Checkpoint, type OutboxItem, type Store, type StoreReplacement, type StoredFailure } from '@f2b/core';
+import { isF2bError, messageOf } from '@f2b/kit';
 import { MIGRATIONS } from './migrations.js';
 import { assertDatabaseWritable, checkStatePath } from './path-check.js';
 
