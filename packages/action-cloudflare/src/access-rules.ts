@@ -14,7 +14,7 @@
  * alone, so a refused token or a dead API costs one request, not a burst.
  */
 import type { CloudflareClient } from './client.js';
-import { CF_CODES, CloudflareError, cfErrors } from './errors.js';
+import { CloudflareError, cfErrors } from './errors.js';
 import type { Backend, Present, SyncPlan } from './types.js';
 import { accessRuleTarget, keyOfRule } from './targets.js';
 

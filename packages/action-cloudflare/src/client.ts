@@ -8,6 +8,7 @@
  * error codes and messages. When the attempts run out the call throws, and the ban or unban stays in
  * f2b's durable outbox, which is retried every 30 s.
  */
+import { backoffDelay } from '@f2b/kit';
 import { Pool } from 'undici';
 import { cfErrors, scrub, type CfApiError, CloudflareError } from './errors.js';
 import { TokenBucket } from './rate-limit.js';
@@ -214,7 +215,7 @@ export class CloudflareClient {
   }
 
   private backoff(attempt: number): number {
-    const base = Math.min(MAX_BACKOFF_MS, this.opts.backoffMs * 2 ** (attempt - 1));
+    const base = backoffDelay(attempt, this.opts.backoffMs, MAX_BACKOFF_MS);
     return base / 2 + Math.random() * (base / 2);
   }
 }

@@ -13,7 +13,7 @@
  */
 import type { CloudflareClient } from './client.js';
 import { sleep } from './client.js';
-import { CF_CODES, cfErrors, type CloudflareError } from './errors.js';
+import { cfErrors, type CloudflareError } from './errors.js';
 import type { Backend, Present, SyncPlan } from './types.js';
 import { keyOfItem } from './targets.js';
 

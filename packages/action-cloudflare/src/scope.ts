@@ -18,7 +18,8 @@
  * does so before any source starts), then every `reconcileInterval`, and on demand.
  */
 import type { Logger } from '@f2b/core';
-import { CF_CODES, CloudflareError, cfErrors } from './errors.js';
+import { FailureStreak } from '@f2b/kit';
+import { CloudflareError, cfErrors } from './errors.js';
 import type { Backend, Member, Present, ReconcileResult, ScopeLifecycle, ScopeSettings, SyncPlan } from './types.js';
 
 export type { Backend, Member, Present, ReconcileResult, ScopeLifecycle, ScopeSettings, SyncPlan };
@@ -45,7 +46,8 @@ export class Scope {
   private timer?: NodeJS.Timeout;
   private retryMs = 0;
   private breaker: { until: number; at: number; err: unknown } | null = null;
-  private authReported = false;
+  /** Refusals of the token since it was last accepted: reported once. */
+  private readonly authStreak = new FailureStreak();
   private readonly warned = new Set<string>();
   private readonly reported = new WeakSet<CloudflareError>();
   private readonly backend: Backend;
@@ -230,8 +232,7 @@ export class Scope {
 
   private healthy(): void {
     this.breaker = null;
-    if (this.authReported) this.log().info('Cloudflare accepts the API token again.');
-    this.authReported = false;
+    if (this.authStreak.succeeded().reported) this.log().info('Cloudflare accepts the API token again.');
   }
 
   /** The error of a call not even tried: the last failure, and when the next try can be. */
@@ -248,8 +249,8 @@ export class Scope {
     const code = (e as { code?: string }).code;
     if (code === 'F2B_ERR_CF_AUTH') {
       this.breaker = { until: performance.now() + AUTH_PAUSE_MS, at: performance.now(), err: e };
-      if (!this.authReported) {
-        this.authReported = true;
+      this.authStreak.failed();
+      if (this.authStreak.report(code)) {
         const ce = e as CloudflareError;
         this.log().error(`${ce.code}: ${ce.message}. No request is made for ${AUTH_PAUSE_MS / 1000} s; f2b's outbox retries every 30 s.`, { fix: ce.fix });
       }

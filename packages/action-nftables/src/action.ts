@@ -18,6 +18,7 @@
  * compares the table, the rules and the elements (repair.ts) with what f2b holds.
  */
 import type { ActionContext, ActionInstance, Ban, F2bError, Unban } from '@f2b/core';
+import { FailureStreak } from '@f2b/kit';
 import { deleteBan, ElementSet, NO, setBan, UNKNOWN, type V } from './elements.js';
 import { nftErrors, nftMessage } from './errors.js';
 import { monitorFor, watch } from './monitor.js';
@@ -65,8 +66,8 @@ export class NftablesAction implements ActionInstance {
   private scheduled: Promise<void> | null = null;
   private structureOk = false;
   private lastFailed = false;
-  private failures = 0;
-  private reported: string | null = null;
+  /** Failed nft runs since the last success: what was reported, and the retry delay. */
+  private readonly streak: FailureStreak;
   private readonly reportedKeys = new Set<string>();
   private retryTimer?: NodeJS.Timeout;
   private checkTimer?: NodeJS.Timeout;
@@ -78,6 +79,7 @@ export class NftablesAction implements ActionInstance {
   constructor(options: NftablesOptions, ctx: ActionContext) {
     this.config = normalizeOptions(options, ctx.jail);
     this.ctx = ctx;
+    this.streak = new FailureStreak({ firstMs: this.config.retryDelayMs, maxMs: this.config.retryMaxDelayMs });
     for (const v of [4, 6] as const) {
       const name = this.config.sets[v];
       if (name !== undefined) this.sets.set(v, new ElementSet(v, name));
@@ -119,7 +121,7 @@ export class NftablesAction implements ActionInstance {
         this.ctx.logger.debug(`Removed ${lines.length === 1 && lines[0]!.startsWith('delete table') ? `the table ${cfg.family} ${cfg.table}` : `the rules and sets of ${cfg.name}`}.`);
       } catch (err) {
         if (!(err instanceof NftRunError)) throw err;
-        if (this.reported !== err.error.code) this.ctx.error(err.error);
+        if (this.streak.report(err.error.code)) this.ctx.error(err.error);
       }
     });
     for (const s of this.sets.values()) s.clear();
@@ -491,31 +493,28 @@ export class NftablesAction implements ActionInstance {
 
   private fail(error: F2bError): void {
     this.lastFailed = true;
-    this.failures++;
+    this.streak.failed();
     this.stats.failures++;
-    if (this.reported !== error.code) {
-      this.reported = error.code;
+    if (this.streak.report(error.code)) {
       this.ctx.error(error);
     } else {
-      this.ctx.logger.debug(`nft still failing (${error.code}); attempt ${this.failures}.`);
+      this.ctx.logger.debug(`nft still failing (${error.code}); attempt ${this.streak.failures}.`);
     }
     this.scheduleRetry();
   }
 
   private healthy(): void {
-    if (this.reported !== null) {
-      this.ctx.logger.info(`nft works again (after ${this.failures} failed attempt(s)); queued bans and unbans have been applied.`);
+    const streak = this.streak.succeeded();
+    if (streak.reported) {
+      this.ctx.logger.info(`nft works again (after ${streak.failures} failed attempt(s)); queued bans and unbans have been applied.`);
     }
-    this.reported = null;
-    this.failures = 0;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }
 
   private scheduleRetry(): void {
     if (this.retryTimer !== undefined || this.stopped) return;
-    const cfg = this.config;
-    const delay = Math.min(cfg.retryMaxDelayMs, cfg.retryDelayMs * 2 ** Math.min(20, Math.max(0, this.failures - 1)));
+    const delay = this.streak.delayMs;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.stopped) return;

@@ -18,3 +18,6 @@ export {
   MAX_DURATION_SECONDS, MONTH_SECONDS, YEAR_SECONDS, formatDuration, parseDuration, type ParseDurationOptions,
 } from './duration.js';
 export { escapeControls, escapeDeep, escapeLines, jsonText, sanitizeLine } from './escape.js';
+export { systemClock, type Clock, type TimerHandle } from './clock.js';
+export { ThrottledWarning } from './throttled-warning.js';
+export { FailureStreak, FailureStreaks, backoffDelay, type StreakEnd } from './failure-streak.js';

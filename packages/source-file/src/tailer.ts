@@ -16,6 +16,7 @@ import type { Stats } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { FailureStreaks } from '@f2b/kit';
 import { watch, type FSWatcher } from 'chokidar';
 import { compileGlob, globCouldContain, globDepth, globMatches, type CompiledGlob } from './glob.js';
 
@@ -165,8 +166,8 @@ export class FileTailer {
   private readonly tracked = new Map<string, TrackedFile>();
   /** Files that left their path (rotated away / deleted): finish reading them, then close. */
   private draining: TrackedFile[] = [];
-  /** Last error reported per path (to avoid repeating the same error every poll). */
-  private readonly lastError = new Map<string, string>();
+  /** The error reported per path and operation: once per streak, until that operation succeeds again (retries happen every poll). */
+  private readonly errorStreaks = new FailureStreaks();
 
   private started = false;
   private stopping = false;
@@ -1020,14 +1021,13 @@ export class FileTailer {
     if (kind !== null) {
       const key = `${kind}\0${p}`;
       const sig = errCode(e) ?? err.message;
-      if (this.lastError.get(key) === sig) return;
-      this.lastError.set(key, sig);
+      if (!this.errorStreaks.report(key, sig)) return;
     }
     this.emitError(err, p);
   }
 
   private clearError(kind: 'scan' | 'read' | 'watch', p: string): void {
-    if (this.lastError.size > 0) this.lastError.delete(`${kind}\0${p}`);
+    this.errorStreaks.succeeded(`${kind}\0${p}`);
   }
 
   private emitError(err: Error, p: string): void {
