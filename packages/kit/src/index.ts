@@ -21,3 +21,5 @@ export { escapeControls, escapeDeep, escapeLines, jsonText, sanitizeLine } from 
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export { ThrottledWarning } from './throttled-warning.js';
 export { FailureStreak, FailureStreaks, backoffDelay, type StreakEnd } from './failure-streak.js';
+export { SessionMap, oneAttempt, oneAttemptReducer, type AttemptDraft, type MatchLike } from './reducer.js';
+export { ACCESS_LOG_QUOTED, ACCESS_LOG_START, PAM_UNIX_FAILURE, pamDraft } from './fragments.js';
