@@ -18,7 +18,8 @@
  * does so before any source starts), then every `reconcileInterval`, and on demand.
  */
 import type { Logger } from '@f2b/core';
-import { CF_CODES, CloudflareError, cfErrors } from './errors.js';
+import { FailureStreak } from '@f2b/kit';
+import { CloudflareError, cfErrors } from './errors.js';
 import type { Backend, Member, Present, ReconcileResult, ScopeLifecycle, ScopeSettings, SyncPlan } from './types.js';
 
 export type { Backend, Member, Present, ReconcileResult, ScopeLifecycle, ScopeSettings, SyncPlan };
@@ -64,7 +65,8 @@ export class Scope {
   private timer?: NodeJS.Timeout;
   private retryMs = 0;
   private breaker: { until: number; at: number; err: unknown } | null = null;
-  private authReported = false;
+  /** Refusals of the token since it was last accepted: reported once. */
+  private readonly authStreak = new FailureStreak();
   private readonly warned = new Set<string>();
   private readonly reported = new WeakSet<CloudflareError>();
   private readonly backend: Backend;
@@ -82,7 +84,7 @@ export class Scope {
     this.members.add(m);
     this.schedule(this.s.reconcileDelayMs);
     await this.enqueue('ready').catch((err) => {
-      if ((err as { code?: string }).code !== CF_CODES.auth) this.log().warn(`Could not read the current state from Cloudflare yet: ${messageOf(err)}`);
+      if ((err as { code?: string }).code !== 'F2B_ERR_CF_AUTH') this.log().warn(`Could not read the current state from Cloudflare yet: ${messageOf(err)}`);
     });
   }
 
@@ -148,7 +150,7 @@ export class Scope {
 
   private enqueue(keys: Job['keys']): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (this.abort.signal.aborted) { reject(cfErrors.stopped()); return; }
+      if (this.abort.signal.aborted) { reject(cfErrors.F2B_ERR_CF_STOPPED()); return; }
       this.queue.push({ keys, resolve, reject });
       this.kick();
     });
@@ -162,7 +164,7 @@ export class Scope {
   private kick(): void {
     if (this.draining) return;
     if (this.abort.signal.aborted) {
-      for (const j of this.queue.splice(0)) j.reject(cfErrors.stopped());
+      for (const j of this.queue.splice(0)) j.reject(cfErrors.F2B_ERR_CF_STOPPED());
       return;
     }
     this.draining = this.drain().finally(() => {
@@ -206,7 +208,7 @@ export class Scope {
       for (const j of jobs) {
         if (!Array.isArray(j.keys)) { if (err === undefined) j.resolve(); else j.reject(err); continue; }
         if (plan && j.keys.every((k) => this.settled(plan!, k))) j.resolve();
-        else j.reject(err ?? cfErrors.stopped());
+        else j.reject(err ?? cfErrors.F2B_ERR_CF_STOPPED());
       }
     }
   }
@@ -274,15 +276,14 @@ export class Scope {
 
   private healthy(): void {
     this.breaker = null;
-    if (this.authReported) this.log().info('Cloudflare accepts the API token again.');
-    this.authReported = false;
+    if (this.authStreak.succeeded().reported) this.log().info('Cloudflare accepts the API token again.');
   }
 
   /** The error of a call not even tried: the last failure, and when the next try can be. */
   private failFast(b: { until: number; at: number; err: unknown }): Error {
     const e = b.err as CloudflareError;
     const err = new CloudflareError(e.code, `${e.message.replace(/\.$/, '')} (${Math.round((performance.now() - b.at) / 1000)} s ago; not asked again for ${Math.ceil((b.until - performance.now()) / 1000)} s)`,
-      e.fix ?? '', { status: e.status, cfErrors: e.cfErrors, fatal: true });
+      { fix: e.fix, exit: e.exit, status: e.status, cfErrors: e.cfErrors, fatal: true });
     fastFailures.add(err);
     return err;
   }
@@ -290,15 +291,15 @@ export class Scope {
   private failed(e: unknown): void {
     if (fastFailures.has(e as object)) return; // nothing was asked: nothing new
     const code = (e as { code?: string }).code;
-    if (code === CF_CODES.auth) {
+    if (code === 'F2B_ERR_CF_AUTH') {
       this.breaker = { until: performance.now() + AUTH_PAUSE_MS, at: performance.now(), err: e };
-      if (!this.authReported) {
-        this.authReported = true;
+      this.authStreak.failed();
+      if (this.authStreak.report(code)) {
         const ce = e as CloudflareError;
         this.log().error(`${ce.code}: ${ce.message}. No request is made for ${AUTH_PAUSE_MS / 1000} s; f2b's outbox retries every 30 s.`, { fix: ce.fix });
       }
     }
-    if (code === CF_CODES.unavailable || code === CF_CODES.rateLimited) {
+    if (code === 'F2B_ERR_CF_UNAVAILABLE' || code === 'F2B_ERR_CF_RATE_LIMITED') {
       this.breaker = { until: performance.now() + this.s.breakerMs, at: performance.now(), err: e };
     }
   }
@@ -313,7 +314,7 @@ export class Scope {
         if (created + deleted > 0) this.log().info(`Reconciled with Cloudflare: deleted ${deleted} stale and created ${created} missing entries.`);
         if (this.s.reconcileIntervalMs > 0) this.schedule(this.s.reconcileIntervalMs);
       }, (err) => {
-        if ((err as { code?: string }).code === CF_CODES.stopped) return;
+        if ((err as { code?: string }).code === 'F2B_ERR_CF_STOPPED') return;
         this.retryMs = Math.min(300_000, Math.max(30_000, this.retryMs * 2));
         this.log().warn(`Reconciling with Cloudflare failed (next try in ${this.retryMs / 1000} s): ${messageOf(err)}`);
         this.schedule(this.retryMs);

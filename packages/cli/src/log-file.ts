@@ -10,7 +10,7 @@
 import { constants, fstatSync, mkdirSync, openSync, closeSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { F2bError } from '@f2b/core';
+import { errors } from '@f2b/core';
 
 export function defaultLogFile(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string {
   if (uid === 0) return '/var/log/f2b/f2b.log';
@@ -18,10 +18,7 @@ export function defaultLogFile(env: NodeJS.ProcessEnv = process.env, uid = proce
   return join(state, 'f2b', 'f2b.log');
 }
 
-const unusable = (path: string, why: string) =>
-  new F2bError('F2B_ERR_LOG_FILE', `The daemon cannot write its log to ${JSON.stringify(path)}: ${why}.`, {
-    fix: 'Give another file with --log-file, fix the ownership and mode (the file and its directory owned by the daemon\'s user, not writable by others), or run with --foreground under a service manager.',
-  });
+const unusable = (path: string, why: string) => errors.F2B_ERR_LOG_FILE(path, why);
 
 /** Open (create) the log file for appending; the descriptor goes to the detached daemon. */
 export function openLogFile(file: string, created: boolean): number {

@@ -59,7 +59,7 @@ export class ActionRunner {
       const timer = this.opts.clock.setTimer(this.timeout * 1000, () => {
         if (settled) return;
         settled = true;
-        if (!this.timedOut) this.opts.report(errors.actionTimeout(this.type, what, this.timeout));
+        if (!this.timedOut) this.opts.report(errors.F2B_ERR_ACTION_TIMEOUT(this.type, what, this.timeout));
         this.timedOut = true;
         finish(false);
         resolve(false);
@@ -69,7 +69,7 @@ export class ActionRunner {
         settled = true;
         timer.cancel();
         if (ok) this.timedOut = false;
-        else this.opts.report(errors.actionFailed(this.type, `${what}: ${err instanceof Error ? err.message : String(err)}`));
+        else this.opts.report(errors.F2B_ERR_ACTION(this.type, `${what}: ${err instanceof Error ? err.message : String(err)}`));
         finish(ok);
         resolve(ok);
       };

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { errors, F2bError } from './errors.js';
+import { errors, isF2bError, relocateError, type F2bError } from './errors.js';
 import { controlErrors } from './control/errors.js';
 import { parseDuration } from './duration.js';
 import { tryParseCidr } from './ip.js';
@@ -204,7 +204,7 @@ export async function loadConfig(file?: string, cwd = process.cwd(), opts: Chain
   let path: string;
   if (file) {
     path = resolvePath(cwd, file);
-    if (!existsSync(path)) throw errors.configNotFound(path);
+    if (!existsSync(path)) throw errors.F2B_ERR_CONFIG_NOT_FOUND(path);
   } else {
     const found = (await reader.search(cwd)) ?? (existsSync(SYSTEM_DIR) ? await reader.search(SYSTEM_DIR, { global: false }) : null);
     if (!found) return null;
@@ -224,10 +224,10 @@ export function resolveConfig(input: F2bConfig, file?: string): ResolvedConfig {
   try {
     return resolvePlain(input, file);
   } catch (err) {
-    if (!(err instanceof F2bError) || !err.path) throw err;
+    if (!(isF2bError(err)) || !err.path) throw err;
     const origin = chain.origins.explain(err.path);
     if (!origin) throw err;
-    return rethrow(new F2bError(err.code, err.message, { ...err, cause: err.cause, file: originLabel(origin), path: origin.path }));
+    return rethrow(relocateError(err, { file: originLabel(origin), path: origin.path }));
   }
 }
 
@@ -238,28 +238,28 @@ function rethrow(err: F2bError): never {
 function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
   for (const key of ['extends', 'hosts'] as const) {
     if (input && typeof input === 'object' && input[key] !== undefined) {
-      throw errors.configInvalid(key, 'is only understood when the config is loaded from a file', 'Load it with loadConfig() or loadConfigChain() (as f2b does), which apply "extends" and "hosts".', file);
+      throw errors.F2B_ERR_CONFIG_INVALID(key, 'is only understood when the config is loaded from a file', 'Load it with loadConfig() or loadConfigChain() (as f2b does), which apply "extends" and "hosts".', file);
     }
   }
   // Before the schema: YAML's .inf and .nan pass a JSON Schema "integer"/"number" check.
   const notFinite = nonFiniteNumber(input, '');
-  if (notFinite) throw errors.configInvalid(notFinite, 'is not a finite number', `${fixFor(notFinite).replace(/\.$/, "")} (.inf and .nan are not values f2b can count with).`, file);
+  if (notFinite) throw errors.F2B_ERR_CONFIG_INVALID(notFinite, 'is not a finite number', `${fixFor(notFinite).replace(/\.$/, "")} (.inf and .nan are not values f2b can count with).`, file);
   const problem = checkSchema(CONFIG_SCHEMA, input, '');
-  if (problem) throw errors.configInvalid(problem.path || '(root)', problem.problem, fixFor(problem.path), file);
+  if (problem) throw errors.F2B_ERR_CONFIG_INVALID(problem.path || '(root)', problem.problem, fixFor(problem.path), file);
   const defaults = input.defaults ?? {};
   const jails: JailConfig[] = [];
   for (const [name, jail] of Object.entries(input.jails)) {
     const p = `jails.${name}`;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) {
-      throw errors.configInvalid(p, 'is not a valid jail name', 'Use letters, digits, "-", "_" and "." (at most 64 characters).', file);
+      throw errors.F2B_ERR_CONFIG_INVALID(p, 'is not a valid jail name', 'Use letters, digits, "-", "_" and "." (at most 64 characters).', file);
     }
     const merged = { ...JAIL_DEFAULTS, ...defaults, ...jail };
     const sources = jail.sources ?? (jail.source !== undefined ? [jail.source] : []);
-    if (sources.length === 0) throw errors.configInvalid(`${p}.source`, 'is required but missing', 'Give the log to read, e.g. source: "/var/log/auth.log" or { type: "journald" }.', file);
+    if (sources.length === 0) throw errors.F2B_ERR_CONFIG_INVALID(`${p}.source`, 'is required but missing', 'Give the log to read, e.g. source: "/var/log/auth.log" or { type: "journald" }.', file);
     const filter = typeof jail.filter === 'string' ? { id: jail.filter } : { id: name, ...(jail.filter ?? {}) };
     const ignoreip = typeof merged.ignoreip === 'string' ? merged.ignoreip.split(/[\s,]+/).filter(Boolean) : [...merged.ignoreip];
     ignoreip.forEach((cidr, i) => {
-      if (!tryParseCidr(cidr)) throw withFile(errors.addressInvalid(cidr, `${p}.ignoreip.${i}`), file);
+      if (!tryParseCidr(cidr)) throw withFile(errors.F2B_ERR_ADDRESS_INVALID(cidr, `${p}.ignoreip.${i}`), file);
     });
     if (merged.timezone !== undefined) wrap(() => assertTimezone(merged.timezone!, `${p}.timezone`), file);
     const disabledBecause = jail.enabled !== false && jail.enabledIf ? unmet(jail.enabledIf) : undefined;
@@ -295,7 +295,7 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
     bantime: wrap(() => parseDuration(r.bantime ?? '1w', 'recidive.bantime', { allowForever: true, positive: true }), file),
     actions: r.actions ?? input.defaults?.actions ?? JAIL_DEFAULTS.actions,
   } : null;
-  if (recidive && input.jails.recidive) throw errors.configInvalid('jails.recidive', 'collides with the built-in repeat-offender jail', 'Rename the jail, or configure repeat offenders under the top-level "recidive" key.', file);
+  if (recidive && input.jails.recidive) throw errors.F2B_ERR_CONFIG_INVALID('jails.recidive', 'collides with the built-in repeat-offender jail', 'Rename the jail, or configure repeat offenders under the top-level "recidive" key.', file);
   const metrics = input.metrics ? wrap(() => parseListen(input.metrics!.listen, 'metrics.listen'), file) : null;
   return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, metrics, state, socket, recidive };
 }
@@ -307,7 +307,7 @@ export const MAX_SOCKET_PATH_BYTES = 107;
 export function checkSocketPath(path: string, keyPath = 'socket'): void {
   const bytes = Buffer.byteLength(path);
   if (bytes > MAX_SOCKET_PATH_BYTES) {
-    throw errors.configInvalid(keyPath, `is a socket path of ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path can have`, 'Choose a shorter path, e.g. /run/f2b/f2b.sock.');
+    throw errors.F2B_ERR_CONFIG_INVALID(keyPath, `is a socket path of ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path can have`, 'Choose a shorter path, e.g. /run/f2b/f2b.sock.');
   }
 }
 
@@ -330,7 +330,7 @@ function unmet(cond: NonNullable<JailInput['enabledIf']>): string | undefined {
 }
 
 function positive(seconds: number, path: string): number {
-  if (!(seconds > 0)) throw errors.configInvalid(path, 'must be a duration longer than 0', 'Write a duration: seconds, or 30s, 2m.');
+  if (!(seconds > 0)) throw errors.F2B_ERR_CONFIG_INVALID(path, 'must be a duration longer than 0', 'Write a duration: seconds, or 30s, 2m.');
   return seconds;
 }
 
@@ -340,11 +340,11 @@ function omitType(o: Record<string, unknown>): Record<string, unknown> {
 }
 
 function wrap<T>(fn: () => T, file?: string): T {
-  try { return fn(); } catch (err) { throw err instanceof F2bError ? withFile(err, file) : err; }
+  try { return fn(); } catch (err) { throw isF2bError(err) ? withFile(err, file) : err; }
 }
 
 function withFile(err: F2bError, file?: string): F2bError {
-  return file && !err.file ? new F2bError(err.code, err.message, { ...err, file, cause: err.cause }) : err;
+  return file && !err.file ? relocateError(err, { file }) : err;
 }
 
 function fixFor(path: string): string {
@@ -370,7 +370,7 @@ function assertTimezone(zone: string, path: string): void {
   try {
     new DateParser({ timezone: zone });
   } catch {
-    throw errors.timezoneInvalid(zone, path);
+    throw errors.F2B_ERR_TIMEZONE_INVALID(zone, path);
   }
 }
 
@@ -399,7 +399,7 @@ export function defaultPaths(): { db: string; readonly socket: string } {
     db: join(stateHome, 'f2b', 'f2b.db'),
     get socket() {
       const runtime = process.env.XDG_RUNTIME_DIR;
-      if (!runtime) throw controlErrors.noRuntimeDir();
+      if (!runtime) throw controlErrors.F2B_ERR_CONTROL_NO_RUNTIME_DIR();
       return join(runtime, 'f2b', 'f2b.sock');
     },
   };

@@ -5,7 +5,7 @@
  */
 import semver from 'semver';
 import { createHooks, type Hooks } from './hooks.js';
-import { errors, F2bError } from './errors.js';
+import { errors, isF2bError } from './errors.js';
 import { createLogger, type Logger, type LogLevel, type LogSink } from './logger.js';
 import { systemClock, type Clock } from './clock.js';
 import { checkSchema } from './validate.js';
@@ -58,27 +58,27 @@ export class Core {
    */
   use(plugin: F2bPlugin, path?: string): void {
     if (!plugin || typeof plugin !== 'object' || typeof plugin.apply !== 'function') {
-      throw errors.pluginInvalid(String((plugin as F2bPlugin | undefined)?.meta?.name ?? 'unknown'), 'it has no apply(core) function', path);
+      throw errors.F2B_ERR_PLUGIN_INVALID(String((plugin as F2bPlugin | undefined)?.meta?.name ?? 'unknown'), 'it has no apply(core) function', path);
     }
     const meta = plugin.meta;
     if (!meta || typeof meta.name !== 'string' || typeof meta.version !== 'string' || typeof meta.core !== 'string') {
-      throw errors.pluginInvalid(String(meta?.name ?? 'unknown'), 'meta must have name, version and core (a semver range)', path);
+      throw errors.F2B_ERR_PLUGIN_INVALID(String(meta?.name ?? 'unknown'), 'meta must have name, version and core (a semver range)', path);
     }
-    if (!semver.validRange(meta.core)) throw errors.pluginInvalid(meta.name, `meta.core "${meta.core}" is not a semver range`, path);
+    if (!semver.validRange(meta.core)) throw errors.F2B_ERR_PLUGIN_INVALID(meta.name, `meta.core "${meta.core}" is not a semver range`, path);
     if (!semver.satisfies(this.version, meta.core, { includePrerelease: true })) {
-      throw errors.pluginVersionMismatch(meta.name, meta.core, this.version, path);
+      throw errors.F2B_ERR_PLUGIN_VERSION_MISMATCH(meta.name, meta.core, this.version, path);
     }
     if (this.plugins.has(meta.name)) return; // loading the same package twice is harmless
     if (plugin.schema) {
       const problem = checkSchema(plugin.schema, plugin.options ?? {}, path ? `${path}.options` : 'options');
-      if (problem) throw errors.pluginOptions(meta.name, problem.path, problem.problem);
+      if (problem) throw errors.F2B_ERR_PLUGIN_OPTIONS(meta.name, problem.path, problem.problem);
     }
     this.applying = meta.name;
     try {
       plugin.apply(this);
     } catch (err) {
-      if (err instanceof F2bError) throw err;
-      throw errors.pluginHook(meta.name, 'apply', err);
+      if (isF2bError(err)) throw err;
+      throw errors.F2B_ERR_PLUGIN_HOOK(meta.name, 'apply', err);
     } finally {
       this.applying = null;
     }
@@ -115,7 +115,7 @@ export class Core {
       this.hooks.error.call(error, context);
     } catch { /* an error reporter that throws must not recurse */ }
     // One log line per error: the fix goes in a field (a newline would be escaped by the sink).
-    if (error instanceof F2bError) this.logger.error(`${error.code}: ${error.message}`, { ...context, ...(error.fix ? { fix: error.fix } : {}) });
+    if (isF2bError(error)) this.logger.error(`${error.code}: ${error.message}`, { ...context, ...(error.fix ? { fix: error.fix } : {}) });
     else this.logger.error(error.message, { ...context });
   }
 
@@ -135,7 +135,7 @@ export class Core {
       (hook as { intercept(i: object): void }).intercept({
         register: (tap: { name: string; type: string; fn: (...a: unknown[]) => unknown }) => {
           const fn = tap.fn;
-          const report = (err: unknown) => this.reportError(errors.pluginHook(tap.name, hookName, err), { plugin: tap.name, hook: hookName });
+          const report = (err: unknown) => this.reportError(errors.F2B_ERR_PLUGIN_HOOK(tap.name, hookName, err), { plugin: tap.name, hook: hookName });
           if (tap.type === 'sync') {
             tap.fn = (...args: unknown[]) => {
               try { return fn(...args); } catch (err) { report(err); return undefined; }

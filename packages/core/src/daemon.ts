@@ -112,7 +112,7 @@ export class Daemon {
       // fail2ban refuses to run when its jails cannot read their logs; so do we, when that is all of them.
       const names = this.jails.filter((j) => j.name !== RECIDIVE_JAIL).map((j) => j.name);
       await this.stop();
-      throw errors.noJailWatches(names);
+      throw errors.F2B_ERR_NOTHING_WATCHED(names);
     }
     this.core.logger.info(`Started ${this.jails.length} jail(s): ${this.jails.map((j) => j.name).join(', ') || '(none)'} (state: ${this.store.kind} ${this.store.location}).`);
   }
@@ -159,7 +159,7 @@ export class Daemon {
     this.config = config;
     await this.core.hooks.reload.promise();
     this.core.logger.info(`Reloaded: ${next.length} jail(s).`);
-    if (this.reportWatching(config)) this.core.logger.error(errors.noJailWatches(next.map((j) => j.name)).describe());
+    if (this.reportWatching(config)) this.core.logger.error(errors.F2B_ERR_NOTHING_WATCHED(next.map((j) => j.name)).describe());
   }
 
   /**
@@ -229,7 +229,7 @@ export class Daemon {
     try {
       return await write();
     } catch (err) {
-      this.core.reportError(errors.stateUnavailable(this.store?.location ?? '', err), { hook: 'state' });
+      this.core.reportError(errors.F2B_ERR_STATE_UNAVAILABLE(this.store?.location ?? '', err), { hook: 'state' });
       return undefined;
     }
   }
@@ -274,7 +274,7 @@ export class Daemon {
    */
   private async recoverFromActions(replaced: StoreReplacement): Promise<void> {
     const store = this.store!;
-    this.core.reportError(errors.stateCorrupt(store.location, replaced.movedTo, replaced.problem), { hook: 'state' });
+    this.core.reportError(errors.F2B_ERR_STATE_CORRUPT(store.location, replaced.movedTo, replaced.problem), { hook: 'state' });
     const now = this.core.clock.now();
     let recovered = 0;
     for (const jail of this.jails) {
@@ -347,13 +347,13 @@ export class Daemon {
       const name = this.installed.find((p) => p.provides.includes(type))?.name;
       if (!name) {
         const known = ['memory', ...new Set(this.installed.filter((p) => String(p.kind) === 'store').flatMap((p) => p.provides))];
-        throw errors.configInvalid('state.type', `names the store type ${JSON.stringify(type)}, which no installed package provides`,
+        throw errors.F2B_ERR_CONFIG_INVALID('state.type', `names the store type ${JSON.stringify(type)}, which no installed package provides`,
           `Use one of: ${known.join(', ')}; or install the package that provides it (e.g. \`npm i @f2b/store-${type}\`).`);
       }
       this.core.use(await loadPlugin(name, dirs, {}, 'state'), 'state');
     }
     const def = this.core.getStore(config.state.type);
-    if (!def) throw errors.pluginNotFound(config.state.type, `@f2b/store-${config.state.type}`, 'state.type');
+    if (!def) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(config.state.type, `@f2b/store-${config.state.type}`, 'state.type');
     return def.def;
   }
 
@@ -403,11 +403,11 @@ export class Daemon {
     const name = findProvider(ref, kind, this.installed);
     const candidates = candidatePackages(ref, kind);
     if (!name) {
-      throw kind === 'filter' ? errors.filterNotFound(ref, candidates, path) : errors.pluginNotFound(ref, candidates[0]!, path);
+      throw kind === 'filter' ? errors.F2B_ERR_FILTER_NOT_FOUND(ref, candidates, path) : errors.F2B_ERR_PLUGIN_NOT_FOUND(ref, candidates[0]!, path);
     }
     this.core.use(await loadPlugin(name, dirs, {}, path), path);
     const now = kind === 'filter' ? this.core.getFilter(ref) : kind === 'source' ? this.core.getSource(ref) : this.core.getAction(ref);
-    if (!now) throw errors.pluginInvalid(name, `it was expected to provide the ${kind} "${ref}" but did not register it`, path);
+    if (!now) throw errors.F2B_ERR_PLUGIN_INVALID(name, `it was expected to provide the ${kind} "${ref}" but did not register it`, path);
   }
 }
 

@@ -115,7 +115,7 @@ export class Jail {
     this.config = config;
     this.name = config.name;
     const provided = core.getFilter(config.filter.id);
-    if (!provided) throw errors.filterNotFound(config.filter.id, [], `jails.${config.name}.filter`);
+    if (!provided) throw errors.F2B_ERR_FILTER_NOT_FOUND(config.filter.id, [], `jails.${config.name}.filter`);
     this.filter = new FilterRunner(provided.def, {
       mode: config.filter.mode, options: config.filter.options, path: `jails.${config.name}.filter`,
       logger: core.getLogger(`filter-${config.filter.id}:${config.name}`),
@@ -142,7 +142,7 @@ export class Jail {
     });
     for (const [i, a] of config.actions.entries()) {
       const provided = core.getAction(a.type);
-      if (!provided) throw errors.pluginNotFound(a.type, `@f2b/action-${a.type}`, `jails.${config.name}.actions.${i}`);
+      if (!provided) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(a.type, `@f2b/action-${a.type}`, `jails.${config.name}.actions.${i}`);
       validateOptions(provided.def.schema, a.options, `jails.${config.name}.actions.${i}`, provided.plugin);
       const ctx = { jail: config.name, logger: core.getLogger(`action-${a.type}:${config.name}`), error: (e: unknown) => core.reportError(e, { jail: config.name, plugin: provided.plugin }) };
       this.actions.push(new ActionRunner(a.type, provided.def.create(a.options, ctx), {
@@ -152,7 +152,7 @@ export class Jail {
     }
     for (const [i, s] of config.sources.entries()) {
       const provided = core.getSource(s.type);
-      if (!provided) throw errors.pluginNotFound(s.type, `@f2b/source-${s.type}`, `jails.${config.name}.sources.${i}`);
+      if (!provided) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(s.type, `@f2b/source-${s.type}`, `jails.${config.name}.sources.${i}`);
       validateOptions(provided.def.schema, s.options, `jails.${config.name}.sources.${i}`, provided.plugin);
       this.sourceChecks.push({ def: provided.def, options: s.options, path: `jails.${config.name}.sources.${i}` });
       // Created at start, not now: a reload builds the new jail while the old one still reads, and
@@ -229,7 +229,7 @@ export class Jail {
     const reasons = this.watchProblems();
     if (!this.watching) {
       if (this.config.waitForLog) this.core.logger.warn(`Jail "${this.name}" waits for its log (waitForLog): ${reasons.join('; ')}.`);
-      else this.core.logger.error(errors.nothingWatched(this.name, reasons, `jails.${this.name}`).describe());
+      else this.core.logger.error(errors.F2B_ERR_JAIL_WATCHES_NOTHING(this.name, reasons, `jails.${this.name}`).describe());
     } else {
       if (!wasWatching) this.core.logger.info(`Jail "${this.name}" now watches its log.`);
       if (reasons.length > 0) this.core.logger.warn(`Jail "${this.name}": ${reasons.join('; ')}.`);
@@ -394,9 +394,9 @@ export class Jail {
   /** The canonical address of `id` if this jail may ban it; F2B_ERR_ADDRESS_INVALID / _BAN_REFUSED if not. */
   bannable(id: string): string {
     const ip = parseIp(id);
-    if (!ip) throw errors.addressInvalid(id);
+    if (!ip) throw errors.F2B_ERR_ADDRESS_INVALID(id);
     const refused = this.neverBanned(ip);
-    if (refused) throw errors.banRefused(ip.text, this.name, refused);
+    if (refused) throw errors.F2B_ERR_BAN_REFUSED(ip.text, this.name, refused);
     return ip.text;
   }
 
@@ -431,7 +431,7 @@ export class Jail {
           if (!prev || outlasts(b.end, prev.end)) found.set(b.id, b);
         }
       } catch (err) {
-        this.core.reportError(errors.actionFailed(a.type, `listing its bans: ${err instanceof Error ? err.message : String(err)}`), { jail: this.name });
+        this.core.reportError(errors.F2B_ERR_ACTION(a.type, `listing its bans: ${err instanceof Error ? err.message : String(err)}`), { jail: this.name });
       }
     }
     return [...found.values()];
@@ -637,7 +637,7 @@ export class Jail {
 function validateOptions(schema: JSONSchema | undefined, options: Record<string, unknown>, path: string, plugin: string): void {
   if (!schema) return;
   const problem = checkSchema(schema, options, path);
-  if (problem) throw errors.pluginOptions(plugin, problem.path, problem.problem);
+  if (problem) throw errors.F2B_ERR_PLUGIN_OPTIONS(plugin, problem.path, problem.problem);
 }
 
 function describe(what: 'ban' | 'unban', n: number): string {

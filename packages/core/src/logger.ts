@@ -96,8 +96,7 @@ export function stderrSink(opts: StderrSinkOptions | LogFormat = {}): LogSink {
   };
 }
 
-/** Replace control characters so that no message can start a new line in our log (escape.ts). */
-export const sanitizeLine = escapeControls;
+export { sanitizeLine } from './escape.js';
 
 export function createLogger(name: string, level: LogLevel = 'info', sink: LogSink = stderrSink()): Logger {
   const min = ORDER[level];

@@ -8,6 +8,7 @@ import type { Core } from './core.js';
 import type { FilterDefinition } from './filter/types.js';
 import type { Ban, LogEntry, MaybePromise, Unban } from './types.js';
 import type { Logger } from './logger.js';
+import type { Clock } from './clock.js';
 import type { JSONSchema } from './validate.js';
 import type { Store } from './store.js';
 
@@ -63,6 +64,8 @@ export interface SourceContext {
   error(err: unknown): void;
   /** What `state()` returned when the daemon last saved (read positions, a journal cursor). */
   saved?: unknown;
+  /** The core's clock: every timer of the source runs on it (tests move it). Absent: the system clock. */
+  clock?: Clock;
 }
 
 export interface SourceInstance {
@@ -109,6 +112,8 @@ export interface ActionContext {
   jail: string;
   logger: Logger;
   error(err: unknown): void;
+  /** The core's clock: every timer and `now` of the action runs on it (tests move it). Absent: the system clock. */
+  clock?: Clock;
 }
 
 export interface ActionInstance {

@@ -133,12 +133,12 @@ export function findProvider(ref: string, kind: 'filter' | 'source' | 'action', 
 
 /** Import a plugin package (resolved from `dirs`) and call its factory with `options`. */
 export async function loadPlugin(name: string, dirs: string[], options: Record<string, unknown> = {}, path?: string): Promise<F2bPlugin> {
-  const file = resolveTrusted(name, dirs, (f, problem) => errors.pluginUntrusted(name, f, problem, path));
-  if (!file) throw errors.pluginNotFound(name, name, path);
+  const file = resolveTrusted(name, dirs, (f, problem) => errors.F2B_ERR_PLUGIN_UNTRUSTED(name, f, problem, path));
+  if (!file) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(name, name, path);
   const mod = await import(pathToFileURL(file).href) as { default?: unknown };
   const factory = mod.default;
   const plugin = typeof factory === 'function' ? (factory as (o: unknown) => F2bPlugin)(options) : factory as F2bPlugin;
-  if (!plugin || typeof plugin !== 'object') throw errors.pluginInvalid(name, 'its default export is neither a plugin nor a factory', path);
+  if (!plugin || typeof plugin !== 'object') throw errors.F2B_ERR_PLUGIN_INVALID(name, 'its default export is neither a plugin nor a factory', path);
   return plugin;
 }
 

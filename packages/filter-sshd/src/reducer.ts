@@ -10,7 +10,7 @@
  * confirm earlier, pending failures or give the address to failures found before it was known.
  */
 import type { FailureDraft, Reducer, ReducerContext, RuleMatch } from '@f2b/core';
-import { normalizeIp } from '@f2b/core';
+import { normalizeIp } from '@f2b/kit';
 import { AUTH_MODES, type Effect, type Mode } from './rule-spec.js';
 import { SPECS_BY_ID } from './rules.js';
 import { newSession, type Session, SessionTable } from './sessions.js';

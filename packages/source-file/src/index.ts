@@ -80,6 +80,7 @@ export default function fileSource() {
             onLines: (lines, path) => ctx.lines(lines, path),
             onOverlong: (path) => ctx.overlong?.(path),
             onError: (err, path) => ctx.error(path ? new Error(`${path}: ${err.message}`) : err),
+            clock: ctx.clock,
           });
           return {
             start: () => tailer.start(),

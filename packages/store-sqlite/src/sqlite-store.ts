@@ -7,7 +7,8 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errors, F2bError, messageOf, type Ban, type BanHistory, type Checkpoint, type OutboxItem, type Store, type StoreReplacement, type StoredFailure } from '@f2b/core';
+import { errors, type Ban, type BanHistory, type Checkpoint, type OutboxItem, type Store, type StoreReplacement, type StoredFailure } from '@f2b/core';
+import { isF2bError, messageOf } from '@f2b/kit';
 import { MIGRATIONS } from './migrations.js';
 import { assertDatabaseWritable, checkStatePath } from './path-check.js';
 
@@ -49,7 +50,7 @@ export class SqliteStore implements Store {
       try {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       } catch (err) {
-        throw errors.stateDirUnusable(dirname(path), messageOf(err));
+        throw errors.F2B_ERR_STATE_DIR(dirname(path), messageOf(err));
       }
     }
     try {
@@ -93,12 +94,12 @@ export class SqliteStore implements Store {
 
   /** What went wrong opening, as the F2B_ERR_STATE_* error that says how to fix it. */
   private openError(err: unknown): unknown {
-    if (err instanceof F2bError) return err;
+    if (isF2bError(err)) return err;
     const code = (err as { code?: string }).code ?? '';
     const path = this.opts.path;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return errors.stateLocked(path);
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return errors.F2B_ERR_STATE_LOCKED(path);
     if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') {
-      return errors.stateReadonly(path, messageOf(err), 'Check the file system it is on (free space, mounted read-write) and the permissions of the file and its directory, or point state.path elsewhere.');
+      return errors.F2B_ERR_STATE_READONLY(path, messageOf(err), 'Check the file system it is on (free space, mounted read-write) and the permissions of the file and its directory, or point state.path elsewhere.');
     }
     return err;
   }
@@ -130,7 +131,7 @@ export class SqliteStore implements Store {
   private migrate(): void {
     const current = this.schemaVersion();
     if (current > MIGRATIONS.length) {
-      throw errors.stateVersion(this.opts.path, current, MIGRATIONS.length);
+      throw errors.F2B_ERR_STATE_VERSION(this.opts.path, current, MIGRATIONS.length);
     }
     for (let v = current; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {

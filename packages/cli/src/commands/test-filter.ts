@@ -43,15 +43,15 @@ const DEFAULT_MAX_LINE_LENGTH = 65_536;
 async function chooseFilter(core: Core, first: string | undefined, second: string | undefined, opts: TestFilterOptions) {
   const patterns = opts.pattern ?? [];
   if (patterns.length === 0) {
-    if (first === undefined) throw errors.usage('test-filter needs a filter id or --pattern.', "Write e.g. f2b test-filter sshd /var/log/auth.log, or f2b test-filter --pattern 'failure from <HOST>' /var/log/auth.log.");
+    if (first === undefined) throw errors.F2B_ERR_USAGE('test-filter needs a filter id or --pattern.', "Write e.g. f2b test-filter sshd /var/log/auth.log, or f2b test-filter --pattern 'failure from <HOST>' /var/log/auth.log.");
     const { def, source } = await loadFilter(core, first);
     return { def, source: source as typeof source | null, file: second };
   }
   if (second !== undefined) {
-    throw errors.usage(`With --pattern, give only the log file, not "${first}" and "${second}".`, "Write f2b test-filter --pattern 'failure from <HOST>' FILE (a filter id and --pattern do not go together).");
+    throw errors.F2B_ERR_USAGE(`With --pattern, give only the log file, not "${first}" and "${second}".`, "Write f2b test-filter --pattern 'failure from <HOST>' FILE (a filter id and --pattern do not go together).");
   }
-  if (opts.annotated) throw errors.usage('--annotated checks a filter by id, not --pattern.', 'Give the filter id: f2b test-filter <filter-id> FILE --annotated.');
-  if (opts.mode !== undefined || (opts.option ?? []).length > 0) throw errors.usage('--mode and --option configure a filter by id, not --pattern.', 'Leave them out, or give a filter id instead of --pattern.');
+  if (opts.annotated) throw errors.F2B_ERR_USAGE('--annotated checks a filter by id, not --pattern.', 'Give the filter id: f2b test-filter <filter-id> FILE --annotated.');
+  if (opts.mode !== undefined || (opts.option ?? []).length > 0) throw errors.F2B_ERR_USAGE('--mode and --option configure a filter by id, not --pattern.', 'Leave them out, or give a filter id instead of --pattern.');
   return { def: adHocFilter(patterns), source: null, file: first };
 }
 
@@ -64,7 +64,7 @@ export async function testFilter(first: string | undefined, second: string | und
   new DateParser({ timezone }); // validates the zone (F2B_ERR_TIMEZONE_INVALID)
   const now = parseNow(opts.now);
   const format = opts.format ?? 'text';
-  if (format !== 'text' && format !== 'journal') throw errors.usage(`--format must be "text" or "journal", not "${format}".`, 'Use --format text (log files) or --format journal (journalctl -o json).');
+  if (format !== 'text' && format !== 'journal') throw errors.F2B_ERR_USAGE(`--format must be "text" or "journal", not "${format}".`, 'Use --format text (log files) or --format journal (journalctl -o json).');
   if (opts.annotated) return annotated(def, file, { now: now ?? Date.now(), timezone, mode: opts.mode, options, json: opts.json });
 
   const maxLen = parseMaxLineLength(opts.maxLineLength);
@@ -214,7 +214,7 @@ function chooseJobs(opts: TestFilterOptions, file: string | undefined, format: s
   // machines this was measured on, two CPU-bound threads each ran 1.8× slower than one alone.
   if (opts.jobs === undefined) return 1;
   const wanted = Number(opts.jobs);
-  if (!Number.isInteger(wanted) || wanted < 1) throw errors.usage(`--jobs "${opts.jobs}" is not a positive whole number.`, 'Write e.g. --jobs 2, or leave it out.');
+  if (!Number.isInteger(wanted) || wanted < 1) throw errors.F2B_ERR_USAGE(`--jobs "${opts.jobs}" is not a positive whole number.`, 'Write e.g. --jobs 2, or leave it out.');
   if (!file || file === '-' || format !== 'text' || opts.show) return 1; // needs a regular file by byte ranges
   try { return statSync(file).isFile() ? wanted : 1; } catch { return 1; }
 }
@@ -254,7 +254,7 @@ class JsonWriter {
 
 async function annotated(def: Parameters<typeof checkAnnotatedLog>[0], file: string | undefined,
   o: { now: number; timezone: string; mode?: string; options: Record<string, unknown>; json?: boolean }): Promise<number> {
-  if (!file || file === '-') throw errors.usage('--annotated needs a file, not standard input.', 'Give the path of an annotated sample log.');
+  if (!file || file === '-') throw errors.F2B_ERR_USAGE('--annotated needs a file, not standard input.', 'Give the path of an annotated sample log.');
   const report = checkAnnotatedLog(def, file, o);
   const wrong = report.results.filter((r) => !r.ok);
   const pct = report.total === 0 ? 0 : (100 * report.right) / report.total;
@@ -275,7 +275,7 @@ function parseOptions(pairs: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of pairs) {
     const eq = p.indexOf('=');
-    if (eq <= 0) throw errors.usage(`--option "${p}" is not key=value.`, 'Write --option key=value, e.g. --option maxauthtries=3.');
+    if (eq <= 0) throw errors.F2B_ERR_USAGE(`--option "${p}" is not key=value.`, 'Write --option key=value, e.g. --option maxauthtries=3.');
     const key = p.slice(0, eq);
     const value = p.slice(eq + 1);
     try { out[key] = JSON.parse(value); } catch { out[key] = value; }
@@ -286,13 +286,13 @@ function parseOptions(pairs: string[]): Record<string, unknown> {
 function parseMaxLineLength(text: string | undefined): number {
   if (text === undefined) return DEFAULT_MAX_LINE_LENGTH;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 256) throw errors.usage(`--max-line-length "${text}" is not a whole number of at least 256.`, 'Write e.g. --max-line-length 65536 (the file source\'s maxLineLength).');
+  if (!Number.isInteger(n) || n < 256) throw errors.F2B_ERR_USAGE(`--max-line-length "${text}" is not a whole number of at least 256.`, 'Write e.g. --max-line-length 65536 (the file source\'s maxLineLength).');
   return n;
 }
 
 function parseNow(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw errors.usage(`--now "${text}" is not an ISO 8601 date.`, 'Write e.g. --now 2005-08-14T12:00:00+02:00.');
+  if (Number.isNaN(t)) throw errors.F2B_ERR_USAGE(`--now "${text}" is not an ISO 8601 date.`, 'Write e.g. --now 2005-08-14T12:00:00+02:00.');
   return t;
 }

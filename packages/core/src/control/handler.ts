@@ -102,21 +102,21 @@ export class ControlCommands implements ControlHandler {
   }
 
   async handle(cmd: string, args: Record<string, unknown>, ctx: ControlContext): Promise<unknown> {
-    if (this.stopping) throw controlErrors.stopping();
+    if (this.stopping) throw controlErrors.F2B_ERR_CONTROL_STOPPING();
     switch (cmd) {
       case 'ping': check(cmd, args, {}); return this.ping();
       case 'status': {
         check(cmd, args, { jail: 'string', list: 'string', cursor: 'string', limit: 'number' });
         const limit = args.limit as number | undefined;
-        if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE)) throw controlErrors.badArgs(cmd, `"limit" must be a whole number from 1 to ${MAX_PAGE}`, USAGE.status);
+        if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE)) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, `"limit" must be a whole number from 1 to ${MAX_PAGE}`, USAGE.status);
         if (args.list === undefined && args.cursor === undefined) return this.status(args.jail as string | undefined, limit);
-        if (args.jail === undefined || (args.list !== 'banned' && args.list !== 'failing')) throw controlErrors.badArgs(cmd, 'paging needs "jail" and "list": "banned" or "failing"', USAGE.status);
+        if (args.jail === undefined || (args.list !== 'banned' && args.list !== 'failing')) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, 'paging needs "jail" and "list": "banned" or "failing"', USAGE.status);
         return this.page(args.jail as string, args.list, args.cursor as string | undefined, limit ?? PAGE);
       }
       case 'ban': check(cmd, args, { jail: 'string', ip: 'string' }, ['jail', 'ip']); return this.exclusive(() => this.ban(args.jail as string, args.ip as string));
       case 'unban': {
         check(cmd, args, { ip: 'string', all: 'boolean', jail: 'string' });
-        if ((args.ip === undefined) === (args.all !== true)) throw controlErrors.badArgs(cmd, 'give either "ip" or "all": true', USAGE.unban);
+        if ((args.ip === undefined) === (args.all !== true)) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, 'give either "ip" or "all": true', USAGE.unban);
         return this.exclusive(() => this.unban(args.ip as string | undefined, args.jail as string | undefined));
       }
       case 'banned': check(cmd, args, { ip: 'string' }); return args.ip === undefined ? this.activeBans() : this.bansOf(args.ip as string);
@@ -124,25 +124,25 @@ export class ControlCommands implements ControlHandler {
       case 'stop': {
         check(cmd, args, {});
         const stop = this.opts.stop;
-        if (!stop) throw controlErrors.unsupported('stop');
+        if (!stop) throw controlErrors.F2B_ERR_CONTROL_UNSUPPORTED('stop');
         this.stopping = true;
         ctx.afterResponse(stop);
         return { stopping: true, pid: process.pid };
       }
       default:
-        throw controlErrors.unknownCommand(cmd, CONTROL_COMMANDS);
+        throw controlErrors.F2B_ERR_CONTROL_UNKNOWN_COMMAND(cmd, CONTROL_COMMANDS);
     }
   }
 
   /** Re-read the config and reload every jail; queued with the other state-changing commands (SIGHUP uses it too). */
   reload(jail?: string): Promise<{ reloaded: string[]; requested: string | null }> {
     const reloadConfig = this.opts.reloadConfig;
-    if (!reloadConfig) return Promise.reject(controlErrors.unsupported('reload'));
+    if (!reloadConfig) return Promise.reject(controlErrors.F2B_ERR_CONTROL_UNSUPPORTED('reload'));
     return this.exclusive(async () => {
       try {
         const config = await reloadConfig();
         if (jail !== undefined && !this.daemon.jail(jail) && !config.jails.some((j) => j.enabled && j.name === jail)) {
-          throw controlErrors.unknownJail(jail, this.daemon.jails.map((j) => j.name));
+          throw controlErrors.F2B_ERR_CONTROL_UNKNOWN_JAIL(jail, this.daemon.jails.map((j) => j.name));
         }
         await this.daemon.reload(config);
       } catch (err) {
@@ -201,7 +201,7 @@ export class ControlCommands implements ControlHandler {
     if (cursor === undefined) it = jail.listing(list);
     else {
       const c = this.cursors.get(cursor);
-      if (!c || c.jail !== jail || c.list !== list) throw controlErrors.badArgs('status', `the cursor ${JSON.stringify(cursor)} is unknown or expired`, 'Start again without "cursor".');
+      if (!c || c.jail !== jail || c.list !== list) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS('status', `the cursor ${JSON.stringify(cursor)} is unknown or expired`, 'Start again without "cursor".');
       this.cursors.delete(cursor);
       it = c.it;
     }
@@ -270,14 +270,14 @@ export class ControlCommands implements ControlHandler {
 
   private jail(name: string): Jail {
     const jail = this.daemon.jail(name);
-    if (!jail) throw controlErrors.unknownJail(name, this.daemon.jails.map((j) => j.name));
+    if (!jail) throw controlErrors.F2B_ERR_CONTROL_UNKNOWN_JAIL(name, this.daemon.jails.map((j) => j.name));
     return jail;
   }
 }
 
 function address(text: string): string {
   const ip = parseIp(text.trim());
-  if (!ip) throw errors.addressInvalid(text);
+  if (!ip) throw errors.F2B_ERR_ADDRESS_INVALID(text);
   return ip.text;
 }
 
@@ -295,11 +295,11 @@ type ArgType = 'string' | 'boolean' | 'number';
 function check(cmd: ControlCommand, args: Record<string, unknown>, shape: Record<string, ArgType>, required: string[] = []): void {
   for (const [key, value] of Object.entries(args)) {
     const type = shape[key];
-    if (!type) throw controlErrors.badArgs(cmd, `unknown argument ${JSON.stringify(key)}`, USAGE[cmd]);
-    if (value !== undefined && typeof value !== type) throw controlErrors.badArgs(cmd, `"${key}" must be a ${type}`, USAGE[cmd]);
-    if (value === '') throw controlErrors.badArgs(cmd, `"${key}" is empty`, USAGE[cmd]);
+    if (!type) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, `unknown argument ${JSON.stringify(key)}`, USAGE[cmd]);
+    if (value !== undefined && typeof value !== type) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, `"${key}" must be a ${type}`, USAGE[cmd]);
+    if (value === '') throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, `"${key}" is empty`, USAGE[cmd]);
   }
   for (const key of required) {
-    if (args[key] === undefined) throw controlErrors.badArgs(cmd, `"${key}" is missing`, USAGE[cmd]);
+    if (args[key] === undefined) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, `"${key}" is missing`, USAGE[cmd]);
   }
 }

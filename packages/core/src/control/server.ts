@@ -95,7 +95,7 @@ export class ControlServer {
   async listen(): Promise<void> {
     const path = this.path;
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
-      throw controlErrors.occupied(path, `the path is longer than ${MAX_SOCKET_PATH} bytes, the limit of Unix sockets`);
+      throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: `the path is longer than ${MAX_SOCKET_PATH} bytes, the limit of Unix sockets` });
     }
     const dir = dirname(path);
     if (!existsSync(dir)) {
@@ -103,7 +103,7 @@ export class ControlServer {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         chmodSync(dir, 0o700);
       } catch (err) {
-        throw controlErrors.listen(path, err);
+        throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err });
       }
     }
     assertSafeDirectory(dir, path);
@@ -111,7 +111,7 @@ export class ControlServer {
     this.peerUid = this.opts.peerUid ?? await loadPeerUid();
     const server = createServer({ allowHalfOpen: true }, (s) => this.onConnection(s));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(controlErrors.listen(path, err)));
+      server.once('error', (err) => reject(controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err })));
       // The socket file is created by bind(), synchronously inside listen(): under this umask it is
       // born 0600, with no moment in which others could connect.
       let umask: number | null = null;
@@ -128,7 +128,7 @@ export class ControlServer {
       this.inode = statSync(path).ino;
     } catch (err) {
       server.close();
-      throw controlErrors.listen(path, err);
+      throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err });
     }
     this.server = server;
     this.opts.logger?.info(`Control socket listening on ${path} (mode 0600).`);
@@ -160,7 +160,7 @@ export class ControlServer {
     const uid = this.peerUid(sock) ?? UNKNOWN_PEER;
     if (!this.makeRoomForUser(uid)) {
       this.opts.logger?.warn(`Control clients of uid ${uid} hold ${this.opts.maxConnectionsPerUser ?? 32} connections, all carrying out requests; refusing another.`);
-      const line = encodeLine(response(null, controlErrors.tooManyConnections(uid, this.opts.maxConnectionsPerUser ?? 32)));
+      const line = encodeLine(response(null, controlErrors.F2B_ERR_CONTROL_TOO_MANY_CONNECTIONS(uid, this.opts.maxConnectionsPerUser ?? 32)));
       sock.end(line, () => sock.destroy());
       return;
     }
@@ -227,7 +227,7 @@ export class ControlServer {
         sock.pause();
         enqueue(async () => {
           this.opts.logger?.warn('Control request too large; closing the connection.');
-          const line = encodeLine(response(null, controlErrors.tooLarge(this.opts.maxRequestBytes ?? MAX_REQUEST_BYTES)));
+          const line = encodeLine(response(null, controlErrors.F2B_ERR_CONTROL_TOO_LARGE(this.opts.maxRequestBytes ?? MAX_REQUEST_BYTES)));
           if (sock.writable) sock.end(line, () => sock.destroy());
           else sock.destroy();
         });
@@ -300,17 +300,17 @@ export class ControlServer {
     try {
       req = JSON.parse(line);
     } catch {
-      return response(null, controlErrors.malformed('it is not valid JSON'));
+      return response(null, controlErrors.F2B_ERR_CONTROL_MALFORMED('it is not valid JSON'));
     }
-    if (!req || typeof req !== 'object' || Array.isArray(req)) return response(null, controlErrors.malformed('it is not a JSON object'));
+    if (!req || typeof req !== 'object' || Array.isArray(req)) return response(null, controlErrors.F2B_ERR_CONTROL_MALFORMED('it is not a JSON object'));
     const r = req as Record<string, unknown>;
     const id: RequestId = typeof r.id === 'number' || typeof r.id === 'string' ? r.id : null;
-    if (r.v !== PROTOCOL_VERSION) return response(id, r.v === undefined ? controlErrors.malformed('it has no protocol version "v"') : controlErrors.version(r.v));
-    if (typeof r.cmd !== 'string' || r.cmd === '') return response(id, controlErrors.malformed('"cmd" must be a command name'));
+    if (r.v !== PROTOCOL_VERSION) return response(id, r.v === undefined ? controlErrors.F2B_ERR_CONTROL_MALFORMED('it has no protocol version "v"') : controlErrors.F2B_ERR_CONTROL_VERSION(r.v));
+    if (typeof r.cmd !== 'string' || r.cmd === '') return response(id, controlErrors.F2B_ERR_CONTROL_MALFORMED('"cmd" must be a command name'));
     if (r.args !== undefined && (r.args === null || typeof r.args !== 'object' || Array.isArray(r.args))) {
-      return response(id, controlErrors.malformed('"args" must be an object'));
+      return response(id, controlErrors.F2B_ERR_CONTROL_MALFORMED('"args" must be an object'));
     }
-    if (this.closing) return response(id, controlErrors.stopping());
+    if (this.closing) return response(id, controlErrors.F2B_ERR_CONTROL_STOPPING());
     const cmd = r.cmd;
     try {
       const result = await this.opts.handler.handle(cmd, (r.args ?? {}) as Record<string, unknown>, { afterResponse: (fn) => after.push(fn) });
@@ -372,12 +372,12 @@ export async function assertSocketFree(path: string): Promise<void> {
   } catch {
     return; // nothing there
   }
-  if (!isSocket) throw controlErrors.occupied(path, 'a file that is not a socket is in the way, and f2b does not remove it');
+  if (!isSocket) throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: 'a file that is not a socket is in the way, and f2b does not remove it' });
   const probe = await probeSocket(path);
-  if (probe.state === 'live') throw controlErrors.inUse(path, probe.pid);
-  if (probe.state === 'silent') throw controlErrors.occupied(path, 'a process accepts connections on it but does not answer a ping');
+  if (probe.state === 'live') throw controlErrors.F2B_ERR_CONTROL_IN_USE(path, probe.pid);
+  if (probe.state === 'silent') throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: 'a process accepts connections on it but does not answer a ping' });
   if (probe.state === 'stale') {
-    try { unlinkSync(path); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw controlErrors.listen(path, err); }
+    try { unlinkSync(path); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err }); }
   }
 }
 
@@ -390,9 +390,9 @@ function assertSafeDirectory(dir: string, path: string): void {
   try {
     st = statSync(dir);
   } catch (err) {
-    throw controlErrors.listen(path, err);
+    throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err });
   }
-  if (!st.isDirectory()) throw controlErrors.occupied(path, `${dir} is not a directory`);
+  if (!st.isDirectory()) throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: `${dir} is not a directory` });
   const problem = socketBoundary().problem(dir);
-  if (problem) throw controlErrors.occupied(path, `${problem}; another user could replace the socket`);
+  if (problem) throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: `${problem}; another user could replace the socket` });
 }

@@ -54,7 +54,7 @@ export class FilterRunner {
     const options = { ...(opts.options ?? {}) };
     if (def.options) {
       const problem = checkSchema(def.options, options, opts.path ? `${opts.path}.options` : 'options');
-      if (problem) throw errors.pluginOptions(`filter ${def.id}`, problem.path, problem.problem);
+      if (problem) throw errors.F2B_ERR_PLUGIN_OPTIONS(`filter ${def.id}`, problem.path, problem.problem);
     }
     this.programs = def.programs ? new Set(def.programs.filter((p) => !p.endsWith('*'))) : null;
     this.programPrefixes = (def.programs ?? []).filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));

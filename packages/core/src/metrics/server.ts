@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { F2bError } from '../errors.js';
+import { errors } from '../errors.js';
 import type { ListenAddress } from './listen.js';
 import type { Logger } from '../logger.js';
 
@@ -31,10 +31,7 @@ export class MetricsServer {
     server.headersTimeout = 5_000;
     server.maxConnections = 64;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(new F2bError('F2B_ERR_METRICS_LISTEN',
-        `The metrics endpoint cannot listen on ${addr.host}:${addr.port}: ${err.code ?? err.message}.`, {
-          fix: err.code === 'EADDRINUSE' ? 'Another program uses that port: choose another in metrics.listen.' : 'Check metrics.listen: an address of this host and a free port.',
-        })));
+      server.once('error', (err: NodeJS.ErrnoException) => reject(errors.F2B_ERR_METRICS_LISTEN(`${addr.host}:${addr.port}`, err.code, err.message)));
       server.listen(addr.port, addr.host, () => resolve());
     });
     server.on('error', (err) => this.logger.error(`Metrics endpoint error: ${err.message}`));
