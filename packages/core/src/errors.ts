@@ -95,7 +95,7 @@ export const errors = {
 
   pluginInvalid: (name: string, problem: string, path?: string) =>
     new F2bError('F2B_ERR_PLUGIN_INVALID', `The plugin ${q(name)} is not a valid f2b plugin: ${problem}.`, {
-      path, fix: 'Plugins must export a factory returning { meta: { name, version, core }, apply(core) }; see the plugin author guide.',
+      path, fix: 'A plugin package exports (by default) an object { schema?, apply(api, options) }, or a function of no arguments returning one, and names its @f2b/core range in package.json (peerDependencies); see docs/plugin-authors.md.',
     }),
 
   pluginVersionMismatch: (name: string, range: string, coreVersion: string, path?: string) =>
