@@ -295,7 +295,7 @@ export class Daemon {
     if (config.state.type === 'memory') return new MemoryStore();
     const def = await this.storeDefinition(config);
     await def.check?.(this.storeOptions(config));
-    return def.create(this.storeOptions(config));
+    return def.create(this.storeOptions(config), { clock: this.core.clock, logger: this.core.getLogger(`store-${config.state.type}`) });
   }
 
   private async storeDefinition(config: ResolvedConfig): Promise<StoreDefinition> {

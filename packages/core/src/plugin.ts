@@ -188,11 +188,18 @@ export interface ActionDefinition {
   create(options: Record<string, unknown>, ctx: ActionContext): ActionInstance;
 }
 
+/** What the daemon hands a store it creates. */
+export interface StoreContext {
+  /** The core's clock: the store's "now" (a `FakeClock` in tests). */
+  clock: Clock;
+  logger: Logger;
+}
+
 export interface StoreDefinition {
   /** Type name used in config: `state: { type: 'sqlite', path }`. */
   type: string;
   schema?: JSONSchema;
-  create(options: Record<string, unknown>): Store;
+  create(options: Record<string, unknown>, ctx: StoreContext): Store;
   /**
    * Check, without creating or opening anything, that a store with these options can work (e.g. its
    * path is usable); throws the error to report. `f2b config check` and `f2b start` call it first.

@@ -18,7 +18,7 @@ export default function sqliteStore(): F2bPlugin {
     apply(api) {
       api.registerStore({
         type: 'sqlite', schema: sqliteStoreSchema,
-        create: (options) => new SqliteStore(options as unknown as SqliteStoreOptions),
+        create: (options, ctx) => new SqliteStore({ ...(options as unknown as SqliteStoreOptions), clock: ctx.clock }),
         check: (options) => checkStatePath(String(options.path)),
       });
     },
