@@ -9,7 +9,7 @@
  * idempotent, so its late success or failure changes nothing.
  */
 import type { Clock } from './clock.js';
-import { errors } from './errors.js';
+import { errors, isF2bError } from './errors.js';
 import type { ActionInstance } from './plugin.js';
 
 export type ActionCall = (a: ActionInstance) => Promise<void>;
@@ -69,7 +69,8 @@ export class ActionRunner {
         settled = true;
         timer.cancel();
         if (ok) this.timedOut = false;
-        else this.opts.report(errors.F2B_ERR_ACTION(this.type, `${what}: ${err instanceof Error ? err.message : String(err)}`));
+        // The action's own F2bError says best what is wrong and how to fix it: reported as it is.
+        else this.opts.report(isF2bError(err) ? err : errors.F2B_ERR_ACTION(this.type, `${what}: ${err instanceof Error ? err.message : String(err)}`));
         finish(ok);
         resolve(ok);
       };

@@ -15,12 +15,15 @@ import { parseListen } from './metrics/listen.js';
 import { checkSchema, type JSONSchema } from './validate.js';
 import { DateParser } from './dates.js';
 import type { BantimeIncrement } from './tracker.js';
+import { DEFAULT_TRACKER } from './builtin/default-tracker.js';
 import { ConfigReader } from './config/reader.js';
 import { chainOf, loadConfigChain, originLabel, type ChainOptions, type ConfigChain } from './config/chain.js';
 
 export type SourceInput = string | ({ type?: string } & Record<string, unknown>);
 export type FilterInput = string | { id?: string; mode?: string; options?: Record<string, unknown> };
 export type ActionInput = string | ({ type: string } & Record<string, unknown>);
+/** A tracker type (`default`), or `{ type, ...options }`. */
+export type TrackerInput = string | ({ type: string } & Record<string, unknown>);
 export type Duration = number | string;
 
 export interface JailInput {
@@ -30,6 +33,8 @@ export interface JailInput {
   /** Filter id (`sshd`), or `{ id, mode, options }`; defaults to the jail's name. */
   filter?: FilterInput;
   actions?: ActionInput[];
+  /** What counts failures and decides bans (default: the built-in `default` tracker). */
+  tracker?: TrackerInput;
   findtime?: Duration;
   maxretry?: number;
   bantime?: Duration;
@@ -94,6 +99,7 @@ export interface JailConfig {
   sources: { type: string; options: Record<string, unknown> }[];
   filter: { id: string; mode?: string; options: Record<string, unknown> };
   actions: { type: string; options: Record<string, unknown> }[];
+  tracker: { type: string; options: Record<string, unknown> };
   /** Seconds. */
   findtime: number;
   maxretry: number;
@@ -149,6 +155,7 @@ const jailProps = {
     },
   },
   actions: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', required: ['type'], properties: { type: { type: 'string' } } }] } },
+  tracker: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'object', required: ['type'], properties: { type: { type: 'string', minLength: 1 } } }] },
 };
 const source = { oneOf: [{ type: 'string' }, { type: 'object' }] };
 
@@ -269,6 +276,8 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
       sources: sources.map((s) => typeof s === 'string' ? { type: 'file', options: { paths: [s] } } : { type: s.type ?? 'file', options: omitType(s) }),
       filter: { id: filter.id ?? name, mode: filter.mode, options: filter.options ?? {} },
       actions: merged.actions.map((a) => typeof a === 'string' ? { type: a, options: {} } : { type: a.type, options: omitType(a) }),
+      tracker: typeof merged.tracker === 'string' ? { type: merged.tracker, options: {} }
+        : merged.tracker ? { type: merged.tracker.type, options: omitType(merged.tracker) } : { type: DEFAULT_TRACKER, options: {} },
       findtime: wrap(() => parseDuration(merged.findtime, `${p}.findtime`, { positive: true }), file),
       bantime: wrap(() => parseDuration(merged.bantime, `${p}.bantime`, { allowForever: true, positive: true }), file),
       maxretry: merged.maxretry,
@@ -351,7 +360,7 @@ function fixFor(path: string): string {
   if (/\.(findtime|bantime|actionTimeout)$/.test(path)) return 'Write a duration: seconds, or 10m, 1h, 1d.';
   if (path === 'state.type') return 'Known store types: sqlite (the default) and memory; others come from installed store packages.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
-  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked.';
+  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked.';
   return 'See "Configuration" in the README.';
 }
 

@@ -11,6 +11,7 @@ import { errors } from './errors.js';
 import { MemoryStore, type Store, type StoreReplacement } from './store.js';
 import { StoreHealth } from './store-health.js';
 import { resolveConfig, type JailConfig, type ResolvedConfig } from './config.js';
+import { recidivePlugin, RECIDIVE_FILTER, RECIDIVE_JAIL, RECIDIVE_SOURCE } from './builtin/recidive.js';
 import type { F2bPlugin, StoreDefinition } from './plugin.js';
 import type { Ban, Unban } from './types.js';
 import { installBanTrail } from './ban-trail.js';
@@ -27,8 +28,7 @@ export interface DaemonOptions extends CoreOptions {
   store?: Store;
 }
 
-export const RECIDIVE_JAIL = 'recidive';
-const RECIDIVE_FILTER = 'f2b-recidive';
+export { RECIDIVE_JAIL };
 const OUTBOX_RETRY_MS = 30_000;
 const PURGE_MS = 3600_000;
 /** Failures outside a jail's findtime are dropped from the store this often, in steps of this many rows. */
@@ -53,9 +53,9 @@ export class Daemon {
     this.opts = opts;
     this.core = new Core(opts);
     for (const p of opts.plugins ?? []) this.core.use(p);
-    // The repeat-offender jail has no log of its own: it bans on other jails' bans.
-    this.core.registerFilter({ id: RECIDIVE_FILTER, rules: [] });
-    this.core.hooks.ban.tapPromise('f2b:recidive', (ban) => this.onAnyBan(ban));
+    // The repeat-offender jail has no log of its own: the plugin feeds it the other jails' bans.
+    this.core.use(recidivePlugin);
+    this.core.hooks.ban.tap('f2b:ban-counts', (ban) => this.countBan(ban.jail, ban.id, 1));
     installBanTrail(this.core, { found: logs(opts.logLevel ?? 'info', 'debug') });
     this.storeHealth = new StoreHealth({
       location: () => this.store?.location ?? '', logger: this.core.logger, clock: this.core.clock,
@@ -67,7 +67,7 @@ export class Daemon {
   async load(config: ResolvedConfig): Promise<Jail[]> {
     const dirs = searchDirs(this.opts.searchFrom);
     for (const [i, p] of config.plugins.entries()) {
-      this.core.use(await loadPlugin(p.name, dirs, p.options, `plugins.${i}`), `plugins.${i}`);
+      this.core.use(await loadPlugin(p.name, dirs, `plugins.${i}`), { path: `plugins.${i}`, options: p.options });
     }
     const jails: Jail[] = [];
     for (const original of this.jailConfigs(config)) {
@@ -75,6 +75,7 @@ export class Daemon {
       const jail = this.opts.dryRun ? { ...original, actions: [{ type: 'log', options: {} }] } : original;
       const base = `jails.${jail.name}`;
       await this.ensure('filter', jail.filter.id, dirs, `${base}.filter`);
+      await this.ensure('tracker', jail.tracker.type, dirs, `${base}.tracker`);
       for (const [i, s] of jail.sources.entries()) await this.ensure('source', s.type, dirs, `${base}.sources.${i}`);
       for (const [i, a] of jail.actions.entries()) await this.ensure('action', a.type, dirs, `${base}.actions.${i}`);
       jails.push(new Jail(this.core, jail, {
@@ -292,19 +293,6 @@ export class Daemon {
     this.core.logger.warn(`Recovered ${recovered} ban(s) in force from the actions after replacing the corrupt state database.`);
   }
 
-  /** Count bans for escalation, and ban repeat offenders in the recidive jail. */
-  private async onAnyBan(ban: Ban): Promise<void> {
-    this.countBan(ban.jail, ban.id, 1);
-    const r = this.config?.recidive;
-    if (!r || ban.jail === RECIDIVE_JAIL || !this.store) return;
-    const jail = this.jail(RECIDIVE_JAIL);
-    if (!jail || jail.tracker.isBanned(ban.id)) return;
-    const since = this.core.clock.now() - r.findtime * 1000;
-    const history = await this.store.banHistory(ban.id, since);
-    const others = history.count - (await this.store.banHistory(ban.id, since, RECIDIVE_JAIL)).count;
-    if (others >= r.maxbans) jail.ban(ban.id, 'recidive', [`banned ${others} times within ${r.findtime} s`]);
-  }
-
   private countBan(jail: string, id: string, n: number): void {
     for (const key of [`${jail}\0${id}`, `*\0${id}`]) this.banCounts.set(key, (this.banCounts.get(key) ?? 0) + n);
   }
@@ -314,10 +302,14 @@ export class Daemon {
     if (!r) return config.jails;
     const recidive = resolveConfig({
       state: { type: 'memory' }, socket: false,
-      jails: { [RECIDIVE_JAIL]: { source: { type: 'none' }, filter: RECIDIVE_FILTER, actions: r.actions, bantime: r.bantime, maxretry: 1, ignoreself: false } },
+      jails: {
+        [RECIDIVE_JAIL]: {
+          source: { type: RECIDIVE_SOURCE }, filter: RECIDIVE_FILTER, actions: r.actions,
+          bantime: r.bantime, findtime: r.findtime, maxretry: r.maxbans, ignoreself: false,
+        },
+      },
     }).jails[0]!;
     // Its ignore list is every jail's: an address one jail never bans is not a repeat offender.
-    recidive.sources = [];
     recidive.ignoreip = [...new Set(config.jails.flatMap((j) => j.ignoreip))];
     return [...config.jails, recidive];
   }
@@ -336,7 +328,7 @@ export class Daemon {
     if (config.state.type === 'memory') return new MemoryStore();
     const def = await this.storeDefinition(config);
     await def.check?.(this.storeOptions(config));
-    return def.create(this.storeOptions(config));
+    return def.create(this.storeOptions(config), { clock: this.core.clock, logger: this.core.getLogger(`store-${config.state.type}`) });
   }
 
   private async storeDefinition(config: ResolvedConfig): Promise<StoreDefinition> {
@@ -350,7 +342,7 @@ export class Daemon {
         throw errors.F2B_ERR_CONFIG_INVALID('state.type', `names the store type ${JSON.stringify(type)}, which no installed package provides`,
           `Use one of: ${known.join(', ')}; or install the package that provides it (e.g. \`npm i @f2b/store-${type}\`).`);
       }
-      this.core.use(await loadPlugin(name, dirs, {}, 'state'), 'state');
+      this.core.use(await loadPlugin(name, dirs, 'state'), 'state');
     }
     const def = this.core.getStore(config.state.type);
     if (!def) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(config.state.type, `@f2b/store-${config.state.type}`, 'state.type');
@@ -396,18 +388,25 @@ export class Daemon {
     return { cancel: () => timer.cancel() };
   }
 
-  private async ensure(kind: 'filter' | 'source' | 'action', ref: string, dirs: string[], path: string): Promise<void> {
-    const have = kind === 'filter' ? this.core.getFilter(ref) : kind === 'source' ? this.core.getSource(ref) : this.core.getAction(ref);
-    if (have) return;
+  private provided(kind: 'filter' | 'source' | 'action' | 'tracker', ref: string): unknown {
+    switch (kind) {
+      case 'filter': return this.core.getFilter(ref);
+      case 'source': return this.core.getSource(ref);
+      case 'action': return this.core.getAction(ref);
+      case 'tracker': return this.core.getTracker(ref);
+    }
+  }
+
+  private async ensure(kind: 'filter' | 'source' | 'action' | 'tracker', ref: string, dirs: string[], path: string): Promise<void> {
+    if (this.provided(kind, ref)) return;
     this.installed ??= discoverPlugins(dirs);
     const name = findProvider(ref, kind, this.installed);
     const candidates = candidatePackages(ref, kind);
     if (!name) {
       throw kind === 'filter' ? errors.F2B_ERR_FILTER_NOT_FOUND(ref, candidates, path) : errors.F2B_ERR_PLUGIN_NOT_FOUND(ref, candidates[0]!, path);
     }
-    this.core.use(await loadPlugin(name, dirs, {}, path), path);
-    const now = kind === 'filter' ? this.core.getFilter(ref) : kind === 'source' ? this.core.getSource(ref) : this.core.getAction(ref);
-    if (!now) throw errors.F2B_ERR_PLUGIN_INVALID(name, `it was expected to provide the ${kind} "${ref}" but did not register it`, path);
+    this.core.use(await loadPlugin(name, dirs, path), path);
+    if (!this.provided(kind, ref)) throw errors.F2B_ERR_PLUGIN_INVALID(name, `it was expected to provide the ${kind} "${ref}" but did not register it`, path);
   }
 }
 

@@ -94,7 +94,7 @@ export const errors = Object.freeze({ ...kitErrors, ...defineErrors({
     exit: 'usage',
     make: (name: string, problem: string, path?: string) => ({
       message: `The plugin ${q(name)} is not a valid f2b plugin: ${problem}.`, path,
-      fix: 'Plugins must export a factory returning { meta: { name, version, core }, apply(core) }; see the plugin author guide.',
+      fix: 'A plugin package exports (by default) an object { schema?, apply(api, options) }, or a function of no arguments returning one, and names its @f2b/core range in package.json (peerDependencies); see docs/plugin-authors.md.',
     }),
   },
 

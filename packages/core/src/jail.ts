@@ -9,11 +9,11 @@ import type { Core } from './core.js';
 import type { JailInfo } from './hooks.js';
 import { EntryParser, type LineFormat } from './entry.js';
 import { FilterRunner } from './filter/engine.js';
-import { Tracker } from './tracker.js';
+import { createTracker } from './tracker-factory.js';
 import { IpSet, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
 import { errors } from './errors.js';
-import { checkSchema, type JSONSchema } from './validate.js';
-import type { ActionInstance, ListedBan, SourceDefinition, SourceInstance, SourceWatch } from './plugin.js';
+import { checkOptions } from './validate.js';
+import type { ActionInstance, ListedBan, SourceDefinition, SourceInstance, SourceWatch, TrackerInstance } from './plugin.js';
 import type { Ban, Failure, LogEntry, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store } from './store.js';
@@ -69,7 +69,7 @@ export class Jail {
   /** The source that dropped the latest overlong line: the warning is written to its logger. */
   private overlongFrom: { origin: string; logger: Logger } | null = null;
   private readonly evictWarning: ThrottledWarning;
-  readonly tracker: Tracker;
+  readonly tracker: TrackerInstance;
   private readonly core: Core;
   private readonly parser: EntryParser;
   private readonly filter: FilterRunner;
@@ -133,7 +133,7 @@ export class Jail {
     });
     this.evictWarning = new ThrottledWarning(core.clock, EVICT_WARN_MS, (n) => core.logger.warn(
       `Jail "${config.name}" tracks ${config.maxTracked} sources (maxTracked) and forgets the ones that failed least recently: ${n} forgotten since the last warning, ${this.stats.evicted} in all. Raise maxTracked if this host has the memory (about 250 bytes a source).`));
-    this.tracker = new Tracker({
+    this.tracker = createTracker(core, config, {
       jail: config.name, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime, clock: core.clock,
       increment: config.bantimeIncrement, priorBans: opts.priorBans, maxTracked: config.maxTracked,
       onEvict: () => { this.stats.evicted++; this.evictWarning.count(); },
@@ -143,8 +143,8 @@ export class Jail {
     for (const [i, a] of config.actions.entries()) {
       const provided = core.getAction(a.type);
       if (!provided) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(a.type, `@f2b/action-${a.type}`, `jails.${config.name}.actions.${i}`);
-      validateOptions(provided.def.schema, a.options, `jails.${config.name}.actions.${i}`, provided.plugin);
-      const ctx = { jail: config.name, logger: core.getLogger(`action-${a.type}:${config.name}`), error: (e: unknown) => core.reportError(e, { jail: config.name, plugin: provided.plugin }) };
+      if (provided.def.schema) checkOptions(provided.def.schema, a.options, `jails.${config.name}.actions.${i}`, provided.plugin);
+      const ctx = { jail: config.name, logger: core.getLogger(`action-${a.type}:${config.name}`), clock: core.clock, error: (e: unknown) => core.reportError(e, { jail: config.name, plugin: provided.plugin }) };
       this.actions.push(new ActionRunner(a.type, provided.def.create(a.options, ctx), {
         clock: core.clock, timeout: config.actionTimeout, report: (e) => core.reportError(e, { jail: config.name }),
         done: (what, seconds, ok) => { if (core.hooks.action.isUsed()) core.hooks.action.call({ action: a.type, what, seconds, ok }, this.info); },
@@ -153,7 +153,7 @@ export class Jail {
     for (const [i, s] of config.sources.entries()) {
       const provided = core.getSource(s.type);
       if (!provided) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(s.type, `@f2b/source-${s.type}`, `jails.${config.name}.sources.${i}`);
-      validateOptions(provided.def.schema, s.options, `jails.${config.name}.sources.${i}`, provided.plugin);
+      if (provided.def.schema) checkOptions(provided.def.schema, s.options, `jails.${config.name}.sources.${i}`, provided.plugin);
       this.sourceChecks.push({ def: provided.def, options: s.options, path: `jails.${config.name}.sources.${i}` });
       // Created at start, not now: a reload builds the new jail while the old one still reads, and
       // the new source must resume from where the old one stopped.
@@ -170,6 +170,7 @@ export class Jail {
             this.overlongWarning.count();
           },
           logger,
+          clock: core.clock,
           error: (e) => core.reportError(e, { jail: config.name, plugin: provided.plugin }),
           saved,
         });
@@ -632,12 +633,6 @@ export class Jail {
     }
     return { cancel: () => timer.cancel() };
   }
-}
-
-function validateOptions(schema: JSONSchema | undefined, options: Record<string, unknown>, path: string, plugin: string): void {
-  if (!schema) return;
-  const problem = checkSchema(schema, options, path);
-  if (problem) throw errors.F2B_ERR_PLUGIN_OPTIONS(plugin, problem.path, problem.problem);
 }
 
 function describe(what: 'ban' | 'unban', n: number): string {

@@ -225,6 +225,26 @@ describe('repeat offenders (recidive)', () => {
     await d.stop();
   });
 
+  it('keeps counting across a restart: the bans it counted are stored like any jail\'s failures', async () => {
+    const w = world();
+    const cfg = config({ a: jail({ bantime: 60 }) }, { recidive: { maxbans: 2, findtime: '1h', bantime: '1w', actions: ['record'] } });
+    let d = w.daemon();
+    await d.start(cfg);
+    await w.push('a', ...Array(3).fill('auth failure from 192.0.2.66'));
+    await d.jail('a')!.flush();
+    await d.jail('recidive')!.flush();
+    await d.stop();
+    w.clock.advance(120_000);
+    d = w.daemon();
+    await d.start(cfg);
+    expect(w.bansOf('recidive')).toEqual([]);
+    await w.push('a', ...Array(3).fill('auth failure from 192.0.2.66'));
+    await d.jail('a')!.flush();
+    await d.jail('recidive')!.flush();
+    expect(w.bansOf('recidive').map((b) => [b.id, b.rule])).toEqual([['192.0.2.66', 'recidive']]);
+    await d.stop();
+  });
+
   it('refuses a user jail named recidive next to the built-in one', () => {
     expect(() => config({ recidive: jail() }, { recidive: { maxbans: 3 } })).toThrow(/collides with the built-in repeat-offender jail/);
   });

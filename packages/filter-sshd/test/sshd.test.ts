@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { Core, EntryParser, FilterRunner } from '@f2b/core';
+import { Core, EntryParser, FilterRunner, loadPlugin, searchDirs } from '@f2b/core';
 import { checkAnnotatedLog, parseAnnotatedLog, type LineResult } from '@f2b/core/testing';
 import sshd, { RULE_SPECS, sshdFilter } from '../src/index.js';
 
@@ -60,22 +60,22 @@ describe('sshd filter on its annotated sample log', () => {
 });
 
 describe('sshd plugin', () => {
-  it('registers the sshd filter with its modes and options', () => {
+  it('registers the sshd filter with its modes and options', async () => {
     const core = new Core({ logLevel: 'silent' });
-    core.use(sshd());
+    core.use(await loadPlugin('@f2b/filter-sshd', searchDirs([fileURLToPath(new URL('.', import.meta.url))])));
     const provided = core.getFilter('sshd');
     expect(provided?.plugin).toBe('@f2b/filter-sshd');
     expect(provided?.def.modes).toEqual(['normal', 'ddos', 'extra', 'aggressive']);
     expect(provided?.def.programs).toContain('sshd-session');
     expect(provided?.def.volatilePorts).toBe(true);
     // No default: unless the jail opts into padding, a MaxAuthTries disconnect counts what was logged.
-    expect((provided?.def.options?.properties as Record<string, { default?: number }>).maxauthtries.default).toBeUndefined();
+    expect((provided?.def.schema?.properties as Record<string, { default?: number }>).maxauthtries.default).toBeUndefined();
   });
 
-  it('declares the core range and its own version', () => {
-    const p = sshd();
-    expect(p.meta).toMatchObject({ name: '@f2b/filter-sshd', core: '^0.1.0', kind: 'filter' });
-    expect(p.meta.version).toMatch(/^\d+\.\d+\.\d+/);
+  it('takes its name, version, kind and core range from package.json, not from code', async () => {
+    expect(sshd().meta).toBeUndefined();
+    const loaded = await loadPlugin('@f2b/filter-sshd', searchDirs([fileURLToPath(new URL('.', import.meta.url))]));
+    expect(loaded.meta).toEqual({ name: '@f2b/filter-sshd', version: expect.stringMatching(/^\d+\.\d+\.\d+/), core: '^0.2.0', kind: 'filter' });
   });
 
   it('uses only anchored patterns', () => {

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errors, type Ban, type BanHistory, type Checkpoint, type OutboxItem, type Store, type StoreReplacement, type StoredFailure } from '@f2b/core';
 import { isF2bError, messageOf } from '@f2b/kit';
+import type { Clock } from '@f2b/core';
 import { MIGRATIONS } from './migrations.js';
 import { assertDatabaseWritable, checkStatePath } from './path-check.js';
 
@@ -24,6 +25,8 @@ export interface SqliteStoreOptions {
   path: string;
   /** `normal` (default): durable across process crashes. `full`: also across power loss. */
   synchronous?: 'normal' | 'full';
+  /** Where "now" comes from (the core's clock, a FakeClock in tests); default: the system's. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 type Row = Record<string, unknown>;
@@ -37,8 +40,11 @@ export class SqliteStore implements Store {
   /** Set when open() found the database corrupt and moved it aside. */
   replaced?: StoreReplacement;
 
+  private readonly now: () => number;
+
   constructor(opts: SqliteStoreOptions) {
     this.opts = opts;
+    this.now = opts.clock ? () => opts.clock!.now() : Date.now;
     this.location = opts.path;
   }
 
@@ -85,7 +91,7 @@ export class SqliteStore implements Store {
   /** `f2b.db` → `f2b.db.corrupt-<time>` (its -wal too); the -shm index is rebuilt by SQLite. */
   private moveAside(problem: string): StoreReplacement {
     const path = this.opts.path;
-    const movedTo = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const movedTo = `${path}.corrupt-${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}`;
     renameSync(path, movedTo);
     if (existsSync(`${path}-wal`)) renameSync(`${path}-wal`, `${movedTo}-wal`);
     rmSync(`${path}-shm`, { force: true });
@@ -170,7 +176,7 @@ export class SqliteStore implements Store {
   async checkpoint(c: Checkpoint): Promise<number[]> {
     this.guard();
     const s = this.stmts;
-    const now = Date.now();
+    const now = this.now();
     return this.db.transaction(() => {
       for (const { jail, failure } of c.failures ?? []) {
         if (failure.attempts > 0) s.addFailure.run(jail, failure.id, failure.time, failure.attempts);

@@ -42,7 +42,7 @@ export function registerPluginsCommand(program: Command, run: Run): void {
 /** Check one discovered package against the running core: its manifest range, then its `meta.core`. */
 export async function inspectPlugin(pkg: DiscoveredPackage, dirs: string[], coreVersion = CORE_VERSION): Promise<PluginRow> {
   const row: PluginRow = {
-    name: pkg.name, version: pkg.version, kind: pkg.kind, provides: pkg.provides, dir: pkg.dir,
+    name: pkg.name, version: pkg.version, kind: pkg.kind ?? '-', provides: pkg.provides, dir: pkg.dir,
     core: { peer: pkg.coreRange ?? null, meta: null }, compatible: true,
   };
   const mismatch = (range: string) => {

@@ -8,8 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import { checkHost, compileRule, resolveMode, rulesForMode, RE2, type CompiledRule } from './compile.js';
 import type { FailureDraft, FilterDefinition, Reducer, RuleMatch } from './types.js';
 import type { Failure, LogEntry } from '../types.js';
-import { checkSchema } from '../validate.js';
-import { errors } from '../errors.js';
+import { checkOptions } from '../validate.js';
 import { createLogger, type Logger } from '../logger.js';
 
 /**
@@ -52,10 +51,8 @@ export class FilterRunner {
     this.def = def;
     this.mode = resolveMode(def, opts.mode, opts.path && `${opts.path}.mode`);
     const options = { ...(opts.options ?? {}) };
-    if (def.options) {
-      const problem = checkSchema(def.options, options, opts.path ? `${opts.path}.options` : 'options');
-      if (problem) throw errors.F2B_ERR_PLUGIN_OPTIONS(`filter ${def.id}`, problem.path, problem.problem);
-    }
+    const schema = def.schema ?? def.options;
+    if (schema) checkOptions(schema, options, opts.path ? `${opts.path}.options` : 'options', `filter ${def.id}`);
     this.programs = def.programs ? new Set(def.programs.filter((p) => !p.endsWith('*'))) : null;
     this.programPrefixes = (def.programs ?? []).filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
     this.volatilePorts = def.volatilePorts === true;

@@ -76,9 +76,9 @@ export function testFilterPackage(t: TestRunner, opts: FilterPackageTestOptions)
       });
     });
   }
-  t.describe(opts.plugin.meta.name, () => {
+  const manifest = JSON.parse(readFileSync(path(opts.manifest), 'utf8')) as { name?: string; f2b?: { filters?: string[] } };
+  t.describe(manifest.name ?? opts.plugin.meta?.name ?? 'the plugin', () => {
     t.it('registers exactly the ids its manifest declares', () => {
-      const manifest = JSON.parse(readFileSync(path(opts.manifest), 'utf8')) as { f2b?: { filters?: string[] } };
       t.expect(defs.map((d) => d.id).sort()).toEqual([...(manifest.f2b?.filters ?? [])].sort());
     });
   });
