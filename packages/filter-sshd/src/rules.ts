@@ -168,6 +168,12 @@ const AUTH_RULES: readonly RuleSpec[] = [
     id: 'refused-connect', effect: 'close', stateless: true, failure: AUTH_MODES,
     pattern: '^refused connect from .* \\(<ADDR>\\)$',
   },
+  {
+    // libwrap's own refuse(): `refused connect from <eval_client>` — `[ident@]host name or address` —
+    // without the address in parentheses. An ident user is the client's text: the host is after the last `@`.
+    id: 'refused-connect-plain', effect: 'close', stateless: true, failure: AUTH_MODES,
+    pattern: '^refused connect from (?:\\S*@)?<HOST>$',
+  },
 ];
 
 export const RULE_SPECS: readonly RuleSpec[] = [...AUTH_RULES, ...PROBE_RULES];
