@@ -1,5 +1,6 @@
 /**
- * The OpenSSH lab: Debian's sshd in the server namespace, logging through a private rsyslogd, a lab
+ * The OpenSSH lab: Debian's sshd in the server namespace (UsePAM yes: Debian's pam_unix stack), logging
+ * through a private rsyslogd, a lab
  * user that exists only there, scripted attackers (wrong passwords over IPv4 and IPv6, invalid users,
  * a user AllowUsers refuses, an HTTP request, an SSH-1 banner, a scanner's `Probe-` banner, a client
  * offering only an old key exchange) and an innocent user with one typo. Read in aggressive mode, so
@@ -38,7 +39,7 @@ export async function startSshdLab(): Promise<SshdLab> {
     if (r.code !== 0) throw new Error(`ssh-keygen: ${r.stderr}`);
     writeFileSync(join(dir, 'sshd_config'), [
       'Port 22', 'ListenAddress 0.0.0.0', 'ListenAddress ::', `HostKey ${key}`, `PidFile ${join(dir, 'sshd.pid')}`,
-      'PasswordAuthentication yes', 'KbdInteractiveAuthentication no', 'UsePAM no', `AllowUsers ${USER}`,
+      'PasswordAuthentication yes', 'KbdInteractiveAuthentication no', 'UsePAM yes', `AllowUsers ${USER}`,
       'AuthorizedKeysFile none', 'UseDNS no', 'SyslogFacility AUTH', 'LogLevel INFO', 'MaxStartups 100:30:200', '',
     ].join('\n'));
     writeFileSync(authLog, '');
