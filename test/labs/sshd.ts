@@ -1,10 +1,9 @@
 /**
  * The OpenSSH lab: Debian's sshd in the server namespace (UsePAM yes: Debian's pam_unix stack), logging
- * through a private rsyslogd, a lab
- * user that exists only there, scripted attackers (wrong passwords over IPv4 and IPv6, invalid users,
- * a user AllowUsers refuses, an HTTP request, an SSH-1 banner, a scanner's `Probe-` banner, a client
- * offering only an old key exchange) and an innocent user with one typo. Read in aggressive mode, so
- * the probes count too.
+ * through a private rsyslogd; a lab user that exists only there; scripted attackers (wrong passwords
+ * over IPv4 and IPv6, invalid users, a user AllowUsers refuses, an HTTP request, an SSH-1 banner, a
+ * scanner's `Probe-` banner, a client offering only an old key exchange) and an innocent user with one
+ * typo. Read in aggressive mode, so the probes count too.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
