@@ -1,11 +1,11 @@
 /**
  * The OpenSSH lab: Debian's sshd in the server namespace (UsePAM yes: Debian's pam_unix stack), logging
  * through a private rsyslogd; a lab user that exists only there; scripted attackers (wrong passwords
- * over IPv4 and IPv6, invalid users, a user AllowUsers refuses, an HTTP request, an SSH-1 banner, a
+ * over IPv4 and IPv6, guessing until MaxAuthTries, invalid users, a user AllowUsers refuses, an HTTP request, an SSH-1 banner, a
  * scanner's `Probe-` banner, a client offering only an old key exchange) and an innocent user with one
  * typo. Read in aggressive mode, so the probes count too.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVER, SSH_OPTS, USER, PASSWORD, createNetLab, netnsUnavailable, startSyslogServer, type NetLab } from '../netns-lab.js';
 import { addAddresses, rawSend, waitFor, type CapturedLog, type Episode } from './ground-truth.js';
@@ -23,7 +23,7 @@ export function sshdVersion(): string {
 
 // The lab's own reading of the client address of a line: the last address in it (not the filter's
 // patterns; the lab's user names and banners name no address, and sshd writes no other).
-const ADDRESS = /(?:^|[\s[])((?:[0-9]{1,3}\.){3}[0-9]{1,3}|[0-9a-f]*:[0-9a-f:]+)(?=[\s\]:]|$)/g;
+const ADDRESS = /(?:^|[\s[=])((?:[0-9]{1,3}\.){3}[0-9]{1,3}|[0-9a-f]*:[0-9a-f:]+)(?=[\s\]:]|$)/g;
 const sourceOf = (l: string) => [...l.replace(/^\S+ \S+ /, '').matchAll(ADDRESS)].at(-1)?.[1];
 
 export interface SshdLab { net: NetLab; episodes: Episode[]; logs(): CapturedLog[]; stop(): Promise<void> }
@@ -39,9 +39,12 @@ export async function startSshdLab(): Promise<SshdLab> {
     writeFileSync(join(dir, 'sshd_config'), [
       'Port 22', 'ListenAddress 0.0.0.0', 'ListenAddress ::', `HostKey ${key}`, `PidFile ${join(dir, 'sshd.pid')}`,
       'PasswordAuthentication yes', 'KbdInteractiveAuthentication no', 'UsePAM yes', `AllowUsers ${USER}`,
-      'AuthorizedKeysFile none', 'UseDNS no', 'SyslogFacility AUTH', 'LogLevel INFO', 'MaxStartups 100:30:200', '',
+      'AuthorizedKeysFile none', 'UseDNS no', 'SyslogFacility AUTH', 'LogLevel INFO', 'MaxStartups 100:30:200', 'MaxAuthTries 3', '',
     ].join('\n'));
     writeFileSync(authLog, '');
+    // ssh asks this for every password prompt (sshpass answers only the first).
+    writeFileSync(join(dir, 'askpass'), '#!/bin/sh\necho wrong-again\n');
+    chmodSync(join(dir, 'askpass'), 0o755);
     startSyslogServer(net, {
       command: ['sh', '-c', `mkdir -m 755 /run/sshd && exec ${SSHD} -D -f ${join(dir, 'sshd_config')}`],
       rsyslogRules: [`auth,authpriv.* action(type="omfile" file="${authLog}" fileCreateMode="0644")`],
@@ -56,6 +59,11 @@ export async function startSshdLab(): Promise<SshdLab> {
 
   const ssh = (ns: string, from: string, user: string, password: string, extra: string[] = [], server = SERVER.v4) =>
     net.runIn(ns, 'sshpass', ['-p', password, 'ssh', ...SSH_OPTS, ...extra, '-b', from, `${user}@${server}`, 'echo ok'], { timeoutMs: 15_000 });
+  // One connection that keeps guessing until sshd's MaxAuthTries (3) ends it.
+  const guessOn = (from: string) => net.runIn(net.att, 'env', [
+    `SSH_ASKPASS=${join(dir, 'askpass')}`, 'SSH_ASKPASS_REQUIRE=force', 'DISPLAY=none', 'ssh',
+    ...SSH_OPTS.filter((o, i, a) => o !== 'NumberOfPasswordPrompts=1' && !(o === '-o' && a[i + 1] === 'NumberOfPasswordPrompts=1')),
+    '-o', 'NumberOfPasswordPrompts=10', '-b', from, `${USER}@${SERVER.v4}`, 'true'], { timeoutMs: 20_000 });
   const raw = (from: string, text: string) => rawSend(net, net.att, from, SERVER.v4, 22, Buffer.from(text));
   const A = (i: number) => `192.0.2.${60 + i}`;
   const V6 = '2001:db8::61';
@@ -71,6 +79,9 @@ export async function startSshdLab(): Promise<SshdLab> {
       run: async () => { for (const u of ['admin', 'oracle']) await ssh(net.att, A(1), u, 'password'); } },
     { name: 'a user AllowUsers refuses', ns: 'att', from: A(2), expect: { sshd: 2 }, marks: { sshd: ['not allowed because', 'Failed password', ...CLOSE] },
       run: async () => { for (const p of ['root', 'toor']) await ssh(net.att, A(2), 'root', p); } },
+    { name: 'password guessing until MaxAuthTries', ns: 'att', from: A(7), expect: { sshd: 3 },
+      marks: { sshd: ['Failed password', 'maximum authentication attempts exceeded', 'more authentication failures'] },
+      run: async () => { await guessOn(A(7)); } },
     { name: 'an HTTP request on the SSH port', ns: 'att', from: A(3), expect: { sshd: 1 }, marks: { sshd: ['banner exchange'] },
       run: async () => { await raw(A(3), 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'); } },
     { name: 'an SSH-1 client', ns: 'att', from: A(4), expect: { sshd: 1 }, marks: { sshd: ['banner exchange'] },
