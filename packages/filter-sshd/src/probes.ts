@@ -120,10 +120,10 @@ export const PROBE_RULES: readonly RuleSpec[] = [
     pattern: `^fatal: (?:Read from socket failed|Write failed): Connection reset by peer${PREAUTH}$`,
   },
   {
-    // OpenSSH 9.8+ listener (PerSourcePenalties): one line per refused connection of a penalised source.
+    // The listener, one line per refused connection: OpenSSH 9.8+'s PerSourcePenalties (`penalty: <why>`),
+    // and MaxStartups (`past MaxStartups` before 9.8, `Maxstartups` since) — a source beyond the server's
+    // capacity of unauthenticated connections.
     id: 'penalty-drop', effect: 'close', stateless: true, failure: DDOS,
-    // Before 9.8 (and for MaxStartups since): `past MaxStartups` / `Maxstartups` — a source beyond the
-    // server's capacity of unauthenticated connections.
     pattern: '^drop connection #[0-9]+ from \\[<ADDR>\\]:[0-9]+ on \\[\\S+\\]:[0-9]+ ' +
       '(?:penalty: .*|past MaxStartups|Maxstartups|PerSourcePenalties)$',
   },
