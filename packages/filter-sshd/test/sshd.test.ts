@@ -5,6 +5,7 @@ import { checkAnnotatedLog, parseAnnotatedLog, type LineResult } from '@f2b/core
 import sshd, { RULE_SPECS, sshdFilter } from '../src/index.js';
 
 const SAMPLE = fileURLToPath(new URL('./fixtures/sshd.log', import.meta.url));
+const CATALOGUE = fileURLToPath(new URL('./fixtures/sshd-catalogue.log', import.meta.url));
 // Fixed, so that year inference and zone-less dates never depend on when the tests run.
 const NOW = Date.parse('2024-06-01T12:00:00Z');
 const TIMEZONE = 'Europe/Berlin';
@@ -43,9 +44,9 @@ describe('sshd filter on its annotated sample log', () => {
     expect(expected.size).toBeGreaterThan(100);
   });
 
-  it('exercises every rule', () => {
+  it('exercises every rule (here or in the catalogue samples)', () => {
     const matched = new Set<string>();
-    for (const block of parseAnnotatedLog(SAMPLE)) {
+    for (const block of [SAMPLE, CATALOGUE].flatMap((f) => parseAnnotatedLog(f))) {
       for (const set of block.optionSets) {
         const runner = new FilterRunner(sshdFilter, { mode: typeof set.mode === 'string' ? set.mode : undefined });
         const parser = new EntryParser({ timezone: TIMEZONE, now: () => NOW, format: set.logtype === 'journal' ? 'journal-line' : 'text' });
