@@ -15,10 +15,10 @@ import { SessionMap, oneAttempt } from './common.js';
 /** exim's own date (journal/syslog), `[pid]`, and a message id (4.9x `1rnQZC-00000000Ai6-1Kxx`, older `1ahr79-0006jK-G9`). */
 const PRE = '^(?:[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?(?: [+-][0-9]{4})? )?(?:\\[[0-9]+\\] )?(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4} )?';
 /**
- * host_and_ident(): `name (helo) [address]:port I=[local]:port U=ident` — every part but the address
- * optional; the ident (the client's identd) comes after the address.
+ * host_and_ident(): `name (helo) [address]:port I=[local]:port U=ident Ci=id` — every part but the
+ * address optional; the ident (the client's identd) comes after the address.
  */
-const HOST = '(?:[^ ()\\[\\]]+ )?(?:\\([^()]*\\) )?\\[<ADDR>\\](?::[0-9]+)?(?: I=\\[[^\\]]+\\](?::[0-9]+)?)?(?: U=[^ ]+)?';
+const HOST = '(?:[^ ()\\[\\]]+ )?(?:\\([^()]*\\) )?\\[<ADDR>\\](?::[0-9]+)?(?: I=\\[[^\\]]+\\](?::[0-9]+)?)?(?: U=[^ ]+)?(?: Ci=[0-9A-Za-z.-]+)?';
 const MORE = ['more', 'aggressive'];
 
 export const eximFilter: FilterDefinition = {
@@ -26,9 +26,10 @@ export const eximFilter: FilterDefinition = {
   description: 'Exim: failed SMTP AUTH; modes more/aggressive: protocol abuse, ACL drops, rejected recipients, DNS failures',
   modes: ['normal', 'more', 'aggressive'],
   rules: [
+    // 4.99 writes `for H=(helo) [address]…` (host_and_ident(TRUE)), earlier versions without `H=`.
     {
       id: 'auth-failed',
-      pattern: `${PRE}[A-Za-z0-9_-]+ authenticator failed for ${HOST}(?: Ci=[0-9]+)?: 535 Incorrect authentication data(?: \\(set_id=(?P<user>.*)\\))?(?:: [0-9]+ Time\\(s\\))?$`,
+      pattern: `${PRE}[A-Za-z0-9_-]+ authenticator failed for (?:H=)?${HOST}(?: Ci=[0-9]+)?: 535 Incorrect authentication data(?: \\(set_id=(?P<user>.*)\\))?(?:: [0-9]+ Time\\(s\\))?$`,
     },
     { id: 'auth-not-advertised', modes: MORE, pattern: `${PRE}SMTP protocol error in ".*" H=${HOST} AUTH command used when not advertised$` },
     { id: 'no-mail', modes: MORE, pattern: `${PRE}no MAIL in SMTP connection from ${HOST}(?: D=[0-9hms]+)?(?: C=[A-Za-z,]+)?$` },
