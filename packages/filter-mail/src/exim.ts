@@ -19,6 +19,8 @@ const PRE = '^(?:[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9
  * address optional; the ident (the client's identd) comes after the address.
  */
 const HOST = '(?:[^ ()\\[\\]]+ )?(?:\\([^()]*\\) )?\\[<ADDR>\\](?::[0-9]+)?(?: I=\\[[^\\]]+\\](?::[0-9]+)?)?(?: U=[^ ]+)?(?: Ci=[0-9A-Za-z.-]+)?';
+/** add_tls_info_for_log(): cipher, certificate verified, peer DN (the client's, quoted), SNI. */
+const TLS = '(?: X=[^ ]+)?(?: CV=(?:yes|no))?(?: DN="[^"]*")?(?: SNI=[^ ]+)?';
 const MORE = ['more', 'aggressive'];
 
 export const eximFilter: FilterDefinition = {
@@ -32,17 +34,19 @@ export const eximFilter: FilterDefinition = {
       pattern: `${PRE}[A-Za-z0-9_-]+ authenticator failed for (?:H=)?${HOST}(?: Ci=[0-9]+)?: 535 Incorrect authentication data(?: \\(set_id=(?P<user>.*)\\))?(?:: [0-9]+ Time\\(s\\))?$`,
     },
     { id: 'auth-not-advertised', modes: MORE, pattern: `${PRE}SMTP protocol error in ".*" H=${HOST} AUTH command used when not advertised$` },
-    { id: 'no-mail', modes: MORE, pattern: `${PRE}no MAIL in SMTP connection from ${HOST}(?: D=[0-9hms]+)?(?: C=[A-Za-z,]+)?$` },
+    // A client that authenticated (` A=…` before the TLS fields) and sent nothing is not counted: a
+    // mail program checking its settings.
+    { id: 'no-mail', modes: MORE, pattern: `${PRE}no MAIL in (?:TFO\\*? )?SMTP connection from ${HOST}(?: D=[0-9hms.]+)?${TLS}(?: C=[A-Za-z,]+)?$` },
     { id: 'acl-drop', modes: MORE, pattern: `${PRE}SMTP connection from ${HOST}(?: D=[0-9hms]+)? closed by DROP in ACL$` },
     {
       id: 'rcpt-rejected', modes: MORE,
-      pattern: `${PRE}H=${HOST}(?: Ci=[0-9]+)?(?: CV=[a-z]+)?(?: SNI=[^ ]+)?(?: X=[^ ]+)?(?: A=[^ ]+)? F=<.*>(?: A=[^ ]+)? rejected RCPT <.*>: (?:Unrouteable address|relay not permitted|Unknown user|unknown user|Sender verify failed|.*[Rr]ejected .*)$`,
+      pattern: `${PRE}H=${HOST}(?: Ci=[0-9]+)?${TLS}(?: A=[^ ]+)? F=<.*>(?: A=[^ ]+)? rejected RCPT <.*>: (?:Unrouteable address|relay not permitted|Unknown user|unknown user|Sender verify failed|.*[Rr]ejected .*)$`,
     },
     // smtp_handle_acl_fail(): an ACL of the admin's refused the connection, HELO, sender or a command
     // (4xx `temporarily rejected` is not counted: no `rejected` right after the host).
     {
       id: 'acl-rejected', modes: MORE,
-      pattern: `${PRE}(?:DS )?H=${HOST}(?: X=[^ ]+)?(?: CV=[a-z]+)?(?: SNI=[^ ]+)? rejected (?:connection in "connect" ACL|EHLO or HELO [^ ]*|MAIL <.*>|VRFY .*|EXPN .*|AUTH [A-Za-z0-9_-]+|ETRN .*)(?:: .*)?$`,
+      pattern: `${PRE}(?:DS )?H=${HOST}${TLS} rejected (?:connection in "connect" ACL|EHLO or HELO [^ ]*|MAIL <.*>|VRFY .*|EXPN .*|AUTH [A-Za-z0-9_-]+|ETRN .*)(?:: .*)?$`,
     },
     // smtp_in.c: the client talked before the banner (exim's pregreet check); the host comes before the input.
     { id: 'sync-greeting', modes: MORE, pattern: `${PRE}SMTP protocol synchronization error \\(input sent without waiting for greeting\\): rejected connection from H=${HOST} input=.*$` },
