@@ -137,11 +137,11 @@ export class Daemon {
     for (const j of next) {
       const prev = old.find((o) => o.name === j.name);
       if (adopted.has(j)) {
-        for (const ban of prev!.tracker.activeBans()) j.tracker.restore(ban); // the actions have them
+        await j.restore({ bans: [...prev!.bans()], enforced: true }); // the actions have them
       } else {
         await j.startActions();
         // New action instances get every ban in force (actions are idempotent).
-        await j.restoreBans(prev ? prev.tracker.activeBans() : await this.store!.activeBans(this.core.clock.now(), j.name));
+        await j.restore({ bans: prev ? [...prev.bans()] : await this.store!.activeBans(this.core.clock.now(), j.name) });
       }
       await j.startSources(await j.savedStates());
     }
@@ -228,11 +228,8 @@ export class Daemon {
     let restored = 0;
     for (const jail of this.jails) {
       const bans = await store.activeBans(now, jail.name);
-      await jail.restoreBans(bans);
+      await jail.restore({ bans, failures: await store.failuresSince(jail.name, now - jail.config.findtime * 1000) });
       restored += bans.length;
-      for (const f of await store.failuresSince(jail.name, now - jail.config.findtime * 1000)) {
-        if (!jail.tracker.isBanned(f.id)) jail.tracker.restoreFailure(f.id, f.time, f.attempts);
-      }
     }
     if (restored > 0) this.core.logger.info(`Restored ${restored} active ban(s).`);
   }
@@ -265,11 +262,11 @@ export class Daemon {
     const r = this.config?.recidive;
     if (!r || ban.jail === RECIDIVE_JAIL || !this.store) return;
     const jail = this.jail(RECIDIVE_JAIL);
-    if (!jail || jail.tracker.isBanned(ban.id)) return;
+    if (!jail || jail.banOf(ban.ip ?? ban.id)) return;
     const since = this.core.clock.now() - r.findtime * 1000;
     const history = await this.store.banHistory(ban.id, since);
     const others = history.count - (await this.store.banHistory(ban.id, since, RECIDIVE_JAIL)).count;
-    if (others >= r.maxbans) jail.ban(ban.id, 'recidive', [`banned ${others} times within ${r.findtime} s`]);
+    if (others >= r.maxbans) jail.ban(ban.ip ?? ban.id, 'recidive', [`banned ${others} times within ${r.findtime} s`]);
   }
 
   private countBan(jail: string, id: string, n: number): void {
