@@ -14,6 +14,7 @@
  * eviction and the "most recent failure moves to the end" rule cost O(1).
  */
 import { formatIp, type IpAddress } from './ip.js';
+import { LineArena } from './line-arena.js';
 
 /** The failures after the oldest one of a window, oldest first. */
 interface Extra {
@@ -45,8 +46,10 @@ export class FailingSources {
   /** The oldest failure of the window: when, and its attempts. */
   private time = new Float64Array(0);
   private attempts = new Int32Array(0);
-  /** Its lines: one line is kept as the string itself (no array per source). */
-  private lines: (string | readonly string[])[] = [];
+  /** Its line, as UTF-8 bytes off the heap (a failure of one line: nearly all of them)… */
+  private readonly line = new LineArena();
+  /** …or its lines, when it has several. */
+  private readonly firstLines = new Map<number, readonly string[]>();
   /** The rest of the window, for the few sources with more than one failure in it. */
   private readonly extra = new Map<number, Extra>();
   /** Hash index: slot + 1 at the address's position (linear probing), 0 = empty. */
@@ -90,7 +93,7 @@ export class FailingSources {
   recentLines(ip: IpAddress, max: number): string[] {
     const slot = this.find(ip);
     if (slot === NONE) return [];
-    const all = [this.lines[slot]!, ...(this.extra.get(slot)?.lines ?? [])].flat();
+    const all = [...this.linesOf(slot), ...(this.extra.get(slot)?.lines ?? [])].flat();
     return all.slice(-max);
   }
 
@@ -166,7 +169,7 @@ export class FailingSources {
     this.time[slot] = time;
     this.attempts[slot] = attempts;
     this.total[slot] = attempts;
-    this.lines[slot] = compact(lines);
+    this.setLines(slot, lines);
     this.extra.delete(slot);
   }
 
@@ -187,12 +190,13 @@ export class FailingSources {
       if (!x || x.times.length === 0) {
         this.total[slot] = 0;
         this.extra.delete(slot);
-        this.lines[slot] = NO_LINES;
+        this.setLines(slot, NO_LINES);
         return;
       }
       this.time[slot] = x.times.shift()!;
       this.attempts[slot] = x.attempts.shift()!;
-      this.lines[slot] = x.lines.shift()!;
+      const next = x.lines.shift()!;
+      this.setLines(slot, typeof next === 'string' ? [next] : next);
       if (x.times.length === 0) this.extra.delete(slot);
     }
   }
@@ -205,6 +209,23 @@ export class FailingSources {
     let t = this.total[slot]! - this.attempts[slot]!;
     for (let i = 0; i < x.times.length && x.times[i]! < horizon; i++) t -= x.attempts[i]!;
     return t;
+  }
+
+  /** The lines of a window's oldest failure. */
+  private setLines(slot: number, lines: readonly string[]): void {
+    if (lines.length === 1) {
+      this.line.set(slot, lines[0]!);
+      this.firstLines.delete(slot);
+    } else {
+      this.line.clear(slot);
+      if (lines.length === 0) this.firstLines.delete(slot);
+      else this.firstLines.set(slot, lines);
+    }
+  }
+
+  private linesOf(slot: number): readonly string[] {
+    const one = this.line.get(slot);
+    return one !== undefined ? [one] : (this.firstLines.get(slot) ?? NO_LINES);
   }
 
   // --- slots, order and the hash index ---------------------------------------------------------
@@ -261,7 +282,7 @@ export class FailingSources {
     this.indexRemove(slot);
     this.unlink(slot);
     this.total[slot] = 0;
-    this.lines[slot] = NO_LINES;
+    this.setLines(slot, NO_LINES);
     this.extra.delete(slot);
     this.gen[slot]!++;
     this.next[slot] = this.free;
@@ -326,6 +347,7 @@ export class FailingSources {
     this.total = extend(this.total, cap);
     this.time = extend(this.time, cap);
     this.attempts = extend(this.attempts, cap);
+    this.line.ensureSlots(cap);
     this.cap = cap;
   }
 }
