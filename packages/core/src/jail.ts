@@ -13,13 +13,14 @@ import { DefaultTracker, type AddressBan, type AddressFailure, type Tracker } fr
 import { IpSet, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
 import { errors } from './errors.js';
 import { checkSchema, type JSONSchema } from './validate.js';
-import type { ListedBan, SourceDefinition, SourceInstance, SourceWatch } from './plugin.js';
+import type { ListedBan, SourceInstance, SourceWatch } from './plugin.js';
 import type { Ban, Failure, LogEntry, MaybePromise, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store, StoredFailure } from './store.js';
 import { ActionRunner, type ActionCall } from './action-runner.js';
 import { JailOutbox, OUTBOX_HIGH_WATER } from './jail-outbox.js';
 import { StoreHealth } from './store-health.js';
+import { SourceWatchState } from './source-watch.js';
 import type { Logger } from './logger.js';
 import { ThrottledWarning } from './throttled-warning.js';
 
@@ -86,11 +87,8 @@ export class Jail {
   private readonly selfSet: IpSet;
   private sources: SourceInstance[] = [];
   private readonly sourceFactories: ((saved: unknown) => SourceInstance)[] = [];
-  /** How to look at each source without reading it (see checkSources). */
-  private readonly sourceChecks: { def: SourceDefinition; options: Record<string, unknown>; path: string }[] = [];
-  /** What each source watched at its last check; empty before the first. */
-  private watch: SourceWatch[] = [];
-  private watchReported = '';
+  /** Whether the sources have anything to watch (see checkSources). */
+  private readonly watchState: SourceWatchState;
   private readonly actions: ActionRunner[] = [];
   /** Source states captured at stop (the sources are gone when the last checkpoint runs). */
   private finalStates: Record<string, unknown> | null = null;
@@ -152,11 +150,12 @@ export class Jail {
         clock: core.clock, timeout: config.actionTimeout, report: (e) => core.reportError(e, { jail: config.name }),
       }));
     }
+    this.watchState = new SourceWatchState(config.name, config.findtime, config.waitForLog ?? false, core.logger);
     for (const [i, s] of config.sources.entries()) {
       const provided = core.getSource(s.type);
       if (!provided) throw errors.pluginNotFound(s.type, `@f2b/source-${s.type}`, `jails.${config.name}.sources.${i}`);
       validateOptions(provided.def.schema, s.options, `jails.${config.name}.sources.${i}`, provided.plugin);
-      this.sourceChecks.push({ def: provided.def, options: s.options, path: `jails.${config.name}.sources.${i}` });
+      this.watchState.add({ def: provided.def, options: s.options, path: `jails.${config.name}.sources.${i}` });
       // Created at start, not now: a reload builds the new jail while the old one still reads, and
       // the new source must resume from where the old one stopped.
       this.sourceFactories.push((saved) => {
@@ -204,45 +203,22 @@ export class Jail {
   }
 
   /**
-   * Look whether the sources have anything to watch (a file matching their paths, a journal), and
-   * say so when that changes: an error for a jail that watches nothing and may not wait for its log,
-   * a warning otherwise. `f2b config check` runs it without starting; a running jail at start and on
+   * Look whether the sources have anything to watch, and say so when that changes (see
+   * SourceWatchState). `f2b config check` runs it without starting; a running jail at start and on
    * every sweep while something is wrong (a log that appears later is then reported as watched).
    */
-  async checkSources(): Promise<SourceWatch[]> {
-    const watch: SourceWatch[] = [];
-    for (const c of this.sourceChecks) {
-      if (!c.def.check) { watch.push({ watching: true }); continue; }
-      try {
-        watch.push(await c.def.check(c.options, { jail: this.name, path: c.path, findtime: this.config.findtime }));
-      } catch (err) {
-        watch.push({ watching: true, reason: `could not check ${c.path}: ${err instanceof Error ? err.message : String(err)}` });
-      }
-    }
-    const wasWatching = this.watch.length === 0 || this.watching;
-    this.watch = watch;
-    const report = JSON.stringify(watch);
-    if (report === this.watchReported) return watch;
-    this.watchReported = report;
-    const reasons = this.watchProblems();
-    if (!this.watching) {
-      if (this.config.waitForLog) this.core.logger.warn(`Jail "${this.name}" waits for its log (waitForLog): ${reasons.join('; ')}.`);
-      else this.core.logger.error(errors.nothingWatched(this.name, reasons, `jails.${this.name}`).describe());
-    } else {
-      if (!wasWatching) this.core.logger.info(`Jail "${this.name}" now watches its log.`);
-      if (reasons.length > 0) this.core.logger.warn(`Jail "${this.name}": ${reasons.join('; ')}.`);
-    }
-    return watch;
+  checkSources(): Promise<SourceWatch[]> {
+    return this.watchState.check();
   }
 
   /** Some source has something to watch (true before the first check, and for jails without sources). */
   get watching(): boolean {
-    return this.watch.length === 0 || this.watch.some((w) => w.watching);
+    return this.watchState.watching;
   }
 
   /** Why sources watch nothing, and warnings of those that do. */
   watchProblems(): string[] {
-    return this.watch.flatMap((w) => (w.reason ? [w.reason] : []));
+    return this.watchState.problems();
   }
 
   /**
