@@ -15,6 +15,7 @@ import type { Store } from './store.js';
 import type { StoreHealth } from './store-health.js';
 import { CheckpointQueue } from './checkpoint-queue.js';
 import type { Ban, Failure, Unban } from './types.js';
+import { MAX_BAN_LINES } from './tracker.js';
 
 /** Retry delays of a checkpoint the store refused: quick at first, then every few seconds. */
 const RETRY_FIRST_MS = 250;
@@ -38,6 +39,8 @@ export interface JailOutboxOptions {
   /** Give the actions a batch; true if every action succeeded. */
   dispatch(bans: readonly Ban[], unbans: readonly Unban[]): Promise<boolean>;
   report(err: unknown): void;
+  /** A ban's record got its window's lines from the store (the jail keeps that record from now on). */
+  completed(original: Ban, withLines: Ban): void;
 }
 
 export class JailOutbox {
@@ -47,6 +50,8 @@ export class JailOutbox {
   private failures: { jail: string; failure: Failure }[] = [];
   private cleared: { jail: string; id: string }[] = [];
   private linesRead = false;
+  /** Bans whose record needs its window's lines from the store: where the window began. */
+  private readonly windowStart = new Map<Ban, number>();
   /** Checkpoints the store refused, kept until it takes them (their bans already ran). */
   private readonly unsaved = new CheckpointQueue();
   /** Bans/unbans whose actions succeeded before their checkpoint could be saved. */
@@ -68,9 +73,14 @@ export class JailOutbox {
     this.failures.push({ jail: this.opts.jail, failure });
   }
 
-  /** A ban decided (its window, if any, is cleared in the store with it). */
-  ban(ban: Ban, windowCleared: boolean): void {
+  /**
+   * A ban decided (its window, if any, is cleared in the store with it). `windowStart`: the ban
+   * comes without lines, and its record takes those of the window's failures since then from the
+   * store (the tracker kept none in memory).
+   */
+  ban(ban: Ban, windowCleared: boolean, windowStart?: number): void {
     if (windowCleared) this.cleared.push({ jail: this.opts.jail, id: ban.id });
+    if (windowStart !== undefined && ban.lines === undefined && this.opts.store?.failureLines) this.windowStart.set(ban, windowStart);
     this.bans.push(ban);
     this.schedule();
   }
@@ -144,9 +154,11 @@ export class JailOutbox {
 
   private async batch(): Promise<void> {
     this.scheduled = false;
-    const { bans, unbans, failures, cleared } = this;
+    const { unbans, failures, cleared } = this;
+    const decided = this.bans;
     this.bans = []; this.unbans = []; this.failures = []; this.cleared = [];
     const store = this.opts.store;
+    const bans = this.windowStart.size > 0 ? await this.withLines(store!, decided, failures) : decided;
     // Outbox numbers of this batch's bans/unbans, once saved; and earlier ones now done.
     const seqOf = new Map<Ban | Unban, number>();
     const done: number[] = [];
@@ -174,6 +186,27 @@ export class JailOutbox {
     });
     this.inflight.add(work);
     void work.finally(() => this.inflight.delete(work));
+  }
+
+  /**
+   * The bans that wait for their window's lines, with them: the rows saved by earlier checkpoints,
+   * then the failures of this batch (not saved yet). A store that cannot answer costs the record its
+   * lines, never the ban.
+   */
+  private async withLines(store: Store, bans: Ban[], failures: readonly { failure: Failure }[]): Promise<Ban[]> {
+    const out: Ban[] = [];
+    for (const ban of bans) {
+      const since = this.windowStart.get(ban);
+      if (since === undefined) { out.push(ban); continue; }
+      this.windowStart.delete(ban);
+      let saved: string[] = [];
+      try { saved = await store.failureLines!(this.opts.jail, ban.id, since, MAX_BAN_LINES); } catch (err) { this.opts.report(err); }
+      const pending = failures.filter((f) => f.failure.id === ban.id && f.failure.time >= since).flatMap((f) => f.failure.lines);
+      const complete = { ...ban, lines: [...saved, ...pending].slice(-MAX_BAN_LINES) };
+      this.opts.completed(ban, complete);
+      out.push(complete);
+    }
+    return out;
   }
 
   /**

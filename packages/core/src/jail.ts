@@ -127,6 +127,8 @@ export class Jail {
     this.tracker = new DefaultTracker({
       jail: config.name, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime, clock: core.clock,
       increment: config.bantimeIncrement, priorBans: opts.priorBans, maxTracked: config.maxTracked,
+      // A store that keeps each failure's lines holds the ban records' lines: not the memory.
+      keepLines: !opts.store?.failureLines,
       onEvict: () => { this.stats.evicted++; this.evictWarning.count(); },
       onExpire: (unban) => this.outbox.unban(unban),
     });
@@ -140,6 +142,10 @@ export class Jail {
       },
       dispatch: (bans, unbans) => this.dispatch(bans, unbans),
       report: (err) => core.reportError(err, { jail: config.name, hook: 'checkpoint' }),
+      completed: (original, complete) => {
+        // Unless it ended meanwhile (an unban by hand before the batch ran).
+        if (original.ip && this.tracker.banOf(original.ip) === original) this.tracker.restore(complete as AddressBan);
+      },
     });
     for (const [i, a] of config.actions.entries()) {
       const provided = core.getAction(a.type);
@@ -348,13 +354,13 @@ export class Jail {
     const outcome = this.tracker.add(counted);
     if (outcome.kind === 'dropped') return;
     this.outbox.counted(counted);
-    if (outcome.kind === 'banned') this.banned(outcome.ban, true);
+    if (outcome.kind === 'banned') this.banned(outcome.ban, true, this.core.clock.now() - this.config.findtime * 1000);
   }
 
   /** A new ban: counted, checkpointed (clearing its window when it had one) and sent to the actions. */
-  private banned(ban: Ban, windowCleared: boolean): void {
+  private banned(ban: Ban, windowCleared: boolean, windowStart?: number): void {
     this.stats.bans++;
-    this.outbox.ban(ban, windowCleared);
+    this.outbox.ban(ban, windowCleared, windowStart);
   }
 
   /** Why this jail never bans an address (no log line, no hand can change that), or null. */

@@ -77,6 +77,12 @@ export interface TrackerOptions {
    * is forgotten — never a banned one: a flood of sources bounds memory instead of exhausting it.
    */
   maxTracked?: number;
+  /**
+   * Keep each window's log lines for the ban record (default true). A jail whose store keeps them
+   * with the failure rows (`Store.failureLines`) turns this off: its bans then come without `lines`,
+   * and the jail's outbox reads them back from the store.
+   */
+  keepLines?: boolean;
   /** A failing source was forgotten to stay within `maxTracked`. */
   onEvict?(id: string): void;
   /** A ban reached its end (the only ban news that does not come back from a call). */
@@ -109,7 +115,7 @@ export function escalatedBantime(base: number, count: number, inc: BantimeIncrem
 }
 
 /** Lines kept per window for the ban record (`f2b banned`): the most recent ones. */
-const MAX_BAN_LINES = 20;
+export const MAX_BAN_LINES = 20;
 
 const NO_ATTEMPTS: TrackOutcome = Object.freeze({ kind: 'dropped', reason: 'no-attempts' });
 const ALREADY_BANNED: TrackOutcome = Object.freeze({ kind: 'dropped', reason: 'banned' });
@@ -135,11 +141,12 @@ export class DefaultTracker implements Tracker {
     const horizon = this.horizon(now);
     // Lines older than findtime (a replayed old log) cannot make a ban now.
     if (f.time < horizon) return STALE;
-    const { total, added } = this.sources.record(f.ip, f.time, f.attempts, f.lines, horizon);
+    const keepLines = this.opts.keepLines ?? true;
+    const { total, added } = this.sources.record(f.ip, f.time, f.attempts, keepLines ? f.lines : NO_LINES, horizon);
     if (added) this.evictOverCap();
     if (total < this.opts.maxretry) return { kind: 'counted', attempts: total };
     // The ban record keeps the lines of the failures in the window (not of expired ones), the latest.
-    const lines = this.sources.recentLines(f.ip, MAX_BAN_LINES);
+    const lines = keepLines ? this.sources.recentLines(f.ip, MAX_BAN_LINES) : undefined;
     this.sources.delete(f.ip);
     return { kind: 'banned', ban: this.ban(f.ip, now, total, f.rule, lines) };
   }

@@ -70,8 +70,9 @@ describe('Tracker under a flood', () => {
 });
 
 describe('a jail under a flood', () => {
+  const flooder = { contexts: new Map<string, SourceContext>(), plugin: undefined as unknown as ReturnType<typeof definePlugin> };
   function fixture(jail: Record<string, unknown>) {
-    const contexts = new Map<string, SourceContext>();
+    const contexts = flooder.contexts;
     const plugin = definePlugin({
       meta: { name: 'f2b-plugin-flood-test', version: '1.0.0', core: '*' },
       apply(core) {
@@ -80,6 +81,7 @@ describe('a jail under a flood', () => {
         core.registerAction({ type: 'none', create: () => ({ ban: async () => undefined, unban: async () => undefined }) });
       },
     });
+    flooder.plugin = plugin;
     const clock = new FakeClock(START);
     const store = new MemoryStore();
     const daemon = new Daemon({ searchFrom: [], clock, logLevel: 'silent', plugins: [plugin], store });
@@ -129,6 +131,29 @@ describe('a jail under a flood', () => {
     expect(small.failing).toHaveLength(100);
     expect(small.more.failing).toBe(2400);
     await f.daemon.stop();
+  });
+
+  it('a ban record has the lines of its whole window from the store, also those read before a restart (the tracker keeps none)', async () => {
+    const f = fixture({ maxretry: 3, findtime: '10m' });
+    await f.daemon.start(f.config);
+    await f.push(['auth failure from 192.0.2.7', 'auth failure from 2001:db8::1']);
+    await f.daemon.jail('web')!.flush();
+    await f.daemon.stop();
+    // A new daemon on the same store: the window comes back from the failure rows.
+    const again = new Daemon({ searchFrom: [], clock: f.clock, logLevel: 'silent', plugins: [flooder.plugin], store: f.store });
+    flooder.contexts.clear();
+    await again.start(f.config);
+    f.clock.advance(1000);
+    const ctx = flooder.contexts.get('web')!;
+    await ctx.lines([Buffer.from('auth failure from 192.0.2.7')], 'memory');
+    await ctx.lines([Buffer.from('auth failure from 192.0.2.7')], 'memory');
+    const jail = again.jail('web')!;
+    await jail.flush();
+    const lines = ['auth failure from 192.0.2.7', 'auth failure from 192.0.2.7', 'auth failure from 192.0.2.7'];
+    expect((await f.store.bansOf('192.0.2.7'))[0]!.lines).toEqual(lines);
+    // The jail's own record of the ban in force has them too (what a reload hands to new actions).
+    expect(jail.banOf('192.0.2.7')!.lines).toEqual(lines);
+    await again.stop();
   });
 
   it('drops stored failures once they left findtime, not at purgeAge', async () => {
