@@ -123,7 +123,7 @@ export class Jail {
       });
     });
     this.evictWarning = new ThrottledWarning(core.clock, EVICT_WARN_MS, (n) => core.logger.warn(
-      `Jail "${config.name}" tracks ${config.maxTracked} sources (maxTracked) and forgets the ones that failed least recently: ${n} forgotten since the last warning, ${this.stats.evicted} in all. Raise maxTracked if this host has the memory (about 250 bytes a source).`));
+      `Jail "${config.name}" tracks ${config.maxTracked} sources (maxTracked) and forgets the ones that failed least recently: ${n} forgotten since the last warning, ${this.stats.evicted} in all. Raise maxTracked if this host has the memory (about 160 bytes a source).`));
     this.tracker = new DefaultTracker({
       jail: config.name, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime, clock: core.clock,
       increment: config.bantimeIncrement, priorBans: opts.priorBans, maxTracked: config.maxTracked,
