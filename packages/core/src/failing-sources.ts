@@ -1,14 +1,16 @@
 /**
  * The failing sources of one tracker: per address, the failures inside findtime (when, how many
- * attempts, and their log lines for the ban record), in the order of their last failure.
+ * attempts, and — when the tracker keeps them — their log lines for the ban record), in the order of
+ * their last failure.
  *
  * Under a flood there are a million of them, most with one failure never followed by another, so
  * nothing here is an object per source: the state lives in typed arrays indexed by a slot number
  * (a struct of arrays), found through an open-addressing hash index keyed by the address's 16
- * bytes (IPv4 as its IPv4-mapped form). A source costs about 60 bytes here plus its line, instead of
- * a Map entry, a key string and a window object (about 160). Sources with a second failure in the
- * window keep the later ones in a small side record (`extra`); the text of an address is only made
- * when someone asks for it (status, listing, eviction).
+ * bytes (IPv4 as its IPv4-mapped form). A source costs about 62 bytes (slot, index, order), instead
+ * of a Map entry, a key string and a window object (about 160). Sources with a second failure in the
+ * window keep the later ones in a small side record (`extra`); one-line failures keep their line as
+ * UTF-8 off the heap (LineArena); the text of an address is only made when someone asks for it
+ * (status, listing, eviction).
  *
  * Order: a doubly linked list through `prev`/`next`, oldest (least recently failing) first, so
  * eviction and the "most recent failure moves to the end" rule cost O(1).

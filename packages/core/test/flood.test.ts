@@ -156,6 +156,36 @@ describe('a jail under a flood', () => {
     await again.stop();
   });
 
+  it('back-pressure: while checkpoints lag, lines() returns a promise that resolves once the batch is written', async () => {
+    const f = fixture({ maxretry: 5 });
+    let release: () => void = () => undefined;
+    let gate: Promise<void> | null = null;
+    const checkpoint = f.store.checkpoint.bind(f.store);
+    f.store.checkpoint = async (c) => { if (gate) await gate; return checkpoint(c); };
+    await f.daemon.start(f.config);
+    const ctx = flooder.contexts.get('web')!;
+    const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => Buffer.from(`auth failure from ${ip(from + i)}`));
+    // A few lines: no waiting.
+    expect(ctx.lines(batch(0, 100), 'memory')).toBeUndefined();
+    await f.daemon.jail('web')!.flush();
+    // The store stalls; a flood beyond the high-water mark is asked to wait.
+    gate = new Promise<void>((r) => { release = r; });
+    expect(ctx.lines(batch(100, 15_000), 'memory')).toBeUndefined();
+    await new Promise((r) => setImmediate(r)); // the batch of those 15,000 is now being written (stalled)
+    const wait = ctx.lines(batch(15_100, 25_000), 'memory');
+    expect(wait).toBeInstanceOf(Promise);
+    let resolved = false;
+    void (wait as Promise<void>).then(() => { resolved = true; });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(resolved).toBe(false); // still waiting for the store
+    gate = null;
+    release();
+    await wait;
+    await f.daemon.jail('web')!.flush();
+    expect(await f.store.failuresSince('web', 0)).toHaveLength(40_100);
+    await f.daemon.stop();
+  });
+
   it('drops stored failures once they left findtime, not at purgeAge', async () => {
     const f = fixture({ maxretry: 5, findtime: '10m' });
     await f.daemon.start(f.config);
