@@ -2,6 +2,7 @@
  * Log lines kept per slot as UTF-8 bytes in one growing buffer, outside the JavaScript heap: a
  * tracked source's ban-record line costs its bytes and 8 bytes of bookkeeping, instead of a string
  * object (header, pointer) that the garbage collector walks and whose heap it grows under a flood.
+ * An arena that never gets a line (the tracker of a jail whose store keeps the lines) costs nothing.
  *
  * Freed lines leave holes; when holes outweigh the lines in use, the buffer is rewritten compactly
  * (amortised: each rewrite follows at least as many bytes freed as it copies).
@@ -18,18 +19,17 @@ export class LineArena {
   private off = new Uint32Array(0);
   private len = new Int32Array(0);
 
+  /** Slots the arena must be able to hold; its per-slot arrays are made at the first line. */
+  private slots = 0;
+
   /** Make room for slots below `slots`. */
   ensureSlots(slots: number): void {
-    if (slots <= this.len.length) return;
-    const off = new Uint32Array(slots);
-    off.set(this.off);
-    const len = new Int32Array(slots).fill(-1);
-    len.set(this.len);
-    this.off = off;
-    this.len = len;
+    this.slots = Math.max(this.slots, slots);
+    if (this.len.length > 0) this.resize();
   }
 
   set(slot: number, line: string): void {
+    if (this.len.length < this.slots) this.resize();
     this.clear(slot);
     const need = Buffer.byteLength(line, 'utf8');
     if (this.end + need > this.buf.length) this.makeRoom(need);
@@ -39,16 +39,26 @@ export class LineArena {
     this.end += need;
   }
 
+  private resize(): void {
+    if (this.slots <= this.len.length) return;
+    const off = new Uint32Array(this.slots);
+    off.set(this.off);
+    const len = new Int32Array(this.slots).fill(-1);
+    len.set(this.len);
+    this.off = off;
+    this.len = len;
+  }
+
   /** The line of a slot, or undefined. */
   get(slot: number): string | undefined {
-    const n = this.len[slot]!;
+    const n = this.len[slot] ?? -1;
     if (n < 0) return undefined;
     const o = this.off[slot]!;
     return this.buf.toString('utf8', o, o + n);
   }
 
   clear(slot: number): void {
-    const n = this.len[slot]!;
+    const n = this.len[slot] ?? -1;
     if (n < 0) return;
     this.garbage += n;
     this.len[slot] = -1;
