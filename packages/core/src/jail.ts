@@ -144,7 +144,7 @@ export class Jail {
       report: (err) => core.reportError(err, { jail: config.name, hook: 'checkpoint' }),
       completed: (original, complete) => {
         // Unless it ended meanwhile (an unban by hand before the batch ran).
-        if (original.ip && this.tracker.banOf(original.ip) === original) this.tracker.restore(complete as AddressBan);
+        if (original.ip && this.tracker.banOf(original.ip) === original) this.tracker.restore(complete);
       },
     });
     for (const [i, a] of config.actions.entries()) {
@@ -392,8 +392,9 @@ export class Jail {
 
   /** Unban by hand; false if the address was not banned here. */
   unban(id: string | IpAddress): boolean {
-    const ip = typeof id === 'string' ? parseIp(id) : id;
-    const unban = ip ? this.tracker.unban(ip, 'manual') : null;
+    // A text that is no address may be the id of a network ban.
+    const ip = typeof id === 'string' ? (parseIp(id) ?? id) : id;
+    const unban = this.tracker.unban(ip, 'manual');
     if (unban) this.outbox.unban(unban);
     return unban !== null;
   }
@@ -416,11 +417,9 @@ export class Jail {
    * A ban read back from a store has no parsed address: it is parsed here, once.
    */
   async restore(state: JailState, batch = 10_000): Promise<void> {
-    const bans: AddressBan[] = [];
-    for (const b of state.bans) {
-      const ip = withAddress(b);
-      if (ip) { this.tracker.restore(ip); bans.push(ip); }
-    }
+    // A network ban (a CIDR recovered from a firewall) stays as it is: it has no single address.
+    const bans = state.bans.map((b) => withAddress(b) ?? b);
+    for (const b of bans) this.tracker.restore(b);
     for (const f of state.failures ?? []) {
       const ip = parseIp(f.id);
       if (ip) this.tracker.restoreFailure(ip, f.time, f.attempts);

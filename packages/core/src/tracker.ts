@@ -37,16 +37,19 @@ export interface Tracker {
   add(failure: AddressFailure): TrackOutcome;
   /** Ban now (by hand, recidive): the new ban, with escalated bantime. The caller checks it is not banned. */
   ban(ip: IpAddress, now: number, failures: number, rule?: string, lines?: readonly string[]): AddressBan;
-  /** End a ban now; what happened, or null if the address was not banned. */
-  unban(ip: IpAddress, reason?: Unban['reason']): Unban | null;
-  /** Adopt a ban in force (from the store at start, from the previous jail on reload), arming its end. */
-  restore(ban: AddressBan): void;
+  /** End a ban now (of an address, or the id of a network ban); what happened, or null if there was none. */
+  unban(ip: IpAddress | string, reason?: Unban['reason']): Unban | null;
+  /**
+   * Adopt a ban in force (from the store at start, from the previous jail on reload), arming its end.
+   * It has its parsed address, except a network ban (a CIDR id recovered from a firewall).
+   */
+  restore(ban: Ban): void;
   /** A failure loaded from the store at start: back into its window, without deciding a ban. */
   restoreFailure(ip: IpAddress, time: number, attempts: number): void;
   /** The ban in force for an address, if any. */
-  banOf(ip: IpAddress): AddressBan | undefined;
+  banOf(ip: IpAddress): Ban | undefined;
   /** Bans in force, live (for paging through many). */
-  bans(): IterableIterator<AddressBan>;
+  bans(): IterableIterator<Ban>;
   bannedCount(): number;
   /** How many addresses fail now, and the `limit` with the most attempts (most first). */
   failingSummary(limit: number): { count: number; top: FailingSource[] };
@@ -127,7 +130,8 @@ export class DefaultTracker implements Tracker {
   private readonly opts: TrackerOptions;
   /** Failing addresses, the one that failed least recently first (the first to forget under a flood). */
   private readonly sources = new FailingSources();
-  private readonly banned = new Map<string, { ban: AddressBan; timer?: TimerHandle }>();
+  /** Bans in force by id (the address's text; a network ban's CIDR). */
+  private readonly banned = new Map<string, { ban: Ban; timer?: TimerHandle }>();
   private readonly banCounts = new Map<string, number>();
 
   constructor(opts: TrackerOptions) {
@@ -176,12 +180,12 @@ export class DefaultTracker implements Tracker {
     return ban;
   }
 
-  restore(ban: AddressBan): void {
-    const id = ban.ip.text;
+  restore(ban: Ban): void {
+    const id = ban.ip?.text ?? ban.id;
     this.banned.get(id)?.timer?.cancel();
-    const entry: { ban: AddressBan; timer?: TimerHandle } = { ban };
+    const entry: { ban: Ban; timer?: TimerHandle } = { ban };
     if (ban.end !== null) {
-      entry.timer = this.opts.clock.setTimer(Math.max(0, ban.end - this.opts.clock.now()), () => this.expire(ban.ip));
+      entry.timer = this.opts.clock.setTimer(Math.max(0, ban.end - this.opts.clock.now()), () => this.expire(id));
     }
     this.banned.set(id, entry);
   }
@@ -193,18 +197,19 @@ export class DefaultTracker implements Tracker {
     if (this.sources.record(ip, time, attempts, NO_LINES, this.horizon(now)).added) this.evictOverCap();
   }
 
-  unban(ip: IpAddress, reason: Unban['reason'] = 'manual'): Unban | null {
-    const entry = this.banned.get(ip.text);
+  unban(ip: IpAddress | string, reason: Unban['reason'] = 'manual'): Unban | null {
+    const id = typeof ip === 'string' ? ip : ip.text;
+    const entry = this.banned.get(id);
     if (!entry) return null;
     entry.timer?.cancel();
-    this.banned.delete(ip.text);
-    return { jail: this.opts.jail, id: ip.text, time: this.opts.clock.now(), reason };
+    this.banned.delete(id);
+    return { jail: this.opts.jail, id, time: this.opts.clock.now(), reason };
   }
 
-  private expire(ip: IpAddress): void {
-    const entry = this.banned.get(ip.text);
+  private expire(id: string): void {
+    const entry = this.banned.get(id);
     if (entry && entry.ban.end !== null && entry.ban.end <= this.opts.clock.now()) {
-      const unban = this.unban(ip, 'expired');
+      const unban = this.unban(id, 'expired');
       if (unban) this.opts.onExpire(unban);
     } else if (entry) this.restore(entry.ban);
   }
@@ -235,7 +240,7 @@ export class DefaultTracker implements Tracker {
     return this.sources.entries(this.horizon(this.opts.clock.now()));
   }
 
-  *bans(): IterableIterator<AddressBan> {
+  *bans(): IterableIterator<Ban> {
     for (const e of this.banned.values()) yield e.ban;
   }
 
@@ -243,7 +248,7 @@ export class DefaultTracker implements Tracker {
     return this.banned.size;
   }
 
-  banOf(ip: IpAddress): AddressBan | undefined {
+  banOf(ip: IpAddress): Ban | undefined {
     return this.banned.get(ip.text)?.ban;
   }
 

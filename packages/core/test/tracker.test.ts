@@ -218,6 +218,17 @@ describe('Tracker: bans and their end', () => {
     expect(unbans.map((u) => [u.id, u.reason])).toEqual([['192.0.2.9', 'expired']]);
   });
 
+  it('a network ban (a CIDR recovered from a firewall) is adopted as it is, ends on time, and can be lifted by its id', () => {
+    const { clock, t, unbans } = setup();
+    t.restore({ jail: 'sshd', id: '2001:db8::/64', start: START, end: START + 10 * S, count: 1, failures: 0 });
+    t.restore({ jail: 'sshd', id: '198.51.100.0/24', start: START, end: null, count: 1, failures: 0 });
+    expect([...t.bans()].map((b) => b.id)).toEqual(['2001:db8::/64', '198.51.100.0/24']);
+    clock.advance(10 * S);
+    expect(unbans.map((u) => [u.id, u.reason])).toEqual([['2001:db8::/64', 'expired']]);
+    expect(t.unban('198.51.100.0/24')).toMatchObject({ id: '198.51.100.0/24', reason: 'manual' });
+    expect(t.bannedCount()).toBe(0);
+  });
+
   it('a restored ban whose end has passed expires at the next tick', () => {
     const { clock, tracker, unbans } = setup();
     tracker.restore({ jail: 'sshd', id: '192.0.2.9', start: START - 100 * S, end: START - 1, count: 1, failures: 5 });
