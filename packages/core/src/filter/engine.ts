@@ -242,10 +242,10 @@ function execRule(compiled: CompiledRule, text: string, index: number): Hit | nu
 function toFailure(d: FailureDraft, filter: string, time: number, line: string, hit: Hit): Failure {
   // Most drafts name the host of the line that completed them: its address was parsed at the match.
   const ip = hit.ip && d.id === hit.host ? hit.ip : parseIp(d.id);
-  return {
-    id: ip ? ip.text : d.id, ...(ip ? { ip } : {}), attempts: d.attempts, rule: d.rule, captures: d.captures ?? {},
-    lines: d.lines ?? [line], time: d.time ?? time, filter,
-  };
+  const captures = d.captures ?? {}, lines = d.lines ?? [line];
+  return ip
+    ? { id: ip.text, ip, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter }
+    : { id: d.id, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter };
 }
 
 /** Every `failure` rule match that has a host is one attempt; `info` rules never fail anyone. */
