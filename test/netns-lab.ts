@@ -121,7 +121,7 @@ s.on('end', () => done(connected ? 'connected' : 'closed'));
 s.on('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : 'error:' + e.code));
 `;
 
-const SSH_OPTS = [
+export const SSH_OPTS = [
   '-F', '/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'GlobalKnownHostsFile=/dev/null',
   '-o', 'PreferredAuthentications=password', '-o', 'PubkeyAuthentication=no', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR',
   '-o', 'NumberOfPasswordPrompts=1',

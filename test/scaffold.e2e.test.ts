@@ -3,11 +3,12 @@
  * plugin; install each with the workspace's @f2b/core linked (`--core file:<abs path>`, which `npm
  * install` links; the build and test tools come from the npm cache or registry); build; run the generated tests; then pack the
  * filter and install it into a user project, where `f2b filters` lists its id and
- * `f2b test-filter <id>` uses it. (test/registry.e2e.test.ts does the same through a real registry.)
+ * `f2b test-filter <id>` uses it; pack the action too and run it in `f2b start`, where its own error
+ * is logged with its code and fix. (test/registry.e2e.test.ts does the same through a real registry.)
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tempDir } from './helpers.js';
 
@@ -45,9 +46,17 @@ describe.skipIf(npmCheck.status !== 0)('create-plugin → install → build → 
     const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
     expect(manifest).toMatchObject({
       name: 'f2b-filter-myapp', type: 'module', license: 'MIT', engines: { node: '>=20.19' },
-      files: ['dist', 'README.md', 'LICENSE'], peerDependencies: { '@f2b/core': '^0.1.0' },
+      files: ['dist', 'README.md', 'LICENSE'], peerDependencies: { '@f2b/core': '^0.2.0' },
+      peerDependenciesMeta: { '@f2b/core': { optional: true } },
       f2b: { kind: 'filter', filters: ['myapp'] },
     });
+    expect(manifest.dependencies ?? {}).toEqual({}); // nothing at run time: types from the core only
+    // The new contract: types only from @f2b/core, no meta in code, apply(api).
+    const source = readFileSync(join(pkgDir, 'src/index.ts'), 'utf8');
+    expect(source).toMatch(/^import type \{[^}]+\} from '@f2b\/core';$/m);
+    expect(source).not.toMatch(/^import \{[^}]*\} from '@f2b\/core'/m);
+    expect(source).not.toMatch(/meta:|createRequire/);
+    expect(source).toContain('apply(api)');
     expect(Object.keys(manifest.exports['.'])[0]).toBe('types');
     expect(manifest.keywords).toEqual(expect.arrayContaining(['f2b', 'f2b-plugin', 'f2b-filter']));
 
@@ -57,7 +66,9 @@ describe.skipIf(npmCheck.status !== 0)('create-plugin → install → build → 
     ok(test, 'npm test');
     expect(test.out).toMatch(/Tests\s+3 passed/);
     // Installing the linked core changed nothing a user of the package sees.
-    expect(JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).peerDependencies).toEqual({ '@f2b/core': '^0.1.0' });
+    expect(JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).peerDependencies).toEqual({ '@f2b/core': '^0.2.0' });
+    // What the build ships imports nothing of the core at run time.
+    expect(readFileSync(join(pkgDir, 'dist/index.js'), 'utf8')).not.toMatch(/from '@f2b\/core'|import\('@f2b\/core'\)/);
 
     // Publishable: the tarball has the built code, types, README and LICENSE, and no sources or tests.
     const pack = run('npm', ['pack', '--json', '--pack-destination', work], pkgDir);
@@ -98,7 +109,7 @@ describe.skipIf(npmCheck.status !== 0)('create-plugin → install → build → 
   });
 
   for (const kind of ['action', 'source'] as const) {
-    it(`scaffolds a${kind === 'action' ? 'n' : ''} ${kind} that builds and passes its own tests`, { timeout: 240_000 }, () => {
+    it(`scaffolds a${kind === 'action' ? 'n' : ''} ${kind} that builds and passes its own tests`, { timeout: 360_000 }, async () => {
       const work = join(tmp.dir, kind);
       mkdirSync(work);
       ok(run(process.execPath, [CREATE, '--kind', kind, '--name', `@acme/f2b-${kind}-thing`, '--yes', '--core', `file:${CORE}`], work), 'create-plugin');
@@ -110,7 +121,52 @@ describe.skipIf(npmCheck.status !== 0)('create-plugin → install → build → 
       const test = run('npm', ['test'], pkgDir);
       ok(test, 'npm test');
       expect(test.out).toMatch(/Tests\s+\d+ passed/);
+      expect(readFileSync(join(pkgDir, 'dist/index.js'), 'utf8')).not.toMatch(/from '@f2b\/core'|import\('@f2b\/core'\)/);
+      if (kind === 'action') await actionError(work, pkgDir);
     });
+  }
+
+  /**
+   * The packed action in a user project with f2b: a ban it cannot write is logged with the action's
+   * own code and fix (an F2bError made by the core's factory), not as an F2B_ERR_PLUGIN_HOOK bug.
+   */
+  function actionError(work: string, pkgDir: string) {
+    const pack = run('npm', ['pack', '--json', '--pack-destination', work], pkgDir);
+    ok(pack, 'npm pack');
+    const [info] = JSON.parse(pack.stdout) as { filename: string }[];
+    const user = join(work, 'user');
+    mkdirSync(user);
+    writeFileSync(join(user, 'package.json'), JSON.stringify({ name: 'user-project', private: true }));
+    ok(run('npm', ['install', '--prefer-offline', '--legacy-peer-deps', CORE, CLI, join(work, info!.filename)], user), 'npm install in the user project');
+    const log = join(user, 'auth.log');
+    writeFileSync(log, '');
+    const config = join(user, 'f2b.config.json');
+    writeFileSync(config, JSON.stringify({
+      state: { type: 'memory' }, socket: false,
+      jails: { sshd: { source: log, filter: 'sshd', maxretry: 1, ignoreself: false, actions: [{ type: 'thing', path: join(user, 'missing-dir', 'bans.txt') }] } },
+    }));
+    const child = spawn('npx', ['--no-install', 'f2b', 'start', '--foreground', '--config', config], { cwd: user, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const until = async (what: RegExp) => {
+      for (let i = 0; i < 300 && !what.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
+    };
+    return (async () => {
+      try {
+        await until(/Started 1 jail/);
+        expect(stderr).toMatch(/Started 1 jail/);
+        appendFileSync(log, `${new Date().toISOString()} host sshd[7]: Failed password for root from 192.0.2.77 port 22 ssh2\n`);
+        await until(/F2B_ERR_THING_WRITE/);
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      const line = stderr.split('\n').find((l) => l.includes('F2B_ERR_THING_WRITE')) ?? '';
+      expect(line).toContain('The bans cannot be written to');
+      expect(line).toContain('fix="Create the directory, or give another \\"path\\", where f2b may write."');
+      expect(stderr).not.toContain('F2B_ERR_PLUGIN_HOOK');
+      expect(stderr).not.toContain('F2B_ERR_ACTION:');
+    })();
   }
 
   it('refuses bad input with exit 2 and a fix', () => {

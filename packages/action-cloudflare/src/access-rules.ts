@@ -14,7 +14,7 @@
  * alone, so a refused token or a dead API costs one request, not a burst.
  */
 import type { CloudflareClient } from './client.js';
-import { CF_CODES, CloudflareError, cfErrors } from './errors.js';
+import { CloudflareError, cfErrors } from './errors.js';
 import type { Backend, Present, SyncPlan } from './types.js';
 import { accessRuleTarget, keyOfRule } from './targets.js';
 
@@ -58,7 +58,7 @@ export class AccessRulesBackend implements Backend {
       const key = keyOfRule(r.configuration?.target, r.configuration?.value);
       if (key === null) continue;
       const ours = this.isOurs(r);
-      if (!out.get(key)?.ours) out.set(key, { ref: r.id, ours });
+      if (!out.get(key)?.ours) out.set(key, { ref: r.id, ours, note: r.notes });
     }
     return out;
   }
@@ -86,7 +86,7 @@ export class AccessRulesBackend implements Backend {
       present.set(key, { ref: env.result.id, ours: true });
     } catch (err) {
       // Cloudflare unreachable: the rule may exist now. Remember that, so an unban looks it up.
-      if (err instanceof CloudflareError && err.code === CF_CODES.unavailable && !present.has(key)) present.set(key, { ref: '', ours: true, maybe: true });
+      if (err instanceof CloudflareError && err.code === 'F2B_ERR_CF_UNAVAILABLE' && !present.has(key)) present.set(key, { ref: '', ours: true, maybe: true });
       if (!(err instanceof CloudflareError) || err.fatal || err.status === undefined || err.status >= 500) throw err;
       // Refused. The duplicate code (10009) is not documented, so every refusal is checked against
       // what Cloudflare holds: a rule for this value may exist already (ours from a lost answer, or
@@ -145,7 +145,7 @@ export class AccessRulesBackend implements Backend {
       // A rule that is gone may come back as 400 rather than 404: believe it only if it is gone.
       const still = await this.lookup(key, () => this.snapshot(signal), signal);
       if (still?.ours && still.ref === ref) {
-        throw cfErrors.api(400, 'DELETE', `${this.path}/${ref}`, [{ code: 0, message: 'Cloudflare refused to delete a rule it still holds' }]);
+        throw cfErrors.F2B_ERR_CF_API(400, 'DELETE', `${this.path}/${ref}`, [{ code: 0, message: 'Cloudflare refused to delete a rule it still holds' }]);
       }
     }
     present.delete(key);

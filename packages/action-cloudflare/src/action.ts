@@ -4,7 +4,7 @@
  * wants in the shared scope, and waits until Cloudflare holds it. A call that cannot be carried out
  * throws, so the jail keeps the items in its durable outbox and retries them.
  */
-import type { ActionContext, ActionInstance, Ban, Logger, Unban } from '@f2b/core';
+import type { ActionContext, ActionInstance, Ban, ListedBan, Logger, Unban } from '@f2b/core';
 import { scrub } from './errors.js';
 import { normalizeOptions, tokenFileIsOpen, type CloudflareConfig, type CloudflareOptions } from './options.js';
 import type { Registry } from './registry.js';
@@ -47,7 +47,7 @@ export class CloudflareAction implements ActionInstance {
     for (const b of bans) {
       const key = this.key(b.id);
       if (key === null) continue;
-      scope.want(key, this.member.jail, b.id, b.start);
+      scope.want(key, this.member.jail, b.id, b.start, b.end);
       keys.push(key);
     }
     await scope.settle(keys);
@@ -61,6 +61,16 @@ export class CloudflareAction implements ActionInstance {
       if (key !== null && scope.unwant(key, this.member.jail, u.id, u.time)) keys.push(key);
     }
     await scope.settle(keys);
+  }
+
+  /**
+   * The bans of this jail that Cloudflare holds, from the notes of our rules or items (used when the
+   * state database was lost). A rule two jails share names the jail that created it, so only that
+   * jail gets it back. Notes written by f2b before they carried the end give `end: undefined`.
+   */
+  async listBanned(): Promise<ListedBan[]> {
+    const scope = await this.ready();
+    return (await scope.heldFor(this.member.jail)).map(({ key, end }) => ({ id: key, end }));
   }
 
   /** Compare with Cloudflare now (also done on its own after start and every reconcileInterval). */
@@ -99,7 +109,7 @@ export function scrubbing(l: Logger): Logger {
   const wrap = (f: Logger['info']) => (msg: string, fields?: Record<string, unknown>) =>
     f(scrub(msg), fields === undefined ? undefined : JSON.parse(scrub(JSON.stringify(fields))) as Record<string, unknown>);
   return {
-    debug: wrap(l.debug.bind(l)), info: wrap(l.info.bind(l)), warn: wrap(l.warn.bind(l)), error: wrap(l.error.bind(l)),
+    debug: wrap(l.debug.bind(l)), info: wrap(l.info.bind(l)), notice: wrap(l.notice.bind(l)), warn: wrap(l.warn.bind(l)), error: wrap(l.error.bind(l)),
     child: (name) => scrubbing(l.child(name)),
   };
 }

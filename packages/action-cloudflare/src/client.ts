@@ -8,6 +8,7 @@
  * error codes and messages. When the attempts run out the call throws, and the ban or unban stays in
  * f2b's durable outbox, which is retried every 30 s.
  */
+import { backoffDelay } from '@f2b/kit';
 import { Pool } from 'undici';
 import { cfErrors, scrub, type CfApiError, CloudflareError } from './errors.js';
 import { TokenBucket } from './rate-limit.js';
@@ -106,7 +107,7 @@ export class CloudflareClient {
       if (attempt > 1) this.stats.retries++;
       while (this.gate && this.gate.owner !== me) await this.gate.open;
       const paused = this.limiter.pausedFor();
-      if (paused > maxPause) throw cfErrors.rateLimited(method, shown, paused / 1000);
+      if (paused > maxPause) throw cfErrors.F2B_ERR_CF_RATE_LIMITED(method, shown, paused / 1000);
       await this.limiter.take(o.signal);
       this.stats.requests++;
       let status: number;
@@ -128,7 +129,7 @@ export class CloudflareClient {
         retryAfter = res.headers['retry-after'];
         text = await res.body.text();
       } catch (err) {
-        if (o.signal?.aborted) throw cfErrors.stopped();
+        if (o.signal?.aborted) throw cfErrors.F2B_ERR_CF_STOPPED();
         this.stats.networkErrors++;
         last = scrub(describeNetworkError(err));
         if (attempt < this.opts.maxAttempts) await sleep(this.backoff(attempt), o.signal);
@@ -150,7 +151,7 @@ export class CloudflareClient {
           this.gate = { owner: me, open, release };
         }
         last = `HTTP 429 (retry after ${Math.ceil(wait / 1000)} s)`;
-        if (attempt === this.opts.maxAttempts || wait > maxPause) throw cfErrors.rateLimited(method, shown, wait / 1000);
+        if (attempt === this.opts.maxAttempts || wait > maxPause) throw cfErrors.F2B_ERR_CF_RATE_LIMITED(method, shown, wait / 1000);
         continue;
       }
       if (status >= 500) {
@@ -159,10 +160,10 @@ export class CloudflareClient {
         if (attempt < this.opts.maxAttempts) await sleep(this.backoff(attempt), o.signal);
         continue;
       }
-      if (status === 401 || status === 403 || (status === 400 && tokenRefused(list))) throw cfErrors.auth(status, method, shown, list);
-      throw cfErrors.api(status, method, shown, env === null ? [{ code: 0, message: `not a Cloudflare API response: ${text.slice(0, 80)}` }] : list);
+      if (status === 401 || status === 403 || (status === 400 && tokenRefused(list))) throw cfErrors.F2B_ERR_CF_AUTH(status, method, shown, list);
+      throw cfErrors.F2B_ERR_CF_API(status, method, shown, env === null ? [{ code: 0, message: `not a Cloudflare API response: ${text.slice(0, 80)}` }] : list);
     }
-    throw cfErrors.unavailable(method, shown, this.opts.maxAttempts, last);
+    throw cfErrors.F2B_ERR_CF_UNAVAILABLE(method, shown, this.opts.maxAttempts, last);
   }
 
   /**
@@ -188,7 +189,7 @@ export class CloudflareClient {
         return out;
       }
     }
-    throw cfErrors.api(200, 'GET', path, [{ code: 0, message: `more than ${MAX_PAGES} pages: the listing never ended` }]);
+    throw cfErrors.F2B_ERR_CF_API(200, 'GET', path, [{ code: 0, message: `more than ${MAX_PAGES} pages: the listing never ended` }]);
   }
 
   /** Every item of a cursor-paginated list (list items). */
@@ -214,7 +215,7 @@ export class CloudflareClient {
   }
 
   private backoff(attempt: number): number {
-    const base = Math.min(MAX_BACKOFF_MS, this.opts.backoffMs * 2 ** (attempt - 1));
+    const base = backoffDelay(attempt, this.opts.backoffMs, MAX_BACKOFF_MS);
     return base / 2 + Math.random() * (base / 2);
   }
 }
@@ -264,9 +265,9 @@ function describeNetworkError(err: unknown): string {
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(cfErrors.stopped());
+  if (signal?.aborted) return Promise.reject(cfErrors.F2B_ERR_CF_STOPPED());
   return new Promise((resolve, reject) => {
-    const onAbort = () => { clearTimeout(t); reject(cfErrors.stopped()); };
+    const onAbort = () => { clearTimeout(t); reject(cfErrors.F2B_ERR_CF_STOPPED()); };
     const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });

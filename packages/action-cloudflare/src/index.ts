@@ -5,27 +5,22 @@
  * client-side rate limiter; failures are retried within bounds and then left to f2b's durable
  * outbox; what Cloudflare holds is reconciled with f2b's bans after start.
  */
-import { createRequire } from 'node:module';
-import { definePlugin } from '@f2b/core';
+import type { F2bPlugin } from '@f2b/core';
 import { CloudflareAction } from './action.js';
 import { optionsSchema, type CloudflareOptions } from './options.js';
 import { Registry } from './registry.js';
 
-const PLUGIN_NAME = '@f2b/action-cloudflare';
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
-
 /**
- * The plugin factory. Options given here (config `plugins: [["@f2b/action-cloudflare", {...}]]`) are
- * defaults for every jail; a jail's `{ type: cloudflare, ... }` options override them.
+ * The plugin (its name, version and core range are in package.json). Its options (config
+ * `plugins: [["@f2b/action-cloudflare", {...}]]`) are defaults for every jail; a jail's
+ * `{ type: cloudflare, ... }` options override them.
  */
-export default function cloudflareAction(options: CloudflareOptions = {}) {
-  return definePlugin<CloudflareOptions>({
-    meta: { name: PLUGIN_NAME, version, core: '^0.1.0', kind: 'action' },
+export default function cloudflareAction(): F2bPlugin<CloudflareOptions> {
+  return {
     schema: optionsSchema,
-    options,
-    apply(core) {
+    apply(api, options) {
       const registry = new Registry();
-      core.registerAction({
+      api.registerAction({
         type: 'cloudflare',
         schema: optionsSchema,
         create(instanceOptions, ctx) {
@@ -33,7 +28,7 @@ export default function cloudflareAction(options: CloudflareOptions = {}) {
         },
       });
     },
-  });
+  };
 }
 
 export { CloudflareAction, scrubbing } from './action.js';

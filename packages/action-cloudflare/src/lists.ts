@@ -13,7 +13,7 @@
  */
 import type { CloudflareClient } from './client.js';
 import { sleep } from './client.js';
-import { CF_CODES, cfErrors, type CloudflareError } from './errors.js';
+import { cfErrors, type CloudflareError } from './errors.js';
 import type { Backend, Present, SyncPlan } from './types.js';
 import { keyOfItem } from './targets.js';
 
@@ -89,7 +89,7 @@ export class ListBackend implements Backend {
     const out = new Map<string, Present>();
     for (const it of items) {
       const key = it.ip === undefined ? null : keyOfItem(it.ip);
-      if (key !== null) out.set(key, { ref: it.id, ours: (it.comment ?? '').startsWith(this.s.notesMarker) });
+      if (key !== null) out.set(key, { ref: it.id, ours: (it.comment ?? '').startsWith(this.s.notesMarker), note: it.comment });
     }
     return out;
   }
@@ -116,7 +116,7 @@ export class ListBackend implements Backend {
         });
       } catch (err) {
         // Unreachable or too slow: the operation may still complete. Look the items up before deleting.
-        if ((err as { code?: string }).code === CF_CODES.unavailable) {
+        if ((err as { code?: string }).code === 'F2B_ERR_CF_UNAVAILABLE') {
           for (const [key] of part) if (!present.has(key)) present.set(key, { ref: '', ours: true, maybe: true });
         }
         full = await this.capacityRefusal(id, err, part.length, adds.length - i, signal);
@@ -154,7 +154,7 @@ export class ListBackend implements Backend {
    */
   private async capacityRefusal(id: string, err: unknown, chunk: number, waiting: number, signal: AbortSignal): Promise<CloudflareError | null> {
     const e = err as CloudflareError;
-    if (e.code !== CF_CODES.bulkFailed && e.code !== CF_CODES.api) return null;
+    if (e.code !== 'F2B_ERR_CF_BULK_FAILED' && e.code !== 'F2B_ERR_CF_API') return null;
     const said = CAPACITY_WORDS.test(e.message);
     let items: number | undefined;
     if (!said) {
@@ -162,7 +162,7 @@ export class ListBackend implements Backend {
       items = env?.result?.num_items;
       if (items === undefined || items + chunk <= this.s.maxItems) return null;
     }
-    return this.full ?? cfErrors.listFull(this.s.listName ?? id, this.s.maxItems, waiting, items, e.message);
+    return this.full ?? cfErrors.F2B_ERR_CF_LIST_FULL(this.s.listName ?? id, this.s.maxItems, waiting, items, e.message);
   }
 
   /** The list's id: given (and checked), found by name, or created. */
@@ -218,8 +218,8 @@ export class ListBackend implements Backend {
       const { env } = await this.client.call<BulkOperation>('GET', `${this.base}/bulk_operations/${encodeURIComponent(operationId)}`, { signal });
       const op = env.result;
       if (op?.status === 'completed') return;
-      if (op?.status === 'failed') throw cfErrors.bulkFailed(operationId, op.error ?? 'no reason given');
-      if (performance.now() > deadline) throw cfErrors.bulkTimeout(operationId, Math.round((this.s.operationTimeoutMs ?? 120_000) / 1000));
+      if (op?.status === 'failed') throw cfErrors.F2B_ERR_CF_BULK_FAILED(operationId, op.error ?? 'no reason given');
+      if (performance.now() > deadline) throw cfErrors.F2B_ERR_CF_UNAVAILABLE({ bulkOperation: operationId, seconds: Math.round((this.s.operationTimeoutMs ?? 120_000) / 1000) });
       delay = Math.min(2000, delay * 2);
     }
   }
@@ -227,6 +227,6 @@ export class ListBackend implements Backend {
 
 function checkKind(list: IpList): void {
   if (list.kind !== 'ip') {
-    throw cfErrors.options(`the list "${list.name}" holds ${list.kind} items, not IP addresses`, 'Choose another listName or listId; f2b creates a list named listName when none exists.');
+    throw cfErrors.F2B_ERR_CF_OPTIONS(`the list "${list.name}" holds ${list.kind} items, not IP addresses`, 'Choose another listName or listId; f2b creates a list named listName when none exists.');
   }
 }

@@ -112,27 +112,27 @@ export const optionsSchema: JSONSchema = {
 /** Checks what the schema cannot, applies defaults and reads the token. Throws F2bErrors. */
 export function normalizeOptions(o: CloudflareOptions, env: NodeJS.ProcessEnv = process.env): CloudflareConfig {
   for (const key of ['token', 'apiToken', 'apiKey']) {
-    if (key in (o as Record<string, unknown>)) throw cfErrors.inlineToken(key);
+    if (key in (o as Record<string, unknown>)) throw cfErrors.F2B_ERR_CF_OPTIONS({ inlineToken: key });
   }
   const mode = o.mode ?? 'access-rules';
   let scopePath: string;
   if (mode === 'access-rules') {
     if ((o.zoneId === undefined) === (o.accountId === undefined)) {
-      throw cfErrors.options('access-rules mode needs exactly one of zoneId and accountId', 'Set zoneId for rules on one site, or accountId for rules on every zone of the account.');
+      throw cfErrors.F2B_ERR_CF_OPTIONS('access-rules mode needs exactly one of zoneId and accountId', 'Set zoneId for rules on one site, or accountId for rules on every zone of the account.');
     }
     if (o.listName !== undefined || o.listId !== undefined) {
-      throw cfErrors.options('listName and listId belong to list mode', 'Remove them, or set mode: list.');
+      throw cfErrors.F2B_ERR_CF_OPTIONS('listName and listId belong to list mode', 'Remove them, or set mode: list.');
     }
     scopePath = o.zoneId !== undefined ? `zones/${o.zoneId}` : `accounts/${o.accountId}`;
   } else {
     if (o.accountId === undefined || o.zoneId !== undefined) {
-      throw cfErrors.options('list mode needs accountId (lists belong to an account) and no zoneId', 'Set accountId and remove zoneId.');
+      throw cfErrors.F2B_ERR_CF_OPTIONS('list mode needs accountId (lists belong to an account) and no zoneId', 'Set accountId and remove zoneId.');
     }
     if (o.listName !== undefined && o.listId !== undefined) {
-      throw cfErrors.options('listName and listId exclude each other', 'Keep one of them.');
+      throw cfErrors.F2B_ERR_CF_OPTIONS('listName and listId exclude each other', 'Keep one of them.');
     }
     if (o.ruleMode !== undefined) {
-      throw cfErrors.options('ruleMode belongs to access-rules mode; in list mode the WAF custom rule decides', 'Remove ruleMode, and choose the action in the custom rule that uses the list.');
+      throw cfErrors.F2B_ERR_CF_OPTIONS('ruleMode belongs to access-rules mode; in list mode the WAF custom rule decides', 'Remove ruleMode, and choose the action in the custom rule that uses the list.');
     }
     scopePath = `accounts/${o.accountId}`;
   }
@@ -161,7 +161,7 @@ export function normalizeOptions(o: CloudflareOptions, env: NodeJS.ProcessEnv = 
 
 function readToken(o: CloudflareOptions, env: NodeJS.ProcessEnv): { token: string; source: string } {
   if ((o.tokenFile === undefined) === (o.tokenEnv === undefined)) {
-    throw cfErrors.options('exactly one of tokenFile and tokenEnv is needed', 'Name the file that holds the API token with tokenFile, or the environment variable with tokenEnv.');
+    throw cfErrors.F2B_ERR_CF_OPTIONS('exactly one of tokenFile and tokenEnv is needed', 'Name the file that holds the API token with tokenFile, or the environment variable with tokenEnv.');
   }
   let raw: string;
   let source: string;
@@ -170,17 +170,17 @@ function readToken(o: CloudflareOptions, env: NodeJS.ProcessEnv): { token: strin
     try {
       raw = readFileSync(o.tokenFile, 'utf8');
     } catch (err) {
-      throw cfErrors.tokenMissing(source, (err as NodeJS.ErrnoException).code ?? 'unreadable');
+      throw cfErrors.F2B_ERR_CF_TOKEN(source, (err as NodeJS.ErrnoException).code ?? 'unreadable');
     }
   } else {
     source = `tokenEnv ${o.tokenEnv}`;
     raw = env[o.tokenEnv!] ?? '';
-    if (raw === '') throw cfErrors.tokenMissing(source, 'the variable is not set or empty');
+    if (raw === '') throw cfErrors.F2B_ERR_CF_TOKEN(source, 'the variable is not set or empty');
   }
   const token = raw.split(/\r?\n/)[0]!.trim();
-  if (token === '') throw cfErrors.tokenMissing(source, 'it is empty');
+  if (token === '') throw cfErrors.F2B_ERR_CF_TOKEN(source, 'it is empty');
   // A token is one printable word: anything else would end up in an HTTP header.
-  if (!/^[\x21-\x7e]+$/.test(token)) throw cfErrors.tokenMissing(source, 'it contains spaces or control characters');
+  if (!/^[\x21-\x7e]+$/.test(token)) throw cfErrors.F2B_ERR_CF_TOKEN(source, 'it contains spaces or control characters');
   registerSecret(token);
   return { token, source };
 }

@@ -38,7 +38,7 @@ export class TokenBucket {
 
   /** Resolves when the caller may send one request. */
   take(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(cfErrors.stopped());
+    if (signal?.aborted) return Promise.reject(cfErrors.F2B_ERR_CF_STOPPED());
     if (this.waiters.length === 0 && this.tryTake()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { resolve, reject, signal };
@@ -46,7 +46,7 @@ export class TokenBucket {
         w.onAbort = () => {
           const i = this.waiters.indexOf(w);
           if (i >= 0) this.waiters.splice(i, 1);
-          reject(cfErrors.stopped());
+          reject(cfErrors.F2B_ERR_CF_STOPPED());
         };
         signal.addEventListener('abort', w.onAbort, { once: true });
       }

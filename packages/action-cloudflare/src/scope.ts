@@ -18,7 +18,8 @@
  * does so before any source starts), then every `reconcileInterval`, and on demand.
  */
 import type { Logger } from '@f2b/core';
-import { CF_CODES, CloudflareError, cfErrors } from './errors.js';
+import { FailureStreak } from '@f2b/kit';
+import { CloudflareError, cfErrors } from './errors.js';
 import type { Backend, Member, Present, ReconcileResult, ScopeLifecycle, ScopeSettings, SyncPlan } from './types.js';
 
 export type { Backend, Member, Present, ReconcileResult, ScopeLifecycle, ScopeSettings, SyncPlan };
@@ -29,12 +30,31 @@ const AUTH_PAUSE_MS = 25_000;
 /** Errors made by failFast (they must not re-arm the breaker). */
 const fastFailures = new WeakSet<object>();
 
+interface Owner { start: number; end: number | null }
+
+/** `<marker> <jail> until <ISO time | never>`: what the note of a rule or item f2b creates says. */
+export function formatNote(marker: string, jail: string, end: number | null): string {
+  return `${marker} ${jail} until ${end === null ? 'never' : new Date(end).toISOString()}`;
+}
+
+/** The jail and end of a note f2b wrote (end undefined: written before notes gave it); null: not ours. */
+export function parseNote(marker: string, note: string): { jail: string; end: number | null | undefined } | null {
+  if (!note.startsWith(`${marker} `)) return null;
+  const words = note.slice(marker.length + 1).split(' ');
+  const jail = words[0];
+  if (!jail) return null;
+  if (words[1] !== 'until' || words[2] === undefined) return { jail, end: undefined };
+  if (words[2] === 'never') return { jail, end: null };
+  const end = Date.parse(words[2]);
+  return { jail, end: Number.isFinite(end) ? end : undefined };
+}
+
 type Job = { keys: readonly string[] | 'ready' | 'all'; resolve(): void; reject(err: unknown): void };
 
 export class Scope {
   readonly stats = { drains: 0, reconciles: 0, created: 0, deleted: 0 };
-  /** key → (`jail\0id` → start of that ban). */
-  private readonly owners = new Map<string, Map<string, number>>();
+  /** key → (`jail\0id` → start and end of that ban). */
+  private readonly owners = new Map<string, Map<string, Owner>>();
   private present = new Map<string, Present>();
   private readonly rejected = new Map<string, CloudflareError>();
   private snapshotted = false;
@@ -45,7 +65,8 @@ export class Scope {
   private timer?: NodeJS.Timeout;
   private retryMs = 0;
   private breaker: { until: number; at: number; err: unknown } | null = null;
-  private authReported = false;
+  /** Refusals of the token since it was last accepted: reported once. */
+  private readonly authStreak = new FailureStreak();
   private readonly warned = new Set<string>();
   private readonly reported = new WeakSet<CloudflareError>();
   private readonly backend: Backend;
@@ -63,7 +84,7 @@ export class Scope {
     this.members.add(m);
     this.schedule(this.s.reconcileDelayMs);
     await this.enqueue('ready').catch((err) => {
-      if ((err as { code?: string }).code !== CF_CODES.auth) this.log().warn(`Could not read the current state from Cloudflare yet: ${messageOf(err)}`);
+      if ((err as { code?: string }).code !== 'F2B_ERR_CF_AUTH') this.log().warn(`Could not read the current state from Cloudflare yet: ${messageOf(err)}`);
     });
   }
 
@@ -82,19 +103,20 @@ export class Scope {
     await this.life.closed();
   }
 
-  /** Wanted from now on by `jail`'s ban `id` (started at `start`). */
-  want(key: string, jail: string, id: string, start: number): void {
+  /** Wanted from now on by `jail`'s ban `id` (from `start` until `end`; null: for good). */
+  want(key: string, jail: string, id: string, start: number, end: number | null = null): void {
     let o = this.owners.get(key);
     if (!o) this.owners.set(key, o = new Map());
     const token = `${jail}\0${id}`;
-    o.set(token, Math.max(start, o.get(token) ?? start));
+    const prev = o.get(token);
+    o.set(token, prev && prev.start > start ? prev : { start, end });
   }
 
   /** No longer wanted by `jail`'s ban `id` — unless the unban is older than the ban in force (a replay). */
   unwant(key: string, jail: string, id: string, time: number): boolean {
     const o = this.owners.get(key);
     const token = `${jail}\0${id}`;
-    const start = o?.get(token);
+    const start = o?.get(token)?.start;
     if (start !== undefined && time < start) return false;
     o?.delete(token);
     if (o?.size === 0) this.owners.delete(key);
@@ -128,7 +150,7 @@ export class Scope {
 
   private enqueue(keys: Job['keys']): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (this.abort.signal.aborted) { reject(cfErrors.stopped()); return; }
+      if (this.abort.signal.aborted) { reject(cfErrors.F2B_ERR_CF_STOPPED()); return; }
       this.queue.push({ keys, resolve, reject });
       this.kick();
     });
@@ -142,7 +164,7 @@ export class Scope {
   private kick(): void {
     if (this.draining) return;
     if (this.abort.signal.aborted) {
-      for (const j of this.queue.splice(0)) j.reject(cfErrors.stopped());
+      for (const j of this.queue.splice(0)) j.reject(cfErrors.F2B_ERR_CF_STOPPED());
       return;
     }
     this.draining = this.drain().finally(() => {
@@ -186,7 +208,7 @@ export class Scope {
       for (const j of jobs) {
         if (!Array.isArray(j.keys)) { if (err === undefined) j.resolve(); else j.reject(err); continue; }
         if (plan && j.keys.every((k) => this.settled(plan!, k))) j.resolve();
-        else j.reject(err ?? cfErrors.stopped());
+        else j.reject(err ?? cfErrors.F2B_ERR_CF_STOPPED());
       }
     }
   }
@@ -197,13 +219,37 @@ export class Scope {
       const o = this.owners.get(k);
       const p = this.present.get(k);
       if (o) {
-        if ((!p || p.maybe) && !this.rejected.has(k)) plan.adds.set(k, `${this.s.notesMarker} ${o.keys().next().value!.split('\0')[0]}`);
+        if ((!p || p.maybe) && !this.rejected.has(k)) plan.adds.set(k, this.noteFor(o));
       } else {
         this.rejected.delete(k);
         if (p?.ours) plan.removes.set(k, p);
       }
     }
     return plan;
+  }
+
+  /**
+   * The note of a rule or item we create: the marker, the jail and when the ban ends, so that the
+   * bans in force can be read back from Cloudflare if f2b's state database is ever lost.
+   */
+  private noteFor(o: Map<string, Owner>): string {
+    const [token, owner] = o.entries().next().value!;
+    return formatNote(this.s.notesMarker, token.split('\0')[0]!, owner.end);
+  }
+
+  /**
+   * The bans of `jail` that Cloudflare holds now, read from the notes of our rules or items: the key
+   * and the end the note gives (undefined: a note from an older f2b that does not say).
+   */
+  async heldFor(jail: string): Promise<{ key: string; end: number | null | undefined }[]> {
+    const held = await this.backend.snapshot(this.abort.signal);
+    const out: { key: string; end: number | null | undefined }[] = [];
+    for (const [key, p] of held) {
+      if (!p.ours || p.note === undefined) continue;
+      const note = parseNote(this.s.notesMarker, p.note);
+      if (note?.jail === jail) out.push({ key, end: note.end });
+    }
+    return out;
   }
 
   private settled(plan: SyncPlan, k: string): boolean {
@@ -230,15 +276,14 @@ export class Scope {
 
   private healthy(): void {
     this.breaker = null;
-    if (this.authReported) this.log().info('Cloudflare accepts the API token again.');
-    this.authReported = false;
+    if (this.authStreak.succeeded().reported) this.log().info('Cloudflare accepts the API token again.');
   }
 
   /** The error of a call not even tried: the last failure, and when the next try can be. */
   private failFast(b: { until: number; at: number; err: unknown }): Error {
     const e = b.err as CloudflareError;
     const err = new CloudflareError(e.code, `${e.message.replace(/\.$/, '')} (${Math.round((performance.now() - b.at) / 1000)} s ago; not asked again for ${Math.ceil((b.until - performance.now()) / 1000)} s)`,
-      e.fix ?? '', { status: e.status, cfErrors: e.cfErrors, fatal: true });
+      { fix: e.fix, exit: e.exit, status: e.status, cfErrors: e.cfErrors, fatal: true });
     fastFailures.add(err);
     return err;
   }
@@ -246,15 +291,15 @@ export class Scope {
   private failed(e: unknown): void {
     if (fastFailures.has(e as object)) return; // nothing was asked: nothing new
     const code = (e as { code?: string }).code;
-    if (code === CF_CODES.auth) {
+    if (code === 'F2B_ERR_CF_AUTH') {
       this.breaker = { until: performance.now() + AUTH_PAUSE_MS, at: performance.now(), err: e };
-      if (!this.authReported) {
-        this.authReported = true;
+      this.authStreak.failed();
+      if (this.authStreak.report(code)) {
         const ce = e as CloudflareError;
         this.log().error(`${ce.code}: ${ce.message}. No request is made for ${AUTH_PAUSE_MS / 1000} s; f2b's outbox retries every 30 s.`, { fix: ce.fix });
       }
     }
-    if (code === CF_CODES.unavailable || code === CF_CODES.rateLimited) {
+    if (code === 'F2B_ERR_CF_UNAVAILABLE' || code === 'F2B_ERR_CF_RATE_LIMITED') {
       this.breaker = { until: performance.now() + this.s.breakerMs, at: performance.now(), err: e };
     }
   }
@@ -269,7 +314,7 @@ export class Scope {
         if (created + deleted > 0) this.log().info(`Reconciled with Cloudflare: deleted ${deleted} stale and created ${created} missing entries.`);
         if (this.s.reconcileIntervalMs > 0) this.schedule(this.s.reconcileIntervalMs);
       }, (err) => {
-        if ((err as { code?: string }).code === CF_CODES.stopped) return;
+        if ((err as { code?: string }).code === 'F2B_ERR_CF_STOPPED') return;
         this.retryMs = Math.min(300_000, Math.max(30_000, this.retryMs * 2));
         this.log().warn(`Reconciling with Cloudflare failed (next try in ${this.retryMs / 1000} s): ${messageOf(err)}`);
         this.schedule(this.retryMs);
@@ -293,4 +338,4 @@ function messageOf(err: unknown): string {
 }
 
 const noop = () => undefined;
-const silent: Logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => silent };
+const silent: Logger = { debug: noop, info: noop, notice: noop, warn: noop, error: noop, child: () => silent };

@@ -7,7 +7,7 @@
  * - Lists: IPv4 addresses and networks /8-/32; IPv6 only as networks /4-/64, so an IPv6 address is
  *   banned as its /64 (which is also what one host usually gets from its provider).
  */
-import { parseIp, tryParseCidr, widen, type Cidr } from '@f2b/core';
+import { parseIp, tryParseCidr, widen, type Cidr } from '@f2b/kit';
 import { cfErrors } from './errors.js';
 
 export type AccessTarget = 'ip' | 'ip6' | 'ip_range';
@@ -25,12 +25,12 @@ export function accessRuleKey(id: string): string {
   const ip = parseIp(id);
   if (ip) return ip.text;
   const c = tryParseCidr(id);
-  if (!c) throw cfErrors.target(id, 'access-rules', 'it is not an IP address or network');
+  if (!c) throw cfErrors.F2B_ERR_CF_TARGET(id, 'access-rules', 'it is not an IP address or network');
   const full = c.version === 4 ? 32 : 128;
   if (c.prefix === full) return hostText(c);
   const allowed = c.version === 4 ? V4_RANGES : V6_RANGES;
   if (!allowed.includes(c.prefix)) {
-    throw cfErrors.target(id, 'access-rules', `Cloudflare IP access rules take IPv${c.version} ranges of /${allowed.join(', /')} only`);
+    throw cfErrors.F2B_ERR_CF_TARGET(id, 'access-rules', `Cloudflare IP access rules take IPv${c.version} ranges of /${allowed.join(', /')} only`);
   }
   return c.text;
 }
@@ -55,12 +55,12 @@ export function listKey(id: string): string {
   const ip = parseIp(id);
   if (ip) return ip.version === 4 ? ip.text : widen(ip, 64).text;
   const c = tryParseCidr(id);
-  if (!c) throw cfErrors.target(id, 'list', 'it is not an IP address or network');
+  if (!c) throw cfErrors.F2B_ERR_CF_TARGET(id, 'list', 'it is not an IP address or network');
   if (c.version === 4) {
-    if (c.prefix < 8) throw cfErrors.target(id, 'list', 'Cloudflare lists take IPv4 networks of /8 to /32');
+    if (c.prefix < 8) throw cfErrors.F2B_ERR_CF_TARGET(id, 'list', 'Cloudflare lists take IPv4 networks of /8 to /32');
     return c.prefix === 32 ? hostText(c) : c.text;
   }
-  if (c.prefix < 4) throw cfErrors.target(id, 'list', 'Cloudflare lists take IPv6 networks of /4 to /64');
+  if (c.prefix < 4) throw cfErrors.F2B_ERR_CF_TARGET(id, 'list', 'Cloudflare lists take IPv6 networks of /4 to /64');
   return c.prefix > 64 ? widen({ version: 6, bytes: c.bytes, text: hostText(c) }, 64).text : c.text;
 }
 

@@ -14,6 +14,8 @@ export interface Present {
    * created again when wanted (an existing rule is adopted), looked up before deleting otherwise.
    */
   maybe?: boolean;
+  /** The rule's notes or the item's comment, as a snapshot read them. */
+  note?: string;
 }
 
 export interface SyncPlan {

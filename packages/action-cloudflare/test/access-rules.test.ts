@@ -21,12 +21,14 @@ describe('access rules', () => {
     await t.start();
     await t.applyBans('192.0.2.10', '2001:db8::beef', '198.51.100.0/24', '2001:db8:42::/48');
     const rules = fake.accessRules.rules(SCOPE);
-    expect(rules.map((r) => [r.configuration.target, r.configuration.value, r.mode, r.notes])).toEqual([
-      ['ip', '192.0.2.10', 'managed_challenge', 'f2b: web'],
-      ['ip6', '2001:db8::beef', 'managed_challenge', 'f2b: web'],
-      ['ip_range', '198.51.100.0/24', 'managed_challenge', 'f2b: web'],
-      ['ip_range', '2001:db8:42::/48', 'managed_challenge', 'f2b: web'],
+    expect(rules.map((r) => [r.configuration.target, r.configuration.value, r.mode])).toEqual([
+      ['ip', '192.0.2.10', 'managed_challenge'],
+      ['ip6', '2001:db8::beef', 'managed_challenge'],
+      ['ip_range', '198.51.100.0/24', 'managed_challenge'],
+      ['ip_range', '2001:db8:42::/48', 'managed_challenge'],
     ]);
+    // Each noted as f2b's, with the jail and when the ban ends.
+    for (const r of rules) expect(r.notes).toMatch(/^f2b: web until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     // Banning again costs nothing: the action knows Cloudflare has it.
     const posts = fake.count('POST');
     await t.applyBans('192.0.2.10', '2001:db8::beef');

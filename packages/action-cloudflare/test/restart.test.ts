@@ -6,7 +6,8 @@
  * once; rules and items f2b did not make are untouched; stale ones from before are reconciled away.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon, definePlugin, resolveConfig, type SourceContext } from '@f2b/core';
@@ -48,12 +49,12 @@ function world(apiBase: string) {
   });
   const logs: string[] = [];
   const logSink = (level: string, name: string, msg: string, fields?: Record<string, unknown>) => { logs.push(`${level} [${name}] ${msg} ${JSON.stringify(fields ?? {})}`); };
-  const daemon = () => new Daemon({ searchFrom: [dir], clock, logLevel: 'debug', logSink, plugins: [world, cloudflareAction()], store });
+  const daemon = (db = store) => new Daemon({ searchFrom: [dir], clock, logLevel: 'debug', logSink, plugins: [world, cloudflareAction()], store: db });
   const attack = async (d: Daemon, jailName: string, ips: string[]) => {
     await sources.get(jailName)!.lines(ips.map((ip) => Buffer.from(`auth failure from ${ip}`)), 'memory');
     await d.jail(jailName)!.flush();
   };
-  return { clock, store, config, daemon, attack, logs };
+  return { clock, store, config, daemon, attack, logs, dir };
 }
 
 async function until(check: () => boolean, ms = 15_000): Promise<void> {
@@ -125,5 +126,38 @@ describe('restart with an outage mid-burst', () => {
     // The outage was reported (by the jails, per failed call) — and the token never appears.
     expect(w.logs.some((l) => l.includes('F2B_ERR_CF_UNAVAILABLE') || l.includes('HTTP 503'))).toBe(true);
     expect(w.logs.join('\n')).not.toContain(TOKEN);
+  }, 60_000);
+
+  it('a corrupt state database: the bans in force come back from Cloudflare, with their ends (issue 13)', async () => {
+    const s = await startFake();
+    fake = s.fake;
+    fake.accessRules.add(SCOPE, { target: 'ip', value: '203.0.113.99', notes: 'f2b: web' }); // an older f2b's: no end
+    const w = world(s.apiBase);
+    const d1 = w.daemon();
+    await d1.start(w.config);
+    const start = w.clock.now();
+    await w.attack(d1, 'web', ['198.51.100.1', '198.51.100.2']);
+    await w.attack(d1, 'api', ['198.51.100.3', '2001:db8:5::1']);
+    await d1.stop();
+
+    // Garbage over the database (SQLite: "file is not a database"); a minute passes.
+    const db = join(w.dir, 'f2b.db');
+    writeFileSync(db, randomBytes(16384));
+    for (const f of ['-wal', '-shm']) rmSync(db + f, { force: true });
+    w.clock.advance(60_000);
+    const store = new SqliteStore({ path: db });
+    const d2 = w.daemon(store);
+    await d2.start(w.config);
+    const now = w.clock.now();
+    const ends = async (jail: string) => (await store.activeBans(now, jail)).map((b) => [b.id, b.end]).sort();
+    expect(await ends('web')).toEqual([
+      ['198.51.100.1', start + 600_000], ['198.51.100.2', start + 600_000],
+      ['203.0.113.99', now + 600_000], // the note does not say: the jail's bantime from now, never "for good"
+    ]);
+    expect(await ends('api')).toEqual([['198.51.100.3', start + 600_000], ['2001:db8:5::/64', start + 600_000]]);
+    const said = w.logs.join('\n');
+    expect(said).toContain('F2B_ERR_STATE_CORRUPT');
+    expect(said).toContain('Recovered 5 ban(s) in force from the actions');
+    await d2.stop();
   }, 60_000);
 });

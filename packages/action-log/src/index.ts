@@ -2,12 +2,9 @@
  * `@f2b/action-log`: the dry-run action. It bans nothing; it records every ban and unban and prints
  * one line per event, so a new setup can be watched before it is allowed to touch the firewall.
  */
-import { createRequire } from 'node:module';
 import { appendFileSync } from 'node:fs';
-import { definePlugin, escapeControls, jsonText, type ActionInstance, type Ban, type Unban } from '@f2b/core';
-
-const PLUGIN_NAME = '@f2b/action-log';
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+import { escapeControls, jsonText } from '@f2b/core';
+import type { ActionInstance, Ban, F2bPlugin, Unban } from '@f2b/core';
 
 export interface LogActionOptions {
   /** Also append one JSON line per event to this file. */
@@ -36,13 +33,15 @@ export function formatUnban(u: Unban): string {
   return `[${u.jail}] Unban ${u.id} (${u.reason})`;
 }
 
-export default function logAction(options: LogActionOptions = {}) {
-  return definePlugin<LogActionOptions>({
-    meta: { name: PLUGIN_NAME, version, core: '^0.1.0', kind: 'action' },
+/**
+ * The plugin. Its options (config `plugins: [["@f2b/action-log", {...}]]`) are defaults for every
+ * jail; a jail's `{ type: log, ... }` options override them.
+ */
+export default function logAction(): F2bPlugin<LogActionOptions> {
+  return {
     schema,
-    options,
-    apply(core) {
-      core.registerAction({
+    apply(api, options) {
+      api.registerAction({
         type: 'log',
         schema,
         create(instanceOptions, ctx): LogActionInstance {
@@ -72,5 +71,5 @@ export default function logAction(options: LogActionOptions = {}) {
         },
       });
     },
-  });
+  };
 }

@@ -39,7 +39,7 @@ describe('@f2b/action-log', () => {
   });
 
   it('rejects unknown options with the option path', () => {
-    expect(() => new ActionTester({ plugin: logAction({ colour: true } as never), type: 'log' })).toThrow(/F2B_ERR_PLUGIN_OPTIONS|colour/);
+    expect(() => new ActionTester({ plugin: logAction(), pluginOptions: { colour: true }, type: 'log' })).toThrow(/F2B_ERR_PLUGIN_OPTIONS|colour/);
   });
 
   it('formats permanent bans', () => {

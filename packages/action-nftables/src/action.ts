@@ -1,8 +1,8 @@
 /**
  * One `nftables` action instance (one per jail that lists it).
  *
- * State: per address family, an ElementSet (elements.ts): what f2b wants in its nft set and what it
- * believes the kernel holds. `ban`/`unban` only change that model and mark elements dirty; a flush
+ * State: the element sets (element-sets.ts): per address family, what f2b wants in its nft set and
+ * what it believes the kernel holds. `ban`/`unban` only change that model and mark elements dirty; a flush
  * then turns every dirty element into nft statements (planner.ts), all in ONE `nft -f -`
  * transaction, however many bans and unbans arrived meanwhile (while a transaction runs, the next
  * batch accumulates).
@@ -15,17 +15,19 @@
  * error is reported once per failure streak, not once per retry; nothing throws into the jail.
  *
  * Repair: `nft monitor` (monitor.ts) reports changes made by others at once, and the periodic check
- * compares the table, the rules and the elements (repair.ts) with what f2b holds.
+ * compares the table, the rules and the elements (repair.ts) with what f2b holds; the failure streak
+ * and the timers of retry, check and repair are its health (health.ts), on the context's clock.
  */
 import type { ActionContext, ActionInstance, Ban, F2bError, Unban } from '@f2b/core';
-import { deleteBan, ElementSet, NO, setBan, UNKNOWN, type V } from './elements.js';
-import { nftErrors, nftMessage } from './errors.js';
+import { ElementSets } from './element-sets.js';
+import { nftMessage } from './errors.js';
+import { NftHealth } from './health.js';
 import { monitorFor, watch } from './monitor.js';
 import { NftRunError, runNft, type NftResult } from './nft.js';
 import { normalizeOptions, type NftablesOptions, type NftConfig } from './options.js';
 import { commit, halves, phaseSize, plan, soleElement, type Phase } from './planner.js';
 import { missingElements } from './repair.js';
-import { banElement, elementScript, isOwnedTable, locateErrors, parseListing, structurePlan, teardownPlan, type Listing, type Net } from './script.js';
+import { elementScript, isOwnedTable, locateErrors, parseListing, structurePlan, teardownPlan, type Listing } from './script.js';
 
 export interface NftActionStats {
   /** Element transactions that succeeded. */
@@ -53,24 +55,16 @@ export interface CheckResult {
   repaired: string[];
 }
 
-/** Changes reported by the monitor within this many ms are repaired in one check. */
-const DAMAGE_DEBOUNCE_MS = 10;
-
 export class NftablesAction implements ActionInstance {
   readonly config: NftConfig;
   readonly stats: NftActionStats = { transactions: 0, failures: 0, repairs: 0, lastTransactionMs: 0, added: 0, removed: 0, refused: 0, splits: 0, monitorEvents: 0 };
   private readonly ctx: ActionContext;
-  private readonly sets = new Map<V, ElementSet>();
+  private readonly sets: ElementSets;
+  private readonly health: NftHealth;
   private queue: Promise<unknown> = Promise.resolve();
   private scheduled: Promise<void> | null = null;
   private structureOk = false;
   private lastFailed = false;
-  private failures = 0;
-  private reported: string | null = null;
-  private readonly reportedKeys = new Set<string>();
-  private retryTimer?: NodeJS.Timeout;
-  private checkTimer?: NodeJS.Timeout;
-  private damageTimer?: NodeJS.Timeout;
   private unwatch?: () => void;
   private checked = false;
   private stopped = false;
@@ -78,10 +72,8 @@ export class NftablesAction implements ActionInstance {
   constructor(options: NftablesOptions, ctx: ActionContext) {
     this.config = normalizeOptions(options, ctx.jail);
     this.ctx = ctx;
-    for (const v of [4, 6] as const) {
-      const name = this.config.sets[v];
-      if (name !== undefined) this.sets.set(v, new ElementSet(v, name));
-    }
+    this.sets = new ElementSets(this.config, ctx);
+    this.health = new NftHealth(this.config, ctx);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -100,10 +92,7 @@ export class NftablesAction implements ActionInstance {
     this.stopped = true;
     this.unwatch?.();
     this.unwatch = undefined;
-    clearTimeout(this.retryTimer);
-    clearInterval(this.checkTimer);
-    clearTimeout(this.damageTimer);
-    this.retryTimer = this.checkTimer = this.damageTimer = undefined;
+    this.health.stop();
     await this.serial(async () => {
       try {
         const listing = await this.listTable();
@@ -119,52 +108,23 @@ export class NftablesAction implements ActionInstance {
         this.ctx.logger.debug(`Removed ${lines.length === 1 && lines[0]!.startsWith('delete table') ? `the table ${cfg.family} ${cfg.table}` : `the rules and sets of ${cfg.name}`}.`);
       } catch (err) {
         if (!(err instanceof NftRunError)) throw err;
-        if (this.reported !== err.error.code) this.ctx.error(err.error);
+        if (this.health.isNews(err.error)) this.ctx.error(err.error);
       }
     });
-    for (const s of this.sets.values()) s.clear();
+    this.sets.clear();
     this.structureOk = false;
     this.checked = false;
   }
 
   ban(bans: readonly Ban[]): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    for (let i = 0; i < bans.length; i++) {
-      const b = bans[i]!;
-      const net = this.network(b.id);
-      if (net === null) continue;
-      const s = this.sets.get(net.version)!;
-      let e = s.elems.get(net.text);
-      if (e === undefined) e = s.add(net);
-      const had = e.id !== null;
-      setBan(e, b.id, b.end);
-      if (e.poisoned) {
-        e.poisoned = false; // a new ban gives it another chance
-        e.kernel = UNKNOWN;
-      }
-      s.mark(e, !had);
-    }
+    this.sets.ban(bans);
     return this.requestFlush();
   }
 
   unban(unbans: readonly Unban[]): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    for (let i = 0; i < unbans.length; i++) {
-      const u = unbans[i]!;
-      const net = this.network(u.id, false);
-      if (net === null) continue;
-      const s = this.sets.get(net.version)!;
-      const e = s.elems.get(net.text);
-      if (e === undefined) {
-        // Not ours in this run. In a set adopted from an earlier run it may still be there: remove it
-        // (guarded), unless that would touch an element f2b holds.
-        if (s.adopted && !s.overlapsKnown(net)) s.mark(s.add(net), false);
-        continue;
-      }
-      const had = e.id !== null;
-      deleteBan(e, u.id);
-      s.mark(e, had && e.id === null);
-    }
+    this.sets.unban(unbans);
     return this.requestFlush();
   }
 
@@ -185,20 +145,12 @@ export class NftablesAction implements ActionInstance {
 
   /** Active bans as f2b holds them: element text → ban ids (for `f2b status`, tests). */
   active(): Map<string, string[]> {
-    const out = new Map<string, string[]>();
-    for (const s of this.sets.values()) {
-      for (const e of s.elems.values()) {
-        if (e.id !== null) out.set(e.text, [e.id, ...(e.more?.keys() ?? [])]);
-      }
-    }
-    return out;
+    return this.sets.active();
   }
 
   /** Number of elements still waiting to reach the kernel (or to leave it). */
   pending(): number {
-    let n = 0;
-    for (const s of this.sets.values()) n += s.dirty.length;
-    return n;
+    return this.sets.pending();
   }
 
   /** Resolves when everything queued so far has been tried once (it may have failed: see stats). */
@@ -219,28 +171,6 @@ export class NftablesAction implements ActionInstance {
   /** Times the monitor had to be restarted. */
   monitorRestarts(): number {
     return monitorFor(this.config)?.restarts ?? 0;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Model
-  // -------------------------------------------------------------------------------------------
-
-  /** The element of a ban id for this action, or null (reported once when it is not an address). */
-  private network(id: string, report = true): Net | null {
-    const net = banElement(id, this.config.prefix);
-    if (net === null) {
-      if (report) this.reportKeyOnce(`id ${id}`, nftErrors.address(String(id)));
-      return null;
-    }
-    if (!this.sets.has(net.version)) {
-      if (report) this.warnOnce(`family ${net.version}`, `IPv${net.version} bans are not enforced: the table family is ${this.config.family}. Use family "inet" to ban both.`);
-      return null;
-    }
-    if (!this.config.interval && net.prefix !== net.bytes.length * 8) {
-      if (report) this.warnOnce(`cidr ${net.text}`, `The network ${net.text} cannot be banned: "interval: false" sets hold single addresses only.`);
-      return null;
-    }
-    return net;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -273,7 +203,7 @@ export class NftablesAction implements ActionInstance {
       if (!this.structureOk) return;
     }
     for (let round = 0; round < 16; round++) {
-      const phases = plan(this.sets.values(), this.config, Date.now());
+      const phases = plan(this.sets.values(), this.config, this.health.now());
       if (phases.length === 0) break;
       const outcome = await this.runPhases(phases);
       if (outcome === 'failed') return;
@@ -333,7 +263,7 @@ export class NftablesAction implements ActionInstance {
           return 'again';
         }
       }
-      const parts = halves(phase, Date.now());
+      const parts = halves(phase, this.health.now());
       if (parts === null) {
         this.fail(err.error);
         return 'failed';
@@ -357,15 +287,7 @@ export class NftablesAction implements ActionInstance {
 
   /** Leaves out an element nft refused (until it is banned anew or its set recreated), reported once. */
   private poison(setName: string, text: string, message: string): void {
-    const s = [...this.sets.values()].find((x) => x.name === setName);
-    const e = s?.elems.get(text);
-    if (!s || !e) return;
-    e.poisoned = true;
-    e.kernel = UNKNOWN;
-    this.stats.refused++;
-    this.reportKeyOnce(`element ${setName} ${text}`, nftErrors.element(e.text, setName, message));
-    s.mark(e, true);
-    s.unmark(e);
+    if (this.sets.poison(setName, text, message)) this.stats.refused++;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -401,26 +323,10 @@ export class NftablesAction implements ActionInstance {
         return { ok: false, repaired: [] };
       }
       if (plan.lines.length > 0) await this.nft(['-f', '-'], `${plan.lines.join('\n')}\n`, 'create the table, sets and rules');
-      let readd = 0;
-      for (const s of this.sets.values()) {
-        if (plan.freshSets.includes(s.v)) {
-          s.adopted = false;
-          for (const e of [...s.elems.values()]) {
-            e.kernel = NO;
-            e.kernelEnd = undefined;
-            e.poisoned = false;
-            if (e.id !== null) { s.markOne(e); readd++; } else s.drop(e);
-          }
-        } else if (!this.checked) {
-          // Adopted from an earlier run (or another f2b): what it holds is unknown, so our first
-          // writes are guarded.
-          s.adopted = true;
-          for (const e of s.elems.values()) if (e.kernel === NO) { e.kernel = UNKNOWN; s.markOne(e); }
-        }
-      }
+      let readd = this.sets.afterCheck(plan.freshSets, !this.checked);
       const repaired = listing === null && this.checked ? ['table', ...plan.changes.filter((c) => c !== 'table')] : [...plan.changes];
       if (listing !== null && this.checked) {
-        for (const m of missingElements(this.sets.values(), listing, plan.freshSets, Date.now())) {
+        for (const m of missingElements(this.sets.values(), listing, plan.freshSets, this.health.now())) {
           repaired.push(`elements of ${m.set} (${m.count})`);
           readd += m.count;
         }
@@ -445,14 +351,11 @@ export class NftablesAction implements ActionInstance {
   }
 
   private armCheck(): void {
-    clearInterval(this.checkTimer);
-    this.checkTimer = undefined;
-    if (this.config.checkIntervalMs <= 0 || this.stopped) return;
-    this.checkTimer = setInterval(() => {
-      if (this.retryTimer !== undefined || this.stopped) return; // a retry (which checks first) is due
+    if (this.stopped) return;
+    this.health.armCheck(() => {
+      if (this.health.retryDue || this.stopped) return; // a retry (which checks first) is due
       void this.check().catch((err: unknown) => this.ctx.error(err));
-    }, this.config.checkIntervalMs);
-    this.checkTimer.unref?.();
+    });
   }
 
   /** Watches the namespace's nftables events: a change by someone else to the table is repaired at once. */
@@ -473,12 +376,10 @@ export class NftablesAction implements ActionInstance {
   }
 
   private repairSoon(): void {
-    if (this.damageTimer !== undefined || this.stopped) return;
-    this.damageTimer = setTimeout(() => {
-      this.damageTimer = undefined;
+    if (this.stopped) return;
+    this.health.repairSoon(() => {
       if (!this.stopped) void this.check().catch((err: unknown) => this.ctx.error(err));
-    }, DAMAGE_DEBOUNCE_MS);
-    this.damageTimer.unref?.();
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -491,33 +392,18 @@ export class NftablesAction implements ActionInstance {
 
   private fail(error: F2bError): void {
     this.lastFailed = true;
-    this.failures++;
     this.stats.failures++;
-    if (this.reported !== error.code) {
-      this.reported = error.code;
-      this.ctx.error(error);
-    } else {
-      this.ctx.logger.debug(`nft still failing (${error.code}); attempt ${this.failures}.`);
-    }
+    this.health.failed(error);
     this.scheduleRetry();
   }
 
   private healthy(): void {
-    if (this.reported !== null) {
-      this.ctx.logger.info(`nft works again (after ${this.failures} failed attempt(s)); queued bans and unbans have been applied.`);
-    }
-    this.reported = null;
-    this.failures = 0;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    this.health.healthy();
   }
 
   private scheduleRetry(): void {
-    if (this.retryTimer !== undefined || this.stopped) return;
-    const cfg = this.config;
-    const delay = Math.min(cfg.retryMaxDelayMs, cfg.retryDelayMs * 2 ** Math.min(20, Math.max(0, this.failures - 1)));
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
+    if (this.stopped) return;
+    this.health.scheduleRetry(() => {
       if (this.stopped) return;
       if (this.pending() > 0 || !this.structureOk || this.lastFailed) {
         // A retry checks (and repairs) first, then applies what is queued.
@@ -526,20 +412,6 @@ export class NftablesAction implements ActionInstance {
           if (this.structureOk && this.pending() > 0) await this.flushDirty();
         }).catch((err: unknown) => this.ctx.error(err));
       }
-    }, delay);
-    this.retryTimer.unref?.();
-  }
-
-  private reportKeyOnce(key: string, error: F2bError): void {
-    if (this.reportedKeys.has(key)) return;
-    if (this.reportedKeys.size > 10_000) this.reportedKeys.clear();
-    this.reportedKeys.add(key);
-    this.ctx.error(error);
-  }
-
-  private warnOnce(key: string, message: string): void {
-    if (this.reportedKeys.has(key)) return;
-    this.reportedKeys.add(key);
-    this.ctx.logger.warn(message);
+    });
   }
 }

@@ -1,8 +1,9 @@
 /**
- * The errors this action reports. Each has a stable code and says how to fix it; none of them stops
- * the daemon (options errors excepted: a bad config fails early, in the foreground).
+ * The errors this action reports, one row per code (the table style of `@f2b/kit`). Each says how
+ * to fix it; none of them stops the daemon (options errors excepted: a bad config fails early, in
+ * the foreground, with exit class `usage`).
  */
-import { F2bError, sanitizeLine } from '@f2b/core';
+import { defineErrors, sanitizeLine } from '@f2b/kit';
 
 const q = (s: string) => JSON.stringify(s);
 
@@ -15,54 +16,83 @@ export function nftMessage(stderr: string, max = 3): string {
   return text.length > 400 ? `${text.slice(0, 400)}…` : text || '(no message)';
 }
 
-export const nftErrors = {
-  options: (path: string, problem: string, fix: string) =>
-    new F2bError('F2B_ERR_NFT_OPTIONS', `The option ${q(path)} of the nftables action ${problem}.`, { path, fix }),
+const QUEUED = 'f2b keeps the bans queued and retries.';
 
-  notFound: (binary: string) =>
-    new F2bError('F2B_ERR_NFT_NOT_FOUND', `The nft program ${q(binary)} was not found, so no ban reaches the kernel.`, {
-      fix: 'Install nftables (`apt install nftables`, `dnf install nftables`) or set the action option "nftPath" to its location. f2b keeps the bans queued and retries.',
+export const nftErrors = defineErrors({
+  F2B_ERR_NFT_OPTIONS: {
+    exit: 'usage',
+    make: (path: string, problem: string, fix: string) => ({ message: `The option ${q(path)} of the nftables action ${problem}.`, path, fix }),
+  },
+
+  F2B_ERR_NFT_NOT_FOUND: {
+    exit: 'failure',
+    make: (binary: string) => ({
+      message: `The nft program ${q(binary)} was not found, so no ban reaches the kernel.`,
+      fix: `Install nftables (\`apt install nftables\`, \`dnf install nftables\`) or set the action option "nftPath" to its location. ${QUEUED}`,
     }),
+  },
 
-  netns: (netns: string | undefined, detail: string) =>
-    new F2bError('F2B_ERR_NFT_NETNS', `nft could not be run in the network namespace ${q(netns ?? '?')}: ${detail}.`, {
-      fix: 'Create the namespace (`ip netns add NAME`), fix the option "netns", or install iproute2 (the `ip` program; option "ipPath"). f2b keeps the bans queued and retries.',
+  F2B_ERR_NFT_NETNS: {
+    exit: 'failure',
+    make: (netns: string | undefined, detail: string) => ({
+      message: `nft could not be run in the network namespace ${q(netns ?? '?')}: ${detail}.`,
+      fix: `Create the namespace (\`ip netns add NAME\`), fix the option "netns", or install iproute2 (the \`ip\` program; option "ipPath"). ${QUEUED}`,
     }),
+  },
 
-  permission: (detail: string) =>
-    new F2bError('F2B_ERR_NFT_PERMISSION', `nft was not allowed to change the firewall: ${detail}.`, {
-      fix: 'Run f2b as root, or give it CAP_NET_ADMIN (systemd: AmbientCapabilities=CAP_NET_ADMIN). f2b keeps the bans queued and retries.',
+  F2B_ERR_NFT_PERMISSION: {
+    exit: 'failure',
+    make: (detail: string) => ({
+      message: `nft was not allowed to change the firewall: ${detail}.`,
+      fix: `Run f2b as root, or give it CAP_NET_ADMIN (systemd: AmbientCapabilities=CAP_NET_ADMIN). ${QUEUED}`,
     }),
+  },
 
-  unsupported: (detail: string) =>
-    new F2bError('F2B_ERR_NFT_UNSUPPORTED', `The kernel refused nftables: ${detail}.`, {
-      fix: 'Use a kernel with nf_tables (`modprobe nf_tables`; in containers the host must provide it). f2b keeps the bans queued and retries.',
+  F2B_ERR_NFT_UNSUPPORTED: {
+    exit: 'failure',
+    make: (detail: string) => ({
+      message: `The kernel refused nftables: ${detail}.`,
+      fix: `Use a kernel with nf_tables (\`modprobe nf_tables\`; in containers the host must provide it). ${QUEUED}`,
     }),
+  },
 
-  chainMissing: (family: string, table: string, chain: string) =>
-    new F2bError('F2B_ERR_NFT_CHAIN_MISSING', `The chain ${q(chain)} in the table ${q(`${family} ${table}`)} does not exist, so f2b cannot add its rules there.`, {
+  F2B_ERR_NFT_CHAIN_MISSING: {
+    exit: 'failure',
+    make: (family: string, table: string, chain: string) => ({
+      message: `The chain ${q(chain)} in the table ${q(`${family} ${table}`)} does not exist, so f2b cannot add its rules there.`,
       fix: chain === 'DOCKER-USER'
         ? 'Start Docker (it creates DOCKER-USER in "ip filter"); f2b checks again every checkInterval and adds its rules as soon as the chain exists.'
         : 'Create the chain, or remove the option "chain" to let f2b create its own base chain. f2b checks again every checkInterval.',
     }),
+  },
 
-  failed: (what: string, detail: string) =>
-    new F2bError('F2B_ERR_NFT_FAILED', `nft failed to ${what}: ${detail}.`, {
-      fix: 'See nft\'s message; `nft list ruleset` shows the current state. f2b keeps the bans queued, checks the table and retries with backoff.',
-    }),
+  /** nft failed (`what` it was asked to do, `detail` its message), or was killed after `{ ms }`. */
+  F2B_ERR_NFT_FAILED: {
+    exit: 'failure',
+    make: (...a: [what: string, detail: string] | [timeout: { ms: number }]) => a.length === 1
+      ? {
+          message: `nft did not finish within ${a[0].ms} ms and was killed.`,
+          fix: 'Check the system load and `nft list ruleset`; f2b retries with backoff.',
+        }
+      : {
+          message: `nft failed to ${a[0]}: ${a[1]}.`,
+          fix: 'See nft\'s message; `nft list ruleset` shows the current state. f2b keeps the bans queued, checks the table and retries with backoff.',
+        },
+  },
 
-  timeout: (ms: number) =>
-    new F2bError('F2B_ERR_NFT_FAILED', `nft did not finish within ${ms} ms and was killed.`, {
-      fix: 'Check the system load and `nft list ruleset`; f2b retries with backoff.',
-    }),
-
-  element: (element: string, set: string, detail: string) =>
-    new F2bError('F2B_ERR_NFT_ELEMENT', `nft refused the element ${element} in the set ${q(set)}: ${detail}; it is left out so that other bans still apply.`, {
+  F2B_ERR_NFT_ELEMENT: {
+    exit: 'failure',
+    make: (element: string, set: string, detail: string) => ({
+      message: `nft refused the element ${element} in the set ${q(set)}: ${detail}; it is left out so that other bans still apply.`,
       fix: 'Usually an overlapping element added by hand or left by another configuration: `nft list set …` shows it; delete it, and the next ban of that address applies.',
     }),
+  },
 
-  address: (id: string) =>
-    new F2bError('F2B_ERR_NFT_ADDRESS', `The ban id ${q(id.length > 80 ? `${id.slice(0, 80)}…` : id)} is not an IP address or network, so it was not sent to nft.`, {
+  F2B_ERR_NFT_ADDRESS: {
+    exit: 'failure',
+    make: (id: string) => ({
+      message: `The ban id ${q(id.length > 80 ? `${id.slice(0, 80)}…` : id)} is not an IP address or network, so it was not sent to nft.`,
       fix: 'Only addresses and CIDR networks can be banned with nftables; check the filter or plugin that produced this id.',
     }),
-} as const;
+  },
+});

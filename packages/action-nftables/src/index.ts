@@ -4,26 +4,21 @@
  * reject what the sets hold. Bans go to the kernel in batches (one `nft -f -` transaction each), with
  * the ban's remaining time as kernel timeout, and the table is checked and repaired periodically.
  */
-import { createRequire } from 'node:module';
-import { definePlugin } from '@f2b/core';
+import type { F2bPlugin } from '@f2b/core';
 import { NftablesAction } from './action.js';
 import { optionsSchema, type NftablesOptions } from './options.js';
 import { listBannedElements } from './listing.js';
 
-const PLUGIN_NAME = '@f2b/action-nftables';
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
-
 /**
- * The plugin factory. Options given here (config `plugins: [["@f2b/action-nftables", {...}]]`) are
- * defaults for every jail; a jail's `{ type: nftables, ... }` options override them.
+ * The plugin (its name, version and core range are in package.json). Its options (config
+ * `plugins: [["@f2b/action-nftables", {...}]]`) are defaults for every jail; a jail's
+ * `{ type: nftables, ... }` options override them.
  */
-export default function nftablesAction(options: NftablesOptions = {}) {
-  return definePlugin<NftablesOptions>({
-    meta: { name: PLUGIN_NAME, version, core: '^0.1.0', kind: 'action' },
+export default function nftablesAction(): F2bPlugin<NftablesOptions> {
+  return {
     schema: optionsSchema,
-    options,
-    apply(core) {
-      core.registerAction({
+    apply(api, options) {
+      api.registerAction({
         type: 'nftables',
         schema: optionsSchema,
         create(instanceOptions, ctx) {
@@ -33,7 +28,7 @@ export default function nftablesAction(options: NftablesOptions = {}) {
         },
       });
     },
-  });
+  };
 }
 
 export { NftablesAction, type CheckResult, type NftActionStats } from './action.js';

@@ -70,12 +70,12 @@ export function classifyFailure(opts: NftRunOptions, what: string, stderr: strin
   const msg = nftMessage(stderr);
   let error: F2bError;
   let rejected = false;
-  if (/exec of "[^"]*" failed: No such file or directory/.test(stderr)) error = nftErrors.notFound(opts.nftPath);
-  else if (/Cannot open network namespace|setting the network namespace|Invalid netns name/i.test(stderr)) error = nftErrors.netns(opts.netns, msg);
-  else if (/Operation not permitted|Permission denied/i.test(stderr)) error = nftErrors.permission(msg);
-  else if (/Protocol not supported|Address family not supported|Operation not supported|Could not receive.*Protocol|nf_tables.*not/i.test(stderr)) error = nftErrors.unsupported(msg);
+  if (/exec of "[^"]*" failed: No such file or directory/.test(stderr)) error = nftErrors.F2B_ERR_NFT_NOT_FOUND(opts.nftPath);
+  else if (/Cannot open network namespace|setting the network namespace|Invalid netns name/i.test(stderr)) error = nftErrors.F2B_ERR_NFT_NETNS(opts.netns, msg);
+  else if (/Operation not permitted|Permission denied/i.test(stderr)) error = nftErrors.F2B_ERR_NFT_PERMISSION(msg);
+  else if (/Protocol not supported|Address family not supported|Operation not supported|Could not receive.*Protocol|nf_tables.*not/i.test(stderr)) error = nftErrors.F2B_ERR_NFT_UNSUPPORTED(msg);
   else {
-    error = nftErrors.failed(what, msg);
+    error = nftErrors.F2B_ERR_NFT_FAILED(what, msg);
     rejected = true;
   }
   return new NftRunError(error, stderr, exitCode, rejected);
@@ -107,7 +107,7 @@ export function runNft(opts: NftRunOptions, args: readonly string[], input: stri
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      done(() => reject(new NftRunError(nftErrors.timeout(timeoutMs), Buffer.concat(err).toString(), null, false)));
+      done(() => reject(new NftRunError(nftErrors.F2B_ERR_NFT_FAILED({ ms: timeoutMs }), Buffer.concat(err).toString(), null, false)));
     }, timeoutMs);
     timer.unref?.();
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -129,9 +129,9 @@ function spawnError(opts: NftRunOptions, cmd: string, err: unknown): NftRunError
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const text = err instanceof Error ? err.message : String(err);
   let error: F2bError;
-  if (code === 'ENOENT' && opts.netns !== undefined && cmd === opts.ipPath) error = nftErrors.netns(opts.netns, `the program ${JSON.stringify(cmd)} was not found`);
-  else if (code === 'ENOENT') error = nftErrors.notFound(cmd);
-  else if (code === 'EACCES' || code === 'EPERM') error = nftErrors.permission(text);
-  else error = nftErrors.failed('start', text);
+  if (code === 'ENOENT' && opts.netns !== undefined && cmd === opts.ipPath) error = nftErrors.F2B_ERR_NFT_NETNS(opts.netns, `the program ${JSON.stringify(cmd)} was not found`);
+  else if (code === 'ENOENT') error = nftErrors.F2B_ERR_NFT_NOT_FOUND(cmd);
+  else if (code === 'EACCES' || code === 'EPERM') error = nftErrors.F2B_ERR_NFT_PERMISSION(text);
+  else error = nftErrors.F2B_ERR_NFT_FAILED('start', text);
   return new NftRunError(error, '', null, false);
 }

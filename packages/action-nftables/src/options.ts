@@ -3,7 +3,7 @@
  * name that ends up in an nft script (table, chain, set names built from the jail) is checked against
  * a strict character set here, once, so script generation never has to escape anything.
  */
-import { parseDuration } from '@f2b/core';
+import { parseDuration } from '@f2b/kit';
 import { nftErrors } from './errors.js';
 
 export type Family = 'inet' | 'ip' | 'ip6';
@@ -129,7 +129,7 @@ function durationMs(value: number | string | undefined, fallback: number, path: 
     if (!(s >= 0)) throw new Error('negative');
     return Math.round(s * 1000);
   } catch {
-    throw nftErrors.options(path, `is not a duration (${JSON.stringify(value)})`, 'Write seconds (30) or a duration with a unit ("30s", "1m", "0.5s"); 0 turns the periodic check off.');
+    throw nftErrors.F2B_ERR_NFT_OPTIONS(path, `is not a duration (${JSON.stringify(value)})`, 'Write seconds (30) or a duration with a unit ("30s", "1m", "0.5s"); 0 turns the periodic check off.');
   }
 }
 
@@ -137,7 +137,7 @@ function priorityNumber(p: number | string | undefined): number {
   if (p === undefined) return -1;
   if (typeof p === 'number') return p;
   const m = PRIORITY_RE.exec(p.trim());
-  if (!m) throw nftErrors.options('priority', `is not a priority (${JSON.stringify(p)})`, 'Write a number (-1) or a named priority with an offset ("filter - 1").');
+  if (!m) throw nftErrors.F2B_ERR_NFT_OPTIONS('priority', `is not a priority (${JSON.stringify(p)})`, 'Write a number (-1) or a named priority with an offset ("filter - 1").');
   const offset = m[3] === undefined ? 0 : Number(m[3]) * (m[2] === '-' ? -1 : 1);
   return PRIORITY_BASE[m[1]!]! + offset;
 }
@@ -151,30 +151,30 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
   const o = raw ?? {};
   const name = o.name ?? jail;
   if (typeof name !== 'string' || !NAME_RE.test(name)) {
-    throw nftErrors.options(o.name === undefined ? '(jail name)' : 'name', `${JSON.stringify(name)} cannot be used in nft set names`, 'Use letters, digits, "_", "-" and "." (at most 64 characters, starting with a letter or digit).');
+    throw nftErrors.F2B_ERR_NFT_OPTIONS(o.name === undefined ? '(jail name)' : 'name', `${JSON.stringify(name)} cannot be used in nft set names`, 'Use letters, digits, "_", "-" and "." (at most 64 characters, starting with a letter or digit).');
   }
   const table = o.table ?? 'f2b';
   if (typeof table !== 'string' || !IDENT_RE.test(table)) {
-    throw nftErrors.options('table', `${JSON.stringify(table)} is not a safe nft table name`, 'Use a letter followed by letters, digits, "_" or "-" (at most 64 characters).');
+    throw nftErrors.F2B_ERR_NFT_OPTIONS('table', `${JSON.stringify(table)} is not a safe nft table name`, 'Use a letter followed by letters, digits, "_" or "-" (at most 64 characters).');
   }
   if (o.chain !== undefined && (typeof o.chain !== 'string' || !IDENT_RE.test(o.chain))) {
-    throw nftErrors.options('chain', `${JSON.stringify(o.chain)} is not a safe nft chain name`, 'Use a letter followed by letters, digits, "_" or "-" (e.g. DOCKER-USER).');
+    throw nftErrors.F2B_ERR_NFT_OPTIONS('chain', `${JSON.stringify(o.chain)} is not a safe nft chain name`, 'Use a letter followed by letters, digits, "_" or "-" (e.g. DOCKER-USER).');
   }
   if (o.netns !== undefined && (typeof o.netns !== 'string' || !NETNS_RE.test(o.netns))) {
-    throw nftErrors.options('netns', `${JSON.stringify(o.netns)} is not a network namespace name`, 'Use the name shown by `ip netns list`.');
+    throw nftErrors.F2B_ERR_NFT_OPTIONS('netns', `${JSON.stringify(o.netns)} is not a network namespace name`, 'Use the name shown by `ip netns list`.');
   }
   for (const key of ['nftPath', 'ipPath'] as const) {
     const v = o[key];
     if (v !== undefined && (typeof v !== 'string' || v === '' || v.startsWith('-') || /\s/.test(v))) {
-      throw nftErrors.options(key, `${JSON.stringify(v)} is not a program path`, 'Give a program name or an absolute path, e.g. /usr/sbin/nft.');
+      throw nftErrors.F2B_ERR_NFT_OPTIONS(key, `${JSON.stringify(v)} is not a program path`, 'Give a program name or an absolute path, e.g. /usr/sbin/nft.');
     }
   }
   const family: Family = o.family ?? 'inet';
-  if (!['inet', 'ip', 'ip6'].includes(family)) throw nftErrors.options('family', `${JSON.stringify(family)} is not supported`, 'Use inet, ip or ip6.');
+  if (!['inet', 'ip', 'ip6'].includes(family)) throw nftErrors.F2B_ERR_NFT_OPTIONS('family', `${JSON.stringify(family)} is not supported`, 'Use inet, ip or ip6.');
   const hook = o.hook ?? 'input';
-  if (hook !== 'input' && hook !== 'forward') throw nftErrors.options('hook', `${JSON.stringify(hook)} is not supported`, 'Use input or forward.');
+  if (hook !== 'input' && hook !== 'forward') throw nftErrors.F2B_ERR_NFT_OPTIONS('hook', `${JSON.stringify(hook)} is not supported`, 'Use input or forward.');
   const blocktype = o.blocktype ?? 'drop';
-  if (blocktype !== 'drop' && blocktype !== 'reject') throw nftErrors.options('blocktype', `${JSON.stringify(blocktype)} is not supported`, 'Use drop or reject.');
+  if (blocktype !== 'drop' && blocktype !== 'reject') throw nftErrors.F2B_ERR_NFT_OPTIONS('blocktype', `${JSON.stringify(blocktype)} is not supported`, 'Use drop or reject.');
 
   let ports: string[] | null = null;
   if (o.ports !== undefined && o.allports !== true) {
@@ -184,7 +184,7 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
       const ok = range
         ? Number(range[1]) >= 1 && Number(range[1]) <= 65535 && (range[2] === undefined || (Number(range[2]) >= Number(range[1]) && Number(range[2]) <= 65535))
         : PORT_RE.test(text);
-      if (!ok) throw nftErrors.options(`ports.${i}`, `${JSON.stringify(p)} is not a port, range or service name`, 'Write 22, "2222", "6000-6010" or a name from /etc/services such as "ssh".');
+      if (!ok) throw nftErrors.F2B_ERR_NFT_OPTIONS(`ports.${i}`, `${JSON.stringify(p)} is not a port, range or service name`, 'Write 22, "2222", "6000-6010" or a name from /etc/services such as "ssh".');
       return range ? (range[2] === undefined ? String(Number(range[1])) : `${Number(range[1])}-${Number(range[2])}`) : text;
     });
   }
@@ -194,7 +194,7 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
   } else if (o.protocol !== undefined) {
     const list = Array.isArray(o.protocol) ? o.protocol : [o.protocol];
     for (const p of list) {
-      if (!['tcp', 'udp', 'sctp'].includes(p)) throw nftErrors.options('protocol', `${JSON.stringify(p)} is not supported`, 'Use tcp, udp, sctp or a list of them.');
+      if (!['tcp', 'udp', 'sctp'].includes(p)) throw nftErrors.F2B_ERR_NFT_OPTIONS('protocol', `${JSON.stringify(p)} is not supported`, 'Use tcp, udp, sctp or a list of them.');
     }
     protocols = [...new Set(list)];
   } else if (ports !== null) {
@@ -203,10 +203,10 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
 
   const interval = o.interval ?? true;
   const prefix = { 4: o.ipv4Prefix ?? 32, 6: o.ipv6Prefix ?? 128 };
-  if (!Number.isInteger(prefix[4]) || prefix[4] < 8 || prefix[4] > 32) throw nftErrors.options('ipv4Prefix', 'must be a whole number from 8 to 32', 'Use 32 to ban single addresses, 24 for their /24.');
-  if (!Number.isInteger(prefix[6]) || prefix[6] < 16 || prefix[6] > 128) throw nftErrors.options('ipv6Prefix', 'must be a whole number from 16 to 128', 'Use 64 to ban the /64 an address belongs to.');
+  if (!Number.isInteger(prefix[4]) || prefix[4] < 8 || prefix[4] > 32) throw nftErrors.F2B_ERR_NFT_OPTIONS('ipv4Prefix', 'must be a whole number from 8 to 32', 'Use 32 to ban single addresses, 24 for their /24.');
+  if (!Number.isInteger(prefix[6]) || prefix[6] < 16 || prefix[6] > 128) throw nftErrors.F2B_ERR_NFT_OPTIONS('ipv6Prefix', 'must be a whole number from 16 to 128', 'Use 64 to ban the /64 an address belongs to.');
   if (!interval && (prefix[4] !== 32 || prefix[6] !== 128)) {
-    throw nftErrors.options('interval', 'is false, but ipv4Prefix/ipv6Prefix ban networks, which only interval sets hold', 'Remove "interval: false", or the prefix options.');
+    throw nftErrors.F2B_ERR_NFT_OPTIONS('interval', 'is false, but ipv4Prefix/ipv6Prefix ban networks, which only interval sets hold', 'Remove "interval: false", or the prefix options.');
   }
 
   const sets: NftConfig['sets'] = {};

@@ -10,7 +10,7 @@
  *   followed by `delete element S { x }`. A ban refresh (new timeout) is that guard plus a new add.
  */
 import { createHash } from 'node:crypto';
-import { parseIp, tryParseCidr, widen, type Cidr } from '@f2b/core';
+import { parseIp, tryParseCidr, widen, type Cidr } from '@f2b/kit';
 import { nftErrors } from './errors.js';
 import type { NftConfig } from './options.js';
 import type { F2bError } from '@f2b/core';
@@ -225,7 +225,7 @@ export function structurePlan(cfg: NftConfig, listing: Listing | null): Structur
   const changes: string[] = [];
 
   if (listing === null && !cfg.ownChain) {
-    return { lines: [], freshSets: [], changes: [], error: nftErrors.chainMissing(cfg.family, cfg.table, cfg.chain) };
+    return { lines: [], freshSets: [], changes: [], error: nftErrors.F2B_ERR_NFT_CHAIN_MISSING(cfg.family, cfg.table, cfg.chain) };
   }
   if (listing === null) {
     addTable.push(`add table ${T} { comment "${OWNED_TABLE_COMMENT}"; }`);
@@ -273,7 +273,7 @@ export function structurePlan(cfg: NftConfig, listing: Listing | null): Structur
     }
   } else {
     if (!listing!.chains.has(cfg.chain)) {
-      return { lines: [], freshSets: [], changes: [], error: nftErrors.chainMissing(cfg.family, cfg.table, cfg.chain) };
+      return { lines: [], freshSets: [], changes: [], error: nftErrors.F2B_ERR_NFT_CHAIN_MISSING(cfg.family, cfg.table, cfg.chain) };
     }
     const prefix = `f2b ${cfg.name} `;
     const ours = listing!.rules.filter((r) => r.chain === cfg.chain && r.comment?.startsWith(prefix));

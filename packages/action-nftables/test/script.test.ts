@@ -3,6 +3,8 @@
  * names only.
  */
 import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { loadPlugin, searchDirs } from '@f2b/core';
 import { ActionTester } from '@f2b/core/testing';
 import nftablesAction, {
   addText, banElement, banNetwork, classifyFailure, elementScript, elementText, locateErrors, nftCommand, normalizeOptions, parseBanId, parseListing,
@@ -140,16 +142,18 @@ describe('options', () => {
   });
 
   it('core validates options against the JSON schema (unknown keys, types)', () => {
-    expect(() => new ActionTester({ plugin: nftablesAction({ colour: true } as never), type: 'nftables' })).toThrow(/F2B_ERR_PLUGIN_OPTIONS|colour/);
-    expect(() => new ActionTester({ plugin: nftablesAction({ blocktype: 'tarpit' } as never), type: 'nftables' })).toThrow(/blocktype/);
-    expect(() => new ActionTester({ plugin: nftablesAction({ ipv6Prefix: 4 }), type: 'nftables' })).toThrow(/ipv6Prefix/);
+    expect(() => new ActionTester({ plugin: nftablesAction(), pluginOptions: { colour: true }, type: 'nftables' })).toThrow(/F2B_ERR_PLUGIN_OPTIONS|colour/);
+    expect(() => new ActionTester({ plugin: nftablesAction(), pluginOptions: { blocktype: 'tarpit' }, type: 'nftables' })).toThrow(/blocktype/);
+    expect(() => new ActionTester({ plugin: nftablesAction(), pluginOptions: { ipv6Prefix: 4 }, type: 'nftables' })).toThrow(/ipv6Prefix/);
+    expect(() => new ActionTester({ plugin: nftablesAction(), options: { ipv6Prefix: 4 }, type: 'nftables' })).toThrow(/ipv6Prefix/);
   });
 
-  it('registers the action type "nftables" with the plugin meta', () => {
+  it('states no meta of its own: loaded as a package, its meta is its package.json\'s', async () => {
     const p = nftablesAction();
-    expect(p.meta).toMatchObject({ name: '@f2b/action-nftables', core: '^0.1.0', kind: 'action' });
-    expect(p.meta.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(p.meta).toBeUndefined();
     expect(p.schema).toMatchObject({ additionalProperties: false });
+    const loaded = await loadPlugin('@f2b/action-nftables', searchDirs([fileURLToPath(new URL('.', import.meta.url))]));
+    expect(loaded.meta).toEqual({ name: '@f2b/action-nftables', version: expect.stringMatching(/^\d+\.\d+\.\d+/), core: '^0.2.0', kind: 'action' });
   });
 });
 

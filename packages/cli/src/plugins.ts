@@ -19,9 +19,9 @@ export interface FilterSource { name: string; dirs: string[] }
 export async function loadFilter(core: Core, id: string, starts = pluginSearchStarts()): Promise<{ def: FilterDefinition; source: FilterSource }> {
   const dirs = searchDirs(starts);
   const name = findProvider(id, 'filter', discoverPlugins(dirs));
-  if (!name) throw errors.filterNotFound(id, candidatePackages(id, 'filter'));
+  if (!name) throw errors.F2B_ERR_FILTER_NOT_FOUND(id, candidatePackages(id, 'filter'));
   if (!core.getFilter(id)) core.use(await loadPlugin(name, dirs));
   const def = core.getFilter(id)?.def;
-  if (!def) throw errors.filterNotFound(id, candidatePackages(id, 'filter'));
+  if (!def) throw errors.F2B_ERR_FILTER_NOT_FOUND(id, candidatePackages(id, 'filter'));
   return { def, source: { name, dirs } };
 }

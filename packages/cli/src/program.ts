@@ -28,7 +28,7 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
     .option('-c, --config <file>', 'config file (default: searched from the current directory, f2b.config.* / .f2brc*)')
     .option('--dry-run', 'only log bans (action "log"), change no firewall')
     .option('-f, --foreground', 'stay in the foreground (systemd, containers, tests)')
-    .option('--log-file <file>', 'where the detached daemon writes its log')
+    .option('--log-file <file>', 'where the detached daemon writes its log (default /var/log/f2b/f2b.log as root, else $XDG_STATE_HOME/f2b/f2b.log)')
     .option('--socket <path>', 'control socket to listen on (overrides the config\'s "socket")')
     .action(run((o) => start(o)));
 

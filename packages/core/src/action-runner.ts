@@ -9,7 +9,7 @@
  * idempotent, so its late success or failure changes nothing.
  */
 import type { Clock } from './clock.js';
-import { errors } from './errors.js';
+import { errors, isF2bError } from './errors.js';
 import type { ActionInstance } from './plugin.js';
 
 export type ActionCall = (a: ActionInstance) => Promise<void>;
@@ -20,6 +20,8 @@ export interface ActionRunnerOptions {
   timeout: number;
   /** Report a failure (the jail's error channel). */
   report(err: unknown): void;
+  /** Told how each call went: what, how long it took (seconds), whether it succeeded. */
+  done?(what: string, seconds: number, ok: boolean): void;
 }
 
 export class ActionRunner {
@@ -50,13 +52,16 @@ export class ActionRunner {
   }
 
   private attempt(what: string, fn: ActionCall): Promise<boolean> {
+    const began = this.opts.clock.now();
+    const finish = (ok: boolean) => { this.opts.done?.(what, (this.opts.clock.now() - began) / 1000, ok); };
     return new Promise<boolean>((resolve) => {
       let settled = false;
       const timer = this.opts.clock.setTimer(this.timeout * 1000, () => {
         if (settled) return;
         settled = true;
-        if (!this.timedOut) this.opts.report(errors.actionTimeout(this.type, what, this.timeout));
+        if (!this.timedOut) this.opts.report(errors.F2B_ERR_ACTION_TIMEOUT(this.type, what, this.timeout));
         this.timedOut = true;
+        finish(false);
         resolve(false);
       });
       const done = (ok: boolean, err?: unknown) => {
@@ -64,7 +69,9 @@ export class ActionRunner {
         settled = true;
         timer.cancel();
         if (ok) this.timedOut = false;
-        else this.opts.report(errors.actionFailed(this.type, `${what}: ${err instanceof Error ? err.message : String(err)}`));
+        // The action's own F2bError says best what is wrong and how to fix it: reported as it is.
+        else this.opts.report(isF2bError(err) ? err : errors.F2B_ERR_ACTION(this.type, `${what}: ${err instanceof Error ? err.message : String(err)}`));
+        finish(ok);
         resolve(ok);
       };
       let call: Promise<void>;

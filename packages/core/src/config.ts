@@ -7,19 +7,23 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { errors, F2bError } from './errors.js';
+import { errors, isF2bError, relocateError, type F2bError } from './errors.js';
 import { controlErrors } from './control/errors.js';
 import { parseDuration } from './duration.js';
 import { tryParseCidr } from './ip.js';
+import { parseListen } from './metrics/listen.js';
 import { checkSchema, type JSONSchema } from './validate.js';
 import { DateParser } from './dates.js';
 import type { BantimeIncrement } from './tracker.js';
+import { DEFAULT_TRACKER } from './builtin/default-tracker.js';
 import { ConfigReader } from './config/reader.js';
 import { chainOf, loadConfigChain, originLabel, type ChainOptions, type ConfigChain } from './config/chain.js';
 
 export type SourceInput = string | ({ type?: string } & Record<string, unknown>);
 export type FilterInput = string | { id?: string; mode?: string; options?: Record<string, unknown> };
 export type ActionInput = string | ({ type: string } & Record<string, unknown>);
+/** A tracker type (`default`), or `{ type, ...options }`. */
+export type TrackerInput = string | ({ type: string } & Record<string, unknown>);
 export type Duration = number | string;
 
 export interface JailInput {
@@ -29,6 +33,8 @@ export interface JailInput {
   /** Filter id (`sshd`), or `{ id, mode, options }`; defaults to the jail's name. */
   filter?: FilterInput;
   actions?: ActionInput[];
+  /** What counts failures and decides bans (default: the built-in `default` tracker). */
+  tracker?: TrackerInput;
   findtime?: Duration;
   maxretry?: number;
   bantime?: Duration;
@@ -63,7 +69,12 @@ export interface F2bConfig {
   /** Settings every jail inherits (fail2ban's [DEFAULT]). */
   defaults?: Omit<JailInput, 'source' | 'sources' | 'filter' | 'enabled'>;
   jails: Record<string, JailInput>;
-  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** The daemon's log: `notice` shows the ban trail and warnings only; `debug` adds a line per failure. */
+  logLevel?: 'debug' | 'info' | 'notice' | 'warn' | 'error';
+  /** `text` (default; timestamps, or syslog priorities under systemd) or `json` (one object per line). */
+  logFormat?: 'text' | 'json';
+  /** Prometheus metrics over HTTP, read-only: `{ listen: "127.0.0.1:9191" }`. Off by default. */
+  metrics?: { listen: string };
   /** Where bans, failures and read positions survive restarts. */
   state?: { type?: string; path?: string; purgeAge?: Duration; synchronous?: 'normal' | 'full' };
   /** The control socket (`f2b status`, `f2b ban`…); `false` for none. */
@@ -88,6 +99,7 @@ export interface JailConfig {
   sources: { type: string; options: Record<string, unknown> }[];
   filter: { id: string; mode?: string; options: Record<string, unknown> };
   actions: { type: string; options: Record<string, unknown> }[];
+  tracker: { type: string; options: Record<string, unknown> };
   /** Seconds. */
   findtime: number;
   maxretry: number;
@@ -110,7 +122,11 @@ export interface ResolvedConfig {
   recidive: { maxbans: number; findtime: number; bantime: number; actions: ActionInput[] } | null;
   plugins: { name: string; options: Record<string, unknown> }[];
   jails: JailConfig[];
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logLevel: 'debug' | 'info' | 'notice' | 'warn' | 'error';
+  /** undefined: F2B_LOG_FORMAT decides (text unless it says json). */
+  logFormat?: 'text' | 'json';
+  /** Where the metrics endpoint listens; null: off. */
+  metrics: { host: string; port: number } | null;
 }
 
 /** Where a system-wide config lives when none is found from the current directory. */
@@ -139,6 +155,7 @@ const jailProps = {
     },
   },
   actions: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', required: ['type'], properties: { type: { type: 'string' } } }] } },
+  tracker: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'object', required: ['type'], properties: { type: { type: 'string', minLength: 1 } } }] },
 };
 const source = { oneOf: [{ type: 'string' }, { type: 'object' }] };
 
@@ -157,7 +174,9 @@ export const CONFIG_SCHEMA: JSONSchema = {
       type: 'object', additionalProperties: false,
       properties: { enabled: { type: 'boolean' }, maxbans: { type: 'integer', minimum: 1 }, findtime: duration, bantime: duration, actions: jailProps.actions },
     },
-    logLevel: { enum: ['debug', 'info', 'warn', 'error'] },
+    logLevel: { enum: ['debug', 'info', 'notice', 'warn', 'error'] },
+    logFormat: { enum: ['text', 'json'] },
+    metrics: { type: 'object', additionalProperties: false, required: ['listen'], properties: { listen: { type: 'string', minLength: 3, maxLength: 300 } } },
     plugins: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'array', items: [{ type: 'string' }, { type: 'object' }], minItems: 1, maxItems: 2 }] } },
     defaults: { type: 'object', additionalProperties: false, properties: jailProps },
     jails: {
@@ -192,7 +211,7 @@ export async function loadConfig(file?: string, cwd = process.cwd(), opts: Chain
   let path: string;
   if (file) {
     path = resolvePath(cwd, file);
-    if (!existsSync(path)) throw errors.configNotFound(path);
+    if (!existsSync(path)) throw errors.F2B_ERR_CONFIG_NOT_FOUND(path);
   } else {
     const found = (await reader.search(cwd)) ?? (existsSync(SYSTEM_DIR) ? await reader.search(SYSTEM_DIR, { global: false }) : null);
     if (!found) return null;
@@ -212,10 +231,10 @@ export function resolveConfig(input: F2bConfig, file?: string): ResolvedConfig {
   try {
     return resolvePlain(input, file);
   } catch (err) {
-    if (!(err instanceof F2bError) || !err.path) throw err;
+    if (!(isF2bError(err)) || !err.path) throw err;
     const origin = chain.origins.explain(err.path);
     if (!origin) throw err;
-    return rethrow(new F2bError(err.code, err.message, { ...err, cause: err.cause, file: originLabel(origin), path: origin.path }));
+    return rethrow(relocateError(err, { file: originLabel(origin), path: origin.path }));
   }
 }
 
@@ -226,28 +245,28 @@ function rethrow(err: F2bError): never {
 function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
   for (const key of ['extends', 'hosts'] as const) {
     if (input && typeof input === 'object' && input[key] !== undefined) {
-      throw errors.configInvalid(key, 'is only understood when the config is loaded from a file', 'Load it with loadConfig() or loadConfigChain() (as f2b does), which apply "extends" and "hosts".', file);
+      throw errors.F2B_ERR_CONFIG_INVALID(key, 'is only understood when the config is loaded from a file', 'Load it with loadConfig() or loadConfigChain() (as f2b does), which apply "extends" and "hosts".', file);
     }
   }
   // Before the schema: YAML's .inf and .nan pass a JSON Schema "integer"/"number" check.
   const notFinite = nonFiniteNumber(input, '');
-  if (notFinite) throw errors.configInvalid(notFinite, 'is not a finite number', `${fixFor(notFinite).replace(/\.$/, "")} (.inf and .nan are not values f2b can count with).`, file);
+  if (notFinite) throw errors.F2B_ERR_CONFIG_INVALID(notFinite, 'is not a finite number', `${fixFor(notFinite).replace(/\.$/, "")} (.inf and .nan are not values f2b can count with).`, file);
   const problem = checkSchema(CONFIG_SCHEMA, input, '');
-  if (problem) throw errors.configInvalid(problem.path || '(root)', problem.problem, fixFor(problem.path), file);
+  if (problem) throw errors.F2B_ERR_CONFIG_INVALID(problem.path || '(root)', problem.problem, fixFor(problem.path), file);
   const defaults = input.defaults ?? {};
   const jails: JailConfig[] = [];
   for (const [name, jail] of Object.entries(input.jails)) {
     const p = `jails.${name}`;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) {
-      throw errors.configInvalid(p, 'is not a valid jail name', 'Use letters, digits, "-", "_" and "." (at most 64 characters).', file);
+      throw errors.F2B_ERR_CONFIG_INVALID(p, 'is not a valid jail name', 'Use letters, digits, "-", "_" and "." (at most 64 characters).', file);
     }
     const merged = { ...JAIL_DEFAULTS, ...defaults, ...jail };
     const sources = jail.sources ?? (jail.source !== undefined ? [jail.source] : []);
-    if (sources.length === 0) throw errors.configInvalid(`${p}.source`, 'is required but missing', 'Give the log to read, e.g. source: "/var/log/auth.log" or { type: "journald" }.', file);
+    if (sources.length === 0) throw errors.F2B_ERR_CONFIG_INVALID(`${p}.source`, 'is required but missing', 'Give the log to read, e.g. source: "/var/log/auth.log" or { type: "journald" }.', file);
     const filter = typeof jail.filter === 'string' ? { id: jail.filter } : { id: name, ...(jail.filter ?? {}) };
     const ignoreip = typeof merged.ignoreip === 'string' ? merged.ignoreip.split(/[\s,]+/).filter(Boolean) : [...merged.ignoreip];
     ignoreip.forEach((cidr, i) => {
-      if (!tryParseCidr(cidr)) throw withFile(errors.addressInvalid(cidr, `${p}.ignoreip.${i}`), file);
+      if (!tryParseCidr(cidr)) throw withFile(errors.F2B_ERR_ADDRESS_INVALID(cidr, `${p}.ignoreip.${i}`), file);
     });
     if (merged.timezone !== undefined) wrap(() => assertTimezone(merged.timezone!, `${p}.timezone`), file);
     const disabledBecause = jail.enabled !== false && jail.enabledIf ? unmet(jail.enabledIf) : undefined;
@@ -257,6 +276,8 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
       sources: sources.map((s) => typeof s === 'string' ? { type: 'file', options: { paths: [s] } } : { type: s.type ?? 'file', options: omitType(s) }),
       filter: { id: filter.id ?? name, mode: filter.mode, options: filter.options ?? {} },
       actions: merged.actions.map((a) => typeof a === 'string' ? { type: a, options: {} } : { type: a.type, options: omitType(a) }),
+      tracker: typeof merged.tracker === 'string' ? { type: merged.tracker, options: {} }
+        : merged.tracker ? { type: merged.tracker.type, options: omitType(merged.tracker) } : { type: DEFAULT_TRACKER, options: {} },
       findtime: wrap(() => parseDuration(merged.findtime, `${p}.findtime`, { positive: true }), file),
       bantime: wrap(() => parseDuration(merged.bantime, `${p}.bantime`, { allowForever: true, positive: true }), file),
       maxretry: merged.maxretry,
@@ -283,8 +304,9 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
     bantime: wrap(() => parseDuration(r.bantime ?? '1w', 'recidive.bantime', { allowForever: true, positive: true }), file),
     actions: r.actions ?? input.defaults?.actions ?? JAIL_DEFAULTS.actions,
   } : null;
-  if (recidive && input.jails.recidive) throw errors.configInvalid('jails.recidive', 'collides with the built-in repeat-offender jail', 'Rename the jail, or configure repeat offenders under the top-level "recidive" key.', file);
-  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', state, socket, recidive };
+  if (recidive && input.jails.recidive) throw errors.F2B_ERR_CONFIG_INVALID('jails.recidive', 'collides with the built-in repeat-offender jail', 'Rename the jail, or configure repeat offenders under the top-level "recidive" key.', file);
+  const metrics = input.metrics ? wrap(() => parseListen(input.metrics!.listen, 'metrics.listen'), file) : null;
+  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, metrics, state, socket, recidive };
 }
 
 /** The longest path a Unix socket can have on Linux: sun_path is 108 bytes with the final NUL. */
@@ -294,7 +316,7 @@ export const MAX_SOCKET_PATH_BYTES = 107;
 export function checkSocketPath(path: string, keyPath = 'socket'): void {
   const bytes = Buffer.byteLength(path);
   if (bytes > MAX_SOCKET_PATH_BYTES) {
-    throw errors.configInvalid(keyPath, `is a socket path of ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path can have`, 'Choose a shorter path, e.g. /run/f2b/f2b.sock.');
+    throw errors.F2B_ERR_CONFIG_INVALID(keyPath, `is a socket path of ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path can have`, 'Choose a shorter path, e.g. /run/f2b/f2b.sock.');
   }
 }
 
@@ -317,7 +339,7 @@ function unmet(cond: NonNullable<JailInput['enabledIf']>): string | undefined {
 }
 
 function positive(seconds: number, path: string): number {
-  if (!(seconds > 0)) throw errors.configInvalid(path, 'must be a duration longer than 0', 'Write a duration: seconds, or 30s, 2m.');
+  if (!(seconds > 0)) throw errors.F2B_ERR_CONFIG_INVALID(path, 'must be a duration longer than 0', 'Write a duration: seconds, or 30s, 2m.');
   return seconds;
 }
 
@@ -327,18 +349,18 @@ function omitType(o: Record<string, unknown>): Record<string, unknown> {
 }
 
 function wrap<T>(fn: () => T, file?: string): T {
-  try { return fn(); } catch (err) { throw err instanceof F2bError ? withFile(err, file) : err; }
+  try { return fn(); } catch (err) { throw isF2bError(err) ? withFile(err, file) : err; }
 }
 
 function withFile(err: F2bError, file?: string): F2bError {
-  return file && !err.file ? new F2bError(err.code, err.message, { ...err, file, cause: err.cause }) : err;
+  return file && !err.file ? relocateError(err, { file }) : err;
 }
 
 function fixFor(path: string): string {
   if (/\.(findtime|bantime|actionTimeout)$/.test(path)) return 'Write a duration: seconds, or 10m, 1h, 1d.';
   if (path === 'state.type') return 'Known store types: sqlite (the default) and memory; others come from installed store packages.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
-  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked.';
+  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked.';
   return 'See "Configuration" in the README.';
 }
 
@@ -357,7 +379,7 @@ function assertTimezone(zone: string, path: string): void {
   try {
     new DateParser({ timezone: zone });
   } catch {
-    throw errors.timezoneInvalid(zone, path);
+    throw errors.F2B_ERR_TIMEZONE_INVALID(zone, path);
   }
 }
 
@@ -386,7 +408,7 @@ export function defaultPaths(): { db: string; readonly socket: string } {
     db: join(stateHome, 'f2b', 'f2b.db'),
     get socket() {
       const runtime = process.env.XDG_RUNTIME_DIR;
-      if (!runtime) throw controlErrors.noRuntimeDir();
+      if (!runtime) throw controlErrors.F2B_ERR_CONTROL_NO_RUNTIME_DIR();
       return join(runtime, 'f2b', 'f2b.sock');
     },
   };

@@ -1,16 +1,19 @@
 /**
  * The core: owns the hooks and the registries of what plugins provide, and loads plugins with the
  * checks that keep a bad plugin from taking the daemon down (version range, options schema, taps
- * wrapped so that a throw is reported with its plugin and hook).
+ * wrapped so that a throw is reported with its plugin and hook). Each plugin gets an api of its own
+ * (plugin-api.ts), never the core itself.
  */
 import semver from 'semver';
 import { createHooks, type Hooks } from './hooks.js';
-import { errors, F2bError } from './errors.js';
+import { errors, isF2bError } from './errors.js';
 import { createLogger, type Logger, type LogLevel, type LogSink } from './logger.js';
 import { systemClock, type Clock } from './clock.js';
-import { checkSchema } from './validate.js';
+import { checkOptions } from './validate.js';
 import { CORE_VERSION } from './version.js';
-import type { ActionDefinition, F2bPlugin, SourceDefinition, StoreDefinition } from './plugin.js';
+import { createPluginApi } from './plugin-api.js';
+import { defaultTrackerPlugin } from './builtin/default-tracker.js';
+import type { ActionDefinition, F2bPlugin, PluginMeta, SourceDefinition, StoreDefinition, TrackerDefinition } from './plugin.js';
 import type { FilterDefinition } from './filter/types.js';
 
 export interface CoreOptions {
@@ -21,7 +24,27 @@ export interface CoreOptions {
   version?: string;
 }
 
+/** How a plugin is being loaded: where in the config it was named, with which options. */
+export interface UseOptions {
+  /** Config path it came from (`plugins.0`, `jails.sshd.filter`), for error messages. */
+  path?: string;
+  /** The plugin's options (config `plugins: [[name, options]]`), checked against its `schema`. */
+  options?: Record<string, unknown>;
+}
+
 export interface Provided<T> { readonly def: T; readonly plugin: string }
+
+/** The registries a plugin's api writes into, one per kind. */
+export interface Registries {
+  filters: Map<string, Provided<FilterDefinition>>;
+  sources: Map<string, Provided<SourceDefinition>>;
+  actions: Map<string, Provided<ActionDefinition>>;
+  trackers: Map<string, Provided<TrackerDefinition>>;
+  stores: Map<string, Provided<StoreDefinition>>;
+}
+
+/** A loaded plugin as the core keeps it: the object and the meta it was loaded with. */
+export interface LoadedPlugin { readonly plugin: F2bPlugin; readonly meta: PluginMeta }
 
 export class Core {
   readonly version: string;
@@ -30,13 +53,9 @@ export class Core {
   readonly logger: Logger;
   private readonly logLevel: LogLevel;
   private readonly logSink?: LogSink;
-  private readonly plugins = new Map<string, F2bPlugin>();
-  private readonly filters = new Map<string, Provided<FilterDefinition>>();
-  private readonly sources = new Map<string, Provided<SourceDefinition>>();
-  private readonly actions = new Map<string, Provided<ActionDefinition>>();
-  private readonly stores = new Map<string, Provided<StoreDefinition>>();
-  /** The plugin whose `apply` is running, so registrations know who made them. */
-  private applying: string | null = null;
+  private readonly plugins = new Map<string, LoadedPlugin>();
+  private readonly registries: Registries = { filters: new Map(), sources: new Map(), actions: new Map(), trackers: new Map(), stores: new Map() };
+  private inlineCount = 0;
 
   constructor(opts: CoreOptions = {}) {
     this.version = opts.version ?? CORE_VERSION;
@@ -46,6 +65,7 @@ export class Core {
     this.logger = this.getLogger('f2b');
     this.hooks = createHooks();
     this.guardTaps();
+    this.use(defaultTrackerPlugin);
   }
 
   getLogger(name: string): Logger {
@@ -53,60 +73,45 @@ export class Core {
   }
 
   /**
-   * Load a plugin: check its shape and the core range it declares, validate its options, apply it.
-   * `path` is the config path it came from, for error messages.
+   * Load a plugin: check its shape and the core range it declares, validate its options against its
+   * schema (once, here), and apply it with an api of its own.
    */
-  use(plugin: F2bPlugin, path?: string): void {
+  use(plugin: F2bPlugin<any>, load: UseOptions | string = {}): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const { path, options = {} } = typeof load === 'string' ? { path: load } : load;
+    const stated = (plugin as F2bPlugin | undefined)?.meta;
     if (!plugin || typeof plugin !== 'object' || typeof plugin.apply !== 'function') {
-      throw errors.pluginInvalid(String((plugin as F2bPlugin | undefined)?.meta?.name ?? 'unknown'), 'it has no apply(core) function', path);
+      throw errors.F2B_ERR_PLUGIN_INVALID(String(stated?.name ?? 'unknown'), 'it has no apply(api, options) function', path);
     }
-    const meta = plugin.meta;
-    if (!meta || typeof meta.name !== 'string' || typeof meta.version !== 'string' || typeof meta.core !== 'string') {
-      throw errors.pluginInvalid(String(meta?.name ?? 'unknown'), 'meta must have name, version and core (a semver range)', path);
+    if (stated !== undefined && (typeof stated !== 'object' || stated === null || (stated.name !== undefined && typeof stated.name !== 'string'))) {
+      throw errors.F2B_ERR_PLUGIN_INVALID('unknown', 'meta must be an object with a name', path);
     }
-    if (!semver.validRange(meta.core)) throw errors.pluginInvalid(meta.name, `meta.core "${meta.core}" is not a semver range`, path);
-    if (!semver.satisfies(this.version, meta.core, { includePrerelease: true })) {
-      throw errors.pluginVersionMismatch(meta.name, meta.core, this.version, path);
+    const name = stated?.name ?? `inline#${++this.inlineCount}`;
+    const meta: PluginMeta = { ...stated, name };
+    if (meta.core !== undefined) {
+      if (typeof meta.core !== 'string' || !semver.validRange(meta.core)) throw errors.F2B_ERR_PLUGIN_INVALID(name, `its @f2b/core range "${String(meta.core)}" is not a semver range`, path);
+      if (!semver.satisfies(this.version, meta.core, { includePrerelease: true })) {
+        throw errors.F2B_ERR_PLUGIN_VERSION_MISMATCH(name, meta.core, this.version, path);
+      }
     }
-    if (this.plugins.has(meta.name)) return; // loading the same package twice is harmless
-    if (plugin.schema) {
-      const problem = checkSchema(plugin.schema, plugin.options ?? {}, path ? `${path}.options` : 'options');
-      if (problem) throw errors.pluginOptions(meta.name, problem.path, problem.problem);
-    }
-    this.applying = meta.name;
+    if (this.plugins.has(name)) return; // loading the same package twice is harmless
+    const checked = { ...options };
+    if (plugin.schema) checkOptions(plugin.schema, checked, path ? `${path}.options` : 'options', name);
     try {
-      plugin.apply(this);
+      plugin.apply(createPluginApi(name, this, this.registries), checked);
     } catch (err) {
-      if (err instanceof F2bError) throw err;
-      throw errors.pluginHook(meta.name, 'apply', err);
-    } finally {
-      this.applying = null;
+      if (isF2bError(err)) throw err;
+      throw errors.F2B_ERR_PLUGIN_HOOK(name, 'apply', err);
     }
-    this.plugins.set(meta.name, plugin);
+    this.plugins.set(name, { plugin, meta });
   }
 
-  registerFilter(def: FilterDefinition): void {
-    this.register(this.filters, def.id, def, 'filter');
-  }
-
-  registerSource(def: SourceDefinition): void {
-    this.register(this.sources, def.type, def, 'source');
-  }
-
-  registerAction(def: ActionDefinition): void {
-    this.register(this.actions, def.type, def, 'action');
-  }
-
-  registerStore(def: StoreDefinition): void {
-    this.register(this.stores, def.type, def, 'store');
-  }
-
-  getStore(type: string): Provided<StoreDefinition> | undefined { return this.stores.get(type); }
-  getFilter(id: string): Provided<FilterDefinition> | undefined { return this.filters.get(id); }
-  getSource(type: string): Provided<SourceDefinition> | undefined { return this.sources.get(type); }
-  getAction(type: string): Provided<ActionDefinition> | undefined { return this.actions.get(type); }
-  listFilters(): Provided<FilterDefinition>[] { return [...this.filters.values()]; }
-  listPlugins(): F2bPlugin[] { return [...this.plugins.values()]; }
+  getStore(type: string): Provided<StoreDefinition> | undefined { return this.registries.stores.get(type); }
+  getFilter(id: string): Provided<FilterDefinition> | undefined { return this.registries.filters.get(id); }
+  getSource(type: string): Provided<SourceDefinition> | undefined { return this.registries.sources.get(type); }
+  getAction(type: string): Provided<ActionDefinition> | undefined { return this.registries.actions.get(type); }
+  getTracker(type: string): Provided<TrackerDefinition> | undefined { return this.registries.trackers.get(type); }
+  listFilters(): Provided<FilterDefinition>[] { return [...this.registries.filters.values()]; }
+  listPlugins(): LoadedPlugin[] { return [...this.plugins.values()]; }
 
   /** Report an error that must not stop the daemon. */
   reportError(err: unknown, context: { plugin?: string; hook?: string; jail?: string } = {}): void {
@@ -115,17 +120,8 @@ export class Core {
       this.hooks.error.call(error, context);
     } catch { /* an error reporter that throws must not recurse */ }
     // One log line per error: the fix goes in a field (a newline would be escaped by the sink).
-    if (error instanceof F2bError) this.logger.error(`${error.code}: ${error.message}`, { ...context, ...(error.fix ? { fix: error.fix } : {}) });
+    if (isF2bError(error)) this.logger.error(`${error.code}: ${error.message}`, { ...context, ...(error.fix ? { fix: error.fix } : {}) });
     else this.logger.error(error.message, { ...context });
-  }
-
-  private register<T>(map: Map<string, Provided<T>>, key: string, def: T, kind: string): void {
-    const plugin = this.applying ?? 'inline';
-    const existing = map.get(key);
-    if (existing && existing.plugin !== plugin) {
-      this.logger.warn(`The ${kind} "${key}" from ${plugin} replaces the one from ${existing.plugin}.`);
-    }
-    map.set(key, { def, plugin });
   }
 
   /** Wrap every tap so a plugin that throws is reported (with plugin and hook) instead of crashing us. */
@@ -135,7 +131,8 @@ export class Core {
       (hook as { intercept(i: object): void }).intercept({
         register: (tap: { name: string; type: string; fn: (...a: unknown[]) => unknown }) => {
           const fn = tap.fn;
-          const report = (err: unknown) => this.reportError(errors.pluginHook(tap.name, hookName, err), { plugin: tap.name, hook: hookName });
+          // A plugin's own F2bError is reported as it is (its code and fix); anything else is a bug in it.
+          const report = (err: unknown) => this.reportError(isF2bError(err) ? err : errors.F2B_ERR_PLUGIN_HOOK(tap.name, hookName, err), { plugin: tap.name, hook: hookName });
           if (tap.type === 'sync') {
             tap.fn = (...args: unknown[]) => {
               try { return fn(...args); } catch (err) { report(err); return undefined; }

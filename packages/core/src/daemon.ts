@@ -11,8 +11,11 @@ import { errors } from './errors.js';
 import { MemoryStore, type Store, type StoreReplacement } from './store.js';
 import { StoreHealth } from './store-health.js';
 import { resolveConfig, type JailConfig, type ResolvedConfig } from './config.js';
+import { recidivePlugin, RECIDIVE_FILTER, RECIDIVE_JAIL, RECIDIVE_SOURCE } from './builtin/recidive.js';
 import type { F2bPlugin, StoreDefinition } from './plugin.js';
 import type { Ban, Unban } from './types.js';
+import { installBanTrail } from './ban-trail.js';
+import { logs } from './logger.js';
 
 export interface DaemonOptions extends CoreOptions {
   /** Directories to search for plugin packages from (the config's directory, f2b's own). */
@@ -25,8 +28,7 @@ export interface DaemonOptions extends CoreOptions {
   store?: Store;
 }
 
-export const RECIDIVE_JAIL = 'recidive';
-const RECIDIVE_FILTER = 'f2b-recidive';
+export { RECIDIVE_JAIL };
 const OUTBOX_RETRY_MS = 30_000;
 const PURGE_MS = 3600_000;
 /** Failures outside a jail's findtime are dropped from the store this often, in steps of this many rows. */
@@ -43,6 +45,7 @@ export class Daemon {
   /** Prior bans per `jail\0id` and per `*\0id`, for escalating bantime. */
   private readonly banCounts = new Map<string, number>();
   private timers: { cancel(): void }[] = [];
+  private metrics: { server: import('./metrics/server.js').MetricsServer; port: number } | null = null;
   /** Whether the store takes the jails' checkpoints (`f2b status`, metrics). */
   readonly storeHealth: StoreHealth;
 
@@ -50,9 +53,10 @@ export class Daemon {
     this.opts = opts;
     this.core = new Core(opts);
     for (const p of opts.plugins ?? []) this.core.use(p);
-    // The repeat-offender jail has no log of its own: it bans on other jails' bans.
-    this.core.registerFilter({ id: RECIDIVE_FILTER, rules: [] });
-    this.core.hooks.ban.tapPromise('f2b:recidive', (ban) => this.onAnyBan(ban));
+    // The repeat-offender jail has no log of its own: the plugin feeds it the other jails' bans.
+    this.core.use(recidivePlugin);
+    this.core.hooks.ban.tap('f2b:ban-counts', (ban) => this.countBan(ban.jail, ban.id, 1));
+    installBanTrail(this.core, { found: logs(opts.logLevel ?? 'info', 'debug') });
     this.storeHealth = new StoreHealth({
       location: () => this.store?.location ?? '', logger: this.core.logger, clock: this.core.clock,
       report: (err, jail) => this.core.reportError(err, { jail, hook: 'checkpoint' }),
@@ -63,7 +67,7 @@ export class Daemon {
   async load(config: ResolvedConfig): Promise<Jail[]> {
     const dirs = searchDirs(this.opts.searchFrom);
     for (const [i, p] of config.plugins.entries()) {
-      this.core.use(await loadPlugin(p.name, dirs, p.options, `plugins.${i}`), `plugins.${i}`);
+      this.core.use(await loadPlugin(p.name, dirs, `plugins.${i}`), { path: `plugins.${i}`, options: p.options });
     }
     const jails: Jail[] = [];
     for (const original of this.jailConfigs(config)) {
@@ -71,6 +75,7 @@ export class Daemon {
       const jail = this.opts.dryRun ? { ...original, actions: [{ type: 'log', options: {} }] } : original;
       const base = `jails.${jail.name}`;
       await this.ensure('filter', jail.filter.id, dirs, `${base}.filter`);
+      await this.ensure('tracker', jail.tracker.type, dirs, `${base}.tracker`);
       for (const [i, s] of jail.sources.entries()) await this.ensure('source', s.type, dirs, `${base}.sources.${i}`);
       for (const [i, a] of jail.actions.entries()) await this.ensure('action', a.type, dirs, `${base}.actions.${i}`);
       jails.push(new Jail(this.core, jail, {
@@ -88,6 +93,12 @@ export class Daemon {
     await this.store.open();
     const now = this.core.clock.now();
     for (const c of await this.store.banCounts(now - config.state.purgeAge * 1000)) this.countBan(c.jail, c.id, c.count);
+    try {
+      await this.startMetrics(config);
+    } catch (err) {
+      await this.store.close();
+      throw err;
+    }
     this.jails = await this.load(config);
     await this.core.hooks.start.promise();
     // Listed before the actions start: starting may bring their state in line with ours (empty).
@@ -102,7 +113,7 @@ export class Daemon {
       // fail2ban refuses to run when its jails cannot read their logs; so do we, when that is all of them.
       const names = this.jails.filter((j) => j.name !== RECIDIVE_JAIL).map((j) => j.name);
       await this.stop();
-      throw errors.noJailWatches(names);
+      throw errors.F2B_ERR_NOTHING_WATCHED(names);
     }
     this.core.logger.info(`Started ${this.jails.length} jail(s): ${this.jails.map((j) => j.name).join(', ') || '(none)'} (state: ${this.store.kind} ${this.store.location}).`);
   }
@@ -137,11 +148,11 @@ export class Daemon {
     for (const j of next) {
       const prev = old.find((o) => o.name === j.name);
       if (adopted.has(j)) {
-        for (const ban of prev!.tracker.activeBans()) j.tracker.restore(ban); // the actions have them
+        await j.restore({ bans: [...prev!.bans()], enforced: true }); // the actions have them
       } else {
         await j.startActions();
         // New action instances get every ban in force (actions are idempotent).
-        await j.restoreBans(prev ? prev.tracker.activeBans() : await this.store!.activeBans(this.core.clock.now(), j.name));
+        await j.restore({ bans: prev ? [...prev.bans()] : await this.store!.activeBans(this.core.clock.now(), j.name) });
       }
       await j.startSources(await j.savedStates());
     }
@@ -149,12 +160,32 @@ export class Daemon {
     this.config = config;
     await this.core.hooks.reload.promise();
     this.core.logger.info(`Reloaded: ${next.length} jail(s).`);
-    if (this.reportWatching(config)) this.core.logger.error(errors.noJailWatches(next.map((j) => j.name)).describe());
+    if (this.reportWatching(config)) this.core.logger.error(errors.F2B_ERR_NOTHING_WATCHED(next.map((j) => j.name)).describe());
+  }
+
+  /**
+   * The metrics endpoint (config `metrics`), loaded only when asked for: prom-client stays out of
+   * daemons and commands that do not use it. Its address is fixed for the daemon's life.
+   */
+  private async startMetrics(config: ResolvedConfig): Promise<void> {
+    if (!config.metrics || this.metrics) return;
+    const [{ createMetrics }, { MetricsServer }] = await Promise.all([import('./metrics/registry.js'), import('./metrics/server.js')]);
+    const register = createMetrics({ core: this.core, jails: () => this.jails, store: () => this.store });
+    const server = new MetricsServer(register, this.core.getLogger('metrics'));
+    const bound = await server.listen(config.metrics);
+    this.metrics = { server, port: bound.port };
+  }
+
+  /** The metrics endpoint's port, when it runs (useful when the config asked for port 0). */
+  get metricsPort(): number | null {
+    return this.metrics?.port ?? null;
   }
 
   async stop(): Promise<void> {
     for (const t of this.timers) t.cancel();
     this.timers = [];
+    await this.metrics?.server.close();
+    this.metrics = null;
     for (const j of this.jails) await j.stop();
     await this.core.hooks.stop.promise();
     await this.store?.close();
@@ -199,7 +230,7 @@ export class Daemon {
     try {
       return await write();
     } catch (err) {
-      this.core.reportError(errors.stateUnavailable(this.store?.location ?? '', err), { hook: 'state' });
+      this.core.reportError(errors.F2B_ERR_STATE_UNAVAILABLE(this.store?.location ?? '', err), { hook: 'state' });
       return undefined;
     }
   }
@@ -228,11 +259,8 @@ export class Daemon {
     let restored = 0;
     for (const jail of this.jails) {
       const bans = await store.activeBans(now, jail.name);
-      await jail.restoreBans(bans);
+      await jail.restore({ bans, failures: await store.failuresSince(jail.name, now - jail.config.findtime * 1000) });
       restored += bans.length;
-      for (const f of await store.failuresSince(jail.name, now - jail.config.findtime * 1000)) {
-        if (!jail.tracker.isBanned(f.id)) jail.tracker.restoreFailure(f.id, f.time, f.attempts);
-      }
     }
     if (restored > 0) this.core.logger.info(`Restored ${restored} active ban(s).`);
   }
@@ -244,11 +272,14 @@ export class Daemon {
    */
   private async recoverFromActions(replaced: StoreReplacement): Promise<void> {
     const store = this.store!;
-    this.core.reportError(errors.stateCorrupt(store.location, replaced.movedTo, replaced.problem), { hook: 'state' });
+    this.core.reportError(errors.F2B_ERR_STATE_CORRUPT(store.location, replaced.movedTo, replaced.problem), { hook: 'state' });
     const now = this.core.clock.now();
     let recovered = 0;
     for (const jail of this.jails) {
-      const bans = (await jail.listBannedFromActions()).filter((b) => b.end === null || b.end > now)
+      // An action that does not know when a ban ends (undefined) gets the jail's bantime from now.
+      const bans = (await jail.listBannedFromActions())
+        .map((b) => ({ id: b.id, end: b.end === undefined ? now + jail.config.bantime * 1000 : b.end }))
+        .filter((b) => b.end === null || b.end > now)
         .map((b): Ban => ({ jail: jail.name, id: b.id, start: now, end: b.end, count: 1, failures: 0, rule: 'recovered' }));
       if (bans.length === 0) continue;
       // Saved as bans in force; recover() then gives them to every action like any stored ban.
@@ -257,19 +288,6 @@ export class Daemon {
       recovered += bans.length;
     }
     this.core.logger.warn(`Recovered ${recovered} ban(s) in force from the actions after replacing the corrupt state database.`);
-  }
-
-  /** Count bans for escalation, and ban repeat offenders in the recidive jail. */
-  private async onAnyBan(ban: Ban): Promise<void> {
-    this.countBan(ban.jail, ban.id, 1);
-    const r = this.config?.recidive;
-    if (!r || ban.jail === RECIDIVE_JAIL || !this.store) return;
-    const jail = this.jail(RECIDIVE_JAIL);
-    if (!jail || jail.tracker.isBanned(ban.id)) return;
-    const since = this.core.clock.now() - r.findtime * 1000;
-    const history = await this.store.banHistory(ban.id, since);
-    const others = history.count - (await this.store.banHistory(ban.id, since, RECIDIVE_JAIL)).count;
-    if (others >= r.maxbans) jail.ban(ban.id, 'recidive', [`banned ${others} times within ${r.findtime} s`]);
   }
 
   private countBan(jail: string, id: string, n: number): void {
@@ -281,10 +299,14 @@ export class Daemon {
     if (!r) return config.jails;
     const recidive = resolveConfig({
       state: { type: 'memory' }, socket: false,
-      jails: { [RECIDIVE_JAIL]: { source: { type: 'none' }, filter: RECIDIVE_FILTER, actions: r.actions, bantime: r.bantime, maxretry: 1, ignoreself: false } },
+      jails: {
+        [RECIDIVE_JAIL]: {
+          source: { type: RECIDIVE_SOURCE }, filter: RECIDIVE_FILTER, actions: r.actions,
+          bantime: r.bantime, findtime: r.findtime, maxretry: r.maxbans, ignoreself: false,
+        },
+      },
     }).jails[0]!;
     // Its ignore list is every jail's: an address one jail never bans is not a repeat offender.
-    recidive.sources = [];
     recidive.ignoreip = [...new Set(config.jails.flatMap((j) => j.ignoreip))];
     return [...config.jails, recidive];
   }
@@ -303,7 +325,7 @@ export class Daemon {
     if (config.state.type === 'memory') return new MemoryStore();
     const def = await this.storeDefinition(config);
     await def.check?.(this.storeOptions(config));
-    return def.create(this.storeOptions(config));
+    return def.create(this.storeOptions(config), { clock: this.core.clock, logger: this.core.getLogger(`store-${config.state.type}`) });
   }
 
   private async storeDefinition(config: ResolvedConfig): Promise<StoreDefinition> {
@@ -314,13 +336,13 @@ export class Daemon {
       const name = this.installed.find((p) => p.provides.includes(type))?.name;
       if (!name) {
         const known = ['memory', ...new Set(this.installed.filter((p) => String(p.kind) === 'store').flatMap((p) => p.provides))];
-        throw errors.configInvalid('state.type', `names the store type ${JSON.stringify(type)}, which no installed package provides`,
+        throw errors.F2B_ERR_CONFIG_INVALID('state.type', `names the store type ${JSON.stringify(type)}, which no installed package provides`,
           `Use one of: ${known.join(', ')}; or install the package that provides it (e.g. \`npm i @f2b/store-${type}\`).`);
       }
-      this.core.use(await loadPlugin(name, dirs, {}, 'state'), 'state');
+      this.core.use(await loadPlugin(name, dirs, 'state'), 'state');
     }
     const def = this.core.getStore(config.state.type);
-    if (!def) throw errors.pluginNotFound(config.state.type, `@f2b/store-${config.state.type}`, 'state.type');
+    if (!def) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(config.state.type, `@f2b/store-${config.state.type}`, 'state.type');
     return def.def;
   }
 
@@ -363,18 +385,25 @@ export class Daemon {
     return { cancel: () => timer.cancel() };
   }
 
-  private async ensure(kind: 'filter' | 'source' | 'action', ref: string, dirs: string[], path: string): Promise<void> {
-    const have = kind === 'filter' ? this.core.getFilter(ref) : kind === 'source' ? this.core.getSource(ref) : this.core.getAction(ref);
-    if (have) return;
+  private provided(kind: 'filter' | 'source' | 'action' | 'tracker', ref: string): unknown {
+    switch (kind) {
+      case 'filter': return this.core.getFilter(ref);
+      case 'source': return this.core.getSource(ref);
+      case 'action': return this.core.getAction(ref);
+      case 'tracker': return this.core.getTracker(ref);
+    }
+  }
+
+  private async ensure(kind: 'filter' | 'source' | 'action' | 'tracker', ref: string, dirs: string[], path: string): Promise<void> {
+    if (this.provided(kind, ref)) return;
     this.installed ??= discoverPlugins(dirs);
     const name = findProvider(ref, kind, this.installed);
     const candidates = candidatePackages(ref, kind);
     if (!name) {
-      throw kind === 'filter' ? errors.filterNotFound(ref, candidates, path) : errors.pluginNotFound(ref, candidates[0]!, path);
+      throw kind === 'filter' ? errors.F2B_ERR_FILTER_NOT_FOUND(ref, candidates, path) : errors.F2B_ERR_PLUGIN_NOT_FOUND(ref, candidates[0]!, path);
     }
-    this.core.use(await loadPlugin(name, dirs, {}, path), path);
-    const now = kind === 'filter' ? this.core.getFilter(ref) : kind === 'source' ? this.core.getSource(ref) : this.core.getAction(ref);
-    if (!now) throw errors.pluginInvalid(name, `it was expected to provide the ${kind} "${ref}" but did not register it`, path);
+    this.core.use(await loadPlugin(name, dirs, path), path);
+    if (!this.provided(kind, ref)) throw errors.F2B_ERR_PLUGIN_INVALID(name, `it was expected to provide the ${kind} "${ref}" but did not register it`, path);
   }
 }
 

@@ -15,6 +15,18 @@ export interface JailInfo {
   readonly bantime: number;
 }
 
+/** How one call of an action went (for metrics and diagnostics). */
+export interface ActionOutcome {
+  /** The action's type, e.g. `nftables`. */
+  readonly action: string;
+  /** What was asked: `ban`, `unban`, `start`… */
+  readonly what: string;
+  /** How long it took (up to its deadline, when it missed it). */
+  readonly seconds: number;
+  /** False: it failed or missed its deadline (the outbox retries it). */
+  readonly ok: boolean;
+}
+
 export function createHooks() {
   return Object.freeze({
     /** The daemon (or a test core) starts: open resources. */
@@ -35,6 +47,8 @@ export function createHooks() {
     ban: new AsyncParallelHook<[Ban, JailInfo]>(['ban', 'jail']),
     /** A ban ended (expired, manual, stop). */
     unban: new AsyncParallelHook<[Unban, JailInfo]>(['unban', 'jail']),
+    /** An action call settled (succeeded, failed or timed out). */
+    action: new SyncHook<[ActionOutcome, JailInfo]>(['outcome', 'jail']),
     /** Something went wrong but the daemon continues. */
     error: new SyncHook<[Error, { plugin?: string; hook?: string; jail?: string }]>(['error', 'context']),
   });

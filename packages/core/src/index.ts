@@ -1,12 +1,13 @@
 /**
  * `@f2b/core`: the plugin contract and the engine.
  */
-export { Core, type CoreOptions, type Provided } from './core.js';
+export { Core, type CoreOptions, type Provided, type UseOptions, type LoadedPlugin } from './core.js';
 export { createHooks, type Hooks, type HookName, type JailInfo } from './hooks.js';
 export {
-  definePlugin, type F2bPlugin, type PluginMeta, type PluginKind, type PluginFactory,
+  definePlugin, PLUGIN_KINDS, type F2bPlugin, type PluginMeta, type PluginKind, type PluginFactory, type PluginApi, type PluginErrors,
+  type TrackerDefinition, type TrackerInstance, type TrackerContext,
   type SourceDefinition, type SourceInstance, type SourceContext, type SourceWatch, type SourceCheckContext,
-  type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition, type ListedBan,
+  type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition, type StoreContext, type ListedBan,
 } from './plugin.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
 export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit, type FilterState } from './filter/engine.js';
@@ -16,13 +17,16 @@ export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.j
 export * from './dates.js';
 export * from './ip.js';
 export { parseDuration, formatDuration, MAX_DURATION_SECONDS, MONTH_SECONDS, YEAR_SECONDS } from './duration.js';
-export { Tracker, type TrackerOptions } from './tracker.js';
+export { Tracker, escalatedBantime, type TrackerOptions, type BantimeIncrement } from './tracker.js';
 export { Jail, type JailStats } from './jail.js';
 export { Daemon, type DaemonOptions } from './daemon.js';
+export { recidivePlugin, RECIDIVE_JAIL, RECIDIVE_FILTER, RECIDIVE_SOURCE } from './builtin/recidive.js';
+export { defaultTrackerPlugin, DEFAULT_TRACKER } from './builtin/default-tracker.js';
+export { pluginErrors } from './plugin-api.js';
 export { StoreHealth, type StoreHealthSnapshot } from './store-health.js';
 export {
   loadConfig, resolveConfig, defineConfig, defaultConfig, CONFIG_SCHEMA, JAIL_DEFAULTS,
-  type F2bConfig, type JailInput, type JailConfig, type ResolvedConfig, type SourceInput, type FilterInput, type ActionInput,
+  type F2bConfig, type JailInput, type TrackerInput, type JailConfig, type ResolvedConfig, type SourceInput, type FilterInput, type ActionInput,
 } from './config.js';
 export { loadConfigChain, chainOf, originLabel, type ConfigChain, type ChainFile, type ChainOptions } from './config/chain.js';
 export { Origins, type ValueOrigin } from './config/merge.js';
@@ -31,10 +35,11 @@ export { coreRangeAdmits, discoverPlugins, findProvider, candidatePackages, load
 export { TrustBoundary, trustBoundary, setTrustBoundary, trustedOwners, type TrustBoundaryOptions, type TrustReporter } from './trust.js';
 export { ConfigReader, MAX_CONFIG_BYTES, MAX_YAML_ALIASES, MAX_CONFIG_DEPTH, MAX_CONFIG_VALUES, type ReadConfig } from './config/reader.js';
 export { F2bError, errors, isF2bError, messageOf, type F2bErrorDetails } from './errors.js';
-export { createLogger, memoryLogger, sanitizeLine, stderrSink, type Logger, type LogLevel, type LogSink } from './logger.js';
+export { createLogger, envLogFormat, FIELDS_IN_MESSAGE, logs, messageFields, memoryLogger, sanitizeLine, stderrIsJournal, stderrSink, type Logger, type LogFormat, type LogLevel, type LogSink, type StderrSinkOptions } from './logger.js';
+export { installBanTrail, banOrigin } from './ban-trail.js';
 export { escapeControls, escapeDeep, escapeLines, jsonText } from './escape.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
-export { checkSchema, type JSONSchema, type SchemaProblem } from './validate.js';
+export { checkSchema, checkOptions, type JSONSchema, type SchemaProblem } from './validate.js';
 export { CORE_VERSION } from './version.js';
 export type { LogEntry, Failure, Ban, Unban, MaybePromise } from './types.js';
 export { journalRecordToEntry, normalizeRecord, parseJournalJsonLine, type JournalRecord } from './journal.js';

@@ -1,41 +1,102 @@
 /**
  * A small structured logger. Plugins get one per name through `core.getLogger(name)`, so every line
- * says who wrote it. Output is one line per message on stderr (journald/syslog friendly), or JSON
- * lines when `F2B_LOG_FORMAT=json`. Log text from attackers goes through escape.ts, so a crafted
- * log line can neither forge extra lines in our own log (which `recidive`-style jails may read) nor
- * send control sequences to the terminal that shows it.
+ * says who wrote it. Output is one line per message on stderr:
+ *
+ * - text (default): `2026-12-07T10:00:00.123Z NOTICE [sshd] Ban 203.0.113.5 …`, then ` key=value`
+ *   fields; under systemd, whose journal stamps lines itself, the time is left out and each line
+ *   starts with its syslog priority instead (`<5>NOTICE [sshd] Ban …`), so that
+ *   `journalctl -u f2b -p notice` shows the ban trail;
+ * - json (`logFormat: json` or `F2B_LOG_FORMAT=json`): one JSON object per line, `{time, level, name, msg, …fields}`.
+ *
+ * Log text from attackers goes through escape.ts, so a crafted log line can neither forge extra
+ * lines in our own log (which `recidive` jails read) nor send control sequences to the terminal
+ * that shows it. No logging library: one escaped write per line is all the daemon needs, and the
+ * CLI's start-up stays free of it.
  */
+import { fstatSync } from 'node:fs';
 import { escapeControls, jsonText } from './escape.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'silent';
+export type LogFormat = 'text' | 'json';
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, notice: 25, warn: 30, error: 40, silent: 100 };
+/** syslog priorities (sd-daemon(3) prefixes) of our levels. */
+const PRIORITY: Record<Exclude<LogLevel, 'silent'>, number> = { debug: 7, info: 6, notice: 5, warn: 4, error: 3 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
+  /** Events people watch for and alert on: bans and unbans (fail2ban's NOTICE). */
+  notice(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(name: string): Logger;
 }
 
+/**
+ * Mark a fields object whose facts the message already says in words (the ban trail): text lines
+ * leave such fields out, JSON lines carry them. A symbol key, so it is never written itself.
+ */
+export const FIELDS_IN_MESSAGE: unique symbol = Symbol.for('f2b.log.fieldsInMessage') as never;
+
+/** `fields`, marked as repeating the message (see FIELDS_IN_MESSAGE). */
+export function messageFields<T extends Record<string, unknown>>(fields: T): T {
+  return Object.assign(fields, { [FIELDS_IN_MESSAGE]: true });
+}
+
 export type LogSink = (level: LogLevel, name: string, msg: string, fields?: Record<string, unknown>) => void;
 
-export function stderrSink(format: 'text' | 'json' = process.env.F2B_LOG_FORMAT === 'json' ? 'json' : 'text'): LogSink {
+export interface StderrSinkOptions {
+  format?: LogFormat;
+  /** Prefix lines with `<priority>` and no time (default: when stderr is the journal, see below). */
+  journal?: boolean;
+  /** Where lines go (default: process.stderr). */
+  write?: (line: string) => void;
+  /** The time of a line (default: now). */
+  now?: () => number;
+}
+
+/**
+ * Is stderr connected to the journal? systemd sets JOURNAL_STREAM to `<device>:<inode>` of the
+ * stream it gave the service; it is ours only if fd 2 is still that stream (systemd.exec(5)).
+ */
+export function stderrIsJournal(env: NodeJS.ProcessEnv = process.env): boolean {
+  const m = /^(\d+):(\d+)$/.exec(env.JOURNAL_STREAM ?? '');
+  if (!m) return false;
+  try {
+    const st = fstatSync(2, { bigint: true });
+    return st.dev === BigInt(m[1]!) && st.ino === BigInt(m[2]!);
+  } catch {
+    return false;
+  }
+}
+
+/** The format asked for by `F2B_LOG_FORMAT` (text unless it says json). */
+export function envLogFormat(env: NodeJS.ProcessEnv = process.env): LogFormat {
+  return env.F2B_LOG_FORMAT === 'json' ? 'json' : 'text';
+}
+
+export function stderrSink(opts: StderrSinkOptions | LogFormat = {}): LogSink {
+  const o = typeof opts === 'string' ? { format: opts } : opts;
+  const format = o.format ?? envLogFormat();
+  const journal = o.journal ?? stderrIsJournal();
+  const write = o.write ?? ((line: string) => { process.stderr.write(line); });
+  const now = o.now ?? Date.now;
   return (level, name, msg, fields) => {
+    if (level === 'silent') return;
     if (format === 'json') {
-      process.stderr.write(jsonText({ time: new Date().toISOString(), level, name, msg, ...fields }) + '\n');
+      write(jsonText({ time: new Date(now()).toISOString(), level, name, msg, ...fields }) + '\n');
       return;
     }
-    const extra = fields && Object.keys(fields).length > 0
+    const extra = fields && Object.keys(fields).length > 0 && !(fields as { [FIELDS_IN_MESSAGE]?: boolean })[FIELDS_IN_MESSAGE]
       ? ' ' + Object.entries(fields).map(([k, v]) => `${escapeControls(k)}=${jsonText(v ?? null)}`).join(' ')
       : '';
-    process.stderr.write(`${level.toUpperCase().padEnd(5)} [${escapeControls(name)}] ${escapeControls(msg)}${extra}\n`);
+    const head = journal ? `<${PRIORITY[level]}>` : `${new Date(now()).toISOString()} `;
+    write(`${head}${level.toUpperCase().padEnd(6)} [${escapeControls(name)}] ${escapeControls(msg)}${extra}\n`);
   };
 }
 
-/** Replace control characters so that no message can start a new line in our log (escape.ts). */
-export const sanitizeLine = escapeControls;
+export { sanitizeLine } from './escape.js';
 
 export function createLogger(name: string, level: LogLevel = 'info', sink: LogSink = stderrSink()): Logger {
   const min = ORDER[level];
@@ -43,9 +104,14 @@ export function createLogger(name: string, level: LogLevel = 'info', sink: LogSi
     if (ORDER[l] >= min) sink(l, name, msg, fields);
   };
   return {
-    debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'),
+    debug: at('debug'), info: at('info'), notice: at('notice'), warn: at('warn'), error: at('error'),
     child: (child: string) => createLogger(`${name}:${child}`, level, sink),
   };
+}
+
+/** Would a logger at `level` write `what`? (To skip work for lines nobody will see.) */
+export function logs(level: LogLevel, what: LogLevel): boolean {
+  return ORDER[what] >= ORDER[level];
 }
 
 /** A logger that keeps records in memory, for tests. */

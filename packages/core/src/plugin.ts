@@ -1,43 +1,92 @@
 /**
- * The plugin contract. A plugin is a plain object made by a factory (Rollup's shape), carrying its
- * identity and the core range it was built for (checked at load, like Babel's `assertVersion`), a
- * JSON Schema for its options, and `apply(core)`, which registers what it provides and taps hooks
- * (webpack's shape).
+ * The plugin contract. A plugin is a plain object (usually made by a zero-argument factory, Rollup's
+ * shape) with a JSON Schema for its options and `apply(api, options)` (Babel's `declare(api,
+ * options)`): the core validates the options against the schema once, builds an `api` for this
+ * plugin alone, and calls `apply`, which registers what the plugin provides and taps hooks.
+ *
+ * A plugin package imports only types from `@f2b/core` (an optional peer) and at most `@f2b/kit` at
+ * run time: everything it uses from the running core comes through `api` and the contexts below, so
+ * installing a plugin never brings a second core. Its name, version, kind and core range are read
+ * from its package.json (`name`, `version`, `f2b.kind`, `peerDependencies['@f2b/core']`).
  */
-import type { Core } from './core.js';
 import type { FilterDefinition } from './filter/types.js';
 import type { Ban, LogEntry, MaybePromise, Unban } from './types.js';
 import type { Logger } from './logger.js';
+import type { Clock } from './clock.js';
 import type { JSONSchema } from './validate.js';
 import type { Store } from './store.js';
+import type { Hooks } from './hooks.js';
+import type { errors, F2bError, F2bErrorDetails } from './errors.js';
+import type { Tracker, TrackerOptions } from './tracker.js';
 
-export type PluginKind = 'source' | 'filter' | 'tracker' | 'action' | 'other';
+export type PluginKind = 'source' | 'filter' | 'action' | 'tracker' | 'store';
+export const PLUGIN_KINDS: readonly PluginKind[] = ['source', 'filter', 'action', 'tracker', 'store'];
 
+/**
+ * Who a plugin is. The core reads it from the package manifest when it loads a package; a plugin
+ * object built in code (tests, embedded use) may state it here instead.
+ */
 export interface PluginMeta {
   /** The npm package name, e.g. `@f2b/filter-sshd`. */
   name: string;
-  version: string;
-  /** semver range of `@f2b/core` this plugin works with. */
-  core: string;
+  version?: string;
+  /** semver range of `@f2b/core` this plugin works with (a package's `peerDependencies['@f2b/core']`). */
+  core?: string;
   kind?: PluginKind;
 }
 
-export interface F2bPlugin<Options = unknown> {
-  meta: PluginMeta;
-  /** JSON Schema of the options the factory accepted; core validates before `apply`. */
+export interface F2bPlugin<Options = Record<string, unknown>> {
+  /** Only for plugins built in code: a loaded package's meta comes from its package.json. */
+  meta?: Partial<PluginMeta>;
+  /** JSON Schema of the plugin's options (config `plugins: [[name, options]]`); checked before `apply`. */
   schema?: JSONSchema;
-  /** The options the factory was called with (validated against `schema`). */
-  options?: Options;
-  apply(core: Core): void;
+  /** Register what the plugin provides and tap hooks, with the api the core built for it. */
+  apply(api: PluginApi, options: Options): void;
 }
 
-/** Identity helper that gives plugin authors types (Babel's `declare`, fastify-plugin's `fp`). */
-export function definePlugin<O>(plugin: F2bPlugin<O>): F2bPlugin<O> {
+/** A package's default export: the plugin, or a function of no arguments that returns it. */
+export type PluginFactory<O = Record<string, unknown>> = () => F2bPlugin<O>;
+
+/** The core's error factories, and `create` for a plugin's own codes: every one a real `F2bError`. */
+export type PluginErrors = typeof errors & {
+  create(code: `F2B_ERR_${string}`, message: string, details?: F2bErrorDetails): F2bError;
+};
+
+/**
+ * What the core hands one plugin (Rollup's plugin context): registrations are attributed to it, its
+ * logger carries its name, and nothing else of the core is reachable.
+ */
+export interface PluginApi {
+  /** The plugin's name (from its manifest, or its meta). */
+  readonly name: string;
+  /** The running core's version. */
+  readonly coreVersion: string;
+  readonly hooks: Hooks;
+  /** Named after the plugin. */
+  readonly logger: Logger;
+  /** The core's clock: use it instead of `Date.now`/`setTimeout`, so a `FakeClock` reaches the plugin. */
+  readonly clock: Clock;
+  readonly errors: PluginErrors;
+  /**
+   * Check `value` against `schema` (filling in defaults); throws F2B_ERR_PLUGIN_OPTIONS naming the
+   * key path (`path.key`) of the first bad value.
+   */
+  validate(schema: JSONSchema, value: unknown, path: string): void;
+  registerFilter(def: FilterDefinition): void;
+  registerSource(def: SourceDefinition): void;
+  registerAction(def: ActionDefinition): void;
+  registerTracker(def: TrackerDefinition): void;
+  registerStore(def: StoreDefinition): void;
+}
+
+/**
+ * Identity helper that gives a plugin object its type (Babel's `declare`, fastify-plugin's `fp`).
+ * Plugin packages type their object with `satisfies F2bPlugin` instead: importing this function
+ * would make the core a run-time dependency.
+ */
+export function definePlugin<O = Record<string, unknown>>(plugin: F2bPlugin<O>): F2bPlugin<O> {
   return plugin;
 }
-
-/** A module's default export: a factory taking the user's options. */
-export type PluginFactory<O = Record<string, unknown>> = (options?: O) => F2bPlugin<O>;
 
 // ---------------------------------------------------------------------------------------------
 // What plugins provide: sources, actions (filters are in filter/types.ts)
@@ -59,6 +108,8 @@ export interface SourceContext {
    */
   overlong?(origin: string): void;
   logger: Logger;
+  /** The core's clock (timers, "now"): a `FakeClock` in tests. */
+  clock: Clock;
   /** Report a problem without stopping the daemon. */
   error(err: unknown): void;
   /** What `state()` returned when the daemon last saved (read positions, a journal cursor). */
@@ -108,6 +159,8 @@ export interface SourceDefinition {
 export interface ActionContext {
   jail: string;
   logger: Logger;
+  /** The core's clock (timers, "now"): a `FakeClock` in tests. */
+  clock: Clock;
   error(err: unknown): void;
 }
 
@@ -125,8 +178,11 @@ export interface ActionInstance {
   listBanned?(): Promise<ListedBan[]>;
 }
 
-/** A ban as an action reports it: the address or network, and when it ends (null = never). */
-export interface ListedBan { id: string; end: number | null }
+/**
+ * A ban as an action reports it: the address or network, and when it ends (epoch ms; null = never;
+ * undefined = the action does not know, and the jail's bantime from now applies — never "for good").
+ */
+export interface ListedBan { id: string; end?: number | null }
 
 export interface ActionDefinition {
   /** Type name used in config: `actions: ['log']` or `{ type: 'nftables', … }`. */
@@ -135,16 +191,40 @@ export interface ActionDefinition {
   create(options: Record<string, unknown>, ctx: ActionContext): ActionInstance;
 }
 
+/** What the daemon hands a store it creates. */
+export interface StoreContext {
+  /** The core's clock: the store's "now" (a `FakeClock` in tests). */
+  clock: Clock;
+  logger: Logger;
+}
+
 export interface StoreDefinition {
   /** Type name used in config: `state: { type: 'sqlite', path }`. */
   type: string;
   schema?: JSONSchema;
-  create(options: Record<string, unknown>): Store;
+  create(options: Record<string, unknown>, ctx: StoreContext): Store;
   /**
    * Check, without creating or opening anything, that a store with these options can work (e.g. its
    * path is usable); throws the error to report. `f2b config check` and `f2b start` call it first.
    */
   check?(options: Record<string, unknown>): void | Promise<void>;
+}
+
+/**
+ * What a tracker instance offers the jail: the public side of the default `Tracker` (a replacement
+ * implements the same methods; it may wrap the default one).
+ */
+export type TrackerInstance = { [K in keyof Tracker]: Tracker[K] };
+
+/** What the jail hands a tracker: its limits, the clock, and where to report bans and unbans. */
+export type TrackerContext = TrackerOptions;
+
+export interface TrackerDefinition {
+  /** Type name used in config: `tracker: { type: 'default' }`. */
+  type: string;
+  /** JSON Schema of the options beside `type` in the jail's `tracker`. */
+  schema?: JSONSchema;
+  create(options: Record<string, unknown>, ctx: TrackerContext): TrackerInstance;
 }
 
 /** Anything a plugin can register; `FilterDefinition` re-exported for convenience. */

@@ -13,20 +13,22 @@ import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { errors } from './errors.js';
 import { trustBoundary } from './trust.js';
-import type { F2bPlugin, PluginKind } from './plugin.js';
+import { CORE_VERSION } from './version.js';
+import { PLUGIN_KINDS, type F2bPlugin, type PluginKind, type PluginMeta } from './plugin.js';
 
 export interface DiscoveredPackage {
   name: string;
   version: string;
   dir: string;
-  kind: PluginKind;
+  /** `f2b.kind` of the manifest (or an `f2b-<kind>` keyword); unknown: undefined. */
+  kind?: PluginKind;
   /** Filter ids / source types / action types / store types the manifest declares. */
   provides: string[];
   /** The `@f2b/core` range from peerDependencies, if any. */
   coreRange?: string;
 }
 
-const PLUGIN_NAME = /^(?:@f2b\/(?:filter|source|action|tracker|plugin)-[a-z0-9._-]+|f2b-(?:plugin|filter|source|action)-[a-z0-9._-]+|@[a-z0-9._-]+\/f2b-(?:plugin|filter|source|action)-[a-z0-9._-]+)$/;
+const PLUGIN_NAME = /^(?:@f2b\/(?:filter|source|action|tracker|store|plugin)-[a-z0-9._-]+|f2b-(?:plugin|filter|source|action|tracker|store)-[a-z0-9._-]+|@[a-z0-9._-]+\/f2b-(?:plugin|filter|source|action|tracker|store)-[a-z0-9._-]+)$/;
 
 /**
  * node_modules directories to search, nearest first: from each start dir upward, then the global
@@ -69,18 +71,22 @@ export function discoverPlugins(dirs: string[]): DiscoveredPackage[] {
       const keywords: string[] = Array.isArray(pkg.keywords) ? pkg.keywords : [];
       if (!PLUGIN_NAME.test(name) && !keywords.includes('f2b-plugin')) continue;
       if (!keywords.includes('f2b-plugin') && !pkg.f2b) continue;
-      const f2b = (pkg.f2b ?? {}) as { kind?: PluginKind; filters?: string[]; sources?: string[]; actions?: string[]; stores?: string[] };
+      const f2b = (pkg.f2b ?? {}) as { kind?: PluginKind; filters?: string[]; sources?: string[]; actions?: string[]; trackers?: string[]; stores?: string[] };
       const dir = join(nm, name);
       if (trustBoundary().admit(dir) === null) continue; // reported: another user could change it
-      const kind: PluginKind = f2b.kind ?? (['filter', 'source', 'action', 'tracker'].find((k) => keywords.includes(`f2b-${k}`)) as PluginKind | undefined) ?? 'other';
+      const kind = kindOf(f2b.kind) ?? PLUGIN_KINDS.find((k) => keywords.includes(`f2b-${k}`));
       found.set(name, {
         name, version: String(pkg.version ?? '0.0.0'), dir, kind,
-        provides: [...(f2b.filters ?? []), ...(f2b.sources ?? []), ...(f2b.actions ?? []), ...(f2b.stores ?? [])].filter((x) => typeof x === 'string'),
+        provides: [...(f2b.filters ?? []), ...(f2b.sources ?? []), ...(f2b.actions ?? []), ...(f2b.trackers ?? []), ...(f2b.stores ?? [])].filter((x) => typeof x === 'string'),
         coreRange: pkg.peerDependencies?.['@f2b/core'],
       });
     }
   }
   return [...found.values()];
+}
+
+function kindOf(value: unknown): PluginKind | undefined {
+  return PLUGIN_KINDS.find((k) => k === value);
 }
 
 function listPackages(nm: string): string[] {
@@ -113,7 +119,7 @@ function readManifest(dir: string): any | null {
 }
 
 /** Candidate package names for a reference of a kind, most specific first. */
-export function candidatePackages(ref: string, kind: 'filter' | 'source' | 'action'): string[] {
+export function candidatePackages(ref: string, kind: 'filter' | 'source' | 'action' | 'tracker'): string[] {
   if (ref.startsWith('@') || ref.startsWith('f2b-') || ref.startsWith('.') || ref.startsWith('/')) return [ref];
   const out = [`@f2b/${kind}-${ref}`];
   const dash = ref.indexOf('-');
@@ -123,7 +129,7 @@ export function candidatePackages(ref: string, kind: 'filter' | 'source' | 'acti
 }
 
 /** The installed package providing a filter id / source type / action type, or null. */
-export function findProvider(ref: string, kind: 'filter' | 'source' | 'action', installed: DiscoveredPackage[]): string | null {
+export function findProvider(ref: string, kind: 'filter' | 'source' | 'action' | 'tracker', installed: DiscoveredPackage[]): string | null {
   const byManifest = installed.find((p) => p.kind === kind && p.provides.includes(ref))
     ?? installed.find((p) => p.provides.includes(ref));
   if (byManifest) return byManifest.name;
@@ -131,15 +137,44 @@ export function findProvider(ref: string, kind: 'filter' | 'source' | 'action', 
   return candidatePackages(ref, kind).find((c) => names.has(c)) ?? null;
 }
 
-/** Import a plugin package (resolved from `dirs`) and call its factory with `options`. */
-export async function loadPlugin(name: string, dirs: string[], options: Record<string, unknown> = {}, path?: string): Promise<F2bPlugin> {
-  const file = resolveTrusted(name, dirs, (f, problem) => errors.pluginUntrusted(name, f, problem, path));
-  if (!file) throw errors.pluginNotFound(name, name, path);
+/**
+ * Import a plugin package (resolved from `dirs`) and return its plugin, with the meta its manifest
+ * states (`name`, `version`, `f2b.kind`, `peerDependencies['@f2b/core']`) over whatever the object
+ * says of itself. Its options are not given here: the core checks them and hands them to `apply`.
+ */
+export async function loadPlugin(name: string, dirs: string[], path?: string): Promise<F2bPlugin> {
+  const file = resolveTrusted(name, dirs, (f, problem) => errors.F2B_ERR_PLUGIN_UNTRUSTED(name, f, problem, path));
+  if (!file) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(name, name, path);
+  const manifest = manifestMeta(file, name);
+  // The range is checked before the code is imported: a plugin built for another core may not even load.
+  if (manifest.core && semver.validRange(manifest.core) && !semver.satisfies(CORE_VERSION, manifest.core, { includePrerelease: true })) {
+    throw errors.F2B_ERR_PLUGIN_VERSION_MISMATCH(manifest.name ?? name, manifest.core, CORE_VERSION, path);
+  }
   const mod = await import(pathToFileURL(file).href) as { default?: unknown };
-  const factory = mod.default;
-  const plugin = typeof factory === 'function' ? (factory as (o: unknown) => F2bPlugin)(options) : factory as F2bPlugin;
-  if (!plugin || typeof plugin !== 'object') throw errors.pluginInvalid(name, 'its default export is neither a plugin nor a factory', path);
-  return plugin;
+  const exported = mod.default;
+  const plugin = typeof exported === 'function' ? (exported as () => F2bPlugin)() : exported as F2bPlugin;
+  if (!plugin || typeof plugin !== 'object') throw errors.F2B_ERR_PLUGIN_INVALID(name, 'its default export is neither a plugin nor a function returning one', path);
+  const meta = { ...plugin.meta, ...manifest };
+  if (!meta.core) throw errors.F2B_ERR_PLUGIN_INVALID(name, 'its package.json names no @f2b/core range (peerDependencies["@f2b/core"])', path);
+  return { ...plugin, apply: plugin.apply, meta };
+}
+
+/** What the manifest of the package holding `file` says of the plugin (the fields it has). */
+function manifestMeta(file: string, name: string): Partial<PluginMeta> {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const pkg = readManifest(dir);
+    if (pkg && (pkg.name === name || name.startsWith('.') || name.startsWith('/'))) {
+      const meta: Partial<PluginMeta> = {};
+      if (typeof pkg.name === 'string') meta.name = pkg.name;
+      if (typeof pkg.version === 'string') meta.version = pkg.version;
+      const kind = kindOf(pkg.f2b?.kind);
+      if (kind) meta.kind = kind;
+      const core = pkg.peerDependencies?.['@f2b/core'];
+      if (typeof core === 'string') meta.core = core;
+      return meta;
+    }
+    if (dirname(dir) === dir) return {};
+  }
 }
 
 /**

@@ -55,7 +55,7 @@ export class StoreHealth {
       this.available = false;
       this.since = now;
       this.lastReminder = now;
-      this.report(errors.stateUnavailable(this.location(), err), jail);
+      this.report(errors.F2B_ERR_STATE_UNAVAILABLE(this.location(), err), jail);
     } else if (now - this.lastReminder >= REMIND_MS) {
       this.lastReminder = now;
       const s = this.snapshot();

@@ -48,7 +48,7 @@ export function getZone(name: string, path?: string): Zone {
         hour: 'numeric', minute: 'numeric', second: 'numeric',
       });
     } catch {
-      throw errors.timezoneInvalid(name, path);
+      throw errors.F2B_ERR_TIMEZONE_INVALID(name, path);
     }
     z = { fmt, offsets: new Map() };
     zones.set(name, z);

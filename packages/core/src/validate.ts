@@ -3,6 +3,7 @@
  * key (`jails.sshd.maxretry`) in a full sentence.
  */
 import { Ajv, type ErrorObject } from 'ajv';
+import { errors } from './errors.js';
 
 export type JSONSchema = Record<string, unknown>;
 
@@ -21,6 +22,15 @@ export function checkSchema(schema: JSONSchema, value: unknown, basePath: string
   if (validate(value)) return null;
   const err = (validate.errors ?? [])[0];
   return err ? describeAjvError(err, basePath) : { path: basePath, problem: 'is invalid' };
+}
+
+/**
+ * Validate the options of a plugin or of what it provides (a source's, an action's, a filter's, a
+ * tracker's) — the one place they are checked; throws F2B_ERR_PLUGIN_OPTIONS naming the key path.
+ */
+export function checkOptions(schema: JSONSchema, value: unknown, path: string, plugin: string): void {
+  const problem = checkSchema(schema, value, path);
+  if (problem) throw errors.F2B_ERR_PLUGIN_OPTIONS(plugin, problem.path, problem.problem);
 }
 
 function describeAjvError(err: ErrorObject, basePath: string): SchemaProblem {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Core } from '../src/core.js';
 import { F2bError } from '../src/errors.js';
-import { definePlugin, type F2bPlugin } from '../src/plugin.js';
+import { definePlugin, type F2bPlugin, type PluginApi } from '../src/plugin.js';
 import type { FilterDefinition } from '../src/filter/types.js';
 import type { JailInfo } from '../src/hooks.js';
 import type { Ban, Failure } from '../src/types.js';
@@ -25,7 +25,7 @@ function fullPlugin(name = 'f2b-plugin-demo', extra: Partial<F2bPlugin> = {}): F
   const p = {
     applied: 0,
     meta: { name, version: '1.0.0', core: '*' },
-    apply(core: Core) {
+    apply(core: PluginApi) {
       p.applied++;
       core.registerFilter(filterDef);
       core.registerSource({ type: 'demo-source', create: () => ({ start: async () => {}, stop: async () => {} }) });
@@ -56,15 +56,37 @@ describe('Core.use: loading a valid plugin', () => {
     expect(core.getFilter('demo')).toEqual({ def: filterDef, plugin: 'f2b-plugin-demo' });
     expect(core.getSource('demo-source')?.plugin).toBe('f2b-plugin-demo');
     expect(core.getAction('demo-action')?.plugin).toBe('f2b-plugin-demo');
-    expect(core.listPlugins()).toEqual([plugin]);
+    expect(core.listPlugins().filter((p) => p.plugin === plugin)).toEqual([{ plugin, meta: plugin.meta }]);
     expect(core.listFilters().map((f) => f.def.id)).toEqual(['demo']);
   });
 
-  it('registrations made outside a plugin are attributed to "inline"', () => {
+  it('a plugin built in code without meta is named inline#n, and what it registers is attributed to it', () => {
     const core = silent();
-    core.registerAction({ type: 'x', create: () => ({ ban: async () => {}, unban: async () => {} }) });
-    expect(core.getAction('x')?.plugin).toBe('inline');
-    expect(core.getAction('y')).toBeUndefined();
+    core.use({ apply(api) { api.registerAction({ type: 'x', create: () => ({ ban: async () => {}, unban: async () => {} }) }); } });
+    core.use({ apply(api) { api.registerAction({ type: 'y', create: () => ({ ban: async () => {}, unban: async () => {} }) }); } });
+    expect(core.getAction('x')?.plugin).toBe('inline#1');
+    expect(core.getAction('y')?.plugin).toBe('inline#2');
+    expect(core.getAction('z')).toBeUndefined();
+  });
+
+  it('hands each plugin an api of its own: its name, a logger named after it, the clock, validate and errors', () => {
+    const records: { name: string; msg: string }[] = [];
+    const core = new Core({ logLevel: 'info', logSink: (_l, name, msg) => { records.push({ name, msg }); } });
+    let api: PluginApi | undefined;
+    core.use({ meta: { name: 'f2b-plugin-a' }, apply(a) { api = a; a.logger.info('hello'); } });
+    expect(api!.name).toBe('f2b-plugin-a');
+    expect(api!.coreVersion).toBe(core.version);
+    expect(api!.clock).toBe(core.clock);
+    expect(api!.hooks).toBe(core.hooks);
+    expect(records).toContainEqual({ name: 'f2b-plugin-a', msg: 'hello' });
+    expect('use' in api!).toBe(false);
+    expect(Object.isFrozen(api)).toBe(true);
+    const bad = thrown(() => api!.validate({ type: 'object', properties: { n: { type: 'integer' } } }, { n: 'x' }, 'jails.a.tracker'));
+    expect(bad).toMatchObject({ code: 'F2B_ERR_PLUGIN_OPTIONS', path: 'jails.a.tracker.n', plugin: 'f2b-plugin-a' });
+    const own = api!.errors.create('F2B_ERR_DEMO_BROKEN', 'The demo is broken.', { fix: 'Mend it.' });
+    expect(own).toBeInstanceOf(F2bError);
+    expect(own.describe()).toBe('F2B_ERR_DEMO_BROKEN: The demo is broken.\n  Fix: Mend it.');
+    expect(api!.errors.F2B_ERR_PLUGIN_INVALID('x', 'y').code).toBe('F2B_ERR_PLUGIN_INVALID');
   });
 
   it('accepts a plugin whose core range matches the core version', () => {
@@ -79,7 +101,7 @@ describe('Core.use: loading a valid plugin', () => {
     core.use(plugin);
     expect(() => core.use(plugin)).not.toThrow();
     expect(plugin.applied).toBe(1);
-    expect(core.listPlugins()).toHaveLength(1);
+    expect(core.listPlugins().filter((p) => p.plugin === plugin)).toHaveLength(1);
     expect(core.getFilter('demo')?.plugin).toBe('f2b-plugin-demo');
   });
 });
@@ -91,21 +113,20 @@ describe('Core.use: rejecting bad plugins', () => {
     expect(err.code).toBe('F2B_ERR_PLUGIN_INVALID');
     expect(err.message).toContain('no-apply');
     expect(err.path).toBe('plugins.0');
-    expect(core.listPlugins()).toHaveLength(0);
+    expect(core.listPlugins().map((p) => p.meta.name)).not.toContain('no-apply');
   });
 
-  it('a plugin without meta → F2B_ERR_PLUGIN_INVALID, and apply is not called', () => {
+  it('a meta that is not an object with a name → F2B_ERR_PLUGIN_INVALID, and apply is not called', () => {
     const core = silent();
     let called = false;
-    const err = thrown(() => core.use({ apply() { called = true; } } as unknown as F2bPlugin));
+    const err = thrown(() => core.use({ meta: 'x', apply() { called = true; } } as unknown as F2bPlugin));
     expect(err.code).toBe('F2B_ERR_PLUGIN_INVALID');
     expect(called).toBe(false);
   });
 
   it.each([
-    ['meta without core', { name: 'x', version: '1.0.0' }],
-    ['meta without version', { name: 'x', core: '*' }],
     ['meta.core not a semver range', { name: 'x', version: '1.0.0', core: 'not a range!' }],
+    ['meta.name not a string', { name: 42 }],
   ])('%s → F2B_ERR_PLUGIN_INVALID', (_label, meta) => {
     const err = thrown(() => silent().use({ meta, apply() {} } as unknown as F2bPlugin));
     expect(err.code).toBe('F2B_ERR_PLUGIN_INVALID');
@@ -133,34 +154,33 @@ describe('Core.use: rejecting bad plugins', () => {
     const core = silent();
     const plugin = fullPlugin('f2b-action-x', {
       schema: { type: 'object', additionalProperties: false, properties: { table: { type: 'string' } } },
-      options: { table: 'f2b', foo: 1 },
     });
-    const err = thrown(() => core.use(plugin, 'jails.x.actions.0'));
+    const err = thrown(() => core.use(plugin, { path: 'plugins.0', options: { table: 'f2b', foo: 1 } }));
     expect(err.code).toBe('F2B_ERR_PLUGIN_OPTIONS');
-    expect(err.path).toBe('jails.x.actions.0.options.foo');
+    expect(err.path).toBe('plugins.0.options.foo');
     expect(err.plugin).toBe('f2b-action-x');
     expect(plugin.applied).toBe(0);
   });
 
   it('a wrongly typed option is reported at its own path; without a path the base is "options"', () => {
     const schema = { type: 'object', properties: { foo: { type: 'number' } } };
-    const err = thrown(() => silent().use(fullPlugin('p', { schema, options: { foo: 'nope' } })));
+    const err = thrown(() => silent().use(fullPlugin('p', { schema }), { options: { foo: 'nope' } }));
     expect(err.code).toBe('F2B_ERR_PLUGIN_OPTIONS');
     expect(err.path).toBe('options.foo');
     expect(err.message).toContain('number');
   });
 
-  it('valid options pass and get schema defaults filled in before apply', () => {
+  it('valid options pass, get schema defaults filled in, and reach apply (the caller\'s object is not changed)', () => {
     const core = silent();
     let seen: unknown;
     const options: Record<string, unknown> = { table: 'x' };
     core.use({
       meta: { name: 'p', version: '1.0.0', core: '*' },
       schema: { type: 'object', properties: { table: { type: 'string' }, family: { type: 'string', default: 'inet' } } },
-      options,
-      apply() { seen = { ...options }; },
-    });
+      apply(_api, opts) { seen = opts; },
+    }, { options });
     expect(seen).toEqual({ table: 'x', family: 'inet' });
+    expect(options).toEqual({ table: 'x' });
   });
 
   it('a plugin whose apply throws → F2B_ERR_PLUGIN_HOOK (hook "apply"), and it is not recorded as loaded', () => {
@@ -173,7 +193,7 @@ describe('Core.use: rejecting bad plugins', () => {
     expect(err.hook).toBe('apply');
     expect(err.cause).toBe(boom);
     expect(err.message).toContain('kaput');
-    expect(core.listPlugins()).toHaveLength(0);
+    expect(core.listPlugins().map((p) => p.meta.name)).not.toContain('f2b-plugin-bad');
   });
 
   it('an F2bError thrown by apply passes through unchanged', () => {
@@ -254,6 +274,27 @@ describe('hooks: a throwing tap is reported, never thrown', () => {
     await expect(core.hooks.ban.promise(ban, info)).resolves.toBeUndefined();
     expect(seen.map((s) => s.ctx.plugin).sort()).toEqual(['cb-error', 'sync-on-async']);
     expect(seen.every((s) => s.ctx.hook === 'ban')).toBe(true);
+  });
+
+  it("a plugin's own F2bError from a tap is reported as it is: its code and fix, not F2B_ERR_PLUGIN_HOOK", async () => {
+    const logged: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
+    const core = new Core({ logLevel: 'debug', logSink: (level, _n, msg, fields) => { logged.push({ level, msg, fields }); } });
+    const seen = collectErrors(core);
+    core.use({
+      meta: { name: 'f2b-action-own' },
+      apply(api) {
+        api.hooks.ban.tapPromise('f2b-action-own', async () => {
+          throw api.errors.create('F2B_ERR_OWN_UNREACHABLE', 'The own service cannot be reached.', { fix: 'Start the own service.' });
+        });
+      },
+    });
+    await core.hooks.ban.promise(ban, info);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.error).toMatchObject({ code: 'F2B_ERR_OWN_UNREACHABLE', fix: 'Start the own service.' });
+    expect(seen[0]!.ctx).toEqual({ plugin: 'f2b-action-own', hook: 'ban' });
+    const line = logged.find((l) => l.level === 'error')!;
+    expect(line.msg).toBe('F2B_ERR_OWN_UNREACHABLE: The own service cannot be reached.');
+    expect(line.fields).toMatchObject({ fix: 'Start the own service.', plugin: 'f2b-action-own' });
   });
 
   it('an error tap that throws itself does not escape', () => {

@@ -69,9 +69,9 @@ describe('restart', () => {
     await d.start(config({ a: jail(), b: jail({ bantime: 60 }) }));
     expect(w.bansOf('a').map((b) => b.id)).toEqual(['192.0.2.1', '192.0.2.1']); // decided, then restored
     expect(w.bansOf('a')[1]).toEqual(w.bansOf('a')[0]); // the same ban: same start and end
-    expect(d.jail('a')!.tracker.isBanned('192.0.2.1')).toBe(true);
+    expect(d.jail('a')!.banOf('192.0.2.1')).toBeDefined();
     expect(w.unbansOf('b').map((u) => [u.id, (u as Unban).reason])).toEqual([['192.0.2.2', 'expired']]);
-    expect(d.jail('b')!.tracker.isBanned('192.0.2.2')).toBe(false);
+    expect(d.jail('b')!.banOf('192.0.2.2')).toBeUndefined();
     // The restored ban still ends on time.
     w.clock.advance(600_000);
     await d.jail('a')!.flush();
@@ -222,6 +222,26 @@ describe('repeat offenders (recidive)', () => {
     expect(r.map((b) => b.id)).toEqual(['192.0.2.66']);
     expect((r[0]!.end! - r[0]!.start) / 1000).toBe(7 * 86400);
     expect(r[0]!.rule).toBe('recidive');
+    await d.stop();
+  });
+
+  it('keeps counting across a restart: the bans it counted are stored like any jail\'s failures', async () => {
+    const w = world();
+    const cfg = config({ a: jail({ bantime: 60 }) }, { recidive: { maxbans: 2, findtime: '1h', bantime: '1w', actions: ['record'] } });
+    let d = w.daemon();
+    await d.start(cfg);
+    await w.push('a', ...Array(3).fill('auth failure from 192.0.2.66'));
+    await d.jail('a')!.flush();
+    await d.jail('recidive')!.flush();
+    await d.stop();
+    w.clock.advance(120_000);
+    d = w.daemon();
+    await d.start(cfg);
+    expect(w.bansOf('recidive')).toEqual([]);
+    await w.push('a', ...Array(3).fill('auth failure from 192.0.2.66'));
+    await d.jail('a')!.flush();
+    await d.jail('recidive')!.flush();
+    expect(w.bansOf('recidive').map((b) => [b.id, b.rule])).toEqual([['192.0.2.66', 'recidive']]);
     await d.stop();
   });
 

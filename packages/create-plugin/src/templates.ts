@@ -7,7 +7,7 @@
 export type Kind = 'filter' | 'action' | 'source';
 
 /** The @f2b/core range new plugins are written against (the core this generator was released with). */
-export const CORE_RANGE = '^0.1.0';
+export const CORE_RANGE = '^0.2.0';
 
 /** Build and test tools of the generated package (the versions f2b itself is built and tested with). */
 export const TOOL_VERSIONS = { '@types/node': '^20.19.0', typescript: '^6.0.3', vitest: '^4.1.12' } as const;
@@ -71,7 +71,10 @@ function manifest(i: TemplateInput): string {
     engines: { node: '>=20.19' },
     keywords: ['f2b', 'f2b-plugin', `f2b-${i.kind}`, unscoped === i.id ? undefined : i.id].filter(Boolean),
     scripts: { build: 'tsc -p tsconfig.json', test: 'vitest run', prepack: 'npm run build' },
+    // The core is an optional peer: the plugin imports only its types, and gets everything it uses at
+    // run time from the running core (\`apply(api, options)\`), so installing it never adds a second core.
     peerDependencies: { '@f2b/core': CORE_RANGE },
+    peerDependenciesMeta: { '@f2b/core': { optional: true } },
     devDependencies: { '@f2b/core': i.coreSpec ?? CORE_RANGE, ...TOOL_VERSIONS },
     f2b: { kind: i.kind, [`${i.kind}s`]: [i.id] },
   });
@@ -161,10 +164,7 @@ function filterFiles(i: TemplateInput): Record<string, string> {
  * controls (the user name) before <HOST>: a greedy capture followed by <HOST> and the end of the line
  * takes the *last* address, so a user name such as "x from 203.0.113.5" cannot choose whom we ban.
  */
-import { createRequire } from 'node:module';
-import { definePlugin, type FilterDefinition } from '@f2b/core';
-
-const { name, version } = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+import type { F2bPlugin, FilterDefinition } from '@f2b/core';
 
 export const ${v}: FilterDefinition = {
   id: '${i.id}',
@@ -179,14 +179,17 @@ export const ${v}: FilterDefinition = {
   ],
 };
 
-/** The plugin factory: f2b calls it (with the plugin's options, none here) and applies the result. */
-export default function plugin() {
-  return definePlugin({
-    meta: { name, version, core: '${CORE_RANGE}', kind: 'filter' },
-    apply(core) {
-      core.registerFilter(${v});
+/**
+ * The plugin. f2b reads its name, version, kind and core range from package.json, checks the
+ * plugin's options against \`schema\` (none here), and calls \`apply\` with an api of its own.
+ * Only types come from @f2b/core: nothing of it is imported at run time.
+ */
+export default function plugin(): F2bPlugin {
+  return {
+    apply(api) {
+      api.registerFilter(${v});
     },
-  });
+  };
 }
 `,
     [`test/fixtures/${i.id}.log`]: `# Sample log for ${i.id}: every log line is preceded by what the filter must find in it.
@@ -254,10 +257,7 @@ function actionFiles(i: TemplateInput): Record<string, string> {
  * again, and retries a batch that failed (throw to say it failed).
  */
 import { appendFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { definePlugin, type Ban, type Unban } from '@f2b/core';
-
-const { name, version } = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+import type { Ban, F2bPlugin, PluginApi, Unban } from '@f2b/core';
 
 export interface Options {
   /** Where to write the lines. */
@@ -275,37 +275,50 @@ export const schema = {
 const line = (what: string, jail: string, id: string, until?: number | null) =>
   \`\${what} \${jail} \${id}\${until === undefined ? '' : until === null ? ' forever' : \` until \${new Date(until).toISOString()}\`}\\n\`;
 
-export default function plugin() {
-  return definePlugin({
-    meta: { name, version, core: '${CORE_RANGE}', kind: 'action' },
-    apply(core) {
-      core.registerAction({
+/** Our own error, made by the core's factory: f2b shows its code and fix as they are. */
+export const WRITE_FAILED = 'F2B_ERR_${i.id.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_WRITE';
+
+async function write(api: PluginApi, path: string, text: string): Promise<void> {
+  try {
+    await appendFile(path, text);
+  } catch (cause) {
+    throw api.errors.create(WRITE_FAILED, \`The bans cannot be written to "\${path}": \${(cause as Error).message}.\`, {
+      cause, fix: 'Create the directory, or give another "path", where f2b may write.',
+    });
+  }
+}
+
+/** The plugin (name, version, kind and core range come from package.json). */
+export default function plugin(): F2bPlugin {
+  return {
+    apply(api) {
+      api.registerAction({
         type: '${i.id}',
         schema,
         create(options, ctx) {
           const { path } = options as unknown as Options;
           return {
             async ban(bans: readonly Ban[]) {
-              await appendFile(path, bans.map((b) => line('ban', b.jail, b.id, b.end)).join(''));
+              await write(api, path, bans.map((b) => line('ban', b.jail, b.id, b.end)).join(''));
               ctx.logger.info(\`Wrote \${bans.length} ban(s) to \${path}.\`);
             },
             async unban(unbans: readonly Unban[]) {
-              await appendFile(path, unbans.map((u) => line('unban', u.jail, u.id)).join(''));
+              await write(api, path, unbans.map((u) => line('unban', u.jail, u.id)).join(''));
             },
           };
         },
       });
     },
-  });
+  };
 }
 `,
     [`test/${i.id}.test.ts`]: `import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Core } from '@f2b/core';
+import { Core, F2bError } from '@f2b/core';
 import { ActionTester } from '@f2b/core/testing';
-import plugin from '../src/index.js';
+import plugin, { WRITE_FAILED } from '../src/index.js';
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
@@ -338,6 +351,14 @@ describe('${i.id}', () => {
     const core = new Core({ logLevel: 'silent' });
     core.use(plugin());
     expect(core.getAction('${i.id}')!.def.schema).toMatchObject({ required: ['path'] });
+    expect(() => new ActionTester({ plugin: plugin(), type: '${i.id}' })).toThrow(/options\\.path/);
+  });
+
+  it('fails with its own error, code and fix, when the file cannot be written', async () => {
+    const t = new ActionTester({ plugin: plugin(), type: '${i.id}', options: { path: join(tempFile(), 'no-such-dir', 'bans.txt') } });
+    const err = await t.instance.ban([t.ban('192.0.2.1')]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(F2bError);
+    expect(err).toMatchObject({ code: WRITE_FAILED, fix: expect.stringContaining('"path"') });
   });
 });
 `,
@@ -355,10 +376,7 @@ function sourceFiles(i: TemplateInput): Record<string, string> {
  * (back-pressure). state() may return where the source is, and ctx.saved gives it back after a restart.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { createRequire } from 'node:module';
-import { definePlugin, type SourceInstance } from '@f2b/core';
-
-const { name, version } = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+import type { F2bPlugin, SourceInstance } from '@f2b/core';
 
 export interface Options {
   /** Address to listen on (default 127.0.0.1). */
@@ -378,11 +396,11 @@ export interface UdpSource extends SourceInstance {
   readonly port: number;
 }
 
-export default function plugin() {
-  return definePlugin({
-    meta: { name, version, core: '${CORE_RANGE}', kind: 'source' },
-    apply(core) {
-      core.registerSource({
+/** The plugin (name, version, kind and core range come from package.json). */
+export default function plugin(): F2bPlugin {
+  return {
+    apply(api) {
+      api.registerSource({
         type: '${i.id}',
         schema,
         create(options, ctx): UdpSource {
@@ -412,7 +430,7 @@ export default function plugin() {
         },
       });
     },
-  });
+  };
 }
 `,
     [`test/${i.id}.test.ts`]: `import { describe, expect, it } from 'vitest';
@@ -427,7 +445,7 @@ function createSource(options: Record<string, unknown>) {
   const received: string[] = [];
   const errors: unknown[] = [];
   const source = core.getSource('${i.id}')!.def.create(options, {
-    jail: 'test', logger: memoryLogger('test'), error: (e) => errors.push(e),
+    jail: 'test', logger: memoryLogger('test'), clock: core.clock, error: (e) => errors.push(e),
     lines: (lines) => { received.push(...lines.map((l) => l.toString())); },
   }) as UdpSource;
   return { source, received, errors };

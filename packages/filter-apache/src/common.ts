@@ -12,6 +12,7 @@
  * (`httpd[123]: [error] [client …]`), where the message is the same.
  */
 import type { FilterRule } from '@f2b/core';
+import { ACCESS_LOG_QUOTED, ACCESS_LOG_START } from '@f2b/kit';
 
 /**
  * 2.4: `[module:level] [pid N:tid N] [file(line): ][(errno)text: ]` before the client (a level without
@@ -39,7 +40,7 @@ export function errorRules(id: string, body: string, extra: Omit<FilterRule, 'id
 export const REFERER = '(?:, referer: .*)?$';
 
 /** Start of an access-log line (common/combined, or `%v %h …` with the virtual host first). */
-export const ACCESS_START = '^(?:[A-Za-z0-9._-]+(?::[0-9]+)? )?<ADDR> [^ ]+ [^ ]+ \\[[^\\]]+\\] ';
+export const ACCESS_START = ACCESS_LOG_START;
 
 /** A quoted access-log field: Apache escapes `"` as `\"`, nginx as `\x22`. */
-export const QUOTED = '"(?:[^"\\\\]|\\\\.)*"';
+export const QUOTED = ACCESS_LOG_QUOTED;

@@ -2,12 +2,10 @@
  * FTP servers: `vsftpd`, `proftpd`, `pure-ftpd`.
  */
 import type { FilterDefinition } from '@f2b/core';
+import { PAM_UNIX_FAILURE, pamDraft } from '@f2b/kit';
 
-/**
- * pam_unix's failure line. ruser and user are both the client's; the first `rhost=` that is followed
- * by pam_unix's own ending (`  user=…` or the end) is taken.
- */
-export const PAM_UNIX_FAILURE = 'authentication failure; logname=[^ ]* uid=[0-9]* euid=[0-9]* tty=[^ ]* ruser=(?P<ruser>.*?) rhost=<HOST>(?: +user=(?P<user>.*?))? *$';
+/** pam_unix's failure line (shared by every filter package, `@f2b/kit`). */
+export { PAM_UNIX_FAILURE };
 
 /**
  * `vsftpd`: failed logins from vsftpd's own log (`DATE [pid N] [user] FAIL LOGIN: Client "addr"`), from
@@ -37,6 +35,8 @@ export const vsftpdFilter: FilterDefinition = {
   createReducer: () => ({
     reduce(m) {
       if (m.host === undefined) return null;
+      // vsftpd sets both PAM names to the login name: pamDraft counts a line only when it reads one way.
+      if (m.rule.id === 'pam') return pamDraft(m);
       const { ruser, user, ...rest } = m.captures;
       const who = user || ruser;
       return { id: m.host, attempts: 1, rule: m.rule.id, captures: who ? { ...rest, user: who } : rest };

@@ -13,6 +13,7 @@
  *   address is its first field: anchoring there makes request, referrer and user agent harmless.
  */
 import type { FailureDraft, Reducer, RuleMatch } from '@f2b/core';
+import { ACCESS_LOG_QUOTED, ACCESS_LOG_START, oneAttempt } from '@f2b/kit';
 
 /**
  * nginx's own `date [level] pid#tid: *connection ` prefix, every part optional: depending on how the
@@ -39,13 +40,13 @@ export const AFTER_REQUEST = '(?:, subrequest: "[^"]*")?(?:, upstream: "[^"]*")?
 export const ERR_TAIL = `, server: [^,]*(?:, request: ${REQUEST})?${AFTER_REQUEST}`;
 
 /** Start of an access-log line: optional virtual host (`$host $remote_addr …` formats), then the client. */
-export const ACCESS_START = '^(?:[A-Za-z0-9._-]+(?::[0-9]+)? )?<ADDR> [^ ]+ [^ ]+ \\[[^\\]]+\\] ';
+export const ACCESS_START = ACCESS_LOG_START;
 
 /**
  * A quoted access-log field: nginx escapes `"` as `\x22`, Apache as `\"`, so a field ends at the first
  * unescaped quote.
  */
-export const QUOTED = '"(?:[^"\\\\]|\\\\.)*"';
+export const QUOTED = ACCESS_LOG_QUOTED;
 
 /**
  * A reducer that counts one attempt per failure match, except when `suspicious(captures)` says the
@@ -55,9 +56,7 @@ export const QUOTED = '"(?:[^"\\\\]|\\\\.)*"';
 export function guardedReducer(suspicious: (captures: Readonly<Record<string, string>>) => boolean): () => Reducer {
   return () => ({
     reduce(m: RuleMatch): FailureDraft | null {
-      if ((m.rule.kind ?? 'failure') !== 'failure' || m.host === undefined) return null;
-      if (suspicious(m.captures)) return null;
-      return { id: m.host, attempts: 1, rule: m.rule.id, captures: { ...m.captures } };
+      return suspicious(m.captures) ? null : oneAttempt(m);
     },
   });
 }

@@ -5,13 +5,10 @@
  *   import sshd from '@f2b/filter-sshd';
  *   core.use(sshd());
  */
-import { createRequire } from 'node:module';
-import { definePlugin, type F2bPlugin, type FilterDefinition } from '@f2b/core';
+import type { F2bPlugin, FilterDefinition } from '@f2b/core';
 import { buildRules, MODES } from './rule-spec.js';
 import { RULE_SPECS } from './rules.js';
 import { createSshdReducer } from './reducer.js';
-
-const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
 
 export const sshdFilter: FilterDefinition = {
   id: 'sshd',
@@ -23,7 +20,7 @@ export const sshdFilter: FilterDefinition = {
   rules: buildRules(RULE_SPECS),
   // No rule captures a port or depends on its digits: one memo entry per attack, not per connection.
   volatilePorts: true,
-  options: {
+  schema: {
     type: 'object',
     additionalProperties: false,
     properties: {
@@ -42,15 +39,14 @@ export const sshdFilter: FilterDefinition = {
 /** The plugin takes no options of its own; the filter's options are set per jail (`filter.options`). */
 export type SshdPluginOptions = Record<string, never>;
 
-export default function sshd(options: SshdPluginOptions = {}): F2bPlugin<SshdPluginOptions> {
-  return definePlugin({
-    meta: { name: pkg.name, version: pkg.version, core: '^0.1.0', kind: 'filter' },
+/** The plugin (its name, version and core range are in package.json). */
+export default function sshd(): F2bPlugin<SshdPluginOptions> {
+  return {
     schema: { type: 'object', additionalProperties: false, properties: {} },
-    options,
-    apply(core) {
-      core.registerFilter(sshdFilter);
+    apply(api) {
+      api.registerFilter(sshdFilter);
     },
-  });
+  };
 }
 
 export { createSshdReducer } from './reducer.js';

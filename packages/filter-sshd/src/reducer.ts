@@ -10,7 +10,7 @@
  * confirm earlier, pending failures or give the address to failures found before it was known.
  */
 import type { FailureDraft, Reducer, ReducerContext, RuleMatch } from '@f2b/core';
-import { normalizeIp } from '@f2b/core';
+import { normalizeIp } from '@f2b/kit';
 import { AUTH_MODES, type Effect, type Mode } from './rule-spec.js';
 import { SPECS_BY_ID } from './rules.js';
 import { newSession, type Session, SessionTable } from './sessions.js';
@@ -78,16 +78,22 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
           s.credit = false;
           s.success = true;
           break;
-        case 'failed':
+        case 'failed': {
           s.attempted = true;
           if (m.captures.method === 'none' || !failure) break; // `none` asks which methods exist
-          if (s.credit) s.credit = false; // the attempt a pre-attempt line already counted
-          else {
-            add += 1;
+          // rsyslog's `message repeated N times: [ Failed …]` stands for N attempts.
+          let times = repeatCount(m.captures.repeat);
+          if (s.credit) {
+            s.credit = false; // the attempt a pre-attempt line already counted
+            times -= 1;
+          }
+          if (times > 0) {
+            add += times;
             s.pamPending = false; // the PAM line (if any) was this attempt
             s.pamUser = undefined;
           }
           break;
+        }
         case 'soft-key':
           s.attempted = true;
           if (!s.maxed) s.softKeys += 1;
@@ -172,6 +178,15 @@ function pidReused(s: Session, host: string | undefined, starts: boolean): boole
   if (host !== undefined && s.addr !== undefined && host !== s.addr && isIp(host) && isIp(s.addr)) return true;
   return starts && (s.ended || s.success);
 }
+
+/** N of `message repeated N times` (1 when the line is no such summary), bounded: it is rsyslog's count. */
+function repeatCount(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= 1 ? Math.min(n, MAX_REPEAT) : 1;
+}
+
+const MAX_REPEAT = 10_000;
 
 /** PAM lines may not name the user (`ruser= rhost=A` alone): then they may be anyone's, so the same. */
 function sameUser(a: string | undefined, b: string | undefined): boolean {

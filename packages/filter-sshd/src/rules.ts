@@ -13,7 +13,12 @@ import {
 import { PROBE_RULES } from './probes.js';
 import { ALL, AUTH_MODES, DDOS, PROBE_OR_EXTRA, type RuleSpec } from './rule-spec.js';
 
+const CHANGE_OF_USER = `Change of username or service not allowed: ${NO_COLON_SPACE}:*`;
 const RD = `${LEVEL}Received disconnect from <ADDR>${PORT}: ?`;
+/** rsyslog's `message repeated N times: [ …]` around a message (the closing `]` ends the pattern). */
+const REPEATED = 'message repeated (?P<repeat>[0-9]+) times: \\[ ';
+/** auth_log()'s methods other than publickey (plus SSH-1's and old daemons'). */
+const NOT_PUBLICKEY = 'password|keyboard-interactive(?:/[a-z]+)?|none|hostbased|gssapi-with-mic|gssapi-keyex|challenge-response|rhosts-rsa|rsa';
 
 const AUTH_RULES: readonly RuleSpec[] = [
   // --- authentication attempts (auth.c auth_log, getpwnamallow, auth-pam.c) -------------------------
@@ -28,6 +33,17 @@ const AUTH_RULES: readonly RuleSpec[] = [
   {
     id: 'failed', effect: 'failed', failure: AUTH_MODES, info: ['ddos'],
     pattern: `^${KERNEL_PREFIX}Failed (?P<method>\\S+) for ${USER_NO_COLON_SPACE}${AUTH_TAIL}$`,
+  },
+  {
+    // rsyslog's RepeatedMsgReduction (on by default on Ubuntu) folds identical lines of one connection
+    // into `message repeated N times: [ <message>]`: N more attempts. Refused keys of a valid user
+    // stay pending (see failed-publickey), so that method is only read for invalid users.
+    id: 'failed-invalid-user-repeated', effect: 'failed', failure: AUTH_MODES, info: ['ddos'],
+    pattern: `^${REPEATED}Failed (?P<method>\\S+) for (?:invalid|illegal) user ${USER_NO_COLON_SPACE}${AUTH_TAIL}\\]$`,
+  },
+  {
+    id: 'failed-repeated', effect: 'failed', failure: AUTH_MODES, info: ['ddos'],
+    pattern: `^${REPEATED}Failed (?P<method>${NOT_PUBLICKEY}) for ${USER_NO_COLON_SPACE}${AUTH_TAIL}\\]$`,
   },
   {
     id: 'invalid-user', effect: 'pre', failure: AUTH_MODES, info: ['ddos'],
@@ -82,7 +98,8 @@ const AUTH_RULES: readonly RuleSpec[] = [
   },
   {
     id: 'closed', effect: 'close', final: true, info: ALL,
-    pattern: `^${CLOSED_BY}(?: user ${GREEDY_USER})? <ADDR>${PORT}$`,
+    // OpenSSH 10.0+ marks what the post-authentication child logs with ` [postauth]`.
+    pattern: `^${CLOSED_BY}(?: user ${GREEDY_USER})? <ADDR>${PORT}(?: \\[postauth\\])?$`,
   },
 
   // --- MaxAuthTries (auth.c auth_maxtries_exceeded, then packet_disconnect) -------------------------
@@ -115,25 +132,47 @@ const AUTH_RULES: readonly RuleSpec[] = [
     pattern: `^input_userauth_request: (?:invalid|illegal) user (?P<user>.*?)${PREAUTH}$`,
   },
   {
+    // OpenSSH 10.0+ RefuseConnection (usually in a Match block): the admin refuses this user or source.
+    id: 'refused-by-config', effect: 'pre', failure: AUTH_MODES, info: ['ddos'],
+    pattern: `^administratively prohibited connection for (?:invalid user )?${GREEDY_USER} from <ADDR> port [0-9]+${PREAUTH}$`,
+  },
+  {
     id: 'root-login-refused', effect: 'pre', failure: AUTH_MODES, info: ['ddos'],
     pattern: `^ROOT LOGIN REFUSED FROM <HOST>${PORT}${PREAUTH}$`,
   },
   {
     // auth-pam.c: `PAM: <pam_strerror> for [illegal user ]U from H` (macOS adds ` via <local address>`).
     id: 'pam-error', effect: 'pre', failure: AUTH_MODES, info: ['ddos'],
-    pattern: '^error: PAM: (?:[Aa]uthentication (?:failure|error)|User not known to the underlying authentication module) ' +
+    // The text is pam_strerror() of Linux-PAM (`Authentication failure`, `User not known to the underlying
+    // authentication module`, `Have exhausted maximum number of retries for service.`, `Permission denied`
+    // — pam_access and the like refusing the user), OpenPAM (`authentication error`, `unknown user`,
+    // `maximum number of tries exceeded`) or Solaris (`Authentication failed`, `No account present for user`).
+    pattern: '^error: PAM: (?:[Aa]uthentication (?:failure|error|failed)|User not known to the underlying authentication module' +
+      '|Have exhausted maximum number of retries for service\\.|[Pp]ermission denied|unknown user|maximum number of tries exceeded' +
+      '|No account present for user) ' +
       `for (?:(?:illegal|invalid) user )?${GREEDY_USER} from <HOST>(?: via \\S+)?${PREAUTH} *$`,
   },
   {
     // `(user,service) -> (user2,service2)` is all client text: no field may hold ': ' (patterns.ts, rule 2).
     id: 'change-of-user', effect: 'close', failure: AUTH_MODES, info: ['ddos'],
     pattern: `^Disconnecting (?:authenticating|invalid) user ${USER_NO_COLON_SPACE} <ADDR> port [0-9]+: ` +
-      `Change of username or service not allowed: ${NO_COLON_SPACE}:*${PREAUTH}$`,
+      `${CHANGE_OF_USER}${PREAUTH}$`,
+  },
+  {
+    // OpenSSH ≤ 7.x: no address (the connection's other lines give it).
+    id: 'change-of-user-old', effect: 'close', failure: AUTH_MODES, info: ['ddos'],
+    pattern: `^Disconnecting: ${CHANGE_OF_USER}${PREAUTH}$`,
   },
   {
     // tcp_wrappers: `refused connect from <client> (<addr>)`; the client part may carry an ident user.
     id: 'refused-connect', effect: 'close', stateless: true, failure: AUTH_MODES,
     pattern: '^refused connect from .* \\(<ADDR>\\)$',
+  },
+  {
+    // libwrap's own refuse(): `refused connect from <eval_client>` — `[ident@]host name or address` —
+    // without the address in parentheses. An ident user is the client's text: the host is after the last `@`.
+    id: 'refused-connect-plain', effect: 'close', stateless: true, failure: AUTH_MODES,
+    pattern: '^refused connect from (?:\\S*@)?<HOST>$',
   },
 ];
 

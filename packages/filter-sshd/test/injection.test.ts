@@ -24,6 +24,11 @@ describe('log injection: the source is the address sshd wrote', () => {
     ['User X not allowed', `User e from ${X} not allowed because listed in DenyUsers from ${S} not allowed because listed in DenyUsers`],
     ['PAM error', `error: PAM: Authentication failure for illegal user d from ${X} from ${S}`],
     ['Received disconnect text', `error: Received disconnect from ${S} port 15:3: from ${X} port 22: Auth fail [preauth]`],
+    ['RefuseConnection (10.0+)', `administratively prohibited connection for x from ${X} port 22 from ${S} port 16`],
+    ['PAM Permission denied', `error: PAM: Permission denied for u from ${X} from ${S}`],
+    ['PAM maxtries', `error: PAM: Have exhausted maximum number of retries for service. for u from ${X} from ${S}`],
+    ['rsyslog repeat, invalid user', `message repeated 2 times: [ Failed password for invalid user x from ${X} port 22 ssh2 from ${S} port 17 ssh2]`],
+    ['rsyslog repeat, a user ending in ]', `message repeated 2 times: [ Failed password for y from ${X} port 22 ssh2] from ${S} port 18 ssh2]`],
   ];
   // Each line alone is one attempt of the real source, and nothing of the named one.
   new FilterTester({ now: NOW }).run(sshdFilter, {
@@ -80,6 +85,7 @@ describe('log injection, generated client text', () => {
     `${X} port 1`, `${X} port 1:`, `[${X}]`, `::ffff:${X}`, `(${X})`, `rhost=${X}`, `via ${X}`,
     'RSA SHA256:AbC', 'A B ID c', '(serial 1) CA ED25519 SHA256:x', ', client user "c', '", client host "d',
     'not allowed because listed in DenyUsers', ': Too many authentication failures', 'Auth fail',
+    ']', 'ssh2]', 'message repeated 2 times: [', `with ${X}`, "Don't panic.", 'bad service request', 'strict KEX violation:',
   ];
   let seed = 7;
   const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 65536) % n; };
@@ -112,6 +118,16 @@ describe('log injection, generated client text', () => {
     () => `ssh_dispatch_run_fatal: Connection from invalid user ${text()} ${S} port 5: Connection corrupted [preauth]`,
     () => `refused connect from ${text()}@${S} (${S})`,
     () => `Unable to negotiate with ${S} port 5: no matching cipher found. Their offer: ${text()} [preauth]`,
+    () => `administratively prohibited connection for invalid user ${text()} from ${S} port 5`,
+    () => `message repeated 3 times: [ Failed password for ${text()} from ${S} port 5 ssh2]`,
+    () => `message repeated 3 times: [ Failed keyboard-interactive/pam for invalid user ${text()} from ${S} port 5 ssh2]`,
+    () => `error: PAM: Permission denied for ${text()} from ${S}`,
+    () => `scanned from ${S} port 5 with ${text()}.  Don't panic.`,
+    () => `Disconnecting ${S} port 5: bad service request ${text()} [preauth]`,
+    () => `read: Connection from invalid user ${text()} ${S} port 5: incomplete message [preauth]`,
+    () => `Disconnecting authenticating user ${text()} ${S} port 5: strict KEX violation: unexpected packet type 5 (seqnr 2) [preauth]`,
+    () => `Protocol major versions differ for ${S} port 5: SSH-2.0-OpenSSH_7.4 vs. ${text()}`,
+    () => `error: Bad remote protocol version identification: '${text()}'`,
   ];
   it('never blames an address written by the client', () => {
     const wrong: string[] = [];

@@ -2,12 +2,8 @@
  * `@f2b/source-file`: tails log files (and globs) for a jail. Lines are read as Buffers and handed
  * to the jail in batches; rotation by rename and copytruncate is followed (see tailer.ts).
  */
-import { createRequire } from 'node:module';
-import { definePlugin, type SourceInstance, type SourceWatch } from '@f2b/core';
+import type { F2bPlugin, SourceInstance, SourceWatch } from '@f2b/core';
 import { FileTailer, type TailPosition } from './tailer.js';
-
-const PLUGIN_NAME = '@f2b/source-file';
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export interface FileSourceOptions {
   /** Files or globs (`/var/log/nginx/*.log`). */
@@ -60,11 +56,11 @@ export interface FileSourceInstance extends SourceInstance {
   positions(): TailPosition[];
 }
 
-export default function fileSource() {
-  return definePlugin({
-    meta: { name: PLUGIN_NAME, version, core: '^0.1.0', kind: 'source' },
-    apply(core) {
-      core.registerSource({
+/** The plugin (its name, version and core range are in package.json). */
+export default function fileSource(): F2bPlugin {
+  return {
+    apply(api) {
+      api.registerSource({
         type: 'file',
         schema: fileSourceSchema,
         check: (raw) => checkFiles(pathsOf(raw as FileSourceOptions)),
@@ -80,6 +76,7 @@ export default function fileSource() {
             onLines: (lines, path) => ctx.lines(lines, path),
             onOverlong: (path) => ctx.overlong?.(path),
             onError: (err, path) => ctx.error(path ? new Error(`${path}: ${err.message}`) : err),
+            clock: ctx.clock,
           });
           return {
             start: () => tailer.start(),
@@ -91,7 +88,7 @@ export default function fileSource() {
         },
       });
     },
-  });
+  };
 }
 
 export { FileTailer, type TailPosition, type FileTailerOptions } from './tailer.js';

@@ -11,32 +11,19 @@
  * All file work runs in one serialised "pump", so `onLines` is never called concurrently and its
  * promise is awaited before more is read (back-pressure).
  */
-import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { watch, type FSWatcher } from 'chokidar';
-import { compileGlob, globCouldContain, globDepth, globMatches, type CompiledGlob } from './glob.js';
+import { FailureStreaks, systemClock, type Clock, type TimerHandle } from '@f2b/kit';
+import { Discovery, errCode, isGone, type ErrorKind } from './discovery.js';
+import { LineSplitter } from './lines.js';
+import {
+  bytesBefore, findByIdentity, firstLineHash, HASH_BYTES, identityKey, lastBytes, SavedPositions, sha256Hex,
+  type TailPosition,
+} from './resume.js';
 
-export interface TailPosition {
-  path: string;
-  dev: number;
-  ino: number;
-  /** Bytes consumed up to (and including the newline of) the last complete line delivered. */
-  offset: number;
-  /**
-   * sha256 hex of the first line (without its newline; at most the first 4096 bytes), to
-   * recognise a file after restart when inodes are reused. Empty when the file has no complete
-   * first line yet (or could not be read); an empty hash is not compared.
-   */
-  firstLineHash: string;
-  /**
-   * sha256 hex of the (at most 256) bytes just before `offset`; '' at offset 0. Absent in positions
-   * saved by older versions (then not compared).
-   */
-  tailHash?: string;
-}
+export type { TailPosition } from './resume.js';
 
 export interface FileTailerOptions {
   /** Files or glob patterns (`*`, `?`, `[...]`, `**`, `{a,b}`). Relative paths resolve against the cwd. */
@@ -65,19 +52,15 @@ export interface FileTailerOptions {
   maxLineLength?: number;
   /** Called once per line longer than maxLineLength (which is not delivered). */
   onOverlong?: (path: string) => void;
+  /** Timers (the poll, the wait for a watcher) run on it; default the system clock. */
+  clock?: Clock;
 }
 
 const CHUNK_SIZE = 256 * 1024;
 /** Chunks read from one file before other work gets a turn (4 MiB). */
 const CHUNKS_PER_TURN = 16;
-const HASH_BYTES = 4096;
-/** Bytes before the offset that identify the content read so far (see TailPosition.tailHash). */
-const TAIL_BYTES = 256;
 const EMPTY = Buffer.alloc(0);
 const NL = 0x0a;
-const CR = 0x0d;
-const MAX_SCAN_DEPTH = 64;
-const READY_TIMEOUT_MS = 10_000;
 
 interface TrackedFile {
   /** Path reported to onLines and in positions. */
@@ -92,13 +75,8 @@ interface TrackedFile {
   readPos: number;
   /** Start of the current (incomplete) line = bytes consumed. */
   lineStart: number;
-  /** Kept bytes of the current incomplete line (copies, at most maxLineLength in total). */
-  pending: Buffer[];
-  pendingLen: number;
-  /** The current line exceeded maxLineLength: it is discarded up to the newline. */
-  truncated: boolean;
-  /** Discard the current line entirely (we started in the middle of it). */
-  skip: boolean;
+  /** The lines of this file: the unterminated rest, an overlong line being dropped. */
+  lines: LineSplitter;
   /** Check the byte before readPos on open; if it is not a newline, skip to the next line. */
   syncToLine: boolean;
   /** Saved first-line hash to verify once the file is open (resume), or null. */
@@ -112,49 +90,16 @@ interface TrackedFile {
   tail: Buffer;
 }
 
-interface WatchGroup {
-  base: string;
-  depth: number | undefined;
-  globs: CompiledGlob[];
-  watcher: FSWatcher | null;
-  /** dev:ino of the watched base directory, to notice it being replaced. */
-  baseKey: string | null;
-}
-
 type ReadResult = 'done' | 'more' | 'error';
-
-function identityKey(dev: number, ino: number): string {
-  return `${dev}:${ino}`;
-}
-
-function errCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
-
-function isGone(e: unknown): boolean {
-  const code = errCode(e);
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
 
 function toError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-function sha256Hex(b: Buffer): string {
-  return createHash('sha256').update(b).digest('hex');
-}
-
-/** The last TAIL_BYTES bytes of `prev` followed by `chunk[0, end)`, as a copy. */
-function lastBytes(prev: Buffer, chunk: Buffer, end: number): Buffer {
-  if (end >= TAIL_BYTES) return Buffer.from(chunk.subarray(end - TAIL_BYTES, end));
-  const keep = Math.min(prev.length, TAIL_BYTES - end);
-  return Buffer.concat([prev.subarray(prev.length - keep), chunk.subarray(0, end)]);
-}
-
 export class FileTailer {
   private readonly opts: FileTailerOptions;
-  private readonly globs: CompiledGlob[];
-  private readonly groups: WatchGroup[];
+  private readonly clock: Clock;
+  private readonly discovery: Discovery;
   private readonly fromStart: boolean;
   private readonly pollInterval: number;
   private readonly maxLineLength: number;
@@ -165,14 +110,14 @@ export class FileTailer {
   private readonly tracked = new Map<string, TrackedFile>();
   /** Files that left their path (rotated away / deleted): finish reading them, then close. */
   private draining: TrackedFile[] = [];
-  /** Last error reported per path (to avoid repeating the same error every poll). */
-  private readonly lastError = new Map<string, string>();
+  /** The error reported per path and operation: once per streak, until that operation succeeds again (retries happen every poll). */
+  private readonly errorStreaks = new FailureStreaks();
 
   private started = false;
   private stopping = false;
   private startPromise: Promise<void> | null = null;
   private stopPromise: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private pump: Promise<void> | null = null;
   private fullRequested = false;
   private readonly lightRequested = new Set<string>();
@@ -195,25 +140,19 @@ export class FileTailer {
     this.fromStart = opts.fromStart ?? false;
     this.pollInterval = pollInterval;
     this.maxLineLength = maxLineLength;
-
-    const cwd = process.cwd();
-    this.globs = [];
-    for (const p of opts.paths) {
-      if (typeof p !== 'string' || p.length === 0) throw new TypeError('FileTailer: `paths` entries must be non-empty strings');
-      this.globs.push(...compileGlob(p, cwd));
-    }
-    const byKey = new Map<string, WatchGroup>();
-    for (const g of this.globs) {
-      const depth = globDepth(g);
-      const k = `${g.base}\0${depth ?? '*'}`;
-      let group = byKey.get(k);
-      if (!group) {
-        group = { base: g.base, depth, globs: [], watcher: null, baseKey: null };
-        byKey.set(k, group);
-      }
-      group.globs.push(g);
-    }
-    this.groups = [...byKey.values()];
+    this.clock = opts.clock ?? systemClock;
+    this.discovery = new Discovery(opts.paths, {
+      clock: this.clock,
+      stopping: () => this.stopping,
+      reportError: (e, p, kind) => this.reportError(e, p, kind),
+      clearError: (kind, p) => this.clearError(kind, p),
+      onWatchEvent: (event, p) => this.onWatchEvent(event, p),
+      onRawEvent: (event, filename, details) => this.onRawEvent(event, filename, details),
+      onLateReady: () => {
+        this.fullRequested = true;
+        this.kick();
+      },
+    });
   }
 
   /** Establish initial positions, start watching. Reading then proceeds in the background. */
@@ -225,20 +164,26 @@ export class FileTailer {
   }
 
   private async doStart(): Promise<void> {
-    const scan = await this.scan();
+    const scan = await this.discovery.scan();
     if (this.stopping) return;
     await this.initialSetup(scan.files);
     if (this.stopping) return;
-    await this.ensureWatchers(true);
+    await this.discovery.ensureWatchers(true);
     if (this.stopping) return;
     this.started = true;
-    this.timer = setInterval(() => {
-      this.fullRequested = true;
-      this.kick();
-    }, this.pollInterval);
-    this.timer.unref();
+    this.armPoll();
     this.fullRequested = true;
     this.kick();
+  }
+
+  /** The safety-net scan every pollInterval (re-armed each time, on the clock). */
+  private armPoll(): void {
+    this.timer = this.clock.setTimer(this.pollInterval, () => {
+      if (this.stopping) return;
+      this.armPoll();
+      this.fullRequested = true;
+      this.kick();
+    });
   }
 
   /** Stop watching and close all files. Safe to call more than once. */
@@ -250,16 +195,10 @@ export class FileTailer {
   private async doStop(): Promise<void> {
     this.stopping = true;
     if (this.startPromise) await this.startPromise.catch(() => undefined);
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     if (this.pump) await this.pump;
-    await Promise.all(
-      this.groups.map(async (g) => {
-        const w = g.watcher;
-        g.watcher = null;
-        if (w) await w.close().catch(() => undefined);
-      }),
-    );
+    await this.discovery.close();
     for (const resolve of this.pollWaiters.splice(0)) resolve();
     await Promise.all([...this.draining, ...this.tracked.values()].map((t) => this.closeFile(t)));
   }
@@ -376,8 +315,7 @@ export class FileTailer {
   // Discovery
 
   private matchesAny(p: string): boolean {
-    for (const g of this.globs) if (globMatches(g, p)) return true;
-    return false;
+    return this.discovery.matchesAny(p);
   }
 
   private findTrackedByPath(p: string): TrackedFile | undefined {
@@ -390,174 +328,15 @@ export class FileTailer {
    * anything?"); scan errors (a directory f2b may not read) go to `onError`.
    */
   async matchingFiles(): Promise<string[]> {
-    return [...(await this.scan()).files.keys()];
+    return [...(await this.discovery.scan()).files.keys()];
   }
 
-  /** All regular files currently matching the patterns. `complete` is false if a scan error hid some. */
-  private async scan(): Promise<{ files: Map<string, Stats>; complete: boolean }> {
-    const files = new Map<string, Stats>();
-    const state = { complete: true };
-    for (const g of this.globs) {
-      if (this.stopping) break;
-      if (g.literalPath !== null) {
-        const p = g.literalPath;
-        if (files.has(p)) continue;
-        try {
-          const st = await stat(p);
-          if (st.isFile()) files.set(p, st);
-          this.clearError('scan', p);
-        } catch (e) {
-          if (!isGone(e)) {
-            state.complete = false;
-            this.reportError(e, p, 'scan');
-          }
-        }
-      } else {
-        await this.walk(g, g.base, 0, files, new Set<string>(), state);
-      }
-    }
-    return { files, complete: state.complete };
-  }
-
-  private async walk(
-    g: CompiledGlob,
-    dir: string,
-    depth: number,
-    files: Map<string, Stats>,
-    visited: Set<string>,
-    state: { complete: boolean },
-  ): Promise<void> {
-    if (depth > MAX_SCAN_DEPTH || this.stopping) return;
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-      this.clearError('scan', dir);
-    } catch (e) {
-      if (!isGone(e)) {
-        state.complete = false;
-        this.reportError(e, dir, 'scan');
-      }
-      return;
-    }
-    for (const ent of entries) {
-      const full = dir === '/' ? `/${ent.name}` : `${dir}/${ent.name}`;
-      let isDir = ent.isDirectory();
-      let isFile = ent.isFile();
-      let st: Stats | undefined;
-      if (ent.isSymbolicLink()) {
-        try {
-          st = await stat(full);
-          isDir = st.isDirectory();
-          isFile = st.isFile();
-        } catch {
-          continue; // dangling link
-        }
-      }
-      if (isFile && globMatches(g, full)) {
-        if (files.has(full)) continue;
-        try {
-          st ??= await stat(full);
-          if (st.isFile()) files.set(full, st);
-          this.clearError('scan', full);
-        } catch (e) {
-          if (!isGone(e)) {
-            state.complete = false;
-            this.reportError(e, full, 'scan');
-          }
-        }
-      } else if (isDir && globCouldContain(g, full)) {
-        if (g.recursive) {
-          // Guard against symlink loops.
-          try {
-            st ??= await stat(full);
-          } catch {
-            continue;
-          }
-          const k = identityKey(st.dev, st.ino);
-          if (visited.has(k)) continue;
-          visited.add(k);
-        }
-        await this.walk(g, full, depth + 1, files, visited, state);
-      }
-    }
-  }
-
-  private async ensureWatchers(waitReady: boolean): Promise<void> {
-    const readies: Array<Promise<void>> = [];
-    for (const group of this.groups) {
-      if (this.stopping) return;
-      let baseKey: string | null = null;
-      try {
-        const st = await stat(group.base);
-        if (st.isDirectory()) baseKey = identityKey(st.dev, st.ino);
-        this.clearError('watch', group.base);
-      } catch (e) {
-        if (!isGone(e)) this.reportError(e, group.base, 'watch');
-      }
-      if (group.watcher && group.baseKey !== baseKey) {
-        const w = group.watcher;
-        group.watcher = null;
-        group.baseKey = null;
-        await w.close().catch(() => undefined);
-      }
-      if (!group.watcher && baseKey !== null && !this.stopping) {
-        const w = watch(group.base, {
-          ignoreInitial: true,
-          persistent: true,
-          followSymlinks: true,
-          atomic: false,
-          ignorePermissionErrors: true,
-          depth: group.depth,
-          ignored: (p: string, st?: Stats) => !this.relevantForGroup(group, p, st),
-        });
-        group.watcher = w;
-        group.baseKey = baseKey;
-        w.on('all', (event, p) => this.onWatchEvent(event, p));
-        w.on('raw', (event, filename, details) => this.onRawEvent(event, filename, details));
-        w.on('error', (err) => this.reportError(err, group.base, 'watch'));
-        const ready = new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, READY_TIMEOUT_MS);
-          t.unref();
-          w.once('ready', () => {
-            clearTimeout(t);
-            resolve();
-          });
-        });
-        if (waitReady) {
-          readies.push(ready);
-        } else {
-          // Anything created before the watcher was ready is caught by one more scan.
-          void ready.then(() => {
-            this.fullRequested = true;
-            this.kick();
-          });
-        }
-      }
-    }
-    await Promise.all(readies);
-  }
-
-  /** chokidar filter: keep the base, directories that can contain matches, and matching files. */
-  private relevantForGroup(group: WatchGroup, p: string, st?: Stats): boolean {
-    const np = path.resolve(p);
-    if (np === group.base || group.base.startsWith(np === '/' ? '/' : np + '/')) return true;
-    for (const g of group.globs) {
-      if (st?.isDirectory()) {
-        if (globCouldContain(g, np)) return true;
-      } else if (st) {
-        if (globMatches(g, np)) return true;
-      } else if (globMatches(g, np) || globCouldContain(g, np)) {
-        return true;
-      }
-    }
-    return false;
-  }
 
   // ---------------------------------------------------------------------------------------------
   // Startup
 
   private newTracked(p: string, st: Stats): TrackedFile {
-    return {
+    const t: TrackedFile = {
       path: p,
       fsPath: p,
       dev: st.dev,
@@ -566,10 +345,7 @@ export class FileTailer {
       fh: null,
       readPos: 0,
       lineStart: 0,
-      pending: [],
-      pendingLen: 0,
-      truncated: false,
-      skip: false,
+      lines: null as unknown as LineSplitter,
       syncToLine: false,
       expectHash: null,
       hash: '',
@@ -578,64 +354,36 @@ export class FileTailer {
       recent: EMPTY,
       tail: EMPTY,
     };
+    t.lines = new LineSplitter(this.maxLineLength, () => this.overlong(t));
+    return t;
   }
 
   private async initialSetup(files: Map<string, Stats>): Promise<void> {
-    const saved = (this.opts.positions ?? []).filter(
-      (s) =>
-        s !== null &&
-        typeof s === 'object' &&
-        typeof s.path === 'string' &&
-        Number.isFinite(s.dev) &&
-        Number.isFinite(s.ino) &&
-        Number.isInteger(s.offset) &&
-        s.offset >= 0,
-    );
-    const savedByKey = new Map<string, TailPosition>();
-    const savedPaths = new Set<string>();
-    for (const s of saved) {
-      const k = identityKey(s.dev, s.ino);
-      if (!savedByKey.has(k)) savedByKey.set(k, s);
-      savedPaths.add(path.resolve(s.path));
-    }
-    const used = new Set<string>();
-
+    const saved = new SavedPositions(this.opts.positions);
     // Files we were already following come first, so an old (rotated) file is read before newer ones.
-    const entries = [...files].sort(
-      ([, a], [, b]) =>
-        Number(!savedByKey.has(identityKey(a.dev, a.ino))) - Number(!savedByKey.has(identityKey(b.dev, b.ino))),
-    );
+    const entries = [...files].sort(([, a], [, b]) => Number(!saved.knows(a)) - Number(!saved.knows(b)));
     for (const [p, st] of entries) {
       const k = identityKey(st.dev, st.ino);
       if (this.tracked.has(k)) continue; // hard link to a file already followed
       const t = this.newTracked(p, st);
-      const s = savedByKey.get(k);
-      if (s) used.add(k);
-      if (s && st.size >= s.offset) {
-        // Same inode: resume (the hash is verified once the file is open).
-        t.readPos = t.lineStart = s.offset;
-        t.expectHash = typeof s.firstLineHash === 'string' ? s.firstLineHash : '';
-        t.expectTail = typeof s.tailHash === 'string' ? s.tailHash : '';
-        t.syncToLine = s.offset > 0;
-      } else if (s || savedPaths.has(p) || this.fromStart) {
-        // Truncated while we were stopped, new since we stopped, or replay requested.
-        t.readPos = t.lineStart = 0;
-      } else {
-        t.readPos = t.lineStart = st.size;
-        t.syncToLine = st.size > 0;
-      }
+      const start = saved.startFor(p, st, this.fromStart);
+      t.readPos = t.lineStart = start.offset;
+      t.expectHash = start.expectHash;
+      t.expectTail = start.expectTail;
+      t.syncToLine = start.syncToLine;
       this.tracked.set(k, t);
       await this.ensureOpen(t);
     }
 
     // Saved files that are no longer at a matching path: rotated away while we were stopped.
-    for (const s of saved) {
-      const k = identityKey(s.dev, s.ino);
-      if (used.has(k) || this.tracked.has(k)) continue;
+    for (const s of saved.unclaimed((k) => this.tracked.has(k))) {
       const savedPath = path.resolve(s.path);
       if (!this.matchesAny(savedPath)) continue;
-      used.add(k);
-      const found = await this.findByIdentity(path.dirname(savedPath), path.basename(savedPath), s.dev, s.ino);
+      saved.claim(s);
+      const dir = path.dirname(savedPath);
+      const found = await findByIdentity(dir, path.basename(savedPath), s.dev, s.ino, (e) => {
+        if (!isGone(e)) this.reportError(e, dir, 'scan');
+      });
       if (!found || found.st.size < s.offset) continue;
       const t = this.newTracked(savedPath, found.st);
       t.fsPath = found.path;
@@ -651,39 +399,12 @@ export class FileTailer {
     }
   }
 
-  /** Look for a file with the given identity in `dir`, trying names that start with `hint` first. */
-  private async findByIdentity(
-    dir: string,
-    hint: string,
-    dev: number,
-    ino: number,
-  ): Promise<{ path: string; st: Stats } | null> {
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (e) {
-      if (!isGone(e)) this.reportError(e, dir, 'scan');
-      return null;
-    }
-    names.sort((a, b) => Number(!a.startsWith(hint)) - Number(!b.startsWith(hint)));
-    for (const name of names) {
-      const full = path.join(dir, name);
-      try {
-        const st = await stat(full);
-        if (st.isFile() && st.dev === dev && st.ino === ino) return { path: full, st };
-      } catch {
-        // vanished or unreadable: not it
-      }
-    }
-    return null;
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Sync
 
   private async fullSync(exhaustive: boolean): Promise<void> {
-    await this.ensureWatchers(false);
-    const { files, complete } = await this.scan();
+    await this.discovery.ensureWatchers(false);
+    const { files, complete } = await this.discovery.scan();
     if (this.stopping) return;
     const pathByKey = new Map<string, string>();
     for (const [p, st] of files) {
@@ -783,7 +504,7 @@ export class FileTailer {
         if (t.readPos > 0) {
           const b = Buffer.alloc(1);
           const { bytesRead } = await fh.read(b, 0, 1, t.readPos - 1);
-          if (bytesRead === 1 && b[0] !== NL) t.skip = true;
+          if (bytesRead === 1 && b[0] !== NL) t.lines.skipToNextLine();
         }
       }
       if (!t.hashFinal) await this.updateHash(t);
@@ -806,26 +527,10 @@ export class FileTailer {
   private resetToStart(t: TrackedFile): void {
     t.readPos = 0;
     t.lineStart = 0;
-    t.pending = [];
-    t.pendingLen = 0;
-    t.truncated = false;
-    t.skip = false;
+    t.lines.reset();
     t.hash = '';
     t.hashFinal = false;
     t.recent = t.tail = EMPTY;
-  }
-
-  /** The bytes of the file just before `pos` (at most TAIL_BYTES). */
-  private async bytesBefore(fh: FileHandle, pos: number): Promise<Buffer> {
-    const from = Math.max(0, pos - TAIL_BYTES);
-    const buf = Buffer.alloc(pos - from);
-    let got = 0;
-    while (got < buf.length) {
-      const { bytesRead } = await fh.read(buf, got, buf.length - got, from + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return buf.subarray(0, got);
   }
 
   /**
@@ -836,8 +541,8 @@ export class FileTailer {
   private async loadTail(t: TrackedFile): Promise<void> {
     const expected = t.expectTail;
     t.expectTail = null;
-    if (t.readPos === 0 || t.readPos !== t.lineStart || t.pendingLen > 0) return;
-    const before = await this.bytesBefore(t.fh!, t.readPos);
+    if (t.readPos === 0 || t.readPos !== t.lineStart || t.lines.hasPending) return;
+    const before = await bytesBefore(t.fh!, t.readPos);
     if (expected && sha256Hex(before) !== expected) {
       this.resetToStart(t);
       return;
@@ -848,27 +553,12 @@ export class FileTailer {
   /** The bytes before readPos are still the ones we read (not rewritten since the last look). */
   private async tailStillThere(t: TrackedFile, fh: FileHandle): Promise<boolean> {
     if (t.recent.length === 0) return true;
-    return (await this.bytesBefore(fh, t.readPos)).subarray(-t.recent.length).equals(t.recent);
-  }
-
-  /** Hash of the first line, or '' if there is no complete first line yet. */
-  private async firstLineHash(fh: FileHandle): Promise<string> {
-    const buf = Buffer.allocUnsafe(HASH_BYTES);
-    let got = 0;
-    while (got < HASH_BYTES) {
-      const { bytesRead } = await fh.read(buf, got, HASH_BYTES - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    const data = buf.subarray(0, got);
-    const nl = data.indexOf(NL);
-    if (nl < 0 && got < HASH_BYTES) return '';
-    return sha256Hex(nl >= 0 ? data.subarray(0, nl) : data);
+    return (await bytesBefore(fh, t.readPos)).subarray(-t.recent.length).equals(t.recent);
   }
 
   private async updateHash(t: TrackedFile): Promise<void> {
     if (!t.fh) return;
-    t.hash = await this.firstLineHash(t.fh);
+    t.hash = await firstLineHash(t.fh);
     t.hashFinal = t.hash !== '';
   }
 
@@ -885,7 +575,7 @@ export class FileTailer {
         this.resetToStart(t); // copytruncate
       } else if (!drain && t.hashFinal && t.readPos > 0 && size > t.readPos) {
         // Truncated and rewritten past our offset between two looks: the first line changed.
-        if ((await this.firstLineHash(fh)) !== t.hash) this.resetToStart(t);
+        if ((await firstLineHash(fh)) !== t.hash) this.resetToStart(t);
         // … or only what follows a constant first line (a header) did.
         else if (!(await this.tailStillThere(t, fh))) this.resetToStart(t);
       }
@@ -906,7 +596,7 @@ export class FileTailer {
         chunks++;
         const chunkStart = t.readPos;
         const data = buf.subarray(0, bytesRead);
-        const { lines, lineStart } = this.split(t, data, chunkStart);
+        const { lines, lineStart } = t.lines.split(data, chunkStart);
         if (lineStart >= 0) t.tail = lastBytes(t.recent, data, lineStart - chunkStart);
         t.recent = lastBytes(t.recent, data, bytesRead);
         t.readPos += bytesRead;
@@ -916,13 +606,8 @@ export class FileTailer {
         await yieldToEventLoop();
       }
       if (drain && !this.stopping) {
-        const line = t.skip || t.truncated || t.pendingLen === 0 ? null : this.takePending(t);
-        if (!t.skip && (t.truncated || (line !== null && line.length > this.maxLineLength))) this.overlong(t);
-        else if (line !== null) await this.deliver([line], t.path);
-        t.pending = [];
-        t.pendingLen = 0;
-        t.truncated = false;
-        t.skip = false;
+        const line = t.lines.finish();
+        if (line !== null) await this.deliver([line], t.path);
         t.lineStart = t.readPos;
         t.tail = t.recent;
       }
@@ -934,63 +619,8 @@ export class FileTailer {
     }
   }
 
-  /** Split a chunk into complete lines; keep the unterminated rest in `pending`. */
-  private split(t: TrackedFile, chunk: Buffer, chunkStart: number): { lines: Buffer[]; lineStart: number } {
-    const lines: Buffer[] = [];
-    const max = this.maxLineLength;
-    let pos = 0;
-    let lastNl = -1;
-    for (;;) {
-      const nl = chunk.indexOf(NL, pos);
-      if (nl < 0) break;
-      lastNl = nl;
-      if (t.skip) {
-        t.skip = false;
-      } else if (t.pendingLen === 0 && !t.truncated) {
-        let line = chunk.subarray(pos, nl);
-        if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-        if (line.length > max) this.overlong(t);
-        else lines.push(line);
-      } else {
-        this.appendPending(t, chunk.subarray(pos, nl));
-        const line = t.truncated ? null : this.takePending(t);
-        if (line === null || line.length > max) this.overlong(t);
-        else lines.push(line);
-      }
-      pos = nl + 1;
-    }
-    if (pos < chunk.length) this.appendPending(t, chunk.subarray(pos));
-    return { lines, lineStart: lastNl >= 0 ? chunkStart + lastNl + 1 : -1 };
-  }
-
-  private appendPending(t: TrackedFile, part: Buffer): void {
-    if (t.skip || t.truncated || part.length === 0) return;
-    // One byte more than a line may have: room for the `\r` of a CRLF line, stripped when it ends.
-    const room = this.maxLineLength + 1 - t.pendingLen;
-    if (part.length > room) {
-      // Nothing of an overlong line is kept: it is dropped whole at its newline.
-      t.pending = [];
-      t.pendingLen = 0;
-      t.truncated = true;
-    } else {
-      t.pending.push(Buffer.from(part)); // copy: do not pin the whole read chunk
-      t.pendingLen += part.length;
-    }
-  }
-
-  private takePending(t: TrackedFile): Buffer {
-    let line = t.pending.length === 1 ? t.pending[0]! : Buffer.concat(t.pending, t.pendingLen);
-    if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-    t.pending = [];
-    t.pendingLen = 0;
-    return line;
-  }
-
-  /** The current line was longer than maxLineLength: forget it and report it. */
+  /** A line of `t` was longer than maxLineLength (its splitter dropped it): count and report it. */
   private overlong(t: TrackedFile): void {
-    t.pending = [];
-    t.pendingLen = 0;
-    t.truncated = false;
     this.overlongLines++;
     try {
       this.opts.onOverlong?.(t.path);
@@ -1015,19 +645,18 @@ export class FileTailer {
    * Report an error. With a `kind`, the same error for the same path and kind of operation is
    * reported only once until that operation succeeds again (retries happen every poll).
    */
-  private reportError(e: unknown, p: string, kind: 'scan' | 'read' | 'watch' | null): void {
+  private reportError(e: unknown, p: string, kind: ErrorKind | null): void {
     const err = toError(e);
     if (kind !== null) {
       const key = `${kind}\0${p}`;
       const sig = errCode(e) ?? err.message;
-      if (this.lastError.get(key) === sig) return;
-      this.lastError.set(key, sig);
+      if (!this.errorStreaks.report(key, sig)) return;
     }
     this.emitError(err, p);
   }
 
-  private clearError(kind: 'scan' | 'read' | 'watch', p: string): void {
-    if (this.lastError.size > 0) this.lastError.delete(`${kind}\0${p}`);
+  private clearError(kind: ErrorKind, p: string): void {
+    this.errorStreaks.succeeded(`${kind}\0${p}`);
   }
 
   private emitError(err: Error, p: string): void {

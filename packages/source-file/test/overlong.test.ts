@@ -25,8 +25,12 @@ describe('overlong lines in a jail', () => {
     const warnings: { msg: string; fields?: Record<string, unknown> }[] = [];
     const core = new Core({ clock, logLevel: 'warn', logSink: (level: LogLevel, _n, msg, fields) => { if (level === 'warn') warnings.push({ msg, fields }); } });
     core.use(fileSource());
-    core.registerFilter(failedPassword);
-    core.registerAction({ type: 'log', create: () => ({ ban: async () => {}, unban: async () => {} }) });
+    core.use({
+      apply(api) {
+        api.registerFilter(failedPassword);
+        api.registerAction({ type: 'log', create: () => ({ ban: async () => {}, unban: async () => {} }) });
+      },
+    });
     const resolved = resolveConfig({ jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'test-sshd', maxretry: 1, bantime: '1h', ignoreself: false, timezone: 'UTC' } } });
     const jail = new Jail(core, resolved.jails[0]!);
     const failures: string[] = [];

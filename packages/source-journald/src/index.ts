@@ -9,25 +9,21 @@
  *     source: { type: journald, preset: sshd }
  * ```
  */
-import { createRequire } from 'node:module';
-import { definePlugin } from '@f2b/core';
+import type { F2bPlugin } from '@f2b/core';
 import { journaldSourceSchema, resolveOptions, type JournaldSourceOptions } from './options.js';
 import { JournaldSource } from './source.js';
 import { checkJournal } from './check.js';
 
-const PLUGIN_NAME = '@f2b/source-journald';
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
-
-export default function journaldSource() {
-  return definePlugin({
-    meta: { name: PLUGIN_NAME, version, core: '^0.1.0', kind: 'source' },
-    apply(core) {
-      core.registerSource({
+/** The plugin (its name, version and core range are in package.json). */
+export default function journaldSource(): F2bPlugin {
+  return {
+    apply(api) {
+      api.registerSource({
         type: 'journald',
         schema: journaldSourceSchema,
-        check: (raw, ctx) => checkJournal(raw as JournaldSourceOptions, ctx, PLUGIN_NAME),
+        check: (raw, ctx) => checkJournal(raw as JournaldSourceOptions, ctx, api.name),
         create(raw, ctx): JournaldSource {
-          const opts = resolveOptions(raw as JournaldSourceOptions, ctx.jail, PLUGIN_NAME);
+          const opts = resolveOptions(raw as JournaldSourceOptions, ctx.jail, api.name);
           return new JournaldSource(opts, {
             jail: ctx.jail,
             logger: ctx.logger,
@@ -39,7 +35,7 @@ export default function journaldSource() {
         },
       });
     },
-  });
+  };
 }
 
 export { JournaldSource, type JournaldContext, type JournaldTuning, type JournaldStatus, type JournaldState } from './source.js';

@@ -106,7 +106,7 @@ const OUTPUT_FIELDS = ['MESSAGE', 'SYSLOG_IDENTIFIER', '_COMM', 'SYSLOG_PID', '_
 /** Check what the schema can't and build the journalctl arguments. Throws F2B_ERR_PLUGIN_OPTIONS. */
 export function resolveOptions(opts: JournaldSourceOptions, jail: string, plugin: string): ResolvedOptions {
   const at = (key: string) => `jails.${jail}.source.${key}`;
-  const bad = (key: string, problem: string) => errors.pluginOptions(plugin, at(key), problem);
+  const bad = (key: string, problem: string) => errors.F2B_ERR_PLUGIN_OPTIONS(plugin, at(key), problem);
   const where = (['directory', 'files', 'namespace'] as const).filter((k) => opts[k] !== undefined);
   if (where.length > 1) throw bad(where[1]!, `cannot be combined with "${where[0]}" (journalctl reads one of them)`);
   if ((opts.directory !== undefined || opts.files !== undefined) && (opts.user || opts.system)) {

@@ -19,6 +19,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { F2bError, JournalRecord, LogEntry, Logger, MaybePromise, SourceInstance } from '@f2b/core';
+import { FailureStreak } from '@f2b/kit';
 import { journaldErrors } from './errors.js';
 import { LineSplitter } from './splitter.js';
 import { parseRecord, recordCursor, recordToEntry } from './record.js';
@@ -99,9 +100,8 @@ export class JournaldSource implements SourceInstance {
   private wake: (() => void) | null = null;
   private busy: Promise<void> | null = null;
   private healthyTimer: NodeJS.Timeout | undefined;
-  private delay: number;
-  /** Code of the error reported in the current failure streak. */
-  private reported: string | undefined;
+  /** The failures since journalctl last ran long enough: what was reported, and the restart delay. */
+  private readonly streak: FailureStreak;
   private fileErrorReported = false;
   private announced = false;
   private runs = 0;
@@ -114,13 +114,13 @@ export class JournaldSource implements SourceInstance {
     this.log = ctx.logger;
     this.healthyAfter = tuning.healthyAfter ?? 30_000;
     this.killTimeout = tuning.killTimeout ?? 5000;
-    this.delay = opts.restartDelay;
+    this.streak = new FailureStreak({ firstMs: opts.restartDelay, maxMs: opts.maxRestartDelay });
     if (opts.stateFile) {
       const path = opts.stateFile;
       this.file = new CursorFile(path, (err) => {
         if (this.fileErrorReported) return;
         this.fileErrorReported = true;
-        ctx.error(journaldErrors.stateFile(path, 'write', err));
+        ctx.error(journaldErrors.F2B_ERR_JOURNALD_STATE_FILE(path, 'write', err));
       });
     }
   }
@@ -211,7 +211,7 @@ export class JournaldSource implements SourceInstance {
         const cursor = await this.file.load();
         if (cursor) return { kind: 'cursor', cursor };
       } catch (err) {
-        this.ctx.error(journaldErrors.stateFile(this.file.path, 'read', err));
+        this.ctx.error(journaldErrors.F2B_ERR_JOURNALD_STATE_FILE(this.file.path, 'read', err));
       }
     }
     if (this.opts.since) return { kind: 'since', since: this.opts.since };
@@ -253,8 +253,7 @@ export class JournaldSource implements SourceInstance {
       // as it tells us to stop. Wait (the backoff) before calling that a failure.
       const deferred = result.signal !== null && SIGNALS_FROM_OUTSIDE.has(result.signal);
       if (!deferred) this.report(err);
-      const delay = this.delay;
-      this.delay = Math.min(this.delay * 2, this.opts.maxRestartDelay);
+      const delay = this.streak.failed();
       this.log.debug(`Restarting journalctl in ${delay} ms.`);
       this.phase = 'waiting';
       await this.sleep(delay);
@@ -294,7 +293,7 @@ export class JournaldSource implements SourceInstance {
         if (!line) continue;
         stderr.push(line);
         if (stderr.length > 10) stderr.shift();
-        if (stderrSeen++ < STDERR_LOGGED && this.reported === undefined) this.log.warn(`journalctl: ${line}`);
+        if (stderrSeen++ < STDERR_LOGGED && !this.streak.reported) this.log.warn(`journalctl: ${line}`);
         else this.log.debug(`journalctl: ${line}`);
       }
     });
@@ -382,13 +381,13 @@ export class JournaldSource implements SourceInstance {
       const t = /(?:^|;)t=([0-9a-f]+)/.exec(position.cursor);
       const us = t ? parseInt(t[1]!, 16) : NaN;
       const next: Position = Number.isFinite(us) && us > 0 ? { kind: 'since', since: `@${Math.floor(us / 1e6)}` } : { kind: 'tail' };
-      this.ctx.error(journaldErrors.cursorRejected(position.cursor, this.ctx.jail,
+      this.ctx.error(journaldErrors.F2B_ERR_JOURNALD_CURSOR(position.cursor, this.ctx.jail,
         next.kind === 'since' ? `from its time (${new Date(us / 1000).toISOString()})` : 'from the end of the journal'));
       this.position = next;
       return true;
     }
     if (position.kind === 'since' && /timestamp|\bsince\b/i.test(text)) {
-      this.ctx.error(journaldErrors.sinceRejected(position.since, this.ctx.jail));
+      this.ctx.error(journaldErrors.F2B_ERR_JOURNALD_SINCE(position.since, this.ctx.jail));
       this.position = { kind: 'tail' };
       return true;
     }
@@ -399,30 +398,27 @@ export class JournaldSource implements SourceInstance {
     const path = this.opts.journalctlPath;
     if (result.spawnError) {
       return result.spawnError.code === 'ENOENT'
-        ? journaldErrors.missing(path, this.ctx.jail, result.spawnError)
-        : journaldErrors.cannotStart(path, this.ctx.jail, result.spawnError);
+        ? journaldErrors.F2B_ERR_JOURNALCTL_MISSING(path, this.ctx.jail, result.spawnError)
+        : journaldErrors.F2B_ERR_JOURNALCTL_START(path, this.ctx.jail, result.spawnError);
     }
     const how = result.signal ? `was killed by ${result.signal}`
       : result.code === 0 ? 'stopped following the journal (exit code 0)' : `exited with code ${result.code}`;
-    return journaldErrors.exited(commandLine(path, args), this.ctx.jail, how, result.stderr[result.stderr.length - 1]);
+    return journaldErrors.F2B_ERR_JOURNALCTL_EXITED(commandLine(path, args), this.ctx.jail, how, result.stderr[result.stderr.length - 1]);
   }
 
   /** Report once per failure streak (and again if the kind of failure changes). */
   private report(err: F2bError): void {
-    if (this.reported === err.code) {
+    if (!this.streak.report(err.code)) {
       this.log.debug(`${err.message} (reported before; retrying)`);
       return;
     }
-    this.reported = err.code;
     this.ctx.error(err);
   }
 
   private armHealthy(): void {
     this.disarmHealthy();
     this.healthyTimer = setTimeout(() => {
-      this.delay = this.opts.restartDelay;
-      if (this.reported !== undefined) {
-        this.reported = undefined;
+      if (this.streak.succeeded().reported) {
         this.log.info('journalctl runs again.');
       }
     }, this.healthyAfter);

@@ -9,7 +9,8 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { errors, type F2bError } from '@f2b/core';
+import { errors } from '@f2b/core';
+import { type F2bError } from '@f2b/kit';
 
 /** The files SQLite uses for a database in WAL mode. */
 export function databaseFiles(path: string): string[] {
@@ -21,7 +22,7 @@ export function checkStatePath(path: string): void {
   if (path === ':memory:') return;
   const abs = resolve(path);
   const st = statOrNull(abs);
-  if (st?.isDirectory()) throw errors.statePathIsDirectory(abs);
+  if (st?.isDirectory()) throw errors.F2B_ERR_STATE_PATH(abs);
   if (st) {
     for (const file of databaseFiles(abs)) {
       if (file === abs || statOrNull(file)) assertWritable(file, abs);
@@ -36,13 +37,13 @@ export function checkStatePath(path: string): void {
   for (;;) {
     const d = statOrNull(dir);
     if (d) {
-      if (!d.isDirectory()) throw errors.stateDirUnusable(dirname(abs), `${dir} is not a directory`);
+      if (!d.isDirectory()) throw errors.F2B_ERR_STATE_DIR(dirname(abs), `${dir} is not a directory`);
       const problem = writeProblem(dir);
-      if (problem) throw errors.stateDirUnusable(dirname(abs), `${dir} ${problem.text}`);
+      if (problem) throw errors.F2B_ERR_STATE_DIR(dirname(abs), `${dir} ${problem.text}`);
       return;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw errors.stateDirUnusable(dirname(abs), 'no part of it exists');
+    if (parent === dir) throw errors.F2B_ERR_STATE_DIR(dirname(abs), 'no part of it exists');
     dir = parent;
   }
 }
@@ -81,7 +82,7 @@ function readonlyError(db: string, file: string, problem: WriteProblem): F2bErro
     : problem.code === 'EPERM'
       ? `Remove the attribute (\`chattr -i ${file}\`; \`lsattr\` shows it), or point state.path elsewhere.`
       : `Give the user f2b runs as write access (\`chown\`/\`chmod\` ${file}), or point state.path elsewhere.`;
-  return errors.stateReadonly(db, `${file} ${problem.text}`, fix);
+  return errors.F2B_ERR_STATE_READONLY(db, `${file} ${problem.text}`, fix);
 }
 
 function statOrNull(path: string) {

@@ -7,7 +7,9 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errors, F2bError, messageOf, type Ban, type BanHistory, type Checkpoint, type OutboxItem, type Store, type StoreReplacement, type StoredFailure } from '@f2b/core';
+import { errors, type Ban, type BanHistory, type Checkpoint, type OutboxItem, type Store, type StoreReplacement, type StoredFailure } from '@f2b/core';
+import { isF2bError, messageOf } from '@f2b/kit';
+import type { Clock } from '@f2b/core';
 import { MIGRATIONS } from './migrations.js';
 import { assertDatabaseWritable, checkStatePath } from './path-check.js';
 
@@ -23,6 +25,8 @@ export interface SqliteStoreOptions {
   path: string;
   /** `normal` (default): durable across process crashes. `full`: also across power loss. */
   synchronous?: 'normal' | 'full';
+  /** Where "now" comes from (the core's clock, a FakeClock in tests); default: the system's. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 type Row = Record<string, unknown>;
@@ -36,8 +40,11 @@ export class SqliteStore implements Store {
   /** Set when open() found the database corrupt and moved it aside. */
   replaced?: StoreReplacement;
 
+  private readonly now: () => number;
+
   constructor(opts: SqliteStoreOptions) {
     this.opts = opts;
+    this.now = opts.clock ? () => opts.clock!.now() : Date.now;
     this.location = opts.path;
   }
 
@@ -49,7 +56,7 @@ export class SqliteStore implements Store {
       try {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       } catch (err) {
-        throw errors.stateDirUnusable(dirname(path), messageOf(err));
+        throw errors.F2B_ERR_STATE_DIR(dirname(path), messageOf(err));
       }
     }
     try {
@@ -84,7 +91,7 @@ export class SqliteStore implements Store {
   /** `f2b.db` → `f2b.db.corrupt-<time>` (its -wal too); the -shm index is rebuilt by SQLite. */
   private moveAside(problem: string): StoreReplacement {
     const path = this.opts.path;
-    const movedTo = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const movedTo = `${path}.corrupt-${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}`;
     renameSync(path, movedTo);
     if (existsSync(`${path}-wal`)) renameSync(`${path}-wal`, `${movedTo}-wal`);
     rmSync(`${path}-shm`, { force: true });
@@ -93,12 +100,12 @@ export class SqliteStore implements Store {
 
   /** What went wrong opening, as the F2B_ERR_STATE_* error that says how to fix it. */
   private openError(err: unknown): unknown {
-    if (err instanceof F2bError) return err;
+    if (isF2bError(err)) return err;
     const code = (err as { code?: string }).code ?? '';
     const path = this.opts.path;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return errors.stateLocked(path);
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return errors.F2B_ERR_STATE_LOCKED(path);
     if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') {
-      return errors.stateReadonly(path, messageOf(err), 'Check the file system it is on (free space, mounted read-write) and the permissions of the file and its directory, or point state.path elsewhere.');
+      return errors.F2B_ERR_STATE_READONLY(path, messageOf(err), 'Check the file system it is on (free space, mounted read-write) and the permissions of the file and its directory, or point state.path elsewhere.');
     }
     return err;
   }
@@ -130,7 +137,7 @@ export class SqliteStore implements Store {
   private migrate(): void {
     const current = this.schemaVersion();
     if (current > MIGRATIONS.length) {
-      throw errors.stateVersion(this.opts.path, current, MIGRATIONS.length);
+      throw errors.F2B_ERR_STATE_VERSION(this.opts.path, current, MIGRATIONS.length);
     }
     for (let v = current; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
@@ -143,7 +150,8 @@ export class SqliteStore implements Store {
   private prepare() {
     const db = this.db;
     return {
-      addFailure: db.prepare('INSERT INTO failures (jail, id, time, attempts) VALUES (?, ?, ?, ?)'),
+      addFailure: db.prepare('INSERT INTO failures (jail, id, time, attempts, lines) VALUES (?, ?, ?, ?, ?)'),
+      failureLines: db.prepare('SELECT lines FROM failures WHERE jail = ? AND id = ? AND time >= ? AND lines IS NOT NULL ORDER BY time, rowid'),
       clearFailures: db.prepare('DELETE FROM failures WHERE jail = ? AND id = ?'),
       endActive: db.prepare('UPDATE bans SET active = 0 WHERE jail = ? AND id = ? AND active = 1'),
       addBan: db.prepare('INSERT INTO bans (jail, id, start, "end", count, failures, rule, lines, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)'),
@@ -169,17 +177,18 @@ export class SqliteStore implements Store {
   async checkpoint(c: Checkpoint): Promise<number[]> {
     this.guard();
     const s = this.stmts;
-    const now = Date.now();
+    const now = this.now();
     return this.db.transaction(() => {
       for (const { jail, failure } of c.failures ?? []) {
-        if (failure.attempts > 0) s.addFailure.run(jail, failure.id, failure.time, failure.attempts);
+        if (failure.attempts > 0) s.addFailure.run(jail, failure.id, failure.time, failure.attempts, failure.lines.length > 0 ? JSON.stringify(failure.lines) : null);
       }
       for (const { jail, id } of c.clearFailures ?? []) s.clearFailures.run(jail, id);
       const seqs: number[] = [];
       for (const b of c.bans ?? []) {
         s.endActive.run(b.jail, b.id);
         s.addBan.run(b.jail, b.id, b.start, b.end, b.count, b.failures, b.rule ?? null, b.lines ? JSON.stringify(b.lines) : null);
-        seqs.push(Number(s.addOutbox.run(b.jail, 'ban', JSON.stringify(b), now).lastInsertRowid));
+        // The parsed address (`ip`) is not stored: the core parses `id` again when it reads the ban back.
+        seqs.push(Number(s.addOutbox.run(b.jail, 'ban', JSON.stringify({ ...b, ip: undefined }), now).lastInsertRowid));
       }
       for (const u of c.unbans ?? []) {
         s.endActive.run(u.jail, u.id);
@@ -238,6 +247,12 @@ export class SqliteStore implements Store {
     return (this.stmts.failuresSince.all(jail, since) as Row[]).map((r) => ({
       jail: String(r.jail), id: String(r.id), time: Number(r.time), attempts: Number(r.attempts),
     }));
+  }
+
+  async failureLines(jail: string, id: string, since: number, limit: number): Promise<string[]> {
+    this.guard();
+    const rows = this.stmts.failureLines.all(jail, id, since) as Row[];
+    return rows.flatMap((r) => JSON.parse(String(r.lines)) as string[]).slice(-limit);
   }
 
   async position(key: string): Promise<unknown> {

@@ -14,7 +14,7 @@
  * - `DELETE …/{rule_id}`: `{result: {id}}`, or 404 (or 400, `missingRuleStatus`) when there is no
  *   such rule.
  */
-import { parseIp, tryParseCidr } from '@f2b/core';
+import { parseIp, tryParseCidr } from '@f2b/kit';
 import { cfId, fail, intParam, now, ok, type FakeRequest, type FakeResponse } from './fake-http.js';
 
 export interface FakeRule {

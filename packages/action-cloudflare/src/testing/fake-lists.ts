@@ -14,7 +14,7 @@
  * - IP items: IPv4 addresses, IPv4 networks /8-/32, IPv6 networks /4-/64 (no single IPv6 address);
  *   an item for an address already listed is merged into it (same id, new comment).
  */
-import { tryParseCidr } from '@f2b/core';
+import { tryParseCidr } from '@f2b/kit';
 import { cfId, fail, intParam, now, ok, type FakeRequest, type FakeResponse } from './fake-http.js';
 
 export interface FakeItem {

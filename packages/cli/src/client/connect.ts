@@ -1,11 +1,11 @@
 /**
  * How client commands reach the daemon: which socket (--socket, $F2B_SOCKET, the "socket" of
- * --config, else the default path), one request per command, and errors mapped to exit codes.
+ * --config, else the default path), one request per command, and errors mapped to exit codes (each code's exit class).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { controlRequest, defaultPaths, isF2bError, loadConfig, resolveConfig, type F2bError } from '@f2b/core';
-import { EXIT_FAILED, EXIT_USAGE, reportCliError } from '../errors.js';
+import { controlRequest, defaultPaths, loadConfig, resolveConfig } from '@f2b/core';
+import { reportCliError } from '../errors.js';
 
 /** The system daemon's socket (root's default). */
 export const SYSTEM_SOCKET = '/run/f2b/f2b.sock';
@@ -45,23 +45,11 @@ export async function call<T>(opts: ClientOptions, cmd: string, args: Record<str
   return controlRequest<T>(await socketPath(opts), cmd, args);
 }
 
-/** Codes that mean the request itself was wrong: exit 2, like other usage errors. */
-const USAGE_CODES = new Set([
-  'F2B_ERR_USAGE', 'F2B_ERR_ADDRESS_INVALID', 'F2B_ERR_CONTROL_UNKNOWN_JAIL', 'F2B_ERR_CONTROL_BAD_ARGS', 'F2B_ERR_CONTROL_UNKNOWN_COMMAND',
-]);
-
-/** Print an error (code, sentence, fix) and return its exit code: 2 for usage errors, 1 otherwise. */
-export function reportClientError(err: unknown): number {
-  const code = reportCliError(err);
-  if (isF2bError(err)) return USAGE_CODES.has((err as F2bError).code) ? EXIT_USAGE : code;
-  return EXIT_FAILED;
-}
-
 /** Run a client command; errors are reported here, with the control protocol's exit codes. */
 export async function guarded(fn: () => Promise<number>): Promise<number> {
   try {
     return await fn();
   } catch (err) {
-    return reportClientError(err);
+    return reportCliError(err);
   }
 }

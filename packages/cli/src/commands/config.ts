@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { dirname, relative, sep } from 'node:path';
 import {
-  Daemon, defaultConfig, errors, escapeLines, F2bError, jsonText, loadConfig, originLabel, resolveConfig,
+  Daemon, defaultConfig, errors, escapeLines, isF2bError, relocateError, type F2bError, jsonText, loadConfig, originLabel, resolveConfig,
   type ConfigChain, type F2bConfig, type Jail, type ResolvedConfig, type ValueOrigin,
 } from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
@@ -90,10 +90,9 @@ export async function checkConfig(opts: ConfigOptions): Promise<number> {
     await checkWatching(jails);
   } catch (err) {
     // A plugin problem at `jails.x.actions.0`: say which file set that value.
-    const origin = err instanceof F2bError && err.path && !err.file ? loaded.chain?.origins.explain(err.path) : undefined;
+    const origin = isF2bError(err) && err.path && !err.file ? loaded.chain?.origins.explain(err.path) : undefined;
     if (!origin) throw err;
-    const e = err as F2bError;
-    throw new F2bError(e.code, e.message, { fix: e.fix, plugin: e.plugin, hook: e.hook, cause: e.cause, file: originLabel(origin), path: origin.path });
+    throw relocateError(err as F2bError, { file: originLabel(origin), path: origin.path });
   }
   const on = config.jails.filter((j) => j.enabled);
   const off = config.jails.filter((j) => !j.enabled);
@@ -123,7 +122,7 @@ async function checkWatching(jails: readonly Jail[]): Promise<void> {
     const watch = await jail.checkSources();
     if (jail.watching || jail.config.waitForLog) continue;
     const first = watch.findIndex((w) => !w.watching);
-    throw errors.nothingWatched(jail.name, jail.watchProblems(), `jails.${jail.name}.sources.${Math.max(0, first)}`);
+    throw errors.F2B_ERR_JAIL_WATCHES_NOTHING(jail.name, jail.watchProblems(), `jails.${jail.name}.sources.${Math.max(0, first)}`);
   }
 }
 

@@ -98,7 +98,7 @@ async function ask<T>(o: ClientOptions, command: string, args?: Record<string, u
 /** Check an address before asking the daemon (exit 2 even when it is not running). */
 function address(text: string): string {
   const ip = parseIp(text);
-  if (!ip) throw errors.addressInvalid(text);
+  if (!ip) throw errors.F2B_ERR_ADDRESS_INVALID(text);
   return ip.text;
 }
 
@@ -194,7 +194,7 @@ export function ban(jail: string, ip: string, o: ClientOptions): Promise<number>
 export function unban(ip: string | undefined, o: ClientOptions & { all?: boolean; jail?: string }): Promise<number> {
   return guarded(async () => {
     if ((ip === undefined) === !o.all) {
-      throw errors.usage('Give either an address or --all to "f2b unban".', 'Run `f2b unban 192.0.2.10`, `f2b unban --all` or `f2b unban --all --jail sshd`.');
+      throw errors.F2B_ERR_USAGE('Give either an address or --all to "f2b unban".', 'Run `f2b unban 192.0.2.10`, `f2b unban --all` or `f2b unban --all --jail sshd`.');
     }
     const args: Record<string, unknown> = ip === undefined ? { all: true } : { ip: address(ip) };
     if (o.jail !== undefined) args.jail = o.jail;

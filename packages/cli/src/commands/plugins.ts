@@ -42,11 +42,11 @@ export function registerPluginsCommand(program: Command, run: Run): void {
 /** Check one discovered package against the running core: its manifest range, then its `meta.core`. */
 export async function inspectPlugin(pkg: DiscoveredPackage, dirs: string[], coreVersion = CORE_VERSION): Promise<PluginRow> {
   const row: PluginRow = {
-    name: pkg.name, version: pkg.version, kind: pkg.kind, provides: pkg.provides, dir: pkg.dir,
+    name: pkg.name, version: pkg.version, kind: pkg.kind ?? '-', provides: pkg.provides, dir: pkg.dir,
     core: { peer: pkg.coreRange ?? null, meta: null }, compatible: true,
   };
   const mismatch = (range: string) => {
-    const e = errors.pluginVersionMismatch(pkg.name, range, coreVersion);
+    const e = errors.F2B_ERR_PLUGIN_VERSION_MISMATCH(pkg.name, range, coreVersion);
     row.compatible = false;
     row.problem = { code: e.code, message: e.message, fix: e.fix };
   };
@@ -57,9 +57,9 @@ export async function inspectPlugin(pkg: DiscoveredPackage, dirs: string[], core
   try {
     const plugin = await loadPlugin(pkg.name, dirs);
     row.core.meta = typeof plugin.meta?.core === 'string' ? plugin.meta.core : null;
-    if (!row.core.meta) throw errors.pluginInvalid(pkg.name, 'meta.core (the @f2b/core range) is missing');
+    if (!row.core.meta) throw errors.F2B_ERR_PLUGIN_INVALID(pkg.name, 'meta.core (the @f2b/core range) is missing');
     const admits = coreRangeAdmits(row.core.meta, coreVersion);
-    if (admits === null) throw errors.pluginInvalid(pkg.name, `meta.core "${row.core.meta}" is not a semver range`);
+    if (admits === null) throw errors.F2B_ERR_PLUGIN_INVALID(pkg.name, `meta.core "${row.core.meta}" is not a semver range`);
     if (!admits) mismatch(row.core.meta);
   } catch (err) {
     row.compatible = false;
@@ -74,7 +74,7 @@ export async function plugins(opts: PluginsOptions): Promise<number> {
   if (opts.config) {
     // Only its directory matters here (no need to compose it, or to have its ${env:…} variables).
     file = resolvePath(opts.config);
-    if (!existsSync(file)) throw errors.configNotFound(file);
+    if (!existsSync(file)) throw errors.F2B_ERR_CONFIG_NOT_FOUND(file);
   }
   const dirs = searchDirs(pluginSearchStarts(file));
   const rows: PluginRow[] = [];

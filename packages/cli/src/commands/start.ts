@@ -5,10 +5,10 @@
  * (config "socket" or --socket) serves `f2b status`, `f2b ban`, `f2b stop`… while the daemon runs.
  */
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertSocketFree, checkSocketPath, ControlCommands, ControlServer, Daemon, defaultConfig, loadConfig, resolveConfig, type ResolvedConfig } from '@f2b/core';
+import { assertSocketFree, checkSocketPath, ControlCommands, ControlServer, Daemon, defaultConfig, loadConfig, resolveConfig, stderrSink, escapeControls, type ResolvedConfig } from '@f2b/core';
+import { defaultLogFile, openLogFile } from '../log-file.js';
 import { pluginSearchStarts } from '../plugins.js';
 import { EXIT_OK, reportCliError } from '../errors.js';
 
@@ -33,7 +33,7 @@ export async function start(opts: StartOptions): Promise<number> {
   if (opts.socket && socket) checkSocketPath(socket, '--socket');
   // Before detaching and before any jail touches the firewall: refuse if another daemon answers there.
   if (socket) await assertSocketFree(socket);
-  const daemon = new Daemon({ searchFrom: pluginSearchStarts(config.file?.startsWith('(') ? undefined : config.file), dryRun: opts.dryRun, logLevel: config.logLevel });
+  const daemon = new Daemon({ searchFrom: pluginSearchStarts(config.file?.startsWith('(') ? undefined : config.file), dryRun: opts.dryRun, logLevel: config.logLevel, logSink: stderrSink({ format: config.logFormat }) });
   // An unusable state path is an error here, in the foreground, before anything is banned.
   await daemon.checkState(config);
   if (!opts.foreground) return detach(opts);
@@ -82,9 +82,10 @@ export async function start(opts: StartOptions): Promise<number> {
 function detach(opts: StartOptions): number {
   const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
   const args = [bin, 'start', '--foreground', ...(opts.config ? ['--config', opts.config] : []), ...(opts.dryRun ? ['--dry-run'] : []), ...(opts.socket ? ['--socket', resolvePath(opts.socket)] : [])];
-  const log = opts.logFile ? openSync(opts.logFile, 'a') : 'ignore';
+  const file = resolvePath(opts.logFile ?? defaultLogFile());
+  const log = openLogFile(file, opts.logFile === undefined);
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
   child.unref();
-  process.stdout.write(`f2b started in the background (pid ${child.pid}).${opts.logFile ? ` Log: ${opts.logFile}` : ' Use --foreground to see its log.'}\n`);
+  process.stdout.write(`f2b started in the background (pid ${child.pid}). Log: ${escapeControls(file)}\n`);
   return EXIT_OK;
 }

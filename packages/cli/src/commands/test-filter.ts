@@ -5,6 +5,7 @@
  * checks a sample log's `# failJSON` annotations.
  */
 import { createReadStream, statSync } from 'node:fs';
+import { Progress } from '../progress.js';
 import type { Readable } from 'node:stream';
 import {
   Core, EntryParser, FilterRunner, errors, escapeControls, formatIsoWithOffset, jsonText, parseJournalJsonLine, DateParser,
@@ -42,15 +43,15 @@ const DEFAULT_MAX_LINE_LENGTH = 65_536;
 async function chooseFilter(core: Core, first: string | undefined, second: string | undefined, opts: TestFilterOptions) {
   const patterns = opts.pattern ?? [];
   if (patterns.length === 0) {
-    if (first === undefined) throw errors.usage('test-filter needs a filter id or --pattern.', "Write e.g. f2b test-filter sshd /var/log/auth.log, or f2b test-filter --pattern 'failure from <HOST>' /var/log/auth.log.");
+    if (first === undefined) throw errors.F2B_ERR_USAGE('test-filter needs a filter id or --pattern.', "Write e.g. f2b test-filter sshd /var/log/auth.log, or f2b test-filter --pattern 'failure from <HOST>' /var/log/auth.log.");
     const { def, source } = await loadFilter(core, first);
     return { def, source: source as typeof source | null, file: second };
   }
   if (second !== undefined) {
-    throw errors.usage(`With --pattern, give only the log file, not "${first}" and "${second}".`, "Write f2b test-filter --pattern 'failure from <HOST>' FILE (a filter id and --pattern do not go together).");
+    throw errors.F2B_ERR_USAGE(`With --pattern, give only the log file, not "${first}" and "${second}".`, "Write f2b test-filter --pattern 'failure from <HOST>' FILE (a filter id and --pattern do not go together).");
   }
-  if (opts.annotated) throw errors.usage('--annotated checks a filter by id, not --pattern.', 'Give the filter id: f2b test-filter <filter-id> FILE --annotated.');
-  if (opts.mode !== undefined || (opts.option ?? []).length > 0) throw errors.usage('--mode and --option configure a filter by id, not --pattern.', 'Leave them out, or give a filter id instead of --pattern.');
+  if (opts.annotated) throw errors.F2B_ERR_USAGE('--annotated checks a filter by id, not --pattern.', 'Give the filter id: f2b test-filter <filter-id> FILE --annotated.');
+  if (opts.mode !== undefined || (opts.option ?? []).length > 0) throw errors.F2B_ERR_USAGE('--mode and --option configure a filter by id, not --pattern.', 'Leave them out, or give a filter id instead of --pattern.');
   return { def: adHocFilter(patterns), source: null, file: first };
 }
 
@@ -63,7 +64,7 @@ export async function testFilter(first: string | undefined, second: string | und
   new DateParser({ timezone }); // validates the zone (F2B_ERR_TIMEZONE_INVALID)
   const now = parseNow(opts.now);
   const format = opts.format ?? 'text';
-  if (format !== 'text' && format !== 'journal') throw errors.usage(`--format must be "text" or "journal", not "${format}".`, 'Use --format text (log files) or --format journal (journalctl -o json).');
+  if (format !== 'text' && format !== 'journal') throw errors.F2B_ERR_USAGE(`--format must be "text" or "journal", not "${format}".`, 'Use --format text (log files) or --format journal (journalctl -o json).');
   if (opts.annotated) return annotated(def, file, { now: now ?? Date.now(), timezone, mode: opts.mode, options, json: opts.json });
 
   const maxLen = parseMaxLineLength(opts.maxLineLength);
@@ -127,10 +128,17 @@ export async function testFilter(first: string | undefined, second: string | und
     });
   } else {
     const input: Readable = !file || file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+    const progress = Progress.forTerminal({ total: file && file !== '-' ? sizeOf(file) : 0 });
     const onLine = format === 'journal'
       ? (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parseJournalJsonLine(buf.subarray(s, e), file)))
       : (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parser.parseRange(buf, s, e, file)));
-    await forEachLine(input, maxLen, onLine, overlong, () => out.flush());
+    let linesBefore = 0;
+    await forEachLine(input, maxLen, onLine, overlong, (bytes) => {
+      out.flush();
+      progress?.advance(bytes, stats.lines - linesBefore);
+      linesBefore = stats.lines;
+    });
+    progress?.done();
   }
   await out.end();
   if (opts.json) return EXIT_OK;
@@ -156,6 +164,16 @@ export async function testFilter(first: string | undefined, second: string | und
   return EXIT_OK;
 }
 
+/** A regular file's size (0 when unknown: a pipe, a device). */
+function sizeOf(file: string): number {
+  try {
+    const st = statSync(file);
+    return st.isFile() ? st.size : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** A line with text but no date we could read (its failures are timed at the time of reading). */
 function isUndated(entry: LogEntry): boolean {
   return entry.time === undefined && entry.raw.length > 0;
@@ -166,7 +184,7 @@ function isUndated(entry: LogEntry): boolean {
  * longer than `maxLen` goes to `onOverlong` and is not kept while it lasts (memory stays bounded).
  */
 async function forEachLine(input: Readable, maxLen: number, onLine: (buf: Buffer, start: number, end: number) => void,
-  onOverlong: () => void, afterChunk: () => void): Promise<void> {
+  onOverlong: () => void, afterChunk: (bytes: number) => void): Promise<void> {
   let rest: Buffer | null = null;
   let skipping = false;
   for await (const chunk of input as AsyncIterable<Buffer>) {
@@ -181,7 +199,7 @@ async function forEachLine(input: Readable, maxLen: number, onLine: (buf: Buffer
     rest = start < buf.length && !skipping ? Buffer.from(buf.subarray(start)) : null;
     // One byte more than a line may have: the CR of a CRLF line.
     if (rest && rest.length > maxLen + 1) { rest = null; skipping = true; }
-    afterChunk();
+    afterChunk(chunk.length);
   }
   if (skipping) onOverlong();
   else if (rest && rest.length > 0) onLine(rest, 0, rest[rest.length - 1] === 13 ? rest.length - 1 : rest.length);
@@ -196,7 +214,7 @@ function chooseJobs(opts: TestFilterOptions, file: string | undefined, format: s
   // machines this was measured on, two CPU-bound threads each ran 1.8× slower than one alone.
   if (opts.jobs === undefined) return 1;
   const wanted = Number(opts.jobs);
-  if (!Number.isInteger(wanted) || wanted < 1) throw errors.usage(`--jobs "${opts.jobs}" is not a positive whole number.`, 'Write e.g. --jobs 2, or leave it out.');
+  if (!Number.isInteger(wanted) || wanted < 1) throw errors.F2B_ERR_USAGE(`--jobs "${opts.jobs}" is not a positive whole number.`, 'Write e.g. --jobs 2, or leave it out.');
   if (!file || file === '-' || format !== 'text' || opts.show) return 1; // needs a regular file by byte ranges
   try { return statSync(file).isFile() ? wanted : 1; } catch { return 1; }
 }
@@ -236,7 +254,7 @@ class JsonWriter {
 
 async function annotated(def: Parameters<typeof checkAnnotatedLog>[0], file: string | undefined,
   o: { now: number; timezone: string; mode?: string; options: Record<string, unknown>; json?: boolean }): Promise<number> {
-  if (!file || file === '-') throw errors.usage('--annotated needs a file, not standard input.', 'Give the path of an annotated sample log.');
+  if (!file || file === '-') throw errors.F2B_ERR_USAGE('--annotated needs a file, not standard input.', 'Give the path of an annotated sample log.');
   const report = checkAnnotatedLog(def, file, o);
   const wrong = report.results.filter((r) => !r.ok);
   const pct = report.total === 0 ? 0 : (100 * report.right) / report.total;
@@ -257,7 +275,7 @@ function parseOptions(pairs: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of pairs) {
     const eq = p.indexOf('=');
-    if (eq <= 0) throw errors.usage(`--option "${p}" is not key=value.`, 'Write --option key=value, e.g. --option maxauthtries=3.');
+    if (eq <= 0) throw errors.F2B_ERR_USAGE(`--option "${p}" is not key=value.`, 'Write --option key=value, e.g. --option maxauthtries=3.');
     const key = p.slice(0, eq);
     const value = p.slice(eq + 1);
     try { out[key] = JSON.parse(value); } catch { out[key] = value; }
@@ -268,13 +286,13 @@ function parseOptions(pairs: string[]): Record<string, unknown> {
 function parseMaxLineLength(text: string | undefined): number {
   if (text === undefined) return DEFAULT_MAX_LINE_LENGTH;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 256) throw errors.usage(`--max-line-length "${text}" is not a whole number of at least 256.`, 'Write e.g. --max-line-length 65536 (the file source\'s maxLineLength).');
+  if (!Number.isInteger(n) || n < 256) throw errors.F2B_ERR_USAGE(`--max-line-length "${text}" is not a whole number of at least 256.`, 'Write e.g. --max-line-length 65536 (the file source\'s maxLineLength).');
   return n;
 }
 
 function parseNow(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw errors.usage(`--now "${text}" is not an ISO 8601 date.`, 'Write e.g. --now 2005-08-14T12:00:00+02:00.');
+  if (Number.isNaN(t)) throw errors.F2B_ERR_USAGE(`--now "${text}" is not an ISO 8601 date.`, 'Write e.g. --now 2005-08-14T12:00:00+02:00.');
   return t;
 }

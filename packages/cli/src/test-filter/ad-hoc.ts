@@ -17,7 +17,7 @@ export function adHocFilter(patterns: readonly string[]): FilterDefinition {
     const where = `--pattern ${i + 1} (${JSON.stringify(p)})`;
     validatePattern(p, where);
     if (!HOST_GROUP.test(p)) {
-      throw errors.usage(`${where} has no <HOST>, so a match could never name whom to count.`,
+      throw errors.F2B_ERR_USAGE(`${where} has no <HOST>, so a match could never name whom to count.`,
         "Put <HOST> (an address or host name), <ADDR> (an address only), <IP4> or <IP6> where the client's address is, e.g. --pattern 'failure from <HOST>'.");
     }
   });

@@ -12,7 +12,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { F2bError, errors } from '../errors.js';
+import { errors, isF2bError } from '../errors.js';
 import { resolveTrusted, searchDirs } from '../resolve.js';
 import { cloneData, isPlainObject, joinPath, mergeLayer, Origins, type PlainObject, type Segments, type ValueOrigin } from './merge.js';
 import { HOST_PATTERN, matchingHostPatterns } from './hosts.js';
@@ -75,21 +75,20 @@ export async function loadConfigChain(file: string, opts: ChainOptions = {}): Pr
   const reader = opts.reader ?? new ConfigReader();
   const host = opts.host ?? hostname();
   const abs = resolvePath(file);
-  if (!existsSync(abs)) throw errors.configNotFound(abs);
+  if (!existsSync(abs)) throw errors.F2B_ERR_CONFIG_NOT_FOUND(abs);
   const state: State = { reader, host, files: [], origins: new Origins(), searchFrom: opts.searchFrom ?? [] };
   const merged: PlainObject = {};
   await addLayer(state, merged, { file: abs }, []);
   const { value, display, used } = resolveEnvRefs(merged, opts.env ?? process.env, (p) => {
     const origin = state.origins.explain(joinPath(p.path)) ?? state.origins.get([...p.path, 'env']);
     const where = joinPath(p.path);
-    throw new F2bError('F2B_ERR_CONFIG_INVALID', p.problem === 'missing'
-      ? `The value at "${where}" refers to the environment variable "${p.name}", which is not set.`
-      : `The value at "${where}" refers to "${p.name}", which is not a valid environment variable name.`, {
-      path: origin?.path ?? where, file: origin ? originLabel(origin) : abs,
-      fix: p.problem === 'missing'
-        ? `Set ${p.name} in f2b's environment (for systemd: Environment= or EnvironmentFile= in the unit), or change the value.`
-        : 'Write ${env:NAME} with NAME made of letters, digits and "_", not starting with a digit.',
-    });
+    throw errors.F2B_ERR_CONFIG_INVALID(where, p.problem === 'missing'
+      ? `refers to the environment variable "${p.name}", which is not set`
+      : `refers to "${p.name}", which is not a valid environment variable name`,
+    p.problem === 'missing'
+      ? `Set ${p.name} in f2b's environment (for systemd: Environment= or EnvironmentFile= in the unit), or change the value.`
+      : 'Write ${env:NAME} with NAME made of letters, digits and "_", not starting with a digit.',
+    { path: origin?.path ?? where, file: origin ? originLabel(origin) : abs });
   });
   for (const u of used) {
     let origin = state.origins.get(u.path);
@@ -127,12 +126,11 @@ async function addLayer(state: State, merged: PlainObject, ref: Ref, stack: stri
   const where = { file: originLabel(ref) };
   if (stack.includes(real)) {
     const names = [...stack, real].map((f) => f);
-    throw new F2bError('F2B_ERR_CONFIG_INVALID', `The configs extend each other in a cycle: ${names.join(' → ')}.`, {
-      ...where, path: 'extends', fix: 'Remove one of the "extends" entries so that no config extends itself.',
-    });
+    throw errors.F2B_ERR_CONFIG_INVALID('extends', `makes the configs extend each other in a cycle: ${names.join(' → ')}`,
+      'Remove one of the "extends" entries so that no config extends itself.', where.file);
   }
   if (stack.length >= MAX_DEPTH) {
-    throw new F2bError('F2B_ERR_CONFIG_INVALID', `The chain of "extends" is deeper than ${MAX_DEPTH} files.`, { ...where, path: 'extends', fix: 'Flatten the chain of configs.' });
+    throw errors.F2B_ERR_CONFIG_INVALID('extends', `makes a chain of "extends" deeper than ${MAX_DEPTH} files`, 'Flatten the chain of configs.', where.file);
   }
   const raw = await loadFile(state.reader, ref);
   const own: PlainObject = { ...raw };
@@ -144,7 +142,7 @@ async function addLayer(state: State, merged: PlainObject, ref: Ref, stack: stri
   // 1. What this file extends, in list order.
   const list = ext === undefined ? [] : typeof ext === 'string' ? [ext] : ext;
   if (!Array.isArray(list) || list.some((e) => typeof e !== 'string' || e === '')) {
-    throw errors.configInvalid('extends', 'must be a config file or package name, or a list of them', 'Write e.g. extends: ["@f2b/config-recommended", "./base.yaml"].', originLabel(ref));
+    throw errors.F2B_ERR_CONFIG_INVALID('extends', 'must be a config file or package name, or a list of them', 'Write e.g. extends: ["@f2b/config-recommended", "./base.yaml"].', originLabel(ref));
   }
   for (const [i, spec] of (list as string[]).entries()) {
     const child = resolveExtends(spec, ref, `extends${typeof ext === 'string' ? '' : `.${i}`}`, state.searchFrom);
@@ -158,16 +156,16 @@ async function addLayer(state: State, merged: PlainObject, ref: Ref, stack: stri
   // 3. Its host blocks that match, least specific first.
   if (hosts !== undefined) {
     if (!isPlainObject(hosts)) {
-      throw errors.configInvalid('hosts', 'must be an object of host patterns', 'Write e.g. hosts: { "web-*": { jails: { … } } }.', originLabel(ref));
+      throw errors.F2B_ERR_CONFIG_INVALID('hosts', 'must be an object of host patterns', 'Write e.g. hosts: { "web-*": { jails: { … } } }.', originLabel(ref));
     }
     for (const [pattern, block] of Object.entries(hosts)) {
       const path = `hosts.${pattern}`;
       if (!HOST_PATTERN.test(pattern)) {
-        throw errors.configInvalid(path, 'is not a host pattern', 'Use host-name characters with * (any characters) and ? (one character), e.g. "web-*".', originLabel(ref));
+        throw errors.F2B_ERR_CONFIG_INVALID(path, 'is not a host pattern', 'Use host-name characters with * (any characters) and ? (one character), e.g. "web-*".', originLabel(ref));
       }
-      if (!isPlainObject(block)) throw errors.configInvalid(path, 'must be an object (the keys to override on matching hosts)', 'Write e.g. { jails: { sshd: { maxretry: 3 } } }.', originLabel(ref));
+      if (!isPlainObject(block)) throw errors.F2B_ERR_CONFIG_INVALID(path, 'must be an object (the keys to override on matching hosts)', 'Write e.g. { jails: { sshd: { maxretry: 3 } } }.', originLabel(ref));
       for (const k of ['extends', 'hosts']) {
-        if (k in block) throw errors.configInvalid(`${path}.${k}`, 'is not allowed inside a host block', `Put "${k}" at the top level of the file.`, originLabel(ref));
+        if (k in block) throw errors.F2B_ERR_CONFIG_INVALID(`${path}.${k}`, 'is not allowed inside a host block', `Put "${k}" at the top level of the file.`, originLabel(ref));
       }
     }
     for (const pattern of matchingHostPatterns(Object.keys(hosts), state.host)) {
@@ -181,18 +179,18 @@ async function addLayer(state: State, merged: PlainObject, ref: Ref, stack: stri
 async function loadFile(reader: ConfigReader, ref: Ref): Promise<PlainObject> {
   // A file named in "extends" that another user could change: the error points at the "extends".
   const problem = ref.extendedBy ? trustBoundary().problem(ref.file) : null;
-  if (problem !== null) throw errors.configUntrusted(ref.file, problem, { file: ref.extendedBy!, path: 'extends' });
+  if (problem !== null) throw errors.F2B_ERR_CONFIG_UNTRUSTED(ref.file, problem, { file: ref.extendedBy!, path: 'extends' });
   let found;
   try {
     found = await reader.load(ref.file);
   } catch (err) {
-    if (err instanceof F2bError) throw err;
-    throw errors.configParse(originLabel(ref), err);
+    if (isF2bError(err)) throw err;
+    throw errors.F2B_ERR_CONFIG_PARSE(originLabel(ref), err);
   }
-  if (!found || found.isEmpty) throw errors.configInvalid('(root)', 'is empty', 'Write at least a "jails" object.', originLabel(ref));
+  if (!found || found.isEmpty) throw errors.F2B_ERR_CONFIG_INVALID('(root)', 'is empty', 'Write at least a "jails" object.', originLabel(ref));
   const c = found.config;
   const config = c && typeof c === 'object' && 'default' in c ? (c as { default: unknown }).default : c;
-  if (!isPlainObject(config)) throw errors.configInvalid('(root)', 'is not an object', 'A config is an object with keys such as "jails" and "defaults".', originLabel(ref));
+  if (!isPlainObject(config)) throw errors.F2B_ERR_CONFIG_INVALID('(root)', 'is not an object', 'A config is an object with keys such as "jails" and "defaults".', originLabel(ref));
   return cloneData(config);
 }
 
@@ -202,18 +200,14 @@ function resolveExtends(spec: string, from: Ref, path: string, searchFrom: strin
   if (spec.startsWith('.') || isAbsolute(spec)) {
     const file = resolvePath(dir, spec);
     if (!existsSync(file)) {
-      throw new F2bError('F2B_ERR_CONFIG_NOT_FOUND', `The config "${spec}" named in "extends" does not exist (looked for ${file}).`, {
-        file: originLabel(from), path, fix: 'Check the path: files in "extends" are relative to the file that names them.',
-      });
+      throw errors.F2B_ERR_CONFIG_NOT_FOUND(file, { spec, by: originLabel(from), path });
     }
     return { file, ...(from.package ? { package: from.package } : {}), extendedBy: from.file };
   }
   const pkg = packageName(spec);
   const file = resolvePackage(spec, [dir, ...searchFrom, CORE_DIR], from, path);
   if (!file) {
-    throw new F2bError('F2B_ERR_CONFIG_NOT_FOUND', `The config package "${spec}" named in "extends" is not installed.`, {
-      file: originLabel(from), path, fix: `Run \`npm i ${pkg}\` in the directory of your config (or globally next to f2b).`,
-    });
+    throw errors.F2B_ERR_CONFIG_NOT_FOUND(spec, { spec, by: originLabel(from), path, package: pkg });
   }
   return { file, package: pkg, extendedBy: from.file };
 }
@@ -224,7 +218,7 @@ function packageName(spec: string): string {
 }
 
 function resolvePackage(spec: string, starts: string[], from: Ref, path: string): string | null {
-  return resolveTrusted(spec, searchDirs(starts), (file, problem) => errors.configUntrusted(file, problem, { file: originLabel(from), path }));
+  return resolveTrusted(spec, searchDirs(starts), (file, problem) => errors.F2B_ERR_CONFIG_UNTRUSTED(file, problem, { file: originLabel(from), path }));
 }
 
 function safeRealpath(f: string): string {

@@ -15,7 +15,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { errors, F2bError } from '../errors.js';
+import { errors, isF2bError } from '../errors.js';
 import { trustBoundary } from '../trust.js';
 
 /** cosmiconfig's places (`.f2brc*`, `f2b.config.{js,ts,mjs,cjs}`, …) plus the JSON/YAML config files it leaves out. */
@@ -76,22 +76,22 @@ export class ConfigReader {
   }
 
   private async read(file: string): Promise<ReadConfig | null> {
-    if (!existsSync(file)) throw errors.configNotFound(file);
+    if (!existsSync(file)) throw errors.F2B_ERR_CONFIG_NOT_FOUND(file);
     const problem = trustBoundary().problem(file);
-    if (problem !== null) throw errors.configUntrusted(file, problem);
+    if (problem !== null) throw errors.F2B_ERR_CONFIG_UNTRUSTED(file, problem);
     const size = statSync(file).size;
-    if (size > MAX_CONFIG_BYTES) throw errors.configLimit(file, `it is ${size} bytes long, more than the ${MAX_CONFIG_BYTES} a config may have`);
+    if (size > MAX_CONFIG_BYTES) throw errors.F2B_ERR_CONFIG_LIMIT(file, `it is ${size} bytes long, more than the ${MAX_CONFIG_BYTES} a config may have`);
     const content = readFileSync(file, 'utf8');
     let config: unknown;
     try {
       config = await parse(file, content);
     } catch (err) {
-      if (err instanceof F2bError) throw err;
+      if (isF2bError(err)) throw err;
       if (err instanceof Error && /alias count|resource exhaustion/i.test(err.message)) {
-        throw errors.configLimit(file, `its YAML aliases expand to more than ${MAX_YAML_ALIASES} copies (a "billion laughs" document)`);
+        throw errors.F2B_ERR_CONFIG_LIMIT(file, `its YAML aliases expand to more than ${MAX_YAML_ALIASES} copies (a "billion laughs" document)`);
       }
-      if (err instanceof RangeError) throw errors.configLimit(file, 'it is nested too deeply to be read');
-      throw errors.configParse(file, err);
+      if (err instanceof RangeError) throw errors.F2B_ERR_CONFIG_LIMIT(file, 'it is nested too deeply to be read');
+      throw errors.F2B_ERR_CONFIG_PARSE(file, err);
     }
     if (basename(file) === 'package.json') {
       const prop = config && typeof config === 'object' ? (config as Record<string, unknown>).f2b : undefined;
@@ -99,7 +99,7 @@ export class ConfigReader {
       config = prop;
     }
     const shape = shapeProblem(config);
-    if (shape) throw errors.configLimit(file, shape);
+    if (shape) throw errors.F2B_ERR_CONFIG_LIMIT(file, shape);
     return { config, isEmpty: config === undefined || config === null };
   }
 }

@@ -41,18 +41,18 @@ export class ControlClient {
       for (const line of decoder.push(chunk).lines) if (line.trim() !== '') this.onLine(line);
     });
     socket.on('error', (err) => this.fail(connectError(path, err)));
-    socket.on('close', () => this.fail(controlErrors.closed(path)));
+    socket.on('close', () => this.fail(controlErrors.F2B_ERR_CONTROL_CLOSED(path)));
   }
 
   /** Connect to the daemon's socket. */
   static connect(path: string, opts: ControlClientOptions = {}): Promise<ControlClient> {
     const problem = socketProblem(path);
-    if (problem) return Promise.reject(controlErrors.untrusted(path, problem));
+    if (problem) return Promise.reject(controlErrors.F2B_ERR_CONTROL_UNTRUSTED(path, problem));
     return new Promise((resolve, reject) => {
       const socket = createConnection({ path });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(controlErrors.timeout(path, 'connect', opts.connectTimeoutMs ?? 5000));
+        reject(controlErrors.F2B_ERR_CONTROL_TIMEOUT(path, 'connect', opts.connectTimeoutMs ?? 5000));
       }, opts.connectTimeoutMs ?? 5000);
       socket.once('error', (err) => { clearTimeout(timer); reject(connectError(path, err)); });
       socket.once('connect', () => {
@@ -71,7 +71,7 @@ export class ControlClient {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(controlErrors.timeout(this.path, cmd, timeoutMs));
+        reject(controlErrors.F2B_ERR_CONTROL_TIMEOUT(this.path, cmd, timeoutMs));
       }, timeoutMs);
       this.pending.set(id, { cmd, resolve: resolve as (r: unknown) => void, reject, timer });
       this.socket.write(encodeLine({ v: PROTOCOL_VERSION, id, cmd, args }));
@@ -88,11 +88,11 @@ export class ControlClient {
     try {
       res = JSON.parse(line) as ControlResponse;
     } catch {
-      this.fail(controlErrors.protocol(this.path, 'it is not JSON'));
+      this.fail(controlErrors.F2B_ERR_CONTROL_PROTOCOL(this.path, 'it is not JSON'));
       return;
     }
     if (!res || typeof res !== 'object' || typeof res.ok !== 'boolean') {
-      this.fail(controlErrors.protocol(this.path, 'it is not a response object'));
+      this.fail(controlErrors.F2B_ERR_CONTROL_PROTOCOL(this.path, 'it is not a response object'));
       return;
     }
     // An answer without our id (a request the daemon could not read) belongs to the oldest request.
@@ -126,8 +126,8 @@ export async function controlRequest<T = unknown>(path: string, cmd: string, arg
 }
 
 function connectError(path: string, err: NodeJS.ErrnoException): F2bError {
-  if (err.code === 'EACCES' || err.code === 'EPERM') return controlErrors.permission(path, err);
-  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTDIR' || err.code === 'ENOTSOCK') return controlErrors.notRunning(path, err);
-  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return controlErrors.closed(path);
-  return controlErrors.notRunning(path, err);
+  if (err.code === 'EACCES' || err.code === 'EPERM') return controlErrors.F2B_ERR_CONTROL_PERMISSION(path, err);
+  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTDIR' || err.code === 'ENOTSOCK') return controlErrors.F2B_ERR_CONTROL_NOT_RUNNING(path, err);
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return controlErrors.F2B_ERR_CONTROL_CLOSED(path);
+  return controlErrors.F2B_ERR_CONTROL_NOT_RUNNING(path, err);
 }

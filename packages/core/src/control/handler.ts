@@ -21,7 +21,7 @@
  * bans and read positions, so reloading one jail alone would gain nothing. The name is checked (it must
  * exist before or after the reload) and returned as `requested`.
  */
-import { parseIp } from '../ip.js';
+import { parseIp, type IpAddress } from '../ip.js';
 import { errors, isF2bError } from '../errors.js';
 import type { Daemon } from '../daemon.js';
 import type { ResolvedConfig } from '../config.js';
@@ -102,21 +102,21 @@ export class ControlCommands implements ControlHandler {
   }
 
   async handle(cmd: string, args: Record<string, unknown>, ctx: ControlContext): Promise<unknown> {
-    if (this.stopping) throw controlErrors.stopping();
+    if (this.stopping) throw controlErrors.F2B_ERR_CONTROL_STOPPING();
     switch (cmd) {
       case 'ping': check(cmd, args, {}); return this.ping();
       case 'status': {
         check(cmd, args, { jail: 'string', list: 'string', cursor: 'string', limit: 'number' });
         const limit = args.limit as number | undefined;
-        if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE)) throw controlErrors.badArgs(cmd, `"limit" must be a whole number from 1 to ${MAX_PAGE}`, USAGE.status);
+        if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE)) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, `"limit" must be a whole number from 1 to ${MAX_PAGE}`, USAGE.status);
         if (args.list === undefined && args.cursor === undefined) return this.status(args.jail as string | undefined, limit);
-        if (args.jail === undefined || (args.list !== 'banned' && args.list !== 'failing')) throw controlErrors.badArgs(cmd, 'paging needs "jail" and "list": "banned" or "failing"', USAGE.status);
+        if (args.jail === undefined || (args.list !== 'banned' && args.list !== 'failing')) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, 'paging needs "jail" and "list": "banned" or "failing"', USAGE.status);
         return this.page(args.jail as string, args.list, args.cursor as string | undefined, limit ?? PAGE);
       }
       case 'ban': check(cmd, args, { jail: 'string', ip: 'string' }, ['jail', 'ip']); return this.exclusive(() => this.ban(args.jail as string, args.ip as string));
       case 'unban': {
         check(cmd, args, { ip: 'string', all: 'boolean', jail: 'string' });
-        if ((args.ip === undefined) === (args.all !== true)) throw controlErrors.badArgs(cmd, 'give either "ip" or "all": true', USAGE.unban);
+        if ((args.ip === undefined) === (args.all !== true)) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, 'give either "ip" or "all": true', USAGE.unban);
         return this.exclusive(() => this.unban(args.ip as string | undefined, args.jail as string | undefined));
       }
       case 'banned': check(cmd, args, { ip: 'string' }); return args.ip === undefined ? this.activeBans() : this.bansOf(args.ip as string);
@@ -124,25 +124,25 @@ export class ControlCommands implements ControlHandler {
       case 'stop': {
         check(cmd, args, {});
         const stop = this.opts.stop;
-        if (!stop) throw controlErrors.unsupported('stop');
+        if (!stop) throw controlErrors.F2B_ERR_CONTROL_UNSUPPORTED('stop');
         this.stopping = true;
         ctx.afterResponse(stop);
         return { stopping: true, pid: process.pid };
       }
       default:
-        throw controlErrors.unknownCommand(cmd, CONTROL_COMMANDS);
+        throw controlErrors.F2B_ERR_CONTROL_UNKNOWN_COMMAND(cmd, CONTROL_COMMANDS);
     }
   }
 
   /** Re-read the config and reload every jail; queued with the other state-changing commands (SIGHUP uses it too). */
   reload(jail?: string): Promise<{ reloaded: string[]; requested: string | null }> {
     const reloadConfig = this.opts.reloadConfig;
-    if (!reloadConfig) return Promise.reject(controlErrors.unsupported('reload'));
+    if (!reloadConfig) return Promise.reject(controlErrors.F2B_ERR_CONTROL_UNSUPPORTED('reload'));
     return this.exclusive(async () => {
       try {
         const config = await reloadConfig();
         if (jail !== undefined && !this.daemon.jail(jail) && !config.jails.some((j) => j.enabled && j.name === jail)) {
-          throw controlErrors.unknownJail(jail, this.daemon.jails.map((j) => j.name));
+          throw controlErrors.F2B_ERR_CONTROL_UNKNOWN_JAIL(jail, this.daemon.jails.map((j) => j.name));
         }
         await this.daemon.reload(config);
       } catch (err) {
@@ -201,7 +201,7 @@ export class ControlCommands implements ControlHandler {
     if (cursor === undefined) it = jail.listing(list);
     else {
       const c = this.cursors.get(cursor);
-      if (!c || c.jail !== jail || c.list !== list) throw controlErrors.badArgs('status', `the cursor ${JSON.stringify(cursor)} is unknown or expired`, 'Start again without "cursor".');
+      if (!c || c.jail !== jail || c.list !== list) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS('status', `the cursor ${JSON.stringify(cursor)} is unknown or expired`, 'Start again without "cursor".');
       this.cursors.delete(cursor);
       it = c.it;
     }
@@ -226,7 +226,7 @@ export class ControlCommands implements ControlHandler {
     const jail = this.jail(jailName);
     // Refused before "already banned": a store from before the refusal may still hold such a ban.
     const ip = jail.bannable(address(ipText));
-    const current = jail.tracker.banOf(ip);
+    const current = jail.banOf(ip);
     if (current) return { already: true, ban: view(current) };
     const ban = jail.ban(ip);
     await jail.flush(); // answer once the actions have it
@@ -238,8 +238,11 @@ export class ControlCommands implements ControlHandler {
     const ip = ipText === undefined ? undefined : address(ipText);
     const unbanned: { jail: string; id: string }[] = [];
     for (const jail of jails) {
-      const ids = ip === undefined ? jail.tracker.activeBans().map((b) => b.id) : [ip];
-      for (const id of ids) if (jail.unban(id)) unbanned.push({ jail: jail.name, id });
+      // All of them: a copy first, as unbanning changes what the live listing walks.
+      const targets = ip === undefined ? [...jail.bans()].map((b) => b.ip ?? b.id) : [ip];
+      for (const target of targets) {
+        if (jail.unban(target)) unbanned.push({ jail: jail.name, id: typeof target === 'string' ? target : target.text });
+      }
     }
     await Promise.all(jails.map((j) => j.flush()));
     return { unbanned };
@@ -247,16 +250,17 @@ export class ControlCommands implements ControlHandler {
 
   private activeBans(): BanView[] {
     const out: BanView[] = [];
-    for (const jail of this.daemon.jails) for (const b of jail.tracker.activeBans()) out.push(view(b));
+    for (const jail of this.daemon.jails) for (const b of jail.bans()) out.push(view(b));
     return out.sort((a, b) => a.jail.localeCompare(b.jail) || a.start - b.start || a.id.localeCompare(b.id));
   }
 
   private async bansOf(ipText: string) {
-    const ip = address(ipText);
+    const parsed = address(ipText);
+    const ip = parsed.text;
     const history = this.daemon.store ? await this.daemon.store.bansOf(ip) : [];
     const active = new Map<string, Ban>();
     for (const jail of this.daemon.jails) {
-      const b = jail.tracker.banOf(ip);
+      const b = jail.banOf(parsed);
       if (b) active.set(jail.name, b);
     }
     const bans: BanDetail[] = history.map((b) => detail(b, active.get(b.jail)?.start === b.start));
@@ -270,15 +274,16 @@ export class ControlCommands implements ControlHandler {
 
   private jail(name: string): Jail {
     const jail = this.daemon.jail(name);
-    if (!jail) throw controlErrors.unknownJail(name, this.daemon.jails.map((j) => j.name));
+    if (!jail) throw controlErrors.F2B_ERR_CONTROL_UNKNOWN_JAIL(name, this.daemon.jails.map((j) => j.name));
     return jail;
   }
 }
 
-function address(text: string): string {
+/** The address a command names, parsed once here (F2B_ERR_ADDRESS_INVALID if it is not one). */
+function address(text: string): IpAddress {
   const ip = parseIp(text.trim());
-  if (!ip) throw errors.addressInvalid(text);
-  return ip.text;
+  if (!ip) throw errors.F2B_ERR_ADDRESS_INVALID(text);
+  return ip;
 }
 
 function view(b: Ban): BanView {
@@ -295,11 +300,11 @@ type ArgType = 'string' | 'boolean' | 'number';
 function check(cmd: ControlCommand, args: Record<string, unknown>, shape: Record<string, ArgType>, required: string[] = []): void {
   for (const [key, value] of Object.entries(args)) {
     const type = shape[key];
-    if (!type) throw controlErrors.badArgs(cmd, `unknown argument ${JSON.stringify(key)}`, USAGE[cmd]);
-    if (value !== undefined && typeof value !== type) throw controlErrors.badArgs(cmd, `"${key}" must be a ${type}`, USAGE[cmd]);
-    if (value === '') throw controlErrors.badArgs(cmd, `"${key}" is empty`, USAGE[cmd]);
+    if (!type) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, `unknown argument ${JSON.stringify(key)}`, USAGE[cmd]);
+    if (value !== undefined && typeof value !== type) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, `"${key}" must be a ${type}`, USAGE[cmd]);
+    if (value === '') throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, `"${key}" is empty`, USAGE[cmd]);
   }
   for (const key of required) {
-    if (args[key] === undefined) throw controlErrors.badArgs(cmd, `"${key}" is missing`, USAGE[cmd]);
+    if (args[key] === undefined) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, `"${key}" is missing`, USAGE[cmd]);
   }
 }

@@ -9,7 +9,7 @@
  * `v` is the protocol version; a daemon answers a version it does not speak with an error that names
  * the versions it does. A request line may be at most `MAX_REQUEST_BYTES` long.
  */
-import { F2bError } from '../errors.js';
+import { F2bError, isF2bError } from '../errors.js';
 
 export const PROTOCOL_VERSION = 1;
 export const SUPPORTED_VERSIONS: readonly number[] = [PROTOCOL_VERSION];
@@ -44,7 +44,7 @@ export type ControlResponse =
 
 /** The error body of a response, from any thrown value (non-f2b errors become F2B_ERR_CONTROL_INTERNAL). */
 export function errorBody(err: unknown): ControlErrorBody {
-  if (err instanceof F2bError) {
+  if (isF2bError(err)) {
     const body: ControlErrorBody = { code: err.code, message: err.message };
     if (err.fix) body.fix = err.fix;
     if (err.path) body.path = err.path;
@@ -59,7 +59,7 @@ export function errorBody(err: unknown): ControlErrorBody {
   };
 }
 
-/** An `F2bError` again, from a response's error body (client side). */
+/** An `F2bError` again, from a response's error body (client side); its exit class comes back with its code. */
 export function errorFromBody(body: ControlErrorBody): F2bError {
   return new F2bError(body.code, body.message, { fix: body.fix, path: body.path, file: body.file });
 }

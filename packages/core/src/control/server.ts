@@ -2,16 +2,18 @@
  * The daemon's control socket: a Unix socket speaking the protocol of protocol.ts, answering with a
  * `ControlHandler` (handler.ts).
  *
- * Access control: Node has no API for SO_PEERCRED, so the daemon cannot ask who is connecting.
- * Instead the socket is created mode 0600 (under a umask of 0177, then chmod-ed again), owned by the
- * daemon's user — root, for a system daemon — inside a directory created mode 0700. Only that user
- * (and root) can connect; everyone who can connect may run every command.
+ * Access control: the socket is created mode 0600 (under a umask of 0177, then chmod-ed again), owned
+ * by the daemon's user — root, for a system daemon — inside a directory created mode 0700. Only that
+ * user (and root) can connect; everyone who can connect may run every command. Who is connecting is
+ * asked of the kernel (SO_PEERCRED, through the optional native `@f2b/peercred`) to count connections
+ * per uid: a daemon run by a user cannot have that user's clients lock root out, nor the reverse.
  *
  * Robustness: a request line is at most 64 KiB (longer: error, then the connection is closed);
  * malformed JSON, unknown versions, commands and arguments get an error response; idle connections
  * are closed after 30 s, and a request must arrive whole within 5 s of its first byte; at 256
- * connections a new client replaces the longest-waiting idle one, so that slow clients cannot lock
- * others out; a client that does not read its answers is dropped once 1 MiB piles up; each
+ * connections a new client replaces the longest-waiting idle one of the user holding the most, and a
+ * user holds at most 32 (beyond that, that user's own longest-waiting idle one makes room), so that
+ * slow clients cannot lock others out; a client that does not read its answers is dropped once 1 MiB piles up; each
  * connection's requests are answered in order, one at a time, so one client cannot flood the daemon.
  */
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
@@ -22,6 +24,7 @@ import { isF2bError } from '../errors.js';
 import { controlErrors } from './errors.js';
 import { socketBoundary } from './path-check.js';
 import type { ControlHandler } from './handler.js';
+import { loadPeerUid, type PeerUid } from './peer.js';
 import {
   encodeLine, errorBody, IDLE_TIMEOUT_MS, LineDecoder, MAX_REQUEST_BYTES, PROTOCOL_VERSION, REQUEST_DEADLINE_MS,
   type ControlResponse, type RequestId,
@@ -39,7 +42,17 @@ export interface ControlServerOptions {
   maxConnections?: number;
   /** A request must arrive whole within this long of its first byte (default 5 s). */
   requestDeadlineMs?: number;
+  /**
+   * Open connections per peer uid at most (default 32); a user's new client then replaces that user's
+   * longest-waiting idle one, or is refused when all of them are carrying out requests.
+   */
+  maxConnectionsPerUser?: number;
+  /** Who is at the other end of a connection (default: SO_PEERCRED via @f2b/peercred, when built). */
+  peerUid?: (socket: Socket) => number | null;
 }
+
+/** The key under which connections of an unknown peer (no @f2b/peercred) are counted. */
+const UNKNOWN_PEER = -1;
 
 /** Unix socket paths are limited to 108 bytes (sun_path), including the final NUL. */
 const MAX_SOCKET_PATH = 107;
@@ -55,7 +68,10 @@ export class ControlServer {
   private readonly sockets = new Set<Socket>();
   /** Per connection: is a request being carried out (such connections are never evicted)? */
   private readonly busy = new Map<Socket, () => boolean>();
+  /** Open connections by peer uid, each set in arrival order. */
+  private readonly byUser = new Map<number, Set<Socket>>();
   private inode: number | null = null;
+  private peerUid: PeerUid = () => null;
   private closing = false;
 
   constructor(opts: ControlServerOptions) {
@@ -79,7 +95,7 @@ export class ControlServer {
   async listen(): Promise<void> {
     const path = this.path;
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
-      throw controlErrors.occupied(path, `the path is longer than ${MAX_SOCKET_PATH} bytes, the limit of Unix sockets`);
+      throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: `the path is longer than ${MAX_SOCKET_PATH} bytes, the limit of Unix sockets` });
     }
     const dir = dirname(path);
     if (!existsSync(dir)) {
@@ -87,14 +103,15 @@ export class ControlServer {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         chmodSync(dir, 0o700);
       } catch (err) {
-        throw controlErrors.listen(path, err);
+        throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err });
       }
     }
     assertSafeDirectory(dir, path);
     await assertSocketFree(path);
+    this.peerUid = this.opts.peerUid ?? await loadPeerUid();
     const server = createServer({ allowHalfOpen: true }, (s) => this.onConnection(s));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(controlErrors.listen(path, err)));
+      server.once('error', (err) => reject(controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err })));
       // The socket file is created by bind(), synchronously inside listen(): under this umask it is
       // born 0600, with no moment in which others could connect.
       let umask: number | null = null;
@@ -111,7 +128,7 @@ export class ControlServer {
       this.inode = statSync(path).ino;
     } catch (err) {
       server.close();
-      throw controlErrors.listen(path, err);
+      throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err });
     }
     this.server = server;
     this.opts.logger?.info(`Control socket listening on ${path} (mode 0600).`);
@@ -139,10 +156,26 @@ export class ControlServer {
       sock.destroy();
       return;
     }
+    sock.on('error', () => { /* the client went away; nothing to do */ });
+    const uid = this.peerUid(sock) ?? UNKNOWN_PEER;
+    if (!this.makeRoomForUser(uid)) {
+      this.opts.logger?.warn(`Control clients of uid ${uid} hold ${this.opts.maxConnectionsPerUser ?? 32} connections, all carrying out requests; refusing another.`);
+      const line = encodeLine(response(null, controlErrors.F2B_ERR_CONTROL_TOO_MANY_CONNECTIONS(uid, this.opts.maxConnectionsPerUser ?? 32)));
+      sock.end(line, () => sock.destroy());
+      return;
+    }
     this.makeRoom();
     this.sockets.add(sock);
-    sock.on('close', () => { this.sockets.delete(sock); this.busy.delete(sock); });
-    sock.on('error', () => { /* the client went away; nothing to do */ });
+    let mine = this.byUser.get(uid);
+    if (!mine) this.byUser.set(uid, (mine = new Set()));
+    mine.add(sock);
+    sock.on('close', () => {
+      this.sockets.delete(sock);
+      this.busy.delete(sock);
+      const set = this.byUser.get(uid);
+      set?.delete(sock);
+      if (set?.size === 0) this.byUser.delete(uid);
+    });
     const decoder = new LineDecoder(this.opts.maxRequestBytes ?? MAX_REQUEST_BYTES);
     let queue: Promise<void> = Promise.resolve();
     let queued = 0;
@@ -194,7 +227,7 @@ export class ControlServer {
         sock.pause();
         enqueue(async () => {
           this.opts.logger?.warn('Control request too large; closing the connection.');
-          const line = encodeLine(response(null, controlErrors.tooLarge(this.opts.maxRequestBytes ?? MAX_REQUEST_BYTES)));
+          const line = encodeLine(response(null, controlErrors.F2B_ERR_CONTROL_TOO_LARGE(this.opts.maxRequestBytes ?? MAX_REQUEST_BYTES)));
           if (sock.writable) sock.end(line, () => sock.destroy());
           else sock.destroy();
         });
@@ -203,18 +236,38 @@ export class ControlServer {
   }
 
   /**
-   * Always a slot for a new client: at the limit, the connection that has waited longest without a
-   * request in progress (sockets are kept in arrival order) is closed to make room.
+   * A user below its cap gets a slot; at the cap, that user's connection that has waited longest
+   * without a request in progress is closed to make room. False: every one of them is busy.
+   */
+  private makeRoomForUser(uid: number): boolean {
+    const max = this.opts.maxConnectionsPerUser ?? 32;
+    const mine = this.byUser.get(uid);
+    if (!mine || mine.size < max) return true;
+    return this.evictIdle(mine);
+  }
+
+  /**
+   * Always a slot for a new client: at the overall limit, the longest-waiting idle connection of the
+   * user holding the most connections is closed, so that a flooding user pays first.
    */
   private makeRoom(): void {
     const max = this.opts.maxConnections ?? 256;
-    if (this.sockets.size < max) return;
-    for (const s of this.sockets) {
+    while (this.sockets.size >= max) {
+      const users = [...this.byUser.values()].sort((a, b) => b.size - a.size);
+      if (!users.some((set) => this.evictIdle(set))) return; // everyone busy: a short overshoot
+    }
+  }
+
+  /** Close the longest-waiting connection of `set` without a request in progress (kept in arrival order). */
+  private evictIdle(set: Set<Socket>): boolean {
+    for (const s of set) {
       if (this.busy.get(s)?.()) continue;
+      set.delete(s);
       this.sockets.delete(s);
       s.destroy();
-      if (this.sockets.size < max) return;
+      return true;
     }
+    return false;
   }
 
   private async answer(sock: Socket, line: string): Promise<void> {
@@ -247,17 +300,17 @@ export class ControlServer {
     try {
       req = JSON.parse(line);
     } catch {
-      return response(null, controlErrors.malformed('it is not valid JSON'));
+      return response(null, controlErrors.F2B_ERR_CONTROL_MALFORMED('it is not valid JSON'));
     }
-    if (!req || typeof req !== 'object' || Array.isArray(req)) return response(null, controlErrors.malformed('it is not a JSON object'));
+    if (!req || typeof req !== 'object' || Array.isArray(req)) return response(null, controlErrors.F2B_ERR_CONTROL_MALFORMED('it is not a JSON object'));
     const r = req as Record<string, unknown>;
     const id: RequestId = typeof r.id === 'number' || typeof r.id === 'string' ? r.id : null;
-    if (r.v !== PROTOCOL_VERSION) return response(id, r.v === undefined ? controlErrors.malformed('it has no protocol version "v"') : controlErrors.version(r.v));
-    if (typeof r.cmd !== 'string' || r.cmd === '') return response(id, controlErrors.malformed('"cmd" must be a command name'));
+    if (r.v !== PROTOCOL_VERSION) return response(id, r.v === undefined ? controlErrors.F2B_ERR_CONTROL_MALFORMED('it has no protocol version "v"') : controlErrors.F2B_ERR_CONTROL_VERSION(r.v));
+    if (typeof r.cmd !== 'string' || r.cmd === '') return response(id, controlErrors.F2B_ERR_CONTROL_MALFORMED('"cmd" must be a command name'));
     if (r.args !== undefined && (r.args === null || typeof r.args !== 'object' || Array.isArray(r.args))) {
-      return response(id, controlErrors.malformed('"args" must be an object'));
+      return response(id, controlErrors.F2B_ERR_CONTROL_MALFORMED('"args" must be an object'));
     }
-    if (this.closing) return response(id, controlErrors.stopping());
+    if (this.closing) return response(id, controlErrors.F2B_ERR_CONTROL_STOPPING());
     const cmd = r.cmd;
     try {
       const result = await this.opts.handler.handle(cmd, (r.args ?? {}) as Record<string, unknown>, { afterResponse: (fn) => after.push(fn) });
@@ -319,12 +372,12 @@ export async function assertSocketFree(path: string): Promise<void> {
   } catch {
     return; // nothing there
   }
-  if (!isSocket) throw controlErrors.occupied(path, 'a file that is not a socket is in the way, and f2b does not remove it');
+  if (!isSocket) throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: 'a file that is not a socket is in the way, and f2b does not remove it' });
   const probe = await probeSocket(path);
-  if (probe.state === 'live') throw controlErrors.inUse(path, probe.pid);
-  if (probe.state === 'silent') throw controlErrors.occupied(path, 'a process accepts connections on it but does not answer a ping');
+  if (probe.state === 'live') throw controlErrors.F2B_ERR_CONTROL_IN_USE(path, probe.pid);
+  if (probe.state === 'silent') throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: 'a process accepts connections on it but does not answer a ping' });
   if (probe.state === 'stale') {
-    try { unlinkSync(path); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw controlErrors.listen(path, err); }
+    try { unlinkSync(path); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err }); }
   }
 }
 
@@ -337,9 +390,9 @@ function assertSafeDirectory(dir: string, path: string): void {
   try {
     st = statSync(dir);
   } catch (err) {
-    throw controlErrors.listen(path, err);
+    throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err });
   }
-  if (!st.isDirectory()) throw controlErrors.occupied(path, `${dir} is not a directory`);
+  if (!st.isDirectory()) throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: `${dir} is not a directory` });
   const problem = socketBoundary().problem(dir);
-  if (problem) throw controlErrors.occupied(path, `${problem}; another user could replace the socket`);
+  if (problem) throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: `${problem}; another user could replace the socket` });
 }

@@ -50,9 +50,9 @@ export function compileRule(filterId: string, rule: FilterRule): CompiledRule {
   } catch (err) {
     const unsupported = unsupportedConstruct(rule.pattern);
     if (unsupported) {
-      throw errors.patternUnsupported(`The rule ${JSON.stringify(rule.id)} of the filter ${JSON.stringify(filterId)}`, unsupported.construct, unsupported.text, unsupported.fix);
+      throw errors.F2B_ERR_PATTERN_UNSUPPORTED(`The rule ${JSON.stringify(rule.id)} of the filter ${JSON.stringify(filterId)}`, unsupported.construct, unsupported.text, unsupported.fix);
     }
-    throw errors.patternInvalid(filterId, rule.id, messageOf(err));
+    throw errors.F2B_ERR_PATTERN_INVALID({ filter: filterId, rule: rule.id }, messageOf(err));
   }
   const groups = names.filter((n): n is string => n !== null);
   return {
@@ -76,10 +76,10 @@ export function validatePattern(pattern: string, where: string): void {
     new RE2(expanded);
   } catch (err) {
     const unsupported = unsupportedConstruct(pattern);
-    if (unsupported) throw errors.patternUnsupported(where, unsupported.construct, unsupported.text, unsupported.fix);
+    if (unsupported) throw errors.F2B_ERR_PATTERN_UNSUPPORTED(where, unsupported.construct, unsupported.text, unsupported.fix);
     // RE2 quotes the whole (expanded) pattern after the problem; the person wrote the short one.
     const problem = messageOf(err);
-    throw errors.patternInvalidIn(where, problem.endsWith(`: ${expanded}`) ? problem.slice(0, -expanded.length - 2) : problem);
+    throw errors.F2B_ERR_PATTERN_INVALID(where, problem.endsWith(`: ${expanded}`) ? problem.slice(0, -expanded.length - 2) : problem);
   }
 }
 
@@ -128,7 +128,7 @@ export function rulesForMode(def: FilterDefinition, mode: string): FilterRule[] 
 export function resolveMode(def: FilterDefinition, mode: string | undefined, path?: string): string {
   const modes = def.modes ?? ['normal'];
   const chosen = mode ?? def.defaultMode ?? modes[0]!;
-  if (!modes.includes(chosen)) throw errors.modeUnknown(def.id, chosen, modes, path);
+  if (!modes.includes(chosen)) throw errors.F2B_ERR_MODE_UNKNOWN(def.id, chosen, modes, path);
   return chosen;
 }
 

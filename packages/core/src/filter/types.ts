@@ -100,6 +100,8 @@ export interface FilterDefinition {
   programs?: readonly string[];
   rules: readonly FilterRule[];
   /** JSON Schema of the filter's options (`--option key=value`, `filter.options` in config). */
+  schema?: JSONSchema;
+  /** @deprecated The name of `schema` before @f2b/core 0.2 (the key every other definition calls `schema`). */
   options?: JSONSchema;
   /**
    * Messages that differ only in ` port <digits>` mean the same to this filter: no rule captures a

@@ -6,12 +6,19 @@ import { Core } from '../core.js';
 import type { ActionInstance, F2bPlugin } from '../plugin.js';
 import type { Ban, Unban } from '../types.js';
 import { memoryLogger } from '../logger.js';
+import { checkOptions } from '../validate.js';
+import type { Clock } from '../clock.js';
 
 export interface ActionTesterOptions {
   plugin: F2bPlugin;
   type: string;
+  /** The action's options (a jail's `{ type, ...options }`). */
   options?: Record<string, unknown>;
+  /** The plugin's own options (config `plugins: [[name, options]]`), checked against its schema. */
+  pluginOptions?: Record<string, unknown>;
   jail?: string;
+  /** The clock the core and the action's context use (a `FakeClock`); default: the system's. */
+  clock?: Clock;
 }
 
 export class ActionTester {
@@ -22,13 +29,15 @@ export class ActionTester {
   readonly jail: string;
 
   constructor(opts: ActionTesterOptions) {
-    this.core = new Core({ logLevel: 'silent' });
-    this.core.use(opts.plugin);
+    this.core = new Core({ logLevel: 'silent', clock: opts.clock });
+    this.core.use(opts.plugin, { options: opts.pluginOptions });
     const provided = this.core.getAction(opts.type);
-    if (!provided) throw new Error(`The plugin ${opts.plugin.meta.name} did not register the action "${opts.type}".`);
+    if (!provided) throw new Error(`The plugin ${opts.plugin.meta?.name ?? ''} did not register the action "${opts.type}".`);
     this.jail = opts.jail ?? 'test';
-    this.instance = provided.def.create(opts.options ?? {}, {
-      jail: this.jail, logger: this.logger, error: (e) => { this.errors.push(e); },
+    const options = { ...(opts.options ?? {}) };
+    if (provided.def.schema) checkOptions(provided.def.schema, options, 'options', provided.plugin);
+    this.instance = provided.def.create(options, {
+      jail: this.jail, logger: this.logger, clock: this.core.clock, error: (e) => { this.errors.push(e); },
     });
   }
 

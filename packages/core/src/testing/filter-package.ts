@@ -93,9 +93,9 @@ export function testFilterPackage(runnerOrOpts: TestRunner | FilterPackageTestOp
       });
     });
   }
-  t.describe(opts.plugin.meta.name, () => {
+  const manifest = JSON.parse(readFileSync(path(opts.manifest), 'utf8')) as { name?: string; f2b?: { filters?: string[] } };
+  t.describe(manifest.name ?? opts.plugin.meta?.name ?? 'the plugin', () => {
     t.it('registers exactly the ids its manifest declares', () => {
-      const manifest = JSON.parse(readFileSync(path(opts.manifest), 'utf8')) as { f2b?: { filters?: string[] } };
       deepStrictEqual(defs.map((d) => d.id).sort(), [...(manifest.f2b?.filters ?? [])].sort(), 'registered ids vs the manifest\'s f2b.filters');
     });
   });

@@ -17,8 +17,8 @@ import { Core } from '../core.js';
 import { memoryLogger } from '../logger.js';
 import type { F2bPlugin, SourceDefinition, SourceInstance } from '../plugin.js';
 import type { LogEntry } from '../types.js';
-import { checkSchema } from '../validate.js';
-import { errors } from '../errors.js';
+import { checkOptions } from '../validate.js';
+import type { Clock } from '../clock.js';
 
 export interface SourceTesterOptions {
   plugin: F2bPlugin;
@@ -47,6 +47,7 @@ export class SourceTester {
   readonly overlong: string[] = [];
   readonly errors: unknown[] = [];
   private instance: SourceInstance;
+  private readonly clock: Clock;
   private running = false;
   /** How many lines / entries the `expect*` calls have already taken. */
   private takenLines = 0;
@@ -56,12 +57,10 @@ export class SourceTester {
     const core = new Core({ logLevel: 'silent' });
     core.use(opts.plugin);
     const provided = core.getSource(opts.type);
-    if (!provided) throw new Error(`The plugin ${opts.plugin.meta.name} did not register the source "${opts.type}".`);
+    if (!provided) throw new Error(`The plugin ${opts.plugin.meta?.name ?? 'under test'} did not register the source "${opts.type}".`);
     this.def = provided.def;
-    if (this.def.schema) {
-      const problem = checkSchema(this.def.schema, opts.options ?? {}, 'options');
-      if (problem) throw errors.pluginOptions(provided.plugin, problem.path, problem.problem);
-    }
+    this.clock = core.clock;
+    if (this.def.schema) checkOptions(this.def.schema, opts.options ?? {}, 'options', provided.plugin);
     this.instance = this.create(opts.saved);
   }
 
@@ -73,6 +72,7 @@ export class SourceTester {
       entries: (entries) => { this.entries.push(...entries); },
       overlong: (origin) => { this.overlong.push(origin); },
       logger: this.logger,
+      clock: this.clock,
       error: (err) => { this.errors.push(err); },
       saved,
     });

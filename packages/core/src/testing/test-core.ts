@@ -25,8 +25,14 @@ export async function createTestCore(opts: { plugins: F2bPlugin[]; jail: Omit<Ja
   const clock = new FakeClock(opts.start);
   const core = new Core({ clock, logLevel: 'silent' });
   for (const p of opts.plugins) core.use(p);
-  core.registerSource({ type: 'memory', create: () => ({ start: async () => {}, stop: async () => {} }) });
-  if (!core.getAction('log')) core.registerAction({ type: 'log', create: () => ({ ban: async () => {}, unban: async () => {} }) });
+  const hasLog = core.getAction('log') !== undefined;
+  core.use({
+    meta: { name: 'f2b:test-core' },
+    apply(api) {
+      api.registerSource({ type: 'memory', create: () => ({ start: async () => {}, stop: async () => {} }) });
+      if (!hasLog) api.registerAction({ type: 'log', create: () => ({ ban: async () => {}, unban: async () => {} }) });
+    },
+  });
   const name = opts.name ?? 'test';
   const resolved = resolveConfig({ jails: { [name]: { ...opts.jail, source: { type: 'memory' }, ignoreself: opts.jail.ignoreself ?? false } } });
   const jail = new Jail(core, resolved.jails[0]!);
