@@ -27,6 +27,9 @@ describe('log injection: the source is the address sshd wrote', () => {
     ['RefuseConnection (10.0+)', `administratively prohibited connection for x from ${X} port 22 from ${S} port 16`],
     ['PAM Permission denied', `error: PAM: Permission denied for u from ${X} from ${S}`],
     ['PAM maxtries', `error: PAM: Have exhausted maximum number of retries for service. for u from ${X} from ${S}`],
+  ];
+  // rsyslog's repeat line stands for the attempt it repeats, that many times.
+  const repeats: [string, string][] = [
     ['rsyslog repeat, invalid user', `message repeated 2 times: [ Failed password for invalid user x from ${X} port 22 ssh2 from ${S} port 17 ssh2]`],
     ['rsyslog repeat, a user ending in ]', `message repeated 2 times: [ Failed password for y from ${X} port 22 ssh2] from ${S} port 18 ssh2]`],
   ];
@@ -57,6 +60,7 @@ describe('log injection: the source is the address sshd wrote', () => {
     ],
     invalid: [
       ...cases.map(([name, msg]) => ({ name: `${name}: fails ${S}, never ${X}`, line: L(500, msg), attempts: { [S]: 1 } })),
+      ...repeats.map(([name, msg]) => ({ name: `${name}: fails ${S} twice, never ${X}`, line: L(500, msg), attempts: { [S]: 2 } })),
       {
         name: 'extra mode: Connection closed by authenticating user',
         line: L(500, `Connection closed by authenticating user x ${X} port 22 ${S} port 50204 [preauth]`), mode: 'extra', attempts: { [S]: 1 },
