@@ -1,0 +1,97 @@
+/**
+ * How a mail leaves: over SMTP with nodemailer, or handed to the local sendmail program (argv
+ * array, never a shell; the message on stdin). Both build the message with nodemailer's composer,
+ * so headers are encoded the same way. Errors come back as F2B_ERR_MAIL_SEND with the server's or
+ * program's words scrubbed of the password.
+ */
+import { spawn } from 'node:child_process';
+import { createTransport } from 'nodemailer';
+import type { Composed } from './compose.js';
+import { mailErrors, scrub } from './errors.js';
+import type { MailConfig } from './options.js';
+
+export interface Sender {
+  /** Sends one mail; rejects with an F2bError when it was not taken. `what` names it in errors. */
+  send(mail: Composed, what: string): Promise<void>;
+  close(): void;
+}
+
+/** Headers every mail carries: auto-generated (RFC 3834), so vacation responders stay quiet. */
+const HEADERS = { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' };
+
+function message(cfg: MailConfig, mail: Composed) {
+  return { from: cfg.from, to: cfg.to, subject: mail.subject, text: mail.text, headers: HEADERS, envelope: { from: cfg.from, to: cfg.to } };
+}
+
+export function smtpSender(cfg: MailConfig): Sender {
+  const s = cfg.smtp;
+  const transport = createTransport({
+    host: s.host.startsWith('[') ? s.host.slice(1, -1) : s.host,
+    port: s.port,
+    secure: s.secure,
+    requireTLS: s.starttls === 'required',
+    ignoreTLS: s.starttls === 'never',
+    name: s.ehloName,
+    auth: s.auth ? { user: s.auth.user, pass: s.auth.pass } : undefined,
+    connectionTimeout: s.timeoutMs,
+    greetingTimeout: s.timeoutMs,
+    socketTimeout: s.timeoutMs,
+    tls: { rejectUnauthorized: s.tlsVerify },
+    // Never nodemailer's own logging: it would print the conversation, AUTH included.
+    logger: false,
+    debug: false,
+  });
+  const how = `to the SMTP server ${s.host}:${s.port}`;
+  return {
+    async send(mail, what) {
+      try {
+        await transport.sendMail(message(cfg, mail));
+      } catch (err) {
+        const e = err as { message?: string; response?: string };
+        throw Object.assign(mailErrors.F2B_ERR_MAIL_SEND(how, what, scrub(e.response ?? e.message ?? String(err))), { cause: undefined });
+      }
+    },
+    close() { transport.close(); },
+  };
+}
+
+/** The message as bytes (RFC 5322, LF line ends as sendmail expects them on stdin). */
+async function raw(cfg: MailConfig, mail: Composed): Promise<Buffer> {
+  const composer = createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const info = await composer.sendMail(message(cfg, mail));
+  return info.message as Buffer;
+}
+
+export function sendmailSender(cfg: MailConfig, timeoutMs = 60_000): Sender {
+  const how = `with ${cfg.sendmailPath}`;
+  return {
+    async send(mail, what) {
+      const input = await raw(cfg, mail);
+      // -i: a line with a single dot does not end the message; -f: the envelope sender; `--` ends
+      // the options (the addresses were checked not to start with "-" anyway).
+      const args = ['-i', '-f', cfg.from, '--', ...cfg.to];
+      await new Promise<void>((resolve, reject) => {
+        let child;
+        try {
+          child = spawn(cfg.sendmailPath, args, { stdio: ['pipe', 'ignore', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
+        } catch (err) {
+          reject(mailErrors.F2B_ERR_MAIL_SEND(how, what, scrub(String(err))));
+          return;
+        }
+        const err: Buffer[] = [];
+        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+        timer.unref?.();
+        child.stderr.on('data', (d: Buffer) => err.push(d));
+        child.on('error', (e) => { clearTimeout(timer); reject(mailErrors.F2B_ERR_MAIL_SEND(how, what, scrub((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the program does not exist' : e.message))); });
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          if (code === 0) resolve();
+          else reject(mailErrors.F2B_ERR_MAIL_SEND(how, what, scrub(`${signal ? `killed (${signal})` : `exit status ${code}`}: ${Buffer.concat(err).toString()}`)));
+        });
+        child.stdin.on('error', () => { /* reported through the exit status */ });
+        child.stdin.end(input);
+      });
+    },
+    close() { /* nothing held open */ },
+  };
+}
