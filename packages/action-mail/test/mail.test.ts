@@ -78,6 +78,7 @@ describe.skipIf(skip !== null)('@f2b/action-mail over SMTP to smtp-sink on loopb
     await t.start();
     const ban = { ...t.ban('203.0.113.5', { bantime: 3600 }), rule: 'password', lines: ['sshd[1]: Failed password for x\r\nBcc: evil@example.net from 203.0.113.5 port 22'] };
     await t.instance.ban([ban]);
+    await sink.waitForMails(seen + 1);
     const [mail, ...more] = newMails();
     expect(more).toEqual([]);
     expect(mail!.rcpt).toEqual(['admin@example.org', 'ops@example.org']);
@@ -102,6 +103,7 @@ describe.skipIf(skip !== null)('@f2b/action-mail over SMTP to smtp-sink on loopb
     await t.instance.ban(bans);
     await t.instance.ban(bans); // the outbox delivering again after a crash
     await t.applyUnbans('198.51.100.7');
+    await sink.waitForMails(seen + 2);
     const mails = newMails();
     expect(mails.map((m) => m.headers.get('subject')![0])).toEqual([
       expect.stringMatching(/^\[f2b\] sshd: 2 bans on /),

@@ -100,9 +100,15 @@ export async function startSink(): Promise<Sink> {
   }
   if (child === undefined) throw new Error('smtp-sink did not start');
   // smtp-sink names its files at random: the order of arrival is the order of first sight, then mtime.
+  // A dump file exists from MAIL FROM on and is written as the transaction goes: a mail is there
+  // once its file holds the headers and smtp-sink's closing empty line.
+  const complete = (f: string) => {
+    const text = readFileSync(join(dir, f), 'utf8');
+    return text.includes('\nMIME-Version: ') && text.endsWith('\n\n');
+  };
   const order: string[] = [];
   const mails = () => {
-    const fresh = readdirSync(dir).filter((f) => !order.includes(f));
+    const fresh = readdirSync(dir).filter((f) => !order.includes(f) && complete(f));
     const time = (f: string) => statSync(join(dir, f), { bigint: true }).mtimeNs;
     fresh.sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0));
     order.push(...fresh);
