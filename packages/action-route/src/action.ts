@@ -18,7 +18,7 @@ import { FailureStreak, type F2bError, type TimerHandle } from '@f2b/kit';
 import { ipMessage, routeErrors } from './errors.js';
 import { normalizeOptions, type RouteConfig, type RouteOptions } from './options.js';
 import { IpError, runIp } from './run.js';
-import { delLine, dstOf, failedLines, isAbsent, parseRoutes, replaceLine, type Dst, type V } from './script.js';
+import { delLine, dstOf, failedLines, isAbsent, parseRoutes, replaceLine, type Dst } from './script.js';
 
 interface Line { dst: string; line: string; del: boolean; gen: number }
 
@@ -290,4 +290,3 @@ export class RouteAction implements ActionInstance {
   }
 }
 
-export type { V };
