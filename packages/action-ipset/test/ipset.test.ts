@@ -61,6 +61,14 @@ describe('scripts and parsers', () => {
   });
 });
 
+async function until(what: string, fn: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 const skip = netnsUnavailable(['ipset', 'iptables', 'ip6tables']);
 if (skip) console.log(`skipping @f2b/action-ipset real-kernel tests: ${skip}`);
 
@@ -199,5 +207,14 @@ describe.skipIf(skip !== null)('@f2b/action-ipset against the real ipset and ipt
     await t.applyBans(CLIENT.v4);
     expect(members('f2b-sshd-v4')).toEqual([]);
     expect(t.errors).toHaveLength(1); // once per failure streak
+  });
+  it('the periodic check repairs on its own (checkInterval)', async () => {
+    const t = tester({ checkInterval: '0.1s' });
+    await t.start();
+    await t.applyBans(CLIENT.v4);
+    inNs(pair.srv, 'ipset', ['flush', 'f2b-sshd-v4']);
+    await until('the set to be refilled', () => members('f2b-sshd-v4').length === 1);
+    expect(await probe(pair.cli, SERVER.v4)).toBe('timeout');
+    expect(t.errors).toEqual([]);
   });
 });

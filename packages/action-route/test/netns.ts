@@ -81,7 +81,7 @@ s.on('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : 'error:' + e.c
  * A TCP connection from the client to a closed port of the server: `refused` (the server's kernel
  * answered with a reset: packets get through), or `timeout` (dropped on the way in).
  */
-export function probe(cli: string, host: string, port = 9, timeoutMs = 600): Promise<string> {
+export function probe(cli: string, host: string, port = 9, timeoutMs = 400): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn('ip', ['netns', 'exec', cli, process.execPath, '-e', PROBE, host, String(port), String(timeoutMs)]);
     let out = '';

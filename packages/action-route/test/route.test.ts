@@ -31,6 +31,14 @@ describe('batch lines and parsers', () => {
   });
 });
 
+async function until(what: string, fn: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 const skip = netnsUnavailable([]);
 if (skip) console.log(`skipping @f2b/action-route real-kernel tests: ${skip}`);
 
@@ -120,5 +128,14 @@ describe.skipIf(skip !== null)('@f2b/action-route against the real ip (test name
     await gone.applyBans(CLIENT.v4);
     expect(action(gone).pending()).toBe(1);
     expect(gone.errors).toHaveLength(1);
+  });
+  it('the periodic check repairs on its own (checkInterval)', async () => {
+    const t = tester({ checkInterval: '0.1s' });
+    await t.start();
+    await t.applyBans(CLIENT.v4);
+    inNs(pair.srv, 'ip', ['route', 'flush', 'proto', '242']);
+    await until('the route to come back', () => routes(4).length === 1);
+    expect(await probe(pair.cli, SERVER.v4)).toBe('timeout');
+    expect(t.errors).toEqual([]);
   });
 });
