@@ -106,7 +106,7 @@ export class MailAction implements ActionInstance {
     if (this.sent.size > SENT_MEMORY) this.sent.delete(this.sent.values().next().value!);
   }
 
-  /** One mail at a time per instance; a failure is reported once per streak (and rethrown when `rethrow`). */
+  /** One mail at a time per instance; a failure is rethrown (`rethrow`: the jail's call fails) or reported once per streak (digests). */
   private deliver(mail: ReturnType<typeof composeEvents>, what: string, rethrow: boolean): Promise<void> {
     const run = this.sending.then(async () => {
       try {
@@ -114,9 +114,9 @@ export class MailAction implements ActionInstance {
       } catch (err) {
         this.stats.failures++;
         this.streak.failed();
-        const code = isF2bError(err) ? err.code : 'unknown';
-        if (this.streak.report(code)) this.ctx.error(err);
+        // A rejected call is reported by the jail (and retried from its outbox): reporting it here too would say it twice.
         if (rethrow) throw err;
+        if (this.streak.report(isF2bError(err) ? err.code : 'unknown')) this.ctx.error(err);
         return;
       }
       this.stats.sent++;

@@ -137,17 +137,30 @@ describe.skipIf(skip !== null)('@f2b/action-mail over SMTP to smtp-sink on loopb
     await t.stop();
   });
 
-  it('a server that is not there: the call rejects (the outbox retries), reported once, the password in no output', async () => {
+  it('a server that is not there: the call rejects (the outbox retries), the password in no output', async () => {
     const t = new ActionTester({
       plugin: mailAction(), type: 'mail', jail: 'sshd',
       options: { to: 'admin@example.org', smtp: { host: '127.0.0.1', port: 1, user: 'f2b', passwordFile: pwFile, timeout: 2 } },
     });
     await expect(t.applyBans('192.0.2.50')).rejects.toMatchObject({ code: 'F2B_ERR_MAIL_SEND' });
     await expect(t.applyBans('192.0.2.51')).rejects.toMatchObject({ code: 'F2B_ERR_MAIL_SEND' });
-    expect(t.errors).toHaveLength(1);
-    const printed = JSON.stringify([t.errors.map(String), t.logger.records]);
+    expect(t.errors).toEqual([]); // the jail reports a rejected call (and retries it from its outbox)
+    const failed = await t.applyBans('192.0.2.52').catch((err: unknown) => err);
+    const printed = JSON.stringify([String(failed), (failed as Error).message, t.logger.records]);
     expect(printed).not.toContain(PASSWORD);
     expect(printed).not.toContain(Buffer.from(PASSWORD).toString('base64'));
+  });
+});
+
+describe('@f2b/action-mail when the server is down', () => {
+  it('a digest that is not taken is reported once and kept for the next one', async () => {
+    const t = new ActionTester({ plugin: mailAction(), type: 'mail', jail: 'sshd', options: { to: 'admin@example.org', mode: 'digest', smtp: { host: '127.0.0.1', port: 1, timeout: 2 } } });
+    await t.applyBans('192.0.2.60', '192.0.2.61');
+    const action = t.instance as MailAction;
+    await action.flushDigest();
+    await action.flushDigest();
+    expect(t.errors).toEqual([expect.objectContaining({ code: 'F2B_ERR_MAIL_SEND' })]);
+    expect(action.pendingDigest()).toBe(2);
   });
 });
 
