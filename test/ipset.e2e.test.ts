@@ -13,11 +13,11 @@ import { promisify } from 'node:util';
 import { F2B, ROOT, sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
 import { createPair, netnsUnavailable, outputIn, PAIR_CLIENT, PAIR_SERVER, probe, type Pair } from './netns-pair.js';
 
-const skip = netnsUnavailable({ programs: ['ipset', 'iptables', 'ip6tables'], hint: 'apt install ipset iptables' });
+const skip = netnsUnavailable({ programs: ['ipset', 'iptables-nft', 'ip6tables-nft'], hint: 'apt install ipset iptables' });
 if (skip) console.log(`skipping the ipset end-to-end test: ${skip}`);
 const run = promisify(execFile);
 
-async function until<T>(what: string, fn: () => T | Promise<T>, ms = 15_000): Promise<NonNullable<T>> {
+async function until<T>(what: string, fn: () => T | Promise<T>, ms = 30_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -82,7 +82,7 @@ describe.skipIf(skip !== null)('f2b with the ipset action (real ipset and iptabl
 
     expect(await f2b.stop('SIGTERM')).toBe(0);
     expect(outputIn(pair.srv, 'ipset', ['list', '-n']).trim()).toBe('');
-    expect(outputIn(pair.srv, 'iptables', ['-w', '-S', 'INPUT']).trim()).toBe('-P INPUT ACCEPT');
+    expect(outputIn(pair.srv, 'iptables-nft', ['-w', '-S', 'INPUT']).trim()).toBe('-P INPUT ACCEPT');
     expect(f2b.stderr()).not.toMatch(/F2B_ERR_IPSET/);
-  }, 40_000);
+  }, 90_000);
 });

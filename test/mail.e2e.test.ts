@@ -68,5 +68,5 @@ describe.skipIf(skip !== null)('f2b with the mail action (smtp-sink on loopback)
     expect(output).not.toContain(PASSWORD);
     expect(output).not.toContain(Buffer.from(PASSWORD).toString('base64'));
     expect(sink.mails()).toHaveLength(1);
-  }, 40_000);
+  }, 60_000);
 });

@@ -17,7 +17,7 @@ const skip = netnsUnavailable();
 if (skip) console.log(`skipping the route end-to-end test: ${skip}`);
 const run = promisify(execFile);
 
-async function until<T>(what: string, fn: () => T | Promise<T>, ms = 15_000): Promise<NonNullable<T>> {
+async function until<T>(what: string, fn: () => T | Promise<T>, ms = 30_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -79,5 +79,5 @@ describe.skipIf(skip !== null)('f2b with the route action (real routes in test n
     expect(await f2b.stop('SIGTERM')).toBe(0);
     expect([...routes(4), ...routes(6)]).toEqual([]);
     expect(f2b.stderr()).not.toMatch(/F2B_ERR_ROUTE/);
-  }, 40_000);
+  }, 90_000);
 });
