@@ -48,7 +48,10 @@ export function smtpSender(cfg: MailConfig): Sender {
         await transport.sendMail(message(cfg, mail));
       } catch (err) {
         const e = err as { message?: string; response?: string };
-        throw Object.assign(mailErrors.F2B_ERR_MAIL_SEND(how, what, scrub(e.response ?? e.message ?? String(err))), { cause: undefined });
+        const detail = scrub(e.response ?? e.message ?? String(err));
+        // The cause is the scrubbed text, not nodemailer's error object: that one carries the SMTP
+        // conversation state (commands, responses), which is not ours to print.
+        throw Object.assign(mailErrors.F2B_ERR_MAIL_SEND(how, what, detail), { cause: new Error(detail) });
       }
     },
     close() { transport.close(); },
