@@ -30,5 +30,5 @@ export { MailAction, type MailStats } from './action.js';
 export { optionsSchema, normalizeOptions, isAddress, safeHostname, type MailOptions, type MailConfig, type SmtpOptions, type MailEvent } from './options.js';
 export { composeEvents, composeDigest, headerId, headerText, type Composed, type MailEventRecord } from './compose.js';
 export { localNotes } from './whois.js';
-export { smtpSender, sendmailSender, type Sender } from './transport.js';
+export { smtpSender, sendmailSender, untrustedProgram, type Sender } from './transport.js';
 export { mailErrors, scrub } from './errors.js';

@@ -5,6 +5,7 @@
  * program's words scrubbed of the password.
  */
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { createTransport } from 'nodemailer';
 import type { Composed } from './compose.js';
 import { mailErrors, scrub } from './errors.js';
@@ -65,10 +66,28 @@ async function raw(cfg: MailConfig, mail: Composed): Promise<Buffer> {
   return info.message as Buffer;
 }
 
+/**
+ * Why root must not run `path`, or null: a program another user could replace (not owned by root,
+ * or writable by group or others) would run with root's rights.
+ */
+export function untrustedProgram(path: string, uid = process.getuid?.()): string | null {
+  if (uid !== 0) return null;
+  try {
+    const st = statSync(path);
+    if (st.uid !== 0) return `it is owned by uid ${st.uid}, not root`;
+    if ((st.mode & 0o022) !== 0) return 'it is writable by other users';
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the program does not exist' : String(err);
+  }
+}
+
 export function sendmailSender(cfg: MailConfig, timeoutMs = 60_000): Sender {
   const how = `with ${cfg.sendmailPath}`;
   return {
     async send(mail, what) {
+      const refused = untrustedProgram(cfg.sendmailPath);
+      if (refused !== null) throw mailErrors.F2B_ERR_MAIL_SEND(how, what, `f2b runs as root and does not run it: ${refused}`);
       const input = await raw(cfg, mail);
       // -i: a line with a single dot does not end the message; -f: the envelope sender; `--` ends
       // the options (the addresses were checked not to start with "-" anyway).

@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActionTester, FakeClock } from '@f2b/core/testing';
-import mailAction, { composeEvents, headerText, localNotes, normalizeOptions, scrub, type MailAction, type MailOptions } from '../src/index.js';
+import mailAction, { composeEvents, headerText, localNotes, normalizeOptions, scrub, untrustedProgram, type MailAction, type MailOptions } from '../src/index.js';
 import { parseDump, sinkUnavailable, startSink, type Sink } from './smtp-sink.js';
 
 const PASSWORD = 'pa55-w0rd-never-printed';
@@ -169,6 +169,7 @@ describe('@f2b/action-mail with the sendmail transport', () => {
     // A recording stand-in for /usr/sbin/sendmail (a real one needs a running MTA and its queue).
     const record = join(tmp, 'sendmail-record.json');
     const program = join(tmp, 'sendmail');
+    // Root runs only programs no other user could replace: the stand-in is root's, mode 0755.
     writeFileSync(program, `#!${process.execPath}\nconst c=[];process.stdin.on('data',d=>c.push(d));process.stdin.on('end',()=>{require('fs').writeFileSync(${JSON.stringify(record)},JSON.stringify({argv:process.argv.slice(2),input:Buffer.concat(c).toString()}));});\n`);
     chmodSync(program, 0o755);
     const t = new ActionTester({ plugin: mailAction(), type: 'mail', jail: 'web', options: { to: ['-oi@example.org', 'b@example.org'], from: 'f2b@host.example', sendmailPath: program } });
@@ -179,6 +180,18 @@ describe('@f2b/action-mail with the sendmail transport', () => {
     expect(mail.headers.get('subject')![0]).toMatch(/^\[f2b\] web: banned 198\.51\.100\.9 on /);
     expect(mail.body).toContain('f2b banned 198.51.100.9 in the jail web.');
     expect(t.errors).toEqual([]);
+  });
+
+  it('as root, a sendmail another user could replace is not run', async () => {
+    const program = join(tmp, 'sendmail-open');
+    writeFileSync(program, '#!/bin/sh\nexit 0\n');
+    chmodSync(program, 0o777);
+    expect(untrustedProgram(program, 0)).toBe(process.getuid?.() === 0 ? 'it is writable by other users' : expect.stringContaining('owned by uid'));
+    expect(untrustedProgram(program, 1000)).toBeNull();
+    if (process.getuid?.() === 0) {
+      const t = new ActionTester({ plugin: mailAction(), type: 'mail', options: { to: 'a@example.org', sendmailPath: program } });
+      await expect(t.applyBans('198.51.100.11')).rejects.toMatchObject({ code: 'F2B_ERR_MAIL_SEND', message: expect.stringContaining('writable by other users') });
+    }
   });
 
   it('a sendmail that fails: F2B_ERR_MAIL_SEND with its exit status', async () => {
