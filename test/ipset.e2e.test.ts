@@ -47,7 +47,7 @@ describe.skipIf(skip !== null)('f2b with the ipset action (real ipset and iptabl
         sshd: {
           source: { type: 'file', paths: [log], pollInterval: 50 },
           filter: 'sshd', maxretry: 2, findtime: '10m', bantime: '1h',
-          actions: [{ type: 'ipset', netns: pair.srv, checkInterval: '0.5s', retryDelay: '0.2s' }, 'log'],
+          actions: [{ type: 'ipset', netns: pair.srv, checkInterval: '1s', retryDelay: '0.2s' }, 'log'],
         },
       },
     }));

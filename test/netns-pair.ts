@@ -56,7 +56,7 @@ s.on('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : 'error:' + e.c
 `;
 
 /** A TCP connection from the client to a closed port of `host`: `refused` (packets get through) or `timeout` (blocked). */
-export function probe(cli: string, host: string, port = 9, timeoutMs = 800): Promise<string> {
+export function probe(cli: string, host: string, port = 9, timeoutMs = 500): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn('ip', ['netns', 'exec', cli, process.execPath, '-e', PROBE, host, String(port), String(timeoutMs)]);
     let out = '';

@@ -84,15 +84,12 @@ export class IpsetAction implements ActionInstance {
       try {
         const programs = await this.iptables();
         for (const v of FAMILIES) {
-          for (const spec of ruleSpecs(this.config, v)) {
-            // A rule inserted twice (by two daemons, or by hand) is deleted as often as it is there.
-            for (let i = 0; i < 16 && (await run(this.config, programs[v], ['-w', '-D', this.config.chain, ...spec])).code === 0; i++);
-          }
+          // check() inserts a rule only where `-C` finds none, so there is one to delete (or none: a status 1).
+          for (const spec of ruleSpecs(this.config, v)) await run(this.config, programs[v], ['-w', '-D', this.config.chain, ...spec]);
         }
-        for (const v of FAMILIES) {
-          const r = await run(this.config, this.config.ipsetPath, ['destroy', this.config.sets[v]]);
-          if (r.code !== 0 && !/does not exist/.test(r.stderr)) this.ctx.logger.warn(`Could not destroy the ipset ${this.config.sets[v]}: ${toolMessage(r.stderr)}.`);
-        }
+        // One restore for both sets; -exist: a set already gone is no error.
+        const r = await run(this.config, this.config.ipsetPath, ['restore', '-exist'], FAMILIES.map((v) => `destroy ${this.config.sets[v]}`).join('\n') + '\n');
+        if (r.code !== 0) this.ctx.logger.warn(`Could not destroy the ipsets of ${this.config.name}: ${toolMessage(r.stderr)}.`);
       } catch (err) {
         if (!(err instanceof ToolError)) throw err;
         if (this.streak.report(err.error.code)) this.ctx.error(err.error);
@@ -355,9 +352,11 @@ export class IpsetAction implements ActionInstance {
     this.checkTimer?.cancel();
     this.checkTimer = undefined;
     if (this.stopped || this.config.checkIntervalMs <= 0) return;
+    // The next check is armed when this one is done: checks never pile up behind a slow one.
     this.checkTimer = this.ctx.clock.setTimer(this.config.checkIntervalMs, () => {
-      this.armCheck();
-      if (this.retryTimer === undefined) void this.check().catch((err: unknown) => this.ctx.error(err));
+      this.checkTimer = undefined;
+      if (this.retryTimer !== undefined) return this.armCheck(); // a retry (which checks first) is due
+      void this.check().catch((err: unknown) => this.ctx.error(err)).finally(() => { if (this.checkTimer === undefined) this.armCheck(); });
     });
   }
 

@@ -22,13 +22,15 @@ async function works(cfg: IpsetConfig, program: string): Promise<boolean> {
 
 /** True when the legacy filter table is loaded in the namespace (someone uses iptables-legacy). */
 async function legacyInUse(cfg: IpsetConfig): Promise<boolean> {
-  const names = cfg.netns === undefined
-    ? await Promise.all(['/proc/net/ip_tables_names', '/proc/net/ip6_tables_names'].map((f) => readFile(f, 'utf8').catch(() => '')))
-    : await Promise.all(['/proc/net/ip_tables_names', '/proc/net/ip6_tables_names'].map(async (f) => {
-        const r = await run(cfg, 'cat', [f]).catch(() => null);
-        return r?.code === 0 ? r.stdout : '';
-      }));
-  return names.some((n) => n.split('\n').includes('filter'));
+  const files = ['/proc/net/ip_tables_names', '/proc/net/ip6_tables_names'];
+  let names: string;
+  if (cfg.netns === undefined) {
+    names = (await Promise.all(files.map((f) => readFile(f, 'utf8').catch(() => '')))).join('\n');
+  } else {
+    // One process for both files (`cat` prints what exists, even when the other is missing).
+    names = (await run(cfg, 'cat', files).catch(() => null))?.stdout ?? '';
+  }
+  return names.split('\n').includes('filter');
 }
 
 async function nftHasRules(cfg: IpsetConfig): Promise<boolean> {

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionTester } from '@f2b/core/testing';
 import ipsetAction, { MAX_TIMEOUT_S, elementOf, listedBans, normalizeOptions, parseSave, ruleSpecs, timeoutFor, type IpsetAction, type IpsetOptions } from '../src/index.js';
-import { CLIENT, SERVER, createPair, inNs, netnsUnavailable, probe, tryInNs, type Pair } from './netns.js';
+import { CLIENT, SERVER, createPair, inNs, inNsAsync, netnsUnavailable, probe, tryInNs, type Pair } from './netns.js';
 
 describe('scripts and parsers', () => {
   it('elements: addresses canonical, networks only in hash:net, garbage refused', () => {
@@ -61,9 +61,10 @@ describe('scripts and parsers', () => {
   });
 });
 
-async function until(what: string, fn: () => boolean, ms = 10_000): Promise<void> {
+/** Polls `fn` (asynchronous: a blocking spawnSync would stall the action under test). */
+async function until(what: string, fn: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!fn()) {
+  while (!(await fn())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -213,7 +214,7 @@ describe.skipIf(skip !== null)('@f2b/action-ipset against the real ipset and ipt
     await t.start();
     await t.applyBans(CLIENT.v4);
     inNs(pair.srv, 'ipset', ['flush', 'f2b-sshd-v4']);
-    await until('the set to be refilled', () => members('f2b-sshd-v4').length === 1);
+    await until('the set to be refilled', async () => (await inNsAsync(pair.srv, 'ipset', ['save', 'f2b-sshd-v4'])).includes('\nadd '));
     expect(await probe(pair.cli, SERVER.v4)).toBe('timeout');
     expect(t.errors).toEqual([]);
   });

@@ -63,6 +63,17 @@ export function inNs(ns: string, cmd: string, args: string[], input?: string): s
   return r.stdout;
 }
 
+/** Like inNs, without blocking the event loop (for polling while the action under test works). */
+export function inNsAsync(ns: string, cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args]);
+    let out = '', err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} in ${ns} failed: ${err}`))));
+  });
+}
+
 export function tryInNs(ns: string, cmd: string, args: string[]): { ok: boolean; stdout: string; stderr: string } {
   const r = sh('ip', ['netns', 'exec', ns, cmd, ...args]);
   return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr };

@@ -261,9 +261,11 @@ export class RouteAction implements ActionInstance {
     this.checkTimer?.cancel();
     this.checkTimer = undefined;
     if (this.stopped || this.config.checkIntervalMs <= 0) return;
+    // The next check is armed when this one is done: checks never pile up behind a slow one.
     this.checkTimer = this.ctx.clock.setTimer(this.config.checkIntervalMs, () => {
-      this.armCheck();
-      if (this.retryTimer === undefined) void this.check().catch((err: unknown) => this.ctx.error(err));
+      this.checkTimer = undefined;
+      if (this.retryTimer !== undefined) return this.armCheck(); // a retry (which checks first) is due
+      void this.check().catch((err: unknown) => this.ctx.error(err)).finally(() => { if (this.checkTimer === undefined) this.armCheck(); });
     });
   }
 

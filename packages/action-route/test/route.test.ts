@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionTester } from '@f2b/core/testing';
 import routeAction, { dstOf, failedLines, jailMetric, normalizeOptions, parseRoutes, replaceLine, type RouteAction, type RouteOptions } from '../src/index.js';
-import { CLIENT, SERVER, createPair, inNs, netnsUnavailable, probe, type Pair } from './netns.js';
+import { CLIENT, SERVER, createPair, inNs, inNsAsync, netnsUnavailable, probe, type Pair } from './netns.js';
 
 describe('batch lines and parsers', () => {
   it('destinations are canonical addresses or networks; garbage is none', () => {
@@ -31,9 +31,10 @@ describe('batch lines and parsers', () => {
   });
 });
 
-async function until(what: string, fn: () => boolean, ms = 10_000): Promise<void> {
+/** Polls `fn` (asynchronous: a blocking spawnSync would stall the action under test). */
+async function until(what: string, fn: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!fn()) {
+  while (!(await fn())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -134,7 +135,7 @@ describe.skipIf(skip !== null)('@f2b/action-route against the real ip (test name
     await t.start();
     await t.applyBans(CLIENT.v4);
     inNs(pair.srv, 'ip', ['route', 'flush', 'proto', '242']);
-    await until('the route to come back', () => routes(4).length === 1);
+    await until('the route to come back', async () => (await inNsAsync(pair.srv, 'ip', ['-4', 'route', 'show', 'proto', '242'])).includes(CLIENT.v4));
     expect(await probe(pair.cli, SERVER.v4)).toBe('timeout');
     expect(t.errors).toEqual([]);
   });
