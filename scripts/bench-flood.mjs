@@ -1,7 +1,8 @@
 // A flood of distinct failing sources through the real daemon (`f2b start --foreground --dry-run`):
 // N sources that each fail once, read from a generated log; then the daemon's resident memory
 // (VmRSS, VmHWM) and how long `f2b status <jail>` takes and how big its answer is. Prints one JSON
-// line. Measured, never asserted.
+// line. Measured, never asserted. `--breakdown` also loads scripts/mem-probe.cjs into the daemon and
+// adds V8's view after a full GC (heap used/total per space, external, array buffers) as `memory`.
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const f2b = join(root, 'packages/cli/bin/f2b.js');
-const N = Number(process.argv[2] ?? 1_000_000);
+const args = process.argv.slice(2);
+const breakdown = args.includes('--breakdown');
+const N = Number(args.find((a) => !a.startsWith('--')) ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'f2b-bench-flood-'));
 // Log text only (no traffic): the benchmarking range 198.18.0.0/15, then the documentation range 2001:db8::/32.
 const ip = (i) => (i < 131_072 ? `198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}` : `2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
@@ -40,7 +43,11 @@ try {
     jails: { sshd: { source: { type: 'file', paths: [log], fromStart: true }, filter: 'sshd', maxretry: 5, findtime: '1d', maxTracked: N + 1, actions: ['log'] } },
   }));
   const t0 = Date.now();
-  const daemon = spawn(process.execPath, [f2b, 'start', '--foreground', '--dry-run', '--config', cfg], { stdio: 'ignore' });
+  const probeOut = join(dir, 'memory.json');
+  const probe = breakdown ? ['--expose-gc', '--require', join(root, 'scripts/mem-probe.cjs')] : [];
+  const daemon = spawn(process.execPath, [...probe, f2b, 'start', '--foreground', '--dry-run', '--config', cfg], {
+    stdio: 'ignore', env: { ...process.env, F2B_MEMPROBE_OUT: probeOut },
+  });
   let status;
   for (;;) {
     await new Promise((r) => setTimeout(r, 500));
@@ -56,9 +63,17 @@ try {
   const s0 = process.hrtime.bigint();
   const st = statusOf(sock);
   const statusMs = Number(process.hrtime.bigint() - s0) / 1e6;
+  let memory;
+  if (breakdown) {
+    daemon.kill('SIGUSR2');
+    for (let i = 0; i < 100 && !memory; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      try { memory = JSON.parse(readFileSync(probeOut, 'utf8')); } catch { /* not written yet */ }
+    }
+  }
   daemon.kill('SIGTERM');
   await new Promise((r) => daemon.on('exit', r));
-  console.log(JSON.stringify({ sources: N, tracked: status.currentlyFailed, seconds, rssMiB, peakMiB, statusMs, statusBytes: st.stdout.length }));
+  console.log(JSON.stringify({ sources: N, tracked: status.currentlyFailed, seconds, rssMiB, peakMiB, statusMs, statusBytes: st.stdout.length, ...(memory ? { memory } : {}) }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

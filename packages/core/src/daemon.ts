@@ -148,11 +148,11 @@ export class Daemon {
     for (const j of next) {
       const prev = old.find((o) => o.name === j.name);
       if (adopted.has(j)) {
-        for (const ban of prev!.tracker.activeBans()) j.tracker.restore(ban); // the actions have them
+        await j.restore({ bans: [...prev!.bans()], enforced: true }); // the actions have them
       } else {
         await j.startActions();
         // New action instances get every ban in force (actions are idempotent).
-        await j.restoreBans(prev ? prev.tracker.activeBans() : await this.store!.activeBans(this.core.clock.now(), j.name));
+        await j.restore({ bans: prev ? [...prev.bans()] : await this.store!.activeBans(this.core.clock.now(), j.name) });
       }
       await j.startSources(await j.savedStates());
     }
@@ -259,11 +259,8 @@ export class Daemon {
     let restored = 0;
     for (const jail of this.jails) {
       const bans = await store.activeBans(now, jail.name);
-      await jail.restoreBans(bans);
+      await jail.restore({ bans, failures: await store.failuresSince(jail.name, now - jail.config.findtime * 1000) });
       restored += bans.length;
-      for (const f of await store.failuresSince(jail.name, now - jail.config.findtime * 1000)) {
-        if (!jail.tracker.isBanned(f.id)) jail.tracker.restoreFailure(f.id, f.time, f.attempts);
-      }
     }
     if (restored > 0) this.core.logger.info(`Restored ${restored} active ban(s).`);
   }

@@ -45,6 +45,7 @@ const FIELD_WINDOW = 512;
  * escaped), so text a client sent cannot pose as it.
  */
 const TIME_FIELDS = ['"time":', '"timestamp":', '"@timestamp":', '"ts":', 't=', 'time=', 'ts=', 'timestamp='].map((k) => Buffer.from(k, 'latin1'));
+const MAX_TIME_FIELD = Math.max(...TIME_FIELDS.map((k) => k.length));
 
 // ---------------------------------------------------------------- byte scanners
 
@@ -335,8 +336,12 @@ function scanYymmdd(b: Uint8Array, i: number, n: number): number {
 /** CLF `[10/Oct/2023:13:55:36 +0200]` anywhere in the first CLF_WINDOW bytes; returns the `[` or -1. */
 function scanClf(b: Buffer, from: number, n: number): number {
   const limit = Math.min(n - 21, from + CLF_WINDOW);
+  if (limit <= from) return -1;
   // Buffer#indexOf is a native memchr: cheaper than a JS loop over the window for the usual 0-2 `[`.
-  for (let i = b.indexOf(0x5b, from); i >= 0 && i < limit; i = b.indexOf(0x5b, i + 1)) {
+  // It searches a view that ends with the window: `b` may be a whole read chunk (test-filter hands
+  // lines as ranges of it), and a search to its end for every line would be quadratic.
+  const w = b.length > limit ? b.subarray(0, limit) : b;
+  for (let i = w.indexOf(0x5b, from); i >= 0; i = w.indexOf(0x5b, i + 1)) {
     if (b[i + 3] !== 0x2f || b[i + 7] !== 0x2f || b[i + 12] !== 0x3a) continue;
     f.d = d2(b, i + 1); f.mo = month3(b, i + 4); f.y = d4(b, i + 8);
     if (f.d < 1 || f.d > 31 || f.mo === 0 || f.y < 0) continue;
@@ -434,10 +439,13 @@ export class DateParser {
    */
   private timeField(b: Buffer, from: number, n: number): DateMatch | null {
     const limit = Math.min(n, from + FIELD_WINDOW);
+    // Search a view that ends with the window (a key may start before `limit` and end after it): `b`
+    // may be a whole read chunk, and eight searches to its end for every undated line were quadratic.
+    const w = b.length > limit + MAX_TIME_FIELD ? b.subarray(0, limit + MAX_TIME_FIELD) : b;
     for (const key of TIME_FIELDS) {
-      let i = b.indexOf(key, from);
+      let i = w.indexOf(key, from);
       // logfmt: a key at the start or after a space, and not inside a quoted value (`msg="… t=…"`).
-      while (i >= 0 && i < limit && key[0] !== 0x22 && ((i > from && b[i - 1] !== 0x20) || !outsideQuotes(b, from, i))) i = b.indexOf(key, i + 1);
+      while (i >= 0 && i < limit && key[0] !== 0x22 && ((i > from && b[i - 1] !== 0x20) || !outsideQuotes(b, from, i))) i = w.indexOf(key, i + 1);
       if (i < 0 || i >= limit) continue;
       let p = i + key.length;
       if (b[p] === 0x20) p++;

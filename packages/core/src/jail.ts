@@ -13,13 +13,15 @@ import { createTracker } from './tracker-factory.js';
 import { IpSet, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
 import { errors } from './errors.js';
 import { checkOptions } from './validate.js';
-import type { ActionInstance, ListedBan, SourceDefinition, SourceInstance, SourceWatch, TrackerInstance } from './plugin.js';
-import type { Ban, Failure, LogEntry, Unban } from './types.js';
+import type { AddressBan, AddressFailure } from './tracker.js';
+import type { ListedBan, SourceInstance, SourceWatch, TrackerInstance } from './plugin.js';
+import type { Ban, Failure, LogEntry, MaybePromise, Unban } from './types.js';
 import type { JailConfig } from './config.js';
-import type { Store } from './store.js';
+import type { Store, StoredFailure } from './store.js';
 import { ActionRunner, type ActionCall } from './action-runner.js';
-import { CheckpointQueue } from './checkpoint-queue.js';
+import { JailOutbox, OUTBOX_HIGH_WATER } from './jail-outbox.js';
 import { StoreHealth } from './store-health.js';
+import { SourceWatchState } from './source-watch.js';
 import type { Logger } from './logger.js';
 import { ThrottledWarning } from './throttled-warning.js';
 
@@ -33,9 +35,18 @@ export interface JailOptions {
   storeHealth?: StoreHealth;
 }
 
-/** Retry delays of a checkpoint the store refused: quick at first, then every few seconds. */
-const RETRY_FIRST_MS = 250;
-const RETRY_MAX_MS = 5_000;
+/** What a jail takes over at start (from the store) or on reload (from the jail it replaces). */
+export interface JailState {
+  /** Bans in force. */
+  readonly bans: readonly Ban[];
+  /** Failures still inside findtime (from the store), back into their windows. */
+  readonly failures?: readonly StoredFailure[];
+  /**
+   * The jail's actions enforce these bans already (a reload that kept the action instances): they
+   * are only adopted, not sent again. Otherwise every action gets them, in batches.
+   */
+  readonly enforced?: boolean;
+}
 
 export interface JailStats {
   lines: number;
@@ -69,7 +80,8 @@ export class Jail {
   /** The source that dropped the latest overlong line: the warning is written to its logger. */
   private overlongFrom: { origin: string; logger: Logger } | null = null;
   private readonly evictWarning: ThrottledWarning;
-  readonly tracker: TrackerInstance;
+  private readonly tracker: TrackerInstance;
+  private readonly outbox: JailOutbox;
   private readonly core: Core;
   private readonly parser: EntryParser;
   private readonly filter: FilterRunner;
@@ -78,31 +90,13 @@ export class Jail {
   private readonly selfSet: IpSet;
   private sources: SourceInstance[] = [];
   private readonly sourceFactories: ((saved: unknown) => SourceInstance)[] = [];
-  /** How to look at each source without reading it (see checkSources). */
-  private readonly sourceChecks: { def: SourceDefinition; options: Record<string, unknown>; path: string }[] = [];
-  /** What each source watched at its last check; empty before the first. */
-  private watch: SourceWatch[] = [];
-  private watchReported = '';
+  /** Whether the sources have anything to watch (see checkSources). */
+  private readonly watchState: SourceWatchState;
   private readonly actions: ActionRunner[] = [];
-  /** Action work dispatched but not finished: flush() waits for it, the next batch does not. */
-  private readonly inflight = new Set<Promise<void>>();
-  private pendingBans: Ban[] = [];
-  private pendingUnbans: Unban[] = [];
-  private pendingFailures: { jail: string; failure: Failure }[] = [];
-  private clearedWindows: { jail: string; id: string }[] = [];
-  private linesSinceCheckpoint = false;
   /** Source states captured at stop (the sources are gone when the last checkpoint runs). */
   private finalStates: Record<string, unknown> | null = null;
   private readonly store?: Store;
-  /** Checkpoints the store refused, kept until it takes them (their bans already ran). */
-  private readonly unsaved = new CheckpointQueue();
-  /** Bans/unbans whose actions succeeded before their checkpoint could be saved. */
-  private readonly actedBeforeSaved = new Set<Ban | Unban>();
   private readonly storeHealth: StoreHealth;
-  private retryTimer?: { cancel(): void };
-  private retryDelay = RETRY_FIRST_MS;
-  private flushScheduled = false;
-  private flushing: Promise<void> = Promise.resolve();
   private sweepTimer?: { cancel(): void };
 
   constructor(core: Core, config: JailConfig, opts: JailOptions = {}) {
@@ -132,13 +126,29 @@ export class Jail {
       });
     });
     this.evictWarning = new ThrottledWarning(core.clock, EVICT_WARN_MS, (n) => core.logger.warn(
-      `Jail "${config.name}" tracks ${config.maxTracked} sources (maxTracked) and forgets the ones that failed least recently: ${n} forgotten since the last warning, ${this.stats.evicted} in all. Raise maxTracked if this host has the memory (about 250 bytes a source).`));
+      `Jail "${config.name}" tracks ${config.maxTracked} sources (maxTracked) and forgets the ones that failed least recently: ${n} forgotten since the last warning, ${this.stats.evicted} in all. Raise maxTracked if this host has the memory (about 160 bytes a source).`));
     this.tracker = createTracker(core, config, {
       jail: config.name, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime, clock: core.clock,
       increment: config.bantimeIncrement, priorBans: opts.priorBans, maxTracked: config.maxTracked,
+      // A store that keeps each failure's lines holds the ban records' lines: not the memory.
+      keepLines: !opts.store?.failureLines,
       onEvict: () => { this.stats.evicted++; this.evictWarning.count(); },
-      onBan: (ban) => { this.clearedWindows.push({ jail: this.name, id: ban.id }); this.queue(ban, null); },
-      onUnban: (unban) => this.queue(null, unban),
+      onExpire: (unban) => this.outbox.unban(unban),
+    });
+    this.outbox = new JailOutbox({
+      jail: config.name, store: opts.store, storeHealth: this.storeHealth, clock: core.clock,
+      positions: () => this.sourceStates(),
+      announce: async (bans, unbans) => {
+        const hooks = core.hooks;
+        if (bans.length > 0) await Promise.all(bans.map((b) => hooks.ban.promise(b, this.info)));
+        if (unbans.length > 0) await Promise.all(unbans.map((u) => hooks.unban.promise(u, this.info)));
+      },
+      dispatch: (bans, unbans) => this.dispatch(bans, unbans),
+      report: (err) => core.reportError(err, { jail: config.name, hook: 'checkpoint' }),
+      completed: (original, complete) => {
+        // Unless it ended meanwhile (an unban by hand before the batch ran).
+        if (original.ip && this.tracker.banOf(original.ip) === original) this.tracker.restore(complete);
+      },
     });
     for (const [i, a] of config.actions.entries()) {
       const provided = core.getAction(a.type);
@@ -150,11 +160,12 @@ export class Jail {
         done: (what, seconds, ok) => { if (core.hooks.action.isUsed()) core.hooks.action.call({ action: a.type, what, seconds, ok }, this.info); },
       }));
     }
+    this.watchState = new SourceWatchState(config.name, config.findtime, config.waitForLog ?? false, core.logger);
     for (const [i, s] of config.sources.entries()) {
       const provided = core.getSource(s.type);
       if (!provided) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(s.type, `@f2b/source-${s.type}`, `jails.${config.name}.sources.${i}`);
       if (provided.def.schema) checkOptions(provided.def.schema, s.options, `jails.${config.name}.sources.${i}`, provided.plugin);
-      this.sourceChecks.push({ def: provided.def, options: s.options, path: `jails.${config.name}.sources.${i}` });
+      this.watchState.add({ def: provided.def, options: s.options, path: `jails.${config.name}.sources.${i}` });
       // Created at start, not now: a reload builds the new jail while the old one still reads, and
       // the new source must resume from where the old one stopped.
       this.sourceFactories.push((saved) => {
@@ -197,55 +208,28 @@ export class Jail {
     for (const s of this.sources) await s.start();
     // Save where the sources begin: a first start begins at the end of a log, and lines written
     // after it must not be skipped by a restart that finds no saved position.
-    if (this.store) {
-      this.linesSinceCheckpoint = true;
-      this.scheduleFlush();
-      await this.flush();
-    }
+    if (this.store) await this.outbox.checkpointNow();
     this.sweepTimer ??= this.armSweep();
     await this.checkSources();
   }
 
   /**
-   * Look whether the sources have anything to watch (a file matching their paths, a journal), and
-   * say so when that changes: an error for a jail that watches nothing and may not wait for its log,
-   * a warning otherwise. `f2b config check` runs it without starting; a running jail at start and on
+   * Look whether the sources have anything to watch, and say so when that changes (see
+   * SourceWatchState). `f2b config check` runs it without starting; a running jail at start and on
    * every sweep while something is wrong (a log that appears later is then reported as watched).
    */
-  async checkSources(): Promise<SourceWatch[]> {
-    const watch: SourceWatch[] = [];
-    for (const c of this.sourceChecks) {
-      if (!c.def.check) { watch.push({ watching: true }); continue; }
-      try {
-        watch.push(await c.def.check(c.options, { jail: this.name, path: c.path, findtime: this.config.findtime }));
-      } catch (err) {
-        watch.push({ watching: true, reason: `could not check ${c.path}: ${err instanceof Error ? err.message : String(err)}` });
-      }
-    }
-    const wasWatching = this.watch.length === 0 || this.watching;
-    this.watch = watch;
-    const report = JSON.stringify(watch);
-    if (report === this.watchReported) return watch;
-    this.watchReported = report;
-    const reasons = this.watchProblems();
-    if (!this.watching) {
-      if (this.config.waitForLog) this.core.logger.warn(`Jail "${this.name}" waits for its log (waitForLog): ${reasons.join('; ')}.`);
-      else this.core.logger.error(errors.F2B_ERR_JAIL_WATCHES_NOTHING(this.name, reasons, `jails.${this.name}`).describe());
-    } else {
-      if (!wasWatching) this.core.logger.info(`Jail "${this.name}" now watches its log.`);
-      if (reasons.length > 0) this.core.logger.warn(`Jail "${this.name}": ${reasons.join('; ')}.`);
-    }
-    return watch;
+  checkSources(): Promise<SourceWatch[]> {
+    return this.watchState.check();
   }
 
   /** Some source has something to watch (true before the first check, and for jails without sources). */
   get watching(): boolean {
-    return this.watch.length === 0 || this.watch.some((w) => w.watching);
+    return this.watchState.watching;
   }
 
   /** Why sources watch nothing, and warnings of those that do. */
   watchProblems(): string[] {
-    return this.watch.flatMap((w) => (w.reason ? [w.reason] : []));
+    return this.watchState.problems();
   }
 
   /**
@@ -272,8 +256,8 @@ export class Jail {
 
   async stop(): Promise<void> {
     await this.stopSources();
-    if (this.unsaved.length > 0) {
-      this.core.logger.error(`Jail "${this.name}": stopping with ${this.unsaved.length} checkpoint(s) the state store never took (${this.unsaved.unsavedDecisions} ban(s)/unban(s)); the kernel timeouts of those bans still apply, but they will not be restored at the next start.`);
+    if (this.outbox.unsavedCheckpoints > 0) {
+      this.core.logger.error(`Jail "${this.name}": stopping with ${this.outbox.unsavedCheckpoints} checkpoint(s) the state store never took (${this.outbox.unsavedDecisions} ban(s)/unban(s)); the kernel timeouts of those bans still apply, but they will not be restored at the next start.`);
     }
     this.storeHealth.forget(this.name);
     this.tracker.dispose();
@@ -289,16 +273,16 @@ export class Jail {
     for (const s of sources) await s.stop();
     // Final checkpoint: the positions the sources stopped at.
     if (this.store && sources.length > 0) {
-      this.linesSinceCheckpoint = true;
       const states: Record<string, unknown> = {};
       sources.forEach((s, i) => { const st = s.state?.(); if (st !== undefined) states[`${this.name}/${i}`] = st; });
       this.finalStates = states;
+      await this.outbox.checkpointNow();
+    } else {
+      await this.outbox.settled();
+      await this.outbox.flush();
     }
-    this.scheduleFlush();
-    await this.flush();
     this.finalStates = null;
-    this.retryTimer?.cancel();
-    this.retryTimer = undefined;
+    this.outbox.stop();
   }
 
   /**
@@ -310,9 +294,7 @@ export class Jail {
     Object.assign(this.stats, prev.stats);
     for (const [source, n] of prev.linesBySource) this.linesBySource.set(source, n);
     // Checkpoints the store refused so far are this jail's to save now.
-    this.unsaved.takeFrom(prev.unsaved);
-    for (const item of prev.actedBeforeSaved) this.actedBeforeSaved.add(item);
-    prev.actedBeforeSaved.clear();
+    this.outbox.takeFrom(prev.outbox);
     if (JSON.stringify(prev.config.actions) !== JSON.stringify(this.config.actions)) return false;
     this.actions.splice(0, this.actions.length, ...prev.actions.splice(0));
     for (const a of this.actions) a.timeout = this.config.actionTimeout;
@@ -325,25 +307,28 @@ export class Jail {
     await this.flush();
   }
 
-  /** Raw lines from a source. */
-  lines(lines: Buffer[], origin: string): void {
+  /**
+   * Raw lines from a source. Returns a promise — the source waits for it before reading on — when
+   * more than OUTBOX_HIGH_WATER failures and decisions wait for their checkpoint: a flood read
+   * faster than the store writes then waits for the batch being written instead of piling up.
+   */
+  lines(lines: Buffer[], origin: string): MaybePromise<void> {
     this.linesBySource.set(origin, (this.linesBySource.get(origin) ?? 0) + lines.length);
     for (const raw of lines) this.entry(this.parser.parse(raw, origin));
-    this.afterBatch();
+    return this.afterBatch();
   }
 
-  /** Parsed entries from a source (journald). */
-  entries(entries: LogEntry[]): void {
+  /** Parsed entries from a source (journald); back-pressure as for `lines`. */
+  entries(entries: LogEntry[]): MaybePromise<void> {
     this.linesBySource.set('journal', (this.linesBySource.get('journal') ?? 0) + entries.length);
     for (const e of entries) this.entry(e);
-    this.afterBatch();
+    return this.afterBatch();
   }
 
   /** Lines were consumed: their read position goes into the next checkpoint. */
-  private afterBatch(): void {
-    if (!this.store) return;
-    this.linesSinceCheckpoint = true;
-    this.scheduleFlush();
+  private afterBatch(): MaybePromise<void> {
+    this.outbox.read();
+    return this.outbox.backlog > OUTBOX_HIGH_WATER ? this.outbox.settled() : undefined;
   }
 
   entry(input: LogEntry): void {
@@ -361,7 +346,8 @@ export class Jail {
     const hooks = this.core.hooks;
     if (f.attempts > 0) this.stats.failures += f.attempts;
     hooks.failure.call(f, this.info);
-    const ip = parseIp(f.id);
+    // Parsed by the filter engine; only a failure built by hand (a test, a plugin) is parsed here.
+    const ip = f.ip ?? parseIp(f.id);
     if (!ip) {
       this.resolveHostname(f);
       return;
@@ -372,8 +358,17 @@ export class Jail {
       hooks.ignored.call(f, this.info, reason);
       return;
     }
-    if (this.store && f.attempts > 0 && !this.tracker.isBanned(f.id)) this.pendingFailures.push({ jail: this.name, failure: f });
-    this.tracker.add(f);
+    const counted: AddressFailure = f.ip === ip && f.id === ip.text ? f as AddressFailure : { ...f, id: ip.text, ip };
+    const outcome = this.tracker.add(counted);
+    if (outcome.kind === 'dropped') return;
+    this.outbox.counted(counted);
+    if (outcome.kind === 'banned') this.banned(outcome.ban, true, this.core.clock.now() - this.config.findtime * 1000);
+  }
+
+  /** A new ban: counted, checkpointed (clearing its window when it had one) and sent to the actions. */
+  private banned(ban: Ban, windowCleared: boolean, windowStart?: number): void {
+    this.stats.bans++;
+    this.outbox.ban(ban, windowCleared, windowStart);
   }
 
   /** Why this jail never bans an address (no log line, no hand can change that), or null. */
@@ -388,32 +383,56 @@ export class Jail {
    * Ban by hand (`f2b ban`), or for another reason (`recidive`). The addresses the jail never bans
    * are refused (F2B_ERR_BAN_REFUSED): a typo must not cut the host off from itself or its admin.
    */
-  ban(id: string, rule = 'manual', lines?: readonly string[]): Ban {
-    return this.tracker.ban(this.bannable(id), this.core.clock.now(), 0, rule, lines);
+  ban(id: string | IpAddress, rule = 'manual', lines?: readonly string[]): Ban {
+    const ban = this.tracker.ban(this.bannable(id), this.core.clock.now(), 0, rule, lines);
+    this.banned(ban, false);
+    return ban;
   }
 
-  /** The canonical address of `id` if this jail may ban it; F2B_ERR_ADDRESS_INVALID / _BAN_REFUSED if not. */
-  bannable(id: string): string {
-    const ip = parseIp(id);
-    if (!ip) throw errors.F2B_ERR_ADDRESS_INVALID(id);
+  /** The address `id` if this jail may ban it; F2B_ERR_ADDRESS_INVALID / _BAN_REFUSED if not. */
+  bannable(id: string | IpAddress): IpAddress {
+    const ip = typeof id === 'string' ? parseIp(id) : id;
+    if (!ip) throw errors.F2B_ERR_ADDRESS_INVALID(String(id));
     const refused = this.neverBanned(ip);
     if (refused) throw errors.F2B_ERR_BAN_REFUSED(ip.text, this.name, refused);
-    return ip.text;
+    return ip;
   }
 
-  /** Unban by hand; false if the id was not banned here. */
-  unban(id: string): boolean {
-    const ip = parseIp(id);
-    return this.tracker.unban(ip ? ip.text : id, 'manual');
+  /** Unban by hand; false if the address was not banned here. */
+  unban(id: string | IpAddress): boolean {
+    // A text that is no address may be the id of a network ban.
+    const ip = typeof id === 'string' ? (parseIp(id) ?? id) : id;
+    const unban = this.tracker.unban(ip, 'manual');
+    if (unban) this.outbox.unban(unban);
+    return unban !== null;
+  }
+
+  /** The ban in force for an address here, if any (indexed: no listing). */
+  banOf(id: string | IpAddress): Ban | undefined {
+    const ip = typeof id === 'string' ? parseIp(id) : id;
+    return ip ? this.tracker.banOf(ip) : undefined;
+  }
+
+  /** Bans in force here, live (for listing and paging). */
+  bans(): IterableIterator<Ban> {
+    return this.tracker.bans();
   }
 
   /**
-   * Adopt bans from the store at start: the tracker arms their expiry, the actions get them in
-   * batches (actions are idempotent: re-adding what the kernel still has is fine). No hooks fire:
-   * these are not new bans.
+   * Take over the bans in force (and the failures inside findtime) at start or on reload: the
+   * tracker arms their expiry; unless `enforced`, the actions get them in batches (actions are
+   * idempotent: re-adding what the kernel still has is fine). No hooks fire: these are not new bans.
+   * A ban read back from a store has no parsed address: it is parsed here, once.
    */
-  async restoreBans(bans: readonly Ban[], batch = 10_000): Promise<void> {
+  async restore(state: JailState, batch = 10_000): Promise<void> {
+    // A network ban (a CIDR recovered from a firewall) stays as it is: it has no single address.
+    const bans = state.bans.map((b) => withAddress(b) ?? b);
     for (const b of bans) this.tracker.restore(b);
+    for (const f of state.failures ?? []) {
+      const ip = parseIp(f.id);
+      if (ip) this.tracker.restoreFailure(ip, f.time, f.attempts);
+    }
+    if (state.enforced) return;
     for (let i = 0; i < bans.length; i += batch) {
       const part = bans.slice(i, i + batch);
       await this.eachAction('ban', (a) => a.ban(part));
@@ -439,8 +458,9 @@ export class Jail {
   }
 
   /** Carry out bans/unbans committed before a crash but not confirmed done. */
-  async replay(bans: readonly Ban[], unbans: readonly Unban[]): Promise<boolean> {
+  async replay(stored: readonly Ban[], unbans: readonly Unban[]): Promise<boolean> {
     let ok = true;
+    const bans = stored.map((b) => withAddress(b) ?? b);
     if (bans.length > 0) ok = (await this.eachAction('ban', (a) => a.ban(bans))) && ok;
     if (unbans.length > 0) ok = (await this.eachAction('unban', (a) => a.unban(unbans))) && ok;
     return ok;
@@ -475,7 +495,7 @@ export class Jail {
     const currentlyBanned = t.bannedCount();
     const problems = this.watchProblems();
     const banned: string[] = [];
-    for (const b of t.banEntries()) { if (banned.length >= limit) break; banned.push(b.id); }
+    for (const b of t.bans()) { if (banned.length >= limit) break; banned.push(b.id); }
     return {
       name: this.name, filter: this.config.filter.id, mode: this.filter.mode,
       currentlyFailed, totalFailed: this.stats.failures,
@@ -492,95 +512,16 @@ export class Jail {
   /** Every banned or failing address, live, for paging (the control socket keeps the iterator). */
   listing(list: 'banned' | 'failing'): Iterator<{ id: string; attempts?: number; end?: number | null }> {
     if (list === 'failing') return this.tracker.failingEntries();
-    return (function* (bans: Iterable<Ban>) { for (const b of bans) yield { id: b.id, end: b.end }; })(this.tracker.banEntries());
+    return (function* (bans: Iterable<Ban>) { for (const b of bans) yield { id: b.id, end: b.end }; })(this.tracker.bans());
   }
 
   /** Wait until queued bans/unbans have reached the actions. */
-  async flush(): Promise<void> {
-    while (this.pendingBans.length > 0 || this.pendingUnbans.length > 0 || this.pendingFailures.length > 0 || this.flushScheduled) {
-      await this.runFlush();
-    }
-    await this.flushing;
-    while (this.inflight.size > 0) await Promise.all(this.inflight);
-  }
-
-  private queue(ban: Ban | null, unban: Unban | null): void {
-    if (ban) { this.pendingBans.push(ban); this.stats.bans++; }
-    if (unban) this.pendingUnbans.push(unban);
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => { void this.runFlush(); });
-    }
-  }
-
-  private runFlush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
-      this.flushScheduled = false;
-      const bans = this.pendingBans; const unbans = this.pendingUnbans;
-      const failures = this.pendingFailures; const cleared = this.clearedWindows;
-      this.pendingBans = []; this.pendingUnbans = []; this.pendingFailures = []; this.clearedWindows = [];
-      // Outbox numbers of this batch's bans/unbans, once saved; and earlier ones now done.
-      const seqOf = new Map<Ban | Unban, number>();
-      const done: number[] = [];
-      if (this.store && (bans.length || unbans.length || failures.length || cleared.length || this.linesSinceCheckpoint || this.unsaved.length)) {
-        this.linesSinceCheckpoint = false;
-        this.unsaved.add({ failures, clearFailures: cleared, bans, unbans, positions: this.sourceStates() });
-        // Committed before any action runs: a crash from here on is repaired from the outbox.
-        for (const { item, seq } of await this.saveQueued()) {
-          if (this.actedBeforeSaved.delete(item)) done.push(seq);
-          else seqOf.set(item, seq);
-        }
-      }
-      const hooks = this.core.hooks;
-      if (bans.length > 0) await Promise.all(bans.map((b) => hooks.ban.promise(b, this.info)));
-      if (unbans.length > 0) await Promise.all(unbans.map((u) => hooks.unban.promise(u, this.info)));
-      // Not awaited here: each action works through its own queue, so a slow one delays neither the
-      // others nor the next batch. Items whose actions failed stay in the outbox; the daemon retries
-      // them. Items not saved yet are marked done when their checkpoint commits.
-      const work = this.dispatch(bans, unbans).then(async (ok) => {
-        if (ok) {
-          for (const item of [...bans, ...unbans]) {
-            const seq = seqOf.get(item);
-            if (seq !== undefined) done.push(seq);
-            else if (this.store) this.actedBeforeSaved.add(item);
-          }
-        }
-        if (done.length > 0 && this.store) {
-          try { await this.store.outboxDone(done); } catch (err) { this.core.reportError(err, { jail: this.name, hook: 'checkpoint' }); }
-        }
-      });
-      this.inflight.add(work);
-      void work.finally(() => this.inflight.delete(work));
-    });
-    return this.flushing;
-  }
-
-  /**
-   * Write the queued checkpoints. On failure they stay queued — bans go on reaching the actions —
-   * the store is reported unavailable, and a retry is armed with a growing delay.
-   */
-  private async saveQueued(): Promise<{ item: Ban | Unban; seq: number }[]> {
-    const { committed, error } = await this.unsaved.commit(this.store!);
-    if (error === undefined) {
-      this.retryDelay = RETRY_FIRST_MS;
-      this.storeHealth.saved(this.name, committed.length);
-      return committed;
-    }
-    this.storeHealth.failed(this.name, error, this.unsaved.length, this.unsaved.unsavedDecisions);
-    this.retryTimer ??= this.core.clock.setTimer(this.retryDelay, () => {
-      this.retryTimer = undefined;
-      this.scheduleFlush();
-    });
-    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
-    return committed;
+  flush(): Promise<void> {
+    return this.outbox.flush();
   }
 
   /** How many checkpoints wait for the store (0 when everything is saved). */
-  get unsavedCheckpoints(): number { return this.unsaved.length; }
+  get unsavedCheckpoints(): number { return this.outbox.unsavedCheckpoints; }
 
   /** Give every action the bans, then the unbans; true if every call succeeded. */
   private async dispatch(bans: readonly Ban[], unbans: readonly Unban[]): Promise<boolean> {
@@ -615,7 +556,10 @@ export class Jail {
       this.core.logger.warn(`Jail "${this.name}": resolving the host name ${JSON.stringify(f.id)} to ban it; names are set by whoever controls their DNS.`);
     }
     lookup(f.id, { all: true }).then((addrs) => {
-      for (const a of addrs) this.failure({ ...f, id: parseIp(a.address)?.text ?? a.address });
+      for (const a of addrs) {
+        const ip = parseIp(a.address);
+        if (ip) this.failure({ ...f, id: ip.text, ip });
+      }
     }, () => {
       this.stats.ignored++;
       this.core.hooks.ignored.call(f, this.info, 'hostname did not resolve');
@@ -633,6 +577,13 @@ export class Jail {
     }
     return { cancel: () => timer.cancel() };
   }
+}
+
+/** The ban with its parsed address (a ban from a store has none); null if its id is not an address. */
+function withAddress(b: Ban): AddressBan | null {
+  if (b.ip && b.ip.text === b.id && b.ip.bytes instanceof Uint8Array) return b as AddressBan;
+  const ip = parseIp(b.id);
+  return ip ? { ...b, id: ip.text, ip } : null;
 }
 
 function describe(what: 'ban' | 'unban', n: number): string {

@@ -79,6 +79,13 @@ export interface Store {
   /** Ban counts per (jail, id) since `since`: the memory of repeat offenders, loaded at start. */
   banCounts(since: number): Promise<{ jail: string; id: string; count: number }[]>;
   failuresSince(jail: string, since: number): Promise<StoredFailure[]>;
+  /**
+   * The lines of `id`'s failures in `jail` since `since`, oldest first, at most the last `limit`: the
+   * ban record of a window whose lines the tracker did not keep in memory. A store that has it keeps
+   * each failure's `lines` with its row, and the jail's tracker then keeps none (a flood of a million
+   * sources would otherwise hold a million log lines in memory).
+   */
+  failureLines?(jail: string, id: string, since: number, limit: number): Promise<string[]>;
   position(key: string): Promise<unknown>;
   /** Drop history older than `before` (expired bans, old failures, done outbox items). */
   purge(before: number): Promise<void>;
@@ -96,7 +103,7 @@ export class MemoryStore implements Store {
   readonly location = ':memory:';
   private bans: Ban[] = [];
   private history: Ban[] = [];
-  private failures: (StoredFailure)[] = [];
+  private failures: (StoredFailure & { lines: readonly string[] })[] = [];
   private positions = new Map<string, unknown>();
   private outbox: OutboxItem[] = [];
   private seq = 0;
@@ -106,7 +113,7 @@ export class MemoryStore implements Store {
 
   async checkpoint(c: Checkpoint): Promise<number[]> {
     for (const { jail, failure } of c.failures ?? []) {
-      if (failure.attempts > 0) this.failures.push({ jail, id: failure.id, time: failure.time, attempts: failure.attempts });
+      if (failure.attempts > 0) this.failures.push({ jail, id: failure.id, time: failure.time, attempts: failure.attempts, lines: failure.lines });
     }
     for (const { jail, id } of c.clearFailures ?? []) this.failures = this.failures.filter((f) => !(f.jail === jail && f.id === id));
     const seqs: number[] = [];
@@ -163,7 +170,11 @@ export class MemoryStore implements Store {
   }
 
   async failuresSince(jail: string, since: number): Promise<StoredFailure[]> {
-    return this.failures.filter((f) => f.jail === jail && f.time >= since);
+    return this.failures.filter((f) => f.jail === jail && f.time >= since).map(({ lines: _, ...f }) => f);
+  }
+
+  async failureLines(jail: string, id: string, since: number, limit: number): Promise<string[]> {
+    return this.failures.filter((f) => f.jail === jail && f.id === id && f.time >= since).flatMap((f) => f.lines).slice(-limit);
   }
 
   async position(key: string): Promise<unknown> { return this.positions.get(key); }

@@ -1,11 +1,65 @@
 /**
- * The default tracker: per (jail, failure id), the attempts seen within `findtime`. When they reach
- * `maxretry` the id is banned for `bantime` and its window is cleared. Bans expire on the injected
- * clock, so tests move through time with a fake clock instead of waiting.
+ * The tracker decides bans: it counts the failures of each address within `findtime`, bans it for
+ * `bantime` when they reach `maxretry`, and ends bans on the clock. A jail owns one and is the only
+ * one that talks to it; `Tracker` is the contract (small, so another tracker can replace the default
+ * one), `DefaultTracker` the built-in implementation.
+ *
+ * One journey per line: the filter engine parses the address once and the failure carries it
+ * (`Failure.ip`); the tracker keys everything by it and puts it on the `Ban` it returns, which goes
+ * to the store and the actions without being parsed again.
  */
 import type { Clock, TimerHandle } from './clock.js';
-import { FailureWindow } from './failure-window.js';
+import { FailingSources, type FailingSource } from './failing-sources.js';
+import type { IpAddress } from './ip.js';
 import type { Ban, Failure, Unban } from './types.js';
+
+/** A failure of an address the jail may ban (the jail checked ignoreip, loopback, …). */
+export type AddressFailure = Failure & { readonly ip: IpAddress };
+
+/** A ban the tracker holds: always with its parsed address. */
+export type AddressBan = Ban & { readonly ip: IpAddress };
+
+/** What `Tracker.add` did with a failure; the jail acts on it (store the failure, queue the ban). */
+export type TrackOutcome =
+  /** Counted into the address's window: `attempts` are now in it (below maxretry). */
+  | { readonly kind: 'counted'; readonly attempts: number }
+  /** Counted, and the window reached maxretry: this ban starts now (the window is cleared). */
+  | { readonly kind: 'banned'; readonly ban: AddressBan }
+  /** Not counted: it stands for no attempt, the address is banned already, or it is older than findtime. */
+  | { readonly kind: 'dropped'; readonly reason: 'no-attempts' | 'banned' | 'stale' };
+
+/**
+ * The tracker contract. Everything is keyed by the parsed address; ids are the address's canonical
+ * text (`ip.text`). Expiry is the tracker's own doing (a timer), so it is the one callback.
+ */
+export interface Tracker {
+  /** Count a failure; the jail stores it when counted and carries out a ban it caused. */
+  add(failure: AddressFailure): TrackOutcome;
+  /** Ban now (by hand, recidive): the new ban, with escalated bantime. The caller checks it is not banned. */
+  ban(ip: IpAddress, now: number, failures: number, rule?: string, lines?: readonly string[]): AddressBan;
+  /** End a ban now (of an address, or the id of a network ban); what happened, or null if there was none. */
+  unban(ip: IpAddress | string, reason?: Unban['reason']): Unban | null;
+  /**
+   * Adopt a ban in force (from the store at start, from the previous jail on reload), arming its end.
+   * It has its parsed address, except a network ban (a CIDR id recovered from a firewall).
+   */
+  restore(ban: Ban): void;
+  /** A failure loaded from the store at start: back into its window, without deciding a ban. */
+  restoreFailure(ip: IpAddress, time: number, attempts: number): void;
+  /** The ban in force for an address, if any. */
+  banOf(ip: IpAddress): Ban | undefined;
+  /** Bans in force, live (for paging through many). */
+  bans(): IterableIterator<Ban>;
+  bannedCount(): number;
+  /** How many addresses fail now, and the `limit` with the most attempts (most first). */
+  failingSummary(limit: number): { count: number; top: FailingSource[] };
+  /** Failing addresses and their attempts, live (for paging through many). */
+  failingEntries(): Iterator<FailingSource>;
+  /** Forget failures that left findtime (called every minute). */
+  sweep(): void;
+  /** Cancel timers (stop); bans stay recorded. */
+  dispose(): void;
+}
 
 export interface TrackerOptions {
   jail: string;
@@ -17,7 +71,7 @@ export interface TrackerOptions {
   clock: Clock;
   /** fail2ban's `bantime.increment`: longer bans for repeat offenders. */
   increment?: BantimeIncrement;
-  /** Bans this id had before (from the store, across jails when asked); default: counted here. */
+  /** Bans this address had before (from the store, across jails when asked); default: counted here. */
   priorBans?: (id: string) => number;
   /** Random source for `rndtime` (tests). */
   random?: () => number;
@@ -26,10 +80,16 @@ export interface TrackerOptions {
    * is forgotten — never a banned one: a flood of sources bounds memory instead of exhausting it.
    */
   maxTracked?: number;
+  /**
+   * Keep each window's log lines for the ban record (default true). A jail whose store keeps them
+   * with the failure rows (`Store.failureLines`) turns this off: its bans then come without `lines`,
+   * and the jail's outbox reads them back from the store.
+   */
+  keepLines?: boolean;
   /** A failing source was forgotten to stay within `maxTracked`. */
   onEvict?(id: string): void;
-  onBan(ban: Ban): void;
-  onUnban(unban: Unban): void;
+  /** A ban reached its end (the only ban news that does not come back from a call). */
+  onExpire(unban: Unban): void;
 }
 
 export interface BantimeIncrement {
@@ -58,165 +118,147 @@ export function escalatedBantime(base: number, count: number, inc: BantimeIncrem
 }
 
 /** Lines kept per window for the ban record (`f2b banned`): the most recent ones. */
-const MAX_BAN_LINES = 20;
+export const MAX_BAN_LINES = 20;
 
-export class Tracker {
+const NO_ATTEMPTS: TrackOutcome = Object.freeze({ kind: 'dropped', reason: 'no-attempts' });
+const ALREADY_BANNED: TrackOutcome = Object.freeze({ kind: 'dropped', reason: 'banned' });
+const STALE: TrackOutcome = Object.freeze({ kind: 'dropped', reason: 'stale' });
+const NO_LINES: readonly string[] = Object.freeze([]);
+
+/** The built-in tracker: a sliding findtime window per address, bans with escalating bantime. */
+export class DefaultTracker implements Tracker {
   private readonly opts: TrackerOptions;
-  /** Failing sources, the one that failed least recently first (the first to forget under a flood). */
-  private readonly windows = new Map<string, FailureWindow>();
-  private readonly bans = new Map<string, { ban: Ban; timer?: TimerHandle }>();
+  /** Failing addresses, the one that failed least recently first (the first to forget under a flood). */
+  private readonly sources = new FailingSources();
+  /** Bans in force by id (the address's text; a network ban's CIDR). */
+  private readonly banned = new Map<string, { ban: Ban; timer?: TimerHandle }>();
   private readonly banCounts = new Map<string, number>();
 
   constructor(opts: TrackerOptions) {
     this.opts = opts;
   }
 
-  /** Count a failure; returns the ban it caused, if any. */
-  add(f: Failure): Ban | null {
-    if (f.attempts <= 0 || this.bans.has(f.id)) return null;
+  add(f: AddressFailure): TrackOutcome {
+    if (f.attempts <= 0) return NO_ATTEMPTS;
+    if (this.banned.has(f.ip.text)) return ALREADY_BANNED;
     const now = this.opts.clock.now();
-    const horizon = now - this.opts.findtime * 1000;
+    const horizon = this.horizon(now);
     // Lines older than findtime (a replayed old log) cannot make a ban now.
-    if (f.time < horizon) return null;
-    const w = this.record(f.id, f.time, f.attempts, f.lines, horizon);
-    if (w.total < this.opts.maxretry) return null;
-    this.windows.delete(f.id);
+    if (f.time < horizon) return STALE;
+    const keepLines = this.opts.keepLines ?? true;
+    const { total, added } = this.sources.record(f.ip, f.time, f.attempts, keepLines ? f.lines : NO_LINES, horizon);
+    if (added) this.evictOverCap();
+    if (total < this.opts.maxretry) return { kind: 'counted', attempts: total };
     // The ban record keeps the lines of the failures in the window (not of expired ones), the latest.
-    return this.ban(f.id, now, w.total, f.rule, w.recentLines(MAX_BAN_LINES));
+    const lines = keepLines ? this.sources.recentLines(f.ip, MAX_BAN_LINES) : undefined;
+    this.sources.delete(f.ip);
+    return { kind: 'banned', ban: this.ban(f.ip, now, total, f.rule, lines) };
   }
 
-  /** Put a failure into its source's window, which becomes the most recently failing one. */
-  private record(id: string, time: number, attempts: number, lines: readonly string[], horizon: number): FailureWindow {
-    let w = this.windows.get(id);
-    if (w) {
-      w.expire(horizon);
-      w.add(time, attempts, lines);
-      this.windows.delete(id); // moved to the end: the Map's order is the order of last failure
-      this.windows.set(id, w);
-      return w;
-    }
-    w = new FailureWindow(time, attempts, lines);
-    this.windows.set(id, w);
-    this.evictOverCap();
-    return w;
+  private horizon(now: number): number {
+    return now - this.opts.findtime * 1000;
   }
 
   private evictOverCap(): void {
     const max = this.opts.maxTracked;
     if (max === undefined) return;
-    while (this.windows.size > 0 && this.windows.size + this.bans.size > max) {
-      const oldest = this.windows.keys().next().value!;
-      this.windows.delete(oldest);
-      this.opts.onEvict?.(oldest);
+    while (this.sources.size > 0 && this.sources.size + this.banned.size > max) {
+      const oldest = this.sources.evictOldest();
+      if (oldest !== null) this.opts.onEvict?.(oldest);
     }
   }
 
-  /** Ban an id now (tracker decision, or `f2b ban`). */
-  ban(id: string, now: number, failures: number, rule?: string, lines?: readonly string[]): Ban {
+  ban(ip: IpAddress, now: number, failures: number, rule?: string, lines?: readonly string[]): AddressBan {
+    const id = ip.text;
     const prior = this.opts.priorBans ? this.opts.priorBans(id) : (this.banCounts.get(id) ?? 0);
     const count = prior + 1;
     this.banCounts.set(id, count);
     const bantime = escalatedBantime(this.opts.bantime, count, this.opts.increment, this.opts.random);
     const end = bantime < 0 ? null : now + bantime * 1000;
-    const ban: Ban = { jail: this.opts.jail, id, start: now, end, count, rule, lines, failures };
+    const ban: AddressBan = { jail: this.opts.jail, id, ip, start: now, end, count, rule, lines, failures };
     this.restore(ban);
-    this.opts.onBan(ban);
     return ban;
   }
 
-  /** Adopt a ban (from the store at start, or `ban()`), arming its expiry. */
   restore(ban: Ban): void {
-    this.bans.get(ban.id)?.timer?.cancel();
+    const id = ban.ip?.text ?? ban.id;
+    this.banned.get(id)?.timer?.cancel();
     const entry: { ban: Ban; timer?: TimerHandle } = { ban };
     if (ban.end !== null) {
-      entry.timer = this.opts.clock.setTimer(Math.max(0, ban.end - this.opts.clock.now()), () => this.expire(ban.id));
+      entry.timer = this.opts.clock.setTimer(Math.max(0, ban.end - this.opts.clock.now()), () => this.expire(id));
     }
-    this.bans.set(ban.id, entry);
+    this.banned.set(id, entry);
   }
 
-  /** A failure loaded from the store at start: back into its window, without deciding a ban. */
-  restoreFailure(id: string, time: number, attempts: number): void {
-    this.record(id, time, attempts, NO_LINES, this.opts.clock.now() - this.opts.findtime * 1000);
+  restoreFailure(ip: IpAddress, time: number, attempts: number): void {
+    if (this.banned.has(ip.text) || attempts <= 0) return;
+    const now = this.opts.clock.now();
+    if (time < this.horizon(now)) return;
+    if (this.sources.record(ip, time, attempts, NO_LINES, this.horizon(now)).added) this.evictOverCap();
   }
 
-  unban(id: string, reason: Unban['reason'] = 'manual'): boolean {
-    const entry = this.bans.get(id);
-    if (!entry) return false;
+  unban(ip: IpAddress | string, reason: Unban['reason'] = 'manual'): Unban | null {
+    const id = typeof ip === 'string' ? ip : ip.text;
+    const entry = this.banned.get(id);
+    if (!entry) return null;
     entry.timer?.cancel();
-    this.bans.delete(id);
-    this.opts.onUnban({ jail: this.opts.jail, id, time: this.opts.clock.now(), reason });
-    return true;
+    this.banned.delete(id);
+    return { jail: this.opts.jail, id, time: this.opts.clock.now(), reason };
   }
 
   private expire(id: string): void {
-    const entry = this.bans.get(id);
-    if (entry && entry.ban.end !== null && entry.ban.end <= this.opts.clock.now()) this.unban(id, 'expired');
-    else if (entry) this.restore(entry.ban);
+    const entry = this.banned.get(id);
+    if (entry && entry.ban.end !== null && entry.ban.end <= this.opts.clock.now()) {
+      const unban = this.unban(id, 'expired');
+      if (unban) this.opts.onExpire(unban);
+    } else if (entry) this.restore(entry.ban);
   }
 
-  /** Ids with failures in the current window, and their attempt totals. */
+  /** Attempts in the current window of an address (0 when it is not failing). */
+  attemptsOf(ip: IpAddress): number {
+    return this.sources.attemptsOf(ip);
+  }
+
+  sweep(): void {
+    this.sources.sweep(this.horizon(this.opts.clock.now()));
+  }
+
+  /** Addresses failing now and their attempts (small trackers: tests, `f2b status` of a few). */
   failing(): Map<string, number> {
     this.sweep();
-    return new Map([...this.windows].map(([id, w]) => [id, w.total]));
+    const out = new Map<string, number>();
+    for (let it = this.failingEntries(), r = it.next(); !r.done; r = it.next()) out.set(r.value.id, r.value.attempts);
+    return out;
   }
 
-  /** Forget expired failures (a minute's housekeeping; allocates nothing). */
-  sweep(): void {
-    const horizon = this.opts.clock.now() - this.opts.findtime * 1000;
-    for (const [id, w] of this.windows) if (w.expire(horizon)) this.windows.delete(id);
-  }
-
-  /**
-   * How many sources have failures in the current window, and the `limit` with the most attempts,
-   * most first (ties by id): one sweep and one pass, however many sources there are.
-   */
-  failingSummary(limit: number): { count: number; top: { id: string; attempts: number }[] } {
+  failingSummary(limit: number): { count: number; top: FailingSource[] } {
     this.sweep();
-    const top: { id: string; attempts: number }[] = [];
-    const worse = (a: { id: string; attempts: number }, b: { id: string; attempts: number }) => b.attempts - a.attempts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-    for (const [id, w] of this.windows) {
-      if (top.length === limit && worse({ id, attempts: w.total }, top[top.length - 1]!) >= 0) continue;
-      const item = { id, attempts: w.total };
-      let i = top.length;
-      while (i > 0 && worse(item, top[i - 1]!) < 0) i--;
-      top.splice(i, 0, item);
-      if (top.length > limit) top.pop();
-    }
-    return { count: this.windows.size, top };
+    return { count: this.sources.size, top: this.sources.top(limit) };
   }
 
-  /** Failing sources and their attempts, live (for paging through many). */
-  *failingEntries(): Generator<{ id: string; attempts: number }> {
-    const horizon = this.opts.clock.now() - this.opts.findtime * 1000;
-    for (const [id, w] of this.windows) if (!w.expire(horizon)) yield { id, attempts: w.total };
+  failingEntries(): Iterator<FailingSource> {
+    return this.sources.entries(this.horizon(this.opts.clock.now()));
   }
 
-  /** Bans in force, live (for paging through many). */
-  *banEntries(): Generator<Ban> {
-    for (const e of this.bans.values()) yield e.ban;
+  *bans(): IterableIterator<Ban> {
+    for (const e of this.banned.values()) yield e.ban;
   }
 
   bannedCount(): number {
-    return this.bans.size;
+    return this.banned.size;
   }
 
-  /** The ban in force for an id, if any. */
-  banOf(id: string): Ban | undefined {
-    return this.bans.get(id)?.ban;
+  banOf(ip: IpAddress): Ban | undefined {
+    return this.banned.get(ip.text)?.ban;
   }
 
-  activeBans(): Ban[] {
-    return [...this.bans.values()].map((e) => e.ban);
-  }
-
-  isBanned(id: string): boolean {
-    return this.bans.has(id);
-  }
-
-  /** Cancel timers (stop). Bans stay recorded for the caller. */
   dispose(): void {
-    for (const e of this.bans.values()) e.timer?.cancel();
+    for (const e of this.banned.values()) e.timer?.cancel();
   }
 }
 
-const NO_LINES: readonly string[] = Object.freeze([]);
+/**
+ * `new Tracker(options)` builds the default tracker (the name stays a value for existing callers;
+ * as a type it is the contract above).
+ */
+export const Tracker = DefaultTracker;

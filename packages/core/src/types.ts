@@ -1,3 +1,5 @@
+import type { IpAddress } from './ip.js';
+
 /**
  * The data that flows through a jail: lines from a source become entries, filters turn entries into
  * failures, the tracker turns failures into bans, actions carry bans out.
@@ -26,8 +28,14 @@ export interface LogEntry {
 
 /** A failure recognised by a filter: someone (`id`, normally an address) failed `attempts` times. */
 export interface Failure {
-  /** The failure source: a normalised IP address, or a host name as logged. */
+  /** The failure source: a normalised IP address (`ip.text`), or a host name as logged. */
   readonly id: string;
+  /**
+   * The address, parsed once — by the filter engine, when it extracted the host — and carried from
+   * there to the tracker, the store and the actions. Absent for a host name (until it is resolved)
+   * and on failures built by hand (the jail parses `id` then).
+   */
+  readonly ip?: IpAddress;
   /** Epoch ms of the failure. */
   readonly time: number;
   /** How many authentication attempts this failure stands for (sshd counts attempts, not lines). */
@@ -45,8 +53,14 @@ export interface Failure {
 /** A ban decision. */
 export interface Ban {
   readonly jail: string;
-  /** The banned address (normalised) or CIDR. */
+  /** The banned address (normalised: the printable form) or CIDR. */
   readonly id: string;
+  /**
+   * The banned address, parsed (the same object the failure carried): set on every ban a jail
+   * hands to hooks and actions, so they need not parse `id` again. Absent on bans read back from a
+   * store or built by hand; a jail adds it when it restores them.
+   */
+  readonly ip?: IpAddress;
   /** Epoch ms when the ban starts. */
   readonly start: number;
   /** Epoch ms when it ends; `null` for a permanent ban (bantime -1). */

@@ -204,6 +204,8 @@ describe('FilterRunner: failures', () => {
     const e = entry(failedFrom('192.0.2.1', 'alice'), { time: T - 5000 });
     expect(r.process(e, T)).toEqual([{
       id: '192.0.2.1', attempts: 1, rule: 'failed-password', captures: { user: 'alice' },
+      // The address parsed once, here; it travels on the failure to the tracker and the actions.
+      ip: { version: 4, bytes: new Uint8Array([192, 0, 2, 1]), text: '192.0.2.1' },
       lines: [e.raw.toString()], time: T - 5000, filter: 'mini-sshd',
     }]);
   });

@@ -4,7 +4,8 @@
  * (the rest paged), and drops stored failures once they left findtime.
  */
 import { describe, expect, it } from 'vitest';
-import { Tracker } from '../src/tracker.js';
+import { DefaultTracker } from '../src/tracker.js';
+import { parseIp } from '../src/ip.js';
 import { FakeClock } from '../src/testing/fake-clock.js';
 import { Daemon } from '../src/daemon.js';
 import { resolveConfig } from '../src/config.js';
@@ -18,11 +19,14 @@ const START = Date.UTC(2024, 0, 15, 12, 0, 0);
 function tracker(maxTracked?: number) {
   const clock = new FakeClock(START);
   const evicted: string[] = [];
-  const t = new Tracker({
+  const t = new DefaultTracker({
     jail: 'sshd', findtime: 600, maxretry: 3, bantime: 600, clock, maxTracked,
-    onBan: () => undefined, onUnban: () => undefined, onEvict: (id) => evicted.push(id),
+    onExpire: () => undefined, onEvict: (id) => evicted.push(id),
   });
-  const fail = (id: string, lines = [`line for ${id}`]) => t.add({ id, time: clock.now(), attempts: 1, rule: 'r', captures: {}, lines, filter: 'sshd' } as Failure);
+  const fail = (id: string, lines = [`line for ${id}`]) => {
+    const outcome = t.add({ id, ip: parseIp(id)!, time: clock.now(), attempts: 1, rule: 'r', captures: {}, lines, filter: 'sshd' } as Failure & { ip: NonNullable<Failure['ip']> });
+    return outcome.kind === 'banned' ? outcome.ban : null;
+  };
   return { clock, t, fail, evicted };
 }
 
@@ -36,7 +40,7 @@ describe('Tracker under a flood', () => {
     fail('198.51.100.2'); // .2 failed again: now .3 is the least recent
     fail('198.51.100.4'); // 1 ban + 3 failing > 3: one failing source goes
     expect(evicted).toEqual(['198.51.100.3']);
-    expect(t.isBanned('198.51.100.1')).toBe(true);
+    expect(t.banOf(parseIp('198.51.100.1')!)).toBeDefined();
     expect([...t.failing().keys()].sort()).toEqual(['198.51.100.2', '198.51.100.4']);
     // A forgotten source starts again from zero.
     fail('198.51.100.3');
@@ -66,8 +70,9 @@ describe('Tracker under a flood', () => {
 });
 
 describe('a jail under a flood', () => {
+  const flooder = { contexts: new Map<string, SourceContext>(), plugin: undefined as unknown as ReturnType<typeof definePlugin> };
   function fixture(jail: Record<string, unknown>) {
-    const contexts = new Map<string, SourceContext>();
+    const contexts = flooder.contexts;
     const plugin = definePlugin({
       meta: { name: 'f2b-plugin-flood-test', version: '1.0.0', core: '*' },
       apply(core) {
@@ -76,6 +81,7 @@ describe('a jail under a flood', () => {
         core.registerAction({ type: 'none', create: () => ({ ban: async () => undefined, unban: async () => undefined }) });
       },
     });
+    flooder.plugin = plugin;
     const clock = new FakeClock(START);
     const store = new MemoryStore();
     const daemon = new Daemon({ searchFrom: [], clock, logLevel: 'silent', plugins: [plugin], store });
@@ -124,6 +130,59 @@ describe('a jail under a flood', () => {
     const small = await commands.handle('status', { jail: 'web' }, ctx) as { failing: unknown[]; more: { failing: number } };
     expect(small.failing).toHaveLength(100);
     expect(small.more.failing).toBe(2400);
+    await f.daemon.stop();
+  });
+
+  it('a ban record has the lines of its whole window from the store, also those read before a restart (the tracker keeps none)', async () => {
+    const f = fixture({ maxretry: 3, findtime: '10m' });
+    await f.daemon.start(f.config);
+    await f.push(['auth failure from 192.0.2.7', 'auth failure from 2001:db8::1']);
+    await f.daemon.jail('web')!.flush();
+    await f.daemon.stop();
+    // A new daemon on the same store: the window comes back from the failure rows.
+    const again = new Daemon({ searchFrom: [], clock: f.clock, logLevel: 'silent', plugins: [flooder.plugin], store: f.store });
+    flooder.contexts.clear();
+    await again.start(f.config);
+    f.clock.advance(1000);
+    const ctx = flooder.contexts.get('web')!;
+    await ctx.lines([Buffer.from('auth failure from 192.0.2.7')], 'memory');
+    await ctx.lines([Buffer.from('auth failure from 192.0.2.7')], 'memory');
+    const jail = again.jail('web')!;
+    await jail.flush();
+    const lines = ['auth failure from 192.0.2.7', 'auth failure from 192.0.2.7', 'auth failure from 192.0.2.7'];
+    expect((await f.store.bansOf('192.0.2.7'))[0]!.lines).toEqual(lines);
+    // The jail's own record of the ban in force has them too (what a reload hands to new actions).
+    expect(jail.banOf('192.0.2.7')!.lines).toEqual(lines);
+    await again.stop();
+  });
+
+  it('back-pressure: while checkpoints lag, lines() returns a promise that resolves once the batch is written', async () => {
+    const f = fixture({ maxretry: 5 });
+    let release: () => void = () => undefined;
+    let gate: Promise<void> | null = null;
+    const checkpoint = f.store.checkpoint.bind(f.store);
+    f.store.checkpoint = async (c) => { if (gate) await gate; return checkpoint(c); };
+    await f.daemon.start(f.config);
+    const ctx = flooder.contexts.get('web')!;
+    const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => Buffer.from(`auth failure from ${ip(from + i)}`));
+    // A few lines: no waiting.
+    expect(ctx.lines(batch(0, 100), 'memory')).toBeUndefined();
+    await f.daemon.jail('web')!.flush();
+    // The store stalls; a flood beyond the high-water mark is asked to wait.
+    gate = new Promise<void>((r) => { release = r; });
+    expect(ctx.lines(batch(100, 15_000), 'memory')).toBeUndefined();
+    await new Promise((r) => setImmediate(r)); // the batch of those 15,000 is now being written (stalled)
+    const wait = ctx.lines(batch(15_100, 25_000), 'memory');
+    expect(wait).toBeInstanceOf(Promise);
+    let resolved = false;
+    void (wait as Promise<void>).then(() => { resolved = true; });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(resolved).toBe(false); // still waiting for the store
+    gate = null;
+    release();
+    await wait;
+    await f.daemon.jail('web')!.flush();
+    expect(await f.store.failuresSince('web', 0)).toHaveLength(40_100);
     await f.daemon.stop();
   });
 

@@ -1,7 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { Tracker } from '../src/tracker.js';
+import { DefaultTracker } from '../src/tracker.js';
 import { FakeClock } from '../src/testing/fake-clock.js';
+import { parseIp } from '../src/ip.js';
 import type { Ban, Failure, Unban } from '../src/types.js';
+
+const ip = (text: string) => parseIp(text)!;
 
 const START = Date.UTC(2024, 0, 15, 12, 0, 0);
 const S = 1000;
@@ -10,15 +13,30 @@ function setup(opts: { findtime?: number; maxretry?: number; bantime?: number } 
   const clock = new FakeClock(START);
   const bans: Ban[] = [];
   const unbans: Unban[] = [];
-  const tracker = new Tracker({
+  const t = new DefaultTracker({
     jail: 'sshd', findtime: opts.findtime ?? 600, maxretry: opts.maxretry ?? 3, bantime: opts.bantime ?? 600, clock,
-    onBan: (b) => bans.push(b), onUnban: (u) => unbans.push(u),
+    onExpire: (u) => unbans.push(u),
   });
-  /** A failure of `id` at the clock's current time (or `time`). */
-  const fail = (id: string, extra: Partial<Failure> = {}): Ban | null => tracker.add({
-    id, time: clock.now(), attempts: 1, rule: 'failed-password', captures: {}, lines: [`line for ${id}`], filter: 'sshd', ...extra,
-  });
-  return { clock, tracker, bans, unbans, fail };
+  /** The tracker as a jail drives it: bans come back from the calls, unbans from the calls and expiry. */
+  const tracker = {
+    ban: (id: string, now: number, failures: number, rule?: string) => { const b = t.ban(ip(id), now, failures, rule); bans.push(b); return b; },
+    unban: (id: string) => { const u = t.unban(ip(id)); if (u) unbans.push(u); return u !== null; },
+    restore: (b: Ban) => t.restore({ ...b, ip: ip(b.id) }),
+    isBanned: (id: string) => t.banOf(ip(id)) !== undefined,
+    activeBans: () => [...t.bans()],
+    failing: () => t.failing(),
+    dispose: () => t.dispose(),
+  };
+  /** A failure of `id` at the clock's current time (or `time`): the ban it caused, or null. */
+  const fail = (id: string, extra: Partial<Failure> = {}): Ban | null => {
+    const outcome = t.add({
+      id, ip: ip(id), time: clock.now(), attempts: 1, rule: 'failed-password', captures: {}, lines: [`line for ${id}`], filter: 'sshd', ...extra,
+    });
+    if (outcome.kind !== 'banned') return null;
+    bans.push(outcome.ban);
+    return outcome.ban;
+  };
+  return { clock, tracker, bans, unbans, fail, t };
 }
 
 describe('Tracker: counting failures', () => {
@@ -200,6 +218,17 @@ describe('Tracker: bans and their end', () => {
     expect(unbans.map((u) => [u.id, u.reason])).toEqual([['192.0.2.9', 'expired']]);
   });
 
+  it('a network ban (a CIDR recovered from a firewall) is adopted as it is, ends on time, and can be lifted by its id', () => {
+    const { clock, t, unbans } = setup();
+    t.restore({ jail: 'sshd', id: '2001:db8::/64', start: START, end: START + 10 * S, count: 1, failures: 0 });
+    t.restore({ jail: 'sshd', id: '198.51.100.0/24', start: START, end: null, count: 1, failures: 0 });
+    expect([...t.bans()].map((b) => b.id)).toEqual(['2001:db8::/64', '198.51.100.0/24']);
+    clock.advance(10 * S);
+    expect(unbans.map((u) => [u.id, u.reason])).toEqual([['2001:db8::/64', 'expired']]);
+    expect(t.unban('198.51.100.0/24')).toMatchObject({ id: '198.51.100.0/24', reason: 'manual' });
+    expect(t.bannedCount()).toBe(0);
+  });
+
   it('a restored ban whose end has passed expires at the next tick', () => {
     const { clock, tracker, unbans } = setup();
     tracker.restore({ jail: 'sshd', id: '192.0.2.9', start: START - 100 * S, end: START - 1, count: 1, failures: 5 });
@@ -214,6 +243,32 @@ describe('Tracker: bans and their end', () => {
     clock.advance(3600 * S);
     expect(unbans).toHaveLength(0);
     expect(tracker.activeBans().map((b) => b.id)).toEqual(['192.0.2.1']);
+  });
+});
+
+describe('Tracker.add tells what it did', () => {
+  it('counted (with the attempts now in the window), banned (with the ban), dropped (with the reason)', () => {
+    const { t, clock } = setup({ maxretry: 2, findtime: 60 });
+    const f = (id: string, extra: Partial<Failure> = {}) => t.add({ id, ip: ip(id), time: clock.now(), attempts: 1, rule: 'r', captures: {}, lines: ['l'], filter: 'sshd', ...extra });
+    expect(f('192.0.2.1')).toEqual({ kind: 'counted', attempts: 1 });
+    const banned = f('192.0.2.1');
+    expect(banned.kind).toBe('banned');
+    if (banned.kind === 'banned') {
+      expect(banned.ban).toMatchObject({ id: '192.0.2.1', failures: 2 });
+      // The parsed address travels on the ban: the very object the failure carried.
+      expect(banned.ban.ip.bytes).toEqual(new Uint8Array([192, 0, 2, 1]));
+    }
+    expect(f('192.0.2.1')).toEqual({ kind: 'dropped', reason: 'banned' });
+    expect(f('192.0.2.2', { attempts: 0 })).toEqual({ kind: 'dropped', reason: 'no-attempts' });
+    expect(f('192.0.2.2', { time: clock.now() - 61_000 })).toEqual({ kind: 'dropped', reason: 'stale' });
+    expect(t.failing().size).toBe(0);
+  });
+
+  it('an IPv4 address and its IPv4-mapped IPv6 form are one source', () => {
+    const { t, clock } = setup({ maxretry: 2 });
+    const f = (id: string) => t.add({ id: ip(id).text, ip: ip(id), time: clock.now(), attempts: 1, rule: 'r', captures: {}, lines: [], filter: 'sshd' });
+    expect(f('203.0.113.9').kind).toBe('counted');
+    expect(f('::ffff:203.0.113.9').kind).toBe('banned');
   });
 });
 

@@ -1,7 +1,9 @@
 /**
- * `courier-auth`: failed logins of Courier's IMAP/POP3 servers (`LOGIN FAILED, user=…, ip=[…]`) and of
- * courieresmtpd (`535 Authentication failed`). The address is the last field, after the user name the
- * client chose, and the patterns are anchored at the end.
+ * `courier-auth`: failed logins of Courier's IMAP/POP3 servers (`LOGIN FAILED, user=…, ip=[…]`, with
+ * `, port=[…]` since courier-imap 5.0.8 / 2019) and of courieresmtpd (`535 Authentication failed.`);
+ * the messages and their sources are in CATALOGUE.md. The user name the client chose comes before the
+ * address, which courier writes from the environment as the last fields: the patterns are anchored at
+ * the end and take the last `ip=[…]`.
  */
 import type { FilterDefinition } from '@f2b/core';
 
@@ -13,7 +15,7 @@ export const courierAuthFilter: FilterDefinition = {
     'courierpop3login', 'courierpop3d', 'courierimaplogin', 'courieresmtpd', 'courier-esmtpd',
   ],
   rules: [
-    { id: 'login-failed', pattern: '^LOGIN FAILED, (?:(?:user|method)=(?P<user>.*), )?ip=\\[<ADDR>\\]$' },
+    { id: 'login-failed', pattern: '^LOGIN FAILED, (?:user=(?P<user>.*), |method=[A-Za-z0-9_-]+, )?ip=\\[<ADDR>\\](?:, port=\\[[0-9]+\\])?$' },
     { id: 'esmtp-auth-failed', pattern: '^error,relay=<ADDR>,(?:port=[0-9]+,)?(?:ident=[^,]*,)?(?:msg="535 Authentication failed\\.",cmd: AUTH .*|from=<[^>]*>: 535 Authentication failed\\.)$' },
   ],
 };

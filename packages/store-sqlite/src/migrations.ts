@@ -19,4 +19,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE positions (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, jail TEXT NOT NULL, op TEXT NOT NULL, payload TEXT NOT NULL, created INTEGER NOT NULL);
   `,
+  // 2: each failure's log lines, so the ban record of a window needs none of them in memory.
+  `
+  ALTER TABLE failures ADD COLUMN lines TEXT;
+  `,
 ];

@@ -150,7 +150,8 @@ export class SqliteStore implements Store {
   private prepare() {
     const db = this.db;
     return {
-      addFailure: db.prepare('INSERT INTO failures (jail, id, time, attempts) VALUES (?, ?, ?, ?)'),
+      addFailure: db.prepare('INSERT INTO failures (jail, id, time, attempts, lines) VALUES (?, ?, ?, ?, ?)'),
+      failureLines: db.prepare('SELECT lines FROM failures WHERE jail = ? AND id = ? AND time >= ? AND lines IS NOT NULL ORDER BY time, rowid'),
       clearFailures: db.prepare('DELETE FROM failures WHERE jail = ? AND id = ?'),
       endActive: db.prepare('UPDATE bans SET active = 0 WHERE jail = ? AND id = ? AND active = 1'),
       addBan: db.prepare('INSERT INTO bans (jail, id, start, "end", count, failures, rule, lines, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)'),
@@ -179,14 +180,15 @@ export class SqliteStore implements Store {
     const now = this.now();
     return this.db.transaction(() => {
       for (const { jail, failure } of c.failures ?? []) {
-        if (failure.attempts > 0) s.addFailure.run(jail, failure.id, failure.time, failure.attempts);
+        if (failure.attempts > 0) s.addFailure.run(jail, failure.id, failure.time, failure.attempts, failure.lines.length > 0 ? JSON.stringify(failure.lines) : null);
       }
       for (const { jail, id } of c.clearFailures ?? []) s.clearFailures.run(jail, id);
       const seqs: number[] = [];
       for (const b of c.bans ?? []) {
         s.endActive.run(b.jail, b.id);
         s.addBan.run(b.jail, b.id, b.start, b.end, b.count, b.failures, b.rule ?? null, b.lines ? JSON.stringify(b.lines) : null);
-        seqs.push(Number(s.addOutbox.run(b.jail, 'ban', JSON.stringify(b), now).lastInsertRowid));
+        // The parsed address (`ip`) is not stored: the core parses `id` again when it reads the ban back.
+        seqs.push(Number(s.addOutbox.run(b.jail, 'ban', JSON.stringify({ ...b, ip: undefined }), now).lastInsertRowid));
       }
       for (const u of c.unbans ?? []) {
         s.endActive.run(u.jail, u.id);
@@ -245,6 +247,12 @@ export class SqliteStore implements Store {
     return (this.stmts.failuresSince.all(jail, since) as Row[]).map((r) => ({
       jail: String(r.jail), id: String(r.id), time: Number(r.time), attempts: Number(r.attempts),
     }));
+  }
+
+  async failureLines(jail: string, id: string, since: number, limit: number): Promise<string[]> {
+    this.guard();
+    const rows = this.stmts.failureLines.all(jail, id, since) as Row[];
+    return rows.flatMap((r) => JSON.parse(String(r.lines)) as string[]).slice(-limit);
   }
 
   async position(key: string): Promise<unknown> {

@@ -210,7 +210,7 @@ describe('a corrupt database', () => {
     expect(moved).toHaveLength(1);
     const loud = w.logs.find((l) => l.includes('F2B_ERR_STATE_CORRUPT'));
     expect(loud).toContain(join(dir, moved[0]!));
-    expect(d.jail('a')!.tracker.activeBans().map((b) => b.id).sort()).toEqual(['2001:db8::7', '203.0.113.7']);
+    expect([...d.jail('a')!.bans()].map((b) => b.id).sort()).toEqual(['2001:db8::7', '203.0.113.7']);
     await d.stop();
     // They are in the new database: a restart without the listing restores them too.
     inForce.length = 0;

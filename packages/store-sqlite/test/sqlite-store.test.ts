@@ -66,6 +66,19 @@ for (const [name, make] of [
       expect((await s.outboxPending()).map((p) => p.seq)).toEqual([seqs[1]]);
     });
 
+    it('keeps each failure\'s lines: the lines of one window since a time, oldest first, the last `limit`', async () => {
+      const s = await make();
+      const f = (id: string, time: number, lines: string[]) => ({ jail: 'sshd', failure: { ...failure(id, time), lines } });
+      await s.checkpoint({ failures: [f('192.0.2.1', T0, ['old']), f('192.0.2.1', T0 + 10, ['a', 'b']), f('192.0.2.2', T0 + 20, ['other'])] });
+      await s.checkpoint({ failures: [f('192.0.2.1', T0 + 30, ['c']), f('192.0.2.1', T0 + 40, []), { jail: 'web', failure: { ...failure('192.0.2.1', T0 + 50), lines: ['web'] } }] });
+      expect(await s.failureLines!('sshd', '192.0.2.1', T0 + 5, 20)).toEqual(['a', 'b', 'c']);
+      expect(await s.failureLines!('sshd', '192.0.2.1', 0, 2)).toEqual(['b', 'c']);
+      expect(await s.failureLines!('sshd', '192.0.2.3', 0, 20)).toEqual([]);
+      await s.checkpoint({ clearFailures: [{ jail: 'sshd', id: '192.0.2.1' }] });
+      expect(await s.failureLines!('sshd', '192.0.2.1', 0, 20)).toEqual([]);
+      expect(await s.failureLines!('web', '192.0.2.1', 0, 20)).toEqual(['web']);
+    });
+
     it('stores failures, clears a window on ban, and reads positions back', async () => {
       const s = await make();
       await s.checkpoint({ failures: [

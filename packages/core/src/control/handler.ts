@@ -21,7 +21,7 @@
  * bans and read positions, so reloading one jail alone would gain nothing. The name is checked (it must
  * exist before or after the reload) and returned as `requested`.
  */
-import { parseIp } from '../ip.js';
+import { parseIp, type IpAddress } from '../ip.js';
 import { errors, isF2bError } from '../errors.js';
 import type { Daemon } from '../daemon.js';
 import type { ResolvedConfig } from '../config.js';
@@ -226,7 +226,7 @@ export class ControlCommands implements ControlHandler {
     const jail = this.jail(jailName);
     // Refused before "already banned": a store from before the refusal may still hold such a ban.
     const ip = jail.bannable(address(ipText));
-    const current = jail.tracker.banOf(ip);
+    const current = jail.banOf(ip);
     if (current) return { already: true, ban: view(current) };
     const ban = jail.ban(ip);
     await jail.flush(); // answer once the actions have it
@@ -238,8 +238,11 @@ export class ControlCommands implements ControlHandler {
     const ip = ipText === undefined ? undefined : address(ipText);
     const unbanned: { jail: string; id: string }[] = [];
     for (const jail of jails) {
-      const ids = ip === undefined ? jail.tracker.activeBans().map((b) => b.id) : [ip];
-      for (const id of ids) if (jail.unban(id)) unbanned.push({ jail: jail.name, id });
+      // All of them: a copy first, as unbanning changes what the live listing walks.
+      const targets = ip === undefined ? [...jail.bans()].map((b) => b.ip ?? b.id) : [ip];
+      for (const target of targets) {
+        if (jail.unban(target)) unbanned.push({ jail: jail.name, id: typeof target === 'string' ? target : target.text });
+      }
     }
     await Promise.all(jails.map((j) => j.flush()));
     return { unbanned };
@@ -247,16 +250,17 @@ export class ControlCommands implements ControlHandler {
 
   private activeBans(): BanView[] {
     const out: BanView[] = [];
-    for (const jail of this.daemon.jails) for (const b of jail.tracker.activeBans()) out.push(view(b));
+    for (const jail of this.daemon.jails) for (const b of jail.bans()) out.push(view(b));
     return out.sort((a, b) => a.jail.localeCompare(b.jail) || a.start - b.start || a.id.localeCompare(b.id));
   }
 
   private async bansOf(ipText: string) {
-    const ip = address(ipText);
+    const parsed = address(ipText);
+    const ip = parsed.text;
     const history = this.daemon.store ? await this.daemon.store.bansOf(ip) : [];
     const active = new Map<string, Ban>();
     for (const jail of this.daemon.jails) {
-      const b = jail.tracker.banOf(ip);
+      const b = jail.banOf(parsed);
       if (b) active.set(jail.name, b);
     }
     const bans: BanDetail[] = history.map((b) => detail(b, active.get(b.jail)?.start === b.start));
@@ -275,10 +279,11 @@ export class ControlCommands implements ControlHandler {
   }
 }
 
-function address(text: string): string {
+/** The address a command names, parsed once here (F2B_ERR_ADDRESS_INVALID if it is not one). */
+function address(text: string): IpAddress {
   const ip = parseIp(text.trim());
   if (!ip) throw errors.F2B_ERR_ADDRESS_INVALID(text);
-  return ip.text;
+  return ip;
 }
 
 function view(b: Ban): BanView {

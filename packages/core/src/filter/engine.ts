@@ -9,13 +9,20 @@ import { checkHost, compileRule, resolveMode, rulesForMode, RE2, type CompiledRu
 import type { FailureDraft, FilterDefinition, Reducer, RuleMatch } from './types.js';
 import type { Failure, LogEntry } from '../types.js';
 import { checkOptions } from '../validate.js';
+import { parseIp, type IpAddress } from '../ip.js';
 import { createLogger, type Logger } from '../logger.js';
 
 /**
  * Which rule matched (index into the mode's message rules; negative: line rules), with the validated
  * host and the captures. Plain data, so it can cross a worker boundary.
  */
-export interface Hit { readonly index: number; readonly host?: string; readonly captures: Readonly<Record<string, string>> }
+export interface Hit {
+  readonly index: number;
+  readonly host?: string;
+  /** `host` parsed, when it is an address: the one parse of it on its way to the firewall. */
+  readonly ip?: IpAddress;
+  readonly captures: Readonly<Record<string, string>>;
+}
 
 const MEMO_LIMIT = 8192;
 
@@ -99,7 +106,7 @@ export class FilterRunner {
     if (!out) return [];
     const drafts = Array.isArray(out) ? out : [out];
     const line = entry.raw.toString('utf8');
-    return drafts.map((d) => toFailure(d, this.def.id, entry.time ?? now, line));
+    return drafts.map((d) => toFailure(d, this.def.id, entry.time ?? now, line, hit));
   }
 
   private programAllowed(program: string | undefined): boolean {
@@ -202,27 +209,40 @@ function execRule(compiled: CompiledRule, text: string, index: number): Hit | nu
     if (name !== null && name !== undefined && m[i] !== undefined) groups[name] = m[i];
   }
   let host: string | undefined;
+  let ip: IpAddress | null = null;
   if (compiled.hasHost) {
     const raw = groups.host;
     if (!raw) return null;
     const bracketed = raw.charCodeAt(0) === 0x5b || raw.charCodeAt(raw.length - 1) === 0x5d;
-    const checked = checkHost(bracketed ? raw.replace(/^\[|\]$/g, '') : raw, compiled.allowHostname);
-    if (checked === null) return null;
-    host = checked;
+    const text = bracketed ? raw.replace(/^\[|\]$/g, '') : raw;
+    ip = parseIp(text);
+    if (ip) host = ip.text;
+    else {
+      const checked = checkHost(text, compiled.allowHostname);
+      if (checked === null) return null;
+      host = checked;
+    }
   }
   const captures: Record<string, string> = {};
   for (const g of compiled.groups) {
     const v = groups[g];
     if (v !== undefined) captures[g] = v;
   }
-  return { index, host, captures };
+  return ip ? { index, host, ip, captures } : { index, host, captures };
 }
 
-function toFailure(d: FailureDraft, filter: string, time: number, line: string): Failure {
-  return {
-    id: d.id, attempts: d.attempts, rule: d.rule, captures: d.captures ?? {},
-    lines: d.lines ?? [line], time: d.time ?? time, filter,
-  };
+/**
+ * The failure of a draft, carrying its address parsed (`ip`) to the tracker, the store and the
+ * actions, `id` being its canonical text. A draft that names another source than the line's host (a
+ * session's earlier address) is parsed here; a host name keeps no `ip`.
+ */
+function toFailure(d: FailureDraft, filter: string, time: number, line: string, hit: Hit): Failure {
+  // Most drafts name the host of the line that completed them: its address was parsed at the match.
+  const ip = hit.ip && d.id === hit.host ? hit.ip : parseIp(d.id);
+  const captures = d.captures ?? {}, lines = d.lines ?? [line];
+  return ip
+    ? { id: ip.text, ip, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter }
+    : { id: d.id, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter };
 }
 
 /** Every `failure` rule match that has a host is one attempt; `info` rules never fail anyone. */

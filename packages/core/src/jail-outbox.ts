@@ -1,0 +1,232 @@
+/**
+ * A jail's outbox: what the jail decided (failures counted, windows cleared, bans, unbans) and how
+ * far its sources read, written to the store as one checkpoint per batch and then carried out by
+ * the actions.
+ *
+ * Order of a batch: the checkpoint commits first (a crash from there on is repaired from the
+ * store's outbox), then the ban/unban hooks run, then the actions get the batch — not awaited, each
+ * action works through its own queue, so a slow one delays neither the others nor the next batch.
+ * A checkpoint the store refuses is kept and retried with a growing delay (the bans still reach the
+ * actions: a store fault never stops bans); the work of actions that failed stays in the store's
+ * outbox, which the daemon retries.
+ */
+import type { Clock } from './clock.js';
+import type { Store } from './store.js';
+import type { StoreHealth } from './store-health.js';
+import { CheckpointQueue } from './checkpoint-queue.js';
+import type { Ban, Failure, Unban } from './types.js';
+import { MAX_BAN_LINES } from './tracker.js';
+
+/** Retry delays of a checkpoint the store refused: quick at first, then every few seconds. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5_000;
+
+/**
+ * Failures and decisions waiting for the next checkpoint beyond which the jail asks its sources to
+ * wait (back-pressure): a flood read faster than the store writes must not pile up in memory.
+ */
+export const OUTBOX_HIGH_WATER = 20_000;
+
+export interface JailOutboxOptions {
+  jail: string;
+  store?: Store;
+  storeHealth: StoreHealth;
+  clock: Clock;
+  /** The read positions (and filter state) to save with a checkpoint, as of now. */
+  positions(): Record<string, unknown>;
+  /** Run the ban/unban hooks of a batch (before the actions). */
+  announce(bans: readonly Ban[], unbans: readonly Unban[]): Promise<void>;
+  /** Give the actions a batch; true if every action succeeded. */
+  dispatch(bans: readonly Ban[], unbans: readonly Unban[]): Promise<boolean>;
+  report(err: unknown): void;
+  /** A ban's record got its window's lines from the store (the jail keeps that record from now on). */
+  completed(original: Ban, withLines: Ban): void;
+}
+
+export class JailOutbox {
+  private readonly opts: JailOutboxOptions;
+  private bans: Ban[] = [];
+  private unbans: Unban[] = [];
+  private failures: { jail: string; failure: Failure }[] = [];
+  private cleared: { jail: string; id: string }[] = [];
+  private linesRead = false;
+  /** Bans whose record needs its window's lines from the store: where the window began. */
+  private readonly windowStart = new Map<Ban, number>();
+  /** Checkpoints the store refused, kept until it takes them (their bans already ran). */
+  private readonly unsaved = new CheckpointQueue();
+  /** Bans/unbans whose actions succeeded before their checkpoint could be saved. */
+  private readonly actedBeforeSaved = new Set<Ban | Unban>();
+  /** Action work dispatched but not finished: flush() waits for it, the next batch does not. */
+  private readonly inflight = new Set<Promise<void>>();
+  private retryTimer?: { cancel(): void };
+  private retryDelay = RETRY_FIRST_MS;
+  private scheduled = false;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(opts: JailOutboxOptions) {
+    this.opts = opts;
+  }
+
+  /** A failure the tracker counted: a row in the store, so a restart keeps the window. */
+  counted(failure: Failure): void {
+    if (!this.opts.store) return;
+    this.failures.push({ jail: this.opts.jail, failure });
+  }
+
+  /**
+   * A ban decided (its window, if any, is cleared in the store with it). `windowStart`: the ban
+   * comes without lines, and its record takes those of the window's failures since then from the
+   * store (the tracker kept none in memory).
+   */
+  ban(ban: Ban, windowCleared: boolean, windowStart?: number): void {
+    if (windowCleared) this.cleared.push({ jail: this.opts.jail, id: ban.id });
+    if (windowStart !== undefined && ban.lines === undefined && this.opts.store?.failureLines) this.windowStart.set(ban, windowStart);
+    this.bans.push(ban);
+    this.schedule();
+  }
+
+  unban(unban: Unban): void {
+    this.unbans.push(unban);
+    this.schedule();
+  }
+
+  /** Lines were consumed: their read position goes into the next checkpoint. */
+  read(): void {
+    if (!this.opts.store) return;
+    this.linesRead = true;
+    this.schedule();
+  }
+
+  /** How much waits for the next checkpoint (back-pressure looks at it). */
+  get backlog(): number {
+    return this.failures.length + this.bans.length + this.unbans.length;
+  }
+
+  /** Resolves when the batch being written now (and the one scheduled) is done; never rejects. */
+  settled(): Promise<void> {
+    this.schedule();
+    return this.run();
+  }
+
+  /** How many checkpoints wait for the store (0 when everything is saved). */
+  get unsavedCheckpoints(): number { return this.unsaved.length; }
+
+  /** Bans and unbans in checkpoints the store has not taken. */
+  get unsavedDecisions(): number { return this.unsaved.unsavedDecisions; }
+
+  /** A reloaded jail takes over what its predecessor could not save yet. */
+  takeFrom(prev: JailOutbox): void {
+    this.unsaved.takeFrom(prev.unsaved);
+    for (const item of prev.actedBeforeSaved) this.actedBeforeSaved.add(item);
+    prev.actedBeforeSaved.clear();
+  }
+
+  /** Wait until everything queued is checkpointed (or kept for retry) and has reached the actions. */
+  async flush(): Promise<void> {
+    while (this.backlog > 0 || this.cleared.length > 0 || this.scheduled) await this.run();
+    await this.running;
+    while (this.inflight.size > 0) await Promise.all(this.inflight);
+  }
+
+  /** Save what the sources have read (at start and stop), then flush. */
+  async checkpointNow(): Promise<void> {
+    if (this.opts.store) this.linesRead = true;
+    this.schedule();
+    await this.flush();
+  }
+
+  /** No more retries (the jail stops; a later jail takes the queue over). */
+  stop(): void {
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => { void this.run(); });
+  }
+
+  private run(): Promise<void> {
+    this.running = this.running.then(() => this.batch());
+    return this.running;
+  }
+
+  private async batch(): Promise<void> {
+    this.scheduled = false;
+    const { unbans, failures, cleared } = this;
+    const decided = this.bans;
+    this.bans = []; this.unbans = []; this.failures = []; this.cleared = [];
+    const store = this.opts.store;
+    const bans = this.windowStart.size > 0 ? await this.withLines(store!, decided, failures) : decided;
+    // Outbox numbers of this batch's bans/unbans, once saved; and earlier ones now done.
+    const seqOf = new Map<Ban | Unban, number>();
+    const done: number[] = [];
+    if (store && (bans.length || unbans.length || failures.length || cleared.length || this.linesRead || this.unsaved.length)) {
+      this.linesRead = false;
+      this.unsaved.add({ failures, clearFailures: cleared, bans, unbans, positions: this.opts.positions() });
+      for (const { item, seq } of await this.save(store)) {
+        if (this.actedBeforeSaved.delete(item)) done.push(seq);
+        else seqOf.set(item, seq);
+      }
+    }
+    if (bans.length > 0 || unbans.length > 0) await this.opts.announce(bans, unbans);
+    if (bans.length === 0 && unbans.length === 0 && done.length === 0) return;
+    const work = this.opts.dispatch(bans, unbans).then(async (ok) => {
+      if (ok) {
+        for (const item of [...bans, ...unbans]) {
+          const seq = seqOf.get(item);
+          if (seq !== undefined) done.push(seq);
+          else if (store) this.actedBeforeSaved.add(item); // marked done when its checkpoint commits
+        }
+      }
+      if (done.length > 0 && store) {
+        try { await store.outboxDone(done); } catch (err) { this.opts.report(err); }
+      }
+    });
+    this.inflight.add(work);
+    void work.finally(() => this.inflight.delete(work));
+  }
+
+  /**
+   * The bans that wait for their window's lines, with them: the rows saved by earlier checkpoints,
+   * then the failures of this batch (not saved yet). A store that cannot answer costs the record its
+   * lines, never the ban.
+   */
+  private async withLines(store: Store, bans: Ban[], failures: readonly { failure: Failure }[]): Promise<Ban[]> {
+    const out: Ban[] = [];
+    for (const ban of bans) {
+      const since = this.windowStart.get(ban);
+      if (since === undefined) { out.push(ban); continue; }
+      this.windowStart.delete(ban);
+      let saved: string[] = [];
+      try { saved = await store.failureLines!(this.opts.jail, ban.id, since, MAX_BAN_LINES); } catch (err) { this.opts.report(err); }
+      const pending = failures.filter((f) => f.failure.id === ban.id && f.failure.time >= since).flatMap((f) => f.failure.lines);
+      const complete = { ...ban, lines: [...saved, ...pending].slice(-MAX_BAN_LINES) };
+      this.opts.completed(ban, complete);
+      out.push(complete);
+    }
+    return out;
+  }
+
+  /**
+   * Write the queued checkpoints. On failure they stay queued, the store is reported unavailable,
+   * and a retry is armed with a growing delay.
+   */
+  private async save(store: Store): Promise<{ item: Ban | Unban; seq: number }[]> {
+    const { committed, error } = await this.unsaved.commit(store);
+    const health = this.opts.storeHealth;
+    if (error === undefined) {
+      this.retryDelay = RETRY_FIRST_MS;
+      health.saved(this.opts.jail, committed.length);
+      return committed;
+    }
+    health.failed(this.opts.jail, error, this.unsaved.length, this.unsaved.unsavedDecisions);
+    this.retryTimer ??= this.opts.clock.setTimer(this.retryDelay, () => {
+      this.retryTimer = undefined;
+      this.schedule();
+    });
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+    return committed;
+  }
+}
