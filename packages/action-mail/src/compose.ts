@@ -34,6 +34,9 @@ export function headerText(text: string, max = 200): string {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Bans described in full in one mail; beyond, one line each. */
+const MAX_DETAILED = 50;
+
 function banBlock(cfg: MailConfig, b: Ban): string[] {
   const until = b.end === null ? 'never (permanent ban)' : `${iso(b.end)} (${formatDuration(Math.max(0, Math.round((b.end - b.start) / 1000)))})`;
   const out = [
@@ -81,10 +84,15 @@ export function composeEvents(cfg: MailConfig, jail: string, events: readonly Ma
   const body: string[] = [];
   if (bans.length > 0) {
     body.push(bans.length === 1 ? `f2b banned ${escapeControls(bans[0]!.ban.id)} in the jail ${escapeControls(jail)}.` : `f2b banned ${bans.length} addresses in the jail ${escapeControls(jail)}.`, '');
-    bans.forEach((e, i) => {
+    // A flood (hundreds of bans in one call) stays a readable mail: the first ones in full, the rest one line each.
+    bans.slice(0, MAX_DETAILED).forEach((e, i) => {
       if (i > 0) body.push('', '');
       body.push(...banBlock(cfg, e.ban));
     });
+    if (bans.length > MAX_DETAILED) {
+      body.push('', '', `The other ${bans.length - MAX_DETAILED} bans:`);
+      for (const e of bans.slice(MAX_DETAILED)) body.push(summaryLine(e));
+    }
   }
   if (unbans.length > 0) {
     if (body.length > 0) body.push('', '');
@@ -94,7 +102,7 @@ export function composeEvents(cfg: MailConfig, jail: string, events: readonly Ma
 }
 
 /** The digest of a period: counts in the subject, one line per event, then each ban in full (at most `maxDetailed`). */
-export function composeDigest(cfg: MailConfig, jail: string, events: readonly MailEventRecord[], since: number, until: number, dropped = 0, maxDetailed = 50): Composed {
+export function composeDigest(cfg: MailConfig, jail: string, events: readonly MailEventRecord[], since: number, until: number, dropped = 0, maxDetailed = MAX_DETAILED): Composed {
   const bans = events.filter((e): e is Extract<MailEventRecord, { type: 'ban' }> => e.type === 'ban');
   const unbans = events.length - bans.length;
   const prefix = cfg.subjectPrefix === '' ? '' : `${cfg.subjectPrefix} `;

@@ -29,6 +29,15 @@ describe('composing', () => {
     expect(headerText('a\r\nBcc: b\u2028c\u0085d')).toBe('aBcc: bcd');
   });
 
+  it('a flood in one call is one readable mail: 50 bans in full, the rest one line each', () => {
+    const bans = Array.from({ length: 120 }, (_, i) => ({ type: 'ban' as const, ban: { jail: 'sshd', id: `198.51.100.${i}`, start: 0, end: 60_000, count: 1, failures: 3 } }));
+    const mail = composeEvents(cfg, 'sshd', bans);
+    expect(mail.subject).toBe(`[f2b] sshd: 120 bans on ${cfg.host}`);
+    expect(mail.text.match(/^Address: /gm)).toHaveLength(50);
+    expect(mail.text).toContain('The other 70 bans:');
+    expect(mail.text).toContain('1970-01-01T00:00:00.000Z  ban    198.51.100.119  until 1970-01-01T00:01:00.000Z  (failures 3, ban #1)');
+  });
+
   it('local notes: network, special ranges, ban count — no lookup', () => {
     expect(localNotes('203.0.113.5', 1)).toEqual(['Family:   IPv4; its /24 is 203.0.113.0/24', 'Range:    documentation, TEST-NET-3 (RFC 5737)', 'Bans:     first ban of this address']);
     expect(localNotes('2001:db8:1::/48', 3)).toEqual(['Family:   IPv6 network of 2^80 addresses', 'Range:    documentation (RFC 3849)', 'Bans:     ban #3 of this address']);
