@@ -271,7 +271,7 @@ function describeBans(r: BansOf, st: Style): string {
     const rows: [string, string][] = [
       ['since', formatWhen(b.start, now)],
       ['until', formatWhen(b.end, now)],
-      ...(b.origin ? [['origin', `fleet host ${safe(b.origin)}`] as [string, string]] : []),
+      ...(b.origin ? [['from', `fleet host ${safe(b.origin)}`] as [string, string]] : []),
       ['rule', `${safe(b.rule ?? '(none)')} (${plural(b.failures, 'failure')}; ban #${b.count}${b.end === null ? '' : `, ${formatSpan(b.end - b.start)}`})`],
     ];
     for (const [k, v] of rows) out.push(`  ${`${k}:`.padEnd(7)}${v}`);
