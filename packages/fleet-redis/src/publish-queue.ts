@@ -43,11 +43,13 @@ export class PublishQueue {
     this.scheduleSave();
   }
 
-  peek(): QueuedMessage | undefined { return this.items[0]; }
+  /** The first `n` messages, oldest first. */
+  head(n: number): QueuedMessage[] { return this.items.slice(0, n); }
 
-  /** The first message was published (or is void): gone, durably soon. */
-  shift(): void {
-    this.items.shift();
+  /** The first `n` messages were published (or are void): gone, durably soon. */
+  shift(n = 1): void {
+    if (n <= 0) return;
+    this.items.splice(0, n);
     this.scheduleSave();
   }
 

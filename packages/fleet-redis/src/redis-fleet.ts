@@ -43,6 +43,8 @@ const SEEN_MAX = 20_000;
 /** Most counting calls in flight; past it a failure is counted only here (a flood must not queue without bound). */
 const MAX_COUNTS_IN_FLIGHT = 5_000;
 const READ_COUNT = 1_000;
+/** Messages published per round trip. */
+const PUBLISH_BATCH = 200;
 const SCAN_COUNT = 1_000;
 
 export class RedisFleet implements FleetInstance {
@@ -311,9 +313,13 @@ export class RedisFleet implements FleetInstance {
     if (this.draining || !this.connected) return;
     this.draining = true;
     try {
-      for (let m = this.queue.peek(); m && this.connected; m = this.queue.peek()) {
-        await this.publish(m);
-        this.queue.shift();
+      // A batch at a time, pipelined on the one connection (Redis runs them in order); what
+      // follows the first failure stays queued, and is recognised by its id if it went through.
+      for (let batch = this.queue.head(PUBLISH_BATCH); batch.length > 0 && this.connected; batch = this.queue.head(PUBLISH_BATCH)) {
+        const settled = await Promise.allSettled(batch.map((m) => this.publish(m)));
+        const done = settled.findIndex((r) => r.status === 'rejected');
+        this.queue.shift(done < 0 ? batch.length : done);
+        if (done >= 0) throw (settled[done] as PromiseRejectedResult).reason;
       }
     } catch (err) {
       this.onError(err);
