@@ -59,7 +59,7 @@ function member(host, name, onApply) {
   const store = new Map();
   const ctx = {
     host, logger: silent, clock: systemClock, jails: () => [JAIL],
-    applyBan: (b) => { onApply(b); return 'applied'; }, applyUnban: () => true, decideBan: () => null,
+    applyBan: (b) => { onApply(b); return 'applied'; }, applyUnban: () => true, decideBan: () => null, bansInForce: () => [],
     load: async (k) => store.get(k), save: async (k, v) => { store.set(k, v); }, error: () => {},
   };
   return createRedisFleet({ url, name, heartbeat: 5, blockMs: 1000, streamMaxLen: Math.max(100_000, BANS * 2) }, ctx);

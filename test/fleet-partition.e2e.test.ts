@@ -59,6 +59,12 @@ describe.skipIf(skip !== null)('a fleet across Redis restarts and hosts that wer
   it('a host that was away catches up at start; bans that expired meanwhile are not applied', async () => {
     const [a, , c] = hosts as [Host, Host, Host];
     await c.d!.stop();
+    // While c is away: an unban it will not read from the stream (trimmed past its position), so
+    // it learns it from the snapshot, which no longer has the ban.
+    expect((await runF2b(['unban', '203.0.113.22', '--jail', 'sshd', '--socket', a.sock])).code).toBe(0);
+    await a.d!.waitFor(/NOTICE \[sshd\] Unban 203\.0\.113\.22 \(manual\)/, 'stderr');
+    const admin = redis.client();
+    await admin.call('XTRIM', `f2b:{${FLEET}}:stream`, 'MAXLEN', 0);
     expect((await runF2b(['ban', 'sshd', '203.0.113.60', '--socket', a.sock])).code).toBe(0);
     await banSeen(a, '203.0.113.60');
     // A ban published with an end already past on Redis' clock (as a host that banned for 1 s
@@ -71,6 +77,25 @@ describe.skipIf(skip !== null)('a fleet across Redis restarts and hosts that wer
     const v = await bannedOn(c, '203.0.113.60');
     expect(v.bans[0]!.origin).toBe('web-1');
     expect((await bannedOn(c, '203.0.113.61')).banned).toBe(false);
+    await c.d!.waitFor(/NOTICE \[sshd\] Unban 203\.0\.113\.22 \(manual\)/, 'stderr');
+    expect((await bannedOn(c, '203.0.113.22')).banned).toBe(false);
+  });
+
+  it('Redis back without its data: every host publishes its own bans in force again', async () => {
+    const [a, b, c] = hosts as [Host, Host, Host];
+    await redis.kill();
+    await redis.restart({ empty: true });
+    for (const h of [a, b, c]) await h.d!.waitFor(/lost the fleet's data/, 'stderr', 15_000);
+    const r = redis.client();
+    const field = (id: string) => r.call('HGET', `f2b:{${FLEET}}:bans`, `sshd ${id}`) as Promise<string | null>;
+    const deadline = Date.now() + 10_000;
+    while ((await field('203.0.113.60')) === null || (await field('203.0.113.50')) === null) {
+      if (Date.now() > deadline) throw new Error('the bans in force were not published again');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    expect((await field('203.0.113.60'))!.split(' ')[1]).toBe('web-1');
+    // Received bans are not published again by their receivers: only their deciding host does.
+    expect((await field('203.0.113.22'))).toBeNull();
   });
 
 });

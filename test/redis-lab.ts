@@ -4,7 +4,7 @@
  * reason where the binary is missing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -39,8 +39,8 @@ export interface RedisLab {
   client(): Redis;
   /** kill -9 (no shutdown save). */
   kill(): Promise<void>;
-  /** Start again on the same port and directory (the append-only file brings the data back). */
-  restart(): Promise<void>;
+  /** Start again on the same port and directory (the append-only file brings the data back; `empty`: its files removed first, as a Redis without persistence comes back). */
+  restart(opts?: { empty?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -99,7 +99,10 @@ export async function startRedis(dir: string, opts: { password?: string } = {}):
       return c;
     },
     kill,
-    restart: launch,
+    restart: async (o = {}) => {
+      if (o.empty) rmSync(join(dir, 'appendonlydir'), { recursive: true, force: true });
+      await launch();
+    },
     stop: async () => {
       for (const c of clients) c.disconnect();
       await kill();

@@ -64,6 +64,12 @@ export interface FleetContext {
    * fleet chose this host to decide: ban here (the ban then reaches the fleet like any local one).
    */
   decideBan(jail: string, id: string, failures: number): Ban | null;
+  /**
+   * The bans in force in the jails that share bans (this host's own, and received ones: `origin`
+   * set, or the rule `fleet:<host>` on a ban restored from the store), for reconciling after a
+   * catch-up and for publishing again what a Redis that lost its data no longer has.
+   */
+  bansInForce(): Ban[];
   /** Durable state of the fleet (its publish queue, its stream position): in the state store. */
   load(key: string): Promise<unknown>;
   save(key: string, value: unknown): Promise<void>;

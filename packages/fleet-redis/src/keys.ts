@@ -12,6 +12,11 @@ export class FleetKeys {
   get stream(): string { return `${this.prefix}stream`; }
   /** Hash of the bans in force: `jail id` → `end origin mid failures` (end on Redis' clock; empty: permanent). */
   get bans(): string { return `${this.prefix}bans`; }
+  /**
+   * A random value set once per lifetime of the fleet's data: a host that finds another one than it
+   * saw last knows that Redis lost its data (restarted without persistence, flushed).
+   */
+  get epoch(): string { return `${this.prefix}epoch`; }
   /** Sorted set: host → when Redis last heard its heartbeat. */
   get hosts(): string { return `${this.prefix}hosts`; }
   /** Attempts of an address in a jail's findtime, fleet-wide. */

@@ -60,6 +60,8 @@ export class RedisFleet implements FleetInstance {
   /** Last stream entry handled; null: not known (catch up from the snapshot). */
   private lastId: string | null = null;
   private savedId: string | null = null;
+  /** The fleet data's epoch this host saw last (see FleetKeys.epoch). */
+  private epoch: string | null = null;
   private readonly seen = new Set<string>();
   private seq = 0;
   private readonly boot = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -82,6 +84,8 @@ export class RedisFleet implements FleetInstance {
     this.queue.restore(await this.ctx.load('queue'));
     const saved = await this.ctx.load('stream');
     if (typeof saved === 'string' && /^\d+-\d+$/.test(saved)) this.lastId = this.savedId = saved;
+    const epoch = await this.ctx.load('epoch');
+    if (typeof epoch === 'string') this.epoch = epoch;
     const common: RedisOptions = {
       ...this.opts.connection,
       protocol: 2,
@@ -198,9 +202,23 @@ export class RedisFleet implements FleetInstance {
   private async sync(): Promise<void> {
     const cmd = this.cmd!;
     await this.measureClock();
+    // The first host to connect to an empty Redis sets the epoch; the others find it.
+    const fresh = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+    const current = (await cmd.call('SET', this.keys.epoch, fresh, 'NX', 'GET') as string | null) ?? fresh;
+    const lost = this.epoch !== null && this.epoch !== current;
+    if (lost) {
+      this.ctx.logger.warn(`The fleet's Redis at ${this.shownUrl} lost the fleet's data (restarted without persistence, or flushed): publishing this host's bans in force again.`);
+      this.lastId = null;
+    }
+    if (this.epoch !== current) {
+      this.epoch = current;
+      await this.ctx.save('epoch', current);
+    }
     const first = await cmd.call('XRANGE', this.keys.stream, '-', '+', 'COUNT', 1) as [string, string[]][];
     const held = this.lastId !== null && first.length > 0 && compareIds(first[0]![0], this.lastId) <= 0;
-    if (!held) await this.catchUpFromSnapshot();
+    // Unbans missed while away are in no snapshot: reconcile against it, unless Redis lost it all.
+    if (!held) await this.catchUpFromSnapshot(!lost);
+    if (lost) this.republishOwnBans();
     this.connected = true;
     this.lastError = undefined;
     this.ctx.logger.info(`Connected to the fleet "${this.opts.name}" at ${this.shownUrl} as ${this.ctx.host}${held ? '' : ' (caught up from the snapshot)'}.`);
@@ -210,16 +228,19 @@ export class RedisFleet implements FleetInstance {
   }
 
   /** The bans in force from the snapshot hash, and the stream from the entry it was taken at. */
-  private async catchUpFromSnapshot(): Promise<void> {
+  private async catchUpFromSnapshot(reconcile: boolean): Promise<void> {
     const cmd = this.cmd!;
+    const startedAt = this.ctx.clock.now();
     const top = await cmd.call('XREVRANGE', this.keys.stream, '+', '-', 'COUNT', 1) as [string, string[]][];
     const from = top[0]?.[0] ?? '0-0';
     const now = this.redisNow();
+    const inSnapshot = new Set<string>();
     let cursor = '0';
     do {
       const [next, flat] = await cmd.call('HSCAN', this.keys.bans, cursor, 'COUNT', SCAN_COUNT) as [string, string[]];
       cursor = next;
       for (let i = 0; i + 1 < flat.length; i += 2) {
+        inSnapshot.add(flat[i]!);
         const [jail, id] = splitOnce(flat[i]!);
         const [end, origin, mid, failures] = flat[i + 1]!.split(' ');
         if (!jail || !id || !origin || origin === this.ctx.host) continue;
@@ -229,6 +250,28 @@ export class RedisFleet implements FleetInstance {
       }
     } while (cursor !== '0');
     this.lastId = from;
+    if (reconcile) this.reconcile(inSnapshot, startedAt);
+  }
+
+  /**
+   * Bans received from other hosts before this catch-up that the snapshot no longer has were
+   * lifted while this host was away (or its stream position was trimmed): lift them here too.
+   * Bans received during the catch-up are left alone (the stream brings them from `from` on).
+   */
+  private reconcile(inSnapshot: Set<string>, startedAt: number): void {
+    for (const b of this.ctx.bansInForce()) {
+      const origin = b.origin ?? (b.rule?.startsWith('fleet:') ? b.rule.slice(6) : undefined);
+      if (!origin || origin === this.ctx.host || b.start >= startedAt || inSnapshot.has(`${b.jail} ${b.id}`)) continue;
+      this.ctx.applyUnban({ jail: b.jail, id: b.id, origin });
+    }
+  }
+
+  /** Redis lost the fleet's data: this host's own bans in force go into the queue again. */
+  private republishOwnBans(): void {
+    for (const b of this.ctx.bansInForce()) {
+      if (b.origin !== undefined || b.rule?.startsWith('fleet:')) continue;
+      this.queue.push({ t: 'ban', mid: this.nextMid(), jail: b.jail, id: b.id, end: b.end, failures: b.failures });
+    }
   }
 
   /** Block on the stream; hand every entry over; on errors wait for the connection. */

@@ -33,6 +33,7 @@ function context(host: string, store = new Map<string, unknown>()) {
     applyBan: (b) => { applied.push(b); return b.id.startsWith('198.51.100.') ? 'refused' : 'applied'; },
     applyUnban: () => true,
     decideBan: () => null,
+    bansInForce: () => [],
     load: async (k) => store.get(k),
     save: async (k, v) => { store.set(k, v); },
     error: (e) => errors.push(e),
