@@ -1,10 +1,11 @@
 /**
  * A real redis-server for tests: Debian's binary on a free loopback port, its files in a temp
- * directory, an ACL user (the default user off), started and killed by the test. Skips with a
+ * directory, an ACL user, optionally TLS only (a CA and server certificate made with openssl),
+ * started and killed by the test. Skips with a
  * reason where the binary is missing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -44,13 +45,31 @@ export interface RedisLab {
   stop(): Promise<void>;
 }
 
-export async function startRedis(dir: string, opts: { password?: string } = {}): Promise<RedisLab> {
+/** A CA and a server certificate for 127.0.0.1 (openssl, argv arrays), in `dir`. */
+function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const f = (n: string) => join(dir, n);
+  const openssl = (args: string[]) => {
+    const r = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+  };
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=f2b test CA']);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1']);
+  writeFileSync(f('ext'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.crt'), '-days', '1', '-extfile', f('ext')]);
+  return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key') };
+}
+
+export async function startRedis(dir: string, opts: { password?: string; tls?: boolean } = {}): Promise<RedisLab & { ca?: string }> {
   const port = await freePort();
+  const certs = opts.tls ? makeCertificates(dir) : null;
   const user = 'f2b';
   const password = opts.password ?? `pw-${Math.random().toString(36).slice(2)}`;
   const conf = join(dir, 'redis.conf');
   writeFileSync(conf, [
-    `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'save ""', 'appendonly yes', 'appendfsync always',
+    ...(certs
+      ? ['port 0', `tls-port ${port}`, `tls-cert-file ${certs.cert}`, `tls-key-file ${certs.key}`, `tls-ca-cert-file ${certs.ca}`, 'tls-auth-clients no']
+      : [`port ${port}`]),
+    'bind 127.0.0.1', `dir ${dir}`, 'save ""', 'appendonly yes', 'appendfsync always',
     'daemonize no', 'protected-mode yes', 'loglevel warning',
     // The fleet's own user: its keys only. The default user keeps a password nobody knows instead
     // of "off": Redis 7.0 replays the append-only file's transactions (our scripts' effects) as the
@@ -58,6 +77,7 @@ export async function startRedis(dir: string, opts: { password?: string } = {}):
     `user default on >${randomBytes(24).toString('hex')} ~* &* +@all`, `user ${user} on >${password} ~f2b:* &* +@all`,
   ].join('\n') + '\n', { mode: 0o600 });
   let child: ChildProcess | null = null;
+  const tls = certs ? { tls: { ca: readFileSync(certs.ca) } } : {};
   const clients: Redis[] = [];
   const launch = async () => {
     child = spawn(REDIS_SERVER!, [conf], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -66,7 +86,7 @@ export async function startRedis(dir: string, opts: { password?: string } = {}):
     child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const probe = new Redis({ port, host: '127.0.0.1', username: user, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, protocol: 2 });
+      const probe = new Redis({ port, host: '127.0.0.1', username: user, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, protocol: 2, ...tls });
       probe.on('error', () => {});
       try {
         await probe.connect();
@@ -90,10 +110,10 @@ export async function startRedis(dir: string, opts: { password?: string } = {}):
   };
   await launch();
   return {
-    port, user, password,
-    url: `redis://${user}:${password}@127.0.0.1:${port}/0`,
+    port, user, password, ...(certs ? { ca: certs.ca } : {}),
+    url: `${certs ? 'rediss' : 'redis'}://${user}:${password}@127.0.0.1:${port}/0`,
     client: () => {
-      const c = new Redis({ port, host: '127.0.0.1', username: user, password, protocol: 2 });
+      const c = new Redis({ port, host: '127.0.0.1', username: user, password, protocol: 2, ...tls });
       c.on('error', () => {});
       clients.push(c);
       return c;

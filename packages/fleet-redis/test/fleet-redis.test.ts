@@ -83,6 +83,28 @@ describe.skipIf(skip !== null)('a fleet on a real redis-server', () => {
     await ok.stop();
   });
 
+  it('speaks TLS (rediss://) with the CA it is given, and refuses a server it cannot verify', async () => {
+    const tlsDir = mkdtempSync(join(tmpdir(), 'f2b-fleet-tls-'));
+    const secure = await startRedis(tlsDir, { tls: true });
+    try {
+      const ok = context('tls-1');
+      const fleet = createRedisFleet({ url: secure.url, name: 'tls', heartbeat: 0.2, tls: { ca: secure.ca! } }, ok.ctx);
+      await fleet.start();
+      expect(fleet.status()).toMatchObject({ connected: true, url: `rediss://f2b:***@127.0.0.1:${secure.port}/0` });
+      await fleet.stop();
+      const unverified = context('tls-2');
+      const refused = createRedisFleet({ url: secure.url, name: 'tls', heartbeat: 0.2 }, unverified.ctx);
+      await refused.start();
+      await until(() => unverified.errors.length > 0, 'the certificate error');
+      expect(refused.status().connected).toBe(false);
+      expect(String((unverified.errors[0] as Error).message)).toMatch(/certificate/i);
+      await refused.stop();
+    } finally {
+      await secure.stop();
+      rmSync(tlsDir, { recursive: true, force: true });
+    }
+  });
+
   it('the counting script lets exactly one of many concurrent hosts decide', async () => {
     const clients = Array.from({ length: 8 }, () => redis.client());
     const s = script(COUNT);
