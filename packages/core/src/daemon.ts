@@ -181,7 +181,8 @@ export class Daemon {
     const provided = this.core.getFleet(config.fleet.type)!;
     const options = { ...config.fleet.options };
     if (provided.def.schema) checkOptions(provided.def.schema, options, 'fleet', provided.plugin);
-    const link = new FleetLink({ core: this.core, jails: () => this.jails, store: () => this.store, host: config.fleet.host });
+    const link = new FleetLink({ core: this.core, jails: () => this.jails, store: () => this.store, host: config.fleet.host, receiveOnly: this.opts.dryRun });
+    if (this.opts.dryRun) this.core.logger.info('Dry run: this host receives the fleet\'s bans and publishes none of its own.');
     const instance = provided.def.create(options, link.context());
     link.attach(instance);
     this.fleet = link;

@@ -18,6 +18,11 @@ export interface FleetLinkOptions {
   jails: () => readonly Jail[];
   store: () => Store | null;
   host?: string;
+  /**
+   * Receive only (a dry run): what a dry-run host decides must never make the fleet's real hosts
+   * ban, so nothing is handed to the fleet; received bans still reach its (log) actions.
+   */
+  receiveOnly?: boolean;
 }
 
 export class FleetLink {
@@ -59,6 +64,7 @@ export class FleetLink {
   /** Start handing this host's decisions to `instance`. */
   attach(instance: FleetInstance): void {
     this.instance = instance;
+    if (this.opts.receiveOnly) return;
     const hooks = this.opts.core.hooks;
     hooks.ban.tap(TAP, (ban) => {
       if (ban.origin !== undefined) return;

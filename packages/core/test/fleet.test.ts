@@ -47,6 +47,8 @@ function recordingFleet() {
       api.registerFilter({ id: 'demo', rules: [{ id: 'auth', pattern: '^auth failure from <HOST>$' }] });
       api.registerSource({ type: 'none', create: () => ({ start: async () => {}, stop: async () => {} }) });
       api.registerAction({ type: 'nop', create: () => ({ ban: async () => {}, unban: async () => {} }) });
+      // What a dry run puts in place of every action.
+      api.registerAction({ type: 'log', create: () => ({ ban: async () => {}, unban: async () => {} }) });
     },
   });
   return { handed, plugins: [plugin, source], ctx: () => ctx };
@@ -84,9 +86,9 @@ describe('config: fleet', () => {
 });
 
 describe('the fleet hook point', () => {
-  async function daemon() {
+  async function daemon(dryRun = false) {
     const rec = recordingFleet();
-    const d = new Daemon({ searchFrom: [], plugins: rec.plugins, store: new MemoryStore(), logLevel: 'error' });
+    const d = new Daemon({ searchFrom: [], plugins: rec.plugins, store: new MemoryStore(), logLevel: 'error', dryRun });
     await d.start(resolveConfig({
       socket: false, state: { type: 'memory' },
       fleet: { type: 'record', host: 'here', url: 'x' },
@@ -113,6 +115,21 @@ describe('the fleet hook point', () => {
       expect(handed.map((h) => `${h.op} ${h.id}`)).toEqual(['failure 203.0.113.1', 'ban 203.0.113.2', 'unban 203.0.113.2']);
       expect(handed[0]!.jail).toMatchObject({ name: 'sshd', maxretry: 3, failures: true, bans: true });
       expect(d.fleet!.status()!.host).toBe('here');
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('a dry run receives the fleet\'s bans and publishes nothing of its own', async () => {
+    const { d, handed, ctx } = await daemon(true);
+    try {
+      const sshd = d.jail('sshd')!;
+      sshd.failure(failure('203.0.113.1'));
+      sshd.ban('203.0.113.2');
+      await sshd.flush();
+      expect(ctx().applyBan({ jail: 'sshd', id: '203.0.113.3', end: Date.now() + 60_000, origin: 'web-2' })).toBe('applied');
+      await sshd.flush();
+      expect(handed).toEqual([]);
     } finally {
       await d.stop();
     }
