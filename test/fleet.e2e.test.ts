@@ -64,7 +64,7 @@ describe.skipIf(skip !== null)('a fleet of three daemons on one Redis', () => {
     // The same end on both hosts (one clock here; the conversion goes through Redis' TIME).
     expect(Math.abs(onB.bans[0]!.end! - onA.bans[0]!.end!)).toBeLessThan(2000);
     const text = await runF2b(['banned', '203.0.113.20', '--socket', b.sock]);
-    expect(text.stdout).toMatch(/from:  fleet host web-1/);
+    expect(text.stdout).toMatch(/from: {2}fleet host web-1/);
 
     expect((await runF2b(['unban', '203.0.113.21', '--jail', 'sshd', '--socket', b.sock])).code).toBe(0);
     for (const h of [a, c]) await h.d!.waitFor(/NOTICE \[sshd\] Unban 203\.0\.113\.21 \(manual\)/, 'stderr');
