@@ -19,9 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { createRedisFleet, COUNT } from '../packages/fleet-redis/dist/index.js';
-import { evalScript, script } from '../packages/fleet-redis/dist/scripts.js';
-import { systemClock, createLogger } from '../packages/core/dist/index.js';
+import { createRedisFleet, COUNT, evalScript, script } from '@f2b/fleet-redis';
+import { systemClock, createLogger } from '@f2b/core';
 
 const { values: args } = parseArgs({
   options: {

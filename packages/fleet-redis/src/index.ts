@@ -21,7 +21,7 @@ export { RedisFleet, compareIds } from './redis-fleet.js';
 export { FleetKeys } from './keys.js';
 export { redact, parseRedisUrl } from './url.js';
 export { fleetErrors } from './errors.js';
-export { PUBLISH, COUNT } from './scripts.js';
+export { PUBLISH, COUNT, evalScript, script } from './scripts.js';
 
 export interface RedisFleetConfig {
   url: string;
