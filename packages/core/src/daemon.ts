@@ -46,6 +46,7 @@ export class Daemon {
   private readonly banCounts = new Map<string, number>();
   private timers: { cancel(): void }[] = [];
   private metrics: { server: import('./metrics/server.js').MetricsServer; port: number } | null = null;
+  private dashboard: import('./dashboard/start.js').RunningDashboard | null = null;
   /** Whether the store takes the jails' checkpoints (`f2b status`, metrics). */
   readonly storeHealth: StoreHealth;
 
@@ -95,7 +96,10 @@ export class Daemon {
     for (const c of await this.store.banCounts(now - config.state.purgeAge * 1000)) this.countBan(c.jail, c.id, c.count);
     try {
       await this.startMetrics(config);
+      await this.startDashboard(config);
     } catch (err) {
+      await this.metrics?.server.close();
+      this.metrics = null;
       await this.store.close();
       throw err;
     }
@@ -176,6 +180,21 @@ export class Daemon {
     this.metrics = { server, port: bound.port };
   }
 
+  /** The dashboard (config `dashboard`), loaded only when asked for, like the metrics; it may share their server. */
+  private async startDashboard(config: ResolvedConfig): Promise<void> {
+    if (!config.dashboard || this.dashboard) return;
+    const { startDashboard } = await import('./dashboard/start.js');
+    this.dashboard = await startDashboard({ core: this.core, jails: () => this.jails, store: () => this.store }, {
+      listen: config.dashboard, searchDirs: searchDirs(this.opts.searchFrom),
+      metrics: this.metrics && config.metrics ? { ...this.metrics, listen: config.metrics } : null,
+    });
+  }
+
+  /** The dashboard's port, when it runs. */
+  get dashboardPort(): number | null {
+    return this.dashboard?.port ?? null;
+  }
+
   /** The metrics endpoint's port, when it runs (useful when the config asked for port 0). */
   get metricsPort(): number | null {
     return this.metrics?.port ?? null;
@@ -184,6 +203,8 @@ export class Daemon {
   async stop(): Promise<void> {
     for (const t of this.timers) t.cancel();
     this.timers = [];
+    await this.dashboard?.close();
+    this.dashboard = null;
     await this.metrics?.server.close();
     this.metrics = null;
     for (const j of this.jails) await j.stop();
