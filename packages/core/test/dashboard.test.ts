@@ -11,6 +11,12 @@ import { CounterRing } from '../src/dashboard/counter-ring.js';
 import { listBans, type BanQuery } from '../src/dashboard/bans-view.js';
 import { topOffenders } from '../src/dashboard/offenders.js';
 import { isLoopbackHost } from '../src/dashboard/server.js';
+import { loadAssets } from '../src/dashboard/assets.js';
+import { searchDirs } from '../src/resolve.js';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { rejected } from './helpers.js';
 import { parseIp } from '../src/ip.js';
 import type { Ban } from '../src/types.js';
 
@@ -140,5 +146,27 @@ describe('isLoopbackHost', () => {
   it('admits loopback names and addresses only', () => {
     for (const h of ['localhost', 'LOCALHOST', 'app.localhost', '127.0.0.1', '127.1.2.3', '::1']) expect(isLoopbackHost(h)).toBe(true);
     for (const h of ['', 'evil.example', 'localhost.evil.example', '192.0.2.1', '0.0.0.0', '::']) expect(isLoopbackHost(h)).toBe(false);
+  });
+});
+
+describe('loadAssets', () => {
+  it('reads the fixed list of the installed @f2b/dashboard, nothing else', async () => {
+    const assets = await loadAssets(searchDirs([resolve(import.meta.dirname, '..')]));
+    expect([...assets.keys()]).toEqual(expect.arrayContaining(['/', '/app.js', '/style.css', '/vendor/uPlot.iife.min.js', '/vendor/uPlot.min.css']));
+    expect(assets.get('/')!.type).toBe('text/html; charset=utf-8');
+    expect(assets.get('/')!.body.toString()).toContain('<script type="module" src="app.js">');
+    expect([...assets.keys()].every((p) => !p.includes('..') && !p.endsWith('.json'))).toBe(true);
+  });
+
+  it('names the package to install when it is not there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'f2b-no-dashboard-'));
+    try {
+      mkdirSync(join(dir, 'node_modules'));
+      const err = await rejected(loadAssets([join(dir, 'node_modules')]));
+      expect(err.code).toBe('F2B_ERR_DASHBOARD_PAGE');
+      expect(err.fix).toContain('npm i @f2b/dashboard');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
