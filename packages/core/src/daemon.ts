@@ -334,9 +334,11 @@ export class Daemon {
 
   /**
    * Check that the configured store can work (its path), without opening or creating anything:
-   * `f2b config check` runs this, and `start` before anything else.
+   * `f2b config check` runs this, and `start` before anything else. A config that asks for the
+   * dashboard also needs its page installed (F2B_ERR_DASHBOARD_PAGE).
    */
   async checkState(config: ResolvedConfig): Promise<void> {
+    if (config.dashboard) await (await import('./dashboard/assets.js')).loadAssets(searchDirs(this.opts.searchFrom));
     if (this.opts.store || config.state.type === 'memory') return;
     const def = await this.storeDefinition(config);
     await def.check?.(this.storeOptions(config));

@@ -17,6 +17,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rejected } from './helpers.js';
+import { resolveConfig } from '../src/config.js';
 import { parseIp } from '../src/ip.js';
 import type { Ban } from '../src/types.js';
 
@@ -168,5 +169,15 @@ describe('loadAssets', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('config dashboard', () => {
+  const base = { state: { type: 'memory' }, socket: false as const, jails: {} };
+  it('is off unless asked for; {} listens on loopback port 9192; an address is host:port', () => {
+    expect(resolveConfig(base).dashboard).toBeNull();
+    expect(resolveConfig({ ...base, dashboard: {} }).dashboard).toEqual({ host: '127.0.0.1', port: 9192 });
+    expect(resolveConfig({ ...base, dashboard: { listen: '[::1]:8080' } }).dashboard).toEqual({ host: '::1', port: 8080 });
+    expect(() => resolveConfig({ ...base, dashboard: { listen: 'localhost' } })).toThrow(/dashboard\.listen/);
   });
 });

@@ -14,7 +14,7 @@ const MAX_LINES = 20;
 /** Past bans shown (the newest). */
 const MAX_HISTORY = 50;
 
-export interface AddressBan {
+export interface AddressBanView {
   jail: string;
   start: number;
   end: number | null;
@@ -30,7 +30,7 @@ export interface AddressJail {
   /** Why this jail never bans the address, or null. */
   neverBanned: 'loopback' | 'ignoreip' | 'ignoreself' | null;
   /** The ban in force here, or null. */
-  ban: AddressBan | null;
+  ban: AddressBanView | null;
   /** Attempts counted inside findtime (0 when none), of maxretry. */
   attempts: number;
   maxretry: number;
@@ -46,7 +46,7 @@ export interface AddressView {
   banned: boolean;
   jails: AddressJail[];
   /** Bans of the address, in force or past, newest first. */
-  history: AddressBan[];
+  history: AddressBanView[];
 }
 
 export async function viewAddress(ip: IpAddress, jails: readonly Jail[], store: Store | null, now: number): Promise<AddressView> {
@@ -81,7 +81,7 @@ function attemptsOf(jail: Jail, id: string): number {
   return 0;
 }
 
-function view(b: Ban, active: boolean): AddressBan {
+function view(b: Ban, active: boolean): AddressBanView {
   return {
     jail: b.jail, start: b.start, end: b.end, count: b.count, failures: b.failures, rule: b.rule ?? null,
     lines: [...(b.lines ?? [])].slice(-MAX_LINES), active,
