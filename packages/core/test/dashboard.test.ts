@@ -122,6 +122,10 @@ describe('listBans', () => {
     const expected = [...many].sort((a, b) => b.failures - a.failures).slice(0, 25).map((b) => b.failures);
     expect(page.bans.map((b) => b.failures)).toEqual(expected);
     expect(page.matched).toBe(2000);
+    // As a tracker lists them (the newest last), the newest first.
+    const inOrder = Array.from({ length: 3000 }, (_, i) => ban(`198.51.100.${i % 200}`, 'x', i));
+    expect(listBans([{ name: 'x', bans: () => inOrder }], q({ limit: 5 })).bans.map((b) => b.start)).toEqual([2999, 2998, 2997, 2996, 2995]);
+    expect(listBans([{ name: 'x', bans: () => inOrder }], q({ order: 'asc', limit: 3 })).bans.map((b) => b.start)).toEqual([0, 1, 2]);
   });
 });
 

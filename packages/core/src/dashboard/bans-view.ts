@@ -1,10 +1,11 @@
 /**
  * Bans in force for the dashboard's table: searched, sorted and cut to a page on the daemon, so a
- * jail holding a million bans answers with a few hundred rows. The page is kept sorted while the
- * bans are scanned (a row worse than the page's last is skipped at once): one pass, no copy of all.
+ * jail holding a million bans answers with a few hundred rows: one pass over the bans, keeping the
+ * best `limit` (TopK), no copy of them all.
  */
 import type { IpAddress } from '../ip.js';
 import type { Ban } from '../types.js';
+import { TopK } from './top-k.js';
 
 export const BAN_SORTS = ['start', 'end', 'ip', 'jail', 'failures', 'count', 'rule'] as const;
 export type BanSort = (typeof BAN_SORTS)[number];
@@ -44,47 +45,45 @@ export interface BanPage {
 export function listBans(jails: readonly { name: string; bans(): Iterable<Ban> }[], query: BanQuery): BanPage {
   const needle = query.q.toLowerCase();
   const sign = query.order === 'asc' ? 1 : -1;
-  const cmp = (a: Ban, b: Ban) => sign * compare(query.sort, a, b) || compareIp(a, b);
-  const page: Ban[] = [];
+  const by = comparator(query.sort); // chosen once: no switch per comparison
+  const cmp = (a: Ban, b: Ban) => sign * by(a, b) || compareIp(a, b);
+  const page = new TopK<Ban>(query.limit, cmp);
   let total = 0;
   let matched = 0;
+  // Rules are few: each is lower-cased and searched once, not once per ban.
+  const ruleMatches = new Map<string, boolean>();
+  const ruleMatch = (rule: string | undefined) => {
+    const r = rule ?? '';
+    let m = ruleMatches.get(r);
+    if (m === undefined) ruleMatches.set(r, m = r.toLowerCase().includes(needle));
+    return m;
+  };
   for (const jail of jails) {
     if (query.jail && jail.name !== query.jail) continue;
+    const jailMatches = jail.name.toLowerCase().includes(needle);
     for (const b of jail.bans()) {
       total++;
-      if (needle && !b.id.includes(needle) && !b.jail.toLowerCase().includes(needle) && !(b.rule ?? '').toLowerCase().includes(needle)) continue;
+      if (needle && !jailMatches && !b.id.includes(needle) && !ruleMatch(b.rule)) continue;
       matched++;
-      if (page.length === query.limit && cmp(b, page[page.length - 1]!) >= 0) continue;
-      page.splice(insertionPoint(page, b, cmp), 0, b);
-      if (page.length > query.limit) page.pop();
+      page.add(b);
     }
   }
-  return { total, matched, bans: page.map(row) };
+  return { total, matched, bans: page.sorted().map(row) };
 }
 
 function row(b: Ban): BanRow {
   return { jail: b.jail, ip: b.id, start: b.start, end: b.end, count: b.count, failures: b.failures, rule: b.rule ?? null };
 }
 
-function insertionPoint(page: Ban[], b: Ban, cmp: (a: Ban, b: Ban) => number): number {
-  let lo = 0;
-  let hi = page.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (cmp(page[mid]!, b) <= 0) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
-
-function compare(sort: BanSort, a: Ban, b: Ban): number {
+function comparator(sort: BanSort): (a: Ban, b: Ban) => number {
   switch (sort) {
-    case 'start': return a.start - b.start;
-    case 'end': return endOf(a) - endOf(b);
-    case 'ip': return compareIp(a, b);
-    case 'jail': return a.jail.localeCompare(b.jail);
-    case 'failures': return a.failures - b.failures;
-    case 'count': return a.count - b.count;
-    case 'rule': return (a.rule ?? '').localeCompare(b.rule ?? '');
+    case 'start': return (a, b) => a.start - b.start;
+    case 'end': return (a, b) => endOf(a) - endOf(b);
+    case 'ip': return compareIp;
+    case 'jail': return (a, b) => a.jail.localeCompare(b.jail);
+    case 'failures': return (a, b) => a.failures - b.failures;
+    case 'count': return (a, b) => a.count - b.count;
+    case 'rule': return (a, b) => (a.rule ?? '').localeCompare(b.rule ?? '');
   }
 }
 

@@ -4,8 +4,9 @@
  * networks with the most banned addresses. At most MAX_SCANNED bans are looked at, so a flood of
  * a million bans costs a bounded pass (the answer says when it was cut).
  */
-import { widen } from '../ip.js';
+import { widen, type IpAddress } from '../ip.js';
 import type { Ban } from '../types.js';
+import { TopK } from './top-k.js';
 
 export const MAX_SCANNED = 100_000;
 
@@ -21,7 +22,7 @@ export interface Offenders {
 
 export function topOffenders(jails: readonly { bans(): Iterable<Ban> }[], limit: number, maxScanned = MAX_SCANNED): Offenders {
   const byIp = new Map<string, Offender>();
-  const byRange = new Map<string, { addresses: Set<string>; jails: Set<string> }>();
+  const byRange = new Map<string, { addresses: number; jails: Set<string> }>();
   let scanned = 0;
   let partial = false;
   outer: for (const jail of jails) {
@@ -37,19 +38,25 @@ export function topOffenders(jails: readonly { bans(): Iterable<Ban> }[], limit:
         if (o.end !== null && (b.end === null || b.end > o.end)) o.end = b.end;
       }
       if (!b.ip) continue; // a network ban is a range already, not an address in one
-      const range = widen(b.ip, b.ip.version === 4 ? 24 : 64).text;
+      const range = rangeOf(b.ip);
       let r = byRange.get(range);
-      if (!r) byRange.set(range, r = { addresses: new Set(), jails: new Set() });
-      r.addresses.add(b.id);
+      if (!r) byRange.set(range, r = { addresses: 0, jails: new Set() });
+      if (!o) r.addresses++; // an address banned in two jails is one address of its range
       r.jails.add(b.jail);
     }
   }
-  const offenders = [...byIp.values()]
-    .sort((a, b) => b.count - a.count || b.jails.length - a.jails.length || b.failures - a.failures || a.ip.localeCompare(b.ip))
-    .slice(0, limit);
-  const ranges = [...byRange]
-    .map(([range, r]) => ({ range, addresses: r.addresses.size, jails: [...r.jails].sort() }))
-    .sort((a, b) => b.addresses - a.addresses || a.range.localeCompare(b.range))
-    .slice(0, limit);
+  const top = new TopK<Offender>(limit, (a, b) => b.count - a.count || b.jails.length - a.jails.length || b.failures - a.failures || a.ip.localeCompare(b.ip));
+  for (const o of byIp.values()) top.add(o);
+  const topRanges = new TopK<[string, { addresses: number }]>(limit, ([ra, a], [rb, b]) => b.addresses - a.addresses || ra.localeCompare(rb));
+  for (const r of byRange) topRanges.add(r);
+  const offenders = top.sorted();
+  const ranges = topRanges.sorted().map(([range]) => ({ range, addresses: byRange.get(range)!.addresses, jails: [...byRange.get(range)!.jails].sort() }));
   return { scanned, partial, offenders, ranges };
+}
+
+/** The /24 of an IPv4 address (written from its bytes: the common case, and no object made), the /64 of an IPv6 one. */
+function rangeOf(ip: IpAddress): string {
+  const b = ip.bytes;
+  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.0/24`;
+  return widen(ip, ip.version === 4 ? 24 : 64).text;
 }
