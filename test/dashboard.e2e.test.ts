@@ -35,17 +35,31 @@ function config(name: string, extra: Record<string, unknown>) {
   const logs = { sshd: join(tmp.dir, `${name}-auth.log`), idle: join(tmp.dir, `${name}-idle.log`) };
   for (const l of Object.values(logs)) writeFileSync(l, '');
   const file = join(tmp.dir, `${name}.json`);
-  const jail = (log: string) => ({ source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 3, findtime: '1h', bantime: '1h', ignoreself: false, actions: ['log'] });
+  const jail = (log: string) => ({
+    source: { type: 'file', paths: [log], pollInterval: 50 },
+    filter: 'sshd',
+    maxretry: 3,
+    findtime: '1h',
+    bantime: '1h',
+    ignoreself: false,
+    actions: ['log'],
+  });
   writeFileSync(file, JSON.stringify({ state: { type: 'memory' }, socket: false, ...extra, jails: { sshd: jail(logs.sshd), idle: jail(logs.idle) } }));
   return { file, log: logs.sshd };
 }
 
 /** GET with a chosen Host header (fetch will not send one of ours). */
-function get(port: number, path: string, opts: { host?: string; method?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  port: number,
+  path: string,
+  opts: { host?: string; method?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((done, fail) => {
     const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { host: opts.host ?? `127.0.0.1:${port}` } }, (res) => {
       let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
       res.on('end', () => done({ status: res.statusCode!, headers: res.headers, body }));
     });
     req.on('error', fail);
@@ -64,9 +78,13 @@ describe.skipIf(noBrowser !== null)('the dashboard in Chromium', () => {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       const problems: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+      });
       // A blocked script, style or connection would be a CSP violation: reported, never silent.
-      await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
+      await page.addInitScript(() =>
+        document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)),
+      );
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       await page.goto(`http://127.0.0.1:${port}/`);
       await page.waitForSelector('#live.on');
@@ -78,7 +96,8 @@ describe.skipIf(noBrowser !== null)('the dashboard in Chromium', () => {
       for (let i = 0; i < 3; i++) line(`Failed password for invalid user ${HOSTILE_USER} from 203.0.113.82 port ${2000 + i} ssh2`);
       for (let i = 0; i < 3; i++) line(`Failed password for root from 2001:db8::7 port ${3000 + i} ssh2`);
       line('Failed password for root from 198.51.100.20 port 4000 ssh2'); // one attempt: failing, not banned
-      for (const ip of ['203.0.113.81', '203.0.113.82', '2001:db8::7']) await d.waitFor(new RegExp(`NOTICE \\[sshd\\] Ban ${ip.replace(/\./g, '\\.')} `), 'stderr');
+      for (const ip of ['203.0.113.81', '203.0.113.82', '2001:db8::7'])
+        await d.waitFor(new RegExp(`NOTICE \\[sshd\\] Ban ${ip.replace(/\./g, '\\.')} `), 'stderr');
 
       // Live: the page was not reloaded.
       const addresses = () => page.$$eval('#bans tbody td.ip', (tds) => tds.map((td) => td.textContent));
@@ -142,7 +161,11 @@ describe.skipIf(noBrowser !== null)('the dashboard in Chromium', () => {
       }
       expect(problems).toEqual([]); // no CSP violation, no script error
       // The policy is enforced: an inline script (what an injection would add) does not run.
-      await page.evaluate(() => { const s = document.createElement('script'); s.textContent = 'window.inlineRan = 1'; document.body.append(s); });
+      await page.evaluate(() => {
+        const s = document.createElement('script');
+        s.textContent = 'window.inlineRan = 1';
+        document.body.append(s);
+      });
       expect(await page.evaluate(() => (window as unknown as { inlineRan?: number }).inlineRan)).toBeUndefined();
       await expect.poll(() => problems.join('\n')).toContain('CSP violation: script-src');
     } finally {
@@ -189,7 +212,15 @@ describe('the dashboard over HTTP', () => {
       // DNS rebinding: a name that points at 127.0.0.1 is not a loopback name.
       expect((await get(port, '/api/bans', { host: `attacker.example:${port}` })).status).toBe(403);
       expect((await get(port, '/api/bans', { host: `localhost:${port}` })).status).toBe(200);
-      for (const path of ['/../package.json', '/%2e%2e/package.json', '/vendor/../../package.json', '/vendor/..%2f..%2fpackage.json', '/public/index.html', '/index.html/', '//etc/passwd']) {
+      for (const path of [
+        '/../package.json',
+        '/%2e%2e/package.json',
+        '/vendor/../../package.json',
+        '/vendor/..%2f..%2fpackage.json',
+        '/public/index.html',
+        '/index.html/',
+        '//etc/passwd',
+      ]) {
         expect((await get(port, path)).status, path).toBe(404);
       }
     } finally {

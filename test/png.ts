@@ -4,20 +4,30 @@
  */
 import { inflateSync } from 'node:zlib';
 
-export interface Image { width: number; height: number; rgba: Uint8Array }
+export interface Image {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
 
 export function decodePng(png: Buffer): Image {
   if (png.readUInt32BE(0) !== 0x89504e47) throw new Error('not a PNG');
-  let width = 0; let height = 0; let channels = 0;
+  let width = 0;
+  let height = 0;
+  let channels = 0;
   const idat: Buffer[] = [];
   for (let at = 8; at < png.length;) {
     const length = png.readUInt32BE(at);
     const type = png.toString('latin1', at + 4, at + 8);
     const data = png.subarray(at + 8, at + 8 + length);
     if (type === 'IHDR') {
-      width = data.readUInt32BE(0); height = data.readUInt32BE(4);
-      const depth = data[8]; const colour = data[9]; const interlace = data[12];
-      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0) throw new Error(`unsupported PNG (depth ${depth}, colour type ${colour}, interlace ${interlace})`);
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      const depth = data[8];
+      const colour = data[9];
+      const interlace = data[12];
+      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0)
+        throw new Error(`unsupported PNG (depth ${depth}, colour type ${colour}, interlace ${interlace})`);
       channels = colour === 6 ? 4 : 3;
     } else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') break;
@@ -40,7 +50,10 @@ export function decodePng(png: Buffer): Image {
       else if (filter === 2) v += b;
       else if (filter === 3) v += (a + b) >> 1;
       else if (filter === 4) {
-        const p = a + b - c; const pa = Math.abs(p - a); const pb = Math.abs(p - b); const pc = Math.abs(p - c);
+        const p = a + b - c;
+        const pa = Math.abs(p - a);
+        const pb = Math.abs(p - b);
+        const pc = Math.abs(p - c);
         v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
       cur[i] = v & 0xff;
@@ -56,7 +69,9 @@ export function decodePng(png: Buffer): Image {
 
 /** Pixels within `tolerance` (per channel) of the colour `#rrggbb`. */
 export function countColour(img: Image, hex: string, tolerance = 40): number {
-  const r = parseInt(hex.slice(1, 3), 16); const g = parseInt(hex.slice(3, 5), 16); const b = parseInt(hex.slice(5, 7), 16);
+  const r = parseInt(hex.slice(1, 3), 16);
+  const g = parseInt(hex.slice(3, 5), 16);
+  const b = parseInt(hex.slice(5, 7), 16);
   let n = 0;
   for (let i = 0; i < img.rgba.length; i += 4) {
     if (Math.abs(img.rgba[i]! - r) <= tolerance && Math.abs(img.rgba[i + 1]! - g) <= tolerance && Math.abs(img.rgba[i + 2]! - b) <= tolerance) n++;
@@ -66,12 +81,17 @@ export function countColour(img: Image, hex: string, tolerance = 40): number {
 
 /** How many rows of the image hold the colour somewhere: a series at zero is a line a few rows high. */
 export function rowsWithColour(img: Image, hex: string, tolerance = 40): number {
-  const r = parseInt(hex.slice(1, 3), 16); const g = parseInt(hex.slice(3, 5), 16); const b = parseInt(hex.slice(5, 7), 16);
+  const r = parseInt(hex.slice(1, 3), 16);
+  const g = parseInt(hex.slice(3, 5), 16);
+  const b = parseInt(hex.slice(5, 7), 16);
   let rows = 0;
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
       const i = (y * img.width + x) * 4;
-      if (Math.abs(img.rgba[i]! - r) <= tolerance && Math.abs(img.rgba[i + 1]! - g) <= tolerance && Math.abs(img.rgba[i + 2]! - b) <= tolerance) { rows++; break; }
+      if (Math.abs(img.rgba[i]! - r) <= tolerance && Math.abs(img.rgba[i + 1]! - g) <= tolerance && Math.abs(img.rgba[i + 2]! - b) <= tolerance) {
+        rows++;
+        break;
+      }
     }
   }
   return rows;

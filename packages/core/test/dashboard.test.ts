@@ -24,10 +24,13 @@ import type { Ban } from '../src/types.js';
 const plugin = definePlugin({
   meta: { name: 'f2b-filter-demo', version: '1.0.0', core: '*' },
   apply(core) {
-    core.registerFilter({ id: 'demo', rules: [
-      { id: 'auth-failure', pattern: '^auth failure from <HOST>$' },
-      { id: 'bad-user', pattern: '^bad user from <HOST>$' },
-    ] });
+    core.registerFilter({
+      id: 'demo',
+      rules: [
+        { id: 'auth-failure', pattern: '^auth failure from <HOST>$' },
+        { id: 'bad-user', pattern: '^bad user from <HOST>$' },
+      ],
+    });
   },
 });
 
@@ -119,7 +122,10 @@ describe('listBans', () => {
   it('keeps only the best `limit` rows, the same as sorting them all', () => {
     const many = Array.from({ length: 2000 }, (_, i) => ban(`192.0.2.${i % 250}`, 'x', (i * 7919) % 2000, { failures: (i * 31) % 97 }));
     const page = listBans([{ name: 'x', bans: () => many }], q({ sort: 'failures', limit: 25 }));
-    const expected = [...many].sort((a, b) => b.failures - a.failures).slice(0, 25).map((b) => b.failures);
+    const expected = [...many]
+      .sort((a, b) => b.failures - a.failures)
+      .slice(0, 25)
+      .map((b) => b.failures);
     expect(page.bans.map((b) => b.failures)).toEqual(expected);
     expect(page.matched).toBe(2000);
     // As a tracker lists them (the newest last), the newest first.
@@ -132,7 +138,14 @@ describe('listBans', () => {
 describe('topOffenders', () => {
   it('ranks addresses by ban count, jails and failures, and groups /24 and /64 ranges', () => {
     const jails = [
-      { bans: () => [ban('203.0.113.5', 'sshd', 1, { count: 3 }), ban('203.0.113.6', 'sshd', 1), ban('2001:db8:1:2::a', 'sshd', 1), ban('2001:db8:1:2::b', 'sshd', 1)] },
+      {
+        bans: () => [
+          ban('203.0.113.5', 'sshd', 1, { count: 3 }),
+          ban('203.0.113.6', 'sshd', 1),
+          ban('2001:db8:1:2::a', 'sshd', 1),
+          ban('2001:db8:1:2::b', 'sshd', 1),
+        ],
+      },
       { bans: () => [ban('203.0.113.6', 'nginx', 1), ban('198.51.100.1', 'nginx', 1)] },
     ];
     const r = topOffenders(jails, 10);

@@ -16,15 +16,25 @@ export async function get(path, params = {}) {
  * true/false as the stream opens and drops; while it is down the page polls instead.
  */
 export function listen(onChange, onState) {
-  let source = null;
   let poll = null;
-  const startPolling = () => { poll ??= setInterval(onChange, 5000); };
-  const stopPolling = () => { if (poll) clearInterval(poll); poll = null; };
+  const startPolling = () => {
+    poll ??= setInterval(onChange, 5000);
+  };
+  const stopPolling = () => {
+    if (poll) clearInterval(poll);
+    poll = null;
+  };
   try {
-    source = new EventSource('api/events');
-    source.addEventListener('open', () => { stopPolling(); onState(true); });
+    const source = new EventSource('api/events');
+    source.addEventListener('open', () => {
+      stopPolling();
+      onState(true);
+    });
     source.addEventListener('change', () => onChange());
-    source.addEventListener('error', () => { onState(false); startPolling(); });
+    source.addEventListener('error', () => {
+      onState(false);
+      startPolling();
+    });
   } catch {
     onState(false);
     startPolling();

@@ -38,7 +38,10 @@ let running = null;
 let again = false;
 /** Refresh everything; a change during a refresh runs one more after it (never two at once). */
 async function refresh() {
-  if (running) { again = true; return running; }
+  if (running) {
+    again = true;
+    return running;
+  }
   running = (async () => {
     try {
       const [overview, offenders, rules] = await Promise.all([get('overview'), get('offenders', { limit: 15 }), get('rules')]);
@@ -46,7 +49,12 @@ async function refresh() {
       renderJails($('jails').tBodies[0], overview);
       const select = $('ban-jail');
       const names = overview.jails.map((j) => j.name);
-      if ([...select.options].slice(1).map((o) => o.value).join('\n') !== names.join('\n')) {
+      if (
+        [...select.options]
+          .slice(1)
+          .map((o) => o.value)
+          .join('\n') !== names.join('\n')
+      ) {
         select.replaceChildren(el('option', { value: '' }, 'all jails'), ...names.map((n) => el('option', { value: n }, n)));
         select.value = names.includes(state.jail) ? state.jail : '';
       }
@@ -59,7 +67,10 @@ async function refresh() {
       $('updated').textContent = `update failed: ${err.message}`;
     } finally {
       running = null;
-      if (again) { again = false; void refresh(); }
+      if (again) {
+        again = false;
+        void refresh();
+      }
     }
   })();
   return running;
@@ -69,19 +80,31 @@ function wire() {
   let typing = null;
   $('ban-search').addEventListener('input', (e) => {
     clearTimeout(typing);
-    typing = setTimeout(() => { state.q = e.target.value; void refreshBans(); }, 200);
+    typing = setTimeout(() => {
+      state.q = e.target.value;
+      void refreshBans();
+    }, 200);
   });
-  $('ban-jail').addEventListener('change', (e) => { state.jail = e.target.value; void refreshBans(); });
+  $('ban-jail').addEventListener('change', (e) => {
+    state.jail = e.target.value;
+    void refreshBans();
+  });
   for (const th of $('bans').tHead.rows[0].cells) {
     th.addEventListener('click', () => {
       const sort = th.dataset.sort;
       if (state.sort === sort) state.order = state.order === 'asc' ? 'desc' : 'asc';
-      else { state.sort = sort; state.order = ['ip', 'jail', 'rule'].includes(sort) ? 'asc' : 'desc'; }
+      else {
+        state.sort = sort;
+        state.order = ['ip', 'jail', 'rule'].includes(sort) ? 'asc' : 'desc';
+      }
       void refreshBans();
     });
   }
   for (const radio of document.querySelectorAll('input[name=scale]')) {
-    radio.addEventListener('change', () => { state.scale = radio.value; void refreshActivity(); });
+    radio.addEventListener('change', () => {
+      state.scale = radio.value;
+      void refreshActivity();
+    });
   }
   $('address-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -89,10 +112,13 @@ function wire() {
     if (ip) void showAddress(ip);
   });
   window.addEventListener('resize', () => resizeCharts($('charts')));
-  listen(() => void refresh(), (open) => {
-    $('live').textContent = open ? 'live' : 'polling';
-    $('live').className = `live ${open ? 'on' : 'off'}`;
-  });
+  listen(
+    () => void refresh(),
+    (open) => {
+      $('live').textContent = open ? 'live' : 'polling';
+      $('live').className = `live ${open ? 'on' : 'off'}`;
+    },
+  );
   setInterval(() => void refresh(), 30_000);
 }
 

@@ -12,7 +12,9 @@ function options(width, title, step) {
   const failures = colour('--failures');
   const bans = colour('--bans');
   return {
-    title, width, height: 170,
+    title,
+    width,
+    height: 170,
     scales: {
       // Points sit in the middle of their slot: the axis runs from the first slot's start to the current one's end.
       x: { time: true, range: (_u, min, max) => [min - step / 2, max + step / 2] },
@@ -54,7 +56,11 @@ export function renderCharts(box, activity, points) {
     }
   }
   for (const [name, c] of charts) {
-    if (!seen.has(name)) { c.plot.destroy(); c.node.remove(); charts.delete(name); }
+    if (!seen.has(name)) {
+      c.plot.destroy();
+      c.node.remove();
+      charts.delete(name);
+    }
   }
 }
 

@@ -20,7 +20,10 @@ const BANS = 1;
 
 export type Scale = 'minute' | 'hour';
 
-interface RuleActivity { total: number; recent: CounterRing }
+interface RuleActivity {
+  total: number;
+  recent: CounterRing;
+}
 
 class JailActivity {
   readonly minutes = new CounterRing(MINUTE_SLOTS, 60_000, 2);
@@ -35,7 +38,7 @@ class JailActivity {
   hit(now: number, rule: string): void {
     const key = this.rules.has(rule) || this.rules.size < MAX_RULES ? rule : 'other';
     let r = this.rules.get(key);
-    if (!r) this.rules.set(key, r = { total: 0, recent: new CounterRing(RULE_SLOTS, 60_000, 1) });
+    if (!r) this.rules.set(key, (r = { total: 0, recent: new CounterRing(RULE_SLOTS, 60_000, 1) }));
     r.total++;
     r.recent.add(now, 0);
   }
@@ -63,7 +66,10 @@ export interface RuleRate {
 export class Activity {
   private readonly jails = new Map<string, JailActivity>();
 
-  constructor(private readonly core: Core, running: () => readonly { name: string }[]) {
+  constructor(
+    private readonly core: Core,
+    running: () => readonly { name: string }[],
+  ) {
     const { hooks } = core;
     hooks.failure.tap('f2b:dashboard', (f, jail) => {
       const a = this.of(jail.name);
@@ -71,7 +77,9 @@ export class Activity {
       if (f.attempts > 0) a.count(now, FAILURES, f.attempts);
       a.hit(now, f.rule);
     });
-    hooks.ban.tap('f2b:dashboard', (ban) => { this.of(ban.jail).count(core.clock.now(), BANS, 1); });
+    hooks.ban.tap('f2b:dashboard', (ban) => {
+      this.of(ban.jail).count(core.clock.now(), BANS, 1);
+    });
     // A jail removed by a reload takes its rings with it: a config that renames jails over and
     // over must not leave one set per name.
     hooks.reload.tap('f2b:dashboard', () => {
@@ -82,18 +90,20 @@ export class Activity {
 
   private of(jail: string): JailActivity {
     let a = this.jails.get(jail);
-    if (!a) this.jails.set(jail, a = new JailActivity());
+    if (!a) this.jails.set(jail, (a = new JailActivity()));
     return a;
   }
 
   /** Failures and bans per slot for the named jails (zeros for a jail that saw nothing yet). */
   series(scale: Scale, names: readonly string[]): ActivitySeries {
     const now = this.core.clock.now();
-    const ringOf = (a: JailActivity) => scale === 'minute' ? a.minutes : a.hours;
+    const ringOf = (a: JailActivity) => (scale === 'minute' ? a.minutes : a.hours);
     const [slots, slotMs] = scale === 'minute' ? [MINUTE_SLOTS, 60_000] : [HOUR_SLOTS, 3_600_000];
     const start = (Math.floor(now / slotMs) - slots + 1) * slotMs;
     return {
-      scale, step: slotMs / 1000, start,
+      scale,
+      step: slotMs / 1000,
+      start,
       jails: names.map((name) => {
         const a = this.jails.get(name);
         if (!a) return { name, failures: new Array<number>(slots).fill(0), bans: new Array<number>(slots).fill(0) };
@@ -110,7 +120,8 @@ export class Activity {
     const now = this.core.clock.now();
     let all = 0;
     for (const r of a.rules.values()) all += r.total;
-    return [...a.rules].map(([rule, r]) => ({ rule, total: r.total, lastHour: r.recent.sum(now, 0), share: all > 0 ? r.total / all : 0 }))
+    return [...a.rules]
+      .map(([rule, r]) => ({ rule, total: r.total, lastHour: r.recent.sum(now, 0), share: all > 0 ? r.total / all : 0 }))
       .sort((x, y) => y.total - x.total || x.rule.localeCompare(y.rule));
   }
 }

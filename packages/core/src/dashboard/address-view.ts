@@ -57,13 +57,23 @@ export async function viewAddress(ip: IpAddress, jails: readonly Jail[], store: 
     const since = now - jail.config.findtime * 1000;
     const lines = attempts > 0 && store?.failureLines ? await store.failureLines(jail.name, ip.text, since, MAX_LINES) : [];
     out.push({
-      jail: jail.name, neverBanned: jail.neverBanned(ip), ban: ban ? view(ban, true) : null,
-      attempts, maxretry: jail.config.maxretry, findtime: jail.config.findtime, lines,
+      jail: jail.name,
+      neverBanned: jail.neverBanned(ip),
+      ban: ban ? view(ban, true) : null,
+      attempts,
+      maxretry: jail.config.maxretry,
+      findtime: jail.config.findtime,
+      lines,
     });
   }
   const stored = store ? (await store.bansOf(ip.text)).slice(0, MAX_HISTORY) : [];
   const active = out.filter((j) => j.ban);
-  const history = stored.map((b) => view(b, active.some((j) => j.jail === b.jail && j.ban!.start === b.start)));
+  const history = stored.map((b) =>
+    view(
+      b,
+      active.some((j) => j.jail === b.jail && j.ban!.start === b.start),
+    ),
+  );
   // A ban in force the store does not know (a memory store, or one written after the read).
   for (const j of active) {
     const known = history.find((h) => h.active && h.jail === j.jail);
@@ -83,7 +93,13 @@ function attemptsOf(jail: Jail, id: string): number {
 
 function view(b: Ban, active: boolean): AddressBanView {
   return {
-    jail: b.jail, start: b.start, end: b.end, count: b.count, failures: b.failures, rule: b.rule ?? null,
-    lines: [...(b.lines ?? [])].slice(-MAX_LINES), active,
+    jail: b.jail,
+    start: b.start,
+    end: b.end,
+    count: b.count,
+    failures: b.failures,
+    rule: b.rule ?? null,
+    lines: [...(b.lines ?? [])].slice(-MAX_LINES),
+    active,
   };
 }

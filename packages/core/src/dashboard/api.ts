@@ -28,52 +28,77 @@ export interface DashboardSources {
   store(): Store | null;
 }
 
-export interface ApiAnswer { status: number; body: unknown }
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+}
 
 const CACHE_MS = 1000;
 
 export class DashboardApi {
   private readonly cache = new Map<string, { at: number; keep: number; stale: boolean; answer: ApiAnswer }>();
 
-  constructor(private readonly src: DashboardSources, private readonly activity: Activity) {}
+  constructor(
+    private readonly src: DashboardSources,
+    private readonly activity: Activity,
+  ) {}
 
   async answer(path: string, params: URLSearchParams): Promise<ApiAnswer> {
     switch (path) {
-      case '/api/overview': return ok(this.overview());
-      case '/api/bans': return this.cached(`bans?${params}`, () => this.bans(params));
+      case '/api/overview':
+        return ok(this.overview());
+      case '/api/bans':
+        return this.cached(`bans?${params}`, () => this.bans(params));
       case '/api/activity': {
         const scale = params.get('scale') ?? 'minute';
         if (scale !== 'minute' && scale !== 'hour') return bad('scale must be "minute" or "hour"');
-        return ok(this.activity.series(scale, this.src.jails().map((j) => j.name)));
+        return ok(
+          this.activity.series(
+            scale,
+            this.src.jails().map((j) => j.name),
+          ),
+        );
       }
       case '/api/offenders': {
         const limit = intParam(params, 'limit', 20, 100);
         if (limit === null) return bad('limit must be a whole number from 1 to 100');
         return this.cached(`offenders?${limit}`, () => ok(topOffenders(this.src.jails(), limit)));
       }
-      case '/api/rules': return ok({ jails: this.src.jails().map((j) => ({ jail: j.name, filter: j.config.filter.id, rules: this.activity.rules(j.name) })) });
+      case '/api/rules':
+        return ok({ jails: this.src.jails().map((j) => ({ jail: j.name, filter: j.config.filter.id, rules: this.activity.rules(j.name) })) });
       case '/api/address': {
         const ip = parseIp(params.get('ip') ?? '');
         if (!ip) return bad('ip must be an IPv4 or IPv6 address');
         return ok(await viewAddress(ip, this.src.jails(), this.src.store(), this.src.core.clock.now()));
       }
-      default: return { status: 404, body: { error: 'No such API path.' } };
+      default:
+        return { status: 404, body: { error: 'No such API path.' } };
     }
   }
 
   private overview() {
     const now = this.src.core.clock.now();
     return {
-      version: CORE_VERSION, now,
+      version: CORE_VERSION,
+      now,
       jails: this.src.jails().map((j) => {
         const s = j.status(0);
         return {
-          name: j.name, filter: s.filter, mode: s.mode ?? null,
-          currentlyBanned: s.currentlyBanned, totalBanned: s.totalBanned,
-          currentlyFailed: s.currentlyFailed, totalFailed: s.totalFailed,
-          lines: s.lines, ignored: j.stats.ignored, evicted: s.evicted,
-          findtime: j.config.findtime, maxretry: j.config.maxretry, bantime: j.config.bantime,
-          watching: s.watching, problems: s.problems ?? [],
+          name: j.name,
+          filter: s.filter,
+          mode: s.mode ?? null,
+          currentlyBanned: s.currentlyBanned,
+          totalBanned: s.totalBanned,
+          currentlyFailed: s.currentlyFailed,
+          totalFailed: s.totalFailed,
+          lines: s.lines,
+          ignored: j.stats.ignored,
+          evicted: s.evicted,
+          findtime: j.config.findtime,
+          maxretry: j.config.maxretry,
+          bantime: j.config.bantime,
+          watching: s.watching,
+          problems: s.problems ?? [],
         };
       }),
     };

@@ -14,14 +14,21 @@ export const DASHBOARD_PACKAGE = '@f2b/dashboard';
 /** No file of the page is larger (uPlot is 50 kB). */
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
-export interface Asset { readonly body: Buffer; readonly type: string }
+export interface Asset {
+  readonly body: Buffer;
+  readonly type: string;
+}
 
-interface DashboardFile { path: string; file: string; type: string }
+interface DashboardFile {
+  path: string;
+  file: string;
+  type: string;
+}
 
 export async function loadAssets(dirs: string[]): Promise<Map<string, Asset>> {
   const main = resolveTrusted(DASHBOARD_PACKAGE, dirs, (file, problem) => errors.F2B_ERR_PLUGIN_UNTRUSTED(DASHBOARD_PACKAGE, file, problem, 'dashboard'));
   if (!main) throw errors.F2B_ERR_DASHBOARD_PAGE(DASHBOARD_PACKAGE);
-  const mod = await import(pathToFileURL(main).href) as { dashboardFiles?: () => DashboardFile[] };
+  const mod = (await import(pathToFileURL(main).href)) as { dashboardFiles?: () => DashboardFile[] };
   if (typeof mod.dashboardFiles !== 'function') throw errors.F2B_ERR_DASHBOARD_PAGE(DASHBOARD_PACKAGE, 'it exports no dashboardFiles()');
   const trust = trustBoundary();
   const assets = new Map<string, Asset>();

@@ -55,7 +55,7 @@ export function listBans(jails: readonly { name: string; bans(): Iterable<Ban> }
   const ruleMatch = (rule: string | undefined) => {
     const r = rule ?? '';
     let m = ruleMatches.get(r);
-    if (m === undefined) ruleMatches.set(r, m = r.toLowerCase().includes(needle));
+    if (m === undefined) ruleMatches.set(r, (m = r.toLowerCase().includes(needle)));
     return m;
   };
   for (const jail of jails) {
@@ -77,17 +77,24 @@ function row(b: Ban): BanRow {
 
 function comparator(sort: BanSort): (a: Ban, b: Ban) => number {
   switch (sort) {
-    case 'start': return (a, b) => a.start - b.start;
-    case 'end': return (a, b) => endOf(a) - endOf(b);
-    case 'ip': return compareIp;
-    case 'jail': return (a, b) => a.jail.localeCompare(b.jail);
-    case 'failures': return (a, b) => a.failures - b.failures;
-    case 'count': return (a, b) => a.count - b.count;
-    case 'rule': return (a, b) => (a.rule ?? '').localeCompare(b.rule ?? '');
+    case 'start':
+      return (a, b) => a.start - b.start;
+    case 'end':
+      return (a, b) => endOf(a) - endOf(b);
+    case 'ip':
+      return compareIp;
+    case 'jail':
+      return (a, b) => a.jail.localeCompare(b.jail);
+    case 'failures':
+      return (a, b) => a.failures - b.failures;
+    case 'count':
+      return (a, b) => a.count - b.count;
+    case 'rule':
+      return (a, b) => (a.rule ?? '').localeCompare(b.rule ?? '');
   }
 }
 
-const endOf = (b: Ban) => b.end === null ? Infinity : b.end;
+const endOf = (b: Ban) => (b.end === null ? Infinity : b.end);
 
 /** IPv4 before IPv6, then byte by byte; a network ban (no parsed address) by its text, last. */
 function compareIp(a: Ban, b: Ban): number {

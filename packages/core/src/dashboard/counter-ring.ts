@@ -9,7 +9,11 @@ export class CounterRing {
   private readonly stamps: Float64Array;
   private readonly values: Uint32Array[];
 
-  constructor(readonly slots: number, readonly slotMs: number, series: number) {
+  constructor(
+    readonly slots: number,
+    readonly slotMs: number,
+    series: number,
+  ) {
     this.stamps = new Float64Array(slots).fill(-1);
     this.values = Array.from({ length: series }, () => new Uint32Array(slots));
   }

@@ -19,14 +19,19 @@ export class LiveUpdates {
   private seq = 0;
   private closed = false;
 
-  constructor(core: Core, private readonly onChange: () => void) {
+  constructor(
+    core: Core,
+    private readonly onChange: () => void,
+  ) {
     const changed = () => this.changed();
     core.hooks.failure.tap('f2b:dashboard-live', changed);
     core.hooks.ban.tap('f2b:dashboard-live', changed);
     core.hooks.unban.tap('f2b:dashboard-live', changed);
     core.hooks.reload.tap('f2b:dashboard-live', changed);
     // Real time, whatever clock the jails run on: this only paces the page.
-    this.heartbeat = setInterval(() => { for (const s of this.streams) s.write(': keep-alive\n\n'); }, HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => {
+      for (const s of this.streams) s.write(': keep-alive\n\n');
+    }, HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 

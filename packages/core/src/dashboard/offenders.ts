@@ -10,8 +10,18 @@ import { TopK } from './top-k.js';
 
 export const MAX_SCANNED = 100_000;
 
-export interface Offender { ip: string; jails: string[]; count: number; failures: number; end: number | null }
-export interface Range { range: string; addresses: number; jails: string[] }
+export interface Offender {
+  ip: string;
+  jails: string[];
+  count: number;
+  failures: number;
+  end: number | null;
+}
+export interface Range {
+  range: string;
+  addresses: number;
+  jails: string[];
+}
 export interface Offenders {
   scanned: number;
   /** True when there were more bans in force than MAX_SCANNED. */
@@ -27,7 +37,10 @@ export function topOffenders(jails: readonly { bans(): Iterable<Ban> }[], limit:
   let partial = false;
   outer: for (const jail of jails) {
     for (const b of jail.bans()) {
-      if (scanned === maxScanned) { partial = true; break outer; }
+      if (scanned === maxScanned) {
+        partial = true;
+        break outer;
+      }
       scanned++;
       const o = byIp.get(b.id);
       if (!o) byIp.set(b.id, { ip: b.id, jails: [b.jail], count: b.count, failures: b.failures, end: b.end });
@@ -40,7 +53,7 @@ export function topOffenders(jails: readonly { bans(): Iterable<Ban> }[], limit:
       if (!b.ip) continue; // a network ban is a range already, not an address in one
       const range = rangeOf(b.ip);
       let r = byRange.get(range);
-      if (!r) byRange.set(range, r = { addresses: 0, jails: new Set() });
+      if (!r) byRange.set(range, (r = { addresses: 0, jails: new Set() }));
       if (!o) r.addresses++; // an address banned in two jails is one address of its range
       r.jails.add(b.jail);
     }

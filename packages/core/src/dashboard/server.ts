@@ -15,7 +15,8 @@ import type { Asset } from './assets.js';
 import type { LiveUpdates } from './live.js';
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -54,12 +55,15 @@ export function dashboardHandler(opts: DashboardHandlerOptions): (req: IncomingM
       return;
     }
     if (url.pathname.startsWith('/api/')) {
-      opts.api.answer(url.pathname, url.searchParams).then((a) => {
-        send(a.status, 'application/json; charset=utf-8', JSON.stringify(a.body), { 'cache-control': 'no-store' });
-      }, (err: unknown) => {
-        opts.logger.warn(`Dashboard API ${url.pathname} failed: ${err instanceof Error ? err.message : String(err)}`);
-        send(500, 'application/json; charset=utf-8', JSON.stringify({ error: 'The daemon could not answer; see its log.' }));
-      });
+      opts.api.answer(url.pathname, url.searchParams).then(
+        (a) => {
+          send(a.status, 'application/json; charset=utf-8', JSON.stringify(a.body), { 'cache-control': 'no-store' });
+        },
+        (err: unknown) => {
+          opts.logger.warn(`Dashboard API ${url.pathname} failed: ${err instanceof Error ? err.message : String(err)}`);
+          send(500, 'application/json; charset=utf-8', JSON.stringify({ error: 'The daemon could not answer; see its log.' }));
+        },
+      );
       return;
     }
     return text(404, 'Not found.\n');
@@ -85,7 +89,10 @@ function hostOf(header: string | undefined): string {
 /** The dashboard's own server, when it does not share the metrics server's address. */
 export class DashboardServer {
   private server: Server | null = null;
-  constructor(private readonly handler: (req: IncomingMessage, res: ServerResponse) => void, private readonly logger: Logger) {}
+  constructor(
+    private readonly handler: (req: IncomingMessage, res: ServerResponse) => void,
+    private readonly logger: Logger,
+  ) {}
 
   async listen(addr: ListenAddress): Promise<ListenAddress> {
     const server = createServer(this.handler);

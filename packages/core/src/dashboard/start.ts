@@ -17,13 +17,16 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
-export async function startDashboard(src: DashboardSources, opts: {
-  listen: ListenAddress;
-  /** node_modules directories to find `@f2b/dashboard` in (the daemon's plugin search). */
-  searchDirs: string[];
-  /** The metrics endpoint, when it runs: shared if it listens on the same address. */
-  metrics?: { server: MetricsServer; listen: ListenAddress; port: number } | null;
-}): Promise<RunningDashboard> {
+export async function startDashboard(
+  src: DashboardSources,
+  opts: {
+    listen: ListenAddress;
+    /** node_modules directories to find `@f2b/dashboard` in (the daemon's plugin search). */
+    searchDirs: string[];
+    /** The metrics endpoint, when it runs: shared if it listens on the same address. */
+    metrics?: { server: MetricsServer; listen: ListenAddress; port: number } | null;
+  },
+): Promise<RunningDashboard> {
   const assets = await loadAssets(opts.searchDirs);
   const logger = src.core.getLogger('dashboard');
   const activity = new Activity(src.core, src.jails);
@@ -33,7 +36,9 @@ export async function startDashboard(src: DashboardSources, opts: {
   const { host } = opts.listen;
   const shown = (port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   if (!isLoopbackHost(host)) {
-    logger.warn(`The dashboard listens on ${host}, not on loopback: anyone who can reach it sees the bans and the attackers' log lines (it has no login). Keep it behind a firewall or an authenticating proxy.`);
+    logger.warn(
+      `The dashboard listens on ${host}, not on loopback: anyone who can reach it sees the bans and the attackers' log lines (it has no login). Keep it behind a firewall or an authenticating proxy.`,
+    );
   }
   const m = opts.metrics;
   if (m && m.listen.host === host && m.listen.port === opts.listen.port) {
@@ -50,5 +55,11 @@ export async function startDashboard(src: DashboardSources, opts: {
     throw err;
   }
   logger.info(`Dashboard on ${shown(bound.port)}`);
-  return { port: bound.port, close: async () => { live.close(); await server.close(); } };
+  return {
+    port: bound.port,
+    close: async () => {
+      live.close();
+      await server.close();
+    },
+  };
 }

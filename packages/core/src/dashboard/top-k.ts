@@ -7,7 +7,10 @@ export class TopK<T> {
   private readonly heap: T[] = [];
 
   /** `cmp(a, b) < 0`: a comes before (is better than) b. */
-  constructor(private readonly limit: number, private readonly cmp: (a: T, b: T) => number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly cmp: (a: T, b: T) => number,
+  ) {}
 
   add(item: T): void {
     const h = this.heap;
