@@ -2,12 +2,22 @@
  * JSON Schema validation of plugin options and config, reporting the config path of the first bad
  * key (`jails.sshd.maxretry`) in a full sentence.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject } from 'ajv';
 import { errors } from './errors.js';
 
 export type JSONSchema = Record<string, unknown>;
 
-const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true, coerceTypes: false });
+// Loaded at the first schema checked, not at import: commands that check none (`f2b --version`,
+// the client commands) start without it.
+let ajv: Ajv | undefined;
+function validator(): Ajv {
+  if (ajv === undefined) {
+    const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    ajv = new AjvClass({ allErrors: false, strict: false, useDefaults: true, coerceTypes: false });
+  }
+  return ajv;
+}
 const cache = new WeakMap<object, ReturnType<Ajv['compile']>>();
 
 export interface SchemaProblem { path: string; problem: string }
@@ -16,7 +26,7 @@ export interface SchemaProblem { path: string; problem: string }
 export function checkSchema(schema: JSONSchema, value: unknown, basePath: string): SchemaProblem | null {
   let validate = cache.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = validator().compile(schema);
     cache.set(schema, validate);
   }
   if (validate(value)) return null;
