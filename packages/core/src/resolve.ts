@@ -69,7 +69,7 @@ export function discoverPlugins(dirs: string[]): DiscoveredPackage[] {
   for (const nm of dirs) {
     for (const name of listPackages(nm)) {
       if (found.has(name)) continue;
-      const pkg = readManifest(join(nm, name));
+      const pkg = readManifest(join(nm, name), true);
       if (!pkg) continue;
       const keywords: string[] = Array.isArray(pkg.keywords) ? pkg.keywords : [];
       if (!PLUGIN_NAME.test(name) && !keywords.includes('f2b-plugin')) continue;
@@ -117,8 +117,16 @@ export function coreRangeAdmits(range: string, coreVersion: string): boolean | n
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function readManifest(dir: string): any | null {
-  try { return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')); } catch { return null; }
+function readManifest(dir: string, pluginsOnly = false): any | null {
+  try {
+    const text = readFileSync(join(dir, 'package.json'), 'utf8');
+    // A plugin's manifest says `f2b` (its name, its keyword or its f2b block): the hundreds of other
+    // packages of a node_modules are not parsed (start-up of `f2b test-filter`, `f2b filters`).
+    if (pluginsOnly && !text.includes('f2b')) return null;
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** Candidate package names for a reference of a kind, most specific first. */

@@ -24,6 +24,7 @@ export interface SchemaProblem { path: string; problem: string }
 
 /** Validate `value` (mutated in place with schema defaults); returns the first problem or null. */
 export function checkSchema(schema: JSONSchema, value: unknown, basePath: string): SchemaProblem | null {
+  if (emptyAndValid(schema, value)) return null;
   let validate = cache.get(schema);
   if (!validate) {
     validate = validator().compile(schema);
@@ -32,6 +33,22 @@ export function checkSchema(schema: JSONSchema, value: unknown, basePath: string
   if (validate(value)) return null;
   const err = (validate.errors ?? [])[0];
   return err ? describeAjvError(err, basePath) : { path: basePath, problem: 'is invalid' };
+}
+
+/** Keys of an object schema that an empty object satisfies whatever they say (no defaults to fill in). */
+const HARMLESS = new Set(['type', 'additionalProperties', 'properties', 'description', 'title', '$comment', 'patternProperties']);
+
+/**
+ * `{}` against an object schema that requires nothing and fills in no default: valid, and known
+ * without compiling the schema — plugins given no options (`f2b test-filter sshd`) start without ajv.
+ */
+function emptyAndValid(schema: JSONSchema, value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length > 0) return false;
+  if (schema.type !== 'object' || !Object.keys(schema).every((k) => HARMLESS.has(k))) return false;
+  const props = schema.properties;
+  if (props === undefined) return true;
+  if (typeof props !== 'object' || props === null) return false;
+  return Object.values(props).every((p) => typeof p === 'object' && p !== null && !('default' in p));
 }
 
 /**
