@@ -120,7 +120,7 @@ function timeOf(run: (line: string, buf: Buffer) => void, lines: readonly string
   for (let rep = 0; rep < reps; rep++) {
     let loops = 0;
     const t0 = cpuMicros();
-    let t = t0;
+    let t: number;
     do {
       for (let i = 0; i < lines.length; i++) run(lines[i]!, bufs[i]!);
       loops++;

@@ -87,7 +87,7 @@ class Reader {
   private quantified(atom: Item): Item {
     const s = this.s;
     const q = s[this.i];
-    let min = 1, max = 1;
+    let min: number, max: number;
     if (q === '*') { min = 0; max = Infinity; this.i++; }
     else if (q === '+') { min = 1; max = Infinity; this.i++; }
     else if (q === '?') { min = 0; max = 1; this.i++; }
