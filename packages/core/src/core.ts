@@ -4,7 +4,7 @@
  * wrapped so that a throw is reported with its plugin and hook). Each plugin gets an api of its own
  * (plugin-api.ts), never the core itself.
  */
-import semver from 'semver';
+import { createRequire } from 'node:module';
 import { createHooks, type Hooks } from './hooks.js';
 import { errors, isF2bError } from './errors.js';
 import { createLogger, type Logger, type LogLevel, type LogSink } from './logger.js';
@@ -16,6 +16,10 @@ import { defaultTrackerPlugin } from './builtin/default-tracker.js';
 import type { ActionDefinition, F2bPlugin, PluginMeta, SourceDefinition, StoreDefinition, TrackerDefinition } from './plugin.js';
 import type { FilterDefinition } from './filter/types.js';
 import type { FleetDefinition } from './fleet.js';
+
+/** semver, loaded at the first range checked (not at start-up). */
+let semverModule: typeof import('semver') | undefined;
+const semver = (): typeof import('semver') => (semverModule ??= createRequire(import.meta.url)('semver') as typeof import('semver'));
 
 export interface CoreOptions {
   clock?: Clock;
@@ -90,8 +94,8 @@ export class Core {
     const name = stated?.name ?? `inline#${++this.inlineCount}`;
     const meta: PluginMeta = { ...stated, name };
     if (meta.core !== undefined) {
-      if (typeof meta.core !== 'string' || !semver.validRange(meta.core)) throw errors.F2B_ERR_PLUGIN_INVALID(name, `its @f2b/core range "${String(meta.core)}" is not a semver range`, path);
-      if (!semver.satisfies(this.version, meta.core, { includePrerelease: true })) {
+      if (typeof meta.core !== 'string' || !semver().validRange(meta.core)) throw errors.F2B_ERR_PLUGIN_INVALID(name, `its @f2b/core range "${String(meta.core)}" is not a semver range`, path);
+      if (!semver().satisfies(this.version, meta.core, { includePrerelease: true })) {
         throw errors.F2B_ERR_PLUGIN_VERSION_MISMATCH(name, meta.core, this.version, path);
       }
     }

@@ -10,11 +10,14 @@ import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import semver from 'semver';
 import { errors } from './errors.js';
 import { trustBoundary } from './trust.js';
 import { CORE_VERSION } from './version.js';
 import { PLUGIN_KINDS, type F2bPlugin, type PluginKind, type PluginMeta } from './plugin.js';
+
+/** semver, loaded at the first range checked (not at start-up). */
+let semverModule: typeof import('semver') | undefined;
+const semver = (): typeof import('semver') => (semverModule ??= createRequire(import.meta.url)('semver') as typeof import('semver'));
 
 export interface DiscoveredPackage {
   name: string;
@@ -66,7 +69,7 @@ export function discoverPlugins(dirs: string[]): DiscoveredPackage[] {
   for (const nm of dirs) {
     for (const name of listPackages(nm)) {
       if (found.has(name)) continue;
-      const pkg = readManifest(join(nm, name));
+      const pkg = readManifest(join(nm, name), true);
       if (!pkg) continue;
       const keywords: string[] = Array.isArray(pkg.keywords) ? pkg.keywords : [];
       if (!PLUGIN_NAME.test(name) && !keywords.includes('f2b-plugin')) continue;
@@ -109,13 +112,21 @@ function listPackages(nm: string): string[] {
  * range. Pre-releases of the core count (0.2.0-rc.1 satisfies ^0.2.0-0).
  */
 export function coreRangeAdmits(range: string, coreVersion: string): boolean | null {
-  if (!semver.validRange(range)) return null;
-  return semver.satisfies(coreVersion, range, { includePrerelease: true });
+  if (!semver().validRange(range)) return null;
+  return semver().satisfies(coreVersion, range, { includePrerelease: true });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function readManifest(dir: string): any | null {
-  try { return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')); } catch { return null; }
+function readManifest(dir: string, pluginsOnly = false): any | null {
+  try {
+    const text = readFileSync(join(dir, 'package.json'), 'utf8');
+    // A plugin's manifest says `f2b` (its name, its keyword or its f2b block): the hundreds of other
+    // packages of a node_modules are not parsed (start-up of `f2b test-filter`, `f2b filters`).
+    if (pluginsOnly && !text.includes('f2b')) return null;
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** Candidate package names for a reference of a kind, most specific first. */
@@ -147,7 +158,7 @@ export async function loadPlugin(name: string, dirs: string[], path?: string): P
   if (!file) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(name, name, path);
   const manifest = manifestMeta(file, name);
   // The range is checked before the code is imported: a plugin built for another core may not even load.
-  if (manifest.core && semver.validRange(manifest.core) && !semver.satisfies(CORE_VERSION, manifest.core, { includePrerelease: true })) {
+  if (manifest.core && semver().validRange(manifest.core) && !semver().satisfies(CORE_VERSION, manifest.core, { includePrerelease: true })) {
     throw errors.F2B_ERR_PLUGIN_VERSION_MISMATCH(manifest.name ?? name, manifest.core, CORE_VERSION, path);
   }
   const mod = await import(pathToFileURL(file).href) as { default?: unknown };

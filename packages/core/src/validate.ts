@@ -2,26 +2,53 @@
  * JSON Schema validation of plugin options and config, reporting the config path of the first bad
  * key (`jails.sshd.maxretry`) in a full sentence.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject } from 'ajv';
 import { errors } from './errors.js';
 
 export type JSONSchema = Record<string, unknown>;
 
-const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true, coerceTypes: false });
+// Loaded at the first schema checked, not at import: commands that check none (`f2b --version`,
+// the client commands) start without it.
+let ajv: Ajv | undefined;
+function validator(): Ajv {
+  if (ajv === undefined) {
+    const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    ajv = new AjvClass({ allErrors: false, strict: false, useDefaults: true, coerceTypes: false });
+  }
+  return ajv;
+}
 const cache = new WeakMap<object, ReturnType<Ajv['compile']>>();
 
 export interface SchemaProblem { path: string; problem: string }
 
 /** Validate `value` (mutated in place with schema defaults); returns the first problem or null. */
 export function checkSchema(schema: JSONSchema, value: unknown, basePath: string): SchemaProblem | null {
+  if (emptyAndValid(schema, value)) return null;
   let validate = cache.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = validator().compile(schema);
     cache.set(schema, validate);
   }
   if (validate(value)) return null;
   const err = (validate.errors ?? [])[0];
   return err ? describeAjvError(err, basePath) : { path: basePath, problem: 'is invalid' };
+}
+
+/** Keys of an object schema that an empty object satisfies whatever they say (no defaults to fill in). */
+const HARMLESS = new Set(['type', 'additionalProperties', 'properties', 'description', 'title', '$comment', 'patternProperties']);
+
+/**
+ * `{}` against an object schema that requires nothing and fills in no default: valid, and known
+ * without compiling the schema — plugins given no options (`f2b test-filter sshd`) start without ajv.
+ */
+function emptyAndValid(schema: JSONSchema, value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length > 0) return false;
+  if (schema.type !== 'object' || !Object.keys(schema).every((k) => HARMLESS.has(k))) return false;
+  const props = schema.properties;
+  if (props === undefined) return true;
+  if (typeof props !== 'object' || props === null) return false;
+  return Object.values(props).every((p) => typeof p === 'object' && p !== null && !('default' in p));
 }
 
 /**

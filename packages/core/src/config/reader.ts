@@ -10,16 +10,23 @@
  * are limited (the `yaml` library's `maxAliasCount`), and nesting is bounded, so that no config can
  * hang or exhaust the daemon ("billion laughs").
  */
-import { defaultLoaders, getDefaultSearchPlaces } from 'cosmiconfig';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { errors, isF2bError } from '../errors.js';
 import { trustBoundary } from '../trust.js';
 
-/** cosmiconfig's places (`.f2brc*`, `f2b.config.{js,ts,mjs,cjs}`, …) plus the JSON/YAML config files it leaves out. */
-export const SEARCH_PLACES = [...getDefaultSearchPlaces('f2b'), 'f2b.config.json', 'f2b.config.yaml', 'f2b.config.yml'];
+/**
+ * cosmiconfig's places (`.f2brc*`, `f2b.config.{js,ts,mjs,cjs}`, …: its getDefaultSearchPlaces('f2b'),
+ * written out so that cosmiconfig loads only for a JavaScript config; a test checks they agree)
+ * plus the JSON/YAML config files it leaves out.
+ */
+export const COSMICONFIG_PLACES: readonly string[] = ['package.json', ...['.f2brc', '.config/f2brc'].flatMap((b) => ['', '.json', '.yaml', '.yml', '.js', '.ts', '.cjs', '.mjs'].map((e) => b + e)),
+  'f2b.config.js', 'f2b.config.ts', 'f2b.config.cjs', 'f2b.config.mjs'];
+export const SEARCH_PLACES = [...COSMICONFIG_PLACES, 'f2b.config.json', 'f2b.config.yaml', 'f2b.config.yml'];
+/** yaml and cosmiconfig, loaded for the first file that needs them (start-up without them). */
+const lazyRequire = createRequire(import.meta.url);
 /** Places in the per-user config directory (`~/.config/f2b/`), as cosmiconfig's global search. */
 const GLOBAL_PLACES = ['config', 'config.json', 'config.yaml', 'config.yml', 'config.js', 'config.ts', 'config.cjs', 'config.mjs'];
 
@@ -108,9 +115,11 @@ function parse(file: string, content: string): unknown {
   const ext = extname(file);
   if (basename(file) === 'package.json' || ext === '.json') return content.trim() === '' ? undefined : JSON.parse(content);
   if (ext === '.yaml' || ext === '.yml' || ext === '') {
+    const { parse: parseYaml } = lazyRequire('yaml') as typeof import('yaml');
     const value = parseYaml(content, { maxAliasCount: MAX_YAML_ALIASES, prettyErrors: true, logLevel: 'error' });
     return value === null ? undefined : value;
   }
+  const { defaultLoaders } = lazyRequire('cosmiconfig') as typeof import('cosmiconfig');
   const loader = defaultLoaders[ext as keyof typeof defaultLoaders];
   if (!loader) throw new Error(`files ending in "${ext}" are not a config format f2b reads`);
   return loader(file, content);

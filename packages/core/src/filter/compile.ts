@@ -84,7 +84,7 @@ export function validatePattern(pattern: string, where: string): void {
 }
 
 /**
- * The pattern with its named groups made plain, and the names by position. node-re2 builds a
+ * The pattern with its named groups made plain (unnamed ones non-capturing), and the names by position. node-re2 builds a
  * `groups` object on every exec of a pattern with named groups, which costs a third of the call;
  * we map positions to names ourselves.
  */
@@ -112,7 +112,8 @@ export function positionalGroups(source: string): { source: string; names: (stri
         i += named[0].length - 1;
         continue;
       }
-      if (source[i + 1] !== '?') names.push(null);
+      // An unnamed group captures nothing anyone reads: non-capturing, RE2 tracks fewer positions.
+      if (source[i + 1] !== '?') { out += '(?:'; continue; }
     }
     out += c;
   }

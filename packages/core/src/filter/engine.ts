@@ -6,6 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { checkHost, compileRule, resolveMode, rulesForMode, RE2, type CompiledRule } from './compile.js';
+import { Dispatcher } from './dispatch.js';
 import type { FailureDraft, FilterDefinition, Reducer, RuleMatch } from './types.js';
 import type { Failure, LogEntry } from '../types.js';
 import { checkOptions } from '../validate.js';
@@ -25,6 +26,11 @@ export interface Hit {
 }
 
 const MEMO_LIMIT = 8192;
+/**
+ * Up to this many candidate rules are tried one by one (a rule that does not match costs one RE2
+ * DFA pass); more go through the one RE2.Set pass over all rules first.
+ */
+const MAX_DIRECT = 4;
 
 export interface FilterRunnerOptions {
   mode?: string;
@@ -48,6 +54,7 @@ export class FilterRunner {
   private readonly messageRules: CompiledRule[];
   private readonly lineRules: CompiledRule[];
   private readonly messageSet: InstanceType<typeof RE2.Set> | null;
+  private readonly dispatcher: Dispatcher;
   private readonly reducer: Reducer;
   private memo = new Map<string, { text: string; hit: Hit | null; portInCapture: boolean }>();
   private readonly volatilePorts: boolean;
@@ -72,6 +79,7 @@ export class FilterRunner {
     this.messageSet = this.messageRules.length > 0
       ? new RE2.Set(this.messageRules.map((r) => r.re.source))
       : null;
+    this.dispatcher = new Dispatcher(this.messageRules.map((r) => r.re.source));
     const logger = opts.logger ?? createLogger(`filter-${def.id}`);
     this.reducer = def.createReducer?.({ mode: this.mode, options, logger }) ?? defaultReducer();
   }
@@ -152,6 +160,9 @@ export class FilterRunner {
 
   private matchMessage(message: Buffer): Hit | null {
     if (this.messageSet === null) return null;
+    // No rule starts like this message (most lines of a service): nothing decoded, no RE2 call.
+    const candidates = this.dispatcher.candidates(message, 0, message.length);
+    if (candidates === 0) return null;
     // Memo first, for misses too: the lines of a brute-force attack and the daily noise of a
     // service repeat, and a Map lookup is cheaper than an RE2 pass over the message.
     // The decoded message is both the memo key and what exec runs on: node-re2 builds a Buffer per
@@ -163,12 +174,18 @@ export class FilterRunner {
     const key = this.volatilePorts ? maskPorts(text) : text;
     const cached = this.memo.get(key);
     if (cached !== undefined && (cached.text === text || !cached.portInCapture)) return cached.hit;
-    const indices = this.messageSet.match(matchable(message, text));
-    if (indices.length > 1) indices.sort((a, b) => a - b);
     let hit: Hit | null = null;
-    for (const i of indices) {
-      hit = execRule(this.messageRules[i]!, text, i);
-      if (hit) break;
+    if (candidates <= MAX_DIRECT) {
+      // One exec per candidate, in rule order: a miss is a single DFA pass, a match also captures.
+      const found = this.dispatcher.found;
+      for (let k = 0; k < candidates && hit === null; k++) hit = execRule(this.messageRules[found[k]!]!, text, found[k]!);
+    } else {
+      const indices = this.messageSet.match(matchable(message, text));
+      if (indices.length > 1) indices.sort((a, b) => a - b);
+      for (const i of indices) {
+        hit = execRule(this.messageRules[i]!, text, i);
+        if (hit) break;
+      }
     }
     if (this.memo.size >= MEMO_LIMIT) this.memo = new Map();
     const portInCapture = hit !== null && Object.values(hit.captures).some((v) => v.includes(' port '));

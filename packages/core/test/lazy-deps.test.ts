@@ -1,0 +1,28 @@
+/**
+ * Start-up loads only what a command needs (issue 17): importing @f2b/core loads none of the
+ * libraries that only some commands use — ajv (the first schema checked), yaml and cosmiconfig
+ * (the first config file read), semver (the first plugin's core range). `f2b --version` and the
+ * client commands are that much quicker.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { COSMICONFIG_PLACES } from '../src/config/reader.js';
+
+describe('lazy dependencies', () => {
+  it('importing @f2b/core loads no ajv, yaml, cosmiconfig or semver', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      await import('@f2b/core');
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      const heavy = ['ajv', 'yaml', 'cosmiconfig', 'semver'].filter((m) => loaded.some((p) => p.includes('/node_modules/' + m + '/')));
+      process.stdout.write(JSON.stringify(heavy));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: import.meta.dirname, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual([]);
+  });
+
+  it("the config places written out are cosmiconfig's own", () => {
+    const { getDefaultSearchPlaces } = createRequire(import.meta.url)('cosmiconfig') as typeof import('cosmiconfig');
+    expect([...COSMICONFIG_PLACES]).toEqual(getDefaultSearchPlaces('f2b'));
+  });
+});
