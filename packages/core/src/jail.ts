@@ -13,9 +13,9 @@ import { createTracker } from './tracker-factory.js';
 import { IpSet, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
 import { errors } from './errors.js';
 import { checkOptions } from './validate.js';
-import type { AddressBan, AddressFailure } from './tracker.js';
+import type { AddressBan, AddressFailure, AddressSuccess } from './tracker.js';
 import type { ListedBan, SourceInstance, SourceWatch, TrackerInstance } from './plugin.js';
-import type { Ban, Failure, LogEntry, MaybePromise, Unban } from './types.js';
+import type { Ban, Failure, LogEntry, MaybePromise, SuccessEvent, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store, StoredFailure } from './store.js';
 import { ActionRunner, type ActionCall } from './action-runner.js';
@@ -113,6 +113,7 @@ export class Jail {
     this.filter = new FilterRunner(provided.def, {
       mode: config.filter.mode, options: config.filter.options, path: `jails.${config.name}.filter`,
       logger: core.getLogger(`filter-${config.filter.id}:${config.name}`),
+      onSuccess: (success) => this.success(success),
     });
     this.parser = new EntryParser({ timezone: config.timezone, now: () => core.clock.now(), format: opts.format });
     this.info = Object.freeze({
@@ -363,6 +364,17 @@ export class Jail {
     if (outcome.kind === 'dropped') return;
     this.outbox.counted(counted);
     if (outcome.kind === 'banned') this.banned(outcome.ban, true, this.core.clock.now() - this.config.findtime * 1000);
+  }
+
+  /**
+   * A success the filter reported (a login accepted): to the tracker, which may forgive the address.
+   * A host name (no address) or an address this jail never bans has nothing to forgive.
+   */
+  success(s: SuccessEvent): void {
+    if (!this.tracker.succeeded) return;
+    const ip = s.ip ?? parseIp(s.id);
+    if (!ip || this.neverBanned(ip)) return;
+    this.tracker.succeeded(s.ip === ip && s.id === ip.text ? s as AddressSuccess : { ...s, id: ip.text, ip });
   }
 
   /** A new ban: counted, checkpointed (clearing its window when it had one) and sent to the actions. */
