@@ -28,7 +28,7 @@ function tracker(settings: Partial<BucketSettings> = {}, ctx: Partial<TrackerCon
 
 describe('the leaky bucket', () => {
   it('a burst of capacity + 1 failures bans at the last one', () => {
-    const { t, fail } = tracker();
+    const { fail } = tracker();
     for (let i = 1; i <= 4; i++) expect(fail()).toEqual({ kind: 'counted', attempts: i });
     const out = fail();
     expect(out.kind).toBe('banned');
@@ -193,6 +193,23 @@ describe('the bucket tracker in a jail', () => {
     t.push('fail user oracle from 192.0.2.7');
     await t.flush();
     expect(t.bans.map((b) => [b.id, b.failures])).toEqual([['192.0.2.7', 3]]);
+  });
+
+  it("range escalation (the jail's) works with this tracker: it holds the range ban and ends it", async () => {
+    const t = await createTestCore({
+      plugins: [demoFilter, bucketTracker()],
+      jail: { filter: 'demo', bantime: '10m', tracker: { type: 'bucket', capacity: 0 }, range: { distinct: 2, within: '1h', bantime: '30m' } },
+    });
+    t.push('fail user a from 198.51.100.1', 'fail user a from 198.51.100.2', 'fail user a from 198.51.100.3');
+    await t.flush();
+    expect(t.bans.map((b) => b.id)).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.0/24']);
+    expect([...t.jail.bans()].map((b) => b.id)).toContain('198.51.100.0/24');
+    t.clock.advance(30 * 60_000);
+    await t.flush();
+    expect(t.unbans.map((u) => [u.id, u.reason])).toContainEqual(['198.51.100.0/24', 'expired']);
+    t.push('fail user a from 198.51.100.3');
+    await t.flush();
+    expect(t.bans.at(-1)!.id).toBe('198.51.100.3');
   });
 
   it('bad options name their key path', async () => {
