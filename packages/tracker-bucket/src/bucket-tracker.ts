@@ -93,7 +93,7 @@ export class BucketTracker implements TrackerInstance {
       return { kind: 'counted', attempts: Math.ceil(b.level - 1e-9) };
     }
     this.buckets.delete(id);
-    const ban = this.ban(f.ip, now, b.poured, f.rule, (this.ctx.keepLines ?? true) ? b.lines : undefined);
+    const ban = this.ban(f.ip, now, b.poured, f.rule, (this.ctx.keepLines ?? true) ? (b.lines ?? []) : undefined);
     return { kind: 'banned', ban };
   }
 
@@ -215,6 +215,7 @@ export class BucketTracker implements TrackerInstance {
 }
 
 function keepLines(b: Bucket, lines: readonly string[]): void {
-  for (const l of lines) b.lines.push(l);
-  if (b.lines.length > MAX_BAN_LINES) b.lines.splice(0, b.lines.length - MAX_BAN_LINES);
+  const kept = (b.lines ??= []);
+  for (const l of lines) kept.push(l);
+  if (kept.length > MAX_BAN_LINES) kept.splice(0, kept.length - MAX_BAN_LINES);
 }

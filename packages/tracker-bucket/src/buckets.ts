@@ -19,8 +19,8 @@ export interface Bucket {
   poured: number;
   /** With `distinct`: the values counted, and when (oldest first). */
   seen?: Map<string, number>;
-  /** The latest lines poured, for the ban record. */
-  lines: string[];
+  /** The latest lines poured, for the ban record (none kept when the store keeps them). */
+  lines?: string[];
 }
 
 export class Buckets {
@@ -44,7 +44,7 @@ export class Buckets {
   touch(ip: IpAddress, time: number): Bucket {
     let b = this.map.get(ip.text);
     if (b === undefined) {
-      b = { ip, level: 0, updated: time, poured: 0, lines: [] };
+      b = { ip, level: 0, updated: time, poured: 0 };
     } else {
       this.leak(b, time);
       this.map.delete(ip.text);
