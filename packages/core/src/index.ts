@@ -22,7 +22,9 @@ export {
   type TrackerOptions, type BantimeIncrement, type AddressFailure, type AddressBan, type AddressSuccess, type TrackOutcome,
 } from './tracker.js';
 export type { FailingSource } from './failing-sources.js';
-export { Jail, type JailStats } from './jail.js';
+export { Jail, type JailStats, type RemoteBan } from './jail.js';
+export type { FleetBan, FleetBanOutcome, FleetContext, FleetDefinition, FleetInstance, FleetJail, FleetStatus, FleetUnban } from './fleet.js';
+export { FleetLink } from './fleet-link.js';
 export { Daemon, type DaemonOptions } from './daemon.js';
 export { recidivePlugin, RECIDIVE_JAIL, RECIDIVE_FILTER, RECIDIVE_SOURCE } from './builtin/recidive.js';
 export { defaultTrackerPlugin, DEFAULT_TRACKER } from './builtin/default-tracker.js';
