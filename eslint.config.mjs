@@ -55,6 +55,11 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's page runs in the browser (document, fetch, EventSource, uPlot's global).
+    files: ['packages/dashboard/public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // CommonJS on purpose (scripts/mem-probe.cjs is loaded with node --require).
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },

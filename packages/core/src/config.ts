@@ -100,6 +100,8 @@ export interface F2bConfig {
   logFormat?: 'text' | 'json';
   /** Prometheus metrics over HTTP, read-only: `{ listen: "127.0.0.1:9191" }`. Off by default. */
   metrics?: { listen: string };
+  /** The local read-only dashboard over HTTP (needs `@f2b/dashboard`): `{ listen: "127.0.0.1:9192" }` (the default address). Off by default. */
+  dashboard?: { listen?: string };
   /** Where bans, failures and read positions survive restarts. */
   state?: { type?: string; path?: string; purgeAge?: Duration; synchronous?: 'normal' | 'full' };
   /** The control socket (`f2b status`, `f2b ban`…); `false` for none. */
@@ -160,7 +162,12 @@ export interface ResolvedConfig {
   metrics: { host: string; port: number } | null;
   /** The fleet (type, this host's name, the plugin's options); null: none. */
   fleet: { type: string; host?: string; options: Record<string, unknown> } | null;
+  /** Where the dashboard listens; null: off. */
+  dashboard: { host: string; port: number } | null;
 }
+
+/** Where the dashboard listens when its config names no address: loopback only. */
+export const DASHBOARD_LISTEN = '127.0.0.1:9192';
 
 /** Where a system-wide config lives when none is found from the current directory. */
 export const SYSTEM_DIR = '/etc/f2b';
@@ -225,6 +232,7 @@ export const CONFIG_SCHEMA: JSONSchema = {
     },
     logFormat: { enum: ['text', 'json'] },
     metrics: { type: 'object', additionalProperties: false, required: ['listen'], properties: { listen: { type: 'string', minLength: 3, maxLength: 300 } } },
+    dashboard: { type: 'object', additionalProperties: false, properties: { listen: { type: 'string', minLength: 3, maxLength: 300 } } },
     plugins: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'array', items: [{ type: 'string' }, { type: 'object' }], minItems: 1, maxItems: 2 }] } },
     defaults: { type: 'object', additionalProperties: false, properties: jailProps },
     jails: {
@@ -357,7 +365,8 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
   if (recidive && input.jails.recidive) throw errors.F2B_ERR_CONFIG_INVALID('jails.recidive', 'collides with the built-in repeat-offender jail', 'Rename the jail, or configure repeat offenders under the top-level "recidive" key.', file);
   const metrics = input.metrics ? wrap(() => parseListen(input.metrics!.listen, 'metrics.listen'), file) : null;
   const fleet = input.fleet ? { type: input.fleet.type, ...(input.fleet.host ? { host: input.fleet.host } : {}), options: omitHostAndType(input.fleet) } : null;
-  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, metrics, state, socket, recidive, fleet };
+  const dashboard = input.dashboard ? wrap(() => parseListen(input.dashboard!.listen ?? DASHBOARD_LISTEN, 'dashboard.listen'), file) : null;
+  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, metrics, dashboard, state, socket, recidive, fleet };
 }
 
 /** The longest path a Unix socket can have on Linux: sun_path is 108 bytes with the final NUL. */

@@ -48,6 +48,7 @@ export class Daemon {
   private readonly banCounts = new Map<string, number>();
   private timers: { cancel(): void }[] = [];
   private metrics: { server: import('./metrics/server.js').MetricsServer; port: number } | null = null;
+  private dashboard: import('./dashboard/start.js').RunningDashboard | null = null;
   /** Whether the store takes the jails' checkpoints (`f2b status`, metrics). */
   readonly storeHealth: StoreHealth;
   /** The fleet this host shares bans and failures with (config `fleet`), once started. */
@@ -99,7 +100,10 @@ export class Daemon {
     for (const c of await this.store.banCounts(now - config.state.purgeAge * 1000)) this.countBan(c.jail, c.id, c.count);
     try {
       await this.startMetrics(config);
+      await this.startDashboard(config);
     } catch (err) {
+      await this.metrics?.server.close();
+      this.metrics = null;
       await this.store.close();
       throw err;
     }
@@ -202,6 +206,21 @@ export class Daemon {
     this.metrics = { server, port: bound.port };
   }
 
+  /** The dashboard (config `dashboard`), loaded only when asked for, like the metrics; it may share their server. */
+  private async startDashboard(config: ResolvedConfig): Promise<void> {
+    if (!config.dashboard || this.dashboard) return;
+    const { startDashboard } = await import('./dashboard/start.js');
+    this.dashboard = await startDashboard({ core: this.core, jails: () => this.jails, store: () => this.store }, {
+      listen: config.dashboard, searchDirs: searchDirs(this.opts.searchFrom),
+      metrics: this.metrics && config.metrics ? { ...this.metrics, listen: config.metrics } : null,
+    });
+  }
+
+  /** The dashboard's port, when it runs. */
+  get dashboardPort(): number | null {
+    return this.dashboard?.port ?? null;
+  }
+
   /** The metrics endpoint's port, when it runs (useful when the config asked for port 0). */
   get metricsPort(): number | null {
     return this.metrics?.port ?? null;
@@ -210,6 +229,8 @@ export class Daemon {
   async stop(): Promise<void> {
     for (const t of this.timers) t.cancel();
     this.timers = [];
+    await this.dashboard?.close();
+    this.dashboard = null;
     await this.metrics?.server.close();
     this.metrics = null;
     for (const j of this.jails) await j.stop();
@@ -342,9 +363,11 @@ export class Daemon {
 
   /**
    * Check that the configured store can work (its path), without opening or creating anything:
-   * `f2b config check` runs this, and `start` before anything else.
+   * `f2b config check` runs this, and `start` before anything else. A config that asks for the
+   * dashboard also needs its page installed (F2B_ERR_DASHBOARD_PAGE).
    */
   async checkState(config: ResolvedConfig): Promise<void> {
+    if (config.dashboard) await (await import('./dashboard/assets.js')).loadAssets(searchDirs(this.opts.searchFrom));
     if (this.opts.store || config.state.type === 'memory') return;
     const def = await this.storeDefinition(config);
     await def.check?.(this.storeOptions(config));

@@ -43,6 +43,7 @@ export { ConfigReader, MAX_CONFIG_BYTES, MAX_YAML_ALIASES, MAX_CONFIG_DEPTH, MAX
 export { F2bError, errors, isF2bError, messageOf, type F2bErrorDetails } from './errors.js';
 export { createLogger, envLogFormat, FIELDS_IN_MESSAGE, logs, messageFields, memoryLogger, sanitizeLine, stderrIsJournal, stderrSink, type Logger, type LogFormat, type LogLevel, type LogSink, type StderrSinkOptions } from './logger.js';
 export { installBanTrail, banOrigin } from './ban-trail.js';
+export { viewAddress, type AddressView, type AddressJail, type AddressBanView } from './dashboard/address-view.js';
 export { escapeControls, escapeDeep, escapeLines, jsonText } from './escape.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export { checkSchema, checkOptions, type JSONSchema, type SchemaProblem } from './validate.js';
