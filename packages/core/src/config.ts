@@ -15,6 +15,7 @@ import { parseListen } from './metrics/listen.js';
 import { checkSchema, type JSONSchema } from './validate.js';
 import { DateParser } from './dates.js';
 import type { BantimeIncrement } from './tracker.js';
+import type { RangeConfig } from './range-escalation.js';
 import { DEFAULT_TRACKER } from './builtin/default-tracker.js';
 import { ConfigReader } from './config/reader.js';
 import { chainOf, loadConfigChain, originLabel, type ChainOptions, type ConfigChain } from './config/chain.js';
@@ -53,6 +54,12 @@ export interface JailInput {
   /** Most sources the jail tracks at once (failing and banned); past it the least recently failing are forgotten. */
   maxTracked?: number;
   /**
+   * Range escalation: `distinct` addresses of one IPv4 /`ipv4` or IPv6 /`ipv6` range banned within
+   * `within` → the range is banned for `bantime` (one CIDR ban). `true`: every default; `false` turns
+   * it off (over `defaults`).
+   */
+  range?: RangeInput | boolean;
+  /**
    * The jail's log may not exist yet: a source that watches nothing is then a warning, not an error
    * (`config check` passes, `start` runs). Default: true for jails with `enabledIf`, false otherwise.
    */
@@ -63,6 +70,19 @@ export interface JailInput {
 
 /** A fleet of hosts sharing bans and failures: `{ type: 'redis', url, name, host }` (options beside `type` are the plugin's). */
 export type FleetInput = { type: string; host?: string } & Record<string, unknown>;
+
+export interface RangeInput {
+  /** Prefix length of an IPv4 range (default 24); false: IPv4 bans never ban a range. */
+  ipv4?: number | boolean;
+  /** Prefix length of an IPv6 range (default 64); false: IPv6 bans never ban a range. */
+  ipv6?: number | boolean;
+  /** Different addresses of one range banned within `within` that ban the range (default 5). */
+  distinct?: number;
+  /** Default 1h. */
+  within?: Duration;
+  /** How long a range ban lasts (default: the jail's bantime). */
+  bantime?: Duration;
+}
 
 export interface F2bConfig {
   /** Configs this one builds on: files (relative to this one) or packages; later entries override earlier ones. */
@@ -124,6 +144,8 @@ export interface JailConfig {
   maxTracked: number;
   /** What the jail shares with the fleet, when there is one. */
   fleet: { failures: boolean; bans: boolean };
+  /** Range escalation (`range:`), when on. */
+  range?: RangeConfig;
 }
 
 export interface ResolvedConfig {
@@ -175,6 +197,16 @@ const jailProps = {
   actions: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', required: ['type'], properties: { type: { type: 'string' } } }] } },
   tracker: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'object', required: ['type'], properties: { type: { type: 'string', minLength: 1 } } }] },
   fleet: { type: 'object', additionalProperties: false, properties: { failures: { type: 'boolean' }, bans: { type: 'boolean' } } },
+  // Types as lists, not oneOf: a bad value inside is then reported at its own key path.
+  range: {
+    type: ['object', 'boolean'], additionalProperties: false,
+    properties: {
+      ipv4: { type: ['integer', 'boolean'], minimum: 8, maximum: 31 },
+      ipv6: { type: ['integer', 'boolean'], minimum: 16, maximum: 127 },
+      distinct: { type: 'integer', minimum: 2, maximum: 1_000_000 },
+      within: duration, bantime: duration,
+    },
+  },
 };
 const source = { oneOf: [{ type: 'string' }, { type: 'object' }] };
 
@@ -310,6 +342,7 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
       actionTimeout: wrap(() => positive(parseDuration(merged.actionTimeout, `${p}.actionTimeout`), `${p}.actionTimeout`), file),
       maxTracked: merged.maxTracked,
       fleet: { failures: merged.fleet?.failures ?? true, bans: merged.fleet?.bans ?? true },
+      ...rangeOf(merged.range, `${p}.range`, file, () => parseDuration(merged.bantime, `${p}.bantime`, { allowForever: true, positive: true })),
     });
   }
   const plugins = (input.plugins ?? []).map((p) => typeof p === 'string' ? { name: p, options: {} } : { name: p[0], options: p[1] ?? {} });
@@ -389,10 +422,14 @@ function withFile(err: F2bError, file?: string): F2bError {
 }
 
 function fixFor(path: string): string {
-  if (/\.(findtime|bantime|actionTimeout)$/.test(path)) return 'Write a duration: seconds, or 10m, 1h, 1d.';
+  if (/\.(findtime|bantime|actionTimeout|within)$/.test(path)) return 'Write a duration: seconds, or 10m, 1h, 1d.';
+  if (/\.range\.ipv4$/.test(path)) return 'Write the prefix length of an IPv4 range (8 to 31, e.g. 24), or false.';
+  if (/\.range\.ipv6$/.test(path)) return 'Write the prefix length of an IPv6 range (16 to 127, e.g. 64), or false.';
+  if (/\.range\.distinct$/.test(path)) return 'Write a whole number of at least 2: how many addresses of one range must be banned.';
+  if (/\.range(\.[^.]+)?$/.test(path)) return 'range takes { ipv4, ipv6, distinct, within, bantime } (see "Banning whole ranges" in the README), or false.';
   if (path === 'state.type') return 'Known store types: sqlite (the default) and memory; others come from installed store packages.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
-  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked, fleet.';
+  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked, fleet, range.';
   return 'See "Configuration" in the README.';
 }
 
@@ -413,6 +450,22 @@ function assertTimezone(zone: string, path: string): void {
   } catch {
     throw errors.F2B_ERR_TIMEZONE_INVALID(zone, path);
   }
+}
+
+/** The jail's `range:` resolved (durations in seconds), as a spread: nothing when it is off. */
+function rangeOf(value: RangeInput | boolean | undefined, path: string, file: string | undefined, jailBantime: () => number): { range?: RangeConfig } {
+  if (!value) return {};
+  // `range: true` is every default; `ipv4: true` the default prefix.
+  const input: RangeInput = value === true ? {} : value;
+  return {
+    range: {
+      ipv4: input.ipv4 === false ? null : typeof input.ipv4 === 'number' ? input.ipv4 : 24,
+      ipv6: input.ipv6 === false ? null : typeof input.ipv6 === 'number' ? input.ipv6 : 64,
+      distinct: input.distinct ?? 5,
+      within: input.within === undefined ? 3600 : wrap(() => parseDuration(input.within, `${path}.within`, { positive: true }), file),
+      bantime: input.bantime === undefined ? jailBantime() : wrap(() => parseDuration(input.bantime, `${path}.bantime`, { allowForever: true, positive: true }), file),
+    },
+  };
 }
 
 function resolveIncrement(inc: JailInput['bantimeIncrement'], path: string, file?: string): BantimeIncrement | undefined {

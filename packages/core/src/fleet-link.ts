@@ -10,6 +10,7 @@ import type { Core } from './core.js';
 import type { Jail } from './jail.js';
 import type { Store } from './store.js';
 import type { FleetBanOutcome, FleetContext, FleetInstance, FleetJail, FleetStatus } from './fleet.js';
+import { RANGE_RULE } from './range-escalation.js';
 
 const TAP = 'f2b:fleet';
 
@@ -67,7 +68,9 @@ export class FleetLink {
     if (this.opts.receiveOnly) return;
     const hooks = this.opts.core.hooks;
     hooks.ban.tap(TAP, (ban) => {
-      if (ban.origin !== undefined) return;
+      // A range ban is not shared: every host decides its own from the address bans it holds (the
+      // fleet's included), against its own ignoreip; a peer would refuse a CIDR anyway.
+      if (ban.origin !== undefined || ban.rule === RANGE_RULE) return;
       const jail = this.sharingConfig(ban.jail);
       if (jail) this.instance?.ban(ban, jail);
     });

@@ -17,11 +17,14 @@ export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.j
 export * from './dates.js';
 export * from './ip.js';
 export { parseDuration, formatDuration, MAX_DURATION_SECONDS, MONTH_SECONDS, YEAR_SECONDS } from './duration.js';
-export { Tracker, escalatedBantime, type TrackerOptions, type BantimeIncrement } from './tracker.js';
+export {
+  Tracker, escalatedBantime, MAX_BAN_LINES,
+  type TrackerOptions, type BantimeIncrement, type AddressFailure, type AddressBan, type AddressSuccess, type TrackOutcome,
+} from './tracker.js';
+export type { FailingSource } from './failing-sources.js';
 export { Jail, type JailStats, type RemoteBan } from './jail.js';
 export type { FleetBan, FleetBanOutcome, FleetContext, FleetDefinition, FleetInstance, FleetJail, FleetStatus, FleetUnban } from './fleet.js';
 export { FleetLink } from './fleet-link.js';
-export type { AddressFailure, AddressBan, TrackOutcome } from './tracker.js';
 export { Daemon, type DaemonOptions } from './daemon.js';
 export { recidivePlugin, RECIDIVE_JAIL, RECIDIVE_FILTER, RECIDIVE_SOURCE } from './builtin/recidive.js';
 export { defaultTrackerPlugin, DEFAULT_TRACKER } from './builtin/default-tracker.js';
@@ -45,7 +48,7 @@ export { escapeControls, escapeDeep, escapeLines, jsonText } from './escape.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export { checkSchema, checkOptions, type JSONSchema, type SchemaProblem } from './validate.js';
 export { CORE_VERSION } from './version.js';
-export type { LogEntry, Failure, Ban, Unban, MaybePromise } from './types.js';
+export type { LogEntry, Failure, SuccessEvent, Ban, Unban, MaybePromise } from './types.js';
 export { journalRecordToEntry, normalizeRecord, parseJournalJsonLine, type JournalRecord } from './journal.js';
 export { MemoryStore, type Store, type StoreReplacement, type Checkpoint, type OutboxItem, type StoredFailure, type BanHistory } from './store.js';
 export {

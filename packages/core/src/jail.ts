@@ -11,11 +11,12 @@ import { EntryParser, type LineFormat } from './entry.js';
 import { FilterRunner } from './filter/engine.js';
 import { createTracker } from './tracker-factory.js';
 import { IpSet, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
+import { formatDuration } from './duration.js';
 import { errors } from './errors.js';
 import { checkOptions } from './validate.js';
-import type { AddressBan, AddressFailure } from './tracker.js';
+import type { AddressBan, AddressFailure, AddressSuccess } from './tracker.js';
 import type { ListedBan, SourceInstance, SourceWatch, TrackerInstance } from './plugin.js';
-import type { Ban, Failure, LogEntry, MaybePromise, Unban } from './types.js';
+import type { Ban, Failure, LogEntry, MaybePromise, SuccessEvent, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store, StoredFailure } from './store.js';
 import { ActionRunner, type ActionCall } from './action-runner.js';
@@ -24,6 +25,7 @@ import { StoreHealth } from './store-health.js';
 import { SourceWatchState } from './source-watch.js';
 import type { Logger } from './logger.js';
 import { ThrottledWarning } from './throttled-warning.js';
+import { RangeEscalation } from './range-escalation.js';
 
 export interface JailOptions {
   format?: LineFormat;
@@ -92,6 +94,8 @@ export class Jail {
   private overlongFrom: { origin: string; logger: Logger } | null = null;
   private readonly evictWarning: ThrottledWarning;
   private readonly tracker: TrackerInstance;
+  /** Range escalation (`range:`), when the jail has it. */
+  private readonly ranges: RangeEscalation | null;
   private readonly outbox: JailOutbox;
   private readonly core: Core;
   private readonly parser: EntryParser;
@@ -124,6 +128,7 @@ export class Jail {
     this.filter = new FilterRunner(provided.def, {
       mode: config.filter.mode, options: config.filter.options, path: `jails.${config.name}.filter`,
       logger: core.getLogger(`filter-${config.filter.id}:${config.name}`),
+      onSuccess: (success) => this.success(success),
     });
     this.parser = new EntryParser({ timezone: config.timezone, now: () => core.clock.now(), format: opts.format });
     this.info = Object.freeze({
@@ -144,8 +149,20 @@ export class Jail {
       // A store that keeps each failure's lines holds the ban records' lines: not the memory.
       keepLines: !opts.store?.failureLines,
       onEvict: () => { this.stats.evicted++; this.evictWarning.count(); },
-      onExpire: (unban) => this.outbox.unban(unban),
+      onExpire: (unban) => {
+        this.ranges?.ended(unban.id);
+        this.outbox.unban(unban);
+      },
     });
+    this.ranges = config.range ? new RangeEscalation({
+      jail: config.name, config: config.range, clock: core.clock, priorBans: opts.priorBans,
+      never: [
+        ...this.ignoreSet.entries().map((cidr) => ({ cidr, reason: 'ignoreip' as const })),
+        ...this.selfSet.entries().map((cidr) => ({ cidr, reason: 'ignoreself' as const })),
+      ],
+      onRefused: (range, reason, members) => core.logger.notice(
+        `Jail "${config.name}": ${members} addresses of ${range} were banned within ${formatDuration(config.range!.within)}, but the range is not banned: it holds an address of ${reason}. Its addresses stay banned one by one.`),
+    }) : null;
     this.outbox = new JailOutbox({
       jail: config.name, store: opts.store, storeHealth: this.storeHealth, clock: core.clock,
       positions: () => this.sourceStates(),
@@ -369,6 +386,8 @@ export class Jail {
       hooks.ignored.call(f, this.info, reason);
       return;
     }
+    // An address inside a banned range is banned already: nothing to count.
+    if (this.ranges?.covering(ip)) return;
     const counted: AddressFailure = f.ip === ip && f.id === ip.text ? f as AddressFailure : { ...f, id: ip.text, ip };
     const outcome = this.tracker.add(counted);
     if (outcome.kind === 'dropped') return;
@@ -377,10 +396,28 @@ export class Jail {
     if (outcome.kind === 'banned') this.banned(outcome.ban, true, this.core.clock.now() - this.config.findtime * 1000);
   }
 
+  /**
+   * A success the filter reported (a login accepted): to the tracker, which may forgive the address.
+   * A host name (no address) or an address this jail never bans has nothing to forgive.
+   */
+  success(s: SuccessEvent): void {
+    if (!this.tracker.succeeded) return;
+    const ip = s.ip ?? parseIp(s.id);
+    if (!ip || this.neverBanned(ip)) return;
+    this.tracker.succeeded(s.ip === ip && s.id === ip.text ? s as AddressSuccess : { ...s, id: ip.text, ip });
+  }
+
   /** A new ban: counted, checkpointed (clearing its window when it had one) and sent to the actions. */
   private banned(ban: Ban, windowCleared: boolean, windowStart?: number): void {
     this.stats.bans++;
     this.outbox.ban(ban, windowCleared, windowStart);
+    const range = this.ranges && ban.ip ? this.ranges.banned(ban as AddressBan) : null;
+    if (range) {
+      // The tracker holds it like a network ban (its end, unban, listing); the actions get the CIDR.
+      this.tracker.restore(range);
+      this.stats.bans++;
+      this.outbox.ban(range, false);
+    }
   }
 
   /** Why this jail never bans an address (no log line, no hand can change that), or null. */
@@ -437,7 +474,10 @@ export class Jail {
   unbanRemote(id: string, origin: string): boolean {
     const ip = parseIp(id) ?? id;
     const unban = this.tracker.unban(ip, 'manual');
-    if (unban) this.outbox.unban({ ...unban, origin });
+    if (unban) {
+      this.ranges?.ended(unban.id);
+      this.outbox.unban({ ...unban, origin });
+    }
     return unban !== null;
   }
 
@@ -446,7 +486,10 @@ export class Jail {
     // A text that is no address may be the id of a network ban.
     const ip = typeof id === 'string' ? (parseIp(id) ?? id) : id;
     const unban = this.tracker.unban(ip, 'manual');
-    if (unban) this.outbox.unban(unban);
+    if (unban) {
+      this.ranges?.ended(unban.id);
+      this.outbox.unban(unban);
+    }
     return unban !== null;
   }
 
@@ -454,6 +497,19 @@ export class Jail {
   banOf(id: string | IpAddress): Ban | undefined {
     const ip = typeof id === 'string' ? parseIp(id) : id;
     return ip ? this.tracker.banOf(ip) : undefined;
+  }
+
+  /**
+   * The range ban in force that covers an address (`range:`), or the network ban with this id
+   * (`198.51.100.0/24`); undefined when there is none or the jail has no range escalation.
+   */
+  networkBanOf(id: string | IpAddress): Ban | undefined {
+    const ip = typeof id === 'string' ? parseIp(id) : id;
+    if (ip) return this.ranges?.covering(ip);
+    if (this.ranges) return this.ranges.networkBan(id as string);
+    // Without range escalation a network ban is one recovered from a firewall: rare, looked up by id.
+    for (const b of this.tracker.bans()) if (b.id === id) return b;
+    return undefined;
   }
 
   /** Bans in force here, live (for listing and paging). */
@@ -470,7 +526,10 @@ export class Jail {
   async restore(state: JailState, batch = 10_000): Promise<void> {
     // A network ban (a CIDR recovered from a firewall) stays as it is: it has no single address.
     const bans = state.bans.map((b) => withAddress(b) ?? b);
-    for (const b of bans) this.tracker.restore(b);
+    for (const b of bans) {
+      this.tracker.restore(b);
+      this.ranges?.adopt(b);
+    }
     for (const f of state.failures ?? []) {
       const ip = parseIp(f.id);
       if (ip) this.tracker.restoreFailure(ip, f.time, f.attempts);
@@ -615,6 +674,7 @@ export class Jail {
     function tick() {
       self.filter.sweep(self.core.clock.now());
       self.tracker.sweep();
+      self.ranges?.sweep();
       if (!self.watching || self.watchProblems().length > 0) void self.checkSources();
       timer = self.core.clock.setTimer(60_000, tick);
     }

@@ -8,13 +8,17 @@
  * (`Failure.ip`); the tracker keys everything by it and puts it on the `Ban` it returns, which goes
  * to the store and the actions without being parsed again.
  */
+import { escalatedBantime } from '@f2b/kit';
 import type { Clock, TimerHandle } from './clock.js';
 import { FailingSources, type FailingSource } from './failing-sources.js';
 import type { IpAddress } from './ip.js';
-import type { Ban, Failure, Unban } from './types.js';
+import type { Ban, Failure, SuccessEvent, Unban } from './types.js';
 
 /** A failure of an address the jail may ban (the jail checked ignoreip, loopback, …). */
 export type AddressFailure = Failure & { readonly ip: IpAddress };
+
+/** A success of an address the jail may ban (ignored addresses never reach the tracker). */
+export type AddressSuccess = SuccessEvent & { readonly ip: IpAddress };
 
 /** A ban the tracker holds: always with its parsed address. */
 export type AddressBan = Ban & { readonly ip: IpAddress };
@@ -35,6 +39,11 @@ export type TrackOutcome =
 export interface Tracker {
   /** Count a failure; the jail stores it when counted and carries out a ban it caused. */
   add(failure: AddressFailure): TrackOutcome;
+  /**
+   * Optional: a filter reported a success of the address (a `success` rule: a login accepted). A
+   * tracker may forgive what it counted (the bucket tracker's `cancelOn`); the default one ignores it.
+   */
+  succeeded?(success: AddressSuccess): void;
   /** Ban now (by hand, recidive): the new ban, with escalated bantime. The caller checks it is not banned. */
   ban(ip: IpAddress, now: number, failures: number, rule?: string, lines?: readonly string[]): AddressBan;
   /** End a ban now (of an address, or the id of a network ban); what happened, or null if there was none. */
@@ -105,17 +114,8 @@ export interface BantimeIncrement {
   overalljails: boolean;
 }
 
-/** The ban time, in seconds, of the `count`-th ban (count ≥ 1); -1 stays permanent. */
-export function escalatedBantime(base: number, count: number, inc: BantimeIncrement | undefined, random: () => number = Math.random): number {
-  if (base < 0 || !inc) return base;
-  const n = Math.max(1, count);
-  let t = inc.multipliers && inc.multipliers.length > 0
-    ? base * inc.multipliers[Math.min(n, inc.multipliers.length) - 1]!
-    : base * inc.factor ** Math.min(n - 1, 64);
-  if (inc.maxtime > 0) t = Math.min(t, inc.maxtime);
-  if (inc.rndtime > 0) t += Math.floor(random() * inc.rndtime);
-  return Math.round(t);
-}
+/** The ban time, in seconds, of the `count`-th ban (count ≥ 1); -1 stays permanent (in @f2b/kit, for tracker plugins). */
+export { escalatedBantime };
 
 /** Lines kept per window for the ban record (`f2b banned`): the most recent ones. */
 export const MAX_BAN_LINES = 20;

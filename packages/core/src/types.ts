@@ -50,6 +50,22 @@ export interface Failure {
   readonly filter: string;
 }
 
+/**
+ * A success a filter recognised (a login accepted, rule `success: true`): never counted as a failure,
+ * never a ban; the jail hands it to its tracker, which may forgive the address (the bucket's `cancelOn`).
+ */
+export interface SuccessEvent {
+  /** The address (`ip.text`), or a host name as logged. */
+  readonly id: string;
+  readonly ip?: IpAddress;
+  /** Epoch ms. */
+  readonly time: number;
+  /** Id of the rule that recognised it (`accepted`). */
+  readonly rule: string;
+  readonly captures: Readonly<Record<string, string>>;
+  readonly filter: string;
+}
+
 /** A ban decision. */
 export interface Ban {
   readonly jail: string;

@@ -75,6 +75,29 @@ describe('a tracker plugin', () => {
     expect((err as F2bError).message).toContain('@f2b/tracker-nonesuch');
   });
 
+  it("a filter's success rule reaches the tracker's succeeded (never as a failure), except for ignored addresses", async () => {
+    const successes: string[] = [];
+    const plugin: F2bPlugin = {
+      meta: { name: 'f2b-tracker-forgiving', kind: 'tracker' },
+      apply(api) {
+        api.registerFilter({ id: 'login', rules: [...filter.rules, { id: 'ok', pattern: '^ok from <HOST>$', kind: 'info', success: true }] });
+        api.registerTracker({
+          type: 'forgiving',
+          create(_options, ctx) {
+            const inner = new Tracker(ctx);
+            return Object.assign(inner, { succeeded: (s: { id: string; rule: string; ip: { text: string } }) => { successes.push(`${s.rule} ${s.ip.text}`); } });
+          },
+        });
+      },
+    };
+    const t = await createTestCore({ plugins: [plugin], jail: { filter: 'login', maxretry: 2, ignoreip: '198.51.100.0/24', tracker: 'forgiving' } });
+    t.push('ok from 192.0.2.7', 'ok from 198.51.100.9', 'ok from 127.0.0.1', 'fail from 192.0.2.7');
+    await t.flush();
+    expect(successes).toEqual(['ok 192.0.2.7']);
+    expect(t.jail.stats.failures).toBe(1);
+    expect(t.bans).toEqual([]);
+  });
+
   it('the config checks the shape of tracker with its key path', () => {
     expect(() => resolveConfig({ jails: { a: { source: '/x', tracker: 5 as unknown as string } } })).toThrow(/jails\.a\.tracker/);
     expect(() => resolveConfig({ jails: { a: { source: '/x', tracker: { kind: 'x' } as unknown as { type: string } } } })).toThrow(/"jails\.a\.tracker"/);

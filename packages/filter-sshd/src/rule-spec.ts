@@ -52,7 +52,9 @@ export function buildRules(specs: readonly RuleSpec[]): FilterRule[] {
   const rules: FilterRule[] = [];
   for (const s of specs) {
     if (s.failure?.length) rules.push({ id: s.id, pattern: s.pattern, modes: s.failure, kind: 'failure' });
-    if (s.info?.length) rules.push({ id: s.id, pattern: s.pattern, modes: s.info, kind: 'info' });
+    // A success (Accepted) is also reported to the jail's tracker, which may forgive the address.
+    const success = s.effect === 'success' ? { success: true } : {};
+    if (s.info?.length) rules.push({ id: s.id, pattern: s.pattern, modes: s.info, kind: 'info', ...success });
   }
   return rules;
 }

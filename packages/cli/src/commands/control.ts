@@ -9,7 +9,7 @@
  * jail, invalid address, bad arguments).
  */
 import type { Command } from 'commander';
-import { ControlClient, errors, escapeControls, escapeDeep, jsonText, parseIp, type BanDetail, type BanView } from '@f2b/core';
+import { ControlClient, errors, escapeControls, escapeDeep, jsonText, parseIp, tryParseCidr, type BanDetail, type BanView } from '@f2b/core';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
 import { call, guarded, socketPath, type ClientOptions } from '../client/connect.js';
 import { formatSpan, formatTime, formatWhen, plural, safe, style, table, tree, type Style } from '../client/output.js';
@@ -108,6 +108,12 @@ function address(text: string): string {
   return ip.text;
 }
 
+/** An address, or a network (`198.51.100.0/24`) naming a range ban: for unban and banned. */
+function addressOrNetwork(text: string): string {
+  const net = text.includes('/') ? tryParseCidr(text) : null;
+  return net ? net.text : address(text);
+}
+
 export function status(jail: string | undefined, o: ClientOptions & { all?: boolean }): Promise<number> {
   return guarded(async () => {
     const st = style();
@@ -203,16 +209,16 @@ export function unban(ip: string | undefined, o: ClientOptions & { all?: boolean
     if ((ip === undefined) === !o.all) {
       throw errors.F2B_ERR_USAGE('Give either an address or --all to "f2b unban".', 'Run `f2b unban 192.0.2.10`, `f2b unban --all` or `f2b unban --all --jail sshd`.');
     }
-    const args: Record<string, unknown> = ip === undefined ? { all: true } : { ip: address(ip) };
+    const args: Record<string, unknown> = ip === undefined ? { all: true } : { ip: addressOrNetwork(ip) };
     if (o.jail !== undefined) args.jail = o.jail;
     const r = await ask<{ unbanned: { jail: string; id: string }[] }>(o, 'unban', args);
     if (o.json) return printJson(r);
     const st = style();
     const where = o.jail === undefined ? '' : ` in ${escapeControls(o.jail)}`;
     if (r.unbanned.length === 0) {
-      print(ip === undefined ? `Nothing was banned${where}.\n` : `${address(ip)} was not banned${where || ' (in any jail)'}.\n`);
+      print(ip === undefined ? `Nothing was banned${where}.\n` : `${addressOrNetwork(ip)} was not banned${where || ' (in any jail)'}.\n`);
     } else if (ip !== undefined) {
-      print(`Unbanned ${st.green(address(ip))} in ${r.unbanned.map((u) => st.bold(u.jail)).join(', ')}.\n`);
+      print(`Unbanned ${st.green(addressOrNetwork(ip))} in ${r.unbanned.map((u) => st.bold(u.jail)).join(', ')}.\n`);
     } else {
       print(`Unbanned ${plural(r.unbanned.length, 'ban')}:\n`);
       print(table(['JAIL', 'ADDRESS'], r.unbanned.map((u) => [u.jail, st.green(u.id)]), st));
@@ -238,7 +244,7 @@ export function banned(ip: string | undefined, o: ClientOptions): Promise<number
       print(`${plural(list.length, 'ban')} in force.\n`);
       return EXIT_OK;
     }
-    const r = await ask<BansOf>(o, 'banned', { ip: address(ip) });
+    const r = await ask<BansOf>(o, 'banned', { ip: addressOrNetwork(ip) });
     if (o.json) return printJson(r);
     print(describeBans(r, st));
     return EXIT_OK;
@@ -269,14 +275,17 @@ function describeBans(r: BansOf, st: Style): string {
     out.push('');
     out.push(`${st.bold(b.jail)}  ${b.active ? st.red('banned') : st.dim('ended')}`);
     const rows: [string, string][] = [
+      // A range ban that covers the address asked about (or the range asked about).
+      ...(b.id !== r.ip || b.rule === 'range' ? [['range', safe(b.id)] as [string, string]] : []),
       ['since', formatWhen(b.start, now)],
       ['until', formatWhen(b.end, now)],
       ...(b.origin ? [['from', `fleet host ${safe(b.origin)}`] as [string, string]] : []),
-      ['rule', `${safe(b.rule ?? '(none)')} (${plural(b.failures, 'failure')}; ban #${b.count}${b.end === null ? '' : `, ${formatSpan(b.end - b.start)}`})`],
+      ['rule', `${safe(b.rule ?? '(none)')} (${b.rule === 'range' ? plural(b.failures, 'address', 'addresses') + ' banned' : plural(b.failures, 'failure')}; ban #${b.count}${b.end === null ? '' : `, ${formatSpan(b.end - b.start)}`})`],
     ];
     for (const [k, v] of rows) out.push(`  ${`${k}:`.padEnd(7)}${v}`);
     if (b.lines.length > 0) {
-      out.push(`  ${b.lines.length === 1 ? 'line:' : 'lines:'}`);
+      // A range ban's lines are the address bans that caused it.
+      out.push(`  ${b.rule === 'range' ? 'caused by:' : b.lines.length === 1 ? 'line:' : 'lines:'}`);
       for (const line of b.lines) out.push(`    ${st.dim(safe(line))}`);
     }
   }

@@ -10,7 +10,8 @@
  *   ban     { jail, ip }      → the ban (or the one in force: { already: true })
  *   unban   { ip, jail? } | { all: true, jail? } → { unbanned: [{ jail, id }] }
  *   banned                    → every ban in force: [{ jail, id, start, end, count, rule }]
- *   banned  { ip }            → the bans of one address, active and past, with rule and lines
+ *   banned  { ip }            → the bans of one address, active and past, with rule and lines (a
+ *                               range ban covering it too); `ip` may be a network (a range ban)
  *   reload  { jail? }         → re-read the config file and reload (always every jail: see below)
  *   stop                      → answers, then stops the daemon
  *
@@ -21,7 +22,7 @@
  * bans and read positions, so reloading one jail alone would gain nothing. The name is checked (it must
  * exist before or after the reload) and returned as `requested`.
  */
-import { parseIp, type IpAddress } from '../ip.js';
+import { parseIp, tryParseCidr, type IpAddress } from '../ip.js';
 import { errors, isF2bError } from '../errors.js';
 import type { Daemon } from '../daemon.js';
 import type { ResolvedConfig } from '../config.js';
@@ -238,7 +239,8 @@ export class ControlCommands implements ControlHandler {
 
   private async unban(ipText: string | undefined, jailName: string | undefined) {
     const jails = jailName === undefined ? this.daemon.jails : [this.jail(jailName)];
-    const ip = ipText === undefined ? undefined : address(ipText);
+    // A network (CIDR) is the id of a network ban: a range ban, or one recovered from a firewall.
+    const ip = ipText === undefined ? undefined : target(ipText);
     const unbanned: { jail: string; id: string }[] = [];
     for (const jail of jails) {
       // All of them: a copy first, as unbanning changes what the live listing walks.
@@ -257,22 +259,29 @@ export class ControlCommands implements ControlHandler {
     return out.sort((a, b) => a.jail.localeCompare(b.jail) || a.start - b.start || a.id.localeCompare(b.id));
   }
 
+  /**
+   * The bans of an address — its own, and a range ban in force that covers it — or of a network
+   * (`198.51.100.0/24`: a range ban, with the bans that caused it in its lines).
+   */
   private async bansOf(ipText: string) {
-    const parsed = address(ipText);
-    const ip = parsed.text;
-    const history = this.daemon.store ? await this.daemon.store.bansOf(ip) : [];
-    const active = new Map<string, Ban>();
+    const t = target(ipText);
+    const id = typeof t === 'string' ? t : t.text;
+    const history = this.daemon.store ? await this.daemon.store.bansOf(id) : [];
+    const active: Ban[] = [];
     for (const jail of this.daemon.jails) {
-      const b = jail.banOf(parsed);
-      if (b) active.set(jail.name, b);
+      const own = typeof t === 'string' ? jail.networkBanOf(t) : jail.banOf(t);
+      if (own) active.push(own);
+      const range = typeof t === 'string' ? undefined : jail.networkBanOf(t);
+      if (range) active.push(range);
     }
-    const bans: BanDetail[] = history.map((b) => detail(b, active.get(b.jail)?.start === b.start));
-    // A ban in force the store does not know (no store, or written after this read): still show it.
-    for (const b of active.values()) {
-      if (!bans.some((d) => d.active && d.jail === b.jail)) bans.unshift(detail(b, true));
+    const isActive = (b: Ban) => active.some((a) => a.jail === b.jail && a.id === b.id && a.start === b.start);
+    const bans: BanDetail[] = history.map((b) => detail(b, isActive(b)));
+    // A ban in force the store does not know (no store, or written after this read), or a range's: still show it.
+    for (const b of active) {
+      if (!bans.some((d) => d.active && d.jail === b.jail && d.id === b.id)) bans.unshift(detail(b, true));
     }
     bans.sort((a, b) => Number(b.active) - Number(a.active) || b.start - a.start);
-    return { ip, banned: active.size > 0, jails: [...active.keys()], bans };
+    return { ip: id, banned: active.length > 0, jails: [...new Set(active.map((b) => b.jail))], bans };
   }
 
   private jail(name: string): Jail {
@@ -287,6 +296,15 @@ function address(text: string): IpAddress {
   const ip = parseIp(text.trim());
   if (!ip) throw errors.F2B_ERR_ADDRESS_INVALID(text);
   return ip;
+}
+
+/** An address, or a network (canonical CIDR text) naming a network ban; F2B_ERR_ADDRESS_INVALID otherwise. */
+function target(text: string): IpAddress | string {
+  const ip = parseIp(text.trim());
+  if (ip) return ip;
+  const net = text.includes('/') ? tryParseCidr(text) : null;
+  if (!net) throw errors.F2B_ERR_ADDRESS_INVALID(text);
+  return net.text;
 }
 
 function view(b: Ban): BanView {

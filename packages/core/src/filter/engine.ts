@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import { checkHost, compileRule, resolveMode, rulesForMode, RE2, type CompiledRule } from './compile.js';
 import { Dispatcher } from './dispatch.js';
 import type { FailureDraft, FilterDefinition, Reducer, RuleMatch } from './types.js';
-import type { Failure, LogEntry } from '../types.js';
+import type { Failure, LogEntry, SuccessEvent } from '../types.js';
 import { checkOptions } from '../validate.js';
 import { parseIp, type IpAddress } from '../ip.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -39,6 +39,8 @@ export interface FilterRunnerOptions {
   path?: string;
   /** For the reducer's warnings; default: stderr as `filter-<id>`. */
   logger?: Logger;
+  /** Called, in log order, for every match of a `success` rule that has a host (the jail's tracker). */
+  onSuccess?(success: SuccessEvent): void;
 }
 
 /** A reducer's saved state, as the jail checkpoints it (store key `<jail>/filter`). */
@@ -56,6 +58,7 @@ export class FilterRunner {
   private readonly messageSet: InstanceType<typeof RE2.Set> | null;
   private readonly dispatcher: Dispatcher;
   private readonly reducer: Reducer;
+  private readonly onSuccess: ((success: SuccessEvent) => void) | undefined;
   private memo = new Map<string, { text: string; hit: Hit | null; portInCapture: boolean }>();
   private readonly volatilePorts: boolean;
   /** Matches per rule id, for statistics. */
@@ -80,6 +83,7 @@ export class FilterRunner {
       ? new RE2.Set(this.messageRules.map((r) => r.re.source))
       : null;
     this.dispatcher = new Dispatcher(this.messageRules.map((r) => r.re.source));
+    this.onSuccess = opts.onSuccess;
     const logger = opts.logger ?? createLogger(`filter-${def.id}`);
     this.reducer = def.createReducer?.({ mode: this.mode, options, logger }) ?? defaultReducer();
   }
@@ -110,6 +114,7 @@ export class FilterRunner {
   reduce(entry: LogEntry, hit: Hit, now: number): Failure[] {
     const m = this.toMatch(entry, hit);
     this.ruleHits.set(m.rule.id, (this.ruleHits.get(m.rule.id) ?? 0) + 1);
+    if (m.rule.success === true && m.host !== undefined && this.onSuccess) this.onSuccess(toSuccess(m, this.def.id, entry.time ?? now, hit));
     const out = this.reducer.reduce(m);
     if (!out) return [];
     const drafts = Array.isArray(out) ? out : [out];
@@ -260,6 +265,12 @@ function toFailure(d: FailureDraft, filter: string, time: number, line: string, 
   return ip
     ? { id: ip.text, ip, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter }
     : { id: d.id, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter };
+}
+
+function toSuccess(m: RuleMatch, filter: string, time: number, hit: Hit): SuccessEvent {
+  const id = m.host!;
+  const captures = { ...m.captures };
+  return hit.ip ? { id, ip: hit.ip, time, rule: m.rule.id, captures, filter } : { id, time, rule: m.rule.id, captures, filter };
 }
 
 /** Every `failure` rule match that has a host is one attempt; `info` rules never fail anyone. */

@@ -25,6 +25,12 @@ export interface FilterRule {
    * (a connection's address, a success) that only the reducer uses; never a failure by itself.
    */
   kind?: 'failure' | 'info';
+  /**
+   * A match is a success of its host (sshd's `Accepted password for …`): the engine reports it to the
+   * jail, which hands it to its tracker (a tracker may forgive the address: the bucket's `cancelOn`).
+   * Reported whatever `kind` says; give such a rule `kind: 'info'` so it is no failure too.
+   */
+  success?: boolean;
   /** Where the pattern is matched: the message (default) or the whole raw line. */
   on?: 'message' | 'line';
   /**
