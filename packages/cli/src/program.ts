@@ -8,6 +8,7 @@ import { testFilter } from './commands/test-filter.js';
 import { start } from './commands/start.js';
 import { filters } from './commands/filters.js';
 import { registerControlCommands } from './commands/control.js';
+import { registerExplainCommand } from './commands/explain.js';
 import { registerPluginsCommand } from './commands/plugins.js';
 import { registerConfigCommands } from './commands/config.js';
 import { EXIT_USAGE, reportCliError } from './errors.js';
@@ -59,6 +60,7 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
   registerPluginsCommand(program, run);
   registerConfigCommands(program, run);
   registerControlCommands(program, run);
+  registerExplainCommand(program, run);
 
   return program;
 }

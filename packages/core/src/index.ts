@@ -43,7 +43,7 @@ export { checkSchema, checkOptions, type JSONSchema, type SchemaProblem } from '
 export { CORE_VERSION } from './version.js';
 export type { LogEntry, Failure, Ban, Unban, MaybePromise } from './types.js';
 export { journalRecordToEntry, normalizeRecord, parseJournalJsonLine, type JournalRecord } from './journal.js';
-export { MemoryStore, type Store, type StoreReplacement, type Checkpoint, type OutboxItem, type StoredFailure, type BanHistory } from './store.js';
+export { MemoryStore, type Store, type StoreReplacement, type Checkpoint, type OutboxItem, type StoredFailure, type FailureRecord, type BanHistory } from './store.js';
 export {
   PROTOCOL_VERSION, SUPPORTED_VERSIONS, MAX_REQUEST_BYTES, IDLE_TIMEOUT_MS, LineDecoder, encodeLine, errorBody, errorFromBody,
   type ControlRequest, type ControlResponse, type ControlErrorBody, type RequestId,
@@ -55,5 +55,8 @@ export {
   ControlCommands, CONTROL_COMMANDS, type ControlCommand, type ControlCommandsOptions, type ControlContext, type ControlHandler,
   type BanView, type BanDetail,
 } from './control/handler.js';
+export {
+  explainAddress, type Explanation, type JailExplanation, type ExplainVerdict, type ExplainedFailure, type ExplainedBan, type NotCountedFailure,
+} from './control/explain.js';
 export { defaultPaths, SYSTEM_DIR, checkSocketPath, MAX_SOCKET_PATH_BYTES } from './config.js';
 export * from '@f2b/kit';

@@ -10,7 +10,9 @@ import type { JailInfo } from './hooks.js';
 import { EntryParser, type LineFormat } from './entry.js';
 import { FilterRunner } from './filter/engine.js';
 import { createTracker } from './tracker-factory.js';
-import { IpSet, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
+import { IpSet, cidrContains, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
+import { DroppedFailures, type DroppedFailure } from './dropped-failures.js';
+import type { WindowFailure } from './failing-sources.js';
 import { errors } from './errors.js';
 import { checkOptions } from './validate.js';
 import type { AddressBan, AddressFailure } from './tracker.js';
@@ -98,6 +100,8 @@ export class Jail {
   private readonly store?: Store;
   private readonly storeHealth: StoreHealth;
   private sweepTimer?: { cancel(): void };
+  /** The last failures not counted, and why (for `f2b explain`). */
+  private readonly dropped = new DroppedFailures();
 
   constructor(core: Core, config: JailConfig, opts: JailOptions = {}) {
     this.core = core;
@@ -356,11 +360,15 @@ export class Jail {
     if (reason) {
       this.stats.ignored++;
       hooks.ignored.call(f, this.info, reason);
+      this.dropped.record(f, reason, this.core.clock.now());
       return;
     }
     const counted: AddressFailure = f.ip === ip && f.id === ip.text ? f as AddressFailure : { ...f, id: ip.text, ip };
     const outcome = this.tracker.add(counted);
-    if (outcome.kind === 'dropped') return;
+    if (outcome.kind === 'dropped') {
+      if (outcome.reason !== 'no-attempts') this.dropped.record(counted, outcome.reason, this.core.clock.now());
+      return;
+    }
     this.outbox.counted(counted);
     if (outcome.kind === 'banned') this.banned(outcome.ban, true, this.core.clock.now() - this.config.findtime * 1000);
   }
@@ -377,6 +385,29 @@ export class Jail {
     if (this.ignoreSet.has(ip)) return 'ignoreip';
     if (this.selfSet.has(ip)) return 'ignoreself';
     return null;
+  }
+
+  /** The ignoreip entry (as configured, normalised) that holds `ip`, if any: explain names it. */
+  ignoreEntry(ip: IpAddress): string | null {
+    for (const c of this.ignoreSet.entries()) if (cidrContains(c, ip)) return c.text;
+    return null;
+  }
+
+  /**
+   * What this jail holds about one address, for `f2b explain`: the failures in its window (null when
+   * the tracker cannot tell), the ban in force, and the last failures it did not count.
+   */
+  explainState(ip: IpAddress): { window: readonly WindowFailure[] | null; ban: Ban | undefined; dropped: DroppedFailure[] } {
+    return {
+      window: this.tracker.windowOf ? this.tracker.windowOf(ip) : null,
+      ban: this.tracker.banOf(ip),
+      dropped: this.dropped.of(ip.text),
+    };
+  }
+
+  /** The filter's mode (explain and status show it). */
+  get filterMode(): string {
+    return this.filter.mode;
   }
 
   /**
