@@ -12,6 +12,7 @@ import { controlErrors } from './control/errors.js';
 import { parseDuration } from './duration.js';
 import { tryParseCidr } from './ip.js';
 import { parseListen } from './metrics/listen.js';
+import { READ_ONLY_SOCKET_SCHEMA, resolveReadOnlySocket, type ReadOnlySocketConfig, type ReadOnlySocketInput } from './config/read-only-socket.js';
 import { checkSchema, type JSONSchema } from './validate.js';
 import { DateParser } from './dates.js';
 import type { BantimeIncrement } from './tracker.js';
@@ -79,6 +80,11 @@ export interface F2bConfig {
   state?: { type?: string; path?: string; purgeAge?: Duration; synchronous?: 'normal' | 'full' };
   /** The control socket (`f2b status`, `f2b ban`…); `false` for none. */
   socket?: string | false;
+  /**
+   * A second control socket that answers only ping, status, banned and explain, for a group:
+   * `{ path: "/run/f2b-ro.sock", group: "adm", mode: "0660" }`. Off by default.
+   */
+  readOnlySocket?: ReadOnlySocketInput | false;
   /** Repeat offenders: banned `maxbans` times within `findtime` (any jail) → banned for `bantime` by these actions. */
   recidive?: { enabled?: boolean; maxbans?: number; findtime?: Duration; bantime?: Duration; actions?: ActionInput[] };
 }
@@ -119,6 +125,8 @@ export interface ResolvedConfig {
   file?: string;
   state: { type: string; options: Record<string, unknown>; purgeAge: number };
   socket: string | null;
+  /** The read-only control socket; null: none. */
+  readOnlySocket: ReadOnlySocketConfig | null;
   recidive: { maxbans: number; findtime: number; bantime: number; actions: ActionInput[] } | null;
   plugins: { name: string; options: Record<string, unknown> }[];
   jails: JailConfig[];
@@ -170,6 +178,7 @@ export const CONFIG_SCHEMA: JSONSchema = {
       properties: { type: { type: 'string' }, path: { type: 'string', minLength: 1 }, purgeAge: duration, synchronous: { enum: ['normal', 'full'] } },
     },
     socket: { oneOf: [{ type: 'string', minLength: 1 }, { const: false }] },
+    readOnlySocket: READ_ONLY_SOCKET_SCHEMA,
     recidive: {
       type: 'object', additionalProperties: false,
       properties: { enabled: { type: 'boolean' }, maxbans: { type: 'integer', minimum: 1 }, findtime: duration, bantime: duration, actions: jailProps.actions },
@@ -297,6 +306,8 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
   };
   const socket = input.socket === false ? null : input.socket ?? defaultPaths().socket;
   if (socket) wrap(() => checkSocketPath(socket, 'socket'), file);
+  const readOnlySocket = wrap(() => resolveReadOnlySocket(input.readOnlySocket, socket, file), file);
+  if (readOnlySocket) wrap(() => checkSocketPath(readOnlySocket.path, 'readOnlySocket.path'), file);
   const r = input.recidive;
   const recidive = r && r.enabled !== false ? {
     maxbans: r.maxbans ?? 5,
@@ -306,7 +317,7 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
   } : null;
   if (recidive && input.jails.recidive) throw errors.F2B_ERR_CONFIG_INVALID('jails.recidive', 'collides with the built-in repeat-offender jail', 'Rename the jail, or configure repeat offenders under the top-level "recidive" key.', file);
   const metrics = input.metrics ? wrap(() => parseListen(input.metrics!.listen, 'metrics.listen'), file) : null;
-  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, metrics, state, socket, recidive };
+  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, metrics, state, socket, readOnlySocket, recidive };
 }
 
 /** The longest path a Unix socket can have on Linux: sun_path is 108 bytes with the final NUL. */

@@ -49,6 +49,8 @@ export {
   type ControlRequest, type ControlResponse, type ControlErrorBody, type RequestId,
 } from './control/protocol.js';
 export { controlErrors } from './control/errors.js';
+export { ReadOnlyCommands, READ_ONLY_COMMANDS, groupId, type ReadOnlyOptions } from './control/read-only.js';
+export { defaultReadOnlySocket, type ReadOnlySocketConfig, type ReadOnlySocketInput } from './config/read-only-socket.js';
 export { ControlServer, assertSocketFree, probeSocket, type ControlServerOptions } from './control/server.js';
 export { ControlClient, controlRequest, type ControlClientOptions } from './control/client.js';
 export {

@@ -35,6 +35,8 @@ import { explainAddress } from './explain.js';
 export interface ControlContext {
   /** Run `fn` once the response to this request has been written (e.g. stop after saying so). */
   afterResponse(fn: () => void): void;
+  /** The peer's uid (SO_PEERCRED), when known. */
+  uid?: number | null;
 }
 
 export interface ControlHandler {
