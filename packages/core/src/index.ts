@@ -6,7 +6,7 @@ export { createHooks, type Hooks, type HookName, type JailInfo } from './hooks.j
 export {
   definePlugin, PLUGIN_KINDS, type F2bPlugin, type PluginMeta, type PluginKind, type PluginFactory, type PluginApi, type PluginErrors,
   type TrackerDefinition, type TrackerInstance, type TrackerContext,
-  type SourceDefinition, type SourceInstance, type SourceContext, type SourceWatch, type SourceCheckContext,
+  type SourceDefinition, type SourceInstance, type SourceContext, type SourceLag, type SourceWatch, type SourceCheckContext,
   type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition, type StoreContext, type ListedBan,
 } from './plugin.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';

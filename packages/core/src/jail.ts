@@ -16,7 +16,7 @@ import type { WindowFailure } from './failing-sources.js';
 import { errors } from './errors.js';
 import { checkOptions } from './validate.js';
 import type { AddressBan, AddressFailure } from './tracker.js';
-import type { ListedBan, SourceInstance, SourceWatch, TrackerInstance } from './plugin.js';
+import type { ListedBan, SourceInstance, SourceLag, SourceWatch, TrackerInstance } from './plugin.js';
 import type { Ban, Failure, LogEntry, MaybePromise, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store, StoredFailure } from './store.js';
@@ -544,6 +544,20 @@ export class Jail {
   listing(list: 'banned' | 'failing'): Iterator<{ id: string; attempts?: number; end?: number | null }> {
     if (list === 'failing') return this.tracker.failingEntries();
     return (function* (bans: Iterable<Ban>) { for (const b of bans) yield { id: b.id, end: b.end }; })(this.tracker.bans());
+  }
+
+  /** How far the sources' reading is behind (those that can tell), for metrics. */
+  async sourceLag(): Promise<SourceLag[]> {
+    const out: SourceLag[] = [];
+    for (const s of this.sources) {
+      if (!s.lag) continue;
+      try {
+        out.push(...await s.lag());
+      } catch (err) {
+        this.core.reportError(err, { jail: this.name });
+      }
+    }
+    return out;
   }
 
   /** Wait until queued bans/unbans have reached the actions. */
