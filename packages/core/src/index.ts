@@ -10,7 +10,7 @@ export {
   type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition, type StoreContext, type ListedBan,
 } from './plugin.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
-export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit, type FilterState } from './filter/engine.js';
+export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit, type FilterState, type FindExplanation } from './filter/engine.js';
 export { expandPattern, resolveMode, validatePattern } from './filter/compile.js';
 export { unsupportedConstruct } from './filter/re2-constructs.js';
 export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
