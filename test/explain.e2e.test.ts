@@ -111,7 +111,7 @@ describe('f2b explain', () => {
 
     const text = await runF2b(['explain', '203.0.113.82', '--socket', sock]);
     expect(text.stdout).toMatch(/Not banned: 2 of 3 failures within findtime 10m; the oldest is forgotten .*; 1 more before then ban it\./);
-    expect(text.stdout).toContain('user=\\x1b]0;pwned\\x07eve');
+    expect(text.stdout).toContain('user="\\x1b]0;pwned\\x07eve"');
     expect(text.stdout).not.toContain('\x1b');
     expect(text.stdout).not.toContain('\x07');
   });

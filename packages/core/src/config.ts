@@ -82,7 +82,7 @@ export interface F2bConfig {
   socket?: string | false;
   /**
    * A second control socket that answers only ping, status, banned and explain, for a group:
-   * `{ path: "/run/f2b-ro.sock", group: "adm", mode: "0660" }`. Off by default.
+   * `{ path: "/run/f2b-ro/f2b.sock", group: "adm", mode: "0660" }`. Off by default.
    */
   readOnlySocket?: ReadOnlySocketInput | false;
   /** Repeat offenders: banned `maxbans` times within `findtime` (any jail) → banned for `bantime` by these actions. */

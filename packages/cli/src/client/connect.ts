@@ -10,7 +10,7 @@ import { reportCliError } from '../errors.js';
 /** The system daemon's socket (root's default). */
 export const SYSTEM_SOCKET = '/run/f2b/f2b.sock';
 /** The system daemon's read-only socket, when its config has `readOnlySocket: {}`. */
-export const SYSTEM_READ_ONLY_SOCKET = '/run/f2b-ro.sock';
+export const SYSTEM_READ_ONLY_SOCKET = '/run/f2b-ro/f2b.sock';
 
 export interface ClientOptions {
   socket?: string;

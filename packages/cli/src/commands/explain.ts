@@ -113,7 +113,7 @@ function reason(j: JailExplanation, now: number): string {
 
 function banLines(b: ExplainedBan, now: number, st: Style, indent: string): string[] {
   const out = [
-    `${indent}${b.active ? 'banned' : 'was banned'} ${formatWhen(b.start, now)}, ${b.end === null ? 'permanently' : `${b.active ? 'until' : 'ended'} ${formatWhen(b.end, now)} (${formatSpan(b.end - b.start)})`}`,
+    `${indent}${b.active ? 'banned' : 'was banned'} ${formatWhen(b.start, now)}; ${b.end === null ? 'permanently' : `${b.active ? 'ends' : 'ended'} ${formatWhen(b.end, now)}, a ban of ${formatSpan(b.end - b.start)}`}`,
     `${indent}  rule ${safe(b.rule ?? '(none)')}, ${plural(b.failures, 'failure')}, ban #${b.count} of this address, origin ${b.origin}`,
   ];
   for (const line of b.lines) out.push(`${indent}  ${st.dim(safe(line))}`);
@@ -121,7 +121,7 @@ function banLines(b: ExplainedBan, now: number, st: Style, indent: string): stri
 }
 
 function failureLines(f: ExplainedFailure, now: number, st: Style, note?: string): string[] {
-  const captures = f.captures ? Object.entries(f.captures).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+  const captures = f.captures ? Object.entries(f.captures).map(([k, v]) => `${k}="${v}"`).join(' ') : '';
   const head = [formatWhen(f.time, now), `rule ${f.rule ?? '(not kept)'}`, plural(f.attempts, 'attempt'), captures, note ? st.yellow(note) : '']
     .filter((s) => s !== '').join(', ');
   return [`    ${head}`, ...f.lines.map((l) => `      ${st.dim(safe(l))}`)];

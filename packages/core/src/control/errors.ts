@@ -144,7 +144,7 @@ export const controlErrors = defineErrors({
     exit: 'failure',
     make: (path: string, cause?: unknown) => ({
       message: `Permission denied on the control socket ${q(path)}: it is root-only (mode 0600: only the user the daemon runs as may connect).`,
-      cause, fix: 'Run the command with sudo (e.g. `sudo f2b status`). status, banned, explain and ping also work without it on the read-only socket, when the daemon has one (config "readOnlySocket", e.g. `f2b status --socket /run/f2b-ro.sock`).',
+      cause, fix: 'Run the command with sudo (e.g. `sudo f2b status`). status, banned, explain and ping also work without it on the read-only socket, when the daemon has one (config "readOnlySocket", e.g. `f2b status --socket /run/f2b-ro/f2b.sock`).',
     }),
   },
 
