@@ -19,6 +19,11 @@ export interface DroppedFailure {
 
 /** Failures kept per jail. */
 export const DROPPED_KEPT = 256;
+/**
+ * Characters kept of each of their lines: lines may be up to a source's maxLineLength (64 KiB), and
+ * 256 of those per jail would be 16 MiB that an attacker chooses to fill.
+ */
+export const DROPPED_LINE_CHARS = 2048;
 
 export class DroppedFailures {
   private readonly ring: (DroppedFailure | undefined)[];
@@ -29,7 +34,9 @@ export class DroppedFailures {
   }
 
   record(failure: Failure, reason: DropReason, seen: number): void {
-    this.ring[this.next] = { failure, reason, seen };
+    const long = failure.lines.some((l) => l.length > DROPPED_LINE_CHARS);
+    const kept = long ? { ...failure, lines: failure.lines.map((l) => (l.length > DROPPED_LINE_CHARS ? `${l.slice(0, DROPPED_LINE_CHARS)}…` : l)) } : failure;
+    this.ring[this.next] = { failure: kept, reason, seen };
     this.next = (this.next + 1) % this.ring.length;
   }
 

@@ -4,7 +4,9 @@
  *
  * Access control: the socket is created mode 0600 (under a umask of 0177, then chmod-ed again), owned
  * by the daemon's user — root, for a system daemon — inside a directory created mode 0700. Only that
- * user (and root) can connect; everyone who can connect may run every command. Who is connecting is
+ * user (and root) can connect; everyone who can connect may run every command. The read-only socket
+ * is a second server with `mode`/`gid` (0660 for a group, its directory 0755) and a handler that
+ * refuses what changes state (read-only.ts). Who is connecting is
  * asked of the kernel (SO_PEERCRED, through the optional native `@f2b/peercred`) to count connections
  * per uid: a daemon run by a user cannot have that user's clients lock root out, nor the reverse.
  *
