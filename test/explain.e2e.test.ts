@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Explanation } from '@f2b/core';
+import { controlRequest, type Explanation } from '@f2b/core';
 import { runF2b, sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
 
 const tmp = tempDir('f2b-explain-');
@@ -18,11 +18,9 @@ let daemon: RunningF2b;
 let pid = 100;
 const line = (msg: string, time?: Date) => appendFileSync(log, sshdLine(msg, { pid: pid++, time }));
 
-async function explain(ip: string): Promise<Explanation> {
-  const r = await runF2b(['explain', ip, '--json', '--socket', sock]);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return JSON.parse(r.stdout) as Explanation;
+/** The daemon's answer, asked in-process (quick: the loops below ask until the daemon has read). */
+function explain(ip: string): Promise<Explanation> {
+  return controlRequest<Explanation>(sock, 'explain', { ip });
 }
 
 beforeAll(async () => {
@@ -55,7 +53,12 @@ describe('f2b explain', () => {
   it('says why an address is banned: rule, failures, ban number, origin, end, lines', async () => {
     for (let i = 0; i < 3; i++) line(`Failed password for root from 203.0.113.81 port ${1000 + i} ssh2`);
     await daemon.waitFor(/NOTICE \[sshd\] Ban 203\.0\.113\.81 /, 'stderr');
-    const r = await explain('203.0.113.81');
+    // Once through the command line's --json: the daemon's answer, exactly.
+    const cli = await runF2b(['explain', '203.0.113.81', '--json', '--socket', sock]);
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    const r = JSON.parse(cli.stdout) as Explanation;
+    expect(r).toEqual({ ...(await explain('203.0.113.81')), now: r.now });
     expect(r.banned).toBe(true);
     const sshd = r.jails.find((j) => j.jail === 'sshd')!;
     expect(sshd.verdict).toBe('banned');
