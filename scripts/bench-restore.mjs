@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Daemon, definePlugin, resolveConfig } from '../packages/core/dist/index.js';
-import { SqliteStore } from '../packages/store-sqlite/dist/index.js';
+import { Daemon, definePlugin, resolveConfig } from '@f2b/core';
+import { SqliteStore } from '@f2b/store-sqlite';
 
 const N = Number(process.argv[2] ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), 'f2b-bench-restore-'));

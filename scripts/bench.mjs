@@ -174,10 +174,10 @@ if (flood.status === 0) {
 }
 
 // nftables: 100,000 bans through the batching, and attack-to-kernel latency (root only).
-const nft = spawnSync(process.execPath, [join(root, 'packages/action-nftables/bench/bench.mjs')], { encoding: 'utf8' });
+const nft = spawnSync(process.execPath, [join(root, 'scripts/bench-nftables.mjs')], { encoding: 'utf8' });
 const nftOut = (nft.stdout || nft.stderr || '').trim();
 
 const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...results.map((r) => String(r[i]).length)));
 for (const r of results) console.log(r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd());
 console.log('\ntarget: ≥ 1,000,000 lines/s for the sshd filter on a 2-core machine');
-console.log(`\nnftables (packages/action-nftables/bench/bench.mjs):\n${nftOut}`);
+console.log(`\nnftables (scripts/bench-nftables.mjs):\n${nftOut}`);

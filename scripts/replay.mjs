@@ -1,8 +1,8 @@
 // Full replay of a log through a jail (parse → filter → tracker → action "log" without output),
 // with a clock that follows the log's own time, so findtime windows behave as they did live.
 import { readFileSync } from 'node:fs';
-import { Core, Jail, resolveConfig } from '../packages/core/dist/index.js';
-import sshd from '../packages/filter-sshd/dist/index.js';
+import { Core, Jail, resolveConfig } from '@f2b/core';
+import sshd from '@f2b/filter-sshd';
 
 const [file, timezone = 'UTC', now = '2026-10-30T23:59:59Z'] = process.argv.slice(2);
 const fixedNow = Date.parse(now);

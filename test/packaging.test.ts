@@ -1,5 +1,5 @@
 /**
- * packaging/f2b.service: parsed and checked for the keys the daemon relies on (directories, reload,
+ * packages/cli/packaging/f2b.service (shipped in @f2b/cli): parsed and checked for the keys the daemon relies on (directories, reload,
  * restart policy, the hardening that still lets nft work), and verified with `systemd-analyze` when
  * this machine has it.
  */
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './helpers.js';
 
-const UNIT = join(ROOT, 'packaging', 'f2b.service');
+const UNIT = join(ROOT, 'packages', 'cli', 'packaging', 'f2b.service');
 
 /** A unit file as section → key → values (a key may repeat; continuation lines are joined). */
 function parseUnit(text: string): Map<string, Map<string, string[]>> {
@@ -42,11 +42,17 @@ const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' }
 const hasAnalyze = analyze.status === 0;
 if (!hasAnalyze) console.warn(`packaging.test: skipping systemd-analyze checks: ${analyze.error?.message ?? 'systemd-analyze not available'}`);
 
-describe('packaging/f2b.service', () => {
+describe('@f2b/cli packaging/f2b.service', () => {
   it('has the three sections', () => {
     expect([...unit.keys()]).toEqual(['Unit', 'Service', 'Install']);
     expect(get('Unit', 'Description')).toBeTruthy();
     expect(get('Install', 'WantedBy')).toBe('multi-user.target');
+  });
+
+  it("documents itself with f2b's own pages (the packaging README first), not another program's", () => {
+    const docs = words('Unit', 'Documentation');
+    expect(docs[0]).toBe('https://github.com/f2b-project/f2b/blob/main/packages/cli/packaging/README.md');
+    expect(docs.every((d) => d.startsWith('https://github.com/f2b-project/f2b'))).toBe(true);
   });
 
   it('runs f2b in the foreground, reloads with SIGHUP, restarts on failure but not on a bad config', () => {

@@ -84,7 +84,7 @@ describe.skipIf(skip !== null)('through a real registry (Verdaccio)', () => {
   let verdaccio: ChildProcess | null = null;
   let url = '';
   let npmrc = '';
-  let nativeEnv: Record<string, string> = {};
+  const nativeEnv: Record<string, string> = {};
   const log = join(tmp.dir, 'verdaccio.log');
   const timings: string[] = [];
 

@@ -25,6 +25,8 @@ export class Registry {
     const existing = this.scopes.get(key);
     if (existing) return existing;
     const client = this.acquire(clientKey, cfg);
+    // Declared before the backend, whose warning callback reads it; assigned once, after it.
+    // eslint-disable-next-line prefer-const
     let scope: Scope | undefined;
     const backend = cfg.mode === 'list'
       ? new ListBackend(client, { accountId: cfg.accountId!, listName: cfg.listName, listId: cfg.listId, notesMarker: cfg.notesMarker, maxItems: cfg.maxItems }, this.lock(`${cfg.apiBase}\0${cfg.accountId}`))

@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActionTester } from '@f2b/core/testing';
-import nftablesAction, { type NftablesAction } from '../src/index.js';
+import nftablesAction from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'f2b-nft-fake-'));
 const log = join(dir, 'calls.log');
@@ -22,7 +22,7 @@ chmodSync(fake, 0o755);
 
 interface Call { args: string; script: string }
 function calls(): Call[] {
-  let text = '';
+  let text: string;
   try { text = readFileSync(log, 'utf8'); } catch { return []; }
   return [...text.matchAll(/^### (.*)\n([\s\S]*?)###end\n/gm)].map((m) => ({ args: m[1]!, script: m[2]! }));
 }

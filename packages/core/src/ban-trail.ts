@@ -14,6 +14,8 @@ import type { Ban } from './types.js';
 export function banOrigin(ban: Ban): BanOrigin {
   if (ban.rule === 'manual') return 'manual';
   if (ban.rule === 'recovered') return 'recovered';
+  // Received from another host of the fleet (its rule `fleet:<host>` names which).
+  if (ban.origin !== undefined || ban.rule?.startsWith('fleet:')) return 'fleet';
   return 'local';
 }
 

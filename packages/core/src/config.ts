@@ -58,7 +58,12 @@ export interface JailInput {
    * (`config check` passes, `start` runs). Default: true for jails with `enabledIf`, false otherwise.
    */
   waitForLog?: boolean;
+  /** What this jail shares with the fleet (config `fleet`): both on by default once a fleet is set. */
+  fleet?: { failures?: boolean; bans?: boolean };
 }
+
+/** A fleet of hosts sharing bans and failures: `{ type: 'redis', url, name, host }` (options beside `type` are the plugin's). */
+export type FleetInput = { type: string; host?: string } & Record<string, unknown>;
 
 export interface F2bConfig {
   /** Configs this one builds on: files (relative to this one) or packages; later entries override earlier ones. */
@@ -76,6 +81,8 @@ export interface F2bConfig {
   logFormat?: 'text' | 'json';
   /** Prometheus metrics over HTTP, read-only: `{ listen: "127.0.0.1:9191" }`. Off by default. */
   metrics?: { listen: string };
+  /** The local read-only dashboard over HTTP (needs `@f2b/dashboard`): `{ listen: "127.0.0.1:9192" }` (the default address). Off by default. */
+  dashboard?: { listen?: string };
   /** Where bans, failures and read positions survive restarts. */
   state?: { type?: string; path?: string; purgeAge?: Duration; synchronous?: 'normal' | 'full' };
   /** The control socket (`f2b status`, `f2b ban`…); `false` for none. */
@@ -87,6 +94,8 @@ export interface F2bConfig {
   readOnlySocket?: ReadOnlySocketInput | false;
   /** Repeat offenders: banned `maxbans` times within `findtime` (any jail) → banned for `bantime` by these actions. */
   recidive?: { enabled?: boolean; maxbans?: number; findtime?: Duration; bantime?: Duration; actions?: ActionInput[] };
+  /** Share bans and failures with the other hosts of a fleet (`@f2b/fleet-redis`). Off by default. */
+  fleet?: FleetInput;
 }
 
 /** Identity helper for typed config files (`export default defineConfig({...})`). */
@@ -119,6 +128,8 @@ export interface JailConfig {
   /** Seconds one action call may take before the jail stops waiting for it. */
   actionTimeout: number;
   maxTracked: number;
+  /** What the jail shares with the fleet, when there is one. */
+  fleet: { failures: boolean; bans: boolean };
 }
 
 export interface ResolvedConfig {
@@ -135,7 +146,14 @@ export interface ResolvedConfig {
   logFormat?: 'text' | 'json';
   /** Where the metrics endpoint listens; null: off. */
   metrics: { host: string; port: number } | null;
+  /** The fleet (type, this host's name, the plugin's options); null: none. */
+  fleet: { type: string; host?: string; options: Record<string, unknown> } | null;
+  /** Where the dashboard listens; null: off. */
+  dashboard: { host: string; port: number } | null;
 }
+
+/** Where the dashboard listens when its config names no address: loopback only. */
+export const DASHBOARD_LISTEN = '127.0.0.1:9192';
 
 /** Where a system-wide config lives when none is found from the current directory. */
 export const SYSTEM_DIR = '/etc/f2b';
@@ -164,6 +182,7 @@ const jailProps = {
   },
   actions: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', required: ['type'], properties: { type: { type: 'string' } } }] } },
   tracker: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'object', required: ['type'], properties: { type: { type: 'string', minLength: 1 } } }] },
+  fleet: { type: 'object', additionalProperties: false, properties: { failures: { type: 'boolean' }, bans: { type: 'boolean' } } },
 };
 const source = { oneOf: [{ type: 'string' }, { type: 'object' }] };
 
@@ -184,8 +203,13 @@ export const CONFIG_SCHEMA: JSONSchema = {
       properties: { enabled: { type: 'boolean' }, maxbans: { type: 'integer', minimum: 1 }, findtime: duration, bantime: duration, actions: jailProps.actions },
     },
     logLevel: { enum: ['debug', 'info', 'notice', 'warn', 'error'] },
+    fleet: {
+      type: 'object', required: ['type'],
+      properties: { type: { type: 'string', minLength: 1 }, host: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' } },
+    },
     logFormat: { enum: ['text', 'json'] },
     metrics: { type: 'object', additionalProperties: false, required: ['listen'], properties: { listen: { type: 'string', minLength: 3, maxLength: 300 } } },
+    dashboard: { type: 'object', additionalProperties: false, properties: { listen: { type: 'string', minLength: 3, maxLength: 300 } } },
     plugins: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'array', items: [{ type: 'string' }, { type: 'object' }], minItems: 1, maxItems: 2 }] } },
     defaults: { type: 'object', additionalProperties: false, properties: jailProps },
     jails: {
@@ -294,6 +318,7 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
       bantimeIncrement: resolveIncrement(merged.bantimeIncrement, `${p}.bantimeIncrement`, file),
       actionTimeout: wrap(() => positive(parseDuration(merged.actionTimeout, `${p}.actionTimeout`), `${p}.actionTimeout`), file),
       maxTracked: merged.maxTracked,
+      fleet: { failures: merged.fleet?.failures ?? true, bans: merged.fleet?.bans ?? true },
     });
   }
   const plugins = (input.plugins ?? []).map((p) => typeof p === 'string' ? { name: p, options: {} } : { name: p[0], options: p[1] ?? {} });
@@ -317,7 +342,9 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
   } : null;
   if (recidive && input.jails.recidive) throw errors.F2B_ERR_CONFIG_INVALID('jails.recidive', 'collides with the built-in repeat-offender jail', 'Rename the jail, or configure repeat offenders under the top-level "recidive" key.', file);
   const metrics = input.metrics ? wrap(() => parseListen(input.metrics!.listen, 'metrics.listen'), file) : null;
-  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, metrics, state, socket, readOnlySocket, recidive };
+  const fleet = input.fleet ? { type: input.fleet.type, ...(input.fleet.host ? { host: input.fleet.host } : {}), options: omitHostAndType(input.fleet) } : null;
+  const dashboard = input.dashboard ? wrap(() => parseListen(input.dashboard!.listen ?? DASHBOARD_LISTEN, 'dashboard.listen'), file) : null;
+  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, metrics, dashboard, state, socket, readOnlySocket, recidive, fleet };
 }
 
 /** The longest path a Unix socket can have on Linux: sun_path is 108 bytes with the final NUL. */
@@ -354,6 +381,11 @@ function positive(seconds: number, path: string): number {
   return seconds;
 }
 
+function omitHostAndType(o: Record<string, unknown>): Record<string, unknown> {
+  const { type: _type, host: _host, ...rest } = o;
+  return rest;
+}
+
 function omitType(o: Record<string, unknown>): Record<string, unknown> {
   const { type: _type, ...rest } = o;
   return rest;
@@ -371,7 +403,7 @@ function fixFor(path: string): string {
   if (/\.(findtime|bantime|actionTimeout)$/.test(path)) return 'Write a duration: seconds, or 10m, 1h, 1d.';
   if (path === 'state.type') return 'Known store types: sqlite (the default) and memory; others come from installed store packages.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
-  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked.';
+  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked, fleet.';
   return 'See "Configuration" in the README.';
 }
 

@@ -15,6 +15,7 @@ import { createPluginApi } from './plugin-api.js';
 import { defaultTrackerPlugin } from './builtin/default-tracker.js';
 import type { ActionDefinition, F2bPlugin, PluginMeta, SourceDefinition, StoreDefinition, TrackerDefinition } from './plugin.js';
 import type { FilterDefinition } from './filter/types.js';
+import type { FleetDefinition } from './fleet.js';
 
 export interface CoreOptions {
   clock?: Clock;
@@ -41,6 +42,7 @@ export interface Registries {
   actions: Map<string, Provided<ActionDefinition>>;
   trackers: Map<string, Provided<TrackerDefinition>>;
   stores: Map<string, Provided<StoreDefinition>>;
+  fleets: Map<string, Provided<FleetDefinition>>;
 }
 
 /** A loaded plugin as the core keeps it: the object and the meta it was loaded with. */
@@ -54,7 +56,7 @@ export class Core {
   private readonly logLevel: LogLevel;
   private readonly logSink?: LogSink;
   private readonly plugins = new Map<string, LoadedPlugin>();
-  private readonly registries: Registries = { filters: new Map(), sources: new Map(), actions: new Map(), trackers: new Map(), stores: new Map() };
+  private readonly registries: Registries = { filters: new Map(), sources: new Map(), actions: new Map(), trackers: new Map(), stores: new Map(), fleets: new Map() };
   private inlineCount = 0;
 
   constructor(opts: CoreOptions = {}) {
@@ -110,6 +112,7 @@ export class Core {
   getSource(type: string): Provided<SourceDefinition> | undefined { return this.registries.sources.get(type); }
   getAction(type: string): Provided<ActionDefinition> | undefined { return this.registries.actions.get(type); }
   getTracker(type: string): Provided<TrackerDefinition> | undefined { return this.registries.trackers.get(type); }
+  getFleet(type: string): Provided<FleetDefinition> | undefined { return this.registries.fleets.get(type); }
   listFilters(): Provided<FilterDefinition>[] { return [...this.registries.filters.values()]; }
   listPlugins(): LoadedPlugin[] { return [...this.plugins.values()]; }
 

@@ -16,6 +16,8 @@ import type { F2bPlugin, StoreDefinition } from './plugin.js';
 import type { Ban, Unban } from './types.js';
 import { installBanTrail } from './ban-trail.js';
 import { logs } from './logger.js';
+import { FleetLink } from './fleet-link.js';
+import { checkOptions } from './validate.js';
 
 export interface DaemonOptions extends CoreOptions {
   /** Directories to search for plugin packages from (the config's directory, f2b's own). */
@@ -46,8 +48,11 @@ export class Daemon {
   private readonly banCounts = new Map<string, number>();
   private timers: { cancel(): void }[] = [];
   private metrics: { server: import('./metrics/server.js').MetricsServer; port: number } | null = null;
+  private dashboard: import('./dashboard/start.js').RunningDashboard | null = null;
   /** Whether the store takes the jails' checkpoints (`f2b status`, metrics). */
   readonly storeHealth: StoreHealth;
+  /** The fleet this host shares bans and failures with (config `fleet`), once started. */
+  fleet: FleetLink | null = null;
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -95,7 +100,10 @@ export class Daemon {
     for (const c of await this.store.banCounts(now - config.state.purgeAge * 1000)) this.countBan(c.jail, c.id, c.count);
     try {
       await this.startMetrics(config);
+      await this.startDashboard(config);
     } catch (err) {
+      await this.metrics?.server.close();
+      this.metrics = null;
       await this.store.close();
       throw err;
     }
@@ -105,6 +113,8 @@ export class Daemon {
     if (this.store.replaced) await this.recoverFromActions(this.store.replaced);
     for (const j of this.jails) await j.startActions();
     await this.recover();
+    // Before the sources: bans the fleet decided while this host was away are caught up first.
+    await this.startFleet(config);
     for (const j of this.jails) await j.startSources(await j.savedStates());
     this.timers.push(this.every(OUTBOX_RETRY_MS, () => this.retryOutbox()));
     this.timers.push(this.every(PURGE_MS, () => this.store?.purge(this.core.clock.now() - config.state.purgeAge * 1000)));
@@ -164,6 +174,26 @@ export class Daemon {
   }
 
   /**
+   * The fleet (config `fleet`): its plugin found like any other kind's (`@f2b/fleet-<type>`), its
+   * options checked against the plugin's schema. Kept across reloads (a new fleet config needs a
+   * restart); the jails it sees are always the running ones.
+   */
+  private async startFleet(config: ResolvedConfig): Promise<void> {
+    if (!config.fleet || this.fleet) return;
+    const dirs = searchDirs(this.opts.searchFrom);
+    await this.ensure('fleet', config.fleet.type, dirs, 'fleet.type');
+    const provided = this.core.getFleet(config.fleet.type)!;
+    const options = { ...config.fleet.options };
+    if (provided.def.schema) checkOptions(provided.def.schema, options, 'fleet', provided.plugin);
+    const link = new FleetLink({ core: this.core, jails: () => this.jails, store: () => this.store, host: config.fleet.host, receiveOnly: this.opts.dryRun });
+    if (this.opts.dryRun) this.core.logger.info('Dry run: this host receives the fleet\'s bans and publishes none of its own.');
+    const instance = provided.def.create(options, link.context());
+    link.attach(instance);
+    this.fleet = link;
+    await instance.start();
+  }
+
+  /**
    * The metrics endpoint (config `metrics`), loaded only when asked for: prom-client stays out of
    * daemons and commands that do not use it. Its address is fixed for the daemon's life.
    */
@@ -176,6 +206,21 @@ export class Daemon {
     this.metrics = { server, port: bound.port };
   }
 
+  /** The dashboard (config `dashboard`), loaded only when asked for, like the metrics; it may share their server. */
+  private async startDashboard(config: ResolvedConfig): Promise<void> {
+    if (!config.dashboard || this.dashboard) return;
+    const { startDashboard } = await import('./dashboard/start.js');
+    this.dashboard = await startDashboard({ core: this.core, jails: () => this.jails, store: () => this.store }, {
+      listen: config.dashboard, searchDirs: searchDirs(this.opts.searchFrom),
+      metrics: this.metrics && config.metrics ? { ...this.metrics, listen: config.metrics } : null,
+    });
+  }
+
+  /** The dashboard's port, when it runs. */
+  get dashboardPort(): number | null {
+    return this.dashboard?.port ?? null;
+  }
+
   /** The metrics endpoint's port, when it runs (useful when the config asked for port 0). */
   get metricsPort(): number | null {
     return this.metrics?.port ?? null;
@@ -184,9 +229,14 @@ export class Daemon {
   async stop(): Promise<void> {
     for (const t of this.timers) t.cancel();
     this.timers = [];
+    await this.dashboard?.close();
+    this.dashboard = null;
     await this.metrics?.server.close();
     this.metrics = null;
     for (const j of this.jails) await j.stop();
+    // After the jails: what their last flush announced is queued (and saved) by the fleet.
+    await this.fleet?.stop();
+    this.fleet = null;
     await this.core.hooks.stop.promise();
     await this.store?.close();
   }
@@ -313,9 +363,11 @@ export class Daemon {
 
   /**
    * Check that the configured store can work (its path), without opening or creating anything:
-   * `f2b config check` runs this, and `start` before anything else.
+   * `f2b config check` runs this, and `start` before anything else. A config that asks for the
+   * dashboard also needs its page installed (F2B_ERR_DASHBOARD_PAGE).
    */
   async checkState(config: ResolvedConfig): Promise<void> {
+    if (config.dashboard) await (await import('./dashboard/assets.js')).loadAssets(searchDirs(this.opts.searchFrom));
     if (this.opts.store || config.state.type === 'memory') return;
     const def = await this.storeDefinition(config);
     await def.check?.(this.storeOptions(config));
@@ -385,8 +437,9 @@ export class Daemon {
     return { cancel: () => timer.cancel() };
   }
 
-  private provided(kind: 'filter' | 'source' | 'action' | 'tracker', ref: string): unknown {
+  private provided(kind: 'filter' | 'source' | 'action' | 'tracker' | 'fleet', ref: string): unknown {
     switch (kind) {
+      case 'fleet': return this.core.getFleet(ref);
       case 'filter': return this.core.getFilter(ref);
       case 'source': return this.core.getSource(ref);
       case 'action': return this.core.getAction(ref);
@@ -394,7 +447,7 @@ export class Daemon {
     }
   }
 
-  private async ensure(kind: 'filter' | 'source' | 'action' | 'tracker', ref: string, dirs: string[], path: string): Promise<void> {
+  private async ensure(kind: 'filter' | 'source' | 'action' | 'tracker' | 'fleet', ref: string, dirs: string[], path: string): Promise<void> {
     if (this.provided(kind, ref)) return;
     this.installed ??= discoverPlugins(dirs);
     const name = findProvider(ref, kind, this.installed);

@@ -266,7 +266,7 @@ function scanYmdSlash(b: Uint8Array, i: number, n: number): number {
 
 /** `09-Dec-2023 21:35:20[.123][ +0100]` or `9-Dec-2023 …` (bind, asterisk; Roundcube/PHP write the offset). */
 function scanDdMonYyyy(b: Uint8Array, i: number, n: number): number {
-  let j = i;
+  let j: number;
   if (b[i + 1] === 0x2d) { f.d = b[i]! - 48; j = i + 2; } else if (b[i + 2] === 0x2d) { f.d = d2(b, i); j = i + 3; }
   else return -1;
   if (j + 17 > n || f.d < 1 || f.d > 31 || b[j + 3] !== 0x2d || b[j + 8] !== 0x20) return -1;
@@ -278,7 +278,7 @@ function scanDdMonYyyy(b: Uint8Array, i: number, n: number): number {
 
 /** RFC 2822 after the weekday's `, `: `1 Jan 2023 00:00:00[ +0000| GMT]` (mail and HTTP software). */
 function scanRfc2822(b: Uint8Array, i: number, n: number): number {
-  let j = i;
+  let j: number;
   const a = d2(b, i);
   if (a >= 0 && b[i + 2] === 0x20) { f.d = a; j = i + 3; }
   else if (b[i]! >= 0x31 && b[i]! <= 0x39 && b[i + 1] === 0x20) { f.d = b[i]! - 48; j = i + 2; }

@@ -207,6 +207,28 @@ export const errors = Object.freeze({ ...kitErrors, ...defineErrors({
     }),
   },
 
+  F2B_ERR_DASHBOARD_LISTEN: {
+    exit: 'failure',
+    make: (address: string, code: string | undefined, detail: string) => ({
+      message: `The dashboard cannot listen on ${address}: ${code ?? detail}.`, path: 'dashboard.listen',
+      fix: code === 'EADDRINUSE'
+        ? 'Another program uses that port: choose another in dashboard.listen (or the address of metrics.listen, to share its server).'
+        : 'Check dashboard.listen: an address of this host (127.0.0.1 or [::1] keeps it local) and a free port.',
+    }),
+  },
+
+  /** `problem` undefined: the package is not installed. */
+  F2B_ERR_DASHBOARD_PAGE: {
+    exit: 'usage',
+    make: (pkg: string, problem?: string) => ({
+      message: problem === undefined
+        ? `The dashboard's page is not installed (looked for the package ${q(pkg)}).`
+        : `The dashboard's page in the package ${q(pkg)} cannot be served: ${problem}.`,
+      path: 'dashboard',
+      fix: `Run \`npm i ${pkg}\` next to f2b (\`npm i -g ${pkg}\` for a global f2b), or remove "dashboard" from the config.`,
+    }),
+  },
+
   F2B_ERR_STATE_PATH: {
     exit: 'usage',
     make: (path: string) => ({

@@ -5,6 +5,7 @@
  */
 import { AsyncParallelHook, AsyncSeriesHook, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
 import type { Ban, Failure, LogEntry, Unban } from './types.js';
+import type { AddressFailure, TrackOutcome } from './tracker.js';
 
 /** What hooks learn about the jail an event belongs to. */
 export interface JailInfo {
@@ -43,6 +44,11 @@ export function createHooks() {
     ignore: new SyncBailHook<[Failure, JailInfo], string | undefined>(['failure', 'jail']),
     /** A failure was ignored, and why. */
     ignored: new SyncHook<[Failure, JailInfo, string]>(['failure', 'jail', 'reason']),
+    /**
+     * The tracker counted a failure (not ignored, not dropped), with what it made of it: a fleet
+     * counts it fleet-wide. Taps must be quick (called on the hot path, synchronously).
+     */
+    counted: new SyncHook<[AddressFailure, JailInfo, TrackOutcome]>(['failure', 'jail', 'outcome']),
     /** The tracker decided a ban; runs before the jail's actions. */
     ban: new AsyncParallelHook<[Ban, JailInfo]>(['ban', 'jail']),
     /** A ban ended (expired, manual, stop). */

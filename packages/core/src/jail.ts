@@ -50,6 +50,17 @@ export interface JailState {
   readonly enforced?: boolean;
 }
 
+/** A ban another host of the fleet decided, as it reaches this jail (`end` on this host's clock). */
+export interface RemoteBan {
+  readonly id: string;
+  /** Epoch ms on this host's clock (converted from the fleet's clock by the fleet plugin); null: permanent. */
+  readonly end: number | null;
+  /** The host that decided it. */
+  readonly origin: string;
+  readonly failures?: number;
+  readonly lines?: readonly string[];
+}
+
 export interface JailStats {
   lines: number;
   matched: number;
@@ -370,6 +381,7 @@ export class Jail {
       return;
     }
     this.outbox.counted(counted);
+    if (hooks.counted.isUsed()) hooks.counted.call(counted, this.info, outcome);
     if (outcome.kind === 'banned') this.banned(outcome.ban, true, this.core.clock.now() - this.config.findtime * 1000);
   }
 
@@ -427,6 +439,37 @@ export class Jail {
     const refused = this.neverBanned(ip);
     if (refused) throw errors.F2B_ERR_BAN_REFUSED(ip.text, this.name, refused);
     return ip;
+  }
+
+  /**
+   * A ban decided by another host of the fleet: checked against this host's ignoreip/ignoreself
+   * (a peer never bans this host's allowlist), kept with the end the deciding host gave it, and
+   * carried out like a ban by hand (stored, actions, hooks with `origin` set so it is not sent back).
+   */
+  adoptRemote(remote: RemoteBan): 'applied' | 'known' | 'refused' | 'expired' {
+    const ip = parseIp(remote.id);
+    if (!ip || this.neverBanned(ip)) return 'refused';
+    const now = this.core.clock.now();
+    if (remote.end !== null && remote.end <= now) return 'expired';
+    const held = this.tracker.banOf(ip);
+    // The ban in force here lasts as long or longer: nothing to do (a duplicate is harmless).
+    if (held && (held.end === null || (remote.end !== null && held.end >= remote.end))) return 'known';
+    const ban: Ban = {
+      jail: this.name, id: ip.text, ip, start: now, end: remote.end, count: (held?.count ?? 0) + 1,
+      rule: `fleet:${remote.origin}`, failures: remote.failures ?? 0, origin: remote.origin,
+      ...(remote.lines ? { lines: remote.lines } : {}),
+    };
+    this.tracker.restore(ban);
+    this.banned(ban, false);
+    return 'applied';
+  }
+
+  /** An unban by another host of the fleet; false if the address was not banned here. */
+  unbanRemote(id: string, origin: string): boolean {
+    const ip = parseIp(id) ?? id;
+    const unban = this.tracker.unban(ip, 'manual');
+    if (unban) this.outbox.unban({ ...unban, origin });
+    return unban !== null;
   }
 
   /** Unban by hand; false if the address was not banned here. */

@@ -35,5 +35,6 @@ export function createPluginApi(name: string, core: Core, registries: Registries
     registerAction: (def) => register(registries.actions, def.type, def, 'action'),
     registerTracker: (def) => register(registries.trackers, def.type, def, 'tracker'),
     registerStore: (def) => register(registries.stores, def.type, def, 'store'),
+    registerFleet: (def) => register(registries.fleets, def.type, def, 'fleet'),
   } satisfies PluginApi);
 }

@@ -19,8 +19,10 @@ import type { Hooks } from './hooks.js';
 import type { errors, F2bError, F2bErrorDetails } from './errors.js';
 import type { Tracker, TrackerOptions } from './tracker.js';
 
-export type PluginKind = 'source' | 'filter' | 'action' | 'tracker' | 'store';
-export const PLUGIN_KINDS: readonly PluginKind[] = ['source', 'filter', 'action', 'tracker', 'store'];
+import type { FleetDefinition } from './fleet.js';
+
+export type PluginKind = 'source' | 'filter' | 'action' | 'tracker' | 'store' | 'fleet';
+export const PLUGIN_KINDS: readonly PluginKind[] = ['source', 'filter', 'action', 'tracker', 'store', 'fleet'];
 
 /**
  * Who a plugin is. The core reads it from the package manifest when it loads a package; a plugin
@@ -77,6 +79,8 @@ export interface PluginApi {
   registerAction(def: ActionDefinition): void;
   registerTracker(def: TrackerDefinition): void;
   registerStore(def: StoreDefinition): void;
+  /** A fleet engine (config `fleet: { type }`): shares bans and failures with other hosts. */
+  registerFleet(def: FleetDefinition): void;
 }
 
 /**
@@ -240,4 +244,4 @@ export interface TrackerDefinition {
 }
 
 /** Anything a plugin can register; `FilterDefinition` re-exported for convenience. */
-export type { FilterDefinition };
+export type { FilterDefinition, FleetDefinition };

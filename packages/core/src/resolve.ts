@@ -28,7 +28,7 @@ export interface DiscoveredPackage {
   coreRange?: string;
 }
 
-const PLUGIN_NAME = /^(?:@f2b\/(?:filter|source|action|tracker|store|plugin)-[a-z0-9._-]+|f2b-(?:plugin|filter|source|action|tracker|store)-[a-z0-9._-]+|@[a-z0-9._-]+\/f2b-(?:plugin|filter|source|action|tracker|store)-[a-z0-9._-]+)$/;
+const PLUGIN_NAME = /^(?:@f2b\/(?:filter|source|action|tracker|store|fleet|plugin)-[a-z0-9._-]+|f2b-(?:plugin|filter|source|action|tracker|store)-[a-z0-9._-]+|@[a-z0-9._-]+\/f2b-(?:plugin|filter|source|action|tracker|store)-[a-z0-9._-]+)$/;
 
 /**
  * node_modules directories to search, nearest first: from each start dir upward, then the global
@@ -71,13 +71,13 @@ export function discoverPlugins(dirs: string[]): DiscoveredPackage[] {
       const keywords: string[] = Array.isArray(pkg.keywords) ? pkg.keywords : [];
       if (!PLUGIN_NAME.test(name) && !keywords.includes('f2b-plugin')) continue;
       if (!keywords.includes('f2b-plugin') && !pkg.f2b) continue;
-      const f2b = (pkg.f2b ?? {}) as { kind?: PluginKind; filters?: string[]; sources?: string[]; actions?: string[]; trackers?: string[]; stores?: string[] };
+      const f2b = (pkg.f2b ?? {}) as { kind?: PluginKind; filters?: string[]; sources?: string[]; actions?: string[]; trackers?: string[]; stores?: string[]; fleets?: string[] };
       const dir = join(nm, name);
       if (trustBoundary().admit(dir) === null) continue; // reported: another user could change it
       const kind = kindOf(f2b.kind) ?? PLUGIN_KINDS.find((k) => keywords.includes(`f2b-${k}`));
       found.set(name, {
         name, version: String(pkg.version ?? '0.0.0'), dir, kind,
-        provides: [...(f2b.filters ?? []), ...(f2b.sources ?? []), ...(f2b.actions ?? []), ...(f2b.trackers ?? []), ...(f2b.stores ?? [])].filter((x) => typeof x === 'string'),
+        provides: [...(f2b.filters ?? []), ...(f2b.sources ?? []), ...(f2b.actions ?? []), ...(f2b.trackers ?? []), ...(f2b.stores ?? []), ...(f2b.fleets ?? [])].filter((x) => typeof x === 'string'),
         coreRange: pkg.peerDependencies?.['@f2b/core'],
       });
     }
@@ -119,7 +119,7 @@ function readManifest(dir: string): any | null {
 }
 
 /** Candidate package names for a reference of a kind, most specific first. */
-export function candidatePackages(ref: string, kind: 'filter' | 'source' | 'action' | 'tracker'): string[] {
+export function candidatePackages(ref: string, kind: 'filter' | 'source' | 'action' | 'tracker' | 'fleet'): string[] {
   if (ref.startsWith('@') || ref.startsWith('f2b-') || ref.startsWith('.') || ref.startsWith('/')) return [ref];
   const out = [`@f2b/${kind}-${ref}`];
   const dash = ref.indexOf('-');
@@ -129,7 +129,7 @@ export function candidatePackages(ref: string, kind: 'filter' | 'source' | 'acti
 }
 
 /** The installed package providing a filter id / source type / action type, or null. */
-export function findProvider(ref: string, kind: 'filter' | 'source' | 'action' | 'tracker', installed: DiscoveredPackage[]): string | null {
+export function findProvider(ref: string, kind: 'filter' | 'source' | 'action' | 'tracker' | 'fleet', installed: DiscoveredPackage[]): string | null {
   const byManifest = installed.find((p) => p.kind === kind && p.provides.includes(ref))
     ?? installed.find((p) => p.provides.includes(ref));
   if (byManifest) return byManifest.name;

@@ -72,6 +72,11 @@ export interface Ban {
   readonly lines?: readonly string[];
   /** Failures counted when the ban was decided. */
   readonly failures: number;
+  /**
+   * The fleet host that decided it, on a ban received from the fleet (its rule is then
+   * `fleet:<host>`, which is what a store keeps); absent on this host's own bans. Never re-published.
+   */
+  readonly origin?: string;
 }
 
 export interface Unban {
@@ -79,6 +84,8 @@ export interface Unban {
   readonly id: string;
   readonly time: number;
   readonly reason: 'expired' | 'manual' | 'stop';
+  /** The fleet host whose unban this is (received from the fleet); absent on this host's own. */
+  readonly origin?: string;
 }
 
 export type MaybePromise<T> = T | Promise<T>;

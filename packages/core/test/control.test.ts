@@ -88,7 +88,7 @@ function raw(path: string) {
   return {
     sock, closed,
     send: (text: string | Buffer) => new Promise<void>((resolve) => sock.write(text, () => resolve())),
-    async next(timeoutMs = 5000): Promise<Record<string, any>> {
+    async next(timeoutMs = 5000): Promise<Record<string, unknown>> {
       const deadline = Date.now() + timeoutMs;
       while (lines.length === 0) {
         if (ended) throw new Error('connection closed');
@@ -175,7 +175,7 @@ describe('control socket over a real daemon', () => {
   });
 
   it('banned <ip>: which jails, since, until, why (rule and lines)', async () => {
-    const r = await client.request<{ ip: string; banned: boolean; jails: string[]; bans: Record<string, any>[] }>('banned', { ip: ATTACKER });
+    const r = await client.request<{ ip: string; banned: boolean; jails: string[]; bans: Record<string, unknown>[] }>('banned', { ip: ATTACKER });
     expect(r).toMatchObject({ ip: ATTACKER, banned: true, jails: ['a'] });
     expect(r.bans).toHaveLength(1);
     expect(r.bans[0]).toMatchObject({ jail: 'a', id: ATTACKER, rule: 'auth-failure', active: true, failures: 3 });

@@ -87,7 +87,7 @@ describe('config loading (fuzz)', () => {
         const found = await loadConfig(file);
         if (found) resolveConfig(found.config, found.file);
       } catch (err) {
-        if (!isF2bError(err)) throw new Error(`not an F2bError for ${JSON.stringify(value)}: ${String(err)}`);
+        if (!isF2bError(err)) throw new Error(`not an F2bError for ${JSON.stringify(value)}: ${String(err)}`, { cause: err });
         expect(err).toBeInstanceOf(F2bError);
       }
     }), { numRuns: 200 });
@@ -103,7 +103,7 @@ describe('config loading (fuzz)', () => {
         const found = await loadConfig(file);
         if (found) resolveConfig(found.config, found.file);
       } catch (err) {
-        if (!isF2bError(err)) throw new Error(`not an F2bError for ${JSON.stringify(tokens.join(''))}: ${String(err)}`);
+        if (!isF2bError(err)) throw new Error(`not an F2bError for ${JSON.stringify(tokens.join(''))}: ${String(err)}`, { cause: err });
       }
     }), { numRuns: 200 });
   }, 60_000);

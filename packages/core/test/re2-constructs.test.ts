@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { unsupportedConstruct } from '../src/filter/re2-constructs.js';
 import { compileRule, validatePattern } from '../src/filter/compile.js';
-import { F2bError } from '../src/errors.js';
+import { type F2bError } from '../src/errors.js';
 
 describe('unsupportedConstruct', () => {
   it.each([

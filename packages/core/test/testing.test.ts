@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAnnotatedLog, evaluateConstraint } from '../src/testing/annotated.js';
-import { checkAnnotatedLog, parseAnnotationTime, FAIL2BAN_SAMPLE_NOW } from '../src/testing/filter-tester.js';
+import { checkAnnotatedLog, parseAnnotationTime, FAIL2BAN_SAMPLE_NOW } from '../src/testing/annotated-check.js';
 import { createTestCore } from '../src/testing/test-core.js';
 import { FakeClock } from '../src/testing/fake-clock.js';
 import { definePlugin } from '../src/plugin.js';

@@ -351,7 +351,7 @@ describe('${i.id}', () => {
     const core = new Core({ logLevel: 'silent' });
     core.use(plugin());
     expect(core.getAction('${i.id}')!.def.schema).toMatchObject({ required: ['path'] });
-    expect(() => new ActionTester({ plugin: plugin(), type: '${i.id}' })).toThrow(/options\.path/);
+    expect(() => new ActionTester({ plugin: plugin(), type: '${i.id}' })).toThrow(/options\\.path/);
   });
 
   it('fails with its own error, code and fix, when the file cannot be written', async () => {

@@ -1,168 +1,207 @@
 import { describe, it, expect } from 'vitest';
 import { EntryParser, FilterRunner } from '@f2b/core';
+import { FilterTester } from '@f2b/core/testing';
 import { sshdFilter } from '../src/index.js';
 import { newSession, SessionTable } from '../src/sessions.js';
 import { A, B, failed, L, NOW, pamFail, run, T0, totals } from './helpers.js';
 
+FilterTester.describe = describe;
+FilterTester.it = it;
+
+// Attempts per connection (normal mode), as RuleTester cases: the lines of one connection fed
+// through one runner, and what they add up to per source.
+const max = (user: string, s = 0) => L(100, `error: maximum authentication attempts exceeded for ${user} from ${A} port 50000 ssh2 [preauth]`, s);
+const tooMany = (user: string, s = 0) => L(100, `Disconnecting authenticating user ${user} ${A} port 50000: Too many authentication failures [preauth]`, s);
+const key = (n: number) => L(100, `Failed publickey for bob from ${A} port 50000 ssh2: ED25519 SHA256:KEY${n}`, n);
+
+new FilterTester({ now: NOW }).run(sshdFilter, {
+  valid: [
+    {
+      name: 'three stale agent keys, then the right one: forgiven',
+      line: [key(0), key(1), key(2), L(100, `Accepted publickey for bob from ${A} port 50000 ssh2: ED25519 SHA256:GOOD`, 3)],
+    },
+    {
+      name: 'forgives pending failures of the user who then logs in (stacked PAM)',
+      line: [L(100, pamFail(A, 'carol')), L(100, `Accepted password for carol from ${A} port 50000 ssh2`)],
+    },
+    {
+      name: 'forgives refused agent keys of the user who then logs in',
+      line: [
+        L(100, `Failed publickey for alice from ${A} port 50000 ssh2: ED25519 SHA256:AAAA`),
+        L(100, `Failed publickey for alice from ${A} port 50000 ssh2: RSA SHA256:BBBB`),
+        L(100, `Accepted publickey for alice from ${A} port 50000 ssh2: ECDSA SHA256:CCCC`),
+        L(100, `Disconnected from user alice ${A} port 50000`, 60),
+      ],
+    },
+    {
+      name: "a PAM line without user= may be anyone's: the success forgives it",
+      line: [L(100, `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${A}`), L(100, `Accepted password for carol from ${A} port 50000 ssh2`)],
+    },
+    { name: 'extra only: a close of an authenticating user without logged failure', line: L(100, `Connection closed by authenticating user root ${A} port 50000 [preauth]`) },
+  ],
+  invalid: [
+    {
+      name: 'each Failed line counts once: 3 failed passwords are 3 attempts',
+      line: [L(100, failed('root')), L(100, failed('root'), 2), L(100, failed('root'), 4)],
+      id: A, attempts: 3, failures: [{ attempts: 1 }, { attempts: 1 }, { attempts: 1 }],
+    },
+    {
+      name: 'Invalid user + Failed password for invalid user is one attempt (OpenSSH 9.2, Debian 12)',
+      line: [
+        L(100, `Invalid user oracle from ${A} port 50000`),
+        L(100, 'pam_unix(sshd:auth): check pass; user unknown'),
+        L(100, `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${A}`),
+        L(100, failed('invalid user oracle'), 2),
+        L(100, `Received disconnect from ${A} port 50000:11: Bye Bye [preauth]`, 3),
+        L(100, `Disconnected from invalid user oracle ${A} port 50000 [preauth]`, 3),
+      ],
+      // The Failed and Disconnected lines still show as matched, with 0 attempts.
+      id: A, attempts: 1,
+      failures: [{ rule: 'invalid-user', attempts: 1 }, { rule: 'failed-invalid-user', attempts: 0 }, { rule: 'closed-invalid-user', attempts: 0 }],
+    },
+    { name: 'an Invalid user connection without a password is one attempt', line: L(100, `Invalid user admin from ${A} port 50000`), id: A, attempts: 1 },
+    {
+      name: 'an Invalid user connection closed without a password is one attempt',
+      line: [L(100, `Invalid user admin from ${A} port 50000`), L(100, `Connection closed by invalid user admin ${A} port 50000 [preauth]`, 1)],
+      id: A, attempts: 1,
+    },
+    {
+      name: '6 failures + maximum attempts exceeded + Disconnecting are 6, not 8',
+      line: [
+        ...Array.from({ length: 6 }, (_, i) => L(100, failed('root'), i)), max('root', 6), tooMany('root', 6),
+        L(100, `PAM 5 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=${A}  user=root`, 6),
+      ],
+      id: A, attempts: 6,
+    },
+    { name: 'MaxAuthTries reached, nothing else logged: one', line: max('git'), id: A, attempts: 1 },
+    { name: 'MaxAuthTries reached and Disconnecting: one', line: [max('git'), tooMany('git')], id: A, attempts: 1 },
+    { name: 'Disconnecting (Too many authentication failures) alone: one', line: tooMany('git'), id: A, attempts: 1 },
+    { name: 'two failures, then MaxAuthTries: what sshd logged', line: [L(100, failed('root')), L(100, failed('root')), max('git'), tooMany('git')], id: A, attempts: 2 },
+    {
+      name: 'does not ban the innocent: three typos on a MaxAuthTries 3 server are 3 attempts, not 6',
+      // OpenSSH 9.2 with UsePAM: each password attempt is a PAM line and a Failed line; at the third
+      // failure sshd reports the limit twice, then PAM sums up.
+      line: [
+        ...[0, 2, 4].flatMap((t) => [L(100, pamFail(A, 'alice'), t), L(100, failed('alice'), t + 1)]),
+        max('alice', 5), tooMany('alice', 5),
+        L(100, `PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=${A}  user=alice`, 5),
+      ],
+      id: A, attempts: 3,
+    },
+    {
+      // MaxAuthTries 6: sshd logs refused keys at INFO from the 3rd failure on (auth.c auth_log).
+      name: "an agent's refused keys are one attempt",
+      line: [key(3), key(4), key(5), max('bob', 6), tooMany('bob', 6)],
+      id: A, attempts: 1,
+    },
+    { name: 'maxauthtries 3 pads a MaxAuthTries disconnect to 3', line: max('git'), options: { maxauthtries: 3 }, id: A, attempts: 3 },
+    { name: 'maxauthtries 6 pads a MaxAuthTries disconnect to 6', line: max('git'), options: { maxauthtries: 6 }, id: A, attempts: 6 },
+    { name: 'maxauthtries 3 pads two failures and the disconnect to 3', line: [L(100, failed('root')), L(100, failed('root')), max('git')], options: { maxauthtries: 3 }, id: A, attempts: 3 },
+    {
+      name: 'more failures than maxauthtries says were logged: nothing is taken back',
+      line: [L(100, failed('root')), L(100, failed('root')), max('git')], options: { maxauthtries: 1 }, id: A, attempts: 2,
+    },
+    {
+      name: 'failures before a success are kept: 2 failures then Accepted are 2',
+      line: [L(100, failed('root')), L(100, failed('root'), 1), L(100, `Accepted password for root from ${A} port 50000 ssh2`, 2)],
+      id: A, attempts: 2,
+    },
+    {
+      name: 'pending failures are confirmed when the connection ends without success',
+      line: [L(100, pamFail()), L(100, `Connection closed by authenticating user root ${A} port 50000 [preauth]`, 2)],
+      id: A, attempts: 1,
+    },
+    {
+      name: 'refused keys of a connection that ends without success: one attempt',
+      line: [
+        L(100, `Failed publickey for git from ${A} port 50000 ssh2: ED25519 SHA256:AAAA`),
+        L(100, `Failed publickey for git from ${A} port 50000 ssh2: RSA SHA256:BBBB`),
+        L(100, `Connection closed by authenticating user git ${A} port 50000 [preauth]`),
+      ],
+      id: A, attempts: 1,
+    },
+    {
+      name: 'a PAM failure of another user than the one who logs in was a real failure',
+      line: [L(100, pamFail(A, 'root')), L(100, `Accepted password for known from ${A} port 50000 ssh2`)],
+      id: A, attempts: 1,
+    },
+    {
+      name: 'interleaved connections are kept apart by pid',
+      line: [
+        L(100, failed('root', A, 1)), L(200, `Invalid user test from ${B} port 2`), L(100, failed('root', A, 1), 1),
+        L(200, failed('invalid user test', B, 2), 1), L(100, failed('root', A, 1), 2), L(200, failed('invalid user test', B, 2), 2),
+      ],
+      attempts: { [A]: 3, [B]: 2 },
+    },
+    {
+      name: 'the same pid on two machines is two connections',
+      line: [L(100, `Invalid user test from ${A} port 1`, 0, 'sshd', 'hostA'), L(100, failed('invalid user test', A, 1), 1, 'sshd', 'hostB')],
+      id: A, attempts: 2,
+    },
+    {
+      name: 'sshd and sshd-session share a pid',
+      line: [L(100, `Invalid user test from ${A} port 1`, 0, 'sshd-session'), L(100, failed('invalid user test', A, 1), 1, 'sshd')],
+      id: A, attempts: 1,
+    },
+    {
+      name: 'a pid that comes back with another address, or after the connection ended, starts over',
+      line: [
+        L(100, `Invalid user a from ${A} port 1`), L(100, `Invalid user b from ${B} port 2`, 1),
+        L(100, failed('invalid user b', B, 2), 1),
+        L(100, `error: maximum authentication attempts exceeded for root from ${A} port 3 ssh2 [preauth]`, 5),
+        L(100, failed('root', A, 4), 6),
+      ],
+      attempts: { [A]: 1 + 1 + 1, [B]: 1 },
+    },
+    {
+      name: 'an address-less line gets the address of an earlier line of the connection',
+      line: [L(100, `Connection from ${A} port 50000 on 192.0.2.1 port 22 rdomain ""`), L(100, 'Disconnecting: Too many authentication failures for git [preauth]', 5)],
+      id: A, attempts: 1,
+    },
+    {
+      name: 'an address-less line gets the address of a later line of the connection',
+      line: [L(100, 'Disconnecting: Too many authentication failures for git [preauth]'), L(100, `Connection closed by ${A} [preauth]`, 1)],
+      id: A, attempts: 1, rule: 'closed-preauth',
+    },
+    // Other modes.
+    { name: 'ddos: a probe is one attempt', line: L(100, `Did not receive identification string from ${A} port 5`), mode: 'ddos', id: A, attempts: 1 },
+    {
+      name: 'ddos: a connection that tried to log in is no probe',
+      line: [
+        L(100, failed('root')), L(100, failed('root'), 1),
+        L(100, `Received disconnect from ${A} port 50000:11: Bye Bye [preauth]`, 2),
+        L(100, `Disconnected from authenticating user root ${A} port 50000 [preauth]`, 2),
+      ],
+      mode: 'ddos', attempts: { [A]: 0 },
+    },
+    { name: 'aggressive counts failed passwords', line: [L(100, failed('root')), L(100, failed('root'), 1)], mode: 'aggressive', id: A, attempts: 2 },
+    {
+      name: 'extra: a close of an authenticating user without logged failure counts one',
+      line: L(100, `Connection closed by authenticating user root ${A} port 50000 [preauth]`), mode: 'extra', id: A, attempts: 1,
+    },
+  ],
+});
+
+// journald lines (host ident[pid]: message).
+new FilterTester({ now: NOW, logtype: 'journal' }).run(sshdFilter, {
+  valid: [],
+  invalid: [{
+    name: 'reads journald lines',
+    line: [
+      `gw1 sshd-session[100]: Invalid user test from ${A} port 50000`,
+      `gw1 sshd-session[100]: Failed password for invalid user test from ${A} port 50000 ssh2`,
+      `gw1 sshd-session[100]: Failed password for invalid user test from ${A} port 50000 ssh2`,
+      `gw2 sshd[100]: Failed password for root from ${B} port 50001 ssh2`,
+    ],
+    attempts: { [A]: 2, [B]: 1 },
+  }],
+});
+
 describe('attempts per connection (normal mode)', () => {
-  it('counts each Failed line once: 3 failed passwords are 3 attempts', () => {
-    const fs = run([L(100, failed('root')), L(100, failed('root'), 2), L(100, failed('root'), 4)]);
-    expect(totals(fs)).toEqual({ [A]: 3 });
-    expect(fs).toHaveLength(3);
-  });
-
-  it('counts Invalid user + Failed password for invalid user as one attempt (OpenSSH 9.2, Debian 12)', () => {
-    const fs = run([
-      L(100, `Invalid user oracle from ${A} port 50000`),
-      L(100, 'pam_unix(sshd:auth): check pass; user unknown'),
-      L(100, `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${A}`),
-      L(100, failed('invalid user oracle'), 2),
-      L(100, `Received disconnect from ${A} port 50000:11: Bye Bye [preauth]`, 3),
-      L(100, `Disconnected from invalid user oracle ${A} port 50000 [preauth]`, 3),
-    ]);
-    expect(totals(fs)).toEqual({ [A]: 1 });
-    // The Failed and Disconnected lines still show as matched, with 0 attempts.
-    expect(fs.map((f) => [f.rule, f.attempts])).toEqual([['invalid-user', 1], ['failed-invalid-user', 0], ['closed-invalid-user', 0]]);
-  });
-
-  it('counts an Invalid user connection without a password as one attempt', () => {
-    expect(totals(run([L(100, `Invalid user admin from ${A} port 50000`)]))).toEqual({ [A]: 1 });
-    expect(totals(run([
-      L(100, `Invalid user admin from ${A} port 50000`),
-      L(100, `Connection closed by invalid user admin ${A} port 50000 [preauth]`, 1),
-    ]))).toEqual({ [A]: 1 });
-  });
-
-  it('counts 6 failures + maximum attempts exceeded + Disconnecting as 6, not 8', () => {
-    const lines = Array.from({ length: 6 }, (_, i) => L(100, failed('root'), i));
-    lines.push(L(100, `error: maximum authentication attempts exceeded for root from ${A} port 50000 ssh2 [preauth]`, 6));
-    lines.push(L(100, `Disconnecting authenticating user root ${A} port 50000: Too many authentication failures [preauth]`, 6));
-    lines.push(L(100, `PAM 5 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=${A}  user=root`, 6));
-    expect(totals(run(lines))).toEqual({ [A]: 6 });
-  });
-
-  it('counts what sshd logged for a connection ended by MaxAuthTries, one when it logged nothing', () => {
-    const max = L(100, `error: maximum authentication attempts exceeded for git from ${A} port 50000 ssh2 [preauth]`);
-    const disconnect = L(100, `Disconnecting authenticating user git ${A} port 50000: Too many authentication failures [preauth]`);
-    expect(totals(run([max]))).toEqual({ [A]: 1 });
-    expect(totals(run([max, disconnect]))).toEqual({ [A]: 1 });
-    expect(totals(run([disconnect]))).toEqual({ [A]: 1 });
-    expect(totals(run([L(100, failed('root')), L(100, failed('root')), max, disconnect]))).toEqual({ [A]: 2 });
-  });
-
-  it('does not ban the innocent: three typos on a MaxAuthTries 3 server are 3 attempts, not 6', () => {
-    // OpenSSH 9.2 with UsePAM: each password attempt is a PAM line and a Failed line; at the third
-    // failure sshd reports the limit twice, then PAM sums up.
-    const lines = [0, 2, 4].flatMap((t) => [L(100, pamFail(A, 'alice'), t), L(100, failed('alice'), t + 1)]);
-    lines.push(
-      L(100, `error: maximum authentication attempts exceeded for alice from ${A} port 50000 ssh2 [preauth]`, 5),
-      L(100, `Disconnecting authenticating user alice ${A} port 50000: Too many authentication failures [preauth]`, 5),
-      L(100, `PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=${A}  user=alice`, 5),
-    );
-    const fs = run(lines);
-    expect(totals(fs)).toEqual({ [A]: 3 });
-    expect(fs.filter((f) => f.attempts > 0).map((f) => f.rule)).toEqual(['failed', 'failed', 'failed']);
-  });
-
-  it("counts an agent's refused keys as one attempt, and none when the right key follows", () => {
-    const key = (n: number) => L(100, `Failed publickey for bob from ${A} port 50000 ssh2: ED25519 SHA256:KEY${n}`, n);
-    // MaxAuthTries 6: sshd logs refused keys at INFO from the 3rd failure on (auth.c auth_log).
-    const many = [3, 4, 5].map(key);
-    many.push(
-      L(100, `error: maximum authentication attempts exceeded for bob from ${A} port 50000 ssh2 [preauth]`, 6),
-      L(100, `Disconnecting authenticating user bob ${A} port 50000: Too many authentication failures [preauth]`, 6),
-    );
-    expect(totals(run(many))).toEqual({ [A]: 1 });
-    // Three stale keys, then the right one (nothing of the stale ones is logged at INFO by default,
-    // and if it is, the success forgives them).
-    expect(run([key(0), key(1), key(2), L(100, `Accepted publickey for bob from ${A} port 50000 ssh2: ED25519 SHA256:GOOD`, 3)])).toEqual([]);
-  });
-
-  it('pads a connection ended by MaxAuthTries to the maxauthtries option when it is set', () => {
-    const max = L(100, `error: maximum authentication attempts exceeded for git from ${A} port 50000 ssh2 [preauth]`);
-    expect(totals(run([max], { options: { maxauthtries: 3 } }))).toEqual({ [A]: 3 });
-    expect(totals(run([max], { options: { maxauthtries: 6 } }))).toEqual({ [A]: 6 });
-    expect(totals(run([L(100, failed('root')), L(100, failed('root')), max], { options: { maxauthtries: 3 } }))).toEqual({ [A]: 3 });
-    // More failures than the option says were logged: nothing is taken back.
-    expect(totals(run([L(100, failed('root')), L(100, failed('root')), max], { options: { maxauthtries: 1 } }))).toEqual({ [A]: 2 });
+  it('refuses maxauthtries values it cannot use, and unknown options', () => {
     expect(() => run([], { options: { maxauthtries: 0 } })).toThrow(/maxauthtries/);
     expect(() => run([], { options: { maxauthtries: 'six' } })).toThrow(/maxauthtries/);
     expect(() => run([], { options: { maxtries: 3 } })).toThrow(/maxtries/);
-  });
-
-  it('keeps failures before a success: 2 failures then Accepted are 2', () => {
-    const fs = run([L(100, failed('root')), L(100, failed('root'), 1), L(100, `Accepted password for root from ${A} port 50000 ssh2`, 2)]);
-    expect(totals(fs)).toEqual({ [A]: 2 });
-  });
-
-  it('forgives pending failures of the user who then logs in (stacked PAM, agent keys)', () => {
-    expect(run([L(100, pamFail(A, 'carol')), L(100, `Accepted password for carol from ${A} port 50000 ssh2`)])).toEqual([]);
-    expect(run([
-      L(100, `Failed publickey for alice from ${A} port 50000 ssh2: ED25519 SHA256:AAAA`),
-      L(100, `Failed publickey for alice from ${A} port 50000 ssh2: RSA SHA256:BBBB`),
-      L(100, `Accepted publickey for alice from ${A} port 50000 ssh2: ECDSA SHA256:CCCC`),
-      L(100, `Disconnected from user alice ${A} port 50000`, 60),
-    ])).toEqual([]);
-  });
-
-  it('confirms pending failures when the connection ends without success', () => {
-    expect(totals(run([L(100, pamFail()), L(100, `Connection closed by authenticating user root ${A} port 50000 [preauth]`, 2)]))).toEqual({ [A]: 1 });
-    expect(totals(run([
-      L(100, `Failed publickey for git from ${A} port 50000 ssh2: ED25519 SHA256:AAAA`),
-      L(100, `Failed publickey for git from ${A} port 50000 ssh2: RSA SHA256:BBBB`),
-      L(100, `Connection closed by authenticating user git ${A} port 50000 [preauth]`),
-    ]))).toEqual({ [A]: 1 }); // refused keys: one attempt
-    // A PAM line without user= may be anyone's: the success forgives it.
-    expect(run([
-      L(100, `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${A}`),
-      L(100, `Accepted password for carol from ${A} port 50000 ssh2`),
-    ])).toEqual([]);
-    // A PAM failure of another user than the one who logs in was a real failure.
-    expect(totals(run([L(100, pamFail(A, 'root')), L(100, `Accepted password for known from ${A} port 50000 ssh2`)]))).toEqual({ [A]: 1 });
-  });
-
-  it('keeps interleaved connections apart by pid', () => {
-    const fs = run([
-      L(100, failed('root', A, 1)), L(200, `Invalid user test from ${B} port 2`), L(100, failed('root', A, 1), 1),
-      L(200, failed('invalid user test', B, 2), 1), L(100, failed('root', A, 1), 2), L(200, failed('invalid user test', B, 2), 2),
-    ]);
-    expect(totals(fs)).toEqual({ [A]: 3, [B]: 2 });
-  });
-
-  it('keeps the same pid of two machines apart, and shares it between sshd and sshd-session', () => {
-    const apart = run([
-      L(100, `Invalid user test from ${A} port 1`, 0, 'sshd', 'hostA'),
-      L(100, failed('invalid user test', A, 1), 1, 'sshd', 'hostB'),
-    ]);
-    expect(totals(apart)).toEqual({ [A]: 2 });
-    const shared = run([
-      L(100, `Invalid user test from ${A} port 1`, 0, 'sshd-session'),
-      L(100, failed('invalid user test', A, 1), 1, 'sshd'),
-    ]);
-    expect(totals(shared)).toEqual({ [A]: 1 });
-  });
-
-  it('starts over when a pid comes back with another address or after the connection ended', () => {
-    const fs = run([
-      L(100, `Invalid user a from ${A} port 1`), L(100, `Invalid user b from ${B} port 2`, 1),
-      L(100, failed('invalid user b', B, 2), 1),
-      L(100, `error: maximum authentication attempts exceeded for root from ${A} port 3 ssh2 [preauth]`, 5),
-      L(100, failed('root', A, 4), 6),
-    ]);
-    expect(totals(fs)).toEqual({ [A]: 1 + 1 + 1, [B]: 1 });
-  });
-
-  it('gives address-less lines the address of the connection (earlier or later lines)', () => {
-    expect(totals(run([
-      L(100, `Connection from ${A} port 50000 on 192.0.2.1 port 22 rdomain ""`),
-      L(100, 'Disconnecting: Too many authentication failures for git [preauth]', 5),
-    ]))).toEqual({ [A]: 1 });
-    const later = run([
-      L(100, 'Disconnecting: Too many authentication failures for git [preauth]'),
-      L(100, `Connection closed by ${A} [preauth]`, 1),
-    ]);
-    expect(totals(later)).toEqual({ [A]: 1 });
-    expect(later[0]!.rule).toBe('closed-preauth');
   });
 
   it('forgets connections: sweep drops idle ones', () => {
@@ -199,35 +238,6 @@ describe('session table', () => {
     t.get('new', 70_000);
     t.sweep(Date.now());
     expect(t.size).toBe(1);
-  });
-});
-
-describe('other modes', () => {
-  it('ddos: a probe is one attempt; a connection that tried to log in is no probe', () => {
-    expect(totals(run([L(100, `Did not receive identification string from ${A} port 5`)], { mode: 'ddos' }))).toEqual({ [A]: 1 });
-    const brute = run([
-      L(100, failed('root')), L(100, failed('root'), 1),
-      L(100, `Received disconnect from ${A} port 50000:11: Bye Bye [preauth]`, 2),
-      L(100, `Disconnected from authenticating user root ${A} port 50000 [preauth]`, 2),
-    ], { mode: 'ddos' });
-    expect(totals(brute)).toEqual({ [A]: 0 });
-    expect(totals(run([L(100, failed('root')), L(100, failed('root'), 1)], { mode: 'aggressive' }))).toEqual({ [A]: 2 });
-  });
-
-  it('extra: a close of an authenticating user without logged failure counts one', () => {
-    const close = L(100, `Connection closed by authenticating user root ${A} port 50000 [preauth]`);
-    expect(run([close])).toEqual([]);
-    expect(totals(run([close], { mode: 'extra' }))).toEqual({ [A]: 1 });
-  });
-
-  it('reads journald lines (host ident[pid]: message)', () => {
-    const fs = run([
-      `gw1 sshd-session[100]: Invalid user test from ${A} port 50000`,
-      `gw1 sshd-session[100]: Failed password for invalid user test from ${A} port 50000 ssh2`,
-      `gw1 sshd-session[100]: Failed password for invalid user test from ${A} port 50000 ssh2`,
-      `gw2 sshd[100]: Failed password for root from ${B} port 50001 ssh2`,
-    ], { journal: true });
-    expect(totals(fs)).toEqual({ [A]: 2, [B]: 1 });
   });
 });
 

@@ -1,5 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { L, pamFail, run, totals } from './helpers.js';
+import { FilterTester } from '@f2b/core/testing';
+import { sshdFilter } from '../src/index.js';
+import { L, NOW, pamFail, run } from './helpers.js';
+
+FilterTester.describe = describe;
+FilterTester.it = it;
 
 describe('log injection: the source is the address sshd wrote', () => {
   const X = '198.51.100.7'; // named inside client text
@@ -22,44 +27,54 @@ describe('log injection: the source is the address sshd wrote', () => {
     ['RefuseConnection (10.0+)', `administratively prohibited connection for x from ${X} port 22 from ${S} port 16`],
     ['PAM Permission denied', `error: PAM: Permission denied for u from ${X} from ${S}`],
     ['PAM maxtries', `error: PAM: Have exhausted maximum number of retries for service. for u from ${X} from ${S}`],
+  ];
+  // rsyslog's repeat line stands for the attempt it repeats, that many times.
+  const repeats: [string, string][] = [
     ['rsyslog repeat, invalid user', `message repeated 2 times: [ Failed password for invalid user x from ${X} port 22 ssh2 from ${S} port 17 ssh2]`],
     ['rsyslog repeat, a user ending in ]', `message repeated 2 times: [ Failed password for y from ${X} port 22 ssh2] from ${S} port 18 ssh2]`],
   ];
-  for (const [name, msg] of cases) {
-    it(`${name}: fails ${S}, never ${X}`, () => {
-      const fs = run([L(500, msg)]);
-      expect(fs.length).toBeGreaterThan(0);
-      expect(fs.every((f) => f.id === S)).toBe(true);
-    });
-  }
-
-  it('extra mode: Connection closed by authenticating user', () => {
-    const fs = run([L(500, `Connection closed by authenticating user x ${X} port 22 ${S} port 50204 [preauth]`)], { mode: 'extra' });
-    expect(totals(fs)).toEqual({ [S]: 1 });
-  });
-
-  it('does not match rather than guess when client text makes a line ambiguous', () => {
-    // A user `q from X port 1 ssh2:` on a password line reads like key info after sshd's tail.
-    expect(run([L(500, `Failed password for invalid user q from ${X} port 1 ssh2: from ${S} port 10 ssh2`)])).toEqual([]);
-    // Client text in the key info that holds ': ' could be sshd's separator.
-    expect(run([L(500, `Failed hostbased for build from ${S} port 9 ssh2: RSA SHA256:AAAA, client user "u", client host "h" from ${X} port 22 ssh2: RSA SHA256:B, client user "v", client host "w"`)])).toEqual([]);
-    // A user `u from X port 1 ssh2: A B ID c` and a certificate would otherwise read as one certificate line from X.
-    expect(run([L(500, `Failed publickey for invalid user u from ${X} port 1 ssh2: A B ID c from ${S} port 5 ssh2: ED25519-CERT SHA256:AAAA ID id (serial 1) CA ED25519 SHA256:BBBB`)])).toEqual([]);
-    // PAM's user= may not hold a space: it sits after rhost.
-    expect(run([
-      L(501, `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${S}  user=f rhost=${X}`),
-      L(501, `Connection closed by ${S} port 4 [preauth]`, 1),
-    ])).toEqual([]);
-  });
-
-  it('a success line whose user name names an address cancels nothing for that address', () => {
-    const fs = run([
-      L(600, pamFail(X)),
-      L(601, `Accepted password for root from ${X} port 22 ssh2 from ${S} port 5 ssh2`, 1),
-      L(600, `Connection closed by authenticating user root ${X} port 4 [preauth]`, 2),
-    ]);
-    expect(totals(fs)).toEqual({ [X]: 1 });
-    expect(run([L(602, `Accepted password for root from ${X} port 22 ssh2 from ${S} port 5 ssh2`)])).toEqual([]);
+  // Each line alone is one attempt of the real source, and nothing of the named one.
+  new FilterTester({ now: NOW }).run(sshdFilter, {
+    valid: [
+      // Ambiguous client text: no match rather than a guess.
+      {
+        name: 'a user `q from X port 1 ssh2:` on a password line reads like key info after sshd\'s tail',
+        line: L(500, `Failed password for invalid user q from ${X} port 1 ssh2: from ${S} port 10 ssh2`),
+      },
+      {
+        name: "client text in the key info that holds ': ' could be sshd's separator",
+        line: L(500, `Failed hostbased for build from ${S} port 9 ssh2: RSA SHA256:AAAA, client user "u", client host "h" from ${X} port 22 ssh2: RSA SHA256:B, client user "v", client host "w"`),
+      },
+      {
+        name: 'a user `u from X port 1 ssh2: A B ID c` and a certificate would otherwise read as one certificate line from X',
+        line: L(500, `Failed publickey for invalid user u from ${X} port 1 ssh2: A B ID c from ${S} port 5 ssh2: ED25519-CERT SHA256:AAAA ID id (serial 1) CA ED25519 SHA256:BBBB`),
+      },
+      {
+        name: "PAM's user= may not hold a space: it sits after rhost",
+        line: [
+          L(501, `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${S}  user=f rhost=${X}`),
+          L(501, `Connection closed by ${S} port 4 [preauth]`, 1),
+        ],
+      },
+      { name: 'a success line whose user name names an address is no failure', line: L(602, `Accepted password for root from ${X} port 22 ssh2 from ${S} port 5 ssh2`) },
+    ],
+    invalid: [
+      ...cases.map(([name, msg]) => ({ name: `${name}: fails ${S}, never ${X}`, line: L(500, msg), attempts: { [S]: 1 } })),
+      ...repeats.map(([name, msg]) => ({ name: `${name}: fails ${S} twice, never ${X}`, line: L(500, msg), attempts: { [S]: 2 } })),
+      {
+        name: 'extra mode: Connection closed by authenticating user',
+        line: L(500, `Connection closed by authenticating user x ${X} port 22 ${S} port 50204 [preauth]`), mode: 'extra', attempts: { [S]: 1 },
+      },
+      {
+        name: 'a success line whose user name names an address cancels nothing for that address',
+        line: [
+          L(600, pamFail(X)),
+          L(601, `Accepted password for root from ${X} port 22 ssh2 from ${S} port 5 ssh2`, 1),
+          L(600, `Connection closed by authenticating user root ${X} port 4 [preauth]`, 2),
+        ],
+        attempts: { [X]: 1 },
+      },
+    ],
   });
 });
 

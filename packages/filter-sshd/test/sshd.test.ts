@@ -1,47 +1,28 @@
 import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { Core, EntryParser, FilterRunner, loadPlugin, searchDirs } from '@f2b/core';
-import { checkAnnotatedLog, parseAnnotatedLog, type LineResult } from '@f2b/core/testing';
+import { FilterTester, parseAnnotatedLog, testFilterPackage } from '@f2b/core/testing';
 import sshd, { RULE_SPECS, sshdFilter } from '../src/index.js';
 
 const SAMPLE = fileURLToPath(new URL('./fixtures/sshd.log', import.meta.url));
 const CATALOGUE = fileURLToPath(new URL('./fixtures/sshd-catalogue.log', import.meta.url));
-// Fixed, so that year inference and zone-less dates never depend on when the tests run.
+// Fixed (fixtures/fixtures.json), so that year inference and zone-less dates never depend on when the tests run.
 const NOW = Date.parse('2024-06-01T12:00:00Z');
 const TIMEZONE = 'Europe/Berlin';
+FilterTester.describe = describe;
+FilterTester.it = it;
 
-function describeResult(r: LineResult): string {
-  const got = r.failures.map((f) => `${f.id} (${f.rule}, ${f.attempts} attempts)`).join(', ') || 'nothing';
-  return `${r.file.split('/').pop()}:${r.lineNo} ${JSON.stringify(r.run)}: ${r.problems.join('; ')}\n    ${r.text}\n    got ${got}`;
-}
+// The same kit as every filter package: every annotated line right (host, time, user, attempts),
+// the same answers with invalid bytes, the ids of the manifest.
+testFilterPackage({
+  plugin: sshd(), manifest: new URL('../package.json', import.meta.url),
+  fixture: () => SAMPLE, now: NOW, timezone: TIMEZONE, minLines: 150,
+});
 
-describe('sshd filter on its annotated sample log', () => {
-  const report = checkAnnotatedLog(sshdFilter, SAMPLE, { now: NOW, timezone: TIMEZONE });
-
-  it('gets every annotated line right', () => {
-    const wrong = report.results.filter((r) => !r.ok);
-    expect(report.skippedReasons).toEqual([]);
-    expect(wrong.map(describeResult)).toEqual([]);
-    expect(report.total).toBeGreaterThan(150);
-  });
-
-  it('reports the attempts the annotations name (the sum over the failures of the line)', () => {
-    const expected = new Map<string, number>();
-    for (const block of parseAnnotatedLog(SAMPLE)) {
-      for (const line of block.lines) {
-        const attempts = line.annotation?.extra.attempts;
-        if (typeof attempts === 'number') expected.set(`${line.file}:${line.lineNo}`, attempts);
-      }
-    }
-    const problems: string[] = [];
-    for (const r of report.results) {
-      const want = expected.get(`${r.file}:${r.lineNo}`);
-      if (want === undefined) continue;
-      const got = r.failures.reduce((n, f) => n + f.attempts, 0);
-      if (got !== want) problems.push(`${describeResult(r)} — expected ${want} attempts, got ${got}`);
-    }
-    expect(problems).toEqual([]);
-    expect(expected.size).toBeGreaterThan(100);
+describe('sshd sample log', () => {
+  it('names the attempts of most lines (what the annotated-log check compares)', () => {
+    const annotated = parseAnnotatedLog(SAMPLE).flatMap((b) => b.lines).filter((l) => typeof l.annotation?.extra.attempts === 'number');
+    expect(annotated.length).toBeGreaterThan(100);
   });
 
   it('exercises every rule (here or in the catalogue samples)', () => {

@@ -5,7 +5,6 @@
  * with `defineErrors` — the model is Fastify's `lib/errors.js` (`createError(code, template,
  * status)`): the code is the key, so reading one file documents every code of a package.
  */
-import { messageOf } from './message.js';
 
 /**
  * The brand of an `F2bError`. `Symbol.for` puts it in the process-wide symbol registry, so an error

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSchema, F2bError } from '@f2b/core';
+import { checkSchema, type F2bError } from '@f2b/core';
 import { journalctlArgs, journaldSourceSchema, PRESETS, resolveOptions, type JournaldSourceOptions } from '../src/options.js';
 
 const resolve = (o: JournaldSourceOptions) => resolveOptions(o, 'sshd', '@f2b/source-journald');

@@ -171,7 +171,7 @@ function renderText(loaded: Loaded, jails: { name: string; enabled: boolean; dis
 }
 
 function yamlKey(k: string): string {
-  return /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/.test(k) ? k : JSON.stringify(k);
+  return /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/.test(k) ? k : JSON.stringify(k);
 }
 
 function shortPath(file: string, baseDir: string): string {

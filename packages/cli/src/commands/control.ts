@@ -28,6 +28,12 @@ interface DaemonStatus {
   jails: string[]; count: number;
   state: { kind: string | null; location: string | null; available?: boolean; since?: number; error?: string; pendingCheckpoints?: number; unsavedDecisions?: number; failedWrites?: number };
   notWatching?: { jail: string; reason: string }[];
+  fleet?: FleetStatus;
+}
+interface FleetStatus {
+  type: string; name: string; host: string; connected: boolean; url?: string;
+  hosts: { host: string; seen: number }[]; queued: number; lag: { lastMs: number | null; maxMs: number | null };
+  received: number; published: number; refused: number; error?: string;
 }
 interface BansOf { ip: string; banned: boolean; jails: string[]; bans: BanDetail[] }
 
@@ -117,6 +123,7 @@ export function status(jail: string | undefined, o: ClientOptions & { all?: bool
             + `${r.state.pendingCheckpoints ?? 0} checkpoint(s) with ${r.state.unsavedDecisions ?? 0} ban(s)/unban(s) kept in memory, retried`),
         }] : []),
         ...(r.notWatching ?? []).map((n) => ({ label: `Not watching: ${safe(n.jail)}`, value: st.red(safe(n.reason)) })),
+        ...(r.fleet ? [describeFleet(r.fleet, st)] : []),
       ], st));
       return EXIT_OK;
     }
@@ -238,6 +245,21 @@ export function banned(ip: string | undefined, o: ClientOptions): Promise<number
   });
 }
 
+/** The fleet's lines of `f2b status`: everything in it came from the daemon and Redis, so escaped. */
+function describeFleet(f: FleetStatus, st: Style) {
+  const now = Date.now();
+  const lag = f.lag.lastMs === null ? 'none received yet' : `${f.lag.lastMs} ms (largest ${f.lag.maxMs} ms)`;
+  return {
+    label: 'Fleet', children: [
+      { label: 'Name', value: `${safe(f.name)} (${safe(f.type)}${f.url ? ` ${safe(f.url)}` : ''}), this host ${safe(f.host)}` },
+      { label: 'Connected', value: f.connected ? st.green('yes') : st.red(`no${f.error ? `: ${safe(f.error)}` : ''}; deciding alone, ${f.queued} message(s) queued`) },
+      { label: 'Hosts seen', value: f.hosts.length === 0 ? '(none)' : f.hosts.map((h) => `${safe(h.host)} (${formatSpan(Math.max(0, now - h.seen))} ago)`).join(', ') },
+      { label: 'Lag', value: lag },
+      { label: 'Messages', value: `${f.published} published, ${f.received} received, ${f.refused} refused` },
+    ],
+  };
+}
+
 function describeBans(r: BansOf, st: Style): string {
   const now = Date.now();
   const out: string[] = [];
@@ -249,6 +271,7 @@ function describeBans(r: BansOf, st: Style): string {
     const rows: [string, string][] = [
       ['since', formatWhen(b.start, now)],
       ['until', formatWhen(b.end, now)],
+      ...(b.origin ? [['from', `fleet host ${safe(b.origin)}`] as [string, string]] : []),
       ['rule', `${safe(b.rule ?? '(none)')} (${plural(b.failures, 'failure')}; ban #${b.count}${b.end === null ? '' : `, ${formatSpan(b.end - b.start)}`})`],
     ];
     for (const [k, v] of rows) out.push(`  ${`${k}:`.padEnd(7)}${v}`);

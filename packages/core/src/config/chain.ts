@@ -10,8 +10,7 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errors, isF2bError } from '../errors.js';
 import { resolveTrusted, searchDirs } from '../resolve.js';

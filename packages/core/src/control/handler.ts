@@ -80,6 +80,8 @@ export interface BanView {
   end: number | null;
   count: number;
   rule: string | null;
+  /** The fleet host that decided the ban (received from the fleet); null: this host. */
+  origin: string | null;
 }
 
 export interface BanDetail extends BanView {
@@ -191,6 +193,7 @@ export class ControlCommands implements ControlHandler {
         state: { kind: store?.kind ?? null, location: store?.location ?? null, ...this.daemon.storeHealth.snapshot() },
         // Jails that protect nothing right now, with the reason (a missing log, no journal).
         notWatching: this.daemon.jails.filter((j) => !j.watching).map((j) => ({ jail: j.name, reason: j.watchProblems().join('; ') })),
+        ...(this.daemon.fleet ? { fleet: this.daemon.fleet.status() } : {}),
       };
     }
     return this.jail(name).status(limit);
@@ -293,7 +296,12 @@ function address(text: string): IpAddress {
 }
 
 function view(b: Ban): BanView {
-  return { jail: b.jail, id: b.id, start: b.start, end: b.end, count: b.count, rule: b.rule ?? null };
+  return { jail: b.jail, id: b.id, start: b.start, end: b.end, count: b.count, rule: b.rule ?? null, origin: b.origin ?? fleetOrigin(b.rule) };
+}
+
+/** A ban received from the fleet has the rule `fleet:<host>` (what a store keeps of its origin). */
+function fleetOrigin(rule: string | undefined): string | null {
+  return rule?.startsWith('fleet:') ? rule.slice('fleet:'.length) : null;
 }
 
 function detail(b: Ban, active: boolean): BanDetail {

@@ -3,7 +3,7 @@
  * It answers without root (the point: scrapers and exporters need no access to the control socket)
  * and changes nothing, so it has no authentication; keep it on loopback or behind a firewall.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { errors } from '../errors.js';
 import type { ListenAddress } from './listen.js';
@@ -11,13 +11,21 @@ import type { Logger } from '../logger.js';
 
 export class MetricsServer {
   private server: Server | null = null;
+  /** Answers every path but /metrics when set (the dashboard, on the same address). */
+  private mounted: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   constructor(private readonly register: Registry, private readonly logger: Logger) {}
+
+  /** Serve the other paths with this handler (read-only too: the method check stays first). */
+  mount(handler: (req: IncomingMessage, res: ServerResponse) => void): void {
+    this.mounted = handler;
+  }
 
   /** Listen; resolves with the address actually bound (its port when 0 was asked). */
   async listen(addr: ListenAddress): Promise<ListenAddress> {
     const server = createServer((req, res) => {
       const url = (req.url ?? '/').split('?')[0];
       if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { allow: 'GET, HEAD' }).end(); return; }
+      if (url !== '/metrics' && this.mounted) { this.mounted(req, res); return; }
       if (url !== '/metrics') { res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: f2b serves /metrics only.\n'); return; }
       this.register.metrics().then((text) => {
         res.writeHead(200, { 'content-type': this.register.contentType });

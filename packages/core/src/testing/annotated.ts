@@ -82,7 +82,7 @@ function parseJson(value: string, file: string, lineNo: number): unknown {
   try {
     return JSON.parse(value);
   } catch (err) {
-    throw new Error(`${file}:${lineNo}: the annotation is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`${file}:${lineNo}: the annotation is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
 }
 

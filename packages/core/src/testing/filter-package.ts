@@ -1,29 +1,32 @@
 /**
  * The standard tests of a filter package, in one call: every filter the plugin registers gets every
- * annotated line of its own sample log right (with negative cases among them), and the plugin
- * registers exactly the ids its manifest declares, and gives the same answers when the fields an attacker
- * writes carry bytes that are not UTF-8. Test-runner agnostic: pass your runner's
- * `describe`, `it` and `expect` (ESLint's RuleTester does the same).
+ * annotated line of its own sample log right — host, time, user and, where the annotation gives
+ * them, attempts — (with negative cases among them), gives the same answers when the fields an
+ * attacker writes carry bytes that are not UTF-8, and the plugin registers exactly the ids its
+ * manifest declares. Registered on `FilterTester.describe`/`it` (the runner's hooks, see
+ * filter-tester.ts); a runner's `{ describe, it }` may still be passed first.
  *
- *   import { describe, expect, it } from 'vitest';
- *   testFilterPackage({ describe, it, expect }, {
+ *   import { describe, it } from 'vitest';
+ *   FilterTester.describe = describe; FilterTester.it = it;
+ *   testFilterPackage({
  *     plugin: myFilters(), manifest: new URL('../package.json', import.meta.url),
  *     fixture: (id) => new URL(`./fixtures/${id}.log`, import.meta.url), now: Date.parse('2024-12-31T12:00:00Z'),
  *   });
  */
+import { AssertionError, deepStrictEqual } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Core } from '../core.js';
 import type { F2bPlugin } from '../plugin.js';
-import { checkAnnotatedLog } from './filter-tester.js';
+import { checkAnnotatedLog, type LineResult } from './annotated-check.js';
+import { FilterTester, type DescribeFn, type ItFn } from './filter-tester.js';
 import { checkInvalidBytes } from './invalid-bytes.js';
 
-type Fn = () => void;
-interface Assertion { toEqual(v: unknown): void; toBe(v: unknown): void; toBeGreaterThanOrEqual(n: number): void }
+/** A runner's hooks (`expect` is accepted for older callers and not needed). */
 export interface TestRunner {
-  describe(name: string, fn: Fn): void;
-  it(name: string, fn: Fn): void;
-  expect(value: unknown): Assertion;
+  describe: DescribeFn;
+  it: ItFn;
+  expect?: unknown;
 }
 
 export interface FilterPackageTestOptions {
@@ -43,43 +46,57 @@ export interface FilterPackageTestOptions {
    */
   attackerFields?: Record<string, readonly RegExp[]>;
   /**
-   * Also require that every rule of every filter is the one that matched some annotated line (in some
-   * mode): a rule without a sample is a message nobody checked against the software's format.
+   * Also require that every rule of every filter (`info` rules too) is the one that matched some
+   * annotated line (in some mode): a rule without a sample is a message nobody checked against the
+   * software's format.
    */
   everyRule?: boolean;
 }
 
 const path = (p: URL | string) => (typeof p === 'string' ? p : fileURLToPath(p));
 
-export function testFilterPackage(t: TestRunner, opts: FilterPackageTestOptions): void {
+function describeResult(r: LineResult): string {
+  const got = r.failures.map((f) => `${f.id} (${f.rule}, ${f.attempts} attempts)`).join(', ') || 'nothing';
+  return `${r.file.split('/').pop()}:${r.lineNo} ${JSON.stringify(r.run)}: ${r.problems.join('; ')}\n    ${r.text}\n    got ${got}`;
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new AssertionError({ message, operator: 'testFilterPackage' });
+}
+
+export function testFilterPackage(runnerOrOpts: TestRunner | FilterPackageTestOptions, maybeOpts?: FilterPackageTestOptions): void {
+  const opts = maybeOpts ?? (runnerOrOpts as FilterPackageTestOptions);
+  const t = maybeOpts ? (runnerOrOpts as TestRunner) : { describe: FilterTester.describe, it: FilterTester.it };
   const core = new Core({ logLevel: 'silent' });
   core.use(opts.plugin);
   const defs = core.listFilters().map((f) => f.def);
   for (const def of defs) {
     t.describe(def.id, () => {
       t.it('gets every annotated line of its sample log right', () => {
-        const report = checkAnnotatedLog(def, path(opts.fixture(def.id)), { now: opts.now, timezone: opts.timezone ?? 'UTC' });
-        const wrong = report.results.filter((r) => !r.ok).map((r) => `${r.lineNo} ${JSON.stringify(r.run)}: ${r.problems.join('; ')}`);
-        t.expect(wrong).toEqual([]);
-        t.expect(report.total).toBeGreaterThanOrEqual(opts.minLines ?? 4);
-        t.expect(report.results.some((r) => r.failures.length === 0)).toBe(true); // has negative cases
+        const file = path(opts.fixture(def.id));
+        const report = checkAnnotatedLog(def, file, { now: opts.now, timezone: opts.timezone ?? 'UTC' });
+        deepStrictEqual(report.skippedReasons, [], `${file}: option sets that could not run`);
+        deepStrictEqual(report.results.filter((r) => !r.ok).map(describeResult), [], `${file}: lines the filter gets wrong`);
+        check(report.total >= (opts.minLines ?? 4), `${file} has ${report.total} annotated lines, fewer than ${opts.minLines ?? 4}.`);
+        check(report.results.some((r) => r.failures.length === 0), `${file} has no negative case (an annotated line the filter must not count).`);
         if (opts.everyRule) {
-          const sampled = new Set(report.results.flatMap((r) => r.failures.map((f) => f.rule)));
-          t.expect([...new Set(def.rules.map((r) => r.id))].filter((id) => !sampled.has(id))).toEqual([]);
+          const sampled = new Set(report.results.map((r) => r.rule));
+          const unsampled = [...new Set(def.rules.map((r) => r.id))].filter((id) => !sampled.has(id));
+          deepStrictEqual(unsampled, [], `${file}: rules that match no annotated line`);
         }
       });
       t.it('gives the same answers when attacker-written fields carry invalid UTF-8', () => {
         const report = checkInvalidBytes(def, path(opts.fixture(def.id)), {
           now: opts.now, timezone: opts.timezone ?? 'UTC', fields: opts.attackerFields?.[def.id],
         });
-        t.expect(report.differences).toEqual([]);
+        deepStrictEqual(report.differences, [], 'answers that changed with invalid bytes');
       });
     });
   }
   const manifest = JSON.parse(readFileSync(path(opts.manifest), 'utf8')) as { name?: string; f2b?: { filters?: string[] } };
   t.describe(manifest.name ?? opts.plugin.meta?.name ?? 'the plugin', () => {
     t.it('registers exactly the ids its manifest declares', () => {
-      t.expect(defs.map((d) => d.id).sort()).toEqual([...(manifest.f2b?.filters ?? [])].sort());
+      deepStrictEqual(defs.map((d) => d.id).sort(), [...(manifest.f2b?.filters ?? [])].sort(), 'registered ids vs the manifest\'s f2b.filters');
     });
   });
 }

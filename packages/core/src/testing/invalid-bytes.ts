@@ -6,7 +6,7 @@
  * decoded (U+FFFD for each invalid byte). Addresses are never touched: they are ours to validate.
  */
 import type { FilterDefinition } from '../filter/types.js';
-import { checkAnnotatedLog, type AnnotatedCheckOptions, type AnnotatedReport } from './filter-tester.js';
+import { checkAnnotatedLog, type AnnotatedCheckOptions, type AnnotatedReport } from './annotated-check.js';
 import type { AnnotatedLine } from './annotated.js';
 
 /** Byte sequences that are never valid UTF-8 wherever they are inserted between two characters. */

@@ -12,7 +12,7 @@
 //     the element is in the kernel set (the run ends by checking that every attacker is in it).
 //     One attack at a time, ≥ 200 attacks; p50/p99 reported.
 //
-// Usage: node packages/action-nftables/bench/bench.mjs [--bans 100000] [--attacks 250]
+// Usage: node scripts/bench-nftables.mjs [--bans 100000] [--attacks 250]
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { Core, Jail, resolveConfig } from '@f2b/core';
 import fileSource from '@f2b/source-file';
 import sshdFilter from '@f2b/filter-sshd';
-import nftablesAction, { NftablesAction, optionsSchema } from '../dist/index.js';
+import nftablesAction, { NftablesAction, optionsSchema } from '@f2b/action-nftables';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -136,7 +136,7 @@ const runOne = (ip) => new Promise((resolve, reject) => {
   c.on('error', reject);
   c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`nft add element ${ip} exited ${code}`))));
 });
-let t0 = performance.now();
+const t0 = performance.now();
 for (const ip of sample) await runOne(ip);
 const perProcess = performance.now() - t0;
 const extrapolated = (perProcess / sample.length) * BANS;

@@ -1,0 +1,111 @@
+/**
+ * The daemon's side of a fleet: taps the ban, unban and counted hooks to hand this host's decisions
+ * to the fleet instance, and applies what the fleet delivers through the jails. A ban or unban that
+ * carries an `origin` came from the fleet and is never handed back (no echo loop); an expiry is
+ * never published (every host ends a ban on its own clock).
+ */
+import { hostname } from 'node:os';
+import { parseIp } from './ip.js';
+import type { Core } from './core.js';
+import type { Jail } from './jail.js';
+import type { Store } from './store.js';
+import type { FleetBanOutcome, FleetContext, FleetInstance, FleetJail, FleetStatus } from './fleet.js';
+
+const TAP = 'f2b:fleet';
+
+export interface FleetLinkOptions {
+  core: Core;
+  jails: () => readonly Jail[];
+  store: () => Store | null;
+  host?: string;
+  /**
+   * Receive only (a dry run): what a dry-run host decides must never make the fleet's real hosts
+   * ban, so nothing is handed to the fleet; received bans still reach its (log) actions.
+   */
+  receiveOnly?: boolean;
+}
+
+export class FleetLink {
+  readonly host: string;
+  private instance: FleetInstance | null = null;
+  private readonly opts: FleetLinkOptions;
+
+  constructor(opts: FleetLinkOptions) {
+    this.opts = opts;
+    this.host = opts.host ?? hostname();
+  }
+
+  /** The context a fleet instance is created with. */
+  context(): FleetContext {
+    const { core } = this.opts;
+    return {
+      host: this.host,
+      logger: core.getLogger('fleet'),
+      clock: core.clock,
+      jails: () => this.opts.jails().map(fleetJail),
+      applyBan: (ban): FleetBanOutcome => {
+        const jail = this.sharing(ban.jail);
+        return jail ? jail.adoptRemote(ban) : 'ignored';
+      },
+      applyUnban: (unban) => this.sharing(unban.jail)?.unbanRemote(unban.id, unban.origin) ?? false,
+      decideBan: (name, id, failures) => {
+        const jail = this.opts.jails().find((j) => j.name === name);
+        const ip = parseIp(id);
+        if (!jail || !ip || jail.neverBanned(ip) || jail.banOf(ip)) return null;
+        return jail.ban(ip, 'fleet-count', [`${failures} failure(s) of ${ip.text} across the fleet reached maxretry ${jail.config.maxretry}`]);
+      },
+      bansInForce: () => this.opts.jails().filter((j) => j.config.fleet.bans).flatMap((j) => [...j.bans()]),
+      load: async (key) => this.opts.store()?.position(`fleet/${key}`),
+      save: async (key, value) => { await this.opts.store()?.checkpoint({ positions: { [`fleet/${key}`]: value } }); },
+      error: (err) => core.reportError(err, { plugin: 'fleet' }),
+    };
+  }
+
+  /** Start handing this host's decisions to `instance`. */
+  attach(instance: FleetInstance): void {
+    this.instance = instance;
+    if (this.opts.receiveOnly) return;
+    const hooks = this.opts.core.hooks;
+    hooks.ban.tap(TAP, (ban) => {
+      if (ban.origin !== undefined) return;
+      const jail = this.sharingConfig(ban.jail);
+      if (jail) this.instance?.ban(ban, jail);
+    });
+    hooks.unban.tap(TAP, (unban) => {
+      if (unban.origin !== undefined || unban.reason !== 'manual') return;
+      const jail = this.sharingConfig(unban.jail);
+      if (jail) this.instance?.unban(unban, jail);
+    });
+    hooks.counted.tap(TAP, (failure, info, outcome) => {
+      // A ban decided here reaches the fleet as a ban; only the counts below maxretry are shared.
+      if (outcome.kind !== 'counted') return;
+      const jail = this.opts.jails().find((j) => j.name === info.name);
+      if (jail && jail.config.fleet.failures) this.instance?.failure(failure, fleetJail(jail));
+    });
+  }
+
+  status(): FleetStatus | null {
+    return this.instance?.status() ?? null;
+  }
+
+  async stop(): Promise<void> {
+    const instance = this.instance;
+    this.instance = null;
+    await instance?.stop();
+  }
+
+  private sharing(name: string): Jail | undefined {
+    const jail = this.opts.jails().find((j) => j.name === name);
+    return jail && jail.config.fleet.bans ? jail : undefined;
+  }
+
+  private sharingConfig(name: string): FleetJail | undefined {
+    const jail = this.sharing(name);
+    return jail ? fleetJail(jail) : undefined;
+  }
+}
+
+function fleetJail(j: Jail): FleetJail {
+  const c = j.config;
+  return { name: c.name, findtime: c.findtime, maxretry: c.maxretry, bantime: c.bantime, failures: c.fleet.failures, bans: c.fleet.bans };
+}
