@@ -26,20 +26,35 @@ function explain(ip: string): Promise<Explanation> {
 beforeAll(async () => {
   writeFileSync(log, '');
   const cfg = join(tmp.dir, 'f2b.config.json');
-  writeFileSync(cfg, JSON.stringify({
-    state: { path: join(tmp.dir, 'f2b.db') }, socket: sock,
-    jails: {
-      sshd: {
-        source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 3, findtime: '10m', bantime: '1h',
-        ignoreself: false, ignoreip: ['198.51.100.0/24'], actions: ['log'],
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      state: { path: join(tmp.dir, 'f2b.db') },
+      socket: sock,
+      jails: {
+        sshd: {
+          source: { type: 'file', paths: [log], pollInterval: 50 },
+          filter: 'sshd',
+          maxretry: 3,
+          findtime: '10m',
+          bantime: '1h',
+          ignoreself: false,
+          ignoreip: ['198.51.100.0/24'],
+          actions: ['log'],
+        },
+        // The same log, bans of a second: the ban that ended.
+        brief: {
+          source: { type: 'file', paths: [log], pollInterval: 50 },
+          filter: 'sshd',
+          maxretry: 100,
+          findtime: '10m',
+          bantime: '1s',
+          ignoreself: false,
+          actions: ['log'],
+        },
       },
-      // The same log, bans of a second: the ban that ended.
-      brief: {
-        source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 100, findtime: '10m', bantime: '1s',
-        ignoreself: false, actions: ['log'],
-      },
-    },
-  }));
+    }),
+  );
   daemon = startF2b(['start', '--foreground', '--config', cfg]);
   await daemon.waitFor(/Started 2 jail/, 'stderr', 20_000);
 }, 30_000);

@@ -27,11 +27,19 @@ function asNobody(args: string[]): Promise<{ code: number | null; stdout: string
   const bin = (runnable as { bin: string }).bin;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      uid: NOBODY, gid: NOBODY, cwd: '/', env: { PATH: process.env.PATH, NO_COLOR: '1', HOME: '/nonexistent' },
+      uid: NOBODY,
+      gid: NOBODY,
+      cwd: '/',
+      env: { PATH: process.env.PATH, NO_COLOR: '1', HOME: '/nonexistent' },
     });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -42,10 +50,17 @@ beforeAll(async () => {
   const log = join(tmp.dir, 'auth.log');
   writeFileSync(log, '');
   const cfg = join(tmp.dir, 'f2b.config.json');
-  writeFileSync(cfg, JSON.stringify({
-    state: { type: 'memory' }, socket: rootSock, readOnlySocket: { path: roSock, group: 'nogroup', mode: '0660' },
-    jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 1, bantime: '1h', ignoreself: false, actions: ['log'] } },
-  }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      state: { type: 'memory' },
+      socket: rootSock,
+      readOnlySocket: { path: roSock, group: 'nogroup', mode: '0660' },
+      jails: {
+        sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 1, bantime: '1h', ignoreself: false, actions: ['log'] },
+      },
+    }),
+  );
   daemon = startF2b(['start', '--foreground', '--config', cfg]);
   await daemon.waitFor(/Read-only control socket listening/, 'stderr', 20_000);
   appendFileSync(log, sshdLine('Failed password for root from 203.0.113.90 port 1 ssh2'));
@@ -71,8 +86,10 @@ describe.skipIf(skip !== null)('the read-only control socket', () => {
 
   it('answers status, banned, explain and ping to uid 65534', async () => {
     const [status, banned, explain, ping] = await Promise.all([
-      asNobody(['status', 'sshd', '--json', '--socket', roSock]), asNobody(['banned', '--socket', roSock]),
-      asNobody(['explain', '203.0.113.90', '--json', '--socket', roSock]), asNobody(['ping', '--socket', roSock]),
+      asNobody(['status', 'sshd', '--json', '--socket', roSock]),
+      asNobody(['banned', '--socket', roSock]),
+      asNobody(['explain', '203.0.113.90', '--json', '--socket', roSock]),
+      asNobody(['ping', '--socket', roSock]),
     ]);
     expect(status.stderr).toBe('');
     expect(JSON.parse(status.stdout)).toMatchObject({ name: 'sshd', currentlyBanned: 1, banned: ['203.0.113.90'] });
@@ -109,10 +126,15 @@ describe.skipIf(skip !== null)('the read-only control socket', () => {
     mkdirSync(open);
     chmodSync(open, 0o777);
     const cfg = join(tmp.dir, 'open.json');
-    writeFileSync(cfg, JSON.stringify({
-      state: { type: 'memory' }, socket: join(tmp.dir, 'root2', 'f2b.sock'), readOnlySocket: { path: join(open, 'ro.sock') },
-      jails: { sshd: { source: { type: 'file', paths: [join(tmp.dir, 'auth.log')] }, filter: 'sshd', actions: ['log'] } },
-    }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        state: { type: 'memory' },
+        socket: join(tmp.dir, 'root2', 'f2b.sock'),
+        readOnlySocket: { path: join(open, 'ro.sock') },
+        jails: { sshd: { source: { type: 'file', paths: [join(tmp.dir, 'auth.log')] }, filter: 'sshd', actions: ['log'] } },
+      }),
+    );
     const r = f2b(['start', '--foreground', '--config', cfg], { timeoutMs: 30_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('F2B_ERR_CONTROL_SOCKET');
@@ -121,7 +143,15 @@ describe.skipIf(skip !== null)('the read-only control socket', () => {
 
   it('an unknown group is a config error with its key path', () => {
     const cfg = join(tmp.dir, 'group.json');
-    writeFileSync(cfg, JSON.stringify({ state: { type: 'memory' }, socket: false, readOnlySocket: { path: join(tmp.dir, 'x.sock'), group: 'no-such-group-f2b' }, jails: { x: { source: '/etc/hostname', filter: 'sshd' } } }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        state: { type: 'memory' },
+        socket: false,
+        readOnlySocket: { path: join(tmp.dir, 'x.sock'), group: 'no-such-group-f2b' },
+        jails: { x: { source: '/etc/hostname', filter: 'sshd' } },
+      }),
+    );
     const r = f2b(['config', 'check', '--config', cfg]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('readOnlySocket.group');

@@ -7,12 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { f2b } from './helpers.js';
 
 const NOW = ['--now', '2024-01-16T00:00:00Z', '--timezone', 'UTC'];
-const LOG = [
-  '2024-01-15T10:00:00+00:00 host sshd[1]: Failed password for invalid user \x1b[31meve from 203.0.113.5 port 22 ssh2',
-  '2024-01-15T10:00:01+00:00 host CRON[2]: pam_unix(cron:session): session opened for user root',
-  'Jan 15 10:00:02 host sshd[3]: Accepted password for bob from 198.51.100.4 port 22 ssh2',
-  'a line without any date',
-].join('\n') + '\n';
+const LOG =
+  [
+    '2024-01-15T10:00:00+00:00 host sshd[1]: Failed password for invalid user \x1b[31meve from 203.0.113.5 port 22 ssh2',
+    '2024-01-15T10:00:01+00:00 host CRON[2]: pam_unix(cron:session): session opened for user root',
+    'Jan 15 10:00:02 host sshd[3]: Accepted password for bob from 198.51.100.4 port 22 ssh2',
+    'a line without any date',
+  ].join('\n') + '\n';
 
 interface Explained {
   line: number;
@@ -33,7 +34,10 @@ describe('f2b test-filter --explain', () => {
   it('--json: one object per line with what the date parser saw and which rules were tried and matched', () => {
     const r = f2b(['test-filter', 'sshd', '-', '--explain', '--json', ...NOW], { input: LOG });
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Explained);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Explained);
     expect(lines).toHaveLength(4);
     const [fail, cron, accepted, undated] = lines as [Explained, Explained, Explained, Explained];
 
@@ -43,7 +47,12 @@ describe('f2b test-filter --explain', () => {
     expect(fail.explain.tried).toContain('failed-invalid-user');
     expect(fail.explain.tried.length).toBeGreaterThan(5);
     expect(fail.explain.chosen).toBe('failed-invalid-user');
-    expect(fail.explain.matched[0]).toEqual({ rule: 'failed-invalid-user', on: 'message', host: '203.0.113.5', captures: { method: 'password', user: '\x1b[31meve' } });
+    expect(fail.explain.matched[0]).toEqual({
+      rule: 'failed-invalid-user',
+      on: 'message',
+      host: '203.0.113.5',
+      captures: { method: 'password', user: '\x1b[31meve' },
+    });
     expect(fail.explain.failures).toEqual([{ id: '203.0.113.5', attempts: 1, rule: 'failed-invalid-user' }]);
 
     expect(cron.explain.prefilter).toEqual({ passed: false, why: expect.stringContaining('the program "CRON" is not one the filter reads') });

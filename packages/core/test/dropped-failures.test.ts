@@ -13,7 +13,10 @@ describe('DroppedFailures', () => {
     const ring = new DroppedFailures(4);
     for (let t = 1; t <= 6; t++) ring.record(failure(t % 2 ? '192.0.2.1' : '192.0.2.2', t), 'ignoreip', t);
     expect(ring.of('192.0.2.1').map((d) => d.failure.time)).toEqual([3, 5]);
-    expect(ring.of('192.0.2.2').map((d) => [d.failure.time, d.reason, d.seen])).toEqual([[4, 'ignoreip', 4], [6, 'ignoreip', 6]]);
+    expect(ring.of('192.0.2.2').map((d) => [d.failure.time, d.reason, d.seen])).toEqual([
+      [4, 'ignoreip', 4],
+      [6, 'ignoreip', 6],
+    ]);
     expect(ring.of('192.0.2.3')).toEqual([]);
   });
 

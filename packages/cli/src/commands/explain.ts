@@ -15,10 +15,11 @@ import { formatSpan, formatWhen, plural, safe, style, type Style } from '../clie
 type Run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
 export function registerExplainCommand(program: Command, run: Run): void {
-  program.command('explain')
+  program
+    .command('explain')
     .description('Explain why an address is banned, or why not, in every jail of the running daemon.')
     .argument('<ip>', 'IPv4 or IPv6 address')
-    .option('--json', 'print the daemon\'s answer as JSON')
+    .option('--json', "print the daemon's answer as JSON")
     .option('--socket <path>', 'control socket of the daemon (the read-only socket will do)')
     .option('-c, --config <file>', 'read the socket path from this config file')
     .action(run((ip: string, o: ClientOptions) => explain(ip, o)));
@@ -41,15 +42,19 @@ export function explain(ipText: string, o: ClientOptions): Promise<number> {
 /** The explanation for people (every string in `r` is escaped already). */
 export function render(r: Explanation, st: Style): string {
   const banned = r.jails.filter((j) => j.verdict === 'banned').map((j) => j.jail);
-  const out: string[] = [banned.length > 0
-    ? `${st.red(r.ip)} is banned in ${banned.length} of ${plural(r.jails.length, 'jail')}: ${banned.join(', ')}.`
-    : `${st.green(r.ip)} is not banned (${plural(r.jails.length, 'jail')} asked).`];
+  const out: string[] = [
+    banned.length > 0
+      ? `${st.red(r.ip)} is banned in ${banned.length} of ${plural(r.jails.length, 'jail')}: ${banned.join(', ')}.`
+      : `${st.green(r.ip)} is not banned (${plural(r.jails.length, 'jail')} asked).`,
+  ];
   for (const j of r.jails) out.push('', ...jailLines(j, r.now, st));
   return out.join('\n') + '\n';
 }
 
 function jailLines(j: JailExplanation, now: number, st: Style): string[] {
-  const out = [`${st.bold(j.jail)}  ${verdictText(j, st)}  ${st.dim(`(filter ${j.filter}, mode ${j.mode}; maxretry ${j.maxretry} within findtime ${formatSpan(j.findtime * 1000)})`)}`];
+  const out = [
+    `${st.bold(j.jail)}  ${verdictText(j, st)}  ${st.dim(`(filter ${j.filter}, mode ${j.mode}; maxretry ${j.maxretry} within findtime ${formatSpan(j.findtime * 1000)})`)}`,
+  ];
   out.push(`  ${reason(j, now)}`);
   if (j.ban) out.push(...banLines(j.ban, now, st, '  '));
   if (j.window.failures.length > 0) {
@@ -73,12 +78,18 @@ function jailLines(j: JailExplanation, now: number, st: Style): string[] {
 
 function verdictText(j: JailExplanation, st: Style): string {
   switch (j.verdict) {
-    case 'banned': return st.red('banned');
-    case 'ignored': return st.green('ignored');
-    case 'below-threshold': return st.yellow('below maxretry');
-    case 'outside-findtime': return st.yellow('failures outside findtime');
-    case 'ban-ended': return st.dim('ban ended');
-    default: return st.dim('nothing seen');
+    case 'banned':
+      return st.red('banned');
+    case 'ignored':
+      return st.green('ignored');
+    case 'below-threshold':
+      return st.yellow('below maxretry');
+    case 'outside-findtime':
+      return st.yellow('failures outside findtime');
+    case 'ban-ended':
+      return st.dim('ban ended');
+    default:
+      return st.dim('nothing seen');
   }
 }
 
@@ -88,8 +99,10 @@ function reason(j: JailExplanation, now: number): string {
   switch (j.verdict) {
     case 'banned': {
       const b = j.ban!;
-      return b.origin === 'manual' ? 'Banned by hand (f2b ban).'
-        : b.origin === 'recovered' ? 'Banned: recovered from the firewall after the state was lost.'
+      return b.origin === 'manual'
+        ? 'Banned by hand (f2b ban).'
+        : b.origin === 'recovered'
+          ? 'Banned: recovered from the firewall after the state was lost.'
           : `Banned: ${plural(b.failures, 'failure')} within findtime ${find} reached maxretry ${j.maxretry} (rule ${b.rule ?? '(none)'}).`;
     }
     case 'ignored': {
@@ -102,12 +115,17 @@ function reason(j: JailExplanation, now: number): string {
     }
     case 'below-threshold': {
       const w = j.window;
-      return `Not banned: ${w.attempts} of ${w.maxretry} failures within findtime ${find}; the oldest is forgotten ${formatWhen(w.firstForgottenAt, now)}`
-        + `${w.allForgottenAt !== w.firstForgottenAt ? `, the last ${formatWhen(w.allForgottenAt, now)}` : ''}; ${w.maxretry - w.attempts} more before then ban it.`;
+      return (
+        `Not banned: ${w.attempts} of ${w.maxretry} failures within findtime ${find}; the oldest is forgotten ${formatWhen(w.firstForgottenAt, now)}` +
+        `${w.allForgottenAt !== w.firstForgottenAt ? `, the last ${formatWhen(w.allForgottenAt, now)}` : ''}; ${w.maxretry - w.attempts} more before then ban it.`
+      );
     }
-    case 'outside-findtime': return `Not banned: its ${plural(j.outside.length, 'failure')} ${j.outside.length === 1 ? 'is' : 'are'} older than findtime ${find}, so ${j.outside.length === 1 ? 'it does' : 'they do'} not count.`;
-    case 'ban-ended': return `Not banned: its last ban ended ${formatWhen(j.pastBans[0]?.end ?? null, now)}.`;
-    default: return 'Nothing about this address in this jail (no failure kept, no ban).';
+    case 'outside-findtime':
+      return `Not banned: its ${plural(j.outside.length, 'failure')} ${j.outside.length === 1 ? 'is' : 'are'} older than findtime ${find}, so ${j.outside.length === 1 ? 'it does' : 'they do'} not count.`;
+    case 'ban-ended':
+      return `Not banned: its last ban ended ${formatWhen(j.pastBans[0]?.end ?? null, now)}.`;
+    default:
+      return 'Nothing about this address in this jail (no failure kept, no ban).';
   }
 }
 
@@ -121,8 +139,13 @@ function banLines(b: ExplainedBan, now: number, st: Style, indent: string): stri
 }
 
 function failureLines(f: ExplainedFailure, now: number, st: Style, note?: string): string[] {
-  const captures = f.captures ? Object.entries(f.captures).map(([k, v]) => `${k}="${v}"`).join(' ') : '';
+  const captures = f.captures
+    ? Object.entries(f.captures)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(' ')
+    : '';
   const head = [formatWhen(f.time, now), `rule ${f.rule ?? '(not kept)'}`, plural(f.attempts, 'attempt'), captures, note ? st.yellow(note) : '']
-    .filter((s) => s !== '').join(', ');
+    .filter((s) => s !== '')
+    .join(', ');
   return [`    ${head}`, ...f.lines.map((l) => `      ${st.dim(safe(l))}`)];
 }

@@ -48,7 +48,9 @@ export class LineExplainer {
     }
     if (!found) return { none: 'no date format f2b knows is in the line; its failures count at the time of reading' };
     const text = entry.raw.toString('utf8', found.start, found.end);
-    return { none: `${JSON.stringify(text)} (${found.format}) is inside the message of a syslog line, text a client may have sent, not the line's own date; its failures count at the time of reading` };
+    return {
+      none: `${JSON.stringify(text)} (${found.format}) is inside the message of a syslog line, text a client may have sent, not the line's own date; its failures count at the time of reading`,
+    };
   }
 }
 
@@ -56,23 +58,29 @@ export class LineExplainer {
 export function renderExplanation(n: number, raw: string, ex: LineExplanation): string {
   const e = escapeControls;
   const out = [`line ${n}: ${e(raw)}`];
-  out.push('text' in ex.date
-    ? `  date:      ${e(JSON.stringify(ex.date.text))} (${e(ex.date.format)}) → ${ex.date.time}`
-    : `  date:      none: ${e(ex.date.none)}`);
+  out.push(
+    'text' in ex.date ? `  date:      ${e(JSON.stringify(ex.date.text))} (${e(ex.date.format)}) → ${ex.date.time}` : `  date:      none: ${e(ex.date.none)}`,
+  );
   out.push(`  prefilter: ${ex.prefilter.passed ? 'passed' : 'stopped'}: ${e(ex.prefilter.why)}`);
   if (ex.prefilter.passed) {
     out.push(`  tried:     ${ex.tried.length} rule(s)${ex.tried.length > 0 ? `: ${e(ex.tried.join(', '))}` : ''}`);
     if (ex.matched.length === 0) out.push('  matched:   none');
     for (const m of ex.matched) {
-      const captures = Object.entries(m.captures ?? {}).map(([k, v]) => ` ${e(k)}="${e(v)}"`).join('');
-      out.push(m.rejected
-        ? `  matched:   ${e(m.rule)} (on the ${m.on}), passed over: ${m.rejected}`
-        : `  matched:   ${e(m.rule)} (on the ${m.on})${m.rule === ex.chosen ? ' [chosen]' : ''}${m.host !== undefined ? ` host=${e(m.host)}` : ''}${captures}`);
+      const captures = Object.entries(m.captures ?? {})
+        .map(([k, v]) => ` ${e(k)}="${e(v)}"`)
+        .join('');
+      out.push(
+        m.rejected
+          ? `  matched:   ${e(m.rule)} (on the ${m.on}), passed over: ${m.rejected}`
+          : `  matched:   ${e(m.rule)} (on the ${m.on})${m.rule === ex.chosen ? ' [chosen]' : ''}${m.host !== undefined ? ` host=${e(m.host)}` : ''}${captures}`,
+      );
     }
   }
   if (ex.ignored) out.push('  ignored:   an --ignore-pattern matches the message');
-  out.push(ex.failures.length > 0
-    ? `  failure:   ${ex.failures.map((f) => `${e(f.id)} ×${f.attempts} (${e(f.rule)})`).join(', ')}`
-    : `  failure:   none${ex.chosen && !ex.ignored ? ' (the rule is informational, or the filter waits for more lines of the session)' : ''}`);
+  out.push(
+    ex.failures.length > 0
+      ? `  failure:   ${ex.failures.map((f) => `${e(f.id)} ×${f.attempts} (${e(f.rule)})`).join(', ')}`
+      : `  failure:   none${ex.chosen && !ex.ignored ? ' (the rule is informational, or the filter waits for more lines of the session)' : ''}`,
+  );
   return out.join('\n') + '\n';
 }

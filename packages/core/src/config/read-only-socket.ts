@@ -30,10 +30,16 @@ export const READ_ONLY_SOCKET_SCHEMA = {
   oneOf: [
     { const: false },
     {
-      type: 'object', additionalProperties: false,
+      type: 'object',
+      additionalProperties: false,
       properties: {
         path: { type: 'string', minLength: 1 },
-        group: { oneOf: [{ type: 'string', minLength: 1, maxLength: 64 }, { type: 'integer', minimum: 0 }] },
+        group: {
+          oneOf: [
+            { type: 'string', minLength: 1, maxLength: 64 },
+            { type: 'integer', minimum: 0 },
+          ],
+        },
         mode: { enum: ['0600', '0660', '0666', '600', '660', '666'] },
       },
     },
@@ -51,13 +57,23 @@ export function resolveReadOnlySocket(input: ReadOnlySocketInput | false | undef
   if (!input) return null;
   const path = input.path ? resolvePath(input.path) : defaultReadOnlySocket();
   if (path === rootSocket) {
-    throw errors.F2B_ERR_CONFIG_INVALID('readOnlySocket.path', 'is the path of the root socket ("socket")', 'Give the read-only socket a path of its own, e.g. /run/f2b-ro/f2b.sock.', { file });
+    throw errors.F2B_ERR_CONFIG_INVALID(
+      'readOnlySocket.path',
+      'is the path of the root socket ("socket")',
+      'Give the read-only socket a path of its own, e.g. /run/f2b-ro/f2b.sock.',
+      { file },
+    );
   }
   let gid: number | null = null;
   if (input.group !== undefined) {
     gid = groupId(input.group);
     if (gid === null) {
-      throw errors.F2B_ERR_CONFIG_INVALID('readOnlySocket.group', `names no group of this system (${JSON.stringify(input.group)} is not in /etc/group)`, 'Name an existing group (e.g. adm), or give its gid.', { file });
+      throw errors.F2B_ERR_CONFIG_INVALID(
+        'readOnlySocket.group',
+        `names no group of this system (${JSON.stringify(input.group)} is not in /etc/group)`,
+        'Name an existing group (e.g. adm), or give its gid.',
+        { file },
+      );
     }
   }
   return { path, gid, mode: parseInt(input.mode ?? '0660', 8) };

@@ -102,7 +102,15 @@ export async function explainAddress(daemon: Daemon, ip: IpAddress): Promise<Exp
   const jails: JailExplanation[] = [];
   for (const jail of daemon.jails) {
     const rows = store?.failuresOf ? await store.failuresOf(jail.name, ip.text, ROWS) : [];
-    jails.push(explainJail(jail, ip, now, rows, history.filter((b) => b.jail === jail.name)));
+    jails.push(
+      explainJail(
+        jail,
+        ip,
+        now,
+        rows,
+        history.filter((b) => b.jail === jail.name),
+      ),
+    );
   }
   return { ip: ip.text, now, banned: jails.some((j) => j.verdict === 'banned'), jails };
 }
@@ -120,8 +128,11 @@ function explainJail(jail: Jail, ip: IpAddress, now: number, rows: readonly Fail
     const i = unmatched.findIndex((r) => r.time === time && r.attempts === attempts);
     const row = i === -1 ? undefined : unmatched.splice(i, 1)[0];
     return {
-      time, attempts, rule: row?.rule ?? null, captures: row?.captures ? { ...row.captures } : null,
-      lines: [...(lines.length > 0 ? lines : row?.lines ?? [])],
+      time,
+      attempts,
+      rule: row?.rule ?? null,
+      captures: row?.captures ? { ...row.captures } : null,
+      lines: [...(lines.length > 0 ? lines : (row?.lines ?? []))],
     };
   };
   const windowFailures = state.window
@@ -152,20 +163,37 @@ function explainJail(jail: Jail, ip: IpAddress, now: number, rows: readonly Fail
 
   const times = windowFailures.map((f) => f.time);
   return {
-    jail: jail.name, filter: jail.config.filter.id, mode: jail.filterMode, findtime, maxretry, verdict, ignored, ban,
+    jail: jail.name,
+    filter: jail.config.filter.id,
+    mode: jail.filterMode,
+    findtime,
+    maxretry,
+    verdict,
+    ignored,
+    ban,
     window: {
-      attempts, maxretry, failures: windowFailures,
+      attempts,
+      maxretry,
+      failures: windowFailures,
       firstForgottenAt: times.length > 0 ? Math.min(...times) + findtime * 1000 : null,
       allForgottenAt: times.length > 0 ? Math.max(...times) + findtime * 1000 : null,
     },
-    outside, notCounted, pastBans,
+    outside,
+    notCounted,
+    pastBans,
   };
 }
 
 function explainBan(b: Ban, active: boolean, storedLines?: readonly string[]): ExplainedBan {
   return {
-    start: b.start, end: b.end, count: b.count, failures: b.failures, rule: b.rule ?? null, origin: banOrigin(b),
-    lines: [...(b.lines && b.lines.length > 0 ? b.lines : storedLines ?? [])], active,
+    start: b.start,
+    end: b.end,
+    count: b.count,
+    failures: b.failures,
+    rule: b.rule ?? null,
+    origin: banOrigin(b),
+    lines: [...(b.lines && b.lines.length > 0 ? b.lines : (storedLines ?? []))],
+    active,
   };
 }
 
