@@ -46,20 +46,28 @@ describe('the metrics endpoint', () => {
       expect((await runF2b(['ban', 'sshd', '203.0.113.82', '--socket', sock])).code).toBe(0);
       expect((await runF2b(['unban', '203.0.113.81', '--jail', 'sshd', '--socket', sock])).code).toBe(0);
       await d.waitFor(/Unban 203\.0\.113\.81/, 'stderr');
+      line('Failed password for root from 203.0.113.83 port 5 ssh2'); // failing, not banned
+      for (let failing = 0; failing === 0;) {
+        const st = await runF2b(['status', 'sshd', '--json', '--socket', sock]);
+        failing = (JSON.parse(st.stdout) as { currentlyFailed: number }).currentlyFailed;
+      }
 
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/plain');
       const m = parse(await res.text());
-      expect(m.get(`f2b_lines_total{jail="sshd",source="${log}"}`)).toBe(4);
-      expect(m.get('f2b_failures_total{jail="sshd"}')).toBe(3);
+      expect(m.get(`f2b_lines_total{jail="sshd",source="${log}"}`)).toBe(5);
+      expect(m.get('f2b_failures_total{jail="sshd"}')).toBe(4);
       expect(m.get('f2b_ignored_total{jail="sshd",reason="ignoreip"}')).toBe(1);
-      expect([...m].filter(([k]) => k.startsWith('f2b_lines_matched_total{jail="sshd",filter="sshd"')).reduce((a, [, v]) => a + v, 0)).toBe(3);
+      expect([...m].filter(([k]) => k.startsWith('f2b_lines_matched_total{jail="sshd",filter="sshd"')).reduce((a, [, v]) => a + v, 0)).toBe(4);
       expect(m.get('f2b_bans_total{jail="sshd",origin="local"}')).toBe(1);
       expect(m.get('f2b_bans_total{jail="sshd",origin="manual"}')).toBe(1);
       expect(m.get('f2b_unbans_total{jail="sshd",reason="manual"}')).toBe(1);
       expect(m.get('f2b_banned{jail="sshd"}')).toBe(1);
       expect(m.get('f2b_outbox_pending')).toBe(0);
+      // Everything written was read; one source fails inside findtime (203.0.113.83, below maxretry).
+      expect(m.get(`f2b_source_lag_bytes{jail="sshd",source="${log}"}`)).toBe(0);
+      expect(m.get('f2b_tracker_entries{jail="sshd"}')).toBe(1);
       // Every ban and unban went through the log action: three calls, none failed.
       expect(m.get('f2b_action_duration_seconds_count{jail="sshd",action="log"}')).toBeGreaterThanOrEqual(3);
       expect(m.get('f2b_action_errors_total{jail="sshd",action="log"}') ?? 0).toBe(0);

@@ -8,6 +8,7 @@ import { testFilter } from './commands/test-filter.js';
 import { start } from './commands/start.js';
 import { filters } from './commands/filters.js';
 import { registerControlCommands } from './commands/control.js';
+import { registerExplainCommand } from './commands/explain.js';
 import { registerPluginsCommand } from './commands/plugins.js';
 import { registerConfigCommands } from './commands/config.js';
 import { EXIT_USAGE, reportCliError } from './errors.js';
@@ -48,6 +49,7 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
     .option('--annotated', "check the file's # failJSON annotations; exit 1 on any mismatch")
     .addOption(new Option('--show <which>', 'also print the matched or missed lines').choices(['matched', 'missed']))
     .option('-j, --jobs <n>', 'threads for a file: matching split by byte ranges, counting in order (default 1)')
+    .option('--explain', 'per line: the date the parser saw, the rules tried after the prefilter, which matched and their captures (also in --json)')
     .option('--max-line-length <bytes>', 'longer lines are counted as overlong and never matched, as the file source does (default 65536)')
     .action(run((id, file, o) => testFilter(id, file, o)));
 
@@ -59,6 +61,7 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
   registerPluginsCommand(program, run);
   registerConfigCommands(program, run);
   registerControlCommands(program, run);
+  registerExplainCommand(program, run);
 
   return program;
 }

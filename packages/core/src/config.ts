@@ -12,6 +12,7 @@ import { controlErrors } from './control/errors.js';
 import { parseDuration } from './duration.js';
 import { tryParseCidr } from './ip.js';
 import { parseListen } from './metrics/listen.js';
+import { READ_ONLY_SOCKET_SCHEMA, resolveReadOnlySocket, type ReadOnlySocketConfig, type ReadOnlySocketInput } from './config/read-only-socket.js';
 import { checkSchema, type JSONSchema } from './validate.js';
 import { DateParser } from './dates.js';
 import type { BantimeIncrement } from './tracker.js';
@@ -106,6 +107,11 @@ export interface F2bConfig {
   state?: { type?: string; path?: string; purgeAge?: Duration; synchronous?: 'normal' | 'full' };
   /** The control socket (`f2b status`, `f2b ban`…); `false` for none. */
   socket?: string | false;
+  /**
+   * A second control socket that answers only ping, status, banned and explain, for a group:
+   * `{ path: "/run/f2b-ro/f2b.sock", group: "adm", mode: "0660" }`. Off by default.
+   */
+  readOnlySocket?: ReadOnlySocketInput | false;
   /** Repeat offenders: banned `maxbans` times within `findtime` (any jail) → banned for `bantime` by these actions. */
   recidive?: { enabled?: boolean; maxbans?: number; findtime?: Duration; bantime?: Duration; actions?: ActionInput[] };
   /** Share bans and failures with the other hosts of a fleet (`@f2b/fleet-redis`). Off by default. */
@@ -152,6 +158,8 @@ export interface ResolvedConfig {
   file?: string;
   state: { type: string; options: Record<string, unknown>; purgeAge: number };
   socket: string | null;
+  /** The read-only control socket; null: none. */
+  readOnlySocket: ReadOnlySocketConfig | null;
   recidive: { maxbans: number; findtime: number; bantime: number; actions: ActionInput[] } | null;
   plugins: { name: string; options: Record<string, unknown> }[];
   jails: JailConfig[];
@@ -221,6 +229,7 @@ export const CONFIG_SCHEMA: JSONSchema = {
       properties: { type: { type: 'string' }, path: { type: 'string', minLength: 1 }, purgeAge: duration, synchronous: { enum: ['normal', 'full'] } },
     },
     socket: { oneOf: [{ type: 'string', minLength: 1 }, { const: false }] },
+    readOnlySocket: READ_ONLY_SOCKET_SCHEMA,
     recidive: {
       type: 'object', additionalProperties: false,
       properties: { enabled: { type: 'boolean' }, maxbans: { type: 'integer', minimum: 1 }, findtime: duration, bantime: duration, actions: jailProps.actions },
@@ -355,6 +364,8 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
   };
   const socket = input.socket === false ? null : input.socket ?? defaultPaths().socket;
   if (socket) wrap(() => checkSocketPath(socket, 'socket'), file);
+  const readOnlySocket = wrap(() => resolveReadOnlySocket(input.readOnlySocket, socket, file), file);
+  if (readOnlySocket) wrap(() => checkSocketPath(readOnlySocket.path, 'readOnlySocket.path'), file);
   const r = input.recidive;
   const recidive = r && r.enabled !== false ? {
     maxbans: r.maxbans ?? 5,
@@ -366,7 +377,7 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
   const metrics = input.metrics ? wrap(() => parseListen(input.metrics!.listen, 'metrics.listen'), file) : null;
   const fleet = input.fleet ? { type: input.fleet.type, ...(input.fleet.host ? { host: input.fleet.host } : {}), options: omitHostAndType(input.fleet) } : null;
   const dashboard = input.dashboard ? wrap(() => parseListen(input.dashboard!.listen ?? DASHBOARD_LISTEN, 'dashboard.listen'), file) : null;
-  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, metrics, dashboard, state, socket, recidive, fleet };
+  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, metrics, dashboard, state, socket, readOnlySocket, recidive, fleet };
 }
 
 /** The longest path a Unix socket can have on Linux: sun_path is 108 bytes with the final NUL. */

@@ -25,6 +25,14 @@ interface Extra {
   lines: (string | readonly string[])[];
 }
 
+/** One failure inside a window, as `f2b explain` shows it. */
+export interface WindowFailure {
+  time: number;
+  attempts: number;
+  /** Empty when the tracker does not keep lines (the store has them). */
+  lines: readonly string[];
+}
+
 /** One failing source as listed. */
 export interface FailingSource {
   id: string;
@@ -97,6 +105,16 @@ export class FailingSources {
     if (slot === NONE) return [];
     const all = [...this.linesOf(slot), ...(this.extra.get(slot)?.lines ?? [])].flat();
     return all.slice(-max);
+  }
+
+  /** The failures of the window of `ip` at `horizon`, oldest first (read-only: nothing expires). */
+  window(ip: IpAddress, horizon: number): WindowFailure[] {
+    const slot = this.find(ip);
+    if (slot === NONE || this.total[slot] === 0) return [];
+    const out: WindowFailure[] = [{ time: this.time[slot]!, attempts: this.attempts[slot]!, lines: this.linesOf(slot) }];
+    const x = this.extra.get(slot);
+    if (x) x.times.forEach((time, i) => out.push({ time, attempts: x.attempts[i]!, lines: asLines(x.lines[i]!) }));
+    return out.filter((f) => f.time >= horizon);
   }
 
   /** Forget the window of `ip` (banned); false if it had none. */
@@ -376,4 +394,8 @@ function extend<T extends Int32Array | Uint32Array | Float64Array>(a: T, length:
 
 function compact(lines: readonly string[]): string | readonly string[] {
   return lines.length === 1 ? lines[0]! : lines;
+}
+
+function asLines(stored: string | readonly string[]): readonly string[] {
+  return typeof stored === 'string' ? [stored] : stored;
 }

@@ -6,11 +6,11 @@ export { createHooks, type Hooks, type HookName, type JailInfo } from './hooks.j
 export {
   definePlugin, PLUGIN_KINDS, type F2bPlugin, type PluginMeta, type PluginKind, type PluginFactory, type PluginApi, type PluginErrors,
   type TrackerDefinition, type TrackerInstance, type TrackerContext,
-  type SourceDefinition, type SourceInstance, type SourceContext, type SourceWatch, type SourceCheckContext,
+  type SourceDefinition, type SourceInstance, type SourceContext, type SourceLag, type SourceWatch, type SourceCheckContext,
   type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition, type StoreContext, type ListedBan,
 } from './plugin.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
-export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit, type FilterState } from './filter/engine.js';
+export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit, type FilterState, type FindExplanation } from './filter/engine.js';
 export { expandPattern, resolveMode, validatePattern } from './filter/compile.js';
 export { unsupportedConstruct } from './filter/re2-constructs.js';
 export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
@@ -50,17 +50,22 @@ export { checkSchema, checkOptions, type JSONSchema, type SchemaProblem } from '
 export { CORE_VERSION } from './version.js';
 export type { LogEntry, Failure, SuccessEvent, Ban, Unban, MaybePromise } from './types.js';
 export { journalRecordToEntry, normalizeRecord, parseJournalJsonLine, type JournalRecord } from './journal.js';
-export { MemoryStore, type Store, type StoreReplacement, type Checkpoint, type OutboxItem, type StoredFailure, type BanHistory } from './store.js';
+export { MemoryStore, type Store, type StoreReplacement, type Checkpoint, type OutboxItem, type StoredFailure, type FailureRecord, type BanHistory } from './store.js';
 export {
   PROTOCOL_VERSION, SUPPORTED_VERSIONS, MAX_REQUEST_BYTES, IDLE_TIMEOUT_MS, LineDecoder, encodeLine, errorBody, errorFromBody,
   type ControlRequest, type ControlResponse, type ControlErrorBody, type RequestId,
 } from './control/protocol.js';
 export { controlErrors } from './control/errors.js';
+export { ReadOnlyCommands, READ_ONLY_COMMANDS, groupId, type ReadOnlyOptions } from './control/read-only.js';
+export { defaultReadOnlySocket, type ReadOnlySocketConfig, type ReadOnlySocketInput } from './config/read-only-socket.js';
 export { ControlServer, assertSocketFree, probeSocket, type ControlServerOptions } from './control/server.js';
 export { ControlClient, controlRequest, type ControlClientOptions } from './control/client.js';
 export {
   ControlCommands, CONTROL_COMMANDS, type ControlCommand, type ControlCommandsOptions, type ControlContext, type ControlHandler,
   type BanView, type BanDetail,
 } from './control/handler.js';
+export {
+  explainAddress, type Explanation, type JailExplanation, type ExplainVerdict, type ExplainedFailure, type ExplainedBan, type NotCountedFailure,
+} from './control/explain.js';
 export { defaultPaths, SYSTEM_DIR, checkSocketPath, MAX_SOCKET_PATH_BYTES } from './config.js';
 export * from '@f2b/kit';

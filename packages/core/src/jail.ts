@@ -10,12 +10,14 @@ import type { JailInfo } from './hooks.js';
 import { EntryParser, type LineFormat } from './entry.js';
 import { FilterRunner } from './filter/engine.js';
 import { createTracker } from './tracker-factory.js';
-import { IpSet, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
+import { IpSet, cidrContains, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
 import { formatDuration } from './duration.js';
+import { DroppedFailures, type DroppedFailure } from './dropped-failures.js';
+import type { WindowFailure } from './failing-sources.js';
 import { errors } from './errors.js';
 import { checkOptions } from './validate.js';
 import type { AddressBan, AddressFailure, AddressSuccess } from './tracker.js';
-import type { ListedBan, SourceInstance, SourceWatch, TrackerInstance } from './plugin.js';
+import type { ListedBan, SourceInstance, SourceLag, SourceWatch, TrackerInstance } from './plugin.js';
 import type { Ban, Failure, LogEntry, MaybePromise, SuccessEvent, Unban } from './types.js';
 import type { JailConfig } from './config.js';
 import type { Store, StoredFailure } from './store.js';
@@ -113,6 +115,8 @@ export class Jail {
   private readonly store?: Store;
   private readonly storeHealth: StoreHealth;
   private sweepTimer?: { cancel(): void };
+  /** The last failures not counted, and why (for `f2b explain`). */
+  private readonly dropped = new DroppedFailures();
 
   constructor(core: Core, config: JailConfig, opts: JailOptions = {}) {
     this.core = core;
@@ -384,13 +388,17 @@ export class Jail {
     if (reason) {
       this.stats.ignored++;
       hooks.ignored.call(f, this.info, reason);
+      this.dropped.record(f, reason, this.core.clock.now());
       return;
     }
     // An address inside a banned range is banned already: nothing to count.
     if (this.ranges?.covering(ip)) return;
     const counted: AddressFailure = f.ip === ip && f.id === ip.text ? f as AddressFailure : { ...f, id: ip.text, ip };
     const outcome = this.tracker.add(counted);
-    if (outcome.kind === 'dropped') return;
+    if (outcome.kind === 'dropped') {
+      if (outcome.reason !== 'no-attempts') this.dropped.record(counted, outcome.reason, this.core.clock.now());
+      return;
+    }
     this.outbox.counted(counted);
     if (hooks.counted.isUsed()) hooks.counted.call(counted, this.info, outcome);
     if (outcome.kind === 'banned') this.banned(outcome.ban, true, this.core.clock.now() - this.config.findtime * 1000);
@@ -426,6 +434,29 @@ export class Jail {
     if (this.ignoreSet.has(ip)) return 'ignoreip';
     if (this.selfSet.has(ip)) return 'ignoreself';
     return null;
+  }
+
+  /** The ignoreip entry (as configured, normalised) that holds `ip`, if any: explain names it. */
+  ignoreEntry(ip: IpAddress): string | null {
+    for (const c of this.ignoreSet.entries()) if (cidrContains(c, ip)) return c.text;
+    return null;
+  }
+
+  /**
+   * What this jail holds about one address, for `f2b explain`: the failures in its window (null when
+   * the tracker cannot tell), the ban in force, and the last failures it did not count.
+   */
+  explainState(ip: IpAddress): { window: readonly WindowFailure[] | null; ban: Ban | undefined; dropped: DroppedFailure[] } {
+    return {
+      window: this.tracker.windowOf ? this.tracker.windowOf(ip) : null,
+      ban: this.tracker.banOf(ip),
+      dropped: this.dropped.of(ip.text),
+    };
+  }
+
+  /** The filter's mode (explain and status show it). */
+  get filterMode(): string {
+    return this.filter.mode;
   }
 
   /**
@@ -615,6 +646,20 @@ export class Jail {
   listing(list: 'banned' | 'failing'): Iterator<{ id: string; attempts?: number; end?: number | null }> {
     if (list === 'failing') return this.tracker.failingEntries();
     return (function* (bans: Iterable<Ban>) { for (const b of bans) yield { id: b.id, end: b.end }; })(this.tracker.bans());
+  }
+
+  /** How far the sources' reading is behind (those that can tell), for metrics. */
+  async sourceLag(): Promise<SourceLag[]> {
+    const out: SourceLag[] = [];
+    for (const s of this.sources) {
+      if (!s.lag) continue;
+      try {
+        out.push(...await s.lag());
+      } catch (err) {
+        this.core.reportError(err, { jail: this.name });
+      }
+    }
+    return out;
   }
 
   /** Wait until queued bans/unbans have reached the actions. */

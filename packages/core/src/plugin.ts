@@ -130,6 +130,18 @@ export interface SourceInstance {
    * with every checkpoint and handed back as `ctx.saved` after a restart.
    */
   state?(): unknown;
+  /**
+   * How far reading is behind, per origin (the `source` label of `f2b_lines_total`): bytes not read
+   * yet (a file), or seconds behind now (a journal catching up). Optional; for metrics.
+   */
+  lag?(): MaybePromise<readonly SourceLag[]>;
+}
+
+/** One origin's lag, for `f2b_source_lag_bytes` / `f2b_source_lag_seconds`. */
+export interface SourceLag {
+  source: string;
+  bytes?: number;
+  seconds?: number;
 }
 
 /** What a source can deliver now: for `f2b config check`, the start of a jail and `f2b status`. */

@@ -17,6 +17,13 @@ export interface StoredFailure {
   attempts: number;
 }
 
+/** A failure row as the store keeps it, for `f2b explain`: the rule, its captures and the lines. */
+export interface FailureRecord extends StoredFailure {
+  rule?: string;
+  captures?: Readonly<Record<string, string>>;
+  lines: readonly string[];
+}
+
 export interface OutboxItem {
   seq: number;
   jail: string;
@@ -86,6 +93,12 @@ export interface Store {
    * sources would otherwise hold a million log lines in memory).
    */
   failureLines?(jail: string, id: string, since: number, limit: number): Promise<string[]>;
+  /**
+   * The failure rows of `id` in `jail` still kept (inside findtime, and older ones not purged yet),
+   * oldest first, at most the last `limit` (`f2b explain`). Optional: without it, explain shows what
+   * the tracker holds.
+   */
+  failuresOf?(jail: string, id: string, limit: number): Promise<FailureRecord[]>;
   position(key: string): Promise<unknown>;
   /** Drop history older than `before` (expired bans, old failures, done outbox items). */
   purge(before: number): Promise<void>;
@@ -103,7 +116,7 @@ export class MemoryStore implements Store {
   readonly location = ':memory:';
   private bans: Ban[] = [];
   private history: Ban[] = [];
-  private failures: (StoredFailure & { lines: readonly string[] })[] = [];
+  private failures: FailureRecord[] = [];
   private positions = new Map<string, unknown>();
   private outbox: OutboxItem[] = [];
   private seq = 0;
@@ -113,7 +126,9 @@ export class MemoryStore implements Store {
 
   async checkpoint(c: Checkpoint): Promise<number[]> {
     for (const { jail, failure } of c.failures ?? []) {
-      if (failure.attempts > 0) this.failures.push({ jail, id: failure.id, time: failure.time, attempts: failure.attempts, lines: failure.lines });
+      if (failure.attempts > 0) this.failures.push({ jail, id: failure.id, time: failure.time, attempts: failure.attempts, lines: failure.lines, rule: failure.rule,
+        // As SQLite keeps them: no captures, no field.
+        ...(failure.captures && Object.keys(failure.captures).length > 0 ? { captures: failure.captures } : {}) });
     }
     for (const { jail, id } of c.clearFailures ?? []) this.failures = this.failures.filter((f) => !(f.jail === jail && f.id === id));
     const seqs: number[] = [];
@@ -170,11 +185,15 @@ export class MemoryStore implements Store {
   }
 
   async failuresSince(jail: string, since: number): Promise<StoredFailure[]> {
-    return this.failures.filter((f) => f.jail === jail && f.time >= since).map(({ lines: _, ...f }) => f);
+    return this.failures.filter((f) => f.jail === jail && f.time >= since).map((f) => ({ jail: f.jail, id: f.id, time: f.time, attempts: f.attempts }));
   }
 
   async failureLines(jail: string, id: string, since: number, limit: number): Promise<string[]> {
     return this.failures.filter((f) => f.jail === jail && f.id === id && f.time >= since).flatMap((f) => f.lines).slice(-limit);
+  }
+
+  async failuresOf(jail: string, id: string, limit: number): Promise<FailureRecord[]> {
+    return this.failures.filter((f) => f.jail === jail && f.id === id).sort((a, b) => a.time - b.time).slice(-limit);
   }
 
   async position(key: string): Promise<unknown> { return this.positions.get(key); }

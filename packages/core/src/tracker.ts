@@ -10,7 +10,7 @@
  */
 import { escalatedBantime } from '@f2b/kit';
 import type { Clock, TimerHandle } from './clock.js';
-import { FailingSources, type FailingSource } from './failing-sources.js';
+import { FailingSources, type FailingSource, type WindowFailure } from './failing-sources.js';
 import type { IpAddress } from './ip.js';
 import type { Ban, Failure, SuccessEvent, Unban } from './types.js';
 
@@ -64,6 +64,11 @@ export interface Tracker {
   failingSummary(limit: number): { count: number; top: FailingSource[] };
   /** Failing addresses and their attempts, live (for paging through many). */
   failingEntries(): Iterator<FailingSource>;
+  /**
+   * The failures in the window of one address, oldest first (`f2b explain`). Optional: without it,
+   * explain shows the failures the store keeps.
+   */
+  windowOf?(ip: IpAddress): readonly WindowFailure[];
   /** Forget failures that left findtime (called every minute). */
   sweep(): void;
   /** Cancel timers (stop); bans stay recorded. */
@@ -238,6 +243,10 @@ export class DefaultTracker implements Tracker {
 
   failingEntries(): Iterator<FailingSource> {
     return this.sources.entries(this.horizon(this.opts.clock.now()));
+  }
+
+  windowOf(ip: IpAddress): readonly WindowFailure[] {
+    return this.sources.window(ip, this.horizon(this.opts.clock.now()));
   }
 
   *bans(): IterableIterator<Ban> {

@@ -236,7 +236,7 @@ describe('control socket over a real daemon', () => {
       await c.send('{"v":1,"id":3,"cmd":"explode"}\n');
       const u = await c.next();
       expect(u).toMatchObject({ id: 3, ok: false, error: { code: 'F2B_ERR_CONTROL_UNKNOWN_COMMAND' } });
-      expect(u.error.fix).toContain('ping, status, ban, unban, banned, reload, stop');
+      expect(u.error.fix).toContain('ping, status, ban, unban, banned, explain, reload, stop');
       await c.send('{"v":1,"id":4,"cmd":"status","args":[]}\n');
       expect((await c.next()).error.code).toBe('F2B_ERR_CONTROL_MALFORMED');
       await c.send('{"v":1,"id":5,"cmd":"status","args":{"jial":"a"}}\n');

@@ -404,3 +404,47 @@ describe('FilterRunner: custom reducers and options', () => {
     expect(swept).toEqual([77]);
   });
 });
+
+describe('FilterRunner.explain (test-filter --explain)', () => {
+  const def: FilterDefinition = {
+    id: 'demo', programs: ['demo'],
+    rules: [
+      { id: 'named', pattern: '^login failed for (?P<user>\\S+) from <HOST>$' },
+      { id: 'addr-only', pattern: '^login failed for \\S+ from <ADDR>$' },
+      { id: 'other', pattern: '^bye from <HOST>$' },
+      { id: 'raw', pattern: 'RAWMARK <HOST>$', on: 'line' },
+    ],
+  };
+  const runner = new FilterRunner(def);
+
+  it('chooses what find chooses, lists the rules tried and each match with captures or why it was passed over', () => {
+    const e = entry('login failed for eve from 192.0.2.7', { program: 'demo' });
+    const ex = runner.explain(e);
+    expect(ex.prefilter).toEqual({ passed: true, why: 'the program "demo" is one the filter reads' });
+    expect(ex.tried).toEqual(['named', 'addr-only', 'other']);
+    expect(ex.matched).toEqual([
+      { rule: 'named', on: 'message', host: '192.0.2.7', captures: { user: 'eve' } },
+      { rule: 'addr-only', on: 'message', host: '192.0.2.7', captures: {} },
+    ]);
+    expect(ex.chosen).toBe('named');
+    expect(def.rules[runner.find(e)!.index]!.id).toBe(ex.chosen);
+  });
+
+  it('a host that is neither an address nor a valid name is passed over, with the reason; line rules come after', () => {
+    // Shaped like a host name to the pattern, but no address and no valid name (numeric labels).
+    const ex = runner.explain(entry('login failed for eve from 999.999.1.1', { program: 'demo', raw: 'x demo[1]: RAWMARK 192.0.2.8' }));
+    expect(ex.matched.map((m) => [m.rule, m.rejected ?? 'hit'])).toEqual([
+      ['named', 'its host is neither an address nor a host name the rule allows'],
+      ['addr-only', 'its host is neither an address nor a host name the rule allows'],
+      ['raw', 'hit'],
+    ]);
+    expect(ex.tried).toEqual(['named', 'addr-only', 'other', 'raw']);
+    expect(ex.chosen).toBe('raw');
+  });
+
+  it('stops at the program prefilter and says why', () => {
+    expect(runner.explain(entry('login failed for eve from 192.0.2.7', { program: 'cron' }))).toEqual({
+      prefilter: { passed: false, why: 'the program "cron" is not one the filter reads (demo)' }, tried: [], matched: [], chosen: null,
+    });
+  });
+});

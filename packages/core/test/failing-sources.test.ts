@@ -84,6 +84,8 @@ describe('FailingSources against a Map model', () => {
         expect(table.attemptsOf(ip)).toBe(model.total(ip.text));
         const lines = (model.m.get(ip.text) ?? []).flatMap((f) => f.lines).slice(-3);
         expect(table.recentLines(ip, 3)).toEqual(lines);
+        // explain's view of one window: the failures at the horizon, oldest first.
+        expect(table.window(ip, horizon)).toEqual((model.m.get(ip.text) ?? []).filter((f) => f.time >= horizon));
       }
       // top: most attempts first, ties by address (bytes) order.
       const key = (id: string) => POOL.find((p) => p.text === id)!;

@@ -84,6 +84,7 @@ export default function fileSource(): F2bPlugin {
             poll: () => tailer.poll(),
             positions: () => tailer.positions(),
             state: () => tailer.positions(),
+            lag: async () => (await tailer.lag()).map((l) => ({ source: l.path, bytes: l.bytes })),
           };
         },
       });

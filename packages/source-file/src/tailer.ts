@@ -217,6 +217,26 @@ export class FileTailer {
   }
 
   /**
+   * How far reading is behind each file: its size minus the bytes read (metrics'
+   * `f2b_source_lag_bytes`), by reported path; a rotated file still being drained adds to its path.
+   * Files not open (missing, unreadable) are left out.
+   */
+  async lag(): Promise<{ path: string; bytes: number }[]> {
+    const by = new Map<string, number>();
+    for (const t of [...this.draining, ...this.tracked.values()]) {
+      if (!t.fh) continue;
+      let size: number;
+      try {
+        size = (await t.fh.stat()).size;
+      } catch {
+        continue; // closed meanwhile
+      }
+      by.set(t.path, (by.get(t.path) ?? 0) + Math.max(0, size - t.readPos));
+    }
+    return [...by].map(([path, bytes]) => ({ path, bytes }));
+  }
+
+  /**
    * Scan and read everything that is available now. Resolves immediately if not started or
    * stopped; called during start(), it resolves after the first scan following it.
    */

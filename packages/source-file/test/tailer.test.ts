@@ -72,6 +72,25 @@ describe('FileTailer', () => {
     expect(h.errors).toEqual([]);
   });
 
+  it('lag: the bytes of a file not read yet, while the jail holds a batch; 0 once caught up', async () => {
+    const f = path.join(dir, 'app.log');
+    fs.writeFileSync(f, '');
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    let batches = 0;
+    const h = makeTailer({ paths: [f], onLines: () => (++batches === 1 ? held : undefined) });
+    await h.tailer.start();
+    expect(await h.tailer.lag()).toEqual([{ path: f, bytes: 0 }]);
+    fs.appendFileSync(f, 'first\n');
+    await waitFor(() => batches === 1, 'the first batch');
+    // The tailer waits for the jail before it reads on: what is written now is behind.
+    fs.appendFileSync(f, 'x'.repeat(999) + '\n');
+    expect(await h.tailer.lag()).toEqual([{ path: f, bytes: 1000 }]);
+    release();
+    await h.tailer.poll();
+    expect(await h.tailer.lag()).toEqual([{ path: f, bytes: 0 }]);
+  });
+
   it('reacts to chokidar events without relying on the poll timer', async () => {
     const f = path.join(dir, 'app.log');
     fs.writeFileSync(f, '');

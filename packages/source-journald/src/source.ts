@@ -92,6 +92,8 @@ export class JournaldSource implements SourceInstance {
   /** The options/saved state were read (a second start() goes on from the position). */
   private positioned = false;
   private phase: JournaldStatus['phase'] = 'stopped';
+  /** Journal time of the last entry handed to the jail (lag while catching up). */
+  private lastEntryTime: number | undefined;
   private stopping = false;
   private child: ChildProcess | null = null;
   private loopDone: Promise<void> | null = null;
@@ -183,6 +185,15 @@ export class JournaldSource implements SourceInstance {
   /** Cursor of the last processed record (or the one resumed from). */
   cursor(): string | undefined {
     return this.position.kind === 'cursor' ? this.position.cursor : undefined;
+  }
+
+  /**
+   * While catching up (reading what was logged while f2b was down), how far behind now the last
+   * entry handed on is; 0 otherwise: a follow run gets entries as journald writes them.
+   */
+  lag(): { source: string; seconds: number }[] {
+    const behind = this.phase === 'catch-up' && this.lastEntryTime !== undefined ? Math.max(0, (Date.now() - this.lastEntryTime) / 1000) : 0;
+    return [{ source: 'journal', seconds: behind }];
   }
 
   status(): JournaldStatus {
@@ -366,6 +377,7 @@ export class JournaldSource implements SourceInstance {
           this.ctx.error(err);
         }
         this.delivered += entries.length;
+        this.lastEntryTime = entries[entries.length - 1]!.time ?? this.lastEntryTime;
       }
       if (last !== undefined) this.commit(last);
       // What is left of this chunk isn't processed; a restart reads it again from the position.

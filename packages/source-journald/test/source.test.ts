@@ -85,6 +85,30 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     expect(h.errors).toEqual([]);
   });
 
+  it('lag: while catching up on old entries, how far behind now the last one handed on is; 0 once following', async () => {
+    const j = journal();
+    const hourAgo = Date.now() - 3_600_000;
+    j.log(['old 1', 'old 2', 'old 3'], { time: hourAgo });
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    let batches = 0;
+    const src = new JournaldSource(resolveOptions({ directory: j.dir, since: `@${Math.floor(hourAgo / 1000) - 60}`, batchSize: 1 }, 'test', '@f2b/source-journald'), {
+      jail: 'test', logger: memoryLogger('source-journald'), error: () => {},
+      entries: () => (++batches === 2 ? held : undefined),
+    }, { healthyAfter: 60_000, killTimeout: 2000 });
+    running.push(src);
+    const started = src.start(); // may wait for the catch-up, which the test holds
+    await waitFor(() => batches === 2, 'the second old entry');
+    expect(src.status().phase).toBe('catch-up');
+    const [lag] = src.lag();
+    expect(lag!.source).toBe('journal');
+    expect(lag!.seconds).toBeGreaterThanOrEqual(3600);
+    release();
+    await started;
+    await waitFor(() => src.status().phase === 'follow', 'the follow run');
+    expect(src.lag()).toEqual([{ source: 'journal', seconds: 0 }]);
+  });
+
   it('follows a file another process appends to, and new journal files in the directory', async () => {
     const j = journal();
     j.log(['before']);

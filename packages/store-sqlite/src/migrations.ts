@@ -23,4 +23,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE failures ADD COLUMN lines TEXT;
   `,
+  // 3: each failure's rule and captures, so `f2b explain` can say what each one was.
+  `
+  ALTER TABLE failures ADD COLUMN rule TEXT;
+  ALTER TABLE failures ADD COLUMN captures TEXT;
+  `,
 ];

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errors, type Ban, type BanHistory, type Checkpoint, type OutboxItem, type Store, type StoreReplacement, type StoredFailure } from '@f2b/core';
+import { errors, type Ban, type BanHistory, type Checkpoint, type FailureRecord, type OutboxItem, type Store, type StoreReplacement, type StoredFailure } from '@f2b/core';
 import { isF2bError, messageOf } from '@f2b/kit';
 import type { Clock } from '@f2b/core';
 import { MIGRATIONS } from './migrations.js';
@@ -150,7 +150,8 @@ export class SqliteStore implements Store {
   private prepare() {
     const db = this.db;
     return {
-      addFailure: db.prepare('INSERT INTO failures (jail, id, time, attempts, lines) VALUES (?, ?, ?, ?, ?)'),
+      addFailure: db.prepare('INSERT INTO failures (jail, id, time, attempts, lines, rule, captures) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      failuresOf: db.prepare('SELECT jail, id, time, attempts, lines, rule, captures FROM failures WHERE jail = ? AND id = ? ORDER BY time DESC, rowid DESC LIMIT ?'),
       failureLines: db.prepare('SELECT lines FROM failures WHERE jail = ? AND id = ? AND time >= ? AND lines IS NOT NULL ORDER BY time, rowid'),
       clearFailures: db.prepare('DELETE FROM failures WHERE jail = ? AND id = ?'),
       endActive: db.prepare('UPDATE bans SET active = 0 WHERE jail = ? AND id = ? AND active = 1'),
@@ -180,7 +181,10 @@ export class SqliteStore implements Store {
     const now = this.now();
     return this.db.transaction(() => {
       for (const { jail, failure } of c.failures ?? []) {
-        if (failure.attempts > 0) s.addFailure.run(jail, failure.id, failure.time, failure.attempts, failure.lines.length > 0 ? JSON.stringify(failure.lines) : null);
+        if (failure.attempts > 0) {
+          const captures = failure.captures && Object.keys(failure.captures).length > 0 ? JSON.stringify(failure.captures) : null;
+          s.addFailure.run(jail, failure.id, failure.time, failure.attempts, failure.lines.length > 0 ? JSON.stringify(failure.lines) : null, failure.rule ?? null, captures);
+        }
       }
       for (const { jail, id } of c.clearFailures ?? []) s.clearFailures.run(jail, id);
       const seqs: number[] = [];
@@ -253,6 +257,17 @@ export class SqliteStore implements Store {
     this.guard();
     const rows = this.stmts.failureLines.all(jail, id, since) as Row[];
     return rows.flatMap((r) => JSON.parse(String(r.lines)) as string[]).slice(-limit);
+  }
+
+  async failuresOf(jail: string, id: string, limit: number): Promise<FailureRecord[]> {
+    this.guard();
+    const rows = this.stmts.failuresOf.all(jail, id, limit) as Row[];
+    return rows.reverse().map((r) => ({
+      jail: String(r.jail), id: String(r.id), time: Number(r.time), attempts: Number(r.attempts),
+      lines: r.lines === null ? [] : JSON.parse(String(r.lines)) as string[],
+      ...(r.rule === null ? {} : { rule: String(r.rule) }),
+      ...(r.captures === null ? {} : { captures: JSON.parse(String(r.captures)) as Record<string, string> }),
+    }));
   }
 
   async position(key: string): Promise<unknown> {

@@ -79,6 +79,19 @@ for (const [name, make] of [
       expect(await s.failureLines!('web', '192.0.2.1', 0, 20)).toEqual(['web']);
     });
 
+    it('keeps each failure\'s rule and captures for explain: the rows of one id, oldest first, the last `limit`', async () => {
+      const s = await make();
+      const f = (time: number, rule: string, captures: Record<string, string>) => ({ jail: 'sshd', failure: { ...failure('192.0.2.1', time), rule, captures, lines: [`at ${time}`] } });
+      await s.checkpoint({ failures: [f(T0 + 20, 'invalid-user', { user: 'eve' }), f(T0, 'failed', {}), f(T0 + 10, 'failed', { user: 'root' })] });
+      const rows = await s.failuresOf!('sshd', '192.0.2.1', 2);
+      expect(rows).toEqual([
+        { jail: 'sshd', id: '192.0.2.1', time: T0 + 10, attempts: 1, rule: 'failed', captures: { user: 'root' }, lines: [`at ${T0 + 10}`] },
+        { jail: 'sshd', id: '192.0.2.1', time: T0 + 20, attempts: 1, rule: 'invalid-user', captures: { user: 'eve' }, lines: [`at ${T0 + 20}`] },
+      ]);
+      expect((await s.failuresOf!('sshd', '192.0.2.1', 10))[0]).not.toHaveProperty('captures'); // none captured: none stored
+      expect(await s.failuresOf!('web', '192.0.2.1', 10)).toEqual([]);
+    });
+
     it('stores failures, clears a window on ban, and reads positions back', async () => {
       const s = await make();
       await s.checkpoint({ failures: [

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertSocketFree, checkSocketPath, ControlCommands, ControlServer, Daemon, defaultConfig, loadConfig, resolveConfig, stderrSink, escapeControls, type ResolvedConfig } from '@f2b/core';
+import { assertSocketFree, checkSocketPath, ControlCommands, ControlServer, ReadOnlyCommands, Daemon, defaultConfig, loadConfig, resolveConfig, stderrSink, escapeControls, type ResolvedConfig } from '@f2b/core';
 import { defaultLogFile, openLogFile } from '../log-file.js';
 import { pluginSearchStarts } from '../plugins.js';
 import { EXIT_OK, reportCliError } from '../errors.js';
@@ -33,6 +33,7 @@ export async function start(opts: StartOptions): Promise<number> {
   if (opts.socket && socket) checkSocketPath(socket, '--socket');
   // Before detaching and before any jail touches the firewall: refuse if another daemon answers there.
   if (socket) await assertSocketFree(socket);
+  if (config.readOnlySocket) await assertSocketFree(config.readOnlySocket.path);
   const daemon = new Daemon({ searchFrom: pluginSearchStarts(config.file?.startsWith('(') ? undefined : config.file), dryRun: opts.dryRun, logLevel: config.logLevel, logSink: stderrSink({ format: config.logFormat }) });
   // An unusable state path is an error here, in the foreground, before anything is banned.
   await daemon.checkState(config);
@@ -42,12 +43,13 @@ export async function start(opts: StartOptions): Promise<number> {
 
   let stopping = false;
   let server: ControlServer | null = null;
+  let readOnlyServer: ControlServer | null = null;
   const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
     daemon.core.logger.info(`Received ${why}: stopping.`);
     // Let a running reload/ban finish, stop answering, then stop the jails.
-    commands.idle().then(() => server?.close()).then(() => daemon.stop())
+    commands.idle().then(() => Promise.all([server?.close(), readOnlyServer?.close()])).then(() => daemon.stop())
       .then(() => process.exit(EXIT_OK), (err) => { reportCliError(err); process.exit(1); });
   };
   const commands = new ControlCommands({ daemon, reloadConfig: () => readConfig(opts.config), stop: () => stop('"stop" on the control socket') });
@@ -61,14 +63,27 @@ export async function start(opts: StartOptions): Promise<number> {
     process.on(sig, () => stop(sig));
   }
   process.on('SIGXFSZ', () => daemon.core.logger.warn('Received SIGXFSZ: a file reached the size limit (ulimit -f); the write fails and is retried.'));
-  if (socket) {
-    server = new ControlServer({ path: socket, handler: commands, logger: daemon.core.getLogger('control') });
-    try {
+  const ro = config.readOnlySocket;
+  try {
+    if (socket) {
+      server = new ControlServer({ path: socket, handler: commands, logger: daemon.core.getLogger('control') });
       await server.listen();
-    } catch (err) {
-      await daemon.stop();
-      throw err;
     }
+    if (ro) {
+      const logger = daemon.core.getLogger('control');
+      const handler = new ReadOnlyCommands(commands, {
+        rootSocket: socket,
+        refused: (cmd, uid) => logger.info(`Read-only control socket: refused "${cmd}"${uid === null ? '' : ` from uid ${uid}`}.`),
+      });
+      // Its directory must be searchable by the group (0755 when created); the checks of the root
+      // socket's directory apply all the same (no one else may write it or any directory above).
+      readOnlyServer = new ControlServer({ path: ro.path, handler, logger, mode: ro.mode, gid: ro.gid, directoryMode: 0o755, label: 'Read-only control socket' });
+      await readOnlyServer.listen();
+    }
+  } catch (err) {
+    await server?.close();
+    await daemon.stop();
+    throw err;
   }
   process.on('SIGHUP', () => {
     if (stopping) return;

@@ -14,6 +14,7 @@ import {
 import { runParallel } from '../test-filter/parallel.js';
 import { adHocFilter, IgnorePatterns } from '../test-filter/ad-hoc.js';
 import { OVERLONG_HIT } from '../test-filter/ranges.js';
+import { LineExplainer, renderExplanation, type LineExplanation } from '../test-filter/explain-line.js';
 import { checkAnnotatedLog } from '@f2b/core/testing';
 import { loadFilter } from '../plugins.js';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
@@ -31,6 +32,8 @@ export interface TestFilterOptions {
   pattern?: string[];
   ignorePattern?: string[];
   maxLineLength?: string;
+  /** Per line: the date the parser saw, the rules tried and matched, the captures. */
+  explain?: boolean;
 }
 
 /** The file source's default: longer lines are never matched (their end could be forged). */
@@ -74,6 +77,8 @@ export async function testFilter(first: string | undefined, second: string | und
   const stats = { lines: 0, matched: 0, attempts: 0, unparsed: 0, undated: 0, ignored: 0, overlong: 0, dates: new Map<string, number>() };
   const shown: string[] = [];
   const out = new JsonWriter(opts.json === true);
+  const explainer = opts.explain ? new LineExplainer(runner, { timezone, now: clockNow }) : null;
+  const explained = (text: string) => { process.stdout.write(text); };
   const started = process.hrtime.bigint();
 
   /** A line longer than maxLen, in order: never parsed nor matched, as in the daemon. */
@@ -91,6 +96,7 @@ export async function testFilter(first: string | undefined, second: string | und
     if (!entry) {
       if (hit === undefined) stats.unparsed++;
       if (workerUndated) stats.undated++;
+      if (explainer && !opts.json) explained(`line ${n}: not a journal record (ignored)\n`);
       out.line(n, null, timezone, workerUndated);
       return;
     }
@@ -102,7 +108,8 @@ export async function testFilter(first: string | undefined, second: string | und
     const undated = isUndated(entry);
     if (undated) stats.undated++;
     let found = hit === undefined ? runner.find(entry) : hit;
-    if (found && ignore.ignores(entry)) { found = null; stats.ignored++; }
+    const ignored = found !== null && ignore.ignores(entry);
+    if (ignored) { found = null; stats.ignored++; }
     const failures = found ? runner.reduce(entry, found, clockNow) : [];
     const f = failures.length > 0 ? failures.reduce((a, b) => (b.attempts > a.attempts ? b : a)) : null;
     if (f) {
@@ -111,7 +118,9 @@ export async function testFilter(first: string | undefined, second: string | und
     }
     if (opts.show === 'matched' && f) shown.push(entry.raw.toString('utf8'));
     if (opts.show === 'missed' && !f) shown.push(entry.raw.toString('utf8'));
-    out.line(n, f, timezone, undated);
+    const ex = explainer?.explain(entry, failures, ignored);
+    if (ex && !opts.json) explained(renderExplanation(n, entry.raw.toString('utf8'), ex));
+    out.line(n, f, timezone, undated, ex);
     if (out.pending > 4096) out.flush();
   };
 
@@ -212,7 +221,7 @@ async function forEachLine(input: Readable, maxLen: number, onLine: (buf: Buffer
 function chooseJobs(opts: TestFilterOptions, file: string | undefined, format: string): number {
   // One thread unless asked: threads only pay where cores really run in parallel. On the 2-vCPU
   // machines this was measured on, two CPU-bound threads each ran 1.8× slower than one alone.
-  if (opts.jobs === undefined) return 1;
+  if (opts.jobs === undefined || opts.explain) return 1; // explaining runs every step here
   const wanted = Number(opts.jobs);
   if (!Number.isInteger(wanted) || wanted < 1) throw errors.F2B_ERR_USAGE(`--jobs "${opts.jobs}" is not a positive whole number.`, 'Write e.g. --jobs 2, or leave it out.');
   if (!file || file === '-' || format !== 'text' || opts.show) return 1; // needs a regular file by byte ranges
@@ -227,9 +236,9 @@ class JsonWriter {
   private waiting = false;
   constructor(private readonly enabled: boolean) {}
   get pending(): number { return this.parts.length; }
-  line(n: number, f: Failure | null, timezone: string, undated: boolean): void {
+  line(n: number, f: Failure | null, timezone: string, undated: boolean, explanation?: LineExplanation): void {
     if (!this.enabled) return;
-    const tail = undated ? ',"undated":true}' : '}';
+    const tail = (undated ? ',"undated":true' : '') + (explanation ? `,"explain":${jsonText(explanation)}` : '') + '}';
     this.parts.push(f
       ? jsonText({ line: n, match: true, id: f.id, time: formatIsoWithOffset(f.time, timezone), rule: f.rule, captures: f.captures, attempts: f.attempts }).slice(0, -1) + tail
       : `{"line":${n},"match":false${tail}`);

@@ -68,6 +68,16 @@ export const controlErrors = defineErrors({
     }),
   },
 
+  F2B_ERR_CONTROL_READ_ONLY: {
+    exit: 'failure',
+    make: (cmd: string, allowed: readonly string[], rootSocket: string | null) => ({
+      message: `The read-only control socket answers only ${allowed.join(', ')}; ${q(cmd)} is refused here.`,
+      fix: rootSocket
+        ? `Run it on the daemon's root socket: \`sudo f2b ${cmd} …\` (or --socket ${rootSocket}).`
+        : "Run it on the daemon's root socket (this daemon has none: set \"socket\" in the config).",
+    }),
+  },
+
   F2B_ERR_CONTROL_STOPPING: {
     exit: 'failure',
     make: () => ({
@@ -134,7 +144,7 @@ export const controlErrors = defineErrors({
     exit: 'failure',
     make: (path: string, cause?: unknown) => ({
       message: `Permission denied on the control socket ${q(path)}: it is root-only (mode 0600: only the user the daemon runs as may connect).`,
-      cause, fix: 'Run the command with sudo (e.g. `sudo f2b status`).',
+      cause, fix: 'Run the command with sudo (e.g. `sudo f2b status`). status, banned, explain and ping also work without it on the read-only socket, when the daemon has one (config "readOnlySocket", e.g. `f2b status --socket /run/f2b-ro/f2b.sock`).',
     }),
   },
 

@@ -12,6 +12,7 @@
  *   banned                    → every ban in force: [{ jail, id, start, end, count, rule }]
  *   banned  { ip }            → the bans of one address, active and past, with rule and lines (a
  *                               range ban covering it too); `ip` may be a network (a range ban)
+ *   explain { ip }            → why an address is banned or not, jail by jail (explain.ts)
  *   reload  { jail? }         → re-read the config file and reload (always every jail: see below)
  *   stop                      → answers, then stops the daemon
  *
@@ -30,10 +31,13 @@ import type { Jail } from '../jail.js';
 import type { Ban } from '../types.js';
 import { controlErrors } from './errors.js';
 import { SUPPORTED_VERSIONS } from './protocol.js';
+import { explainAddress } from './explain.js';
 
 export interface ControlContext {
   /** Run `fn` once the response to this request has been written (e.g. stop after saying so). */
   afterResponse(fn: () => void): void;
+  /** The peer's uid (SO_PEERCRED), when known. */
+  uid?: number | null;
 }
 
 export interface ControlHandler {
@@ -50,7 +54,7 @@ export interface ControlCommandsOptions {
   version?: string;
 }
 
-export const CONTROL_COMMANDS = ['ping', 'status', 'ban', 'unban', 'banned', 'reload', 'stop'] as const;
+export const CONTROL_COMMANDS = ['ping', 'status', 'ban', 'unban', 'banned', 'explain', 'reload', 'stop'] as const;
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number];
 
 const USAGE: Record<ControlCommand, string> = {
@@ -59,6 +63,7 @@ const USAGE: Record<ControlCommand, string> = {
   ban: 'ban takes {"jail": "<name>", "ip": "<address>"}.',
   unban: 'unban takes {"ip": "<address>"} or {"all": true}, optionally with "jail": "<name>".',
   banned: 'banned takes {} or {"ip": "<address>"}.',
+  explain: 'explain takes {"ip": "<address>"}.',
   reload: 'reload takes {} or {"jail": "<name>"}.',
   stop: 'stop takes no arguments: {}.',
 };
@@ -123,6 +128,7 @@ export class ControlCommands implements ControlHandler {
         return this.exclusive(() => this.unban(args.ip as string | undefined, args.jail as string | undefined));
       }
       case 'banned': check(cmd, args, { ip: 'string' }); return args.ip === undefined ? this.activeBans() : this.bansOf(args.ip as string);
+      case 'explain': check(cmd, args, { ip: 'string' }, ['ip']); return explainAddress(this.daemon, address(args.ip as string));
       case 'reload': check(cmd, args, { jail: 'string' }); return this.reload(args.jail as string | undefined);
       case 'stop': {
         check(cmd, args, {});

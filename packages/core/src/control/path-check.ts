@@ -4,9 +4,11 @@
  * or by this user and writable by no one else (sticky directories such as /tmp excepted), and the
  * socket itself a socket — not a symbolic link — owned by root or this user. Otherwise another user
  * could rename the daemon's directory away and put their own socket in its place: `f2b unban --all`
- * would go to them and report success.
+ * would go to them and report success. The socket's own mode is not looked at: write permission on
+ * a socket lets one connect, not replace it (the read-only socket is 0660 for its group).
  */
 import { lstatSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { TrustBoundary } from '../trust.js';
 
 let boundary: TrustBoundary | null = null;
@@ -27,5 +29,9 @@ export function socketProblem(path: string): string | null {
   }
   if (st.isSymbolicLink()) return `${path} is a symbolic link`;
   if (!st.isSocket()) return null; // connecting fails with a clear "not a socket" error
-  return socketBoundary().problem(path);
+  // The component nearest to / first, as for code: the directory someone else owns says the most.
+  const inDirectories = socketBoundary().problem(dirname(path));
+  if (inDirectories) return inDirectories;
+  const euid = typeof process.geteuid === 'function' ? process.geteuid() : 0;
+  return st.uid !== 0 && st.uid !== euid ? `${path} is owned by uid ${st.uid}` : null;
 }

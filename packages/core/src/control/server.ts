@@ -4,7 +4,9 @@
  *
  * Access control: the socket is created mode 0600 (under a umask of 0177, then chmod-ed again), owned
  * by the daemon's user — root, for a system daemon — inside a directory created mode 0700. Only that
- * user (and root) can connect; everyone who can connect may run every command. Who is connecting is
+ * user (and root) can connect; everyone who can connect may run every command. The read-only socket
+ * is a second server with `mode`/`gid` (0660 for a group, its directory 0755) and a handler that
+ * refuses what changes state (read-only.ts). Who is connecting is
  * asked of the kernel (SO_PEERCRED, through the optional native `@f2b/peercred`) to count connections
  * per uid: a daemon run by a user cannot have that user's clients lock root out, nor the reverse.
  *
@@ -17,7 +19,7 @@
  * connection's requests are answered in order, one at a time, so one client cannot flood the daemon.
  */
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
-import { chmodSync, existsSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../logger.js';
 import { isF2bError } from '../errors.js';
@@ -49,6 +51,17 @@ export interface ControlServerOptions {
   maxConnectionsPerUser?: number;
   /** Who is at the other end of a connection (default: SO_PEERCRED via @f2b/peercred, when built). */
   peerUid?: (socket: Socket) => number | null;
+  /**
+   * Permissions of the socket file (default 0600). The read-only socket is 0660 with `gid`: its
+   * group may connect. The file is still born 0600 and given its group before it is opened up.
+   */
+  mode?: number;
+  /** Group of the socket file (default: the daemon's). */
+  gid?: number | null;
+  /** Mode of the directory when it has to be created (default 0700; the read-only socket's 0755). */
+  directoryMode?: number;
+  /** What this socket is, for the log ("Control socket", "Read-only control socket"). */
+  label?: string;
 }
 
 /** The key under which connections of an unknown peer (no @f2b/peercred) are counted. */
@@ -100,8 +113,9 @@ export class ControlServer {
     const dir = dirname(path);
     if (!existsSync(dir)) {
       try {
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        chmodSync(dir, 0o700);
+        const dirMode = this.opts.directoryMode ?? 0o700;
+        mkdirSync(dir, { recursive: true, mode: dirMode });
+        chmodSync(dir, dirMode);
       } catch (err) {
         throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err });
       }
@@ -122,16 +136,20 @@ export class ControlServer {
         if (umask !== null) process.umask(umask);
       }
     });
-    server.on('error', (err) => this.opts.logger?.error(`Control socket error: ${err.message}`));
+    const label = this.opts.label ?? 'Control socket';
+    server.on('error', (err) => this.opts.logger?.error(`${label} error: ${err.message}`));
+    const mode = this.opts.mode ?? 0o600;
     try {
-      chmodSync(path, 0o600);
+      // The group first, then the mode: no moment in which the wrong group could connect.
+      if (this.opts.gid !== undefined && this.opts.gid !== null) chownSync(path, process.geteuid?.() ?? 0, this.opts.gid);
+      chmodSync(path, mode);
       this.inode = statSync(path).ino;
     } catch (err) {
       server.close();
       throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err });
     }
     this.server = server;
-    this.opts.logger?.info(`Control socket listening on ${path} (mode 0600).`);
+    this.opts.logger?.info(`${label} listening on ${path} (mode ${mode.toString(8).padStart(4, '0')}${this.opts.gid != null ? `, group ${this.opts.gid}` : ''}).`);
   }
 
   /** Stop listening, drop every connection, remove the socket file (if it is still ours). */
@@ -157,7 +175,8 @@ export class ControlServer {
       return;
     }
     sock.on('error', () => { /* the client went away; nothing to do */ });
-    const uid = this.peerUid(sock) ?? UNKNOWN_PEER;
+    const peer = this.peerUid(sock);
+    const uid = peer ?? UNKNOWN_PEER;
     if (!this.makeRoomForUser(uid)) {
       this.opts.logger?.warn(`Control clients of uid ${uid} hold ${this.opts.maxConnectionsPerUser ?? 32} connections, all carrying out requests; refusing another.`);
       const line = encodeLine(response(null, controlErrors.F2B_ERR_CONTROL_TOO_MANY_CONNECTIONS(uid, this.opts.maxConnectionsPerUser ?? 32)));
@@ -220,7 +239,7 @@ export class ControlServer {
       watchDeadline();
       for (const line of lines) {
         if (line.trim() === '') continue;
-        enqueue(() => this.answer(sock, line));
+        enqueue(() => this.answer(sock, line, peer));
       }
       if (overflow) {
         done = true;
@@ -270,9 +289,9 @@ export class ControlServer {
     return false;
   }
 
-  private async answer(sock: Socket, line: string): Promise<void> {
+  private async answer(sock: Socket, line: string, uid: number | null): Promise<void> {
     const after: (() => void)[] = [];
-    const res = await this.dispatch(line, after);
+    const res = await this.dispatch(line, after, uid);
     let text: string;
     try {
       text = encodeLine(res);
@@ -295,7 +314,7 @@ export class ControlServer {
     runAfter();
   }
 
-  private async dispatch(line: string, after: (() => void)[]): Promise<ControlResponse> {
+  private async dispatch(line: string, after: (() => void)[], uid: number | null): Promise<ControlResponse> {
     let req: unknown;
     try {
       req = JSON.parse(line);
@@ -313,7 +332,7 @@ export class ControlServer {
     if (this.closing) return response(id, controlErrors.F2B_ERR_CONTROL_STOPPING());
     const cmd = r.cmd;
     try {
-      const result = await this.opts.handler.handle(cmd, (r.args ?? {}) as Record<string, unknown>, { afterResponse: (fn) => after.push(fn) });
+      const result = await this.opts.handler.handle(cmd, (r.args ?? {}) as Record<string, unknown>, { afterResponse: (fn) => after.push(fn), uid });
       this.opts.logger?.debug(`Control command ${JSON.stringify(cmd)} done.`);
       return { v: PROTOCOL_VERSION, id, ok: true, result: result ?? null };
     } catch (err) {

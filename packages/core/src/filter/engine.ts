@@ -32,6 +32,18 @@ const MEMO_LIMIT = 8192;
  */
 const MAX_DIRECT = 4;
 
+/** How `find` went for one entry (`f2b test-filter --explain`): the prefilters, then each rule. */
+export interface FindExplanation {
+  /** Why the literal prefilters let the line through or stopped it. */
+  prefilter: { passed: boolean; why: string };
+  /** The rules whose patterns were tested (after the prefilters), in order. */
+  tried: string[];
+  /** The rules whose patterns matched, in order, each with its host and captures or why it was passed over. */
+  matched: { rule: string; on: 'message' | 'line'; host?: string; captures?: Record<string, string>; rejected?: string }[];
+  /** The rule `find` chose, or null. */
+  chosen: string | null;
+}
+
 export interface FilterRunnerOptions {
   mode?: string;
   options?: Record<string, unknown>;
@@ -93,6 +105,48 @@ export class FilterRunner {
     if (this.programs !== null && !this.programAllowed(entry.program)) return null;
     if (this.keywords !== null && !this.hasKeyword(entry.message)) return null;
     return this.matchMessage(entry.message) ?? (this.lineRules.length > 0 ? this.matchLine(entry.raw) : null);
+  }
+
+  /**
+   * What `find` does with an entry, step by step, for people debugging a filter: slower (no memo,
+   * every matching rule is run), never on the daemon's path. Its choice is the one `find` makes.
+   */
+  explain(entry: LogEntry): FindExplanation {
+    const out: FindExplanation = { prefilter: { passed: true, why: 'no prefilter' }, tried: [], matched: [], chosen: null };
+    if (this.programs !== null) {
+      const names = [...this.programs, ...this.programPrefixes.map((p) => `${p}*`)].join(', ');
+      if (!this.programAllowed(entry.program)) {
+        out.prefilter = { passed: false, why: entry.program === undefined ? `the line has no program name; the filter reads only ${names}` : `the program ${JSON.stringify(entry.program)} is not one the filter reads (${names})` };
+        return out;
+      }
+      out.prefilter = { passed: true, why: `the program ${JSON.stringify(entry.program)} is one the filter reads` };
+    }
+    if (this.keywords !== null) {
+      if (!this.hasKeyword(entry.message)) {
+        out.prefilter = { passed: false, why: 'the message holds none of the rules\' keywords' };
+        return out;
+      }
+      out.prefilter = { passed: true, why: `${out.prefilter.why === 'no prefilter' ? '' : `${out.prefilter.why}; `}the message holds a rule keyword` };
+    }
+    const text = entry.message.toString('utf8');
+    const candidates = this.messageSet ? new Set(this.messageSet.match(matchable(entry.message, text))) : new Set<number>();
+    const consider = (compiled: CompiledRule, on: 'message' | 'line', subject: string, index: number, matches: boolean) => {
+      out.tried.push(compiled.rule.id);
+      if (!matches) return;
+      const hit = execRule(compiled, subject, index);
+      if (hit) {
+        out.matched.push({ rule: compiled.rule.id, on, ...(hit.host !== undefined ? { host: hit.host } : {}), captures: { ...hit.captures } });
+        out.chosen ??= compiled.rule.id;
+      } else {
+        out.matched.push({ rule: compiled.rule.id, on, rejected: compiled.re.exec(subject) ? 'its host is neither an address nor a host name the rule allows' : 'the pattern does not match the whole text' });
+      }
+    };
+    this.messageRules.forEach((r, i) => consider(r, 'message', text, i, candidates.has(i)));
+    if (out.chosen === null) {
+      const raw = entry.raw.toString('utf8');
+      this.lineRules.forEach((r, i) => consider(r, 'line', raw, -i - 1, r.re.test(raw)));
+    }
+    return out;
   }
 
   /** The rule match for an entry, or null. */

@@ -53,6 +53,20 @@ export function createMetrics(src: MetricsSources): Registry {
     collect() { this.reset(); for (const j of jails()) this.inc({ jail: j.name }, j.stats.evicted); },
   });
   new Gauge({
+    name: 'f2b_source_lag_bytes', help: 'Bytes of a log file not read yet (its size minus the read position).', labelNames: ['jail', 'source'], registers: [register],
+    async collect() {
+      this.reset();
+      for (const j of jails()) for (const l of await j.sourceLag()) if (l.bytes !== undefined) this.set({ jail: j.name, source: l.source }, l.bytes);
+    },
+  });
+  new Gauge({
+    name: 'f2b_source_lag_seconds', help: 'How far behind now a journal source is while it catches up after a start (0 once it follows).', labelNames: ['jail', 'source'], registers: [register],
+    async collect() {
+      this.reset();
+      for (const j of jails()) for (const l of await j.sourceLag()) if (l.seconds !== undefined) this.set({ jail: j.name, source: l.source }, l.seconds);
+    },
+  });
+  new Gauge({
     name: 'f2b_outbox_pending', help: 'Bans and unbans decided but not yet confirmed done by every action (retried).', registers: [register],
     async collect() { this.set((await src.store()?.outboxPending())?.length ?? 0); },
   });
