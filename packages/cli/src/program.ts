@@ -10,6 +10,7 @@ import { filters } from './commands/filters.js';
 import { registerControlCommands } from './commands/control.js';
 import { registerPluginsCommand } from './commands/plugins.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerImportCommand } from './commands/import.js';
 import { EXIT_USAGE, reportCliError } from './errors.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -58,6 +59,7 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
 
   registerPluginsCommand(program, run);
   registerConfigCommands(program, run);
+  registerImportCommand(program, run);
   registerControlCommands(program, run);
 
   return program;

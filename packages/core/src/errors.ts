@@ -260,6 +260,46 @@ export const errors = Object.freeze({ ...kitErrors, ...defineErrors({
     make: (message: string, fix: string) => ({ message, fix }),
   },
 
+  /** A file named on the command line (a log, a directory to import, a file to write): `code` is errno's. */
+  F2B_ERR_FILE: {
+    exit: 'usage',
+    make: (file: string, code: string | undefined, cause?: unknown, access: 'read' | 'written' = 'read') => ({
+      message: code === 'ENOENT' ? (access === 'read' ? `The file ${q(file)} does not exist.` : `The file ${q(file)} cannot be written: its directory does not exist.`)
+        : code === 'EACCES' || code === 'EPERM' ? `The file ${q(file)} cannot be ${access}: permission denied.`
+          : code === 'EISDIR' ? `${q(file)} is a directory, not a file.`
+            : `The file ${q(file)} cannot be ${access}: ${code ?? messageOf(cause)}.`,
+      file, cause,
+      fix: code === 'ENOENT' ? (access === 'read' ? 'Check the path (relative paths start from the current directory).' : 'Create the directory first, or write the file elsewhere.')
+        : code === 'EACCES' || code === 'EPERM' ? `Run as a user who may ${access === 'read' ? 'read' : 'write'} it (logs and /etc often need \`sudo\`), or change its permissions.`
+          : code === 'EISDIR' ? 'Name a file in that directory.'
+            : 'Check the file and the file system it is on.',
+    }),
+  },
+
+  /** `--write FILE` onto a file that exists, without `--force`. */
+  F2B_ERR_FILE_EXISTS: {
+    exit: 'usage',
+    make: (file: string) => ({
+      message: `The file ${q(file)} exists; it is not overwritten.`, file,
+      fix: 'Give another file, or add --force to replace it.',
+    }),
+  },
+
+  /** `f2b import fail2ban DIR` where DIR holds no jail configuration. */
+  F2B_ERR_IMPORT_SOURCE: {
+    exit: 'usage',
+    make: (dir: string, problem: string) => ({
+      message: `${q(dir)} cannot be imported: ${problem}.`, file: dir,
+      fix: 'Name the directory of fail2ban\'s configuration, the one holding jail.conf (default /etc/fail2ban).',
+    }),
+  },
+
+  /** A config file f2b does not read, in a format it knows (fail2ban's jail.local). */
+  F2B_ERR_CONFIG_FORMAT: {
+    exit: 'usage',
+    make: (file: string, problem: string, fix: string) => ({ message: `The config file ${q(file)} ${problem}.`, file, fix }),
+  },
+
   /** A jail whose sources can deliver nothing (no file matches, no journal) and that may not wait. */
   F2B_ERR_JAIL_WATCHES_NOTHING: {
     exit: 'usage',
