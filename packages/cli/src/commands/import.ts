@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errors, escapeLines, jsonText } from '@f2b/core';
-import { importFail2ban } from '../import/fail2ban/importer.js';
+import { assertImportable, importFail2ban } from '../import/fail2ban/importer.js';
 import { renderReport, renderYaml } from '../import/fail2ban/render.js';
 import { KnownIds } from '../known-ids.js';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
@@ -42,6 +42,7 @@ export function registerImportCommand(program: Command, run: Run): void {
 
 export async function importCommand(dir: string, opts: ImportOptions): Promise<number> {
   if (opts.force && !opts.write) throw errors.F2B_ERR_USAGE('--force only applies to --write.', 'Add --write FILE, or leave --force out.');
+  assertImportable(dir);
   const result = importFail2ban(dir, await KnownIds.discover());
   const yaml = renderYaml(result);
   const code = result.notes.some((n) => n.level === 'unmapped') ? EXIT_FAILED : EXIT_OK;

@@ -39,7 +39,8 @@ export interface ImportResult {
   config: F2bConfig;
 }
 
-export function importFail2ban(dir: string, known: KnownIds): ImportResult {
+/** Throws the error a directory that cannot be imported deserves (before any plugin is looked at). */
+export function assertImportable(dir: string): string {
   const abs = resolve(dir);
   let isDir = false;
   try {
@@ -51,6 +52,11 @@ export function importFail2ban(dir: string, known: KnownIds): ImportResult {
   if (layerFiles(abs, 'jail').length === 0) {
     throw errors.F2B_ERR_IMPORT_SOURCE(abs, existsSync(resolve(abs, 'fail2ban.conf')) ? 'it holds fail2ban.conf but no jail.conf, jail.local or jail.d/*.conf' : 'it holds no jail.conf, jail.local or jail.d/*.conf');
   }
+  return abs;
+}
+
+export function importFail2ban(dir: string, known: KnownIds): ImportResult {
+  const abs = assertImportable(dir);
   const layers = readLayers(abs, 'jail');
   const notes: ImportNote[] = layers.problems.map((p) => ({
     where: whereText(abs, p), section: '', key: '', problem: `The line ${p.problem}`, fix: 'fail2ban skips or refuses it too; correct or remove it.', level: 'unmapped',

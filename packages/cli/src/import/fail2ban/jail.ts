@@ -8,7 +8,7 @@ import { globMatch } from '@f2b/core';
 import { basename, dirname, join } from 'node:path';
 import { InterpolationError, JailValues, type Resolved } from './interpolate.js';
 import { parseItems } from './items.js';
-import { readLayers, whereText, type Layers } from './layers.js';
+import { DEFAULT_SECTION, readLayers, whereText, type Layers } from './layers.js';
 import { mapActions } from './actions.js';
 import { addressList, bool, count, duration, timezone, usedns, type Mapped } from './values.js';
 import type { KnownIds } from '../../known-ids.js';
@@ -35,7 +35,7 @@ const JOURNAL_DIRS = ['/run/log/journal', '/var/log/journal'];
 const ACCOUNTED = new Set([
   'enabled', 'filter', 'mode', 'logpath', 'backend', 'journalmatch', 'port', 'protocol', 'chain', 'banaction', 'banaction_allports',
   'action', 'bantime', 'findtime', 'maxretry', 'ignoreip', 'ignoreself', 'usedns', 'logtimezone', 'logencoding', 'maxmatches',
-  'ignorecommand', 'ignorecache', 'destemail', 'sender', 'mta', 'fail2ban_agent', 'datepattern',
+  'destemail', 'sender', 'mta', 'fail2ban_agent',
 ]);
 /** Settings a jail of fail2ban has that f2b does differently; set by the user, they are reported. */
 const PATTERNS = new Set(['failregex', 'ignoreregex', 'prefregex', 'datepattern']);
@@ -59,8 +59,11 @@ export class JailMapper {
     return whereText(this.layers.dir, def);
   }
 
-  note(def: { file: string; line: number } | undefined, key: string, problem: string, fix: string, level: ImportNote['level'] = 'unmapped'): void {
-    this.notes.push({ where: def ? this.where(def) : `[${this.section}]`, section: this.section, key, problem, fix, level });
+  /** `ofJail`: the problem is the jail's even when the value is inherited (a filter named after the jail). */
+  note(def: { file: string; line: number } | undefined, key: string, problem: string, fix: string, level: ImportNote['level'] = 'unmapped', ofJail = false): void {
+    // A value a jail inherits is [DEFAULT]'s to fix.
+    const section = !ofJail && def && 'section' in def && def.section === DEFAULT_SECTION ? DEFAULT_SECTION : this.section;
+    this.notes.push({ where: def ? this.where(def) : `[${this.section}]`, section, key, problem, fix, level });
   }
 
   /** The interpolated value, or undefined (an interpolation problem is noted). */
@@ -203,18 +206,18 @@ export class JailMapper {
       this.note(r?.def, 'filter', `names the fail2ban filter ${JSON.stringify(id)}, which no f2b filter package provides.${didYouMean(id, this.known.ids('filter'))}`,
         custom
           ? `Translate ${custom} into an f2b filter package (\`npm init @f2b/plugin\`; try its patterns with \`f2b test-filter --pattern … LOG\`), then enable the jail.`
-          : 'Write a filter package for it (`npm init @f2b/plugin`), then enable the jail; `f2b filters` lists the filters installed.');
+          : 'Write a filter package for it (`npm init @f2b/plugin`), then enable the jail; `f2b filters` lists the filters installed.', 'unmapped', true);
       return { value: undefined, missing: id };
     }
     if (!known.installed) {
-      this.note(r?.def, 'filter', `uses the filter ${JSON.stringify(id)} from ${known.package}, which is not installed`, `Run \`npm i ${known.package}\` next to f2b (or globally: \`npm i -g ${known.package}\`).`, 'warning');
+      this.note(r?.def, 'filter', `uses the filter ${JSON.stringify(id)} from ${known.package}, which is not installed`, `Run \`npm i ${known.package}\` next to f2b (or globally: \`npm i -g ${known.package}\`).`, 'warning', true);
     }
     let mode = item.args.get('mode')?.trim();
     for (const key of item.args.keys()) {
       if (key !== 'mode') this.note(r?.def, 'filter', `passes ${key}=${JSON.stringify(item.args.get(key))} to the filter; f2b filters take no such argument`, `See the options of ${known.package} (\`options:\` of the filter).`);
     }
     if (mode && known.modes && !known.modes.includes(mode)) {
-      this.note(r?.def, 'mode', `is ${JSON.stringify(mode)}, a mode f2b's ${id} filter does not have.${didYouMean(mode, known.modes)}`, `The jail uses the default mode; its modes are ${known.modes.join(', ')}.`);
+      this.note(r?.def, 'mode', `is ${JSON.stringify(mode)}, a mode f2b's ${id} filter does not have.${didYouMean(mode, known.modes)}`, `The jail uses the default mode; its modes are ${known.modes.join(', ')}.`, 'unmapped', true);
       mode = undefined;
     }
     const value = mode && mode !== 'normal' ? { id, mode } : id;
@@ -326,20 +329,16 @@ export class JailMapper {
   /** Settings of this jail that nothing imported: reported when a user (not fail2ban's stock files) set them. */
   leftovers(): void {
     for (const name of this.v.names()) {
-      if (this.v.read.has(name) || ACCOUNTED.has(name) || name.startsWith('action_') || name.startsWith('bantime.') || name.startsWith('known/')) {
-        if (!PATTERNS.has(name)) continue;
-      }
       const def = this.v.definition(name)!;
-      if (this.isStock(def) && !this.v.setsOwn(name)) continue;
-      if (PATTERNS.has(name)) {
-        if (!def.text.trim()) continue;
-        this.note(def, name, 'adds patterns to the jail; f2b jails take patterns only from filter packages', 'Write a filter package with them (`npm init @f2b/plugin`; try them with `f2b test-filter --pattern`).');
-      } else if (name === 'ignorecommand' || name === 'ignorecache') {
-        if (!def.text.trim()) continue;
-        this.note(def, name, 'runs a command to decide whom not to ban; f2b runs no such command', 'List the addresses in ignoreip, or write a hooks plugin (docs/plugin-authors.md).');
-      } else if (!this.v.read.has(name)) {
-        this.note(def, name, 'is set but no imported setting uses it', 'Nothing to do if it only served fail2ban; otherwise see docs/migration.md.');
+      const users = !this.isStock(def) || this.v.setsOwn(name);
+      if (PATTERNS.has(name) || name === 'ignorecommand' || name === 'ignorecache') {
+        if (!def.text.trim() || !users) continue;
+        if (PATTERNS.has(name)) this.note(def, name, 'adds patterns to the jail; f2b jails take patterns only from filter packages', 'Write a filter package with them (`npm init @f2b/plugin`; try them with `f2b test-filter --pattern`).');
+        else this.note(def, name, 'runs a command to decide whom not to ban; f2b runs no such command', 'List the addresses in ignoreip, or write a hooks plugin (docs/plugin-authors.md).');
+        continue;
       }
+      if (this.v.read.has(name) || ACCOUNTED.has(name) || /^(?:action_|bantime\.|known\/)/.test(name) || !users) continue;
+      this.note(def, name, 'is set but no imported setting uses it', 'Nothing to do if it only served fail2ban; otherwise see docs/migration.md.');
     }
     const enc = this.get('logencoding');
     if (enc && !/^(?:auto|utf-?8|ascii)$/i.test(enc.text.trim())) {

@@ -19,6 +19,8 @@ const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 /** One definition of a name in a section; `known` is the one it replaced (an earlier file's). */
 export interface Definition extends IniValue {
+  /** The section it was written in (a jail inherits [DEFAULT]'s). */
+  section?: string;
   known?: Definition;
 }
 
@@ -84,7 +86,7 @@ function readWithIncludes(layers: Layers, file: string, depth: number, stack: Se
     if (!options) layers.sections.set(section.name, options = new Map());
     for (const { key, value } of section.entries) {
       const known = options.get(key);
-      options.set(key, known ? { ...value, known } : { ...value });
+      options.set(key, known ? { ...value, section: section.name, known } : { ...value, section: section.name });
     }
   }
   for (const f of includes('after')) readWithIncludes(layers, f, depth + 1, inner);
