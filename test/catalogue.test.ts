@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATALOGUE } from '../packages/cli/src/catalogue.js';
+import { CATALOGUE } from '../packages/core/src/catalogue.js';
 import { ROOT } from './helpers.js';
 
 describe('the CLI catalogue', () => {

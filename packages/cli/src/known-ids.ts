@@ -3,8 +3,7 @@
  * and those of the packages the project publishes (the catalogue), for "did you mean" and for fixes
  * that name a package to install.
  */
-import { Core, discoverPlugins, loadPlugin, searchDirs } from '@f2b/core';
-import { CATALOGUE, type CataloguePackage } from './catalogue.js';
+import { CATALOGUE, Core, discoverPlugins, loadPlugin, searchDirs, type CataloguePackage } from '@f2b/core';
 import { pluginSearchStarts } from './plugins.js';
 
 export interface KnownId {

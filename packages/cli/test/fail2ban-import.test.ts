@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { importFail2ban } from '../src/import/fail2ban/importer.js';
 import { renderYaml } from '../src/import/fail2ban/render.js';
 import { KnownIds, type KnownId } from '../src/known-ids.js';
-import { CATALOGUE } from '../src/catalogue.js';
+import { CATALOGUE } from '../../core/src/catalogue.js';
 
 const ETC = '/etc/fail2ban';
 const haveFail2ban = existsSync(join(ETC, 'jail.conf'));

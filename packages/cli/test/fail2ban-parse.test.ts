@@ -11,7 +11,7 @@ import { readLayers } from '../src/import/fail2ban/layers.js';
 import { InterpolationError, JailValues } from '../src/import/fail2ban/interpolate.js';
 import { parseItems } from '../src/import/fail2ban/items.js';
 import { duration, ports, timezone, addressList } from '../src/import/fail2ban/values.js';
-import { closeMatches, didYouMean, editDistance } from '../src/suggest.js';
+import { closeMatches, didYouMean, editDistance } from '../../core/src/suggest.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'f2b-f2bparse-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

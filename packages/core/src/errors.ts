@@ -6,6 +6,7 @@
  * `throw errors.F2B_ERR_CONFIG_NOT_FOUND(file)`.
  */
 import { defineErrors, kitErrors, messageOf, quote as q } from '@f2b/kit';
+import { notFoundFix, packageNotFoundFix } from './catalogue.js';
 
 export { F2bError, isF2bError, messageOf, relocateError, type F2bErrorDetails } from '@f2b/kit';
 
@@ -63,21 +64,23 @@ export const errors = Object.freeze({ ...kitErrors, ...defineErrors({
     }),
   },
 
+  /** `installed`: the ids of that kind installed, for "did you mean". */
   F2B_ERR_PLUGIN_NOT_FOUND: {
     exit: 'usage',
-    make: (ref: string, packageName: string, path?: string) => ({
+    make: (ref: string, packageName: string, path?: string, installed?: readonly string[]) => ({
       message: `The plugin ${q(ref)} is not installed (looked for the package ${q(packageName)}).`, path,
-      fix: `Run \`npm i ${packageName}\` in the directory of your config (or globally next to f2b).`,
+      fix: packageNotFoundFix(packageName, ref, installed),
     }),
   },
 
+  /** `tried`: package names looked for; an `npm i` is named only for a published one or one the user named. */
   F2B_ERR_FILTER_NOT_FOUND: {
     exit: 'usage',
-    make: (id: string, tried: string[], path?: string) => ({
+    make: (id: string, tried: string[], path?: string, installed?: readonly string[]) => ({
       message: `No installed package provides the filter id ${q(id)}.`, path,
-      fix: tried.length > 0
-        ? `Install the package that provides it, e.g. \`npm i ${tried[0]}\`, or check the spelling (\`f2b filters\` lists the installed ids).`
-        : 'Check the spelling (`f2b filters` lists the installed ids).',
+      fix: tried[0] === id && !id.startsWith('@f2b/')
+        ? `Run \`npm i ${id}\` in the directory of your config (or globally next to f2b).`
+        : notFoundFix(id, 'filter', installed),
     }),
   },
 

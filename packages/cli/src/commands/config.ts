@@ -10,6 +10,7 @@ import {
   type ConfigChain, type F2bConfig, type Jail, type ResolvedConfig, type ValueOrigin,
 } from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
+import { refuseFail2banConfig } from '../foreign-config.js';
 import { EXIT_OK, reportCliError } from '../errors.js';
 
 type Run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
@@ -48,6 +49,7 @@ interface Loaded {
 }
 
 async function load(opts: ConfigOptions): Promise<Loaded> {
+  refuseFail2banConfig(opts.config);
   const found = await loadConfig(opts.config, process.cwd(), opts.host ? { host: opts.host } : {});
   if (found) return { input: found.config, display: found.chain.display, file: found.file, chain: found.chain, host: found.chain.host };
   const input = defaultConfig();

@@ -4,7 +4,7 @@
  * shares with fail2ban. What cannot be carried over is returned as notes naming file and line.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { globMatch } from '@f2b/core';
+import { didYouMean, globMatch } from '@f2b/core';
 import { basename, dirname, join } from 'node:path';
 import { InterpolationError, JailValues, type Resolved } from './interpolate.js';
 import { parseItems } from './items.js';
@@ -12,7 +12,6 @@ import { DEFAULT_SECTION, readLayers, whereText, type Layers } from './layers.js
 import { mapActions } from './actions.js';
 import { addressList, bool, count, duration, timezone, usedns, type Mapped } from './values.js';
 import type { KnownIds } from '../../known-ids.js';
-import { didYouMean } from '../../suggest.js';
 
 export interface Origin { name: string; where: string }
 export interface OutValue { key: string; value: unknown; from: Origin[] }

@@ -4,6 +4,8 @@
  * publishes invites whoever registers that name first (typosquatting). test/catalogue.test.ts keeps
  * it equal to the packages' manifests.
  */
+import { didYouMean } from './suggest.js';
+
 export interface CataloguePackage {
   name: string;
   kind: 'filter' | 'action' | 'source' | 'store';
@@ -36,4 +38,36 @@ export function cataloguePackage(id: string, kind: CataloguePackage['kind']): st
 /** Every published id of a kind. */
 export function catalogueIds(kind: CataloguePackage['kind']): string[] {
   return CATALOGUE.filter((p) => p.kind === kind).flatMap((p) => [...p.ids]);
+}
+
+const KINDS = ['filter', 'action', 'source', 'store', 'tracker'] as const;
+type Kind = typeof KINDS[number];
+
+/** fail2ban action names people carry over (`banaction = iptables-multiport`). */
+const FAIL2BAN_FIREWALL = /^(?:iptables|ip6tables|nftables|firewallcmd|shorewall|ufw)(?:-|$)/;
+
+/**
+ * The fix for an id (or package) f2b cannot find: `npm i` of the package the project publishes for
+ * it, else the close matches among `installed` and published ids and how to search the registry —
+ * never an `npm i` of a name nobody may have published.
+ */
+export function notFoundFix(ref: string, kind: Kind, installed: readonly string[] = []): string {
+  const published = CATALOGUE.find((p) => p.kind === kind && p.ids.includes(ref))?.name;
+  if (published) return `Run \`npm i ${published}\` in the directory of your config (or globally next to f2b).`;
+  const names = [...installed, ...CATALOGUE.filter((p) => p.kind === kind).flatMap((p) => p.ids)];
+  const hint = kind === 'action' && FAIL2BAN_FIREWALL.test(ref)
+    ? ` fail2ban's ${JSON.stringify(ref)} is f2b's nftables action: { type: nftables, ports: [ssh] } (\`f2b import fail2ban\` converts a jail.local).`
+    : '';
+  const list = kind === 'filter' ? '`f2b filters`' : '`f2b plugins`';
+  return `No package the f2b project publishes provides the ${kind} ${JSON.stringify(ref)}.${didYouMean(ref, names)}${hint} ${list} lists what is installed; \`npm search keywords:f2b-${kind}\` finds others.`;
+}
+
+/** The fix for a plugin package that is not installed, by its name (`@f2b/action-x` → the id `x`). */
+export function packageNotFoundFix(packageName: string, ref: string, installed: readonly string[] = []): string {
+  if (CATALOGUE.some((p) => p.name === packageName) || !packageName.startsWith('@f2b/')) {
+    return `Run \`npm i ${packageName}\` in the directory of your config (or globally next to f2b).`;
+  }
+  const kind = KINDS.find((k) => packageName.startsWith(`@f2b/${k}-`));
+  if (kind) return notFoundFix(ref, kind, installed);
+  return `No package named ${JSON.stringify(packageName)} is published by the f2b project.${didYouMean(packageName, CATALOGUE.map((p) => p.name))}`;
 }
