@@ -98,7 +98,7 @@ describe('f2b client commands against a running daemon', () => {
     const r = await run(['banned', ATTACKER, ...S]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${ATTACKER} is banned in 1 jail: sshd.`);
-    expect(r.stdout).toMatch(/sshd {2}banned\n {2}since: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(\d+s ago\)\n {2}until: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(in 59m \d+s\)\n {2}rule: {2}\S+ \(3 failures; ban #1, 1h\)/);
+    expect(r.stdout).toMatch(/sshd {2}banned\n {2}since: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d \(\d+s ago\)\n {2}until: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d \(in 59m \d+s\)\n {2}rule: {2}\S+ \(3 failures; ban #1, 1h\)/);
     expect(r.stdout).toContain(`Failed password for root from ${ATTACKER} port`);
     const list = await run(['banned', '--json', ...S]);
     expect(JSON.parse(list.stdout).map((b: { id: string }) => b.id).sort()).toEqual([ATTACKER, V6]);

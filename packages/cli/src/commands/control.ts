@@ -113,7 +113,7 @@ export function status(jail: string | undefined, o: ClientOptions & { all?: bool
         { label: 'Jail list', value: r.jails.join(', ') },
         { label: 'State', value: r.state.kind ? `${r.state.kind} ${safe(r.state.location)}` : '(none)' },
         ...(r.state.available === false ? [{
-          label: 'State store', value: st.red(`UNAVAILABLE since ${new Date(r.state.since ?? Date.now()).toISOString()}: ${safe(r.state.error ?? 'unknown error')}; `
+          label: 'State store', value: st.red(`UNAVAILABLE since ${formatTime(r.state.since ?? Date.now())}: ${safe(r.state.error ?? 'unknown error')}; `
             + `${r.state.pendingCheckpoints ?? 0} checkpoint(s) with ${r.state.unsavedDecisions ?? 0} ban(s)/unban(s) kept in memory, retried`),
         }] : []),
         ...(r.notWatching ?? []).map((n) => ({ label: `Not watching: ${safe(n.jail)}`, value: st.red(safe(n.reason)) })),
