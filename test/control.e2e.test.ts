@@ -131,6 +131,17 @@ describe('f2b client commands against a running daemon', () => {
     expect(ip.stderr).toContain('F2B_ERR_ADDRESS_INVALID');
     expect((await run(['unban', ...S])).code).toBe(2);
     expect((await run(['status', 'nope', ...S])).code).toBe(2);
+    const lone = await run(['ban', 'sshd', ...S]);
+    expect(lone.code).toBe(2);
+    expect(lone.stderr).toContain('F2B_ERR_USAGE: "f2b ban" needs the jail and the address to ban; "sshd" is only one of them.');
+  });
+
+  it('f2b ban IP without a jail bans in the daemon\'s only jail', async () => {
+    const b = await run(['ban', '192.0.2.201', ...S]);
+    expect(b.stderr).toBe('');
+    expect(b.code).toBe(0);
+    expect(b.stdout).toMatch(/^Banned 192\.0\.2\.201 in sshd until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d \(in /);
+    expect((await run(['unban', '192.0.2.201', ...S])).code).toBe(0);
   });
 
   it.skipIf(process.getuid?.() !== 0)('a user other than root is told the socket is root-only (exit 1)', async (ctx) => {

@@ -46,9 +46,10 @@ export function registerControlCommands(program: Command, run: Run): void {
 
   common(program.command('ban')
     .description('Ban an address in a jail now (by hand: rule "manual", the jail\'s bantime).')
-    .argument('<jail>', 'jail name')
-    .argument('<ip>', 'IPv4 or IPv6 address'))
-    .action(run((jail: string, ip: string, o: ClientOptions) => ban(jail, ip, o)));
+    .usage('[jail] <ip> [options]')
+    .argument('<jail>', 'jail name (may be left out when the daemon runs one jail)')
+    .argument('[ip]', 'IPv4 or IPv6 address'))
+    .action(run((jail: string, ip: string | undefined, o: ClientOptions) => (ip === undefined ? banInOnlyJail(jail, o) : ban(jail, ip, o))));
 
   common(program.command('unban')
     .description('Lift the ban of an address (in every jail, or --jail), or every ban with --all.')
@@ -176,6 +177,20 @@ async function statusAll(jail: string, o: ClientOptions): Promise<number> {
     client.close();
   }
   return EXIT_OK;
+}
+
+/** `f2b ban IP`: the daemon's one jail, or a usage error naming the jail argument and the jails. */
+export function banInOnlyJail(ip: string, o: ClientOptions): Promise<number> {
+  return guarded(async () => {
+    if (!parseIp(ip)) {
+      throw errors.F2B_ERR_USAGE(`"f2b ban" needs the jail and the address to ban; "${ip}" is only one of them.`, 'Run `f2b ban JAIL IP`, e.g. `f2b ban sshd 203.0.113.9` (`f2b status` lists the jails).');
+    }
+    const r = await call<DaemonStatus>(o, 'status');
+    if (r.jails.length !== 1) {
+      throw errors.F2B_ERR_USAGE(`"f2b ban ${ip}" does not say in which jail: the daemon runs ${r.jails.length} jails (${r.jails.join(', ')}).`, `Name the jail first: \`f2b ban ${r.jails[0] ?? 'JAIL'} ${ip}\`.`);
+    }
+    return ban(r.jails[0]!, ip, o);
+  });
 }
 
 export function ban(jail: string, ip: string, o: ClientOptions): Promise<number> {
