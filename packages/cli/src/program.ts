@@ -11,6 +11,7 @@ import { registerControlCommands } from './commands/control.js';
 import { registerPluginsCommand } from './commands/plugins.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerImportCommand } from './commands/import.js';
+import { registerCompletionCommands } from './commands/completion.js';
 import { EXIT_USAGE, reportCliError } from './errors.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -62,6 +63,7 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
   registerConfigCommands(program, run);
   registerImportCommand(program, run);
   registerControlCommands(program, run);
+  registerCompletionCommands(program, run, version);
 
   return program;
 }
