@@ -109,7 +109,7 @@ export class JailMapper {
     const dns = this.get('usedns');
     if (dns) {
       const m = usedns(dns.text);
-      if (!m.ok) this.note(dns.def, 'usedns', m.problem, m.fix, dns.text.trim() === 'raw' ? 'unmapped' : 'unmapped');
+      if (!m.ok) this.note(dns.def, 'usedns', m.problem, m.fix);
       const value = m.ok ? m.value : dns.text.trim() === 'raw' ? 'no' : undefined;
       if (value) out.push({ key: 'usedns', value, from: this.from(dns) });
     }
@@ -121,11 +121,13 @@ export class JailMapper {
   /** The `bantime.increment` family as `bantimeIncrement`. */
   private increment(): OutValue | undefined {
     const on = this.get('bantime.increment');
-    if (!on || bool(on.text).ok === false) {
-      if (on) this.note(on.def, 'bantime.increment', `${JSON.stringify(on.text.trim())} is not a boolean`, 'Write true or false.');
+    if (!on || !on.text.trim()) return undefined;
+    const enabled = bool(on.text);
+    if (!enabled.ok) {
+      this.note(on.def, 'bantime.increment', enabled.problem, enabled.fix);
       return undefined;
     }
-    if (!(bool(on.text) as { value: boolean }).value) return undefined;
+    if (!enabled.value) return undefined;
     const from: Origin[] = this.from(on);
     const inc: Record<string, unknown> = { enabled: true };
     const num = (name: string): number | undefined => {
