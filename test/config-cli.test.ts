@@ -56,6 +56,9 @@ describe('f2b config print', () => {
     // The secret's reference is shown, never its value.
     expect(r.stdout).toMatch(/ignoreip: \["\$\{env:F2B_TEST_OFFICE\}"\] +# from f2b\.config\.yaml: defaults\.ignoreip \(env F2B_TEST_OFFICE\)/);
     expect(r.stdout).not.toContain('198.51.100.99');
+    // The effective defaults, with their origin: the config's `defaults` or f2b's own.
+    expect(r.stdout).toMatch(/^# {3}bantime: "2h" {2}\(defaults\)$/m);
+    expect(r.stdout).toMatch(/^# {3}findtime: "10m" {2}\(f2b's default\)$/m);
   });
 
   it('--json: config (references kept), origins by key path, files in merge order, jails', () => {

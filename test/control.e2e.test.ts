@@ -98,7 +98,7 @@ describe('f2b client commands against a running daemon', () => {
     const r = await run(['banned', ATTACKER, ...S]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${ATTACKER} is banned in 1 jail: sshd.`);
-    expect(r.stdout).toMatch(/sshd {2}banned\n {2}since: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(\d+s ago\)\n {2}until: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(in 59m \d+s\)\n {2}rule: {2}\S+ \(3 failures; ban #1, 1h\)/);
+    expect(r.stdout).toMatch(/sshd {2}banned\n {2}since: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d \(\d+s ago\)\n {2}until: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d \(in 59m \d+s\)\n {2}rule: {2}\S+ \(3 failures; ban #1, 1h\)/);
     expect(r.stdout).toContain(`Failed password for root from ${ATTACKER} port`);
     const list = await run(['banned', '--json', ...S]);
     expect(JSON.parse(list.stdout).map((b: { id: string }) => b.id).sort()).toEqual([ATTACKER, V6]);
@@ -131,6 +131,17 @@ describe('f2b client commands against a running daemon', () => {
     expect(ip.stderr).toContain('F2B_ERR_ADDRESS_INVALID');
     expect((await run(['unban', ...S])).code).toBe(2);
     expect((await run(['status', 'nope', ...S])).code).toBe(2);
+    const lone = await run(['ban', 'sshd', ...S]);
+    expect(lone.code).toBe(2);
+    expect(lone.stderr).toContain('F2B_ERR_USAGE: "f2b ban" needs the jail and the address to ban; "sshd" is only one of them.');
+  });
+
+  it('f2b ban IP without a jail bans in the daemon\'s only jail', async () => {
+    const b = await run(['ban', '192.0.2.201', ...S]);
+    expect(b.stderr).toBe('');
+    expect(b.code).toBe(0);
+    expect(b.stdout).toMatch(/^Banned 192\.0\.2\.201 in sshd until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d \(in /);
+    expect((await run(['unban', '192.0.2.201', ...S])).code).toBe(0);
   });
 
   it.skipIf(process.getuid?.() !== 0)('a user other than root is told the socket is root-only (exit 1)', async (ctx) => {

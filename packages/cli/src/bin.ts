@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 
+// `f2b … | head` closes the pipe early: the reader has what it wanted, so end quietly (no EPIPE trace).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 // `f2b --version` answers from package.json without loading the program (commander, core, plugins):
 // it is what scripts and package managers call to probe the install.
 const args = process.argv.slice(2);

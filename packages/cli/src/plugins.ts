@@ -18,10 +18,12 @@ export interface FilterSource { name: string; dirs: string[] }
 /** Find, load and return the filter definition for an id (exit 2 via F2B_ERR_FILTER_NOT_FOUND). */
 export async function loadFilter(core: Core, id: string, starts = pluginSearchStarts()): Promise<{ def: FilterDefinition; source: FilterSource }> {
   const dirs = searchDirs(starts);
-  const name = findProvider(id, 'filter', discoverPlugins(dirs));
-  if (!name) throw errors.F2B_ERR_FILTER_NOT_FOUND(id, candidatePackages(id, 'filter'));
+  const installed = discoverPlugins(dirs);
+  const name = findProvider(id, 'filter', installed);
+  const ids = installed.filter((p) => p.kind === 'filter').flatMap((p) => p.provides);
+  if (!name) throw errors.F2B_ERR_FILTER_NOT_FOUND(id, candidatePackages(id, 'filter'), undefined, ids);
   if (!core.getFilter(id)) core.use(await loadPlugin(name, dirs));
   const def = core.getFilter(id)?.def;
-  if (!def) throw errors.F2B_ERR_FILTER_NOT_FOUND(id, candidatePackages(id, 'filter'));
+  if (!def) throw errors.F2B_ERR_FILTER_NOT_FOUND(id, candidatePackages(id, 'filter'), undefined, ids);
   return { def, source: { name, dirs } };
 }

@@ -11,6 +11,8 @@ import { registerControlCommands } from './commands/control.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerPluginsCommand } from './commands/plugins.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerImportCommand } from './commands/import.js';
+import { registerCompletionCommands } from './commands/completion.js';
 import { EXIT_USAGE, reportCliError } from './errors.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -50,6 +52,7 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
     .addOption(new Option('--show <which>', 'also print the matched or missed lines').choices(['matched', 'missed']))
     .option('-j, --jobs <n>', 'threads for a file: matching split by byte ranges, counting in order (default 1)')
     .option('--explain', 'per line: the date the parser saw, the rules tried after the prefilter, which matched and their captures (also in --json)')
+    .option('--maxretry <n>', 'in the per-address summary, mark addresses with at least this many attempts as banned (default 5)')
     .option('--max-line-length <bytes>', 'longer lines are counted as overlong and never matched, as the file source does (default 65536)')
     .action(run((id, file, o) => testFilter(id, file, o)));
 
@@ -60,8 +63,10 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
 
   registerPluginsCommand(program, run);
   registerConfigCommands(program, run);
+  registerImportCommand(program, run);
   registerControlCommands(program, run);
   registerExplainCommand(program, run);
+  registerCompletionCommands(program, run, version);
 
   return program;
 }

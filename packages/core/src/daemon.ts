@@ -453,7 +453,8 @@ export class Daemon {
     const name = findProvider(ref, kind, this.installed);
     const candidates = candidatePackages(ref, kind);
     if (!name) {
-      throw kind === 'filter' ? errors.F2B_ERR_FILTER_NOT_FOUND(ref, candidates, path) : errors.F2B_ERR_PLUGIN_NOT_FOUND(ref, candidates[0]!, path);
+      const installed = this.installed.filter((p) => p.kind === kind).flatMap((p) => p.provides);
+      throw kind === 'filter' ? errors.F2B_ERR_FILTER_NOT_FOUND(ref, candidates, path, installed) : errors.F2B_ERR_PLUGIN_NOT_FOUND(ref, candidates[0]!, path, installed);
     }
     this.core.use(await loadPlugin(name, dirs, path), path);
     if (!this.provided(kind, ref)) throw errors.F2B_ERR_PLUGIN_INVALID(name, `it was expected to provide the ${kind} "${ref}" but did not register it`, path);

@@ -6,6 +6,7 @@
  * `throw errors.F2B_ERR_CONFIG_NOT_FOUND(file)`.
  */
 import { defineErrors, kitErrors, messageOf, quote as q } from '@f2b/kit';
+import { notFoundFix, packageNotFoundFix } from './catalogue.js';
 
 export { F2bError, isF2bError, messageOf, relocateError, type F2bErrorDetails } from '@f2b/kit';
 
@@ -63,21 +64,23 @@ export const errors = Object.freeze({ ...kitErrors, ...defineErrors({
     }),
   },
 
+  /** `installed`: the ids of that kind installed, for "did you mean". */
   F2B_ERR_PLUGIN_NOT_FOUND: {
     exit: 'usage',
-    make: (ref: string, packageName: string, path?: string) => ({
+    make: (ref: string, packageName: string, path?: string, installed?: readonly string[]) => ({
       message: `The plugin ${q(ref)} is not installed (looked for the package ${q(packageName)}).`, path,
-      fix: `Run \`npm i ${packageName}\` in the directory of your config (or globally next to f2b).`,
+      fix: packageNotFoundFix(packageName, ref, installed),
     }),
   },
 
+  /** `tried`: package names looked for; an `npm i` is named only for a published one or one the user named. */
   F2B_ERR_FILTER_NOT_FOUND: {
     exit: 'usage',
-    make: (id: string, tried: string[], path?: string) => ({
+    make: (id: string, tried: string[], path?: string, installed?: readonly string[]) => ({
       message: `No installed package provides the filter id ${q(id)}.`, path,
-      fix: tried.length > 0
-        ? `Install the package that provides it, e.g. \`npm i ${tried[0]}\`, or check the spelling (\`f2b filters\` lists the installed ids).`
-        : 'Check the spelling (`f2b filters` lists the installed ids).',
+      fix: tried[0] === id && !id.startsWith('@f2b/')
+        ? `Run \`npm i ${id}\` in the directory of your config (or globally next to f2b).`
+        : notFoundFix(id, 'filter', installed),
     }),
   },
 
@@ -280,6 +283,46 @@ export const errors = Object.freeze({ ...kitErrors, ...defineErrors({
   F2B_ERR_USAGE: {
     exit: 'usage',
     make: (message: string, fix: string) => ({ message, fix }),
+  },
+
+  /** A file named on the command line (a log, a directory to import, a file to write): `code` is errno's. */
+  F2B_ERR_FILE: {
+    exit: 'usage',
+    make: (file: string, code: string | undefined, cause?: unknown, access: 'read' | 'written' = 'read') => ({
+      message: code === 'ENOENT' ? (access === 'read' ? `The file ${q(file)} does not exist.` : `The file ${q(file)} cannot be written: its directory does not exist.`)
+        : code === 'EACCES' || code === 'EPERM' ? `The file ${q(file)} cannot be ${access}: permission denied.`
+          : code === 'EISDIR' ? `${q(file)} is a directory, not a file.`
+            : `The file ${q(file)} cannot be ${access}: ${code ?? messageOf(cause)}.`,
+      file, cause,
+      fix: code === 'ENOENT' ? (access === 'read' ? 'Check the path (relative paths start from the current directory).' : 'Create the directory first, or write the file elsewhere.')
+        : code === 'EACCES' || code === 'EPERM' ? `Run as a user who may ${access === 'read' ? 'read' : 'write'} it (logs and /etc often need \`sudo\`), or change its permissions.`
+          : code === 'EISDIR' ? 'Name a file in that directory.'
+            : 'Check the file and the file system it is on.',
+    }),
+  },
+
+  /** `--write FILE` onto a file that exists, without `--force`. */
+  F2B_ERR_FILE_EXISTS: {
+    exit: 'usage',
+    make: (file: string) => ({
+      message: `The file ${q(file)} exists; it is not overwritten.`, file,
+      fix: 'Give another file, or add --force to replace it.',
+    }),
+  },
+
+  /** `f2b import fail2ban DIR` where DIR holds no jail configuration. */
+  F2B_ERR_IMPORT_SOURCE: {
+    exit: 'usage',
+    make: (dir: string, problem: string) => ({
+      message: `${q(dir)} cannot be imported: ${problem}.`, file: dir,
+      fix: 'Name the directory of fail2ban\'s configuration, the one holding jail.conf (default /etc/fail2ban).',
+    }),
+  },
+
+  /** A config file f2b does not read, in a format it knows (fail2ban's jail.local). */
+  F2B_ERR_CONFIG_FORMAT: {
+    exit: 'usage',
+    make: (file: string, problem: string, fix: string) => ({ message: `The config file ${q(file)} ${problem}.`, file, fix }),
   },
 
   /** A jail whose sources can deliver nothing (no file matches, no journal) and that may not wait. */

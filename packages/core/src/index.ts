@@ -41,6 +41,9 @@ export { coreRangeAdmits, discoverPlugins, findProvider, candidatePackages, load
 export { TrustBoundary, trustBoundary, setTrustBoundary, trustedOwners, type TrustBoundaryOptions, type TrustReporter } from './trust.js';
 export { ConfigReader, MAX_CONFIG_BYTES, MAX_YAML_ALIASES, MAX_CONFIG_DEPTH, MAX_CONFIG_VALUES, type ReadConfig } from './config/reader.js';
 export { F2bError, errors, isF2bError, messageOf, type F2bErrorDetails } from './errors.js';
+export { CATALOGUE, catalogueIds, cataloguePackage, notFoundFix, packageNotFoundFix, type CataloguePackage } from './catalogue.js';
+export { closeMatches, didYouMean, editDistance } from './suggest.js';
+export { localIsoTime } from '@f2b/kit';
 export { createLogger, envLogFormat, FIELDS_IN_MESSAGE, logs, messageFields, memoryLogger, sanitizeLine, stderrIsJournal, stderrSink, type Logger, type LogFormat, type LogLevel, type LogSink, type StderrSinkOptions } from './logger.js';
 export { installBanTrail, banOrigin } from './ban-trail.js';
 export { viewAddress, type AddressView, type AddressJail, type AddressBanView } from './dashboard/address-view.js';

@@ -25,7 +25,7 @@ export const recidiveFilter: FilterDefinition = {
     // fail2ban's journal target writes the same `[jail] Ban addr` without the suffix
     {
       id: 'ban',
-      pattern: '^(?:NOTICE +)?\\[(?P<jail>[^\\]]+)\\] Ban <ADDR>(?: (?:until [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z|forever) \\(failures: [0-9]+, ban #[0-9]+(?:, rule: [^)]*)?\\))?$',
+      pattern: '^(?:NOTICE +)?\\[(?P<jail>[^\\]]+)\\] Ban <ADDR>(?: (?:until [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(?:Z|[+-][0-9]{2}:[0-9]{2})|forever) \\(failures: [0-9]+, ban #[0-9]+(?:, rule: [^)]*)?\\))?$',
     },
     // f2b: @f2b/action-log's JSON lines file (`file:` option), written by jsonText in this key order
     {

@@ -23,5 +23,5 @@ export { ThrottledWarning } from './throttled-warning.js';
 export { FailureStreak, FailureStreaks, backoffDelay, type StreakEnd } from './failure-streak.js';
 export { SessionMap, oneAttempt, oneAttemptReducer, type AttemptDraft, type MatchLike } from './reducer.js';
 export { ACCESS_LOG_QUOTED, ACCESS_LOG_START, PAM_SSS_FAILURE, PAM_UNIX_FAILURE, PAM_UNIX_MORE, pamDraft } from './fragments.js';
-export { banText, unbanText, type BanOrigin, type BanTextInput } from './ban-text.js';
+export { banText, localIsoTime, unbanText, type BanOrigin, type BanTextInput } from './ban-text.js';
 export { escalatedBantime, type BantimeEscalation } from './bantime.js';

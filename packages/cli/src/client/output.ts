@@ -5,7 +5,7 @@
  * escape.ts (the client escapes whole answers with `escapeDeep`): log text is written by attackers
  * and must not reach the terminal as escape sequences.
  */
-import { escapeControls } from '@f2b/core';
+import { escapeControls, localIsoTime } from '@f2b/core';
 
 export interface Style {
   bold(s: string): string;
@@ -80,12 +80,11 @@ function leaves(nodes: TreeNode[]): TreeNode[] {
   return nodes.flatMap((n) => (n.children ? leaves(n.children) : [n]));
 }
 
-const two = (n: number) => String(n).padStart(2, '0');
 
 /** Local date and time, `2024-01-15 13:00:00`. */
 export function formatTime(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  // The ban trail's convention (local time with its offset), to the second.
+  return localIsoTime(ms, { millis: false });
 }
 
 /** A span for people: `45s`, `12m 3s`, `5h 2m`, `3d 4h`. */

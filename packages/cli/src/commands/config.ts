@@ -6,10 +6,11 @@
 import type { Command } from 'commander';
 import { dirname, relative, sep } from 'node:path';
 import {
-  Daemon, defaultConfig, errors, escapeLines, isF2bError, relocateError, type F2bError, jsonText, loadConfig, originLabel, resolveConfig,
+  Daemon, JAIL_DEFAULTS, defaultConfig, errors, formatDuration, escapeLines, isF2bError, relocateError, type F2bError, jsonText, loadConfig, originLabel, resolveConfig,
   type ConfigChain, type F2bConfig, type Jail, type ResolvedConfig, type ValueOrigin,
 } from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
+import { refuseFail2banConfig } from '../foreign-config.js';
 import { EXIT_OK, reportCliError } from '../errors.js';
 
 type Run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
@@ -48,6 +49,7 @@ interface Loaded {
 }
 
 async function load(opts: ConfigOptions): Promise<Loaded> {
+  refuseFail2banConfig(opts.config);
   const found = await loadConfig(opts.config, process.cwd(), opts.host ? { host: opts.host } : {});
   if (found) return { input: found.config, display: found.chain.display, file: found.file, chain: found.chain, host: found.chain.host };
   const input = defaultConfig();
@@ -70,10 +72,10 @@ export async function printConfig(opts: ConfigOptions): Promise<number> {
     process.stdout.write(jsonText({
       file: loaded.file ?? null, host: loaded.host ?? null,
       files: loaded.chain?.files ?? [], config: loaded.display, origins, jails,
-      valid: problem === null,
+      valid: problem === null, effectiveDefaults: effectiveDefaultValues(loaded.display),
     }) + '\n');
   } else {
-    process.stdout.write(escapeLines(renderText(loaded, jails)));
+    process.stdout.write(escapeLines(renderText(loaded, jails) + effectiveDefaults(loaded.display)));
   }
   return problem === null ? EXIT_OK : reportCliError(problem);
 }
@@ -168,6 +170,25 @@ function renderText(loaded: Loaded, jails: { name: string; enabled: boolean; dis
   const width = Math.min(60, Math.max(...rows.map((r) => r.text.length)));
   const body = rows.map((r) => (r.note ? `${r.text.padEnd(width)}  # ${r.note}` : r.text));
   return [...head, ...body].join('\n') + '\n';
+}
+
+/**
+ * What every jail gets where neither it nor `defaults` says otherwise: f2b's own defaults, and the
+ * config's `defaults` over them, with where each came from. Given the display form of the config, so
+ * `${env:…}` references stay references (a secret is never printed).
+ */
+function effectiveDefaultValues(input: F2bConfig): Record<string, { value: unknown; from: 'defaults' | 'f2b' }> {
+  const out: Record<string, { value: unknown; from: 'defaults' | 'f2b' }> = {};
+  const set = (input.defaults ?? {}) as Record<string, unknown>;
+  const builtin: Record<string, unknown> = { ...JAIL_DEFAULTS, findtime: formatDuration(JAIL_DEFAULTS.findtime), bantime: formatDuration(JAIL_DEFAULTS.bantime), actionTimeout: formatDuration(Number(JAIL_DEFAULTS.actionTimeout)), tracker: 'default' };
+  for (const [k, v] of Object.entries(builtin)) out[k] = k in set ? { value: set[k], from: 'defaults' } : { value: v, from: 'f2b' };
+  for (const [k, v] of Object.entries(set)) if (!(k in out)) out[k] = { value: v, from: 'defaults' };
+  return out;
+}
+
+function effectiveDefaults(input: F2bConfig): string {
+  const rows = Object.entries(effectiveDefaultValues(input)).map(([k, e]) => `#   ${k}: ${JSON.stringify(e.value)}${e.from === 'f2b' ? '  (f2b\'s default)' : '  (defaults)'}`);
+  return ['# effective defaults of every jail (a jail\'s own value wins):', ...rows].join('\n') + '\n';
 }
 
 function yamlKey(k: string): string {

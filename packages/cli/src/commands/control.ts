@@ -52,9 +52,10 @@ export function registerControlCommands(program: Command, run: Run): void {
 
   common(program.command('ban')
     .description('Ban an address in a jail now (by hand: rule "manual", the jail\'s bantime).')
-    .argument('<jail>', 'jail name')
-    .argument('<ip>', 'IPv4 or IPv6 address'))
-    .action(run((jail: string, ip: string, o: ClientOptions) => ban(jail, ip, o)));
+    .usage('[jail] <ip> [options]')
+    .argument('<jail>', 'jail name (may be left out when the daemon runs one jail)')
+    .argument('[ip]', 'IPv4 or IPv6 address'))
+    .action(run((jail: string, ip: string | undefined, o: ClientOptions) => (ip === undefined ? banInOnlyJail(jail, o) : ban(jail, ip, o))));
 
   common(program.command('unban')
     .description('Lift the ban of an address (in every jail, or --jail), or every ban with --all.')
@@ -125,7 +126,7 @@ export function status(jail: string | undefined, o: ClientOptions & { all?: bool
         { label: 'Jail list', value: r.jails.join(', ') },
         { label: 'State', value: r.state.kind ? `${r.state.kind} ${safe(r.state.location)}` : '(none)' },
         ...(r.state.available === false ? [{
-          label: 'State store', value: st.red(`UNAVAILABLE since ${new Date(r.state.since ?? Date.now()).toISOString()}: ${safe(r.state.error ?? 'unknown error')}; `
+          label: 'State store', value: st.red(`UNAVAILABLE since ${formatTime(r.state.since ?? Date.now())}: ${safe(r.state.error ?? 'unknown error')}; `
             + `${r.state.pendingCheckpoints ?? 0} checkpoint(s) with ${r.state.unsavedDecisions ?? 0} ban(s)/unban(s) kept in memory, retried`),
         }] : []),
         ...(r.notWatching ?? []).map((n) => ({ label: `Not watching: ${safe(n.jail)}`, value: st.red(safe(n.reason)) })),
@@ -189,6 +190,20 @@ async function statusAll(jail: string, o: ClientOptions): Promise<number> {
     client.close();
   }
   return EXIT_OK;
+}
+
+/** `f2b ban IP`: the daemon's one jail, or a usage error naming the jail argument and the jails. */
+export function banInOnlyJail(ip: string, o: ClientOptions): Promise<number> {
+  return guarded(async () => {
+    if (!parseIp(ip)) {
+      throw errors.F2B_ERR_USAGE(`"f2b ban" needs the jail and the address to ban; "${ip}" is only one of them.`, 'Run `f2b ban JAIL IP`, e.g. `f2b ban sshd 203.0.113.9` (`f2b status` lists the jails).');
+    }
+    const r = await call<DaemonStatus>(o, 'status');
+    if (r.jails.length !== 1) {
+      throw errors.F2B_ERR_USAGE(`"f2b ban ${ip}" does not say in which jail: the daemon runs ${r.jails.length} jails (${r.jails.join(', ')}).`, `Name the jail first: \`f2b ban ${r.jails[0] ?? 'JAIL'} ${ip}\`.`);
+    }
+    return ban(r.jails[0]!, ip, o);
+  });
 }
 
 export function ban(jail: string, ip: string, o: ClientOptions): Promise<number> {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { assertSocketFree, checkSocketPath, ControlCommands, ControlServer, ReadOnlyCommands, Daemon, defaultConfig, loadConfig, resolveConfig, stderrSink, escapeControls, type ResolvedConfig } from '@f2b/core';
 import { defaultLogFile, openLogFile } from '../log-file.js';
 import { pluginSearchStarts } from '../plugins.js';
+import { refuseFail2banConfig } from '../foreign-config.js';
 import { EXIT_OK, reportCliError } from '../errors.js';
 
 export interface StartOptions {
@@ -22,6 +23,7 @@ export interface StartOptions {
 }
 
 async function readConfig(file?: string): Promise<ResolvedConfig> {
+  refuseFail2banConfig(file);
   const found = await loadConfig(file);
   if (found) return resolveConfig(found.config, found.file);
   return resolveConfig(defaultConfig(), '(embedded default)');

@@ -4,11 +4,11 @@
  * contract other tools rely on: exactly one JSON object per input line, in order. `--annotated`
  * checks a sample log's `# failJSON` annotations.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, statSync } from 'node:fs';
 import { Progress } from '../progress.js';
 import type { Readable } from 'node:stream';
 import {
-  Core, EntryParser, FilterRunner, errors, escapeControls, formatIsoWithOffset, jsonText, parseJournalJsonLine, DateParser,
+  Core, EntryParser, FilterRunner, errors, escapeControls, formatIsoWithOffset, isF2bError, jsonText, parseJournalJsonLine, resolveMode, DateParser,
   type Failure, type Hit, type LogEntry,
 } from '@f2b/core';
 import { runParallel } from '../test-filter/parallel.js';
@@ -34,6 +34,7 @@ export interface TestFilterOptions {
   maxLineLength?: string;
   /** Per line: the date the parser saw, the rules tried and matched, the captures. */
   explain?: boolean;
+  maxretry?: string;
 }
 
 /** The file source's default: longer lines are never matched (their end could be forged). */
@@ -47,8 +48,9 @@ async function chooseFilter(core: Core, first: string | undefined, second: strin
   const patterns = opts.pattern ?? [];
   if (patterns.length === 0) {
     if (first === undefined) throw errors.F2B_ERR_USAGE('test-filter needs a filter id or --pattern.', "Write e.g. f2b test-filter sshd /var/log/auth.log, or f2b test-filter --pattern 'failure from <HOST>' /var/log/auth.log.");
-    const { def, source } = await loadFilter(core, first);
-    return { def, source: source as typeof source | null, file: second };
+    const [id, file] = argumentOrder(first, second);
+    const { def, source } = await loadFilter(core, id);
+    return { def, source: source as typeof source | null, file };
   }
   if (second !== undefined) {
     throw errors.F2B_ERR_USAGE(`With --pattern, give only the log file, not "${first}" and "${second}".`, "Write f2b test-filter --pattern 'failure from <HOST>' FILE (a filter id and --pattern do not go together).");
@@ -58,9 +60,41 @@ async function chooseFilter(core: Core, first: string | undefined, second: strin
   return { def: adHocFilter(patterns), source: null, file: first };
 }
 
+/**
+ * fail2ban-regex takes `LOG REGEX`; f2b takes `FILTER LOG`. When the first argument is a file that
+ * exists and the second is not, they were given in fail2ban-regex's order: said, and read so. A lone
+ * file where the filter id belongs is a usage error that says which argument comes first.
+ */
+function argumentOrder(first: string, second: string | undefined): [string, string | undefined] {
+  const isFile = (p: string) => { try { return statSync(p).isFile(); } catch { return false; } };
+  if (second !== undefined && second !== '-' && isFile(first) && !isFile(second) && !first.includes('=')) {
+    process.stderr.write(`f2b: note: reading ${escapeControls(JSON.stringify(first))} as the log and ${escapeControls(JSON.stringify(second))} as the filter id (fail2ban-regex's order); f2b's order is: f2b test-filter ${escapeControls(second)} ${escapeControls(first)}\n`);
+    return [second, first];
+  }
+  if (second === undefined && (isFile(first) || first.includes('/'))) {
+    throw errors.F2B_ERR_USAGE(`"${first}" is where the filter id goes: test-filter takes the filter first, then the log.`, `Write f2b test-filter FILTER ${first} (e.g. f2b test-filter sshd ${first}); \`f2b filters\` lists the ids.`);
+  }
+  return [first, second];
+}
+
+/** A log named on the command line that cannot be read: F2B_ERR_FILE with the path, not a stack. */
+function checkReadable(file: string | undefined): void {
+  if (!file || file === '-') return;
+  try {
+    if (statSync(file).isDirectory()) throw errors.F2B_ERR_FILE(file, 'EISDIR');
+    closeSync(openSync(file, 'r'));
+  } catch (err) {
+    if (isF2bError(err)) throw err;
+    throw errors.F2B_ERR_FILE(file, (err as NodeJS.ErrnoException).code, err);
+  }
+}
+
 export async function testFilter(first: string | undefined, second: string | undefined, opts: TestFilterOptions): Promise<number> {
   const core = new Core({ logLevel: 'warn' });
   const { def, source, file } = await chooseFilter(core, first, second, opts);
+  checkReadable(file);
+  resolveMode(def, opts.mode, '--mode'); // an unknown mode is the --mode option's error
+  const maxretry = parseMaxretry(opts.maxretry);
   const ignore = new IgnorePatterns(opts.ignorePattern ?? []);
   const options = parseOptions(opts.option ?? []);
   const timezone = opts.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -74,7 +108,8 @@ export async function testFilter(first: string | undefined, second: string | und
   const runner = new FilterRunner(def, { mode: opts.mode, options, path: '--option' });
   const clockNow = now ?? Date.now();
   const parser = new EntryParser({ timezone, now: () => clockNow });
-  const stats = { lines: 0, matched: 0, attempts: 0, unparsed: 0, undated: 0, ignored: 0, overlong: 0, dates: new Map<string, number>() };
+  const stats = { lines: 0, matched: 0, partOf: 0, attempts: 0, unparsed: 0, undated: 0, ignored: 0, overlong: 0, dates: new Map<string, number>() };
+  const addresses = new Map<string, { attempts: number; first: number; last: number }>();
   const shown: string[] = [];
   const out = new JsonWriter(opts.json === true);
   const explainer = opts.explain ? new LineExplainer(runner, { timezone, now: clockNow }) : null;
@@ -114,10 +149,19 @@ export async function testFilter(first: string | undefined, second: string | und
     const f = failures.length > 0 ? failures.reduce((a, b) => (b.attempts > a.attempts ? b : a)) : null;
     if (f) {
       stats.matched++;
-      for (const x of failures) stats.attempts += x.attempts;
+      for (const x of failures) {
+        stats.attempts += x.attempts;
+        const a = addresses.get(x.id);
+        if (a) { a.attempts += x.attempts; a.first = Math.min(a.first, x.time); a.last = Math.max(a.last, x.time); }
+        else addresses.set(x.id, { attempts: x.attempts, first: x.time, last: x.time });
+      }
+    } else if (found) {
+      // Recognised by a rule (so in its hits) without a failure of its own: a success, or part of an
+      // attempt counted on another line (sshd's "Invalid user" before "Failed password"). Not missed.
+      stats.partOf++;
     }
     if (opts.show === 'matched' && f) shown.push(entry.raw.toString('utf8'));
-    if (opts.show === 'missed' && !f) shown.push(entry.raw.toString('utf8'));
+    if (opts.show === 'missed' && !found) shown.push(entry.raw.toString('utf8'));
     const ex = explainer?.explain(entry, failures, ignored);
     if (ex && !opts.json) explained(renderExplanation(n, entry.raw.toString('utf8'), ex));
     out.line(n, f, timezone, undated, ex);
@@ -157,7 +201,7 @@ export async function testFilter(first: string | undefined, second: string | und
   const w = (s: string) => process.stdout.write(escapeControls(s) + '\n');
   if (shown.length > 0) { w(`${opts.show === 'matched' ? 'Matched' : 'Missed'} lines:`); for (const l of shown) w(`  ${l}`); w(''); }
   w(source ? `Filter: ${def.id} (mode: ${runner.mode})` : `Filter: ${def.rules.length} pattern(s) from --pattern`);
-  w(`Lines: ${stats.lines} read, ${stats.matched} matched, ${stats.lines - stats.matched - stats.unparsed - stats.overlong} missed${stats.unparsed ? `, ${stats.unparsed} ignored (not a journal record)` : ''}${stats.overlong ? `, ${stats.overlong} overlong` : ''}`);
+  w(`Lines: ${stats.lines} read, ${stats.matched} matched, ${stats.partOf ? `${stats.partOf} recognised but no failure of their own, ` : ''}${stats.lines - stats.matched - stats.partOf - stats.unparsed - stats.overlong} missed${stats.unparsed ? `, ${stats.unparsed} ignored (not a journal record)` : ''}${stats.overlong ? `, ${stats.overlong} overlong` : ''}`);
   if (stats.overlong > 0) w(`Overlong lines: ${stats.overlong} (longer than ${maxLen} bytes: never matched, as in the daemon)`);
   if (ignore.active) w(`Ignored by --ignore-pattern: ${stats.ignored} line(s) that matched`);
   w(`Without a date: ${stats.undated} line(s)${stats.undated ? ' (no date found or readable: counted at the time of reading)' : ''}`);
@@ -167,10 +211,33 @@ export async function testFilter(first: string | undefined, second: string | und
   if (rules.length === 0) w('  (none)');
   const patternOf = (rule: string) => (source ? '' : `  ${def.rules.find((r) => r.id === rule)?.pattern ?? ''}`);
   for (const [rule, count] of rules) w(`  ${rule.padEnd(40)} ${count}${patternOf(rule)}`);
+  writeAddresses(w, addresses, maxretry, timezone);
   w('Date formats:');
   for (const [name, count] of [...stats.dates.entries()].sort((a, b) => b[1] - a[1])) w(`  ${name.padEnd(40)} ${count}`);
   w(`Speed: ${Math.round(stats.lines / Math.max(seconds, 1e-9)).toLocaleString('en-US')} lines/s (${seconds.toFixed(3)} s)`);
   return EXIT_OK;
+}
+
+/** Most addresses listed by name; the rest are summed up. */
+const MAX_ADDRESSES_SHOWN = 20;
+
+/** Per address: attempts, first and last seen (local time with offset), and whether maxretry bans it. */
+function writeAddresses(w: (s: string) => void, addresses: Map<string, { attempts: number; first: number; last: number }>, maxretry: number, timezone: string): void {
+  const rows = [...addresses.entries()].sort((a, b) => b[1].attempts - a[1].attempts || a[0].localeCompare(b[0]));
+  const banned = rows.filter(([, a]) => a.attempts >= maxretry).length;
+  w(`Addresses: ${rows.length}, ${banned} with at least maxretry ${maxretry} attempts (banned, if all fell within findtime)`);
+  const width = Math.max(7, ...rows.slice(0, MAX_ADDRESSES_SHOWN).map(([id]) => id.length));
+  for (const [id, a] of rows.slice(0, MAX_ADDRESSES_SHOWN)) {
+    w(`  ${id.padEnd(width)}  ${String(a.attempts).padStart(6)} attempt(s)  first ${formatIsoWithOffset(a.first, timezone)}  last ${formatIsoWithOffset(a.last, timezone)}${a.attempts >= maxretry ? '  banned' : ''}`);
+  }
+  if (rows.length > MAX_ADDRESSES_SHOWN) w(`  … and ${rows.length - MAX_ADDRESSES_SHOWN} more (--json lists every line)`);
+}
+
+function parseMaxretry(text: string | undefined): number {
+  if (text === undefined) return 5;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw errors.F2B_ERR_USAGE(`--maxretry "${text}" is not a whole number of at least 1.`, 'Write e.g. --maxretry 5 (the jail\'s maxretry).');
+  return n;
 }
 
 /** A regular file's size (0 when unknown: a pipe, a device). */
