@@ -76,7 +76,7 @@ describe('f2b test-filter --explain', () => {
     expect(r.stdout).toContain('  failure:   203.0.113.5 ×1 (failed-invalid-user)');
     expect(r.stdout).toContain('  prefilter: stopped: the program "CRON" is not one the filter reads');
     expect(r.stdout).toContain('  date:      none: no date format f2b knows is in the line');
-    expect(r.stdout).toContain('Lines: 4 read, 1 matched, 3 missed');
+    expect(r.stdout).toContain('Lines: 4 read, 1 matched, 1 recognised but no failure of their own, 2 missed');
   });
 
   it('with --pattern and --ignore-pattern: the pattern rule tried, and a line the ignore pattern took', () => {

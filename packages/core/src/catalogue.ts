@@ -8,7 +8,7 @@ import { didYouMean } from './suggest.js';
 
 export interface CataloguePackage {
   name: string;
-  kind: 'filter' | 'action' | 'source' | 'store';
+  kind: 'filter' | 'action' | 'source' | 'store' | 'tracker' | 'fleet';
   ids: readonly string[];
 }
 
@@ -25,6 +25,13 @@ export const CATALOGUE: readonly CataloguePackage[] = [
   { name: '@f2b/action-log', kind: 'action', ids: ['log'] },
   { name: '@f2b/action-nftables', kind: 'action', ids: ['nftables'] },
   { name: '@f2b/action-cloudflare', kind: 'action', ids: ['cloudflare'] },
+  { name: '@f2b/action-exec', kind: 'action', ids: ['exec'] },
+  { name: '@f2b/action-webhook', kind: 'action', ids: ['webhook'] },
+  { name: '@f2b/action-mail', kind: 'action', ids: ['mail'] },
+  { name: '@f2b/action-ipset', kind: 'action', ids: ['ipset'] },
+  { name: '@f2b/action-route', kind: 'action', ids: ['route'] },
+  { name: '@f2b/tracker-bucket', kind: 'tracker', ids: ['bucket'] },
+  { name: '@f2b/fleet-redis', kind: 'fleet', ids: ['redis'] },
   { name: '@f2b/source-file', kind: 'source', ids: ['file'] },
   { name: '@f2b/source-journald', kind: 'source', ids: ['journald'] },
   { name: '@f2b/store-sqlite', kind: 'store', ids: ['sqlite'] },
@@ -40,7 +47,7 @@ export function catalogueIds(kind: CataloguePackage['kind']): string[] {
   return CATALOGUE.filter((p) => p.kind === kind).flatMap((p) => [...p.ids]);
 }
 
-const KINDS = ['filter', 'action', 'source', 'store', 'tracker'] as const;
+const KINDS = ['filter', 'action', 'source', 'store', 'tracker', 'fleet'] as const;
 type Kind = typeof KINDS[number];
 
 /** fail2ban action names people carry over (`banaction = iptables-multiport`). */
