@@ -3,7 +3,7 @@
  * one line per event, so a new setup can be watched before it is allowed to touch the firewall.
  */
 import { appendFileSync } from 'node:fs';
-import { escapeControls, jsonText } from '@f2b/core';
+import { banText, escapeControls, jsonText, unbanText } from '@f2b/kit';
 import type { ActionInstance, Ban, F2bPlugin, Unban } from '@f2b/core';
 
 export interface LogActionOptions {
@@ -24,13 +24,13 @@ const schema = {
   properties: { file: { type: 'string' }, stdout: { type: 'boolean' } },
 };
 
+/** The ban trail's own words (`@f2b/kit` banText), so recidive and alerts read both alike. */
 export function formatBan(b: Ban): string {
-  const until = b.end === null ? 'forever' : `until ${new Date(b.end).toISOString()}`;
-  return `[${b.jail}] Ban ${b.id} ${until} (failures: ${b.failures}, ban #${b.count}${b.rule ? `, rule: ${b.rule}` : ''})`;
+  return `[${b.jail}] ${banText(b)}`;
 }
 
 export function formatUnban(u: Unban): string {
-  return `[${u.jail}] Unban ${u.id} (${u.reason})`;
+  return `[${u.jail}] ${unbanText(u)}`;
 }
 
 /**

@@ -3,7 +3,7 @@
  * by the daemon to recover the bans in force when its state database was lost (found corrupt and
  * replaced by an empty one): each element's remaining `expires` becomes the ban's end.
  */
-import { type ListedBan } from '@f2b/core';
+import type { ListedBan } from '@f2b/core';
 import { parseIp, tryParseCidr } from '@f2b/kit';
 import { NftRunError, runNft } from './nft.js';
 import type { NftConfig } from './options.js';
