@@ -1,7 +1,9 @@
 /**
  * Two throw-away network namespaces on a veth pair for end-to-end tests of kernel actions: a
  * "server" the action protects and a "client" that sends real packets to it (documentation
- * addresses only; unique names per call; removed by `remove()`). The root namespace is not touched.
+ * addresses only; unique names per call; removed by `remove()`). The root namespace is not touched:
+ * every command runs through `ip netns exec` / `ip -n`. The package tests of the ipset and route
+ * actions use it too.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,6 +40,30 @@ export function createPair(): Pair {
     throw err;
   }
   return { srv, cli, remove };
+}
+
+/** A command inside a namespace; throws on failure. */
+export function inNs(ns: string, cmd: string, args: string[], input?: string): string {
+  const r = spawnSync('ip', ['netns', 'exec', ns, cmd, ...args], { input, encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${ns} failed: ${r.stderr}${r.error ? String(r.error) : ''}`);
+  return r.stdout;
+}
+
+/** Like inNs, without blocking the event loop (for polling while the action under test works). */
+export function inNsAsync(ns: string, cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args]);
+    let out = '', err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} in ${ns} failed: ${err}`))));
+  });
+}
+
+/** A command inside a namespace, whether or not it succeeds. */
+export function tryInNs(ns: string, cmd: string, args: string[]): { ok: boolean; stdout: string; stderr: string } {
+  const r = spawnSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { ok: r.status === 0, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
 }
 
 /** A command's output inside a namespace ('' when it fails). */

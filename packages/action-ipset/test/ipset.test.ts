@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionTester } from '@f2b/core/testing';
 import ipsetAction, { MAX_TIMEOUT_S, elementOf, listedBans, normalizeOptions, parseSave, ruleSpecs, timeoutFor, type IpsetAction, type IpsetOptions } from '../src/index.js';
-import { CLIENT, SERVER, createPair, inNs, inNsAsync, netnsUnavailable, probe, tryInNs, type Pair } from './netns.js';
+import { PAIR_CLIENT as CLIENT, PAIR_SERVER as SERVER, createPair, inNs, inNsAsync, netnsUnavailable, probe, tryInNs, type Pair } from '../../../test/netns-pair.js';
 
 describe('scripts and parsers', () => {
   it('elements: addresses canonical, networks only in hash:net, garbage refused', () => {
@@ -70,7 +70,7 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 20_000): Pro
   }
 }
 
-const skip = netnsUnavailable(['ipset', 'iptables-nft', 'ip6tables-nft', 'iptables-legacy']);
+const skip = netnsUnavailable({ programs: ['ipset', 'iptables-nft', 'ip6tables-nft', 'iptables-legacy'], hint: 'apt install ipset iptables' });
 if (skip) console.log(`skipping @f2b/action-ipset real-kernel tests: ${skip}`);
 
 describe.skipIf(skip !== null)('@f2b/action-ipset against the real ipset and iptables (test namespaces, real packets)', () => {

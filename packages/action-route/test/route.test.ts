@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionTester } from '@f2b/core/testing';
 import routeAction, { dstOf, failedLines, jailMetric, normalizeOptions, parseRoutes, replaceLine, type RouteAction, type RouteOptions } from '../src/index.js';
-import { CLIENT, SERVER, createPair, inNs, inNsAsync, netnsUnavailable, probe, type Pair } from './netns.js';
+import { PAIR_CLIENT as CLIENT, PAIR_SERVER as SERVER, createPair, inNs, inNsAsync, netnsUnavailable, probe, type Pair } from '../../../test/netns-pair.js';
 
 describe('batch lines and parsers', () => {
   it('destinations are canonical addresses or networks; garbage is none', () => {
@@ -40,7 +40,7 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 20_000): Pro
   }
 }
 
-const skip = netnsUnavailable([]);
+const skip = netnsUnavailable();
 if (skip) console.log(`skipping @f2b/action-route real-kernel tests: ${skip}`);
 
 describe.skipIf(skip !== null)('@f2b/action-route against the real ip (test namespaces, real packets)', () => {
