@@ -17,7 +17,7 @@
  * Failures are reported once per streak and retried with backoff; nothing throws into the jail.
  */
 import type { ActionContext, ActionInstance, Ban, ListedBan, Unban } from '@f2b/core';
-import { FailureStreak, type F2bError, type TimerHandle } from '@f2b/kit';
+import { FailureStreak, SerialBatcher, type F2bError, type TimerHandle } from '@f2b/kit';
 import { choosePrograms, FAMILIES, type Programs } from './backend.js';
 import { ipsetErrors, toolMessage } from './errors.js';
 import { normalizeOptions, type IpsetConfig, type IpsetOptions, type V } from './options.js';
@@ -52,8 +52,8 @@ export class IpsetAction implements ActionInstance {
   private readonly refused = new Set<string>();
   private readonly streak: FailureStreak;
   private programs?: Programs;
-  private queue: Promise<unknown> = Promise.resolve();
-  private scheduled: Promise<void> | null = null;
+  /** One ipset run at a time; one flush per burst of bans (see SerialBatcher). */
+  private readonly batcher = new SerialBatcher(() => this.flushMarked(), (err) => this.ctx.error(err));
   private retryTimer?: TimerHandle;
   private checkTimer?: TimerHandle;
   private structureOk = false;
@@ -174,21 +174,11 @@ export class IpsetAction implements ActionInstance {
   // -------------------------------------------------------------------------------------------
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.batcher.serial(fn);
   }
 
-  /** One flush for everything marked until the next turn of the event loop (and while ipset runs). */
   private requestFlush(): Promise<void> {
-    if (this.scheduled) return this.scheduled;
-    this.scheduled = new Promise<void>((resolve) => {
-      setImmediate(() => {
-        this.scheduled = null;
-        this.serial(() => this.flushMarked()).catch((err: unknown) => this.ctx.error(err)).finally(resolve);
-      });
-    });
-    return this.scheduled;
+    return this.batcher.requestFlush();
   }
 
   private async flushMarked(): Promise<void> {

@@ -18,6 +18,7 @@
  * compares the table, the rules and the elements (repair.ts) with what f2b holds; the failure streak
  * and the timers of retry, check and repair are its health (health.ts), on the context's clock.
  */
+import { SerialBatcher } from '@f2b/kit';
 import type { ActionContext, ActionInstance, Ban, F2bError, Unban } from '@f2b/core';
 import { ElementSets } from './element-sets.js';
 import { nftMessage } from './errors.js';
@@ -61,8 +62,8 @@ export class NftablesAction implements ActionInstance {
   private readonly ctx: ActionContext;
   private readonly sets: ElementSets;
   private readonly health: NftHealth;
-  private queue: Promise<unknown> = Promise.resolve();
-  private scheduled: Promise<void> | null = null;
+  /** One nft run at a time; one flush per burst of bans (see SerialBatcher). */
+  private readonly batcher = new SerialBatcher(() => this.flushDirty(), (err) => this.ctx.error(err));
   private structureOk = false;
   private lastFailed = false;
   private unwatch?: () => void;
@@ -177,23 +178,12 @@ export class NftablesAction implements ActionInstance {
   // Transactions
   // -------------------------------------------------------------------------------------------
 
-  /** Runs `fn` after every nft run queued before it: one nft process at a time per instance. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.batcher.serial(fn);
   }
 
-  /** One flush for everything marked until the next turn of the event loop (and while nft runs). */
   private requestFlush(): Promise<void> {
-    if (this.scheduled) return this.scheduled;
-    this.scheduled = new Promise<void>((resolve) => {
-      setImmediate(() => {
-        this.scheduled = null;
-        this.serial(() => this.flushDirty()).catch((err: unknown) => this.ctx.error(err)).finally(resolve);
-      });
-    });
-    return this.scheduled;
+    return this.batcher.requestFlush();
   }
 
   private async flushDirty(): Promise<void> {

@@ -14,7 +14,7 @@
  * compared with what f2b holds: a missing one is added again, one no ban accounts for is removed.
  */
 import type { ActionContext, ActionInstance, Ban, ListedBan, Unban } from '@f2b/core';
-import { FailureStreak, type F2bError, type TimerHandle } from '@f2b/kit';
+import { FailureStreak, SerialBatcher, type F2bError, type TimerHandle } from '@f2b/kit';
 import { ipMessage, routeErrors } from './errors.js';
 import { normalizeOptions, type RouteConfig, type RouteOptions } from './options.js';
 import { IpError, runIp } from './run.js';
@@ -45,8 +45,8 @@ export class RouteAction implements ActionInstance {
   private readonly toDel = new Set<string>();
   private readonly refused = new Set<string>();
   private readonly streak: FailureStreak;
-  private queue: Promise<unknown> = Promise.resolve();
-  private scheduled: Promise<void> | null = null;
+  /** One ip run at a time; one flush per burst of bans (see SerialBatcher). */
+  private readonly batcher = new SerialBatcher(() => this.flushMarked(), (err) => this.ctx.error(err));
   private retryTimer?: TimerHandle;
   private checkTimer?: TimerHandle;
   private stopped = false;
@@ -149,20 +149,11 @@ export class RouteAction implements ActionInstance {
   // -------------------------------------------------------------------------------------------
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.batcher.serial(fn);
   }
 
   private requestFlush(): Promise<void> {
-    if (this.scheduled) return this.scheduled;
-    this.scheduled = new Promise<void>((resolve) => {
-      setImmediate(() => {
-        this.scheduled = null;
-        this.serial(() => this.flushMarked()).catch((err: unknown) => this.ctx.error(err)).finally(resolve);
-      });
-    });
-    return this.scheduled;
+    return this.batcher.requestFlush();
   }
 
   private async listRoutes(): Promise<Dst[]> {

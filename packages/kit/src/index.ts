@@ -25,3 +25,4 @@ export { SessionMap, oneAttempt, oneAttemptReducer, type AttemptDraft, type Matc
 export { ACCESS_LOG_QUOTED, ACCESS_LOG_START, PAM_SSS_FAILURE, PAM_UNIX_FAILURE, PAM_UNIX_MORE, pamDraft } from './fragments.js';
 export { banText, localIsoTime, unbanText, type BanOrigin, type BanTextInput } from './ban-text.js';
 export { escalatedBantime, type BantimeEscalation } from './bantime.js';
+export { SerialBatcher } from './serial-batcher.js';

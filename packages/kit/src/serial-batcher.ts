@@ -1,0 +1,34 @@
+/**
+ * How a kernel action talks to its program (nft, ipset, ip): one run at a time per action instance
+ * (`serial`), and one flush for everything marked until the next turn of the event loop — and while
+ * a run is under way — so a burst of bans becomes one batch, without waiting on a timer.
+ */
+export class SerialBatcher {
+  private queue: Promise<unknown> = Promise.resolve();
+  private scheduled: Promise<void> | null = null;
+
+  /**
+   * @param flush writes everything marked so far (it runs through `serial`)
+   * @param report where a flush's error goes (the flush's promise still resolves: the work stays marked)
+   */
+  constructor(private readonly flush: () => Promise<void>, private readonly report: (err: unknown) => void) {}
+
+  /** Runs `fn` after every run queued before it. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once a flush that covers everything marked before this call has been tried. */
+  requestFlush(): Promise<void> {
+    if (this.scheduled) return this.scheduled;
+    this.scheduled = new Promise<void>((resolve) => {
+      setImmediate(() => {
+        this.scheduled = null;
+        this.serial(this.flush).catch(this.report).finally(resolve);
+      });
+    });
+    return this.scheduled;
+  }
+}
