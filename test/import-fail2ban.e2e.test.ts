@@ -80,12 +80,12 @@ describe.skipIf(!have)('f2b import fail2ban', () => {
   });
 
   it('prints the YAML with --print (report on stderr) and exits 1 when something has no equivalent', () => {
-    const root = debianCopy('lossy', `[DEFAULT]\naction = %(action_mw)s\n[sshd]\nenabled = true\nlogpath = ${log}\n`);
+    const root = debianCopy('lossy', `[DEFAULT]\naction = %(action_)s\n         abuseipdb\n[sshd]\nenabled = true\nlogpath = ${log}\n`);
     const r = f2b(['import', 'fail2ban', root, '--print']);
     expect(r.code).toBe(1);
     expect(parse(r.stdout).jails.sshd).toMatchObject({ source: log, actions: [{ type: 'nftables', ports: ['ssh'] }] });
-    expect(r.stdout).toContain('#   jail.local:2: [DEFAULT] action: sendmail-whois: sends mail; f2b has no mail action yet');
-    expect(r.stderr).toContain('Not imported (1):\n  jail.local:2: [DEFAULT] action: sendmail-whois: sends mail; f2b has no mail action yet\n    Fix: ');
+    expect(r.stdout).toContain('#   jail.local:2: [DEFAULT] action: abuseipdb: reports or acts outside the firewall; f2b has no equivalent action');
+    expect(r.stderr).toContain('Not imported (1):\n  jail.local:2: [DEFAULT] action: abuseipdb: reports or acts outside the firewall; f2b has no equivalent action\n    Fix: ');
   });
 
   it('exits 2 naming the path for a directory that does not exist or holds no jail configuration', () => {

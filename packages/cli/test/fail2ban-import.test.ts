@@ -106,7 +106,6 @@ describe.skipIf(!haveFail2ban)('f2b import fail2ban on Debian\'s configuration',
     expect(notes).toEqual(expect.arrayContaining([
       'jail.local:2 [DEFAULT] ignoreip: "office.example.org" is a host name; f2b matches addresses and ranges only (a name would be resolved by DNS, which an attacker may control)',
       'jail.local:4 [DEFAULT] usedns: "raw" (ids that are not addresses) has no equivalent in f2b, which bans addresses only',
-      'jail.local:3 [DEFAULT] action: sendmail-whois-lines: sends mail; f2b has no mail action yet',
       'jail.local:7 [sshd] filter: names the fail2ban filter "shd", which no f2b filter package provides. Did you mean "sshd"?',
       'jail.local:9 [sshd] ignorecommand: runs a command to decide whom not to ban; f2b runs no such command',
       'jail.local:13 [apache-fakegooglebot] failregex: adds patterns to the jail; f2b jails take patterns only from filter packages',
@@ -114,7 +113,36 @@ describe.skipIf(!haveFail2ban)('f2b import fail2ban on Debian\'s configuration',
       'jail.local:18 [nsd] mytag: is set but no imported setting uses it',
     ]));
     // A jail whose filter f2b lacks is kept, off, so the config stays loadable.
-    expect(r.config.jails.sshd).toMatchObject({ enabled: false, source: log, actions: [{ type: 'nftables', ports: ['ssh'] }] });
+    // action_mwl: the firewall, and mail with whois and the lines (through the local sendmail).
+    expect(r.config.jails.sshd).toMatchObject({
+      enabled: false, source: log,
+      actions: [{ type: 'nftables', ports: ['ssh'] }, { type: 'mail', to: 'root@localhost', transport: 'sendmail', whois: 'local' }],
+    });
     expect(r.config.defaults).toMatchObject({ ignoreip: ['192.0.2.0/24'], usedns: 'no' });
+  });
+
+  it('imports a custom action whose commands are plain argv as an exec action, and reports one that needs a shell', () => {
+    const log = join(tmp, 'custom.log');
+    writeFileSync(log, '');
+    const root = debianTree('custom', {
+      'jail.local': [
+        '[DEFAULT]', 'action = %(action_)s', '         blocker', '         piped',
+        '[sshd]', 'enabled = true', `logpath = ${log}`,
+      ].join('\n'),
+    });
+    mkdirSync(join(root, 'action.d'));
+    writeFileSync(join(root, 'action.d', 'blocker.conf'), [
+      '[Definition]', 'actionban = /usr/local/sbin/block --jail <name> <ip> <bantime>', 'actionunban = /usr/local/sbin/unblock <ip>',
+    ].join('\n'));
+    writeFileSync(join(root, 'action.d', 'piped.conf'), ['[Definition]', 'actionban = echo <ip> | logger -t f2b'].join('\n'));
+    const r = importFail2ban(root, known);
+    expect(r.config.jails.sshd?.actions).toEqual([
+      { type: 'nftables', ports: ['ssh'] },
+      { type: 'exec', ban: ['/usr/local/sbin/block', '--jail', '{jail}', '{ip}', '{bantime}'], unban: ['/usr/local/sbin/unblock', '{ip}'] },
+    ]);
+    const notes = r.notes.filter((n) => n.level === 'unmapped').map((n) => `${n.key}: ${n.problem}`);
+    expect(notes).toContain('action: piped: actionban needs a shell (pipes, redirections, quotes, variables or several commands)');
+    expect(notes.some((n) => n.includes('blocker'))).toBe(false);
+    expect(r.notes.find((n) => n.problem.startsWith('blocker:'))).toMatchObject({ level: 'warning', problem: 'blocker: was imported as an exec action running its commands (argv, no shell)' });
   });
 });

@@ -3,24 +3,31 @@
  * `action_*` shorthands resolved) as f2b actions. Firewall bans of any kind (iptables, nftables,
  * firewalld, ufw, shorewall) become `@f2b/action-nftables` with the same ports and protocols; the
  * `*-allports` variants ban every port; `cloudflare` becomes `@f2b/action-cloudflare`, its token
- * left where it is (never copied); `dummy` becomes `log`. Mail, reporting and other actions have
- * no f2b equivalent yet and are reported.
+ * left where it is (never copied); `dummy` becomes `log`; `route` becomes `@f2b/action-route`; the
+ * mail actions become `@f2b/action-mail` through the local sendmail; a custom action whose commands
+ * are simple becomes `@f2b/action-exec` (custom-action.ts). Reporting and other actions are reported.
  */
 import type { ActionInput } from '@f2b/core';
 import type { Item } from './items.js';
 import { ports as mapPorts } from './values.js';
+import { customAction } from './custom-action.js';
 
-export interface ActionNote { action: string; problem: string; fix: string }
+/** What the report says of an action: `warning` for an imported action to check, else not imported. */
+export interface ActionNote { action: string; problem: string; fix: string; level?: 'warning' }
 
-const FIREWALL = /^(?:iptables|ip6tables|nftables|firewallcmd|shorewall|ufw|pf|npf|ipfw|bsd-ipfw|apf|ipfilter|route|symbiosis-blacklist)(?:-|$)/;
+const FIREWALL = /^(?:iptables|ip6tables|nftables|firewallcmd|shorewall|ufw|pf|npf|ipfw|bsd-ipfw|apf|ipfilter|symbiosis-blacklist)(?:-|$)/;
 const ALLPORTS = /-allports$/;
-const MAIL = /^(?:mail|sendmail|smtp\.py|complain|mynetwatchman|xarf-login-attack)(?:-|$)/;
-const REPORTING = /^(?:abuseipdb|blocklist_de|dshield|badips|ipthreat|apprise|nsupdate|netscaler|osx-|nginx-block-map|hostsdeny)/;
+const MAIL = /^(?:mail|sendmail)(?:-|$)/;
+const ROUTE_TYPES = new Set(['blackhole', 'unreachable', 'prohibit']);
+const REPORTING = /^(?:smtp\.py|complain|mynetwatchman|xarf-login-attack|abuseipdb|blocklist_de|dshield|badips|ipthreat|apprise|nsupdate|netscaler|osx-|nginx-block-map|hostsdeny)/;
 // Arguments the firewall mapping reads, or that only name fail2ban's own chains and tables.
 const FIREWALL_ARGS = new Set(['port', 'protocol', 'chain', 'name', 'actname', 'blocktype', 'returntype', 'bantime', 'actionstart_on_demand', 'actionrepair_on_unban', 'lockingopt', 'iptables', 'type']);
 
-/** Map a jail's action items; `jail` names sets when one jail needs two nftables actions. */
-export function mapActions(items: readonly Item[], jail: string): { actions: ActionInput[]; notes: ActionNote[] } {
+/**
+ * Map a jail's action items; `jail` names sets when one jail needs two nftables actions; `dir` is the
+ * imported directory, where a custom action's `action.d` file is read.
+ */
+export function mapActions(items: readonly Item[], jail: string, dir?: string): { actions: ActionInput[]; notes: ActionNote[] } {
   const notes: ActionNote[] = [];
   const firewall: { ports?: (string | number)[]; protocols: string[]; blocktype?: 'drop' | 'reject'; hook?: 'forward'; name: string }[] = [];
   const others: ActionInput[] = [];
@@ -41,12 +48,22 @@ export function mapActions(items: readonly Item[], jail: string): { actions: Act
       });
     } else if (name === 'dummy') {
       others.push('log');
+    } else if (name === 'route') {
+      const blocktype = (item.args.get('blocktype') ?? 'unreachable').trim().toLowerCase();
+      others.push({ type: 'route', blocktype: ROUTE_TYPES.has(blocktype) ? blocktype : 'unreachable' });
+      if (!ROUTE_TYPES.has(blocktype)) notes.push({ action: item.name, problem: `has blocktype ${JSON.stringify(blocktype)}`, fix: 'Imported as unreachable; the route action takes blackhole, unreachable or prohibit.' });
     } else if (MAIL.test(name)) {
-      notes.push({ action: item.name, problem: 'sends mail; f2b has no mail action yet', fix: 'Leave it out, or send mail from a hooks plugin on ban (docs/plugin-authors.md); the ban trail in the daemon\'s log records every ban.' });
+      others.push(mailAction(item, name));
     } else if (REPORTING.test(name)) {
       notes.push({ action: item.name, problem: 'reports or acts outside the firewall; f2b has no equivalent action', fix: 'Leave it out, or write an action plugin (`npm init @f2b/plugin`).' });
     } else {
-      notes.push({ action: item.name, problem: 'is not a fail2ban action f2b knows an equivalent of', fix: 'Choose an f2b action (nftables, cloudflare, log; `f2b plugins` lists those installed).' });
+      const custom = dir ? customAction(dir, name) : { ok: false as const, problem: 'is not a fail2ban action f2b knows an equivalent of' };
+      if (custom.ok) {
+        others.push(custom.action as ActionInput);
+        notes.push({ action: item.name, problem: 'was imported as an exec action running its commands (argv, no shell)', fix: 'Check the program paths and arguments; see @f2b/action-exec.', level: 'warning' });
+      } else {
+        notes.push({ action: item.name, problem: custom.problem, fix: 'Choose an f2b action (nftables, ipset, route, mail, webhook, exec with a script of yours; `f2b plugins` lists those installed).' });
+      }
     }
   }
   const actions: ActionInput[] = firewall.map((f) => {
@@ -93,4 +110,16 @@ function firewallAction(item: Item, name: string, jail: string, notes: ActionNot
   }
   const setName = `${jail}-${protocols.join('-') || 'all'}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40);
   return { ...(ports ? { ports } : {}), protocols: ports ? (protocols.length ? protocols : ['tcp']) : [], ...(blocktype ? { blocktype } : {}), ...(hook ? { hook } : {}), name: setName };
+}
+
+/** fail2ban's mail actions (`dest`, `sender`; the whois, lines and buffered variants) as the mail action. */
+function mailAction(item: Item, name: string): ActionInput {
+  const to = item.args.get('dest')?.trim();
+  const from = item.args.get('sender')?.trim();
+  const plain = (a: string | undefined) => (a && /^[^\s@<>"]+@[^\s@<>"]+$/.test(a) ? a : undefined);
+  const action: Record<string, unknown> = { type: 'mail', to: plain(to) ?? 'root@localhost', transport: 'sendmail' };
+  if (plain(from)) action.from = from;
+  if (/whois|geoip/.test(name)) action.whois = 'local';
+  if (/buffered/.test(name)) action.mode = 'digest';
+  return action as ActionInput;
 }

@@ -315,8 +315,8 @@ export class JailMapper {
     if (!r || !r.text.trim()) return undefined;
     const { items, problems } = parseItems(r.text);
     for (const p of problems) this.note(r.def, 'action', `${JSON.stringify(p.text)} ${p.problem}`, 'Write each action as name[arg=value, …].');
-    const mapped = mapActions(items, this.section);
-    for (const n of mapped.notes) this.note(r.def, 'action', `${n.action}: ${n.problem}`, n.fix, /without its credentials/.test(n.problem) ? 'warning' : 'unmapped');
+    const mapped = mapActions(items, this.section, this.layers.dir);
+    for (const n of mapped.notes) this.note(r.def, 'action', `${n.action}: ${n.problem}`, n.fix, n.level ?? 'unmapped');
     for (const a of mapped.actions) {
       const type = typeof a === 'string' ? a : a.type;
       const known = this.known.get(type, 'action');
