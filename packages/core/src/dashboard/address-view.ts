@@ -53,7 +53,7 @@ export async function viewAddress(ip: IpAddress, jails: readonly Jail[], store: 
   const out: AddressJail[] = [];
   for (const jail of jails) {
     const ban = jail.banOf(ip);
-    const attempts = attemptsOf(jail, ip.text);
+    const attempts = attemptsOf(jail, ip);
     const since = now - jail.config.findtime * 1000;
     const lines = attempts > 0 && store?.failureLines ? await store.failureLines(jail.name, ip.text, since, MAX_LINES) : [];
     out.push({
@@ -84,10 +84,15 @@ export async function viewAddress(ip: IpAddress, jails: readonly Jail[], store: 
   return { ip: ip.text, now, banned: active.length > 0, jails: out, history };
 }
 
-/** Attempts inside findtime (a walk over the failing sources: asked for one address at a time). */
-function attemptsOf(jail: Jail, id: string): number {
+/**
+ * Attempts inside findtime: from the tracker's window of the address (indexed, what `f2b explain`
+ * reads), or — for a tracker without `windowOf` — a walk over the failing sources.
+ */
+function attemptsOf(jail: Jail, ip: IpAddress): number {
+  const window = jail.explainState(ip).window;
+  if (window) return window.reduce((n, f) => n + f.attempts, 0);
   const it = jail.listing('failing');
-  for (let r = it.next(); !r.done; r = it.next()) if (r.value.id === id) return r.value.attempts ?? 0;
+  for (let r = it.next(); !r.done; r = it.next()) if (r.value.id === ip.text) return r.value.attempts ?? 0;
   return 0;
 }
 
