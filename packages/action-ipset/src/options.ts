@@ -3,7 +3,7 @@
  * name that reaches an ipset script or an iptables argument (set names built from the jail, the
  * chain, ports) is checked here against a strict character set, once, so nothing later escapes.
  */
-import { parseDuration } from '@f2b/kit';
+import { durationOptionMs } from '@f2b/kit';
 import { ipsetErrors } from './errors.js';
 
 export type Backend = 'auto' | 'nft' | 'legacy';
@@ -99,14 +99,7 @@ export interface IpsetConfig {
 const bad = ipsetErrors.F2B_ERR_IPSET_OPTIONS;
 
 function durationMs(value: number | string | undefined, fallback: number, path: string): number {
-  if (value === undefined) return fallback;
-  try {
-    const s = parseDuration(value, path);
-    if (!(s >= 0)) throw new Error('negative');
-    return Math.round(s * 1000);
-  } catch (cause) {
-    throw Object.assign(bad(path, `is not a duration (${JSON.stringify(value)})`, 'Write seconds (30) or a duration with a unit ("30s", "1m").'), { cause });
-  }
+  return durationOptionMs(value, fallback, path, (cause) => Object.assign(bad(path, `is not a duration (${JSON.stringify(value)})`, 'Write seconds (30) or a duration with a unit ("30s", "1m").'), { cause }));
 }
 
 /** Validates (again: the action may be created without core's schema check) and applies defaults. */

@@ -3,7 +3,7 @@
  * name that ends up in an nft script (table, chain, set names built from the jail) is checked against
  * a strict character set here, once, so script generation never has to escape anything.
  */
-import { parseDuration } from '@f2b/kit';
+import { durationOptionMs } from '@f2b/kit';
 import { nftErrors } from './errors.js';
 
 export type Family = 'inet' | 'ip' | 'ip6';
@@ -123,14 +123,7 @@ export interface NftConfig {
 }
 
 function durationMs(value: number | string | undefined, fallback: number, path: string): number {
-  if (value === undefined) return fallback;
-  try {
-    const s = parseDuration(value, path);
-    if (!(s >= 0)) throw new Error('negative');
-    return Math.round(s * 1000);
-  } catch {
-    throw nftErrors.F2B_ERR_NFT_OPTIONS(path, `is not a duration (${JSON.stringify(value)})`, 'Write seconds (30) or a duration with a unit ("30s", "1m", "0.5s"); 0 turns the periodic check off.');
-  }
+  return durationOptionMs(value, fallback, path, () => nftErrors.F2B_ERR_NFT_OPTIONS(path, `is not a duration (${JSON.stringify(value)})`, 'Write seconds (30) or a duration with a unit ("30s", "1m", "0.5s"); 0 turns the periodic check off.'));
 }
 
 function priorityNumber(p: number | string | undefined): number {

@@ -2,7 +2,7 @@
  * Options of the `route` action: the JSON Schema core validates, and their normalised form. The
  * table and protocol reach `ip -batch` lines, so they are numbers or strict names, checked once here.
  */
-import { parseDuration } from '@f2b/kit';
+import { durationOptionMs } from '@f2b/kit';
 import { routeErrors } from './errors.js';
 
 export type RouteType = 'blackhole' | 'unreachable' | 'prohibit';
@@ -65,14 +65,7 @@ export interface RouteConfig {
 const bad = routeErrors.F2B_ERR_ROUTE_OPTIONS;
 
 function durationMs(value: number | string | undefined, fallback: number, path: string): number {
-  if (value === undefined) return fallback;
-  try {
-    const s = parseDuration(value, path);
-    if (!(s >= 0)) throw new Error('negative');
-    return Math.round(s * 1000);
-  } catch (cause) {
-    throw Object.assign(bad(path, `is not a duration (${JSON.stringify(value)})`, 'Write seconds (30) or a duration with a unit ("30s", "1m").'), { cause });
-  }
+  return durationOptionMs(value, fallback, path, (cause) => Object.assign(bad(path, `is not a duration (${JSON.stringify(value)})`, 'Write seconds (30) or a duration with a unit ("30s", "1m").'), { cause }));
 }
 
 /** Validates (again: the action may be created without core's schema check) and applies defaults. */

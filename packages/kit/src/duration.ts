@@ -115,3 +115,19 @@ export function formatDuration(seconds: number): string {
   if (rest > 0 || out === '') out += `${rest}s`;
   return out;
 }
+
+/**
+ * An optional plugin option that is a duration, in milliseconds (0 allowed): `fallback` when it is
+ * not set; a negative or unreadable value is `invalid(cause)`, the plugin's own options error.
+ */
+export function durationOptionMs(value: number | string | undefined, fallback: number, path: string, invalid: (cause: unknown) => Error): number {
+  if (value === undefined) return fallback;
+  let seconds: number;
+  try {
+    seconds = parseDuration(value, path);
+  } catch (cause) {
+    throw invalid(cause);
+  }
+  if (!(seconds >= 0)) throw invalid(new Error(`${path} is negative`));
+  return Math.round(seconds * 1000);
+}

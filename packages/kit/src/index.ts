@@ -15,7 +15,7 @@ export {
   type Cidr, type IpAddress,
 } from './ip.js';
 export {
-  MAX_DURATION_SECONDS, MONTH_SECONDS, YEAR_SECONDS, formatDuration, parseDuration, type ParseDurationOptions,
+  MAX_DURATION_SECONDS, MONTH_SECONDS, YEAR_SECONDS, durationOptionMs, formatDuration, parseDuration, type ParseDurationOptions,
 } from './duration.js';
 export { escapeControls, escapeDeep, escapeLines, jsonText, sanitizeLine } from './escape.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
