@@ -23,6 +23,7 @@ interface Explained {
     program: string | null;
     prefilter: { passed: boolean; why: string };
     tried: string[];
+    skipped: string[];
     matched: { rule: string; host?: string; captures?: Record<string, string>; rejected?: string }[];
     chosen: string | null;
     ignored?: true;
@@ -44,8 +45,10 @@ describe('f2b test-filter --explain', () => {
     expect(fail.match).toBe(true);
     expect(fail.explain.date).toEqual({ text: '2024-01-15T10:00:00+00:00', format: 'iso8601', time: '2024-01-15T10:00:00+00:00' });
     expect(fail.explain.prefilter.passed).toBe(true);
-    expect(fail.explain.tried).toContain('failed-invalid-user');
-    expect(fail.explain.tried.length).toBeGreaterThan(5);
+    // Only the rules whose prefix starts the message ("Failed "), not every rule of the mode.
+    expect(fail.explain.tried).toEqual(['failed-invalid-user', 'failed']);
+    expect(fail.explain.skipped).toContain('accepted');
+    expect(fail.explain.skipped).not.toContain('failed');
     expect(fail.explain.chosen).toBe('failed-invalid-user');
     expect(fail.explain.matched[0]).toEqual({
       rule: 'failed-invalid-user',
@@ -57,9 +60,11 @@ describe('f2b test-filter --explain', () => {
 
     expect(cron.explain.prefilter).toEqual({ passed: false, why: expect.stringContaining('the program "CRON" is not one the filter reads') });
     expect(cron.explain.tried).toEqual([]);
+    expect(cron.explain.skipped).toEqual([]);
 
     expect(accepted.explain.date).toMatchObject({ text: 'Jan 15 10:00:02', format: 'bsd-syslog', time: '2024-01-15T10:00:02+00:00' });
     expect(accepted.explain.chosen).toBe('accepted');
+    expect(accepted.explain.tried).toEqual(['accepted']);
     expect(accepted.explain.failures).toEqual([]);
 
     expect(undated.explain.date).toEqual({ none: expect.stringContaining('no date format') });
@@ -77,6 +82,19 @@ describe('f2b test-filter --explain', () => {
     expect(r.stdout).toContain('  prefilter: stopped: the program "CRON" is not one the filter reads');
     expect(r.stdout).toContain('  date:      none: no date format f2b knows is in the line');
     expect(r.stdout).toContain('Lines: 4 read, 1 matched, 1 recognised but no failure of their own, 2 missed');
+  });
+
+  it('a line whose prefix reaches one sshd rule: only that rule is tried, the others are named as not tried', () => {
+    const input = '2024-01-15T10:00:00+00:00 host sshd[1]: Invalid user eve from 203.0.113.5 port 22\n';
+    const json = JSON.parse(f2b(['test-filter', 'sshd', '-', '--explain', '--json', ...NOW], { input }).stdout.trim()) as Explained;
+    expect(json.explain.tried).toEqual(['invalid-user']);
+    expect(json.explain.chosen).toBe('invalid-user');
+    expect(json.explain.skipped).toEqual(expect.arrayContaining(['failed-invalid-user', 'failed', 'accepted']));
+    expect(json.explain.skipped).not.toContain('invalid-user');
+    const r = f2b(['test-filter', 'sshd', '-', '--explain', ...NOW], { input });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  tried:     1 rule(s): invalid-user\n');
+    expect(r.stdout).toMatch(new RegExp(`  not tried: ${json.explain.skipped.length} rule\\(s\\), the message does not start with their prefix: .*\\bfailed-invalid-user\\b`));
   });
 
   it('with --pattern and --ignore-pattern: the pattern rule tried, and a line the ignore pattern took', () => {

@@ -51,7 +51,7 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
     .option('--annotated', "check the file's # failJSON annotations; exit 1 on any mismatch")
     .addOption(new Option('--show <which>', 'also print the matched or missed lines').choices(['matched', 'missed']))
     .option('-j, --jobs <n>', 'threads for a file: matching split by byte ranges, counting in order (default 1)')
-    .option('--explain', 'per line: the date the parser saw, the rules tried after the prefilter, which matched and their captures (also in --json)')
+    .option('--explain', 'per line: the date the parser saw, the rules the prefix dispatch tried and skipped, which matched and their captures (also in --json)')
     .option('--maxretry <n>', 'in the per-address summary, mark addresses with at least this many attempts as banned (default 5)')
     .option('--max-line-length <bytes>', 'longer lines are counted as overlong and never matched, as the file source does (default 65536)')
     .action(run((id, file, o) => testFilter(id, file, o)));

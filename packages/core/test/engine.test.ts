@@ -421,7 +421,8 @@ describe('FilterRunner.explain (test-filter --explain)', () => {
     const e = entry('login failed for eve from 192.0.2.7', { program: 'demo' });
     const ex = runner.explain(e);
     expect(ex.prefilter).toEqual({ passed: true, why: 'the program "demo" is one the filter reads' });
-    expect(ex.tried).toEqual(['named', 'addr-only', 'other']);
+    expect(ex.tried).toEqual(['named', 'addr-only']);
+    expect(ex.skipped).toEqual(['other']);
     expect(ex.matched).toEqual([
       { rule: 'named', on: 'message', host: '192.0.2.7', captures: { user: 'eve' } },
       { rule: 'addr-only', on: 'message', host: '192.0.2.7', captures: {} },
@@ -438,13 +439,24 @@ describe('FilterRunner.explain (test-filter --explain)', () => {
       ['addr-only', 'its host is neither an address nor a host name the rule allows'],
       ['raw', 'hit'],
     ]);
-    expect(ex.tried).toEqual(['named', 'addr-only', 'other', 'raw']);
+    expect(ex.tried).toEqual(['named', 'addr-only', 'raw']);
+    expect(ex.skipped).toEqual(['other']);
     expect(ex.chosen).toBe('raw');
   });
 
   it('stops at the program prefilter and says why', () => {
     expect(runner.explain(entry('login failed for eve from 192.0.2.7', { program: 'cron' }))).toEqual({
-      prefilter: { passed: false, why: 'the program "cron" is not one the filter reads (demo)' }, tried: [], matched: [], chosen: null,
+      prefilter: { passed: false, why: 'the program "cron" is not one the filter reads (demo)' }, tried: [], skipped: [], matched: [], chosen: null,
     });
+  });
+
+  it('dispatchedRules: the message rules the prefix dispatch hands a message to, by id, in rule order', () => {
+    expect(runner.dispatchedRules(Buffer.from('login failed for eve from 192.0.2.7'))).toEqual(['named', 'addr-only']);
+    expect(runner.dispatchedRules(Buffer.from('bye from 192.0.2.7'))).toEqual(['other']);
+    expect(runner.dispatchedRules(Buffer.from('session opened'))).toEqual([]);
+    // A message no rule's prefix starts: every message rule skipped; the line rules are no part of
+    // the dispatch and are still tried.
+    const ex = runner.explain(entry('session opened for 192.0.2.7', { program: 'demo' }));
+    expect(ex).toMatchObject({ tried: ['raw'], skipped: ['named', 'addr-only', 'other'], matched: [], chosen: null });
   });
 });

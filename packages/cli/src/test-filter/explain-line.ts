@@ -1,9 +1,9 @@
 /**
  * `f2b test-filter --explain`: for each line, what the date parser saw (the date text, its format and
  * the time it means, or why there is none), whether the filter's literal prefilters let the line
- * through, which rules were tried and which matched (host and captures, or why a match was passed
- * over), and what the filter made of it. For text, every string is escaped: log lines and captures
- * are written by attackers.
+ * through, which rules the prefix dispatch tried (and which it skipped) and which matched (host
+ * and captures, or why a match was passed over), and what the filter made of it. For text, every
+ * string is escaped: log lines and captures are written by attackers.
  */
 import { DateParser, escapeControls, formatIsoWithOffset, type Failure, type FilterRunner, type FindExplanation, type LogEntry } from '@f2b/core';
 
@@ -64,6 +64,9 @@ export function renderExplanation(n: number, raw: string, ex: LineExplanation): 
   out.push(`  prefilter: ${ex.prefilter.passed ? 'passed' : 'stopped'}: ${e(ex.prefilter.why)}`);
   if (ex.prefilter.passed) {
     out.push(`  tried:     ${ex.tried.length} rule(s)${ex.tried.length > 0 ? `: ${e(ex.tried.join(', '))}` : ''}`);
+    // Said apart from `tried`, so a rule that "should have matched" but is listed here points at
+    // its pattern's literal start (the dispatch), not at the rest of the pattern.
+    if (ex.skipped.length > 0) out.push(`  not tried: ${ex.skipped.length} rule(s), the message does not start with their prefix: ${e(ex.skipped.join(', '))}`);
     if (ex.matched.length === 0) out.push('  matched:   none');
     for (const m of ex.matched) {
       const captures = Object.entries(m.captures ?? {})

@@ -38,8 +38,13 @@ const MAX_DIRECT = 2;
 export interface FindExplanation {
   /** Why the literal prefilters let the line through or stopped it. */
   prefilter: { passed: boolean; why: string };
-  /** The rules whose patterns were tested (after the prefilters), in order. */
+  /**
+   * The rules whose patterns were tested (after the prefilters), in order: the message rules the
+   * prefix dispatcher hands the message to, then the line rules when none of those matched.
+   */
   tried: string[];
+  /** The message rules the dispatcher did not hand the message to: it starts with none of their literal prefixes. */
+  skipped: string[];
   /** The rules whose patterns matched, in order, each with its host and captures or why it was passed over. */
   matched: { rule: string; on: 'message' | 'line'; host?: string; captures?: Record<string, string>; rejected?: string }[];
   /** The rule `find` chose, or null. */
@@ -114,7 +119,7 @@ export class FilterRunner {
    * every matching rule is run), never on the daemon's path. Its choice is the one `find` makes.
    */
   explain(entry: LogEntry): FindExplanation {
-    const out: FindExplanation = { prefilter: { passed: true, why: 'no prefilter' }, tried: [], matched: [], chosen: null };
+    const out: FindExplanation = { prefilter: { passed: true, why: 'no prefilter' }, tried: [], skipped: [], matched: [], chosen: null };
     if (this.programs !== null) {
       const names = [...this.programs, ...this.programPrefixes.map((p) => `${p}*`)].join(', ');
       if (!this.programAllowed(entry.program)) {
@@ -143,12 +148,34 @@ export class FilterRunner {
         out.matched.push({ rule: compiled.rule.id, on, rejected: compiled.re.exec(subject) ? 'its host is neither an address nor a host name the rule allows' : 'the pattern does not match the whole text' });
       }
     };
-    this.messageRules.forEach((r, i) => consider(r, 'message', text, i, candidates.has(i)));
+    // Only the rules find() reaches: a rule the dispatch skips is never run on this message, so
+    // listing it as tried would send whoever debugs a filter after the wrong pattern.
+    const dispatched = new Set(this.dispatchedIndices(entry.message));
+    this.messageRules.forEach((r, i) => {
+      if (dispatched.has(i)) consider(r, 'message', text, i, candidates.has(i));
+      else out.skipped.push(r.rule.id);
+    });
     if (out.chosen === null) {
       const raw = entry.raw.toString('utf8');
       this.lineRules.forEach((r, i) => consider(r, 'line', raw, -i - 1, r.re.test(raw)));
     }
     return out;
+  }
+
+  /**
+   * The ids of the message rules the prefix dispatcher hands `message` to, in rule order (for
+   * `--explain`). It copies the dispatcher's answer into a new array; find() reads the dispatcher's
+   * own buffer and never calls this, so the daemon's path is unchanged.
+   */
+  dispatchedRules(message: Buffer): string[] {
+    return this.dispatchedIndices(message).map((i) => this.messageRules[i]!.rule.id);
+  }
+
+  private dispatchedIndices(message: Buffer): number[] {
+    // Without message rules find() stops before the dispatch: nothing is handed on.
+    if (this.messageSet === null) return [];
+    const n = this.dispatcher.candidates(message, 0, message.length);
+    return Array.from(this.dispatcher.found.subarray(0, n));
   }
 
   /** The rule match for an entry, or null. */
