@@ -10,6 +10,7 @@
 import { DateParser, type DateParserOptions } from './dates.js';
 import { containerTagEnd, dateShapeEnd, kernelTimestampEnd } from './syslog-prefix.js';
 import type { LogEntry } from './types.js';
+import { ProgramNames } from './program-names.js';
 
 export type LineFormat =
   /** A log file: date first (or inside the line for access logs), then an optional syslog header. */
@@ -23,8 +24,11 @@ export interface EntryParserOptions extends DateParserOptions {
   format?: LineFormat;
 }
 
-/** An entry over a range of a buffer; views and strings are made on first use. */
-class RangeEntry implements LogEntry {
+/**
+ * An entry over a range of a buffer; views and strings are made on first use. The filter engine
+ * reads its message as the range `buf[msgStart, end)` (see `messageRange`), without a view.
+ */
+export class RangeEntry implements LogEntry {
   time: number | undefined = undefined;
   program: string | undefined = undefined;
   pid: number | undefined = undefined;
@@ -32,12 +36,15 @@ class RangeEntry implements LogEntry {
   unit: undefined;
   private _raw: Buffer | undefined = undefined;
   private _message: Buffer | undefined = undefined;
+  /** A hook replaced the message: it is `_message`, no longer a range of `buf`. */
+  private replaced = false;
   private _host: string | null | undefined = undefined;
   hostStart = -1;
   hostEnd = -1;
   msgStart: number;
 
-  constructor(readonly buf: Buffer, readonly start: number, readonly end: number, readonly origin: string | undefined) {
+  constructor(readonly buf: Buffer, readonly start: number, readonly end: number, readonly origin: string | undefined,
+    readonly names: ProgramNames) {
     this.msgStart = start;
   }
 
@@ -51,6 +58,12 @@ class RangeEntry implements LogEntry {
 
   set message(m: Buffer) {
     this._message = m;
+    this.replaced = true;
+  }
+
+  /** Whether the message is still `buf[msgStart, end)` (no hook replaced it). */
+  get messageInBuffer(): boolean {
+    return !this.replaced;
   }
 
   get host(): string | undefined {
@@ -66,6 +79,7 @@ class RangeEntry implements LogEntry {
 export class EntryParser {
   private readonly dates: DateParser;
   private readonly format: LineFormat;
+  private readonly names = new ProgramNames();
 
   constructor(opts: EntryParserOptions = {}) {
     this.dates = new DateParser(opts);
@@ -78,7 +92,7 @@ export class EntryParser {
 
   /** Parse the line `buf[start, end)` (no newline) without copying it. */
   parseRange(buf: Buffer, start: number, end: number, origin?: string): LogEntry {
-    const e = new RangeEntry(buf, start, end, origin);
+    const e = new RangeEntry(buf, start, end, origin, this.names);
     const date = this.dates.parse(buf, start, end);
     if (this.format === 'journal-line') {
       // `journalctl -o short|short-iso|short-precise` put a date before `host ident[pid]:`.
@@ -270,7 +284,7 @@ function setName(e: RangeEntry, start: number, end: number): boolean {
     const c = b[i]!;
     if (c <= SPACE || c >= 0x7f || c === LBRACK || c === RBRACK || c === COLON) return false;
   }
-  e.program = b.toString('latin1', start, end);
+  e.program = e.names.name(b, start, end);
   return true;
 }
 

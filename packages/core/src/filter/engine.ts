@@ -7,6 +7,8 @@
 import { isUtf8 } from 'node:buffer';
 import { checkHost, compileRule, resolveMode, rulesForMode, RE2, type CompiledRule } from './compile.js';
 import { Dispatcher } from './dispatch.js';
+import { MessageMemo } from './message-memo.js';
+import { RangeEntry } from '../entry.js';
 import type { FailureDraft, FilterDefinition, Reducer, RuleMatch } from './types.js';
 import type { Failure, LogEntry, SuccessEvent } from '../types.js';
 import { checkOptions } from '../validate.js';
@@ -78,8 +80,7 @@ export class FilterRunner {
   private readonly dispatcher: Dispatcher;
   private readonly reducer: Reducer;
   private readonly onSuccess: ((success: SuccessEvent) => void) | undefined;
-  private memo = new Map<string, { text: string; hit: Hit | null; portInCapture: boolean }>();
-  private readonly volatilePorts: boolean;
+  private readonly memo: MessageMemo<Hit | null>;
   /** Matches per rule id, for statistics. */
   readonly ruleHits = new Map<string, number>();
 
@@ -91,7 +92,7 @@ export class FilterRunner {
     if (schema) checkOptions(schema, options, opts.path ? `${opts.path}.options` : 'options', `filter ${def.id}`);
     this.programs = def.programs ? new Set(def.programs.filter((p) => !p.endsWith('*'))) : null;
     this.programPrefixes = (def.programs ?? []).filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
-    this.volatilePorts = def.volatilePorts === true;
+    this.memo = new MessageMemo(MEMO_LIMIT, def.volatilePorts === true);
     const rules = rulesForMode(def, this.mode).map((r) => compileRule(def.id, r));
     this.messageRules = rules.filter((r) => (r.rule.on ?? 'message') === 'message');
     this.lineRules = rules.filter((r) => r.rule.on === 'line');
@@ -111,7 +112,11 @@ export class FilterRunner {
   find(entry: LogEntry): Hit | null {
     if (this.programs !== null && !this.programAllowed(entry.program)) return null;
     if (this.keywords !== null && !this.hasKeyword(entry.message)) return null;
-    return this.matchMessage(entry.message) ?? (this.lineRules.length > 0 ? this.matchLine(entry.raw) : null);
+    // A parsed line's message is read where it lies in the read buffer: no view per line.
+    let hit: Hit | null;
+    if (entry instanceof RangeEntry && entry.messageInBuffer) hit = this.matchMessage(entry.buf, entry.msgStart, entry.end);
+    else { const m = entry.message; hit = this.matchMessage(m, 0, m.length); }
+    return hit ?? (this.lineRules.length > 0 ? this.matchLine(entry.raw) : null);
   }
 
   /**
@@ -246,22 +251,31 @@ export class FilterRunner {
     return true;
   }
 
-  private matchMessage(message: Buffer): Hit | null {
+  private matchMessage(buf: Buffer, start: number, end: number): Hit | null {
     if (this.messageSet === null) return null;
     // No rule starts like this message (most lines of a service): nothing decoded, no RE2 call.
-    const candidates = this.dispatcher.candidates(message, 0, message.length);
+    const candidates = this.dispatcher.candidates(buf, start, end);
     if (candidates === 0) return null;
     // Memo first, for misses too: the lines of a brute-force attack and the daily noise of a
-    // service repeat, and a Map lookup is cheaper than an RE2 pass over the message.
-    // The decoded message is both the memo key and what exec runs on: node-re2 builds a Buffer per
-    // capture group for Buffer input, which costs more than decoding a short line once.
+    // service repeat, and a lookup by the message's bytes is far cheaper than an RE2 pass. With
+    // volatile ports, messages that differ only in ` port <digits>` share one entry — every
+    // connection has its own source port, so this is what makes repeated attacks hit the memo.
+    const cached = this.memo.get(buf, start, end);
+    if (cached !== undefined) return cached;
+    const hit = this.matchNew(buf.subarray(start, end), candidates);
+    // A capture that itself contains ` port ` (a crafted user name) is never taken from another line.
+    const portInCapture = hit !== null && Object.values(hit.captures).some((v) => v.includes(' port '));
+    this.memo.set(buf, start, end, hit, portInCapture);
+    return hit;
+  }
+
+  /** The rules' answer for a message the memo does not know; `candidates`: the dispatcher's count. */
+  private matchNew(message: Buffer, candidates: number): Hit | null {
+    // The decoded message is what exec runs on: node-re2 builds a Buffer per capture group for
+    // Buffer input, which costs more than decoding a short line once. Tests run on the bytes
+    // (see matchable): a string is converted to UTF-8 again on every call into RE2.
     const text = message.toString('utf8');
-    // With volatile ports, messages that differ only in ` port <digits>` share one memo entry — every
-    // connection has its own source port, so this is what makes repeated attacks hit the memo. A
-    // capture that itself contains ` port ` (a crafted user name) is never taken from another line.
-    const key = this.volatilePorts ? maskPorts(text) : text;
-    const cached = this.memo.get(key);
-    if (cached !== undefined && (cached.text === text || !cached.portInCapture)) return cached.hit;
+    const subject = matchable(message, text);
     let hit: Hit | null = null;
     if (candidates <= MAX_DIRECT) {
       // In rule order. A lone candidate goes straight to exec; among several, a cheap `test` first
@@ -270,19 +284,16 @@ export class FilterRunner {
       const found = this.dispatcher.found;
       for (let k = 0; k < candidates && hit === null; k++) {
         const rule = this.messageRules[found[k]!]!;
-        if (candidates === 1 || rule.re.test(text)) hit = execRule(rule, text, found[k]!);
+        if (candidates === 1 || rule.re.test(subject)) hit = execRule(rule, text, found[k]!);
       }
     } else {
-      const indices = this.messageSet.match(matchable(message, text));
+      const indices = this.messageSet!.match(subject);
       if (indices.length > 1) indices.sort((a, b) => a - b);
       for (const i of indices) {
         hit = execRule(this.messageRules[i]!, text, i);
         if (hit) break;
       }
     }
-    if (this.memo.size >= MEMO_LIMIT) this.memo = new Map();
-    const portInCapture = hit !== null && Object.values(hit.captures).some((v) => v.includes(' port '));
-    this.memo.set(key, { text, hit, portInCapture });
     return hit;
   }
 
@@ -369,25 +380,4 @@ export function defaultReducer(): Reducer {
       return { id: m.host, attempts: 1, rule: m.rule.id, captures: { ...m.captures } };
     },
   };
-}
-
-/** `text` with every ` port <digits>` as ` port #` (the memo key of filters with volatile ports). */
-export function maskPorts(text: string): string {
-  let i = text.indexOf(' port ');
-  if (i < 0) return text;
-  let out = '';
-  let from = 0;
-  while (i >= 0) {
-    let j = i + 6;
-    while (j < text.length && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
-    // Only a whole port number: digits followed by an end (` `, `:`, `]`, end of text), never the
-    // start of something else (`port 7.2.3.4` is an address, and addresses must stay in the key).
-    const after = j < text.length ? text.charCodeAt(j) : 32;
-    if (j > i + 6 && (after === 32 || after === 58 || after === 93)) {
-      out += text.slice(from, i + 6) + '#';
-      from = j;
-    }
-    i = text.indexOf(' port ', j);
-  }
-  return out + text.slice(from);
 }
