@@ -45,16 +45,19 @@ export interface RuleSpec {
   final?: boolean;
   /** Not per connection (the listener logs it, or each line is its own connection): always 1 attempt. */
   stateless?: boolean;
+  /** Reads the captures of a matching message instead of RE2's exec (scanners.ts, `FilterRule.scan`). */
+  scan?: FilterRule['scan'];
 }
 
 /** The engine's rules: each spec becomes a failure rule and/or an info rule for its modes. */
 export function buildRules(specs: readonly RuleSpec[]): FilterRule[] {
   const rules: FilterRule[] = [];
   for (const s of specs) {
-    if (s.failure?.length) rules.push({ id: s.id, pattern: s.pattern, modes: s.failure, kind: 'failure' });
+    const scan = s.scan ? { scan: s.scan } : {};
+    if (s.failure?.length) rules.push({ id: s.id, pattern: s.pattern, modes: s.failure, kind: 'failure', ...scan });
     // A success (Accepted) is also reported to the jail's tracker, which may forgive the address.
     const success = s.effect === 'success' ? { success: true } : {};
-    if (s.info?.length) rules.push({ id: s.id, pattern: s.pattern, modes: s.info, kind: 'info', ...success });
+    if (s.info?.length) rules.push({ id: s.id, pattern: s.pattern, modes: s.info, kind: 'info', ...success, ...scan });
   }
   return rules;
 }

@@ -12,6 +12,10 @@ import {
 } from './patterns.js';
 import { PROBE_RULES } from './probes.js';
 import { ALL, AUTH_MODES, DDOS, PROBE_OR_EXTRA, type RuleSpec } from './rule-spec.js';
+import {
+  scanClosedAuthenticatingUser, scanClosedInvalidUser, scanFailed, scanFailedInvalidUser, scanInvalidUser, scanMaxAuthTries,
+  scanPamAuthFailure, scanPamMoreFailures, scanReceivedDisconnect, scanTooManyFailures,
+} from './scanners.js';
 
 const CHANGE_OF_USER = `Change of username or service not allowed: ${NO_COLON_SPACE}:*`;
 const RD = `${LEVEL}Received disconnect from <ADDR>${PORT}: ?`;
@@ -24,6 +28,7 @@ const AUTH_RULES: readonly RuleSpec[] = [
   // --- authentication attempts (auth.c auth_log, getpwnamallow, auth-pam.c) -------------------------
   {
     id: 'failed-invalid-user', effect: 'failed', failure: AUTH_MODES, info: ['ddos'],
+    scan: scanFailedInvalidUser,
     pattern: `^${KERNEL_PREFIX}Failed (?P<method>\\S+) for (?:invalid|illegal) user ${USER_NO_COLON_SPACE}${AUTH_TAIL}$`,
   },
   {
@@ -32,6 +37,7 @@ const AUTH_RULES: readonly RuleSpec[] = [
   },
   {
     id: 'failed', effect: 'failed', failure: AUTH_MODES, info: ['ddos'],
+    scan: scanFailed,
     pattern: `^${KERNEL_PREFIX}Failed (?P<method>\\S+) for ${USER_NO_COLON_SPACE}${AUTH_TAIL}$`,
   },
   {
@@ -47,12 +53,14 @@ const AUTH_RULES: readonly RuleSpec[] = [
   },
   {
     id: 'invalid-user', effect: 'pre', failure: AUTH_MODES, info: ['ddos'],
+    scan: scanInvalidUser,
     pattern: `^(?:Invalid|Illegal) user ${GREEDY_USER} from <ADDR>${PORT}${PREAUTH}$`,
   },
   {
     // pam_unix/pam_sss/…: `authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=A  user=U`.
     // ruser and user are client-controlled and come on both sides of rhost: neither may hold a space.
     id: 'pam-auth-failure', effect: 'pam-soft', info: ALL,
+    scan: scanPamAuthFailure,
     pattern: '^pam_[A-Za-z0-9_]+\\(sshd?:auth\\): authentication failure; logname=\\S* uid=[0-9]* euid=[0-9]* ' +
       `tty=\\S* ruser=(?P<ruser>\\S*) rhost=<HOST>(?: +user=(?P<user>\\S*))?${PREAUTH} *$`,
   },
@@ -62,6 +70,7 @@ const AUTH_RULES: readonly RuleSpec[] = [
   },
   {
     id: 'pam-more-failures', effect: 'pam-more', failure: AUTH_MODES, info: ['ddos'],
+    scan: scanPamMoreFailures,
     pattern: '^(?:pam_[A-Za-z0-9_]+\\(sshd?:auth\\): )?PAM [0-9]+ more authentication failures?; logname=\\S* ' +
       `uid=[0-9]* euid=[0-9]* tty=\\S* ruser=\\S* rhost=<HOST>(?: +user=(?P<user>\\S*))?${PREAUTH} *$`,
   },
@@ -70,26 +79,32 @@ const AUTH_RULES: readonly RuleSpec[] = [
   {
     // JSch and others send disconnect reason 3 with "Auth fail" when their authentication failed.
     id: 'disconnect-auth-fail', effect: 'close', failure: AUTH_MODES,
+    scan: scanReceivedDisconnect,
     pattern: `^${RD}3: .*Auth fail(?:ed|ure)?${PREAUTH}$`,
   },
   {
     id: 'disconnect-no-auth-methods', effect: 'close', failure: PROBE_OR_EXTRA,
+    scan: scanReceivedDisconnect,
     pattern: `^${RD}14: No (?:supported |more )?(?:user )?authentication methods available\\.?${PREAUTH}$`,
   },
   {
     id: 'disconnect-preauth', effect: 'close', failure: DDOS,
+    scan: scanReceivedDisconnect,
     pattern: `^${RD}[0-9]+: .* \\[preauth\\]$`,
   },
   {
     id: 'disconnect', effect: 'close', info: ALL,
+    scan: scanReceivedDisconnect,
     pattern: `^${RD}[0-9]+: .*$`,
   },
   {
     id: 'closed-invalid-user', effect: 'close', final: true, failure: ALL,
+    scan: scanClosedInvalidUser,
     pattern: `^${CLOSED_BY} invalid user ${GREEDY_USER} <ADDR> port [0-9]+${PREAUTH}$`,
   },
   {
     id: 'closed-authenticating-user', effect: 'close', final: true, failure: PROBE_OR_EXTRA, info: ['normal'],
+    scan: scanClosedAuthenticatingUser,
     pattern: `^${CLOSED_BY} authenticating user ${GREEDY_USER} <ADDR> port [0-9]+${PREAUTH}$`,
   },
   {
@@ -105,10 +120,12 @@ const AUTH_RULES: readonly RuleSpec[] = [
   // --- MaxAuthTries (auth.c auth_maxtries_exceeded, then packet_disconnect) -------------------------
   {
     id: 'max-auth-tries', effect: 'max', failure: AUTH_MODES, info: ['ddos'],
+    scan: scanMaxAuthTries,
     pattern: `^${LEVEL}maximum authentication attempts exceeded for (?:invalid user )?${GREEDY_USER} from <ADDR> port [0-9]+ ssh2${PREAUTH}$`,
   },
   {
     id: 'too-many-failures', effect: 'max', failure: AUTH_MODES, info: ['ddos'],
+    scan: scanTooManyFailures,
     pattern: `^Disconnecting (?:authenticating|invalid) user ${GREEDY_USER} <ADDR> port [0-9]+: Too many authentication failures${PREAUTH}$`,
   },
   {

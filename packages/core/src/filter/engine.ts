@@ -4,7 +4,7 @@
  * most log lines are rejected by a string compare or a single `Set.test`, and brute-force attacks
  * repeat identical messages, so exec runs once per distinct message.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { checkHost, compileRule, resolveMode, rulesForMode, RE2, type CompiledRule } from './compile.js';
 import { Dispatcher } from './dispatch.js';
 import { MessageMemo } from './message-memo.js';
@@ -271,26 +271,28 @@ export class FilterRunner {
 
   /** The rules' answer for a message the memo does not know; `candidates`: the dispatcher's count. */
   private matchNew(message: Buffer, candidates: number): Hit | null {
-    // The decoded message is what exec runs on: node-re2 builds a Buffer per capture group for
-    // Buffer input, which costs more than decoding a short line once. Tests run on the bytes
-    // (see matchable): a string is converted to UTF-8 again on every call into RE2.
-    const text = message.toString('utf8');
-    const subject = matchable(message, text);
+    // ASCII (nearly every line): RE2 runs on the bytes as they are, and a rule's scanner may read
+    // the captures. Otherwise on the decoded text where it has U+FFFD for invalid bytes (matchable).
+    const ascii = isAscii(message);
+    const text = ascii ? undefined : message.toString('utf8');
+    const subject = text === undefined ? message : matchable(message, text);
     let hit: Hit | null = null;
     if (candidates <= MAX_DIRECT) {
-      // In rule order. A lone candidate goes straight to exec; among several, a cheap `test` first
-      // (no result array built) picks the ones worth an exec: rules that share a prefix (postfix's
-      // `NOQUEUE: reject: RCPT from`) mostly miss, and an exec that misses costs as much as one that hits.
+      // In rule order. A cheap `test` (no result array built) picks the rules worth reading the
+      // captures of: rules that share a prefix (postfix's `NOQUEUE: reject: RCPT from`) mostly
+      // miss, and an exec that misses costs as much as one that hits. A lone candidate without a
+      // scanner goes straight to exec, which tells both at once.
       const found = this.dispatcher.found;
       for (let k = 0; k < candidates && hit === null; k++) {
-        const rule = this.messageRules[found[k]!]!;
-        if (candidates === 1 || rule.re.test(subject)) hit = execRule(rule, text, found[k]!);
+        const i = found[k]!, rule = this.messageRules[i]!;
+        if (candidates === 1 && !(ascii && rule.rule.scan)) hit = execRule(rule, text ?? message.toString('utf8'), i);
+        else if (rule.re.test(subject)) hit = captured(rule, i, message, ascii, text);
       }
     } else {
       const indices = this.messageSet!.match(subject);
       if (indices.length > 1) indices.sort((a, b) => a - b);
       for (const i of indices) {
-        hit = execRule(this.messageRules[i]!, text, i);
+        hit = captured(this.messageRules[i]!, i, message, ascii, text);
         if (hit) break;
       }
     }
@@ -320,6 +322,18 @@ function matchable(bytes: Buffer, text: string): Buffer | string {
   return text.indexOf('\uFFFD') === -1 ? bytes : text;
 }
 
+/**
+ * The hit of a rule whose pattern RE2 found to match the message: the captures from the rule's
+ * scanner (ASCII messages only; it may decline), else from RE2's exec on the decoded text.
+ */
+function captured(compiled: CompiledRule, index: number, message: Buffer, ascii: boolean, text: string | undefined): Hit | null {
+  if (ascii && compiled.rule.scan) {
+    const groups = compiled.rule.scan(message);
+    if (groups !== undefined) return hitOf(compiled, groups, index);
+  }
+  return execRule(compiled, text ?? message.toString('utf8'), index);
+}
+
 function execRule(compiled: CompiledRule, text: string, index: number): Hit | null {
   const m = compiled.re.exec(text);
   if (!m) return null;
@@ -329,6 +343,11 @@ function execRule(compiled: CompiledRule, text: string, index: number): Hit | nu
     const name = names[i];
     if (name !== null && name !== undefined && m[i] !== undefined) groups[name] = m[i];
   }
+  return hitOf(compiled, groups, index);
+}
+
+/** A hit from a rule's named groups: its host checked (an address or, for `<HOST>`, a host name) and its other captures. */
+function hitOf(compiled: CompiledRule, groups: Readonly<Record<string, string | undefined>>, index: number): Hit | null {
   let host: string | undefined;
   let ip: IpAddress | null = null;
   if (compiled.hasHost) {
