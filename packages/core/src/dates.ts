@@ -366,6 +366,8 @@ export class DateParser {
   /** The same for dates with an explicit offset: wall-clock second → that second read as UTC. */
   private wallKey = -1;
   private wallSecond = 0;
+  /** What `find` returns, filled in anew by each call. */
+  private readonly last: DateMatch = { time: 0, start: 0, end: 0, format: '' };
 
   /** Throws F2B_ERR_TIMEZONE_INVALID for an unknown `timezone`. */
   constructor(opts: DateParserOptions = {}) {
@@ -378,6 +380,15 @@ export class DateParser {
    * date in the first 128 bytes. Null if there is none. `end` bounds the line inside a larger buffer.
    */
   parse(line: Buffer, from = 0, lineEnd = line.length): DateMatch | null {
+    const m = this.find(line, from, lineEnd);
+    return m === null ? null : { time: m.time, start: m.start, end: m.end, format: m.format };
+  }
+
+  /**
+   * As `parse`, without an object per line: the match returned is this parser's own, overwritten
+   * by the next call (the entry parser reads it at once; a line a second costs no garbage).
+   */
+  find(line: Buffer, from = 0, lineEnd = line.length): Readonly<DateMatch> | null {
     const b = line, n = lineEnd;
     let p = from, format = '', end = -1;
     if (p >= n) return null;
@@ -389,7 +400,7 @@ export class DateParser {
     if (c === 0x40) {
       // daemontools/multilog TAI64N label `@4000000063…` (2^62 + 10 + Unix seconds, nanoseconds)
       const t = tai64n(b, p, n);
-      return t === null ? null : { time: t, start: p, end: p + 25, format: 'tai64n' };
+      return t === null ? null : this.found(t, p, p + 25, 'tai64n');
     }
     if (c === 0x3c) {
       // `<34>` then either RFC 5424 (`1 ` and an ISO date) or a classic RFC 3164 line.
@@ -430,7 +441,7 @@ export class DateParser {
     if (at < 0) return this.timeField(b, from, n);
     f.hasYear = true;
     const t = this.time();
-    return t === t ? { time: t, start: at, end: f.clfEnd, format: 'clf' } : null;
+    return t === t ? this.found(t, at, f.clfEnd, 'clf') : null;
   }
 
   /**
@@ -456,23 +467,33 @@ export class DateParser {
       let end = scanIso(b, p, n);
       if (end >= 0) {
         const t = this.time();
-        if (t === t) return { time: t, start: p, end, format: 'iso8601' };
+        if (t === t) return this.found(t, p, end, 'iso8601');
         continue;
       }
       end = scanEpoch(b, p, n, true);
-      if (end >= 0) return { time: f.epoch + f.ms, start: p, end, format: 'epoch' };
+      if (end >= 0) return this.found(f.epoch + f.ms, p, end, 'epoch');
     }
     return null;
   }
 
   private result(start: number, end: number, format: string): DateMatch | null {
     const t = this.time();
-    return t === t ? { time: t, start, end, format } : null;
+    return t === t ? this.found(t, start, end, format) : null;
   }
 
   private match(time: number, start: number, end: number, bracket: boolean, format: string, b: Uint8Array): DateMatch {
-    if (bracket && b[end] === 0x5d) return { time, start: start - 1, end: end + 1, format };
-    return { time, start, end, format };
+    if (bracket && b[end] === 0x5d) return this.found(time, start - 1, end + 1, format);
+    return this.found(time, start, end, format);
+  }
+
+  /** The shared match object, filled in (see `find`). */
+  private found(time: number, start: number, end: number, format: string): DateMatch {
+    const m = this.last;
+    m.time = time;
+    m.start = start;
+    m.end = end;
+    m.format = format;
+    return m;
   }
 
   /** Epoch ms of the scanned fields, NaN if they are not a real date. */

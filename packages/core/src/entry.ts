@@ -26,7 +26,7 @@ export interface EntryParserOptions extends DateParserOptions {
 
 /**
  * An entry over a range of a buffer; views and strings are made on first use. The filter engine
- * reads its message as the range `buf[msgStart, end)` (see `messageRange`), without a view.
+ * reads its message as the range `buf[msgStart, end)` (see `messageInBuffer`), without a view.
  */
 export class RangeEntry implements LogEntry {
   time: number | undefined = undefined;
@@ -42,10 +42,30 @@ export class RangeEntry implements LogEntry {
   hostStart = -1;
   hostEnd = -1;
   msgStart: number;
+  /** The parser's shared entry (`parseShared`): the next line overwrites it, so `detach` it to keep it. */
+  shared = false;
 
-  constructor(readonly buf: Buffer, readonly start: number, readonly end: number, readonly origin: string | undefined,
+  constructor(public buf: Buffer, public start: number, public end: number, public origin: string | undefined,
     readonly names: ProgramNames) {
     this.msgStart = start;
+  }
+
+  /** Make this (shared) entry the one of another line, as a new entry would be. */
+  reset(buf: Buffer, start: number, end: number, origin: string | undefined): void {
+    this.buf = buf; this.start = start; this.end = end; this.origin = origin;
+    this.time = undefined; this.program = undefined; this.pid = undefined; this.dateFormat = undefined;
+    this._raw = undefined; this._message = undefined; this.replaced = false; this._host = undefined;
+    this.hostStart = -1; this.hostEnd = -1; this.msgStart = start;
+  }
+
+  /** An entry of its own with this one's contents (itself unless it is the parser's shared one). */
+  detach(): RangeEntry {
+    if (!this.shared) return this;
+    const e = new RangeEntry(this.buf, this.start, this.end, this.origin, this.names);
+    e.time = this.time; e.program = this.program; e.pid = this.pid; e.dateFormat = this.dateFormat;
+    e._raw = this._raw; e._message = this._message; e.replaced = this.replaced; e._host = this._host;
+    e.hostStart = this.hostStart; e.hostEnd = this.hostEnd; e.msgStart = this.msgStart;
+    return e;
   }
 
   get raw(): Buffer {
@@ -67,7 +87,7 @@ export class RangeEntry implements LogEntry {
   }
 
   get host(): string | undefined {
-    if (this._host === undefined) this._host = this.hostStart < 0 ? null : this.buf.toString('latin1', this.hostStart, this.hostEnd);
+    if (this._host === undefined) this._host = this.hostStart < 0 ? null : this.names.name(this.buf, this.hostStart, this.hostEnd);
     return this._host ?? undefined;
   }
 
@@ -80,10 +100,13 @@ export class EntryParser {
   private readonly dates: DateParser;
   private readonly format: LineFormat;
   private readonly names = new ProgramNames();
+  private readonly shared: RangeEntry;
 
   constructor(opts: EntryParserOptions = {}) {
     this.dates = new DateParser(opts);
     this.format = opts.format ?? 'text';
+    this.shared = new RangeEntry(Buffer.alloc(0), 0, 0, undefined, this.names);
+    this.shared.shared = true;
   }
 
   parse(raw: Buffer, origin?: string): LogEntry {
@@ -92,8 +115,24 @@ export class EntryParser {
 
   /** Parse the line `buf[start, end)` (no newline) without copying it. */
   parseRange(buf: Buffer, start: number, end: number, origin?: string): LogEntry {
-    const e = new RangeEntry(buf, start, end, origin, this.names);
-    const date = this.dates.parse(buf, start, end);
+    return this.fill(new RangeEntry(buf, start, end, origin, this.names));
+  }
+
+  /**
+   * As `parseRange`, into this parser's one shared entry instead of a new one: for readers done
+   * with a line before they parse the next (an object per line is most of the garbage of reading a
+   * log). The filter engine detaches it when a reducer gets it; anyone else keeping it must call
+   * `detach()` (`RangeEntry`).
+   */
+  parseShared(buf: Buffer, start: number, end: number, origin?: string): LogEntry {
+    const e = this.shared;
+    e.reset(buf, start, end, origin);
+    return this.fill(e);
+  }
+
+  private fill(e: RangeEntry): RangeEntry {
+    const buf = e.buf, start = e.start, end = e.end;
+    const date = this.dates.find(buf, start, end);
     if (this.format === 'journal-line') {
       // `journalctl -o short|short-iso|short-precise` put a date before `host ident[pid]:`.
       if (!date || date.start > headerDateStart(buf, start, end) + 1) {

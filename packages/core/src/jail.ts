@@ -346,7 +346,10 @@ export class Jail {
    */
   lines(lines: Buffer[], origin: string): MaybePromise<void> {
     this.linesBySource.set(origin, (this.linesBySource.get(origin) ?? 0) + lines.length);
-    for (const raw of lines) this.entry(this.parser.parse(raw, origin));
+    // Without an entry hook (which may keep what it is given) every line is parsed into the parser's
+    // one shared entry: the filter detaches it if a reducer gets it.
+    if (this.core.hooks.entry.isUsed()) for (const raw of lines) this.entry(this.parser.parse(raw, origin));
+    else for (const raw of lines) this.entry(this.parser.parseShared(raw, 0, raw.length, origin));
     return this.afterBatch();
   }
 

@@ -43,6 +43,9 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
   };
 
   return {
+    // Only strings and numbers of a match are kept (in sessions); drafts get a copy of the captures.
+    transient: true,
+
     reduce(m: RuleMatch): FailureDraft | null {
       const spec = SPECS_BY_ID.get(m.rule.id);
       if (!spec) return null;

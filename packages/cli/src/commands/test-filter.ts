@@ -173,8 +173,8 @@ export async function testFilter(first: string | undefined, second: string | und
     await runParallel({
       file: file!, jobs, source, filter: def.id, patterns: source ? undefined : opts.pattern, mode: opts.mode, options, timezone, now: clockNow, maxLineLength: maxLen,
     }, {
-      local: (buf, s, e) => (e - s > maxLen ? overlong() : handle(parser.parseRange(buf, s, e, file))),
-      remote: (buf, s, e, hit) => (hit.index === OVERLONG_HIT ? overlong() : handle(parser.parseRange(buf, s, e, file), hit)),
+      local: (buf, s, e) => (e - s > maxLen ? overlong() : handle(parser.parseShared(buf, s, e, file))),
+      remote: (buf, s, e, hit) => (hit.index === OVERLONG_HIT ? overlong() : handle(parser.parseShared(buf, s, e, file), hit)),
       skip: (undated) => handle(null, null, undated),
       dates: (counts) => { for (const [k, v] of Object.entries(counts)) stats.dates.set(k, (stats.dates.get(k) ?? 0) + v); },
       afterBatch: () => out.flush(),
@@ -184,7 +184,7 @@ export async function testFilter(first: string | undefined, second: string | und
     const progress = Progress.forTerminal({ total: file && file !== '-' ? sizeOf(file) : 0 });
     const onLine = format === 'journal'
       ? (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parseJournalJsonLine(buf.subarray(s, e), file)))
-      : (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parser.parseRange(buf, s, e, file)));
+      : (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parser.parseShared(buf, s, e, file)));
     let linesBefore = 0;
     await forEachLine(input, maxLen, onLine, overlong, (bytes) => {
       out.flush();

@@ -77,7 +77,7 @@ async function run(job: WorkerJob): Promise<void> {
       if (hits.length >= BATCH) send();
       return;
     }
-    const entry = parser.parseRange(buf, s, e, job.file);
+    const entry = parser.parseShared(buf, s, e, job.file);
     const df = entry.dateFormat ?? '(none)';
     dates[df] = (dates[df] ?? 0) + 1;
     const hit = runner.find(entry);

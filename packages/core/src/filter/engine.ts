@@ -200,14 +200,16 @@ export class FilterRunner {
    * that finding can run in parallel (workers) while reducing stays sequential.
    */
   reduce(entry: LogEntry, hit: Hit, now: number): Failure[] {
-    const m = this.toMatch(entry, hit);
+    // A reducer that keeps nothing of its matches gets the entry and the memoised captures as they are.
+    const m = this.reducer.transient === true ? this.matchOf(hit, entry, hit.captures) : this.toMatch(entry, hit);
     this.ruleHits.set(m.rule.id, (this.ruleHits.get(m.rule.id) ?? 0) + 1);
     if (m.rule.success === true && m.host !== undefined && this.onSuccess) this.onSuccess(toSuccess(m, this.def.id, entry.time ?? now, hit));
     const out = this.reducer.reduce(m);
     if (!out) return [];
-    const drafts = Array.isArray(out) ? out : [out];
-    const line = entry.raw.toString('utf8');
-    return drafts.map((d) => toFailure(d, this.def.id, entry.time ?? now, line, hit));
+    // The line where it lies in the read buffer: no view made for it.
+    const line = entry instanceof RangeEntry ? entry.buf.toString('utf8', entry.start, entry.end) : entry.raw.toString('utf8');
+    const time = entry.time ?? now;
+    return Array.isArray(out) ? out.map((d) => toFailure(d, this.def.id, time, line, hit)) : [toFailure(out, this.def.id, time, line, hit)];
   }
 
   private programAllowed(program: string | undefined): boolean {
@@ -223,9 +225,14 @@ export class FilterRunner {
   }
 
   private toMatch(entry: LogEntry, hit: Hit): RuleMatch {
+    // Matches may be kept: a parser's shared entry (the next line overwrites it) is detached, and
+    // the captures are a copy, as the memoised hit is shared by every entry with this message.
+    return this.matchOf(hit, entry instanceof RangeEntry ? entry.detach() : entry, { ...hit.captures });
+  }
+
+  private matchOf(hit: Hit, entry: LogEntry, captures: Readonly<Record<string, string>>): RuleMatch {
     const compiled = hit.index >= 0 ? this.messageRules[hit.index]! : this.lineRules[-hit.index - 1]!;
-    // A copy: the memoised hit is shared by every entry with this message, and reducers keep matches.
-    return { rule: compiled.rule, entry, host: hit.host, captures: { ...hit.captures } };
+    return { rule: compiled.rule, entry, host: hit.host, captures };
   }
 
   sweep(now: number): void {
@@ -394,6 +401,7 @@ function toSuccess(m: RuleMatch, filter: string, time: number, hit: Hit): Succes
 /** Every `failure` rule match that has a host is one attempt; `info` rules never fail anyone. */
 export function defaultReducer(): Reducer {
   return {
+    transient: true,
     reduce(m) {
       if ((m.rule.kind ?? 'failure') !== 'failure' || m.host === undefined) return null;
       return { id: m.host, attempts: 1, rule: m.rule.id, captures: { ...m.captures } };

@@ -87,6 +87,13 @@ export interface ReducerContext {
  */
 export interface Reducer {
   reduce(match: RuleMatch): FailureDraft | FailureDraft[] | null;
+  /**
+   * The reducer keeps nothing of a match beyond the `reduce` call — it reads the entry and the
+   * captures and copies what it keeps — and never changes them. The engine then hands it matches
+   * as they are, without an entry and captures of their own for every line (most of the garbage of
+   * reducing a log). Leave it out when matches (or their entries) are kept, e.g. in a list of lines.
+   */
+  readonly transient?: boolean;
   sweep?(now: number): void;
   /**
    * The state that must survive a restart (sessions half-way through an attempt), as plain JSON.
