@@ -58,13 +58,20 @@ export class RangeEntry implements LogEntry {
     this.hostStart = -1; this.hostEnd = -1; this.msgStart = start;
   }
 
-  /** An entry of its own with this one's contents (itself unless it is the parser's shared one). */
+  /**
+   * An entry of its own with this one's contents (itself unless it is the parser's shared one), over
+   * a copy of the line: a reader may fill its buffer with the next chunk once the line is handled.
+   */
   detach(): RangeEntry {
     if (!this.shared) return this;
-    const e = new RangeEntry(this.buf, this.start, this.end, this.origin, this.names);
+    const n = this.end - this.start;
+    const copy = Buffer.allocUnsafe(n);
+    this.buf.copy(copy, 0, this.start, this.end);
+    const e = new RangeEntry(copy, 0, n, this.origin, this.names);
     e.time = this.time; e.program = this.program; e.pid = this.pid; e.dateFormat = this.dateFormat;
-    e._raw = this._raw; e._message = this._message; e.replaced = this.replaced; e._host = this._host;
-    e.hostStart = this.hostStart; e.hostEnd = this.hostEnd; e.msgStart = this.msgStart;
+    if (this.replaced) { e._message = this._message; e.replaced = true; }
+    e._host = this._host;
+    e.hostStart = this.hostStart - this.start; e.hostEnd = this.hostEnd - this.start; e.msgStart = this.msgStart - this.start;
     return e;
   }
 
@@ -121,8 +128,8 @@ export class EntryParser {
   /**
    * As `parseRange`, into this parser's one shared entry instead of a new one: for readers done
    * with a line before they parse the next (an object per line is most of the garbage of reading a
-   * log). The filter engine detaches it when a reducer gets it; anyone else keeping it must call
-   * `detach()` (`RangeEntry`).
+   * log), which may then reuse `buf`. The filter engine detaches it (a copy of the line) when a
+   * reducer keeps matches; anyone else keeping it must call `detach()` (`RangeEntry`).
    */
   parseShared(buf: Buffer, start: number, end: number, origin?: string): LogEntry {
     const e = this.shared;

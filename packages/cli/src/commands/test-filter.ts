@@ -6,12 +6,12 @@
  */
 import { closeSync, createReadStream, openSync, statSync } from 'node:fs';
 import { Progress } from '../progress.js';
-import type { Readable } from 'node:stream';
 import {
   Core, EntryParser, FilterRunner, errors, escapeControls, formatIsoWithOffset, isF2bError, jsonText, parseJournalJsonLine, resolveMode, DateParser,
   type Failure, type Hit, type LogEntry,
 } from '@f2b/core';
 import { runParallel } from '../test-filter/parallel.js';
+import { forEachLineOfFile, forEachLineOfStream, type LineSink } from '../test-filter/line-reader.js';
 import { adHocFilter, IgnorePatterns } from '../test-filter/ad-hoc.js';
 import { OVERLONG_HIT } from '../test-filter/ranges.js';
 import { LineExplainer, renderExplanation, type LineExplanation } from '../test-filter/explain-line.js';
@@ -180,17 +180,25 @@ export async function testFilter(first: string | undefined, second: string | und
       afterBatch: () => out.flush(),
     });
   } else {
-    const input: Readable = !file || file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
-    const progress = Progress.forTerminal({ total: file && file !== '-' ? sizeOf(file) : 0 });
-    const onLine = format === 'journal'
-      ? (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parseJournalJsonLine(buf.subarray(s, e), file)))
-      : (buf: Buffer, s: number, e: number) => (e - s > maxLen ? overlong() : handle(parser.parseShared(buf, s, e, file)));
+    const stdin = !file || file === '-';
+    const progress = Progress.forTerminal({ total: stdin ? 0 : sizeOf(file) });
     let linesBefore = 0;
-    await forEachLine(input, maxLen, onLine, overlong, (bytes) => {
-      out.flush();
-      progress?.advance(bytes, stats.lines - linesBefore);
-      linesBefore = stats.lines;
-    });
+    const sink: LineSink = {
+      line: format === 'journal'
+        ? (buf, s, e) => (e - s > maxLen ? overlong() : handle(parseJournalJsonLine(buf.subarray(s, e), file)))
+        : (buf, s, e) => (e - s > maxLen ? overlong() : handle(parser.parseShared(buf, s, e, file))),
+      overlong,
+      afterChunk: (bytes) => {
+        out.flush();
+        progress?.advance(bytes, stats.lines - linesBefore);
+        linesBefore = stats.lines;
+        // A turn of the event loop: output written so far can go out while the next chunk is read.
+        return new Promise<void>((resolve) => setImmediate(resolve));
+      },
+    };
+    // Journal records are parsed into entries that keep views of their line: chunks of their own.
+    if (stdin || format === 'journal' || !isRegularFile(file)) await forEachLineOfStream(stdin ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 }), maxLen, sink);
+    else await forEachLineOfFile(file, maxLen, sink);
     progress?.done();
   }
   await out.end();
@@ -240,6 +248,14 @@ function parseMaxretry(text: string | undefined): number {
   return n;
 }
 
+function isRegularFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** A regular file's size (0 when unknown: a pipe, a device). */
 function sizeOf(file: string): number {
   try {
@@ -253,32 +269,6 @@ function sizeOf(file: string): number {
 /** A line with text but no date we could read (its failures are timed at the time of reading). */
 function isUndated(entry: LogEntry): boolean {
   return entry.time === undefined && entry.raw.length > 0;
-}
-
-/**
- * Split a stream into lines (ranges of the chunk, CR stripped), with no per-line Buffer. A line
- * longer than `maxLen` goes to `onOverlong` and is not kept while it lasts (memory stays bounded).
- */
-async function forEachLine(input: Readable, maxLen: number, onLine: (buf: Buffer, start: number, end: number) => void,
-  onOverlong: () => void, afterChunk: (bytes: number) => void): Promise<void> {
-  let rest: Buffer | null = null;
-  let skipping = false;
-  for await (const chunk of input as AsyncIterable<Buffer>) {
-    const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
-    let start = 0;
-    let nl: number;
-    while ((nl = buf.indexOf(10, start)) !== -1) {
-      if (skipping) { skipping = false; onOverlong(); }
-      else onLine(buf, start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
-      start = nl + 1;
-    }
-    rest = start < buf.length && !skipping ? Buffer.from(buf.subarray(start)) : null;
-    // One byte more than a line may have: the CR of a CRLF line.
-    if (rest && rest.length > maxLen + 1) { rest = null; skipping = true; }
-    afterChunk(chunk.length);
-  }
-  if (skipping) onOverlong();
-  else if (rest && rest.length > 0) onLine(rest, 0, rest[rest.length - 1] === 13 ? rest.length - 1 : rest.length);
 }
 
 /**
