@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
+import { CLIENT_COMMANDS } from './client/commands.js';
 
 // `f2b … | head` closes the pipe early: the reader has what it wanted, so end quietly (no EPIPE trace).
 for (const stream of [process.stdout, process.stderr]) {
@@ -14,6 +15,11 @@ for (const stream of [process.stdout, process.stderr]) {
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${(createRequire(import.meta.url)('../package.json') as { version: string }).version}\n`);
+} else if (args[0] !== undefined && CLIENT_COMMANDS.includes(args[0])) {
+  // A client command loads its own small program: no engine, no other commands (start-up).
+  const { mainClient } = await import('./client-program.js');
+  const code = await mainClient(process.argv);
+  if (code !== undefined) process.exitCode = code;
 } else {
   const { main } = await import('./program.js');
   const code = await main(process.argv);

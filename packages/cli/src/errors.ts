@@ -4,7 +4,7 @@
  * errors are which is each code's exit class, stated once in its errors table (`@f2b/kit`
  * `defineErrors`); errors answered by the daemon keep theirs through their code.
  */
-import { escapeLines, exitClassOf, isF2bError, type F2bError } from '@f2b/core';
+import { escapeLines, exitClassOf, isF2bError, type F2bError } from '@f2b/core/client';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

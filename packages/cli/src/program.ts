@@ -2,8 +2,7 @@
  * The `f2b` command line (commander). Each command lives in commands/; errors are printed once, with
  * their code and fix, and mapped to the documented exit codes.
  */
-import { createRequire } from 'node:module';
-import { Command, CommanderError, Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { testFilter } from './commands/test-filter.js';
 import { start } from './commands/start.js';
 import { filters } from './commands/filters.js';
@@ -13,18 +12,13 @@ import { registerPluginsCommand } from './commands/plugins.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerCompletionCommands } from './commands/completion.js';
-import { EXIT_USAGE, reportCliError } from './errors.js';
+import { runner, runProgram, topCommand, version } from './program-base.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function buildProgram(setCode: (code: number) => void = () => {}): Command {
-  const run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => async (...args: A) => { setCode(await fn(...args)); };
-  const program = new Command('f2b')
-    .description('f2b: watch logs, recognise attacks, ban their sources (fail2ban, in TypeScript).')
-    .version(version)
-    .showHelpAfterError()
-    .addHelpText('after', '\nExit codes: 0 success, 1 failed check or runtime error, 2 bad usage or configuration.');
+  const run = runner(setCode);
+  const program = topCommand();
 
   program.command('start')
     .description('Run the jails of the config (an sshd jail on the system auth log when there is none).')
@@ -71,16 +65,6 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
   return program;
 }
 
-export async function main(argv: string[]): Promise<number | undefined> {
-  let code: number | undefined;
-  const program = buildProgram((c) => { code = c; });
-  program.exitOverride();
-  for (const cmd of program.commands) cmd.exitOverride();
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
-    return reportCliError(err);
-  }
-  return code;
+export function main(argv: string[]): Promise<number | undefined> {
+  return runProgram(buildProgram, argv);
 }

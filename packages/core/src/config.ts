@@ -6,9 +6,9 @@
  * variables (`${env:NAME}`): see config/chain.ts.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import { errors, isF2bError, relocateError, type F2bError } from './errors.js';
-import { controlErrors } from './control/errors.js';
+import { defaultPaths } from './config/paths.js';
 import { parseDuration } from './duration.js';
 import { tryParseCidr } from './ip.js';
 import { parseListen } from './metrics/listen.js';
@@ -490,22 +490,4 @@ function resolveIncrement(inc: JailInput['bantimeIncrement'], path: string, file
   };
 }
 
-/**
- * Default locations: system paths for root, per-user paths otherwise. A user's socket lives only in
- * `$XDG_RUNTIME_DIR` (a directory only they may write, made by the login manager): a fixed name in
- * /tmp could be created first by another user, who would then impersonate the daemon. Without it,
- * reading `socket` throws F2B_ERR_CONTROL_NO_RUNTIME_DIR.
- */
-export function defaultPaths(): { db: string; readonly socket: string } {
-  if (typeof process.getuid === 'function' && process.getuid() === 0) return { db: '/var/lib/f2b/f2b.db', socket: '/run/f2b/f2b.sock' };
-  const home = process.env.HOME ?? '/tmp';
-  const stateHome = process.env.XDG_STATE_HOME ?? join(home, '.local', 'state');
-  return {
-    db: join(stateHome, 'f2b', 'f2b.db'),
-    get socket() {
-      const runtime = process.env.XDG_RUNTIME_DIR;
-      if (!runtime) throw controlErrors.F2B_ERR_CONTROL_NO_RUNTIME_DIR();
-      return join(runtime, 'f2b', 'f2b.sock');
-    },
-  };
-}
+export { defaultPaths };

@@ -2,7 +2,8 @@
  * Start-up loads only what a command needs (issue 17): importing @f2b/core loads none of the
  * libraries that only some commands use — ajv (the first schema checked), yaml and cosmiconfig
  * (the first config file read), semver (the first plugin's core range). `f2b --version` and the
- * client commands are that much quicker.
+ * client commands are that much quicker; the client commands import `@f2b/core/client`, which
+ * leaves out the engine too.
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,16 @@ describe('lazy dependencies', () => {
       const loaded = Object.keys(createRequire(import.meta.url).cache);
       const heavy = ['ajv', 'yaml', 'cosmiconfig', 'semver'].filter((m) => loaded.some((p) => p.includes('/node_modules/' + m + '/')));
       process.stdout.write(JSON.stringify(heavy));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: import.meta.dirname, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual([]);
+  });
+
+  it('the client entry (@f2b/core/client) loads neither RE2 nor tapable nor the engine', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      await import('@f2b/core/client');
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      process.stdout.write(JSON.stringify(['re2', 'tapable', 'ajv', 'yaml', 'cosmiconfig', 'semver'].filter((m) => loaded.some((p) => p.includes('/node_modules/' + m + '/')))));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: import.meta.dirname, encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual([]);
   });

@@ -4,7 +4,7 @@
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { controlRequest, defaultPaths, loadConfig, READ_ONLY_COMMANDS, resolveConfig } from '@f2b/core';
+import { configSockets, controlRequest, defaultPaths, READ_ONLY_COMMANDS } from '@f2b/core/client';
 import { reportCliError } from '../errors.js';
 
 /** The system daemon's socket (root's default). */
@@ -28,9 +28,8 @@ export async function socketPath(opts: ClientOptions, cmd?: string): Promise<str
   if (process.env.F2B_SOCKET) return resolve(process.env.F2B_SOCKET);
   const readOnly = cmd !== undefined && (READ_ONLY_COMMANDS as readonly string[]).includes(cmd);
   if (opts.config) {
-    const found = await loadConfig(opts.config);
-    const resolved = found ? resolveConfig(found.config, found.file) : null;
-    if (resolved?.socket) return readOnly ? preferReachable(resolved.socket, resolved.readOnlySocket?.path) : resolved.socket;
+    const sockets = await configSockets(opts.config);
+    if (sockets?.socket) return readOnly ? preferReachable(sockets.socket, sockets.readOnlySocket) : sockets.socket;
   }
   const system = readOnly ? preferReachable(SYSTEM_SOCKET, SYSTEM_READ_ONLY_SOCKET) : SYSTEM_SOCKET;
   let mine: string;

@@ -5,7 +5,7 @@
  * escape.ts (the client escapes whole answers with `escapeDeep`): log text is written by attackers
  * and must not reach the terminal as escape sequences.
  */
-import { escapeControls, localIsoTime } from '@f2b/core';
+import { escapeControls, localIsoTime } from '@f2b/core/client';
 
 export interface Style {
   bold(s: string): string;

@@ -9,7 +9,7 @@
  * jail, invalid address, bad arguments).
  */
 import type { Command } from 'commander';
-import { ControlClient, errors, escapeControls, escapeDeep, jsonText, parseIp, tryParseCidr, type BanDetail, type BanView } from '@f2b/core';
+import { ControlClient, errors, escapeControls, escapeDeep, jsonText, parseIp, tryParseCidr, type BanDetail, type BanView } from '@f2b/core/client';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
 import { call, guarded, socketPath, type ClientOptions } from '../client/connect.js';
 import { formatSpan, formatTime, formatWhen, plural, safe, style, table, tree, type Style } from '../client/output.js';

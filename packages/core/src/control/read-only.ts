@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { CONTROL_COMMANDS, type ControlCommand, type ControlContext, type ControlHandler } from './handler.js';
 import { controlErrors } from './errors.js';
+import { READ_ONLY_COMMANDS } from './read-only-commands.js';
 
-/** What the read-only socket answers. */
-export const READ_ONLY_COMMANDS: readonly ControlCommand[] = ['ping', 'status', 'banned', 'explain'];
+export { READ_ONLY_COMMANDS };
 
 export interface ReadOnlyOptions {
   /** The daemon's root socket, named in the refusal (null: it has none). */
