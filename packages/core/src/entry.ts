@@ -277,9 +277,11 @@ function skipMessageTags(b: Buffer, pos: number, end: number): number {
   return kernel > 0 ? kernel : pos;
 }
 
+/** Where the token at `pos` ends: its space, or the line's end (a loop: tokens are short, a native call is not). */
 function tokenEnd(b: Buffer, pos: number, end: number): number {
-  const i = b.indexOf(SPACE, pos);
-  return i < 0 || i > end ? end : i;
+  let i = pos;
+  while (i < end && b[i] !== SPACE) i++;
+  return i;
 }
 
 /**

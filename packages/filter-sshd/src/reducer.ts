@@ -26,6 +26,7 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
   // never failures.
   const countsAuth = AUTH_MODES.includes(ctx.mode as Mode);
   const table = new SessionTable();
+  const keys = new SessionKeys();
 
   /**
    * Pending failures become real: the connection ended (or went on) without their success. Refused
@@ -56,7 +57,7 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
       if (spec.stateless) {
         return failure && m.host !== undefined ? draft(m, m.host, 1) : null;
       }
-      const key = m.entry.pid === undefined ? null : `${m.entry.host ?? ''} ${m.entry.pid}`;
+      const key = m.entry.pid === undefined ? null : keys.of(m.entry.host ?? '', m.entry.pid);
       let s = key === null ? undefined : table.get(key, time);
       if (s === undefined || spec.effect === 'connect' || pidReused(s, m.host, STARTS.has(spec.effect))) {
         s = newSession(time);
@@ -202,4 +203,23 @@ function isIp(text: string): boolean {
 
 function draft(m: RuleMatch, id: string, attempts: number): FailureDraft {
   return { id, attempts, rule: m.rule.id, captures: { ...m.captures } };
+}
+
+/**
+ * `host pid`, the key of a connection. The last one is kept: consecutive lines are mostly of one
+ * connection, and the same string (its hash computed once) saves building and hashing it again.
+ */
+class SessionKeys {
+  private host = '';
+  private pid = -1;
+  private key = '';
+
+  of(host: string, pid: number): string {
+    if (pid !== this.pid || host !== this.host) {
+      this.host = host;
+      this.pid = pid;
+      this.key = `${host} ${pid}`;
+    }
+    return this.key;
+  }
 }

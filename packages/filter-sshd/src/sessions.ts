@@ -51,6 +51,11 @@ export interface SessionTableState { v: 1; logTime: number | null; sessions: [st
 /** A Map kept in least-recently-seen order (touching a session moves it to the end). */
 export class SessionTable {
   private readonly map = new Map<string, Session>();
+  /**
+   * The key at the end of the order. sshd writes several lines per connection in a row (4 in 10
+   * lookups are of the connection just seen): those need no move to the end.
+   */
+  private newest: string | undefined = undefined;
   /** The latest log time seen: old logs are swept by their own clock, not the wall clock. */
   private logTime = -Infinity;
 
@@ -66,12 +71,15 @@ export class SessionTable {
     if (s === undefined) return undefined;
     if (time !== undefined && time - s.seen > this.ttl) {
       // Too old to be the same connection (a reused pid days later).
-      this.map.delete(key);
+      this.delete(key);
       return undefined;
     }
     if (time !== undefined) s.seen = Math.max(s.seen, time);
-    this.map.delete(key);
-    this.map.set(key, s);
+    if (key !== this.newest) {
+      this.map.delete(key);
+      this.map.set(key, s);
+      this.newest = key;
+    }
     return s;
   }
 
@@ -82,10 +90,12 @@ export class SessionTable {
       if (oldest !== undefined) this.map.delete(oldest);
     }
     this.map.set(key, s);
+    this.newest = key;
   }
 
   delete(key: string): void {
     this.map.delete(key);
+    if (key === this.newest) this.newest = undefined;
   }
 
   export(limit = SESSION_EXPORT_CAP): SessionTableState {
@@ -112,7 +122,7 @@ export class SessionTable {
     const horizon = clock - this.ttl;
     for (const [key, s] of this.map) {
       if (s.seen >= horizon) break; // the rest were seen later
-      this.map.delete(key);
+      this.delete(key);
     }
   }
 }

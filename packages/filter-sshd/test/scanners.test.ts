@@ -120,8 +120,9 @@ describe('the sshd scanners give the groups RE2 gives', () => {
     fc.assert(fc.property(message, (m) => {
       for (const id of check(m)) uses.set(id, (uses.get(id) ?? 0) + 1);
     }), { numRuns: 30_000 });
-    // Not vacuous: every scanner read many messages that RE2 matched.
-    for (const { rule } of scanned) expect(uses.get(rule.id) ?? 0, rule.id).toBeGreaterThan(50);
+    // Not vacuous: every scanner read many messages that RE2 matched (about a hundred each; the
+    // bound leaves room for the draw).
+    for (const { rule } of scanned) expect(uses.get(rule.id) ?? 0, rule.id).toBeGreaterThan(20);
   });
 
   it('on every line of the sample logs', () => {

@@ -2,7 +2,7 @@
  * The filter engine's memo: what the rules made of a message, keyed by the message's bytes. A Map
  * keyed by strings cost a decoded string per line plus hashing it (about 1 µs a line, more than
  * the rest of matching a line the memo knows); here a line the memo knows costs one pass over its
- * bytes (copy, mask, hash) and one comparison, and allocates nothing.
+ * bytes to hash them (ports masked) and one to compare them with the entry, and allocates nothing.
  *
  * Keys live in one byte arena outside the JavaScript heap, found through an open-addressing table
  * of 32-bit hashes. At `limit` entries everything is dropped at once (brute-force attacks repeat
@@ -31,10 +31,8 @@ export class MessageMemo<V> {
   private count = 0;
   private arena = Buffer.allocUnsafe(1 << 16);
   private arenaEnd = 0;
-  /** The key of the last `get`, written here (masked) so that `set` stores it without recomputing. */
-  private scratch = Buffer.allocUnsafe(1024);
-  private scratchLength = 0;
-  private scratchHash = 0;
+  /** The hash of the last `get` that missed, for `set`. */
+  private missHash = 0;
   /** The table slot the last `get` ended on: where `set` puts a new key. */
   private probe = -1;
   /** The entry the last `get` found with the right key but another exact message (-1: none). */
@@ -66,17 +64,19 @@ export class MessageMemo<V> {
    * answers only the very message it was stored for (its masked twins miss, and `set` replaces it).
    */
   get(buf: Uint8Array, start: number, end: number): V | undefined {
-    const hash = this.writeKey(buf, start, end);
-    const key = this.scratch, length = this.scratchLength;
+    // One pass to hash (as the masked key reads), one to compare with each entry of that hash: the
+    // key is written out only when `set` stores it.
+    const hash = this.hashOf(buf, start, end);
     this.stale = -1;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const e = this.slots[slot]!;
-      if (e < 0) { this.probe = slot; return undefined; }
-      if (this.hashes[e] !== hash || this.keyLength[e] !== length || !sameBytes(this.arena, this.keyStart[e]!, key, 0, length)) continue;
+      if (e < 0) { this.probe = slot; this.missHash = hash; return undefined; }
+      if (this.hashes[e] !== hash || !this.sameKey(e, buf, start, end)) continue;
       const exact = this.exactStart[e]!;
       if (exact >= 0 && (this.exactLength[e] !== end - start || !sameBytes(this.arena, exact, buf, start, end - start))) {
         this.stale = e;
         this.probe = slot;
+        this.missHash = hash;
         return undefined;
       }
       return this.values[e];
@@ -103,9 +103,9 @@ export class MessageMemo<V> {
       return;
     }
     const e = this.count++;
-    this.hashes[e] = this.scratchHash;
-    this.keyLength[e] = this.scratchLength;
-    this.keyStart[e] = this.copyIn(this.scratch, 0, this.scratchLength);
+    this.hashes[e] = this.missHash;
+    this.keyStart[e] = this.arenaEnd;
+    this.keyLength[e] = this.writeKey(buf, start, end);
     this.exactStart[e] = exact ? this.copyIn(buf, start, end) : -1;
     this.exactLength[e] = exact ? end - start : 0;
     this.values[e] = value;
@@ -121,47 +121,93 @@ export class MessageMemo<V> {
   }
 
   /**
-   * Write the key of `buf[start, end)` into the scratch buffer — the bytes, with the digits of each
-   * whole ` port N` replaced by `#` when ports are masked — and return its hash (FNV-1a).
+   * The hash (FNV-1a) of the key of `buf[start, end)`: its bytes, with the digits of each whole
+   * ` port N` read as one `#` when ports are masked. Anything else (`port 7.2.3.4`, an address)
+   * stays in the key as it is.
    */
+  private hashOf(buf: Uint8Array, start: number, end: number): number {
+    const masking = this.maskPorts;
+    let h = 0x811c9dc5 | 0;
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      h = Math.imul(h ^ c, 0x01000193);
+      if (c !== 0x20 || !masking) continue;
+      const digits = maskedPortEnd(buf, i, end);
+      if (digits < 0) continue;
+      for (let k = i + 1; k < i + 6; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+      h = Math.imul(h ^ HASH, 0x01000193);
+      i = digits - 1;
+    }
+    return h;
+  }
+
+  /** Whether entry `e`'s key is the key of `buf[start, end)` (compared as `hashOf` reads it). */
+  private sameKey(e: number, buf: Uint8Array, start: number, end: number): boolean {
+    const key = this.arena, masking = this.maskPorts;
+    let k = this.keyStart[e]!;
+    const keyEnd = k + this.keyLength[e]!;
+    for (let i = start; i < end; i++, k++) {
+      const c = buf[i]!;
+      if (k >= keyEnd || key[k] !== c) return false;
+      if (c !== 0x20 || !masking) continue;
+      const digits = maskedPortEnd(buf, i, end);
+      if (digits < 0) continue;
+      // ` port ` then `#` in the key for the digits.
+      for (let m = 1; m < 6; m++) if (key[k + m] !== buf[i + m]) return false;
+      if (key[k + 6] !== HASH) return false;
+      k += 6;
+      i = digits - 1;
+    }
+    return k === keyEnd;
+  }
+
+  /** Write the key of `buf[start, end)` at the arena's end (growing it); returns its length. */
   private writeKey(buf: Uint8Array, start: number, end: number): number {
-    if (this.scratch.length < end - start) this.scratch = Buffer.allocUnsafe(Math.max(end - start, this.scratch.length * 2));
-    const out = this.scratch;
-    let n = 0, h = 0x811c9dc5 | 0;
+    if (this.arenaEnd + (end - start) > this.arena.length) this.grow(end - start);
+    const out = this.arena;
+    let n = this.arenaEnd;
     for (let i = start; i < end; i++) {
       const c = buf[i]!;
       out[n++] = c;
-      h = Math.imul(h ^ c, 0x01000193);
-      if (c !== 0x20 || !this.maskPorts || !isPortWord(buf, i, end)) continue;
-      // ` port ` then digits, then the end or ` `, `:`, `]`: the digits become one `#`. Anything else
-      // (`port 7.2.3.4`, an address) stays in the key as it is.
-      let j = i + 6;
-      while (j < end && buf[j]! >= 0x30 && buf[j]! <= 0x39) j++;
-      const after = j < end ? buf[j]! : 0x20;
-      if (j === i + 6 || (after !== 0x20 && after !== 0x3a && after !== 0x5d)) continue;
-      for (let k = i + 1; k < i + 6; k++) { out[n++] = buf[k]!; h = Math.imul(h ^ buf[k]!, 0x01000193); }
+      if (c !== 0x20 || !this.maskPorts) continue;
+      const digits = maskedPortEnd(buf, i, end);
+      if (digits < 0) continue;
+      for (let k = i + 1; k < i + 6; k++) out[n++] = buf[k]!;
       out[n++] = HASH;
-      h = Math.imul(h ^ HASH, 0x01000193);
-      i = j - 1;
+      i = digits - 1;
     }
-    this.scratchLength = n;
-    this.scratchHash = h;
-    return h;
+    const length = n - this.arenaEnd;
+    this.arenaEnd = n;
+    return length;
   }
 
   /** Copy bytes into the arena (growing it) and return where they start. */
   private copyIn(src: Uint8Array, start: number, end: number): number {
     const n = end - start;
-    if (this.arenaEnd + n > this.arena.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaEnd + n));
-      this.arena.copy(next, 0, 0, this.arenaEnd);
-      this.arena = next;
-    }
+    if (this.arenaEnd + n > this.arena.length) this.grow(n);
     const at = this.arenaEnd;
-    this.arena.set(src.subarray(start, end), at);
+    for (let k = 0; k < n; k++) this.arena[at + k] = src[start + k]!;
     this.arenaEnd += n;
     return at;
   }
+
+  private grow(need: number): void {
+    const next = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaEnd + need));
+    this.arena.copy(next, 0, 0, this.arenaEnd);
+    this.arena = next;
+  }
+}
+
+/**
+ * Where the digits end if ` port N` at `i` (its space) is a whole port number — digits, then the
+ * end or ` `, `:`, `]` — or -1.
+ */
+function maskedPortEnd(buf: Uint8Array, i: number, end: number): number {
+  if (!isPortWord(buf, i, end)) return -1;
+  let j = i + 6;
+  while (j < end && buf[j]! >= 0x30 && buf[j]! <= 0x39) j++;
+  const after = j < end ? buf[j]! : 0x20;
+  return j === i + 6 || (after !== 0x20 && after !== 0x3a && after !== 0x5d) ? -1 : j;
 }
 
 /** Whether `buf[i, …)` starts with ` port ` (i is at its space). */
