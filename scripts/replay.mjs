@@ -10,9 +10,14 @@ let logTime = -Infinity;
 const clock = { now: () => (logTime === -Infinity ? fixedNow : logTime), setTimer: () => ({ cancel() {} }) };
 const core = new Core({ clock, logLevel: 'error' });
 core.use(sshd());
-core.registerSource({ type: 'replay', create: () => ({ start: async () => {}, stop: async () => {} }) });
 let bans = 0;
-core.registerAction({ type: 'count', create: () => ({ ban: async (b) => { bans += b.length; }, unban: async () => {} }) });
+core.use({
+  meta: { name: 'f2b:replay' },
+  apply(api) {
+    api.registerSource({ type: 'replay', create: () => ({ start: async () => {}, stop: async () => {} }) });
+    api.registerAction({ type: 'count', create: () => ({ ban: async (b) => { bans += b.length; }, unban: async () => {} }) });
+  },
+});
 core.hooks.entry.tap('replay-clock', (e) => { if (e.time !== undefined && e.time > logTime) logTime = e.time; return e; });
 const config = resolveConfig({ jails: { sshd: { source: { type: 'replay' }, actions: [{ type: 'count' }], timezone, maxretry: 5, findtime: '10m', bantime: '1h', ignoreself: false } } });
 const jail = new Jail(core, config.jails[0]);
