@@ -4,9 +4,11 @@
 // clock and CPU seconds, with the load average; then a replay through jail and tracker, other
 // filters, the flood and the nftables figures. Measured here, every run; nothing is asserted.
 // F2B_BENCH_RUNS (default 3) sets the runs of the 1M-line rows; F2B_BENCH_TABLE_ONLY=1 stops after the table.
+// F2B_BENCH_BASELINE=<tree> (another checkout, built) also runs that tree's f2b, alternating with
+// this one, and prints before/after CPU seconds: the honest way to see a change on a shared machine.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,10 +45,10 @@ function timed(cmd, args, opts = {}) {
  * A whole process, timed by wall clock and by CPU (user + system, from the shell's `times`): on a
  * machine shared with other work the CPU seconds move far less than the wall clock.
  */
-function measured(cmd, args) {
+function measured(cmd, args, cwd = undefined) {
   const out = join(benchDir, 'run.out'), err = join(benchDir, 'run.err');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('sh', ['-c', '"$@" >"$OUT" 2>"$ERR"; s=$?; times; exit $s', 'sh', cmd, ...args], { encoding: 'utf8', env: { ...process.env, OUT: out, ERR: err } });
+  const r = spawnSync('sh', ['-c', '"$@" >"$OUT" 2>"$ERR"; s=$?; times; exit $s', 'sh', cmd, ...args], { encoding: 'utf8', cwd, env: { ...process.env, OUT: out, ERR: err } });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const t = r.stdout.trim().split('\n').pop().match(/([0-9]+)m([0-9.]+)s\s+([0-9]+)m([0-9.]+)s/);
   const cpu = t ? Number(t[1]) * 60 + Number(t[2]) + Number(t[3]) * 60 + Number(t[4]) : NaN;
@@ -92,17 +94,21 @@ function sideBySide(runs) {
     withSshg ? `${med(sg, 'wall').toFixed(2)} s (CPU ${med(sg, 'cpu').toFixed(2)} s)` : 'not installed',
     withSshg ? `${(med(sg, 'wall') / fw).toFixed(2)}× (CPU ${(med(sg, 'cpu') / fc).toFixed(2)}×)` : '', '≥ 2× faster']);
 
-  // Start-up: f2b --version and a client command against node -e 0, 11 times in turn.
-  const v = [], n = [], c = [];
+  // Start-up: f2b --version and the client commands against node -e 0, 11 times in turn. The client
+  // commands find no daemon (a socket that does not exist): what is timed is their start-up.
+  const v = [], n = [];
+  const clients = ['ping', 'status', 'banned'].map((cmd) => ({ cmd, runs: [] }));
   for (let i = 0; i < 11; i++) {
     n.push(measured(process.execPath, ['-e', '0']));
     v.push(measured(process.execPath, [join(root, 'packages/cli/bin/f2b.js'), '--version']));
-    c.push(measured(process.execPath, [join(root, 'packages/cli/bin/f2b.js'), 'ping', '--socket', join(benchDir, 'no-daemon.sock')]));
+    for (const c of clients) c.runs.push(measured(process.execPath, [join(root, 'packages/cli/bin/f2b.js'), c.cmd, '--socket', join(benchDir, 'no-daemon.sock')]));
   }
   rows.push(['f2b --version vs node -e 0', `${med(v, 'wall').toFixed(3)} s (CPU ${med(v, 'cpu').toFixed(3)} s)`, `${med(n, 'wall').toFixed(3)} s (CPU ${med(n, 'cpu').toFixed(3)} s)`,
     `${(med(v, 'wall') / med(n, 'wall')).toFixed(2)}× (CPU ${(med(v, 'cpu') / med(n, 'cpu')).toFixed(2)}×)`, '≤ 1.5×']);
-  rows.push(['f2b ping (client, no daemon) vs node -e 0', `${med(c, 'wall').toFixed(3)} s (CPU ${med(c, 'cpu').toFixed(3)} s)`, `${med(n, 'wall').toFixed(3)} s`,
-    `${(med(c, 'wall') / med(n, 'wall')).toFixed(2)}× (CPU ${(med(c, 'cpu') / med(n, 'cpu')).toFixed(2)}×)`, 'instant']);
+  for (const { cmd, runs: c } of clients) {
+    rows.push([`f2b ${cmd} (client, no daemon) vs node -e 0`, `${med(c, 'wall').toFixed(3)} s (CPU ${med(c, 'cpu').toFixed(3)} s)`, `${med(n, 'wall').toFixed(3)} s`,
+      `${(med(c, 'wall') / med(n, 'wall')).toFixed(2)}× (CPU ${(med(c, 'cpu') / med(n, 'cpu')).toFixed(2)}×)`, 'instant (≤ 1.5×)']);
+  }
 
   // A 1,000-line file, where start-up dominates.
   const sf = [], sp = [];
@@ -121,6 +127,40 @@ function sideBySide(runs) {
   for (const r of all) console.log(`| ${r.map((x, i) => x.padEnd(w[i])).join(' | ')} |`);
   console.log('');
   return { matched: f[0].matched, fw };
+}
+
+/**
+ * Before/after: this tree's f2b and another's (F2B_BENCH_BASELINE, built), alternating, medians of
+ * CPU seconds — on 1M lines, 1,000 lines, `--version` and `ping`. Both run from the same working
+ * directory with the same arguments, so plugin search and input are the same.
+ */
+function beforeAfter(baseline, runs) {
+  const cli = (tree) => join(tree, 'packages/cli/bin/f2b.js');
+  // From a directory outside both trees: plugins are searched from the working directory first,
+  // and each tree must find its own.
+  const cwd = tmpdir();
+  const filter = (tree, file) => measured(process.execPath, [cli(tree), 'test-filter', 'sshd', file, '--timezone', 'UTC', '--now', '2026-10-30T23:59:59Z'], cwd);
+  const small = join(benchDir, 'auth-1000.log');
+  const cases = [
+    [`test-filter sshd, ${lines.toLocaleString('en-US')} lines`, (t) => filter(t, log), runs],
+    ['test-filter sshd, 1,000 lines', (t) => filter(t, small), 5],
+    ['f2b --version', (t) => measured(process.execPath, [cli(t), '--version'], cwd), 11],
+    ['f2b ping (no daemon)', (t) => measured(process.execPath, [cli(t), 'ping', '--socket', join(benchDir, 'no-daemon.sock')], cwd), 11],
+  ];
+  const loadBefore = loadNow();
+  const out = [];
+  for (const [what, run, k] of cases) {
+    const before = [], after = [];
+    for (let i = 0; i < k; i++) { before.push(run(baseline)); after.push(run(root)); }
+    const b = median(before.map((x) => x.cpu)), a = median(after.map((x) => x.cpu));
+    out.push([what, `${b.toFixed(2)} s`, `${a.toFixed(2)} s`, `${(((a - b) / b) * 100).toFixed(0)} %`]);
+  }
+  console.log(`before (${baseline}) and after (this tree), CPU seconds, medians of alternating runs; load average ${loadBefore} before, ${loadNow()} after\n`);
+  const head = ['what', 'before', 'after', 'change'];
+  const all = [head, ...out];
+  const w = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  for (const r of all) console.log(`| ${r.map((x, i) => x.padEnd(w[i])).join(' | ')} |`);
+  console.log('');
 }
 
 function f2bFilter(runs = 3, id = 'sshd', file = log) {
@@ -160,6 +200,7 @@ if (!ensureLog()) process.exit(0);
 console.log(`\nbenchmark input: ${log} (${lines} lines, ${(statSync(log).size / 1e6).toFixed(1)} MB), node ${process.version}\n`);
 
 const side = sideBySide(Number(process.env.F2B_BENCH_RUNS ?? 3));
+if (process.env.F2B_BENCH_BASELINE) beforeAfter(resolve(process.env.F2B_BENCH_BASELINE), Number(process.env.F2B_BENCH_RUNS ?? 3));
 if (process.env.F2B_BENCH_TABLE_ONLY) process.exit(0);
 results.push(['f2b test-filter sshd (whole process, median)', `${fmt(lines / side.fw)} lines/s`, `${side.fw.toFixed(2)} s`, '', `${fmt(side.matched)} lines matched`]);
 

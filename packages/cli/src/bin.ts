@@ -20,6 +20,11 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const { mainClient } = await import('./client-program.js');
   const code = await mainClient(process.argv);
   if (code !== undefined) process.exitCode = code;
+} else if (args[0] === 'test-filter') {
+  // So does test-filter: the filter engine, without the daemon's modules.
+  const { mainTestFilter } = await import('./test-filter-program.js');
+  const code = await mainTestFilter(process.argv);
+  if (code !== undefined) process.exitCode = code;
 } else {
   const { main } = await import('./program.js');
   const code = await main(process.argv);

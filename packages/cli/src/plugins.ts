@@ -4,7 +4,7 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Core, discoverPlugins, errors, findProvider, candidatePackages, loadPlugin, searchDirs, type FilterDefinition } from '@f2b/core';
+import { type Core, discoverPlugins, errors, findProvider, candidatePackages, loadPlugin, searchDirs, type FilterDefinition } from '@f2b/core/engine';
 
 export const CLI_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 

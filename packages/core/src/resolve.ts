@@ -7,7 +7,7 @@
  * else) are listed or imported; the others are reported and skipped.
  */
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errors } from './errors.js';
@@ -119,13 +119,39 @@ export function coreRangeAdmits(range: string, coreVersion: string): boolean | n
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function readManifest(dir: string, pluginsOnly = false): any | null {
   try {
-    const text = readFileSync(join(dir, 'package.json'), 'utf8');
+    const file = join(dir, 'package.json');
     // A plugin's manifest says `f2b` (its name, its keyword or its f2b block): the hundreds of other
-    // packages of a node_modules are not parsed (start-up of `f2b test-filter`, `f2b filters`).
-    if (pluginsOnly && !text.includes('f2b')) return null;
-    return JSON.parse(text);
+    // packages of a node_modules are neither decoded nor parsed (start-up of `f2b test-filter`,
+    // `f2b filters`): their bytes are searched where they were read.
+    if (pluginsOnly && !manifestMentionsF2b(file)) return null;
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     return null;
+  }
+}
+
+const F2B = Buffer.from('f2b');
+/** One buffer for reading manifests (discovery is synchronous); grown for a larger one. */
+let manifestBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/** Whether the file's bytes contain `f2b` (read whole into the shared buffer, never decoded). */
+function manifestMentionsF2b(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    let n = 0;
+    for (;;) {
+      if (n === manifestBuffer.length) {
+        const bigger = Buffer.allocUnsafe(manifestBuffer.length * 2);
+        manifestBuffer.copy(bigger, 0, 0, n);
+        manifestBuffer = bigger;
+      }
+      const got = readSync(fd, manifestBuffer, n, manifestBuffer.length - n, null);
+      if (got <= 0) break;
+      n += got;
+    }
+    return manifestBuffer.subarray(0, n).indexOf(F2B) !== -1;
+  } finally {
+    closeSync(fd);
   }
 }
 

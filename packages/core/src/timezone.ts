@@ -31,15 +31,26 @@ export function daysInMonth(y: number, m: number): number {
 // ---------------------------------------------------------------- time zones
 
 export interface Zone {
-  readonly fmt: Intl.DateTimeFormat;
+  /** Null for UTC, whose offset is always 0. */
+  readonly fmt: Intl.DateTimeFormat | null;
   /** UTC hour number → offset in ms, for hours that contain no offset change. */
   readonly offsets: Map<number, number>;
 }
 
 const zones = new Map<string, Zone>();
 
+/**
+ * UTC by its names: no offset to look up, and no Intl formatter to make — the first one costs
+ * ICU's start-up (about 20 ms, a tenth of `f2b test-filter --timezone UTC` on a small file).
+ */
+const UTC_NAMES: ReadonlySet<string> = new Set(['UTC', 'Etc/UTC', 'Etc/UCT', 'UCT', 'Etc/Universal', 'Universal', 'Etc/Zulu', 'Zulu']);
+
 export function getZone(name: string, path?: string): Zone {
   let z = zones.get(name);
+  if (z === undefined && UTC_NAMES.has(name)) {
+    z = { fmt: null, offsets: new Map() };
+    zones.set(name, z);
+  }
   if (z === undefined) {
     let fmt: Intl.DateTimeFormat;
     try {
@@ -58,6 +69,7 @@ export function getZone(name: string, path?: string): Zone {
 
 /** Offset (ms, local minus UTC) of the zone at instant t, straight from Intl: slow, so cached by offsetAt. */
 function computeOffset(z: Zone, t: number): number {
+  if (z.fmt === null) return 0;
   let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   for (const p of z.fmt.formatToParts(t)) {
     switch (p.type) {
@@ -73,6 +85,7 @@ function computeOffset(z: Zone, t: number): number {
 }
 
 export function offsetAt(z: Zone, t: number): number {
+  if (z.fmt === null) return 0;
   const hour = Math.floor(t / HOUR);
   const cached = z.offsets.get(hour);
   if (cached !== undefined) return cached;

@@ -9,13 +9,13 @@ import { Progress } from '../progress.js';
 import {
   Core, EntryParser, FilterRunner, errors, escapeControls, formatIsoWithOffset, isF2bError, jsonText, parseJournalJsonLine, resolveMode, DateParser,
   type Failure, type Hit, type LogEntry,
-} from '@f2b/core';
+} from '@f2b/core/engine';
 import { runParallel } from '../test-filter/parallel.js';
 import { forEachLineOfFile, forEachLineOfStream, type LineSink } from '../test-filter/line-reader.js';
 import { adHocFilter, IgnorePatterns } from '../test-filter/ad-hoc.js';
 import { OVERLONG_HIT } from '../test-filter/ranges.js';
 import { LineExplainer, renderExplanation, type LineExplanation } from '../test-filter/explain-line.js';
-import { checkAnnotatedLog } from '@f2b/core/testing';
+import type { checkAnnotatedLog } from '@f2b/core/testing';
 import { loadFilter } from '../plugins.js';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
 
@@ -344,7 +344,9 @@ class JsonWriter {
 async function annotated(def: Parameters<typeof checkAnnotatedLog>[0], file: string | undefined,
   o: { now: number; timezone: string; mode?: string; options: Record<string, unknown>; json?: boolean }): Promise<number> {
   if (!file || file === '-') throw errors.F2B_ERR_USAGE('--annotated needs a file, not standard input.', 'Give the path of an annotated sample log.');
-  const report = checkAnnotatedLog(def, file, o);
+  // The testing helpers are loaded only for --annotated.
+  const { checkAnnotatedLog: check } = await import('@f2b/core/testing');
+  const report = check(def, file, o);
   const wrong = report.results.filter((r) => !r.ok);
   const pct = report.total === 0 ? 0 : (100 * report.right) / report.total;
   if (o.json) {

@@ -4,7 +4,7 @@
  * match the parsed message like a filter's rules (date and `host prog[pid]:` already cut off), with
  * the same placeholders, and run on RE2.
  */
-import { errors, FilterRunner, validatePattern, type FilterDefinition, type LogEntry } from '@f2b/core';
+import { errors, FilterRunner, validatePattern, type FilterDefinition, type LogEntry } from '@f2b/core/engine';
 
 /** The id shown for an ad-hoc filter (in the summary; `rule` is `pattern-N`). */
 export const AD_HOC_ID = '--pattern';

@@ -5,7 +5,7 @@
  * and captures, or why a match was passed over), and what the filter made of it. For text, every
  * string is escaped: log lines and captures are written by attackers.
  */
-import { DateParser, escapeControls, formatIsoWithOffset, type Failure, type FilterRunner, type FindExplanation, type LogEntry } from '@f2b/core';
+import { DateParser, escapeControls, formatIsoWithOffset, type Failure, type FilterRunner, type FindExplanation, type LogEntry } from '@f2b/core/engine';
 
 export interface LineExplanation extends FindExplanation {
   date: { text: string; format: string; time: string } | { none: string };

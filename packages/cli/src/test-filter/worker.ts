@@ -4,7 +4,7 @@
  * that matched, the host and the captures. The main thread reduces them in log order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Core, EntryParser, FilterRunner, loadPlugin, type Hit } from '@f2b/core';
+import { Core, EntryParser, FilterRunner, loadPlugin, type Hit } from '@f2b/core/engine';
 import { forEachLineInRange, OVERLONG_HIT } from './ranges.js';
 import { adHocFilter } from './ad-hoc.js';
 
