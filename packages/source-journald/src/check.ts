@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceCheckContext, SourceWatch } from '@f2b/core';
-import { resolveOptions, type JournaldSourceOptions } from './options.js';
+import { resolveOptions, type JournaldSourceOptions, type OptionsApi } from './options.js';
 
 /** Where journald keeps the local journal (volatile, persistent). */
 export const JOURNAL_DIRS = ['/run/log/journal', '/var/log/journal'];
@@ -21,8 +21,9 @@ export interface JournalCheckEnv {
   journaldSocket?: string;
 }
 
-export async function checkJournal(raw: JournaldSourceOptions, ctx: SourceCheckContext, plugin: string, env: JournalCheckEnv = {}): Promise<SourceWatch> {
-  const opts = resolveOptions(raw, ctx.jail, plugin);
+/** `api`: the plugin's — its errors for the options. */
+export async function checkJournal(raw: JournaldSourceOptions, ctx: SourceCheckContext, api: OptionsApi, env: JournalCheckEnv = {}): Promise<SourceWatch> {
+  const opts = resolveOptions(raw, ctx.jail, api);
   const where = journalFiles(raw, env);
   if (where.count === 0) return { watching: false, reason: where.none };
   const warnings: string[] = [];

@@ -21,9 +21,9 @@ export default function journaldSource(): F2bPlugin {
       api.registerSource({
         type: 'journald',
         schema: journaldSourceSchema,
-        check: (raw, ctx) => checkJournal(raw as JournaldSourceOptions, ctx, api.name),
+        check: (raw, ctx) => checkJournal(raw as JournaldSourceOptions, ctx, api),
         create(raw, ctx): JournaldSource {
-          const opts = resolveOptions(raw as JournaldSourceOptions, ctx.jail, api.name);
+          const opts = resolveOptions(raw as JournaldSourceOptions, ctx.jail, api);
           return new JournaldSource(opts, {
             jail: ctx.jail,
             logger: ctx.logger,

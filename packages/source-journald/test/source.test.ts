@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Core, memoryLogger, type F2bError, type LogEntry } from '@f2b/core';
+import { Core, memoryLogger, pluginErrors, type F2bError, type LogEntry } from '@f2b/core';
 import journaldSource, { JournaldSource, resolveOptions, type JournaldSourceOptions, type JournaldTuning } from '../src/index.js';
 import { journalToolsMissing, TestJournal } from './journal-writer.js';
 
@@ -45,13 +45,15 @@ interface Harness {
   messages(): string[];
 }
 
+const api = { name: '@f2b/source-journald', errors: pluginErrors };
+
 function source(options: JournaldSourceOptions, extra: { saved?: unknown; tuning?: JournaldTuning; slowMs?: number } = {}): Harness {
   const got: LogEntry[] = [];
   const batches: number[] = [];
   const errors: F2bError[] = [];
   const logger = memoryLogger('source-journald');
   let inFlight = 0;
-  const src = new JournaldSource(resolveOptions({ restartDelay: 50, maxRestartDelay: 200, ...options }, 'test', '@f2b/source-journald'), {
+  const src = new JournaldSource(resolveOptions({ restartDelay: 50, maxRestartDelay: 200, ...options }, 'test', api), {
     jail: 'test', logger, saved: extra.saved,
     error: (e) => errors.push(e as F2bError),
     entries: async (entries) => {
@@ -92,7 +94,7 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     let release!: () => void;
     const held = new Promise<void>((r) => { release = r; });
     let batches = 0;
-    const src = new JournaldSource(resolveOptions({ directory: j.dir, since: `@${Math.floor(hourAgo / 1000) - 60}`, batchSize: 1 }, 'test', '@f2b/source-journald'), {
+    const src = new JournaldSource(resolveOptions({ directory: j.dir, since: `@${Math.floor(hourAgo / 1000) - 60}`, batchSize: 1 }, 'test', api), {
       jail: 'test', logger: memoryLogger('source-journald'), error: () => {},
       entries: () => (++batches === 2 ? held : undefined),
     }, { healthyAfter: 60_000, killTimeout: 2000 });
