@@ -29,6 +29,7 @@ export default function journaldSource(): F2bPlugin {
             logger: ctx.logger,
             error: (err) => ctx.error(err),
             saved: ctx.saved,
+            clock: ctx.clock,
             // Sources that predate `entries` get the journal's short form as lines.
             entries: ctx.entries ? (entries) => ctx.entries!(entries) : (entries) => ctx.lines(entries.map((e) => e.raw), 'journal'),
           });

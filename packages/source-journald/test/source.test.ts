@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Core, memoryLogger, pluginErrors, type F2bError, type LogEntry } from '@f2b/core';
+import { FakeClock } from '@f2b/core/testing';
 import journaldSource, { JournaldSource, resolveOptions, type JournaldSourceOptions, type JournaldTuning } from '../src/index.js';
 import { journalToolsMissing, TestJournal } from './journal-writer.js';
 
@@ -47,14 +48,14 @@ interface Harness {
 
 const api = { name: '@f2b/source-journald', errors: pluginErrors };
 
-function source(options: JournaldSourceOptions, extra: { saved?: unknown; tuning?: JournaldTuning; slowMs?: number } = {}): Harness {
+function source(options: JournaldSourceOptions, extra: { saved?: unknown; tuning?: JournaldTuning; slowMs?: number; clock?: FakeClock } = {}): Harness {
   const got: LogEntry[] = [];
   const batches: number[] = [];
   const errors: F2bError[] = [];
   const logger = memoryLogger('source-journald');
   let inFlight = 0;
   const src = new JournaldSource(resolveOptions({ restartDelay: 50, maxRestartDelay: 200, ...options }, 'test', api), {
-    jail: 'test', logger, saved: extra.saved,
+    jail: 'test', logger, saved: extra.saved, clock: extra.clock,
     error: (e) => errors.push(e as F2bError),
     entries: async (entries) => {
       expect(++inFlight).toBe(1); // never two batches at once
@@ -308,13 +309,18 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     expect(h.src.status().phase).toBe('stopped');
   });
 
-  it('backoff doubles up to the cap and a journalctl that exits at once is reported once', async () => {
-    const h = source({ journalctlPath: '/bin/false', restartDelay: 40, maxRestartDelay: 160 });
-    const started = Date.now();
+  it('backoff doubles up to the cap on the core\'s clock and a journalctl that exits at once is reported once', async () => {
+    const clock = new FakeClock();
+    const h = source({ journalctlPath: '/bin/false', restartDelay: 40, maxRestartDelay: 160 }, { clock });
     await h.src.start();
-    await waitFor(() => h.src.status().runs >= 5, 'five attempts');
-    // Waits 40 + 80 + 160 + 160 before the fifth run.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    // Waits 40, 80, 160, 160 before the runs 2 to 5: each delay is a timer on the FakeClock.
+    for (const [run, delay] of [[1, 40], [2, 80], [3, 160], [4, 160]] as const) {
+      await waitFor(() => h.src.status().runs === run && h.src.status().phase === 'waiting', `run ${run} to fail`);
+      clock.advance(delay - 1);
+      expect(h.src.status().runs).toBe(run); // not a millisecond early
+      clock.advance(1);
+    }
+    await waitFor(() => h.src.status().runs === 5, 'the fifth attempt');
     expect(h.errors.map((e) => e.code)).toEqual(['F2B_ERR_JOURNALCTL_EXITED']);
     expect(h.errors[0]!.message).toMatch(/exited with code 1/);
   });
