@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Daemon, definePlugin, resolveConfig, type SourceContext } from '@f2b/core';
+import { Daemon, definePlugin, pluginErrors, resolveConfig, type SourceContext } from '@f2b/core';
 import { FakeClock } from '@f2b/core/testing';
 import { SqliteStore } from '@f2b/store-sqlite';
 import cloudflareAction from '../src/index.js';
@@ -29,7 +29,7 @@ function world(apiBase: string) {
   const clock = new FakeClock('2025-03-01T12:00:00Z');
   const dir = mkdtempSync(join(tmpdir(), 'f2b-cf-restart-'));
   dirs.push(dir);
-  const store = new SqliteStore({ path: join(dir, 'f2b.db') });
+  const store = new SqliteStore({ errors: pluginErrors, path: join(dir, 'f2b.db') });
   const sources = new Map<string, SourceContext>();
   const world = definePlugin({
     meta: { name: 'f2b-test-world', version: '1.0.0', core: '*' },
@@ -145,7 +145,7 @@ describe('restart with an outage mid-burst', () => {
     writeFileSync(db, randomBytes(16384));
     for (const f of ['-wal', '-shm']) rmSync(db + f, { force: true });
     w.clock.advance(60_000);
-    const store = new SqliteStore({ path: db });
+    const store = new SqliteStore({ errors: pluginErrors, path: db });
     const d2 = w.daemon(store);
     await d2.start(w.config);
     const now = w.clock.now();

@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
-import type { SourceCheckContext, SourceWatch } from '@f2b/core';
-import { resolveOptions, type JournaldSourceOptions } from './options.js';
+import type { PluginApi, SourceCheckContext, SourceWatch } from '@f2b/core';
+import { resolveOptions, type JournaldSourceOptions, type OptionsApi } from './options.js';
 
 /** Where journald keeps the local journal (volatile, persistent). */
 export const JOURNAL_DIRS = ['/run/log/journal', '/var/log/journal'];
@@ -21,8 +21,11 @@ export interface JournalCheckEnv {
   journaldSocket?: string;
 }
 
-export async function checkJournal(raw: JournaldSourceOptions, ctx: SourceCheckContext, plugin: string, env: JournalCheckEnv = {}): Promise<SourceWatch> {
-  const opts = resolveOptions(raw, ctx.jail, plugin);
+/** `api`: the plugin's — its errors for the options, its clock for "the last findtime". */
+export async function checkJournal(
+  raw: JournaldSourceOptions, ctx: SourceCheckContext, api: OptionsApi & Pick<PluginApi, 'clock'>, env: JournalCheckEnv = {},
+): Promise<SourceWatch> {
+  const opts = resolveOptions(raw, ctx.jail, api);
   const where = journalFiles(raw, env);
   if (where.count === 0) return { watching: false, reason: where.none };
   const warnings: string[] = [];
@@ -30,7 +33,7 @@ export async function checkJournal(raw: JournaldSourceOptions, ctx: SourceCheckC
   if (raw.directory === undefined && raw.files === undefined && !existsSync(socket)) {
     warnings.push(`journald is not running (no ${socket}): old entries can be read, but no new ones will arrive`);
   }
-  const since = Math.floor(Date.now() / 1000) - ctx.findtime;
+  const since = Math.floor(api.clock.now() / 1000) - ctx.findtime;
   // The newest matching entry since then (journalctl's own matching: the same options and matches).
   const r = await query(opts.journalctlPath, [
     ...opts.baseArgs, `--since=@${since}`, '--lines=1', '--quiet', ...(opts.matches.length > 0 ? ['--', ...opts.matches] : []),
@@ -91,6 +94,7 @@ function query(cmd: string, args: string[]): Promise<{ stdout: string; error?: s
       resolve({ stdout: '', error: err instanceof Error ? err.message : String(err) });
       return;
     }
+    // A real-time guard against a hung journalctl, not a time the jail reasons about: Node's timer.
     const timer = setTimeout(() => child.kill('SIGKILL'), QUERY_TIMEOUT_MS);
     child.stdout.on('data', (d: Buffer) => { if (stdout.length < 1 << 20) stdout += d.toString('utf8'); });
     child.stderr.on('data', (d: Buffer) => { if (stderr.length < 4096) stderr += d.toString('utf8'); });

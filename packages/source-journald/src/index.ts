@@ -21,14 +21,15 @@ export default function journaldSource(): F2bPlugin {
       api.registerSource({
         type: 'journald',
         schema: journaldSourceSchema,
-        check: (raw, ctx) => checkJournal(raw as JournaldSourceOptions, ctx, api.name),
+        check: (raw, ctx) => checkJournal(raw as JournaldSourceOptions, ctx, api),
         create(raw, ctx): JournaldSource {
-          const opts = resolveOptions(raw as JournaldSourceOptions, ctx.jail, api.name);
+          const opts = resolveOptions(raw as JournaldSourceOptions, ctx.jail, api);
           return new JournaldSource(opts, {
             jail: ctx.jail,
             logger: ctx.logger,
             error: (err) => ctx.error(err),
             saved: ctx.saved,
+            clock: ctx.clock,
             // Sources that predate `entries` get the journal's short form as lines.
             entries: ctx.entries ? (entries) => ctx.entries!(entries) : (entries) => ctx.lines(entries.map((e) => e.raw), 'journal'),
           });

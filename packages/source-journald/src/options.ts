@@ -2,7 +2,10 @@
  * Options of the journald source: their JSON Schema, the checks the schema can't express, the match
  * presets, and the journalctl command line they turn into.
  */
-import { errors } from '@f2b/core';
+import type { PluginApi } from '@f2b/core';
+
+/** What option checks need from the plugin's api: its name (for messages) and the core's errors. */
+export type OptionsApi = Pick<PluginApi, 'name' | 'errors'>;
 
 export interface JournaldSourceOptions {
   /** A ready-made match set: `sshd` (see `PRESETS`). Combined with `matches` by OR. */
@@ -104,9 +107,9 @@ export interface ResolvedOptions {
 const OUTPUT_FIELDS = ['MESSAGE', 'SYSLOG_IDENTIFIER', '_COMM', 'SYSLOG_PID', '_PID', '_HOSTNAME', '_SYSTEMD_UNIT', '_SOURCE_REALTIME_TIMESTAMP'];
 
 /** Check what the schema can't and build the journalctl arguments. Throws F2B_ERR_PLUGIN_OPTIONS. */
-export function resolveOptions(opts: JournaldSourceOptions, jail: string, plugin: string): ResolvedOptions {
+export function resolveOptions(opts: JournaldSourceOptions, jail: string, api: OptionsApi): ResolvedOptions {
   const at = (key: string) => `jails.${jail}.source.${key}`;
-  const bad = (key: string, problem: string) => errors.F2B_ERR_PLUGIN_OPTIONS(plugin, at(key), problem);
+  const bad = (key: string, problem: string) => api.errors.F2B_ERR_PLUGIN_OPTIONS(api.name, at(key), problem);
   const where = (['directory', 'files', 'namespace'] as const).filter((k) => opts[k] !== undefined);
   if (where.length > 1) throw bad(where[1]!, `cannot be combined with "${where[0]}" (journalctl reads one of them)`);
   if ((opts.directory !== undefined || opts.files !== undefined) && (opts.user || opts.system)) {

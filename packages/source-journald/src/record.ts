@@ -1,9 +1,10 @@
 /**
- * `journalctl -o json` records → the entries filters see. Core's `journalRecordToEntry` does the
- * conversion (fields given more than once folded, MESSAGE as string or byte array, long messages
- * cut); this module adds cursor handling and line parsing.
+ * `journalctl -o json` records → the entries filters see. Kit's `journalRecordToEntry` (the core's
+ * too) does the conversion (fields given more than once folded, MESSAGE as string or byte array,
+ * long messages cut); this module adds cursor handling and line parsing.
  */
-import { journalRecordToEntry, normalizeRecord, type JournalRecord, type LogEntry } from '@f2b/core';
+import type { JournalRecord, LogEntry } from '@f2b/core';
+import { journalRecordToEntry, normalizeRecord } from '@f2b/kit';
 
 /** One parsed record → entry (null when it has no usable MESSAGE). */
 export function recordToEntry(record: JournalRecord, origin = 'journal'): LogEntry | null {

@@ -19,7 +19,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { F2bError, JournalRecord, LogEntry, Logger, MaybePromise, SourceInstance } from '@f2b/core';
-import { FailureStreak } from '@f2b/kit';
+import { FailureStreak, systemClock, type Clock, type TimerHandle } from '@f2b/kit';
 import { journaldErrors } from './errors.js';
 import { LineSplitter } from './splitter.js';
 import { parseRecord, recordCursor, recordToEntry } from './record.js';
@@ -34,6 +34,8 @@ export interface JournaldContext {
   error(err: unknown): void;
   /** What `state()` returned before a restart (from the state store). */
   saved?: unknown;
+  /** The core's clock: restart backoff, the healthy timer and the lag read it (a `FakeClock` in tests). */
+  clock?: Clock;
 }
 
 /** Timing knobs that are not user options (tests shorten them). */
@@ -88,6 +90,7 @@ export class JournaldSource implements SourceInstance {
   private readonly healthyAfter: number;
   private readonly killTimeout: number;
   private readonly file?: CursorFile;
+  private readonly clock: Clock;
   private position: Position = { kind: 'tail' };
   /** The options/saved state were read (a second start() goes on from the position). */
   private positioned = false;
@@ -101,7 +104,7 @@ export class JournaldSource implements SourceInstance {
   private readyResolve: (() => void) | null = null;
   private wake: (() => void) | null = null;
   private busy: Promise<void> | null = null;
-  private healthyTimer: NodeJS.Timeout | undefined;
+  private healthyTimer: TimerHandle | undefined;
   /** The failures since journalctl last ran long enough: what was reported, and the restart delay. */
   private readonly streak: FailureStreak;
   private fileErrorReported = false;
@@ -114,6 +117,7 @@ export class JournaldSource implements SourceInstance {
     this.opts = opts;
     this.ctx = ctx;
     this.log = ctx.logger;
+    this.clock = ctx.clock ?? systemClock;
     this.healthyAfter = tuning.healthyAfter ?? 30_000;
     this.killTimeout = tuning.killTimeout ?? 5000;
     this.streak = new FailureStreak({ firstMs: opts.restartDelay, maxMs: opts.maxRestartDelay });
@@ -161,6 +165,7 @@ export class JournaldSource implements SourceInstance {
     let killer: NodeJS.Timeout | undefined;
     if (child && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
+      // Node's timer, not the clock: a guard on a real process that must fire even under a FakeClock.
       killer = setTimeout(() => child.kill('SIGKILL'), this.killTimeout);
     }
     await this.loopDone;
@@ -192,7 +197,7 @@ export class JournaldSource implements SourceInstance {
    * entry handed on is; 0 otherwise: a follow run gets entries as journald writes them.
    */
   lag(): { source: string; seconds: number }[] {
-    const behind = this.phase === 'catch-up' && this.lastEntryTime !== undefined ? Math.max(0, (Date.now() - this.lastEntryTime) / 1000) : 0;
+    const behind = this.phase === 'catch-up' && this.lastEntryTime !== undefined ? Math.max(0, (this.clock.now() - this.lastEntryTime) / 1000) : 0;
     return [{ source: 'journal', seconds: behind }];
   }
 
@@ -245,7 +250,7 @@ export class JournaldSource implements SourceInstance {
       const follow = caughtUp;
       const position = this.position;
       const args = journalctlArgs(this.opts, position, follow);
-      const runStarted = Date.now();
+      const runStarted = this.clock.now();
       const result = await this.run(args, position, follow);
       if (this.stopping) break;
       if (!follow && !result.spawnError && result.code === 0) {
@@ -429,25 +434,24 @@ export class JournaldSource implements SourceInstance {
 
   private armHealthy(): void {
     this.disarmHealthy();
-    this.healthyTimer = setTimeout(() => {
+    this.healthyTimer = this.clock.setTimer(this.healthyAfter, () => {
       if (this.streak.succeeded().reported) {
         this.log.info('journalctl runs again.');
       }
-    }, this.healthyAfter);
-    this.healthyTimer.unref?.();
+    });
   }
 
   private disarmHealthy(): void {
-    clearTimeout(this.healthyTimer);
+    this.healthyTimer?.cancel();
     this.healthyTimer = undefined;
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
+      const t = this.clock.setTimer(ms, done);
       const self = this;
       function done() {
-        clearTimeout(t);
+        t.cancel();
         if (self.wake === done) self.wake = null;
         resolve();
       }

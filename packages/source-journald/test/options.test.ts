@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkSchema, type F2bError } from '@f2b/core';
+import { checkSchema, pluginErrors, type F2bError } from '@f2b/core';
 import { journalctlArgs, journaldSourceSchema, PRESETS, resolveOptions, type JournaldSourceOptions } from '../src/options.js';
 
-const resolve = (o: JournaldSourceOptions) => resolveOptions(o, 'sshd', '@f2b/source-journald');
+const resolve = (o: JournaldSourceOptions) => resolveOptions(o, 'sshd', { name: '@f2b/source-journald', errors: pluginErrors });
 const problem = (o: unknown) => checkSchema(journaldSourceSchema, o, 'jails.sshd.source');
 
 describe('options schema', () => {

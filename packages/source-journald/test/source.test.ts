@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Core, memoryLogger, type F2bError, type LogEntry } from '@f2b/core';
+import { Core, memoryLogger, pluginErrors, type F2bError, type LogEntry } from '@f2b/core';
+import { FakeClock } from '@f2b/core/testing';
 import journaldSource, { JournaldSource, resolveOptions, type JournaldSourceOptions, type JournaldTuning } from '../src/index.js';
 import { journalToolsMissing, TestJournal } from './journal-writer.js';
 
@@ -45,14 +46,16 @@ interface Harness {
   messages(): string[];
 }
 
-function source(options: JournaldSourceOptions, extra: { saved?: unknown; tuning?: JournaldTuning; slowMs?: number } = {}): Harness {
+const api = { name: '@f2b/source-journald', errors: pluginErrors };
+
+function source(options: JournaldSourceOptions, extra: { saved?: unknown; tuning?: JournaldTuning; slowMs?: number; clock?: FakeClock } = {}): Harness {
   const got: LogEntry[] = [];
   const batches: number[] = [];
   const errors: F2bError[] = [];
   const logger = memoryLogger('source-journald');
   let inFlight = 0;
-  const src = new JournaldSource(resolveOptions({ restartDelay: 50, maxRestartDelay: 200, ...options }, 'test', '@f2b/source-journald'), {
-    jail: 'test', logger, saved: extra.saved,
+  const src = new JournaldSource(resolveOptions({ restartDelay: 50, maxRestartDelay: 200, ...options }, 'test', api), {
+    jail: 'test', logger, saved: extra.saved, clock: extra.clock,
     error: (e) => errors.push(e as F2bError),
     entries: async (entries) => {
       expect(++inFlight).toBe(1); // never two batches at once
@@ -92,7 +95,7 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     let release!: () => void;
     const held = new Promise<void>((r) => { release = r; });
     let batches = 0;
-    const src = new JournaldSource(resolveOptions({ directory: j.dir, since: `@${Math.floor(hourAgo / 1000) - 60}`, batchSize: 1 }, 'test', '@f2b/source-journald'), {
+    const src = new JournaldSource(resolveOptions({ directory: j.dir, since: `@${Math.floor(hourAgo / 1000) - 60}`, batchSize: 1 }, 'test', api), {
       jail: 'test', logger: memoryLogger('source-journald'), error: () => {},
       entries: () => (++batches === 2 ? held : undefined),
     }, { healthyAfter: 60_000, killTimeout: 2000 });
@@ -306,13 +309,18 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     expect(h.src.status().phase).toBe('stopped');
   });
 
-  it('backoff doubles up to the cap and a journalctl that exits at once is reported once', async () => {
-    const h = source({ journalctlPath: '/bin/false', restartDelay: 40, maxRestartDelay: 160 });
-    const started = Date.now();
+  it('backoff doubles up to the cap on the core\'s clock and a journalctl that exits at once is reported once', async () => {
+    const clock = new FakeClock();
+    const h = source({ journalctlPath: '/bin/false', restartDelay: 40, maxRestartDelay: 160 }, { clock });
     await h.src.start();
-    await waitFor(() => h.src.status().runs >= 5, 'five attempts');
-    // Waits 40 + 80 + 160 + 160 before the fifth run.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    // Waits 40, 80, 160, 160 before the runs 2 to 5: each delay is a timer on the FakeClock.
+    for (const [run, delay] of [[1, 40], [2, 80], [3, 160], [4, 160]] as const) {
+      await waitFor(() => h.src.status().runs === run && h.src.status().phase === 'waiting', `run ${run} to fail`);
+      clock.advance(delay - 1);
+      expect(h.src.status().runs).toBe(run); // not a millisecond early
+      clock.advance(1);
+    }
+    await waitFor(() => h.src.status().runs === 5, 'the fifth attempt');
     expect(h.errors.map((e) => e.code)).toEqual(['F2B_ERR_JOURNALCTL_EXITED']);
     expect(h.errors[0]!.message).toMatch(/exited with code 1/);
   });

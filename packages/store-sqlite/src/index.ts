@@ -18,8 +18,9 @@ export default function sqliteStore(): F2bPlugin {
     apply(api) {
       api.registerStore({
         type: 'sqlite', schema: sqliteStoreSchema,
-        create: (options, ctx) => new SqliteStore({ ...(options as unknown as SqliteStoreOptions), clock: ctx.clock }),
-        check: (options) => checkStatePath(String(options.path)),
+        // The core's errors from the api: the plugin loads without a copy of the core.
+        create: (options, ctx) => new SqliteStore({ ...(options as unknown as SqliteStoreOptions), clock: ctx.clock, errors: api.errors }),
+        check: (options) => checkStatePath(String(options.path), api.errors),
       });
     },
   };
@@ -27,4 +28,4 @@ export default function sqliteStore(): F2bPlugin {
 
 export { SqliteStore, type SqliteStoreOptions };
 export { MIGRATIONS } from './migrations.js';
-export { checkStatePath, assertDatabaseWritable } from './path-check.js';
+export { checkStatePath, assertDatabaseWritable, type StateErrors } from './path-check.js';

@@ -9,8 +9,15 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { errors } from '@f2b/core';
+import type { PluginErrors } from '@f2b/core';
 import { type F2bError } from '@f2b/kit';
+
+/**
+ * The core's F2B_ERR_STATE_* factories, as the core hands them to the plugin (`api.errors`): taken
+ * as an argument, not imported, so the plugin needs no copy of the core at run time.
+ */
+export type StateErrors = Pick<PluginErrors,
+  'F2B_ERR_STATE_DIR' | 'F2B_ERR_STATE_PATH' | 'F2B_ERR_STATE_READONLY' | 'F2B_ERR_STATE_LOCKED' | 'F2B_ERR_STATE_VERSION'>;
 
 /** The files SQLite uses for a database in WAL mode. */
 export function databaseFiles(path: string): string[] {
@@ -18,17 +25,17 @@ export function databaseFiles(path: string): string[] {
 }
 
 /** Throws the F2B_ERR_STATE_* error that says why `path` cannot hold the database; creates nothing. */
-export function checkStatePath(path: string): void {
+export function checkStatePath(path: string, errors: StateErrors): void {
   if (path === ':memory:') return;
   const abs = resolve(path);
   const st = statOrNull(abs);
   if (st?.isDirectory()) throw errors.F2B_ERR_STATE_PATH(abs);
   if (st) {
     for (const file of databaseFiles(abs)) {
-      if (file === abs || statOrNull(file)) assertWritable(file, abs);
+      if (file === abs || statOrNull(file)) assertWritable(file, abs, errors);
     }
     // SQLite creates the -wal and -shm files next to the database.
-    assertWritable(dirname(abs), abs);
+    assertWritable(dirname(abs), abs, errors);
     return;
   }
   // The database does not exist yet: its directory, or the nearest ancestor we would create it in,
@@ -49,15 +56,15 @@ export function checkStatePath(path: string): void {
 }
 
 /** Before each use of an open database: the same test for the files SQLite writes. */
-export function assertDatabaseWritable(path: string): void {
+export function assertDatabaseWritable(path: string, errors: StateErrors): void {
   for (const file of databaseFiles(path)) {
-    if (file === path || statOrNull(file)) assertWritable(file, path);
+    if (file === path || statOrNull(file)) assertWritable(file, path, errors);
   }
 }
 
-function assertWritable(file: string, db: string): void {
+function assertWritable(file: string, db: string, errors: StateErrors): void {
   const problem = writeProblem(file);
-  if (problem) throw readonlyError(db, file, problem);
+  if (problem) throw readonlyError(db, file, problem, errors);
 }
 
 interface WriteProblem { code: string; text: string }
@@ -76,7 +83,7 @@ function writeProblem(file: string): WriteProblem | null {
   }
 }
 
-function readonlyError(db: string, file: string, problem: WriteProblem): F2bError {
+function readonlyError(db: string, file: string, problem: WriteProblem, errors: StateErrors): F2bError {
   const fix = problem.code === 'EROFS'
     ? 'Mount that file system read-write, or point state.path at a writable directory (under systemd: ReadWritePaths= must include it).'
     : problem.code === 'EPERM'

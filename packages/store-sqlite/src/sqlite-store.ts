@@ -7,11 +7,11 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errors, type Ban, type BanHistory, type Checkpoint, type FailureRecord, type OutboxItem, type Store, type StoreReplacement, type StoredFailure } from '@f2b/core';
+import type { Ban, BanHistory, Checkpoint, FailureRecord, OutboxItem, Store, StoreReplacement, StoredFailure } from '@f2b/core';
 import { isF2bError, messageOf } from '@f2b/kit';
 import type { Clock } from '@f2b/core';
 import { MIGRATIONS } from './migrations.js';
-import { assertDatabaseWritable, checkStatePath } from './path-check.js';
+import { assertDatabaseWritable, checkStatePath, type StateErrors } from './path-check.js';
 
 /**
  * How long a statement may wait for a lock another process holds. Short: better-sqlite3 waits on
@@ -27,6 +27,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
   /** Where "now" comes from (the core's clock, a FakeClock in tests); default: the system's. */
   clock?: Pick<Clock, 'now'>;
+  /** The core's errors (`api.errors`; `pluginErrors` from `@f2b/core` outside a plugin): the plugin imports no core at run time. */
+  errors: StateErrors;
 }
 
 type Row = Record<string, unknown>;
@@ -52,11 +54,11 @@ export class SqliteStore implements Store {
     const path = this.opts.path;
     const onDisk = path !== ':memory:';
     if (onDisk) {
-      checkStatePath(path);
+      checkStatePath(path, this.opts.errors);
       try {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       } catch (err) {
-        throw errors.F2B_ERR_STATE_DIR(dirname(path), messageOf(err));
+        throw this.opts.errors.F2B_ERR_STATE_DIR(dirname(path), messageOf(err));
       }
     }
     try {
@@ -103,9 +105,9 @@ export class SqliteStore implements Store {
     if (isF2bError(err)) return err;
     const code = (err as { code?: string }).code ?? '';
     const path = this.opts.path;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return errors.F2B_ERR_STATE_LOCKED(path);
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return this.opts.errors.F2B_ERR_STATE_LOCKED(path);
     if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') {
-      return errors.F2B_ERR_STATE_READONLY(path, messageOf(err), 'Check the file system it is on (free space, mounted read-write) and the permissions of the file and its directory, or point state.path elsewhere.');
+      return this.opts.errors.F2B_ERR_STATE_READONLY(path, messageOf(err), 'Check the file system it is on (free space, mounted read-write) and the permissions of the file and its directory, or point state.path elsewhere.');
     }
     return err;
   }
@@ -121,7 +123,7 @@ export class SqliteStore implements Store {
    * A few access(2) calls, far cheaper than the transaction they guard.
    */
   private guard(): void {
-    if (this.opts.path !== ':memory:') assertDatabaseWritable(this.opts.path);
+    if (this.opts.path !== ':memory:') assertDatabaseWritable(this.opts.path, this.opts.errors);
   }
 
   /** How long a statement waits for another process's lock, in ms. */
@@ -137,7 +139,7 @@ export class SqliteStore implements Store {
   private migrate(): void {
     const current = this.schemaVersion();
     if (current > MIGRATIONS.length) {
-      throw errors.F2B_ERR_STATE_VERSION(this.opts.path, current, MIGRATIONS.length);
+      throw this.opts.errors.F2B_ERR_STATE_VERSION(this.opts.path, current, MIGRATIONS.length);
     }
     for (let v = current; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Daemon, definePlugin, F2bError, resolveConfig, type Ban, type ListedBan, type SourceContext, type StoreHealthSnapshot } from '@f2b/core';
+import { Daemon, definePlugin, F2bError, pluginErrors, resolveConfig, type Ban, type ListedBan, type SourceContext, type StoreHealthSnapshot } from '@f2b/core';
 import { SqliteStore, checkStatePath } from '../src/index.js';
 import { privateMountUnavailable, privateReadonlyBind } from './private-mount.js';
 
@@ -43,7 +43,7 @@ function world(path: string, listed: ListedBan[] = []) {
   const logs: string[] = [];
   let store!: SqliteStore;
   const daemon = () => {
-    store = new SqliteStore({ path });
+    store = new SqliteStore({ errors: pluginErrors, path });
     return new Daemon({ searchFrom: [searchFrom], logLevel: 'info', logSink: (_l, _n, msg, fields) => { logs.push(`${msg} ${JSON.stringify(fields ?? {})}`); }, plugins: [plugin], store });
   };
   const config = resolveConfig({ jails: { a: { source: { type: 'memory' }, filter: 'demo', actions: ['record'], maxretry: 1, bantime: 3600, ignoreself: false } }, state: { type: 'memory' }, socket: false });
@@ -181,12 +181,12 @@ describe('database files made immutable (chattr +i)', () => {
     const skip = immutableUnavailable(dir);
     if (skip) { console.log(`chattr test skipped: ${skip}`); ctx.skip(); return; }
     const path = join(dir, 'f2b.db');
-    const s = new SqliteStore({ path });
+    const s = new SqliteStore({ errors: pluginErrors, path });
     await s.open();
     await s.close();
     spawnSync('chattr', ['+i', path]);
     cleanups.push(() => spawnSync('chattr', ['-i', path]));
-    const err = await rejection(new SqliteStore({ path }).open());
+    const err = await rejection(new SqliteStore({ errors: pluginErrors, path }).open());
     expect(err.code).toBe('F2B_ERR_STATE_READONLY');
     expect(err.message).toContain('immutable');
     expect(err.fix).toContain(`chattr -i ${path}`);
@@ -221,7 +221,7 @@ describe('a corrupt database', () => {
 describe('unusable paths are F2B_ERR_STATE_* errors with the fix, found before opening', () => {
   it('state.path is a directory', () => {
     const dir = tempDir();
-    const err = thrown(() => checkStatePath(dir));
+    const err = thrown(() => checkStatePath(dir, pluginErrors));
     expect(err.code).toBe('F2B_ERR_STATE_PATH');
     expect(err.fix).toContain(join(dir, 'f2b.db'));
   });
@@ -229,7 +229,7 @@ describe('unusable paths are F2B_ERR_STATE_* errors with the fix, found before o
   it('a parent that cannot be created (a file is in the way)', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'file'), '');
-    const err = thrown(() => checkStatePath(join(dir, 'file', 'sub', 'f2b.db')));
+    const err = thrown(() => checkStatePath(join(dir, 'file', 'sub', 'f2b.db'), pluginErrors));
     expect(err.code).toBe('F2B_ERR_STATE_DIR');
     expect(err.message).toContain('is not a directory');
     expect(err.fix).toContain('mkdir -p');
@@ -238,17 +238,17 @@ describe('unusable paths are F2B_ERR_STATE_* errors with the fix, found before o
   it.skipIf(mountSkip !== null)('a read-only state directory (read-only bind mount), with and without a database', async () => {
     const src = tempDir();
     mkdirSync(join(src, 'empty'));
-    const s = new SqliteStore({ path: join(src, 'f2b.db') });
+    const s = new SqliteStore({ errors: pluginErrors, path: join(src, 'f2b.db') });
     await s.open();
     await s.close();
     const ro = await privateReadonlyBind(src);
     cleanups.push(() => ro.close());
     for (const path of [join(ro.path, 'f2b.db'), join(ro.path, 'empty', 'f2b.db'), join(ro.path, 'new', 'f2b.db')]) {
-      const err = thrown(() => checkStatePath(path));
+      const err = thrown(() => checkStatePath(path, pluginErrors));
       expect(['F2B_ERR_STATE_READONLY', 'F2B_ERR_STATE_DIR']).toContain(err.code);
       expect(err.describe()).toContain('read-only file system');
       // Opening says the same, instead of an SqliteError.
-      expect((await rejection(new SqliteStore({ path }).open())).code).toBe(err.code);
+      expect((await rejection(new SqliteStore({ errors: pluginErrors, path }).open())).code).toBe(err.code);
     }
     expect(existsSync(join(src, 'new'))).toBe(false);
   });

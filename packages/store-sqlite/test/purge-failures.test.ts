@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryStore, type Failure, type Store } from '@f2b/core';
+import { MemoryStore, pluginErrors, type Failure, type Store } from '@f2b/core';
 import { SqliteStore } from '../src/index.js';
 
 const dirs: string[] = [];
@@ -23,7 +23,7 @@ for (const [name, make] of [
   ['sqlite', async () => {
     const d = mkdtempSync(join(tmpdir(), 'f2b-purge-'));
     dirs.push(d);
-    const s = new SqliteStore({ path: join(d, 'f2b.db') });
+    const s = new SqliteStore({ errors: pluginErrors, path: join(d, 'f2b.db') });
     await s.open();
     stores.push(s);
     return s;

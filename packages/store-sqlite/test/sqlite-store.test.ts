@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Ban, Failure } from '@f2b/core';
-import { MemoryStore, type Store } from '@f2b/core';
+import { MemoryStore, pluginErrors, type Store } from '@f2b/core';
 import { SqliteStore, MIGRATIONS } from '../src/index.js';
 
 const dirs: string[] = [];
@@ -26,7 +26,7 @@ const failure = (id: string, time: number, attempts = 1): Failure => ({ id, time
 
 // The same contract, run against both implementations: the memory store is the reference.
 for (const [name, make] of [
-  ['sqlite', async () => { const s = new SqliteStore({ path: dbPath() }); await s.open(); stores.push(s); return s; }],
+  ['sqlite', async () => { const s = new SqliteStore({ errors: pluginErrors, path: dbPath() }); await s.open(); stores.push(s); return s; }],
   ['memory', async () => { const s = new MemoryStore(); await s.open(); return s; }],
 ] as const) {
   describe(`${name} store contract`, () => {
@@ -124,7 +124,7 @@ for (const [name, make] of [
 describe('SqliteStore specifics', () => {
   it('creates the directory, uses WAL, and survives close/reopen', async () => {
     const path = dbPath();
-    const a = new SqliteStore({ path });
+    const a = new SqliteStore({ errors: pluginErrors, path });
     await a.open();
     await a.checkpoint({ bans: [ban('192.0.2.1')], positions: { 'sshd/0': { offset: 7 } } });
     expect(a.schemaVersion()).toBe(MIGRATIONS.length);
@@ -133,7 +133,7 @@ describe('SqliteStore specifics', () => {
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
-    const b = new SqliteStore({ path });
+    const b = new SqliteStore({ errors: pluginErrors, path });
     await b.open();
     stores.push(b);
     expect((await b.activeBans(T0)).map((x) => x.id)).toEqual(['192.0.2.1']);
@@ -142,17 +142,17 @@ describe('SqliteStore specifics', () => {
 
   it('refuses a database from a newer f2b, naming both versions', async () => {
     const path = dbPath();
-    const a = new SqliteStore({ path });
+    const a = new SqliteStore({ errors: pluginErrors, path });
     await a.open();
     await a.close();
     const db = new Database(path);
     db.pragma(`user_version = ${MIGRATIONS.length + 5}`);
     db.close();
-    await expect(new SqliteStore({ path }).open()).rejects.toThrow(/schema version \d+, newer than this f2b knows/);
+    await expect(new SqliteStore({ errors: pluginErrors, path }).open()).rejects.toThrow(/schema version \d+, newer than this f2b knows/);
   });
 
   it('checkpoints are atomic: a failing checkpoint leaves nothing behind', async () => {
-    const s = new SqliteStore({ path: dbPath() });
+    const s = new SqliteStore({ errors: pluginErrors, path: dbPath() });
     await s.open();
     stores.push(s);
     const bad = { ...ban('192.0.2.7'), start: Symbol('not a number') as unknown as number };
