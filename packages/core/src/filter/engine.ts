@@ -63,7 +63,11 @@ export interface FilterRunnerOptions {
 }
 
 /** A reducer's saved state, as the jail checkpoints it (store key `<jail>/filter`). */
-export interface FilterState { filter: string; mode: string; state: unknown }
+export interface FilterState {
+  filter: string;
+  mode: string;
+  state: unknown;
+}
 
 export class FilterRunner {
   readonly def: FilterDefinition;
@@ -96,11 +100,10 @@ export class FilterRunner {
     this.messageRules = rules.filter((r) => (r.rule.on ?? 'message') === 'message');
     this.lineRules = rules.filter((r) => r.rule.on === 'line');
     const kw = this.messageRules.every((r) => r.rule.keywords && r.rule.keywords.length > 0)
-      ? [...new Set(this.messageRules.flatMap((r) => r.rule.keywords!))] : null;
-    this.keywords = kw && kw.length > 0 && this.lineRules.length === 0 ? kw.map((k) => Buffer.from(k, 'utf8')) : null;
-    this.messageSet = this.messageRules.length > 0
-      ? new RE2.Set(this.messageRules.map((r) => r.re.source))
+      ? [...new Set(this.messageRules.flatMap((r) => r.rule.keywords!))]
       : null;
+    this.keywords = kw && kw.length > 0 && this.lineRules.length === 0 ? kw.map((k) => Buffer.from(k, 'utf8')) : null;
+    this.messageSet = this.messageRules.length > 0 ? new RE2.Set(this.messageRules.map((r) => r.re.source)) : null;
     this.dispatcher = new Dispatcher(this.messageRules.map((r) => r.re.source));
     this.onSuccess = opts.onSuccess;
     const logger = opts.logger ?? createLogger(`filter-${def.id}`);
@@ -123,14 +126,20 @@ export class FilterRunner {
     if (this.programs !== null) {
       const names = [...this.programs, ...this.programPrefixes.map((p) => `${p}*`)].join(', ');
       if (!this.programAllowed(entry.program)) {
-        out.prefilter = { passed: false, why: entry.program === undefined ? `the line has no program name; the filter reads only ${names}` : `the program ${JSON.stringify(entry.program)} is not one the filter reads (${names})` };
+        out.prefilter = {
+          passed: false,
+          why:
+            entry.program === undefined
+              ? `the line has no program name; the filter reads only ${names}`
+              : `the program ${JSON.stringify(entry.program)} is not one the filter reads (${names})`,
+        };
         return out;
       }
       out.prefilter = { passed: true, why: `the program ${JSON.stringify(entry.program)} is one the filter reads` };
     }
     if (this.keywords !== null) {
       if (!this.hasKeyword(entry.message)) {
-        out.prefilter = { passed: false, why: 'the message holds none of the rules\' keywords' };
+        out.prefilter = { passed: false, why: "the message holds none of the rules' keywords" };
         return out;
       }
       out.prefilter = { passed: true, why: `${out.prefilter.why === 'no prefilter' ? '' : `${out.prefilter.why}; `}the message holds a rule keyword` };
@@ -145,7 +154,11 @@ export class FilterRunner {
         out.matched.push({ rule: compiled.rule.id, on, ...(hit.host !== undefined ? { host: hit.host } : {}), captures: { ...hit.captures } });
         out.chosen ??= compiled.rule.id;
       } else {
-        out.matched.push({ rule: compiled.rule.id, on, rejected: compiled.re.exec(subject) ? 'its host is neither an address nor a host name the rule allows' : 'the pattern does not match the whole text' });
+        out.matched.push({
+          rule: compiled.rule.id,
+          on,
+          rejected: compiled.re.exec(subject) ? 'its host is neither an address nor a host name the rule allows' : 'the pattern does not match the whole text',
+        });
       }
     };
     // Only the rules find() reaches: a rule the dispatch skips is never run on this message, so
@@ -349,7 +362,8 @@ function execRule(compiled: CompiledRule, text: string, index: number): Hit | nu
 function toFailure(d: FailureDraft, filter: string, time: number, line: string, hit: Hit): Failure {
   // Most drafts name the host of the line that completed them: its address was parsed at the match.
   const ip = hit.ip && d.id === hit.host ? hit.ip : parseIp(d.id);
-  const captures = d.captures ?? {}, lines = d.lines ?? [line];
+  const captures = d.captures ?? {},
+    lines = d.lines ?? [line];
   return ip
     ? { id: ip.text, ip, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter }
     : { id: d.id, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter };
