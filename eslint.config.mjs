@@ -9,9 +9,13 @@ import globals from 'globals';
 export default tseslint.config(
   {
     ignores: [
-      '**/node_modules/**', '**/dist/**', '**/coverage/**', '.bench/**',
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/coverage/**',
+      '.bench/**',
       // Sample logs, captures and rendered catalogues are data, not code.
-      'packages/*/test/fixtures/**', 'packages/*/test/catalogue/**',
+      'packages/*/test/fixtures/**',
+      'packages/*/test/catalogue/**',
     ],
   },
   js.configs.recommended,
@@ -26,9 +30,15 @@ export default tseslint.config(
     rules: {
       // Unused code is a finding; a leading `_` marks a parameter or binding kept on purpose
       // (an interface's argument, a rest-destructuring that drops keys).
-      '@typescript-eslint/no-unused-vars': ['error', {
-        argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true,
-      }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrors: 'none',
+          ignoreRestSiblings: true,
+        },
+      ],
       // Type-only imports must say so: the plugin packages import the core as types only (issue 14),
       // and `import type` is what keeps a runtime dependency from creeping back.
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],

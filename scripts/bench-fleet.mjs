@@ -36,19 +36,34 @@ const BANS = Number(args.bans);
 const MEMBERS = args.members.split(',').map(Number);
 
 const server = ['/usr/bin/redis-server', '/usr/sbin/redis-server'].find((p) => existsSync(p));
-if (!server) { console.error('bench-fleet: redis-server is not installed (apt-get install redis-server)'); process.exit(2); }
+if (!server) {
+  console.error('bench-fleet: redis-server is not installed (apt-get install redis-server)');
+  process.exit(2);
+}
 
 const port = await new Promise((resolve, reject) => {
-  const s = createServer(); s.once('error', reject);
-  s.listen(0, '127.0.0.1', () => { const { port: p } = s.address(); s.close(() => resolve(p)); });
+  const s = createServer();
+  s.once('error', reject);
+  s.listen(0, '127.0.0.1', () => {
+    const { port: p } = s.address();
+    s.close(() => resolve(p));
+  });
 });
 const dir = mkdtempSync(join(tmpdir(), 'f2b-bench-fleet-'));
-const redisProc = spawn(server, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+const redisProc = spawn(server, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
+  stdio: 'ignore',
+});
 const url = `redis://127.0.0.1:${port}/0`;
 const admin = new Redis(url, { protocol: 2 });
 admin.on('error', () => {}); // refused until the server listens
 for (let i = 0; ; i++) {
-  try { await admin.ping(); break; } catch { if (i > 200) throw new Error('redis-server did not start'); await new Promise((r) => setTimeout(r, 25)); }
+  try {
+    await admin.ping();
+    break;
+  } catch {
+    if (i > 200) throw new Error('redis-server did not start');
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 const silent = createLogger('bench', 'error', () => {});
@@ -57,9 +72,22 @@ const JAIL = { name: 'sshd', findtime: 600, maxretry: 5, bantime: 3600, failures
 function member(host, name, onApply) {
   const store = new Map();
   const ctx = {
-    host, logger: silent, clock: systemClock, jails: () => [JAIL],
-    applyBan: (b) => { onApply(b); return 'applied'; }, applyUnban: () => true, decideBan: () => null, bansInForce: () => [],
-    load: async (k) => store.get(k), save: async (k, v) => { store.set(k, v); }, error: () => {},
+    host,
+    logger: silent,
+    clock: systemClock,
+    jails: () => [JAIL],
+    applyBan: (b) => {
+      onApply(b);
+      return 'applied';
+    },
+    applyUnban: () => true,
+    decideBan: () => null,
+    bansInForce: () => [],
+    load: async (k) => store.get(k),
+    save: async (k, v) => {
+      store.set(k, v);
+    },
+    error: () => {},
   };
   return createRedisFleet({ url, name, heartbeat: 5, blockMs: 1000, streamMaxLen: Math.max(100_000, BANS * 2) }, ctx);
 }
@@ -74,7 +102,12 @@ for (const n of MEMBERS) {
   const name = `prop${n}`;
   let applied = 0;
   const members = [];
-  for (let i = 0; i < n; i++) members.push(member(`m${i}`, name, () => { applied++; }));
+  for (let i = 0; i < n; i++)
+    members.push(
+      member(`m${i}`, name, () => {
+        applied++;
+      }),
+    );
   await Promise.all(members.map((m) => m.start()));
   const want = PROPAGATE * (n - 1);
   const t0 = performance.now();
@@ -82,8 +115,16 @@ for (const n of MEMBERS) {
   for (let i = 0; i < PROPAGATE; i++) members[0].ban({ jail: 'sshd', id: ip(i), start: now, end: now + 3_600_000, count: 1, failures: 5 }, JAIL);
   while (applied < want) await new Promise((r) => setTimeout(r, 5));
   const s = (performance.now() - t0) / 1000;
-  results[`propagate_${n}`] = { members: n, bans: PROPAGATE, seconds: +s.toFixed(2), bansPerSecond: Math.round(PROPAGATE / s), appliedPerSecond: Math.round(want / s) };
-  console.log(`bans propagated to ${n} members: ${PROPAGATE} bans in ${s.toFixed(2)} s = ${Math.round(PROPAGATE / s)} bans/s (${Math.round(want / s)} applications/s)`);
+  results[`propagate_${n}`] = {
+    members: n,
+    bans: PROPAGATE,
+    seconds: +s.toFixed(2),
+    bansPerSecond: Math.round(PROPAGATE / s),
+    appliedPerSecond: Math.round(want / s),
+  };
+  console.log(
+    `bans propagated to ${n} members: ${PROPAGATE} bans in ${s.toFixed(2)} s = ${Math.round(PROPAGATE / s)} bans/s (${Math.round(want / s)} applications/s)`,
+  );
   await Promise.all(members.map((m) => m.stop()));
 }
 
@@ -98,14 +139,18 @@ for (const n of MEMBERS) {
   for (let i = 0; i < FAILURES; i += BATCH) {
     const calls = [];
     for (let j = i; j < Math.min(FAILURES, i + BATCH); j++) {
-      calls.push(evalScript(clients[j % 4], s, [`f2b:{mem}:fail:sshd:${ip(j)}`, `f2b:{mem}:decided:sshd:${ip(j)}`], [`b:${j}`, 1, 600_000, 5, 3_600_000, 'bench']));
+      calls.push(
+        evalScript(clients[j % 4], s, [`f2b:{mem}:fail:sshd:${ip(j)}`, `f2b:{mem}:decided:sshd:${ip(j)}`], [`b:${j}`, 1, 600_000, 5, 3_600_000, 'bench']),
+      );
     }
     await Promise.all(calls);
   }
   const secs = (performance.now() - t0) / 1000;
   const bytes = (await usedMemory()) - before;
   results.failureMemory = { ids: FAILURES, bytes, bytesPerId: Math.round(bytes / FAILURES), countsPerSecond: Math.round(FAILURES / secs) };
-  console.log(`Redis memory for ${FAILURES} failure ids (one attempt each, findtime TTL): ${mib(bytes)} (${Math.round(bytes / FAILURES)} B/id); ${Math.round(FAILURES / secs)} counts/s`);
+  console.log(
+    `Redis memory for ${FAILURES} failure ids (one attempt each, findtime TTL): ${mib(bytes)} (${Math.round(bytes / FAILURES)} B/id); ${Math.round(FAILURES / secs)} counts/s`,
+  );
   for (const c of clients) c.disconnect();
 }
 
@@ -121,11 +166,15 @@ for (const n of MEMBERS) {
   await pub.stop();
   const bytes = (await usedMemory()) - before;
   results.banMemory = { bans: BANS, bytes, bytesPerBan: Math.round(bytes / BANS) };
-  console.log(`Redis memory for ${BANS} bans in force (snapshot hash, stream entry, decided marker, message id kept 1 h): ${mib(bytes)} (${Math.round(bytes / BANS)} B/ban)`);
+  console.log(
+    `Redis memory for ${BANS} bans in force (snapshot hash, stream entry, decided marker, message id kept 1 h): ${mib(bytes)} (${Math.round(bytes / BANS)} B/ban)`,
+  );
 
   let got = 0;
   const t0 = performance.now();
-  const late = member('late', 'bans', () => { got++; });
+  const late = member('late', 'bans', () => {
+    got++;
+  });
   await late.start();
   while (got < BANS) await new Promise((r) => setTimeout(r, 5));
   const s = (performance.now() - t0) / 1000;

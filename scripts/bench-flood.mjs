@@ -24,7 +24,10 @@ async function writeLog(path) {
   let chunk = '';
   for (let i = 0; i < N; i++) {
     chunk += `${stamp} bench sshd[${1000 + (i % 30000)}]: Failed password for root from ${ip(i)} port ${30000 + (i % 30000)} ssh2\n`;
-    if (chunk.length > 1 << 20) { if (!out.write(chunk)) await new Promise((r) => out.once('drain', r)); chunk = ''; }
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      chunk = '';
+    }
   }
   out.end(chunk);
   await new Promise((r) => out.on('finish', r));
@@ -38,15 +41,23 @@ try {
   const sock = join(dir, 'f2b.sock');
   await writeLog(log);
   const cfg = join(dir, 'f2b.config.json');
-  writeFileSync(cfg, JSON.stringify({
-    state: { path: join(dir, 'f2b.db') }, socket: sock, logLevel: 'error',
-    jails: { sshd: { source: { type: 'file', paths: [log], fromStart: true }, filter: 'sshd', maxretry: 5, findtime: '1d', maxTracked: N + 1, actions: ['log'] } },
-  }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      state: { path: join(dir, 'f2b.db') },
+      socket: sock,
+      logLevel: 'error',
+      jails: {
+        sshd: { source: { type: 'file', paths: [log], fromStart: true }, filter: 'sshd', maxretry: 5, findtime: '1d', maxTracked: N + 1, actions: ['log'] },
+      },
+    }),
+  );
   const t0 = Date.now();
   const probeOut = join(dir, 'memory.json');
   const probe = breakdown ? ['--expose-gc', '--require', join(root, 'scripts/mem-probe.cjs')] : [];
   const daemon = spawn(process.execPath, [...probe, f2b, 'start', '--foreground', '--dry-run', '--config', cfg], {
-    stdio: 'ignore', env: { ...process.env, F2B_MEMPROBE_OUT: probeOut },
+    stdio: 'ignore',
+    env: { ...process.env, F2B_MEMPROBE_OUT: probeOut },
   });
   let status;
   for (;;) {
@@ -68,12 +79,27 @@ try {
     daemon.kill('SIGUSR2');
     for (let i = 0; i < 100 && !memory; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      try { memory = JSON.parse(readFileSync(probeOut, 'utf8')); } catch { /* not written yet */ }
+      try {
+        memory = JSON.parse(readFileSync(probeOut, 'utf8'));
+      } catch {
+        /* not written yet */
+      }
     }
   }
   daemon.kill('SIGTERM');
   await new Promise((r) => daemon.on('exit', r));
-  console.log(JSON.stringify({ sources: N, tracked: status.currentlyFailed, seconds, rssMiB, peakMiB, statusMs, statusBytes: st.stdout.length, ...(memory ? { memory } : {}) }));
+  console.log(
+    JSON.stringify({
+      sources: N,
+      tracked: status.currentlyFailed,
+      seconds,
+      rssMiB,
+      peakMiB,
+      statusMs,
+      statusBytes: st.stdout.length,
+      ...(memory ? { memory } : {}),
+    }),
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

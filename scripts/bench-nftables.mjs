@@ -72,7 +72,8 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100
 function addresses(n, seed = 1) {
   const out = [];
   for (const net of ['192.0.2', '198.51.100', '203.0.113']) for (let i = 0; i < 256 && out.length < n; i++) out.push(`${net}.${i}`);
-  for (let i = 0; out.length < n; i++) out.push(`2001:db8:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}::${((i * 2654435761) >>> 16).toString(16) || '1'}`);
+  for (let i = 0; out.length < n; i++)
+    out.push(`2001:db8:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}::${((i * 2654435761) >>> 16).toString(16) || '1'}`);
   let x = seed;
   for (let i = out.length - 1; i > 0; i--) {
     x = (Math.imul(x, 1103515245) + 12345) >>> 0;
@@ -85,7 +86,11 @@ function addresses(n, seed = 1) {
 // ---------------------------------------------------------------------------------------------
 // (a) 100k bans, batched vs one process per ban
 // ---------------------------------------------------------------------------------------------
-console.log(`\n@f2b/action-nftables benchmark (nft ${nft(['--version']).stdout.trim().replace(/^nftables /, '')}, kernel ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim()}, node ${process.version}, namespace ${ns})\n`);
+console.log(
+  `\n@f2b/action-nftables benchmark (nft ${nft(['--version'])
+    .stdout.trim()
+    .replace(/^nftables /, '')}, kernel ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim()}, node ${process.version}, namespace ${ns})\n`,
+);
 
 const now = Date.now();
 const ids = addresses(BANS);
@@ -119,8 +124,12 @@ async function throughput(label, options) {
   await action.unban(ids.map((id) => ({ jail: 'bench', id, time: Date.now(), reason: 'expired' })));
   const unbanAll = performance.now() - t0;
   await action.stop();
-  console.log(`(a) ${label}: ${BANS.toLocaleString('en-US')} bans (${v4count} IPv4, the rest IPv6, random order), batched: ${ms(batched)} total (taking in the bans ${ms(marked)}, nft transaction ${ms(nftMs)}); ${action.stats.transactions > 0 ? 1 : 0} transaction`);
-  console.log(`    then, with ${BANS.toLocaleString('en-US')} elements in the set: 1 more ban ${ms(oneMore)}, 100 unbans ${ms(unban100)}, unban all ${ms(unbanAll)}`);
+  console.log(
+    `(a) ${label}: ${BANS.toLocaleString('en-US')} bans (${v4count} IPv4, the rest IPv6, random order), batched: ${ms(batched)} total (taking in the bans ${ms(marked)}, nft transaction ${ms(nftMs)}); ${action.stats.transactions > 0 ? 1 : 0} transaction`,
+  );
+  console.log(
+    `    then, with ${BANS.toLocaleString('en-US')} elements in the set: 1 more ban ${ms(oneMore)}, 100 unbans ${ms(unban100)}, unban all ${ms(unbanAll)}`,
+  );
   return batched;
 }
 
@@ -128,21 +137,29 @@ const batched = await throughput('interval sets (default)', {});
 const hashed = await throughput('interval: false (hash sets)', { interval: false });
 
 // fail2ban's way: one `nft add element` process per ban, sequentially, into its plain set.
-nft(['-f', '-'], 'add table inet fail2ban\nadd set inet fail2ban addr-set-sshd { type ipv4_addr; }\nadd set inet fail2ban addr6-set-sshd { type ipv6_addr; }\n');
+nft(
+  ['-f', '-'],
+  'add table inet fail2ban\nadd set inet fail2ban addr-set-sshd { type ipv4_addr; }\nadd set inet fail2ban addr6-set-sshd { type ipv6_addr; }\n',
+);
 const sample = addresses(SAMPLE * 2).filter((_, i) => i % 2 === 0); // mixed: 384 IPv4, 116 IPv6
-const runOne = (ip) => new Promise((resolve, reject) => {
-  const set = ip.includes(':') ? 'addr6-set-sshd' : 'addr-set-sshd';
-  const c = spawn('ip', ['netns', 'exec', ns, 'nft', 'add', 'element', 'inet', 'fail2ban', set, `{ ${ip} }`], { stdio: 'ignore' });
-  c.on('error', reject);
-  c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`nft add element ${ip} exited ${code}`))));
-});
+const runOne = (ip) =>
+  new Promise((resolve, reject) => {
+    const set = ip.includes(':') ? 'addr6-set-sshd' : 'addr-set-sshd';
+    const c = spawn('ip', ['netns', 'exec', ns, 'nft', 'add', 'element', 'inet', 'fail2ban', set, `{ ${ip} }`], { stdio: 'ignore' });
+    c.on('error', reject);
+    c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`nft add element ${ip} exited ${code}`))));
+  });
 const t0 = performance.now();
 for (const ip of sample) await runOne(ip);
 const perProcess = performance.now() - t0;
 const extrapolated = (perProcess / sample.length) * BANS;
-console.log(`    one process per ban (fail2ban's way): ${sample.length} bans in ${ms(perProcess)} (${ms(perProcess / sample.length)} each) → ${(extrapolated / 1000).toFixed(1)} s for ${BANS.toLocaleString('en-US')} (extrapolated)`);
+console.log(
+  `    one process per ban (fail2ban's way): ${sample.length} bans in ${ms(perProcess)} (${ms(perProcess / sample.length)} each) → ${(extrapolated / 1000).toFixed(1)} s for ${BANS.toLocaleString('en-US')} (extrapolated)`,
+);
 console.log(`    ratio: batched is ${(extrapolated / batched).toFixed(0)}× faster (interval sets), ${(extrapolated / hashed).toFixed(0)}× (hash sets)`);
-console.log(`    target 100k ≤ 1 s: ${batched <= 1000 ? 'met' : 'NOT met'} with interval sets (${ms(batched)}), ${hashed <= 1000 ? 'met' : 'NOT met'} with interval: false (${ms(hashed)})`);
+console.log(
+  `    target 100k ≤ 1 s: ${batched <= 1000 ? 'met' : 'NOT met'} with interval sets (${ms(batched)}), ${hashed <= 1000 ? 'met' : 'NOT met'} with interval: false (${ms(hashed)})`,
+);
 
 // ---------------------------------------------------------------------------------------------
 // (b) latency: attack line appended → element in the kernel set
@@ -177,11 +194,16 @@ core.use(fileSource());
 core.use(sshdFilter());
 core.use(wrapped);
 const config = resolveConfig({
-  state: { type: 'memory' }, socket: false,
+  state: { type: 'memory' },
+  socket: false,
   jails: {
     bench: {
       source: { type: 'file', paths: [log], pollInterval: 1000 },
-      filter: 'sshd', maxretry: 1, findtime: '10m', bantime: '1h', ignoreself: false,
+      filter: 'sshd',
+      maxretry: 1,
+      findtime: '10m',
+      bantime: '1h',
+      ignoreself: false,
       actions: [{ type: 'nftables', netns: ns, table: 'latency', checkInterval: 0 }],
     },
   },
@@ -215,8 +237,11 @@ if (missing.length > 0) {
   process.exit(1);
 }
 latencies.sort((a, b) => a - b);
-const p50 = pct(latencies, 50), p99 = pct(latencies, 99);
-console.log(`\n(b) latency, attack line appended → element in the kernel set (${ATTACKS} attacks, one at a time, ${instances[0].stats.transactions} transactions):`);
+const p50 = pct(latencies, 50),
+  p99 = pct(latencies, 99);
+console.log(
+  `\n(b) latency, attack line appended → element in the kernel set (${ATTACKS} attacks, one at a time, ${instances[0].stats.transactions} transactions):`,
+);
 console.log(`    p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(latencies[latencies.length - 1])}; target p99 ≤ 20 ms: ${p99 <= 20 ? 'met' : 'NOT met'}`);
 console.log('    measured: from just before appendFileSync() to the exit of the `ip netns exec … nft -f -` process carrying the ban');
 console.log('    (file watch wake-up, read, parse, filter, tracker, batch, script, nft transaction).\n');

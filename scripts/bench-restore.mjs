@@ -14,10 +14,12 @@ try {
   await seed.open();
   const now = Date.now();
   // Addresses from the benchmarking range 198.18.0.0/15 and the documentation range 2001:db8::/32.
-  const ip = (i) => (i % 2 === 0 ? `198.${18 + ((i >> 16) & 1)}.${(i >> 8) & 255}.${i & 255}` : `2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
+  const ip = (i) =>
+    i % 2 === 0 ? `198.${18 + ((i >> 16) & 1)}.${(i >> 8) & 255}.${i & 255}` : `2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`;
   for (let i = 0; i < N; i += 10_000) {
     const bans = [];
-    for (let k = i; k < Math.min(N, i + 10_000); k++) bans.push({ jail: 'sshd', id: ip(k), start: now - 1000, end: now + 3600_000, count: 1, failures: 5, rule: 'bench', lines: ['x'] });
+    for (let k = i; k < Math.min(N, i + 10_000); k++)
+      bans.push({ jail: 'sshd', id: ip(k), start: now - 1000, end: now + 3600_000, count: 1, failures: 5, rule: 'bench', lines: ['x'] });
     const seqs = await seed.checkpoint({ bans });
     await seed.outboxDone(seqs);
   }
@@ -29,7 +31,15 @@ try {
     apply(core) {
       core.registerFilter({ id: 'bench', rules: [] });
       core.registerSource({ type: 'none', create: () => ({ start: async () => {}, stop: async () => {} }) });
-      core.registerAction({ type: 'count', create: () => ({ ban: async (b) => { received += b.length; }, unban: async () => {} }) });
+      core.registerAction({
+        type: 'count',
+        create: () => ({
+          ban: async (b) => {
+            received += b.length;
+          },
+          unban: async () => {},
+        }),
+      });
     },
   });
   const config = resolveConfig({ state: { path }, socket: false, jails: { sshd: { source: { type: 'none' }, filter: 'bench', actions: ['count'] } } });

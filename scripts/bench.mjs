@@ -46,16 +46,28 @@ function timed(cmd, args, opts = {}) {
  * machine shared with other work the CPU seconds move far less than the wall clock.
  */
 function measured(cmd, args, cwd = undefined) {
-  const out = join(benchDir, 'run.out'), err = join(benchDir, 'run.err');
+  const out = join(benchDir, 'run.out'),
+    err = join(benchDir, 'run.err');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('sh', ['-c', '"$@" >"$OUT" 2>"$ERR"; s=$?; times; exit $s', 'sh', cmd, ...args], { encoding: 'utf8', cwd, env: { ...process.env, OUT: out, ERR: err } });
+  const r = spawnSync('sh', ['-c', '"$@" >"$OUT" 2>"$ERR"; s=$?; times; exit $s', 'sh', cmd, ...args], {
+    encoding: 'utf8',
+    cwd,
+    env: { ...process.env, OUT: out, ERR: err },
+  });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const t = r.stdout.trim().split('\n').pop().match(/([0-9]+)m([0-9.]+)s\s+([0-9]+)m([0-9.]+)s/);
+  const t = r.stdout
+    .trim()
+    .split('\n')
+    .pop()
+    .match(/([0-9]+)m([0-9.]+)s\s+([0-9]+)m([0-9.]+)s/);
   const cpu = t ? Number(t[1]) * 60 + Number(t[2]) + Number(t[3]) * 60 + Number(t[4]) : NaN;
   return { status: r.status, wall, cpu, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
 }
 
-const loadNow = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadNow = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 /**
  * The issue's table: each contestant run `runs` times, alternating with its peer, medians of wall
@@ -69,7 +81,14 @@ function sideBySide(runs) {
     if (r.status !== 0) throw new Error(`f2b test-filter failed: ${r.stderr.slice(0, 500)}`);
     return { ...r, rss: JSON.parse(r.stderr.match(/@@measure (.*)/)[1]).maxRssKiB / 1024, matched: Number(r.stdout.match(/(\d+) matched/)[1]) };
   };
-  const peerRegex = (file) => measured('fail2ban-regex', ['--no-check-all', '--print-no-missed', '--print-no-ignored', file, existsSync('/etc/fail2ban/filter.d/sshd.conf') ? '/etc/fail2ban/filter.d/sshd.conf' : 'sshd']);
+  const peerRegex = (file) =>
+    measured('fail2ban-regex', [
+      '--no-check-all',
+      '--print-no-missed',
+      '--print-no-ignored',
+      file,
+      existsSync('/etc/fail2ban/filter.d/sshd.conf') ? '/etc/fail2ban/filter.d/sshd.conf' : 'sshd',
+    ]);
   const peerSshg = (file) => measured('sh', ['-c', `"${SSHG_PARSER}" < "$1" > /dev/null`, 'sh', file]);
   const small = join(benchDir, 'auth-1000.log');
   if (!existsSync(small)) spawnSync('sh', ['-c', 'head -n 1000 "$1" > "$2"', 'sh', log, small]);
@@ -78,49 +97,80 @@ function sideBySide(runs) {
   const loadBefore = loadNow();
 
   // 1,000,000 lines: f2b, fail2ban-regex, sshg-parser, in turn.
-  const f = [], fr = [], sg = [];
-  const withRegex = has('fail2ban-regex'), withSshg = existsSync(SSHG_PARSER);
+  const f = [],
+    fr = [],
+    sg = [];
+  const withRegex = has('fail2ban-regex'),
+    withSshg = existsSync(SSHG_PARSER);
   for (let i = 0; i < runs; i++) {
     f.push(ours(log));
     if (withRegex) fr.push(peerRegex(log));
     if (withSshg) sg.push(peerSshg(log));
   }
-  const fw = med(f, 'wall'), fc = med(f, 'cpu');
+  const fw = med(f, 'wall'),
+    fc = med(f, 'cpu');
   const ourCell = `${fw.toFixed(2)} s (CPU ${fc.toFixed(2)} s), ${Math.round(median(f.map((x) => x.rss)))} MiB`;
-  rows.push([`test-filter sshd ${lines.toLocaleString('en-US')} lines vs fail2ban-regex --no-check-all`, ourCell,
+  rows.push([
+    `test-filter sshd ${lines.toLocaleString('en-US')} lines vs fail2ban-regex --no-check-all`,
+    ourCell,
     withRegex ? `${med(fr, 'wall').toFixed(2)} s (CPU ${med(fr, 'cpu').toFixed(2)} s)` : 'not installed',
-    withRegex ? `${(med(fr, 'wall') / fw).toFixed(1)}× faster (CPU ${(med(fr, 'cpu') / fc).toFixed(1)}×)` : '', '≥ 40×; RSS ≤ 100 MiB']);
-  rows.push(['same vs sshguard\'s C parser (sshg-parser < log)', ourCell,
+    withRegex ? `${(med(fr, 'wall') / fw).toFixed(1)}× faster (CPU ${(med(fr, 'cpu') / fc).toFixed(1)}×)` : '',
+    '≥ 40×; RSS ≤ 100 MiB',
+  ]);
+  rows.push([
+    "same vs sshguard's C parser (sshg-parser < log)",
+    ourCell,
     withSshg ? `${med(sg, 'wall').toFixed(2)} s (CPU ${med(sg, 'cpu').toFixed(2)} s)` : 'not installed',
-    withSshg ? `${(med(sg, 'wall') / fw).toFixed(2)}× (CPU ${(med(sg, 'cpu') / fc).toFixed(2)}×)` : '', '≥ 2× faster']);
+    withSshg ? `${(med(sg, 'wall') / fw).toFixed(2)}× (CPU ${(med(sg, 'cpu') / fc).toFixed(2)}×)` : '',
+    '≥ 2× faster',
+  ]);
 
   // Start-up: f2b --version and the client commands against node -e 0, 11 times in turn. The client
   // commands find no daemon (a socket that does not exist): what is timed is their start-up.
-  const v = [], n = [];
+  const v = [],
+    n = [];
   const clients = ['ping', 'status', 'banned'].map((cmd) => ({ cmd, runs: [] }));
   for (let i = 0; i < 11; i++) {
     n.push(measured(process.execPath, ['-e', '0']));
     v.push(measured(process.execPath, [join(root, 'packages/cli/bin/f2b.js'), '--version']));
-    for (const c of clients) c.runs.push(measured(process.execPath, [join(root, 'packages/cli/bin/f2b.js'), c.cmd, '--socket', join(benchDir, 'no-daemon.sock')]));
+    for (const c of clients)
+      c.runs.push(measured(process.execPath, [join(root, 'packages/cli/bin/f2b.js'), c.cmd, '--socket', join(benchDir, 'no-daemon.sock')]));
   }
-  rows.push(['f2b --version vs node -e 0', `${med(v, 'wall').toFixed(3)} s (CPU ${med(v, 'cpu').toFixed(3)} s)`, `${med(n, 'wall').toFixed(3)} s (CPU ${med(n, 'cpu').toFixed(3)} s)`,
-    `${(med(v, 'wall') / med(n, 'wall')).toFixed(2)}× (CPU ${(med(v, 'cpu') / med(n, 'cpu')).toFixed(2)}×)`, '≤ 1.5×']);
+  rows.push([
+    'f2b --version vs node -e 0',
+    `${med(v, 'wall').toFixed(3)} s (CPU ${med(v, 'cpu').toFixed(3)} s)`,
+    `${med(n, 'wall').toFixed(3)} s (CPU ${med(n, 'cpu').toFixed(3)} s)`,
+    `${(med(v, 'wall') / med(n, 'wall')).toFixed(2)}× (CPU ${(med(v, 'cpu') / med(n, 'cpu')).toFixed(2)}×)`,
+    '≤ 1.5×',
+  ]);
   for (const { cmd, runs: c } of clients) {
-    rows.push([`f2b ${cmd} (client, no daemon) vs node -e 0`, `${med(c, 'wall').toFixed(3)} s (CPU ${med(c, 'cpu').toFixed(3)} s)`, `${med(n, 'wall').toFixed(3)} s`,
-      `${(med(c, 'wall') / med(n, 'wall')).toFixed(2)}× (CPU ${(med(c, 'cpu') / med(n, 'cpu')).toFixed(2)}×)`, 'instant (≤ 1.5×)']);
+    rows.push([
+      `f2b ${cmd} (client, no daemon) vs node -e 0`,
+      `${med(c, 'wall').toFixed(3)} s (CPU ${med(c, 'cpu').toFixed(3)} s)`,
+      `${med(n, 'wall').toFixed(3)} s`,
+      `${(med(c, 'wall') / med(n, 'wall')).toFixed(2)}× (CPU ${(med(c, 'cpu') / med(n, 'cpu')).toFixed(2)}×)`,
+      'instant (≤ 1.5×)',
+    ]);
   }
 
   // A 1,000-line file, where start-up dominates.
-  const sf = [], sp = [];
+  const sf = [],
+    sp = [];
   for (let i = 0; i < 5; i++) {
     sf.push(ours(small));
     if (withRegex) sp.push(peerRegex(small));
   }
-  rows.push(['test-filter sshd on 1,000 lines vs fail2ban-regex', `${med(sf, 'wall').toFixed(3)} s (CPU ${med(sf, 'cpu').toFixed(3)} s)`,
+  rows.push([
+    'test-filter sshd on 1,000 lines vs fail2ban-regex',
+    `${med(sf, 'wall').toFixed(3)} s (CPU ${med(sf, 'cpu').toFixed(3)} s)`,
     withRegex ? `${med(sp, 'wall').toFixed(3)} s (CPU ${med(sp, 'cpu').toFixed(3)} s)` : 'not installed',
-    withRegex ? `${(med(sp, 'wall') / med(sf, 'wall')).toFixed(2)}× faster (CPU ${(med(sp, 'cpu') / med(sf, 'cpu')).toFixed(2)}×)` : '', '> 1× (faster)']);
+    withRegex ? `${(med(sp, 'wall') / med(sf, 'wall')).toFixed(2)}× faster (CPU ${(med(sp, 'cpu') / med(sf, 'cpu')).toFixed(2)}×)` : '',
+    '> 1× (faster)',
+  ]);
 
-  console.log(`side by side (medians: ${runs} runs of 1M lines, 11 start-ups, 5 small files; alternating; load average ${loadBefore} before, ${loadNow()} after, ${cpus().length} CPUs)\n`);
+  console.log(
+    `side by side (medians: ${runs} runs of 1M lines, 11 start-ups, 5 small files; alternating; load average ${loadBefore} before, ${loadNow()} after, ${cpus().length} CPUs)\n`,
+  );
   const head = ['what', 'f2b', 'peer', 'ratio', 'target'];
   const all = [head, ...rows];
   const w = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
@@ -139,7 +189,8 @@ function beforeAfter(baseline, runs) {
   // From a directory outside both trees: plugins are searched from the working directory first,
   // and each tree must find its own.
   const cwd = tmpdir();
-  const filter = (tree, file) => measured(process.execPath, [cli(tree), 'test-filter', 'sshd', file, '--timezone', 'UTC', '--now', '2026-10-30T23:59:59Z'], cwd);
+  const filter = (tree, file) =>
+    measured(process.execPath, [cli(tree), 'test-filter', 'sshd', file, '--timezone', 'UTC', '--now', '2026-10-30T23:59:59Z'], cwd);
   const small = join(benchDir, 'auth-1000.log');
   const cases = [
     [`test-filter sshd, ${lines.toLocaleString('en-US')} lines`, (t) => filter(t, log), runs],
@@ -150,9 +201,14 @@ function beforeAfter(baseline, runs) {
   const loadBefore = loadNow();
   const out = [];
   for (const [what, run, k] of cases) {
-    const before = [], after = [];
-    for (let i = 0; i < k; i++) { before.push(run(baseline)); after.push(run(root)); }
-    const b = median(before.map((x) => x.cpu)), a = median(after.map((x) => x.cpu));
+    const before = [],
+      after = [];
+    for (let i = 0; i < k; i++) {
+      before.push(run(baseline));
+      after.push(run(root));
+    }
+    const b = median(before.map((x) => x.cpu)),
+      a = median(after.map((x) => x.cpu));
     out.push([what, `${b.toFixed(2)} s`, `${a.toFixed(2)} s`, `${(((a - b) / b) * 100).toFixed(0)} %`]);
   }
   console.log(`before (${baseline}) and after (this tree), CPU seconds, medians of alternating runs; load average ${loadBefore} before, ${loadNow()} after\n`);
@@ -192,9 +248,11 @@ function fail2banRegex(id = 'sshd', file = log) {
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 const SSHG_PARSER = '/usr/libexec/sshguard/sshg-parser';
-
 
 if (!ensureLog()) process.exit(0);
 console.log(`\nbenchmark input: ${log} (${lines} lines, ${(statSync(log).size / 1e6).toFixed(1)} MB), node ${process.version}\n`);
@@ -202,10 +260,22 @@ console.log(`\nbenchmark input: ${log} (${lines} lines, ${(statSync(log).size / 
 const side = sideBySide(Number(process.env.F2B_BENCH_RUNS ?? 3));
 if (process.env.F2B_BENCH_BASELINE) beforeAfter(resolve(process.env.F2B_BENCH_BASELINE), Number(process.env.F2B_BENCH_RUNS ?? 3));
 if (process.env.F2B_BENCH_TABLE_ONLY) process.exit(0);
-results.push(['f2b test-filter sshd (whole process, median)', `${fmt(lines / side.fw)} lines/s`, `${side.fw.toFixed(2)} s`, '', `${fmt(side.matched)} lines matched`]);
+results.push([
+  'f2b test-filter sshd (whole process, median)',
+  `${fmt(lines / side.fw)} lines/s`,
+  `${side.fw.toFixed(2)} s`,
+  '',
+  `${fmt(side.matched)} lines matched`,
+]);
 
 const rep = replay();
-results.push(['f2b replay through jail + tracker', `${fmt(rep.linesPerSecond)} lines/s`, `${rep.seconds.toFixed(2)} s`, `peak RSS ${fmt(rep.maxRssKiB / 1024)} MiB`, `${fmt(rep.failures)} attempts, ${fmt(rep.bans)} bans`]);
+results.push([
+  'f2b replay through jail + tracker',
+  `${fmt(rep.linesPerSecond)} lines/s`,
+  `${rep.seconds.toFixed(2)} s`,
+  `peak RSS ${fmt(rep.maxRssKiB / 1024)} MiB`,
+  `${fmt(rep.failures)} attempts, ${fmt(rep.bans)} bans`,
+]);
 
 const restore = timed(process.execPath, [join(root, 'scripts/bench-restore.mjs'), '100000']);
 if (restore.status === 0) {
@@ -217,7 +287,10 @@ if (restore.status === 0) {
 
 // Other filters on generated logs (scripts/gen-logs.mjs), side by side with fail2ban-regex.
 const otherLines = Number(process.env.F2B_BENCH_OTHER_LINES ?? 500_000);
-for (const [id, kind] of [['nginx-http-auth', 'nginx'], ['postfix', 'postfix']]) {
+for (const [id, kind] of [
+  ['nginx-http-auth', 'nginx'],
+  ['postfix', 'postfix'],
+]) {
   const file = join(benchDir, `${kind}-${otherLines}.log`);
   if (!existsSync(file)) {
     spawnSync(process.execPath, [join(root, 'scripts/gen-logs.mjs'), kind, String(otherLines), `${file}.tmp`], { stdio: 'inherit' });
@@ -225,11 +298,23 @@ for (const [id, kind] of [['nginx-http-auth', 'nginx'], ['postfix', 'postfix']])
   }
   const ours = f2bFilter(1, id, file);
   const rate = otherLines / ours.seconds;
-  results.push([`f2b test-filter ${id} (${kind} log, ${otherLines} lines)`, `${fmt(rate)} lines/s`, `${ours.seconds.toFixed(2)} s`, `peak RSS ${fmt(ours.rss / 1024)} MiB`, `${fmt(ours.matched)} lines matched`]);
+  results.push([
+    `f2b test-filter ${id} (${kind} log, ${otherLines} lines)`,
+    `${fmt(rate)} lines/s`,
+    `${ours.seconds.toFixed(2)} s`,
+    `peak RSS ${fmt(ours.rss / 1024)} MiB`,
+    `${fmt(ours.matched)} lines matched`,
+  ]);
   const peer = fail2banRegex(id, file);
   if (peer && !peer.error) {
     const peerRate = otherLines / peer.seconds;
-    results.push([`fail2ban-regex ${id}`, `${fmt(peerRate)} lines/s`, `${peer.seconds.toFixed(2)} s`, `ratio ${(rate / peerRate).toFixed(1)}×`, `${fmt(peer.matched ?? NaN)} lines matched`]);
+    results.push([
+      `fail2ban-regex ${id}`,
+      `${fmt(peerRate)} lines/s`,
+      `${peer.seconds.toFixed(2)} s`,
+      `ratio ${(rate / peerRate).toFixed(1)}×`,
+      `${fmt(peer.matched ?? NaN)} lines matched`,
+    ]);
   }
 }
 
@@ -237,7 +322,13 @@ for (const [id, kind] of [['nginx-http-auth', 'nginx'], ['postfix', 'postfix']])
 const flood = timed(process.execPath, [join(root, 'scripts/bench-flood.mjs'), String(Number(process.env.F2B_BENCH_FLOOD ?? 1_000_000))]);
 if (flood.status === 0) {
   const r = JSON.parse(flood.stdout.trim().split('\n').pop());
-  results.push([`flood: ${fmt(r.sources)} distinct failing sources (daemon)`, `RSS ${fmt(r.rssMiB)} MiB`, `peak ${fmt(r.peakMiB)} MiB`, `status ${fmt(r.statusMs)} ms, ${fmt(r.statusBytes)} bytes`, 'target ≤ 300 MiB']);
+  results.push([
+    `flood: ${fmt(r.sources)} distinct failing sources (daemon)`,
+    `RSS ${fmt(r.rssMiB)} MiB`,
+    `peak ${fmt(r.peakMiB)} MiB`,
+    `status ${fmt(r.statusMs)} ms, ${fmt(r.statusBytes)} bytes`,
+    'target ≤ 300 MiB',
+  ]);
 } else {
   results.push(['flood', 'failed', flood.stderr.slice(0, 300), '', '']);
 }
@@ -247,6 +338,12 @@ const nft = spawnSync(process.execPath, [join(root, 'scripts/bench-nftables.mjs'
 const nftOut = (nft.stdout || nft.stderr || '').trim();
 
 const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...results.map((r) => String(r[i]).length)));
-for (const r of results) console.log(r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd());
+for (const r of results)
+  console.log(
+    r
+      .map((c, i) => String(c).padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 console.log('\ntarget: ≥ 1,000,000 lines/s for the sshd filter on a 2-core machine');
 console.log(`\nnftables (scripts/bench-nftables.mjs):\n${nftOut}`);

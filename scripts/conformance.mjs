@@ -51,27 +51,41 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  */
 const DEVIATIONS = [
   {
-    filter: 'nginx-limit-req', file: 'nginx-limit-req', contains: ' delaying request, excess: ',
+    filter: 'nginx-limit-req',
+    file: 'nginx-limit-req',
+    contains: ' delaying request, excess: ',
     reason: 'nginx-limit-req counts requests nginx rejected (`limiting requests`), not the `delaying request` warnings of a burst it let through (issue 7)',
   },
   {
-    filter: 'sshd', file: 'sshd-journal', contains: 'ssh2: from 10.10.1.2 port 55555 ssh2',
-    reason: 'sshd: two readings, each naming a different address (text after `ssh2: ` forged, or a user name ending in `ssh2:`); we match neither rather than risk banning the forged one',
+    filter: 'sshd',
+    file: 'sshd-journal',
+    contains: 'ssh2: from 10.10.1.2 port 55555 ssh2',
+    reason:
+      'sshd: two readings, each naming a different address (text after `ssh2: ` forged, or a user name ending in `ssh2:`); we match neither rather than risk banning the forged one',
   },
   {
-    filter: 'sshd', file: 'sshd-journal', contains: 'ssh1: ruser from 1.2.3.4',
+    filter: 'sshd',
+    file: 'sshd-journal',
+    contains: 'ssh1: ruser from 1.2.3.4',
     reason: 'sshd: ambiguous against a forged user name on daemons that log no port; not matched rather than risk banning the forged address',
   },
   {
-    filter: 'sshd', file: 'sshd', contains: 'ssh1: ruser from 1.2.3.4',
+    filter: 'sshd',
+    file: 'sshd',
+    contains: 'ssh1: ruser from 1.2.3.4',
     reason: 'sshd: ambiguous against a forged user name on daemons that log no port; not matched rather than risk banning the forged address',
   },
   {
-    filter: 'pam-generic', file: 'pam-generic', contains: 'rhost=192.0.2.2 user=test rhost=192.0.2.152',
-    reason: 'pam-generic: two readings (a forged user= after the address, or a forged ruser= before it, as vsftpd, which sets ruser to the login name, allows); we match neither rather than risk banning the forged one',
+    filter: 'pam-generic',
+    file: 'pam-generic',
+    contains: 'rhost=192.0.2.2 user=test rhost=192.0.2.152',
+    reason:
+      'pam-generic: two readings (a forged user= after the address, or a forged ruser= before it, as vsftpd, which sets ruser to the login name, allows); we match neither rather than risk banning the forged one',
   },
   {
-    filter: 'dovecot', file: 'dovecot', contains: '@400000004c91b044077a9e94',
+    filter: 'dovecot',
+    file: 'dovecot',
+    contains: '@400000004c91b044077a9e94',
     reason: 'TAI64N labels count 10 s ahead of Unix time (2^62 + 10 + seconds); we subtract them as tai64nlocal does, the annotation does not',
   },
 ];
@@ -97,9 +111,13 @@ for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === '--verbose' || a === '-v') verbose = true;
   else if (a === '--strict') strict = true;
-  else if (a === '--filter') { if (!args[i + 1]) usage('--filter needs an id'); only.add(args[++i]); }
-  else if (a === '--core') { if (!args[i + 1]) usage('--core needs a directory'); coreDir = resolve(args[++i]); }
-  else if (a === '--help' || a === '-h') usage();
+  else if (a === '--filter') {
+    if (!args[i + 1]) usage('--filter needs an id');
+    only.add(args[++i]);
+  } else if (a === '--core') {
+    if (!args[i + 1]) usage('--core needs a directory');
+    coreDir = resolve(args[++i]);
+  } else if (a === '--help' || a === '-h') usage();
   else if (a.startsWith('-')) usage(`unknown option ${a}`);
   else if (corpusDir === undefined) corpusDir = resolve(a);
   else usage(`unexpected argument ${a}`);
@@ -137,7 +155,11 @@ function discoverPackageDirs() {
     const m = readManifest(dir);
     if (!m || m.f2b?.kind !== 'filter') return;
     let real;
-    try { real = realpathSync(dir); } catch { return; }
+    try {
+      real = realpathSync(dir);
+    } catch {
+      return;
+    }
     if (!found.has(real)) found.set(real, dir);
   };
   const pkgs = join(root, 'packages');
@@ -176,7 +198,10 @@ for (const dir of discoverPackageDirs()) {
     const before = new Set(core.listFilters().map((f) => f.def.id));
     core.use(mod.default());
     for (const f of core.listFilters()) {
-      if (!before.has(f.def.id)) { packageOf.set(f.def.id, manifest.name); packageDirOf.set(f.def.id, dir); }
+      if (!before.has(f.def.id)) {
+        packageOf.set(f.def.id, manifest.name);
+        packageDirOf.set(f.def.id, dir);
+      }
     }
   } catch (err) {
     problems.push(`${manifest.name}: could not be loaded: ${err?.message ?? err}`);
@@ -184,14 +209,21 @@ for (const dir of discoverPackageDirs()) {
 }
 
 // ------------------------------------------------------------------------------------------ the check
-const filters = core.listFilters().map((f) => f.def).sort((a, b) => a.id.localeCompare(b.id));
+const filters = core
+  .listFilters()
+  .map((f) => f.def)
+  .sort((a, b) => a.id.localeCompare(b.id));
 const ids = new Set(filters.map((d) => d.id));
 const selected = filters.filter((d) => only.size === 0 || only.has(d.id));
 
 /** Check annotated files for one filter; deviations apply only to the corpus. */
 function checkFiles(def, files, settings, corpus) {
-  let right = 0, total = 0, byDesign = 0;
-  const notes = [], wrong = [], deviations = [];
+  let right = 0,
+    total = 0,
+    byDesign = 0;
+  const notes = [],
+    wrong = [],
+    deviations = [];
   for (const file of files) {
     let report;
     try {
@@ -253,7 +285,10 @@ for (const def of selected) {
   // Only the workspace's own packages: an installed third-party package's fixtures are its business.
   if (!dir || !realpathSync(dir).startsWith(realpathSync(workspacePackages))) continue;
   const fixturesDir = join(dir, 'test', 'fixtures');
-  if (!existsSync(fixturesDir)) { ours.push({ id: def.id, pkg: packageOf.get(def.id), files: [], right: 0, total: 0, notes: [], wrong: [] }); continue; }
+  if (!existsSync(fixturesDir)) {
+    ours.push({ id: def.id, pkg: packageOf.get(def.id), files: [], right: 0, total: 0, notes: [], wrong: [] });
+    continue;
+  }
   const pkgIds = [...packageOf.entries()].filter(([, p]) => p === packageOf.get(def.id)).map(([id]) => id);
   const files = listLogs(fixturesDir).filter((f) => fixtureFilter(basename(f), pkgIds) === def.id);
   ours.push(checkFiles(def, files, fixtureSettings(fixturesDir), false));
@@ -264,7 +299,9 @@ const corpus = [];
 let corpusFiles = [];
 const fileFilter = new Map(); // corpus file -> the filter that reads it: `<id>` or `<id>-journal`
 if (corpusDir) {
-  corpusFiles = readdirSync(corpusDir).filter((f) => statSync(join(corpusDir, f)).isFile()).sort();
+  corpusFiles = readdirSync(corpusDir)
+    .filter((f) => statSync(join(corpusDir, f)).isFile())
+    .sort();
   for (const file of corpusFiles) {
     if (ids.has(file)) fileFilter.set(file, file);
     else if (file.endsWith('-journal') && ids.has(file.slice(0, -'-journal'.length))) fileFilter.set(file, file.slice(0, -'-journal'.length));
@@ -289,14 +326,18 @@ const w = (text) => process.stdout.write(text);
 /** One table; returns its totals and the ids below `min`. */
 function table(rows, min, noFiles) {
   w(`${line('filter', 'package', 'right', '%', 'by design')}\n${rule}\n`);
-  let right = 0, total = 0, design = 0;
+  let right = 0,
+    total = 0,
+    design = 0;
   const below = [];
   for (const r of rows) {
     if (r.total === 0) {
       w(`${line(r.id, r.pkg, r.files.length === 0 ? noFiles : '0/0', '—')}\n`);
       continue;
     }
-    right += r.right; total += r.total; design += r.byDesign ?? 0;
+    right += r.right;
+    total += r.total;
+    design += r.byDesign ?? 0;
     const p = (100 * r.right) / r.total;
     if (p < min) below.push(r.id);
     w(`${line(r.id, r.pkg, `${r.right}/${r.total}`, pct(r.right, r.total), r.byDesign ? String(r.byDesign) : '')}${p < min ? `  < ${min} %` : ''}\n`);
@@ -329,7 +370,10 @@ for (const p of problems) w(`\nwarning: ${p}\n`);
 for (const r of all) for (const n of r.notes ?? []) w(`\nnote (${r.id}): ${n}\n`);
 
 if (verbose) {
-  for (const [title, rows, base] of [['our fixtures', ours, root], ["fail2ban's corpus", corpus, corpusDir ?? '']]) {
+  for (const [title, rows, base] of [
+    ['our fixtures', ours, root],
+    ["fail2ban's corpus", corpus, corpusDir ?? ''],
+  ]) {
     const wrong = rows.flatMap((r) => r.wrong);
     if (wrong.length === 0) continue;
     w(`\nMismatches in ${title}:\n`);
@@ -341,7 +385,8 @@ if (verbose) {
 }
 
 const why = [];
-if (oursSum.total > 0 && oursSum.right < oursSum.total) why.push(`our fixtures ${pct(oursSum.right, oursSum.total)} < ${OURS_MIN} % (${oursSum.below.join(', ')})`);
+if (oursSum.total > 0 && oursSum.right < oursSum.total)
+  why.push(`our fixtures ${pct(oursSum.right, oursSum.total)} < ${OURS_MIN} % (${oursSum.below.join(', ')})`);
 const corpusPct = corpusSum.total === 0 ? 100 : (100 * corpusSum.right) / corpusSum.total;
 if (corpusDir && corpusPct < TOTAL_MIN) why.push(`corpus total ${corpusPct.toFixed(1)} % < ${TOTAL_MIN} %`);
 if (corpusSum.below.length > 0) why.push(`corpus below ${FILTER_MIN} %: ${corpusSum.below.join(', ')}`);

@@ -18,7 +18,10 @@ function rng(seed) {
 }
 
 const pick = (r, list) => list[Math.floor(r() * list.length)];
-const attacker = (r) => (r() < 0.85 ? `198.18.${Math.floor(r() * 16)}.${1 + Math.floor(r() * 254)}` : `2001:db8:${Math.floor(r() * 4096).toString(16)}::${Math.floor(r() * 65535).toString(16)}`);
+const attacker = (r) =>
+  r() < 0.85
+    ? `198.18.${Math.floor(r() * 16)}.${1 + Math.floor(r() * 254)}`
+    : `2001:db8:${Math.floor(r() * 4096).toString(16)}::${Math.floor(r() * 65535).toString(16)}`;
 const client = (r) => `203.0.113.${1 + Math.floor(r() * 254)}`;
 const USERS = ['admin', 'root', 'test', 'user', 'guest', 'alice', 'bob', 'backup', 'deploy', 'www'];
 const pad = (n) => String(n).padStart(2, '0');

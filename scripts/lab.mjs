@@ -18,7 +18,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const labsDir = join(root, 'test', 'labs');
-const services = readdirSync(labsDir).filter((f) => f.endsWith('.lab.test.ts')).map((f) => f.slice(0, -'.lab.test.ts'.length)).sort();
+const services = readdirSync(labsDir)
+  .filter((f) => f.endsWith('.lab.test.ts'))
+  .map((f) => f.slice(0, -'.lab.test.ts'.length))
+  .sort();
 
 const args = process.argv.slice(2);
 if (args.length === 0 || args.includes('--help') || args.includes('-h')) {

@@ -15,21 +15,45 @@ core.use({
   meta: { name: 'f2b:replay' },
   apply(api) {
     api.registerSource({ type: 'replay', create: () => ({ start: async () => {}, stop: async () => {} }) });
-    api.registerAction({ type: 'count', create: () => ({ ban: async (b) => { bans += b.length; }, unban: async () => {} }) });
+    api.registerAction({
+      type: 'count',
+      create: () => ({
+        ban: async (b) => {
+          bans += b.length;
+        },
+        unban: async () => {},
+      }),
+    });
   },
 });
-core.hooks.entry.tap('replay-clock', (e) => { if (e.time !== undefined && e.time > logTime) logTime = e.time; return e; });
-const config = resolveConfig({ jails: { sshd: { source: { type: 'replay' }, actions: [{ type: 'count' }], timezone, maxretry: 5, findtime: '10m', bantime: '1h', ignoreself: false } } });
+core.hooks.entry.tap('replay-clock', (e) => {
+  if (e.time !== undefined && e.time > logTime) logTime = e.time;
+  return e;
+});
+const config = resolveConfig({
+  jails: { sshd: { source: { type: 'replay' }, actions: [{ type: 'count' }], timezone, maxretry: 5, findtime: '10m', bantime: '1h', ignoreself: false } },
+});
 const jail = new Jail(core, config.jails[0]);
 await jail.start();
 const started = process.hrtime.bigint();
 const buf = readFileSync(file);
-let start = 0, lines = 0, batch = [];
+let start = 0,
+  lines = 0,
+  batch = [];
 for (let nl; (nl = buf.indexOf(10, start)) !== -1; start = nl + 1) {
   batch.push(buf.subarray(start, nl));
-  if (batch.length === 4096) { jail.lines(batch, file); lines += batch.length; batch = []; }
+  if (batch.length === 4096) {
+    jail.lines(batch, file);
+    lines += batch.length;
+    batch = [];
+  }
 }
-if (batch.length) { jail.lines(batch, file); lines += batch.length; }
+if (batch.length) {
+  jail.lines(batch, file);
+  lines += batch.length;
+}
 await jail.flush();
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-process.stdout.write(JSON.stringify({ lines, seconds, linesPerSecond: lines / seconds, bans, failures: jail.stats.failures, maxRssKiB: process.resourceUsage().maxRSS }) + '\n');
+process.stdout.write(
+  JSON.stringify({ lines, seconds, linesPerSecond: lines / seconds, bans, failures: jail.stats.failures, maxRssKiB: process.resourceUsage().maxRSS }) + '\n',
+);

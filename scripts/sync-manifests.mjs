@@ -76,8 +76,15 @@ export function serialize(obj, originalText = '') {
   for (const m of originalText.matchAll(/^(\s*)"([^"\n]+)": (\[[^\n[\]{}]*\])(,?)$/gm)) {
     const [, indent, key, inline] = m;
     let value;
-    try { value = JSON.parse(inline); } catch { continue; }
-    const multi = JSON.stringify(value, null, 2).split('\n').map((l, i) => (i === 0 ? l : indent + l)).join('\n');
+    try {
+      value = JSON.parse(inline);
+    } catch {
+      continue;
+    }
+    const multi = JSON.stringify(value, null, 2)
+      .split('\n')
+      .map((l, i) => (i === 0 ? l : indent + l))
+      .join('\n');
     text = text.replace(`${indent}"${key}": ${multi}`, `${indent}"${key}": ${inline}`);
   }
   return text;
@@ -85,7 +92,9 @@ export function serialize(obj, originalText = '') {
 
 function main() {
   const check = process.argv.includes('--check');
-  const dirs = readdirSync(join(root, 'packages')).filter((d) => existsSync(join(root, 'packages', d, 'package.json'))).sort();
+  const dirs = readdirSync(join(root, 'packages'))
+    .filter((d) => existsSync(join(root, 'packages', d, 'package.json')))
+    .sort();
   const differ = [];
   for (const dir of dirs) {
     const file = join(root, 'packages', dir, 'package.json');

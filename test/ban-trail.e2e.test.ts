@@ -22,10 +22,17 @@ function setup(extra: Record<string, unknown> = {}) {
   writeFileSync(log, '');
   const sock = join(dir, 'f2b.sock');
   const cfg = join(dir, 'f2b.config.json');
-  writeFileSync(cfg, JSON.stringify({
-    state: { type: 'memory' }, socket: sock, ...extra,
-    jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 2, bantime: '1h', ignoreself: false, actions: ['log'] } },
-  }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      state: { type: 'memory' },
+      socket: sock,
+      ...extra,
+      jails: {
+        sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 2, bantime: '1h', ignoreself: false, actions: ['log'] },
+      },
+    }),
+  );
   let pid = 3000;
   const fail = (ip: string, times = 2) => {
     for (let i = 0; i < times; i++) appendFileSync(log, sshdLine(`Failed password for root from ${ip} port ${41000 + i} ssh2`, { pid: pid++ }));
@@ -33,7 +40,7 @@ function setup(extra: Record<string, unknown> = {}) {
   return { dir, log, sock, cfg, fail };
 }
 
-describe('the ban trail in the daemon\'s own log', () => {
+describe("the ban trail in the daemon's own log", () => {
   it('text: a timestamped NOTICE line per ban and unban, with origin; recidive reads the ban lines back', async () => {
     const s = setup();
     const d = startF2b(['start', '--foreground', '--config', s.cfg]);
@@ -52,7 +59,11 @@ describe('the ban trail in the daemon\'s own log', () => {
       // The recidive filter counts exactly the two ban lines, for the right addresses.
       writeFileSync(join(s.dir, 'f2b.log'), d.stderr());
       const r = f2b(['test-filter', 'recidive', join(s.dir, 'f2b.log'), '--json']);
-      const hits = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { match: boolean; id?: string }).filter((h) => h.match);
+      const hits = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { match: boolean; id?: string })
+        .filter((h) => h.match);
       expect(hits.map((h) => h.id)).toEqual(['203.0.113.71', '198.51.100.72']);
     } finally {
       await d.stop();
@@ -66,9 +77,14 @@ describe('the ban trail in the daemon\'s own log', () => {
       await d.waitFor(/Started 1 jail/, 'stderr', 20_000);
       s.fail('203.0.113.73');
       await d.waitFor(/"event":"ban"/, 'stderr');
-      const records = d.stderr().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const records = d
+        .stderr()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(records.filter((r) => r.event === 'found').map((r) => [r.level, r.name, r.ip])).toEqual([
-        ['debug', 'sshd', '203.0.113.73'], ['debug', 'sshd', '203.0.113.73'],
+        ['debug', 'sshd', '203.0.113.73'],
+        ['debug', 'sshd', '203.0.113.73'],
       ]);
       const ban = records.find((r) => r.event === 'ban')!;
       expect(ban).toMatchObject({ level: 'notice', name: 'sshd', ip: '203.0.113.73', failures: 2, count: 1, origin: 'local' });
@@ -84,7 +100,9 @@ describe('the ban trail in the daemon\'s own log', () => {
     const fd = openSync(out, 'w');
     const st = fstatSync(fd);
     const child = spawn(process.execPath, [F2B, 'start', '--foreground', '--config', s.cfg], {
-      cwd: ROOT, stdio: ['ignore', 'ignore', fd], env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}` },
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', fd],
+      env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}` },
     });
     closeSync(fd);
     const exited = new Promise((r) => child.once('exit', r));
@@ -102,8 +120,8 @@ describe('the ban trail in the daemon\'s own log', () => {
   }, 60_000);
 });
 
-describe('the detached daemon\'s log file', () => {
-  it('refuses a --log-file that is a symbolic link (another user could aim root\'s appends anywhere)', () => {
+describe("the detached daemon's log file", () => {
+  it("refuses a --log-file that is a symbolic link (another user could aim root's appends anywhere)", () => {
     const s = setup();
     const link = join(s.dir, 'f2b.log');
     symlinkSync('/etc/hostname', link);
@@ -117,35 +135,62 @@ describe('the detached daemon\'s log file', () => {
   const runnable = process.getuid?.() === 0 ? f2bRunnableBy(NOBODY) : { skip: 'not root: cannot run f2b as another user' };
   const skip = 'skip' in runnable ? runnable.skip : null;
   if (skip) console.info(`detached default log file test skipped: ${skip}`);
-  afterAll(() => { if ('cleanup' in runnable) runnable.cleanup(); });
+  afterAll(() => {
+    if ('cleanup' in runnable) runnable.cleanup();
+  });
 
-  it.skipIf(skip !== null)('without --log-file it writes to $XDG_STATE_HOME/f2b/f2b.log (non-root), never to /dev/null', async () => {
-    const bin = 'bin' in runnable ? runnable.bin : '';
-    const dir = join(tmp.dir, 'nobody');
-    mkdirSync(dir);
-    spawnSync('chown', [`${NOBODY}:${NOBODY}`, dir]);
-    chmodSync(tmp.dir, 0o755);
-    const log = join(dir, 'auth.log');
-    writeFileSync(log, '');
-    chmodSync(log, 0o644);
-    const cfg = join(dir, 'f2b.config.json');
-    writeFileSync(cfg, JSON.stringify({ state: { type: 'memory' }, socket: false, jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 2, ignoreself: false, actions: ['log'] } } }));
-    chmodSync(cfg, 0o644);
-    const state = join(dir, 'state');
-    const r = spawnSync(process.execPath, [bin, 'start', '--config', cfg], {
-      cwd: '/', uid: NOBODY, gid: NOBODY, encoding: 'utf8', timeout: 30_000, env: { ...process.env, XDG_STATE_HOME: state, HOME: dir },
-    });
-    expect(r.stderr).toBe('');
-    const file = join(state, 'f2b', 'f2b.log');
-    expect(r.stdout).toContain(`Log: ${file}`);
-    const pid = Number(/pid (\d+)/.exec(r.stdout)?.[1]);
-    try {
-      await expect.poll(() => existsSync(file) && readFileSync(file, 'utf8'), { timeout: 20_000 }).toContain('Started 1 jail');
-      appendFileSync(log, sshdLine('Failed password for root from 203.0.113.75 port 1 ssh2', { pid: 1 }) + sshdLine('Failed password for root from 203.0.113.75 port 2 ssh2', { pid: 2 }));
-      await expect.poll(() => readFileSync(file, 'utf8'), { timeout: 10_000 }).toMatch(/NOTICE \[sshd\] Ban 203\.0\.113\.75 /);
-      expect(fstatSync(openSync(file, 'r')).mode & 0o777).toBe(0o640);
-    } finally {
-      if (pid > 0) try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
-    }
-  }, 60_000);
+  it.skipIf(skip !== null)(
+    'without --log-file it writes to $XDG_STATE_HOME/f2b/f2b.log (non-root), never to /dev/null',
+    async () => {
+      const bin = 'bin' in runnable ? runnable.bin : '';
+      const dir = join(tmp.dir, 'nobody');
+      mkdirSync(dir);
+      spawnSync('chown', [`${NOBODY}:${NOBODY}`, dir]);
+      chmodSync(tmp.dir, 0o755);
+      const log = join(dir, 'auth.log');
+      writeFileSync(log, '');
+      chmodSync(log, 0o644);
+      const cfg = join(dir, 'f2b.config.json');
+      writeFileSync(
+        cfg,
+        JSON.stringify({
+          state: { type: 'memory' },
+          socket: false,
+          jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 2, ignoreself: false, actions: ['log'] } },
+        }),
+      );
+      chmodSync(cfg, 0o644);
+      const state = join(dir, 'state');
+      const r = spawnSync(process.execPath, [bin, 'start', '--config', cfg], {
+        cwd: '/',
+        uid: NOBODY,
+        gid: NOBODY,
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...process.env, XDG_STATE_HOME: state, HOME: dir },
+      });
+      expect(r.stderr).toBe('');
+      const file = join(state, 'f2b', 'f2b.log');
+      expect(r.stdout).toContain(`Log: ${file}`);
+      const pid = Number(/pid (\d+)/.exec(r.stdout)?.[1]);
+      try {
+        await expect.poll(() => existsSync(file) && readFileSync(file, 'utf8'), { timeout: 20_000 }).toContain('Started 1 jail');
+        appendFileSync(
+          log,
+          sshdLine('Failed password for root from 203.0.113.75 port 1 ssh2', { pid: 1 }) +
+            sshdLine('Failed password for root from 203.0.113.75 port 2 ssh2', { pid: 2 }),
+        );
+        await expect.poll(() => readFileSync(file, 'utf8'), { timeout: 10_000 }).toMatch(/NOTICE \[sshd\] Ban 203\.0\.113\.75 /);
+        expect(fstatSync(openSync(file, 'r')).mode & 0o777).toBe(0o640);
+      } finally {
+        if (pid > 0)
+          try {
+            process.kill(pid, 'SIGTERM');
+          } catch {
+            /* gone */
+          }
+      }
+    },
+    60_000,
+  );
 });

@@ -11,7 +11,11 @@ import { ROOT } from './helpers.js';
 describe('the CLI catalogue', () => {
   it('lists every plugin package with the ids its manifest declares', () => {
     const fromManifests = readdirSync(join(ROOT, 'packages')).flatMap((dir) => {
-      const pkg = JSON.parse(readFileSync(join(ROOT, 'packages', dir, 'package.json'), 'utf8')) as { name: string; private?: boolean; f2b?: Record<string, unknown> };
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'packages', dir, 'package.json'), 'utf8')) as {
+        name: string;
+        private?: boolean;
+        f2b?: Record<string, unknown>;
+      };
       if (!pkg.f2b || pkg.private) return [];
       const kind = pkg.f2b.kind as string;
       return [{ name: pkg.name, kind, ids: pkg.f2b[`${kind}s`] as string[] }];

@@ -12,7 +12,10 @@ import { F2B, f2b, tempDir } from './helpers.js';
 const tmp = tempDir('f2b-habits-');
 afterAll(() => tmp.cleanup());
 const log = join(tmp.dir, 'auth.log');
-writeFileSync(log, Array.from({ length: 3000 }, (_, i) => `2026-01-01T00:00:00+00:00 h sshd[${i}]: Failed password for root from 203.0.113.${i % 50} port 22 ssh2\n`).join(''));
+writeFileSync(
+  log,
+  Array.from({ length: 3000 }, (_, i) => `2026-01-01T00:00:00+00:00 h sshd[${i}]: Failed password for root from 203.0.113.${i % 50} port 22 ssh2\n`).join(''),
+);
 
 describe('f2b for fail2ban hands', () => {
   it('suggests the close filter id and names no package to install that nobody publishes', () => {
@@ -32,10 +35,12 @@ describe('f2b for fail2ban hands', () => {
     expect(r.stderr).not.toContain('npm i @f2b/action-iptables-multiport');
   });
 
-  it('reads fail2ban-regex\'s order (LOG FILTER), and says so', () => {
+  it("reads fail2ban-regex's order (LOG FILTER), and says so", () => {
     const r = f2b(['test-filter', log, 'sshd']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`f2b: note: reading "${log}" as the log and "sshd" as the filter id (fail2ban-regex's order); f2b's order is: f2b test-filter sshd ${log}`);
+    expect(r.stderr).toContain(
+      `f2b: note: reading "${log}" as the log and "sshd" as the filter id (fail2ban-regex's order); f2b's order is: f2b test-filter sshd ${log}`,
+    );
     expect(r.stdout).toMatch(/^Lines: 3000 read, 3000 matched, 0 missed$/m);
     expect(r.stdout).toMatch(/^Addresses: 50, 50 with at least maxretry 5 attempts/m);
   });
@@ -44,7 +49,9 @@ describe('f2b for fail2ban hands', () => {
     const missing = join(tmp.dir, 'missing.log');
     const r = f2b(['test-filter', 'sshd', missing]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`f2b: F2B_ERR_FILE: ${missing}: The file "${missing}" does not exist.\n  Fix: Check the path (relative paths start from the current directory).\n`);
+    expect(r.stderr).toBe(
+      `f2b: F2B_ERR_FILE: ${missing}: The file "${missing}" does not exist.\n  Fix: Check the path (relative paths start from the current directory).\n`,
+    );
     const d = f2b(['test-filter', 'sshd', tmp.dir]);
     expect(d.stderr).toContain(`"${tmp.dir}" is a directory, not a file.`);
     const mode = f2b(['test-filter', 'sshd', log, '--mode', 'agressive']);

@@ -40,7 +40,12 @@ describe('f2b with the cloudflare action (fake Cloudflare)', () => {
   const log = join(tmp.dir, 'error.log');
   const cfgFile = join(tmp.dir, 'f2b.config.json');
   const fake = new FakeCloudflare({ tokens: [TOKEN] });
-  const ours = () => fake.accessRules.rules(SCOPE).filter((r) => r.notes.startsWith('f2b:')).map((r) => r.configuration.value).sort();
+  const ours = () =>
+    fake.accessRules
+      .rules(SCOPE)
+      .filter((r) => r.notes.startsWith('f2b:'))
+      .map((r) => r.configuration.value)
+      .sort();
   const outputs: string[] = [];
   let f2b: RunningF2b;
 
@@ -49,18 +54,25 @@ describe('f2b with the cloudflare action (fake Cloudflare)', () => {
     fake.accessRules.add(SCOPE, { mode: 'whitelist', target: 'ip', value: '192.0.2.200', notes: 'office VPN' });
     writeFileSync(join(tmp.dir, 'cf-token'), `${TOKEN}\n`, { mode: 0o600 });
     writeFileSync(log, '');
-    writeFileSync(cfgFile, JSON.stringify({
-      state: { path: join(tmp.dir, 'f2b.db') },
-      socket: join(tmp.dir, 'f2b.sock'),
-      plugins: [PLUGIN],
-      jails: {
-        'nginx-http-auth': {
-          source: { type: 'file', paths: [log], pollInterval: 50 },
-          filter: 'nginx-http-auth', maxretry: 2, findtime: '10m', bantime: '1h', timezone: 'UTC',
-          actions: [{ type: 'cloudflare', zoneId: ZONE, tokenFile: join(tmp.dir, 'cf-token'), apiBase, ruleMode: 'block' }],
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        state: { path: join(tmp.dir, 'f2b.db') },
+        socket: join(tmp.dir, 'f2b.sock'),
+        plugins: [PLUGIN],
+        jails: {
+          'nginx-http-auth': {
+            source: { type: 'file', paths: [log], pollInterval: 50 },
+            filter: 'nginx-http-auth',
+            maxretry: 2,
+            findtime: '10m',
+            bantime: '1h',
+            timezone: 'UTC',
+            actions: [{ type: 'cloudflare', zoneId: ZONE, tokenFile: join(tmp.dir, 'cf-token'), apiBase, ruleMode: 'block' }],
+          },
         },
-      },
-    }));
+      }),
+    );
     f2b = startF2b(['start', '--foreground', '--config', cfgFile]);
     await f2b.waitFor(/Started 1 jail/, 'stderr', 20_000);
   }, 30_000);

@@ -10,7 +10,10 @@ describe('f2b completion and man', () => {
   it('completes sub-commands and options in bash', () => {
     const script = f2b(['completion', 'bash']);
     expect(script.code).toBe(0);
-    const probe = (words: string[]) => spawnSync('bash', ['-c', `${script.stdout}\nCOMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _f2b; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
+    const probe = (words: string[]) =>
+      spawnSync('bash', ['-c', `${script.stdout}\nCOMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _f2b; echo "\${COMPREPLY[@]}"`], {
+        encoding: 'utf8',
+      });
     expect(probe(['f2b', 'import', 'f']).stdout.trim()).toBe('fail2ban');
     expect(probe(['f2b', 'test-filter', '--mo']).stdout.trim()).toBe('--mode');
     expect(probe(['f2b', 'import', 'fail2ban', '--wr']).stdout.trim()).toBe('--write');

@@ -17,29 +17,35 @@ const dir = join(tmp.dir, 'etc');
 mkdirSync(join(dir, 'node_modules/@acme/f2b-config'), { recursive: true });
 writeFileSync(join(dir, 'node_modules/@acme/f2b-config/package.json'), JSON.stringify({ name: '@acme/f2b-config', version: '1.0.0', main: 'config.json' }));
 writeFileSync(join(dir, 'node_modules/@acme/f2b-config/config.json'), JSON.stringify({ defaults: { bantime: '2h', maxretry: 6 } }));
-writeFileSync(join(dir, 'base.yaml'), [
-  'state: { type: memory }',
-  'socket: false',
-  'jails:',
-  '  sshd:',
-  '    source: /var/log/auth.log',
-  '    filter: sshd',
-  '  web:',
-  `    source: ${join(dir, 'nginx-error.log')}`,
-  '    filter: nginx-http-auth',
-  `    enabledIf: { exists: ${join(dir, 'nginx-error.log')} }`,
-  '',
-].join('\n'));
-writeFileSync(join(dir, 'f2b.config.yaml'), [
-  'extends: ["@acme/f2b-config", ./base.yaml]',
-  'defaults:',
-  '  ignoreip: ["${env:F2B_TEST_OFFICE}"]',
-  'hosts:',
-  '  "web-*":',
-  '    jails:',
-  '      sshd: { maxretry: 2 }',
-  '',
-].join('\n'));
+writeFileSync(
+  join(dir, 'base.yaml'),
+  [
+    'state: { type: memory }',
+    'socket: false',
+    'jails:',
+    '  sshd:',
+    '    source: /var/log/auth.log',
+    '    filter: sshd',
+    '  web:',
+    `    source: ${join(dir, 'nginx-error.log')}`,
+    '    filter: nginx-http-auth',
+    `    enabledIf: { exists: ${join(dir, 'nginx-error.log')} }`,
+    '',
+  ].join('\n'),
+);
+writeFileSync(
+  join(dir, 'f2b.config.yaml'),
+  [
+    'extends: ["@acme/f2b-config", ./base.yaml]',
+    'defaults:',
+    '  ignoreip: ["${env:F2B_TEST_OFFICE}"]',
+    'hosts:',
+    '  "web-*":',
+    '    jails:',
+    '      sshd: { maxretry: 2 }',
+    '',
+  ].join('\n'),
+);
 const config = join(dir, 'f2b.config.yaml');
 const env = { F2B_TEST_OFFICE: '198.51.100.99/32' };
 
@@ -69,7 +75,10 @@ describe('f2b config print', () => {
     expect(out.config.jails.sshd).toEqual({ source: '/var/log/auth.log', filter: 'sshd' });
     expect(out.origins['defaults.maxretry']).toMatchObject({ package: '@acme/f2b-config', path: 'defaults.maxretry' });
     expect(out.files.map((f: { file: string }) => f.file)).toEqual([join(dir, 'node_modules/@acme/f2b-config/config.json'), join(dir, 'base.yaml'), config]);
-    expect(out.jails).toEqual([{ name: 'sshd', enabled: true }, { name: 'web', enabled: false, disabledBecause: expect.stringContaining('does not exist') }]);
+    expect(out.jails).toEqual([
+      { name: 'sshd', enabled: true },
+      { name: 'web', enabled: false, disabledBecause: expect.stringContaining('does not exist') },
+    ]);
     expect(r.stdout).not.toContain('198.51.100.99');
   });
 
@@ -116,7 +125,8 @@ describe('f2b config check', () => {
     const r = f2b(['config', 'check'], { cwd: empty });
     const log = ['/var/log/auth.log', '/var/log/secure'].some((f) => existsSync(f));
     const journalDir = ['/run/systemd/journal', '/var/log/journal'].some((d) => existsSync(d));
-    const journalFiles = spawnSync('find', ['/run/log/journal', '/var/log/journal', '-maxdepth', '2', '-name', '*.journal'], { encoding: 'utf8' }).stdout.trim() !== '';
+    const journalFiles =
+      spawnSync('find', ['/run/log/journal', '/var/log/journal', '-maxdepth', '2', '-name', '*.journal'], { encoding: 'utf8' }).stdout.trim() !== '';
     if (log || (journalDir && journalFiles)) {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Config OK: the embedded default config');
@@ -140,7 +150,9 @@ describe('f2b config check', () => {
     };
     let r = check({ source: typo });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`F2B_ERR_JAIL_WATCHES_NOTHING: ${join(d, 'f2b.config.json')}: jails.sshd.sources.0: The jail "sshd" watches nothing: ${typo} does not exist.`);
+    expect(r.stderr).toContain(
+      `F2B_ERR_JAIL_WATCHES_NOTHING: ${join(d, 'f2b.config.json')}: jails.sshd.sources.0: The jail "sshd" watches nothing: ${typo} does not exist.`,
+    );
     r = check({ source: { type: 'file', paths: [join(d, 'nothing', '*.log')] } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`no file matches ${join(d, 'nothing', '*.log')}`);
@@ -159,15 +171,22 @@ describe('@f2b/config-recommended', () => {
     const d = join(tmp.dir, 'recommended');
     mkdirSync(d);
     const names = ['sshd', 'nginx-http-auth', 'nginx-limit-req', 'nginx-botsearch', 'postfix'];
-    writeFileSync(join(d, 'f2b.config.json'), JSON.stringify({
-      extends: '@f2b/config-recommended', state: { type: 'memory' }, socket: false,
-      // Their logs need not exist here: this checks that each loads, not that it watches.
-      jails: Object.fromEntries(names.map((n) => [n, { enabledIf: null, waitForLog: true }])),
-    }));
+    writeFileSync(
+      join(d, 'f2b.config.json'),
+      JSON.stringify({
+        extends: '@f2b/config-recommended',
+        state: { type: 'memory' },
+        socket: false,
+        // Their logs need not exist here: this checks that each loads, not that it watches.
+        jails: Object.fromEntries(names.map((n) => [n, { enabledIf: null, waitForLog: true }])),
+      }),
+    );
     const r = f2b(['config', 'check', '--json'], { cwd: d });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).jails.map((j: { name: string; enabled: boolean }) => ({ name: j.name, enabled: j.enabled }))).toEqual(names.map((name) => ({ name, enabled: true })));
+    expect(JSON.parse(r.stdout).jails.map((j: { name: string; enabled: boolean }) => ({ name: j.name, enabled: j.enabled }))).toEqual(
+      names.map((name) => ({ name, enabled: true })),
+    );
     const print = JSON.parse(f2b(['config', 'print', '--json'], { cwd: d }).stdout);
     expect(print.origins['jails.nginx-botsearch.source']).toMatchObject({ package: '@f2b/config-recommended' });
     expect(print.config.jails.sshd).not.toHaveProperty('enabledIf');
@@ -180,23 +199,36 @@ describe('f2b start and reload on a composed config', () => {
     mkdirSync(d);
     const log = join(d, 'auth.log');
     writeFileSync(log, '');
-    writeFileSync(join(d, 'base.json'), JSON.stringify({
-      state: { type: 'memory' }, socket: false,
-      jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 5, bantime: '1h' } },
-    }));
+    writeFileSync(
+      join(d, 'base.json'),
+      JSON.stringify({
+        state: { type: 'memory' },
+        socket: false,
+        jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 5, bantime: '1h' } },
+      }),
+    );
     const hostname = (await import('node:os')).hostname();
-    writeFileSync(join(d, 'f2b.config.json'), JSON.stringify({
-      extends: './base.json',
-      defaults: { ignoreip: ['${env:F2B_TEST_OFFICE}'] },
-      hosts: { [hostname]: { jails: { sshd: { maxretry: 2 } } } },
-    }));
+    writeFileSync(
+      join(d, 'f2b.config.json'),
+      JSON.stringify({
+        extends: './base.json',
+        defaults: { ignoreip: ['${env:F2B_TEST_OFFICE}'] },
+        hosts: { [hostname]: { jails: { sshd: { maxretry: 2 } } } },
+      }),
+    );
     const child = spawn(process.execPath, [F2B, 'start', '--foreground', '--dry-run', '--config', join(d, 'f2b.config.json')], {
-      cwd: d, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: d,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
-    child.stdout.on('data', (b: Buffer) => { out += b; });
-    child.stderr.on('data', (b: Buffer) => { err += b; });
+    child.stdout.on('data', (b: Buffer) => {
+      out += b;
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err += b;
+    });
     const waitFor = async (re: RegExp, text: () => string) => {
       for (let i = 0; i < 400; i++) {
         if (re.test(text())) return;
@@ -215,13 +247,17 @@ describe('f2b start and reload on a composed config', () => {
       await waitFor(/\[sshd\] Ban 192\.0\.2\.77 /, () => out);
       expect(out).not.toMatch(/Ban 198\.51\.100\.99/);
       // Change the base file: a second jail; SIGHUP reloads the chain.
-      writeFileSync(join(d, 'base.json'), JSON.stringify({
-        state: { type: 'memory' }, socket: false,
-        jails: {
-          sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 5, bantime: '1h' },
-          'sshd-copy': { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd' },
-        },
-      }));
+      writeFileSync(
+        join(d, 'base.json'),
+        JSON.stringify({
+          state: { type: 'memory' },
+          socket: false,
+          jails: {
+            sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 5, bantime: '1h' },
+            'sshd-copy': { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd' },
+          },
+        }),
+      );
       child.kill('SIGHUP');
       await waitFor(/Reloaded: 2 jail\(s\)/, () => err);
     } finally {

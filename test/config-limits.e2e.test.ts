@@ -23,7 +23,10 @@ writeFileSync(bomb, billionLaughs());
 
 describe('config limits (issue 12, attack 7)', () => {
   it('config check and start refuse a billion-laughs YAML with F2B_ERR_CONFIG_LIMIT, exit 2', () => {
-    for (const args of [['config', 'check', '-c', bomb], ['start', '--foreground', '-c', bomb]]) {
+    for (const args of [
+      ['config', 'check', '-c', bomb],
+      ['start', '--foreground', '-c', bomb],
+    ]) {
       const r = f2b(args, { timeoutMs: 30_000 });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain(`F2B_ERR_CONFIG_LIMIT: ${bomb}: The config file "${bomb}" is refused: its YAML aliases expand to more than 100 copies`);
@@ -45,7 +48,10 @@ describe('config limits (issue 12, attack 7)', () => {
     const socket = join(tmp.dir, 'f2b.sock');
     const S = ['--socket', socket];
     writeFileSync(log, '');
-    writeFileSync(config, `state: { type: memory }\nsocket: ${socket}\njails:\n  sshd: { source: ${log}, filter: sshd, actions: [log], maxretry: 1, bantime: 1h }\n`);
+    writeFileSync(
+      config,
+      `state: { type: memory }\nsocket: ${socket}\njails:\n  sshd: { source: ${log}, filter: sshd, actions: [log], maxretry: 1, bantime: 1h }\n`,
+    );
     const daemon = startF2b(['start', '--foreground', '-c', config]);
     try {
       await daemon.waitFor(/Control socket listening/, 'stderr', 20_000);
@@ -54,7 +60,11 @@ describe('config limits (issue 12, attack 7)', () => {
       expect(reload.code).toBe(2);
       expect(reload.stderr).toContain('F2B_ERR_CONFIG_LIMIT');
       daemon.child.kill('SIGHUP');
-      await daemon.waitFor(/Reload failed; the previous configuration stays in force \(F2B_ERR_CONFIG_LIMIT[^\n]*\n[^]*Reload failed; the previous configuration stays in force \(F2B_ERR_CONFIG_LIMIT/, 'stderr', 20_000);
+      await daemon.waitFor(
+        /Reload failed; the previous configuration stays in force \(F2B_ERR_CONFIG_LIMIT[^\n]*\n[^]*Reload failed; the previous configuration stays in force \(F2B_ERR_CONFIG_LIMIT/,
+        'stderr',
+        20_000,
+      );
       const ping = f2b(['ping', '--json', ...S], { timeoutMs: 30_000 });
       expect(ping.code).toBe(0);
       expect(JSON.parse(ping.stdout)).toMatchObject({ pong: true });

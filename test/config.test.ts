@@ -73,9 +73,14 @@ describe('host patterns', () => {
 describe('extends', () => {
   it('merges files key by key: objects deep, arrays replaced, jails by name, later wins', async () => {
     const dir = project({
-      'base.yaml': 'defaults:\n  bantime: 1h\n  maxretry: 5\n  ignoreip: [192.0.2.0/24]\njails:\n  sshd:\n    source: /var/log/auth.log\n    maxretry: 4\n  postfix:\n    source: /var/log/mail.log\n',
+      'base.yaml':
+        'defaults:\n  bantime: 1h\n  maxretry: 5\n  ignoreip: [192.0.2.0/24]\njails:\n  sshd:\n    source: /var/log/auth.log\n    maxretry: 4\n  postfix:\n    source: /var/log/mail.log\n',
       'team.json': { extends: './base.yaml', defaults: { findtime: '5m' }, jails: { sshd: { filter: { id: 'sshd', mode: 'aggressive' } } } },
-      'f2b.config.json': { extends: ['./team.json'], defaults: { ignoreip: ['198.51.100.7'] }, jails: { sshd: { maxretry: 2 }, web: { source: '/var/log/web.log', filter: 'sshd' } } },
+      'f2b.config.json': {
+        extends: ['./team.json'],
+        defaults: { ignoreip: ['198.51.100.7'] },
+        jails: { sshd: { maxretry: 2 }, web: { source: '/var/log/web.log', filter: 'sshd' } },
+      },
     });
     const found = await loadConfig(undefined, dir);
     expect(found!.file).toBe(join(dir, 'f2b.config.json'));
@@ -94,7 +99,11 @@ describe('extends', () => {
     expect(o.get(['jails', 'sshd', 'filter', 'mode'])).toMatchObject({ file: join(dir, 'team.json') });
     expect(o.get(['defaults', 'ignoreip'])).toMatchObject({ file: join(dir, 'f2b.config.json') });
     const r = resolveConfig(found!.config, found!.file);
-    expect(r.jails.map((j) => [j.name, j.maxretry, j.bantime, j.findtime])).toEqual([['sshd', 2, 3600, 300], ['postfix', 5, 3600, 300], ['web', 5, 3600, 300]]);
+    expect(r.jails.map((j) => [j.name, j.maxretry, j.bantime, j.findtime])).toEqual([
+      ['sshd', 2, 3600, 300],
+      ['postfix', 5, 3600, 300],
+      ['web', 5, 3600, 300],
+    ]);
   });
 
   it('null removes an inherited key or jail; source and sources replace each other; a filter object keeps the id', async () => {
@@ -108,8 +117,14 @@ describe('extends', () => {
 
   it('extends a package: resolved from the extending file like an import, nested extends inside the package', async () => {
     const dir = project({
-      'node_modules/@acme/f2b-config/package.json': { name: '@acme/f2b-config', version: '1.0.0', type: 'module', exports: { '.': './index.js', './strict': './strict.yaml' } },
-      'node_modules/@acme/f2b-config/index.js': "export default { extends: './common.json', defaults: { bantime: '2h' }, jails: { sshd: { source: '/var/log/auth.log' } } };\n",
+      'node_modules/@acme/f2b-config/package.json': {
+        name: '@acme/f2b-config',
+        version: '1.0.0',
+        type: 'module',
+        exports: { '.': './index.js', './strict': './strict.yaml' },
+      },
+      'node_modules/@acme/f2b-config/index.js':
+        "export default { extends: './common.json', defaults: { bantime: '2h' }, jails: { sshd: { source: '/var/log/auth.log' } } };\n",
       'node_modules/@acme/f2b-config/common.json': { defaults: { maxretry: 7 } },
       'node_modules/@acme/f2b-config/strict.yaml': 'defaults:\n  maxretry: 2\n',
       'etc/f2b.config.yaml': 'extends: ["@acme/f2b-config", "@acme/f2b-config/strict"]\njails:\n  sshd:\n    maxretry: 9\n',
@@ -197,7 +212,15 @@ describe('hosts', () => {
 
 describe('environment references', () => {
   const files = {
-    'base.json': { jails: { web: { source: '/var/log/web.log', filter: 'sshd', actions: [{ type: 'hook', url: 'https://hooks.example/${env:F2B_T_HOOK}', token: { env: 'F2B_T_TOKEN' } }] } } },
+    'base.json': {
+      jails: {
+        web: {
+          source: '/var/log/web.log',
+          filter: 'sshd',
+          actions: [{ type: 'hook', url: 'https://hooks.example/${env:F2B_T_HOOK}', token: { env: 'F2B_T_TOKEN' } }],
+        },
+      },
+    },
     'f2b.config.json': { extends: './base.json', socket: '${env:F2B_T_SOCKET}', state: { path: '$${env:LITERAL}' } },
   };
 
@@ -237,7 +260,11 @@ describe('enabledIf', () => {
         c: { source: 'x', enabled: false, enabledIf: { exists: join(dir, 'present.log') } },
       },
     });
-    expect(r.jails.map((j) => [j.name, j.enabled])).toEqual([['a', true], ['b', false], ['c', false]]);
+    expect(r.jails.map((j) => [j.name, j.enabled])).toEqual([
+      ['a', true],
+      ['b', false],
+      ['c', false],
+    ]);
     expect(r.jails[1]!.disabledBecause).toContain('missing.log does not exist');
     expect(thrown(() => resolveConfig({ jails: { a: { source: 'x', enabledIf: { file: 'x' } as never } } })).path).toMatch(/^jails\.a\.enabledIf\./);
   });

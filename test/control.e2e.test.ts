@@ -28,8 +28,12 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}, as?: { uid: number; bi
     const child = spawn(process.execPath, [as?.bin ?? F2B, ...args], { env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...env }, ...ids });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -48,11 +52,14 @@ describe('f2b client commands against a running daemon', () => {
 
   beforeAll(async () => {
     writeFileSync(log, '');
-    writeFileSync(cfg, JSON.stringify({
-      state: { path: join(tmp.dir, 'f2b.db') },
-      socket: sock,
-      jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 3, findtime: '10m', bantime: '1h' } },
-    }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        state: { path: join(tmp.dir, 'f2b.db') },
+        socket: sock,
+        jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 3, findtime: '10m', bantime: '1h' } },
+      }),
+    );
     daemon = startF2b(['start', '--foreground', '--dry-run', '--config', cfg]);
     await daemon.waitFor(/Control socket listening/, 'stderr', 20_000);
     failures(ATTACKER, 3);
@@ -86,7 +93,14 @@ describe('f2b client commands against a running daemon', () => {
     const r = await run(['status', 'sshd', '--json', ...S]);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
-    expect(s).toMatchObject({ name: 'sshd', filter: 'sshd', currentlyBanned: 2, totalBanned: 2, currentlyFailed: 1, failing: [{ id: '192.0.2.77', attempts: 1 }] });
+    expect(s).toMatchObject({
+      name: 'sshd',
+      filter: 'sshd',
+      currentlyBanned: 2,
+      totalBanned: 2,
+      currentlyFailed: 1,
+      failing: [{ id: '192.0.2.77', attempts: 1 }],
+    });
     expect([...s.banned].sort()).toEqual([ATTACKER, V6]);
     const human = await run(['status', 'sshd', ...S]);
     expect(human.stdout).toContain('Status for the jail: sshd\n|- Filter\n|  |- Currently failed: 1\n');
@@ -98,10 +112,16 @@ describe('f2b client commands against a running daemon', () => {
     const r = await run(['banned', ATTACKER, ...S]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${ATTACKER} is banned in 1 jail: sshd.`);
-    expect(r.stdout).toMatch(/sshd {2}banned\n {2}since: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d \(\d+s ago\)\n {2}until: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d \(in 59m \d+s\)\n {2}rule: {2}\S+ \(3 failures; ban #1, 1h\)/);
+    expect(r.stdout).toMatch(
+      /sshd {2}banned\n {2}since: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d \(\d+s ago\)\n {2}until: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d \(in 59m \d+s\)\n {2}rule: {2}\S+ \(3 failures; ban #1, 1h\)/,
+    );
     expect(r.stdout).toContain(`Failed password for root from ${ATTACKER} port`);
     const list = await run(['banned', '--json', ...S]);
-    expect(JSON.parse(list.stdout).map((b: { id: string }) => b.id).sort()).toEqual([ATTACKER, V6]);
+    expect(
+      JSON.parse(list.stdout)
+        .map((b: { id: string }) => b.id)
+        .sort(),
+    ).toEqual([ATTACKER, V6]);
     const table = await run(['banned', ...S]);
     expect(table.stdout).toMatch(/^JAIL +ADDRESS +SINCE +UNTIL +BANS +RULE\n/);
     expect(table.stdout).toContain('2 bans in force.');
@@ -136,7 +156,7 @@ describe('f2b client commands against a running daemon', () => {
     expect(lone.stderr).toContain('F2B_ERR_USAGE: "f2b ban" needs the jail and the address to ban; "sshd" is only one of them.');
   });
 
-  it('f2b ban IP without a jail bans in the daemon\'s only jail', async () => {
+  it("f2b ban IP without a jail bans in the daemon's only jail", async () => {
     const b = await run(['ban', '192.0.2.201', ...S]);
     expect(b.stderr).toBe('');
     expect(b.code).toBe(0);
@@ -178,7 +198,9 @@ describe('f2b client commands against a running daemon', () => {
   it('f2b unban --all', async () => {
     const r = await run(['unban', '--all', '--json', ...S]);
     expect(r.code).toBe(0);
-    const ids = JSON.parse(r.stdout).unbanned.map((u: { jail: string; id: string }) => `${u.jail}/${u.id}`).sort();
+    const ids = JSON.parse(r.stdout)
+      .unbanned.map((u: { jail: string; id: string }) => `${u.jail}/${u.id}`)
+      .sort();
     expect(ids).toEqual([`sshd/${ATTACKER}`, `sshd/${V6}`]);
     expect(JSON.parse((await run(['banned', '--json', ...S])).stdout)).toEqual([]);
   });

@@ -13,7 +13,10 @@ import Database from 'better-sqlite3';
 import { sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
 
 const tmp = tempDir('f2b-crash-');
-afterAll(() => { if (!process.env.F2B_KEEP_TMP) tmp.cleanup(); else console.log('kept', tmp.dir); });
+afterAll(() => {
+  if (!process.env.F2B_KEEP_TMP) tmp.cleanup();
+  else console.log('kept', tmp.dir);
+});
 
 const log = join(tmp.dir, 'auth.log');
 const shortLog = join(tmp.dir, 'short.log');
@@ -21,10 +24,21 @@ const events = join(tmp.dir, 'events.jsonl');
 const db = join(tmp.dir, 'f2b.db');
 const cfg = join(tmp.dir, 'f2b.config.json');
 
-interface Event { event: 'ban' | 'unban'; jail: string; id: string; start?: number; end?: number | null; reason?: string }
-const readEvents = (): Event[] => existsSync(events)
-  ? readFileSync(events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event)
-  : [];
+interface Event {
+  event: 'ban' | 'unban';
+  jail: string;
+  id: string;
+  start?: number;
+  end?: number | null;
+  reason?: string;
+}
+const readEvents = (): Event[] =>
+  existsSync(events)
+    ? readFileSync(events, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Event)
+    : [];
 
 async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -50,13 +64,17 @@ describe('kill -9 during a stream of attacks', () => {
     writeFileSync(log, '');
     writeFileSync(shortLog, '');
     const action = [{ type: 'log', file: events, stdout: false }];
-    writeFileSync(cfg, JSON.stringify({
-      state: { path: db }, socket: false,
-      jails: {
-        sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', actions: action, maxretry: 3, findtime: '1h', bantime: '1h' },
-        short: { source: { type: 'file', paths: [shortLog], pollInterval: 50 }, filter: 'sshd', actions: action, maxretry: 1, findtime: '1h', bantime: '2s' },
-      },
-    }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        state: { path: db },
+        socket: false,
+        jails: {
+          sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', actions: action, maxretry: 3, findtime: '1h', bantime: '1h' },
+          short: { source: { type: 'file', paths: [shortLog], pollInterval: 50 }, filter: 'sshd', actions: action, maxretry: 1, findtime: '1h', bantime: '2s' },
+        },
+      }),
+    );
 
     // Attackers: A* reach maxretry (3 attempts), B* stay below it (2 attempts) forever.
     const full = Array.from({ length: 12 }, (_, i) => `192.0.2.${10 + i}`);
@@ -96,7 +114,11 @@ describe('kill -9 during a stream of attacks', () => {
       const decisions = new Set(ev.filter((e) => e.event === 'ban' && e.id === ip).map((e) => `${e.start}/${e.end}`));
       expect(decisions.size, `${ip} banned exactly once`).toBe(1);
     }
-    for (const ip of below) expect(ev.some((e) => e.id === ip), `${ip} never banned`).toBe(false);
+    for (const ip of below)
+      expect(
+        ev.some((e) => e.id === ip),
+        `${ip} never banned`,
+      ).toBe(false);
     expect(ev.some((e) => e.event === 'unban' && e.id === '203.0.113.9' && e.reason === 'expired')).toBe(true);
 
     const sql = new Database(db, { readonly: true });

@@ -31,17 +31,23 @@ describe('f2b with the exec action', () => {
     // Each argument on its own, between brackets: the boundaries f2b passed are visible.
     writeFileSync(prog, `#!/bin/sh\nout="$F2B_ACTION"; for a in "$@"; do out="$out [$a]"; done; echo "$out" >> '${calls}'\n`, { mode: 0o755 });
     writeFileSync(log, '');
-    writeFileSync(cfgFile, JSON.stringify({
-      state: { path: join(tmp.dir, 'f2b.db') },
-      socket: join(tmp.dir, 'f2b.sock'),
-      jails: {
-        sshd: {
-          source: { type: 'file', paths: [log], pollInterval: 50 },
-          filter: 'sshd', maxretry: 2, bantime: '1h', ignoreself: false,
-          actions: [{ type: 'exec', ban: [prog, 'add', '{ip}', 'jail {jail} for {bantime}s'], unban: [prog, 'del', '{ip}', '{family}'] }],
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        state: { path: join(tmp.dir, 'f2b.db') },
+        socket: join(tmp.dir, 'f2b.sock'),
+        jails: {
+          sshd: {
+            source: { type: 'file', paths: [log], pollInterval: 50 },
+            filter: 'sshd',
+            maxretry: 2,
+            bantime: '1h',
+            ignoreself: false,
+            actions: [{ type: 'exec', ban: [prog, 'add', '{ip}', 'jail {jail} for {bantime}s'], unban: [prog, 'del', '{ip}', '{family}'] }],
+          },
         },
-      },
-    }));
+      }),
+    );
     daemon = startF2b(['start', '--foreground', '--config', cfgFile]);
     await daemon.waitFor(/Started 1 jail/, 'stderr', 20_000);
   }, 30_000);
@@ -53,7 +59,9 @@ describe('f2b with the exec action', () => {
 
   it('is listed by f2b plugins', () => {
     const r = f2b(['plugins', '--json']);
-    const found = (JSON.parse(r.stdout) as { plugins: { name: string; kind: string; compatible: boolean }[] }).plugins.find((p) => p.name === '@f2b/action-exec');
+    const found = (JSON.parse(r.stdout) as { plugins: { name: string; kind: string; compatible: boolean }[] }).plugins.find(
+      (p) => p.name === '@f2b/action-exec',
+    );
     expect(found).toMatchObject({ kind: 'action', compatible: true });
   });
 

@@ -19,7 +19,11 @@ import { ROOT } from './helpers.js';
 const SEED = Number(process.env.F2B_FUZZ_SEED ?? 12);
 const NOW = Date.parse('2024-12-31T12:00:00Z');
 
-interface FilterCase { def: FilterDefinition; fixture: string; pkg: string }
+interface FilterCase {
+  def: FilterDefinition;
+  fixture: string;
+  pkg: string;
+}
 
 /** Every filter of every filter package in packages/, with its sample log. */
 async function filterCases(): Promise<FilterCase[]> {
@@ -29,7 +33,7 @@ async function filterCases(): Promise<FilterCase[]> {
     if (!existsSync(manifest)) continue;
     const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name: string; f2b?: { kind?: string; filters?: string[] } };
     if (pkg.f2b?.kind !== 'filter') continue;
-    const mod = await import(pkg.name) as { default: () => F2bPlugin };
+    const mod = (await import(pkg.name)) as { default: () => F2bPlugin };
     const core = new Core({ logLevel: 'silent' });
     core.use(mod.default());
     for (const { def } of core.listFilters()) {
@@ -55,7 +59,9 @@ function runners(c: FilterCase): { runner: FilterRunner; parser: EntryParser }[]
       seen.add(key);
       try {
         out.push({ runner: new FilterRunner(c.def, { mode }), parser: new EntryParser({ timezone: 'UTC', now: () => NOW, format }) });
-      } catch { /* a mode this version does not have: the package's own tests report it */ }
+      } catch {
+        /* a mode this version does not have: the package's own tests report it */
+      }
     }
   }
   return out;
@@ -77,32 +83,55 @@ describe('filters: random bytes, text and lengths', () => {
       fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), cut: fc.constant(true) }),
       fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), repeat: fc.integer({ min: 2, max: 200 }) }),
     );
-    fc.assert(fc.property(fc.nat(lines.length - 1), fc.array(mutation, { minLength: 1, maxLength: 4 }), (i, mutations) => {
-      let b = Buffer.from(lines[i]!, 'utf8');
-      for (const m of mutations) {
-        const at = Math.floor(m.at * b.length);
-        if ('insert' in m) b = Buffer.concat([b.subarray(0, at), m.insert, b.subarray(at)]);
-        else if ('cut' in m) b = b.subarray(0, at);
-        else b = Buffer.concat([b.subarray(0, at), Buffer.alloc(m.repeat, b[at] ?? 0x20), b.subarray(at)]);
-      }
-      for (const { runner, parser } of runs) {
-        for (const f of runner.process(parser.parse(b, 'fuzz'), NOW)) {
-          expect(parseIp(f.id) !== null || looksLikeHostname(f.id)).toBe(true);
-          expect(Number.isFinite(f.attempts) && f.attempts >= 0).toBe(true);
+    fc.assert(
+      fc.property(fc.nat(lines.length - 1), fc.array(mutation, { minLength: 1, maxLength: 4 }), (i, mutations) => {
+        let b = Buffer.from(lines[i]!, 'utf8');
+        for (const m of mutations) {
+          const at = Math.floor(m.at * b.length);
+          if ('insert' in m) b = Buffer.concat([b.subarray(0, at), m.insert, b.subarray(at)]);
+          else if ('cut' in m) b = b.subarray(0, at);
+          else b = Buffer.concat([b.subarray(0, at), Buffer.alloc(m.repeat, b[at] ?? 0x20), b.subarray(at)]);
         }
-      }
-    }), { numRuns: 300, seed: SEED });
+        for (const { runner, parser } of runs) {
+          for (const f of runner.process(parser.parse(b, 'fuzz'), NOW)) {
+            expect(parseIp(f.id) !== null || looksLikeHostname(f.id)).toBe(true);
+            expect(Number.isFinite(f.attempts) && f.attempts >= 0).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 300, seed: SEED },
+    );
   });
 });
 
 /** Decoy addresses, the first not in a sample log is used with it. */
 const DECOYS = ['198.51.100.203', '203.0.113.251', '192.0.2.253', '2001:db8:dec0::1'];
 const SHAPES: ((ip: string) => string)[] = [
-  (ip) => ip, (ip) => ` from ${ip} port 22 ssh2`, (ip) => ` from ${ip}`, (ip) => `from ${ip} port 22`, (ip) => `, client: ${ip}, server: x`,
-  (ip) => ` rhost=${ip}`, (ip) => ` rhost=${ip} user=x`, (ip) => `[${ip}]`, (ip) => `<${ip}>`, (ip) => ` ${ip} port 22`, (ip) => `" ${ip} "`,
-  (ip) => `client ${ip}`, (ip) => ` ip=${ip}`, (ip) => `(${ip})`, (ip) => `: ${ip}`, (ip) => `::ffff:${ip}`, (ip) => `" from ${ip}`,
-  (ip) => `' from ${ip}`, (ip) => ` [client ${ip}] `, (ip) => ` [client ${ip}:4242] `, (ip) => `, client: ${ip}`, (ip) => `"${ip}"`,
-  (ip) => `\\" ${ip} - - [x]`, (ip) => `unknown[${ip}]: `, (ip) => ` from=<x> to=<y> proto=SMTP helo=<${ip}>`,
+  (ip) => ip,
+  (ip) => ` from ${ip} port 22 ssh2`,
+  (ip) => ` from ${ip}`,
+  (ip) => `from ${ip} port 22`,
+  (ip) => `, client: ${ip}, server: x`,
+  (ip) => ` rhost=${ip}`,
+  (ip) => ` rhost=${ip} user=x`,
+  (ip) => `[${ip}]`,
+  (ip) => `<${ip}>`,
+  (ip) => ` ${ip} port 22`,
+  (ip) => `" ${ip} "`,
+  (ip) => `client ${ip}`,
+  (ip) => ` ip=${ip}`,
+  (ip) => `(${ip})`,
+  (ip) => `: ${ip}`,
+  (ip) => `::ffff:${ip}`,
+  (ip) => `" from ${ip}`,
+  (ip) => `' from ${ip}`,
+  (ip) => ` [client ${ip}] `,
+  (ip) => ` [client ${ip}:4242] `,
+  (ip) => `, client: ${ip}`,
+  (ip) => `"${ip}"`,
+  (ip) => `\\" ${ip} - - [x]`,
+  (ip) => `unknown[${ip}]: `,
+  (ip) => ` from=<x> to=<y> proto=SMTP helo=<${ip}>`,
 ];
 /** Attacker-written parts of web log lines, beyond user names and nginx's Host/Referer (group 1). */
 const WEB_FIELDS = [/"[A-Z]+ (\/[^ "]*) HTTP\/[0-9.]+"/, /, request: "[A-Z]+ (\/[^ "]*)/, / "([^"]*)"$/, /"([^"]*)" "[^"]*"$/];
@@ -115,31 +144,36 @@ function decoyHits(def: FilterDefinition, fixture: string, numRuns: number): { h
   const captures = freeTextCaptures(plain);
   let fieldLines = 0;
   const hits: string[] = [];
-  fc.assert(fc.property(fc.nat(SHAPES.length - 1), JUNK, JUNK, fc.boolean(), (shape, before, after, replace) => {
-    const report = checkAnnotatedLog(def, fixture, {
-      now: NOW, timezone: 'UTC',
-      rewrite: (line) => {
-        const ranges = freeTextRanges(line, captures, WEB_FIELDS);
-        if (ranges.length === 0) return undefined;
-        fieldLines++;
-        let out = '';
-        let from = 0;
-        for (const [s, e] of ranges) {
-          const injected = `${before}${SHAPES[shape]!(decoy)}${after}`;
-          out += line.text.slice(from, s) + (replace ? injected : line.text.slice(s, e) + injected);
-          from = e;
-        }
-        return { bytes: Buffer.from(out + line.text.slice(from), 'utf8'), annotation: line.annotation };
-      },
-    });
-    for (const r of report.results) {
-      if (r.failures.some((f) => (parseIp(f.id)?.text ?? f.id) === decoy)) hits.push(`${r.lineNo} (shape ${shape}: ${JSON.stringify(SHAPES[shape]!(decoy))})`);
-    }
-  }), { numRuns, seed: SEED });
+  fc.assert(
+    fc.property(fc.nat(SHAPES.length - 1), JUNK, JUNK, fc.boolean(), (shape, before, after, replace) => {
+      const report = checkAnnotatedLog(def, fixture, {
+        now: NOW,
+        timezone: 'UTC',
+        rewrite: (line) => {
+          const ranges = freeTextRanges(line, captures, WEB_FIELDS);
+          if (ranges.length === 0) return undefined;
+          fieldLines++;
+          let out = '';
+          let from = 0;
+          for (const [s, e] of ranges) {
+            const injected = `${before}${SHAPES[shape]!(decoy)}${after}`;
+            out += line.text.slice(from, s) + (replace ? injected : line.text.slice(s, e) + injected);
+            from = e;
+          }
+          return { bytes: Buffer.from(out + line.text.slice(from), 'utf8'), annotation: line.annotation };
+        },
+      });
+      for (const r of report.results) {
+        if (r.failures.some((f) => (parseIp(f.id)?.text ?? f.id) === decoy))
+          hits.push(`${r.lineNo} (shape ${shape}: ${JSON.stringify(SHAPES[shape]!(decoy))})`);
+      }
+    }),
+    { numRuns, seed: SEED },
+  );
   return { hits, fieldLines, captures: captures.size };
 }
 
-describe('filters: a decoy address in an attacker\'s field is never the one reported', () => {
+describe("filters: a decoy address in an attacker's field is never the one reported", () => {
   it.each(cases.map((c) => [c.def.id, c] as const))('%s', (_id, c) => {
     const { hits, fieldLines, captures } = decoyHits(c.def, c.fixture, 12);
     expect(hits).toEqual([]);
@@ -149,7 +183,10 @@ describe('filters: a decoy address in an attacker\'s field is never the one repo
 
   it('catches a filter that takes the first address of a line (the check itself can fail)', () => {
     const sshd = cases.find((c) => c.def.id === 'sshd');
-    if (!sshd) { console.log('skipped: @f2b/filter-sshd is not in packages/'); return; }
+    if (!sshd) {
+      console.log('skipped: @f2b/filter-sshd is not in packages/');
+      return;
+    }
     const naive: FilterDefinition = { id: 'naive', programs: ['sshd'], rules: [{ id: 'any', pattern: '^Failed password for (?P<user>.*?) from <ADDR>' }] };
     expect(decoyHits(naive, sshd.fixture, 12).hits.length).toBeGreaterThan(0);
   });

@@ -9,7 +9,16 @@ import { expect } from 'vitest';
 import { runF2b, sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
 import { startRedis, type RedisLab } from './redis-lab.js';
 
-export interface Host { name: string; dir: string; log: string; sock: string; cfg: string; d: RunningF2b | null; pid: number; past: string }
+export interface Host {
+  name: string;
+  dir: string;
+  log: string;
+  sock: string;
+  cfg: string;
+  d: RunningF2b | null;
+  pid: number;
+  past: string;
+}
 
 export interface FleetLab {
   redis: RedisLab;
@@ -28,22 +37,35 @@ export async function fleetLab(tag: string): Promise<FleetLab> {
   process.env[env] = redis.password;
   const hosts: Host[] = [];
   return {
-    redis, fleet, hosts,
+    redis,
+    fleet,
+    hosts,
     configure(name, extraJail = {}) {
       const dir = join(tmp.dir, name);
       mkdirSync(dir);
       const h: Host = { name, dir, log: join(dir, 'auth.log'), sock: join(dir, 'f2b.sock'), cfg: join(dir, 'f2b.config.json'), d: null, pid: 5000, past: '' };
       writeFileSync(h.log, '');
-      writeFileSync(h.cfg, JSON.stringify({
-        state: { type: 'sqlite', path: join(dir, 'f2b.db') }, socket: h.sock,
-        fleet: { type: 'redis', url: redis.url.replace(redis.password, `\${env:${env}}`), name: fleet, host: name, heartbeat: 0.5, blockMs: 500 },
-        jails: {
-          sshd: {
-            source: { type: 'file', paths: [h.log], pollInterval: 50 }, filter: 'sshd', maxretry: 3, findtime: '10m', bantime: '1h',
-            ignoreself: false, actions: ['log'], fleet: { failures: true, bans: true }, ...extraJail,
+      writeFileSync(
+        h.cfg,
+        JSON.stringify({
+          state: { type: 'sqlite', path: join(dir, 'f2b.db') },
+          socket: h.sock,
+          fleet: { type: 'redis', url: redis.url.replace(redis.password, `\${env:${env}}`), name: fleet, host: name, heartbeat: 0.5, blockMs: 500 },
+          jails: {
+            sshd: {
+              source: { type: 'file', paths: [h.log], pollInterval: 50 },
+              filter: 'sshd',
+              maxretry: 3,
+              findtime: '10m',
+              bantime: '1h',
+              ignoreself: false,
+              actions: ['log'],
+              fleet: { failures: true, bans: true },
+              ...extraJail,
+            },
           },
-        },
-      }));
+        }),
+      );
       hosts.push(h);
       return h;
     },

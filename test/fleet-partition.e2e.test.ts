@@ -26,7 +26,9 @@ beforeAll(async () => {
   console.log(`three daemons started and connected in ${Date.now() - t0} ms`);
 }, 40_000);
 
-afterAll(async () => { await lab?.close(); });
+afterAll(async () => {
+  await lab?.close();
+});
 
 describe.skipIf(skip !== null)('a fleet across Redis restarts and hosts that were away', () => {
   it('a ban made before the trouble is everywhere', async () => {
@@ -74,7 +76,7 @@ describe.skipIf(skip !== null)('a fleet across Redis restarts and hosts that wer
     // A ban published with an end already past on Redis' clock (as a host that banned for 1 s
     // while c was away would leave): in the snapshot, but never applied.
     const r = redis.client();
-    const [s] = await r.call('TIME') as [string, string];
+    const [s] = (await r.call('TIME')) as [string, string];
     await r.call('HSET', `f2b:{${FLEET}}:bans`, 'sshd 203.0.113.61', `${Number(s) * 1000 - 1000} web-2 web-2:x:1 0`);
     await lab.start(c);
     await banSeen(c, '203.0.113.60');
@@ -99,7 +101,6 @@ describe.skipIf(skip !== null)('a fleet across Redis restarts and hosts that wer
     }
     expect((await field('203.0.113.60'))!.split(' ')[1]).toBe('web-1');
     // Received bans are not published again by their receivers: only their deciding host does.
-    expect((await field('203.0.113.22'))).toBeNull();
+    expect(await field('203.0.113.22')).toBeNull();
   });
-
 });

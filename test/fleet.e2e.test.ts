@@ -27,12 +27,14 @@ beforeAll(async () => {
   console.log(`three daemons started and connected in ${Date.now() - t0} ms`);
 }, 40_000);
 
-afterAll(async () => { await lab?.close(); });
+afterAll(async () => {
+  await lab?.close();
+});
 
 const percentile = (xs: number[], p: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
 describe.skipIf(skip !== null)('a fleet of three daemons on one Redis', () => {
-  it('a distributed brute force under every host\'s maxretry is banned on all three', async () => {
+  it("a distributed brute force under every host's maxretry is banned on all three", async () => {
     const [a, b, c] = hosts as [Host, Host, Host];
     // One failure per host: each host alone is far below maxretry 3; the fleet counts three.
     fail(a, '203.0.113.10');
@@ -70,7 +72,7 @@ describe.skipIf(skip !== null)('a fleet of three daemons on one Redis', () => {
     for (const h of [a, c]) await h.d!.waitFor(/NOTICE \[sshd\] Unban 203\.0\.113\.21 \(manual\)/, 'stderr');
   });
 
-  it('a peer\'s ban of an address the receiving host ignores is refused there', async () => {
+  it("a peer's ban of an address the receiving host ignores is refused there", async () => {
     const [a, b, c] = hosts as [Host, Host, Host];
     expect((await runF2b(['ban', 'sshd', '198.51.100.7', '--socket', a.sock])).code).toBe(0);
     await banSeen(b, '198.51.100.7');
@@ -105,7 +107,7 @@ describe.skipIf(skip !== null)('a fleet of three daemons on one Redis', () => {
     for (const h of [a, b, c]) await banSeen(h, ips.at(-1)!, 20_000);
     await new Promise((res) => setTimeout(res, 300)); // let any echo (there must be none) arrive
     const r = redis.client();
-    const entries = await r.call('XRANGE', `f2b:{${FLEET}}:stream`, '-', '+') as [string, string[]][];
+    const entries = (await r.call('XRANGE', `f2b:{${FLEET}}:stream`, '-', '+')) as [string, string[]][];
     const mids = entries.map(([, f]) => f[f.indexOf('mid') + 1]);
     expect(new Set(mids).size).toBe(mids.length);
     // Every ban decided on some host (not received: rule fleet:<host>), from the daemons' own ban

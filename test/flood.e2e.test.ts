@@ -22,11 +22,22 @@ describe('a flood of failing sources', () => {
   let daemon: RunningF2b;
 
   beforeAll(async () => {
-    writeFileSync(log, Array.from({ length: SOURCES }, (_, i) => sshdLine(`Failed password for root from ${ip(i)} port ${40000 + (i % 20000)} ssh2`, { pid: 10_000 + i })).join(''));
-    writeFileSync(cfg, JSON.stringify({
-      state: { path: join(tmp.dir, 'f2b.db') }, socket: sock,
-      jails: { sshd: { source: { type: 'file', paths: [log], fromStart: true, pollInterval: 50 }, filter: 'sshd', maxretry: 5, findtime: '1h', maxTracked: MAX } },
-    }));
+    writeFileSync(
+      log,
+      Array.from({ length: SOURCES }, (_, i) => sshdLine(`Failed password for root from ${ip(i)} port ${40000 + (i % 20000)} ssh2`, { pid: 10_000 + i })).join(
+        '',
+      ),
+    );
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        state: { path: join(tmp.dir, 'f2b.db') },
+        socket: sock,
+        jails: {
+          sshd: { source: { type: 'file', paths: [log], fromStart: true, pollInterval: 50 }, filter: 'sshd', maxretry: 5, findtime: '1h', maxTracked: MAX },
+        },
+      }),
+    );
     daemon = startF2b(['start', '--foreground', '--dry-run', '--config', cfg]);
     await daemon.waitFor(/Control socket listening/, 'stderr', 20_000);
     await daemon.waitFor(/tracks 2000 sources \(maxTracked\)/, 'stderr', 20_000);
@@ -60,7 +71,10 @@ describe('a flood of failing sources', () => {
   it('f2b status <jail> --all --json lists every tracked address, one JSON object a line', async () => {
     const r = await run(['status', 'sshd', '--all', '--json', '--socket', sock]);
     expect(r.code).toBe(0);
-    const items = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { list: string; id: string; attempts?: number });
+    const items = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { list: string; id: string; attempts?: number });
     const failing = items.filter((x) => x.list === 'failing');
     expect(failing).toHaveLength(MAX);
     expect(new Set(failing.map((x) => x.id)).size).toBe(MAX);

@@ -18,7 +18,11 @@ export function tempDir(prefix = 'f2b-e2e-'): { dir: string; cleanup(): void } {
 /** Run f2b to completion. */
 export function f2b(args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
   const r = spawnSync(process.execPath, [F2B, ...args], {
-    input: opts.input, cwd: opts.cwd ?? ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs,
+    input: opts.input,
+    cwd: opts.cwd ?? ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: opts.timeoutMs,
     env: { ...process.env, ...opts.env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -37,8 +41,12 @@ export function startF2b(args: string[], opts: { cwd?: string } = {}): RunningF2
   const child = spawn(process.execPath, [F2B, ...args], { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return {
     child,
@@ -94,7 +102,9 @@ export function f2bRunnableBy(uid: number): { bin: string; cleanup(): void } | {
   const r = failed ? null : probe(bin);
   if (r?.status === 0) return { bin, cleanup };
   cleanup();
-  return { skip: `uid ${uid} cannot read the clone at ${ROOT}, and a hard-linked copy in ${tmpdir()} did not run either (${failed ? 'cp -al failed: another file system?' : (r?.stderr ?? '').trim().split('\n')[0]})` };
+  return {
+    skip: `uid ${uid} cannot read the clone at ${ROOT}, and a hard-linked copy in ${tmpdir()} did not run either (${failed ? 'cp -al failed: another file system?' : (r?.stderr ?? '').trim().split('\n')[0]})`,
+  };
 }
 
 /**
@@ -104,9 +114,14 @@ export function f2bRunnableBy(uid: number): { bin: string; cleanup(): void } | {
 export function runF2b(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [F2B, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...env } });
-    let stdout = '', stderr = '';
-    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    let stdout = '',
+      stderr = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

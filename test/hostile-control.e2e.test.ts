@@ -26,11 +26,23 @@ describe('hostile log text and hand-made bans against a running daemon', () => {
 
   beforeAll(async () => {
     writeFileSync(log, '');
-    writeFileSync(cfg, JSON.stringify({
-      state: { path: join(tmp.dir, 'f2b.db') },
-      socket: sock,
-      jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 3, findtime: '10m', bantime: '1h', ignoreip: ['192.0.2.0/28'] } },
-    }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        state: { path: join(tmp.dir, 'f2b.db') },
+        socket: sock,
+        jails: {
+          sshd: {
+            source: { type: 'file', paths: [log], pollInterval: 50 },
+            filter: 'sshd',
+            maxretry: 3,
+            findtime: '10m',
+            bantime: '1h',
+            ignoreip: ['192.0.2.0/28'],
+          },
+        },
+      }),
+    );
     daemon = startF2b(['start', '--foreground', '--dry-run', '--config', cfg]);
     await daemon.waitFor(/Control socket listening/, 'stderr', 20_000);
     // Three forged lines cut at 65,536 bytes right after a decoy address: none may count.
@@ -81,7 +93,7 @@ describe('hostile log text and hand-made bans against a running daemon', () => {
     expect(ok.code).toBe(0);
   });
 
-  it('the daemon\'s own log carries no raw control character', () => {
+  it("the daemon's own log carries no raw control character", () => {
     expect(RAW_CONTROL.test(daemon.stderr())).toBe(false);
   });
 });

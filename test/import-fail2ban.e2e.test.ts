@@ -31,13 +31,28 @@ function debianCopy(name: string, jailLocal?: string): string {
 describe.skipIf(!have)('f2b import fail2ban', () => {
   const log = join(tmp.dir, 'service.log');
   writeFileSync(log, '');
-  const typical = debianCopy('typical', [
-    '[DEFAULT]', 'bantime = 1h', 'findtime = 10m', 'maxretry = 5', 'ignoreip = 127.0.0.1/8 ::1 192.0.2.0/24',
-    'banaction = nftables-multiport', 'banaction_allports = nftables-allports',
-    '[sshd]', 'enabled = true', `logpath = ${log}`, 'maxretry = 3',
-    '[nginx-http-auth]', 'enabled = true', `logpath = ${log}`,
-    '[recidive]', 'enabled = true', '',
-  ].join('\n'));
+  const typical = debianCopy(
+    'typical',
+    [
+      '[DEFAULT]',
+      'bantime = 1h',
+      'findtime = 10m',
+      'maxretry = 5',
+      'ignoreip = 127.0.0.1/8 ::1 192.0.2.0/24',
+      'banaction = nftables-multiport',
+      'banaction_allports = nftables-allports',
+      '[sshd]',
+      'enabled = true',
+      `logpath = ${log}`,
+      'maxretry = 3',
+      '[nginx-http-auth]',
+      'enabled = true',
+      `logpath = ${log}`,
+      '[recidive]',
+      'enabled = true',
+      '',
+    ].join('\n'),
+  );
 
   it('prints a dry summary of the stock tree and exits 0: everything enabled was imported', () => {
     const r = f2b(['import', 'fail2ban', debianCopy('stock')]);
@@ -85,7 +100,9 @@ describe.skipIf(!have)('f2b import fail2ban', () => {
     expect(r.code).toBe(1);
     expect(parse(r.stdout).jails.sshd).toMatchObject({ source: log, actions: [{ type: 'nftables', ports: ['ssh'] }] });
     expect(r.stdout).toContain('#   jail.local:2: [DEFAULT] action: abuseipdb: reports or acts outside the firewall; f2b has no equivalent action');
-    expect(r.stderr).toContain('Not imported (1):\n  jail.local:2: [DEFAULT] action: abuseipdb: reports or acts outside the firewall; f2b has no equivalent action\n    Fix: ');
+    expect(r.stderr).toContain(
+      'Not imported (1):\n  jail.local:2: [DEFAULT] action: abuseipdb: reports or acts outside the firewall; f2b has no equivalent action\n    Fix: ',
+    );
   });
 
   it('exits 2 naming the path for a directory that does not exist or holds no jail configuration', () => {

@@ -34,23 +34,32 @@ describe.skipIf(skip !== null)('f2b with the ipset action (real ipset and iptabl
   let pair: Pair;
   let f2b: RunningF2b;
   let pid = 100;
-  const members = (v: 4 | 6) => outputIn(pair.srv, 'ipset', ['save', `f2b-sshd-v${v}`]).split('\n').filter((l) => l.startsWith('add '));
+  const members = (v: 4 | 6) =>
+    outputIn(pair.srv, 'ipset', ['save', `f2b-sshd-v${v}`])
+      .split('\n')
+      .filter((l) => l.startsWith('add '));
   const fail = (ip: string) => appendFileSync(log, sshdLine(`Failed password for root from ${ip} port ${40000 + pid} ssh2`, { pid: pid++ }));
 
   beforeAll(async () => {
     pair = createPair();
     writeFileSync(log, '');
-    writeFileSync(cfgFile, JSON.stringify({
-      state: { path: join(tmp.dir, 'f2b.db') },
-      socket: join(tmp.dir, 'f2b.sock'),
-      jails: {
-        sshd: {
-          source: { type: 'file', paths: [log], pollInterval: 50 },
-          filter: 'sshd', maxretry: 2, findtime: '10m', bantime: '1h',
-          actions: [{ type: 'ipset', netns: pair.srv, checkInterval: '1s', retryDelay: '0.2s' }, 'log'],
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        state: { path: join(tmp.dir, 'f2b.db') },
+        socket: join(tmp.dir, 'f2b.sock'),
+        jails: {
+          sshd: {
+            source: { type: 'file', paths: [log], pollInterval: 50 },
+            filter: 'sshd',
+            maxretry: 2,
+            findtime: '10m',
+            bantime: '1h',
+            actions: [{ type: 'ipset', netns: pair.srv, checkInterval: '1s', retryDelay: '0.2s' }, 'log'],
+          },
         },
-      },
-    }));
+      }),
+    );
     f2b = startF2b(['start', '--foreground', '--config', cfgFile]);
     await f2b.waitFor(/Started 1 jail/, 'stderr', 20_000);
   }, 30_000);

@@ -16,9 +16,10 @@ import { JOURNALCTL, journalToolsMissing, TestJournal } from '../packages/source
 const PLUGIN = join(ROOT, 'packages/source-journald/dist/index.js');
 const SSHD_FILTER = join(ROOT, 'packages/filter-sshd/dist/index.js');
 
-const missing = journalToolsMissing()
-  ?? (existsSync(PLUGIN) ? null : `journald e2e skipped: ${PLUGIN} is not built (run tsc -b)`)
-  ?? (existsSync(SSHD_FILTER) ? null : `journald e2e skipped: ${SSHD_FILTER} is not built (run tsc -b)`);
+const missing =
+  journalToolsMissing() ??
+  (existsSync(PLUGIN) ? null : `journald e2e skipped: ${PLUGIN} is not built (run tsc -b)`) ??
+  (existsSync(SSHD_FILTER) ? null : `journald e2e skipped: ${SSHD_FILTER} is not built (run tsc -b)`);
 if (missing) console.log(missing);
 
 const esc = (ip: string) => ip.replace(/[.]/g, '\\.');
@@ -31,24 +32,32 @@ function attack(j: TestJournal, ip: string, n: number, o: { identifier?: string;
     const pid = 20_000 + Math.floor(Math.random() * 40_000);
     const user = o.user ?? 'root';
     entries.push(j.entry(`Failed password for ${user} from ${ip} port ${40_000 + i} ssh2`, { identifier: o.identifier ?? 'sshd', pid, unit: o.unit }));
-    entries.push(j.entry(`Connection closed by authenticating user ${user} ${ip} port ${40_000 + i} [preauth]`, { identifier: o.identifier ?? 'sshd', pid, unit: o.unit }));
+    entries.push(
+      j.entry(`Connection closed by authenticating user ${user} ${ip} port ${40_000 + i} [preauth]`, { identifier: o.identifier ?? 'sshd', pid, unit: o.unit }),
+    );
   }
   j.write(entries);
 }
 
 function config(dir: string, journalDir: string, extra: { stateFile?: string; state?: Record<string, unknown> } = {}) {
   const file = join(dir, 'f2b.config.json');
-  writeFileSync(file, JSON.stringify({
-    plugins: [PLUGIN],
-    state: extra.state ?? { type: 'memory' },
-    socket: false,
-    jails: {
-      sshd: {
-        source: { type: 'journald', directory: journalDir, preset: 'sshd', ...(extra.stateFile ? { stateFile: extra.stateFile } : {}) },
-        filter: 'sshd', maxretry: 3, findtime: '10m', bantime: '1h',
+  writeFileSync(
+    file,
+    JSON.stringify({
+      plugins: [PLUGIN],
+      state: extra.state ?? { type: 'memory' },
+      socket: false,
+      jails: {
+        sshd: {
+          source: { type: 'journald', directory: journalDir, preset: 'sshd', ...(extra.stateFile ? { stateFile: extra.stateFile } : {}) },
+          filter: 'sshd',
+          maxretry: 3,
+          findtime: '10m',
+          bantime: '1h',
+        },
       },
-    },
-  }));
+    }),
+  );
   return file;
 }
 
@@ -112,9 +121,10 @@ for (const variant of ['stateFile', 'state store'] as const) {
     it('reads what was logged while it was stopped, once', async () => {
       tmp = tempDir('f2b-e2e-journald-restart-');
       j = new TestJournal('f2b-e2e-journal-');
-      const cfg = variant === 'stateFile'
-        ? config(tmp.dir, j.dir, { stateFile: join(tmp.dir, 'journald.cursor') })
-        : config(tmp.dir, j.dir, { state: { path: join(tmp.dir, 'f2b.db') } });
+      const cfg =
+        variant === 'stateFile'
+          ? config(tmp.dir, j.dir, { stateFile: join(tmp.dir, 'journald.cursor') })
+          : config(tmp.dir, j.dir, { state: { path: join(tmp.dir, 'f2b.db') } });
       const run = () => startF2b(['start', '--foreground', '--dry-run', '--config', cfg]);
       // A journal that exists (an empty directory is a jail that watches nothing: see below).
       j.log(['Server listening on 0.0.0.0 port 22.'], { identifier: 'other' });
@@ -160,7 +170,10 @@ describe.skipIf(!!missing)('f2b test-filter --format journal on real journalctl 
     expect(journal.status).toBe(0);
     const r = f2b(['test-filter', 'sshd', '-', '--format', 'journal', '--json'], { input: journal.stdout });
     expect(r.code).toBe(0);
-    const out = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const out = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(out).toHaveLength(4);
     expect(out.map((o) => o.match)).toEqual([true, false, true, false]);
     expect(out[0]).toMatchObject({ line: 1, id: '192.0.2.4', captures: { user: 'root' } });

@@ -32,14 +32,17 @@ async function shippedFilters(): Promise<FilterDefinition[]> {
     if (!existsSync(manifest)) continue;
     const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name: string; f2b?: { kind?: string } };
     if (pkg.f2b?.kind !== 'filter') continue;
-    const mod = await import(pkg.name) as { default: () => F2bPlugin };
+    const mod = (await import(pkg.name)) as { default: () => F2bPlugin };
     const core = new Core({ logLevel: 'silent' });
     core.use(mod.default());
     for (const { def } of core.listFilters()) out.push(def);
   }
   // The scaffolder's template filter (packages/create-plugin/src/templates.ts), as a new plugin gets it.
   const template = readFileSync(join(ROOT, 'packages/create-plugin/src/templates.ts'), 'utf8');
-  const rules = [...template.matchAll(/\{ id: '([a-z-]+)', pattern: '([^']+)'/g)].map(([, id, pattern]) => ({ id: id!, pattern: pattern!.replace(/\\\\/g, '\\') }));
+  const rules = [...template.matchAll(/\{ id: '([a-z-]+)', pattern: '([^']+)'/g)].map(([, id, pattern]) => ({
+    id: id!,
+    pattern: pattern!.replace(/\\\\/g, '\\'),
+  }));
   if (rules.length > 0) out.push({ id: 'scaffold', rules });
   return out;
 }
@@ -56,8 +59,11 @@ function sampleOf(source: string): string {
     while (i < source.length && source[i] !== ')' && source[i] !== '|') {
       let atom = '';
       const c = source[i]!;
-      if (c === '\\') { const e = source[i + 1]!; i += 2; atom = 'sSwWdDbB'.includes(e) ? ({ s: ' ', d: '0', b: '', B: '' } as Record<string, string>)[e] ?? 'a' : e; }
-      else if (c === '[') {
+      if (c === '\\') {
+        const e = source[i + 1]!;
+        i += 2;
+        atom = 'sSwWdDbB'.includes(e) ? (({ s: ' ', d: '0', b: '', B: '' } as Record<string, string>)[e] ?? 'a') : e;
+      } else if (c === '[') {
         let j = i + 1;
         const negated = source[j] === '^';
         if (negated) j++;
@@ -70,13 +76,28 @@ function sampleOf(source: string): string {
       } else if (c === '(') {
         i += source[i + 1] === '?' ? 3 : 1;
         atom = seq();
-        while (source[i] === '|') { i++; seq(); }
+        while (source[i] === '|') {
+          i++;
+          seq();
+        }
         i++;
-      } else if (c === '^' || c === '$') { i++; }
-      else { atom = c === '.' ? 'a' : c; i++; }
+      } else if (c === '^' || c === '$') {
+        i++;
+      } else {
+        atom = c === '.' ? 'a' : c;
+        i++;
+      }
       const q = source[i];
-      if (q === '*' || q === '+' || q === '?') { i++; if (source[i] === '?') i++; }
-      else if (q === '{') { const m = /^\{([0-9]+)(?:,[0-9]*)?\}/.exec(source.slice(i)); if (m) { atom = atom.repeat(Math.max(1, Number(m[1]))); i += m[0].length; } }
+      if (q === '*' || q === '+' || q === '?') {
+        i++;
+        if (source[i] === '?') i++;
+      } else if (q === '{') {
+        const m = /^\{([0-9]+)(?:,[0-9]*)?\}/.exec(source.slice(i));
+        if (m) {
+          atom = atom.repeat(Math.max(1, Number(m[1])));
+          i += m[0].length;
+        }
+      }
       out += atom;
     }
     return out;
@@ -156,10 +177,14 @@ describe('every shipped rule runs in linear time on adversarial lines', () => {
         // The attack that costs most at the long length is the one whose growth is measured.
         const long = attacks(def.rules[k]!, SHORT * FACTOR);
         const short = attacks(def.rules[k]!, SHORT);
-        let worst = 0, worstTime = -1;
+        let worst = 0,
+          worstTime = -1;
         long.forEach((line, i) => {
           const t = timeOf(run, [line], 1, 50);
-          if (t > worstTime) { worst = i; worstTime = t; }
+          if (t > worstTime) {
+            worst = i;
+            worstTime = t;
+          }
         });
         const ratio = timeOf(run, [long[worst]!]) / timeOf(run, [short[worst]!]);
         if (ratio >= MAX_RATIO) ratios.push(`${def.rules[k]!.id}: ×${ratio.toFixed(1)} on ${JSON.stringify(short[worst]!.slice(0, 80))}…`);

@@ -27,20 +27,32 @@ describe.skipIf(skip !== null)('f2b with the mail action (smtp-sink on loopback)
     writeFileSync(log, '');
     writeFileSync(join(tmp.dir, 'smtp-password'), `${PASSWORD}\n`, { mode: 0o600 });
     const cfgFile = join(tmp.dir, 'f2b.config.json');
-    writeFileSync(cfgFile, JSON.stringify({
-      state: { path: join(tmp.dir, 'f2b.db') },
-      socket: join(tmp.dir, 'f2b.sock'),
-      jails: {
-        sshd: {
-          source: { type: 'file', paths: [log], pollInterval: 50 },
-          filter: 'sshd', maxretry: 2, findtime: '10m', bantime: '1h',
-          actions: ['log', {
-            type: 'mail', to: ['admin@example.org', 'security@example.org'], from: 'f2b@host.example', whois: 'local',
-            smtp: { host: '127.0.0.1', port: sink.port, user: 'f2b', passwordFile: join(tmp.dir, 'smtp-password'), timeout: 5 },
-          }],
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        state: { path: join(tmp.dir, 'f2b.db') },
+        socket: join(tmp.dir, 'f2b.sock'),
+        jails: {
+          sshd: {
+            source: { type: 'file', paths: [log], pollInterval: 50 },
+            filter: 'sshd',
+            maxretry: 2,
+            findtime: '10m',
+            bantime: '1h',
+            actions: [
+              'log',
+              {
+                type: 'mail',
+                to: ['admin@example.org', 'security@example.org'],
+                from: 'f2b@host.example',
+                whois: 'local',
+                smtp: { host: '127.0.0.1', port: sink.port, user: 'f2b', passwordFile: join(tmp.dir, 'smtp-password'), timeout: 5 },
+              },
+            ],
+          },
         },
-      },
-    }));
+      }),
+    );
     f2b = startF2b(['start', '--foreground', '--config', cfgFile]);
     await f2b.waitFor(/Started 1 jail/, 'stderr', 20_000);
   }, 30_000);

@@ -48,7 +48,7 @@ describe('package manifests', () => {
           expect(pkg.f2b[`${kind}s`].length).toBeGreaterThan(0);
         });
 
-        it('states no meta in code: name, version, kind and core range are the manifest\'s', () => {
+        it("states no meta in code: name, version, kind and core range are the manifest's", () => {
           const index = readFileSync(join(ROOT, 'packages', dir, 'src/index.ts'), 'utf8');
           expect(index).not.toMatch(/\bmeta:|definePlugin|createRequire/);
         });
@@ -60,8 +60,11 @@ describe('package manifests', () => {
 // The fields scripts/sync-manifests.mjs keeps in line (run it after a merge that touched manifests).
 describe('package hygiene', () => {
   const sync = import(pathToFileURL(join(ROOT, 'scripts', 'sync-manifests.mjs')).href) as Promise<{
-    PROJECT_URL: string; NO_MAPS: string;
-    syncManifest(dir: string, pkg: unknown): unknown; syncRootManifest(pkg: unknown): unknown; serialize(obj: unknown, text: string): string;
+    PROJECT_URL: string;
+    NO_MAPS: string;
+    syncManifest(dir: string, pkg: unknown): unknown;
+    syncRootManifest(pkg: unknown): unknown;
+    serialize(obj: unknown, text: string): string;
   }>;
 
   it('every manifest is what scripts/sync-manifests.mjs writes (run it to fix)', async () => {
@@ -102,10 +105,11 @@ describe('package hygiene', () => {
   });
 
   /** The source files of a directory, recursively (no node_modules, dist or fixtures). */
-  const sources = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    if (e.isDirectory()) return ['node_modules', 'dist', 'fixtures'].includes(e.name) ? [] : sources(join(dir, e.name));
-    return /\.(m?[jt]s)$/.test(e.name) ? [join(dir, e.name)] : [];
-  });
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      if (e.isDirectory()) return ['node_modules', 'dist', 'fixtures'].includes(e.name) ? [] : sources(join(dir, e.name));
+      return /\.(m?[jt]s)$/.test(e.name) ? [join(dir, e.name)] : [];
+    });
   const imports = (file: string) => [...readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\s*\(\s*)'([^']+)'/g)].map((m) => m[1]!);
 
   it('no plugin package imports another plugin package at run time', () => {
@@ -122,7 +126,11 @@ describe('package hygiene', () => {
   });
 
   it('scripts import our packages by name, not by path into packages/', () => {
-    const wrong = sources(join(ROOT, 'scripts')).flatMap((file) => imports(file).filter((s) => /(^|\/)packages\//.test(s)).map((s) => `${file.slice(ROOT.length + 1)} imports ${s}`));
+    const wrong = sources(join(ROOT, 'scripts')).flatMap((file) =>
+      imports(file)
+        .filter((s) => /(^|\/)packages\//.test(s))
+        .map((s) => `${file.slice(ROOT.length + 1)} imports ${s}`),
+    );
     expect(wrong).toEqual([]);
   });
 });

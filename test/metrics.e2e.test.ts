@@ -28,10 +28,25 @@ describe('the metrics endpoint', () => {
     writeFileSync(log, '');
     const sock = join(tmp.dir, 'f2b.sock');
     const cfg = join(tmp.dir, 'f2b.config.json');
-    writeFileSync(cfg, JSON.stringify({
-      state: { type: 'memory' }, socket: sock, metrics: { listen: '127.0.0.1:0' },
-      jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 2, bantime: '1h', ignoreself: false, ignoreip: ['198.51.100.0/24'], actions: ['log'] } },
-    }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        state: { type: 'memory' },
+        socket: sock,
+        metrics: { listen: '127.0.0.1:0' },
+        jails: {
+          sshd: {
+            source: { type: 'file', paths: [log], pollInterval: 50 },
+            filter: 'sshd',
+            maxretry: 2,
+            bantime: '1h',
+            ignoreself: false,
+            ignoreip: ['198.51.100.0/24'],
+            actions: ['log'],
+          },
+        },
+      }),
+    );
     const d = startF2b(['start', '--foreground', '--config', cfg]);
     try {
       const port = Number((await d.waitFor(/Metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/, 'stderr', 20_000))[1]);
@@ -82,7 +97,10 @@ describe('the metrics endpoint', () => {
 
   it('a listen address that is not host:port is a config error with its key path', () => {
     const cfg = join(tmp.dir, 'bad.json');
-    writeFileSync(cfg, JSON.stringify({ state: { type: 'memory' }, socket: false, metrics: { listen: '9191' }, jails: { x: { source: '/etc/hostname', filter: 'sshd' } } }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({ state: { type: 'memory' }, socket: false, metrics: { listen: '9191' }, jails: { x: { source: '/etc/hostname', filter: 'sshd' } } }),
+    );
     const r = f2b(['config', 'check', '--config', cfg]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('F2B_ERR_CONFIG_INVALID');

@@ -23,18 +23,33 @@ export const SERVER = { v4: '192.0.2.1', v6: '2001:db8::1' };
 export const USER = 'f2btest';
 export const PASSWORD = 'correct-horse-42';
 
-export interface RunResult { code: number | null; stdout: string; stderr: string }
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Run a command to completion (async, so tests can run several at once). */
 export function run(cmd: string, args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
-    child.on('error', (e) => { clearTimeout(timer); resolve({ code: -1, stdout, stderr: stderr + String(e) }); });
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: -1, stdout, stderr: stderr + String(e) });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
@@ -68,7 +83,8 @@ export function netnsUnavailable(opts: { programs?: string[]; hint?: string; nft
   const ns = `f2b-t-${process.pid}-${randomBytes(3).toString('hex')}-probe`;
   if (spawnSync('ip', ['netns', 'add', ns]).status !== 0) return 'cannot create network namespaces (`ip netns add` failed)';
   try {
-    if (opts.nft && spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset']).status !== 0) return 'nft does not work in a network namespace (no nf_tables?)';
+    if (opts.nft && spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset']).status !== 0)
+      return 'nft does not work in a network namespace (no nf_tables?)';
     if (spawnSync('ip', ['netns', 'exec', ns, 'unshare', '--mount', 'true']).status !== 0) return 'cannot create mount namespaces (unshare --mount failed)';
   } finally {
     spawnSync('ip', ['netns', 'del', ns]);
@@ -122,9 +138,24 @@ s.on('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : 'error:' + e.c
 `;
 
 export const SSH_OPTS = [
-  '-F', '/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'GlobalKnownHostsFile=/dev/null',
-  '-o', 'PreferredAuthentications=password', '-o', 'PubkeyAuthentication=no', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR',
-  '-o', 'NumberOfPasswordPrompts=1',
+  '-F',
+  '/dev/null',
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'GlobalKnownHostsFile=/dev/null',
+  '-o',
+  'PreferredAuthentications=password',
+  '-o',
+  'PubkeyAuthentication=no',
+  '-o',
+  'ConnectTimeout=3',
+  '-o',
+  'LogLevel=ERROR',
+  '-o',
+  'NumberOfPasswordPrompts=1',
 ];
 
 const SERVER_SH = `#!/bin/sh
@@ -145,7 +176,13 @@ exec "$@"
 `;
 
 /** Server users that exist only inside the server's mount namespace (bind-mounted copies of /etc files). */
-export interface LabUser { name: string; password: string; uid: number; home?: string; shell?: string }
+export interface LabUser {
+  name: string;
+  password: string;
+  uid: number;
+  home?: string;
+  shell?: string;
+}
 
 /**
  * Start `command` in the server namespace, in a private mount namespace with its own /dev, /run and
@@ -166,14 +203,14 @@ export function startSyslogServer(net: NetLab, opts: { command: string[]; rsyslo
     }
     chmodSync(join(dir, 'shadow'), 0o640);
   }
-  writeFileSync(join(dir, 'rsyslog.conf'), [
-    `global(workDirectory="${dir}")`,
-    'module(load="imuxsock" SysSock.Name="/dev/log" SysSock.RateLimit.Interval="0")',
-    ...opts.rsyslogRules,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'rsyslog.conf'),
+    [`global(workDirectory="${dir}")`, 'module(load="imuxsock" SysSock.Name="/dev/log" SysSock.RateLimit.Interval="0")', ...opts.rsyslogRules, ''].join('\n'),
+  );
   writeFileSync(join(dir, 'server.sh'), SERVER_SH);
-  return net.spawnInServer(['unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'server.sh'), dir, ...opts.command], { log: join(dir, 'server.out') });
+  return net.spawnInServer(['unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'server.sh'), dir, ...opts.command], {
+    log: join(dir, 'server.out'),
+  });
 }
 
 /**
@@ -200,14 +237,22 @@ export async function stopChildren(children: ChildProcess[]): Promise<void> {
   const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
   for (const c of children) {
     if (c.pid !== undefined && alive(c)) {
-      try { process.kill(-c.pid, 'SIGTERM'); } catch { /* gone */ }
+      try {
+        process.kill(-c.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
     }
   }
   const deadline = Date.now() + 3000;
   for (const c of children) {
     while (alive(c) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (c.pid !== undefined && alive(c)) {
-      try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-c.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
   }
 }
@@ -230,12 +275,16 @@ export interface LabNetwork {
  */
 export function createNetwork(opts: { attackerV4?: string[] } = {}): LabNetwork {
   const tag = `f2b-t-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const srv = `${tag}-srv`, att = `${tag}-att`, inn = `${tag}-inn`;
+  const srv = `${tag}-srv`,
+    att = `${tag}-att`,
+    inn = `${tag}-inn`;
   const created: string[] = [];
   const attackerV4 = opts.attackerV4 ?? ['192.0.2.10', '192.0.2.11', '192.0.2.12', '192.0.2.13'];
   const attackerV6 = '2001:db8::10';
   const innocent = { v4: '192.0.2.20', v6: '2001:db8::20' };
-  const remove = () => { for (const ns of created.splice(0)) spawnSync('ip', ['netns', 'del', ns]); };
+  const remove = () => {
+    for (const ns of created.splice(0)) spawnSync('ip', ['netns', 'del', ns]);
+  };
   try {
     for (const ns of [srv, att, inn]) {
       must('ip', ['netns', 'add', ns]);
@@ -243,7 +292,10 @@ export function createNetwork(opts: { attackerV4?: string[] } = {}): LabNetwork 
       must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     }
     must('ip', ['-n', srv, 'link', 'add', 'br0', 'type', 'bridge']);
-    for (const [ns, port] of [[att, 'vatt'], [inn, 'vinn']] as const) {
+    for (const [ns, port] of [
+      [att, 'vatt'],
+      [inn, 'vinn'],
+    ] as const) {
       must('ip', ['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', port, 'netns', srv]);
       must('ip', ['-n', srv, 'link', 'set', port, 'master', 'br0']);
       must('ip', ['-n', srv, 'link', 'set', port, 'up']);
@@ -288,7 +340,14 @@ export async function createNetLab(opts: NetLabOptions = {}): Promise<NetLab> {
     rmSync(dir, { recursive: true, force: true });
   };
   return {
-    srv, att, inn, dir, attackerV4, attackerV6, innocent, stop,
+    srv,
+    att,
+    inn,
+    dir,
+    attackerV4,
+    attackerV6,
+    innocent,
+    stop,
     spawnInServer(args, o = {}) {
       const out = o.log ? openSync(o.log, 'a') : 'ignore';
       const c = spawn('ip', ['netns', 'exec', srv, ...args], { detached: true, stdio: ['ignore', out, out] });
@@ -311,48 +370,72 @@ export async function createLab(): Promise<Lab> {
   try {
     // Server files: host key, config, the test user (for the server's eyes only), rsyslog config.
     must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'f2b-test', '-f', join(dir, 'ssh_host_ed25519_key')]);
-    writeFileSync(join(dir, 'sshd_config'), [
-      'Port 22',
-      'ListenAddress 0.0.0.0',
-      'ListenAddress ::',
-      `HostKey ${join(dir, 'ssh_host_ed25519_key')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      'PasswordAuthentication yes',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'PermitRootLogin no',
-      `AllowUsers ${USER}`,
-      'AuthorizedKeysFile none',
-      'UseDNS no',
-      'SyslogFacility AUTH',
-      'LogLevel INFO',
-      'MaxStartups 100:30:200',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'sshd_config'),
+      [
+        'Port 22',
+        'ListenAddress 0.0.0.0',
+        'ListenAddress ::',
+        `HostKey ${join(dir, 'ssh_host_ed25519_key')}`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        'PasswordAuthentication yes',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'PermitRootLogin no',
+        `AllowUsers ${USER}`,
+        'AuthorizedKeysFile none',
+        'UseDNS no',
+        'SyslogFacility AUTH',
+        'LogLevel INFO',
+        'MaxStartups 100:30:200',
+        '',
+      ].join('\n'),
+    );
     writeFileSync(authLog, '');
-    children.push(startSyslogServer(net, {
-      command: ['sh', '-c', `mkdir -m 755 /run/sshd && exec /usr/sbin/sshd -D -f ${join(dir, 'sshd_config')}`],
-      rsyslogRules: [`auth,authpriv.* action(type="omfile" file="${authLog}" fileCreateMode="0644")`],
-      users: [{ name: USER, password: PASSWORD, uid: 64999 }],
-    }));
+    children.push(
+      startSyslogServer(net, {
+        command: ['sh', '-c', `mkdir -m 755 /run/sshd && exec /usr/sbin/sshd -D -f ${join(dir, 'sshd_config')}`],
+        rsyslogRules: [`auth,authpriv.* action(type="omfile" file="${authLog}" fileCreateMode="0644")`],
+        users: [{ name: USER, password: PASSWORD, uid: 64999 }],
+      }),
+    );
   } catch (err) {
     await stop();
     throw err;
   }
 
   const lab: Lab = {
-    srv, att, inn, dir, authLog, attackerV4, attackerV6, innocent,
+    srv,
+    att,
+    inn,
+    dir,
+    authLog,
+    attackerV4,
+    attackerV6,
+    innocent,
     async failLogin(ns, server, from) {
-      const r = await run('ip', ['netns', 'exec', ns, 'sshpass', '-p', 'wrong-password', 'ssh', ...SSH_OPTS, ...(from ? ['-b', from] : []), `${USER}@${server}`, 'true'], { timeoutMs: 15_000 });
+      const r = await run(
+        'ip',
+        ['netns', 'exec', ns, 'sshpass', '-p', 'wrong-password', 'ssh', ...SSH_OPTS, ...(from ? ['-b', from] : []), `${USER}@${server}`, 'true'],
+        { timeoutMs: 15_000 },
+      );
       return r.code;
     },
     login(ns, server, from) {
-      return run('ip', ['netns', 'exec', ns, 'sshpass', '-p', PASSWORD, 'ssh', ...SSH_OPTS, ...(from ? ['-b', from] : []), `${USER}@${server}`, 'echo ok'], { timeoutMs: 15_000 });
+      return run('ip', ['netns', 'exec', ns, 'sshpass', '-p', PASSWORD, 'ssh', ...SSH_OPTS, ...(from ? ['-b', from] : []), `${USER}@${server}`, 'echo ok'], {
+        timeoutMs: 15_000,
+      });
     },
     async probe(ns, host, port, opts = {}) {
       const timeoutMs = opts.timeoutMs ?? 1500;
-      const r = await run('ip', ['netns', 'exec', ns, process.execPath, '-e', PROBE, host, String(port), opts.from ?? '', String(timeoutMs)], { timeoutMs: timeoutMs + 10_000 });
-      try { return JSON.parse(r.stdout) as ProbeResult; } catch { return { result: `error:probe ${r.code} ${r.stderr.trim()}`, ms: 0, data: '' }; }
+      const r = await run('ip', ['netns', 'exec', ns, process.execPath, '-e', PROBE, host, String(port), opts.from ?? '', String(timeoutMs)], {
+        timeoutMs: timeoutMs + 10_000,
+      });
+      try {
+        return JSON.parse(r.stdout) as ProbeResult;
+      } catch {
+        return { result: `error:probe ${r.code} ${r.stderr.trim()}`, ms: 0, data: '' };
+      }
     },
     nft(args) {
       return run('ip', ['netns', 'exec', srv, 'nft', ...args]);

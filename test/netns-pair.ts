@@ -14,7 +14,11 @@ export const PAIR_CLIENT = { v4: '198.51.100.2', v6: '2001:db8:51::2' };
 
 export { netnsUnavailable };
 
-export interface Pair { srv: string; cli: string; remove(): void }
+export interface Pair {
+  srv: string;
+  cli: string;
+  remove(): void;
+}
 
 function must(args: string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 20_000 });
@@ -23,13 +27,19 @@ function must(args: string[]): void {
 
 export function createPair(): Pair {
   const tag = `f2b-t-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const srv = `${tag}-srv`, cli = `${tag}-cli`;
-  const remove = () => { for (const ns of [srv, cli]) spawnSync('ip', ['netns', 'del', ns]); };
+  const srv = `${tag}-srv`,
+    cli = `${tag}-cli`;
+  const remove = () => {
+    for (const ns of [srv, cli]) spawnSync('ip', ['netns', 'del', ns]);
+  };
   try {
     must(['netns', 'add', srv]);
     must(['netns', 'add', cli]);
     must(['-n', srv, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth0', 'netns', cli]);
-    for (const [ns, a] of [[srv, PAIR_SERVER], [cli, PAIR_CLIENT]] as const) {
+    for (const [ns, a] of [
+      [srv, PAIR_SERVER],
+      [cli, PAIR_CLIENT],
+    ] as const) {
       must(['-n', ns, 'link', 'set', 'lo', 'up']);
       must(['-n', ns, 'addr', 'add', `${a.v4}/24`, 'dev', 'veth0']);
       must(['-n', ns, 'addr', 'add', `${a.v6}/64`, 'dev', 'veth0', 'nodad']);
@@ -53,9 +63,14 @@ export function inNs(ns: string, cmd: string, args: string[], input?: string): s
 export function inNsAsync(ns: string, cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args]);
-    let out = '', err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    let out = '',
+      err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} in ${ns} failed: ${err}`))));
   });
 }
@@ -86,7 +101,9 @@ export function probe(cli: string, host: string, port = 9, timeoutMs = 500): Pro
   return new Promise((resolve) => {
     const child = spawn('ip', ['netns', 'exec', cli, process.execPath, '-e', PROBE, host, String(port), String(timeoutMs)]);
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.on('close', () => resolve(out));
   });
 }

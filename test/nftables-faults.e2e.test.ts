@@ -88,19 +88,28 @@ describe.skipIf(skip !== null)('nftables faults end to end: f2b status and the k
     writeFileSync(log, '');
     // checkInterval 0: only `nft monitor` events can repair, so the test sees the event-driven path.
     const jail = (bantime: string) => ({
-      source: { type: 'file', paths: [log], pollInterval: 100 }, filter: 'sshd', bantime,
+      source: { type: 'file', paths: [log], pollInterval: 100 },
+      filter: 'sshd',
+      bantime,
       actions: [{ type: 'nftables', netns: ns, table, checkInterval: 0 }],
     });
     const cfg = join(tmp.dir, 'f2b.config.json');
-    writeFileSync(cfg, JSON.stringify({
-      plugins: [ACTION],
-      state: { path: join(tmp.dir, 'f2b.db') },
-      socket: sock,
-      jails: { long: jail('200w'), perm: jail('-1'), short: jail('1h') },
-    }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        plugins: [ACTION],
+        state: { path: join(tmp.dir, 'f2b.db') },
+        socket: sock,
+        jails: { long: jail('200w'), perm: jail('-1'), short: jail('1h') },
+      }),
+    );
     daemon = startF2b(['start', '--foreground', '--config', cfg]);
     await daemon.waitFor(/Control socket listening/, 'stderr', 30_000);
-    for (const [jailName, ips] of [['long', LONG], ['perm', PERM], ['short', SHORT]] as const) {
+    for (const [jailName, ips] of [
+      ['long', LONG],
+      ['perm', PERM],
+      ['short', SHORT],
+    ] as const) {
       for (const ip of ips) expect((await run(['ban', jailName, ip, ...S])).code).toBe(0);
     }
   }, 60_000);
@@ -138,9 +147,18 @@ describe.skipIf(skip !== null)('nftables faults end to end: f2b status and the k
   }
 
   it('one nft monitor runs inside the namespace for the three jails; stop ends it and removes the table', async () => {
-    const comms = () => spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)
-      .map((pid) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' '); } catch { return ''; } })
-      .filter((c) => / monitor$/.test(c));
+    const comms = () =>
+      spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+          } catch {
+            return '';
+          }
+        })
+        .filter((c) => / monitor$/.test(c));
     expect(comms()).toHaveLength(1);
     expect(await daemon.stop('SIGTERM')).toBe(0);
     expect(nft(['list', 'table', 'inet', table]).status).not.toBe(0);

@@ -73,7 +73,10 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
   function bannedPerLog(jail: string): string[] {
     const state = new Map<string, boolean>();
     for (const m of f2b.stdout().matchAll(new RegExp(`^\\[${re(jail)}\\] (Ban|Unban) (\\S+)`, 'gm'))) state.set(m[2]!, m[1] === 'Ban');
-    return [...state].filter(([, banned]) => banned).map(([ip]) => ip).sort();
+    return [...state]
+      .filter(([, banned]) => banned)
+      .map(([ip]) => ip)
+      .sort();
   }
 
   async function attack(server: string, from: string, times = 3): Promise<void> {
@@ -85,7 +88,10 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
     const others = (mine: string[]) => [...lab.attackerV4, lab.attackerV6].filter((a) => !mine.includes(a));
     const jail = (mine: string[], bantime: string, options: Record<string, unknown>) => ({
       source: { type: 'file', paths: [lab.authLog], pollInterval: 100 },
-      filter: 'sshd', maxretry: 3, findtime: '10m', bantime,
+      filter: 'sshd',
+      maxretry: 3,
+      findtime: '10m',
+      bantime,
       ignoreip: others(mine),
       actions: [{ type: 'nftables', netns: lab.srv, checkInterval: '1s', retryDelay: '0.2s', ...options }, 'log'],
     });
@@ -104,7 +110,8 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
     const file = join(lab.dir, 'f2b.config.json');
     writeFileSync(file, JSON.stringify(config, null, 2));
     f2b = startF2b(['start', '--foreground', '--config', file]);
-    diagnostics = () => `--- f2b stdout\n${tail(f2b.stdout())}\n--- f2b stderr\n${tail(f2b.stderr())}\n--- auth.log\n${tail(readFileSync(lab.authLog, 'utf8'))}`;
+    diagnostics = () =>
+      `--- f2b stdout\n${tail(f2b.stdout())}\n--- f2b stderr\n${tail(f2b.stderr())}\n--- auth.log\n${tail(readFileSync(lab.authLog, 'utf8'))}`;
     await f2b.waitFor(/Started 4 jail/, 'stderr', 30_000);
     await waitFor('the four chains', async () => (await lab.nft(['-j', 'list', 'chains'])).stdout.match(/"hook": "input"/g)?.length === 4, 10_000);
   }, 60_000);
@@ -115,12 +122,15 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
   }, 30_000);
 
   it('bans an IPv4 and an IPv6 attacker after 3 failed logins; the innocent host still logs in; unbanned after bantime', async () => {
-    for (const [host, from] of [[SERVER.v4, A_DROP], [SERVER.v6, A_DROP6]]) {
+    for (const [host, from] of [
+      [SERVER.v4, A_DROP],
+      [SERVER.v6, A_DROP6],
+    ]) {
       expect((await lab.probe(lab.att, host!, 22, { from })).result).toBe('connected');
     }
     await attack(SERVER.v4, A_DROP);
     await attack(SERVER.v6, A_DROP6);
-    await waitFor('both bans in the kernel', async () => await has('ssh-drop', 4, A_DROP) && await has('ssh-drop', 6, A_DROP6));
+    await waitFor('both bans in the kernel', async () => (await has('ssh-drop', 4, A_DROP)) && (await has('ssh-drop', 6, A_DROP6)));
 
     // A new TCP connection from the attacker dies (dropped: no answer at all); the innocent is served.
     const [v4, v6, innocent4, innocent6] = await Promise.all([
@@ -148,7 +158,8 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
     }
     // sshd really logged through syslog: full syslog lines with time, host, program and pid.
     expect(readFileSync(lab.authLog, 'utf8')).toMatch(
-      new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ \\S+ sshd\\[\\d+\\]: Failed password for f2btest from ${re(A_DROP)} port \\d+ ssh2$`, 'm'));
+      new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ \\S+ sshd\\[\\d+\\]: Failed password for f2btest from ${re(A_DROP)} port \\d+ ssh2$`, 'm'),
+    );
 
     // After bantime: unbanned by f2b (and by the kernel's timeout at the latest); connections work again.
     await f2b.waitFor(new RegExp(`\\[ssh-drop\\] Unban ${re(A_DROP)} `), 'stdout', 30_000);
@@ -180,7 +191,9 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
     ]);
     expect(ssh.result).toBe('timeout');
     expect(other).toMatchObject({ result: 'connected', data: 'ok\n' });
-    expect((await lab.nft(['list', 'chain', 'inet', 'f2b', 'f2b_ssh-port'])).stdout).toMatch(/ip saddr @f2b_ssh-port_v4 tcp dport 22 counter packets [1-9]\d* bytes \d+ drop/);
+    expect((await lab.nft(['list', 'chain', 'inet', 'f2b', 'f2b_ssh-port'])).stdout).toMatch(
+      /ip saddr @f2b_ssh-port_v4 tcp dport 22 counter packets [1-9]\d* bytes \d+ drop/,
+    );
   }, 60_000);
 
   it('repairs an `nft flush ruleset` done behind its back and re-applies the active bans', async () => {
@@ -190,7 +203,7 @@ describe.skipIf(skip !== null)('nftables end to end: OpenSSH + rsyslog + f2b + k
 
     const flush = await lab.nft(['flush', 'ruleset']);
     expect(flush.code).toBe(0);
-    await waitFor('the repair', async () => await has('ssh-repair', 4, A_REPAIR) && await has('ssh-reject', 4, A_REJECT), 15_000);
+    await waitFor('the repair', async () => (await has('ssh-repair', 4, A_REPAIR)) && (await has('ssh-reject', 4, A_REJECT)), 15_000);
     await waitFor('all four chains back', async () => (await lab.nft(['-j', 'list', 'chains'])).stdout.match(/"hook": "input"/g)?.length === 4, 10_000);
     expect((await lab.probe(lab.att, SERVER.v4, 22, { from: A_REPAIR, timeoutMs: 1000 })).result).toBe('timeout');
     expect((await lab.probe(lab.att, SERVER.v4, 22, { from: A_REJECT, timeoutMs: 3000 })).result).toBe('refused');

@@ -35,8 +35,9 @@ function jsFiles(dir: string): string[] {
 /** `file:line → specifier` for every import, re-export, `import()` or `require()` of the core or a subpath of it. */
 function coreImports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return ts.preProcessFile(text, true, true).importedFiles
-    .filter((f) => f.fileName === '@f2b/core' || f.fileName.startsWith('@f2b/core/'))
+  return ts
+    .preProcessFile(text, true, true)
+    .importedFiles.filter((f) => f.fileName === '@f2b/core' || f.fileName.startsWith('@f2b/core/'))
     .map((f) => `${relative(ROOT, file)}:${text.slice(0, f.pos).split('\n').length} → ${f.fileName}`);
 }
 

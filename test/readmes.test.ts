@@ -34,15 +34,19 @@ describe('@f2b/cli README', () => {
 
 describe('README links', () => {
   const readmes = [
-    join(ROOT, 'README.md'), join(ROOT, 'CONTRIBUTING.md'),
-    ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join(ROOT, 'docs', f)),
+    join(ROOT, 'README.md'),
+    join(ROOT, 'CONTRIBUTING.md'),
+    ...readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => join(ROOT, 'docs', f)),
     ...readdirSync(join(ROOT, 'packages')).flatMap((d) => ['README.md', 'packaging/README.md'].map((f) => join(ROOT, 'packages', d, f))),
   ].filter((f) => existsSync(f));
 
   for (const file of readmes) {
     it(`${file.slice(ROOT.length + 1)}: relative links point at files of the tree`, () => {
       const text = readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '');
-      const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!)
+      const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+        .map((m) => m[1]!)
         .filter((t) => !/^[a-z]+:/i.test(t) && !t.startsWith('#'))
         .map((t) => t.split('#')[0]!);
       expect(targets.filter((t) => !existsSync(join(dirname(file), t)))).toEqual([]);

@@ -55,7 +55,23 @@ function makeCertificates(dir: string): { ca: string; cert: string; key: string 
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=f2b test CA']);
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1']);
   writeFileSync(f('ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.crt'), '-days', '1', '-extfile', f('ext')]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('server.crt'),
+    '-days',
+    '1',
+    '-extfile',
+    f('ext'),
+  ]);
   return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key') };
 }
 
@@ -65,28 +81,53 @@ export async function startRedis(dir: string, opts: { password?: string; tls?: b
   const user = 'f2b';
   const password = opts.password ?? `pw-${Math.random().toString(36).slice(2)}`;
   const conf = join(dir, 'redis.conf');
-  writeFileSync(conf, [
-    ...(certs
-      ? ['port 0', `tls-port ${port}`, `tls-cert-file ${certs.cert}`, `tls-key-file ${certs.key}`, `tls-ca-cert-file ${certs.ca}`, 'tls-auth-clients no']
-      : [`port ${port}`]),
-    'bind 127.0.0.1', `dir ${dir}`, 'save ""', 'appendonly yes', 'appendfsync always',
-    'daemonize no', 'protected-mode yes', 'loglevel warning',
-    // The fleet's own user: its keys only. The default user keeps a password nobody knows instead
-    // of "off": Redis 7.0 replays the append-only file's transactions (our scripts' effects) as the
-    // default user, and refuses them when it is off — the data would be lost at restart.
-    `user default on >${randomBytes(24).toString('hex')} ~* &* +@all`, `user ${user} on >${password} ~f2b:* &* +@all`,
-  ].join('\n') + '\n', { mode: 0o600 });
+  writeFileSync(
+    conf,
+    [
+      ...(certs
+        ? ['port 0', `tls-port ${port}`, `tls-cert-file ${certs.cert}`, `tls-key-file ${certs.key}`, `tls-ca-cert-file ${certs.ca}`, 'tls-auth-clients no']
+        : [`port ${port}`]),
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      'save ""',
+      'appendonly yes',
+      'appendfsync always',
+      'daemonize no',
+      'protected-mode yes',
+      'loglevel warning',
+      // The fleet's own user: its keys only. The default user keeps a password nobody knows instead
+      // of "off": Redis 7.0 replays the append-only file's transactions (our scripts' effects) as the
+      // default user, and refuses them when it is off — the data would be lost at restart.
+      `user default on >${randomBytes(24).toString('hex')} ~* &* +@all`,
+      `user ${user} on >${password} ~f2b:* &* +@all`,
+    ].join('\n') + '\n',
+    { mode: 0o600 },
+  );
   let child: ChildProcess | null = null;
   const tls = certs ? { tls: { ca: readFileSync(certs.ca) } } : {};
   const clients: Redis[] = [];
   const launch = async () => {
     child = spawn(REDIS_SERVER!, [conf], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const probe = new Redis({ port, host: '127.0.0.1', username: user, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, protocol: 2, ...tls });
+      const probe = new Redis({
+        port,
+        host: '127.0.0.1',
+        username: user,
+        password,
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        protocol: 2,
+        ...tls,
+      });
       probe.on('error', () => {});
       try {
         await probe.connect();
@@ -110,7 +151,10 @@ export async function startRedis(dir: string, opts: { password?: string; tls?: b
   };
   await launch();
   return {
-    port, user, password, ...(certs ? { ca: certs.ca } : {}),
+    port,
+    user,
+    password,
+    ...(certs ? { ca: certs.ca } : {}),
     url: `${certs ? 'rediss' : 'redis'}://${user}:${password}@127.0.0.1:${port}/0`,
     client: () => {
       const c = new Redis({ port, host: '127.0.0.1', username: user, password, protocol: 2, ...tls });

@@ -11,9 +11,15 @@ import { join } from 'node:path';
 import semver from 'semver';
 import { ROOT } from './helpers.js';
 
-interface Packed { name: string; version: string; files: { path: string; mode: number }[] }
+interface Packed {
+  name: string;
+  version: string;
+  files: { path: string; mode: number }[];
+}
 
-const dirs = readdirSync(join(ROOT, 'packages')).filter((d) => existsSync(join(ROOT, 'packages', d, 'package.json'))).sort();
+const dirs = readdirSync(join(ROOT, 'packages'))
+  .filter((d) => existsSync(join(ROOT, 'packages', d, 'package.json')))
+  .sort();
 const manifests = new Map(dirs.map((d) => [d, JSON.parse(readFileSync(join(ROOT, 'packages', d, 'package.json'), 'utf8'))]));
 const versions = new Map([...manifests.values()].map((m) => [m.name as string, m.version as string]));
 
@@ -61,9 +67,12 @@ describe('npm pack', () => {
 
       it('ships no sources, tests, fixtures or build files', () => {
         const files = packed.get(pkg.name)!.files.map((f) => f.path);
-        const stray = files.filter((f) => /^(src|test|tests|bench|fixtures|node_modules)\//.test(f)
-          || /(^|\/)tsconfig[^/]*\.json$|\.tsbuildinfo$|\.test\.(js|ts|d\.ts)$|(^|\/)\.[^/]+$/.test(f)
-          || (f.endsWith('.ts') && !f.endsWith('.d.ts')));
+        const stray = files.filter(
+          (f) =>
+            /^(src|test|tests|bench|fixtures|node_modules)\//.test(f) ||
+            /(^|\/)tsconfig[^/]*\.json$|\.tsbuildinfo$|\.test\.(js|ts|d\.ts)$|(^|\/)\.[^/]+$/.test(f) ||
+            (f.endsWith('.ts') && !f.endsWith('.d.ts')),
+        );
         expect(stray).toEqual([]);
       });
 

@@ -19,35 +19,64 @@ afterAll(() => tmp.cleanup());
  * current contract (meta in package.json, `apply(api)`) — or, with `meta`, stating a core range in
  * code too (how a plugin states it when the manifest does not).
  */
-function fakeFilter(nm: string, name: string, id: string, opts: { core?: string; peer?: string | null; meta?: string; keywords?: string[]; block?: boolean } = {}) {
+function fakeFilter(
+  nm: string,
+  name: string,
+  id: string,
+  opts: { core?: string; peer?: string | null; meta?: string; keywords?: string[]; block?: boolean } = {},
+) {
   const dir = join(nm, name);
   mkdirSync(dir, { recursive: true });
   const core = opts.core ?? '^0.2.0';
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({
-    name, version: '1.2.3', type: 'module', main: 'index.js',
-    keywords: opts.keywords ?? ['f2b', 'f2b-plugin', 'f2b-filter'],
-    ...(opts.peer === null ? {} : { peerDependencies: { '@f2b/core': opts.peer ?? core } }),
-    ...(opts.block === false ? {} : { f2b: { kind: 'filter', filters: [id] } }),
-  }));
-  writeFileSync(join(dir, 'index.js'), `export default () => ({${opts.meta ? `
-  meta: { core: ${JSON.stringify(opts.meta)} },` : ''}
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      name,
+      version: '1.2.3',
+      type: 'module',
+      main: 'index.js',
+      keywords: opts.keywords ?? ['f2b', 'f2b-plugin', 'f2b-filter'],
+      ...(opts.peer === null ? {} : { peerDependencies: { '@f2b/core': opts.peer ?? core } }),
+      ...(opts.block === false ? {} : { f2b: { kind: 'filter', filters: [id] } }),
+    }),
+  );
+  writeFileSync(
+    join(dir, 'index.js'),
+    `export default () => ({${
+      opts.meta
+        ? `
+  meta: { core: ${JSON.stringify(opts.meta)} },`
+        : ''
+    }
   apply(api) { api.registerFilter({ id: ${JSON.stringify(id)}, rules: [{ id: 'fail', pattern: '^${id} failure from <HOST>$' }] }); },
-});\n`);
+});\n`,
+  );
 }
 
 /** A plugin as the 0.1 contract wrote them: a factory of options, meta in code, `apply(core)`. */
 function contract01Filter(nm: string, name: string, id: string) {
   const dir = join(nm, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({
-    name, version: '0.9.0', type: 'module', main: 'index.js', keywords: ['f2b', 'f2b-plugin', 'f2b-filter'],
-    peerDependencies: { '@f2b/core': '^0.1.0' }, f2b: { kind: 'filter', filters: [id] },
-  }));
-  writeFileSync(join(dir, 'index.js'), `export default (options = {}) => ({
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      name,
+      version: '0.9.0',
+      type: 'module',
+      main: 'index.js',
+      keywords: ['f2b', 'f2b-plugin', 'f2b-filter'],
+      peerDependencies: { '@f2b/core': '^0.1.0' },
+      f2b: { kind: 'filter', filters: [id] },
+    }),
+  );
+  writeFileSync(
+    join(dir, 'index.js'),
+    `export default (options = {}) => ({
   meta: { name: ${JSON.stringify(name)}, version: '0.9.0', core: '^0.1.0', kind: 'filter' },
   options,
   apply(core) { core.registerFilter({ id: ${JSON.stringify(id)}, rules: [{ id: 'fail', pattern: '^${id} failure from <HOST>$' }] }); },
-});\n`);
+});\n`,
+  );
 }
 
 const project = join(tmp.dir, 'project');
@@ -72,20 +101,33 @@ describe('f2b plugins', () => {
     expect(out.core.version).toBe('0.2.0');
     const byName = Object.fromEntries(out.plugins.map((p: { name: string }) => [p.name, p]));
     expect(byName['@f2b/filter-sshd']).toMatchObject({ kind: 'filter', provides: ['sshd'], compatible: true });
-    expect(byName['@acme/f2b-plugin-good']).toMatchObject({ version: '1.2.3', kind: 'filter', provides: ['goodapp'], compatible: true, core: { peer: '^0.2.0', meta: '^0.2.0' } });
+    expect(byName['@acme/f2b-plugin-good']).toMatchObject({
+      version: '1.2.3',
+      kind: 'filter',
+      provides: ['goodapp'],
+      compatible: true,
+      core: { peer: '^0.2.0', meta: '^0.2.0' },
+    });
     expect(byName['odd-name-filter']).toMatchObject({ kind: 'filter', compatible: true }); // by keyword alone
     expect(byName['f2b-filter-global']).toMatchObject({ provides: ['globalapp'], compatible: true }); // global prefix
     expect(byName.unrelated).toBeUndefined();
     expect(byName['f2b-filter-fakeapp']).toMatchObject({
-      compatible: false, core: { peer: '^99.0.0' },
+      compatible: false,
+      core: { peer: '^99.0.0' },
       problem: { code: 'F2B_ERR_PLUGIN_VERSION_MISMATCH', message: expect.stringContaining('"^99.0.0"') },
     });
     expect(byName['f2b-filter-fakeapp'].problem.message).toContain('"0.2.0"');
     expect(byName['f2b-filter-oldapp']).toMatchObject({
-      version: '0.9.0', compatible: false, core: { peer: '^0.1.0' },
+      version: '0.9.0',
+      compatible: false,
+      core: { peer: '^0.1.0' },
       problem: { code: 'F2B_ERR_PLUGIN_VERSION_MISMATCH', message: 'The plugin "f2b-filter-oldapp" requires @f2b/core "^0.1.0", but "0.2.0" is installed.' },
     });
-    expect(byName['f2b-filter-metaonly']).toMatchObject({ compatible: false, core: { peer: null, meta: '>=5' }, problem: { code: 'F2B_ERR_PLUGIN_VERSION_MISMATCH' } });
+    expect(byName['f2b-filter-metaonly']).toMatchObject({
+      compatible: false,
+      core: { peer: null, meta: '>=5' },
+      problem: { code: 'F2B_ERR_PLUGIN_VERSION_MISMATCH' },
+    });
   });
 
   it('prints a table and, for each incompatible plugin, the error and its fix', () => {
@@ -96,7 +138,9 @@ describe('f2b plugins', () => {
     expect(r.stdout).toMatch(/^f2b-filter-fakeapp +1\.2\.3 +filter +fakeapp +\^99\.0\.0 +INCOMPATIBLE$/m);
     expect(r.stdout).toMatch(/^@acme\/f2b-plugin-good +1\.2\.3 +filter +goodapp +\^0\.2\.0 +ok$/m);
     expect(r.stdout).toMatch(/^f2b-filter-oldapp +0\.9\.0 +filter +oldapp +\^0\.1\.0 +INCOMPATIBLE$/m);
-    expect(r.stdout).toContain('f2b-filter-fakeapp: F2B_ERR_PLUGIN_VERSION_MISMATCH: The plugin "f2b-filter-fakeapp" requires @f2b/core "^99.0.0", but "0.2.0" is installed.');
+    expect(r.stdout).toContain(
+      'f2b-filter-fakeapp: F2B_ERR_PLUGIN_VERSION_MISMATCH: The plugin "f2b-filter-fakeapp" requires @f2b/core "^99.0.0", but "0.2.0" is installed.',
+    );
     expect(r.stdout).toContain('Fix: Install a version of f2b-filter-fakeapp built for @f2b/core 0.2.0');
   });
 });

@@ -59,7 +59,11 @@ function survey(root: string): { cores: string[]; re2: string[]; bytes: number }
   const out = { cores: [] as string[], re2: [] as string[], bytes: 0 };
   const walk = (dir: string) => {
     let names: string[];
-    try { names = readdirSync(dir); } catch { return; }
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
     for (const name of names) {
       const path = join(dir, name);
       const st = lstatSync(path);
@@ -94,7 +98,11 @@ describe.skipIf(skip !== null)('through a real registry (Verdaccio)', () => {
     // npm's own flags go before any `--` (what follows is for the command npm runs).
     const full = opts.bin === 'npx' ? args : [args[0]!, '--registry', url, '--userconfig', npmrc, ...args.slice(1)];
     const r = spawnSync(opts.bin ?? 'npm', full, {
-      cwd, encoding: 'utf8', input: opts.input, timeout: opts.timeout ?? 600_000, maxBuffer: 64 << 20,
+      cwd,
+      encoding: 'utf8',
+      input: opts.input,
+      timeout: opts.timeout ?? 600_000,
+      maxBuffer: 64 << 20,
       // The native modules' mirrors only where packages are installed (npm warns about unknown npm_config_*).
       env: cleanEnv({ npm_config_registry: url, npm_config_userconfig: npmrc, ...(/^(install|i|ci|init)$/.test(args[0]!) ? nativeEnv : {}) }),
     });
@@ -104,40 +112,44 @@ describe.skipIf(skip !== null)('through a real registry (Verdaccio)', () => {
     }
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
-  const f2b = (args: string[], cwd: string, input?: string) => npm(['--no-install', 'f2b', ...args], cwd, { bin: 'npx', input, allowFail: true, timeout: 60_000 });
+  const f2b = (args: string[], cwd: string, input?: string) =>
+    npm(['--no-install', 'f2b', ...args], cwd, { bin: 'npx', input, allowFail: true, timeout: 60_000 });
 
   beforeAll(async () => {
     const t0 = Date.now();
     const port = await freePort();
     url = `http://127.0.0.1:${port}/`;
     const config = join(tmp.dir, 'verdaccio.yaml');
-    writeFileSync(config, [
-      `storage: ${join(tmp.dir, 'storage')}`,
-      'auth:',
-      '  htpasswd:',
-      `    file: ${join(tmp.dir, 'htpasswd')}`,
-      '    max_users: 10',
-      'uplinks:',
-      '  npmjs:',
-      `    url: ${PUBLIC}`,
-      '    timeout: 60s',
-      '    max_fails: 5',
-      'packages:',
-      "  '@f2b/*':",             // ours: only what we publish here, never the public registry
-      '    access: $all',
-      '    publish: $authenticated',
-      "  '@e2e-local/*':",
-      '    access: $all',
-      '    publish: $authenticated',
-      "  '**':",                 // third-party dependencies (re2, commander, …) come from the public registry
-      '    access: $all',
-      '    publish: $authenticated',
-      '    proxy: npmjs',
-      'web:',
-      '  enable: false',
-      'log: { type: stdout, format: pretty, level: warn }',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        `storage: ${join(tmp.dir, 'storage')}`,
+        'auth:',
+        '  htpasswd:',
+        `    file: ${join(tmp.dir, 'htpasswd')}`,
+        '    max_users: 10',
+        'uplinks:',
+        '  npmjs:',
+        `    url: ${PUBLIC}`,
+        '    timeout: 60s',
+        '    max_fails: 5',
+        'packages:',
+        "  '@f2b/*':", // ours: only what we publish here, never the public registry
+        '    access: $all',
+        '    publish: $authenticated',
+        "  '@e2e-local/*':",
+        '    access: $all',
+        '    publish: $authenticated',
+        "  '**':", // third-party dependencies (re2, commander, …) come from the public registry
+        '    access: $all',
+        '    publish: $authenticated',
+        '    proxy: npmjs',
+        'web:',
+        '  enable: false',
+        'log: { type: stdout, format: pretty, level: warn }',
+        '',
+      ].join('\n'),
+    );
     const out = openSync(log, 'a');
     verdaccio = spawn(process.execPath, [VERDACCIO, '--config', config, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', out, out], env: cleanEnv() });
     const deadline = Date.now() + 60_000;
@@ -145,7 +157,9 @@ describe.skipIf(skip !== null)('through a real registry (Verdaccio)', () => {
       try {
         const r = await fetch(`${url}-/ping`);
         if (r.ok) break;
-      } catch { /* not yet */ }
+      } catch {
+        /* not yet */
+      }
       if (verdaccio.exitCode !== null) throw new Error(`verdaccio exited (${verdaccio.exitCode}):\n${readFileSync(log, 'utf8')}`);
       if (Date.now() > deadline) throw new Error(`verdaccio did not answer on ${url} within 60 s:\n${readFileSync(log, 'utf8')}`);
       await new Promise((r) => setTimeout(r, 200));
@@ -153,10 +167,11 @@ describe.skipIf(skip !== null)('through a real registry (Verdaccio)', () => {
     timings.push(`${((Date.now() - t0) / 1000).toFixed(1)} s  verdaccio answers`);
     // A user for publishing; its token goes into a temp npmrc, for this registry only.
     const res = await fetch(`${url}-/user/org.couchdb.user:f2b-e2e`, {
-      method: 'PUT', headers: { 'content-type': 'application/json' },
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'f2b-e2e', password: 'f2b-e2e-password', type: 'user', roles: [], date: new Date().toISOString() }),
     });
-    const { token } = await res.json() as { token?: string };
+    const { token } = (await res.json()) as { token?: string };
     if (!res.ok || !token) throw new Error(`could not create a registry user: ${res.status}`);
     npmrc = join(tmp.dir, 'npmrc');
     writeFileSync(npmrc, `registry=${url}\n//127.0.0.1:${port}/:_authToken=${token}\n`);
@@ -231,20 +246,18 @@ describe.skipIf(skip !== null)('through a real registry (Verdaccio)', () => {
     }
 
     const sample = join(user, 'auth.log');
-    writeFileSync(sample, [
-      'Jan  5 01:31:41 www sshd[1643]: Failed password for root from 192.0.2.4 port 22 ssh2',
-      'Jan  5 01:31:42 www sshd[1644]: Accepted publickey for alice from 192.0.2.5 port 22 ssh2: ED25519 SHA256:abc',
-      'Jan  5 01:31:43 www sshd[1645]: Failed password for invalid user admin from 192.0.2.6 port 22 ssh2',
-    ].join('\n') + '\n');
-    writeFileSync(join(user, 'f2b.config.yaml'), [
-      'state: { type: memory }',
-      'socket: false',
-      'jails:',
-      '  sshd:',
-      `    source: ${sample}`,
-      '    maxretry: 3',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      sample,
+      [
+        'Jan  5 01:31:41 www sshd[1643]: Failed password for root from 192.0.2.4 port 22 ssh2',
+        'Jan  5 01:31:42 www sshd[1644]: Accepted publickey for alice from 192.0.2.5 port 22 ssh2: ED25519 SHA256:abc',
+        'Jan  5 01:31:43 www sshd[1645]: Failed password for invalid user admin from 192.0.2.6 port 22 ssh2',
+      ].join('\n') + '\n',
+    );
+    writeFileSync(
+      join(user, 'f2b.config.yaml'),
+      ['state: { type: memory }', 'socket: false', 'jails:', '  sshd:', `    source: ${sample}`, '    maxretry: 3', ''].join('\n'),
+    );
     const tf = f2b(['test-filter', 'sshd', sample, '--timezone', 'UTC'], user);
     expect(tf.stderr).toBe('');
     expect(tf.code).toBe(0);
@@ -271,14 +284,23 @@ describe.skipIf(skip !== null)('through a real registry (Verdaccio)', () => {
     npm(['install', '--prefer-offline', '@f2b/filter-nginx'], user);
     const seconds = (Date.now() - t0) / 1000;
     const grown = survey(join(user, 'node_modules'));
-    console.info(`registry.e2e: npm i @f2b/filter-nginx into an installed f2b (warm cache): ${seconds.toFixed(1)} s, +${kB(grown.bytes - warm.bytes)} (target: < 5 s, < 200 kB)`);
+    console.info(
+      `registry.e2e: npm i @f2b/filter-nginx into an installed f2b (warm cache): ${seconds.toFixed(1)} s, +${kB(grown.bytes - warm.bytes)} (target: < 5 s, < 200 kB)`,
+    );
     expect(grown.cores.map((d) => d.slice(user.length))).toEqual(['/node_modules/@f2b/core']);
     expect(grown.re2).toHaveLength(1);
     const after = JSON.parse(f2b(['filters', '--json'], user).stdout) as { id: string; package: string }[];
-    expect(after.filter((f) => f.package === '@f2b/filter-nginx').map((f) => f.id).sort())
-      .toEqual(['nginx-bad-request', 'nginx-botsearch', 'nginx-forbidden', 'nginx-http-auth', 'nginx-limit-req']);
-    const nginx = f2b(['test-filter', 'nginx-http-auth', '-', '--json', '--timezone', 'UTC', '--now', '2024-06-01T12:00:00Z'], user,
-      '2024/05/31 10:00:00 [error] 1234#1234: *1 user "admin" was not found in "/etc/nginx/.htpasswd", client: 192.0.2.44, server: example.com, request: "GET / HTTP/1.1", host: "example.com"\n');
+    expect(
+      after
+        .filter((f) => f.package === '@f2b/filter-nginx')
+        .map((f) => f.id)
+        .sort(),
+    ).toEqual(['nginx-bad-request', 'nginx-botsearch', 'nginx-forbidden', 'nginx-http-auth', 'nginx-limit-req']);
+    const nginx = f2b(
+      ['test-filter', 'nginx-http-auth', '-', '--json', '--timezone', 'UTC', '--now', '2024-06-01T12:00:00Z'],
+      user,
+      '2024/05/31 10:00:00 [error] 1234#1234: *1 user "admin" was not found in "/etc/nginx/.htpasswd", client: 192.0.2.44, server: example.com, request: "GET / HTTP/1.1", host: "example.com"\n',
+    );
     expect(nginx.stderr).toBe('');
     expect(JSON.parse(nginx.stdout)).toMatchObject({ line: 1, match: true, id: '192.0.2.44' });
     const plugins = JSON.parse(f2b(['plugins', '--json'], user).stdout) as { plugins: { name: string; compatible: boolean }[] };
@@ -312,12 +334,16 @@ describe.skipIf(skip !== null)('through a real registry (Verdaccio)', () => {
     const actionDist = join(prefix, 'lib/node_modules/@f2b/action-nftables/dist');
     const importsCore = readdirSync(actionDist).filter((f) => f.endsWith('.js') && /from '@f2b\/core'/.test(readFileSync(join(actionDist, f), 'utf8')));
     if (importsCore.length > 0) {
-      console.warn(`registry.e2e: not asserting that @f2b/action-nftables loads from a global install: ${importsCore.join(', ')} still import @f2b/core at run time (issue 14 moves those helpers to @f2b/kit)`);
+      console.warn(
+        `registry.e2e: not asserting that @f2b/action-nftables loads from a global install: ${importsCore.join(', ')} still import @f2b/core at run time (issue 14 moves those helpers to @f2b/kit)`,
+      );
     } else {
       expect(byName['@f2b/action-nftables']).toMatchObject({ compatible: true });
     }
-    const nginx = run(['test-filter', 'nginx-http-auth', '-', '--json', '--timezone', 'UTC', '--now', '2024-06-01T12:00:00Z'],
-      '2024/05/31 10:00:00 [error] 1234#1234: *1 user "admin" was not found in "/etc/nginx/.htpasswd", client: 192.0.2.45, server: example.com, request: "GET / HTTP/1.1", host: "example.com"\n');
+    const nginx = run(
+      ['test-filter', 'nginx-http-auth', '-', '--json', '--timezone', 'UTC', '--now', '2024-06-01T12:00:00Z'],
+      '2024/05/31 10:00:00 [error] 1234#1234: *1 user "admin" was not found in "/etc/nginx/.htpasswd", client: 192.0.2.45, server: example.com, request: "GET / HTTP/1.1", host: "example.com"\n',
+    );
     expect(nginx.stderr).toBe('');
     expect(JSON.parse(nginx.stdout)).toMatchObject({ match: true, id: '192.0.2.45' });
   });

@@ -18,10 +18,15 @@ const events = join(tmp.dir, 'events.jsonl');
 const db = join(tmp.dir, 'f2b.db');
 const cfg = join(tmp.dir, 'f2b.config.json');
 
-const banned = (): string[] => existsSync(events)
-  ? readFileSync(events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; id: string })
-    .filter((e) => e.event === 'ban').map((e) => e.id)
-  : [];
+const banned = (): string[] =>
+  existsSync(events)
+    ? readFileSync(events, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { event: string; id: string })
+        .filter((e) => e.event === 'ban')
+        .map((e) => e.id)
+    : [];
 
 async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -51,21 +56,46 @@ async function start(): Promise<RunningF2b> {
 describe('an sshd attempt split across a restart, a kill -9 or a reload', () => {
   it('is counted once', async () => {
     writeFileSync(log, '');
-    writeFileSync(cfg, JSON.stringify({
-      state: { path: db }, socket: false,
-      jails: {
-        sshd: {
-          source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd',
-          actions: [{ type: 'log', file: events, stdout: false }], maxretry: 2, findtime: '1h', bantime: '1h',
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        state: { path: db },
+        socket: false,
+        jails: {
+          sshd: {
+            source: { type: 'file', paths: [log], pollInterval: 50 },
+            filter: 'sshd',
+            actions: [{ type: 'log', file: events, stdout: false }],
+            maxretry: 2,
+            findtime: '1h',
+            bantime: '1h',
+          },
         },
-      },
-    }));
+      }),
+    );
     let run = await start();
     const cases: { ip: string; pid: number; split: (r: RunningF2b) => Promise<RunningF2b> }[] = [
-      { ip: '192.0.2.21', pid: 3101, split: async (r) => { expect(await r.stop('SIGTERM')).toBe(0); return start(); } },
-      { ip: '192.0.2.22', pid: 3102, split: async (r) => { r.child.kill('SIGKILL'); await r.stop(); return start(); } },
       {
-        ip: '192.0.2.23', pid: 3103, split: async (r) => {
+        ip: '192.0.2.21',
+        pid: 3101,
+        split: async (r) => {
+          expect(await r.stop('SIGTERM')).toBe(0);
+          return start();
+        },
+      },
+      {
+        ip: '192.0.2.22',
+        pid: 3102,
+        split: async (r) => {
+          r.child.kill('SIGKILL');
+          await r.stop();
+          return start();
+        },
+      },
+      {
+        ip: '192.0.2.23',
+        pid: 3103,
+        split: async (r) => {
           const before = (r.stderr().match(/Reloaded:/g) ?? []).length;
           r.child.kill('SIGHUP');
           await until(() => (r.stderr().match(/Reloaded:/g) ?? []).length > before, 'the reload');

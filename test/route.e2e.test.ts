@@ -34,23 +34,32 @@ describe.skipIf(skip !== null)('f2b with the route action (real routes in test n
   let pair: Pair;
   let f2b: RunningF2b;
   let pid = 100;
-  const routes = (v: 4 | 6) => (JSON.parse(outputIn(pair.srv, 'ip', ['-j', `-${v}`, 'route', 'show', 'proto', '242']) || '[]') as { type: string; dst: string }[]).map((r) => `${r.type} ${r.dst}`);
+  const routes = (v: 4 | 6) =>
+    (JSON.parse(outputIn(pair.srv, 'ip', ['-j', `-${v}`, 'route', 'show', 'proto', '242']) || '[]') as { type: string; dst: string }[]).map(
+      (r) => `${r.type} ${r.dst}`,
+    );
   const fail = (ip: string) => appendFileSync(log, sshdLine(`Failed password for root from ${ip} port ${40000 + pid} ssh2`, { pid: pid++ }));
 
   beforeAll(async () => {
     pair = createPair();
     writeFileSync(log, '');
-    writeFileSync(cfgFile, JSON.stringify({
-      state: { path: join(tmp.dir, 'f2b.db') },
-      socket: join(tmp.dir, 'f2b.sock'),
-      jails: {
-        sshd: {
-          source: { type: 'file', paths: [log], pollInterval: 50 },
-          filter: 'sshd', maxretry: 2, findtime: '10m', bantime: '1h',
-          actions: [{ type: 'route', netns: pair.srv, checkInterval: '0.5s', retryDelay: '0.2s' }, 'log'],
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        state: { path: join(tmp.dir, 'f2b.db') },
+        socket: join(tmp.dir, 'f2b.sock'),
+        jails: {
+          sshd: {
+            source: { type: 'file', paths: [log], pollInterval: 50 },
+            filter: 'sshd',
+            maxretry: 2,
+            findtime: '10m',
+            bantime: '1h',
+            actions: [{ type: 'route', netns: pair.srv, checkInterval: '0.5s', retryDelay: '0.2s' }, 'log'],
+          },
         },
-      },
-    }));
+      }),
+    );
     f2b = startF2b(['start', '--foreground', '--config', cfgFile]);
     await f2b.waitFor(/Started 1 jail/, 'stderr', 20_000);
   }, 30_000);

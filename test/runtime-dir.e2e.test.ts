@@ -22,7 +22,10 @@ describe.skipIf(skip !== null)('the non-root socket default', () => {
   const cfg = join(dir, 'f2b.config.json');
   writeFileSync(cfg, JSON.stringify({ state: { type: 'memory' }, jails: { x: { source: '/etc/hostname', filter: 'sshd', actions: ['log'] } } }));
   chmodSync(cfg, 0o644);
-  afterAll(() => { rmSync(dir, { recursive: true, force: true }); if ('cleanup' in runnable) runnable.cleanup(); });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    if ('cleanup' in runnable) runnable.cleanup();
+  });
 
   const asNobody = (args: string[], env: Record<string, string | undefined>) => {
     const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };

@@ -23,7 +23,9 @@ if (npmCheck.status !== 0) console.warn(`scaffold.e2e: skipping: npm is not avai
 
 function run(cmd: string, args: string[], cwd: string, timeout = 180_000) {
   const r = spawnSync(cmd, args, {
-    cwd, encoding: 'utf8', timeout,
+    cwd,
+    encoding: 'utf8',
+    timeout,
     env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', NO_COLOR: '1' },
   });
   return { code: r.status, out: `${r.stdout}\n${r.stderr}`, stdout: r.stdout };
@@ -45,8 +47,12 @@ describe.skipIf(npmCheck.status !== 0)('create-plugin → install → build → 
     // The manifest has the shape of f2b's own plugins (test/manifests.test.ts).
     const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
     expect(manifest).toMatchObject({
-      name: 'f2b-filter-myapp', type: 'module', license: 'MIT', engines: { node: '>=20.19' },
-      files: ['dist', 'README.md', 'LICENSE'], peerDependencies: { '@f2b/core': '^0.2.0' },
+      name: 'f2b-filter-myapp',
+      type: 'module',
+      license: 'MIT',
+      engines: { node: '>=20.19' },
+      files: ['dist', 'README.md', 'LICENSE'],
+      peerDependencies: { '@f2b/core': '^0.2.0' },
       peerDependenciesMeta: { '@f2b/core': { optional: true } },
       f2b: { kind: 'filter', filters: ['myapp'] },
     });
@@ -91,19 +97,36 @@ describe.skipIf(npmCheck.status !== 0)('create-plugin → install → build → 
     expect(filters.code).toBe(0);
     expect(JSON.parse(filters.stdout)).toContainEqual(expect.objectContaining({ id: 'myapp', package: 'f2b-filter-myapp', modes: ['normal', 'aggressive'] }));
     const plugins = f2b(['plugins', '--json']);
-    expect(JSON.parse(plugins.stdout).plugins).toContainEqual(expect.objectContaining({ name: 'f2b-filter-myapp', kind: 'filter', provides: ['myapp'], compatible: true }));
-    const log = [
-      '2024-05-01T10:00:00+00:00 host myapp[1]: login failed for admin from 192.0.2.10',
-      '2024-05-01T10:00:01+00:00 host myapp[1]: login ok for admin from 192.0.2.10',
-    ].join('\n') + '\n';
+    expect(JSON.parse(plugins.stdout).plugins).toContainEqual(
+      expect.objectContaining({ name: 'f2b-filter-myapp', kind: 'filter', provides: ['myapp'], compatible: true }),
+    );
+    const log =
+      [
+        '2024-05-01T10:00:00+00:00 host myapp[1]: login failed for admin from 192.0.2.10',
+        '2024-05-01T10:00:01+00:00 host myapp[1]: login ok for admin from 192.0.2.10',
+      ].join('\n') + '\n';
     const tf = f2b(['test-filter', 'myapp', '-', '--json'], log);
     expect(tf.stderr).toBe('');
-    expect(tf.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+    expect(
+      tf.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
       expect.objectContaining({ line: 1, match: true, id: '192.0.2.10', rule: 'bad-password', captures: { user: 'admin' } }),
       { line: 2, match: false },
     ]);
     // The annotated sample ships in the package's repository, not in the tarball; check it with f2b too.
-    const annotated = f2b(['test-filter', 'myapp', join(pkgDir, 'test/fixtures/myapp.log'), '--annotated', '--now', '2024-12-31T12:00:00Z', '--timezone', 'UTC']);
+    const annotated = f2b([
+      'test-filter',
+      'myapp',
+      join(pkgDir, 'test/fixtures/myapp.log'),
+      '--annotated',
+      '--now',
+      '2024-12-31T12:00:00Z',
+      '--timezone',
+      'UTC',
+    ]);
     expect(annotated.stdout).toContain('myapp: 7/7 annotated lines right');
     expect(annotated.code).toBe(0);
   });
@@ -141,13 +164,21 @@ describe.skipIf(npmCheck.status !== 0)('create-plugin → install → build → 
     const log = join(user, 'auth.log');
     writeFileSync(log, '');
     const config = join(user, 'f2b.config.json');
-    writeFileSync(config, JSON.stringify({
-      state: { type: 'memory' }, socket: false,
-      jails: { sshd: { source: log, filter: 'sshd', maxretry: 1, ignoreself: false, actions: [{ type: 'thing', path: join(user, 'missing-dir', 'bans.txt') }] } },
-    }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        state: { type: 'memory' },
+        socket: false,
+        jails: {
+          sshd: { source: log, filter: 'sshd', maxretry: 1, ignoreself: false, actions: [{ type: 'thing', path: join(user, 'missing-dir', 'bans.txt') }] },
+        },
+      }),
+    );
     const child = spawn('npx', ['--no-install', 'f2b', 'start', '--foreground', '--config', config], { cwd: user, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const until = async (what: RegExp) => {
       for (let i = 0; i < 300 && !what.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
     };

@@ -29,17 +29,23 @@ describe('f2b start (dry run) on a temp log', () => {
 
   beforeAll(async () => {
     writeFileSync(log, sshdLine(`Failed password for root from ${ATTACKER} port 1 ssh2`)); // before start: not counted
-    writeFileSync(join(tmp.dir, 'f2b.config.json'), JSON.stringify({
-      state: { path: join(tmp.dir, 'f2b.db') },
-      socket: join(tmp.dir, 'f2b.sock'),
-      jails: {
-        sshd: {
-          source: { type: 'file', paths: [log], pollInterval: 50 },
-          filter: 'sshd', maxretry: 3, findtime: '10m', bantime: '1h',
-          ignoreip: [`${IGNORED}/32`],
+    writeFileSync(
+      join(tmp.dir, 'f2b.config.json'),
+      JSON.stringify({
+        state: { path: join(tmp.dir, 'f2b.db') },
+        socket: join(tmp.dir, 'f2b.sock'),
+        jails: {
+          sshd: {
+            source: { type: 'file', paths: [log], pollInterval: 50 },
+            filter: 'sshd',
+            maxretry: 3,
+            findtime: '10m',
+            bantime: '1h',
+            ignoreip: [`${IGNORED}/32`],
+          },
         },
-      },
-    }));
+      }),
+    );
     f2b = startF2b(['start', '--foreground', '--dry-run', '--config', join(tmp.dir, 'f2b.config.json')]);
     await f2b.waitFor(/Started 1 jail/, 'stderr', 20_000);
   });

@@ -31,7 +31,10 @@ describe('an unusable state path', () => {
     const dir = join(tmp.dir, 'statedir');
     mkdirSync(dir);
     const cfg = writeConfig('dir', base(dir));
-    for (const args of [['config', 'check', '--config', cfg], ['start', '--foreground', '--config', cfg]]) {
+    for (const args of [
+      ['config', 'check', '--config', cfg],
+      ['start', '--foreground', '--config', cfg],
+    ]) {
       const r = f2b(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('F2B_ERR_STATE_PATH');
@@ -44,7 +47,10 @@ describe('an unusable state path', () => {
     const blocker = join(tmp.dir, 'not-a-dir');
     writeFileSync(blocker, '');
     const cfg = writeConfig('parent', base(join(blocker, 'f2b', 'f2b.db')));
-    for (const args of [['config', 'check', '--config', cfg], ['start', '--foreground', '--config', cfg]]) {
+    for (const args of [
+      ['config', 'check', '--config', cfg],
+      ['start', '--foreground', '--config', cfg],
+    ]) {
       const r = f2b(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('F2B_ERR_STATE_DIR');
@@ -64,19 +70,30 @@ describe('a database locked by another process while the daemon runs', () => {
     const db = join(dir, 'f2b.db');
     writeFileSync(log, '');
     const cfg = writeConfig('locked', {
-      state: { path: db }, socket: sock,
-      jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 1, bantime: '1h', ignoreself: false, actions: ['log'] } },
+      state: { path: db },
+      socket: sock,
+      jails: {
+        sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 1, bantime: '1h', ignoreself: false, actions: ['log'] },
+      },
     });
     let daemon = startF2b(['start', '--foreground', '--config', cfg]);
     await daemon.waitFor(/Control socket listening/, 'stderr', 20_000);
 
     // A second process holds the database with BEGIN EXCLUSIVE (as an open sqlite3 shell can).
     const sqlite = createRequire(import.meta.url).resolve('better-sqlite3', { paths: [join(ROOT, 'packages/store-sqlite')] });
-    const locker = spawn(process.execPath, ['-e', `
+    const locker = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const db = new (require(${JSON.stringify(sqlite)}))(process.argv[1]);
       db.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked\\n');
       process.stdin.resume(); process.stdin.on('end', () => { db.exec('COMMIT'); db.close(); });
-    `, db], { stdio: ['pipe', 'pipe', 'inherit'] });
+    `,
+        db,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     await new Promise((r) => locker.stdout!.once('data', r));
 
     let pid = 7000;
@@ -91,7 +108,10 @@ describe('a database locked by another process while the daemon runs', () => {
     expect(state).toMatchObject({ available: false, unsavedDecisions: 3 });
     expect(f2b(['ping', '--socket', sock]).code).toBe(0); // the daemon answers meanwhile
 
-    await new Promise((r) => { locker.once('exit', r); locker.stdin!.end(); });
+    await new Promise((r) => {
+      locker.once('exit', r);
+      locker.stdin!.end();
+    });
     await daemon.waitFor(/The state store accepts writes again/, 'stderr', 20_000);
     expect(JSON.parse(f2b(['status', '--json', '--socket', sock]).stdout).state).toMatchObject({ available: true, unsavedDecisions: 0 });
     expect(await daemon.stop()).toBe(0);
@@ -124,7 +144,9 @@ if (skip) console.log(`skipping the corrupt-database recovery with real nftables
 
 describe.skipIf(skip !== null)('a corrupt database, with bans in real nftables sets', () => {
   const ns = `f2b-sf-${process.pid}-${randomBytes(3).toString('hex')}`;
-  afterAll(() => { spawnSync('ip', ['netns', 'del', ns]); });
+  afterAll(() => {
+    spawnSync('ip', ['netns', 'del', ns]);
+  });
 
   it('is moved aside with a loud error, and the bans in force are recovered from the sets', async () => {
     expect(spawnSync('ip', ['netns', 'add', ns]).status).toBe(0);
@@ -134,9 +156,19 @@ describe.skipIf(skip !== null)('a corrupt database, with bans in real nftables s
     const sock = join(dir, 's.sock');
     writeFileSync(log, '');
     const cfg = writeConfig('corrupt', {
-      plugins: [ACTION], state: { path: join(dir, 'f2b.db') }, socket: sock,
-      jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', maxretry: 2, bantime: '1h', ignoreself: false,
-        actions: [{ type: 'nftables', netns: ns, table: `t${randomBytes(3).toString('hex')}`, checkInterval: '1h' }] } },
+      plugins: [ACTION],
+      state: { path: join(dir, 'f2b.db') },
+      socket: sock,
+      jails: {
+        sshd: {
+          source: { type: 'file', paths: [log], pollInterval: 50 },
+          filter: 'sshd',
+          maxretry: 2,
+          bantime: '1h',
+          ignoreself: false,
+          actions: [{ type: 'nftables', netns: ns, table: `t${randomBytes(3).toString('hex')}`, checkInterval: '1h' }],
+        },
+      },
     });
     let daemon = startF2b(['start', '--foreground', '--config', cfg]);
     await daemon.waitFor(/Control socket listening/, 'stderr', 20_000);

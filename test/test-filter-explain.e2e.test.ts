@@ -94,7 +94,9 @@ describe('f2b test-filter --explain', () => {
     const r = f2b(['test-filter', 'sshd', '-', '--explain', ...NOW], { input });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('  tried:     1 rule(s): invalid-user\n');
-    expect(r.stdout).toMatch(new RegExp(`  not tried: ${json.explain.skipped.length} rule\\(s\\), the message does not start with their prefix: .*\\bfailed-invalid-user\\b`));
+    expect(r.stdout).toMatch(
+      new RegExp(`  not tried: ${json.explain.skipped.length} rule\\(s\\), the message does not start with their prefix: .*\\bfailed-invalid-user\\b`),
+    );
   });
 
   it('with --pattern and --ignore-pattern: the pattern rule tried, and a line the ignore pattern took', () => {

@@ -27,7 +27,10 @@ describe('f2b test-filter with overlong lines', () => {
 
   it('marks them in --json, one object per line as always', () => {
     const r = f2b(['test-filter', 'sshd', '-', '--json', ...ARGS], { input });
-    const out = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const out = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out).toEqual([
       expect.objectContaining({ line: 1, match: true, id: '203.0.113.7' }),
       { line: 2, match: false, overlong: true },
@@ -77,7 +80,10 @@ describe('f2b test-filter prints log text escaped', () => {
   it('--json stays exact: the capture is the user name as written, with nothing raw in the output', () => {
     const r = f2b(['test-filter', 'sshd', '-', '--json', ...ARGS], { input });
     expect(RAW_CONTROL.test(r.stdout)).toBe(false);
-    const [first] = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const [first] = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(first).toMatchObject({ match: true, id: '192.0.2.4', captures: { user } });
   });
 

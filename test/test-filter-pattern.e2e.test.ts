@@ -16,7 +16,11 @@ const LINES = [
   'Jan  5 01:31:43 www cron[1]: (root) CMD (run-parts /etc/cron.hourly)',
 ];
 const INPUT = LINES.join('\n') + '\n';
-const json = (stdout: string) => stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const json = (stdout: string) =>
+  stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('f2b test-filter --pattern', () => {
   it('matches the message with placeholders and named groups; same --json contract as a filter', () => {
@@ -24,7 +28,15 @@ describe('f2b test-filter --pattern', () => {
     expect(r.code).toBe(0);
     const out = json(r.stdout);
     expect(out.map((o) => o.line)).toEqual([1, 2, 3, 4, 5]);
-    expect(out[0]).toEqual({ line: 1, match: true, id: '192.0.2.4', time: '2024-01-05T01:31:41+00:00', rule: 'pattern-1', captures: { user: 'root' }, attempts: 1 });
+    expect(out[0]).toEqual({
+      line: 1,
+      match: true,
+      id: '192.0.2.4',
+      time: '2024-01-05T01:31:41+00:00',
+      rule: 'pattern-1',
+      captures: { user: 'root' },
+      attempts: 1,
+    });
     expect(out[4]).toEqual({ line: 5, match: false });
   });
 

@@ -17,18 +17,26 @@ const LINES = [
 ];
 
 describe('f2b test-filter --json', () => {
-  const run = f2b(['test-filter', 'sshd', '-', '--json', '--now', '2005-08-14T12:00:00+02:00', '--timezone', 'Europe/Berlin'], { input: LINES.join('\n') + '\n' });
+  const run = f2b(['test-filter', 'sshd', '-', '--json', '--now', '2005-08-14T12:00:00+02:00', '--timezone', 'Europe/Berlin'], {
+    input: LINES.join('\n') + '\n',
+  });
 
   it('prints exactly one JSON object per input line, in order', () => {
     expect(run.code).toBe(0);
-    const out = run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const out = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out).toHaveLength(LINES.length);
     expect(out.map((o) => o.line)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(out.map((o) => o.match)).toEqual([true, false, false, false, true, true]);
   });
 
   it('gives id, time with offset, rule and captures for matches only', () => {
-    const [first, second, , , injected, v6] = run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const [first, second, , , injected, v6] = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(first).toMatchObject({ line: 1, match: true, id: '192.0.2.4', time: '2005-01-05T01:31:41+01:00', captures: { user: 'root' } });
     expect(typeof first.rule).toBe('string');
     expect(second).toEqual({ line: 2, match: false });
@@ -66,9 +74,18 @@ describe('f2b test-filter (human output and errors)', () => {
   });
 
   it('reads journalctl -o json records with --format journal', () => {
-    const rec = { __REALTIME_TIMESTAMP: '1700000000123456', _HOSTNAME: 'srv', SYSLOG_IDENTIFIER: 'sshd', SYSLOG_PID: '77', MESSAGE: 'Failed password for root from 192.0.2.8 port 22 ssh2' };
+    const rec = {
+      __REALTIME_TIMESTAMP: '1700000000123456',
+      _HOSTNAME: 'srv',
+      SYSLOG_IDENTIFIER: 'sshd',
+      SYSLOG_PID: '77',
+      MESSAGE: 'Failed password for root from 192.0.2.8 port 22 ssh2',
+    };
     const r = f2b(['test-filter', 'sshd', '-', '--format', 'journal', '--json', '--timezone', 'UTC'], { input: JSON.stringify(rec) + '\nnot json\n' });
-    const [a, b] = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const [a, b] = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(a).toMatchObject({ line: 1, match: true, id: '192.0.2.8', time: '2023-11-14T22:13:20.123+00:00' });
     expect(b).toEqual({ line: 2, match: false });
   });
@@ -101,10 +118,13 @@ describe('f2b test-filter --jobs', () => {
       for (let i = 0; i < 3000; i++) {
         const pid = 1000 + (i % 37);
         const ip = `192.0.2.${i % 97}`;
-        lines.push(i % 5 === 0
-          ? `Jan  5 01:${String(i % 60).padStart(2, '0')}:41 www sshd[${pid}]: Invalid user u${i % 7} from ${ip} port ${30000 + i}`
-          : i % 11 === 0 ? `Jan  5 01:31:41 www cron[1]: (root) CMD (run-parts /etc/cron.hourly)`
-            : `Jan  5 01:31:${String(i % 60).padStart(2, '0')} www sshd[${pid}]: Failed password for invalid user u${i % 7} from ${ip} port ${30000 + i} ssh2`);
+        lines.push(
+          i % 5 === 0
+            ? `Jan  5 01:${String(i % 60).padStart(2, '0')}:41 www sshd[${pid}]: Invalid user u${i % 7} from ${ip} port ${30000 + i}`
+            : i % 11 === 0
+              ? `Jan  5 01:31:41 www cron[1]: (root) CMD (run-parts /etc/cron.hourly)`
+              : `Jan  5 01:31:${String(i % 60).padStart(2, '0')} www sshd[${pid}]: Failed password for invalid user u${i % 7} from ${ip} port ${30000 + i} ssh2`,
+        );
       }
       const file = join(tmp.dir, 'auth.log');
       writeFileSync(file, lines.join('\n') + '\n');
@@ -115,7 +135,8 @@ describe('f2b test-filter --jobs', () => {
       expect(three.code).toBe(0);
       expect(one.stdout.split('\n').filter(Boolean)).toHaveLength(3000);
       expect(three.stdout).toBe(one.stdout);
-      const human = (j: string) => f2b(['test-filter', 'sshd', file, '--timezone', 'UTC', '--now', '2005-08-14T12:00:00+02:00', '--jobs', j]).stdout.replace(/Speed:.*/, '');
+      const human = (j: string) =>
+        f2b(['test-filter', 'sshd', file, '--timezone', 'UTC', '--now', '2005-08-14T12:00:00+02:00', '--jobs', j]).stdout.replace(/Speed:.*/, '');
       expect(human('2')).toBe(human('1'));
     } finally {
       tmp.cleanup();

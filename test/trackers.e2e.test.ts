@@ -20,8 +20,12 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
     const child = spawn(process.execPath, [F2B, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -43,20 +47,28 @@ describe('trackers and range bans in the daemon', () => {
   beforeAll(async () => {
     writeFileSync(bucketLog, '');
     writeFileSync(rangeLog, '');
-    writeFileSync(cfg, JSON.stringify({
-      state: { path: join(tmp.dir, 'f2b.db') },
-      socket: sock,
-      jails: {
-        'sshd-bucket': {
-          source: { type: 'file', paths: [bucketLog], pollInterval: 50 }, filter: 'sshd', bantime: '1h',
-          tracker: { type: 'bucket', capacity: 2, leakspeed: '1h', distinct: 'user', cancelOn: ['accepted'] },
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        state: { path: join(tmp.dir, 'f2b.db') },
+        socket: sock,
+        jails: {
+          'sshd-bucket': {
+            source: { type: 'file', paths: [bucketLog], pollInterval: 50 },
+            filter: 'sshd',
+            bantime: '1h',
+            tracker: { type: 'bucket', capacity: 2, leakspeed: '1h', distinct: 'user', cancelOn: ['accepted'] },
+          },
+          'sshd-range': {
+            source: { type: 'file', paths: [rangeLog], pollInterval: 50 },
+            filter: 'sshd',
+            maxretry: 2,
+            bantime: '1h',
+            range: { ipv4: 24, ipv6: 64, distinct: 3, within: '1h', bantime: '1d' },
+          },
         },
-        'sshd-range': {
-          source: { type: 'file', paths: [rangeLog], pollInterval: 50 }, filter: 'sshd', maxretry: 2, bantime: '1h',
-          range: { ipv4: 24, ipv6: 64, distinct: 3, within: '1h', bantime: '1d' },
-        },
-      },
-    }));
+      }),
+    );
     daemon = startF2b(['start', '--foreground', '--dry-run', '--config', cfg]);
     await daemon.waitFor(/Control socket listening/, 'stderr', 20_000);
   }, 30_000);
@@ -79,7 +91,9 @@ describe('trackers and range bans in the daemon', () => {
     expect(status.failing).toEqual([{ id: A, attempts: 2 }]);
     failed(bucketLog, A, 'oracle');
     await daemon.waitFor(re(`[sshd-bucket] Ban ${A} `));
-    const banned = JSON.parse((await run(['banned', A, '--json', ...S])).stdout) as { bans: { jail: string; rule: string; failures: number; active: boolean }[] };
+    const banned = JSON.parse((await run(['banned', A, '--json', ...S])).stdout) as {
+      bans: { jail: string; rule: string; failures: number; active: boolean }[];
+    };
     expect(banned.bans[0]).toMatchObject({ jail: 'sshd-bucket', rule: 'failed', failures: 3, active: true });
   });
 
@@ -97,9 +111,12 @@ describe('trackers and range bans in the daemon', () => {
     expect(human.stdout).toMatch(/caused by:\n +198\.51\.100\.1 banned \S+ \(failed\)\n +198\.51\.100\.2 banned/);
     const list = JSON.parse((await run(['banned', '--json', ...S])).stdout) as { jail: string; id: string; rule: string }[];
     // Sorted here: the range ban and the ban that caused it may start in the same millisecond.
-    expect(list.filter((b) => b.jail === 'sshd-range').map((b) => `${b.id} ${b.rule}`).sort()).toEqual([
-      '198.51.100.0/24 range', '198.51.100.1 failed', '198.51.100.2 failed', '198.51.100.3 failed',
-    ]);
+    expect(
+      list
+        .filter((b) => b.jail === 'sshd-range')
+        .map((b) => `${b.id} ${b.rule}`)
+        .sort(),
+    ).toEqual(['198.51.100.0/24 range', '198.51.100.1 failed', '198.51.100.2 failed', '198.51.100.3 failed']);
     // Inside the banned range nothing is counted: no ban of .50, however often it fails.
     for (let i = 0; i < 4; i++) failed(rangeLog, '198.51.100.50', 'root');
     failed(rangeLog, '203.0.113.70', 'root');

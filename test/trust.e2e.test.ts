@@ -27,31 +27,45 @@ describe.skipIf(skip !== null)('root loads code and config only from what root o
     chmodSync(file, mode);
   };
   const plugin = (dir: string, name: string, ids: string[], markerName: string) => {
-    planted(join(dir, name, 'package.json'), JSON.stringify({
-      name, version: '1.0.0', type: 'module', main: 'index.js', keywords: ['f2b', 'f2b-plugin', 'f2b-filter'],
-      peerDependencies: { '@f2b/core': '*' }, f2b: { kind: 'filter', filters: ids },
-    }));
-    planted(join(dir, name, 'index.js'), [
-      "import { writeFileSync } from 'node:fs';",
-      `writeFileSync(${JSON.stringify(marker(markerName))}, 'imported');`,
-      'export default () => ({',
-      `  meta: { name: ${JSON.stringify(name)}, version: '1.0.0', core: '*', kind: 'filter' },`,
-      `  apply(core) { for (const id of ${JSON.stringify(ids)}) core.registerFilter({ id, rules: [{ id: 'x', pattern: '^.* from <HOST>$' }] }); },`,
-      '});',
-    ].join('\n'));
+    planted(
+      join(dir, name, 'package.json'),
+      JSON.stringify({
+        name,
+        version: '1.0.0',
+        type: 'module',
+        main: 'index.js',
+        keywords: ['f2b', 'f2b-plugin', 'f2b-filter'],
+        peerDependencies: { '@f2b/core': '*' },
+        f2b: { kind: 'filter', filters: ids },
+      }),
+    );
+    planted(
+      join(dir, name, 'index.js'),
+      [
+        "import { writeFileSync } from 'node:fs';",
+        `writeFileSync(${JSON.stringify(marker(markerName))}, 'imported');`,
+        'export default () => ({',
+        `  meta: { name: ${JSON.stringify(name)}, version: '1.0.0', core: '*', kind: 'filter' },`,
+        `  apply(core) { for (const id of ${JSON.stringify(ids)}) core.registerFilter({ id, rules: [{ id: 'x', pattern: '^.* from <HOST>$' }] }); },`,
+        '});',
+      ].join('\n'),
+    );
   };
   const chownTree = (dir: string) => {
     for (const p of ['', ...readdirSync(dir, { recursive: true, encoding: 'utf8' })]) chownSync(join(dir, p), EVIL, EVIL);
   };
 
   // What root owns: a config two levels above the user's directory, and a plugin for "goodapp".
-  planted(join(T, 'f2b.config.yaml'), [
-    'state: { type: memory }',
-    `socket: ${join(T, 'f2b.sock')}`,
-    'jails:',
-    `  sshd: { source: ${join(T, 'auth.log')}, filter: sshd, actions: [log], maxretry: 2 }`,
-    '',
-  ].join('\n'));
+  planted(
+    join(T, 'f2b.config.yaml'),
+    [
+      'state: { type: memory }',
+      `socket: ${join(T, 'f2b.sock')}`,
+      'jails:',
+      `  sshd: { source: ${join(T, 'auth.log')}, filter: sshd, actions: [log], maxretry: 2 }`,
+      '',
+    ].join('\n'),
+  );
   writeFileSync(join(T, 'auth.log'), '');
   plugin(join(T, 'etc/node_modules'), 'f2b-filter-good', ['goodapp'], 'good');
   planted(join(T, 'etc/good.yaml'), `state: { type: memory }\nsocket: false\njails:\n  app: { source: ${join(T, 'auth.log')}, filter: goodapp }\n`);
@@ -59,7 +73,10 @@ describe.skipIf(skip !== null)('root loads code and config only from what root o
   plugin(join(T, 'node_modules'), 'f2b-filter-evil', ['sshd', 'evil'], 'plugin');
   chownTree(join(T, 'node_modules'));
   plugin(join(home, 'node_modules'), 'f2b-filter-evil2', ['sshd', 'evil'], 'plugin2');
-  planted(join(home, 'f2b.config.mjs'), `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker('config'))}, 'x');\nexport default { jails: {} };\n`);
+  planted(
+    join(home, 'f2b.config.mjs'),
+    `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker('config'))}, 'x');\nexport default { jails: {} };\n`,
+  );
   // cosmiconfig's "meta config", which its explorer loads from the current directory.
   planted(join(home, '.config/config.js'), `require('node:fs').writeFileSync(${JSON.stringify(marker('meta'))}, 'x');\nmodule.exports = {};\n`);
   planted(join(home, 'evil.yaml'), 'defaults: { maxretry: 1 }\n');
@@ -72,7 +89,10 @@ describe.skipIf(skip !== null)('root loads code and config only from what root o
   const nothingImported = () => {
     for (const m of ['plugin', 'plugin2', 'config', 'meta']) expect(existsSync(marker(m)), `marker-${m}`).toBe(false);
   };
-  const skippedPlugin = new RegExp(`^f2b: not loading ${esc(join(T, 'node_modules/f2b-filter-evil'))}: ${esc(join(T, 'node_modules'))} is owned by uid ${EVIL} `, 'm');
+  const skippedPlugin = new RegExp(
+    `^f2b: not loading ${esc(join(T, 'node_modules/f2b-filter-evil'))}: ${esc(join(T, 'node_modules'))} is owned by uid ${EVIL} `,
+    'm',
+  );
   const skippedHomePlugin = new RegExp(`^f2b: not loading ${esc(join(home, 'node_modules/f2b-filter-evil2'))}: ${esc(home)} is owned by uid ${EVIL} `, 'm');
   const skippedConfig = new RegExp(`^f2b: not loading ${esc(join(home, 'f2b.config.mjs'))}: ${esc(home)} is owned by uid ${EVIL} `, 'm');
 
@@ -92,7 +112,7 @@ describe.skipIf(skip !== null)('root loads code and config only from what root o
     nothingImported();
   });
 
-  it('f2b test-filter sshd uses f2b\'s own sshd filter, not the planted one', () => {
+  it("f2b test-filter sshd uses f2b's own sshd filter, not the planted one", () => {
     const r = f2b(['test-filter', 'sshd', '-', '--json'], { cwd: home, input: sshdLine('Failed password for root from 192.0.2.7 port 22 ssh2') });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n')[0]!)).toMatchObject({ match: true, id: '192.0.2.7', rule: expect.stringMatching(/^failed/) });
@@ -100,7 +120,7 @@ describe.skipIf(skip !== null)('root loads code and config only from what root o
     nothingImported();
   });
 
-  it('f2b config print / check pass over the user\'s config and find root\'s', () => {
+  it("f2b config print / check pass over the user's config and find root's", () => {
     const print = f2b(['config', 'print'], { cwd: home });
     expect(print.code).toBe(0);
     expect(print.stdout).toContain(`# f2b config: ${join(T, 'f2b.config.yaml')}`);
@@ -112,7 +132,7 @@ describe.skipIf(skip !== null)('root loads code and config only from what root o
     nothingImported();
   });
 
-  it('f2b start without -c runs root\'s config with f2b\'s own sshd filter', async () => {
+  it("f2b start without -c runs root's config with f2b's own sshd filter", async () => {
     const d = startF2b(['start', '--foreground'], { cwd: home });
     try {
       await d.waitFor(/Started 1 jail\(s\): sshd/, 'stderr', 20_000);
@@ -127,14 +147,18 @@ describe.skipIf(skip !== null)('root loads code and config only from what root o
   it('a named config (start -c, config check -c) or an "extends" outside the boundary is an error, exit 2', () => {
     const start = f2b(['start', '--foreground', '-c', join(home, 'f2b.config.mjs')], { cwd: T, timeoutMs: 30_000 });
     expect(start.code).toBe(2);
-    expect(start.stderr).toContain(`F2B_ERR_CONFIG_UNTRUSTED: ${join(home, 'f2b.config.mjs')}: The config file "${join(home, 'f2b.config.mjs')}" is not loaded: ${home} is owned by uid ${EVIL}`);
+    expect(start.stderr).toContain(
+      `F2B_ERR_CONFIG_UNTRUSTED: ${join(home, 'f2b.config.mjs')}: The config file "${join(home, 'f2b.config.mjs')}" is not loaded: ${home} is owned by uid ${EVIL}`,
+    );
     const open = f2b(['config', 'check', '-c', join(T, 'open/f2b.config.yaml')], { cwd: T });
     expect(open.code).toBe(2);
     expect(open.stderr).toContain(`F2B_ERR_CONFIG_UNTRUSTED`);
     expect(open.stderr).toContain(`${join(T, 'open')} is writable by its group and others (mode 0777)`);
     const ext = f2b(['config', 'check', '-c', join(T, 'etc/extends.yaml')], { cwd: T });
     expect(ext.code).toBe(2);
-    expect(ext.stderr).toContain(`F2B_ERR_CONFIG_UNTRUSTED: ${join(T, 'etc/extends.yaml')}: extends: The config file "${join(home, 'evil.yaml')}" is not loaded`);
+    expect(ext.stderr).toContain(
+      `F2B_ERR_CONFIG_UNTRUSTED: ${join(T, 'etc/extends.yaml')}: extends: The config file "${join(home, 'evil.yaml')}" is not loaded`,
+    );
     nothingImported();
   });
 

@@ -23,15 +23,24 @@ function config(name: string, jails: Record<string, unknown>, socket: string | f
   writeFileSync(file, JSON.stringify({ state: { type: 'memory' }, socket, jails }));
   return file;
 }
-const jail = (source: string, extra: Record<string, unknown> = {}) => ({ source: { type: 'file', paths: [source], pollInterval: 50 }, filter: 'sshd', ...extra });
+const jail = (source: string, extra: Record<string, unknown> = {}) => ({
+  source: { type: 'file', paths: [source], pollInterval: 50 },
+  filter: 'sshd',
+  ...extra,
+});
 
 describe('f2b start with a jail that watches nothing', () => {
   it('logs an error for it, keeps the others, lists enabledIf jails that are off, and status says why', async () => {
     writeFileSync(good, '');
-    const cfg = config('mixed.json', {
-      sshd: jail(good), typo: jail(typo),
-      web: { ...jail(good), enabledIf: { exists: [join(tmp.dir, 'no-nginx')] } },
-    }, sock);
+    const cfg = config(
+      'mixed.json',
+      {
+        sshd: jail(good),
+        typo: jail(typo),
+        web: { ...jail(good), enabledIf: { exists: [join(tmp.dir, 'no-nginx')] } },
+      },
+      sock,
+    );
     const run = startF2b(['start', '--foreground', '--dry-run', '--config', cfg]);
     try {
       await run.waitFor(/Control socket listening/, 'stderr', 20_000);

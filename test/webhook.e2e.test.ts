@@ -29,7 +29,9 @@ describe('f2b with the webhook action', () => {
   let answered = 0;
   const server = createServer((req, res) => {
     let text = '';
-    req.on('data', (d: Buffer) => { text += d.toString(); });
+    req.on('data', (d: Buffer) => {
+      text += d.toString();
+    });
     req.on('end', () => {
       received.push({ url: req.url!, headers: req.headers, body: JSON.parse(text) as Record<string, unknown> });
       res.statusCode = answered++ === 0 ? 503 : 200;
@@ -43,17 +45,25 @@ describe('f2b with the webhook action', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/f2b`;
     writeFileSync(join(tmp.dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
     writeFileSync(log, '');
-    writeFileSync(cfgFile, JSON.stringify({
-      state: { path: join(tmp.dir, 'f2b.db') },
-      socket: join(tmp.dir, 'f2b.sock'),
-      jails: {
-        sshd: {
-          source: { type: 'file', paths: [log], pollInterval: 50 },
-          filter: 'sshd', maxretry: 2, bantime: '1h', ignoreself: false,
-          actions: [{ type: 'webhook', url, host: 'e2e-host', backoffMs: 50, headers: { Authorization: { file: join(tmp.dir, 'token'), prefix: 'Bearer ' } } }],
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        state: { path: join(tmp.dir, 'f2b.db') },
+        socket: join(tmp.dir, 'f2b.sock'),
+        jails: {
+          sshd: {
+            source: { type: 'file', paths: [log], pollInterval: 50 },
+            filter: 'sshd',
+            maxretry: 2,
+            bantime: '1h',
+            ignoreself: false,
+            actions: [
+              { type: 'webhook', url, host: 'e2e-host', backoffMs: 50, headers: { Authorization: { file: join(tmp.dir, 'token'), prefix: 'Bearer ' } } },
+            ],
+          },
         },
-      },
-    }));
+      }),
+    );
     daemon = startF2b(['start', '--foreground', '--config', cfgFile]);
     await daemon.waitFor(/Started 1 jail/, 'stderr', 20_000);
   }, 30_000);
@@ -67,7 +77,9 @@ describe('f2b with the webhook action', () => {
 
   it('is listed by f2b plugins', () => {
     const r = f2b(['plugins', '--json']);
-    const found = (JSON.parse(r.stdout) as { plugins: { name: string; kind: string; compatible: boolean }[] }).plugins.find((p) => p.name === '@f2b/action-webhook');
+    const found = (JSON.parse(r.stdout) as { plugins: { name: string; kind: string; compatible: boolean }[] }).plugins.find(
+      (p) => p.name === '@f2b/action-webhook',
+    );
     expect(found).toMatchObject({ kind: 'action', compatible: true });
   });
 

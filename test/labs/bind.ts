@@ -66,48 +66,112 @@ export async function startBindLab(): Promise<RunningLab> {
     await net.stop();
     throw err;
   }
-  const dig = (ns: string, from: string, args: string[]) => net.runIn(ns, 'dig', ['-b', from, `@${from.includes(':') ? SERVER.v6 : SERVER.v4}`, '+time=3', '+tries=1', ...args], { timeoutMs: 15_000 });
-  const update = (ns: string, from: string, zone: string, key?: string) => net.runIn(ns, 'nsupdate', key ? ['-y', key] : [], {
-    timeoutMs: 15_000,
-    input: `server ${SERVER.v4}\nlocal ${from}\nzone ${zone}\nupdate add lab.${zone} 300 A 192.0.2.99\nsend\n`,
-  });
-  const times = async (n: number, f: (i: number) => Promise<unknown>) => { for (let i = 0; i < n; i++) await f(i); };
+  const dig = (ns: string, from: string, args: string[]) =>
+    net.runIn(ns, 'dig', ['-b', from, `@${from.includes(':') ? SERVER.v6 : SERVER.v4}`, '+time=3', '+tries=1', ...args], { timeoutMs: 15_000 });
+  const update = (ns: string, from: string, zone: string, key?: string) =>
+    net.runIn(ns, 'nsupdate', key ? ['-y', key] : [], {
+      timeoutMs: 15_000,
+      input: `server ${SERVER.v4}\nlocal ${from}\nzone ${zone}\nupdate add lab.${zone} 300 A 192.0.2.99\nsend\n`,
+    });
+  const times = async (n: number, f: (i: number) => Promise<unknown>) => {
+    for (let i = 0; i < n; i++) await f(i);
+  };
   // named also writes `query failed (REFUSED)` and querylog lines for the same requests: only these count
   const marks = { 'named-refused': [' denied', '(NOTAUTH)', ' invalid signature: '] };
   const episodes: Episode[] = [
-    { name: 'open-resolver probes (recursion refused)', ns: 'att', from: A(0), expect: { 'named-refused': 4 }, marks,
-      run: () => times(4, (i) => dig(net.att, A(0), [`probe${i}.example.org`, 'A'])) },
-    { name: 'zone transfers of a zone without transfers', ns: 'att', from: A(1), expect: { 'named-refused': 3 }, marks,
+    {
+      name: 'open-resolver probes (recursion refused)',
+      ns: 'att',
+      from: A(0),
+      expect: { 'named-refused': 4 },
+      marks,
+      run: () => times(4, (i) => dig(net.att, A(0), [`probe${i}.example.org`, 'A'])),
+    },
+    {
+      name: 'zone transfers of a zone without transfers',
+      ns: 'att',
+      from: A(1),
+      expect: { 'named-refused': 3 },
+      marks,
       run: async () => {
         await times(2, () => dig(net.att, A(1), ['example.test', 'AXFR']));
         await dig(net.att, A(1), ['example.test', 'IXFR=0']);
-      } },
-    { name: 'zone transfers of zones the server does not serve', ns: 'att', from: A(2), expect: { 'named-refused': 2 }, marks,
-      run: () => times(2, (i) => dig(net.att, A(2), [`nx${i}.invalid`, 'AXFR'])) },
-    { name: 'dynamic updates (denied, denied due to allow-query, forwarding denied)', ns: 'att', from: A(3), expect: { 'named-refused': 3 }, marks,
-      run: async () => { for (const z of ['example.test', 'private.test', 'fwd.test']) await update(net.att, A(3), z); } },
-    { name: 'TSIG: updates signed with a wrong secret and an unknown key', ns: 'att', from: A(4), expect: { 'named-refused': 2 }, marks,
+      },
+    },
+    {
+      name: 'zone transfers of zones the server does not serve',
+      ns: 'att',
+      from: A(2),
+      expect: { 'named-refused': 2 },
+      marks,
+      run: () => times(2, (i) => dig(net.att, A(2), [`nx${i}.invalid`, 'AXFR'])),
+    },
+    {
+      name: 'dynamic updates (denied, denied due to allow-query, forwarding denied)',
+      ns: 'att',
+      from: A(3),
+      expect: { 'named-refused': 3 },
+      marks,
+      run: async () => {
+        for (const z of ['example.test', 'private.test', 'fwd.test']) await update(net.att, A(3), z);
+      },
+    },
+    {
+      name: 'TSIG: updates signed with a wrong secret and an unknown key',
+      ns: 'att',
+      from: A(4),
+      expect: { 'named-refused': 2 },
+      marks,
       run: async () => {
         await update(net.att, A(4), 'dyn.test', `hmac-sha256:lab-key:${WRONG_KEY}`);
         await update(net.att, A(4), 'dyn.test', `hmac-sha256:guessed-key:${WRONG_KEY}`);
-      } },
-    { name: 'IPv6: queries of a zone it may not query', ns: 'att', from: net.attackerV6, expect: { 'named-refused': 2 }, marks,
-      run: () => times(2, () => dig(net.att, net.attackerV6, ['www.private.test', 'A'])) },
-    { name: 'innocent: authoritative answers, one mistaken recursive query', ns: 'inn', from: net.innocent.v4, expect: { 'named-refused': 1 }, marks,
+      },
+    },
+    {
+      name: 'IPv6: queries of a zone it may not query',
+      ns: 'att',
+      from: net.attackerV6,
+      expect: { 'named-refused': 2 },
+      marks,
+      run: () => times(2, () => dig(net.att, net.attackerV6, ['www.private.test', 'A'])),
+    },
+    {
+      name: 'innocent: authoritative answers, one mistaken recursive query',
+      ns: 'inn',
+      from: net.innocent.v4,
+      expect: { 'named-refused': 1 },
+      marks,
       run: async () => {
         const inn = net.innocent.v4;
         await times(3, () => dig(net.inn, inn, ['www.example.test', 'A', '+norec']));
         await dig(net.inn, inn, ['ns.example.test', 'A']);
         await dig(net.inn, inn, ['www.example.net', 'A']);
-      } },
-    { name: 'innocent (IPv6): authoritative answers', ns: 'inn', from: net.innocent.v6, expect: {},
-      run: () => times(2, () => dig(net.inn, net.innocent.v6, ['example.test', 'SOA'])) },
+      },
+    },
+    {
+      name: 'innocent (IPv6): authoritative answers',
+      ns: 'inn',
+      from: net.innocent.v6,
+      expect: {},
+      run: () => times(2, () => dig(net.inn, net.innocent.v6, ['example.test', 'SOA'])),
+    },
   ];
-  await addAddresses(net, net.att, episodes.filter((e) => e.ns === 'att' && e.from !== net.attackerV6).map((e) => e.from));
-  const read = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []);
+  await addAddresses(
+    net,
+    net.att,
+    episodes.filter((e) => e.ns === 'att' && e.from !== net.attackerV6).map((e) => e.from),
+  );
+  const read = () =>
+    existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+      : [];
   return {
     episodes,
-    logs: () => [{ name: 'named.log', filters: ['named-refused'], lines: read(), sourceOf: (l) => / client (?:@0x[0-9a-f]+ )?([0-9a-fA-F.:]+)#[0-9]+/.exec(l)?.[1] }],
+    logs: () => [
+      { name: 'named.log', filters: ['named-refused'], lines: read(), sourceOf: (l) => / client (?:@0x[0-9a-f]+ )?([0-9a-fA-F.:]+)#[0-9]+/.exec(l)?.[1] },
+    ],
     stop: () => net.stop(),
   };
 }

@@ -15,7 +15,10 @@ const DROPBEAR = '/usr/sbin/dropbear';
 const USER = { name: 'f2blab', password: 'lab-secret-7', uid: 64998, shell: '/bin/sh' };
 
 export function dropbearLabUnavailable(): string | null {
-  return netnsUnavailable({ programs: [DROPBEAR, 'dropbearkey', 'ssh', 'sshpass', 'rsyslogd', 'openssl'], hint: 'apt install dropbear-bin openssh-client sshpass rsyslog openssl' });
+  return netnsUnavailable({
+    programs: [DROPBEAR, 'dropbearkey', 'ssh', 'sshpass', 'rsyslogd', 'openssl'],
+    hint: 'apt install dropbear-bin openssh-client sshpass rsyslog openssl',
+  });
 }
 
 /** `Dropbear v2022.83` */
@@ -24,8 +27,22 @@ export function dropbearVersion(): string {
   return /Dropbear v\S+/.exec(r.stderr + r.stdout)?.[0] ?? 'Dropbear (unknown version)';
 }
 
-const SSH = ['-F', '/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'PreferredAuthentications=password',
-  '-o', 'PubkeyAuthentication=no', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR'];
+const SSH = [
+  '-F',
+  '/dev/null',
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'PreferredAuthentications=password',
+  '-o',
+  'PubkeyAuthentication=no',
+  '-o',
+  'ConnectTimeout=5',
+  '-o',
+  'LogLevel=ERROR',
+];
 const A = (i: number) => `192.0.2.${110 + i}`;
 
 export async function startDropbearLab(): Promise<RunningLab> {
@@ -52,32 +69,99 @@ export async function startDropbearLab(): Promise<RunningLab> {
   }
   const server = (from: string) => (from.includes(':') ? SERVER.v6 : SERVER.v4);
   const login = (ns: string, from: string, user: string, password: string) =>
-    net.runIn(ns, 'sshpass', ['-p', password, 'ssh', ...SSH, '-o', 'NumberOfPasswordPrompts=1', '-b', from, `${user}@${server(from)}`, 'true'], { timeoutMs: 20_000 });
+    net.runIn(ns, 'sshpass', ['-p', password, 'ssh', ...SSH, '-o', 'NumberOfPasswordPrompts=1', '-b', from, `${user}@${server(from)}`, 'true'], {
+      timeoutMs: 20_000,
+    });
   const guesses = (ns: string, from: string, user: string, n: number) =>
-    net.runIn(ns, 'env', [`SSH_ASKPASS=${join(dir, 'askpass.sh')}`, 'SSH_ASKPASS_REQUIRE=force', 'ssh', ...SSH, '-o', `NumberOfPasswordPrompts=${n}`, '-b', from, `${user}@${server(from)}`, 'true'], { timeoutMs: 20_000 });
-  const times = async (n: number, f: (i: number) => Promise<unknown>) => { for (let i = 0; i < n; i++) await f(i); };
+    net.runIn(
+      ns,
+      'env',
+      [
+        `SSH_ASKPASS=${join(dir, 'askpass.sh')}`,
+        'SSH_ASKPASS_REQUIRE=force',
+        'ssh',
+        ...SSH,
+        '-o',
+        `NumberOfPasswordPrompts=${n}`,
+        '-b',
+        from,
+        `${user}@${server(from)}`,
+        'true',
+      ],
+      { timeoutMs: 20_000 },
+    );
+  const times = async (n: number, f: (i: number) => Promise<unknown>) => {
+    for (let i = 0; i < n; i++) await f(i);
+  };
   // exit summaries whose fails were all seen, and the connection lines, do not count
   const marks = { dropbear: ['Bad password attempt', 'nonexistent user', 'Max auth tries'] };
   const u = USER.name;
   const episodes: Episode[] = [
-    { name: 'wrong passwords, one per connection', ns: 'att', from: A(0), expect: { dropbear: 3 }, marks,
-      run: () => times(3, (i) => login(net.att, A(0), u, `guess-${i}`)) },
-    { name: 'wrong passwords in one connection up to MaxAuthTries (-T 3)', ns: 'att', from: A(1), expect: { dropbear: 3 }, marks,
-      run: () => guesses(net.att, A(1), u, 3) },
-    { name: 'unknown users', ns: 'att', from: A(2), expect: { dropbear: 2 }, marks,
-      run: async () => { for (const x of ['oracle', 'admin']) await login(net.att, A(2), x, 'x'); } },
-    { name: 'banner grabbing (not counted)', ns: 'att', from: A(3), expect: {}, marks,
-      run: () => times(2, () => rawSend(net, net.att, A(3), SERVER.v4, 22, Buffer.from('SSH-2.0-scanner\r\n'))) },
-    { name: 'IPv6: wrong passwords', ns: 'att', from: net.attackerV6, expect: { dropbear: 2 }, marks,
-      run: () => times(2, (i) => login(net.att, net.attackerV6, u, `v6-guess-${i}`)) },
-    { name: 'innocent: one typo, then logged in', ns: 'inn', from: net.innocent.v4, expect: { dropbear: 1 }, marks,
+    {
+      name: 'wrong passwords, one per connection',
+      ns: 'att',
+      from: A(0),
+      expect: { dropbear: 3 },
+      marks,
+      run: () => times(3, (i) => login(net.att, A(0), u, `guess-${i}`)),
+    },
+    {
+      name: 'wrong passwords in one connection up to MaxAuthTries (-T 3)',
+      ns: 'att',
+      from: A(1),
+      expect: { dropbear: 3 },
+      marks,
+      run: () => guesses(net.att, A(1), u, 3),
+    },
+    {
+      name: 'unknown users',
+      ns: 'att',
+      from: A(2),
+      expect: { dropbear: 2 },
+      marks,
+      run: async () => {
+        for (const x of ['oracle', 'admin']) await login(net.att, A(2), x, 'x');
+      },
+    },
+    {
+      name: 'banner grabbing (not counted)',
+      ns: 'att',
+      from: A(3),
+      expect: {},
+      marks,
+      run: () => times(2, () => rawSend(net, net.att, A(3), SERVER.v4, 22, Buffer.from('SSH-2.0-scanner\r\n'))),
+    },
+    {
+      name: 'IPv6: wrong passwords',
+      ns: 'att',
+      from: net.attackerV6,
+      expect: { dropbear: 2 },
+      marks,
+      run: () => times(2, (i) => login(net.att, net.attackerV6, u, `v6-guess-${i}`)),
+    },
+    {
+      name: 'innocent: one typo, then logged in',
+      ns: 'inn',
+      from: net.innocent.v4,
+      expect: { dropbear: 1 },
+      marks,
       run: async () => {
         await login(net.inn, net.innocent.v4, u, 'lab-secret-l');
         await login(net.inn, net.innocent.v4, u, USER.password);
-      } },
+      },
+    },
   ];
-  await addAddresses(net, net.att, episodes.filter((e) => e.ns === 'att' && e.from !== net.attackerV6).map((e) => e.from));
-  const read = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []);
+  await addAddresses(
+    net,
+    net.att,
+    episodes.filter((e) => e.ns === 'att' && e.from !== net.attackerV6).map((e) => e.from),
+  );
+  const read = () =>
+    existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+      : [];
   return {
     episodes,
     logs: () => {

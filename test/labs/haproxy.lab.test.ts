@@ -3,11 +3,14 @@ import { haproxyHttpAuthFilter } from '@f2b/filter-misc';
 import { haproxyLabUnavailable, haproxyVersion, startHaproxyLab } from './haproxy.js';
 import { serviceLab } from './service-lab.js';
 
-serviceLab({ describe, it, expect, beforeAll, afterAll }, {
-  service: 'haproxy',
-  pkg: 'packages/filter-misc',
-  version: haproxyVersion,
-  unavailable: haproxyLabUnavailable,
-  filters: [haproxyHttpAuthFilter],
-  start: startHaproxyLab,
-});
+serviceLab(
+  { describe, it, expect, beforeAll, afterAll },
+  {
+    service: 'haproxy',
+    pkg: 'packages/filter-misc',
+    version: haproxyVersion,
+    unavailable: haproxyLabUnavailable,
+    filters: [haproxyHttpAuthFilter],
+    start: startHaproxyLab,
+  },
+);

@@ -76,29 +76,66 @@ export async function startHaproxyLab(): Promise<RunningLab> {
   const url = (from: string, p: string) => (from.includes(':') ? `http://[${SERVER.v6}]:${PORT}${p}` : `http://${SERVER.v4}:${PORT}${p}`);
   const curl = (ns: string, from: string, p: string, args: string[] = []) =>
     net.runIn(ns, 'curl', ['-s', '-g', '-o', '/dev/null', '--max-time', '5', '--interface', from, ...args, url(from, p)], { timeoutMs: 15_000 });
-  const times = async (n: number, f: (i: number) => Promise<unknown>) => { for (let i = 0; i < n; i++) await f(i); };
+  const times = async (n: number, f: (i: number) => Promise<unknown>) => {
+    for (let i = 0; i < n; i++) await f(i);
+  };
   const marks = { 'haproxy-http-auth': ['/<NOSRV> ', ' 401 '] };
   const episodes: Episode[] = [
-    { name: 'probes without credentials', ns: 'att', from: A(0), expect: { 'haproxy-http-auth': 3 },
-      run: () => times(3, () => curl(net.att, A(0), '/admin/')) },
-    { name: 'wrong passwords', ns: 'att', from: A(1), expect: { 'haproxy-http-auth': 4 },
-      run: () => times(4, (i) => curl(net.att, A(1), '/admin/', ['-u', `alice:guess-${i}`])) },
-    { name: 'a denied path and garbage (not authentication)', ns: 'att', from: A(2), expect: {},
+    {
+      name: 'probes without credentials',
+      ns: 'att',
+      from: A(0),
+      expect: { 'haproxy-http-auth': 3 },
+      run: () => times(3, () => curl(net.att, A(0), '/admin/')),
+    },
+    {
+      name: 'wrong passwords',
+      ns: 'att',
+      from: A(1),
+      expect: { 'haproxy-http-auth': 4 },
+      run: () => times(4, (i) => curl(net.att, A(1), '/admin/', ['-u', `alice:guess-${i}`])),
+    },
+    {
+      name: 'a denied path and garbage (not authentication)',
+      ns: 'att',
+      from: A(2),
+      expect: {},
       run: async () => {
         await times(2, () => curl(net.att, A(2), '/forbidden/x'));
         await rawSend(net, net.att, A(2), SERVER.v4, PORT, Buffer.from('GARBAGE\r\n\r\n'));
-      } },
-    { name: 'IPv6: wrong passwords', ns: 'att', from: net.attackerV6, expect: { 'haproxy-http-auth': 2 },
-      run: () => times(2, (i) => curl(net.att, net.attackerV6, '/admin/', ['-u', `root:v6-${i}`])) },
-    { name: 'innocent: the browser asks without credentials, then with them', ns: 'inn', from: net.innocent.v4, expect: { 'haproxy-http-auth': 1 }, marks,
+      },
+    },
+    {
+      name: 'IPv6: wrong passwords',
+      ns: 'att',
+      from: net.attackerV6,
+      expect: { 'haproxy-http-auth': 2 },
+      run: () => times(2, (i) => curl(net.att, net.attackerV6, '/admin/', ['-u', `root:v6-${i}`])),
+    },
+    {
+      name: 'innocent: the browser asks without credentials, then with them',
+      ns: 'inn',
+      from: net.innocent.v4,
+      expect: { 'haproxy-http-auth': 1 },
+      marks,
       run: async () => {
         await curl(net.inn, net.innocent.v4, '/admin/');
         await times(2, () => curl(net.inn, net.innocent.v4, '/admin/', ['-u', 'alice:alice-secret-1']));
         await curl(net.inn, net.innocent.v4, '/');
-      } },
+      },
+    },
   ];
-  await addAddresses(net, net.att, episodes.filter((e) => e.ns === 'att' && e.from !== net.attackerV6).map((e) => e.from));
-  const read = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []);
+  await addAddresses(
+    net,
+    net.att,
+    episodes.filter((e) => e.ns === 'att' && e.from !== net.attackerV6).map((e) => e.from),
+  );
+  const read = () =>
+    existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+      : [];
   return {
     episodes,
     logs: () => [{ name: 'haproxy.log', filters: ['haproxy-http-auth'], lines: read(), sourceOf: (l) => /haproxy\[[0-9]+\]: (\S+):[0-9]+ \[/.exec(l)?.[1] }],

@@ -15,23 +15,48 @@ import net from 'node:net';
 
 const [host, port, localAddress, stepsJson] = process.argv.slice(2);
 const steps = JSON.parse(stepsJson);
-let received = '', pending = '', i = 0, sleeping = false;
+let received = '',
+  pending = '',
+  i = 0,
+  sleeping = false;
 const sock = net.connect({ host, port: Number(port), localAddress: localAddress || undefined });
-const finish = (code) => { process.stdout.write(received); sock.destroy(); process.exit(code); };
+const finish = (code) => {
+  process.stdout.write(received);
+  sock.destroy();
+  process.exit(code);
+};
 setTimeout(() => finish(1), 30_000).unref();
 
 function next() {
   if (sleeping) return; // data arriving during a pause waits for its end
   while (i < steps.length) {
     const s = steps[i];
-    if (s.send !== undefined) { sock.write(s.send); i++; continue; }
-    if (s.close) { sock.end(); i++; continue; }
-    if (s.sleep !== undefined) { i++; sleeping = true; setTimeout(() => { sleeping = false; next(); }, s.sleep); return; }
+    if (s.send !== undefined) {
+      sock.write(s.send);
+      i++;
+      continue;
+    }
+    if (s.close) {
+      sock.end();
+      i++;
+      continue;
+    }
+    if (s.sleep !== undefined) {
+      i++;
+      sleeping = true;
+      setTimeout(() => {
+        sleeping = false;
+        next();
+      }, s.sleep);
+      return;
+    }
     if (s.expect !== undefined) {
       const m = new RegExp(s.expect, 'm').exec(pending);
       if (!m) return;
       // Keep what came after the match: the next reply may have arrived in the same packet.
-      pending = pending.slice(m.index + m[0].length); i++; continue;
+      pending = pending.slice(m.index + m[0].length);
+      i++;
+      continue;
     }
     throw new Error(`bad step ${JSON.stringify(s)}`);
   }
@@ -39,6 +64,10 @@ function next() {
 }
 
 sock.on('connect', next);
-sock.on('data', (d) => { received += d; pending += d; next(); });
+sock.on('data', (d) => {
+  received += d;
+  pending += d;
+  next();
+});
 sock.on('error', () => finish(1));
 sock.on('close', () => finish(i >= steps.length ? 0 : 1));

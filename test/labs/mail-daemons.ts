@@ -44,7 +44,11 @@ function spawnInNs(ns: string, args: string[], outFile: string): ChildProcess {
 /** The last lines of a file, for error messages. */
 const tail = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-15).join('\n') : `(no ${file})`);
 
-export interface Daemon { log: string; child: ChildProcess; version: string }
+export interface Daemon {
+  log: string;
+  child: ChildProcess;
+  version: string;
+}
 
 /** Dovecot with IMAP and POP3 on SERVER.v4/v6 and an auth socket for Postfix at `authSocket`. */
 export async function startDovecot(ns: string, dir: string): Promise<Daemon & { authSocket: string }> {
@@ -56,7 +60,9 @@ export async function startDovecot(ns: string, dir: string): Promise<Daemon & { 
   const log = join(d, 'dovecot.log');
   const authSocket = join(d, 'run', 'auth-postfix'); // base_dir-relative in the config
   writeFileSync(join(d, 'users'), `${MAIL_USER}:{PLAIN}${MAIL_PASSWORD}::::::\n`);
-  writeFileSync(join(d, 'dovecot.conf'), `
+  writeFileSync(
+    join(d, 'dovecot.conf'),
+    `
 protocols = imap pop3
 listen = ${SERVER.v4}, ${SERVER.v6}
 base_dir = ${d}/run
@@ -96,11 +102,15 @@ service stats {
     mode = 0666
   }
 }
-`);
+`,
+  );
   writeFileSync(log, '');
   const child = spawnInNs(ns, ['dovecot', '-F', '-c', join(d, 'dovecot.conf')], join(d, 'dovecot.out'));
-  await waitFor('dovecot to start', () => child.exitCode === null && existsSync(authSocket) && /starting up/.test(readFileSync(log, 'utf8')))
-    .catch((err: Error) => { throw new Error(`${err.message}:\n${tail(join(d, 'dovecot.out'))}\n${tail(log)}`); });
+  await waitFor('dovecot to start', () => child.exitCode === null && existsSync(authSocket) && /starting up/.test(readFileSync(log, 'utf8'))).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}:\n${tail(join(d, 'dovecot.out'))}\n${tail(log)}`);
+    },
+  );
   const version = spawnSync('dovecot', ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ')[0]!;
   return { log, child, version, authSocket };
 }
@@ -119,7 +129,9 @@ export async function startPostfix(ns: string, dir: string, opts: PostfixOptions
   for (const sub of ['', 'conf', 'queue', 'data']) mkdirSync(join(d, sub), { recursive: true });
   chmodSync(d, 0o755);
   const log = join(d, 'maillog');
-  writeFileSync(join(d, 'conf', 'main.cf'), `
+  writeFileSync(
+    join(d, 'conf', 'main.cf'),
+    `
 compatibility_level = 3.6
 queue_directory = ${d}/queue
 data_directory = ${d}/data
@@ -156,8 +168,11 @@ postscreen_greet_wait = 1s
 postscreen_greet_action = enforce
 postscreen_dnsbl_sites =
 postscreen_cache_map = btree:${d}/data/postscreen_cache
-`);
-  writeFileSync(join(d, 'conf', 'master.cf'), `
+`,
+  );
+  writeFileSync(
+    join(d, 'conf', 'master.cf'),
+    `
 smtp       inet  n - n - 1 postscreen
 smtpd      pass  - - n - - smtpd
 submission inet  n - n - - smtpd -o syslog_name=postfix/submission -o smtpd_sasl_auth_enable=yes -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject
@@ -178,7 +193,8 @@ discard    unix  - - n - - discard
 anvil      unix  - - n - 1 anvil
 scache     unix  - - n - 1 scache
 postlog    unix-dgram n - n - 1 postlogd
-`);
+`,
+  );
   writeFileSync(join(d, 'conf', 'recipients'), `${MAIL_USER} ok\npostmaster@${MAIL_DOMAIN} ok\n`);
   const postmap = spawnSync('postmap', [join(d, 'conf', 'recipients')], { encoding: 'utf8' });
   if (postmap.status !== 0) throw new Error(`postmap failed: ${postmap.stderr}`);
@@ -187,8 +203,9 @@ postlog    unix-dgram n - n - 1 postlogd
   writeFileSync(log, '');
   chmodSync(log, 0o644);
   const child = spawnInNs(ns, ['postfix', '-c', join(d, 'conf'), 'start-fg'], join(d, 'postfix.out'));
-  await waitFor('postfix to start', () => child.exitCode === null && /daemon started/.test(readFileSync(log, 'utf8')))
-    .catch((err: Error) => { throw new Error(`${err.message}:\n${tail(join(d, 'postfix.out'))}\n${tail(log)}`); });
+  await waitFor('postfix to start', () => child.exitCode === null && /daemon started/.test(readFileSync(log, 'utf8'))).catch((err: Error) => {
+    throw new Error(`${err.message}:\n${tail(join(d, 'postfix.out'))}\n${tail(log)}`);
+  });
   const version = spawnSync('postconf', ['-h', '-d', 'mail_version'], { encoding: 'utf8' }).stdout.trim();
   return { log, child, version };
 }

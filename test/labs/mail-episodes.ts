@@ -26,7 +26,11 @@ export function talk(ns: string, host: string, port: number, from: string, steps
 
 /** swaks from `ns`, source address `from` (its exit code is the SMTP outcome, which episodes ignore). */
 export function swaks(ns: string, server: string, port: number, from: string, args: string[]) {
-  return run('ip', ['netns', 'exec', ns, 'swaks', '--server', server, '--port', String(port), '--local-interface', from, '--timeout', '10', '--silent', '1', ...args], { timeoutMs: 20_000 });
+  return run(
+    'ip',
+    ['netns', 'exec', ns, 'swaks', '--server', server, '--port', String(port), '--local-interface', from, '--timeout', '10', '--silent', '1', ...args],
+    { timeoutMs: 20_000 },
+  );
 }
 
 /** The truth of a run: per mode, per source, the sum of its episodes' counts. */

@@ -29,9 +29,22 @@ export function pamVersions(): string {
 
 function sshdConf(dir: string): string {
   return [
-    'Port 22', 'ListenAddress 0.0.0.0', 'ListenAddress ::', `HostKey ${dir}/host_ed25519`, `PidFile ${dir}/sshd.pid`,
-    'UsePAM yes', 'PasswordAuthentication yes', 'KbdInteractiveAuthentication no', 'PubkeyAuthentication no',
-    'PermitRootLogin no', 'MaxAuthTries 6', 'UseDNS no', 'SyslogFacility AUTH', 'LogLevel INFO', 'PrintMotd no', '',
+    'Port 22',
+    'ListenAddress 0.0.0.0',
+    'ListenAddress ::',
+    `HostKey ${dir}/host_ed25519`,
+    `PidFile ${dir}/sshd.pid`,
+    'UsePAM yes',
+    'PasswordAuthentication yes',
+    'KbdInteractiveAuthentication no',
+    'PubkeyAuthentication no',
+    'PermitRootLogin no',
+    'MaxAuthTries 6',
+    'UseDNS no',
+    'SyslogFacility AUTH',
+    'LogLevel INFO',
+    'PrintMotd no',
+    '',
   ].join('\n');
 }
 
@@ -53,7 +66,10 @@ export async function startPamLab(): Promise<PamLab> {
     if (keygen.status !== 0) throw new Error(`ssh-keygen failed: ${keygen.stderr}`);
     writeFileSync(join(dir, 'sshd_config'), sshdConf(dir));
     // The client's password prompts are answered by SSH_ASKPASS: one password per line of $PASSWORDS_FILE, in turn.
-    writeFileSync(join(dir, 'askpass.sh'), '#!/bin/sh\nn=$(cat "$ASKPASS_COUNTER" 2>/dev/null || echo 0)\nn=$((n+1)); echo $n > "$ASKPASS_COUNTER"\nsed -n "${n}p" "$PASSWORDS_FILE"\n');
+    writeFileSync(
+      join(dir, 'askpass.sh'),
+      '#!/bin/sh\nn=$(cat "$ASKPASS_COUNTER" 2>/dev/null || echo 0)\nn=$((n+1)); echo $n > "$ASKPASS_COUNTER"\nsed -n "${n}p" "$PASSWORDS_FILE"\n',
+    );
     chmodSync(join(dir, 'askpass.sh'), 0o755);
     writeFileSync(join(dir, 'auth.log'), '');
     writeFileSync(join(dir, 'servers.sh'), ['#!/bin/sh', 'mkdir -p /run/sshd && chmod 755 /run/sshd', `exec ${SSHD} -D -f ${dir}/sshd_config`, ''].join('\n'));
@@ -63,7 +79,10 @@ export async function startPamLab(): Promise<PamLab> {
       users: [{ ...PAM_USER, home: '/nonexistent', shell: '/bin/sh' }],
     });
     const up = await waitFor(() => /sshd\[[0-9]+\]: Server listening on 0\.0\.0\.0/.test(readFileSync(join(dir, 'auth.log'), 'utf8')), 15_000);
-    if (!up) throw new Error(`sshd did not come up:\n${existsSync(join(dir, 'server.out')) ? readFileSync(join(dir, 'server.out'), 'utf8') : ''}\n${readFileSync(join(dir, 'auth.log'), 'utf8')}`);
+    if (!up)
+      throw new Error(
+        `sshd did not come up:\n${existsSync(join(dir, 'server.out')) ? readFileSync(join(dir, 'server.out'), 'utf8') : ''}\n${readFileSync(join(dir, 'auth.log'), 'utf8')}`,
+      );
   } catch (err) {
     await net.stop();
     throw err;
@@ -76,34 +95,102 @@ export async function startPamLab(): Promise<PamLab> {
     const file = join(dir, `passwords-${id}`);
     writeFileSync(file, `${passwords.join('\n')}\n`);
     const host = from.includes(':') ? SERVER.v6 : SERVER.v4;
-    await net.runIn(ns, 'env', [
-      `SSH_ASKPASS=${join(dir, 'askpass.sh')}`, 'SSH_ASKPASS_REQUIRE=force', `PASSWORDS_FILE=${file}`, `ASKPASS_COUNTER=${file}.n`, 'DISPLAY=:0',
-      'ssh', '-F', '/dev/null', '-n', '-T', '-b', from, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-      '-o', 'PreferredAuthentications=password', '-o', `NumberOfPasswordPrompts=${passwords.length}`, '-o', 'ConnectTimeout=10',
-      '-o', 'LogLevel=ERROR', `${user}@${host}`, 'true',
-    ], { timeoutMs: 30_000 });
+    await net.runIn(
+      ns,
+      'env',
+      [
+        `SSH_ASKPASS=${join(dir, 'askpass.sh')}`,
+        'SSH_ASKPASS_REQUIRE=force',
+        `PASSWORDS_FILE=${file}`,
+        `ASKPASS_COUNTER=${file}.n`,
+        'DISPLAY=:0',
+        'ssh',
+        '-F',
+        '/dev/null',
+        '-n',
+        '-T',
+        '-b',
+        from,
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'PreferredAuthentications=password',
+        '-o',
+        `NumberOfPasswordPrompts=${passwords.length}`,
+        '-o',
+        'ConnectTimeout=10',
+        '-o',
+        'LogLevel=ERROR',
+        `${user}@${host}`,
+        'true',
+      ],
+      { timeoutMs: 30_000 },
+    );
   };
 
   const u = PAM_USER.name;
   const A = (i: number) => `192.0.2.${60 + i}`;
   const episodes: Episode[] = [
     // pam_unix logs the first failure of the PAM session, and `PAM 2 more authentication failures` at its end
-    { name: 'three wrong passwords in one connection', ns: 'att', from: A(0), expect: { 'pam-generic': 3 },
-      run: async () => { await ssh(net.att, A(0), u, ['x1', 'x2', 'x3']); } },
-    { name: 'two connections, two wrong passwords each', ns: 'att', from: A(1), expect: { 'pam-generic': 4 },
-      run: async () => { await ssh(net.att, A(1), u, ['y1', 'y2']); await ssh(net.att, A(1), u, ['y3', 'y4']); } },
+    {
+      name: 'three wrong passwords in one connection',
+      ns: 'att',
+      from: A(0),
+      expect: { 'pam-generic': 3 },
+      run: async () => {
+        await ssh(net.att, A(0), u, ['x1', 'x2', 'x3']);
+      },
+    },
+    {
+      name: 'two connections, two wrong passwords each',
+      ns: 'att',
+      from: A(1),
+      expect: { 'pam-generic': 4 },
+      run: async () => {
+        await ssh(net.att, A(1), u, ['y1', 'y2']);
+        await ssh(net.att, A(1), u, ['y3', 'y4']);
+      },
+    },
     // pam_unix also writes the failure of a user it does not know (without user=)
-    { name: 'unknown users', ns: 'att', from: A(2), expect: { 'pam-generic': 2 },
-      run: async () => { await ssh(net.att, A(2), 'oracle', ['password']); await ssh(net.att, A(2), 'admin', ['admin']); } },
-    { name: 'wrong passwords over IPv6', ns: 'att', from: '2001:db8::61', expect: { 'pam-generic': 2 },
-      run: async () => { await ssh(net.att, '2001:db8::61', u, ['z1', 'z2']); } },
+    {
+      name: 'unknown users',
+      ns: 'att',
+      from: A(2),
+      expect: { 'pam-generic': 2 },
+      run: async () => {
+        await ssh(net.att, A(2), 'oracle', ['password']);
+        await ssh(net.att, A(2), 'admin', ['admin']);
+      },
+    },
+    {
+      name: 'wrong passwords over IPv6',
+      ns: 'att',
+      from: '2001:db8::61',
+      expect: { 'pam-generic': 2 },
+      run: async () => {
+        await ssh(net.att, '2001:db8::61', u, ['z1', 'z2']);
+      },
+    },
     // the innocent: one typo, then the right password in the same connection, then a clean login
-    { name: 'innocent: one typo, then logged in', ns: 'inn', from: net.innocent.v4, expect: { 'pam-generic': 1 },
-      run: async () => { await ssh(net.inn, net.innocent.v4, u, ['pam-pass-4', PAM_USER.password]); await ssh(net.inn, net.innocent.v4, u, [PAM_USER.password]); } },
+    {
+      name: 'innocent: one typo, then logged in',
+      ns: 'inn',
+      from: net.innocent.v4,
+      expect: { 'pam-generic': 1 },
+      run: async () => {
+        await ssh(net.inn, net.innocent.v4, u, ['pam-pass-4', PAM_USER.password]);
+        await ssh(net.inn, net.innocent.v4, u, [PAM_USER.password]);
+      },
+    },
   ];
   await addAddresses(net, net.att, [...new Set(episodes.filter((e) => e.ns === 'att').map((e) => e.from))]);
 
-  const read = (name: string) => readFileSync(join(dir, name), 'utf8').split('\n').filter((l) => l !== '');
+  const read = (name: string) =>
+    readFileSync(join(dir, name), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
   return {
     net,
     episodes,

@@ -43,7 +43,9 @@ export function serviceLab(t: Vitest, spec: ServiceLabSpec): void {
   const why = spec.unavailable();
   t.describe(`${spec.service} lab (real daemon under scripted attack)`, () => {
     if (why) {
-      t.it(`skipped: ${why}`, () => { console.log(`${spec.service} lab skipped: ${why}`); });
+      t.it(`skipped: ${why}`, () => {
+        console.log(`${spec.service} lab skipped: ${why}`);
+      });
       return;
     }
     let lab: RunningLab | undefined;

@@ -3,12 +3,15 @@ import { squidFilter } from '@f2b/filter-misc';
 import { squidLabUnavailable, squidVersion, startSquidLab } from './squid.js';
 import { serviceLab } from './service-lab.js';
 
-serviceLab({ describe, it, expect, beforeAll, afterAll }, {
-  service: 'squid',
-  pkg: 'packages/filter-misc',
-  version: squidVersion,
-  unavailable: squidLabUnavailable,
-  filters: [squidFilter],
-  start: startSquidLab,
-  settleMs: 1500,
-});
+serviceLab(
+  { describe, it, expect, beforeAll, afterAll },
+  {
+    service: 'squid',
+    pkg: 'packages/filter-misc',
+    version: squidVersion,
+    unavailable: squidLabUnavailable,
+    filters: [squidFilter],
+    start: startSquidLab,
+    settleMs: 1500,
+  },
+);

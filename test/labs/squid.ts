@@ -74,38 +74,90 @@ export async function startSquidLab(): Promise<RunningLab> {
   const proxy = (from: string) => (from.includes(':') ? `http://[${SERVER.v6}]:${PORT}` : `http://${SERVER.v4}:${PORT}`);
   const curl = (ns: string, from: string, url: string, args: string[] = []) =>
     net.runIn(ns, 'curl', ['-s', '-g', '-o', '/dev/null', '--max-time', '5', '--interface', from, '-x', proxy(from), ...args, url], { timeoutMs: 15_000 });
-  const times = async (n: number, f: (i: number) => Promise<unknown>) => { for (let i = 0; i < n; i++) await f(i); };
+  const times = async (n: number, f: (i: number) => Promise<unknown>) => {
+    for (let i = 0; i < n; i++) await f(i);
+  };
   // squid logs every request; only its denials and invalid requests count
   const marks = { squid: ['TCP_DENIED/', 'NONE/400', 'NONE_NONE/400'] };
   const episodes: Episode[] = [
-    { name: 'denied destinations (open-proxy check URLs)', ns: 'att', from: A(0), expect: { squid: 3 }, marks,
-      run: () => times(3, (i) => curl(net.att, A(0), `http://check${i}.blocked.example/azenv.php`)) },
-    { name: 'CONNECT to a mail port', ns: 'att', from: A(1), expect: { squid: 2 }, marks,
-      run: () => times(2, () => curl(net.att, A(1), 'https://mx.example.org:25/', ['-p'])) },
-    { name: 'wrong proxy credentials', ns: 'att', from: A(2), expect: { squid: 4 }, marks,
-      run: () => times(4, (i) => curl(net.att, A(2), TARGET, ['-U', `alice:guess-${i}`])) },
-    { name: 'no credentials (open-proxy probing)', ns: 'att', from: A(3), expect: { squid: 3 }, marks,
-      run: () => times(3, () => curl(net.att, A(3), TARGET)) },
-    { name: 'garbage and a web request to the proxy port', ns: 'att', from: A(4), expect: { squid: 2 }, marks,
+    {
+      name: 'denied destinations (open-proxy check URLs)',
+      ns: 'att',
+      from: A(0),
+      expect: { squid: 3 },
+      marks,
+      run: () => times(3, (i) => curl(net.att, A(0), `http://check${i}.blocked.example/azenv.php`)),
+    },
+    {
+      name: 'CONNECT to a mail port',
+      ns: 'att',
+      from: A(1),
+      expect: { squid: 2 },
+      marks,
+      run: () => times(2, () => curl(net.att, A(1), 'https://mx.example.org:25/', ['-p'])),
+    },
+    {
+      name: 'wrong proxy credentials',
+      ns: 'att',
+      from: A(2),
+      expect: { squid: 4 },
+      marks,
+      run: () => times(4, (i) => curl(net.att, A(2), TARGET, ['-U', `alice:guess-${i}`])),
+    },
+    { name: 'no credentials (open-proxy probing)', ns: 'att', from: A(3), expect: { squid: 3 }, marks, run: () => times(3, () => curl(net.att, A(3), TARGET)) },
+    {
+      name: 'garbage and a web request to the proxy port',
+      ns: 'att',
+      from: A(4),
+      expect: { squid: 2 },
+      marks,
       run: async () => {
         await rawSend(net, net.att, A(4), SERVER.v4, PORT, Buffer.from('GARBAGE\r\n\r\n'));
         await rawSend(net, net.att, A(4), SERVER.v4, PORT, Buffer.from(`GET /wp-login.php HTTP/1.1\r\nHost: ${SERVER.v4}:${PORT}\r\n\r\n`));
-      } },
-    { name: 'IPv6: wrong proxy credentials', ns: 'att', from: net.attackerV6, expect: { squid: 2 }, marks,
-      run: () => times(2, (i) => curl(net.att, net.attackerV6, TARGET, ['-U', `bob:v6-${i}`])) },
-    { name: 'innocent: a first request without credentials, then with them', ns: 'inn', from: net.innocent.v4, expect: { squid: 1 }, marks,
+      },
+    },
+    {
+      name: 'IPv6: wrong proxy credentials',
+      ns: 'att',
+      from: net.attackerV6,
+      expect: { squid: 2 },
+      marks,
+      run: () => times(2, (i) => curl(net.att, net.attackerV6, TARGET, ['-U', `bob:v6-${i}`])),
+    },
+    {
+      name: 'innocent: a first request without credentials, then with them',
+      ns: 'inn',
+      from: net.innocent.v4,
+      expect: { squid: 1 },
+      marks,
       run: async () => {
         await curl(net.inn, net.innocent.v4, TARGET);
         await times(3, () => curl(net.inn, net.innocent.v4, TARGET, ['-U', 'alice:alice-secret-1']));
-      } },
-    { name: 'innocent (IPv6): one typo', ns: 'inn', from: net.innocent.v6, expect: { squid: 1 }, marks,
+      },
+    },
+    {
+      name: 'innocent (IPv6): one typo',
+      ns: 'inn',
+      from: net.innocent.v6,
+      expect: { squid: 1 },
+      marks,
       run: async () => {
         await curl(net.inn, net.innocent.v6, TARGET, ['-U', 'alice:alice-secret-l']);
         await curl(net.inn, net.innocent.v6, TARGET, ['-U', 'alice:alice-secret-1']);
-      } },
+      },
+    },
   ];
-  await addAddresses(net, net.att, episodes.filter((e) => e.ns === 'att' && e.from !== net.attackerV6).map((e) => e.from));
-  const read = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []);
+  await addAddresses(
+    net,
+    net.att,
+    episodes.filter((e) => e.ns === 'att' && e.from !== net.attackerV6).map((e) => e.from),
+  );
+  const read = () =>
+    existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+      : [];
   return {
     episodes,
     logs: () => [{ name: 'access.log', filters: ['squid'], lines: read(), sourceOf: (l) => l.trim().split(/ +/)[2] }],

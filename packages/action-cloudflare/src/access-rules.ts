@@ -68,7 +68,7 @@ export class AccessRulesBackend implements Backend {
     // f2b's own rules as Cloudflare holds them now, read at most once per sync, and only if a
     // look-up needs them.
     let ours: Promise<Map<string, Present>> | null = null;
-    const look = (key: string) => this.lookup(key, () => ours ??= this.snapshot(signal), signal);
+    const look = (key: string) => this.lookup(key, () => (ours ??= this.snapshot(signal)), signal);
     for (const [key, p] of plan.removes) tasks.push(() => this.remove(key, p, present, look, signal));
     for (const [key, note] of plan.adds) tasks.push(() => this.add(key, note, present, rejected, look, signal));
     await runLimited(tasks, CONCURRENCY);
@@ -78,10 +78,18 @@ export class AccessRulesBackend implements Backend {
     return typeof r.notes === 'string' && r.notes.startsWith(this.s.notesMarker);
   }
 
-  private async add(key: string, notes: string, present: Map<string, Present>, rejected: Map<string, CloudflareError>, look: Lookup, signal: AbortSignal): Promise<void> {
+  private async add(
+    key: string,
+    notes: string,
+    present: Map<string, Present>,
+    rejected: Map<string, CloudflareError>,
+    look: Lookup,
+    signal: AbortSignal,
+  ): Promise<void> {
     try {
       const { env } = await this.client.call<AccessRule>('POST', this.path, {
-        body: { mode: this.s.ruleMode, configuration: accessRuleTarget(key), notes }, signal,
+        body: { mode: this.s.ruleMode, configuration: accessRuleTarget(key), notes },
+        signal,
       });
       present.set(key, { ref: env.result.id, ours: true });
     } catch (err) {
@@ -135,7 +143,8 @@ export class AccessRulesBackend implements Backend {
     if (ref === '') {
       const found = await look(key);
       if (!found || !found.ours) {
-        if (found) present.set(key, found); else present.delete(key);
+        if (found) present.set(key, found);
+        else present.delete(key);
         return;
       }
       ref = found.ref;
@@ -164,7 +173,11 @@ export async function runLimited(tasks: readonly (() => Promise<void>)[], limit:
   const worker = async () => {
     while (failure === null && next < tasks.length) {
       const t = tasks[next++]!;
-      try { await t(); } catch (err) { failure ??= { err }; }
+      try {
+        await t();
+      } catch (err) {
+        failure ??= { err };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length - 1) }, worker));

@@ -107,9 +107,13 @@ export class CloudflareAction implements ActionInstance {
 /** A logger that removes the token (and bearer headers) from every message and field. */
 export function scrubbing(l: Logger): Logger {
   const wrap = (f: Logger['info']) => (msg: string, fields?: Record<string, unknown>) =>
-    f(scrub(msg), fields === undefined ? undefined : JSON.parse(scrub(JSON.stringify(fields))) as Record<string, unknown>);
+    f(scrub(msg), fields === undefined ? undefined : (JSON.parse(scrub(JSON.stringify(fields))) as Record<string, unknown>));
   return {
-    debug: wrap(l.debug.bind(l)), info: wrap(l.info.bind(l)), notice: wrap(l.notice.bind(l)), warn: wrap(l.warn.bind(l)), error: wrap(l.error.bind(l)),
+    debug: wrap(l.debug.bind(l)),
+    info: wrap(l.info.bind(l)),
+    notice: wrap(l.notice.bind(l)),
+    warn: wrap(l.warn.bind(l)),
+    error: wrap(l.error.bind(l)),
     child: (name) => scrubbing(l.child(name)),
   };
 }

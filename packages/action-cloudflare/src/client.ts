@@ -147,7 +147,9 @@ export class CloudflareClient {
         this.limiter.pause(wait);
         if (!this.gate) {
           let release!: () => void;
-          const open = new Promise<void>((r) => { release = r; });
+          const open = new Promise<void>((r) => {
+            release = r;
+          });
           this.gate = { owner: me, open, release };
         }
         last = `HTTP 429 (retry after ${Math.ceil(wait / 1000)} s)`;
@@ -267,8 +269,14 @@ function describeNetworkError(err: unknown): string {
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(cfErrors.F2B_ERR_CF_STOPPED());
   return new Promise((resolve, reject) => {
-    const onAbort = () => { clearTimeout(t); reject(cfErrors.F2B_ERR_CF_STOPPED()); };
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(cfErrors.F2B_ERR_CF_STOPPED());
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

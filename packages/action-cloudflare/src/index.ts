@@ -32,7 +32,17 @@ export default function cloudflareAction(): F2bPlugin<CloudflareOptions> {
 }
 
 export { CloudflareAction, scrubbing } from './action.js';
-export { optionsSchema, normalizeOptions, DEFAULT_API_BASE, DEFAULT_LIST_NAME, RULE_MODES, type CloudflareOptions, type CloudflareConfig, type CloudflareMode, type RuleMode } from './options.js';
+export {
+  optionsSchema,
+  normalizeOptions,
+  DEFAULT_API_BASE,
+  DEFAULT_LIST_NAME,
+  RULE_MODES,
+  type CloudflareOptions,
+  type CloudflareConfig,
+  type CloudflareMode,
+  type RuleMode,
+} from './options.js';
 export { CloudflareClient, parseRetryAfter, type Envelope, type ResultInfo, type ClientOptions, type ClientStats } from './client.js';
 export { TokenBucket } from './rate-limit.js';
 export { accessRuleKey, accessRuleTarget, listKey, keyOfRule, keyOfItem, type AccessTarget } from './targets.js';

@@ -106,11 +106,15 @@ export class ListBackend implements Backend {
     let full: CloudflareError | null = null;
     for (let i = 0; i < adds.length; i += CHUNK) {
       const part = adds.slice(i, i + CHUNK);
-      if (full) { for (const [key] of part) rejected.set(key, full); continue; }
+      if (full) {
+        for (const [key] of part) rejected.set(key, full);
+        continue;
+      }
       try {
         await this.lock.run(async () => {
           const { env } = await this.client.call<{ operation_id: string }>('POST', `${this.base}/${id}/items`, {
-            body: part.map(([ip, comment]) => ({ ip, comment })), signal,
+            body: part.map(([ip, comment]) => ({ ip, comment })),
+            signal,
           });
           await this.waitFor(env.result.operation_id, signal);
         });
@@ -140,7 +144,8 @@ export class ListBackend implements Backend {
       const part = known.slice(i, i + CHUNK);
       await this.lock.run(async () => {
         const { env } = await this.client.call<{ operation_id: string }>('DELETE', `${this.base}/${id}/items`, {
-          body: { items: part.map((k) => ({ id: present.get(k)!.ref })) }, signal,
+          body: { items: part.map((k) => ({ id: present.get(k)!.ref })) },
+          signal,
         });
         await this.waitFor(env.result.operation_id, signal);
       });
@@ -171,19 +176,23 @@ export class ListBackend implements Backend {
     if (this.s.listId !== undefined) {
       const { env } = await this.client.call<IpList>('GET', `${this.base}/${encodeURIComponent(this.s.listId)}`, { signal });
       checkKind(env.result);
-      return this.listId = this.s.listId;
+      return (this.listId = this.s.listId);
     }
     const { env } = await this.client.call<IpList[]>('GET', this.base, { signal });
     const found = (env.result ?? []).find((l) => l.name === this.s.listName);
     if (found) {
       checkKind(found);
-      return this.listId = found.id;
+      return (this.listId = found.id);
     }
     const created = await this.client.call<IpList>('POST', this.base, {
-      body: { name: this.s.listName, kind: 'ip', description: 'Addresses banned by f2b (managed by @f2b/action-cloudflare; items are added and removed automatically)' },
+      body: {
+        name: this.s.listName,
+        kind: 'ip',
+        description: 'Addresses banned by f2b (managed by @f2b/action-cloudflare; items are added and removed automatically)',
+      },
       signal,
     });
-    return this.listId = created.env.result.id;
+    return (this.listId = created.env.result.id);
   }
 
   /**
@@ -193,9 +202,10 @@ export class ListBackend implements Backend {
   private async refreshIds(id: string, present: Map<string, Present>, keys: string[], signal: AbortSignal): Promise<void> {
     const path = `${this.base}/${id}/items`;
     const pages = Math.ceil(present.size / ITEMS_PER_PAGE);
-    const items = keys.length <= pages
-      ? (await Promise.all(keys.map((k) => this.client.allCursor<ListItem>(path, ITEMS_PER_PAGE, signal, { search: k })))).flat()
-      : await this.client.allCursor<ListItem>(path, ITEMS_PER_PAGE, signal);
+    const items =
+      keys.length <= pages
+        ? (await Promise.all(keys.map((k) => this.client.allCursor<ListItem>(path, ITEMS_PER_PAGE, signal, { search: k })))).flat()
+        : await this.client.allCursor<ListItem>(path, ITEMS_PER_PAGE, signal);
     const byKey = new Map<string, ListItem>();
     for (const it of items) {
       const key = it.ip === undefined ? null : keyOfItem(it.ip);
@@ -205,7 +215,8 @@ export class ListBackend implements Backend {
       const p = present.get(k);
       if (!p || p.ref !== '') continue;
       const it = byKey.get(k);
-      if (it) present.set(k, { ref: it.id, ours: p.ours }); else present.delete(k); // never landed, or gone already
+      if (it) present.set(k, { ref: it.id, ours: p.ours });
+      else present.delete(k); // never landed, or gone already
     }
   }
 
@@ -219,7 +230,8 @@ export class ListBackend implements Backend {
       const op = env.result;
       if (op?.status === 'completed') return;
       if (op?.status === 'failed') throw cfErrors.F2B_ERR_CF_BULK_FAILED(operationId, op.error ?? 'no reason given');
-      if (performance.now() > deadline) throw cfErrors.F2B_ERR_CF_UNAVAILABLE({ bulkOperation: operationId, seconds: Math.round((this.s.operationTimeoutMs ?? 120_000) / 1000) });
+      if (performance.now() > deadline)
+        throw cfErrors.F2B_ERR_CF_UNAVAILABLE({ bulkOperation: operationId, seconds: Math.round((this.s.operationTimeoutMs ?? 120_000) / 1000) });
       delay = Math.min(2000, delay * 2);
     }
   }
@@ -227,6 +239,9 @@ export class ListBackend implements Backend {
 
 function checkKind(list: IpList): void {
   if (list.kind !== 'ip') {
-    throw cfErrors.F2B_ERR_CF_OPTIONS(`the list "${list.name}" holds ${list.kind} items, not IP addresses`, 'Choose another listName or listId; f2b creates a list named listName when none exists.');
+    throw cfErrors.F2B_ERR_CF_OPTIONS(
+      `the list "${list.name}" holds ${list.kind} items, not IP addresses`,
+      'Choose another listName or listId; f2b creates a list named listName when none exists.',
+    );
   }
 }

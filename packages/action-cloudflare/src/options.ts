@@ -118,7 +118,10 @@ export function normalizeOptions(o: CloudflareOptions, env: NodeJS.ProcessEnv = 
   let scopePath: string;
   if (mode === 'access-rules') {
     if ((o.zoneId === undefined) === (o.accountId === undefined)) {
-      throw cfErrors.F2B_ERR_CF_OPTIONS('access-rules mode needs exactly one of zoneId and accountId', 'Set zoneId for rules on one site, or accountId for rules on every zone of the account.');
+      throw cfErrors.F2B_ERR_CF_OPTIONS(
+        'access-rules mode needs exactly one of zoneId and accountId',
+        'Set zoneId for rules on one site, or accountId for rules on every zone of the account.',
+      );
     }
     if (o.listName !== undefined || o.listId !== undefined) {
       throw cfErrors.F2B_ERR_CF_OPTIONS('listName and listId belong to list mode', 'Remove them, or set mode: list.');
@@ -132,7 +135,10 @@ export function normalizeOptions(o: CloudflareOptions, env: NodeJS.ProcessEnv = 
       throw cfErrors.F2B_ERR_CF_OPTIONS('listName and listId exclude each other', 'Keep one of them.');
     }
     if (o.ruleMode !== undefined) {
-      throw cfErrors.F2B_ERR_CF_OPTIONS('ruleMode belongs to access-rules mode; in list mode the WAF custom rule decides', 'Remove ruleMode, and choose the action in the custom rule that uses the list.');
+      throw cfErrors.F2B_ERR_CF_OPTIONS(
+        'ruleMode belongs to access-rules mode; in list mode the WAF custom rule decides',
+        'Remove ruleMode, and choose the action in the custom rule that uses the list.',
+      );
     }
     scopePath = `accounts/${o.accountId}`;
   }
@@ -142,7 +148,7 @@ export function normalizeOptions(o: CloudflareOptions, env: NodeJS.ProcessEnv = 
     mode,
     scopePath,
     accountId: o.accountId,
-    listName: mode === 'list' && o.listId === undefined ? o.listName ?? DEFAULT_LIST_NAME : undefined,
+    listName: mode === 'list' && o.listId === undefined ? (o.listName ?? DEFAULT_LIST_NAME) : undefined,
     listId: mode === 'list' ? o.listId : undefined,
     ruleMode: o.ruleMode ?? 'block',
     token,
@@ -161,7 +167,10 @@ export function normalizeOptions(o: CloudflareOptions, env: NodeJS.ProcessEnv = 
 
 function readToken(o: CloudflareOptions, env: NodeJS.ProcessEnv): { token: string; source: string } {
   if ((o.tokenFile === undefined) === (o.tokenEnv === undefined)) {
-    throw cfErrors.F2B_ERR_CF_OPTIONS('exactly one of tokenFile and tokenEnv is needed', 'Name the file that holds the API token with tokenFile, or the environment variable with tokenEnv.');
+    throw cfErrors.F2B_ERR_CF_OPTIONS(
+      'exactly one of tokenFile and tokenEnv is needed',
+      'Name the file that holds the API token with tokenFile, or the environment variable with tokenEnv.',
+    );
   }
   let raw: string;
   let source: string;

@@ -85,7 +85,10 @@ export class TokenBucket {
   }
 
   private pump(): void {
-    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     while (this.waiters.length > 0) {
       if (!this.tryTake()) {
         const now = this.now();

@@ -28,20 +28,31 @@ export class Registry {
     // Declared before the backend, whose warning callback reads it; assigned once, after it.
     // eslint-disable-next-line prefer-const
     let scope: Scope | undefined;
-    const backend = cfg.mode === 'list'
-      ? new ListBackend(client, { accountId: cfg.accountId!, listName: cfg.listName, listId: cfg.listId, notesMarker: cfg.notesMarker, maxItems: cfg.maxItems }, this.lock(`${cfg.apiBase}\0${cfg.accountId}`))
-      : new AccessRulesBackend(client, { scopePath: cfg.scopePath, ruleMode: cfg.ruleMode, notesMarker: cfg.notesMarker }, (k) => {
-        scope?.warnOnce(`Cloudflare already has a rule for ${k} that f2b did not make; f2b leaves it as it is and counts it as the ban.`);
-      });
-    scope = new Scope(backend, {
-      notesMarker: cfg.notesMarker,
-      reconcileDelayMs: cfg.reconcileDelayMs,
-      reconcileIntervalMs: cfg.reconcileIntervalMs,
-      breakerMs: Math.min(30_000, cfg.backoffMs * 2 ** Math.max(0, cfg.maxAttempts - 1)),
-    }, {
-      detach: () => { if (this.scopes.get(key) === scope) this.scopes.delete(key); },
-      closed: () => this.release(clientKey),
-    });
+    const backend =
+      cfg.mode === 'list'
+        ? new ListBackend(
+            client,
+            { accountId: cfg.accountId!, listName: cfg.listName, listId: cfg.listId, notesMarker: cfg.notesMarker, maxItems: cfg.maxItems },
+            this.lock(`${cfg.apiBase}\0${cfg.accountId}`),
+          )
+        : new AccessRulesBackend(client, { scopePath: cfg.scopePath, ruleMode: cfg.ruleMode, notesMarker: cfg.notesMarker }, (k) => {
+            scope?.warnOnce(`Cloudflare already has a rule for ${k} that f2b did not make; f2b leaves it as it is and counts it as the ban.`);
+          });
+    scope = new Scope(
+      backend,
+      {
+        notesMarker: cfg.notesMarker,
+        reconcileDelayMs: cfg.reconcileDelayMs,
+        reconcileIntervalMs: cfg.reconcileIntervalMs,
+        breakerMs: Math.min(30_000, cfg.backoffMs * 2 ** Math.max(0, cfg.maxAttempts - 1)),
+      },
+      {
+        detach: () => {
+          if (this.scopes.get(key) === scope) this.scopes.delete(key);
+        },
+        closed: () => this.release(clientKey),
+      },
+    );
     this.scopes.set(key, scope);
     return scope;
   }
@@ -57,8 +68,12 @@ export class Registry {
     if (!c) {
       c = {
         client: new CloudflareClient({
-          apiBase: cfg.apiBase, token: cfg.token, rateLimit: cfg.rateLimit, timeoutMs: cfg.timeoutMs,
-          maxAttempts: cfg.maxAttempts, backoffMs: cfg.backoffMs,
+          apiBase: cfg.apiBase,
+          token: cfg.token,
+          rateLimit: cfg.rateLimit,
+          timeoutMs: cfg.timeoutMs,
+          maxAttempts: cfg.maxAttempts,
+          backoffMs: cfg.backoffMs,
         }),
         refs: 0,
       };
@@ -77,7 +92,7 @@ export class Registry {
 
   private lock(key: string): Mutex {
     let m = this.locks.get(key);
-    if (!m) this.locks.set(key, m = new Mutex());
+    if (!m) this.locks.set(key, (m = new Mutex()));
     return m;
   }
 }

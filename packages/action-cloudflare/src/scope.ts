@@ -30,7 +30,10 @@ const AUTH_PAUSE_MS = 25_000;
 /** Errors made by failFast (they must not re-arm the breaker). */
 const fastFailures = new WeakSet<object>();
 
-interface Owner { start: number; end: number | null }
+interface Owner {
+  start: number;
+  end: number | null;
+}
 
 /** `<marker> <jail> until <ISO time | never>`: what the note of a rule or item f2b creates says. */
 export function formatNote(marker: string, jail: string, end: number | null): string {
@@ -95,7 +98,10 @@ export class Scope {
       for (const token of o.keys()) if (token.startsWith(`${m.jail}\0`)) o.delete(token);
       if (o.size === 0) this.owners.delete(key);
     }
-    if (this.members.size > 0) { this.schedule(this.s.reconcileDelayMs); return; }
+    if (this.members.size > 0) {
+      this.schedule(this.s.reconcileDelayMs);
+      return;
+    }
     clearTimeout(this.timer);
     this.life.detach();
     this.abort.abort();
@@ -106,7 +112,7 @@ export class Scope {
   /** Wanted from now on by `jail`'s ban `id` (from `start` until `end`; null: for good). */
   want(key: string, jail: string, id: string, start: number, end: number | null = null): void {
     let o = this.owners.get(key);
-    if (!o) this.owners.set(key, o = new Map());
+    if (!o) this.owners.set(key, (o = new Map()));
     const token = `${jail}\0${id}`;
     const prev = o.get(token);
     o.set(token, prev && prev.start > start ? prev : { start, end });
@@ -150,7 +156,10 @@ export class Scope {
 
   private enqueue(keys: Job['keys']): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (this.abort.signal.aborted) { reject(cfErrors.F2B_ERR_CF_STOPPED()); return; }
+      if (this.abort.signal.aborted) {
+        reject(cfErrors.F2B_ERR_CF_STOPPED());
+        return;
+      }
       this.queue.push({ keys, resolve, reject });
       this.kick();
     });
@@ -197,8 +206,7 @@ export class Scope {
         if (plan.adds.size > 0 || plan.removes.size > 0) {
           contacted = true;
           const rejectedBefore = new Set(this.rejected.keys());
-          await this.backend.sync(plan, this.present, this.rejected, this.abort.signal)
-            .finally(() => this.count(plan!, rejectedBefore));
+          await this.backend.sync(plan, this.present, this.rejected, this.abort.signal).finally(() => this.count(plan!, rejectedBefore));
         }
         if (contacted) this.healthy();
       } catch (e) {
@@ -206,7 +214,11 @@ export class Scope {
         this.failed(e);
       }
       for (const j of jobs) {
-        if (!Array.isArray(j.keys)) { if (err === undefined) j.resolve(); else j.reject(err); continue; }
+        if (!Array.isArray(j.keys)) {
+          if (err === undefined) j.resolve();
+          else j.reject(err);
+          continue;
+        }
         if (plan && j.keys.every((k) => this.settled(plan!, k))) j.resolve();
         else j.reject(err ?? cfErrors.F2B_ERR_CF_STOPPED());
       }
@@ -259,7 +271,8 @@ export class Scope {
   }
 
   private count(plan: SyncPlan, rejectedBefore: Set<string>): void {
-    let created = 0, deleted = 0;
+    let created = 0,
+      deleted = 0;
     for (const k of plan.adds.keys()) if (this.present.get(k)?.ours && !this.present.get(k)!.maybe) created++;
     for (const k of plan.removes.keys()) if (!this.present.has(k)) deleted++;
     this.stats.created += created;
@@ -282,8 +295,11 @@ export class Scope {
   /** The error of a call not even tried: the last failure, and when the next try can be. */
   private failFast(b: { until: number; at: number; err: unknown }): Error {
     const e = b.err as CloudflareError;
-    const err = new CloudflareError(e.code, `${e.message.replace(/\.$/, '')} (${Math.round((performance.now() - b.at) / 1000)} s ago; not asked again for ${Math.ceil((b.until - performance.now()) / 1000)} s)`,
-      { fix: e.fix, exit: e.exit, status: e.status, cfErrors: e.cfErrors, fatal: true });
+    const err = new CloudflareError(
+      e.code,
+      `${e.message.replace(/\.$/, '')} (${Math.round((performance.now() - b.at) / 1000)} s ago; not asked again for ${Math.ceil((b.until - performance.now()) / 1000)} s)`,
+      { fix: e.fix, exit: e.exit, status: e.status, cfErrors: e.cfErrors, fatal: true },
+    );
     fastFailures.add(err);
     return err;
   }
@@ -309,16 +325,19 @@ export class Scope {
     clearTimeout(this.timer);
     if (ms < 0 || this.members.size === 0) return;
     this.timer = setTimeout(() => {
-      this.reconcile().then(({ created, deleted }) => {
-        this.retryMs = 0;
-        if (created + deleted > 0) this.log().info(`Reconciled with Cloudflare: deleted ${deleted} stale and created ${created} missing entries.`);
-        if (this.s.reconcileIntervalMs > 0) this.schedule(this.s.reconcileIntervalMs);
-      }, (err) => {
-        if ((err as { code?: string }).code === 'F2B_ERR_CF_STOPPED') return;
-        this.retryMs = Math.min(300_000, Math.max(30_000, this.retryMs * 2));
-        this.log().warn(`Reconciling with Cloudflare failed (next try in ${this.retryMs / 1000} s): ${messageOf(err)}`);
-        this.schedule(this.retryMs);
-      });
+      this.reconcile().then(
+        ({ created, deleted }) => {
+          this.retryMs = 0;
+          if (created + deleted > 0) this.log().info(`Reconciled with Cloudflare: deleted ${deleted} stale and created ${created} missing entries.`);
+          if (this.s.reconcileIntervalMs > 0) this.schedule(this.s.reconcileIntervalMs);
+        },
+        (err) => {
+          if ((err as { code?: string }).code === 'F2B_ERR_CF_STOPPED') return;
+          this.retryMs = Math.min(300_000, Math.max(30_000, this.retryMs * 2));
+          this.log().warn(`Reconciling with Cloudflare failed (next try in ${this.retryMs / 1000} s): ${messageOf(err)}`);
+          this.schedule(this.retryMs);
+        },
+      );
     }, ms);
     this.timer.unref();
   }
@@ -329,7 +348,8 @@ export class Scope {
 
   private report(err: unknown): void {
     const m = this.members.values().next().value;
-    if (m) m.error(err); else this.log().error(messageOf(err));
+    if (m) m.error(err);
+    else this.log().error(messageOf(err));
   }
 }
 

@@ -11,10 +11,12 @@ import { ACCOUNT, baseOptions, ourRules, startFake, tester, ZONE } from './helpe
 
 const SCOPE = `zones/${ZONE}`;
 let fake: FakeCloudflare;
-afterEach(async () => { await fake?.stop(); });
+afterEach(async () => {
+  await fake?.stop();
+});
 
 describe('access rules', () => {
-  it('bans and unbans IPv4, IPv6 and ranges with one rule each, noted as f2b\'s', async () => {
+  it("bans and unbans IPv4, IPv6 and ranges with one rule each, noted as f2b's", async () => {
     const s = await startFake();
     fake = s.fake;
     const t = tester(s.apiBase, { zoneId: ZONE, ruleMode: 'managed_challenge' });
@@ -103,7 +105,14 @@ describe('access rules', () => {
     const core = new Core({ logLevel: 'silent' });
     core.use(cloudflareAction());
     const def = core.getAction('cloudflare')!.def;
-    const make = (jail: string) => def.create(baseOptions(s.apiBase, { zoneId: ZONE }) as Record<string, unknown>, { jail, logger: memoryLogger(jail), error: (e) => { throw e; } }) as CloudflareAction;
+    const make = (jail: string) =>
+      def.create(baseOptions(s.apiBase, { zoneId: ZONE }) as Record<string, unknown>, {
+        jail,
+        logger: memoryLogger(jail),
+        error: (e) => {
+          throw e;
+        },
+      }) as CloudflareAction;
     const a = make('sshd');
     const b = make('nginx');
     await a.start();

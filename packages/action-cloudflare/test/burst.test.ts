@@ -10,7 +10,9 @@ import type { FakeCloudflare } from '../src/testing/index.js';
 import { ACCOUNT, listIps, manyIps, ourRules, startFake, tester, ZONE } from './helpers.js';
 
 let fake: FakeCloudflare;
-afterEach(async () => { await fake?.stop(); });
+afterEach(async () => {
+  await fake?.stop();
+});
 
 /** The most requests that arrived within any `windowMs`. */
 function busiestWindow(times: number[], windowMs: number): number {

@@ -11,12 +11,23 @@ import { ACCOUNT, listIps, ourRules, startFake, tester, ZONE } from './helpers.j
 
 const SCOPE = `zones/${ZONE}`;
 let fake: FakeCloudflare;
-afterEach(async () => { await fake?.stop(); });
+afterEach(async () => {
+  await fake?.stop();
+});
 
 /** How each promise ended, or 'pending' if it had not within `ms`. */
 async function outcome(ps: Promise<unknown>[], ms = 3000): Promise<string[]> {
   const marks = ps.map(() => 'pending');
-  ps.forEach((p, i) => { p.then(() => { marks[i] = 'fulfilled'; }, () => { marks[i] = 'rejected'; }); });
+  ps.forEach((p, i) => {
+    p.then(
+      () => {
+        marks[i] = 'fulfilled';
+      },
+      () => {
+        marks[i] = 'rejected';
+      },
+    );
+  });
   const deadline = Date.now() + ms;
   while (marks.includes('pending') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return marks;
@@ -57,8 +68,10 @@ describe('paging access rules', () => {
     const s = await startFake();
     fake = s.fake;
     for (let i = 0; i < 1100; i++) fake.accessRules.add(SCOPE, { target: 'ip', value: `10.9.${i >> 8}.${i & 255}` });
-    const res = await fetch(`${s.apiBase}/${SCOPE}/firewall/access_rules/rules?per_page=5000`, { headers: { authorization: `Bearer ${process.env.F2B_CF_TEST_TOKEN}` } });
-    const body = await res.json() as { result: unknown[]; result_info: Record<string, number> };
+    const res = await fetch(`${s.apiBase}/${SCOPE}/firewall/access_rules/rules?per_page=5000`, {
+      headers: { authorization: `Bearer ${process.env.F2B_CF_TEST_TOKEN}` },
+    });
+    const body = (await res.json()) as { result: unknown[]; result_info: Record<string, number> };
     expect(body.result).toHaveLength(1000);
     expect(body.result_info).toEqual({ page: 1, per_page: 1000, count: 1000, total_count: 1100 });
   });
@@ -129,7 +142,7 @@ describe('answers Cloudflare does not document the way the action used to expect
     await t.stop();
   });
 
-  it('during Cloudflare\'s five-minute block after a 429 nothing is sent, and the calls fail at once', async () => {
+  it("during Cloudflare's five-minute block after a 429 nothing is sent, and the calls fail at once", async () => {
     const s = await startFake({ rateLimit: { requests: 3, perSeconds: 60 }, blockSeconds: 300 });
     fake = s.fake;
     const t = tester(s.apiBase, { zoneId: ZONE, maxAttempts: 4 });

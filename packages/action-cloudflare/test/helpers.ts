@@ -33,7 +33,11 @@ export function tester(apiBase: string, options: CloudflareOptions, jail = 'web'
 
 /** `value` of every rule in a scope whose notes start with the marker. */
 export function ourRules(fake: FakeCloudflare, scope: string, marker = 'f2b:'): string[] {
-  return fake.accessRules.rules(scope).filter((r: FakeRule) => r.notes.startsWith(marker)).map((r) => r.configuration.value).sort();
+  return fake.accessRules
+    .rules(scope)
+    .filter((r: FakeRule) => r.notes.startsWith(marker))
+    .map((r) => r.configuration.value)
+    .sort();
 }
 
 /** `ip` of every item of a list. */
@@ -43,10 +47,15 @@ export function listIps(fake: FakeCloudflare, account: string, name = 'f2b_banne
 
 /** Everything a tester logged or reported, as one text (to look for the token). */
 export function everythingSaid(t: ActionTester): string {
-  return JSON.stringify(t.logger.records) + t.errors.map((e) => {
-    const x = e as { message?: string; fix?: string; stack?: string };
-    return `${x.message} ${x.fix} ${x.stack}`;
-  }).join('\n');
+  return (
+    JSON.stringify(t.logger.records) +
+    t.errors
+      .map((e) => {
+        const x = e as { message?: string; fix?: string; stack?: string };
+        return `${x.message} ${x.fix} ${x.stack}`;
+      })
+      .join('\n')
+  );
 }
 
 /** `n` distinct documentation-range-like IPv4 addresses (10.x.y.z). */

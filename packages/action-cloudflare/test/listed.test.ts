@@ -11,12 +11,14 @@ import { ACCOUNT, startFake, tester, ZONE } from './helpers.js';
 
 const SCOPE = `zones/${ZONE}`;
 let fake: FakeCloudflare;
-afterEach(async () => { await fake?.stop(); });
+afterEach(async () => {
+  await fake?.stop();
+});
 
 const byId = (l: { id: string; end?: number | null }[]) => [...l].sort((a, b) => a.id.localeCompare(b.id));
 
 describe('listBanned: the bans in force, from the notes', () => {
-  it('access rules: this jail\'s bans with their ends; legacy notes have no end; foreign and other jails\' rules are left out', async () => {
+  it("access rules: this jail's bans with their ends; legacy notes have no end; foreign and other jails' rules are left out", async () => {
     const s = await startFake();
     fake = s.fake;
     fake.accessRules.add(SCOPE, { mode: 'block', target: 'ip', value: '192.0.2.250', notes: 'office' });
@@ -27,12 +29,14 @@ describe('listBanned: the bans in force, from the notes', () => {
     const start = Date.parse('2026-12-07T00:00:00Z');
     const bans = [t.ban('203.0.113.5', { start, bantime: 3600 }), t.ban('198.51.100.0/24', { start, bantime: -1 }), t.ban('2001:db8::7', { start })];
     await t.instance.ban(bans);
-    expect(byId(await t.instance.listBanned!())).toEqual(byId([
-      { id: '203.0.113.5', end: start + 3600_000 },
-      { id: '198.51.100.0/24', end: null },
-      { id: '2001:db8::7', end: start + 600_000 },
-      { id: '203.0.113.77', end: undefined },
-    ]));
+    expect(byId(await t.instance.listBanned!())).toEqual(
+      byId([
+        { id: '203.0.113.5', end: start + 3600_000 },
+        { id: '198.51.100.0/24', end: null },
+        { id: '2001:db8::7', end: start + 600_000 },
+        { id: '203.0.113.77', end: undefined },
+      ]),
+    );
     await t.stop();
   });
 
@@ -43,10 +47,12 @@ describe('listBanned: the bans in force, from the notes', () => {
     await t.start();
     const start = Date.parse('2026-12-07T00:00:00Z');
     await t.instance.ban([t.ban('192.0.2.1', { start, bantime: 60 }), t.ban('2001:db8:1:2::a', { start, bantime: 120 })]);
-    expect(byId(await t.instance.listBanned!())).toEqual(byId([
-      { id: '192.0.2.1', end: start + 60_000 },
-      { id: '2001:db8:1:2::/64', end: start + 120_000 },
-    ]));
+    expect(byId(await t.instance.listBanned!())).toEqual(
+      byId([
+        { id: '192.0.2.1', end: start + 60_000 },
+        { id: '2001:db8:1:2::/64', end: start + 120_000 },
+      ]),
+    );
     await t.stop();
   });
 

@@ -10,7 +10,9 @@ import type { FakeCloudflare } from '../src/testing/index.js';
 import { ACCOUNT, baseOptions, listIps, startFake, tester } from './helpers.js';
 
 let fake: FakeCloudflare;
-afterEach(async () => { await fake?.stop(); });
+afterEach(async () => {
+  await fake?.stop();
+});
 
 describe('lists', () => {
   it('creates the list, then adds and removes items, IPv6 as its /64', async () => {
@@ -72,7 +74,12 @@ describe('lists', () => {
     const core = new Core({ logLevel: 'silent' });
     core.use(cloudflareAction());
     const def = core.getAction('cloudflare')!.def;
-    const make = (jail: string) => def.create(baseOptions(s.apiBase, { mode: 'list', accountId: ACCOUNT }) as Record<string, unknown>, { jail, logger: memoryLogger(jail), error: () => undefined }) as CloudflareAction;
+    const make = (jail: string) =>
+      def.create(baseOptions(s.apiBase, { mode: 'list', accountId: ACCOUNT }) as Record<string, unknown>, {
+        jail,
+        logger: memoryLogger(jail),
+        error: () => undefined,
+      }) as CloudflareAction;
     const a = make('sshd');
     const b = make('nginx');
     await Promise.all([a.start(), b.start()]);
@@ -95,7 +102,9 @@ describe('lists', () => {
     await t.start();
     const acc = fake.lists.account(ACCOUNT);
     acc.pending = 'someone-else';
-    setTimeout(() => { acc.pending = null; }, 60);
+    setTimeout(() => {
+      acc.pending = null;
+    }, 60);
     await t.applyBans('192.0.2.9');
     expect(fake.lists.stats.conflicts).toBeGreaterThan(0);
     expect(listIps(fake, ACCOUNT)).toEqual(['192.0.2.9']);

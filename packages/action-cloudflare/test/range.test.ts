@@ -32,11 +32,23 @@ async function jail(range: JailInput['range']) {
   fake = s.fake;
   t = await createTestCore({
     plugins: [demo, cloudflareAction()],
-    jail: { filter: 'demo', maxretry: 1, bantime: '1h', range, actions: [{ type: 'cloudflare', ...baseOptions(s.apiBase, { zoneId: ZONE, ruleMode: 'block' }) }] },
+    jail: {
+      filter: 'demo',
+      maxretry: 1,
+      bantime: '1h',
+      range,
+      actions: [{ type: 'cloudflare', ...baseOptions(s.apiBase, { zoneId: ZONE, ruleMode: 'block' }) }],
+    },
   });
   const errors: { code?: string }[] = [];
-  t.core.hooks.error.tap('test', (e) => { errors.push(e as { code?: string }); });
-  const rules = () => fake!.accessRules.rules(SCOPE).map((r) => `${r.configuration.target} ${r.configuration.value}`).sort();
+  t.core.hooks.error.tap('test', (e) => {
+    errors.push(e as { code?: string });
+  });
+  const rules = () =>
+    fake!.accessRules
+      .rules(SCOPE)
+      .map((r) => `${r.configuration.target} ${r.configuration.value}`)
+      .sort();
   return { t, rules, errors };
 }
 
@@ -47,9 +59,14 @@ describe('range bans at Cloudflare', () => {
     t.push('fail from 2001:db8:9:1::1', 'fail from 2001:db8:9:1::2', 'fail from 2001:db8:9:1::3');
     await t.flush();
     expect(rules()).toEqual([
-      'ip 198.51.100.1', 'ip 198.51.100.2', 'ip 198.51.100.3',
-      'ip6 2001:db8:9:1::1', 'ip6 2001:db8:9:1::2', 'ip6 2001:db8:9:1::3',
-      'ip_range 198.51.100.0/24', 'ip_range 2001:db8:9:1::/64',
+      'ip 198.51.100.1',
+      'ip 198.51.100.2',
+      'ip 198.51.100.3',
+      'ip6 2001:db8:9:1::1',
+      'ip6 2001:db8:9:1::2',
+      'ip6 2001:db8:9:1::3',
+      'ip_range 198.51.100.0/24',
+      'ip_range 2001:db8:9:1::/64',
     ]);
     const note = fake!.accessRules.rules(SCOPE).find((r) => r.configuration.value === '198.51.100.0/24')!.notes;
     expect(Date.parse(/until (\S+)$/.exec(note)![1]!) - t.clock.now()).toBe(86_400_000);

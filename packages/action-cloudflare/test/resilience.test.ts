@@ -10,7 +10,9 @@ import { everythingSaid, ourRules, startFake, tester, TOKEN, ZONE } from './help
 
 const SCOPE = `zones/${ZONE}`;
 let fake: FakeCloudflare;
-afterEach(async () => { await fake?.stop(); });
+afterEach(async () => {
+  await fake?.stop();
+});
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('resilience', () => {
@@ -35,7 +37,10 @@ describe('resilience', () => {
     await t.start();
     await fake.outage({ kind: 'status', status: 503 });
     const before = fake.stats.requests;
-    await expect(t.applyBans('192.0.2.3', '192.0.2.4', '192.0.2.5')).rejects.toMatchObject({ code: CF_CODES.unavailable, message: expect.stringContaining('after 3 attempt(s): HTTP 503') });
+    await expect(t.applyBans('192.0.2.3', '192.0.2.4', '192.0.2.5')).rejects.toMatchObject({
+      code: CF_CODES.unavailable,
+      message: expect.stringContaining('after 3 attempt(s): HTTP 503'),
+    });
     expect(fake.stats.requests - before).toBe(3); // the first item failed 3 times; the others were not tried
     // Calls right after a failure fail at once instead of waiting for the same timeouts again.
     await expect(t.applyBans('192.0.2.3')).rejects.toMatchObject({ code: CF_CODES.unavailable });
@@ -72,7 +77,10 @@ describe('resilience', () => {
     const t = tester(s.apiBase, { zoneId: ZONE, maxAttempts: 2, timeoutMs: 200 });
     await t.start();
     await fake.outage({ kind: 'refuse' });
-    await expect(t.applyBans('192.0.2.6')).rejects.toMatchObject({ code: CF_CODES.unavailable, message: expect.stringMatching(/ECONNREFUSED|other side closed|ECONNRESET/) });
+    await expect(t.applyBans('192.0.2.6')).rejects.toMatchObject({
+      code: CF_CODES.unavailable,
+      message: expect.stringMatching(/ECONNREFUSED|other side closed|ECONNRESET/),
+    });
     await fake.endOutage();
     await pause(50);
     await fake.outage({ kind: 'hang', requests: 2 });
@@ -104,7 +112,7 @@ describe('resilience', () => {
     await t.stop();
   });
 
-  it('reports a refused token once, with Cloudflare\'s code, and does not retry it in a storm', async () => {
+  it("reports a refused token once, with Cloudflare's code, and does not retry it in a storm", async () => {
     const s = await startFake({ tokens: ['some-other-valid-token'] });
     fake = s.fake;
     const t = tester(s.apiBase, { zoneId: ZONE });
@@ -133,12 +141,14 @@ describe('resilience', () => {
   it('never lets the token into a log line or an error, even if Cloudflare echoes it back', async () => {
     const s = await startFake();
     fake = s.fake;
-    fake.intercept = (req) => req.method === 'POST' ? fail(400, 1001, `invalid request from Bearer ${TOKEN} (token ${TOKEN})`) : null;
+    fake.intercept = (req) => (req.method === 'POST' ? fail(400, 1001, `invalid request from Bearer ${TOKEN} (token ${TOKEN})`) : null);
     const t = tester(s.apiBase, { zoneId: ZONE });
     await t.start();
     await t.applyBans('192.0.2.7'); // refused for this key: reported, not thrown
     await fake.outage({ kind: 'status', status: 500 });
-    await t.applyBans('192.0.2.8').catch((e: unknown) => { t.errors.push(e); });
+    await t.applyBans('192.0.2.8').catch((e: unknown) => {
+      t.errors.push(e);
+    });
     expect(t.errors.length).toBe(2);
     expect(JSON.stringify(t.errors.map((e) => (e as Error).message))).toContain('[redacted]');
     expect(everythingSaid(t)).not.toContain(TOKEN);

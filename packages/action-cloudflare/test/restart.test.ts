@@ -37,21 +37,42 @@ function world(apiBase: string) {
       core.registerFilter({ id: 'demo', rules: [{ id: 'auth-failure', pattern: '^auth failure from <HOST>$' }] });
       core.registerSource({
         type: 'memory',
-        create: (_o, ctx) => ({ start: async () => { sources.set(ctx.jail, ctx); }, stop: async () => { sources.delete(ctx.jail); } }),
+        create: (_o, ctx) => ({
+          start: async () => {
+            sources.set(ctx.jail, ctx);
+          },
+          stop: async () => {
+            sources.delete(ctx.jail);
+          },
+        }),
       });
     },
   });
   const action = (extra: Record<string, unknown>) => ({ type: 'cloudflare', ...baseOptions(apiBase, { maxAttempts: 2, reconcileDelay: 0.3, ...extra }) });
-  const jail = (a: ReturnType<typeof action>) => ({ source: { type: 'memory' }, filter: 'demo', actions: [a], maxretry: 1, findtime: 600, bantime: 600, ignoreself: false });
+  const jail = (a: ReturnType<typeof action>) => ({
+    source: { type: 'memory' },
+    filter: 'demo',
+    actions: [a],
+    maxretry: 1,
+    findtime: 600,
+    bantime: 600,
+    ignoreself: false,
+  });
   const config = resolveConfig({
-    state: { type: 'memory' }, socket: false,
+    state: { type: 'memory' },
+    socket: false,
     jails: { web: jail(action({ zoneId: ZONE })), api: jail(action({ mode: 'list', accountId: ACCOUNT })) },
   });
   const logs: string[] = [];
-  const logSink = (level: string, name: string, msg: string, fields?: Record<string, unknown>) => { logs.push(`${level} [${name}] ${msg} ${JSON.stringify(fields ?? {})}`); };
+  const logSink = (level: string, name: string, msg: string, fields?: Record<string, unknown>) => {
+    logs.push(`${level} [${name}] ${msg} ${JSON.stringify(fields ?? {})}`);
+  };
   const daemon = (db = store) => new Daemon({ searchFrom: [dir], clock, logLevel: 'debug', logSink, plugins: [world, cloudflareAction()], store: db });
   const attack = async (d: Daemon, jailName: string, ips: string[]) => {
-    await sources.get(jailName)!.lines(ips.map((ip) => Buffer.from(`auth failure from ${ip}`)), 'memory');
+    await sources.get(jailName)!.lines(
+      ips.map((ip) => Buffer.from(`auth failure from ${ip}`)),
+      'memory',
+    );
     await d.jail(jailName)!.flush();
   };
   return { clock, store, config, daemon, attack, logs, dir };
@@ -116,7 +137,12 @@ describe('restart with an outage mid-burst', () => {
     expect(mine).toHaveLength(activeWeb.length); // each exactly once
     expect(fake.accessRules.rules(SCOPE)).toContainEqual(foreignRule);
     const items = [...list.items.values()];
-    expect(items.filter((i) => i.comment.startsWith('f2b:')).map((i) => i.ip).sort()).toEqual(activeApi);
+    expect(
+      items
+        .filter((i) => i.comment.startsWith('f2b:'))
+        .map((i) => i.ip)
+        .sort(),
+    ).toEqual(activeApi);
     expect(items.find((i) => i.ip === '203.0.113.200')?.comment).toBe('monitoring, by hand');
     expect(await w.store.outboxPending()).toEqual([]);
     expect(fake.stats.rateLimited).toBe(0);
@@ -151,10 +177,14 @@ describe('restart with an outage mid-burst', () => {
     const now = w.clock.now();
     const ends = async (jail: string) => (await store.activeBans(now, jail)).map((b) => [b.id, b.end]).sort();
     expect(await ends('web')).toEqual([
-      ['198.51.100.1', start + 600_000], ['198.51.100.2', start + 600_000],
+      ['198.51.100.1', start + 600_000],
+      ['198.51.100.2', start + 600_000],
       ['203.0.113.99', now + 600_000], // the note does not say: the jail's bantime from now, never "for good"
     ]);
-    expect(await ends('api')).toEqual([['198.51.100.3', start + 600_000], ['2001:db8:5::/64', start + 600_000]]);
+    expect(await ends('api')).toEqual([
+      ['198.51.100.3', start + 600_000],
+      ['2001:db8:5::/64', start + 600_000],
+    ]);
     const said = w.logs.join('\n');
     expect(said).toContain('F2B_ERR_STATE_CORRUPT');
     expect(said).toContain('Recovered 5 ban(s) in force from the actions');

@@ -7,9 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActionTester } from '@f2b/core/testing';
-import cloudflareAction, {
-  accessRuleKey, accessRuleTarget, CF_CODES, listKey, normalizeOptions, parseRetryAfter, scrub, TokenBucket,
-} from '../src/index.js';
+import cloudflareAction, { accessRuleKey, accessRuleTarget, CF_CODES, listKey, normalizeOptions, parseRetryAfter, scrub, TokenBucket } from '../src/index.js';
 import { ZONE } from './helpers.js';
 
 describe('keys', () => {
@@ -39,7 +37,10 @@ describe('TokenBucket', () => {
     try {
       const b = new TokenBucket(100, 10, () => Date.now());
       const sent: number[] = [];
-      for (let i = 0; i < 400; i++) void b.take().then(() => { sent.push(Date.now()); });
+      for (let i = 0; i < 400; i++)
+        void b.take().then(() => {
+          sent.push(Date.now());
+        });
       await vi.advanceTimersByTimeAsync(40_000);
       let worst = 0;
       for (let i = 0, j = 0; i < sent.length; i++) {
@@ -84,7 +85,9 @@ describe('options', () => {
       );
     }
     // Through the engine as well: the schema lets it through so that this message, not "unknown option", is shown.
-    expect(() => new ActionTester({ plugin: cloudflareAction(), type: 'cloudflare', options: { zoneId: ZONE, token: 'abc' } })).toThrow(/would put the API token in the config/);
+    expect(() => new ActionTester({ plugin: cloudflareAction(), type: 'cloudflare', options: { zoneId: ZONE, token: 'abc' } })).toThrow(
+      /would put the API token in the config/,
+    );
   });
 
   it('needs the right ids per mode and exactly one token source', () => {
@@ -95,7 +98,12 @@ describe('options', () => {
     expect(() => normalizeOptions({ zoneId: 'z' }, env)).toThrow(/exactly one of tokenFile and tokenEnv/);
     expect(() => normalizeOptions({ zoneId: 'z', tokenEnv: 'MISSING' }, env)).toThrow(expect.objectContaining({ code: CF_CODES.token }));
     const c = normalizeOptions({ mode: 'list', accountId: 'a', tokenEnv: 'CF' }, env);
-    expect(c).toMatchObject({ scopePath: 'accounts/a', listName: 'f2b_banned', rateLimit: { requests: 1200, perSeconds: 300 }, apiBase: 'https://api.cloudflare.com/client/v4' });
+    expect(c).toMatchObject({
+      scopePath: 'accounts/a',
+      listName: 'f2b_banned',
+      rateLimit: { requests: 1200, perSeconds: 300 },
+      apiBase: 'https://api.cloudflare.com/client/v4',
+    });
   });
 
   it('reads the token from the first line of tokenFile and never puts it in messages', () => {

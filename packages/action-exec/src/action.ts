@@ -86,8 +86,13 @@ export class ExecAction implements ActionInstance {
     }
   }
 
-  private async each<T extends Ban | Unban>(op: 'ban' | 'unban', cmd: CommandTemplate, items: readonly T[], keyOf: (x: T) => string,
-    valuesOf: (x: T) => Partial<Record<Placeholder, string>>): Promise<void> {
+  private async each<T extends Ban | Unban>(
+    op: 'ban' | 'unban',
+    cmd: CommandTemplate,
+    items: readonly T[],
+    keyOf: (x: T) => string,
+    valuesOf: (x: T) => Partial<Record<Placeholder, string>>,
+  ): Promise<void> {
     const todo = items.filter((x) => !this.done.has(keyOf(x)));
     if (this.config.batch === 'none') {
       const errors: unknown[] = [];
@@ -161,9 +166,15 @@ export class ExecAction implements ActionInstance {
     const jail = this.ctx.jail;
     this.stats.runs++;
     const r = await runProgram({
-      file, argv0: cmd.program, args: expand(cmd, { jail, ...values }), stdin,
-      env: programEnv(this.config, process.env, op, jail), cwd: this.config.cwd,
-      timeoutMs: this.config.timeoutMs, maxOutput: this.config.maxOutput, clock: this.ctx.clock,
+      file,
+      argv0: cmd.program,
+      args: expand(cmd, { jail, ...values }),
+      stdin,
+      env: programEnv(this.config, process.env, op, jail),
+      cwd: this.config.cwd,
+      timeoutMs: this.config.timeoutMs,
+      maxOutput: this.config.maxOutput,
+      clock: this.ctx.clock,
     });
     const output = [r.stdout && `stdout: ${shown(r.stdout)}`, r.stderr && `stderr: ${shown(r.stderr)}`].filter(Boolean).join('; ');
     if (r.spawnError) {
@@ -179,7 +190,9 @@ export class ExecAction implements ActionInstance {
       const how = r.code === null ? `was killed by ${r.signal ?? 'a signal'}` : `exited with ${r.code}`;
       throw execErrors.F2B_ERR_EXEC_FAILED(op, cmd.program, how, shown(r.stderr || r.stdout));
     }
-    this.ctx.logger.debug(`Ran the ${op} command ${shown(JSON.stringify(cmd.program))}: exit ${r.code}${output ? ` (${output}${r.dropped > 0 ? `; ${r.dropped} more byte(s) not kept` : ''})` : ''}.`);
+    this.ctx.logger.debug(
+      `Ran the ${op} command ${shown(JSON.stringify(cmd.program))}: exit ${r.code}${output ? ` (${output}${r.dropped > 0 ? `; ${r.dropped} more byte(s) not kept` : ''})` : ''}.`,
+    );
     return r;
   }
 

@@ -12,7 +12,9 @@ export const execErrors = defineErrors({
   F2B_ERR_EXEC_OPTIONS: {
     exit: 'usage',
     make: (path: string, problem: string, fix: string) => ({
-      message: `The option ${q(path)} of the exec action ${problem}.`, path, fix,
+      message: `The option ${q(path)} of the exec action ${problem}.`,
+      path,
+      fix,
     }),
   },
 
@@ -21,7 +23,9 @@ export const execErrors = defineErrors({
     exit: 'usage',
     make: (program: string, problem: string) => ({
       message: `The exec action will not run ${q(program)}: ${problem}.`,
-      fix: 'Name an absolute path to an executable file. When f2b runs as root, the program and every directory above it must be owned by root and writable by nobody else (`chown root: FILE; chmod go-w FILE` and each directory): root never runs code another user could change. ' + RETRIED,
+      fix:
+        'Name an absolute path to an executable file. When f2b runs as root, the program and every directory above it must be owned by root and writable by nobody else (`chown root: FILE; chmod go-w FILE` and each directory): root never runs code another user could change. ' +
+        RETRIED,
     }),
   },
 

@@ -67,7 +67,11 @@ export const optionsSchema: JSONSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    ban: argv, unban: argv, start: argv, stop: argv, check: argv,
+    ban: argv,
+    unban: argv,
+    start: argv,
+    stop: argv,
+    check: argv,
     batch: { type: 'string', enum: ['none', 'stdin', 'file'] },
     batchSize: { type: 'integer', minimum: 1, maximum: 100_000 },
     timeoutMs: { type: 'integer', minimum: 10, maximum: 3_600_000 },
@@ -90,7 +94,11 @@ const LIFECYCLE = set('jail');
 /** Checks what the schema cannot and compiles the commands. Throws F2bErrors (exit class usage). */
 export function normalizeOptions(o: ExecOptions): ExecConfig {
   if ('command' in (o as Record<string, unknown>)) {
-    throw execErrors.F2B_ERR_EXEC_OPTIONS('command', 'is not an option: the exec action never runs a shell string', 'Write the command as an argv array, e.g. ban: ["/usr/local/sbin/block", "--add", "{ip}"]. To run shell syntax on purpose, name a script file of your own as the program.');
+    throw execErrors.F2B_ERR_EXEC_OPTIONS(
+      'command',
+      'is not an option: the exec action never runs a shell string',
+      'Write the command as an argv array, e.g. ban: ["/usr/local/sbin/block", "--add", "{ip}"]. To run shell syntax on purpose, name a script file of your own as the program.',
+    );
   }
   if (o.ban === undefined && o.unban === undefined) {
     throw execErrors.F2B_ERR_EXEC_OPTIONS('ban', 'is missing (and so is unban)', 'Give at least one of ban and unban, as argv arrays.');
@@ -100,14 +108,22 @@ export function normalizeOptions(o: ExecOptions): ExecConfig {
   const ban = o.ban && compileCommand(o.ban, batch === 'none' ? PER_BAN : batchSet, 'ban');
   const unban = o.unban && compileCommand(o.unban, batch === 'none' ? PER_UNBAN : batchSet, 'unban');
   if (batch === 'file') {
-    for (const [name, cmd] of [['ban', ban], ['unban', unban]] as const) {
+    for (const [name, cmd] of [
+      ['ban', ban],
+      ['unban', unban],
+    ] as const) {
       if (cmd && !cmd.uses.has('ips')) {
-        throw execErrors.F2B_ERR_EXEC_OPTIONS(name, 'does not pass {ips}, the file that holds the batch', 'Add an argument with {ips} (the path of the file with one address a line), or use batch: stdin.');
+        throw execErrors.F2B_ERR_EXEC_OPTIONS(
+          name,
+          'does not pass {ips}, the file that holds the batch',
+          'Add an argument with {ips} (the path of the file with one address a line), or use batch: stdin.',
+        );
       }
     }
   }
   return {
-    ban, unban,
+    ban,
+    unban,
     start: o.start && compileCommand(o.start, LIFECYCLE, 'start'),
     stop: o.stop && compileCommand(o.stop, LIFECYCLE, 'stop'),
     check: o.check && compileCommand(o.check, LIFECYCLE, 'check'),

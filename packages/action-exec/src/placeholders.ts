@@ -28,20 +28,39 @@ export function compileArg(text: string, allowed: ReadonlySet<Placeholder>, path
   let literal = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    if (c === '{' && text[i + 1] === '{') { literal += '{'; i++; continue; }
-    if (c === '}' && text[i + 1] === '}') { literal += '}'; i++; continue; }
+    if (c === '{' && text[i + 1] === '{') {
+      literal += '{';
+      i++;
+      continue;
+    }
+    if (c === '}' && text[i + 1] === '}') {
+      literal += '}';
+      i++;
+      continue;
+    }
     if (c === '}') throw execErrors.F2B_ERR_EXEC_OPTIONS(path, 'has a "}" that closes nothing', 'Write a literal brace as "}}" (and "{" as "{{").');
-    if (c !== '{') { literal += c; continue; }
+    if (c !== '{') {
+      literal += c;
+      continue;
+    }
     const close = text.indexOf('}', i + 1);
     const name = close < 0 ? '' : text.slice(i + 1, close);
     if (!/^[a-z]{1,16}$/.test(name)) {
-      throw execErrors.F2B_ERR_EXEC_OPTIONS(path, 'has a "{" that starts no placeholder', 'Write a literal brace as "{{" (and "}" as "}}"); placeholders are {ip}, {jail}, {bantime}, {failures}, {rule}, {end}, {family}, {reason}, {ips} and {count}.');
+      throw execErrors.F2B_ERR_EXEC_OPTIONS(
+        path,
+        'has a "{" that starts no placeholder',
+        'Write a literal brace as "{{" (and "}" as "}}"); placeholders are {ip}, {jail}, {bantime}, {failures}, {rule}, {end}, {family}, {reason}, {ips} and {count}.',
+      );
     }
     if (!(ALL_PLACEHOLDERS as readonly string[]).includes(name)) {
       throw execErrors.F2B_ERR_EXEC_OPTIONS(path, `names the unknown placeholder {${name}}`, `Use one of ${ALL_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}.`);
     }
     if (!allowed.has(name as Placeholder)) {
-      throw execErrors.F2B_ERR_EXEC_OPTIONS(path, `uses {${name}}, which this command does not have`, `This command has ${[...allowed].map((p) => `{${p}}`).join(', ') || 'no placeholders'}; see the placeholder table in the README of @f2b/action-exec.`);
+      throw execErrors.F2B_ERR_EXEC_OPTIONS(
+        path,
+        `uses {${name}}, which this command does not have`,
+        `This command has ${[...allowed].map((p) => `{${p}}`).join(', ') || 'no placeholders'}; see the placeholder table in the README of @f2b/action-exec.`,
+      );
     }
     if (literal) parts.push(literal);
     literal = '';
@@ -56,9 +75,14 @@ export function compileArg(text: string, allowed: ReadonlySet<Placeholder>, path
 export function compileCommand(argv: readonly string[], allowed: ReadonlySet<Placeholder>, path: string): CommandTemplate {
   const program = argv[0] ?? '';
   if (!program.startsWith('/')) {
-    throw execErrors.F2B_ERR_EXEC_OPTIONS(`${path}.0`, 'is not an absolute path', 'Name the program by its absolute path (`command -v NAME` shows it): f2b never searches PATH and never runs a shell string; put each argument in its own array element.');
+    throw execErrors.F2B_ERR_EXEC_OPTIONS(
+      `${path}.0`,
+      'is not an absolute path',
+      'Name the program by its absolute path (`command -v NAME` shows it): f2b never searches PATH and never runs a shell string; put each argument in its own array element.',
+    );
   }
-  if (/[{}]/.test(program)) throw execErrors.F2B_ERR_EXEC_OPTIONS(`${path}.0`, 'contains a placeholder or brace', 'The program is a fixed path; pass values as arguments.');
+  if (/[{}]/.test(program))
+    throw execErrors.F2B_ERR_EXEC_OPTIONS(`${path}.0`, 'contains a placeholder or brace', 'The program is a fixed path; pass values as arguments.');
   const uses = new Set<Placeholder>();
   const args = argv.slice(1).map((a, i) => {
     const t = compileArg(a, allowed, `${path}.${i + 1}`);
@@ -70,5 +94,5 @@ export function compileCommand(argv: readonly string[], allowed: ReadonlySet<Pla
 
 /** The argv elements of `cmd` with `values` filled in (each placeholder inside its own element only). */
 export function expand(cmd: CommandTemplate, values: Partial<Record<Placeholder, string>>): string[] {
-  return cmd.args.map((parts) => parts.map((p) => (typeof p === 'string' ? p : values[p.name] ?? '')).join(''));
+  return cmd.args.map((parts) => parts.map((p) => (typeof p === 'string' ? p : (values[p.name] ?? ''))).join(''));
 }

@@ -8,7 +8,9 @@ export class RecentlyDone {
   private readonly keys = new Set<string>();
   constructor(private readonly max = 100_000) {}
 
-  has(key: string): boolean { return this.keys.has(key); }
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
 
   add(key: string): void {
     this.keys.delete(key);

@@ -53,7 +53,9 @@ class Capped {
     }
     this.dropped += Math.max(0, d.length - Math.max(0, room));
   }
-  text(): string { return Buffer.concat(this.chunks).toString('utf8'); }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
 }
 
 export function runProgram(spec: RunSpec): Promise<RunResult> {
@@ -81,7 +83,11 @@ export function runProgram(spec: RunSpec): Promise<RunResult> {
     const timers: TimerHandle[] = [];
     const killGroup = (signal: NodeJS.Signals) => {
       if (pid === undefined) return;
-      try { process.kill(-pid, signal); } catch { /* the group is gone */ }
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        /* the group is gone */
+      }
     };
     const finish = (spawnError?: NodeJS.ErrnoException) => {
       if (settled) return;
@@ -90,25 +96,36 @@ export function runProgram(spec: RunSpec): Promise<RunResult> {
       child.stdout?.destroy();
       child.stderr?.destroy();
       resolve({
-        code: exit?.code ?? null, signal: exit?.signal ?? null, timedOut, stdout: out.text(), stderr: err.text(),
-        dropped: out.dropped + err.dropped, spawnError,
+        code: exit?.code ?? null,
+        signal: exit?.signal ?? null,
+        timedOut,
+        stdout: out.text(),
+        stderr: err.text(),
+        dropped: out.dropped + err.dropped,
+        spawnError,
       });
     };
-    timers.push(spec.clock.setTimer(spec.timeoutMs, () => {
-      timedOut = true;
-      killGroup('SIGTERM');
-      timers.push(spec.clock.setTimer(KILL_GRACE_MS, () => killGroup('SIGKILL')));
-    }));
+    timers.push(
+      spec.clock.setTimer(spec.timeoutMs, () => {
+        timedOut = true;
+        killGroup('SIGTERM');
+        timers.push(spec.clock.setTimer(KILL_GRACE_MS, () => killGroup('SIGKILL')));
+      }),
+    );
     child.stdout!.on('data', (d: Buffer) => out.add(d));
     child.stderr!.on('data', (d: Buffer) => err.add(d));
-    child.on('error', (e) => { if (!exit) finish(e as NodeJS.ErrnoException); });
+    child.on('error', (e) => {
+      if (!exit) finish(e as NodeJS.ErrnoException);
+    });
     child.on('exit', (code, signal) => {
       exit = { code, signal };
       // Normally 'close' follows at once; a process it left behind may hold the pipes open.
       timers.push(spec.clock.setTimer(CLOSE_GRACE_MS, () => finish()));
       if (timedOut) killGroup('SIGKILL');
     });
-    child.on('close', () => { if (exit) finish(); });
+    child.on('close', () => {
+      if (exit) finish();
+    });
     if (spec.stdin !== undefined) {
       // A program that exits without reading stdin closes the pipe: EPIPE is not the error to report.
       child.stdin!.on('error', () => {});

@@ -10,8 +10,12 @@ import execAction from '../src/index.js';
 import { alive, calls, recordArgs, scratch, type Scratch } from './helpers.js';
 
 let s: Scratch;
-beforeEach(() => { s = scratch(); });
-afterEach(() => { s.cleanup(); });
+beforeEach(() => {
+  s = scratch();
+});
+afterEach(() => {
+  s.cleanup();
+});
 
 const tester = (options: Record<string, unknown>, jail = 'sshd') => new ActionTester({ plugin: execAction(), type: 'exec', jail, options });
 
@@ -53,7 +57,14 @@ describe('@f2b/action-exec: placeholders and argument boundaries', () => {
 });
 
 describe('@f2b/action-exec: options are checked at load', () => {
-  const code = (f: () => unknown) => { try { f(); } catch (e) { return `${(e as { code?: string }).code}: ${(e as Error).message}`; } return 'no error'; };
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return `${(e as { code?: string }).code}: ${(e as Error).message}`;
+    }
+    return 'no error';
+  };
 
   it('refuses shell strings, relative programs and placeholders a command does not have', () => {
     const prog = s.script('p', 'exit 0');
@@ -73,13 +84,19 @@ describe('@f2b/action-exec: options are checked at load', () => {
 
 describe('@f2b/action-exec: exit codes, output, timeout', () => {
   it('a failing exit is an error with the escaped, capped output; the retry runs only what failed', async () => {
-    const prog = s.script('flaky', [
-      recordArgs(s.path('calls')),
-      `if [ "$1" = 198.51.100.2 ] && [ ! -e '${s.path('fixed')}' ]; then printf '\\033[31mno route\\n' >&2; head -c 100000 /dev/zero | tr '\\0' x >&2; exit 3; fi`,
-    ].join('\n'));
+    const prog = s.script(
+      'flaky',
+      [
+        recordArgs(s.path('calls')),
+        `if [ "$1" = 198.51.100.2 ] && [ ! -e '${s.path('fixed')}' ]; then printf '\\033[31mno route\\n' >&2; head -c 100000 /dev/zero | tr '\\0' x >&2; exit 3; fi`,
+      ].join('\n'),
+    );
     const t = tester({ ban: [prog, '{ip}'], maxOutput: 256 });
     const bans = ['198.51.100.1', '198.51.100.2', '198.51.100.3'].map((id) => t.ban(id));
-    const err = await t.instance.ban(bans).then(() => null, (e: unknown) => e as Error & { code: string; fix: string });
+    const err = await t.instance.ban(bans).then(
+      () => null,
+      (e: unknown) => e as Error & { code: string; fix: string },
+    );
     expect(err?.code).toBe('F2B_ERR_EXEC_FAILED');
     expect(err!.message).toContain('exited with 3: \\x1b[31mno route\\x0a');
     expect(err!.message).not.toContain('\x1b');
@@ -101,7 +118,10 @@ describe('@f2b/action-exec: exit codes, output, timeout', () => {
   it('kills the whole process group at the timeout', async () => {
     const prog = s.script('hang', `sleep 60 & echo $! > '${s.path('child')}'; echo $$ > '${s.path('self')}'; wait`);
     const t = tester({ ban: [prog, '{ip}'], timeoutMs: 300 });
-    const err = await t.applyBans('192.0.2.30').then(() => null, (e: unknown) => e as { code: string });
+    const err = await t.applyBans('192.0.2.30').then(
+      () => null,
+      (e: unknown) => e as { code: string },
+    );
     expect(err?.code).toBe('F2B_ERR_EXEC_TIMEOUT');
     for (const f of ['self', 'child']) {
       const pid = Number(s.read(f).trim());
@@ -118,11 +138,21 @@ describe('@f2b/action-exec: environment and lifecycle', () => {
       const prog = s.script('env', `/usr/bin/env > '${s.path('env')}'`);
       const t = tester({ ban: [prog], env: ['F2B_EXEC_TEST_PASSED', 'F2B_EXEC_TEST_UNSET'], setEnv: { SITE: 'web-1' } });
       await t.applyBans('192.0.2.40');
-      const env = Object.fromEntries(s.read('env').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const env = Object.fromEntries(
+        s
+          .read('env')
+          .trim()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
       // /bin/sh may add PWD, SHLVL and _ of its own; nothing else of the daemon's comes through.
       for (const k of ['PWD', 'SHLVL', '_', 'OLDPWD']) delete env[k];
       expect(env).toEqual({
-        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', F2B_EXEC_TEST_PASSED: 'passed-on', SITE: 'web-1', F2B_ACTION: 'ban', F2B_JAIL: 'sshd',
+        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        F2B_EXEC_TEST_PASSED: 'passed-on',
+        SITE: 'web-1',
+        F2B_ACTION: 'ban',
+        F2B_JAIL: 'sshd',
       });
     } finally {
       delete process.env.F2B_EXEC_TEST_SECRET;
@@ -155,7 +185,10 @@ describe('@f2b/action-exec: batching', () => {
     const prog = s.script('batch', `${recordArgs(s.path('calls'))}; cat >> '${s.path('stdin')}'`);
     const t = tester({ batch: 'stdin', batchSize: 2, ban: [prog, 'add', '{jail}', '{count}'] });
     await t.applyBans('192.0.2.60', '2001:db8::60', '198.51.100.60');
-    expect(calls(s.read('calls'))).toEqual([['add', 'sshd', '2'], ['add', 'sshd', '1']]);
+    expect(calls(s.read('calls'))).toEqual([
+      ['add', 'sshd', '2'],
+      ['add', 'sshd', '1'],
+    ]);
     expect(s.read('stdin')).toBe('192.0.2.60\n2001:db8::60\n198.51.100.60\n');
   });
 

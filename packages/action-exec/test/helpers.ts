@@ -33,7 +33,10 @@ export function scratch(): Scratch {
 
 /** The NUL-separated argv a recording script wrote (`printf '%s\0' "$@"`), one array per call. */
 export function calls(text: string): string[][] {
-  return text.split('\x01\n').filter((c) => c !== '').map((c) => c.split('\0').slice(0, -1));
+  return text
+    .split('\x01\n')
+    .filter((c) => c !== '')
+    .map((c) => c.split('\0').slice(0, -1));
 }
 
 /** A script body that appends its argv (NUL-separated, one call per record) to `file`. */

@@ -14,11 +14,22 @@ const isRoot = typeof process.geteuid === 'function' && process.geteuid() === 0;
 if (!isRoot) console.warn('action-exec trust.test: skipped — the ownership checks apply only when f2b runs as root, and this test is not root');
 
 let s: Scratch;
-beforeEach(() => { s = scratch(); });
-afterEach(() => { s.cleanup(); });
+beforeEach(() => {
+  s = scratch();
+});
+afterEach(() => {
+  s.cleanup();
+});
 
 const create = (prog: string) => new ActionTester({ plugin: execAction(), type: 'exec', options: { ban: [prog, '{ip}'] } });
-const refusal = (prog: string) => { try { create(prog); return 'accepted'; } catch (e) { return `${(e as { code: string }).code}: ${(e as Error).message}`; } };
+const refusal = (prog: string) => {
+  try {
+    create(prog);
+    return 'accepted';
+  } catch (e) {
+    return `${(e as { code: string }).code}: ${(e as Error).message}`;
+  }
+};
 
 describe.skipIf(!isRoot)('@f2b/action-exec as root: who could have written the program', () => {
   it('runs a root-owned program in root-owned directories (a sticky /tmp above is fine)', async () => {

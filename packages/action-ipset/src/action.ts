@@ -24,8 +24,21 @@ import { normalizeOptions, type IpsetConfig, type IpsetOptions, type V } from '.
 import { run, runOk, ToolError } from './run.js';
 import { addLine, createLine, delLine, elementOf, headerProblem, listedBans, parseSave, ruleSpecs, timeoutFor } from './script.js';
 
-interface Wanted { v: V; text: string; end: number | null; inKernel: boolean; gen: number }
-interface Line { key: string; v: V; text: string; line: string; del: boolean; gen: number }
+interface Wanted {
+  v: V;
+  text: string;
+  end: number | null;
+  inKernel: boolean;
+  gen: number;
+}
+interface Line {
+  key: string;
+  v: V;
+  text: string;
+  line: string;
+  del: boolean;
+  gen: number;
+}
 
 export interface IpsetStats {
   /** `ipset restore` runs that succeeded. */
@@ -38,7 +51,10 @@ export interface IpsetStats {
   refused: number;
 }
 
-export interface CheckResult { ok: boolean; repaired: string[] }
+export interface CheckResult {
+  ok: boolean;
+  repaired: string[];
+}
 
 const keyOf = (v: V, text: string) => `${v} ${text}`;
 
@@ -53,7 +69,10 @@ export class IpsetAction implements ActionInstance {
   private readonly streak: FailureStreak;
   private programs?: Programs;
   /** One ipset run at a time; one flush per burst of bans (see SerialBatcher). */
-  private readonly batcher = new SerialBatcher(() => this.flushMarked(), (err) => this.ctx.error(err));
+  private readonly batcher = new SerialBatcher(
+    () => this.flushMarked(),
+    (err) => this.ctx.error(err),
+  );
   private retryTimer?: TimerHandle;
   private checkTimer?: TimerHandle;
   private structureOk = false;
@@ -282,7 +301,9 @@ export class IpsetAction implements ActionInstance {
         const problem = s === null ? 'unreadable' : headerProblem(cfg, v, s.header);
         if (problem !== null) {
           this.structureOk = false;
-          this.fail(ipsetErrors.F2B_ERR_IPSET_SET_MISMATCH(cfg.sets[v], problem, `${cfg.setType} family ${v === 4 ? 'inet' : 'inet6'} with timeout and comment`));
+          this.fail(
+            ipsetErrors.F2B_ERR_IPSET_SET_MISMATCH(cfg.sets[v], problem, `${cfg.setType} family ${v === 4 ? 'inet' : 'inet6'} with timeout and comment`),
+          );
           return { ok: false, repaired: [] };
         }
         saved.set(v, new Set(s!.members.map((m) => m.text)));
@@ -346,7 +367,11 @@ export class IpsetAction implements ActionInstance {
     this.checkTimer = this.ctx.clock.setTimer(this.config.checkIntervalMs, () => {
       this.checkTimer = undefined;
       if (this.retryTimer !== undefined) return this.armCheck(); // a retry (which checks first) is due
-      void this.check().catch((err: unknown) => this.ctx.error(err)).finally(() => { if (this.checkTimer === undefined) this.armCheck(); });
+      void this.check()
+        .catch((err: unknown) => this.ctx.error(err))
+        .finally(() => {
+          if (this.checkTimer === undefined) this.armCheck();
+        });
     });
   }
 
@@ -368,7 +393,9 @@ export class IpsetAction implements ActionInstance {
   private healthy(): void {
     if (this.pending() > 0) return;
     const end = this.streak.succeeded();
-    if (end.reported) this.ctx.logger.info(`ipset action for ${this.config.name} works again (after ${end.failures} failed attempt(s)); queued bans and unbans have been applied.`);
+    if (end.reported)
+      this.ctx.logger.info(
+        `ipset action for ${this.config.name} works again (after ${end.failures} failed attempt(s)); queued bans and unbans have been applied.`,
+      );
   }
 }
-

@@ -9,7 +9,11 @@ import { readFile } from 'node:fs/promises';
 import type { IpsetConfig, V } from './options.js';
 import { run, ToolError } from './run.js';
 
-export interface Programs { 4: string; 6: string; variant: string }
+export interface Programs {
+  4: string;
+  6: string;
+  variant: string;
+}
 
 async function works(cfg: IpsetConfig, program: string): Promise<boolean> {
   try {
@@ -43,12 +47,15 @@ async function nftHasRules(cfg: IpsetConfig): Promise<boolean> {
 
 export async function choosePrograms(cfg: IpsetConfig): Promise<Programs> {
   const pick = (variant: string, suffix: string): Programs => ({
-    4: cfg.iptablesPath ?? `iptables${suffix}`, 6: cfg.ip6tablesPath ?? `ip6tables${suffix}`, variant,
+    4: cfg.iptablesPath ?? `iptables${suffix}`,
+    6: cfg.ip6tablesPath ?? `ip6tables${suffix}`,
+    variant,
   });
   if (cfg.backend === 'nft') return pick('nft', '-nft');
   if (cfg.backend === 'legacy') return pick('legacy', '-legacy');
   if (cfg.iptablesPath !== undefined && cfg.ip6tablesPath !== undefined) return pick('given', '');
-  if (await legacyInUse(cfg) && !(await nftHasRules(cfg)) && await works(cfg, 'iptables-legacy')) return pick('legacy (its filter table is in use)', '-legacy');
+  if ((await legacyInUse(cfg)) && !(await nftHasRules(cfg)) && (await works(cfg, 'iptables-legacy')))
+    return pick('legacy (its filter table is in use)', '-legacy');
   if (await works(cfg, 'iptables-nft')) return pick('nft', '-nft');
   return pick('the system default', '');
 }

@@ -10,7 +10,10 @@ const QUEUED = 'f2b keeps the bans queued and retries.';
 
 /** The first lines of a program's complaint, on one line, control characters escaped (it ends up in logs). */
 export function toolMessage(stderr: string, max = 3): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const text = sanitizeLine(lines.slice(0, max).join(' | '));
   return text.length > 400 ? `${text.slice(0, 400)}…` : text || '(no message)';
 }

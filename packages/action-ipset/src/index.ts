@@ -29,5 +29,18 @@ export default function ipsetAction(): F2bPlugin<IpsetOptions> {
 export { IpsetAction, type IpsetStats, type CheckResult } from './action.js';
 export { optionsSchema, normalizeOptions, type IpsetOptions, type IpsetConfig, type Backend, type Protocol } from './options.js';
 export { choosePrograms, type Programs } from './backend.js';
-export { MAX_TIMEOUT_S, addLine, createLine, delLine, elementOf, endComment, headerProblem, listedBans, parseSave, ruleSpecs, timeoutFor, type SavedSet } from './script.js';
+export {
+  MAX_TIMEOUT_S,
+  addLine,
+  createLine,
+  delLine,
+  elementOf,
+  endComment,
+  headerProblem,
+  listedBans,
+  parseSave,
+  ruleSpecs,
+  timeoutFor,
+  type SavedSet,
+} from './script.js';
 export { ipsetErrors } from './errors.js';

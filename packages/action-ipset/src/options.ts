@@ -46,7 +46,12 @@ export const CHAIN_RE = /^[A-Za-z][A-Za-z0-9_-]{0,28}$/;
 export const NETNS_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const PORT_RE = /^[0-9]{1,5}(?:-[0-9]{1,5})?$/;
 const PROGRAM = { type: 'string', minLength: 1, pattern: '^[^-\\s][^\\s]*$' } as const;
-const duration = { oneOf: [{ type: 'number', minimum: 0 }, { type: 'string', minLength: 1, maxLength: 32 }] };
+const duration = {
+  oneOf: [
+    { type: 'number', minimum: 0 },
+    { type: 'string', minLength: 1, maxLength: 32 },
+  ],
+};
 const protocol = { enum: ['tcp', 'udp', 'sctp'] };
 
 export const optionsSchema = {
@@ -59,8 +64,15 @@ export const optionsSchema = {
     chain: { type: 'string', pattern: CHAIN_RE.source },
     blocktype: { enum: ['drop', 'reject'] },
     ports: {
-      type: 'array', minItems: 1, maxItems: 15,
-      items: { oneOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: PORT_RE.source }] },
+      type: 'array',
+      minItems: 1,
+      maxItems: 15,
+      items: {
+        oneOf: [
+          { type: 'integer', minimum: 1, maximum: 65535 },
+          { type: 'string', pattern: PORT_RE.source },
+        ],
+      },
     },
     protocol: { oneOf: [protocol, { type: 'array', items: protocol, minItems: 1, uniqueItems: true }] },
     backend: { enum: ['auto', 'nft', 'legacy'] },
@@ -99,7 +111,9 @@ export interface IpsetConfig {
 const bad = ipsetErrors.F2B_ERR_IPSET_OPTIONS;
 
 function durationMs(value: number | string | undefined, fallback: number, path: string): number {
-  return durationOptionMs(value, fallback, path, (cause) => Object.assign(bad(path, `is not a duration (${JSON.stringify(value)})`, 'Write seconds (30) or a duration with a unit ("30s", "1m").'), { cause }));
+  return durationOptionMs(value, fallback, path, (cause) =>
+    Object.assign(bad(path, `is not a duration (${JSON.stringify(value)})`, 'Write seconds (30) or a duration with a unit ("30s", "1m").'), { cause }),
+  );
 }
 
 /** Validates (again: the action may be created without core's schema check) and applies defaults. */
@@ -107,14 +121,21 @@ export function normalizeOptions(raw: IpsetOptions | undefined, jail: string): I
   const o = raw ?? {};
   const name = o.name ?? jail;
   if (typeof name !== 'string' || !NAME_RE.test(name)) {
-    throw bad(o.name === undefined ? '(jail name)' : 'name', `${JSON.stringify(name)} cannot be used in ipset names (at most 31 characters with "f2b-" and "-v4")`, 'Set the option "name": letters, digits, "_", "-" and "." (at most 24 characters).');
+    throw bad(
+      o.name === undefined ? '(jail name)' : 'name',
+      `${JSON.stringify(name)} cannot be used in ipset names (at most 31 characters with "f2b-" and "-v4")`,
+      'Set the option "name": letters, digits, "_", "-" and "." (at most 24 characters).',
+    );
   }
   const chain = o.chain ?? 'INPUT';
-  if (typeof chain !== 'string' || !CHAIN_RE.test(chain)) throw bad('chain', `${JSON.stringify(chain)} is not an iptables chain name`, 'Use a chain such as INPUT, FORWARD or DOCKER-USER.');
-  if (o.netns !== undefined && (typeof o.netns !== 'string' || !NETNS_RE.test(o.netns))) throw bad('netns', `${JSON.stringify(o.netns)} is not a network namespace name`, 'Use the name shown by `ip netns list`.');
+  if (typeof chain !== 'string' || !CHAIN_RE.test(chain))
+    throw bad('chain', `${JSON.stringify(chain)} is not an iptables chain name`, 'Use a chain such as INPUT, FORWARD or DOCKER-USER.');
+  if (o.netns !== undefined && (typeof o.netns !== 'string' || !NETNS_RE.test(o.netns)))
+    throw bad('netns', `${JSON.stringify(o.netns)} is not a network namespace name`, 'Use the name shown by `ip netns list`.');
   for (const key of ['ipsetPath', 'iptablesPath', 'ip6tablesPath', 'ipPath'] as const) {
     const v = o[key];
-    if (v !== undefined && (typeof v !== 'string' || v === '' || v.startsWith('-') || /\s/.test(v))) throw bad(key, `${JSON.stringify(v)} is not a program path`, 'Give a program name or an absolute path, e.g. /usr/sbin/ipset.');
+    if (v !== undefined && (typeof v !== 'string' || v === '' || v.startsWith('-') || /\s/.test(v)))
+      throw bad(key, `${JSON.stringify(v)} is not a program path`, 'Give a program name or an absolute path, e.g. /usr/sbin/ipset.');
   }
   const setType = o.setType ?? 'hash:ip';
   if (setType !== 'hash:ip' && setType !== 'hash:net') throw bad('setType', `${JSON.stringify(setType)} is not supported`, 'Use hash:ip or hash:net.');
@@ -128,24 +149,37 @@ export function normalizeOptions(raw: IpsetOptions | undefined, jail: string): I
   let dports: string | null = null;
   if (o.ports !== undefined) {
     if (o.ports.length > 15) throw bad('ports', 'lists more than 15 ports', 'iptables multiport takes at most 15: use ranges ("6000-6010").');
-    dports = o.ports.map((p, i) => {
-      const m = /^([0-9]{1,5})(?:-([0-9]{1,5}))?$/.exec(String(p));
-      const from = Number(m?.[1]), to = m?.[2] === undefined ? from : Number(m[2]);
-      if (!m || from < 1 || to > 65535 || to < from) throw bad(`ports.${i}`, `${JSON.stringify(p)} is not a port or range`, 'Write 22, "2222" or "6000-6010".');
-      return from === to ? String(from) : `${from}:${to}`;
-    }).join(',');
+    dports = o.ports
+      .map((p, i) => {
+        const m = /^([0-9]{1,5})(?:-([0-9]{1,5}))?$/.exec(String(p));
+        const from = Number(m?.[1]),
+          to = m?.[2] === undefined ? from : Number(m[2]);
+        if (!m || from < 1 || to > 65535 || to < from)
+          throw bad(`ports.${i}`, `${JSON.stringify(p)} is not a port or range`, 'Write 22, "2222" or "6000-6010".');
+        return from === to ? String(from) : `${from}:${to}`;
+      })
+      .join(',');
   }
   let protocols: Protocol[] | null = null;
   if (o.protocol !== undefined) {
     const list = Array.isArray(o.protocol) ? o.protocol : [o.protocol];
-    for (const p of list) if (!['tcp', 'udp', 'sctp'].includes(p)) throw bad('protocol', `${JSON.stringify(p)} is not supported`, 'Use tcp, udp, sctp or a list of them.');
+    for (const p of list)
+      if (!['tcp', 'udp', 'sctp'].includes(p)) throw bad('protocol', `${JSON.stringify(p)} is not supported`, 'Use tcp, udp, sctp or a list of them.');
     protocols = [...new Set(list)];
   } else if (dports !== null) {
     protocols = ['tcp'];
   }
   const retryDelayMs = Math.max(10, durationMs(o.retryDelay, 1000, 'retryDelay'));
   return {
-    name, sets: { 4: `f2b-${name}-v4`, 6: `f2b-${name}-v6` }, setType, maxelem, chain, blocktype, dports, protocols, backend,
+    name,
+    sets: { 4: `f2b-${name}-v4`, 6: `f2b-${name}-v6` },
+    setType,
+    maxelem,
+    chain,
+    blocktype,
+    dports,
+    protocols,
+    backend,
     checkIntervalMs: durationMs(o.checkInterval, 30_000, 'checkInterval'),
     retryDelayMs,
     retryMaxDelayMs: Math.max(retryDelayMs, durationMs(o.retryMaxDelay, 60_000, 'retryMaxDelay')),

@@ -47,7 +47,8 @@ export function run(target: RunTarget, program: string, args: readonly string[],
       reject(spawnError(target, cmd, program, err));
       return;
     }
-    const out: Buffer[] = [], err: Buffer[] = [];
+    const out: Buffer[] = [],
+      err: Buffer[] = [];
     let settled = false;
     const done = (fn: () => void) => {
       if (settled) return;
@@ -64,14 +65,17 @@ export function run(target: RunTarget, program: string, args: readonly string[],
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e) => done(() => reject(spawnError(target, cmd, program, e))));
     child.on('close', (code) => {
-      const stdout = Buffer.concat(out).toString(), stderr = Buffer.concat(err).toString();
+      const stdout = Buffer.concat(out).toString(),
+        stderr = Buffer.concat(err).toString();
       if (code !== 0) {
         const early = classify(target, program, stderr);
         if (early) return done(() => reject(early));
       }
       done(() => resolve({ code, stdout, stderr }));
     });
-    child.stdin.on('error', () => { /* reported through the exit status */ });
+    child.stdin.on('error', () => {
+      /* reported through the exit status */
+    });
     child.stdin.end(input ?? '');
   });
 }
@@ -86,15 +90,18 @@ export async function runOk(target: RunTarget, program: string, args: readonly s
 /** Failures that are not about what was asked: the program or namespace missing, no permission. */
 function classify(target: RunTarget, program: string, stderr: string): ToolError | null {
   if (/exec of "[^"]*" failed: No such file or directory/.test(stderr)) return new ToolError(ipsetErrors.F2B_ERR_IPSET_NOT_FOUND(program), stderr);
-  if (/Cannot open network namespace|setting the network namespace|Invalid netns name/i.test(stderr)) return new ToolError(ipsetErrors.F2B_ERR_IPSET_NETNS(target.netns, toolMessage(stderr)), stderr);
-  if (/Operation not permitted|Permission denied|must be root|you must be root/i.test(stderr)) return new ToolError(ipsetErrors.F2B_ERR_IPSET_PERMISSION(program, toolMessage(stderr)), stderr);
+  if (/Cannot open network namespace|setting the network namespace|Invalid netns name/i.test(stderr))
+    return new ToolError(ipsetErrors.F2B_ERR_IPSET_NETNS(target.netns, toolMessage(stderr)), stderr);
+  if (/Operation not permitted|Permission denied|must be root|you must be root/i.test(stderr))
+    return new ToolError(ipsetErrors.F2B_ERR_IPSET_PERMISSION(program, toolMessage(stderr)), stderr);
   return null;
 }
 
 function spawnError(target: RunTarget, cmd: string, program: string, err: unknown): ToolError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const text = err instanceof Error ? err.message : String(err);
-  if (code === 'ENOENT' && target.netns !== undefined && cmd === target.ipPath) return new ToolError(ipsetErrors.F2B_ERR_IPSET_NETNS(target.netns, `the program ${JSON.stringify(cmd)} was not found`));
+  if (code === 'ENOENT' && target.netns !== undefined && cmd === target.ipPath)
+    return new ToolError(ipsetErrors.F2B_ERR_IPSET_NETNS(target.netns, `the program ${JSON.stringify(cmd)} was not found`));
   if (code === 'ENOENT') return new ToolError(ipsetErrors.F2B_ERR_IPSET_NOT_FOUND(cmd));
   if (code === 'EACCES' || code === 'EPERM') return new ToolError(ipsetErrors.F2B_ERR_IPSET_PERMISSION(program, text));
   return new ToolError(ipsetErrors.F2B_ERR_IPSET_FAILED(program, 'start', text));

@@ -11,7 +11,10 @@ import type { IpsetConfig, V } from './options.js';
 export const MAX_TIMEOUT_S = 2_147_483;
 
 /** What a ban becomes in a set: the family and the text ipset gets (an address, or a network for hash:net). */
-export interface Element { v: V; text: string }
+export interface Element {
+  v: V;
+  text: string;
+}
 
 /** Parses a ban id into the element of its set, or says why it cannot be one. */
 export function elementOf(id: string, setType: IpsetConfig['setType']): Element | { error: string } {
@@ -54,9 +57,7 @@ export function delLine(set: string, text: string): string {
 
 /** The argument lists of the jail's iptables rules for family `v` (one per protocol; one without ports). */
 export function ruleSpecs(cfg: IpsetConfig, v: V): string[][] {
-  const target = cfg.blocktype === 'drop'
-    ? ['-j', 'DROP']
-    : ['-j', 'REJECT', '--reject-with', v === 4 ? 'icmp-port-unreachable' : 'icmp6-port-unreachable'];
+  const target = cfg.blocktype === 'drop' ? ['-j', 'DROP'] : ['-j', 'REJECT', '--reject-with', v === 4 ? 'icmp-port-unreachable' : 'icmp6-port-unreachable'];
   const base = ['-m', 'set', '--match-set', cfg.sets[v], 'src'];
   const comment = ['-m', 'comment', '--comment', `f2b ${cfg.name}`];
   const protos = cfg.protocols ?? [null];
@@ -64,15 +65,23 @@ export function ruleSpecs(cfg: IpsetConfig, v: V): string[][] {
     ...(p === null ? [] : ['-p', p]),
     ...base,
     ...(p !== null && cfg.dports !== null ? ['-m', 'multiport', '--dports', cfg.dports] : []),
-    ...comment, ...target,
+    ...comment,
+    ...target,
   ]);
 }
 
 /** One member of `ipset save`. */
-export interface SavedMember { text: string; timeout?: number; comment?: string }
+export interface SavedMember {
+  text: string;
+  timeout?: number;
+  comment?: string;
+}
 
 /** The header and members of one set in `ipset save SET` output. */
-export interface SavedSet { header: string; members: SavedMember[] }
+export interface SavedSet {
+  header: string;
+  members: SavedMember[];
+}
 
 /** Reads `ipset save` output: `create NAME TYPE …` then `add NAME ELEMENT [timeout N] [comment "…"]`. */
 export function parseSave(text: string, set: string): SavedSet | null {

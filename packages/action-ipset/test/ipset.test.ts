@@ -5,8 +5,28 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionTester } from '@f2b/core/testing';
-import ipsetAction, { MAX_TIMEOUT_S, elementOf, listedBans, normalizeOptions, parseSave, ruleSpecs, timeoutFor, type IpsetAction, type IpsetOptions } from '../src/index.js';
-import { PAIR_CLIENT as CLIENT, PAIR_SERVER as SERVER, createPair, inNs, inNsAsync, netnsUnavailable, probe, tryInNs, type Pair } from '../../../test/netns-pair.js';
+import ipsetAction, {
+  MAX_TIMEOUT_S,
+  elementOf,
+  listedBans,
+  normalizeOptions,
+  parseSave,
+  ruleSpecs,
+  timeoutFor,
+  type IpsetAction,
+  type IpsetOptions,
+} from '../src/index.js';
+import {
+  PAIR_CLIENT as CLIENT,
+  PAIR_SERVER as SERVER,
+  createPair,
+  inNs,
+  inNsAsync,
+  netnsUnavailable,
+  probe,
+  tryInNs,
+  type Pair,
+} from '../../../test/netns-pair.js';
 
 describe('scripts and parsers', () => {
   it('elements: addresses canonical, networks only in hash:net, garbage refused', () => {
@@ -17,7 +37,7 @@ describe('scripts and parsers', () => {
     expect(elementOf('192.0.2.1 timeout 0\ncreate x', 'hash:net')).toMatchObject({ error: expect.any(String) });
   });
 
-  it('timeouts: remaining seconds; none (0) for permanent bans and bans beyond ipset\'s 2147483 s', () => {
+  it("timeouts: remaining seconds; none (0) for permanent bans and bans beyond ipset's 2147483 s", () => {
     const now = 1_000_000_000;
     expect(timeoutFor(now + 600_000, now)).toBe(600);
     expect(timeoutFor(now + 1, now)).toBe(1);
@@ -30,10 +50,52 @@ describe('scripts and parsers', () => {
   it('one rule per family, per protocol with ports; reject per family', () => {
     const cfg = normalizeOptions({ ports: [22, '6000-6010'], protocol: ['tcp', 'udp'], blocktype: 'reject' }, 'sshd');
     expect(ruleSpecs(cfg, 6)).toEqual([
-      ['-p', 'tcp', '-m', 'set', '--match-set', 'f2b-sshd-v6', 'src', '-m', 'multiport', '--dports', '22,6000:6010', '-m', 'comment', '--comment', 'f2b sshd', '-j', 'REJECT', '--reject-with', 'icmp6-port-unreachable'],
-      ['-p', 'udp', '-m', 'set', '--match-set', 'f2b-sshd-v6', 'src', '-m', 'multiport', '--dports', '22,6000:6010', '-m', 'comment', '--comment', 'f2b sshd', '-j', 'REJECT', '--reject-with', 'icmp6-port-unreachable'],
+      [
+        '-p',
+        'tcp',
+        '-m',
+        'set',
+        '--match-set',
+        'f2b-sshd-v6',
+        'src',
+        '-m',
+        'multiport',
+        '--dports',
+        '22,6000:6010',
+        '-m',
+        'comment',
+        '--comment',
+        'f2b sshd',
+        '-j',
+        'REJECT',
+        '--reject-with',
+        'icmp6-port-unreachable',
+      ],
+      [
+        '-p',
+        'udp',
+        '-m',
+        'set',
+        '--match-set',
+        'f2b-sshd-v6',
+        'src',
+        '-m',
+        'multiport',
+        '--dports',
+        '22,6000:6010',
+        '-m',
+        'comment',
+        '--comment',
+        'f2b sshd',
+        '-j',
+        'REJECT',
+        '--reject-with',
+        'icmp6-port-unreachable',
+      ],
     ]);
-    expect(ruleSpecs(normalizeOptions({}, 'sshd'), 4)).toEqual([['-m', 'set', '--match-set', 'f2b-sshd-v4', 'src', '-m', 'comment', '--comment', 'f2b sshd', '-j', 'DROP']]);
+    expect(ruleSpecs(normalizeOptions({}, 'sshd'), 4)).toEqual([
+      ['-m', 'set', '--match-set', 'f2b-sshd-v4', 'src', '-m', 'comment', '--comment', 'f2b sshd', '-j', 'DROP'],
+    ]);
   });
 
   it('names that do not fit an ipset name are refused with a fix', () => {
@@ -41,7 +103,7 @@ describe('scripts and parsers', () => {
     expect(() => normalizeOptions({ ports: Array.from({ length: 16 }, (_, i) => i + 1) }, 'x')).toThrow(/more than 15/);
   });
 
-  it('reads ipset save back: the end from f2b\'s comment, else the timeout, else the jail\'s bantime', () => {
+  it("reads ipset save back: the end from f2b's comment, else the timeout, else the jail's bantime", () => {
     const text = [
       'create f2b-x-v4 hash:net family inet hashsize 1024 maxelem 65536 timeout 0 comment bucketsize 12 initval 0x1',
       'add f2b-x-v4 192.0.2.5 timeout 99 comment "f2b end=1000600000"',
@@ -77,20 +139,30 @@ describe.skipIf(skip !== null)('@f2b/action-ipset against the real ipset and ipt
   let pair: Pair;
   const testers: ActionTester[] = [];
 
-  beforeEach(() => { pair = createPair(); });
+  beforeEach(() => {
+    pair = createPair();
+  });
   afterEach(async () => {
     for (const t of testers.splice(0)) await t.stop().catch(() => undefined);
     pair.remove();
   });
 
   function tester(options: IpsetOptions = {}, jail = 'sshd'): ActionTester {
-    const t = new ActionTester({ plugin: ipsetAction(), type: 'ipset', jail, options: { netns: pair.srv, checkInterval: 0, ...options } as Record<string, unknown> });
+    const t = new ActionTester({
+      plugin: ipsetAction(),
+      type: 'ipset',
+      jail,
+      options: { netns: pair.srv, checkInterval: 0, ...options } as Record<string, unknown>,
+    });
     testers.push(t);
     return t;
   }
   const action = (t: ActionTester) => t.instance as IpsetAction;
   const members = (set: string) => parseSave(inNs(pair.srv, 'ipset', ['save', set]), set)!.members;
-  const rules = (program = 'iptables-nft') => inNs(pair.srv, program, ['-w', '-S', 'INPUT']).split('\n').filter((l) => l.startsWith('-A'));
+  const rules = (program = 'iptables-nft') =>
+    inNs(pair.srv, program, ['-w', '-S', 'INPUT'])
+      .split('\n')
+      .filter((l) => l.startsWith('-A'));
   const reach = () => Promise.all([probe(pair.cli, SERVER.v4), probe(pair.cli, SERVER.v6)]);
 
   it('blocks real v4 and v6 packets after the ban, lets them through after the unban; rules and sets go at stop', async () => {
@@ -127,10 +199,12 @@ describe.skipIf(skip !== null)('@f2b/action-ipset against the real ipset and ipt
     const forever = { ...t.ban('2001:db8:99::/48', { start: now, bantime: -1 }) };
     const short = { ...t.ban('203.0.113.6', { start: now, bantime: 3600 }) };
     await action(t).ban([long, forever, short]);
-    expect(members('f2b-sshd-v4')).toEqual(expect.arrayContaining([
-      { text: '203.0.113.5', timeout: 0, comment: `f2b end=${long.end}` },
-      { text: '203.0.113.6', timeout: expect.any(Number), comment: `f2b end=${short.end}` },
-    ]));
+    expect(members('f2b-sshd-v4')).toEqual(
+      expect.arrayContaining([
+        { text: '203.0.113.5', timeout: 0, comment: `f2b end=${long.end}` },
+        { text: '203.0.113.6', timeout: expect.any(Number), comment: `f2b end=${short.end}` },
+      ]),
+    );
     expect(members('f2b-sshd-v6')).toEqual([{ text: '2001:db8:99::/48', timeout: 0, comment: 'f2b end=never' }]);
     const listed = await action(t).listBanned();
     expect(listed.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
@@ -146,10 +220,14 @@ describe.skipIf(skip !== null)('@f2b/action-ipset against the real ipset and ipt
     await t.start();
     await t.applyBans(CLIENT.v4, CLIENT.v6, '192.0.2.77');
     inNs(pair.srv, 'ipset', ['flush', 'f2b-sshd-v4']);
-    expect((await probe(pair.cli, SERVER.v4))).toBe('refused');
+    expect(await probe(pair.cli, SERVER.v4)).toBe('refused');
     let r = await action(t).check();
     expect(r.ok).toBe(true);
-    expect(members('f2b-sshd-v4').map((e) => e.text).sort()).toEqual(['192.0.2.77', CLIENT.v4]);
+    expect(
+      members('f2b-sshd-v4')
+        .map((e) => e.text)
+        .sort(),
+    ).toEqual(['192.0.2.77', CLIENT.v4]);
     expect(await probe(pair.cli, SERVER.v4)).toBe('timeout');
 
     inNs(pair.srv, 'ip6tables-nft', ['-w', '-D', 'INPUT', ...ruleSpecs(action(t).config, 6)[0]!]);
@@ -163,7 +241,11 @@ describe.skipIf(skip !== null)('@f2b/action-ipset against the real ipset and ipt
     // An element nobody banned (an unban lost with a crash) is removed by the check.
     inNs(pair.srv, 'ipset', ['add', 'f2b-sshd-v4', '203.0.113.44', 'timeout', '100']);
     await action(t).check();
-    expect(members('f2b-sshd-v4').map((e) => e.text).sort()).toEqual(['192.0.2.77', CLIENT.v4]);
+    expect(
+      members('f2b-sshd-v4')
+        .map((e) => e.text)
+        .sort(),
+    ).toEqual(['192.0.2.77', CLIENT.v4]);
     expect(action(t).stats.repairs).toBe(3);
     expect(t.errors).toEqual([]);
   });

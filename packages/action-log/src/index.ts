@@ -15,7 +15,7 @@ export interface LogActionOptions {
 
 export interface LogActionInstance extends ActionInstance {
   /** Everything this instance recorded, in order. */
-  readonly events: ({ type: 'ban' } & Ban | { type: 'unban' } & Unban)[];
+  readonly events: (({ type: 'ban' } & Ban) | ({ type: 'unban' } & Unban))[];
 }
 
 const schema = {
@@ -50,7 +50,11 @@ export default function logAction(): F2bPlugin<LogActionOptions> {
           const emit = (line: string, record: object) => {
             if (opts.stdout !== false) process.stdout.write(`${escapeControls(line)}\n`);
             if (opts.file) {
-              try { appendFileSync(opts.file, jsonText(record) + '\n'); } catch (err) { ctx.error(err); }
+              try {
+                appendFileSync(opts.file, jsonText(record) + '\n');
+              } catch (err) {
+                ctx.error(err);
+              }
             }
           };
           return {

@@ -29,7 +29,10 @@ describe('@f2b/action-log', () => {
       const file = join(dir, 'bans.jsonl');
       const t = new ActionTester({ plugin: logAction(), type: 'log', options: { file, stdout: false } });
       await t.applyBans('198.51.100.7');
-      const [rec] = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const [rec] = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(rec).toMatchObject({ event: 'ban', id: '198.51.100.7', jail: 'test' });
       expect(write).not.toHaveBeenCalled();
     } finally {

@@ -96,7 +96,11 @@ export class MailAction implements ActionInstance {
       }
       return;
     }
-    const mail = composeEvents(this.config, this.ctx.jail, fresh.map((e) => e.record));
+    const mail = composeEvents(
+      this.config,
+      this.ctx.jail,
+      fresh.map((e) => e.record),
+    );
     await this.deliver(mail, fresh.length === 1 ? (fresh[0]!.record.type === 'ban' ? 'a ban' : 'an unban') : `${fresh.length} events`, true);
     for (const e of fresh) this.remember(e.key);
   }
@@ -130,7 +134,10 @@ export class MailAction implements ActionInstance {
 
   private async sendDigest(): Promise<void> {
     if (this.digest.length === 0 && this.digestDropped === 0) return;
-    const events = this.digest, dropped = this.digestDropped, since = this.digestSince, now = this.ctx.clock.now();
+    const events = this.digest,
+      dropped = this.digestDropped,
+      since = this.digestSince,
+      now = this.ctx.clock.now();
     this.digest = [];
     this.digestDropped = 0;
     this.digestSince = now;

@@ -14,7 +14,10 @@ import { localNotes } from './whois.js';
 
 export type MailEventRecord = { type: 'ban'; ban: Ban } | { type: 'unban'; unban: Unban };
 
-export interface Composed { subject: string; text: string }
+export interface Composed {
+  subject: string;
+  text: string;
+}
 
 /** A ban id as it may appear in a subject: the canonical address or network, or a neutral word. */
 export function headerId(id: string): string {
@@ -25,10 +28,14 @@ export function headerId(id: string): string {
 
 /** Text for a header: printable characters only, one line, at most `max` characters. */
 export function headerText(text: string, max = 200): string {
-  const t = [...text].filter((c) => {
-    const code = c.codePointAt(0)!;
-    return code >= 0x20 && code !== 0x7f && !(code >= 0x80 && code < 0xa0) && code !== 0x2028 && code !== 0x2029;
-  }).join('').replace(/ {2,}/g, ' ').trim();
+  const t = [...text]
+    .filter((c) => {
+      const code = c.codePointAt(0)!;
+      return code >= 0x20 && code !== 0x7f && !(code >= 0x80 && code < 0xa0) && code !== 0x2028 && code !== 0x2029;
+    })
+    .join('')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   return t.length > max ? `${t.slice(0, max)}…` : t;
 }
 
@@ -48,7 +55,10 @@ function banBlock(cfg: MailConfig, b: Ban): string[] {
   ];
   const lines = (b.lines ?? []).slice(-cfg.maxLines);
   if (cfg.lines && lines.length > 0) {
-    out.push('', `Log lines that led to the ban (control characters escaped${(b.lines?.length ?? 0) > lines.length ? `; the last ${lines.length} of ${b.lines!.length}` : ''}):`);
+    out.push(
+      '',
+      `Log lines that led to the ban (control characters escaped${(b.lines?.length ?? 0) > lines.length ? `; the last ${lines.length} of ${b.lines!.length}` : ''}):`,
+    );
     for (const l of lines) out.push(`  | ${escapeControls(l)}`);
   }
   if (cfg.whois === 'local') {
@@ -83,7 +93,12 @@ export function composeEvents(cfg: MailConfig, jail: string, events: readonly Ma
   const subject = headerText(`${prefix}${jail}: ${what} on ${cfg.host}`);
   const body: string[] = [];
   if (bans.length > 0) {
-    body.push(bans.length === 1 ? `f2b banned ${escapeControls(bans[0]!.ban.id)} in the jail ${escapeControls(jail)}.` : `f2b banned ${bans.length} addresses in the jail ${escapeControls(jail)}.`, '');
+    body.push(
+      bans.length === 1
+        ? `f2b banned ${escapeControls(bans[0]!.ban.id)} in the jail ${escapeControls(jail)}.`
+        : `f2b banned ${bans.length} addresses in the jail ${escapeControls(jail)}.`,
+      '',
+    );
     // A flood (hundreds of bans in one call) stays a readable mail: the first ones in full, the rest one line each.
     bans.slice(0, MAX_DETAILED).forEach((e, i) => {
       if (i > 0) body.push('', '');
@@ -102,11 +117,21 @@ export function composeEvents(cfg: MailConfig, jail: string, events: readonly Ma
 }
 
 /** The digest of a period: counts in the subject, one line per event, then each ban in full (at most `maxDetailed`). */
-export function composeDigest(cfg: MailConfig, jail: string, events: readonly MailEventRecord[], since: number, until: number, dropped = 0, maxDetailed = MAX_DETAILED): Composed {
+export function composeDigest(
+  cfg: MailConfig,
+  jail: string,
+  events: readonly MailEventRecord[],
+  since: number,
+  until: number,
+  dropped = 0,
+  maxDetailed = MAX_DETAILED,
+): Composed {
   const bans = events.filter((e): e is Extract<MailEventRecord, { type: 'ban' }> => e.type === 'ban');
   const unbans = events.length - bans.length;
   const prefix = cfg.subjectPrefix === '' ? '' : `${cfg.subjectPrefix} `;
-  const subject = headerText(`${prefix}${jail} digest: ${bans.length + (dropped > 0 ? dropped : 0)} bans${unbans > 0 ? `, ${unbans} unbans` : ''} on ${cfg.host}`);
+  const subject = headerText(
+    `${prefix}${jail} digest: ${bans.length + (dropped > 0 ? dropped : 0)} bans${unbans > 0 ? `, ${unbans} unbans` : ''} on ${cfg.host}`,
+  );
   const body = [`f2b, jail ${escapeControls(jail)}, from ${iso(since)} to ${iso(until)}:`, ''];
   for (const e of events) body.push(summaryLine(e));
   if (dropped > 0) body.push(`… and ${dropped} more events not listed (the digest keeps at most ${events.length}).`);

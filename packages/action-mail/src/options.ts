@@ -60,7 +60,12 @@ export interface MailOptions {
 const ADDRESS_RE = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*$/;
 const HOST_RE = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})$|^\[[0-9A-Fa-f:.]{2,45}\]$/;
 const PRINTABLE_RE = /^[\x20-\x7e]*$/;
-const duration = { oneOf: [{ type: 'number', minimum: 0 }, { type: 'string', minLength: 1, maxLength: 32 }] };
+const duration = {
+  oneOf: [
+    { type: 'number', minimum: 0 },
+    { type: 'string', minLength: 1, maxLength: 32 },
+  ],
+};
 const address = { type: 'string', maxLength: 254 };
 
 export const optionsSchema = {
@@ -135,13 +140,21 @@ export function isAddress(text: unknown): text is string {
 
 /** The host name, reduced to what may stand in a header and an address (`f2b@host`). */
 export function safeHostname(name = hostname()): string {
-  const h = name.toLowerCase().replace(/[^a-z0-9.-]/g, '').replace(/^[.-]+/, '').slice(0, 253);
+  const h = name
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, '')
+    .replace(/^[.-]+/, '')
+    .slice(0, 253);
   return h === '' ? 'localhost' : h;
 }
 
 function readPassword(smtp: SmtpOptions, env: NodeJS.ProcessEnv): { pass: string; source: string } {
   if ((smtp.passwordFile === undefined) === (smtp.passwordEnv === undefined)) {
-    throw bad('smtp', 'has a user but not exactly one of passwordFile and passwordEnv', 'Name the file that holds the password with smtp.passwordFile, or the environment variable with smtp.passwordEnv.');
+    throw bad(
+      'smtp',
+      'has a user but not exactly one of passwordFile and passwordEnv',
+      'Name the file that holds the password with smtp.passwordFile, or the environment variable with smtp.passwordEnv.',
+    );
   }
   let raw: string;
   let source: string;
@@ -178,22 +191,31 @@ export function normalizeOptions(raw: MailOptions | undefined, env: NodeJS.Proce
   const to = typeof o.to === 'string' ? [o.to] : Array.isArray(o.to) ? o.to : [];
   if (to.length === 0) throw bad('to', 'is missing', 'Name at least one recipient: to: admin@example.org.');
   to.forEach((a, i) => {
-    if (!isAddress(a)) throw bad(`to.${i}`, `${JSON.stringify(a)} is not a plain mail address`, 'Write user@domain, without a display name, spaces or angle brackets.');
+    if (!isAddress(a))
+      throw bad(`to.${i}`, `${JSON.stringify(a)} is not a plain mail address`, 'Write user@domain, without a display name, spaces or angle brackets.');
   });
   const host = safeHostname();
   const from = o.from ?? `f2b@${host.includes('.') ? host : `${host}.localdomain`}`;
-  if (!isAddress(from)) throw bad('from', `${JSON.stringify(from)} is not a plain mail address`, 'Write user@domain, without a display name, spaces or angle brackets.');
+  if (!isAddress(from))
+    throw bad('from', `${JSON.stringify(from)} is not a plain mail address`, 'Write user@domain, without a display name, spaces or angle brackets.');
   const transport = o.transport ?? (o.smtp !== undefined ? 'smtp' : 'sendmail');
   const s = o.smtp ?? {};
   const smtpHost = s.host ?? 'localhost';
-  if (!HOST_RE.test(smtpHost)) throw bad('smtp.host', `${JSON.stringify(smtpHost)} is not a host name or address`, 'Write mail.example.org, 127.0.0.1 or [2001:db8::25].');
+  if (!HOST_RE.test(smtpHost))
+    throw bad('smtp.host', `${JSON.stringify(smtpHost)} is not a host name or address`, 'Write mail.example.org, 127.0.0.1 or [2001:db8::25].');
   const ehloName = s.ehloName ?? host;
-  if (!HOST_RE.test(ehloName)) throw bad('smtp.ehloName', `${JSON.stringify(ehloName)} is not a host name`, 'Write this host\'s name, e.g. mx1.example.org.');
-  if ((s as { password?: unknown }).password !== undefined) throw bad('smtp.password', 'is not allowed in the config (it would be readable by anyone who reads the config)', 'Put the password in a file readable only by root and name it with smtp.passwordFile, or use smtp.passwordEnv.');
+  if (!HOST_RE.test(ehloName)) throw bad('smtp.ehloName', `${JSON.stringify(ehloName)} is not a host name`, "Write this host's name, e.g. mx1.example.org.");
+  if ((s as { password?: unknown }).password !== undefined)
+    throw bad(
+      'smtp.password',
+      'is not allowed in the config (it would be readable by anyone who reads the config)',
+      'Put the password in a file readable only by root and name it with smtp.passwordFile, or use smtp.passwordEnv.',
+    );
   if (s.user !== undefined && !PRINTABLE_RE.test(s.user)) throw bad('smtp.user', 'contains control characters', 'Write the user name as the server knows it.');
   const auth = s.user !== undefined ? { user: s.user, ...readPassword(s, env) } : undefined;
   const sendmailPath = o.sendmailPath ?? '/usr/sbin/sendmail';
-  if (!sendmailPath.startsWith('/') || /\s/.test(sendmailPath)) throw bad('sendmailPath', `${JSON.stringify(sendmailPath)} is not an absolute path`, 'Write /usr/sbin/sendmail or another absolute path.');
+  if (!sendmailPath.startsWith('/') || /\s/.test(sendmailPath))
+    throw bad('sendmailPath', `${JSON.stringify(sendmailPath)} is not an absolute path`, 'Write /usr/sbin/sendmail or another absolute path.');
   const subjectPrefix = o.subjectPrefix ?? '[f2b]';
   if (!PRINTABLE_RE.test(subjectPrefix)) throw bad('subjectPrefix', 'contains control characters', 'Write plain text such as "[f2b]".');
   let digestIntervalMs = 3_600_000;
@@ -201,12 +223,17 @@ export function normalizeOptions(raw: MailOptions | undefined, env: NodeJS.Proce
     try {
       digestIntervalMs = Math.round(parseDuration(o.digestInterval, 'digestInterval') * 1000);
     } catch (cause) {
-      throw Object.assign(bad('digestInterval', `is not a duration (${JSON.stringify(o.digestInterval)})`, 'Write seconds (3600) or a duration with a unit ("1h", "15m").'), { cause });
+      throw Object.assign(
+        bad('digestInterval', `is not a duration (${JSON.stringify(o.digestInterval)})`, 'Write seconds (3600) or a duration with a unit ("1h", "15m").'),
+        { cause },
+      );
     }
     if (!(digestIntervalMs >= 1000)) throw bad('digestInterval', 'is shorter than a second', 'Write a period such as "15m" or "1h".');
   }
   return {
-    to, from, transport,
+    to,
+    from,
+    transport,
     smtp: {
       host: smtpHost,
       port: s.port ?? (s.secure ? 465 : 25),

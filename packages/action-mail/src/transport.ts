@@ -55,7 +55,9 @@ export function smtpSender(cfg: MailConfig): Sender {
         throw Object.assign(mailErrors.F2B_ERR_MAIL_SEND(how, what, detail), { cause: new Error(detail) });
       }
     },
-    close() { transport.close(); },
+    close() {
+      transport.close();
+    },
   };
 }
 
@@ -104,16 +106,26 @@ export function sendmailSender(cfg: MailConfig, timeoutMs = 60_000): Sender {
         const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
         timer.unref?.();
         child.stderr.on('data', (d: Buffer) => err.push(d));
-        child.on('error', (e) => { clearTimeout(timer); reject(mailErrors.F2B_ERR_MAIL_SEND(how, what, scrub((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the program does not exist' : e.message))); });
+        child.on('error', (e) => {
+          clearTimeout(timer);
+          reject(mailErrors.F2B_ERR_MAIL_SEND(how, what, scrub((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the program does not exist' : e.message)));
+        });
         child.on('close', (code, signal) => {
           clearTimeout(timer);
           if (code === 0) resolve();
-          else reject(mailErrors.F2B_ERR_MAIL_SEND(how, what, scrub(`${signal ? `killed (${signal})` : `exit status ${code}`}: ${Buffer.concat(err).toString()}`)));
+          else
+            reject(
+              mailErrors.F2B_ERR_MAIL_SEND(how, what, scrub(`${signal ? `killed (${signal})` : `exit status ${code}`}: ${Buffer.concat(err).toString()}`)),
+            );
         });
-        child.stdin.on('error', () => { /* reported through the exit status */ });
+        child.stdin.on('error', () => {
+          /* reported through the exit status */
+        });
         child.stdin.end(input);
       });
     },
-    close() { /* nothing held open */ },
+    close() {
+      /* nothing held open */
+    },
   };
 }

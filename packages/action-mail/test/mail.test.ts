@@ -9,7 +9,16 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActionTester, FakeClock } from '@f2b/core/testing';
-import mailAction, { composeEvents, headerText, localNotes, normalizeOptions, scrub, untrustedProgram, type MailAction, type MailOptions } from '../src/index.js';
+import mailAction, {
+  composeEvents,
+  headerText,
+  localNotes,
+  normalizeOptions,
+  scrub,
+  untrustedProgram,
+  type MailAction,
+  type MailOptions,
+} from '../src/index.js';
 import { parseDump, sinkUnavailable, startSink, type Sink } from './smtp-sink.js';
 
 const PASSWORD = 'pa55-w0rd-never-printed';
@@ -20,7 +29,16 @@ describe('composing', () => {
   const cfg = normalizeOptions({ to: 'admin@example.org', from: 'f2b@host.example', whois: 'local' });
 
   it('headers never carry log text; the body has it escaped', () => {
-    const ban = { jail: 'sshd', id: '203.0.113.5', start: 0, end: 3_600_000, count: 2, failures: 5, rule: 'x\r\nBcc: evil@example.net', lines: ['Failed password for root\r\nBcc: evil@example.net from 203.0.113.5'] };
+    const ban = {
+      jail: 'sshd',
+      id: '203.0.113.5',
+      start: 0,
+      end: 3_600_000,
+      count: 2,
+      failures: 5,
+      rule: 'x\r\nBcc: evil@example.net',
+      lines: ['Failed password for root\r\nBcc: evil@example.net from 203.0.113.5'],
+    };
     const mail = composeEvents(cfg, 'sshd', [{ type: 'ban', ban }]);
     expect(mail.subject).toBe(`[f2b] sshd: banned 203.0.113.5 on ${cfg.host}`);
     expect(mail.text).toContain('  | Failed password for root\\x0d\\x0aBcc: evil@example.net from 203.0.113.5');
@@ -30,7 +48,10 @@ describe('composing', () => {
   });
 
   it('a flood in one call is one readable mail: 50 bans in full, the rest one line each', () => {
-    const bans = Array.from({ length: 120 }, (_, i) => ({ type: 'ban' as const, ban: { jail: 'sshd', id: `198.51.100.${i}`, start: 0, end: 60_000, count: 1, failures: 3 } }));
+    const bans = Array.from({ length: 120 }, (_, i) => ({
+      type: 'ban' as const,
+      ban: { jail: 'sshd', id: `198.51.100.${i}`, start: 0, end: 60_000, count: 1, failures: 3 },
+    }));
     const mail = composeEvents(cfg, 'sshd', bans);
     expect(mail.subject).toBe(`[f2b] sshd: 120 bans on ${cfg.host}`);
     expect(mail.text.match(/^Address: /gm)).toHaveLength(50);
@@ -39,8 +60,16 @@ describe('composing', () => {
   });
 
   it('local notes: network, special ranges, ban count — no lookup', () => {
-    expect(localNotes('203.0.113.5', 1)).toEqual(['Family:   IPv4; its /24 is 203.0.113.0/24', 'Range:    documentation, TEST-NET-3 (RFC 5737)', 'Bans:     first ban of this address']);
-    expect(localNotes('2001:db8:1::/48', 3)).toEqual(['Family:   IPv6 network of 2^80 addresses', 'Range:    documentation (RFC 3849)', 'Bans:     ban #3 of this address']);
+    expect(localNotes('203.0.113.5', 1)).toEqual([
+      'Family:   IPv4; its /24 is 203.0.113.0/24',
+      'Range:    documentation, TEST-NET-3 (RFC 5737)',
+      'Bans:     first ban of this address',
+    ]);
+    expect(localNotes('2001:db8:1::/48', 3)).toEqual([
+      'Family:   IPv6 network of 2^80 addresses',
+      'Range:    documentation (RFC 3849)',
+      'Bans:     ban #3 of this address',
+    ]);
   });
 
   it('addresses are plain addresses only; a password in the config is refused', () => {
@@ -69,23 +98,39 @@ describe.skipIf(skip !== null)('@f2b/action-mail over SMTP to smtp-sink on loopb
     pwFile = join(tmp, 'smtp-password');
     writeFileSync(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
   });
-  afterAll(async () => { await sink?.stop(); });
+  afterAll(async () => {
+    await sink?.stop();
+  });
 
   let seen = 0;
-  beforeEach(() => { seen = sink.mails().length; });
+  beforeEach(() => {
+    seen = sink.mails().length;
+  });
   const newMails = () => sink.mails().slice(seen);
 
   function tester(options: Partial<MailOptions>, clock?: FakeClock): ActionTester {
     return new ActionTester({
-      plugin: mailAction(), type: 'mail', jail: 'sshd', clock,
-      options: { to: ['admin@example.org', 'ops@example.org'], from: 'f2b@host.example', smtp: { host: '127.0.0.1', port: sink.port, user: 'f2b', passwordFile: pwFile, timeout: 5 }, ...options } as Record<string, unknown>,
+      plugin: mailAction(),
+      type: 'mail',
+      jail: 'sshd',
+      clock,
+      options: {
+        to: ['admin@example.org', 'ops@example.org'],
+        from: 'f2b@host.example',
+        smtp: { host: '127.0.0.1', port: sink.port, user: 'f2b', passwordFile: pwFile, timeout: 5 },
+        ...options,
+      } as Record<string, unknown>,
     });
   }
 
   it('mails a ban to every recipient: subject, body, log lines escaped, no header from the log', async () => {
     const t = tester({ whois: 'local' });
     await t.start();
-    const ban = { ...t.ban('203.0.113.5', { bantime: 3600 }), rule: 'password', lines: ['sshd[1]: Failed password for x\r\nBcc: evil@example.net from 203.0.113.5 port 22'] };
+    const ban = {
+      ...t.ban('203.0.113.5', { bantime: 3600 }),
+      rule: 'password',
+      lines: ['sshd[1]: Failed password for x\r\nBcc: evil@example.net from 203.0.113.5 port 22'],
+    };
     await t.instance.ban([ban]);
     await sink.waitForMails(seen + 1);
     const [mail, ...more] = newMails();
@@ -148,7 +193,9 @@ describe.skipIf(skip !== null)('@f2b/action-mail over SMTP to smtp-sink on loopb
 
   it('a server that is not there: the call rejects (the outbox retries), the password in no output', async () => {
     const t = new ActionTester({
-      plugin: mailAction(), type: 'mail', jail: 'sshd',
+      plugin: mailAction(),
+      type: 'mail',
+      jail: 'sshd',
       options: { to: 'admin@example.org', smtp: { host: '127.0.0.1', port: 1, user: 'f2b', passwordFile: pwFile, timeout: 2 } },
     });
     await expect(t.applyBans('192.0.2.50')).rejects.toMatchObject({ code: 'F2B_ERR_MAIL_SEND' });
@@ -163,7 +210,12 @@ describe.skipIf(skip !== null)('@f2b/action-mail over SMTP to smtp-sink on loopb
 
 describe('@f2b/action-mail when the server is down', () => {
   it('a digest that is not taken is reported once and kept for the next one', async () => {
-    const t = new ActionTester({ plugin: mailAction(), type: 'mail', jail: 'sshd', options: { to: 'admin@example.org', mode: 'digest', smtp: { host: '127.0.0.1', port: 1, timeout: 2 } } });
+    const t = new ActionTester({
+      plugin: mailAction(),
+      type: 'mail',
+      jail: 'sshd',
+      options: { to: 'admin@example.org', mode: 'digest', smtp: { host: '127.0.0.1', port: 1, timeout: 2 } },
+    });
     await t.applyBans('192.0.2.60', '192.0.2.61');
     const action = t.instance as MailAction;
     await action.flushDigest();
@@ -179,9 +231,17 @@ describe('@f2b/action-mail with the sendmail transport', () => {
     const record = join(tmp, 'sendmail-record.json');
     const program = join(tmp, 'sendmail');
     // Root runs only programs no other user could replace: the stand-in is root's, mode 0755.
-    writeFileSync(program, `#!${process.execPath}\nconst c=[];process.stdin.on('data',d=>c.push(d));process.stdin.on('end',()=>{require('fs').writeFileSync(${JSON.stringify(record)},JSON.stringify({argv:process.argv.slice(2),input:Buffer.concat(c).toString()}));});\n`);
+    writeFileSync(
+      program,
+      `#!${process.execPath}\nconst c=[];process.stdin.on('data',d=>c.push(d));process.stdin.on('end',()=>{require('fs').writeFileSync(${JSON.stringify(record)},JSON.stringify({argv:process.argv.slice(2),input:Buffer.concat(c).toString()}));});\n`,
+    );
     chmodSync(program, 0o755);
-    const t = new ActionTester({ plugin: mailAction(), type: 'mail', jail: 'web', options: { to: ['-oi@example.org', 'b@example.org'], from: 'f2b@host.example', sendmailPath: program } });
+    const t = new ActionTester({
+      plugin: mailAction(),
+      type: 'mail',
+      jail: 'web',
+      options: { to: ['-oi@example.org', 'b@example.org'], from: 'f2b@host.example', sendmailPath: program },
+    });
     await t.applyBans('198.51.100.9');
     const { argv, input } = JSON.parse(readFileSync(record, 'utf8')) as { argv: string[]; input: string };
     expect(argv).toEqual(['-i', '-f', 'f2b@host.example', '--', '-oi@example.org', 'b@example.org']);
@@ -199,7 +259,10 @@ describe('@f2b/action-mail with the sendmail transport', () => {
     expect(untrustedProgram(program, 1000)).toBeNull();
     if (process.getuid?.() === 0) {
       const t = new ActionTester({ plugin: mailAction(), type: 'mail', options: { to: 'a@example.org', sendmailPath: program } });
-      await expect(t.applyBans('198.51.100.11')).rejects.toMatchObject({ code: 'F2B_ERR_MAIL_SEND', message: expect.stringContaining('writable by other users') });
+      await expect(t.applyBans('198.51.100.11')).rejects.toMatchObject({
+        code: 'F2B_ERR_MAIL_SEND',
+        message: expect.stringContaining('writable by other users'),
+      });
     }
   });
 

@@ -48,7 +48,10 @@ function freePort(): Promise<number> {
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const c = connect({ host: '127.0.0.1', port });
-    c.once('data', (d) => { c.destroy(); resolve(d.toString().startsWith('220')); });
+    c.once('data', (d) => {
+      c.destroy();
+      resolve(d.toString().startsWith('220'));
+    });
     c.once('error', () => resolve(false));
   });
 }
@@ -68,14 +71,21 @@ export function parseDump(raw: string): SunkMail {
   let last = '';
   for (; i < lines.length && lines[i] !== ''; i++) {
     const l = lines[i]!;
-    if (/^[ \t]/.test(l)) { const v = headers.get(last)!; v[v.length - 1] += ` ${l.trim()}`; continue; }
+    if (/^[ \t]/.test(l)) {
+      const v = headers.get(last)!;
+      v[v.length - 1] += ` ${l.trim()}`;
+      continue;
+    }
     const colon = l.indexOf(':');
     last = l.slice(0, colon).toLowerCase();
     headers.set(last, [...(headers.get(last) ?? []), l.slice(colon + 1).trim()]);
   }
   let body = lines.slice(i + 1).join('\n');
   if (headers.get('content-transfer-encoding')?.[0] === 'quoted-printable') {
-    body = Buffer.from(body.replace(/=\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+    body = Buffer.from(
+      body.replace(/=\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    ).toString('utf8');
   }
   return { rcpt, mailFrom, headers, body, raw };
 }
@@ -91,9 +101,14 @@ export async function startSink(): Promise<Sink> {
     port = await freePort();
     const c = spawn(SMTP_SINK, [...(asRoot ? ['-u', 'nobody'] : []), '-d', join(dir, 'm'), `127.0.0.1:${port}`, '20'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let exited = false;
-    c.on('exit', () => { exited = true; });
+    c.on('exit', () => {
+      exited = true;
+    });
     for (let i = 0; i < 200 && !exited; i++) {
-      if (await answers(port)) { child = c; break; }
+      if (await answers(port)) {
+        child = c;
+        break;
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
     if (child === undefined) c.kill('SIGKILL'); // the port was taken meanwhile: another one

@@ -58,12 +58,25 @@ export interface CheckResult {
 
 export class NftablesAction implements ActionInstance {
   readonly config: NftConfig;
-  readonly stats: NftActionStats = { transactions: 0, failures: 0, repairs: 0, lastTransactionMs: 0, added: 0, removed: 0, refused: 0, splits: 0, monitorEvents: 0 };
+  readonly stats: NftActionStats = {
+    transactions: 0,
+    failures: 0,
+    repairs: 0,
+    lastTransactionMs: 0,
+    added: 0,
+    removed: 0,
+    refused: 0,
+    splits: 0,
+    monitorEvents: 0,
+  };
   private readonly ctx: ActionContext;
   private readonly sets: ElementSets;
   private readonly health: NftHealth;
   /** One nft run at a time; one flush per burst of bans (see SerialBatcher). */
-  private readonly batcher = new SerialBatcher(() => this.flushDirty(), (err) => this.ctx.error(err));
+  private readonly batcher = new SerialBatcher(
+    () => this.flushDirty(),
+    (err) => this.ctx.error(err),
+  );
   private structureOk = false;
   private lastFailed = false;
   private unwatch?: () => void;
@@ -105,8 +118,10 @@ export class NftablesAction implements ActionInstance {
           owned = isOwnedTable((await this.nft(['-t', 'list', 'table', cfg.family, cfg.table], undefined, 'list the table')).stdout);
         }
         const lines = teardownPlan(cfg, listing, owned);
-        if (lines.length > 0) await this.nft(['-f', '-'], `${lines.join('\n')}\n`, 'remove f2b\'s rules and sets');
-        this.ctx.logger.debug(`Removed ${lines.length === 1 && lines[0]!.startsWith('delete table') ? `the table ${cfg.family} ${cfg.table}` : `the rules and sets of ${cfg.name}`}.`);
+        if (lines.length > 0) await this.nft(['-f', '-'], `${lines.join('\n')}\n`, "remove f2b's rules and sets");
+        this.ctx.logger.debug(
+          `Removed ${lines.length === 1 && lines[0]!.startsWith('delete table') ? `the table ${cfg.family} ${cfg.table}` : `the rules and sets of ${cfg.name}`}.`,
+        );
       } catch (err) {
         if (!(err instanceof NftRunError)) throw err;
         if (this.health.isNews(err.error)) this.ctx.error(err.error);
@@ -323,9 +338,15 @@ export class NftablesAction implements ActionInstance {
       }
       if (!initial && repaired.length > 0) {
         this.stats.repairs++;
-        this.ctx.logger.warn(`Repaired the nftables table ${this.config.family} ${this.config.table} (flushed or edited by hand?): recreated ${repaired.join(', ')}${readd > 0 ? `; re-adding ${readd} active ban(s)` : ''}.`);
+        this.ctx.logger.warn(
+          `Repaired the nftables table ${this.config.family} ${this.config.table} (flushed or edited by hand?): recreated ${repaired.join(', ')}${readd > 0 ? `; re-adding ${readd} active ban(s)` : ''}.`,
+        );
       } else if (initial) {
-        this.ctx.logger.debug(listing === null ? `Created the table ${this.config.family} ${this.config.table}.` : `Adopted the table ${this.config.family} ${this.config.table}${repaired.length > 0 ? ` (added: ${repaired.join(', ')})` : ''}.`);
+        this.ctx.logger.debug(
+          listing === null
+            ? `Created the table ${this.config.family} ${this.config.table}.`
+            : `Adopted the table ${this.config.family} ${this.config.table}${repaired.length > 0 ? ` (added: ${repaired.join(', ')})` : ''}.`,
+        );
       }
       this.checked = true;
       this.structureOk = true;
@@ -353,14 +374,17 @@ export class NftablesAction implements ActionInstance {
     if (!this.config.monitor || this.unwatch !== undefined || this.stopped) return;
     const { family, table } = this.config;
     this.unwatch = watch(this.config, {
-      family, table,
+      family,
+      table,
       onDamage: (lines) => {
         this.stats.monitorEvents++;
         this.ctx.logger.debug(`nft monitor: the table was changed by another process (${lines[0]}${lines.length > 1 ? `, …` : ''}); checking it.`);
         this.repairSoon();
       },
       // Started or restarted: what changed while nothing watched is found by a full check.
-      onReady: () => { if (this.checked) this.repairSoon(); },
+      onReady: () => {
+        if (this.checked) this.repairSoon();
+      },
       warn: (message) => this.ctx.logger.warn(message),
     });
   }

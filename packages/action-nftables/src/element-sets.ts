@@ -106,11 +106,18 @@ export class ElementSets {
           e.kernel = NO;
           e.kernelEnd = undefined;
           e.poisoned = false;
-          if (e.id !== null) { s.markOne(e); readd++; } else s.drop(e);
+          if (e.id !== null) {
+            s.markOne(e);
+            readd++;
+          } else s.drop(e);
         }
       } else if (firstCheck) {
         s.adopted = true;
-        for (const e of s.elems.values()) if (e.kernel === NO) { e.kernel = UNKNOWN; s.markOne(e); }
+        for (const e of s.elems.values())
+          if (e.kernel === NO) {
+            e.kernel = UNKNOWN;
+            s.markOne(e);
+          }
       }
     }
     return readd;
@@ -137,7 +144,11 @@ export class ElementSets {
       return null;
     }
     if (!this.byFamily.has(net.version)) {
-      if (report) this.warnOnce(`family ${net.version}`, `IPv${net.version} bans are not enforced: the table family is ${this.config.family}. Use family "inet" to ban both.`);
+      if (report)
+        this.warnOnce(
+          `family ${net.version}`,
+          `IPv${net.version} bans are not enforced: the table family is ${this.config.family}. Use family "inet" to ban both.`,
+        );
       return null;
     }
     if (!this.config.interval && net.prefix !== net.bytes.length * 8) {

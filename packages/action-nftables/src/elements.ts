@@ -8,7 +8,9 @@ import { widenText, type Net } from './script.js';
 
 export type V = 4 | 6;
 
-export const NO = 0, YES = 1, UNKNOWN = 2;
+export const NO = 0,
+  YES = 1,
+  UNKNOWN = 2;
 export type KernelState = typeof NO | typeof YES | typeof UNKNOWN;
 
 /** One element of a set: a Net (what widen reads) plus the bans it stands for and the kernel's state. */
@@ -64,13 +66,27 @@ export class ElementSet {
   /** The set existed before this instance started: its elements are unknown to us. */
   adopted = false;
 
-  constructor(readonly v: V, readonly name: string) {}
+  constructor(
+    readonly v: V,
+    readonly name: string,
+  ) {}
 
   add(net: Net): Elem {
     const e: Elem = {
-      version: net.version, bytes: net.bytes, prefix: net.prefix, text: net.text,
-      id: null, end: null, more: null, kernel: this.adopted ? UNKNOWN : NO, kernelEnd: undefined,
-      poisoned: false, dirty: false, pRemove: false, pAdd: false, pEnd: null,
+      version: net.version,
+      bytes: net.bytes,
+      prefix: net.prefix,
+      text: net.text,
+      id: null,
+      end: null,
+      more: null,
+      kernel: this.adopted ? UNKNOWN : NO,
+      kernelEnd: undefined,
+      poisoned: false,
+      dirty: false,
+      pRemove: false,
+      pAdd: false,
+      pEnd: null,
     };
     this.elems.set(e.text, e);
     this.prefixes.add(e.prefix);
@@ -146,7 +162,8 @@ export class ElementSet {
 
 /** Address order (then shorter prefix first), as nft keeps interval sets. */
 export function byAddress(a: Elem, b: Elem): number {
-  const x = a.bytes, y = b.bytes;
+  const x = a.bytes,
+    y = b.bytes;
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
   return a.prefix - b.prefix;
 }
@@ -167,7 +184,10 @@ export function endOf(e: Elem): number | null {
 export function setBan(e: Elem, id: string, end: number | null): void {
   if (e.id === null || e.id === id) {
     if (e.id === null && e.more !== null && e.more.has(id)) e.more.set(id, end);
-    else { e.id = id; e.end = end; }
+    else {
+      e.id = id;
+      e.end = end;
+    }
     return;
   }
   (e.more ??= new Map()).set(id, end);

@@ -9,10 +9,18 @@ const q = (s: string) => JSON.stringify(s);
 
 /** First lines of nft's complaint, without the echo of the script line and its `^^^` marker; control characters escaped. */
 export function nftMessage(stderr: string, max = 3): string {
-  const lines = stderr.split('\n').map((l) => l.trimEnd()).filter((l) => /error|warning|cannot|could not|not permitted|not supported|failed/i.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => /error|warning|cannot|could not|not permitted|not supported|failed/i.test(l));
   const picked = (lines.length > 0 ? lines : stderr.split('\n').filter((l) => l.trim() !== '')).slice(0, max);
   // Escaped: nft echoes script lines, and its message ends up in logs and on terminals.
-  const text = sanitizeLine(picked.join(' | ').replace(/[ \t\r\n]+/g, ' ').trim());
+  const text = sanitizeLine(
+    picked
+      .join(' | ')
+      .replace(/[ \t\r\n]+/g, ' ')
+      .trim(),
+  );
   return text.length > 400 ? `${text.slice(0, 400)}…` : text || '(no message)';
 }
 
@@ -60,24 +68,26 @@ export const nftErrors = defineErrors({
     exit: 'failure',
     make: (family: string, table: string, chain: string) => ({
       message: `The chain ${q(chain)} in the table ${q(`${family} ${table}`)} does not exist, so f2b cannot add its rules there.`,
-      fix: chain === 'DOCKER-USER'
-        ? 'Start Docker (it creates DOCKER-USER in "ip filter"); f2b checks again every checkInterval and adds its rules as soon as the chain exists.'
-        : 'Create the chain, or remove the option "chain" to let f2b create its own base chain. f2b checks again every checkInterval.',
+      fix:
+        chain === 'DOCKER-USER'
+          ? 'Start Docker (it creates DOCKER-USER in "ip filter"); f2b checks again every checkInterval and adds its rules as soon as the chain exists.'
+          : 'Create the chain, or remove the option "chain" to let f2b create its own base chain. f2b checks again every checkInterval.',
     }),
   },
 
   /** nft failed (`what` it was asked to do, `detail` its message), or was killed after `{ ms }`. */
   F2B_ERR_NFT_FAILED: {
     exit: 'failure',
-    make: (...a: [what: string, detail: string] | [timeout: { ms: number }]) => a.length === 1
-      ? {
-          message: `nft did not finish within ${a[0].ms} ms and was killed.`,
-          fix: 'Check the system load and `nft list ruleset`; f2b retries with backoff.',
-        }
-      : {
-          message: `nft failed to ${a[0]}: ${a[1]}.`,
-          fix: 'See nft\'s message; `nft list ruleset` shows the current state. f2b keeps the bans queued, checks the table and retries with backoff.',
-        },
+    make: (...a: [what: string, detail: string] | [timeout: { ms: number }]) =>
+      a.length === 1
+        ? {
+            message: `nft did not finish within ${a[0].ms} ms and was killed.`,
+            fix: 'Check the system load and `nft list ruleset`; f2b retries with backoff.',
+          }
+        : {
+            message: `nft failed to ${a[0]}: ${a[1]}.`,
+            fix: "See nft's message; `nft list ruleset` shows the current state. f2b keeps the bans queued, checks the table and retries with backoff.",
+          },
   },
 
   F2B_ERR_NFT_ELEMENT: {

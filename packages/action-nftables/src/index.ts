@@ -34,9 +34,29 @@ export default function nftablesAction(): F2bPlugin<NftablesOptions> {
 export { NftablesAction, type CheckResult, type NftActionStats } from './action.js';
 export { optionsSchema, normalizeOptions, type NftablesOptions, type NftConfig, type Family, type Protocol } from './options.js';
 export {
-  parseBanId, banNetwork, banElement, widenText, elementText, addText, timeoutSeconds, ruleSpecs, structurePlan, teardownPlan,
-  elementScript, locateErrors, parseListing, isOwnedTable, OWNED_TABLE_COMMENT, MAX_ELEMENT_TIMEOUT_S,
-  type Net, type Listing, type RuleSpec, type StructurePlan, type SetChange, type ElementScript, type NftScriptError,
+  parseBanId,
+  banNetwork,
+  banElement,
+  widenText,
+  elementText,
+  addText,
+  timeoutSeconds,
+  ruleSpecs,
+  structurePlan,
+  teardownPlan,
+  elementScript,
+  locateErrors,
+  parseListing,
+  isOwnedTable,
+  OWNED_TABLE_COMMENT,
+  MAX_ELEMENT_TIMEOUT_S,
+  type Net,
+  type Listing,
+  type RuleSpec,
+  type StructurePlan,
+  type SetChange,
+  type ElementScript,
+  type NftScriptError,
 } from './script.js';
 export { runNft, nftCommand, classifyFailure, NftRunError, type NftRunOptions, type NftResult } from './nft.js';
 export { nftErrors } from './errors.js';

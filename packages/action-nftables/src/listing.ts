@@ -26,7 +26,9 @@ export async function listBannedElements(config: NftConfig, now = Date.now()): P
   return out;
 }
 
-interface NftPrefix { prefix: { addr: string; len: number } }
+interface NftPrefix {
+  prefix: { addr: string; len: number };
+}
 type NftValue = string | NftPrefix | Record<string, unknown>;
 type NftElem = NftValue | { elem: { val: NftValue; timeout?: number; expires?: number } };
 
@@ -57,5 +59,5 @@ function idOf(v: NftValue): string | null {
   const net = tryParseCidr(`${p.addr}/${p.len}`);
   if (net === null) return null;
   // A full-length prefix is one address: its id is the address, as the ban had it.
-  return net.prefix === net.bytes.length * 8 ? parseIp(p.addr)?.text ?? null : net.text;
+  return net.prefix === net.bytes.length * 8 ? (parseIp(p.addr)?.text ?? null) : net.text;
 }

@@ -99,8 +99,12 @@ export class NftMonitor {
     this.block = [];
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (d: string) => this.data(d));
-    child.stderr!.on('data', (d: Buffer) => { if (stderr.length < 4096) stderr += d.toString(); });
-    child.on('error', (e) => { if (this.child === child) stderr += e.message; });
+    child.stderr!.on('data', (d: Buffer) => {
+      if (stderr.length < 4096) stderr += d.toString();
+    });
+    child.on('error', (e) => {
+      if (this.child === child) stderr += e.message;
+    });
     child.on('close', (code, signal) => {
       if (this.child !== child) return;
       this.child = undefined;
@@ -129,7 +133,10 @@ export class NftMonitor {
 
   private failuresResetLater(child: ChildProcess): void {
     const t = setTimeout(() => {
-      if (this.child === child) { this.failures = 0; this.warned = false; }
+      if (this.child === child) {
+        this.failures = 0;
+        this.warned = false;
+      }
     }, STABLE_MS);
     t.unref?.();
   }
@@ -141,7 +148,10 @@ export class NftMonitor {
     const delay = Math.min(this.opts.retryMaxDelayMs, this.opts.retryDelayMs * 2 ** Math.min(20, this.failures - 1));
     if (!this.warned) {
       this.warned = true;
-      for (const w of this.watchers) w.warn(`nft monitor stopped after ${Date.now() - started} ms (${reason}); restarting it in ${delay} ms — until then only the periodic check repairs the table.`);
+      for (const w of this.watchers)
+        w.warn(
+          `nft monitor stopped after ${Date.now() - started} ms (${reason}); restarting it in ${delay} ms — until then only the periodic check repairs the table.`,
+        );
     }
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
@@ -175,7 +185,10 @@ export class NftMonitor {
       if (w.family === m[3] && w.table === m[4]) this.block.push({ watcher: w, line });
     }
     if (this.block.length > 0 && this.orphanTimer === undefined) {
-      this.orphanTimer = setTimeout(() => { this.orphanTimer = undefined; this.endBlock(false); }, ORPHAN_MS);
+      this.orphanTimer = setTimeout(() => {
+        this.orphanTimer = undefined;
+        this.endBlock(false);
+      }, ORPHAN_MS);
       this.orphanTimer.unref?.();
     }
   }
@@ -189,7 +202,9 @@ export class NftMonitor {
     const byWatcher = new Map<MonitorWatcher, string[]>();
     for (const { watcher, line } of block) {
       const list = byWatcher.get(watcher);
-      if (list) { if (list.length < 20) list.push(line); } else byWatcher.set(watcher, [line]);
+      if (list) {
+        if (list.length < 20) list.push(line);
+      } else byWatcher.set(watcher, [line]);
     }
     for (const [w, lines] of byWatcher) w.onDamage(lines);
   }
@@ -204,7 +219,9 @@ function subscribed(pid: number | undefined): boolean {
       try {
         const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
         if (m) inodes.add(m[1]!);
-      } catch { /* closed meanwhile */ }
+      } catch {
+        /* closed meanwhile */
+      }
     }
     for (const row of readFileSync(`/proc/${pid}/net/netlink`, 'utf8').split('\n').slice(1)) {
       const f = row.trim().split(/\s+/);

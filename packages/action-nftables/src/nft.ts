@@ -60,9 +60,7 @@ export function isOwnNft(pid: number): boolean {
 
 /** The argv that runs nft with `args` (through `ip netns exec` for a namespace). */
 export function nftCommand(opts: NftRunOptions, args: readonly string[]): [string, string[]] {
-  return opts.netns !== undefined
-    ? [opts.ipPath, ['netns', 'exec', opts.netns, opts.nftPath, ...args]]
-    : [opts.nftPath, [...args]];
+  return opts.netns !== undefined ? [opts.ipPath, ['netns', 'exec', opts.netns, opts.nftPath, ...args]] : [opts.nftPath, [...args]];
 }
 
 /** Maps a non-zero exit of nft (or of `ip netns exec`) to the error to report. */
@@ -73,7 +71,8 @@ export function classifyFailure(opts: NftRunOptions, what: string, stderr: strin
   if (/exec of "[^"]*" failed: No such file or directory/.test(stderr)) error = nftErrors.F2B_ERR_NFT_NOT_FOUND(opts.nftPath);
   else if (/Cannot open network namespace|setting the network namespace|Invalid netns name/i.test(stderr)) error = nftErrors.F2B_ERR_NFT_NETNS(opts.netns, msg);
   else if (/Operation not permitted|Permission denied/i.test(stderr)) error = nftErrors.F2B_ERR_NFT_PERMISSION(msg);
-  else if (/Protocol not supported|Address family not supported|Operation not supported|Could not receive.*Protocol|nf_tables.*not/i.test(stderr)) error = nftErrors.F2B_ERR_NFT_UNSUPPORTED(msg);
+  else if (/Protocol not supported|Address family not supported|Operation not supported|Could not receive.*Protocol|nf_tables.*not/i.test(stderr))
+    error = nftErrors.F2B_ERR_NFT_UNSUPPORTED(msg);
   else {
     error = nftErrors.F2B_ERR_NFT_FAILED(what, msg);
     rejected = true;
@@ -97,7 +96,8 @@ export function runNft(opts: NftRunOptions, args: readonly string[], input: stri
       return;
     }
     rememberPid(child.pid);
-    const out: Buffer[] = [], err: Buffer[] = [];
+    const out: Buffer[] = [],
+      err: Buffer[] = [];
     let settled = false;
     const done = (fn: () => void) => {
       if (settled) return;
@@ -120,7 +120,9 @@ export function runNft(opts: NftRunOptions, args: readonly string[], input: stri
       else done(() => reject(classifyFailure(opts, what, stderr, code)));
     });
     // nft may exit before reading all of stdin (a usage error); that EPIPE is not the error to report.
-    child.stdin.on('error', () => { /* reported through the exit status */ });
+    child.stdin.on('error', () => {
+      /* reported through the exit status */
+    });
     child.stdin.end(input ?? '');
   });
 }
@@ -129,7 +131,8 @@ function spawnError(opts: NftRunOptions, cmd: string, err: unknown): NftRunError
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const text = err instanceof Error ? err.message : String(err);
   let error: F2bError;
-  if (code === 'ENOENT' && opts.netns !== undefined && cmd === opts.ipPath) error = nftErrors.F2B_ERR_NFT_NETNS(opts.netns, `the program ${JSON.stringify(cmd)} was not found`);
+  if (code === 'ENOENT' && opts.netns !== undefined && cmd === opts.ipPath)
+    error = nftErrors.F2B_ERR_NFT_NETNS(opts.netns, `the program ${JSON.stringify(cmd)} was not found`);
   else if (code === 'ENOENT') error = nftErrors.F2B_ERR_NFT_NOT_FOUND(cmd);
   else if (code === 'EACCES' || code === 'EPERM') error = nftErrors.F2B_ERR_NFT_PERMISSION(text);
   else error = nftErrors.F2B_ERR_NFT_FAILED('start', text);

@@ -60,7 +60,12 @@ const PORT_RE = /^(?:[0-9]{1,5}(?:-[0-9]{1,5})?|[a-z][a-z0-9-]{0,31})$/;
 const PRIORITY_RE = /^(raw|mangle|dstnat|filter|security|srcnat)(?:\s*([+-])\s*([0-9]{1,3}))?$/;
 const PRIORITY_BASE: Record<string, number> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
 
-const duration = { oneOf: [{ type: 'number', minimum: 0 }, { type: 'string', minLength: 1, maxLength: 32 }] };
+const duration = {
+  oneOf: [
+    { type: 'number', minimum: 0 },
+    { type: 'string', minLength: 1, maxLength: 32 },
+  ],
+};
 const protocol = { enum: ['tcp', 'udp', 'sctp'] };
 
 export const optionsSchema = {
@@ -70,13 +75,25 @@ export const optionsSchema = {
     table: { type: 'string', pattern: IDENT_RE.source },
     family: { enum: ['inet', 'ip', 'ip6'] },
     hook: { enum: ['input', 'forward'] },
-    priority: { oneOf: [{ type: 'integer', minimum: -1000, maximum: 1000 }, { type: 'string', pattern: PRIORITY_RE.source }] },
+    priority: {
+      oneOf: [
+        { type: 'integer', minimum: -1000, maximum: 1000 },
+        { type: 'string', pattern: PRIORITY_RE.source },
+      ],
+    },
     chain: { type: 'string', pattern: IDENT_RE.source },
     name: { type: 'string', pattern: NAME_RE.source },
     blocktype: { enum: ['drop', 'reject'] },
     ports: {
-      type: 'array', minItems: 1, maxItems: 64,
-      items: { oneOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: PORT_RE.source }] },
+      type: 'array',
+      minItems: 1,
+      maxItems: 64,
+      items: {
+        oneOf: [
+          { type: 'integer', minimum: 1, maximum: 65535 },
+          { type: 'string', pattern: PORT_RE.source },
+        ],
+      },
     },
     protocol: { oneOf: [protocol, { type: 'array', items: protocol, minItems: 1, uniqueItems: true }] },
     allports: { type: 'boolean' },
@@ -123,14 +140,25 @@ export interface NftConfig {
 }
 
 function durationMs(value: number | string | undefined, fallback: number, path: string): number {
-  return durationOptionMs(value, fallback, path, () => nftErrors.F2B_ERR_NFT_OPTIONS(path, `is not a duration (${JSON.stringify(value)})`, 'Write seconds (30) or a duration with a unit ("30s", "1m", "0.5s"); 0 turns the periodic check off.'));
+  return durationOptionMs(value, fallback, path, () =>
+    nftErrors.F2B_ERR_NFT_OPTIONS(
+      path,
+      `is not a duration (${JSON.stringify(value)})`,
+      'Write seconds (30) or a duration with a unit ("30s", "1m", "0.5s"); 0 turns the periodic check off.',
+    ),
+  );
 }
 
 function priorityNumber(p: number | string | undefined): number {
   if (p === undefined) return -1;
   if (typeof p === 'number') return p;
   const m = PRIORITY_RE.exec(p.trim());
-  if (!m) throw nftErrors.F2B_ERR_NFT_OPTIONS('priority', `is not a priority (${JSON.stringify(p)})`, 'Write a number (-1) or a named priority with an offset ("filter - 1").');
+  if (!m)
+    throw nftErrors.F2B_ERR_NFT_OPTIONS(
+      'priority',
+      `is not a priority (${JSON.stringify(p)})`,
+      'Write a number (-1) or a named priority with an offset ("filter - 1").',
+    );
   const offset = m[3] === undefined ? 0 : Number(m[3]) * (m[2] === '-' ? -1 : 1);
   return PRIORITY_BASE[m[1]!]! + offset;
 }
@@ -144,14 +172,26 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
   const o = raw ?? {};
   const name = o.name ?? jail;
   if (typeof name !== 'string' || !NAME_RE.test(name)) {
-    throw nftErrors.F2B_ERR_NFT_OPTIONS(o.name === undefined ? '(jail name)' : 'name', `${JSON.stringify(name)} cannot be used in nft set names`, 'Use letters, digits, "_", "-" and "." (at most 64 characters, starting with a letter or digit).');
+    throw nftErrors.F2B_ERR_NFT_OPTIONS(
+      o.name === undefined ? '(jail name)' : 'name',
+      `${JSON.stringify(name)} cannot be used in nft set names`,
+      'Use letters, digits, "_", "-" and "." (at most 64 characters, starting with a letter or digit).',
+    );
   }
   const table = o.table ?? 'f2b';
   if (typeof table !== 'string' || !IDENT_RE.test(table)) {
-    throw nftErrors.F2B_ERR_NFT_OPTIONS('table', `${JSON.stringify(table)} is not a safe nft table name`, 'Use a letter followed by letters, digits, "_" or "-" (at most 64 characters).');
+    throw nftErrors.F2B_ERR_NFT_OPTIONS(
+      'table',
+      `${JSON.stringify(table)} is not a safe nft table name`,
+      'Use a letter followed by letters, digits, "_" or "-" (at most 64 characters).',
+    );
   }
   if (o.chain !== undefined && (typeof o.chain !== 'string' || !IDENT_RE.test(o.chain))) {
-    throw nftErrors.F2B_ERR_NFT_OPTIONS('chain', `${JSON.stringify(o.chain)} is not a safe nft chain name`, 'Use a letter followed by letters, digits, "_" or "-" (e.g. DOCKER-USER).');
+    throw nftErrors.F2B_ERR_NFT_OPTIONS(
+      'chain',
+      `${JSON.stringify(o.chain)} is not a safe nft chain name`,
+      'Use a letter followed by letters, digits, "_" or "-" (e.g. DOCKER-USER).',
+    );
   }
   if (o.netns !== undefined && (typeof o.netns !== 'string' || !NETNS_RE.test(o.netns))) {
     throw nftErrors.F2B_ERR_NFT_OPTIONS('netns', `${JSON.stringify(o.netns)} is not a network namespace name`, 'Use the name shown by `ip netns list`.');
@@ -163,11 +203,13 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
     }
   }
   const family: Family = o.family ?? 'inet';
-  if (!['inet', 'ip', 'ip6'].includes(family)) throw nftErrors.F2B_ERR_NFT_OPTIONS('family', `${JSON.stringify(family)} is not supported`, 'Use inet, ip or ip6.');
+  if (!['inet', 'ip', 'ip6'].includes(family))
+    throw nftErrors.F2B_ERR_NFT_OPTIONS('family', `${JSON.stringify(family)} is not supported`, 'Use inet, ip or ip6.');
   const hook = o.hook ?? 'input';
   if (hook !== 'input' && hook !== 'forward') throw nftErrors.F2B_ERR_NFT_OPTIONS('hook', `${JSON.stringify(hook)} is not supported`, 'Use input or forward.');
   const blocktype = o.blocktype ?? 'drop';
-  if (blocktype !== 'drop' && blocktype !== 'reject') throw nftErrors.F2B_ERR_NFT_OPTIONS('blocktype', `${JSON.stringify(blocktype)} is not supported`, 'Use drop or reject.');
+  if (blocktype !== 'drop' && blocktype !== 'reject')
+    throw nftErrors.F2B_ERR_NFT_OPTIONS('blocktype', `${JSON.stringify(blocktype)} is not supported`, 'Use drop or reject.');
 
   let ports: string[] | null = null;
   if (o.ports !== undefined && o.allports !== true) {
@@ -177,7 +219,12 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
       const ok = range
         ? Number(range[1]) >= 1 && Number(range[1]) <= 65535 && (range[2] === undefined || (Number(range[2]) >= Number(range[1]) && Number(range[2]) <= 65535))
         : PORT_RE.test(text);
-      if (!ok) throw nftErrors.F2B_ERR_NFT_OPTIONS(`ports.${i}`, `${JSON.stringify(p)} is not a port, range or service name`, 'Write 22, "2222", "6000-6010" or a name from /etc/services such as "ssh".');
+      if (!ok)
+        throw nftErrors.F2B_ERR_NFT_OPTIONS(
+          `ports.${i}`,
+          `${JSON.stringify(p)} is not a port, range or service name`,
+          'Write 22, "2222", "6000-6010" or a name from /etc/services such as "ssh".',
+        );
       return range ? (range[2] === undefined ? String(Number(range[1])) : `${Number(range[1])}-${Number(range[2])}`) : text;
     });
   }
@@ -187,7 +234,8 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
   } else if (o.protocol !== undefined) {
     const list = Array.isArray(o.protocol) ? o.protocol : [o.protocol];
     for (const p of list) {
-      if (!['tcp', 'udp', 'sctp'].includes(p)) throw nftErrors.F2B_ERR_NFT_OPTIONS('protocol', `${JSON.stringify(p)} is not supported`, 'Use tcp, udp, sctp or a list of them.');
+      if (!['tcp', 'udp', 'sctp'].includes(p))
+        throw nftErrors.F2B_ERR_NFT_OPTIONS('protocol', `${JSON.stringify(p)} is not supported`, 'Use tcp, udp, sctp or a list of them.');
     }
     protocols = [...new Set(list)];
   } else if (ports !== null) {
@@ -196,10 +244,16 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
 
   const interval = o.interval ?? true;
   const prefix = { 4: o.ipv4Prefix ?? 32, 6: o.ipv6Prefix ?? 128 };
-  if (!Number.isInteger(prefix[4]) || prefix[4] < 8 || prefix[4] > 32) throw nftErrors.F2B_ERR_NFT_OPTIONS('ipv4Prefix', 'must be a whole number from 8 to 32', 'Use 32 to ban single addresses, 24 for their /24.');
-  if (!Number.isInteger(prefix[6]) || prefix[6] < 16 || prefix[6] > 128) throw nftErrors.F2B_ERR_NFT_OPTIONS('ipv6Prefix', 'must be a whole number from 16 to 128', 'Use 64 to ban the /64 an address belongs to.');
+  if (!Number.isInteger(prefix[4]) || prefix[4] < 8 || prefix[4] > 32)
+    throw nftErrors.F2B_ERR_NFT_OPTIONS('ipv4Prefix', 'must be a whole number from 8 to 32', 'Use 32 to ban single addresses, 24 for their /24.');
+  if (!Number.isInteger(prefix[6]) || prefix[6] < 16 || prefix[6] > 128)
+    throw nftErrors.F2B_ERR_NFT_OPTIONS('ipv6Prefix', 'must be a whole number from 16 to 128', 'Use 64 to ban the /64 an address belongs to.');
   if (!interval && (prefix[4] !== 32 || prefix[6] !== 128)) {
-    throw nftErrors.F2B_ERR_NFT_OPTIONS('interval', 'is false, but ipv4Prefix/ipv6Prefix ban networks, which only interval sets hold', 'Remove "interval: false", or the prefix options.');
+    throw nftErrors.F2B_ERR_NFT_OPTIONS(
+      'interval',
+      'is false, but ipv4Prefix/ipv6Prefix ban networks, which only interval sets hold',
+      'Remove "interval: false", or the prefix options.',
+    );
   }
 
   const sets: NftConfig['sets'] = {};
@@ -207,11 +261,19 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
   if (family !== 'ip') sets[6] = `f2b_${name}_v6`;
   const retryDelayMs = Math.max(10, durationMs(o.retryDelay, 1000, 'retryDelay'));
   return {
-    family, table, name,
+    family,
+    table,
+    name,
     chain: o.chain ?? `f2b_${name}`,
     ownChain: o.chain === undefined,
-    hook, priority: priorityNumber(o.priority),
-    sets, blocktype, ports, protocols, prefix, interval,
+    hook,
+    priority: priorityNumber(o.priority),
+    sets,
+    blocktype,
+    ports,
+    protocols,
+    prefix,
+    interval,
     checkIntervalMs: durationMs(o.checkInterval, 30_000, 'checkInterval'),
     monitor: o.monitor ?? true,
     retryDelayMs,

@@ -54,7 +54,8 @@ export function plan(sets: Iterable<ElementSet>, cfg: NftConfig, now: number): P
       }
       const target = e.id !== null && s.coveredBy(e) === undefined;
       const end = target ? endOf(e) : null;
-      let r = false, a = false;
+      let r = false,
+        a = false;
       if (target) {
         if (e.kernel === NO) a = true;
         else if (e.kernel === UNKNOWN || e.kernelEnd !== end) r = a = true;
@@ -132,12 +133,22 @@ export function soleElement(phase: Phase): { s: ElementSet; e: Elem } | null {
 
 /** Records a phase nft applied: the kernel now holds what it added and not what it removed. */
 export function commit(phase: Phase): { added: number; removed: number } {
-  let added = 0, removed = 0;
+  let added = 0,
+    removed = 0;
   for (const g of phase.groups) {
     for (const e of g.elems) {
-      const r = e.pRemove && phase.only !== 'add', a = e.pAdd && phase.only !== 'remove';
-      if (r) { e.kernel = NO; e.kernelEnd = undefined; if (!a) removed++; }
-      if (a) { e.kernel = YES; e.kernelEnd = e.pEnd; added++; }
+      const r = e.pRemove && phase.only !== 'add',
+        a = e.pAdd && phase.only !== 'remove';
+      if (r) {
+        e.kernel = NO;
+        e.kernelEnd = undefined;
+        if (!a) removed++;
+      }
+      if (a) {
+        e.kernel = YES;
+        e.kernelEnd = e.pEnd;
+        added++;
+      }
       if (e.id === null && e.kernel === NO) g.s.drop(e);
     }
   }
@@ -167,7 +178,8 @@ function phaseOf(items: readonly { s: ElementSet; e: Elem }[], only: Phase['only
     if (list === undefined) bySet.set(s, (list = []));
     list.push(e);
   }
-  const changes: SetChange[] = [], groups: Phase['groups'] = [];
+  const changes: SetChange[] = [],
+    groups: Phase['groups'] = [];
   for (const [s, elems] of bySet) {
     const c = changeOf(s, elems, now);
     changes.push(only === 'remove' ? { ...c, add: [] } : only === 'add' ? { ...c, remove: [] } : c);

@@ -146,8 +146,10 @@ export function parseListing(json: string, family: string, table: string, withEl
       }
     } else if (kind === 'chain') {
       listing.chains.set(String(o.name), {
-        type: o.type as string | undefined, hook: o.hook as string | undefined,
-        prio: typeof o.prio === 'number' ? o.prio : undefined, policy: o.policy as string | undefined,
+        type: o.type as string | undefined,
+        hook: o.hook as string | undefined,
+        prio: typeof o.prio === 'number' ? o.prio : undefined,
+        policy: o.policy as string | undefined,
       });
     }
   }
@@ -190,7 +192,10 @@ export function ruleSpecs(cfg: NftConfig): RuleSpec[] {
       bodies.push(`${match}${where} counter ${verdict}`);
     }
   }
-  const hash = createHash('sha256').update(JSON.stringify([cfg.table, cfg.chain, bodies])).digest('hex').slice(0, 8);
+  const hash = createHash('sha256')
+    .update(JSON.stringify([cfg.table, cfg.chain, bodies]))
+    .digest('hex')
+    .slice(0, 8);
   return bodies.map((text, i) => ({ text, comment: `f2b ${cfg.name} ${i + 1}/${bodies.length} ${hash}` }));
 }
 
@@ -220,7 +225,12 @@ export interface StructurePlan {
 export function structurePlan(cfg: NftConfig, listing: Listing | null): StructurePlan {
   const T = `${cfg.family} ${cfg.table}`;
   const rules = ruleSpecs(cfg);
-  const drop: string[] = [], delSets: string[] = [], addTable: string[] = [], addSets: string[] = [], addChain: string[] = [], addRules: string[] = [];
+  const drop: string[] = [],
+    delSets: string[] = [],
+    addTable: string[] = [],
+    addSets: string[] = [],
+    addChain: string[] = [],
+    addRules: string[] = [];
   const freshSets: (4 | 6)[] = [];
   const changes: string[] = [];
 
@@ -380,7 +390,8 @@ export function locateErrors(stderr: string, script?: ElementScript): NftScriptE
   const out: NftScriptError[] = [];
   let scriptLines: string[] | undefined;
   for (const m of stderr.matchAll(/^(?:\/dev\/stdin|-):(\d+):(\d+)(?:-(\d+))?: Error: (.*)$/gm)) {
-    const line = Number(m[1]), column = Number(m[2]);
+    const line = Number(m[1]),
+      column = Number(m[2]);
     const err: NftScriptError = { line, column, message: m[4]!.trim() };
     const info = script?.lines[line - 1];
     if (script && info) {

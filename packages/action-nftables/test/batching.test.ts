@@ -12,24 +12,39 @@ import nftablesAction from '../src/index.js';
 const dir = mkdtempSync(join(tmpdir(), 'f2b-nft-fake-'));
 const log = join(dir, 'calls.log');
 const fake = join(dir, 'nft');
-writeFileSync(fake, `#!/bin/sh
+writeFileSync(
+  fake,
+  `#!/bin/sh
 case " $* " in
   *" list "*) echo "Error: No such file or directory" >&2; exit 1 ;;
 esac
 { echo "### $*"; cat; echo "###end"; } >> '${log}'
-`);
+`,
+);
 chmodSync(fake, 0o755);
 
-interface Call { args: string; script: string }
+interface Call {
+  args: string;
+  script: string;
+}
 function calls(): Call[] {
   let text: string;
-  try { text = readFileSync(log, 'utf8'); } catch { return []; }
+  try {
+    text = readFileSync(log, 'utf8');
+  } catch {
+    return [];
+  }
   return [...text.matchAll(/^### (.*)\n([\s\S]*?)###end\n/gm)].map((m) => ({ args: m[1]!, script: m[2]! }));
 }
 const elementCalls = () => calls().filter((c) => /element/.test(c.script));
 
 function tester(options: Record<string, unknown> = {}) {
-  return new ActionTester({ plugin: nftablesAction(), type: 'nftables', jail: 'sshd', options: { nftPath: fake, checkInterval: 0, monitor: false, ...options } });
+  return new ActionTester({
+    plugin: nftablesAction(),
+    type: 'nftables',
+    jail: 'sshd',
+    options: { nftPath: fake, checkInterval: 0, monitor: false, ...options },
+  });
 }
 
 describe('batching (stand-in nft)', () => {
@@ -67,11 +82,7 @@ describe('batching (stand-in nft)', () => {
     await t.start();
     await t.applyBans('192.0.2.1', '192.0.2.2');
     rmSync(log, { force: true });
-    await Promise.all([
-      t.instance.ban([t.ban('192.0.2.3')]),
-      t.instance.ban([t.ban('2001:db8::3')]),
-      t.instance.unban([t.unban('192.0.2.1')]),
-    ]);
+    await Promise.all([t.instance.ban([t.ban('192.0.2.3')]), t.instance.ban([t.ban('2001:db8::3')]), t.instance.unban([t.unban('192.0.2.1')])]);
     const c = elementCalls();
     expect(c).toHaveLength(1);
     expect(c[0]!.script.trim().split('\n')).toEqual([

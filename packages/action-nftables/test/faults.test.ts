@@ -40,7 +40,12 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
   });
 
   function tester(options: NftablesOptions = {}): ActionTester {
-    const t = new ActionTester({ plugin: nftablesAction(), type: 'nftables', jail: 'sshd', options: { netns: ns, table, checkInterval: 0, ...options } as Record<string, unknown> });
+    const t = new ActionTester({
+      plugin: nftablesAction(),
+      type: 'nftables',
+      jail: 'sshd',
+      options: { netns: ns, table, checkInterval: 0, ...options } as Record<string, unknown>,
+    });
     testers.push(t);
     return t;
   }
@@ -83,11 +88,18 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
       expect(t.errors).toEqual([]);
     });
 
-    it('the daemon lifts a 200-week ban at its end: the core\'s unban reaches the kernel', async () => {
+    it("the daemon lifts a 200-week ban at its end: the core's unban reaches the kernel", async () => {
       const filter: FilterDefinition = { id: 'demo', rules: [{ id: 'fail', pattern: '^auth failure from <HOST>$' }] };
-      const demo = definePlugin({ meta: { name: 'f2b-filter-demo', version: '1.0.0', core: '*' }, apply(core) { core.registerFilter(filter); } });
+      const demo = definePlugin({
+        meta: { name: 'f2b-filter-demo', version: '1.0.0', core: '*' },
+        apply(core) {
+          core.registerFilter(filter);
+        },
+      });
       const tc = await createTestCore({
-        plugins: [demo, nftablesAction()], start: Date.now(), name: 'sshd',
+        plugins: [demo, nftablesAction()],
+        start: Date.now(),
+        name: 'sshd',
         jail: { filter: 'demo', maxretry: 1, findtime: 600, bantime: '200w', actions: [{ type: 'nftables', netns: ns, table, checkInterval: 0 }] },
       });
       try {
@@ -109,7 +121,7 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
   });
 
   describe('one element nft refuses never blocks the others', () => {
-    it('1 refused element + 5 good ones in one batch: the 5 are applied, the refused one is reported once with nft\'s reason', async () => {
+    it("1 refused element + 5 good ones in one batch: the 5 are applied, the refused one is reported once with nft's reason", async () => {
       const t = tester();
       await t.start();
       // An element added by hand as a range, so that f2b's ban of an address inside it conflicts.
@@ -134,16 +146,19 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
     let dir: string;
     beforeEach(() => {
       dir = mkdtempSync(join(tmpdir(), 'f2b-nft-wrap-'));
-      writeFileSync(join(dir, 'nft'), [
-        '#!/bin/sh',
-        'if [ "$1" = "-f" ]; then',
-        '  tmp=$(mktemp); cat > "$tmp"',
-        `  if grep -q '203[.]0[.]113[.]66' "$tmp"; then rm -f "$tmp"; printf 'Error: Could not process rule: Invalid argument \\033[31mred\\n' >&2; exit 1; fi`,
-        `  exec 3<"$tmp"; rm -f "$tmp"; exec ${NFT} -f - <&3 3<&-`,
-        'fi',
-        `exec ${NFT} "$@"`,
-        '',
-      ].join('\n'));
+      writeFileSync(
+        join(dir, 'nft'),
+        [
+          '#!/bin/sh',
+          'if [ "$1" = "-f" ]; then',
+          '  tmp=$(mktemp); cat > "$tmp"',
+          `  if grep -q '203[.]0[.]113[.]66' "$tmp"; then rm -f "$tmp"; printf 'Error: Could not process rule: Invalid argument \\033[31mred\\n' >&2; exit 1; fi`,
+          `  exec 3<"$tmp"; rm -f "$tmp"; exec ${NFT} -f - <&3 3<&-`,
+          'fi',
+          `exec ${NFT} "$@"`,
+          '',
+        ].join('\n'),
+      );
       chmodSync(join(dir, 'nft'), 0o755);
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -170,17 +185,20 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
     });
   });
 
-  describe('repair: every ban comes back when the firewall is changed behind f2b\'s back', () => {
+  describe("repair: every ban comes back when the firewall is changed behind f2b's back", () => {
     const damage: [string, (t: ActionTester) => void][] = [
       ['nft flush ruleset', () => nftIn(ns, ['flush', 'ruleset'])],
       ['delete table', () => nftIn(ns, ['delete', 'table', 'inet', table])],
       ['delete set', () => nftIn(ns, ['-f', '-'], `flush chain inet ${table} f2b_sshd\ndelete set inet ${table} f2b_sshd_v4\n`)],
       ['flush set', () => nftIn(ns, ['flush', 'set', 'inet', table, 'f2b_sshd_v4'])],
       ['delete one element', () => nftIn(ns, ['delete', 'element', 'inet', table, 'f2b_sshd_v6', '{ 2001:db8::24 }'])],
-      ['delete rule', () => {
-        const rule = ruleset(ns).find(([k, o]) => k === 'rule' && o.table === table)![1];
-        nftIn(ns, ['delete', 'rule', 'inet', table, 'f2b_sshd', 'handle', String(rule.handle)]);
-      }],
+      [
+        'delete rule',
+        () => {
+          const rule = ruleset(ns).find(([k, o]) => k === 'rule' && o.table === table)![1];
+          nftIn(ns, ['delete', 'rule', 'inet', table, 'f2b_sshd', 'handle', String(rule.handle)]);
+        },
+      ],
     ];
     const ruleCount = () => ruleset(ns).filter(([k, o]) => k === 'rule' && o.table === table).length;
 
@@ -194,7 +212,11 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
         expect(inKernel()).toEqual(want);
         breakIt(t);
         // (The kernel can show the repair before the action has seen nft exit: wait for both.)
-        await waitFor(`every ban back after ${what}`, () => JSON.stringify(inKernel()) === JSON.stringify(want) && ruleCount() === 2 && action(t).stats.repairs >= 1, 5000);
+        await waitFor(
+          `every ban back after ${what}`,
+          () => JSON.stringify(inKernel()) === JSON.stringify(want) && ruleCount() === 2 && action(t).stats.repairs >= 1,
+          5000,
+        );
         expect(elements(4).find((e) => e.value === '203.0.113.50')).toEqual({ value: '203.0.113.50' }); // still permanent
         expect(elements(4).find((e) => e.value === GOOD[0])!.timeout).toBeLessThanOrEqual(600);
         expect(t.errors).toEqual([]);
@@ -208,7 +230,11 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
       await t.instance.ban(GOOD.map((id) => t.ban(id)));
       nftIn(ns, ['flush', 'set', 'inet', table, 'f2b_sshd_v4']);
       nftIn(ns, ['flush', 'set', 'inet', table, 'f2b_sshd_v6']);
-      await waitFor('the periodic check to re-add the elements', () => JSON.stringify(inKernel()) === JSON.stringify([...GOOD].sort()) && action(t).stats.repairs >= 1, 5000);
+      await waitFor(
+        'the periodic check to re-add the elements',
+        () => JSON.stringify(inKernel()) === JSON.stringify([...GOOD].sort()) && action(t).stats.repairs >= 1,
+        5000,
+      );
       expect(t.logger.records.some((r) => r.level === 'warn' && /re-adding 5 active ban/.test(r.msg))).toBe(true);
       expect(t.errors).toEqual([]);
     });
@@ -224,7 +250,7 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
       expect((await action(t).check()).repaired).toEqual([]);
     });
 
-    it('f2b\'s own transactions do not trigger repairs (no loop)', async () => {
+    it("f2b's own transactions do not trigger repairs (no loop)", async () => {
       const t = tester({ checkInterval: 0 });
       await t.start();
       await waitFor('the monitor to run', () => action(t).monitorRunning(), 5000);
@@ -244,13 +270,31 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
       await t.applyBans(...GOOD);
       const first = await waitFor('the monitor to run', () => action(t).monitorPid(), 5000);
       process.kill(first, 'SIGKILL');
-      const second = await waitFor('a new monitor', () => { const p = action(t).monitorPid(); return p !== first && p; }, 5000);
+      const second = await waitFor(
+        'a new monitor',
+        () => {
+          const p = action(t).monitorPid();
+          return p !== first && p;
+        },
+        5000,
+      );
       expect(action(t).monitorRestarts()).toBeGreaterThanOrEqual(1);
       nftIn(ns, ['flush', 'ruleset']);
       await waitFor('every ban back', () => JSON.stringify(inKernel()) === JSON.stringify([...GOOD].sort()), 5000);
       await t.stop();
       expect(action(t).monitorPid()).toBeUndefined();
-      await waitFor('the monitor process to be gone', () => { try { process.kill(second, 0); return false; } catch { return true; } }, 5000);
+      await waitFor(
+        'the monitor process to be gone',
+        () => {
+          try {
+            process.kill(second, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        5000,
+      );
     });
   });
 });

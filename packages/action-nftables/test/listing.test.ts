@@ -11,16 +11,26 @@ import { addNetns, delNetns, nftUnavailable, uniqueName } from './netns.js';
 
 describe('parseSetElements', () => {
   it('addresses, widened prefixes, remaining timeouts and permanent elements', () => {
-    const json = JSON.stringify({ nftables: [
-      { metainfo: { version: '1.0.6' } },
-      { set: { family: 'inet', name: 's', table: 't', type: 'ipv6_addr', elem: [
-        { elem: { val: '2001:DB8::1', timeout: 7200, expires: 7199 } },
-        { prefix: { addr: '2001:db8:1::', len: 64 } },
-        { elem: { val: { prefix: { addr: '192.0.2.7', len: 32 } }, timeout: 60, expires: 30 } },
-        '198.51.100.9',
-        { range: ['192.0.2.1', '192.0.2.9'] }, // not something f2b writes: skipped
-      ] } },
-    ] });
+    const json = JSON.stringify({
+      nftables: [
+        { metainfo: { version: '1.0.6' } },
+        {
+          set: {
+            family: 'inet',
+            name: 's',
+            table: 't',
+            type: 'ipv6_addr',
+            elem: [
+              { elem: { val: '2001:DB8::1', timeout: 7200, expires: 7199 } },
+              { prefix: { addr: '2001:db8:1::', len: 64 } },
+              { elem: { val: { prefix: { addr: '192.0.2.7', len: 32 } }, timeout: 60, expires: 30 } },
+              '198.51.100.9',
+              { range: ['192.0.2.1', '192.0.2.9'] }, // not something f2b writes: skipped
+            ],
+          },
+        },
+      ],
+    });
     expect(parseSetElements(json, 1_000_000)).toEqual([
       { id: '2001:db8::1', end: 1_000_000 + 7_199_000 },
       { id: '2001:db8:1::/64', end: null },
@@ -35,13 +45,20 @@ if (skip) console.log(`skipping listBanned against the real nft: ${skip}`);
 
 describe.skipIf(skip !== null)('listBanned against the real nft (in a test network namespace)', () => {
   const namespaces: string[] = [];
-  afterEach(() => { for (const ns of namespaces.splice(0)) delNetns(ns); });
+  afterEach(() => {
+    for (const ns of namespaces.splice(0)) delNetns(ns);
+  });
 
   it('lists what the sets hold, with the time left, for both families and /64 widening', async () => {
     const ns = uniqueName('list');
     namespaces.push(ns);
     addNetns(ns);
-    const t = new ActionTester({ plugin: nftablesAction(), type: 'nftables', jail: 'sshd', options: { netns: ns, table: `t${randomBytes(4).toString('hex')}`, checkInterval: 0, ipv6Prefix: 64 } });
+    const t = new ActionTester({
+      plugin: nftablesAction(),
+      type: 'nftables',
+      jail: 'sshd',
+      options: { netns: ns, table: `t${randomBytes(4).toString('hex')}`, checkInterval: 0, ipv6Prefix: 64 },
+    });
     await t.start();
     const now = Date.now();
     await t.instance.ban([t.ban('192.0.2.10', { bantime: 3600 }), t.ban('2001:db8::5', { bantime: -1 })]);

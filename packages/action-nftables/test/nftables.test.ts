@@ -29,14 +29,25 @@ describe.skipIf(skip !== null)('@f2b/action-nftables against the real nft (in a 
   });
 
   function tester(options: NftablesOptions = {}, jail = 'sshd'): ActionTester {
-    const t = new ActionTester({ plugin: nftablesAction(), type: 'nftables', jail, options: { netns: ns, table, checkInterval: 0, ...options } as Record<string, unknown> });
+    const t = new ActionTester({
+      plugin: nftablesAction(),
+      type: 'nftables',
+      jail,
+      options: { netns: ns, table, checkInterval: 0, ...options } as Record<string, unknown>,
+    });
     testers.push(t);
     return t;
   }
   const action = (t: ActionTester) => t.instance as NftablesAction;
   const elements = (set: string, family = 'inet', tbl = table) => setElements(ns, family, tbl, set);
-  const values = (set: string, family = 'inet', tbl = table) => elements(set, family, tbl).map((e) => e.value).sort();
-  const objects = (kind: string) => ruleset(ns).filter(([k]) => k === kind).map(([, o]) => o);
+  const values = (set: string, family = 'inet', tbl = table) =>
+    elements(set, family, tbl)
+      .map((e) => e.value)
+      .sort();
+  const objects = (kind: string) =>
+    ruleset(ns)
+      .filter(([k]) => k === kind)
+      .map(([, o]) => o);
 
   it('start creates the table, both sets, the base chain and its rules', async () => {
     const t = tester();
@@ -184,7 +195,11 @@ describe.skipIf(skip !== null)('@f2b/action-nftables against the real nft (in a 
   });
 
   it('stop removes only what f2b created; a foreign table survives; a shared table goes with its last jail', async () => {
-    nftIn(ns, ['-f', '-'], 'add table inet foreign\nadd set inet foreign keep { type ipv4_addr; }\nadd chain inet foreign c { type filter hook input priority 0; policy accept; }\nadd rule inet foreign c counter\n');
+    nftIn(
+      ns,
+      ['-f', '-'],
+      'add table inet foreign\nadd set inet foreign keep { type ipv4_addr; }\nadd chain inet foreign c { type filter hook input priority 0; policy accept; }\nadd rule inet foreign c counter\n',
+    );
     const a = tester({}, 'sshd');
     const b = tester({}, 'nginx.auth-1');
     await a.start();
@@ -193,8 +208,16 @@ describe.skipIf(skip !== null)('@f2b/action-nftables against the real nft (in a 
     await b.applyBans('192.0.2.11');
     expect(values('f2b_nginx.auth-1_v4')).toEqual(['192.0.2.11']);
     await a.stop();
-    expect(objects('set').map((s) => `${s.table}/${s.name}`).sort()).toEqual([`foreign/keep`, `${table}/f2b_nginx.auth-1_v4`, `${table}/f2b_nginx.auth-1_v6`]);
-    expect(objects('chain').map((c) => `${c.table}/${c.name}`).sort()).toEqual(['foreign/c', `${table}/f2b_nginx.auth-1`]);
+    expect(
+      objects('set')
+        .map((s) => `${s.table}/${s.name}`)
+        .sort(),
+    ).toEqual([`foreign/keep`, `${table}/f2b_nginx.auth-1_v4`, `${table}/f2b_nginx.auth-1_v6`]);
+    expect(
+      objects('chain')
+        .map((c) => `${c.table}/${c.name}`)
+        .sort(),
+    ).toEqual(['foreign/c', `${table}/f2b_nginx.auth-1`]);
     await b.stop();
     expect(objects('table').map((x) => x.name)).toEqual(['foreign']);
     expect(objects('rule')).toHaveLength(1);
@@ -308,13 +331,13 @@ describe.skipIf(skip !== null)('@f2b/action-nftables against the real nft (in a 
     expect(b.errors).toEqual([]);
   });
 
-  it('adds its rules to an existing chain such as Docker\'s DOCKER-USER, and removes only those', async () => {
+  it("adds its rules to an existing chain such as Docker's DOCKER-USER, and removes only those", async () => {
     // What Docker (iptables-nft) creates: table ip filter, regular chain DOCKER-USER ending in RETURN.
     const t = tester({ family: 'ip', table: 'filter', chain: 'DOCKER-USER', retryDelay: 0.05, checkInterval: 0.1 });
     await t.start();
     expect(t.errors.map((e) => (e as { code: string }).code)).toEqual(['F2B_ERR_NFT_CHAIN_MISSING']);
     nftIn(ns, ['-f', '-'], 'add table ip filter\nadd chain ip filter DOCKER-USER\nadd rule ip filter DOCKER-USER counter return\n');
-    await waitFor('f2b\'s rule in DOCKER-USER', () => objects('rule').length === 2, 5000);
+    await waitFor("f2b's rule in DOCKER-USER", () => objects('rule').length === 2, 5000);
     await t.applyBans('192.0.2.10', '2001:db8::10');
     expect(values('f2b_sshd_v4', 'ip', 'filter')).toEqual(['192.0.2.10']);
     const text = nftIn(ns, ['list', 'chain', 'ip', 'filter', 'DOCKER-USER']);

@@ -37,18 +37,23 @@ describe.skipIf(skip !== null)('range bans in nftables interval sets (test netwo
     delNetns(ns);
   });
 
-  const values = (set: string) => setElements(ns, 'inet', table, set).map((e) => e.value).sort();
+  const values = (set: string) =>
+    setElements(ns, 'inet', table, set)
+      .map((e) => e.value)
+      .sort();
   /** The kernel's answer for one address: the element that matches it, or null. */
   const matchOf = (set: string, addr: string) => {
     const r = nftTry(ns, ['get', 'element', 'inet', table, set, `{ ${addr} }`]);
-    return r.ok ? /elements = \{ ([^ }]+)/.exec(r.stdout)?.[1] ?? null : null;
+    return r.ok ? (/elements = \{ ([^ }]+)/.exec(r.stdout)?.[1] ?? null) : null;
   };
 
   it('bans the range as a prefix, covers its other addresses, and gives the addresses back when it ends', async () => {
     t = await createTestCore({
       plugins: [demo, nftablesAction()],
       jail: {
-        filter: 'demo', maxretry: 1, bantime: '1h',
+        filter: 'demo',
+        maxretry: 1,
+        bantime: '1h',
         range: { ipv4: 24, ipv6: 64, distinct: 3, within: '1h', bantime: '1d' },
         actions: [{ type: 'nftables', netns: ns, table, checkInterval: 0, monitor: false }],
       },

@@ -7,8 +7,23 @@ import { fileURLToPath } from 'node:url';
 import { loadPlugin, searchDirs } from '@f2b/core';
 import { ActionTester } from '@f2b/core/testing';
 import nftablesAction, {
-  addText, banElement, banNetwork, classifyFailure, elementScript, elementText, locateErrors, nftCommand, normalizeOptions, parseBanId, parseListing,
-  ruleSpecs, structurePlan, teardownPlan, timeoutSeconds, OWNED_TABLE_COMMENT, MAX_ELEMENT_TIMEOUT_S,
+  addText,
+  banElement,
+  banNetwork,
+  classifyFailure,
+  elementScript,
+  elementText,
+  locateErrors,
+  nftCommand,
+  normalizeOptions,
+  parseBanId,
+  parseListing,
+  ruleSpecs,
+  structurePlan,
+  teardownPlan,
+  timeoutSeconds,
+  OWNED_TABLE_COMMENT,
+  MAX_ELEMENT_TIMEOUT_S,
 } from '../src/index.js';
 
 const cfg = (o: Parameters<typeof normalizeOptions>[0] = {}, jail = 'sshd') => normalizeOptions(o, jail);
@@ -26,9 +41,22 @@ describe('ban ids → elements', () => {
 
   it('rejects anything that is not an address before it can reach nft', () => {
     for (const bad of [
-      '192.0.2.1; flush ruleset', '192.0.2.1\nflush ruleset', '192.0.2.1\n', ' 192.0.2.1', '192.0.2.1 }',
-      '2001:db8::1 } ; delete table inet f2b', '2001:db8::1%eth0', 'example.com', '', '1.2.3', '192.0.2.1/33',
-      '"192.0.2.1"', '192.0.2.1 timeout 1s', '$(reboot)', '192.0.2.1/24/1', 'deadbeef',
+      '192.0.2.1; flush ruleset',
+      '192.0.2.1\nflush ruleset',
+      '192.0.2.1\n',
+      ' 192.0.2.1',
+      '192.0.2.1 }',
+      '2001:db8::1 } ; delete table inet f2b',
+      '2001:db8::1%eth0',
+      'example.com',
+      '',
+      '1.2.3',
+      '192.0.2.1/33',
+      '"192.0.2.1"',
+      '192.0.2.1 timeout 1s',
+      '$(reboot)',
+      '192.0.2.1/24/1',
+      'deadbeef',
     ]) {
       expect(parseBanId(bad), JSON.stringify(bad)).toBeNull();
     }
@@ -67,14 +95,16 @@ describe('element scripts', () => {
       { set: 'f2b_sshd_v4', remove: ['192.0.2.1'], add: [addText('192.0.2.1', 600), addText('198.51.100.7', null)] },
       { set: 'f2b_sshd_v6', remove: ['2001:db8::/64'], add: [] },
     ]);
-    expect(s.script).toBe([
-      'add element inet f2b f2b_sshd_v4 { 192.0.2.1 }',
-      'delete element inet f2b f2b_sshd_v4 { 192.0.2.1 }',
-      'add element inet f2b f2b_sshd_v6 { 2001:db8::/64 }',
-      'delete element inet f2b f2b_sshd_v6 { 2001:db8::/64 }',
-      'add element inet f2b f2b_sshd_v4 { 192.0.2.1 timeout 600s, 198.51.100.7 }',
-      '',
-    ].join('\n'));
+    expect(s.script).toBe(
+      [
+        'add element inet f2b f2b_sshd_v4 { 192.0.2.1 }',
+        'delete element inet f2b f2b_sshd_v4 { 192.0.2.1 }',
+        'add element inet f2b f2b_sshd_v6 { 2001:db8::/64 }',
+        'delete element inet f2b f2b_sshd_v6 { 2001:db8::/64 }',
+        'add element inet f2b f2b_sshd_v4 { 192.0.2.1 timeout 600s, 198.51.100.7 }',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('rebuilds a set with flush + add in the same transaction', () => {
@@ -88,7 +118,9 @@ describe('element scripts', () => {
     // nft: `add element inet f2b f2b_sshd_v4 { 192.0.2.1 timeout 600s, 198.51.100.0/24 timeout 5s }`
     const col = s.script.indexOf('198.51.100.0/24') + 1;
     const errs = locateErrors(`/dev/stdin:1:${col}-${col + 14}: Error: interval overlaps with an existing one\nadd element …\n   ^^^^\n`, s);
-    expect(errs).toEqual([{ line: 1, column: col, message: 'interval overlaps with an existing one', element: { set: 'f2b_sshd_v4', text: '198.51.100.0/24' } }]);
+    expect(errs).toEqual([
+      { line: 1, column: col, message: 'interval overlaps with an existing one', element: { set: 'f2b_sshd_v4', text: '198.51.100.0/24' } },
+    ]);
     const c1 = s.script.indexOf('192.0.2.1') + 1;
     const first = locateErrors(`/dev/stdin:1:${c1}-${c1 + 8}: Error: Could not process rule: File exists`, s);
     expect(first[0]!.element).toEqual({ set: 'f2b_sshd_v4', text: '192.0.2.1' });
@@ -97,8 +129,12 @@ describe('element scripts', () => {
 
   it('parses plain addresses on the fast path with the same result as banNetwork', () => {
     for (const id of ['192.0.2.1', '2001:DB8::1', '::ffff:198.51.100.1', '192.0.2.0/24', '2001:db8:1:2::7']) {
-      for (const prefix of [{ 4: 32, 6: 128 }, { 4: 24, 6: 64 }]) {
-        const net = banElement(id, prefix), c = banNetwork(id, prefix)!;
+      for (const prefix of [
+        { 4: 32, 6: 128 },
+        { 4: 24, 6: 64 },
+      ]) {
+        const net = banElement(id, prefix),
+          c = banNetwork(id, prefix)!;
         expect(net).toMatchObject({ version: c.version, prefix: c.prefix, text: elementText(c) });
       }
     }
@@ -110,9 +146,20 @@ describe('options', () => {
   it('applies defaults: inet f2b, input hook at filter - 1, drop, all ports', () => {
     const c = cfg();
     expect(c).toMatchObject({
-      family: 'inet', table: 'f2b', chain: 'f2b_sshd', ownChain: true, hook: 'input', priority: -1,
-      sets: { 4: 'f2b_sshd_v4', 6: 'f2b_sshd_v6' }, blocktype: 'drop', ports: null, protocols: null,
-      prefix: { 4: 32, 6: 128 }, interval: true, checkIntervalMs: 30_000, nftPath: 'nft',
+      family: 'inet',
+      table: 'f2b',
+      chain: 'f2b_sshd',
+      ownChain: true,
+      hook: 'input',
+      priority: -1,
+      sets: { 4: 'f2b_sshd_v4', 6: 'f2b_sshd_v6' },
+      blocktype: 'drop',
+      ports: null,
+      protocols: null,
+      prefix: { 4: 32, 6: 128 },
+      interval: true,
+      checkIntervalMs: 30_000,
+      nftPath: 'nft',
     });
     expect(cfg({ priority: 'filter - 1' }).priority).toBe(-1);
     expect(cfg({ priority: 'raw+5' }).priority).toBe(-295);
@@ -148,7 +195,7 @@ describe('options', () => {
     expect(() => new ActionTester({ plugin: nftablesAction(), options: { ipv6Prefix: 4 }, type: 'nftables' })).toThrow(/ipv6Prefix/);
   });
 
-  it('states no meta of its own: loaded as a package, its meta is its package.json\'s', async () => {
+  it("states no meta of its own: loaded as a package, its meta is its package.json's", async () => {
     const p = nftablesAction();
     expect(p.meta).toBeUndefined();
     expect(p.schema).toMatchObject({ additionalProperties: false });
@@ -164,7 +211,8 @@ describe('rules', () => {
 
   it('rejects with a TCP reset for TCP and ICMP otherwise', () => {
     expect(ruleSpecs(cfg({ blocktype: 'reject', family: 'ip' })).map((r) => r.text)).toEqual([
-      'ip saddr @f2b_sshd_v4 meta l4proto tcp counter reject with tcp reset', 'ip saddr @f2b_sshd_v4 counter reject',
+      'ip saddr @f2b_sshd_v4 meta l4proto tcp counter reject with tcp reset',
+      'ip saddr @f2b_sshd_v4 counter reject',
     ]);
   });
 
@@ -179,14 +227,15 @@ describe('rules', () => {
   });
 
   it('tags rules with a comment that changes when the rules do', () => {
-    const a = ruleSpecs(cfg()), b = ruleSpecs(cfg({ blocktype: 'reject' }));
+    const a = ruleSpecs(cfg()),
+      b = ruleSpecs(cfg({ blocktype: 'reject' }));
     expect(a[0]!.comment).toMatch(/^f2b sshd 1\/2 [0-9a-f]{8}$/);
     expect(a[0]!.comment.split(' ')[3]).not.toBe(b[0]!.comment.split(' ')[3]);
   });
 });
 
 describe('structure plans', () => {
-  it('creates everything in an empty namespace, marking the table as f2b\'s', () => {
+  it("creates everything in an empty namespace, marking the table as f2b's", () => {
     const plan = structurePlan(cfg(), null);
     expect(plan.lines[0]).toBe(`add table inet f2b { comment "${OWNED_TABLE_COMMENT}"; }`);
     expect(plan.lines).toContain('add set inet f2b f2b_sshd_v4 { type ipv4_addr; flags interval, timeout; }');
@@ -200,7 +249,8 @@ describe('structure plans', () => {
     const rules = ruleSpecs(c);
     const complete = {
       nftables: [
-        { metainfo: {} }, { table: { family: 'inet', name: 'f2b' } },
+        { metainfo: {} },
+        { table: { family: 'inet', name: 'f2b' } },
         { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v4', type: 'ipv4_addr', flags: ['interval', 'timeout'] } },
         { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v6', type: 'ipv6_addr', flags: ['interval', 'timeout'] } },
         { chain: { family: 'inet', table: 'f2b', name: 'f2b_sshd', type: 'filter', hook: 'input', prio: -1, policy: 'accept' } },
@@ -217,7 +267,8 @@ describe('structure plans', () => {
 
     const forward = structurePlan(cfg({ hook: 'forward' }), listing);
     expect(forward.lines.slice(0, 3)).toEqual([
-      'flush chain inet f2b f2b_sshd', 'delete chain inet f2b f2b_sshd',
+      'flush chain inet f2b f2b_sshd',
+      'delete chain inet f2b f2b_sshd',
       'add chain inet f2b f2b_sshd { type filter hook forward priority -1; policy accept; }',
     ]);
   });
@@ -233,16 +284,23 @@ describe('structure plans', () => {
 
   it('tears down only its own objects, and the table only when f2b made it and it is empty', () => {
     const c = cfg();
-    const listing = parseListing(JSON.stringify({
-      nftables: [
-        { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v4', type: 'ipv4_addr', flags: [] } },
-        { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v6', type: 'ipv6_addr', flags: [] } },
-        { chain: { family: 'inet', table: 'f2b', name: 'f2b_sshd' } },
-      ],
-    }), 'inet', 'f2b');
+    const listing = parseListing(
+      JSON.stringify({
+        nftables: [
+          { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v4', type: 'ipv4_addr', flags: [] } },
+          { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v6', type: 'ipv6_addr', flags: [] } },
+          { chain: { family: 'inet', table: 'f2b', name: 'f2b_sshd' } },
+        ],
+      }),
+      'inet',
+      'f2b',
+    );
     expect(teardownPlan(c, listing, true)).toEqual(['delete table inet f2b']);
     expect(teardownPlan(c, listing, false)).toEqual([
-      'flush chain inet f2b f2b_sshd', 'delete chain inet f2b f2b_sshd', 'delete set inet f2b f2b_sshd_v4', 'delete set inet f2b f2b_sshd_v6',
+      'flush chain inet f2b f2b_sshd',
+      'delete chain inet f2b f2b_sshd',
+      'delete set inet f2b f2b_sshd_v4',
+      'delete set inet f2b f2b_sshd_v6',
     ]);
     listing.objects.push('set:f2b_other_v4');
     expect(teardownPlan(c, listing, true)[0]).toBe('flush chain inet f2b f2b_sshd');
@@ -252,7 +310,10 @@ describe('structure plans', () => {
 describe('running nft', () => {
   it('builds argument arrays, never a shell line', () => {
     expect(nftCommand({ nftPath: 'nft', ipPath: 'ip' }, ['-f', '-'])).toEqual(['nft', ['-f', '-']]);
-    expect(nftCommand({ nftPath: '/usr/sbin/nft', ipPath: 'ip', netns: 'srv' }, ['-f', '-'])).toEqual(['ip', ['netns', 'exec', 'srv', '/usr/sbin/nft', '-f', '-']]);
+    expect(nftCommand({ nftPath: '/usr/sbin/nft', ipPath: 'ip', netns: 'srv' }, ['-f', '-'])).toEqual([
+      'ip',
+      ['netns', 'exec', 'srv', '/usr/sbin/nft', '-f', '-'],
+    ]);
   });
 
   it('classifies failures into codes with fixes', () => {
@@ -270,14 +331,28 @@ describe('running nft', () => {
 
 describe('full listings', () => {
   it('collects the elements of each set as element texts (hosts, prefixes, ranges, with timeouts)', () => {
-    const json = JSON.stringify({ nftables: [
-      { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v4', type: 'ipv4_addr', flags: ['interval', 'timeout'], elem: [
-        '192.0.2.1', { prefix: { addr: '198.51.100.0', len: 24 } }, { range: ['203.0.113.5', '203.0.113.9'] },
-        { elem: { val: '192.0.2.7', timeout: 600, expires: 599 } }, { elem: { val: { prefix: { addr: '192.0.2.128', len: 25 } }, timeout: 60 } },
-      ] } },
-      { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v6', type: 'ipv6_addr', flags: ['interval', 'timeout'] } },
-      { set: { family: 'inet', table: 'other', name: 'f2b_sshd_v4', type: 'ipv4_addr', elem: ['192.0.2.99'] } },
-    ] });
+    const json = JSON.stringify({
+      nftables: [
+        {
+          set: {
+            family: 'inet',
+            table: 'f2b',
+            name: 'f2b_sshd_v4',
+            type: 'ipv4_addr',
+            flags: ['interval', 'timeout'],
+            elem: [
+              '192.0.2.1',
+              { prefix: { addr: '198.51.100.0', len: 24 } },
+              { range: ['203.0.113.5', '203.0.113.9'] },
+              { elem: { val: '192.0.2.7', timeout: 600, expires: 599 } },
+              { elem: { val: { prefix: { addr: '192.0.2.128', len: 25 } }, timeout: 60 } },
+            ],
+          },
+        },
+        { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v6', type: 'ipv6_addr', flags: ['interval', 'timeout'] } },
+        { set: { family: 'inet', table: 'other', name: 'f2b_sshd_v4', type: 'ipv4_addr', elem: ['192.0.2.99'] } },
+      ],
+    });
     const listing = parseListing(json, 'inet', 'f2b', true);
     expect([...listing.elements!.get('f2b_sshd_v4')!]).toEqual(['192.0.2.1', '198.51.100.0/24', '203.0.113.5-203.0.113.9', '192.0.2.7', '192.0.2.128/25']);
     expect([...listing.elements!.get('f2b_sshd_v6')!]).toEqual([]);

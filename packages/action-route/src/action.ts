@@ -20,7 +20,12 @@ import { normalizeOptions, type RouteConfig, type RouteOptions } from './options
 import { IpError, runIp } from './run.js';
 import { delLine, dstOf, failedLines, isAbsent, parseRoutes, replaceLine, type Dst } from './script.js';
 
-interface Line { dst: string; line: string; del: boolean; gen: number }
+interface Line {
+  dst: string;
+  line: string;
+  del: boolean;
+  gen: number;
+}
 
 export interface RouteStats {
   /** `ip -batch` runs. */
@@ -33,7 +38,11 @@ export interface RouteStats {
   refused: number;
 }
 
-export interface CheckResult { ok: boolean; readded: number; removed: number }
+export interface CheckResult {
+  ok: boolean;
+  readded: number;
+  removed: number;
+}
 
 export class RouteAction implements ActionInstance {
   readonly config: RouteConfig;
@@ -46,7 +55,10 @@ export class RouteAction implements ActionInstance {
   private readonly refused = new Set<string>();
   private readonly streak: FailureStreak;
   /** One ip run at a time; one flush per burst of bans (see SerialBatcher). */
-  private readonly batcher = new SerialBatcher(() => this.flushMarked(), (err) => this.ctx.error(err));
+  private readonly batcher = new SerialBatcher(
+    () => this.flushMarked(),
+    (err) => this.ctx.error(err),
+  );
   private retryTimer?: TimerHandle;
   private checkTimer?: TimerHandle;
   private stopped = false;
@@ -202,8 +214,9 @@ export class RouteAction implements ActionInstance {
     }
     for (const l of lines) {
       if (bad.has(l)) continue;
-      if (l.del) { if (!this.wanted.has(l.dst)) this.toDel.delete(l.dst); }
-      else if (this.wanted.get(l.dst) === l.gen) this.toAdd.delete(l.dst); // banned again meanwhile: stays marked
+      if (l.del) {
+        if (!this.wanted.has(l.dst)) this.toDel.delete(l.dst);
+      } else if (this.wanted.get(l.dst) === l.gen) this.toAdd.delete(l.dst); // banned again meanwhile: stays marked
     }
     this.stats.batches++;
     this.stats.lines += lines.length;
@@ -230,7 +243,8 @@ export class RouteAction implements ActionInstance {
       return { ok: false, readded: 0, removed: 0 };
     }
     const have = new Set(present.map((d) => d.text));
-    let readded = 0, removed = 0;
+    let readded = 0,
+      removed = 0;
     for (const d of this.wanted.keys()) {
       if (have.has(d) || this.toAdd.has(d) || this.refused.has(d)) continue;
       this.toAdd.add(d);
@@ -256,7 +270,11 @@ export class RouteAction implements ActionInstance {
     this.checkTimer = this.ctx.clock.setTimer(this.config.checkIntervalMs, () => {
       this.checkTimer = undefined;
       if (this.retryTimer !== undefined) return this.armCheck(); // a retry (which checks first) is due
-      void this.check().catch((err: unknown) => this.ctx.error(err)).finally(() => { if (this.checkTimer === undefined) this.armCheck(); });
+      void this.check()
+        .catch((err: unknown) => this.ctx.error(err))
+        .finally(() => {
+          if (this.checkTimer === undefined) this.armCheck();
+        });
     });
   }
 
@@ -279,7 +297,9 @@ export class RouteAction implements ActionInstance {
 
   private healthy(): void {
     const end = this.streak.succeeded();
-    if (end.reported) this.ctx.logger.info(`route action for jail ${this.ctx.jail} works again (after ${end.failures} failed attempt(s)); queued bans and unbans have been applied.`);
+    if (end.reported)
+      this.ctx.logger.info(
+        `route action for jail ${this.ctx.jail} works again (after ${end.failures} failed attempt(s)); queued bans and unbans have been applied.`,
+      );
   }
 }
-

@@ -9,7 +9,11 @@ import type { F2bError } from '@f2b/kit';
 import { ipMessage, routeErrors } from './errors.js';
 import type { RouteConfig } from './options.js';
 
-export interface IpResult { code: number | null; stdout: string; stderr: string }
+export interface IpResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export class IpError extends Error {
   readonly error: F2bError;
@@ -35,7 +39,8 @@ export function runIp(cfg: Pick<RouteConfig, 'netns' | 'ipPath'>, args: readonly
       reject(spawnError(cfg.ipPath, err));
       return;
     }
-    const out: Buffer[] = [], err: Buffer[] = [];
+    const out: Buffer[] = [],
+      err: Buffer[] = [];
     let settled = false;
     const done = (fn: () => void) => {
       if (settled) return;
@@ -52,18 +57,22 @@ export function runIp(cfg: Pick<RouteConfig, 'netns' | 'ipPath'>, args: readonly
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e) => done(() => reject(spawnError(cfg.ipPath, e))));
     child.on('close', (code) => {
-      const stdout = Buffer.concat(out).toString(), stderr = Buffer.concat(err).toString();
+      const stdout = Buffer.concat(out).toString(),
+        stderr = Buffer.concat(err).toString();
       const early = code === 0 ? null : classify(cfg.netns, stderr);
       done(() => (early ? reject(early) : resolve({ code, stdout, stderr })));
     });
-    child.stdin.on('error', () => { /* reported through the exit status */ });
+    child.stdin.on('error', () => {
+      /* reported through the exit status */
+    });
     child.stdin.end(input ?? '');
   });
 }
 
 /** Failures that are not about a line: the namespace missing, no permission. */
 function classify(netns: string | undefined, stderr: string): IpError | null {
-  if (/Cannot open network namespace|setting the network namespace|Invalid netns name/i.test(stderr)) return new IpError(routeErrors.F2B_ERR_ROUTE_NETNS(netns, ipMessage(stderr)), stderr);
+  if (/Cannot open network namespace|setting the network namespace|Invalid netns name/i.test(stderr))
+    return new IpError(routeErrors.F2B_ERR_ROUTE_NETNS(netns, ipMessage(stderr)), stderr);
   if (/Operation not permitted|Permission denied/i.test(stderr)) return new IpError(routeErrors.F2B_ERR_ROUTE_PERMISSION(ipMessage(stderr)), stderr);
   return null;
 }

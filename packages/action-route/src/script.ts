@@ -9,7 +9,10 @@ import type { RouteConfig } from './options.js';
 
 export type V = 4 | 6;
 /** A route destination: its family and canonical text (an address, or `network/prefix`). */
-export interface Dst { v: V; text: string }
+export interface Dst {
+  v: V;
+  text: string;
+}
 
 export function dstOf(id: string): Dst | null {
   const net = tryParseCidr(id);

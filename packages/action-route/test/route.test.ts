@@ -15,7 +15,7 @@ describe('batch lines and parsers', () => {
     expect(dstOf('192.0.2.1 table local')).toBeNull();
   });
 
-  it('replace lines carry the type, table, protocol and the jail\'s metric', () => {
+  it("replace lines carry the type, table, protocol and the jail's metric", () => {
     const cfg = normalizeOptions({ blocktype: 'prohibit', table: 100 }, 'sshd');
     expect(replaceLine(cfg, '192.0.2.7')).toBe(`route replace prohibit 192.0.2.7 table 100 proto 242 metric ${jailMetric('sshd')}`);
     expect(jailMetric('sshd')).toBe(jailMetric('sshd'));
@@ -24,10 +24,21 @@ describe('batch lines and parsers', () => {
   });
 
   it('reads ip -force -batch failures and ip -j route show', () => {
-    expect(failedLines('RTNETLINK answers: No such process\nCommand failed -:3\nError: inet prefix is expected rather than "x".\nCommand failed -:5\n'))
-      .toEqual([{ line: 3, message: 'RTNETLINK answers: No such process' }, { line: 5, message: 'Error: inet prefix is expected rather than "x".' }]);
-    expect(parseRoutes('[{"type":"blackhole","dst":"192.0.2.77","metric":7,"flags":[]},{"type":"blackhole","dst":"198.51.100.0/24","metric":7},{"dst":"192.0.2.78","metric":8}]', 7))
-      .toEqual([{ v: 4, text: '192.0.2.77' }, { v: 4, text: '198.51.100.0/24' }]);
+    expect(
+      failedLines('RTNETLINK answers: No such process\nCommand failed -:3\nError: inet prefix is expected rather than "x".\nCommand failed -:5\n'),
+    ).toEqual([
+      { line: 3, message: 'RTNETLINK answers: No such process' },
+      { line: 5, message: 'Error: inet prefix is expected rather than "x".' },
+    ]);
+    expect(
+      parseRoutes(
+        '[{"type":"blackhole","dst":"192.0.2.77","metric":7,"flags":[]},{"type":"blackhole","dst":"198.51.100.0/24","metric":7},{"dst":"192.0.2.78","metric":8}]',
+        7,
+      ),
+    ).toEqual([
+      { v: 4, text: '192.0.2.77' },
+      { v: 4, text: '198.51.100.0/24' },
+    ]);
   });
 });
 
@@ -47,20 +58,35 @@ describe.skipIf(skip !== null)('@f2b/action-route against the real ip (test name
   let pair: Pair;
   const testers: ActionTester[] = [];
 
-  beforeEach(() => { pair = createPair(); });
+  beforeEach(() => {
+    pair = createPair();
+  });
   afterEach(async () => {
     for (const t of testers.splice(0)) await t.stop().catch(() => undefined);
     pair.remove();
   });
 
   function tester(options: RouteOptions = {}, jail = 'sshd'): ActionTester {
-    const t = new ActionTester({ plugin: routeAction(), type: 'route', jail, options: { netns: pair.srv, checkInterval: 0, ...options } as Record<string, unknown> });
+    const t = new ActionTester({
+      plugin: routeAction(),
+      type: 'route',
+      jail,
+      options: { netns: pair.srv, checkInterval: 0, ...options } as Record<string, unknown>,
+    });
     testers.push(t);
     return t;
   }
   const action = (t: ActionTester) => t.instance as RouteAction;
-  const routes = (v: 4 | 6, table = 'main') => (JSON.parse(inNs(pair.srv, 'ip', ['-j', `-${v}`, 'route', 'show', 'table', table, 'proto', '242']) || '[]') as { type: string; dst: string; metric?: number }[])
-    .map((r) => `${r.type} ${r.dst} ${r.metric}`).sort();
+  const routes = (v: 4 | 6, table = 'main') =>
+    (
+      JSON.parse(inNs(pair.srv, 'ip', ['-j', `-${v}`, 'route', 'show', 'table', table, 'proto', '242']) || '[]') as {
+        type: string;
+        dst: string;
+        metric?: number;
+      }[]
+    )
+      .map((r) => `${r.type} ${r.dst} ${r.metric}`)
+      .sort();
   const reach = () => Promise.all([probe(pair.cli, SERVER.v4), probe(pair.cli, SERVER.v6)]);
 
   it('blackholes real v4 and v6 traffic after the ban, lets it through after the unban; routes go at stop', async () => {

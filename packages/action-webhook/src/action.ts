@@ -45,7 +45,10 @@ export class WebhookAction implements ActionInstance {
     for (const item of items) {
       if (this.delivered.has(item.key)) continue;
       const pending = this.inflight.get(item.key);
-      if (pending) { waits.push(pending); continue; }
+      if (pending) {
+        waits.push(pending);
+        continue;
+      }
       try {
         fresh.push({ key: item.key, event: item.make() });
       } catch (err) {
@@ -58,14 +61,27 @@ export class WebhookAction implements ActionInstance {
     const sends = messages.map((m) => this.sendOne(m, digest));
     const results = await Promise.allSettled([...sends, ...waits]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed.length > 1) this.ctx.logger.warn(`${failed.length} of ${results.length} webhook messages failed; the first is reported, and the outbox retries them.`);
+    if (failed.length > 1)
+      this.ctx.logger.warn(`${failed.length} of ${results.length} webhook messages failed; the first is reported, and the outbox retries them.`);
     if (failed.length > 0) throw failed[0]!.reason;
   }
 
   private sendOne(message: { key: string; event: WebhookEvent }[], digest: boolean): Promise<void> {
     const keys = message.map((m) => m.key);
-    const req = render(this.config, message.map((m) => m.event), digest, keys);
-    const p = this.client.send(req).then(() => { for (const k of keys) this.remember(k); }).finally(() => { for (const k of keys) this.inflight.delete(k); });
+    const req = render(
+      this.config,
+      message.map((m) => m.event),
+      digest,
+      keys,
+    );
+    const p = this.client
+      .send(req)
+      .then(() => {
+        for (const k of keys) this.remember(k);
+      })
+      .finally(() => {
+        for (const k of keys) this.inflight.delete(k);
+      });
     for (const k of keys) this.inflight.set(k, p);
     return p;
   }

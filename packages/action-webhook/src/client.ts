@@ -17,7 +17,13 @@ const MAX_BACKOFF_MS = 30_000;
 /** Bytes of a refusal's body quoted in the error. */
 const BODY_SHOWN = 200;
 
-export interface ClientStats { requests: number; retries: number; rateLimited: number; serverErrors: number; networkErrors: number }
+export interface ClientStats {
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  serverErrors: number;
+  networkErrors: number;
+}
 
 export class WebhookClient {
   readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, serverErrors: 0, networkErrors: 0 };
@@ -25,7 +31,10 @@ export class WebhookClient {
   private readonly limiter: WindowLimiter;
   private readonly abort = new AbortController();
 
-  constructor(private readonly c: WebhookConfig, private readonly clock: Clock) {
+  constructor(
+    private readonly c: WebhookConfig,
+    private readonly clock: Clock,
+  ) {
     this.agent = new Agent({ headersTimeout: c.timeoutMs, bodyTimeout: c.timeoutMs, connect: { timeout: c.timeoutMs }, keepAliveTimeout: 10_000 });
     this.limiter = new WindowLimiter(clock, c.rateLimit.requests, c.rateLimit.perSeconds * 1000);
   }

@@ -21,13 +21,15 @@ export function scrub(text: string): string {
   return sanitizeLine(out);
 }
 
-const RETRIED = 'Nothing is lost: the events stay in f2b\'s outbox and are retried every 30 s and at start.';
+const RETRIED = "Nothing is lost: the events stay in f2b's outbox and are retried every 30 s and at start.";
 
 export const webhookErrors = defineErrors({
   F2B_ERR_WEBHOOK_OPTIONS: {
     exit: 'usage',
     make: (path: string, problem: string, fix: string) => ({
-      message: `The option "${path}" of the webhook action ${scrub(problem)}.`, path, fix,
+      message: `The option "${path}" of the webhook action ${scrub(problem)}.`,
+      path,
+      fix,
     }),
   },
 

@@ -41,10 +41,15 @@ function address(id: string): { ip: string; family: 'inet4' | 'inet6' } {
 
 export function banEvent(b: Ban): BanEvent {
   return {
-    event: 'ban', jail: b.jail, ...address(b.id), start: new Date(b.start).toISOString(),
+    event: 'ban',
+    jail: b.jail,
+    ...address(b.id),
+    start: new Date(b.start).toISOString(),
     end: b.end === null ? null : new Date(b.end).toISOString(),
     bantime: b.end === null ? -1 : Math.max(0, Math.round((b.end - b.start) / 1000)),
-    failures: b.failures, count: b.count, rule: b.rule ?? null,
+    failures: b.failures,
+    count: b.count,
+    rule: b.rule ?? null,
   };
 }
 

@@ -9,7 +9,11 @@ export class WindowLimiter {
   private pausedUntil = 0;
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly clock: Clock, private readonly requests: number, private readonly windowMs: number) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly requests: number,
+    private readonly windowMs: number,
+  ) {}
 
   /** Resolves when one more request may go (first come, first served). */
   take(): Promise<void> {
@@ -37,5 +41,7 @@ export class WindowLimiter {
 }
 
 export function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => { clock.setTimer(ms, resolve); });
+  return new Promise((resolve) => {
+    clock.setTimer(ms, resolve);
+  });
 }

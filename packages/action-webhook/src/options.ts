@@ -74,7 +74,7 @@ export const optionsSchema: JSONSchema = {
     urlFile: { type: 'string', pattern: '^/' },
     format: { type: 'string', enum: ['json', 'slack', 'mattermost', 'discord', 'matrix'] },
     room: { type: 'string', pattern: '^![^\\s/]{1,255}$' },
-    headers: { type: 'object', propertyNames: { pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,64}$' }, additionalProperties: secretRef },
+    headers: { type: 'object', propertyNames: { pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$" }, additionalProperties: secretRef },
     username: { type: 'string', minLength: 1, maxLength: 80 },
     host: { type: 'string', minLength: 1, maxLength: 253 },
     unbans: { type: 'boolean' },
@@ -85,7 +85,8 @@ export const optionsSchema: JSONSchema = {
     backoffMs: { type: 'integer', minimum: 1 },
     maxRetryAfterMs: { type: 'integer', minimum: 0 },
     rateLimit: {
-      type: 'object', additionalProperties: false,
+      type: 'object',
+      additionalProperties: false,
       properties: { requests: { type: 'integer', minimum: 1 }, perSeconds: { type: 'number', exclusiveMinimum: 0 } },
     },
   },
@@ -95,7 +96,11 @@ export const optionsSchema: JSONSchema = {
 export function normalizeOptions(o: WebhookOptions, env: NodeJS.ProcessEnv = process.env): WebhookConfig {
   const given = (['url', 'urlEnv', 'urlFile'] as const).filter((k) => o[k] !== undefined);
   if (given.length !== 1) {
-    throw webhookErrors.F2B_ERR_WEBHOOK_OPTIONS('url', given.length === 0 ? 'is missing' : `is given ${given.length} ways (${given.join(', ')})`, 'Give exactly one of url, urlEnv (a variable holding it) and urlFile (a file holding it); chat webhook URLs are secrets, so prefer urlEnv or urlFile.');
+    throw webhookErrors.F2B_ERR_WEBHOOK_OPTIONS(
+      'url',
+      given.length === 0 ? 'is missing' : `is given ${given.length} ways (${given.join(', ')})`,
+      'Give exactly one of url, urlEnv (a variable holding it) and urlFile (a file holding it); chat webhook URLs are secrets, so prefer urlEnv or urlFile.',
+    );
   }
   const raw = o.url ?? readSecret(o.urlEnv !== undefined ? { env: o.urlEnv } : { file: o.urlFile! }, env);
   let url: URL;
@@ -104,13 +109,20 @@ export function normalizeOptions(o: WebhookOptions, env: NodeJS.ProcessEnv = pro
   } catch {
     throw webhookErrors.F2B_ERR_WEBHOOK_OPTIONS(given[0]!, 'is not a URL', 'Give an http:// or https:// URL.');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw webhookErrors.F2B_ERR_WEBHOOK_OPTIONS(given[0]!, 'is not an http or https URL', 'Give an http:// or https:// URL.');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw webhookErrors.F2B_ERR_WEBHOOK_OPTIONS(given[0]!, 'is not an http or https URL', 'Give an http:// or https:// URL.');
   registerSecret(raw);
   // Slack's and Discord's URLs carry their secret in the path: it never appears in a message either.
   if (url.pathname.length > 1) registerSecret(url.pathname + url.search);
   const format = o.format ?? 'json';
   if ((format === 'matrix') !== (o.room !== undefined)) {
-    throw webhookErrors.F2B_ERR_WEBHOOK_OPTIONS('room', format === 'matrix' ? 'is missing (format matrix posts to a room)' : 'belongs to format matrix', format === 'matrix' ? 'Set room to the room id, e.g. "!abcdef:example.org", and url to the homeserver, e.g. https://matrix.example.org.' : 'Remove room, or set format: matrix.');
+    throw webhookErrors.F2B_ERR_WEBHOOK_OPTIONS(
+      'room',
+      format === 'matrix' ? 'is missing (format matrix posts to a room)' : 'belongs to format matrix',
+      format === 'matrix'
+        ? 'Set room to the room id, e.g. "!abcdef:example.org", and url to the homeserver, e.g. https://matrix.example.org.'
+        : 'Remove room, or set format: matrix.',
+    );
   }
   const headers: Record<string, string> = {};
   for (const [name, ref] of Object.entries(o.headers ?? {})) {
@@ -121,7 +133,12 @@ export function normalizeOptions(o: WebhookOptions, env: NodeJS.ProcessEnv = pro
     headers[name.toLowerCase()] = value;
   }
   return {
-    url, origin: url.origin, format, room: o.room, headers, username: o.username,
+    url,
+    origin: url.origin,
+    format,
+    room: o.room,
+    headers,
+    username: o.username,
     host: o.host ?? hostname(),
     unbans: o.unbans ?? true,
     digestAbove: o.digestAbove ?? 5,
@@ -147,6 +164,7 @@ function readSecret(ref: { env: string } | { file: string }, env: NodeJS.Process
     }
   }
   const first = text.split(/\r?\n/)[0]!.trim();
-  if (first === '') throw webhookErrors.F2B_ERR_WEBHOOK_SECRET('env' in ref ? `the variable ${ref.env}` : `the file ${JSON.stringify(ref.file)}`, 'it is empty');
+  if (first === '')
+    throw webhookErrors.F2B_ERR_WEBHOOK_SECRET('env' in ref ? `the variable ${ref.env}` : `the file ${JSON.stringify(ref.file)}`, 'it is empty');
   return first;
 }

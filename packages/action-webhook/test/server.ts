@@ -2,10 +2,19 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface Received { method: string; url: string; headers: IncomingMessage['headers']; body: unknown }
+export interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}
 export type Handler = (req: Received, res: ServerResponse) => void;
 
-export async function hookServer(handler: Handler = (_r, res) => { res.end('ok'); }) {
+export async function hookServer(
+  handler: Handler = (_r, res) => {
+    res.end('ok');
+  },
+) {
   const received: Received[] = [];
   let current = handler;
   const server = createServer((req, res) => {
@@ -23,7 +32,12 @@ export async function hookServer(handler: Handler = (_r, res) => { res.end('ok')
   return {
     url: `http://127.0.0.1:${port}`,
     received,
-    handle(h: Handler) { current = h; },
-    async close() { server.closeAllConnections(); await new Promise((r) => server.close(r)); },
+    handle(h: Handler) {
+      current = h;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
   };
 }

@@ -12,14 +12,22 @@ import webhookAction, { transactionId } from '../src/index.js';
 import { hookServer } from './server.js';
 
 let hook: Awaited<ReturnType<typeof hookServer>>;
-beforeEach(async () => { hook = await hookServer(); });
-afterEach(async () => { await hook.close(); });
+beforeEach(async () => {
+  hook = await hookServer();
+});
+afterEach(async () => {
+  await hook.close();
+});
 
 const START = Date.parse('2026-12-07T10:00:00Z');
 const tester = (options: Record<string, unknown>, clock?: FakeClock) =>
   new ActionTester({ plugin: webhookAction(), type: 'webhook', jail: 'sshd', options: { host: 'web-1', backoffMs: 1, ...options }, clock });
 const ban = (t: ActionTester, id: string, extra: object = {}) => ({ ...t.ban(id, { start: START, bantime: 3600 }), rule: 'failed-password', ...extra });
-const errOf = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as Error & { code: string });
+const errOf = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: unknown) => e as Error & { code: string },
+  );
 
 describe('@f2b/action-webhook: bodies', () => {
   it('json: one object per event, with the headers (secrets from env and file)', async () => {
@@ -34,12 +42,34 @@ describe('@f2b/action-webhook: bodies', () => {
       await t.instance.ban([ban(t, '2001:DB8::0005')]);
       await t.instance.unban([{ ...t.unban('2001:db8::5', START + 60_000), reason: 'manual' }]);
       expect(hook.received.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /hooks/f2b?x=1', 'POST /hooks/f2b?x=1']);
-      expect(hook.received[0]!.headers).toMatchObject({ authorization: 'Bearer tok-9f8e7d6c5b4a', 'x-api-key': 'file-secret-1234', 'x-site': 'web', 'content-type': 'application/json' });
-      expect(hook.received[0]!.body).toEqual({
-        event: 'ban', jail: 'sshd', ip: '2001:db8::5', family: 'inet6', start: '2026-12-07T10:00:00.000Z', end: '2026-12-07T11:00:00.000Z',
-        bantime: 3600, failures: 5, count: 1, rule: 'failed-password', host: 'web-1',
+      expect(hook.received[0]!.headers).toMatchObject({
+        authorization: 'Bearer tok-9f8e7d6c5b4a',
+        'x-api-key': 'file-secret-1234',
+        'x-site': 'web',
+        'content-type': 'application/json',
       });
-      expect(hook.received[1]!.body).toEqual({ event: 'unban', jail: 'sshd', ip: '2001:db8::5', family: 'inet6', time: '2026-12-07T10:01:00.000Z', reason: 'manual', host: 'web-1' });
+      expect(hook.received[0]!.body).toEqual({
+        event: 'ban',
+        jail: 'sshd',
+        ip: '2001:db8::5',
+        family: 'inet6',
+        start: '2026-12-07T10:00:00.000Z',
+        end: '2026-12-07T11:00:00.000Z',
+        bantime: 3600,
+        failures: 5,
+        count: 1,
+        rule: 'failed-password',
+        host: 'web-1',
+      });
+      expect(hook.received[1]!.body).toEqual({
+        event: 'unban',
+        jail: 'sshd',
+        ip: '2001:db8::5',
+        family: 'inet6',
+        time: '2026-12-07T10:01:00.000Z',
+        reason: 'manual',
+        host: 'web-1',
+      });
     } finally {
       delete process.env.F2B_WEBHOOK_TEST_TOKEN;
       rmSync(dir, { recursive: true, force: true });
@@ -60,12 +90,19 @@ describe('@f2b/action-webhook: bodies', () => {
   it('discord: content without mentions', async () => {
     const t = tester({ url: `${hook.url}/api/webhooks/1/abc`, format: 'discord' });
     await t.instance.ban([ban(t, '198.51.100.7', { end: null })]);
-    expect(hook.received[0]!.body).toEqual({ content: '[sshd] Ban 198.51.100.7 for good (5 failures, rule failed-password) on web-1', allowed_mentions: { parse: [] } });
+    expect(hook.received[0]!.body).toEqual({
+      content: '[sshd] Ban 198.51.100.7 for good (5 failures, rule failed-password) on web-1',
+      allowed_mentions: { parse: [] },
+    });
   });
 
   it('matrix: PUT an m.notice to the room with a transaction id that a retry repeats', async () => {
     let first = true;
-    hook.handle((_r, res) => { res.statusCode = first ? 502 : 200; first = false; res.end('{}'); });
+    hook.handle((_r, res) => {
+      res.statusCode = first ? 502 : 200;
+      first = false;
+      res.end('{}');
+    });
     const t = tester({ url: `${hook.url}/`, format: 'matrix', room: '!room:example.org', headers: { Authorization: 'Bearer syt_x' } });
     await t.instance.ban([ban(t, '192.0.2.9')]);
     expect(hook.received).toHaveLength(2);
@@ -86,19 +123,24 @@ describe('@f2b/action-webhook: bodies', () => {
     const digest = hook.received[0]!.body as { event: string; host: string; events: { ip: string }[] };
     expect(digest).toMatchObject({ event: 'digest', host: 'web-1' });
     expect(digest.events.map((e) => e.ip)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
-    expect((hook.received[1]!.body as { text: string }).text).toBe([
-      'f2b on web-1: 3 ban(s), 0 unban(s)',
-      '[sshd] Ban 192.0.2.1 for 1h (5 failures, rule failed-password)',
-      '[sshd] Ban 192.0.2.2 for 1h (5 failures, rule failed-password)',
-      '… and 1 more',
-    ].join('\n'));
+    expect((hook.received[1]!.body as { text: string }).text).toBe(
+      [
+        'f2b on web-1: 3 ban(s), 0 unban(s)',
+        '[sshd] Ban 192.0.2.1 for 1h (5 failures, rule failed-password)',
+        '[sshd] Ban 192.0.2.2 for 1h (5 failures, rule failed-password)',
+        '… and 1 more',
+      ].join('\n'),
+    );
   });
 });
 
 describe('@f2b/action-webhook: failures', () => {
   it('retries 5xx, then delivers once', async () => {
     let n = 0;
-    hook.handle((_r, res) => { res.statusCode = ++n < 3 ? 503 : 204; res.end(); });
+    hook.handle((_r, res) => {
+      res.statusCode = ++n < 3 ? 503 : 204;
+      res.end();
+    });
     const t = tester({ url: hook.url });
     await t.applyBans('192.0.2.20');
     expect(hook.received).toHaveLength(3);
@@ -106,11 +148,21 @@ describe('@f2b/action-webhook: failures', () => {
 
   it('a 429 waits for Retry-After; one asking longer than maxRetryAfterMs fails the call at once', async () => {
     let n = 0;
-    hook.handle((_r, res) => { if (++n === 1) { res.statusCode = 429; res.setHeader('retry-after', '0'); } res.end(); });
+    hook.handle((_r, res) => {
+      if (++n === 1) {
+        res.statusCode = 429;
+        res.setHeader('retry-after', '0');
+      }
+      res.end();
+    });
     const t = tester({ url: hook.url });
     await t.applyBans('192.0.2.21');
     expect(hook.received).toHaveLength(2);
-    hook.handle((_r, res) => { res.statusCode = 429; res.setHeader('retry-after', '3600'); res.end(); });
+    hook.handle((_r, res) => {
+      res.statusCode = 429;
+      res.setHeader('retry-after', '3600');
+      res.end();
+    });
     const err = await errOf(t.applyBans('192.0.2.22'));
     expect(err?.code).toBe('F2B_ERR_WEBHOOK_RATE_LIMITED');
     expect(err!.message).toContain('wait 3600 s');
@@ -118,7 +170,10 @@ describe('@f2b/action-webhook: failures', () => {
   });
 
   it('a 4xx other than 429 is an error at once, quoting the server (escaped), never the URL', async () => {
-    hook.handle((_r, res) => { res.statusCode = 404; res.end('no such hook\x1b[2J'); });
+    hook.handle((_r, res) => {
+      res.statusCode = 404;
+      res.end('no such hook\x1b[2J');
+    });
     const t = tester({ url: `${hook.url}/services/SECRET-PATH-123` });
     const err = await errOf(t.applyBans('192.0.2.23'));
     expect(err?.code).toBe('F2B_ERR_WEBHOOK_REJECTED');
@@ -127,7 +182,9 @@ describe('@f2b/action-webhook: failures', () => {
   });
 
   it('a server that hangs is timed out and retried, then the call fails', async () => {
-    hook.handle(() => { /* never answers */ });
+    hook.handle(() => {
+      /* never answers */
+    });
     const t = tester({ url: hook.url, timeoutMs: 200, maxAttempts: 2 });
     const err = await errOf(t.applyBans('192.0.2.24'));
     expect(err?.code).toBe('F2B_ERR_WEBHOOK_UNAVAILABLE');
@@ -136,12 +193,17 @@ describe('@f2b/action-webhook: failures', () => {
   });
 
   it('a retried batch sends only the events that did not arrive; a bad id is reported, never sent', async () => {
-    hook.handle((r, res) => { res.statusCode = (r.body as { ip: string }).ip === '192.0.2.31' ? 500 : 200; res.end(); });
+    hook.handle((r, res) => {
+      res.statusCode = (r.body as { ip: string }).ip === '192.0.2.31' ? 500 : 200;
+      res.end();
+    });
     const t = tester({ url: hook.url, maxAttempts: 1 });
     const bans = ['192.0.2.30', '192.0.2.31', 'not an ip'].map((ip) => ban(t, ip));
     expect((await errOf(t.instance.ban(bans)))?.code).toBe('F2B_ERR_WEBHOOK_UNAVAILABLE');
     expect(t.errors.map((e) => (e as { code: string }).code)).toEqual(['F2B_ERR_WEBHOOK_VALUE']);
-    hook.handle((_r, res) => { res.end(); });
+    hook.handle((_r, res) => {
+      res.end();
+    });
     await t.instance.ban(bans);
     expect(hook.received.map((r) => (r.body as { ip: string }).ip).sort()).toEqual(['192.0.2.30', '192.0.2.31', '192.0.2.31']);
   });
@@ -160,7 +222,14 @@ describe('@f2b/action-webhook: failures', () => {
 });
 
 describe('@f2b/action-webhook: options and secrets', () => {
-  const code = (o: Record<string, unknown>) => { try { tester(o); return 'accepted'; } catch (e) { return `${(e as { code: string }).code}: ${(e as Error).message}`; } };
+  const code = (o: Record<string, unknown>) => {
+    try {
+      tester(o);
+      return 'accepted';
+    } catch (e) {
+      return `${(e as { code: string }).code}: ${(e as Error).message}`;
+    }
+  };
 
   it('needs exactly one URL source and a room for matrix; an unset variable names the variable, never a value', () => {
     expect(code({})).toMatch(/F2B_ERR_WEBHOOK_OPTIONS: .*"url" .*is missing/);
@@ -173,7 +242,10 @@ describe('@f2b/action-webhook: options and secrets', () => {
   it('never logs the URL or a header secret', async () => {
     process.env.F2B_WEBHOOK_TEST_URL = `${hook.url}/services/T000/B000/s3cr3tpath`;
     try {
-      hook.handle((r, res) => { res.statusCode = 400; res.end(`bad request to ${r.url} with ${String(r.headers['x-token'])}`); });
+      hook.handle((r, res) => {
+        res.statusCode = 400;
+        res.end(`bad request to ${r.url} with ${String(r.headers['x-token'])}`);
+      });
       const t = tester({ urlEnv: 'F2B_WEBHOOK_TEST_URL', format: 'slack', headers: { 'X-Token': 'hdr-secret-5678' } });
       const err = await errOf(t.applyBans('192.0.2.50'));
       const text = [err!.message, (err as { fix?: string }).fix, JSON.stringify(t.logger.records)].join('\n');

@@ -22,6 +22,6 @@ export function reportCliError(err: unknown): number {
     process.stderr.write(`f2b: ${escapeLines(typeof err.describe === 'function' ? err.describe() : `${err.code}: ${err.message}`)}\n`);
     return exitCodeOf(err);
   }
-  process.stderr.write(`f2b: ${escapeLines(err instanceof Error ? err.stack ?? err.message : String(err))}\n`);
+  process.stderr.write(`f2b: ${escapeLines(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
   return EXIT_FAILED;
 }

@@ -13,8 +13,11 @@ export function refuseFail2banConfig(file: string | undefined): void {
   const ext = extname(path);
   if (['.json', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].includes(ext)) return;
   if (ext !== '.local' && ext !== '.conf' && !startsWithSection(path)) return;
-  throw errors.F2B_ERR_CONFIG_FORMAT(path, 'is fail2ban\'s configuration (INI sections such as [DEFAULT] and [sshd]), which f2b does not read',
-    `Convert it once: \`f2b import fail2ban ${dirname(path)} --write /etc/f2b/f2b.config.yaml\` (it reads jail.conf, jail.d/ and jail.local there, as fail2ban does), then \`f2b start -c /etc/f2b/f2b.config.yaml\`. See docs/migration.md.`);
+  throw errors.F2B_ERR_CONFIG_FORMAT(
+    path,
+    "is fail2ban's configuration (INI sections such as [DEFAULT] and [sshd]), which f2b does not read",
+    `Convert it once: \`f2b import fail2ban ${dirname(path)} --write /etc/f2b/f2b.config.yaml\` (it reads jail.conf, jail.d/ and jail.local there, as fail2ban does), then \`f2b start -c /etc/f2b/f2b.config.yaml\`. See docs/migration.md.`,
+  );
 }
 
 /** Whether the first line that is not blank or a comment is an INI `[section]` header. */
@@ -28,7 +31,12 @@ function startsWithSection(path: string): boolean {
   try {
     const buf = Buffer.alloc(4096);
     const n = readSync(fd, buf, 0, buf.length, 0);
-    const first = buf.subarray(0, n).toString('utf8').split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#') && !l.startsWith(';'));
+    const first = buf
+      .subarray(0, n)
+      .toString('utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l && !l.startsWith('#') && !l.startsWith(';'));
     return first !== undefined && /^\[[A-Za-z][A-Za-z0-9_. -]*\]$/.test(first);
   } catch {
     return false;

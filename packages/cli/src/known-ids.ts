@@ -37,7 +37,7 @@ export class KnownIds {
         }
       }
       for (const id of pkg.provides) {
-        const modes = loaded ? core.getFilter(id)?.def.modes ?? ['normal'] : undefined;
+        const modes = loaded ? (core.getFilter(id)?.def.modes ?? ['normal']) : undefined;
         rows.push({ id, kind, package: pkg.name, installed: true, ...(modes ? { modes } : {}) });
       }
     }

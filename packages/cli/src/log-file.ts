@@ -47,7 +47,13 @@ export function openLogFile(file: string, created: boolean): number {
     throw unusable(path, code === 'ELOOP' ? 'it is a symbolic link' : `it cannot be opened (${code ?? (err as Error).message})`);
   }
   const st = fstatSync(fd);
-  const problem = !st.isFile() ? 'it is not a regular file' : st.uid !== uid ? `it belongs to uid ${st.uid}` : (st.mode & 0o002) !== 0 ? 'every user can write it' : null;
+  const problem = !st.isFile()
+    ? 'it is not a regular file'
+    : st.uid !== uid
+      ? `it belongs to uid ${st.uid}`
+      : (st.mode & 0o002) !== 0
+        ? 'every user can write it'
+        : null;
   if (problem) {
     closeSync(fd);
     throw unusable(path, problem);

@@ -13,7 +13,10 @@ export function pluginSearchStarts(configFile?: string): string[] {
 }
 
 /** Where a filter came from, so a worker thread can load the same package. */
-export interface FilterSource { name: string; dirs: string[] }
+export interface FilterSource {
+  name: string;
+  dirs: string[];
+}
 
 /** Find, load and return the filter definition for an id (exit 2 via F2B_ERR_FILTER_NOT_FOUND). */
 export async function loadFilter(core: Core, id: string, starts = pluginSearchStarts()): Promise<{ def: FilterDefinition; source: FilterSource }> {

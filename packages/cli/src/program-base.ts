@@ -23,7 +23,9 @@ export function topCommand(): Command {
 /** Parse `argv` with the program `build` makes and run the command; returns the exit code. */
 export async function runProgram(build: (setCode: (code: number) => void) => Command, argv: string[]): Promise<number | undefined> {
   let code: number | undefined;
-  const program = build((c) => { code = c; });
+  const program = build((c) => {
+    code = c;
+  });
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();
   try {
@@ -37,5 +39,8 @@ export async function runProgram(build: (setCode: (code: number) => void) => Com
 
 /** The `run` wrapper of a program whose exit code goes to `setCode`. */
 export function runner(setCode: (code: number) => void): Run {
-  return <A extends unknown[]>(fn: (...args: A) => Promise<number>) => async (...args: A) => { setCode(await fn(...args)); };
+  return <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      setCode(await fn(...args));
+    };
 }

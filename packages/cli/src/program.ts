@@ -14,12 +14,12 @@ import { registerImportCommand } from './commands/import.js';
 import { registerCompletionCommands } from './commands/completion.js';
 import { runner, runProgram, topCommand, version } from './program-base.js';
 
-
 export function buildProgram(setCode: (code: number) => void = () => {}): Command {
   const run = runner(setCode);
   const program = topCommand();
 
-  program.command('start')
+  program
+    .command('start')
     .description('Run the jails of the config (an sshd jail on the system auth log when there is none).')
     .option('-c, --config <file>', 'config file (default: searched from the current directory, f2b.config.* / .f2brc*)')
     .option('--dry-run', 'only log bans (action "log"), change no firewall')
@@ -30,7 +30,8 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
 
   registerTestFilterCommand(program, run);
 
-  program.command('filters')
+  program
+    .command('filters')
     .description('List the filter ids of installed packages (id, package, version, modes).')
     .option('--json', 'machine-readable output')
     .action(run((o) => filters(o)));

@@ -54,7 +54,11 @@ export class Progress {
   private draw(t: number): void {
     const seconds = Math.max((t - this.began) / 1000, 1e-3);
     const rate = Math.round(this.lines / seconds).toLocaleString('en-US');
-    const parts = [`${mib(this.bytes)}${this.total > 0 ? ` / ${mib(this.total)} MiB (${Math.min(100, Math.floor((this.bytes / this.total) * 100))} %)` : ' MiB'}`, `${this.lines.toLocaleString('en-US')} lines`, `${rate} lines/s`];
+    const parts = [
+      `${mib(this.bytes)}${this.total > 0 ? ` / ${mib(this.total)} MiB (${Math.min(100, Math.floor((this.bytes / this.total) * 100))} %)` : ' MiB'}`,
+      `${this.lines.toLocaleString('en-US')} lines`,
+      `${rate} lines/s`,
+    ];
     if (this.total > 0 && this.bytes > 0) {
       const left = ((this.total - this.bytes) / this.bytes) * seconds;
       parts.push(`ETA ${formatSeconds(left)}`);

@@ -27,13 +27,31 @@ function tree(name: string, files: Record<string, string>): string {
 
 describe('parseIni', () => {
   it('reads sections, = and : pairs, continuation lines and both kinds of comments', () => {
-    const ini = parseIni([
-      '# a comment', '[DEFAULT]', 'bantime = 1h ; inline comment', 'ignoreip: 192.0.2.1', '', '[web]',
-      'logpath = /var/log/a.log', '          /var/log/b.log', '   ; an indented comment', 'url = http://x;y', 'junk line',
-    ].join('\n'), 'jail.local');
+    const ini = parseIni(
+      [
+        '# a comment',
+        '[DEFAULT]',
+        'bantime = 1h ; inline comment',
+        'ignoreip: 192.0.2.1',
+        '',
+        '[web]',
+        'logpath = /var/log/a.log',
+        '          /var/log/b.log',
+        '   ; an indented comment',
+        'url = http://x;y',
+        'junk line',
+      ].join('\n'),
+      'jail.local',
+    );
     expect(ini.sections.map((s) => s.name)).toEqual(['DEFAULT', 'web']);
-    expect(ini.sections[0]!.entries.map((e) => [e.key, e.value.text, e.value.line])).toEqual([['bantime', '1h', 3], ['ignoreip', '192.0.2.1', 4]]);
-    expect(ini.sections[1]!.entries.map((e) => [e.key, e.value.text])).toEqual([['logpath', '/var/log/a.log\n/var/log/b.log'], ['url', 'http://x;y']]);
+    expect(ini.sections[0]!.entries.map((e) => [e.key, e.value.text, e.value.line])).toEqual([
+      ['bantime', '1h', 3],
+      ['ignoreip', '192.0.2.1', 4],
+    ]);
+    expect(ini.sections[1]!.entries.map((e) => [e.key, e.value.text])).toEqual([
+      ['logpath', '/var/log/a.log\n/var/log/b.log'],
+      ['url', 'http://x;y'],
+    ]);
     expect(ini.problems).toEqual([{ file: 'jail.local', line: 11, problem: expect.stringContaining('neither') }]);
   });
 });
@@ -43,9 +61,21 @@ describe('readLayers and interpolation', () => {
     'paths-common.conf': '[DEFAULT]\nweb_log = /var/log/web.log\n',
     'paths-debian.conf': '[INCLUDES]\nbefore = paths-common.conf\nafter = paths-overrides.local\n[DEFAULT]\nweb_log = /var/log/web/%(__name__)s.log\n',
     'jail.conf': [
-      '[INCLUDES]', 'before = paths-debian.conf', '[DEFAULT]', 'port = 0:65535', 'banaction = iptables-multiport',
-      'action_ = %(banaction)s[port="%(port)s"]', 'action = %(action_)s', 'bantime = 10m', '[web]', 'port = http,https',
-      'logpath = %(web_log)s', '[nsd]', 'port = 53', 'action_ = %(default/action_)s[name=%(__name__)s-udp, protocol="udp"]', '',
+      '[INCLUDES]',
+      'before = paths-debian.conf',
+      '[DEFAULT]',
+      'port = 0:65535',
+      'banaction = iptables-multiport',
+      'action_ = %(banaction)s[port="%(port)s"]',
+      'action = %(action_)s',
+      'bantime = 10m',
+      '[web]',
+      'port = http,https',
+      'logpath = %(web_log)s',
+      '[nsd]',
+      'port = 53',
+      'action_ = %(default/action_)s[name=%(__name__)s-udp, protocol="udp"]',
+      '',
     ].join('\n'),
     'jail.d/10-more.conf': '[web]\nmaxretry = 2\n',
     'jail.local': '[DEFAULT]\nbanaction = nftables-multiport\n[web]\nenabled = true\naction = %(known/action)s\n         mail\nbad = %(nothing)s\n',
@@ -53,8 +83,15 @@ describe('readLayers and interpolation', () => {
   });
   const layers = readLayers(root);
 
-  it('reads the files in fail2ban\'s order, includes before and after, missing includes skipped', () => {
-    expect(layers.files.map((f) => f.slice(root.length + 1))).toEqual(['paths-common.conf', 'paths-debian.conf', 'jail.conf', 'jail.d/10-more.conf', 'jail.local', 'jail.d/zz.local']);
+  it("reads the files in fail2ban's order, includes before and after, missing includes skipped", () => {
+    expect(layers.files.map((f) => f.slice(root.length + 1))).toEqual([
+      'paths-common.conf',
+      'paths-debian.conf',
+      'jail.conf',
+      'jail.d/10-more.conf',
+      'jail.local',
+      'jail.d/zz.local',
+    ]);
   });
 
   it('lets later files win and keeps the replaced value as known/', () => {
@@ -64,7 +101,7 @@ describe('readLayers and interpolation', () => {
     expect(web.get('bantime')!.text).toBe('10m');
   });
 
-  it('interpolates in the jail\'s context: [DEFAULT] shorthands take the jail\'s port and the latest banaction', () => {
+  it("interpolates in the jail's context: [DEFAULT] shorthands take the jail's port and the latest banaction", () => {
     const web = new JailValues(layers, 'web');
     expect(web.get('action')!.text).toBe('nftables-multiport[port="http,https"]\nmail');
     expect(web.get('logpath')!.text).toBe('/var/log/web/web.log');
@@ -75,7 +112,11 @@ describe('readLayers and interpolation', () => {
   it('names the definition that refers to what nothing defines', () => {
     const web = new JailValues(layers, 'web');
     let err: unknown;
-    try { web.get('bad'); } catch (e) { err = e; }
+    try {
+      web.get('bad');
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(InterpolationError);
     expect((err as InterpolationError).problem).toBe('refers to %(nothing)s, which nothing defines');
     expect((err as InterpolationError).def).toMatchObject({ line: 7 });
@@ -89,7 +130,9 @@ describe('readLayers and interpolation', () => {
 
 describe('parseItems', () => {
   it('splits actions, merges bracket groups, keeps quoted commas and multi-line arguments', () => {
-    const { items, problems } = parseItems('iptables-multiport[port="ssh,2222", protocol=tcp][name=x]\n  sendmail-whois[dest="a@b", sender=\'c\',\n    chain=INPUT]\ndummy');
+    const { items, problems } = parseItems(
+      'iptables-multiport[port="ssh,2222", protocol=tcp][name=x]\n  sendmail-whois[dest="a@b", sender=\'c\',\n    chain=INPUT]\ndummy',
+    );
     expect(problems).toEqual([]);
     expect(items.map((i) => [i.name, Object.fromEntries(i.args)])).toEqual([
       ['iptables-multiport', { port: 'ssh,2222', protocol: 'tcp', name: 'x' }],
@@ -113,7 +156,7 @@ describe('values', () => {
     expect(duration('soon')).toMatchObject({ ok: false });
   });
 
-  it('turns port lists into the nftables action\'s, the full range into every port', () => {
+  it("turns port lists into the nftables action's, the full range into every port", () => {
     expect(ports('ssh,2222')).toEqual({ ok: true, value: ['ssh', 2222] });
     expect(ports('0:65535')).toEqual({ ok: true, value: undefined });
     expect(ports('6000:6010')).toEqual({ ok: true, value: ['6000-6010'] });
@@ -123,7 +166,10 @@ describe('values', () => {
   it('maps fixed offsets to IANA zones and leaves host names out of ignoreip', () => {
     expect(timezone('UTC+0200')).toEqual({ ok: true, value: 'Etc/GMT-2' });
     expect(timezone('UTC+0530')).toMatchObject({ ok: false });
-    expect(addressList('127.0.0.1/8 ::1, 192.0.2.0/24 office.example.org')).toMatchObject({ value: ['127.0.0.1/8', '::1', '192.0.2.0/24'], left: [{ entry: 'office.example.org' }] });
+    expect(addressList('127.0.0.1/8 ::1, 192.0.2.0/24 office.example.org')).toMatchObject({
+      value: ['127.0.0.1/8', '::1', '192.0.2.0/24'],
+      left: [{ entry: 'office.example.org' }],
+    });
   });
 });
 

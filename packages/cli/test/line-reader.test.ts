@@ -29,8 +29,12 @@ function recorder(maxLen: number): { sink: LineSink; got: string[] } {
   return {
     got,
     sink: {
-      line: (buf, s, e) => { got.push(e - s > maxLen ? OVERLONG : buf.toString('latin1', s, e)); },
-      overlong: () => { got.push(OVERLONG); },
+      line: (buf, s, e) => {
+        got.push(e - s > maxLen ? OVERLONG : buf.toString('latin1', s, e));
+      },
+      overlong: () => {
+        got.push(OVERLONG);
+      },
       afterChunk: () => undefined,
     },
   };
@@ -41,22 +45,28 @@ const content = fc.array(fc.constantFrom('a', 'b', '\n', '\r', '\r\n', 'xxxxxxxx
 describe('line readers', () => {
   it('a file read in small chunks gives the lines of a plain split', async () => {
     let n = 0;
-    await fc.assert(fc.asyncProperty(content, fc.integer({ min: 1, max: 9 }), fc.integer({ min: 2, max: 30 }), async (bytes, chunk, maxLen) => {
-      const file = join(dir, `f${n++}`);
-      writeFileSync(file, bytes);
-      const { sink, got } = recorder(maxLen);
-      await forEachLineOfFile(file, maxLen, sink, chunk);
-      expect(got).toEqual(expected(bytes, maxLen));
-    }), { numRuns: 500 });
+    await fc.assert(
+      fc.asyncProperty(content, fc.integer({ min: 1, max: 9 }), fc.integer({ min: 2, max: 30 }), async (bytes, chunk, maxLen) => {
+        const file = join(dir, `f${n++}`);
+        writeFileSync(file, bytes);
+        const { sink, got } = recorder(maxLen);
+        await forEachLineOfFile(file, maxLen, sink, chunk);
+        expect(got).toEqual(expected(bytes, maxLen));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('a stream in small chunks gives the lines of a plain split', async () => {
-    await fc.assert(fc.asyncProperty(content, fc.integer({ min: 1, max: 9 }), fc.integer({ min: 2, max: 30 }), async (bytes, chunk, maxLen) => {
-      const chunks: Buffer[] = [];
-      for (let i = 0; i < bytes.length; i += chunk) chunks.push(bytes.subarray(i, i + chunk));
-      const { sink, got } = recorder(maxLen);
-      await forEachLineOfStream(Readable.from(chunks), maxLen, sink);
-      expect(got).toEqual(expected(bytes, maxLen));
-    }), { numRuns: 500 });
+    await fc.assert(
+      fc.asyncProperty(content, fc.integer({ min: 1, max: 9 }), fc.integer({ min: 2, max: 30 }), async (bytes, chunk, maxLen) => {
+        const chunks: Buffer[] = [];
+        for (let i = 0; i < bytes.length; i += chunk) chunks.push(bytes.subarray(i, i + chunk));
+        const { sink, got } = recorder(maxLen);
+        await forEachLineOfStream(Readable.from(chunks), maxLen, sink);
+        expect(got).toEqual(expected(bytes, maxLen));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

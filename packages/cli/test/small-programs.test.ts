@@ -14,7 +14,8 @@ function sameAsWhole(small: Command, names: readonly string[]): void {
   const whole = buildProgram();
   expect(small.commands.map((c) => c.name()).sort()).toEqual([...names].sort());
   for (const name of names) {
-    const a = small.commands.find((c) => c.name() === name)!, b = whole.commands.find((c) => c.name() === name)!;
+    const a = small.commands.find((c) => c.name() === name)!,
+      b = whole.commands.find((c) => c.name() === name)!;
     expect(a.helpInformation()).toBe(b.helpInformation());
   }
   expect(small.helpInformation().split('\n')[0]).toBe(whole.helpInformation().split('\n')[0]);

@@ -53,7 +53,9 @@ export class ActionRunner {
 
   private attempt(what: string, fn: ActionCall): Promise<boolean> {
     const began = this.opts.clock.now();
-    const finish = (ok: boolean) => { this.opts.done?.(what, (this.opts.clock.now() - began) / 1000, ok); };
+    const finish = (ok: boolean) => {
+      this.opts.done?.(what, (this.opts.clock.now() - began) / 1000, ok);
+    };
     return new Promise<boolean>((resolve) => {
       let settled = false;
       const timer = this.opts.clock.setTimer(this.timeout * 1000, () => {
@@ -75,8 +77,15 @@ export class ActionRunner {
         resolve(ok);
       };
       let call: Promise<void>;
-      try { call = fn(this.instance); } catch (err) { call = Promise.reject(err); }
-      call.then(() => done(true), (err: unknown) => done(false, err));
+      try {
+        call = fn(this.instance);
+      } catch (err) {
+        call = Promise.reject(err);
+      }
+      call.then(
+        () => done(true),
+        (err: unknown) => done(false, err),
+      );
     });
   }
 }

@@ -24,24 +24,39 @@ export function installBanTrail(core: Core, opts: { found?: boolean } = {}): voi
   // Named after the jail, so that the line reads `[sshd] Ban …`.
   const logger = (jail: string) => {
     let l = loggers.get(jail);
-    if (!l) loggers.set(jail, l = core.getLogger(jail));
+    if (!l) loggers.set(jail, (l = core.getLogger(jail)));
     return l;
   };
   core.hooks.ban.tap('f2b:ban-trail', (ban) => {
     const origin = banOrigin(ban);
-    logger(ban.jail).notice(banText(ban, origin), messageFields({
-      event: 'ban', ip: ban.id, until: ban.end === null ? null : new Date(ban.end).toISOString(),
-      failures: ban.failures, count: ban.count, rule: ban.rule ?? null, origin,
-    }));
+    logger(ban.jail).notice(
+      banText(ban, origin),
+      messageFields({
+        event: 'ban',
+        ip: ban.id,
+        until: ban.end === null ? null : new Date(ban.end).toISOString(),
+        failures: ban.failures,
+        count: ban.count,
+        rule: ban.rule ?? null,
+        origin,
+      }),
+    );
   });
   core.hooks.unban.tap('f2b:ban-trail', (unban) => {
     logger(unban.jail).notice(unbanText(unban), messageFields({ event: 'unban', ip: unban.id, reason: unban.reason }));
   });
   if (opts.found) {
     core.hooks.failure.tap('f2b:ban-trail', (f, jail) => {
-      logger(jail.name).debug(`Found ${f.id} (rule: ${f.rule}, attempts: ${f.attempts})`, messageFields({
-        event: 'found', ip: f.id, rule: f.rule, attempts: f.attempts, time: new Date(f.time).toISOString(),
-      }));
+      logger(jail.name).debug(
+        `Found ${f.id} (rule: ${f.rule}, attempts: ${f.attempts})`,
+        messageFields({
+          event: 'found',
+          ip: f.id,
+          rule: f.rule,
+          attempts: f.attempts,
+          time: new Date(f.time).toISOString(),
+        }),
+      );
     });
   }
 }

@@ -19,8 +19,25 @@ export const CATALOGUE: readonly CataloguePackage[] = [
   { name: '@f2b/filter-mail', kind: 'filter', ids: ['postfix', 'dovecot', 'exim', 'courier-auth', 'sendmail-auth', 'sendmail-reject', 'roundcube-auth'] },
   { name: '@f2b/filter-ftp', kind: 'filter', ids: ['vsftpd', 'proftpd', 'pure-ftpd'] },
   {
-    name: '@f2b/filter-misc', kind: 'filter',
-    ids: ['mysqld-auth', 'named-refused', 'asterisk', 'dropbear', 'openvpn', 'squid', 'haproxy-http-auth', 'traefik-auth', 'grafana', 'gitlab', 'vaultwarden', 'bitwarden', 'drupal-auth', 'pam-generic', 'recidive'],
+    name: '@f2b/filter-misc',
+    kind: 'filter',
+    ids: [
+      'mysqld-auth',
+      'named-refused',
+      'asterisk',
+      'dropbear',
+      'openvpn',
+      'squid',
+      'haproxy-http-auth',
+      'traefik-auth',
+      'grafana',
+      'gitlab',
+      'vaultwarden',
+      'bitwarden',
+      'drupal-auth',
+      'pam-generic',
+      'recidive',
+    ],
   },
   { name: '@f2b/action-log', kind: 'action', ids: ['log'] },
   { name: '@f2b/action-nftables', kind: 'action', ids: ['nftables'] },
@@ -48,7 +65,7 @@ export function catalogueIds(kind: CataloguePackage['kind']): string[] {
 }
 
 const KINDS = ['filter', 'action', 'source', 'store', 'tracker', 'fleet'] as const;
-type Kind = typeof KINDS[number];
+type Kind = (typeof KINDS)[number];
 
 /** fail2ban action names people carry over (`banaction = iptables-multiport`). */
 const FAIL2BAN_FIREWALL = /^(?:iptables|ip6tables|nftables|firewallcmd|shorewall|ufw)(?:-|$)/;
@@ -62,9 +79,10 @@ export function notFoundFix(ref: string, kind: Kind, installed: readonly string[
   const published = CATALOGUE.find((p) => p.kind === kind && p.ids.includes(ref))?.name;
   if (published) return `Run \`npm i ${published}\` in the directory of your config (or globally next to f2b).`;
   const names = [...installed, ...CATALOGUE.filter((p) => p.kind === kind).flatMap((p) => p.ids)];
-  const hint = kind === 'action' && FAIL2BAN_FIREWALL.test(ref)
-    ? ` fail2ban's ${JSON.stringify(ref)} is f2b's nftables action: { type: nftables, ports: [ssh] } (\`f2b import fail2ban\` converts a jail.local).`
-    : '';
+  const hint =
+    kind === 'action' && FAIL2BAN_FIREWALL.test(ref)
+      ? ` fail2ban's ${JSON.stringify(ref)} is f2b's nftables action: { type: nftables, ports: [ssh] } (\`f2b import fail2ban\` converts a jail.local).`
+      : '';
   const list = kind === 'filter' ? '`f2b filters`' : '`f2b plugins`';
   return `No package the f2b project publishes provides the ${kind} ${JSON.stringify(ref)}.${didYouMean(ref, names)}${hint} ${list} lists what is installed; \`npm search keywords:f2b-${kind}\` finds others.`;
 }
@@ -76,5 +94,8 @@ export function packageNotFoundFix(packageName: string, ref: string, installed: 
   }
   const kind = KINDS.find((k) => packageName.startsWith(`@f2b/${k}-`));
   if (kind) return notFoundFix(ref, kind, installed);
-  return `No package named ${JSON.stringify(packageName)} is published by the f2b project.${didYouMean(packageName, CATALOGUE.map((p) => p.name))}`;
+  return `No package named ${JSON.stringify(packageName)} is published by the f2b project.${didYouMean(
+    packageName,
+    CATALOGUE.map((p) => p.name),
+  )}`;
 }

@@ -13,14 +13,19 @@ import type { Checkpoint, Store } from './store.js';
 import type { Ban, Unban } from './types.js';
 
 /** A ban or unban together with the outbox sequence number the store gave it. */
-export interface Committed { item: Ban | Unban; seq: number }
+export interface Committed {
+  item: Ban | Unban;
+  seq: number;
+}
 
 const ARRAY_KEYS = ['failures', 'clearFailures', 'bans', 'unbans'] as const;
 
 export class CheckpointQueue {
   private readonly entries: Checkpoint[] = [];
 
-  get length(): number { return this.entries.length; }
+  get length(): number {
+    return this.entries.length;
+  }
 
   /** Bans and unbans waiting to be saved (for status). */
   get unsavedDecisions(): number {
@@ -56,7 +61,9 @@ export class CheckpointQueue {
       this.entries.shift();
       // The store numbers the bans first, then the unbans, in the order given.
       const items: (Ban | Unban)[] = [...(c.bans ?? []), ...(c.unbans ?? [])];
-      items.forEach((item, i) => { if (seqs[i] !== undefined) committed.push({ item, seq: seqs[i]! }); });
+      items.forEach((item, i) => {
+        if (seqs[i] !== undefined) committed.push({ item, seq: seqs[i]! });
+      });
     }
     return { committed };
   }

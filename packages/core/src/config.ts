@@ -181,13 +181,22 @@ export const DASHBOARD_LISTEN = '127.0.0.1:9192';
 export const SYSTEM_DIR = '/etc/f2b';
 
 export const JAIL_DEFAULTS = {
-  findtime: 600, maxretry: 5, bantime: 600, ignoreip: [] as string[], ignoreself: true, usedns: 'warn' as const,
-  actions: ['log'] as ActionInput[], actionTimeout: 60 as Duration, maxTracked: 1_000_000,
+  findtime: 600,
+  maxretry: 5,
+  bantime: 600,
+  ignoreip: [] as string[],
+  ignoreself: true,
+  usedns: 'warn' as const,
+  actions: ['log'] as ActionInput[],
+  actionTimeout: 60 as Duration,
+  maxTracked: 1_000_000,
 };
 
 const duration = { oneOf: [{ type: 'number' }, { type: 'string' }] };
 const jailProps = {
-  findtime: duration, bantime: duration, actionTimeout: duration,
+  findtime: duration,
+  bantime: duration,
+  actionTimeout: duration,
   maxretry: { type: 'integer', minimum: 1 },
   maxTracked: { type: 'integer', minimum: 1 },
   ignoreip: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
@@ -195,24 +204,35 @@ const jailProps = {
   timezone: { type: 'string' },
   usedns: { enum: ['yes', 'warn', 'no'] },
   bantimeIncrement: {
-    type: 'object', additionalProperties: false,
+    type: 'object',
+    additionalProperties: false,
     properties: {
-      enabled: { type: 'boolean' }, factor: { type: 'number', exclusiveMinimum: 0 },
+      enabled: { type: 'boolean' },
+      factor: { type: 'number', exclusiveMinimum: 0 },
       multipliers: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, minItems: 1 },
-      maxtime: duration, rndtime: duration, overalljails: { type: 'boolean' },
+      maxtime: duration,
+      rndtime: duration,
+      overalljails: { type: 'boolean' },
     },
   },
   actions: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', required: ['type'], properties: { type: { type: 'string' } } }] } },
-  tracker: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'object', required: ['type'], properties: { type: { type: 'string', minLength: 1 } } }] },
+  tracker: {
+    oneOf: [
+      { type: 'string', minLength: 1 },
+      { type: 'object', required: ['type'], properties: { type: { type: 'string', minLength: 1 } } },
+    ],
+  },
   fleet: { type: 'object', additionalProperties: false, properties: { failures: { type: 'boolean' }, bans: { type: 'boolean' } } },
   // Types as lists, not oneOf: a bad value inside is then reported at its own key path.
   range: {
-    type: ['object', 'boolean'], additionalProperties: false,
+    type: ['object', 'boolean'],
+    additionalProperties: false,
     properties: {
       ipv4: { type: ['integer', 'boolean'], minimum: 8, maximum: 31 },
       ipv6: { type: ['integer', 'boolean'], minimum: 16, maximum: 127 },
       distinct: { type: 'integer', minimum: 2, maximum: 1_000_000 },
-      within: duration, bantime: duration,
+      within: duration,
+      bantime: duration,
     },
   },
 };
@@ -225,39 +245,61 @@ export const CONFIG_SCHEMA: JSONSchema = {
   properties: {
     $schema: { type: 'string' },
     state: {
-      type: 'object', additionalProperties: false,
+      type: 'object',
+      additionalProperties: false,
       properties: { type: { type: 'string' }, path: { type: 'string', minLength: 1 }, purgeAge: duration, synchronous: { enum: ['normal', 'full'] } },
     },
     socket: { oneOf: [{ type: 'string', minLength: 1 }, { const: false }] },
     readOnlySocket: READ_ONLY_SOCKET_SCHEMA,
     recidive: {
-      type: 'object', additionalProperties: false,
+      type: 'object',
+      additionalProperties: false,
       properties: { enabled: { type: 'boolean' }, maxbans: { type: 'integer', minimum: 1 }, findtime: duration, bantime: duration, actions: jailProps.actions },
     },
     logLevel: { enum: ['debug', 'info', 'notice', 'warn', 'error'] },
     fleet: {
-      type: 'object', required: ['type'],
+      type: 'object',
+      required: ['type'],
       properties: { type: { type: 'string', minLength: 1 }, host: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' } },
     },
     logFormat: { enum: ['text', 'json'] },
     metrics: { type: 'object', additionalProperties: false, required: ['listen'], properties: { listen: { type: 'string', minLength: 3, maxLength: 300 } } },
     dashboard: { type: 'object', additionalProperties: false, properties: { listen: { type: 'string', minLength: 3, maxLength: 300 } } },
-    plugins: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'array', items: [{ type: 'string' }, { type: 'object' }], minItems: 1, maxItems: 2 }] } },
+    plugins: {
+      type: 'array',
+      items: { oneOf: [{ type: 'string' }, { type: 'array', items: [{ type: 'string' }, { type: 'object' }], minItems: 1, maxItems: 2 }] },
+    },
     defaults: { type: 'object', additionalProperties: false, properties: jailProps },
     jails: {
       type: 'object',
       additionalProperties: {
-        type: 'object', additionalProperties: false,
+        type: 'object',
+        additionalProperties: false,
         properties: {
           ...jailProps,
           enabled: { type: 'boolean' },
           waitForLog: { type: 'boolean' },
           enabledIf: {
-            type: 'object', additionalProperties: false, required: ['exists'],
-            properties: { exists: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }] } },
+            type: 'object',
+            additionalProperties: false,
+            required: ['exists'],
+            properties: {
+              exists: {
+                oneOf: [
+                  { type: 'string', minLength: 1 },
+                  { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+                ],
+              },
+            },
           },
-          source, sources: { type: 'array', items: source, minItems: 1 },
-          filter: { oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: false, properties: { id: { type: 'string' }, mode: { type: 'string' }, options: { type: 'object' } } }] },
+          source,
+          sources: { type: 'array', items: source, minItems: 1 },
+          filter: {
+            oneOf: [
+              { type: 'string' },
+              { type: 'object', additionalProperties: false, properties: { id: { type: 'string' }, mode: { type: 'string' }, options: { type: 'object' } } },
+            ],
+          },
         },
       },
     },
@@ -269,7 +311,11 @@ export const CONFIG_SCHEMA: JSONSchema = {
  * /etc/f2b). The config is composed — `extends`, `hosts` for this machine (or `opts.host`), `${env:NAME}`
  * — so `config` is one plain object; `chain` tells where each value came from.
  */
-export async function loadConfig(file?: string, cwd = process.cwd(), opts: ChainOptions = {}): Promise<{ config: F2bConfig; file: string; chain: ConfigChain } | null> {
+export async function loadConfig(
+  file?: string,
+  cwd = process.cwd(),
+  opts: ChainOptions = {},
+): Promise<{ config: F2bConfig; file: string; chain: ConfigChain } | null> {
   // Search upward from cwd (to the home directory, then ~/.config/f2b), then the system's /etc/f2b;
   // files outside the trust boundary are reported and passed over (a named --config is refused).
   const reader = new ConfigReader();
@@ -296,7 +342,7 @@ export function resolveConfig(input: F2bConfig, file?: string): ResolvedConfig {
   try {
     return resolvePlain(input, file);
   } catch (err) {
-    if (!(isF2bError(err)) || !err.path) throw err;
+    if (!isF2bError(err) || !err.path) throw err;
     const origin = chain.origins.explain(err.path);
     if (!origin) throw err;
     return rethrow(relocateError(err, { file: originLabel(origin), path: origin.path }));
@@ -310,12 +356,23 @@ function rethrow(err: F2bError): never {
 function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
   for (const key of ['extends', 'hosts'] as const) {
     if (input && typeof input === 'object' && input[key] !== undefined) {
-      throw errors.F2B_ERR_CONFIG_INVALID(key, 'is only understood when the config is loaded from a file', 'Load it with loadConfig() or loadConfigChain() (as f2b does), which apply "extends" and "hosts".', file);
+      throw errors.F2B_ERR_CONFIG_INVALID(
+        key,
+        'is only understood when the config is loaded from a file',
+        'Load it with loadConfig() or loadConfigChain() (as f2b does), which apply "extends" and "hosts".',
+        file,
+      );
     }
   }
   // Before the schema: YAML's .inf and .nan pass a JSON Schema "integer"/"number" check.
   const notFinite = nonFiniteNumber(input, '');
-  if (notFinite) throw errors.F2B_ERR_CONFIG_INVALID(notFinite, 'is not a finite number', `${fixFor(notFinite).replace(/\.$/, "")} (.inf and .nan are not values f2b can count with).`, file);
+  if (notFinite)
+    throw errors.F2B_ERR_CONFIG_INVALID(
+      notFinite,
+      'is not a finite number',
+      `${fixFor(notFinite).replace(/\.$/, '')} (.inf and .nan are not values f2b can count with).`,
+      file,
+    );
   const problem = checkSchema(CONFIG_SCHEMA, input, '');
   if (problem) throw errors.F2B_ERR_CONFIG_INVALID(problem.path || '(root)', problem.problem, fixFor(problem.path), file);
   const defaults = input.defaults ?? {};
@@ -327,7 +384,13 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
     }
     const merged = { ...JAIL_DEFAULTS, ...defaults, ...jail };
     const sources = jail.sources ?? (jail.source !== undefined ? [jail.source] : []);
-    if (sources.length === 0) throw errors.F2B_ERR_CONFIG_INVALID(`${p}.source`, 'is required but missing', 'Give the log to read, e.g. source: "/var/log/auth.log" or { type: "journald" }.', file);
+    if (sources.length === 0)
+      throw errors.F2B_ERR_CONFIG_INVALID(
+        `${p}.source`,
+        'is required but missing',
+        'Give the log to read, e.g. source: "/var/log/auth.log" or { type: "journald" }.',
+        file,
+      );
     const filter = typeof jail.filter === 'string' ? { id: jail.filter } : { id: name, ...(jail.filter ?? {}) };
     const ignoreip = typeof merged.ignoreip === 'string' ? merged.ignoreip.split(/[\s,]+/).filter(Boolean) : [...merged.ignoreip];
     ignoreip.forEach((cidr, i) => {
@@ -336,17 +399,26 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
     if (merged.timezone !== undefined) wrap(() => assertTimezone(merged.timezone!, `${p}.timezone`), file);
     const disabledBecause = jail.enabled !== false && jail.enabledIf ? unmet(jail.enabledIf) : undefined;
     jails.push({
-      name, enabled: (jail.enabled ?? true) && !disabledBecause, ...(disabledBecause ? { disabledBecause } : {}),
+      name,
+      enabled: (jail.enabled ?? true) && !disabledBecause,
+      ...(disabledBecause ? { disabledBecause } : {}),
       waitForLog: jail.waitForLog ?? jail.enabledIf !== undefined,
-      sources: sources.map((s) => typeof s === 'string' ? { type: 'file', options: { paths: [s] } } : { type: s.type ?? 'file', options: omitType(s) }),
+      sources: sources.map((s) => (typeof s === 'string' ? { type: 'file', options: { paths: [s] } } : { type: s.type ?? 'file', options: omitType(s) })),
       filter: { id: filter.id ?? name, mode: filter.mode, options: filter.options ?? {} },
-      actions: merged.actions.map((a) => typeof a === 'string' ? { type: a, options: {} } : { type: a.type, options: omitType(a) }),
-      tracker: typeof merged.tracker === 'string' ? { type: merged.tracker, options: {} }
-        : merged.tracker ? { type: merged.tracker.type, options: omitType(merged.tracker) } : { type: DEFAULT_TRACKER, options: {} },
+      actions: merged.actions.map((a) => (typeof a === 'string' ? { type: a, options: {} } : { type: a.type, options: omitType(a) })),
+      tracker:
+        typeof merged.tracker === 'string'
+          ? { type: merged.tracker, options: {} }
+          : merged.tracker
+            ? { type: merged.tracker.type, options: omitType(merged.tracker) }
+            : { type: DEFAULT_TRACKER, options: {} },
       findtime: wrap(() => parseDuration(merged.findtime, `${p}.findtime`, { positive: true }), file),
       bantime: wrap(() => parseDuration(merged.bantime, `${p}.bantime`, { allowForever: true, positive: true }), file),
       maxretry: merged.maxretry,
-      ignoreip, ignoreself: merged.ignoreself, timezone: merged.timezone, usedns: merged.usedns,
+      ignoreip,
+      ignoreself: merged.ignoreself,
+      timezone: merged.timezone,
+      usedns: merged.usedns,
       bantimeIncrement: resolveIncrement(merged.bantimeIncrement, `${p}.bantimeIncrement`, file),
       actionTimeout: wrap(() => positive(parseDuration(merged.actionTimeout, `${p}.actionTimeout`), `${p}.actionTimeout`), file),
       maxTracked: merged.maxTracked,
@@ -354,7 +426,7 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
       ...rangeOf(merged.range, `${p}.range`, file, () => parseDuration(merged.bantime, `${p}.bantime`, { allowForever: true, positive: true })),
     });
   }
-  const plugins = (input.plugins ?? []).map((p) => typeof p === 'string' ? { name: p, options: {} } : { name: p[0], options: p[1] ?? {} });
+  const plugins = (input.plugins ?? []).map((p) => (typeof p === 'string' ? { name: p, options: {} } : { name: p[0], options: p[1] ?? {} }));
   const st = input.state ?? {};
   const stateType = st.type ?? 'sqlite';
   const state = {
@@ -362,22 +434,44 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
     options: stateType === 'memory' ? {} : { path: st.path ?? defaultPaths().db, ...(st.synchronous ? { synchronous: st.synchronous } : {}) },
     purgeAge: st.purgeAge === undefined ? 30 * 86400 : wrap(() => parseDuration(st.purgeAge, 'state.purgeAge', { positive: true }), file),
   };
-  const socket = input.socket === false ? null : input.socket ?? defaultPaths().socket;
+  const socket = input.socket === false ? null : (input.socket ?? defaultPaths().socket);
   if (socket) wrap(() => checkSocketPath(socket, 'socket'), file);
   const readOnlySocket = wrap(() => resolveReadOnlySocket(input.readOnlySocket, socket, file), file);
   if (readOnlySocket) wrap(() => checkSocketPath(readOnlySocket.path, 'readOnlySocket.path'), file);
   const r = input.recidive;
-  const recidive = r && r.enabled !== false ? {
-    maxbans: r.maxbans ?? 5,
-    findtime: wrap(() => parseDuration(r.findtime ?? '1d', 'recidive.findtime', { positive: true }), file),
-    bantime: wrap(() => parseDuration(r.bantime ?? '1w', 'recidive.bantime', { allowForever: true, positive: true }), file),
-    actions: r.actions ?? input.defaults?.actions ?? JAIL_DEFAULTS.actions,
-  } : null;
-  if (recidive && input.jails.recidive) throw errors.F2B_ERR_CONFIG_INVALID('jails.recidive', 'collides with the built-in repeat-offender jail', 'Rename the jail, or configure repeat offenders under the top-level "recidive" key.', file);
+  const recidive =
+    r && r.enabled !== false
+      ? {
+          maxbans: r.maxbans ?? 5,
+          findtime: wrap(() => parseDuration(r.findtime ?? '1d', 'recidive.findtime', { positive: true }), file),
+          bantime: wrap(() => parseDuration(r.bantime ?? '1w', 'recidive.bantime', { allowForever: true, positive: true }), file),
+          actions: r.actions ?? input.defaults?.actions ?? JAIL_DEFAULTS.actions,
+        }
+      : null;
+  if (recidive && input.jails.recidive)
+    throw errors.F2B_ERR_CONFIG_INVALID(
+      'jails.recidive',
+      'collides with the built-in repeat-offender jail',
+      'Rename the jail, or configure repeat offenders under the top-level "recidive" key.',
+      file,
+    );
   const metrics = input.metrics ? wrap(() => parseListen(input.metrics!.listen, 'metrics.listen'), file) : null;
   const fleet = input.fleet ? { type: input.fleet.type, ...(input.fleet.host ? { host: input.fleet.host } : {}), options: omitHostAndType(input.fleet) } : null;
   const dashboard = input.dashboard ? wrap(() => parseListen(input.dashboard!.listen ?? DASHBOARD_LISTEN, 'dashboard.listen'), file) : null;
-  return { file, plugins, jails, logLevel: input.logLevel ?? 'info', logFormat: input.logFormat, metrics, dashboard, state, socket, readOnlySocket, recidive, fleet };
+  return {
+    file,
+    plugins,
+    jails,
+    logLevel: input.logLevel ?? 'info',
+    logFormat: input.logFormat,
+    metrics,
+    dashboard,
+    state,
+    socket,
+    readOnlySocket,
+    recidive,
+    fleet,
+  };
 }
 
 /** The longest path a Unix socket can have on Linux: sun_path is 108 bytes with the final NUL. */
@@ -387,7 +481,11 @@ export const MAX_SOCKET_PATH_BYTES = 107;
 export function checkSocketPath(path: string, keyPath = 'socket'): void {
   const bytes = Buffer.byteLength(path);
   if (bytes > MAX_SOCKET_PATH_BYTES) {
-    throw errors.F2B_ERR_CONFIG_INVALID(keyPath, `is a socket path of ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path can have`, 'Choose a shorter path, e.g. /run/f2b/f2b.sock.');
+    throw errors.F2B_ERR_CONFIG_INVALID(
+      keyPath,
+      `is a socket path of ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path can have`,
+      'Choose a shorter path, e.g. /run/f2b/f2b.sock.',
+    );
   }
 }
 
@@ -425,7 +523,11 @@ function omitType(o: Record<string, unknown>): Record<string, unknown> {
 }
 
 function wrap<T>(fn: () => T, file?: string): T {
-  try { return fn(); } catch (err) { throw isF2bError(err) ? withFile(err, file) : err; }
+  try {
+    return fn();
+  } catch (err) {
+    throw isF2bError(err) ? withFile(err, file) : err;
+  }
 }
 
 function withFile(err: F2bError, file?: string): F2bError {
@@ -440,7 +542,8 @@ function fixFor(path: string): string {
   if (/\.range(\.[^.]+)?$/.test(path)) return 'range takes { ipv4, ipv6, distinct, within, bantime } (see "Banning whole ranges" in the README), or false.';
   if (path === 'state.type') return 'Known store types: sqlite (the default) and memory; others come from installed store packages.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
-  if (/^jails\.[^.]+\.[^.]+$/.test(path)) return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked, fleet, range.';
+  if (/^jails\.[^.]+\.[^.]+$/.test(path))
+    return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked, fleet, range.';
   return 'See "Configuration" in the README.';
 }
 
@@ -474,7 +577,8 @@ function rangeOf(value: RangeInput | boolean | undefined, path: string, file: st
       ipv6: input.ipv6 === false ? null : typeof input.ipv6 === 'number' ? input.ipv6 : 64,
       distinct: input.distinct ?? 5,
       within: input.within === undefined ? 3600 : wrap(() => parseDuration(input.within, `${path}.within`, { positive: true }), file),
-      bantime: input.bantime === undefined ? jailBantime() : wrap(() => parseDuration(input.bantime, `${path}.bantime`, { allowForever: true, positive: true }), file),
+      bantime:
+        input.bantime === undefined ? jailBantime() : wrap(() => parseDuration(input.bantime, `${path}.bantime`, { allowForever: true, positive: true }), file),
     },
   };
 }

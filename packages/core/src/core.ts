@@ -37,7 +37,10 @@ export interface UseOptions {
   options?: Record<string, unknown>;
 }
 
-export interface Provided<T> { readonly def: T; readonly plugin: string }
+export interface Provided<T> {
+  readonly def: T;
+  readonly plugin: string;
+}
 
 /** The registries a plugin's api writes into, one per kind. */
 export interface Registries {
@@ -50,7 +53,10 @@ export interface Registries {
 }
 
 /** A loaded plugin as the core keeps it: the object and the meta it was loaded with. */
-export interface LoadedPlugin { readonly plugin: F2bPlugin; readonly meta: PluginMeta }
+export interface LoadedPlugin {
+  readonly plugin: F2bPlugin;
+  readonly meta: PluginMeta;
+}
 
 export class Core {
   readonly version: string;
@@ -60,7 +66,14 @@ export class Core {
   private readonly logLevel: LogLevel;
   private readonly logSink?: LogSink;
   private readonly plugins = new Map<string, LoadedPlugin>();
-  private readonly registries: Registries = { filters: new Map(), sources: new Map(), actions: new Map(), trackers: new Map(), stores: new Map(), fleets: new Map() };
+  private readonly registries: Registries = {
+    filters: new Map(),
+    sources: new Map(),
+    actions: new Map(),
+    trackers: new Map(),
+    stores: new Map(),
+    fleets: new Map(),
+  };
   private inlineCount = 0;
 
   constructor(opts: CoreOptions = {}) {
@@ -82,7 +95,8 @@ export class Core {
    * Load a plugin: check its shape and the core range it declares, validate its options against its
    * schema (once, here), and apply it with an api of its own.
    */
-  use(plugin: F2bPlugin<any>, load: UseOptions | string = {}): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  use(plugin: F2bPlugin<any>, load: UseOptions | string = {}): void {
     const { path, options = {} } = typeof load === 'string' ? { path: load } : load;
     const stated = (plugin as F2bPlugin | undefined)?.meta;
     if (!plugin || typeof plugin !== 'object' || typeof plugin.apply !== 'function') {
@@ -94,7 +108,8 @@ export class Core {
     const name = stated?.name ?? `inline#${++this.inlineCount}`;
     const meta: PluginMeta = { ...stated, name };
     if (meta.core !== undefined) {
-      if (typeof meta.core !== 'string' || !semver().validRange(meta.core)) throw errors.F2B_ERR_PLUGIN_INVALID(name, `its @f2b/core range "${String(meta.core)}" is not a semver range`, path);
+      if (typeof meta.core !== 'string' || !semver().validRange(meta.core))
+        throw errors.F2B_ERR_PLUGIN_INVALID(name, `its @f2b/core range "${String(meta.core)}" is not a semver range`, path);
       if (!semver().satisfies(this.version, meta.core, { includePrerelease: true })) {
         throw errors.F2B_ERR_PLUGIN_VERSION_MISMATCH(name, meta.core, this.version, path);
       }
@@ -111,21 +126,39 @@ export class Core {
     this.plugins.set(name, { plugin, meta });
   }
 
-  getStore(type: string): Provided<StoreDefinition> | undefined { return this.registries.stores.get(type); }
-  getFilter(id: string): Provided<FilterDefinition> | undefined { return this.registries.filters.get(id); }
-  getSource(type: string): Provided<SourceDefinition> | undefined { return this.registries.sources.get(type); }
-  getAction(type: string): Provided<ActionDefinition> | undefined { return this.registries.actions.get(type); }
-  getTracker(type: string): Provided<TrackerDefinition> | undefined { return this.registries.trackers.get(type); }
-  getFleet(type: string): Provided<FleetDefinition> | undefined { return this.registries.fleets.get(type); }
-  listFilters(): Provided<FilterDefinition>[] { return [...this.registries.filters.values()]; }
-  listPlugins(): LoadedPlugin[] { return [...this.plugins.values()]; }
+  getStore(type: string): Provided<StoreDefinition> | undefined {
+    return this.registries.stores.get(type);
+  }
+  getFilter(id: string): Provided<FilterDefinition> | undefined {
+    return this.registries.filters.get(id);
+  }
+  getSource(type: string): Provided<SourceDefinition> | undefined {
+    return this.registries.sources.get(type);
+  }
+  getAction(type: string): Provided<ActionDefinition> | undefined {
+    return this.registries.actions.get(type);
+  }
+  getTracker(type: string): Provided<TrackerDefinition> | undefined {
+    return this.registries.trackers.get(type);
+  }
+  getFleet(type: string): Provided<FleetDefinition> | undefined {
+    return this.registries.fleets.get(type);
+  }
+  listFilters(): Provided<FilterDefinition>[] {
+    return [...this.registries.filters.values()];
+  }
+  listPlugins(): LoadedPlugin[] {
+    return [...this.plugins.values()];
+  }
 
   /** Report an error that must not stop the daemon. */
   reportError(err: unknown, context: { plugin?: string; hook?: string; jail?: string } = {}): void {
     const error = err instanceof Error ? err : new Error(String(err));
     try {
       this.hooks.error.call(error, context);
-    } catch { /* an error reporter that throws must not recurse */ }
+    } catch {
+      /* an error reporter that throws must not recurse */
+    }
     // One log line per error: the fix goes in a field (a newline would be escaped by the sink).
     if (isF2bError(error)) this.logger.error(`${error.code}: ${error.message}`, { ...context, ...(error.fix ? { fix: error.fix } : {}) });
     else this.logger.error(error.message, { ...context });
@@ -139,21 +172,39 @@ export class Core {
         register: (tap: { name: string; type: string; fn: (...a: unknown[]) => unknown }) => {
           const fn = tap.fn;
           // A plugin's own F2bError is reported as it is (its code and fix); anything else is a bug in it.
-          const report = (err: unknown) => this.reportError(isF2bError(err) ? err : errors.F2B_ERR_PLUGIN_HOOK(tap.name, hookName, err), { plugin: tap.name, hook: hookName });
+          const report = (err: unknown) =>
+            this.reportError(isF2bError(err) ? err : errors.F2B_ERR_PLUGIN_HOOK(tap.name, hookName, err), { plugin: tap.name, hook: hookName });
           if (tap.type === 'sync') {
             tap.fn = (...args: unknown[]) => {
-              try { return fn(...args); } catch (err) { report(err); return undefined; }
+              try {
+                return fn(...args);
+              } catch (err) {
+                report(err);
+                return undefined;
+              }
             };
           } else if (tap.type === 'promise') {
             tap.fn = async (...args: unknown[]) => {
-              try { return await fn(...args); } catch (err) { report(err); return undefined; }
+              try {
+                return await fn(...args);
+              } catch (err) {
+                report(err);
+                return undefined;
+              }
             };
           } else {
             tap.fn = (...args: unknown[]) => {
               const cb = args[args.length - 1] as (e?: unknown, r?: unknown) => void;
               try {
-                return fn(...args.slice(0, -1), (e?: unknown, r?: unknown) => { if (e) report(e); cb(undefined, r); });
-              } catch (err) { report(err); cb(); return undefined; }
+                return fn(...args.slice(0, -1), (e?: unknown, r?: unknown) => {
+                  if (e) report(e);
+                  cb(undefined, r);
+                });
+              } catch (err) {
+                report(err);
+                cb();
+                return undefined;
+              }
             };
           }
           return tap;

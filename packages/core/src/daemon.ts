@@ -63,7 +63,9 @@ export class Daemon {
     this.core.hooks.ban.tap('f2b:ban-counts', (ban) => this.countBan(ban.jail, ban.id, 1));
     installBanTrail(this.core, { found: logs(opts.logLevel ?? 'info', 'debug') });
     this.storeHealth = new StoreHealth({
-      location: () => this.store?.location ?? '', logger: this.core.logger, clock: this.core.clock,
+      location: () => this.store?.location ?? '',
+      logger: this.core.logger,
+      clock: this.core.clock,
       report: (err, jail) => this.core.reportError(err, { jail, hook: 'checkpoint' }),
     });
   }
@@ -83,18 +85,20 @@ export class Daemon {
       await this.ensure('tracker', jail.tracker.type, dirs, `${base}.tracker`);
       for (const [i, s] of jail.sources.entries()) await this.ensure('source', s.type, dirs, `${base}.sources.${i}`);
       for (const [i, a] of jail.actions.entries()) await this.ensure('action', a.type, dirs, `${base}.actions.${i}`);
-      jails.push(new Jail(this.core, jail, {
-        store: this.store ?? undefined,
-        storeHealth: this.storeHealth,
-        priorBans: (id) => this.banCounts.get(`${jail.bantimeIncrement?.overalljails ? '*' : jail.name}\0${id}`) ?? 0,
-      }));
+      jails.push(
+        new Jail(this.core, jail, {
+          store: this.store ?? undefined,
+          storeHealth: this.storeHealth,
+          priorBans: (id) => this.banCounts.get(`${jail.bantimeIncrement?.overalljails ? '*' : jail.name}\0${id}`) ?? 0,
+        }),
+      );
     }
     return jails;
   }
 
   async start(config: ResolvedConfig): Promise<void> {
     this.config = config;
-    this.store = this.opts.store ?? await this.openStore(config);
+    this.store = this.opts.store ?? (await this.openStore(config));
     await this.store.open();
     const now = this.core.clock.now();
     for (const c of await this.store.banCounts(now - config.state.purgeAge * 1000)) this.countBan(c.jail, c.id, c.count);
@@ -125,7 +129,9 @@ export class Daemon {
       await this.stop();
       throw errors.F2B_ERR_NOTHING_WATCHED(names);
     }
-    this.core.logger.info(`Started ${this.jails.length} jail(s): ${this.jails.map((j) => j.name).join(', ') || '(none)'} (state: ${this.store.kind} ${this.store.location}).`);
+    this.core.logger.info(
+      `Started ${this.jails.length} jail(s): ${this.jails.map((j) => j.name).join(', ') || '(none)'} (state: ${this.store.kind} ${this.store.location}).`,
+    );
   }
 
   /**
@@ -186,7 +192,7 @@ export class Daemon {
     const options = { ...config.fleet.options };
     if (provided.def.schema) checkOptions(provided.def.schema, options, 'fleet', provided.plugin);
     const link = new FleetLink({ core: this.core, jails: () => this.jails, store: () => this.store, host: config.fleet.host, receiveOnly: this.opts.dryRun });
-    if (this.opts.dryRun) this.core.logger.info('Dry run: this host receives the fleet\'s bans and publishes none of its own.');
+    if (this.opts.dryRun) this.core.logger.info("Dry run: this host receives the fleet's bans and publishes none of its own.");
     const instance = provided.def.create(options, link.context());
     link.attach(instance);
     this.fleet = link;
@@ -210,10 +216,14 @@ export class Daemon {
   private async startDashboard(config: ResolvedConfig): Promise<void> {
     if (!config.dashboard || this.dashboard) return;
     const { startDashboard } = await import('./dashboard/start.js');
-    this.dashboard = await startDashboard({ core: this.core, jails: () => this.jails, store: () => this.store }, {
-      listen: config.dashboard, searchDirs: searchDirs(this.opts.searchFrom),
-      metrics: this.metrics && config.metrics ? { ...this.metrics, listen: config.metrics } : null,
-    });
+    this.dashboard = await startDashboard(
+      { core: this.core, jails: () => this.jails, store: () => this.store },
+      {
+        listen: config.dashboard,
+        searchDirs: searchDirs(this.opts.searchFrom),
+        metrics: this.metrics && config.metrics ? { ...this.metrics, listen: config.metrics } : null,
+      },
+    );
   }
 
   /** The dashboard's port, when it runs. */
@@ -260,9 +270,16 @@ export class Daemon {
         let j = i;
         while (j < mine.length && mine[j]!.op === mine[i]!.op) j++;
         const run = mine.slice(i, j);
-        const ok = mine[i]!.op === 'ban'
-          ? await jail.replay(run.map((p) => p.ban as Ban), [])
-          : await jail.replay([], run.map((p) => p.unban as Unban));
+        const ok =
+          mine[i]!.op === 'ban'
+            ? await jail.replay(
+                run.map((p) => p.ban as Ban),
+                [],
+              )
+            : await jail.replay(
+                [],
+                run.map((p) => p.unban as Unban),
+              );
         if (!ok) break;
         done.push(...run.map((p) => p.seq));
         i = j;
@@ -348,11 +365,17 @@ export class Daemon {
     const r = config.recidive;
     if (!r) return config.jails;
     const recidive = resolveConfig({
-      state: { type: 'memory' }, socket: false,
+      state: { type: 'memory' },
+      socket: false,
       jails: {
         [RECIDIVE_JAIL]: {
-          source: { type: RECIDIVE_SOURCE }, filter: RECIDIVE_FILTER, actions: r.actions,
-          bantime: r.bantime, findtime: r.findtime, maxretry: r.maxbans, ignoreself: false,
+          source: { type: RECIDIVE_SOURCE },
+          filter: RECIDIVE_FILTER,
+          actions: r.actions,
+          bantime: r.bantime,
+          findtime: r.findtime,
+          maxretry: r.maxbans,
+          ignoreself: false,
         },
       },
     }).jails[0]!;
@@ -388,8 +411,11 @@ export class Daemon {
       const name = this.installed.find((p) => p.provides.includes(type))?.name;
       if (!name) {
         const known = ['memory', ...new Set(this.installed.filter((p) => String(p.kind) === 'store').flatMap((p) => p.provides))];
-        throw errors.F2B_ERR_CONFIG_INVALID('state.type', `names the store type ${JSON.stringify(type)}, which no installed package provides`,
-          `Use one of: ${known.join(', ')}; or install the package that provides it (e.g. \`npm i @f2b/store-${type}\`).`);
+        throw errors.F2B_ERR_CONFIG_INVALID(
+          'state.type',
+          `names the store type ${JSON.stringify(type)}, which no installed package provides`,
+          `Use one of: ${known.join(', ')}; or install the package that provides it (e.g. \`npm i @f2b/store-${type}\`).`,
+        );
       }
       this.core.use(await loadPlugin(name, dirs, 'state'), 'state');
     }
@@ -401,7 +427,8 @@ export class Daemon {
   private storeOptions(config: ResolvedConfig): Record<string, unknown> {
     // A dry run keeps its own state: its bans must never be restored into a real firewall later.
     return this.opts.dryRun && typeof config.state.options.path === 'string'
-      ? { ...config.state.options, path: dryRunPath(config.state.options.path) } : config.state.options;
+      ? { ...config.state.options, path: dryRunPath(config.state.options.path) }
+      : config.state.options;
   }
 
   private purging = false;
@@ -418,7 +445,7 @@ export class Daemon {
     try {
       for (const jail of this.jails) {
         const before = this.core.clock.now() - jail.config.findtime * 1000;
-        while (await store.purgeFailures(jail.name, before, FAILURE_PURGE_STEP) === FAILURE_PURGE_STEP) {
+        while ((await store.purgeFailures(jail.name, before, FAILURE_PURGE_STEP)) === FAILURE_PURGE_STEP) {
           await new Promise((r) => setImmediate(r));
         }
       }
@@ -431,7 +458,9 @@ export class Daemon {
     let timer = this.core.clock.setTimer(ms, tick);
     const self = this;
     function tick() {
-      Promise.resolve().then(fn).catch((err) => self.core.reportError(err, { hook: 'timer' }));
+      Promise.resolve()
+        .then(fn)
+        .catch((err) => self.core.reportError(err, { hook: 'timer' }));
       timer = self.core.clock.setTimer(ms, tick);
     }
     return { cancel: () => timer.cancel() };
@@ -439,11 +468,16 @@ export class Daemon {
 
   private provided(kind: 'filter' | 'source' | 'action' | 'tracker' | 'fleet', ref: string): unknown {
     switch (kind) {
-      case 'fleet': return this.core.getFleet(ref);
-      case 'filter': return this.core.getFilter(ref);
-      case 'source': return this.core.getSource(ref);
-      case 'action': return this.core.getAction(ref);
-      case 'tracker': return this.core.getTracker(ref);
+      case 'fleet':
+        return this.core.getFleet(ref);
+      case 'filter':
+        return this.core.getFilter(ref);
+      case 'source':
+        return this.core.getSource(ref);
+      case 'action':
+        return this.core.getAction(ref);
+      case 'tracker':
+        return this.core.getTracker(ref);
     }
   }
 
@@ -454,7 +488,9 @@ export class Daemon {
     const candidates = candidatePackages(ref, kind);
     if (!name) {
       const installed = this.installed.filter((p) => p.kind === kind).flatMap((p) => p.provides);
-      throw kind === 'filter' ? errors.F2B_ERR_FILTER_NOT_FOUND(ref, candidates, path, installed) : errors.F2B_ERR_PLUGIN_NOT_FOUND(ref, candidates[0]!, path, installed);
+      throw kind === 'filter'
+        ? errors.F2B_ERR_FILTER_NOT_FOUND(ref, candidates, path, installed)
+        : errors.F2B_ERR_PLUGIN_NOT_FOUND(ref, candidates[0]!, path, installed);
     }
     this.core.use(await loadPlugin(name, dirs, path), path);
     if (!this.provided(kind, ref)) throw errors.F2B_ERR_PLUGIN_INVALID(name, `it was expected to provide the ${kind} "${ref}" but did not register it`, path);

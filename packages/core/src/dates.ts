@@ -6,9 +6,7 @@
  *
  * Time zones: see timezone.ts.
  */
-import {
-  DAY, HOUR, MINUTE, daysInMonth, getZone, localZoneName, offsetAt, utcMs, zonedToEpoch, type Zone,
-} from './timezone.js';
+import { DAY, HOUR, MINUTE, daysInMonth, getZone, localZoneName, offsetAt, utcMs, zonedToEpoch, type Zone } from './timezone.js';
 
 export { makeZonedTime, formatIsoWithOffset } from './timezone.js';
 
@@ -54,7 +52,13 @@ const MAX_TIME_FIELD = Math.max(...TIME_FIELDS.map((k) => k.length));
  * allocation per line (an object rather than module `let`s: V8 checks the TDZ on every `let` access).
  */
 const f = {
-  y: 0, mo: 0, d: 0, h: 0, mi: 0, s: 0, ms: 0,
+  y: 0,
+  mo: 0,
+  d: 0,
+  h: 0,
+  mi: 0,
+  s: 0,
+  ms: 0,
   /** Explicit UTC offset in ms, or NaN for zone-less. */
   off: NaN,
   /** Whether the text had a year (else it is inferred). */
@@ -67,12 +71,14 @@ const f = {
 
 /** Value of two ASCII digits at i, or -1. Callers guarantee i + 1 < length. */
 function d2(b: Uint8Array, i: number): number {
-  const a = b[i]! - 48, c = b[i + 1]! - 48;
+  const a = b[i]! - 48,
+    c = b[i + 1]! - 48;
   return a >= 0 && a <= 9 && c >= 0 && c <= 9 ? a * 10 + c : -1;
 }
 
 function d4(b: Uint8Array, i: number): number {
-  const hi = d2(b, i), lo = d2(b, i + 2);
+  const hi = d2(b, i),
+    lo = d2(b, i + 2);
   return hi < 0 || lo < 0 ? -1 : hi * 100 + lo;
 }
 
@@ -80,18 +86,47 @@ function d4(b: Uint8Array, i: number): number {
 function month3(b: Uint8Array, i: number): number {
   // `| 0x20` lowercases letters and maps no other byte onto a lowercase letter.
   switch (((b[i]! | 0x20) << 16) | ((b[i + 1]! | 0x20) << 8) | (b[i + 2]! | 0x20)) {
-    case 0x6a616e: return 1; case 0x666562: return 2; case 0x6d6172: return 3; case 0x617072: return 4;
-    case 0x6d6179: return 5; case 0x6a756e: return 6; case 0x6a756c: return 7; case 0x617567: return 8;
-    case 0x736570: return 9; case 0x6f6374: return 10; case 0x6e6f76: return 11; case 0x646563: return 12;
-    default: return 0;
+    case 0x6a616e:
+      return 1;
+    case 0x666562:
+      return 2;
+    case 0x6d6172:
+      return 3;
+    case 0x617072:
+      return 4;
+    case 0x6d6179:
+      return 5;
+    case 0x6a756e:
+      return 6;
+    case 0x6a756c:
+      return 7;
+    case 0x617567:
+      return 8;
+    case 0x736570:
+      return 9;
+    case 0x6f6374:
+      return 10;
+    case 0x6e6f76:
+      return 11;
+    case 0x646563:
+      return 12;
+    default:
+      return 0;
   }
 }
 
 function isWeekday3(b: Uint8Array, i: number): boolean {
   switch (((b[i]! | 0x20) << 16) | ((b[i + 1]! | 0x20) << 8) | (b[i + 2]! | 0x20)) {
-    case 0x6d6f6e: case 0x747565: case 0x776564: case 0x746875: case 0x667269: case 0x736174: case 0x73756e:
+    case 0x6d6f6e:
+    case 0x747565:
+    case 0x776564:
+    case 0x746875:
+    case 0x667269:
+    case 0x736174:
+    case 0x73756e:
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -99,18 +134,25 @@ function isWeekday3(b: Uint8Array, i: number): boolean {
 function hmsOneDigitHour(b: Uint8Array, i: number, n: number): number {
   const h = b[i]! - 48;
   if (i + 7 > n || h < 0 || h > 9 || b[i + 1] !== 0x3a || b[i + 4] !== 0x3a) return -1;
-  f.h = h; f.mi = d2(b, i + 2); f.s = d2(b, i + 5);
+  f.h = h;
+  f.mi = d2(b, i + 2);
+  f.s = d2(b, i + 5);
   return f.mi < 0 || f.mi > 59 || f.s < 0 || f.s > 60 ? -1 : i + 7;
 }
 
 /** Epoch ms of a TAI64N label at i (`@` + 24 hex digits, then the end or a space), or null. */
 function tai64n(b: Uint8Array, i: number, n: number): number | null {
   if (i + 25 > n || (i + 25 < n && b[i + 25] !== 0x20) || b[i + 1] !== 0x34) return null;
-  let hi = 0, lo = 0, ns = 0;
+  let hi = 0,
+    lo = 0,
+    ns = 0;
   for (let q = i + 2; q < i + 25; q++) {
-    const c = b[q]!, v = c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1;
+    const c = b[q]!,
+      v = c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1;
     if (v < 0) return null;
-    if (q < i + 9) hi = hi * 16 + v; else if (q < i + 17) lo = lo * 16 + v; else ns = ns * 16 + v;
+    if (q < i + 9) hi = hi * 16 + v;
+    else if (q < i + 17) lo = lo * 16 + v;
+    else ns = ns * 16 + v;
   }
   if (hi !== 0) return null; // beyond 2106, or not a label
   return (lo - 10) * 1000 + Math.floor(ns / 1e6);
@@ -119,7 +161,9 @@ function tai64n(b: Uint8Array, i: number, n: number): number | null {
 /** `HH:MM:SS` at i into f.h, f.mi, f.s; returns the end or -1. Seconds may be 60 (a leap second). */
 function hms(b: Uint8Array, i: number, n: number): number {
   if (i + 8 > n || b[i + 2] !== 0x3a || b[i + 5] !== 0x3a) return -1;
-  f.h = d2(b, i); f.mi = d2(b, i + 3); f.s = d2(b, i + 6);
+  f.h = d2(b, i);
+  f.mi = d2(b, i + 3);
+  f.s = d2(b, i + 6);
   return f.h < 0 || f.h > 23 || f.mi < 0 || f.mi > 59 || f.s < 0 || f.s > 60 ? -1 : i + 8;
 }
 
@@ -128,7 +172,8 @@ function fraction(b: Uint8Array, i: number, n: number, comma: boolean): number {
   f.ms = 0;
   const c = b[i];
   if (!(c === 0x2e || (comma && c === 0x2c))) return i;
-  let j = i + 1, digits = 0;
+  let j = i + 1,
+    digits = 0;
   for (; j < n; j++) {
     const v = b[j]! - 48;
     if (v < 0 || v > 9) break;
@@ -147,7 +192,13 @@ function paddedDay(b: Uint8Array, i: number): number {
   const a = b[j]! - 48;
   if (a < 0 || a > 9) return -1;
   const c = b[j + 1]! - 48;
-  if (c >= 0 && c <= 9 && j === i) { f.d = a * 10 + c; j += 2; } else { f.d = a; j += 1; }
+  if (c >= 0 && c <= 9 && j === i) {
+    f.d = a * 10 + c;
+    j += 2;
+  } else {
+    f.d = a;
+    j += 1;
+  }
   return f.d >= 1 && f.d <= 31 && b[j] === 0x20 ? j : -1;
 }
 
@@ -190,7 +241,9 @@ function scanIso(b: Uint8Array, i: number, n: number): number {
   if (i + 19 > n || b[i + 4] !== 0x2d || b[i + 7] !== 0x2d || b[i + 13] !== 0x3a) return -1;
   const t = b[i + 10];
   if (t !== 0x54 && t !== 0x20 && t !== 0x74) return -1;
-  f.y = d4(b, i); f.mo = d2(b, i + 5); f.d = d2(b, i + 8);
+  f.y = d4(b, i);
+  f.mo = d2(b, i + 5);
+  f.d = d2(b, i + 8);
   // MariaDB pads the hour with a space: `2015-10-07  8:25:38`.
   let j = t === 0x20 && b[i + 11] === 0x20 ? hmsOneDigitHour(b, i + 12, n) : hms(b, i + 11, n);
   if (j < 0 || f.y < 0) return -1;
@@ -202,13 +255,21 @@ function scanIso(b: Uint8Array, i: number, n: number): number {
 function offset(b: Uint8Array, i: number, n: number): number {
   f.off = NaN;
   if (i >= n) return i;
-  let c = b[i], j = i;
-  if (c === 0x5a || c === 0x7a) { f.off = 0; return i + 1; }
-  if (c === 0x20 && i + 5 < n) { j = i + 1; c = b[j]; } // `... 21:35:20 +0100`: numeric offsets only
+  let c = b[i],
+    j = i;
+  if (c === 0x5a || c === 0x7a) {
+    f.off = 0;
+    return i + 1;
+  }
+  if (c === 0x20 && i + 5 < n) {
+    j = i + 1;
+    c = b[j];
+  } // `... 21:35:20 +0100`: numeric offsets only
   if ((c !== 0x2b && c !== 0x2d) || j + 3 > n) return i;
   const hh = d2(b, j + 1);
   if (hh < 0 || hh > 23) return i;
-  let mm = 0, end = j + 3;
+  let mm = 0,
+    end = j + 3;
   if (b[end] === 0x3a) {
     mm = end + 3 <= n ? d2(b, end + 1) : -1;
     end += 3;
@@ -229,11 +290,41 @@ function offset(b: Uint8Array, i: number, n: number): number {
  * (US, China, Cuba) are deliberately absent, and such a line is read in the configured zone.
  */
 const ZONE_NAMES: ReadonlyMap<string, number> = new Map([
-  ['UTC', 0], ['GMT', 0], ['UT', 0], ['Z', 0], ['WET', 0], ['WEST', 60], ['BST', 60],
-  ['CET', 60], ['CEST', 120], ['MET', 60], ['MEST', 120], ['EET', 120], ['EEST', 180], ['MSK', 180],
-  ['EST', -300], ['EDT', -240], ['CDT', -300], ['MST', -420], ['MDT', -360], ['PST', -480], ['PDT', -420],
-  ['AKST', -540], ['AKDT', -480], ['HST', -600], ['JST', 540], ['KST', 540], ['HKT', 480], ['SGT', 480],
-  ['AWST', 480], ['ACST', 570], ['ACDT', 630], ['AEST', 600], ['AEDT', 660], ['NZST', 720], ['NZDT', 780],
+  ['UTC', 0],
+  ['GMT', 0],
+  ['UT', 0],
+  ['Z', 0],
+  ['WET', 0],
+  ['WEST', 60],
+  ['BST', 60],
+  ['CET', 60],
+  ['CEST', 120],
+  ['MET', 60],
+  ['MEST', 120],
+  ['EET', 120],
+  ['EEST', 180],
+  ['MSK', 180],
+  ['EST', -300],
+  ['EDT', -240],
+  ['CDT', -300],
+  ['MST', -420],
+  ['MDT', -360],
+  ['PST', -480],
+  ['PDT', -420],
+  ['AKST', -540],
+  ['AKDT', -480],
+  ['HST', -600],
+  ['JST', 540],
+  ['KST', 540],
+  ['HKT', 480],
+  ['SGT', 480],
+  ['AWST', 480],
+  ['ACST', 570],
+  ['ACDT', 630],
+  ['AEST', 600],
+  ['AEDT', 660],
+  ['NZST', 720],
+  ['NZDT', 780],
 ]);
 
 /**
@@ -259,7 +350,9 @@ function zone(b: Uint8Array, i: number, n: number): number {
 /** `2023/12/09 21:35:20[.123][ zone]` (nginx error log). */
 function scanYmdSlash(b: Uint8Array, i: number, n: number): number {
   if (i + 19 > n || b[i + 4] !== 0x2f || b[i + 7] !== 0x2f || b[i + 10] !== 0x20) return -1;
-  f.y = d4(b, i); f.mo = d2(b, i + 5); f.d = d2(b, i + 8);
+  f.y = d4(b, i);
+  f.mo = d2(b, i + 5);
+  f.d = d2(b, i + 8);
   const j = hms(b, i + 11, n);
   return j < 0 || f.y < 0 ? -1 : zone(b, fraction(b, j, n, false), n);
 }
@@ -267,8 +360,13 @@ function scanYmdSlash(b: Uint8Array, i: number, n: number): number {
 /** `09-Dec-2023 21:35:20[.123][ +0100]` or `9-Dec-2023 …` (bind, asterisk; Roundcube/PHP write the offset). */
 function scanDdMonYyyy(b: Uint8Array, i: number, n: number): number {
   let j: number;
-  if (b[i + 1] === 0x2d) { f.d = b[i]! - 48; j = i + 2; } else if (b[i + 2] === 0x2d) { f.d = d2(b, i); j = i + 3; }
-  else return -1;
+  if (b[i + 1] === 0x2d) {
+    f.d = b[i]! - 48;
+    j = i + 2;
+  } else if (b[i + 2] === 0x2d) {
+    f.d = d2(b, i);
+    j = i + 3;
+  } else return -1;
   if (j + 17 > n || f.d < 1 || f.d > 31 || b[j + 3] !== 0x2d || b[j + 8] !== 0x20) return -1;
   f.mo = month3(b, j);
   f.y = d4(b, j + 4);
@@ -280,9 +378,13 @@ function scanDdMonYyyy(b: Uint8Array, i: number, n: number): number {
 function scanRfc2822(b: Uint8Array, i: number, n: number): number {
   let j: number;
   const a = d2(b, i);
-  if (a >= 0 && b[i + 2] === 0x20) { f.d = a; j = i + 3; }
-  else if (b[i]! >= 0x31 && b[i]! <= 0x39 && b[i + 1] === 0x20) { f.d = b[i]! - 48; j = i + 2; }
-  else return -1;
+  if (a >= 0 && b[i + 2] === 0x20) {
+    f.d = a;
+    j = i + 3;
+  } else if (b[i]! >= 0x31 && b[i]! <= 0x39 && b[i + 1] === 0x20) {
+    f.d = b[i]! - 48;
+    j = i + 2;
+  } else return -1;
   if (j + 17 > n || b[j + 3] !== 0x20 || b[j + 8] !== 0x20) return -1;
   f.mo = month3(b, j);
   f.y = d4(b, j + 4);
@@ -318,14 +420,19 @@ function outsideQuotes(b: Uint8Array, from: number, i: number): boolean {
 function scanYymmdd(b: Uint8Array, i: number, n: number): number {
   if (i + 15 > n || b[i + 6] !== 0x20) return -1;
   const yy = d2(b, i);
-  f.mo = d2(b, i + 2); f.d = d2(b, i + 4);
+  f.mo = d2(b, i + 2);
+  f.d = d2(b, i + 4);
   if (yy < 0) return -1;
   f.y = 2000 + yy;
   let j = i + 7;
   if (b[j] === 0x20) {
-    const h = b[j + 1]! - 48, m = d2(b, j + 3), s = d2(b, j + 6);
+    const h = b[j + 1]! - 48,
+      m = d2(b, j + 3),
+      s = d2(b, j + 6);
     if (h < 0 || h > 9 || b[j + 2] !== 0x3a || b[j + 5] !== 0x3a || m < 0 || m > 59 || s < 0 || s > 60) return -1;
-    f.h = h; f.mi = m; f.s = s;
+    f.h = h;
+    f.mi = m;
+    f.s = s;
     j += 8;
   } else {
     j = hms(b, j, n);
@@ -343,7 +450,9 @@ function scanClf(b: Buffer, from: number, n: number): number {
   const w = b.length > limit ? b.subarray(0, limit) : b;
   for (let i = w.indexOf(0x5b, from); i >= 0; i = w.indexOf(0x5b, i + 1)) {
     if (b[i + 3] !== 0x2f || b[i + 7] !== 0x2f || b[i + 12] !== 0x3a) continue;
-    f.d = d2(b, i + 1); f.mo = month3(b, i + 4); f.y = d4(b, i + 8);
+    f.d = d2(b, i + 1);
+    f.mo = month3(b, i + 4);
+    f.y = d4(b, i + 8);
     if (f.d < 1 || f.d > 31 || f.mo === 0 || f.y < 0) continue;
     let j = hms(b, i + 13, n);
     if (j < 0) continue;
@@ -389,8 +498,11 @@ export class DateParser {
    * by the next call (the entry parser reads it at once; a line a second costs no garbage).
    */
   find(line: Buffer, from = 0, lineEnd = line.length): Readonly<DateMatch> | null {
-    const b = line, n = lineEnd;
-    let p = from, format = '', end = -1;
+    const b = line,
+      n = lineEnd;
+    let p = from,
+      format = '',
+      end = -1;
     if (p >= n) return null;
     let c = b[p]!;
     let bracket = false;
@@ -420,18 +532,33 @@ export class DateParser {
     }
     if (c >= 48 && c <= 57) {
       const c4 = b[p + 4];
-      if (c4 === 0x2d) { end = scanIso(b, p, n); format = 'iso8601'; }
-      else if (c4 === 0x2f) { end = scanYmdSlash(b, p, n); format = 'ymd-slash'; }
-      else if (b[p + 1] === 0x2d || b[p + 2] === 0x2d) { end = scanDdMonYyyy(b, p, n); format = 'dd-mon-yyyy'; }
-      else if (b[p + 6] === 0x20) { end = scanYymmdd(b, p, n); format = 'yymmdd'; }
-      else {
+      if (c4 === 0x2d) {
+        end = scanIso(b, p, n);
+        format = 'iso8601';
+      } else if (c4 === 0x2f) {
+        end = scanYmdSlash(b, p, n);
+        format = 'ymd-slash';
+      } else if (b[p + 1] === 0x2d || b[p + 2] === 0x2d) {
+        end = scanDdMonYyyy(b, p, n);
+        format = 'dd-mon-yyyy';
+      } else if (b[p + 6] === 0x20) {
+        end = scanYymmdd(b, p, n);
+        format = 'yymmdd';
+      } else {
         end = scanEpoch(b, p, n);
         if (end >= 0) return this.match(f.epoch + f.ms, p, end, bracket, 'epoch', b);
       }
     } else if ((c | 0x20) >= 97 && (c | 0x20) <= 122) {
-      if (isWeekday3(b, p) && b[p + 3] === 0x20) { end = scanMonthFirst(b, p + 4, n); format = 'apache'; }
-      else if (b[p + 3] === 0x2c && b[p + 4] === 0x20 && isWeekday3(b, p)) { end = scanRfc2822(b, p + 5, n); format = 'rfc2822'; }
-      else { end = scanMonthFirst(b, p, n); format = 'bsd-syslog'; }
+      if (isWeekday3(b, p) && b[p + 3] === 0x20) {
+        end = scanMonthFirst(b, p + 4, n);
+        format = 'apache';
+      } else if (b[p + 3] === 0x2c && b[p + 4] === 0x20 && isWeekday3(b, p)) {
+        end = scanRfc2822(b, p + 5, n);
+        format = 'rfc2822';
+      } else {
+        end = scanMonthFirst(b, p, n);
+        format = 'bsd-syslog';
+      }
     }
     if (end >= 0) {
       const t = this.time();

@@ -18,7 +18,11 @@ export type LineFormat =
   /** journald's short form without a date: `host ident[pid]: message` (fail2ban's logtype journal). */
   | 'journal-line';
 
-const SPACE = 0x20, COLON = 0x3a, LBRACK = 0x5b, RBRACK = 0x5d, LT = 0x3c;
+const SPACE = 0x20,
+  COLON = 0x3a,
+  LBRACK = 0x5b,
+  RBRACK = 0x5d,
+  LT = 0x3c;
 
 export interface EntryParserOptions extends DateParserOptions {
   format?: LineFormat;
@@ -45,17 +49,33 @@ export class RangeEntry implements LogEntry {
   /** The parser's shared entry (`parseShared`): the next line overwrites it, so `detach` it to keep it. */
   shared = false;
 
-  constructor(public buf: Buffer, public start: number, public end: number, public origin: string | undefined,
-    readonly names: ProgramNames) {
+  constructor(
+    public buf: Buffer,
+    public start: number,
+    public end: number,
+    public origin: string | undefined,
+    readonly names: ProgramNames,
+  ) {
     this.msgStart = start;
   }
 
   /** Make this (shared) entry the one of another line, as a new entry would be. */
   reset(buf: Buffer, start: number, end: number, origin: string | undefined): void {
-    this.buf = buf; this.start = start; this.end = end; this.origin = origin;
-    this.time = undefined; this.program = undefined; this.pid = undefined; this.dateFormat = undefined;
-    this._raw = undefined; this._message = undefined; this.replaced = false; this._host = undefined;
-    this.hostStart = -1; this.hostEnd = -1; this.msgStart = start;
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.origin = origin;
+    this.time = undefined;
+    this.program = undefined;
+    this.pid = undefined;
+    this.dateFormat = undefined;
+    this._raw = undefined;
+    this._message = undefined;
+    this.replaced = false;
+    this._host = undefined;
+    this.hostStart = -1;
+    this.hostEnd = -1;
+    this.msgStart = start;
   }
 
   /**
@@ -68,10 +88,18 @@ export class RangeEntry implements LogEntry {
     const copy = Buffer.allocUnsafe(n);
     this.buf.copy(copy, 0, this.start, this.end);
     const e = new RangeEntry(copy, 0, n, this.origin, this.names);
-    e.time = this.time; e.program = this.program; e.pid = this.pid; e.dateFormat = this.dateFormat;
-    if (this.replaced) { e._message = this._message; e.replaced = true; }
+    e.time = this.time;
+    e.program = this.program;
+    e.pid = this.pid;
+    e.dateFormat = this.dateFormat;
+    if (this.replaced) {
+      e._message = this._message;
+      e.replaced = true;
+    }
     e._host = this._host;
-    e.hostStart = this.hostStart - this.start; e.hostEnd = this.hostEnd - this.start; e.msgStart = this.msgStart - this.start;
+    e.hostStart = this.hostStart - this.start;
+    e.hostEnd = this.hostEnd - this.start;
+    e.msgStart = this.msgStart - this.start;
     return e;
   }
 
@@ -138,7 +166,9 @@ export class EntryParser {
   }
 
   private fill(e: RangeEntry): RangeEntry {
-    const buf = e.buf, start = e.start, end = e.end;
+    const buf = e.buf,
+      start = e.start,
+      end = e.end;
     const date = this.dates.find(buf, start, end);
     if (this.format === 'journal-line') {
       // `journalctl -o short|short-iso|short-precise` put a date before `host ident[pid]:`.
@@ -182,7 +212,8 @@ export class EntryParser {
  * header was found; anything else leaves the message as the rest of the line.
  */
 function parseHeader(e: RangeEntry, pos: number, hostFirst: boolean, tags = 2): boolean {
-  const b = e.buf, end = e.end;
+  const b = e.buf,
+    end = e.end;
   while (pos < end && b[pos] === SPACE) pos++;
   pos = skipFacilityLevel(b, pos, end);
   if (tags > 0 && !hostFirst) {
@@ -249,7 +280,8 @@ function isProgramToken(b: Buffer, start: number, end: number): boolean {
  * any of these was found (otherwise the message is the whole line).
  */
 function parseUndated(e: RangeEntry, start: number): boolean {
-  const b = e.buf, end = e.end;
+  const b = e.buf,
+    end = e.end;
   const pos = headerDateStart(b, start, end);
   const kernel = kernelTimestampEnd(b, pos, end);
   if (kernel > 0) {
@@ -292,7 +324,11 @@ function parseProgram(e: RangeEntry, start: number, end: number): boolean {
   const b = e.buf;
   if (b[start] === LBRACK && b[end - 1] === RBRACK) return setName(e, start + 1, end - 1);
   let open = -1;
-  for (let i = start; i < end; i++) if (b[i] === LBRACK) { open = i; break; }
+  for (let i = start; i < end; i++)
+    if (b[i] === LBRACK) {
+      open = i;
+      break;
+    }
   if (open < 0) return setName(e, start, moduleStart(b, start, end));
   if (b[end - 1] !== RBRACK || end - 1 === open + 1 || end - 1 - open > 11) return false;
   let pid = 0;
@@ -339,11 +375,15 @@ function setName(e: RangeEntry, start: number, end: number): boolean {
 /** FreeBSD `syslogd -v -v` writes `<facility.level> ` between the date and the host: skip it. */
 function skipFacilityLevel(b: Buffer, pos: number, end: number): number {
   if (b[pos] !== LT) return pos;
-  let i = pos + 1, dot = false;
+  let i = pos + 1,
+    dot = false;
   for (; i < end && i - pos <= 24; i++) {
     const c = b[i]!;
     if (c === 0x3e) break;
-    if (c === 0x2e && !dot) { dot = true; continue; }
+    if (c === 0x2e && !dot) {
+      dot = true;
+      continue;
+    }
     if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) return pos;
   }
   if (!dot || b[i] !== 0x3e || b[i + 1] !== SPACE) return pos;
@@ -362,7 +402,8 @@ function skipSolarisTag(b: Buffer, pos: number, end: number): number {
 
 /** RFC 5424: ` HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG`, `-` for absent fields. */
 function parse5424(e: RangeEntry, pos: number): void {
-  const b = e.buf, end = e.end;
+  const b = e.buf,
+    end = e.end;
   while (pos < end && b[pos] === SPACE) pos++;
   const fields: [number, number][] = [];
   for (let k = 0; k < 4; k++) {
@@ -379,7 +420,10 @@ function parse5424(e: RangeEntry, pos: number): void {
       let quoted = false;
       while (i < end && (quoted || b[i] !== RBRACK)) {
         if (b[i] === 0x5c && quoted) i += 2;
-        else { if (b[i] === 0x22) quoted = !quoted; i++; }
+        else {
+          if (b[i] === 0x22) quoted = !quoted;
+          i++;
+        }
       }
       pos = i + 1;
     }
@@ -389,7 +433,10 @@ function parse5424(e: RangeEntry, pos: number): void {
   e.msgStart = Math.min(pos, end);
   const text = ([s, t]: [number, number]) => b.toString('latin1', s, t);
   const [host, app, procid] = fields;
-  if (text(host!) !== '-') { e.hostStart = host![0]; e.hostEnd = host![1]; }
+  if (text(host!) !== '-') {
+    e.hostStart = host![0];
+    e.hostEnd = host![1];
+  }
   const appName = text(app!);
   // APP-NAME is 1-48 printable US-ASCII characters (RFC 5424 §6.2.5): anything else names nobody.
   if (appName !== '-' && appName !== '' && appName.length <= 48 && /^[\x21-\x7e]+$/.test(appName)) e.program = appName;
@@ -404,7 +451,11 @@ function parse5424(e: RangeEntry, pos: number): void {
 function headerDateStart(b: Buffer, start: number, end: number): number {
   if (b[start] !== LT) return start;
   let gt = -1;
-  for (let i = start + 1; i < Math.min(end, start + 5); i++) if (b[i] === 0x3e) { gt = i; break; }
+  for (let i = start + 1; i < Math.min(end, start + 5); i++)
+    if (b[i] === 0x3e) {
+      gt = i;
+      break;
+    }
   if (gt - start < 2 || gt - start > 4) return start;
   return b[gt + 1] === 0x31 && b[gt + 2] === SPACE ? gt + 3 : gt + 1;
 }

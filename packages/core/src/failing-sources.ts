@@ -73,7 +73,9 @@ export class FailingSources {
   private used = 0;
   private count = 0;
 
-  get size(): number { return this.count; }
+  get size(): number {
+    return this.count;
+  }
 
   /**
    * Count a failure of `ip` at `time` (forgetting what is older than `horizon`); the source becomes
@@ -174,10 +176,12 @@ export class FailingSources {
 
   /** Whether slot `a` lists before slot `b`: more attempts, or as many and a lower address. */
   private before(a: number, b: number): boolean {
-    const ta = this.total[a]!, tb = this.total[b]!;
+    const ta = this.total[a]!,
+      tb = this.total[b]!;
     if (ta !== tb) return ta > tb;
     for (let k = 0; k < 4; k++) {
-      const x = this.keys[a * 4 + k]! >>> 0, y = this.keys[b * 4 + k]! >>> 0;
+      const x = this.keys[a * 4 + k]! >>> 0,
+        y = this.keys[b * 4 + k]! >>> 0;
       if (x !== y) return x < y;
     }
     return false;
@@ -195,7 +199,7 @@ export class FailingSources {
 
   private append(slot: number, time: number, attempts: number, lines: readonly string[]): void {
     let x = this.extra.get(slot);
-    if (!x) this.extra.set(slot, x = { times: [], attempts: [], lines: [] });
+    if (!x) this.extra.set(slot, (x = { times: [], attempts: [], lines: [] }));
     x.times.push(time);
     x.attempts.push(attempts);
     x.lines.push(compact(lines));
@@ -252,20 +256,34 @@ export class FailingSources {
 
   private text(slot: number): string {
     const k = slot * 4;
-    const k0 = this.keys[k]!, k1 = this.keys[k + 1]!, k2 = this.keys[k + 2]!, k3 = this.keys[k + 3]!;
+    const k0 = this.keys[k]!,
+      k1 = this.keys[k + 1]!,
+      k2 = this.keys[k + 2]!,
+      k3 = this.keys[k + 3]!;
     if (k0 === 0 && k1 === 0 && k2 === 0xffff) return `${k3 >>> 24}.${(k3 >>> 16) & 255}.${(k3 >>> 8) & 255}.${k3 & 255}`;
     const bytes = new Uint8Array(16);
     const view = new DataView(bytes.buffer);
-    view.setInt32(0, k0); view.setInt32(4, k1); view.setInt32(8, k2); view.setInt32(12, k3);
+    view.setInt32(0, k0);
+    view.setInt32(4, k1);
+    view.setInt32(8, k2);
+    view.setInt32(12, k3);
     return formatIp({ version: 6, bytes, text: '' });
   }
 
   private find(ip: IpAddress): number {
     if (this.count === 0) return NONE;
     const b = ip.bytes;
-    let k0 = 0, k1 = 0, k2 = 0xffff, k3: number;
+    let k0 = 0,
+      k1 = 0,
+      k2 = 0xffff,
+      k3: number;
     if (b.length === 4) k3 = word(b, 0);
-    else { k0 = word(b, 0); k1 = word(b, 4); k2 = word(b, 8); k3 = word(b, 12); }
+    else {
+      k0 = word(b, 0);
+      k1 = word(b, 4);
+      k2 = word(b, 8);
+      k3 = word(b, 12);
+    }
     for (let i = hash(k0, k1, k2, k3) & this.mask; ; i = (i + 1) & this.mask) {
       const s = this.index[i]! - 1;
       if (s < 0) return NONE;
@@ -284,16 +302,27 @@ export class FailingSources {
       if (this.used === this.cap) this.grow();
       slot = this.used++;
     }
-    const b = ip.bytes, k = slot * 4;
-    if (b.length === 4) { this.keys[k] = 0; this.keys[k + 1] = 0; this.keys[k + 2] = 0xffff; this.keys[k + 3] = word(b, 0); }
-    else { this.keys[k] = word(b, 0); this.keys[k + 1] = word(b, 4); this.keys[k + 2] = word(b, 8); this.keys[k + 3] = word(b, 12); }
+    const b = ip.bytes,
+      k = slot * 4;
+    if (b.length === 4) {
+      this.keys[k] = 0;
+      this.keys[k + 1] = 0;
+      this.keys[k + 2] = 0xffff;
+      this.keys[k + 3] = word(b, 0);
+    } else {
+      this.keys[k] = word(b, 0);
+      this.keys[k + 1] = word(b, 4);
+      this.keys[k + 2] = word(b, 8);
+      this.keys[k + 3] = word(b, 12);
+    }
     this.count++;
     // The index stays at most half full; rehashing walks the order, which `slot` is not in yet.
     if (this.count * 2 > this.index.length) this.rehash(Math.max(INITIAL_SLOTS * 2, this.index.length * 2));
     this.indexInsert(slot);
     this.prev[slot] = this.tail;
     this.next[slot] = NONE;
-    if (this.tail !== NONE) this.next[this.tail] = slot; else this.head = slot;
+    if (this.tail !== NONE) this.next[this.tail] = slot;
+    else this.head = slot;
     this.tail = slot;
     return slot;
   }
@@ -315,14 +344,18 @@ export class FailingSources {
     this.unlink(slot);
     this.prev[slot] = this.tail;
     this.next[slot] = NONE;
-    if (this.tail !== NONE) this.next[this.tail] = slot; else this.head = slot;
+    if (this.tail !== NONE) this.next[this.tail] = slot;
+    else this.head = slot;
     this.tail = slot;
   }
 
   private unlink(slot: number): void {
-    const p = this.prev[slot]!, n = this.next[slot]!;
-    if (p !== NONE) this.next[p] = n; else this.head = n;
-    if (n !== NONE) this.prev[n] = p; else this.tail = p;
+    const p = this.prev[slot]!,
+      n = this.next[slot]!;
+    if (p !== NONE) this.next[p] = n;
+    else this.head = n;
+    if (n !== NONE) this.prev[n] = p;
+    else this.tail = p;
   }
 
   private slotHash(slot: number): number {

@@ -55,9 +55,15 @@ export class FleetLink {
         if (!jail || !ip || jail.neverBanned(ip) || jail.banOf(ip)) return null;
         return jail.ban(ip, 'fleet-count', [`${failures} failure(s) of ${ip.text} across the fleet reached maxretry ${jail.config.maxretry}`]);
       },
-      bansInForce: () => this.opts.jails().filter((j) => j.config.fleet.bans).flatMap((j) => [...j.bans()]),
+      bansInForce: () =>
+        this.opts
+          .jails()
+          .filter((j) => j.config.fleet.bans)
+          .flatMap((j) => [...j.bans()]),
       load: async (key) => this.opts.store()?.position(`fleet/${key}`),
-      save: async (key, value) => { await this.opts.store()?.checkpoint({ positions: { [`fleet/${key}`]: value } }); },
+      save: async (key, value) => {
+        await this.opts.store()?.checkpoint({ positions: { [`fleet/${key}`]: value } });
+      },
       error: (err) => core.reportError(err, { plugin: 'fleet' }),
     };
   }

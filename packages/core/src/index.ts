@@ -4,10 +4,29 @@
 export { Core, type CoreOptions, type Provided, type UseOptions, type LoadedPlugin } from './core.js';
 export { createHooks, type Hooks, type HookName, type JailInfo } from './hooks.js';
 export {
-  definePlugin, PLUGIN_KINDS, type F2bPlugin, type PluginMeta, type PluginKind, type PluginFactory, type PluginApi, type PluginErrors,
-  type TrackerDefinition, type TrackerInstance, type TrackerContext,
-  type SourceDefinition, type SourceInstance, type SourceContext, type SourceLag, type SourceWatch, type SourceCheckContext,
-  type ActionDefinition, type ActionInstance, type ActionContext, type StoreDefinition, type StoreContext, type ListedBan,
+  definePlugin,
+  PLUGIN_KINDS,
+  type F2bPlugin,
+  type PluginMeta,
+  type PluginKind,
+  type PluginFactory,
+  type PluginApi,
+  type PluginErrors,
+  type TrackerDefinition,
+  type TrackerInstance,
+  type TrackerContext,
+  type SourceDefinition,
+  type SourceInstance,
+  type SourceContext,
+  type SourceLag,
+  type SourceWatch,
+  type SourceCheckContext,
+  type ActionDefinition,
+  type ActionInstance,
+  type ActionContext,
+  type StoreDefinition,
+  type StoreContext,
+  type ListedBan,
 } from './plugin.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
 export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit, type FilterState, type FindExplanation } from './filter/engine.js';
@@ -18,8 +37,15 @@ export * from './dates.js';
 export * from './ip.js';
 export { parseDuration, formatDuration, MAX_DURATION_SECONDS, MONTH_SECONDS, YEAR_SECONDS } from './duration.js';
 export {
-  Tracker, escalatedBantime, MAX_BAN_LINES,
-  type TrackerOptions, type BantimeIncrement, type AddressFailure, type AddressBan, type AddressSuccess, type TrackOutcome,
+  Tracker,
+  escalatedBantime,
+  MAX_BAN_LINES,
+  type TrackerOptions,
+  type BantimeIncrement,
+  type AddressFailure,
+  type AddressBan,
+  type AddressSuccess,
+  type TrackOutcome,
 } from './tracker.js';
 export type { FailingSource } from './failing-sources.js';
 export { Jail, type JailStats, type RemoteBan } from './jail.js';
@@ -31,20 +57,56 @@ export { defaultTrackerPlugin, DEFAULT_TRACKER } from './builtin/default-tracker
 export { pluginErrors } from './plugin-api.js';
 export { StoreHealth, type StoreHealthSnapshot } from './store-health.js';
 export {
-  loadConfig, resolveConfig, defineConfig, defaultConfig, CONFIG_SCHEMA, JAIL_DEFAULTS,
-  type F2bConfig, type JailInput, type TrackerInput, type JailConfig, type ResolvedConfig, type SourceInput, type FilterInput, type ActionInput,
+  loadConfig,
+  resolveConfig,
+  defineConfig,
+  defaultConfig,
+  CONFIG_SCHEMA,
+  JAIL_DEFAULTS,
+  type F2bConfig,
+  type JailInput,
+  type TrackerInput,
+  type JailConfig,
+  type ResolvedConfig,
+  type SourceInput,
+  type FilterInput,
+  type ActionInput,
 } from './config.js';
 export { loadConfigChain, chainOf, originLabel, type ConfigChain, type ChainFile, type ChainOptions } from './config/chain.js';
 export { Origins, type ValueOrigin } from './config/merge.js';
 export { globMatch, hostMatches, matchingHostPatterns } from './config/hosts.js';
-export { coreRangeAdmits, discoverPlugins, findProvider, candidatePackages, loadPlugin, resolveTrusted, searchDirs, type DiscoveredPackage } from './resolve.js';
+export {
+  coreRangeAdmits,
+  discoverPlugins,
+  findProvider,
+  candidatePackages,
+  loadPlugin,
+  resolveTrusted,
+  searchDirs,
+  type DiscoveredPackage,
+} from './resolve.js';
 export { TrustBoundary, trustBoundary, setTrustBoundary, trustedOwners, type TrustBoundaryOptions, type TrustReporter } from './trust.js';
 export { ConfigReader, MAX_CONFIG_BYTES, MAX_YAML_ALIASES, MAX_CONFIG_DEPTH, MAX_CONFIG_VALUES, type ReadConfig } from './config/reader.js';
 export { F2bError, errors, isF2bError, messageOf, type F2bErrorDetails } from './errors.js';
 export { CATALOGUE, catalogueIds, cataloguePackage, notFoundFix, packageNotFoundFix, type CataloguePackage } from './catalogue.js';
 export { closeMatches, didYouMean, editDistance } from './suggest.js';
 export { localIsoTime } from '@f2b/kit';
-export { createLogger, envLogFormat, FIELDS_IN_MESSAGE, logs, messageFields, memoryLogger, sanitizeLine, stderrIsJournal, stderrSink, type Logger, type LogFormat, type LogLevel, type LogSink, type StderrSinkOptions } from './logger.js';
+export {
+  createLogger,
+  envLogFormat,
+  FIELDS_IN_MESSAGE,
+  logs,
+  messageFields,
+  memoryLogger,
+  sanitizeLine,
+  stderrIsJournal,
+  stderrSink,
+  type Logger,
+  type LogFormat,
+  type LogLevel,
+  type LogSink,
+  type StderrSinkOptions,
+} from './logger.js';
 export { installBanTrail, banOrigin } from './ban-trail.js';
 export { viewAddress, type AddressView, type AddressJail, type AddressBanView } from './dashboard/address-view.js';
 export { escapeControls, escapeDeep, escapeLines, jsonText } from './escape.js';
@@ -53,10 +115,29 @@ export { checkSchema, checkOptions, type JSONSchema, type SchemaProblem } from '
 export { CORE_VERSION } from './version.js';
 export type { LogEntry, Failure, SuccessEvent, Ban, Unban, MaybePromise } from './types.js';
 export { journalRecordToEntry, normalizeRecord, parseJournalJsonLine, type JournalRecord } from './journal.js';
-export { MemoryStore, type Store, type StoreReplacement, type Checkpoint, type OutboxItem, type StoredFailure, type FailureRecord, type BanHistory } from './store.js';
 export {
-  PROTOCOL_VERSION, SUPPORTED_VERSIONS, MAX_REQUEST_BYTES, IDLE_TIMEOUT_MS, LineDecoder, encodeLine, errorBody, errorFromBody,
-  type ControlRequest, type ControlResponse, type ControlErrorBody, type RequestId,
+  MemoryStore,
+  type Store,
+  type StoreReplacement,
+  type Checkpoint,
+  type OutboxItem,
+  type StoredFailure,
+  type FailureRecord,
+  type BanHistory,
+} from './store.js';
+export {
+  PROTOCOL_VERSION,
+  SUPPORTED_VERSIONS,
+  MAX_REQUEST_BYTES,
+  IDLE_TIMEOUT_MS,
+  LineDecoder,
+  encodeLine,
+  errorBody,
+  errorFromBody,
+  type ControlRequest,
+  type ControlResponse,
+  type ControlErrorBody,
+  type RequestId,
 } from './control/protocol.js';
 export { controlErrors } from './control/errors.js';
 export { ReadOnlyCommands, READ_ONLY_COMMANDS, groupId, type ReadOnlyOptions } from './control/read-only.js';
@@ -64,11 +145,23 @@ export { defaultReadOnlySocket, type ReadOnlySocketConfig, type ReadOnlySocketIn
 export { ControlServer, assertSocketFree, probeSocket, type ControlServerOptions } from './control/server.js';
 export { ControlClient, controlRequest, type ControlClientOptions } from './control/client.js';
 export {
-  ControlCommands, CONTROL_COMMANDS, type ControlCommand, type ControlCommandsOptions, type ControlContext, type ControlHandler,
-  type BanView, type BanDetail,
+  ControlCommands,
+  CONTROL_COMMANDS,
+  type ControlCommand,
+  type ControlCommandsOptions,
+  type ControlContext,
+  type ControlHandler,
+  type BanView,
+  type BanDetail,
 } from './control/handler.js';
 export {
-  explainAddress, type Explanation, type JailExplanation, type ExplainVerdict, type ExplainedFailure, type ExplainedBan, type NotCountedFailure,
+  explainAddress,
+  type Explanation,
+  type JailExplanation,
+  type ExplainVerdict,
+  type ExplainedFailure,
+  type ExplainedBan,
+  type NotCountedFailure,
 } from './control/explain.js';
 export { defaultPaths, SYSTEM_DIR, checkSocketPath, MAX_SOCKET_PATH_BYTES } from './config.js';
 export * from '@f2b/kit';

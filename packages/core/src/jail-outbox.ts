@@ -109,10 +109,14 @@ export class JailOutbox {
   }
 
   /** How many checkpoints wait for the store (0 when everything is saved). */
-  get unsavedCheckpoints(): number { return this.unsaved.length; }
+  get unsavedCheckpoints(): number {
+    return this.unsaved.length;
+  }
 
   /** Bans and unbans in checkpoints the store has not taken. */
-  get unsavedDecisions(): number { return this.unsaved.unsavedDecisions; }
+  get unsavedDecisions(): number {
+    return this.unsaved.unsavedDecisions;
+  }
 
   /** A reloaded jail takes over what its predecessor could not save yet. */
   takeFrom(prev: JailOutbox): void {
@@ -144,7 +148,9 @@ export class JailOutbox {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => { void this.run(); });
+    setImmediate(() => {
+      void this.run();
+    });
   }
 
   private run(): Promise<void> {
@@ -156,7 +162,10 @@ export class JailOutbox {
     this.scheduled = false;
     const { unbans, failures, cleared } = this;
     const decided = this.bans;
-    this.bans = []; this.unbans = []; this.failures = []; this.cleared = [];
+    this.bans = [];
+    this.unbans = [];
+    this.failures = [];
+    this.cleared = [];
     const store = this.opts.store;
     const bans = this.windowStart.size > 0 ? await this.withLines(store!, decided, failures) : decided;
     // Outbox numbers of this batch's bans/unbans, once saved; and earlier ones now done.
@@ -181,7 +190,11 @@ export class JailOutbox {
         }
       }
       if (done.length > 0 && store) {
-        try { await store.outboxDone(done); } catch (err) { this.opts.report(err); }
+        try {
+          await store.outboxDone(done);
+        } catch (err) {
+          this.opts.report(err);
+        }
       }
     });
     this.inflight.add(work);
@@ -197,10 +210,17 @@ export class JailOutbox {
     const out: Ban[] = [];
     for (const ban of bans) {
       const since = this.windowStart.get(ban);
-      if (since === undefined) { out.push(ban); continue; }
+      if (since === undefined) {
+        out.push(ban);
+        continue;
+      }
       this.windowStart.delete(ban);
       let saved: string[] = [];
-      try { saved = await store.failureLines!(this.opts.jail, ban.id, since, MAX_BAN_LINES); } catch (err) { this.opts.report(err); }
+      try {
+        saved = await store.failureLines!(this.opts.jail, ban.id, since, MAX_BAN_LINES);
+      } catch (err) {
+        this.opts.report(err);
+      }
       const pending = failures.filter((f) => f.failure.id === ban.id && f.failure.time >= since).flatMap((f) => f.failure.lines);
       const complete = { ...ban, lines: [...saved, ...pending].slice(-MAX_BAN_LINES) };
       this.opts.completed(ban, complete);

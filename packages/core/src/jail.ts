@@ -121,54 +121,88 @@ export class Jail {
   constructor(core: Core, config: JailConfig, opts: JailOptions = {}) {
     this.core = core;
     this.store = opts.store;
-    this.storeHealth = opts.storeHealth ?? new StoreHealth({
-      location: () => opts.store?.location ?? '', logger: core.logger, clock: core.clock,
-      report: (err, jail) => core.reportError(err, { jail, hook: 'checkpoint' }),
-    });
+    this.storeHealth =
+      opts.storeHealth ??
+      new StoreHealth({
+        location: () => opts.store?.location ?? '',
+        logger: core.logger,
+        clock: core.clock,
+        report: (err, jail) => core.reportError(err, { jail, hook: 'checkpoint' }),
+      });
     this.config = config;
     this.name = config.name;
     const provided = core.getFilter(config.filter.id);
     if (!provided) throw errors.F2B_ERR_FILTER_NOT_FOUND(config.filter.id, [], `jails.${config.name}.filter`);
     this.filter = new FilterRunner(provided.def, {
-      mode: config.filter.mode, options: config.filter.options, path: `jails.${config.name}.filter`,
+      mode: config.filter.mode,
+      options: config.filter.options,
+      path: `jails.${config.name}.filter`,
       logger: core.getLogger(`filter-${config.filter.id}:${config.name}`),
       onSuccess: (success) => this.success(success),
     });
     this.parser = new EntryParser({ timezone: config.timezone, now: () => core.clock.now(), format: opts.format });
     this.info = Object.freeze({
-      name: config.name, filter: config.filter.id, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime,
+      name: config.name,
+      filter: config.filter.id,
+      findtime: config.findtime,
+      maxretry: config.maxretry,
+      bantime: config.bantime,
     });
     this.ignoreSet = new IpSet([...config.ignoreip]);
     this.selfSet = new IpSet(config.ignoreself ? selfAddresses() : []);
     this.overlongWarning = new ThrottledWarning(core.clock, OVERLONG_WARNING_INTERVAL_MS, (n) => {
-      this.overlongFrom?.logger.warn('dropped lines longer than the source\'s maxLineLength (never matched: their end could be forged)', {
-        origin: this.overlongFrom.origin, lines: n, total: this.stats.overlongLines,
+      this.overlongFrom?.logger.warn("dropped lines longer than the source's maxLineLength (never matched: their end could be forged)", {
+        origin: this.overlongFrom.origin,
+        lines: n,
+        total: this.stats.overlongLines,
       });
     });
-    this.evictWarning = new ThrottledWarning(core.clock, EVICT_WARN_MS, (n) => core.logger.warn(
-      `Jail "${config.name}" tracks ${config.maxTracked} sources (maxTracked) and forgets the ones that failed least recently: ${n} forgotten since the last warning, ${this.stats.evicted} in all. Raise maxTracked if this host has the memory (about 160 bytes a source).`));
+    this.evictWarning = new ThrottledWarning(core.clock, EVICT_WARN_MS, (n) =>
+      core.logger.warn(
+        `Jail "${config.name}" tracks ${config.maxTracked} sources (maxTracked) and forgets the ones that failed least recently: ${n} forgotten since the last warning, ${this.stats.evicted} in all. Raise maxTracked if this host has the memory (about 160 bytes a source).`,
+      ),
+    );
     this.tracker = createTracker(core, config, {
-      jail: config.name, findtime: config.findtime, maxretry: config.maxretry, bantime: config.bantime, clock: core.clock,
-      increment: config.bantimeIncrement, priorBans: opts.priorBans, maxTracked: config.maxTracked,
+      jail: config.name,
+      findtime: config.findtime,
+      maxretry: config.maxretry,
+      bantime: config.bantime,
+      clock: core.clock,
+      increment: config.bantimeIncrement,
+      priorBans: opts.priorBans,
+      maxTracked: config.maxTracked,
       // A store that keeps each failure's lines holds the ban records' lines: not the memory.
       keepLines: !opts.store?.failureLines,
-      onEvict: () => { this.stats.evicted++; this.evictWarning.count(); },
+      onEvict: () => {
+        this.stats.evicted++;
+        this.evictWarning.count();
+      },
       onExpire: (unban) => {
         this.ranges?.ended(unban.id);
         this.outbox.unban(unban);
       },
     });
-    this.ranges = config.range ? new RangeEscalation({
-      jail: config.name, config: config.range, clock: core.clock, priorBans: opts.priorBans,
-      never: [
-        ...this.ignoreSet.entries().map((cidr) => ({ cidr, reason: 'ignoreip' as const })),
-        ...this.selfSet.entries().map((cidr) => ({ cidr, reason: 'ignoreself' as const })),
-      ],
-      onRefused: (range, reason, members) => core.logger.notice(
-        `Jail "${config.name}": ${members} addresses of ${range} were banned within ${formatDuration(config.range!.within)}, but the range is not banned: it holds an address of ${reason}. Its addresses stay banned one by one.`),
-    }) : null;
+    this.ranges = config.range
+      ? new RangeEscalation({
+          jail: config.name,
+          config: config.range,
+          clock: core.clock,
+          priorBans: opts.priorBans,
+          never: [
+            ...this.ignoreSet.entries().map((cidr) => ({ cidr, reason: 'ignoreip' as const })),
+            ...this.selfSet.entries().map((cidr) => ({ cidr, reason: 'ignoreself' as const })),
+          ],
+          onRefused: (range, reason, members) =>
+            core.logger.notice(
+              `Jail "${config.name}": ${members} addresses of ${range} were banned within ${formatDuration(config.range!.within)}, but the range is not banned: it holds an address of ${reason}. Its addresses stay banned one by one.`,
+            ),
+        })
+      : null;
     this.outbox = new JailOutbox({
-      jail: config.name, store: opts.store, storeHealth: this.storeHealth, clock: core.clock,
+      jail: config.name,
+      store: opts.store,
+      storeHealth: this.storeHealth,
+      clock: core.clock,
       positions: () => this.sourceStates(),
       announce: async (bans, unbans) => {
         const hooks = core.hooks;
@@ -186,11 +220,22 @@ export class Jail {
       const provided = core.getAction(a.type);
       if (!provided) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(a.type, `@f2b/action-${a.type}`, `jails.${config.name}.actions.${i}`);
       if (provided.def.schema) checkOptions(provided.def.schema, a.options, `jails.${config.name}.actions.${i}`, provided.plugin);
-      const ctx = { jail: config.name, logger: core.getLogger(`action-${a.type}:${config.name}`), clock: core.clock, error: (e: unknown) => core.reportError(e, { jail: config.name, plugin: provided.plugin }) };
-      this.actions.push(new ActionRunner(a.type, provided.def.create(a.options, ctx), {
-        clock: core.clock, timeout: config.actionTimeout, report: (e) => core.reportError(e, { jail: config.name }),
-        done: (what, seconds, ok) => { if (core.hooks.action.isUsed()) core.hooks.action.call({ action: a.type, what, seconds, ok }, this.info); },
-      }));
+      const ctx = {
+        jail: config.name,
+        logger: core.getLogger(`action-${a.type}:${config.name}`),
+        clock: core.clock,
+        error: (e: unknown) => core.reportError(e, { jail: config.name, plugin: provided.plugin }),
+      };
+      this.actions.push(
+        new ActionRunner(a.type, provided.def.create(a.options, ctx), {
+          clock: core.clock,
+          timeout: config.actionTimeout,
+          report: (e) => core.reportError(e, { jail: config.name }),
+          done: (what, seconds, ok) => {
+            if (core.hooks.action.isUsed()) core.hooks.action.call({ action: a.type, what, seconds, ok }, this.info);
+          },
+        }),
+      );
     }
     this.watchState = new SourceWatchState(config.name, config.findtime, config.waitForLog ?? false, core.logger);
     for (const [i, s] of config.sources.entries()) {
@@ -289,7 +334,9 @@ export class Jail {
   async stop(): Promise<void> {
     await this.stopSources();
     if (this.outbox.unsavedCheckpoints > 0) {
-      this.core.logger.error(`Jail "${this.name}": stopping with ${this.outbox.unsavedCheckpoints} checkpoint(s) the state store never took (${this.outbox.unsavedDecisions} ban(s)/unban(s)); the kernel timeouts of those bans still apply, but they will not be restored at the next start.`);
+      this.core.logger.error(
+        `Jail "${this.name}": stopping with ${this.outbox.unsavedCheckpoints} checkpoint(s) the state store never took (${this.outbox.unsavedDecisions} ban(s)/unban(s)); the kernel timeouts of those bans still apply, but they will not be restored at the next start.`,
+      );
     }
     this.storeHealth.forget(this.name);
     this.tracker.dispose();
@@ -306,7 +353,10 @@ export class Jail {
     // Final checkpoint: the positions the sources stopped at.
     if (this.store && sources.length > 0) {
       const states: Record<string, unknown> = {};
-      sources.forEach((s, i) => { const st = s.state?.(); if (st !== undefined) states[`${this.name}/${i}`] = st; });
+      sources.forEach((s, i) => {
+        const st = s.state?.();
+        if (st !== undefined) states[`${this.name}/${i}`] = st;
+      });
       this.finalStates = states;
       await this.outbox.checkpointNow();
     } else {
@@ -396,7 +446,7 @@ export class Jail {
     }
     // An address inside a banned range is banned already: nothing to count.
     if (this.ranges?.covering(ip)) return;
-    const counted: AddressFailure = f.ip === ip && f.id === ip.text ? f as AddressFailure : { ...f, id: ip.text, ip };
+    const counted: AddressFailure = f.ip === ip && f.id === ip.text ? (f as AddressFailure) : { ...f, id: ip.text, ip };
     const outcome = this.tracker.add(counted);
     if (outcome.kind === 'dropped') {
       if (outcome.reason !== 'no-attempts') this.dropped.record(counted, outcome.reason, this.core.clock.now());
@@ -415,7 +465,7 @@ export class Jail {
     if (!this.tracker.succeeded) return;
     const ip = s.ip ?? parseIp(s.id);
     if (!ip || this.neverBanned(ip)) return;
-    this.tracker.succeeded(s.ip === ip && s.id === ip.text ? s as AddressSuccess : { ...s, id: ip.text, ip });
+    this.tracker.succeeded(s.ip === ip && s.id === ip.text ? (s as AddressSuccess) : { ...s, id: ip.text, ip });
   }
 
   /** A new ban: counted, checkpointed (clearing its window when it had one) and sent to the actions. */
@@ -495,8 +545,15 @@ export class Jail {
     // The ban in force here lasts as long or longer: nothing to do (a duplicate is harmless).
     if (held && (held.end === null || (remote.end !== null && held.end >= remote.end))) return 'known';
     const ban: Ban = {
-      jail: this.name, id: ip.text, ip, start: now, end: remote.end, count: (held?.count ?? 0) + 1,
-      rule: `fleet:${remote.origin}`, failures: remote.failures ?? 0, origin: remote.origin,
+      jail: this.name,
+      id: ip.text,
+      ip,
+      start: now,
+      end: remote.end,
+      count: (held?.count ?? 0) + 1,
+      rule: `fleet:${remote.origin}`,
+      failures: remote.failures ?? 0,
+      origin: remote.origin,
       ...(remote.lines ? { lines: remote.lines } : {}),
     };
     this.tracker.restore(ban);
@@ -631,15 +688,26 @@ export class Jail {
     const currentlyBanned = t.bannedCount();
     const problems = this.watchProblems();
     const banned: string[] = [];
-    for (const b of t.bans()) { if (banned.length >= limit) break; banned.push(b.id); }
+    for (const b of t.bans()) {
+      if (banned.length >= limit) break;
+      banned.push(b.id);
+    }
     return {
-      name: this.name, filter: this.config.filter.id, mode: this.filter.mode,
-      currentlyFailed, totalFailed: this.stats.failures,
-      currentlyBanned, totalBanned: this.stats.bans,
-      banned, failing: failing.top, lines: this.stats.lines,
-      evicted: this.stats.evicted, maxTracked: this.config.maxTracked,
+      name: this.name,
+      filter: this.config.filter.id,
+      mode: this.filter.mode,
+      currentlyFailed,
+      totalFailed: this.stats.failures,
+      currentlyBanned,
+      totalBanned: this.stats.bans,
+      banned,
+      failing: failing.top,
+      lines: this.stats.lines,
+      evicted: this.stats.evicted,
+      maxTracked: this.config.maxTracked,
       more: { banned: currentlyBanned - banned.length, failing: Math.max(0, currentlyFailed - limit) },
-      watching: this.watching, ...(problems.length > 0 ? { problems } : {}),
+      watching: this.watching,
+      ...(problems.length > 0 ? { problems } : {}),
       ...(!this.watching && this.config.waitForLog ? { waitingForLog: true } : {}),
       overlongLines: this.stats.overlongLines,
     };
@@ -648,7 +716,9 @@ export class Jail {
   /** Every banned or failing address, live, for paging (the control socket keeps the iterator). */
   listing(list: 'banned' | 'failing'): Iterator<{ id: string; attempts?: number; end?: number | null }> {
     if (list === 'failing') return this.tracker.failingEntries();
-    return (function* (bans: Iterable<Ban>) { for (const b of bans) yield { id: b.id, end: b.end }; })(this.tracker.bans());
+    return (function* (bans: Iterable<Ban>) {
+      for (const b of bans) yield { id: b.id, end: b.end };
+    })(this.tracker.bans());
   }
 
   /** How far the sources' reading is behind (those that can tell), for metrics. */
@@ -657,7 +727,7 @@ export class Jail {
     for (const s of this.sources) {
       if (!s.lag) continue;
       try {
-        out.push(...await s.lag());
+        out.push(...(await s.lag()));
       } catch (err) {
         this.core.reportError(err, { jail: this.name });
       }
@@ -671,7 +741,9 @@ export class Jail {
   }
 
   /** How many checkpoints wait for the store (0 when everything is saved). */
-  get unsavedCheckpoints(): number { return this.outbox.unsavedCheckpoints; }
+  get unsavedCheckpoints(): number {
+    return this.outbox.unsavedCheckpoints;
+  }
 
   /** Give every action the bans, then the unbans; true if every call succeeded. */
   private async dispatch(bans: readonly Ban[], unbans: readonly Unban[]): Promise<boolean> {
@@ -705,15 +777,18 @@ export class Jail {
     if (this.config.usedns === 'warn') {
       this.core.logger.warn(`Jail "${this.name}": resolving the host name ${JSON.stringify(f.id)} to ban it; names are set by whoever controls their DNS.`);
     }
-    lookup(f.id, { all: true }).then((addrs) => {
-      for (const a of addrs) {
-        const ip = parseIp(a.address);
-        if (ip) this.failure({ ...f, id: ip.text, ip });
-      }
-    }, () => {
-      this.stats.ignored++;
-      this.core.hooks.ignored.call(f, this.info, 'hostname did not resolve');
-    });
+    lookup(f.id, { all: true }).then(
+      (addrs) => {
+        for (const a of addrs) {
+          const ip = parseIp(a.address);
+          if (ip) this.failure({ ...f, id: ip.text, ip });
+        }
+      },
+      () => {
+        this.stats.ignored++;
+        this.core.hooks.ignored.call(f, this.info, 'hostname did not resolve');
+      },
+    );
   }
 
   private armSweep(): { cancel(): void } {

@@ -80,7 +80,11 @@ export function stderrSink(opts: StderrSinkOptions | LogFormat = {}): LogSink {
   const o = typeof opts === 'string' ? { format: opts } : opts;
   const format = o.format ?? envLogFormat();
   const journal = o.journal ?? stderrIsJournal();
-  const write = o.write ?? ((line: string) => { process.stderr.write(line); });
+  const write =
+    o.write ??
+    ((line: string) => {
+      process.stderr.write(line);
+    });
   const now = o.now ?? Date.now;
   return (level, name, msg, fields) => {
     if (level === 'silent') return;
@@ -88,9 +92,13 @@ export function stderrSink(opts: StderrSinkOptions | LogFormat = {}): LogSink {
       write(jsonText({ time: new Date(now()).toISOString(), level, name, msg, ...fields }) + '\n');
       return;
     }
-    const extra = fields && Object.keys(fields).length > 0 && !(fields as { [FIELDS_IN_MESSAGE]?: boolean })[FIELDS_IN_MESSAGE]
-      ? ' ' + Object.entries(fields).map(([k, v]) => `${escapeControls(k)}=${jsonText(v ?? null)}`).join(' ')
-      : '';
+    const extra =
+      fields && Object.keys(fields).length > 0 && !(fields as { [FIELDS_IN_MESSAGE]?: boolean })[FIELDS_IN_MESSAGE]
+        ? ' ' +
+          Object.entries(fields)
+            .map(([k, v]) => `${escapeControls(k)}=${jsonText(v ?? null)}`)
+            .join(' ')
+        : '';
     const head = journal ? `<${PRIORITY[level]}>` : `${new Date(now()).toISOString()} `;
     write(`${head}${level.toUpperCase().padEnd(6)} [${escapeControls(name)}] ${escapeControls(msg)}${extra}\n`);
   };
@@ -104,7 +112,11 @@ export function createLogger(name: string, level: LogLevel = 'info', sink: LogSi
     if (ORDER[l] >= min) sink(l, name, msg, fields);
   };
   return {
-    debug: at('debug'), info: at('info'), notice: at('notice'), warn: at('warn'), error: at('error'),
+    debug: at('debug'),
+    info: at('info'),
+    notice: at('notice'),
+    warn: at('warn'),
+    error: at('error'),
     child: (child: string) => createLogger(`${name}:${child}`, level, sink),
   };
 }
@@ -117,6 +129,8 @@ export function logs(level: LogLevel, what: LogLevel): boolean {
 /** A logger that keeps records in memory, for tests. */
 export function memoryLogger(name = 'test'): Logger & { records: { level: LogLevel; name: string; msg: string; fields?: Record<string, unknown> }[] } {
   const records: { level: LogLevel; name: string; msg: string; fields?: Record<string, unknown> }[] = [];
-  const logger = createLogger(name, 'debug', (level, n, msg, fields) => { records.push({ level, name: n, msg, fields }); });
+  const logger = createLogger(name, 'debug', (level, n, msg, fields) => {
+    records.push({ level, name: n, msg, fields });
+  });
   return Object.assign(logger, { records });
 }

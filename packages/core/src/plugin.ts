@@ -198,7 +198,10 @@ export interface ActionInstance {
  * A ban as an action reports it: the address or network, and when it ends (epoch ms; null = never;
  * undefined = the action does not know, and the jail's bantime from now applies — never "for good").
  */
-export interface ListedBan { id: string; end?: number | null }
+export interface ListedBan {
+  id: string;
+  end?: number | null;
+}
 
 export interface ActionDefinition {
   /** Type name used in config: `actions: ['log']` or `{ type: 'nftables', … }`. */

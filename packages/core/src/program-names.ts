@@ -25,7 +25,11 @@ export class ProgramNames {
     const at = slot * MAX_CACHED;
     if (this.lengths[slot] === n) {
       let same = true;
-      for (let k = 0; k < n; k++) if (this.bytes[at + k] !== buf[start + k]) { same = false; break; }
+      for (let k = 0; k < n; k++)
+        if (this.bytes[at + k] !== buf[start + k]) {
+          same = false;
+          break;
+        }
       if (same) return this.names[slot]!;
     }
     const name = buf.toString('latin1', start, end);

@@ -84,7 +84,7 @@ export class RangeEscalation {
     if (range === null || this.inForce.has(range.text)) return null;
     const now = this.opts.clock.now();
     let recent = this.recent.get(range.text);
-    if (recent === undefined) this.recent.set(range.text, recent = { cidr: range, members: new Map() });
+    if (recent === undefined) this.recent.set(range.text, (recent = { cidr: range, members: new Map() }));
     recent.members.delete(ban.ip.text);
     recent.members.set(ban.ip.text, { time: ban.start, rule: ban.rule });
     this.trim(recent, now);
@@ -110,8 +110,14 @@ export class RangeEscalation {
     const bantime = this.opts.config.bantime;
     const lines = [...recent.members].map(([addr, m]) => `${addr} banned ${new Date(m.time).toISOString()}${m.rule ? ` (${m.rule})` : ''}`);
     const rangeBan: Ban = {
-      jail: this.opts.jail, id, start: now, end: bantime < 0 ? null : now + bantime * 1000, count,
-      rule: RANGE_RULE, lines, failures: recent.members.size,
+      jail: this.opts.jail,
+      id,
+      start: now,
+      end: bantime < 0 ? null : now + bantime * 1000,
+      count,
+      rule: RANGE_RULE,
+      lines,
+      failures: recent.members.size,
     };
     this.hold(range, rangeBan);
     return rangeBan;
@@ -142,7 +148,7 @@ export class RangeEscalation {
       if (range === null || this.inForce.has(range.text)) return;
       if (ban.start < this.opts.clock.now() - this.opts.config.within * 1000) return;
       let recent = this.recent.get(range.text);
-      if (recent === undefined) this.recent.set(range.text, recent = { cidr: range, members: new Map() });
+      if (recent === undefined) this.recent.set(range.text, (recent = { cidr: range, members: new Map() }));
       recent.members.delete(ban.ip.text);
       let last = -Infinity;
       for (const m of recent.members.values()) last = m.time;
@@ -171,7 +177,8 @@ export class RangeEscalation {
     this.inForce.delete(held.cidr.text);
     const length = lengthKey(held.cidr);
     const n = (this.lengths.get(length) ?? 1) - 1;
-    if (n > 0) this.lengths.set(length, n); else this.lengths.delete(length);
+    if (n > 0) this.lengths.set(length, n);
+    else this.lengths.delete(length);
   }
 
   /** The network ban in force that covers an address, if any (one Map lookup per prefix length in use). */

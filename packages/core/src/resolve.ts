@@ -31,7 +31,8 @@ export interface DiscoveredPackage {
   coreRange?: string;
 }
 
-const PLUGIN_NAME = /^(?:@f2b\/(?:filter|source|action|tracker|store|fleet|plugin)-[a-z0-9._-]+|f2b-(?:plugin|filter|source|action|tracker|store)-[a-z0-9._-]+|@[a-z0-9._-]+\/f2b-(?:plugin|filter|source|action|tracker|store)-[a-z0-9._-]+)$/;
+const PLUGIN_NAME =
+  /^(?:@f2b\/(?:filter|source|action|tracker|store|fleet|plugin)-[a-z0-9._-]+|f2b-(?:plugin|filter|source|action|tracker|store)-[a-z0-9._-]+|@[a-z0-9._-]+\/f2b-(?:plugin|filter|source|action|tracker|store)-[a-z0-9._-]+)$/;
 
 /**
  * node_modules directories to search, nearest first: from each start dir upward, then the global
@@ -40,7 +41,9 @@ const PLUGIN_NAME = /^(?:@f2b\/(?:filter|source|action|tracker|store|fleet|plugi
  */
 export function searchDirs(starts: string[]): string[] {
   const out: string[] = [];
-  const add = (d: string) => { if (!out.includes(d) && existsSync(d)) out.push(d); };
+  const add = (d: string) => {
+    if (!out.includes(d) && existsSync(d)) out.push(d);
+  };
   for (const start of starts) {
     let dir = resolve(start);
     for (;;) {
@@ -74,13 +77,31 @@ export function discoverPlugins(dirs: string[]): DiscoveredPackage[] {
       const keywords: string[] = Array.isArray(pkg.keywords) ? pkg.keywords : [];
       if (!PLUGIN_NAME.test(name) && !keywords.includes('f2b-plugin')) continue;
       if (!keywords.includes('f2b-plugin') && !pkg.f2b) continue;
-      const f2b = (pkg.f2b ?? {}) as { kind?: PluginKind; filters?: string[]; sources?: string[]; actions?: string[]; trackers?: string[]; stores?: string[]; fleets?: string[] };
+      const f2b = (pkg.f2b ?? {}) as {
+        kind?: PluginKind;
+        filters?: string[];
+        sources?: string[];
+        actions?: string[];
+        trackers?: string[];
+        stores?: string[];
+        fleets?: string[];
+      };
       const dir = join(nm, name);
       if (trustBoundary().admit(dir) === null) continue; // reported: another user could change it
       const kind = kindOf(f2b.kind) ?? PLUGIN_KINDS.find((k) => keywords.includes(`f2b-${k}`));
       found.set(name, {
-        name, version: String(pkg.version ?? '0.0.0'), dir, kind,
-        provides: [...(f2b.filters ?? []), ...(f2b.sources ?? []), ...(f2b.actions ?? []), ...(f2b.trackers ?? []), ...(f2b.stores ?? []), ...(f2b.fleets ?? [])].filter((x) => typeof x === 'string'),
+        name,
+        version: String(pkg.version ?? '0.0.0'),
+        dir,
+        kind,
+        provides: [
+          ...(f2b.filters ?? []),
+          ...(f2b.sources ?? []),
+          ...(f2b.actions ?? []),
+          ...(f2b.trackers ?? []),
+          ...(f2b.stores ?? []),
+          ...(f2b.fleets ?? []),
+        ].filter((x) => typeof x === 'string'),
         coreRange: pkg.peerDependencies?.['@f2b/core'],
       });
     }
@@ -94,12 +115,20 @@ function kindOf(value: unknown): PluginKind | undefined {
 
 function listPackages(nm: string): string[] {
   let names: string[];
-  try { names = readdirSync(nm); } catch { return []; }
+  try {
+    names = readdirSync(nm);
+  } catch {
+    return [];
+  }
   const out: string[] = [];
   for (const n of names) {
     if (n.startsWith('.')) continue;
     if (n.startsWith('@')) {
-      try { for (const s of readdirSync(join(nm, n))) out.push(`${n}/${s}`); } catch { /* unreadable scope */ }
+      try {
+        for (const s of readdirSync(join(nm, n))) out.push(`${n}/${s}`);
+      } catch {
+        /* unreadable scope */
+      }
     } else {
       out.push(n); // any name: a package may be a plugin by its keyword alone
     }
@@ -167,8 +196,7 @@ export function candidatePackages(ref: string, kind: 'filter' | 'source' | 'acti
 
 /** The installed package providing a filter id / source type / action type, or null. */
 export function findProvider(ref: string, kind: 'filter' | 'source' | 'action' | 'tracker' | 'fleet', installed: DiscoveredPackage[]): string | null {
-  const byManifest = installed.find((p) => p.kind === kind && p.provides.includes(ref))
-    ?? installed.find((p) => p.provides.includes(ref));
+  const byManifest = installed.find((p) => p.kind === kind && p.provides.includes(ref)) ?? installed.find((p) => p.provides.includes(ref));
   if (byManifest) return byManifest.name;
   const names = new Set(installed.map((p) => p.name));
   return candidatePackages(ref, kind).find((c) => names.has(c)) ?? null;
@@ -187,10 +215,11 @@ export async function loadPlugin(name: string, dirs: string[], path?: string): P
   if (manifest.core && semver().validRange(manifest.core) && !semver().satisfies(CORE_VERSION, manifest.core, { includePrerelease: true })) {
     throw errors.F2B_ERR_PLUGIN_VERSION_MISMATCH(manifest.name ?? name, manifest.core, CORE_VERSION, path);
   }
-  const mod = await import(pathToFileURL(file).href) as { default?: unknown };
+  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
   const exported = mod.default;
-  const plugin = typeof exported === 'function' ? (exported as () => F2bPlugin)() : exported as F2bPlugin;
-  if (!plugin || typeof plugin !== 'object') throw errors.F2B_ERR_PLUGIN_INVALID(name, 'its default export is neither a plugin nor a function returning one', path);
+  const plugin = typeof exported === 'function' ? (exported as () => F2bPlugin)() : (exported as F2bPlugin);
+  if (!plugin || typeof plugin !== 'object')
+    throw errors.F2B_ERR_PLUGIN_INVALID(name, 'its default export is neither a plugin nor a function returning one', path);
   const meta = { ...plugin.meta, ...manifest };
   if (!meta.core) throw errors.F2B_ERR_PLUGIN_INVALID(name, 'its package.json names no @f2b/core range (peerDependencies["@f2b/core"])', path);
   return { ...plugin, apply: plugin.apply, meta };
@@ -222,11 +251,16 @@ function manifestMeta(file: string, name: string): Partial<PluginMeta> {
 export function resolveTrusted(spec: string, dirs: string[], untrusted: (file: string, problem: string) => Error): string | null {
   const trust = trustBoundary();
   let refused: { file: string; problem: string } | null = null;
-  const candidates = spec.startsWith('.') || spec.startsWith('/')
-    ? [existsSync(spec) ? resolve(spec) : null]
-    : dirs.map((nm) => {
-      try { return createRequire(join(dirname(nm), 'noop.js')).resolve(spec); } catch { return null; }
-    });
+  const candidates =
+    spec.startsWith('.') || spec.startsWith('/')
+      ? [existsSync(spec) ? resolve(spec) : null]
+      : dirs.map((nm) => {
+          try {
+            return createRequire(join(dirname(nm), 'noop.js')).resolve(spec);
+          } catch {
+            return null;
+          }
+        });
   for (const file of candidates) {
     if (!file) continue;
     const problem = trust.problem(file);

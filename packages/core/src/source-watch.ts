@@ -35,7 +35,10 @@ export class SourceWatchState {
   async check(): Promise<SourceWatch[]> {
     const watch: SourceWatch[] = [];
     for (const c of this.checks) {
-      if (!c.def.check) { watch.push({ watching: true }); continue; }
+      if (!c.def.check) {
+        watch.push({ watching: true });
+        continue;
+      }
       try {
         watch.push(await c.def.check(c.options, { jail: this.jail, path: c.path, findtime: this.findtime }));
       } catch (err) {

@@ -59,7 +59,9 @@ export class StoreHealth {
     } else if (now - this.lastReminder >= REMIND_MS) {
       this.lastReminder = now;
       const s = this.snapshot();
-      this.logger.warn(`The state store is still unavailable (${this.lastError}); ${s.pendingCheckpoints} checkpoint(s) with ${s.unsavedDecisions} ban(s)/unban(s) are kept in memory and retried.`);
+      this.logger.warn(
+        `The state store is still unavailable (${this.lastError}); ${s.pendingCheckpoints} checkpoint(s) with ${s.unsavedDecisions} ban(s)/unban(s) are kept in memory and retried.`,
+      );
     }
   }
 
@@ -70,7 +72,9 @@ export class StoreHealth {
     this.available = true;
     const down = Math.round((this.clock.now() - (this.since ?? this.clock.now())) / 1000);
     this.since = undefined;
-    this.logger.info(`The state store accepts writes again after ${down} s; the queued checkpoints are saved${decisions ? ` (the last with ${decisions} ban(s)/unban(s))` : ''}.`);
+    this.logger.info(
+      `The state store accepts writes again after ${down} s; the queued checkpoints are saved${decisions ? ` (the last with ${decisions} ban(s)/unban(s))` : ''}.`,
+    );
   }
 
   /** A jail went away (reload, stop): what it still had queued is no longer counted here. */
@@ -79,13 +83,19 @@ export class StoreHealth {
   }
 
   snapshot(): StoreHealthSnapshot {
-    let checkpoints = 0, decisions = 0;
-    for (const p of this.pending.values()) { checkpoints += p.checkpoints; decisions += p.decisions; }
+    let checkpoints = 0,
+      decisions = 0;
+    for (const p of this.pending.values()) {
+      checkpoints += p.checkpoints;
+      decisions += p.decisions;
+    }
     return {
       available: this.available,
       ...(this.since !== undefined ? { since: this.since } : {}),
       ...(!this.available && this.lastError ? { error: this.lastError } : {}),
-      pendingCheckpoints: checkpoints, unsavedDecisions: decisions, failedWrites: this.failedWrites,
+      pendingCheckpoints: checkpoints,
+      unsavedDecisions: decisions,
+      failedWrites: this.failedWrites,
     };
   }
 }

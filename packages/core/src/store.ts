@@ -126,9 +126,17 @@ export class MemoryStore implements Store {
 
   async checkpoint(c: Checkpoint): Promise<number[]> {
     for (const { jail, failure } of c.failures ?? []) {
-      if (failure.attempts > 0) this.failures.push({ jail, id: failure.id, time: failure.time, attempts: failure.attempts, lines: failure.lines, rule: failure.rule,
-        // As SQLite keeps them: no captures, no field.
-        ...(failure.captures && Object.keys(failure.captures).length > 0 ? { captures: failure.captures } : {}) });
+      if (failure.attempts > 0)
+        this.failures.push({
+          jail,
+          id: failure.id,
+          time: failure.time,
+          attempts: failure.attempts,
+          lines: failure.lines,
+          rule: failure.rule,
+          // As SQLite keeps them: no captures, no field.
+          ...(failure.captures && Object.keys(failure.captures).length > 0 ? { captures: failure.captures } : {}),
+        });
     }
     for (const { jail, id } of c.clearFailures ?? []) this.failures = this.failures.filter((f) => !(f.jail === jail && f.id === id));
     const seqs: number[] = [];
@@ -153,7 +161,9 @@ export class MemoryStore implements Store {
     this.outbox = this.outbox.filter((o) => !done.has(o.seq));
   }
 
-  async outboxPending(): Promise<OutboxItem[]> { return [...this.outbox]; }
+  async outboxPending(): Promise<OutboxItem[]> {
+    return [...this.outbox];
+  }
 
   async activeBans(now: number, jail?: string): Promise<Ban[]> {
     return this.bans.filter((b) => (b.end === null || b.end > now) && (jail === undefined || b.jail === jail));
@@ -189,18 +199,26 @@ export class MemoryStore implements Store {
   }
 
   async failureLines(jail: string, id: string, since: number, limit: number): Promise<string[]> {
-    return this.failures.filter((f) => f.jail === jail && f.id === id && f.time >= since).flatMap((f) => f.lines).slice(-limit);
+    return this.failures
+      .filter((f) => f.jail === jail && f.id === id && f.time >= since)
+      .flatMap((f) => f.lines)
+      .slice(-limit);
   }
 
   async failuresOf(jail: string, id: string, limit: number): Promise<FailureRecord[]> {
-    return this.failures.filter((f) => f.jail === jail && f.id === id).sort((a, b) => a.time - b.time).slice(-limit);
+    return this.failures
+      .filter((f) => f.jail === jail && f.id === id)
+      .sort((a, b) => a.time - b.time)
+      .slice(-limit);
   }
 
-  async position(key: string): Promise<unknown> { return this.positions.get(key); }
+  async position(key: string): Promise<unknown> {
+    return this.positions.get(key);
+  }
 
   async purgeFailures(jail: string, before: number, limit: number): Promise<number> {
     let n = 0;
-    this.failures = this.failures.filter((f) => (f.jail === jail && f.time < before && n < limit) ? (n++, false) : true);
+    this.failures = this.failures.filter((f) => (f.jail === jail && f.time < before && n < limit ? (n++, false) : true));
     return n;
   }
 

@@ -4,7 +4,10 @@
  * position after the part, or -1 when it is not there: nothing is guessed from text further on.
  */
 
-const SPACE = 0x20, LBRACK = 0x5b, RBRACK = 0x5d, COLON = 0x3a;
+const SPACE = 0x20,
+  LBRACK = 0x5b,
+  RBRACK = 0x5d,
+  COLON = 0x3a;
 
 const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
 const isUpper = (c: number) => c >= 0x41 && c <= 0x5a;
@@ -58,8 +61,25 @@ export function containerTagEnd(b: Buffer, pos: number, end: number): number {
 
 /** Month and weekday names, lowercased, for recognising a date we could not read. */
 const DATE_WORDS = new Set([
-  'jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec',
-  'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun',
+  'jan',
+  'feb',
+  'mar',
+  'apr',
+  'may',
+  'jun',
+  'jul',
+  'aug',
+  'sep',
+  'oct',
+  'nov',
+  'dec',
+  'mon',
+  'tue',
+  'wed',
+  'thu',
+  'fri',
+  'sat',
+  'sun',
 ]);
 
 /**
@@ -69,16 +89,24 @@ const DATE_WORDS = new Set([
  * of day (digits with a `:`). Returns the position after the prefix and its spaces, or -1.
  */
 export function dateShapeEnd(b: Buffer, pos: number, end: number): number {
-  let i = pos, tokens = 0, sawTime = false, after = -1;
+  let i = pos,
+    tokens = 0,
+    sawTime = false,
+    after = -1;
   if (b[i] === LBRACK) i++;
   while (i < end && tokens < 6) {
     const start = i;
-    let digits = 0, letters = 0, colons = 0, upper = true;
+    let digits = 0,
+      letters = 0,
+      colons = 0,
+      upper = true;
     for (; i < end && b[i] !== SPACE && i - start <= 32; i++) {
       const c = b[i]!;
       if (isDigit(c)) digits++;
-      else if (isUpper(c) || isLower(c)) { letters++; if (!isUpper(c)) upper = false; }
-      else if (c === COLON) colons++;
+      else if (isUpper(c) || isLower(c)) {
+        letters++;
+        if (!isUpper(c)) upper = false;
+      } else if (c === COLON) colons++;
       else if (c !== 0x2d && c !== 0x2e && c !== 0x2f && c !== 0x2c && c !== 0x2b && c !== RBRACK && c !== LBRACK) return after;
     }
     if (i === start || i - start > 32) return after;

@@ -5,7 +5,9 @@
  */
 import { errors } from './errors.js';
 
-export const MINUTE = 60_000, HOUR = 3_600_000, DAY = 86_400_000;
+export const MINUTE = 60_000,
+  HOUR = 3_600_000,
+  DAY = 86_400_000;
 
 // ---------------------------------------------------------------- calendar arithmetic
 
@@ -24,7 +26,7 @@ export function utcMs(y: number, mo: number, d: number, h: number, mi: number, s
 }
 
 export function daysInMonth(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 29 : 28;
+  if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
@@ -55,8 +57,14 @@ export function getZone(name: string, path?: string): Zone {
     let fmt: Intl.DateTimeFormat;
     try {
       fmt = new Intl.DateTimeFormat('en-US', {
-        timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-        hour: 'numeric', minute: 'numeric', second: 'numeric',
+        timeZone: name,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
       });
     } catch {
       throw errors.F2B_ERR_TIMEZONE_INVALID(name, path);
@@ -70,15 +78,32 @@ export function getZone(name: string, path?: string): Zone {
 /** Offset (ms, local minus UTC) of the zone at instant t, straight from Intl: slow, so cached by offsetAt. */
 function computeOffset(z: Zone, t: number): number {
   if (z.fmt === null) return 0;
-  let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  let y = 0,
+    mo = 0,
+    d = 0,
+    h = 0,
+    mi = 0,
+    s = 0;
   for (const p of z.fmt.formatToParts(t)) {
     switch (p.type) {
-      case 'year': y = Number(p.value); break;
-      case 'month': mo = Number(p.value); break;
-      case 'day': d = Number(p.value); break;
-      case 'hour': h = Number(p.value); break;
-      case 'minute': mi = Number(p.value); break;
-      case 'second': s = Number(p.value); break;
+      case 'year':
+        y = Number(p.value);
+        break;
+      case 'month':
+        mo = Number(p.value);
+        break;
+      case 'day':
+        d = Number(p.value);
+        break;
+      case 'hour':
+        h = Number(p.value);
+        break;
+      case 'minute':
+        mi = Number(p.value);
+        break;
+      case 'second':
+        s = Number(p.value);
+        break;
     }
   }
   return utcMs(y, mo, d, h, mi, s, 0) - Math.floor(t / 1000) * 1000;
@@ -91,7 +116,8 @@ export function offsetAt(z: Zone, t: number): number {
   if (cached !== undefined) return cached;
   // Offsets change at local hour boundaries, which for zones like +05:30 fall inside a UTC hour; an
   // hour is cached only if it starts and ends with the same offset.
-  const first = computeOffset(z, hour * HOUR), last = computeOffset(z, hour * HOUR + HOUR - 1000);
+  const first = computeOffset(z, hour * HOUR),
+    last = computeOffset(z, hour * HOUR + HOUR - 1000);
   if (first !== last) return computeOffset(z, t);
   if (z.offsets.size >= 100_000) z.offsets.clear();
   z.offsets.set(hour, first);
@@ -106,7 +132,8 @@ export function offsetAt(z: Zone, t: number): number {
  */
 export function zonedToEpoch(z: Zone, y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
   const local = utcMs(y, mo, d, h, mi, s, ms);
-  const before = offsetAt(z, local - DAY), after = offsetAt(z, local + DAY);
+  const before = offsetAt(z, local - DAY),
+    after = offsetAt(z, local + DAY);
   const tb = local - before;
   if (before === after || offsetAt(z, tb) === before) return tb; // tb is the earlier candidate when valid
   const ta = local - after;
@@ -114,8 +141,7 @@ export function zonedToEpoch(z: Zone, y: number, mo: number, d: number, h: numbe
 }
 
 /** Epoch ms of a wall-clock time (month 1-12) in an IANA zone; throws F2B_ERR_TIMEZONE_INVALID. */
-export function makeZonedTime(year: number, month: number, day: number, h: number, m: number, s: number,
-  ms: number, zone: string): number {
+export function makeZonedTime(year: number, month: number, day: number, h: number, m: number, s: number, ms: number, zone: string): number {
   return zonedToEpoch(getZone(zone), year, month, day, h, m, s, ms);
 }
 
@@ -131,10 +157,12 @@ export function formatIsoWithOffset(epochMs: number, zone: string): string {
   const ms = w.getUTCMilliseconds();
   const a = Math.abs(off) / 1000;
   const secs = a % 60;
-  return `${pad(w.getUTCFullYear(), 4)}-${pad(w.getUTCMonth() + 1)}-${pad(w.getUTCDate())}` +
+  return (
+    `${pad(w.getUTCFullYear(), 4)}-${pad(w.getUTCMonth() + 1)}-${pad(w.getUTCDate())}` +
     `T${pad(w.getUTCHours())}:${pad(w.getUTCMinutes())}:${pad(w.getUTCSeconds())}` +
     `${ms === 0 ? '' : `.${pad(ms, 3)}`}${off < 0 ? '-' : '+'}${pad(Math.floor(a / 3600))}:${pad(Math.floor(a / 60) % 60)}` +
-    `${secs === 0 ? '' : `:${pad(secs)}`}`;
+    `${secs === 0 ? '' : `:${pad(secs)}`}`
+  );
 }
 
 export function localZoneName(): string {

@@ -33,7 +33,11 @@ export class TrustBoundary {
 
   constructor(opts: TrustBoundaryOptions) {
     this.owners = new Set(opts.owners);
-    this.report = opts.report ?? ((m) => { process.stderr.write(`f2b: ${m}\n`); });
+    this.report =
+      opts.report ??
+      ((m) => {
+        process.stderr.write(`f2b: ${m}\n`);
+      });
   }
 
   /**
@@ -63,7 +67,11 @@ export class TrustBoundary {
   refused(path: string, problem: string, what = 'not loading'): void {
     if (this.reported.has(path)) return;
     this.reported.add(path);
-    this.report(sanitizeLine(`${what} ${path}: ${problem} (f2b loads code and config only from files that ${this.ownersText()} and nobody else may write; see "Security" in the README)`));
+    this.report(
+      sanitizeLine(
+        `${what} ${path}: ${problem} (f2b loads code and config only from files that ${this.ownersText()} and nobody else may write; see "Security" in the README)`,
+      ),
+    );
   }
 
   private ownersText(): string {
@@ -101,7 +109,11 @@ export function modeText(mode: number): string {
 }
 
 function safeRealpath(p: string): string {
-  try { return realpathSync(p); } catch { return p; }
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 /** The directory of the @f2b/core package f2b runs from (…/core, holding dist/). */
@@ -115,7 +127,9 @@ function selfOwners(): number[] {
     try {
       const uid = statSync(dir).uid;
       if (!out.includes(uid)) out.push(uid);
-    } catch { /* not there */ }
+    } catch {
+      /* not there */
+    }
     const parent = dirname(dir);
     if (parent === dir) return out;
     dir = parent;

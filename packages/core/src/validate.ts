@@ -20,7 +20,10 @@ function validator(): Ajv {
 }
 const cache = new WeakMap<object, ReturnType<Ajv['compile']>>();
 
-export interface SchemaProblem { path: string; problem: string }
+export interface SchemaProblem {
+  path: string;
+  problem: string;
+}
 
 /** Validate `value` (mutated in place with schema defaults); returns the first problem or null. */
 export function checkSchema(schema: JSONSchema, value: unknown, basePath: string): SchemaProblem | null {
@@ -61,7 +64,10 @@ export function checkOptions(schema: JSONSchema, value: unknown, path: string, p
 }
 
 function describeAjvError(err: ErrorObject, basePath: string): SchemaProblem {
-  const segments = err.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = err.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   let path = [basePath, ...segments].filter(Boolean).join('.');
   let problem: string;
   switch (err.keyword) {

@@ -20,21 +20,33 @@ function fixture() {
       core.registerFilter({ id: 'demo', rules: [{ id: 'auth-failure', pattern: '^auth failure from <HOST>$' }] });
       core.registerSource({
         type: 'memory',
-        create: (_o, ctx) => ({ start: async () => { sources.set(ctx.jail, ctx); }, stop: async () => undefined }),
+        create: (_o, ctx) => ({
+          start: async () => {
+            sources.set(ctx.jail, ctx);
+          },
+          stop: async () => undefined,
+        }),
       });
       core.registerAction({
         type: 'record',
         create: () => ({
-          ban: async (bans: readonly Ban[]) => { recorded.push(...bans.map((b) => `ban ${b.id}`)); },
-          unban: async (unbans: readonly Unban[]) => { recorded.push(...unbans.map((u) => `unban ${u.id}`)); },
+          ban: async (bans: readonly Ban[]) => {
+            recorded.push(...bans.map((b) => `ban ${b.id}`));
+          },
+          unban: async (unbans: readonly Unban[]) => {
+            recorded.push(...unbans.map((u) => `unban ${u.id}`));
+          },
         }),
       });
       core.registerAction({
         type: 'hang',
         create: () => ({
-          ban: (bans: readonly Ban[]) => hang
-            ? new Promise<void>((resolve) => { hung.push({ ids: bans.map((b) => b.id), answer: resolve }); })
-            : Promise.resolve(),
+          ban: (bans: readonly Ban[]) =>
+            hang
+              ? new Promise<void>((resolve) => {
+                  hung.push({ ids: bans.map((b) => b.id), answer: resolve });
+                })
+              : Promise.resolve(),
           unban: async () => undefined,
         }),
       });
@@ -43,9 +55,26 @@ function fixture() {
   const clock = new FakeClock('2024-01-15T12:00:00Z');
   const daemon = new Daemon({ searchFrom: [], clock, logLevel: 'silent', plugins: [plugin] });
   const errors: string[] = [];
-  daemon.core.hooks.error.tap('test', (e) => { errors.push(`${(e as { code?: string }).code}: ${e.message}`); });
-  const push = async (...lines: string[]) => { await sources.get('web')!.lines(lines.map((l) => Buffer.from(l)), 'memory'); };
-  return { daemon, clock, push, recorded, hung, errors, answerNormally: () => { hang = false; } };
+  daemon.core.hooks.error.tap('test', (e) => {
+    errors.push(`${(e as { code?: string }).code}: ${e.message}`);
+  });
+  const push = async (...lines: string[]) => {
+    await sources.get('web')!.lines(
+      lines.map((l) => Buffer.from(l)),
+      'memory',
+    );
+  };
+  return {
+    daemon,
+    clock,
+    push,
+    recorded,
+    hung,
+    errors,
+    answerNormally: () => {
+      hang = false;
+    },
+  };
 }
 
 /** Let queued promise work and immediates run (no clock time passes). */
@@ -58,7 +87,8 @@ describe('action deadline', () => {
     const f = fixture();
     const config = resolveConfig({
       jails: { web: { source: { type: 'memory' }, filter: 'demo', actions: ['hang', 'record'], maxretry: 1, actionTimeout: '5s' } },
-      state: { type: 'memory' }, socket: false,
+      state: { type: 'memory' },
+      socket: false,
     });
     await f.daemon.start(config);
     const jail = f.daemon.jail('web')!;

@@ -16,15 +16,21 @@ function thrown(fn: () => unknown): F2bError {
   throw new Error('expected an F2bError, nothing was thrown');
 }
 
-const one = (jail: F2bConfig['jails'][string], extra: Partial<F2bConfig> = {}) =>
-  resolveConfig({ jails: { sshd: jail }, ...extra }).jails[0]!;
+const one = (jail: F2bConfig['jails'][string], extra: Partial<F2bConfig> = {}) => resolveConfig({ jails: { sshd: jail }, ...extra }).jails[0]!;
 
 describe('resolveConfig: defaults and normalisation', () => {
   it('fills in the fail2ban defaults', () => {
     const j = one({ source: '/var/log/auth.log' });
     expect(j).toMatchObject({
-      name: 'sshd', enabled: true, findtime: 600, maxretry: 5, bantime: 600,
-      actions: [{ type: 'log', options: {} }], ignoreself: true, ignoreip: [], usedns: 'warn',
+      name: 'sshd',
+      enabled: true,
+      findtime: 600,
+      maxretry: 5,
+      bantime: 600,
+      actions: [{ type: 'log', options: {} }],
+      ignoreself: true,
+      ignoreip: [],
+      usedns: 'warn',
     });
     expect(j.timezone).toBeUndefined();
   });
@@ -37,12 +43,23 @@ describe('resolveConfig: defaults and normalisation', () => {
   });
 
   it.each([
-    ['10m', 600], ['1h', 3600], ['1h30m', 5400], [30, 30], ['45', 45], ['1mo', 2_629_800],
+    ['10m', 600],
+    ['1h', 3600],
+    ['1h30m', 5400],
+    [30, 30],
+    ['45', 45],
+    ['1mo', 2_629_800],
   ])('findtime %s → %d seconds', (value, seconds) => {
     expect(one({ source: 'x', findtime: value }).findtime).toBe(seconds);
   });
 
-  it.each([['2d', 172800], [120, 120], [-1, -1], ['-1', -1], ['forever', -1]])('bantime %s → %d', (value, seconds) => {
+  it.each([
+    ['2d', 172800],
+    [120, 120],
+    [-1, -1],
+    ['-1', -1],
+    ['forever', -1],
+  ])('bantime %s → %d', (value, seconds) => {
     expect(one({ source: 'x', bantime: value }).bantime).toBe(seconds);
   });
 
@@ -57,8 +74,7 @@ describe('resolveConfig: defaults and normalisation', () => {
   });
 
   it('object sources: type defaults to file, the other keys are its options', () => {
-    expect(one({ source: { paths: ['/a'], encoding: 'latin1' } }).sources)
-      .toEqual([{ type: 'file', options: { paths: ['/a'], encoding: 'latin1' } }]);
+    expect(one({ source: { paths: ['/a'], encoding: 'latin1' } }).sources).toEqual([{ type: 'file', options: { paths: ['/a'], encoding: 'latin1' } }]);
     expect(one({ sources: ['/a', { type: 'journald', matches: ['_SYSTEMD_UNIT=sshd.service'] }] }).sources).toEqual([
       { type: 'file', options: { paths: ['/a'] } },
       { type: 'journald', options: { matches: ['_SYSTEMD_UNIT=sshd.service'] } },
@@ -72,10 +88,8 @@ describe('resolveConfig: defaults and normalisation', () => {
 
   it('filter as a string, as {id, mode}, and as {mode} (id from the jail name)', () => {
     expect(one({ source: 'x', filter: 'sshd-custom' }).filter).toEqual({ id: 'sshd-custom', mode: undefined, options: {} });
-    expect(one({ source: 'x', filter: { id: 'other', mode: 'aggressive' } }).filter)
-      .toEqual({ id: 'other', mode: 'aggressive', options: {} });
-    expect(one({ source: 'x', filter: { mode: 'ddos', options: { maxlines: 3 } } }).filter)
-      .toEqual({ id: 'sshd', mode: 'ddos', options: { maxlines: 3 } });
+    expect(one({ source: 'x', filter: { id: 'other', mode: 'aggressive' } }).filter).toEqual({ id: 'other', mode: 'aggressive', options: {} });
+    expect(one({ source: 'x', filter: { mode: 'ddos', options: { maxlines: 3 } } }).filter).toEqual({ id: 'sshd', mode: 'ddos', options: { maxlines: 3 } });
   });
 
   it('actions: names and {type, ...options}', () => {
@@ -87,8 +101,7 @@ describe('resolveConfig: defaults and normalisation', () => {
 
   it('ignoreip as a list or as a space/comma separated string', () => {
     expect(one({ source: 'x', ignoreip: ['10.0.0.0/8', '2001:db8::/32'] }).ignoreip).toEqual(['10.0.0.0/8', '2001:db8::/32']);
-    expect(one({ source: 'x', ignoreip: '127.0.0.1/8  192.0.2.1,198.51.100.0/24' }).ignoreip)
-      .toEqual(['127.0.0.1/8', '192.0.2.1', '198.51.100.0/24']);
+    expect(one({ source: 'x', ignoreip: '127.0.0.1/8  192.0.2.1,198.51.100.0/24' }).ignoreip).toEqual(['127.0.0.1/8', '192.0.2.1', '198.51.100.0/24']);
   });
 
   it('defaults are inherited by every jail and overridden per jail', () => {
@@ -110,7 +123,10 @@ describe('resolveConfig: defaults and normalisation', () => {
 
   it('plugins: names and [name, options]', () => {
     const r = resolveConfig({ plugins: ['f2b-plugin-a', ['f2b-plugin-b', { x: 1 }]], jails: { sshd: { source: 'x' } } });
-    expect(r.plugins).toEqual([{ name: 'f2b-plugin-a', options: {} }, { name: 'f2b-plugin-b', options: { x: 1 } }]);
+    expect(r.plugins).toEqual([
+      { name: 'f2b-plugin-a', options: {} },
+      { name: 'f2b-plugin-b', options: { x: 1 } },
+    ]);
   });
 
   it('a valid timezone is kept', () => {

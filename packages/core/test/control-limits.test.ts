@@ -22,12 +22,23 @@ function slowClient(path: string): Promise<{ sock: Socket; closed: Promise<void>
   return new Promise((resolve, reject) => {
     const sock = createConnection({ path });
     const closed = new Promise<void>((r) => sock.on('close', () => r()));
-    sock.on('error', () => { /* closed by the server */ });
+    sock.on('error', () => {
+      /* closed by the server */
+    });
     let timer: NodeJS.Timeout | undefined;
     sock.once('connect', () => {
       sock.write('{');
-      timer = setInterval(() => { if (sock.writable) sock.write(' '); }, 1000);
-      resolve({ sock, closed, stop: () => { clearInterval(timer); sock.destroy(); } });
+      timer = setInterval(() => {
+        if (sock.writable) sock.write(' ');
+      }, 1000);
+      resolve({
+        sock,
+        closed,
+        stop: () => {
+          clearInterval(timer);
+          sock.destroy();
+        },
+      });
     });
     sock.once('error', reject);
     closed.then(() => clearInterval(timer));
@@ -60,10 +71,14 @@ function hangingClient(path: string): Promise<{ sock: Socket; answer: Promise<st
     const sock = createConnection({ path });
     let data = '';
     const answer = new Promise<string>((r) => {
-      sock.on('data', (c) => { data += c; });
+      sock.on('data', (c) => {
+        data += c;
+      });
       sock.on('close', () => r(data));
     });
-    sock.on('error', () => { /* closed by the server */ });
+    sock.on('error', () => {
+      /* closed by the server */
+    });
     sock.once('connect', () => {
       sock.write('{"v":1,"id":1,"cmd":"hang","args":{}}\n');
       resolve({ sock, answer });
@@ -76,7 +91,9 @@ describe('control server: connections per user (issue 12)', () => {
   it('a user whose every connection is carrying out a request is refused another, with a clear error', async () => {
     const path = join(dir, 'per-user.sock');
     let release!: () => void;
-    const released = new Promise<void>((r) => { release = r; });
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
     let started = 0;
     const hang: ControlHandler = {
       handle: async (cmd) => {
@@ -106,7 +123,7 @@ describe('control server: connections per user (issue 12)', () => {
     }
   });
 
-  it('another uid flooding the socket evicts only its own connections, never root\'s', async (ctx) => {
+  it("another uid flooding the socket evicts only its own connections, never root's", async (ctx) => {
     if (process.getuid?.() !== 0) {
       console.log('skipped: needs root to connect as another uid (65534)');
       ctx.skip();
@@ -122,7 +139,9 @@ describe('control server: connections per user (issue 12)', () => {
     const path = join(floodDir, 'f2b.sock');
     const script = join(floodDir, 'flood.mjs');
     // The flooder: 40 connections that each start a request and never finish it.
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       import { createConnection } from 'node:net';
       const socks = [];
       let open = 0;
@@ -139,12 +158,21 @@ describe('control server: connections per user (issue 12)', () => {
       process.stdout.write(JSON.stringify({ stillOpen: open }) + '\\n');
       await new Promise((r) => process.stdin.on('end', r).resume());
       for (const s of socks) s.destroy();
-    `);
+    `,
+    );
     chmodSync(script, 0o644);
     const seen: number[] = [];
     const server = new ControlServer({
-      path, handler, maxConnections: 20, maxConnectionsPerUser: 8, requestDeadlineMs: 60_000,
-      peerUid: (s) => { const uid = peer(s); if (uid !== null) seen.push(uid); return uid; },
+      path,
+      handler,
+      maxConnections: 20,
+      maxConnectionsPerUser: 8,
+      requestDeadlineMs: 60_000,
+      peerUid: (s) => {
+        const uid = peer(s);
+        if (uid !== null) seen.push(uid);
+        return uid;
+      },
     });
     await server.listen();
     chmodSync(path, 0o666); // the test lets uid 65534 connect; the daemon's socket stays 0600

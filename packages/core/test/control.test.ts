@@ -27,7 +27,9 @@ function fixture() {
   const calls: { jail: string; op: 'ban' | 'unban'; ids: string[] }[] = [];
   const filterPlugin = definePlugin({
     meta: { name: 'f2b-filter-ctl', version: '1.0.0', core: '*' },
-    apply(core) { core.registerFilter({ id: 'demo', rules: [{ id: 'auth-failure', pattern: '^auth failure from <HOST>$' }] }); },
+    apply(core) {
+      core.registerFilter({ id: 'demo', rules: [{ id: 'auth-failure', pattern: '^auth failure from <HOST>$' }] });
+    },
   });
   const sourcePlugin = definePlugin({
     meta: { name: 'f2b-source-ctl', version: '1.0.0', core: '*' },
@@ -36,8 +38,12 @@ function fixture() {
         type: 'memory',
         create(_options, ctx) {
           return {
-            start: async () => { sources.set(ctx.jail, ctx); },
-            stop: async () => { if (sources.get(ctx.jail) === ctx) sources.delete(ctx.jail); },
+            start: async () => {
+              sources.set(ctx.jail, ctx);
+            },
+            stop: async () => {
+              if (sources.get(ctx.jail) === ctx) sources.delete(ctx.jail);
+            },
           };
         },
       });
@@ -50,8 +56,12 @@ function fixture() {
         type: 'record',
         create(_options, ctx) {
           return {
-            ban: async (bans: readonly Ban[]) => { calls.push({ jail: ctx.jail, op: 'ban', ids: bans.map((b) => b.id) }); },
-            unban: async (unbans: readonly Unban[]) => { calls.push({ jail: ctx.jail, op: 'unban', ids: unbans.map((u) => u.id) }); },
+            ban: async (bans: readonly Ban[]) => {
+              calls.push({ jail: ctx.jail, op: 'ban', ids: bans.map((b) => b.id) });
+            },
+            unban: async (unbans: readonly Unban[]) => {
+              calls.push({ jail: ctx.jail, op: 'unban', ids: unbans.map((u) => u.id) });
+            },
           };
         },
       });
@@ -59,19 +69,31 @@ function fixture() {
   });
   const dir = mkdtempSync(join(tmpdir(), 'f2b-ctl-'));
   const daemon = new Daemon({
-    searchFrom: [dir], logLevel: 'silent', store: new MemoryStore(), plugins: [filterPlugin, sourcePlugin, actionPlugin],
+    searchFrom: [dir],
+    logLevel: 'silent',
+    store: new MemoryStore(),
+    plugins: [filterPlugin, sourcePlugin, actionPlugin],
   });
   const push = async (jail: string, ...lines: string[]) => {
     const ctx = sources.get(jail);
     if (!ctx) throw new Error(`no running source for ${jail}`);
-    ctx.lines(lines.map((l) => Buffer.from(l)), 'memory');
+    ctx.lines(
+      lines.map((l) => Buffer.from(l)),
+      'memory',
+    );
     await daemon.jail(jail)!.flush();
   };
   return { daemon, push, calls, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 const jail = (extra: Record<string, unknown> = {}) => ({
-  source: { type: 'memory' }, filter: 'demo', actions: ['record'], maxretry: 3, findtime: 600, bantime: 3600, ...extra,
+  source: { type: 'memory' },
+  filter: 'demo',
+  actions: ['record'],
+  maxretry: 3,
+  findtime: 600,
+  bantime: 3600,
+  ...extra,
 });
 const config = (jails: F2bConfig['jails']) => resolveConfig({ jails, state: { type: 'memory' }, socket: false });
 
@@ -82,18 +104,31 @@ function raw(path: string) {
   const lines: string[] = [];
   const waiters: (() => void)[] = [];
   let ended = false;
-  sock.on('data', (c: Buffer) => { lines.push(...decoder.push(c).lines); waiters.splice(0).forEach((w) => w()); });
-  const closed = new Promise<void>((resolve) => sock.on('close', () => { ended = true; waiters.splice(0).forEach((w) => w()); resolve(); }));
+  sock.on('data', (c: Buffer) => {
+    lines.push(...decoder.push(c).lines);
+    waiters.splice(0).forEach((w) => w());
+  });
+  const closed = new Promise<void>((resolve) =>
+    sock.on('close', () => {
+      ended = true;
+      waiters.splice(0).forEach((w) => w());
+      resolve();
+    }),
+  );
   sock.on('error', () => {});
   return {
-    sock, closed,
+    sock,
+    closed,
     send: (text: string | Buffer) => new Promise<void>((resolve) => sock.write(text, () => resolve())),
     async next(timeoutMs = 5000): Promise<Record<string, unknown>> {
       const deadline = Date.now() + timeoutMs;
       while (lines.length === 0) {
         if (ended) throw new Error('connection closed');
         if (Date.now() > deadline) throw new Error('no answer');
-        await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 50); });
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 50);
+        });
       }
       return JSON.parse(lines.shift()!);
     },
@@ -111,7 +146,13 @@ describe('control socket over a real daemon', () => {
 
   beforeAll(async () => {
     await f.daemon.start(config({ a: jail(), b: jail() }));
-    const commands = new ControlCommands({ daemon: f.daemon, reloadConfig: async () => { reloads++; return next; } });
+    const commands = new ControlCommands({
+      daemon: f.daemon,
+      reloadConfig: async () => {
+        reloads++;
+        return next;
+      },
+    });
     server = new ControlServer({ path: sockPath, handler: commands });
     await server.listen();
     client = await ControlClient.connect(sockPath);
@@ -138,15 +179,26 @@ describe('control socket over a real daemon', () => {
   });
 
   it('status without a jail: names, count, state', async () => {
-    expect(await client.request('status')).toEqual({ jails: ['a', 'b'], count: 2, state: { kind: 'memory', location: ':memory:', available: true, pendingCheckpoints: 0, unsavedDecisions: 0, failedWrites: 0 }, notWatching: [] });
+    expect(await client.request('status')).toEqual({
+      jails: ['a', 'b'],
+      count: 2,
+      state: { kind: 'memory', location: ':memory:', available: true, pendingCheckpoints: 0, unsavedDecisions: 0, failedWrites: 0 },
+      notWatching: [],
+    });
   });
 
   it('status of a jail: counters, banned and failing ids', async () => {
     await f.push('a', `auth failure from ${ATTACKER}`, `auth failure from ${ATTACKER}`, `auth failure from ${ATTACKER}`, 'auth failure from 198.51.100.7');
     const s = await client.request<Record<string, unknown>>('status', { jail: 'a' });
     expect(s).toMatchObject({
-      name: 'a', filter: 'demo', currentlyFailed: 1, totalFailed: 4, currentlyBanned: 1, totalBanned: 1,
-      banned: [ATTACKER], failing: [{ id: '198.51.100.7', attempts: 1 }],
+      name: 'a',
+      filter: 'demo',
+      currentlyFailed: 1,
+      totalFailed: 4,
+      currentlyBanned: 1,
+      totalBanned: 1,
+      banned: [ATTACKER],
+      failing: [{ id: '198.51.100.7', attempts: 1 }],
     });
     expect(typeof s.mode).toBe('string');
     const err = await rejected(client.request('status', { jail: 'nope' }));
@@ -169,7 +221,10 @@ describe('control socket over a real daemon', () => {
 
   it('banned: every ban in force', async () => {
     const list = await client.request<Record<string, unknown>[]>('banned');
-    expect(list.map((b) => [b.jail, b.id, b.rule])).toEqual([['a', ATTACKER, 'auth-failure'], ['b', '2001:db8::5', 'manual']]);
+    expect(list.map((b) => [b.jail, b.id, b.rule])).toEqual([
+      ['a', ATTACKER, 'auth-failure'],
+      ['b', '2001:db8::5', 'manual'],
+    ]);
     expect(list[0]).toMatchObject({ count: 1 });
     expect(typeof list[0]!.start).toBe('number');
   });
@@ -197,7 +252,12 @@ describe('control socket over a real daemon', () => {
     expect(past.bans.map((b) => b.active)).toEqual([false]);
     await client.request('ban', { jail: 'a', ip: '192.0.2.50' });
     await client.request('ban', { jail: 'a', ip: '192.0.2.51' });
-    expect(await client.request('unban', { all: true, jail: 'a' })).toEqual({ unbanned: [{ jail: 'a', id: '192.0.2.50' }, { jail: 'a', id: '192.0.2.51' }] });
+    expect(await client.request('unban', { all: true, jail: 'a' })).toEqual({
+      unbanned: [
+        { jail: 'a', id: '192.0.2.50' },
+        { jail: 'a', id: '192.0.2.51' },
+      ],
+    });
     expect(await client.request('unban', { all: true })).toEqual({ unbanned: [{ jail: 'b', id: '2001:db8::5' }] });
     expect(await client.request('banned')).toEqual([]);
   });
@@ -216,7 +276,10 @@ describe('control socket over a real daemon', () => {
   });
 
   it('a failing reload answers with the config error and keeps the jails', async () => {
-    const commands = new ControlCommands({ daemon: f.daemon, reloadConfig: async () => resolveConfig({ jails: { a: { source: 'x', maxretry: 0 } } }, '/etc/f2b/f2b.config.json') });
+    const commands = new ControlCommands({
+      daemon: f.daemon,
+      reloadConfig: async () => resolveConfig({ jails: { a: { source: 'x', maxretry: 0 } } }, '/etc/f2b/f2b.config.json'),
+    });
     const err = await rejected(commands.handle('reload', {}, { afterResponse: () => {} }));
     expect(err.code).toBe('F2B_ERR_CONFIG_INVALID');
     expect(f.daemon.jails.map((j) => j.name)).toEqual(['a', 'b']);
@@ -275,8 +338,7 @@ describe('control socket over a real daemon', () => {
   });
 
   it('serves 50 concurrent clients', async () => {
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-      controlRequest<Record<string, unknown>>(sockPath, i % 2 === 0 ? 'ping' : 'status')));
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => controlRequest<Record<string, unknown>>(sockPath, i % 2 === 0 ? 'ping' : 'status')));
     expect(results.filter((r) => r.pong === true)).toHaveLength(25);
     expect(results.filter((r) => r.count === 2)).toHaveLength(25);
     // And 50 clients connected at once, each with several requests in flight.

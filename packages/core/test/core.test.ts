@@ -42,7 +42,9 @@ const ban: Ban = { jail: 'sshd', id: '192.0.2.1', start: 0, end: 600_000, count:
 
 function collectErrors(core: Core) {
   const seen: { error: Error; ctx: { plugin?: string; hook?: string; jail?: string } }[] = [];
-  core.hooks.error.tap('test', (error, ctx) => { seen.push({ error, ctx }); });
+  core.hooks.error.tap('test', (error, ctx) => {
+    seen.push({ error, ctx });
+  });
   return seen;
 }
 
@@ -62,8 +64,16 @@ describe('Core.use: loading a valid plugin', () => {
 
   it('a plugin built in code without meta is named inline#n, and what it registers is attributed to it', () => {
     const core = silent();
-    core.use({ apply(api) { api.registerAction({ type: 'x', create: () => ({ ban: async () => {}, unban: async () => {} }) }); } });
-    core.use({ apply(api) { api.registerAction({ type: 'y', create: () => ({ ban: async () => {}, unban: async () => {} }) }); } });
+    core.use({
+      apply(api) {
+        api.registerAction({ type: 'x', create: () => ({ ban: async () => {}, unban: async () => {} }) });
+      },
+    });
+    core.use({
+      apply(api) {
+        api.registerAction({ type: 'y', create: () => ({ ban: async () => {}, unban: async () => {} }) });
+      },
+    });
     expect(core.getAction('x')?.plugin).toBe('inline#1');
     expect(core.getAction('y')?.plugin).toBe('inline#2');
     expect(core.getAction('z')).toBeUndefined();
@@ -71,9 +81,20 @@ describe('Core.use: loading a valid plugin', () => {
 
   it('hands each plugin an api of its own: its name, a logger named after it, the clock, validate and errors', () => {
     const records: { name: string; msg: string }[] = [];
-    const core = new Core({ logLevel: 'info', logSink: (_l, name, msg) => { records.push({ name, msg }); } });
+    const core = new Core({
+      logLevel: 'info',
+      logSink: (_l, name, msg) => {
+        records.push({ name, msg });
+      },
+    });
     let api: PluginApi | undefined;
-    core.use({ meta: { name: 'f2b-plugin-a' }, apply(a) { api = a; a.logger.info('hello'); } });
+    core.use({
+      meta: { name: 'f2b-plugin-a' },
+      apply(a) {
+        api = a;
+        a.logger.info('hello');
+      },
+    });
     expect(api!.name).toBe('f2b-plugin-a');
     expect(api!.coreVersion).toBe(core.version);
     expect(api!.clock).toBe(core.clock);
@@ -119,7 +140,14 @@ describe('Core.use: rejecting bad plugins', () => {
   it('a meta that is not an object with a name → F2B_ERR_PLUGIN_INVALID, and apply is not called', () => {
     const core = silent();
     let called = false;
-    const err = thrown(() => core.use({ meta: 'x', apply() { called = true; } } as unknown as F2bPlugin));
+    const err = thrown(() =>
+      core.use({
+        meta: 'x',
+        apply() {
+          called = true;
+        },
+      } as unknown as F2bPlugin),
+    );
     expect(err.code).toBe('F2B_ERR_PLUGIN_INVALID');
     expect(called).toBe(false);
   });
@@ -170,15 +198,20 @@ describe('Core.use: rejecting bad plugins', () => {
     expect(err.message).toContain('number');
   });
 
-  it('valid options pass, get schema defaults filled in, and reach apply (the caller\'s object is not changed)', () => {
+  it("valid options pass, get schema defaults filled in, and reach apply (the caller's object is not changed)", () => {
     const core = silent();
     let seen: unknown;
     const options: Record<string, unknown> = { table: 'x' };
-    core.use({
-      meta: { name: 'p', version: '1.0.0', core: '*' },
-      schema: { type: 'object', properties: { table: { type: 'string' }, family: { type: 'string', default: 'inet' } } },
-      apply(_api, opts) { seen = opts; },
-    }, { options });
+    core.use(
+      {
+        meta: { name: 'p', version: '1.0.0', core: '*' },
+        schema: { type: 'object', properties: { table: { type: 'string' }, family: { type: 'string', default: 'inet' } } },
+        apply(_api, opts) {
+          seen = opts;
+        },
+      },
+      { options },
+    );
     expect(seen).toEqual({ table: 'x', family: 'inet' });
     expect(options).toEqual({ table: 'x' });
   });
@@ -186,7 +219,12 @@ describe('Core.use: rejecting bad plugins', () => {
   it('a plugin whose apply throws → F2B_ERR_PLUGIN_HOOK (hook "apply"), and it is not recorded as loaded', () => {
     const core = silent();
     const boom = new Error('kaput');
-    const plugin = definePlugin({ meta: { name: 'f2b-plugin-bad', version: '1.0.0', core: '*' }, apply() { throw boom; } });
+    const plugin = definePlugin({
+      meta: { name: 'f2b-plugin-bad', version: '1.0.0', core: '*' },
+      apply() {
+        throw boom;
+      },
+    });
     const err = thrown(() => core.use(plugin));
     expect(err.code).toBe('F2B_ERR_PLUGIN_HOOK');
     expect(err.plugin).toBe('f2b-plugin-bad');
@@ -198,7 +236,14 @@ describe('Core.use: rejecting bad plugins', () => {
 
   it('an F2bError thrown by apply passes through unchanged', () => {
     const own = new F2bError('F2B_ERR_CONFIG_INVALID', 'nope');
-    const err = thrown(() => silent().use({ meta: { name: 'p', version: '1.0.0', core: '*' }, apply() { throw own; } }));
+    const err = thrown(() =>
+      silent().use({
+        meta: { name: 'p', version: '1.0.0', core: '*' },
+        apply() {
+          throw own;
+        },
+      }),
+    );
     expect(err).toBe(own);
   });
 });
@@ -211,10 +256,14 @@ describe('hooks: a throwing tap is reported, never thrown', () => {
     core.use({
       meta: { name: 'f2b-plugin-thrower', version: '1.0.0', core: '*' },
       apply(c) {
-        c.hooks.failure.tap('f2b-plugin-thrower', () => { throw new Error('sync boom'); });
+        c.hooks.failure.tap('f2b-plugin-thrower', () => {
+          throw new Error('sync boom');
+        });
       },
     });
-    core.hooks.failure.tap('after', (f) => { calls.push(f.id); });
+    core.hooks.failure.tap('after', (f) => {
+      calls.push(f.id);
+    });
     expect(() => core.hooks.failure.call(failure, info)).not.toThrow();
     expect(calls).toEqual(['192.0.2.1']);
     expect(seen).toHaveLength(1);
@@ -229,7 +278,9 @@ describe('hooks: a throwing tap is reported, never thrown', () => {
   it('bail hook (ignore): a throwing tap answers nothing, so the next tap decides', () => {
     const core = silent();
     const seen = collectErrors(core);
-    core.hooks.ignore.tap('bad', () => { throw new Error('x'); });
+    core.hooks.ignore.tap('bad', () => {
+      throw new Error('x');
+    });
     core.hooks.ignore.tap('good', () => 'whitelisted');
     expect(core.hooks.ignore.call(failure, info)).toBe('whitelisted');
     expect(seen.map((s) => s.ctx)).toEqual([{ plugin: 'bad', hook: 'ignore' }]);
@@ -239,7 +290,9 @@ describe('hooks: a throwing tap is reported, never thrown', () => {
     const core = silent();
     const seen = collectErrors(core);
     const entry = { raw: Buffer.from('x'), message: Buffer.from('x'), time: 1 };
-    core.hooks.entry.tap('bad', () => { throw new Error('x'); });
+    core.hooks.entry.tap('bad', () => {
+      throw new Error('x');
+    });
     expect(core.hooks.entry.call(entry, info)).toBe(entry);
     expect(seen[0]!.ctx).toEqual({ plugin: 'bad', hook: 'entry' });
   });
@@ -248,8 +301,12 @@ describe('hooks: a throwing tap is reported, never thrown', () => {
     const core = silent();
     const seen = collectErrors(core);
     const got: string[] = [];
-    core.hooks.ban.tapPromise('f2b-action-flaky', async () => { throw new Error('async boom'); });
-    core.hooks.ban.tapPromise('recorder', async (b) => { got.push(b.id); });
+    core.hooks.ban.tapPromise('f2b-action-flaky', async () => {
+      throw new Error('async boom');
+    });
+    core.hooks.ban.tapPromise('recorder', async (b) => {
+      got.push(b.id);
+    });
     await expect(core.hooks.ban.promise(ban, info)).resolves.toBeUndefined();
     expect(got).toEqual(['192.0.2.1']);
     expect(seen).toHaveLength(1);
@@ -261,7 +318,9 @@ describe('hooks: a throwing tap is reported, never thrown', () => {
   it('async hook: a tapPromise function that throws synchronously is reported too', async () => {
     const core = silent();
     const seen = collectErrors(core);
-    core.hooks.unban.tapPromise('sync-thrower', (() => { throw new Error('not even a promise'); }) as () => Promise<void>);
+    core.hooks.unban.tapPromise('sync-thrower', (() => {
+      throw new Error('not even a promise');
+    }) as () => Promise<void>);
     await expect(core.hooks.unban.promise({ jail: 'sshd', id: '192.0.2.1', time: 0, reason: 'manual' }, info)).resolves.toBeUndefined();
     expect(seen.map((s) => s.ctx)).toEqual([{ plugin: 'sync-thrower', hook: 'unban' }]);
   });
@@ -269,8 +328,12 @@ describe('hooks: a throwing tap is reported, never thrown', () => {
   it('async hook: a tapAsync callback error and a sync tap on an async hook are reported', async () => {
     const core = silent();
     const seen = collectErrors(core);
-    core.hooks.ban.tapAsync('cb-error', (_b, _j, cb) => { cb(new Error('cb boom')); });
-    core.hooks.ban.tap('sync-on-async', () => { throw new Error('sync on async'); });
+    core.hooks.ban.tapAsync('cb-error', (_b, _j, cb) => {
+      cb(new Error('cb boom'));
+    });
+    core.hooks.ban.tap('sync-on-async', () => {
+      throw new Error('sync on async');
+    });
     await expect(core.hooks.ban.promise(ban, info)).resolves.toBeUndefined();
     expect(seen.map((s) => s.ctx.plugin).sort()).toEqual(['cb-error', 'sync-on-async']);
     expect(seen.every((s) => s.ctx.hook === 'ban')).toBe(true);
@@ -278,7 +341,12 @@ describe('hooks: a throwing tap is reported, never thrown', () => {
 
   it("a plugin's own F2bError from a tap is reported as it is: its code and fix, not F2B_ERR_PLUGIN_HOOK", async () => {
     const logged: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-    const core = new Core({ logLevel: 'debug', logSink: (level, _n, msg, fields) => { logged.push({ level, msg, fields }); } });
+    const core = new Core({
+      logLevel: 'debug',
+      logSink: (level, _n, msg, fields) => {
+        logged.push({ level, msg, fields });
+      },
+    });
     const seen = collectErrors(core);
     core.use({
       meta: { name: 'f2b-action-own' },
@@ -299,15 +367,26 @@ describe('hooks: a throwing tap is reported, never thrown', () => {
 
   it('an error tap that throws itself does not escape', () => {
     const core = silent();
-    core.hooks.error.tap('broken-reporter', () => { throw new Error('reporter broke'); });
-    core.hooks.failure.tap('bad', () => { throw new Error('x'); });
+    core.hooks.error.tap('broken-reporter', () => {
+      throw new Error('reporter broke');
+    });
+    core.hooks.failure.tap('bad', () => {
+      throw new Error('x');
+    });
     expect(() => core.hooks.failure.call(failure, info)).not.toThrow();
   });
 
   it('reportError also logs the error with its context', () => {
     const logged: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-    const core = new Core({ logLevel: 'debug', logSink: (level, _n, msg, fields) => { logged.push({ level, msg, fields }); } });
-    core.hooks.failure.tap('bad', () => { throw new Error('x'); });
+    const core = new Core({
+      logLevel: 'debug',
+      logSink: (level, _n, msg, fields) => {
+        logged.push({ level, msg, fields });
+      },
+    });
+    core.hooks.failure.tap('bad', () => {
+      throw new Error('x');
+    });
     core.hooks.failure.call(failure, info);
     const errorsLogged = logged.filter((l) => l.level === 'error');
     expect(errorsLogged).toHaveLength(1);

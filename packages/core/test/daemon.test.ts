@@ -33,8 +33,14 @@ function fixture() {
         type: 'memory',
         create(_options, ctx) {
           return {
-            start: async () => { sources.set(ctx.jail, ctx); sourceEvents.push(`start:${ctx.jail}`); },
-            stop: async () => { if (sources.get(ctx.jail) === ctx) sources.delete(ctx.jail); sourceEvents.push(`stop:${ctx.jail}`); },
+            start: async () => {
+              sources.set(ctx.jail, ctx);
+              sourceEvents.push(`start:${ctx.jail}`);
+            },
+            stop: async () => {
+              if (sources.get(ctx.jail) === ctx) sources.delete(ctx.jail);
+              sourceEvents.push(`stop:${ctx.jail}`);
+            },
           };
         },
       });
@@ -45,34 +51,53 @@ function fixture() {
     schema: { type: 'object', additionalProperties: false, properties: { table: { type: 'string' } } },
     create(_options: Record<string, unknown>, ctx: { jail: string }) {
       return {
-        start: async () => { actionCalls.push({ type, jail: ctx.jail, op: 'start', items: [] }); },
-        stop: async () => { actionCalls.push({ type, jail: ctx.jail, op: 'stop', items: [] }); },
-        ban: async (bans: readonly Ban[]) => { actionCalls.push({ type, jail: ctx.jail, op: 'ban', items: [...bans] }); },
-        unban: async (unbans: readonly Unban[]) => { actionCalls.push({ type, jail: ctx.jail, op: 'unban', items: [...unbans] }); },
+        start: async () => {
+          actionCalls.push({ type, jail: ctx.jail, op: 'start', items: [] });
+        },
+        stop: async () => {
+          actionCalls.push({ type, jail: ctx.jail, op: 'stop', items: [] });
+        },
+        ban: async (bans: readonly Ban[]) => {
+          actionCalls.push({ type, jail: ctx.jail, op: 'ban', items: [...bans] });
+        },
+        unban: async (unbans: readonly Unban[]) => {
+          actionCalls.push({ type, jail: ctx.jail, op: 'unban', items: [...unbans] });
+        },
       };
     },
   });
   const actionPlugin = definePlugin({
     meta: { name: 'f2b-action-record', version: '1.0.0', core: '*' },
-    apply(core) { core.registerAction(recorder('record')); },
+    apply(core) {
+      core.registerAction(recorder('record'));
+    },
   });
   const logPlugin = definePlugin({
     meta: { name: 'f2b-action-log-inline', version: '1.0.0', core: '*' },
-    apply(core) { core.registerAction(recorder('log')); },
+    apply(core) {
+      core.registerAction(recorder('log'));
+    },
   });
 
   const clock = new FakeClock('2024-01-15T12:00:00Z');
   const searchFrom = mkdtempSync(join(tmpdir(), 'f2b-'));
   dirs.push(searchFrom);
-  const daemon = (opts: { dryRun?: boolean } = {}) => new Daemon({
-    searchFrom: [searchFrom], clock, logLevel: 'silent', dryRun: opts.dryRun,
-    plugins: [filterPlugin, sourcePlugin, actionPlugin, logPlugin],
-  });
+  const daemon = (opts: { dryRun?: boolean } = {}) =>
+    new Daemon({
+      searchFrom: [searchFrom],
+      clock,
+      logLevel: 'silent',
+      dryRun: opts.dryRun,
+      plugins: [filterPlugin, sourcePlugin, actionPlugin, logPlugin],
+    });
   /** Push lines through the jail's source context, as the source would. */
   const push = async (jail: string, ...lines: string[]) => {
     const ctx = sources.get(jail);
     if (!ctx) throw new Error(`no running source for ${jail}`);
-    await ctx.lines(lines.map((l) => Buffer.from(l)), 'memory');
+    await ctx.lines(
+      lines.map((l) => Buffer.from(l)),
+      'memory',
+    );
   };
   const bans = (type = 'record') => actionCalls.filter((c) => c.type === type && c.op === 'ban');
   const unbans = (type = 'record') => actionCalls.filter((c) => c.type === type && c.op === 'unban');
@@ -80,7 +105,13 @@ function fixture() {
 }
 
 const jail = (extra: Record<string, unknown> = {}) => ({
-  source: { type: 'memory' }, filter: 'demo', actions: ['record'], maxretry: 2, findtime: 600, bantime: 600, ...extra,
+  source: { type: 'memory' },
+  filter: 'demo',
+  actions: ['record'],
+  maxretry: 2,
+  findtime: 600,
+  bantime: 600,
+  ...extra,
 });
 const config = (jails: F2bConfig['jails']) => resolveConfig({ jails, state: { type: 'memory' }, socket: false });
 
@@ -89,7 +120,9 @@ describe('Daemon.start', () => {
     const f = fixture();
     const d = f.daemon();
     let started = 0;
-    d.core.hooks.start.tapPromise('test', async () => { started++; });
+    d.core.hooks.start.tapPromise('test', async () => {
+      started++;
+    });
     await d.start(config({ a: jail(), off: jail({ enabled: false }), c: jail() }));
     expect(d.jails.map((j) => j.name)).toEqual(['a', 'c']);
     expect(d.jail('off')).toBeUndefined();
@@ -104,7 +137,8 @@ describe('Daemon.start', () => {
     const f = fixture();
     const d = f.daemon();
     await d.start(config({ a: jail(), b: jail() }));
-    await f.push('a',
+    await f.push(
+      'a',
       'auth failure from 192.0.2.1',
       'auth failure from 198.51.100.2',
       'nothing to see',
@@ -192,7 +226,9 @@ describe('Daemon: missing providers', () => {
 
   it('a config plugin package that is not installed → F2B_ERR_PLUGIN_NOT_FOUND at plugins.N', async () => {
     const f = fixture();
-    const err = await rejected(f.daemon().start(resolveConfig({ plugins: ['f2b-plugin-nonexistent-xyz'], jails: { a: jail() }, state: { type: 'memory' }, socket: false })));
+    const err = await rejected(
+      f.daemon().start(resolveConfig({ plugins: ['f2b-plugin-nonexistent-xyz'], jails: { a: jail() }, state: { type: 'memory' }, socket: false })),
+    );
     expect(err.code).toBe('F2B_ERR_PLUGIN_NOT_FOUND');
     expect(err.path).toBe('plugins.0');
   });
@@ -203,7 +239,9 @@ describe('Daemon.reload', () => {
     const f = fixture();
     const d = f.daemon();
     let reloaded = 0;
-    d.core.hooks.reload.tapPromise('test', async () => { reloaded++; });
+    d.core.hooks.reload.tapPromise('test', async () => {
+      reloaded++;
+    });
     await d.start(config({ a: jail(), b: jail() }));
     await f.push('a', 'auth failure from 192.0.2.1', 'auth failure from 192.0.2.1');
     await f.push('b', 'auth failure from 198.51.100.7', 'auth failure from 198.51.100.7');
@@ -242,7 +280,7 @@ describe('Daemon.reload', () => {
     await d.stop();
   });
 
-  it('a reload that changes a jail\'s actions starts new instances and gives them the bans in force', async () => {
+  it("a reload that changes a jail's actions starts new instances and gives them the bans in force", async () => {
     const f = fixture();
     const d = f.daemon();
     await d.start(config({ a: jail() }));

@@ -29,7 +29,13 @@ describe('literalPrefixes', () => {
   it.each([
     'abc', // not anchored
     '^abc|abd', // one alternative not anchored
-    '(?i)^abc', '^(?i:abc)', '^\\x41b', '^\\pLx', '^.*x', '^[ab]c', '^\\sx',
+    '(?i)^abc',
+    '^(?i:abc)',
+    '^\\x41b',
+    '^\\pLx',
+    '^.*x',
+    '^[ab]c',
+    '^\\sx',
   ])('%s: no prefix (tried on every line)', (pattern) => {
     expect(literalPrefixes(source(pattern))).toBeNull();
   });
@@ -65,15 +71,20 @@ describe('Dispatcher', () => {
   it('never leaves out a rule that matches (random texts and patterns built from the same pieces)', () => {
     const piece = fc.constantFrom('a', 'b', ' ', 'x?', '(?:a|b)', '(?:ab|)', '[ab]', '.*', 'b+', '(a)', '\\.', '.');
     const text = fc.stringMatching(/^[ab .x]{0,8}$/);
-    fc.assert(fc.property(fc.array(fc.array(piece, { maxLength: 6 }), { minLength: 1, maxLength: 5 }), fc.array(text, { maxLength: 10 }), (rules, texts) => {
-      const sources = rules.map((r) => `^${r.join('')}`);
-      const d = new Dispatcher(sources);
-      const res = sources.map((s) => new RE2(s));
-      for (const t of texts) {
-        const buf = Buffer.from(t);
-        const got = new Set(d.found.subarray(0, d.candidates(buf, 0, buf.length)));
-        res.forEach((re, i) => { if (re.test(t)) expect(got.has(i)).toBe(true); });
-      }
-    }), { seed: 17, numRuns: 400 });
+    fc.assert(
+      fc.property(fc.array(fc.array(piece, { maxLength: 6 }), { minLength: 1, maxLength: 5 }), fc.array(text, { maxLength: 10 }), (rules, texts) => {
+        const sources = rules.map((r) => `^${r.join('')}`);
+        const d = new Dispatcher(sources);
+        const res = sources.map((s) => new RE2(s));
+        for (const t of texts) {
+          const buf = Buffer.from(t);
+          const got = new Set(d.found.subarray(0, d.candidates(buf, 0, buf.length)));
+          res.forEach((re, i) => {
+            if (re.test(t)) expect(got.has(i)).toBe(true);
+          });
+        }
+      }),
+      { seed: 17, numRuns: 400 },
+    );
   });
 });

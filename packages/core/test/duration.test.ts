@@ -4,19 +4,67 @@ import { F2bError } from '../src/errors.js';
 
 describe('parseDuration', () => {
   it.each([
-    [0, 0], [600, 600], [1.5, 1.5],
-    ['600', 600], [' 600 ', 600], ['0', 0], ['2.5', 2.5],
-    ['30s', 30], ['10m', 600], ['1h', 3600], ['1d', 86400], ['1w', 604800],
-    ['1h30m', 5400], ['1h 30m', 5400], ['1d2h3m4s', 93784], ['30m1h', 5400], ['1.5h', 5400],
-    ['10min', 600], ['10 mins', 600], ['2hours', 7200], ['1 hour', 3600], ['1day', 86400], ['3 days', 259200],
-    ['1week', 604800], ['2weeks', 1209600], ['45sec', 45], ['1 second', 1], ['5 minutes', 300], ['1H', 3600],
+    [0, 0],
+    [600, 600],
+    [1.5, 1.5],
+    ['600', 600],
+    [' 600 ', 600],
+    ['0', 0],
+    ['2.5', 2.5],
+    ['30s', 30],
+    ['10m', 600],
+    ['1h', 3600],
+    ['1d', 86400],
+    ['1w', 604800],
+    ['1h30m', 5400],
+    ['1h 30m', 5400],
+    ['1d2h3m4s', 93784],
+    ['30m1h', 5400],
+    ['1.5h', 5400],
+    ['10min', 600],
+    ['10 mins', 600],
+    ['2hours', 7200],
+    ['1 hour', 3600],
+    ['1day', 86400],
+    ['3 days', 259200],
+    ['1week', 604800],
+    ['2weeks', 1209600],
+    ['45sec', 45],
+    ['1 second', 1],
+    ['5 minutes', 300],
+    ['1H', 3600],
   ])('%j → %s', (input, seconds) => {
     expect(parseDuration(input)).toBe(seconds);
   });
 
   it.each([
-    -1, -5, NaN, Infinity, '', ' ', '-1', '-5', '+5', 'abc', '10x', '1h30', 'h', '1.h', '.5h', '1..5h',
-    '10 m s', 'forever', null, undefined, true, {}, [], '1e3', '0x10', '1moo', '1yr',
+    -1,
+    -5,
+    NaN,
+    Infinity,
+    '',
+    ' ',
+    '-1',
+    '-5',
+    '+5',
+    'abc',
+    '10x',
+    '1h30',
+    'h',
+    '1.h',
+    '.5h',
+    '1..5h',
+    '10 m s',
+    'forever',
+    null,
+    undefined,
+    true,
+    {},
+    [],
+    '1e3',
+    '0x10',
+    '1moo',
+    '1yr',
   ])('rejects %j', (input) => {
     expect(() => parseDuration(input, 'jails.sshd.bantime')).toThrow(F2bError);
   });
@@ -35,8 +83,18 @@ describe('parseDuration', () => {
   // fail2ban's jail.conf(5) units; its month and year lengths are what `fail2ban-client --str2sec`
   // answers for 1mo and 1y: 365.25 days a year, a twelfth of that a month.
   it.each([
-    ['1mo', 2_629_800], ['1mon', 2_629_800], ['2months', 5_259_600], ['1y', 31_557_600], ['1yy', 31_557_600],
-    ['1year', 31_557_600], ['1y 6mo', 47_336_400], ['1ww', 604_800], ['1dd', 86_400], ['1hh', 3600], ['1mm', 60], ['1ss', 1],
+    ['1mo', 2_629_800],
+    ['1mon', 2_629_800],
+    ['2months', 5_259_600],
+    ['1y', 31_557_600],
+    ['1yy', 31_557_600],
+    ['1year', 31_557_600],
+    ['1y 6mo', 47_336_400],
+    ['1ww', 604_800],
+    ['1dd', 86_400],
+    ['1hh', 3600],
+    ['1mm', 60],
+    ['1ss', 1],
     ['1m', 60],
   ])('fail2ban unit %j → %s', (input, seconds) => {
     expect(parseDuration(input)).toBe(seconds);
@@ -76,8 +134,18 @@ describe('parseDuration', () => {
 
 describe('formatDuration', () => {
   it.each([
-    [-1, 'forever'], [0, '0s'], [45, '45s'], [600, '10m'], [5400, '1h30m'], [3600, '1h'], [86400, '1d'],
-    [604800, '1w'], [93784, '1d2h3m4s'], [1209600 + 61, '2w1m1s'], [1.5, '1.5s'], [60.25, '1m0.25s'],
+    [-1, 'forever'],
+    [0, '0s'],
+    [45, '45s'],
+    [600, '10m'],
+    [5400, '1h30m'],
+    [3600, '1h'],
+    [86400, '1d'],
+    [604800, '1w'],
+    [93784, '1d2h3m4s'],
+    [1209600 + 61, '2w1m1s'],
+    [1.5, '1.5s'],
+    [60.25, '1m0.25s'],
   ])('%s → %s', (seconds, text) => {
     expect(formatDuration(seconds)).toBe(text);
   });

@@ -90,7 +90,16 @@ describe('FilterRunner: patterns', () => {
     ['negative lookbehind', '^(?<!x)foo from <HOST>$', 'F2B_ERR_PATTERN_UNSUPPORTED'],
     ['unbalanced', '^(foo from <HOST>$', 'F2B_ERR_PATTERN_INVALID'],
   ])('%s → %s naming filter and rule', (label, pattern, code) => {
-    const err = thrown(() => new FilterRunner({ id: 'bad', rules: [{ id: 'r1', pattern: 'ok' }, { id: 'the-bad-one', pattern }] }));
+    const err = thrown(
+      () =>
+        new FilterRunner({
+          id: 'bad',
+          rules: [
+            { id: 'r1', pattern: 'ok' },
+            { id: 'the-bad-one', pattern },
+          ],
+        }),
+    );
     expect(err.code).toBe(code);
     if (code === 'F2B_ERR_PATTERN_UNSUPPORTED') expect(err.message).toContain(`${label} is not supported by RE2`);
     expect(err.message).toContain('"bad"');
@@ -131,10 +140,12 @@ describe('FilterRunner: patterns', () => {
   });
 
   it.each(['999.1.1.1', '1.2.3', '256.256.256.256', '-bad-.example', 'a..b', '::ffff::1'])(
-    'text shaped like an address but not one (%s) is no failure', (text) => {
+    'text shaped like an address but not one (%s) is no failure',
+    (text) => {
       expect(ids(host, text)).toEqual([]);
       expect(ids(addr, text)).toEqual([]);
-    });
+    },
+  );
 
   it('<IP4> and <IP6> only take their own family', () => {
     const v4: FilterDefinition = { id: 'v4', rules: [{ id: 'r', pattern: '^auth failure from <IP4>$' }] };
@@ -202,12 +213,19 @@ describe('FilterRunner: failures', () => {
   it('a failure carries id, rule, captures, the raw line, the filter id and the entry time', () => {
     const r = new FilterRunner(sshd);
     const e = entry(failedFrom('192.0.2.1', 'alice'), { time: T - 5000 });
-    expect(r.process(e, T)).toEqual([{
-      id: '192.0.2.1', attempts: 1, rule: 'failed-password', captures: { user: 'alice' },
-      // The address parsed once, here; it travels on the failure to the tracker and the actions.
-      ip: { version: 4, bytes: new Uint8Array([192, 0, 2, 1]), text: '192.0.2.1' },
-      lines: [e.raw.toString()], time: T - 5000, filter: 'mini-sshd',
-    }]);
+    expect(r.process(e, T)).toEqual([
+      {
+        id: '192.0.2.1',
+        attempts: 1,
+        rule: 'failed-password',
+        captures: { user: 'alice' },
+        // The address parsed once, here; it travels on the failure to the tracker and the actions.
+        ip: { version: 4, bytes: new Uint8Array([192, 0, 2, 1]), text: '192.0.2.1' },
+        lines: [e.raw.toString()],
+        time: T - 5000,
+        filter: 'mini-sshd',
+      },
+    ]);
   });
 
   it('an entry without a time gets `now`', () => {
@@ -302,7 +320,11 @@ describe('FilterRunner: memo cache', () => {
         reduce(m) {
           const captures = m.captures as Record<string, string>;
           const out = { id: m.host!, attempts: 1, rule: m.rule.id, captures: { ...captures } };
-          try { captures.user = 'tampered'; } catch { /* frozen is fine too */ }
+          try {
+            captures.user = 'tampered';
+          } catch {
+            /* frozen is fine too */
+          }
           return out;
         },
       }),
@@ -334,8 +356,15 @@ describe('FilterRunner: custom reducers and options', () => {
         return {
           reduce(m) {
             seen.push(m);
-            if (m.rule.id === 'connect') { host = m.host; count = 0; return null; }
-            if (m.rule.id === 'fail') { count++; return null; }
+            if (m.rule.id === 'connect') {
+              host = m.host;
+              count = 0;
+              return null;
+            }
+            if (m.rule.id === 'fail') {
+              count++;
+              return null;
+            }
             if (m.rule.id === 'close' && host && count > 0) {
               return { id: host, attempts: count * (ctx.options.weight as number), rule: 'session' };
             }
@@ -374,7 +403,8 @@ describe('FilterRunner: custom reducers and options', () => {
 
   it('options are validated against the filter schema → F2B_ERR_PLUGIN_OPTIONS at the config path', () => {
     const def: FilterDefinition = {
-      id: 'opt', rules: [{ id: 'r', pattern: '^x <HOST>$' }],
+      id: 'opt',
+      rules: [{ id: 'r', pattern: '^x <HOST>$' }],
       options: { type: 'object', properties: { maxlines: { type: 'integer', minimum: 1 } }, additionalProperties: false },
     };
     expect(() => new FilterRunner(def, { options: { maxlines: 3 } })).not.toThrow();
@@ -389,7 +419,8 @@ describe('FilterRunner: custom reducers and options', () => {
 
   it('the caller options object is not mutated by schema defaults', () => {
     const def: FilterDefinition = {
-      id: 'opt', rules: [],
+      id: 'opt',
+      rules: [],
       options: { type: 'object', properties: { x: { type: 'integer', default: 1 } } },
     };
     const given = {};
@@ -399,7 +430,16 @@ describe('FilterRunner: custom reducers and options', () => {
 
   it('sweep() reaches the reducer', () => {
     const swept: number[] = [];
-    const def: FilterDefinition = { id: 's', rules: [], createReducer: () => ({ reduce: () => null, sweep: (now) => { swept.push(now); } }) };
+    const def: FilterDefinition = {
+      id: 's',
+      rules: [],
+      createReducer: () => ({
+        reduce: () => null,
+        sweep: (now) => {
+          swept.push(now);
+        },
+      }),
+    };
     new FilterRunner(def).sweep(77);
     expect(swept).toEqual([77]);
   });
@@ -407,7 +447,8 @@ describe('FilterRunner: custom reducers and options', () => {
 
 describe('FilterRunner.explain (test-filter --explain)', () => {
   const def: FilterDefinition = {
-    id: 'demo', programs: ['demo'],
+    id: 'demo',
+    programs: ['demo'],
     rules: [
       { id: 'named', pattern: '^login failed for (?P<user>\\S+) from <HOST>$' },
       { id: 'addr-only', pattern: '^login failed for \\S+ from <ADDR>$' },
@@ -446,7 +487,11 @@ describe('FilterRunner.explain (test-filter --explain)', () => {
 
   it('stops at the program prefilter and says why', () => {
     expect(runner.explain(entry('login failed for eve from 192.0.2.7', { program: 'cron' }))).toEqual({
-      prefilter: { passed: false, why: 'the program "cron" is not one the filter reads (demo)' }, tried: [], skipped: [], matched: [], chosen: null,
+      prefilter: { passed: false, why: 'the program "cron" is not one the filter reads (demo)' },
+      tried: [],
+      skipped: [],
+      matched: [],
+      chosen: null,
     });
   });
 

@@ -24,8 +24,13 @@ describe('EntryParser: syslog headers', () => {
   it('BSD syslog: host, program, pid, message, time', () => {
     const e = parse('Jan  5 01:31:41 www sshd[1643]: Failed password for root from 192.0.2.1 port 22 ssh2', 'auth.log');
     expect(view(e)).toEqual({
-      message: 'Failed password for root from 192.0.2.1 port 22 ssh2', time: Date.UTC(2024, 0, 5, 1, 31, 41),
-      host: 'www', program: 'sshd', pid: 1643, dateFormat: 'bsd-syslog', origin: 'auth.log',
+      message: 'Failed password for root from 192.0.2.1 port 22 ssh2',
+      time: Date.UTC(2024, 0, 5, 1, 31, 41),
+      host: 'www',
+      program: 'sshd',
+      pid: 1643,
+      dateFormat: 'bsd-syslog',
+      origin: 'auth.log',
     });
     expect(e.raw.toString()).toBe('Jan  5 01:31:41 www sshd[1643]: Failed password for root from 192.0.2.1 port 22 ssh2');
   });
@@ -41,8 +46,12 @@ describe('EntryParser: syslog headers', () => {
   it('RFC 3339 (rsyslog high precision): offset applied, microseconds cut to ms', () => {
     const e = parse('2024-03-10T14:01:02.123456+01:00 host sshd[123]: Invalid user x from 192.0.2.1');
     expect(view(e)).toEqual({
-      message: 'Invalid user x from 192.0.2.1', time: Date.UTC(2024, 2, 10, 13, 1, 2, 123),
-      host: 'host', program: 'sshd', pid: 123, dateFormat: 'iso8601',
+      message: 'Invalid user x from 192.0.2.1',
+      time: Date.UTC(2024, 2, 10, 13, 1, 2, 123),
+      host: 'host',
+      program: 'sshd',
+      pid: 123,
+      dateFormat: 'iso8601',
     });
   });
 
@@ -137,16 +146,22 @@ describe('EntryParser: syslog headers', () => {
 
 describe('EntryParser: RFC 5424', () => {
   it('`<34>1 date host app procid msgid - msg`', () => {
-    const e = parse('<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su 123 ID47 - BOM\'su root\' failed for lonvick on /dev/pts/8');
+    const e = parse("<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su 123 ID47 - BOM'su root' failed for lonvick on /dev/pts/8");
     expect(view(e)).toEqual({
-      message: 'BOM\'su root\' failed for lonvick on /dev/pts/8', time: Date.UTC(2003, 9, 11, 22, 14, 15, 3),
-      host: 'mymachine.example.com', program: 'su', pid: 123, dateFormat: 'rfc5424',
+      message: "BOM'su root' failed for lonvick on /dev/pts/8",
+      time: Date.UTC(2003, 9, 11, 22, 14, 15, 3),
+      host: 'mymachine.example.com',
+      program: 'su',
+      pid: 123,
+      dateFormat: 'rfc5424',
     });
   });
 
   it('with structured data (several elements, escaped `]` in a value) and a BOM', () => {
     const line = Buffer.concat([
-      Buffer.from('<165>1 2003-10-11T22:14:15.003Z host evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="App\\]x"][examplePriority@32473 class="high"] '),
+      Buffer.from(
+        '<165>1 2003-10-11T22:14:15.003Z host evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="App\\]x"][examplePriority@32473 class="high"] ',
+      ),
       Buffer.from([0xef, 0xbb, 0xbf]),
       Buffer.from('An application event log entry'),
     ]);
@@ -197,15 +212,24 @@ describe('EntryParser: journal-line format', () => {
 describe('journal records', () => {
   const base = {
     MESSAGE: 'Failed password for root from 192.0.2.1 port 22 ssh2',
-    SYSLOG_IDENTIFIER: 'sshd', SYSLOG_PID: '4242', _HOSTNAME: 'srv', _SYSTEMD_UNIT: 'ssh.service',
+    SYSLOG_IDENTIFIER: 'sshd',
+    SYSLOG_PID: '4242',
+    _HOSTNAME: 'srv',
+    _SYSTEMD_UNIT: 'ssh.service',
     __REALTIME_TIMESTAMP: '1700000000123456',
   };
 
   it('MESSAGE as a string; __REALTIME_TIMESTAMP µs → ms; raw is the short form', () => {
     const e = journalRecordToEntry(base)!;
     expect(view(e)).toEqual({
-      message: base.MESSAGE, time: 1700000000123, host: 'srv', program: 'sshd', pid: 4242,
-      unit: 'ssh.service', dateFormat: 'journal', origin: 'journal',
+      message: base.MESSAGE,
+      time: 1700000000123,
+      host: 'srv',
+      program: 'sshd',
+      pid: 4242,
+      unit: 'ssh.service',
+      dateFormat: 'journal',
+      origin: 'journal',
     });
     expect(e.raw.toString()).toBe(`srv sshd[4242]: ${base.MESSAGE}`);
   });
@@ -263,10 +287,9 @@ describe('journal records', () => {
     expect(parseJournalJsonLine(Buffer.from(line), 'x')!.origin).toBe('x');
   });
 
-  it.each(['', 'not json', '{"MESSAGE": ', '[1,2]', 'null', '42', '"str"', '{"NO_MESSAGE": "x"}'])(
-    'parseJournalJsonLine(%j) → null', (line) => {
-      expect(parseJournalJsonLine(line)).toBeNull();
-    });
+  it.each(['', 'not json', '{"MESSAGE": ', '[1,2]', 'null', '42', '"str"', '{"NO_MESSAGE": "x"}'])('parseJournalJsonLine(%j) → null', (line) => {
+    expect(parseJournalJsonLine(line)).toBeNull();
+  });
 });
 
 describe('EntryParser: prefixes real systems write', () => {
@@ -278,7 +301,11 @@ describe('EntryParser: prefixes real systems write', () => {
     ['syslog without host', `Jan  5 01:31:41 sshd[1643]: ${FAIL}`, { time: T, program: 'sshd', pid: 1643 }],
     ['FreeBSD <facility.level> before the host', `Jan  5 01:31:41 <auth.info> www sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
     ['RFC 3164 with <PRI>', `<13>Jan  5 01:31:41 www sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
-    ['RFC 5424 with <PRI>', `<38>1 2024-01-05T01:31:41Z www sshd 1643 - - ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643, dateFormat: 'rfc5424' }],
+    [
+      'RFC 5424 with <PRI>',
+      `<38>1 2024-01-05T01:31:41Z www sshd 1643 - - ${FAIL}`,
+      { time: T, host: 'www', program: 'sshd', pid: 1643, dateFormat: 'rfc5424' },
+    ],
     ['<PRI> without a date (time of reading)', `<13>sshd[1643]: ${FAIL}`, { program: 'sshd', pid: 1643 }],
     ['kernel clock after the program', `Jan  5 01:31:41 www kernel: [  970.699396] ${FAIL}`, { time: T, host: 'www', program: 'kernel' }],
     ['kernel clock without padding', `Jan  5 01:31:41 www kernel: [970.699396] ${FAIL}`, { time: T, host: 'www', program: 'kernel' }],
@@ -290,13 +317,21 @@ describe('EntryParser: prefixes real systems write', () => {
     ['Solaris [ID n facility.level]', `Jan  5 01:31:41 www sshd[1643]: [ID 800047 auth.info] ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
     ['program with (module)', `Jan  5 01:31:41 www sshd(pam_unix)[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
     ['program with (module), no pid', `Jan  5 01:31:41 www sshd(pam_unix): ${FAIL}`, { time: T, host: 'www', program: 'sshd' }],
-    ['program with two / parts', `Jan  5 01:31:41 www postfix/submission/smtpd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'postfix/submission/smtpd', pid: 1643 }],
+    [
+      'program with two / parts',
+      `Jan  5 01:31:41 www postfix/submission/smtpd[1643]: ${FAIL}`,
+      { time: T, host: 'www', program: 'postfix/submission/smtpd', pid: 1643 },
+    ],
     ['prog[pid] without a colon (old syslogd, ProFTPD)', `Jan  5 01:31:41 www proftpd[1643] ${FAIL}`, { time: T, host: 'www', program: 'proftpd', pid: 1643 }],
     ['[pid] after the date (exim +pid)', `2024-01-05 01:31:41 [1643] ${FAIL}`, { time: T, pid: 1643 }],
     ['a zone name after the time', `Jan  5 01:31:41 UTC www sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
     ['a zone name after the year', `Jan  5 01:31:41 2024 GMT www sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
     ['ISO with a zone name', `2024-01-05 02:31:41 CET www sshd[1643]: ${FAIL}`, { time: T, host: 'www', program: 'sshd', pid: 1643 }],
-    ['ISO with T, comma fraction and +0000', `2024-01-05T01:31:41,250+0000 www sshd[1643]: ${FAIL}`, { time: T + 250, host: 'www', program: 'sshd', pid: 1643 }],
+    [
+      'ISO with T, comma fraction and +0000',
+      `2024-01-05T01:31:41,250+0000 www sshd[1643]: ${FAIL}`,
+      { time: T + 250, host: 'www', program: 'sshd', pid: 1643 },
+    ],
     ['ISO with a space and a dot fraction', `2024-01-05 01:31:41.250 www sshd[1643]: ${FAIL}`, { time: T + 250, host: 'www', program: 'sshd', pid: 1643 }],
     ['an unreadable date: the header is still found', `Jan 32 25:00:00 www sshd[1643]: ${FAIL}`, { host: 'www', program: 'sshd', pid: 1643 }],
     ['a date format we do not know', `Jan 5, 2024 1:31:41 AM www sshd[1643]: ${FAIL}`, { host: 'www', program: 'sshd', pid: 1643 }],
@@ -305,8 +340,13 @@ describe('EntryParser: prefixes real systems write', () => {
   ])('%s', (_label, line, fields) => {
     const e = parse(line);
     expect(e.message.toString()).toBe(FAIL);
-    expect({ time: e.time, host: e.host, program: e.program, pid: e.pid, ...('dateFormat' in fields ? { dateFormat: e.dateFormat } : {}) })
-      .toEqual({ time: undefined, host: undefined, program: undefined, pid: undefined, ...fields });
+    expect({ time: e.time, host: e.host, program: e.program, pid: e.pid, ...('dateFormat' in fields ? { dateFormat: e.dateFormat } : {}) }).toEqual({
+      time: undefined,
+      host: undefined,
+      program: undefined,
+      pid: undefined,
+      ...fields,
+    });
   });
 
   it.each([

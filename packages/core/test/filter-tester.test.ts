@@ -46,11 +46,20 @@ function runCases(tests: FilterTests): { names: string[]; outcomes: Map<string, 
   const names: string[] = [];
   const outcomes = new Map<string, Error | null>();
   const path: string[] = [];
-  FilterTester.describe = (name, fn) => { path.push(name); fn(); path.pop(); };
+  FilterTester.describe = (name, fn) => {
+    path.push(name);
+    fn();
+    path.pop();
+  };
   FilterTester.it = (name, fn) => {
     const full = [...path, name].join(' > ');
     names.push(full);
-    try { fn(); outcomes.set(full, null); } catch (err) { outcomes.set(full, err as Error); }
+    try {
+      fn();
+      outcomes.set(full, null);
+    } catch (err) {
+      outcomes.set(full, err as Error);
+    }
   };
   try {
     FilterTester.run(def, tests);
@@ -70,7 +79,10 @@ function errorOf(c: InvalidCase): Error | null {
 describe('FilterTester', () => {
   it('registers one test per case on the hooks, under the filter id, valid and invalid', () => {
     const { names, outcomes } = runCases({
-      valid: [L(1, 'Accepted password for root from 192.0.2.1 port 22 ssh2'), { line: L(3, 'Did not receive identification string from 192.0.2.3'), name: 'probe in normal mode' }],
+      valid: [
+        L(1, 'Accepted password for root from 192.0.2.1 port 22 ssh2'),
+        { line: L(3, 'Did not receive identification string from 192.0.2.3'), name: 'probe in normal mode' },
+      ],
       invalid: [{ line: FAILED, id: '192.0.2.1', attempts: 1, captures: { user: 'root' }, rule: 'failed' }],
     });
     expect(names).toEqual([
@@ -96,7 +108,9 @@ describe('FilterTester', () => {
     const lines = [FAILED, ...INVALID];
     expect(errorOf({ line: lines, attempts: { '192.0.2.1': 1, '192.0.2.2': 1 } })).toBeNull();
     expect(errorOf({ line: lines, attempts: { '192.0.2.1': 1 } })!.message).toContain('expected no failure from 192.0.2.2, got 1 attempt');
-    expect(errorOf({ line: lines, attempts: { '192.0.2.1': 1, '192.0.2.2': 1, '192.0.2.9': 1 } })!.message).toContain('expected 1 attempt from 192.0.2.9, got no failure');
+    expect(errorOf({ line: lines, attempts: { '192.0.2.1': 1, '192.0.2.2': 1, '192.0.2.9': 1 } })!.message).toContain(
+      'expected 1 attempt from 192.0.2.9, got no failure',
+    );
   });
 
   it('checks the source, rule, captures, time and mode', () => {
@@ -113,7 +127,15 @@ describe('FilterTester', () => {
   });
 
   it('checks an exact list of failures', () => {
-    expect(errorOf({ line: INVALID, failures: [{ id: '192.0.2.2', attempts: 1, rule: 'invalid-user' }, { attempts: 0, rule: 'failed-invalid', captures: { user: 'bob' } }] })).toBeNull();
+    expect(
+      errorOf({
+        line: INVALID,
+        failures: [
+          { id: '192.0.2.2', attempts: 1, rule: 'invalid-user' },
+          { attempts: 0, rule: 'failed-invalid', captures: { user: 'bob' } },
+        ],
+      }),
+    ).toBeNull();
     const err = errorOf({ line: INVALID, failures: [{ id: '192.0.2.2', attempts: 1 }] });
     expect(err!.message).toContain('expected 1 failures, got 2');
   });
@@ -137,13 +159,26 @@ describe('FilterTester', () => {
   });
 
   it('passes its options to the filter, checked against its schema', () => {
-    const withOptions: FilterDefinition = { ...def, id: 'opt', options: { type: 'object', additionalProperties: false, properties: { n: { type: 'integer' } } } };
+    const withOptions: FilterDefinition = {
+      ...def,
+      id: 'opt',
+      options: { type: 'object', additionalProperties: false, properties: { n: { type: 'integer' } } },
+    };
     let thrown: unknown;
     FilterTester.describe = (_name, fn) => fn();
-    FilterTester.it = (_name, fn) => { try { fn(); } catch (err) { thrown = err; } };
+    FilterTester.it = (_name, fn) => {
+      try {
+        fn();
+      } catch (err) {
+        thrown = err;
+      }
+    };
     try {
       new FilterTester({ options: { x: 1 } }).run(withOptions, { valid: [FAILED.replace('Failed', 'Accepted')], invalid: [] });
-    } finally { FilterTester.describe = describe; FilterTester.it = it; }
+    } finally {
+      FilterTester.describe = describe;
+      FilterTester.it = it;
+    }
     expect((thrown as { code?: string }).code).toMatch(/^F2B_ERR_/);
     expect(String(thrown)).toContain('"options.x"');
   });
@@ -153,7 +188,10 @@ describe('FilterTester', () => {
 FilterTester.describe = describe;
 FilterTester.it = it;
 FilterTester.run(def, {
-  valid: [L(1, 'Accepted password for root from 192.0.2.1 port 22 ssh2'), { line: 'srv sshd[1]: Accepted password for root from 192.0.2.1 port 22 ssh2', logtype: 'journal' }],
+  valid: [
+    L(1, 'Accepted password for root from 192.0.2.1 port 22 ssh2'),
+    { line: 'srv sshd[1]: Accepted password for root from 192.0.2.1 port 22 ssh2', logtype: 'journal' },
+  ],
   invalid: [
     { line: FAILED, id: '192.0.2.1', captures: { user: 'root' } },
     { line: 'srv sshd[1]: Failed password for root from 192.0.2.1 port 22 ssh2', logtype: 'journal', id: '192.0.2.1' },
@@ -163,25 +201,35 @@ FilterTester.run(def, {
 
 describe('checkAnnotatedLog: attempts', () => {
   const dirs: string[] = [];
-  afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
 
   it('checks attempts where an annotation gives them (the sum over the failures of the line)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'f2b-attempts-'));
     dirs.push(dir);
     const file = join(dir, 'mini.log');
-    writeFileSync(file, [
-      '# failJSON: {"match": true, "host": "192.0.2.2", "attempts": 1}',
-      INVALID[0],
-      '# failJSON: {"match": true, "host": "192.0.2.2", "attempts": 0}',
-      INVALID[1],
-      '# failJSON: {"match": true, "host": "192.0.2.1", "attempts": 2}',
-      FAILED,
-      '# failJSON: {"match": true, "host": "192.0.2.1"}',
-      FAILED,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        '# failJSON: {"match": true, "host": "192.0.2.2", "attempts": 1}',
+        INVALID[0],
+        '# failJSON: {"match": true, "host": "192.0.2.2", "attempts": 0}',
+        INVALID[1],
+        '# failJSON: {"match": true, "host": "192.0.2.1", "attempts": 2}',
+        FAILED,
+        '# failJSON: {"match": true, "host": "192.0.2.1"}',
+        FAILED,
+        '',
+      ].join('\n'),
+    );
     const report = checkAnnotatedLog(def, file, { now: Date.parse('2024-12-31T12:00:00Z'), timezone: 'UTC' });
-    expect(report.results.map((r) => [r.lineNo, r.ok, r.rule])).toEqual([[2, true, 'invalid-user'], [4, true, 'failed-invalid'], [6, false, 'failed'], [8, true, 'failed']]);
+    expect(report.results.map((r) => [r.lineNo, r.ok, r.rule])).toEqual([
+      [2, true, 'invalid-user'],
+      [4, true, 'failed-invalid'],
+      [6, false, 'failed'],
+      [8, true, 'failed'],
+    ]);
     expect(report.results[2]!.problems).toEqual(['expected 2 attempts, got 1 (192.0.2.1 failed: 1)']);
     // fail2ban's own samples count attempts differently: the check can be left out.
     expect(checkAnnotatedLog(def, file, { now: Date.parse('2024-12-31T12:00:00Z'), timezone: 'UTC', attempts: false }).results.every((r) => r.ok)).toBe(true);
@@ -206,7 +254,11 @@ describe('SourceTester', () => {
             poll: async () => {
               const lines = pushed.slice(next, next + batch);
               next += lines.length;
-              if (lines.length > 0) await ctx.lines(lines.map((l) => Buffer.from(l)), 'array');
+              if (lines.length > 0)
+                await ctx.lines(
+                  lines.map((l) => Buffer.from(l)),
+                  'array',
+                );
             },
             state: () => next,
           };
@@ -215,7 +267,9 @@ describe('SourceTester', () => {
     },
   });
 
-  afterEach(() => { pushed.length = 0; });
+  afterEach(() => {
+    pushed.length = 0;
+  });
 
   it('collects the lines a source delivers and resumes from its saved state', async () => {
     const t = new SourceTester({ plugin: arraySource, type: 'array', options: { batch: 2 } });

@@ -17,7 +17,9 @@ import type { FleetContext, FleetInstance, FleetJail } from '../src/fleet.js';
 import type { Ban, Failure, Unban } from '../src/types.js';
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function recordingFleet() {
   const handed: { op: 'ban' | 'unban' | 'failure'; id: string; jail: FleetJail }[] = [];
@@ -31,11 +33,29 @@ function recordingFleet() {
         create(_options, c): FleetInstance {
           ctx = c;
           return {
-            start: async () => {}, stop: async () => {},
-            ban: (b: Ban, jail) => { handed.push({ op: 'ban', id: b.id, jail }); },
-            unban: (u: Unban, jail) => { handed.push({ op: 'unban', id: u.id, jail }); },
-            failure: (f, jail) => { handed.push({ op: 'failure', id: f.id, jail }); },
-            status: () => ({ type: 'record', name: 'n', host: c.host, connected: true, hosts: [], queued: 0, lag: { lastMs: null, maxMs: null }, received: 0, published: 0, refused: 0 }),
+            start: async () => {},
+            stop: async () => {},
+            ban: (b: Ban, jail) => {
+              handed.push({ op: 'ban', id: b.id, jail });
+            },
+            unban: (u: Unban, jail) => {
+              handed.push({ op: 'unban', id: u.id, jail });
+            },
+            failure: (f, jail) => {
+              handed.push({ op: 'failure', id: f.id, jail });
+            },
+            status: () => ({
+              type: 'record',
+              name: 'n',
+              host: c.host,
+              connected: true,
+              hosts: [],
+              queued: 0,
+              lag: { lastMs: null, maxMs: null },
+              received: 0,
+              published: 0,
+              refused: 0,
+            }),
           };
         },
       });
@@ -54,17 +74,29 @@ function recordingFleet() {
   return { handed, plugins: [plugin, source], ctx: () => ctx };
 }
 
-const failure = (id: string): Failure => ({ id, time: Date.now(), attempts: 1, rule: 'auth', captures: {}, lines: [`auth failure from ${id}`], filter: 'demo' });
+const failure = (id: string): Failure => ({
+  id,
+  time: Date.now(),
+  attempts: 1,
+  rule: 'auth',
+  captures: {},
+  lines: [`auth failure from ${id}`],
+  filter: 'demo',
+});
 
 describe('config: fleet', () => {
-  it('resolves the fleet (type, host, the plugin\'s options) and each jail\'s sharing, on by default', () => {
+  it("resolves the fleet (type, host, the plugin's options) and each jail's sharing, on by default", () => {
     const c = resolveConfig({
-      state: { type: 'memory' }, socket: false,
+      state: { type: 'memory' },
+      socket: false,
       fleet: { type: 'redis', url: 'redis://127.0.0.1:6379/0', name: 'prod', host: 'web-1' },
       jails: { a: { source: 'x.log', filter: 'demo' }, b: { source: 'y.log', filter: 'demo', fleet: { failures: false } } },
     });
     expect(c.fleet).toEqual({ type: 'redis', host: 'web-1', options: { url: 'redis://127.0.0.1:6379/0', name: 'prod' } });
-    expect(c.jails.map((j) => j.fleet)).toEqual([{ failures: true, bans: true }, { failures: false, bans: true }]);
+    expect(c.jails.map((j) => j.fleet)).toEqual([
+      { failures: true, bans: true },
+      { failures: false, bans: true },
+    ]);
     expect(resolveConfig({ state: { type: 'memory' }, socket: false, jails: { a: { source: 'x', filter: 'demo' } } }).fleet).toBeNull();
     expect(() => resolveConfig({ socket: false, fleet: { type: 'redis', host: 'bad host' }, jails: {} })).toThrow(/fleet\.host/);
     expect(() => resolveConfig({ socket: false, jails: { a: { source: 'x', fleet: { everything: true } as never } } })).toThrow(/jails\.a\.fleet/);
@@ -89,14 +121,17 @@ describe('the fleet hook point', () => {
   async function daemon(dryRun = false) {
     const rec = recordingFleet();
     const d = new Daemon({ searchFrom: [], plugins: rec.plugins, store: new MemoryStore(), logLevel: 'error', dryRun });
-    await d.start(resolveConfig({
-      socket: false, state: { type: 'memory' },
-      fleet: { type: 'record', host: 'here', url: 'x' },
-      jails: {
-        sshd: { source: { type: 'none' }, filter: 'demo', actions: ['nop'], maxretry: 3, ignoreself: false, ignoreip: ['198.51.100.0/24'] },
-        quiet: { source: { type: 'none' }, filter: 'demo', actions: ['nop'], maxretry: 3, ignoreself: false, fleet: { bans: false, failures: false } },
-      },
-    }));
+    await d.start(
+      resolveConfig({
+        socket: false,
+        state: { type: 'memory' },
+        fleet: { type: 'record', host: 'here', url: 'x' },
+        jails: {
+          sshd: { source: { type: 'none' }, filter: 'demo', actions: ['nop'], maxretry: 3, ignoreself: false, ignoreip: ['198.51.100.0/24'] },
+          quiet: { source: { type: 'none' }, filter: 'demo', actions: ['nop'], maxretry: 3, ignoreself: false, fleet: { bans: false, failures: false } },
+        },
+      }),
+    );
     return { d, ...rec };
   }
 
@@ -120,7 +155,7 @@ describe('the fleet hook point', () => {
     }
   });
 
-  it('a dry run receives the fleet\'s bans and publishes nothing of its own', async () => {
+  it("a dry run receives the fleet's bans and publishes nothing of its own", async () => {
     const { d, handed, ctx } = await daemon(true);
     try {
       const sshd = d.jail('sshd')!;

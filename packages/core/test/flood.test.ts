@@ -20,11 +20,19 @@ function tracker(maxTracked?: number) {
   const clock = new FakeClock(START);
   const evicted: string[] = [];
   const t = new DefaultTracker({
-    jail: 'sshd', findtime: 600, maxretry: 3, bantime: 600, clock, maxTracked,
-    onExpire: () => undefined, onEvict: (id) => evicted.push(id),
+    jail: 'sshd',
+    findtime: 600,
+    maxretry: 3,
+    bantime: 600,
+    clock,
+    maxTracked,
+    onExpire: () => undefined,
+    onEvict: (id) => evicted.push(id),
   });
   const fail = (id: string, lines = [`line for ${id}`]) => {
-    const outcome = t.add({ id, ip: parseIp(id)!, time: clock.now(), attempts: 1, rule: 'r', captures: {}, lines, filter: 'sshd' } as Failure & { ip: NonNullable<Failure['ip']> });
+    const outcome = t.add({ id, ip: parseIp(id)!, time: clock.now(), attempts: 1, rule: 'r', captures: {}, lines, filter: 'sshd' } as Failure & {
+      ip: NonNullable<Failure['ip']>;
+    });
     return outcome.kind === 'banned' ? outcome.ban : null;
   };
   return { clock, t, fail, evicted };
@@ -33,7 +41,9 @@ function tracker(maxTracked?: number) {
 describe('Tracker under a flood', () => {
   it('forgets the source that failed least recently once maxTracked is reached, never a banned one', () => {
     const { t, fail, evicted, clock } = tracker(3);
-    fail('198.51.100.1'); fail('198.51.100.1'); fail('198.51.100.1'); // banned
+    fail('198.51.100.1');
+    fail('198.51.100.1');
+    fail('198.51.100.1'); // banned
     fail('198.51.100.2');
     clock.advance(1000);
     fail('198.51.100.3');
@@ -50,8 +60,16 @@ describe('Tracker under a flood', () => {
   it('top failing, counts and a live listing, without building the whole list', () => {
     const { t, fail } = tracker();
     for (let i = 0; i < 50; i++) fail(`203.0.113.${i}`);
-    fail('203.0.113.7'); fail('203.0.113.9');
-    expect(t.failingSummary(3)).toEqual({ count: 50, top: [{ id: '203.0.113.7', attempts: 2 }, { id: '203.0.113.9', attempts: 2 }, { id: '203.0.113.0', attempts: 1 }] });
+    fail('203.0.113.7');
+    fail('203.0.113.9');
+    expect(t.failingSummary(3)).toEqual({
+      count: 50,
+      top: [
+        { id: '203.0.113.7', attempts: 2 },
+        { id: '203.0.113.9', attempts: 2 },
+        { id: '203.0.113.0', attempts: 1 },
+      ],
+    });
     expect([...t.failingEntries()]).toHaveLength(50);
   });
 
@@ -77,7 +95,15 @@ describe('a jail under a flood', () => {
       meta: { name: 'f2b-plugin-flood-test', version: '1.0.0', core: '*' },
       apply(core) {
         core.registerFilter({ id: 'demo', rules: [{ id: 'auth-failure', pattern: '^auth failure from <HOST>$' }] });
-        core.registerSource({ type: 'memory', create: (_o, ctx) => ({ start: async () => { contexts.set(ctx.jail, ctx); }, stop: async () => undefined }) });
+        core.registerSource({
+          type: 'memory',
+          create: (_o, ctx) => ({
+            start: async () => {
+              contexts.set(ctx.jail, ctx);
+            },
+            stop: async () => undefined,
+          }),
+        });
         core.registerAction({ type: 'none', create: () => ({ ban: async () => undefined, unban: async () => undefined }) });
       },
     });
@@ -86,8 +112,16 @@ describe('a jail under a flood', () => {
     const store = new MemoryStore();
     const daemon = new Daemon({ searchFrom: [], clock, logLevel: 'silent', plugins: [plugin], store });
     const warnings: string[] = [];
-    const config = resolveConfig({ jails: { web: { source: { type: 'memory' }, filter: 'demo', actions: ['none'], ignoreself: false, ...jail } }, socket: false });
-    const push = async (lines: string[]) => { await contexts.get('web')!.lines(lines.map((l) => Buffer.from(l)), 'memory'); };
+    const config = resolveConfig({
+      jails: { web: { source: { type: 'memory' }, filter: 'demo', actions: ['none'], ignoreself: false, ...jail } },
+      socket: false,
+    });
+    const push = async (lines: string[]) => {
+      await contexts.get('web')!.lines(
+        lines.map((l) => Buffer.from(l)),
+        'memory',
+      );
+    };
     return { daemon, clock, store, warnings, config, push };
   }
   const ip = (i: number) => `2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`;
@@ -96,7 +130,10 @@ describe('a jail under a flood', () => {
     const f = fixture({ maxTracked: 1000, maxretry: 5 });
     await f.daemon.start(f.config);
     const warn = f.daemon.core.logger.warn.bind(f.daemon.core.logger);
-    f.daemon.core.logger.warn = (msg: string, fields?: Record<string, unknown>) => { f.warnings.push(msg); warn(msg, fields); };
+    f.daemon.core.logger.warn = (msg: string, fields?: Record<string, unknown>) => {
+      f.warnings.push(msg);
+      warn(msg, fields);
+    };
     await f.push(Array.from({ length: 3000 }, (_, i) => `auth failure from ${ip(i)}`));
     const jail = f.daemon.jail('web')!;
     expect(jail.stats.evicted).toBe(2000);
@@ -119,7 +156,10 @@ describe('a jail under a flood', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page = await commands.handle('status', { jail: 'web', list: 'failing', limit: 1000, ...(cursor ? { cursor } : {}) }, ctx) as { items: { id: string }[]; cursor: string | null };
+      const page = (await commands.handle('status', { jail: 'web', list: 'failing', limit: 1000, ...(cursor ? { cursor } : {}) }, ctx)) as {
+        items: { id: string }[];
+        cursor: string | null;
+      };
       seen.push(...page.items.map((x) => x.id));
       cursor = page.cursor;
       pages++;
@@ -127,7 +167,7 @@ describe('a jail under a flood', () => {
     expect(pages).toBe(3);
     expect(new Set(seen).size).toBe(2500);
     await expect(commands.handle('status', { jail: 'web', list: 'failing', cursor: 'nope' }, ctx)).rejects.toMatchObject({ code: 'F2B_ERR_CONTROL_BAD_ARGS' });
-    const small = await commands.handle('status', { jail: 'web' }, ctx) as { failing: unknown[]; more: { failing: number } };
+    const small = (await commands.handle('status', { jail: 'web' }, ctx)) as { failing: unknown[]; more: { failing: number } };
     expect(small.failing).toHaveLength(100);
     expect(small.more.failing).toBe(2400);
     await f.daemon.stop();
@@ -161,7 +201,10 @@ describe('a jail under a flood', () => {
     let release: () => void = () => undefined;
     let gate: Promise<void> | null = null;
     const checkpoint = f.store.checkpoint.bind(f.store);
-    f.store.checkpoint = async (c) => { if (gate) await gate; return checkpoint(c); };
+    f.store.checkpoint = async (c) => {
+      if (gate) await gate;
+      return checkpoint(c);
+    };
     await f.daemon.start(f.config);
     const ctx = flooder.contexts.get('web')!;
     const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => Buffer.from(`auth failure from ${ip(from + i)}`));
@@ -169,13 +212,17 @@ describe('a jail under a flood', () => {
     expect(ctx.lines(batch(0, 100), 'memory')).toBeUndefined();
     await f.daemon.jail('web')!.flush();
     // The store stalls; a flood beyond the high-water mark is asked to wait.
-    gate = new Promise<void>((r) => { release = r; });
+    gate = new Promise<void>((r) => {
+      release = r;
+    });
     expect(ctx.lines(batch(100, 15_000), 'memory')).toBeUndefined();
     await new Promise((r) => setImmediate(r)); // the batch of those 15,000 is now being written (stalled)
     const wait = ctx.lines(batch(15_100, 25_000), 'memory');
     expect(wait).toBeInstanceOf(Promise);
     let resolved = false;
-    void (wait as Promise<void>).then(() => { resolved = true; });
+    void (wait as Promise<void>).then(() => {
+      resolved = true;
+    });
     await new Promise((r) => setTimeout(r, 20));
     expect(resolved).toBe(false); // still waiting for the store
     gate = null;

@@ -21,19 +21,22 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('control protocol (fuzz)', () => {
   it('LineDecoder gives the same lines however the bytes are split', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.nat(2000), { maxLength: 10 }), (bytes, cuts) => {
-      const buf = Buffer.from(bytes);
-      const whole = new LineDecoder().push(buf).lines;
-      const d = new LineDecoder();
-      const got: string[] = [];
-      let at = 0;
-      for (const c of [...cuts.map((x) => x % (buf.length + 1))].sort((a, b) => a - b)) {
-        got.push(...d.push(buf.subarray(at, c)).lines);
-        at = c;
-      }
-      got.push(...d.push(buf.subarray(at)).lines);
-      expect(got).toEqual(whole);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.nat(2000), { maxLength: 10 }), (bytes, cuts) => {
+        const buf = Buffer.from(bytes);
+        const whole = new LineDecoder().push(buf).lines;
+        const d = new LineDecoder();
+        const got: string[] = [];
+        let at = 0;
+        for (const c of [...cuts.map((x) => x % (buf.length + 1))].sort((a, b) => a - b)) {
+          got.push(...d.push(buf.subarray(at, c)).lines);
+          at = c;
+        }
+        got.push(...d.push(buf.subarray(at)).lines);
+        expect(got).toEqual(whole);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('the server answers every line of arbitrary input with a protocol response (or closes), and keeps serving', async () => {
@@ -44,20 +47,28 @@ describe('control protocol (fuzz)', () => {
     const line = fc.oneof(
       fc.string({ maxLength: 200 }).map((s) => s.replace(/\n/g, '')),
       fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-      fc.record({ v: fc.oneof(fc.constant(1), fc.jsonValue()), id: fc.oneof(fc.nat(), fc.string()), cmd: fc.string(), args: fc.jsonValue({ maxDepth: 3 }) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      fc
+        .record(
+          { v: fc.oneof(fc.constant(1), fc.jsonValue()), id: fc.oneof(fc.nat(), fc.string()), cmd: fc.string(), args: fc.jsonValue({ maxDepth: 3 }) },
+          { requiredKeys: [] },
+        )
+        .map((v) => JSON.stringify(v)),
     );
     try {
-      await fc.assert(fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 5 }), async (lines) => {
-        const answers = await exchange(path, lines.map((l) => `${l}\n`).join(''));
-        const expected = lines.filter((l) => l.trim() !== '').length;
-        expect(answers.length).toBe(expected);
-        for (const a of answers) {
-          const r = JSON.parse(a) as { v: number; ok: boolean; error?: { code: string } };
-          expect(r.v).toBe(1);
-          expect(typeof r.ok).toBe('boolean');
-          if (!r.ok) expect(r.error!.code).toMatch(/^F2B_ERR_CONTROL_/);
-        }
-      }), { numRuns: 60 });
+      await fc.assert(
+        fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 5 }), async (lines) => {
+          const answers = await exchange(path, lines.map((l) => `${l}\n`).join(''));
+          const expected = lines.filter((l) => l.trim() !== '').length;
+          expect(answers.length).toBe(expected);
+          for (const a of answers) {
+            const r = JSON.parse(a) as { v: number; ok: boolean; error?: { code: string } };
+            expect(r.v).toBe(1);
+            expect(typeof r.ok).toBe('boolean');
+            if (!r.ok) expect(r.error!.code).toMatch(/^F2B_ERR_CONTROL_/);
+          }
+        }),
+        { numRuns: 60 },
+      );
       expect(await exchange(path, '{"v":1,"id":1,"cmd":"ping"}\n')).toHaveLength(1);
     } finally {
       await server.close();
@@ -68,44 +79,91 @@ describe('control protocol (fuzz)', () => {
 describe('config loading (fuzz)', () => {
   const doc = fc.oneof(
     fc.jsonValue({ maxDepth: 5 }),
-    fc.record({
-      jails: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.record({
-        source: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 2 })), filter: fc.oneof(fc.constant('sshd'), fc.jsonValue({ maxDepth: 2 })),
-        maxretry: fc.jsonValue({ maxDepth: 1 }), bantime: fc.oneof(fc.string(), fc.integer()), ignoreip: fc.jsonValue({ maxDepth: 2 }),
-      }, { requiredKeys: [] })), { maxKeys: 3 }),
-      defaults: fc.jsonValue({ maxDepth: 3 }), extends: fc.jsonValue({ maxDepth: 2 }), hosts: fc.jsonValue({ maxDepth: 3 }),
-      socket: fc.jsonValue({ maxDepth: 1 }), state: fc.jsonValue({ maxDepth: 2 }),
-    }, { requiredKeys: [] }),
+    fc.record(
+      {
+        jails: fc.dictionary(
+          fc.string({ maxLength: 8 }),
+          fc.oneof(
+            fc.jsonValue({ maxDepth: 3 }),
+            fc.record(
+              {
+                source: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 2 })),
+                filter: fc.oneof(fc.constant('sshd'), fc.jsonValue({ maxDepth: 2 })),
+                maxretry: fc.jsonValue({ maxDepth: 1 }),
+                bantime: fc.oneof(fc.string(), fc.integer()),
+                ignoreip: fc.jsonValue({ maxDepth: 2 }),
+              },
+              { requiredKeys: [] },
+            ),
+          ),
+          { maxKeys: 3 },
+        ),
+        defaults: fc.jsonValue({ maxDepth: 3 }),
+        extends: fc.jsonValue({ maxDepth: 2 }),
+        hosts: fc.jsonValue({ maxDepth: 3 }),
+        socket: fc.jsonValue({ maxDepth: 1 }),
+        state: fc.jsonValue({ maxDepth: 2 }),
+      },
+      { requiredKeys: [] },
+    ),
   );
 
   it('random JSON and YAML documents give a config or an F2bError', async () => {
     let n = 0;
-    await fc.assert(fc.asyncProperty(doc, fc.boolean(), async (value, asYaml) => {
-      const file = join(dir, `c${n++}.${asYaml ? 'yaml' : 'json'}`);
-      writeFileSync(file, asYaml ? stringify(value) : JSON.stringify(value));
-      try {
-        const found = await loadConfig(file);
-        if (found) resolveConfig(found.config, found.file);
-      } catch (err) {
-        if (!isF2bError(err)) throw new Error(`not an F2bError for ${JSON.stringify(value)}: ${String(err)}`, { cause: err });
-        expect(err).toBeInstanceOf(F2bError);
-      }
-    }), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(doc, fc.boolean(), async (value, asYaml) => {
+        const file = join(dir, `c${n++}.${asYaml ? 'yaml' : 'json'}`);
+        writeFileSync(file, asYaml ? stringify(value) : JSON.stringify(value));
+        try {
+          const found = await loadConfig(file);
+          if (found) resolveConfig(found.config, found.file);
+        } catch (err) {
+          if (!isF2bError(err)) throw new Error(`not an F2bError for ${JSON.stringify(value)}: ${String(err)}`, { cause: err });
+          expect(err).toBeInstanceOf(F2bError);
+        }
+      }),
+      { numRuns: 200 },
+    );
   }, 60_000);
 
   it('random YAML text (anchors, aliases, odd syntax) gives a config or an F2bError', async () => {
-    const token = fc.constantFrom('a:', ' ', '\n', '  ', '- ', '&x ', '*x', '[', ']', '{', '}', ',', 'jails:', '"', "'", '#', '!!str ', '<<: *x', 'null', '1', 'sshd');
+    const token = fc.constantFrom(
+      'a:',
+      ' ',
+      '\n',
+      '  ',
+      '- ',
+      '&x ',
+      '*x',
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      'jails:',
+      '"',
+      "'",
+      '#',
+      '!!str ',
+      '<<: *x',
+      'null',
+      '1',
+      'sshd',
+    );
     let n = 0;
-    await fc.assert(fc.asyncProperty(fc.array(token, { maxLength: 60 }), async (tokens) => {
-      const file = join(dir, `y${n++}.yaml`);
-      writeFileSync(file, tokens.join(''));
-      try {
-        const found = await loadConfig(file);
-        if (found) resolveConfig(found.config, found.file);
-      } catch (err) {
-        if (!isF2bError(err)) throw new Error(`not an F2bError for ${JSON.stringify(tokens.join(''))}: ${String(err)}`, { cause: err });
-      }
-    }), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(token, { maxLength: 60 }), async (tokens) => {
+        const file = join(dir, `y${n++}.yaml`);
+        writeFileSync(file, tokens.join(''));
+        try {
+          const found = await loadConfig(file);
+          if (found) resolveConfig(found.config, found.file);
+        } catch (err) {
+          if (!isF2bError(err)) throw new Error(`not an F2bError for ${JSON.stringify(tokens.join(''))}: ${String(err)}`, { cause: err });
+        }
+      }),
+      { numRuns: 200 },
+    );
   }, 60_000);
 });
 
@@ -114,7 +172,9 @@ function exchange(path: string, text: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const sock = createConnection({ path });
     let data = '';
-    sock.on('data', (d: Buffer) => { data += d.toString('utf8'); });
+    sock.on('data', (d: Buffer) => {
+      data += d.toString('utf8');
+    });
     sock.on('error', reject);
     sock.on('close', () => resolve(data.split('\n').filter((l) => l !== '')));
     sock.on('connect', () => sock.end(text));

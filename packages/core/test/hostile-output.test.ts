@@ -47,7 +47,10 @@ describe('escaping', () => {
   it('the text log writes messages and fields escaped, on one line', () => {
     const chunks: string[] = [];
     const write = process.stderr.write;
-    process.stderr.write = ((s: string) => { chunks.push(s); return true; }) as typeof process.stderr.write;
+    process.stderr.write = ((s: string) => {
+      chunks.push(s);
+      return true;
+    }) as typeof process.stderr.write;
     try {
       createLogger('t', 'info', stderrSink('text')).warn(`msg ${HOSTILE}`, { user: HOSTILE, [HOSTILE]: 1 });
       createLogger('t', 'info', stderrSink('json')).warn(`msg ${HOSTILE}`, { user: HOSTILE });
@@ -65,31 +68,54 @@ describe('escaping', () => {
 
 const plugin: F2bPlugin = {
   meta: { name: 'demo', version: '1.0.0', core: '*' },
-  apply(core) { core.registerFilter({ id: 'demo', rules: [{ id: 'fail', pattern: '^fail from <HOST>$' }] }); },
+  apply(core) {
+    core.registerFilter({ id: 'demo', rules: [{ id: 'fail', pattern: '^fail from <HOST>$' }] });
+  },
 };
 
 describe('manual bans', () => {
   const refused = (fn: () => unknown) => {
-    try { fn(); } catch (err) { expect(err).toBeInstanceOf(F2bError); return (err as F2bError).code; }
+    try {
+      fn();
+    } catch (err) {
+      expect(err).toBeInstanceOf(F2bError);
+      return (err as F2bError).code;
+    }
     return 'accepted';
   };
 
-  it('of loopback, ignoreip and (with ignoreself) this host\'s addresses are refused with F2B_ERR_BAN_REFUSED', async () => {
-    const self = Object.values(networkInterfaces()).flat().map((a) => a!.address).find((a) => a !== '127.0.0.1' && a !== '::1' && !a.startsWith('fe80'));
+  it("of loopback, ignoreip and (with ignoreself) this host's addresses are refused with F2B_ERR_BAN_REFUSED", async () => {
+    const self = Object.values(networkInterfaces())
+      .flat()
+      .map((a) => a!.address)
+      .find((a) => a !== '127.0.0.1' && a !== '::1' && !a.startsWith('fe80'));
     const t = await createTestCore({ plugins: [plugin], jail: { filter: 'demo', ignoreip: ['192.0.2.0/28'], ignoreself: true } });
-    for (const ip of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1', '192.0.2.5']) expect([ip, refused(() => t.jail.ban(ip))]).toEqual([ip, 'F2B_ERR_BAN_REFUSED']);
+    for (const ip of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1', '192.0.2.5'])
+      expect([ip, refused(() => t.jail.ban(ip))]).toEqual([ip, 'F2B_ERR_BAN_REFUSED']);
     if (self) expect([self, refused(() => t.jail.ban(self))]).toEqual([self, 'F2B_ERR_BAN_REFUSED']);
     expect(refused(() => t.jail.ban('192.0.2.200'))).toBe('accepted');
     expect([...t.jail.bans()].map((b) => b.id)).toEqual(['192.0.2.200']);
-    const e = (() => { try { t.jail.ban('::1'); } catch (err) { return err as F2bError; } })()!;
+    const e = (() => {
+      try {
+        t.jail.ban('::1');
+      } catch (err) {
+        return err as F2bError;
+      }
+    })()!;
     expect(e.message).toMatch(/loopback/);
     expect(e.fix).toBeTruthy();
     await t.jail.stop();
   });
 
-  it('of this host\'s addresses are allowed when ignoreself is off', async () => {
-    const self = Object.values(networkInterfaces()).flat().map((a) => a!.address).find((a) => a !== '127.0.0.1' && a !== '::1' && !a.startsWith('fe80'));
-    if (!self) { console.log('skipped: this host has no non-loopback address'); return; }
+  it("of this host's addresses are allowed when ignoreself is off", async () => {
+    const self = Object.values(networkInterfaces())
+      .flat()
+      .map((a) => a!.address)
+      .find((a) => a !== '127.0.0.1' && a !== '::1' && !a.startsWith('fe80'));
+    if (!self) {
+      console.log('skipped: this host has no non-loopback address');
+      return;
+    }
     const t = await createTestCore({ plugins: [plugin], jail: { filter: 'demo', ignoreself: false } });
     expect(refused(() => t.jail.ban(self))).toBe('accepted');
     await t.jail.stop();

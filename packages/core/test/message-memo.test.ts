@@ -8,7 +8,10 @@ const masked = (text: string) => text.replace(/ port [0-9]+(?=[ :\]]|$)/g, ' por
 /** A model of the memo: a Map by masked text, entries stored as exact answering only their own text. */
 class Model {
   private map = new Map<string, { value: number; exact: string | null }>();
-  constructor(private readonly limit: number, private readonly mask: boolean) {}
+  constructor(
+    private readonly limit: number,
+    private readonly mask: boolean,
+  ) {}
   get(text: string): number | undefined {
     const e = this.map.get(this.key(text));
     return e === undefined || (e.exact !== null && e.exact !== text) ? undefined : e.value;
@@ -18,7 +21,9 @@ class Model {
     if (!this.map.has(key) && this.map.size >= this.limit) this.map.clear();
     this.map.set(key, { value, exact: exact ? text : null });
   }
-  private key(text: string) { return this.mask ? masked(text) : text; }
+  private key(text: string) {
+    return this.mask ? masked(text) : text;
+  }
 }
 
 // Messages made of pieces that meet at the masking rule's edges: ` port `, digits, its terminators.
@@ -27,25 +32,31 @@ const message = fc.array(piece, { maxLength: 8 }).map((p) => p.join(''));
 
 describe('MessageMemo', () => {
   it('answers as a Map keyed by the masked text would, across resets and exact entries', () => {
-    fc.assert(fc.property(fc.boolean(), fc.array(fc.tuple(message, fc.boolean()), { maxLength: 60 }), (mask, steps) => {
-      const memo = new MessageMemo<number>(8, mask);
-      const model = new Model(8, mask);
-      steps.forEach(([text, exact], i) => {
-        // Each message sits inside a larger buffer, as a parsed line's message does.
-        const buf = Buffer.from(`<${text}>`);
-        const got = memo.get(buf, 1, buf.length - 1);
-        expect(got).toBe(model.get(text));
-        if (got === undefined) {
-          memo.set(buf, 1, buf.length - 1, i, exact);
-          model.set(text, i, exact);
-        }
-      });
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(fc.tuple(message, fc.boolean()), { maxLength: 60 }), (mask, steps) => {
+        const memo = new MessageMemo<number>(8, mask);
+        const model = new Model(8, mask);
+        steps.forEach(([text, exact], i) => {
+          // Each message sits inside a larger buffer, as a parsed line's message does.
+          const buf = Buffer.from(`<${text}>`);
+          const got = memo.get(buf, 1, buf.length - 1);
+          expect(got).toBe(model.get(text));
+          if (got === undefined) {
+            memo.set(buf, 1, buf.length - 1, i, exact);
+            model.set(text, i, exact);
+          }
+        });
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('messages that differ only in a port number share an entry; other digits do not', () => {
     const memo = new MessageMemo<string>(16, true);
-    const at = (s: string) => { const b = Buffer.from(s); return [b, 0, b.length] as const; };
+    const at = (s: string) => {
+      const b = Buffer.from(s);
+      return [b, 0, b.length] as const;
+    };
     memo.get(...at('Failed password for root from 192.0.2.1 port 4711 ssh2'));
     memo.set(...at('Failed password for root from 192.0.2.1 port 4711 ssh2'), 'a', false);
     expect(memo.get(...at('Failed password for root from 192.0.2.1 port 22 ssh2'))).toBe('a');

@@ -16,7 +16,9 @@ import { escalatedBantime } from '../src/tracker.js';
 import type { Ban, Unban } from '../src/types.js';
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function world() {
   const clock = new FakeClock('2024-01-15T12:00:00Z');
@@ -30,13 +32,26 @@ function world() {
       core.registerFilter({ id: 'demo', rules: [{ id: 'auth-failure', pattern: '^auth failure from <HOST>$' }] });
       core.registerSource({
         type: 'memory',
-        create: (_o, ctx) => ({ start: async () => { sources.set(ctx.jail, ctx); }, stop: async () => { sources.delete(ctx.jail); } }),
+        create: (_o, ctx) => ({
+          start: async () => {
+            sources.set(ctx.jail, ctx);
+          },
+          stop: async () => {
+            sources.delete(ctx.jail);
+          },
+        }),
       });
       core.registerAction({
         type: 'record',
         create: (_o, ctx) => ({
-          ban: async (bans) => { if (failing) throw new Error('firewall unavailable'); calls.push({ op: 'ban', jail: ctx.jail, items: [...bans] }); },
-          unban: async (unbans) => { if (failing) throw new Error('firewall unavailable'); calls.push({ op: 'unban', jail: ctx.jail, items: [...unbans] }); },
+          ban: async (bans) => {
+            if (failing) throw new Error('firewall unavailable');
+            calls.push({ op: 'ban', jail: ctx.jail, items: [...bans] });
+          },
+          unban: async (unbans) => {
+            if (failing) throw new Error('firewall unavailable');
+            calls.push({ op: 'unban', jail: ctx.jail, items: [...unbans] });
+          },
         }),
       });
     },
@@ -44,13 +59,38 @@ function world() {
   const searchFrom = mkdtempSync(join(tmpdir(), 'f2b-persist-'));
   dirs.push(searchFrom);
   const daemon = () => new Daemon({ searchFrom: [searchFrom], clock, logLevel: 'silent', plugins: [plugin], store });
-  const push = async (jail: string, ...lines: string[]) => { await sources.get(jail)!.lines(lines.map((l) => Buffer.from(l)), 'memory'); };
+  const push = async (jail: string, ...lines: string[]) => {
+    await sources.get(jail)!.lines(
+      lines.map((l) => Buffer.from(l)),
+      'memory',
+    );
+  };
   const bansOf = (jail: string) => calls.filter((c) => c.op === 'ban' && c.jail === jail).flatMap((c) => c.items as Ban[]);
   const unbansOf = (jail: string) => calls.filter((c) => c.op === 'unban' && c.jail === jail).flatMap((c) => c.items as Unban[]);
-  return { clock, store, daemon, push, calls, bansOf, unbansOf, setFailing: (f: boolean) => { failing = f; } };
+  return {
+    clock,
+    store,
+    daemon,
+    push,
+    calls,
+    bansOf,
+    unbansOf,
+    setFailing: (f: boolean) => {
+      failing = f;
+    },
+  };
 }
 
-const jail = (extra: Record<string, unknown> = {}) => ({ source: { type: 'memory' }, filter: 'demo', actions: ['record'], maxretry: 3, findtime: 600, bantime: 600, ignoreself: false, ...extra });
+const jail = (extra: Record<string, unknown> = {}) => ({
+  source: { type: 'memory' },
+  filter: 'demo',
+  actions: ['record'],
+  maxretry: 3,
+  findtime: 600,
+  bantime: 600,
+  ignoreself: false,
+  ...extra,
+});
 const config = (jails: F2bConfig['jails'], extra: Partial<F2bConfig> = {}) => resolveConfig({ jails, state: { type: 'memory' }, socket: false, ...extra });
 
 describe('restart', () => {
@@ -182,13 +222,19 @@ describe('escalating bans (bantimeIncrement)', () => {
     });
     let d = w.daemon();
     await d.start(cfg);
-    const attack = async (j: string) => { await w.push(j, ...Array(3).fill('auth failure from 203.0.113.5')); await d.jail(j)!.flush(); };
+    const attack = async (j: string) => {
+      await w.push(j, ...Array(3).fill('auth failure from 203.0.113.5'));
+      await d.jail(j)!.flush();
+    };
     const length = (b: Ban) => (b.end! - b.start) / 1000;
     await attack('a');
     w.clock.advance(601_000);
     await d.jail('a')!.flush();
     await attack('a');
-    expect(w.bansOf('a').map((b) => [b.count, length(b)])).toEqual([[1, 600], [2, 1800]]);
+    expect(w.bansOf('a').map((b) => [b.count, length(b)])).toEqual([
+      [1, 600],
+      [2, 1800],
+    ]);
     await d.stop();
     w.clock.advance(1801_000);
     d = w.daemon();
@@ -205,11 +251,17 @@ describe('escalating bans (bantimeIncrement)', () => {
 describe('repeat offenders (recidive)', () => {
   it('bans an address banned maxbans times within findtime in any jail, for the recidive bantime', async () => {
     const w = world();
-    const cfg = config({ a: jail({ bantime: 60 }), b: jail({ bantime: 60 }) }, { recidive: { maxbans: 3, findtime: '1h', bantime: '1w', actions: ['record'] } });
+    const cfg = config(
+      { a: jail({ bantime: 60 }), b: jail({ bantime: 60 }) },
+      { recidive: { maxbans: 3, findtime: '1h', bantime: '1w', actions: ['record'] } },
+    );
     const d = w.daemon();
     await d.start(cfg);
     expect(d.jails.map((j) => j.name)).toEqual(['a', 'b', 'recidive']);
-    const attack = async (j: string, ip: string) => { await w.push(j, ...Array(3).fill(`auth failure from ${ip}`)); await d.jail(j)!.flush(); };
+    const attack = async (j: string, ip: string) => {
+      await w.push(j, ...Array(3).fill(`auth failure from ${ip}`));
+      await d.jail(j)!.flush();
+    };
     await attack('a', '192.0.2.66');
     w.clock.advance(61_000);
     await attack('b', '192.0.2.66');
@@ -225,7 +277,7 @@ describe('repeat offenders (recidive)', () => {
     await d.stop();
   });
 
-  it('keeps counting across a restart: the bans it counted are stored like any jail\'s failures', async () => {
+  it("keeps counting across a restart: the bans it counted are stored like any jail's failures", async () => {
     const w = world();
     const cfg = config({ a: jail({ bantime: 60 }) }, { recidive: { maxbans: 2, findtime: '1h', bantime: '1w', actions: ['record'] } });
     let d = w.daemon();

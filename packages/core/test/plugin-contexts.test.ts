@@ -15,8 +15,20 @@ describe('contexts', () => {
       meta: { name: 'f2b-plugin-contexts' },
       apply(api) {
         api.registerFilter({ id: 'demo', rules: [{ id: 'fail', pattern: '^fail from <HOST>$' }] });
-        api.registerSource({ type: 'probe', create: (_o, ctx) => { seen.source = ctx; return { start: async () => {}, stop: async () => {} }; } });
-        api.registerAction({ type: 'probe', create: (_o, ctx) => { seen.action = ctx; return { ban: async () => {}, unban: async () => {} }; } });
+        api.registerSource({
+          type: 'probe',
+          create: (_o, ctx) => {
+            seen.source = ctx;
+            return { start: async () => {}, stop: async () => {} };
+          },
+        });
+        api.registerAction({
+          type: 'probe',
+          create: (_o, ctx) => {
+            seen.action = ctx;
+            return { ban: async () => {}, unban: async () => {} };
+          },
+        });
       },
     };
     const t = await createTestCore({ plugins: [plugin], jail: { filter: 'demo', actions: ['probe'] } });
@@ -25,7 +37,10 @@ describe('contexts', () => {
     t.clock.advance(5000);
     expect(seen.action?.clock.now()).toBe(t.clock.now());
     // createTestCore's jail reads from its own memory source; a jail naming "probe" builds ours.
-    const jail = new Jail(t.core, resolveConfig({ jails: { p: { source: { type: 'probe' }, filter: 'demo', actions: ['probe'], ignoreself: false } } }).jails[0]!);
+    const jail = new Jail(
+      t.core,
+      resolveConfig({ jails: { p: { source: { type: 'probe' }, filter: 'demo', actions: ['probe'], ignoreself: false } } }).jails[0]!,
+    );
     await jail.start();
     expect(seen.source?.clock).toBe(t.core.clock);
     await jail.stop();

@@ -19,7 +19,13 @@ const demo = { id: 'demo', rules: [{ id: 'fail', pattern: '^fail from <HOST>$' }
 async function jailWith(input: Omit<JailInput, 'source'>, opts: { store?: MemoryStore; clock?: FakeClock } = {}) {
   const clock = opts.clock ?? new FakeClock();
   const logs: { level: LogLevel; msg: string }[] = [];
-  const core = new Core({ clock, logLevel: 'debug', logSink: (level, _n, msg) => { logs.push({ level, msg }); } });
+  const core = new Core({
+    clock,
+    logLevel: 'debug',
+    logSink: (level, _n, msg) => {
+      logs.push({ level, msg });
+    },
+  });
   const actioned: string[] = [];
   core.use({
     meta: { name: 'f2b:range-test' },
@@ -29,20 +35,34 @@ async function jailWith(input: Omit<JailInput, 'source'>, opts: { store?: Memory
       api.registerAction({
         type: 'record',
         create: () => ({
-          ban: async (bans) => { for (const b of bans) actioned.push(`+${b.id}`); },
-          unban: async (unbans) => { for (const u of unbans) actioned.push(`-${u.id}`); },
+          ban: async (bans) => {
+            for (const b of bans) actioned.push(`+${b.id}`);
+          },
+          unban: async (unbans) => {
+            for (const u of unbans) actioned.push(`-${u.id}`);
+          },
         }),
       });
     },
   });
-  const config = resolveConfig({ jails: { web: { filter: 'demo', actions: ['record'], maxretry: 1, bantime: '10m', ignoreself: false, ...input, source: { type: 'memory' } } } }).jails[0]!;
+  const config = resolveConfig({
+    jails: { web: { filter: 'demo', actions: ['record'], maxretry: 1, bantime: '10m', ignoreself: false, ...input, source: { type: 'memory' } } },
+  }).jails[0]!;
   const jail = new Jail(core, config, { store: opts.store });
-  const bans: Ban[] = []; const unbans: Unban[] = [];
-  core.hooks.ban.tapPromise('t', async (b) => { bans.push(b); });
-  core.hooks.unban.tapPromise('t', async (u) => { unbans.push(u); });
+  const bans: Ban[] = [];
+  const unbans: Unban[] = [];
+  core.hooks.ban.tapPromise('t', async (b) => {
+    bans.push(b);
+  });
+  core.hooks.unban.tapPromise('t', async (u) => {
+    unbans.push(u);
+  });
   await jail.start();
   const fail = async (...ips: string[]) => {
-    jail.lines(ips.map((ip) => Buffer.from(`fail from ${ip}`)), 'memory');
+    jail.lines(
+      ips.map((ip) => Buffer.from(`fail from ${ip}`)),
+      'memory',
+    );
     await jail.flush();
   };
   return { core, clock, jail, bans, unbans, logs, actioned, fail };
@@ -135,7 +155,11 @@ describe('range escalation', () => {
     const t = await jailWith({ range: RANGE });
     for (const ip of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) t.jail.ban(ip);
     await t.jail.flush();
-    expect(t.bans.at(-1)).toMatchObject({ id: '198.51.100.0/24', rule: 'range', lines: [expect.stringMatching(/^198\.51\.100\.1 banned .* \(manual\)$/), expect.any(String), expect.any(String)] });
+    expect(t.bans.at(-1)).toMatchObject({
+      id: '198.51.100.0/24',
+      rule: 'range',
+      lines: [expect.stringMatching(/^198\.51\.100\.1 banned .* \(manual\)$/), expect.any(String), expect.any(String)],
+    });
   });
 
   it('ipv4: false leaves IPv4 alone; without range: nothing of this happens', async () => {
@@ -173,7 +197,9 @@ describe('range escalation parts', () => {
   it('keeps a refused range small however many of its addresses are banned', () => {
     const clock = new FakeClock();
     const r = new RangeEscalation({
-      jail: 'j', clock, config: { ipv4: 24, ipv6: 64, distinct: 3, within: 3600, bantime: 60 },
+      jail: 'j',
+      clock,
+      config: { ipv4: 24, ipv6: 64, distinct: 3, within: 3600, bantime: 60 },
       never: [{ cidr: tryParseCidr('198.51.100.255')!, reason: 'ignoreip' }],
     });
     for (let i = 1; i <= 200; i++) {
@@ -190,12 +216,25 @@ describe('range escalation parts', () => {
     const jail = (range: unknown) => () => resolveConfig({ jails: { a: { source: '/x', range } as JailInput } });
     expect(jail({ distinct: 1 })).toThrow(/"jails\.a\.range\.distinct"/);
     expect(jail({ ipv4: 33 })).toThrow(/"jails\.a\.range\.ipv4"/);
-    const errorOf = (fn: () => unknown) => { try { fn(); } catch (e) { return e; } return null; };
+    const errorOf = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return e;
+      }
+      return null;
+    };
     expect(errorOf(jail({ within: 'soon' }))).toMatchObject({ code: 'F2B_ERR_DURATION_INVALID', path: 'jails.a.range.within' });
     expect(errorOf(jail({ bantime: '0s' }))).toMatchObject({ code: 'F2B_ERR_DURATION_INVALID', path: 'jails.a.range.bantime' });
     expect(errorOf(jail({ distinct: 1 }))).toMatchObject({ code: 'F2B_ERR_CONFIG_INVALID', path: 'jails.a.range.distinct' });
     expect(jail({ cidr: 24 })).toThrow(/"jails\.a\.range\.cidr"/);
-    expect(resolveConfig({ jails: { a: { source: '/x', bantime: '2h', range: {} } } }).jails[0]!.range).toEqual({ ipv4: 24, ipv6: 64, distinct: 5, within: 3600, bantime: 7200 });
+    expect(resolveConfig({ jails: { a: { source: '/x', bantime: '2h', range: {} } } }).jails[0]!.range).toEqual({
+      ipv4: 24,
+      ipv6: 64,
+      distinct: 5,
+      within: 3600,
+      bantime: 7200,
+    });
     expect(resolveConfig({ defaults: { range: { distinct: 4 } }, jails: { a: { source: '/x', range: false } } }).jails[0]!.range).toBeUndefined();
     expect(resolveConfig({ jails: { a: { source: '/x', range: { ipv6: false, bantime: -1 } } } }).jails[0]!.range).toMatchObject({ ipv6: null, bantime: -1 });
     expect(resolveConfig({ jails: { a: { source: '/x', range: true } } }).jails[0]!.range).toMatchObject({ ipv4: 24, distinct: 5 });

@@ -33,13 +33,22 @@ describe('unsupportedConstruct', () => {
 
 describe('pattern errors', () => {
   it('validatePattern: F2B_ERR_PATTERN_UNSUPPORTED for a construct, F2B_ERR_PATTERN_INVALID otherwise', () => {
-    const code = (p: string) => { try { validatePattern(p, 'p'); return null; } catch (err) { return (err as F2bError).code; } };
+    const code = (p: string) => {
+      try {
+        validatePattern(p, 'p');
+        return null;
+      } catch (err) {
+        return (err as F2bError).code;
+      }
+    };
     expect(code('from <HOST>(?=x)')).toBe('F2B_ERR_PATTERN_UNSUPPORTED');
     expect(code('from (<HOST>')).toBe('F2B_ERR_PATTERN_INVALID');
     expect(code('from <HOST> port [0-9]+')).toBeNull();
   });
 
   it('a filter rule RE2 rejects names the construct, the rule and the filter', () => {
-    expect(() => compileRule('demo', { id: 'r1', pattern: '^x(?!y) <HOST>$' })).toThrow(/rule "r1" of the filter "demo": "\(\?!" negative lookahead is not supported by RE2/);
+    expect(() => compileRule('demo', { id: 'r1', pattern: '^x(?!y) <HOST>$' })).toThrow(
+      /rule "r1" of the filter "demo": "\(\?!" negative lookahead is not supported by RE2/,
+    );
   });
 });

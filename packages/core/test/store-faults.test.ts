@@ -28,7 +28,9 @@ class FaultyStore extends MemoryStore {
 }
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function world() {
   const clock = new FakeClock('2024-01-15T12:00:00Z');
@@ -39,17 +41,46 @@ function world() {
     meta: { name: 'f2b-test-faults', version: '1.0.0', core: '*' },
     apply(core) {
       core.registerFilter({ id: 'demo', rules: [{ id: 'auth-failure', pattern: '^auth failure from <HOST>$' }] });
-      core.registerSource({ type: 'memory', create: (_o, ctx) => ({ start: async () => { sources.set(ctx.jail, ctx); }, stop: async () => { sources.delete(ctx.jail); } }) });
-      core.registerAction({ type: 'record', create: () => ({ ban: async (bans) => { banned.push(...bans); }, unban: async () => {} }) });
+      core.registerSource({
+        type: 'memory',
+        create: (_o, ctx) => ({
+          start: async () => {
+            sources.set(ctx.jail, ctx);
+          },
+          stop: async () => {
+            sources.delete(ctx.jail);
+          },
+        }),
+      });
+      core.registerAction({
+        type: 'record',
+        create: () => ({
+          ban: async (bans) => {
+            banned.push(...bans);
+          },
+          unban: async () => {},
+        }),
+      });
     },
   });
   const searchFrom = mkdtempSync(join(tmpdir(), 'f2b-faults-'));
   dirs.push(searchFrom);
   const log = { lines: [] as string[] };
-  const sink = (_level: string, _name: string, msg: string) => { log.lines.push(msg); };
+  const sink = (_level: string, _name: string, msg: string) => {
+    log.lines.push(msg);
+  };
   const daemon = () => new Daemon({ searchFrom: [searchFrom], clock, logLevel: 'info', logSink: sink, plugins: [plugin], store });
-  const push = async (...lines: string[]) => { await sources.get('a')!.lines(lines.map((l) => Buffer.from(l)), 'memory'); };
-  const config = resolveConfig({ jails: { a: { source: { type: 'memory' }, filter: 'demo', actions: ['record'], maxretry: 1, bantime: 3600, ignoreself: false } }, state: { type: 'memory' }, socket: false });
+  const push = async (...lines: string[]) => {
+    await sources.get('a')!.lines(
+      lines.map((l) => Buffer.from(l)),
+      'memory',
+    );
+  };
+  const config = resolveConfig({
+    jails: { a: { source: { type: 'memory' }, filter: 'demo', actions: ['record'], maxretry: 1, bantime: 3600, ignoreself: false } },
+    state: { type: 'memory' },
+    socket: false,
+  });
   return { clock, store, daemon, push, banned, config, log };
 }
 
@@ -105,7 +136,7 @@ describe('a store that refuses writes', () => {
     await d.jail('a')!.flush();
     const { ControlCommands } = await import('../src/control/handler.js');
     const commands = new ControlCommands({ daemon: d, reloadConfig: async () => w.config });
-    const r = await commands.handle('status', {}, {} as never) as { state: Record<string, unknown> };
+    const r = (await commands.handle('status', {}, {} as never)) as { state: Record<string, unknown> };
     expect(r.state).toMatchObject({ kind: 'memory', available: false, unsavedDecisions: 1 });
     w.store.failing = false;
     await d.stop();

@@ -40,10 +40,18 @@ describe('parseAnnotatedLog', () => {
     expect(blocks).toHaveLength(1);
     expect(blocks[0]!.optionSets).toEqual([{}]);
     const lines = blocks[0]!.lines;
-    expect(lines.map((l) => [l.text, l.lineNo])).toEqual([['line one', 3], ['line two', 5], ['line three', 7]]);
+    expect(lines.map((l) => [l.text, l.lineNo])).toEqual([
+      ['line one', 3],
+      ['line two', 5],
+      ['line three', 7],
+    ]);
     expect(lines[0]!.file).toBe(file);
     expect(lines[0]!.annotation).toEqual({
-      match: true, host: '192.0.2.1', time: '2005-01-05T01:31:41', constraint: undefined, extra: { user: 'root', desc: 'x' },
+      match: true,
+      host: '192.0.2.1',
+      time: '2005-01-05T01:31:41',
+      constraint: undefined,
+      extra: { user: 'root', desc: 'x' },
     });
     expect(lines[1]!.annotation).toBeUndefined();
     expect(lines[2]!.annotation).toMatchObject({ match: false, host: undefined });
@@ -84,7 +92,10 @@ describe('parseAnnotatedLog', () => {
     ]);
     const blocks = parseAnnotatedLog(file);
     expect(blocks[0]!.optionSets).toEqual([{ logtype: 'file', mode: 'normal' }]);
-    expect(blocks[1]!.optionSets).toEqual([{ logtype: 'file', mode: 'aggressive' }, { logtype: 'journal', mode: 'normal' }]);
+    expect(blocks[1]!.optionSets).toEqual([
+      { logtype: 'file', mode: 'aggressive' },
+      { logtype: 'journal', mode: 'normal' },
+    ]);
   });
 
   it('addFILE includes another file of the same directory, in place', () => {
@@ -119,7 +130,7 @@ describe('evaluateConstraint', () => {
     ["opts.get('mode') in ('aggressive', 'ddos')", v('normal'), false],
     ["opts.get('mode') not in ('aggressive', 'ddos')", v('normal'), true],
     ["opts.get('mode') not in ('aggressive', 'ddos')", v('aggressive'), false],
-    ["opts.get(\"mode\") == \"aggressive\"", v('aggressive'), true],
+    ['opts.get("mode") == "aggressive"', v('aggressive'), true],
     ["opts.get('mode') == None", v(), true],
     ["opts.get('mode', 'normal') == 'normal'", v(), true],
     ["opts.get('mode', 'normal') == 'normal'", v('ddos'), false],
@@ -153,7 +164,7 @@ describe('evaluateConstraint', () => {
     "__import__('os').system('true') == 0",
     "opts.mode == 'aggressive'",
     "opts['mode'] == 'aggressive'",
-    "len(name) == 4",
+    'len(name) == 4',
     "name.startswith('s')",
     "eval('1') == 1",
     "name == 'sshd' ; name",
@@ -161,8 +172,8 @@ describe('evaluateConstraint', () => {
     "name == 'sshd';",
     "name == 'sshd' + ''",
     "name < 'x'",
-    "name",
-    "name ==",
+    'name',
+    'name ==',
     "(name == 'sshd'",
     "name in 'sshd'",
     "name == 'sshd' and",
@@ -246,13 +257,16 @@ describe('checkAnnotatedLog', () => {
     const report = checkAnnotatedLog(def, file, opts);
     // line 3 in both modes, line 5 only in aggressive, line 7 only in normal
     expect(report.results.map((r) => [r.lineNo, r.run.mode, r.ok])).toEqual([
-      [3, 'normal', true], [7, 'normal', true], [3, 'aggressive', true], [5, 'aggressive', true],
+      [3, 'normal', true],
+      [7, 'normal', true],
+      [3, 'aggressive', true],
+      [5, 'aggressive', true],
     ]);
     expect(report.total).toBe(4);
     expect(report.right).toBe(4);
   });
 
-  it('the mode option overrides the file\'s option sets', () => {
+  it("the mode option overrides the file's option sets", () => {
     const dir = tempDir();
     const file = write(dir, 'm', [
       '# failJSON: {"match": true, "host": "192.0.2.2"}',
@@ -311,7 +325,10 @@ describe('FakeClock', () => {
   it('fires due timers in order when time advances, including timers they set', () => {
     const clock = new FakeClock(1000);
     const log: string[] = [];
-    clock.setTimer(50, () => { log.push(`a@${clock.now()}`); clock.setTimer(10, () => log.push(`c@${clock.now()}`)); });
+    clock.setTimer(50, () => {
+      log.push(`a@${clock.now()}`);
+      clock.setTimer(10, () => log.push(`c@${clock.now()}`));
+    });
     clock.setTimer(20, () => log.push(`b@${clock.now()}`));
     const cancelled = clock.setTimer(30, () => log.push('never'));
     cancelled.cancel();
@@ -329,7 +346,12 @@ describe('createTestCore', () => {
     id: 'demo',
     rules: [{ id: 'auth-failure', pattern: '^auth failure for (?P<user>\\S+) from <HOST>$' }],
   };
-  const plugin = definePlugin({ meta: { name: 'f2b-filter-demo', version: '1.0.0', core: '*' }, apply(core) { core.registerFilter(filter); } });
+  const plugin = definePlugin({
+    meta: { name: 'f2b-filter-demo', version: '1.0.0', core: '*' },
+    apply(core) {
+      core.registerFilter(filter);
+    },
+  });
   const jail = { filter: 'demo', maxretry: 3, findtime: 600, bantime: 600 };
 
   it('maxretry failures → a ban is recorded; bantime later → an unban', async () => {
@@ -340,7 +362,15 @@ describe('createTestCore', () => {
     t.push('auth failure for admin from 192.0.2.1');
     await t.flush();
     expect(t.bans).toHaveLength(1);
-    expect(t.bans[0]).toMatchObject({ jail: 'test', id: '192.0.2.1', start: t.clock.now(), end: t.clock.now() + 600_000, count: 1, failures: 3, rule: 'auth-failure' });
+    expect(t.bans[0]).toMatchObject({
+      jail: 'test',
+      id: '192.0.2.1',
+      start: t.clock.now(),
+      end: t.clock.now() + 600_000,
+      count: 1,
+      failures: 3,
+      rule: 'auth-failure',
+    });
     expect(t.jail.status()).toMatchObject({ currentlyBanned: 1, banned: ['192.0.2.1'], totalBanned: 1, totalFailed: 3, lines: 3 });
     t.clock.advance(600_000 - 1);
     await t.flush();
@@ -366,7 +396,9 @@ describe('createTestCore', () => {
   it('ignoreip prevents the ban', async () => {
     const t = await createTestCore({ plugins: [plugin], jail: { ...jail, ignoreip: ['192.0.2.0/24'] } });
     const ignored: string[] = [];
-    t.core.hooks.ignored.tap('test', (f, _j, reason) => { ignored.push(`${f.id}:${reason}`); });
+    t.core.hooks.ignored.tap('test', (f, _j, reason) => {
+      ignored.push(`${f.id}:${reason}`);
+    });
     for (let i = 0; i < 5; i++) t.push('auth failure for root from 192.0.2.1');
     t.push('auth failure for root from 198.51.100.1', 'auth failure for root from 198.51.100.1', 'auth failure for root from 198.51.100.1');
     await t.flush();
@@ -379,7 +411,12 @@ describe('createTestCore', () => {
   it('loopback addresses are never banned, even without ignoreip or ignoreself', async () => {
     const t = await createTestCore({ plugins: [plugin], jail: { ...jail, ignoreself: false } });
     for (let i = 0; i < 5; i++) {
-      t.push('auth failure for root from 127.0.0.1', 'auth failure for root from ::1', 'auth failure for root from 127.8.9.10', 'auth failure for root from ::ffff:127.0.0.1');
+      t.push(
+        'auth failure for root from 127.0.0.1',
+        'auth failure for root from ::1',
+        'auth failure for root from 127.8.9.10',
+        'auth failure for root from ::ffff:127.0.0.1',
+      );
     }
     await t.flush();
     expect(t.bans).toEqual([]);

@@ -85,7 +85,11 @@ describe('a tracker plugin', () => {
           type: 'forgiving',
           create(_options, ctx) {
             const inner = new Tracker(ctx);
-            return Object.assign(inner, { succeeded: (s: { id: string; rule: string; ip: { text: string } }) => { successes.push(`${s.rule} ${s.ip.text}`); } });
+            return Object.assign(inner, {
+              succeeded: (s: { id: string; rule: string; ip: { text: string } }) => {
+                successes.push(`${s.rule} ${s.ip.text}`);
+              },
+            });
           },
         });
       },
@@ -101,6 +105,9 @@ describe('a tracker plugin', () => {
   it('the config checks the shape of tracker with its key path', () => {
     expect(() => resolveConfig({ jails: { a: { source: '/x', tracker: 5 as unknown as string } } })).toThrow(/jails\.a\.tracker/);
     expect(() => resolveConfig({ jails: { a: { source: '/x', tracker: { kind: 'x' } as unknown as { type: string } } } })).toThrow(/"jails\.a\.tracker"/);
-    expect(resolveConfig({ defaults: { tracker: 'first-strike' }, jails: { a: { source: '/x' } } }).jails[0]!.tracker).toEqual({ type: 'first-strike', options: {} });
+    expect(resolveConfig({ defaults: { tracker: 'first-strike' }, jails: { a: { source: '/x' } } }).jails[0]!.tracker).toEqual({
+      type: 'first-strike',
+      options: {},
+    });
   });
 });

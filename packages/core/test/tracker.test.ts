@@ -14,13 +14,25 @@ function setup(opts: { findtime?: number; maxretry?: number; bantime?: number } 
   const bans: Ban[] = [];
   const unbans: Unban[] = [];
   const t = new DefaultTracker({
-    jail: 'sshd', findtime: opts.findtime ?? 600, maxretry: opts.maxretry ?? 3, bantime: opts.bantime ?? 600, clock,
+    jail: 'sshd',
+    findtime: opts.findtime ?? 600,
+    maxretry: opts.maxretry ?? 3,
+    bantime: opts.bantime ?? 600,
+    clock,
     onExpire: (u) => unbans.push(u),
   });
   /** The tracker as a jail drives it: bans come back from the calls, unbans from the calls and expiry. */
   const tracker = {
-    ban: (id: string, now: number, failures: number, rule?: string) => { const b = t.ban(ip(id), now, failures, rule); bans.push(b); return b; },
-    unban: (id: string) => { const u = t.unban(ip(id)); if (u) unbans.push(u); return u !== null; },
+    ban: (id: string, now: number, failures: number, rule?: string) => {
+      const b = t.ban(ip(id), now, failures, rule);
+      bans.push(b);
+      return b;
+    },
+    unban: (id: string) => {
+      const u = t.unban(ip(id));
+      if (u) unbans.push(u);
+      return u !== null;
+    },
     restore: (b: Ban) => t.restore({ ...b, ip: ip(b.id) }),
     isBanned: (id: string) => t.banOf(ip(id)) !== undefined,
     activeBans: () => [...t.bans()],
@@ -30,7 +42,15 @@ function setup(opts: { findtime?: number; maxretry?: number; bantime?: number } 
   /** A failure of `id` at the clock's current time (or `time`): the ban it caused, or null. */
   const fail = (id: string, extra: Partial<Failure> = {}): Ban | null => {
     const outcome = t.add({
-      id, ip: ip(id), time: clock.now(), attempts: 1, rule: 'failed-password', captures: {}, lines: [`line for ${id}`], filter: 'sshd', ...extra,
+      id,
+      ip: ip(id),
+      time: clock.now(),
+      attempts: 1,
+      rule: 'failed-password',
+      captures: {},
+      lines: [`line for ${id}`],
+      filter: 'sshd',
+      ...extra,
     });
     if (outcome.kind !== 'banned') return null;
     bans.push(outcome.ban);
@@ -60,7 +80,15 @@ describe('Tracker: counting failures', () => {
     const ban = fail('192.0.2.1');
     expect(ban).not.toBeNull();
     expect(bans).toEqual([ban]);
-    expect(ban).toMatchObject({ jail: 'sshd', id: '192.0.2.1', start: START + 20 * S, end: START + 20 * S + 600 * S, count: 1, failures: 3, rule: 'failed-password' });
+    expect(ban).toMatchObject({
+      jail: 'sshd',
+      id: '192.0.2.1',
+      start: START + 20 * S,
+      end: START + 20 * S + 600 * S,
+      count: 1,
+      failures: 3,
+      rule: 'failed-password',
+    });
     // The ban record keeps the lines of every failure in the window (for `f2b banned`).
     expect(ban!.lines).toEqual(['line for 192.0.2.1', 'line for 192.0.2.1', 'line for 192.0.2.1']);
     expect(tracker.isBanned('192.0.2.1')).toBe(true);
@@ -198,7 +226,11 @@ describe('Tracker: bans and their end', () => {
     clock.advance(60 * S);
     fail('192.0.2.1');
     fail('192.0.2.2');
-    expect(bans.map((b) => [b.id, b.count])).toEqual([['192.0.2.1', 1], ['192.0.2.1', 2], ['192.0.2.2', 1]]);
+    expect(bans.map((b) => [b.id, b.count])).toEqual([
+      ['192.0.2.1', 1],
+      ['192.0.2.1', 2],
+      ['192.0.2.2', 1],
+    ]);
   });
 
   it('ban() by hand bans now with the jail bantime, and counts', () => {
@@ -249,7 +281,8 @@ describe('Tracker: bans and their end', () => {
 describe('Tracker.add tells what it did', () => {
   it('counted (with the attempts now in the window), banned (with the ban), dropped (with the reason)', () => {
     const { t, clock } = setup({ maxretry: 2, findtime: 60 });
-    const f = (id: string, extra: Partial<Failure> = {}) => t.add({ id, ip: ip(id), time: clock.now(), attempts: 1, rule: 'r', captures: {}, lines: ['l'], filter: 'sshd', ...extra });
+    const f = (id: string, extra: Partial<Failure> = {}) =>
+      t.add({ id, ip: ip(id), time: clock.now(), attempts: 1, rule: 'r', captures: {}, lines: ['l'], filter: 'sshd', ...extra });
     expect(f('192.0.2.1')).toEqual({ kind: 'counted', attempts: 1 });
     const banned = f('192.0.2.1');
     expect(banned.kind).toBe('banned');
@@ -279,9 +312,19 @@ describe('Tracker.failing()', () => {
     clock.advance(30 * S);
     fail('192.0.2.1');
     fail('192.0.2.2');
-    expect(tracker.failing()).toEqual(new Map([['192.0.2.1', 3], ['192.0.2.2', 1]]));
+    expect(tracker.failing()).toEqual(
+      new Map([
+        ['192.0.2.1', 3],
+        ['192.0.2.2', 1],
+      ]),
+    );
     clock.advance(31 * S); // the first failure of .1 (t=0) is now outside the 60 s window
-    expect(tracker.failing()).toEqual(new Map([['192.0.2.1', 1], ['192.0.2.2', 1]]));
+    expect(tracker.failing()).toEqual(
+      new Map([
+        ['192.0.2.1', 1],
+        ['192.0.2.2', 1],
+      ]),
+    );
     clock.advance(30 * S); // everything is gone
     expect(tracker.failing()).toEqual(new Map());
   });

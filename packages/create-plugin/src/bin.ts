@@ -40,9 +40,16 @@ async function main(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        kind: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' }, dir: { type: 'string' },
-        description: { type: 'string' }, author: { type: 'string' }, core: { type: 'string' },
-        yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        kind: { type: 'string' },
+        name: { type: 'string' },
+        id: { type: 'string' },
+        dir: { type: 'string' },
+        description: { type: 'string' },
+        author: { type: 'string' },
+        core: { type: 'string' },
+        yes: { type: 'boolean', short: 'y' },
+        force: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
     }));
@@ -55,8 +62,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const o: Partial<ScaffoldOptions> = {
-    kind: values.kind as Kind | undefined, name: values.name, id: values.id, dir: values.dir,
-    description: values.description, author: values.author, coreSpec: values.core, force: values.force,
+    kind: values.kind as Kind | undefined,
+    name: values.name,
+    id: values.id,
+    dir: values.dir,
+    description: values.description,
+    author: values.author,
+    coreSpec: values.core,
+    force: values.force,
   };
   if (!values.yes && process.stdin.isTTY) await ask(o);
   o.kind ??= 'filter';
@@ -93,7 +106,12 @@ async function ask(o: Partial<ScaffoldOptions>): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
-  process.stderr.write(`create-plugin: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`create-plugin: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -37,7 +37,10 @@ const NPM_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export class ScaffoldError extends Error {
-  constructor(message: string, readonly fix: string) {
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
     super(message);
     this.name = 'ScaffoldError';
   }
@@ -51,13 +54,21 @@ export function defaultId(name: string, kind: Kind): string {
 
 /** Check the options; returns a problem sentence, or null. */
 export function checkOptions(o: Partial<ScaffoldOptions>): ScaffoldError | null {
-  if (!o.kind || !KINDS.includes(o.kind)) return new ScaffoldError(`--kind must be one of ${KINDS.join(', ')}${o.kind ? `, not "${o.kind}"` : ''}.`, 'Write e.g. --kind filter.');
+  if (!o.kind || !KINDS.includes(o.kind))
+    return new ScaffoldError(`--kind must be one of ${KINDS.join(', ')}${o.kind ? `, not "${o.kind}"` : ''}.`, 'Write e.g. --kind filter.');
   if (!o.name) return new ScaffoldError('A package name is required.', `Write e.g. --name f2b-${o.kind}-myapp.`);
   if (!NPM_NAME.test(o.name) || o.name.length > 214) {
-    return new ScaffoldError(`"${o.name}" is not a valid npm package name.`, `Use lower case letters, digits, "-", "." and "_", optionally with a scope: f2b-${o.kind}-myapp or @acme/f2b-${o.kind}-myapp.`);
+    return new ScaffoldError(
+      `"${o.name}" is not a valid npm package name.`,
+      `Use lower case letters, digits, "-", "." and "_", optionally with a scope: f2b-${o.kind}-myapp or @acme/f2b-${o.kind}-myapp.`,
+    );
   }
   const id = o.id ?? defaultId(o.name, o.kind);
-  if (!ID.test(id)) return new ScaffoldError(`"${id}" is not a valid ${o.kind} ${o.kind === 'filter' ? 'id' : 'type'}.`, 'Use lower case letters, digits, "-" and "_" (at most 64), e.g. --id myapp.');
+  if (!ID.test(id))
+    return new ScaffoldError(
+      `"${id}" is not a valid ${o.kind} ${o.kind === 'filter' ? 'id' : 'type'}.`,
+      'Use lower case letters, digits, "-" and "_" (at most 64), e.g. --id myapp.',
+    );
   return null;
 }
 
@@ -71,9 +82,13 @@ export function scaffold(o: ScaffoldOptions, cwd = process.cwd()): ScaffoldResul
     throw new ScaffoldError(`The directory ${dir} is not empty.`, 'Choose another --dir, or pass --force to write into it.');
   }
   const files = render({
-    kind: o.kind, name: o.name, id,
+    kind: o.kind,
+    name: o.name,
+    id,
     description: o.description ?? `f2b ${o.kind} for ${id}.`,
-    author: o.author ?? '', year: new Date().getFullYear(), coreSpec: o.coreSpec,
+    author: o.author ?? '',
+    year: new Date().getFullYear(),
+    coreSpec: o.coreSpec,
   });
   for (const [rel, text] of Object.entries(files)) {
     const file = join(dir, rel);

@@ -36,13 +36,22 @@ export function render(input: TemplateInput): Record<string, string> {
     'package.json': manifest(input),
     'tsconfig.json': json({
       compilerOptions: {
-        target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'],
-        strict: true, declaration: true, sourceMap: true, skipLibCheck: true, rootDir: 'src', outDir: 'dist',
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        lib: ['ES2023'],
+        types: ['node'],
+        strict: true,
+        declaration: true,
+        sourceMap: true,
+        skipLibCheck: true,
+        rootDir: 'src',
+        outDir: 'dist',
       },
       include: ['src'],
     }),
     '.gitignore': 'node_modules/\ndist/\n*.tsbuildinfo\n',
-    'LICENSE': license(input),
+    LICENSE: license(input),
     'README.md': readme(input),
   };
   if (input.kind === 'filter') Object.assign(files, filterFiles(input));
@@ -140,10 +149,14 @@ npm run build     # tsc → dist/
 npm publish       # builds first (prepack)
 \`\`\`
 
-${i.kind === 'filter' ? `Every rule is tested by the annotated sample log \`test/fixtures/${i.id}.log\`: a \`# failJSON:\` line
+${
+  i.kind === 'filter'
+    ? `Every rule is tested by the annotated sample log \`test/fixtures/${i.id}.log\`: a \`# failJSON:\` line
 before each log line says whether it must match, and what (time, host, captures). Add a line for each
 message your application writes — matches and near-misses alike.
-` : ''}
+`
+    : ''
+}
 See the f2b plugin author's guide (docs/plugin-authors.md in the f2b repository) for the contract,
 hooks, testing helpers and the versioning policy of \`@f2b/core\`.
 

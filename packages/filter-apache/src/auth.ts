@@ -29,7 +29,10 @@ const rules: FilterRule[] = [
   // --- mod_auth_digest: Authorization headers no browser sends (forged, replayed or scanners')
   ...errorRules('digest-bad-qop', `${DIGEST}invalid qop \`.*' received: .*$`),
   ...errorRules('digest-bad-algorithm', `${DIGEST}unknown algorithm \`.*' received: .*$`),
-  ...errorRules('digest-bad-nonce', `${DIGEST}invalid nonce .* received - (?:length is not [0-9]+(?: or time encoding is incorrect)?|user attempted time travel)${REFERER}`),
+  ...errorRules(
+    'digest-bad-nonce',
+    `${DIGEST}invalid nonce .* received - (?:length is not [0-9]+(?: or time encoding is incorrect)?|user attempted time travel)${REFERER}`,
+  ),
   ...errorRules('digest-bad-nc', `${DIGEST}invalid nc .* received - (?:not a number|no nonce count allowed when qop=none)${REFERER}`),
   ...errorRules('digest-bad-header', `${DIGEST}missing user, realm, nonce, uri, digest, cnonce, or nonce_count in authorization header: .*$`),
   ...errorRules('digest-bad-uri', `${DIGEST}invalid uri <.*> in Authorization header${REFERER}`),
@@ -42,11 +45,18 @@ const rules: FilterRule[] = [
   // mod_authz_owner, mod_authz_groupfile, mod_authz_dbm (2.2 and 2.4)
   ...errorRules('authz-owner', 'Authorization of user (?P<user>.*) to access .* failed, reason: .*$'),
   // mod_authz_user (2.2)
-  ...errorRules('authz-user', "access to .* failed, reason: user '(?P<user>.*)' does not meet 'require'ments for user/valid-user to be allowed access" + REFERER),
+  ...errorRules(
+    'authz-user',
+    "access to .* failed, reason: user '(?P<user>.*)' does not meet 'require'ments for user/valid-user to be allowed access" + REFERER,
+  ),
   // Require/Deny: the client itself is refused (mod_authz_core AH01630, mod_access_compat AH01797, 2.2 mod_authz_host)
   ...errorRules('client-denied', 'client denied by server configuration: .*$'),
   // mod_ssl AH02031/AH02032: a TLS name that does not fit the HTTP Host (scanners connecting by address)
-  ...errorRules('sni-mismatch', 'Hostname .* provided via SNI(?:, but no hostname provided in HTTP request| and hostname .* provided via HTTP (?:are different|have no compatible SSL setup|select a different server))' + REFERER),
+  ...errorRules(
+    'sni-mismatch',
+    'Hostname .* provided via SNI(?:, but no hostname provided in HTTP request| and hostname .* provided via HTTP (?:are different|have no compatible SSL setup|select a different server))' +
+      REFERER,
+  ),
   // --- aggressive: what browsers and honest misconfiguration also cause
   // stale nonces after a restart (AH01776), parallel requests racing the nonce count (AH01774)
   ...errorRules('digest-nonce-hash', `${DIGEST}invalid nonce .* received - hash is not .*$`, { modes: AGGRESSIVE }),
@@ -65,7 +75,8 @@ const rules: FilterRule[] = [
 
 export const apacheAuthFilter: FilterDefinition = {
   id: 'apache-auth',
-  description: 'Apache error log: unknown users, wrong passwords (basic, digest, form, LDAP), forged digest headers, authorization failures, clients denied by configuration',
+  description:
+    'Apache error log: unknown users, wrong passwords (basic, digest, form, LDAP), forged digest headers, authorization failures, clients denied by configuration',
   modes: ['normal', 'aggressive'],
   rules,
 };

@@ -10,14 +10,43 @@ import { ACCESS_START, QUOTED } from './common.js';
 /** User-agent fragments (case-insensitive) of tools that have no business on a web site. */
 export const BAD_AGENTS = [
   // e-mail address harvesters and spam tools
-  'EmailCollector', 'EmailSiphon', 'EmailWolf', 'Email ?Extractor', 'WebEMailExtrac', 'ExtractorPro',
-  'Atomic_Email_Hunter', 'CherryPicker', 'Mail Sweeper', 'autoemailspider', 'ContactBot', 'WebBandit',
-  'Microsoft URL Control', 'Guestbook Auto Submitter', 'Franklin Locator', 'NICErsPRO', 'DataCha0s',
+  'EmailCollector',
+  'EmailSiphon',
+  'EmailWolf',
+  'Email ?Extractor',
+  'WebEMailExtrac',
+  'ExtractorPro',
+  'Atomic_Email_Hunter',
+  'CherryPicker',
+  'Mail Sweeper',
+  'autoemailspider',
+  'ContactBot',
+  'WebBandit',
+  'Microsoft URL Control',
+  'Guestbook Auto Submitter',
+  'Franklin Locator',
+  'NICErsPRO',
+  'DataCha0s',
   // trackback/comment spam
   'TrackBack/',
   // attack and scanning tools that do not hide their name
-  'ZmEu', 'Morfeus', 'masscan', 'zgrab', 'sqlmap', 'Nikto', 'w3af', 'Nmap Scripting Engine', 'WPScan',
-  'Fuzz Faster U Fool', 'dirbuster', 'gobuster', 'Hydra', 'Jorgee', 'l9explore', 'l9tcpid', 'CensysInspect',
+  'ZmEu',
+  'Morfeus',
+  'masscan',
+  'zgrab',
+  'sqlmap',
+  'Nikto',
+  'w3af',
+  'Nmap Scripting Engine',
+  'WPScan',
+  'Fuzz Faster U Fool',
+  'dirbuster',
+  'gobuster',
+  'Hydra',
+  'Jorgee',
+  'l9explore',
+  'l9tcpid',
+  'CensysInspect',
 ];
 
 export const apacheBadbotsFilter: FilterDefinition = {

@@ -10,9 +10,7 @@ export { apacheAuthFilter, apacheBadbotsFilter, apacheBotsearchFilter, apacheNos
 export { BAD_AGENTS } from './badbots.js';
 
 /** Every filter of this package, in the order of the manifest. */
-export const filters: readonly FilterDefinition[] = [
-  apacheAuthFilter, apacheBadbotsFilter, apacheBotsearchFilter, apacheNoscriptFilter, apacheOverflowsFilter,
-];
+export const filters: readonly FilterDefinition[] = [apacheAuthFilter, apacheBadbotsFilter, apacheBotsearchFilter, apacheNoscriptFilter, apacheOverflowsFilter];
 
 /** The plugin: registers every filter above (its name, version and core range are in package.json). */
 export default function apacheFilters(): F2bPlugin {

@@ -39,23 +39,36 @@ export const apacheNoscriptFilter: FilterDefinition = {
 
 /** protocol.c's `HTTP Request Line; …` reasons (LogLevel core:debug, 2.4.24+ with HttpProtocolOptions). */
 const BAD_LINE = [
-  'Invalid method token: .*', 'Missing URI', 'URI incorrectly encoded: .*', 'Invalid whitespace',
-  'Excess whitespace \\(disallowed by HttpProtocolOptions Strict\\)', 'Extraneous text found .*',
-  'Rejected HTTP/0\\.9 request', 'Unrecognized protocol .*', 'Unrecognized HTTP method: .*',
-  'Unable to parse URI: .*', 'URI must not contain a fragment', 'URI must not contain a username/password',
+  'Invalid method token: .*',
+  'Missing URI',
+  'URI incorrectly encoded: .*',
+  'Invalid whitespace',
+  'Excess whitespace \\(disallowed by HttpProtocolOptions Strict\\)',
+  'Extraneous text found .*',
+  'Rejected HTTP/0\\.9 request',
+  'Unrecognized protocol .*',
+  'Unrecognized HTTP method: .*',
+  'Unable to parse URI: .*',
+  'URI must not contain a fragment',
+  'URI must not contain a username/password',
 ];
 
 /** protocol.c's reasons for refusing request headers (AH00564, AH02426, AH02427, AH03451–AH03453). */
 const BAD_HEADER = [
-  "Request header field is missing ':' separator: .*", 'Request header field name was empty',
-  'Request header field name presented invalid whitespace', 'Request header field value presented bad whitespace',
-  'Request header field name is malformed: .*', 'Request header value is malformed: .*',
-  'Line folding encountered before first header line', 'Empty folded line encountered',
+  "Request header field is missing ':' separator: .*",
+  'Request header field name was empty',
+  'Request header field name presented invalid whitespace',
+  'Request header field value presented bad whitespace',
+  'Request header field name is malformed: .*',
+  'Request header value is malformed: .*',
+  'Line folding encountered before first header line',
+  'Empty folded line encountered',
 ];
 
 export const apacheOverflowsFilter: FilterDefinition = {
   id: 'apache-overflows',
-  description: 'Apache error log: invalid or overlong request lines and headers, request smuggling attempts (exploit attempts, TLS or garbage on the HTTP port)',
+  description:
+    'Apache error log: invalid or overlong request lines and headers, request smuggling attempts (exploit attempts, TLS or garbage on the HTTP port)',
   rules: [
     // core AH00126 (`Invalid URI in request GET … HTTP/1.1`, since 2.4.41 `'uri' 'line'`), AH00134/AH00135
     ...errorRules('invalid-request', 'Invalid (?:URI|method) in request.*$'),

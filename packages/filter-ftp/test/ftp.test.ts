@@ -7,7 +7,9 @@ FilterTester.describe = describe;
 FilterTester.it = it;
 
 testFilterPackage({
-  plugin: ftpFilters(), manifest: new URL('../package.json', import.meta.url),
-  fixture: (id) => new URL(`./fixtures/${id}.log`, import.meta.url), now: NOW, everyRule: true,
+  plugin: ftpFilters(),
+  manifest: new URL('../package.json', import.meta.url),
+  fixture: (id) => new URL(`./fixtures/${id}.log`, import.meta.url),
+  now: NOW,
+  everyRule: true,
 });
-

@@ -11,11 +11,26 @@ export const courierAuthFilter: FilterDefinition = {
   id: 'courier-auth',
   description: 'Courier IMAP/POP3/ESMTP: failed logins',
   programs: [
-    'imapd', 'imapd-ssl', 'pop3d', 'pop3d-ssl', 'courier-imapd', 'courier-imapd-ssl', 'courier-pop3d', 'courier-pop3d-ssl',
-    'courierpop3login', 'courierpop3d', 'courierimaplogin', 'courieresmtpd', 'courier-esmtpd',
+    'imapd',
+    'imapd-ssl',
+    'pop3d',
+    'pop3d-ssl',
+    'courier-imapd',
+    'courier-imapd-ssl',
+    'courier-pop3d',
+    'courier-pop3d-ssl',
+    'courierpop3login',
+    'courierpop3d',
+    'courierimaplogin',
+    'courieresmtpd',
+    'courier-esmtpd',
   ],
   rules: [
     { id: 'login-failed', pattern: '^LOGIN FAILED, (?:user=(?P<user>.*), |method=[A-Za-z0-9_-]+, )?ip=\\[<ADDR>\\](?:, port=\\[[0-9]+\\])?$' },
-    { id: 'esmtp-auth-failed', pattern: '^error,relay=<ADDR>,(?:port=[0-9]+,)?(?:ident=[^,]*,)?(?:msg="535 Authentication failed\\.",cmd: AUTH .*|from=<[^>]*>: 535 Authentication failed\\.)$' },
+    {
+      id: 'esmtp-auth-failed',
+      pattern:
+        '^error,relay=<ADDR>,(?:port=[0-9]+,)?(?:ident=[^,]*,)?(?:msg="535 Authentication failed\\.",cmd: AUTH .*|from=<[^>]*>: 535 Authentication failed\\.)$',
+    },
   ],
 };

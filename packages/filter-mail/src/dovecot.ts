@@ -68,9 +68,14 @@ export const dovecotFilter: FilterDefinition = {
       pattern: `${PRE}(?:auth: )?(?:Info: )?auth(?:-worker)?\\((?P<user>[^()]*),<ADDR>(?:,sasl:[a-z0-9_-]+)?(?:,master)?\\)(?:<[0-9]+>)?(?:<(?P<session>[^>]*)>)?(?:: request \\[[0-9]+\\])?: [A-Za-z0-9_.-]+: ${TAIL}`,
     },
     // Dovecot's PAM service logging through pam_unix
-    { id: 'pam-unix', pattern: '^pam_unix\\(dovecot:auth\\): authentication failure; logname=[^ ]* uid=[0-9]* euid=[0-9]* tty=[^ ]* ruser=(?P<user>.*?) rhost=<HOST>(?: +user=.*)? *$' },
     {
-      id: 'no-auth-attempt', modes: ['aggressive'],
+      id: 'pam-unix',
+      pattern:
+        '^pam_unix\\(dovecot:auth\\): authentication failure; logname=[^ ]* uid=[0-9]* euid=[0-9]* tty=[^ ]* ruser=(?P<user>.*?) rhost=<HOST>(?: +user=.*)? *$',
+    },
+    {
+      id: 'no-auth-attempt',
+      modes: ['aggressive'],
       pattern: `${LOGIN}(?:.* )?${PROBED}(?: \\([a-z_]+\\))?: user=<(?P<user>.*)${AFTER_USER}`,
     },
   ],
@@ -88,7 +93,7 @@ export const dovecotFilter: FilterDefinition = {
           return draft;
         }
         if (m.rule.id === 'login-failed' && tries !== undefined) {
-          const seen = session ? counted.get(session) ?? 0 : 0;
+          const seen = session ? (counted.get(session) ?? 0) : 0;
           if (session) counted.delete(session);
           draft.attempts = Math.max(0, Number(tries) - seen);
         }

@@ -13,7 +13,8 @@ import type { FilterDefinition, Reducer } from '@f2b/core';
 import { SessionMap, oneAttempt } from './common.js';
 
 /** exim's own date (journal/syslog), `[pid]`, and a message id (4.9x `1rnQZC-00000000Ai6-1Kxx`, older `1ahr79-0006jK-G9`). */
-const PRE = '^(?:[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?(?: [+-][0-9]{4})? )?(?:\\[[0-9]+\\] )?(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4} )?';
+const PRE =
+  '^(?:[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?(?: [+-][0-9]{4})? )?(?:\\[[0-9]+\\] )?(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4} )?';
 /**
  * host_and_ident(): `name (helo) [address]:port I=[local]:port U=ident Ci=id` — every part but the
  * address optional; the ident (the client's identd) comes after the address.
@@ -39,23 +40,37 @@ export const eximFilter: FilterDefinition = {
     { id: 'no-mail', modes: MORE, pattern: `${PRE}no MAIL in (?:TFO\\*? )?SMTP connection from ${HOST}(?: D=[0-9hms.]+)?${TLS}(?: C=[A-Za-z,]+)?$` },
     { id: 'acl-drop', modes: MORE, pattern: `${PRE}SMTP connection from ${HOST}(?: D=[0-9hms]+)? closed by DROP in ACL$` },
     {
-      id: 'rcpt-rejected', modes: MORE,
+      id: 'rcpt-rejected',
+      modes: MORE,
       pattern: `${PRE}H=${HOST}(?: Ci=[0-9]+)?${TLS}(?: A=[^ ]+)? F=<.*>(?: A=[^ ]+)? rejected RCPT <.*>: (?:Unrouteable address|relay not permitted|Unknown user|unknown user|Sender verify failed|.*[Rr]ejected .*)$`,
     },
     // smtp_handle_acl_fail(): an ACL of the admin's refused the connection, HELO, sender or a command
     // (4xx `temporarily rejected` is not counted: no `rejected` right after the host).
     {
-      id: 'acl-rejected', modes: MORE,
+      id: 'acl-rejected',
+      modes: MORE,
       pattern: `${PRE}(?:DS )?H=${HOST}${TLS} rejected (?:connection in "connect" ACL|EHLO or HELO [^ ]*|MAIL <.*>|VRFY .*|EXPN .*|AUTH [A-Za-z0-9_-]+|ETRN .*)(?:: .*)?$`,
     },
     // smtp_in.c: the client talked before the banner (exim's pregreet check); the host comes before the input.
-    { id: 'sync-greeting', modes: MORE, pattern: `${PRE}SMTP protocol synchronization error \\(input sent without waiting for greeting\\): rejected connection from H=${HOST} input=.*$` },
+    {
+      id: 'sync-greeting',
+      modes: MORE,
+      pattern: `${PRE}SMTP protocol synchronization error \\(input sent without waiting for greeting\\): rejected connection from H=${HOST} input=.*$`,
+    },
     // `rejected "<command>" H=<host> next input="<input>"`: client text on both sides of the host, so
     // both are read without quotes (4.97+ escapes them as \"; 4.96 does not): a forged ` H=[…]` inside
     // the command would need the real host's part after it to end the line, and it never does.
-    { id: 'sync-pipelining', modes: MORE, pattern: `${PRE}SMTP protocol synchronization error \\(next input sent too soon: pipelining was(?: not)? advertised\\): rejected "[^"]*" H=${HOST} next input="[^"]*"(?: \\([0-9]+ bytes\\))?$` },
+    {
+      id: 'sync-pipelining',
+      modes: MORE,
+      pattern: `${PRE}SMTP protocol synchronization error \\(next input sent too soon: pipelining was(?: not)? advertised\\): rejected "[^"]*" H=${HOST} next input="[^"]*"(?: \\([0-9]+ bytes\\))?$`,
+    },
     { id: 'helo-invalid', modes: MORE, pattern: `${PRE}rejected (?:EHLO|HELO) from ${HOST}: syntactically invalid argument\\(s\\): .*$` },
-    { id: 'too-many-errors', modes: MORE, pattern: `${PRE}SMTP call from ${HOST} dropped: too many (?:syntax or protocol errors|unrecognized commands|nonmail commands) \\(last (?:command was|was) .*$` },
+    {
+      id: 'too-many-errors',
+      modes: MORE,
+      pattern: `${PRE}SMTP call from ${HOST} dropped: too many (?:syntax or protocol errors|unrecognized commands|nonmail commands) \\(last (?:command was|was) .*$`,
+    },
     { id: 'no-ptr', modes: ['aggressive'], pattern: `${PRE}no host name found for IP address <ADDR>$` },
     { id: 'ptr-mismatch', modes: ['aggressive'], pattern: `${PRE}no IP address found for host [^ ]+ \\(during SMTP connection from ${HOST}\\)$` },
     { id: 'acl-dropped', modes: ['aggressive'], pattern: `${PRE}H=${HOST} dropped by '[a-z_]+' ACL(?:: .*)?$` },

@@ -13,7 +13,13 @@ export { postfixFilter, dovecotFilter, eximFilter, courierAuthFilter, sendmailAu
 
 /** Every filter of this package, in the order of the manifest. */
 export const filters: readonly FilterDefinition[] = [
-  postfixFilter, dovecotFilter, eximFilter, courierAuthFilter, sendmailAuthFilter, sendmailRejectFilter, roundcubeAuthFilter,
+  postfixFilter,
+  dovecotFilter,
+  eximFilter,
+  courierAuthFilter,
+  sendmailAuthFilter,
+  sendmailRejectFilter,
+  roundcubeAuthFilter,
 ];
 
 /** The plugin: registers every filter above (its name, version and core range are in package.json). */

@@ -38,7 +38,8 @@ const CODE_5XX = '(?:5[0-9]{2} )?5(?:\\.[0-9]{1,3}){2} ';
 /** The `<address>: ` that smtpd_check puts before the reply class. */
 const NAME = '(?:<.*?>: |: )?';
 /** The reply classes of smtpd_dsn_fix.h. */
-const CLASS = '(?:Client host|Unverified Client host|Client certificate|SASL login name|Helo command|Sender address|Recipient address|Etrn command|Data command|End-of-data)';
+const CLASS =
+  '(?:Client host|Unverified Client host|Client certificate|SASL login name|Helo command|Sender address|Recipient address|Etrn command|Data command|End-of-data)';
 /**
  * Reasons that count whatever the code (4xx too): the client's own fault, not a transient of ours.
  * Greylisting, `Temporary lookup failure`, `Try again later`, `address verification problem` and a
@@ -62,7 +63,7 @@ const NORMAL = ['more', 'normal', 'aggressive'];
 const DDOS = ['ddos', 'aggressive'];
 const AGGRESSIVE = ['aggressive'];
 /** Reasons that are the server's own trouble (xsasl_dovecot_server.c), never the client's. */
-const SASL_SERVER_TROUBLE = '(?:Connection lost to authentication server|Can\'t connect to authentication server|Authentication backend error)';
+const SASL_SERVER_TROUBLE = "(?:Connection lost to authentication server|Can't connect to authentication server|Authentication backend error)";
 
 export const postfixFilter: FilterDefinition = {
   id: 'postfix',
@@ -81,28 +82,53 @@ export const postfixFilter: FilterDefinition = {
     { id: 'postscreen-reject', modes: NORMAL, pattern: `^NOQUEUE: reject: RCPT from \\[<ADDR>\\]:[0-9]+: 5[0-9]{2} 5\\.5\\.1 Protocol error; .*$` },
     { id: 'postscreen-denylist', modes: NORMAL, pattern: '^(?:DENYLISTED|BLACKLISTED) \\[<ADDR>\\]:[0-9]+$' },
     // The server's own trouble comes first: the first matching rule wins, and an `info` rule counts nothing.
-    { id: 'sasl-server-trouble', kind: 'info', modes: ['auth', 'aggressive'], pattern: `^warning: ${CLIENT}: SASL [A-Za-z0-9_-]+ authentication failed: ${SASL_SERVER_TROUBLE}(?:, sasl_username=.*)?$` },
-    // A mechanism the server does not offer is a misconfigured client: counted in aggressive only.
-    { id: 'sasl-mechanism-info', kind: 'info', modes: ['auth'], pattern: `^warning: ${CLIENT}: SASL [A-Za-z0-9_-]+ authentication failed: Invalid authentication mechanism(?:, sasl_username=.*)?$` },
-    { id: 'sasl-mechanism', modes: AGGRESSIVE, pattern: `^warning: ${CLIENT}: SASL [A-Za-z0-9_-]+ authentication failed: Invalid authentication mechanism(?:, sasl_username=.*)?$` },
     {
-      id: 'sasl', modes: ['auth', 'aggressive'],
+      id: 'sasl-server-trouble',
+      kind: 'info',
+      modes: ['auth', 'aggressive'],
+      pattern: `^warning: ${CLIENT}: SASL [A-Za-z0-9_-]+ authentication failed: ${SASL_SERVER_TROUBLE}(?:, sasl_username=.*)?$`,
+    },
+    // A mechanism the server does not offer is a misconfigured client: counted in aggressive only.
+    {
+      id: 'sasl-mechanism-info',
+      kind: 'info',
+      modes: ['auth'],
+      pattern: `^warning: ${CLIENT}: SASL [A-Za-z0-9_-]+ authentication failed: Invalid authentication mechanism(?:, sasl_username=.*)?$`,
+    },
+    {
+      id: 'sasl-mechanism',
+      modes: AGGRESSIVE,
+      pattern: `^warning: ${CLIENT}: SASL [A-Za-z0-9_-]+ authentication failed: Invalid authentication mechanism(?:, sasl_username=.*)?$`,
+    },
+    {
+      id: 'sasl',
+      modes: ['auth', 'aggressive'],
       pattern: `^warning: ${CLIENT}: SASL [A-Za-z0-9_-]+ authentication failed: ?(?:.*?)(?:, sasl_username=(?P<user>.*))?$`,
     },
     { id: 'sasl-aborted', modes: AGGRESSIVE, pattern: `^warning: ${CLIENT}: SASL [A-Za-z0-9_-]+ authentication aborted$` },
     { id: 'illegal-address', modes: AGGRESSIVE, pattern: `^warning: Illegal address syntax from ${CLIENT} in [A-Z]+ command: .*$` },
-    { id: 'too-many-errors', modes: ['more', 'errors', 'aggressive'], pattern: `^${QID}too many errors after [A-Z]+(?: content)?(?: \\([0-9]+ bytes\\))? from ${CLIENT}$` },
     {
-      id: 'auth-summary', modes: DDOS,
+      id: 'too-many-errors',
+      modes: ['more', 'errors', 'aggressive'],
+      pattern: `^${QID}too many errors after [A-Z]+(?: content)?(?: \\([0-9]+ bytes\\))? from ${CLIENT}$`,
+    },
+    {
+      id: 'auth-summary',
+      modes: DDOS,
       pattern: `^disconnect from ${CLIENT}(?: [a-z]+=[0-9]+(?:/[0-9]+)?)* auth=0/(?P<tries>[1-9][0-9]{0,3})(?: [a-z]+=[0-9]+(?:/[0-9]+)?)*$`,
     },
     { id: 'lost-after-connect', modes: DDOS, pattern: `^${QID}lost connection after CONNECT from ${CLIENT}$` },
     {
-      id: 'rate-limit', modes: DDOS,
+      id: 'rate-limit',
+      modes: DDOS,
       pattern: `^warning: (?:Connection|Connection concurrency|Message delivery request|Recipient address|New TLS session|AUTH command) (?:rate )?limit exceeded: [0-9]+ from ${CLIENT} for service [A-Za-z0-9_./-]+$`,
     },
     { id: 'postscreen-connections', modes: DDOS, pattern: '^NOQUEUE: reject: CONNECT from \\[<ADDR>\\]:[0-9]+: too many connections$' },
-    { id: 'postscreen-limits', modes: AGGRESSIVE, pattern: '^(?:HANGUP after [0-9.]+|BARE NEWLINE|COMMAND (?:TIME|COUNT|LENGTH) LIMIT) from \\[<ADDR>\\]:[0-9]+ (?:in|after) .*$' },
+    {
+      id: 'postscreen-limits',
+      modes: AGGRESSIVE,
+      pattern: '^(?:HANGUP after [0-9.]+|BARE NEWLINE|COMMAND (?:TIME|COUNT|LENGTH) LIMIT) from \\[<ADDR>\\]:[0-9]+ (?:in|after) .*$',
+    },
   ],
   createReducer(): Reducer {
     // SASL failures already counted per smtpd process (one connection at a time), so that the
@@ -119,7 +145,7 @@ export const postfixFilter: FilterDefinition = {
         }
         if (m.rule.id === 'auth-summary') {
           const k = key(e.program, e.pid);
-          const seen = e.pid !== undefined ? counted.get(k) ?? 0 : 0;
+          const seen = e.pid !== undefined ? (counted.get(k) ?? 0) : 0;
           counted.delete(k);
           const { tries, ...captures } = m.captures;
           const draft = oneAttempt(m, Math.max(0, Number(tries) - seen));

@@ -30,7 +30,10 @@ export const sendmailAuthFilter: FilterDefinition = {
     // (`, user=` since 8.16): the user name is the client's; the relay is last on the line. Cyrus
     // SASL's `transient failure (-8)` is the server's own trouble.
     { id: 'auth-transient', kind: 'info', pattern: `^${OPT_QID}AUTH failure \\([A-Za-z0-9_-]+\\): [^(]*\\(-8\\) .*, relay=${RELAY}$` },
-    { id: 'auth-failure', pattern: `^${OPT_QID}AUTH failure \\([A-Za-z0-9_-]+\\): [^(]*\\(-[0-9]+\\) (?:SASL\\(-[0-9]+\\): .*?)?(?:, user=(?P<user>.*))?, relay=${RELAY}$` },
+    {
+      id: 'auth-failure',
+      pattern: `^${OPT_QID}AUTH failure \\([A-Za-z0-9_-]+\\): [^(]*\\(-[0-9]+\\) (?:SASL\\(-[0-9]+\\): .*?)?(?:, user=(?P<user>.*))?, relay=${RELAY}$`,
+    },
   ],
   createReducer: (): Reducer => ({
     reduce(m) {
@@ -45,7 +48,8 @@ const EXTRA = ['extra', 'aggressive'];
 
 export const sendmailRejectFilter: FilterDefinition = {
   id: 'sendmail-reject',
-  description: 'Sendmail: rejected relaying/senders/recipients, RBL listings, rate limits, pre-greeting traffic, EXPN/VRFY; modes extra/aggressive add clients that send no mail',
+  description:
+    'Sendmail: rejected relaying/senders/recipients, RBL listings, rate limits, pre-greeting traffic, EXPN/VRFY; modes extra/aggressive add clients that send no mail',
   programs: SENDMAIL_PROGRAMS,
   modes: ['normal', 'extra', 'aggressive'],
   rules: [
@@ -57,7 +61,10 @@ export const sendmailRejectFilter: FilterDefinition = {
       pattern: `^(?:${QID})?ruleset=check_[a-z]+, arg1=${ARG}(?:, arg2=${ARG})?, relay=${RELAY}, reject=(?:5[0-9]{2}|421) [0-9.]+ .*$`,
     },
     // The name is the peer's (DNS, `[address]`, or empty: `from  [address]`), then sendmail's `[address]`.
-    { id: 'pregreet', pattern: `^${OPT_QID}rejecting commands from (?:[^ \\[\\]]* |\\[[0-9A-Fa-fIPv.:]+\\] )?\\[(?:IPv6:)?<ADDR>\\] due to pre-greeting traffic after [0-9]+ seconds$` },
+    {
+      id: 'pregreet',
+      pattern: `^${OPT_QID}rejecting commands from (?:[^ \\[\\]]* |\\[[0-9A-Fa-fIPv.:]+\\] )?\\[(?:IPv6:)?<ADDR>\\] due to pre-greeting traffic after [0-9]+ seconds$`,
+    },
     { id: 'expn-vrfy', pattern: `^${OPT_QID}${RELAY}: (?:EXPN|VRFY) .* \\[rejected\\]$` },
     // checksmtpattack(): a command repeated past its limit (HELO, NOOP/VERB…, VRFY/EXPN, ETRN); AUTH
     // floods are sendmail-auth's.

@@ -9,7 +9,9 @@ import { compareWithTruth, type LabTruth } from '@f2b/core/testing';
 import { filters } from '../src/index.js';
 
 const dir = new URL('./fixtures/lab/', import.meta.url);
-const captures = readdirSync(dir).filter((f) => f.endsWith('.truth.json')).map((f) => f.slice(0, -'.truth.json'.length));
+const captures = readdirSync(dir)
+  .filter((f) => f.endsWith('.truth.json'))
+  .map((f) => f.slice(0, -'.truth.json'.length));
 
 describe('lab captures of real mail daemons', () => {
   it('has captures', () => expect(captures.length).toBeGreaterThan(0));

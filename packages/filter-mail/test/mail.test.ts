@@ -7,7 +7,8 @@ FilterTester.describe = describe;
 FilterTester.it = it;
 
 testFilterPackage({
-  plugin: mailFilters(), manifest: new URL('../package.json', import.meta.url),
-  fixture: (id) => new URL(`./fixtures/${id}.log`, import.meta.url), now: NOW,
+  plugin: mailFilters(),
+  manifest: new URL('../package.json', import.meta.url),
+  fixture: (id) => new URL(`./fixtures/${id}.log`, import.meta.url),
+  now: NOW,
 });
-

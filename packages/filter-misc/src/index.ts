@@ -10,17 +10,41 @@ import { bitwardenFilter, drupalAuthFilter, gitlabFilter, grafanaFilter, vaultwa
 import { recidiveFilter } from './recidive.js';
 
 export {
-  mysqldAuthFilter, namedRefusedFilter, asteriskFilter, dropbearFilter, openvpnFilter, squidFilter,
-  haproxyHttpAuthFilter, traefikAuthFilter, grafanaFilter, gitlabFilter, vaultwardenFilter, bitwardenFilter,
-  drupalAuthFilter, pamGenericFilter, recidiveFilter,
+  mysqldAuthFilter,
+  namedRefusedFilter,
+  asteriskFilter,
+  dropbearFilter,
+  openvpnFilter,
+  squidFilter,
+  haproxyHttpAuthFilter,
+  traefikAuthFilter,
+  grafanaFilter,
+  gitlabFilter,
+  vaultwardenFilter,
+  bitwardenFilter,
+  drupalAuthFilter,
+  pamGenericFilter,
+  recidiveFilter,
 };
 export type { RecidiveOptions } from './recidive.js';
 
 /** Every filter of this package, in the order of the manifest. */
 export const filters: readonly FilterDefinition[] = [
-  mysqldAuthFilter, namedRefusedFilter, asteriskFilter, dropbearFilter, openvpnFilter, squidFilter,
-  haproxyHttpAuthFilter, traefikAuthFilter, grafanaFilter, gitlabFilter, vaultwardenFilter, bitwardenFilter,
-  drupalAuthFilter, pamGenericFilter, recidiveFilter,
+  mysqldAuthFilter,
+  namedRefusedFilter,
+  asteriskFilter,
+  dropbearFilter,
+  openvpnFilter,
+  squidFilter,
+  haproxyHttpAuthFilter,
+  traefikAuthFilter,
+  grafanaFilter,
+  gitlabFilter,
+  vaultwardenFilter,
+  bitwardenFilter,
+  drupalAuthFilter,
+  pamGenericFilter,
+  recidiveFilter,
 ];
 
 /** The plugin: registers every filter above (its name, version and core range are in package.json). */

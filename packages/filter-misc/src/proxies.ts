@@ -17,9 +17,15 @@ export const squidFilter: FilterDefinition = {
   id: 'squid',
   description: 'Squid access.log: denied and invalid requests (open-proxy probing)',
   rules: [
-    { id: 'denied', pattern: '^(?:[0-9]{9,10}\\.[0-9]{3} +)?[0-9]+ <ADDR> (?:TCP_DENIED(?:_ABORTED)?/40[37]|(?:NONE|NONE_NONE|TAG_NONE)/40[05]) [0-9]+ [A-Z_]+ .*$' },
+    {
+      id: 'denied',
+      pattern: '^(?:[0-9]{9,10}\\.[0-9]{3} +)?[0-9]+ <ADDR> (?:TCP_DENIED(?:_ABORTED)?/40[37]|(?:NONE|NONE_NONE|TAG_NONE)/40[05]) [0-9]+ [A-Z_]+ .*$',
+    },
     // logformat common/combined: the result tag is the last field, after everything the client sent
-    { id: 'denied', pattern: `^<ADDR> [^ ]+ [^ ]+ \\[[^\\]]+\\] ${QUOTED} (?:40[37] [0-9]+(?: ${QUOTED} ${QUOTED})? TCP_DENIED(?:_ABORTED)?|40[05] [0-9]+(?: ${QUOTED} ${QUOTED})? (?:NONE|NONE_NONE|TAG_NONE)):HIER_NONE$` },
+    {
+      id: 'denied',
+      pattern: `^<ADDR> [^ ]+ [^ ]+ \\[[^\\]]+\\] ${QUOTED} (?:40[37] [0-9]+(?: ${QUOTED} ${QUOTED})? TCP_DENIED(?:_ABORTED)?|40[05] [0-9]+(?: ${QUOTED} ${QUOTED})? (?:NONE|NONE_NONE|TAG_NONE)):HIER_NONE$`,
+    },
   ],
 };
 
@@ -32,9 +38,7 @@ export const haproxyHttpAuthFilter: FilterDefinition = {
   id: 'haproxy-http-auth',
   description: 'HAProxy: 401 answered by haproxy (http-request auth)',
   programs: ['haproxy'],
-  rules: [
-    { id: 'auth-required', pattern: '^<ADDR>:[0-9]+ \\[[^\\]]+\\] [^ ]+ [^ ]+/<NOSRV> [-+0-9/]+ 40[17] [0-9]+ .*$' },
-  ],
+  rules: [{ id: 'auth-required', pattern: '^<ADDR>:[0-9]+ \\[[^\\]]+\\] [^ ]+ [^ ]+/<NOSRV> [-+0-9/]+ 40[17] [0-9]+ .*$' }],
 };
 
 /** Traefik's CLF date (`02/Jan/2006:15:04:05 -0700`), or `-` when the request had none. */
@@ -49,7 +53,8 @@ const traefikClf = (user: string) => `^<ADDR> - ${user} ${TRAEFIK_DATE} ".*" 401
  * Traefik's `json` format: logrus' JSON with its keys sorted, so only `ClientPort`, `ClientUsername`
  * and `DownstreamContentSize` can stand between `ClientHost` and `DownstreamStatus`.
  */
-const traefikJson = (user: string) => `^\\{(?:${JSON_PAIR},)*"ClientHost":"<ADDR>",(?:"ClientPort":"[0-9]*",)?${user}(?:"DownstreamContentSize":[0-9]+,)?"DownstreamStatus":401(?:,${JSON_PAIR})*\\}$`;
+const traefikJson = (user: string) =>
+  `^\\{(?:${JSON_PAIR},)*"ClientHost":"<ADDR>",(?:"ClientPort":"[0-9]*",)?${user}(?:"DownstreamContentSize":[0-9]+,)?"DownstreamStatus":401(?:,${JSON_PAIR})*\\}$`;
 
 /**
  * `traefik-auth`: requests answered 401 in traefik's access log (`common`, `genericCLF` or `json`
@@ -65,7 +70,11 @@ export const traefikAuthFilter: FilterDefinition = {
   modes: ['normal', 'ddos', 'aggressive'],
   rules: [
     { id: 'wrong-credentials', modes: ['normal', 'aggressive'], pattern: traefikClf('(?P<user>[^-].*?|-.+?)') },
-    { id: 'wrong-credentials', modes: ['normal', 'aggressive'], pattern: traefikJson(`"ClientUsername":"(?P<user>(?:[^-"\\\\]|\\\\.|-(?:[^"\\\\]|\\\\.))${JSON_STRING_BODY})",`) },
+    {
+      id: 'wrong-credentials',
+      modes: ['normal', 'aggressive'],
+      pattern: traefikJson(`"ClientUsername":"(?P<user>(?:[^-"\\\\]|\\\\.|-(?:[^"\\\\]|\\\\.))${JSON_STRING_BODY})",`),
+    },
     { id: 'no-credentials', modes: ['ddos', 'aggressive'], pattern: traefikClf('-') },
     { id: 'no-credentials', modes: ['ddos', 'aggressive'], pattern: traefikJson('(?:"ClientUsername":"-?",)?') },
   ],

@@ -25,12 +25,14 @@ export const recidiveFilter: FilterDefinition = {
     // fail2ban's journal target writes the same `[jail] Ban addr` without the suffix
     {
       id: 'ban',
-      pattern: '^(?:NOTICE +)?\\[(?P<jail>[^\\]]+)\\] Ban <ADDR>(?: (?:until [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(?:Z|[+-][0-9]{2}:[0-9]{2})|forever) \\(failures: [0-9]+, ban #[0-9]+(?:, rule: [^)]*)?\\))?$',
+      pattern:
+        '^(?:NOTICE +)?\\[(?P<jail>[^\\]]+)\\] Ban <ADDR>(?: (?:until [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(?:Z|[+-][0-9]{2}:[0-9]{2})|forever) \\(failures: [0-9]+, ban #[0-9]+(?:, rule: [^)]*)?\\))?$',
     },
     // f2b: @f2b/action-log's JSON lines file (`file:` option), written by jsonText in this key order
     {
       id: 'ban',
-      pattern: '^\\{"event":"ban","jail":"(?P<jail>(?:[^"\\\\]|\\\\.)*)","id":"<ADDR>","start":(?P<start>[0-9]+),"end":(?:[0-9]+|null),"count":[0-9]+,"failures":[0-9]+(?:,"rule":"(?:[^"\\\\]|\\\\.)*")?\\}$',
+      pattern:
+        '^\\{"event":"ban","jail":"(?P<jail>(?:[^"\\\\]|\\\\.)*)","id":"<ADDR>","start":(?P<start>[0-9]+),"end":(?:[0-9]+|null),"count":[0-9]+,"failures":[0-9]+(?:,"rule":"(?:[^"\\\\]|\\\\.)*")?\\}$',
     },
     // fail2ban ≥ 0.9 (`fail2ban.actions [pid]: NOTICE [jail] Ban addr`), 0.8 (`fail2ban.actions: WARNING [jail] Ban addr`)
     {
@@ -44,7 +46,7 @@ export const recidiveFilter: FilterDefinition = {
     properties: { ignoreJails: { type: 'array', items: { type: 'string' } } },
   },
   createReducer(ctx): Reducer {
-    const ignore = new Set(Array.isArray(ctx.options.ignoreJails) ? ctx.options.ignoreJails as string[] : ['recidive']);
+    const ignore = new Set(Array.isArray(ctx.options.ignoreJails) ? (ctx.options.ignoreJails as string[]) : ['recidive']);
     return {
       reduce(m) {
         if (ignore.has(m.captures.jail ?? '')) return null;

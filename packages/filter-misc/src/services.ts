@@ -9,9 +9,11 @@ import { PAM_SSS_FAILURE, PAM_UNIX_FAILURE, PAM_UNIX_MORE, SessionMap, draft, pa
  * `[MY-010926] [Server]`) or through syslog/the journal (where the server's own date stays in the
  * message). The level may have been read as a program name by the entry parser, so it is optional.
  */
-const MYSQL_PRE = '^(?:[0-9]{6} +[0-9]{1,2}:[0-9]{2}:[0-9]{2} |[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]+[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?(?:Z|[+-][0-9:]{4,5})? )?(?:[0-9]+ )?(?:\\[(?:Warning|Note)\\] )?(?:\\[MY-[0-9]+\\] \\[[A-Za-z]+\\] )?';
+const MYSQL_PRE =
+  '^(?:[0-9]{6} +[0-9]{1,2}:[0-9]{2}:[0-9]{2} |[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]+[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?(?:Z|[+-][0-9:]{4,5})? )?(?:[0-9]+ )?(?:\\[(?:Warning|Note)\\] )?(?:\\[MY-[0-9]+\\] \\[[A-Za-z]+\\] )?';
 /** Why a connection ended before authenticating (MariaDB sql_connect.cc, MySQL's ER_ABORTING_USER_CONNECTION reasons). */
-const MYSQL_ABORT_REASON = '(?:This connection closed normally without authentication|Got an error reading communication packets|Got timeout reading communication packets|Got an error writing communication packets|Got timeout writing communication packets|Got packets out of order)';
+const MYSQL_ABORT_REASON =
+  '(?:This connection closed normally without authentication|Got an error reading communication packets|Got timeout reading communication packets|Got an error writing communication packets|Got timeout writing communication packets|Got packets out of order)';
 
 /**
  * `mysqld-auth`: `Access denied for user 'u'@'host' (using password: YES|NO)` from MySQL 5.x–9.x and
@@ -59,7 +61,8 @@ export const namedRefusedFilter: FilterDefinition = {
   rules: [
     {
       id: 'denied',
-      pattern: "^(?:[a-z-]+: )?(?:(?:info|notice|warning|error|critical|debug(?: [0-9]+)?): )?client (?:@0x[0-9a-f]+ )?<ADDR>#[0-9]+(?:/key [^ :]+)?(?: \\((?:[^)\\\\]|\\\\.)*\\))?: (?:view [^:]+: )?(?:request has invalid signature: TSIG [^ ]+: tsig verify failure \\((?:BADSIG|BADKEY)\\)|query(?: \\(cache\\))? '.*' denied(?: \\([a-z-]+ did not match\\))?|zone transfer '.*' denied|update(?: forwarding)? '.*' denied(?: due to allow-query)?|bad zone transfer request: '.*': non-authoritative zone \\(NOTAUTH\\))$",
+      pattern:
+        "^(?:[a-z-]+: )?(?:(?:info|notice|warning|error|critical|debug(?: [0-9]+)?): )?client (?:@0x[0-9a-f]+ )?<ADDR>#[0-9]+(?:/key [^ :]+)?(?: \\((?:[^)\\\\]|\\\\.)*\\))?: (?:view [^:]+: )?(?:request has invalid signature: TSIG [^ ]+: tsig verify failure \\((?:BADSIG|BADKEY)\\)|query(?: \\(cache\\))? '.*' denied(?: \\([a-z-]+ did not match\\))?|zone transfer '.*' denied|update(?: forwarding)? '.*' denied(?: due to allow-query)?|bad zone transfer request: '.*': non-authoritative zone \\(NOTAUTH\\))$",
     },
   ],
 };
@@ -72,7 +75,11 @@ const DROPBEAR_PRE = '^(?:\\[(?P<pid>[0-9]+)\\] )?(?:[A-Z][a-z]{2} [ 0-9][0-9] [
 const DROPBEAR_EXIT = `${DROPBEAR_PRE}Exit before auth`;
 
 /** What the dropbear reducer knows of one connection (one child pid). */
-interface DropbearSession { addr?: string; seen: number; unknownUser: boolean }
+interface DropbearSession {
+  addr?: string;
+  seen: number;
+  unknownUser: boolean;
+}
 
 /**
  * `dropbear`: failed SSH logins. Each bad password is one attempt; a login for a user that does not
@@ -85,12 +92,33 @@ export const dropbearFilter: FilterDefinition = {
   description: 'Dropbear SSH: bad passwords, unknown users, too many attempts',
   rules: [
     { id: 'child', kind: 'info', keywords: ['Child connection from '], pattern: `${DROPBEAR_PRE}Child connection from <ADDR>:[0-9]+$` },
-    { id: 'bad-password', keywords: ['assword attempt for '], pattern: `${DROPBEAR_PRE}[Bb]ad (?:PAM )?password attempt for '(?P<user>.*)' from <ADDR>:[0-9]+$` },
-    { id: 'unknown-user', keywords: ['ogin attempt for nonexistent user'], pattern: `${DROPBEAR_PRE}[Ll]ogin attempt for nonexistent user(?: '(?P<user>.*)')? from <ADDR>:[0-9]+$` },
+    {
+      id: 'bad-password',
+      keywords: ['assword attempt for '],
+      pattern: `${DROPBEAR_PRE}[Bb]ad (?:PAM )?password attempt for '(?P<user>.*)' from <ADDR>:[0-9]+$`,
+    },
+    {
+      id: 'unknown-user',
+      keywords: ['ogin attempt for nonexistent user'],
+      pattern: `${DROPBEAR_PRE}[Ll]ogin attempt for nonexistent user(?: '(?P<user>.*)')? from <ADDR>:[0-9]+$`,
+    },
     { id: 'unknown-user-pid', kind: 'info', keywords: ['ogin attempt for nonexistent user'], pattern: `${DROPBEAR_PRE}[Ll]ogin attempt for nonexistent user$` },
-    { id: 'exit-summary', keywords: ['Exit before auth'], pattern: `${DROPBEAR_EXIT} from <<ADDR>:[0-9]+>: \\(user '(?P<user>.*)', (?P<fails>[0-9]+) fails\\): (?P<why>.*)$` },
-    { id: 'exit-summary', keywords: ['Exit before auth'], pattern: `${DROPBEAR_EXIT} \\(user '(?P<user>.*)', (?P<fails>[0-9]+) fails\\): (?P<why>Max auth tries reached - user '.*') from <ADDR>:[0-9]+$` },
-    { id: 'exit-summary-pid', kind: 'info', keywords: ['Exit before auth'], pattern: `${DROPBEAR_EXIT} \\(user '(?P<user>.*)', (?P<fails>[0-9]+) fails\\): (?P<why>.*)$` },
+    {
+      id: 'exit-summary',
+      keywords: ['Exit before auth'],
+      pattern: `${DROPBEAR_EXIT} from <<ADDR>:[0-9]+>: \\(user '(?P<user>.*)', (?P<fails>[0-9]+) fails\\): (?P<why>.*)$`,
+    },
+    {
+      id: 'exit-summary',
+      keywords: ['Exit before auth'],
+      pattern: `${DROPBEAR_EXIT} \\(user '(?P<user>.*)', (?P<fails>[0-9]+) fails\\): (?P<why>Max auth tries reached - user '.*') from <ADDR>:[0-9]+$`,
+    },
+    {
+      id: 'exit-summary-pid',
+      kind: 'info',
+      keywords: ['Exit before auth'],
+      pattern: `${DROPBEAR_EXIT} \\(user '(?P<user>.*)', (?P<fails>[0-9]+) fails\\): (?P<why>.*)$`,
+    },
     { id: 'exit', kind: 'info', keywords: ['Exit before auth'], pattern: `${DROPBEAR_EXIT} from <<ADDR>:[0-9]+>: (?P<why>.*)$` },
   ],
   createReducer(): Reducer {
@@ -100,7 +128,9 @@ export const dropbearFilter: FilterDefinition = {
         const pid = m.captures.pid ?? (m.entry.pid === undefined ? undefined : String(m.entry.pid));
         const time = m.entry.time ?? Date.now();
         const session = (pid === undefined ? undefined : sessions.get(pid)) ?? { seen: 0, unknownUser: false };
-        const keep = () => { if (pid !== undefined) sessions.set(pid, session, time); };
+        const keep = () => {
+          if (pid !== undefined) sessions.set(pid, session, time);
+        };
         const addr = m.host ?? session.addr;
         const failure = (attempts: number, rule: string): FailureDraft | null => {
           if (addr === undefined) return null;
@@ -161,13 +191,17 @@ export const openvpnFilter: FilterDefinition = {
   id: 'openvpn',
   description: 'OpenVPN: failed TLS handshakes, HMAC/tls-crypt failures, certificate and password failures, garbage on the TCP link',
   rules: [
-    { id: 'tls-handshake', pattern: `${OVPN_CLIENT}TLS Error: (?:TLS handshake failed|TLS key negotiation failed to occur within [0-9]+ seconds \\(check your network connectivity\\))$` },
+    {
+      id: 'tls-handshake',
+      pattern: `${OVPN_CLIENT}TLS Error: (?:TLS handshake failed|TLS key negotiation failed to occur within [0-9]+ seconds \\(check your network connectivity\\))$`,
+    },
     { id: 'verify-error', pattern: `${OVPN_CLIENT}VERIFY (?:ERROR: depth=[0-9]+, error=|(?:X509NAME|KU|EKU|SCRIPT|PLUGIN) ERROR: ).*$` },
     { id: 'auth-error', pattern: `${OVPN_CLIENT}TLS Auth Error: .*$` },
     {
       id: 'bad-hmac',
       // in the --log file the entry parser may read `TLS Error:` as a syslog host and program
-      pattern: '^(?:Connection Attempt )?(?:TLS Error: )?(?:cannot locate HMAC in incoming packet|incoming packet authentication failed|tls-crypt unwrapping failed) from \\[AF_INET6?\\]<ADDR>:(?P<port>[0-9]+)$',
+      pattern:
+        '^(?:Connection Attempt )?(?:TLS Error: )?(?:cannot locate HMAC in incoming packet|incoming packet authentication failed|tls-crypt unwrapping failed) from \\[AF_INET6?\\]<ADDR>:(?P<port>[0-9]+)$',
     },
     { id: 'bad-packet', kind: 'info', pattern: `${OVPN_CLIENT}WARNING: Bad encapsulated packet length from peer .*$` },
     { id: 'reset-after-garbage', pattern: `${OVPN_CLIENT}SIGUSR1\\[soft,connection-reset\\] received, client-instance restarting$` },
@@ -196,7 +230,10 @@ export const openvpnFilter: FilterDefinition = {
         }
         return draft(m, 1, ['port']);
       },
-      sweep: (now) => { garbage.sweep(now); handshakes.sweep(now); },
+      sweep: (now) => {
+        garbage.sweep(now);
+        handshakes.sweep(now);
+      },
     };
   },
 };

@@ -44,7 +44,9 @@ export const grafanaFilter: FilterDefinition = {
     { id: 'login-rejected', pattern: logfmt(`msg="Request Completed" method=POST path=${GRAFANA_LOGIN_PATH} status=40[01] remote_addr=<ADDR>`) },
     {
       id: 'login-rejected',
-      pattern: jsonObject(`"method":"POST",${jsonBetween}"msg":"Request Completed",${jsonBetween}"path":"${GRAFANA_LOGIN_PATH}",${jsonBetween}"remote_addr":"<ADDR>",${jsonBetween}"status":40[01]`),
+      pattern: jsonObject(
+        `"method":"POST",${jsonBetween}"msg":"Request Completed",${jsonBetween}"path":"${GRAFANA_LOGIN_PATH}",${jsonBetween}"remote_addr":"<ADDR>",${jsonBetween}"status":40[01]`,
+      ),
     },
   ],
   createReducer(): Reducer {
@@ -90,9 +92,14 @@ export const gitlabFilter: FilterDefinition = {
   modes: ['normal', 'aggressive'],
   rules: [
     ...gitlabMessage('failed-login', 'Failed Login: username=(?P<user>.*) ip=<ADDR>', `Failed Login: username=(?P<user>${JSON_STRING_BODY}) ip=<ADDR>`),
-    ...gitlabMessage('failed-2fa', 'Failed Login: user=(?P<user>[^ ]*) ip=<ADDR> method=[A-Za-z0-9_]+', 'Failed Login: user=(?P<user>[^ "\\\\]*) ip=<ADDR> method=[A-Za-z0-9_]+'),
+    ...gitlabMessage(
+      'failed-2fa',
+      'Failed Login: user=(?P<user>[^ ]*) ip=<ADDR> method=[A-Za-z0-9_]+',
+      'Failed Login: user=(?P<user>[^ "\\\\]*) ip=<ADDR> method=[A-Za-z0-9_]+',
+    ),
     {
-      id: 'rack-attack', modes: ['aggressive'],
+      id: 'rack-attack',
+      modes: ['aggressive'],
       pattern: jsonObject(`"message":"Rack_Attack",${jsonBetween}"env":"(?:throttle|blocklist|blacklist)",${jsonBetween}"(?:remote_ip|ip)":"<ADDR>"`),
     },
   ],
@@ -121,7 +128,11 @@ export const vaultwardenFilter: FilterDefinition = {
     { id: 'wrong-send-password', pattern: `${VW}Invalid password\\. IP: <ADDR>\\.$` },
     { id: 'bad-client-id', modes: ['aggressive'], pattern: `${VW}(?:Malformed|Invalid) client_id\\. IP: <ADDR>\\.$` },
     { id: 'no-2fa-token', modes: ['aggressive'], pattern: `${VW}No token available! IP: <ADDR>$` },
-    { id: 'incomplete-2fa', modes: ['aggressive'], pattern: `${VW}User (?P<user>.*) did not complete a 2FA login within the configured time limit\\. IP: <ADDR>$` },
+    {
+      id: 'incomplete-2fa',
+      modes: ['aggressive'],
+      pattern: `${VW}User (?P<user>.*) did not complete a 2FA login within the configured time limit\\. IP: <ADDR>$`,
+    },
   ],
 };
 
@@ -135,7 +146,10 @@ export const bitwardenFilter: FilterDefinition = {
   description: 'Bitwarden server: failed logins and 2FA',
   rules: [
     // the service's own date stays in the message when its stdout is read from the journal
-    { id: 'failed-login', pattern: '^(?:[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ [+-][0-9]{2}:[0-9]{2} )?(?:\\[(?:Warning|WRN)\\] )?Failed login attempt(?:, 2FA invalid)?\\. +<ADDR>$' },
+    {
+      id: 'failed-login',
+      pattern: '^(?:[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ [+-][0-9]{2}:[0-9]{2} )?(?:\\[(?:Warning|WRN)\\] )?Failed login attempt(?:, 2FA invalid)?\\. +<ADDR>$',
+    },
   ],
 };
 

@@ -7,8 +7,10 @@ FilterTester.describe = describe;
 FilterTester.it = it;
 
 testFilterPackage({
-  plugin: miscFilters(), manifest: new URL('../package.json', import.meta.url),
-  fixture: (id) => new URL(`./fixtures/${id}.log`, import.meta.url), now: NOW,
+  plugin: miscFilters(),
+  manifest: new URL('../package.json', import.meta.url),
+  fixture: (id) => new URL(`./fixtures/${id}.log`, import.meta.url),
+  now: NOW,
 });
 
 // recidive can ignore other jails.

@@ -19,12 +19,17 @@ describe('pam-generic', () => {
       'Feb 23 23:00:00 host sshd[100]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.1  user=root',
       'Feb 23 23:00:09 host sshd[100]: PAM 3 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.1  user=root',
     ]);
-    expect(out.map((f) => [f.id, f.attempts])).toEqual([['203.0.113.1', 1], ['203.0.113.1', 3]]);
+    expect(out.map((f) => [f.id, f.attempts])).toEqual([
+      ['203.0.113.1', 1],
+      ['203.0.113.1', 3],
+    ]);
   });
 
   it('counts pam_sss after pam_unix once, but pam_sss of another process or much later again', () => {
-    const unix = (t: string, pid: number) => `Feb 23 23:00:${t} host sshd[${pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.2  user=ann`;
-    const sss = (t: string, pid: number) => `Feb 23 23:00:${t} host sshd[${pid}]: pam_sss(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.2 user=ann`;
+    const unix = (t: string, pid: number) =>
+      `Feb 23 23:00:${t} host sshd[${pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.2  user=ann`;
+    const sss = (t: string, pid: number) =>
+      `Feb 23 23:00:${t} host sshd[${pid}]: pam_sss(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.2 user=ann`;
     expect(run(pamGenericFilter, [unix('00', 1), sss('01', 1)])).toHaveLength(1);
     expect(run(pamGenericFilter, [unix('00', 1), sss('01', 2)])).toHaveLength(2);
     expect(run(pamGenericFilter, [unix('00', 1), sss('30', 1)])).toHaveLength(2);
@@ -32,8 +37,10 @@ describe('pam-generic', () => {
 });
 
 describe('grafana', () => {
-  const invalid = (t: string, addr: string) => `logger=context userId=0 orgId=0 uname= t=2024-09-18T18:00:${t}Z level=error msg="Invalid username or password" error="invalid username or password" remote_addr=${addr} traceID=`;
-  const completed = (t: string, addr: string) => `logger=context userId=0 orgId=0 uname= t=2024-09-18T18:00:${t}Z level=info msg="Request Completed" method=POST path=/login status=401 remote_addr=${addr} time_ms=80 duration=80ms size=42 referer= handler=/login`;
+  const invalid = (t: string, addr: string) =>
+    `logger=context userId=0 orgId=0 uname= t=2024-09-18T18:00:${t}Z level=error msg="Invalid username or password" error="invalid username or password" remote_addr=${addr} traceID=`;
+  const completed = (t: string, addr: string) =>
+    `logger=context userId=0 orgId=0 uname= t=2024-09-18T18:00:${t}Z level=info msg="Request Completed" method=POST path=/login status=401 remote_addr=${addr} time_ms=80 duration=80ms size=42 referer= handler=/login`;
 
   it("counts Grafana 8-9's two lines of one failed login once, and 10+'s single line", () => {
     expect(run(grafanaFilter, [invalid('01', '203.0.113.3'), completed('01', '203.0.113.3')]).map((f) => f.rule)).toEqual(['invalid-login']);

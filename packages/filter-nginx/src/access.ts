@@ -27,22 +27,37 @@ export const nginxBotsearchFilter: FilterDefinition = {
  * tail after `client:` is read strictly, so a forged segment cannot be the one that matches.
  */
 const CLIENT_SENT = [
-  'invalid method', 'invalid request', 'invalid version', 'invalid method in HTTP/0\\.9 request',
-  'invalid host in request line', 'too long URI', 'unsafe win32 URI', 'too large request',
-  'too long header line: "[^"]*"', 'invalid header line: "[^"]*"', 'too many header lines',
-  'duplicate host header: "[^"]*", previous value: "[^"]*"', 'invalid host header',
-  'HTTP/1\\.1 request without "Host" header', 'invalid "Content-Length" header',
-  'HTTP/1\\.0 request with "Transfer-Encoding" header', '"Content-Length" and "Transfer-Encoding" headers at the same time',
-  'unknown "Transfer-Encoding": "[^"]*"', 'plain HTTP request to HTTPS port',
+  'invalid method',
+  'invalid request',
+  'invalid version',
+  'invalid method in HTTP/0\\.9 request',
+  'invalid host in request line',
+  'too long URI',
+  'unsafe win32 URI',
+  'too large request',
+  'too long header line: "[^"]*"',
+  'invalid header line: "[^"]*"',
+  'too many header lines',
+  'duplicate host header: "[^"]*", previous value: "[^"]*"',
+  'invalid host header',
+  'HTTP/1\\.1 request without "Host" header',
+  'invalid "Content-Length" header',
+  'HTTP/1\\.0 request with "Transfer-Encoding" header',
+  '"Content-Length" and "Transfer-Encoding" headers at the same time',
+  'unknown "Transfer-Encoding": "[^"]*"',
+  'plain HTTP request to HTTPS port',
 ];
 
 export const nginxBadRequestFilter: FilterDefinition = {
   id: 'nginx-bad-request',
-  description: 'nginx: requests answered 400 Bad Request (access.log), and nginx\'s reason for them (error.log at level info)',
+  description: "nginx: requests answered 400 Bad Request (access.log), and nginx's reason for them (error.log at level info)",
   rules: [
     { id: 'bad-request', pattern: `${ACCESS_START}${QUOTED} 400 [0-9-]+(?: .*)?$` },
     // error.log: read only one of the two logs in a jail, or each bad request counts twice
-    { id: 'client-sent', pattern: `${ERR_PREFIX}client sent (?:${CLIENT_SENT.join('|')}) while (?:reading client request (?:line|headers)|reading PROXY protocol), client: <ADDR>${ERR_TAIL}` },
+    {
+      id: 'client-sent',
+      pattern: `${ERR_PREFIX}client sent (?:${CLIENT_SENT.join('|')}) while (?:reading client request (?:line|headers)|reading PROXY protocol), client: <ADDR>${ERR_TAIL}`,
+    },
     { id: 'client-sent', pattern: `${ERR_PREFIX}client sent (?:${CLIENT_SENT.join('|')}), client: <ADDR>${ERR_TAIL}` },
   ],
 };
@@ -50,7 +65,5 @@ export const nginxBadRequestFilter: FilterDefinition = {
 export const nginxForbiddenFilter: FilterDefinition = {
   id: 'nginx-forbidden',
   description: 'nginx error.log: requests denied by `deny` rules (access forbidden by rule)',
-  rules: [
-    { id: 'forbidden-by-rule', pattern: `${ERR_PREFIX}access forbidden by rule, client: <ADDR>, server: .*$` },
-  ],
+  rules: [{ id: 'forbidden-by-rule', pattern: `${ERR_PREFIX}access forbidden by rule, client: <ADDR>, server: .*$` }],
 };

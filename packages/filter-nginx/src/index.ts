@@ -12,7 +12,11 @@ export { PROBE_URI } from './probes.js';
 
 /** Every filter of this package, in the order of the manifest. */
 export const filters: readonly FilterDefinition[] = [
-  nginxHttpAuthFilter, nginxLimitReqFilter, nginxBotsearchFilter, nginxBadRequestFilter, nginxForbiddenFilter,
+  nginxHttpAuthFilter,
+  nginxLimitReqFilter,
+  nginxBotsearchFilter,
+  nginxBadRequestFilter,
+  nginxForbiddenFilter,
 ];
 
 /** The plugin: registers every filter above (its name, version and core range are in package.json). */

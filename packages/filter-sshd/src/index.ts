@@ -12,7 +12,8 @@ import { createSshdReducer } from './reducer.js';
 
 export const sshdFilter: FilterDefinition = {
   id: 'sshd',
-  description: 'OpenSSH authentication failures (normal), probes without authentication (ddos), ' +
+  description:
+    'OpenSSH authentication failures (normal), probes without authentication (ddos), ' +
     'failures sshd does not log as such (extra), or all of them (aggressive).',
   modes: MODES,
   // sshd-session (OpenSSH 9.8) and sshd-auth (10.0) log a connection's messages under their own names.
@@ -25,12 +26,17 @@ export const sshdFilter: FilterDefinition = {
     additionalProperties: false,
     properties: {
       maxauthtries: {
-        description: 'Unset (default): a connection ended by `maximum authentication attempts exceeded` counts the attempts ' +
+        description:
+          'Unset (default): a connection ended by `maximum authentication attempts exceeded` counts the attempts ' +
           'sshd logged for it, one if none. A number N: it counts N (padding). `auto`: N is read from `sshd -T` at start and reload.',
         anyOf: [{ type: 'integer', minimum: 1 }, { const: 'auto' }],
       },
-      sshdPath: { type: 'string', pattern: '^/', description: 'The sshd that `maxauthtries: auto` asks (default: /usr/sbin/sshd, /usr/local/sbin/sshd, /sbin/sshd).' },
-      sshdConfig: { type: 'string', pattern: '^/', description: 'The sshd_config that `maxauthtries: auto` reads (`sshd -T -f FILE`; default: sshd\'s own).' },
+      sshdPath: {
+        type: 'string',
+        pattern: '^/',
+        description: 'The sshd that `maxauthtries: auto` asks (default: /usr/sbin/sshd, /usr/local/sbin/sshd, /sbin/sshd).',
+      },
+      sshdConfig: { type: 'string', pattern: '^/', description: "The sshd_config that `maxauthtries: auto` reads (`sshd -T -f FILE`; default: sshd's own)." },
     },
   },
   createReducer: createSshdReducer,

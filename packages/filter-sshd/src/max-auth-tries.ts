@@ -34,8 +34,10 @@ export function resolveMaxAuthTries(options: MaxAuthTriesOptions, logger: Logger
     logger.info(`maxauthtries: auto: sshd's MaxAuthTries is ${found}; a connection ended by it counts ${found} attempts.`);
     return found;
   }
-  logger.warn(`maxauthtries: auto: could not read sshd's MaxAuthTries (${found.problem}); counting the attempts sshd logged instead (one for a connection that logged none). ` +
-    'Fix: make `sshd -T` work for the user f2b runs as (root; sshd needs its host keys and /run/sshd), set `sshdPath`/`sshdConfig`, or write the number: `maxauthtries: 6`.');
+  logger.warn(
+    `maxauthtries: auto: could not read sshd's MaxAuthTries (${found.problem}); counting the attempts sshd logged instead (one for a connection that logged none). ` +
+      'Fix: make `sshd -T` work for the user f2b runs as (root; sshd needs its host keys and /run/sshd), set `sshdPath`/`sshdConfig`, or write the number: `maxauthtries: 6`.',
+  );
   return null;
 }
 

@@ -127,7 +127,8 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
           s.attempted = true;
           add += confirm(s);
           if (failure && !s.maxed) {
-            if (maxTries !== null) add += Math.max(0, maxTries - s.counted - add); // padding, opted into
+            if (maxTries !== null)
+              add += Math.max(0, maxTries - s.counted - add); // padding, opted into
             else if (s.counted + add === 0) add = 1; // sshd logged no attempt of this connection
           }
           s.maxed = true;

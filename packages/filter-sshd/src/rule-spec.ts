@@ -5,7 +5,7 @@
 import type { FilterRule } from '@f2b/core';
 
 export const MODES = ['normal', 'ddos', 'extra', 'aggressive'] as const;
-export type Mode = typeof MODES[number];
+export type Mode = (typeof MODES)[number];
 
 /** Modes that count authentication failures (fail2ban's normal, extra and aggressive). */
 export const AUTH_MODES: readonly Mode[] = ['normal', 'extra', 'aggressive'];
@@ -30,8 +30,7 @@ export const ALL: readonly Mode[] = MODES;
  * - `close`: the connection ends (or fails before authenticating): as a failure it counts one attempt
  *   when nothing was counted for the connection yet; in every mode it confirms pending failures.
  */
-export type Effect =
-  | 'connect' | 'address' | 'success' | 'failed' | 'soft-key' | 'pre' | 'pam-soft' | 'pam-more' | 'max' | 'close';
+export type Effect = 'connect' | 'address' | 'success' | 'failed' | 'soft-key' | 'pre' | 'pam-soft' | 'pam-more' | 'max' | 'close';
 
 export interface RuleSpec {
   id: string;
@@ -61,4 +60,3 @@ export function buildRules(specs: readonly RuleSpec[]): FilterRule[] {
   }
   return rules;
 }
-

@@ -63,7 +63,8 @@ export function ipv4After(b: Uint8Array, start: number): number {
 
 /** Whether `b[start, end)` is four dot-separated runs of digits, none empty. */
 function ipv4Shape(b: Uint8Array, start: number, end: number): boolean {
-  let dots = 0, run = 0;
+  let dots = 0,
+    run = 0;
   for (let i = start; i < end; i++) {
     if (b[i] === 0x2e) {
       if (run === 0) return false;

@@ -11,9 +11,7 @@
  * treat specially): any other shape goes to exec. Every scanner is checked against exec by a
  * property test (test/scanners.test.ts), on generated hostile messages and on the sample logs.
  */
-import {
-  FROM, bytes, endingWith, hasAt, hasColon, ipv4After, ipv4Before, latin1, oneOfAt, portBefore, tokenEnd, withoutPreauth,
-} from './scan-bytes.js';
+import { FROM, bytes, endingWith, hasAt, hasColon, ipv4After, ipv4Before, latin1, oneOfAt, portBefore, tokenEnd, withoutPreauth } from './scan-bytes.js';
 
 type Groups = Record<string, string>;
 export type Scanner = (message: Buffer) => Groups | undefined;

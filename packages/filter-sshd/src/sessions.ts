@@ -35,8 +35,18 @@ export interface Session {
 
 export function newSession(time: number | undefined): Session {
   return {
-    seen: time ?? Date.now(), counted: 0, attempted: false, credit: false, softKeys: 0, keysCounted: false, pamPending: false,
-    unattributed: 0, maxed: false, probed: false, success: false, ended: false,
+    seen: time ?? Date.now(),
+    counted: 0,
+    attempted: false,
+    credit: false,
+    softKeys: 0,
+    keysCounted: false,
+    pamPending: false,
+    unattributed: 0,
+    maxed: false,
+    probed: false,
+    success: false,
+    ended: false,
   };
 }
 
@@ -46,7 +56,11 @@ export const SESSION_CAP = 100_000;
 export const SESSION_EXPORT_CAP = 10_000;
 
 /** The table as JSON, for the checkpoint: `[key, session]` pairs, least recently seen first. */
-export interface SessionTableState { v: 1; logTime: number | null; sessions: [string, Session][] }
+export interface SessionTableState {
+  v: 1;
+  logTime: number | null;
+  sessions: [string, Session][];
+}
 
 /** A Map kept in least-recently-seen order (touching a session moves it to the end). */
 export class SessionTable {
@@ -59,7 +73,10 @@ export class SessionTable {
   /** The latest log time seen: old logs are swept by their own clock, not the wall clock. */
   private logTime = -Infinity;
 
-  constructor(private readonly ttl = SESSION_TTL_MS, private readonly cap = SESSION_CAP) {}
+  constructor(
+    private readonly ttl = SESSION_TTL_MS,
+    private readonly cap = SESSION_CAP,
+  ) {}
 
   get size(): number {
     return this.map.size;

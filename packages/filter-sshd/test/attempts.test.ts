@@ -35,15 +35,23 @@ new FilterTester({ now: NOW }).run(sshdFilter, {
     },
     {
       name: "a PAM line without user= may be anyone's: the success forgives it",
-      line: [L(100, `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${A}`), L(100, `Accepted password for carol from ${A} port 50000 ssh2`)],
+      line: [
+        L(100, `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${A}`),
+        L(100, `Accepted password for carol from ${A} port 50000 ssh2`),
+      ],
     },
-    { name: 'extra only: a close of an authenticating user without logged failure', line: L(100, `Connection closed by authenticating user root ${A} port 50000 [preauth]`) },
+    {
+      name: 'extra only: a close of an authenticating user without logged failure',
+      line: L(100, `Connection closed by authenticating user root ${A} port 50000 [preauth]`),
+    },
   ],
   invalid: [
     {
       name: 'each Failed line counts once: 3 failed passwords are 3 attempts',
       line: [L(100, failed('root')), L(100, failed('root'), 2), L(100, failed('root'), 4)],
-      id: A, attempts: 3, failures: [{ attempts: 1 }, { attempts: 1 }, { attempts: 1 }],
+      id: A,
+      attempts: 3,
+      failures: [{ attempts: 1 }, { attempts: 1 }, { attempts: 1 }],
     },
     {
       name: 'Invalid user + Failed password for invalid user is one attempt (OpenSSH 9.2, Debian 12)',
@@ -56,60 +64,88 @@ new FilterTester({ now: NOW }).run(sshdFilter, {
         L(100, `Disconnected from invalid user oracle ${A} port 50000 [preauth]`, 3),
       ],
       // The Failed and Disconnected lines still show as matched, with 0 attempts.
-      id: A, attempts: 1,
-      failures: [{ rule: 'invalid-user', attempts: 1 }, { rule: 'failed-invalid-user', attempts: 0 }, { rule: 'closed-invalid-user', attempts: 0 }],
+      id: A,
+      attempts: 1,
+      failures: [
+        { rule: 'invalid-user', attempts: 1 },
+        { rule: 'failed-invalid-user', attempts: 0 },
+        { rule: 'closed-invalid-user', attempts: 0 },
+      ],
     },
     { name: 'an Invalid user connection without a password is one attempt', line: L(100, `Invalid user admin from ${A} port 50000`), id: A, attempts: 1 },
     {
       name: 'an Invalid user connection closed without a password is one attempt',
       line: [L(100, `Invalid user admin from ${A} port 50000`), L(100, `Connection closed by invalid user admin ${A} port 50000 [preauth]`, 1)],
-      id: A, attempts: 1,
+      id: A,
+      attempts: 1,
     },
     {
       name: '6 failures + maximum attempts exceeded + Disconnecting are 6, not 8',
       line: [
-        ...Array.from({ length: 6 }, (_, i) => L(100, failed('root'), i)), max('root', 6), tooMany('root', 6),
+        ...Array.from({ length: 6 }, (_, i) => L(100, failed('root'), i)),
+        max('root', 6),
+        tooMany('root', 6),
         L(100, `PAM 5 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=${A}  user=root`, 6),
       ],
-      id: A, attempts: 6,
+      id: A,
+      attempts: 6,
     },
     { name: 'MaxAuthTries reached, nothing else logged: one', line: max('git'), id: A, attempts: 1 },
     { name: 'MaxAuthTries reached and Disconnecting: one', line: [max('git'), tooMany('git')], id: A, attempts: 1 },
     { name: 'Disconnecting (Too many authentication failures) alone: one', line: tooMany('git'), id: A, attempts: 1 },
-    { name: 'two failures, then MaxAuthTries: what sshd logged', line: [L(100, failed('root')), L(100, failed('root')), max('git'), tooMany('git')], id: A, attempts: 2 },
+    {
+      name: 'two failures, then MaxAuthTries: what sshd logged',
+      line: [L(100, failed('root')), L(100, failed('root')), max('git'), tooMany('git')],
+      id: A,
+      attempts: 2,
+    },
     {
       name: 'does not ban the innocent: three typos on a MaxAuthTries 3 server are 3 attempts, not 6',
       // OpenSSH 9.2 with UsePAM: each password attempt is a PAM line and a Failed line; at the third
       // failure sshd reports the limit twice, then PAM sums up.
       line: [
         ...[0, 2, 4].flatMap((t) => [L(100, pamFail(A, 'alice'), t), L(100, failed('alice'), t + 1)]),
-        max('alice', 5), tooMany('alice', 5),
+        max('alice', 5),
+        tooMany('alice', 5),
         L(100, `PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=${A}  user=alice`, 5),
       ],
-      id: A, attempts: 3,
+      id: A,
+      attempts: 3,
     },
     {
       // MaxAuthTries 6: sshd logs refused keys at INFO from the 3rd failure on (auth.c auth_log).
       name: "an agent's refused keys are one attempt",
       line: [key(3), key(4), key(5), max('bob', 6), tooMany('bob', 6)],
-      id: A, attempts: 1,
+      id: A,
+      attempts: 1,
     },
     { name: 'maxauthtries 3 pads a MaxAuthTries disconnect to 3', line: max('git'), options: { maxauthtries: 3 }, id: A, attempts: 3 },
     { name: 'maxauthtries 6 pads a MaxAuthTries disconnect to 6', line: max('git'), options: { maxauthtries: 6 }, id: A, attempts: 6 },
-    { name: 'maxauthtries 3 pads two failures and the disconnect to 3', line: [L(100, failed('root')), L(100, failed('root')), max('git')], options: { maxauthtries: 3 }, id: A, attempts: 3 },
+    {
+      name: 'maxauthtries 3 pads two failures and the disconnect to 3',
+      line: [L(100, failed('root')), L(100, failed('root')), max('git')],
+      options: { maxauthtries: 3 },
+      id: A,
+      attempts: 3,
+    },
     {
       name: 'more failures than maxauthtries says were logged: nothing is taken back',
-      line: [L(100, failed('root')), L(100, failed('root')), max('git')], options: { maxauthtries: 1 }, id: A, attempts: 2,
+      line: [L(100, failed('root')), L(100, failed('root')), max('git')],
+      options: { maxauthtries: 1 },
+      id: A,
+      attempts: 2,
     },
     {
       name: 'failures before a success are kept: 2 failures then Accepted are 2',
       line: [L(100, failed('root')), L(100, failed('root'), 1), L(100, `Accepted password for root from ${A} port 50000 ssh2`, 2)],
-      id: A, attempts: 2,
+      id: A,
+      attempts: 2,
     },
     {
       name: 'pending failures are confirmed when the connection ends without success',
       line: [L(100, pamFail()), L(100, `Connection closed by authenticating user root ${A} port 50000 [preauth]`, 2)],
-      id: A, attempts: 1,
+      id: A,
+      attempts: 1,
     },
     {
       name: 'refused keys of a connection that ends without success: one attempt',
@@ -118,35 +154,44 @@ new FilterTester({ now: NOW }).run(sshdFilter, {
         L(100, `Failed publickey for git from ${A} port 50000 ssh2: RSA SHA256:BBBB`),
         L(100, `Connection closed by authenticating user git ${A} port 50000 [preauth]`),
       ],
-      id: A, attempts: 1,
+      id: A,
+      attempts: 1,
     },
     {
       name: 'a PAM failure of another user than the one who logs in was a real failure',
       line: [L(100, pamFail(A, 'root')), L(100, `Accepted password for known from ${A} port 50000 ssh2`)],
-      id: A, attempts: 1,
+      id: A,
+      attempts: 1,
     },
     {
       name: 'interleaved connections are kept apart by pid',
       line: [
-        L(100, failed('root', A, 1)), L(200, `Invalid user test from ${B} port 2`), L(100, failed('root', A, 1), 1),
-        L(200, failed('invalid user test', B, 2), 1), L(100, failed('root', A, 1), 2), L(200, failed('invalid user test', B, 2), 2),
+        L(100, failed('root', A, 1)),
+        L(200, `Invalid user test from ${B} port 2`),
+        L(100, failed('root', A, 1), 1),
+        L(200, failed('invalid user test', B, 2), 1),
+        L(100, failed('root', A, 1), 2),
+        L(200, failed('invalid user test', B, 2), 2),
       ],
       attempts: { [A]: 3, [B]: 2 },
     },
     {
       name: 'the same pid on two machines is two connections',
       line: [L(100, `Invalid user test from ${A} port 1`, 0, 'sshd', 'hostA'), L(100, failed('invalid user test', A, 1), 1, 'sshd', 'hostB')],
-      id: A, attempts: 2,
+      id: A,
+      attempts: 2,
     },
     {
       name: 'sshd and sshd-session share a pid',
       line: [L(100, `Invalid user test from ${A} port 1`, 0, 'sshd-session'), L(100, failed('invalid user test', A, 1), 1, 'sshd')],
-      id: A, attempts: 1,
+      id: A,
+      attempts: 1,
     },
     {
       name: 'a pid that comes back with another address, or after the connection ended, starts over',
       line: [
-        L(100, `Invalid user a from ${A} port 1`), L(100, `Invalid user b from ${B} port 2`, 1),
+        L(100, `Invalid user a from ${A} port 1`),
+        L(100, `Invalid user b from ${B} port 2`, 1),
         L(100, failed('invalid user b', B, 2), 1),
         L(100, `error: maximum authentication attempts exceeded for root from ${A} port 3 ssh2 [preauth]`, 5),
         L(100, failed('root', A, 4), 6),
@@ -155,29 +200,40 @@ new FilterTester({ now: NOW }).run(sshdFilter, {
     },
     {
       name: 'an address-less line gets the address of an earlier line of the connection',
-      line: [L(100, `Connection from ${A} port 50000 on 192.0.2.1 port 22 rdomain ""`), L(100, 'Disconnecting: Too many authentication failures for git [preauth]', 5)],
-      id: A, attempts: 1,
+      line: [
+        L(100, `Connection from ${A} port 50000 on 192.0.2.1 port 22 rdomain ""`),
+        L(100, 'Disconnecting: Too many authentication failures for git [preauth]', 5),
+      ],
+      id: A,
+      attempts: 1,
     },
     {
       name: 'an address-less line gets the address of a later line of the connection',
       line: [L(100, 'Disconnecting: Too many authentication failures for git [preauth]'), L(100, `Connection closed by ${A} [preauth]`, 1)],
-      id: A, attempts: 1, rule: 'closed-preauth',
+      id: A,
+      attempts: 1,
+      rule: 'closed-preauth',
     },
     // Other modes.
     { name: 'ddos: a probe is one attempt', line: L(100, `Did not receive identification string from ${A} port 5`), mode: 'ddos', id: A, attempts: 1 },
     {
       name: 'ddos: a connection that tried to log in is no probe',
       line: [
-        L(100, failed('root')), L(100, failed('root'), 1),
+        L(100, failed('root')),
+        L(100, failed('root'), 1),
         L(100, `Received disconnect from ${A} port 50000:11: Bye Bye [preauth]`, 2),
         L(100, `Disconnected from authenticating user root ${A} port 50000 [preauth]`, 2),
       ],
-      mode: 'ddos', attempts: { [A]: 0 },
+      mode: 'ddos',
+      attempts: { [A]: 0 },
     },
     { name: 'aggressive counts failed passwords', line: [L(100, failed('root')), L(100, failed('root'), 1)], mode: 'aggressive', id: A, attempts: 2 },
     {
       name: 'extra: a close of an authenticating user without logged failure counts one',
-      line: L(100, `Connection closed by authenticating user root ${A} port 50000 [preauth]`), mode: 'extra', id: A, attempts: 1,
+      line: L(100, `Connection closed by authenticating user root ${A} port 50000 [preauth]`),
+      mode: 'extra',
+      id: A,
+      attempts: 1,
     },
   ],
 });
@@ -185,16 +241,18 @@ new FilterTester({ now: NOW }).run(sshdFilter, {
 // journald lines (host ident[pid]: message).
 new FilterTester({ now: NOW, logtype: 'journal' }).run(sshdFilter, {
   valid: [],
-  invalid: [{
-    name: 'reads journald lines',
-    line: [
-      `gw1 sshd-session[100]: Invalid user test from ${A} port 50000`,
-      `gw1 sshd-session[100]: Failed password for invalid user test from ${A} port 50000 ssh2`,
-      `gw1 sshd-session[100]: Failed password for invalid user test from ${A} port 50000 ssh2`,
-      `gw2 sshd[100]: Failed password for root from ${B} port 50001 ssh2`,
-    ],
-    attempts: { [A]: 2, [B]: 1 },
-  }],
+  invalid: [
+    {
+      name: 'reads journald lines',
+      line: [
+        `gw1 sshd-session[100]: Invalid user test from ${A} port 50000`,
+        `gw1 sshd-session[100]: Failed password for invalid user test from ${A} port 50000 ssh2`,
+        `gw1 sshd-session[100]: Failed password for invalid user test from ${A} port 50000 ssh2`,
+        `gw2 sshd[100]: Failed password for root from ${B} port 50001 ssh2`,
+      ],
+      attempts: { [A]: 2, [B]: 1 },
+    },
+  ],
 });
 
 describe('attempts per connection (normal mode)', () => {

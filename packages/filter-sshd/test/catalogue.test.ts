@@ -12,8 +12,17 @@ import { sshdFilter } from '../src/index.js';
 // A plain ESM script (the list's reader and the renderer), untyped: its values are cast below.
 import { FORMS, readCatalogue } from './catalogue/render.mjs';
 
-interface Entry { match: boolean; host?: string; attempts?: number; desc: string; message: string }
-interface Block { options: { mode?: string }[]; entries: Entry[] }
+interface Entry {
+  match: boolean;
+  host?: string;
+  attempts?: number;
+  desc: string;
+  message: string;
+}
+interface Block {
+  options: { mode?: string }[];
+  entries: Entry[];
+}
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/sshd-catalogue.log', import.meta.url));
 const settings = JSON.parse(readFileSync(new URL('./fixtures/fixtures.json', import.meta.url), 'utf8')) as { now: string; timezone: string };
@@ -37,7 +46,10 @@ describe('sshd message catalogue', () => {
     for (const l of parseAnnotatedLog(FIXTURE).flatMap((b) => b.lines)) attempts.set(l.lineNo, l.annotation?.extra.attempts);
     const miscounted = report.results
       .filter((r) => typeof attempts.get(r.lineNo) === 'number' && r.failures.reduce((n, f) => n + f.attempts, 0) !== attempts.get(r.lineNo))
-      .map((r) => `${r.lineNo} ${JSON.stringify(r.run)}: expected ${String(attempts.get(r.lineNo))} attempts, got ${r.failures.reduce((n, f) => n + f.attempts, 0)}\n    ${r.text}`);
+      .map(
+        (r) =>
+          `${r.lineNo} ${JSON.stringify(r.run)}: expected ${String(attempts.get(r.lineNo))} attempts, got ${r.failures.reduce((n, f) => n + f.attempts, 0)}\n    ${r.text}`,
+      );
     expect(miscounted).toEqual([]);
     expect(report.total).toBeGreaterThan(400);
   });
@@ -53,8 +65,13 @@ describe('sshd message catalogue', () => {
           if (!tag) throw new Error(`catalogue message without a syslog tag: ${e.message}`);
           const time = NOW - 3_600_000 + i * 1000;
           const entry = journalRecordToEntry({
-            MESSAGE: tag[3]!, SYSLOG_IDENTIFIER: tag[1]!, _PID: tag[2]!, _HOSTNAME: 'gw1',
-            __REALTIME_TIMESTAMP: String(time * 1000), PRIORITY: '6', SYSLOG_FACILITY: '10',
+            MESSAGE: tag[3]!,
+            SYSLOG_IDENTIFIER: tag[1]!,
+            _PID: tag[2]!,
+            _HOSTNAME: 'gw1',
+            __REALTIME_TIMESTAMP: String(time * 1000),
+            PRIORITY: '6',
+            SYSLOG_FACILITY: '10',
           });
           if (!entry) throw new Error(`no entry for ${e.message}`);
           const failures = runner.process(entry, NOW);

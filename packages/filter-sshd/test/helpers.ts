@@ -5,7 +5,11 @@ import { sshdFilter } from '../src/index.js';
 export const NOW = Date.parse('2024-06-01T12:00:00Z');
 export const T0 = Date.parse('2024-03-10T10:00:00Z');
 
-export interface RunOptions { mode?: string; options?: Record<string, unknown>; journal?: boolean }
+export interface RunOptions {
+  mode?: string;
+  options?: Record<string, unknown>;
+  journal?: boolean;
+}
 
 /** Feed raw lines through the filter, as a jail does; returns every failure. */
 export function run(lines: string[], opts: RunOptions = {}): Failure[] {

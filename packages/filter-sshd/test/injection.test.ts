@@ -14,12 +14,21 @@ describe('log injection: the source is the address sshd wrote', () => {
     ['Failed (invalid user)', `Failed password for invalid user x from ${X} port 22 ssh2 from ${S} port 5 ssh2`],
     ['Failed (valid user)', `Failed password for root from ${X} port 22 ssh2 from ${S} port 5 ssh2`],
     ['Failed keyboard-interactive', `Failed keyboard-interactive/pam for x from ${X} port 22 ssh2 from ${S} port 5 ssh2`],
-    ['Failed publickey, certificate key id', `Failed publickey for invalid user z from ${S} port 8 ssh2: ED25519-CERT SHA256:AAAA ID a from ${X} port 22 ssh2 (serial 1) CA ED25519 SHA256:BBBB`],
-    ['Failed hostbased, client host', `Failed hostbased for build from ${S} port 9 ssh2: RSA SHA256:AAAA, client user "u", client host "h" from ${X} port 22 ssh2"`],
+    [
+      'Failed publickey, certificate key id',
+      `Failed publickey for invalid user z from ${S} port 8 ssh2: ED25519-CERT SHA256:AAAA ID a from ${X} port 22 ssh2 (serial 1) CA ED25519 SHA256:BBBB`,
+    ],
+    [
+      'Failed hostbased, client host',
+      `Failed hostbased for build from ${S} port 9 ssh2: RSA SHA256:AAAA, client user "u", client host "h" from ${X} port 22 ssh2"`,
+    ],
     ['Invalid user', `Invalid user y from ${X} port 22 from ${S} port 6`],
     ['Disconnected from invalid user', `Disconnected from invalid user b ${X} port 22 ${S} port 12 [preauth]`],
     ['Connection closed by invalid user', `Connection closed by invalid user b ${X} port 22 ${S} port 12 [preauth]`],
-    ['maximum authentication attempts', `error: maximum authentication attempts exceeded for invalid user a from ${X} port 22 ssh2 from ${S} port 11 ssh2 [preauth]`],
+    [
+      'maximum authentication attempts',
+      `error: maximum authentication attempts exceeded for invalid user a from ${X} port 22 ssh2 from ${S} port 11 ssh2 [preauth]`,
+    ],
     ['Disconnecting … Too many', `Disconnecting invalid user c ${X} port 22 ${S} port 13: Too many authentication failures [preauth]`],
     ['User X not allowed', `User e from ${X} not allowed because listed in DenyUsers from ${S} not allowed because listed in DenyUsers`],
     ['PAM error', `error: PAM: Authentication failure for illegal user d from ${X} from ${S}`],
@@ -38,16 +47,22 @@ describe('log injection: the source is the address sshd wrote', () => {
     valid: [
       // Ambiguous client text: no match rather than a guess.
       {
-        name: 'a user `q from X port 1 ssh2:` on a password line reads like key info after sshd\'s tail',
+        name: "a user `q from X port 1 ssh2:` on a password line reads like key info after sshd's tail",
         line: L(500, `Failed password for invalid user q from ${X} port 1 ssh2: from ${S} port 10 ssh2`),
       },
       {
         name: "client text in the key info that holds ': ' could be sshd's separator",
-        line: L(500, `Failed hostbased for build from ${S} port 9 ssh2: RSA SHA256:AAAA, client user "u", client host "h" from ${X} port 22 ssh2: RSA SHA256:B, client user "v", client host "w"`),
+        line: L(
+          500,
+          `Failed hostbased for build from ${S} port 9 ssh2: RSA SHA256:AAAA, client user "u", client host "h" from ${X} port 22 ssh2: RSA SHA256:B, client user "v", client host "w"`,
+        ),
       },
       {
         name: 'a user `u from X port 1 ssh2: A B ID c` and a certificate would otherwise read as one certificate line from X',
-        line: L(500, `Failed publickey for invalid user u from ${X} port 1 ssh2: A B ID c from ${S} port 5 ssh2: ED25519-CERT SHA256:AAAA ID id (serial 1) CA ED25519 SHA256:BBBB`),
+        line: L(
+          500,
+          `Failed publickey for invalid user u from ${X} port 1 ssh2: A B ID c from ${S} port 5 ssh2: ED25519-CERT SHA256:AAAA ID id (serial 1) CA ED25519 SHA256:BBBB`,
+        ),
       },
       {
         name: "PAM's user= may not hold a space: it sits after rhost",
@@ -56,14 +71,19 @@ describe('log injection: the source is the address sshd wrote', () => {
           L(501, `Connection closed by ${S} port 4 [preauth]`, 1),
         ],
       },
-      { name: 'a success line whose user name names an address is no failure', line: L(602, `Accepted password for root from ${X} port 22 ssh2 from ${S} port 5 ssh2`) },
+      {
+        name: 'a success line whose user name names an address is no failure',
+        line: L(602, `Accepted password for root from ${X} port 22 ssh2 from ${S} port 5 ssh2`),
+      },
     ],
     invalid: [
       ...cases.map(([name, msg]) => ({ name: `${name}: fails ${S}, never ${X}`, line: L(500, msg), attempts: { [S]: 1 } })),
       ...repeats.map(([name, msg]) => ({ name: `${name}: fails ${S} twice, never ${X}`, line: L(500, msg), attempts: { [S]: 2 } })),
       {
         name: 'extra mode: Connection closed by authenticating user',
-        line: L(500, `Connection closed by authenticating user x ${X} port 22 ${S} port 50204 [preauth]`), mode: 'extra', attempts: { [S]: 1 },
+        line: L(500, `Connection closed by authenticating user x ${X} port 22 ${S} port 50204 [preauth]`),
+        mode: 'extra',
+        attempts: { [S]: 1 },
       },
       {
         name: 'a success line whose user name names an address cancels nothing for that address',
@@ -84,15 +104,51 @@ describe('log injection, generated client text', () => {
   // Fragments of sshd's own wording, put together at random in every field the client controls
   // (user name, certificate key id, hostbased client user/host, ruser, disconnect and version text).
   const FRAGMENTS = [
-    'x', 'root', 'invalid user', 'authenticating user', ' ', ': ', ':', '"', ',', '(', ')', '[preauth]',
-    `from ${X}`, `from ${X} port 1`, `from ${X} port 1 ssh2`, `from ${X} port 1 ssh2:`, `from ${X} port 1 ssh1: ruser`,
-    `${X} port 1`, `${X} port 1:`, `[${X}]`, `::ffff:${X}`, `(${X})`, `rhost=${X}`, `via ${X}`,
-    'RSA SHA256:AbC', 'A B ID c', '(serial 1) CA ED25519 SHA256:x', ', client user "c', '", client host "d',
-    'not allowed because listed in DenyUsers', ': Too many authentication failures', 'Auth fail',
-    ']', 'ssh2]', 'message repeated 2 times: [', `with ${X}`, "Don't panic.", 'bad service request', 'strict KEX violation:',
+    'x',
+    'root',
+    'invalid user',
+    'authenticating user',
+    ' ',
+    ': ',
+    ':',
+    '"',
+    ',',
+    '(',
+    ')',
+    '[preauth]',
+    `from ${X}`,
+    `from ${X} port 1`,
+    `from ${X} port 1 ssh2`,
+    `from ${X} port 1 ssh2:`,
+    `from ${X} port 1 ssh1: ruser`,
+    `${X} port 1`,
+    `${X} port 1:`,
+    `[${X}]`,
+    `::ffff:${X}`,
+    `(${X})`,
+    `rhost=${X}`,
+    `via ${X}`,
+    'RSA SHA256:AbC',
+    'A B ID c',
+    '(serial 1) CA ED25519 SHA256:x',
+    ', client user "c',
+    '", client host "d',
+    'not allowed because listed in DenyUsers',
+    ': Too many authentication failures',
+    'Auth fail',
+    ']',
+    'ssh2]',
+    'message repeated 2 times: [',
+    `with ${X}`,
+    "Don't panic.",
+    'bad service request',
+    'strict KEX violation:',
   ];
   let seed = 7;
-  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 65536) % n; };
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return Math.floor(seed / 65536) % n;
+  };
   const text = () => Array.from({ length: 1 + rand(6) }, () => FRAGMENTS[rand(FRAGMENTS.length)]).join(rand(2) ? ' ' : '');
   const word = () => text().replace(/ /g, '');
   const templates: (() => string)[] = [
@@ -110,7 +166,8 @@ describe('log injection, generated client text', () => {
     () => `Invalid user ${text()} from ${S}`,
     () => `error: maximum authentication attempts exceeded for invalid user ${text()} from ${S} port 5 ssh2 [preauth]`,
     () => `Disconnecting invalid user ${text()} ${S} port 5: Too many authentication failures [preauth]`,
-    () => `Disconnecting invalid user ${text()} ${S} port 5: Change of username or service not allowed: (${text()},ssh-connection) -> (${text()},${text()}) [preauth]`,
+    () =>
+      `Disconnecting invalid user ${text()} ${S} port 5: Change of username or service not allowed: (${text()},ssh-connection) -> (${text()},${text()}) [preauth]`,
     () => `Disconnected from invalid user ${text()} ${S} port 5 [preauth]`,
     () => `Connection closed by authenticating user ${text()} ${S} port 5 [preauth]`,
     () => `error: PAM: Authentication failure for illegal user ${text()} from ${S}`,

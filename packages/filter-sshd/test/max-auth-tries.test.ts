@@ -29,7 +29,7 @@ function runWith(options: Record<string, unknown>) {
 }
 
 describe('maxauthtries: auto', () => {
-  it("pads to the MaxAuthTries the local sshd reports (`sshd -T`, argv only)", () => {
+  it('pads to the MaxAuthTries the local sshd reports (`sshd -T`, argv only)', () => {
     const sshd = fakeSshd('sshd-ok', '[ "$1" = "-T" ] || exit 9\nprintf "port 22\\nmaxauthtries 3\\nmaxsessions 10\\n"');
     const { failures, records } = runWith({ maxauthtries: 'auto', sshdPath: sshd });
     expect(totals(failures)).toEqual({ [A]: 3 });
@@ -60,8 +60,11 @@ describe('maxauthtries: auto', () => {
   const realSshd = '/usr/sbin/sshd';
   const cfg = join(dir, 'sshd_config');
   writeFileSync(cfg, 'MaxAuthTries 3\nHostKey /etc/ssh/ssh_host_ed25519_key\n');
-  const why = !existsSync(realSshd) ? 'no /usr/sbin/sshd'
-    : spawnSync(realSshd, ['-T', '-f', cfg]).status !== 0 ? '`sshd -T` does not run here (not root, no host key, or no /run/sshd)' : null;
+  const why = !existsSync(realSshd)
+    ? 'no /usr/sbin/sshd'
+    : spawnSync(realSshd, ['-T', '-f', cfg]).status !== 0
+      ? '`sshd -T` does not run here (not root, no host key, or no /run/sshd)'
+      : null;
   it.skipIf(why !== null)(`reads MaxAuthTries from the real sshd${why ? ` (skipped: ${why})` : ''}`, () => {
     expect(readSshdMaxAuthTries(realSshd, cfg)).toBe(3);
   });

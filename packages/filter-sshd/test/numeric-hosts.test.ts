@@ -10,7 +10,8 @@ const NOW = Date.parse('2024-03-10T10:00:00Z');
 describe('host names that are numbers in disguise', () => {
   it('are not host names; real names still are', () => {
     for (const h of NUMBERS_IN_DISGUISE) expect([h, looksLikeHostname(h)]).toEqual([h, false]);
-    for (const h of ['example.org', 'mail-1.example.org.', 'localhost', 'a0x1.example', '0x1.example.net']) expect([h, looksLikeHostname(h)]).toEqual([h, true]);
+    for (const h of ['example.org', 'mail-1.example.org.', 'localhost', 'a0x1.example', '0x1.example.net'])
+      expect([h, looksLikeHostname(h)]).toEqual([h, true]);
   });
 
   it('are never matched as the source of an sshd line', () => {
@@ -23,7 +24,9 @@ describe('host names that are numbers in disguise', () => {
       }
     }
     // The same lines with a real name still match (it is the name that is refused, not the rule).
-    expect(runner.process(parser.parse(Buffer.from('Mar 10 10:00:00 www sshd[9]: ROOT LOGIN REFUSED FROM attacker.example')), NOW).map((f) => f.id)).toEqual(['attacker.example']);
+    expect(runner.process(parser.parse(Buffer.from('Mar 10 10:00:00 www sshd[9]: ROOT LOGIN REFUSED FROM attacker.example')), NOW).map((f) => f.id)).toEqual([
+      'attacker.example',
+    ]);
   });
 
   for (const usedns of ['yes', 'warn'] as const) {
@@ -34,8 +37,13 @@ describe('host names that are numbers in disguise', () => {
         start: NOW,
       });
       const ignored: [string, string][] = [];
-      t.core.hooks.ignored.tap('test', (f, _jail, reason) => { ignored.push([f.id, reason]); });
-      t.push('Mar 10 10:00:00 www sshd[1]: ROOT LOGIN REFUSED FROM 0xcb.0.0x71.0x2d', 'Mar 10 10:00:01 www sshd[2]: User root from 0xcb00712e not allowed because not listed in AllowUsers');
+      t.core.hooks.ignored.tap('test', (f, _jail, reason) => {
+        ignored.push([f.id, reason]);
+      });
+      t.push(
+        'Mar 10 10:00:00 www sshd[1]: ROOT LOGIN REFUSED FROM 0xcb.0.0x71.0x2d',
+        'Mar 10 10:00:01 www sshd[2]: User root from 0xcb00712e not allowed because not listed in AllowUsers',
+      );
       expect(t.jail.stats.matched).toBe(0);
       // A reducer (any plugin) reporting such an id directly: refused on the spot, no lookup started.
       t.jail.failure({ id: '0xcb00712e', attempts: 1, rule: 'x', captures: {}, lines: [], time: NOW, filter: 'sshd' });

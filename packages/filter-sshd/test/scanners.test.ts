@@ -14,11 +14,16 @@ import { readFileSync } from 'node:fs';
 import { EntryParser, FilterRunner, expandPattern, type FilterDefinition, type FilterRule } from '@f2b/core';
 import { sshdFilter } from '../src/index.js';
 
-interface Checked { rule: FilterRule; re: RE2 }
+interface Checked {
+  rule: FilterRule;
+  re: RE2;
+}
 
 /** One entry per rule id (info and failure twins share pattern and scanner). */
-const scanned: Checked[] = [...new Map(sshdFilter.rules.filter((r) => r.scan).map((r) => [r.id, r])).values()]
-  .map((rule) => ({ rule, re: new RE2(expandPattern(rule.pattern)) }));
+const scanned: Checked[] = [...new Map(sshdFilter.rules.filter((r) => r.scan).map((r) => [r.id, r])).values()].map((rule) => ({
+  rule,
+  re: new RE2(expandPattern(rule.pattern)),
+}));
 
 /** What exec says: the named groups that took part. */
 function execGroups(re: RE2, text: string): Record<string, string> {
@@ -52,19 +57,75 @@ const mostly = (usual: string, ...hostile: string[]) =>
 
 // Pieces that meet the layouts at their edges: forged tails, addresses of every shape, suffixes.
 const hostilePiece = fc.constantFrom(
-  ' ', '  ', 'from', ' from ', 'port', ' port ', '22', ' ssh2', ' ssh1', 'ssh2', ' [preauth]', '[preauth]', ' [postauth]', ':', ': ', '::',
-  '\t', '\r', '\f', '\v', '.', '1', '1.2.3.4', ' 1.2.3.4', '192.0.2.1 port 22', ' from 1.2.3.4 port 22 ssh2', '::1', '2001:db8::1',
-  '[2001:db8::1]', 'invalid user ', 'illegal user ', 'user=', ' user=u', ' ruser=', ' rhost=', ' rhost=1.2.3.4',
-  ': Too many authentication failures', ': 11: bye', 'é',
+  ' ',
+  '  ',
+  'from',
+  ' from ',
+  'port',
+  ' port ',
+  '22',
+  ' ssh2',
+  ' ssh1',
+  'ssh2',
+  ' [preauth]',
+  '[preauth]',
+  ' [postauth]',
+  ':',
+  ': ',
+  '::',
+  '\t',
+  '\r',
+  '\f',
+  '\v',
+  '.',
+  '1',
+  '1.2.3.4',
+  ' 1.2.3.4',
+  '192.0.2.1 port 22',
+  ' from 1.2.3.4 port 22 ssh2',
+  '::1',
+  '2001:db8::1',
+  '[2001:db8::1]',
+  'invalid user ',
+  'illegal user ',
+  'user=',
+  ' user=u',
+  ' ruser=',
+  ' rhost=',
+  ' rhost=1.2.3.4',
+  ': Too many authentication failures',
+  ': 11: bye',
+  'é',
 );
 const piece = fc.oneof({ weight: 3, arbitrary: fc.constantFrom('x', 'root', 'admin', 'a b', '0') }, { weight: 2, arbitrary: hostilePiece });
 const text = fc.array(piece, { maxLength: 5 }).map((p) => p.join(''));
-const token = fc.array(fc.oneof({ weight: 6, arbitrary: fc.constantFrom('a', 'b', '1', '.', '-', '_', '=') }, { weight: 1, arbitrary: fc.constantFrom(' ', ':', '[', ']', '\t') }),
-  { maxLength: 5 }).map((p) => p.join(''));
+const token = fc
+  .array(
+    fc.oneof({ weight: 6, arbitrary: fc.constantFrom('a', 'b', '1', '.', '-', '_', '=') }, { weight: 1, arbitrary: fc.constantFrom(' ', ':', '[', ']', '\t') }),
+    { maxLength: 5 },
+  )
+  .map((p) => p.join(''));
 const addr = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('192.0.2.10', '10.0.0.255', '1.2.3.4', '0.0.0.0', '01.002.3.4') },
-  { weight: 2, arbitrary: fc.constantFrom('1.2.3', '1.2.3.4.5', '1..2.3', '999.1.1.1', '::1', '2001:db8::1', '[2001:db8::1]', '::ffff:1.2.3.4',
-    '1.2.3.4:22', 'host.example', 'a', '', '1.2.3.4]', '[1.2.3.4') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '1.2.3',
+      '1.2.3.4.5',
+      '1..2.3',
+      '999.1.1.1',
+      '::1',
+      '2001:db8::1',
+      '[2001:db8::1]',
+      '::ffff:1.2.3.4',
+      '1.2.3.4:22',
+      'host.example',
+      'a',
+      '',
+      '1.2.3.4]',
+      '[1.2.3.4',
+    ),
+  },
 );
 const digits = mostly('22', '0', '65535', '00', '');
 const opt = (a: fc.Arbitrary<string>) => fc.option(a, { nil: '' });
@@ -77,49 +138,135 @@ const layouts: fc.Arbitrary<string>[] = [
   // invalid-user
   fc.tuple(mostly('Invalid user ', 'Illegal user ', 'invalid user '), text, from, addr, port, preauth).map((p) => p.join('')),
   // closed-invalid-user, closed-authenticating-user
-  fc.tuple(mostly('Disconnected from ', 'Connection closed by ', 'Connection reset by ', 'Disconnected by '),
-    fc.constantFrom('invalid user ', 'authenticating user ', 'user '), text, space, addr, port, preauth).map((p) => p.join('')),
+  fc
+    .tuple(
+      mostly('Disconnected from ', 'Connection closed by ', 'Connection reset by ', 'Disconnected by '),
+      fc.constantFrom('invalid user ', 'authenticating user ', 'user '),
+      text,
+      space,
+      addr,
+      port,
+      preauth,
+    )
+    .map((p) => p.join('')),
   // too-many-failures
-  fc.tuple(mostly('Disconnecting invalid user ', 'Disconnecting authenticating user ', 'Disconnecting user '), text, space, addr, port,
-    mostly(': Too many authentication failures', ': Too many authentication failure', ''), preauth).map((p) => p.join('')),
+  fc
+    .tuple(
+      mostly('Disconnecting invalid user ', 'Disconnecting authenticating user ', 'Disconnecting user '),
+      text,
+      space,
+      addr,
+      port,
+      mostly(': Too many authentication failures', ': Too many authentication failure', ''),
+      preauth,
+    )
+    .map((p) => p.join('')),
   // max-auth-tries
-  fc.tuple(mostly('', 'error: ', 'fatal: ', 'warn: '), fc.constant('maximum authentication attempts exceeded for '),
-    fc.constantFrom('', 'invalid user ', 'invalid user', 'invalid user invalid user '), text, from, addr, port,
-    mostly(' ssh2', ' ssh1', '', ' ssh2 ssh2'), preauth).map((p) => p.join('')),
+  fc
+    .tuple(
+      mostly('', 'error: ', 'fatal: ', 'warn: '),
+      fc.constant('maximum authentication attempts exceeded for '),
+      fc.constantFrom('', 'invalid user ', 'invalid user', 'invalid user invalid user '),
+      text,
+      from,
+      addr,
+      port,
+      mostly(' ssh2', ' ssh1', '', ' ssh2 ssh2'),
+      preauth,
+    )
+    .map((p) => p.join('')),
   // failed-invalid-user, failed
-  fc.tuple(mostly('Failed ', 'Failed  ', 'kernel: [ 1.2] Failed '), mostly('password', 'publickey', 'none', 'keyboard-interactive/pam', 'pass\tword', ''),
-    mostly(' for ', ' for  ', ' fo '), fc.constantFrom('', 'invalid user ', 'invalid user ', 'illegal user ', 'invalid user'), text, from, addr, port,
-    mostly(' ssh2', '', ' ssh1', ' ssh3', ' ssh2: RSA SHA256:abc', 'ssh2'), preauth).map((p) => p.join('')),
+  fc
+    .tuple(
+      mostly('Failed ', 'Failed  ', 'kernel: [ 1.2] Failed '),
+      mostly('password', 'publickey', 'none', 'keyboard-interactive/pam', 'pass\tword', ''),
+      mostly(' for ', ' for  ', ' fo '),
+      fc.constantFrom('', 'invalid user ', 'invalid user ', 'illegal user ', 'invalid user'),
+      text,
+      from,
+      addr,
+      port,
+      mostly(' ssh2', '', ' ssh1', ' ssh3', ' ssh2: RSA SHA256:abc', 'ssh2'),
+      preauth,
+    )
+    .map((p) => p.join('')),
   // pam-auth-failure, pam-more-failures
-  fc.tuple(fc.constantFrom('pam_unix(sshd:auth): authentication failure; ', 'PAM 2 more authentication failures; ', 'pam_unix(sshd:auth): PAM 1 more authentication failure; ', 'pam_x(ssh:auth): authentication failure; '),
-    token, digits, digits, token, token, mostly(' rhost=', ' rhost= ', ' rhost'), addr,
-    opt(fc.tuple(mostly(' ', '  ', ''), mostly('user=', 'user', 'ruser='), token).map((p) => p.join(''))), preauth, mostly('', ' ', '  ', '\t'))
-    .map(([head, logname, uid, euid, tty, ruser, rhost, host, user, pre, spaces]) =>
-      `${head}logname=${logname} uid=${uid} euid=${euid} tty=${tty} ruser=${ruser}${rhost}${host}${user}${pre}${spaces}`),
+  fc
+    .tuple(
+      fc.constantFrom(
+        'pam_unix(sshd:auth): authentication failure; ',
+        'PAM 2 more authentication failures; ',
+        'pam_unix(sshd:auth): PAM 1 more authentication failure; ',
+        'pam_x(ssh:auth): authentication failure; ',
+      ),
+      token,
+      digits,
+      digits,
+      token,
+      token,
+      mostly(' rhost=', ' rhost= ', ' rhost'),
+      addr,
+      opt(fc.tuple(mostly(' ', '  ', ''), mostly('user=', 'user', 'ruser='), token).map((p) => p.join(''))),
+      preauth,
+      mostly('', ' ', '  ', '\t'),
+    )
+    .map(
+      ([head, logname, uid, euid, tty, ruser, rhost, host, user, pre, spaces]) =>
+        `${head}logname=${logname} uid=${uid} euid=${euid} tty=${tty} ruser=${ruser}${rhost}${host}${user}${pre}${spaces}`,
+    ),
   // the disconnect rules
-  fc.tuple(mostly('', 'error: ', 'fatal: '), mostly('Received disconnect from ', 'Received disconnect from  '), addr, port,
-    mostly(': 11: ', ':11: ', ': 3: ', ': 14: No authentication methods available', ': x: ', ':', ''), text, preauth).map((p) => p.join('')),
-  fc.tuple(mostly('', 'error: '), fc.constant('Received disconnect from '), addr, port, mostly(': ', ':', ': : '),
-    fc.constantFrom('3: com.jcraft.jsch.JSchException: Auth fail', '3: Auth failed', '3: x Auth failure', '14: No supported authentication methods available',
-      '14: No more user authentication methods available.', '14: No authentication methods available'), preauth).map((p) => p.join('')),
+  fc
+    .tuple(
+      mostly('', 'error: ', 'fatal: '),
+      mostly('Received disconnect from ', 'Received disconnect from  '),
+      addr,
+      port,
+      mostly(': 11: ', ':11: ', ': 3: ', ': 14: No authentication methods available', ': x: ', ':', ''),
+      text,
+      preauth,
+    )
+    .map((p) => p.join('')),
+  fc
+    .tuple(
+      mostly('', 'error: '),
+      fc.constant('Received disconnect from '),
+      addr,
+      port,
+      mostly(': ', ':', ': : '),
+      fc.constantFrom(
+        '3: com.jcraft.jsch.JSchException: Auth fail',
+        '3: Auth failed',
+        '3: x Auth failure',
+        '14: No supported authentication methods available',
+        '14: No more user authentication methods available.',
+        '14: No authentication methods available',
+      ),
+      preauth,
+    )
+    .map((p) => p.join('')),
 ];
 
 /** The layout with the most parts to get right: drawn more often. */
 const FAILED_LAYOUT = 4;
 
 /** A layout's message, sometimes with a hostile piece put in somewhere. */
-const message = fc.tuple(fc.oneof(...layouts.map((arbitrary, i) => ({ arbitrary, weight: i === FAILED_LAYOUT ? 4 : 1 }))), fc.option(fc.tuple(fc.nat(), hostilePiece))).map(([m, insert]) => {
-  if (!insert) return m;
-  const at = insert[0] % (m.length + 1);
-  return m.slice(0, at) + insert[1] + m.slice(at);
-});
+const message = fc
+  .tuple(fc.oneof(...layouts.map((arbitrary, i) => ({ arbitrary, weight: i === FAILED_LAYOUT ? 4 : 1 }))), fc.option(fc.tuple(fc.nat(), hostilePiece)))
+  .map(([m, insert]) => {
+    if (!insert) return m;
+    const at = insert[0] % (m.length + 1);
+    return m.slice(0, at) + insert[1] + m.slice(at);
+  });
 
 describe('the sshd scanners give the groups RE2 gives', () => {
   it('on generated messages around each layout', () => {
     const uses = new Map<string, number>();
-    fc.assert(fc.property(message, (m) => {
-      for (const id of check(m)) uses.set(id, (uses.get(id) ?? 0) + 1);
-    }), { numRuns: 30_000 });
+    fc.assert(
+      fc.property(message, (m) => {
+        for (const id of check(m)) uses.set(id, (uses.get(id) ?? 0) + 1);
+      }),
+      { numRuns: 30_000 },
+    );
     // Not vacuous: every scanner read many messages that RE2 matched (about a hundred each; the
     // bound leaves room for the draw).
     for (const { rule } of scanned) expect(uses.get(rule.id) ?? 0, rule.id).toBeGreaterThan(20);
@@ -134,9 +281,21 @@ describe('the sshd scanners give the groups RE2 gives', () => {
         for (const id of check(parser.parse(Buffer.from(line)).message.toString('latin1'))) uses.add(id);
       }
     }
-    expect([...uses].sort()).toEqual(['closed-authenticating-user', 'closed-invalid-user', 'disconnect', 'disconnect-auth-fail',
-      'disconnect-no-auth-methods', 'disconnect-preauth', 'failed', 'failed-invalid-user', 'invalid-user', 'max-auth-tries',
-      'pam-auth-failure', 'pam-more-failures', 'too-many-failures']);
+    expect([...uses].sort()).toEqual([
+      'closed-authenticating-user',
+      'closed-invalid-user',
+      'disconnect',
+      'disconnect-auth-fail',
+      'disconnect-no-auth-methods',
+      'disconnect-preauth',
+      'failed',
+      'failed-invalid-user',
+      'invalid-user',
+      'max-auth-tries',
+      'pam-auth-failure',
+      'pam-more-failures',
+      'too-many-failures',
+    ]);
   });
 });
 
@@ -147,7 +306,8 @@ describe('the engine with scanners', () => {
       .flatMap((log) => readFileSync(new URL(`./fixtures/${log}`, import.meta.url), 'utf8').split('\n'))
       .filter((l) => l !== '' && !l.startsWith('#'));
     for (const mode of sshdFilter.modes!) {
-      const fast = new FilterRunner(sshdFilter, { mode }), slow = new FilterRunner(plain, { mode });
+      const fast = new FilterRunner(sshdFilter, { mode }),
+        slow = new FilterRunner(plain, { mode });
       const parser = new EntryParser({ timezone: 'UTC' });
       for (const line of lines) {
         const entry = parser.parse(Buffer.from(line));

@@ -15,13 +15,19 @@ FilterTester.it = it;
 // The same kit as every filter package: every annotated line right (host, time, user, attempts),
 // the same answers with invalid bytes, the ids of the manifest.
 testFilterPackage({
-  plugin: sshd(), manifest: new URL('../package.json', import.meta.url),
-  fixture: () => SAMPLE, now: NOW, timezone: TIMEZONE, minLines: 150,
+  plugin: sshd(),
+  manifest: new URL('../package.json', import.meta.url),
+  fixture: () => SAMPLE,
+  now: NOW,
+  timezone: TIMEZONE,
+  minLines: 150,
 });
 
 describe('sshd sample log', () => {
   it('names the attempts of most lines (what the annotated-log check compares)', () => {
-    const annotated = parseAnnotatedLog(SAMPLE).flatMap((b) => b.lines).filter((l) => typeof l.annotation?.extra.attempts === 'number');
+    const annotated = parseAnnotatedLog(SAMPLE)
+      .flatMap((b) => b.lines)
+      .filter((l) => typeof l.annotation?.extra.attempts === 'number');
     expect(annotated.length).toBeGreaterThan(100);
   });
 

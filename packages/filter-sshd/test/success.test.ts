@@ -18,12 +18,18 @@ function runWithSuccesses(lines: string[], mode?: string) {
 describe('sshd successes', () => {
   for (const mode of ['normal', 'aggressive', 'ddos']) {
     it(`Accepted … is a success of its address in ${mode} mode, with the user`, () => {
-      const { failures, successes } = runWithSuccesses([
-        L(100, failed('root')),
-        L(100, `Accepted password for alice from ${A} port 50000 ssh2`, 2),
-        L(101, `Accepted publickey for bob from 2001:db8::7 port 50001 ssh2: ED25519 SHA256:GOOD`, 3),
-      ], mode);
-      expect(successes.map((s) => [s.id, s.rule, s.captures.user])).toEqual([[A, 'accepted', 'alice'], ['2001:db8::7', 'accepted', 'bob']]);
+      const { failures, successes } = runWithSuccesses(
+        [
+          L(100, failed('root')),
+          L(100, `Accepted password for alice from ${A} port 50000 ssh2`, 2),
+          L(101, `Accepted publickey for bob from 2001:db8::7 port 50001 ssh2: ED25519 SHA256:GOOD`, 3),
+        ],
+        mode,
+      );
+      expect(successes.map((s) => [s.id, s.rule, s.captures.user])).toEqual([
+        [A, 'accepted', 'alice'],
+        ['2001:db8::7', 'accepted', 'bob'],
+      ]);
       expect(successes[0]!.ip?.text).toBe(A);
       expect(failures.every((f) => f.rule !== 'accepted' || f.attempts > 0)).toBe(true);
     });

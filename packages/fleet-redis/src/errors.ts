@@ -10,7 +10,8 @@ export const fleetErrors = defineErrors({
   F2B_ERR_FLEET_URL: {
     exit: 'usage',
     make: (url: string, problem: string) => ({
-      message: `The fleet URL ${redact(url)} ${problem}.`, path: 'fleet.url',
+      message: `The fleet URL ${redact(url)} ${problem}.`,
+      path: 'fleet.url',
       fix: 'Write redis://[user:password@]host:port/db (rediss:// for TLS); put the password in an environment variable: redis://f2b:${env:F2B_REDIS_PASSWORD}@127.0.0.1:6379/0.',
     }),
   },
@@ -25,7 +26,8 @@ export const fleetErrors = defineErrors({
   F2B_ERR_FLEET_TLS_FILE: {
     exit: 'usage',
     make: (path: string, key: string, cause: unknown) => ({
-      message: `The TLS file ${path} (fleet.tls.${key}) cannot be read: ${messageOf(cause)}.`, path: `fleet.tls.${key}`,
+      message: `The TLS file ${path} (fleet.tls.${key}) cannot be read: ${messageOf(cause)}.`,
+      path: `fleet.tls.${key}`,
       fix: 'Give the path of a PEM file f2b can read (root-owned, not writable by others).',
     }),
   },

@@ -44,14 +44,20 @@ export const schema = {
     heartbeat: { type: 'number', minimum: 0.1, maximum: 3600, default: 5 },
     blockMs: { type: 'integer', minimum: 10, maximum: 60_000, default: 2000 },
     tls: {
-      type: 'object', additionalProperties: false,
+      type: 'object',
+      additionalProperties: false,
       properties: {
-        ca: { type: 'string', minLength: 1 }, cert: { type: 'string', minLength: 1 }, key: { type: 'string', minLength: 1 },
-        servername: { type: 'string', minLength: 1 }, rejectUnauthorized: { type: 'boolean' },
+        ca: { type: 'string', minLength: 1 },
+        cert: { type: 'string', minLength: 1 },
+        key: { type: 'string', minLength: 1 },
+        servername: { type: 'string', minLength: 1 },
+        rejectUnauthorized: { type: 'boolean' },
       },
     },
     receive: {
-      type: 'object', additionalProperties: false, required: ['maxBansPerOrigin'],
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxBansPerOrigin'],
       properties: { maxBansPerOrigin: { type: 'integer', minimum: 1 }, per: { type: 'number', exclusiveMinimum: 0, default: 60 } },
     },
   },
@@ -63,10 +69,16 @@ function tlsOptions(cfg: RedisFleetConfig, tls: boolean): RedisOptions['tls'] | 
   const read = (key: 'ca' | 'cert' | 'key') => {
     const path = cfg.tls?.[key];
     if (!path) return undefined;
-    try { return readFileSync(path); } catch (err) { throw fleetErrors.F2B_ERR_FLEET_TLS_FILE(path, key, err); }
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw fleetErrors.F2B_ERR_FLEET_TLS_FILE(path, key, err);
+    }
   };
   const out: NonNullable<RedisOptions['tls']> = {};
-  const ca = read('ca'); const cert = read('cert'); const key = read('key');
+  const ca = read('ca');
+  const cert = read('cert');
+  const key = read('key');
   if (ca) out.ca = ca;
   if (cert) out.cert = cert;
   if (key) out.key = key;
@@ -80,8 +92,11 @@ export function createRedisFleet(cfg: RedisFleetConfig, ctx: FleetContext): Flee
   if (typeof parsed === 'string') throw fleetErrors.F2B_ERR_FLEET_URL(cfg.url, parsed);
   const tls = tlsOptions(cfg, parsed.tls);
   const options: RedisFleetOptions = {
-    url: cfg.url, name: cfg.name ?? 'default', streamMaxLen: cfg.streamMaxLen ?? 100_000,
-    heartbeat: cfg.heartbeat ?? 5, blockMs: cfg.blockMs ?? 2000,
+    url: cfg.url,
+    name: cfg.name ?? 'default',
+    streamMaxLen: cfg.streamMaxLen ?? 100_000,
+    heartbeat: cfg.heartbeat ?? 5,
+    blockMs: cfg.blockMs ?? 2000,
     ...(cfg.receive ? { receive: { maxBansPerOrigin: cfg.receive.maxBansPerOrigin, per: cfg.receive.per ?? 60 } } : {}),
     connection: tls ? { tls } : {},
   };

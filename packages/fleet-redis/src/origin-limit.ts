@@ -5,7 +5,10 @@
  */
 export class OriginLimit {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  constructor(private readonly max: number, private readonly perMs: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly perMs: number,
+  ) {}
 
   /** Take one token of `origin`'s bucket; false when it is empty. */
   take(origin: string, now: number): boolean {

@@ -25,26 +25,43 @@ export class PublishQueue {
   private saving: Promise<void> = Promise.resolve();
   dropped = 0;
 
-  constructor(private readonly save: (items: QueuedMessage[]) => Promise<void>, private readonly report: (err: unknown) => void) {}
+  constructor(
+    private readonly save: (items: QueuedMessage[]) => Promise<void>,
+    private readonly report: (err: unknown) => void,
+  ) {}
 
-  get size(): number { return this.items.length; }
+  get size(): number {
+    return this.items.length;
+  }
 
   /** Messages saved by an earlier run go first. */
   restore(saved: unknown): void {
     if (!Array.isArray(saved)) return;
-    const valid = saved.filter((m): m is QueuedMessage => !!m && typeof m === 'object'
-      && (m.t === 'ban' || m.t === 'unban') && typeof m.mid === 'string' && typeof m.jail === 'string' && typeof m.id === 'string');
+    const valid = saved.filter(
+      (m): m is QueuedMessage =>
+        !!m &&
+        typeof m === 'object' &&
+        (m.t === 'ban' || m.t === 'unban') &&
+        typeof m.mid === 'string' &&
+        typeof m.jail === 'string' &&
+        typeof m.id === 'string',
+    );
     this.items = [...valid, ...this.items];
   }
 
   push(m: QueuedMessage): void {
     this.items.push(m);
-    if (this.items.length > MAX_QUEUED) { this.items.shift(); this.dropped++; }
+    if (this.items.length > MAX_QUEUED) {
+      this.items.shift();
+      this.dropped++;
+    }
     this.scheduleSave();
   }
 
   /** The first `n` messages, oldest first. */
-  head(n: number): QueuedMessage[] { return this.items.slice(0, n); }
+  head(n: number): QueuedMessage[] {
+    return this.items.slice(0, n);
+  }
 
   /** The first `n` messages were published (or are void): gone, durably soon. */
   shift(n = 1): void {
@@ -55,7 +72,10 @@ export class PublishQueue {
 
   /** Save now (stop), and wait for it. */
   async flush(): Promise<void> {
-    if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = null; }
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = null;
+    }
     await this.saving;
     await this.write();
   }
@@ -69,6 +89,10 @@ export class PublishQueue {
   }
 
   private async write(): Promise<void> {
-    try { await this.save([...this.items]); } catch (err) { this.report(err); }
+    try {
+      await this.save([...this.items]);
+    } catch (err) {
+      this.report(err);
+    }
   }
 }

@@ -74,9 +74,16 @@ export class RedisFleet implements FleetInstance {
   private lastError: string | undefined;
   private readonly stats = { received: 0, published: 0, refused: 0, lastLag: null as number | null, maxLag: null as number | null };
 
-  constructor(private readonly opts: RedisFleetOptions, private readonly ctx: FleetContext, private readonly shownUrl: string) {
+  constructor(
+    private readonly opts: RedisFleetOptions,
+    private readonly ctx: FleetContext,
+    private readonly shownUrl: string,
+  ) {
     this.keys = new FleetKeys(opts.name);
-    this.queue = new PublishQueue((items) => ctx.save('queue', items), (err) => ctx.error(err));
+    this.queue = new PublishQueue(
+      (items) => ctx.save('queue', items),
+      (err) => ctx.error(err),
+    );
     this.limit = opts.receive ? new OriginLimit(opts.receive.maxBansPerOrigin, opts.receive.per * 1000) : null;
   }
 
@@ -98,12 +105,18 @@ export class RedisFleet implements FleetInstance {
     };
     this.cmd = new Redis(this.opts.url, { ...common, enableAutoPipelining: true });
     this.reader = new Redis(this.opts.url, { ...common, maxRetriesPerRequest: null });
-    this.cmd.on('ready', () => { void this.onReady(); });
+    this.cmd.on('ready', () => {
+      void this.onReady();
+    });
     this.cmd.on('close', () => this.onClose());
     this.cmd.on('error', (err) => this.onError(err));
-    this.reader.on('error', () => { /* the command connection reports (same server) */ });
+    this.reader.on('error', () => {
+      /* the command connection reports (same server) */
+    });
     // Connect in the background: a fleet that is down must not keep the host from protecting itself.
-    this.cmd.connect().catch(() => { /* retried by ioredis; reported by onError */ });
+    this.cmd.connect().catch(() => {
+      /* retried by ioredis; reported by onError */
+    });
     this.reader.connect().catch(() => {});
     this.armHeartbeat();
     // Give a reachable Redis a moment, so that a host starts with the fleet's bans in force.
@@ -141,21 +154,37 @@ export class RedisFleet implements FleetInstance {
     const id = f.ip.text;
     const attempts = Math.min(f.attempts, jail.maxretry);
     const markerTtl = jail.bantime > 0 ? jail.bantime * 1000 : 30 * 86_400_000;
-    evalScript(this.cmd!, COUNT_SCRIPT, [this.keys.failures(jail.name, id), this.keys.decided(jail.name, id)],
-      [this.nextMid(), attempts, jail.findtime * 1000, jail.maxretry, markerTtl, this.ctx.host])
-      .then((r) => {
-        const [decide, count] = r as [number, number];
-        if (decide === 1) this.ctx.decideBan(jail.name, id, count);
-      }, (err) => this.onError(err))
-      .finally(() => { this.countsInFlight--; });
+    evalScript(
+      this.cmd!,
+      COUNT_SCRIPT,
+      [this.keys.failures(jail.name, id), this.keys.decided(jail.name, id)],
+      [this.nextMid(), attempts, jail.findtime * 1000, jail.maxretry, markerTtl, this.ctx.host],
+    )
+      .then(
+        (r) => {
+          const [decide, count] = r as [number, number];
+          if (decide === 1) this.ctx.decideBan(jail.name, id, count);
+        },
+        (err) => this.onError(err),
+      )
+      .finally(() => {
+        this.countsInFlight--;
+      });
   }
 
   status(): FleetStatus {
     return {
-      type: 'redis', name: this.opts.name, host: this.ctx.host, connected: this.connected, url: this.shownUrl,
-      hosts: this.hostsSeen, queued: this.queue.size,
+      type: 'redis',
+      name: this.opts.name,
+      host: this.ctx.host,
+      connected: this.connected,
+      url: this.shownUrl,
+      hosts: this.hostsSeen,
+      queued: this.queue.size,
       lag: { lastMs: this.stats.lastLag, maxMs: this.stats.maxLag },
-      received: this.stats.received, published: this.stats.published, refused: this.stats.refused,
+      received: this.stats.received,
+      published: this.stats.published,
+      refused: this.stats.refused,
       ...(this.connected || !this.lastError ? {} : { error: this.lastError }),
     };
   }
@@ -171,7 +200,13 @@ export class RedisFleet implements FleetInstance {
 
   private onReady(): void {
     if (this.stopping) return;
-    this.syncing ??= this.sync().catch((err) => { this.onError(err); }).finally(() => { this.syncing = null; });
+    this.syncing ??= this.sync()
+      .catch((err) => {
+        this.onError(err);
+      })
+      .finally(() => {
+        this.syncing = null;
+      });
   }
 
   private onClose(): void {
@@ -194,7 +229,11 @@ export class RedisFleet implements FleetInstance {
   /** Resolves once connected and caught up (start waits for it a little). */
   private waitSynced(): Promise<void> {
     return new Promise((resolve) => {
-      const check = () => { if (this.connected && !this.syncing) resolve(); else if (!this.stopping) setTimeout(check, 20); else resolve(); };
+      const check = () => {
+        if (this.connected && !this.syncing) resolve();
+        else if (!this.stopping) setTimeout(check, 20);
+        else resolve();
+      };
       check();
     });
   }
@@ -204,17 +243,19 @@ export class RedisFleet implements FleetInstance {
     await this.measureClock();
     // The first host to connect to an empty Redis sets the epoch; the others find it.
     const fresh = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-    const current = (await cmd.call('SET', this.keys.epoch, fresh, 'NX', 'GET') as string | null) ?? fresh;
+    const current = ((await cmd.call('SET', this.keys.epoch, fresh, 'NX', 'GET')) as string | null) ?? fresh;
     const lost = this.epoch !== null && this.epoch !== current;
     if (lost) {
-      this.ctx.logger.warn(`The fleet's Redis at ${this.shownUrl} lost the fleet's data (restarted without persistence, or flushed): publishing this host's bans in force again.`);
+      this.ctx.logger.warn(
+        `The fleet's Redis at ${this.shownUrl} lost the fleet's data (restarted without persistence, or flushed): publishing this host's bans in force again.`,
+      );
       this.lastId = null;
     }
     if (this.epoch !== current) {
       this.epoch = current;
       await this.ctx.save('epoch', current);
     }
-    const first = await cmd.call('XRANGE', this.keys.stream, '-', '+', 'COUNT', 1) as [string, string[]][];
+    const first = (await cmd.call('XRANGE', this.keys.stream, '-', '+', 'COUNT', 1)) as [string, string[]][];
     const held = this.lastId !== null && first.length > 0 && compareIds(first[0]![0], this.lastId) <= 0;
     // Unbans missed while away are in no snapshot: reconcile against it, unless Redis lost it all.
     if (!held) await this.catchUpFromSnapshot(!lost);
@@ -223,7 +264,9 @@ export class RedisFleet implements FleetInstance {
     this.lastError = undefined;
     this.ctx.logger.info(`Connected to the fleet "${this.opts.name}" at ${this.shownUrl} as ${this.ctx.host}${held ? '' : ' (caught up from the snapshot)'}.`);
     await this.beat();
-    this.readLoop ??= this.read().finally(() => { this.readLoop = null; });
+    this.readLoop ??= this.read().finally(() => {
+      this.readLoop = null;
+    });
     await this.drain();
   }
 
@@ -231,13 +274,13 @@ export class RedisFleet implements FleetInstance {
   private async catchUpFromSnapshot(reconcile: boolean): Promise<void> {
     const cmd = this.cmd!;
     const startedAt = this.ctx.clock.now();
-    const top = await cmd.call('XREVRANGE', this.keys.stream, '+', '-', 'COUNT', 1) as [string, string[]][];
+    const top = (await cmd.call('XREVRANGE', this.keys.stream, '+', '-', 'COUNT', 1)) as [string, string[]][];
     const from = top[0]?.[0] ?? '0-0';
     const now = this.redisNow();
     const inSnapshot = new Set<string>();
     let cursor = '0';
     do {
-      const [next, flat] = await cmd.call('HSCAN', this.keys.bans, cursor, 'COUNT', SCAN_COUNT) as [string, string[]];
+      const [next, flat] = (await cmd.call('HSCAN', this.keys.bans, cursor, 'COUNT', SCAN_COUNT)) as [string, string[]];
       cursor = next;
       for (let i = 0; i + 1 < flat.length; i += 2) {
         inSnapshot.add(flat[i]!);
@@ -284,7 +327,7 @@ export class RedisFleet implements FleetInstance {
       }
       let reply: [string, [string, string[]][]][] | null;
       try {
-        reply = await reader.call('XREAD', 'COUNT', READ_COUNT, 'BLOCK', this.opts.blockMs, 'STREAMS', this.keys.stream, this.lastId) as typeof reply;
+        reply = (await reader.call('XREAD', 'COUNT', READ_COUNT, 'BLOCK', this.opts.blockMs, 'STREAMS', this.keys.stream, this.lastId)) as typeof reply;
       } catch {
         await new Promise((r) => setTimeout(r, 100));
         continue;
@@ -325,13 +368,19 @@ export class RedisFleet implements FleetInstance {
       return;
     }
     const outcome = this.ctx.applyBan({
-      jail: b.jail, id: b.id, origin: b.origin, failures: b.failures,
+      jail: b.jail,
+      id: b.id,
+      origin: b.origin,
+      failures: b.failures,
       // Redis' clock → ours: the same instant, whatever the two hosts' clocks say.
       end: b.end === null ? null : b.end - this.offset,
     });
     if (outcome === 'refused') {
       this.stats.refused++;
-      this.ctx.logger.warn(`Refused a ban of ${b.id} in jail "${b.jail}" from fleet host ${b.origin}: this host never bans that address (loopback, ignoreip or ignoreself).`, entryId ? { entry: entryId } : {});
+      this.ctx.logger.warn(
+        `Refused a ban of ${b.id} in jail "${b.jail}" from fleet host ${b.origin}: this host never bans that address (loopback, ignoreip or ignoreself).`,
+        entryId ? { entry: entryId } : {},
+      );
     }
   }
 
@@ -340,7 +389,9 @@ export class RedisFleet implements FleetInstance {
     const now = Date.now();
     if (now - (this.limitWarned.get(origin) ?? 0) < 60_000) return;
     this.limitWarned.set(origin, now);
-    this.ctx.logger.warn(`Fleet host ${origin} sends more bans than receive.maxBansPerOrigin allows (${this.opts.receive!.maxBansPerOrigin} per ${this.opts.receive!.per}s): the rest are refused.`);
+    this.ctx.logger.warn(
+      `Fleet host ${origin} sends more bans than receive.maxBansPerOrigin allows (${this.opts.receive!.maxBansPerOrigin} per ${this.opts.receive!.per}s): the rest are refused.`,
+    );
   }
 
   /** True when the id was seen already. */
@@ -378,14 +429,18 @@ export class RedisFleet implements FleetInstance {
       if (remaining <= 0) return; // ended while queued: nobody must apply it
     }
     const k = this.keys;
-    const r = await evalScript(this.cmd!, PUBLISH_SCRIPT, [k.stream, k.bans, k.decided(m.jail, m.id), k.message(m.mid)],
-      [m.t, m.mid, this.ctx.host, m.jail, m.id, Math.round(remaining), m.failures ?? 0, this.opts.streamMaxLen, MID_TTL_MS]);
+    const r = await evalScript(
+      this.cmd!,
+      PUBLISH_SCRIPT,
+      [k.stream, k.bans, k.decided(m.jail, m.id), k.message(m.mid)],
+      [m.t, m.mid, this.ctx.host, m.jail, m.id, Math.round(remaining), m.failures ?? 0, this.opts.streamMaxLen, MID_TTL_MS],
+    );
     if (r !== null) this.stats.published++;
   }
 
   private async measureClock(): Promise<void> {
     const before = Date.now();
-    const [s, us] = await this.cmd!.call('TIME') as [string, string];
+    const [s, us] = (await this.cmd!.call('TIME')) as [string, string];
     const after = Date.now();
     const redisMs = Number(s) * 1000 + Math.floor(Number(us) / 1000);
     // The reply was made about half-way through the round trip.
@@ -410,7 +465,7 @@ export class RedisFleet implements FleetInstance {
     const window = this.opts.heartbeat * 3000;
     await cmd.call('ZADD', this.keys.hosts, now, this.ctx.host);
     await cmd.call('ZREMRANGEBYSCORE', this.keys.hosts, '-inf', now - window * 20);
-    const flat = await cmd.call('ZRANGE', this.keys.hosts, now - window, '+inf', 'BYSCORE', 'WITHSCORES') as string[];
+    const flat = (await cmd.call('ZRANGE', this.keys.hosts, now - window, '+inf', 'BYSCORE', 'WITHSCORES')) as string[];
     const hosts: { host: string; seen: number }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) hosts.push({ host: flat[i]!, seen: Math.round(Number(flat[i + 1]) - this.offset) });
     this.hostsSeen = hosts;
@@ -422,7 +477,7 @@ export class RedisFleet implements FleetInstance {
     const cmd = this.cmd!;
     let cursor = '0';
     do {
-      const [next, flat] = await cmd.call('HSCAN', this.keys.bans, cursor, 'COUNT', SCAN_COUNT) as [string, string[]];
+      const [next, flat] = (await cmd.call('HSCAN', this.keys.bans, cursor, 'COUNT', SCAN_COUNT)) as [string, string[]];
       cursor = next;
       const ended: string[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -436,11 +491,17 @@ export class RedisFleet implements FleetInstance {
   private streamSaveTimer: ReturnType<typeof setTimeout> | null = null;
   private scheduleStreamSave(): void {
     if (this.streamSaveTimer) return;
-    this.streamSaveTimer = setTimeout(() => { this.streamSaveTimer = null; void this.saveStreamPosition(); }, 500);
+    this.streamSaveTimer = setTimeout(() => {
+      this.streamSaveTimer = null;
+      void this.saveStreamPosition();
+    }, 500);
   }
 
   private async saveStreamPosition(): Promise<void> {
-    if (this.streamSaveTimer) { clearTimeout(this.streamSaveTimer); this.streamSaveTimer = null; }
+    if (this.streamSaveTimer) {
+      clearTimeout(this.streamSaveTimer);
+      this.streamSaveTimer = null;
+    }
     if (this.lastId === null || this.lastId === this.savedId) return;
     const id = this.lastId;
     try {

@@ -56,14 +56,19 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return {0, count}
 `;
 
-export interface Script { body: string; sha: string }
+export interface Script {
+  body: string;
+  sha: string;
+}
 
 export function script(body: string): Script {
   return { body, sha: createHash('sha1').update(body).digest('hex') };
 }
 
 /** What runs a command on a connection (ioredis' generic `call`). */
-export interface Caller { call(command: string, ...args: (string | number)[]): Promise<unknown> }
+export interface Caller {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+}
 
 /** EVALSHA, and EVAL once when Redis does not have the script (a restarted or flushed server). */
 export async function evalScript(redis: Caller, s: Script, keys: string[], args: (string | number)[]): Promise<unknown> {

@@ -26,12 +26,20 @@ export interface ParsedUrl {
 /** Check the URL's shape and remember its password (and its encoded form) for `redact`. */
 export function parseRedisUrl(url: string): ParsedUrl | string {
   let u: URL;
-  try { u = new URL(url); } catch { return 'is not a URL'; }
+  try {
+    u = new URL(url);
+  } catch {
+    return 'is not a URL';
+  }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') return `has the scheme ${JSON.stringify(u.protocol)}, not redis: or rediss:`;
   if (!u.hostname) return 'names no host';
   if (u.password) {
     remember(u.password);
-    try { remember(decodeURIComponent(u.password)); } catch { /* kept encoded */ }
+    try {
+      remember(decodeURIComponent(u.password));
+    } catch {
+      /* kept encoded */
+    }
   }
   return { shown: redact(url), tls: u.protocol === 'rediss:' };
 }

@@ -18,8 +18,13 @@ if (skip) console.log(`fleet-redis tests skipped: ${skip}`);
 const dir = mkdtempSync(join(tmpdir(), 'f2b-fleet-redis-'));
 let redis: RedisLab;
 
-beforeAll(async () => { if (!skip) redis = await startRedis(dir); }, 20_000);
-afterAll(async () => { await redis?.stop(); rmSync(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  if (!skip) redis = await startRedis(dir);
+}, 20_000);
+afterAll(async () => {
+  await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const JAIL: FleetJail = { name: 'sshd', findtime: 600, maxretry: 5, bantime: 3600, failures: true, bans: true };
 
@@ -28,14 +33,21 @@ function context(host: string, store = new Map<string, unknown>()) {
   const errors: unknown[] = [];
   const logger = memoryLogger();
   const ctx: FleetContext = {
-    host, logger, clock: systemClock,
+    host,
+    logger,
+    clock: systemClock,
     jails: () => [JAIL],
-    applyBan: (b) => { applied.push(b); return b.id.startsWith('198.51.100.') ? 'refused' : 'applied'; },
+    applyBan: (b) => {
+      applied.push(b);
+      return b.id.startsWith('198.51.100.') ? 'refused' : 'applied';
+    },
     applyUnban: () => true,
     decideBan: () => null,
     bansInForce: () => [],
     load: async (k) => store.get(k),
-    save: async (k, v) => { store.set(k, v); },
+    save: async (k, v) => {
+      store.set(k, v);
+    },
     error: (e) => errors.push(e),
   };
   return { ctx, applied, errors, store, logs: logger };
@@ -49,7 +61,14 @@ async function until(cond: () => boolean, what: string, ms = 10_000): Promise<vo
   }
 }
 
-const ban = (id: string, endIn: number | null): Ban => ({ jail: 'sshd', id, start: Date.now(), end: endIn === null ? null : Date.now() + endIn, count: 1, failures: 5 });
+const ban = (id: string, endIn: number | null): Ban => ({
+  jail: 'sshd',
+  id,
+  start: Date.now(),
+  end: endIn === null ? null : Date.now() + endIn,
+  count: 1,
+  failures: 5,
+});
 
 describe('redact', () => {
   it('replaces the password of any redis URL and the configured one anywhere', () => {
@@ -109,8 +128,12 @@ describe.skipIf(skip !== null)('a fleet on a real redis-server', () => {
     const clients = Array.from({ length: 8 }, () => redis.client());
     const s = script(COUNT);
     const keys = ['f2b:{count}:fail:sshd:203.0.113.9', 'f2b:{count}:decided:sshd:203.0.113.9'];
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) =>
-      evalScript(clients[i % clients.length]!, s, keys, [`h${i}`, 1, 600_000, 5, 3_600_000, `h${i % 8}`]) as Promise<[number, number]>));
+    const results = await Promise.all(
+      Array.from(
+        { length: 40 },
+        (_, i) => evalScript(clients[i % clients.length]!, s, keys, [`h${i}`, 1, 600_000, 5, 3_600_000, `h${i % 8}`]) as Promise<[number, number]>,
+      ),
+    );
     expect(results.filter(([d]) => d === 1)).toHaveLength(1);
     expect(results.find(([d]) => d === 1)![1]).toBe(5);
     for (const c of clients) c.disconnect();
@@ -148,4 +171,3 @@ describe.skipIf(skip !== null)('a fleet on a real redis-server', () => {
     expect(store.get('stream')).toMatch(/^\d+-\d+$/);
   });
 });
-

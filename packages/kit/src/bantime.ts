@@ -19,9 +19,8 @@ export interface BantimeEscalation {
 export function escalatedBantime(base: number, count: number, inc: BantimeEscalation | undefined, random: () => number = Math.random): number {
   if (base < 0 || !inc) return base;
   const n = Math.max(1, count);
-  let t = inc.multipliers && inc.multipliers.length > 0
-    ? base * inc.multipliers[Math.min(n, inc.multipliers.length) - 1]!
-    : base * inc.factor ** Math.min(n - 1, 64);
+  let t =
+    inc.multipliers && inc.multipliers.length > 0 ? base * inc.multipliers[Math.min(n, inc.multipliers.length) - 1]! : base * inc.factor ** Math.min(n - 1, 64);
   if (inc.maxtime > 0) t = Math.min(t, inc.maxtime);
   if (inc.rndtime > 0) t += Math.floor(random() * inc.rndtime);
   return Math.round(t);

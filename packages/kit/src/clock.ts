@@ -2,7 +2,9 @@
  * Time, injectable. The daemon uses the system clock; tests use `FakeClock` (in `@f2b/core/testing`)
  * to move through findtime and bantime without waiting.
  */
-export interface TimerHandle { cancel(): void }
+export interface TimerHandle {
+  cancel(): void;
+}
 
 export interface Clock {
   now(): number;

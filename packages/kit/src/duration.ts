@@ -17,13 +17,46 @@ export const MAX_DURATION_SECONDS = 100 * YEAR_SECONDS;
 // The abbreviations of fail2ban's jail.conf(5) "TIME ABBREVIATION FORMAT", plus a few common ones.
 // `m` and `mm` are minutes; months are `mo`, `mon`, `month(s)`.
 const UNITS: ReadonlyMap<string, number> = new Map([
-  ['s', 1], ['ss', 1], ['sec', 1], ['secs', 1], ['second', 1], ['seconds', 1],
-  ['m', 60], ['mm', 60], ['min', 60], ['mins', 60], ['minute', 60], ['minutes', 60],
-  ['h', 3600], ['hh', 3600], ['hou', 3600], ['hr', 3600], ['hrs', 3600], ['hour', 3600], ['hours', 3600],
-  ['d', 86400], ['dd', 86400], ['da', 86400], ['day', 86400], ['days', 86400],
-  ['w', 604800], ['ww', 604800], ['wee', 604800], ['wk', 604800], ['wks', 604800], ['week', 604800], ['weeks', 604800],
-  ['mo', MONTH_SECONDS], ['mon', MONTH_SECONDS], ['month', MONTH_SECONDS], ['months', MONTH_SECONDS],
-  ['y', YEAR_SECONDS], ['yy', YEAR_SECONDS], ['yea', YEAR_SECONDS], ['year', YEAR_SECONDS], ['years', YEAR_SECONDS],
+  ['s', 1],
+  ['ss', 1],
+  ['sec', 1],
+  ['secs', 1],
+  ['second', 1],
+  ['seconds', 1],
+  ['m', 60],
+  ['mm', 60],
+  ['min', 60],
+  ['mins', 60],
+  ['minute', 60],
+  ['minutes', 60],
+  ['h', 3600],
+  ['hh', 3600],
+  ['hou', 3600],
+  ['hr', 3600],
+  ['hrs', 3600],
+  ['hour', 3600],
+  ['hours', 3600],
+  ['d', 86400],
+  ['dd', 86400],
+  ['da', 86400],
+  ['day', 86400],
+  ['days', 86400],
+  ['w', 604800],
+  ['ww', 604800],
+  ['wee', 604800],
+  ['wk', 604800],
+  ['wks', 604800],
+  ['week', 604800],
+  ['weeks', 604800],
+  ['mo', MONTH_SECONDS],
+  ['mon', MONTH_SECONDS],
+  ['month', MONTH_SECONDS],
+  ['months', MONTH_SECONDS],
+  ['y', YEAR_SECONDS],
+  ['yy', YEAR_SECONDS],
+  ['yea', YEAR_SECONDS],
+  ['year', YEAR_SECONDS],
+  ['years', YEAR_SECONDS],
 ]);
 
 export interface ParseDurationOptions {
@@ -52,7 +85,9 @@ function readNumber(s: string, i: number): number {
 
 /** `1h30m`, `1h 30m`, `10min`, `2 hours`: one or more number+unit pairs, any order. NaN if not that. */
 function parseUnits(s: string): number {
-  let total = 0, i = 0, pairs = 0;
+  let total = 0,
+    i = 0,
+    pairs = 0;
   while (i < s.length) {
     while (s.charCodeAt(i) === 0x20) i++;
     if (i === s.length) break;
@@ -88,21 +123,33 @@ export function parseDuration(value: unknown, path?: string, opts: ParseDuration
   }
   if (!Number.isFinite(result) || result < 0) throw errors.F2B_ERR_DURATION_INVALID(value, path);
   if (opts.positive && result === 0) {
-    throw errors.F2B_ERR_DURATION_INVALID(value, path, { problem: 'is zero', fix: opts.allowForever ? 'Write a duration of at least 1 second, or -1 for forever.' : 'Write a duration of at least 1 second.' });
+    throw errors.F2B_ERR_DURATION_INVALID(value, path, {
+      problem: 'is zero',
+      fix: opts.allowForever ? 'Write a duration of at least 1 second, or -1 for forever.' : 'Write a duration of at least 1 second.',
+    });
   }
   if (result > MAX_DURATION_SECONDS) {
-    throw errors.F2B_ERR_DURATION_INVALID(value, path, { problem: 'is longer than the maximum of 100 years', fix: opts.allowForever ? 'Write at most 100y, or -1 for a ban that never ends.' : 'Write at most 100y.' });
+    throw errors.F2B_ERR_DURATION_INVALID(value, path, {
+      problem: 'is longer than the maximum of 100 years',
+      fix: opts.allowForever ? 'Write at most 100y, or -1 for a ban that never ends.' : 'Write at most 100y.',
+    });
   }
   return result;
 }
 
-const PARTS: ReadonlyArray<readonly [string, number]> = [['w', 604800], ['d', 86400], ['h', 3600], ['m', 60]];
+const PARTS: ReadonlyArray<readonly [string, number]> = [
+  ['w', 604800],
+  ['d', 86400],
+  ['h', 3600],
+  ['m', 60],
+];
 
 /** Compact text for a duration in seconds: `1h30m`, `10m`, `45s`, `0s`, `forever` for -1. */
 export function formatDuration(seconds: number): string {
   if (seconds === -1) return 'forever';
   if (!Number.isFinite(seconds) || seconds < 0) throw errors.F2B_ERR_DURATION_INVALID(seconds);
-  let rest = seconds, out = '';
+  let rest = seconds,
+    out = '';
   for (const [unit, size] of PARTS) {
     if (rest >= size) {
       const n = Math.floor(rest / size);

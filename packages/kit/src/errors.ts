@@ -72,7 +72,14 @@ export function isF2bError(err: unknown): err is F2bError {
 /** The same error, located at `where` (the file and key path that wrote the bad value). */
 export function relocateError(err: F2bError, where: { file?: string; path?: string }): F2bError {
   return new F2bError(err.code, err.message, {
-    fix: err.fix, path: err.path, file: err.file, plugin: err.plugin, hook: err.hook, cause: err.cause, exit: err.exit, ...where,
+    fix: err.fix,
+    path: err.path,
+    file: err.file,
+    plugin: err.plugin,
+    hook: err.hook,
+    cause: err.cause,
+    exit: err.exit,
+    ...where,
   });
 }
 
@@ -119,9 +126,7 @@ export function exitClassOf(code: string): ExitClass | undefined {
  * case as an argument (one code, one row). `Base` is the class to build (a subclass of `F2bError`
  * that carries more, like the HTTP status of a refused API call).
  */
-export function defineErrors<T extends Record<`F2B_ERR_${string}`, AnySpec>, E extends F2bError = F2bError>(
-  table: T, Base?: ErrorClass<E>,
-): ErrorTable<T, E> {
+export function defineErrors<T extends Record<`F2B_ERR_${string}`, AnySpec>, E extends F2bError = F2bError>(table: T, Base?: ErrorClass<E>): ErrorTable<T, E> {
   const Make = (Base ?? F2bError) as ErrorClass<E>;
   const out: Record<string, ErrorFactory<unknown[], E>> = {};
   for (const [code, spec] of Object.entries(table) as [string, AnySpec][]) {

@@ -32,10 +32,14 @@ export class FailureStreak {
   }
 
   /** Failures since the last success. */
-  get failures(): number { return this.count; }
+  get failures(): number {
+    return this.count;
+  }
 
   /** Whether an error of the current streak has been reported. */
-  get reported(): boolean { return this.reportedCode !== undefined; }
+  get reported(): boolean {
+    return this.reportedCode !== undefined;
+  }
 
   /** One more failure; returns the wait before the next attempt. */
   failed(): number {

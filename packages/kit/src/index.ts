@@ -5,18 +5,37 @@
  */
 export const KIT_VERSION = '0.2.0';
 export {
-  F2B_ERROR, F2bError, defineErrors, exitClassOf, isF2bError, quote, relocateError,
-  type ErrorFactory, type ErrorSpec, type ErrorTable, type ErrorText, type ExitClass, type F2bErrorDetails,
+  F2B_ERROR,
+  F2bError,
+  defineErrors,
+  exitClassOf,
+  isF2bError,
+  quote,
+  relocateError,
+  type ErrorFactory,
+  type ErrorSpec,
+  type ErrorTable,
+  type ErrorText,
+  type ExitClass,
+  type F2bErrorDetails,
 } from './errors.js';
 export { messageOf } from './message.js';
 export { kitErrors } from './kit-errors.js';
 export {
-  IpSet, cidrContains, formatIp, isLoopback, looksLikeHostname, normalizeIp, parseCidr, parseIp, tryParseCidr, widen,
-  type Cidr, type IpAddress,
+  IpSet,
+  cidrContains,
+  formatIp,
+  isLoopback,
+  looksLikeHostname,
+  normalizeIp,
+  parseCidr,
+  parseIp,
+  tryParseCidr,
+  widen,
+  type Cidr,
+  type IpAddress,
 } from './ip.js';
-export {
-  MAX_DURATION_SECONDS, MONTH_SECONDS, YEAR_SECONDS, durationOptionMs, formatDuration, parseDuration, type ParseDurationOptions,
-} from './duration.js';
+export { MAX_DURATION_SECONDS, MONTH_SECONDS, YEAR_SECONDS, durationOptionMs, formatDuration, parseDuration, type ParseDurationOptions } from './duration.js';
 export { escapeControls, escapeDeep, escapeLines, jsonText, sanitizeLine } from './escape.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export { ThrottledWarning } from './throttled-warning.js';

@@ -35,7 +35,9 @@ let sawLeadingZero = false;
  * inet_aton's octal reading would turn such a line into a different, innocent address.
  */
 function parseV4Into(text: string, s: number, e: number, out: Uint8Array, o: number): boolean {
-  let part = 0, digits = 0, value = 0;
+  let part = 0,
+    digits = 0,
+    value = 0;
   sawLeadingZero = false;
   for (let i = s; i < e; i++) {
     const c = text.charCodeAt(i);
@@ -65,14 +67,17 @@ function hexVal(c: number): number {
 
 /** IPv6 in text[s, e) (no brackets, no zone) as 16 raw bytes; IPv4-mapped addresses stay mapped here. */
 function parseV6(text: string, s: number, e: number): Uint8Array | null {
-  let n = 0, gap = -1, i = s;
+  let n = 0,
+    gap = -1,
+    i = s;
   if (text.charCodeAt(i) === 0x3a) {
     if (text.charCodeAt(i + 1) !== 0x3a) return null;
     gap = 0;
     i += 2;
   }
   while (i < e) {
-    let j = i, v = 0;
+    let j = i,
+      v = 0;
     // Read up to 5 hex digits so that a 5-digit group is seen and rejected.
     while (j < e && j - i < 5) {
       const h = hexVal(text.charCodeAt(j));
@@ -123,7 +128,8 @@ function parseBytes(text: string, s: number, e: number): Uint8Array | null {
   const bracketed = text.charCodeAt(s) === 0x5b;
   if (bracketed) {
     if (text.charCodeAt(e - 1) !== 0x5d) return null;
-    s++; e--;
+    s++;
+    e--;
   }
   for (let i = s; i < e; i++) {
     // `%zone` never reaches here as valid: it is not a hex digit, so parseV6 rejects it.
@@ -145,7 +151,8 @@ function v4Text(b: Uint8Array): string {
 }
 
 // Hex text of each byte value, bare (`a`) and two-digit (`0a`), so groups are built without toString.
-const HEX: string[] = [], HEX2: string[] = [];
+const HEX: string[] = [],
+  HEX2: string[] = [];
 for (let i = 0; i < 256; i++) {
   HEX.push(i.toString(16));
   HEX2.push(i.toString(16).padStart(2, '0'));
@@ -153,13 +160,18 @@ for (let i = 0; i < 256; i++) {
 
 /** RFC 5952: lowercase, no leading zeros, the longest run (first on ties) of ≥ 2 zero groups as `::`. */
 function v6Text(b: Uint8Array): string {
-  let bestStart = -1, bestLen = 1, runStart = -1;
+  let bestStart = -1,
+    bestLen = 1,
+    runStart = -1;
   for (let k = 0; k < 8; k++) {
     if (b[2 * k] !== 0 || b[2 * k + 1] !== 0) {
       runStart = -1;
     } else {
       if (runStart < 0) runStart = k;
-      if (k - runStart + 1 > bestLen) { bestLen = k - runStart + 1; bestStart = runStart; }
+      if (k - runStart + 1 > bestLen) {
+        bestLen = k - runStart + 1;
+        bestStart = runStart;
+      }
     }
   }
   let out = '';
@@ -170,7 +182,8 @@ function v6Text(b: Uint8Array): string {
       continue;
     }
     if (k > 0 && k !== bestStart + bestLen) out += ':';
-    const hi = b[2 * k]!, lo = b[2 * k + 1]!;
+    const hi = b[2 * k]!,
+      lo = b[2 * k + 1]!;
     out += hi === 0 ? HEX[lo]! : HEX[hi]! + HEX2[lo]!;
   }
   return out;
@@ -264,7 +277,9 @@ function inFamily(ip: IpAddress, version: 4 | 6): Uint8Array | null {
 export function cidrContains(cidr: Cidr, ip: IpAddress): boolean {
   const b = inFamily(ip, cidr.version);
   if (b === null) return false;
-  const net = cidr.bytes, full = cidr.prefix >> 3, rest = cidr.prefix & 7;
+  const net = cidr.bytes,
+    full = cidr.prefix >> 3,
+    rest = cidr.prefix & 7;
   for (let i = 0; i < full; i++) if (net[i] !== b[i]) return false;
   return rest === 0 || ((b[full]! ^ net[full]!) & (0xff << (8 - rest)) & 0xff) === 0;
 }
@@ -288,7 +303,8 @@ const keyGroups = new Uint16Array(8);
  * much cheaper to build than a BigInt.
  */
 function v6Key(b: Uint8Array, prefix: number): string {
-  const full = prefix >> 4, rest = prefix & 15;
+  const full = prefix >> 4,
+    rest = prefix & 15;
   for (let k = 0; k < 8; k++) {
     const g = (b[2 * k]! << 8) | b[2 * k + 1]!;
     keyGroups[k] = k < full ? g : k === full && rest !== 0 ? g & (0xffff << (16 - rest)) : 0;
@@ -307,7 +323,7 @@ interface Bucket<K> {
 /** Adds a network key to the bucket of its prefix length; false if it was there already. */
 function addKey<K>(buckets: Bucket<K>[], prefix: number, mask: number, key: K): boolean {
   let b = buckets.find((x) => x.prefix === prefix);
-  if (b === undefined) buckets.push(b = { prefix, mask, set: new Set() });
+  if (b === undefined) buckets.push((b = { prefix, mask, set: new Set() }));
   if (b.set.has(key)) return false;
   b.set.add(key);
   return true;
@@ -328,8 +344,7 @@ export class IpSet {
   }
 
   add(entry: string | Cidr | IpAddress, path?: string): this {
-    const c = typeof entry === 'string' ? parseCidr(entry, path)
-      : 'prefix' in entry ? entry : widen(entry, entry.bytes.length * 8);
+    const c = typeof entry === 'string' ? parseCidr(entry, path) : 'prefix' in entry ? entry : widen(entry, entry.bytes.length * 8);
     let added: boolean;
     if (c.version === 4) {
       const mask = c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0;
@@ -382,7 +397,9 @@ export function looksLikeHostname(text: string): boolean {
   let e = text.length;
   if (e > 1 && text.charCodeAt(e - 1) === 0x2e) e--;
   if (e === 0 || e > 253) return false;
-  let label = 0, letter = false, prev = 0x2e;
+  let label = 0,
+    letter = false,
+    prev = 0x2e;
   for (let i = 0; i < e; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x2e) {

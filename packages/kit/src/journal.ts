@@ -63,7 +63,10 @@ export function normalizeRecord(record: JournalRecord): JournalRecord {
     const parts = msg.map(bytes).filter((b): b is Buffer => b !== undefined);
     if (parts.length === 0) return record; // nothing usable: the record has no message
     const joined: Buffer[] = [];
-    parts.forEach((p, i) => { if (i > 0) joined.push(Buffer.from('\n')); joined.push(p); });
+    parts.forEach((p, i) => {
+      if (i > 0) joined.push(Buffer.from('\n'));
+      joined.push(p);
+    });
     const all = Buffer.concat(joined);
     out = { ...record, MESSAGE: isUtf8(all) ? all.toString('utf8') : Array.from(all) };
   }
@@ -90,15 +93,26 @@ export function journalRecordToEntry(input: JournalRecord, origin = 'journal'): 
   // `raw` is the journal's short form, which is also what our `lines` show in ban records.
   const head = `${host ?? 'localhost'} ${program ?? 'unknown'}${pid !== undefined ? `[${pid}]` : ''}: `;
   return {
-    raw: Buffer.concat([Buffer.from(head, 'utf8'), message]), message, time, host, program, pid,
-    unit: field(record._SYSTEMD_UNIT), dateFormat: 'journal', origin,
+    raw: Buffer.concat([Buffer.from(head, 'utf8'), message]),
+    message,
+    time,
+    host,
+    program,
+    pid,
+    unit: field(record._SYSTEMD_UNIT),
+    dateFormat: 'journal',
+    origin,
   };
 }
 
 /** Parse one `journalctl -o json` line; null for anything that is not a JSON object. */
 export function parseJournalJsonLine(line: Buffer | string, origin?: string): JournalEntry | null {
   let record: unknown;
-  try { record = JSON.parse(typeof line === 'string' ? line : line.toString('utf8')); } catch { return null; }
+  try {
+    record = JSON.parse(typeof line === 'string' ? line : line.toString('utf8'));
+  } catch {
+    return null;
+  }
   if (!record || typeof record !== 'object' || Array.isArray(record)) return null;
   return journalRecordToEntry(record as JournalRecord, origin);
 }

@@ -11,7 +11,10 @@ export class SerialBatcher {
    * @param flush writes everything marked so far (it runs through `serial`)
    * @param report where a flush's error goes (the flush's promise still resolves: the work stays marked)
    */
-  constructor(private readonly flush: () => Promise<void>, private readonly report: (err: unknown) => void) {}
+  constructor(
+    private readonly flush: () => Promise<void>,
+    private readonly report: (err: unknown) => void,
+  ) {}
 
   /** Runs `fn` after every run queued before it. */
   serial<T>(fn: () => Promise<T>): Promise<T> {

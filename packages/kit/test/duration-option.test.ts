@@ -11,10 +11,14 @@ describe('durationOptionMs', () => {
     expect(durationOptionMs(0, 30_000, 'checkInterval', invalid)).toBe(0);
   });
 
-  it('turns an unreadable or negative value into the plugin\'s own error, with the cause', () => {
+  it("turns an unreadable or negative value into the plugin's own error, with the cause", () => {
     for (const bad of ['soon', '-5', -1]) {
       let thrown: unknown;
-      try { durationOptionMs(bad, 30_000, 'checkInterval', invalid); } catch (err) { thrown = err; }
+      try {
+        durationOptionMs(bad, 30_000, 'checkInterval', invalid);
+      } catch (err) {
+        thrown = err;
+      }
       expect((thrown as Error).message, String(bad)).toBe('F2B_ERR_X_OPTIONS: checkInterval is not a duration');
       expect((thrown as Error).cause).toBeInstanceOf(Error);
     }

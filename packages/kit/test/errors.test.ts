@@ -34,7 +34,14 @@ describe('defineErrors', () => {
 
   it('relocates an error to the file and key path that wrote the value, keeping the rest', () => {
     const err = relocateError(table.F2B_ERR_KIT_TEST_BAD('x', 'a'), { file: '/etc/f2b/base.yaml', path: 'jails.x' });
-    expect(err).toMatchObject({ code: 'F2B_ERR_KIT_TEST_BAD', message: 'The thing "x" is bad.', fix: 'Rename "x".', file: '/etc/f2b/base.yaml', path: 'jails.x', exit: 'usage' });
+    expect(err).toMatchObject({
+      code: 'F2B_ERR_KIT_TEST_BAD',
+      message: 'The thing "x" is bad.',
+      fix: 'Rename "x".',
+      file: '/etc/f2b/base.yaml',
+      path: 'jails.x',
+      exit: 'usage',
+    });
   });
 });
 
@@ -42,7 +49,7 @@ describe('isF2bError', () => {
   it('recognises an error of another copy of the kit by its brand, where instanceof does not', async () => {
     // A second instance of the module, as a plugin with its own node_modules/@f2b/kit would load.
     const url = pathToFileURL(fileURLToPath(new URL('../src/errors.ts', import.meta.url))).href;
-    const copy = await import(`${url}?copy=2`) as typeof import('../src/errors.js');
+    const copy = (await import(`${url}?copy=2`)) as typeof import('../src/errors.js');
     const foreign = new copy.F2bError('F2B_ERR_KIT_TEST_BAD', 'from the copy');
     expect(copy.F2bError).not.toBe(F2bError);
     expect(foreign instanceof F2bError).toBe(false);

@@ -8,7 +8,8 @@ describe('FailureStreak', () => {
     expect(s.report('F2B_ERR_A')).toBe(false);
     expect(s.report('F2B_ERR_B')).toBe(true);
     expect(s.reported).toBe(true);
-    s.failed(); s.failed();
+    s.failed();
+    s.failed();
     expect(s.succeeded()).toEqual({ failures: 2, reported: true });
     expect(s.succeeded()).toEqual({ failures: 0, reported: false });
     expect(s.report('F2B_ERR_B')).toBe(true);

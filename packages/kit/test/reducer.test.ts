@@ -6,7 +6,12 @@ const match = (over: Partial<MatchLike> = {}): MatchLike => ({ rule: { id: 'r' }
 describe('reducer pieces', () => {
   it('oneAttempt counts failure matches with a host, leaving out internal captures', () => {
     expect(oneAttempt(match())).toEqual({ id: '192.0.2.1', attempts: 1, rule: 'r', captures: { user: 'bob' } });
-    expect(oneAttempt(match({ captures: { user: 'bob', tag: 'x' } }), 2, ['tag'])).toEqual({ id: '192.0.2.1', attempts: 2, rule: 'r', captures: { user: 'bob' } });
+    expect(oneAttempt(match({ captures: { user: 'bob', tag: 'x' } }), 2, ['tag'])).toEqual({
+      id: '192.0.2.1',
+      attempts: 2,
+      rule: 'r',
+      captures: { user: 'bob' },
+    });
     expect(oneAttempt(match({ rule: { id: 'r', kind: 'info' } }))).toBeNull();
     expect(oneAttempt(match({ host: undefined }))).toBeNull();
   });

@@ -6,11 +6,17 @@ describe('SerialBatcher', () => {
     const flushes: number[] = [];
     let marked = 0;
     let during: Promise<void> | undefined;
-    const batcher = new SerialBatcher(async () => {
-      flushes.push(marked);
-      marked = 0;
-      if (flushes.length === 1) { marked = 1; during = batcher.requestFlush(); }
-    }, () => undefined);
+    const batcher = new SerialBatcher(
+      async () => {
+        flushes.push(marked);
+        marked = 0;
+        if (flushes.length === 1) {
+          marked = 1;
+          during = batcher.requestFlush();
+        }
+      },
+      () => undefined,
+    );
     marked = 3;
     await Promise.all([batcher.requestFlush(), batcher.requestFlush(), batcher.requestFlush()]);
     await during;
@@ -20,9 +26,21 @@ describe('SerialBatcher', () => {
   it('runs one thing at a time, in order, and a failure neither stops the queue nor escapes the flush', async () => {
     const order: string[] = [];
     const reported: unknown[] = [];
-    const batcher = new SerialBatcher(async () => { order.push('flush'); throw new Error('nft refused'); }, (err) => reported.push(err));
-    const slow = batcher.serial(async () => { await new Promise((r) => setTimeout(r, 20)); order.push('slow'); });
-    const failing = batcher.serial(async () => { order.push('failing'); throw new Error('boom'); });
+    const batcher = new SerialBatcher(
+      async () => {
+        order.push('flush');
+        throw new Error('nft refused');
+      },
+      (err) => reported.push(err),
+    );
+    const slow = batcher.serial(async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      order.push('slow');
+    });
+    const failing = batcher.serial(async () => {
+      order.push('failing');
+      throw new Error('boom');
+    });
     const flushed = batcher.requestFlush();
     await slow;
     await expect(failing).rejects.toThrow('boom');

@@ -26,7 +26,9 @@ function loadBinding(): NativeBinding | null {
   for (const path of ['../build/Release/peercred.node', '../build/Debug/peercred.node']) {
     try {
       return require(path) as NativeBinding;
-    } catch { /* not built this way: try the next, then do without */ }
+    } catch {
+      /* not built this way: try the next, then do without */
+    }
   }
   return null;
 }

@@ -21,11 +21,7 @@ import * as path from 'node:path';
 /** Upper bound for the number of patterns one brace expression may expand to. */
 export const MAX_BRACE_EXPANSION = 1024;
 
-type Token =
-  | { kind: 'lit'; ch: string }
-  | { kind: 'any' }
-  | { kind: 'star' }
-  | { kind: 'class'; negate: boolean; items: Array<[string, string]> };
+type Token = { kind: 'lit'; ch: string } | { kind: 'any' } | { kind: 'star' } | { kind: 'class'; negate: boolean; items: Array<[string, string]> };
 
 /** A compiled pattern for one path segment. */
 interface SegmentMatcher {

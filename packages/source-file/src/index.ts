@@ -70,7 +70,7 @@ export default function fileSource(): F2bPlugin {
           const tailer = new FileTailer({
             paths,
             fromStart: opts.fromStart,
-            positions: opts.positions ?? (Array.isArray(ctx.saved) ? ctx.saved as TailPosition[] : undefined),
+            positions: opts.positions ?? (Array.isArray(ctx.saved) ? (ctx.saved as TailPosition[]) : undefined),
             pollInterval: opts.pollInterval,
             maxLineLength: opts.maxLineLength,
             onLines: (lines, path) => ctx.lines(lines, path),

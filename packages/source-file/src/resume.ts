@@ -95,8 +95,14 @@ export class SavedPositions {
 
   constructor(positions: readonly TailPosition[] | undefined) {
     this.valid = (positions ?? []).filter(
-      (s) => s !== null && typeof s === 'object' && typeof s.path === 'string' &&
-        Number.isFinite(s.dev) && Number.isFinite(s.ino) && Number.isInteger(s.offset) && s.offset >= 0,
+      (s) =>
+        s !== null &&
+        typeof s === 'object' &&
+        typeof s.path === 'string' &&
+        Number.isFinite(s.dev) &&
+        Number.isFinite(s.ino) &&
+        Number.isInteger(s.offset) &&
+        s.offset >= 0,
     );
     for (const s of this.valid) {
       const k = identityKey(s.dev, s.ino);
@@ -118,7 +124,8 @@ export class SavedPositions {
     if (s && st.size >= s.offset) {
       // Same inode: resume (the hash is verified once the file is open).
       return {
-        offset: s.offset, syncToLine: s.offset > 0,
+        offset: s.offset,
+        syncToLine: s.offset > 0,
         expectHash: typeof s.firstLineHash === 'string' ? s.firstLineHash : '',
         expectTail: typeof s.tailHash === 'string' ? s.tailHash : '',
       };
@@ -145,7 +152,11 @@ export class SavedPositions {
 
 /** Look for a file with the given identity in `dir`, trying names that start with `hint` first. */
 export async function findByIdentity(
-  dir: string, hint: string, dev: number, ino: number, onError: (e: unknown) => void,
+  dir: string,
+  hint: string,
+  dev: number,
+  ino: number,
+  onError: (e: unknown) => void,
 ): Promise<{ path: string; st: Stats } | null> {
   let names: string[];
   try {

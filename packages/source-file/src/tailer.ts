@@ -18,10 +18,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { FailureStreaks, systemClock, type Clock, type TimerHandle } from '@f2b/kit';
 import { Discovery, errCode, isGone, type ErrorKind } from './discovery.js';
 import { LineSplitter } from './lines.js';
-import {
-  bytesBefore, findByIdentity, firstLineHash, HASH_BYTES, identityKey, lastBytes, SavedPositions, sha256Hex,
-  type TailPosition,
-} from './resume.js';
+import { bytesBefore, findByIdentity, firstLineHash, HASH_BYTES, identityKey, lastBytes, SavedPositions, sha256Hex, type TailPosition } from './resume.js';
 
 export type { TailPosition } from './resume.js';
 
@@ -209,7 +206,11 @@ export class FileTailer {
     const out: TailPosition[] = [];
     for (const t of [...this.draining, ...this.tracked.values()]) {
       out.push({
-        path: t.path, dev: t.dev, ino: t.ino, offset: t.lineStart, firstLineHash: t.expectHash ?? t.hash,
+        path: t.path,
+        dev: t.dev,
+        ino: t.ino,
+        offset: t.lineStart,
+        firstLineHash: t.expectHash ?? t.hash,
         tailHash: t.expectTail ?? (t.lineStart > 0 && t.tail.length > 0 ? sha256Hex(t.tail) : ''),
       });
     }
@@ -312,9 +313,7 @@ export class FileTailer {
   private onRawEvent(event: string, filename: unknown, details: unknown): void {
     if (this.stopping) return;
     const watched =
-      typeof details === 'object' && details !== null && 'watchedPath' in details
-        ? String((details as { watchedPath: unknown }).watchedPath)
-        : null;
+      typeof details === 'object' && details !== null && 'watchedPath' in details ? String((details as { watchedPath: unknown }).watchedPath) : null;
     if (watched === null) return;
     const candidates = [path.resolve(watched)];
     if (typeof filename === 'string' && filename.length > 0) candidates.push(path.resolve(watched, filename));
@@ -350,7 +349,6 @@ export class FileTailer {
   async matchingFiles(): Promise<string[]> {
     return [...(await this.discovery.scan()).files.keys()];
   }
-
 
   // ---------------------------------------------------------------------------------------------
   // Startup

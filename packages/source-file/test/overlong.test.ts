@@ -7,7 +7,9 @@ import { FakeClock } from '@f2b/core/testing';
 import fileSource from '../src/index.js';
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 const failedPassword: FilterDefinition = {
   id: 'test-sshd',
@@ -23,7 +25,13 @@ describe('overlong lines in a jail', () => {
     fs.writeFileSync(log, '');
     const clock = new FakeClock('2024-03-10T10:00:00Z');
     const warnings: { msg: string; fields?: Record<string, unknown> }[] = [];
-    const core = new Core({ clock, logLevel: 'warn', logSink: (level: LogLevel, _n, msg, fields) => { if (level === 'warn') warnings.push({ msg, fields }); } });
+    const core = new Core({
+      clock,
+      logLevel: 'warn',
+      logSink: (level: LogLevel, _n, msg, fields) => {
+        if (level === 'warn') warnings.push({ msg, fields });
+      },
+    });
     core.use(fileSource());
     core.use({
       apply(api) {
@@ -31,10 +39,16 @@ describe('overlong lines in a jail', () => {
         api.registerAction({ type: 'log', create: () => ({ ban: async () => {}, unban: async () => {} }) });
       },
     });
-    const resolved = resolveConfig({ jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'test-sshd', maxretry: 1, bantime: '1h', ignoreself: false, timezone: 'UTC' } } });
+    const resolved = resolveConfig({
+      jails: {
+        sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'test-sshd', maxretry: 1, bantime: '1h', ignoreself: false, timezone: 'UTC' },
+      },
+    });
     const jail = new Jail(core, resolved.jails[0]!);
     const failures: string[] = [];
-    core.hooks.failure.tap('test', (f) => { failures.push(f.id); });
+    core.hooks.failure.tap('test', (f) => {
+      failures.push(f.id);
+    });
     await jail.start();
     try {
       const head = 'Mar 10 10:00:00 www sshd[1643]: Failed password for invalid user ';

@@ -11,7 +11,9 @@ import fileSource from '../src/index.js';
 
 let dir: string;
 const testers: SourceTester[] = [];
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'f2b-source-tester-')); });
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'f2b-source-tester-'));
+});
 afterEach(async () => {
   await Promise.all(testers.splice(0).map((t) => t.stop()));
   rmSync(dir, { recursive: true, force: true });

@@ -76,7 +76,9 @@ describe('FileTailer', () => {
     const f = path.join(dir, 'app.log');
     fs.writeFileSync(f, '');
     let release!: () => void;
-    const held = new Promise<void>((r) => { release = r; });
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
     let batches = 0;
     const h = makeTailer({ paths: [f], onLines: () => (++batches === 1 ? held : undefined) });
     await h.tailer.start();
@@ -238,8 +240,7 @@ describe('FileTailer', () => {
   // A log with a constant first line (a header), copytruncated and rewritten past the old offset:
   // same inode, same first line — only the bytes before the offset tell that the content is new.
   const header = '# constant header of app.log\n';
-  const batch = (tag: string, from: number, n: number) =>
-    Array.from({ length: n }, (_, i) => `${tag} line ${String(from + i).padStart(4, '0')}`);
+  const batch = (tag: string, from: number, n: number) => Array.from({ length: n }, (_, i) => `${tag} line ${String(from + i).padStart(4, '0')}`);
 
   it('notices a copytruncate with a constant header rewritten past the old offset (800 of 800 lines)', async () => {
     const f = path.join(dir, 'app.log');

@@ -23,7 +23,10 @@ export interface JournalCheckEnv {
 
 /** `api`: the plugin's — its errors for the options, its clock for "the last findtime". */
 export async function checkJournal(
-  raw: JournaldSourceOptions, ctx: SourceCheckContext, api: OptionsApi & Pick<PluginApi, 'clock'>, env: JournalCheckEnv = {},
+  raw: JournaldSourceOptions,
+  ctx: SourceCheckContext,
+  api: OptionsApi & Pick<PluginApi, 'clock'>,
+  env: JournalCheckEnv = {},
 ): Promise<SourceWatch> {
   const opts = resolveOptions(raw, ctx.jail, api);
   const where = journalFiles(raw, env);
@@ -36,7 +39,11 @@ export async function checkJournal(
   const since = Math.floor(api.clock.now() / 1000) - ctx.findtime;
   // The newest matching entry since then (journalctl's own matching: the same options and matches).
   const r = await query(opts.journalctlPath, [
-    ...opts.baseArgs, `--since=@${since}`, '--lines=1', '--quiet', ...(opts.matches.length > 0 ? ['--', ...opts.matches] : []),
+    ...opts.baseArgs,
+    `--since=@${since}`,
+    '--lines=1',
+    '--quiet',
+    ...(opts.matches.length > 0 ? ['--', ...opts.matches] : []),
   ]);
   if (r.error) warnings.push(`could not query the journal (${r.error})`);
   else if (r.stdout.trim() === '') {
@@ -55,14 +62,18 @@ function journalFiles(raw: JournaldSourceOptions, env: JournalCheckEnv): { count
   if (raw.directory !== undefined) {
     const count = countJournals(raw.directory, 1);
     return {
-      count, label: raw.directory,
-      none: existsSync(raw.directory) ? `the directory ${raw.directory} holds no journal files (*.journal)` : `the journal directory ${raw.directory} does not exist`,
+      count,
+      label: raw.directory,
+      none: existsSync(raw.directory)
+        ? `the directory ${raw.directory} holds no journal files (*.journal)`
+        : `the journal directory ${raw.directory} does not exist`,
     };
   }
   const dirs = env.journalDirs ?? JOURNAL_DIRS;
   const count = dirs.reduce((n, d) => n + countJournals(d, 1), 0);
   return {
-    count, label: 'the system journal',
+    count,
+    label: 'the system journal',
     none: `there is no journal to read: no journal files in ${dirs.join(' or ')} (is systemd-journald running, and may f2b read its files?)`,
   };
 }
@@ -96,9 +107,16 @@ function query(cmd: string, args: string[]): Promise<{ stdout: string; error?: s
     }
     // A real-time guard against a hung journalctl, not a time the jail reasons about: Node's timer.
     const timer = setTimeout(() => child.kill('SIGKILL'), QUERY_TIMEOUT_MS);
-    child.stdout.on('data', (d: Buffer) => { if (stdout.length < 1 << 20) stdout += d.toString('utf8'); });
-    child.stderr.on('data', (d: Buffer) => { if (stderr.length < 4096) stderr += d.toString('utf8'); });
-    child.on('error', (err) => { clearTimeout(timer); resolve({ stdout: '', error: `${cmd}: ${err.message}` }); });
+    child.stdout.on('data', (d: Buffer) => {
+      if (stdout.length < 1 << 20) stdout += d.toString('utf8');
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < 4096) stderr += d.toString('utf8');
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ stdout: '', error: `${cmd}: ${err.message}` });
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       // journalctl exits 1 with "-- No entries --" suppressed by --quiet on some versions: empty is the answer.

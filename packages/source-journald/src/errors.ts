@@ -12,7 +12,8 @@ export const journaldErrors = defineErrors({
     exit: 'failure',
     make: (path: string, jail: string, cause?: unknown) => ({
       message: `journalctl was not found at ${q(path)}, so the journald source of the jail ${q(jail)} cannot read the journal.`,
-      cause, fix: `Install it (Debian/Ubuntu: \`apt-get install systemd\`), or set the source option "journalctlPath" to where it is. ${RETRY}`,
+      cause,
+      fix: `Install it (Debian/Ubuntu: \`apt-get install systemd\`), or set the source option "journalctlPath" to where it is. ${RETRY}`,
     }),
   },
 
@@ -20,7 +21,8 @@ export const journaldErrors = defineErrors({
     exit: 'failure',
     make: (path: string, jail: string, cause: unknown) => ({
       message: `journalctl at ${q(path)} could not be started for the jail ${q(jail)}: ${messageOf(cause)}.`,
-      cause, fix: `Check that "journalctlPath" names an executable that f2b may run. ${RETRY}`,
+      cause,
+      fix: `Check that "journalctlPath" names an executable that f2b may run. ${RETRY}`,
     }),
   },
 
@@ -52,9 +54,11 @@ export const journaldErrors = defineErrors({
     exit: 'failure',
     make: (file: string, what: 'read' | 'write', cause: unknown) => ({
       message: `The journald cursor file ${q(file)} could not be ${what === 'read' ? 'read' : 'written'}: ${messageOf(cause)}.`,
-      cause, fix: what === 'read'
-        ? 'Check the file\'s permissions, or delete it to start at the end of the journal.'
-        : 'Check that the directory exists or can be created and is writable by f2b; reading goes on, but a restart may repeat entries.',
+      cause,
+      fix:
+        what === 'read'
+          ? "Check the file's permissions, or delete it to start at the end of the journal."
+          : 'Check that the directory exists or can be created and is writable by f2b; reading goes on, but a restart may repeat entries.',
     }),
   },
 });

@@ -31,7 +31,13 @@ export default function journaldSource(): F2bPlugin {
             saved: ctx.saved,
             clock: ctx.clock,
             // Sources that predate `entries` get the journal's short form as lines.
-            entries: ctx.entries ? (entries) => ctx.entries!(entries) : (entries) => ctx.lines(entries.map((e) => e.raw), 'journal'),
+            entries: ctx.entries
+              ? (entries) => ctx.entries!(entries)
+              : (entries) =>
+                  ctx.lines(
+                    entries.map((e) => e.raw),
+                    'journal',
+                  ),
           });
         },
       });
@@ -41,8 +47,14 @@ export default function journaldSource(): F2bPlugin {
 
 export { JournaldSource, type JournaldContext, type JournaldTuning, type JournaldStatus, type JournaldState } from './source.js';
 export {
-  journaldSourceSchema, resolveOptions, journalctlArgs, PRESETS, DEFAULTS,
-  type JournaldSourceOptions, type ResolvedOptions, type Position,
+  journaldSourceSchema,
+  resolveOptions,
+  journalctlArgs,
+  PRESETS,
+  DEFAULTS,
+  type JournaldSourceOptions,
+  type ResolvedOptions,
+  type Position,
 } from './options.js';
 export { LineSplitter } from './splitter.js';
 export { checkJournal, JOURNAL_DIRS, JOURNALD_SOCKET, type JournalCheckEnv } from './check.js';

@@ -137,17 +137,21 @@ export function resolveOptions(opts: JournaldSourceOptions, jail: string, api: O
   baseArgs.push('--output=json', '--all', `--output-fields=${OUTPUT_FIELDS.join(',')}`, '--no-pager');
   return {
     journalctlPath: opts.journalctlPath ?? DEFAULTS.journalctlPath,
-    baseArgs, matches,
-    since: opts.since, cursor: opts.cursor, stateFile: opts.stateFile,
+    baseArgs,
+    matches,
+    since: opts.since,
+    cursor: opts.cursor,
+    stateFile: opts.stateFile,
     batchSize: opts.batchSize ?? DEFAULTS.batchSize,
     maxRecordSize: opts.maxRecordSize ?? DEFAULTS.maxRecordSize,
-    restartDelay, maxRestartDelay,
+    restartDelay,
+    maxRestartDelay,
   };
 }
 
 /** Where a journalctl run starts. */
 export type Position =
-  | { kind: 'tail' }                     // not positioned yet: find the last matching entry
+  | { kind: 'tail' } // not positioned yet: find the last matching entry
   /** No matching entry existed when we positioned (at `since`, `@<epoch s>`): every entry is new. */
   | { kind: 'head'; since: string }
   | { kind: 'since'; since: string }
@@ -162,10 +166,18 @@ export type Position =
 export function journalctlArgs(o: ResolvedOptions, position: Position, follow: boolean): string[] {
   const args = [...o.baseArgs];
   switch (position.kind) {
-    case 'tail': args.push('--lines=1'); break;
-    case 'head': if (follow) args.push('--no-tail'); break;
-    case 'since': args.push(`--since=${position.since}`); break;
-    case 'cursor': args.push(`--cursor=${position.cursor}`); break;
+    case 'tail':
+      args.push('--lines=1');
+      break;
+    case 'head':
+      if (follow) args.push('--no-tail');
+      break;
+    case 'since':
+      args.push(`--since=${position.since}`);
+      break;
+    case 'cursor':
+      args.push(`--cursor=${position.cursor}`);
+      break;
   }
   if (follow) args.push('--follow');
   if (o.matches.length > 0) args.push('--', ...o.matches);

@@ -22,6 +22,10 @@ export function recordCursor(record: JournalRecord): string | undefined {
 /** Parse one line of `journalctl -o json`; null for anything that is not a JSON object. */
 export function parseRecord(line: Buffer): JournalRecord | null {
   let value: unknown;
-  try { value = JSON.parse(line.toString('utf8')); } catch { return null; }
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as JournalRecord : null;
+  try {
+    value = JSON.parse(line.toString('utf8'));
+  } catch {
+    return null;
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JournalRecord) : null;
 }

@@ -132,7 +132,9 @@ export class JournaldSource implements SourceInstance {
   }
 
   start(): Promise<void> {
-    this.starting ??= this.begin().finally(() => { this.starting = null; });
+    this.starting ??= this.begin().finally(() => {
+      this.starting = null;
+    });
     return this.starting;
   }
 
@@ -142,18 +144,23 @@ export class JournaldSource implements SourceInstance {
     this.phase = 'starting';
     if (!this.positioned) {
       const position = await this.initialPosition();
-      if (this.stopping) { // stop() came while the saved cursor was being read
+      if (this.stopping) {
+        // stop() came while the saved cursor was being read
         this.phase = 'stopped';
         return;
       }
       this.position = position;
       this.positioned = true;
     }
-    const ready = new Promise<void>((resolve) => { this.readyResolve = resolve; });
-    this.loopDone = this.loop().catch((err) => this.ctx.error(err)).finally(() => {
-      this.phase = 'stopped';
-      this.markReady();
+    const ready = new Promise<void>((resolve) => {
+      this.readyResolve = resolve;
     });
+    this.loopDone = this.loop()
+      .catch((err) => this.ctx.error(err))
+      .finally(() => {
+        this.phase = 'stopped';
+        this.markReady();
+      });
     await ready;
   }
 
@@ -203,8 +210,12 @@ export class JournaldSource implements SourceInstance {
 
   status(): JournaldStatus {
     return {
-      phase: this.phase, pid: this.child?.pid, runs: this.runs, failures: this.failures,
-      delivered: this.delivered, cursor: this.cursor(),
+      phase: this.phase,
+      pid: this.child?.pid,
+      runs: this.runs,
+      failures: this.failures,
+      delivered: this.delivered,
+      cursor: this.cursor(),
     };
   }
 
@@ -331,11 +342,18 @@ export class JournaldSource implements SourceInstance {
         if (splitter.dropped > dropped) {
           dropped = splitter.dropped;
           const msg = `Skipped a journal record longer than maxRecordSize (${this.opts.maxRecordSize} bytes); ${dropped} in this run.`;
-          if (dropped === 1) this.log.warn(msg); else this.log.debug(msg);
+          if (dropped === 1) this.log.warn(msg);
+          else this.log.debug(msg);
         }
         if (lines.length > 0) {
-          this.busy = this.process(lines, run, (c) => { newest = c; });
-          try { await this.busy; } finally { this.busy = null; }
+          this.busy = this.process(lines, run, (c) => {
+            newest = c;
+          });
+          try {
+            await this.busy;
+          } finally {
+            this.busy = null;
+          }
         }
         if (this.stopping) break;
       }
@@ -362,7 +380,10 @@ export class JournaldSource implements SourceInstance {
       let last: string | undefined;
       for (let j = i; j < Math.min(i + size, lines.length); j++) {
         const record: JournalRecord | null = parseRecord(lines[j]!);
-        if (!record) { run.badLines++; continue; }
+        if (!record) {
+          run.badLines++;
+          continue;
+        }
         const cursor = recordCursor(record);
         if (run.records++ === 0 && run.skip !== undefined && cursor === run.skip) continue;
         if (cursor !== undefined) last = cursor;
@@ -398,8 +419,13 @@ export class JournaldSource implements SourceInstance {
       const t = /(?:^|;)t=([0-9a-f]+)/.exec(position.cursor);
       const us = t ? parseInt(t[1]!, 16) : NaN;
       const next: Position = Number.isFinite(us) && us > 0 ? { kind: 'since', since: `@${Math.floor(us / 1e6)}` } : { kind: 'tail' };
-      this.ctx.error(journaldErrors.F2B_ERR_JOURNALD_CURSOR(position.cursor, this.ctx.jail,
-        next.kind === 'since' ? `from its time (${new Date(us / 1000).toISOString()})` : 'from the end of the journal'));
+      this.ctx.error(
+        journaldErrors.F2B_ERR_JOURNALD_CURSOR(
+          position.cursor,
+          this.ctx.jail,
+          next.kind === 'since' ? `from its time (${new Date(us / 1000).toISOString()})` : 'from the end of the journal',
+        ),
+      );
       this.position = next;
       return true;
     }
@@ -418,8 +444,11 @@ export class JournaldSource implements SourceInstance {
         ? journaldErrors.F2B_ERR_JOURNALCTL_MISSING(path, this.ctx.jail, result.spawnError)
         : journaldErrors.F2B_ERR_JOURNALCTL_START(path, this.ctx.jail, result.spawnError);
     }
-    const how = result.signal ? `was killed by ${result.signal}`
-      : result.code === 0 ? 'stopped following the journal (exit code 0)' : `exited with code ${result.code}`;
+    const how = result.signal
+      ? `was killed by ${result.signal}`
+      : result.code === 0
+        ? 'stopped following the journal (exit code 0)'
+        : `exited with code ${result.code}`;
     return journaldErrors.F2B_ERR_JOURNALCTL_EXITED(commandLine(path, args), this.ctx.jail, how, result.stderr[result.stderr.length - 1]);
   }
 

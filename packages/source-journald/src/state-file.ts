@@ -13,7 +13,10 @@ export class CursorFile {
   private writing: Promise<void> | null = null;
   private madeDir = false;
 
-  constructor(readonly path: string, private readonly onError: (err: unknown) => void) {}
+  constructor(
+    readonly path: string,
+    private readonly onError: (err: unknown) => void,
+  ) {}
 
   /** The saved cursor; undefined when the file doesn't exist (or doesn't hold a cursor). */
   async load(): Promise<string | undefined> {
@@ -76,7 +79,13 @@ export class CursorFile {
     // The rename is durable once the directory is synced (not possible on every file system).
     try {
       const d = await open(dir, 'r');
-      try { await d.sync(); } finally { await d.close(); }
-    } catch { /* best effort */ }
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
+    } catch {
+      /* best effort */
+    }
   }
 }

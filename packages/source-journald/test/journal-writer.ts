@@ -14,8 +14,14 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const JOURNAL_REMOTE = ['/lib/systemd/systemd-journal-remote', '/usr/lib/systemd/systemd-journal-remote']
-  .find((p) => { try { accessSync(p, constants.X_OK); return true; } catch { return false; } });
+export const JOURNAL_REMOTE = ['/lib/systemd/systemd-journal-remote', '/usr/lib/systemd/systemd-journal-remote'].find((p) => {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+});
 
 function onPath(cmd: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
@@ -104,7 +110,7 @@ export class TestJournal {
       SYSLOG_IDENTIFIER: o.identifier ?? 'sshd',
       _PID: o.pid ?? 4000 + this.seq,
       _COMM: o.identifier ?? 'sshd',
-      _SYSTEMD_UNIT: o.unit === null ? undefined : o.unit ?? 'ssh.service',
+      _SYSTEMD_UNIT: o.unit === null ? undefined : (o.unit ?? 'ssh.service'),
       MESSAGE: message,
       ...o.extra,
     };
@@ -119,14 +125,23 @@ export class TestJournal {
 
   /** Shorthand: one sshd-like entry per message. */
   log(messages: readonly string[], o: EntryOptions & { file?: string } = {}): void {
-    this.write(messages.map((m) => this.entry(m, o)), o.file);
+    this.write(
+      messages.map((m) => this.entry(m, o)),
+      o.file,
+    );
   }
 
   /** `journalctl -o json` of this directory, parsed (for checks). */
   read(extra: string[] = []): Record<string, unknown>[] {
-    const r = spawnSync(JOURNALCTL ?? 'journalctl', [`--directory=${this.dir}`, '--output=json', '--all', '--no-pager', ...extra], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const r = spawnSync(JOURNALCTL ?? 'journalctl', [`--directory=${this.dir}`, '--output=json', '--all', '--no-pager', ...extra], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
     if (r.status !== 0) throw new Error(`journalctl failed (${r.status}): ${r.stderr}`);
-    return r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
   cleanup(): void {

@@ -7,12 +7,22 @@ const problem = (o: unknown) => checkSchema(journaldSourceSchema, o, 'jails.sshd
 
 describe('options schema', () => {
   it('accepts the documented options', () => {
-    expect(problem({
-      preset: 'sshd', matches: ['_SYSTEMD_UNIT=foo.service', '+', 'SYSLOG_IDENTIFIER=foo', '/usr/sbin/foo'],
-      directory: '/var/log/journal/remote', merge: true, journalctlPath: '/usr/bin/journalctl', since: '-1h',
-      cursor: 's=abc;i=1f;b=0123;m=3e8;t=6611c8bf6ed2d;x=7ccb', stateFile: '/var/lib/f2b/cursor', batchSize: 10,
-      maxRecordSize: 1 << 20, restartDelay: 100, maxRestartDelay: 1000,
-    })).toBeNull();
+    expect(
+      problem({
+        preset: 'sshd',
+        matches: ['_SYSTEMD_UNIT=foo.service', '+', 'SYSLOG_IDENTIFIER=foo', '/usr/sbin/foo'],
+        directory: '/var/log/journal/remote',
+        merge: true,
+        journalctlPath: '/usr/bin/journalctl',
+        since: '-1h',
+        cursor: 's=abc;i=1f;b=0123;m=3e8;t=6611c8bf6ed2d;x=7ccb',
+        stateFile: '/var/lib/f2b/cursor',
+        batchSize: 10,
+        maxRecordSize: 1 << 20,
+        restartDelay: 100,
+        maxRestartDelay: 1000,
+      }),
+    ).toBeNull();
     expect(problem({ files: ['/a.journal'], user: true, system: true, namespace: 'x' })).toBeNull();
   });
 
@@ -28,7 +38,14 @@ describe('options schema', () => {
 
 describe('resolveOptions', () => {
   it('rejects combinations journalctl would refuse, naming the key', () => {
-    const err = (o: JournaldSourceOptions) => { try { resolve(o); return null; } catch (e) { return e as F2bError; } };
+    const err = (o: JournaldSourceOptions) => {
+      try {
+        resolve(o);
+        return null;
+      } catch (e) {
+        return e as F2bError;
+      }
+    };
     expect(err({ directory: '/d', files: ['/f'] })).toMatchObject({ code: 'F2B_ERR_PLUGIN_OPTIONS', path: 'jails.sshd.source.files' });
     expect(err({ directory: '/d', user: true })?.path).toBe('jails.sshd.source.user');
     expect(err({ matches: ['+', 'A=1'] })?.path).toBe('jails.sshd.source.matches');
@@ -39,7 +56,13 @@ describe('resolveOptions', () => {
 
   it('the sshd preset matches the syslog identifiers, not only the unit (Debian: ssh.service)', () => {
     expect(PRESETS.sshd).toEqual([
-      'SYSLOG_IDENTIFIER=sshd', '+', 'SYSLOG_IDENTIFIER=sshd-session', '+', '_SYSTEMD_UNIT=ssh.service', '+', '_SYSTEMD_UNIT=sshd.service',
+      'SYSLOG_IDENTIFIER=sshd',
+      '+',
+      'SYSLOG_IDENTIFIER=sshd-session',
+      '+',
+      '_SYSTEMD_UNIT=ssh.service',
+      '+',
+      '_SYSTEMD_UNIT=sshd.service',
     ]);
     expect(resolve({ preset: 'sshd', matches: ['_COMM=sshd'] }).matches).toEqual([...PRESETS.sshd, '+', '_COMM=sshd']);
   });

@@ -4,8 +4,13 @@ import { normalizeRecord, parseRecord, recordToEntry } from '../src/record.js';
 describe('journal records', () => {
   it('turns a record into the entry filters see', () => {
     const e = recordToEntry({
-      __CURSOR: 's=1', __REALTIME_TIMESTAMP: '1700000000123456', _HOSTNAME: 'web1', SYSLOG_IDENTIFIER: 'sshd-session',
-      _PID: '77', _SYSTEMD_UNIT: 'ssh.service', MESSAGE: 'Failed password for root from 192.0.2.1 port 22 ssh2',
+      __CURSOR: 's=1',
+      __REALTIME_TIMESTAMP: '1700000000123456',
+      _HOSTNAME: 'web1',
+      SYSLOG_IDENTIFIER: 'sshd-session',
+      _PID: '77',
+      _SYSTEMD_UNIT: 'ssh.service',
+      MESSAGE: 'Failed password for root from 192.0.2.1 port 22 ssh2',
     })!;
     expect(e.message.toString()).toBe('Failed password for root from 192.0.2.1 port 22 ssh2');
     expect(e).toMatchObject({ time: 1700000000123, host: 'web1', program: 'sshd-session', pid: 77, unit: 'ssh.service', dateFormat: 'journal' });

@@ -54,17 +54,24 @@ function source(options: JournaldSourceOptions, extra: { saved?: unknown; tuning
   const errors: F2bError[] = [];
   const logger = memoryLogger('source-journald');
   let inFlight = 0;
-  const src = new JournaldSource(resolveOptions({ restartDelay: 50, maxRestartDelay: 200, ...options }, 'test', api), {
-    jail: 'test', logger, saved: extra.saved, clock: extra.clock,
-    error: (e) => errors.push(e as F2bError),
-    entries: async (entries) => {
-      expect(++inFlight).toBe(1); // never two batches at once
-      batches.push(entries.length);
-      got.push(...entries);
-      if (extra.slowMs) await sleep(extra.slowMs);
-      inFlight--;
+  const src = new JournaldSource(
+    resolveOptions({ restartDelay: 50, maxRestartDelay: 200, ...options }, 'test', api),
+    {
+      jail: 'test',
+      logger,
+      saved: extra.saved,
+      clock: extra.clock,
+      error: (e) => errors.push(e as F2bError),
+      entries: async (entries) => {
+        expect(++inFlight).toBe(1); // never two batches at once
+        batches.push(entries.length);
+        got.push(...entries);
+        if (extra.slowMs) await sleep(extra.slowMs);
+        inFlight--;
+      },
     },
-  }, { healthyAfter: 60_000, killTimeout: 2000, ...extra.tuning });
+    { healthyAfter: 60_000, killTimeout: 2000, ...extra.tuning },
+  );
   running.push(src);
   return { src, got, batches, errors, logger, messages: () => got.map((e) => e.message.toString('utf8')) };
 }
@@ -93,12 +100,20 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     const hourAgo = Date.now() - 3_600_000;
     j.log(['old 1', 'old 2', 'old 3'], { time: hourAgo });
     let release!: () => void;
-    const held = new Promise<void>((r) => { release = r; });
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
     let batches = 0;
-    const src = new JournaldSource(resolveOptions({ directory: j.dir, since: `@${Math.floor(hourAgo / 1000) - 60}`, batchSize: 1 }, 'test', api), {
-      jail: 'test', logger: memoryLogger('source-journald'), error: () => {},
-      entries: () => (++batches === 2 ? held : undefined),
-    }, { healthyAfter: 60_000, killTimeout: 2000 });
+    const src = new JournaldSource(
+      resolveOptions({ directory: j.dir, since: `@${Math.floor(hourAgo / 1000) - 60}`, batchSize: 1 }, 'test', api),
+      {
+        jail: 'test',
+        logger: memoryLogger('source-journald'),
+        error: () => {},
+        entries: () => (++batches === 2 ? held : undefined),
+      },
+      { healthyAfter: 60_000, killTimeout: 2000 },
+    );
     running.push(src);
     const started = src.start(); // may wait for the catch-up, which the test holds
     await waitFor(() => batches === 2, 'the second old entry');
@@ -205,7 +220,9 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     expect(h.got[0]!.message.length).toBe(64 * 1024);
     expect(h.got[0]!.message.toString()).toBe(long.slice(0, 64 * 1024));
     expect(h.got[1]!.message.toString()).toBe('after the huge one');
-    expect(h.logger.records.filter((r) => r.level === 'warn').map((r) => r.msg)).toEqual([expect.stringMatching(/^Skipped a journal record longer than maxRecordSize \(524288 bytes\)/)]);
+    expect(h.logger.records.filter((r) => r.level === 'warn').map((r) => r.msg)).toEqual([
+      expect.stringMatching(/^Skipped a journal record longer than maxRecordSize \(524288 bytes\)/),
+    ]);
     // The huge record's cursor is not needed: the next record's cursor covers it.
     expect(h.src.cursor()).toBe(j.read().at(-1)!.__CURSOR);
   });
@@ -236,7 +253,7 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     expect(b.errors).toEqual([]);
   });
 
-  it('resumes from the cursor option and from the state store (ctx.saved), including entries of the saved record\'s successors only', async () => {
+  it("resumes from the cursor option and from the state store (ctx.saved), including entries of the saved record's successors only", async () => {
     const j = journal();
     j.log(range('e', 0, 4));
     const records = j.read();
@@ -251,7 +268,7 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     expect(viaStore.src.state()).toEqual({ cursor: records[3]!.__CURSOR });
   });
 
-  it('with matches, resuming from a cursor whose entry doesn\'t match still loses nothing', async () => {
+  it("with matches, resuming from a cursor whose entry doesn't match still loses nothing", async () => {
     // journalctl 252's --after-cursor would skip "sshd 1" here; the source uses --cursor.
     const j = journal();
     j.write([j.entry('cron 0', { identifier: 'CRON', unit: 'cron.service' }), j.entry('sshd 1'), j.entry('sshd 2')]);
@@ -262,7 +279,7 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     expect(h.messages()).toEqual(['sshd 1', 'sshd 2']);
   });
 
-  it('a cursor journalctl rejects is reported once and reading goes on from the cursor\'s time', async () => {
+  it("a cursor journalctl rejects is reported once and reading goes on from the cursor's time", async () => {
     const j = journal();
     const now = Date.now();
     j.log(['old'], { time: now - 120_000 });
@@ -309,12 +326,17 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     expect(h.src.status().phase).toBe('stopped');
   });
 
-  it('backoff doubles up to the cap on the core\'s clock and a journalctl that exits at once is reported once', async () => {
+  it("backoff doubles up to the cap on the core's clock and a journalctl that exits at once is reported once", async () => {
     const clock = new FakeClock();
     const h = source({ journalctlPath: '/bin/false', restartDelay: 40, maxRestartDelay: 160 }, { clock });
     await h.src.start();
     // Waits 40, 80, 160, 160 before the runs 2 to 5: each delay is a timer on the FakeClock.
-    for (const [run, delay] of [[1, 40], [2, 80], [3, 160], [4, 160]] as const) {
+    for (const [run, delay] of [
+      [1, 40],
+      [2, 80],
+      [3, 160],
+      [4, 160],
+    ] as const) {
       await waitFor(() => h.src.status().runs === run && h.src.status().phase === 'waiting', `run ${run} to fail`);
       clock.advance(delay - 1);
       expect(h.src.status().runs).toBe(run); // not a millisecond early
@@ -358,7 +380,11 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     // Linux shows where a process sleeps in /proc/PID/wchan).
     const pid = h.src.status().pid!;
     let wchan = '';
-    try { wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8'); } catch { /* not Linux */ }
+    try {
+      wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8');
+    } catch {
+      /* not Linux */
+    }
     if (wchan && wchan !== '0') expect(wchan).toMatch(/pipe_write|sock_alloc_send|sk_stream_wait|unix_stream|wait_for_unix/);
     else console.log('back-pressure: /proc/PID/wchan not available, blocked write not checked');
     expect(h.got.length).toBeLessThan(all.length);
@@ -388,15 +414,25 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     expect(def.schema).toBeDefined();
     const j = journal();
     const got: LogEntry[] = [];
-    const inst = def.create({ directory: j.dir }, {
-      jail: 'x', lines: () => {}, entries: (e) => { got.push(...e); }, logger: memoryLogger(), error: () => {},
-    }) as JournaldSource;
+    const inst = def.create(
+      { directory: j.dir },
+      {
+        jail: 'x',
+        lines: () => {},
+        entries: (e) => {
+          got.push(...e);
+        },
+        logger: memoryLogger(),
+        error: () => {},
+      },
+    ) as JournaldSource;
     running.push(inst);
     await inst.start();
     j.log(['via plugin']);
     await waitFor(() => got.length === 1, 'the entry');
-    expect(() => def.create({ directory: '/d', files: ['/f'] }, { jail: 'x', lines: () => {}, logger: memoryLogger(), error: () => {} }))
-      .toThrow(/F2B_ERR_PLUGIN_OPTIONS|cannot be combined/);
+    expect(() => def.create({ directory: '/d', files: ['/f'] }, { jail: 'x', lines: () => {}, logger: memoryLogger(), error: () => {} })).toThrow(
+      /F2B_ERR_PLUGIN_OPTIONS|cannot be combined/,
+    );
   });
 
   it('writes the state file atomically (no temp file left) and reads it back', async () => {

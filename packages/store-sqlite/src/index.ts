@@ -17,7 +17,8 @@ export default function sqliteStore(): F2bPlugin {
   return {
     apply(api) {
       api.registerStore({
-        type: 'sqlite', schema: sqliteStoreSchema,
+        type: 'sqlite',
+        schema: sqliteStoreSchema,
         // The core's errors from the api: the plugin loads without a copy of the core.
         create: (options, ctx) => new SqliteStore({ ...(options as unknown as SqliteStoreOptions), clock: ctx.clock, errors: api.errors }),
         check: (options) => checkStatePath(String(options.path), api.errors),

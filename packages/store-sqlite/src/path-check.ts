@@ -16,8 +16,10 @@ import { type F2bError } from '@f2b/kit';
  * The core's F2B_ERR_STATE_* factories, as the core hands them to the plugin (`api.errors`): taken
  * as an argument, not imported, so the plugin needs no copy of the core at run time.
  */
-export type StateErrors = Pick<PluginErrors,
-  'F2B_ERR_STATE_DIR' | 'F2B_ERR_STATE_PATH' | 'F2B_ERR_STATE_READONLY' | 'F2B_ERR_STATE_LOCKED' | 'F2B_ERR_STATE_VERSION'>;
+export type StateErrors = Pick<
+  PluginErrors,
+  'F2B_ERR_STATE_DIR' | 'F2B_ERR_STATE_PATH' | 'F2B_ERR_STATE_READONLY' | 'F2B_ERR_STATE_LOCKED' | 'F2B_ERR_STATE_VERSION'
+>;
 
 /** The files SQLite uses for a database in WAL mode. */
 export function databaseFiles(path: string): string[] {
@@ -67,7 +69,10 @@ function assertWritable(file: string, db: string, errors: StateErrors): void {
   if (problem) throw readonlyError(db, file, problem, errors);
 }
 
-interface WriteProblem { code: string; text: string }
+interface WriteProblem {
+  code: string;
+  text: string;
+}
 
 function writeProblem(file: string): WriteProblem | null {
   try {
@@ -76,19 +81,25 @@ function writeProblem(file: string): WriteProblem | null {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     if (code === 'ENOENT') return null; // gone meanwhile: SQLite recreates it
-    const text = code === 'EROFS' ? 'is on a read-only file system'
-      : code === 'EPERM' ? 'is immutable (chattr +i) or append-only'
-        : code === 'EACCES' ? 'is not writable by this user' : `cannot be written (${code})`;
+    const text =
+      code === 'EROFS'
+        ? 'is on a read-only file system'
+        : code === 'EPERM'
+          ? 'is immutable (chattr +i) or append-only'
+          : code === 'EACCES'
+            ? 'is not writable by this user'
+            : `cannot be written (${code})`;
     return { code, text };
   }
 }
 
 function readonlyError(db: string, file: string, problem: WriteProblem, errors: StateErrors): F2bError {
-  const fix = problem.code === 'EROFS'
-    ? 'Mount that file system read-write, or point state.path at a writable directory (under systemd: ReadWritePaths= must include it).'
-    : problem.code === 'EPERM'
-      ? `Remove the attribute (\`chattr -i ${file}\`; \`lsattr\` shows it), or point state.path elsewhere.`
-      : `Give the user f2b runs as write access (\`chown\`/\`chmod\` ${file}), or point state.path elsewhere.`;
+  const fix =
+    problem.code === 'EROFS'
+      ? 'Mount that file system read-write, or point state.path at a writable directory (under systemd: ReadWritePaths= must include it).'
+      : problem.code === 'EPERM'
+        ? `Remove the attribute (\`chattr -i ${file}\`; \`lsattr\` shows it), or point state.path elsewhere.`
+        : `Give the user f2b runs as write access (\`chown\`/\`chmod\` ${file}), or point state.path elsewhere.`;
   return errors.F2B_ERR_STATE_READONLY(db, `${file} ${problem.text}`, fix);
 }
 

@@ -66,7 +66,11 @@ export class SqliteStore implements Store {
     } catch (err) {
       if (!onDisk || !isCorrupt(err)) throw this.openError(err);
       this.replaced = this.moveAside(messageOf(err));
-      try { this.connect(); } catch (again) { throw this.openError(again); }
+      try {
+        this.connect();
+      } catch (again) {
+        throw this.openError(again);
+      }
     }
   }
 
@@ -107,14 +111,22 @@ export class SqliteStore implements Store {
     const path = this.opts.path;
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return this.opts.errors.F2B_ERR_STATE_LOCKED(path);
     if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') {
-      return this.opts.errors.F2B_ERR_STATE_READONLY(path, messageOf(err), 'Check the file system it is on (free space, mounted read-write) and the permissions of the file and its directory, or point state.path elsewhere.');
+      return this.opts.errors.F2B_ERR_STATE_READONLY(
+        path,
+        messageOf(err),
+        'Check the file system it is on (free space, mounted read-write) and the permissions of the file and its directory, or point state.path elsewhere.',
+      );
     }
     return err;
   }
 
   async close(): Promise<void> {
     if (this.db?.open) {
-      try { this.db.close(); } catch { /* closing an unwritable database: nothing left to save */ }
+      try {
+        this.db.close();
+      } catch {
+        /* closing an unwritable database: nothing left to save */
+      }
     }
   }
 
@@ -153,7 +165,9 @@ export class SqliteStore implements Store {
     const db = this.db;
     return {
       addFailure: db.prepare('INSERT INTO failures (jail, id, time, attempts, lines, rule, captures) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      failuresOf: db.prepare('SELECT jail, id, time, attempts, lines, rule, captures FROM failures WHERE jail = ? AND id = ? ORDER BY time DESC, rowid DESC LIMIT ?'),
+      failuresOf: db.prepare(
+        'SELECT jail, id, time, attempts, lines, rule, captures FROM failures WHERE jail = ? AND id = ? ORDER BY time DESC, rowid DESC LIMIT ?',
+      ),
       failureLines: db.prepare('SELECT lines FROM failures WHERE jail = ? AND id = ? AND time >= ? AND lines IS NOT NULL ORDER BY time, rowid'),
       clearFailures: db.prepare('DELETE FROM failures WHERE jail = ? AND id = ?'),
       endActive: db.prepare('UPDATE bans SET active = 0 WHERE jail = ? AND id = ? AND active = 1'),
@@ -185,7 +199,15 @@ export class SqliteStore implements Store {
       for (const { jail, failure } of c.failures ?? []) {
         if (failure.attempts > 0) {
           const captures = failure.captures && Object.keys(failure.captures).length > 0 ? JSON.stringify(failure.captures) : null;
-          s.addFailure.run(jail, failure.id, failure.time, failure.attempts, failure.lines.length > 0 ? JSON.stringify(failure.lines) : null, failure.rule ?? null, captures);
+          s.addFailure.run(
+            jail,
+            failure.id,
+            failure.time,
+            failure.attempts,
+            failure.lines.length > 0 ? JSON.stringify(failure.lines) : null,
+            failure.rule ?? null,
+            captures,
+          );
         }
       }
       for (const { jail, id } of c.clearFailures ?? []) s.clearFailures.run(jail, id);
@@ -208,7 +230,9 @@ export class SqliteStore implements Store {
   async outboxDone(seqs: number[]): Promise<void> {
     this.guard();
     if (seqs.length === 0) return;
-    this.db.transaction(() => { for (const seq of seqs) this.stmts.outboxDone.run(seq); })();
+    this.db.transaction(() => {
+      for (const seq of seqs) this.stmts.outboxDone.run(seq);
+    })();
   }
 
   async outboxPending(): Promise<OutboxItem[]> {
@@ -234,7 +258,7 @@ export class SqliteStore implements Store {
 
   async bansOf(id: string): Promise<Ban[]> {
     this.guard();
-    return (this.stmts.bansOf.all(id) as Row[]).map((r) => ({ ...toBan(r), lines: r.lines ? JSON.parse(String(r.lines)) as string[] : undefined }));
+    return (this.stmts.bansOf.all(id) as Row[]).map((r) => ({ ...toBan(r), lines: r.lines ? (JSON.parse(String(r.lines)) as string[]) : undefined }));
   }
 
   async banHistory(id: string, since: number, jail?: string): Promise<BanHistory> {
@@ -251,7 +275,10 @@ export class SqliteStore implements Store {
   async failuresSince(jail: string, since: number): Promise<StoredFailure[]> {
     this.guard();
     return (this.stmts.failuresSince.all(jail, since) as Row[]).map((r) => ({
-      jail: String(r.jail), id: String(r.id), time: Number(r.time), attempts: Number(r.attempts),
+      jail: String(r.jail),
+      id: String(r.id),
+      time: Number(r.time),
+      attempts: Number(r.attempts),
     }));
   }
 
@@ -265,8 +292,11 @@ export class SqliteStore implements Store {
     this.guard();
     const rows = this.stmts.failuresOf.all(jail, id, limit) as Row[];
     return rows.reverse().map((r) => ({
-      jail: String(r.jail), id: String(r.id), time: Number(r.time), attempts: Number(r.attempts),
-      lines: r.lines === null ? [] : JSON.parse(String(r.lines)) as string[],
+      jail: String(r.jail),
+      id: String(r.id),
+      time: Number(r.time),
+      attempts: Number(r.attempts),
+      lines: r.lines === null ? [] : (JSON.parse(String(r.lines)) as string[]),
       ...(r.rule === null ? {} : { rule: String(r.rule) }),
       ...(r.captures === null ? {} : { captures: JSON.parse(String(r.captures)) as Record<string, string> }),
     }));
@@ -299,7 +329,12 @@ function isCorrupt(err: unknown): boolean {
 
 function toBan(r: Row): Ban {
   return {
-    jail: String(r.jail), id: String(r.id), start: Number(r.start), end: r.end === null ? null : Number(r.end),
-    count: Number(r.count), failures: Number(r.failures), rule: r.rule === null ? undefined : String(r.rule),
+    jail: String(r.jail),
+    id: String(r.id),
+    start: Number(r.start),
+    end: r.end === null ? null : Number(r.end),
+    count: Number(r.count),
+    failures: Number(r.failures),
+    rule: r.rule === null ? undefined : String(r.rule),
   };
 }

@@ -16,7 +16,9 @@ import { SqliteStore, checkStatePath } from '../src/index.js';
 import { privateMountUnavailable, privateReadonlyBind } from './private-mount.js';
 
 const cleanups: (() => unknown)[] = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
 
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'f2b-faults-'));
@@ -32,10 +34,26 @@ function world(path: string, listed: ListedBan[] = []) {
     meta: { name: 'f2b-test-store-faults', version: '1.0.0', core: '*' },
     apply(core) {
       core.registerFilter({ id: 'demo', rules: [{ id: 'auth-failure', pattern: '^auth failure from <HOST>$' }] });
-      core.registerSource({ type: 'memory', create: (_o, ctx) => ({ start: async () => { sources.set(ctx.jail, ctx); }, stop: async () => { sources.delete(ctx.jail); } }) });
+      core.registerSource({
+        type: 'memory',
+        create: (_o, ctx) => ({
+          start: async () => {
+            sources.set(ctx.jail, ctx);
+          },
+          stop: async () => {
+            sources.delete(ctx.jail);
+          },
+        }),
+      });
       core.registerAction({
         type: 'record',
-        create: () => ({ ban: async (bans) => { banned.push(...bans); }, unban: async () => {}, listBanned: async () => listed }),
+        create: () => ({
+          ban: async (bans) => {
+            banned.push(...bans);
+          },
+          unban: async () => {},
+          listBanned: async () => listed,
+        }),
       });
     },
   });
@@ -44,10 +62,27 @@ function world(path: string, listed: ListedBan[] = []) {
   let store!: SqliteStore;
   const daemon = () => {
     store = new SqliteStore({ errors: pluginErrors, path });
-    return new Daemon({ searchFrom: [searchFrom], logLevel: 'info', logSink: (_l, _n, msg, fields) => { logs.push(`${msg} ${JSON.stringify(fields ?? {})}`); }, plugins: [plugin], store });
+    return new Daemon({
+      searchFrom: [searchFrom],
+      logLevel: 'info',
+      logSink: (_l, _n, msg, fields) => {
+        logs.push(`${msg} ${JSON.stringify(fields ?? {})}`);
+      },
+      plugins: [plugin],
+      store,
+    });
   };
-  const config = resolveConfig({ jails: { a: { source: { type: 'memory' }, filter: 'demo', actions: ['record'], maxretry: 1, bantime: 3600, ignoreself: false } }, state: { type: 'memory' }, socket: false });
-  const push = async (...lines: string[]) => { await sources.get('a')!.lines(lines.map((l) => Buffer.from(l)), 'memory'); };
+  const config = resolveConfig({
+    jails: { a: { source: { type: 'memory' }, filter: 'demo', actions: ['record'], maxretry: 1, bantime: 3600, ignoreself: false } },
+    state: { type: 'memory' },
+    socket: false,
+  });
+  const push = async (...lines: string[]) => {
+    await sources.get('a')!.lines(
+      lines.map((l) => Buffer.from(l)),
+      'memory',
+    );
+  };
   return { daemon, config, push, banned, logs, store: () => store };
 }
 
@@ -84,12 +119,17 @@ describe.skipIf(mountSkip !== null)('a full file system (tmpfs)', () => {
   it('keeps the checkpoints that failed with SQLITE_FULL and saves them when space is back: 20/20 restored', () => {
     // The daemon runs in the namespace that has the tmpfs (see fixtures/full-disk.mjs for why).
     const dir = tempDir();
-    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', process.execPath,
-      fileURLToPath(new URL('./fixtures/full-disk.mjs', import.meta.url)), dir, '1m'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      'unshare',
+      ['--mount', '--propagation', 'private', '--', process.execPath, fileURLToPath(new URL('./fixtures/full-disk.mjs', import.meta.url)), dir, '1m'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as {
-      whileFull: { banned: number; health: StoreHealthSnapshot }; afterFree: { unsaved: number; health: StoreHealthSnapshot };
-      restored: string[]; logs: string[];
+      whileFull: { banned: number; health: StoreHealthSnapshot };
+      afterFree: { unsaved: number; health: StoreHealthSnapshot };
+      restored: string[];
+      logs: string[];
     };
     expect(out.whileFull.banned).toBe(20); // protection went on
     expect(out.whileFull.health).toMatchObject({ available: false, unsavedDecisions: expect.any(Number) });
@@ -124,18 +164,30 @@ describe('a database locked by another process', () => {
 /** A second process holding `BEGIN EXCLUSIVE` on the database until released. */
 async function holdExclusive(path: string): Promise<{ release(): Promise<void> }> {
   const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-  const child = spawn(process.execPath, ['-e', `
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `
     const db = new (require(${JSON.stringify(sqlite)}))(process.argv[1]);
     db.exec('BEGIN EXCLUSIVE');
     process.stdout.write('locked\\n');
     process.stdin.resume();
     process.stdin.on('end', () => { db.exec('COMMIT'); db.close(); process.exit(0); });
-  `, path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  `,
+      path,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`locker exited ${code}`)));
   });
-  const release = () => new Promise<void>((done) => { child.once('exit', () => done()); child.stdin!.end(); });
+  const release = () =>
+    new Promise<void>((done) => {
+      child.once('exit', () => done());
+      child.stdin!.end();
+    });
   cleanups.push(() => (child.exitCode === null ? release() : undefined));
   return { release };
 }
@@ -156,13 +208,19 @@ describe('database files made immutable (chattr +i)', () => {
   it('refuses to write instead of dying of SIGBUS, and saves what was decided once the attribute is removed', async (ctx) => {
     const dir = tempDir();
     const skip = immutableUnavailable(dir);
-    if (skip) { console.log(`chattr test skipped: ${skip}`); ctx.skip(); return; }
+    if (skip) {
+      console.log(`chattr test skipped: ${skip}`);
+      ctx.skip();
+      return;
+    }
     const path = join(dir, 'f2b.db');
     const w = world(path);
     const d = w.daemon();
     await d.start(w.config);
     await banMany(w, d, 1, 2);
-    const files = readdirSync(dir).filter((f) => f.startsWith('f2b.db')).map((f) => join(dir, f));
+    const files = readdirSync(dir)
+      .filter((f) => f.startsWith('f2b.db'))
+      .map((f) => join(dir, f));
     expect(files.length).toBe(3); // the database, its -wal and its -shm (the memory-mapped one)
     spawnSync('chattr', ['+i', ...files]);
     cleanups.push(() => spawnSync('chattr', ['-i', ...files]));
@@ -179,7 +237,11 @@ describe('database files made immutable (chattr +i)', () => {
   it('an immutable database at start is F2B_ERR_STATE_READONLY with the chattr fix', async (ctx) => {
     const dir = tempDir();
     const skip = immutableUnavailable(dir);
-    if (skip) { console.log(`chattr test skipped: ${skip}`); ctx.skip(); return; }
+    if (skip) {
+      console.log(`chattr test skipped: ${skip}`);
+      ctx.skip();
+      return;
+    }
     const path = join(dir, 'f2b.db');
     const s = new SqliteStore({ errors: pluginErrors, path });
     await s.open();
@@ -255,11 +317,21 @@ describe('unusable paths are F2B_ERR_STATE_* errors with the fix, found before o
 });
 
 function thrown(fn: () => unknown): F2bError {
-  try { fn(); } catch (err) { expect(err).toBeInstanceOf(F2bError); return err as F2bError; }
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(F2bError);
+    return err as F2bError;
+  }
   throw new Error('expected an F2bError');
 }
 
 async function rejection(p: Promise<unknown>): Promise<F2bError> {
-  try { await p; } catch (err) { expect(err).toBeInstanceOf(F2bError); return err as F2bError; }
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(F2bError);
+    return err as F2bError;
+  }
   throw new Error('expected an F2bError');
 }

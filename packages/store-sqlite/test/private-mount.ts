@@ -41,11 +41,16 @@ process.stdin.on('end', () => process.exit(0));
 /** `source` bound read-only on a new directory. */
 export function privateReadonlyBind(source: string): Promise<PrivateMount> {
   const dir = mkdtempSync(join(tmpdir(), 'f2b-robind-'));
-  return hold(dir, [['--bind', source, dir], ['-o', 'remount,bind,ro', dir]]);
+  return hold(dir, [
+    ['--bind', source, dir],
+    ['-o', 'remount,bind,ro', dir],
+  ]);
 }
 
 function hold(dir: string, mounts: string[][]): Promise<PrivateMount> {
-  const child: ChildProcess = spawn('unshare', ['--mount', '--propagation', 'private', '--', process.execPath, '-e', HOLDER, JSON.stringify(mounts)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn('unshare', ['--mount', '--propagation', 'private', '--', process.execPath, '-e', HOLDER, JSON.stringify(mounts)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -53,13 +58,19 @@ function hold(dir: string, mounts: string[][]): Promise<PrivateMount> {
       if (out.startsWith('ready\n')) {
         resolve({
           path: `/proc/${child.pid}/root${dir}`,
-          close: () => new Promise<void>((done) => {
-            child.once('exit', () => { rmSync(dir, { recursive: true, force: true }); done(); });
-            child.stdin!.end();
-          }),
+          close: () =>
+            new Promise<void>((done) => {
+              child.once('exit', () => {
+                rmSync(dir, { recursive: true, force: true });
+                done();
+              });
+              child.stdin!.end();
+            }),
         });
       } else if (out.includes('\n')) reject(new Error(`mount failed: ${out.trim()}`));
     });
-    child.once('exit', (code) => { if (!out.startsWith('ready')) reject(new Error(`mount holder exited ${code}: ${out.trim()}`)); });
+    child.once('exit', (code) => {
+      if (!out.startsWith('ready')) reject(new Error(`mount holder exited ${code}: ${out.trim()}`));
+    });
   });
 }

@@ -17,18 +17,28 @@ afterEach(async () => {
 });
 
 const T0 = Date.UTC(2024, 0, 15, 12);
-const failure = (id: string, time: number): Failure => ({ id, time, attempts: 1, rule: 'r', captures: {}, lines: [], filter: 'sshd' } as Failure);
+const failure = (id: string, time: number): Failure => ({ id, time, attempts: 1, rule: 'r', captures: {}, lines: [], filter: 'sshd' }) as Failure;
 
 for (const [name, make] of [
-  ['sqlite', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'f2b-purge-'));
-    dirs.push(d);
-    const s = new SqliteStore({ errors: pluginErrors, path: join(d, 'f2b.db') });
-    await s.open();
-    stores.push(s);
-    return s;
-  }],
-  ['memory', async () => { const s = new MemoryStore(); await s.open(); return s; }],
+  [
+    'sqlite',
+    async () => {
+      const d = mkdtempSync(join(tmpdir(), 'f2b-purge-'));
+      dirs.push(d);
+      const s = new SqliteStore({ errors: pluginErrors, path: join(d, 'f2b.db') });
+      await s.open();
+      stores.push(s);
+      return s;
+    },
+  ],
+  [
+    'memory',
+    async () => {
+      const s = new MemoryStore();
+      await s.open();
+      return s;
+    },
+  ],
 ] as const) {
   describe(`${name}: purgeFailures`, () => {
     it('drops at most `limit` old failures of one jail per call, and none of another jail', async () => {

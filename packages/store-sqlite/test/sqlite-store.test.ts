@@ -21,13 +21,38 @@ function dbPath(): string {
 }
 
 const T0 = Date.UTC(2024, 0, 15, 12);
-const ban = (id: string, over: Partial<Ban> = {}): Ban => ({ jail: 'sshd', id, start: T0, end: T0 + 600_000, count: 1, failures: 5, rule: 'failed-password', lines: [`line for ${id}`], ...over });
+const ban = (id: string, over: Partial<Ban> = {}): Ban => ({
+  jail: 'sshd',
+  id,
+  start: T0,
+  end: T0 + 600_000,
+  count: 1,
+  failures: 5,
+  rule: 'failed-password',
+  lines: [`line for ${id}`],
+  ...over,
+});
 const failure = (id: string, time: number, attempts = 1): Failure => ({ id, time, attempts, rule: 'r', captures: {}, lines: [], filter: 'sshd' });
 
 // The same contract, run against both implementations: the memory store is the reference.
 for (const [name, make] of [
-  ['sqlite', async () => { const s = new SqliteStore({ errors: pluginErrors, path: dbPath() }); await s.open(); stores.push(s); return s; }],
-  ['memory', async () => { const s = new MemoryStore(); await s.open(); return s; }],
+  [
+    'sqlite',
+    async () => {
+      const s = new SqliteStore({ errors: pluginErrors, path: dbPath() });
+      await s.open();
+      stores.push(s);
+      return s;
+    },
+  ],
+  [
+    'memory',
+    async () => {
+      const s = new MemoryStore();
+      await s.open();
+      return s;
+    },
+  ],
 ] as const) {
   describe(`${name} store contract`, () => {
     it('keeps bans until they end, and lists expired ones', async () => {
@@ -60,17 +85,23 @@ for (const [name, make] of [
       const seqs = await s.checkpoint({ bans: [ban('192.0.2.1'), ban('192.0.2.2')], unbans: [{ jail: 'sshd', id: '192.0.2.3', time: T0, reason: 'expired' }] });
       expect(seqs).toHaveLength(3);
       const pending = await s.outboxPending();
-      expect(pending.map((p) => [p.op, p.ban?.id ?? p.unban?.id])).toEqual([['ban', '192.0.2.1'], ['ban', '192.0.2.2'], ['unban', '192.0.2.3']]);
+      expect(pending.map((p) => [p.op, p.ban?.id ?? p.unban?.id])).toEqual([
+        ['ban', '192.0.2.1'],
+        ['ban', '192.0.2.2'],
+        ['unban', '192.0.2.3'],
+      ]);
       expect(pending[0]!.ban).toMatchObject({ end: T0 + 600_000, lines: ['line for 192.0.2.1'] });
       await s.outboxDone([seqs[0]!, seqs[2]!]);
       expect((await s.outboxPending()).map((p) => p.seq)).toEqual([seqs[1]]);
     });
 
-    it('keeps each failure\'s lines: the lines of one window since a time, oldest first, the last `limit`', async () => {
+    it("keeps each failure's lines: the lines of one window since a time, oldest first, the last `limit`", async () => {
       const s = await make();
       const f = (id: string, time: number, lines: string[]) => ({ jail: 'sshd', failure: { ...failure(id, time), lines } });
       await s.checkpoint({ failures: [f('192.0.2.1', T0, ['old']), f('192.0.2.1', T0 + 10, ['a', 'b']), f('192.0.2.2', T0 + 20, ['other'])] });
-      await s.checkpoint({ failures: [f('192.0.2.1', T0 + 30, ['c']), f('192.0.2.1', T0 + 40, []), { jail: 'web', failure: { ...failure('192.0.2.1', T0 + 50), lines: ['web'] } }] });
+      await s.checkpoint({
+        failures: [f('192.0.2.1', T0 + 30, ['c']), f('192.0.2.1', T0 + 40, []), { jail: 'web', failure: { ...failure('192.0.2.1', T0 + 50), lines: ['web'] } }],
+      });
       expect(await s.failureLines!('sshd', '192.0.2.1', T0 + 5, 20)).toEqual(['a', 'b', 'c']);
       expect(await s.failureLines!('sshd', '192.0.2.1', 0, 2)).toEqual(['b', 'c']);
       expect(await s.failureLines!('sshd', '192.0.2.3', 0, 20)).toEqual([]);
@@ -79,9 +110,12 @@ for (const [name, make] of [
       expect(await s.failureLines!('web', '192.0.2.1', 0, 20)).toEqual(['web']);
     });
 
-    it('keeps each failure\'s rule and captures for explain: the rows of one id, oldest first, the last `limit`', async () => {
+    it("keeps each failure's rule and captures for explain: the rows of one id, oldest first, the last `limit`", async () => {
       const s = await make();
-      const f = (time: number, rule: string, captures: Record<string, string>) => ({ jail: 'sshd', failure: { ...failure('192.0.2.1', time), rule, captures, lines: [`at ${time}`] } });
+      const f = (time: number, rule: string, captures: Record<string, string>) => ({
+        jail: 'sshd',
+        failure: { ...failure('192.0.2.1', time), rule, captures, lines: [`at ${time}`] },
+      });
       await s.checkpoint({ failures: [f(T0 + 20, 'invalid-user', { user: 'eve' }), f(T0, 'failed', {}), f(T0 + 10, 'failed', { user: 'root' })] });
       const rows = await s.failuresOf!('sshd', '192.0.2.1', 2);
       expect(rows).toEqual([
@@ -94,12 +128,15 @@ for (const [name, make] of [
 
     it('stores failures, clears a window on ban, and reads positions back', async () => {
       const s = await make();
-      await s.checkpoint({ failures: [
-        { jail: 'sshd', failure: failure('192.0.2.1', T0) },
-        { jail: 'sshd', failure: failure('192.0.2.1', T0 + 1000, 2) },
-        { jail: 'sshd', failure: failure('192.0.2.9', T0 + 2000, 0) }, // 0 attempts: nothing to keep
-        { jail: 'web', failure: failure('192.0.2.1', T0) },
-      ], positions: { 'sshd/0': [{ path: '/var/log/auth.log', offset: 42 }] } });
+      await s.checkpoint({
+        failures: [
+          { jail: 'sshd', failure: failure('192.0.2.1', T0) },
+          { jail: 'sshd', failure: failure('192.0.2.1', T0 + 1000, 2) },
+          { jail: 'sshd', failure: failure('192.0.2.9', T0 + 2000, 0) }, // 0 attempts: nothing to keep
+          { jail: 'web', failure: failure('192.0.2.1', T0) },
+        ],
+        positions: { 'sshd/0': [{ path: '/var/log/auth.log', offset: 42 }] },
+      });
       expect((await s.failuresSince('sshd', T0 + 500)).map((f) => [f.id, f.attempts])).toEqual([['192.0.2.1', 2]]);
       expect(await s.failuresSince('sshd', 0)).toHaveLength(2);
       await s.checkpoint({ clearFailures: [{ jail: 'sshd', id: '192.0.2.1' }] });
@@ -111,7 +148,10 @@ for (const [name, make] of [
 
     it('purges old failures and ended bans, never active ones', async () => {
       const s = await make();
-      await s.checkpoint({ bans: [ban('192.0.2.1', { end: T0 + 1000 }), ban('192.0.2.2', { end: null })], failures: [{ jail: 'sshd', failure: failure('192.0.2.5', T0) }] });
+      await s.checkpoint({
+        bans: [ban('192.0.2.1', { end: T0 + 1000 }), ban('192.0.2.2', { end: null })],
+        failures: [{ jail: 'sshd', failure: failure('192.0.2.5', T0) }],
+      });
       await s.checkpoint({ unbans: [{ jail: 'sshd', id: '192.0.2.1', time: T0 + 1000, reason: 'expired' }] });
       await s.purge(T0 + 10_000);
       expect(await s.failuresSince('sshd', 0)).toEqual([]);

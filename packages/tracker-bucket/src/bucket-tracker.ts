@@ -15,9 +15,7 @@
  * jail's `maxTracked` the same way: past it the bucket poured into least recently is forgotten.
  */
 import type { IpAddress } from '@f2b/kit';
-import type {
-  AddressBan, AddressFailure, AddressSuccess, Ban, FailingSource, TrackOutcome, TrackerContext, TrackerInstance, Unban,
-} from '@f2b/core';
+import type { AddressBan, AddressFailure, AddressSuccess, Ban, FailingSource, TrackOutcome, TrackerContext, TrackerInstance, Unban } from '@f2b/core';
 import { BanBook } from './ban-book.js';
 import { Buckets, type Bucket } from './buckets.js';
 
@@ -61,8 +59,13 @@ export class BucketTracker implements TrackerInstance {
     this.buckets = new Buckets(this.leakMs);
     this.cancelOn = new Set(settings.cancelOn);
     this.book = new BanBook({
-      jail: ctx.jail, bantime: ctx.bantime, clock: ctx.clock, increment: ctx.increment, priorBans: ctx.priorBans,
-      random: ctx.random, onExpire: (u) => ctx.onExpire(u),
+      jail: ctx.jail,
+      bantime: ctx.bantime,
+      clock: ctx.clock,
+      increment: ctx.increment,
+      priorBans: ctx.priorBans,
+      random: ctx.random,
+      onExpire: (u) => ctx.onExpire(u),
     });
   }
 
@@ -183,7 +186,9 @@ export class BucketTracker implements TrackerInstance {
       if (limit <= 0) break;
       // Kept sorted, most first; a status lists a hundred at most.
       const at = top.findIndex((t) => t.attempts < r.value.attempts);
-      if (at === -1) { if (top.length < limit) top.push(r.value); } else {
+      if (at === -1) {
+        if (top.length < limit) top.push(r.value);
+      } else {
         top.splice(at, 0, r.value);
         if (top.length > limit) top.pop();
       }

@@ -39,9 +39,8 @@ export const schema = {
 export function bucketSettings(options: BucketTrackerOptions, ctx: Pick<TrackerContext, 'jail' | 'findtime' | 'maxretry'>): BucketSettings {
   const path = `jails.${ctx.jail}.tracker`;
   const capacity = options.capacity ?? Math.max(0, ctx.maxretry - 1);
-  const leakspeed = options.leakspeed === undefined
-    ? ctx.findtime / Math.max(1, ctx.maxretry)
-    : parseDuration(options.leakspeed, `${path}.leakspeed`, { positive: true });
+  const leakspeed =
+    options.leakspeed === undefined ? ctx.findtime / Math.max(1, ctx.maxretry) : parseDuration(options.leakspeed, `${path}.leakspeed`, { positive: true });
   const quiet = options.quiet === undefined ? 0 : parseDuration(options.quiet, `${path}.quiet`);
   return { capacity, leakspeed, distinct: options.distinct, cancelOn: options.cancelOn ?? [], quiet };
 }

@@ -15,14 +15,31 @@ function tracker(settings: Partial<BucketSettings> = {}, ctx: Partial<TrackerCon
   const clock = new FakeClock();
   const expired: Unban[] = [];
   const evicted: string[] = [];
-  const t = new BucketTracker({ capacity: 4, leakspeed: 60, cancelOn: [], quiet: 0, ...settings }, {
-    jail: 'sshd', findtime: 600, maxretry: 5, bantime: 600, clock,
-    onExpire: (u) => expired.push(u), onEvict: (id) => evicted.push(id), ...ctx,
-  });
-  const fail = (address: IpAddress = A, extra: Partial<AddressFailure> = {}) => t.add({
-    id: address.text, ip: address, time: clock.now(), attempts: 1, rule: 'failed-password', captures: {},
-    lines: [`fail from ${address.text}`], filter: 'demo', ...extra,
-  });
+  const t = new BucketTracker(
+    { capacity: 4, leakspeed: 60, cancelOn: [], quiet: 0, ...settings },
+    {
+      jail: 'sshd',
+      findtime: 600,
+      maxretry: 5,
+      bantime: 600,
+      clock,
+      onExpire: (u) => expired.push(u),
+      onEvict: (id) => evicted.push(id),
+      ...ctx,
+    },
+  );
+  const fail = (address: IpAddress = A, extra: Partial<AddressFailure> = {}) =>
+    t.add({
+      id: address.text,
+      ip: address,
+      time: clock.now(),
+      attempts: 1,
+      rule: 'failed-password',
+      captures: {},
+      lines: [`fail from ${address.text}`],
+      filter: 'demo',
+      ...extra,
+    });
   return { t, clock, fail, expired, evicted };
 }
 
@@ -126,18 +143,26 @@ describe('the leaky bucket', () => {
 
   it('memory is bounded by maxTracked: the bucket poured into least recently goes, never a ban', () => {
     const { t, fail, evicted } = tracker({ capacity: 1 }, { maxTracked: 3 });
-    fail(ip('192.0.2.1')); fail(ip('192.0.2.1'));
+    fail(ip('192.0.2.1'));
+    fail(ip('192.0.2.1'));
     for (const n of [2, 3, 4, 5]) fail(ip(`192.0.2.${n}`));
     expect(t.bannedCount()).toBe(1);
     expect(evicted).toEqual(['192.0.2.2', '192.0.2.3']);
-    expect(t.failingSummary(10)).toEqual({ count: 2, top: [{ id: '192.0.2.4', attempts: 1 }, { id: '192.0.2.5', attempts: 1 }] });
+    expect(t.failingSummary(10)).toEqual({
+      count: 2,
+      top: [
+        { id: '192.0.2.4', attempts: 1 },
+        { id: '192.0.2.5', attempts: 1 },
+      ],
+    });
   });
 
   it('a sweep forgets drained buckets; status lists the fullest first', () => {
     const { t, clock, fail } = tracker();
     fail(ip('192.0.2.1'));
     clock.advance(30_000);
-    fail(ip('192.0.2.2')); fail(ip('192.0.2.2'));
+    fail(ip('192.0.2.2'));
+    fail(ip('192.0.2.2'));
     expect(t.failingSummary(1).top).toEqual([{ id: '192.0.2.2', attempts: 2 }]);
     clock.advance(40_000);
     t.sweep();
@@ -213,7 +238,8 @@ describe('the bucket tracker in a jail', () => {
   });
 
   it('bad options name their key path', async () => {
-    const opts = (tracker: Record<string, unknown>) => createTestCore({ plugins: [demoFilter, bucketTracker()], jail: { filter: 'demo', tracker: { type: 'bucket', ...tracker } } }).catch((e: unknown) => e);
+    const opts = (tracker: Record<string, unknown>) =>
+      createTestCore({ plugins: [demoFilter, bucketTracker()], jail: { filter: 'demo', tracker: { type: 'bucket', ...tracker } } }).catch((e: unknown) => e);
     expect(await opts({ capacity: -1 })).toMatchObject({ code: 'F2B_ERR_PLUGIN_OPTIONS', path: 'jails.test.tracker.capacity' });
     expect(await opts({ cancelOn: 'accepted' })).toMatchObject({ code: 'F2B_ERR_PLUGIN_OPTIONS', path: 'jails.test.tracker.cancelOn' });
     expect(await opts({ distinct: 'a b' })).toMatchObject({ code: 'F2B_ERR_PLUGIN_OPTIONS', path: 'jails.test.tracker.distinct' });

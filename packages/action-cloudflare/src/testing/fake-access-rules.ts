@@ -77,7 +77,7 @@ export class FakeAccessRules {
 
   rules(scopePath: string): FakeRule[] {
     let list = this.scopes.get(scopePath);
-    if (!list) this.scopes.set(scopePath, list = []);
+    if (!list) this.scopes.set(scopePath, (list = []));
     return list;
   }
 
@@ -120,8 +120,14 @@ export class FakeAccessRules {
     const value = q.get('configuration.value');
     const mode = q.get('mode');
     const notes = q.get('notes');
-    if (target && !['ip', 'ip_range', 'asn', 'country'].includes(target)) return fail(400, 10001, `firewallaccessrules.api.validation_error: configuration.target ${JSON.stringify(target)} cannot be searched`);
-    if (value && !searchable(value)) return fail(400, 10001, 'firewallaccessrules.api.validation_error: configuration.value must be an IPv4 address, an IPv4 /16 or /24 range or a country code');
+    if (target && !['ip', 'ip_range', 'asn', 'country'].includes(target))
+      return fail(400, 10001, `firewallaccessrules.api.validation_error: configuration.target ${JSON.stringify(target)} cannot be searched`);
+    if (value && !searchable(value))
+      return fail(
+        400,
+        10001,
+        'firewallaccessrules.api.validation_error: configuration.value must be an IPv4 address, an IPv4 /16 or /24 range or a country code',
+      );
     if (target) tests.push((r) => r.configuration.target === target);
     if (value) {
       const v = parseIp(value)?.text ?? tryParseCidr(value)?.text ?? value;
@@ -141,7 +147,8 @@ export class FakeAccessRules {
     if (typeof b.mode !== 'string' || !MODES.includes(b.mode)) return fail(400, 10001, 'firewallaccessrules.api.validation_error: invalid mode');
     const target = b.configuration?.target;
     const value = b.configuration?.value;
-    if (typeof target !== 'string' || !TARGETS.includes(target)) return fail(400, 10001, 'firewallaccessrules.api.validation_error: invalid configuration target');
+    if (typeof target !== 'string' || !TARGETS.includes(target))
+      return fail(400, 10001, 'firewallaccessrules.api.validation_error: invalid configuration target');
     const canon = canonicalValue(target, value as string);
     if (canon === null) return fail(400, 10001, `firewallaccessrules.api.validation_error: invalid ${target} value ${JSON.stringify(value)}`);
     if (b.notes !== undefined && typeof b.notes !== 'string') return fail(400, 10001, 'firewallaccessrules.api.validation_error: notes must be a string');
@@ -151,8 +158,14 @@ export class FakeAccessRules {
     const t = now();
     const [kind, id] = scopePath.split('/') as [string, string];
     const rule: FakeRule = {
-      id: cfId(), mode: b.mode, notes: (b.notes as string | undefined) ?? '', configuration: { target, value: value as string },
-      allowed_modes: MODES, scope: { id, type: kind === 'zones' ? 'zone' : 'account' }, created_on: t, modified_on: t,
+      id: cfId(),
+      mode: b.mode,
+      notes: (b.notes as string | undefined) ?? '',
+      configuration: { target, value: value as string },
+      allowed_modes: MODES,
+      scope: { id, type: kind === 'zones' ? 'zone' : 'account' },
+      created_on: t,
+      modified_on: t,
     };
     rules.push(rule);
     this.index.set(key, rule);

@@ -84,16 +84,24 @@ export class FakeCloudflare {
     this.blockSeconds = opts.blockSeconds ?? 300;
     this.accessRules = new FakeAccessRules({ totalPages: opts.totalPages ?? false, missingRuleStatus: opts.missingRuleStatus ?? 404 });
     this.lists = new FakeLists(opts);
-    this.server = createServer((req, res) => { this.onRequest(req, res); });
+    this.server = createServer((req, res) => {
+      this.onRequest(req, res);
+    });
     this.server.keepAliveTimeout = 60_000;
-    this.server.on('connection', (s) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
   }
 
   /** Listens on 127.0.0.1 (a free port) and returns the API base to give the action. */
   async start(): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.port, '127.0.0.1', () => { this.server.off('error', reject); resolve(); });
+      this.server.listen(this.port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
     });
     this.port = (this.server.address() as { port: number }).port;
     return this.apiBase;
@@ -148,10 +156,20 @@ export class FakeCloudflare {
           o.left--;
           if (o.left === 0) this.outageState = null;
           this.stats.injected++;
-          this.record(method, url.pathname, o.kind === 'status' ? o.status ?? 503 : 0);
-          if (o.kind === 'reset') { req.socket.destroy(); return; }
-          if (o.kind === 'lose') { this.route(req, url, method, Buffer.concat(chunks).toString('utf8')); req.socket.destroy(); return; }
-          if (o.kind === 'hang') { this.hung.push(res); return; }
+          this.record(method, url.pathname, o.kind === 'status' ? (o.status ?? 503) : 0);
+          if (o.kind === 'reset') {
+            req.socket.destroy();
+            return;
+          }
+          if (o.kind === 'lose') {
+            this.route(req, url, method, Buffer.concat(chunks).toString('utf8'));
+            req.socket.destroy();
+            return;
+          }
+          if (o.kind === 'hang') {
+            this.hung.push(res);
+            return;
+          }
           this.send(res, fail(o.status ?? 503, 10000, 'Service temporarily unavailable (injected)'));
           return;
         }
@@ -167,7 +185,15 @@ export class FakeCloudflare {
     const m = /^Bearer ([A-Za-z0-9_-]+)$/.exec(auth);
     if (!m) {
       this.stats.unauthorized++;
-      return { status: 400, body: { success: false, errors: [{ code: 6003, message: 'Invalid request headers', error_chain: [{ code: 6111, message: 'Invalid format for Authorization header' }] }], messages: [], result: null } };
+      return {
+        status: 400,
+        body: {
+          success: false,
+          errors: [{ code: 6003, message: 'Invalid request headers', error_chain: [{ code: 6111, message: 'Invalid format for Authorization header' }] }],
+          messages: [],
+          result: null,
+        },
+      };
     }
     if (!this.tokens.has(m[1]!)) {
       this.stats.unauthorized++;
@@ -178,9 +204,21 @@ export class FakeCloudflare {
     if (!url.pathname.startsWith(`${FAKE_BASE_PATH}/`)) return fail(404, 7003, 'Could not route to the requested path');
     let body: unknown;
     if (text !== '') {
-      try { body = JSON.parse(text); } catch { return fail(400, 6007, 'Malformed JSON in request body'); }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return fail(400, 6007, 'Malformed JSON in request body');
+      }
     }
-    const fr: FakeRequest = { method, segments: url.pathname.slice(FAKE_BASE_PATH.length + 1).split('/').filter(Boolean), query: url.searchParams, body };
+    const fr: FakeRequest = {
+      method,
+      segments: url.pathname
+        .slice(FAKE_BASE_PATH.length + 1)
+        .split('/')
+        .filter(Boolean),
+      query: url.searchParams,
+      body,
+    };
     return this.intercept?.(fr) ?? this.accessRules.handle(fr) ?? this.lists.handle(fr) ?? fail(404, 7003, 'Could not route to the requested path');
   }
 
@@ -197,7 +235,7 @@ export class FakeCloudflare {
     this.blocked.delete(token);
     const windowMs = rl.perSeconds * 1000;
     let w = this.windows.get(token);
-    if (!w) this.windows.set(token, w = []);
+    if (!w) this.windows.set(token, (w = []));
     let drop = 0;
     while (drop < w.length && w[drop]! <= now - windowMs) drop++;
     if (drop > 0) w.splice(0, drop);

@@ -82,7 +82,7 @@ export class FakeLists {
 
   account(id: string): Account {
     let a = this.accounts.get(id);
-    if (!a) this.accounts.set(id, a = { lists: new Map(), ops: new Map(), pending: null });
+    if (!a) this.accounts.set(id, (a = { lists: new Map(), ops: new Map(), pending: null }));
     return a;
   }
 
@@ -139,11 +139,20 @@ export class FakeLists {
 
   private createList(acc: Account, body: unknown): FakeResponse {
     const b = body as { name?: unknown; kind?: unknown; description?: unknown } | null;
-    if (!b || typeof b.name !== 'string' || !/^[a-z0-9_]{1,50}$/.test(b.name)) return fail(400, 10001, 'invalid list name: use lowercase letters, digits and _ (at most 50)');
+    if (!b || typeof b.name !== 'string' || !/^[a-z0-9_]{1,50}$/.test(b.name))
+      return fail(400, 10001, 'invalid list name: use lowercase letters, digits and _ (at most 50)');
     if (typeof b.kind !== 'string' || !KINDS.includes(b.kind)) return fail(400, 10001, 'invalid list kind');
     if ([...acc.lists.values()].some((l) => l.name === b.name)) return fail(400, 10002, 'a list with this name already exists');
     const t = now();
-    const l: FakeList = { id: cfId(), name: b.name, kind: b.kind, description: typeof b.description === 'string' ? b.description : '', created_on: t, modified_on: t, items: new Map() };
+    const l: FakeList = {
+      id: cfId(),
+      name: b.name,
+      kind: b.kind,
+      description: typeof b.description === 'string' ? b.description : '',
+      created_on: t,
+      modified_on: t,
+      items: new Map(),
+    };
     acc.lists.set(l.id, l);
     return ok(view(l));
   }
@@ -162,7 +171,10 @@ export class FakeLists {
     const all = [...list.items.values()].filter((i) => !search || i.ip.startsWith(search));
     const page = all.slice(offset, offset + perPage);
     const after = offset + perPage < all.length ? Buffer.from(`o${offset + perPage}`).toString('base64url') : undefined;
-    return ok(page.map((i) => ({ ...i })), { cursors: after ? { after } : {} });
+    return ok(
+      page.map((i) => ({ ...i })),
+      { cursors: after ? { after } : {} },
+    );
   }
 
   private addItems(acc: Account, list: FakeList, body: unknown): FakeResponse {
@@ -171,7 +183,8 @@ export class FakeLists {
     const items: { ip: string; comment: string }[] = [];
     for (const it of body as { ip?: unknown; comment?: unknown }[]) {
       const ip = listIpText(it?.ip);
-      if (ip === null) return fail(400, 10021, `invalid IP item ${JSON.stringify(it?.ip)}: use an IPv4 address or network (/8-/32) or an IPv6 network (/4-/64)`);
+      if (ip === null)
+        return fail(400, 10021, `invalid IP item ${JSON.stringify(it?.ip)}: use an IPv4 address or network (/8-/32) or an IPv6 network (/4-/64)`);
       items.push({ ip, comment: typeof it.comment === 'string' ? it.comment : '' });
     }
     return this.operation(acc, () => {
@@ -181,7 +194,10 @@ export class FakeLists {
       const t = now();
       for (const i of items) {
         const old = list.items.get(i.ip);
-        if (old) { old.comment = i.comment; old.modified_on = t; } else list.items.set(i.ip, { id: cfId(), ip: i.ip, comment: i.comment, created_on: t, modified_on: t });
+        if (old) {
+          old.comment = i.comment;
+          old.modified_on = t;
+        } else list.items.set(i.ip, { id: cfId(), ip: i.ip, comment: i.comment, created_on: t, modified_on: t });
       }
       return null;
     });
@@ -208,7 +224,9 @@ export class FakeLists {
     acc.pending = op.id;
     this.stats.operations++;
     const half = Math.max(1, Math.round(this.opts.bulkDelayMs / 2));
-    this.later(half, () => { op.status = 'running'; });
+    this.later(half, () => {
+      op.status = 'running';
+    });
     this.later(2 * half, () => {
       const problem = this.failOperations > 0 ? (this.failOperations--, 'injected failure') : apply();
       op.status = problem === null ? 'completed' : 'failed';
@@ -220,12 +238,24 @@ export class FakeLists {
   }
 
   private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => { this.timers.delete(t); fn(); }, ms);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
     t.unref();
     this.timers.add(t);
   }
 }
 
 function view(l: FakeList) {
-  return { id: l.id, name: l.name, kind: l.kind, description: l.description, num_items: l.items.size, num_referencing_filters: 0, created_on: l.created_on, modified_on: l.modified_on };
+  return {
+    id: l.id,
+    name: l.name,
+    kind: l.kind,
+    description: l.description,
+    num_items: l.items.size,
+    num_referencing_filters: 0,
+    created_on: l.created_on,
+    modified_on: l.modified_on,
+  };
 }

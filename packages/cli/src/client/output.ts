@@ -43,7 +43,11 @@ function pad(s: string, width: number): string {
 /** Columns aligned on the widest cell; the last column is not padded. */
 export function table(header: string[], rows: string[][], st: Style): string {
   const widths = header.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [st.bold(line(header)), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -80,7 +84,6 @@ function leaves(nodes: TreeNode[]): TreeNode[] {
   return nodes.flatMap((n) => (n.children ? leaves(n.children) : [n]));
 }
 
-
 /** Local date and time, `2024-01-15 13:00:00`. */
 export function formatTime(ms: number): string {
   // The ban trail's convention (local time with its offset), to the second.
@@ -90,9 +93,12 @@ export function formatTime(ms: number): string {
 /** A span for people: `45s`, `12m 3s`, `5h 2m`, `3d 4h`. */
 export function formatSpan(ms: number): string {
   let s = Math.max(0, Math.round(Math.abs(ms) / 1000));
-  const d = Math.floor(s / 86400); s -= d * 86400;
-  const h = Math.floor(s / 3600); s -= h * 3600;
-  const m = Math.floor(s / 60); s -= m * 60;
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
   if (d > 0) return h > 0 ? `${d}d ${h}h` : `${d}d`;
   if (h > 0) return m > 0 ? `${h}h ${m}m` : `${h}h`;
   if (m > 0) return s > 0 ? `${m}m ${s}s` : `${m}m`;

@@ -8,7 +8,12 @@ import { EXIT_OK } from '../errors.js';
 
 type Run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
-interface Spec { path: string[]; description: string; options: { flags: string[]; description: string; takesValue: boolean }[]; subcommands: string[] }
+interface Spec {
+  path: string[];
+  description: string;
+  options: { flags: string[]; description: string; takesValue: boolean }[];
+  subcommands: string[];
+}
 
 /** Every command (and sub-command) with its long and short option names. */
 function specs(program: Command): Spec[] {
@@ -16,7 +21,8 @@ function specs(program: Command): Spec[] {
   const walk = (cmd: Command, path: string[]) => {
     const options = (cmd.options as readonly Option[]).map((o) => ({
       flags: [o.long, o.short].filter((f): f is string => typeof f === 'string'),
-      description: o.description, takesValue: o.required || o.optional,
+      description: o.description,
+      takesValue: o.required || o.optional,
     }));
     out.push({ path, description: cmd.description(), options, subcommands: cmd.commands.map((c) => c.name()) });
     for (const c of cmd.commands) walk(c, [...path, c.name()]);
@@ -73,7 +79,9 @@ function fish(all: Spec[]): string {
     for (const o of s.options) {
       const long = o.flags.find((f) => f.startsWith('--'));
       const short = o.flags.find((f) => /^-[^-]$/.test(f));
-      lines.push(`complete -c f2b -n ${q(cond)}${long ? ` -l ${word(long.slice(2))}` : ''}${short ? ` -s ${word(short.slice(1))}` : ''}${o.takesValue ? ' -r -F' : ''} -d ${q(o.description.slice(0, 80))}`);
+      lines.push(
+        `complete -c f2b -n ${q(cond)}${long ? ` -l ${word(long.slice(2))}` : ''}${short ? ` -s ${word(short.slice(1))}` : ''}${o.takesValue ? ' -r -F' : ''} -d ${q(o.description.slice(0, 80))}`,
+      );
     }
   }
   return lines.join('\n') + '\n';
@@ -81,39 +89,64 @@ function fish(all: Spec[]): string {
 
 function zsh(all: Spec[]): string {
   // zsh runs bash completion functions through bashcompinit: one definition for both.
-  return ['#compdef f2b', '# zsh completion for f2b (f2b completion zsh > "${fpath[1]}/_f2b")', 'autoload -U +X bashcompinit && bashcompinit', bash(all)].join('\n');
+  return ['#compdef f2b', '# zsh completion for f2b (f2b completion zsh > "${fpath[1]}/_f2b")', 'autoload -U +X bashcompinit && bashcompinit', bash(all)].join(
+    '\n',
+  );
 }
 
 /** f2b(1) in roff, from the same definitions as --help. */
 export function manPage(program: Command, version: string): string {
-  const esc = (s: string) => s.replace(/\\/g, '\\e').replace(/^([.'])/gm, '\\&$1').replace(/-/g, '\\-');
-  const out = ['.TH F2B 1 "" "f2b ' + esc(version) + '" "User Commands"', '.SH NAME', 'f2b \\- ' + esc(program.description()),
-    '.SH SYNOPSIS', '.B f2b', '\\fICOMMAND\\fR [\\fIOPTIONS\\fR]', '.SH COMMANDS'];
+  const esc = (s: string) =>
+    s
+      .replace(/\\/g, '\\e')
+      .replace(/^([.'])/gm, '\\&$1')
+      .replace(/-/g, '\\-');
+  const out = [
+    '.TH F2B 1 "" "f2b ' + esc(version) + '" "User Commands"',
+    '.SH NAME',
+    'f2b \\- ' + esc(program.description()),
+    '.SH SYNOPSIS',
+    '.B f2b',
+    '\\fICOMMAND\\fR [\\fIOPTIONS\\fR]',
+    '.SH COMMANDS',
+  ];
   for (const s of specs(program).filter((x) => x.path.length > 0)) {
     out.push('.TP', `.B f2b ${esc(s.path.join(' '))}`, esc(s.description));
     for (const o of s.options) out.push('.RS', '.TP', `.B ${esc(o.flags.join(', '))}`, esc(o.description), '.RE');
   }
-  out.push('.SH EXIT STATUS', '0 success; 1 a failed check or a run\\-time error; 2 bad usage or configuration.',
-    '.SH FILES', '/etc/f2b/f2b.config.yaml (or f2b.config.*, .f2brc*), /run/f2b/f2b.sock, /var/lib/f2b/f2b.db',
-    '.SH SEE ALSO', 'The README of f2b, docs/migration.md (coming from fail2ban), jail.conf(5), nft(8).', '');
+  out.push(
+    '.SH EXIT STATUS',
+    '0 success; 1 a failed check or a run\\-time error; 2 bad usage or configuration.',
+    '.SH FILES',
+    '/etc/f2b/f2b.config.yaml (or f2b.config.*, .f2brc*), /run/f2b/f2b.sock, /var/lib/f2b/f2b.db',
+    '.SH SEE ALSO',
+    'The README of f2b, docs/migration.md (coming from fail2ban), jail.conf(5), nft(8).',
+    '',
+  );
   return out.join('\n');
 }
 
 export function registerCompletionCommands(program: Command, run: Run, version: string): void {
-  program.command('completion')
+  program
+    .command('completion')
     .description('Print a shell completion script: f2b completion bash|zsh|fish.')
     .argument('<shell>', 'bash, zsh or fish')
-    .action(run(async (shell: string) => {
-      const all = specs(program);
-      const text = shell === 'bash' ? bash(all) : shell === 'zsh' ? zsh(all) : shell === 'fish' ? fish(all) : null;
-      if (text === null) throw errors.F2B_ERR_USAGE(`There is no completion for the shell "${shell}".`, 'Write f2b completion bash, zsh or fish.');
-      process.stdout.write(text);
-      return EXIT_OK;
-    }));
-  program.command('man')
+    .action(
+      run(async (shell: string) => {
+        const all = specs(program);
+        const text = shell === 'bash' ? bash(all) : shell === 'zsh' ? zsh(all) : shell === 'fish' ? fish(all) : null;
+        if (text === null) throw errors.F2B_ERR_USAGE(`There is no completion for the shell "${shell}".`, 'Write f2b completion bash, zsh or fish.');
+        process.stdout.write(text);
+        return EXIT_OK;
+      }),
+    );
+  program
+    .command('man')
     .description('Print the f2b(1) manual page (roff): f2b man | man -l -')
-    .action(run(async () => {
-      process.stdout.write(manPage(program, version));
-      return EXIT_OK;
-    }));
+    .action(
+      run(async () => {
+        process.stdout.write(manPage(program, version));
+        return EXIT_OK;
+      }),
+    );
 }

@@ -6,8 +6,24 @@
 import type { Command } from 'commander';
 import { dirname, relative, sep } from 'node:path';
 import {
-  Daemon, JAIL_DEFAULTS, defaultConfig, errors, formatDuration, escapeLines, isF2bError, relocateError, type F2bError, jsonText, loadConfig, originLabel, resolveConfig,
-  type ConfigChain, type F2bConfig, type Jail, type ResolvedConfig, type ValueOrigin,
+  Daemon,
+  JAIL_DEFAULTS,
+  defaultConfig,
+  errors,
+  formatDuration,
+  escapeLines,
+  isF2bError,
+  relocateError,
+  type F2bError,
+  jsonText,
+  loadConfig,
+  originLabel,
+  resolveConfig,
+  type ConfigChain,
+  type F2bConfig,
+  type Jail,
+  type ResolvedConfig,
+  type ValueOrigin,
 } from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
 import { refuseFail2banConfig } from '../foreign-config.js';
@@ -22,17 +38,20 @@ export interface ConfigOptions {
 }
 
 export function registerConfigCommands(program: Command, run: Run): void {
-  const config = program.command('config')
-    .description('Show or check the config as f2b composes it (extends, hosts, ${env:…}).');
+  const config = program.command('config').description('Show or check the config as f2b composes it (extends, hosts, ${env:…}).');
   // main() makes the top-level commands throw instead of exiting; these are one level deeper.
   config.exitOverride();
-  config.command('print').exitOverride()
+  config
+    .command('print')
+    .exitOverride()
     .description('Print the composed config and where each value came from (file or package, key path).')
     .option('-c, --config <file>', 'config file (default: searched from the current directory)')
     .option('--host <name>', 'apply the "hosts" blocks for this host name instead of this machine\'s')
     .option('--json', 'machine-readable: { file, host, files, config, origins, jails }')
     .action(run((o: ConfigOptions) => printConfig(o)));
-  config.command('check').exitOverride()
+  config
+    .command('check')
+    .exitOverride()
     .description('Validate the config and load every plugin it needs, without starting (exit 0 valid, 2 invalid).')
     .option('-c, --config <file>', 'config file (default: searched from the current directory)')
     .option('--host <name>', 'check as on this host name')
@@ -65,15 +84,26 @@ export async function printConfig(opts: ConfigOptions): Promise<number> {
   } catch (err) {
     problem = err;
   }
-  const jails = (resolved?.jails ?? []).map((j) => ({ name: j.name, enabled: j.enabled, ...(j.disabledBecause ? { disabledBecause: j.disabledBecause } : {}) }));
+  const jails = (resolved?.jails ?? []).map((j) => ({
+    name: j.name,
+    enabled: j.enabled,
+    ...(j.disabledBecause ? { disabledBecause: j.disabledBecause } : {}),
+  }));
   if (opts.json) {
     const origins: Record<string, ValueOrigin> = {};
     for (const e of loaded.chain?.origins.entries() ?? []) origins[e.path] = e.origin;
-    process.stdout.write(jsonText({
-      file: loaded.file ?? null, host: loaded.host ?? null,
-      files: loaded.chain?.files ?? [], config: loaded.display, origins, jails,
-      valid: problem === null, effectiveDefaults: effectiveDefaultValues(loaded.display),
-    }) + '\n');
+    process.stdout.write(
+      jsonText({
+        file: loaded.file ?? null,
+        host: loaded.host ?? null,
+        files: loaded.chain?.files ?? [],
+        config: loaded.display,
+        origins,
+        jails,
+        valid: problem === null,
+        effectiveDefaults: effectiveDefaultValues(loaded.display),
+      }) + '\n',
+    );
   } else {
     process.stdout.write(escapeLines(renderText(loaded, jails) + effectiveDefaults(loaded.display)));
   }
@@ -100,11 +130,19 @@ export async function checkConfig(opts: ConfigOptions): Promise<number> {
   const off = config.jails.filter((j) => !j.enabled);
   const notes = (name: string) => jails.find((j) => j.name === name)?.watchProblems() ?? [];
   if (opts.json) {
-    process.stdout.write(jsonText({ valid: true, file: loaded.file ?? null, host: loaded.host ?? null,
-      jails: config.jails.map((j) => ({
-        name: j.name, enabled: j.enabled, ...(j.disabledBecause ? { disabledBecause: j.disabledBecause } : {}),
-        ...(notes(j.name).length > 0 ? { warnings: notes(j.name) } : {}),
-      })) }) + '\n');
+    process.stdout.write(
+      jsonText({
+        valid: true,
+        file: loaded.file ?? null,
+        host: loaded.host ?? null,
+        jails: config.jails.map((j) => ({
+          name: j.name,
+          enabled: j.enabled,
+          ...(j.disabledBecause ? { disabledBecause: j.disabledBecause } : {}),
+          ...(notes(j.name).length > 0 ? { warnings: notes(j.name) } : {}),
+        })),
+      }) + '\n',
+    );
     return EXIT_OK;
   }
   const where = loaded.file ?? 'the embedded default config';
@@ -180,15 +218,23 @@ function renderText(loaded: Loaded, jails: { name: string; enabled: boolean; dis
 function effectiveDefaultValues(input: F2bConfig): Record<string, { value: unknown; from: 'defaults' | 'f2b' }> {
   const out: Record<string, { value: unknown; from: 'defaults' | 'f2b' }> = {};
   const set = (input.defaults ?? {}) as Record<string, unknown>;
-  const builtin: Record<string, unknown> = { ...JAIL_DEFAULTS, findtime: formatDuration(JAIL_DEFAULTS.findtime), bantime: formatDuration(JAIL_DEFAULTS.bantime), actionTimeout: formatDuration(Number(JAIL_DEFAULTS.actionTimeout)), tracker: 'default' };
+  const builtin: Record<string, unknown> = {
+    ...JAIL_DEFAULTS,
+    findtime: formatDuration(JAIL_DEFAULTS.findtime),
+    bantime: formatDuration(JAIL_DEFAULTS.bantime),
+    actionTimeout: formatDuration(Number(JAIL_DEFAULTS.actionTimeout)),
+    tracker: 'default',
+  };
   for (const [k, v] of Object.entries(builtin)) out[k] = k in set ? { value: set[k], from: 'defaults' } : { value: v, from: 'f2b' };
   for (const [k, v] of Object.entries(set)) if (!(k in out)) out[k] = { value: v, from: 'defaults' };
   return out;
 }
 
 function effectiveDefaults(input: F2bConfig): string {
-  const rows = Object.entries(effectiveDefaultValues(input)).map(([k, e]) => `#   ${k}: ${JSON.stringify(e.value)}${e.from === 'f2b' ? '  (f2b\'s default)' : '  (defaults)'}`);
-  return ['# effective defaults of every jail (a jail\'s own value wins):', ...rows].join('\n') + '\n';
+  const rows = Object.entries(effectiveDefaultValues(input)).map(
+    ([k, e]) => `#   ${k}: ${JSON.stringify(e.value)}${e.from === 'f2b' ? "  (f2b's default)" : '  (defaults)'}`,
+  );
+  return ["# effective defaults of every jail (a jail's own value wins):", ...rows].join('\n') + '\n';
 }
 
 function yamlKey(k: string): string {

@@ -17,71 +17,117 @@ import { formatSpan, formatTime, formatWhen, plural, safe, style, table, tree, t
 type Run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
 interface JailStatus {
-  name: string; filter: string; mode: string;
-  currentlyFailed: number; totalFailed: number; currentlyBanned: number; totalBanned: number;
-  banned: string[]; failing: { id: string; attempts: number }[]; lines?: number;
-  evicted?: number; maxTracked?: number; more?: { banned: number; failing: number };
-  watching?: boolean; problems?: string[]; waitingForLog?: boolean;
+  name: string;
+  filter: string;
+  mode: string;
+  currentlyFailed: number;
+  totalFailed: number;
+  currentlyBanned: number;
+  totalBanned: number;
+  banned: string[];
+  failing: { id: string; attempts: number }[];
+  lines?: number;
+  evicted?: number;
+  maxTracked?: number;
+  more?: { banned: number; failing: number };
+  watching?: boolean;
+  problems?: string[];
+  waitingForLog?: boolean;
 }
-interface StatusPage { items: { id: string; attempts?: number; end?: number | null }[]; cursor: string | null }
+interface StatusPage {
+  items: { id: string; attempts?: number; end?: number | null }[];
+  cursor: string | null;
+}
 interface DaemonStatus {
-  jails: string[]; count: number;
-  state: { kind: string | null; location: string | null; available?: boolean; since?: number; error?: string; pendingCheckpoints?: number; unsavedDecisions?: number; failedWrites?: number };
+  jails: string[];
+  count: number;
+  state: {
+    kind: string | null;
+    location: string | null;
+    available?: boolean;
+    since?: number;
+    error?: string;
+    pendingCheckpoints?: number;
+    unsavedDecisions?: number;
+    failedWrites?: number;
+  };
   notWatching?: { jail: string; reason: string }[];
   fleet?: FleetStatus;
 }
 interface FleetStatus {
-  type: string; name: string; host: string; connected: boolean; url?: string;
-  hosts: { host: string; seen: number }[]; queued: number; lag: { lastMs: number | null; maxMs: number | null };
-  received: number; published: number; refused: number; error?: string;
+  type: string;
+  name: string;
+  host: string;
+  connected: boolean;
+  url?: string;
+  hosts: { host: string; seen: number }[];
+  queued: number;
+  lag: { lastMs: number | null; maxMs: number | null };
+  received: number;
+  published: number;
+  refused: number;
+  error?: string;
 }
-interface BansOf { ip: string; banned: boolean; jails: string[]; bans: BanDetail[] }
+interface BansOf {
+  ip: string;
+  banned: boolean;
+  jails: string[];
+  bans: BanDetail[];
+}
 
 /** Add the client commands to the program. */
 export function registerControlCommands(program: Command, run: Run): void {
-  const common = (cmd: Command) => cmd
-    .option('--json', 'print the daemon\'s answer as JSON')
-    .option('--socket <path>', 'control socket of the daemon (default: /run/f2b/f2b.sock for root; $F2B_SOCKET)')
-    .option('-c, --config <file>', 'read the socket path from this config file');
+  const common = (cmd: Command) =>
+    cmd
+      .option('--json', "print the daemon's answer as JSON")
+      .option('--socket <path>', 'control socket of the daemon (default: /run/f2b/f2b.sock for root; $F2B_SOCKET)')
+      .option('-c, --config <file>', 'read the socket path from this config file');
 
-  common(program.command('status')
-    .description('Show the running jails, or one jail\'s counters and its first banned and failing addresses.')
-    .argument('[jail]', 'jail name')
-    .option('--all', 'with a jail: every banned and failing address, page by page (--json: one JSON object a line)'))
-    .action(run((jail: string | undefined, o: ClientOptions & { all?: boolean }) => status(jail, o)));
+  common(
+    program
+      .command('status')
+      .description("Show the running jails, or one jail's counters and its first banned and failing addresses.")
+      .argument('[jail]', 'jail name')
+      .option('--all', 'with a jail: every banned and failing address, page by page (--json: one JSON object a line)'),
+  ).action(run((jail: string | undefined, o: ClientOptions & { all?: boolean }) => status(jail, o)));
 
-  common(program.command('ban')
-    .description('Ban an address in a jail now (by hand: rule "manual", the jail\'s bantime).')
-    .usage('[jail] <ip> [options]')
-    .argument('<jail>', 'jail name (may be left out when the daemon runs one jail)')
-    .argument('[ip]', 'IPv4 or IPv6 address'))
-    .action(run((jail: string, ip: string | undefined, o: ClientOptions) => (ip === undefined ? banInOnlyJail(jail, o) : ban(jail, ip, o))));
+  common(
+    program
+      .command('ban')
+      .description('Ban an address in a jail now (by hand: rule "manual", the jail\'s bantime).')
+      .usage('[jail] <ip> [options]')
+      .argument('<jail>', 'jail name (may be left out when the daemon runs one jail)')
+      .argument('[ip]', 'IPv4 or IPv6 address'),
+  ).action(run((jail: string, ip: string | undefined, o: ClientOptions) => (ip === undefined ? banInOnlyJail(jail, o) : ban(jail, ip, o))));
 
-  common(program.command('unban')
-    .description('Lift the ban of an address (in every jail, or --jail), or every ban with --all.')
-    .argument('[ip]', 'IPv4 or IPv6 address')
-    .option('--all', 'unban every address')
-    .option('--jail <name>', 'only in this jail'))
-    .action(run((ip: string | undefined, o: ClientOptions & { all?: boolean; jail?: string }) => unban(ip, o)));
+  common(
+    program
+      .command('unban')
+      .description('Lift the ban of an address (in every jail, or --jail), or every ban with --all.')
+      .argument('[ip]', 'IPv4 or IPv6 address')
+      .option('--all', 'unban every address')
+      .option('--jail <name>', 'only in this jail'),
+  ).action(run((ip: string | undefined, o: ClientOptions & { all?: boolean; jail?: string }) => unban(ip, o)));
 
-  common(program.command('banned')
-    .description('List the bans in force, or show why and until when one address is banned.')
-    .argument('[ip]', 'IPv4 or IPv6 address'))
-    .action(run((ip: string | undefined, o: ClientOptions) => banned(ip, o)));
+  common(
+    program.command('banned').description('List the bans in force, or show why and until when one address is banned.').argument('[ip]', 'IPv4 or IPv6 address'),
+  ).action(run((ip: string | undefined, o: ClientOptions) => banned(ip, o)));
 
-  common(program.command('reload')
-    .description('Re-read the config file and reload the jails, keeping bans (a jail name reloads every jail).')
-    .argument('[jail]', 'jail name (checked; every jail is reloaded)'))
-    .action(run((jail: string | undefined, o: ClientOptions) => reload(jail, o)));
+  common(
+    program
+      .command('reload')
+      .description('Re-read the config file and reload the jails, keeping bans (a jail name reloads every jail).')
+      .argument('[jail]', 'jail name (checked; every jail is reloaded)'),
+  ).action(run((jail: string | undefined, o: ClientOptions) => reload(jail, o)));
 
-  common(program.command('stop')
-    .description('Stop the daemon (bans stay recorded and are restored at the next start) and wait for it to exit.')
-    .option('--no-wait', 'return once the daemon has accepted the command'))
-    .action(run((o: ClientOptions & { wait?: boolean }) => stop(o)));
+  common(
+    program
+      .command('stop')
+      .description('Stop the daemon (bans stay recorded and are restored at the next start) and wait for it to exit.')
+      .option('--no-wait', 'return once the daemon has accepted the command'),
+  ).action(run((o: ClientOptions & { wait?: boolean }) => stop(o)));
 
-  common(program.command('ping')
-    .description('Check that the daemon is running and answers.'))
-    .action(run((o: ClientOptions) => ping(o)));
+  common(program.command('ping').description('Check that the daemon is running and answers.')).action(run((o: ClientOptions) => ping(o)));
 }
 
 function print(text: string): void {
@@ -121,17 +167,30 @@ export function status(jail: string | undefined, o: ClientOptions & { all?: bool
     if (jail === undefined) {
       const r = await ask<DaemonStatus>(o, 'status');
       if (o.json) return printJson(r);
-      print(tree('Status', [
-        { label: 'Number of jail', value: String(r.count) },
-        { label: 'Jail list', value: r.jails.join(', ') },
-        { label: 'State', value: r.state.kind ? `${r.state.kind} ${safe(r.state.location)}` : '(none)' },
-        ...(r.state.available === false ? [{
-          label: 'State store', value: st.red(`UNAVAILABLE since ${formatTime(r.state.since ?? Date.now())}: ${safe(r.state.error ?? 'unknown error')}; `
-            + `${r.state.pendingCheckpoints ?? 0} checkpoint(s) with ${r.state.unsavedDecisions ?? 0} ban(s)/unban(s) kept in memory, retried`),
-        }] : []),
-        ...(r.notWatching ?? []).map((n) => ({ label: `Not watching: ${safe(n.jail)}`, value: st.red(safe(n.reason)) })),
-        ...(r.fleet ? [describeFleet(r.fleet, st)] : []),
-      ], st));
+      print(
+        tree(
+          'Status',
+          [
+            { label: 'Number of jail', value: String(r.count) },
+            { label: 'Jail list', value: r.jails.join(', ') },
+            { label: 'State', value: r.state.kind ? `${r.state.kind} ${safe(r.state.location)}` : '(none)' },
+            ...(r.state.available === false
+              ? [
+                  {
+                    label: 'State store',
+                    value: st.red(
+                      `UNAVAILABLE since ${formatTime(r.state.since ?? Date.now())}: ${safe(r.state.error ?? 'unknown error')}; ` +
+                        `${r.state.pendingCheckpoints ?? 0} checkpoint(s) with ${r.state.unsavedDecisions ?? 0} ban(s)/unban(s) kept in memory, retried`,
+                    ),
+                  },
+                ]
+              : []),
+            ...(r.notWatching ?? []).map((n) => ({ label: `Not watching: ${safe(n.jail)}`, value: st.red(safe(n.reason)) })),
+            ...(r.fleet ? [describeFleet(r.fleet, st)] : []),
+          ],
+          st,
+        ),
+      );
       return EXIT_OK;
     }
     if (o.all) return statusAll(jail, o);
@@ -139,28 +198,41 @@ export function status(jail: string | undefined, o: ClientOptions & { all?: bool
     if (o.json) return printJson(r);
     const more = (n: number | undefined) => (n ? ` ${st.dim(`… and ${n} more (f2b status ${safe(jail)} --all)`)}` : '');
     const count = (n: number, color: (s: string) => string) => (n > 0 ? color(String(n)) : String(n));
-    const watch = r.watching === false
-      ? st.red(`no${r.waitingForLog ? ' (waiting for its log)' : ''}: ${safe((r.problems ?? []).join('; '))}`)
-      : r.problems?.length ? st.yellow(`yes, but ${safe(r.problems.join('; '))}`) : 'yes';
-    print(tree(`Status for the jail: ${r.name}`, [
-      // Only when something is wrong: a jail that watches nothing protects nothing.
-      ...(watch === 'yes' ? [] : [{ label: 'Watching', value: watch }]),
-      {
-        label: 'Filter', children: [
-          { label: 'Currently failed', value: count(r.currentlyFailed, st.yellow) },
-          { label: 'Total failed', value: String(r.totalFailed) },
-          ...(r.failing.length > 0 ? [{ label: 'Failing IP list', value: r.failing.map((f) => `${st.yellow(safe(f.id))} (${f.attempts})`).join(' ') + more(r.more?.failing) }] : []),
-          ...(r.evicted ? [{ label: 'Forgotten (maxTracked)', value: st.yellow(`${r.evicted} (at most ${r.maxTracked} tracked)`) }] : []),
+    const watch =
+      r.watching === false
+        ? st.red(`no${r.waitingForLog ? ' (waiting for its log)' : ''}: ${safe((r.problems ?? []).join('; '))}`)
+        : r.problems?.length
+          ? st.yellow(`yes, but ${safe(r.problems.join('; '))}`)
+          : 'yes';
+    print(
+      tree(
+        `Status for the jail: ${r.name}`,
+        [
+          // Only when something is wrong: a jail that watches nothing protects nothing.
+          ...(watch === 'yes' ? [] : [{ label: 'Watching', value: watch }]),
+          {
+            label: 'Filter',
+            children: [
+              { label: 'Currently failed', value: count(r.currentlyFailed, st.yellow) },
+              { label: 'Total failed', value: String(r.totalFailed) },
+              ...(r.failing.length > 0
+                ? [{ label: 'Failing IP list', value: r.failing.map((f) => `${st.yellow(safe(f.id))} (${f.attempts})`).join(' ') + more(r.more?.failing) }]
+                : []),
+              ...(r.evicted ? [{ label: 'Forgotten (maxTracked)', value: st.yellow(`${r.evicted} (at most ${r.maxTracked} tracked)`) }] : []),
+            ],
+          },
+          {
+            label: 'Actions',
+            children: [
+              { label: 'Currently banned', value: count(r.currentlyBanned, st.red) },
+              { label: 'Total banned', value: String(r.totalBanned) },
+              { label: 'Banned IP list', value: r.banned.map((ip) => st.red(safe(ip))).join(' ') + more(r.more?.banned) },
+            ],
+          },
         ],
-      },
-      {
-        label: 'Actions', children: [
-          { label: 'Currently banned', value: count(r.currentlyBanned, st.red) },
-          { label: 'Total banned', value: String(r.totalBanned) },
-          { label: 'Banned IP list', value: r.banned.map((ip) => st.red(safe(ip))).join(' ') + more(r.more?.banned) },
-        ],
-      },
-    ], st));
+        st,
+      ),
+    );
     return EXIT_OK;
   });
 }
@@ -179,7 +251,8 @@ async function statusAll(jail: string, o: ClientOptions): Promise<number> {
         const page: StatusPage = await client.request<StatusPage>('status', { jail, list, ...(cursor ? { cursor } : {}) });
         let out = '';
         for (const it of page.items) {
-          out += o.json ? JSON.stringify({ list, ...it }) + '\n'
+          out += o.json
+            ? JSON.stringify({ list, ...it }) + '\n'
             : `  ${safe(it.id)}${it.attempts !== undefined ? ` ${it.attempts}` : ''}${it.end !== undefined ? ` ${it.end === null ? 'permanent' : formatTime(it.end)}` : ''}\n`;
         }
         print(out);
@@ -196,11 +269,17 @@ async function statusAll(jail: string, o: ClientOptions): Promise<number> {
 export function banInOnlyJail(ip: string, o: ClientOptions): Promise<number> {
   return guarded(async () => {
     if (!parseIp(ip)) {
-      throw errors.F2B_ERR_USAGE(`"f2b ban" needs the jail and the address to ban; "${ip}" is only one of them.`, 'Run `f2b ban JAIL IP`, e.g. `f2b ban sshd 203.0.113.9` (`f2b status` lists the jails).');
+      throw errors.F2B_ERR_USAGE(
+        `"f2b ban" needs the jail and the address to ban; "${ip}" is only one of them.`,
+        'Run `f2b ban JAIL IP`, e.g. `f2b ban sshd 203.0.113.9` (`f2b status` lists the jails).',
+      );
     }
     const r = await call<DaemonStatus>(o, 'status');
     if (r.jails.length !== 1) {
-      throw errors.F2B_ERR_USAGE(`"f2b ban ${ip}" does not say in which jail: the daemon runs ${r.jails.length} jails (${r.jails.join(', ')}).`, `Name the jail first: \`f2b ban ${r.jails[0] ?? 'JAIL'} ${ip}\`.`);
+      throw errors.F2B_ERR_USAGE(
+        `"f2b ban ${ip}" does not say in which jail: the daemon runs ${r.jails.length} jails (${r.jails.join(', ')}).`,
+        `Name the jail first: \`f2b ban ${r.jails[0] ?? 'JAIL'} ${ip}\`.`,
+      );
     }
     return ban(r.jails[0]!, ip, o);
   });
@@ -212,9 +291,11 @@ export function ban(jail: string, ip: string, o: ClientOptions): Promise<number>
     if (o.json) return printJson(r);
     const st = style();
     const until = r.ban.end === null ? 'permanently' : `until ${formatTime(r.ban.end)} (in ${formatSpan(r.ban.end - Date.now())})`;
-    print(r.already
-      ? `${st.red(r.ban.id)} is already banned in ${st.bold(r.ban.jail)} ${until}.\n`
-      : `Banned ${st.red(r.ban.id)} in ${st.bold(r.ban.jail)} ${until}.\n`);
+    print(
+      r.already
+        ? `${st.red(r.ban.id)} is already banned in ${st.bold(r.ban.jail)} ${until}.\n`
+        : `Banned ${st.red(r.ban.id)} in ${st.bold(r.ban.jail)} ${until}.\n`,
+    );
     return EXIT_OK;
   });
 }
@@ -222,7 +303,10 @@ export function ban(jail: string, ip: string, o: ClientOptions): Promise<number>
 export function unban(ip: string | undefined, o: ClientOptions & { all?: boolean; jail?: string }): Promise<number> {
   return guarded(async () => {
     if ((ip === undefined) === !o.all) {
-      throw errors.F2B_ERR_USAGE('Give either an address or --all to "f2b unban".', 'Run `f2b unban 192.0.2.10`, `f2b unban --all` or `f2b unban --all --jail sshd`.');
+      throw errors.F2B_ERR_USAGE(
+        'Give either an address or --all to "f2b unban".',
+        'Run `f2b unban 192.0.2.10`, `f2b unban --all` or `f2b unban --all --jail sshd`.',
+      );
     }
     const args: Record<string, unknown> = ip === undefined ? { all: true } : { ip: addressOrNetwork(ip) };
     if (o.jail !== undefined) args.jail = o.jail;
@@ -236,7 +320,13 @@ export function unban(ip: string | undefined, o: ClientOptions & { all?: boolean
       print(`Unbanned ${st.green(addressOrNetwork(ip))} in ${r.unbanned.map((u) => st.bold(u.jail)).join(', ')}.\n`);
     } else {
       print(`Unbanned ${plural(r.unbanned.length, 'ban')}:\n`);
-      print(table(['JAIL', 'ADDRESS'], r.unbanned.map((u) => [u.jail, st.green(u.id)]), st));
+      print(
+        table(
+          ['JAIL', 'ADDRESS'],
+          r.unbanned.map((u) => [u.jail, st.green(u.id)]),
+          st,
+        ),
+      );
     }
     return EXIT_OK;
   });
@@ -253,9 +343,13 @@ export function banned(ip: string | undefined, o: ClientOptions): Promise<number
         return EXIT_OK;
       }
       const now = Date.now();
-      print(table(['JAIL', 'ADDRESS', 'SINCE', 'UNTIL', 'BANS', 'RULE'], list.map((b) => [
-        b.jail, st.red(b.id), formatWhen(b.start, now), formatWhen(b.end, now), String(b.count), safe(b.rule ?? ''),
-      ]), st));
+      print(
+        table(
+          ['JAIL', 'ADDRESS', 'SINCE', 'UNTIL', 'BANS', 'RULE'],
+          list.map((b) => [b.jail, st.red(b.id), formatWhen(b.start, now), formatWhen(b.end, now), String(b.count), safe(b.rule ?? '')]),
+          st,
+        ),
+      );
       print(`${plural(list.length, 'ban')} in force.\n`);
       return EXIT_OK;
     }
@@ -271,10 +365,17 @@ function describeFleet(f: FleetStatus, st: Style) {
   const now = Date.now();
   const lag = f.lag.lastMs === null ? 'none received yet' : `${f.lag.lastMs} ms (largest ${f.lag.maxMs} ms)`;
   return {
-    label: 'Fleet', children: [
+    label: 'Fleet',
+    children: [
       { label: 'Name', value: `${safe(f.name)} (${safe(f.type)}${f.url ? ` ${safe(f.url)}` : ''}), this host ${safe(f.host)}` },
-      { label: 'Connected', value: f.connected ? st.green('yes') : st.red(`no${f.error ? `: ${safe(f.error)}` : ''}; deciding alone, ${f.queued} message(s) queued`) },
-      { label: 'Hosts seen', value: f.hosts.length === 0 ? '(none)' : f.hosts.map((h) => `${safe(h.host)} (${formatSpan(Math.max(0, now - h.seen))} ago)`).join(', ') },
+      {
+        label: 'Connected',
+        value: f.connected ? st.green('yes') : st.red(`no${f.error ? `: ${safe(f.error)}` : ''}; deciding alone, ${f.queued} message(s) queued`),
+      },
+      {
+        label: 'Hosts seen',
+        value: f.hosts.length === 0 ? '(none)' : f.hosts.map((h) => `${safe(h.host)} (${formatSpan(Math.max(0, now - h.seen))} ago)`).join(', '),
+      },
       { label: 'Lag', value: lag },
       { label: 'Messages', value: `${f.published} published, ${f.received} received, ${f.refused} refused` },
     ],
@@ -295,7 +396,10 @@ function describeBans(r: BansOf, st: Style): string {
       ['since', formatWhen(b.start, now)],
       ['until', formatWhen(b.end, now)],
       ...(b.origin ? [['from', `fleet host ${safe(b.origin)}`] as [string, string]] : []),
-      ['rule', `${safe(b.rule ?? '(none)')} (${b.rule === 'range' ? plural(b.failures, 'address', 'addresses') + ' banned' : plural(b.failures, 'failure')}; ban #${b.count}${b.end === null ? '' : `, ${formatSpan(b.end - b.start)}`})`],
+      [
+        'rule',
+        `${safe(b.rule ?? '(none)')} (${b.rule === 'range' ? plural(b.failures, 'address', 'addresses') + ' banned' : plural(b.failures, 'failure')}; ban #${b.count}${b.end === null ? '' : `, ${formatSpan(b.end - b.start)}`})`,
+      ],
     ];
     for (const [k, v] of rows) out.push(`  ${`${k}:`.padEnd(7)}${v}`);
     if (b.lines.length > 0) {

@@ -31,7 +31,9 @@ export async function filters(opts: { json?: boolean }): Promise<number> {
   process.stdout.write(`${'ID'.padEnd(w1)}  ${'PACKAGE'.padEnd(w2)}  VERSION  MODES\n`);
   for (const r of rows) {
     // Ids, names and errors come from installed packages' manifests and code: escaped.
-    process.stdout.write(`${escapeControls(`${r.id.padEnd(w1)}  ${r.package.padEnd(w2)}  ${r.version.padEnd(7)}  ${r.compatible ? r.modes.join(', ') : `(not loadable: ${r.error})`}`)}\n`);
+    process.stdout.write(
+      `${escapeControls(`${r.id.padEnd(w1)}  ${r.package.padEnd(w2)}  ${r.version.padEnd(7)}  ${r.compatible ? r.modes.join(', ') : `(not loadable: ${r.error})`}`)}\n`,
+    );
   }
   return EXIT_OK;
 }

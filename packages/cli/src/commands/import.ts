@@ -26,17 +26,23 @@ export interface ImportOptions {
 }
 
 export function registerImportCommand(program: Command, run: Run): void {
-  const imp = program.command('import')
-    .description('Import another tool\'s configuration as an f2b config.');
+  const imp = program.command('import').description("Import another tool's configuration as an f2b config.");
   imp.exitOverride();
-  imp.command('fail2ban').exitOverride()
-    .description('Read fail2ban\'s jail.conf, jail.d/*.conf, jail.local, jail.d/*.local (as fail2ban does) and show the f2b config they amount to, with what has no equivalent.')
-    .argument('[dir]', 'fail2ban\'s configuration directory', FAIL2BAN_DIR)
+  imp
+    .command('fail2ban')
+    .exitOverride()
+    .description(
+      "Read fail2ban's jail.conf, jail.d/*.conf, jail.local, jail.d/*.local (as fail2ban does) and show the f2b config they amount to, with what has no equivalent.",
+    )
+    .argument('[dir]', "fail2ban's configuration directory", FAIL2BAN_DIR)
     .option('--write <file>', 'write the config (YAML) to this file; refuses an existing file without --force')
     .option('--force', 'with --write: replace an existing file')
     .option('--print', 'print the config (YAML) on stdout and the report on stderr')
     .option('--json', 'machine-readable: { config, jails, notes, files }')
-    .addHelpText('after', '\nExit codes: 0 everything enabled imported; 1 imported, but some settings have no f2b equivalent (listed); 2 bad usage or unreadable configuration.\nSee docs/migration.md.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 everything enabled imported; 1 imported, but some settings have no f2b equivalent (listed); 2 bad usage or unreadable configuration.\nSee docs/migration.md.',
+    )
     .action(run((dir: string, o: ImportOptions) => importCommand(dir, o)));
 }
 
@@ -47,11 +53,17 @@ export async function importCommand(dir: string, opts: ImportOptions): Promise<n
   const yaml = renderYaml(result);
   const code = result.notes.some((n) => n.level === 'unmapped') ? EXIT_FAILED : EXIT_OK;
   if (opts.json) {
-    process.stdout.write(jsonText({
-      dir: result.dir, files: result.files, config: result.config, notEnabled: result.notEnabled,
-      jails: result.jails.map((j) => ({ name: j.name, section: j.section, enabled: j.enabled })), notes: result.notes,
-      ...(opts.write ? { written: resolve(opts.write) } : {}),
-    }) + '\n');
+    process.stdout.write(
+      jsonText({
+        dir: result.dir,
+        files: result.files,
+        config: result.config,
+        notEnabled: result.notEnabled,
+        jails: result.jails.map((j) => ({ name: j.name, section: j.section, enabled: j.enabled })),
+        notes: result.notes,
+        ...(opts.write ? { written: resolve(opts.write) } : {}),
+      }) + '\n',
+    );
     if (opts.write) writeConfig(resolve(opts.write), yaml, opts.force === true);
     return code;
   }

@@ -7,7 +7,18 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { CORE_VERSION, coreRangeAdmits, discoverPlugins, errors, escapeLines, jsonText, loadPlugin, messageOf, searchDirs, type DiscoveredPackage } from '@f2b/core';
+import {
+  CORE_VERSION,
+  coreRangeAdmits,
+  discoverPlugins,
+  errors,
+  escapeLines,
+  jsonText,
+  loadPlugin,
+  messageOf,
+  searchDirs,
+  type DiscoveredPackage,
+} from '@f2b/core';
 import { pluginSearchStarts } from '../plugins.js';
 import { EXIT_OK } from '../errors.js';
 
@@ -32,9 +43,10 @@ export interface PluginRow {
 }
 
 export function registerPluginsCommand(program: Command, run: Run): void {
-  program.command('plugins')
+  program
+    .command('plugins')
     .description('List installed plugin packages: kind, version, provided ids, compatibility with @f2b/core.')
-    .option('-c, --config <file>', 'search from this config\'s directory (default: the current directory)')
+    .option('-c, --config <file>', "search from this config's directory (default: the current directory)")
     .option('--json', 'machine-readable output')
     .action(run((o: PluginsOptions) => plugins(o)));
 }
@@ -42,8 +54,13 @@ export function registerPluginsCommand(program: Command, run: Run): void {
 /** Check one discovered package against the running core: its manifest range, then its `meta.core`. */
 export async function inspectPlugin(pkg: DiscoveredPackage, dirs: string[], coreVersion = CORE_VERSION): Promise<PluginRow> {
   const row: PluginRow = {
-    name: pkg.name, version: pkg.version, kind: pkg.kind ?? '-', provides: pkg.provides, dir: pkg.dir,
-    core: { peer: pkg.coreRange ?? null, meta: null }, compatible: true,
+    name: pkg.name,
+    version: pkg.version,
+    kind: pkg.kind ?? '-',
+    provides: pkg.provides,
+    dir: pkg.dir,
+    core: { peer: pkg.coreRange ?? null, meta: null },
+    compatible: true,
   };
   const mismatch = (range: string) => {
     const e = errors.F2B_ERR_PLUGIN_VERSION_MISMATCH(pkg.name, range, coreVersion);
@@ -91,7 +108,14 @@ export async function plugins(opts: PluginsOptions): Promise<number> {
     w('No plugin packages found (searched: ' + dirs.join(', ') + ').');
     return EXIT_OK;
   }
-  const table = rows.map((r) => [r.name, r.version, r.kind, ellipsis(r.provides.join(', ') || '-', 48), r.core.meta ?? r.core.peer ?? '?', r.compatible ? 'ok' : r.problem?.code === 'F2B_ERR_PLUGIN_VERSION_MISMATCH' ? 'INCOMPATIBLE' : 'BROKEN']);
+  const table = rows.map((r) => [
+    r.name,
+    r.version,
+    r.kind,
+    ellipsis(r.provides.join(', ') || '-', 48),
+    r.core.meta ?? r.core.peer ?? '?',
+    r.compatible ? 'ok' : r.problem?.code === 'F2B_ERR_PLUGIN_VERSION_MISMATCH' ? 'INCOMPATIBLE' : 'BROKEN',
+  ]);
   const head = ['PACKAGE', 'VERSION', 'KIND', 'PROVIDES', 'CORE', 'STATUS'];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');

@@ -7,7 +7,20 @@
 import { spawn } from 'node:child_process';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertSocketFree, checkSocketPath, ControlCommands, ControlServer, ReadOnlyCommands, Daemon, defaultConfig, loadConfig, resolveConfig, stderrSink, escapeControls, type ResolvedConfig } from '@f2b/core';
+import {
+  assertSocketFree,
+  checkSocketPath,
+  ControlCommands,
+  ControlServer,
+  ReadOnlyCommands,
+  Daemon,
+  defaultConfig,
+  loadConfig,
+  resolveConfig,
+  stderrSink,
+  escapeControls,
+  type ResolvedConfig,
+} from '@f2b/core';
 import { defaultLogFile, openLogFile } from '../log-file.js';
 import { pluginSearchStarts } from '../plugins.js';
 import { refuseFail2banConfig } from '../foreign-config.js';
@@ -36,7 +49,12 @@ export async function start(opts: StartOptions): Promise<number> {
   // Before detaching and before any jail touches the firewall: refuse if another daemon answers there.
   if (socket) await assertSocketFree(socket);
   if (config.readOnlySocket) await assertSocketFree(config.readOnlySocket.path);
-  const daemon = new Daemon({ searchFrom: pluginSearchStarts(config.file?.startsWith('(') ? undefined : config.file), dryRun: opts.dryRun, logLevel: config.logLevel, logSink: stderrSink({ format: config.logFormat }) });
+  const daemon = new Daemon({
+    searchFrom: pluginSearchStarts(config.file?.startsWith('(') ? undefined : config.file),
+    dryRun: opts.dryRun,
+    logLevel: config.logLevel,
+    logSink: stderrSink({ format: config.logFormat }),
+  });
   // An unusable state path is an error here, in the foreground, before anything is banned.
   await daemon.checkState(config);
   if (!opts.foreground) return detach(opts);
@@ -51,8 +69,17 @@ export async function start(opts: StartOptions): Promise<number> {
     stopping = true;
     daemon.core.logger.info(`Received ${why}: stopping.`);
     // Let a running reload/ban finish, stop answering, then stop the jails.
-    commands.idle().then(() => Promise.all([server?.close(), readOnlyServer?.close()])).then(() => daemon.stop())
-      .then(() => process.exit(EXIT_OK), (err) => { reportCliError(err); process.exit(1); });
+    commands
+      .idle()
+      .then(() => Promise.all([server?.close(), readOnlyServer?.close()]))
+      .then(() => daemon.stop())
+      .then(
+        () => process.exit(EXIT_OK),
+        (err) => {
+          reportCliError(err);
+          process.exit(1);
+        },
+      );
   };
   const commands = new ControlCommands({ daemon, reloadConfig: () => readConfig(opts.config), stop: () => stop('"stop" on the control socket') });
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -79,7 +106,15 @@ export async function start(opts: StartOptions): Promise<number> {
       });
       // Its directory must be searchable by the group (0755 when created); the checks of the root
       // socket's directory apply all the same (no one else may write it or any directory above).
-      readOnlyServer = new ControlServer({ path: ro.path, handler, logger, mode: ro.mode, gid: ro.gid, directoryMode: 0o755, label: 'Read-only control socket' });
+      readOnlyServer = new ControlServer({
+        path: ro.path,
+        handler,
+        logger,
+        mode: ro.mode,
+        gid: ro.gid,
+        directoryMode: 0o755,
+        label: 'Read-only control socket',
+      });
       await readOnlyServer.listen();
     }
   } catch (err) {
@@ -90,15 +125,26 @@ export async function start(opts: StartOptions): Promise<number> {
   process.on('SIGHUP', () => {
     if (stopping) return;
     // Queued with reloads and bans from the control socket; a broken config keeps the running jails.
-    commands.reload().catch((err) => { reportCliError(err); });
+    commands.reload().catch((err) => {
+      reportCliError(err);
+    });
   });
-  await new Promise<never>(() => { /* run until a signal */ });
+  await new Promise<never>(() => {
+    /* run until a signal */
+  });
   return EXIT_OK;
 }
 
 function detach(opts: StartOptions): number {
   const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
-  const args = [bin, 'start', '--foreground', ...(opts.config ? ['--config', opts.config] : []), ...(opts.dryRun ? ['--dry-run'] : []), ...(opts.socket ? ['--socket', resolvePath(opts.socket)] : [])];
+  const args = [
+    bin,
+    'start',
+    '--foreground',
+    ...(opts.config ? ['--config', opts.config] : []),
+    ...(opts.dryRun ? ['--dry-run'] : []),
+    ...(opts.socket ? ['--socket', resolvePath(opts.socket)] : []),
+  ];
   const file = resolvePath(opts.logFile ?? defaultLogFile());
   const log = openLogFile(file, opts.logFile === undefined);
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });

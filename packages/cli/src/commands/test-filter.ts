@@ -7,8 +7,20 @@
 import { closeSync, createReadStream, openSync, statSync } from 'node:fs';
 import { Progress } from '../progress.js';
 import {
-  Core, EntryParser, FilterRunner, errors, escapeControls, formatIsoWithOffset, isF2bError, jsonText, parseJournalJsonLine, resolveMode, DateParser,
-  type Failure, type Hit, type LogEntry,
+  Core,
+  EntryParser,
+  FilterRunner,
+  errors,
+  escapeControls,
+  formatIsoWithOffset,
+  isF2bError,
+  jsonText,
+  parseJournalJsonLine,
+  resolveMode,
+  DateParser,
+  type Failure,
+  type Hit,
+  type LogEntry,
 } from '@f2b/core/engine';
 import { runParallel } from '../test-filter/parallel.js';
 import { forEachLineOfFile, forEachLineOfStream, type LineSink } from '../test-filter/line-reader.js';
@@ -47,16 +59,25 @@ const DEFAULT_MAX_LINE_LENGTH = 65_536;
 async function chooseFilter(core: Core, first: string | undefined, second: string | undefined, opts: TestFilterOptions) {
   const patterns = opts.pattern ?? [];
   if (patterns.length === 0) {
-    if (first === undefined) throw errors.F2B_ERR_USAGE('test-filter needs a filter id or --pattern.', "Write e.g. f2b test-filter sshd /var/log/auth.log, or f2b test-filter --pattern 'failure from <HOST>' /var/log/auth.log.");
+    if (first === undefined)
+      throw errors.F2B_ERR_USAGE(
+        'test-filter needs a filter id or --pattern.',
+        "Write e.g. f2b test-filter sshd /var/log/auth.log, or f2b test-filter --pattern 'failure from <HOST>' /var/log/auth.log.",
+      );
     const [id, file] = argumentOrder(first, second);
     const { def, source } = await loadFilter(core, id);
     return { def, source: source as typeof source | null, file };
   }
   if (second !== undefined) {
-    throw errors.F2B_ERR_USAGE(`With --pattern, give only the log file, not "${first}" and "${second}".`, "Write f2b test-filter --pattern 'failure from <HOST>' FILE (a filter id and --pattern do not go together).");
+    throw errors.F2B_ERR_USAGE(
+      `With --pattern, give only the log file, not "${first}" and "${second}".`,
+      "Write f2b test-filter --pattern 'failure from <HOST>' FILE (a filter id and --pattern do not go together).",
+    );
   }
-  if (opts.annotated) throw errors.F2B_ERR_USAGE('--annotated checks a filter by id, not --pattern.', 'Give the filter id: f2b test-filter <filter-id> FILE --annotated.');
-  if (opts.mode !== undefined || (opts.option ?? []).length > 0) throw errors.F2B_ERR_USAGE('--mode and --option configure a filter by id, not --pattern.', 'Leave them out, or give a filter id instead of --pattern.');
+  if (opts.annotated)
+    throw errors.F2B_ERR_USAGE('--annotated checks a filter by id, not --pattern.', 'Give the filter id: f2b test-filter <filter-id> FILE --annotated.');
+  if (opts.mode !== undefined || (opts.option ?? []).length > 0)
+    throw errors.F2B_ERR_USAGE('--mode and --option configure a filter by id, not --pattern.', 'Leave them out, or give a filter id instead of --pattern.');
   return { def: adHocFilter(patterns), source: null, file: first };
 }
 
@@ -66,13 +87,24 @@ async function chooseFilter(core: Core, first: string | undefined, second: strin
  * file where the filter id belongs is a usage error that says which argument comes first.
  */
 function argumentOrder(first: string, second: string | undefined): [string, string | undefined] {
-  const isFile = (p: string) => { try { return statSync(p).isFile(); } catch { return false; } };
+  const isFile = (p: string) => {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
   if (second !== undefined && second !== '-' && isFile(first) && !isFile(second) && !first.includes('=')) {
-    process.stderr.write(`f2b: note: reading ${escapeControls(JSON.stringify(first))} as the log and ${escapeControls(JSON.stringify(second))} as the filter id (fail2ban-regex's order); f2b's order is: f2b test-filter ${escapeControls(second)} ${escapeControls(first)}\n`);
+    process.stderr.write(
+      `f2b: note: reading ${escapeControls(JSON.stringify(first))} as the log and ${escapeControls(JSON.stringify(second))} as the filter id (fail2ban-regex's order); f2b's order is: f2b test-filter ${escapeControls(second)} ${escapeControls(first)}\n`,
+    );
     return [second, first];
   }
   if (second === undefined && (isFile(first) || first.includes('/'))) {
-    throw errors.F2B_ERR_USAGE(`"${first}" is where the filter id goes: test-filter takes the filter first, then the log.`, `Write f2b test-filter FILTER ${first} (e.g. f2b test-filter sshd ${first}); \`f2b filters\` lists the ids.`);
+    throw errors.F2B_ERR_USAGE(
+      `"${first}" is where the filter id goes: test-filter takes the filter first, then the log.`,
+      `Write f2b test-filter FILTER ${first} (e.g. f2b test-filter sshd ${first}); \`f2b filters\` lists the ids.`,
+    );
   }
   return [first, second];
 }
@@ -101,7 +133,11 @@ export async function testFilter(first: string | undefined, second: string | und
   new DateParser({ timezone }); // validates the zone (F2B_ERR_TIMEZONE_INVALID)
   const now = parseNow(opts.now);
   const format = opts.format ?? 'text';
-  if (format !== 'text' && format !== 'journal') throw errors.F2B_ERR_USAGE(`--format must be "text" or "journal", not "${format}".`, 'Use --format text (log files) or --format journal (journalctl -o json).');
+  if (format !== 'text' && format !== 'journal')
+    throw errors.F2B_ERR_USAGE(
+      `--format must be "text" or "journal", not "${format}".`,
+      'Use --format text (log files) or --format journal (journalctl -o json).',
+    );
   if (opts.annotated) return annotated(def, file, { now: now ?? Date.now(), timezone, mode: opts.mode, options, json: opts.json });
 
   const maxLen = parseMaxLineLength(opts.maxLineLength);
@@ -114,7 +150,9 @@ export async function testFilter(first: string | undefined, second: string | und
   const shown: string[] = [];
   const out = new JsonWriter(opts.json === true);
   const explainer = opts.explain ? new LineExplainer(runner, { timezone, now: clockNow }) : null;
-  const explained = (text: string) => { process.stdout.write(text); };
+  const explained = (text: string) => {
+    process.stdout.write(text);
+  };
   const started = process.hrtime.bigint();
 
   /** A line longer than maxLen, in order: never parsed nor matched, as in the daemon. */
@@ -142,7 +180,10 @@ export async function testFilter(first: string | undefined, second: string | und
     if (undated) stats.undated++;
     let found = hit === undefined ? runner.find(entry) : hit;
     const ignored = found !== null && ignore.ignores(entry);
-    if (ignored) { found = null; stats.ignored++; }
+    if (ignored) {
+      found = null;
+      stats.ignored++;
+    }
     const failures = found ? runner.reduce(entry, found, clockNow) : NO_FAILURES;
     const f = failures.length > 0 ? failures.reduce((a, b) => (b.attempts > a.attempts ? b : a)) : null;
     if (f) {
@@ -150,8 +191,11 @@ export async function testFilter(first: string | undefined, second: string | und
       for (const x of failures) {
         stats.attempts += x.attempts;
         const a = addresses.get(x.id);
-        if (a) { a.attempts += x.attempts; a.first = Math.min(a.first, x.time); a.last = Math.max(a.last, x.time); }
-        else addresses.set(x.id, { attempts: x.attempts, first: x.time, last: x.time });
+        if (a) {
+          a.attempts += x.attempts;
+          a.first = Math.min(a.first, x.time);
+          a.last = Math.max(a.last, x.time);
+        } else addresses.set(x.id, { attempts: x.attempts, first: x.time, last: x.time });
       }
     } else if (found) {
       // Recognised by a rule (so in its hits) without a failure of its own: a success, or part of an
@@ -168,23 +212,38 @@ export async function testFilter(first: string | undefined, second: string | und
 
   const jobs = chooseJobs(opts, file, format);
   if (jobs > 1) {
-    await runParallel({
-      file: file!, jobs, source, filter: def.id, patterns: source ? undefined : opts.pattern, mode: opts.mode, options, timezone, now: clockNow, maxLineLength: maxLen,
-    }, {
-      local: (buf, s, e) => (e - s > maxLen ? overlong() : handle(parser.parseShared(buf, s, e, file))),
-      remote: (buf, s, e, hit) => (hit.index === OVERLONG_HIT ? overlong() : handle(parser.parseShared(buf, s, e, file), hit)),
-      skip: (undated) => handle(null, null, undated),
-      dates: (counts) => { for (const [k, v] of Object.entries(counts)) stats.dates.set(k, (stats.dates.get(k) ?? 0) + v); },
-      afterBatch: () => out.flush(),
-    });
+    await runParallel(
+      {
+        file: file!,
+        jobs,
+        source,
+        filter: def.id,
+        patterns: source ? undefined : opts.pattern,
+        mode: opts.mode,
+        options,
+        timezone,
+        now: clockNow,
+        maxLineLength: maxLen,
+      },
+      {
+        local: (buf, s, e) => (e - s > maxLen ? overlong() : handle(parser.parseShared(buf, s, e, file))),
+        remote: (buf, s, e, hit) => (hit.index === OVERLONG_HIT ? overlong() : handle(parser.parseShared(buf, s, e, file), hit)),
+        skip: (undated) => handle(null, null, undated),
+        dates: (counts) => {
+          for (const [k, v] of Object.entries(counts)) stats.dates.set(k, (stats.dates.get(k) ?? 0) + v);
+        },
+        afterBatch: () => out.flush(),
+      },
+    );
   } else {
     const stdin = !file || file === '-';
     const progress = Progress.forTerminal({ total: stdin ? 0 : sizeOf(file) });
     let linesBefore = 0;
     const sink: LineSink = {
-      line: format === 'journal'
-        ? (buf, s, e) => (e - s > maxLen ? overlong() : handle(parseJournalJsonLine(buf.subarray(s, e), file)))
-        : (buf, s, e) => (e - s > maxLen ? overlong() : handle(parser.parseShared(buf, s, e, file))),
+      line:
+        format === 'journal'
+          ? (buf, s, e) => (e - s > maxLen ? overlong() : handle(parseJournalJsonLine(buf.subarray(s, e), file)))
+          : (buf, s, e) => (e - s > maxLen ? overlong() : handle(parser.parseShared(buf, s, e, file))),
       overlong,
       afterChunk: (bytes) => {
         out.flush();
@@ -195,7 +254,8 @@ export async function testFilter(first: string | undefined, second: string | und
       },
     };
     // Journal records are parsed into entries that keep views of their line: chunks of their own.
-    if (stdin || format === 'journal' || !isRegularFile(file)) await forEachLineOfStream(stdin ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 }), maxLen, sink);
+    if (stdin || format === 'journal' || !isRegularFile(file))
+      await forEachLineOfStream(stdin ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 }), maxLen, sink);
     else await forEachLineOfFile(file, maxLen, sink);
     progress?.done();
   }
@@ -206,9 +266,15 @@ export async function testFilter(first: string | undefined, second: string | und
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   // Rule ids and date formats come from plugins: escaped like the log lines (escape.ts).
   const w = (s: string) => process.stdout.write(escapeControls(s) + '\n');
-  if (shown.length > 0) { w(`${opts.show === 'matched' ? 'Matched' : 'Missed'} lines:`); for (const l of shown) w(`  ${l}`); w(''); }
+  if (shown.length > 0) {
+    w(`${opts.show === 'matched' ? 'Matched' : 'Missed'} lines:`);
+    for (const l of shown) w(`  ${l}`);
+    w('');
+  }
   w(source ? `Filter: ${def.id} (mode: ${runner.mode})` : `Filter: ${def.rules.length} pattern(s) from --pattern`);
-  w(`Lines: ${stats.lines} read, ${stats.matched} matched, ${stats.partOf ? `${stats.partOf} recognised but no failure of their own, ` : ''}${stats.lines - stats.matched - stats.partOf - stats.unparsed - stats.overlong} missed${stats.unparsed ? `, ${stats.unparsed} ignored (not a journal record)` : ''}${stats.overlong ? `, ${stats.overlong} overlong` : ''}`);
+  w(
+    `Lines: ${stats.lines} read, ${stats.matched} matched, ${stats.partOf ? `${stats.partOf} recognised but no failure of their own, ` : ''}${stats.lines - stats.matched - stats.partOf - stats.unparsed - stats.overlong} missed${stats.unparsed ? `, ${stats.unparsed} ignored (not a journal record)` : ''}${stats.overlong ? `, ${stats.overlong} overlong` : ''}`,
+  );
   if (stats.overlong > 0) w(`Overlong lines: ${stats.overlong} (longer than ${maxLen} bytes: never matched, as in the daemon)`);
   if (ignore.active) w(`Ignored by --ignore-pattern: ${stats.ignored} line(s) that matched`);
   w(`Without a date: ${stats.undated} line(s)${stats.undated ? ' (no date found or readable: counted at the time of reading)' : ''}`);
@@ -253,13 +319,20 @@ class RunCounter {
 const MAX_ADDRESSES_SHOWN = 20;
 
 /** Per address: attempts, first and last seen (local time with offset), and whether maxretry bans it. */
-function writeAddresses(w: (s: string) => void, addresses: Map<string, { attempts: number; first: number; last: number }>, maxretry: number, timezone: string): void {
+function writeAddresses(
+  w: (s: string) => void,
+  addresses: Map<string, { attempts: number; first: number; last: number }>,
+  maxretry: number,
+  timezone: string,
+): void {
   const rows = [...addresses.entries()].sort((a, b) => b[1].attempts - a[1].attempts || a[0].localeCompare(b[0]));
   const banned = rows.filter(([, a]) => a.attempts >= maxretry).length;
   w(`Addresses: ${rows.length}, ${banned} with at least maxretry ${maxretry} attempts (banned, if all fell within findtime)`);
   const width = Math.max(7, ...rows.slice(0, MAX_ADDRESSES_SHOWN).map(([id]) => id.length));
   for (const [id, a] of rows.slice(0, MAX_ADDRESSES_SHOWN)) {
-    w(`  ${id.padEnd(width)}  ${String(a.attempts).padStart(6)} attempt(s)  first ${formatIsoWithOffset(a.first, timezone)}  last ${formatIsoWithOffset(a.last, timezone)}${a.attempts >= maxretry ? '  banned' : ''}`);
+    w(
+      `  ${id.padEnd(width)}  ${String(a.attempts).padStart(6)} attempt(s)  first ${formatIsoWithOffset(a.first, timezone)}  last ${formatIsoWithOffset(a.last, timezone)}${a.attempts >= maxretry ? '  banned' : ''}`,
+    );
   }
   if (rows.length > MAX_ADDRESSES_SHOWN) w(`  … and ${rows.length - MAX_ADDRESSES_SHOWN} more (--json lists every line)`);
 }
@@ -267,7 +340,8 @@ function writeAddresses(w: (s: string) => void, addresses: Map<string, { attempt
 function parseMaxretry(text: string | undefined): number {
   if (text === undefined) return 5;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw errors.F2B_ERR_USAGE(`--maxretry "${text}" is not a whole number of at least 1.`, 'Write e.g. --maxretry 5 (the jail\'s maxretry).');
+  if (!Number.isInteger(n) || n < 1)
+    throw errors.F2B_ERR_USAGE(`--maxretry "${text}" is not a whole number of at least 1.`, "Write e.g. --maxretry 5 (the jail's maxretry).");
   return n;
 }
 
@@ -303,9 +377,14 @@ function chooseJobs(opts: TestFilterOptions, file: string | undefined, format: s
   // machines this was measured on, two CPU-bound threads each ran 1.8× slower than one alone.
   if (opts.jobs === undefined || opts.explain) return 1; // explaining runs every step here
   const wanted = Number(opts.jobs);
-  if (!Number.isInteger(wanted) || wanted < 1) throw errors.F2B_ERR_USAGE(`--jobs "${opts.jobs}" is not a positive whole number.`, 'Write e.g. --jobs 2, or leave it out.');
+  if (!Number.isInteger(wanted) || wanted < 1)
+    throw errors.F2B_ERR_USAGE(`--jobs "${opts.jobs}" is not a positive whole number.`, 'Write e.g. --jobs 2, or leave it out.');
   if (!file || file === '-' || format !== 'text' || opts.show) return 1; // needs a regular file by byte ranges
-  try { return statSync(file).isFile() ? wanted : 1; } catch { return 1; }
+  try {
+    return statSync(file).isFile() ? wanted : 1;
+  } catch {
+    return 1;
+  }
 }
 
 /** Buffers `--json` output and writes it in large pieces, respecting back-pressure. */
@@ -315,13 +394,25 @@ class JsonWriter {
   /** Whether a 'drain' listener is already waiting (one is enough; more pile up as a leak warning). */
   private waiting = false;
   constructor(private readonly enabled: boolean) {}
-  get pending(): number { return this.parts.length; }
+  get pending(): number {
+    return this.parts.length;
+  }
   line(n: number, f: Failure | null, timezone: string, undated: boolean, explanation?: LineExplanation): void {
     if (!this.enabled) return;
     const tail = (undated ? ',"undated":true' : '') + (explanation ? `,"explain":${jsonText(explanation)}` : '') + '}';
-    this.parts.push(f
-      ? jsonText({ line: n, match: true, id: f.id, time: formatIsoWithOffset(f.time, timezone), rule: f.rule, captures: f.captures, attempts: f.attempts }).slice(0, -1) + tail
-      : `{"line":${n},"match":false${tail}`);
+    this.parts.push(
+      f
+        ? jsonText({
+            line: n,
+            match: true,
+            id: f.id,
+            time: formatIsoWithOffset(f.time, timezone),
+            rule: f.rule,
+            captures: f.captures,
+            attempts: f.attempts,
+          }).slice(0, -1) + tail
+        : `{"line":${n},"match":false${tail}`,
+    );
   }
   overlong(n: number): void {
     if (this.enabled) this.parts.push(`{"line":${n},"match":false,"overlong":true}`);
@@ -332,7 +423,12 @@ class JsonWriter {
     this.parts = [];
     if (!process.stdout.write(text) && !this.waiting) {
       this.waiting = true;
-      this.drain = new Promise((r) => process.stdout.once('drain', () => { this.waiting = false; r(); }));
+      this.drain = new Promise((r) =>
+        process.stdout.once('drain', () => {
+          this.waiting = false;
+          r();
+        }),
+      );
     }
   }
   async end(): Promise<void> {
@@ -341,8 +437,11 @@ class JsonWriter {
   }
 }
 
-async function annotated(def: Parameters<typeof checkAnnotatedLog>[0], file: string | undefined,
-  o: { now: number; timezone: string; mode?: string; options: Record<string, unknown>; json?: boolean }): Promise<number> {
+async function annotated(
+  def: Parameters<typeof checkAnnotatedLog>[0],
+  file: string | undefined,
+  o: { now: number; timezone: string; mode?: string; options: Record<string, unknown>; json?: boolean },
+): Promise<number> {
   if (!file || file === '-') throw errors.F2B_ERR_USAGE('--annotated needs a file, not standard input.', 'Give the path of an annotated sample log.');
   // The testing helpers are loaded only for --annotated.
   const { checkAnnotatedLog: check } = await import('@f2b/core/testing');
@@ -350,8 +449,15 @@ async function annotated(def: Parameters<typeof checkAnnotatedLog>[0], file: str
   const wrong = report.results.filter((r) => !r.ok);
   const pct = report.total === 0 ? 0 : (100 * report.right) / report.total;
   if (o.json) {
-    process.stdout.write(jsonText({ filter: def.id, total: report.total, right: report.right, percent: Number(pct.toFixed(2)),
-      mismatches: wrong.map((r) => ({ file: r.file, line: r.lineNo, options: r.run, problems: r.problems, text: r.text })) }) + '\n');
+    process.stdout.write(
+      jsonText({
+        filter: def.id,
+        total: report.total,
+        right: report.right,
+        percent: Number(pct.toFixed(2)),
+        mismatches: wrong.map((r) => ({ file: r.file, line: r.lineNo, options: r.run, problems: r.problems, text: r.text })),
+      }) + '\n',
+    );
   } else {
     for (const r of wrong) {
       const mode = typeof r.run.mode === 'string' ? ` [mode ${r.run.mode}]` : '';
@@ -369,7 +475,11 @@ function parseOptions(pairs: string[]): Record<string, unknown> {
     if (eq <= 0) throw errors.F2B_ERR_USAGE(`--option "${p}" is not key=value.`, 'Write --option key=value, e.g. --option maxauthtries=3.');
     const key = p.slice(0, eq);
     const value = p.slice(eq + 1);
-    try { out[key] = JSON.parse(value); } catch { out[key] = value; }
+    try {
+      out[key] = JSON.parse(value);
+    } catch {
+      out[key] = value;
+    }
   }
   return out;
 }
@@ -377,7 +487,11 @@ function parseOptions(pairs: string[]): Record<string, unknown> {
 function parseMaxLineLength(text: string | undefined): number {
   if (text === undefined) return DEFAULT_MAX_LINE_LENGTH;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 256) throw errors.F2B_ERR_USAGE(`--max-line-length "${text}" is not a whole number of at least 256.`, 'Write e.g. --max-line-length 65536 (the file source\'s maxLineLength).');
+  if (!Number.isInteger(n) || n < 256)
+    throw errors.F2B_ERR_USAGE(
+      `--max-line-length "${text}" is not a whole number of at least 256.`,
+      "Write e.g. --max-line-length 65536 (the file source's maxLineLength).",
+    );
   return n;
 }
 

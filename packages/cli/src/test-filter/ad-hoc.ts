@@ -17,8 +17,10 @@ export function adHocFilter(patterns: readonly string[]): FilterDefinition {
     const where = `--pattern ${i + 1} (${JSON.stringify(p)})`;
     validatePattern(p, where);
     if (!HOST_GROUP.test(p)) {
-      throw errors.F2B_ERR_USAGE(`${where} has no <HOST>, so a match could never name whom to count.`,
-        "Put <HOST> (an address or host name), <ADDR> (an address only), <IP4> or <IP6> where the client's address is, e.g. --pattern 'failure from <HOST>'.");
+      throw errors.F2B_ERR_USAGE(
+        `${where} has no <HOST>, so a match could never name whom to count.`,
+        "Put <HOST> (an address or host name), <ADDR> (an address only), <IP4> or <IP6> where the client's address is, e.g. --pattern 'failure from <HOST>'.",
+      );
     }
   });
   return { id: AD_HOC_ID, description: 'patterns from the command line', rules: patterns.map((pattern, i) => ({ id: `pattern-${i + 1}`, pattern })) };
@@ -31,8 +33,10 @@ export class IgnorePatterns {
 
   constructor(patterns: readonly string[]) {
     patterns.forEach((p, i) => validatePattern(p, `--ignore-pattern ${i + 1} (${JSON.stringify(p)})`));
-    this.runner = patterns.length === 0 ? null
-      : new FilterRunner({ id: '--ignore-pattern', rules: patterns.map((pattern, i) => ({ id: `ignore-${i + 1}`, pattern, kind: 'info' as const })) });
+    this.runner =
+      patterns.length === 0
+        ? null
+        : new FilterRunner({ id: '--ignore-pattern', rules: patterns.map((pattern, i) => ({ id: `ignore-${i + 1}`, pattern, kind: 'info' as const })) });
   }
 
   get active(): boolean {

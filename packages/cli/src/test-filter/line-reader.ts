@@ -38,13 +38,18 @@ export async function forEachLineOfFile(path: string, maxLen: number, sink: Line
       const view = buf.subarray(0, end); // bounds the newline search to what was read
       let start = 0;
       for (let nl; (nl = view.indexOf(10, start)) !== -1; start = nl + 1) {
-        if (skipping) { skipping = false; sink.overlong(); }
-        else sink.line(buf, start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
+        if (skipping) {
+          skipping = false;
+          sink.overlong();
+        } else sink.line(buf, start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
       }
       kept = skipping ? 0 : end - start;
       if (kept > 0) buf.copyWithin(0, start, end);
       // One byte more than a line may have: the CR of a CRLF line.
-      if (kept > maxLen + 1) { kept = 0; skipping = true; }
+      if (kept > maxLen + 1) {
+        kept = 0;
+        skipping = true;
+      }
       await sink.afterChunk(got);
     }
     if (skipping) sink.overlong();
@@ -66,8 +71,10 @@ export async function forEachLineOfStream(input: Readable, maxLen: number, sink:
         if (!skipping) rest = Buffer.concat([rest!, chunk]);
         start = chunk.length;
       } else {
-        if (skipping) { skipping = false; sink.overlong(); }
-        else {
+        if (skipping) {
+          skipping = false;
+          sink.overlong();
+        } else {
           const joined = Buffer.concat([rest!, chunk.subarray(0, nl)]);
           sink.line(joined, 0, joined.length > 0 && joined[joined.length - 1] === 13 ? joined.length - 1 : joined.length);
         }
@@ -80,7 +87,10 @@ export async function forEachLineOfStream(input: Readable, maxLen: number, sink:
     }
     if (start < chunk.length && rest === null && !skipping) rest = Buffer.from(chunk.subarray(start));
     // One byte more than a line may have: the CR of a CRLF line.
-    if (rest && rest.length > maxLen + 1) { rest = null; skipping = true; }
+    if (rest && rest.length > maxLen + 1) {
+      rest = null;
+      skipping = true;
+    }
     await sink.afterChunk(chunk.length);
   }
   if (skipping) sink.overlong();

@@ -30,10 +30,21 @@ export interface ParallelSinks {
 
 export async function runParallel(job: ParallelJob, sinks: ParallelSinks): Promise<void> {
   const ranges = splitFile(job.file, job.jobs);
-  const workers = ranges.slice(1).map(([start, end]) => startWorker({
-    file: job.file, start, end, plugin: job.source ?? undefined, filter: job.filter, patterns: job.patterns, mode: job.mode,
-    options: job.options, timezone: job.timezone, now: job.now, maxLineLength: job.maxLineLength,
-  }));
+  const workers = ranges.slice(1).map(([start, end]) =>
+    startWorker({
+      file: job.file,
+      start,
+      end,
+      plugin: job.source ?? undefined,
+      filter: job.filter,
+      patterns: job.patterns,
+      mode: job.mode,
+      options: job.options,
+      timezone: job.timezone,
+      now: job.now,
+      maxLineLength: job.maxLineLength,
+    }),
+  );
   try {
     if (ranges.length > 0) forEachLineInRange(job.file, ranges[0]![0], ranges[0]![1], sinks.local);
     sinks.afterBatch();
@@ -97,15 +108,26 @@ function startWorker(job: WorkerJob): { messages(): AsyncIterable<WorkerMessage>
   const queue: WorkerMessage[] = [];
   let wake: (() => void) | null = null;
   let failure: Error | null = null;
-  worker.on('message', (m: WorkerMessage) => { queue.push(m); wake?.(); });
-  worker.on('error', (err) => { failure = err; wake?.(); });
-  worker.on('exit', (code) => { if (code !== 0 && !failure) failure = new Error(`worker exited with code ${code}`); wake?.(); });
+  worker.on('message', (m: WorkerMessage) => {
+    queue.push(m);
+    wake?.();
+  });
+  worker.on('error', (err) => {
+    failure = err;
+    wake?.();
+  });
+  worker.on('exit', (code) => {
+    if (code !== 0 && !failure) failure = new Error(`worker exited with code ${code}`);
+    wake?.();
+  });
   return {
     async *messages() {
       for (;;) {
         while (queue.length > 0) yield queue.shift()!;
         if (failure) throw failure;
-        await new Promise<void>((r) => { wake = r; });
+        await new Promise<void>((r) => {
+          wake = r;
+        });
         wake = null;
       }
     },

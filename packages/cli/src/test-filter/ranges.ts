@@ -20,9 +20,15 @@ export function splitFile(file: string, parts: number): [number, number][] {
       let at = Math.max(cuts[cuts.length - 1]!, Math.floor((size * k) / parts));
       for (;;) {
         const got = readSync(fd, probe, 0, probe.length, at);
-        if (got <= 0) { at = size; break; }
+        if (got <= 0) {
+          at = size;
+          break;
+        }
         const nl = probe.subarray(0, got).indexOf(10);
-        if (nl >= 0) { at += nl + 1; break; }
+        if (nl >= 0) {
+          at += nl + 1;
+          break;
+        }
         at += got;
       }
       cuts.push(Math.min(at, size));
@@ -40,8 +46,7 @@ export function splitFile(file: string, parts: number): [number, number][] {
  * Call `onLine(buf, start, end, fileOffset)` for every line of `file[start, end)`, CR stripped.
  * A last line without a newline is delivered too.
  */
-export function forEachLineInRange(file: string, start: number, end: number,
-  onLine: (buf: Buffer, s: number, e: number, fileOffset: number) => void): void {
+export function forEachLineInRange(file: string, start: number, end: number, onLine: (buf: Buffer, s: number, e: number, fileOffset: number) => void): void {
   const fd = openSync(file, 'r');
   try {
     let pos = start;

@@ -26,13 +26,18 @@ export interface WorkerJob {
   maxLineLength: number;
 }
 
-
 /**
  * A batch of matched lines, packed for a cheap transfer (structured clone of many small objects
  * costs more than the matching saves): per hit, its line number within the range (0-based), its
  * byte offsets in the file and the rule index, plus one JSON array of `[host, captures]`.
  */
-export interface HitBatch { lines: Float64Array; starts: Float64Array; ends: Float64Array; rules: Int32Array; data: string }
+export interface HitBatch {
+  lines: Float64Array;
+  starts: Float64Array;
+  ends: Float64Array;
+  rules: Int32Array;
+  data: string;
+}
 
 /** `undated`: line numbers (within the range) of lines without a readable date and without a hit, since the last message. */
 export type WorkerMessage =
@@ -62,12 +67,19 @@ async function run(job: WorkerJob): Promise<void> {
     const batch: HitBatch = { lines: new Float64Array(n), starts: new Float64Array(n), ends: new Float64Array(n), rules: new Int32Array(n), data: '' };
     const data: unknown[] = [];
     hits.forEach(([l, s, e, h], i) => {
-      batch.lines[i] = l; batch.starts[i] = s; batch.ends[i] = e; batch.rules[i] = h.index;
+      batch.lines[i] = l;
+      batch.starts[i] = s;
+      batch.ends[i] = e;
+      batch.rules[i] = h.index;
       data.push([h.host ?? null, h.captures]);
     });
     batch.data = JSON.stringify(data);
-    parentPort!.postMessage({ type: 'hits', batch, undated } satisfies WorkerMessage,
-      [batch.lines.buffer as ArrayBuffer, batch.starts.buffer as ArrayBuffer, batch.ends.buffer as ArrayBuffer, batch.rules.buffer as ArrayBuffer]);
+    parentPort!.postMessage({ type: 'hits', batch, undated } satisfies WorkerMessage, [
+      batch.lines.buffer as ArrayBuffer,
+      batch.starts.buffer as ArrayBuffer,
+      batch.ends.buffer as ArrayBuffer,
+      batch.rules.buffer as ArrayBuffer,
+    ]);
     hits = [];
     undated = [];
   };

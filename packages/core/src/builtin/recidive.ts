@@ -25,8 +25,12 @@ export const recidivePlugin = {
     api.registerSource({
       type: RECIDIVE_SOURCE,
       create: (_options, ctx) => ({
-        start: async () => { listeners.add(ctx); },
-        stop: async () => { listeners.delete(ctx); },
+        start: async () => {
+          listeners.add(ctx);
+        },
+        stop: async () => {
+          listeners.delete(ctx);
+        },
       }),
     });
     api.hooks.ban.tap(PLUGIN_NAME, (ban) => {

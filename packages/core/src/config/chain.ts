@@ -82,13 +82,16 @@ export async function loadConfigChain(file: string, opts: ChainOptions = {}): Pr
   const { value, display, used } = resolveEnvRefs(merged, opts.env ?? process.env, (p) => {
     const origin = state.origins.explain(joinPath(p.path)) ?? state.origins.get([...p.path, 'env']);
     const where = joinPath(p.path);
-    throw errors.F2B_ERR_CONFIG_INVALID(where, p.problem === 'missing'
-      ? `refers to the environment variable "${p.name}", which is not set`
-      : `refers to "${p.name}", which is not a valid environment variable name`,
-    p.problem === 'missing'
-      ? `Set ${p.name} in f2b's environment (for systemd: Environment= or EnvironmentFile= in the unit), or change the value.`
-      : 'Write ${env:NAME} with NAME made of letters, digits and "_", not starting with a digit.',
-    { path: origin?.path ?? where, file: origin ? originLabel(origin) : abs });
+    throw errors.F2B_ERR_CONFIG_INVALID(
+      where,
+      p.problem === 'missing'
+        ? `refers to the environment variable "${p.name}", which is not set`
+        : `refers to "${p.name}", which is not a valid environment variable name`,
+      p.problem === 'missing'
+        ? `Set ${p.name} in f2b's environment (for systemd: Environment= or EnvironmentFile= in the unit), or change the value.`
+        : 'Write ${env:NAME} with NAME made of letters, digits and "_", not starting with a digit.',
+      { path: origin?.path ?? where, file: origin ? originLabel(origin) : abs },
+    );
   });
   for (const u of used) {
     let origin = state.origins.get(u.path);
@@ -100,7 +103,12 @@ export async function loadConfigChain(file: string, opts: ChainOptions = {}): Pr
     if (origin) state.origins.set(u.path, { ...origin, env: u.names });
   }
   const chain: ConfigChain = {
-    config: value as F2bConfig, display: display as F2bConfig, file: abs, host, files: state.files, origins: state.origins,
+    config: value as F2bConfig,
+    display: display as F2bConfig,
+    file: abs,
+    host,
+    files: state.files,
+    origins: state.origins,
   };
   composed.set(chain.config, chain);
   return chain;
@@ -119,15 +127,23 @@ interface State {
   searchFrom: string[];
 }
 
-interface Ref { file: string; package?: string; extendedBy?: string }
+interface Ref {
+  file: string;
+  package?: string;
+  extendedBy?: string;
+}
 
 async function addLayer(state: State, merged: PlainObject, ref: Ref, stack: string[]): Promise<void> {
   const real = safeRealpath(ref.file);
   const where = { file: originLabel(ref) };
   if (stack.includes(real)) {
     const names = [...stack, real].map((f) => f);
-    throw errors.F2B_ERR_CONFIG_INVALID('extends', `makes the configs extend each other in a cycle: ${names.join(' → ')}`,
-      'Remove one of the "extends" entries so that no config extends itself.', where.file);
+    throw errors.F2B_ERR_CONFIG_INVALID(
+      'extends',
+      `makes the configs extend each other in a cycle: ${names.join(' → ')}`,
+      'Remove one of the "extends" entries so that no config extends itself.',
+      where.file,
+    );
   }
   if (stack.length >= MAX_DEPTH) {
     throw errors.F2B_ERR_CONFIG_INVALID('extends', `makes a chain of "extends" deeper than ${MAX_DEPTH} files`, 'Flatten the chain of configs.', where.file);
@@ -142,7 +158,12 @@ async function addLayer(state: State, merged: PlainObject, ref: Ref, stack: stri
   // 1. What this file extends, in list order.
   const list = ext === undefined ? [] : typeof ext === 'string' ? [ext] : ext;
   if (!Array.isArray(list) || list.some((e) => typeof e !== 'string' || e === '')) {
-    throw errors.F2B_ERR_CONFIG_INVALID('extends', 'must be a config file or package name, or a list of them', 'Write e.g. extends: ["@f2b/config-recommended", "./base.yaml"].', originLabel(ref));
+    throw errors.F2B_ERR_CONFIG_INVALID(
+      'extends',
+      'must be a config file or package name, or a list of them',
+      'Write e.g. extends: ["@f2b/config-recommended", "./base.yaml"].',
+      originLabel(ref),
+    );
   }
   for (const [i, spec] of (list as string[]).entries()) {
     const child = resolveExtends(spec, ref, `extends${typeof ext === 'string' ? '' : `.${i}`}`, state.searchFrom);
@@ -150,7 +171,12 @@ async function addLayer(state: State, merged: PlainObject, ref: Ref, stack: stri
   }
 
   // 2. The file's own keys.
-  const entry: ChainFile = { file: ref.file, ...(ref.package ? { package: ref.package } : {}), ...(ref.extendedBy ? { extendedBy: ref.extendedBy } : {}), hosts: [] };
+  const entry: ChainFile = {
+    file: ref.file,
+    ...(ref.package ? { package: ref.package } : {}),
+    ...(ref.extendedBy ? { extendedBy: ref.extendedBy } : {}),
+    hosts: [],
+  };
   mergeLayer(merged, own, state.origins, { file: ref.file, package: ref.package, base: [] });
 
   // 3. Its host blocks that match, least specific first.
@@ -161,11 +187,28 @@ async function addLayer(state: State, merged: PlainObject, ref: Ref, stack: stri
     for (const [pattern, block] of Object.entries(hosts)) {
       const path = `hosts.${pattern}`;
       if (!HOST_PATTERN.test(pattern)) {
-        throw errors.F2B_ERR_CONFIG_INVALID(path, 'is not a host pattern', 'Use host-name characters with * (any characters) and ? (one character), e.g. "web-*".', originLabel(ref));
+        throw errors.F2B_ERR_CONFIG_INVALID(
+          path,
+          'is not a host pattern',
+          'Use host-name characters with * (any characters) and ? (one character), e.g. "web-*".',
+          originLabel(ref),
+        );
       }
-      if (!isPlainObject(block)) throw errors.F2B_ERR_CONFIG_INVALID(path, 'must be an object (the keys to override on matching hosts)', 'Write e.g. { jails: { sshd: { maxretry: 3 } } }.', originLabel(ref));
+      if (!isPlainObject(block))
+        throw errors.F2B_ERR_CONFIG_INVALID(
+          path,
+          'must be an object (the keys to override on matching hosts)',
+          'Write e.g. { jails: { sshd: { maxretry: 3 } } }.',
+          originLabel(ref),
+        );
       for (const k of ['extends', 'hosts']) {
-        if (k in block) throw errors.F2B_ERR_CONFIG_INVALID(`${path}.${k}`, 'is not allowed inside a host block', `Put "${k}" at the top level of the file.`, originLabel(ref));
+        if (k in block)
+          throw errors.F2B_ERR_CONFIG_INVALID(
+            `${path}.${k}`,
+            'is not allowed inside a host block',
+            `Put "${k}" at the top level of the file.`,
+            originLabel(ref),
+          );
       }
     }
     for (const pattern of matchingHostPatterns(Object.keys(hosts), state.host)) {
@@ -190,7 +233,8 @@ async function loadFile(reader: ConfigReader, ref: Ref): Promise<PlainObject> {
   if (!found || found.isEmpty) throw errors.F2B_ERR_CONFIG_INVALID('(root)', 'is empty', 'Write at least a "jails" object.', originLabel(ref));
   const c = found.config;
   const config = c && typeof c === 'object' && 'default' in c ? (c as { default: unknown }).default : c;
-  if (!isPlainObject(config)) throw errors.F2B_ERR_CONFIG_INVALID('(root)', 'is not an object', 'A config is an object with keys such as "jails" and "defaults".', originLabel(ref));
+  if (!isPlainObject(config))
+    throw errors.F2B_ERR_CONFIG_INVALID('(root)', 'is not an object', 'A config is an object with keys such as "jails" and "defaults".', originLabel(ref));
   return cloneData(config);
 }
 
@@ -222,7 +266,11 @@ function resolvePackage(spec: string, starts: string[], from: Ref, path: string)
 }
 
 function safeRealpath(f: string): string {
-  try { return realpathSync(f); } catch { return f; }
+  try {
+    return realpathSync(f);
+  } catch {
+    return f;
+  }
 }
 
 export type { ValueOrigin, Segments };

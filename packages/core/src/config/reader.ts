@@ -22,8 +22,14 @@ import { trustBoundary } from '../trust.js';
  * written out so that cosmiconfig loads only for a JavaScript config; a test checks they agree)
  * plus the JSON/YAML config files it leaves out.
  */
-export const COSMICONFIG_PLACES: readonly string[] = ['package.json', ...['.f2brc', '.config/f2brc'].flatMap((b) => ['', '.json', '.yaml', '.yml', '.js', '.ts', '.cjs', '.mjs'].map((e) => b + e)),
-  'f2b.config.js', 'f2b.config.ts', 'f2b.config.cjs', 'f2b.config.mjs'];
+export const COSMICONFIG_PLACES: readonly string[] = [
+  'package.json',
+  ...['.f2brc', '.config/f2brc'].flatMap((b) => ['', '.json', '.yaml', '.yml', '.js', '.ts', '.cjs', '.mjs'].map((e) => b + e)),
+  'f2b.config.js',
+  'f2b.config.ts',
+  'f2b.config.cjs',
+  'f2b.config.mjs',
+];
 export const SEARCH_PLACES = [...COSMICONFIG_PLACES, 'f2b.config.json', 'f2b.config.yaml', 'f2b.config.yml'];
 /** yaml and cosmiconfig, loaded for the first file that needs them (start-up without them). */
 const lazyRequire = createRequire(import.meta.url);
@@ -143,7 +149,11 @@ function shapeProblem(root: unknown): string | null {
 }
 
 function isFile(file: string): boolean {
-  try { return statSync(file).isFile(); } catch { return false; }
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function* searchDirs(start: string, global: boolean): Generator<{ dir: string; places: string[] }> {

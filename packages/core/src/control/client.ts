@@ -54,7 +54,10 @@ export class ControlClient {
         socket.destroy();
         reject(controlErrors.F2B_ERR_CONTROL_TIMEOUT(path, 'connect', opts.connectTimeoutMs ?? 5000));
       }, opts.connectTimeoutMs ?? 5000);
-      socket.once('error', (err) => { clearTimeout(timer); reject(connectError(path, err)); });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(connectError(path, err));
+      });
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
@@ -127,7 +130,8 @@ export async function controlRequest<T = unknown>(path: string, cmd: string, arg
 
 function connectError(path: string, err: NodeJS.ErrnoException): F2bError {
   if (err.code === 'EACCES' || err.code === 'EPERM') return controlErrors.F2B_ERR_CONTROL_PERMISSION(path, err);
-  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTDIR' || err.code === 'ENOTSOCK') return controlErrors.F2B_ERR_CONTROL_NOT_RUNNING(path, err);
+  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTDIR' || err.code === 'ENOTSOCK')
+    return controlErrors.F2B_ERR_CONTROL_NOT_RUNNING(path, err);
   if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return controlErrors.F2B_ERR_CONTROL_CLOSED(path);
   return controlErrors.F2B_ERR_CONTROL_NOT_RUNNING(path, err);
 }

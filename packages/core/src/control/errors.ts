@@ -41,14 +41,16 @@ export const controlErrors = defineErrors({
   F2B_ERR_CONTROL_UNKNOWN_COMMAND: {
     exit: 'usage',
     make: (cmd: string, known: readonly string[]) => ({
-      message: `The daemon has no command ${q(cmd)}.`, fix: `Use one of: ${known.join(', ')}.`,
+      message: `The daemon has no command ${q(cmd)}.`,
+      fix: `Use one of: ${known.join(', ')}.`,
     }),
   },
 
   F2B_ERR_CONTROL_BAD_ARGS: {
     exit: 'usage',
     make: (cmd: string, problem: string, usage: string) => ({
-      message: `The arguments of ${q(cmd)} are not valid: ${problem}.`, fix: usage,
+      message: `The arguments of ${q(cmd)} are not valid: ${problem}.`,
+      fix: usage,
     }),
   },
 
@@ -74,7 +76,7 @@ export const controlErrors = defineErrors({
       message: `The read-only control socket answers only ${allowed.join(', ')}; ${q(cmd)} is refused here.`,
       fix: rootSocket
         ? `Run it on the daemon's root socket: \`sudo f2b ${cmd} …\` (or --socket ${rootSocket}).`
-        : "Run it on the daemon's root socket (this daemon has none: set \"socket\" in the config).",
+        : 'Run it on the daemon\'s root socket (this daemon has none: set "socket" in the config).',
     }),
   },
 
@@ -119,7 +121,8 @@ export const controlErrors = defineErrors({
   F2B_ERR_CONTROL_NO_RUNTIME_DIR: {
     exit: 'failure',
     make: () => ({
-      message: 'XDG_RUNTIME_DIR is not set, so there is no safe place for this user\'s control socket (f2b does not fall back to /tmp, where another user could create it first).',
+      message:
+        "XDG_RUNTIME_DIR is not set, so there is no safe place for this user's control socket (f2b does not fall back to /tmp, where another user could create it first).",
       fix: 'Log in with a session that sets XDG_RUNTIME_DIR (systemd-logind: /run/user/<uid>), or name a socket in a directory only you may write (config "socket" or --socket; socket: false for none).',
     }),
   },
@@ -136,7 +139,8 @@ export const controlErrors = defineErrors({
     exit: 'failure',
     make: (path: string, cause?: unknown) => ({
       message: `The f2b daemon is not running (nothing answers on the control socket ${q(path)}${reason(cause)}).`,
-      cause, fix: 'Start it with `f2b start` (or `systemctl start f2b`), or give the socket it uses with --socket.',
+      cause,
+      fix: 'Start it with `f2b start` (or `systemctl start f2b`), or give the socket it uses with --socket.',
     }),
   },
 
@@ -144,7 +148,8 @@ export const controlErrors = defineErrors({
     exit: 'failure',
     make: (path: string, cause?: unknown) => ({
       message: `Permission denied on the control socket ${q(path)}: it is root-only (mode 0600: only the user the daemon runs as may connect).`,
-      cause, fix: 'Run the command with sudo (e.g. `sudo f2b status`). status, banned, explain and ping also work without it on the read-only socket, when the daemon has one (config "readOnlySocket", e.g. `f2b status --socket /run/f2b-ro/f2b.sock`).',
+      cause,
+      fix: 'Run the command with sudo (e.g. `sudo f2b status`). status, banned, explain and ping also work without it on the read-only socket, when the daemon has one (config "readOnlySocket", e.g. `f2b status --socket /run/f2b-ro/f2b.sock`).',
     }),
   },
 

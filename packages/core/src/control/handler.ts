@@ -112,24 +112,36 @@ export class ControlCommands implements ControlHandler {
   async handle(cmd: string, args: Record<string, unknown>, ctx: ControlContext): Promise<unknown> {
     if (this.stopping) throw controlErrors.F2B_ERR_CONTROL_STOPPING();
     switch (cmd) {
-      case 'ping': check(cmd, args, {}); return this.ping();
+      case 'ping':
+        check(cmd, args, {});
+        return this.ping();
       case 'status': {
         check(cmd, args, { jail: 'string', list: 'string', cursor: 'string', limit: 'number' });
         const limit = args.limit as number | undefined;
-        if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE)) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, `"limit" must be a whole number from 1 to ${MAX_PAGE}`, USAGE.status);
+        if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE))
+          throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, `"limit" must be a whole number from 1 to ${MAX_PAGE}`, USAGE.status);
         if (args.list === undefined && args.cursor === undefined) return this.status(args.jail as string | undefined, limit);
-        if (args.jail === undefined || (args.list !== 'banned' && args.list !== 'failing')) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, 'paging needs "jail" and "list": "banned" or "failing"', USAGE.status);
+        if (args.jail === undefined || (args.list !== 'banned' && args.list !== 'failing'))
+          throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, 'paging needs "jail" and "list": "banned" or "failing"', USAGE.status);
         return this.page(args.jail as string, args.list, args.cursor as string | undefined, limit ?? PAGE);
       }
-      case 'ban': check(cmd, args, { jail: 'string', ip: 'string' }, ['jail', 'ip']); return this.exclusive(() => this.ban(args.jail as string, args.ip as string));
+      case 'ban':
+        check(cmd, args, { jail: 'string', ip: 'string' }, ['jail', 'ip']);
+        return this.exclusive(() => this.ban(args.jail as string, args.ip as string));
       case 'unban': {
         check(cmd, args, { ip: 'string', all: 'boolean', jail: 'string' });
         if ((args.ip === undefined) === (args.all !== true)) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS(cmd, 'give either "ip" or "all": true', USAGE.unban);
         return this.exclusive(() => this.unban(args.ip as string | undefined, args.jail as string | undefined));
       }
-      case 'banned': check(cmd, args, { ip: 'string' }); return args.ip === undefined ? this.activeBans() : this.bansOf(args.ip as string);
-      case 'explain': check(cmd, args, { ip: 'string' }, ['ip']); return explainAddress(this.daemon, address(args.ip as string));
-      case 'reload': check(cmd, args, { jail: 'string' }); return this.reload(args.jail as string | undefined);
+      case 'banned':
+        check(cmd, args, { ip: 'string' });
+        return args.ip === undefined ? this.activeBans() : this.bansOf(args.ip as string);
+      case 'explain':
+        check(cmd, args, { ip: 'string' }, ['ip']);
+        return explainAddress(this.daemon, address(args.ip as string));
+      case 'reload':
+        check(cmd, args, { jail: 'string' });
+        return this.reload(args.jail as string | undefined);
       case 'stop': {
         check(cmd, args, {});
         const stop = this.opts.stop;
@@ -151,7 +163,10 @@ export class ControlCommands implements ControlHandler {
       try {
         const config = await reloadConfig();
         if (jail !== undefined && !this.daemon.jail(jail) && !config.jails.some((j) => j.enabled && j.name === jail)) {
-          throw controlErrors.F2B_ERR_CONTROL_UNKNOWN_JAIL(jail, this.daemon.jails.map((j) => j.name));
+          throw controlErrors.F2B_ERR_CONTROL_UNKNOWN_JAIL(
+            jail,
+            this.daemon.jails.map((j) => j.name),
+          );
         }
         await this.daemon.reload(config);
       } catch (err) {
@@ -181,8 +196,11 @@ export class ControlCommands implements ControlHandler {
 
   private ping() {
     return {
-      pong: true, version: this.opts.version ?? this.daemon.core.version, pid: process.pid,
-      uptime: Math.round((Date.now() - this.startedAt) / 1000), protocol: SUPPORTED_VERSIONS,
+      pong: true,
+      version: this.opts.version ?? this.daemon.core.version,
+      pid: process.pid,
+      uptime: Math.round((Date.now() - this.startedAt) / 1000),
+      protocol: SUPPORTED_VERSIONS,
     };
   }
 
@@ -190,7 +208,8 @@ export class ControlCommands implements ControlHandler {
     if (name === undefined) {
       const store = this.daemon.store;
       return {
-        jails: this.daemon.jails.map((j) => j.name), count: this.daemon.jails.length,
+        jails: this.daemon.jails.map((j) => j.name),
+        count: this.daemon.jails.length,
         state: { kind: store?.kind ?? null, location: store?.location ?? null, ...this.daemon.storeHealth.snapshot() },
         // Jails that protect nothing right now, with the reason (a missing log, no journal).
         notWatching: this.daemon.jails.filter((j) => !j.watching).map((j) => ({ jail: j.name, reason: j.watchProblems().join('; ') })),
@@ -211,7 +230,8 @@ export class ControlCommands implements ControlHandler {
     if (cursor === undefined) it = jail.listing(list);
     else {
       const c = this.cursors.get(cursor);
-      if (!c || c.jail !== jail || c.list !== list) throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS('status', `the cursor ${JSON.stringify(cursor)} is unknown or expired`, 'Start again without "cursor".');
+      if (!c || c.jail !== jail || c.list !== list)
+        throw controlErrors.F2B_ERR_CONTROL_BAD_ARGS('status', `the cursor ${JSON.stringify(cursor)} is unknown or expired`, 'Start again without "cursor".');
       this.cursors.delete(cursor);
       it = c.it;
     }
@@ -292,7 +312,11 @@ export class ControlCommands implements ControlHandler {
 
   private jail(name: string): Jail {
     const jail = this.daemon.jail(name);
-    if (!jail) throw controlErrors.F2B_ERR_CONTROL_UNKNOWN_JAIL(name, this.daemon.jails.map((j) => j.name));
+    if (!jail)
+      throw controlErrors.F2B_ERR_CONTROL_UNKNOWN_JAIL(
+        name,
+        this.daemon.jails.map((j) => j.name),
+      );
     return jail;
   }
 }

@@ -38,9 +38,7 @@ export interface ControlErrorBody {
   file?: string;
 }
 
-export type ControlResponse =
-  | { v: number; id: RequestId; ok: true; result: unknown }
-  | { v: number; id: RequestId; ok: false; error: ControlErrorBody };
+export type ControlResponse = { v: number; id: RequestId; ok: true; result: unknown } | { v: number; id: RequestId; ok: false; error: ControlErrorBody };
 
 /** The error body of a response, from any thrown value (non-f2b errors become F2B_ERR_CONTROL_INTERNAL). */
 export function errorBody(err: unknown): ControlErrorBody {

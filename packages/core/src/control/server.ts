@@ -28,8 +28,15 @@ import { socketBoundary } from './path-check.js';
 import type { ControlHandler } from './handler.js';
 import { loadPeerUid, type PeerUid } from './peer.js';
 import {
-  encodeLine, errorBody, IDLE_TIMEOUT_MS, LineDecoder, MAX_REQUEST_BYTES, PROTOCOL_VERSION, REQUEST_DEADLINE_MS,
-  type ControlResponse, type RequestId,
+  encodeLine,
+  errorBody,
+  IDLE_TIMEOUT_MS,
+  LineDecoder,
+  MAX_REQUEST_BYTES,
+  PROTOCOL_VERSION,
+  REQUEST_DEADLINE_MS,
+  type ControlResponse,
+  type RequestId,
 } from './protocol.js';
 
 export interface ControlServerOptions {
@@ -122,14 +129,18 @@ export class ControlServer {
     }
     assertSafeDirectory(dir, path);
     await assertSocketFree(path);
-    this.peerUid = this.opts.peerUid ?? await loadPeerUid();
+    this.peerUid = this.opts.peerUid ?? (await loadPeerUid());
     const server = createServer({ allowHalfOpen: true }, (s) => this.onConnection(s));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err })));
       // The socket file is created by bind(), synchronously inside listen(): under this umask it is
       // born 0600, with no moment in which others could connect.
       let umask: number | null = null;
-      try { umask = process.umask(0o177); } catch { /* worker threads cannot set it: chmod below */ }
+      try {
+        umask = process.umask(0o177);
+      } catch {
+        /* worker threads cannot set it: chmod below */
+      }
       try {
         server.listen({ path, exclusive: true }, () => resolve());
       } finally {
@@ -149,7 +160,9 @@ export class ControlServer {
       throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err });
     }
     this.server = server;
-    this.opts.logger?.info(`${label} listening on ${path} (mode ${mode.toString(8).padStart(4, '0')}${this.opts.gid != null ? `, group ${this.opts.gid}` : ''}).`);
+    this.opts.logger?.info(
+      `${label} listening on ${path} (mode ${mode.toString(8).padStart(4, '0')}${this.opts.gid != null ? `, group ${this.opts.gid}` : ''}).`,
+    );
   }
 
   /** Stop listening, drop every connection, remove the socket file (if it is still ours). */
@@ -166,7 +179,9 @@ export class ControlServer {
       // libuv unlinks the path when it closes the listening socket; a socket file with another inode
       // belongs to someone else (a daemon started meanwhile) and stays.
       if (this.inode !== null && lstatSync(this.path).ino === this.inode) unlinkSync(this.path);
-    } catch { /* gone already */ }
+    } catch {
+      /* gone already */
+    }
   }
 
   private onConnection(sock: Socket): void {
@@ -174,11 +189,15 @@ export class ControlServer {
       sock.destroy();
       return;
     }
-    sock.on('error', () => { /* the client went away; nothing to do */ });
+    sock.on('error', () => {
+      /* the client went away; nothing to do */
+    });
     const peer = this.peerUid(sock);
     const uid = peer ?? UNKNOWN_PEER;
     if (!this.makeRoomForUser(uid)) {
-      this.opts.logger?.warn(`Control clients of uid ${uid} hold ${this.opts.maxConnectionsPerUser ?? 32} connections, all carrying out requests; refusing another.`);
+      this.opts.logger?.warn(
+        `Control clients of uid ${uid} hold ${this.opts.maxConnectionsPerUser ?? 32} connections, all carrying out requests; refusing another.`,
+      );
       const line = encodeLine(response(null, controlErrors.F2B_ERR_CONTROL_TOO_MANY_CONNECTIONS(uid, this.opts.maxConnectionsPerUser ?? 32)));
       sock.end(line, () => sock.destroy());
       return;
@@ -215,23 +234,32 @@ export class ControlServer {
         deadline.unref();
       }
     };
-    sock.on('close', () => { if (deadline) clearTimeout(deadline); });
+    sock.on('close', () => {
+      if (deadline) clearTimeout(deadline);
+    });
     const enqueue = (job: () => Promise<void>) => {
       queued++;
       if (queued >= MAX_QUEUED) sock.pause();
-      queue = queue.then(job).catch((err) => this.opts.logger?.error(`Control request failed: ${String(err)}`)).finally(() => {
-        queued--;
-        if (queued < MAX_QUEUED && !done && sock.isPaused()) sock.resume();
-      });
+      queue = queue
+        .then(job)
+        .catch((err) => this.opts.logger?.error(`Control request failed: ${String(err)}`))
+        .finally(() => {
+          queued--;
+          if (queued < MAX_QUEUED && !done && sock.isPaused()) sock.resume();
+        });
     };
     // Nothing received or sent for a while: idle (no request in progress), or stuck on an answer the
     // client does not read. A request still being carried out (a long reload) keeps the connection.
-    sock.setTimeout(this.opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS, () => { if (queued === 0 || sock.writableLength > 0) sock.destroy(); });
+    sock.setTimeout(this.opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS, () => {
+      if (queued === 0 || sock.writableLength > 0) sock.destroy();
+    });
     // A client may send its requests and close its side (`… | socat - UNIX-CONNECT:…`): answer, then close ours.
     sock.on('end', () => {
       if (done) return;
       done = true;
-      enqueue(async () => { if (sock.writable) sock.end(); });
+      enqueue(async () => {
+        if (sock.writable) sock.end();
+      });
     });
     sock.on('data', (chunk: Buffer) => {
       if (done) return;
@@ -298,7 +326,9 @@ export class ControlServer {
     } catch (err) {
       text = encodeLine(response(res.id, err));
     }
-    const runAfter = () => { for (const fn of after) fn(); };
+    const runAfter = () => {
+      for (const fn of after) fn();
+    };
     if (!sock.writable) {
       runAfter();
       return;
@@ -324,7 +354,11 @@ export class ControlServer {
     if (!req || typeof req !== 'object' || Array.isArray(req)) return response(null, controlErrors.F2B_ERR_CONTROL_MALFORMED('it is not a JSON object'));
     const r = req as Record<string, unknown>;
     const id: RequestId = typeof r.id === 'number' || typeof r.id === 'string' ? r.id : null;
-    if (r.v !== PROTOCOL_VERSION) return response(id, r.v === undefined ? controlErrors.F2B_ERR_CONTROL_MALFORMED('it has no protocol version "v"') : controlErrors.F2B_ERR_CONTROL_VERSION(r.v));
+    if (r.v !== PROTOCOL_VERSION)
+      return response(
+        id,
+        r.v === undefined ? controlErrors.F2B_ERR_CONTROL_MALFORMED('it has no protocol version "v"') : controlErrors.F2B_ERR_CONTROL_VERSION(r.v),
+      );
     if (typeof r.cmd !== 'string' || r.cmd === '') return response(id, controlErrors.F2B_ERR_CONTROL_MALFORMED('"cmd" must be a command name'));
     if (r.args !== undefined && (r.args === null || typeof r.args !== 'object' || Array.isArray(r.args))) {
       return response(id, controlErrors.F2B_ERR_CONTROL_MALFORMED('"args" must be an object'));
@@ -336,7 +370,8 @@ export class ControlServer {
       this.opts.logger?.debug(`Control command ${JSON.stringify(cmd)} done.`);
       return { v: PROTOCOL_VERSION, id, ok: true, result: result ?? null };
     } catch (err) {
-      if (!isF2bError(err)) this.opts.logger?.error(`Control command ${JSON.stringify(cmd)} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      if (!isF2bError(err))
+        this.opts.logger?.error(`Control command ${JSON.stringify(cmd)} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       return response(id, err);
     }
   }
@@ -372,7 +407,9 @@ export async function probeSocket(path: string, timeoutMs = 2000): Promise<{ sta
       try {
         const res = JSON.parse(line) as { ok?: boolean; result?: { pid?: unknown } };
         if (res.ok && typeof res.result?.pid === 'number') pid = res.result.pid;
-      } catch { /* not ours, but alive */ }
+      } catch {
+        /* not ours, but alive */
+      }
       finish({ state: 'live', pid });
     });
     sock.on('close', () => finish({ state: 'silent' }));
@@ -394,9 +431,14 @@ export async function assertSocketFree(path: string): Promise<void> {
   if (!isSocket) throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: 'a file that is not a socket is in the way, and f2b does not remove it' });
   const probe = await probeSocket(path);
   if (probe.state === 'live') throw controlErrors.F2B_ERR_CONTROL_IN_USE(path, probe.pid);
-  if (probe.state === 'silent') throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: 'a process accepts connections on it but does not answer a ping' });
+  if (probe.state === 'silent')
+    throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { occupied: 'a process accepts connections on it but does not answer a ping' });
   if (probe.state === 'stale') {
-    try { unlinkSync(path); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err }); }
+    try {
+      unlinkSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw controlErrors.F2B_ERR_CONTROL_SOCKET(path, { cause: err });
+    }
   }
 }
 

@@ -50,7 +50,12 @@ export function compileRule(filterId: string, rule: FilterRule): CompiledRule {
   } catch (err) {
     const unsupported = unsupportedConstruct(rule.pattern);
     if (unsupported) {
-      throw errors.F2B_ERR_PATTERN_UNSUPPORTED(`The rule ${JSON.stringify(rule.id)} of the filter ${JSON.stringify(filterId)}`, unsupported.construct, unsupported.text, unsupported.fix);
+      throw errors.F2B_ERR_PATTERN_UNSUPPORTED(
+        `The rule ${JSON.stringify(rule.id)} of the filter ${JSON.stringify(filterId)}`,
+        unsupported.construct,
+        unsupported.text,
+        unsupported.fix,
+      );
     }
     throw errors.F2B_ERR_PATTERN_INVALID({ filter: filterId, rule: rule.id }, messageOf(err));
   }
@@ -93,7 +98,11 @@ export function positionalGroups(source: string): { source: string; names: (stri
   let out = '';
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
-    if (c === '\\') { out += c + (source[i + 1] ?? ''); i++; continue; }
+    if (c === '\\') {
+      out += c + (source[i + 1] ?? '');
+      i++;
+      continue;
+    }
     if (c === '[') {
       // A character class: copied as is; `]` right after `[` or `[^` is a literal.
       let j = i + 1;
@@ -113,7 +122,10 @@ export function positionalGroups(source: string): { source: string; names: (stri
         continue;
       }
       // An unnamed group captures nothing anyone reads: non-capturing, RE2 tracks fewer positions.
-      if (source[i + 1] !== '?') { out += '(?:'; continue; }
+      if (source[i + 1] !== '?') {
+        out += '(?:';
+        continue;
+      }
     }
     out += c;
   }

@@ -7,7 +7,10 @@
  */
 import { literalPrefixes } from './prefixes.js';
 
-interface PrefixEntry { readonly bytes: Buffer; readonly rules: readonly number[] }
+interface PrefixEntry {
+  readonly bytes: Buffer;
+  readonly rules: readonly number[];
+}
 
 export class Dispatcher {
   /** Per first byte, the prefixes starting with it (longest first). */
@@ -24,7 +27,10 @@ export class Dispatcher {
     const byPrefix = new Map<string, number[]>();
     sources.forEach((source, rule) => {
       const prefixes = literalPrefixes(source);
-      if (prefixes === null) { always.push(rule); return; }
+      if (prefixes === null) {
+        always.push(rule);
+        return;
+      }
       for (const p of prefixes) {
         const list = byPrefix.get(p) ?? [];
         list.push(rule);
@@ -61,7 +67,10 @@ export class Dispatcher {
     if (!any && this.always.length === 0) return 0;
     let n = 0;
     for (let r = 0; r < marks.length; r++) {
-      if (marks[r] === 1) { this.found[n++] = r; marks[r] = 0; }
+      if (marks[r] === 1) {
+        this.found[n++] = r;
+        marks[r] = 0;
+      }
     }
     return n;
   }

@@ -65,7 +65,11 @@ export interface FilterRunnerOptions {
 }
 
 /** A reducer's saved state, as the jail checkpoints it (store key `<jail>/filter`). */
-export interface FilterState { filter: string; mode: string; state: unknown }
+export interface FilterState {
+  filter: string;
+  mode: string;
+  state: unknown;
+}
 
 export class FilterRunner {
   readonly def: FilterDefinition;
@@ -97,11 +101,10 @@ export class FilterRunner {
     this.messageRules = rules.filter((r) => (r.rule.on ?? 'message') === 'message');
     this.lineRules = rules.filter((r) => r.rule.on === 'line');
     const kw = this.messageRules.every((r) => r.rule.keywords && r.rule.keywords.length > 0)
-      ? [...new Set(this.messageRules.flatMap((r) => r.rule.keywords!))] : null;
-    this.keywords = kw && kw.length > 0 && this.lineRules.length === 0 ? kw.map((k) => Buffer.from(k, 'utf8')) : null;
-    this.messageSet = this.messageRules.length > 0
-      ? new RE2.Set(this.messageRules.map((r) => r.re.source))
+      ? [...new Set(this.messageRules.flatMap((r) => r.rule.keywords!))]
       : null;
+    this.keywords = kw && kw.length > 0 && this.lineRules.length === 0 ? kw.map((k) => Buffer.from(k, 'utf8')) : null;
+    this.messageSet = this.messageRules.length > 0 ? new RE2.Set(this.messageRules.map((r) => r.re.source)) : null;
     this.dispatcher = new Dispatcher(this.messageRules.map((r) => r.re.source));
     this.onSuccess = opts.onSuccess;
     const logger = opts.logger ?? createLogger(`filter-${def.id}`);
@@ -115,7 +118,10 @@ export class FilterRunner {
     // A parsed line's message is read where it lies in the read buffer: no view per line.
     let hit: Hit | null;
     if (entry instanceof RangeEntry && entry.messageInBuffer) hit = this.matchMessage(entry.buf, entry.msgStart, entry.end);
-    else { const m = entry.message; hit = this.matchMessage(m, 0, m.length); }
+    else {
+      const m = entry.message;
+      hit = this.matchMessage(m, 0, m.length);
+    }
     return hit ?? (this.lineRules.length > 0 ? this.matchLine(entry.raw) : null);
   }
 
@@ -128,14 +134,20 @@ export class FilterRunner {
     if (this.programs !== null) {
       const names = [...this.programs, ...this.programPrefixes.map((p) => `${p}*`)].join(', ');
       if (!this.programAllowed(entry.program)) {
-        out.prefilter = { passed: false, why: entry.program === undefined ? `the line has no program name; the filter reads only ${names}` : `the program ${JSON.stringify(entry.program)} is not one the filter reads (${names})` };
+        out.prefilter = {
+          passed: false,
+          why:
+            entry.program === undefined
+              ? `the line has no program name; the filter reads only ${names}`
+              : `the program ${JSON.stringify(entry.program)} is not one the filter reads (${names})`,
+        };
         return out;
       }
       out.prefilter = { passed: true, why: `the program ${JSON.stringify(entry.program)} is one the filter reads` };
     }
     if (this.keywords !== null) {
       if (!this.hasKeyword(entry.message)) {
-        out.prefilter = { passed: false, why: 'the message holds none of the rules\' keywords' };
+        out.prefilter = { passed: false, why: "the message holds none of the rules' keywords" };
         return out;
       }
       out.prefilter = { passed: true, why: `${out.prefilter.why === 'no prefilter' ? '' : `${out.prefilter.why}; `}the message holds a rule keyword` };
@@ -150,7 +162,11 @@ export class FilterRunner {
         out.matched.push({ rule: compiled.rule.id, on, ...(hit.host !== undefined ? { host: hit.host } : {}), captures: { ...hit.captures } });
         out.chosen ??= compiled.rule.id;
       } else {
-        out.matched.push({ rule: compiled.rule.id, on, rejected: compiled.re.exec(subject) ? 'its host is neither an address nor a host name the rule allows' : 'the pattern does not match the whole text' });
+        out.matched.push({
+          rule: compiled.rule.id,
+          on,
+          rejected: compiled.re.exec(subject) ? 'its host is neither an address nor a host name the rule allows' : 'the pattern does not match the whole text',
+        });
       }
     };
     // Only the rules find() reaches: a rule the dispatch skips is never run on this message, so
@@ -291,7 +307,8 @@ export class FilterRunner {
       // scanner goes straight to exec, which tells both at once.
       const found = this.dispatcher.found;
       for (let k = 0; k < candidates && hit === null; k++) {
-        const i = found[k]!, rule = this.messageRules[i]!;
+        const i = found[k]!,
+          rule = this.messageRules[i]!;
         if (candidates === 1 && !(ascii && rule.rule.scan)) hit = execRule(rule, text ?? message.toString('utf8'), i);
         else if (rule.re.test(subject)) hit = captured(rule, i, message, ascii, text);
       }
@@ -386,7 +403,8 @@ function hitOf(compiled: CompiledRule, groups: Readonly<Record<string, string | 
 function toFailure(d: FailureDraft, filter: string, time: number, line: string, hit: Hit): Failure {
   // Most drafts name the host of the line that completed them: its address was parsed at the match.
   const ip = hit.ip && d.id === hit.host ? hit.ip : parseIp(d.id);
-  const captures = d.captures ?? {}, lines = d.lines ?? [line];
+  const captures = d.captures ?? {},
+    lines = d.lines ?? [line];
   return ip
     ? { id: ip.text, ip, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter }
     : { id: d.id, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter };

@@ -42,7 +42,10 @@ export class MessageMemo<V> {
    * `limit`: entries kept before all are dropped. `maskPorts`: messages that differ only in the
    * digits of ` port N` share an entry (`FilterDefinition.volatilePorts`).
    */
-  constructor(private readonly limit: number, private readonly maskPorts: boolean) {
+  constructor(
+    private readonly limit: number,
+    private readonly maskPorts: boolean,
+  ) {
     let size = 1;
     while (size < limit * 2) size <<= 1;
     this.slots = new Int32Array(size).fill(-1);
@@ -70,7 +73,11 @@ export class MessageMemo<V> {
     this.stale = -1;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const e = this.slots[slot]!;
-      if (e < 0) { this.probe = slot; this.missHash = hash; return undefined; }
+      if (e < 0) {
+        this.probe = slot;
+        this.missHash = hash;
+        return undefined;
+      }
       if (this.hashes[e] !== hash || !this.sameKey(e, buf, start, end)) continue;
       const exact = this.exactStart[e]!;
       if (exact >= 0 && (this.exactLength[e] !== end - start || !sameBytes(this.arena, exact, buf, start, end - start))) {
@@ -143,7 +150,8 @@ export class MessageMemo<V> {
 
   /** Whether entry `e`'s key is the key of `buf[start, end)` (compared as `hashOf` reads it). */
   private sameKey(e: number, buf: Uint8Array, start: number, end: number): boolean {
-    const key = this.arena, masking = this.maskPorts;
+    const key = this.arena,
+      masking = this.maskPorts;
     let k = this.keyStart[e]!;
     const keyEnd = k + this.keyLength[e]!;
     for (let i = start; i < end; i++, k++) {

@@ -9,10 +9,7 @@
  * one not anchored with `^`, gives null (the rule is tried on every line).
  */
 
-type Item =
-  | { kind: 'char'; ch: string; min: number; max: number }
-  | { kind: 'group'; alts: Item[][]; min: number; max: number }
-  | { kind: 'other' };
+type Item = { kind: 'char'; ch: string; min: number; max: number } | { kind: 'group'; alts: Item[][]; min: number; max: number } | { kind: 'other' };
 
 /** How long a prefix may grow (longer ones add nothing to dispatch) and how many a pattern may have. */
 const MAX_PREFIX = 32;
@@ -21,7 +18,40 @@ const MAX_PREFIXES = 24;
 class Unreadable extends Error {}
 
 /** Escapes that stand for one literal character. */
-const LITERAL_ESCAPES = new Set(['.', '[', ']', '(', ')', '{', '}', '*', '+', '?', '|', '^', '$', '\\', '/', '-', ':', '"', "'", ' ', '<', '>', '=', '!', '@', '#', '%', '&', ',', ';', '_', '~']);
+const LITERAL_ESCAPES = new Set([
+  '.',
+  '[',
+  ']',
+  '(',
+  ')',
+  '{',
+  '}',
+  '*',
+  '+',
+  '?',
+  '|',
+  '^',
+  '$',
+  '\\',
+  '/',
+  '-',
+  ':',
+  '"',
+  "'",
+  ' ',
+  '<',
+  '>',
+  '=',
+  '!',
+  '@',
+  '#',
+  '%',
+  '&',
+  ',',
+  ';',
+  '_',
+  '~',
+]);
 
 class Reader {
   i = 0;
@@ -29,7 +59,10 @@ class Reader {
 
   alternatives(): Item[][] {
     const alts: Item[][] = [this.sequence()];
-    while (this.s[this.i] === '|') { this.i++; alts.push(this.sequence()); }
+    while (this.s[this.i] === '|') {
+      this.i++;
+      alts.push(this.sequence());
+    }
     return alts;
   }
 
@@ -57,7 +90,12 @@ class Reader {
       if (s[j] === '^') j++;
       if (s[j] === ']') j++;
       while (j < s.length && s[j] !== ']') {
-        if (s[j] === '[' && s[j + 1] === ':') { const end = s.indexOf(':]', j + 2); if (end < 0) throw new Unreadable(); j = end + 2; continue; }
+        if (s[j] === '[' && s[j + 1] === ':') {
+          const end = s.indexOf(':]', j + 2);
+          if (end < 0) throw new Unreadable();
+          j = end + 2;
+          continue;
+        }
         j += s[j] === '\\' ? 2 : 1;
       }
       if (j >= s.length) throw new Unreadable();
@@ -88,10 +126,19 @@ class Reader {
     const s = this.s;
     const q = s[this.i];
     let min: number, max: number;
-    if (q === '*') { min = 0; max = Infinity; this.i++; }
-    else if (q === '+') { min = 1; max = Infinity; this.i++; }
-    else if (q === '?') { min = 0; max = 1; this.i++; }
-    else if (q === '{') {
+    if (q === '*') {
+      min = 0;
+      max = Infinity;
+      this.i++;
+    } else if (q === '+') {
+      min = 1;
+      max = Infinity;
+      this.i++;
+    } else if (q === '?') {
+      min = 0;
+      max = 1;
+      this.i++;
+    } else if (q === '{') {
       const m = /^\{([0-9]+)(,([0-9]*))?\}/.exec(s.slice(this.i));
       if (!m) throw new Unreadable();
       min = Number(m[1]);
@@ -162,10 +209,14 @@ export function literalPrefixes(source: string): string[] | null {
 export function stripAnchors(source: string): string | null {
   // Split at top-level `|` (outside groups and classes).
   const parts: string[] = [];
-  let depth = 0, from = 0;
+  let depth = 0,
+    from = 0;
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
-    if (c === '\\') { i++; continue; }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
     if (c === '[') {
       let j = i + 1;
       if (source[j] === '^') j++;
@@ -176,7 +227,10 @@ export function stripAnchors(source: string): string | null {
     }
     if (c === '(') depth++;
     else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) { parts.push(source.slice(from, i)); from = i + 1; }
+    else if (c === '|' && depth === 0) {
+      parts.push(source.slice(from, i));
+      from = i + 1;
+    }
   }
   parts.push(source.slice(from));
   if (!parts.every((p) => p.startsWith('^'))) return null;

@@ -4,7 +4,11 @@
  * messages (`invalid perl operator: (?=`) do not say that this is why.
  */
 
-interface Construct { readonly re: RegExp; readonly name: string; readonly fix: string }
+interface Construct {
+  readonly re: RegExp;
+  readonly name: string;
+  readonly fix: string;
+}
 
 const CONSTRUCTS: readonly Construct[] = [
   { re: /\(\?=/, name: 'lookahead', fix: 'match the text itself, or use --ignore-pattern for lines to leave out' },
@@ -38,7 +42,11 @@ function withoutClasses(source: string): string {
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
     // An escaped backslash is a literal and starts nothing; other escapes are kept (`\1`, `\G`).
-    if (c === '\\') { out += source[i + 1] === '\\' ? '  ' : c + (source[i + 1] ?? ''); i++; continue; }
+    if (c === '\\') {
+      out += source[i + 1] === '\\' ? '  ' : c + (source[i + 1] ?? '');
+      i++;
+      continue;
+    }
     if (c === '[') {
       let j = i + 1;
       if (source[j] === '^') j++;

@@ -13,7 +13,10 @@ export class MetricsServer {
   private server: Server | null = null;
   /** Answers every path but /metrics when set (the dashboard, on the same address). */
   private mounted: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
-  constructor(private readonly register: Registry, private readonly logger: Logger) {}
+  constructor(
+    private readonly register: Registry,
+    private readonly logger: Logger,
+  ) {}
 
   /** Serve the other paths with this handler (read-only too: the method check stays first). */
   mount(handler: (req: IncomingMessage, res: ServerResponse) => void): void {
@@ -24,16 +27,28 @@ export class MetricsServer {
   async listen(addr: ListenAddress): Promise<ListenAddress> {
     const server = createServer((req, res) => {
       const url = (req.url ?? '/').split('?')[0];
-      if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { allow: 'GET, HEAD' }).end(); return; }
-      if (url !== '/metrics' && this.mounted) { this.mounted(req, res); return; }
-      if (url !== '/metrics') { res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: f2b serves /metrics only.\n'); return; }
-      this.register.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': this.register.contentType });
-        res.end(req.method === 'HEAD' ? undefined : text);
-      }, (err: unknown) => {
-        this.logger.warn(`Collecting metrics failed: ${err instanceof Error ? err.message : String(err)}`);
-        res.writeHead(500, { 'content-type': 'text/plain' }).end('Collecting metrics failed; see the daemon log.\n');
-      });
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      if (url !== '/metrics' && this.mounted) {
+        this.mounted(req, res);
+        return;
+      }
+      if (url !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: f2b serves /metrics only.\n');
+        return;
+      }
+      this.register.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': this.register.contentType });
+          res.end(req.method === 'HEAD' ? undefined : text);
+        },
+        (err: unknown) => {
+          this.logger.warn(`Collecting metrics failed: ${err instanceof Error ? err.message : String(err)}`);
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('Collecting metrics failed; see the daemon log.\n');
+        },
+      );
     });
     server.requestTimeout = 10_000;
     server.headersTimeout = 5_000;

@@ -37,7 +37,12 @@ export class ActionTester {
     const options = { ...(opts.options ?? {}) };
     if (provided.def.schema) checkOptions(provided.def.schema, options, 'options', provided.plugin);
     this.instance = provided.def.create(options, {
-      jail: this.jail, logger: this.logger, clock: this.core.clock, error: (e) => { this.errors.push(e); },
+      jail: this.jail,
+      logger: this.logger,
+      clock: this.core.clock,
+      error: (e) => {
+        this.errors.push(e);
+      },
     });
   }
 
@@ -52,8 +57,12 @@ export class ActionTester {
     return { jail: this.jail, id, time, reason: 'expired' };
   }
 
-  async start(): Promise<void> { await this.instance.start?.(); }
-  async stop(): Promise<void> { await this.instance.stop?.(); }
+  async start(): Promise<void> {
+    await this.instance.start?.();
+  }
+  async stop(): Promise<void> {
+    await this.instance.stop?.();
+  }
   async applyBans(...ids: string[]): Promise<Ban[]> {
     const bans = ids.map((id) => this.ban(id));
     await this.instance.ban(bans);

@@ -47,7 +47,9 @@ export function parseAnnotatedLog(file: string, inherited: Record<string, unknow
   let pending: Annotation | undefined;
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  const flush = () => { if (current.lines.length > 0) blocks.push(current); };
+  const flush = () => {
+    if (current.lines.length > 0) blocks.push(current);
+  };
   for (const [i, raw] of lines.entries()) {
     const line = raw.replace(/\r$/, '');
     const d = DIRECTIVE.exec(line);
@@ -55,7 +57,7 @@ export function parseAnnotatedLog(file: string, inherited: Record<string, unknow
       const [, kind, value] = d;
       if (kind === 'failJSON') pending = parseAnnotation(value!, file, i + 1);
       else if (kind === 'fileOptions') {
-        fileOptions = { ...fileOptions, ...parseJson(value!, file, i + 1) as Record<string, unknown> };
+        fileOptions = { ...fileOptions, ...(parseJson(value!, file, i + 1) as Record<string, unknown>) };
         current.optionSets = current.optionSets.map((o) => ({ ...fileOptions, ...o }));
       } else if (kind === 'filterOptions') {
         flush();
@@ -115,7 +117,9 @@ export function evaluateConstraint(expr: string, vars: { name: string; opts: Rec
   let pos = 0;
   const peek = () => tokens[pos];
   const next = () => tokens[pos++];
-  const expect = (t: string) => { if (next() !== t) throw new Error(`constraint "${expr}": expected ${t}`); };
+  const expect = (t: string) => {
+    if (next() !== t) throw new Error(`constraint "${expr}": expected ${t}`);
+  };
   const value = (): Value => {
     const t = next();
     if (t === undefined) throw new Error(`constraint "${expr}": unexpected end`);
@@ -129,17 +133,23 @@ export function evaluateConstraint(expr: string, vars: { name: string; opts: Rec
       expect('(');
       const key = String(value());
       let dflt: Value = null;
-      if (peek() === ',') { next(); dflt = value(); }
+      if (peek() === ',') {
+        next();
+        dflt = value();
+      }
       expect(')');
       const v = vars.opts[key];
-      return v === undefined ? dflt : v as Value;
+      return v === undefined ? dflt : (v as Value);
     }
     throw new Error(`constraint "${expr}": unsupported token ${t}`);
   };
   const tuple = (): Value[] => {
     expect('(');
     const out: Value[] = [];
-    while (peek() !== ')') { out.push(value()); if (peek() === ',') next(); }
+    while (peek() !== ')') {
+      out.push(value());
+      if (peek() === ',') next();
+    }
     next();
     return out;
   };
@@ -149,16 +159,43 @@ export function evaluateConstraint(expr: string, vars: { name: string; opts: Rec
     if (op === '==') return left === value();
     if (op === '!=') return left !== value();
     if (op === 'in') return tuple().includes(left);
-    if (op === 'not') { expect('in'); return !tuple().includes(left); }
+    if (op === 'not') {
+      expect('in');
+      return !tuple().includes(left);
+    }
     throw new Error(`constraint "${expr}": unsupported operator ${op}`);
   };
   const factor = (): boolean => {
-    if (peek() === 'not') { next(); return !factor(); }
-    if (peek() === '(') { next(); const v = or(); expect(')'); return v; }
+    if (peek() === 'not') {
+      next();
+      return !factor();
+    }
+    if (peek() === '(') {
+      next();
+      const v = or();
+      expect(')');
+      return v;
+    }
     return cmp();
   };
-  const and = (): boolean => { let v = factor(); while (peek() === 'and') { next(); const r = factor(); v = v && r; } return v; };
-  const or = (): boolean => { let v = and(); while (peek() === 'or') { next(); const r = and(); v = v || r; } return v; };
+  const and = (): boolean => {
+    let v = factor();
+    while (peek() === 'and') {
+      next();
+      const r = factor();
+      v = v && r;
+    }
+    return v;
+  };
+  const or = (): boolean => {
+    let v = and();
+    while (peek() === 'or') {
+      next();
+      const r = and();
+      v = v || r;
+    }
+    return v;
+  };
   const result = or();
   if (pos !== tokens.length) throw new Error(`constraint "${expr}": unexpected ${tokens[pos]}`);
   return result;

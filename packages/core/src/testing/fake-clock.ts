@@ -19,7 +19,11 @@ export class FakeClock implements Clock {
   setTimer(ms: number, fn: () => void): TimerHandle {
     const timer = { due: this.time + Math.max(0, ms), seq: this.seq++, fn };
     this.timers.push(timer);
-    return { cancel: () => { this.timers = this.timers.filter((t) => t !== timer); } };
+    return {
+      cancel: () => {
+        this.timers = this.timers.filter((t) => t !== timer);
+      },
+    };
   }
 
   /** Move time forward by `ms`, firing every timer that falls due (including timers they set). */

@@ -78,7 +78,10 @@ export function testFilterPackage(runnerOrOpts: TestRunner | FilterPackageTestOp
         deepStrictEqual(report.skippedReasons, [], `${file}: option sets that could not run`);
         deepStrictEqual(report.results.filter((r) => !r.ok).map(describeResult), [], `${file}: lines the filter gets wrong`);
         check(report.total >= (opts.minLines ?? 4), `${file} has ${report.total} annotated lines, fewer than ${opts.minLines ?? 4}.`);
-        check(report.results.some((r) => r.failures.length === 0), `${file} has no negative case (an annotated line the filter must not count).`);
+        check(
+          report.results.some((r) => r.failures.length === 0),
+          `${file} has no negative case (an annotated line the filter must not count).`,
+        );
         if (opts.everyRule) {
           const sampled = new Set(report.results.map((r) => r.rule));
           const unsampled = [...new Set(def.rules.map((r) => r.id))].filter((id) => !sampled.has(id));
@@ -87,7 +90,9 @@ export function testFilterPackage(runnerOrOpts: TestRunner | FilterPackageTestOp
       });
       t.it('gives the same answers when attacker-written fields carry invalid UTF-8', () => {
         const report = checkInvalidBytes(def, path(opts.fixture(def.id)), {
-          now: opts.now, timezone: opts.timezone ?? 'UTC', fields: opts.attackerFields?.[def.id],
+          now: opts.now,
+          timezone: opts.timezone ?? 'UTC',
+          fields: opts.attackerFields?.[def.id],
         });
         deepStrictEqual(report.differences, [], 'answers that changed with invalid bytes');
       });
@@ -96,7 +101,7 @@ export function testFilterPackage(runnerOrOpts: TestRunner | FilterPackageTestOp
   const manifest = JSON.parse(readFileSync(path(opts.manifest), 'utf8')) as { name?: string; f2b?: { filters?: string[] } };
   t.describe(manifest.name ?? opts.plugin.meta?.name ?? 'the plugin', () => {
     t.it('registers exactly the ids its manifest declares', () => {
-      deepStrictEqual(defs.map((d) => d.id).sort(), [...(manifest.f2b?.filters ?? [])].sort(), 'registered ids vs the manifest\'s f2b.filters');
+      deepStrictEqual(defs.map((d) => d.id).sort(), [...(manifest.f2b?.filters ?? [])].sort(), "registered ids vs the manifest's f2b.filters");
     });
   });
 }

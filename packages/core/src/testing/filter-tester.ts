@@ -101,17 +101,27 @@ type Globals = { describe?: DescribeFn; it?: ItFn & { only?: ItFn } };
 const globals = () => globalThis as Globals;
 
 export class FilterTester {
-  static get describe(): DescribeFn { return describeHook ?? globals().describe ?? ((_name, fn) => fn()); }
-  static set describe(fn: DescribeFn) { describeHook = fn; }
-  static get it(): ItFn { return itHook ?? globals().it ?? ((_name, fn) => fn()); }
-  static set it(fn: ItFn) { itHook = fn; }
+  static get describe(): DescribeFn {
+    return describeHook ?? globals().describe ?? ((_name, fn) => fn());
+  }
+  static set describe(fn: DescribeFn) {
+    describeHook = fn;
+  }
+  static get it(): ItFn {
+    return itHook ?? globals().it ?? ((_name, fn) => fn());
+  }
+  static set it(fn: ItFn) {
+    itHook = fn;
+  }
   static get itOnly(): ItFn {
     if (itOnlyHook) return itOnlyHook;
     const only = (itHook as { only?: ItFn } | undefined)?.only ?? globals().it?.only;
     if (!only) throw new TypeError('FilterTester: a case has `only: true`, but the runner has no `it.only`: set FilterTester.itOnly.');
     return only;
   }
-  static set itOnly(fn: ItFn) { itOnlyHook = fn; }
+  static set itOnly(fn: ItFn) {
+    itOnlyHook = fn;
+  }
 
   /** `new FilterTester().run(def, tests)`: default settings. */
   static run(def: FilterDefinition, tests: FilterTests): void {
@@ -172,7 +182,9 @@ export class FilterTester {
 
   private checkInvalid(def: FilterDefinition, c: InvalidCase): void {
     if (c.id === undefined && typeof c.attempts !== 'object' && !c.failures?.some((f) => f.id !== undefined)) {
-      throw new TypeError(`FilterTester: the invalid case ${title(c.line)} names no source: give \`id\` (the source to blame), \`attempts\` per source, or \`failures\` with ids.`);
+      throw new TypeError(
+        `FilterTester: the invalid case ${title(c.line)} names no source: give \`id\` (the source to blame), \`attempts\` per source, or \`failures\` with ids.`,
+      );
     }
     const failures = this.feed(def, c);
     const problems: string[] = [];
@@ -205,7 +217,8 @@ export class FilterTester {
         const got = failures[i];
         if (!got) return;
         if (want.id !== undefined && !sameSource(got.id, want.id)) problems.push(`failure ${i + 1}: expected source ${want.id}, got ${got.id}`);
-        if (want.attempts !== undefined && got.attempts !== want.attempts) problems.push(`failure ${i + 1}: expected ${want.attempts} attempts, got ${got.attempts}`);
+        if (want.attempts !== undefined && got.attempts !== want.attempts)
+          problems.push(`failure ${i + 1}: expected ${want.attempts} attempts, got ${got.attempts}`);
         if (want.rule !== undefined && got.rule !== want.rule) problems.push(`failure ${i + 1}: expected rule ${want.rule}, got ${got.rule}`);
         problems.push(...compareCaptures(want.captures, got).map((p) => `failure ${i + 1}: ${p}`));
       });
@@ -215,7 +228,7 @@ export class FilterTester {
 }
 
 function linesOf(c: { line: CaseBase['line'] }): readonly LineInput[] {
-  return typeof c.line === 'string' || Buffer.isBuffer(c.line) ? [c.line as LineInput] : c.line as readonly LineInput[];
+  return typeof c.line === 'string' || Buffer.isBuffer(c.line) ? [c.line as LineInput] : (c.line as readonly LineInput[]);
 }
 
 /** A line as a terminal may show it: decoded, control characters escaped. */

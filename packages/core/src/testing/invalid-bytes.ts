@@ -11,7 +11,17 @@ import type { AnnotatedLine } from './annotated.js';
 
 /** Byte sequences that are never valid UTF-8 wherever they are inserted between two characters. */
 const INVALID: readonly (readonly number[])[] = [
-  [0xff], [0xfe], [0x80], [0xbf], [0xc0, 0xaf], [0xc1], [0xe9], [0xf5], [0xed, 0xa0, 0x80], [0xf0, 0x9f], [0xe9, 0x74, 0xe9],
+  [0xff],
+  [0xfe],
+  [0x80],
+  [0xbf],
+  [0xc0, 0xaf],
+  [0xc1],
+  [0xe9],
+  [0xf5],
+  [0xed, 0xa0, 0x80],
+  [0xf0, 0x9f],
+  [0xe9, 0x74, 0xe9],
 ];
 
 /** Captures that hold text the client chose (and not evidence such as a method or a count). */
@@ -125,7 +135,9 @@ export function freeTextRanges(line: AnnotatedLine, captures: ReadonlyMap<string
  * user name as it now decodes. Undefined when the line has no such field.
  */
 function injectInvalidBytes(
-  line: AnnotatedLine, ranges: [number, number][], round: number,
+  line: AnnotatedLine,
+  ranges: [number, number][],
+  round: number,
 ): { bytes: Buffer; annotation?: AnnotatedLine['annotation'] } | undefined {
   const text = line.text;
   const parts: Buffer[] = [];
@@ -146,8 +158,7 @@ function injectInvalidBytes(
   parts.push(Buffer.from(text.slice(from), 'utf8'));
   const a = line.annotation;
   const user = a?.extra.user;
-  const annotation = a && typeof user === 'string' && users.has(user)
-    ? { ...a, extra: { ...a.extra, user: users.get(user) } } : a;
+  const annotation = a && typeof user === 'string' && users.has(user) ? { ...a, extra: { ...a.extra, user: users.get(user) } } : a;
   return { bytes: Buffer.concat(parts), annotation };
 }
 

@@ -68,23 +68,43 @@ export class SourceTester {
     return this.def.create(this.opts.options ?? {}, {
       jail: this.opts.jail ?? 'test',
       path: 'options',
-      lines: (lines, origin) => { for (const l of lines) this.delivered.push({ line: l.toString('utf8'), origin }); },
-      entries: (entries) => { this.entries.push(...entries); },
-      overlong: (origin) => { this.overlong.push(origin); },
+      lines: (lines, origin) => {
+        for (const l of lines) this.delivered.push({ line: l.toString('utf8'), origin });
+      },
+      entries: (entries) => {
+        this.entries.push(...entries);
+      },
+      overlong: (origin) => {
+        this.overlong.push(origin);
+      },
       logger: this.logger,
       clock: this.clock,
-      error: (err) => { this.errors.push(err); },
+      error: (err) => {
+        this.errors.push(err);
+      },
       saved,
     });
   }
 
   /** The lines delivered, in order (across restarts). */
-  get lines(): string[] { return this.delivered.map((d) => d.line); }
+  get lines(): string[] {
+    return this.delivered.map((d) => d.line);
+  }
 
-  async start(): Promise<void> { await this.instance.start(); this.running = true; }
-  async stop(): Promise<void> { if (this.running) { this.running = false; await this.instance.stop(); } }
+  async start(): Promise<void> {
+    await this.instance.start();
+    this.running = true;
+  }
+  async stop(): Promise<void> {
+    if (this.running) {
+      this.running = false;
+      await this.instance.stop();
+    }
+  }
   /** Read what is there now, when the source can be asked to. */
-  async poll(): Promise<void> { await this.instance.poll?.(); }
+  async poll(): Promise<void> {
+    await this.instance.poll?.();
+  }
 
   /** The state a checkpoint would save now, through JSON as the store keeps it. */
   state(): unknown {
@@ -101,9 +121,13 @@ export class SourceTester {
   }
 
   /** Feed a file source: append lines (each with its newline) to `path`. */
-  append(path: string, ...lines: string[]): void { appendFileSync(path, lines.map((l) => `${l}\n`).join('')); }
+  append(path: string, ...lines: string[]): void {
+    appendFileSync(path, lines.map((l) => `${l}\n`).join(''));
+  }
   /** Replace the content of `path` with these lines. */
-  write(path: string, ...lines: string[]): void { writeFileSync(path, lines.map((l) => `${l}\n`).join('')); }
+  write(path: string, ...lines: string[]): void {
+    writeFileSync(path, lines.map((l) => `${l}\n`).join(''));
+  }
 
   /** Wait (polling the source) until `cond` holds; fails with `what` and what arrived so far. */
   async waitFor(cond: () => boolean, what: string): Promise<void> {

@@ -21,7 +21,12 @@ export interface TestCore {
   flush(): Promise<void>;
 }
 
-export async function createTestCore(opts: { plugins: F2bPlugin[]; jail: Omit<JailInput, 'source' | 'sources'>; name?: string; start?: number | string }): Promise<TestCore> {
+export async function createTestCore(opts: {
+  plugins: F2bPlugin[];
+  jail: Omit<JailInput, 'source' | 'sources'>;
+  name?: string;
+  start?: number | string;
+}): Promise<TestCore> {
   const clock = new FakeClock(opts.start);
   const core = new Core({ clock, logLevel: 'silent' });
   for (const p of opts.plugins) core.use(p);
@@ -36,13 +41,26 @@ export async function createTestCore(opts: { plugins: F2bPlugin[]; jail: Omit<Ja
   const name = opts.name ?? 'test';
   const resolved = resolveConfig({ jails: { [name]: { ...opts.jail, source: { type: 'memory' }, ignoreself: opts.jail.ignoreself ?? false } } });
   const jail = new Jail(core, resolved.jails[0]!);
-  const bans: Ban[] = []; const unbans: Unban[] = [];
-  core.hooks.ban.tapPromise('test-core', async (b) => { bans.push(b); });
-  core.hooks.unban.tapPromise('test-core', async (u) => { unbans.push(u); });
+  const bans: Ban[] = [];
+  const unbans: Unban[] = [];
+  core.hooks.ban.tapPromise('test-core', async (b) => {
+    bans.push(b);
+  });
+  core.hooks.unban.tapPromise('test-core', async (u) => {
+    unbans.push(u);
+  });
   await jail.start();
   return {
-    core, clock, jail, bans, unbans,
-    push: (...lines) => jail.lines(lines.map((l) => Buffer.from(l)), 'memory'),
+    core,
+    clock,
+    jail,
+    bans,
+    unbans,
+    push: (...lines) =>
+      jail.lines(
+        lines.map((l) => Buffer.from(l)),
+        'memory',
+      ),
     flush: () => jail.flush(),
   };
 }

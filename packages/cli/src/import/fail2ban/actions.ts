@@ -13,15 +13,35 @@ import { ports as mapPorts } from './values.js';
 import { customAction } from './custom-action.js';
 
 /** What the report says of an action: `warning` for an imported action to check, else not imported. */
-export interface ActionNote { action: string; problem: string; fix: string; level?: 'warning' }
+export interface ActionNote {
+  action: string;
+  problem: string;
+  fix: string;
+  level?: 'warning';
+}
 
 const FIREWALL = /^(?:iptables|ip6tables|nftables|firewallcmd|shorewall|ufw|pf|npf|ipfw|bsd-ipfw|apf|ipfilter|symbiosis-blacklist)(?:-|$)/;
 const ALLPORTS = /-allports$/;
 const MAIL = /^(?:mail|sendmail)(?:-|$)/;
 const ROUTE_TYPES = new Set(['blackhole', 'unreachable', 'prohibit']);
-const REPORTING = /^(?:smtp\.py|complain|mynetwatchman|xarf-login-attack|abuseipdb|blocklist_de|dshield|badips|ipthreat|apprise|nsupdate|netscaler|osx-|nginx-block-map|hostsdeny)/;
+const REPORTING =
+  /^(?:smtp\.py|complain|mynetwatchman|xarf-login-attack|abuseipdb|blocklist_de|dshield|badips|ipthreat|apprise|nsupdate|netscaler|osx-|nginx-block-map|hostsdeny)/;
 // Arguments the firewall mapping reads, or that only name fail2ban's own chains and tables.
-const FIREWALL_ARGS = new Set(['port', 'protocol', 'chain', 'name', 'actname', 'blocktype', 'returntype', 'bantime', 'actionstart_on_demand', 'actionrepair_on_unban', 'lockingopt', 'iptables', 'type']);
+const FIREWALL_ARGS = new Set([
+  'port',
+  'protocol',
+  'chain',
+  'name',
+  'actname',
+  'blocktype',
+  'returntype',
+  'bantime',
+  'actionstart_on_demand',
+  'actionrepair_on_unban',
+  'lockingopt',
+  'iptables',
+  'type',
+]);
 
 /**
  * Map a jail's action items; `jail` names sets when one jail needs two nftables actions; `dir` is the
@@ -43,7 +63,8 @@ export function mapActions(items: readonly Item[], jail: string, dir?: string): 
     } else if (name === 'cloudflare' || name === 'cloudflare-token') {
       others.push({ type: 'cloudflare', tokenEnv: 'CLOUDFLARE_API_TOKEN' });
       notes.push({
-        action: item.name, problem: 'was imported as the cloudflare action, without its credentials (a token is never copied into a config file)',
+        action: item.name,
+        problem: 'was imported as the cloudflare action, without its credentials (a token is never copied into a config file)',
         fix: 'Put an API token with the "Account Firewall Access Rules: Edit" permission in $CLOUDFLARE_API_TOKEN (or set tokenFile), and add zoneId or accountId (see @f2b/action-cloudflare).',
       });
     } else if (name === 'dummy') {
@@ -51,18 +72,36 @@ export function mapActions(items: readonly Item[], jail: string, dir?: string): 
     } else if (name === 'route') {
       const blocktype = (item.args.get('blocktype') ?? 'unreachable').trim().toLowerCase();
       others.push({ type: 'route', blocktype: ROUTE_TYPES.has(blocktype) ? blocktype : 'unreachable' });
-      if (!ROUTE_TYPES.has(blocktype)) notes.push({ action: item.name, problem: `has blocktype ${JSON.stringify(blocktype)}`, fix: 'Imported as unreachable; the route action takes blackhole, unreachable or prohibit.' });
+      if (!ROUTE_TYPES.has(blocktype))
+        notes.push({
+          action: item.name,
+          problem: `has blocktype ${JSON.stringify(blocktype)}`,
+          fix: 'Imported as unreachable; the route action takes blackhole, unreachable or prohibit.',
+        });
     } else if (MAIL.test(name)) {
       others.push(mailAction(item, name));
     } else if (REPORTING.test(name)) {
-      notes.push({ action: item.name, problem: 'reports or acts outside the firewall; f2b has no equivalent action', fix: 'Leave it out, or write an action plugin (`npm init @f2b/plugin`).' });
+      notes.push({
+        action: item.name,
+        problem: 'reports or acts outside the firewall; f2b has no equivalent action',
+        fix: 'Leave it out, or write an action plugin (`npm init @f2b/plugin`).',
+      });
     } else {
       const custom = dir ? customAction(dir, name) : { ok: false as const, problem: 'is not a fail2ban action f2b knows an equivalent of' };
       if (custom.ok) {
         others.push(custom.action as ActionInput);
-        notes.push({ action: item.name, problem: 'was imported as an exec action running its commands (argv, no shell)', fix: 'Check the program paths and arguments; see @f2b/action-exec.', level: 'warning' });
+        notes.push({
+          action: item.name,
+          problem: 'was imported as an exec action running its commands (argv, no shell)',
+          fix: 'Check the program paths and arguments; see @f2b/action-exec.',
+          level: 'warning',
+        });
       } else {
-        notes.push({ action: item.name, problem: custom.problem, fix: 'Choose an f2b action (nftables, ipset, route, mail, webhook, exec with a script of yours; `f2b plugins` lists those installed).' });
+        notes.push({
+          action: item.name,
+          problem: custom.problem,
+          fix: 'Choose an f2b action (nftables, ipset, route, mail, webhook, exec with a script of yours; `f2b plugins` lists those installed).',
+        });
       }
     }
   }
@@ -94,7 +133,11 @@ function firewallAction(item: Item, name: string, jail: string, notes: ActionNot
   const protocols = protocol === 'all' ? [] : protocol.split(/[\s,]+/).filter(Boolean);
   for (const p of protocols) {
     if (!['tcp', 'udp', 'sctp'].includes(p)) {
-      notes.push({ action: item.name, problem: `has protocol ${JSON.stringify(p)}, which f2b's nftables action does not filter by`, fix: 'Use tcp, udp or sctp, or leave ports out to ban every protocol.' });
+      notes.push({
+        action: item.name,
+        problem: `has protocol ${JSON.stringify(p)}, which f2b's nftables action does not filter by`,
+        fix: 'Use tcp, udp or sctp, or leave ports out to ban every protocol.',
+      });
       return null;
     }
   }
@@ -102,14 +145,33 @@ function firewallAction(item: Item, name: string, jail: string, notes: ActionNot
   let hook: 'forward' | undefined;
   if (chain && /^forward$/i.test(chain)) hook = 'forward';
   else if (chain && !/^(?:input|<known\/chain>|f2b-.*)$/i.test(chain)) {
-    notes.push({ action: item.name, problem: `bans in the chain ${JSON.stringify(chain)}; f2b's nftables action uses its own table and an input (or forward) hook`, fix: 'Imported with the input hook; for routed or container traffic set hook: forward (or chain: for an existing nft chain such as DOCKER-USER).' });
+    notes.push({
+      action: item.name,
+      problem: `bans in the chain ${JSON.stringify(chain)}; f2b's nftables action uses its own table and an input (or forward) hook`,
+      fix: 'Imported with the input hook; for routed or container traffic set hook: forward (or chain: for an existing nft chain such as DOCKER-USER).',
+    });
   }
-  const blocktype = /reject/i.test(item.args.get('blocktype') ?? '') ? 'reject' as const : /^drop$/i.test(item.args.get('blocktype') ?? '') ? 'drop' as const : undefined;
+  const blocktype = /reject/i.test(item.args.get('blocktype') ?? '')
+    ? ('reject' as const)
+    : /^drop$/i.test(item.args.get('blocktype') ?? '')
+      ? ('drop' as const)
+      : undefined;
   for (const key of item.args.keys()) {
-    if (!FIREWALL_ARGS.has(key)) notes.push({ action: item.name, problem: `has the argument ${key}, which f2b's nftables action has no equivalent of`, fix: 'Check the imported action; see the options of @f2b/action-nftables.' });
+    if (!FIREWALL_ARGS.has(key))
+      notes.push({
+        action: item.name,
+        problem: `has the argument ${key}, which f2b's nftables action has no equivalent of`,
+        fix: 'Check the imported action; see the options of @f2b/action-nftables.',
+      });
   }
   const setName = `${jail}-${protocols.join('-') || 'all'}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40);
-  return { ...(ports ? { ports } : {}), protocols: ports ? (protocols.length ? protocols : ['tcp']) : [], ...(blocktype ? { blocktype } : {}), ...(hook ? { hook } : {}), name: setName };
+  return {
+    ...(ports ? { ports } : {}),
+    protocols: ports ? (protocols.length ? protocols : ['tcp']) : [],
+    ...(blocktype ? { blocktype } : {}),
+    ...(hook ? { hook } : {}),
+    name: setName,
+  };
 }
 
 /** fail2ban's mail actions (`dest`, `sender`; the whois, lines and buffered variants) as the mail action. */

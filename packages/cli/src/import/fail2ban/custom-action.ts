@@ -27,7 +27,12 @@ export function customAction(dir: string, name: string): CustomAction {
     return { ok: false, problem: `could not be read (${err instanceof Error ? err.message : String(err)})` };
   }
   const action: Record<string, unknown> = { type: 'exec' };
-  for (const [key, to] of [['actionban', 'ban'], ['actionunban', 'unban'], ['actionstart', 'start'], ['actionstop', 'stop']] as const) {
+  for (const [key, to] of [
+    ['actionban', 'ban'],
+    ['actionunban', 'unban'],
+    ['actionstart', 'start'],
+    ['actionstop', 'stop'],
+  ] as const) {
     let text: string | undefined;
     try {
       text = values.get(key)?.text.trim();

@@ -50,7 +50,12 @@ export function assertImportable(dir: string): string {
   }
   if (!isDir) throw errors.F2B_ERR_IMPORT_SOURCE(abs, 'it is not a directory');
   if (layerFiles(abs, 'jail').length === 0) {
-    throw errors.F2B_ERR_IMPORT_SOURCE(abs, existsSync(resolve(abs, 'fail2ban.conf')) ? 'it holds fail2ban.conf but no jail.conf, jail.local or jail.d/*.conf' : 'it holds no jail.conf, jail.local or jail.d/*.conf');
+    throw errors.F2B_ERR_IMPORT_SOURCE(
+      abs,
+      existsSync(resolve(abs, 'fail2ban.conf'))
+        ? 'it holds fail2ban.conf but no jail.conf, jail.local or jail.d/*.conf'
+        : 'it holds no jail.conf, jail.local or jail.d/*.conf',
+    );
   }
   return abs;
 }
@@ -59,7 +64,12 @@ export function importFail2ban(dir: string, known: KnownIds): ImportResult {
   const abs = assertImportable(dir);
   const layers = readLayers(abs, 'jail');
   const notes: ImportNote[] = layers.problems.map((p) => ({
-    where: whereText(abs, p), section: '', key: '', problem: `The line ${p.problem}`, fix: 'fail2ban skips or refuses it too; correct or remove it.', level: 'unmapped',
+    where: whereText(abs, p),
+    section: '',
+    key: '',
+    problem: `The line ${p.problem}`,
+    fix: 'fail2ban skips or refuses it too; correct or remove it.',
+    level: 'unmapped',
   }));
 
   const defaultsMapper = new JailMapper(layers, DEFAULT_SECTION, known);
@@ -75,7 +85,8 @@ export function importFail2ban(dir: string, known: KnownIds): ImportResult {
     const m = new JailMapper(layers, section, known);
     const enabled = m.get('enabled');
     const on = enabled ? parseBool(enabled.text) : false;
-    if (enabled && on === undefined) m.note(enabled.def, 'enabled', `${JSON.stringify(enabled.text.trim())} is not a boolean; fail2ban refuses it`, 'Write true or false.');
+    if (enabled && on === undefined)
+      m.note(enabled.def, 'enabled', `${JSON.stringify(enabled.text.trim())} is not a boolean; fail2ban refuses it`, 'Write true or false.');
     if (!on) {
       notEnabled.push(section);
       continue;
@@ -96,12 +107,28 @@ export function importFail2ban(dir: string, known: KnownIds): ImportResult {
     m.leftovers();
     let name = section;
     if (!JAIL_NAME.test(name)) {
-      name = section.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64) || 'jail';
-      m.note(enabled!.def, '', `The jail name ${JSON.stringify(section)} is not one f2b accepts; imported as ${JSON.stringify(name)}`, 'Nothing to do, unless something refers to the old name.', 'warning');
+      name =
+        section
+          .replace(/[^A-Za-z0-9_.-]/g, '-')
+          .replace(/^[^A-Za-z0-9]+/, '')
+          .slice(0, 64) || 'jail';
+      m.note(
+        enabled!.def,
+        '',
+        `The jail name ${JSON.stringify(section)} is not one f2b accepts; imported as ${JSON.stringify(name)}`,
+        'Nothing to do, unless something refers to the old name.',
+        'warning',
+      );
     }
     const values = [filter.value, sources.value, sources.waitForLog, actions, ...shared].filter((v): v is OutValue => v !== undefined);
     const complete = filter.value !== undefined && sources.value !== undefined;
-    if (!complete) m.note(enabled!.def, 'enabled', 'The jail is imported disabled (enabled: false): see the notes above for what it lacks', 'Supply what is missing, then remove enabled: false.');
+    if (!complete)
+      m.note(
+        enabled!.def,
+        'enabled',
+        'The jail is imported disabled (enabled: false): see the notes above for what it lacks',
+        'Supply what is missing, then remove enabled: false.',
+      );
     jails.push({ name, section, where, values: complete ? values : [{ key: 'enabled', value: false, from: [] }, ...values], enabled: complete });
     notes.push(...m.notes);
   }

@@ -21,7 +21,11 @@ export interface IniSection {
   entries: { key: string; value: IniValue }[];
 }
 
-export interface IniProblem { file: string; line: number; problem: string }
+export interface IniProblem {
+  file: string;
+  line: number;
+  problem: string;
+}
 
 export interface IniFile {
   file: string;

@@ -15,7 +15,10 @@ const REFERENCE = /%\(([^)]*)\)s|%%/g;
 /** Values fail2ban defines itself, before any file. */
 function builtins(dir: string): Map<string, Definition> {
   const at = (text: string): Definition => ({ text, file: '(fail2ban built-in)', line: 0 });
-  return new Map([['fail2ban_version', at('1.0')], ['fail2ban_confpath', at(dir)]]);
+  return new Map([
+    ['fail2ban_version', at('1.0')],
+    ['fail2ban_confpath', at(dir)],
+  ]);
 }
 
 export interface Resolved {
@@ -28,7 +31,10 @@ export interface Resolved {
 }
 
 export class InterpolationError extends Error {
-  constructor(readonly def: Definition, readonly problem: string) {
+  constructor(
+    readonly def: Definition,
+    readonly problem: string,
+  ) {
     super(problem);
   }
 }
@@ -38,7 +44,10 @@ export class JailValues {
   /** Names read in this section (directly or by reference): they are accounted for. */
   readonly read = new Set<string>();
 
-  constructor(private readonly layers: Layers, readonly section: string) {
+  constructor(
+    private readonly layers: Layers,
+    readonly section: string,
+  ) {
     this.builtin = builtins(layers.dir);
   }
 
@@ -82,7 +91,12 @@ export class JailValues {
     });
   }
 
-  private lookup(ref: string, from: Definition, name: string, section: string): { def: Definition; name: string; section: string; literal?: string } | undefined {
+  private lookup(
+    ref: string,
+    from: Definition,
+    name: string,
+    section: string,
+  ): { def: Definition; name: string; section: string; literal?: string } | undefined {
     if (ref === '__name__') return { def: from, name, section, literal: section };
     const slash = ref.indexOf('/');
     const where = slash < 0 ? '' : ref.slice(0, slash).toLowerCase();

@@ -11,7 +11,10 @@ export interface Item {
   args: Map<string, string>;
 }
 
-export interface ItemProblem { text: string; problem: string }
+export interface ItemProblem {
+  text: string;
+  problem: string;
+}
 
 /** Split a value into items; text that is not an item is returned as a problem. */
 export function parseItems(text: string): { items: Item[]; problems: ItemProblem[] } {

@@ -13,8 +13,15 @@ import { mapActions } from './actions.js';
 import { addressList, bool, count, duration, timezone, usedns, type Mapped } from './values.js';
 import type { KnownIds } from '../../known-ids.js';
 
-export interface Origin { name: string; where: string }
-export interface OutValue { key: string; value: unknown; from: Origin[] }
+export interface Origin {
+  name: string;
+  where: string;
+}
+export interface OutValue {
+  key: string;
+  value: unknown;
+  from: Origin[];
+}
 export interface ImportNote {
   /** `file:line` of the value the note is about. */
   where: string;
@@ -32,9 +39,31 @@ const JOURNAL_DIRS = ['/run/log/journal', '/var/log/journal'];
 
 /** Names a jail's values are read under that the mapping accounts for (beyond those it reads). */
 const ACCOUNTED = new Set([
-  'enabled', 'filter', 'mode', 'logpath', 'backend', 'journalmatch', 'port', 'protocol', 'chain', 'banaction', 'banaction_allports',
-  'action', 'bantime', 'findtime', 'maxretry', 'ignoreip', 'ignoreself', 'usedns', 'logtimezone', 'logencoding', 'maxmatches',
-  'destemail', 'sender', 'mta', 'fail2ban_agent',
+  'enabled',
+  'filter',
+  'mode',
+  'logpath',
+  'backend',
+  'journalmatch',
+  'port',
+  'protocol',
+  'chain',
+  'banaction',
+  'banaction_allports',
+  'action',
+  'bantime',
+  'findtime',
+  'maxretry',
+  'ignoreip',
+  'ignoreself',
+  'usedns',
+  'logtimezone',
+  'logencoding',
+  'maxmatches',
+  'destemail',
+  'sender',
+  'mta',
+  'fail2ban_agent',
 ]);
 /** Settings a jail of fail2ban has that f2b does differently; set by the user, they are reported. */
 const PATTERNS = new Set(['failregex', 'ignoreregex', 'prefregex', 'datepattern']);
@@ -50,7 +79,11 @@ export class JailMapper {
   readonly notes: ImportNote[] = [];
   readonly v: JailValues;
 
-  constructor(private readonly layers: Layers, readonly section: string, private readonly known: KnownIds) {
+  constructor(
+    private readonly layers: Layers,
+    readonly section: string,
+    private readonly known: KnownIds,
+  ) {
     this.v = new JailValues(layers, section);
   }
 
@@ -59,7 +92,14 @@ export class JailMapper {
   }
 
   /** `ofJail`: the problem is the jail's even when the value is inherited (a filter named after the jail). */
-  note(def: { file: string; line: number } | undefined, key: string, problem: string, fix: string, level: ImportNote['level'] = 'unmapped', ofJail = false): void {
+  note(
+    def: { file: string; line: number } | undefined,
+    key: string,
+    problem: string,
+    fix: string,
+    level: ImportNote['level'] = 'unmapped',
+    ofJail = false,
+  ): void {
     // A value a jail inherits is [DEFAULT]'s to fix.
     const section = !ofJail && def && 'section' in def && def.section === DEFAULT_SECTION ? DEFAULT_SECTION : this.section;
     this.notes.push({ where: def ? this.where(def) : `[${this.section}]`, section, key, problem, fix, level });
@@ -149,7 +189,12 @@ export class JailMapper {
     if (multipliersDef && multipliersDef.text.trim()) {
       const m = multipliersDef.text.trim().split(/\s+/).map(Number);
       if (m.some((x) => !Number.isFinite(x) || x <= 0)) {
-        this.note(multipliersDef.def, 'bantime.multipliers', `${JSON.stringify(multipliersDef.text.trim())} is not a list of positive numbers`, 'Write numbers separated by spaces, e.g. 1 2 4 8.');
+        this.note(
+          multipliersDef.def,
+          'bantime.multipliers',
+          `${JSON.stringify(multipliersDef.text.trim())} is not a list of positive numbers`,
+          'Write numbers separated by spaces, e.g. 1 2 4 8.',
+        );
       } else {
         inc.multipliers = m.map((x) => x * factor);
         from.push(...this.from(multipliersDef));
@@ -159,9 +204,17 @@ export class JailMapper {
     }
     const formula = this.get('bantime.formula');
     if (formula && formula.text.trim() && !this.isStock(formula.def)) {
-      this.note(formula.def, 'bantime.formula', 'is Python code; f2b takes no formula, only a factor or multipliers', 'Express the growth as bantimeIncrement.multipliers.');
+      this.note(
+        formula.def,
+        'bantime.formula',
+        'is Python code; f2b takes no formula, only a factor or multipliers',
+        'Express the growth as bantimeIncrement.multipliers.',
+      );
     }
-    for (const [name, key] of [['bantime.maxtime', 'maxtime'], ['bantime.rndtime', 'rndtime']] as const) {
+    for (const [name, key] of [
+      ['bantime.maxtime', 'maxtime'],
+      ['bantime.rndtime', 'rndtime'],
+    ] as const) {
       const r = this.get(name);
       if (!r || !r.text.trim()) continue;
       const d = duration(r.text);
@@ -173,7 +226,13 @@ export class JailMapper {
       }
     }
     if (inc.maxtime === undefined) {
-      this.note(on.def, 'bantime.maxtime', 'is not set: fail2ban lets increasing bans grow without a limit, f2b stops them at 7 days unless told otherwise', 'Set bantimeIncrement.maxtime to the longest ban you want (e.g. 4w); the imported config keeps f2b\'s 7 days.', 'warning');
+      this.note(
+        on.def,
+        'bantime.maxtime',
+        'is not set: fail2ban lets increasing bans grow without a limit, f2b stops them at 7 days unless told otherwise',
+        "Set bantimeIncrement.maxtime to the longest ban you want (e.g. 4w); the imported config keeps f2b's 7 days.",
+        'warning',
+      );
     }
     const all = this.get('bantime.overalljails');
     if (all && all.text.trim()) {
@@ -204,21 +263,47 @@ export class JailMapper {
     const known = this.known.get(id, 'filter');
     if (!known) {
       const custom = this.customFilterFile(id);
-      this.note(r?.def, 'filter', `names the fail2ban filter ${JSON.stringify(id)}, which no f2b filter package provides.${didYouMean(id, this.known.ids('filter'))}`,
+      this.note(
+        r?.def,
+        'filter',
+        `names the fail2ban filter ${JSON.stringify(id)}, which no f2b filter package provides.${didYouMean(id, this.known.ids('filter'))}`,
         custom
           ? `Translate ${custom} into an f2b filter package (\`npm init @f2b/plugin\`; try its patterns with \`f2b test-filter --pattern … LOG\`), then enable the jail.`
-          : 'Write a filter package for it (`npm init @f2b/plugin`), then enable the jail; `f2b filters` lists the filters installed.', 'unmapped', true);
+          : 'Write a filter package for it (`npm init @f2b/plugin`), then enable the jail; `f2b filters` lists the filters installed.',
+        'unmapped',
+        true,
+      );
       return { value: undefined, missing: id };
     }
     if (!known.installed) {
-      this.note(r?.def, 'filter', `uses the filter ${JSON.stringify(id)} from ${known.package}, which is not installed`, `Run \`npm i ${known.package}\` next to f2b (or globally: \`npm i -g ${known.package}\`).`, 'warning', true);
+      this.note(
+        r?.def,
+        'filter',
+        `uses the filter ${JSON.stringify(id)} from ${known.package}, which is not installed`,
+        `Run \`npm i ${known.package}\` next to f2b (or globally: \`npm i -g ${known.package}\`).`,
+        'warning',
+        true,
+      );
     }
     let mode = item.args.get('mode')?.trim();
     for (const key of item.args.keys()) {
-      if (key !== 'mode') this.note(r?.def, 'filter', `passes ${key}=${JSON.stringify(item.args.get(key))} to the filter; f2b filters take no such argument`, `See the options of ${known.package} (\`options:\` of the filter).`);
+      if (key !== 'mode')
+        this.note(
+          r?.def,
+          'filter',
+          `passes ${key}=${JSON.stringify(item.args.get(key))} to the filter; f2b filters take no such argument`,
+          `See the options of ${known.package} (\`options:\` of the filter).`,
+        );
     }
     if (mode && known.modes && !known.modes.includes(mode)) {
-      this.note(r?.def, 'mode', `is ${JSON.stringify(mode)}, a mode f2b's ${id} filter does not have.${didYouMean(mode, known.modes)}`, `The jail uses the default mode; its modes are ${known.modes.join(', ')}.`, 'unmapped', true);
+      this.note(
+        r?.def,
+        'mode',
+        `is ${JSON.stringify(mode)}, a mode f2b's ${id} filter does not have.${didYouMean(mode, known.modes)}`,
+        `The jail uses the default mode; its modes are ${known.modes.join(', ')}.`,
+        'unmapped',
+        true,
+      );
       mode = undefined;
     }
     const value = mode && mode !== 'normal' ? { id, mode } : id;
@@ -242,11 +327,23 @@ export class JailMapper {
       const value = this.journal(backend!, b.args, filterId);
       const src = value.value as { directory?: string; files?: string[] };
       if (src.directory || src.files || hasJournalFiles()) return { value };
-      this.note(backend!.def, 'backend', 'is systemd, and this machine has no journal files now', 'The jail waits for the journal (waitForLog: true); on a host without journald, set logpath and backend = auto.', 'warning');
+      this.note(
+        backend!.def,
+        'backend',
+        'is systemd, and this machine has no journal files now',
+        'The jail waits for the journal (waitForLog: true); on a host without journald, set logpath and backend = auto.',
+        'warning',
+      );
       return { value, waitForLog: { key: 'waitForLog', value: true, from: [] } };
     }
     if (b && !['auto', 'polling', 'pyinotify', 'gamin'].includes(b.name)) {
-      this.note(backend?.def, 'backend', `is ${JSON.stringify(b.name)}, not a backend fail2ban documents`, 'Use auto (files) or systemd (the journal).', 'warning');
+      this.note(
+        backend?.def,
+        'backend',
+        `is ${JSON.stringify(b.name)}, not a backend fail2ban documents`,
+        'Use auto (files) or systemd (the journal).',
+        'warning',
+      );
     }
     const r = this.get('logpath');
     if (!r || !r.text.trim()) {
@@ -254,11 +351,19 @@ export class JailMapper {
       return { value: undefined };
     }
     const paths: string[] = [];
-    for (const line of r.text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    for (const line of r.text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)) {
       // Each line is a path, optionally followed by "head" or "tail" (where to start reading).
       const [path, ...opt] = line.split(/\s+/);
       if (opt.length && !(opt.length === 1 && /^(?:head|tail)$/.test(opt[0]!))) {
-        this.note(r.def, 'logpath', `has ${JSON.stringify(line)}: a path with spaces or unknown options`, 'Write one path per line (f2b reads existing files from their end, new files from the start).');
+        this.note(
+          r.def,
+          'logpath',
+          `has ${JSON.stringify(line)}: a path with spaces or unknown options`,
+          'Write one path per line (f2b reads existing files from their end, new files from the start).',
+        );
         continue;
       }
       paths.push(path!);
@@ -267,9 +372,15 @@ export class JailMapper {
     const from = this.from(r, ['logpath', ...r.used.map((u) => u.name).filter((n) => n.endsWith('_log') || n.startsWith('syslog_'))]);
     const value: OutValue = { key: 'source', value: paths.length === 1 ? paths[0] : { type: 'file', paths }, from };
     if (!paths.some(anyFileMatches)) {
-      this.note(r.def, 'logpath', `names ${paths.join(', ')}, and no such file exists now`,
-        filterId === 'sshd' && existsSync('/run/systemd/journal') ? 'The jail waits for the log (waitForLog: true); sshd logs to the journal here, so backend = systemd (source: { type: journald, preset: sshd }) may be what you want.' : 'The jail waits for the log (waitForLog: true); correct the path if the service logs elsewhere.',
-        'warning');
+      this.note(
+        r.def,
+        'logpath',
+        `names ${paths.join(', ')}, and no such file exists now`,
+        filterId === 'sshd' && existsSync('/run/systemd/journal')
+          ? 'The jail waits for the log (waitForLog: true); sshd logs to the journal here, so backend = systemd (source: { type: journald, preset: sshd }) may be what you want.'
+          : 'The jail waits for the log (waitForLog: true); correct the path if the service logs elsewhere.',
+        'warning',
+      );
       return { value, waitForLog: { key: 'waitForLog', value: true, from: [] } };
     }
     return { value };
@@ -285,12 +396,24 @@ export class JailMapper {
       source.matches = jm.text.trim().split(/\s+/);
       from.push(...this.from(jm));
     } else {
-      this.note(backend.def, 'journalmatch', 'is not set for this filter: the jail would read every journal entry', 'Add matches to the source (e.g. matches: ["_SYSTEMD_UNIT=nginx.service"]).', 'warning');
+      this.note(
+        backend.def,
+        'journalmatch',
+        'is not set for this filter: the jail would read every journal entry',
+        'Add matches to the source (e.g. matches: ["_SYSTEMD_UNIT=nginx.service"]).',
+        'warning',
+      );
     }
     for (const [k, val] of args) {
       if (k === 'journalpath') source.directory = val;
       else if (k === 'journalfiles') source.files = val.split(/[\s,]+/).filter(Boolean);
-      else this.note(backend.def, 'backend', `passes ${k}=${JSON.stringify(val)} to the journal; f2b's journald source has no such option`, 'See the options of @f2b/source-journald (directory, files, namespace, user, system).');
+      else
+        this.note(
+          backend.def,
+          'backend',
+          `passes ${k}=${JSON.stringify(val)} to the journal; f2b's journald source has no such option`,
+          'See the options of @f2b/source-journald (directory, files, namespace, user, system).',
+        );
     }
     return { key: 'source', value: source, from };
   }
@@ -320,7 +443,14 @@ export class JailMapper {
     for (const a of mapped.actions) {
       const type = typeof a === 'string' ? a : a.type;
       const known = this.known.get(type, 'action');
-      if (known && !known.installed) this.note(r.def, 'action', `uses the action ${JSON.stringify(type)} from ${known.package}, which is not installed`, `Run \`npm i ${known.package}\` next to f2b.`, 'warning');
+      if (known && !known.installed)
+        this.note(
+          r.def,
+          'action',
+          `uses the action ${JSON.stringify(type)} from ${known.package}, which is not installed`,
+          `Run \`npm i ${known.package}\` next to f2b.`,
+          'warning',
+        );
     }
     if (mapped.actions.length === 0) return undefined;
     const names = r.used.map((u) => u.name).filter((n) => n.startsWith('action') || ['banaction', 'banaction_allports', 'port', 'protocol'].includes(n));
@@ -334,8 +464,20 @@ export class JailMapper {
       const users = !this.isStock(def) || this.v.setsOwn(name);
       if (PATTERNS.has(name) || name === 'ignorecommand' || name === 'ignorecache') {
         if (!def.text.trim() || !users) continue;
-        if (PATTERNS.has(name)) this.note(def, name, 'adds patterns to the jail; f2b jails take patterns only from filter packages', 'Write a filter package with them (`npm init @f2b/plugin`; try them with `f2b test-filter --pattern`).');
-        else this.note(def, name, 'runs a command to decide whom not to ban; f2b runs no such command', 'List the addresses in ignoreip, or write a hooks plugin (docs/plugin-authors.md).');
+        if (PATTERNS.has(name))
+          this.note(
+            def,
+            name,
+            'adds patterns to the jail; f2b jails take patterns only from filter packages',
+            'Write a filter package with them (`npm init @f2b/plugin`; try them with `f2b test-filter --pattern`).',
+          );
+        else
+          this.note(
+            def,
+            name,
+            'runs a command to decide whom not to ban; f2b runs no such command',
+            'List the addresses in ignoreip, or write a hooks plugin (docs/plugin-authors.md).',
+          );
         continue;
       }
       if (this.v.read.has(name) || ACCOUNTED.has(name) || /^(?:action_|bantime\.|known\/)/.test(name) || !users) continue;
@@ -357,7 +499,9 @@ function hasJournalFiles(): boolean {
       return [];
     }
   };
-  return JOURNAL_DIRS.some((d) => list(d).some((e) => e.name.endsWith('.journal') || (e.isDirectory() && list(join(d, e.name)).some((f) => f.name.endsWith('.journal')))));
+  return JOURNAL_DIRS.some((d) =>
+    list(d).some((e) => e.name.endsWith('.journal') || (e.isDirectory() && list(join(d, e.name)).some((f) => f.name.endsWith('.journal')))),
+  );
 }
 
 /** Whether a path, or a glob in its last component, names at least one existing file. */

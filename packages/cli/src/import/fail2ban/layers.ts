@@ -40,7 +40,9 @@ export function layerFiles(dir: string, name: string): string[] {
     const d = join(dir, `${name}.d`);
     let names: string[] = [];
     try {
-      names = readdirSync(d).filter((f) => f.endsWith(ext)).sort();
+      names = readdirSync(d)
+        .filter((f) => f.endsWith(ext))
+        .sort();
     } catch {
       // no name.d directory: nothing to add
     }
@@ -71,19 +73,20 @@ function readWithIncludes(layers: Layers, file: string, depth: number, stack: Se
   }
   const parsed = parseIni(readConfFile(file), file);
   layers.problems.push(...parsed.problems);
-  const includes = (key: 'before' | 'after') => parsed.sections
-    .filter((s) => s.name === INCLUDES)
-    .flatMap((s) => s.entries.filter((e) => e.key === key))
-    .flatMap((e) => e.value.text.split(/\s+/).filter(Boolean))
-    .map((f) => resolve(dirname(file), f))
-    .filter(isFile);
+  const includes = (key: 'before' | 'after') =>
+    parsed.sections
+      .filter((s) => s.name === INCLUDES)
+      .flatMap((s) => s.entries.filter((e) => e.key === key))
+      .flatMap((e) => e.value.text.split(/\s+/).filter(Boolean))
+      .map((f) => resolve(dirname(file), f))
+      .filter(isFile);
   const inner = new Set(stack).add(file);
   for (const f of includes('before')) readWithIncludes(layers, f, depth + 1, inner);
   layers.files.push(file);
   for (const section of parsed.sections) {
     if (section.name === INCLUDES) continue;
     let options = layers.sections.get(section.name);
-    if (!options) layers.sections.set(section.name, options = new Map());
+    if (!options) layers.sections.set(section.name, (options = new Map()));
     for (const { key, value } of section.entries) {
       const known = options.get(key);
       options.set(key, known ? { ...value, section: section.name, known } : { ...value, section: section.name });

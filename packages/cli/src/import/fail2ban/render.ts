@@ -75,15 +75,22 @@ function noteHead(n: ImportNote): string {
 /** The report: summary, jails imported, notes (not imported first, then warnings). */
 export function renderReport(result: ImportResult, written?: string): string {
   const out: string[] = [];
-  out.push(`Read ${result.files.length} file(s) of ${result.dir}: ${result.files.map((f) => f.startsWith(result.dir + '/') ? f.slice(result.dir.length + 1) : f).join(', ')}`);
+  out.push(
+    `Read ${result.files.length} file(s) of ${result.dir}: ${result.files.map((f) => (f.startsWith(result.dir + '/') ? f.slice(result.dir.length + 1) : f)).join(', ')}`,
+  );
   const on = result.jails.filter((j) => j.enabled);
   const off = result.jails.filter((j) => !j.enabled);
-  out.push(`Jails: ${on.length} imported${on.length ? ` (${on.map((j) => j.name).join(', ')})` : ''}` +
-    `${off.length ? `, ${off.length} imported disabled (${off.map((j) => j.name).join(', ')})` : ''}` +
-    `${result.recidive ? ', [recidive] as f2b\'s recidive' : ''}` +
-    `; ${result.notEnabled.length} not enabled in fail2ban (not imported).`);
+  out.push(
+    `Jails: ${on.length} imported${on.length ? ` (${on.map((j) => j.name).join(', ')})` : ''}` +
+      `${off.length ? `, ${off.length} imported disabled (${off.map((j) => j.name).join(', ')})` : ''}` +
+      `${result.recidive ? ", [recidive] as f2b's recidive" : ''}` +
+      `; ${result.notEnabled.length} not enabled in fail2ban (not imported).`,
+  );
   for (const j of result.jails) {
-    const brief = j.values.filter((v) => v.key !== 'enabled').map((v) => `${v.key} ${flow(v.value)}`).join('; ');
+    const brief = j.values
+      .filter((v) => v.key !== 'enabled')
+      .map((v) => `${v.key} ${flow(v.value)}`)
+      .join('; ');
     out.push(`  ${j.enabled ? '' : '(disabled) '}${j.name}: ${brief}`);
   }
   const left = result.notes.filter((n) => n.level === 'unmapped');
@@ -97,8 +104,10 @@ export function renderReport(result: ImportResult, written?: string): string {
     for (const n of warn) out.push(`  ${noteHead(n)}`, `    Fix: ${n.fix}`);
   }
   out.push('');
-  out.push(written
-    ? `Wrote ${written}. Check it with: f2b config check -c ${written}`
-    : 'Dry run: nothing written. Print the config with --print, or write it with --write FILE (e.g. /etc/f2b/f2b.config.yaml).');
+  out.push(
+    written
+      ? `Wrote ${written}. Check it with: f2b config check -c ${written}`
+      : 'Dry run: nothing written. Print the config with --print, or write it with --write FILE (e.g. /etc/f2b/f2b.config.yaml).',
+  );
   return out.join('\n') + '\n';
 }

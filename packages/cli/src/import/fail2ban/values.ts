@@ -43,8 +43,18 @@ export function addressList(text: string): { value: string[]; left: { entry: str
   const left: { entry: string; problem: string; fix: string }[] = [];
   for (const entry of text.split(/[\s,]+/).filter(Boolean)) {
     if (tryParseCidr(entry)) value.push(entry);
-    else if (entry.startsWith('file:')) left.push({ entry, problem: 'is a list file, which f2b does not read', fix: 'Copy its addresses into ignoreip (or into a config file that the imported one extends).' });
-    else left.push({ entry, problem: 'is a host name; f2b matches addresses and ranges only (a name would be resolved by DNS, which an attacker may control)', fix: 'Write the address or range it stands for.' });
+    else if (entry.startsWith('file:'))
+      left.push({
+        entry,
+        problem: 'is a list file, which f2b does not read',
+        fix: 'Copy its addresses into ignoreip (or into a config file that the imported one extends).',
+      });
+    else
+      left.push({
+        entry,
+        problem: 'is a host name; f2b matches addresses and ranges only (a name would be resolved by DNS, which an attacker may control)',
+        fix: 'Write the address or range it stands for.',
+      });
   }
   return { value, left };
 }
@@ -53,7 +63,11 @@ export function addressList(text: string): { value: string[]; left: { entry: str
 export function usedns(text: string): Mapped<'yes' | 'warn' | 'no'> {
   const t = text.trim().toLowerCase();
   if (t === 'yes' || t === 'warn' || t === 'no') return ok(t);
-  if (t === 'raw') return no('"raw" (ids that are not addresses) has no equivalent in f2b, which bans addresses only', 'It was imported as usedns: no (host names are not used for banning).');
+  if (t === 'raw')
+    return no(
+      '"raw" (ids that are not addresses) has no equivalent in f2b, which bans addresses only',
+      'It was imported as usedns: no (host names are not used for banning).',
+    );
   return no(`${JSON.stringify(t)} is not one of yes, warn, no, raw`, 'Write yes, warn or no.');
 }
 
@@ -69,7 +83,10 @@ export function timezone(text: string): Mapped<string> {
     const hours = Number(m[2]);
     return ok(hours === 0 ? 'UTC' : `Etc/GMT${m[1] === '+' ? '-' : '+'}${hours}`);
   }
-  return no(`${JSON.stringify(text.trim())} is not an offset f2b can name as a time zone`, 'Set timezone to the IANA zone the log is written in, e.g. Europe/Berlin.');
+  return no(
+    `${JSON.stringify(text.trim())} is not an offset f2b can name as a time zone`,
+    'Set timezone to the IANA zone the log is written in, e.g. Europe/Berlin.',
+  );
 }
 
 /**
