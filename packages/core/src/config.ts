@@ -6,7 +6,7 @@
  * variables (`${env:NAME}`): see config/chain.ts.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { errors, isF2bError, relocateError, type F2bError } from './errors.js';
 import { controlErrors } from './control/errors.js';
 import { parseDuration } from './duration.js';
@@ -20,6 +20,7 @@ import type { RangeConfig } from './range-escalation.js';
 import { DEFAULT_TRACKER } from './builtin/default-tracker.js';
 import { ConfigReader } from './config/reader.js';
 import { chainOf, loadConfigChain, originLabel, type ChainOptions, type ConfigChain } from './config/chain.js';
+import { DefaultSources } from './config/default-source.js';
 
 export type SourceInput = string | ({ type?: string } & Record<string, unknown>);
 export type FilterInput = string | { id?: string; mode?: string; options?: Record<string, unknown> };
@@ -132,6 +133,8 @@ export interface JailConfig {
   /** Sources that watch nothing are allowed (`waitForLog`, or an `enabledIf` jail): warn, do not fail. */
   waitForLog: boolean;
   sources: { type: string; options: Record<string, unknown> }[];
+  /** Why these sources, when the jail named none and its filter's declared log paths chose them. */
+  sourceReason?: string;
   filter: { id: string; mode?: string; options: Record<string, unknown> };
   actions: { type: string; options: Record<string, unknown> }[];
   tracker: { type: string; options: Record<string, unknown> };
@@ -336,11 +339,11 @@ export async function loadConfig(
  * Validate and normalise; every error names the file and the key path. For a config composed by
  * `loadConfig`/`loadConfigChain`, the file and key path are those of the layer that set the bad value.
  */
-export function resolveConfig(input: F2bConfig, file?: string): ResolvedConfig {
+export function resolveConfig(input: F2bConfig, file?: string, opts: ResolveOptions = {}): ResolvedConfig {
   const chain = input && typeof input === 'object' ? chainOf(input) : undefined;
-  if (!chain) return resolvePlain(input, file);
+  if (!chain) return resolvePlain(input, file, opts);
   try {
-    return resolvePlain(input, file);
+    return resolvePlain(input, file, opts);
   } catch (err) {
     if (!isF2bError(err) || !err.path) throw err;
     const origin = chain.origins.explain(err.path);
@@ -353,7 +356,12 @@ function rethrow(err: F2bError): never {
   throw err;
 }
 
-function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
+export interface ResolveOptions {
+  /** Chooses the source of jails that name none (default: from the plugins found from the config's directory and f2b's). */
+  defaultSources?: DefaultSources;
+}
+
+function resolvePlain(input: F2bConfig, file?: string, opts: ResolveOptions = {}): ResolvedConfig {
   for (const key of ['extends', 'hosts'] as const) {
     if (input && typeof input === 'object' && input[key] !== undefined) {
       throw errors.F2B_ERR_CONFIG_INVALID(
@@ -377,6 +385,9 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
   if (problem) throw errors.F2B_ERR_CONFIG_INVALID(problem.path || '(root)', problem.problem, fixFor(problem.path), file);
   const defaults = input.defaults ?? {};
   const jails: JailConfig[] = [];
+  // Made at the first jail without a source: only then are plugin manifests and os-release read.
+  let defaultSources = opts.defaultSources;
+  const chooser = () => (defaultSources ??= new DefaultSources({ searchFrom: file && !file.startsWith('(') ? [dirname(file)] : undefined }));
   for (const [name, jail] of Object.entries(input.jails)) {
     const p = `jails.${name}`;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) {
@@ -384,13 +395,6 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
     }
     const merged = { ...JAIL_DEFAULTS, ...defaults, ...jail };
     const sources = jail.sources ?? (jail.source !== undefined ? [jail.source] : []);
-    if (sources.length === 0)
-      throw errors.F2B_ERR_CONFIG_INVALID(
-        `${p}.source`,
-        'is required but missing',
-        'Give the log to read, e.g. source: "/var/log/auth.log" or { type: "journald" }.',
-        file,
-      );
     const filter = typeof jail.filter === 'string' ? { id: jail.filter } : { id: name, ...(jail.filter ?? {}) };
     const ignoreip = typeof merged.ignoreip === 'string' ? merged.ignoreip.split(/[\s,]+/).filter(Boolean) : [...merged.ignoreip];
     ignoreip.forEach((cidr, i) => {
@@ -398,12 +402,19 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
     });
     if (merged.timezone !== undefined) wrap(() => assertTimezone(merged.timezone!, `${p}.timezone`), file);
     const disabledBecause = jail.enabled !== false && jail.enabledIf ? unmet(jail.enabledIf) : undefined;
+    const enabled = (jail.enabled ?? true) && !disabledBecause;
+    const waitForLog = jail.waitForLog ?? jail.enabledIf !== undefined;
+    // No source: the one the filter's package declares for this distribution (a jail that is off needs none).
+    const chosen = sources.length === 0 && enabled ? wrap(() => chooser().choose(name, filter.id ?? name, waitForLog), file) : undefined;
     jails.push({
       name,
-      enabled: (jail.enabled ?? true) && !disabledBecause,
+      enabled,
       ...(disabledBecause ? { disabledBecause } : {}),
-      waitForLog: jail.waitForLog ?? jail.enabledIf !== undefined,
-      sources: sources.map((s) => (typeof s === 'string' ? { type: 'file', options: { paths: [s] } } : { type: s.type ?? 'file', options: omitType(s) })),
+      waitForLog,
+      sources: chosen
+        ? [chosen.source]
+        : sources.map((s) => (typeof s === 'string' ? { type: 'file', options: { paths: [s] } } : { type: s.type ?? 'file', options: omitType(s) })),
+      ...(chosen ? { sourceReason: chosen.reason } : {}),
       filter: { id: filter.id ?? name, mode: filter.mode, options: filter.options ?? {} },
       actions: merged.actions.map((a) => (typeof a === 'string' ? { type: a, options: {} } : { type: a.type, options: omitType(a) })),
       tracker:
