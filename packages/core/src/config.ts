@@ -21,6 +21,16 @@ import { DEFAULT_TRACKER } from './builtin/default-tracker.js';
 import { ConfigReader } from './config/reader.js';
 import { chainOf, loadConfigChain, originLabel, type ChainOptions, type ConfigChain } from './config/chain.js';
 import { DefaultSources } from './config/default-source.js';
+import {
+  PORT_SCHEMA,
+  PROTOCOL_SCHEMA,
+  resolvePorts,
+  resolveProtocols,
+  ServiceNames,
+  type PortInput,
+  type PortProtocol,
+  type ProtocolInput,
+} from './config/ports.js';
 
 export type SourceInput = string | ({ type?: string } & Record<string, unknown>);
 export type FilterInput = string | { id?: string; mode?: string; options?: Record<string, unknown> };
@@ -36,6 +46,13 @@ export interface JailInput {
   /** Filter id (`sshd`), or `{ id, mode, options }`; defaults to the jail's name. */
   filter?: FilterInput;
   actions?: ActionInput[];
+  /**
+   * The ports firewall actions ban (fail2ban's `port`): 22, "ssh", "1000:2000", "ssh,2222" or a list;
+   * default every port. An action's own `ports` option wins.
+   */
+  port?: PortInput;
+  /** The protocols of `port` (fail2ban's `protocol`): tcp (the default with ports), udp, sctp, a list, or all. */
+  protocol?: ProtocolInput;
   /** What counts failures and decides bans (default: the built-in `default` tracker). */
   tracker?: TrackerInput;
   findtime?: Duration;
@@ -137,6 +154,10 @@ export interface JailConfig {
   sourceReason?: string;
   filter: { id: string; mode?: string; options: Record<string, unknown> };
   actions: { type: string; options: Record<string, unknown> }[];
+  /** `port`, as numbers and `from-to` ranges (service names resolved); undefined: every port. */
+  ports?: string[];
+  /** `protocol`; undefined: tcp with ports, every protocol without. */
+  protocols?: PortProtocol[];
   tracker: { type: string; options: Record<string, unknown> };
   /** Seconds. */
   findtime: number;
@@ -219,6 +240,8 @@ const jailProps = {
     },
   },
   actions: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', required: ['type'], properties: { type: { type: 'string' } } }] } },
+  port: PORT_SCHEMA,
+  protocol: PROTOCOL_SCHEMA,
   tracker: {
     oneOf: [
       { type: 'string', minLength: 1 },
@@ -359,6 +382,8 @@ function rethrow(err: F2bError): never {
 export interface ResolveOptions {
   /** Chooses the source of jails that name none (default: from the plugins found from the config's directory and f2b's). */
   defaultSources?: DefaultSources;
+  /** Where `port`'s service names are looked up (default /etc/services). */
+  services?: ServiceNames;
 }
 
 function resolvePlain(input: F2bConfig, file?: string, opts: ResolveOptions = {}): ResolvedConfig {
@@ -387,6 +412,7 @@ function resolvePlain(input: F2bConfig, file?: string, opts: ResolveOptions = {}
   const jails: JailConfig[] = [];
   // Made at the first jail without a source: only then are plugin manifests and os-release read.
   let defaultSources = opts.defaultSources;
+  const services = opts.services ?? new ServiceNames();
   const chooser = () => (defaultSources ??= new DefaultSources({ searchFrom: file && !file.startsWith('(') ? [dirname(file)] : undefined }));
   for (const [name, jail] of Object.entries(input.jails)) {
     const p = `jails.${name}`;
@@ -402,6 +428,8 @@ function resolvePlain(input: F2bConfig, file?: string, opts: ResolveOptions = {}
     });
     if (merged.timezone !== undefined) wrap(() => assertTimezone(merged.timezone!, `${p}.timezone`), file);
     const disabledBecause = jail.enabled !== false && jail.enabledIf ? unmet(jail.enabledIf) : undefined;
+    const protocols = resolveProtocols(merged.protocol, `${p}.protocol`, file);
+    const ports = resolvePorts(merged.port, protocols, `${p}.port`, services, file);
     const enabled = (jail.enabled ?? true) && !disabledBecause;
     const waitForLog = jail.waitForLog ?? jail.enabledIf !== undefined;
     // No source: the one the filter's package declares for this distribution (a jail that is off needs none).
@@ -417,6 +445,8 @@ function resolvePlain(input: F2bConfig, file?: string, opts: ResolveOptions = {}
       ...(chosen ? { sourceReason: chosen.reason } : {}),
       filter: { id: filter.id ?? name, mode: filter.mode, options: filter.options ?? {} },
       actions: merged.actions.map((a) => (typeof a === 'string' ? { type: a, options: {} } : { type: a.type, options: omitType(a) })),
+      ...(ports ? { ports } : {}),
+      ...(protocols ? { protocols } : {}),
       tracker:
         typeof merged.tracker === 'string'
           ? { type: merged.tracker, options: {} }
@@ -554,7 +584,7 @@ function fixFor(path: string): string {
   if (path === 'state.type') return 'Known store types: sqlite (the default) and memory; others come from installed store packages.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
   if (/^jails\.[^.]+\.[^.]+$/.test(path))
-    return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked, fleet, range.';
+    return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, port, protocol, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked, fleet, range.';
   return 'See "Configuration" in the README.';
 }
 

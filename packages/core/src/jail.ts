@@ -222,6 +222,8 @@ export class Jail {
       if (provided.def.schema) checkOptions(provided.def.schema, a.options, `jails.${config.name}.actions.${i}`, provided.plugin);
       const ctx = {
         jail: config.name,
+        ...(config.ports ? { ports: config.ports } : {}),
+        ...(config.protocols ? { protocols: config.protocols } : {}),
         logger: core.getLogger(`action-${a.type}:${config.name}`),
         clock: core.clock,
         error: (e: unknown) => core.reportError(e, { jail: config.name, plugin: provided.plugin }),
