@@ -163,14 +163,10 @@ function chosenSource(j: ResolvedConfig['jails'][number]): { source?: { type: st
   return j.sourceReason && j.sources[0] ? { source: { ...j.sources[0], reason: j.sourceReason } } : {};
 }
 
-/** A file source as its paths; another as its type and options. */
+/** A file source as its paths; another as its type (the reason names its options: the journal's matches). */
 function sourceText(s: JailSource): string {
   const paths = s.options.paths;
-  return s.type === 'file' && Array.isArray(paths)
-    ? paths.join(', ')
-    : `{ type: ${s.type}, ${Object.entries(s.options)
-        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
-        .join(', ')} }`;
+  return s.type === 'file' && Array.isArray(paths) ? paths.join(', ') : `{ type: ${s.type} }`;
 }
 
 /** The `# source` lines of `config print` for jails that name none. */
