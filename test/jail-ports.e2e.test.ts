@@ -3,6 +3,7 @@
  * and a jail's `port: "ssh,2222"` (service name resolved from /etc/services at config time) makes it
  * ban only those ports. The real daemon bans inside a server namespace this test creates; a client
  * namespace on a veth pair sends real packets: ports 22 and 2222 are dropped, port 9 still answers.
+ * The ipset action reads the jail's ports the same way (one multiport rule).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { createPair, netnsUnavailable, outputIn, PAIR_CLIENT, PAIR_SERVER, probe
 
 const skip = netnsUnavailable({ programs: ['nft'], hint: 'apt install nftables' });
 if (skip) console.log(`skipping the jail ports end-to-end test: ${skip}`);
+const skipIpset = netnsUnavailable({ programs: ['ipset', 'iptables-nft', 'ip6tables-nft'], hint: 'apt install ipset iptables' });
+if (skipIpset) console.log(`skipping the jail ports end-to-end test of ipset: ${skipIpset}`);
 
 async function until<T>(what: string, fn: () => T | Promise<T>, ms = 30_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
@@ -72,5 +75,51 @@ describe.skipIf(skip !== null)("a jail's port with defaults.actions (real nft in
     ]);
     expect(await f2b.stop('SIGTERM')).toBe(0);
     expect(f2b.stderr()).not.toMatch(/F2B_ERR_NFT/);
+  }, 60_000);
+});
+
+describe.skipIf(skipIpset !== null)("a jail's port with the ipset action (real ipset and iptables in test namespaces)", () => {
+  const tmp = tempDir('f2b-jail-ports-ipset-');
+  const log = join(tmp.dir, 'auth.log');
+  const cfgFile = join(tmp.dir, 'f2b.config.json');
+  let pair: Pair;
+  let f2b: RunningF2b;
+  let pid = 100;
+  const fail = (ip: string) => appendFileSync(log, sshdLine(`Failed password for root from ${ip} port ${40000 + pid} ssh2`, { pid: pid++ }));
+
+  beforeAll(async () => {
+    pair = createPair();
+    writeFileSync(log, '');
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        state: { type: 'memory' },
+        socket: join(tmp.dir, 'f2b.sock'),
+        defaults: { actions: [{ type: 'ipset', netns: pair.srv, checkInterval: 0 }, 'log'], maxretry: 2, bantime: '1h' },
+        jails: { sshd: { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', port: ['ssh', '2222'] } },
+      }),
+    );
+    f2b = startF2b(['start', '--foreground', '--config', cfgFile]);
+    await f2b.waitFor(/Started 1 jail/, 'stderr', 20_000);
+  }, 30_000);
+
+  afterAll(async () => {
+    await f2b?.stop();
+    pair?.remove();
+    tmp.cleanup();
+  });
+
+  it("drops a banned address on the jail's ports only", async () => {
+    fail(PAIR_CLIENT.v4);
+    fail(PAIR_CLIENT.v4);
+    await until('the address in the set', () => outputIn(pair.srv, 'ipset', ['save', 'f2b-sshd-v4']).includes(`add f2b-sshd-v4 ${PAIR_CLIENT.v4} `));
+    expect(outputIn(pair.srv, 'iptables-nft', ['-w', '-S', 'INPUT'])).toContain('-m multiport --dports 22,2222');
+    expect(await Promise.all([probe(pair.cli, PAIR_SERVER.v4, 22), probe(pair.cli, PAIR_SERVER.v4, 2222), probe(pair.cli, PAIR_SERVER.v4, 9)])).toEqual([
+      'timeout',
+      'timeout',
+      'refused',
+    ]);
+    expect(await f2b.stop('SIGTERM')).toBe(0);
+    expect(f2b.stderr()).not.toMatch(/F2B_ERR_IPSET/);
   }, 60_000);
 });
