@@ -583,6 +583,8 @@ function fixFor(path: string): string {
   if (/\.range(\.[^.]+)?$/.test(path)) return 'range takes { ipv4, ipv6, distinct, within, bantime } (see "Banning whole ranges" in the README), or false.';
   if (path === 'state.type') return 'Known store types: sqlite (the default) and memory; others come from installed store packages.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
+  if (/\.port(\.\d+)?$/.test(path)) return 'Write ports as 22, "ssh", "1000:2000", "ssh,2222" or a list of them.';
+  if (/\.protocol(\.\d+)?$/.test(path)) return 'Write tcp, udp or sctp, a list of them, or all.';
   if (/^jails\.[^.]+\.[^.]+$/.test(path))
     return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, port, protocol, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked, fleet, range.';
   return 'See "Configuration" in the README.';

@@ -379,7 +379,9 @@ export class Jail {
     for (const [source, n] of prev.linesBySource) this.linesBySource.set(source, n);
     // Checkpoints the store refused so far are this jail's to save now.
     this.outbox.takeFrom(prev.outbox);
-    if (JSON.stringify(prev.config.actions) !== JSON.stringify(this.config.actions)) return false;
+    // The jail's port/protocol are part of how its actions are configured (they read them at creation).
+    const actionsOf = (c: JailConfig) => JSON.stringify([c.actions, c.ports, c.protocols]);
+    if (actionsOf(prev.config) !== actionsOf(this.config)) return false;
     this.actions.splice(0, this.actions.length, ...prev.actions.splice(0));
     for (const a of this.actions) a.timeout = this.config.actionTimeout;
     return true;
