@@ -164,10 +164,10 @@ describe('extends', () => {
     web!.config.jails.sshd!.maxretry = 3; // only the host block's value is wrong now
     const e2 = thrown(() => resolveConfig(web!.config, web!.file));
     expect(e2).toMatchObject({ code: 'F2B_ERR_ADDRESS_INVALID', file: join(dir, 'f2b.config.yaml'), path: 'hosts.web-*.jails.sshd.ignoreip.0' });
-    // A key missing from a jail points at the layer that defined the jail.
+    // A key missing from a jail points at the layer that defined the jail (no filter "x": the filter, named after the jail).
     const d2 = project({ 'f2b.config.json': { hosts: { '*': { jails: { x: { maxretry: 2 } } } }, jails: {} } });
     const missing = await loadConfig(undefined, d2, { host: 'h' });
-    expect(thrown(() => resolveConfig(missing!.config, missing!.file))).toMatchObject({ file: join(d2, 'f2b.config.json'), path: 'hosts.*.jails.x.source' });
+    expect(thrown(() => resolveConfig(missing!.config, missing!.file))).toMatchObject({ file: join(d2, 'f2b.config.json'), path: 'hosts.*.jails.x.filter' });
   });
 });
 

@@ -71,13 +71,14 @@ describe.skipIf(!have)('f2b import fail2ban', () => {
     expect(r.stdout).toContain(`Wrote ${out}. Check it with: f2b config check -c ${out}`);
     const config = parse(readFileSync(out, 'utf8'));
     expect(config).toMatchObject({
-      defaults: { bantime: '1h', findtime: '10m', maxretry: 5, ignoreip: ['127.0.0.1/8', '::1', '192.0.2.0/24'] },
-      recidive: { maxbans: 5, findtime: '1d', bantime: '1w', actions: [{ type: 'nftables' }] },
+      defaults: { bantime: '1h', findtime: '10m', maxretry: 5, ignoreip: ['127.0.0.1/8', '::1', '192.0.2.0/24'], actions: [{ type: 'nftables' }] },
+      recidive: { maxbans: 5, findtime: '1d', bantime: '1w' },
       jails: {
-        sshd: { filter: 'sshd', source: log, maxretry: 3, actions: [{ type: 'nftables', ports: ['ssh'] }] },
-        'nginx-http-auth': { filter: 'nginx-http-auth', source: log, actions: [{ type: 'nftables', ports: ['http', 'https'] }] },
+        sshd: { filter: 'sshd', source: log, maxretry: 3, port: ['ssh'] },
+        'nginx-http-auth': { filter: 'nginx-http-auth', source: log, port: ['http', 'https'] },
       },
     });
+    expect(r.stdout).toContain('  every jail (defaults): actions [{ type: nftables }]');
     // The check loads everything `f2b start` would (filters, the nftables action), on a memory store.
     const check = join(tmp.dir, 'check.yaml');
     writeFileSync(check, 'extends: ./f2b.config.yaml\nstate: { type: memory }\nsocket: false\n');
@@ -98,7 +99,8 @@ describe.skipIf(!have)('f2b import fail2ban', () => {
     const root = debianCopy('lossy', `[DEFAULT]\naction = %(action_)s\n         abuseipdb\n[sshd]\nenabled = true\nlogpath = ${log}\n`);
     const r = f2b(['import', 'fail2ban', root, '--print']);
     expect(r.code).toBe(1);
-    expect(parse(r.stdout).jails.sshd).toMatchObject({ source: log, actions: [{ type: 'nftables', ports: ['ssh'] }] });
+    expect(parse(r.stdout).jails.sshd).toMatchObject({ source: log, port: ['ssh'] });
+    expect(parse(r.stdout).defaults.actions).toEqual([{ type: 'nftables' }]);
     expect(r.stdout).toContain('#   jail.local:2: [DEFAULT] action: abuseipdb: reports or acts outside the firewall; f2b has no equivalent action');
     expect(r.stderr).toContain(
       'Not imported (1):\n  jail.local:2: [DEFAULT] action: abuseipdb: reports or acts outside the firewall; f2b has no equivalent action\n    Fix: ',

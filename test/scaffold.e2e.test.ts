@@ -54,7 +54,7 @@ describe.skipIf(npmCheck.status !== 0)('create-plugin → install → build → 
       files: ['dist', 'README.md', 'LICENSE'],
       peerDependencies: { '@f2b/core': '^0.2.0' },
       peerDependenciesMeta: { '@f2b/core': { optional: true } },
-      f2b: { kind: 'filter', filters: ['myapp'] },
+      f2b: { kind: 'filter', filters: ['myapp'], logs: { myapp: { default: ['/var/log/myapp.log'] } } },
     });
     expect(manifest.dependencies ?? {}).toEqual({}); // nothing at run time: types from the core only
     // The new contract: types only from @f2b/core, no meta in code, apply(api).

@@ -5,6 +5,7 @@
  * `ipset restore`, and sets, rules and elements are checked and repaired periodically.
  */
 import type { F2bPlugin } from '@f2b/core';
+import { withJailPorts } from '@f2b/kit';
 import { IpsetAction } from './action.js';
 import { optionsSchema, type IpsetOptions } from './options.js';
 
@@ -20,7 +21,8 @@ export default function ipsetAction(): F2bPlugin<IpsetOptions> {
       api.registerAction({
         type: 'ipset',
         schema: optionsSchema,
-        create: (instanceOptions, ctx) => new IpsetAction({ ...options, ...instanceOptions } as IpsetOptions, ctx),
+        // The jail's `port`/`protocol` where the action's own options name no ports.
+        create: (instanceOptions, ctx) => new IpsetAction(withJailPorts({ ...options, ...instanceOptions } as IpsetOptions, ctx), ctx),
       });
     },
   };

@@ -5,6 +5,7 @@
  * the ban's remaining time as kernel timeout, and the table is checked and repaired periodically.
  */
 import type { F2bPlugin } from '@f2b/core';
+import { withJailPorts } from '@f2b/kit';
 import { NftablesAction } from './action.js';
 import { optionsSchema, type NftablesOptions } from './options.js';
 import { listBannedElements } from './listing.js';
@@ -22,7 +23,8 @@ export default function nftablesAction(): F2bPlugin<NftablesOptions> {
         type: 'nftables',
         schema: optionsSchema,
         create(instanceOptions, ctx) {
-          const action = new NftablesAction({ ...options, ...instanceOptions } as NftablesOptions, ctx);
+          // The jail's `port`/`protocol` where the action's own options name no ports.
+          const action = new NftablesAction(withJailPorts({ ...options, ...instanceOptions } as NftablesOptions, ctx), ctx);
           // What the sets hold, for recovering bans when the state database was lost (listing.ts).
           return Object.assign(action, { listBanned: () => listBannedElements(action.config) });
         },

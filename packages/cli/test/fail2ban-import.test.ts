@@ -50,12 +50,13 @@ function debianTree(name: string, files: Record<string, string>): string {
 }
 
 describe.skipIf(!haveFail2ban)("f2b import fail2ban on Debian's configuration", () => {
-  it('imports the stock tree: the sshd jail Debian enables, on its log, banned with nftables on port ssh', () => {
+  it('imports the stock tree: the sshd jail Debian enables, on its log, banned with nftables (defaults.actions) on port ssh', () => {
     const root = debianTree('stock', {});
     const r = importFail2ban(root, known);
     expect(r.files.map((f) => f.slice(root.length + 1))).toEqual(['paths-common.conf', 'paths-debian.conf', 'jail.conf', 'jail.d/defaults-debian.conf']);
-    expect(r.config.defaults).toEqual({ bantime: '10m', findtime: '10m', maxretry: 5, usedns: 'warn' });
-    expect(r.config.jails.sshd).toMatchObject({ filter: 'sshd', source: '/var/log/auth.log', actions: [{ type: 'nftables', ports: ['ssh'] }] });
+    expect(r.config.defaults).toEqual({ bantime: '10m', findtime: '10m', maxretry: 5, usedns: 'warn', actions: [{ type: 'nftables' }] });
+    expect(r.config.jails.sshd).toMatchObject({ filter: 'sshd', source: '/var/log/auth.log', port: ['ssh'] });
+    expect(r.config.jails.sshd!.actions).toBeUndefined();
     expect(Object.keys(r.config.jails)).toEqual(['sshd']);
     expect(r.notEnabled.length).toBeGreaterThan(80);
     expect(r.notes.filter((n) => n.level === 'unmapped')).toEqual([]);
@@ -102,28 +103,30 @@ describe.skipIf(!haveFail2ban)("f2b import fail2ban on Debian's configuration", 
       ignoreip: ['127.0.0.1/8', '::1', '192.0.2.0/24', '198.51.100.7'],
       usedns: 'warn',
       bantimeIncrement: { enabled: true, maxtime: '1mo' },
+      // banaction once, the ports per jail (fail2ban's shape): no action list repeated per jail.
+      actions: [{ type: 'nftables' }],
     });
     expect(r.config.jails.sshd).toEqual({
       filter: { id: 'sshd', mode: 'aggressive' },
       source: { type: 'journald', preset: 'sshd' },
-      actions: [{ type: 'nftables', ports: ['ssh', 2222] }],
+      port: ['ssh', 2222],
       maxretry: 3,
       ...(r.config.jails.sshd!.waitForLog ? { waitForLog: true } : {}),
     });
-    expect(r.config.jails['nginx-http-auth']).toEqual({ filter: 'nginx-http-auth', source: log, actions: [{ type: 'nftables', ports: ['http', 'https'] }] });
+    expect(r.config.jails['nginx-http-auth']).toEqual({ filter: 'nginx-http-auth', source: log, port: ['http', 'https'] });
     expect(r.config.jails['postfix-sasl']).toEqual({
       filter: { id: 'postfix', mode: 'auth' },
       source: log,
       bantime: '2d',
-      actions: [{ type: 'nftables', ports: ['smtp', 465, 'submission', 'imap', 'imaps', 'pop3', 'pop3s'] }],
+      port: ['smtp', 465, 'submission', 'imap', 'imaps', 'pop3', 'pop3s'],
     });
-    expect(r.config.recidive).toEqual({ maxbans: 4, findtime: '1d', bantime: '1y', actions: [{ type: 'nftables' }] });
+    expect(r.config.recidive).toEqual({ maxbans: 4, findtime: '1d', bantime: '1y' }); // the defaults' actions
+
     // Where each value came from, as comments; the YAML reads back as the same config.
     const yaml = renderYaml(r);
     expect(yaml).toMatch(/^ {4}maxretry: 3 +# fail2ban: maxretry \(jail\.local:16\)$/m);
-    expect(yaml).toMatch(
-      /^ {4}actions: .*# fail2ban: action \(jail\.conf:\d+\), action_ \(jail\.conf:\d+\), banaction \(jail\.local:6\), port \(jail\.local:13\)/m,
-    );
+    expect(yaml).toMatch(/^ {2}actions: .*# fail2ban: action \(jail\.conf:\d+\), action_ \(jail\.conf:\d+\), banaction \(jail\.local:6\)/m);
+    expect(yaml).toMatch(/^ {4}port: \[ssh, 2222\] +# fail2ban: port \(jail\.local:13\)$/m);
     expect(parse(yaml)).toEqual(JSON.parse(JSON.stringify(r.config)));
     // Checks, not losses: nginx's package is not installed here, bantime.increment has a cap now.
     expect(r.notes.filter((n) => n.level === 'unmapped')).toEqual([]);
@@ -175,15 +178,12 @@ describe.skipIf(!haveFail2ban)("f2b import fail2ban on Debian's configuration", 
     );
     // A jail whose filter f2b lacks is kept, off, so the config stays loadable.
     // action_mwl: the firewall, and mail with whois and the lines (through the local sendmail).
-    expect(r.config.jails.sshd).toMatchObject({
-      enabled: false,
-      source: log,
-      actions: [
-        { type: 'nftables', ports: ['ssh'] },
-        { type: 'mail', to: 'root@localhost', transport: 'sendmail', whois: 'local' },
-      ],
+    expect(r.config.jails.sshd).toMatchObject({ enabled: false, source: log, port: ['ssh'] });
+    expect(r.config.defaults).toMatchObject({
+      ignoreip: ['192.0.2.0/24'],
+      usedns: 'no',
+      actions: [{ type: 'nftables' }, { type: 'mail', to: 'root@localhost', transport: 'sendmail', whois: 'local' }],
     });
-    expect(r.config.defaults).toMatchObject({ ignoreip: ['192.0.2.0/24'], usedns: 'no' });
   });
 
   it('imports a custom action whose commands are plain argv as an exec action, and reports one that needs a shell', () => {
@@ -199,8 +199,9 @@ describe.skipIf(!haveFail2ban)("f2b import fail2ban on Debian's configuration", 
     );
     writeFileSync(join(root, 'action.d', 'piped.conf'), ['[Definition]', 'actionban = echo <ip> | logger -t f2b'].join('\n'));
     const r = importFail2ban(root, known);
-    expect(r.config.jails.sshd?.actions).toEqual([
-      { type: 'nftables', ports: ['ssh'] },
+    expect(r.config.jails.sshd?.port).toEqual(['ssh']);
+    expect(r.config.defaults?.actions).toEqual([
+      { type: 'nftables' },
       { type: 'exec', ban: ['/usr/local/sbin/block', '--jail', '{jail}', '{ip}', '{bantime}'], unban: ['/usr/local/sbin/unblock', '{ip}'] },
     ]);
     const notes = r.notes.filter((n) => n.level === 'unmapped').map((n) => `${n.key}: ${n.problem}`);
@@ -210,5 +211,28 @@ describe.skipIf(!haveFail2ban)("f2b import fail2ban on Debian's configuration", 
       level: 'warning',
       problem: 'blocker: was imported as an exec action running its commands (argv, no shell)',
     });
+  });
+
+  it('keeps the actions per jail when the jails do not share them (an action of its own, two sets of ports)', () => {
+    const log = join(tmp, 'own.log');
+    writeFileSync(log, '');
+    const root = debianTree('own-actions', {
+      'jail.local': [
+        '[DEFAULT]',
+        'banaction = nftables-multiport',
+        '[sshd]',
+        'enabled = true',
+        `logpath = ${log}`,
+        '[nginx-http-auth]',
+        'enabled = true',
+        `logpath = ${log}`,
+        'action = route[blocktype=blackhole]',
+      ].join('\n'),
+    });
+    const r = importFail2ban(root, known);
+    expect(r.config.defaults?.actions).toBeUndefined();
+    expect(r.config.jails.sshd).toMatchObject({ actions: [{ type: 'nftables', ports: ['ssh'] }] });
+    expect(r.config.jails.sshd!.port).toBeUndefined();
+    expect(r.config.jails['nginx-http-auth']).toMatchObject({ actions: [{ type: 'route', blocktype: 'blackhole' }] });
   });
 });

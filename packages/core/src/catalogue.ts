@@ -81,7 +81,7 @@ export function notFoundFix(ref: string, kind: Kind, installed: readonly string[
   const names = [...installed, ...CATALOGUE.filter((p) => p.kind === kind).flatMap((p) => p.ids)];
   const hint =
     kind === 'action' && FAIL2BAN_FIREWALL.test(ref)
-      ? ` fail2ban's ${JSON.stringify(ref)} is f2b's nftables action: { type: nftables, ports: [ssh] } (\`f2b import fail2ban\` converts a jail.local).`
+      ? ` fail2ban's ${JSON.stringify(ref)} is f2b's nftables action: actions: [nftables] (in defaults, for every jail) and the jail's port: [ssh] (\`f2b import fail2ban\` converts a jail.local).`
       : '';
   const list = kind === 'filter' ? '`f2b filters`' : '`f2b plugins`';
   return `No package the f2b project publishes provides the ${kind} ${JSON.stringify(ref)}.${didYouMean(ref, names)}${hint} ${list} lists what is installed; \`npm search keywords:f2b-${kind}\` finds others.`;

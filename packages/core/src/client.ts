@@ -7,6 +7,7 @@
 export { ControlClient, controlRequest, type ControlClientOptions } from './control/client.js';
 export { READ_ONLY_COMMANDS } from './control/read-only-commands.js';
 export type { BanView, BanDetail, ControlCommand } from './control/handler.js';
+export type { FleetStatus } from './fleet.js';
 export type { Explanation, JailExplanation, ExplainVerdict, ExplainedFailure, ExplainedBan, NotCountedFailure } from './control/explain.js';
 export { defaultPaths } from './config/paths.js';
 export { F2bError, errors, isF2bError, messageOf, type F2bErrorDetails } from './errors.js';

@@ -6,7 +6,7 @@
  * variables (`${env:NAME}`): see config/chain.ts.
  */
 import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { errors, isF2bError, relocateError, type F2bError } from './errors.js';
 import { defaultPaths } from './config/paths.js';
 import { parseDuration } from './duration.js';
@@ -20,6 +20,17 @@ import type { RangeConfig } from './range-escalation.js';
 import { DEFAULT_TRACKER } from './builtin/default-tracker.js';
 import { ConfigReader } from './config/reader.js';
 import { chainOf, loadConfigChain, originLabel, type ChainOptions, type ConfigChain } from './config/chain.js';
+import { DefaultSources } from './config/default-source.js';
+import {
+  PORT_SCHEMA,
+  PROTOCOL_SCHEMA,
+  resolvePorts,
+  resolveProtocols,
+  ServiceNames,
+  type PortInput,
+  type PortProtocol,
+  type ProtocolInput,
+} from './config/ports.js';
 
 export type SourceInput = string | ({ type?: string } & Record<string, unknown>);
 export type FilterInput = string | { id?: string; mode?: string; options?: Record<string, unknown> };
@@ -35,6 +46,13 @@ export interface JailInput {
   /** Filter id (`sshd`), or `{ id, mode, options }`; defaults to the jail's name. */
   filter?: FilterInput;
   actions?: ActionInput[];
+  /**
+   * The ports firewall actions ban (fail2ban's `port`): 22, "ssh", "1000:2000", "ssh,2222" or a list;
+   * default every port. An action's own `ports` option wins.
+   */
+  port?: PortInput;
+  /** The protocols of `port` (fail2ban's `protocol`): tcp (the default with ports), udp, sctp, a list, or all. */
+  protocol?: ProtocolInput;
   /** What counts failures and decides bans (default: the built-in `default` tracker). */
   tracker?: TrackerInput;
   findtime?: Duration;
@@ -132,8 +150,14 @@ export interface JailConfig {
   /** Sources that watch nothing are allowed (`waitForLog`, or an `enabledIf` jail): warn, do not fail. */
   waitForLog: boolean;
   sources: { type: string; options: Record<string, unknown> }[];
+  /** Why these sources, when the jail named none and its filter's declared log paths chose them. */
+  sourceReason?: string;
   filter: { id: string; mode?: string; options: Record<string, unknown> };
   actions: { type: string; options: Record<string, unknown> }[];
+  /** `port`, as numbers and `from-to` ranges (service names resolved); undefined: every port. */
+  ports?: string[];
+  /** `protocol`; undefined: tcp with ports, every protocol without. */
+  protocols?: PortProtocol[];
   tracker: { type: string; options: Record<string, unknown> };
   /** Seconds. */
   findtime: number;
@@ -216,6 +240,8 @@ const jailProps = {
     },
   },
   actions: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', required: ['type'], properties: { type: { type: 'string' } } }] } },
+  port: PORT_SCHEMA,
+  protocol: PROTOCOL_SCHEMA,
   tracker: {
     oneOf: [
       { type: 'string', minLength: 1 },
@@ -336,11 +362,11 @@ export async function loadConfig(
  * Validate and normalise; every error names the file and the key path. For a config composed by
  * `loadConfig`/`loadConfigChain`, the file and key path are those of the layer that set the bad value.
  */
-export function resolveConfig(input: F2bConfig, file?: string): ResolvedConfig {
+export function resolveConfig(input: F2bConfig, file?: string, opts: ResolveOptions = {}): ResolvedConfig {
   const chain = input && typeof input === 'object' ? chainOf(input) : undefined;
-  if (!chain) return resolvePlain(input, file);
+  if (!chain) return resolvePlain(input, file, opts);
   try {
-    return resolvePlain(input, file);
+    return resolvePlain(input, file, opts);
   } catch (err) {
     if (!isF2bError(err) || !err.path) throw err;
     const origin = chain.origins.explain(err.path);
@@ -353,7 +379,14 @@ function rethrow(err: F2bError): never {
   throw err;
 }
 
-function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
+export interface ResolveOptions {
+  /** Chooses the source of jails that name none (default: from the plugins found from the config's directory and f2b's). */
+  defaultSources?: DefaultSources;
+  /** Where `port`'s service names are looked up (default /etc/services). */
+  services?: ServiceNames;
+}
+
+function resolvePlain(input: F2bConfig, file?: string, opts: ResolveOptions = {}): ResolvedConfig {
   for (const key of ['extends', 'hosts'] as const) {
     if (input && typeof input === 'object' && input[key] !== undefined) {
       throw errors.F2B_ERR_CONFIG_INVALID(
@@ -377,6 +410,10 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
   if (problem) throw errors.F2B_ERR_CONFIG_INVALID(problem.path || '(root)', problem.problem, fixFor(problem.path), file);
   const defaults = input.defaults ?? {};
   const jails: JailConfig[] = [];
+  // Made at the first jail without a source: only then are plugin manifests and os-release read.
+  let defaultSources = opts.defaultSources;
+  const services = opts.services ?? new ServiceNames();
+  const chooser = () => (defaultSources ??= new DefaultSources({ searchFrom: file && !file.startsWith('(') ? [dirname(file)] : undefined }));
   for (const [name, jail] of Object.entries(input.jails)) {
     const p = `jails.${name}`;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) {
@@ -384,13 +421,6 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
     }
     const merged = { ...JAIL_DEFAULTS, ...defaults, ...jail };
     const sources = jail.sources ?? (jail.source !== undefined ? [jail.source] : []);
-    if (sources.length === 0)
-      throw errors.F2B_ERR_CONFIG_INVALID(
-        `${p}.source`,
-        'is required but missing',
-        'Give the log to read, e.g. source: "/var/log/auth.log" or { type: "journald" }.',
-        file,
-      );
     const filter = typeof jail.filter === 'string' ? { id: jail.filter } : { id: name, ...(jail.filter ?? {}) };
     const ignoreip = typeof merged.ignoreip === 'string' ? merged.ignoreip.split(/[\s,]+/).filter(Boolean) : [...merged.ignoreip];
     ignoreip.forEach((cidr, i) => {
@@ -398,14 +428,25 @@ function resolvePlain(input: F2bConfig, file?: string): ResolvedConfig {
     });
     if (merged.timezone !== undefined) wrap(() => assertTimezone(merged.timezone!, `${p}.timezone`), file);
     const disabledBecause = jail.enabled !== false && jail.enabledIf ? unmet(jail.enabledIf) : undefined;
+    const protocols = resolveProtocols(merged.protocol, `${p}.protocol`, file);
+    const ports = resolvePorts(merged.port, protocols, `${p}.port`, services, file);
+    const enabled = (jail.enabled ?? true) && !disabledBecause;
+    const waitForLog = jail.waitForLog ?? jail.enabledIf !== undefined;
+    // No source: the one the filter's package declares for this distribution (a jail that is off needs none).
+    const chosen = sources.length === 0 && enabled ? wrap(() => chooser().choose(name, filter.id ?? name, waitForLog), file) : undefined;
     jails.push({
       name,
-      enabled: (jail.enabled ?? true) && !disabledBecause,
+      enabled,
       ...(disabledBecause ? { disabledBecause } : {}),
-      waitForLog: jail.waitForLog ?? jail.enabledIf !== undefined,
-      sources: sources.map((s) => (typeof s === 'string' ? { type: 'file', options: { paths: [s] } } : { type: s.type ?? 'file', options: omitType(s) })),
+      waitForLog,
+      sources: chosen
+        ? [chosen.source]
+        : sources.map((s) => (typeof s === 'string' ? { type: 'file', options: { paths: [s] } } : { type: s.type ?? 'file', options: omitType(s) })),
+      ...(chosen ? { sourceReason: chosen.reason } : {}),
       filter: { id: filter.id ?? name, mode: filter.mode, options: filter.options ?? {} },
       actions: merged.actions.map((a) => (typeof a === 'string' ? { type: a, options: {} } : { type: a.type, options: omitType(a) })),
+      ...(ports ? { ports } : {}),
+      ...(protocols ? { protocols } : {}),
       tracker:
         typeof merged.tracker === 'string'
           ? { type: merged.tracker, options: {} }
@@ -542,8 +583,10 @@ function fixFor(path: string): string {
   if (/\.range(\.[^.]+)?$/.test(path)) return 'range takes { ipv4, ipv6, distinct, within, bantime } (see "Banning whole ranges" in the README), or false.';
   if (path === 'state.type') return 'Known store types: sqlite (the default) and memory; others come from installed store packages.';
   if (path.endsWith('.maxretry')) return 'Write a whole number of at least 1.';
+  if (/\.port(\.\d+)?$/.test(path)) return 'Write ports as 22, "ssh", "1000:2000", "ssh,2222" or a list of them.';
+  if (/\.protocol(\.\d+)?$/.test(path)) return 'Write tcp, udp or sctp, a list of them, or all.';
   if (/^jails\.[^.]+\.[^.]+$/.test(path))
-    return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked, fleet, range.';
+    return 'Known jail keys: enabled, enabledIf, waitForLog, source, sources, filter, actions, port, protocol, tracker, findtime, maxretry, bantime, ignoreip, ignoreself, timezone, usedns, actionTimeout, maxTracked, fleet, range.';
   return 'See "Configuration" in the README.';
 }
 

@@ -399,6 +399,38 @@ export const errors = Object.freeze({
       make: (file: string, problem: string, fix: string) => ({ message: `The config file ${q(file)} ${problem}.`, file, fix }),
     },
 
+    /** A jail without `source` whose filter package declares no log paths (`f2b.logs` of its manifest). */
+    F2B_ERR_SOURCE_UNKNOWN: {
+      exit: 'usage',
+      make: (jail: string, filter: string, pkg: string) => ({
+        message: `The jail ${q(jail)} names no source, and the filter ${q(filter)} (${pkg}) does not say where its service logs.`,
+        path: `jails.${jail}.source`,
+        fix: 'Give the log to read: source: /var/log/… (a file or glob), or source: { type: journald, matches: ["_SYSTEMD_UNIT=….service"] }.',
+      }),
+    },
+
+    /** A jail without `source`: none of the paths its filter declares exists, and no journal can stand in. */
+    F2B_ERR_SOURCE_NOT_FOUND: {
+      exit: 'usage',
+      make: (jail: string, filter: string, on: string, tried: readonly string[], journal: string) => ({
+        message: `The jail ${q(jail)} names no source, and none of the logs ${q(filter)} writes on ${on} exists (tried ${tried.join(', ') || 'none'}); ${journal}.`,
+        path: `jails.${jail}.source`,
+        fix:
+          "Set the jail's source to where the service logs (source: /path/to/log, or source: { type: journald, matches: [...] }), " +
+          'or, if the log appears later, add `waitForLog: true` to wait for the first path tried.',
+      }),
+    },
+
+    /** A jail without `source` whose service logs only to the journal here, without the journald source installed. */
+    F2B_ERR_SOURCE_JOURNALD_MISSING: {
+      exit: 'usage',
+      make: (jail: string, filter: string, on: string, tried: readonly string[]) => ({
+        message: `The jail ${q(jail)} names no source; none of the logs ${q(filter)} writes on ${on} exists (tried ${tried.join(', ') || 'none'}), so it would read the systemd journal, but the journald source is not installed.`,
+        path: `jails.${jail}.source`,
+        fix: "Run `npm i @f2b/source-journald` next to f2b (or globally: `npm i -g @f2b/source-journald`), or set the jail's source to a log file.",
+      }),
+    },
+
     /** A jail whose sources can deliver nothing (no file matches, no journal) and that may not wait. */
     F2B_ERR_JAIL_WATCHES_NOTHING: {
       exit: 'usage',

@@ -71,7 +71,11 @@ export {
   type SourceInput,
   type FilterInput,
   type ActionInput,
+  type ResolveOptions,
 } from './config.js';
+export { DefaultSources, type DefaultSourceOptions, type SourceChoice } from './config/default-source.js';
+export { readDistro, parseOsRelease, distroOf, DISTRO_FAMILIES, type Distro, type DistroFamily } from './config/os-release.js';
+export { serviceLogsOf, candidatePaths, type ServiceLogs } from './config/log-paths.js';
 export { loadConfigChain, chainOf, originLabel, type ConfigChain, type ChainFile, type ChainOptions } from './config/chain.js';
 export { Origins, type ValueOrigin } from './config/merge.js';
 export { globMatch, hostMatches, matchingHostPatterns } from './config/hosts.js';

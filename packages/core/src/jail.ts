@@ -222,6 +222,8 @@ export class Jail {
       if (provided.def.schema) checkOptions(provided.def.schema, a.options, `jails.${config.name}.actions.${i}`, provided.plugin);
       const ctx = {
         jail: config.name,
+        ...(config.ports ? { ports: config.ports } : {}),
+        ...(config.protocols ? { protocols: config.protocols } : {}),
         logger: core.getLogger(`action-${a.type}:${config.name}`),
         clock: core.clock,
         error: (e: unknown) => core.reportError(e, { jail: config.name, plugin: provided.plugin }),
@@ -377,7 +379,9 @@ export class Jail {
     for (const [source, n] of prev.linesBySource) this.linesBySource.set(source, n);
     // Checkpoints the store refused so far are this jail's to save now.
     this.outbox.takeFrom(prev.outbox);
-    if (JSON.stringify(prev.config.actions) !== JSON.stringify(this.config.actions)) return false;
+    // The jail's port/protocol are part of how its actions are configured (they read them at creation).
+    const actionsOf = (c: JailConfig) => JSON.stringify([c.actions, c.ports, c.protocols]);
+    if (actionsOf(prev.config) !== actionsOf(this.config)) return false;
     this.actions.splice(0, this.actions.length, ...prev.actions.splice(0));
     for (const a of this.actions) a.timeout = this.config.actionTimeout;
     return true;

@@ -174,6 +174,14 @@ export interface SourceDefinition {
 
 export interface ActionContext {
   jail: string;
+  /**
+   * The jail's `port` (numbers and `from-to` ranges, service names already resolved), when it has
+   * one: a firewall action bans only these ports unless its own options say otherwise. Optional:
+   * older cores do not set it, and actions that do not filter by port ignore it.
+   */
+  ports?: readonly string[];
+  /** The jail's `protocol` (tcp, udp, sctp), when it has one: the protocols `ports` apply to. */
+  protocols?: readonly ('tcp' | 'udp' | 'sctp')[];
   logger: Logger;
   /** The core's clock (timers, "now"): a `FakeClock` in tests. */
   clock: Clock;

@@ -29,6 +29,8 @@ export interface DiscoveredPackage {
   provides: string[];
   /** The `@f2b/core` range from peerDependencies, if any. */
   coreRange?: string;
+  /** `f2b.logs` of the manifest, unchecked: where the services of its filters log (config/log-paths.ts). */
+  logs?: unknown;
 }
 
 const PLUGIN_NAME =
@@ -103,6 +105,7 @@ export function discoverPlugins(dirs: string[]): DiscoveredPackage[] {
           ...(f2b.fleets ?? []),
         ].filter((x) => typeof x === 'string'),
         coreRange: pkg.peerDependencies?.['@f2b/core'],
+        ...(pkg.f2b?.logs !== undefined ? { logs: pkg.f2b.logs } : {}),
       });
     }
   }

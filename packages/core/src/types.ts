@@ -1,3 +1,4 @@
+import type { JournalEntry } from '@f2b/kit';
 import type { IpAddress } from './ip.js';
 
 /**
@@ -5,26 +6,8 @@ import type { IpAddress } from './ip.js';
  * failures, the tracker turns failures into bans, actions carry bans out.
  */
 
-/** One log record as filters see it. Byte fields stay `Buffer`s: the hot path never decodes them. */
-export interface LogEntry {
-  /** The whole line as read (no trailing newline). */
-  readonly raw: Buffer;
-  /** The message part: after `prog[pid]: ` for syslog/journal lines, else the line without its date. */
-  readonly message: Buffer;
-  /** Time of the record in epoch milliseconds; `undefined` when no date was found. */
-  readonly time: number | undefined;
-  /** The syslog/journal host name field, when the format has one. */
-  readonly host?: string;
-  /** The program / syslog identifier (`sshd`, `sshd-session`, `postfix/smtpd`). */
-  readonly program?: string;
-  readonly pid?: number;
-  /** systemd unit, from the journal. */
-  readonly unit?: string;
-  /** Name of the date format that matched (for statistics and `test-filter`). */
-  readonly dateFormat?: string;
-  /** Where the line came from (file path, `journal`, `-`). */
-  readonly origin?: string;
-}
+/** One log record as filters see it (its fields: `@f2b/kit`'s `JournalEntry`, stated there once). */
+export type LogEntry = JournalEntry;
 
 /** A failure recognised by a filter: someone (`id`, normally an address) failed `attempts` times. */
 export interface Failure {

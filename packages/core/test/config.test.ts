@@ -266,10 +266,11 @@ describe('resolveConfig: errors name the key path', () => {
     expect(err.path).toBe('jails.sshd.timezone');
   });
 
-  it('missing source → F2B_ERR_CONFIG_INVALID at jails.sshd.source', () => {
-    const err = thrown(() => one({ filter: 'sshd' }));
-    expect(err.code).toBe('F2B_ERR_CONFIG_INVALID');
-    expect(err.path).toBe('jails.sshd.source');
+  it('missing source, and no package provides the filter that would say where it logs → F2B_ERR_FILTER_NOT_FOUND', () => {
+    // Defaults from the filter's declared log paths: default-source.test.ts.
+    const err = thrown(() => one({ filter: 'no-such-filter' }));
+    expect(err.code).toBe('F2B_ERR_FILTER_NOT_FOUND');
+    expect(err.path).toBe('jails.sshd.filter');
   });
 
   it('empty sources list is rejected', () => {
@@ -300,7 +301,7 @@ describe('resolveConfig: errors name the key path', () => {
     ['duration', { jails: { sshd: { source: 'x', findtime: 'x' } } }, 'F2B_ERR_DURATION_INVALID'],
     ['ignoreip', { jails: { sshd: { source: 'x', ignoreip: ['nope'] } } }, 'F2B_ERR_ADDRESS_INVALID'],
     ['timezone', { jails: { sshd: { source: 'x', timezone: 'No/Where' } } }, 'F2B_ERR_TIMEZONE_INVALID'],
-    ['missing source', { jails: { sshd: {} } }, 'F2B_ERR_CONFIG_INVALID'],
+    ['missing source', { jails: { x: { filter: 'no-such-filter' } } }, 'F2B_ERR_FILTER_NOT_FOUND'],
   ])('the error names the file when one is given (%s)', (_label, config, code) => {
     const err = thrown(() => resolveConfig(config as F2bConfig, '/etc/f2b/f2b.config.json'));
     expect(err.code).toBe(code);

@@ -296,6 +296,17 @@ describe('Daemon.reload', () => {
     await d.stop();
   });
 
+  it("a reload that changes only a jail's port starts new action instances (they read the ports when created)", async () => {
+    const f = fixture();
+    const d = f.daemon();
+    await d.start(config({ a: jail({ port: 22 }) }));
+    await d.reload(config({ a: jail({ port: 22 }) }));
+    expect(f.actionCalls.filter((c) => c.jail === 'a').map((c) => c.op)).toEqual(['start']);
+    await d.reload(config({ a: jail({ port: '22,2222' }) }));
+    expect(f.actionCalls.filter((c) => c.jail === 'a').map((c) => c.op)).toEqual(['start', 'stop', 'start']);
+    await d.stop();
+  });
+
   it('a reload with a bad config fails and leaves the running jails alone', async () => {
     const f = fixture();
     const d = f.daemon();

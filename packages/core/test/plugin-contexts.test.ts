@@ -43,6 +43,13 @@ describe('contexts', () => {
     );
     await jail.start();
     expect(seen.source?.clock).toBe(t.core.clock);
+    expect(seen.action?.ports).toBeUndefined(); // no `port`: every port
     await jail.stop();
+    // A jail's `port`/`protocol` reach its actions, resolved (what firewall actions ban by default).
+    new Jail(
+      t.core,
+      resolveConfig({ jails: { q: { source: { type: 'probe' }, filter: 'demo', actions: ['probe'], port: '2222,6000:6010', protocol: 'udp' } } }).jails[0]!,
+    );
+    expect(seen.action).toMatchObject({ jail: 'q', ports: ['2222', '6000-6010'], protocols: ['udp'] });
   });
 });

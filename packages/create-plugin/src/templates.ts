@@ -85,7 +85,8 @@ function manifest(i: TemplateInput): string {
     peerDependencies: { '@f2b/core': CORE_RANGE },
     peerDependenciesMeta: { '@f2b/core': { optional: true } },
     devDependencies: { '@f2b/core': i.coreSpec ?? CORE_RANGE, ...TOOL_VERSIONS },
-    f2b: { kind: i.kind, [`${i.kind}s`]: [i.id] },
+    // A filter says where its service logs (per distribution family, or `default`), so a jail needs no `source`.
+    f2b: { kind: i.kind, [`${i.kind}s`]: [i.id], ...(i.kind === 'filter' ? { logs: { [i.id]: { default: [`/var/log/${i.id}.log`] } } } : {}) },
   });
 }
 
@@ -139,6 +140,7 @@ ${usage}
 \`\`\`
 
 f2b finds the package by itself (\`f2b plugins\` lists it${i.kind === 'filter' ? `, \`f2b filters\` lists \`${i.id}\`` : ''}).
+${i.kind === 'filter' ? `Where the service logs is \`f2b.logs\` in package.json (per distribution: \`debian\`, \`rhel\`, \`arch\`, \`suse\`, \`default\`; \`journalmatch\`): a jail without \`source\` reads the first of those paths that exists.\n` : ''}
 ${i.kind === 'filter' ? `Try it on a log: \`npx f2b test-filter ${i.id} /var/log/${i.id}.log\`.\n` : ''}
 ## Develop
 

@@ -45,4 +45,5 @@ export { ACCESS_LOG_QUOTED, ACCESS_LOG_START, PAM_SSS_FAILURE, PAM_UNIX_FAILURE,
 export { banText, localIsoTime, unbanText, type BanOrigin, type BanTextInput } from './ban-text.js';
 export { escalatedBantime, type BantimeEscalation } from './bantime.js';
 export { SerialBatcher } from './serial-batcher.js';
+export { withJailPorts, type JailPortsContext } from './jail-ports.js';
 export { journalRecordToEntry, normalizeRecord, parseJournalJsonLine, type JournalEntry, type JournalRecord } from './journal.js';

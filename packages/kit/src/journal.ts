@@ -7,18 +7,26 @@
 import { isUtf8 } from 'node:buffer';
 
 /**
- * The entry a record becomes: the shape of the core's `LogEntry` (kit has no dependency on the
- * core, so it states the fields itself; TypeScript checks the two agree where the core uses it).
+ * One log record as filters see it — the core's `LogEntry` is this type (kit has no dependency on
+ * the core, so the shape is stated here once). Byte fields stay `Buffer`s: the hot path never decodes them.
  */
 export interface JournalEntry {
+  /** The whole line as read (no trailing newline). */
   readonly raw: Buffer;
+  /** The message part: after `prog[pid]: ` for syslog/journal lines, else the line without its date. */
   readonly message: Buffer;
+  /** Time of the record in epoch milliseconds; `undefined` when no date was found. */
   readonly time: number | undefined;
+  /** The syslog/journal host name field, when the format has one. */
   readonly host?: string;
+  /** The program / syslog identifier (`sshd`, `sshd-session`, `postfix/smtpd`). */
   readonly program?: string;
   readonly pid?: number;
+  /** systemd unit, from the journal. */
   readonly unit?: string;
+  /** Name of the date format that matched (for statistics and `test-filter`). */
   readonly dateFormat?: string;
+  /** Where the line came from (file path, `journal`, `-`). */
   readonly origin?: string;
 }
 

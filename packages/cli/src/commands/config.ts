@@ -88,6 +88,7 @@ export async function printConfig(opts: ConfigOptions): Promise<number> {
     name: j.name,
     enabled: j.enabled,
     ...(j.disabledBecause ? { disabledBecause: j.disabledBecause } : {}),
+    ...chosenSource(j),
   }));
   if (opts.json) {
     const origins: Record<string, ValueOrigin> = {};
@@ -105,7 +106,7 @@ export async function printConfig(opts: ConfigOptions): Promise<number> {
       }) + '\n',
     );
   } else {
-    process.stdout.write(escapeLines(renderText(loaded, jails) + effectiveDefaults(loaded.display)));
+    process.stdout.write(escapeLines(renderText(loaded, jails) + chosenSources(jails) + effectiveDefaults(loaded.display)));
   }
   return problem === null ? EXIT_OK : reportCliError(problem);
 }
@@ -139,6 +140,7 @@ export async function checkConfig(opts: ConfigOptions): Promise<number> {
           name: j.name,
           enabled: j.enabled,
           ...(j.disabledBecause ? { disabledBecause: j.disabledBecause } : {}),
+          ...chosenSource(j),
           ...(notes(j.name).length > 0 ? { warnings: notes(j.name) } : {}),
         })),
       }) + '\n',
@@ -148,9 +150,29 @@ export async function checkConfig(opts: ConfigOptions): Promise<number> {
   const where = loaded.file ?? 'the embedded default config';
   process.stdout.write(escapeLines(`Config OK: ${where}${loaded.host ? ` (host ${loaded.host})` : ''}\n`));
   process.stdout.write(escapeLines(`  ${on.length} jail(s) on${on.length ? `: ${on.map((j) => j.name).join(', ')}` : ''}\n`));
+  for (const j of on) if (j.sourceReason) process.stdout.write(escapeLines(`  source of ${j.name}: ${sourceText(j.sources[0]!)} (${j.sourceReason})\n`));
   for (const j of on) for (const n of notes(j.name)) process.stdout.write(escapeLines(`  warning: ${j.name}: ${n}\n`));
   for (const j of off) process.stdout.write(escapeLines(`  off: ${j.name}${j.disabledBecause ? ` (${j.disabledBecause})` : ''}\n`));
   return EXIT_OK;
+}
+
+type JailSource = ResolvedConfig['jails'][number]['sources'][number];
+
+/** The source f2b chose for a jail that names none, and why (`config print --json`, `config check --json`). */
+function chosenSource(j: ResolvedConfig['jails'][number]): { source?: { type: string; options: Record<string, unknown>; reason: string } } {
+  return j.sourceReason && j.sources[0] ? { source: { ...j.sources[0], reason: j.sourceReason } } : {};
+}
+
+/** A file source as its paths; another as its type (the reason names its options: the journal's matches). */
+function sourceText(s: JailSource): string {
+  const paths = s.options.paths;
+  return s.type === 'file' && Array.isArray(paths) ? paths.join(', ') : `{ type: ${s.type} }`;
+}
+
+/** The `# source` lines of `config print` for jails that name none. */
+function chosenSources(jails: { name: string; source?: JailSource & { reason: string } }[]): string {
+  const rows = jails.filter((j) => j.source).map((j) => `#   ${j.name}: ${sourceText(j.source!)}  (${j.source!.reason})`);
+  return rows.length ? ['# sources of jails that name none (from their filter package, for this machine):', ...rows].join('\n') + '\n' : '';
 }
 
 /**

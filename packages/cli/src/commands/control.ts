@@ -9,7 +9,18 @@
  * jail, invalid address, bad arguments).
  */
 import type { Command } from 'commander';
-import { ControlClient, errors, escapeControls, escapeDeep, jsonText, parseIp, tryParseCidr, type BanDetail, type BanView } from '@f2b/core/client';
+import {
+  ControlClient,
+  errors,
+  escapeControls,
+  escapeDeep,
+  jsonText,
+  parseIp,
+  tryParseCidr,
+  type BanDetail,
+  type BanView,
+  type FleetStatus,
+} from '@f2b/core/client';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
 import { call, guarded, socketPath, type ClientOptions } from '../client/connect.js';
 import { formatSpan, formatTime, formatWhen, plural, safe, style, table, tree, type Style } from '../client/output.js';
@@ -53,20 +64,6 @@ interface DaemonStatus {
   };
   notWatching?: { jail: string; reason: string }[];
   fleet?: FleetStatus;
-}
-interface FleetStatus {
-  type: string;
-  name: string;
-  host: string;
-  connected: boolean;
-  url?: string;
-  hosts: { host: string; seen: number }[];
-  queued: number;
-  lag: { lastMs: number | null; maxMs: number | null };
-  received: number;
-  published: number;
-  refused: number;
-  error?: string;
 }
 interface BansOf {
   ip: string;

@@ -11,6 +11,7 @@ import { errors, type F2bConfig, type JailInput } from '@f2b/core';
 import { DEFAULT_SECTION, layerFiles, readLayers, whereText } from './layers.js';
 import { JailMapper, SHARED_KEYS, type ImportNote, type OutValue } from './jail.js';
 import { parseBool } from './interpolate.js';
+import { shareActions } from './shared-actions.js';
 import type { KnownIds } from '../../known-ids.js';
 
 const JAIL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -132,7 +133,16 @@ export function importFail2ban(dir: string, known: KnownIds): ImportResult {
     jails.push({ name, section, where, values: complete ? values : [{ key: 'enabled', value: false, from: [] }, ...values], enabled: complete });
     notes.push(...m.notes);
   }
-  return { dir: abs, files: layers.files, defaults, jails, recidive, notEnabled, notes: mergeNotes(notes), config: toConfig(defaults, jails, recidive) };
+  // fail2ban's banaction once and port per jail: defaults.actions and each jail's port, where that says the same.
+  const shared = shareActions(defaults, jails, recidive);
+  return {
+    dir: abs,
+    files: layers.files,
+    ...shared,
+    notEnabled,
+    notes: mergeNotes(notes),
+    config: toConfig(shared.defaults, shared.jails, shared.recidive),
+  };
 }
 
 /**

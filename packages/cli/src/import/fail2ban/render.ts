@@ -86,6 +86,8 @@ export function renderReport(result: ImportResult, written?: string): string {
       `${result.recidive ? ", [recidive] as f2b's recidive" : ''}` +
       `; ${result.notEnabled.length} not enabled in fail2ban (not imported).`,
   );
+  const shared = result.defaults.find((v) => v.key === 'actions');
+  if (shared) out.push(`  every jail (defaults): actions ${flow(shared.value)}`);
   for (const j of result.jails) {
     const brief = j.values
       .filter((v) => v.key !== 'enabled')
