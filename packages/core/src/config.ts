@@ -31,6 +31,8 @@ import {
   type PortProtocol,
   type ProtocolInput,
 } from './config/ports.js';
+import { resolveUserFilters, USER_FILTERS_SCHEMA, type UserFilterInput } from './config/user-filters.js';
+import type { FilterDefinition } from './filter/types.js';
 
 export type SourceInput = string | ({ type?: string } & Record<string, unknown>);
 export type FilterInput = string | { id?: string; mode?: string; options?: Record<string, unknown> };
@@ -113,6 +115,11 @@ export interface F2bConfig {
   /** Settings every jail inherits (fail2ban's [DEFAULT]). */
   defaults?: Omit<JailInput, 'source' | 'sources' | 'filter' | 'enabled'>;
   jails: Record<string, JailInput>;
+  /**
+   * Filters written here (fail2ban's filter.d): `{ myapp: { failregex: ['^Login failed for .* from <HOST>$'] } }`,
+   * used by jails as `filter: myapp`; one named like an installed filter replaces it (config/user-filters.ts).
+   */
+  filters?: Record<string, UserFilterInput>;
   /** The daemon's log: `notice` shows the ban trail and warnings only; `debug` adds a line per failure. */
   logLevel?: 'debug' | 'info' | 'notice' | 'warn' | 'error';
   /** `text` (default; timestamps, or syslog priorities under systemd) or `json` (one object per line). */
@@ -187,6 +194,8 @@ export interface ResolvedConfig {
   recidive: { maxbans: number; findtime: number; bantime: number; actions: ActionInput[] } | null;
   plugins: { name: string; options: Record<string, unknown> }[];
   jails: JailConfig[];
+  /** The config's own filters (`filters:`), checked and compiled into definitions. */
+  filters: FilterDefinition[];
   logLevel: 'debug' | 'info' | 'notice' | 'warn' | 'error';
   /** undefined: F2B_LOG_FORMAT decides (text unless it says json). */
   logFormat?: 'text' | 'json';
@@ -296,6 +305,7 @@ export const CONFIG_SCHEMA: JSONSchema = {
       items: { oneOf: [{ type: 'string' }, { type: 'array', items: [{ type: 'string' }, { type: 'object' }], minItems: 1, maxItems: 2 }] },
     },
     defaults: { type: 'object', additionalProperties: false, properties: jailProps },
+    filters: USER_FILTERS_SCHEMA,
     jails: {
       type: 'object',
       additionalProperties: {
@@ -409,6 +419,7 @@ function resolvePlain(input: F2bConfig, file?: string, opts: ResolveOptions = {}
   const problem = checkSchema(CONFIG_SCHEMA, input, '');
   if (problem) throw errors.F2B_ERR_CONFIG_INVALID(problem.path || '(root)', problem.problem, fixFor(problem.path), file);
   const defaults = input.defaults ?? {};
+  const filters = resolveUserFilters(input.filters, file);
   const jails: JailConfig[] = [];
   // Made at the first jail without a source: only then are plugin manifests and os-release read.
   let defaultSources = opts.defaultSources;
@@ -433,6 +444,13 @@ function resolvePlain(input: F2bConfig, file?: string, opts: ResolveOptions = {}
     const enabled = (jail.enabled ?? true) && !disabledBecause;
     const waitForLog = jail.waitForLog ?? jail.enabledIf !== undefined;
     // No source: the one the filter's package declares for this distribution (a jail that is off needs none).
+    if (sources.length === 0 && enabled && filters.some((f) => f.id === (filter.id ?? name)))
+      throw errors.F2B_ERR_CONFIG_INVALID(
+        `${p}.source`,
+        `is missing: the jail uses the config's filter ${JSON.stringify(filter.id ?? name)}, which says nothing of where its service logs`,
+        'Give the log to read: source: /var/log/… (a file or glob), or source: { type: journald, matches: ["_SYSTEMD_UNIT=….service"] }.',
+        file,
+      );
     const chosen = sources.length === 0 && enabled ? wrap(() => chooser().choose(name, filter.id ?? name, waitForLog), file) : undefined;
     jails.push({
       name,
@@ -503,6 +521,7 @@ function resolvePlain(input: F2bConfig, file?: string, opts: ResolveOptions = {}
     file,
     plugins,
     jails,
+    filters,
     logLevel: input.logLevel ?? 'info',
     logFormat: input.logFormat,
     metrics,

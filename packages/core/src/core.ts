@@ -75,6 +75,8 @@ export class Core {
     fleets: new Map(),
   };
   private inlineCount = 0;
+  /** The config's own filters (`filters:`): looked up before the plugins', replaced whole at each (re)load. */
+  private configFilters = new Map<string, Provided<FilterDefinition>>();
 
   constructor(opts: CoreOptions = {}) {
     this.version = opts.version ?? CORE_VERSION;
@@ -130,7 +132,15 @@ export class Core {
     return this.registries.stores.get(type);
   }
   getFilter(id: string): Provided<FilterDefinition> | undefined {
-    return this.registries.filters.get(id);
+    return this.configFilters.get(id) ?? this.registries.filters.get(id);
+  }
+  /**
+   * The config's filters, replacing those of the previous load. One named like a plugin's filter is
+   * the one used (the config is the user's explicit choice; a package installed later must not change
+   * what a jail matches), whichever is loaded first.
+   */
+  setConfigFilters(defs: readonly FilterDefinition[], plugin = 'config'): void {
+    this.configFilters = new Map(defs.map((def) => [def.id, { def, plugin }]));
   }
   getSource(type: string): Provided<SourceDefinition> | undefined {
     return this.registries.sources.get(type);
@@ -145,7 +155,7 @@ export class Core {
     return this.registries.fleets.get(type);
   }
   listFilters(): Provided<FilterDefinition>[] {
-    return [...this.registries.filters.values()];
+    return [...this.configFilters.values(), ...[...this.registries.filters.values()].filter((p) => !this.configFilters.has(p.def.id))];
   }
   listPlugins(): LoadedPlugin[] {
     return [...this.plugins.values()];

@@ -18,6 +18,7 @@ import { installBanTrail } from './ban-trail.js';
 import { logs } from './logger.js';
 import { FleetLink } from './fleet-link.js';
 import { checkOptions } from './validate.js';
+import { CONFIG_FILTER_PLUGIN } from './config/user-filters.js';
 
 export interface DaemonOptions extends CoreOptions {
   /** Directories to search for plugin packages from (the config's directory, f2b's own). */
@@ -76,6 +77,7 @@ export class Daemon {
     for (const [i, p] of config.plugins.entries()) {
       this.core.use(await loadPlugin(p.name, dirs, `plugins.${i}`), { path: `plugins.${i}`, options: p.options });
     }
+    this.useConfigFilters(config, dirs);
     const jails: Jail[] = [];
     for (const original of this.jailConfigs(config)) {
       if (!original.enabled) continue;
@@ -464,6 +466,17 @@ export class Daemon {
       timer = self.core.clock.setTimer(ms, tick);
     }
     return { cancel: () => timer.cancel() };
+  }
+
+  /** The config's `filters:`, noting each that replaces an installed package's filter of the same id. */
+  private useConfigFilters(config: ResolvedConfig, dirs: string[]): void {
+    this.core.setConfigFilters(config.filters ?? [], CONFIG_FILTER_PLUGIN);
+    if (!config.filters?.length) return;
+    this.installed ??= discoverPlugins(dirs);
+    for (const def of config.filters) {
+      const pkg = findProvider(def.id, 'filter', this.installed);
+      if (pkg) this.core.logger.warn(`The config's filter "${def.id}" (filters.${def.id}) is used instead of the one from ${pkg}.`);
+    }
   }
 
   private provided(kind: 'filter' | 'source' | 'action' | 'tracker' | 'fleet', ref: string): unknown {

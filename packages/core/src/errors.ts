@@ -189,6 +189,21 @@ export const errors = Object.freeze({
       }),
     },
 
+    /** A failregex of a config filter (`filters.<id>.failregex`) without exactly one address placeholder. */
+    F2B_ERR_FILTER_NO_HOST: {
+      exit: 'usage',
+      make: (path: string, placeholders: number) => ({
+        message:
+          placeholders === 0
+            ? `The pattern at ${q(path)} has no <HOST>, so a match could never name whom to ban.`
+            : placeholders > 1
+              ? `The pattern at ${q(path)} has ${placeholders} address placeholders; a match must name one address to ban.`
+              : `The pattern at ${q(path)} captures the address in a group of its own; the address to ban comes only from <HOST>.`,
+        path,
+        fix: "Put exactly one <HOST> (or <ADDR>, <IP4>, <IP6>) where the client's address is, e.g. '^Login failed for .* from <HOST>$', and no (?P<host>…) group.",
+      }),
+    },
+
     F2B_ERR_MODE_UNKNOWN: {
       exit: 'usage',
       make: (filter: string, mode: string, modes: readonly string[], path?: string) => ({

@@ -74,6 +74,7 @@ export {
   type ResolveOptions,
 } from './config.js';
 export { DefaultSources, type DefaultSourceOptions, type SourceChoice } from './config/default-source.js';
+export { resolveUserFilters, USER_FILTERS_SCHEMA, CONFIG_FILTER_PLUGIN, type UserFilterInput } from './config/user-filters.js';
 export { readDistro, parseOsRelease, distroOf, DISTRO_FAMILIES, type Distro, type DistroFamily } from './config/os-release.js';
 export { serviceLogsOf, candidatePaths, type ServiceLogs } from './config/log-paths.js';
 export { loadConfigChain, chainOf, originLabel, type ConfigChain, type ChainFile, type ChainOptions } from './config/chain.js';
