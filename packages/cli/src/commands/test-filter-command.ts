@@ -21,6 +21,7 @@ export function registerTestFilterCommand(program: Command, run: Run): void {
       collect,
     )
     .option('-i, --ignore-pattern <re>', 'lines whose message matches are never a match (repeatable)', collect)
+    .option('-c, --config <file>', "a config whose filters: (the config's own filters) may hold the filter id")
     .option('--json', 'one JSON object per input line: {line, match, id, time, rule, captures, attempts}')
     .option('-m, --mode <mode>', 'filter mode (sshd: normal, ddos, extra, aggressive)')
     .option('-o, --option <key=value>', 'filter option (repeatable)', collect)

@@ -5,6 +5,7 @@
  * checks a sample log's `# failJSON` annotations.
  */
 import { closeSync, createReadStream, openSync, statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { Progress } from '../progress.js';
 import {
   Core,
@@ -28,7 +29,8 @@ import { adHocFilter, IgnorePatterns } from '../test-filter/ad-hoc.js';
 import { OVERLONG_HIT } from '../test-filter/ranges.js';
 import { LineExplainer, renderExplanation, type LineExplanation } from '../test-filter/explain-line.js';
 import type { checkAnnotatedLog } from '@f2b/core/testing';
-import { loadFilter } from '../plugins.js';
+import { loadFilter, pluginSearchStarts, type FilterSource } from '../plugins.js';
+import { configFilter } from '../test-filter/config-filter.js';
 import { EXIT_FAILED, EXIT_OK } from '../errors.js';
 
 export interface TestFilterOptions {
@@ -47,6 +49,8 @@ export interface TestFilterOptions {
   /** Per line: the date the parser saw, the rules tried and matched, the captures. */
   explain?: boolean;
   maxretry?: string;
+  /** A config file whose `filters:` may define the filter id. */
+  config?: string;
 }
 
 /** The file source's default: longer lines are never matched (their end could be forged). */
@@ -65,7 +69,9 @@ async function chooseFilter(core: Core, first: string | undefined, second: strin
         "Write e.g. f2b test-filter sshd /var/log/auth.log, or f2b test-filter --pattern 'failure from <HOST>' /var/log/auth.log.",
       );
     const [id, file] = argumentOrder(first, second);
-    const { def, source } = await loadFilter(core, id);
+    const configured = opts.config === undefined ? undefined : await configFilter(opts.config, id);
+    if (configured) return { def: configured.def, source: configured.source as FilterSource | null, file, definition: configured.def };
+    const { def, source } = await loadFilter(core, id, opts.config === undefined ? undefined : pluginSearchStarts(resolvePath(opts.config)));
     return { def, source: source as typeof source | null, file };
   }
   if (second !== undefined) {
@@ -123,7 +129,7 @@ function checkReadable(file: string | undefined): void {
 
 export async function testFilter(first: string | undefined, second: string | undefined, opts: TestFilterOptions): Promise<number> {
   const core = new Core({ logLevel: 'warn' });
-  const { def, source, file } = await chooseFilter(core, first, second, opts);
+  const { def, source, file, definition } = await chooseFilter(core, first, second, opts);
   checkReadable(file);
   resolveMode(def, opts.mode, '--mode'); // an unknown mode is the --mode option's error
   const maxretry = parseMaxretry(opts.maxretry);
@@ -217,6 +223,7 @@ export async function testFilter(first: string | undefined, second: string | und
         file: file!,
         jobs,
         source,
+        definition,
         filter: def.id,
         patterns: source ? undefined : opts.pattern,
         mode: opts.mode,
@@ -282,7 +289,7 @@ export async function testFilter(first: string | undefined, second: string | und
   w('Hits per rule:');
   const rules = [...runner.ruleHits.entries()].sort((a, b) => b[1] - a[1]);
   if (rules.length === 0) w('  (none)');
-  const patternOf = (rule: string) => (source ? '' : `  ${def.rules.find((r) => r.id === rule)?.pattern ?? ''}`);
+  const patternOf = (rule: string) => (source && !definition ? '' : `  ${def.rules.find((r) => r.id === rule)?.pattern ?? ''}`);
   for (const [rule, count] of rules) w(`  ${rule.padEnd(40)} ${count}${patternOf(rule)}`);
   writeAddresses(w, addresses, maxretry, timezone);
   w('Date formats:');

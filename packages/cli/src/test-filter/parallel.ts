@@ -36,6 +36,7 @@ export async function runParallel(job: ParallelJob, sinks: ParallelSinks): Promi
       start,
       end,
       plugin: job.source ?? undefined,
+      definition: job.definition,
       filter: job.filter,
       patterns: job.patterns,
       mode: job.mode,

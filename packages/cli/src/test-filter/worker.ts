@@ -4,7 +4,7 @@
  * that matched, the host and the captures. The main thread reduces them in log order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Core, EntryParser, FilterRunner, loadPlugin, type Hit } from '@f2b/core/engine';
+import { Core, EntryParser, FilterRunner, loadPlugin, type FilterDefinition, type Hit } from '@f2b/core/engine';
 import { forEachLineInRange, OVERLONG_HIT } from './ranges.js';
 import { adHocFilter } from './ad-hoc.js';
 
@@ -16,6 +16,8 @@ export interface WorkerJob {
   /** The filter's package (absent: the filter is made of `patterns`). */
   plugin?: { name: string; dirs: string[] };
   filter: string;
+  /** The definition itself, for a filter of the config (`filters:`): plain data, no package to load. */
+  definition?: FilterDefinition;
   /** `--pattern`s, for a filter from the command line. */
   patterns?: string[];
   mode?: string;
@@ -49,7 +51,9 @@ const BATCH = 4096;
 
 async function run(job: WorkerJob): Promise<void> {
   let def;
-  if (job.plugin) {
+  if (job.definition) {
+    def = job.definition;
+  } else if (job.plugin) {
     const core = new Core({ logLevel: 'error' });
     core.use(await loadPlugin(job.plugin.name, job.plugin.dirs));
     def = core.getFilter(job.filter)!.def;
