@@ -7,7 +7,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { errors, type F2bConfig, type JailInput } from '@f2b/core';
+import { errors, type F2bConfig, type JailInput, type UserFilterInput } from '@f2b/core';
+import { FilterFiles, type ImportedFilter } from './filter-file.js';
 import { DEFAULT_SECTION, layerFiles, readLayers, whereText } from './layers.js';
 import { JailMapper, SHARED_KEYS, type ImportNote, type OutValue } from './jail.js';
 import { parseBool } from './interpolate.js';
@@ -36,6 +37,8 @@ export interface ImportResult {
   /** Jails defined but not enabled (not imported). */
   notEnabled: string[];
   notes: ImportNote[];
+  /** filter.d files f2b has no package for, translated into config filters (`filters:`). */
+  filters: ImportedFilter[];
   /** The same, as a plain config object. */
   config: F2bConfig;
 }
@@ -78,12 +81,13 @@ export function importFail2ban(dir: string, known: KnownIds): ImportResult {
   notes.push(...defaultsMapper.notes);
   const defaultValue = (key: string) => defaults.find((d) => d.key === key)?.value;
 
+  const filterFiles = new FilterFiles(abs);
   const jails: ImportedJail[] = [];
   const notEnabled: string[] = [];
   let recidive: OutValue[] | null = null;
   for (const section of layers.sections.keys()) {
     if (section === DEFAULT_SECTION) continue;
-    const m = new JailMapper(layers, section, known);
+    const m = new JailMapper(layers, section, known, filterFiles);
     const enabled = m.get('enabled');
     const on = enabled ? parseBool(enabled.text) : false;
     if (enabled && on === undefined)
@@ -141,7 +145,8 @@ export function importFail2ban(dir: string, known: KnownIds): ImportResult {
     ...shared,
     notEnabled,
     notes: mergeNotes(notes),
-    config: toConfig(shared.defaults, shared.jails, shared.recidive),
+    filters: filterFiles.filters,
+    config: toConfig(shared.defaults, shared.jails, shared.recidive, filterFiles.filters),
   };
 }
 
@@ -180,13 +185,23 @@ function recidiveValues(m: JailMapper, all: OutValue[]): OutValue[] {
   return out;
 }
 
-function toConfig(defaults: OutValue[], jails: ImportedJail[], recidive: OutValue[] | null): F2bConfig {
+function toConfig(defaults: OutValue[], jails: ImportedJail[], recidive: OutValue[] | null, filters: ImportedFilter[]): F2bConfig {
   const obj = (values: OutValue[]) => Object.fromEntries(values.map((v) => [v.key, v.value]));
   const config: F2bConfig = { jails: {} };
+  if (filters.length) config.filters = Object.fromEntries(filters.map((f) => [f.id, userFilterOf(f)]));
   if (defaults.length) config.defaults = obj(defaults) as F2bConfig['defaults'];
   if (recidive) config.recidive = obj(recidive) as F2bConfig['recidive'];
   for (const j of jails) config.jails[j.name] = obj(j.values) as JailInput;
   return config;
+}
+
+/** The config's form of a translated filter. */
+export function userFilterOf(f: ImportedFilter): UserFilterInput {
+  return {
+    failregex: f.failregex.map((p) => p.pattern),
+    ...(f.ignoreregex.length ? { ignoreregex: f.ignoreregex.map((p) => p.pattern) } : {}),
+    ...(f.programs ? { programs: f.programs } : {}),
+  };
 }
 
 /** Keys of `defaults`, in the order they are written. */

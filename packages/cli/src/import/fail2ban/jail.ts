@@ -4,7 +4,8 @@
  * shares with fail2ban. What cannot be carried over is returned as notes naming file and line.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { didYouMean, globMatch } from '@f2b/core';
+import { didYouMean, globMatch, isF2bError } from '@f2b/core';
+import type { FilterFiles, ImportedFilter } from './filter-file.js';
 import { basename, dirname, join } from 'node:path';
 import { InterpolationError, JailValues, type Resolved } from './interpolate.js';
 import { parseItems } from './items.js';
@@ -83,6 +84,8 @@ export class JailMapper {
     private readonly layers: Layers,
     readonly section: string,
     private readonly known: KnownIds,
+    /** Where filter.d files f2b has no package for are translated into config filters (none: only noted). */
+    private readonly filterFiles?: FilterFiles,
   ) {
     this.v = new JailValues(layers, section);
   }
@@ -263,6 +266,10 @@ export class JailMapper {
     const known = this.known.get(id, 'filter');
     if (!known) {
       const custom = this.customFilterFile(id);
+      const translated = custom && this.filterFiles ? this.translated(id, item.args) : undefined;
+      if (translated)
+        return { value: { key: 'filter', value: translated.id, from: [...from, ...translated.files.map((f) => ({ name: 'filter.d', where: f }))] } };
+      if (custom && this.filterFiles) return { value: undefined, missing: id };
       this.note(
         r?.def,
         'filter',
@@ -308,6 +315,35 @@ export class JailMapper {
     }
     const value = mode && mode !== 'normal' ? { id, mode } : id;
     return { value: { key: 'filter', value, from } };
+  }
+
+  /** The filter.d file translated into a config filter (its notes added), or undefined when nothing of it could be. */
+  private translated(id: string, args: ReadonlyMap<string, string>): ImportedFilter | undefined {
+    let result: ReturnType<FilterFiles['translate']>;
+    try {
+      result = this.filterFiles!.translate(id, args);
+    } catch (err) {
+      if (!isF2bError(err)) throw err;
+      this.notes.push({
+        where: err.file ? this.where({ file: err.file, line: 0 }) : `filter.d/${id}`,
+        section: 'Definition',
+        key: '',
+        problem: err.message.replace(/\.$/, ''),
+        fix: err.fix ?? 'Correct the file.',
+        level: 'unmapped',
+      });
+      return undefined;
+    }
+    for (const n of result.notes)
+      this.notes.push({
+        where: n.def ? this.where(n.def) : `filter.d/${id}`,
+        section: 'Definition',
+        key: n.key,
+        problem: n.problem,
+        fix: n.fix,
+        level: n.level,
+      });
+    return result.filter;
   }
 
   /** A filter file of the user's (a .local, or a .conf fail2ban does not ship under that name). */

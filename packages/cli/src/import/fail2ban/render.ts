@@ -54,6 +54,7 @@ export function renderYaml(result: ImportResult): string {
     for (const n of left) out.push(`#   ${commentText(noteHead(n))}`);
   }
   if (result.defaults.length) out.push('defaults:', ...block(result.defaults, '  '));
+  if (result.filters.length) out.push(...filtersYaml(result));
   if (result.recidive) out.push('recidive:', ...(result.recidive.length ? block(result.recidive, '  ') : ['  enabled: true']));
   if (result.jails.length === 0) {
     out.push('jails: {}');
@@ -65,6 +66,21 @@ export function renderYaml(result: ImportResult): string {
     }
   }
   return out.join('\n') + '\n';
+}
+
+/** `filters:`: each translated filter.d file, its files and each pattern's line in a comment. */
+function filtersYaml(result: ImportResult): string[] {
+  const out = ["# Filters translated from fail2ban's filter.d (patterns RE2 cannot run are listed in the report, not here):", 'filters:'];
+  for (const f of result.filters) {
+    out.push(`  ${key(f.id)}:  # ${commentText(`fail2ban: ${f.files.join(', ')}`)}`);
+    for (const k of ['failregex', 'ignoreregex'] as const) {
+      if (f[k].length === 0) continue;
+      out.push(`    ${k}:`);
+      for (const p of f[k]) out.push(`      - ${JSON.stringify(p.pattern)}  # ${commentText(`${p.where}, pattern ${p.index + 1}`)}`);
+    }
+    if (f.programs) out.push(`    programs: ${flow(f.programs)}  # ${commentText('fail2ban: _daemon (the program of __prefix_line)')}`);
+  }
+  return out;
 }
 
 function noteHead(n: ImportNote): string {
@@ -86,6 +102,14 @@ export function renderReport(result: ImportResult, written?: string): string {
       `${result.recidive ? ", [recidive] as f2b's recidive" : ''}` +
       `; ${result.notEnabled.length} not enabled in fail2ban (not imported).`,
   );
+  for (const f of result.filters) {
+    const left = result.notes.filter(
+      (n) => n.level === 'unmapped' && n.section === 'Definition' && f.files.some((file) => n.where.startsWith(`${file}:`)),
+    ).length;
+    out.push(
+      `Filter ${f.id}: translated from ${f.files.join(', ')} into filters.${f.id}: ${f.failregex.length} failregex, ${f.ignoreregex.length} ignoreregex${left ? `, ${left} pattern(s) left out (see below)` : ''}`,
+    );
+  }
   const shared = result.defaults.find((v) => v.key === 'actions');
   if (shared) out.push(`  every jail (defaults): actions ${flow(shared.value)}`);
   for (const j of result.jails) {
