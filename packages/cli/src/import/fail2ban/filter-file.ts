@@ -255,7 +255,8 @@ class FilterTranslation {
         'unmapped',
       );
     const datepattern = this.definition('datepattern');
-    if (own(datepattern))
+    // `{^LN-BEG}` only says the date starts the line, which is where f2b looks first.
+    if (own(datepattern) && !/^\{\^LN-BEG\}$/.test(datepattern!.text.trim()))
       this.note(
         datepattern,
         'datepattern',

@@ -43,7 +43,7 @@ export function translatePattern(source: string, needsHost = true): Translated {
     .replace(/<\/F-[A-Za-z][A-Za-z0-9_]*>/g, ')');
   p = pythonToRe2(p);
   const unsupported = unsupportedConstruct(p);
-  if (unsupported) return { ok: false, construct: `${unsupported.construct} ${JSON.stringify(unsupported.text)}`, fix: unsupported.fix };
+  if (unsupported) return { ok: false, construct: `${unsupported.construct} "${unsupported.text}"`, fix: unsupported.fix };
   const placeholders = p.match(OURS) ?? [];
   if (needsHost ? placeholders.length !== 1 : placeholders.length > 1)
     return {
