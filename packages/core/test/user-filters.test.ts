@@ -70,6 +70,7 @@ describe('config filters', () => {
     expect(look.code).toBe('F2B_ERR_PATTERN_UNSUPPORTED');
     expect(look.path).toBe('filters.myapp.failregex.1');
     expect(look.message).toContain('"(?=" lookahead is not supported by RE2');
+    expect(look.fix).toBe('Rewrite the pattern without it: match the text itself, or use an ignoreregex for lines to leave out.');
     const back = thrown(() => resolveConfig(config({ myapp: { failregex: '^(\\w+) again \\1 from <HOST>$' } })));
     expect([back.code, back.path]).toEqual(['F2B_ERR_PATTERN_UNSUPPORTED', 'filters.myapp.failregex']);
     expect(back.message).toContain('backreference');

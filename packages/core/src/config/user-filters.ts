@@ -7,7 +7,7 @@
  * `<HOST>` takes addresses only in a config filter: a host name in a log line would let the log's
  * writer choose, through DNS, whom we ban.
  */
-import { errors, isF2bError, relocateError, type F2bError } from '../errors.js';
+import { errors, F2bError, isF2bError, relocateError } from '../errors.js';
 import { validatePattern } from '../filter/compile.js';
 import type { FilterDefinition, FilterRule } from '../filter/types.js';
 import type { JSONSchema } from '../validate.js';
@@ -100,8 +100,10 @@ function checkPattern(pattern: string, path: string, file: string | undefined): 
   try {
     validatePattern(pattern, `The pattern at "${path}"`);
   } catch (err) {
-    if (isF2bError(err)) throw withFile(relocateError(err, { path }), file);
-    throw err;
+    if (!isF2bError(err)) throw err;
+    // The constructs table speaks of test-filter's --ignore-pattern; a config filter has ignoreregex.
+    const fix = err.fix?.replace(/--ignore-pattern(?: \(a filter: a second rule or an `info` rule\))?/g, 'an ignoreregex');
+    throw withFile(new F2bError(err.code, err.message, { fix, path, file: err.file, cause: err.cause, exit: err.exit }), file);
   }
 }
 

@@ -504,8 +504,8 @@ export class JailMapper {
           this.note(
             def,
             name,
-            'adds patterns to the jail; f2b jails take patterns only from filter packages',
-            'Write a filter package with them (`npm init @f2b/plugin`; try them with `f2b test-filter --pattern`).',
+            'adds patterns to the jail; f2b jails take patterns only from their filter',
+            'Add them to a filter of the config (`filters:`, see docs/migration.md) and name it in the jail; try them with `f2b test-filter --pattern`.',
           );
         else
           this.note(
