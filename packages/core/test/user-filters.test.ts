@@ -4,13 +4,17 @@
  * failregex, and the address taken only from the placeholder, as an address.
  */
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { resolveConfig, type F2bConfig } from '../src/config.js';
 import { Core } from '../src/core.js';
 import { FilterRunner } from '../src/filter/engine.js';
 import { F2bError } from '../src/errors.js';
+import { Daemon } from '../src/daemon.js';
+import { definePlugin } from '../src/plugin.js';
 import type { LogEntry } from '../src/types.js';
 
 const T = Date.UTC(2026, 0, 15, 12, 0, 0);
+const REPO = join(import.meta.dirname, '..', '..', '..');
 const entry = (message: string): LogEntry => ({ raw: Buffer.from(`2026-01-15 12:00:00 ${message}`), message: Buffer.from(message), time: T });
 
 function config(filters: F2bConfig['filters'], jail: Record<string, unknown> = { filter: 'myapp', source: '/var/log/myapp.log' }): F2bConfig {
@@ -96,5 +100,28 @@ describe('config filters', () => {
     expect(core.listFilters().filter((f) => f.def.id === 'myapp')).toHaveLength(1);
     core.setConfigFilters([]);
     expect(core.getFilter('myapp')!.plugin).toBe('pkg');
+  });
+
+  it("replace an installed package's filter of the same id in the daemon, with a warning naming the package", async () => {
+    const quiet = definePlugin({
+      meta: { name: 'f2b-test-quiet', version: '1.0.0', core: '*' },
+      apply(api) {
+        api.registerSource({ type: 'quiet', create: () => ({ start: async () => {}, stop: async () => {} }) });
+        api.registerAction({ type: 'none', create: () => ({ ban: async () => {}, unban: async () => {} }) });
+      },
+    });
+    const logged: string[] = [];
+    // Searched from the repository: @f2b/filter-sshd is installed there and provides `sshd`.
+    const daemon = new Daemon({ searchFrom: [REPO], plugins: [quiet], logLevel: 'warn', logSink: (_l, _n, msg) => logged.push(msg) });
+    const config = resolveConfig({
+      filters: { sshd: { failregex: '^my own sshd line from <HOST>$' } },
+      state: { type: 'memory' },
+      socket: false,
+      jails: { sshd: { source: { type: 'quiet' }, actions: [{ type: 'none' }] } },
+    });
+    const [jail] = await daemon.load(config);
+    expect(logged).toContain('The config\'s filter "sshd" (filters.sshd) is used instead of the one from @f2b/filter-sshd.');
+    expect(daemon.core.getFilter('sshd')).toMatchObject({ plugin: 'config', def: { rules: [{ id: 'failregex-0' }] } });
+    expect(jail!.info.filter).toBe('sshd');
   });
 });
