@@ -17,6 +17,7 @@ import type { Ban, Unban } from './types.js';
 import { installBanTrail } from './ban-trail.js';
 import { logs } from './logger.js';
 import { FleetLink } from './fleet-link.js';
+import type { FleetInstance } from './fleet.js';
 import { checkOptions } from './validate.js';
 
 export interface DaemonOptions extends CoreOptions {
@@ -53,6 +54,9 @@ export class Daemon {
   readonly storeHealth: StoreHealth;
   /** The fleet this host shares bans and failures with (config `fleet`), once started. */
   fleet: FleetLink | null = null;
+  private fleetLink: FleetLink | null = null;
+  /** The `fleet` section the running instance was made from (a reload compares it). */
+  private fleetConfig: string | null = null;
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -174,6 +178,7 @@ export class Daemon {
     }
     this.jails = next;
     this.config = config;
+    await this.reloadFleet(config);
     await this.core.hooks.reload.promise();
     this.core.logger.info(`Reloaded: ${next.length} jail(s).`);
     if (this.reportWatching(config)) this.core.logger.error(errors.F2B_ERR_NOTHING_WATCHED(next.map((j) => j.name)).describe());
@@ -181,22 +186,65 @@ export class Daemon {
 
   /**
    * The fleet (config `fleet`): its plugin found like any other kind's (`@f2b/fleet-<type>`), its
-   * options checked against the plugin's schema. Kept across reloads (a new fleet config needs a
-   * restart); the jails it sees are always the running ones.
+   * options checked against the plugin's schema; the jails it sees are always the running ones.
+   * One link for the daemon's life (its hooks tapped once); a reload that changes the section gets
+   * a new instance on it (reloadFleet).
    */
   private async startFleet(config: ResolvedConfig): Promise<void> {
     if (!config.fleet || this.fleet) return;
-    const dirs = searchDirs(this.opts.searchFrom);
-    await this.ensure('fleet', config.fleet.type, dirs, 'fleet.type');
-    const provided = this.core.getFleet(config.fleet.type)!;
-    const options = { ...config.fleet.options };
-    if (provided.def.schema) checkOptions(provided.def.schema, options, 'fleet', provided.plugin);
-    const link = new FleetLink({ core: this.core, jails: () => this.jails, store: () => this.store, host: config.fleet.host, receiveOnly: this.opts.dryRun });
-    if (this.opts.dryRun) this.core.logger.info("Dry run: this host receives the fleet's bans and publishes none of its own.");
-    const instance = provided.def.create(options, link.context());
-    link.attach(instance);
-    this.fleet = link;
+    const instance = await this.createFleet(config.fleet);
+    this.fleetLink!.attach(instance);
+    this.fleet = this.fleetLink;
+    this.fleetConfig = JSON.stringify(config.fleet);
     await instance.start();
+  }
+
+  /** The instance for a `fleet` section, not started (whatever is wrong with the section throws here). */
+  private async createFleet(fleet: NonNullable<ResolvedConfig['fleet']>): Promise<FleetInstance> {
+    const dirs = searchDirs(this.opts.searchFrom);
+    await this.ensure('fleet', fleet.type, dirs, 'fleet.type');
+    const provided = this.core.getFleet(fleet.type)!;
+    const options = { ...fleet.options };
+    if (provided.def.schema) checkOptions(provided.def.schema, options, 'fleet', provided.plugin);
+    const link = (this.fleetLink ??= new FleetLink({
+      core: this.core,
+      jails: () => this.jails,
+      store: () => this.store,
+      host: fleet.host,
+      receiveOnly: this.opts.dryRun,
+    }));
+    link.rename(fleet.host);
+    if (this.opts.dryRun) this.core.logger.info("Dry run: this host receives the fleet's bans and publishes none of its own.");
+    return provided.def.create(options, link.context());
+  }
+
+  /**
+   * A reload with another `fleet` section (url, name, host, any option; added or removed): the
+   * running instance stops — publishing what it can, saving the rest of its queue — and the new
+   * one starts from that queue (the bans and unbans decided in between are held for it). The same
+   * section: nothing happens (no reconnect). A jail's own `fleet:` takes effect without this: the
+   * link reads the running jails.
+   */
+  private async reloadFleet(config: ResolvedConfig): Promise<void> {
+    const wanted = config.fleet ? JSON.stringify(config.fleet) : null;
+    if (wanted === this.fleetConfig) return;
+    // Made first: a section that cannot work leaves the running fleet alone (the reload reports it).
+    const next = config.fleet ? await this.createFleet(config.fleet) : null;
+    const replacing = this.fleet !== null && next !== null;
+    if (this.fleet) {
+      await this.fleet.stop(replacing);
+      this.fleet = null;
+      this.fleetConfig = null;
+      if (!next) this.core.logger.info('Left the fleet: the config has no fleet any more.');
+    }
+    if (!next) return;
+    // A replacement is attached once started: it restores the queue its predecessor saved, and
+    // what was held meanwhile goes after it, in order.
+    if (!replacing) this.fleetLink!.attach(next);
+    await next.start();
+    if (replacing) this.fleetLink!.attach(next);
+    this.fleet = this.fleetLink;
+    this.fleetConfig = wanted;
   }
 
   /**
@@ -247,6 +295,7 @@ export class Daemon {
     // After the jails: what their last flush announced is queued (and saved) by the fleet.
     await this.fleet?.stop();
     this.fleet = null;
+    this.fleetConfig = null;
     await this.core.hooks.stop.promise();
     await this.store?.close();
   }
