@@ -157,6 +157,7 @@ export class Daemon {
   /** Re-read config: new jails are built before old ones stop; bans and positions carry over. */
   async reload(config: ResolvedConfig): Promise<void> {
     const old = this.jails;
+    const fleet = await this.prepareFleet(config);
     const next = await this.load(config); // a config that cannot load leaves the running jails alone
     for (const j of old) await j.stopSources();
     const adopted = new Set<Jail>();
@@ -178,7 +179,7 @@ export class Daemon {
     }
     this.jails = next;
     this.config = config;
-    await this.reloadFleet(config);
+    await this.switchFleet(fleet);
     await this.core.hooks.reload.promise();
     this.core.logger.info(`Reloaded: ${next.length} jail(s).`);
     if (this.reportWatching(config)) this.core.logger.error(errors.F2B_ERR_NOTHING_WATCHED(next.map((j) => j.name)).describe());
@@ -188,7 +189,7 @@ export class Daemon {
    * The fleet (config `fleet`): its plugin found like any other kind's (`@f2b/fleet-<type>`), its
    * options checked against the plugin's schema; the jails it sees are always the running ones.
    * One link for the daemon's life (its hooks tapped once); a reload that changes the section gets
-   * a new instance on it (reloadFleet).
+   * a new instance on it (prepareFleet, switchFleet).
    */
   private async startFleet(config: ResolvedConfig): Promise<void> {
     if (!config.fleet || this.fleet) return;
@@ -225,11 +226,16 @@ export class Daemon {
    * section: nothing happens (no reconnect). A jail's own `fleet:` takes effect without this: the
    * link reads the running jails.
    */
-  private async reloadFleet(config: ResolvedConfig): Promise<void> {
+  private async prepareFleet(config: ResolvedConfig): Promise<{ wanted: string | null; next: FleetInstance | null } | null> {
     const wanted = config.fleet ? JSON.stringify(config.fleet) : null;
-    if (wanted === this.fleetConfig) return;
-    // Made first: a section that cannot work leaves the running fleet alone (the reload reports it).
-    const next = config.fleet ? await this.createFleet(config.fleet) : null;
+    if (wanted === this.fleetConfig) return null;
+    // Made before anything changes: a section that cannot work fails the reload, running jails and fleet alone.
+    return { wanted, next: config.fleet ? await this.createFleet(config.fleet) : null };
+  }
+
+  private async switchFleet(prepared: { wanted: string | null; next: FleetInstance | null } | null): Promise<void> {
+    if (!prepared) return;
+    const { wanted, next } = prepared;
     const replacing = this.fleet !== null && next !== null;
     if (this.fleet) {
       await this.fleet.stop(replacing);
