@@ -247,7 +247,14 @@ export class Daemon {
     // A replacement is attached once started: it restores the queue its predecessor saved, and
     // what was held meanwhile goes after it, in order.
     if (!replacing) this.fleetLink!.attach(next);
-    await next.start();
+    try {
+      await next.start();
+    } catch (err) {
+      // Nothing is held for an instance that will never run; it stops (through the link when attached).
+      await this.fleetLink!.stop().catch(() => {});
+      if (replacing) await next.stop().catch(() => {});
+      throw err;
+    }
     if (replacing) this.fleetLink!.attach(next);
     this.fleet = this.fleetLink;
     this.fleetConfig = wanted;

@@ -129,7 +129,7 @@ export class FleetLink {
   async stop(replacing = false): Promise<void> {
     const instance = this.instance;
     this.instance = null;
-    if (replacing) this.held ??= [];
+    this.held = replacing ? (this.held ?? []) : null;
     await instance?.stop();
   }
 
