@@ -4,6 +4,7 @@
 // clock and CPU seconds, with the load average; then a replay through jail and tracker, other
 // filters, the flood and the nftables figures. Measured here, every run; nothing is asserted.
 // F2B_BENCH_RUNS (default 3) sets the runs of the 1M-line rows; F2B_BENCH_TABLE_ONLY=1 stops after the table.
+// F2B_BENCH_FLEET=0 leaves out the fleet rows; F2B_BENCH_FLEET_* set their sizes (scripts/bench-fleet.mjs).
 // F2B_BENCH_BASELINE=<tree> (another checkout, built) also runs that tree's f2b, alternating with
 // this one, and prints before/after CPU seconds: the honest way to see a change on a shared machine.
 import { spawnSync } from 'node:child_process';
@@ -337,6 +338,19 @@ if (flood.status === 0) {
 const nft = spawnSync(process.execPath, [join(root, 'scripts/bench-nftables.mjs')], { encoding: 'utf8' });
 const nftOut = (nft.stdout || nft.stderr || '').trim();
 
+// The fleet (issue 15): bans propagated to 3 and 10 real daemons on a real redis-server, Redis'
+// memory for 1,000,000 failure ids and 100,000 bans, catch-up of a daemon that missed those bans.
+// Sizes: F2B_BENCH_FLEET_* (see scripts/bench-fleet.mjs); F2B_BENCH_FLEET=0 leaves it out.
+const fleet =
+  process.env.F2B_BENCH_FLEET === '0'
+    ? null
+    : spawnSync(process.execPath, [join(root, 'scripts/bench-fleet.mjs')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+const fleetOut = fleet
+  ? fleet.status === 0
+    ? fleet.stdout.trim().split('\n').slice(0, -1).join('\n')
+    : `failed: ${(fleet.stderr || fleet.stdout).slice(-2000)}`
+  : '(left out: F2B_BENCH_FLEET=0)';
+
 const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...results.map((r) => String(r[i]).length)));
 for (const r of results)
   console.log(
@@ -347,3 +361,4 @@ for (const r of results)
   );
 console.log('\ntarget: ≥ 1,000,000 lines/s for the sshd filter on a 2-core machine');
 console.log(`\nnftables (scripts/bench-nftables.mjs):\n${nftOut}`);
+console.log(`\nfleet (scripts/bench-fleet.mjs):\n${fleetOut}`);

@@ -24,7 +24,10 @@ export interface FleetLab {
   redis: RedisLab;
   fleet: string;
   hosts: Host[];
-  configure(name: string, extraJail?: Record<string, unknown>): Host;
+  /** A host's config: the jail `sshd` (with `extraJail`), and `extraTop` beside it (e.g. `recidive`). */
+  configure(name: string, extraJail?: Record<string, unknown>, extraTop?: Record<string, unknown>): Host;
+  /** The fleet section every host gets (a test rewrites it for a reload). */
+  fleetSection(name: string): Record<string, unknown>;
   start(h: Host): Promise<void>;
   close(): Promise<void>;
 }
@@ -36,11 +39,20 @@ export async function fleetLab(tag: string): Promise<FleetLab> {
   const env = `F2B_TEST_REDIS_PASSWORD_${tag.toUpperCase()}`;
   process.env[env] = redis.password;
   const hosts: Host[] = [];
+  const fleetSection = (name: string) => ({
+    type: 'redis',
+    url: redis.url.replace(redis.password, `\${env:${env}}`),
+    name: fleet,
+    host: name,
+    heartbeat: 0.5,
+    blockMs: 500,
+  });
   return {
     redis,
     fleet,
     hosts,
-    configure(name, extraJail = {}) {
+    fleetSection,
+    configure(name, extraJail = {}, extraTop = {}) {
       const dir = join(tmp.dir, name);
       mkdirSync(dir);
       const h: Host = { name, dir, log: join(dir, 'auth.log'), sock: join(dir, 'f2b.sock'), cfg: join(dir, 'f2b.config.json'), d: null, pid: 5000, past: '' };
@@ -50,7 +62,7 @@ export async function fleetLab(tag: string): Promise<FleetLab> {
         JSON.stringify({
           state: { type: 'sqlite', path: join(dir, 'f2b.db') },
           socket: h.sock,
-          fleet: { type: 'redis', url: redis.url.replace(redis.password, `\${env:${env}}`), name: fleet, host: name, heartbeat: 0.5, blockMs: 500 },
+          fleet: fleetSection(name),
           jails: {
             sshd: {
               source: { type: 'file', paths: [h.log], pollInterval: 50 },
@@ -64,6 +76,7 @@ export async function fleetLab(tag: string): Promise<FleetLab> {
               ...extraJail,
             },
           },
+          ...extraTop,
         }),
       );
       hosts.push(h);
@@ -73,7 +86,7 @@ export async function fleetLab(tag: string): Promise<FleetLab> {
       if (h.d) h.past += h.d.stderr();
       h.d = startF2b(['start', '--foreground', '--config', h.cfg]);
       await h.d.waitFor(/Connected to the fleet/, 'stderr', 20_000);
-      await h.d.waitFor(/Started 1 jail/, 'stderr', 20_000);
+      await h.d.waitFor(/Started \d+ jail/, 'stderr', 20_000);
     },
     async close() {
       await Promise.all(hosts.map((h) => h.d?.stop()));

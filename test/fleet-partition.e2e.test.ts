@@ -1,8 +1,8 @@
 /**
  * Issue 15, the fleet across partitions and restarts (three real daemons, a real redis-server:
  * test/fleet-lab.ts): Redis killed with a ban decided meanwhile, which is queued and published on
- * reconnect (nothing lost, nothing doubled); a host that was away catches up at start, and a ban
- * that ended meanwhile is not applied.
+ * reconnect (nothing lost, nothing doubled), also in the middle of a stream of bans; a host that was
+ * away catches up at start, and a ban that ended meanwhile is not applied.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runF2b } from './helpers.js';
@@ -61,6 +61,40 @@ describe.skipIf(skip !== null)('a fleet across Redis restarts and hosts that wer
     // The ban from before the kill is still in force (nothing lost).
     expect((await bannedOn(c, '203.0.113.22')).banned).toBe(true);
   });
+
+  it('Redis killed in the middle of a stream of bans and restarted: every ban reaches every host, each published once', async () => {
+    const [a, b, c] = hosts as [Host, Host, Host];
+    const ips = Array.from({ length: 300 }, (_, i) => `2001:db8::b:${(i + 1).toString(16)}`);
+    const got = (h: Host) => new Set([...h.d!.stderr().matchAll(/NOTICE \[sshd\] Ban (2001:db8::b:[0-9a-f]+) /g)].map((m) => m[1])).size;
+    const lost = (h: Host) => (h.d!.stderr().match(/Lost the fleet's Redis/g) ?? []).length;
+    const until = async (what: string, ok: () => boolean, timeoutMs = 20_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!ok()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: web-2 has ${got(b)}, web-3 ${got(c)} of ${ips.length}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const lostBefore = lost(a);
+    for (const ip of ips) for (let k = 0; k < 3; k++) fail(a, ip);
+    // Killed once the stream is flowing: some bans delivered, most not yet decided or published.
+    await until('the first deliveries', () => got(b) >= 20);
+    await redis.kill();
+    const atKill = got(b);
+    await until('web-1 to notice', () => lost(a) > lostBefore);
+    await redis.restart();
+    await until('every ban on web-2 and web-3', () => got(b) === ips.length && got(c) === ips.length, 30_000);
+    console.log(`Redis killed with ${atKill} of ${ips.length} bans delivered to web-2; all delivered after the restart`);
+    expect(atKill).toBeLessThan(ips.length);
+    // Each ban once in the stream (a retried publication is recognised by its message id).
+    const entries = (await redis.client().call('XRANGE', `f2b:{${FLEET}}:stream`, '-', '+')) as [string, string[]][];
+    const perIp = new Map<string, number>();
+    for (const [, f] of entries) {
+      const id = f[f.indexOf('id') + 1]!;
+      if (id.startsWith('2001:db8::b:')) perIp.set(id, (perIp.get(id) ?? 0) + 1);
+    }
+    expect(perIp.size).toBe(ips.length);
+    expect([...perIp.values()].every((n) => n === 1)).toBe(true);
+  }, 60_000);
 
   it('a host that was away catches up at start; bans that expired meanwhile are not applied', async () => {
     const [a, , c] = hosts as [Host, Host, Host];

@@ -2,7 +2,8 @@
  * Issue 15, the fleet: a real redis-server (ACL user, password from `${env:…}`) and three real f2b
  * daemons on loopback (test/fleet-lab.ts). Distributed brute force under per-host maxretry,
  * propagation of bans (latency printed) and unbans, a peer's ban of an ignored address refused,
- * `f2b status`, and no echo: the stream holds exactly one message per local decision. Redis
+ * `f2b status` (connected, hosts, lag), and no echo after 1,000 bans: the stream holds exactly one
+ * message per local decision, each host published what it decided and received no more. Redis
  * restarts and late hosts: fleet-partition.e2e.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,11 @@ describe.skipIf(skip !== null)('a fleet of three daemons on one Redis', () => {
     } while (Date.now() < deadline);
     expect(st.fleet.connected).toBe(true);
     expect(st.fleet.hosts.map((h) => h.host).sort()).toEqual(['web-1', 'web-2', 'web-3']);
+    // web-1's bans reached web-2 by the stream: its lag (Redis' entry time to applied here) is known.
+    const onB = JSON.parse((await runF2b(['status', '--socket', hosts[1]!.sock, '--json'])).stdout) as typeof st;
+    expect(onB.fleet.lag.lastMs).not.toBeNull();
+    expect(onB.fleet.lag.lastMs!).toBeGreaterThanOrEqual(0);
+    expect((await runF2b(['status', '--socket', hosts[1]!.sock])).stdout).toMatch(/Lag:\s+[\d.]+ ms \(largest [\d.]+ ms\)/);
     expect(st.fleet.url).toContain('f2b:***@127.0.0.1');
     const text = (await runF2b(['status', '--socket', a.sock])).stdout;
     expect(text).toMatch(/Fleet/);
@@ -101,10 +107,10 @@ describe.skipIf(skip !== null)('a fleet of three daemons on one Redis', () => {
 
   it('no echo: after many bans the stream holds one message per local decision', async () => {
     const [a, b, c] = hosts as [Host, Host, Host];
-    // 150 addresses brute-forced on web-1 alone (3 failures each): banned there, shared once each.
-    const ips = Array.from({ length: 150 }, (_, i) => `2001:db8::f:${(i + 1).toString(16)}`);
+    // 1,000 addresses brute-forced on web-1 alone (3 failures each): banned there, shared once each.
+    const ips = Array.from({ length: 1000 }, (_, i) => `2001:db8::f:${(i + 1).toString(16)}`);
     for (const ip of ips) for (let k = 0; k < 3; k++) fail(a, ip);
-    for (const h of [a, b, c]) await banSeen(h, ips.at(-1)!, 20_000);
+    for (const h of [a, b, c]) await banSeen(h, ips.at(-1)!, 40_000);
     await new Promise((res) => setTimeout(res, 300)); // let any echo (there must be none) arrive
     const r = redis.client();
     const entries = (await r.call('XRANGE', `f2b:{${FLEET}}:stream`, '-', '+')) as [string, string[]][];
@@ -114,9 +120,17 @@ describe.skipIf(skip !== null)('a fleet of three daemons on one Redis', () => {
     // trails, and the one unban by hand: that many messages, no more.
     const trail = hosts.map((h) => h.past + h.d!.stderr()).join('\n');
     const localBans = [...trail.matchAll(/NOTICE \[sshd\] Ban \S+ .*rule: (?!fleet:)/g)].length;
-    expect(localBans).toBeGreaterThanOrEqual(150 + 20 + 1 + 1);
+    expect(localBans).toBeGreaterThanOrEqual(1000 + 20 + 1 + 1);
     console.log(`stream: ${entries.length} messages, ${localBans} local bans; first ${JSON.stringify(entries[0])}`);
     expect(entries.filter(([, f]) => f[f.indexOf('t') + 1] === 'unban')).toHaveLength(1);
     expect(entries).toHaveLength(localBans + 1);
-  }, 30_000);
+    // Bounded on every host too: what each published is what it decided; what each received, at
+    // most one message per entry of the stream that is not its own.
+    for (const h of hosts) {
+      const st = JSON.parse((await runF2b(['status', '--socket', h.sock, '--json'])).stdout) as { fleet: { published: number; received: number } };
+      const own = entries.filter(([, f]) => f[f.indexOf('o') + 1] === h.name).length;
+      expect(st.fleet.published).toBe(own);
+      expect(st.fleet.received).toBeLessThanOrEqual(entries.length - own);
+    }
+  }, 60_000);
 });

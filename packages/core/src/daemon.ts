@@ -17,6 +17,7 @@ import type { Ban, Unban } from './types.js';
 import { installBanTrail } from './ban-trail.js';
 import { logs } from './logger.js';
 import { FleetLink } from './fleet-link.js';
+import type { FleetInstance } from './fleet.js';
 import { checkOptions } from './validate.js';
 import { CONFIG_FILTER_PLUGIN } from './config/user-filters.js';
 
@@ -54,6 +55,9 @@ export class Daemon {
   readonly storeHealth: StoreHealth;
   /** The fleet this host shares bans and failures with (config `fleet`), once started. */
   fleet: FleetLink | null = null;
+  private fleetLink: FleetLink | null = null;
+  /** The `fleet` section the running instance was made from (a reload compares it). */
+  private fleetConfig: string | null = null;
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -155,6 +159,7 @@ export class Daemon {
   /** Re-read config: new jails are built before old ones stop; bans and positions carry over. */
   async reload(config: ResolvedConfig): Promise<void> {
     const old = this.jails;
+    const fleet = await this.prepareFleet(config);
     const next = await this.load(config); // a config that cannot load leaves the running jails alone
     for (const j of old) await j.stopSources();
     const adopted = new Set<Jail>();
@@ -176,6 +181,7 @@ export class Daemon {
     }
     this.jails = next;
     this.config = config;
+    await this.switchFleet(fleet);
     await this.core.hooks.reload.promise();
     this.core.logger.info(`Reloaded: ${next.length} jail(s).`);
     if (this.reportWatching(config)) this.core.logger.error(errors.F2B_ERR_NOTHING_WATCHED(next.map((j) => j.name)).describe());
@@ -183,22 +189,77 @@ export class Daemon {
 
   /**
    * The fleet (config `fleet`): its plugin found like any other kind's (`@f2b/fleet-<type>`), its
-   * options checked against the plugin's schema. Kept across reloads (a new fleet config needs a
-   * restart); the jails it sees are always the running ones.
+   * options checked against the plugin's schema; the jails it sees are always the running ones.
+   * One link for the daemon's life (its hooks tapped once); a reload that changes the section gets
+   * a new instance on it (prepareFleet, switchFleet).
    */
   private async startFleet(config: ResolvedConfig): Promise<void> {
     if (!config.fleet || this.fleet) return;
-    const dirs = searchDirs(this.opts.searchFrom);
-    await this.ensure('fleet', config.fleet.type, dirs, 'fleet.type');
-    const provided = this.core.getFleet(config.fleet.type)!;
-    const options = { ...config.fleet.options };
-    if (provided.def.schema) checkOptions(provided.def.schema, options, 'fleet', provided.plugin);
-    const link = new FleetLink({ core: this.core, jails: () => this.jails, store: () => this.store, host: config.fleet.host, receiveOnly: this.opts.dryRun });
-    if (this.opts.dryRun) this.core.logger.info("Dry run: this host receives the fleet's bans and publishes none of its own.");
-    const instance = provided.def.create(options, link.context());
-    link.attach(instance);
-    this.fleet = link;
+    const instance = await this.createFleet(config.fleet);
+    this.fleetLink!.attach(instance);
+    this.fleet = this.fleetLink;
+    this.fleetConfig = JSON.stringify(config.fleet);
     await instance.start();
+  }
+
+  /** The instance for a `fleet` section, not started (whatever is wrong with the section throws here). */
+  private async createFleet(fleet: NonNullable<ResolvedConfig['fleet']>): Promise<FleetInstance> {
+    const dirs = searchDirs(this.opts.searchFrom);
+    await this.ensure('fleet', fleet.type, dirs, 'fleet.type');
+    const provided = this.core.getFleet(fleet.type)!;
+    const options = { ...fleet.options };
+    if (provided.def.schema) checkOptions(provided.def.schema, options, 'fleet', provided.plugin);
+    const link = (this.fleetLink ??= new FleetLink({
+      core: this.core,
+      jails: () => this.jails,
+      store: () => this.store,
+      host: fleet.host,
+      receiveOnly: this.opts.dryRun,
+    }));
+    link.rename(fleet.host);
+    if (this.opts.dryRun) this.core.logger.info("Dry run: this host receives the fleet's bans and publishes none of its own.");
+    return provided.def.create(options, link.context());
+  }
+
+  /**
+   * A reload with another `fleet` section (url, name, host, any option; added or removed): the
+   * running instance stops — publishing what it can, saving the rest of its queue — and the new
+   * one starts from that queue (the bans and unbans decided in between are held for it). The same
+   * section: nothing happens (no reconnect). A jail's own `fleet:` takes effect without this: the
+   * link reads the running jails.
+   */
+  private async prepareFleet(config: ResolvedConfig): Promise<{ wanted: string | null; next: FleetInstance | null } | null> {
+    const wanted = config.fleet ? JSON.stringify(config.fleet) : null;
+    if (wanted === this.fleetConfig) return null;
+    // Made before anything changes: a section that cannot work fails the reload, running jails and fleet alone.
+    return { wanted, next: config.fleet ? await this.createFleet(config.fleet) : null };
+  }
+
+  private async switchFleet(prepared: { wanted: string | null; next: FleetInstance | null } | null): Promise<void> {
+    if (!prepared) return;
+    const { wanted, next } = prepared;
+    const replacing = this.fleet !== null && next !== null;
+    if (this.fleet) {
+      await this.fleet.stop(replacing);
+      this.fleet = null;
+      this.fleetConfig = null;
+      if (!next) this.core.logger.info('Left the fleet: the config has no fleet any more.');
+    }
+    if (!next) return;
+    // A replacement is attached once started: it restores the queue its predecessor saved, and
+    // what was held meanwhile goes after it, in order.
+    if (!replacing) this.fleetLink!.attach(next);
+    try {
+      await next.start();
+    } catch (err) {
+      // Nothing is held for an instance that will never run; it stops (through the link when attached).
+      await this.fleetLink!.stop().catch(() => {});
+      if (replacing) await next.stop().catch(() => {});
+      throw err;
+    }
+    if (replacing) this.fleetLink!.attach(next);
+    this.fleet = this.fleetLink;
+    this.fleetConfig = wanted;
   }
 
   /**
@@ -249,6 +310,7 @@ export class Daemon {
     // After the jails: what their last flush announced is queued (and saved) by the fleet.
     await this.fleet?.stop();
     this.fleet = null;
+    this.fleetConfig = null;
     await this.core.hooks.stop.promise();
     await this.store?.close();
   }

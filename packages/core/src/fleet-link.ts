@@ -10,6 +10,7 @@ import type { Core } from './core.js';
 import type { Jail } from './jail.js';
 import type { Store } from './store.js';
 import type { FleetBanOutcome, FleetContext, FleetInstance, FleetJail, FleetStatus } from './fleet.js';
+import type { Ban, Unban } from './types.js';
 import { RANGE_RULE } from './range-escalation.js';
 
 const TAP = 'f2b:fleet';
@@ -26,14 +27,24 @@ export interface FleetLinkOptions {
   receiveOnly?: boolean;
 }
 
+type Held = { t: 'ban'; ban: Ban; jail: FleetJail } | { t: 'unban'; unban: Unban; jail: FleetJail };
+
 export class FleetLink {
-  readonly host: string;
+  host: string;
   private instance: FleetInstance | null = null;
   private readonly opts: FleetLinkOptions;
+  private tapped = false;
+  /** Between two instances (a reload that changes the fleet): what this host decides meanwhile, for the next. */
+  private held: Held[] | null = null;
 
   constructor(opts: FleetLinkOptions) {
     this.opts = opts;
     this.host = opts.host ?? hostname();
+  }
+
+  /** This host's name in the fleet for the next instance (a reload may change it). */
+  rename(host: string | undefined): void {
+    this.host = host ?? hostname();
   }
 
   /** The context a fleet instance is created with. */
@@ -71,19 +82,33 @@ export class FleetLink {
   /** Start handing this host's decisions to `instance`. */
   attach(instance: FleetInstance): void {
     this.instance = instance;
-    if (this.opts.receiveOnly) return;
+    // Decided while the previous instance was being replaced: the new one publishes them (after
+    // the queue the previous one saved, which it restores first).
+    const held = this.held ?? [];
+    this.held = null;
+    for (const h of held) {
+      if (h.t === 'ban') instance.ban(h.ban, h.jail);
+      else instance.unban(h.unban, h.jail);
+    }
+    // The hooks are tapped once for the daemon's life, whatever instance comes next.
+    if (this.opts.receiveOnly || this.tapped) return;
+    this.tapped = true;
     const hooks = this.opts.core.hooks;
     hooks.ban.tap(TAP, (ban) => {
       // A range ban is not shared: every host decides its own from the address bans it holds (the
       // fleet's included), against its own ignoreip; a peer would refuse a CIDR anyway.
       if (ban.origin !== undefined || ban.rule === RANGE_RULE) return;
       const jail = this.sharingConfig(ban.jail);
-      if (jail) this.instance?.ban(ban, jail);
+      if (!jail) return;
+      if (this.instance) this.instance.ban(ban, jail);
+      else this.held?.push({ t: 'ban', ban, jail });
     });
     hooks.unban.tap(TAP, (unban) => {
       if (unban.origin !== undefined || unban.reason !== 'manual') return;
       const jail = this.sharingConfig(unban.jail);
-      if (jail) this.instance?.unban(unban, jail);
+      if (!jail) return;
+      if (this.instance) this.instance.unban(unban, jail);
+      else this.held?.push({ t: 'unban', unban, jail });
     });
     hooks.counted.tap(TAP, (failure, info, outcome) => {
       // A ban decided here reaches the fleet as a ban; only the counts below maxretry are shared.
@@ -97,9 +122,14 @@ export class FleetLink {
     return this.instance?.status() ?? null;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stop the instance (it publishes what it can and saves the rest of its queue). `replacing`: a
+   * next instance follows, so what this host decides until then is held for it.
+   */
+  async stop(replacing = false): Promise<void> {
     const instance = this.instance;
     this.instance = null;
+    this.held = replacing ? (this.held ?? []) : null;
     await instance?.stop();
   }
 

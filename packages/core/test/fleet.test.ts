@@ -202,3 +202,149 @@ describe('the fleet hook point', () => {
     }
   });
 });
+
+describe('the fleet across reloads', () => {
+  /** A fleet plugin that keeps every instance it made: its options, host, what it was handed, when it stopped. */
+  function instancesFleet() {
+    const made: { url: unknown; host: string; handed: string[]; started: boolean; stopped: boolean }[] = [];
+    let gate: Promise<void> | null = null;
+    let stopping: (() => void) | null = null;
+    const plugin = definePlugin({
+      meta: { name: 'f2b-fleet-instances', version: '1.0.0', core: '*' },
+      apply(api) {
+        api.registerFleet({
+          type: 'inst',
+          schema: { type: 'object', additionalProperties: false, properties: { url: { type: 'string' } } },
+          create(options, c): FleetInstance {
+            const me = { url: options.url, host: c.host, handed: [] as string[], started: false, stopped: false };
+            made.push(me);
+            return {
+              start: async () => {
+                me.started = true;
+              },
+              stop: async () => {
+                stopping?.();
+                await gate;
+                me.stopped = true;
+              },
+              ban: (b: Ban) => {
+                me.handed.push(`ban ${b.id}`);
+              },
+              unban: (u: Unban) => {
+                me.handed.push(`unban ${u.id}`);
+              },
+              failure: () => {},
+              status: () => ({
+                type: 'inst',
+                name: String(options.url),
+                host: c.host,
+                connected: true,
+                hosts: [],
+                queued: 0,
+                lag: { lastMs: null, maxMs: null },
+                received: 0,
+                published: 0,
+                refused: 0,
+              }),
+            };
+          },
+        });
+      },
+    });
+    const rec = recordingFleet();
+    return {
+      made,
+      plugins: [plugin, rec.plugins[1]!],
+      /** The next stop waits until `release()`; resolves when it has begun. */
+      holdStop(): { begun: Promise<void>; release(): void } {
+        let release!: () => void;
+        gate = new Promise((r) => (release = r));
+        const begun = new Promise<void>((r) => (stopping = r));
+        return {
+          begun,
+          release: () => {
+            stopping = null;
+            release();
+          },
+        };
+      },
+    };
+  }
+
+  const config = (fleet: Record<string, unknown> | undefined) =>
+    resolveConfig({
+      socket: false,
+      state: { type: 'memory' },
+      ...(fleet ? { fleet: { type: 'inst', ...fleet } } : {}),
+      jails: { sshd: { source: { type: 'none' }, filter: 'demo', actions: ['nop'], maxretry: 3, ignoreself: false } },
+    });
+
+  it('the same section keeps its instance; another one replaces it, and what is decided during the switch goes to the new one', async () => {
+    const f = instancesFleet();
+    const d = new Daemon({ searchFrom: [], plugins: f.plugins, store: new MemoryStore(), logLevel: 'error' });
+    await d.start(config({ host: 'web-1', url: 'a' }));
+    try {
+      await d.reload(config({ host: 'web-1', url: 'a' }));
+      expect(f.made).toHaveLength(1);
+      expect(f.made[0]!.stopped).toBe(false);
+
+      const hold = f.holdStop();
+      const reloading = d.reload(config({ host: 'web-1b', url: 'b' }));
+      await hold.begun;
+      // The old instance is stopping, the new one not attached yet: this ban is held for it.
+      d.jail('sshd')!.ban('203.0.113.40');
+      await d.jail('sshd')!.flush();
+      hold.release();
+      await reloading;
+      expect(f.made).toHaveLength(2);
+      expect(f.made[0]).toMatchObject({ stopped: true, handed: [] });
+      expect(f.made[1]).toMatchObject({ url: 'b', host: 'web-1b', started: true, stopped: false, handed: ['ban 203.0.113.40'] });
+      expect(d.fleet!.status()!.host).toBe('web-1b');
+      // Handed once, to the running instance only (the hooks are not tapped twice).
+      d.jail('sshd')!.ban('203.0.113.41');
+      await d.jail('sshd')!.flush();
+      expect(f.made[1]!.handed).toEqual(['ban 203.0.113.40', 'ban 203.0.113.41']);
+    } finally {
+      await d.stop();
+    }
+    expect(f.made[1]!.stopped).toBe(true);
+  });
+
+  it('removed: the instance stops and later bans stay local; added again: a new instance, nothing from meanwhile', async () => {
+    const f = instancesFleet();
+    const d = new Daemon({ searchFrom: [], plugins: f.plugins, store: new MemoryStore(), logLevel: 'error' });
+    await d.start(config({ url: 'a' }));
+    try {
+      await d.reload(config(undefined));
+      expect(f.made[0]!.stopped).toBe(true);
+      expect(d.fleet).toBeNull();
+      d.jail('sshd')!.ban('203.0.113.42');
+      await d.jail('sshd')!.flush();
+      await d.reload(config({ url: 'a' }));
+      expect(f.made).toHaveLength(2);
+      d.jail('sshd')!.ban('203.0.113.43');
+      await d.jail('sshd')!.flush();
+      expect(f.made.map((m) => m.handed)).toEqual([[], ['ban 203.0.113.43']]);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('a section that cannot work fails the reload and leaves the running jails and instance alone', async () => {
+    const f = instancesFleet();
+    const d = new Daemon({ searchFrom: [], plugins: f.plugins, store: new MemoryStore(), logLevel: 'error' });
+    await d.start(config({ url: 'a' }));
+    try {
+      const jail = d.jail('sshd');
+      await expect(d.reload(config({ url: 'a', nonsense: 1 }))).rejects.toThrow(/nonsense/);
+      expect(d.jail('sshd')).toBe(jail); // the running jails were not replaced either
+      expect(f.made).toHaveLength(1);
+      expect(f.made[0]!.stopped).toBe(false);
+      d.jail('sshd')!.ban('203.0.113.44');
+      await d.jail('sshd')!.flush();
+      expect(f.made[0]!.handed).toEqual(['ban 203.0.113.44']);
+    } finally {
+      await d.stop();
+    }
+  });
+});

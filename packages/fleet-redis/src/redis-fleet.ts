@@ -49,6 +49,8 @@ const SCAN_COUNT = 1_000;
 
 export class RedisFleet implements FleetInstance {
   private readonly keys: FleetKeys;
+  /** Which fleet this is (server, database and name; no secret): saved, to recognise a move to another. */
+  private readonly identity: string;
   private readonly queue: PublishQueue;
   private readonly limit: OriginLimit | null;
   private cmd: Redis | null = null;
@@ -62,6 +64,8 @@ export class RedisFleet implements FleetInstance {
   private savedId: string | null = null;
   /** The fleet data's epoch this host saw last (see FleetKeys.epoch). */
   private epoch: string | null = null;
+  /** Joined another fleet than the one saved (`fleet/joined`): catch up from its snapshot, publish our bans there. */
+  private moved = false;
   private readonly seen = new Set<string>();
   private seq = 0;
   private readonly boot = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -80,6 +84,7 @@ export class RedisFleet implements FleetInstance {
     private readonly shownUrl: string,
   ) {
     this.keys = new FleetKeys(opts.name);
+    this.identity = `${shownUrl} ${opts.name}`;
     this.queue = new PublishQueue(
       (items) => ctx.save('queue', items),
       (err) => ctx.error(err),
@@ -93,6 +98,14 @@ export class RedisFleet implements FleetInstance {
     if (typeof saved === 'string' && /^\d+-\d+$/.test(saved)) this.lastId = this.savedId = saved;
     const epoch = await this.ctx.load('epoch');
     if (typeof epoch === 'string') this.epoch = epoch;
+    // Another fleet than last time (a reload or restart with another url or name): the saved stream
+    // position and epoch are that fleet's, not this one's.
+    const joined = await this.ctx.load('joined');
+    if (typeof joined === 'string' && joined !== this.identity) {
+      this.lastId = this.savedId = null;
+      this.epoch = null;
+      this.moved = true;
+    }
     const common: RedisOptions = {
       ...this.opts.connection,
       protocol: 2,
@@ -258,8 +271,14 @@ export class RedisFleet implements FleetInstance {
     const first = (await cmd.call('XRANGE', this.keys.stream, '-', '+', 'COUNT', 1)) as [string, string[]][];
     const held = this.lastId !== null && first.length > 0 && compareIds(first[0]![0], this.lastId) <= 0;
     // Unbans missed while away are in no snapshot: reconcile against it, unless Redis lost it all.
-    if (!held) await this.catchUpFromSnapshot(!lost);
-    if (lost) this.republishOwnBans();
+    // A host that moved here from another fleet keeps what that fleet banned until it ends (lifting
+    // bans is never guessed), and brings its own bans in force to this one.
+    if (!held) await this.catchUpFromSnapshot(!lost && !this.moved);
+    if (lost || this.moved) this.republishOwnBans();
+    if (this.moved)
+      this.ctx.logger.info(`Joined the fleet "${this.opts.name}" at ${this.shownUrl} (another fleet than before): publishing this host's bans in force there.`);
+    this.moved = false;
+    await this.ctx.save('joined', this.identity);
     this.connected = true;
     this.lastError = undefined;
     this.ctx.logger.info(`Connected to the fleet "${this.opts.name}" at ${this.shownUrl} as ${this.ctx.host}${held ? '' : ' (caught up from the snapshot)'}.`);

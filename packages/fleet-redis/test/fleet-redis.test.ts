@@ -2,7 +2,8 @@
  * The Redis fleet against a real redis-server (an ACL user; skipped where the binary is missing):
  * ACL authentication (a wrong password is refused and never printed), the counting script decides
  * exactly once under concurrent hosts, a queued ban is published once on connect and expired ones
- * never, received bans are converted to this host's clock, rate-limited per origin and never echoed.
+ * never, received bans are converted to this host's clock, rate-limited per origin and never echoed;
+ * a host that moves to another fleet catches up from that fleet's snapshot and publishes its bans there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -169,5 +170,46 @@ describe.skipIf(skip !== null)('a fleet on a real redis-server', () => {
     expect(store.get('queue')).toEqual([]);
     // Its stream position is saved (its own messages are read and passed over).
     expect(store.get('stream')).toMatch(/^\d+-\d+$/);
+  });
+
+  it('moving to another fleet (a reload or restart with another name or server): caught up from its snapshot, its own bans published there', async () => {
+    // On fleet B, before the move: a ban by another host.
+    const other = context('mv-other');
+    const onB = createRedisFleet({ url: redis.url, name: 'move-b', heartbeat: 0.2, blockMs: 100 }, other.ctx);
+    await onB.start();
+    onB.ban(ban('203.0.113.120', 600_000), JAIL);
+    await until(() => onB.status().published === 1, 'the ban on fleet B');
+    // On fleet A: this host receives a later ban there, so its saved stream position is later than
+    // every entry of fleet B's stream (which it must not mistake for its own position there).
+    const store = new Map<string, unknown>();
+    const here = context('mv-here', store);
+    const peer = context('mv-peer');
+    const a = createRedisFleet({ url: redis.url, name: 'move-a', heartbeat: 0.2, blockMs: 100 }, here.ctx);
+    const aPeer = createRedisFleet({ url: redis.url, name: 'move-a', heartbeat: 0.2, blockMs: 100 }, peer.ctx);
+    await Promise.all([a.start(), aPeer.start()]);
+    aPeer.ban(ban('203.0.113.121', 600_000), JAIL);
+    await until(() => here.applied.some((b) => b.id === '203.0.113.121'), 'the ban on fleet A');
+    await Promise.all([a.stop(), aPeer.stop()]);
+    expect(typeof store.get('stream')).toBe('string');
+
+    // The same host (same state) on fleet B, with a ban of its own in force.
+    const moved = context('mv-here', store);
+    moved.ctx.bansInForce = () => [{ ...ban('203.0.113.122', 600_000), origin: undefined }];
+    const b = createRedisFleet({ url: redis.url, name: 'move-b', heartbeat: 0.2, blockMs: 100 }, moved.ctx);
+    await b.start();
+    expect(moved.applied.map((x) => x.id)).toContain('203.0.113.120');
+    const said = moved.logs.records.map((r) => r.msg).join('\n');
+    expect(said).toMatch(/Joined the fleet "move-b" .*another fleet than before/);
+    expect(said).not.toMatch(/lost the fleet's data/); // another fleet's epoch is no sign of a Redis that lost its data
+    const admin = redis.client();
+    await until(() => b.status().published >= 1, 'its own ban published on fleet B');
+    expect(String(await admin.call('HGET', 'f2b:{move-b}:bans', 'sshd 203.0.113.122')).split(' ')[1]).toBe('mv-here');
+    await b.stop();
+    // Back on fleet B after a restart: the same fleet, no new move.
+    const again = context('mv-here', store);
+    const b2 = createRedisFleet({ url: redis.url, name: 'move-b', heartbeat: 0.2, blockMs: 100 }, again.ctx);
+    await b2.start();
+    expect(again.logs.records.map((r) => r.msg).join('\n')).not.toMatch(/Joined the fleet/);
+    await Promise.all([b2.stop(), onB.stop()]);
   });
 });

@@ -4,6 +4,11 @@
  * tracker does the counting: `maxbans` bans within `findtime` ban the address for the recidive
  * bantime. Those failures are stored and restored like any jail's, so a restart keeps the count.
  * fail2ban does the same by reading its own log; here the bans come straight from the hook.
+ *
+ * A ban received from the fleet (it has an `origin`) is not counted: the host that decided it counts
+ * it in its own recidive jail, and that jail's ban reaches every host through the fleet like any
+ * other. Counting it here too would make every host of the fleet escalate at once on bans it never
+ * decided, and publish N copies of the same recidive ban.
  */
 import type { F2bPlugin, SourceContext } from '../plugin.js';
 
@@ -34,7 +39,7 @@ export const recidivePlugin = {
       }),
     });
     api.hooks.ban.tap(PLUGIN_NAME, (ban) => {
-      if (ban.jail === RECIDIVE_JAIL || listeners.size === 0) return;
+      if (ban.jail === RECIDIVE_JAIL || ban.origin !== undefined || listeners.size === 0) return;
       const line = `[${ban.jail}] Ban ${ban.id}`;
       const entry = { raw: Buffer.from(line), message: Buffer.from(line), time: ban.start, program: 'f2b', origin: 'f2b-bans' };
       for (const ctx of listeners) void ctx.entries?.([entry]);
