@@ -12,6 +12,7 @@ import { registerPluginsCommand } from './commands/plugins.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerCompletionCommands } from './commands/completion.js';
+import { registerSystemdUnitCommand } from './commands/systemd-unit.js';
 import { runner, runProgram, topCommand, version } from './program-base.js';
 
 export function buildProgram(setCode: (code: number) => void = () => {}): Command {
@@ -42,6 +43,7 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
   registerControlCommands(program, run);
   registerExplainCommand(program, run);
   registerCompletionCommands(program, run, version);
+  registerSystemdUnitCommand(program, run);
 
   return program;
 }
