@@ -166,6 +166,7 @@ export {
   type ExplainedFailure,
   type ExplainedBan,
   type NotCountedFailure,
+  type OtherModeLine,
 } from './control/explain.js';
 export { defaultPaths, SYSTEM_DIR, checkSocketPath, MAX_SOCKET_PATH_BYTES } from './config.js';
 export * from '@f2b/kit';
