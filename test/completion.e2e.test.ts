@@ -2,9 +2,37 @@
  * `f2b completion bash|zsh|fish` and `f2b man`, made from the commander definitions: the bash script
  * parses and completes commands and options, the man page renders with man(1).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { f2b } from './helpers.js';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { F2B, f2b, startF2b, tempDir } from './helpers.js';
+
+const tmp = tempDir('f2b-completion-');
+afterAll(() => tmp.cleanup());
+
+/** The completion as a user's bash runs it: the script sourced, `f2b` found on PATH. */
+function bashCompleter(script: string) {
+  const bin = join(tmp.dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'f2b'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(F2B)} "$@"\n`);
+  chmodSync(join(bin, 'f2b'), 0o755);
+  return (words: string[]) => {
+    const r = spawnSync(
+      'bash',
+      ['-c', `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _f2b; printf '%s\\n' "\${COMPREPLY[@]}"`],
+      {
+        encoding: 'utf8',
+        cwd: tmp.dir,
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, F2B_SOCKET: '' },
+        timeout: 30_000,
+      },
+    );
+    expect(r.stderr).toBe('');
+    return r.stdout.split('\n').filter((w) => w !== '');
+  };
+}
 
 describe('f2b completion and man', () => {
   it('completes sub-commands and options in bash', () => {
@@ -19,8 +47,61 @@ describe('f2b completion and man', () => {
     expect(probe(['f2b', 'import', 'fail2ban', '--wr']).stdout.trim()).toBe('--write');
   });
 
+  it('completes jail names from the daemon, else from the config (-c), and filter ids from the installed filters', async () => {
+    const log = join(tmp.dir, 'auth.log');
+    writeFileSync(log, '');
+    const sock = join(tmp.dir, 'f2b.sock');
+    const cfg = join(tmp.dir, 'two-jails.json'); // not a name the config search finds: only -c reads it
+    const jail = { source: { type: 'file', paths: [log], pollInterval: 50 }, filter: 'sshd', ignoreself: false, actions: ['log'] };
+    writeFileSync(cfg, JSON.stringify({ state: { type: 'memory' }, socket: sock, jails: { sshd: jail, 'sshd-slow': { ...jail, maxretry: 20 } } }));
+    const complete = bashCompleter(f2b(['completion', 'bash']).stdout);
+
+    // No daemon runs: the config's jails (the socket it names answers nobody).
+    expect(complete(['f2b', 'status', '-c', cfg, ''])).toEqual(['sshd', 'sshd-slow']);
+    expect(complete(['f2b', 'ban', '--config', cfg, 'sshd-'])).toEqual(['sshd-slow']);
+    expect(complete(['f2b', 'unban', '203.0.113.5', '-c', cfg, '--jail', ''])).toEqual(['sshd', 'sshd-slow']);
+    // Options still complete as options; a file argument as files.
+    expect(complete(['f2b', 'status', '--js'])).toEqual(['--json']);
+    // Filter ids from the installed filter packages.
+    const filters = complete(['f2b', 'test-filter', 'ssh']);
+    expect(filters).toContain('sshd');
+    expect(filters.every((f) => f.startsWith('ssh'))).toBe(true);
+    expect(complete(['f2b', 'test-filter', 'nginx-h'])).toEqual(['nginx-http-auth']);
+
+    // A daemon runs: it answers, asked on the socket alone (no config on the command line or in the cwd).
+    expect(complete(['f2b', 'reload', '--socket', sock, ''])).toEqual([]);
+    const d = startF2b(['start', '--foreground', '--config', cfg]);
+    try {
+      await d.waitFor(/Started 2 jail/, 'stderr', 20_000);
+      expect(complete(['f2b', 'reload', '--socket', sock, ''])).toEqual(['sshd', 'sshd-slow']);
+      expect(f2b(['__complete', 'jails', '--socket', sock]).stdout).toBe('sshd\nsshd-slow\n');
+    } finally {
+      await d.stop();
+    }
+  }, 60_000);
+
+  it('never hangs on a socket that does not answer, and prints no word a shell would expand', async () => {
+    const mute = createServer(() => {}); // accepts, never answers
+    const sock = join(tmp.dir, 'mute.sock');
+    await new Promise<void>((ok) => mute.listen(sock, ok));
+    try {
+      const cfg = join(tmp.dir, 'hostile.json');
+      writeFileSync(cfg, JSON.stringify({ socket: sock, jails: { web: {}, '$(touch pwned)': {}, 'a b': {}, '`x`': {} } }));
+      const r = spawnSync(process.execPath, [F2B, '__complete', 'jails', '--config', cfg], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status).toBe(0);
+      // The daemon did not answer in time: the config's names, the harmless ones only.
+      expect(r.stdout).toBe('web\n');
+    } finally {
+      mute.close();
+    }
+  });
+
   it('prints fish and zsh scripts, refuses other shells with exit 2', () => {
-    expect(f2b(['completion', 'fish']).stdout).toContain("complete -c f2b -n '__fish_seen_subcommand_from fail2ban' -l write -r -F");
+    const fish = f2b(['completion', 'fish']).stdout;
+    expect(fish).toContain("complete -c f2b -n '__fish_seen_subcommand_from fail2ban' -l write -r -F");
+    expect(fish).toContain("complete -c f2b -n '__fish_seen_subcommand_from status' -a '(__f2b_ask jails)'");
+    expect(fish).toContain("complete -c f2b -n '__fish_seen_subcommand_from test-filter' -a '(__f2b_ask filters)'");
+    expect(fish).toContain("-l jail -r -f -a '(__f2b_ask jails)'");
     expect(f2b(['completion', 'zsh']).stdout).toMatch(/^#compdef f2b\n/);
     const bad = f2b(['completion', 'tcsh']);
     expect(bad.code).toBe(2);
