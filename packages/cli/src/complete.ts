@@ -11,8 +11,12 @@
  * Only words made of harmless characters are printed: a jail name comes from a config or a
  * daemon, and a shell's completion machinery (bash's `compgen -W`) expands what it is given.
  */
-/** Everything, daemon and config included, within this; then whatever was found is printed. */
-const HARD_LIMIT_MS = 1500;
+/**
+ * The whole answer within this, or nothing: a config on a dead network mount must not hold the
+ * shell either. Generous, because a loaded machine takes a second just to start node; what could
+ * hang for good — a daemon that accepts and never answers — has its own short limit below.
+ */
+const HARD_LIMIT_MS = 5000;
 /** Connecting to and asking the daemon (a local socket answers in milliseconds). */
 const DAEMON_MS = 500;
 const SAFE_WORD = /^[A-Za-z0-9_.:@+-]{1,128}$/;
