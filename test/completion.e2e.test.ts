@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { CONFIG_SCHEMA, schemaKeys } from '@f2b/core';
 import { F2B, f2b, startF2b, tempDir } from './helpers.js';
 
 const tmp = tempDir('f2b-completion-');
@@ -117,3 +118,40 @@ describe('f2b completion and man', () => {
     expect(man.stdout).toContain('EXIT STATUS');
   });
 });
+
+describe('f2b man config', () => {
+  it('prints f2b.config(5), made from the config schema: every key, and it renders with man(1)', () => {
+    const page = f2b(['man', 'config']);
+    expect(page.code).toBe(0);
+    expect(page.stdout).toMatch(/^\.TH F2B\.CONFIG 5 /);
+    const roff = (s: string) => s.replace(/-/g, '\\-');
+    for (const k of schemaKeys(CONFIG_SCHEMA)) expect(page.stdout, k.path).toContain(`.B ${roff(k.path)}\n`);
+    expect(page.stdout).not.toContain('(not described)');
+    expect(f2b(['man']).stdout).toContain('f2b.config(5)');
+    const bad = f2b(['man', 'jail.conf']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('There is no manual page "jail.conf".');
+
+    const man = spawnSync('man', ['-l', '-'], { input: page.stdout, encoding: 'utf8', env: { ...process.env, MANWIDTH: '100', MAN_KEEP_FORMATTING: '' } });
+    if (man.error) return console.log('skipping the man(1) rendering check: man is not installed (apt-get install man-db groff-base)');
+    expect(man.status).toBe(0);
+    const text = stripOverstrike(man.stdout);
+    for (const heading of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'COMPOSITION', 'GLOBAL KEYS', 'JAILS', 'EXAMPLE', 'SEE ALSO']) expect(text).toContain(heading);
+    expect(text).toContain('jails.<name>.filter.mode');
+    expect(text).toMatch(/jails\.<name>\.maxretry\s+\(integer\) Attempts within findtime that cause a ban\.\s+Default: 5\./);
+    expect(text).toMatch(/logLevel\s+\("debug" \| "info" \| "notice" \| "warn" \| "error"\)/);
+    expect(man.stderr).not.toMatch(/warning/i);
+  });
+});
+
+/** man's overstrike bold and underline (`c\bc`, `_\bc`), if the formatter kept it: the plain text. */
+function stripOverstrike(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (s[i + 1] === '\b' && i + 2 < s.length) {
+      out += s[i + 2];
+      i += 2;
+    } else out += s[i];
+  }
+  return out;
+}

@@ -74,6 +74,8 @@ export {
   type ResolveOptions,
 } from './config.js';
 export { DefaultSources, type DefaultSourceOptions, type SourceChoice } from './config/default-source.js';
+export { schemaKeys, type SchemaKey } from './config/schema-keys.js';
+export { CONFIG_KEYS, COMPOSITION_KEYS, type KeyDescription } from './config/descriptions.js';
 export { readDistro, parseOsRelease, distroOf, DISTRO_FAMILIES, type Distro, type DistroFamily } from './config/os-release.js';
 export { serviceLogsOf, candidatePaths, type ServiceLogs } from './config/log-paths.js';
 export { loadConfigChain, chainOf, originLabel, type ConfigChain, type ChainFile, type ChainOptions } from './config/chain.js';

@@ -1,10 +1,12 @@
 /**
- * `f2b completion bash|zsh|fish` and `f2b man`: shell completion and the f2b(1) manual page, made
- * from the commander definitions themselves, so they say what `--help` says and never drift from it.
+ * `f2b completion bash|zsh|fish` and `f2b man [config]`: shell completion and the f2b(1) manual page,
+ * made from the commander definitions themselves, so they say what `--help` says and never drift
+ * from it; f2b.config(5) is made from the config schema (config-man.ts).
  */
 import type { Command, Option } from 'commander';
 import { errors } from '@f2b/core';
 import { EXIT_OK } from '../errors.js';
+import { configManPage } from './config-man.js';
 
 type Run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
@@ -28,7 +30,7 @@ interface Spec {
 function kindOf(name: string): ValueKind {
   if (name === 'jail') return 'jail';
   if (name === 'filter-id' || name === 'filter') return 'filter';
-  if (name === 'ip' || name === 'shell') return 'none';
+  if (name === 'ip' || name === 'shell' || name === 'page') return 'none';
   return 'file';
 }
 
@@ -212,7 +214,7 @@ export function manPage(program: Command, version: string): string {
     '.SH FILES',
     '/etc/f2b/f2b.config.yaml (or f2b.config.*, .f2brc*), /run/f2b/f2b.sock, /var/lib/f2b/f2b.db',
     '.SH SEE ALSO',
-    'The README of f2b, docs/migration.md (coming from fail2ban), jail.conf(5), nft(8).',
+    'f2b.config(5) (f2b man config), the README of f2b, docs/migration.md (coming from fail2ban), jail.conf(5), nft(8).',
     '',
   );
   return out.join('\n');
@@ -234,10 +236,13 @@ export function registerCompletionCommands(program: Command, run: Run, version: 
     );
   program
     .command('man')
-    .description('Print the f2b(1) manual page (roff): f2b man | man -l -')
+    .description('Print a manual page (roff): f2b(1), or with "config" f2b.config(5): f2b man config | man -l -')
+    .argument('[page]', 'f2b (the default), or config for f2b.config(5)')
     .action(
-      run(async () => {
-        process.stdout.write(manPage(program, version));
+      run(async (page: string | undefined) => {
+        if (page === undefined || page === 'f2b' || page === '1') process.stdout.write(manPage(program, version));
+        else if (page === 'config' || page === 'f2b.config' || page === '5') process.stdout.write(configManPage(version));
+        else throw errors.F2B_ERR_USAGE(`There is no manual page "${page}".`, 'Write f2b man (f2b(1)) or f2b man config (f2b.config(5)).');
         return EXIT_OK;
       }),
     );
