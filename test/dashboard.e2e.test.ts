@@ -92,6 +92,8 @@ describe.skipIf(noBrowser !== null)('the dashboard in Chromium', () => {
 
       let pid = 300;
       const line = (msg: string) => appendFileSync(cfg.log, sshdLine(msg, { pid: pid++ }));
+      // Read before the bans waited for below: a line only sshd's ddos rules count (mode normal here).
+      line('Connection closed by 198.51.100.20 port 3999 [preauth]');
       for (let i = 0; i < 3; i++) line(`Failed password for root from 203.0.113.81 port ${1000 + i} ssh2`);
       for (let i = 0; i < 3; i++) line(`Failed password for invalid user ${HOSTILE_USER} from 203.0.113.82 port ${2000 + i} ssh2`);
       for (let i = 0; i < 3; i++) line(`Failed password for root from 2001:db8::7 port ${3000 + i} ssh2`);
@@ -136,6 +138,8 @@ describe.skipIf(noBrowser !== null)('the dashboard in Chromium', () => {
       const panel = await page.textContent('#address [data-jail="sshd"]');
       expect(panel).toContain('Not banned; 1 of 3 attempt(s)');
       expect(panel).toContain('198.51.100.20 port 4000');
+      expect(panel).toContain('Not counted in mode normal: closed-preauth (counted in mode ddos or aggressive):');
+      expect(panel).toContain('198.51.100.20 port 3999 [preauth]');
 
       // The plots, on screen: in the attacked jail's canvas both series rise from zero (their colours
       // span many rows); the idle jail's are flat lines at zero.
