@@ -65,7 +65,7 @@ function bash(all: Spec[]): string {
   const key = (s: Spec) => s.path.map(word).join(' ');
   const cases = all.map((s) => {
     const words = [...s.subcommands, ...s.options.flatMap((o) => o.flags), '--help'].map(word).join(' ');
-    return `    "${key(s)}") words="${words}" ;;`;
+    return `    "${key(s)}") cands="${words}" ;;`;
   });
   // Per command: the options whose value is the next word, and what that value is.
   const valueCases = all.flatMap((s) =>
@@ -75,21 +75,21 @@ function bash(all: Spec[]): string {
   return [
     '# bash completion for f2b (f2b completion bash > /etc/bash_completion.d/f2b)',
     '_f2b() {',
-    '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" path="" w words kind="" n=0 i skip=0 cfg="" sock=""',
+    '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="" w cands kind="" n=0 i skip=0 cfg="" sock=""',
     '  for ((i = 1; i < COMP_CWORD; i++)); do',
     '    w="${COMP_WORDS[i]}"',
     '    if [ "$skip" = 1 ]; then skip=0; continue; fi',
     '    case "$w" in',
     '      -c|--config) cfg="${COMP_WORDS[i+1]}"; skip=1; continue ;;',
     '      --socket) sock="${COMP_WORDS[i+1]}"; skip=1; continue ;;',
-    '      -*) [ "$(_f2b_value "$path" "$w")" != "" ] && skip=1; continue ;;',
+    '      -*) [ "$(_f2b_value "$cmd" "$w")" != "" ] && skip=1; continue ;;',
     '    esac',
-    '    case " $(_f2b_sub "$path") " in *" $w "*) path="${path:+$path }$w"; n=0 ;; *) n=$((n + 1)) ;; esac',
+    '    case " $(_f2b_sub "$cmd") " in *" $w "*) cmd="${cmd:+$cmd }$w"; n=0 ;; *) n=$((n + 1)) ;; esac',
     '  done',
     '  case "$prev" in',
-    '    -*) [ "$COMP_CWORD" -gt 1 ] && kind="$(_f2b_value "$path" "$prev")" ;;',
+    '    -*) [ "$COMP_CWORD" -gt 1 ] && kind="$(_f2b_value "$cmd" "$prev")" ;;',
     '  esac',
-    '  if [ -z "$kind" ]; then case "$cur" in -*) kind=none ;; *) kind="$(_f2b_arg "$path" "$n")" ;; esac; fi',
+    '  if [ -z "$kind" ]; then case "$cur" in -*) kind=none ;; *) kind="$(_f2b_arg "$cmd" "$n")" ;; esac; fi',
     '  COMPREPLY=()',
     '  case "$kind" in',
     '    jail|filter)',
@@ -98,11 +98,11 @@ function bash(all: Spec[]): string {
     '      ;;',
     '    file) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;',
     '    *)',
-    '      case "$path" in',
+    '      case "$cmd" in',
     ...cases.map((c) => `  ${c}`),
-    '        *) words="" ;;',
+    '        *) cands="" ;;',
     '      esac',
-    '      COMPREPLY=( $(compgen -W "$words" -- "$cur") ) ;;',
+    '      COMPREPLY=( $(compgen -W "$cands" -- "$cur") ) ;;',
     '  esac',
     // Nothing else fits: files (test-filter takes fail2ban-regex's order, the log first), but never instead of a jail.
     '  [ ${#COMPREPLY[@]} -eq 0 ] && [ "$kind" != jail ] && COMPREPLY=( $(compgen -f -- "$cur") )',
@@ -182,8 +182,14 @@ function fish(all: Spec[]): string {
 }
 
 function zsh(all: Spec[]): string {
-  // zsh runs bash completion functions through bashcompinit: one definition for both.
-  return ['#compdef f2b', '# zsh completion for f2b (f2b completion zsh > "${fpath[1]}/_f2b")', 'autoload -U +X bashcompinit && bashcompinit', bash(all)].join(
+  // zsh runs bash completion functions through bashcompinit: one definition for both. Its arrays
+  // count from 1, the script's indices from 0 as bash's do: the function runs with ksharrays (and
+  // the script names no variable zsh gives a meaning: path is PATH there, words the command line).
+  const script = bash(all).replace(
+    /^complete -F _f2b f2b$/m,
+    ['_f2b_zsh() {', '  setopt localoptions ksharrays', '  _f2b "$@"', '}', 'complete -F _f2b_zsh f2b'].join('\n'),
+  );
+  return ['#compdef f2b', '# zsh completion for f2b (f2b completion zsh > "${fpath[1]}/_f2b")', 'autoload -U +X bashcompinit && bashcompinit', script].join(
     '\n',
   );
 }
