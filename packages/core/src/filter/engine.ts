@@ -52,6 +52,11 @@ export interface FindExplanation {
   matched: { rule: string; on: 'message' | 'line'; host?: string; captures?: Record<string, string>; rejected?: string }[];
   /** The rule `find` chose, or null. */
   chosen: string | null;
+  /**
+   * Failure rules of other filter modes whose patterns match the message (never counted in this
+   * mode), with the modes that count them; absent when none does.
+   */
+  otherModes?: { rule: string; modes: string[]; host?: string }[];
 }
 
 export interface FilterRunnerOptions {
@@ -93,6 +98,8 @@ export class FilterRunner {
   private readonly memo: MessageMemo<Hit | null>;
   private readonly otherModes: OtherModeRules | null;
   private readonly onOtherMode: FilterRunnerOptions['onOtherMode'];
+  /** The rules of other modes for `explain` (built at its first call: test-filter only). */
+  private explainOtherModes: OtherModeRules | null | undefined;
   /** Matches per rule id, for statistics. */
   readonly ruleHits = new Map<string, number>();
 
@@ -190,6 +197,9 @@ export class FilterRunner {
       const raw = entry.raw.toString('utf8');
       this.lineRules.forEach((r, i) => consider(r, 'line', raw, -i - 1, r.re.test(raw)));
     }
+    this.explainOtherModes ??= OtherModeRules.of(this.def, this.mode);
+    const others = this.explainOtherModes?.explain(text) ?? [];
+    if (others.length > 0) out.otherModes = others;
     return out;
   }
 

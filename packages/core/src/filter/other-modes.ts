@@ -66,6 +66,20 @@ export class OtherModeRules {
     return out;
   }
 
+  /**
+   * Every rule of other modes whose pattern matches the message, with its modes (`f2b test-filter
+   * --explain`: slow, no dispatch or memo, never on the daemon's path).
+   */
+  explain(text: string): { rule: string; modes: string[]; host?: string }[] {
+    const out: { rule: string; modes: string[]; host?: string }[] = [];
+    for (const r of this.rules) {
+      if (!r.re.test(text)) continue;
+      const m = this.exec(r, text);
+      out.push({ rule: r.rule.id, modes: [...r.rule.modes!], ...(m ? { host: m.host } : {}) });
+    }
+    return out;
+  }
+
   private exec(compiled: CompiledRule, text: string): OtherModeMatch | null {
     const m = compiled.re.exec(text);
     if (!m) return null;
