@@ -92,6 +92,8 @@ describe.skipIf(noBrowser !== null)('the dashboard in Chromium', () => {
 
       let pid = 300;
       const line = (msg: string) => appendFileSync(cfg.log, sshdLine(msg, { pid: pid++ }));
+      // Read before the bans waited for below: a line only sshd's ddos rules count (mode normal here).
+      line('Connection closed by 198.51.100.20 port 3999 [preauth]');
       for (let i = 0; i < 3; i++) line(`Failed password for root from 203.0.113.81 port ${1000 + i} ssh2`);
       for (let i = 0; i < 3; i++) line(`Failed password for invalid user ${HOSTILE_USER} from 203.0.113.82 port ${2000 + i} ssh2`);
       for (let i = 0; i < 3; i++) line(`Failed password for root from 2001:db8::7 port ${3000 + i} ssh2`);
@@ -136,6 +138,8 @@ describe.skipIf(noBrowser !== null)('the dashboard in Chromium', () => {
       const panel = await page.textContent('#address [data-jail="sshd"]');
       expect(panel).toContain('Not banned; 1 of 3 attempt(s)');
       expect(panel).toContain('198.51.100.20 port 4000');
+      expect(panel).toContain('Not counted in mode normal: closed-preauth (counted in mode ddos or aggressive):');
+      expect(panel).toContain('198.51.100.20 port 3999 [preauth]');
 
       // The plots, on screen: in the attacked jail's canvas both series rise from zero (their colours
       // span many rows); the idle jail's are flat lines at zero.
@@ -247,6 +251,43 @@ describe('the dashboard over HTTP', () => {
       expect(s.stderr).toContain('dashboard.listen');
     } finally {
       holder.close();
+    }
+  }, 60_000);
+});
+
+describe('the attacks over time across a restart', () => {
+  it('are counted when they happen and saved in the SQLite store: a restart neither loses nor recounts them', async () => {
+    const cfg = config('restart', {
+      state: { path: join(tmp.dir, 'restart.db') },
+      socket: join(tmp.dir, 'restart.sock'),
+      dashboard: { listen: '127.0.0.1:0' },
+    });
+    const minuteOf = (a: { failures: number[]; bans: number[] }) => ({ failures: a.failures.reduce((x, y) => x + y), bans: a.bans.reduce((x, y) => x + y) });
+    const activity = async (port: number) => {
+      const r = JSON.parse((await get(port, '/api/activity?scale=minute')).body) as { jails: { name: string; failures: number[]; bans: number[] }[] };
+      return minuteOf(r.jails.find((j) => j.name === 'sshd')!);
+    };
+    let d = startF2b(['start', '--foreground', '--config', cfg.file]);
+    try {
+      let port = Number((await d.waitFor(/Dashboard on http:\/\/127\.0\.0\.1:(\d+)\//, 'stderr', 20_000))[1]);
+      await d.waitFor(/Started 2 jail/, 'stderr', 20_000);
+      for (let i = 0; i < 3; i++) appendFileSync(cfg.log, sshdLine(`Failed password for root from 203.0.113.60 port ${7000 + i} ssh2`, { pid: 700 + i }));
+      await d.waitFor(/\[sshd\] Ban 203\.0\.113\.60 /, 'stderr');
+      expect(await activity(port)).toEqual({ failures: 3, bans: 1 });
+      await d.stop();
+
+      // The ban in force is restored at start (no new ban), the log is not read again: same counts.
+      d = startF2b(['start', '--foreground', '--config', cfg.file]);
+      port = Number((await d.waitFor(/Dashboard on http:\/\/127\.0\.0\.1:(\d+)\//, 'stderr', 20_000))[1]);
+      await d.waitFor(/Started 2 jail/, 'stderr', 20_000);
+      expect(d.stderr()).toContain('Restored 1 active ban(s).');
+      expect(await activity(port)).toEqual({ failures: 3, bans: 1 });
+      // Lifting the ban does not take it out of the plot.
+      expect(f2b(['unban', '203.0.113.60', '--config', cfg.file]).code).toBe(0);
+      await d.waitFor(/\[sshd\] Unban 203\.0\.113\.60/, 'stderr');
+      expect(await activity(port)).toEqual({ failures: 3, bans: 1 });
+    } finally {
+      await d.stop();
     }
   }, 60_000);
 });

@@ -147,6 +147,36 @@ describe('f2b explain', () => {
     expect(text.stdout).toContain('Not banned: its 2 failures are older than findtime 10m, so they do not count.');
   });
 
+  it('lines only a rule of another filter mode counts: which rule, which modes would count them', async () => {
+    // sshd's ddos rules: in mode normal these lines only tell the reducer that a connection ended.
+    line('Connection closed by 203.0.113.85 port 4100 [preauth]');
+    line('Received disconnect from 203.0.113.85 port 4101:11: Bye Bye [preauth]');
+    await waitUntil(async () => (await explain('203.0.113.85')).jails[0]!.otherModes.length === 2);
+    const cli = await runF2b(['explain', '203.0.113.85', '--json', '--socket', sock]);
+    expect(cli.code).toBe(0);
+    const sshd = (JSON.parse(cli.stdout) as Explanation).jails.find((j) => j.jail === 'sshd')!;
+    expect(sshd.verdict).toBe('mode-not-counted');
+    expect(sshd.window.attempts).toBe(0);
+    expect(sshd.otherModes).toEqual([
+      expect.objectContaining({
+        rule: 'closed-preauth',
+        modes: ['ddos', 'aggressive'],
+        lines: [expect.stringContaining('port 4100 [preauth]')],
+        seen: expect.any(Number),
+      }),
+      expect.objectContaining({ rule: 'disconnect-preauth', modes: ['ddos', 'aggressive'], lines: [expect.stringContaining('port 4101:11')] }),
+    ]);
+    const text = await runF2b(['explain', '203.0.113.85', '--socket', sock]);
+    expect(text.stdout).toContain('not counted in this mode');
+    expect(text.stdout).toContain(
+      'Not banned: its lines matched only rules that filter mode normal does not count (closed-preauth, disconnect-preauth); mode ddos or aggressive would count them.',
+    );
+    expect(text.stdout).toContain('lines mode normal does not count (the last 2):');
+    expect(text.stdout).toMatch(/rule closed-preauth, 1 attempt, .*counted in mode ddos or aggressive/);
+    // A line the mode counts is no "other mode" line, even when a ddos rule would match it too.
+    expect((await explain('203.0.113.81')).jails[0]!.otherModes).toEqual([]);
+  });
+
   it('a ban that ended, and an address never seen', async () => {
     expect((await runF2b(['ban', 'brief', '203.0.113.84', '--socket', sock])).code).toBe(0);
     await daemon.waitFor(/\[brief\] Unban 203\.0\.113\.84/, 'stderr');

@@ -28,6 +28,7 @@ interface Explained {
     chosen: string | null;
     ignored?: true;
     failures: { id: string; attempts: number; rule: string }[];
+    otherModes?: { rule: string; modes: string[]; host?: string }[];
   };
 }
 
@@ -82,6 +83,20 @@ describe('f2b test-filter --explain', () => {
     expect(r.stdout).toContain('  prefilter: stopped: the program "CRON" is not one the filter reads');
     expect(r.stdout).toContain('  date:      none: no date format f2b knows is in the line');
     expect(r.stdout).toContain('Lines: 4 read, 1 matched, 1 recognised but no failure of their own, 2 missed');
+  });
+
+  it('a line only a rule of other modes counts: named with the modes that would count it, in text and --json', () => {
+    const input = '2024-01-15T10:00:00+00:00 host sshd[1]: Connection closed by 203.0.113.6 port 5000 [preauth]\n';
+    const json = JSON.parse(f2b(['test-filter', 'sshd', '-', '--explain', '--json', ...NOW], { input }).stdout.trim()) as Explained;
+    expect(json.explain.chosen).toBe('closed-preauth'); // as information, in mode normal
+    expect(json.explain.failures).toEqual([]);
+    expect(json.explain.otherModes).toEqual([{ rule: 'closed-preauth', modes: ['ddos', 'aggressive'], host: '203.0.113.6' }]);
+    const r = f2b(['test-filter', 'sshd', '-', '--explain', ...NOW], { input });
+    expect(r.stdout).toContain('  other mode: closed-preauth host=203.0.113.6 matches, a failure only in mode ddos or aggressive (not counted here)\n');
+    // In mode ddos the rule counts: nothing to say about other modes.
+    const ddos = JSON.parse(f2b(['test-filter', 'sshd', '-', '--explain', '--json', '--mode', 'ddos', ...NOW], { input }).stdout.trim()) as Explained;
+    expect(ddos.explain.failures).toEqual([{ id: '203.0.113.6', attempts: 1, rule: 'closed-preauth' }]);
+    expect(ddos.explain.otherModes).toBeUndefined();
   });
 
   it('a line whose prefix reaches one sshd rule: only that rule is tried, the others are named as not tried', () => {

@@ -20,6 +20,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const { mainClient } = await import('./client-program.js');
   const code = await mainClient(process.argv);
   if (code !== undefined) process.exitCode = code;
+} else if (args[0] === '__complete') {
+  // What a completion script asks for on Tab: answered without commander, quickly, never hanging.
+  const { complete } = await import('./complete.js');
+  await complete(args.slice(1));
 } else if (args[0] === 'test-filter') {
   // So does test-filter: the filter engine, without the daemon's modules.
   const { mainTestFilter } = await import('./test-filter-program.js');

@@ -8,7 +8,7 @@ export { ControlClient, controlRequest, type ControlClientOptions } from './cont
 export { READ_ONLY_COMMANDS } from './control/read-only-commands.js';
 export type { BanView, BanDetail, ControlCommand } from './control/handler.js';
 export type { FleetStatus } from './fleet.js';
-export type { Explanation, JailExplanation, ExplainVerdict, ExplainedFailure, ExplainedBan, NotCountedFailure } from './control/explain.js';
+export type { Explanation, JailExplanation, ExplainVerdict, ExplainedFailure, ExplainedBan, NotCountedFailure, OtherModeLine } from './control/explain.js';
 export { defaultPaths } from './config/paths.js';
 export { F2bError, errors, isF2bError, messageOf, type F2bErrorDetails } from './errors.js';
 export { escapeControls, escapeDeep, escapeLines, jsonText } from './escape.js';

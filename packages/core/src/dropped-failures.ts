@@ -7,18 +7,22 @@
  */
 import type { Failure } from './types.js';
 
-/** Why a failure was not counted. */
-export type DropReason = 'ignoreip' | 'ignoreself' | 'loopback' | 'stale' | 'banned' | (string & {});
+/** Why a failure was not counted (`mode`: only a rule of another filter mode matched the line). */
+export type DropReason = 'ignoreip' | 'ignoreself' | 'loopback' | 'stale' | 'banned' | 'mode' | (string & {});
 
 export interface DroppedFailure {
   readonly failure: Failure;
   readonly reason: DropReason;
   /** When it was dropped (the failure's own time may be much older: a replayed log). */
   readonly seen: number;
+  /** For a line no rule of the jail's mode counted: the modes in which its rule counts it. */
+  readonly modes?: readonly string[];
 }
 
 /** Failures kept per jail. */
 export const DROPPED_KEPT = 256;
+/** Lines kept per jail that only a rule of another filter mode matched. */
+export const OTHER_MODE_KEPT = 128;
 /**
  * Characters kept of each of their lines: lines may be up to a source's maxLineLength (64 KiB), and
  * 256 of those per jail would be 16 MiB that an attacker chooses to fill.
@@ -33,10 +37,10 @@ export class DroppedFailures {
     this.ring = new Array<DroppedFailure | undefined>(size);
   }
 
-  record(failure: Failure, reason: DropReason, seen: number): void {
+  record(failure: Failure, reason: DropReason, seen: number, modes?: readonly string[]): void {
     const long = failure.lines.some((l) => l.length > DROPPED_LINE_CHARS);
     const kept = long ? { ...failure, lines: failure.lines.map((l) => (l.length > DROPPED_LINE_CHARS ? `${l.slice(0, DROPPED_LINE_CHARS)}…` : l)) } : failure;
-    this.ring[this.next] = { failure: kept, reason, seen };
+    this.ring[this.next] = modes ? { failure: kept, reason, seen, modes } : { failure: kept, reason, seen };
     this.next = (this.next + 1) % this.ring.length;
   }
 

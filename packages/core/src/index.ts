@@ -75,6 +75,8 @@ export {
 } from './config.js';
 export { DefaultSources, type DefaultSourceOptions, type SourceChoice } from './config/default-source.js';
 export { resolveUserFilters, USER_FILTERS_SCHEMA, CONFIG_FILTER_PLUGIN, type UserFilterInput } from './config/user-filters.js';
+export { schemaKeys, type SchemaKey } from './config/schema-keys.js';
+export { CONFIG_KEYS, COMPOSITION_KEYS, type KeyDescription } from './config/descriptions.js';
 export { readDistro, parseOsRelease, distroOf, DISTRO_FAMILIES, type Distro, type DistroFamily } from './config/os-release.js';
 export { serviceLogsOf, candidatePaths, type ServiceLogs } from './config/log-paths.js';
 export { loadConfigChain, chainOf, originLabel, type ConfigChain, type ChainFile, type ChainOptions } from './config/chain.js';
@@ -167,6 +169,7 @@ export {
   type ExplainedFailure,
   type ExplainedBan,
   type NotCountedFailure,
+  type OtherModeLine,
 } from './control/explain.js';
 export { defaultPaths, SYSTEM_DIR, checkSocketPath, MAX_SOCKET_PATH_BYTES } from './config.js';
 export * from '@f2b/kit';

@@ -12,7 +12,7 @@ import { FilterRunner } from './filter/engine.js';
 import { createTracker } from './tracker-factory.js';
 import { IpSet, cidrContains, isLoopback, looksLikeHostname, parseIp, type IpAddress } from './ip.js';
 import { formatDuration } from './duration.js';
-import { DroppedFailures, type DroppedFailure } from './dropped-failures.js';
+import { DroppedFailures, OTHER_MODE_KEPT, type DroppedFailure } from './dropped-failures.js';
 import type { WindowFailure } from './failing-sources.js';
 import { errors } from './errors.js';
 import { checkOptions } from './validate.js';
@@ -117,6 +117,11 @@ export class Jail {
   private sweepTimer?: { cancel(): void };
   /** The last failures not counted, and why (for `f2b explain`). */
   private readonly dropped = new DroppedFailures();
+  /**
+   * The last lines only a rule of another filter mode matched (explain: "mode aggressive would count
+   * this"). A ring of its own: sshd's ddos-only lines are frequent, and must not push out the ignored.
+   */
+  private readonly otherModeLines = new DroppedFailures(OTHER_MODE_KEPT);
 
   constructor(core: Core, config: JailConfig, opts: JailOptions = {}) {
     this.core = core;
@@ -139,6 +144,13 @@ export class Jail {
       path: `jails.${config.name}.filter`,
       logger: core.getLogger(`filter-${config.filter.id}:${config.name}`),
       onSuccess: (success) => this.success(success),
+      onOtherMode: (m, line, time) =>
+        this.otherModeLines.record(
+          { id: m.host, attempts: 1, rule: m.rule, captures: { ...m.captures }, lines: [line], time, filter: config.filter.id },
+          'mode',
+          core.clock.now(),
+          m.modes,
+        ),
     });
     this.parser = new EntryParser({ timezone: config.timezone, now: () => core.clock.now(), format: opts.format });
     this.info = Object.freeze({
@@ -507,7 +519,7 @@ export class Jail {
     return {
       window: this.tracker.windowOf ? this.tracker.windowOf(ip) : null,
       ban: this.tracker.banOf(ip),
-      dropped: this.dropped.of(ip.text),
+      dropped: [...this.dropped.of(ip.text), ...this.otherModeLines.of(ip.text)],
     };
   }
 

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { createTestCore } from '../src/testing/test-core.js';
 import { definePlugin } from '../src/plugin.js';
-import { Activity, MINUTE_SLOTS, HOUR_SLOTS } from '../src/dashboard/activity.js';
+import { Activity, MINUTE_SLOTS, HOUR_SLOTS, ACTIVITY_KEY, ACTIVITY_SAVE_MS } from '../src/dashboard/activity.js';
+import { MemoryStore } from '../src/store.js';
 import { CounterRing } from '../src/dashboard/counter-ring.js';
 import { listBans, type BanQuery } from '../src/dashboard/bans-view.js';
 import { topOffenders } from '../src/dashboard/offenders.js';
@@ -78,6 +79,103 @@ describe('Activity', () => {
     ]);
     t.clock.advance(3600_000);
     expect(activity.rules('test')[0]).toMatchObject({ total: 3, lastHour: 0 });
+  });
+
+  it('counts a failure in the minute it happened and a ban when it started, bounded by the rings', async () => {
+    const t = await createTestCore({ plugins: [plugin], jail: { filter: 'demo', maxretry: 100, findtime: 86_400 * 40 }, start: '2026-01-01T10:00:10Z' });
+    const activity = new Activity(t.core, () => [t.jail]);
+    const now = t.clock.now();
+    const failure = (ago: number) =>
+      t.jail.failure({ id: '192.0.2.20', attempts: 1, rule: 'auth-failure', captures: {}, lines: [], time: now - ago, filter: 'demo' });
+    failure(5 * 60_000); // read late: plotted 5 minutes back, not now
+    failure(-3_600_000); // a clock ahead in the log: counted now, not in the future
+    failure(25 * 3_600_000); // older than the minute ring: in the hours only
+    failure(31 * 86_400_000); // older than both: nowhere (it takes no newer slot's place)
+    const m = activity.series('minute', ['test']).jails[0]!.failures;
+    expect(m.slice(-6)).toEqual([1, 0, 0, 0, 0, 1]);
+    expect(m.reduce((a, b) => a + b)).toBe(2);
+    const h = activity.series('hour', ['test']).jails[0]!.failures;
+    expect(h.slice(-2)).toEqual([1, 1]); // 09:55 and now
+    expect(h.at(-26)).toBe(1);
+    expect(h.reduce((a, b) => a + b)).toBe(3);
+    expect(m).toHaveLength(24 * 60);
+    expect(h).toHaveLength(30 * 24);
+  });
+
+  it('keeps what it counted when the ban expires, is lifted, or the failures are purged', async () => {
+    const t = await createTestCore({ plugins: [plugin], jail: { filter: 'demo', maxretry: 2, findtime: 600, bantime: 60 }, start: '2026-01-01T10:00:10Z' });
+    const activity = new Activity(t.core, () => [t.jail]);
+    t.push('auth failure from 192.0.2.30', 'auth failure from 192.0.2.30');
+    await t.flush();
+    const before = activity.series('minute', ['test']).jails[0]!;
+    expect(before.bans.at(-1)).toBe(1);
+    t.clock.advance(120_000); // the ban of a minute ends
+    await t.flush();
+    expect(t.unbans).toHaveLength(1);
+    t.push('auth failure from 192.0.2.31', 'auth failure from 192.0.2.31');
+    await t.flush();
+    await t.jail.unban(parseIp('192.0.2.31')!);
+    await t.flush();
+    const after = activity.series('minute', ['test']).jails[0]!;
+    expect(after.failures.slice(-3)).toEqual([2, 0, 2]);
+    expect(after.bans.slice(-3)).toEqual([1, 0, 1]);
+  });
+
+  it('survives a restart through the store: saved every few minutes and at close, taken back at load', async () => {
+    const store = new MemoryStore();
+    await store.open();
+    const t = await createTestCore({ plugins: [plugin], jail: { filter: 'demo', maxretry: 2, findtime: 600, bantime: 3600 }, start: '2026-01-01T10:00:10Z' });
+    const first = new Activity(
+      t.core,
+      () => [t.jail],
+      () => store,
+    );
+    await first.load();
+    t.push('auth failure from 192.0.2.40', 'auth failure from 192.0.2.40');
+    await t.flush();
+    t.clock.advance(ACTIVITY_SAVE_MS); // the timer saves
+    await new Promise((r) => setImmediate(r));
+    const saved = (await store.position(ACTIVITY_KEY)) as { version: number; jails: Record<string, { minutes: number[][] }> };
+    expect(saved.version).toBe(1);
+    expect(saved.jails.test!.minutes).toEqual([[Math.floor(Date.parse('2026-01-01T10:00:10Z') / 60_000), 2, 1]]);
+    t.push('auth failure from 192.0.2.41');
+    await first.close();
+
+    // The next run: same store, a minute later; only what happens from now on is counted anew.
+    t.clock.advance(60_000);
+    const second = new Activity(
+      t.core,
+      () => [t.jail],
+      () => store,
+    );
+    await second.load();
+    const m = second.series('minute', ['test']).jails[0]!;
+    expect(m.failures.slice(-7)).toEqual([2, 0, 0, 0, 0, 1, 0]);
+    expect(m.bans.slice(-7)).toEqual([1, 0, 0, 0, 0, 0, 0]);
+    // What the disk holds is checked: garbage and slots out of the ring are skipped.
+    const third = new Activity(
+      t.core,
+      () => [t.jail],
+      () => store,
+    );
+    third.importState({
+      version: 1,
+      jails: {
+        test: {
+          minutes: [
+            [1, 2],
+            ['x', 1, 1],
+            [0, 5, 5],
+            [Math.floor(t.clock.now() / 60_000) + 10, 9, 9],
+          ],
+          hours: 'no',
+        },
+      },
+    });
+    third.importState({ version: 2, jails: {} });
+    third.importState(null);
+    expect(third.series('minute', ['test']).jails[0]!.failures.every((n) => n === 0)).toBe(true);
+    await second.close();
   });
 
   it('forgets the rings of a jail a reload removed', async () => {

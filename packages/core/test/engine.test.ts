@@ -505,3 +505,39 @@ describe('FilterRunner.explain (test-filter --explain)', () => {
     expect(ex).toMatchObject({ tried: ['raw'], skipped: ['named', 'addr-only', 'other'], matched: [], chosen: null });
   });
 });
+
+describe('lines only a rule of other modes matches (explain: "mode aggressive would count this")', () => {
+  const seen = (mode: string, lines: LogEntry[]) => {
+    const out: { host: string; rule: string; modes: readonly string[]; line: string; time: number }[] = [];
+    const r = new FilterRunner(sshd, { mode, onOtherMode: (m, line, time) => out.push({ host: m.host, rule: m.rule, modes: m.modes, line, time }) });
+    const failures = lines.flatMap((e) => r.process(e, T));
+    return { out, failures };
+  };
+
+  it('reports the rule and the modes that count it, and counts nothing', () => {
+    const { out, failures } = seen('normal', [entry('Did not receive identification string from 2001:db8::5 port 4000')]);
+    expect(failures).toEqual([]);
+    expect(out).toEqual([
+      {
+        host: '2001:db8::5',
+        rule: 'no-ident',
+        modes: ['aggressive'],
+        line: 'host sshd[1]: Did not receive identification string from 2001:db8::5 port 4000',
+        time: T,
+      },
+    ]);
+  });
+
+  it('says nothing of lines the mode counts, of other programs, or in a mode where the rule is active', () => {
+    expect(seen('normal', [entry(failedFrom('192.0.2.7'))]).out).toEqual([]);
+    expect(seen('normal', [entry('Did not receive identification string from 192.0.2.8', { program: 'ftpd' })]).out).toEqual([]);
+    const aggressive = seen('aggressive', [entry('Did not receive identification string from 192.0.2.9')]);
+    expect(aggressive.out).toEqual([]);
+    expect(aggressive.failures).toHaveLength(1);
+  });
+
+  it('keeps no other-mode rules without a listener', () => {
+    const r = new FilterRunner(sshd, { mode: 'normal' });
+    expect(r.process(entry('Did not receive identification string from 192.0.2.10'), T)).toEqual([]);
+  });
+});

@@ -5,7 +5,13 @@ import { renderCharts, resizeCharts } from './charts.js';
 import { el, renderAddress, renderBans, renderJails, renderOffenders, renderRules, time } from './tables.js';
 
 const $ = (id) => document.getElementById(id);
-const SCALES = { hour1: { scale: 'minute', points: 60 }, hour6: { scale: 'minute', points: 360 }, week: { scale: 'hour', points: 168 } };
+const SCALES = {
+  hour1: { scale: 'minute', points: 60 },
+  hour6: { scale: 'minute', points: 360 },
+  day: { scale: 'minute', points: 1440 },
+  week: { scale: 'hour', points: 168 },
+  month: { scale: 'hour', points: 720 },
+};
 const state = { sort: 'start', order: 'desc', q: '', jail: '', scale: 'hour1', address: '' };
 
 function showError(where, err) {

@@ -172,6 +172,16 @@ export function renderAddress(box, v) {
         : el('p', {}, `Not banned; ${j.attempts} of ${j.maxretry} attempt(s) within the last ${span(j.findtime * 1000)}.`),
       ...(j.ban && j.ban.lines.length > 0 ? [el('p', { class: 'muted' }, 'Lines of the ban:'), el('pre', { class: 'lines' }, j.ban.lines.join('\n'))] : []),
       ...(j.lines.length > 0 ? [el('p', { class: 'muted' }, 'Failures inside findtime:'), el('pre', { class: 'lines' }, j.lines.join('\n'))] : []),
+      ...((j.otherModes ?? []).length > 0
+        ? [
+            el(
+              'p',
+              { class: 'muted other-modes' },
+              `Not counted in mode ${j.mode}: ${[...new Set(j.otherModes.map((o) => `${o.rule} (counted in mode ${o.modes.join(' or ')})`))].join(', ')}:`,
+            ),
+            el('pre', { class: 'lines' }, j.otherModes.flatMap((o) => o.lines).join('\n')),
+          ]
+        : []),
     ),
   );
   const history =

@@ -2,7 +2,8 @@
  * `f2b explain <ip> [--json]`: why the running daemon banned an address, or why not, jail by jail —
  * the failures it still knows (line, rule, captures, time), the ban in force (rule, failures, which
  * ban of a row, origin, end), or the reason there is none (an ignore rule and its entry, n of
- * maxretry and when they are forgotten, failures older than findtime, a ban that ended, nothing seen).
+ * maxretry and when they are forgotten, lines only another filter mode counts, failures older than
+ * findtime, a ban that ended, nothing seen).
  * Everything from the daemon is escaped before it reaches the terminal: lines and captures are
  * written by attackers.
  */
@@ -69,6 +70,12 @@ function jailLines(j: JailExplanation, now: number, st: Style): string[] {
     out.push(`  failures not counted:`);
     for (const f of j.notCounted) out.push(...failureLines(f, now, st, f.reason === 'banned' ? 'already banned' : `ignored: ${f.reason}`));
   }
+  // Older answers (a daemon not yet upgraded) have no such field.
+  const otherModes = j.otherModes ?? [];
+  if (otherModes.length > 0) {
+    out.push(`  lines mode ${j.mode} does not count (the last ${otherModes.length}):`);
+    for (const f of otherModes) out.push(...failureLines(f, now, st, `counted in mode ${f.modes.join(' or ')}`));
+  }
   if (j.pastBans.length > 0) {
     out.push(`  past bans (${j.pastBans.length}):`);
     for (const b of j.pastBans) out.push(...banLines(b, now, st, '    '));
@@ -84,6 +91,8 @@ function verdictText(j: JailExplanation, st: Style): string {
       return st.green('ignored');
     case 'below-threshold':
       return st.yellow('below maxretry');
+    case 'mode-not-counted':
+      return st.yellow('not counted in this mode');
     case 'outside-findtime':
       return st.yellow('failures outside findtime');
     case 'ban-ended':
@@ -119,6 +128,11 @@ function reason(j: JailExplanation, now: number): string {
         `Not banned: ${w.attempts} of ${w.maxretry} failures within findtime ${find}; the oldest is forgotten ${formatWhen(w.firstForgottenAt, now)}` +
         `${w.allForgottenAt !== w.firstForgottenAt ? `, the last ${formatWhen(w.allForgottenAt, now)}` : ''}; ${w.maxretry - w.attempts} more before then ban it.`
       );
+    }
+    case 'mode-not-counted': {
+      const modes = [...new Set(j.otherModes.flatMap((f) => f.modes))].join(' or ');
+      const rules = [...new Set(j.otherModes.map((f) => f.rule ?? '(none)'))].join(', ');
+      return `Not banned: its lines matched only rules that filter mode ${j.mode} does not count (${rules}); mode ${modes} would count them.`;
     }
     case 'outside-findtime':
       return `Not banned: its ${plural(j.outside.length, 'failure')} ${j.outside.length === 1 ? 'is' : 'are'} older than findtime ${find}, so ${j.outside.length === 1 ? 'it does' : 'they do'} not count.`;

@@ -79,6 +79,11 @@ export function renderExplanation(n: number, raw: string, ex: LineExplanation): 
       );
     }
   }
+  for (const o of ex.otherModes ?? []) {
+    out.push(
+      `  other mode: ${e(o.rule)}${o.host !== undefined ? ` host=${e(o.host)}` : ''} matches, a failure only in mode ${e(o.modes.join(' or '))} (not counted here)`,
+    );
+  }
   if (ex.ignored) out.push('  ignored:   an --ignore-pattern matches the message');
   out.push(
     ex.failures.length > 0

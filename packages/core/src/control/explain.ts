@@ -2,11 +2,13 @@
  * `f2b explain <ip>`: everything the daemon knows about one address, jail by jail, and the verdict —
  * why it is banned (rule, failures, which ban of a row, where the ban came from, until when) or why
  * not (an ignore rule and the entry that matched, fewer failures than maxretry in the window and when
- * they are forgotten, failures older than findtime, a ban that ended, nothing seen).
+ * they are forgotten, lines only a rule of another filter mode counts, failures older than findtime,
+ * a ban that ended, nothing seen).
  *
  * It reads three places, none of which holds the whole story: the tracker (the failures in the
  * window and the ban in force, in memory), the store (each failure's rule, captures and lines, past
- * bans), and the jail's ring of failures it did not count (ignored, too old, already banned).
+ * bans), and the jail's rings of failures it did not count (ignored, too old, already banned) and of
+ * lines only a rule of another filter mode matched.
  */
 import type { Daemon } from '../daemon.js';
 import type { Jail } from '../jail.js';
@@ -23,6 +25,8 @@ export type ExplainVerdict =
   | 'ignored'
   /** Failures in the window, fewer than maxretry. */
   | 'below-threshold'
+  /** Only rules of other filter modes matched its lines (sshd's ddos rules in mode normal). */
+  | 'mode-not-counted'
   /** Failures seen, all older than findtime. */
   | 'outside-findtime'
   /** It was banned here; that ban ended. */
@@ -42,6 +46,14 @@ export interface NotCountedFailure extends ExplainedFailure {
   /** ignoreip, ignoreself, loopback, banned (already), or a plugin's ignore reason. */
   reason: string;
   /** When the jail dropped it. */
+  seen: number;
+}
+
+/** A line that no rule of the jail's mode counted, but a failure rule of other modes matched. */
+export interface OtherModeLine extends ExplainedFailure {
+  /** The modes in which `rule` would have counted it. */
+  modes: string[];
+  /** When the jail read it. */
   seen: number;
 }
 
@@ -81,6 +93,8 @@ export interface JailExplanation {
   outside: ExplainedFailure[];
   /** Failures not counted for another reason (ignored, already banned), the last ones. */
   notCounted: NotCountedFailure[];
+  /** The last lines only a rule of other filter modes matched (the filter's mode does not count them). */
+  otherModes: OtherModeLine[];
   /** Bans that ended, newest first. */
   pastBans: ExplainedBan[];
 }
@@ -142,8 +156,10 @@ function explainJail(jail: Jail, ip: IpAddress, now: number, rows: readonly Fail
 
   const outside: ExplainedFailure[] = rows.filter((r) => r.time < horizon).map(fromRecord);
   const notCounted: NotCountedFailure[] = [];
+  const otherModes: OtherModeLine[] = [];
   for (const d of state.dropped) {
     if (d.reason === 'stale') outside.push(fromFailure(d.failure));
+    else if (d.reason === 'mode') otherModes.push({ ...fromFailure(d.failure), modes: [...(d.modes ?? [])], seen: d.seen });
     else notCounted.push({ ...fromFailure(d.failure), reason: d.reason, seen: d.seen });
   }
   outside.sort((a, b) => a.time - b.time);
@@ -157,6 +173,7 @@ function explainJail(jail: Jail, ip: IpAddress, now: number, rows: readonly Fail
   if (ban) verdict = 'banned';
   else if (ignored || notCounted.some((d) => d.reason !== 'banned')) verdict = 'ignored';
   else if (attempts > 0) verdict = 'below-threshold';
+  else if (otherModes.length > 0) verdict = 'mode-not-counted';
   else if (outside.length > 0) verdict = 'outside-findtime';
   else if (pastBans.length > 0) verdict = 'ban-ended';
   else verdict = 'not-seen';
@@ -180,6 +197,7 @@ function explainJail(jail: Jail, ip: IpAddress, now: number, rows: readonly Fail
     },
     outside,
     notCounted,
+    otherModes,
     pastBans,
   };
 }

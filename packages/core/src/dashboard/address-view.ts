@@ -38,6 +38,9 @@ export interface AddressJail {
   findtime: number;
   /** The lines of those attempts, oldest first (when the store keeps them). */
   lines: string[];
+  /** The jail's filter mode, and the last lines only a rule of other modes matched (not counted). */
+  mode: string;
+  otherModes: { time: number; rule: string; modes: string[]; lines: string[] }[];
 }
 
 export interface AddressView {
@@ -64,6 +67,12 @@ export async function viewAddress(ip: IpAddress, jails: readonly Jail[], store: 
       maxretry: jail.config.maxretry,
       findtime: jail.config.findtime,
       lines,
+      mode: jail.filterMode,
+      otherModes: jail
+        .explainState(ip)
+        .dropped.filter((d) => d.reason === 'mode')
+        .slice(-MAX_LINES)
+        .map((d) => ({ time: d.failure.time, rule: d.failure.rule, modes: [...(d.modes ?? [])], lines: [...d.failure.lines] })),
     });
   }
   const stored = store ? (await store.bansOf(ip.text)).slice(0, MAX_HISTORY) : [];

@@ -3,7 +3,7 @@
  *
  * - `/api/overview`: the jails with their counters;
  * - `/api/bans?q=&jail=&sort=&order=&limit=`: bans in force with their end times, searched and sorted;
- * - `/api/activity?scale=minute|hour`: failures and bans per minute (6 h) or per hour (7 days), per jail;
+ * - `/api/activity?scale=minute|hour`: failures and bans per minute (24 h) or per hour (30 days), per jail;
  * - `/api/offenders?limit=`: top offenders and top /24 and /64 ranges among bans in force;
  * - `/api/rules`: hits per rule per jail (since start, last hour, share);
  * - `/api/address?ip=`: one address across jails (the explain panel).

@@ -29,7 +29,8 @@ export async function startDashboard(
 ): Promise<RunningDashboard> {
   const assets = await loadAssets(opts.searchDirs);
   const logger = src.core.getLogger('dashboard');
-  const activity = new Activity(src.core, src.jails);
+  const activity = new Activity(src.core, src.jails, src.store);
+  await activity.load();
   const api = new DashboardApi(src, activity);
   const live = new LiveUpdates(src.core, () => api.changed());
   const handler = dashboardHandler({ assets, api, live, logger, listenHost: opts.listen.host });
@@ -44,7 +45,13 @@ export async function startDashboard(
   if (m && m.listen.host === host && m.listen.port === opts.listen.port) {
     m.server.mount(handler);
     logger.info(`Dashboard on ${shown(m.port)} (with the metrics)`);
-    return { port: m.port, close: async () => live.close() };
+    return {
+      port: m.port,
+      close: async () => {
+        live.close();
+        await activity.close();
+      },
+    };
   }
   const server = new DashboardServer(handler, logger);
   let bound: ListenAddress;
@@ -52,6 +59,7 @@ export async function startDashboard(
     bound = await server.listen(opts.listen);
   } catch (err) {
     live.close();
+    await activity.close();
     throw err;
   }
   logger.info(`Dashboard on ${shown(bound.port)}`);
@@ -59,6 +67,7 @@ export async function startDashboard(
     port: bound.port,
     close: async () => {
       live.close();
+      await activity.close();
       await server.close();
     },
   };

@@ -8,6 +8,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { checkHost, compileRule, resolveMode, rulesForMode, RE2, type CompiledRule } from './compile.js';
 import { Dispatcher } from './dispatch.js';
 import { MessageMemo } from './message-memo.js';
+import { OtherModeRules, type OtherModeMatch } from './other-modes.js';
 import { RangeEntry } from '../entry.js';
 import type { FailureDraft, FilterDefinition, Reducer, RuleMatch } from './types.js';
 import type { Failure, LogEntry, SuccessEvent } from '../types.js';
@@ -51,6 +52,11 @@ export interface FindExplanation {
   matched: { rule: string; on: 'message' | 'line'; host?: string; captures?: Record<string, string>; rejected?: string }[];
   /** The rule `find` chose, or null. */
   chosen: string | null;
+  /**
+   * Failure rules of other filter modes whose patterns match the message (never counted in this
+   * mode), with the modes that count them; absent when none does.
+   */
+  otherModes?: { rule: string; modes: string[]; host?: string }[];
 }
 
 export interface FilterRunnerOptions {
@@ -62,6 +68,11 @@ export interface FilterRunnerOptions {
   logger?: Logger;
   /** Called, in log order, for every match of a `success` rule that has a host (the jail's tracker). */
   onSuccess?(success: SuccessEvent): void;
+  /**
+   * Called for a line that the mode counted nothing of but a failure rule of other modes matches
+   * (`f2b explain` says which mode would have counted it). Without it those rules are not compiled.
+   */
+  onOtherMode?(match: OtherModeMatch, line: string, time: number): void;
 }
 
 /** A reducer's saved state, as the jail checkpoints it (store key `<jail>/filter`). */
@@ -85,6 +96,10 @@ export class FilterRunner {
   private readonly reducer: Reducer;
   private readonly onSuccess: ((success: SuccessEvent) => void) | undefined;
   private readonly memo: MessageMemo<Hit | null>;
+  private readonly otherModes: OtherModeRules | null;
+  private readonly onOtherMode: FilterRunnerOptions['onOtherMode'];
+  /** The rules of other modes for `explain` (built at its first call: test-filter only). */
+  private explainOtherModes: OtherModeRules | null | undefined;
   /** Matches per rule id, for statistics. */
   readonly ruleHits = new Map<string, number>();
 
@@ -107,6 +122,8 @@ export class FilterRunner {
     this.messageSet = this.messageRules.length > 0 ? new RE2.Set(this.messageRules.map((r) => r.re.source)) : null;
     this.dispatcher = new Dispatcher(this.messageRules.map((r) => r.re.source));
     this.onSuccess = opts.onSuccess;
+    this.onOtherMode = opts.onOtherMode;
+    this.otherModes = opts.onOtherMode ? OtherModeRules.of(def, this.mode) : null;
     const logger = opts.logger ?? createLogger(`filter-${def.id}`);
     this.reducer = def.createReducer?.({ mode: this.mode, options, logger }) ?? defaultReducer();
   }
@@ -180,6 +197,9 @@ export class FilterRunner {
       const raw = entry.raw.toString('utf8');
       this.lineRules.forEach((r, i) => consider(r, 'line', raw, -i - 1, r.re.test(raw)));
     }
+    this.explainOtherModes ??= OtherModeRules.of(this.def, this.mode);
+    const others = this.explainOtherModes?.explain(text) ?? [];
+    if (others.length > 0) out.otherModes = others;
     return out;
   }
 
@@ -208,7 +228,28 @@ export class FilterRunner {
   /** Match and reduce: the failures this entry completes (possibly with 0 attempts). */
   process(entry: LogEntry, now: number): Failure[] {
     const hit = this.find(entry);
-    return hit ? this.reduce(entry, hit, now) : [];
+    const failures = hit ? this.reduce(entry, hit, now) : [];
+    // A line the mode counted nothing of (no match, or an info rule's): would another mode count it?
+    if (this.otherModes !== null && (hit === null || this.isInfo(hit)) && !failures.some((f) => f.attempts > 0)) this.checkOtherModes(entry, now);
+    return failures;
+  }
+
+  private isInfo(hit: Hit): boolean {
+    const compiled = hit.index >= 0 ? this.messageRules[hit.index]! : this.lineRules[-hit.index - 1]!;
+    return compiled.rule.kind === 'info';
+  }
+
+  private checkOtherModes(entry: LogEntry, now: number): void {
+    if (this.programs !== null && !this.programAllowed(entry.program)) return;
+    let m: OtherModeMatch | null;
+    if (entry instanceof RangeEntry && entry.messageInBuffer) m = this.otherModes!.match(entry.buf, entry.msgStart, entry.end);
+    else {
+      const msg = entry.message;
+      m = this.otherModes!.match(msg, 0, msg.length);
+    }
+    if (m === null) return;
+    const line = entry instanceof RangeEntry ? entry.buf.toString('utf8', entry.start, entry.end) : entry.raw.toString('utf8');
+    this.onOtherMode!(m, line, entry.time ?? now);
   }
 
   /**
