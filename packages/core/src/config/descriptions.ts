@@ -54,6 +54,16 @@ export const CONFIG_KEYS: Record<string, KeyDescription> = {
   },
   'fleet.type': { text: 'The fleet plugin: redis (@f2b/fleet-redis).' },
   'fleet.host': { text: "This host's name in the fleet.", default: 'the host name' },
+  filters: {
+    text: 'Filters written in the config, by id; a jail uses one with filter: <id> (and names its source). An id of an installed filter replaces that filter, with a warning in the log. Every pattern runs on RE2.',
+  },
+  'filters.<name>': { text: 'One filter: its failregex (required), ignoreregex, programs and description.' },
+  'filters.<name>.failregex': {
+    text: 'A pattern or a list: a line of the message (after the syslog prefix) that is a failure. Exactly one <HOST> (or <ADDR>, <IP4>, <IP6>) says where the address is; only an IP address is accepted there. RE2 syntax: no lookaround, no backreferences.',
+  },
+  'filters.<name>.ignoreregex': { text: 'Patterns of messages that are never a failure, tried first.' },
+  'filters.<name>.programs': { text: 'The syslog program names (sshd, postfix/smtpd) whose lines the filter reads.', default: 'every program' },
+  'filters.<name>.description': { text: 'What the filter is for, shown by f2b filters and test-filter.' },
   metrics: { text: 'Serve Prometheus metrics over HTTP at /metrics; off when absent.' },
   'metrics.listen': { text: 'host:port to listen on (loopback unless you mean it).' },
   dashboard: { text: 'Serve the read-only dashboard (@f2b/dashboard) over HTTP; off when absent. It may share the metrics server (same address).' },
