@@ -297,6 +297,8 @@ describe.skipIf(!!missing)('journald source on real journal files', () => {
     j.log(['old']);
     const h = source({ directory: j.dir, since: 'not a time' });
     await h.src.start();
+    // "The end" is where the journal ends when the source has found it: write only once it follows.
+    await waitFor(() => h.errors.length === 1 && h.src.status().phase === 'follow', 'the source to follow from the end');
     j.log(['new']);
     await waitFor(() => h.got.length === 1, 'the new entry');
     expect(h.messages()).toEqual(['new']);
