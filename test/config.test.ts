@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { loadConfig, resolveConfig } from '../packages/core/src/config.js';
 import { loadConfigChain } from '../packages/core/src/config/chain.js';
 import { globMatch, matchingHostPatterns } from '../packages/core/src/config/hosts.js';
-import { F2bError } from '../packages/core/src/errors.js';
 import { tempDir } from './helpers.js';
+import { rejectedF2bError as rejected, thrownF2bError as thrown } from '../packages/core/src/testing/thrown.js';
 
 const tmp = tempDir('f2b-config-');
 afterAll(() => tmp.cleanup());
@@ -23,25 +23,6 @@ function project(files: Record<string, unknown>): string {
     writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   }
   return dir;
-}
-
-async function rejected(p: Promise<unknown>): Promise<F2bError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(F2bError);
-    return err as F2bError;
-  }
-  throw new Error('expected an F2bError');
-}
-function thrown(fn: () => unknown): F2bError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(F2bError);
-    return err as F2bError;
-  }
-  throw new Error('expected an F2bError');
 }
 
 describe('host patterns', () => {

@@ -32,6 +32,7 @@ export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, 
 export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit, type FilterState, type FindExplanation } from './filter/engine.js';
 export { expandPattern, resolveMode, validatePattern } from './filter/compile.js';
 export { unsupportedConstruct } from './filter/re2-constructs.js';
+export { classEnd } from './filter/character-class.js';
 export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
 export * from './dates.js';
 export * from './ip.js';

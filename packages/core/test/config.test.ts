@@ -3,18 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, realpathSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig, loadConfig, JAIL_DEFAULTS, type F2bConfig } from '../src/config.js';
-import { F2bError } from '../src/errors.js';
 import { rejected } from './helpers.js';
-
-function thrown(fn: () => unknown): F2bError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(F2bError);
-    return err as F2bError;
-  }
-  throw new Error('expected an F2bError, nothing was thrown');
-}
+import { thrownF2bError as thrown } from '../src/testing/thrown.js';
 
 const one = (jail: F2bConfig['jails'][string], extra: Partial<F2bConfig> = {}) => resolveConfig({ jails: { sshd: jail }, ...extra }).jails[0]!;
 

@@ -5,19 +5,9 @@ import { definePlugin, type F2bPlugin, type PluginApi } from '../src/plugin.js';
 import type { FilterDefinition } from '../src/filter/types.js';
 import type { JailInfo } from '../src/hooks.js';
 import type { Ban, Failure } from '../src/types.js';
+import { thrownF2bError as thrown } from '../src/testing/thrown.js';
 
 const silent = () => new Core({ logLevel: 'silent' });
-
-/** Run `fn`, expecting it to throw an F2bError; returns it. */
-function thrown(fn: () => unknown): F2bError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(F2bError);
-    return err as F2bError;
-  }
-  throw new Error('expected an F2bError, nothing was thrown');
-}
 
 const filterDef: FilterDefinition = { id: 'demo', rules: [{ id: 'fail', pattern: '^fail from <HOST>$' }] };
 

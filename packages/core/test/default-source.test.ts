@@ -11,7 +11,7 @@ import { DefaultSources } from '../src/config/default-source.js';
 import { distroOf, parseOsRelease } from '../src/config/os-release.js';
 import { resolveConfig } from '../src/config.js';
 import { discoverPlugins, searchDirs, type DiscoveredPackage } from '../src/resolve.js';
-import { F2bError } from '../src/errors.js';
+import { thrownF2bError as thrown } from '../src/testing/thrown.js';
 
 const base = mkdtempSync(join(tmpdir(), 'f2b-default-source-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -55,16 +55,6 @@ const SSHD_LOGS = {
 const sshd = pkg('@f2b/filter-sshd', 'filter', ['sshd'], SSHD_LOGS);
 const journald = pkg('@f2b/source-journald', 'source', ['journald']);
 const chooser = (root: string, packages: DiscoveredPackage[] = [sshd, journald]) => new DefaultSources({ root, packages: () => packages });
-
-function thrown(fn: () => unknown): F2bError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(F2bError);
-    return err as F2bError;
-  }
-  throw new Error('expected an F2bError, nothing was thrown');
-}
 
 describe('os-release', () => {
   it('reads quoted values and maps ID, then ID_LIKE, to a family', () => {

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { FilterRunner, defaultReducer } from '../src/filter/engine.js';
 import { expandPattern, resolveMode } from '../src/filter/compile.js';
-import { F2bError } from '../src/errors.js';
 import type { FilterDefinition, RuleMatch, ReducerContext } from '../src/filter/types.js';
 import type { LogEntry } from '../src/types.js';
+import { thrownF2bError as thrown } from '../src/testing/thrown.js';
 
 const T = Date.UTC(2024, 0, 15, 12, 0, 0);
 
@@ -15,16 +15,6 @@ function entry(message: string, opts: { program?: string; time?: number; raw?: s
     time: 'time' in opts ? opts.time : T,
     program,
   };
-}
-
-function thrown(fn: () => unknown): F2bError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(F2bError);
-    return err as F2bError;
-  }
-  throw new Error('expected an F2bError, nothing was thrown');
 }
 
 const sshd: FilterDefinition = {

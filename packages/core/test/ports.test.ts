@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { withJailPorts } from '@f2b/kit';
 import { resolveConfig, type JailInput } from '../src/config.js';
 import { ServiceNames } from '../src/config/ports.js';
-import { F2bError } from '../src/errors.js';
+import { thrownF2bError as thrown } from '../src/testing/thrown.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'f2b-ports-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,16 +29,6 @@ writeFileSync(
 );
 const resolve = (jail: Omit<JailInput, 'source'>, defaults: Record<string, unknown> = {}) =>
   resolveConfig({ defaults, jails: { j: { source: '/x.log', filter: 'sshd', ...jail } } }, undefined, { services: new ServiceNames(servicesFile) }).jails[0]!;
-
-function thrown(fn: () => unknown): F2bError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(F2bError);
-    return err as F2bError;
-  }
-  throw new Error('expected an F2bError');
-}
 
 describe('port and protocol of a jail', () => {
   it('fail2ban\'s forms: names, numbers, ranges with ":" or "-", comma lists, lists', () => {

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { resolveConfig, type F2bConfig } from '../src/config.js';
 import { Core } from '../src/core.js';
 import { FilterRunner } from '../src/filter/engine.js';
-import { F2bError } from '../src/errors.js';
 import { Daemon } from '../src/daemon.js';
 import { definePlugin } from '../src/plugin.js';
 import type { LogEntry } from '../src/types.js';
+import { thrownF2bError as thrown } from '../src/testing/thrown.js';
 
 const T = Date.UTC(2026, 0, 15, 12, 0, 0);
 const REPO = join(import.meta.dirname, '..', '..', '..');
@@ -19,16 +19,6 @@ const entry = (message: string): LogEntry => ({ raw: Buffer.from(`2026-01-15 12:
 
 function config(filters: F2bConfig['filters'], jail: Record<string, unknown> = { filter: 'myapp', source: '/var/log/myapp.log' }): F2bConfig {
   return { filters, jails: { myapp: jail } };
-}
-
-function thrown(fn: () => unknown): F2bError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(F2bError);
-    return err as F2bError;
-  }
-  throw new Error('expected an F2bError, nothing was thrown');
 }
 
 describe('config filters', () => {

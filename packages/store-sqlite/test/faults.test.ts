@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Daemon, definePlugin, F2bError, pluginErrors, resolveConfig, type Ban, type ListedBan, type SourceContext, type StoreHealthSnapshot } from '@f2b/core';
 import { SqliteStore, checkStatePath } from '../src/index.js';
 import { privateMountUnavailable, privateReadonlyBind } from './private-mount.js';
+import { thrownF2bError as thrown } from '@f2b/core/testing';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -315,16 +316,6 @@ describe('unusable paths are F2B_ERR_STATE_* errors with the fix, found before o
     expect(existsSync(join(src, 'new'))).toBe(false);
   });
 });
-
-function thrown(fn: () => unknown): F2bError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(F2bError);
-    return err as F2bError;
-  }
-  throw new Error('expected an F2bError');
-}
 
 async function rejection(p: Promise<unknown>): Promise<F2bError> {
   try {

@@ -7,6 +7,7 @@ import { errors, messageOf } from '../errors.js';
 import { normalizeIp, looksLikeHostname } from '../ip.js';
 import type { FilterDefinition, FilterRule } from './types.js';
 import { unsupportedConstruct } from './re2-constructs.js';
+import { classEnd } from './character-class.js';
 
 // Address shapes only, deliberately loose: whether the text really is an address is decided by our
 // IP parser afterwards. Loose also means small: RE2's cost for captures grows with the number of
@@ -105,10 +106,7 @@ export function positionalGroups(source: string): { source: string; names: (stri
     }
     if (c === '[') {
       // A character class: copied as is; `]` right after `[` or `[^` is a literal.
-      let j = i + 1;
-      if (source[j] === '^') j++;
-      if (source[j] === ']') j++;
-      while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
+      const j = classEnd(source, i);
       out += source.slice(i, j + 1);
       i = j;
       continue;

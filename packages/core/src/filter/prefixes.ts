@@ -8,6 +8,7 @@
  * class, a repetition, an inline flag) ends a prefix there; a pattern it cannot read at all, or
  * one not anchored with `^`, gives null (the rule is tried on every line).
  */
+import { classEnd } from './character-class.js';
 
 type Item = { kind: 'char'; ch: string; min: number; max: number } | { kind: 'group'; alts: Item[][]; min: number; max: number } | { kind: 'other' };
 
@@ -218,10 +219,7 @@ export function stripAnchors(source: string): string | null {
       continue;
     }
     if (c === '[') {
-      let j = i + 1;
-      if (source[j] === '^') j++;
-      if (source[j] === ']') j++;
-      while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
+      const j = classEnd(source, i);
       i = j;
       continue;
     }

@@ -3,6 +3,7 @@
  * on: RE2 guarantees linear time by leaving out everything that needs backtracking, and its own
  * messages (`invalid perl operator: (?=`) do not say that this is why.
  */
+import { classEnd } from './character-class.js';
 
 interface Construct {
   readonly re: RegExp;
@@ -48,10 +49,7 @@ function withoutClasses(source: string): string {
       continue;
     }
     if (c === '[') {
-      let j = i + 1;
-      if (source[j] === '^') j++;
-      if (source[j] === ']') j++;
-      while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
+      const j = classEnd(source, i);
       out += ' '.repeat(Math.min(j, source.length - 1) - i + 1);
       i = j;
       continue;

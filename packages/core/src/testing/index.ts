@@ -2,6 +2,7 @@
  * `@f2b/core/testing`: what plugin authors use to test their plugins.
  */
 export { FakeClock } from './fake-clock.js';
+export { thrownF2bError, rejectedF2bError } from './thrown.js';
 export { ActionTester, type ActionTesterOptions } from './action-tester.js';
 export { parseAnnotatedLog, evaluateConstraint, type Annotation, type AnnotatedBlock, type AnnotatedLine } from './annotated.js';
 export {

@@ -5,7 +5,7 @@
  * needs backtracking (lookaround, backreferences, atomic groups, conditionals) or fail2ban's
  * multi-line machinery is refused with the construct named, for the import report.
  */
-import { unsupportedConstruct, validatePattern } from '@f2b/core';
+import { classEnd, unsupportedConstruct, validatePattern } from '@f2b/core';
 
 export type Translated = { ok: true; pattern: string; notes: string[] } | { ok: false; construct: string; fix: string };
 
@@ -80,10 +80,7 @@ export function pythonToRe2(source: string): string {
       continue;
     }
     if (c === '[') {
-      let j = i + 1;
-      if (source[j] === '^') j++;
-      if (source[j] === ']') j++;
-      while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
+      const j = classEnd(source, i);
       out += source.slice(i, j + 1);
       i = j;
       continue;
