@@ -365,9 +365,8 @@ export class NftablesAction implements ActionInstance {
 
   private armCheck(): void {
     if (this.stopped) return;
-    this.health.armCheck(() => {
-      if (this.health.retryDue || this.stopped) return; // a retry (which checks first) is due
-      void this.check().catch((err: unknown) => this.ctx.error(err));
+    this.health.armCheck(async () => {
+      if (!this.stopped) await this.check();
     });
   }
 
