@@ -58,6 +58,30 @@ export default tseslint.config(
     },
   },
   {
+    // Plugins (and the kit they import) read time from the core's clock (`api.clock`, `ctx.clock`),
+    // so a FakeClock reaches every timer and "now" in them (issue 14). A use that must stay on Node's
+    // clock — a kill guard on a real child process, an id that must be unique across restarts —
+    // says why in its `eslint-disable-next-line … -- reason`. Test doubles under src/testing/ are exempt.
+    files: ['packages/{action,filter,source,fleet,tracker,store}-*/src/**/*.ts', 'packages/kit/src/**/*.ts'],
+    ignores: ['packages/*/src/testing/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: "Use the core's clock (api.clock / ctx.clock .now()), so a FakeClock reaches it." },
+        { object: 'performance', property: 'now', message: "Use the core's clock (api.clock / ctx.clock .now()), so a FakeClock reaches it." },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: "Use the core's clock (clock.setTimer), so a FakeClock reaches it." },
+        { name: 'setInterval', message: "Use the core's clock (clock.setTimer, re-armed), so a FakeClock reaches it." },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "Use new Date(clock.now()) with the core's clock." },
+      ],
+    },
+  },
+  {
     // Plain JavaScript (scripts/, create-plugin's bin): no TypeScript-only rules apply.
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     rules: {

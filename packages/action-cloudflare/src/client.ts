@@ -8,7 +8,7 @@
  * error codes and messages. When the attempts run out the call throws, and the ban or unban stays in
  * f2b's durable outbox, which is retried every 30 s.
  */
-import { backoffDelay } from '@f2b/kit';
+import { backoffDelay, systemClock, type Clock } from '@f2b/kit';
 import { Pool } from 'undici';
 import { cfErrors, scrub, type CfApiError, CloudflareError } from './errors.js';
 import { TokenBucket } from './rate-limit.js';
@@ -40,6 +40,8 @@ export interface ClientOptions {
   backoffMs: number;
   /** A 429 asking to wait longer than this fails the call at once (default 60 s). */
   maxPauseMs?: number;
+  /** The core's clock (`api.clock`): the rate limiter, `Retry-After` and the retry backoff read it. Default: the system's. */
+  clock?: Clock;
 }
 
 export interface CallOptions {
@@ -64,6 +66,8 @@ const MAX_PAGES = 1000;
 
 export class CloudflareClient {
   readonly limiter: TokenBucket;
+  /** The clock every wait of this client runs on (the backends' polls use it too). */
+  readonly clock: Clock;
   readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, serverErrors: 0, networkErrors: 0 };
   private readonly pool: Pool;
   private readonly basePath: string;
@@ -76,9 +80,10 @@ export class CloudflareClient {
 
   constructor(opts: ClientOptions) {
     this.opts = opts;
+    this.clock = opts.clock ?? systemClock;
     const url = new URL(opts.apiBase);
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.limiter = new TokenBucket(opts.rateLimit.requests, opts.rateLimit.perSeconds);
+    this.limiter = new TokenBucket(opts.rateLimit.requests, opts.rateLimit.perSeconds, this.clock);
     this.pool = new Pool(url.origin, {
       connections: 8,
       pipelining: 1,
@@ -132,7 +137,7 @@ export class CloudflareClient {
         if (o.signal?.aborted) throw cfErrors.F2B_ERR_CF_STOPPED();
         this.stats.networkErrors++;
         last = scrub(describeNetworkError(err));
-        if (attempt < this.opts.maxAttempts) await sleep(this.backoff(attempt), o.signal);
+        if (attempt < this.opts.maxAttempts) await sleep(this.backoff(attempt), o.signal, this.clock);
         continue;
       }
       const env = parseEnvelope<T>(text);
@@ -143,7 +148,7 @@ export class CloudflareClient {
       const list = env?.errors ?? [];
       if (status === 429) {
         this.stats.rateLimited++;
-        const wait = parseRetryAfter(retryAfter) ?? this.backoff(attempt);
+        const wait = parseRetryAfter(retryAfter, this.clock.now()) ?? this.backoff(attempt);
         this.limiter.pause(wait);
         if (!this.gate) {
           let release!: () => void;
@@ -159,7 +164,7 @@ export class CloudflareClient {
       if (status >= 500) {
         this.stats.serverErrors++;
         last = `HTTP ${status}${list.length > 0 ? ` (${list.map((e) => `${e.code} ${e.message}`).join('; ')})` : ''}`;
-        if (attempt < this.opts.maxAttempts) await sleep(this.backoff(attempt), o.signal);
+        if (attempt < this.opts.maxAttempts) await sleep(this.backoff(attempt), o.signal, this.clock);
         continue;
       }
       if (status === 401 || status === 403 || (status === 400 && tokenRefused(list))) throw cfErrors.F2B_ERR_CF_AUTH(status, method, shown, list);
@@ -250,13 +255,13 @@ function parseEnvelope<T>(text: string): Envelope<T> | null {
   }
 }
 
-/** `Retry-After` in ms: delta seconds or an HTTP date. */
-export function parseRetryAfter(h: string | string[] | undefined): number | undefined {
+/** `Retry-After` in ms: delta seconds or an HTTP date (counted from `now`, epoch ms on the core's clock). */
+export function parseRetryAfter(h: string | string[] | undefined, now: number): number | undefined {
   const v = Array.isArray(h) ? h[0] : h;
   if (v === undefined || v.trim() === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(v.trim())) return Number(v) * 1000;
   const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
 function describeNetworkError(err: unknown): string {
@@ -266,17 +271,18 @@ function describeNetworkError(err: unknown): string {
   return `${code ? `${code}: ` : ''}${e?.message ?? String(err)}`;
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Wait `ms` on `clock` (the core's: a `FakeClock` in tests); a stop (the signal) ends the wait with F2B_ERR_CF_STOPPED. */
+export function sleep(ms: number, signal: AbortSignal | undefined, clock: Clock): Promise<void> {
   if (signal?.aborted) return Promise.reject(cfErrors.F2B_ERR_CF_STOPPED());
   return new Promise((resolve, reject) => {
     const onAbort = () => {
-      clearTimeout(t);
+      t.cancel();
       reject(cfErrors.F2B_ERR_CF_STOPPED());
     };
-    const t = setTimeout(() => {
+    const t = clock.setTimer(ms, () => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    });
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

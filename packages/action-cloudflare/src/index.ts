@@ -19,7 +19,7 @@ export default function cloudflareAction(): F2bPlugin<CloudflareOptions> {
   return {
     schema: optionsSchema,
     apply(api, options) {
-      const registry = new Registry();
+      const registry = new Registry(api.clock);
       api.registerAction({
         type: 'cloudflare',
         schema: optionsSchema,

@@ -222,16 +222,19 @@ export class ListBackend implements Backend {
 
   /** Poll a bulk operation until it completed; throws if it failed or took too long. */
   private async waitFor(operationId: string, signal: AbortSignal): Promise<void> {
-    const deadline = performance.now() + (this.s.operationTimeoutMs ?? 120_000);
+    // The time waited is the sum of the polls' waits (on the client's clock): a wall clock that jumps
+    // neither ends the wait early nor makes it last the jump.
+    const limit = this.s.operationTimeoutMs ?? 120_000;
+    let waited = 0;
     let delay = 50;
     for (;;) {
-      await sleep(delay, signal);
+      await sleep(delay, signal, this.client.clock);
+      waited += delay;
       const { env } = await this.client.call<BulkOperation>('GET', `${this.base}/bulk_operations/${encodeURIComponent(operationId)}`, { signal });
       const op = env.result;
       if (op?.status === 'completed') return;
       if (op?.status === 'failed') throw cfErrors.F2B_ERR_CF_BULK_FAILED(operationId, op.error ?? 'no reason given');
-      if (performance.now() > deadline)
-        throw cfErrors.F2B_ERR_CF_UNAVAILABLE({ bulkOperation: operationId, seconds: Math.round((this.s.operationTimeoutMs ?? 120_000) / 1000) });
+      if (waited > limit) throw cfErrors.F2B_ERR_CF_UNAVAILABLE({ bulkOperation: operationId, seconds: Math.round(limit / 1000) });
       delay = Math.min(2000, delay * 2);
     }
   }

@@ -7,6 +7,7 @@
  * Waiters are served first come, first served. A 429 from Cloudflare pauses the bucket for the
  * `Retry-After` time and empties it, so every concurrent caller waits, not just the one that was told.
  */
+import { systemClock, type Clock, type TimerHandle } from '@f2b/kit';
 import { cfErrors } from './errors.js';
 
 interface Waiter {
@@ -24,16 +25,19 @@ export class TokenBucket {
   private last: number;
   private pausedUntil = 0;
   private readonly waiters: Waiter[] = [];
-  private timer?: NodeJS.Timeout;
-  private readonly now: () => number;
+  private timer?: TimerHandle;
+  private readonly clock: Clock;
+  /** The latest time read: a wall clock set back moves `last` and the pause back with it (no stall for the jump). */
+  private seen: number;
 
-  constructor(requests: number, perSeconds: number, now: () => number = () => performance.now()) {
+  /** `clock`: the core's (a `FakeClock` in tests), which the refill and the pause after a 429 are measured on. */
+  constructor(requests: number, perSeconds: number, clock: Clock = systemClock) {
     const n = Math.max(2, Math.floor(requests));
     this.capacity = Math.max(1, Math.min(n - 1, Math.floor(n / 20)));
     this.rate = (n - this.capacity) / (perSeconds * 1000);
     this.tokens = this.capacity;
-    this.now = now;
-    this.last = now();
+    this.clock = clock;
+    this.last = this.seen = clock.now();
   }
 
   /** Resolves when the caller may send one request. */
@@ -66,7 +70,19 @@ export class TokenBucket {
 
   /** Milliseconds a pause still lasts (0 when not paused). */
   pausedFor(): number {
-    return Math.max(0, this.pausedUntil - this.now());
+    const now = this.now();
+    return Math.max(0, this.pausedUntil - now);
+  }
+
+  private now(): number {
+    const now = this.clock.now();
+    if (now < this.seen) {
+      const back = this.seen - now;
+      this.last -= back;
+      if (this.pausedUntil > 0) this.pausedUntil -= back;
+    }
+    this.seen = now;
+    return now;
   }
 
   /** Requests queued for a token. */
@@ -86,14 +102,14 @@ export class TokenBucket {
 
   private pump(): void {
     if (this.timer) {
-      clearTimeout(this.timer);
+      this.timer.cancel();
       this.timer = undefined;
     }
     while (this.waiters.length > 0) {
       if (!this.tryTake()) {
         const now = this.now();
         const wait = now < this.pausedUntil ? this.pausedUntil - now : (1 - this.tokens) / this.rate;
-        this.timer = setTimeout(() => this.pump(), Math.max(1, Math.ceil(wait)));
+        this.timer = this.clock.setTimer(Math.max(1, Math.ceil(wait)), () => this.pump());
         return;
       }
       const w = this.waiters.shift()!;

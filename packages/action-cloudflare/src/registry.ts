@@ -6,6 +6,7 @@
  * has its own.
  */
 import { createHash } from 'node:crypto';
+import type { Clock } from '@f2b/kit';
 import { AccessRulesBackend } from './access-rules.js';
 import { CloudflareClient } from './client.js';
 import { ListBackend, Mutex } from './lists.js';
@@ -16,6 +17,12 @@ export class Registry {
   private readonly clients = new Map<string, { client: CloudflareClient; refs: number }>();
   private readonly scopes = new Map<string, Scope>();
   private readonly locks = new Map<string, Mutex>();
+  /** The core's clock (`api.clock`): every client, limiter and scope of this daemon runs on it. */
+  private readonly clock: Clock;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
 
   /** The scope for this config, created on first use. */
   scopeFor(cfg: CloudflareConfig): Scope {
@@ -45,6 +52,7 @@ export class Registry {
         reconcileDelayMs: cfg.reconcileDelayMs,
         reconcileIntervalMs: cfg.reconcileIntervalMs,
         breakerMs: Math.min(30_000, cfg.backoffMs * 2 ** Math.max(0, cfg.maxAttempts - 1)),
+        clock: this.clock,
       },
       {
         detach: () => {
@@ -74,6 +82,7 @@ export class Registry {
           timeoutMs: cfg.timeoutMs,
           maxAttempts: cfg.maxAttempts,
           backoffMs: cfg.backoffMs,
+          clock: this.clock,
         }),
         refs: 0,
       };

@@ -18,7 +18,7 @@
  * does so before any source starts), then every `reconcileInterval`, and on demand.
  */
 import type { Logger } from '@f2b/core';
-import { FailureStreak } from '@f2b/kit';
+import { FailureStreak, type TimerHandle } from '@f2b/kit';
 import { CloudflareError, cfErrors } from './errors.js';
 import type { Backend, Member, Present, ReconcileResult, ScopeLifecycle, ScopeSettings, SyncPlan } from './types.js';
 
@@ -65,7 +65,7 @@ export class Scope {
   private queue: Job[] = [];
   private draining: Promise<void> | null = null;
   private abort = new AbortController();
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
   private retryMs = 0;
   private breaker: { until: number; at: number; err: unknown } | null = null;
   /** Refusals of the token since it was last accepted: reported once. */
@@ -102,7 +102,8 @@ export class Scope {
       this.schedule(this.s.reconcileDelayMs);
       return;
     }
-    clearTimeout(this.timer);
+    this.timer?.cancel();
+    this.timer = undefined;
     this.life.detach();
     this.abort.abort();
     await this.draining?.catch(() => undefined);
@@ -193,7 +194,7 @@ export class Scope {
         const all = jobs.some((j) => j.keys === 'all');
         // Right after Cloudflare failed (down, or the token refused), fail at once instead of asking
         // again for every batch; an explicit reconcile always asks.
-        if (!all && this.breaker && performance.now() < this.breaker.until) throw this.failFast(this.breaker);
+        if (!all && this.breaker && this.breakerHolds(this.breaker)) throw this.failFast(this.breaker);
         if (all || !this.snapshotted) {
           contacted = true;
           this.present = await this.backend.snapshot(this.abort.signal);
@@ -292,12 +293,18 @@ export class Scope {
     if (this.authStreak.succeeded().reported) this.log().info('Cloudflare accepts the API token again.');
   }
 
+  /** The breaker is on until its end; a clock set back before it was armed turns it off (no pause for the jump). */
+  private breakerHolds(b: { until: number; at: number }): boolean {
+    const now = this.s.clock.now();
+    return now < b.until && now >= b.at;
+  }
+
   /** The error of a call not even tried: the last failure, and when the next try can be. */
   private failFast(b: { until: number; at: number; err: unknown }): Error {
     const e = b.err as CloudflareError;
     const err = new CloudflareError(
       e.code,
-      `${e.message.replace(/\.$/, '')} (${Math.round((performance.now() - b.at) / 1000)} s ago; not asked again for ${Math.ceil((b.until - performance.now()) / 1000)} s)`,
+      `${e.message.replace(/\.$/, '')} (${Math.round((this.s.clock.now() - b.at) / 1000)} s ago; not asked again for ${Math.ceil((b.until - this.s.clock.now()) / 1000)} s)`,
       { fix: e.fix, exit: e.exit, status: e.status, cfErrors: e.cfErrors, fatal: true },
     );
     fastFailures.add(err);
@@ -308,7 +315,7 @@ export class Scope {
     if (fastFailures.has(e as object)) return; // nothing was asked: nothing new
     const code = (e as { code?: string }).code;
     if (code === 'F2B_ERR_CF_AUTH') {
-      this.breaker = { until: performance.now() + AUTH_PAUSE_MS, at: performance.now(), err: e };
+      this.breaker = { until: this.s.clock.now() + AUTH_PAUSE_MS, at: this.s.clock.now(), err: e };
       this.authStreak.failed();
       if (this.authStreak.report(code)) {
         const ce = e as CloudflareError;
@@ -316,15 +323,16 @@ export class Scope {
       }
     }
     if (code === 'F2B_ERR_CF_UNAVAILABLE' || code === 'F2B_ERR_CF_RATE_LIMITED') {
-      this.breaker = { until: performance.now() + this.s.breakerMs, at: performance.now(), err: e };
+      this.breaker = { until: this.s.clock.now() + this.s.breakerMs, at: this.s.clock.now(), err: e };
     }
   }
 
   /** (Re)arm the reconcile timer; `ms` < 0 disables it. */
   private schedule(ms: number): void {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
+    this.timer = undefined;
     if (ms < 0 || this.members.size === 0) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.s.clock.setTimer(ms, () => {
       this.reconcile().then(
         ({ created, deleted }) => {
           this.retryMs = 0;
@@ -338,8 +346,7 @@ export class Scope {
           this.schedule(this.retryMs);
         },
       );
-    }, ms);
-    this.timer.unref();
+    });
   }
 
   private log(): Logger {

@@ -3,6 +3,7 @@
  * (access-rules.ts, lists.ts).
  */
 import type { Logger } from '@f2b/core';
+import type { Clock } from '@f2b/kit';
 import type { CloudflareError } from './errors.js';
 
 /** What Cloudflare holds for a key: the rule or item id ('' if not known yet) and whether f2b made it. */
@@ -55,6 +56,8 @@ export interface ScopeSettings {
   reconcileIntervalMs: number;
   /** How long a scope whose drain failed with Cloudflare unreachable fails new drains at once. */
   breakerMs: number;
+  /** The core's clock (`api.clock`): the breaker and the reconcile timer run on it. */
+  clock: Clock;
 }
 
 export interface ReconcileResult {

@@ -92,7 +92,9 @@ describe('access rules', () => {
     await t.applyBans(...Array.from({ length: 10 }, (_, i) => `10.0.0.${i}`), '192.0.2.51');
     expect(fake.count('POST')).toBe(1);
     const deadline = Date.now() + 10_000;
-    while (ourRules(fake, SCOPE).length > 11 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Until the reconcile has finished (its last DELETE answered and the result logged), not just until the fake holds 11.
+    const reconciled = () => t.logger.records.some((r) => /deleted 240 stale/.test(r.msg));
+    while (!reconciled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(ourRules(fake, SCOPE)).toEqual([...Array.from({ length: 10 }, (_, i) => `10.0.0.${i}`), '192.0.2.51'].sort());
     expect(fake.accessRules.rules(SCOPE).some((r) => r.configuration.value === '192.0.2.50')).toBe(true);
     expect(t.logger.records.some((r) => /deleted 240 stale/.test(r.msg))).toBe(true);

@@ -17,7 +17,7 @@
  * Failures are reported once per streak and retried with backoff; nothing throws into the jail.
  */
 import type { ActionContext, ActionInstance, Ban, ListedBan, Unban } from '@f2b/core';
-import { FailureStreak, SerialBatcher, type F2bError, type TimerHandle } from '@f2b/kit';
+import { ActionHealth, SerialBatcher, type F2bError } from '@f2b/kit';
 import { choosePrograms, FAMILIES, type Programs } from './backend.js';
 import { ipsetErrors, toolMessage } from './errors.js';
 import { normalizeOptions, type IpsetConfig, type IpsetOptions, type V } from './options.js';
@@ -66,15 +66,14 @@ export class IpsetAction implements ActionInstance {
   private readonly toAdd = new Set<string>();
   private readonly toDel = new Map<string, { v: V; text: string }>();
   private readonly refused = new Set<string>();
-  private readonly streak: FailureStreak;
+  /** The failure streak (reported once, retried with backoff) and the periodic check: kit's, shared with nftables. */
+  private readonly health: ActionHealth;
   private programs?: Programs;
   /** One ipset run at a time; one flush per burst of bans (see SerialBatcher). */
   private readonly batcher = new SerialBatcher(
     () => this.flushMarked(),
     (err) => this.ctx.error(err),
   );
-  private retryTimer?: TimerHandle;
-  private checkTimer?: TimerHandle;
   private structureOk = false;
   private checked = false;
   private stopped = false;
@@ -83,7 +82,12 @@ export class IpsetAction implements ActionInstance {
   constructor(options: IpsetOptions, ctx: ActionContext) {
     this.config = normalizeOptions(options, ctx.jail);
     this.ctx = ctx;
-    this.streak = new FailureStreak({ firstMs: this.config.retryDelayMs, maxMs: this.config.retryMaxDelayMs });
+    this.health = new ActionHealth(ctx, {
+      name: `ipset action for ${this.config.name}`,
+      retryDelayMs: this.config.retryDelayMs,
+      retryMaxDelayMs: this.config.retryMaxDelayMs,
+      checkIntervalMs: this.config.checkIntervalMs,
+    });
   }
 
   async start(): Promise<void> {
@@ -96,9 +100,7 @@ export class IpsetAction implements ActionInstance {
   /** Removes the jail's rules and destroys its sets (the bans are restored from f2b's state at the next start). */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.retryTimer?.cancel();
-    this.checkTimer?.cancel();
-    this.retryTimer = this.checkTimer = undefined;
+    this.health.stop();
     await this.serial(async () => {
       try {
         const programs = await this.iptables();
@@ -111,7 +113,7 @@ export class IpsetAction implements ActionInstance {
         if (r.code !== 0) this.ctx.logger.warn(`Could not destroy the ipsets of ${this.config.name}: ${toolMessage(r.stderr)}.`);
       } catch (err) {
         if (!(err instanceof ToolError)) throw err;
-        if (this.streak.report(err.error.code)) this.ctx.error(err.error);
+        if (this.health.isNews(err.error)) this.ctx.error(err.error);
       }
     });
     this.wanted.clear();
@@ -360,28 +362,16 @@ export class IpsetAction implements ActionInstance {
   }
 
   private armCheck(): void {
-    this.checkTimer?.cancel();
-    this.checkTimer = undefined;
-    if (this.stopped || this.config.checkIntervalMs <= 0) return;
-    // The next check is armed when this one is done: checks never pile up behind a slow one.
-    this.checkTimer = this.ctx.clock.setTimer(this.config.checkIntervalMs, () => {
-      this.checkTimer = undefined;
-      if (this.retryTimer !== undefined) return this.armCheck(); // a retry (which checks first) is due
-      void this.check()
-        .catch((err: unknown) => this.ctx.error(err))
-        .finally(() => {
-          if (this.checkTimer === undefined) this.armCheck();
-        });
+    if (this.stopped) return;
+    this.health.armCheck(async () => {
+      if (!this.stopped) await this.check();
     });
   }
 
   private fail(error: F2bError): void {
-    this.streak.failed();
-    if (this.streak.report(error.code)) this.ctx.error(error);
-    else this.ctx.logger.debug(`ipset action for ${this.config.name} still failing (${error.code}); attempt ${this.streak.failures}.`);
-    if (this.stopped || this.retryTimer !== undefined) return;
-    this.retryTimer = this.ctx.clock.setTimer(this.streak.delayMs, () => {
-      this.retryTimer = undefined;
+    this.health.failed(error);
+    if (this.stopped) return;
+    this.health.scheduleRetry(() => {
       if (this.stopped) return;
       void this.serial(async () => {
         if ((await this.doCheck(true)).ok && this.pending() > 0) await this.flushMarked();
@@ -392,10 +382,6 @@ export class IpsetAction implements ActionInstance {
 
   private healthy(): void {
     if (this.pending() > 0) return;
-    const end = this.streak.succeeded();
-    if (end.reported)
-      this.ctx.logger.info(
-        `ipset action for ${this.config.name} works again (after ${end.failures} failed attempt(s)); queued bans and unbans have been applied.`,
-      );
+    this.health.healthy();
   }
 }

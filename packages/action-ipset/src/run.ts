@@ -56,6 +56,7 @@ export function run(target: RunTarget, program: string, args: readonly string[],
       clearTimeout(timer);
       fn();
     };
+    // eslint-disable-next-line no-restricted-globals -- a kill guard on a real child process: Node's timer, so it fires even under a FakeClock
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       done(() => reject(new ToolError(ipsetErrors.F2B_ERR_IPSET_FAILED(program, 'finish', `killed after ${timeoutMs} ms`))));

@@ -103,6 +103,7 @@ export function sendmailSender(cfg: MailConfig, timeoutMs = 60_000): Sender {
           return;
         }
         const err: Buffer[] = [];
+        // eslint-disable-next-line no-restricted-globals -- a kill guard on a real child process: Node's timer, so it fires even under a FakeClock
         const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
         timer.unref?.();
         child.stderr.on('data', (d: Buffer) => err.push(d));

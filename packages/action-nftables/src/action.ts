@@ -237,6 +237,7 @@ export class NftablesAction implements ActionInstance {
   private async apply(phase: Phase, top: boolean): Promise<'ok' | 'again' | 'failed'> {
     const script = elementScript(this.config, phase.changes);
     if (script.script === '') return 'ok';
+    // eslint-disable-next-line no-restricted-properties -- how long nft itself took (a stat of a real process), not a time f2b reasons about
     const t0 = performance.now();
     try {
       await this.nft(['-f', '-'], script.script, 'apply bans');
@@ -280,6 +281,7 @@ export class NftablesAction implements ActionInstance {
       }
       return 'again';
     }
+    // eslint-disable-next-line no-restricted-properties -- see t0
     this.stats.lastTransactionMs = performance.now() - t0;
     this.stats.transactions++;
     const { added, removed } = commit(phase);
@@ -363,9 +365,8 @@ export class NftablesAction implements ActionInstance {
 
   private armCheck(): void {
     if (this.stopped) return;
-    this.health.armCheck(() => {
-      if (this.health.retryDue || this.stopped) return; // a retry (which checks first) is due
-      void this.check().catch((err: unknown) => this.ctx.error(err));
+    this.health.armCheck(async () => {
+      if (!this.stopped) await this.check();
     });
   }
 

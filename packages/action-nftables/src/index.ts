@@ -26,7 +26,7 @@ export default function nftablesAction(): F2bPlugin<NftablesOptions> {
           // The jail's `port`/`protocol` where the action's own options name no ports.
           const action = new NftablesAction(withJailPorts({ ...options, ...instanceOptions } as NftablesOptions, ctx), ctx);
           // What the sets hold, for recovering bans when the state database was lost (listing.ts).
-          return Object.assign(action, { listBanned: () => listBannedElements(action.config) });
+          return Object.assign(action, { listBanned: () => listBannedElements(action.config, ctx.clock.now()) });
         },
       });
     },

@@ -8,8 +8,8 @@ import { parseIp, tryParseCidr } from '@f2b/kit';
 import { NftRunError, runNft } from './nft.js';
 import type { NftConfig } from './options.js';
 
-/** The bans in the jail's sets now (`now` = epoch ms the remaining times count from). */
-export async function listBannedElements(config: NftConfig, now = Date.now()): Promise<ListedBan[]> {
+/** The bans in the jail's sets now (`now` = epoch ms on the core's clock, which the remaining times count from). */
+export async function listBannedElements(config: NftConfig, now: number): Promise<ListedBan[]> {
   const out: ListedBan[] = [];
   for (const set of [config.sets[4], config.sets[6]]) {
     if (set === undefined) continue;

@@ -6,6 +6,13 @@
  * bans, unbans and repairs never trigger a repair (no loop). When the monitor dies it is restarted
  * with backoff; it is killed when its last watcher stops.
  */
+/* eslint-disable no-restricted-properties, no-restricted-globals -- Node's clock on purpose: this
+ * supervises a real process (`nft monitor`) shared by every Core of the process (one per namespace,
+ * not per jail or daemon, so no one core's clock is its clock); its timers poll /proc for the
+ * subscription, flush a transaction's event lines the kernel did not close, and pace restarts of
+ * the process. None is a time f2b reasons about (bans, expiry, findtime); those run on the core's
+ * clock in health.ts, which this monitor only tells that the table was damaged.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { nftMessage } from './errors.js';

@@ -105,6 +105,7 @@ export function runNft(opts: NftRunOptions, args: readonly string[], input: stri
       clearTimeout(timer);
       fn();
     };
+    // eslint-disable-next-line no-restricted-globals -- a kill guard on a real child process: Node's timer, so it fires even under a FakeClock
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       done(() => reject(new NftRunError(nftErrors.F2B_ERR_NFT_FAILED({ ms: timeoutMs }), Buffer.concat(err).toString(), null, false)));

@@ -14,7 +14,7 @@
  * compared with what f2b holds: a missing one is added again, one no ban accounts for is removed.
  */
 import type { ActionContext, ActionInstance, Ban, ListedBan, Unban } from '@f2b/core';
-import { FailureStreak, SerialBatcher, type F2bError, type TimerHandle } from '@f2b/kit';
+import { ActionHealth, SerialBatcher, type F2bError } from '@f2b/kit';
 import { ipMessage, routeErrors } from './errors.js';
 import { normalizeOptions, type RouteConfig, type RouteOptions } from './options.js';
 import { IpError, runIp } from './run.js';
@@ -53,21 +53,25 @@ export class RouteAction implements ActionInstance {
   private readonly toAdd = new Set<string>();
   private readonly toDel = new Set<string>();
   private readonly refused = new Set<string>();
-  private readonly streak: FailureStreak;
+  /** The failure streak (reported once, retried with backoff) and the periodic check: kit's, shared with nftables. */
+  private readonly health: ActionHealth;
   /** One ip run at a time; one flush per burst of bans (see SerialBatcher). */
   private readonly batcher = new SerialBatcher(
     () => this.flushMarked(),
     (err) => this.ctx.error(err),
   );
-  private retryTimer?: TimerHandle;
-  private checkTimer?: TimerHandle;
   private stopped = false;
   private gen = 0;
 
   constructor(options: RouteOptions, ctx: ActionContext) {
     this.config = normalizeOptions(options, ctx.jail);
     this.ctx = ctx;
-    this.streak = new FailureStreak({ firstMs: this.config.retryDelayMs, maxMs: this.config.retryMaxDelayMs });
+    this.health = new ActionHealth(ctx, {
+      name: `route action for jail ${ctx.jail}`,
+      retryDelayMs: this.config.retryDelayMs,
+      retryMaxDelayMs: this.config.retryMaxDelayMs,
+      checkIntervalMs: this.config.checkIntervalMs,
+    });
   }
 
   async start(): Promise<void> {
@@ -88,16 +92,14 @@ export class RouteAction implements ActionInstance {
   /** Removes the jail's routes (they are restored from f2b's state at the next start). */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.retryTimer?.cancel();
-    this.checkTimer?.cancel();
-    this.retryTimer = this.checkTimer = undefined;
+    this.health.stop();
     await this.serial(async () => {
       const mine = [...this.wanted.keys(), ...this.toDel];
       try {
         if (mine.length > 0) await this.batch(mine.map((d) => ({ dst: d, line: delLine(this.config, d), del: true, gen: 0 })));
       } catch (err) {
         if (!(err instanceof IpError)) throw err;
-        if (this.streak.report(err.error.code)) this.ctx.error(err.error);
+        if (this.health.isNews(err.error)) this.ctx.error(err.error);
       }
     });
     this.wanted.clear();
@@ -263,28 +265,16 @@ export class RouteAction implements ActionInstance {
   }
 
   private armCheck(): void {
-    this.checkTimer?.cancel();
-    this.checkTimer = undefined;
-    if (this.stopped || this.config.checkIntervalMs <= 0) return;
-    // The next check is armed when this one is done: checks never pile up behind a slow one.
-    this.checkTimer = this.ctx.clock.setTimer(this.config.checkIntervalMs, () => {
-      this.checkTimer = undefined;
-      if (this.retryTimer !== undefined) return this.armCheck(); // a retry (which checks first) is due
-      void this.check()
-        .catch((err: unknown) => this.ctx.error(err))
-        .finally(() => {
-          if (this.checkTimer === undefined) this.armCheck();
-        });
+    if (this.stopped) return;
+    this.health.armCheck(async () => {
+      if (!this.stopped) await this.check();
     });
   }
 
   private fail(error: F2bError): void {
-    this.streak.failed();
-    if (this.streak.report(error.code)) this.ctx.error(error);
-    else this.ctx.logger.debug(`route action for jail ${this.ctx.jail} still failing (${error.code}); attempt ${this.streak.failures}.`);
-    if (this.stopped || this.retryTimer !== undefined) return;
-    this.retryTimer = this.ctx.clock.setTimer(this.streak.delayMs, () => {
-      this.retryTimer = undefined;
+    this.health.failed(error);
+    if (this.stopped) return;
+    this.health.scheduleRetry(() => {
       if (this.stopped) return;
       void this.serial(async () => {
         if ((await this.doCheck()).ok) {
@@ -296,10 +286,6 @@ export class RouteAction implements ActionInstance {
   }
 
   private healthy(): void {
-    const end = this.streak.succeeded();
-    if (end.reported)
-      this.ctx.logger.info(
-        `route action for jail ${this.ctx.jail} works again (after ${end.failures} failed attempt(s)); queued bans and unbans have been applied.`,
-      );
+    this.health.healthy();
   }
 }

@@ -48,6 +48,7 @@ export function runIp(cfg: Pick<RouteConfig, 'netns' | 'ipPath'>, args: readonly
       clearTimeout(timer);
       fn();
     };
+    // eslint-disable-next-line no-restricted-globals -- a kill guard on a real child process: Node's timer, so it fires even under a FakeClock
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       done(() => reject(new IpError(routeErrors.F2B_ERR_ROUTE_FAILED('finish', `killed after ${timeoutMs} ms`))));

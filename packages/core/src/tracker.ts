@@ -8,8 +8,8 @@
  * (`Failure.ip`); the tracker keys everything by it and puts it on the `Ban` it returns, which goes
  * to the store and the actions without being parsed again.
  */
-import { escalatedBantime } from '@f2b/kit';
-import type { Clock, TimerHandle } from './clock.js';
+import { BanBook, escalatedBantime } from '@f2b/kit';
+import type { Clock } from './clock.js';
 import { FailingSources, type FailingSource, type WindowFailure } from './failing-sources.js';
 import type { IpAddress } from './ip.js';
 import type { Ban, Failure, SuccessEvent, Unban } from './types.js';
@@ -135,12 +135,20 @@ export class DefaultTracker implements Tracker {
   private readonly opts: TrackerOptions;
   /** Failing addresses, the one that failed least recently first (the first to forget under a flood). */
   private readonly sources = new FailingSources();
-  /** Bans in force by id (the address's text; a network ban's CIDR). */
-  private readonly banned = new Map<string, { ban: Ban; timer?: TimerHandle }>();
-  private readonly banCounts = new Map<string, number>();
+  /** Bans in force by id (the address's text; a network ban's CIDR), their ends and escalation: kit's, shared with tracker plugins. */
+  private readonly banned: BanBook;
 
   constructor(opts: TrackerOptions) {
     this.opts = opts;
+    this.banned = new BanBook({
+      jail: opts.jail,
+      bantime: opts.bantime,
+      clock: opts.clock,
+      increment: opts.increment,
+      priorBans: opts.priorBans,
+      random: opts.random,
+      onExpire: (u) => opts.onExpire(u),
+    });
   }
 
   add(f: AddressFailure): TrackOutcome {
@@ -174,25 +182,11 @@ export class DefaultTracker implements Tracker {
   }
 
   ban(ip: IpAddress, now: number, failures: number, rule?: string, lines?: readonly string[]): AddressBan {
-    const id = ip.text;
-    const prior = this.opts.priorBans ? this.opts.priorBans(id) : (this.banCounts.get(id) ?? 0);
-    const count = prior + 1;
-    this.banCounts.set(id, count);
-    const bantime = escalatedBantime(this.opts.bantime, count, this.opts.increment, this.opts.random);
-    const end = bantime < 0 ? null : now + bantime * 1000;
-    const ban: AddressBan = { jail: this.opts.jail, id, ip, start: now, end, count, rule, lines, failures };
-    this.restore(ban);
-    return ban;
+    return this.banned.ban(ip, now, failures, rule, lines);
   }
 
   restore(ban: Ban): void {
-    const id = ban.ip?.text ?? ban.id;
-    this.banned.get(id)?.timer?.cancel();
-    const entry: { ban: Ban; timer?: TimerHandle } = { ban };
-    if (ban.end !== null) {
-      entry.timer = this.opts.clock.setTimer(Math.max(0, ban.end - this.opts.clock.now()), () => this.expire(id));
-    }
-    this.banned.set(id, entry);
+    this.banned.restore(ban);
   }
 
   restoreFailure(ip: IpAddress, time: number, attempts: number): void {
@@ -203,20 +197,7 @@ export class DefaultTracker implements Tracker {
   }
 
   unban(ip: IpAddress | string, reason: Unban['reason'] = 'manual'): Unban | null {
-    const id = typeof ip === 'string' ? ip : ip.text;
-    const entry = this.banned.get(id);
-    if (!entry) return null;
-    entry.timer?.cancel();
-    this.banned.delete(id);
-    return { jail: this.opts.jail, id, time: this.opts.clock.now(), reason };
-  }
-
-  private expire(id: string): void {
-    const entry = this.banned.get(id);
-    if (entry && entry.ban.end !== null && entry.ban.end <= this.opts.clock.now()) {
-      const unban = this.unban(id, 'expired');
-      if (unban) this.opts.onExpire(unban);
-    } else if (entry) this.restore(entry.ban);
+    return this.banned.unban(typeof ip === 'string' ? ip : ip.text, reason);
   }
 
   /** Attempts in the current window of an address (0 when it is not failing). */
@@ -249,8 +230,8 @@ export class DefaultTracker implements Tracker {
     return this.sources.window(ip, this.horizon(this.opts.clock.now()));
   }
 
-  *bans(): IterableIterator<Ban> {
-    for (const e of this.banned.values()) yield e.ban;
+  bans(): IterableIterator<Ban> {
+    return this.banned.bans();
   }
 
   bannedCount(): number {
@@ -258,11 +239,11 @@ export class DefaultTracker implements Tracker {
   }
 
   banOf(ip: IpAddress): Ban | undefined {
-    return this.banned.get(ip.text)?.ban;
+    return this.banned.get(ip.text);
   }
 
   dispose(): void {
-    for (const e of this.banned.values()) e.timer?.cancel();
+    this.banned.dispose();
   }
 }
 

@@ -37,7 +37,7 @@ describe('FilterRunner: prefilter and modes', () => {
     expect(r.process(entry(failedFrom('192.0.2.1'), { program: 'sshd-session' }), T)).toHaveLength(1);
     expect(r.process(entry(failedFrom('192.0.2.1'), { program: 'cron' }), T)).toEqual([]);
     expect(r.process(entry(failedFrom('192.0.2.1'), { program: undefined }), T)).toEqual([]);
-    expect(r.match(entry(failedFrom('192.0.2.1'), { program: 'sshdx' }))).toBeNull();
+    expect(r.match(entry(failedFrom('192.0.2.1'), { program: 'sshdx' }), T)).toBeNull();
   });
 
   it('a filter without `programs` matches any program', () => {
@@ -126,7 +126,7 @@ describe('FilterRunner: patterns', () => {
     expect(ids(host, 'Evil.Example.COM')).toEqual(['evil.example.com']);
     expect(ids(host, 'localhost')).toEqual(['localhost']);
     expect(ids(addr, 'evil.example.com')).toEqual([]);
-    expect(new FilterRunner(addr).match(entry('auth failure from evil.example.com'))).toBeNull();
+    expect(new FilterRunner(addr).match(entry('auth failure from evil.example.com'), T)).toBeNull();
   });
 
   it.each(['999.1.1.1', '1.2.3', '256.256.256.256', '-bad-.example', 'a..b', '::ffff::1'])(
@@ -226,25 +226,50 @@ describe('FilterRunner: failures', () => {
   it('`info` rules match but produce no failure with the default reducer', () => {
     const r = new FilterRunner(sshd);
     const e = entry('Accepted publickey for bob from 192.0.2.1 port 22 ssh2');
-    const m = r.match(e);
+    const m = r.match(e, T);
     expect(m?.rule.id).toBe('accepted');
     expect(m?.host).toBe('192.0.2.1');
     expect(m?.captures).toEqual({ user: 'bob' });
     expect(r.process(e, T)).toEqual([]);
   });
 
+  it("a match's time is the entry's, or for an undated line the caller's now (the core's clock): reducers never need Date.now", () => {
+    const seen: number[] = [];
+    const def: FilterDefinition = {
+      id: 'timed',
+      rules: [{ id: 'f', pattern: '^auth failure from <HOST>$' }],
+      createReducer: () => ({
+        reduce(m: RuleMatch) {
+          seen.push(m.time);
+          return null;
+        },
+      }),
+    };
+    const r = new FilterRunner(def);
+    const clockNow = Date.UTC(2030, 5, 1); // far from the wall clock: a Date.now fallback would show
+    r.process(entry('auth failure from 192.0.2.1'), clockNow);
+    r.process(entry('auth failure from 192.0.2.1', { time: undefined }), clockNow);
+    expect(seen).toEqual([T, clockNow]);
+    expect(r.match(entry('auth failure from 192.0.2.1', { time: undefined }), clockNow)?.time).toBe(clockNow);
+  });
+
   it('the default reducer ignores matches without a host', () => {
     const red = defaultReducer();
     const rule = { id: 'x', pattern: 'x' };
     const e = entry('x');
-    expect(red.reduce({ rule, entry: e, captures: {} })).toBeNull();
-    expect(red.reduce({ rule, entry: e, host: '192.0.2.1', captures: { a: 'b' } })).toEqual({ id: '192.0.2.1', attempts: 1, rule: 'x', captures: { a: 'b' } });
+    expect(red.reduce({ rule, entry: e, captures: {}, time: T })).toBeNull();
+    expect(red.reduce({ rule, entry: e, host: '192.0.2.1', captures: { a: 'b' }, time: T })).toEqual({
+      id: '192.0.2.1',
+      attempts: 1,
+      rule: 'x',
+      captures: { a: 'b' },
+    });
   });
 
   it('non-matching messages give nothing', () => {
     const r = new FilterRunner(sshd);
     expect(r.process(entry('Connection closed by 192.0.2.1 port 22'), T)).toEqual([]);
-    expect(r.match(entry(''))).toBeNull();
+    expect(r.match(entry(''), T)).toBeNull();
   });
 
   it('ruleHits counts matches per rule, info rules included', () => {

@@ -89,7 +89,7 @@ export const dovecotFilter: FilterDefinition = {
         if (!draft) return null;
         draft.captures = captures;
         if (SESSION_RULES.has(m.rule.id)) {
-          if (session) counted.set(session, (counted.get(session) ?? 0) + 1, m.entry.time ?? Date.now());
+          if (session) counted.set(session, (counted.get(session) ?? 0) + 1, m.time);
           return draft;
         }
         if (m.rule.id === 'login-failed' && tries !== undefined) {

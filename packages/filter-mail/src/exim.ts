@@ -90,7 +90,7 @@ export const eximFilter: FilterDefinition = {
           const message = e.message.toString('latin1');
           const before = last.get(key);
           const copy = before !== undefined && !before.copy && before.message === message;
-          last.set(key, { message, copy }, e.time ?? Date.now());
+          last.set(key, { message, copy }, m.time);
           if (copy) return null;
         }
         return oneAttempt(m);

@@ -140,7 +140,7 @@ export const postfixFilter: FilterDefinition = {
       reduce(m) {
         const e = m.entry;
         if (SASL.has(m.rule.id)) {
-          if (e.pid !== undefined) counted.set(key(e.program, e.pid), (counted.get(key(e.program, e.pid)) ?? 0) + 1, e.time ?? Date.now());
+          if (e.pid !== undefined) counted.set(key(e.program, e.pid), (counted.get(key(e.program, e.pid)) ?? 0) + 1, m.time);
           return oneAttempt(m);
         }
         if (m.rule.id === 'auth-summary') {

@@ -96,7 +96,7 @@ export const sendmailRejectFilter: FilterDefinition = {
           return d;
         };
         if (m.rule.id === 'unknown-user') {
-          if (qid) unknownUser.set(qid, true, m.entry.time ?? Date.now());
+          if (qid) unknownUser.set(qid, true, m.time);
           return null;
         }
         if (m.rule.id === 'no-recipients') {

@@ -126,7 +126,7 @@ export const dropbearFilter: FilterDefinition = {
     return {
       reduce(m) {
         const pid = m.captures.pid ?? (m.entry.pid === undefined ? undefined : String(m.entry.pid));
-        const time = m.entry.time ?? Date.now();
+        const time = m.time;
         const session = (pid === undefined ? undefined : sessions.get(pid)) ?? { seen: 0, unknownUser: false };
         const keep = () => {
           if (pid !== undefined) sessions.set(pid, session, time);
@@ -214,7 +214,7 @@ export const openvpnFilter: FilterDefinition = {
       reduce(m) {
         if (m.host === undefined) return null;
         const key = `${m.host}|${m.captures.port ?? ''}`;
-        const time = m.entry.time ?? Date.now();
+        const time = m.time;
         if (m.rule.id === 'bad-packet') {
           garbage.set(key, true, time);
           return null;
@@ -265,7 +265,7 @@ export const pamGenericFilter: FilterDefinition = {
       reduce(m) {
         const d = pamDraft(m);
         if (!d || m.rule.id === 'pam-unix-more') return d;
-        const time = m.entry.time ?? Date.now();
+        const time = m.time;
         const key = `${m.entry.pid ?? ''}|${d.id}`;
         const last = lastBy.get(key);
         lastBy.set(key, { rule: m.rule.id, time }, time);

@@ -57,7 +57,7 @@ export const grafanaFilter: FilterDefinition = {
         if (!d) return null;
         // f2b's date parser may not read logfmt's `t=`; the line's own time is exact (it has an offset).
         const own = m.entry.time === undefined ? grafanaTime(m.entry.raw) : undefined;
-        const time = own ?? m.entry.time ?? Date.now();
+        const time = own ?? m.time;
         if (m.rule.id === 'invalid-login') invalidAt.set(d.id, time, time);
         else {
           const before = invalidAt.get(d.id);

@@ -51,7 +51,7 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
       const spec = SPECS_BY_ID.get(m.rule.id);
       if (!spec) return null;
       const failure = (m.rule.kind ?? 'failure') === 'failure';
-      const time = m.entry.time;
+      const time = m.time;
       const user = m.captures.user ?? m.captures.ruser;
 
       if (spec.stateless) {

@@ -33,9 +33,10 @@ export interface Session {
   ended: boolean;
 }
 
-export function newSession(time: number | undefined): Session {
+/** `time`: the match's (the entry's, or when an undated line was read, on the core's clock). */
+export function newSession(time: number): Session {
   return {
-    seen: time ?? Date.now(),
+    seen: time,
     counted: 0,
     attempted: false,
     credit: false,

@@ -82,6 +82,7 @@ export class PublishQueue {
 
   private scheduleSave(): void {
     if (this.saveTimer) return;
+    // eslint-disable-next-line no-restricted-globals -- batches disk writes of the queue (I/O), not a time f2b reasons about
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
       this.saving = this.saving.then(() => this.write());

@@ -68,6 +68,7 @@ export class RedisFleet implements FleetInstance {
   private moved = false;
   private readonly seen = new Set<string>();
   private seq = 0;
+  // eslint-disable-next-line no-restricted-properties -- an id, not a time: the wall clock's ms make it unique across restarts of this host
   private readonly boot = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   private syncing: Promise<void> | null = null;
   private draining = false;
@@ -133,6 +134,7 @@ export class RedisFleet implements FleetInstance {
     this.reader.connect().catch(() => {});
     this.armHeartbeat();
     // Give a reachable Redis a moment, so that a host starts with the fleet's bans in force.
+    // eslint-disable-next-line no-restricted-globals -- a grace for real network I/O: Node's timer, so a start under a FakeClock does not wait forever
     await Promise.race([this.waitSynced(), new Promise((r) => setTimeout(r, 3000))]);
   }
 
@@ -229,10 +231,10 @@ export class RedisFleet implements FleetInstance {
     this.connected = false;
   }
 
-  private errorLogged = 0;
+  private errorLogged = -Infinity;
   private onError(err: unknown): void {
     this.lastError = redact(messageOf(err));
-    const now = Date.now();
+    const now = this.ctx.clock.now();
     // A Redis that stays down errs on every retry: one report a minute.
     if (now - this.errorLogged < 60_000 || this.stopping) return;
     this.errorLogged = now;
@@ -244,6 +246,7 @@ export class RedisFleet implements FleetInstance {
     return new Promise((resolve) => {
       const check = () => {
         if (this.connected && !this.syncing) resolve();
+        // eslint-disable-next-line no-restricted-globals -- polls the connection's state (real I/O), not a time f2b reasons about
         else if (!this.stopping) setTimeout(check, 20);
         else resolve();
       };
@@ -255,6 +258,7 @@ export class RedisFleet implements FleetInstance {
     const cmd = this.cmd!;
     await this.measureClock();
     // The first host to connect to an empty Redis sets the epoch; the others find it.
+    // eslint-disable-next-line no-restricted-properties -- an id, not a time (see boot)
     const fresh = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
     const current = ((await cmd.call('SET', this.keys.epoch, fresh, 'NX', 'GET')) as string | null) ?? fresh;
     const lost = this.epoch !== null && this.epoch !== current;
@@ -341,6 +345,7 @@ export class RedisFleet implements FleetInstance {
     const reader = this.reader!;
     while (!this.stopping) {
       if (!this.connected || reader.status !== 'ready' || this.lastId === null) {
+        // eslint-disable-next-line no-restricted-globals -- the reader waits for its real connection, not on f2b's time
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
@@ -348,6 +353,7 @@ export class RedisFleet implements FleetInstance {
       try {
         reply = (await reader.call('XREAD', 'COUNT', READ_COUNT, 'BLOCK', this.opts.blockMs, 'STREAMS', this.keys.stream, this.lastId)) as typeof reply;
       } catch {
+        // eslint-disable-next-line no-restricted-globals -- a pause before reading from Redis again after an error (real I/O)
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
@@ -405,8 +411,8 @@ export class RedisFleet implements FleetInstance {
 
   private limitWarned = new Map<string, number>();
   private warnLimited(origin: string): void {
-    const now = Date.now();
-    if (now - (this.limitWarned.get(origin) ?? 0) < 60_000) return;
+    const now = this.ctx.clock.now();
+    if (now - (this.limitWarned.get(origin) ?? -Infinity) < 60_000) return;
     this.limitWarned.set(origin, now);
     this.ctx.logger.warn(
       `Fleet host ${origin} sends more bans than receive.maxBansPerOrigin allows (${this.opts.receive!.maxBansPerOrigin} per ${this.opts.receive!.per}s): the rest are refused.`,
@@ -458,12 +464,16 @@ export class RedisFleet implements FleetInstance {
   }
 
   private async measureClock(): Promise<void> {
+    // Redis' TIME is wall time, so the round trip is measured on the wall clock; the last term maps
+    // the result onto the core's clock (a FakeClock in tests).
+    /* eslint-disable no-restricted-properties -- see above */
     const before = Date.now();
     const [s, us] = (await this.cmd!.call('TIME')) as [string, string];
     const after = Date.now();
     const redisMs = Number(s) * 1000 + Math.floor(Number(us) / 1000);
     // The reply was made about half-way through the round trip.
     this.offset = redisMs - (before + after) / 2 + (this.ctx.clock.now() - Date.now());
+    /* eslint-enable no-restricted-properties */
   }
 
   private armHeartbeat(): void {
@@ -510,6 +520,7 @@ export class RedisFleet implements FleetInstance {
   private streamSaveTimer: ReturnType<typeof setTimeout> | null = null;
   private scheduleStreamSave(): void {
     if (this.streamSaveTimer) return;
+    // eslint-disable-next-line no-restricted-globals -- batches disk writes of the stream position (I/O), not a time f2b reasons about
     this.streamSaveTimer = setTimeout(() => {
       this.streamSaveTimer = null;
       void this.saveStreamPosition();

@@ -11,6 +11,8 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): TimerHandle;
 }
 
+/* eslint-disable no-restricted-properties, no-restricted-globals -- this is the system clock that every other use goes through */
+
 /** Node's timers cap at 2^31-1 ms (~24.8 days); longer delays are chained. */
 const MAX_DELAY = 2 ** 31 - 1;
 

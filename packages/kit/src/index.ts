@@ -40,10 +40,12 @@ export { escapeControls, escapeDeep, escapeLines, jsonText, sanitizeLine } from 
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export { ThrottledWarning } from './throttled-warning.js';
 export { FailureStreak, FailureStreaks, backoffDelay, type StreakEnd } from './failure-streak.js';
+export { ActionHealth, type ActionHealthOptions, type HealthContext } from './action-health.js';
 export { SessionMap, oneAttempt, oneAttemptReducer, type AttemptDraft, type MatchLike } from './reducer.js';
 export { ACCESS_LOG_QUOTED, ACCESS_LOG_START, PAM_SSS_FAILURE, PAM_UNIX_FAILURE, PAM_UNIX_MORE, pamDraft } from './fragments.js';
 export { banText, localIsoTime, unbanText, type BanOrigin, type BanTextInput } from './ban-text.js';
 export { escalatedBantime, type BantimeEscalation } from './bantime.js';
+export { BanBook, type BanBookOptions, type BookBan, type BookUnban } from './ban-book.js';
 export { SerialBatcher } from './serial-batcher.js';
 export { withJailPorts, type JailPortsContext } from './jail-ports.js';
 export { journalRecordToEntry, normalizeRecord, parseJournalJsonLine, type JournalEntry, type JournalRecord } from './journal.js';

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Ban, BanHistory, Checkpoint, FailureRecord, OutboxItem, Store, StoreReplacement, StoredFailure } from '@f2b/core';
-import { isF2bError, messageOf } from '@f2b/kit';
+import { isF2bError, messageOf, systemClock } from '@f2b/kit';
 import type { Clock } from '@f2b/core';
 import { MIGRATIONS } from './migrations.js';
 import { assertDatabaseWritable, checkStatePath, type StateErrors } from './path-check.js';
@@ -46,7 +46,8 @@ export class SqliteStore implements Store {
 
   constructor(opts: SqliteStoreOptions) {
     this.opts = opts;
-    this.now = opts.clock ? () => opts.clock!.now() : Date.now;
+    const clock = opts.clock ?? systemClock;
+    this.now = () => clock.now();
     this.location = opts.path;
   }
 

@@ -11,12 +11,12 @@
  * - `quiet`: after a ban, the address's failures are not counted for this long (CrowdSec's blackhole):
  *   lines still in flight after an unban by hand do not ban it again at once.
  *
- * Bans, their expiry and escalation are the default tracker's (BanBook); memory is bounded by the
+ * Bans, their expiry and escalation are the default tracker's (kit's BanBook, which the core's
+ * DefaultTracker keeps its bans in too); memory is bounded by the
  * jail's `maxTracked` the same way: past it the bucket poured into least recently is forgotten.
  */
-import type { IpAddress } from '@f2b/kit';
+import { BanBook, type IpAddress } from '@f2b/kit';
 import type { AddressBan, AddressFailure, AddressSuccess, Ban, FailingSource, TrackOutcome, TrackerContext, TrackerInstance, Unban } from '@f2b/core';
-import { BanBook } from './ban-book.js';
 import { Buckets, type Bucket } from './buckets.js';
 
 export interface BucketSettings {

@@ -220,9 +220,9 @@ export class FilterRunner {
   }
 
   /** The rule match for an entry, or null. */
-  match(entry: LogEntry): RuleMatch | null {
+  match(entry: LogEntry, now: number): RuleMatch | null {
     const hit = this.find(entry);
-    return hit ? this.toMatch(entry, hit) : null;
+    return hit ? this.toMatch(entry, hit, entry.time ?? now) : null;
   }
 
   /** Match and reduce: the failures this entry completes (possibly with 0 attempts). */
@@ -258,14 +258,14 @@ export class FilterRunner {
    */
   reduce(entry: LogEntry, hit: Hit, now: number): Failure[] {
     // A reducer that keeps nothing of its matches gets the entry and the memoised captures as they are.
-    const m = this.reducer.transient === true ? this.matchOf(hit, entry, hit.captures) : this.toMatch(entry, hit);
+    const time = entry.time ?? now;
+    const m = this.reducer.transient === true ? this.matchOf(hit, entry, hit.captures, time) : this.toMatch(entry, hit, time);
     this.ruleHits.set(m.rule.id, (this.ruleHits.get(m.rule.id) ?? 0) + 1);
-    if (m.rule.success === true && m.host !== undefined && this.onSuccess) this.onSuccess(toSuccess(m, this.def.id, entry.time ?? now, hit));
+    if (m.rule.success === true && m.host !== undefined && this.onSuccess) this.onSuccess(toSuccess(m, this.def.id, time, hit));
     const out = this.reducer.reduce(m);
     if (!out) return [];
     // The line where it lies in the read buffer: no view made for it.
     const line = entry instanceof RangeEntry ? entry.buf.toString('utf8', entry.start, entry.end) : entry.raw.toString('utf8');
-    const time = entry.time ?? now;
     return Array.isArray(out) ? out.map((d) => toFailure(d, this.def.id, time, line, hit)) : [toFailure(out, this.def.id, time, line, hit)];
   }
 
@@ -281,15 +281,15 @@ export class FilterRunner {
     return false;
   }
 
-  private toMatch(entry: LogEntry, hit: Hit): RuleMatch {
+  private toMatch(entry: LogEntry, hit: Hit, time: number): RuleMatch {
     // Matches may be kept: a parser's shared entry (the next line overwrites it) is detached, and
     // the captures are a copy, as the memoised hit is shared by every entry with this message.
-    return this.matchOf(hit, entry instanceof RangeEntry ? entry.detach() : entry, { ...hit.captures });
+    return this.matchOf(hit, entry instanceof RangeEntry ? entry.detach() : entry, { ...hit.captures }, time);
   }
 
-  private matchOf(hit: Hit, entry: LogEntry, captures: Readonly<Record<string, string>>): RuleMatch {
+  private matchOf(hit: Hit, entry: LogEntry, captures: Readonly<Record<string, string>>, time: number): RuleMatch {
     const compiled = hit.index >= 0 ? this.messageRules[hit.index]! : this.lineRules[-hit.index - 1]!;
-    return { rule: compiled.rule, entry, host: hit.host, captures };
+    return { rule: compiled.rule, entry, host: hit.host, captures, time };
   }
 
   sweep(now: number): void {

@@ -59,6 +59,11 @@ export interface RuleMatch {
   readonly host?: string;
   /** Named captures other than `host`. */
   readonly captures: Readonly<Record<string, string>>;
+  /**
+   * When it happened (epoch ms): the entry's time, or for a line without a date the time it was
+   * read, on the core's clock. Reducers age their sessions by it (never by `Date.now()`).
+   */
+  readonly time: number;
 }
 
 /** What a reducer emits: a failure of `id` standing for `attempts` attempts (0 = already counted). */

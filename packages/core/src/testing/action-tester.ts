@@ -47,13 +47,14 @@ export class ActionTester {
   }
 
   /** A ban as the tracker would make it. */
+  /** A ban of `id` from `start` (default: now on the tester's clock, as the jail would). */
   ban(id: string, opts: { start?: number; bantime?: number; count?: number } = {}): Ban {
-    const start = opts.start ?? Date.now();
+    const start = opts.start ?? this.core.clock.now();
     const bantime = opts.bantime ?? 600;
     return { jail: this.jail, id, start, end: bantime < 0 ? null : start + bantime * 1000, count: opts.count ?? 1, failures: 5, rule: 'test' };
   }
 
-  unban(id: string, time = Date.now()): Unban {
+  unban(id: string, time = this.core.clock.now()): Unban {
     return { jail: this.jail, id, time, reason: 'expired' };
   }
 

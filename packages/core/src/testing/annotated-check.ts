@@ -82,7 +82,7 @@ export function checkAnnotatedLog(def: FilterDefinition, file: string, opts: Ann
         const rewritten = opts.rewrite?.(line);
         const bytes = rewritten ? Buffer.concat([Buffer.from(prefix, 'utf8'), rewritten.bytes]) : Buffer.from(prefix + line.text, 'utf8');
         const entry = parser.parse(bytes, line.file);
-        const rule = runner.match(entry)?.rule.id;
+        const rule = runner.match(entry, now)?.rule.id;
         const failures = runner.process(entry, now);
         const a = rewritten ? rewritten.annotation : line.annotation;
         if (!a) continue;

@@ -1,10 +1,37 @@
 /**
  * The bans in force of one tracker, by id (an address's text, or the CIDR of a network ban), each
- * with the timer that ends it; and how often each address was banned, for escalating bantime. The
- * same bookkeeping as the core's default tracker, written against the plugin contract alone.
+ * with the timer that ends it on the tracker's clock; and how often each address was banned, for
+ * escalating bantime. The core's default tracker and tracker plugins (`@f2b/tracker-bucket`) keep
+ * their bans here, so a replaced tracker bans, escalates and expires exactly as the default one.
+ * The types are structural (the kit depends on nothing): a core `Ban` is a `BookBan`, an `Unban`
+ * a `BookUnban`.
  */
-import { escalatedBantime, type BantimeEscalation, type Clock, type IpAddress, type TimerHandle } from '@f2b/kit';
-import type { AddressBan, Ban, Unban } from '@f2b/core';
+import { escalatedBantime, type BantimeEscalation } from './bantime.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { IpAddress } from './ip.js';
+
+/** A ban as the book holds it (the core's `Ban`). */
+export interface BookBan {
+  readonly jail: string;
+  readonly id: string;
+  readonly ip?: IpAddress;
+  readonly start: number;
+  /** Epoch ms; null: permanent. */
+  readonly end: number | null;
+  readonly count: number;
+  readonly rule?: string;
+  readonly lines?: readonly string[];
+  readonly failures: number;
+  readonly origin?: string;
+}
+
+/** The end of a ban (the core's `Unban`). */
+export interface BookUnban {
+  readonly jail: string;
+  readonly id: string;
+  readonly time: number;
+  readonly reason: 'expired' | 'manual' | 'stop';
+}
 
 export interface BanBookOptions {
   jail: string;
@@ -15,12 +42,12 @@ export interface BanBookOptions {
   /** Bans this id had before (from the store); default: counted here. */
   priorBans?: (id: string) => number;
   random?: () => number;
-  onExpire(unban: Unban): void;
+  onExpire(unban: BookUnban): void;
 }
 
 export class BanBook {
   private readonly opts: BanBookOptions;
-  private readonly banned = new Map<string, { ban: Ban; timer?: TimerHandle }>();
+  private readonly banned = new Map<string, { ban: BookBan; timer?: TimerHandle }>();
   private readonly banCounts = new Map<string, number>();
 
   constructor(opts: BanBookOptions) {
@@ -35,32 +62,32 @@ export class BanBook {
     return this.banned.has(id);
   }
 
-  get(id: string): Ban | undefined {
+  get(id: string): BookBan | undefined {
     return this.banned.get(id)?.ban;
   }
 
   /** A new ban of `ip` from `now`, its bantime escalated by the address's earlier bans. */
-  ban(ip: IpAddress, now: number, failures: number, rule?: string, lines?: readonly string[]): AddressBan {
+  ban(ip: IpAddress, now: number, failures: number, rule?: string, lines?: readonly string[]): BookBan & { readonly ip: IpAddress } {
     const id = ip.text;
     const count = (this.opts.priorBans ? this.opts.priorBans(id) : (this.banCounts.get(id) ?? 0)) + 1;
     this.banCounts.set(id, count);
     const bantime = escalatedBantime(this.opts.bantime, count, this.opts.increment, this.opts.random);
     const end = bantime < 0 ? null : now + bantime * 1000;
-    const ban: AddressBan = { jail: this.opts.jail, id, ip, start: now, end, count, rule, lines, failures };
+    const ban = { jail: this.opts.jail, id, ip, start: now, end, count, rule, lines, failures };
     this.restore(ban);
     return ban;
   }
 
   /** Hold a ban and arm its end (a ban read back from a store, or one just made). */
-  restore(ban: Ban): void {
+  restore(ban: BookBan): void {
     const id = ban.ip?.text ?? ban.id;
     this.banned.get(id)?.timer?.cancel();
-    const entry: { ban: Ban; timer?: TimerHandle } = { ban };
+    const entry: { ban: BookBan; timer?: TimerHandle } = { ban };
     if (ban.end !== null) entry.timer = this.opts.clock.setTimer(Math.max(0, ban.end - this.opts.clock.now()), () => this.expire(id));
     this.banned.set(id, entry);
   }
 
-  unban(id: string, reason: Unban['reason']): Unban | null {
+  unban(id: string, reason: BookUnban['reason']): BookUnban | null {
     const entry = this.banned.get(id);
     if (!entry) return null;
     entry.timer?.cancel();
@@ -80,10 +107,11 @@ export class BanBook {
     if (unban) this.opts.onExpire(unban);
   }
 
-  *bans(): IterableIterator<Ban> {
+  *bans(): IterableIterator<BookBan> {
     for (const e of this.banned.values()) yield e.ban;
   }
 
+  /** Cancel the timers (stop); the bans stay recorded. */
   dispose(): void {
     for (const e of this.banned.values()) e.timer?.cancel();
   }
