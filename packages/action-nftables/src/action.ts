@@ -25,6 +25,7 @@ import { nftMessage } from './errors.js';
 import { NftHealth } from './health.js';
 import { monitorFor, watch } from './monitor.js';
 import { NftRunError, runNft, type NftResult } from './nft.js';
+import { acquireSession, releaseSession, type NftSession } from './nft-session.js';
 import { normalizeOptions, type NftablesOptions, type NftConfig } from './options.js';
 import { commit, halves, phaseSize, plan, soleElement, type Phase } from './planner.js';
 import { missingElements } from './repair.js';
@@ -80,6 +81,7 @@ export class NftablesAction implements ActionInstance {
   private structureOk = false;
   private lastFailed = false;
   private unwatch?: () => void;
+  private session?: NftSession;
   private checked = false;
   private stopped = false;
 
@@ -127,6 +129,8 @@ export class NftablesAction implements ActionInstance {
         if (this.health.isNews(err.error)) this.ctx.error(err.error);
       }
     });
+    if (this.session !== undefined) releaseSession(this.session);
+    this.session = undefined;
     this.sets.clear();
     this.structureOk = false;
     this.checked = false;
@@ -184,6 +188,11 @@ export class NftablesAction implements ActionInstance {
     return this.unwatch === undefined ? undefined : monitorFor(this.config)?.pid;
   }
 
+  /** The shared `nft -i` session's counters and pid (undefined before the first element transaction). */
+  sessionInfo(): (NftSession['stats'] & { pid: number | undefined }) | undefined {
+    return this.session === undefined ? undefined : { ...this.session.stats, pid: this.session.pid };
+  }
+
   /** Times the monitor had to be restarted. */
   monitorRestarts(): number {
     return monitorFor(this.config)?.restarts ?? 0;
@@ -239,7 +248,7 @@ export class NftablesAction implements ActionInstance {
     if (script.script === '') return 'ok';
     const t0 = performance.now();
     try {
-      await this.nft(['-f', '-'], script.script, 'apply bans');
+      await this.elementNft(script.script);
     } catch (err) {
       if (!(err instanceof NftRunError)) throw err;
       // Whatever happens next, these elements are not settled: keep them for the next plan.
@@ -402,6 +411,17 @@ export class NftablesAction implements ActionInstance {
 
   private nft(args: string[], input: string | undefined, what: string): Promise<NftResult> {
     return runNft(this.config, args, input, what);
+  }
+
+  /**
+   * Element transactions go through the shared `nft -i` session (nft-session.ts): no process start
+   * per batch. Only these: they are idempotent, so one the session lost can run again by a spawn;
+   * listings and structure changes (rare) keep their own process.
+   */
+  private elementNft(script: string): Promise<NftResult> {
+    if (!this.config.interactive || this.stopped) return this.nft(['-f', '-'], script, 'apply bans');
+    this.session ??= acquireSession(this.config);
+    return this.session.run(script, 'apply bans');
   }
 
   private fail(error: F2bError): void {
