@@ -102,6 +102,10 @@ export class NftablesAction implements ActionInstance {
     if (this.pending() > 0) await this.requestFlush();
     this.armCheck();
     this.startMonitor();
+    if (this.config.interactive) {
+      this.session ??= acquireSession(this.config);
+      this.session.warm();
+    }
   }
 
   async stop(): Promise<void> {
@@ -188,7 +192,7 @@ export class NftablesAction implements ActionInstance {
     return this.unwatch === undefined ? undefined : monitorFor(this.config)?.pid;
   }
 
-  /** The shared `nft -i` session's counters and pid (undefined before the first element transaction). */
+  /** The shared `nft -i` session's counters and pid (undefined before start, or with `interactive: false`). */
   sessionInfo(): (NftSession['stats'] & { pid: number | undefined }) | undefined {
     return this.session === undefined ? undefined : { ...this.session.stats, pid: this.session.pid };
   }

@@ -110,6 +110,11 @@ export class NftSession {
     return result;
   }
 
+  /** Starts nft -i now (at the action's start), so the first ban does not wait for it. */
+  warm(): void {
+    void this.queue.then(() => this.ensureChild());
+  }
+
   /** Ends the session (stdin closed: nft exits); later commands spawn. */
   close(): void {
     this.closed = true;
