@@ -103,7 +103,7 @@ export class NftablesAction implements ActionInstance {
     this.armCheck();
     this.startMonitor();
     if (this.config.interactive) {
-      this.session ??= acquireSession(this.config);
+      this.session ??= this.openSession();
       this.session.warm();
     }
   }
@@ -133,7 +133,10 @@ export class NftablesAction implements ActionInstance {
         if (this.health.isNews(err.error)) this.ctx.error(err.error);
       }
     });
-    if (this.session !== undefined) releaseSession(this.session);
+    if (this.session !== undefined) {
+      this.session.onLost.delete(this.sessionLost);
+      releaseSession(this.session);
+    }
     this.session = undefined;
     this.sets.clear();
     this.structureOk = false;
@@ -422,9 +425,22 @@ export class NftablesAction implements ActionInstance {
    * per batch. Only these: they are idempotent, so one the session lost can run again by a spawn;
    * listings and structure changes (rare) keep their own process.
    */
+  private openSession(): NftSession {
+    const session = acquireSession(this.config);
+    session.onLost.add(this.sessionLost);
+    return session;
+  }
+
+  /** Nothing is lost (the transaction runs again through a spawned nft), but the operator should know. */
+  private readonly sessionLost = (detail: string, first: boolean): void => {
+    const text = `The long-lived nft -i session${this.config.netns ? ` in the namespace ${this.config.netns}` : ''} ended (${nftMessage(detail)}); transactions run through a spawned nft until it is restarted.`;
+    if (first) this.ctx.logger.warn(text);
+    else this.ctx.logger.debug(text);
+  };
+
   private elementNft(script: string): Promise<NftResult> {
     if (!this.config.interactive || this.stopped) return this.nft(['-f', '-'], script, 'apply bans');
-    this.session ??= acquireSession(this.config);
+    this.session ??= this.openSession();
     return this.session.run(script, 'apply bans');
   }
 

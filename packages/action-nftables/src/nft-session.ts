@@ -93,6 +93,9 @@ export class NftSession {
   private restartAt = 0;
   private restartDelay = RESTART_FIRST_MS;
   private closed = false;
+  /** Told when the session is lost: `first` for the first loss since it last answered. */
+  readonly onLost = new Set<(detail: string, first: boolean) => void>();
+  private answeredSinceLoss = true;
 
   constructor(opts: NftRunOptions) {
     this.opts = opts;
@@ -166,8 +169,12 @@ export class NftSession {
     child.stdin!.on('error', () => {
       /* a dead session is handled on 'close' */
     });
-    child.on('error', () => this.lost(child));
-    child.on('close', () => this.lost(child));
+    child.on('error', (e) => this.lost(child, e.message));
+    child.on('close', (code, signal) => {
+      // What nft wrote after its last answer says why it ended (e.g. no interactive support).
+      const tail = this.stderr.trim().split('\n')[0] ?? '';
+      this.lost(child, `${signal !== null ? `killed by ${signal}` : `exit ${code}`}${tail !== '' ? `: ${tail.slice(0, 200)}` : ''}`);
+    });
     return true;
   }
 
@@ -214,6 +221,7 @@ export class NftSession {
     this.pending = undefined;
     clearTimeout(p.timer);
     this.stats.commands++;
+    this.answeredSinceLoss = true;
     if (Date.now() - this.startedAt >= STABLE_MS) this.restartDelay = RESTART_FIRST_MS;
     if (this.written >= RECYCLE_BYTES) this.retire();
     if (!/^Error:/m.test(own)) {
@@ -225,11 +233,16 @@ export class NftSession {
   }
 
   /** The process ended or could not start: a command in flight falls back; the next start waits. */
-  private lost(child: ChildProcess): void {
+  private lost(child: ChildProcess, detail: string): void {
     if (child !== this.child) return;
     this.child = undefined;
     if (child.pid !== undefined) forgetLivePid(child.pid);
     this.died();
+    if (!this.closed) {
+      const first = this.answeredSinceLoss;
+      this.answeredSinceLoss = false;
+      for (const fn of this.onLost) fn(detail, first);
+    }
     const p = this.pending;
     this.pending = undefined;
     if (p !== undefined) {

@@ -124,6 +124,8 @@ describe.skipIf(skip !== null)('the long-lived nft -i session (real nft, test na
       10_000,
       100,
     );
+    // Said once (a warning), with what ended it.
+    expect(t.logger.records.filter((r) => r.level === 'warn' && /nft -i session .*ended \(killed by SIGKILL\)/.test(r.msg))).toHaveLength(1);
     const after = action(t).sessionInfo()!;
     expect(after.pid).not.toBe(first.pid);
     expect(after.commands).toBe(2);
