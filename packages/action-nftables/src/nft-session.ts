@@ -97,7 +97,11 @@ export class NftSession {
   readonly onLost = new Set<(detail: string, first: boolean) => void>();
   private answeredSinceLoss = true;
 
-  constructor(opts: NftRunOptions) {
+  /** `recycleBytes`: retire the process after this much command text (tests make it small). */
+  constructor(
+    opts: NftRunOptions,
+    private readonly recycleBytes = RECYCLE_BYTES,
+  ) {
     this.opts = opts;
   }
 
@@ -223,7 +227,7 @@ export class NftSession {
     this.stats.commands++;
     this.answeredSinceLoss = true;
     if (Date.now() - this.startedAt >= STABLE_MS) this.restartDelay = RESTART_FIRST_MS;
-    if (this.written >= RECYCLE_BYTES) this.retire();
+    if (this.written >= this.recycleBytes) this.retire();
     if (!/^Error:/m.test(own)) {
       p.resolve({ stdout: '', stderr: own });
       return;

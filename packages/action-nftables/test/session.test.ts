@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { ActionTester } from '@f2b/core/testing';
 import nftablesAction, { type NftablesAction, type NftablesOptions } from '../src/index.js';
-import { toScriptForm } from '../src/nft-session.js';
+import { NftSession, toScriptForm } from '../src/nft-session.js';
 import { addNetns, delNetns, nftIn, nftUnavailable, setElements, uniqueName, waitFor } from './netns.js';
 
 describe('toScriptForm', () => {
@@ -132,6 +132,20 @@ describe.skipIf(skip !== null)('the long-lived nft -i session (real nft, test na
     expect(v4()).toContain('198.51.100.2');
     expect(v4()).toHaveLength(2 + after.fallbacks);
     expect(t.errors).toEqual([]);
+  });
+
+  it('a session is retired after its byte budget (libedit history) and the next command starts a fresh one', async () => {
+    nftIn(ns, ['-f', '-'], `add table inet ${table}\nadd set inet ${table} s { type ipv4_addr; }\n`);
+    const session = new NftSession({ nftPath: 'nft', ipPath: 'ip', netns: ns }, 1);
+    for (const ip of ['198.51.100.31', '198.51.100.32', '198.51.100.33']) await session.run(`add element inet ${table} s { ${ip} }\n`, 'apply bans');
+    session.close();
+    // One process per command (each over the 1-byte budget), none lost, none spawned instead.
+    expect(session.stats).toMatchObject({ started: 3, commands: 3, fallbacks: 0, deaths: 0 });
+    expect(
+      setElements(ns, 'inet', table, 's')
+        .map((e) => e.value)
+        .sort(),
+    ).toEqual(['198.51.100.31', '198.51.100.32', '198.51.100.33']);
   });
 
   it('stop ends the session (its last user gone)', async () => {
