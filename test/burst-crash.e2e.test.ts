@@ -32,6 +32,16 @@ const tmp = tempDir('f2b-burst-crash-');
 const ns = `f2b-t-${process.pid}-${randomBytes(3).toString('hex')}-burst`;
 const table = `crash${randomBytes(3).toString('hex')}`;
 afterAll(() => {
+  // The daemon killed with SIGKILL leaves its `nft monitor` running (it reads no stdin to see the
+  // parent go): end what still runs in the test's namespace, by pid, before deleting it.
+  const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '';
+  for (const pid of pids.split('\n').filter((p) => /^\d+$/.test(p))) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+  }
   spawnSync('ip', ['netns', 'del', ns]);
   tmp.cleanup();
 });
