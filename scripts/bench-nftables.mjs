@@ -8,7 +8,8 @@
 //     extrapolated (a fair comparison favours fail2ban: direct spawn, no shell, empty hash set).
 // (b) Latency: an in-process jail (Core + @f2b/source-file + @f2b/filter-sshd + this action,
 //     maxretry 1) tails a log file; an attack line is appended, and the time is measured from just
-//     before the append to the moment the nft transaction that carries the ban has exited 0 — i.e.
+//     before the append to the moment nft has answered the transaction that carries the ban (the
+//     shared `nft -i` session, or a spawned `nft -f -` with interactive: false) — i.e.
 //     the element is in the kernel set (the run ends by checking that every attacker is in it).
 //     One attack at a time, ≥ 200 attacks; p50/p99 reported.
 //
@@ -243,6 +244,6 @@ console.log(
   `\n(b) latency, attack line appended → element in the kernel set (${ATTACKS} attacks, one at a time, ${instances[0].stats.transactions} transactions):`,
 );
 console.log(`    p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(latencies[latencies.length - 1])}; target p99 ≤ 20 ms: ${p99 <= 20 ? 'met' : 'NOT met'}`);
-console.log('    measured: from just before appendFileSync() to the exit of the `ip netns exec … nft -f -` process carrying the ban');
+console.log("    measured: from just before appendFileSync() to nft's answer to the transaction carrying the ban (the `nft -i` session)");
 console.log('    (file watch wake-up, read, parse, filter, tracker, batch, script, nft transaction).\n');
 process.exit(0);

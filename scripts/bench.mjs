@@ -337,6 +337,9 @@ if (flood.status === 0) {
 // nftables: 100,000 bans through the batching, and attack-to-kernel latency (root only).
 const nft = spawnSync(process.execPath, [join(root, 'scripts/bench-nftables.mjs')], { encoding: 'utf8' });
 const nftOut = (nft.stdout || nft.stderr || '').trim();
+// The ban path end to end: real f2b and fail2ban daemons, the 1,000-address burst (root only).
+const burst = spawnSync(process.execPath, [join(root, 'scripts/bench-burst.mjs')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+const burstOut = `${burst.stdout ?? ''}${burst.status !== 0 ? `\n${burst.stderr ?? ''}` : ''}`.trim();
 
 // The fleet (issue 15): bans propagated to 3 and 10 real daemons on a real redis-server, Redis'
 // memory for 1,000,000 failure ids and 100,000 bans, catch-up of a daemon that missed those bans.
@@ -361,4 +364,5 @@ for (const r of results)
   );
 console.log('\ntarget: ≥ 1,000,000 lines/s for the sshd filter on a 2-core machine');
 console.log(`\nnftables (scripts/bench-nftables.mjs):\n${nftOut}`);
+console.log(`\nban path (scripts/bench-burst.mjs):\n${burstOut}`);
 console.log(`\nfleet (scripts/bench-fleet.mjs):\n${fleetOut}`);

@@ -25,6 +25,7 @@ import { nftMessage } from './errors.js';
 import { NftHealth } from './health.js';
 import { monitorFor, watch } from './monitor.js';
 import { NftRunError, runNft, type NftResult } from './nft.js';
+import { acquireSession, releaseSession, type NftSession } from './nft-session.js';
 import { normalizeOptions, type NftablesOptions, type NftConfig } from './options.js';
 import { commit, halves, phaseSize, plan, soleElement, type Phase } from './planner.js';
 import { missingElements } from './repair.js';
@@ -80,6 +81,7 @@ export class NftablesAction implements ActionInstance {
   private structureOk = false;
   private lastFailed = false;
   private unwatch?: () => void;
+  private session?: NftSession;
   private checked = false;
   private stopped = false;
 
@@ -100,6 +102,10 @@ export class NftablesAction implements ActionInstance {
     if (this.pending() > 0) await this.requestFlush();
     this.armCheck();
     this.startMonitor();
+    if (this.config.interactive) {
+      this.session ??= this.openSession();
+      this.session.warm();
+    }
   }
 
   async stop(): Promise<void> {
@@ -127,6 +133,11 @@ export class NftablesAction implements ActionInstance {
         if (this.health.isNews(err.error)) this.ctx.error(err.error);
       }
     });
+    if (this.session !== undefined) {
+      this.session.onLost.delete(this.sessionLost);
+      releaseSession(this.session);
+    }
+    this.session = undefined;
     this.sets.clear();
     this.structureOk = false;
     this.checked = false;
@@ -182,6 +193,11 @@ export class NftablesAction implements ActionInstance {
   /** The process id of the `nft monitor` watching for this instance, if one runs. */
   monitorPid(): number | undefined {
     return this.unwatch === undefined ? undefined : monitorFor(this.config)?.pid;
+  }
+
+  /** The shared `nft -i` session's counters and pid (undefined before start, or with `interactive: false`). */
+  sessionInfo(): (NftSession['stats'] & { pid: number | undefined }) | undefined {
+    return this.session === undefined ? undefined : { ...this.session.stats, pid: this.session.pid };
   }
 
   /** Times the monitor had to be restarted. */
@@ -240,7 +256,7 @@ export class NftablesAction implements ActionInstance {
     // eslint-disable-next-line no-restricted-properties -- how long nft itself took (a stat of a real process), not a time f2b reasons about
     const t0 = performance.now();
     try {
-      await this.nft(['-f', '-'], script.script, 'apply bans');
+      await this.elementNft(script.script);
     } catch (err) {
       if (!(err instanceof NftRunError)) throw err;
       // Whatever happens next, these elements are not settled: keep them for the next plan.
@@ -403,6 +419,30 @@ export class NftablesAction implements ActionInstance {
 
   private nft(args: string[], input: string | undefined, what: string): Promise<NftResult> {
     return runNft(this.config, args, input, what);
+  }
+
+  /**
+   * Element transactions go through the shared `nft -i` session (nft-session.ts): no process start
+   * per batch. Only these: they are idempotent, so one the session lost can run again by a spawn;
+   * listings and structure changes (rare) keep their own process.
+   */
+  private openSession(): NftSession {
+    const session = acquireSession(this.config);
+    session.onLost.add(this.sessionLost);
+    return session;
+  }
+
+  /** Nothing is lost (the transaction runs again through a spawned nft), but the operator should know. */
+  private readonly sessionLost = (detail: string, first: boolean): void => {
+    const text = `The long-lived nft -i session${this.config.netns ? ` in the namespace ${this.config.netns}` : ''} ended (${nftMessage(detail)}); transactions run through a spawned nft until it is restarted.`;
+    if (first) this.ctx.logger.warn(text);
+    else this.ctx.logger.debug(text);
+  };
+
+  private elementNft(script: string): Promise<NftResult> {
+    if (!this.config.interactive || this.stopped) return this.nft(['-f', '-'], script, 'apply bans');
+    this.session ??= this.openSession();
+    return this.session.run(script, 'apply bans');
   }
 
   private fail(error: F2bError): void {

@@ -53,9 +53,21 @@ function rememberPid(pid: number | undefined): void {
   if (ownPids.length > OWN_PIDS_MAX) ownPids.splice(0, ownPids.length - OWN_PIDS_MAX);
 }
 
+/** Long-lived `nft -i` sessions (nft-session.ts): their transactions are ours for as long as they run. */
+const livePids = new Set<number>();
+
+export function rememberLivePid(pid: number): void {
+  livePids.add(pid);
+}
+
+export function forgetLivePid(pid: number): void {
+  livePids.delete(pid);
+  rememberPid(pid); // its last transactions may still be reported
+}
+
 /** True when `pid` is (or recently was) one of this process's nft runs. */
 export function isOwnNft(pid: number): boolean {
-  return ownPids.includes(pid);
+  return livePids.has(pid) || ownPids.includes(pid);
 }
 
 /** The argv that runs nft with `args` (through `ip netns exec` for a namespace). */

@@ -40,6 +40,8 @@ export interface NftablesOptions {
   checkInterval?: number | string;
   /** Watch `nft monitor` and repair changes by others at once (default true). */
   monitor?: boolean;
+  /** Element transactions through one long-lived `nft -i` per namespace instead of one nft process each (default true). */
+  interactive?: boolean;
   /** First retry delay after nft failed (default 1s), doubling up to retryMaxDelay (default 60s). */
   retryDelay?: number | string;
   retryMaxDelay?: number | string;
@@ -102,6 +104,7 @@ export const optionsSchema = {
     interval: { type: 'boolean' },
     checkInterval: duration,
     monitor: { type: 'boolean' },
+    interactive: { type: 'boolean' },
     retryDelay: duration,
     retryMaxDelay: duration,
     netns: { type: 'string', pattern: NETNS_RE.source },
@@ -132,6 +135,8 @@ export interface NftConfig {
   checkIntervalMs: number;
   /** Repair from `nft monitor` events. */
   monitor: boolean;
+  /** Element transactions through the shared `nft -i` session (nft-session.ts). */
+  interactive: boolean;
   retryDelayMs: number;
   retryMaxDelayMs: number;
   netns?: string;
@@ -276,6 +281,7 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
     interval,
     checkIntervalMs: durationMs(o.checkInterval, 30_000, 'checkInterval'),
     monitor: o.monitor ?? true,
+    interactive: o.interactive ?? true,
     retryDelayMs,
     retryMaxDelayMs: Math.max(retryDelayMs, durationMs(o.retryMaxDelay, 60_000, 'retryMaxDelay')),
     netns: o.netns,

@@ -43,7 +43,7 @@ function tester(options: Record<string, unknown> = {}) {
     plugin: nftablesAction(),
     type: 'nftables',
     jail: 'sshd',
-    options: { nftPath: fake, checkInterval: 0, monitor: false, ...options },
+    options: { nftPath: fake, checkInterval: 0, monitor: false, interactive: false, ...options },
   });
 }
 

@@ -164,7 +164,7 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
     it('1 refused element + 5 good ones: the 5 reach the kernel, the refused one is reported once (escaped) and dropped from the queue', async () => {
-      const t = tester({ nftPath: join(dir, 'nft'), monitor: false, retryDelay: 0.05 });
+      const t = tester({ nftPath: join(dir, 'nft'), monitor: false, interactive: false, retryDelay: 0.05 });
       await t.start();
       await t.instance.ban([t.ban('203.0.113.66'), ...GOOD.map((id) => t.ban(id))]);
       expect(inKernel()).toEqual([...GOOD].sort());

@@ -169,7 +169,11 @@ export class SqliteStore implements Store {
       failuresOf: db.prepare(
         'SELECT jail, id, time, attempts, lines, rule, captures FROM failures WHERE jail = ? AND id = ? ORDER BY time DESC, rowid DESC LIMIT ?',
       ),
-      failureLines: db.prepare('SELECT lines FROM failures WHERE jail = ? AND id = ? AND time >= ? AND lines IS NOT NULL ORDER BY time, rowid'),
+      // By (jail, id): left to itself SQLite picks failures_jail_time (to skip the sort) and scans every
+      // failure of the jail in the window, for each ban — quadratic in a burst (1,000 bans: 1.3–1.6 s).
+      failureLines: db.prepare(
+        'SELECT lines FROM failures INDEXED BY failures_jail_id WHERE jail = ? AND id = ? AND time >= ? AND lines IS NOT NULL ORDER BY time, rowid',
+      ),
       clearFailures: db.prepare('DELETE FROM failures WHERE jail = ? AND id = ?'),
       endActive: db.prepare('UPDATE bans SET active = 0 WHERE jail = ? AND id = ? AND active = 1'),
       addBan: db.prepare('INSERT INTO bans (jail, id, start, "end", count, failures, rule, lines, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)'),

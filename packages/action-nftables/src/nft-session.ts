@@ -1,0 +1,302 @@
+/**
+ * One long-lived `nft -i` per namespace (and nft program), shared by the action instances of this
+ * process, for element transactions: spawning `ip netns exec NS nft -f -` costs two exec()s and
+ * nft's start-up (tens of ms on a loaded machine), most of the time from attack line to kernel set.
+ *
+ * Protocol. nft -i reads one command buffer per line and runs it as one transaction, so a script's
+ * lines are joined with `; ` into one line (still one transaction). After it comes a marker: `list
+ * table inet f2b_mark_<token>_<n>`, a table that cannot exist (the token is random per process), so
+ * nft answers it on stderr with an error that names it. Everything nft wrote to stderr before the
+ * marker's error belongs to the command; nft runs lines in order and stderr is unbuffered, so the
+ * attribution holds. nft -i prints errors without a file position (`Error: …`, the line, `^^^`):
+ * they are rewritten to the `-f -` form (`/dev/stdin:LINE:COL-COL: Error: …`), with the line and
+ * column of the script statement the carets point at, so the callers locate refused elements exactly
+ * as with a spawned nft.
+ *
+ * Fallback. A session that dies (killed, nft without interactive support, out of memory) or does not
+ * start: the command in flight runs again through a spawned nft — element scripts are idempotent
+ * (adds of present elements and guarded deletes are no errors) — and so do the commands after it
+ * until a restart, which waits with backoff (doubling up to a minute; a session that lived 10 s
+ * starts with the shortest delay again). libedit keeps every line in its history, so a session is
+ * retired after RECYCLE_BYTES of commands (the next command starts a fresh one); HOME=/dev/null
+ * keeps it from reading or writing a history file (or an .editrc) in root's home.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { nftErrors } from './errors.js';
+import { classifyFailure, forgetLivePid, nftCommand, NftRunError, rememberLivePid, runNft, type NftResult, type NftRunOptions } from './nft.js';
+
+/** Retire a session after this much command text (libedit's history grows by every line). */
+const RECYCLE_BYTES = 32 * 1024 * 1024;
+const RESTART_FIRST_MS = 250;
+const RESTART_MAX_MS = 60_000;
+const STABLE_MS = 10_000;
+
+export interface NftSessionStats {
+  /** `nft -i` processes started. */
+  started: number;
+  /** Sessions that died (or failed to start) while wanted. */
+  deaths: number;
+  /** Commands answered by a session. */
+  commands: number;
+  /** Commands run by a spawned nft instead (session down, dead or restarting). */
+  fallbacks: number;
+}
+
+interface Pending {
+  marker: string;
+  line: string;
+  /** Start offset of each statement of `line`. */
+  starts: number[];
+  script: string;
+  what: string;
+  resolve(r: NftResult): void;
+  reject(e: unknown): void;
+  timer: NodeJS.Timeout;
+}
+
+const token = randomBytes(4).toString('hex');
+const sessions = new Map<string, { session: NftSession; users: number }>();
+
+function keyOf(opts: NftRunOptions): string {
+  return JSON.stringify([opts.ipPath, opts.nftPath, opts.netns ?? null]);
+}
+
+/** The shared session for these options; `release` it when done (the last release ends it). */
+export function acquireSession(opts: NftRunOptions): NftSession {
+  const key = keyOf(opts);
+  let entry = sessions.get(key);
+  if (entry === undefined) sessions.set(key, (entry = { session: new NftSession(opts), users: 0 }));
+  entry.users++;
+  return entry.session;
+}
+
+export function releaseSession(session: NftSession): void {
+  const key = keyOf(session.opts);
+  const entry = sessions.get(key);
+  if (entry?.session !== session) return;
+  if (--entry.users > 0) return;
+  sessions.delete(key);
+  session.close();
+}
+
+export class NftSession {
+  readonly stats: NftSessionStats = { started: 0, deaths: 0, commands: 0, fallbacks: 0 };
+  readonly opts: NftRunOptions;
+  private child: ChildProcess | undefined;
+  private startedAt = 0;
+  private written = 0;
+  private seq = 0;
+  private stderr = '';
+  private pending: Pending | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private restartAt = 0;
+  private restartDelay = RESTART_FIRST_MS;
+  private closed = false;
+  /** Told when the session is lost: `first` for the first loss since it last answered. */
+  readonly onLost = new Set<(detail: string, first: boolean) => void>();
+  private answeredSinceLoss = true;
+
+  /** `recycleBytes`: retire the process after this much command text (tests make it small). */
+  constructor(
+    opts: NftRunOptions,
+    private readonly recycleBytes = RECYCLE_BYTES,
+  ) {
+    this.opts = opts;
+  }
+
+  /** The pid of the running `nft -i` (undefined when none runs). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Runs an `nft -f -` script as one transaction; resolves or rejects as runNft would. */
+  run(script: string, what: string): Promise<NftResult> {
+    const result = this.queue.then(() => this.runOne(script, what));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Starts nft -i now (at the action's start), so the first ban does not wait for it. */
+  warm(): void {
+    void this.queue.then(() => this.ensureChild());
+  }
+
+  /** Ends the session (stdin closed: nft exits); later commands spawn. */
+  close(): void {
+    this.closed = true;
+    this.retire();
+  }
+
+  private async runOne(script: string, what: string): Promise<NftResult> {
+    const statements = script.split('\n').filter((l) => l.trim() !== '');
+    if (statements.length === 0) return { stdout: '', stderr: '' };
+    // The script generator never writes these; a line of them would change what nft -i reads.
+    const plain = statements.every((s) => !/[;#\\]/.test(s));
+    if (!plain || !this.ensureChild()) return this.fallback(script, what);
+    try {
+      return await this.send(statements, script, what);
+    } catch (err) {
+      if (err instanceof SessionDied) return this.fallback(script, what);
+      throw err;
+    }
+  }
+
+  private fallback(script: string, what: string): Promise<NftResult> {
+    this.stats.fallbacks++;
+    return runNft(this.opts, ['-f', '-'], script, what);
+  }
+
+  private ensureChild(): boolean {
+    if (this.child !== undefined) return true;
+    if (this.closed || Date.now() < this.restartAt) return false;
+    const [cmd, argv] = nftCommand(this.opts, ['-i']);
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', HOME: '/dev/null' } });
+    } catch {
+      this.died();
+      return false;
+    }
+    this.child = child;
+    this.startedAt = Date.now();
+    this.written = 0;
+    this.stderr = '';
+    this.stats.started++;
+    if (child.pid !== undefined) rememberLivePid(child.pid);
+    // Idle, the session must not keep the process alive; a command in flight holds a timer that does.
+    child.unref();
+    for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+    child.stdout!.resume(); // element commands print nothing; drained so a stray line never blocks nft
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => this.data(child, d));
+    child.stdin!.on('error', () => {
+      /* a dead session is handled on 'close' */
+    });
+    child.on('error', (e) => this.lost(child, e.message));
+    child.on('close', (code, signal) => {
+      // What nft wrote after its last answer says why it ended (e.g. no interactive support).
+      const tail = this.stderr.trim().split('\n')[0] ?? '';
+      this.lost(child, `${signal !== null ? `killed by ${signal}` : `exit ${code}`}${tail !== '' ? `: ${tail.slice(0, 200)}` : ''}`);
+    });
+    return true;
+  }
+
+  private send(statements: string[], script: string, what: string): Promise<NftResult> {
+    const child = this.child!;
+    const starts: number[] = [];
+    let line = '';
+    for (const s of statements) {
+      if (line !== '') line += '; ';
+      starts.push(line.length);
+      line += s;
+    }
+    const marker = `f2b_mark_${token}_${++this.seq}`;
+    const timeoutMs = this.opts.timeoutMs ?? 60_000;
+    return new Promise<NftResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.pending?.marker !== marker) return;
+        this.pending = undefined;
+        this.retire(true);
+        reject(new NftRunError(nftErrors.F2B_ERR_NFT_FAILED({ ms: timeoutMs }), '', null, false));
+      }, timeoutMs);
+      this.pending = { marker, line, starts, script, what, resolve, reject, timer };
+      const text = `${line}\nlist table inet ${marker}\n`;
+      this.written += text.length;
+      child.stdin!.write(text);
+      // A stderr chunk that arrived with the previous answer may already hold this one.
+      this.data(child, '');
+    });
+  }
+
+  private data(child: ChildProcess, chunk: string): void {
+    if (child !== this.child) return;
+    this.stderr += chunk;
+    const p = this.pending;
+    if (p === undefined) return;
+    const at = this.stderr.indexOf(`list table inet ${p.marker}\n`);
+    if (at < 0) return;
+    const caretEnd = this.stderr.indexOf('\n', at + p.marker.length + 17);
+    if (caretEnd < 0) return;
+    // The marker's own error block starts at the `Error:` line just before the echoed marker line.
+    const errorLine = this.stderr.lastIndexOf('Error:', at);
+    const own = this.stderr.slice(0, errorLine < 0 ? at : errorLine);
+    this.stderr = this.stderr.slice(caretEnd + 1);
+    this.pending = undefined;
+    clearTimeout(p.timer);
+    this.stats.commands++;
+    this.answeredSinceLoss = true;
+    if (Date.now() - this.startedAt >= STABLE_MS) this.restartDelay = RESTART_FIRST_MS;
+    if (this.written >= this.recycleBytes) this.retire();
+    if (!/^Error:/m.test(own)) {
+      p.resolve({ stdout: '', stderr: own });
+      return;
+    }
+    const located = toScriptForm(own, p.line, p.starts);
+    p.reject(classifyFailure(this.opts, p.what, located, 1));
+  }
+
+  /** The process ended or could not start: a command in flight falls back; the next start waits. */
+  private lost(child: ChildProcess, detail: string): void {
+    if (child !== this.child) return;
+    this.child = undefined;
+    if (child.pid !== undefined) forgetLivePid(child.pid);
+    this.died();
+    if (!this.closed) {
+      const first = this.answeredSinceLoss;
+      this.answeredSinceLoss = false;
+      for (const fn of this.onLost) fn(detail, first);
+    }
+    const p = this.pending;
+    this.pending = undefined;
+    if (p !== undefined) {
+      clearTimeout(p.timer);
+      p.reject(new SessionDied());
+    }
+  }
+
+  private died(): void {
+    if (this.closed) return;
+    this.stats.deaths++;
+    this.restartAt = Date.now() + this.restartDelay;
+    this.restartDelay = Math.min(this.restartDelay * 2, RESTART_MAX_MS);
+  }
+
+  /** Stop using the current process (it exits at the end of its stdin; `kill` for a hung one). */
+  private retire(kill = false): void {
+    const child = this.child;
+    if (child === undefined) return;
+    this.child = undefined;
+    if (child.pid !== undefined) forgetLivePid(child.pid);
+    child.stdin?.end();
+    if (kill) child.kill('SIGKILL');
+  }
+}
+
+class SessionDied extends Error {}
+
+/**
+ * nft -i's errors (`Error: MSG`, the line, a caret line) in the `-f -` form `/dev/stdin:L:C-C: Error:
+ * MSG` for the script the line was joined from: L is the statement the carets point at, C the column
+ * in it. Anything else passes through unchanged.
+ */
+export function toScriptForm(stderr: string, line: string, starts: readonly number[]): string {
+  const lines = stderr.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    const carets = lines[i + 2];
+    if (l.startsWith('Error:') && lines[i + 1] === line && carets !== undefined && /^ *[~^]+$/.test(carets)) {
+      const from = carets.search(/[~^]/),
+        to = carets.length - 1;
+      let stmt = 0;
+      while (stmt + 1 < starts.length && starts[stmt + 1]! <= from) stmt++;
+      const base = starts[stmt]!;
+      out.push(`/dev/stdin:${stmt + 1}:${from - base + 1}-${to - base + 1}: ${l}`);
+      i += 2;
+      continue;
+    }
+    out.push(l);
+  }
+  return out.join('\n');
+}
