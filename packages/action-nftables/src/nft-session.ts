@@ -21,6 +21,11 @@
  * retired after RECYCLE_BYTES of commands (the next command starts a fresh one); HOME=/dev/null
  * keeps it from reading or writing a history file (or an .editrc) in root's home.
  */
+/* eslint-disable no-restricted-properties, no-restricted-globals -- Node's clock on purpose: this
+ * supervises a real process (`nft -i`) shared by every Core of the process (one per namespace, so
+ * no one core's clock is its clock); its timers bound a command's wait for nft's answer and pace
+ * restarts of the process. None is a time f2b reasons about (bans, expiry, findtime).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { nftErrors } from './errors.js';
