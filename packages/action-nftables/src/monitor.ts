@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { nftMessage } from './errors.js';
-import { nftCommand, isOwnNft, type NftRunOptions } from './nft.js';
+import { diesWithParent, nftCommand, isOwnNft, type NftRunOptions } from './nft.js';
 
 export interface MonitorWatcher {
   family: string;
@@ -90,7 +90,7 @@ export class NftMonitor {
   }
 
   private spawn(): void {
-    const [cmd, argv] = nftCommand(this.opts, ['monitor']);
+    const [cmd, argv] = diesWithParent(nftCommand(this.opts, ['monitor']));
     const started = Date.now();
     let stderr = '';
     let child: ChildProcess;

@@ -4,6 +4,7 @@
  * F2bErrors with a code that says what is wrong (binary missing, no permission, no nf_tables, …).
  */
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import type { F2bError } from '@f2b/core';
 import { nftErrors, nftMessage } from './errors.js';
 
@@ -73,6 +74,30 @@ export function isOwnNft(pid: number): boolean {
 /** The argv that runs nft with `args` (through `ip netns exec` for a namespace). */
 export function nftCommand(opts: NftRunOptions, args: readonly string[]): [string, string[]] {
   return opts.netns !== undefined ? [opts.ipPath, ['netns', 'exec', opts.netns, opts.nftPath, ...args]] : [opts.nftPath, [...args]];
+}
+
+/**
+ * util-linux's setpriv, root's (Debian installs it in every system): it sets the parent-death signal
+ * before exec'ing the command, which keeps it across the exec's of `ip netns exec` and nft.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => rootOwnedExecutable(p));
+
+/**
+ * `command` made to die with this process: a long-lived child that never reads its stdin (`nft
+ * monitor`) would otherwise outlive a daemon killed by SIGKILL, and keep running forever. Without
+ * setpriv, the command as it is (stop() still ends it on a clean exit).
+ */
+export function diesWithParent([cmd, argv]: [string, string[]]): [string, string[]] {
+  return SETPRIV === undefined ? [cmd, argv] : [SETPRIV, ['--pdeathsig', 'KILL', '--', cmd, ...argv]];
+}
+
+function rootOwnedExecutable(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return st.isFile() && st.uid === 0 && (st.mode & 0o022) === 0 && (st.mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Maps a non-zero exit of nft (or of `ip netns exec`) to the error to report. */
