@@ -147,7 +147,8 @@ export async function testFilter(first: string | undefined, second: string | und
   if (opts.annotated) return annotated(def, file, { now: now ?? Date.now(), timezone, mode: opts.mode, options, json: opts.json });
 
   const maxLen = parseMaxLineLength(opts.maxLineLength);
-  const runner = new FilterRunner(def, { mode: opts.mode, options, path: '--option' });
+  // Nothing here prints a failure's lines (--show prints the entry's): none decoded for them.
+  const runner = new FilterRunner(def, { mode: opts.mode, options, path: '--option', failureLines: false });
   const clockNow = now ?? Date.now();
   const parser = new EntryParser({ timezone, now: () => clockNow });
   const stats = { lines: 0, matched: 0, partOf: 0, attempts: 0, unparsed: 0, undated: 0, ignored: 0, overlong: 0, dates: new Map<string, number>() };

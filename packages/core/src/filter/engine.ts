@@ -9,7 +9,7 @@ import { checkHost, compileRule, resolveMode, rulesForMode, RE2, type CompiledRu
 import { Dispatcher } from './dispatch.js';
 import { MessageMemo } from './message-memo.js';
 import { RangeEntry } from '../entry.js';
-import type { FailureDraft, FilterDefinition, Reducer, RuleMatch } from './types.js';
+import type { FailureDraft, FilterDefinition, FilterRule, Reducer, RuleMatch } from './types.js';
 import type { Failure, LogEntry, SuccessEvent } from '../types.js';
 import { checkOptions } from '../validate.js';
 import { parseIp, type IpAddress } from '../ip.js';
@@ -62,6 +62,12 @@ export interface FilterRunnerOptions {
   logger?: Logger;
   /** Called, in log order, for every match of a `success` rule that has a host (the jail's tracker). */
   onSuccess?(success: SuccessEvent): void;
+  /**
+   * false: failures carry no line text (`lines` is empty), for a caller that reads only their ids,
+   * counts and captures — test-filter, which would otherwise decode every failing line of the log
+   * into a string it never prints. Default true: the jail keeps the lines with its bans.
+   */
+  failureLines?: boolean;
 }
 
 /** A reducer's saved state, as the jail checkpoints it (store key `<jail>/filter`). */
@@ -85,6 +91,12 @@ export class FilterRunner {
   private readonly reducer: Reducer;
   private readonly onSuccess: ((success: SuccessEvent) => void) | undefined;
   private readonly memo: MessageMemo<Hit | null>;
+  private readonly failureLines: boolean;
+  /**
+   * The one match a transient reducer is handed, refilled for every line: it keeps nothing of it
+   * (Reducer.transient), so an object per recognised line would be garbage alone.
+   */
+  private readonly reused = new ReusedMatch();
   /** Matches per rule id, for statistics. */
   readonly ruleHits = new Map<string, number>();
 
@@ -107,6 +119,7 @@ export class FilterRunner {
     this.messageSet = this.messageRules.length > 0 ? new RE2.Set(this.messageRules.map((r) => r.re.source)) : null;
     this.dispatcher = new Dispatcher(this.messageRules.map((r) => r.re.source));
     this.onSuccess = opts.onSuccess;
+    this.failureLines = opts.failureLines !== false;
     const logger = opts.logger ?? createLogger(`filter-${def.id}`);
     this.reducer = def.createReducer?.({ mode: this.mode, options, logger }) ?? defaultReducer();
   }
@@ -216,14 +229,15 @@ export class FilterRunner {
    * that finding can run in parallel (workers) while reducing stays sequential.
    */
   reduce(entry: LogEntry, hit: Hit, now: number): Failure[] {
-    // A reducer that keeps nothing of its matches gets the entry and the memoised captures as they are.
-    const m = this.reducer.transient === true ? this.matchOf(hit, entry, hit.captures) : this.toMatch(entry, hit);
+    // A reducer that keeps nothing of its matches gets the entry and the memoised captures as they
+    // are, in the one reused match.
+    const m = this.reducer.transient === true ? this.reused.fill(this.ruleOf(hit), entry, hit.host, hit.captures) : this.toMatch(entry, hit);
     this.ruleHits.set(m.rule.id, (this.ruleHits.get(m.rule.id) ?? 0) + 1);
     if (m.rule.success === true && m.host !== undefined && this.onSuccess) this.onSuccess(toSuccess(m, this.def.id, entry.time ?? now, hit));
     const out = this.reducer.reduce(m);
     if (!out) return [];
     // The line where it lies in the read buffer: no view made for it.
-    const line = entry instanceof RangeEntry ? entry.buf.toString('utf8', entry.start, entry.end) : entry.raw.toString('utf8');
+    const line = !this.failureLines ? null : entry instanceof RangeEntry ? entry.buf.toString('utf8', entry.start, entry.end) : entry.raw.toString('utf8');
     const time = entry.time ?? now;
     return Array.isArray(out) ? out.map((d) => toFailure(d, this.def.id, time, line, hit)) : [toFailure(out, this.def.id, time, line, hit)];
   }
@@ -247,8 +261,11 @@ export class FilterRunner {
   }
 
   private matchOf(hit: Hit, entry: LogEntry, captures: Readonly<Record<string, string>>): RuleMatch {
-    const compiled = hit.index >= 0 ? this.messageRules[hit.index]! : this.lineRules[-hit.index - 1]!;
-    return { rule: compiled.rule, entry, host: hit.host, captures };
+    return { rule: this.ruleOf(hit), entry, host: hit.host, captures };
+  }
+
+  private ruleOf(hit: Hit): FilterRule {
+    return (hit.index >= 0 ? this.messageRules[hit.index]! : this.lineRules[-hit.index - 1]!).rule;
   }
 
   sweep(now: number): void {
@@ -392,6 +409,9 @@ function hitOf(compiled: CompiledRule, groups: Readonly<Record<string, string | 
     const v = groups[g];
     if (v !== undefined) captures[g] = v;
   }
+  // The memo hands this hit to every line with the same message, and a transient reducer's failures
+  // carry its captures as they are: frozen, so nothing downstream can change another line's.
+  Object.freeze(captures);
   return ip ? { index, host, ip, captures } : { index, host, captures };
 }
 
@@ -400,14 +420,33 @@ function hitOf(compiled: CompiledRule, groups: Readonly<Record<string, string | 
  * actions, `id` being its canonical text. A draft that names another source than the line's host (a
  * session's earlier address) is parsed here; a host name keeps no `ip`.
  */
-function toFailure(d: FailureDraft, filter: string, time: number, line: string, hit: Hit): Failure {
+function toFailure(d: FailureDraft, filter: string, time: number, line: string | null, hit: Hit): Failure {
   // Most drafts name the host of the line that completed them: its address was parsed at the match.
   const ip = hit.ip && d.id === hit.host ? hit.ip : parseIp(d.id);
-  const captures = d.captures ?? {},
-    lines = d.lines ?? [line];
+  const captures = d.captures ?? NO_CAPTURES,
+    lines = d.lines ?? (line === null ? NO_LINES : [line]);
   return ip
     ? { id: ip.text, ip, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter }
     : { id: d.id, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter };
+}
+
+const NO_CAPTURES: Readonly<Record<string, string>> = Object.freeze({});
+const NO_LINES: readonly string[] = Object.freeze([]);
+
+/** RuleMatch, refilled: see FilterRunner.reused. */
+class ReusedMatch implements RuleMatch {
+  rule: FilterRule = { id: '', pattern: '' };
+  entry: LogEntry = undefined as unknown as LogEntry;
+  host: string | undefined = undefined;
+  captures: Readonly<Record<string, string>> = NO_CAPTURES;
+
+  fill(rule: FilterRule, entry: LogEntry, host: string | undefined, captures: Readonly<Record<string, string>>): RuleMatch {
+    this.rule = rule;
+    this.entry = entry;
+    this.host = host;
+    this.captures = captures;
+    return this;
+  }
 }
 
 function toSuccess(m: RuleMatch, filter: string, time: number, hit: Hit): SuccessEvent {
