@@ -396,7 +396,7 @@ function hitOf(compiled: CompiledRule, groups: Readonly<Record<string, string | 
     if (!raw) return null;
     const bracketed = raw.charCodeAt(0) === 0x5b || raw.charCodeAt(raw.length - 1) === 0x5d;
     const text = bracketed ? raw.replace(/^\[|\]$/g, '') : raw;
-    ip = parseIp(text);
+    ip = knownIp(text);
     if (ip) host = ip.text;
     else {
       const checked = checkHost(text, compiled.allowHostname);
@@ -413,6 +413,26 @@ function hitOf(compiled: CompiledRule, groups: Readonly<Record<string, string | 
   // carry its captures as they are: frozen, so nothing downstream can change another line's.
   Object.freeze(captures);
   return ip ? { index, host, ip, captures } : { index, host, captures };
+}
+
+/**
+ * Addresses parsed lately, by the text a capture had: an attack's address recurs in many distinct
+ * messages (another user name, another method), and every memo miss parsed it again — an object
+ * and its bytes, kept as long as the memo keeps the hit, so most of what survived the young
+ * generation and made the old one grow. Shared like the hit itself (an IpAddress is read-only).
+ * Emptied at once when full, like the memo.
+ */
+const recentIps = new Map<string, IpAddress | null>();
+const RECENT_IPS = 4096;
+
+function knownIp(text: string): IpAddress | null {
+  let ip = recentIps.get(text);
+  if (ip === undefined) {
+    ip = parseIp(text);
+    if (recentIps.size >= RECENT_IPS) recentIps.clear();
+    recentIps.set(text, ip);
+  }
+  return ip;
 }
 
 /**
