@@ -27,6 +27,7 @@ import { runParallel } from '../test-filter/parallel.js';
 import { forEachLineOfFile, forEachLineOfStream, type LineSink } from '../test-filter/line-reader.js';
 import { adHocFilter, IgnorePatterns } from '../test-filter/ad-hoc.js';
 import { OVERLONG_HIT } from '../test-filter/ranges.js';
+import { HeapBudget } from '../test-filter/heap-budget.js';
 import { LineExplainer, renderExplanation, type LineExplanation } from '../test-filter/explain-line.js';
 import type { checkAnnotatedLog } from '@f2b/core/testing';
 import { loadFilter, pluginSearchStarts, type FilterSource } from '../plugins.js';
@@ -246,6 +247,7 @@ export async function testFilter(first: string | undefined, second: string | und
   } else {
     const stdin = !file || file === '-';
     const progress = Progress.forTerminal({ total: stdin ? 0 : sizeOf(file) });
+    const heap = new HeapBudget();
     let linesBefore = 0;
     const sink: LineSink = {
       line:
@@ -255,6 +257,7 @@ export async function testFilter(first: string | undefined, second: string | und
       overlong,
       afterChunk: (bytes) => {
         out.flush();
+        heap.check();
         progress?.advance(bytes, stats.lines - linesBefore);
         linesBefore = stats.lines;
         // A turn of the event loop: output written so far can go out while the next chunk is read.
