@@ -9,7 +9,8 @@
  * to the store and the actions without being parsed again.
  */
 import { escalatedBantime } from '@f2b/kit';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock } from './clock.js';
+import { BanExpiries } from './ban-expiries.js';
 import { FailingSources, type FailingSource, type WindowFailure } from './failing-sources.js';
 import type { IpAddress } from './ip.js';
 import type { Ban, Failure, SuccessEvent, Unban } from './types.js';
@@ -136,11 +137,16 @@ export class DefaultTracker implements Tracker {
   /** Failing addresses, the one that failed least recently first (the first to forget under a flood). */
   private readonly sources = new FailingSources();
   /** Bans in force by id (the address's text; a network ban's CIDR). */
-  private readonly banned = new Map<string, { ban: Ban; timer?: TimerHandle }>();
+  private readonly banned = new Map<string, Ban>();
+  /** When the bans with an end end: one timer for all of them. */
+  private readonly expiries: BanExpiries;
+  /** The expiry entry of each ban in force that has an end (the others never expire). */
+  private readonly expiryOf = new Map<string, number>();
   private readonly banCounts = new Map<string, number>();
 
   constructor(opts: TrackerOptions) {
     this.opts = opts;
+    this.expiries = new BanExpiries(opts.clock, (id, order) => this.expire(id, order));
   }
 
   add(f: AddressFailure): TrackOutcome {
@@ -187,12 +193,20 @@ export class DefaultTracker implements Tracker {
 
   restore(ban: Ban): void {
     const id = ban.ip?.text ?? ban.id;
-    this.banned.get(id)?.timer?.cancel();
-    const entry: { ban: Ban; timer?: TimerHandle } = { ban };
-    if (ban.end !== null) {
-      entry.timer = this.opts.clock.setTimer(Math.max(0, ban.end - this.opts.clock.now()), () => this.expire(id));
-    }
-    this.banned.set(id, entry);
+    this.forget(id);
+    this.banned.set(id, ban);
+    if (ban.end !== null) this.expiryOf.set(id, this.expiries.add(id, ban.end));
+  }
+
+  /** Drops the ban of `id` (its expiry entry stays until it comes up, then is passed over). */
+  private forget(id: string): Ban | undefined {
+    const ban = this.banned.get(id);
+    if (ban === undefined) return undefined;
+    this.banned.delete(id);
+    if (!this.expiryOf.delete(id)) return ban;
+    if (this.expiryOf.size === 0) this.expiries.clear();
+    else if (this.expiries.size > 2 * this.expiryOf.size + 1024) this.expiries.compact((i, order) => this.expiryOf.get(i) === order);
+    return ban;
   }
 
   restoreFailure(ip: IpAddress, time: number, attempts: number): void {
@@ -204,19 +218,15 @@ export class DefaultTracker implements Tracker {
 
   unban(ip: IpAddress | string, reason: Unban['reason'] = 'manual'): Unban | null {
     const id = typeof ip === 'string' ? ip : ip.text;
-    const entry = this.banned.get(id);
-    if (!entry) return null;
-    entry.timer?.cancel();
-    this.banned.delete(id);
+    if (!this.forget(id)) return null;
     return { jail: this.opts.jail, id, time: this.opts.clock.now(), reason };
   }
 
-  private expire(id: string): void {
-    const entry = this.banned.get(id);
-    if (entry && entry.ban.end !== null && entry.ban.end <= this.opts.clock.now()) {
-      const unban = this.unban(id, 'expired');
-      if (unban) this.opts.onExpire(unban);
-    } else if (entry) this.restore(entry.ban);
+  /** The end of `id`'s ban has come (entry `order`): lifted, unless that ban was replaced or lifted meanwhile. */
+  private expire(id: string, order: number): void {
+    if (this.expiryOf.get(id) !== order) return;
+    const unban = this.unban(id, 'expired');
+    if (unban) this.opts.onExpire(unban);
   }
 
   /** Attempts in the current window of an address (0 when it is not failing). */
@@ -250,7 +260,7 @@ export class DefaultTracker implements Tracker {
   }
 
   *bans(): IterableIterator<Ban> {
-    for (const e of this.banned.values()) yield e.ban;
+    yield* this.banned.values();
   }
 
   bannedCount(): number {
@@ -258,11 +268,11 @@ export class DefaultTracker implements Tracker {
   }
 
   banOf(ip: IpAddress): Ban | undefined {
-    return this.banned.get(ip.text)?.ban;
+    return this.banned.get(ip.text);
   }
 
   dispose(): void {
-    for (const e of this.banned.values()) e.timer?.cancel();
+    this.expiries.clear();
   }
 }
 
