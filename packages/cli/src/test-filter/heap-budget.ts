@@ -15,7 +15,10 @@
  */
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
-/** New space (both semi-spaces) at which it stops growing: on the 1M-line log, no more CPU time than V8 left alone. */
+/**
+ * New space (both semi-spaces) at which it stops growing. On the 1M-line log: CPU time within the
+ * noise of V8 left alone (the collector's own time 243 → 306 ms of ≈ 2.5 s), 115 → 90 MiB.
+ */
 const YOUNG_CAP = 8 << 20;
 /** The old generation's growth over its live size after a full collection (V8's default: up to 300 %). */
 const OLD_GROWTH_PERCENT = 30;
