@@ -281,7 +281,13 @@ results.push([
 const restore = timed(process.execPath, [join(root, 'scripts/bench-restore.mjs'), '100000']);
 if (restore.status === 0) {
   const r = JSON.parse(restore.stdout);
-  results.push(['restart: restore 100,000 active bans (SQLite)', `${r.seconds.toFixed(2)} s`, '', '', 'target ≤ 2 s']);
+  results.push([
+    'restart: restore 100,000 active bans (SQLite)',
+    `${r.seconds.toFixed(2)} s`,
+    `daemon RSS ${r.rssMiB} MiB (peak ${r.peakRssMiB} MiB)`,
+    '',
+    'target ≤ 2 s; RSS ≤ 100 MiB',
+  ]);
 } else {
   results.push(['restart: restore 100,000 active bans', 'failed', restore.stderr.slice(0, 300), '', '']);
 }

@@ -3,10 +3,18 @@
  * the top-level command, how an action's exit code is kept, and how errors end the run.
  */
 import { createRequire } from 'node:module';
-import { Command, CommanderError } from 'commander';
+import type * as commander from 'commander';
 import { EXIT_USAGE, reportCliError } from './errors.js';
 
-export const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const require = createRequire(import.meta.url);
+export const { version } = require('../package.json') as { version: string };
+/**
+ * commander is CommonJS: imported from ESM, Node first runs its lexer (a WebAssembly module, set up
+ * on first use) over the file for its export names; required, it is just loaded — a tenth of a
+ * client command's start-up less.
+ */
+const { Command, CommanderError } = require('commander') as typeof commander;
+type Command = commander.Command;
 
 /** Wraps a command's implementation: its promised exit code becomes the program's. */
 export type Run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;

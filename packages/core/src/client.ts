@@ -10,9 +10,16 @@ export type { BanView, BanDetail, ControlCommand } from './control/handler.js';
 export type { FleetStatus } from './fleet.js';
 export type { Explanation, JailExplanation, ExplainVerdict, ExplainedFailure, ExplainedBan, NotCountedFailure, OtherModeLine } from './control/explain.js';
 export { defaultPaths } from './config/paths.js';
-export { F2bError, errors, isF2bError, messageOf, type F2bErrorDetails } from './errors.js';
+// The errors' class from the kit; the table of every error the core raises (25 KB, with the
+// plugin catalogue its fixes name) only when a command needs one of them: most runs need none.
+export { F2bError, isF2bError, messageOf, type F2bErrorDetails } from '@f2b/kit/client';
+
+/** The core's errors table (`errors` of `@f2b/core`), loaded on first use. */
+export async function coreErrors(): Promise<typeof import('./errors.js').errors> {
+  return (await import('./errors.js')).errors;
+}
 export { escapeControls, escapeDeep, escapeLines, jsonText } from './escape.js';
-export { exitClassOf, localIsoTime, parseIp, tryParseCidr, type IpAddress } from '@f2b/kit';
+export { exitClassOf, localIsoTime, parseIp, tryParseCidr, type IpAddress } from '@f2b/kit/client';
 
 /**
  * The socket settings of a config file (`--config` of a client command): the config machinery is

@@ -6,7 +6,7 @@
  *
  * Time zones: see timezone.ts.
  */
-import { DAY, HOUR, MINUTE, daysInMonth, getZone, localZoneName, offsetAt, utcMs, zonedToEpoch, type Zone } from './timezone.js';
+import { DAY, HOUR, MINUTE, daysInMonth, getZone, localZoneName, offsetAt, utcMs, wallYearMonth, zonedToEpoch, type Zone } from './timezone.js';
 
 export { makeZonedTime, formatIsoWithOffset } from './timezone.js';
 
@@ -655,8 +655,7 @@ export class DateParser {
   /** inferYear for a date with an explicit offset (f.off) instead of the configured zone. */
   private inferYearAtOffset(): number {
     const now = this.now();
-    const wall = new Date(now + f.off);
-    let y = wall.getUTCFullYear() + (f.mo === 1 && wall.getUTCMonth() === 11 ? 1 : 0);
+    let y = latestYear(now + f.off, f.mo);
     for (let k = 0; k < 9; k++, y--) {
       if (f.d > daysInMonth(y, f.mo)) continue;
       const t = utcMs(y, f.mo, f.d, f.h, f.mi, f.s, 0) - f.off;
@@ -672,8 +671,7 @@ export class DateParser {
    */
   private inferYear(): number {
     const now = this.now();
-    const wall = new Date(now + offsetAt(this.zone, now));
-    let y = wall.getUTCFullYear() + (f.mo === 1 && wall.getUTCMonth() === 11 ? 1 : 0);
+    let y = latestYear(now + offsetAt(this.zone, now), f.mo);
     for (let k = 0; k < 9; k++, y--) {
       if (f.d > daysInMonth(y, f.mo)) continue;
       const t = zonedToEpoch(this.zone, y, f.mo, f.d, f.h, f.mi, f.s, 0);
@@ -681,4 +679,14 @@ export class DateParser {
     }
     return NaN;
   }
+}
+
+/**
+ * The latest year a year-less date of month `mo` can be from, read at wall-clock time `wall` (ms):
+ * this year, or next year for a January date read in December (a skewed clock). Arithmetic, not a
+ * Date: this runs for most lines of a syslog file (each new second of the log).
+ */
+function latestYear(wall: number, mo: number): number {
+  const ym = wallYearMonth(wall);
+  return Math.floor(ym / 16) + (mo === 1 && ym % 16 === 12 ? 1 : 0);
 }

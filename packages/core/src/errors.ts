@@ -5,10 +5,10 @@
  * are recognised by the core whatever copy of the kit they carry. Call a row by its code:
  * `throw errors.F2B_ERR_CONFIG_NOT_FOUND(file)`.
  */
-import { defineErrors, kitErrors, messageOf, quote as q } from '@f2b/kit';
+import { defineErrors, kitErrors, messageOf, quote as q } from '@f2b/kit/client';
 import { notFoundFix, packageNotFoundFix } from './catalogue.js';
 
-export { F2bError, isF2bError, messageOf, relocateError, type F2bErrorDetails } from '@f2b/kit';
+export { F2bError, isF2bError, messageOf, relocateError, type F2bErrorDetails } from '@f2b/kit/client';
 
 /** Where a config value was written, when it is not the file the error names by itself. */
 type Where = string | { file?: string; path?: string };

@@ -25,6 +25,21 @@ export function utcMs(y: number, mo: number, d: number, h: number, mi: number, s
   return daysFromCivil(y, mo, d) * DAY + h * HOUR + mi * MINUTE + s * 1000 + ms;
 }
 
+/**
+ * Year and month (1-12) of epoch ms `t` read as UTC, as `year * 16 + month` (H. Hinnant's
+ * civil_from_days): what `new Date(t).getUTCFullYear()`/`getUTCMonth()` say, without the Date.
+ */
+export function wallYearMonth(t: number): number {
+  const z = Math.floor(t / DAY) + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return (yoe + era * 400 + (m <= 2 ? 1 : 0)) * 16 + m;
+}
+
 export function daysInMonth(y: number, m: number): number {
   if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { DateParser, makeZonedTime, formatIsoWithOffset } from '../src/dates.js';
 import { F2bError } from '../src/errors.js';
+import { wallYearMonth } from '../src/timezone.js';
 
 const NOW = Date.UTC(2023, 11, 10, 0, 0, 0); // 2023-12-10T00:00:00Z
 const utc = new DateParser({ timezone: 'UTC', now: () => NOW });
@@ -201,6 +202,20 @@ describe('year inference', () => {
     const p = at(Date.UTC(2023, 11, 31, 23, 30), 'Europe/Berlin');
     expect(parse('Jan  1 00:10:00 host x', p)?.time).toBe(Date.UTC(2023, 11, 31, 23, 10));
     expect(parse('Dec 31 23:59:59 host x', p)?.time).toBe(Date.UTC(2023, 11, 31, 22, 59, 59));
+  });
+
+  it("reads now's year and month as Date does, across centuries, leap days and month ends", () => {
+    const check = (t: number) => {
+      const d = new Date(t);
+      expect(wallYearMonth(t), d.toISOString()).toBe(d.getUTCFullYear() * 16 + d.getUTCMonth() + 1);
+    };
+    for (const y of [1969, 1970, 1999, 2000, 2024, 2100, 2400])
+      for (let mo = 0; mo < 12; mo++) {
+        const t = Date.UTC(y, mo, 1);
+        check(t);
+        check(t - 1);
+      }
+    for (let t = 0; t < 4e12; t += 9_876_543_211) check(t);
   });
 
   it('sends Feb 29 back to the last leap year', () => {

@@ -218,6 +218,50 @@ describe('FilterRunner: failures', () => {
     ]);
   });
 
+  it('with failureLines: false a failure carries no line text, and is otherwise the same', () => {
+    const e = entry(failedFrom('192.0.2.1', 'alice'), { time: T - 5000 });
+    const [full] = new FilterRunner(sshd).process(e, T);
+    const [bare] = new FilterRunner(sshd, { failureLines: false }).process(e, T);
+    expect(bare).toEqual({ ...full, lines: [] });
+  });
+
+  it("the memoised captures a transient reducer's failures share are frozen: no one can change another line's", () => {
+    const r = new FilterRunner(sshd);
+    const msg = failedFrom('192.0.2.1', 'root');
+    const hit = r.find(entry(msg))!;
+    expect(Object.isFrozen(hit.captures)).toBe(true);
+    expect(() => {
+      (hit.captures as Record<string, string>).user = 'tampered';
+    }).toThrow(TypeError);
+    expect(r.process(entry(msg), T)[0]!.captures).toEqual({ user: 'root' });
+  });
+
+  it('a transient reducer sees each match as it is at its call, in the one match object it is handed', () => {
+    const seen: { rule: string; host?: string; user?: string; message: string }[] = [];
+    const objects = new Set<RuleMatch>();
+    const def: FilterDefinition = {
+      ...sshd,
+      createReducer: () => ({
+        transient: true,
+        reduce(m) {
+          objects.add(m);
+          seen.push({ rule: m.rule.id, host: m.host, user: m.captures.user, message: m.entry.message.toString() });
+          return null;
+        },
+      }),
+    };
+    const r = new FilterRunner(def);
+    r.process(entry(failedFrom('192.0.2.1', 'alice')), T);
+    r.process(entry('Accepted password for bob from 192.0.2.7 port 22 ssh2'), T);
+    r.process(entry(failedFrom('192.0.2.3', 'carol')), T);
+    expect(seen).toEqual([
+      { rule: 'failed-password', host: '192.0.2.1', user: 'alice', message: failedFrom('192.0.2.1', 'alice') },
+      { rule: 'accepted', host: '192.0.2.7', user: 'bob', message: 'Accepted password for bob from 192.0.2.7 port 22 ssh2' },
+      { rule: 'failed-password', host: '192.0.2.3', user: 'carol', message: failedFrom('192.0.2.3', 'carol') },
+    ]);
+    expect(objects.size).toBe(1);
+  });
+
   it('an entry without a time gets `now`', () => {
     const r = new FilterRunner(sshd);
     expect(r.process(entry(failedFrom('192.0.2.1'), { time: undefined }), 123_456)[0]!.time).toBe(123_456);

@@ -13,7 +13,7 @@ import type { FailureDraft, Reducer, ReducerContext, RuleMatch } from '@f2b/core
 import { normalizeIp } from '@f2b/kit';
 import { AUTH_MODES, type Effect, type Mode } from './rule-spec.js';
 import { SPECS_BY_ID } from './rules.js';
-import { newSession, type Session, SessionTable } from './sessions.js';
+import { newSession, resetSession, type Session, SessionTable } from './sessions.js';
 import { resolveMaxAuthTries } from './max-auth-tries.js';
 
 /** Effects that only a new connection can produce: seen on a finished connection, they mean pid reuse. */
@@ -27,6 +27,7 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
   const countsAuth = AUTH_MODES.includes(ctx.mode as Mode);
   const table = new SessionTable();
   const keys = new SessionKeys();
+  const scratch = newSession(0);
 
   /**
    * Pending failures become real: the connection ended (or went on) without their success. Refused
@@ -44,7 +45,7 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
   };
 
   return {
-    // Only strings and numbers of a match are kept (in sessions); drafts get a copy of the captures.
+    // Only strings and numbers of a match are kept (in sessions); drafts share the (frozen) captures.
     transient: true,
 
     reduce(m: RuleMatch): FailureDraft | null {
@@ -60,9 +61,12 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
       const key = m.entry.pid === undefined ? null : keys.of(m.entry.host ?? '', m.entry.pid);
       let s = key === null ? undefined : table.get(key, time);
       if (s === undefined || spec.effect === 'connect' || pidReused(s, m.host, STARTS.has(spec.effect))) {
-        s = newSession(time);
-        // A connection first seen on its last line (or on a success) needs no memory.
-        if (key !== null && !spec.final && spec.effect !== 'success' && spec.effect !== 'pam-more') table.set(key, s);
+        // A connection first seen on its last line (or on a success) needs no memory: it is read
+        // from the one scratch session (most closing lines of an attack are such), never kept.
+        if (key !== null && !spec.final && spec.effect !== 'success' && spec.effect !== 'pam-more') {
+          s = newSession(time);
+          table.set(key, s);
+        } else s = resetSession(scratch, time);
       }
       if (m.host !== undefined && s.addr === undefined) s.addr = m.host;
 
@@ -203,7 +207,9 @@ function isIp(text: string): boolean {
 }
 
 function draft(m: RuleMatch, id: string, attempts: number): FailureDraft {
-  return { id, attempts, rule: m.rule.id, captures: { ...m.captures } };
+  // The engine's captures are frozen (its memo shares them between lines) and a draft goes straight
+  // into a failure, whose captures are read-only: shared, not copied for every failing line.
+  return { id, attempts, rule: m.rule.id, captures: m.captures as Record<string, string> };
 }
 
 /**

@@ -51,6 +51,25 @@ export function newSession(time: number): Session {
   };
 }
 
+/** `s` as newSession(time) makes one (for a session that is read once and never kept). */
+export function resetSession(s: Session, time: number): Session {
+  s.addr = undefined;
+  s.seen = time;
+  s.counted = 0;
+  s.attempted = false;
+  s.credit = false;
+  s.softKeys = 0;
+  s.keysCounted = false;
+  s.pamPending = false;
+  s.pamUser = undefined;
+  s.unattributed = 0;
+  s.maxed = false;
+  s.probed = false;
+  s.success = false;
+  s.ended = false;
+  return s;
+}
+
 export const SESSION_TTL_MS = 10 * 60_000;
 export const SESSION_CAP = 100_000;
 /** Sessions saved with a checkpoint: the most recently seen (a connection is short; a flood is not). */

@@ -3,11 +3,13 @@
  * with the timer that ends it on the tracker's clock; and how often each address was banned, for
  * escalating bantime. The core's default tracker and tracker plugins (`@f2b/tracker-bucket`) keep
  * their bans here, so a replaced tracker bans, escalates and expires exactly as the default one.
+ * Their ends share one timer (ban-expiries.ts): a timer per ban cost about 450 bytes.
  * The types are structural (the kit depends on nothing): a core `Ban` is a `BookBan`, an `Unban`
  * a `BookUnban`.
  */
 import { escalatedBantime, type BantimeEscalation } from './bantime.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock } from './clock.js';
+import { BanExpiries } from './ban-expiries.js';
 import type { IpAddress } from './ip.js';
 
 /** A ban as the book holds it (the core's `Ban`). */
@@ -47,11 +49,16 @@ export interface BanBookOptions {
 
 export class BanBook {
   private readonly opts: BanBookOptions;
-  private readonly banned = new Map<string, { ban: BookBan; timer?: TimerHandle }>();
+  private readonly banned = new Map<string, BookBan>();
+  /** When the bans with an end end: one timer for all of them. */
+  private readonly expiries: BanExpiries;
+  /** The expiry entry of each ban in force that has an end (the others never expire). */
+  private readonly expiryOf = new Map<string, number>();
   private readonly banCounts = new Map<string, number>();
 
   constructor(opts: BanBookOptions) {
     this.opts = opts;
+    this.expiries = new BanExpiries(opts.clock, (id, order) => this.expire(id, order));
   }
 
   get size(): number {
@@ -63,7 +70,7 @@ export class BanBook {
   }
 
   get(id: string): BookBan | undefined {
-    return this.banned.get(id)?.ban;
+    return this.banned.get(id);
   }
 
   /** A new ban of `ip` from `now`, its bantime escalated by the address's earlier bans. */
@@ -81,38 +88,40 @@ export class BanBook {
   /** Hold a ban and arm its end (a ban read back from a store, or one just made). */
   restore(ban: BookBan): void {
     const id = ban.ip?.text ?? ban.id;
-    this.banned.get(id)?.timer?.cancel();
-    const entry: { ban: BookBan; timer?: TimerHandle } = { ban };
-    if (ban.end !== null) entry.timer = this.opts.clock.setTimer(Math.max(0, ban.end - this.opts.clock.now()), () => this.expire(id));
-    this.banned.set(id, entry);
+    this.forget(id);
+    this.banned.set(id, ban);
+    if (ban.end !== null) this.expiryOf.set(id, this.expiries.add(id, ban.end));
   }
 
   unban(id: string, reason: BookUnban['reason']): BookUnban | null {
-    const entry = this.banned.get(id);
-    if (!entry) return null;
-    entry.timer?.cancel();
-    this.banned.delete(id);
+    if (!this.forget(id)) return null;
     return { jail: this.opts.jail, id, time: this.opts.clock.now(), reason };
   }
 
-  private expire(id: string): void {
-    const entry = this.banned.get(id);
-    if (!entry) return;
-    // A timer may fire early (a clock that jumped): re-arm until the ban's end has really come.
-    if (entry.ban.end === null || entry.ban.end > this.opts.clock.now()) {
-      this.restore(entry.ban);
-      return;
-    }
+  /** Drops the ban of `id` (its expiry entry stays until it comes up, then is passed over). */
+  private forget(id: string): BookBan | undefined {
+    const ban = this.banned.get(id);
+    if (ban === undefined) return undefined;
+    this.banned.delete(id);
+    if (!this.expiryOf.delete(id)) return ban;
+    if (this.expiryOf.size === 0) this.expiries.clear();
+    else if (this.expiries.size > 2 * this.expiryOf.size + 1024) this.expiries.compact((i, order) => this.expiryOf.get(i) === order);
+    return ban;
+  }
+
+  /** The end of `id`'s ban has come (entry `order`): lifted, unless that ban was replaced or lifted meanwhile. */
+  private expire(id: string, order: number): void {
+    if (this.expiryOf.get(id) !== order) return;
     const unban = this.unban(id, 'expired');
     if (unban) this.opts.onExpire(unban);
   }
 
   *bans(): IterableIterator<BookBan> {
-    for (const e of this.banned.values()) yield e.ban;
+    yield* this.banned.values();
   }
 
-  /** Cancel the timers (stop); the bans stay recorded. */
+  /** Cancel the timer (stop); the bans stay recorded. */
   dispose(): void {
-    for (const e of this.banned.values()) e.timer?.cancel();
+    this.expiries.clear();
   }
 }

@@ -46,6 +46,7 @@ export { ACCESS_LOG_QUOTED, ACCESS_LOG_START, PAM_SSS_FAILURE, PAM_UNIX_FAILURE,
 export { banText, localIsoTime, unbanText, type BanOrigin, type BanTextInput } from './ban-text.js';
 export { escalatedBantime, type BantimeEscalation } from './bantime.js';
 export { BanBook, type BanBookOptions, type BookBan, type BookUnban } from './ban-book.js';
+export { BanExpiries } from './ban-expiries.js';
 export { SerialBatcher } from './serial-batcher.js';
 export { withJailPorts, type JailPortsContext } from './jail-ports.js';
 export { journalRecordToEntry, normalizeRecord, parseJournalJsonLine, type JournalEntry, type JournalRecord } from './journal.js';

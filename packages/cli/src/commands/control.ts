@@ -11,7 +11,7 @@
 import type { Command } from 'commander';
 import {
   ControlClient,
-  errors,
+  coreErrors,
   escapeControls,
   escapeDeep,
   jsonText,
@@ -72,6 +72,21 @@ interface BansOf {
   bans: BanDetail[];
 }
 
+/**
+ * What each client command runs, with its arguments and options as commander hands them over
+ * (optional arguments undefined when left out). The quick path (client/quick-args.ts) calls the
+ * same functions for the command lines it reads without commander.
+ */
+export const CLIENT_ACTIONS = {
+  status: (jail: string | undefined, o: ClientOptions & { all?: boolean }) => status(jail, o),
+  ban: (jail: string, ip: string | undefined, o: ClientOptions) => (ip === undefined ? banInOnlyJail(jail, o) : ban(jail, ip, o)),
+  unban: (ip: string | undefined, o: ClientOptions & { all?: boolean; jail?: string }) => unban(ip, o),
+  banned: (ip: string | undefined, o: ClientOptions) => banned(ip, o),
+  reload: (jail: string | undefined, o: ClientOptions) => reload(jail, o),
+  stop: (o: ClientOptions & { wait?: boolean }) => stop(o),
+  ping: (o: ClientOptions) => ping(o),
+} satisfies Record<string, (...args: never[]) => Promise<number>>;
+
 /** Add the client commands to the program. */
 export function registerControlCommands(program: Command, run: Run): void {
   const common = (cmd: Command) =>
@@ -86,7 +101,7 @@ export function registerControlCommands(program: Command, run: Run): void {
       .description("Show the running jails, or one jail's counters and its first banned and failing addresses.")
       .argument('[jail]', 'jail name')
       .option('--all', 'with a jail: every banned and failing address, page by page (--json: one JSON object a line)'),
-  ).action(run((jail: string | undefined, o: ClientOptions & { all?: boolean }) => status(jail, o)));
+  ).action(run(CLIENT_ACTIONS.status));
 
   common(
     program
@@ -95,7 +110,7 @@ export function registerControlCommands(program: Command, run: Run): void {
       .usage('[jail] <ip> [options]')
       .argument('<jail>', 'jail name (may be left out when the daemon runs one jail)')
       .argument('[ip]', 'IPv4 or IPv6 address'),
-  ).action(run((jail: string, ip: string | undefined, o: ClientOptions) => (ip === undefined ? banInOnlyJail(jail, o) : ban(jail, ip, o))));
+  ).action(run(CLIENT_ACTIONS.ban));
 
   common(
     program
@@ -104,27 +119,27 @@ export function registerControlCommands(program: Command, run: Run): void {
       .argument('[ip]', 'IPv4 or IPv6 address')
       .option('--all', 'unban every address')
       .option('--jail <name>', 'only in this jail'),
-  ).action(run((ip: string | undefined, o: ClientOptions & { all?: boolean; jail?: string }) => unban(ip, o)));
+  ).action(run(CLIENT_ACTIONS.unban));
 
   common(
     program.command('banned').description('List the bans in force, or show why and until when one address is banned.').argument('[ip]', 'IPv4 or IPv6 address'),
-  ).action(run((ip: string | undefined, o: ClientOptions) => banned(ip, o)));
+  ).action(run(CLIENT_ACTIONS.banned));
 
   common(
     program
       .command('reload')
       .description('Re-read the config file and reload the jails, keeping bans (a jail name reloads every jail).')
       .argument('[jail]', 'jail name (checked; every jail is reloaded)'),
-  ).action(run((jail: string | undefined, o: ClientOptions) => reload(jail, o)));
+  ).action(run(CLIENT_ACTIONS.reload));
 
   common(
     program
       .command('stop')
       .description('Stop the daemon (bans stay recorded and are restored at the next start) and wait for it to exit.')
       .option('--no-wait', 'return once the daemon has accepted the command'),
-  ).action(run((o: ClientOptions & { wait?: boolean }) => stop(o)));
+  ).action(run(CLIENT_ACTIONS.stop));
 
-  common(program.command('ping').description('Check that the daemon is running and answers.')).action(run((o: ClientOptions) => ping(o)));
+  common(program.command('ping').description('Check that the daemon is running and answers.')).action(run(CLIENT_ACTIONS.ping));
 }
 
 function print(text: string): void {
@@ -146,16 +161,16 @@ async function ask<T>(o: ClientOptions, command: string, args?: Record<string, u
 }
 
 /** Check an address before asking the daemon (exit 2 even when it is not running). */
-function address(text: string): string {
+async function address(text: string): Promise<string> {
   const ip = parseIp(text);
-  if (!ip) throw errors.F2B_ERR_ADDRESS_INVALID(text);
+  if (!ip) throw (await coreErrors()).F2B_ERR_ADDRESS_INVALID(text);
   return ip.text;
 }
 
 /** An address, or a network (`198.51.100.0/24`) naming a range ban: for unban and banned. */
-function addressOrNetwork(text: string): string {
+function addressOrNetwork(text: string): Promise<string> {
   const net = text.includes('/') ? tryParseCidr(text) : null;
-  return net ? net.text : address(text);
+  return net ? Promise.resolve(net.text) : address(text);
 }
 
 export function status(jail: string | undefined, o: ClientOptions & { all?: boolean }): Promise<number> {
@@ -266,14 +281,14 @@ async function statusAll(jail: string, o: ClientOptions): Promise<number> {
 export function banInOnlyJail(ip: string, o: ClientOptions): Promise<number> {
   return guarded(async () => {
     if (!parseIp(ip)) {
-      throw errors.F2B_ERR_USAGE(
+      throw (await coreErrors()).F2B_ERR_USAGE(
         `"f2b ban" needs the jail and the address to ban; "${ip}" is only one of them.`,
         'Run `f2b ban JAIL IP`, e.g. `f2b ban sshd 203.0.113.9` (`f2b status` lists the jails).',
       );
     }
     const r = await call<DaemonStatus>(o, 'status');
     if (r.jails.length !== 1) {
-      throw errors.F2B_ERR_USAGE(
+      throw (await coreErrors()).F2B_ERR_USAGE(
         `"f2b ban ${ip}" does not say in which jail: the daemon runs ${r.jails.length} jails (${r.jails.join(', ')}).`,
         `Name the jail first: \`f2b ban ${r.jails[0] ?? 'JAIL'} ${ip}\`.`,
       );
@@ -284,7 +299,7 @@ export function banInOnlyJail(ip: string, o: ClientOptions): Promise<number> {
 
 export function ban(jail: string, ip: string, o: ClientOptions): Promise<number> {
   return guarded(async () => {
-    const r = await ask<{ already: boolean; ban: BanView }>(o, 'ban', { jail, ip: address(ip) });
+    const r = await ask<{ already: boolean; ban: BanView }>(o, 'ban', { jail, ip: await address(ip) });
     if (o.json) return printJson(r);
     const st = style();
     const until = r.ban.end === null ? 'permanently' : `until ${formatTime(r.ban.end)} (in ${formatSpan(r.ban.end - Date.now())})`;
@@ -300,21 +315,21 @@ export function ban(jail: string, ip: string, o: ClientOptions): Promise<number>
 export function unban(ip: string | undefined, o: ClientOptions & { all?: boolean; jail?: string }): Promise<number> {
   return guarded(async () => {
     if ((ip === undefined) === !o.all) {
-      throw errors.F2B_ERR_USAGE(
+      throw (await coreErrors()).F2B_ERR_USAGE(
         'Give either an address or --all to "f2b unban".',
         'Run `f2b unban 192.0.2.10`, `f2b unban --all` or `f2b unban --all --jail sshd`.',
       );
     }
-    const args: Record<string, unknown> = ip === undefined ? { all: true } : { ip: addressOrNetwork(ip) };
+    const args: Record<string, unknown> = ip === undefined ? { all: true } : { ip: await addressOrNetwork(ip) };
     if (o.jail !== undefined) args.jail = o.jail;
     const r = await ask<{ unbanned: { jail: string; id: string }[] }>(o, 'unban', args);
     if (o.json) return printJson(r);
     const st = style();
     const where = o.jail === undefined ? '' : ` in ${escapeControls(o.jail)}`;
     if (r.unbanned.length === 0) {
-      print(ip === undefined ? `Nothing was banned${where}.\n` : `${addressOrNetwork(ip)} was not banned${where || ' (in any jail)'}.\n`);
+      print(ip === undefined ? `Nothing was banned${where}.\n` : `${await addressOrNetwork(ip)} was not banned${where || ' (in any jail)'}.\n`);
     } else if (ip !== undefined) {
-      print(`Unbanned ${st.green(addressOrNetwork(ip))} in ${r.unbanned.map((u) => st.bold(u.jail)).join(', ')}.\n`);
+      print(`Unbanned ${st.green(await addressOrNetwork(ip))} in ${r.unbanned.map((u) => st.bold(u.jail)).join(', ')}.\n`);
     } else {
       print(`Unbanned ${plural(r.unbanned.length, 'ban')}:\n`);
       print(
@@ -350,7 +365,7 @@ export function banned(ip: string | undefined, o: ClientOptions): Promise<number
       print(`${plural(list.length, 'ban')} in force.\n`);
       return EXIT_OK;
     }
-    const r = await ask<BansOf>(o, 'banned', { ip: addressOrNetwork(ip) });
+    const r = await ask<BansOf>(o, 'banned', { ip: await addressOrNetwork(ip) });
     if (o.json) return printJson(r);
     print(describeBans(r, st));
     return EXIT_OK;

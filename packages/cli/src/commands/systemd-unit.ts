@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errors, escapeControls } from '@f2b/core/client';
+import { errors, escapeControls } from '@f2b/core';
 import { EXIT_OK } from '../errors.js';
 import type { Run } from '../program-base.js';
 

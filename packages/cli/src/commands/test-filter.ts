@@ -27,6 +27,7 @@ import { runParallel } from '../test-filter/parallel.js';
 import { forEachLineOfFile, forEachLineOfStream, type LineSink } from '../test-filter/line-reader.js';
 import { adHocFilter, IgnorePatterns } from '../test-filter/ad-hoc.js';
 import { OVERLONG_HIT } from '../test-filter/ranges.js';
+import { HeapBudget } from '../test-filter/heap-budget.js';
 import { LineExplainer, renderExplanation, type LineExplanation } from '../test-filter/explain-line.js';
 import type { checkAnnotatedLog } from '@f2b/core/testing';
 import { loadFilter, pluginSearchStarts, type FilterSource } from '../plugins.js';
@@ -147,7 +148,8 @@ export async function testFilter(first: string | undefined, second: string | und
   if (opts.annotated) return annotated(def, file, { now: now ?? Date.now(), timezone, mode: opts.mode, options, json: opts.json });
 
   const maxLen = parseMaxLineLength(opts.maxLineLength);
-  const runner = new FilterRunner(def, { mode: opts.mode, options, path: '--option' });
+  // Nothing here prints a failure's lines (--show prints the entry's): none decoded for them.
+  const runner = new FilterRunner(def, { mode: opts.mode, options, path: '--option', failureLines: false });
   const clockNow = now ?? Date.now();
   const parser = new EntryParser({ timezone, now: () => clockNow });
   const stats = { lines: 0, matched: 0, partOf: 0, attempts: 0, unparsed: 0, undated: 0, ignored: 0, overlong: 0, dates: new Map<string, number>() };
@@ -245,6 +247,7 @@ export async function testFilter(first: string | undefined, second: string | und
   } else {
     const stdin = !file || file === '-';
     const progress = Progress.forTerminal({ total: stdin ? 0 : sizeOf(file) });
+    const heap = new HeapBudget();
     let linesBefore = 0;
     const sink: LineSink = {
       line:
@@ -254,6 +257,7 @@ export async function testFilter(first: string | undefined, second: string | und
       overlong,
       afterChunk: (bytes) => {
         out.flush();
+        heap.check();
         progress?.advance(bytes, stats.lines - linesBefore);
         linesBefore = stats.lines;
         // A turn of the event loop: output written so far can go out while the next chunk is read.

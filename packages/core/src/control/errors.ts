@@ -2,7 +2,7 @@
  * Errors of the control socket (server and client side), in the core's table style (one row per
  * code, see ../errors.ts). Codes are stable: scripts may test them.
  */
-import { defineErrors, messageOf, quote as q } from '@f2b/kit';
+import { defineErrors, messageOf, quote as q } from '@f2b/kit/client';
 import { MAX_REQUEST_BYTES, SUPPORTED_VERSIONS } from './protocol.js';
 
 export const controlErrors = defineErrors({

@@ -9,7 +9,7 @@
  * `v` is the protocol version; a daemon answers a version it does not speak with an error that names
  * the versions it does. A request line may be at most `MAX_REQUEST_BYTES` long.
  */
-import { F2bError, isF2bError } from '../errors.js';
+import { F2bError, isF2bError } from '@f2b/kit/client';
 
 export const PROTOCOL_VERSION = 1;
 export const SUPPORTED_VERSIONS: readonly number[] = [PROTOCOL_VERSION];

@@ -10,7 +10,7 @@ import { Dispatcher } from './dispatch.js';
 import { MessageMemo } from './message-memo.js';
 import { OtherModeRules, type OtherModeMatch } from './other-modes.js';
 import { RangeEntry } from '../entry.js';
-import type { FailureDraft, FilterDefinition, Reducer, RuleMatch } from './types.js';
+import type { FailureDraft, FilterDefinition, FilterRule, Reducer, RuleMatch } from './types.js';
 import type { Failure, LogEntry, SuccessEvent } from '../types.js';
 import { checkOptions } from '../validate.js';
 import { parseIp, type IpAddress } from '../ip.js';
@@ -73,6 +73,12 @@ export interface FilterRunnerOptions {
    * (`f2b explain` says which mode would have counted it). Without it those rules are not compiled.
    */
   onOtherMode?(match: OtherModeMatch, line: string, time: number): void;
+  /**
+   * false: failures carry no line text (`lines` is empty), for a caller that reads only their ids,
+   * counts and captures — test-filter, which would otherwise decode every failing line of the log
+   * into a string it never prints. Default true: the jail keeps the lines with its bans.
+   */
+  failureLines?: boolean;
 }
 
 /** A reducer's saved state, as the jail checkpoints it (store key `<jail>/filter`). */
@@ -100,6 +106,12 @@ export class FilterRunner {
   private readonly onOtherMode: FilterRunnerOptions['onOtherMode'];
   /** The rules of other modes for `explain` (built at its first call: test-filter only). */
   private explainOtherModes: OtherModeRules | null | undefined;
+  private readonly failureLines: boolean;
+  /**
+   * The one match a transient reducer is handed, refilled for every line: it keeps nothing of it
+   * (Reducer.transient), so an object per recognised line would be garbage alone.
+   */
+  private readonly reused = new ReusedMatch();
   /** Matches per rule id, for statistics. */
   readonly ruleHits = new Map<string, number>();
 
@@ -124,6 +136,7 @@ export class FilterRunner {
     this.onSuccess = opts.onSuccess;
     this.onOtherMode = opts.onOtherMode;
     this.otherModes = opts.onOtherMode ? OtherModeRules.of(def, this.mode) : null;
+    this.failureLines = opts.failureLines !== false;
     const logger = opts.logger ?? createLogger(`filter-${def.id}`);
     this.reducer = def.createReducer?.({ mode: this.mode, options, logger }) ?? defaultReducer();
   }
@@ -257,15 +270,16 @@ export class FilterRunner {
    * that finding can run in parallel (workers) while reducing stays sequential.
    */
   reduce(entry: LogEntry, hit: Hit, now: number): Failure[] {
-    // A reducer that keeps nothing of its matches gets the entry and the memoised captures as they are.
+    // A reducer that keeps nothing of its matches gets the entry and the memoised captures as they
+    // are, in the one reused match.
     const time = entry.time ?? now;
-    const m = this.reducer.transient === true ? this.matchOf(hit, entry, hit.captures, time) : this.toMatch(entry, hit, time);
+    const m = this.reducer.transient === true ? this.reused.fill(this.ruleOf(hit), entry, hit.host, hit.captures, time) : this.toMatch(entry, hit, time);
     this.ruleHits.set(m.rule.id, (this.ruleHits.get(m.rule.id) ?? 0) + 1);
     if (m.rule.success === true && m.host !== undefined && this.onSuccess) this.onSuccess(toSuccess(m, this.def.id, time, hit));
     const out = this.reducer.reduce(m);
     if (!out) return [];
     // The line where it lies in the read buffer: no view made for it.
-    const line = entry instanceof RangeEntry ? entry.buf.toString('utf8', entry.start, entry.end) : entry.raw.toString('utf8');
+    const line = !this.failureLines ? null : entry instanceof RangeEntry ? entry.buf.toString('utf8', entry.start, entry.end) : entry.raw.toString('utf8');
     return Array.isArray(out) ? out.map((d) => toFailure(d, this.def.id, time, line, hit)) : [toFailure(out, this.def.id, time, line, hit)];
   }
 
@@ -288,8 +302,11 @@ export class FilterRunner {
   }
 
   private matchOf(hit: Hit, entry: LogEntry, captures: Readonly<Record<string, string>>, time: number): RuleMatch {
-    const compiled = hit.index >= 0 ? this.messageRules[hit.index]! : this.lineRules[-hit.index - 1]!;
-    return { rule: compiled.rule, entry, host: hit.host, captures, time };
+    return { rule: this.ruleOf(hit), entry, host: hit.host, captures, time };
+  }
+
+  private ruleOf(hit: Hit): FilterRule {
+    return (hit.index >= 0 ? this.messageRules[hit.index]! : this.lineRules[-hit.index - 1]!).rule;
   }
 
   sweep(now: number): void {
@@ -420,7 +437,7 @@ function hitOf(compiled: CompiledRule, groups: Readonly<Record<string, string | 
     if (!raw) return null;
     const bracketed = raw.charCodeAt(0) === 0x5b || raw.charCodeAt(raw.length - 1) === 0x5d;
     const text = bracketed ? raw.replace(/^\[|\]$/g, '') : raw;
-    ip = parseIp(text);
+    ip = knownIp(text);
     if (ip) host = ip.text;
     else {
       const checked = checkHost(text, compiled.allowHostname);
@@ -433,7 +450,30 @@ function hitOf(compiled: CompiledRule, groups: Readonly<Record<string, string | 
     const v = groups[g];
     if (v !== undefined) captures[g] = v;
   }
+  // The memo hands this hit to every line with the same message, and a transient reducer's failures
+  // carry its captures as they are: frozen, so nothing downstream can change another line's.
+  Object.freeze(captures);
   return ip ? { index, host, ip, captures } : { index, host, captures };
+}
+
+/**
+ * Addresses parsed lately, by the text a capture had: an attack's address recurs in many distinct
+ * messages (another user name, another method), and every memo miss parsed it again — an object
+ * and its bytes, kept as long as the memo keeps the hit, so most of what survived the young
+ * generation and made the old one grow. Shared like the hit itself (an IpAddress is read-only).
+ * Emptied at once when full, like the memo.
+ */
+const recentIps = new Map<string, IpAddress | null>();
+const RECENT_IPS = 4096;
+
+function knownIp(text: string): IpAddress | null {
+  let ip = recentIps.get(text);
+  if (ip === undefined) {
+    ip = parseIp(text);
+    if (recentIps.size >= RECENT_IPS) recentIps.clear();
+    recentIps.set(text, ip);
+  }
+  return ip;
 }
 
 /**
@@ -441,14 +481,35 @@ function hitOf(compiled: CompiledRule, groups: Readonly<Record<string, string | 
  * actions, `id` being its canonical text. A draft that names another source than the line's host (a
  * session's earlier address) is parsed here; a host name keeps no `ip`.
  */
-function toFailure(d: FailureDraft, filter: string, time: number, line: string, hit: Hit): Failure {
+function toFailure(d: FailureDraft, filter: string, time: number, line: string | null, hit: Hit): Failure {
   // Most drafts name the host of the line that completed them: its address was parsed at the match.
   const ip = hit.ip && d.id === hit.host ? hit.ip : parseIp(d.id);
-  const captures = d.captures ?? {},
-    lines = d.lines ?? [line];
+  const captures = d.captures ?? NO_CAPTURES,
+    lines = d.lines ?? (line === null ? NO_LINES : [line]);
   return ip
     ? { id: ip.text, ip, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter }
     : { id: d.id, attempts: d.attempts, rule: d.rule, captures, lines, time: d.time ?? time, filter };
+}
+
+const NO_CAPTURES: Readonly<Record<string, string>> = Object.freeze({});
+const NO_LINES: readonly string[] = Object.freeze([]);
+
+/** RuleMatch, refilled: see FilterRunner.reused. */
+class ReusedMatch implements RuleMatch {
+  rule: FilterRule = { id: '', pattern: '' };
+  entry: LogEntry = undefined as unknown as LogEntry;
+  host: string | undefined = undefined;
+  captures: Readonly<Record<string, string>> = NO_CAPTURES;
+  time = 0;
+
+  fill(rule: FilterRule, entry: LogEntry, host: string | undefined, captures: Readonly<Record<string, string>>, time: number): RuleMatch {
+    this.rule = rule;
+    this.entry = entry;
+    this.host = host;
+    this.captures = captures;
+    this.time = time;
+    return this;
+  }
 }
 
 function toSuccess(m: RuleMatch, filter: string, time: number, hit: Hit): SuccessEvent {

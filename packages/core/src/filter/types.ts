@@ -96,7 +96,9 @@ export interface Reducer {
    * The reducer keeps nothing of a match beyond the `reduce` call — it reads the entry and the
    * captures and copies what it keeps — and never changes them. The engine then hands it matches
    * as they are, without an entry and captures of their own for every line (most of the garbage of
-   * reducing a log). Leave it out when matches (or their entries) are kept, e.g. in a list of lines.
+   * reducing a log): one match object, refilled for every line, whose captures are the memoised,
+   * frozen ones (a draft may carry them on as they are). Leave it out when matches (or their
+   * entries) are kept, e.g. in a list of lines.
    */
   readonly transient?: boolean;
   sweep?(now: number): void;
