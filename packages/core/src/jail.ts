@@ -27,6 +27,7 @@ import { StoreHealth } from './store-health.js';
 import { SourceWatchState } from './source-watch.js';
 import type { Logger } from './logger.js';
 import { ThrottledWarning } from './throttled-warning.js';
+import { FilterStateSaving } from './filter-state-saving.js';
 import { RangeEscalation } from './range-escalation.js';
 
 export interface JailOptions {
@@ -101,6 +102,7 @@ export class Jail {
   private readonly outbox: JailOutbox;
   private readonly core: Core;
   private readonly parser: EntryParser;
+  private readonly filterStateSaving: FilterStateSaving;
   private readonly filter: FilterRunner;
   private readonly ignoreSet: IpSet;
   /** This host's addresses when ignoreself is on (else empty). */
@@ -210,6 +212,7 @@ export class Jail {
             ),
         })
       : null;
+    this.filterStateSaving = new FilterStateSaving(core.clock, () => this.outbox.read());
     this.outbox = new JailOutbox({
       jail: config.name,
       store: opts.store,
@@ -361,6 +364,7 @@ export class Jail {
   async stopSources(): Promise<void> {
     this.sweepTimer?.cancel();
     this.sweepTimer = undefined;
+    this.filterStateSaving.cancel();
     const sources = this.sources;
     this.sources = [];
     for (const s of sources) await s.stop();
@@ -688,7 +692,8 @@ export class Jail {
         if (state !== undefined) out[`${this.name}/${i}`] = state;
       });
     }
-    const filterState = this.filter.exportState();
+    // Not with every checkpoint: see filter-state-saving.ts. At stop (finalStates) always.
+    const filterState = this.filterStateSaving.due(this.finalStates !== null) ? this.filter.exportState() : undefined;
     if (filterState !== undefined) out[this.filterStateKey] = filterState;
     return out;
   }
