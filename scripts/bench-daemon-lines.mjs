@@ -25,6 +25,7 @@ const arg = (name, def) => {
 const LINES = Number(arg('lines', 200_000));
 const RUNS = Number(arg('runs', 3));
 const PROFILE = arg('profile', null);
+if (PROFILE) mkdirSync(PROFILE, { recursive: true });
 const BURST = process.argv.includes('--burst');
 const f2b = join(root, 'packages/cli/bin/f2b.js');
 if (!existsSync(join(root, 'packages/core/dist/index.js'))) {
