@@ -9,6 +9,7 @@
 // `f2b test-filter sshd` runs on the same file (minus its run on a 1-line file: start-up).
 //
 // Usage: node scripts/bench-daemon-lines.mjs [--lines 200000] [--runs 3] [--profile DIR]
+//   --root DIR: measure another built checkout (before/after), with this script's lines.
 //   --profile DIR: the daemon runs under `node --cpu-prof --cpu-prof-dir DIR` (`f2b start` stops
 //   on SIGPROF, the signal V8's sampler uses: a preload given only here keeps it from listening).
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,11 +18,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const here = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : def;
 };
+const root = resolve(arg('root', here));
 const LINES = Number(arg('lines', 200_000));
 const RUNS = Number(arg('runs', 3));
 const PROFILE = arg('profile', null);
@@ -85,7 +87,7 @@ function burstLines(n) {
 
 function generate(n) {
   if (BURST) return burstLines(n);
-  const gen = resolve(root, '../../shared/bench/gen-sshd-log.py');
+  const gen = resolve(here, '../../shared/bench/gen-sshd-log.py');
   const alt = '/work/shared/bench/gen-sshd-log.py';
   const script = existsSync(gen) ? gen : existsSync(alt) ? alt : null;
   let raw;
@@ -141,7 +143,14 @@ async function daemonRun(run, lines) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`f2b did not start:\n${err}`);
     await sleep(20);
   }
-  const client = await ControlClient.connect(socket);
+  // "Started" is logged before the control socket listens.
+  let client;
+  while (!client) {
+    client = await ControlClient.connect(socket).catch(async (e) => {
+      if (Date.now() > deadline) throw e;
+      await sleep(20);
+    });
+  }
   await sleep(300);
   const before = cpuOf(child.pid);
   const t0 = Date.now();

@@ -6,7 +6,7 @@
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
 import type { Core } from './core.js';
-import type { JailInfo } from './hooks.js';
+import { tapped, type JailInfo } from './hooks.js';
 import { EntryParser, type LineFormat } from './entry.js';
 import { FilterRunner } from './filter/engine.js';
 import { createTracker } from './tracker-factory.js';
@@ -249,7 +249,7 @@ export class Jail {
           timeout: config.actionTimeout,
           report: (e) => core.reportError(e, { jail: config.name }),
           done: (what, seconds, ok) => {
-            if (core.hooks.action.isUsed()) core.hooks.action.call({ action: a.type, what, seconds, ok }, this.info);
+            if (tapped(core.hooks.action)) core.hooks.action.call({ action: a.type, what, seconds, ok }, this.info);
           },
         }),
       );
@@ -418,7 +418,7 @@ export class Jail {
     this.linesBySource.set(origin, (this.linesBySource.get(origin) ?? 0) + lines.length);
     // Without an entry hook (which may keep what it is given) every line is parsed into the parser's
     // one shared entry: the filter detaches it if a reducer gets it.
-    if (this.core.hooks.entry.isUsed()) for (const raw of lines) this.entry(this.parser.parse(raw, origin));
+    if (tapped(this.core.hooks.entry)) for (const raw of lines) this.entry(this.parser.parse(raw, origin));
     else for (const raw of lines) this.entry(this.parser.parseShared(raw, 0, raw.length, origin));
     return this.afterBatch();
   }
@@ -439,7 +439,7 @@ export class Jail {
   entry(input: LogEntry): void {
     this.stats.lines++;
     const hooks = this.core.hooks;
-    const entry = hooks.entry.isUsed() ? hooks.entry.call(input, this.info) : input;
+    const entry = tapped(hooks.entry) ? hooks.entry.call(input, this.info) : input;
     const failures = this.filter.process(entry, this.core.clock.now());
     if (failures.length === 0) return;
     this.stats.matched++;
@@ -473,7 +473,7 @@ export class Jail {
       return;
     }
     this.outbox.counted(counted);
-    if (hooks.counted.isUsed()) hooks.counted.call(counted, this.info, outcome);
+    if (tapped(hooks.counted)) hooks.counted.call(counted, this.info, outcome);
     if (outcome.kind === 'banned') this.banned(outcome.ban, true, this.core.clock.now() - this.config.findtime * 1000);
   }
 
