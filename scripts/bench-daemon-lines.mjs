@@ -8,7 +8,9 @@
 // every line was read and its checkpoints are quiet: that difference / N = µs per line.
 // `f2b test-filter sshd` runs on the same file (minus its run on a 1-line file: start-up).
 //
-// Usage: node scripts/bench-daemon-lines.mjs [--lines 200000] [--runs 3] [--profile DIR]
+// Usage: node scripts/bench-daemon-lines.mjs [--lines 200000] [--runs 3] [--burst] [--metrics] [--dashboard] [--profile DIR]
+//   --burst: bench-burst.mjs's shape (every line a failure, 1,000 bans per 25,000 lines) instead of a
+//   whole auth.log; --metrics / --dashboard: with the metrics endpoint / dashboard on (loopback, port 0).
 //   --root DIR: measure another built checkout (before/after), with this script's lines.
 //   --profile DIR: the daemon runs under `node --cpu-prof --cpu-prof-dir DIR` (`f2b start` stops
 //   on SIGPROF, the signal V8's sampler uses: a preload given only here keeps it from listening).
@@ -29,6 +31,8 @@ const RUNS = Number(arg('runs', 3));
 const PROFILE = arg('profile', null);
 if (PROFILE) mkdirSync(PROFILE, { recursive: true });
 const BURST = process.argv.includes('--burst');
+const METRICS = process.argv.includes('--metrics');
+const DASHBOARD = process.argv.includes('--dashboard');
 const f2b = join(root, 'packages/cli/bin/f2b.js');
 if (!existsSync(join(root, 'packages/core/dist/index.js'))) {
   console.log('note: daemon per-line benchmark skipped: not built (npx tsc -b).');
@@ -121,6 +125,8 @@ async function daemonRun(run, lines) {
   const config = {
     state: { path: join(d, 'f2b.db') },
     socket,
+    ...(METRICS ? { metrics: { listen: '127.0.0.1:0' } } : {}),
+    ...(DASHBOARD ? { dashboard: { listen: '127.0.0.1:0' } } : {}),
     jails: { sshd: { source: { type: 'file', paths: [log] }, filter: 'sshd', ignoreself: false } },
   };
   const cfg = join(d, 'f2b.config.json');
@@ -203,7 +209,9 @@ writeFileSync(file, lines.join(''));
 const one = join(dir, 'one.log');
 writeFileSync(one, lines[0]);
 
-console.log(`daemon per-line cost: ${lines.length} sshd lines, ${RUNS} runs, load ${loadavg()[0].toFixed(1)}`);
+console.log(
+  `daemon per-line cost: ${lines.length} sshd lines${BURST ? ' (burst)' : ''}${METRICS ? ', metrics on' : ''}${DASHBOARD ? ', dashboard on' : ''}, ${RUNS} runs, load ${loadavg()[0].toFixed(1)}`,
+);
 const d = [];
 const tf = [];
 for (let run = 0; run < RUNS; run++) {
