@@ -1,22 +1,27 @@
 /**
  * When a jail's checkpoint carries its filter's state (sshd's table of connections half-way through
- * an attempt) besides the read positions: at most once per FILTER_STATE_INTERVAL_MS, and at stop.
+ * an attempt) besides the read positions: with every checkpoint while the state is small; at most
+ * once per FILTER_STATE_INTERVAL_MS while it is large (a flood of open connections); always at stop.
  *
- * Why: the read positions go into every checkpoint — a checkpoint per tick in which lines were read
- * — and cost nothing, but the sshd filter's state is up to 10,000 connections (a few MB of JSON
- * written to the store). Saved with every checkpoint of a burst it was most of the daemon's work per
- * line (25,000 lines: ~10 checkpoints × the whole table). What a crash can lose is at most the last
- * interval's connection context (lines of a connection whose first lines came before the crash are
- * then not attributed to it); a clean stop or reload always saves the state of the last line read.
- * A skipped state is saved by a checkpoint the interval's end asks for, so a quiet log's state is
- * never left behind.
+ * Why: a checkpoint is written per tick in which lines were read. Saved with the positions of the
+ * same instant, the state lets the filter continue exactly where the sources resume after a crash
+ * (an attempt split across a `kill -9` is counted once: test/resume.e2e.test.ts). But in a flood the
+ * sshd state is up to 10,000 connections, a few MB of JSON into the store with every checkpoint:
+ * that was more than half of the daemon's work per line in a burst. So while the last state saved
+ * was large, it is saved once a second (and at the end of a second in which lines came, so that a
+ * quiet log's state is never left behind); a crash then costs at most that second's connection
+ * context (later lines of a connection not attributed to its earlier ones). A clean stop or a
+ * reload always saves the state of the last line read.
  */
 import type { Clock, TimerHandle } from './clock.js';
 
 export const FILTER_STATE_INTERVAL_MS = 1_000;
+/** A state with a list longer than this (sshd: connections) is "large". Normal traffic stays far below. */
+export const LARGE_FILTER_STATE_ENTRIES = 1_000;
 
 export class FilterStateSaving {
   private lastSaved = -Infinity;
+  private large = false;
   private trailing: TimerHandle | undefined;
 
   /** `checkpoint`: asks for a checkpoint (the jail's outbox) when a skipped state becomes due. */
@@ -29,7 +34,7 @@ export class FilterStateSaving {
   due(force: boolean): boolean {
     const now = this.clock.now();
     const wait = this.lastSaved + FILTER_STATE_INTERVAL_MS - now;
-    if (force || wait <= 0) {
+    if (force || !this.large || wait <= 0) {
       this.lastSaved = now;
       this.cancel();
       return true;
@@ -41,8 +46,22 @@ export class FilterStateSaving {
     return false;
   }
 
+  /** The state just exported (to be saved): its size decides whether the next ones wait. */
+  exported(state: unknown): void {
+    this.large = largestList(state) > LARGE_FILTER_STATE_ENTRIES;
+  }
+
   cancel(): void {
     this.trailing?.cancel();
     this.trailing = undefined;
   }
+}
+
+/** The longest array among the state's values, two levels down (the engine wraps a reducer's state). */
+function largestList(state: unknown, depth = 0): number {
+  if (Array.isArray(state)) return state.length;
+  if (typeof state !== 'object' || state === null || depth >= 2) return 0;
+  let max = 0;
+  for (const v of Object.values(state)) max = Math.max(max, largestList(v, depth + 1));
+  return max;
 }

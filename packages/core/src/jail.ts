@@ -692,9 +692,12 @@ export class Jail {
         if (state !== undefined) out[`${this.name}/${i}`] = state;
       });
     }
-    // Not with every checkpoint: see filter-state-saving.ts. At stop (finalStates) always.
+    // A large state not with every checkpoint: see filter-state-saving.ts. At stop (finalStates) always.
     const filterState = this.filterStateSaving.due(this.finalStates !== null) ? this.filter.exportState() : undefined;
-    if (filterState !== undefined) out[this.filterStateKey] = filterState;
+    if (filterState !== undefined) {
+      this.filterStateSaving.exported(filterState);
+      out[this.filterStateKey] = filterState;
+    }
     return out;
   }
 

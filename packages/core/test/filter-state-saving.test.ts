@@ -1,7 +1,8 @@
 /**
- * A jail's checkpoints carry its filter's state (a reducer's sessions) at most once a second, at
- * the interval's end when lines came meanwhile, and always at stop: the state of a burst is not
- * written with every checkpoint, and the state of the last line read is never left unsaved.
+ * A jail's checkpoints carry its filter's state (a reducer's sessions): a small one with every
+ * checkpoint (the positions and the state of the same instant); a large one (a flood of open
+ * connections) at most once a second, at the interval's end when lines came meanwhile, and always at
+ * stop: a burst's state is not written with every checkpoint, and the last line's is never left unsaved.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,14 +13,14 @@ import { resolveConfig } from '../src/config.js';
 import { MemoryStore } from '../src/store.js';
 import { FakeClock } from '../src/testing/fake-clock.js';
 import { definePlugin, type SourceContext } from '../src/plugin.js';
-import { FILTER_STATE_INTERVAL_MS } from '../src/filter-state-saving.js';
+import { FILTER_STATE_INTERVAL_MS, LARGE_FILTER_STATE_ENTRIES } from '../src/filter-state-saving.js';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function world() {
+function world(large: boolean) {
   const clock = new FakeClock('2024-01-15T12:00:00Z');
   const store = new MemoryStore();
   let source: SourceContext | undefined;
@@ -39,7 +40,7 @@ function world() {
           },
           exportState: () => {
             exports++;
-            return { seen };
+            return { seen, open: Array.from({ length: large ? LARGE_FILTER_STATE_ENTRIES + 1 : 10 }, (_, i) => i) };
           },
           importState: () => undefined,
         }),
@@ -75,8 +76,20 @@ function world() {
 }
 
 describe('the filter state in checkpoints', () => {
-  it('is saved once per interval in a burst, at the interval end, and at stop', async () => {
-    const w = world();
+  it('is saved with every checkpoint while it is small', async () => {
+    const w = world(false);
+    await w.daemon.start(w.config);
+    const jail = w.daemon.jail('a')!;
+    for (let i = 1; i <= 3; i++) {
+      await w.push(2);
+      await jail.flush();
+      expect(await w.saved()).toBe(2 * i);
+    }
+    await w.daemon.stop();
+  });
+
+  it('is saved once per interval while it is large, at the interval end, and at stop', async () => {
+    const w = world(true);
     await w.daemon.start(w.config);
     const jail = w.daemon.jail('a')!;
     expect(await w.saved()).toBe(0); // the start's checkpoint carries it
@@ -97,8 +110,8 @@ describe('the filter state in checkpoints', () => {
     expect(await w.saved()).toBe(11);
   });
 
-  it('is saved by the next checkpoint when the log was quiet for the interval', async () => {
-    const w = world();
+  it('is saved by the next checkpoint when the log was quiet for the interval (large)', async () => {
+    const w = world(true);
     await w.daemon.start(w.config);
     const jail = w.daemon.jail('a')!;
     w.clock.advance(FILTER_STATE_INTERVAL_MS);
