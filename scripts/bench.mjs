@@ -347,6 +347,19 @@ const nftOut = (nft.stdout || nft.stderr || '').trim();
 const burst = spawnSync(process.execPath, [join(root, 'scripts/bench-burst.mjs')], { encoding: 'utf8', maxBuffer: 1 << 24 });
 const burstOut = `${burst.stdout ?? ''}${burst.status !== 0 ? `\n${burst.stderr ?? ''}` : ''}`.trim();
 
+// The daemon's CPU per log line against test-filter's on the same lines (a real daemon tailing a
+// file): a whole auth.log, and the burst's shape (every line a failure). F2B_BENCH_DAEMON_LINES=0 leaves it out.
+const daemonLines =
+  process.env.F2B_BENCH_DAEMON_LINES === '0'
+    ? []
+    : [[], ['--burst', '--lines', '100000']].map((extra) =>
+        spawnSync(process.execPath, [join(root, 'scripts/bench-daemon-lines.mjs'), '--runs', '3', ...extra], { encoding: 'utf8', maxBuffer: 1 << 24 }),
+      );
+const daemonLinesOut =
+  daemonLines.length === 0
+    ? '(left out: F2B_BENCH_DAEMON_LINES=0)'
+    : daemonLines.map((r) => (r.status === 0 ? r.stdout.trim() : `failed: ${(r.stderr || r.stdout).slice(-1000)}`)).join('\n');
+
 // The fleet (issue 15): bans propagated to 3 and 10 real daemons on a real redis-server, Redis'
 // memory for 1,000,000 failure ids and 100,000 bans, catch-up of a daemon that missed those bans.
 // Sizes: F2B_BENCH_FLEET_* (see scripts/bench-fleet.mjs); F2B_BENCH_FLEET=0 leaves it out.
@@ -371,4 +384,5 @@ for (const r of results)
 console.log('\ntarget: ≥ 1,000,000 lines/s for the sshd filter on a 2-core machine');
 console.log(`\nnftables (scripts/bench-nftables.mjs):\n${nftOut}`);
 console.log(`\nban path (scripts/bench-burst.mjs):\n${burstOut}`);
+console.log(`\ndaemon per-line cost (scripts/bench-daemon-lines.mjs):\n${daemonLinesOut}`);
 console.log(`\nfleet (scripts/bench-fleet.mjs):\n${fleetOut}`);

@@ -207,24 +207,56 @@ export class JailOutbox {
    * lines, never the ban.
    */
   private async withLines(store: Store, bans: Ban[], failures: readonly { failure: Failure }[]): Promise<Ban[]> {
-    const out: Ban[] = [];
+    const waiting: { ban: Ban; since: number }[] = [];
     for (const ban of bans) {
       const since = this.windowStart.get(ban);
-      if (since === undefined) {
-        out.push(ban);
-        continue;
-      }
+      if (since === undefined) continue;
       this.windowStart.delete(ban);
-      let saved: string[] = [];
+      waiting.push({ ban, since });
+    }
+    if (waiting.length === 0) return bans;
+    const saved = await this.savedLines(store, waiting);
+    // This batch's failures by address, once: a burst's batch holds thousands of failures and
+    // hundreds of bans (a scan of every failure per ban was a tenth of the daemon's work).
+    const pendingOf = new Map<string, Failure[]>();
+    for (const { failure } of failures) {
+      const list = pendingOf.get(failure.id);
+      if (list) list.push(failure);
+      else pendingOf.set(failure.id, [failure]);
+    }
+    const complete = new Map<Ban, Ban>();
+    waiting.forEach(({ ban, since }, i) => {
+      const pending = (pendingOf.get(ban.id) ?? []).filter((f) => f.time >= since).flatMap((f) => f.lines);
+      const withLines = { ...ban, lines: [...saved[i]!, ...pending].slice(-MAX_BAN_LINES) };
+      this.opts.completed(ban, withLines);
+      complete.set(ban, withLines);
+    });
+    return bans.map((b) => complete.get(b) ?? b);
+  }
+
+  /** The saved window lines of each waiting ban: one store call for all when the store can. */
+  private async savedLines(store: Store, waiting: readonly { ban: Ban; since: number }[]): Promise<string[][]> {
+    const jail = this.opts.jail;
+    try {
+      if (store.failureLinesOf) {
+        return await store.failureLinesOf(
+          jail,
+          waiting.map((w) => ({ id: w.ban.id, since: w.since })),
+          MAX_BAN_LINES,
+        );
+      }
+    } catch (err) {
+      this.opts.report(err);
+      return waiting.map(() => []);
+    }
+    const out: string[][] = [];
+    for (const { ban, since } of waiting) {
       try {
-        saved = await store.failureLines!(this.opts.jail, ban.id, since, MAX_BAN_LINES);
+        out.push(await store.failureLines!(jail, ban.id, since, MAX_BAN_LINES));
       } catch (err) {
         this.opts.report(err);
+        out.push([]);
       }
-      const pending = failures.filter((f) => f.failure.id === ban.id && f.failure.time >= since).flatMap((f) => f.failure.lines);
-      const complete = { ...ban, lines: [...saved, ...pending].slice(-MAX_BAN_LINES) };
-      this.opts.completed(ban, complete);
-      out.push(complete);
     }
     return out;
   }

@@ -6,7 +6,7 @@
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
 import type { Core } from './core.js';
-import type { JailInfo } from './hooks.js';
+import { tapped, type JailInfo } from './hooks.js';
 import { EntryParser, type LineFormat } from './entry.js';
 import { FilterRunner } from './filter/engine.js';
 import { createTracker } from './tracker-factory.js';
@@ -27,6 +27,7 @@ import { StoreHealth } from './store-health.js';
 import { SourceWatchState } from './source-watch.js';
 import type { Logger } from './logger.js';
 import { ThrottledWarning } from './throttled-warning.js';
+import { FilterStateSaving } from './filter-state-saving.js';
 import { RangeEscalation } from './range-escalation.js';
 
 export interface JailOptions {
@@ -101,6 +102,7 @@ export class Jail {
   private readonly outbox: JailOutbox;
   private readonly core: Core;
   private readonly parser: EntryParser;
+  private readonly filterStateSaving: FilterStateSaving;
   private readonly filter: FilterRunner;
   private readonly ignoreSet: IpSet;
   /** This host's addresses when ignoreself is on (else empty). */
@@ -210,6 +212,7 @@ export class Jail {
             ),
         })
       : null;
+    this.filterStateSaving = new FilterStateSaving(core.clock, () => this.outbox.read());
     this.outbox = new JailOutbox({
       jail: config.name,
       store: opts.store,
@@ -246,7 +249,7 @@ export class Jail {
           timeout: config.actionTimeout,
           report: (e) => core.reportError(e, { jail: config.name }),
           done: (what, seconds, ok) => {
-            if (core.hooks.action.isUsed()) core.hooks.action.call({ action: a.type, what, seconds, ok }, this.info);
+            if (tapped(core.hooks.action)) core.hooks.action.call({ action: a.type, what, seconds, ok }, this.info);
           },
         }),
       );
@@ -361,6 +364,7 @@ export class Jail {
   async stopSources(): Promise<void> {
     this.sweepTimer?.cancel();
     this.sweepTimer = undefined;
+    this.filterStateSaving.cancel();
     const sources = this.sources;
     this.sources = [];
     for (const s of sources) await s.stop();
@@ -414,7 +418,7 @@ export class Jail {
     this.linesBySource.set(origin, (this.linesBySource.get(origin) ?? 0) + lines.length);
     // Without an entry hook (which may keep what it is given) every line is parsed into the parser's
     // one shared entry: the filter detaches it if a reducer gets it.
-    if (this.core.hooks.entry.isUsed()) for (const raw of lines) this.entry(this.parser.parse(raw, origin));
+    if (tapped(this.core.hooks.entry)) for (const raw of lines) this.entry(this.parser.parse(raw, origin));
     else for (const raw of lines) this.entry(this.parser.parseShared(raw, 0, raw.length, origin));
     return this.afterBatch();
   }
@@ -435,7 +439,7 @@ export class Jail {
   entry(input: LogEntry): void {
     this.stats.lines++;
     const hooks = this.core.hooks;
-    const entry = hooks.entry.isUsed() ? hooks.entry.call(input, this.info) : input;
+    const entry = tapped(hooks.entry) ? hooks.entry.call(input, this.info) : input;
     const failures = this.filter.process(entry, this.core.clock.now());
     if (failures.length === 0) return;
     this.stats.matched++;
@@ -469,7 +473,7 @@ export class Jail {
       return;
     }
     this.outbox.counted(counted);
-    if (hooks.counted.isUsed()) hooks.counted.call(counted, this.info, outcome);
+    if (tapped(hooks.counted)) hooks.counted.call(counted, this.info, outcome);
     if (outcome.kind === 'banned') this.banned(outcome.ban, true, this.core.clock.now() - this.config.findtime * 1000);
   }
 
@@ -688,8 +692,12 @@ export class Jail {
         if (state !== undefined) out[`${this.name}/${i}`] = state;
       });
     }
-    const filterState = this.filter.exportState();
-    if (filterState !== undefined) out[this.filterStateKey] = filterState;
+    // A large state not with every checkpoint: see filter-state-saving.ts. At stop (finalStates) always.
+    const filterState = this.filterStateSaving.due(this.finalStates !== null) ? this.filter.exportState() : undefined;
+    if (filterState !== undefined) {
+      this.filterStateSaving.exported(filterState);
+      out[this.filterStateKey] = filterState;
+    }
     return out;
   }
 

@@ -94,6 +94,12 @@ export interface Store {
    */
   failureLines?(jail: string, id: string, since: number, limit: number): Promise<string[]>;
   /**
+   * `failureLines` of several addresses at once (the bans of one batch: a burst decides hundreds in
+   * one tick), in the order asked. Optional: a store that has `failureLines` and not this one is asked
+   * once per ban.
+   */
+  failureLinesOf?(jail: string, wanted: readonly { id: string; since: number }[], limit: number): Promise<string[][]>;
+  /**
    * The failure rows of `id` in `jail` still kept (inside findtime, and older ones not purged yet),
    * oldest first, at most the last `limit` (`f2b explain`). Optional: without it, explain shows what
    * the tracker holds.
@@ -203,6 +209,10 @@ export class MemoryStore implements Store {
       .filter((f) => f.jail === jail && f.id === id && f.time >= since)
       .flatMap((f) => f.lines)
       .slice(-limit);
+  }
+
+  async failureLinesOf(jail: string, wanted: readonly { id: string; since: number }[], limit: number): Promise<string[][]> {
+    return Promise.all(wanted.map((w) => this.failureLines(jail, w.id, w.since, limit)));
   }
 
   async failuresOf(jail: string, id: string, limit: number): Promise<FailureRecord[]> {

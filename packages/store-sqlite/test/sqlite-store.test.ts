@@ -105,6 +105,19 @@ for (const [name, make] of [
       expect(await s.failureLines!('sshd', '192.0.2.1', T0 + 5, 20)).toEqual(['a', 'b', 'c']);
       expect(await s.failureLines!('sshd', '192.0.2.1', 0, 2)).toEqual(['b', 'c']);
       expect(await s.failureLines!('sshd', '192.0.2.3', 0, 20)).toEqual([]);
+      // Several at once (a batch's bans): the same answers, in the order asked.
+      expect(
+        await s.failureLinesOf!(
+          'sshd',
+          [
+            { id: '192.0.2.3', since: 0 },
+            { id: '192.0.2.1', since: T0 + 5 },
+            { id: '192.0.2.2', since: 0 },
+          ],
+          20,
+        ),
+      ).toEqual([[], ['a', 'b', 'c'], ['other']]);
+      expect(await s.failureLinesOf!('sshd', [{ id: '192.0.2.1', since: 0 }], 2)).toEqual([['b', 'c']]);
       await s.checkpoint({ clearFailures: [{ jail: 'sshd', id: '192.0.2.1' }] });
       expect(await s.failureLines!('sshd', '192.0.2.1', 0, 20)).toEqual([]);
       expect(await s.failureLines!('web', '192.0.2.1', 0, 20)).toEqual(['web']);

@@ -1,0 +1,127 @@
+/**
+ * A jail's checkpoints carry its filter's state (a reducer's sessions): a small one with every
+ * checkpoint (the positions and the state of the same instant); a large one (a flood of open
+ * connections) at most once a second, at the interval's end when lines came meanwhile, and always at
+ * stop: a burst's state is not written with every checkpoint, and the last line's is never left unsaved.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Daemon } from '../src/daemon.js';
+import { resolveConfig } from '../src/config.js';
+import { MemoryStore } from '../src/store.js';
+import { FakeClock } from '../src/testing/fake-clock.js';
+import { definePlugin, type SourceContext } from '../src/plugin.js';
+import { FILTER_STATE_INTERVAL_MS, LARGE_FILTER_STATE_ENTRIES } from '../src/filter-state-saving.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function world(large: boolean) {
+  const clock = new FakeClock('2024-01-15T12:00:00Z');
+  const store = new MemoryStore();
+  let source: SourceContext | undefined;
+  let exports = 0;
+  let seen = 0;
+  const plugin = definePlugin({
+    meta: { name: 'f2b-test-filter-state', version: '1.0.0', core: '*' },
+    apply(core) {
+      core.registerFilter({
+        id: 'counting',
+        rules: [{ id: 'auth-failure', pattern: '^auth failure from <HOST>$' }],
+        // A reducer whose state is the number of matches it has seen.
+        createReducer: () => ({
+          reduce: () => {
+            seen++;
+            return null;
+          },
+          exportState: () => {
+            exports++;
+            return { seen, open: Array.from({ length: large ? LARGE_FILTER_STATE_ENTRIES + 1 : 10 }, (_, i) => i) };
+          },
+          importState: () => undefined,
+        }),
+      });
+      core.registerSource({
+        type: 'memory',
+        create: (_o, ctx) => ({
+          start: async () => {
+            source = ctx;
+          },
+          stop: async () => {
+            source = undefined;
+          },
+        }),
+      });
+    },
+  });
+  const searchFrom = mkdtempSync(join(tmpdir(), 'f2b-filter-state-'));
+  dirs.push(searchFrom);
+  const daemon = new Daemon({ searchFrom: [searchFrom], clock, logLevel: 'silent', plugins: [plugin], store });
+  const config = resolveConfig({
+    jails: { a: { source: { type: 'memory' }, filter: 'counting', actions: [], ignoreself: false } },
+    state: { type: 'memory' },
+    socket: false,
+  });
+  const push = (n: number) =>
+    source!.lines(
+      Array.from({ length: n }, () => Buffer.from('auth failure from 192.0.2.9')),
+      'memory',
+    );
+  const saved = async () => ((await store.position('a/filter')) as { state: { seen: number } } | undefined)?.state.seen;
+  return { clock, daemon, config, push, saved, exports: () => exports };
+}
+
+describe('the filter state in checkpoints', () => {
+  it('is saved with every checkpoint while it is small', async () => {
+    const w = world(false);
+    await w.daemon.start(w.config);
+    const jail = w.daemon.jail('a')!;
+    for (let i = 1; i <= 3; i++) {
+      await w.push(2);
+      await jail.flush();
+      expect(await w.saved()).toBe(2 * i);
+    }
+    await w.daemon.stop();
+  });
+
+  it('is saved once per interval while it is large, at the interval end, and at stop', async () => {
+    const w = world(true);
+    await w.daemon.start(w.config);
+    const jail = w.daemon.jail('a')!;
+    expect(await w.saved()).toBe(0); // the start's checkpoint carries it
+    const exported = w.exports();
+    for (let i = 0; i < 5; i++) {
+      await w.push(2);
+      await jail.flush();
+    }
+    expect(w.exports()).toBe(exported); // five checkpoints within the interval: not exported again
+    expect(await w.saved()).toBe(0);
+    w.clock.advance(FILTER_STATE_INTERVAL_MS); // the interval ends: the skipped state is saved
+    await jail.flush();
+    expect(await w.saved()).toBe(10);
+    await w.push(1);
+    await jail.flush();
+    expect(await w.saved()).toBe(10);
+    await w.daemon.stop(); // at stop, the state of the last line read
+    expect(await w.saved()).toBe(11);
+  });
+
+  it('is saved by the next checkpoint when the log was quiet for the interval (large)', async () => {
+    const w = world(true);
+    await w.daemon.start(w.config);
+    const jail = w.daemon.jail('a')!;
+    w.clock.advance(FILTER_STATE_INTERVAL_MS);
+    await w.push(1);
+    await jail.flush();
+    expect(await w.saved()).toBe(1);
+    w.clock.advance(FILTER_STATE_INTERVAL_MS * 5);
+    await w.push(1);
+    await jail.flush();
+    expect(await w.saved()).toBe(2);
+    await w.daemon.stop();
+  });
+});
