@@ -106,7 +106,10 @@ export interface Reducer {
    * The state that must survive a restart (sessions half-way through an attempt), as plain JSON.
    * The jail saves it in the same checkpoint as the read positions, so after a restart, a reload or
    * a crash the reducer continues exactly where the saved positions resume: the lines of one attempt
-   * split across a restart are counted once. Omit it (or return undefined) when nothing is kept.
+   * split across a restart are counted once. A large state (a list of more than 1,000 entries: a
+   * flood) goes into a checkpoint at most once a second, and always at stop and reload
+   * (filter-state-saving.ts), so a crash during a flood may lose up to a second of it. Omit it (or
+   * return undefined) when nothing is kept.
    */
   exportState?(): unknown;
   /**
