@@ -16,7 +16,8 @@ import { definePlugin, type SourceContext } from '../src/plugin.js';
 import { ControlServer, assertSocketFree } from '../src/control/server.js';
 import { ControlCommands } from '../src/control/handler.js';
 import { ControlClient, controlRequest } from '../src/control/client.js';
-import { LineDecoder, MAX_REQUEST_BYTES } from '../src/control/protocol.js';
+import { LineDecoder, MAX_REQUEST_BYTES, errorBody, errorFromBody } from '../src/control/protocol.js';
+import { F2bError } from '../src/errors.js';
 import type { Ban, Unban } from '../src/types.js';
 import { rejected } from './helpers.js';
 
@@ -486,5 +487,16 @@ describe('control socket lifecycle', () => {
     expect(err.code).toBe('F2B_ERR_CONTROL_NOT_RUNNING');
     expect(err.message).toContain('/tmp/f2b-no-such-dir-xyz/f2b.sock');
     expect(err.fix).toContain('f2b start');
+  });
+});
+
+describe('error bodies on the wire', () => {
+  it('carry the exit class, so a client that never loaded the code still exits as it deserves', () => {
+    const body = errorBody(new F2bError('F2B_ERR_SOME_PLUGIN_THING', 'It went wrong.', { fix: 'Fix it.', exit: 'usage' }));
+    expect(body).toEqual({ code: 'F2B_ERR_SOME_PLUGIN_THING', message: 'It went wrong.', fix: 'Fix it.', exit: 'usage' });
+    expect(errorFromBody(body).exit).toBe('usage');
+    // An older daemon sends no exit (or a client sees nonsense): the code's table decides, else failure.
+    expect(errorFromBody({ code: 'F2B_ERR_SOME_PLUGIN_THING', message: 'x' }).exit).toBe('failure');
+    expect(errorFromBody({ code: 'F2B_ERR_SOME_PLUGIN_THING', message: 'x', exit: 'bogus' as never }).exit).toBe('failure');
   });
 });

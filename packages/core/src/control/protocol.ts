@@ -9,7 +9,7 @@
  * `v` is the protocol version; a daemon answers a version it does not speak with an error that names
  * the versions it does. A request line may be at most `MAX_REQUEST_BYTES` long.
  */
-import { F2bError, isF2bError } from '@f2b/kit/client';
+import { F2bError, isF2bError, type ExitClass } from '@f2b/kit/client';
 
 export const PROTOCOL_VERSION = 1;
 export const SUPPORTED_VERSIONS: readonly number[] = [PROTOCOL_VERSION];
@@ -36,6 +36,11 @@ export interface ControlErrorBody {
   /** Config key path and file, when the error is about the config (e.g. a failed reload). */
   path?: string;
   file?: string;
+  /**
+   * The error's exit class, so the client exits as the daemon's error deserves without loading the
+   * table that defines the code (a client command loads no errors table; a plugin's it never has).
+   */
+  exit?: ExitClass;
 }
 
 export type ControlResponse = { v: number; id: RequestId; ok: true; result: unknown } | { v: number; id: RequestId; ok: false; error: ControlErrorBody };
@@ -47,6 +52,7 @@ export function errorBody(err: unknown): ControlErrorBody {
     if (err.fix) body.fix = err.fix;
     if (err.path) body.path = err.path;
     if (err.file) body.file = err.file;
+    body.exit = err.exit;
     return body;
   }
   const message = err instanceof Error ? err.message : String(err);
@@ -59,7 +65,8 @@ export function errorBody(err: unknown): ControlErrorBody {
 
 /** An `F2bError` again, from a response's error body (client side); its exit class comes back with its code. */
 export function errorFromBody(body: ControlErrorBody): F2bError {
-  return new F2bError(body.code, body.message, { fix: body.fix, path: body.path, file: body.file });
+  const exit = body.exit === 'usage' || body.exit === 'failure' ? body.exit : undefined; // an older daemon sends none
+  return new F2bError(body.code, body.message, { fix: body.fix, path: body.path, file: body.file, exit });
 }
 
 /** One line of the protocol (JSON + newline). */
