@@ -186,7 +186,10 @@ describe('every shipped rule runs in linear time on adversarial lines', () => {
             worstTime = t;
           }
         });
-        const ratio = timeOf(run, [long[worst]!]) / timeOf(run, [short[worst]!]);
+        // process.cpuUsage() counts every thread of the process (other test files' too, on a loaded
+        // machine): a ratio over the bound is measured again, and only one that stays over fails.
+        let ratio = timeOf(run, [long[worst]!]) / timeOf(run, [short[worst]!]);
+        for (let again = 0; again < 3 && ratio >= MAX_RATIO; again++) ratio = Math.min(ratio, timeOf(run, [long[worst]!], 5) / timeOf(run, [short[worst]!], 5));
         if (ratio >= MAX_RATIO) ratios.push(`${def.rules[k]!.id}: ×${ratio.toFixed(1)} on ${JSON.stringify(short[worst]!.slice(0, 80))}…`);
       }
       expect(ratios, `time grew faster than linear for ${def.id}`).toEqual([]);
