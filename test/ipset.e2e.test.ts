@@ -10,22 +10,12 @@ import { execFile } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { F2B, ROOT, sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
+import { F2B, ROOT, sshdLine, startF2b, tempDir, until, type RunningF2b } from './helpers.js';
 import { createPair, netnsUnavailable, outputIn, PAIR_CLIENT, PAIR_SERVER, probe, type Pair } from './netns-pair.js';
 
 const skip = netnsUnavailable({ programs: ['ipset', 'iptables-nft', 'ip6tables-nft'], hint: 'apt install ipset iptables' });
 if (skip) console.log(`skipping the ipset end-to-end test: ${skip}`);
 const run = promisify(execFile);
-
-async function until<T>(what: string, fn: () => T | Promise<T>, ms = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(skip !== null)('f2b with the ipset action (real ipset and iptables in test namespaces)', () => {
   const tmp = tempDir('f2b-ipset-e2e-');

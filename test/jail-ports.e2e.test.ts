@@ -8,23 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
+import { sshdLine, startF2b, tempDir, until, type RunningF2b } from './helpers.js';
 import { createPair, netnsUnavailable, outputIn, PAIR_CLIENT, PAIR_SERVER, probe, type Pair } from './netns-pair.js';
 
 const skip = netnsUnavailable({ programs: ['nft'], hint: 'apt install nftables' });
 if (skip) console.log(`skipping the jail ports end-to-end test: ${skip}`);
 const skipIpset = netnsUnavailable({ programs: ['ipset', 'iptables-nft', 'ip6tables-nft'], hint: 'apt install ipset iptables' });
 if (skipIpset) console.log(`skipping the jail ports end-to-end test of ipset: ${skipIpset}`);
-
-async function until<T>(what: string, fn: () => T | Promise<T>, ms = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(skip !== null)("a jail's port with defaults.actions (real nft in test namespaces)", () => {
   const tmp = tempDir('f2b-jail-ports-');
