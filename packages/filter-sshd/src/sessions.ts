@@ -4,6 +4,8 @@
  * first when there are more than `cap` (a flood of connections must not grow memory without limit).
  */
 
+import { OldestFirst } from '@f2b/kit';
+
 export interface Session {
   /** The connection's source address, from the first line that names it. */
   addr?: string;
@@ -85,6 +87,8 @@ export interface SessionTableState {
 /** A Map kept in least-recently-seen order (touching a session moves it to the end). */
 export class SessionTable {
   private readonly map = new Map<string, Session>();
+  /** Finds the least recently seen session without stepping over the map's holes again and again. */
+  private readonly oldest = new OldestFirst(this.map);
   /**
    * The key at the end of the order. sshd writes several lines per connection in a row (4 in 10
    * lookups are of the connection just seen): those need no move to the end.
@@ -122,10 +126,7 @@ export class SessionTable {
 
   set(key: string, s: Session): void {
     this.map.delete(key);
-    if (this.map.size >= this.cap) {
-      const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) this.map.delete(oldest);
-    }
+    if (this.map.size >= this.cap && this.oldest.evict() === this.newest) this.newest = undefined;
     this.map.set(key, s);
     this.newest = key;
   }

@@ -48,5 +48,6 @@ export { escalatedBantime, type BantimeEscalation } from './bantime.js';
 export { BanBook, type BanBookOptions, type BookBan, type BookUnban } from './ban-book.js';
 export { BanExpiries } from './ban-expiries.js';
 export { SerialBatcher } from './serial-batcher.js';
+export { OldestFirst } from './oldest-first.js';
 export { withJailPorts, type JailPortsContext } from './jail-ports.js';
 export { journalRecordToEntry, normalizeRecord, parseJournalJsonLine, type JournalEntry, type JournalRecord } from './journal.js';

@@ -4,6 +4,7 @@
  * depends on nothing): a `RuleMatch` of `@f2b/core` is a `MatchLike`, an `AttemptDraft` is a
  * `FailureDraft`.
  */
+import { OldestFirst } from './oldest-first.js';
 
 /** What these pieces read of a rule match. */
 export interface MatchLike {
@@ -41,6 +42,7 @@ export const oneAttemptReducer = () => ({ reduce: (m: MatchLike): AttemptDraft |
  */
 export class SessionMap<V> {
   private readonly map = new Map<string, { value: V; time: number }>();
+  private readonly oldest = new OldestFirst(this.map);
   private readonly maxAge: number;
   private readonly maxSize: number;
 
@@ -55,10 +57,7 @@ export class SessionMap<V> {
 
   set(key: string, value: V, time: number): void {
     this.map.delete(key);
-    if (this.map.size >= this.maxSize) {
-      const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) this.map.delete(oldest);
-    }
+    if (this.map.size >= this.maxSize) this.oldest.evict();
     this.map.set(key, { value, time });
   }
 
