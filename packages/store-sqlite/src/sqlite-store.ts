@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import type { Ban, BanHistory, Checkpoint, FailureRecord, OutboxItem, Store, StoreReplacement, StoredFailure } from '@f2b/core';
 import { isF2bError, messageOf, systemClock } from '@f2b/kit';
 import type { Clock } from '@f2b/core';
+import { FailureRows } from './failure-rows.js';
 import { MIGRATIONS } from './migrations.js';
 import { assertDatabaseWritable, checkStatePath, type StateErrors } from './path-check.js';
 
@@ -39,6 +40,7 @@ export class SqliteStore implements Store {
   private db!: Database.Database;
   private readonly opts: SqliteStoreOptions;
   private stmts!: ReturnType<SqliteStore['prepare']>;
+  private failureRows!: FailureRows;
   /** Set when open() found the database corrupt and moved it aside. */
   replaced?: StoreReplacement;
 
@@ -88,6 +90,7 @@ export class SqliteStore implements Store {
       this.db = db;
       this.migrate();
       this.stmts = this.prepare();
+      this.failureRows = new FailureRows(this.db);
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     } catch (err) {
       if (db.open) db.close();
@@ -165,7 +168,6 @@ export class SqliteStore implements Store {
   private prepare() {
     const db = this.db;
     return {
-      addFailure: db.prepare('INSERT INTO failures (jail, id, time, attempts, lines, rule, captures) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       failuresOf: db.prepare(
         'SELECT jail, id, time, attempts, lines, rule, captures FROM failures WHERE jail = ? AND id = ? ORDER BY time DESC, rowid DESC LIMIT ?',
       ),
@@ -201,20 +203,7 @@ export class SqliteStore implements Store {
     const s = this.stmts;
     const now = this.now();
     return this.db.transaction(() => {
-      for (const { jail, failure } of c.failures ?? []) {
-        if (failure.attempts > 0) {
-          const captures = failure.captures && Object.keys(failure.captures).length > 0 ? JSON.stringify(failure.captures) : null;
-          s.addFailure.run(
-            jail,
-            failure.id,
-            failure.time,
-            failure.attempts,
-            failure.lines.length > 0 ? JSON.stringify(failure.lines) : null,
-            failure.rule ?? null,
-            captures,
-          );
-        }
-      }
+      if (c.failures) this.failureRows.insert(c.failures);
       for (const { jail, id } of c.clearFailures ?? []) s.clearFailures.run(jail, id);
       const seqs: number[] = [];
       for (const b of c.bans ?? []) {
