@@ -13,7 +13,7 @@ import type { FailureDraft, Reducer, ReducerContext, RuleMatch } from '@f2b/core
 import { normalizeIp } from '@f2b/kit';
 import { AUTH_MODES, type Effect, type Mode } from './rule-spec.js';
 import { SPECS_BY_ID } from './rules.js';
-import { newSession, resetSession, type Session, SessionTable } from './sessions.js';
+import { type Session, SessionTable } from './sessions.js';
 import { resolveMaxAuthTries } from './max-auth-tries.js';
 
 /** Effects that only a new connection can produce: seen on a finished connection, they mean pid reuse. */
@@ -26,8 +26,6 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
   // never failures.
   const countsAuth = AUTH_MODES.includes(ctx.mode as Mode);
   const table = new SessionTable();
-  const keys = new SessionKeys();
-  const scratch = newSession(0);
 
   /**
    * Pending failures become real: the connection ended (or went on) without their success. Refused
@@ -58,15 +56,12 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
       if (spec.stateless) {
         return failure && m.host !== undefined ? draft(m, m.host, 1) : null;
       }
-      const key = m.entry.pid === undefined ? null : keys.of(m.entry.host ?? '', m.entry.pid);
+      const key = m.entry.pid === undefined ? null : table.keyOf(m.entry.host ?? '', m.entry.pid);
       let s = key === null ? undefined : table.get(key, time);
       if (s === undefined || spec.effect === 'connect' || pidReused(s, m.host, STARTS.has(spec.effect))) {
         // A connection first seen on its last line (or on a success) needs no memory: it is read
         // from the one scratch session (most closing lines of an attack are such), never kept.
-        if (key !== null && !spec.final && spec.effect !== 'success' && spec.effect !== 'pam-more') {
-          s = newSession(time);
-          table.set(key, s);
-        } else s = resetSession(scratch, time);
+        s = key !== null && !spec.final && spec.effect !== 'success' && spec.effect !== 'pam-more' ? table.create(key, time) : table.scratch(time);
       }
       if (m.host !== undefined && s.addr === undefined) s.addr = m.host;
 
@@ -210,23 +205,4 @@ function draft(m: RuleMatch, id: string, attempts: number): FailureDraft {
   // The engine's captures are frozen (its memo shares them between lines) and a draft goes straight
   // into a failure, whose captures are read-only: shared, not copied for every failing line.
   return { id, attempts, rule: m.rule.id, captures: m.captures as Record<string, string> };
-}
-
-/**
- * `host pid`, the key of a connection. The last one is kept: consecutive lines are mostly of one
- * connection, and the same string (its hash computed once) saves building and hashing it again.
- */
-class SessionKeys {
-  private host = '';
-  private pid = -1;
-  private key = '';
-
-  of(host: string, pid: number): string {
-    if (pid !== this.pid || host !== this.host) {
-      this.host = host;
-      this.pid = pid;
-      this.key = `${host} ${pid}`;
-    }
-    return this.key;
-  }
 }

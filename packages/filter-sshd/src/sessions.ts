@@ -5,6 +5,7 @@
  */
 
 import { OldestFirst } from '@f2b/kit';
+import { SessionColumns, SessionView } from './session-columns.js';
 
 export interface Session {
   /** The connection's source address, from the first line that names it. */
@@ -53,25 +54,6 @@ export function newSession(time: number): Session {
   };
 }
 
-/** `s` as newSession(time) makes one (for a session that is read once and never kept). */
-export function resetSession(s: Session, time: number): Session {
-  s.addr = undefined;
-  s.seen = time;
-  s.counted = 0;
-  s.attempted = false;
-  s.credit = false;
-  s.softKeys = 0;
-  s.keysCounted = false;
-  s.pamPending = false;
-  s.pamUser = undefined;
-  s.unattributed = 0;
-  s.maxed = false;
-  s.probed = false;
-  s.success = false;
-  s.ended = false;
-  return s;
-}
-
 export const SESSION_TTL_MS = 10 * 60_000;
 export const SESSION_CAP = 100_000;
 /** Sessions saved with a checkpoint: the most recently seen (a connection is short; a flood is not). */
@@ -84,61 +66,147 @@ export interface SessionTableState {
   sessions: [string, Session][];
 }
 
-/** A Map kept in least-recently-seen order (touching a session moves it to the end). */
+/** A connection's key: `host pid` packed into a number when it fits, else as that text. */
+export type SessionKey = number | string;
+
+/** pids below 2^22 (Linux's `pid_max` limit) and the first 511 syslog hosts pack into a small integer. */
+const PID_LIMIT = 1 << 22;
+const PACKED_HOSTS = 511;
+
+/**
+ * The open connections, in least-recently-seen order (touching one moves it to the end), their
+ * fields in columns (session-columns.ts). `get`, `create` and `scratch` hand out one shared view:
+ * the reducer works on one connection at a time.
+ */
 export class SessionTable {
-  private readonly map = new Map<string, Session>();
-  /** Finds the least recently seen session without stepping over the map's holes again and again. */
-  private readonly oldest = new OldestFirst(this.map);
+  /** Key → slot, in least-recently-seen order (a Map keeps insertion order). */
+  private readonly slots = new Map<SessionKey, number>();
+  private readonly keyOfSlot: SessionKey[] = [];
+  private readonly columns = new SessionColumns();
+  private readonly view = new SessionView(this.columns);
+  /** A connection read once and never kept (first seen on its last line). */
+  private readonly scratchSlot = this.columns.allocate(0);
+  /** Finds the least recently seen connection without stepping over the Map's holes again and again. */
+  private readonly oldest = new OldestFirst(this.evictable());
   /**
    * The key at the end of the order. sshd writes several lines per connection in a row (4 in 10
    * lookups are of the connection just seen): those need no move to the end.
    */
-  private newest: string | undefined = undefined;
+  private newest: SessionKey | undefined = undefined;
   /** The latest log time seen: old logs are swept by their own clock, not the wall clock. */
   private logTime = -Infinity;
+  private readonly hostIds = new Map<string, number>();
+  private readonly hostNames: string[] = [];
+  private lastHost = '';
+  private lastHostId = -1;
 
   constructor(
     private readonly ttl = SESSION_TTL_MS,
     private readonly cap = SESSION_CAP,
   ) {}
 
-  get size(): number {
-    return this.map.size;
+  /** The table as OldestFirst evicts from it: by the Map's order, freeing the slot. */
+  private evictable() {
+    const slots = this.slots;
+    return {
+      keys: () => slots.keys(),
+      delete: (key: SessionKey) => this.delete(key),
+      get size() {
+        return slots.size;
+      },
+    };
   }
 
-  get(key: string, time: number | undefined): Session | undefined {
-    const s = this.map.get(key);
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** The key of connection `pid` on syslog host `host`: no string built for the usual ones. */
+  keyOf(host: string, pid: number): SessionKey {
+    let id = this.lastHostId;
+    if (host !== this.lastHost || id < 0) {
+      id = this.hostIds.get(host) ?? -1;
+      if (id < 0 && this.hostNames.length < PACKED_HOSTS) {
+        id = this.hostNames.length;
+        this.hostNames.push(host);
+        this.hostIds.set(host, id);
+      }
+      this.lastHost = host;
+      this.lastHostId = id;
+    }
+    return id >= 0 && Number.isInteger(pid) && pid >= 0 && pid < PID_LIMIT ? id * PID_LIMIT + pid : `${host} ${pid}`;
+  }
+
+  /** The key as the checkpoint writes it (`host pid`). */
+  private keyText(key: SessionKey): string {
+    return typeof key === 'string' ? key : `${this.hostNames[Math.floor(key / PID_LIMIT)]} ${key % PID_LIMIT}`;
+  }
+
+  /** A saved key back as a key (`host pid` packs again when it can). */
+  private keyFrom(text: string): SessionKey {
+    const space = text.lastIndexOf(' ');
+    if (space < 0 || !/^\d{1,7}$/.test(text.slice(space + 1))) return text;
+    const key = this.keyOf(text.slice(0, space), Number(text.slice(space + 1)));
+    return typeof key === 'number' ? key : text;
+  }
+
+  get(key: SessionKey, time: number | undefined): Session | undefined {
+    const slot = this.slots.get(key);
     if (time !== undefined && time > this.logTime) this.logTime = time;
-    if (s === undefined) return undefined;
-    if (time !== undefined && time - s.seen > this.ttl) {
+    if (slot === undefined) return undefined;
+    const c = this.columns;
+    if (time !== undefined && time - c.seen[slot]! > this.ttl) {
       // Too old to be the same connection (a reused pid days later).
       this.delete(key);
       return undefined;
     }
-    if (time !== undefined) s.seen = Math.max(s.seen, time);
+    if (time !== undefined && time > c.seen[slot]!) c.seen[slot] = time;
     if (key !== this.newest) {
-      this.map.delete(key);
-      this.map.set(key, s);
+      this.slots.delete(key);
+      this.slots.set(key, slot);
       this.newest = key;
     }
-    return s;
+    this.view.slot = slot;
+    return this.view;
   }
 
-  set(key: string, s: Session): void {
-    this.map.delete(key);
-    if (this.map.size >= this.cap && this.oldest.evict() === this.newest) this.newest = undefined;
-    this.map.set(key, s);
+  /** A new connection under `key` (replacing one kept under it), as `newSession(time)` makes one. */
+  create(key: SessionKey, time: number): Session {
+    this.delete(key);
+    if (this.slots.size >= this.cap) this.oldest.evict();
+    const slot = this.columns.allocate(time);
+    this.keyOfSlot[slot] = key;
+    this.slots.set(key, slot);
     this.newest = key;
+    this.view.slot = slot;
+    return this.view;
   }
 
-  delete(key: string): void {
-    this.map.delete(key);
+  /** Keep a copy of `s` under `key` (a saved session, tests). */
+  set(key: SessionKey, s: Session): void {
+    const view = this.create(key, s.seen);
+    this.columns.write((view as SessionView).slot, s);
+  }
+
+  /** The one session for a connection read once and never kept, as `newSession(time)` makes one. */
+  scratch(time: number): Session {
+    this.columns.reset(this.scratchSlot, time);
+    this.view.slot = this.scratchSlot;
+    return this.view;
+  }
+
+  delete(key: SessionKey): boolean {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return false;
+    this.slots.delete(key);
+    this.columns.release(slot);
     if (key === this.newest) this.newest = undefined;
+    return true;
   }
 
   export(limit = SESSION_EXPORT_CAP): SessionTableState {
-    const all = [...this.map];
-    const sessions = all.slice(Math.max(0, all.length - limit)).map(([k, v]) => [k, { ...v }] as [string, Session]);
+    const all = [...this.slots];
+    const sessions = all.slice(Math.max(0, all.length - limit)).map(([k, slot]) => [this.keyText(k), this.columns.read(slot)] as [string, Session]);
     return { v: 1, logTime: Number.isFinite(this.logTime) ? this.logTime : null, sessions };
   }
 
@@ -150,7 +218,7 @@ export class SessionTable {
     for (const entry of st.sessions) {
       if (!Array.isArray(entry) || typeof entry[0] !== 'string') continue;
       const s = toSession(entry[1]);
-      if (s) this.set(entry[0], s);
+      if (s) this.set(this.keyFrom(entry[0]), s);
     }
   }
 
@@ -158,8 +226,8 @@ export class SessionTable {
   sweep(now: number): void {
     const clock = Number.isFinite(this.logTime) ? Math.min(now, this.logTime) : now;
     const horizon = clock - this.ttl;
-    for (const [key, s] of this.map) {
-      if (s.seen >= horizon) break; // the rest were seen later
+    for (const [key, slot] of this.slots) {
+      if (this.columns.seen[slot]! >= horizon) break; // the rest were seen later
       this.delete(key);
     }
   }
