@@ -33,7 +33,8 @@ export function buildProgram(setCode: (code: number) => void = () => {}): Comman
 
   program
     .command('filters')
-    .description('List the filter ids of installed packages (id, package, version, modes).')
+    .description("List the filter ids of installed packages (id, package, version, modes); with -c, the config's filters too.")
+    .option('-c, --config <file>', "also list this config's own filters (filters:)")
     .option('--json', 'machine-readable output')
     .action(run((o) => filters(o)));
 
