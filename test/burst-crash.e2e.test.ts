@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ROOT, sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
+import { ROOT, sshdLine, startF2b, tempDir, type RunningF2b, until } from './helpers.js';
 import { netnsUnavailable } from './netns-lab.js';
 
 const ACTION = join(ROOT, 'packages/action-nftables/dist/index.js');
@@ -60,14 +60,6 @@ function inKernel(): Set<string> {
     }
   }
   return out;
-}
-
-async function until(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe.skipIf(skip !== null)('kill -9 right after a burst of bans (real nft, SQLite)', () => {
@@ -121,7 +113,7 @@ describe.skipIf(skip !== null)('kill -9 right after a burst of bans (real nft, S
     for (let round = 0; round < 3; round++) {
       appendFileSync(log, ips.map((ip) => sshdLine(`Failed password for root from ${ip} port ${pid} ssh2`, { pid: pid++ })).join(''));
     }
-    await until(() => killed, 'the first ban in the kernel');
+    await until('the first ban in the kernel', () => killed);
     await run.stop();
     monitor.kill();
 
@@ -136,7 +128,7 @@ describe.skipIf(skip !== null)('kill -9 right after a burst of bans (real nft, S
     // The firewall forgets everything: only the store and the log can bring the bans back.
     nft(['delete', 'table', 'inet', table]);
     run = await start();
-    await until(() => inKernel().size >= 1000, 'all 1,000 bans in force after the restart', 60_000);
+    await until('all 1,000 bans in force after the restart', () => inKernel().size >= 1000, 60_000);
     expect([...inKernel()].sort()).toEqual([...ips].sort());
     expect(await run.stop('SIGTERM')).toBe(0);
 

@@ -11,7 +11,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FakeCloudflare } from '@f2b/action-cloudflare/testing';
-import { F2B, ROOT, startF2b, tempDir, type RunningF2b } from './helpers.js';
+import { F2B, ROOT, startF2b, tempDir, type RunningF2b, until } from './helpers.js';
 
 const TOKEN = 'e2e-cf-token-7c1d9a0b3e5f';
 const ZONE = '9a7806061c88ada191ed06f989cc3dac';
@@ -25,14 +25,6 @@ function authFailure(ip: string): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
   return `${stamp} [error] 1201#1201: *582 user "admin": password mismatch, client: ${ip}, server: shop.example, request: "GET /admin/ HTTP/1.1", host: "shop.example"\n`;
-}
-
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('f2b with the cloudflare action (fake Cloudflare)', () => {
@@ -86,7 +78,7 @@ describe('f2b with the cloudflare action (fake Cloudflare)', () => {
   it('bans IPv4 and IPv6 attackers at the edge', async () => {
     appendFileSync(log, authFailure('198.51.100.23') + authFailure('198.51.100.23'));
     appendFileSync(log, authFailure('2001:db8:77::5') + authFailure('2001:db8:77::5'));
-    await until(() => ours().length === 2, 'two rules');
+    await until('two rules', () => ours().length === 2);
     expect(ours()).toEqual(['198.51.100.23', '2001:db8:77::5']);
     const rule = fake.accessRules.rules(SCOPE).find((r) => r.configuration.value === '2001:db8:77::5');
     expect(rule).toMatchObject({ mode: 'block', configuration: { target: 'ip6' } });
@@ -100,7 +92,7 @@ describe('f2b with the cloudflare action (fake Cloudflare)', () => {
   it('f2b unban deletes the rule', async () => {
     const r = await run(process.execPath, [F2B, 'unban', '198.51.100.23', '--config', cfgFile], { cwd: ROOT });
     outputs.push(r.stdout, r.stderr);
-    await until(() => ours().length === 1, 'the rule to go');
+    await until('the rule to go', () => ours().length === 1);
     expect(ours()).toEqual(['2001:db8:77::5']);
   });
 

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
+import { sshdLine, startF2b, tempDir, type RunningF2b, until } from './helpers.js';
 
 const tmp = tempDir('f2b-crash-');
 afterAll(() => {
@@ -39,14 +39,6 @@ const readEvents = (): Event[] =>
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Event)
     : [];
-
-async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 let pid = 20000;
 function attempt(file: string, ip: string): void {
@@ -91,7 +83,7 @@ describe('kill -9 during a stream of attacks', () => {
     let run = await start();
     // The short-bantime jail: a ban, then a crash, then its end passes while we are dead.
     attempt(shortLog, '203.0.113.9');
-    await until(() => readEvents().some((e) => e.event === 'ban' && e.id === '203.0.113.9'), 'the short ban');
+    await until('the short ban', () => readEvents().some((e) => e.event === 'ban' && e.id === '203.0.113.9'));
 
     let next = 0;
     for (let round = 0; round < 6; round++) {
@@ -106,7 +98,7 @@ describe('kill -9 during a stream of attacks', () => {
     while (next < plan.length) attempt(log, plan[next++]!);
     // A last attacker: once it is banned, every line before it has been processed.
     for (let k = 0; k < 3; k++) attempt(log, '192.0.2.250');
-    await until(() => readEvents().some((e) => e.event === 'ban' && e.id === '192.0.2.250'), 'the final ban');
+    await until('the final ban', () => readEvents().some((e) => e.event === 'ban' && e.id === '192.0.2.250'));
     expect(await run.stop('SIGTERM')).toBe(0);
 
     const ev = readEvents();

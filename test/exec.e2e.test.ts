@@ -7,15 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { f2b, runF2b, sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
-
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { f2b, runF2b, sshdLine, startF2b, tempDir, type RunningF2b, until } from './helpers.js';
 
 describe('f2b with the exec action', () => {
   const tmp = tempDir('f2b-exec-e2e-');
@@ -67,14 +59,14 @@ describe('f2b with the exec action', () => {
 
   it('runs the program for a ban, with each value in its own argument', async () => {
     for (let i = 0; i < 2; i++) appendFileSync(log, sshdLine(`Failed password for root from 2001:db8::a:7 port ${42000 + i} ssh2`, { pid: 100 + i }));
-    await until(() => lines().length === 1, 'the ban command');
+    await until('the ban command', () => lines().length === 1);
     expect(lines()).toEqual(['ban [add] [2001:db8::a:7] [jail sshd for 3600s]']);
   });
 
   it('runs the unban command for f2b unban', async () => {
     const r = await runF2b(['unban', '2001:db8::a:7', '--config', cfgFile]);
     expect(r.code).toBe(0);
-    await until(() => lines().length === 2, 'the unban command');
+    await until('the unban command', () => lines().length === 2);
     expect(lines()[1]).toBe('unban [del] [2001:db8::a:7] [inet6]');
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
+import { sshdLine, startF2b, tempDir, type RunningF2b, until } from './helpers.js';
 
 const tmp = tempDir('f2b-resume-');
 afterAll(() => tmp.cleanup());
@@ -27,14 +27,6 @@ const banned = (): string[] =>
         .filter((e) => e.event === 'ban')
         .map((e) => e.id)
     : [];
-
-async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Attempts of `ip` the daemon has committed to its store. */
 function storedAttempts(ip: string): number {
@@ -98,20 +90,20 @@ describe('an sshd attempt split across a restart, a kill -9 or a reload', () => 
         split: async (r) => {
           const before = (r.stderr().match(/Reloaded:/g) ?? []).length;
           r.child.kill('SIGHUP');
-          await until(() => (r.stderr().match(/Reloaded:/g) ?? []).length > before, 'the reload');
+          await until('the reload', () => (r.stderr().match(/Reloaded:/g) ?? []).length > before);
           return r;
         },
       },
     ];
     for (const c of cases) {
       appendFileSync(log, sshdLine(`Invalid user x from ${c.ip} port 40000`, { pid: c.pid }));
-      await until(() => storedAttempts(c.ip) === 1, `the first line of ${c.ip} to be checkpointed`);
+      await until(`the first line of ${c.ip} to be checkpointed`, () => storedAttempts(c.ip) === 1);
       run = await c.split(run);
       appendFileSync(log, sshdLine(`Failed password for invalid user x from ${c.ip} port 40000 ssh2`, { pid: c.pid }));
     }
     // A sentinel with two real attempts: once it is banned, every line before it was processed.
     for (const port of [1, 2]) appendFileSync(log, sshdLine(`Failed password for root from 203.0.113.50 port ${port} ssh2`, { pid: 3200 + port }));
-    await until(() => banned().includes('203.0.113.50'), 'the sentinel ban');
+    await until('the sentinel ban', () => banned().includes('203.0.113.50'));
     expect(await run.stop('SIGTERM')).toBe(0);
     expect(banned()).toEqual(['203.0.113.50']);
     for (const c of cases) expect(storedAttempts(c.ip), c.ip).toBe(1);

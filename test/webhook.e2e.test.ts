@@ -9,17 +9,9 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { f2b, sshdLine, startF2b, tempDir, type RunningF2b } from './helpers.js';
+import { f2b, sshdLine, startF2b, tempDir, type RunningF2b, until } from './helpers.js';
 
 const TOKEN = 'e2e-webhook-token-3b9f1c';
-
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('f2b with the webhook action', () => {
   const tmp = tempDir('f2b-webhook-e2e-');
@@ -85,7 +77,7 @@ describe('f2b with the webhook action', () => {
 
   it('posts the ban (retrying a 503) with the token header, and never prints the token', async () => {
     for (let i = 0; i < 2; i++) appendFileSync(log, sshdLine(`Failed password for root from 198.51.100.61 port ${43000 + i} ssh2`, { pid: 200 + i }));
-    await until(() => answered >= 2, 'the ban to be delivered');
+    await until('the ban to be delivered', () => answered >= 2);
     expect(received).toHaveLength(2);
     expect(received[1]!.url).toBe('/hooks/f2b');
     expect(received[1]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
