@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CONFIG_SCHEMA, schemaKeys } from '@f2b/core';
@@ -78,6 +78,37 @@ describe('f2b completion and man', () => {
       await d.stop();
     }
   }, 60_000);
+
+  it('never runs a config that is a program: a .js config is passed over on Tab, named or found', () => {
+    const dir = join(tmp.dir, 'code-config');
+    mkdirSync(dir, { recursive: true });
+    const marker = join(dir, 'ran');
+    const code = join(dir, 'f2b.config.cjs');
+    writeFileSync(join(dir, 'auth.log'), '');
+    writeFileSync(
+      code,
+      `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x');\nmodule.exports = { jails: { codejail: { filter: 'sshd', source: { type: 'file', paths: [${JSON.stringify(join(dir, 'auth.log'))}] } } } };\n`,
+    );
+    const asked = (args: string[]) =>
+      spawnSync(process.execPath, [F2B, '__complete', 'jails', ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, F2B_SOCKET: join(dir, 'none.sock') },
+      });
+    expect(asked(['--config', code]).stdout).toBe('');
+    expect(asked([]).stdout).toBe(''); // found by the search from the cwd
+    expect(existsSync(marker)).toBe(false);
+    // The same config beside it as data is read.
+    writeFileSync(
+      join(dir, 'f2b.config.json'),
+      JSON.stringify({ jails: { datajail: { filter: 'sshd', source: { type: 'file', paths: [join(dir, 'auth.log')] } } } }),
+    );
+    expect(asked([]).stdout).toBe('datajail\n');
+    expect(existsSync(marker)).toBe(false);
+    // The commands that need the config still run it (the user's own, trusted code).
+    expect(f2b(['config', 'print', '--config', code], { cwd: dir }).code).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+  });
 
   it('completes the same in zsh (bashcompinit, arrays counted from 1 there)', () => {
     const zsh = spawnSync('zsh', ['-f', '-c', 'exit 0']);

@@ -56,8 +56,9 @@ export async function complete(args: readonly string[]): Promise<void> {
 async function jailNames(opts: CompleteOptions): Promise<string[]> {
   const fromDaemon = await daemonJails(opts).catch(() => null);
   if (fromDaemon !== null) return fromDaemon;
-  const { loadConfig } = await import('@f2b/core');
-  const found = await loadConfig(opts.config);
+  const { ConfigReader, loadConfig } = await import('@f2b/core');
+  // On a keystroke: data configs only, never a .js/.ts config run (it would run the user's code).
+  const found = await loadConfig(opts.config, process.cwd(), { reader: new ConfigReader({ dataOnly: true }) });
   const jails = found?.config.jails;
   return jails && typeof jails === 'object' ? Object.keys(jails) : [];
 }

@@ -354,7 +354,7 @@ export async function loadConfig(
 ): Promise<{ config: F2bConfig; file: string; chain: ConfigChain } | null> {
   // Search upward from cwd (to the home directory, then ~/.config/f2b), then the system's /etc/f2b;
   // files outside the trust boundary are reported and passed over (a named --config is refused).
-  const reader = new ConfigReader();
+  const reader = opts.reader ?? new ConfigReader();
   let path: string;
   if (file) {
     path = resolvePath(cwd, file);

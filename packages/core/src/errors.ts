@@ -74,6 +74,14 @@ export const errors = Object.freeze({
     },
 
     /** `at`: where the file was named (the extending file and its "extends" key), when not by the user. */
+    F2B_ERR_CONFIG_CODE_REFUSED: {
+      exit: 'usage',
+      make: (file: string) => ({
+        message: `The config file ${q(file)} is a program, and this command reads data configs only (it never runs code to answer).`,
+        file,
+        fix: 'Use a JSON or YAML config here, or run the command that needs it (f2b start, f2b config print) with this config.',
+      }),
+    },
     F2B_ERR_CONFIG_UNTRUSTED: {
       exit: 'usage',
       make: (file: string, problem: string, at?: { file: string; path: string }) => ({

@@ -94,7 +94,15 @@ export {
   type DiscoveredPackage,
 } from './resolve.js';
 export { TrustBoundary, trustBoundary, setTrustBoundary, trustedOwners, type TrustBoundaryOptions, type TrustReporter } from './trust.js';
-export { ConfigReader, MAX_CONFIG_BYTES, MAX_YAML_ALIASES, MAX_CONFIG_DEPTH, MAX_CONFIG_VALUES, type ReadConfig } from './config/reader.js';
+export {
+  ConfigReader,
+  MAX_CONFIG_BYTES,
+  MAX_YAML_ALIASES,
+  MAX_CONFIG_DEPTH,
+  MAX_CONFIG_VALUES,
+  type ConfigReaderOptions,
+  type ReadConfig,
+} from './config/reader.js';
 export { F2bError, errors, isF2bError, messageOf, type F2bErrorDetails } from './errors.js';
 export { CATALOGUE, catalogueIds, cataloguePackage, notFoundFix, packageNotFoundFix, type CataloguePackage } from './catalogue.js';
 export { closeMatches, didYouMean, editDistance } from './suggest.js';

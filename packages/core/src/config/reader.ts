@@ -50,8 +50,22 @@ export interface ReadConfig {
   isEmpty: boolean;
 }
 
+/** Config files that are programs (run when loaded), by extension. */
+const CODE_CONFIG = /\.(?:js|ts|cjs|mjs)$/;
+
+export interface ConfigReaderOptions {
+  /**
+   * Read data files only (JSON, YAML): a search passes over a config that is a program, and loading
+   * one (named, or extended by a data file) throws F2B_ERR_CONFIG_CODE_REFUSED. For readers that run
+   * on a keystroke (shell completion), where running the user's code would be a surprise.
+   */
+  dataOnly?: boolean;
+}
+
 export class ConfigReader {
   private readonly cache = new Map<string, Promise<ReadConfig | null>>();
+
+  constructor(private readonly opts: ConfigReaderOptions = {}) {}
 
   /**
    * Read one file: null for a package.json without an `f2b` key. Throws F2B_ERR_CONFIG_UNTRUSTED
@@ -76,6 +90,7 @@ export class ConfigReader {
       for (const place of places) {
         const file = join(dir, place);
         if (!isFile(file)) continue;
+        if (this.opts.dataOnly === true && CODE_CONFIG.test(file)) continue;
         const problem = trustBoundary().problem(file);
         if (problem !== null) {
           trustBoundary().refused(file, problem);
@@ -92,6 +107,7 @@ export class ConfigReader {
     if (!existsSync(file)) throw errors.F2B_ERR_CONFIG_NOT_FOUND(file);
     const problem = trustBoundary().problem(file);
     if (problem !== null) throw errors.F2B_ERR_CONFIG_UNTRUSTED(file, problem);
+    if (this.opts.dataOnly === true && CODE_CONFIG.test(file)) throw errors.F2B_ERR_CONFIG_CODE_REFUSED(file);
     const size = statSync(file).size;
     if (size > MAX_CONFIG_BYTES) throw errors.F2B_ERR_CONFIG_LIMIT(file, `it is ${size} bytes long, more than the ${MAX_CONFIG_BYTES} a config may have`);
     const content = readFileSync(file, 'utf8');
