@@ -227,8 +227,10 @@ export class Jail {
       dispatch: (bans, unbans) => this.dispatch(bans, unbans),
       report: (err) => core.reportError(err, { jail: config.name, hook: 'checkpoint' }),
       completed: (original, complete) => {
-        // Unless it ended meanwhile (an unban by hand before the batch ran).
-        if (original.ip && this.tracker.banOf(original.ip) === original) this.tracker.restore(complete);
+        // Unless it ended meanwhile (an unban by hand before the batch ran) or was replaced. The
+        // tracker may hand out an equal ban rather than the same object (kit's BanBook makes them).
+        const held = original.ip ? this.tracker.banOf(original.ip) : undefined;
+        if (held && sameBan(held, original)) this.tracker.restore(complete);
       },
     });
     for (const [i, a] of config.actions.entries()) {
@@ -827,6 +829,11 @@ export class Jail {
     }
     return { cancel: () => timer.cancel() };
   }
+}
+
+/** Whether two bans of one address are the same ban (not a later one of it). */
+function sameBan(a: Ban, b: Ban): boolean {
+  return a === b || (a.id === b.id && a.start === b.start && a.end === b.end && a.count === b.count && a.rule === b.rule);
 }
 
 /** The ban with its parsed address (a ban from a store has none); null if its id is not an address. */
