@@ -150,7 +150,8 @@ export class BanBook {
     else this.linesOf.delete(slot);
     if (ban.origin !== undefined) this.originOf.set(slot, ban.origin);
     else this.originOf.delete(slot);
-    if (ban.end !== null) {
+    if (ban.end === null) this.expiryOrders[slot] = NaN;
+    else {
       this.expiryOrders[slot] = this.expiries.add(slot, ban.end);
       this.expiring++;
     }
