@@ -10,6 +10,7 @@ import { discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDir
 import { errors } from './errors.js';
 import { MemoryStore, type Store, type StoreReplacement } from './store.js';
 import { StoreHealth } from './store-health.js';
+import { BanCounts } from './ban-counts.js';
 import { resolveConfig, type JailConfig, type ResolvedConfig } from './config.js';
 import { recidivePlugin, RECIDIVE_FILTER, RECIDIVE_JAIL, RECIDIVE_SOURCE } from './builtin/recidive.js';
 import type { F2bPlugin, StoreDefinition } from './plugin.js';
@@ -46,8 +47,8 @@ export class Daemon {
   config: ResolvedConfig | null = null;
   private readonly opts: DaemonOptions;
   private installed: DiscoveredPackage[] | null = null;
-  /** Prior bans per `jail\0id` and per `*\0id`, for escalating bantime. */
-  private readonly banCounts = new Map<string, number>();
+  /** Prior bans per jail and id, for escalating bantime. */
+  private readonly banCounts = new BanCounts();
   private timers: { cancel(): void }[] = [];
   private metrics: { server: import('./metrics/server.js').MetricsServer; port: number } | null = null;
   private dashboard: import('./dashboard/start.js').RunningDashboard | null = null;
@@ -95,7 +96,7 @@ export class Daemon {
         new Jail(this.core, jail, {
           store: this.store ?? undefined,
           storeHealth: this.storeHealth,
-          priorBans: (id) => this.banCounts.get(`${jail.bantimeIncrement?.overalljails ? '*' : jail.name}\0${id}`) ?? 0,
+          priorBans: (id) => (jail.bantimeIncrement?.overalljails ? this.banCounts.ofAll(id) : this.banCounts.of(jail.name, id)),
         }),
       );
     }
@@ -422,7 +423,7 @@ export class Daemon {
   }
 
   private countBan(jail: string, id: string, n: number): void {
-    for (const key of [`${jail}\0${id}`, `*\0${id}`]) this.banCounts.set(key, (this.banCounts.get(key) ?? 0) + n);
+    this.banCounts.add(jail, id, n);
   }
 
   private jailConfigs(config: ResolvedConfig): JailConfig[] {
