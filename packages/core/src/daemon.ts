@@ -108,7 +108,7 @@ export class Daemon {
     this.store = this.opts.store ?? (await this.openStore(config));
     await this.store.open();
     const now = this.core.clock.now();
-    for (const c of await this.store.banCounts(now - config.state.purgeAge * 1000)) this.countBan(c.jail, c.id, c.count);
+    for await (const page of banCountPages(this.store, now - config.state.purgeAge * 1000)) for (const c of page) this.countBan(c.jail, c.id, c.count);
     try {
       await this.startMetrics(config);
       await this.startDashboard(config);
@@ -390,9 +390,12 @@ export class Daemon {
     }
     let restored = 0;
     for (const jail of this.jails) {
-      const bans = await store.activeBans(now, jail.name);
-      await jail.restore({ bans, failures: await store.failuresSince(jail.name, now - jail.config.findtime * 1000) });
-      restored += bans.length;
+      for await (const bans of activeBanPages(store, now, jail.name)) {
+        await jail.restore({ bans });
+        restored += bans.length;
+      }
+      // After all of its bans: a failure of an address banned is not counted again.
+      await jail.restore({ bans: [], failures: await store.failuresSince(jail.name, now - jail.config.findtime * 1000) });
     }
     if (restored > 0) this.core.logger.info(`Restored ${restored} active ban(s).`);
   }
@@ -576,4 +579,17 @@ export class Daemon {
 /** `/var/lib/f2b/f2b.db` → `/var/lib/f2b/f2b.dry-run.db`: the state file of dry runs. */
 export function dryRunPath(path: string): string {
   return path.endsWith('.db') ? `${path.slice(0, -3)}.dry-run.db` : `${path}.dry-run`;
+}
+
+/** Bans in a store's pages, whichever it can: a restore then holds one page of them at a time. */
+const RESTORE_PAGE = 10_000;
+
+async function* activeBanPages(store: Store, now: number, jail: string): AsyncIterable<readonly Ban[]> {
+  if (store.activeBanPages) yield* store.activeBanPages(now, jail, RESTORE_PAGE);
+  else yield await store.activeBans(now, jail);
+}
+
+async function* banCountPages(store: Store, since: number): AsyncIterable<readonly { jail: string; id: string; count: number }[]> {
+  if (store.banCountPages) yield* store.banCountPages(since, RESTORE_PAGE);
+  else yield await store.banCounts(since);
 }

@@ -192,6 +192,11 @@ export class SqliteStore implements Store {
       outboxPending: db.prepare('SELECT seq, jail, op, payload FROM outbox ORDER BY seq'),
       active: db.prepare('SELECT jail, id, start, "end", count, failures, rule FROM bans WHERE active = 1 AND ("end" IS NULL OR "end" > ?)'),
       activeJail: db.prepare('SELECT jail, id, start, "end", count, failures, rule FROM bans WHERE active = 1 AND jail = ? AND ("end" IS NULL OR "end" > ?)'),
+      // By rowid (the table's own order, NOT INDEXED so that SQLite walks it from the cursor on).
+      activePage: db.prepare(
+        'SELECT rowid AS rid, jail, id, start, "end", count, failures, rule FROM bans NOT INDEXED WHERE rowid > ? AND active = 1 AND jail = ? AND ("end" IS NULL OR "end" > ?) ORDER BY rowid LIMIT ?',
+      ),
+      countsPage: db.prepare('SELECT jail, id, COUNT(*) AS n FROM bans WHERE start >= ? AND (jail, id) > (?, ?) GROUP BY jail, id ORDER BY jail, id LIMIT ?'),
       expired: db.prepare('SELECT jail, id, start, "end", count, failures, rule FROM bans WHERE active = 1 AND "end" IS NOT NULL AND "end" <= ?'),
       bansOf: db.prepare('SELECT jail, id, start, "end", count, failures, rule, lines, active FROM bans WHERE id = ? ORDER BY start DESC LIMIT 100'),
       history: db.prepare('SELECT COUNT(*) AS n, MAX(start) AS last FROM bans WHERE id = ? AND start >= ?'),
@@ -267,6 +272,36 @@ export class SqliteStore implements Store {
     const bans: Ban[] = [];
     for (const r of rows) bans.push(toBan(r, names));
     return bans;
+  }
+
+  /** Each page is a query of its own (a cursor on rowid), so nothing stays open between pages. */
+  async *activeBanPages(now: number, jail: string, size: number): AsyncIterable<Ban[]> {
+    const names = new SharedNames();
+    for (let after = 0; ;) {
+      this.guard();
+      const bans: Ban[] = [];
+      for (const r of this.stmts.activePage.iterate(after, jail, now, size) as IterableIterator<Row>) {
+        after = Number(r.rid);
+        bans.push(toBan(r, names));
+      }
+      if (bans.length > 0) yield bans;
+      if (bans.length < size) return;
+    }
+  }
+
+  async *banCountPages(since: number, size: number): AsyncIterable<{ jail: string; id: string; count: number }[]> {
+    const names = new SharedNames();
+    for (let jail = '', id = ''; ;) {
+      this.guard();
+      const counts: { jail: string; id: string; count: number }[] = [];
+      for (const r of this.stmts.countsPage.iterate(since, jail, id, size) as IterableIterator<Row>) {
+        jail = names.of(r.jail);
+        id = String(r.id);
+        counts.push({ jail, id, count: Number(r.n) });
+      }
+      if (counts.length > 0) yield counts;
+      if (counts.length < size) return;
+    }
   }
 
   async expiredBans(now: number): Promise<Ban[]> {
