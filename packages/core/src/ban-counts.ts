@@ -6,12 +6,12 @@
  * bytes), and the count over all jails (`overalljails`) is the sum of the jails' counts. Ids that are
  * not an address's canonical text (a network ban's CIDR) are counted in a Map.
  */
-import { AddressSlots, extendTo } from '@f2b/kit';
+import { AddressSlots, Column } from '@f2b/kit';
 import { parseIp } from './ip.js';
 
 class JailCounts {
   readonly slots = new AddressSlots();
-  counts = new Int32Array(0);
+  readonly counts = new Column((n) => new Int32Array(n));
   readonly others = new Map<string, number>();
 }
 
@@ -30,10 +30,10 @@ export class BanCounts {
     let slot = c.slots.find(ip);
     if (slot < 0) {
       slot = c.slots.insert(ip);
-      c.counts = extendTo(c.counts, c.slots.capacity);
-      c.counts[slot] = 0;
+      c.counts.cover(c.slots.capacity);
+      c.counts.set(slot, 0);
     }
-    c.counts[slot]! += n;
+    c.counts.set(slot, c.counts.get(slot) + n);
   }
 
   /** The bans of `id` counted in `jail`. */
@@ -43,7 +43,7 @@ export class BanCounts {
     const ip = parseIp(id);
     if (ip === null || ip.text !== id) return c.others.get(id) ?? 0;
     const slot = c.slots.find(ip);
-    return slot < 0 ? 0 : c.counts[slot]!;
+    return slot < 0 ? 0 : c.counts.get(slot);
   }
 
   /** The bans of `id` counted in every jail. */

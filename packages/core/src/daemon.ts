@@ -582,7 +582,7 @@ export function dryRunPath(path: string): string {
 }
 
 /** Bans in a store's pages, whichever it can: a restore then holds one page of them at a time. */
-const RESTORE_PAGE = 10_000;
+const RESTORE_PAGE = 1_000;
 
 async function* activeBanPages(store: Store, now: number, jail: string): AsyncIterable<readonly Ban[]> {
   if (store.activeBanPages) yield* store.activeBanPages(now, jail, RESTORE_PAGE);

@@ -5,29 +5,63 @@
  * here (key, family, index) instead of an object, a `Uint8Array` and its buffer (about 230), and its
  * text is made only when someone asks for it. The ban book keeps its bans in one.
  *
- * Freed slots are reused (most recently freed first); `capacity` grows by half when all are used,
- * and the owner extends its columns to it (`extendTo`).
+ * Freed slots are reused (most recently freed first). Slots come in pages of PAGE_SLOTS, and so do
+ * the owner's columns (`Column`): the table grows by a page and never copies what it holds. Arrays
+ * grown by copying left the freed copies to the allocator — 100,000 bans left several MiB of them
+ * resident — and held up to half again what was in use.
  */
 import { formatIp, type IpAddress } from './ip.js';
 
 const NONE = -1;
-const INITIAL_SLOTS = 64;
+const PAGE_BITS = 12;
+/** Slots per page: a page of 8-byte values is 32 KiB. */
+export const PAGE_SLOTS = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_SLOTS - 1;
+const INITIAL_INDEX = 128;
+/** The first page starts this small and doubles up to a whole page. */
+const FIRST_PAGE_SLOTS = 64;
 /** `family` of a free slot. */
 const FREE = 0;
 
+type TypedArray = Float64Array | Int32Array | Uint16Array | Uint8Array;
+
+/** One value per slot, in pages (an owner's column beside the table's slots). */
+export class Column<T extends TypedArray> {
+  private readonly pages: T[] = [];
+
+  constructor(private readonly make: (length: number) => T) {}
+
+  get(slot: number): number {
+    return this.pages[slot >>> PAGE_BITS]![slot & PAGE_MASK]!;
+  }
+
+  set(slot: number, value: number): void {
+    this.pages[slot >>> PAGE_BITS]![slot & PAGE_MASK] = value;
+  }
+
+  /** Pages for every slot below `capacity` (the table's). */
+  cover(capacity: number): void {
+    if (capacity <= PAGE_SLOTS) {
+      const first = this.pages[0];
+      if (first === undefined || first.length < capacity) this.pages[0] = grown(first, capacity, this.make);
+      return;
+    }
+    if (this.pages[0]!.length < PAGE_SLOTS) this.pages[0] = grown(this.pages[0], PAGE_SLOTS, this.make);
+    while (this.pages.length * PAGE_SLOTS < capacity) this.pages.push(this.make(PAGE_SLOTS));
+  }
+}
+
 export class AddressSlots {
   private cap = 0;
-  /** 4 words per slot: the address (network order, IPv4 mapped into IPv6). */
-  private keys = new Int32Array(0);
+  /** 4 words per slot: the address (network order, IPv4 mapped into IPv6); a free slot's first word chains the free list. */
+  private readonly keys: Int32Array[] = [];
   /** 4 or 6 for a slot in use, FREE otherwise. */
-  private family = new Uint8Array(0);
-  /** Freed slots, chained (most recently freed first). */
-  private nextFree = new Int32Array(0);
+  private readonly family: Uint8Array[] = [];
   /** Hash index: slot + 1 at the address's position (linear probing), 0 = empty. */
   private index = new Int32Array(0);
   private mask = 0;
   private free = NONE;
-  /** Slots ever used (the rest of the arrays is untouched). */
+  /** Slots ever used (the rest of the pages is untouched). */
   private used = 0;
   private count = 0;
 
@@ -36,7 +70,7 @@ export class AddressSlots {
     return this.count;
   }
 
-  /** Slots there are columns for (the owner's columns must be at least this long). */
+  /** Slots there are pages for (an owner's columns must `cover` it). */
   get capacity(): number {
     return this.cap;
   }
@@ -48,18 +82,19 @@ export class AddressSlots {
 
   /** Whether `slot` holds an address. */
   has(slot: number): boolean {
-    return slot >= 0 && slot < this.used && this.family[slot] !== FREE;
+    return slot >= 0 && slot < this.used && this.familyOf(slot) !== FREE;
   }
 
   /**
-   * Whether the table can hold `ip` exactly as given: its text is the canonical one of its bytes
-   * (what parseIp makes), so an address rebuilt from the slot is the same address with the same text.
+   * Whether the table can hold `ip` exactly as given, so that an address rebuilt from the slot is
+   * the same address: 4 bytes for IPv4, 16 for IPv6 other than IPv4-mapped (which parseIp makes
+   * IPv4). Its text is taken to be the canonical one, as `IpAddress` promises (not checked: that
+   * would make a string per ban restored).
    */
   static holds(ip: IpAddress): boolean {
     const b = ip.bytes;
     if (!(b instanceof Uint8Array)) return false;
-    if (ip.version === 4 ? b.length !== 4 : ip.version !== 6 || b.length !== 16 || isMapped(b)) return false;
-    return ip.text === formatIp(ip);
+    return ip.version === 4 ? b.length === 4 : ip.version === 6 && b.length === 16 && !isMapped(b);
   }
 
   /** The slot of `ip`, or -1 (an IPv4-mapped IPv6 address is not the IPv4 address held). */
@@ -70,36 +105,37 @@ export class AddressSlots {
     if (b.length === 4) slot = this.findKey(0, 0, 0xffff, word(b, 0));
     else if (b.length === 16) slot = this.findKey(word(b, 0), word(b, 4), word(b, 8), word(b, 12));
     else return NONE;
-    return slot !== NONE && this.family[slot] === ip.version ? slot : NONE;
+    return slot !== NONE && this.familyOf(slot) === ip.version ? slot : NONE;
   }
 
-  /** A slot for `ip` (which must not be held; see `holds`). The owner then extends its columns to `capacity`. */
+  /** A slot for `ip` (which must not be held; see `holds`). The owner's columns then `cover` the `capacity`. */
   insert(ip: IpAddress): number {
     let slot: number;
     if (this.free !== NONE) {
       slot = this.free;
-      this.free = this.nextFree[slot]!;
+      this.free = this.keys[slot >>> PAGE_BITS]![(slot & PAGE_MASK) * 4]!;
     } else {
       if (this.used === this.cap) this.grow();
       slot = this.used++;
     }
     const b = ip.bytes,
-      k = slot * 4;
+      page = this.keys[slot >>> PAGE_BITS]!,
+      k = (slot & PAGE_MASK) * 4;
     if (b.length === 4) {
-      this.keys[k] = 0;
-      this.keys[k + 1] = 0;
-      this.keys[k + 2] = 0xffff;
-      this.keys[k + 3] = word(b, 0);
+      page[k] = 0;
+      page[k + 1] = 0;
+      page[k + 2] = 0xffff;
+      page[k + 3] = word(b, 0);
     } else {
-      this.keys[k] = word(b, 0);
-      this.keys[k + 1] = word(b, 4);
-      this.keys[k + 2] = word(b, 8);
-      this.keys[k + 3] = word(b, 12);
+      page[k] = word(b, 0);
+      page[k + 1] = word(b, 4);
+      page[k + 2] = word(b, 8);
+      page[k + 3] = word(b, 12);
     }
-    this.family[slot] = ip.version;
+    this.family[slot >>> PAGE_BITS]![slot & PAGE_MASK] = ip.version;
     this.count++;
     // The index stays at most half full; rehashing walks the slots in use, which `slot` is now.
-    if (this.count * 2 > this.index.length) this.rehash(Math.max(INITIAL_SLOTS * 2, this.index.length * 2));
+    if (this.count * 2 > this.index.length) this.rehash(Math.max(INITIAL_INDEX, this.index.length * 2));
     else this.indexInsert(slot);
     return slot;
   }
@@ -107,47 +143,54 @@ export class AddressSlots {
   /** Free `slot` (in use). */
   release(slot: number): void {
     this.indexRemove(slot);
-    this.family[slot] = FREE;
-    this.nextFree[slot] = this.free;
+    this.family[slot >>> PAGE_BITS]![slot & PAGE_MASK] = FREE;
+    this.keys[slot >>> PAGE_BITS]![(slot & PAGE_MASK) * 4] = this.free;
     this.free = slot;
     this.count--;
   }
 
   /** The address in `slot` (in use), made now: a new object each time. */
   address(slot: number): IpAddress {
-    const k = slot * 4;
-    if (this.family[slot] === 4) {
-      const w = this.keys[k + 3]!;
+    const page = this.keys[slot >>> PAGE_BITS]!,
+      k = (slot & PAGE_MASK) * 4;
+    if (this.familyOf(slot) === 4) {
+      const w = page[k + 3]!;
       const bytes = new Uint8Array([w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255]);
       return { version: 4, bytes, text: `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` };
     }
     const bytes = new Uint8Array(16);
     const view = new DataView(bytes.buffer);
-    for (let i = 0; i < 4; i++) view.setInt32(i * 4, this.keys[k + i]!);
+    for (let i = 0; i < 4; i++) view.setInt32(i * 4, page[k + i]!);
     return { version: 6, bytes, text: formatIp({ version: 6, bytes, text: '' }) };
   }
 
   /** The canonical text of the address in `slot` (in use). */
   text(slot: number): string {
-    if (this.family[slot] === 4) {
-      const w = this.keys[slot * 4 + 3]!;
+    if (this.familyOf(slot) === 4) {
+      const w = this.keys[slot >>> PAGE_BITS]![(slot & PAGE_MASK) * 4 + 3]!;
       return `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`;
     }
     return this.address(slot).text;
+  }
+
+  private familyOf(slot: number): number {
+    return this.family[slot >>> PAGE_BITS]![slot & PAGE_MASK]!;
   }
 
   private findKey(k0: number, k1: number, k2: number, k3: number): number {
     for (let i = hash(k0, k1, k2, k3) & this.mask; ; i = (i + 1) & this.mask) {
       const s = this.index[i]! - 1;
       if (s < 0) return NONE;
-      const k = s * 4;
-      if (this.keys[k] === k0 && this.keys[k + 1] === k1 && this.keys[k + 2] === k2 && this.keys[k + 3] === k3) return s;
+      const page = this.keys[s >>> PAGE_BITS]!,
+        k = (s & PAGE_MASK) * 4;
+      if (page[k] === k0 && page[k + 1] === k1 && page[k + 2] === k2 && page[k + 3] === k3) return s;
     }
   }
 
   private slotHash(slot: number): number {
-    const k = slot * 4;
-    return hash(this.keys[k]!, this.keys[k + 1]!, this.keys[k + 2]!, this.keys[k + 3]!);
+    const page = this.keys[slot >>> PAGE_BITS]!,
+      k = (slot & PAGE_MASK) * 4;
+    return hash(page[k]!, page[k + 1]!, page[k + 2]!, page[k + 3]!);
   }
 
   private indexInsert(slot: number): void {
@@ -175,23 +218,27 @@ export class AddressSlots {
   private rehash(size: number): void {
     this.index = new Int32Array(size);
     this.mask = size - 1;
-    for (let s = 0; s < this.used; s++) if (this.family[s] !== FREE) this.indexInsert(s);
+    for (let s = 0; s < this.used; s++) if (this.familyOf(s) !== FREE) this.indexInsert(s);
   }
 
+  /** The first page grows by doubling (a jail with a few bans stays small), the others come whole. */
   private grow(): void {
-    const cap = Math.max(INITIAL_SLOTS, Math.ceil(this.cap * 1.5));
-    this.keys = extendTo(this.keys, cap * 4);
-    this.family = extendTo(this.family, cap);
-    this.nextFree = extendTo(this.nextFree, cap);
-    this.cap = cap;
+    if (this.cap < PAGE_SLOTS) {
+      this.cap = Math.min(PAGE_SLOTS, Math.max(FIRST_PAGE_SLOTS, this.cap * 2));
+      this.keys[0] = grown(this.keys[0], this.cap * 4, (n) => new Int32Array(n));
+      this.family[0] = grown(this.family[0], this.cap, (n) => new Uint8Array(n));
+      return;
+    }
+    this.keys.push(new Int32Array(PAGE_SLOTS * 4));
+    this.family.push(new Uint8Array(PAGE_SLOTS));
+    this.cap += PAGE_SLOTS;
   }
 }
 
-/** A copy of `a`, `length` long (an owner's column grown to the table's capacity). */
-export function extendTo<T extends Int32Array | Uint32Array | Uint8Array | Uint16Array | Float64Array>(a: T, length: number): T {
-  if (a.length >= length) return a;
-  const out = new (a.constructor as new (n: number) => T)(length);
-  out.set(a);
+/** A copy of `a` (or a new array), `length` long. */
+function grown<T extends TypedArray>(a: T | undefined, length: number, make: (length: number) => T): T {
+  const out = make(length);
+  if (a !== undefined) out.set(a);
   return out;
 }
 

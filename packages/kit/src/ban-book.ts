@@ -3,7 +3,7 @@
  * with the timer that ends it on the tracker's clock; and how often each address was banned, for
  * escalating bantime. The core's default tracker and tracker plugins (`@f2b/tracker-bucket`) keep
  * their bans here, so a replaced tracker bans, escalates and expires exactly as the default one.
- * Their ends share one timer (ban-expiries.ts): a timer per ban cost about 450 bytes.
+ * Their ends share one timer (slot-expiries.ts, as ban-expiries.ts): a timer per ban cost about 450 bytes.
  *
  * Bans are kept in columns, not as objects: the address in a slot of a typed-array table with a
  * hash index (address-slots.ts), start, end, count and failures in typed arrays by slot, the jail
@@ -18,9 +18,9 @@
  */
 import { escalatedBantime, type BantimeEscalation } from './bantime.js';
 import type { Clock } from './clock.js';
-import { BanExpiries } from './ban-expiries.js';
+import { SlotExpiries } from './slot-expiries.js';
 import { parseIp, type IpAddress } from './ip.js';
-import { AddressSlots, extendTo } from './address-slots.js';
+import { AddressSlots, Column } from './address-slots.js';
 
 /** A ban as the book holds it (the core's `Ban`). */
 export interface BookBan {
@@ -61,33 +61,36 @@ export class BanBook {
   private readonly opts: BanBookOptions;
   /** The addresses of the bans held in columns, each in a slot. */
   private readonly slots = new AddressSlots();
-  private starts = new Float64Array(0);
+  private readonly starts = new Column((n) => new Float64Array(n));
   /** NaN: permanent. */
-  private ends = new Float64Array(0);
-  private counts = new Int32Array(0);
-  private failures = new Int32Array(0);
+  private readonly ends = new Column((n) => new Float64Array(n));
+  private readonly counts = new Column((n) => new Int32Array(n));
+  private readonly failures = new Column((n) => new Int32Array(n));
   /** Interned (`names`): the jail, and the rule (0: none). */
-  private jails = new Int32Array(0);
-  private rules = new Int32Array(0);
+  private readonly jails = new Column((n) => new Uint16Array(n));
+  private readonly rules = new Column((n) => new Uint16Array(n));
   /** The order of the slot's live expiry entry; NaN: none (permanent). */
-  private expiryOrders = new Float64Array(0);
+  private readonly expiryOrders = new Column((n) => new Float64Array(n));
+  private readonly columns = [this.starts, this.ends, this.counts, this.failures, this.jails, this.rules, this.expiryOrders];
   /** Few bans have these: those decided here (their window's lines), those from the fleet. */
   private readonly linesOf = new Map<number, readonly string[]>();
   private readonly originOf = new Map<number, string>();
   private readonly names = new Interned();
   /** Bans not held in columns (network bans, ids that are not their address's text), by id. */
   private readonly others = new Map<string, BookBan>();
-  /** The expiry entry of each such ban that has an end. */
-  private readonly otherExpiryOf = new Map<string, number>();
-  /** When the bans with an end end, one timer for all: a slot number, or the id of one of `others`. */
-  private readonly expiries: BanExpiries<number | string>;
+  /** The expiry entry of each such ban that has an end: its key there (negative) and order. */
+  private readonly otherExpiryOf = new Map<string, { key: number; order: number }>();
+  private readonly otherIdOfKey = new Map<number, string>();
+  private lastOtherKey = 0;
+  /** When the bans with an end end, one timer for all: by slot number, or by a negative key for one of `others`. */
+  private readonly expiries: SlotExpiries;
   /** Bans with an end (their entries are the live ones in `expiries`). */
   private expiring = 0;
   private readonly banCounts = new Map<string, number>();
 
   constructor(opts: BanBookOptions) {
     this.opts = opts;
-    this.expiries = new BanExpiries<number | string>(opts.clock, (key, order) => this.expire(key, order));
+    this.expiries = new SlotExpiries(opts.clock, (key, order) => this.expire(key, order));
   }
 
   get size(): number {
@@ -132,7 +135,10 @@ export class BanBook {
   /** Hold a ban and arm its end (a ban read back from a store, or one just made). */
   restore(ban: BookBan): void {
     const ip = ban.ip;
-    if (ip === undefined || ban.id !== ip.text || !AddressSlots.holds(ip)) {
+    const jail = this.names.of(ban.jail),
+      rule = ban.rule === undefined ? 0 : this.names.of(ban.rule);
+    // More distinct jails and rules than a column's 16 bits hold (never seen): the ban stays an object.
+    if (ip === undefined || ban.id !== ip.text || !AddressSlots.holds(ip) || jail > 0xffff || rule > 0xffff) {
       this.restoreOther(ban);
       return;
     }
@@ -140,19 +146,19 @@ export class BanBook {
     let slot = this.slots.find(ip);
     if (slot >= 0) this.dropExpiry(slot);
     else slot = this.insert(ip);
-    this.starts[slot] = ban.start;
-    this.ends[slot] = ban.end === null ? NaN : ban.end;
-    this.counts[slot] = ban.count;
-    this.failures[slot] = ban.failures;
-    this.jails[slot] = this.names.of(ban.jail);
-    this.rules[slot] = ban.rule === undefined ? 0 : this.names.of(ban.rule);
+    this.starts.set(slot, ban.start);
+    this.ends.set(slot, ban.end === null ? NaN : ban.end);
+    this.counts.set(slot, ban.count);
+    this.failures.set(slot, ban.failures);
+    this.jails.set(slot, jail);
+    this.rules.set(slot, rule);
     if (ban.lines !== undefined) this.linesOf.set(slot, ban.lines);
     else this.linesOf.delete(slot);
     if (ban.origin !== undefined) this.originOf.set(slot, ban.origin);
     else this.originOf.delete(slot);
-    if (ban.end === null) this.expiryOrders[slot] = NaN;
+    if (ban.end === null) this.expiryOrders.set(slot, NaN);
     else {
-      this.expiryOrders[slot] = this.expiries.add(slot, ban.end);
+      this.expiryOrders.set(slot, this.expiries.add(slot, ban.end));
       this.expiring++;
     }
   }
@@ -189,33 +195,25 @@ export class BanBook {
   private insert(ip: IpAddress): number {
     const slot = this.slots.insert(ip);
     const cap = this.slots.capacity;
-    if (this.starts.length < cap) {
-      this.starts = extendTo(this.starts, cap);
-      this.ends = extendTo(this.ends, cap);
-      this.counts = extendTo(this.counts, cap);
-      this.failures = extendTo(this.failures, cap);
-      this.jails = extendTo(this.jails, cap);
-      this.rules = extendTo(this.rules, cap);
-      this.expiryOrders = extendTo(this.expiryOrders, cap);
-    }
+    for (const column of this.columns) column.cover(cap);
     return slot;
   }
 
   /** The ban in `slot`, made now. */
   private banAt(slot: number): BookBan {
     const ip = this.slots.address(slot);
-    const end = this.ends[slot]!;
-    const rule = this.rules[slot]!;
+    const end = this.ends.get(slot);
+    const rule = this.rules.get(slot);
     const ban = {
-      jail: this.names.name(this.jails[slot]!),
+      jail: this.names.name(this.jails.get(slot)),
       id: ip.text,
       ip,
-      start: this.starts[slot]!,
+      start: this.starts.get(slot),
       end: Number.isNaN(end) ? null : end,
-      count: this.counts[slot]!,
+      count: this.counts.get(slot),
       rule: rule === 0 ? undefined : this.names.name(rule),
       lines: this.linesOf.size > 0 ? this.linesOf.get(slot) : undefined,
-      failures: this.failures[slot]!,
+      failures: this.failures.get(slot),
     };
     const origin = this.originOf.size > 0 ? this.originOf.get(slot) : undefined;
     return origin === undefined ? ban : Object.assign(ban, { origin });
@@ -230,8 +228,8 @@ export class BanBook {
 
   /** The slot's ban no longer ends by its entry (lifted or replaced): the entry stays until it comes up, then is passed over. */
   private dropExpiry(slot: number): void {
-    if (Number.isNaN(this.expiryOrders[slot]!)) return;
-    this.expiryOrders[slot] = NaN;
+    if (Number.isNaN(this.expiryOrders.get(slot))) return;
+    this.expiryOrders.set(slot, NaN);
     this.expiryDropped();
   }
 
@@ -240,15 +238,18 @@ export class BanBook {
     else if (this.expiries.size > 2 * this.expiring + 1024) this.expiries.compact((key, order) => this.isLive(key, order));
   }
 
-  private isLive(key: number | string, order: number): boolean {
-    if (typeof key === 'string') return this.otherExpiryOf.get(key) === order;
-    return this.slots.has(key) && this.expiryOrders[key] === order;
+  private isLive(key: number, order: number): boolean {
+    if (key < 0) {
+      const id = this.otherIdOfKey.get(key);
+      return id !== undefined && this.otherExpiryOf.get(id)?.order === order;
+    }
+    return this.slots.has(key) && this.expiryOrders.get(key) === order;
   }
 
   /** The end of a ban has come (entry `order`): lifted, unless that ban was replaced or lifted meanwhile. */
-  private expire(key: number | string, order: number): void {
+  private expire(key: number, order: number): void {
     if (!this.isLive(key, order)) return;
-    const id = typeof key === 'string' ? key : this.slots.text(key);
+    const id = key < 0 ? this.otherIdOfKey.get(key)! : this.slots.text(key);
     const unban = this.unban(id, 'expired');
     if (unban) this.opts.onExpire(unban);
   }
@@ -265,14 +266,21 @@ export class BanBook {
     }
     this.others.set(id, ban);
     if (ban.end !== null) {
-      this.otherExpiryOf.set(id, this.expiries.add(id, ban.end));
+      const key = --this.lastOtherKey;
+      this.otherIdOfKey.set(key, id);
+      this.otherExpiryOf.set(id, { key, order: this.expiries.add(key, ban.end) });
       this.expiring++;
     }
   }
 
   private forgetOther(id: string): boolean {
     if (!this.others.delete(id)) return false;
-    if (this.otherExpiryOf.delete(id)) this.expiryDropped();
+    const expiry = this.otherExpiryOf.get(id);
+    if (expiry !== undefined) {
+      this.otherExpiryOf.delete(id);
+      this.otherIdOfKey.delete(expiry.key);
+      this.expiryDropped();
+    }
     return true;
   }
 }

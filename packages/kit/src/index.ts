@@ -47,7 +47,7 @@ export { banText, localIsoTime, unbanText, type BanOrigin, type BanTextInput } f
 export { escalatedBantime, type BantimeEscalation } from './bantime.js';
 export { BanBook, type BanBookOptions, type BookBan, type BookUnban } from './ban-book.js';
 export { BanExpiries } from './ban-expiries.js';
-export { AddressSlots, extendTo } from './address-slots.js';
+export { AddressSlots, Column } from './address-slots.js';
 export { SerialBatcher } from './serial-batcher.js';
 export { withJailPorts, type JailPortsContext } from './jail-ports.js';
 export { journalRecordToEntry, normalizeRecord, parseJournalJsonLine, type JournalEntry, type JournalRecord } from './journal.js';

@@ -242,4 +242,23 @@ describe('BanBook (columns) against the object-based book', () => {
     expect(got).toEqual({ jail: 'sshd', id: '2001:db8::7', ip: v6, start: 5000, end: null, count: 1, rule: 'sshd-auth', lines: ['a line'], failures: 4 });
     expect(book.get('2001:db8::7')).toEqual(got);
   });
+
+  it('holds bans over several pages of slots, reusing the slots of those lifted', () => {
+    const clock = new FakeClock(0);
+    const expired: string[] = [];
+    const book = new BanBook({ jail: 'sshd', bantime: 60, clock, onExpire: (u) => expired.push(u.id) });
+    const ip = (i: number) => parseIp(i % 2 === 0 ? `198.51.${(i >> 8) & 255}.${i & 255}` : `2001:db8::${i.toString(16)}`)!;
+    for (let i = 0; i < 12_000; i++) book.ban(ip(i), i, 5);
+    for (let i = 0; i < 12_000; i += 4) book.unban(ip(i).text, 'manual');
+    for (let i = 12_000; i < 14_000; i++) book.ban(ip(i), 0, 5);
+    expect(book.size).toBe(11_000);
+    for (let i = 0; i < 14_000; i++) {
+      const held = i < 12_000 && i % 4 === 0 ? undefined : book.getAddress(ip(i));
+      if (i < 12_000 && i % 4 === 0) expect(book.hasAddress(ip(i))).toBe(false);
+      else expect(held).toMatchObject({ id: ip(i).text, start: i < 12_000 ? i : 0, end: (i < 12_000 ? i : 0) + 60_000 });
+    }
+    clock.advance(60_000 + 12_000);
+    expect(expired.length).toBe(11_000);
+    expect(book.size).toBe(0);
+  });
 });
