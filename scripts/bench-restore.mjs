@@ -2,15 +2,22 @@
 // again (read from SQLite, armed in the tracker, handed to the action in batches), and the daemon's
 // resident size: the daemon runs in a process of its own (this script with `--daemon DB`), so the
 // seeding's memory is not counted; it reports its peak RSS and its RSS once the bans are restored.
+// `--breakdown` (the daemon runs with --expose-gc) adds V8's view once restored, before and after a full
+// GC (heap used/total per space, external, array buffers) as `memory`; `--snapshot FILE` also writes a
+// heap snapshot there after that GC. `node scripts/bench-restore.mjs 0` gives an idle daemon's figures.
 import { execFileSync } from 'node:child_process';
+import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Daemon, definePlugin, resolveConfig } from '@f2b/core';
+import { Daemon, definePlugin, limitYoungGeneration, resolveConfig } from '@f2b/core';
 import { SqliteStore } from '@f2b/store-sqlite';
 
 const N = Number(process.argv[2] ?? 100_000);
+const breakdown = process.argv.includes('--breakdown');
+const snapshotAt = process.argv.indexOf('--snapshot');
+const snapshot = snapshotAt > 0 ? process.argv[snapshotAt + 1] : undefined;
 if (process.argv[3] === '--daemon') await restore(process.argv[4]);
 else await seedAndRestore();
 
@@ -32,7 +39,11 @@ async function seedAndRestore() {
       await seed.outboxDone(seqs);
     }
     await seed.close();
-    process.stdout.write(execFileSync(process.execPath, [fileURLToPath(import.meta.url), String(N), '--daemon', path], { encoding: 'utf8' }));
+    const extra = [...(breakdown || snapshot ? ['--breakdown'] : []), ...(snapshot ? ['--snapshot', snapshot] : [])];
+    const flags = extra.length > 0 ? ['--expose-gc'] : [];
+    process.stdout.write(
+      execFileSync(process.execPath, [...flags, fileURLToPath(import.meta.url), String(N), '--daemon', path, ...extra], { encoding: 'utf8' }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -60,6 +71,8 @@ async function restore(path) {
   const config = resolveConfig({ state: { path }, socket: false, jails: { sshd: { source: { type: 'none' }, filter: 'bench', actions: ['count'] } } });
   const store = new SqliteStore({ path });
   const daemon = new Daemon({ searchFrom: [dir], logLevel: 'error', plugins: [plugin], store });
+  // As `f2b start` does (F2B_BENCH_YOUNG=free leaves V8's young generation alone, for comparison).
+  if (process.env.F2B_BENCH_YOUNG !== 'free') limitYoungGeneration(daemon.core.clock);
   const t0 = process.hrtime.bigint();
   await daemon.start(config);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -67,6 +80,16 @@ async function restore(path) {
   const mib = (bytes) => Math.round(bytes / 1048576);
   const rssMiB = mib(process.memoryUsage().rss);
   const peakRssMiB = mib(process.resourceUsage().maxRSS * 1024);
-  process.stdout.write(JSON.stringify({ bans: N, seconds, rssMiB, peakRssMiB }) + '\n');
+  const memory = breakdown ? { restored: memoryView(), afterGc: (globalThis.gc(), memoryView()) } : undefined;
+  if (snapshot) v8.writeHeapSnapshot(snapshot);
+  process.stdout.write(JSON.stringify({ bans: N, seconds, rssMiB, peakRssMiB, ...(memory ? { memory } : {}) }) + '\n');
   await daemon.stop();
+}
+
+/** MiB: resident, V8's heap (used/held, and per space), memory outside it (external, of it array buffers). */
+function memoryView() {
+  const mib = (bytes) => Math.round(bytes / 1048576);
+  const m = process.memoryUsage();
+  const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, `${mib(s.space_used_size)}/${mib(s.space_size)}`]));
+  return { rss: mib(m.rss), heapUsed: mib(m.heapUsed), heapTotal: mib(m.heapTotal), external: mib(m.external), arrayBuffers: mib(m.arrayBuffers), spaces };
 }

@@ -10,6 +10,7 @@ import { discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDir
 import { errors } from './errors.js';
 import { MemoryStore, type Store, type StoreReplacement } from './store.js';
 import { StoreHealth } from './store-health.js';
+import { BanCounts } from './ban-counts.js';
 import { resolveConfig, type JailConfig, type ResolvedConfig } from './config.js';
 import { recidivePlugin, RECIDIVE_FILTER, RECIDIVE_JAIL, RECIDIVE_SOURCE } from './builtin/recidive.js';
 import type { F2bPlugin, StoreDefinition } from './plugin.js';
@@ -46,8 +47,8 @@ export class Daemon {
   config: ResolvedConfig | null = null;
   private readonly opts: DaemonOptions;
   private installed: DiscoveredPackage[] | null = null;
-  /** Prior bans per `jail\0id` and per `*\0id`, for escalating bantime. */
-  private readonly banCounts = new Map<string, number>();
+  /** Prior bans per jail and id, for escalating bantime. */
+  private readonly banCounts = new BanCounts();
   private timers: { cancel(): void }[] = [];
   private metrics: { server: import('./metrics/server.js').MetricsServer; port: number } | null = null;
   private dashboard: import('./dashboard/start.js').RunningDashboard | null = null;
@@ -95,7 +96,7 @@ export class Daemon {
         new Jail(this.core, jail, {
           store: this.store ?? undefined,
           storeHealth: this.storeHealth,
-          priorBans: (id) => this.banCounts.get(`${jail.bantimeIncrement?.overalljails ? '*' : jail.name}\0${id}`) ?? 0,
+          priorBans: (id) => (jail.bantimeIncrement?.overalljails ? this.banCounts.ofAll(id) : this.banCounts.of(jail.name, id)),
         }),
       );
     }
@@ -107,7 +108,7 @@ export class Daemon {
     this.store = this.opts.store ?? (await this.openStore(config));
     await this.store.open();
     const now = this.core.clock.now();
-    for (const c of await this.store.banCounts(now - config.state.purgeAge * 1000)) this.countBan(c.jail, c.id, c.count);
+    for await (const page of banCountPages(this.store, now - config.state.purgeAge * 1000)) for (const c of page) this.countBan(c.jail, c.id, c.count);
     try {
       await this.startMetrics(config);
       await this.startDashboard(config);
@@ -389,9 +390,12 @@ export class Daemon {
     }
     let restored = 0;
     for (const jail of this.jails) {
-      const bans = await store.activeBans(now, jail.name);
-      await jail.restore({ bans, failures: await store.failuresSince(jail.name, now - jail.config.findtime * 1000) });
-      restored += bans.length;
+      for await (const bans of activeBanPages(store, now, jail.name)) {
+        await jail.restore({ bans });
+        restored += bans.length;
+      }
+      // After all of its bans: a failure of an address banned is not counted again.
+      await jail.restore({ bans: [], failures: await store.failuresSince(jail.name, now - jail.config.findtime * 1000) });
     }
     if (restored > 0) this.core.logger.info(`Restored ${restored} active ban(s).`);
   }
@@ -422,7 +426,7 @@ export class Daemon {
   }
 
   private countBan(jail: string, id: string, n: number): void {
-    for (const key of [`${jail}\0${id}`, `*\0${id}`]) this.banCounts.set(key, (this.banCounts.get(key) ?? 0) + n);
+    this.banCounts.add(jail, id, n);
   }
 
   private jailConfigs(config: ResolvedConfig): JailConfig[] {
@@ -575,4 +579,17 @@ export class Daemon {
 /** `/var/lib/f2b/f2b.db` → `/var/lib/f2b/f2b.dry-run.db`: the state file of dry runs. */
 export function dryRunPath(path: string): string {
   return path.endsWith('.db') ? `${path.slice(0, -3)}.dry-run.db` : `${path}.dry-run`;
+}
+
+/** Bans in a store's pages, whichever it can: a restore then holds one page of them at a time. */
+const RESTORE_PAGE = 1_000;
+
+async function* activeBanPages(store: Store, now: number, jail: string): AsyncIterable<readonly Ban[]> {
+  if (store.activeBanPages) yield* store.activeBanPages(now, jail, RESTORE_PAGE);
+  else yield await store.activeBans(now, jail);
+}
+
+async function* banCountPages(store: Store, since: number): AsyncIterable<readonly { jail: string; id: string; count: number }[]> {
+  if (store.banCountPages) yield* store.banCountPages(since, RESTORE_PAGE);
+  else yield await store.banCounts(since);
 }

@@ -227,8 +227,10 @@ export class Jail {
       dispatch: (bans, unbans) => this.dispatch(bans, unbans),
       report: (err) => core.reportError(err, { jail: config.name, hook: 'checkpoint' }),
       completed: (original, complete) => {
-        // Unless it ended meanwhile (an unban by hand before the batch ran).
-        if (original.ip && this.tracker.banOf(original.ip) === original) this.tracker.restore(complete);
+        // Unless it ended meanwhile (an unban by hand before the batch ran) or was replaced. The
+        // tracker may hand out an equal ban rather than the same object (kit's BanBook makes them).
+        const held = original.ip ? this.tracker.banOf(original.ip) : undefined;
+        if (held && sameBan(held, original)) this.tracker.restore(complete);
       },
     });
     for (const [i, a] of config.actions.entries()) {
@@ -635,20 +637,22 @@ export class Jail {
    * A ban read back from a store has no parsed address: it is parsed here, once.
    */
   async restore(state: JailState, batch = 10_000): Promise<void> {
-    // A network ban (a CIDR recovered from a firewall) stays as it is: it has no single address.
-    const bans = state.bans.map((b) => withAddress(b) ?? b);
-    for (const b of bans) {
-      this.tracker.restore(b);
-      this.ranges?.adopt(b);
+    // A batch at a time, parsed, adopted and handed to the actions before the next is parsed: the
+    // parsed copies of 100,000 bans at once were most of a restore's transient heap (the tracker
+    // keeps its own columns; the actions get what they need). Nothing reads lines meanwhile: the
+    // sources start later. A network ban (a CIDR recovered from a firewall) stays as it is.
+    for (let i = 0; i < state.bans.length; i += batch) {
+      const part = state.bans.slice(i, i + batch).map((b) => withAddress(b) ?? b);
+      for (const b of part) {
+        this.tracker.restore(b);
+        this.ranges?.adopt(b);
+      }
+      if (!state.enforced) await this.eachAction('ban', (a) => a.ban(part));
     }
+    // After every ban: a failure of an address banned is not counted again.
     for (const f of state.failures ?? []) {
       const ip = parseIp(f.id);
       if (ip) this.tracker.restoreFailure(ip, f.time, f.attempts);
-    }
-    if (state.enforced) return;
-    for (let i = 0; i < bans.length; i += batch) {
-      const part = bans.slice(i, i + batch);
-      await this.eachAction('ban', (a) => a.ban(part));
     }
   }
 
@@ -827,6 +831,11 @@ export class Jail {
     }
     return { cancel: () => timer.cancel() };
   }
+}
+
+/** Whether two bans of one address are the same ban (not a later one of it). */
+function sameBan(a: Ban, b: Ban): boolean {
+  return a === b || (a.id === b.id && a.start === b.start && a.end === b.end && a.count === b.count && a.rule === b.rule);
 }
 
 /** The ban with its parsed address (a ban from a store has none); null if its id is not an address. */

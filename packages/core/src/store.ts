@@ -77,6 +77,11 @@ export interface Store {
   outboxPending(): Promise<OutboxItem[]>;
   /** Bans currently in force (end in the future, or permanent), optionally of one jail. */
   activeBans(now: number, jail?: string): Promise<Ban[]>;
+  /**
+   * Optional: `activeBans` of one jail, `size` at a time (in no particular order). A daemon restoring
+   * 100,000 bans then never holds them all as objects at once; without it, it asks `activeBans`.
+   */
+  activeBanPages?(now: number, jail: string, size: number): AsyncIterable<Ban[]>;
   /** Bans whose end passed (while we were down): to unban and forget. */
   expiredBans(now: number): Promise<Ban[]>;
   /** Ban records of an id (all jails), newest first, active or not, for `f2b banned`. */
@@ -85,6 +90,8 @@ export interface Store {
   banHistory(id: string, since: number, jail?: string): Promise<BanHistory>;
   /** Ban counts per (jail, id) since `since`: the memory of repeat offenders, loaded at start. */
   banCounts(since: number): Promise<{ jail: string; id: string; count: number }[]>;
+  /** Optional: `banCounts`, `size` at a time (as `activeBanPages`). */
+  banCountPages?(since: number, size: number): AsyncIterable<{ jail: string; id: string; count: number }[]>;
   failuresSince(jail: string, since: number): Promise<StoredFailure[]>;
   /**
    * The lines of `id`'s failures in `jail` since `since`, oldest first, at most the last `limit`: the

@@ -153,7 +153,7 @@ export class DefaultTracker implements Tracker {
 
   add(f: AddressFailure): TrackOutcome {
     if (f.attempts <= 0) return NO_ATTEMPTS;
-    if (this.banned.has(f.ip.text)) return ALREADY_BANNED;
+    if (this.banned.hasAddress(f.ip)) return ALREADY_BANNED;
     const now = this.opts.clock.now();
     const horizon = this.horizon(now);
     // Lines older than findtime (a replayed old log) cannot make a ban now.
@@ -190,7 +190,7 @@ export class DefaultTracker implements Tracker {
   }
 
   restoreFailure(ip: IpAddress, time: number, attempts: number): void {
-    if (this.banned.has(ip.text) || attempts <= 0) return;
+    if (attempts <= 0 || this.banned.hasAddress(ip)) return;
     const now = this.opts.clock.now();
     if (time < this.horizon(now)) return;
     if (this.sources.record(ip, time, attempts, NO_LINES, this.horizon(now)).added) this.evictOverCap();
@@ -239,7 +239,7 @@ export class DefaultTracker implements Tracker {
   }
 
   banOf(ip: IpAddress): Ban | undefined {
-    return this.banned.get(ip.text);
+    return this.banned.getAddress(ip);
   }
 
   dispose(): void {

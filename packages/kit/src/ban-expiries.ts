@@ -8,10 +8,11 @@
  */
 import type { Clock, TimerHandle } from './clock.js';
 
-export class BanExpiries {
+/** `K`: what names a ban to its owner (an id, a slot number). */
+export class BanExpiries<K = string> {
   private ends: number[] = [];
   private orders: number[] = [];
-  private ids: string[] = [];
+  private ids: K[] = [];
   private order = 0;
   private timer: TimerHandle | undefined = undefined;
   private due = Infinity;
@@ -22,7 +23,7 @@ export class BanExpiries {
    */
   constructor(
     private readonly clock: Clock,
-    private readonly fire: (id: string, order: number) => void,
+    private readonly fire: (id: K, order: number) => void,
   ) {}
 
   get size(): number {
@@ -30,7 +31,7 @@ export class BanExpiries {
   }
 
   /** Schedules `id`'s end; returns the entry's order, its token for `fire` and `compact`. */
-  add(id: string, end: number): number {
+  add(id: K, end: number): number {
     const order = this.order++;
     this.push(end, order, id);
     this.arm();
@@ -48,7 +49,7 @@ export class BanExpiries {
   }
 
   /** Keep only the entries `live` says are still bans (when stale entries outnumber them). */
-  compact(live: (id: string, order: number) => boolean): void {
+  compact(live: (id: K, order: number) => boolean): void {
     const ends = this.ends,
       orders = this.orders,
       ids = this.ids;
@@ -98,7 +99,7 @@ export class BanExpiries {
     this.ids[j] = id;
   }
 
-  private push(end: number, order: number, id: string): void {
+  private push(end: number, order: number, id: K): void {
     let i = this.ends.length;
     this.ends.push(end);
     this.orders.push(order);

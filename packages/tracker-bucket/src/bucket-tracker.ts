@@ -72,7 +72,7 @@ export class BucketTracker implements TrackerInstance {
   add(f: AddressFailure): TrackOutcome {
     if (f.attempts <= 0) return NO_ATTEMPTS;
     const id = f.ip.text;
-    if (this.book.has(id)) return ALREADY_BANNED;
+    if (this.book.hasAddress(f.ip)) return ALREADY_BANNED;
     const now = this.ctx.clock.now();
     if (f.time < now - this.drainMs) return STALE;
     if (this.inQuiet(id, now)) return ALREADY_BANNED;
@@ -152,7 +152,7 @@ export class BucketTracker implements TrackerInstance {
 
   /** A failure from the store: poured back (it was counted, and distinct, when it was stored). */
   restoreFailure(ip: IpAddress, time: number, attempts: number): void {
-    if (attempts <= 0 || this.book.has(ip.text)) return;
+    if (attempts <= 0 || this.book.hasAddress(ip)) return;
     const now = this.ctx.clock.now();
     if (time < now - this.drainMs) return;
     const b = this.buckets.touch(ip, time);
@@ -162,7 +162,7 @@ export class BucketTracker implements TrackerInstance {
   }
 
   banOf(ip: IpAddress): Ban | undefined {
-    return this.book.get(ip.text);
+    return this.book.getAddress(ip);
   }
 
   bans(): IterableIterator<Ban> {

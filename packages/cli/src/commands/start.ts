@@ -15,6 +15,7 @@ import {
   ReadOnlyCommands,
   Daemon,
   defaultConfig,
+  limitYoungGeneration,
   loadConfig,
   resolveConfig,
   stderrSink,
@@ -58,6 +59,8 @@ export async function start(opts: StartOptions): Promise<number> {
   // An unusable state path is an error here, in the foreground, before anything is banned.
   await daemon.checkState(config);
   if (!opts.foreground) return detach(opts);
+  // Before the restore, whose surviving bans would double the young generation for good.
+  limitYoungGeneration(daemon.core.clock);
   await daemon.start(config);
   if (opts.dryRun) daemon.core.logger.info('Dry run: bans are only logged (action "log").');
 
