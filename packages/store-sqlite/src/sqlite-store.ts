@@ -12,6 +12,7 @@ import { isF2bError, messageOf, systemClock } from '@f2b/kit';
 import type { Clock } from '@f2b/core';
 import { MIGRATIONS } from './migrations.js';
 import { assertDatabaseWritable, checkStatePath, type StateErrors } from './path-check.js';
+import { WalCheckpointer, type WalCheckpointResult } from './wal-checkpointer.js';
 
 /**
  * How long a statement may wait for a lock another process holds. Short: better-sqlite3 waits on
@@ -41,6 +42,8 @@ export class SqliteStore implements Store {
   private stmts!: ReturnType<SqliteStore['prepare']>;
   /** Set when open() found the database corrupt and moved it aside. */
   replaced?: StoreReplacement;
+  /** Copies the WAL into the database file in a worker thread (a file database only). */
+  private walCheckpointer?: WalCheckpointer;
 
   private readonly now: () => number;
 
@@ -73,6 +76,30 @@ export class SqliteStore implements Store {
         throw this.openError(again);
       }
     }
+    if (onDisk) this.checkpointOffThread();
+  }
+
+  /**
+   * The WAL checkpoints leave the commits that bans wait for: this connection never runs one, a
+   * worker thread does (see wal-checkpointer.ts); without the worker, SQLite's own are back.
+   */
+  private checkpointOffThread(): void {
+    const db = this.db;
+    void this.walCheckpointer?.close(); // opened again: the old connection's worker is done
+    db.pragma('wal_autocheckpoint = 0');
+    this.walCheckpointer = new WalCheckpointer(this.opts.path, () => {
+      if (db.open) db.pragma('wal_autocheckpoint = 1000');
+    });
+  }
+
+  /** Copy the WAL into the database file now, in the worker (tests, diagnostics); undefined without it. */
+  walCheckpoint(): Promise<WalCheckpointResult | undefined> {
+    return this.walCheckpointer?.checkpointNow() ?? Promise.resolve(undefined);
+  }
+
+  /** Checkpoints run by the worker so far. */
+  get walCheckpoints(): number {
+    return this.walCheckpointer?.completed ?? 0;
   }
 
   private connect(): void {
@@ -122,6 +149,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.walCheckpointer?.close();
+    this.walCheckpointer = undefined;
     if (this.db?.open) {
       try {
         this.db.close();
@@ -200,7 +229,7 @@ export class SqliteStore implements Store {
     this.guard();
     const s = this.stmts;
     const now = this.now();
-    return this.db.transaction(() => {
+    const seqs = this.db.transaction(() => {
       for (const { jail, failure } of c.failures ?? []) {
         if (failure.attempts > 0) {
           const captures = failure.captures && Object.keys(failure.captures).length > 0 ? JSON.stringify(failure.captures) : null;
@@ -230,6 +259,8 @@ export class SqliteStore implements Store {
       for (const [k, v] of Object.entries(c.positions ?? {})) s.setPosition.run(k, JSON.stringify(v));
       return seqs;
     })();
+    this.walCheckpointer?.wrote();
+    return seqs;
   }
 
   async outboxDone(seqs: number[]): Promise<void> {
@@ -238,6 +269,7 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       for (const seq of seqs) this.stmts.outboxDone.run(seq);
     })();
+    this.walCheckpointer?.wrote();
   }
 
   async outboxPending(): Promise<OutboxItem[]> {
