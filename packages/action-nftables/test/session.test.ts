@@ -134,6 +134,16 @@ describe.skipIf(skip !== null)('the long-lived nft -i session (real nft, test na
     expect(t.errors).toEqual([]);
   });
 
+  it('warm() starts nft -i and has it answer one harmless command before the first ban (not counted as one)', async () => {
+    nftIn(ns, ['-f', '-'], `add table inet ${table}\nadd set inet ${table} s { type ipv4_addr; }\n`);
+    const session = new NftSession({ nftPath: 'nft', ipPath: 'ip', netns: ns });
+    session.warm();
+    await session.run(`add element inet ${table} s { 198.51.100.41 }\n`, 'apply bans');
+    session.close();
+    expect(session.stats).toMatchObject({ started: 1, warmUps: 1, commands: 1, fallbacks: 0, deaths: 0 });
+    expect(setElements(ns, 'inet', table, 's')).toEqual([{ value: '198.51.100.41' }]);
+  });
+
   it('a session is retired after its byte budget (libedit history) and the next command starts a fresh one', async () => {
     nftIn(ns, ['-f', '-'], `add table inet ${table}\nadd set inet ${table} s { type ipv4_addr; }\n`);
     const session = new NftSession({ nftPath: 'nft', ipPath: 'ip', netns: ns }, 1);

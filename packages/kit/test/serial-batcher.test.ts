@@ -23,6 +23,26 @@ describe('SerialBatcher', () => {
     expect(flushes).toEqual([3, 1]);
   });
 
+  it('starts the flush at the end of the code that asked, before the next turn of the event loop', async () => {
+    const order: string[] = [];
+    const batcher = new SerialBatcher(
+      async () => {
+        order.push('flush');
+      },
+      () => undefined,
+    );
+    const immediate = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        order.push('next turn');
+        resolve();
+      }),
+    );
+    const flushed = batcher.requestFlush();
+    order.push('asked');
+    await Promise.all([flushed, immediate]);
+    expect(order).toEqual(['asked', 'flush', 'next turn']);
+  });
+
   it('runs one thing at a time, in order, and a failure neither stops the queue nor escapes the flush', async () => {
     const order: string[] = [];
     const reported: unknown[] = [];

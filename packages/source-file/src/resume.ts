@@ -65,9 +65,12 @@ export async function firstLineHash(fh: FileHandle): Promise<string> {
   const buf = Buffer.allocUnsafe(HASH_BYTES);
   let got = 0;
   while (got < HASH_BYTES) {
-    const { bytesRead } = await fh.read(buf, got, HASH_BYTES - got, got);
-    if (bytesRead === 0) break;
+    const want = HASH_BYTES - got;
+    const { bytesRead } = await fh.read(buf, got, want, got);
     got += bytesRead;
+    // A short read of a regular file is its end: asking again would only read 0 bytes (one more
+    // trip to the thread pool on every look at a log shorter than HASH_BYTES).
+    if (bytesRead < want) break;
   }
   const data = buf.subarray(0, got);
   const nl = data.indexOf(NL);

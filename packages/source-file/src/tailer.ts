@@ -89,6 +89,24 @@ interface TrackedFile {
 
 type ReadResult = 'done' | 'more' | 'error';
 
+/** The size of an open file, or undefined (none open, or it failed: the caller takes it again). */
+async function sizeOf(fh: FileHandle | null): Promise<number | undefined> {
+  if (fh === null) return undefined;
+  try {
+    return (await fh.stat()).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Up to CHUNK_SIZE bytes at `pos` of a file of `size` bytes (fewer if it shrank meanwhile). */
+async function readAt(fh: FileHandle, pos: number, size: number): Promise<Buffer> {
+  const want = Math.min(CHUNK_SIZE, size - pos);
+  const buf = Buffer.allocUnsafe(want);
+  const { bytesRead } = await fh.read(buf, 0, want, pos);
+  return buf.subarray(0, bytesRead);
+}
+
 function toError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -102,6 +120,8 @@ export class FileTailer {
   private readonly maxLineLength: number;
   /** Lines longer than maxLineLength seen so far (never delivered). */
   overlongLines = 0;
+  /** Looks at a followed file after a change event (one per batch of events, not per event). */
+  changeReads = 0;
 
   /** Files being followed, by dev:ino. Insertion order = read order. */
   private readonly tracked = new Map<string, TrackedFile>();
@@ -117,6 +137,7 @@ export class FileTailer {
   private timer: TimerHandle | null = null;
   private pump: Promise<void> | null = null;
   private fullRequested = false;
+  private kickPending = false;
   private readonly lightRequested = new Set<string>();
   private pollWaiters: Array<() => void> = [];
 
@@ -294,9 +315,11 @@ export class FileTailer {
     if (this.stopping) return;
     const np = path.resolve(p);
     if (event === 'change') {
-      // Usually already seen as a raw event; the pending set de-duplicates.
-      if (this.findTrackedByPath(np)) this.lightRequested.add(np);
-      else if (this.matchesAny(np)) this.fullRequested = true;
+      // A followed file's change always came as a raw event first (chokidar derives 'change' from the
+      // same fs.watch callback, after a stat of its own): by now its read is usually under way, and a
+      // second one would only stat the file again — on the event loop, in the middle of the ban.
+      if (this.findTrackedByPath(np)) return;
+      if (this.matchesAny(np)) this.fullRequested = true;
       else return;
     } else if (event === 'addDir' || event === 'unlinkDir' || this.matchesAny(np) || this.findTrackedByPath(np)) {
       this.fullRequested = true;
@@ -327,7 +350,22 @@ export class FileTailer {
         wanted = true;
       }
     }
-    if (wanted) this.kick();
+    if (wanted) this.kickAfterEvents();
+  }
+
+  /**
+   * Start the pump once the events of this turn are all in: one append comes as two or three raw
+   * events (the file's watcher, its directory's), delivered together; kicked at the first, the pump
+   * would read at once and then again for the others — a second stat of the file on the event loop
+   * while the first read's ban is on its way. (setImmediate runs right after this turn's I/O.)
+   */
+  private kickAfterEvents(): void {
+    if (this.kickPending) return;
+    this.kickPending = true;
+    setImmediate(() => {
+      this.kickPending = false;
+      this.kick();
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -462,10 +500,11 @@ export class FileTailer {
   private async lightRead(p: string): Promise<void> {
     const t = this.findTrackedByPath(p);
     if (!t) return;
-    let st: Stats;
-    try {
-      st = await stat(p);
-    } catch {
+    this.changeReads++;
+    // Whether the path still names this file, and how long the open file is: one round trip to the
+    // thread pool, not two in a row (each is a wake-up of the daemon between a line and its ban).
+    const [st, size] = await Promise.all([stat(p).catch(() => null), sizeOf(t.fh)]);
+    if (st === null) {
       this.fullRequested = true; // gone or inaccessible: let the full sync sort it out
       return;
     }
@@ -473,7 +512,7 @@ export class FileTailer {
       this.fullRequested = true; // rotated
       return;
     }
-    const res = await this.readAvailable(t, CHUNKS_PER_TURN, false);
+    const res = await this.readAvailable(t, CHUNKS_PER_TURN, false, size);
     if (res === 'more') this.lightRequested.add(t.path);
   }
 
@@ -582,20 +621,26 @@ export class FileTailer {
 
   /**
    * Read what is available, at most `maxChunks` chunks. `drain`: read to the very end and deliver
-   * a final unterminated line (the file will not grow any more for us).
+   * a final unterminated line (the file will not grow any more for us). `knownSize`: the open file's
+   * size, just taken (undefined: take it here).
    */
-  private async readAvailable(t: TrackedFile, maxChunks: number, drain: boolean): Promise<ReadResult> {
+  private async readAvailable(t: TrackedFile, maxChunks: number, drain: boolean, knownSize?: number): Promise<ReadResult> {
+    const fh0 = t.fh;
     if (!(await this.ensureOpen(t))) return 'error';
     const fh = t.fh!;
     try {
-      let size = (await fh.stat()).size;
+      let size = knownSize !== undefined && fh === fh0 ? knownSize : (await fh.stat()).size;
+      /** The first chunk, read together with the checks below (used only if they pass). */
+      let prefetched: Buffer | null = null;
       if (size < t.readPos) {
         this.resetToStart(t); // copytruncate
       } else if (!drain && t.hashFinal && t.readPos > 0 && size > t.readPos) {
-        // Truncated and rewritten past our offset between two looks: the first line changed.
-        if ((await firstLineHash(fh)) !== t.hash) this.resetToStart(t);
-        // … or only what follows a constant first line (a header) did.
-        else if (!(await this.tailStillThere(t, fh))) this.resetToStart(t);
+        // Truncated and rewritten past our offset between two looks: the first line changed, or only
+        // what follows a constant first line (a header) did. Both checks and the new bytes are read
+        // at once: three reads in parallel on the thread pool cost one wake-up, in a row three.
+        const [hash, intact, first] = await Promise.all([firstLineHash(fh), this.tailStillThere(t, fh), readAt(fh, t.readPos, size)]);
+        if (hash !== t.hash || !intact) this.resetToStart(t);
+        else prefetched = first;
       }
       if (!t.hashFinal && size > 0) await this.updateHash(t);
       let chunks = 0;
@@ -607,13 +652,12 @@ export class FileTailer {
           if (t.readPos >= size) break;
         }
         if (chunks >= maxChunks) return 'more';
-        const want = Math.min(CHUNK_SIZE, size - t.readPos);
-        const buf = Buffer.allocUnsafe(want);
-        const { bytesRead } = await fh.read(buf, 0, want, t.readPos);
+        const data = prefetched ?? (await readAt(fh, t.readPos, size));
+        prefetched = null;
+        const bytesRead = data.length;
         if (bytesRead === 0) break; // shrank under us; the next look handles it
         chunks++;
         const chunkStart = t.readPos;
-        const data = buf.subarray(0, bytesRead);
         const { lines, lineStart } = t.lines.split(data, chunkStart);
         if (lineStart >= 0) t.tail = lastBytes(t.recent, data, lineStart - chunkStart);
         t.recent = lastBytes(t.recent, data, bytesRead);
@@ -621,7 +665,9 @@ export class FileTailer {
         if (lines.length > 0) await this.deliver(lines, t.path);
         if (lineStart >= 0) t.lineStart = lineStart;
         if (!t.hashFinal && chunkStart < HASH_BYTES) await this.updateHash(t);
-        await yieldToEventLoop();
+        // Others get a turn between chunks; after the last one (the usual single line) the next
+        // look at the size is enough.
+        if (drain || t.readPos < size) await yieldToEventLoop();
       }
       if (drain && !this.stopping) {
         const line = t.lines.finish();

@@ -13,6 +13,7 @@ import type { Clock } from '@f2b/core';
 import { FailureRows } from './failure-rows.js';
 import { MIGRATIONS } from './migrations.js';
 import { assertDatabaseWritable, checkStatePath, type StateErrors } from './path-check.js';
+import { WalCheckpointer, type WalCheckpointResult } from './wal-checkpointer.js';
 
 /**
  * How long a statement may wait for a lock another process holds. Short: better-sqlite3 waits on
@@ -50,6 +51,8 @@ export class SqliteStore implements Store {
   private failureRows!: FailureRows;
   /** Set when open() found the database corrupt and moved it aside. */
   replaced?: StoreReplacement;
+  /** Copies the WAL into the database file in a worker thread (a file database only). */
+  private walCheckpointer?: WalCheckpointer;
 
   private readonly now: () => number;
 
@@ -82,6 +85,30 @@ export class SqliteStore implements Store {
         throw this.openError(again);
       }
     }
+    if (onDisk) this.checkpointOffThread();
+  }
+
+  /**
+   * The WAL checkpoints leave the commits that bans wait for: this connection never runs one, a
+   * worker thread does (see wal-checkpointer.ts); without the worker, SQLite's own are back.
+   */
+  private checkpointOffThread(): void {
+    const db = this.db;
+    void this.walCheckpointer?.close(); // opened again: the old connection's worker is done
+    db.pragma('wal_autocheckpoint = 0');
+    this.walCheckpointer = new WalCheckpointer(this.opts.path, () => {
+      if (db.open) db.pragma('wal_autocheckpoint = 1000');
+    });
+  }
+
+  /** Copy the WAL into the database file now, in the worker (tests, diagnostics); undefined without it. */
+  walCheckpoint(): Promise<WalCheckpointResult | undefined> {
+    return this.walCheckpointer?.checkpointNow() ?? Promise.resolve(undefined);
+  }
+
+  /** Checkpoints run by the worker so far. */
+  get walCheckpoints(): number {
+    return this.walCheckpointer?.completed ?? 0;
   }
 
   private connect(): void {
@@ -133,6 +160,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.walCheckpointer?.close();
+    this.walCheckpointer = undefined;
     if (this.db?.open) {
       try {
         this.db.close();
@@ -215,7 +244,7 @@ export class SqliteStore implements Store {
     this.guard();
     const s = this.stmts;
     const now = this.now();
-    return this.db.transaction(() => {
+    const seqs = this.db.transaction(() => {
       if (c.failures) this.failureRows.insert(c.failures);
       for (const { jail, id } of c.clearFailures ?? []) s.clearFailures.run(jail, id);
       const seqs: number[] = [];
@@ -232,6 +261,8 @@ export class SqliteStore implements Store {
       for (const [k, v] of Object.entries(c.positions ?? {})) s.setPosition.run(k, JSON.stringify(v));
       return seqs;
     })();
+    this.walCheckpointer?.wrote();
+    return seqs;
   }
 
   async outboxDone(seqs: number[]): Promise<void> {
@@ -240,6 +271,7 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       for (const seq of seqs) this.stmts.outboxDone.run(seq);
     })();
+    this.walCheckpointer?.wrote();
   }
 
   async outboxPending(): Promise<OutboxItem[]> {
