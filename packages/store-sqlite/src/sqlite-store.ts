@@ -13,7 +13,7 @@ import type { Clock } from '@f2b/core';
 import { FailureRows } from './failure-rows.js';
 import { MIGRATIONS } from './migrations.js';
 import { assertDatabaseWritable, checkStatePath, type StateErrors } from './path-check.js';
-import { WalCheckpointer, type WalCheckpointResult } from './wal-checkpointer.js';
+import { HARD_LIMIT_PAGES, WalCheckpointer, type WalCheckpointResult } from './wal-checkpointer.js';
 
 /**
  * How long a statement may wait for a lock another process holds. Short: better-sqlite3 waits on
@@ -85,28 +85,29 @@ export class SqliteStore implements Store {
         throw this.openError(again);
       }
     }
-    if (onDisk) this.checkpointOffThread();
+    if (onDisk) this.checkpointWhenQuiet();
   }
 
   /**
-   * The WAL checkpoints leave the commits that bans wait for: this connection never runs one, a
-   * worker thread does (see wal-checkpointer.ts); without the worker, SQLite's own are back.
+   * The WAL checkpoints leave the commits that bans wait for: they run when nothing was written for
+   * a second, and a commit checkpoints by itself only past a hard limit (see wal-checkpointer.ts).
    */
-  private checkpointOffThread(): void {
+  private checkpointWhenQuiet(): void {
     const db = this.db;
-    void this.walCheckpointer?.close(); // opened again: the old connection's worker is done
-    db.pragma('wal_autocheckpoint = 0');
-    this.walCheckpointer = new WalCheckpointer(this.opts.path, () => {
-      if (db.open) db.pragma('wal_autocheckpoint = 1000');
+    void this.walCheckpointer?.close(); // opened again: the old connection's are done
+    db.pragma(`wal_autocheckpoint = ${HARD_LIMIT_PAGES}`);
+    this.walCheckpointer = new WalCheckpointer(() => {
+      const [r] = db.pragma('wal_checkpoint(PASSIVE)') as WalCheckpointResult[];
+      return { busy: Number(r!.busy), log: Number(r!.log), checkpointed: Number(r!.checkpointed) };
     });
   }
 
-  /** Copy the WAL into the database file now, in the worker (tests, diagnostics); undefined without it. */
+  /** Copy the WAL into the database file now (tests, diagnostics); undefined once closed. */
   walCheckpoint(): Promise<WalCheckpointResult | undefined> {
     return this.walCheckpointer?.checkpointNow() ?? Promise.resolve(undefined);
   }
 
-  /** Checkpoints run by the worker so far. */
+  /** WAL checkpoints run so far (not counting SQLite's own past the hard limit). */
   get walCheckpoints(): number {
     return this.walCheckpointer?.completed ?? 0;
   }
