@@ -224,7 +224,7 @@ export class NftablesAction implements ActionInstance {
       if (!this.structureOk) return;
     }
     for (let round = 0; round < 16; round++) {
-      const phases = plan(this.sets.values(), this.config, this.health.now());
+      const phases = plan(this.sets.values(), this.health.now());
       if (phases.length === 0) break;
       const outcome = await this.runPhases(phases);
       if (outcome === 'failed') return;
@@ -338,18 +338,26 @@ export class NftablesAction implements ActionInstance {
   private async doCheck(initial: boolean, elements = false): Promise<CheckResult> {
     if (this.stopped) return { ok: false, repaired: [] };
     try {
-      const listing = await this.listTable(elements && this.checked);
-      const plan = structurePlan(this.config, listing);
+      let listing = await this.listTable(elements && this.checked);
+      let plan = structurePlan(this.config, listing);
+      if (plan.needsElements) {
+        // A set of the older layout is recreated: list its elements so that they are kept.
+        listing = await this.listTable(true);
+        plan = structurePlan(this.config, listing);
+      }
       if (plan.error) {
         this.structureOk = false;
         this.fail(plan.error);
         return { ok: false, repaired: [] };
       }
       if (plan.lines.length > 0) await this.nft(['-f', '-'], `${plan.lines.join('\n')}\n`, 'create the table, sets and rules');
-      let readd = this.sets.afterCheck(plan.freshSets, !this.checked);
+      // On the first check, sets that received the elements of a recreated one are adopted like a
+      // set left by an earlier run (their elements unknown); later, refilled like any fresh set.
+      const fresh = this.checked ? plan.freshSets : plan.freshSets.filter((n) => !plan.carried.includes(n));
+      let readd = this.sets.afterCheck(fresh, !this.checked);
       const repaired = listing === null && this.checked ? ['table', ...plan.changes.filter((c) => c !== 'table')] : [...plan.changes];
       if (listing !== null && this.checked) {
-        for (const m of missingElements(this.sets.values(), listing, plan.freshSets, this.health.now())) {
+        for (const m of missingElements(this.sets.values(), listing, fresh, this.health.now())) {
           repaired.push(`elements of ${m.set} (${m.count})`);
           readd += m.count;
         }

@@ -95,10 +95,16 @@ describe.skipIf(skip !== null)('the long-lived nft -i session (real nft, test na
   it('a refused element is located through the session: the others are applied, it is reported once', async () => {
     const t = tester();
     await t.start();
-    nftIn(ns, ['add', 'element', 'inet', table, 'f2b_sshd_v4', '{ 203.0.113.0/24 }']); // by hand: overlaps
-    const good = ['198.51.100.7', '198.51.100.8'];
-    await action(t).ban([t.ban('203.0.113.9'), ...good.map((id) => t.ban(id))]);
-    expect(v4()).toEqual([...good, '203.0.113.0/24'].sort());
+    nftIn(ns, ['add', 'element', 'inet', table, 'f2b_sshd_v4_net', '{ 203.0.113.0/24 }']); // by hand: overlaps
+    const good = ['198.51.100.7', '198.51.100.8', '198.51.100.128/25'];
+    await action(t).ban([t.ban('203.0.113.0/25'), ...good.map((id) => t.ban(id))]);
+    const net4 = () =>
+      setElements(ns, 'inet', table, 'f2b_sshd_v4_net')
+        .map((e) => e.value)
+        .sort();
+    expect(v4()).toEqual(['198.51.100.7', '198.51.100.8']);
+    expect(net4()).toEqual(['198.51.100.128/25', '203.0.113.0/24']);
+    expect((t.errors[0] as Error).message).toContain('203.0.113.0/25');
     expect(t.errors.map((e) => (e as { code?: string }).code)).toEqual(['F2B_ERR_NFT_ELEMENT']);
     expect(action(t).sessionInfo()?.fallbacks).toBe(0);
   });
