@@ -1,8 +1,9 @@
 /**
  * The long-lived `nft -i` session (nft-session.ts) against the real nft, in a namespace per test:
  * bans of one tick are one transaction (counted by `nft monitor`'s generation lines), a refused
- * element is located through the session as through `nft -f -`, and a session that is killed falls
- * back to spawning (the bans still reach the kernel) and is restarted.
+ * element is located through the session as through `nft -f -`, a transaction too large for the
+ * session is spawned instead, and a session that is killed falls back to spawning (the bans still
+ * reach the kernel) and is restarted.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -89,6 +90,28 @@ describe.skipIf(skip !== null)('the long-lived nft -i session (real nft, test na
     expect(count()).toBe(1);
     expect(action(t).stats.transactions).toBe(1);
     expect(action(t).sessionInfo()).toMatchObject({ started: 1, commands: 1, fallbacks: 0 });
+    expect(t.errors).toEqual([]);
+  });
+
+  it('a transaction too large for the session (nft -i reads a byte at a time) goes to a spawned nft, still one transaction and no repair', async () => {
+    const t = tester({ monitor: true });
+    await t.start();
+    await waitFor('the monitor to run', () => action(t).monitorRunning(), 5000);
+    await action(t).ban([t.ban('192.0.2.1')]);
+    const count = await generations();
+    const before = action(t).sessionInfo()!;
+    const ids = Array.from({ length: 600 }, (_, i) => `2001:db8:5:${i.toString(16)}::1`);
+    await action(t).ban(ids.map((id) => t.ban(id)));
+    expect(setElements(ns, 'inet', table, 'f2b_sshd_v6').length).toBe(600);
+    await waitFor('the transaction in the monitor', () => count() >= 1);
+    expect(count()).toBe(1);
+    expect(action(t).stats.spawnedLarge).toBe(1);
+    expect(action(t).sessionInfo()).toMatchObject({ commands: before.commands, fallbacks: 0 });
+    // Small ones keep using the session; the spawned nft's transaction is f2b's own: no repair.
+    await action(t).ban([t.ban('192.0.2.2')]);
+    expect(action(t).sessionInfo()!.commands).toBe(before.commands + 1);
+    expect(v4()).toEqual(['192.0.2.1', '192.0.2.2']);
+    expect(action(t).stats).toMatchObject({ monitorEvents: 0, repairs: 0 });
     expect(t.errors).toEqual([]);
   });
 
