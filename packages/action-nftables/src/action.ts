@@ -378,6 +378,11 @@ export class NftablesAction implements ActionInstance {
         this.ctx.logger.warn(
           `Repaired the nftables table ${this.config.family} ${this.config.table} (flushed or edited by hand?): recreated ${repaired.join(', ')}${readd > 0 ? `; re-adding ${readd} active ban(s)` : ''}.`,
         );
+      } else if (initial && plan.carried.length > 0) {
+        // An upgrade from the one-set layout: worth a line at the default level.
+        this.ctx.logger.info(
+          `Moved the nftables table ${this.config.family} ${this.config.table} to one set of addresses and one of networks per family (${repaired.join(', ')}).`,
+        );
       } else if (initial) {
         this.ctx.logger.debug(
           listing === null

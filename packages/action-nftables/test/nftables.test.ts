@@ -312,6 +312,11 @@ describe.skipIf(skip !== null)('@f2b/action-nftables against the real nft (in a 
     const t = tester();
     await t.start();
     expect(t.errors).toEqual([]);
+    expect(
+      t.logger.records.filter(
+        (r) => r.level === 'info' && /^Moved the nftables table .* \(set f2b_sshd_v4 \(type or flags changed; 3 element\(s\) kept\)/.test(r.msg),
+      ),
+    ).toHaveLength(1);
     expect(objects('set').map((x) => [x.name, [x.flags].flat()])).toEqual([
       ['f2b_sshd_v4', ['timeout']],
       ['f2b_sshd_v4_net', ['interval', 'timeout']],
