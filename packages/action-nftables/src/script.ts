@@ -221,16 +221,18 @@ function setFlags(def: SetDef): string[] {
  * back into the sets they belong in now: single addresses into the plain set of their family,
  * networks into its interval set (dropped with `interval: false`, which has none). Every element
  * is parsed and re-printed (parseBanId, elementText) before it reaches the script; anything f2b
- * never writes (ranges) is left out. Returns the lines and the sets that received elements.
+ * never writes (ranges) is left out, and so are networks whose set is not `fresh` (created in the
+ * same transaction). Returns the lines and the sets that received elements.
  */
-function carryElements(cfg: NftConfig, T: string, old: ReadonlyMap<string, number | null>): { lines: string[]; into: Set<string> } {
+function carryElements(cfg: NftConfig, T: string, old: ReadonlyMap<string, number | null>, fresh: ReadonlySet<string>): { lines: string[]; into: Set<string> } {
   const bySet = new Map<string, string[]>();
   for (const [text, left] of old) {
     const c = parseBanId(text);
     if (c === null) continue;
     const full = c.prefix === c.bytes.length * 8;
     const set = full ? cfg.sets[c.version] : cfg.netSets[c.version];
-    if (set === undefined) continue;
+    // Addresses never conflict (a plain set has no overlaps); networks go only into a new set.
+    if (set === undefined || (!full && !fresh.has(set))) continue;
     const timeout = left === null ? null : Math.min(MAX_ELEMENT_TIMEOUT_S, Math.max(1, Math.ceil(left)));
     let list = bySet.get(set);
     if (list === undefined) bySet.set(set, (list = []));
@@ -276,6 +278,8 @@ export function structurePlan(cfg: NftConfig, listing: Listing | null): Structur
   const changes: string[] = [];
   const carry: string[] = [];
   const carried = new Set<string>();
+  /** Elements of recreated sets of the older layout, to move. */
+  const olds: ReadonlyMap<string, number | null>[] = [];
   let needsElements = false;
 
   if (listing === null && !cfg.ownChain) {
@@ -304,15 +308,20 @@ export function structurePlan(cfg: NftConfig, listing: Listing | null): Structur
       // plain set: its elements move, with the time they have left, into the sets they belong in.
       const old = listing?.elements?.get(name);
       if (have.type === setType(v) && old !== undefined) {
-        const moved = carryElements(cfg, T, old);
-        carry.push(...moved.lines);
-        for (const n of moved.into) carried.add(n);
+        olds.push(old);
         changes.push(`set ${name} (type or flags changed; ${old.size} element(s) kept)`);
       } else {
         if (have.type === setType(v)) needsElements = true;
         changes.push(`set ${name} (type or flags changed)`);
       }
     }
+  }
+  // Moved only into sets created in this transaction: a network added to a network set that is
+  // already there could overlap one of its elements, and fail the whole structure transaction.
+  for (const old of olds) {
+    const moved = carryElements(cfg, T, old, new Set(freshSets));
+    carry.push(...moved.lines);
+    for (const n of moved.into) carried.add(n);
   }
   // A network set left by `interval: true` (the default) after a switch to `interval: false`: its
   // rules go with the rule change below, the set with them.

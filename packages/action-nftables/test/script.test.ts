@@ -345,6 +345,17 @@ describe('structure plans', () => {
     expect(plan.carried).toEqual(['f2b_sshd_v4', 'f2b_sshd_v4_net', 'f2b_sshd_v6_net']);
     expect(plan.changes).toContain('set f2b_sshd_v4 (type or flags changed; 4 element(s) kept)');
 
+    // A network set already there is not given networks (one could overlap its elements and fail
+    // the whole transaction); addresses still move.
+    const partial = old(true);
+    partial.sets.set('f2b_sshd_v4_net', { type: 'ipv4_addr', flags: ['interval', 'timeout'] });
+    const p1 = structurePlan(c, partial);
+    expect(p1.lines.filter((l) => l.startsWith('add element'))).toEqual([
+      'add element inet f2b f2b_sshd_v4 { 192.0.2.10 timeout 3000s, 203.0.113.7 }',
+      'add element inet f2b f2b_sshd_v6_net { 2001:db8:7:8::/64 timeout 50s }',
+    ]);
+    expect(p1.carried).toEqual(['f2b_sshd_v4', 'f2b_sshd_v6_net']);
+
     // interval: false keeps the addresses (the networks have no set to go to) and removes a network set left behind.
     const flat = cfg({ interval: false });
     const leftover = old(true);
