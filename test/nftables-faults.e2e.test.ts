@@ -63,7 +63,8 @@ describe.skipIf(skip !== null)('nftables faults end to end: f2b status and the k
     if (r.status !== 0) return out;
     for (const o of JSON.parse(r.stdout).nftables as Record<string, { name: string; elem?: unknown[] }>[]) {
       if (!o.set) continue;
-      const jail = /^f2b_(.*)_v[46]$/.exec(o.set.name)![1];
+      // Addresses in f2b_<jail>_v4/_v6, networks in f2b_<jail>_v4_net/_v6_net.
+      const jail = /^f2b_(.*)_v[46](?:_net)?$/.exec(o.set.name)![1];
       for (const e of o.set.elem ?? []) {
         const el = (e as { elem?: { val: string; timeout?: number } }).elem;
         out.set(`${jail}/${el ? el.val : String(e)}`, el?.timeout);

@@ -1,33 +1,47 @@
 /**
- * The element sets of one action instance, one per address family: what f2b wants in its nft sets
- * and what it believes the kernel holds (elements.ts has one set). `ban`/`unban` only change this
- * model and mark elements dirty; the planner turns the dirty ones into a transaction. Ids that
- * cannot be elements here are reported once each, not once per ban.
+ * The element sets of one action instance: per address family a plain set of single addresses and
+ * (unless `interval: false`) an interval set of networks — what f2b wants in its nft sets and what
+ * it believes the kernel holds (elements.ts has one set). A ban goes to the set its element's size
+ * says: an address (the usual ban) never touches the interval set, whose every change nft 1.0.x
+ * pays for with a read-back of the whole set. An address banned inside a banned network is in both
+ * (the network's rule matches it anyway) and stays until its own end when the network's ends.
+ * `ban`/`unban` only change this model and mark elements dirty; the planner turns the dirty ones
+ * into a transaction. Ids that cannot be elements here are reported once each, not once per ban.
  */
 import type { ActionContext, Ban, F2bError, Unban } from '@f2b/core';
 import { deleteBan, ElementSet, NO, setBan, UNKNOWN, type V } from './elements.js';
 import { nftErrors } from './errors.js';
-import type { NftConfig } from './options.js';
+import { setDefs, type NftConfig } from './options.js';
 import { banElement, type Net } from './script.js';
 
 export class ElementSets {
   private readonly config: NftConfig;
   private readonly ctx: ActionContext;
-  private readonly byFamily = new Map<V, ElementSet>();
+  /** Every set, in creation order. */
+  private readonly all: ElementSet[] = [];
+  /** Per family: the plain set of single addresses, and the interval set of networks. */
+  private readonly hosts = new Map<V, ElementSet>();
+  private readonly nets = new Map<V, ElementSet>();
   /** What was reported once (an id that is no address, a refused element, a family not enforced). */
   private readonly reportedKeys = new Set<string>();
 
   constructor(config: NftConfig, ctx: ActionContext) {
     this.config = config;
     this.ctx = ctx;
-    for (const v of [4, 6] as const) {
-      const name = config.sets[v];
-      if (name !== undefined) this.byFamily.set(v, new ElementSet(v, name));
+    for (const def of setDefs(config)) {
+      const s = new ElementSet(def.v, def.name, def.interval);
+      this.all.push(s);
+      (def.interval ? this.nets : this.hosts).set(def.v, s);
     }
   }
 
   values(): IterableIterator<ElementSet> {
-    return this.byFamily.values();
+    return this.all.values();
+  }
+
+  /** The set an element belongs in: the plain set for an address, the interval set for a network. */
+  private setOf(net: Net): ElementSet {
+    return (net.prefix === net.bytes.length * 8 ? this.hosts : this.nets).get(net.version)!;
   }
 
   /** Want these bans in the kernel (refreshing the timeout of those already there). */
@@ -36,7 +50,7 @@ export class ElementSets {
       const b = bans[i]!;
       const net = this.network(b.id);
       if (net === null) continue;
-      const s = this.byFamily.get(net.version)!;
+      const s = this.setOf(net);
       let e = s.elems.get(net.text);
       if (e === undefined) e = s.add(net);
       const had = e.id !== null;
@@ -55,7 +69,7 @@ export class ElementSets {
       const u = unbans[i]!;
       const net = this.network(u.id, false);
       if (net === null) continue;
-      const s = this.byFamily.get(net.version)!;
+      const s = this.setOf(net);
       const e = s.elems.get(net.text);
       if (e === undefined) {
         // Not ours in this run. In a set adopted from an earlier run it may still be there: remove it
@@ -72,7 +86,7 @@ export class ElementSets {
   /** Active bans as f2b holds them: element text → ban ids. */
   active(): Map<string, string[]> {
     const out = new Map<string, string[]>();
-    for (const s of this.byFamily.values()) {
+    for (const s of this.all) {
       for (const e of s.elems.values()) {
         if (e.id !== null) out.set(e.text, [e.id, ...(e.more?.keys() ?? [])]);
       }
@@ -83,13 +97,13 @@ export class ElementSets {
   /** Number of elements still waiting to reach the kernel (or to leave it). */
   pending(): number {
     let n = 0;
-    for (const s of this.byFamily.values()) n += s.dirty.length;
+    for (const s of this.all) n += s.dirty.length;
     return n;
   }
 
   /** Forget everything (the action stopped). */
   clear(): void {
-    for (const s of this.byFamily.values()) s.clear();
+    for (const s of this.all) s.clear();
   }
 
   /**
@@ -97,10 +111,10 @@ export class ElementSets {
    * the first check, sets adopted from an earlier run hold what is unknown, so the first writes are
    * guarded. Returns how many bans are re-added.
    */
-  afterCheck(freshSets: readonly V[], firstCheck: boolean): number {
+  afterCheck(freshSets: readonly string[], firstCheck: boolean): number {
     let readd = 0;
-    for (const s of this.byFamily.values()) {
-      if (freshSets.includes(s.v)) {
+    for (const s of this.all) {
+      if (freshSets.includes(s.name)) {
         s.adopted = false;
         for (const e of [...s.elems.values()]) {
           e.kernel = NO;
@@ -125,7 +139,7 @@ export class ElementSets {
 
   /** Leaves out an element nft refused (until it is banned anew or its set recreated), reported once. */
   poison(setName: string, text: string, message: string): boolean {
-    const s = [...this.byFamily.values()].find((x) => x.name === setName);
+    const s = this.all.find((x) => x.name === setName);
     const e = s?.elems.get(text);
     if (!s || !e) return false;
     e.poisoned = true;
@@ -143,7 +157,7 @@ export class ElementSets {
       if (report) this.reportKeyOnce(`id ${id}`, nftErrors.F2B_ERR_NFT_ADDRESS(String(id)));
       return null;
     }
-    if (!this.byFamily.has(net.version)) {
+    if (!this.hosts.has(net.version)) {
       if (report)
         this.warnOnce(
           `family ${net.version}`,

@@ -1,7 +1,7 @@
 /**
- * What f2b wants in one nft set, and what it believes the kernel holds: one `ElementSet` per address
- * family. An element is a ban's network (the address, or its /64 with `ipv6Prefix: 64`), with the
- * bans it stands for. `ban`/`unban` only change this model and mark elements dirty; the planner turns
+ * What f2b wants in one nft set, and what it believes the kernel holds: one `ElementSet` per nft set
+ * (per address family, one of single addresses and one of networks). An element is a ban's network
+ * (the address, or its /64 with `ipv6Prefix: 64`), with the bans it stands for. `ban`/`unban` only change this model and mark elements dirty; the planner turns
  * dirty elements into nft statements.
  */
 import { widenText, type Net } from './script.js';
@@ -69,6 +69,8 @@ export class ElementSet {
   constructor(
     readonly v: V,
     readonly name: string,
+    /** An interval set (networks); false for the plain set of single addresses. */
+    readonly interval = false,
   ) {}
 
   add(net: Net): Elem {

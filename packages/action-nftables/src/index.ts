@@ -1,7 +1,7 @@
 /**
  * `@f2b/action-nftables`: real kernel bans with nftables. One table (default `inet f2b`) holds, per
- * jail, an IPv4 and an IPv6 set (`flags interval, timeout`) and a base chain whose rules drop or
- * reject what the sets hold. Bans go to the kernel in batches (one `nft -f -` transaction each), with
+ * jail and address family, a plain set of single addresses (`flags timeout`) and an interval set of
+ * networks (`flags interval, timeout`), and a base chain whose rules drop or reject what they hold. Bans go to the kernel in batches (one `nft -f -` transaction each), with
  * the ban's remaining time as kernel timeout, and the table is checked and repaired periodically.
  */
 import type { F2bPlugin } from '@f2b/core';
@@ -34,7 +34,7 @@ export default function nftablesAction(): F2bPlugin<NftablesOptions> {
 }
 
 export { NftablesAction, type CheckResult, type NftActionStats } from './action.js';
-export { optionsSchema, normalizeOptions, type NftablesOptions, type NftConfig, type Family, type Protocol } from './options.js';
+export { optionsSchema, normalizeOptions, setDefs, type NftablesOptions, type NftConfig, type SetDef, type Family, type Protocol } from './options.js';
 export {
   parseBanId,
   banNetwork,

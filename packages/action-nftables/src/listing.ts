@@ -6,13 +6,14 @@
 import type { ListedBan } from '@f2b/core';
 import { parseIp, tryParseCidr } from '@f2b/kit';
 import { NftRunError, runNft } from './nft.js';
-import type { NftConfig } from './options.js';
+import { setDefs, type NftConfig } from './options.js';
 
 /** The bans in the jail's sets now (`now` = epoch ms on the core's clock, which the remaining times count from). */
 export async function listBannedElements(config: NftConfig, now: number): Promise<ListedBan[]> {
   const out: ListedBan[] = [];
-  for (const set of [config.sets[4], config.sets[6]]) {
-    if (set === undefined) continue;
+  // Both sets of each family (addresses, networks); an interval set of the older layout, which held
+  // both, has the name of today's plain set and is read alike.
+  for (const { name: set } of setDefs(config)) {
     let stdout: string;
     try {
       ({ stdout } = await runNft(config, ['-j', 'list', 'set', config.family, config.table, set], undefined, `list set ${set}`));

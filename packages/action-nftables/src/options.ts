@@ -34,7 +34,7 @@ export interface NftablesOptions {
   ipv4Prefix?: number;
   /** Ban the IPv6 network of this many bits around each address (default 128; 64 is common). */
   ipv6Prefix?: number;
-  /** Interval sets (default true): needed for prefixes and CIDR bans. */
+  /** Networks (CIDR bans, prefixes) in interval sets of their own (default true); false: single addresses only. */
   interval?: boolean;
   /** How often to verify (and repair) the table, sets, rules and elements (default 30s; 0 = never). */
   checkInterval?: number | string;
@@ -125,8 +125,10 @@ export interface NftConfig {
   ownChain: boolean;
   hook: 'input' | 'forward';
   priority: number;
-  /** Set name per address family that this table family can match. */
+  /** Plain set (single addresses) per address family that this table family can match. */
   sets: { 4?: string; 6?: string };
+  /** Interval set (networks) per address family; none with `interval: false`. */
+  netSets: { 4?: string; 6?: string };
   blocktype: 'drop' | 'reject';
   ports: string[] | null;
   protocols: Protocol[] | null;
@@ -262,8 +264,13 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
   }
 
   const sets: NftConfig['sets'] = {};
+  const netSets: NftConfig['netSets'] = {};
   if (family !== 'ip6') sets[4] = `f2b_${name}_v4`;
   if (family !== 'ip') sets[6] = `f2b_${name}_v6`;
+  if (interval) {
+    if (sets[4] !== undefined) netSets[4] = `${sets[4]}_net`;
+    if (sets[6] !== undefined) netSets[6] = `${sets[6]}_net`;
+  }
   const retryDelayMs = Math.max(10, durationMs(o.retryDelay, 1000, 'retryDelay'));
   return {
     family,
@@ -274,6 +281,7 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
     hook,
     priority: priorityNumber(o.priority),
     sets,
+    netSets,
     blocktype,
     ports,
     protocols,
@@ -288,4 +296,28 @@ export function normalizeOptions(raw: NftablesOptions, jail: string): NftConfig 
     nftPath: o.nftPath ?? 'nft',
     ipPath: o.ipPath ?? 'ip',
   };
+}
+
+/** One nft set of an action: its family, and whether it is the interval set of networks. */
+export interface SetDef {
+  v: 4 | 6;
+  name: string;
+  interval: boolean;
+}
+
+/**
+ * Every set of an action, in the order they are created and matched: per family the plain set of
+ * single addresses (a hash set: an element added or deleted costs the same whatever its size), then
+ * the interval set of networks (nft 1.0.x reads an interval set back and checks overlaps before each
+ * change, so single addresses — nearly every ban — stay out of it).
+ */
+export function setDefs(cfg: Pick<NftConfig, 'sets' | 'netSets'>): SetDef[] {
+  const out: SetDef[] = [];
+  for (const v of [4, 6] as const) {
+    const plain = cfg.sets[v];
+    if (plain !== undefined) out.push({ v, name: plain, interval: false });
+    const net = cfg.netSets[v];
+    if (net !== undefined) out.push({ v, name: net, interval: true });
+  }
+  return out;
 }

@@ -5,7 +5,6 @@
  * the scratch fields of the elements it plans).
  */
 import { byAddress, endOf, NO, UNKNOWN, YES, type Elem, type ElementSet } from './elements.js';
-import type { NftConfig } from './options.js';
 import { addText, timeoutSeconds, type SetChange } from './script.js';
 
 /** Rebuild a set (flush + re-add) rather than delete this many elements one by one from a set this large. */
@@ -31,11 +30,12 @@ export function phaseSize(phase: Phase): number {
 
 /**
  * Dirty elements → one transaction (two when elements of different sizes replace each other).
- * Removals and refreshes are guarded deletes (see script.ts); many removals from a large set
- * rebuild it instead (flush + re-add in the same transaction): nft 1.0.x takes time proportional
- * to the set's size for each element deleted from an interval set.
+ * Removals and refreshes are guarded deletes (see script.ts); many removals from a large interval
+ * set rebuild it instead (flush + re-add in the same transaction): nft 1.0.x takes time
+ * proportional to the set's size for each element deleted from an interval set (a plain set's
+ * deletes cost the same whatever its size).
  */
-export function plan(sets: Iterable<ElementSet>, cfg: NftConfig, now: number): Phase[] {
+export function plan(sets: Iterable<ElementSet>, now: number): Phase[] {
   const changes: SetChange[] = [];
   const groups: Phase['groups'] = [];
   let split = false;
@@ -72,7 +72,7 @@ export function plan(sets: Iterable<ElementSet>, cfg: NftConfig, now: number): P
       if (r) removals++;
       elems.push(e);
     }
-    if (cfg.interval && removals >= REBUILD_MIN_REMOVALS && s.elems.size >= REBUILD_MIN_SIZE && !s.adopted && s.prefixes.size === 1) {
+    if (s.interval && removals >= REBUILD_MIN_REMOVALS && s.elems.size >= REBUILD_MIN_SIZE && !s.adopted && s.prefixes.size === 1) {
       // Flush and re-add what stays banned (with its remaining time) in one transaction.
       elems = [];
       for (const e of s.elems.values()) {
@@ -89,7 +89,7 @@ export function plan(sets: Iterable<ElementSet>, cfg: NftConfig, now: number): P
       continue;
     }
     if (elems.length === 0) continue;
-    if (cfg.interval && elems.length >= SORT_MIN) elems.sort(byAddress);
+    if (s.interval && elems.length >= SORT_MIN) elems.sort(byAddress);
     const change = changeOf(s, elems, now);
     // nft checks overlaps against the set as it was before the transaction, ignoring deletes in
     // it: replacing an element by a larger/smaller one takes two transactions.

@@ -3,7 +3,7 @@
  * shows, so that an emptied set (`nft flush set …`) or an element deleted by hand is noticed — the
  * table and the set still being there says nothing about the bans in it.
  */
-import { endOf, NO, YES, type ElementSet, type V } from './elements.js';
+import { endOf, NO, YES, type ElementSet } from './elements.js';
 import type { Listing } from './script.js';
 
 /** An element whose ban ends this soon may have just been expired by the kernel's own timeout. */
@@ -13,11 +13,11 @@ const EXPIRY_SLACK_MS = 2000;
  * Marks for re-adding every element f2b wants in the kernel but the listing lacks (sets in `fresh`
  * were just recreated and are re-filled anyway). Returns, per set, how many were missing.
  */
-export function missingElements(sets: Iterable<ElementSet>, listing: Listing, fresh: readonly V[], now: number): { set: string; count: number }[] {
+export function missingElements(sets: Iterable<ElementSet>, listing: Listing, fresh: readonly string[], now: number): { set: string; count: number }[] {
   const out: { set: string; count: number }[] = [];
   if (listing.elements === undefined) return out;
   for (const s of sets) {
-    if (fresh.includes(s.v)) continue;
+    if (fresh.includes(s.name)) continue;
     const have = listing.elements.get(s.name);
     if (have === undefined) continue;
     let count = 0;

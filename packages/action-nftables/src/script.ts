@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { parseIp, tryParseCidr, widen, type Cidr } from '@f2b/kit';
 import { nftErrors } from './errors.js';
-import type { NftConfig } from './options.js';
+import { setDefs, type NftConfig, type SetDef } from './options.js';
 import type { F2bError } from '@f2b/core';
 
 /** The marker of a table f2b created (and may delete again when its last jail stops). */
@@ -105,19 +105,30 @@ export interface Listing {
   rules: { chain: string; handle: number; comment?: string }[];
   /** Every named object of the table (`set:NAME`, `chain:NAME`, `map:NAME`, …). */
   objects: string[];
-  /** Per set, its elements as f2b writes them (`192.0.2.1`, `2001:db8::/64`; ranges `a-b`): only in a full listing. */
-  elements?: Map<string, Set<string>>;
+  /**
+   * Per set, its elements as f2b writes them (`192.0.2.1`, `2001:db8::/64`; ranges `a-b`), each with
+   * the seconds it has left (null: no timeout): only in a full listing.
+   */
+  elements?: Map<string, Map<string, number | null>>;
 }
 
 /** An element of nft's JSON listing as element text (see elementText); ranges as `from-to`. */
 function jsonElementText(v: unknown): string {
+  if (v !== null && typeof v === 'object' && 'elem' in v) return jsonElementText((v as { elem: { val?: unknown } }).elem.val);
   if (typeof v === 'string') return v;
   if (v === null || typeof v !== 'object') return String(v);
   const o = v as { elem?: { val?: unknown }; prefix?: { addr?: unknown; len?: unknown }; range?: unknown[] };
-  if (o.elem !== undefined) return jsonElementText(o.elem.val);
   if (o.prefix !== undefined) return `${String(o.prefix.addr)}/${String(o.prefix.len)}`;
   if (Array.isArray(o.range)) return o.range.map(jsonElementText).join('-');
   return JSON.stringify(v);
+}
+
+/** Seconds an element of nft's JSON listing has left (its `expires`), null when it has no timeout. */
+function jsonElementExpires(v: unknown): number | null {
+  if (v === null || typeof v !== 'object' || !('elem' in v)) return null;
+  const { expires, timeout } = (v as { elem: { expires?: unknown; timeout?: unknown } }).elem;
+  if (typeof expires === 'number') return expires;
+  return typeof timeout === 'number' ? timeout : null;
 }
 
 /**
@@ -140,8 +151,8 @@ export function parseListing(json: string, family: string, table: string, withEl
       const flags = Array.isArray(o.flags) ? o.flags.map(String) : typeof o.flags === 'string' ? [o.flags] : [];
       listing.sets.set(String(o.name), { type: String(o.type), flags });
       if (withElements) {
-        const texts = new Set<string>();
-        if (Array.isArray(o.elem)) for (const el of o.elem) texts.add(jsonElementText(el));
+        const texts = new Map<string, number | null>();
+        if (Array.isArray(o.elem)) for (const el of o.elem) texts.set(jsonElementText(el), jsonElementExpires(el));
         (listing.elements ??= new Map()).set(String(o.name), texts);
       }
     } else if (kind === 'chain') {
@@ -177,9 +188,7 @@ const ADDR = { 4: 'ip', 6: 'ip6' } as const;
 /** The rules f2b wants in its chain for these options. */
 export function ruleSpecs(cfg: NftConfig): RuleSpec[] {
   const bodies: string[] = [];
-  for (const v of [4, 6] as const) {
-    const set = cfg.sets[v];
-    if (set === undefined) continue;
+  for (const { v, name: set } of setDefs(cfg)) {
     const match = `${ADDR[v]} saddr @${set}`;
     if (cfg.protocols === null) {
       if (cfg.blocktype === 'drop') bodies.push(`${match} counter drop`);
@@ -203,15 +212,49 @@ function setType(v: 4 | 6): string {
   return v === 4 ? 'ipv4_addr' : 'ipv6_addr';
 }
 
-function setFlags(cfg: NftConfig): string[] {
-  return cfg.interval ? ['interval', 'timeout'] : ['timeout'];
+function setFlags(def: SetDef): string[] {
+  return def.interval ? ['interval', 'timeout'] : ['timeout'];
+}
+
+/**
+ * Element statements that put the elements of a set being recreated (`old`, from a full listing)
+ * back into the sets they belong in now: single addresses into the plain set of their family,
+ * networks into its interval set (dropped with `interval: false`, which has none). Every element
+ * is parsed and re-printed (parseBanId, elementText) before it reaches the script; anything f2b
+ * never writes (ranges) is left out, and so are networks whose set is not `fresh` (created in the
+ * same transaction). Returns the lines and the sets that received elements.
+ */
+function carryElements(cfg: NftConfig, T: string, old: ReadonlyMap<string, number | null>, fresh: ReadonlySet<string>): { lines: string[]; into: Set<string> } {
+  const bySet = new Map<string, string[]>();
+  for (const [text, left] of old) {
+    const c = parseBanId(text);
+    if (c === null) continue;
+    const full = c.prefix === c.bytes.length * 8;
+    const set = full ? cfg.sets[c.version] : cfg.netSets[c.version];
+    // Addresses never conflict (a plain set has no overlaps); networks go only into a new set.
+    if (set === undefined || (!full && !fresh.has(set))) continue;
+    const timeout = left === null ? null : Math.min(MAX_ELEMENT_TIMEOUT_S, Math.max(1, Math.ceil(left)));
+    let list = bySet.get(set);
+    if (list === undefined) bySet.set(set, (list = []));
+    list.push(addText(elementText(c), timeout));
+  }
+  const lines: string[] = [];
+  for (const [set, list] of bySet) lines.push(`add element ${T} ${set} { ${list.join(', ')} }`);
+  return { lines, into: new Set(bySet.keys()) };
 }
 
 export interface StructurePlan {
   /** nft statements to run (empty when everything is in place). */
   lines: string[];
-  /** Address families whose set is new (or was recreated), i.e. empty in the kernel now. */
-  freshSets: (4 | 6)[];
+  /** Sets that are new (or were recreated), i.e. empty in the kernel now but for `carried` elements. */
+  freshSets: string[];
+  /**
+   * Fresh sets that received the elements of a set recreated in this transaction (an interval set
+   * of the layout before networks had sets of their own): they hold what that set held.
+   */
+  carried: string[];
+  /** A set must be recreated and the listing has no elements: list again with them, so they are kept. */
+  needsElements?: boolean;
   /** What was missing or wrong, for the log (`table`, `set f2b_sshd_v4`, `chain`, `rules`). */
   changes: string[];
   /** Set when the structure cannot be made (an external chain that does not exist). */
@@ -231,35 +274,67 @@ export function structurePlan(cfg: NftConfig, listing: Listing | null): Structur
     addSets: string[] = [],
     addChain: string[] = [],
     addRules: string[] = [];
-  const freshSets: (4 | 6)[] = [];
+  const freshSets: string[] = [];
   const changes: string[] = [];
+  const carry: string[] = [];
+  const carried = new Set<string>();
+  /** Elements of recreated sets of the older layout, to move. */
+  const olds: ReadonlyMap<string, number | null>[] = [];
+  let needsElements = false;
 
   if (listing === null && !cfg.ownChain) {
-    return { lines: [], freshSets: [], changes: [], error: nftErrors.F2B_ERR_NFT_CHAIN_MISSING(cfg.family, cfg.table, cfg.chain) };
+    return { lines: [], freshSets: [], carried: [], changes: [], error: nftErrors.F2B_ERR_NFT_CHAIN_MISSING(cfg.family, cfg.table, cfg.chain) };
   }
   if (listing === null) {
     addTable.push(`add table ${T} { comment "${OWNED_TABLE_COMMENT}"; }`);
     changes.push('table');
   }
-  const flags = setFlags(cfg);
   let recreated = false;
-  for (const v of [4, 6] as const) {
-    const name = cfg.sets[v];
-    if (name === undefined) continue;
+  for (const set of setDefs(cfg)) {
+    const { v, name } = set;
+    const flags = setFlags(set);
     const have = listing?.sets.get(name);
     const def = `add set ${T} ${name} { type ${setType(v)}; flags ${flags.join(', ')}; }`;
     if (!have) {
       addSets.push(def);
-      freshSets.push(v);
+      freshSets.push(name);
       if (listing) changes.push(`set ${name}`);
     } else if (have.type !== setType(v) || [...have.flags].sort().join(',') !== [...flags].sort().join(',')) {
       delSets.push(`delete set ${T} ${name}`);
       addSets.push(def);
-      freshSets.push(v);
+      freshSets.push(name);
       recreated = true;
-      changes.push(`set ${name} (type or flags changed)`);
+      // An interval set of the old layout (addresses and networks in one set) is recreated as the
+      // plain set: its elements move, with the time they have left, into the sets they belong in.
+      const old = listing?.elements?.get(name);
+      if (have.type === setType(v) && old !== undefined) {
+        olds.push(old);
+        changes.push(`set ${name} (type or flags changed; ${old.size} element(s) kept)`);
+      } else {
+        if (have.type === setType(v)) needsElements = true;
+        changes.push(`set ${name} (type or flags changed)`);
+      }
     }
   }
+  // Moved only into sets created in this transaction: a network added to a network set that is
+  // already there could overlap one of its elements, and fail the whole structure transaction.
+  for (const old of olds) {
+    const moved = carryElements(cfg, T, old, new Set(freshSets));
+    carry.push(...moved.lines);
+    for (const n of moved.into) carried.add(n);
+  }
+  // A network set left by `interval: true` (the default) after a switch to `interval: false`: its
+  // rules go with the rule change below, the set with them.
+  if (!cfg.interval && listing) {
+    for (const v of [4, 6] as const) {
+      const stale = cfg.sets[v] === undefined ? undefined : `${cfg.sets[v]}_net`;
+      if (stale !== undefined && listing.sets.has(stale)) {
+        delSets.push(`delete set ${T} ${stale}`);
+        changes.push(`set ${stale} (removed: interval is false)`);
+      }
+    }
+  }
+  if (needsElements) return { lines: [], freshSets: [], carried: [], changes: [], needsElements: true };
 
   if (cfg.ownChain) {
     const chainDef = `add chain ${T} ${cfg.chain} { type filter hook ${cfg.hook} priority ${cfg.priority}; policy accept; }`;
@@ -283,7 +358,7 @@ export function structurePlan(cfg: NftConfig, listing: Listing | null): Structur
     }
   } else {
     if (!listing!.chains.has(cfg.chain)) {
-      return { lines: [], freshSets: [], changes: [], error: nftErrors.F2B_ERR_NFT_CHAIN_MISSING(cfg.family, cfg.table, cfg.chain) };
+      return { lines: [], freshSets: [], carried: [], changes: [], error: nftErrors.F2B_ERR_NFT_CHAIN_MISSING(cfg.family, cfg.table, cfg.chain) };
     }
     const prefix = `f2b ${cfg.name} `;
     const ours = listing!.rules.filter((r) => r.chain === cfg.chain && r.comment?.startsWith(prefix));
@@ -296,7 +371,12 @@ export function structurePlan(cfg: NftConfig, listing: Listing | null): Structur
       if (!rulesOk) changes.push('rules');
     }
   }
-  return { lines: [...addTable, ...drop, ...delSets, ...addSets, ...addChain, ...addRules], freshSets, changes };
+  return {
+    lines: [...addTable, ...drop, ...delSets, ...addSets, ...carry, ...addChain, ...addRules],
+    freshSets,
+    carried: freshSets.filter((n) => carried.has(n)),
+    changes,
+  };
 }
 
 /** What to run on stop: remove f2b's rules, chain and sets, and the table if f2b made it and nothing else is left. */
@@ -305,7 +385,7 @@ export function teardownPlan(cfg: NftConfig, listing: Listing | null, ownedTable
   const T = `${cfg.family} ${cfg.table}`;
   const mine = new Set<string>();
   if (cfg.ownChain) mine.add(`chain:${cfg.chain}`);
-  for (const v of [4, 6] as const) if (cfg.sets[v] !== undefined) mine.add(`set:${cfg.sets[v]}`);
+  for (const { name } of setDefs(cfg)) mine.add(`set:${name}`);
   if (ownedTable && listing.objects.every((o) => mine.has(o))) return [`delete table ${T}`];
   const lines: string[] = [];
   if (cfg.ownChain) {
@@ -316,10 +396,7 @@ export function teardownPlan(cfg: NftConfig, listing: Listing | null, ownedTable
       if (r.chain === cfg.chain && r.comment?.startsWith(prefix)) lines.push(`delete rule ${T} ${cfg.chain} handle ${r.handle}`);
     }
   }
-  for (const v of [4, 6] as const) {
-    const name = cfg.sets[v];
-    if (name !== undefined && listing.sets.has(name)) lines.push(`delete set ${T} ${name}`);
-  }
+  for (const { name } of setDefs(cfg)) if (listing.sets.has(name)) lines.push(`delete set ${T} ${name}`);
   return lines;
 }
 

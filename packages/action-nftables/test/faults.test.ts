@@ -51,7 +51,12 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
   }
   const action = (t: ActionTester) => t.instance as NftablesAction;
   const elements = (v: 4 | 6) => setElements(ns, 'inet', table, `f2b_sshd_v${v}`);
-  const inKernel = () => [...elements(4), ...elements(6)].map((e) => e.value).sort();
+  /** Every element of the four sets (addresses and networks, both families). */
+  const inKernel = () =>
+    [4, 6]
+      .flatMap((v) => [...setElements(ns, 'inet', table, `f2b_sshd_v${v}`), ...setElements(ns, 'inet', table, `f2b_sshd_v${v}_net`)])
+      .map((e) => e.value)
+      .sort();
   const codes = (t: ActionTester) => t.errors.map((e) => (e as { code?: string }).code);
 
   describe('bans longer than nft accepts as an element timeout', () => {
@@ -124,12 +129,12 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
     it("1 refused element + 5 good ones in one batch: the 5 are applied, the refused one is reported once with nft's reason", async () => {
       const t = tester();
       await t.start();
-      // An element added by hand as a range, so that f2b's ban of an address inside it conflicts.
-      nftIn(ns, ['add', 'element', 'inet', table, 'f2b_sshd_v4', '{ 203.0.113.5-203.0.113.9 }']);
-      await t.instance.ban([t.ban('203.0.113.7'), ...GOOD.map((id) => t.ban(id))]);
+      // An element added by hand as a range, so that f2b's ban of a network around it conflicts.
+      nftIn(ns, ['add', 'element', 'inet', table, 'f2b_sshd_v4_net', '{ 203.0.113.5-203.0.113.9 }']);
+      await t.instance.ban([t.ban('203.0.113.0/28'), ...GOOD.map((id) => t.ban(id))]);
       expect(inKernel()).toEqual([...GOOD, '203.0.113.5-203.0.113.9'].sort());
       expect(codes(t)).toEqual(['F2B_ERR_NFT_ELEMENT']);
-      expect((t.errors[0] as Error).message).toMatch(/203\.0\.113\.7/);
+      expect((t.errors[0] as Error).message).toMatch(/203\.0\.113\.0\/28/);
       expect(action(t).pending()).toBe(0);
       // Later bans are not blocked, and the refused element is not reported again.
       await t.applyBans('192.0.2.99');
@@ -214,7 +219,7 @@ describe.skipIf(skip !== null)('@f2b/action-nftables faults (real nft in a test 
         // (The kernel can show the repair before the action has seen nft exit: wait for both.)
         await waitFor(
           `every ban back after ${what}`,
-          () => JSON.stringify(inKernel()) === JSON.stringify(want) && ruleCount() === 2 && action(t).stats.repairs >= 1,
+          () => JSON.stringify(inKernel()) === JSON.stringify(want) && ruleCount() === 4 && action(t).stats.repairs >= 1,
           5000,
         );
         expect(elements(4).find((e) => e.value === '203.0.113.50')).toEqual({ value: '203.0.113.50' }); // still permanent

@@ -64,9 +64,10 @@ describe.skipIf(skip !== null)('listBanned against the real nft (in a test netwo
     });
     await t.start();
     const now = clock.now();
-    await t.instance.ban([t.ban('192.0.2.10', { bantime: 3600 }), t.ban('2001:db8::5', { bantime: -1 })]);
+    await t.instance.ban([t.ban('192.0.2.10', { bantime: 3600 }), t.ban('2001:db8::5', { bantime: -1 }), t.ban('198.51.100.0/24', { bantime: 60 })]);
     const listed = await t.instance.listBanned!();
-    expect(listed.map((b) => b.id).sort()).toEqual(['192.0.2.10', '2001:db8::/64']);
+    // From both sets of each family: addresses (plain sets) and networks (interval sets).
+    expect(listed.map((b) => b.id).sort()).toEqual(['192.0.2.10', '198.51.100.0/24', '2001:db8::/64']);
     const v4 = listed.find((b) => b.id === '192.0.2.10')!;
     // The kernel counts down in real time meanwhile (a little); the fake clock stands still.
     expect(v4.end).toBeGreaterThan(now + 3_500_000);

@@ -1,9 +1,9 @@
 /**
  * Range bans (a jail's `range:` option) reach the kernel as prefixes: a jail with this action, in a
  * fresh network namespace, bans three addresses of 198.51.100.0/24 and then the /24 itself; the
- * interval set holds the prefix (the addresses inside it are left out: interval sets refuse
- * overlaps) and matches an address never banned on its own; lifting the range puts the addresses
- * back. The same for an IPv6 /64. Skipped, with the reason printed, when not root or nft is missing.
+ * network's interval set holds the prefix and matches an address never banned on its own, while the
+ * addresses stay in the plain set (no overlap between two sets) until their own end; lifting the
+ * range leaves them. The same for an IPv6 /64. Skipped, with the reason printed, when not root or nft is missing.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +20,7 @@ const demo: F2bPlugin = {
   apply: (api) => api.registerFilter({ id: 'demo', rules: [{ id: 'fail', pattern: '^fail from <HOST>$' }] }),
 };
 
-describe.skipIf(skip !== null)('range bans in nftables interval sets (test network namespace)', () => {
+describe.skipIf(skip !== null)('range bans in the nftables network sets (test network namespace)', () => {
   let ns: string;
   let table: string;
   let t: TestCore | undefined;
@@ -47,7 +47,7 @@ describe.skipIf(skip !== null)('range bans in nftables interval sets (test netwo
     return r.ok ? (/elements = \{ ([^ }]+)/.exec(r.stdout)?.[1] ?? null) : null;
   };
 
-  it('bans the range as a prefix, covers its other addresses, and gives the addresses back when it ends', async () => {
+  it('bans the range as a prefix in the network set, covers its other addresses, and keeps the addresses when it ends', async () => {
     t = await createTestCore({
       plugins: [demo, nftablesAction()],
       jail: {
@@ -61,22 +61,26 @@ describe.skipIf(skip !== null)('range bans in nftables interval sets (test netwo
     t.push('fail from 198.51.100.1', 'fail from 198.51.100.2');
     await t.flush();
     expect(values('f2b_test_v4')).toEqual(['198.51.100.1', '198.51.100.2']);
-    expect(matchOf('f2b_test_v4', '198.51.100.99')).toBeNull();
+    expect(values('f2b_test_v4_net')).toEqual([]);
+    expect(matchOf('f2b_test_v4_net', '198.51.100.99')).toBeNull();
 
     t.push('fail from 198.51.100.3', 'fail from 2001:db8:7:8::1', 'fail from 2001:db8:7:8::2', 'fail from 2001:db8:7:8::3');
     await t.flush();
-    expect(values('f2b_test_v4')).toEqual(['198.51.100.0/24']);
-    expect(values('f2b_test_v6')).toEqual(['2001:db8:7:8::/64']);
-    expect(matchOf('f2b_test_v4', '198.51.100.99')).toBe('198.51.100.0/24');
-    expect(matchOf('f2b_test_v6', '2001:db8:7:8:abcd::9')).toBe('2001:db8:7:8::/64');
+    expect(values('f2b_test_v4_net')).toEqual(['198.51.100.0/24']);
+    expect(values('f2b_test_v6_net')).toEqual(['2001:db8:7:8::/64']);
+    expect(values('f2b_test_v4')).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3']);
+    expect(values('f2b_test_v6')).toEqual(['2001:db8:7:8::1', '2001:db8:7:8::2', '2001:db8:7:8::3']);
+    expect(matchOf('f2b_test_v4_net', '198.51.100.99')).toBe('198.51.100.0/24');
+    expect(matchOf('f2b_test_v6_net', '2001:db8:7:8:abcd::9')).toBe('2001:db8:7:8::/64');
     // The range's timeout is its own bantime (1 day), not the addresses' hour.
-    const range = setElements(ns, 'inet', table, 'f2b_test_v4')[0]!;
+    const range = setElements(ns, 'inet', table, 'f2b_test_v4_net')[0]!;
     expect(range.timeout).toBe(86_400);
 
     expect(t.jail.unban('198.51.100.0/24')).toBe(true);
     await t.flush();
+    expect(values('f2b_test_v4_net')).toEqual([]);
     expect(values('f2b_test_v4')).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3']);
-    expect(matchOf('f2b_test_v4', '198.51.100.99')).toBeNull();
-    expect(values('f2b_test_v6')).toEqual(['2001:db8:7:8::/64']);
+    expect(matchOf('f2b_test_v4_net', '198.51.100.99')).toBeNull();
+    expect(values('f2b_test_v6_net')).toEqual(['2001:db8:7:8::/64']);
   });
 });

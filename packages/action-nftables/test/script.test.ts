@@ -153,6 +153,7 @@ describe('options', () => {
       hook: 'input',
       priority: -1,
       sets: { 4: 'f2b_sshd_v4', 6: 'f2b_sshd_v6' },
+      netSets: { 4: 'f2b_sshd_v4_net', 6: 'f2b_sshd_v6_net' },
       blocktype: 'drop',
       ports: null,
       protocols: null,
@@ -165,6 +166,8 @@ describe('options', () => {
     expect(cfg({ priority: 'raw+5' }).priority).toBe(-295);
     expect(cfg({ checkInterval: '1s', retryDelay: 0.5 }).checkIntervalMs).toBe(1000);
     expect(cfg({ family: 'ip' }).sets).toEqual({ 4: 'f2b_sshd_v4' });
+    expect(cfg({ family: 'ip' }).netSets).toEqual({ 4: 'f2b_sshd_v4_net' });
+    expect(cfg({ interval: false }).netSets).toEqual({});
     expect(cfg({ ports: [22, '2222', '6000-6010', 'ssh'] }).protocols).toEqual(['tcp']);
   });
 
@@ -206,11 +209,17 @@ describe('options', () => {
 
 describe('rules', () => {
   it('drops everything from banned addresses by default', () => {
-    expect(ruleSpecs(cfg()).map((r) => r.text)).toEqual(['ip saddr @f2b_sshd_v4 counter drop', 'ip6 saddr @f2b_sshd_v6 counter drop']);
+    expect(ruleSpecs(cfg()).map((r) => r.text)).toEqual([
+      'ip saddr @f2b_sshd_v4 counter drop',
+      'ip saddr @f2b_sshd_v4_net counter drop',
+      'ip6 saddr @f2b_sshd_v6 counter drop',
+      'ip6 saddr @f2b_sshd_v6_net counter drop',
+    ]);
+    expect(ruleSpecs(cfg({ interval: false })).map((r) => r.text)).toEqual(['ip saddr @f2b_sshd_v4 counter drop', 'ip6 saddr @f2b_sshd_v6 counter drop']);
   });
 
   it('rejects with a TCP reset for TCP and ICMP otherwise', () => {
-    expect(ruleSpecs(cfg({ blocktype: 'reject', family: 'ip' })).map((r) => r.text)).toEqual([
+    expect(ruleSpecs(cfg({ blocktype: 'reject', family: 'ip', interval: false })).map((r) => r.text)).toEqual([
       'ip saddr @f2b_sshd_v4 meta l4proto tcp counter reject with tcp reset',
       'ip saddr @f2b_sshd_v4 counter reject',
     ]);
@@ -220,16 +229,22 @@ describe('rules', () => {
     expect(ruleSpecs(cfg({ ports: [22, 2222], protocol: ['tcp', 'udp'], blocktype: 'reject', family: 'ip6' })).map((r) => r.text)).toEqual([
       'ip6 saddr @f2b_sshd_v6 tcp dport { 22, 2222 } counter reject with tcp reset',
       'ip6 saddr @f2b_sshd_v6 udp dport { 22, 2222 } counter reject',
+      'ip6 saddr @f2b_sshd_v6_net tcp dport { 22, 2222 } counter reject with tcp reset',
+      'ip6 saddr @f2b_sshd_v6_net udp dport { 22, 2222 } counter reject',
     ]);
-    expect(ruleSpecs(cfg({ protocol: 'udp', family: 'ip' })).map((r) => r.text)).toEqual(['ip saddr @f2b_sshd_v4 meta l4proto udp counter drop']);
+    expect(ruleSpecs(cfg({ protocol: 'udp', family: 'ip', interval: false })).map((r) => r.text)).toEqual([
+      'ip saddr @f2b_sshd_v4 meta l4proto udp counter drop',
+    ]);
     // allports (fail2ban's banaction_allports) wins over ports inherited from plugin-wide defaults.
-    expect(ruleSpecs(cfg({ ports: [22], protocol: 'tcp', allports: true, family: 'ip' })).map((r) => r.text)).toEqual(['ip saddr @f2b_sshd_v4 counter drop']);
+    expect(ruleSpecs(cfg({ ports: [22], protocol: 'tcp', allports: true, family: 'ip', interval: false })).map((r) => r.text)).toEqual([
+      'ip saddr @f2b_sshd_v4 counter drop',
+    ]);
   });
 
   it('tags rules with a comment that changes when the rules do', () => {
     const a = ruleSpecs(cfg()),
       b = ruleSpecs(cfg({ blocktype: 'reject' }));
-    expect(a[0]!.comment).toMatch(/^f2b sshd 1\/2 [0-9a-f]{8}$/);
+    expect(a[0]!.comment).toMatch(/^f2b sshd 1\/4 [0-9a-f]{8}$/);
     expect(a[0]!.comment.split(' ')[3]).not.toBe(b[0]!.comment.split(' ')[3]);
   });
 });
@@ -238,10 +253,15 @@ describe('structure plans', () => {
   it("creates everything in an empty namespace, marking the table as f2b's", () => {
     const plan = structurePlan(cfg(), null);
     expect(plan.lines[0]).toBe(`add table inet f2b { comment "${OWNED_TABLE_COMMENT}"; }`);
-    expect(plan.lines).toContain('add set inet f2b f2b_sshd_v4 { type ipv4_addr; flags interval, timeout; }');
+    expect(plan.lines.filter((l) => l.startsWith('add set'))).toEqual([
+      'add set inet f2b f2b_sshd_v4 { type ipv4_addr; flags timeout; }',
+      'add set inet f2b f2b_sshd_v4_net { type ipv4_addr; flags interval, timeout; }',
+      'add set inet f2b f2b_sshd_v6 { type ipv6_addr; flags timeout; }',
+      'add set inet f2b f2b_sshd_v6_net { type ipv6_addr; flags interval, timeout; }',
+    ]);
     expect(plan.lines).toContain('add chain inet f2b f2b_sshd { type filter hook input priority -1; policy accept; }');
-    expect(plan.lines.filter((l) => l.startsWith('add rule'))).toHaveLength(2);
-    expect(plan.freshSets).toEqual([4, 6]);
+    expect(plan.lines.filter((l) => l.startsWith('add rule'))).toHaveLength(4);
+    expect(plan.freshSets).toEqual(['f2b_sshd_v4', 'f2b_sshd_v4_net', 'f2b_sshd_v6', 'f2b_sshd_v6_net']);
   });
 
   it('adopts a complete table as is, and fixes only what differs', () => {
@@ -251,8 +271,10 @@ describe('structure plans', () => {
       nftables: [
         { metainfo: {} },
         { table: { family: 'inet', name: 'f2b' } },
-        { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v4', type: 'ipv4_addr', flags: ['interval', 'timeout'] } },
-        { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v6', type: 'ipv6_addr', flags: ['interval', 'timeout'] } },
+        { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v4', type: 'ipv4_addr', flags: ['timeout'] } },
+        { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v4_net', type: 'ipv4_addr', flags: ['interval', 'timeout'] } },
+        { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v6', type: 'ipv6_addr', flags: 'timeout' } },
+        { set: { family: 'inet', table: 'f2b', name: 'f2b_sshd_v6_net', type: 'ipv6_addr', flags: ['interval', 'timeout'] } },
         { chain: { family: 'inet', table: 'f2b', name: 'f2b_sshd', type: 'filter', hook: 'input', prio: -1, policy: 'accept' } },
         ...rules.map((r, i) => ({ rule: { family: 'inet', table: 'f2b', chain: 'f2b_sshd', handle: 10 + i, comment: r.comment } })),
       ],
@@ -273,13 +295,90 @@ describe('structure plans', () => {
     ]);
   });
 
+  it('moves the elements of an old-layout interval set into the plain and the network sets, with their time left', () => {
+    const c = cfg();
+    const rules = ruleSpecs(c);
+    const set = (name: string, type: string, flags: string[], elem?: unknown[]) => ({ set: { family: 'inet', table: 'f2b', name, type, flags, elem } });
+    const old = (elements: boolean) =>
+      parseListing(
+        JSON.stringify({
+          nftables: [
+            set(
+              'f2b_sshd_v4',
+              'ipv4_addr',
+              ['interval', 'timeout'],
+              [
+                { elem: { val: '192.0.2.10', timeout: 3600, expires: 3000 } },
+                { elem: { val: { prefix: { addr: '198.51.100.0', len: 24 } }, timeout: 86400, expires: 86000 } },
+                '203.0.113.7',
+                { range: ['203.0.113.20', '203.0.113.29'] },
+              ],
+            ),
+            set('f2b_sshd_v6', 'ipv6_addr', ['interval', 'timeout'], [{ elem: { val: { prefix: { addr: '2001:db8:7:8::', len: 64 } }, expires: 50 } }]),
+            { chain: { family: 'inet', table: 'f2b', name: 'f2b_sshd', type: 'filter', hook: 'input', prio: -1, policy: 'accept' } },
+            { rule: { family: 'inet', table: 'f2b', chain: 'f2b_sshd', handle: 3, comment: 'f2b sshd 1/2 0123abcd' } },
+          ],
+        }),
+        'inet',
+        'f2b',
+        elements,
+      );
+    // Without the elements, the plan asks for them first: recreating the set would lose them.
+    expect(structurePlan(c, old(false))).toMatchObject({ lines: [], needsElements: true });
+    const plan = structurePlan(c, old(true));
+    expect(plan.needsElements).toBeUndefined();
+    expect(plan.lines).toEqual([
+      'flush chain inet f2b f2b_sshd',
+      'delete set inet f2b f2b_sshd_v4',
+      'delete set inet f2b f2b_sshd_v6',
+      'add set inet f2b f2b_sshd_v4 { type ipv4_addr; flags timeout; }',
+      'add set inet f2b f2b_sshd_v4_net { type ipv4_addr; flags interval, timeout; }',
+      'add set inet f2b f2b_sshd_v6 { type ipv6_addr; flags timeout; }',
+      'add set inet f2b f2b_sshd_v6_net { type ipv6_addr; flags interval, timeout; }',
+      // the range (never written by f2b) is left out
+      'add element inet f2b f2b_sshd_v4 { 192.0.2.10 timeout 3000s, 203.0.113.7 }',
+      'add element inet f2b f2b_sshd_v4_net { 198.51.100.0/24 timeout 86000s }',
+      'add element inet f2b f2b_sshd_v6_net { 2001:db8:7:8::/64 timeout 50s }',
+      ...rules.map((r) => `add rule inet f2b f2b_sshd ${r.text} comment "${r.comment}"`),
+    ]);
+    expect(plan.freshSets).toEqual(['f2b_sshd_v4', 'f2b_sshd_v4_net', 'f2b_sshd_v6', 'f2b_sshd_v6_net']);
+    expect(plan.carried).toEqual(['f2b_sshd_v4', 'f2b_sshd_v4_net', 'f2b_sshd_v6_net']);
+    expect(plan.changes).toContain('set f2b_sshd_v4 (type or flags changed; 4 element(s) kept)');
+
+    // A network set already there is not given networks (one could overlap its elements and fail
+    // the whole transaction); addresses still move.
+    const partial = old(true);
+    partial.sets.set('f2b_sshd_v4_net', { type: 'ipv4_addr', flags: ['interval', 'timeout'] });
+    const p1 = structurePlan(c, partial);
+    expect(p1.lines.filter((l) => l.startsWith('add element'))).toEqual([
+      'add element inet f2b f2b_sshd_v4 { 192.0.2.10 timeout 3000s, 203.0.113.7 }',
+      'add element inet f2b f2b_sshd_v6_net { 2001:db8:7:8::/64 timeout 50s }',
+    ]);
+    expect(p1.carried).toEqual(['f2b_sshd_v4', 'f2b_sshd_v6_net']);
+
+    // interval: false keeps the addresses (the networks have no set to go to) and removes a network set left behind.
+    const flat = cfg({ interval: false });
+    const leftover = old(true);
+    leftover.sets.set('f2b_sshd_v4_net', { type: 'ipv4_addr', flags: ['interval', 'timeout'] });
+    const p2 = structurePlan(flat, leftover);
+    expect(p2.lines.filter((l) => l.startsWith('delete set') || l.startsWith('add element'))).toEqual([
+      'delete set inet f2b f2b_sshd_v4',
+      'delete set inet f2b f2b_sshd_v6',
+      'delete set inet f2b f2b_sshd_v4_net',
+      'add element inet f2b f2b_sshd_v4 { 192.0.2.10 timeout 3000s, 203.0.113.7 }',
+    ]);
+  });
+
   it('needs an existing chain when told to use one (DOCKER-USER)', () => {
     const c = cfg({ family: 'ip', table: 'filter', chain: 'DOCKER-USER' });
     expect(structurePlan(c, null).error?.code).toBe('F2B_ERR_NFT_CHAIN_MISSING');
     const listing = parseListing(JSON.stringify({ nftables: [{ chain: { family: 'ip', table: 'filter', name: 'DOCKER-USER' } }] }), 'ip', 'filter');
     const plan = structurePlan(c, listing);
-    expect(plan.lines[0]).toBe('add set ip filter f2b_sshd_v4 { type ipv4_addr; flags interval, timeout; }');
-    expect(plan.lines[1]).toMatch(/^insert rule ip filter DOCKER-USER ip saddr @f2b_sshd_v4 counter drop comment "f2b sshd 1\/1 [0-9a-f]{8}"$/);
+    expect(plan.lines[0]).toBe('add set ip filter f2b_sshd_v4 { type ipv4_addr; flags timeout; }');
+    expect(plan.lines[1]).toBe('add set ip filter f2b_sshd_v4_net { type ipv4_addr; flags interval, timeout; }');
+    // Inserted in reverse, so that they end up in order.
+    expect(plan.lines[2]).toMatch(/^insert rule ip filter DOCKER-USER ip saddr @f2b_sshd_v4_net counter drop comment "f2b sshd 2\/2 [0-9a-f]{8}"$/);
+    expect(plan.lines[3]).toMatch(/^insert rule ip filter DOCKER-USER ip saddr @f2b_sshd_v4 counter drop comment "f2b sshd 1\/2 [0-9a-f]{8}"$/);
   });
 
   it('tears down only its own objects, and the table only when f2b made it and it is empty', () => {
@@ -300,6 +399,12 @@ describe('structure plans', () => {
       'flush chain inet f2b f2b_sshd',
       'delete chain inet f2b f2b_sshd',
       'delete set inet f2b f2b_sshd_v4',
+      'delete set inet f2b f2b_sshd_v6',
+    ]);
+    listing.sets.set('f2b_sshd_v4_net', { type: 'ipv4_addr', flags: ['interval', 'timeout'] });
+    expect(teardownPlan(c, listing, false).slice(2)).toEqual([
+      'delete set inet f2b f2b_sshd_v4',
+      'delete set inet f2b f2b_sshd_v4_net',
       'delete set inet f2b f2b_sshd_v6',
     ]);
     listing.objects.push('set:f2b_other_v4');
@@ -354,7 +459,13 @@ describe('full listings', () => {
       ],
     });
     const listing = parseListing(json, 'inet', 'f2b', true);
-    expect([...listing.elements!.get('f2b_sshd_v4')!]).toEqual(['192.0.2.1', '198.51.100.0/24', '203.0.113.5-203.0.113.9', '192.0.2.7', '192.0.2.128/25']);
+    expect([...listing.elements!.get('f2b_sshd_v4')!]).toEqual([
+      ['192.0.2.1', null],
+      ['198.51.100.0/24', null],
+      ['203.0.113.5-203.0.113.9', null],
+      ['192.0.2.7', 599],
+      ['192.0.2.128/25', 60],
+    ]);
     expect([...listing.elements!.get('f2b_sshd_v6')!]).toEqual([]);
     expect(parseListing(json, 'inet', 'f2b').elements).toBeUndefined();
   });

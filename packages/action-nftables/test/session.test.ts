@@ -1,8 +1,9 @@
 /**
  * The long-lived `nft -i` session (nft-session.ts) against the real nft, in a namespace per test:
  * bans of one tick are one transaction (counted by `nft monitor`'s generation lines), a refused
- * element is located through the session as through `nft -f -`, and a session that is killed falls
- * back to spawning (the bans still reach the kernel) and is restarted.
+ * element is located through the session as through `nft -f -`, a transaction too large for the
+ * session is spawned instead, and a session that is killed falls back to spawning (the bans still
+ * reach the kernel) and is restarted.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -92,13 +93,41 @@ describe.skipIf(skip !== null)('the long-lived nft -i session (real nft, test na
     expect(t.errors).toEqual([]);
   });
 
+  it('a transaction too large for the session (nft -i reads a byte at a time) goes to a spawned nft, still one transaction and no repair', async () => {
+    const t = tester({ monitor: true });
+    await t.start();
+    await waitFor('the monitor to run', () => action(t).monitorRunning(), 5000);
+    await action(t).ban([t.ban('192.0.2.1')]);
+    const count = await generations();
+    const before = action(t).sessionInfo()!;
+    const ids = Array.from({ length: 600 }, (_, i) => `2001:db8:5:${i.toString(16)}::1`);
+    await action(t).ban(ids.map((id) => t.ban(id)));
+    expect(setElements(ns, 'inet', table, 'f2b_sshd_v6').length).toBe(600);
+    await waitFor('the transaction in the monitor', () => count() >= 1);
+    expect(count()).toBe(1);
+    expect(action(t).stats.spawnedLarge).toBe(1);
+    expect(action(t).sessionInfo()).toMatchObject({ commands: before.commands, fallbacks: 0 });
+    // Small ones keep using the session; the spawned nft's transaction is f2b's own: no repair.
+    await action(t).ban([t.ban('192.0.2.2')]);
+    expect(action(t).sessionInfo()!.commands).toBe(before.commands + 1);
+    expect(v4()).toEqual(['192.0.2.1', '192.0.2.2']);
+    expect(action(t).stats).toMatchObject({ monitorEvents: 0, repairs: 0 });
+    expect(t.errors).toEqual([]);
+  });
+
   it('a refused element is located through the session: the others are applied, it is reported once', async () => {
     const t = tester();
     await t.start();
-    nftIn(ns, ['add', 'element', 'inet', table, 'f2b_sshd_v4', '{ 203.0.113.0/24 }']); // by hand: overlaps
-    const good = ['198.51.100.7', '198.51.100.8'];
-    await action(t).ban([t.ban('203.0.113.9'), ...good.map((id) => t.ban(id))]);
-    expect(v4()).toEqual([...good, '203.0.113.0/24'].sort());
+    nftIn(ns, ['add', 'element', 'inet', table, 'f2b_sshd_v4_net', '{ 203.0.113.0/24 }']); // by hand: overlaps
+    const good = ['198.51.100.7', '198.51.100.8', '198.51.100.128/25'];
+    await action(t).ban([t.ban('203.0.113.0/25'), ...good.map((id) => t.ban(id))]);
+    const net4 = () =>
+      setElements(ns, 'inet', table, 'f2b_sshd_v4_net')
+        .map((e) => e.value)
+        .sort();
+    expect(v4()).toEqual(['198.51.100.7', '198.51.100.8']);
+    expect(net4()).toEqual(['198.51.100.128/25', '203.0.113.0/24']);
+    expect((t.errors[0] as Error).message).toContain('203.0.113.0/25');
     expect(t.errors.map((e) => (e as { code?: string }).code)).toEqual(['F2B_ERR_NFT_ELEMENT']);
     expect(action(t).sessionInfo()?.fallbacks).toBe(0);
   });
