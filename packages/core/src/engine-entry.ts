@@ -11,7 +11,16 @@ export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, 
 export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
 export { DateParser, formatIsoWithOffset, type DateMatch, type DateParserOptions } from './dates.js';
 export { parseJournalJsonLine, journalRecordToEntry } from './journal.js';
-export { discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDirs, type DiscoveredPackage } from './resolve.js';
+export {
+  discoverPlugins,
+  findNamedProvider,
+  findProvider,
+  candidatePackages,
+  loadPlugin,
+  searchDirs,
+  type DiscoveredPackage,
+  type ProviderKind,
+} from './resolve.js';
 export { F2bError, errors, isF2bError, messageOf } from './errors.js';
 export { escapeControls, escapeDeep, escapeLines, jsonText } from './escape.js';
 export type { LogEntry, Failure } from './types.js';
