@@ -13,11 +13,10 @@ import { pathToFileURL } from 'node:url';
 import { errors } from './errors.js';
 import { trustBoundary } from './trust.js';
 import { CORE_VERSION } from './version.js';
+import { coreRangeAdmits } from './core-range.js';
 import { PLUGIN_KINDS, type F2bPlugin, type PluginKind, type PluginMeta } from './plugin.js';
 
-/** semver, loaded at the first range checked (not at start-up). */
-let semverModule: typeof import('semver') | undefined;
-const semver = (): typeof import('semver') => (semverModule ??= createRequire(import.meta.url)('semver') as typeof import('semver'));
+export { coreRangeAdmits };
 
 export interface DiscoveredPackage {
   name: string;
@@ -166,15 +165,6 @@ function listPackages(nm: string): string[] {
   return out;
 }
 
-/**
- * Does `range` (a plugin's `@f2b/core` range) admit the core version? null when it is no semver
- * range. Pre-releases of the core count (0.2.0-rc.1 satisfies ^0.2.0-0).
- */
-export function coreRangeAdmits(range: string, coreVersion: string): boolean | null {
-  if (!semver().validRange(range)) return null;
-  return semver().satisfies(coreVersion, range, { includePrerelease: true });
-}
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function readManifest(dir: string, pluginsOnly = false): any | null {
   try {
@@ -256,7 +246,7 @@ export async function loadPlugin(name: string, dirs: string[], path?: string): P
   if (!file) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(name, name, path);
   const manifest = manifestMeta(file, name);
   // The range is checked before the code is imported: a plugin built for another core may not even load.
-  if (manifest.core && semver().validRange(manifest.core) && !semver().satisfies(CORE_VERSION, manifest.core, { includePrerelease: true })) {
+  if (manifest.core && coreRangeAdmits(manifest.core, CORE_VERSION) === false) {
     throw errors.F2B_ERR_PLUGIN_VERSION_MISMATCH(manifest.name ?? name, manifest.core, CORE_VERSION, path);
   }
   const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
