@@ -9,6 +9,7 @@ export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit, type 
 export { expandPattern, resolveMode, validatePattern } from './filter/compile.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
 export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
+export { hostZoneName } from './timezone.js';
 export { DateParser, formatIsoWithOffset, type DateMatch, type DateParserOptions } from './dates.js';
 export { parseJournalJsonLine, journalRecordToEntry } from './journal.js';
 export {
