@@ -38,9 +38,13 @@ async function runCommandLine(): Promise<void> {
     const { complete } = await import('./complete.js');
     await complete(args.slice(1));
   } else if (args[0] === 'test-filter') {
-    // So does test-filter: the filter engine, without the daemon's modules.
-    const { mainTestFilter } = await load<typeof import('./test-filter-program.js')>('./test-filter-program.js');
-    const code = await mainTestFilter(process.argv);
+    // So does test-filter: the filter engine, without the daemon's modules; its usual command lines
+    // without commander either (test-filter/quick-args.ts).
+    const { quickTestFilterArgs } = await load<typeof import('./test-filter/quick-args.js')>('./test-filter/quick-args.js');
+    const quick = quickTestFilterArgs(args);
+    const code = quick
+      ? await (await load<typeof import('./test-filter/quick-run.js')>('./test-filter/quick-run.js')).runQuickTestFilter(quick)
+      : await (await load<typeof import('./test-filter-program.js')>('./test-filter-program.js')).mainTestFilter(process.argv);
     if (code !== undefined) process.exitCode = code;
   } else {
     const { main } = await load<typeof import('./program.js')>('./program.js');
