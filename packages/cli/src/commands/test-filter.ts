@@ -33,7 +33,7 @@ import { LineExplainer, renderExplanation, type LineExplanation } from '../test-
 import type { checkAnnotatedLog } from '@f2b/core/testing';
 import { loadFilter, pluginSearchStarts, type FilterSource } from '../plugins.js';
 import { configFilter } from '../test-filter/config-filter.js';
-import { EXIT_FAILED, EXIT_OK } from '../errors.js';
+import { EXIT_FAILED, EXIT_OK } from '../exit-codes.js';
 
 export interface TestFilterOptions {
   json?: boolean;
