@@ -4,7 +4,9 @@
 # ../shared/corpus/fail2ban-logs), text and --json, and on a small sshd log in every mode. For a change
 # that must not change what test-filter says (start-up work).
 BASE=$(realpath "${1:?usage: compare-test-filter.sh BASE_TREE NEW_TREE [SMALL_LOG]}"); NEW=$(realpath "${2:?new tree}"); SMALL=$(realpath "${3:-.bench/auth-1k.log}")
-CORPUS=$(realpath "${F2B_CORPUS:-$(dirname "$0")/../../shared/corpus/fail2ban-logs}")
+CORPUS=$(realpath "${F2B_CORPUS:-$(dirname "$0")/../../shared/corpus/fail2ban-logs}" 2>/dev/null)
+if [ ! -d "$CORPUS" ]; then echo "no corpus directory: set F2B_CORPUS to the sample logs (../shared/corpus/fail2ban-logs next to the clone)" >&2; exit 2; fi
+if [ ! -f "$SMALL" ]; then echo "no small log: give one (python3 ../shared/bench/gen-sshd-log.py -n 1000 -o FILE)" >&2; exit 2; fi
 out=$(mktemp -d); fails=0; n=0
 cd "$out"
 one() { # id file extra...
