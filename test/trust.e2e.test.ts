@@ -73,6 +73,8 @@ describe.skipIf(skip !== null)('root loads code and config only from what root o
   plugin(join(T, 'node_modules'), 'f2b-filter-evil', ['sshd', 'evil'], 'plugin');
   chownTree(join(T, 'node_modules'));
   plugin(join(home, 'node_modules'), 'f2b-filter-evil2', ['sshd', 'evil'], 'plugin2');
+  // …and one with the name test-filter looks for first (it reads only the package an id names by convention).
+  plugin(join(home, 'node_modules'), '@f2b/filter-sshd', ['sshd'], 'plugin3');
   planted(
     join(home, 'f2b.config.mjs'),
     `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker('config'))}, 'x');\nexport default { jails: {} };\n`,
@@ -87,13 +89,14 @@ describe.skipIf(skip !== null)('root loads code and config only from what root o
   planted(join(T, 'etc/extends.yaml'), `extends: ${join(home, 'evil.yaml')}\nstate: { type: memory }\nsocket: false\njails: {}\n`);
 
   const nothingImported = () => {
-    for (const m of ['plugin', 'plugin2', 'config', 'meta']) expect(existsSync(marker(m)), `marker-${m}`).toBe(false);
+    for (const m of ['plugin', 'plugin2', 'plugin3', 'config', 'meta']) expect(existsSync(marker(m)), `marker-${m}`).toBe(false);
   };
   const skippedPlugin = new RegExp(
     `^f2b: not loading ${esc(join(T, 'node_modules/f2b-filter-evil'))}: ${esc(join(T, 'node_modules'))} is owned by uid ${EVIL} `,
     'm',
   );
   const skippedHomePlugin = new RegExp(`^f2b: not loading ${esc(join(home, 'node_modules/f2b-filter-evil2'))}: ${esc(home)} is owned by uid ${EVIL} `, 'm');
+  const skippedNamedPlugin = new RegExp(`^f2b: not loading ${esc(join(home, 'node_modules/@f2b/filter-sshd'))}: ${esc(home)} is owned by uid ${EVIL} `, 'm');
   const skippedConfig = new RegExp(`^f2b: not loading ${esc(join(home, 'f2b.config.mjs'))}: ${esc(home)} is owned by uid ${EVIL} `, 'm');
 
   it('f2b filters and f2b plugins list only root-owned plugins, and say what they skipped', () => {
@@ -116,7 +119,7 @@ describe.skipIf(skip !== null)('root loads code and config only from what root o
     const r = f2b(['test-filter', 'sshd', '-', '--json'], { cwd: home, input: sshdLine('Failed password for root from 192.0.2.7 port 22 ssh2') });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n')[0]!)).toMatchObject({ match: true, id: '192.0.2.7', rule: expect.stringMatching(/^failed/) });
-    expect(r.stderr).toMatch(skippedHomePlugin);
+    expect(r.stderr).toMatch(skippedNamedPlugin);
     nothingImported();
   });
 

@@ -14,30 +14,43 @@ for (const stream of [process.stdout, process.stderr]) {
 // it is what scripts and package managers call to probe the install.
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  process.stdout.write(`${(require('../package.json') as { version: string }).version}\n`);
-} else if (args[0] !== undefined && CLIENT_COMMANDS.includes(args[0])) {
-  // A client command's usual command line runs without commander (client/quick-args.ts); any other
-  // goes to its own small program: no engine, no other commands (start-up).
-  const { quickClientArgs } = await load<typeof import('./client/quick-args.js')>('./client/quick-args.js');
-  const quick = quickClientArgs(args);
-  const code = quick
-    ? await (await load<typeof import('./client/quick-run.js')>('./client/quick-run.js')).runQuick(quick)
-    : await (await load<typeof import('./client-program.js')>('./client-program.js')).mainClient(process.argv);
-  if (code !== undefined) process.exitCode = code;
-} else if (args[0] === '__complete') {
-  // What a completion script asks for on Tab: answered without commander, quickly, never hanging.
-  const { complete } = await import('./complete.js');
-  await complete(args.slice(1));
-} else if (args[0] === 'test-filter') {
-  // So does test-filter: the filter engine, without the daemon's modules.
-  const { mainTestFilter } = await load<typeof import('./test-filter-program.js')>('./test-filter-program.js');
-  const code = await mainTestFilter(process.argv);
-  if (code !== undefined) process.exitCode = code;
-} else {
-  const { main } = await load<typeof import('./program.js')>('./program.js');
-  const code = await main(process.argv);
-  if (code !== undefined) process.exitCode = code;
+void runCommandLine();
+
+/**
+ * The command line's program. No top-level await: bin/f2b.js (CommonJS) `require`s this module, which
+ * spares every command the ES loader's asynchronous entry (its promise-based file reads, a job per
+ * module: about 10 ms of a start-up).
+ */
+async function runCommandLine(): Promise<void> {
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${(require('../package.json') as { version: string }).version}\n`);
+  } else if (args[0] !== undefined && CLIENT_COMMANDS.includes(args[0])) {
+    // A client command's usual command line runs without commander (client/quick-args.ts); any other
+    // goes to its own small program: no engine, no other commands (start-up).
+    const { quickClientArgs } = await load<typeof import('./client/quick-args.js')>('./client/quick-args.js');
+    const quick = quickClientArgs(args);
+    const code = quick
+      ? await (await load<typeof import('./client/quick-run.js')>('./client/quick-run.js')).runQuick(quick)
+      : await (await load<typeof import('./client-program.js')>('./client-program.js')).mainClient(process.argv);
+    if (code !== undefined) process.exitCode = code;
+  } else if (args[0] === '__complete') {
+    // What a completion script asks for on Tab: answered without commander, quickly, never hanging.
+    const { complete } = await import('./complete.js');
+    await complete(args.slice(1));
+  } else if (args[0] === 'test-filter') {
+    // So does test-filter: the filter engine, without the daemon's modules; its usual command lines
+    // without commander either (test-filter/quick-args.ts).
+    const { quickTestFilterArgs } = await load<typeof import('./test-filter/quick-args.js')>('./test-filter/quick-args.js');
+    const quick = quickTestFilterArgs(args);
+    const code = quick
+      ? await (await load<typeof import('./test-filter/quick-run.js')>('./test-filter/quick-run.js')).runQuickTestFilter(quick)
+      : await (await load<typeof import('./test-filter-program.js')>('./test-filter-program.js')).mainTestFilter(process.argv);
+    if (code !== undefined) process.exitCode = code;
+  } else {
+    const { main } = await load<typeof import('./program.js')>('./program.js');
+    const code = await main(process.argv);
+    if (code !== undefined) process.exitCode = code;
+  }
 }
 
 /**

@@ -6,9 +6,9 @@
  */
 import { escapeLines, exitClassOf, isF2bError, type F2bError } from '@f2b/core/client';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+import { EXIT_FAILED, EXIT_USAGE } from './exit-codes.js';
+
+export { EXIT_OK, EXIT_FAILED, EXIT_USAGE } from './exit-codes.js';
 
 /** The exit code an error deserves, from its exit class (an error of an older kit copy: from its code). */
 export function exitCodeOf(err: F2bError): number {

@@ -4,22 +4,18 @@
  * wrapped so that a throw is reported with its plugin and hook). Each plugin gets an api of its own
  * (plugin-api.ts), never the core itself.
  */
-import { createRequire } from 'node:module';
 import { createHooks, type Hooks } from './hooks.js';
 import { errors, isF2bError } from './errors.js';
 import { createLogger, type Logger, type LogLevel, type LogSink } from './logger.js';
 import { systemClock, type Clock } from './clock.js';
 import { checkOptions } from './validate.js';
 import { CORE_VERSION } from './version.js';
+import { coreRangeAdmits } from './core-range.js';
 import { createPluginApi } from './plugin-api.js';
 import { defaultTrackerPlugin } from './builtin/default-tracker.js';
 import type { ActionDefinition, F2bPlugin, PluginMeta, SourceDefinition, StoreDefinition, TrackerDefinition } from './plugin.js';
 import type { FilterDefinition } from './filter/types.js';
 import type { FleetDefinition } from './fleet.js';
-
-/** semver, loaded at the first range checked (not at start-up). */
-let semverModule: typeof import('semver') | undefined;
-const semver = (): typeof import('semver') => (semverModule ??= createRequire(import.meta.url)('semver') as typeof import('semver'));
 
 export interface CoreOptions {
   clock?: Clock;
@@ -60,7 +56,8 @@ export interface LoadedPlugin {
 
 export class Core {
   readonly version: string;
-  readonly hooks: Hooks;
+  /** Made at the first use (with tapable, 15 modules): `f2b test-filter` never taps or calls one. */
+  private madeHooks: Hooks | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
   private readonly logLevel: LogLevel;
@@ -84,9 +81,15 @@ export class Core {
     this.logLevel = opts.logLevel ?? 'info';
     this.logSink = opts.logSink;
     this.logger = this.getLogger('f2b');
-    this.hooks = createHooks();
-    this.guardTaps();
     this.use(defaultTrackerPlugin);
+  }
+
+  get hooks(): Hooks {
+    if (this.madeHooks === undefined) {
+      this.madeHooks = createHooks();
+      this.guardTaps(this.madeHooks);
+    }
+    return this.madeHooks;
   }
 
   getLogger(name: string): Logger {
@@ -110,9 +113,9 @@ export class Core {
     const name = stated?.name ?? `inline#${++this.inlineCount}`;
     const meta: PluginMeta = { ...stated, name };
     if (meta.core !== undefined) {
-      if (typeof meta.core !== 'string' || !semver().validRange(meta.core))
-        throw errors.F2B_ERR_PLUGIN_INVALID(name, `its @f2b/core range "${String(meta.core)}" is not a semver range`, path);
-      if (!semver().satisfies(this.version, meta.core, { includePrerelease: true })) {
+      const admits = typeof meta.core === 'string' ? coreRangeAdmits(meta.core, this.version) : null;
+      if (admits === null) throw errors.F2B_ERR_PLUGIN_INVALID(name, `its @f2b/core range "${String(meta.core)}" is not a semver range`, path);
+      if (!admits) {
         throw errors.F2B_ERR_PLUGIN_VERSION_MISMATCH(name, meta.core, this.version, path);
       }
     }
@@ -175,8 +178,8 @@ export class Core {
   }
 
   /** Wrap every tap so a plugin that throws is reported (with plugin and hook) instead of crashing us. */
-  private guardTaps(): void {
-    for (const [hookName, hook] of Object.entries(this.hooks)) {
+  private guardTaps(hooks: Hooks): void {
+    for (const [hookName, hook] of Object.entries(hooks)) {
       if (hookName === 'error') continue;
       (hook as { intercept(i: object): void }).intercept({
         register: (tap: { name: string; type: string; fn: (...a: unknown[]) => unknown }) => {

@@ -9,9 +9,19 @@ export { FilterRunner, defaultReducer, type FilterRunnerOptions, type Hit, type 
 export { expandPattern, resolveMode, validatePattern } from './filter/compile.js';
 export type { FilterDefinition, FilterRule, RuleMatch, Reducer, ReducerContext, FailureDraft } from './filter/types.js';
 export { EntryParser, type LineFormat, type EntryParserOptions } from './entry.js';
+export { hostZoneName } from './timezone.js';
 export { DateParser, formatIsoWithOffset, type DateMatch, type DateParserOptions } from './dates.js';
 export { parseJournalJsonLine, journalRecordToEntry } from './journal.js';
-export { discoverPlugins, findProvider, candidatePackages, loadPlugin, searchDirs, type DiscoveredPackage } from './resolve.js';
+export {
+  discoverPlugins,
+  findNamedProvider,
+  findProvider,
+  candidatePackages,
+  loadPlugin,
+  searchDirs,
+  type DiscoveredPackage,
+  type ProviderKind,
+} from './resolve.js';
 export { F2bError, errors, isF2bError, messageOf } from './errors.js';
 export { escapeControls, escapeDeep, escapeLines, jsonText } from './escape.js';
 export type { LogEntry, Failure } from './types.js';

@@ -3,7 +3,7 @@
  * `Compiler.hooks`). Plugins tap these by name; the engine calls them. A tap that throws is reported
  * with its plugin and hook name through `error`, and the daemon carries on.
  */
-import { AsyncParallelHook, AsyncSeriesHook, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
+import { createRequire } from 'node:module';
 import type { Ban, Failure, LogEntry, Unban } from './types.js';
 import type { AddressFailure, TrackOutcome } from './tracker.js';
 
@@ -28,7 +28,12 @@ export interface ActionOutcome {
   readonly ok: boolean;
 }
 
+/** tapable, loaded with the first hooks made (a Core makes them at their first use). */
+let tapableModule: typeof import('tapable') | undefined;
+const tapable = (): typeof import('tapable') => (tapableModule ??= createRequire(import.meta.url)('tapable') as typeof import('tapable'));
+
 export function createHooks() {
+  const { AsyncParallelHook, AsyncSeriesHook, SyncBailHook, SyncHook, SyncWaterfallHook } = tapable();
   return Object.freeze({
     /** The daemon (or a test core) starts: open resources. */
     start: new AsyncSeriesHook<[]>([]),

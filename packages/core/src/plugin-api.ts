@@ -25,7 +25,11 @@ export function createPluginApi(name: string, core: Core, registries: Registries
   return Object.freeze({
     name,
     coreVersion: core.version,
-    hooks: core.hooks,
+    // The core makes its hooks at their first use (tapable loaded then): a plugin that registers
+    // only a filter, as for `f2b test-filter`, never has them made.
+    get hooks() {
+      return core.hooks;
+    },
     logger: core.getLogger(name),
     clock: core.clock,
     errors: pluginErrors,

@@ -13,11 +13,10 @@ import { pathToFileURL } from 'node:url';
 import { errors } from './errors.js';
 import { trustBoundary } from './trust.js';
 import { CORE_VERSION } from './version.js';
+import { coreRangeAdmits } from './core-range.js';
 import { PLUGIN_KINDS, type F2bPlugin, type PluginKind, type PluginMeta } from './plugin.js';
 
-/** semver, loaded at the first range checked (not at start-up). */
-let semverModule: typeof import('semver') | undefined;
-const semver = (): typeof import('semver') => (semverModule ??= createRequire(import.meta.url)('semver') as typeof import('semver'));
+export { coreRangeAdmits };
 
 export interface DiscoveredPackage {
   name: string;
@@ -74,42 +73,69 @@ export function discoverPlugins(dirs: string[]): DiscoveredPackage[] {
   for (const nm of dirs) {
     for (const name of listPackages(nm)) {
       if (found.has(name)) continue;
-      const pkg = readManifest(join(nm, name), true);
-      if (!pkg) continue;
-      const keywords: string[] = Array.isArray(pkg.keywords) ? pkg.keywords : [];
-      if (!PLUGIN_NAME.test(name) && !keywords.includes('f2b-plugin')) continue;
-      if (!keywords.includes('f2b-plugin') && !pkg.f2b) continue;
-      const f2b = (pkg.f2b ?? {}) as {
-        kind?: PluginKind;
-        filters?: string[];
-        sources?: string[];
-        actions?: string[];
-        trackers?: string[];
-        stores?: string[];
-        fleets?: string[];
-      };
-      const dir = join(nm, name);
-      if (trustBoundary().admit(dir) === null) continue; // reported: another user could change it
-      const kind = kindOf(f2b.kind) ?? PLUGIN_KINDS.find((k) => keywords.includes(`f2b-${k}`));
-      found.set(name, {
-        name,
-        version: String(pkg.version ?? '0.0.0'),
-        dir,
-        kind,
-        provides: [
-          ...(f2b.filters ?? []),
-          ...(f2b.sources ?? []),
-          ...(f2b.actions ?? []),
-          ...(f2b.trackers ?? []),
-          ...(f2b.stores ?? []),
-          ...(f2b.fleets ?? []),
-        ].filter((x) => typeof x === 'string'),
-        coreRange: pkg.peerDependencies?.['@f2b/core'],
-        ...(pkg.f2b?.logs !== undefined ? { logs: pkg.f2b.logs } : {}),
-      });
+      const pkg = describePackage(nm, name);
+      if (pkg) found.set(name, pkg);
     }
   }
   return [...found.values()];
+}
+
+/**
+ * The package a reference names by convention (`sshd` → `@f2b/filter-sshd`, `nginx-http-auth` →
+ * `@f2b/filter-nginx`), found without listing every installed package — when its nearest copy is a
+ * trusted plugin of that kind whose manifest declares the reference. It is the package
+ * `findProvider` picks from a whole discovery (the conventional name comes first there), so
+ * `f2b test-filter sshd` need not read the manifests of a whole node_modules (hundreds, in a
+ * development tree) to find it. null: not so, discover (the reference's errors come from there).
+ */
+export function findNamedProvider(ref: string, kind: ProviderKind, dirs: string[]): DiscoveredPackage | null {
+  for (const name of candidatePackages(ref, kind)) {
+    if (!PLUGIN_NAME.test(name)) return null;
+    const nm = dirs.find((d) => existsSync(join(d, name)));
+    if (nm === undefined) continue; // not installed: the next conventional name
+    const pkg = describePackage(nm, name);
+    // Anything else (no plugin, untrusted, not declaring the reference) is for discovery to sort
+    // out: it may find another copy further away, or another package.
+    return pkg?.kind === kind && pkg.provides.includes(ref) ? pkg : null;
+  }
+  return null;
+}
+
+/** What discovery records of the package `name` in node_modules `nm`; null when it is no (trusted) plugin. */
+function describePackage(nm: string, name: string): DiscoveredPackage | null {
+  const pkg = readManifest(join(nm, name), true);
+  if (!pkg) return null;
+  const keywords: string[] = Array.isArray(pkg.keywords) ? pkg.keywords : [];
+  if (!PLUGIN_NAME.test(name) && !keywords.includes('f2b-plugin')) return null;
+  if (!keywords.includes('f2b-plugin') && !pkg.f2b) return null;
+  const f2b = (pkg.f2b ?? {}) as {
+    kind?: PluginKind;
+    filters?: string[];
+    sources?: string[];
+    actions?: string[];
+    trackers?: string[];
+    stores?: string[];
+    fleets?: string[];
+  };
+  const dir = join(nm, name);
+  if (trustBoundary().admit(dir) === null) return null; // reported: another user could change it
+  const kind = kindOf(f2b.kind) ?? PLUGIN_KINDS.find((k) => keywords.includes(`f2b-${k}`));
+  return {
+    name,
+    version: String(pkg.version ?? '0.0.0'),
+    dir,
+    kind,
+    provides: [
+      ...(f2b.filters ?? []),
+      ...(f2b.sources ?? []),
+      ...(f2b.actions ?? []),
+      ...(f2b.trackers ?? []),
+      ...(f2b.stores ?? []),
+      ...(f2b.fleets ?? []),
+    ].filter((x) => typeof x === 'string'),
+    coreRange: pkg.peerDependencies?.['@f2b/core'],
+    ...(pkg.f2b?.logs !== undefined ? { logs: pkg.f2b.logs } : {}),
+  };
 }
 
 function kindOf(value: unknown): PluginKind | undefined {
@@ -137,15 +163,6 @@ function listPackages(nm: string): string[] {
     }
   }
   return out;
-}
-
-/**
- * Does `range` (a plugin's `@f2b/core` range) admit the core version? null when it is no semver
- * range. Pre-releases of the core count (0.2.0-rc.1 satisfies ^0.2.0-0).
- */
-export function coreRangeAdmits(range: string, coreVersion: string): boolean | null {
-  if (!semver().validRange(range)) return null;
-  return semver().satisfies(coreVersion, range, { includePrerelease: true });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -187,8 +204,11 @@ function manifestMentionsF2b(file: string): boolean {
   }
 }
 
+/** The kinds a reference in a config names a package of. */
+export type ProviderKind = 'filter' | 'source' | 'action' | 'tracker' | 'fleet';
+
 /** Candidate package names for a reference of a kind, most specific first. */
-export function candidatePackages(ref: string, kind: 'filter' | 'source' | 'action' | 'tracker' | 'fleet'): string[] {
+export function candidatePackages(ref: string, kind: ProviderKind): string[] {
   if (ref.startsWith('@') || ref.startsWith('f2b-') || ref.startsWith('.') || ref.startsWith('/')) return [ref];
   const out = [`@f2b/${kind}-${ref}`];
   const dash = ref.indexOf('-');
@@ -197,8 +217,19 @@ export function candidatePackages(ref: string, kind: 'filter' | 'source' | 'acti
   return out;
 }
 
-/** The installed package providing a filter id / source type / action type, or null. */
-export function findProvider(ref: string, kind: 'filter' | 'source' | 'action' | 'tracker' | 'fleet', installed: DiscoveredPackage[]): string | null {
+/**
+ * The installed package providing a filter id / source type / action type, or null: the first
+ * conventionally named package (candidatePackages) that declares it, else any that declares it,
+ * else a conventionally named one.
+ */
+export function findProvider(ref: string, kind: ProviderKind, installed: DiscoveredPackage[]): string | null {
+  for (const name of candidatePackages(ref, kind)) {
+    const pkg = installed.find((p) => p.name === name);
+    if (pkg) {
+      if (pkg.kind === kind && pkg.provides.includes(ref)) return pkg.name;
+      break; // as findNamedProvider: the first conventional name installed decides, or discovery does
+    }
+  }
   const byManifest = installed.find((p) => p.kind === kind && p.provides.includes(ref)) ?? installed.find((p) => p.provides.includes(ref));
   if (byManifest) return byManifest.name;
   const names = new Set(installed.map((p) => p.name));
@@ -215,7 +246,7 @@ export async function loadPlugin(name: string, dirs: string[], path?: string): P
   if (!file) throw errors.F2B_ERR_PLUGIN_NOT_FOUND(name, name, path);
   const manifest = manifestMeta(file, name);
   // The range is checked before the code is imported: a plugin built for another core may not even load.
-  if (manifest.core && semver().validRange(manifest.core) && !semver().satisfies(CORE_VERSION, manifest.core, { includePrerelease: true })) {
+  if (manifest.core && coreRangeAdmits(manifest.core, CORE_VERSION) === false) {
     throw errors.F2B_ERR_PLUGIN_VERSION_MISMATCH(manifest.name ?? name, manifest.core, CORE_VERSION, path);
   }
   const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };

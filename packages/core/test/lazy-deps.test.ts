@@ -3,7 +3,7 @@
  * libraries that only some commands use — ajv (the first schema checked), yaml and cosmiconfig
  * (the first config file read), semver (the first plugin's core range). `f2b --version` and the
  * client commands are that much quicker; the client commands import `@f2b/core/client`, which
- * leaves out the engine too.
+ * leaves out the engine too. A Core makes its hooks (tapable) only when something uses them.
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -30,6 +30,20 @@ describe('lazy dependencies', () => {
       process.stdout.write(JSON.stringify(['re2', 'tapable', 'ajv', 'yaml', 'cosmiconfig', 'semver'].filter((m) => loaded.some((p) => p.includes('/node_modules/' + m + '/')))));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: import.meta.dirname, encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual([]);
+  });
+
+  it('a Core loads tapable at the first use of its hooks (test-filter never makes them)', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const { Core } = await import('@f2b/core/engine');
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((p) => p.includes('/node_modules/tapable/'));
+      const core = new Core({ logLevel: 'warn' });
+      core.use({ meta: { name: 'p', core: '*' }, apply(api) { api.registerFilter({ id: 'x', rules: [] }); } });
+      const before = loaded();
+      const hooks = core.hooks;
+      process.stdout.write(JSON.stringify([before, loaded(), hooks === core.hooks, Object.isFrozen(hooks)]));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: import.meta.dirname, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual([false, true, true, true]);
   });
 
   it("the config places written out are cosmiconfig's own", () => {

@@ -14,6 +14,7 @@ import {
   errors,
   escapeControls,
   formatIsoWithOffset,
+  hostZoneName,
   isF2bError,
   jsonText,
   parseJournalJsonLine,
@@ -32,7 +33,7 @@ import { LineExplainer, renderExplanation, type LineExplanation } from '../test-
 import type { checkAnnotatedLog } from '@f2b/core/testing';
 import { loadFilter, pluginSearchStarts, type FilterSource } from '../plugins.js';
 import { configFilter } from '../test-filter/config-filter.js';
-import { EXIT_FAILED, EXIT_OK } from '../errors.js';
+import { EXIT_FAILED, EXIT_OK } from '../exit-codes.js';
 
 export interface TestFilterOptions {
   json?: boolean;
@@ -136,7 +137,7 @@ export async function testFilter(first: string | undefined, second: string | und
   const maxretry = parseMaxretry(opts.maxretry);
   const ignore = new IgnorePatterns(opts.ignorePattern ?? []);
   const options = parseOptions(opts.option ?? []);
-  const timezone = opts.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const timezone = opts.timezone ?? hostZoneName();
   new DateParser({ timezone }); // validates the zone (F2B_ERR_TIMEZONE_INVALID)
   const now = parseNow(opts.now);
   const format = opts.format ?? 'text';

@@ -97,7 +97,9 @@ export class FilterRunner {
   private readonly keywords: readonly Buffer[] | null;
   private readonly messageRules: CompiledRule[];
   private readonly lineRules: CompiledRule[];
-  private readonly messageSet: InstanceType<typeof RE2.Set> | null;
+  private readonly hasMessageRules: boolean;
+  /** Made when a message first has more than MAX_DIRECT candidates (or for explain): see messageSet. */
+  private madeMessageSet: InstanceType<typeof RE2.Set> | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly reducer: Reducer;
   private readonly onSuccess: ((success: SuccessEvent) => void) | undefined;
@@ -131,7 +133,7 @@ export class FilterRunner {
       ? [...new Set(this.messageRules.flatMap((r) => r.rule.keywords!))]
       : null;
     this.keywords = kw && kw.length > 0 && this.lineRules.length === 0 ? kw.map((k) => Buffer.from(k, 'utf8')) : null;
-    this.messageSet = this.messageRules.length > 0 ? new RE2.Set(this.messageRules.map((r) => r.re.source)) : null;
+    this.hasMessageRules = this.messageRules.length > 0;
     this.dispatcher = new Dispatcher(this.messageRules.map((r) => r.re.source));
     this.onSuccess = opts.onSuccess;
     this.onOtherMode = opts.onOtherMode;
@@ -139,6 +141,16 @@ export class FilterRunner {
     this.failureLines = opts.failureLines !== false;
     const logger = opts.logger ?? createLogger(`filter-${def.id}`);
     this.reducer = def.createReducer?.({ mode: this.mode, options, logger }) ?? defaultReducer();
+  }
+
+  /**
+   * One RE2.Set over the message rules' patterns, for a message the dispatch hands to more than
+   * MAX_DIRECT of them: built at the first such message (a few ms for sshd's rules, and most of
+   * sshd's messages reach one or two — a small log may never need it). The rules themselves were
+   * compiled, and so checked, in the constructor.
+   */
+  private get messageSet(): InstanceType<typeof RE2.Set> {
+    return (this.madeMessageSet ??= new RE2.Set(this.messageRules.map((r) => r.re.source)));
   }
 
   /** The stateless part: which rule matches an entry. Pure: the same message, the same answer. */
@@ -183,7 +195,7 @@ export class FilterRunner {
       out.prefilter = { passed: true, why: `${out.prefilter.why === 'no prefilter' ? '' : `${out.prefilter.why}; `}the message holds a rule keyword` };
     }
     const text = entry.message.toString('utf8');
-    const candidates = this.messageSet ? new Set(this.messageSet.match(matchable(entry.message, text))) : new Set<number>();
+    const candidates = this.hasMessageRules ? new Set(this.messageSet.match(matchable(entry.message, text))) : new Set<number>();
     const consider = (compiled: CompiledRule, on: 'message' | 'line', subject: string, index: number, matches: boolean) => {
       out.tried.push(compiled.rule.id);
       if (!matches) return;
@@ -227,7 +239,7 @@ export class FilterRunner {
 
   private dispatchedIndices(message: Buffer): number[] {
     // Without message rules find() stops before the dispatch: nothing is handed on.
-    if (this.messageSet === null) return [];
+    if (!this.hasMessageRules) return [];
     const n = this.dispatcher.candidates(message, 0, message.length);
     return Array.from(this.dispatcher.found.subarray(0, n));
   }
@@ -333,7 +345,7 @@ export class FilterRunner {
   }
 
   private matchMessage(buf: Buffer, start: number, end: number): Hit | null {
-    if (this.messageSet === null) return null;
+    if (!this.hasMessageRules) return null;
     // No rule starts like this message (most lines of a service): nothing decoded, no RE2 call.
     const candidates = this.dispatcher.candidates(buf, start, end);
     if (candidates === 0) return null;
@@ -371,7 +383,7 @@ export class FilterRunner {
         else if (rule.re.test(subject)) hit = captured(rule, i, message, ascii, text);
       }
     } else {
-      const indices = this.messageSet!.match(subject);
+      const indices = this.messageSet.match(subject);
       if (indices.length > 1) indices.sort((a, b) => a - b);
       for (const i of indices) {
         hit = captured(this.messageRules[i]!, i, message, ascii, text);
