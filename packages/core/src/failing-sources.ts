@@ -15,6 +15,7 @@
  * Order: a doubly linked list through `prev`/`next`, oldest (least recently failing) first, so
  * eviction and the "most recent failure moves to the end" rule cost O(1).
  */
+import { addressHash, addressWord, indexInsert, indexRemove } from '@f2b/kit';
 import { formatIp, type IpAddress } from './ip.js';
 import { LineArena } from './line-arena.js';
 
@@ -277,14 +278,14 @@ export class FailingSources {
       k1 = 0,
       k2 = 0xffff,
       k3: number;
-    if (b.length === 4) k3 = word(b, 0);
+    if (b.length === 4) k3 = addressWord(b, 0);
     else {
-      k0 = word(b, 0);
-      k1 = word(b, 4);
-      k2 = word(b, 8);
-      k3 = word(b, 12);
+      k0 = addressWord(b, 0);
+      k1 = addressWord(b, 4);
+      k2 = addressWord(b, 8);
+      k3 = addressWord(b, 12);
     }
-    for (let i = hash(k0, k1, k2, k3) & this.mask; ; i = (i + 1) & this.mask) {
+    for (let i = addressHash(k0, k1, k2, k3) & this.mask; ; i = (i + 1) & this.mask) {
       const s = this.index[i]! - 1;
       if (s < 0) return NONE;
       const k = s * 4;
@@ -308,12 +309,12 @@ export class FailingSources {
       this.keys[k] = 0;
       this.keys[k + 1] = 0;
       this.keys[k + 2] = 0xffff;
-      this.keys[k + 3] = word(b, 0);
+      this.keys[k + 3] = addressWord(b, 0);
     } else {
-      this.keys[k] = word(b, 0);
-      this.keys[k + 1] = word(b, 4);
-      this.keys[k + 2] = word(b, 8);
-      this.keys[k + 3] = word(b, 12);
+      this.keys[k] = addressWord(b, 0);
+      this.keys[k + 1] = addressWord(b, 4);
+      this.keys[k + 2] = addressWord(b, 8);
+      this.keys[k + 3] = addressWord(b, 12);
     }
     this.count++;
     // The index stays at most half full; rehashing walks the order, which `slot` is not in yet.
@@ -358,31 +359,20 @@ export class FailingSources {
     else this.tail = p;
   }
 
+  /** slotHash for indexRemove, made once. */
+  private readonly hashOfSlot = (slot: number): number => this.slotHash(slot);
+
   private slotHash(slot: number): number {
     const k = slot * 4;
-    return hash(this.keys[k]!, this.keys[k + 1]!, this.keys[k + 2]!, this.keys[k + 3]!);
+    return addressHash(this.keys[k]!, this.keys[k + 1]!, this.keys[k + 2]!, this.keys[k + 3]!);
   }
 
   private indexInsert(slot: number): void {
-    let i = this.slotHash(slot) & this.mask;
-    while (this.index[i] !== 0) i = (i + 1) & this.mask;
-    this.index[i] = slot + 1;
+    indexInsert(this.index, this.mask, slot, this.slotHash(slot));
   }
 
-  /** Linear probing's deletion by backward shift: no tombstones, so lookups never slow down. */
   private indexRemove(slot: number): void {
-    const mask = this.mask;
-    let i = this.slotHash(slot) & mask;
-    while (this.index[i] !== slot + 1) i = (i + 1) & mask;
-    for (let j = (i + 1) & mask; this.index[j] !== 0; j = (j + 1) & mask) {
-      const home = this.slotHash(this.index[j]! - 1) & mask;
-      // The entry at j may move into the hole at i if its home is not in (i, j] (cyclically).
-      if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-        this.index[i] = this.index[j]!;
-        i = j;
-      }
-    }
-    this.index[i] = 0;
+    indexRemove(this.index, this.mask, slot, this.hashOfSlot);
   }
 
   private rehash(size: number): void {
@@ -403,20 +393,6 @@ export class FailingSources {
     this.line.ensureSlots(cap);
     this.cap = cap;
   }
-}
-
-function word(b: Uint8Array, o: number): number {
-  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
-}
-
-/** murmur3's finaliser over the four words: addresses of one /64 or /24 spread over the index. */
-function hash(a: number, b: number, c: number, d: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ b ^ (h >>> 13), 0xc2b2ae35);
-  h = Math.imul(h ^ c ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ d ^ (h >>> 13), 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 function extend<T extends Int32Array | Uint32Array | Float64Array>(a: T, length: number): T {

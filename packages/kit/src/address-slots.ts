@@ -10,6 +10,7 @@
  * grown by copying left the freed copies to the allocator — 100,000 bans left several MiB of them
  * resident — and held up to half again what was in use.
  */
+import { addressHash, addressWord, indexInsert, indexRemove } from './address-index.js';
 import { formatIp, type IpAddress } from './ip.js';
 
 const NONE = -1;
@@ -102,8 +103,8 @@ export class AddressSlots {
     if (this.count === 0) return NONE;
     const b = ip.bytes;
     let slot: number;
-    if (b.length === 4) slot = this.findKey(0, 0, 0xffff, word(b, 0));
-    else if (b.length === 16) slot = this.findKey(word(b, 0), word(b, 4), word(b, 8), word(b, 12));
+    if (b.length === 4) slot = this.findKey(0, 0, 0xffff, addressWord(b, 0));
+    else if (b.length === 16) slot = this.findKey(addressWord(b, 0), addressWord(b, 4), addressWord(b, 8), addressWord(b, 12));
     else return NONE;
     return slot !== NONE && this.familyOf(slot) === ip.version ? slot : NONE;
   }
@@ -125,12 +126,12 @@ export class AddressSlots {
       page[k] = 0;
       page[k + 1] = 0;
       page[k + 2] = 0xffff;
-      page[k + 3] = word(b, 0);
+      page[k + 3] = addressWord(b, 0);
     } else {
-      page[k] = word(b, 0);
-      page[k + 1] = word(b, 4);
-      page[k + 2] = word(b, 8);
-      page[k + 3] = word(b, 12);
+      page[k] = addressWord(b, 0);
+      page[k + 1] = addressWord(b, 4);
+      page[k + 2] = addressWord(b, 8);
+      page[k + 3] = addressWord(b, 12);
     }
     this.family[slot >>> PAGE_BITS]![slot & PAGE_MASK] = ip.version;
     this.count++;
@@ -178,7 +179,7 @@ export class AddressSlots {
   }
 
   private findKey(k0: number, k1: number, k2: number, k3: number): number {
-    for (let i = hash(k0, k1, k2, k3) & this.mask; ; i = (i + 1) & this.mask) {
+    for (let i = addressHash(k0, k1, k2, k3) & this.mask; ; i = (i + 1) & this.mask) {
       const s = this.index[i]! - 1;
       if (s < 0) return NONE;
       const page = this.keys[s >>> PAGE_BITS]!,
@@ -187,32 +188,21 @@ export class AddressSlots {
     }
   }
 
+  /** slotHash for indexRemove, made once. */
+  private readonly hashOfSlot = (slot: number): number => this.slotHash(slot);
+
   private slotHash(slot: number): number {
     const page = this.keys[slot >>> PAGE_BITS]!,
       k = (slot & PAGE_MASK) * 4;
-    return hash(page[k]!, page[k + 1]!, page[k + 2]!, page[k + 3]!);
+    return addressHash(page[k]!, page[k + 1]!, page[k + 2]!, page[k + 3]!);
   }
 
   private indexInsert(slot: number): void {
-    let i = this.slotHash(slot) & this.mask;
-    while (this.index[i] !== 0) i = (i + 1) & this.mask;
-    this.index[i] = slot + 1;
+    indexInsert(this.index, this.mask, slot, this.slotHash(slot));
   }
 
-  /** Linear probing's deletion by backward shift: no tombstones, so lookups never slow down. */
   private indexRemove(slot: number): void {
-    const mask = this.mask;
-    let i = this.slotHash(slot) & mask;
-    while (this.index[i] !== slot + 1) i = (i + 1) & mask;
-    for (let j = (i + 1) & mask; this.index[j] !== 0; j = (j + 1) & mask) {
-      const home = this.slotHash(this.index[j]! - 1) & mask;
-      // The entry at j may move into the hole at i if its home is not in (i, j] (cyclically).
-      if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-        this.index[i] = this.index[j]!;
-        i = j;
-      }
-    }
-    this.index[i] = 0;
+    indexRemove(this.index, this.mask, slot, this.hashOfSlot);
   }
 
   private rehash(size: number): void {
@@ -245,18 +235,4 @@ function grown<T extends TypedArray>(a: T | undefined, length: number, make: (le
 function isMapped(b: Uint8Array): boolean {
   for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
   return b[10] === 0xff && b[11] === 0xff;
-}
-
-function word(b: Uint8Array, o: number): number {
-  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
-}
-
-/** murmur3's finaliser over the four words: addresses of one /64 or /24 spread over the index. */
-function hash(a: number, b: number, c: number, d: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ b ^ (h >>> 13), 0xc2b2ae35);
-  h = Math.imul(h ^ c ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ d ^ (h >>> 13), 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

@@ -48,6 +48,7 @@ export { escalatedBantime, type BantimeEscalation } from './bantime.js';
 export { BanBook, type BanBookOptions, type BookBan, type BookUnban } from './ban-book.js';
 export { BanExpiries } from './ban-expiries.js';
 export { AddressSlots, Column } from './address-slots.js';
+export { addressHash, addressWord, indexInsert, indexRemove } from './address-index.js';
 export { SerialBatcher } from './serial-batcher.js';
 export { OldestFirst } from './oldest-first.js';
 export { withJailPorts, type JailPortsContext } from './jail-ports.js';
