@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Daemon, definePlugin, limitYoungGeneration, resolveConfig } from '@f2b/core';
+import { Daemon, definePlugin, resolveConfig, stopYoungGenerationGrowth } from '@f2b/core';
 import { SqliteStore } from '@f2b/store-sqlite';
 
 const N = Number(process.argv[2] ?? 100_000);
@@ -50,6 +50,9 @@ async function seedAndRestore() {
 }
 
 async function restore(path) {
+  // As `f2b start` does, before its config is read (F2B_BENCH_YOUNG=free leaves V8's young
+  // generation alone, for comparison).
+  if (process.env.F2B_BENCH_YOUNG !== 'free') stopYoungGenerationGrowth();
   const dir = join(path, '..');
   let received = 0;
   const plugin = definePlugin({
@@ -71,8 +74,6 @@ async function restore(path) {
   const config = resolveConfig({ state: { path }, socket: false, jails: { sshd: { source: { type: 'none' }, filter: 'bench', actions: ['count'] } } });
   const store = new SqliteStore({ path });
   const daemon = new Daemon({ searchFrom: [dir], logLevel: 'error', plugins: [plugin], store });
-  // As `f2b start` does (F2B_BENCH_YOUNG=free leaves V8's young generation alone, for comparison).
-  if (process.env.F2B_BENCH_YOUNG !== 'free') limitYoungGeneration(daemon.core.clock);
   const t0 = process.hrtime.bigint();
   await daemon.start(config);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -53,7 +53,7 @@ export { Jail, type JailStats, type RemoteBan } from './jail.js';
 export type { FleetBan, FleetBanOutcome, FleetContext, FleetDefinition, FleetInstance, FleetJail, FleetStatus, FleetUnban } from './fleet.js';
 export { FleetLink } from './fleet-link.js';
 export { Daemon, type DaemonOptions } from './daemon.js';
-export { limitYoungGeneration, YOUNG_CAP } from './heap-budget.js';
+export { limitYoungGeneration, stopYoungGenerationGrowth, YOUNG_CAP } from './heap-budget.js';
 export { recidivePlugin, RECIDIVE_JAIL, RECIDIVE_FILTER, RECIDIVE_SOURCE } from './builtin/recidive.js';
 export { defaultTrackerPlugin, DEFAULT_TRACKER } from './builtin/default-tracker.js';
 export { pluginErrors } from './plugin-api.js';

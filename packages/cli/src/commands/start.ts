@@ -15,7 +15,7 @@ import {
   ReadOnlyCommands,
   Daemon,
   defaultConfig,
-  limitYoungGeneration,
+  stopYoungGenerationGrowth,
   loadConfig,
   resolveConfig,
   stderrSink,
@@ -44,6 +44,9 @@ async function readConfig(file?: string): Promise<ResolvedConfig> {
 }
 
 export async function start(opts: StartOptions): Promise<number> {
+  // The daemon's new space stays at its start-up size: the config, the plugins and the restore of
+  // the bans in force would grow it to 2 × 8 MiB, resident for good (heap-budget.ts in @f2b/core).
+  if (opts.foreground) stopYoungGenerationGrowth();
   const config = await readConfig(opts.config); // fail early, in the foreground, on a bad config
   const socket = opts.socket ? resolvePath(opts.socket) : config.socket;
   if (opts.socket && socket) checkSocketPath(socket, '--socket');
@@ -59,8 +62,6 @@ export async function start(opts: StartOptions): Promise<number> {
   // An unusable state path is an error here, in the foreground, before anything is banned.
   await daemon.checkState(config);
   if (!opts.foreground) return detach(opts);
-  // Before the restore, whose surviving bans would double the young generation for good.
-  limitYoungGeneration(daemon.core.clock);
   await daemon.start(config);
   if (opts.dryRun) daemon.core.logger.info('Dry run: bans are only logged (action "log").');
 
