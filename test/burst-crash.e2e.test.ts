@@ -89,7 +89,8 @@ describe.skipIf(skip !== null)('kill -9 right after a burst of bans (real nft, S
       }),
     );
     const start = async (): Promise<RunningF2b> => {
-      const run = startF2b(['start', '--foreground', '--config', cfg]);
+      // The nft session's script files go into the test's directory: the daemon killed with SIGKILL leaves them.
+      const run = startF2b(['start', '--foreground', '--config', cfg], { env: { TMPDIR: tmp.dir } });
       await run.waitFor(/Started 1 jail/, 'stderr', 30_000);
       return run;
     };

@@ -37,8 +37,12 @@ export interface RunningF2b {
 }
 
 /** Start a long-running f2b (e.g. `start --foreground`). */
-export function startF2b(args: string[], opts: { cwd?: string } = {}): RunningF2b {
-  const child = spawn(process.execPath, [F2B, ...args], { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startF2b(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningF2b {
+  const child = spawn(process.execPath, [F2B, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => {

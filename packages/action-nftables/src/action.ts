@@ -49,15 +49,16 @@ export interface NftActionStats {
   splits: number;
   /** Changes by others that `nft monitor` reported (each triggers a check). */
   monitorEvents: number;
-  /** Element transactions too large for the `nft -i` session (SESSION_MAX_SCRIPT), run by a spawned nft. */
+  /** Element transactions too large for the `nft -i` line (SESSION_MAX_SCRIPT) run by a spawned nft: no private directory for a script file. */
   spawnedLarge: number;
 }
 
 /**
- * Element scripts longer than this (about 200–300 elements) go to a spawned `nft -f -` rather than
- * the `nft -i` session: nft -i reads its input through libedit a byte at a time (~4 µs a byte with
- * nft 1.0.6 here: 1,000 elements ~130 ms, against ~70 ms for a whole spawned `ip netns exec … nft
- * -f -` at load 7, ~8 µs an element), so past this size the process start is the cheaper part.
+ * Element scripts longer than this (about 200–300 elements) go to the `nft -i` session as an include
+ * of a file (nft-session.ts: ~5 ms for 1,000 elements), or, when the session cannot make its private
+ * directory for those files, to a spawned `nft -f -`: nft -i reads a line through libedit a byte at a
+ * time (~2–4 µs a byte with nft 1.0.6: 1,000 elements 50–130 ms), so past this size the process start
+ * is the cheaper part.
  */
 const SESSION_MAX_SCRIPT = 8192;
 
@@ -465,11 +466,11 @@ export class NftablesAction implements ActionInstance {
 
   private elementNft(script: string): Promise<NftResult> {
     if (!this.config.interactive || this.stopped) return this.nft(['-f', '-'], script, 'apply bans');
-    if (script.length > SESSION_MAX_SCRIPT) {
+    this.session ??= this.openSession();
+    if (script.length > SESSION_MAX_SCRIPT && !this.session.takesLargeScripts()) {
       this.stats.spawnedLarge++;
       return this.nft(['-f', '-'], script, 'apply bans');
     }
-    this.session ??= this.openSession();
     return this.session.run(script, 'apply bans');
   }
 

@@ -1,16 +1,20 @@
 /**
  * The long-lived `nft -i` session (nft-session.ts) against the real nft, in a namespace per test:
  * bans of one tick are one transaction (counted by `nft monitor`'s generation lines), a refused
- * element is located through the session as through `nft -f -`, a transaction too large for the
- * session is spawned instead, and a session that is killed falls back to spawning (the bans still
- * reach the kernel) and is restarted.
+ * element is located through the session as through `nft -f -`, a large transaction goes through the
+ * session as an include of a private file (spawned when there can be no such file), and a session
+ * that is killed falls back to spawning (the bans still reach the kernel) and is restarted.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ActionTester } from '@f2b/core/testing';
 import nftablesAction, { type NftablesAction, type NftablesOptions } from '../src/index.js';
-import { NftSession, toScriptForm } from '../src/nft-session.js';
+import { fromIncludeForm, INCLUDE_MIN_BYTES, NftSession, toScriptForm } from '../src/nft-session.js';
+import { ScriptFiles } from '../src/script-files.js';
 import { addNetns, delNetns, nftIn, nftUnavailable, setElements, uniqueName, waitFor } from './netns.js';
 
 describe('toScriptForm', () => {
@@ -21,6 +25,17 @@ describe('toScriptForm', () => {
     const out = toScriptForm(stderr, line, [0, line.indexOf('add', 1)]);
     const col = at - line.indexOf('add', 1) + 1;
     expect(out.split('\n')[0]).toBe(`/dev/stdin:2:${col}-${col + 8}: Error: Could not resolve hostname`);
+  });
+});
+
+describe('fromIncludeForm', () => {
+  it("gives an error in the included file the form of a spawned nft's, and null for an error of the include itself", () => {
+    const file = '/tmp/f2b-nft-abc/elements.nft';
+    const stderr = `In file included from <cmdline>:1:1-40:\n${file}:2:26-35: Error: Could not resolve hostname\nadd element inet t s { 10.9.9.300 }\n                         ^^^^^^^^^^\n`;
+    expect(fromIncludeForm(stderr, file)).toBe(
+      '/dev/stdin:2:26-35: Error: Could not resolve hostname\nadd element inet t s { 10.9.9.300 }\n                         ^^^^^^^^^^\n',
+    );
+    expect(fromIncludeForm(`Error: Could not process rule: No such file or directory\ninclude "${file}"\n^^^^^\n`, file)).toBeNull();
   });
 });
 
@@ -93,7 +108,7 @@ describe.skipIf(skip !== null)('the long-lived nft -i session (real nft, test na
     expect(t.errors).toEqual([]);
   });
 
-  it('a transaction too large for the session (nft -i reads a byte at a time) goes to a spawned nft, still one transaction and no repair', async () => {
+  it('a large transaction (nft -i reads a line a byte at a time) goes through the session as an include of a file: one transaction, no repair', async () => {
     const t = tester({ monitor: true });
     await t.start();
     await waitFor('the monitor to run', () => action(t).monitorRunning(), 5000);
@@ -105,14 +120,50 @@ describe.skipIf(skip !== null)('the long-lived nft -i session (real nft, test na
     expect(setElements(ns, 'inet', table, 'f2b_sshd_v6').length).toBe(600);
     await waitFor('the transaction in the monitor', () => count() >= 1);
     expect(count()).toBe(1);
-    expect(action(t).stats.spawnedLarge).toBe(1);
-    expect(action(t).sessionInfo()).toMatchObject({ commands: before.commands, fallbacks: 0 });
-    // Small ones keep using the session; the spawned nft's transaction is f2b's own: no repair.
+    expect(action(t).stats.spawnedLarge).toBe(0);
+    expect(action(t).sessionInfo()).toMatchObject({ commands: before.commands + 1, included: before.included + 1, fallbacks: 0 });
+    // Small ones keep going as the line; the included transaction is f2b's own: no repair.
     await action(t).ban([t.ban('192.0.2.2')]);
-    expect(action(t).sessionInfo()!.commands).toBe(before.commands + 1);
+    expect(action(t).sessionInfo()).toMatchObject({ commands: before.commands + 2, included: before.included + 1 });
     expect(v4()).toEqual(['192.0.2.1', '192.0.2.2']);
     expect(action(t).stats).toMatchObject({ monitorEvents: 0, repairs: 0 });
     expect(t.errors).toEqual([]);
+  });
+
+  it('a refused element of an included script is located: the others are applied, it is reported once, nothing spawned', async () => {
+    const t = tester();
+    await t.start();
+    nftIn(ns, ['add', 'element', 'inet', table, 'f2b_sshd_v4_net', '{ 203.0.113.0/24 }']); // by hand: overlaps
+    const good = Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`);
+    await action(t).ban([...good.slice(0, 50).map((id) => t.ban(id)), t.ban('203.0.113.0/25'), ...good.slice(50).map((id) => t.ban(id))]);
+    expect(v4()).toEqual([...good].sort());
+    expect((t.errors[0] as Error).message).toContain('203.0.113.0/25');
+    expect(t.errors.map((e) => (e as { code?: string }).code)).toEqual(['F2B_ERR_NFT_ELEMENT']);
+    expect(action(t).sessionInfo()).toMatchObject({ fallbacks: 0 });
+    expect(action(t).sessionInfo()!.included).toBeGreaterThanOrEqual(1);
+    expect(action(t).stats.spawnedLarge).toBe(0);
+  });
+
+  it('without a private directory for script files, a large script is sent as the line (and the action spawns nft past its limit)', async () => {
+    nftIn(ns, ['-f', '-'], `add table inet ${table}\nadd set inet ${table} s { type ipv4_addr; }\n`);
+    const open = mkdtempSync(join(tmpdir(), 'f2b-open-'));
+    chmodSync(open, 0o777); // writable by anyone, not sticky: never used
+    try {
+      const files = new ScriptFiles(() => open);
+      expect(files.ready()).toBe(false);
+      const session = new NftSession({ nftPath: 'nft', ipPath: 'ip', netns: ns }, undefined, files);
+      const ids = Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`);
+      const script = `add element inet ${table} s { ${ids.join(', ')} }\n`;
+      expect(script.length).toBeGreaterThanOrEqual(INCLUDE_MIN_BYTES);
+      await session.run(script, 'apply bans');
+      expect(session.takesLargeScripts()).toBe(false);
+      session.close();
+      expect(session.stats).toMatchObject({ commands: 1, included: 0, fallbacks: 0 });
+      expect(setElements(ns, 'inet', table, 's')).toHaveLength(100);
+      expect(readdirSync(open)).toEqual([]);
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+    }
   });
 
   it('a refused element is located through the session: the others are applied, it is reported once', async () => {

@@ -43,6 +43,23 @@ export interface JailOutboxOptions {
   completed(original: Ban, withLines: Ban): void;
 }
 
+/**
+ * The failures a checkpoint must write: not those of an address whose window the same checkpoint
+ * clears (it was banned in this batch). The store inserts a checkpoint's failures before it clears
+ * windows, so those rows would be deleted in the same transaction — a burst's batch held 1,500 of
+ * them among 2,300 failures, each an insert and a delete for nothing.
+ */
+function withoutCleared(
+  failures: { jail: string; failure: Failure }[],
+  cleared: readonly { jail: string; id: string }[],
+): { jail: string; failure: Failure }[] {
+  if (cleared.length === 0 || failures.length === 0) return failures;
+  const ids = new Set<string>();
+  for (const c of cleared) ids.add(c.id);
+  // One jail's outbox: every entry carries its jail, so the id alone decides.
+  return failures.filter((f) => !ids.has(f.failure.id));
+}
+
 export class JailOutbox {
   private readonly opts: JailOutboxOptions;
   private bans: Ban[] = [];
@@ -173,7 +190,7 @@ export class JailOutbox {
     const done: number[] = [];
     if (store && (bans.length || unbans.length || failures.length || cleared.length || this.linesRead || this.unsaved.length)) {
       this.linesRead = false;
-      this.unsaved.add({ failures, clearFailures: cleared, bans, unbans, positions: this.opts.positions() });
+      this.unsaved.add({ failures: withoutCleared(failures, cleared), clearFailures: cleared, bans, unbans, positions: this.opts.positions() });
       for (const { item, seq } of await this.save(store)) {
         if (this.actedBeforeSaved.delete(item)) done.push(seq);
         else seqOf.set(item, seq);
