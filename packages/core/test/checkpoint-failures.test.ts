@@ -4,21 +4,11 @@
  * changes: the ban's record keeps those lines, the other addresses' failures are written and their
  * windows survive a restart.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Daemon } from '../src/daemon.js';
-import { resolveConfig } from '../src/config.js';
+import { describe, expect, it } from 'vitest';
 import { MemoryStore, type Checkpoint } from '../src/store.js';
 import { FakeClock } from '../src/testing/fake-clock.js';
-import { definePlugin, type SourceContext } from '../src/plugin.js';
 import type { Ban } from '../src/types.js';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+import { startDemoDaemon } from './demo-daemon.js';
 
 class RecordingStore extends MemoryStore {
   readonly checkpoints: Checkpoint[] = [];
@@ -29,51 +19,13 @@ class RecordingStore extends MemoryStore {
 }
 
 async function run(store: RecordingStore, clock: FakeClock, batches: string[][]): Promise<Ban[]> {
-  let source: SourceContext | undefined;
-  const bans: Ban[] = [];
-  const plugin = definePlugin({
-    meta: { name: 'f2b-test-checkpoint-failures', version: '1.0.0', core: '*' },
-    apply(core) {
-      core.registerFilter({ id: 'demo', rules: [{ id: 'auth-failure', pattern: '^auth failure from <HOST> n=\\d+$' }] });
-      core.registerSource({
-        type: 'memory',
-        create: (_o, ctx) => ({
-          start: async () => {
-            source = ctx;
-          },
-          stop: async () => undefined,
-        }),
-      });
-      core.registerAction({
-        type: 'record',
-        create: () => ({
-          ban: async (b) => {
-            bans.push(...b);
-          },
-          unban: async () => undefined,
-        }),
-      });
-    },
-  });
-  const searchFrom = mkdtempSync(join(tmpdir(), 'f2b-checkpoint-failures-'));
-  dirs.push(searchFrom);
-  const daemon = new Daemon({ searchFrom: [searchFrom], clock, logLevel: 'silent', plugins: [plugin], store });
-  await daemon.start(
-    resolveConfig({
-      jails: { a: { source: { type: 'memory' }, filter: 'demo', actions: ['record'], maxretry: 3, findtime: 600, bantime: 600, ignoreself: false } },
-      state: { type: 'memory' },
-      socket: false,
-    }),
-  );
+  const demo = await startDemoDaemon(store, clock);
   for (const lines of batches) {
-    await source!.lines(
-      lines.map((l) => Buffer.from(l)),
-      'memory',
-    );
-    await daemon.jail('a')!.flush();
+    await demo.push(...lines);
+    await demo.daemon.jail('a')!.flush();
   }
-  await daemon.stop();
-  return bans;
+  await demo.cleanup();
+  return demo.bans;
 }
 
 describe('the failures a checkpoint writes', () => {
