@@ -21,6 +21,7 @@ export const sshdFilter: FilterDefinition = {
   rules: buildRules(RULE_SPECS),
   // No rule captures a port or depends on its digits: one memo entry per attack, not per connection.
   volatilePorts: true,
+  volatileAddresses: true,
   schema: {
     type: 'object',
     additionalProperties: false,

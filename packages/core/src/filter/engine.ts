@@ -7,6 +7,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { checkHost, compileRule, resolveMode, rulesForMode, RE2, type CompiledRule } from './compile.js';
 import { Dispatcher } from './dispatch.js';
+import { AddressCache } from './address-cache.js';
 import { MessageMemo } from './message-memo.js';
 import { OtherModeRules, type OtherModeMatch } from './other-modes.js';
 import { RangeEntry } from '../entry.js';
@@ -103,7 +104,9 @@ export class FilterRunner {
   private readonly dispatcher: Dispatcher;
   private readonly reducer: Reducer;
   private readonly onSuccess: ((success: SuccessEvent) => void) | undefined;
-  private readonly memo: MessageMemo<Hit | null>;
+  private readonly memo: MessageMemo<MemoAnswer | null>;
+  /** The memo masks addresses (`FilterDefinition.volatileAddresses`): its answers may be carried over to another address. */
+  private readonly volatileAddresses: boolean;
   private readonly otherModes: OtherModeRules | null;
   private readonly onOtherMode: FilterRunnerOptions['onOtherMode'];
   /** The rules of other modes for `explain` (built at its first call: test-filter only). */
@@ -125,7 +128,8 @@ export class FilterRunner {
     if (schema) checkOptions(schema, options, opts.path ? `${opts.path}.options` : 'options', `filter ${def.id}`);
     this.programs = def.programs ? new Set(def.programs.filter((p) => !p.endsWith('*'))) : null;
     this.programPrefixes = (def.programs ?? []).filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
-    this.memo = new MessageMemo(MEMO_LIMIT, def.volatilePorts === true);
+    this.volatileAddresses = def.volatileAddresses === true;
+    this.memo = new MessageMemo(MEMO_LIMIT, def.volatilePorts === true, this.volatileAddresses);
     const rules = rulesForMode(def, this.mode).map((r) => compileRule(def.id, r));
     this.messageRules = rules.filter((r) => (r.rule.on ?? 'message') === 'message');
     this.lineRules = rules.filter((r) => r.rule.on === 'line');
@@ -354,11 +358,66 @@ export class FilterRunner {
     // volatile ports, messages that differ only in ` port <digits>` share one entry — every
     // connection has its own source port, so this is what makes repeated attacks hit the memo.
     const cached = this.memo.get(buf, start, end);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      if (cached === null) return null;
+      const carried = cached.hostToken < 0 ? cached.hit : this.carriedOver(cached, buf);
+      if (carried !== undefined) return carried;
+      // The address in the host's place is no address our parser takes: the rules decide afresh
+      // (and the memo keeps the entry it has).
+      return this.matchNew(buf.subarray(start, end), candidates);
+    }
     const hit = this.matchNew(buf.subarray(start, end), candidates);
     // A capture that itself contains ` port ` (a crafted user name) is never taken from another line.
-    const portInCapture = hit !== null && Object.values(hit.captures).some((v) => v.includes(' port '));
-    this.memo.set(buf, start, end, hit, portInCapture);
+    let exact = hit !== null && Object.values(hit.captures).some((v) => v.includes(' port '));
+    let answer: MemoAnswer | null = null;
+    if (hit !== null) {
+      const token = this.volatileAddresses ? this.hostToken(hit, buf) : -1;
+      answer = new MemoAnswer(hit, token, token < 0 ? '' : buf.toString('latin1', this.memo.addressStart(token), this.memo.addressEnd(token)));
+    }
+    // With addresses masked, an answer that cannot follow the address (no match, a host that is no
+    // token of the message, captures holding an address) is for this very message only.
+    if (this.volatileAddresses && this.memo.addressCount > 0 && (answer === null || answer.hostToken < 0)) exact = true;
+    this.memo.set(buf, start, end, answer, exact);
+    return hit;
+  }
+
+  /**
+   * Which address token of the message (the memo's last `get`) is the hit's host, if the hit may be
+   * carried over to the same message from another address: its host is an address, exactly one
+   * token parses to it, and no other capture holds any token (a user name `192.0.2.7`). -1: not.
+   */
+  private hostToken(hit: Hit, buf: Buffer): number {
+    const memo = this.memo,
+      n = memo.addressCount;
+    if (hit.ip === undefined || n === 0 || memo.addressStart(n - 1) < 0) return -1;
+    let found = -1;
+    for (let k = 0; k < n; k++) {
+      const text = buf.toString('latin1', memo.addressStart(k), memo.addressEnd(k));
+      for (const v of Object.values(hit.captures)) if (v.includes(text)) return -1;
+      if (knownIp(text)?.text !== hit.ip.text) continue;
+      if (found >= 0) return -1;
+      found = k;
+    }
+    return found;
+  }
+
+  /**
+   * A memoised hit for this message from another address: the same rule and captures, the host
+   * being the address in the host's token. undefined when that token is no address (the parser's
+   * word, not the memo's shape).
+   */
+  private carriedOver(answer: MemoAnswer, buf: Buffer): Hit | undefined {
+    const s = this.memo.addressStart(answer.hostToken),
+      e = this.memo.addressEnd(answer.hostToken);
+    if (s < 0) return undefined;
+    if (sameLatin1(buf, s, e, answer.hostText)) return answer.hit;
+    const ip = (tokenAddresses ??= new AddressCache()).parse(buf, s, e);
+    if (ip === null) return undefined;
+    // The same address again (the cache hands out one object per address): the hit made for it.
+    if (answer.last !== null && answer.last.ip === ip) return answer.last;
+    const { index, captures } = answer.hit;
+    const hit: Hit = { index, host: ip.text, ip, captures };
+    answer.last = hit;
     return hit;
   }
 
@@ -476,6 +535,8 @@ function hitOf(compiled: CompiledRule, groups: Readonly<Record<string, string | 
  * Emptied at once when full, like the memo.
  */
 const recentIps = new Map<string, IpAddress | null>();
+/** The same by the token's bytes, for hits carried over to another address (made at the first). */
+let tokenAddresses: AddressCache | undefined;
 const RECENT_IPS = 4096;
 
 function knownIp(text: string): IpAddress | null {
@@ -505,6 +566,31 @@ function toFailure(d: FailureDraft, filter: string, time: number, line: string |
 
 const NO_CAPTURES: Readonly<Record<string, string>> = Object.freeze({});
 const NO_LINES: readonly string[] = Object.freeze([]);
+
+/**
+ * What the memo keeps for a message that a rule matched: the hit, and — when the filter's addresses
+ * are volatile and the host was one of the message's address tokens — which token, so that the same
+ * message from another address is answered with that address (the last such hit is kept, as an
+ * attack's lines from one address come together).
+ */
+class MemoAnswer {
+  /** The last hit carried over to another address. */
+  last: Hit | null = null;
+  constructor(
+    readonly hit: Hit,
+    /** The host's address token in the message; -1: the hit holds for this message's addresses only. */
+    readonly hostToken: number,
+    /** That token's text as it stood in the message the hit was found for. */
+    readonly hostText: string,
+  ) {}
+}
+
+/** Whether `buf[s, e)` is the ASCII text `text`. */
+function sameLatin1(buf: Buffer, s: number, e: number, text: string): boolean {
+  if (e - s !== text.length) return false;
+  for (let k = 0; k < text.length; k++) if (buf[s + k] !== text.charCodeAt(k)) return false;
+  return true;
+}
 
 /** RuleMatch, refilled: see FilterRunner.reused. */
 class ReusedMatch implements RuleMatch {

@@ -2,21 +2,51 @@
  * The filter engine's memo: what the rules made of a message, keyed by the message's bytes. A Map
  * keyed by strings cost a decoded string per line plus hashing it (about 1 µs a line, more than
  * the rest of matching a line the memo knows); here a line the memo knows costs one pass over its
- * bytes to hash them (ports masked) and one to compare them with the entry, and allocates nothing.
+ * bytes to write its key (ports and addresses masked) while hashing it, and one to compare the key
+ * with the entry's, and allocates nothing.
  *
  * Keys live in one byte arena outside the JavaScript heap, found through an open-addressing table
  * of 32-bit hashes. At `limit` entries everything is dropped at once (brute-force attacks repeat
  * their messages within seconds, so a recent window is what pays).
+ *
+ * Masking addresses (`FilterDefinition.volatileAddresses`): every whole IPv4 or IPv6 token of the
+ * message is one escape in the key, so the messages of one attack from a thousand addresses share
+ * one entry. The memo only makes the key and says where the last message's tokens were
+ * (`addressCount`, `addressStart`, `addressEnd`); the engine decides whether its answer may be
+ * carried over to another address, and stores it as exact (only that very message) when not.
+ * The escape byte itself is doubled in keys, so no message's own bytes can pose as a masked token.
  */
-
 /** ` port ` in bytes, for masking the port numbers of filters with volatile ports. */
 const PORT = [0x20, 0x70, 0x6f, 0x72, 0x74, 0x20];
-const HASH = 0x23; // `#`, what the digits of a masked port become (as `maskPorts` writes it)
+const HASH = 0x23; // `#`, what the digits of a masked port become
+/** Starts a masked token in a key (then `4` or `6`); a message's own 0x01 is written twice. */
+const ESC = 0x01;
+const V4 = 0x34;
+const V6 = 0x36;
 /**
  * Bytes of keys (and exact messages) kept at most: a memo of long messages (up to the line limit,
  * 64 KiB) would otherwise hold `limit` times that.
  */
 const MAX_ARENA_BYTES = 8 << 20;
+/** Address tokens whose place is recorded per message (more are still masked). */
+const MAX_TOKENS = 8;
+
+/** Byte classes for the address scanner: hex digits and `:`/`.` make a token's run. */
+const DIGIT = 1,
+  HEX = 2,
+  RUN = 4, // [0-9A-Fa-f.:]
+  WORD = 8, // [0-9A-Za-z_]: a token neither starts nor ends inside a word
+  START = 16, // [0-9A-Fa-f:]: where a token may start
+  SPECIAL = 32; // ESC and space: bytes the key writes otherwise
+const CLASS = new Uint8Array(256);
+for (let c = 0x30; c <= 0x39; c++) CLASS[c] = DIGIT | HEX | RUN | WORD;
+for (const c of 'abcdefABCDEF') CLASS[c.charCodeAt(0)] = HEX | RUN | WORD;
+for (const c of 'ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ_') CLASS[c.charCodeAt(0)] = WORD;
+CLASS[0x2e] = RUN; // .
+CLASS[0x3a] = RUN; // :
+for (const c of '0123456789abcdefABCDEF:') CLASS[c.charCodeAt(0)]! |= START;
+CLASS[ESC] = SPECIAL;
+CLASS[0x20] = SPECIAL;
 
 export class MessageMemo<V> {
   private readonly slots: Int32Array;
@@ -31,20 +61,28 @@ export class MessageMemo<V> {
   private count = 0;
   private arena = Buffer.allocUnsafe(1 << 16);
   private arenaEnd = 0;
+  /** The key of the last `get`, written there while it was hashed; `set` copies it into the arena. */
+  private scratch = Buffer.allocUnsafe(1 << 10);
+  private scratchLength = 0;
   /** The hash of the last `get` that missed, for `set`. */
   private missHash = 0;
   /** The table slot the last `get` ended on: where `set` puts a new key. */
   private probe = -1;
   /** The entry the last `get` found with the right key but another exact message (-1: none). */
   private stale = -1;
+  private tokens = 0;
+  private readonly tokenStart = new Int32Array(MAX_TOKENS);
+  private readonly tokenEnd = new Int32Array(MAX_TOKENS);
 
   /**
    * `limit`: entries kept before all are dropped. `maskPorts`: messages that differ only in the
-   * digits of ` port N` share an entry (`FilterDefinition.volatilePorts`).
+   * digits of ` port N` share an entry (`FilterDefinition.volatilePorts`). `maskAddresses`: and
+   * in their IPv4 and IPv6 tokens (`FilterDefinition.volatileAddresses`).
    */
   constructor(
     private readonly limit: number,
     private readonly maskPorts: boolean,
+    private readonly maskAddresses = false,
   ) {
     let size = 1;
     while (size < limit * 2) size <<= 1;
@@ -62,14 +100,27 @@ export class MessageMemo<V> {
     return this.count;
   }
 
+  /** How many address tokens the message of the last `get` had (all of them, even past the recorded ones). */
+  get addressCount(): number {
+    return this.tokens;
+  }
+
+  /** Where the message's `k`-th address token starts, for k < min(addressCount, 8); -1 past the recorded ones. */
+  addressStart(k: number): number {
+    return k < MAX_TOKENS && k < this.tokens ? this.tokenStart[k]! : -1;
+  }
+
+  addressEnd(k: number): number {
+    return k < MAX_TOKENS && k < this.tokens ? this.tokenEnd[k]! : -1;
+  }
+
   /**
    * What was stored for the message `buf[start, end)`, or undefined. An entry stored with `exact`
    * answers only the very message it was stored for (its masked twins miss, and `set` replaces it).
    */
   get(buf: Uint8Array, start: number, end: number): V | undefined {
-    // One pass to hash (as the masked key reads), one to compare with each entry of that hash: the
-    // key is written out only when `set` stores it.
-    const hash = this.hashOf(buf, start, end);
+    const hash = this.writeKey(buf, start, end);
+    const keyLength = this.scratchLength;
     this.stale = -1;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const e = this.slots[slot]!;
@@ -78,7 +129,7 @@ export class MessageMemo<V> {
         this.missHash = hash;
         return undefined;
       }
-      if (this.hashes[e] !== hash || !this.sameKey(e, buf, start, end)) continue;
+      if (this.hashes[e] !== hash || this.keyLength[e] !== keyLength || !sameBytes(this.arena, this.keyStart[e]!, this.scratch, 0, keyLength)) continue;
       const exact = this.exactStart[e]!;
       if (exact >= 0 && (this.exactLength[e] !== end - start || !sameBytes(this.arena, exact, buf, start, end - start))) {
         this.stale = e;
@@ -91,11 +142,12 @@ export class MessageMemo<V> {
   }
 
   /**
-   * Store `value` for the message of the last `get` (which must have missed). `exact`: only that
-   * exact message may reuse it, not one that differs in a port number.
+   * Store `value` for the message of the last `get` (which must have missed, and be this very
+   * message). `exact`: only that exact message may reuse it, not one that differs in a port
+   * number or an address.
    */
   set(buf: Uint8Array, start: number, end: number, value: V, exact: boolean): void {
-    if (this.arenaEnd + 2 * (end - start) > MAX_ARENA_BYTES || (this.stale < 0 && this.count >= this.limit)) {
+    if (this.arenaEnd + this.scratchLength + (end - start) > MAX_ARENA_BYTES || (this.stale < 0 && this.count >= this.limit)) {
       this.clear();
       // The slot found by `get` belonged to the old table: probe again.
       this.get(buf, start, end);
@@ -111,8 +163,8 @@ export class MessageMemo<V> {
     }
     const e = this.count++;
     this.hashes[e] = this.missHash;
-    this.keyStart[e] = this.arenaEnd;
-    this.keyLength[e] = this.writeKey(buf, start, end);
+    this.keyStart[e] = this.copyIn(this.scratch, 0, this.scratchLength);
+    this.keyLength[e] = this.scratchLength;
     this.exactStart[e] = exact ? this.copyIn(buf, start, end) : -1;
     this.exactLength[e] = exact ? end - start : 0;
     this.values[e] = value;
@@ -128,65 +180,70 @@ export class MessageMemo<V> {
   }
 
   /**
-   * The hash (FNV-1a) of the key of `buf[start, end)`: its bytes, with the digits of each whole
-   * ` port N` read as one `#` when ports are masked. Anything else (`port 7.2.3.4`, an address)
-   * stays in the key as it is.
+   * Write the key of `buf[start, end)` into the scratch buffer and return its hash (FNV-1a): the
+   * bytes, with the digits of each whole ` port N` as one `#` when ports are masked, each whole
+   * address token as ESC and `4` or `6` when addresses are, and ESC doubled. Anything else
+   * (`port 7.2.3.4`, an address inside a word) stays in the key as it is.
    */
-  private hashOf(buf: Uint8Array, start: number, end: number): number {
-    const masking = this.maskPorts;
-    let h = 0x811c9dc5 | 0;
+  private writeKey(buf: Uint8Array, start: number, end: number): number {
+    // Room for every byte doubled (all ESC), the most a key can grow.
+    if (this.scratch.length < 2 * (end - start)) this.scratch = Buffer.allocUnsafe(2 * (end - start));
+    const out = this.scratch,
+      ports = this.maskPorts,
+      addresses = this.maskAddresses;
+    let h = 0x811c9dc5 | 0,
+      n = 0,
+      tokens = 0,
+      // Whether the byte before `i` ends no word or run: an address token may start at `i`.
+      boundary = true;
     for (let i = start; i < end; i++) {
-      const c = buf[i]!;
+      const c = buf[i]!,
+        cls = CLASS[c]!;
+      if ((cls & START) !== 0 && boundary && addresses) {
+        const kind = addressToken(buf, i, end);
+        if (kind !== 0) {
+          const tokenEnd = kind >>> 1;
+          if (tokens < MAX_TOKENS) {
+            this.tokenStart[tokens] = i;
+            this.tokenEnd[tokens] = tokenEnd;
+          }
+          tokens++;
+          const family = (kind & 1) === 1 ? V6 : V4;
+          out[n++] = ESC;
+          out[n++] = family;
+          h = Math.imul(Math.imul(h ^ ESC, 0x01000193) ^ family, 0x01000193);
+          // The token ended before a byte that is no word byte (addressToken): no run goes on.
+          i = tokenEnd - 1;
+          boundary = false;
+          continue;
+        }
+      }
+      boundary = (cls & (WORD | RUN)) === 0;
+      out[n++] = c;
       h = Math.imul(h ^ c, 0x01000193);
-      if (c !== 0x20 || !masking) continue;
+      if ((cls & SPECIAL) === 0) continue;
+      if (c === ESC) {
+        out[n++] = c;
+        h = Math.imul(h ^ c, 0x01000193);
+        continue;
+      }
+      // A space: ` port N`? (Most spaces are followed by anything but a `p`.)
+      if (!ports || buf[i + 1] !== 0x70) continue;
       const digits = maskedPortEnd(buf, i, end);
       if (digits < 0) continue;
-      for (let k = i + 1; k < i + 6; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+      for (let k = i + 1; k < i + 6; k++) {
+        out[n++] = buf[k]!;
+        h = Math.imul(h ^ buf[k]!, 0x01000193);
+      }
+      out[n++] = HASH;
       h = Math.imul(h ^ HASH, 0x01000193);
       i = digits - 1;
+      // The digits end before a space, `:` or `]`, or the message (maskedPortEnd).
+      boundary = false;
     }
+    this.scratchLength = n;
+    this.tokens = tokens;
     return h;
-  }
-
-  /** Whether entry `e`'s key is the key of `buf[start, end)` (compared as `hashOf` reads it). */
-  private sameKey(e: number, buf: Uint8Array, start: number, end: number): boolean {
-    const key = this.arena,
-      masking = this.maskPorts;
-    let k = this.keyStart[e]!;
-    const keyEnd = k + this.keyLength[e]!;
-    for (let i = start; i < end; i++, k++) {
-      const c = buf[i]!;
-      if (k >= keyEnd || key[k] !== c) return false;
-      if (c !== 0x20 || !masking) continue;
-      const digits = maskedPortEnd(buf, i, end);
-      if (digits < 0) continue;
-      // ` port ` then `#` in the key for the digits.
-      for (let m = 1; m < 6; m++) if (key[k + m] !== buf[i + m]) return false;
-      if (key[k + 6] !== HASH) return false;
-      k += 6;
-      i = digits - 1;
-    }
-    return k === keyEnd;
-  }
-
-  /** Write the key of `buf[start, end)` at the arena's end (growing it); returns its length. */
-  private writeKey(buf: Uint8Array, start: number, end: number): number {
-    if (this.arenaEnd + (end - start) > this.arena.length) this.grow(end - start);
-    const out = this.arena;
-    let n = this.arenaEnd;
-    for (let i = start; i < end; i++) {
-      const c = buf[i]!;
-      out[n++] = c;
-      if (c !== 0x20 || !this.maskPorts) continue;
-      const digits = maskedPortEnd(buf, i, end);
-      if (digits < 0) continue;
-      for (let k = i + 1; k < i + 6; k++) out[n++] = buf[k]!;
-      out[n++] = HASH;
-      i = digits - 1;
-    }
-    const length = n - this.arenaEnd;
-    this.arenaEnd = n;
-    return length;
   }
 
   /** Copy bytes into the arena (growing it) and return where they start. */
@@ -204,6 +261,39 @@ export class MessageMemo<V> {
     this.arena.copy(next, 0, 0, this.arenaEnd);
     this.arena = next;
   }
+}
+
+/**
+ * Whether a whole address token starts at `i` (the caller checked that no word or run goes on
+ * before it): the maximal run of `[0-9A-Fa-f.:]` from there, not followed by a word byte, is
+ * an IPv6 shape (two colons or more) or a dotted quad of 1–3 digit parts. Returns 0 when not, else
+ * `end << 1 | 1` for IPv6 and `end << 1` for IPv4 (end: the index after the token). Only a shape:
+ * whether it is an address is for the engine's parser to say, and a run that is a little more
+ * (`192.0.2.1:22`, `192.0.2.1.`) is not masked at all.
+ */
+function addressToken(buf: Uint8Array, i: number, end: number): number {
+  let j = i,
+    colons = 0,
+    dots = 0;
+  while (j < end && (CLASS[buf[j]!]! & RUN) !== 0) {
+    const c = buf[j]!;
+    if (c === 0x3a) colons++;
+    else if (c === 0x2e) dots++;
+    j++;
+  }
+  if (j < end && (CLASS[buf[j]!]! & WORD) !== 0) return 0;
+  if (colons >= 2) return (j << 1) | 1;
+  if (colons > 0 || dots !== 3) return 0;
+  // A dotted quad: four parts of one to three digits.
+  let digits = 0;
+  for (let k = i; k < j; k++) {
+    const c = buf[k]!;
+    if (c === 0x2e) {
+      if (digits === 0) return 0;
+      digits = 0;
+    } else if ((CLASS[c]! & DIGIT) === 0 || ++digits > 3) return 0;
+  }
+  return digits === 0 ? 0 : j << 1;
 }
 
 /**

@@ -142,6 +142,16 @@ export interface FilterDefinition {
    * connection (each connection has its own source port).
    */
   volatilePorts?: boolean;
+  /**
+   * Messages that differ only in their IPv4 and IPv6 addresses mean the same to this filter, but
+   * for the host: no rule tests what an address-shaped token says (a dotted quad, or a run of hex
+   * digits, dots and colons with two colons or more, standing alone) other than by capturing it
+   * as the host with `<ADDR>`, `<HOST>`, `<IP4>` or `<IP6>`. Lets the matcher memoise per attack
+   * message instead of per message and address: a thousand addresses trying one user name cost
+   * one match. A message whose answer cannot follow its address (no rule matched, a capture holds
+   * an address, the host is not one of its tokens) is still memoised for itself only.
+   */
+  volatileAddresses?: boolean;
   /** Default reducer: every `failure` match with a host counts one attempt. */
   createReducer?(ctx: ReducerContext): Reducer;
 }
