@@ -17,7 +17,6 @@ export class Dispatcher {
   private readonly buckets: (PrefixEntry[] | undefined)[] = new Array(256);
   /** Rules with no usable prefix: candidates for every message. */
   private readonly always: readonly number[];
-  private readonly marks: Uint8Array;
   /** The candidates of the last `candidates` call, in rule order (valid up to its return value). */
   readonly found: Int32Array;
 
@@ -43,7 +42,6 @@ export class Dispatcher {
     }
     for (const b of this.buckets) b?.sort((x, y) => y.bytes.length - x.bytes.length);
     this.always = always;
-    this.marks = new Uint8Array(sources.length);
     this.found = new Int32Array(sources.length);
   }
 
@@ -54,26 +52,30 @@ export class Dispatcher {
       for (let i = 0; i < this.always.length; i++) this.found[i] = this.always[i]!;
       return this.always.length;
     }
-    const marks = this.marks;
-    let any = false;
+    // Each rule of a matching prefix inserted into `found` in order, once: a message matches a
+    // few prefixes of a few rules each, so this beats marking and scanning every rule.
+    const found = this.found;
+    let n = 0;
     for (let k = 0; k < bucket.length; k++) {
       const entry = bucket[k]!;
-      if (startsWith(message, start, end, entry.bytes)) {
-        for (const r of entry.rules) marks[r] = 1;
-        any = true;
-      }
+      if (!startsWith(message, start, end, entry.bytes)) continue;
+      const rules = entry.rules;
+      for (let j = 0; j < rules.length; j++) n = insertRule(found, n, rules[j]!);
     }
-    for (const r of this.always) marks[r] = 1;
-    if (!any && this.always.length === 0) return 0;
-    let n = 0;
-    for (let r = 0; r < marks.length; r++) {
-      if (marks[r] === 1) {
-        this.found[n++] = r;
-        marks[r] = 0;
-      }
-    }
+    if (n === 0 && this.always.length === 0) return 0;
+    for (let j = 0; j < this.always.length; j++) n = insertRule(found, n, this.always[j]!);
     return n;
   }
+}
+
+/** Insert `rule` into the ascending `found[0, n)` unless it is there; returns the new count. */
+function insertRule(found: Int32Array, n: number, rule: number): number {
+  let i = n;
+  while (i > 0 && found[i - 1]! > rule) i--;
+  if (i > 0 && found[i - 1] === rule) return n;
+  for (let k = n; k > i; k--) found[k] = found[k - 1]!;
+  found[i] = rule;
+  return n + 1;
 }
 
 function startsWith(message: Uint8Array, start: number, end: number, prefix: Buffer): boolean {

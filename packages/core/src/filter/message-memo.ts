@@ -59,10 +59,14 @@ export class MessageMemo<V> {
   private readonly exactLength: Int32Array;
   private readonly values: (V | undefined)[];
   private count = 0;
-  private arena = Buffer.allocUnsafe(1 << 16);
+  // Keys start at multiples of 4 in the arena and the scratch, zero-padded to whole words: they are
+  // hashed and compared four bytes at a time through the Uint32Array views.
+  private arena = new Uint8Array(1 << 16);
+  private arena32 = new Uint32Array(this.arena.buffer);
   private arenaEnd = 0;
-  /** The key of the last `get`, written there while it was hashed; `set` copies it into the arena. */
-  private scratch = Buffer.allocUnsafe(1 << 10);
+  /** The key of the last `get`, written there by `writeKey`; `set` copies it into the arena. */
+  private scratch = new Uint8Array(1 << 10);
+  private scratch32 = new Uint32Array(this.scratch.buffer);
   private scratchLength = 0;
   /** The hash of the last `get` that missed, for `set`. */
   private missHash = 0;
@@ -129,7 +133,7 @@ export class MessageMemo<V> {
         this.missHash = hash;
         return undefined;
       }
-      if (this.hashes[e] !== hash || this.keyLength[e] !== keyLength || !sameBytes(this.arena, this.keyStart[e]!, this.scratch, 0, keyLength)) continue;
+      if (this.hashes[e] !== hash || this.keyLength[e] !== keyLength || !this.sameKey(this.keyStart[e]! >>> 2, (keyLength + 3) >>> 2)) continue;
       const exact = this.exactStart[e]!;
       if (exact >= 0 && (this.exactLength[e] !== end - start || !sameBytes(this.arena, exact, buf, start, end - start))) {
         this.stale = e;
@@ -147,7 +151,7 @@ export class MessageMemo<V> {
    * number or an address.
    */
   set(buf: Uint8Array, start: number, end: number, value: V, exact: boolean): void {
-    if (this.arenaEnd + this.scratchLength + (end - start) > MAX_ARENA_BYTES || (this.stale < 0 && this.count >= this.limit)) {
+    if (this.arenaEnd + this.scratchLength + 8 + (end - start) > MAX_ARENA_BYTES || (this.stale < 0 && this.count >= this.limit)) {
       this.clear();
       // The slot found by `get` belonged to the old table: probe again.
       this.get(buf, start, end);
@@ -163,7 +167,7 @@ export class MessageMemo<V> {
     }
     const e = this.count++;
     this.hashes[e] = this.missHash;
-    this.keyStart[e] = this.copyIn(this.scratch, 0, this.scratchLength);
+    this.keyStart[e] = this.copyKeyIn();
     this.keyLength[e] = this.scratchLength;
     this.exactStart[e] = exact ? this.copyIn(buf, start, end) : -1;
     this.exactLength[e] = exact ? end - start : 0;
@@ -186,13 +190,15 @@ export class MessageMemo<V> {
    * (`port 7.2.3.4`, an address inside a word) stays in the key as it is.
    */
   private writeKey(buf: Uint8Array, start: number, end: number): number {
-    // Room for every byte doubled (all ESC), the most a key can grow.
-    if (this.scratch.length < 2 * (end - start)) this.scratch = Buffer.allocUnsafe(2 * (end - start));
+    // Room for every byte doubled (all ESC), the most a key can grow, and the padding.
+    if (this.scratch.length < 2 * (end - start) + 4) {
+      this.scratch = new Uint8Array((2 * (end - start) + 4 + 3) & ~3);
+      this.scratch32 = new Uint32Array(this.scratch.buffer);
+    }
     const out = this.scratch,
       ports = this.maskPorts,
       addresses = this.maskAddresses;
-    let h = 0x811c9dc5 | 0,
-      n = 0,
+    let n = 0,
       tokens = 0,
       // Whether the byte before `i` ends no word or run: an address token may start at `i`.
       boundary = true;
@@ -211,7 +217,6 @@ export class MessageMemo<V> {
           const family = (kind & 1) === 1 ? V6 : V4;
           out[n++] = ESC;
           out[n++] = family;
-          h = Math.imul(Math.imul(h ^ ESC, 0x01000193) ^ family, 0x01000193);
           // The token ended before a byte that is no word byte (addressToken): no run goes on.
           i = tokenEnd - 1;
           boundary = false;
@@ -220,30 +225,55 @@ export class MessageMemo<V> {
       }
       boundary = (cls & (WORD | RUN)) === 0;
       out[n++] = c;
-      h = Math.imul(h ^ c, 0x01000193);
       if ((cls & SPECIAL) === 0) continue;
       if (c === ESC) {
         out[n++] = c;
-        h = Math.imul(h ^ c, 0x01000193);
         continue;
       }
       // A space: ` port N`? (Most spaces are followed by anything but a `p`.)
       if (!ports || buf[i + 1] !== 0x70) continue;
       const digits = maskedPortEnd(buf, i, end);
       if (digits < 0) continue;
-      for (let k = i + 1; k < i + 6; k++) {
-        out[n++] = buf[k]!;
-        h = Math.imul(h ^ buf[k]!, 0x01000193);
-      }
+      for (let k = i + 1; k < i + 6; k++) out[n++] = buf[k]!;
       out[n++] = HASH;
-      h = Math.imul(h ^ HASH, 0x01000193);
       i = digits - 1;
       // The digits end before a space, `:` or `]`, or the message (maskedPortEnd).
       boundary = false;
     }
     this.scratchLength = n;
     this.tokens = tokens;
+    // Zero padding to a whole word, then the hash of the words: a multiply per word, mixed down
+    // (the index takes the low bits, which a product alone draws from the low bits only).
+    for (let k = n; (k & 3) !== 0; k++) out[k] = 0;
+    const words = this.scratch32,
+      count = (n + 3) >>> 2;
+    let h = n | 0;
+    for (let k = 0; k < count; k++) {
+      h = Math.imul(h ^ words[k]!, 0x9e3779b1);
+      h ^= h >>> 15;
+    }
     return h;
+  }
+
+  /** Whether the arena's words from `at` are the scratch key's `count` words. */
+  private sameKey(at: number, count: number): boolean {
+    const a = this.arena32,
+      b = this.scratch32;
+    for (let k = 0; k < count; k++) if (a[at + k] !== b[k]) return false;
+    return true;
+  }
+
+  /** Copy the scratch key, padding included, to the next word of the arena; returns where it starts. */
+  private copyKeyIn(): number {
+    const count = (this.scratchLength + 3) >>> 2;
+    const at = (this.arenaEnd + 3) & ~3;
+    if (at + count * 4 > this.arena.length) this.grow(at + count * 4 - this.arenaEnd);
+    const a = this.arena32,
+      b = this.scratch32,
+      w = at >>> 2;
+    for (let k = 0; k < count; k++) a[w + k] = b[k]!;
+    this.arenaEnd = at + count * 4;
+    return at;
   }
 
   /** Copy bytes into the arena (growing it) and return where they start. */
@@ -257,9 +287,10 @@ export class MessageMemo<V> {
   }
 
   private grow(need: number): void {
-    const next = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaEnd + need));
-    this.arena.copy(next, 0, 0, this.arenaEnd);
+    const next = new Uint8Array((Math.max(this.arena.length * 2, this.arenaEnd + need) + 3) & ~3);
+    next.set(this.arena.subarray(0, this.arenaEnd));
     this.arena = next;
+    this.arena32 = new Uint32Array(next.buffer);
   }
 }
 
