@@ -21,6 +21,8 @@ const VSFTPD_PREFIX = '^(?:[^ ]+ [^ ]+ vsftpd\\[[0-9]+\\]: )?(?:\\[pid [0-9]+\\]
 
 export const vsftpdFilter: FilterDefinition = {
   id: 'vsftpd',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'vsftpd: FAIL LOGIN (own log or syslog) and PAM authentication failures',
   rules: [
     { id: 'fail-login-anonymous', pattern: `${VSFTPD_PREFIX}\\[(?P<anon>ftp|anonymous)\\] FAIL LOGIN: Client "<ADDR>", anon password ".*"$` },
@@ -55,6 +57,8 @@ const PROFTPD = '^(?:(?:[^ ]+ )?(?:proftpd|session)\\[[0-9]+\\] )?(?:[^ ()]+ )?\
 
 export const proftpdFilter: FilterDefinition = {
   id: 'proftpd',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'ProFTPD: unknown users, wrong passwords, refused logins, root logins, too many attempts',
   rules: [
     // mod_auth: `USER x (Login failed): Incorrect password` and every other reason (No such user found,
@@ -80,6 +84,8 @@ const PURE = '^\\([^()@ ]*@<HOST>\\) ';
 
 export const pureFtpdFilter: FilterDefinition = {
   id: 'pure-ftpd',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Pure-FTPd: failed logins',
   programs: ['pure-ftpd', 'pure-ftpd-mysql', 'pure-ftpd-postgresql', 'pure-ftpd-ldap'],
   rules: [

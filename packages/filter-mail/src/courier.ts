@@ -9,6 +9,8 @@ import type { FilterDefinition } from '@f2b/core';
 
 export const courierAuthFilter: FilterDefinition = {
   id: 'courier-auth',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Courier IMAP/POP3/ESMTP: failed logins',
   programs: [
     'imapd',

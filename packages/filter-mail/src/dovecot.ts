@@ -53,6 +53,8 @@ const SESSION_RULES = new Set(['passdb-failed', 'passdb-failed-24']);
 
 export const dovecotFilter: FilterDefinition = {
   id: 'dovecot',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Dovecot: failed logins (login process summaries and auth passdb results); mode aggressive adds connections without any login attempt',
   modes: ['normal', 'aggressive'],
   rules: [

@@ -26,6 +26,8 @@ const MORE = ['more', 'aggressive'];
 
 export const eximFilter: FilterDefinition = {
   id: 'exim',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Exim: failed SMTP AUTH; modes more/aggressive: protocol abuse, ACL drops, rejected recipients, DNS failures',
   modes: ['normal', 'more', 'aggressive'],
   rules: [

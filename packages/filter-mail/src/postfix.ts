@@ -67,6 +67,8 @@ const SASL_SERVER_TROUBLE = "(?:Connection lost to authentication server|Can't c
 
 export const postfixFilter: FilterDefinition = {
   id: 'postfix',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Postfix: rejected clients, RBL listings, SASL failures, connection floods (modes more, normal, rbl, auth, errors, ddos, aggressive)',
   modes: ['more', 'normal', 'rbl', 'auth', 'errors', 'ddos', 'aggressive'],
   rules: [

@@ -32,6 +32,8 @@ const IMAP_ERROR = '\\. (?P<reply>[A-Z]+(?: [A-Z0-9-]+)?: [^()]*)(?: in [^ ()]+ 
 
 export const roundcubeAuthFilter: FilterDefinition = {
   id: 'roundcube-auth',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Roundcube webmail: failed logins (IMAP errors and userlogins log)',
   rules: [
     // errors log: `IMAP Error: Login failed for <u> [against <imap host>] from <addr>[. <IMAP error> in <file> on line N (POST /?_task=login…)]`

@@ -22,6 +22,8 @@ const OPT_QID = `(?:${QID})?`;
 
 export const sendmailAuthFilter: FilterDefinition = {
   id: 'sendmail-auth',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Sendmail: failed SMTP AUTH and AUTH floods (possible SMTP attack: command=AUTH)',
   programs: SENDMAIL_PROGRAMS,
   rules: [
@@ -48,6 +50,8 @@ const EXTRA = ['extra', 'aggressive'];
 
 export const sendmailRejectFilter: FilterDefinition = {
   id: 'sendmail-reject',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description:
     'Sendmail: rejected relaying/senders/recipients, RBL listings, rate limits, pre-greeting traffic, EXPN/VRFY; modes extra/aggressive add clients that send no mail',
   programs: SENDMAIL_PROGRAMS,

@@ -11,6 +11,8 @@ const NOT_FOUND = '(?:open\\(\\) "[^"]*" failed \\(2: No such file or directory\
 
 export const nginxBotsearchFilter: FilterDefinition = {
   id: 'nginx-botsearch',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'nginx: scans for software the site does not run (wp-login.php, .env, .git, phpmyadmin, cgi-bin…), in error.log or access.log',
   rules: [
     // access.log: with `try_files … =404` (Debian's default site) a missing file never reaches error.log.
@@ -50,6 +52,8 @@ const CLIENT_SENT = [
 
 export const nginxBadRequestFilter: FilterDefinition = {
   id: 'nginx-bad-request',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: "nginx: requests answered 400 Bad Request (access.log), and nginx's reason for them (error.log at level info)",
   rules: [
     { id: 'bad-request', pattern: `${ACCESS_START}${QUOTED} 400 [0-9-]+(?: .*)?$` },
@@ -64,6 +68,8 @@ export const nginxBadRequestFilter: FilterDefinition = {
 
 export const nginxForbiddenFilter: FilterDefinition = {
   id: 'nginx-forbidden',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'nginx error.log: requests denied by `deny` rules (access forbidden by rule)',
   rules: [{ id: 'forbidden-by-rule', pattern: `${ERR_PREFIX}access forbidden by rule, client: <ADDR>, server: .*$` }],
 };

@@ -10,6 +10,8 @@ const TLS = ['fallback', 'aggressive'];
 
 export const nginxHttpAuthFilter: FilterDefinition = {
   id: 'nginx-http-auth',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'nginx error.log: wrong basic-auth user or password (auth_basic, auth_pam); TLS handshake garbage in mode fallback',
   modes: ['normal', 'auth', 'fallback', 'aggressive'],
   rules: [

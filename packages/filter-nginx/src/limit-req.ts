@@ -13,6 +13,8 @@ export interface NginxLimitReqOptions {
 
 export const nginxLimitReqFilter: FilterDefinition = {
   id: 'nginx-limit-req',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'nginx error.log: requests/connections rejected by limit_req / limit_conn',
   rules: [
     // Everything up to the client address is written by nginx (the zone name comes from the config),

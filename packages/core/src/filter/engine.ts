@@ -360,11 +360,12 @@ export class FilterRunner {
     const cached = this.memo.get(buf, start, end);
     if (cached !== undefined) {
       if (cached === null) return null;
-      const carried = cached.hostToken < 0 ? cached.hit : this.carriedOver(cached, buf);
+      const carried = cached.hostToken === -1 ? cached.hit : cached.hostToken < 0 ? undefined : this.carriedOver(cached, buf, start, end);
       if (carried !== undefined) return carried;
-      // The address in the host's place is no address our parser takes: the rules decide afresh
-      // (and the memo keeps the entry it has).
-      return this.matchNew(buf.subarray(start, end), candidates);
+      // The address in the host's place is no address our parser takes, or the trial failed: the
+      // rules decide afresh (and the memo keeps the entry it has). The trial used the dispatcher:
+      // this message's candidates again.
+      return this.matchNew(buf.subarray(start, end), this.dispatcher.candidates(buf, start, end));
     }
     const hit = this.matchNew(buf.subarray(start, end), candidates);
     // A capture that itself contains ` port ` (a crafted user name) is never taken from another line.
@@ -383,8 +384,10 @@ export class FilterRunner {
 
   /**
    * Which address token of the message (the memo's last `get`) is the hit's host, if the hit may be
-   * carried over to the same message from another address: its host is an address, exactly one
-   * token parses to it, and no other capture holds any token (a user name `192.0.2.7`). -1: not.
+   * carried over to the same message from another address, or -1: its host is an address, exactly
+   * one token parses to it, and no other capture holds any token (a user name `192.0.2.7`). Whether
+   * the rules really read the host from that token is tried when the hit is first carried over
+   * (`tried`): most messages of a log with unique text never are.
    */
   private hostToken(hit: Hit, buf: Buffer): number {
     const memo = this.memo,
@@ -402,17 +405,60 @@ export class FilterRunner {
   }
 
   /**
+   * The trial before a memoised hit is first carried over to another address: the message (this
+   * one, which has the memoised message's key) with every token replaced by another address of its
+   * shape must give the same rule and captures, with the host token's replacement as the host. So
+   * the host was read from that token — not from a text such as `192.0.2.7:22` elsewhere that
+   * parses the same — and nothing else was read from any token, whatever the filter declared.
+   */
+  private tried(answer: MemoAnswer, buf: Buffer, start: number, end: number): boolean {
+    const memo = this.memo,
+      n = memo.addressCount;
+    const message = buf.toString('latin1', start, end);
+    let trial = '',
+      at = start,
+      expected = '';
+    for (let k = 0; k < n; k++) {
+      const s = memo.addressStart(k),
+        e = memo.addressEnd(k);
+      if (s < 0) return false;
+      const colon = buf.indexOf(0x3a, s);
+      const stand = colon >= 0 && colon < e ? `2001:db8:f2b:${k + 1}::${(k + 7).toString(16)}` : `203.0.113.${250 - k}`;
+      if (message.includes(stand)) return false;
+      trial += buf.toString('latin1', at, s) + stand;
+      at = e;
+      if (k === answer.hostToken) expected = stand;
+    }
+    trial += buf.toString('latin1', at, end);
+    const bytes = Buffer.from(trial, 'latin1');
+    const candidates = this.dispatcher.candidates(bytes, 0, bytes.length);
+    const again = candidates === 0 ? null : this.matchNew(bytes, candidates);
+    const hit = answer.hit;
+    if (again === null || again.index !== hit.index || again.ip === undefined || again.ip.text !== knownIp(expected)?.text) return false;
+    const a = Object.entries(again.captures);
+    return a.length === Object.keys(hit.captures).length && a.every(([name, value]) => hit.captures[name] === value);
+  }
+
+  /**
    * A memoised hit for this message from another address: the same rule and captures, the host
    * being the address in the host's token. undefined when that token is no address (the parser's
    * word, not the memo's shape).
    */
-  private carriedOver(answer: MemoAnswer, buf: Buffer): Hit | undefined {
+  private carriedOver(answer: MemoAnswer, buf: Buffer, start: number, end: number): Hit | undefined {
     const s = this.memo.addressStart(answer.hostToken),
       e = this.memo.addressEnd(answer.hostToken);
     if (s < 0) return undefined;
     if (sameLatin1(buf, s, e, answer.hostText)) return answer.hit;
     const ip = (tokenAddresses ??= new AddressCache()).parse(buf, s, e);
     if (ip === null) return undefined;
+    if (!answer.tried) {
+      answer.tried = true;
+      if (!this.tried(answer, buf, start, end)) {
+        // Never carried over: every message of this key is matched afresh.
+        answer.hostToken = -2;
+        return undefined;
+      }
+    }
     // The same address again (the cache hands out one object per address): the hit made for it.
     if (answer.last !== null && answer.last.ip === ip) return answer.last;
     const { index, captures } = answer.hit;
@@ -576,10 +622,15 @@ const NO_LINES: readonly string[] = Object.freeze([]);
 class MemoAnswer {
   /** The last hit carried over to another address. */
   last: Hit | null = null;
+  /** Whether the trial before the first carrying over was made (FilterRunner.tried). */
+  tried = false;
   constructor(
     readonly hit: Hit,
-    /** The host's address token in the message; -1: the hit holds for this message's addresses only. */
-    readonly hostToken: number,
+    /**
+     * The host's address token in the message; -1: the hit holds for this message's addresses only
+     * (its entry is exact); -2: the trial failed, messages of this key are matched afresh.
+     */
+    public hostToken: number,
     /** That token's text as it stood in the message the hit was found for. */
     readonly hostText: string,
   ) {}
