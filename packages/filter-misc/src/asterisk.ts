@@ -36,6 +36,8 @@ const SEC_TAIL =
 
 export const asteriskFilter: FilterDefinition = {
   id: 'asterisk',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Asterisk: failed SIP/IAX2/AMI authentication, unknown peers/endpoints/extensions, security events',
   rules: [
     ...withPort('sip-registration', `${PRE}Registration from '.*' failed for '`, `' - ${REG_REASON}$`),

@@ -15,6 +15,8 @@ const QUOTED = '"(?:[^"\\\\]|\\\\.)*"';
  */
 export const squidFilter: FilterDefinition = {
   id: 'squid',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Squid access.log: denied and invalid requests (open-proxy probing)',
   rules: [
     {
@@ -66,6 +68,8 @@ const traefikJson = (user: string) =>
  */
 export const traefikAuthFilter: FilterDefinition = {
   id: 'traefik-auth',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Traefik access log: 401 with credentials (normal), without (ddos), or both (aggressive)',
   modes: ['normal', 'ddos', 'aggressive'],
   rules: [

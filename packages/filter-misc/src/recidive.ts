@@ -18,6 +18,8 @@ export interface RecidiveOptions {
 
 export const recidiveFilter: FilterDefinition = {
   id: 'recidive',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Repeat offenders: f2b and fail2ban ban lines',
   rules: [
     // f2b: the daemon's ban trail (`<time> NOTICE [jail] Ban …` in its log; `NOTICE [jail] Ban …` in

@@ -24,6 +24,8 @@ const MYSQL_ABORT_REASON =
  */
 export const mysqldAuthFilter: FilterDefinition = {
   id: 'mysqld-auth',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'MySQL/MariaDB: Access denied for user; aggressive: connections aborted before authentication',
   modes: ['normal', 'aggressive'],
   rules: [
@@ -57,6 +59,8 @@ export const mysqldAuthFilter: FilterDefinition = {
  */
 export const namedRefusedFilter: FilterDefinition = {
   id: 'named-refused',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'BIND: denied queries, zone transfers and updates; transfers of zones it does not serve; bad TSIG signatures',
   rules: [
     {
@@ -251,6 +255,8 @@ const PAM_PREFIX = (module: string) => `^(?:${module}(?:\\([^)]*\\))?: |\\(${mod
 const SAME_ATTEMPT_MS = 5_000;
 export const pamGenericFilter: FilterDefinition = {
   id: 'pam-generic',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'PAM (pam_unix, pam_sss): authentication failures of any service',
   rules: [
     { id: 'pam-unix', pattern: `${PAM_PREFIX('pam_unix')}${PAM_UNIX_FAILURE}` },

@@ -37,6 +37,8 @@ const GRAFANA_SAME_REQUEST_MS = 10_000;
  */
 export const grafanaFilter: FilterDefinition = {
   id: 'grafana',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Grafana: failed logins (Invalid username or password; POST /login answered 400/401)',
   rules: [
     { id: 'invalid-login', pattern: logfmt(`msg="Invalid username or password"(?: ${LOGFMT_PAIR})* remote_addr=<ADDR>`) },
@@ -88,6 +90,8 @@ const gitlabMessage = (id: string, text: string, json: string) => [
 ];
 export const gitlabFilter: FilterDefinition = {
   id: 'gitlab',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'GitLab: failed web logins and second factors (application.log, application_json.log); Rack::Attack (aggressive)',
   modes: ['normal', 'aggressive'],
   rules: [
@@ -117,6 +121,8 @@ export const gitlabFilter: FilterDefinition = {
 const VW = '^(?:(?:\\[[0-9][^\\]]*\\])?\\[(?:vaultwarden|bitwarden_rs)(?:::[a-z0-9_]+)*\\]\\[(?:ERROR|WARN|INFO)\\] )?';
 export const vaultwardenFilter: FilterDefinition = {
   id: 'vaultwarden',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Vaultwarden: wrong passwords, admin tokens, 2FA codes, API keys and Send passwords',
   modes: ['normal', 'aggressive'],
   rules: [
@@ -143,6 +149,8 @@ export const vaultwardenFilter: FilterDefinition = {
  */
 export const bitwardenFilter: FilterDefinition = {
   id: 'bitwarden',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Bitwarden server: failed logins and 2FA',
   rules: [
     // the service's own date stays in the message when its stdout is read from the journal
@@ -165,6 +173,8 @@ export const bitwardenFilter: FilterDefinition = {
 const DRUPAL = '^[^|]*\\|[0-9]+\\|user\\|<ADDR>\\|[^|]*\\|.*\\|[0-9]+\\|[^|]*\\|';
 export const drupalAuthFilter: FilterDefinition = {
   id: 'drupal-auth',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Drupal (syslog module): failed logins and logins refused by flood control',
   rules: [
     { id: 'login-failed', pattern: `${DRUPAL}Login attempt failed for (?P<user>[^|]*)\\.$` },
