@@ -203,8 +203,15 @@ export class MessageMemo<V> {
       // Whether the byte before `i` ends no word or run: an address token may start at `i`.
       boundary = true;
     for (let i = start; i < end; i++) {
-      const c = buf[i]!,
-        cls = CLASS[c]!;
+      const c = buf[i]!;
+      // Most bytes are letters that are no hex digit (g–z, G–Z): a word byte, nothing to mask.
+      const folded = c | 0x20;
+      if (folded >= 0x67 && folded <= 0x7a) {
+        out[n++] = c;
+        boundary = false;
+        continue;
+      }
+      const cls = CLASS[c]!;
       if ((cls & START) !== 0 && boundary && addresses) {
         const kind = addressToken(buf, i, end);
         if (kind !== 0) {
