@@ -4,7 +4,8 @@
  * between characters its classes accept, the shapes ReDoS checkers find for greedy captures before
  * anchors — and the time may grow by a bounded ratio only (16× longer lines: 16× for linear, 256× for quadratic).
  * What is timed is what the engine runs per line: the dispatcher over the bytes, the memo's lookup
- * by the message's bytes (ports masked), the rule's RE2 exec and its scanner, if it has one. Times
+ * by the message's bytes (ports and addresses masked as the filter declares), the rule's RE2 exec
+ * and its scanner, if it has one; and the memo's address scanner alone on the runs it reads. Times
  * are this process's CPU time, minimum of repeated runs, so other work on the machine moves them
  * little; no absolute time is asserted.
  */
@@ -155,6 +156,33 @@ function timeOf(run: (line: string, buf: Buffer) => void, lines: readonly string
 
 const filters = await shippedFilters();
 
+describe("the memo's key runs in linear time on the address scanner's edge cases", () => {
+  // Runs of hex digits, dots and colons the scanner reads to their end (rejected or not), tokens
+  // one after the other, and ports, each pumped to n and 16n bytes.
+  const shapes: [string, (n: number) => string][] = [
+    ['a dotted run', (n) => '1.'.repeat(n / 2)],
+    ['a colon run', (n) => ':'.repeat(n)],
+    ['hex and colons', (n) => 'a:'.repeat(n / 2) + 'g'],
+    ['tokens in a row', (n) => '192.0.2.1 '.repeat(n / 10)],
+    ['IPv6 tokens in a row', (n) => '2001:db8::1 '.repeat(n / 12)],
+    ['ports', (n) => ' port 22'.repeat(n / 8)],
+    ['escape bytes', (n) => '\x01'.repeat(n)],
+    ['words of hex letters', (n) => 'dead '.repeat(n / 5)],
+  ];
+  for (const [name, shape] of shapes) {
+    it(name, () => {
+      const memo = new MessageMemo<null>(8192, true, true);
+      const run = (_line: string, buf: Buffer) => {
+        memo.get(buf, 0, buf.length);
+      };
+      let ratio = timeOf(run, [shape(SHORT * FACTOR)]) / timeOf(run, [shape(SHORT)]);
+      for (let again = 0; again < 3 && ratio >= MAX_RATIO; again++)
+        ratio = Math.min(ratio, timeOf(run, [shape(SHORT * FACTOR)], 5) / timeOf(run, [shape(SHORT)], 5));
+      expect(ratio).toBeLessThan(MAX_RATIO);
+    });
+  }
+});
+
 describe('every shipped rule runs in linear time on adversarial lines', () => {
   it('there are rules to check', () => {
     expect(filters.length).toBeGreaterThan(20);
@@ -164,7 +192,7 @@ describe('every shipped rule runs in linear time on adversarial lines', () => {
     it(def.id, () => {
       const compiled = def.rules.map((r) => compileRule(def.id, r));
       const dispatcher = new Dispatcher(def.rules.map((r) => positionalGroups(expandPattern(r.pattern)).source));
-      const memo = new MessageMemo<null>(8192, true);
+      const memo = new MessageMemo<null>(8192, def.volatilePorts === true, def.volatileAddresses === true);
       const ratios: string[] = [];
       for (const [k, c] of compiled.entries()) {
         const run = (line: string, buf: Buffer) => {
