@@ -10,11 +10,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Core, EntryParser, FilterRunner, looksLikeHostname, parseIp, type F2bPlugin, type FilterDefinition } from '@f2b/core';
+import { readFileSync } from 'node:fs';
+import { EntryParser, FilterRunner, looksLikeHostname, parseIp, type FilterDefinition } from '@f2b/core';
 import { checkAnnotatedLog, freeTextCaptures, freeTextRanges, parseAnnotatedLog } from '@f2b/core/testing';
-import { ROOT } from './helpers.js';
+import { shippedFilters } from './shipped-filters.js';
 
 const SEED = Number(process.env.F2B_FUZZ_SEED ?? 12);
 const NOW = Date.parse('2024-12-31T12:00:00Z');
@@ -27,21 +26,7 @@ interface FilterCase {
 
 /** Every filter of every filter package in packages/, with its sample log. */
 async function filterCases(): Promise<FilterCase[]> {
-  const out: FilterCase[] = [];
-  for (const dir of readdirSync(join(ROOT, 'packages')).sort()) {
-    const manifest = join(ROOT, 'packages', dir, 'package.json');
-    if (!existsSync(manifest)) continue;
-    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name: string; f2b?: { kind?: string; filters?: string[] } };
-    if (pkg.f2b?.kind !== 'filter') continue;
-    const mod = (await import(pkg.name)) as { default: () => F2bPlugin };
-    const core = new Core({ logLevel: 'silent' });
-    core.use(mod.default());
-    for (const { def } of core.listFilters()) {
-      const fixture = join(ROOT, 'packages', dir, 'test', 'fixtures', `${def.id}.log`);
-      if (existsSync(fixture)) out.push({ def, fixture, pkg: pkg.name });
-    }
-  }
-  return out;
+  return (await shippedFilters()).flatMap(({ def, fixture, pkg }) => (fixture === undefined ? [] : [{ def, fixture, pkg }]));
 }
 
 const cases = await filterCases();

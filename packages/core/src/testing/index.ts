@@ -30,3 +30,10 @@ export { memoryLogger } from '../logger.js';
 export { testFilterPackage, type FilterPackageTestOptions, type TestRunner } from './filter-package.js';
 export { countAttempts, compareWithTruth, type LabTruth } from './lab-capture.js';
 export { checkInvalidBytes, freeTextCaptures, freeTextRanges, type InvalidBytesOptions, type InvalidBytesReport } from './invalid-bytes.js';
+export {
+  checkVolatileAddresses,
+  type VolatileAddressesOptions,
+  type VolatileAddressesReport,
+  type VolatileAddressesMismatch,
+  type LineAnswer,
+} from './volatile-addresses.js';
