@@ -355,7 +355,12 @@ describe.skipIf(skip !== null)('through a real registry (Verdaccio)', () => {
     const version = JSON.parse(readFileSync(join(ROOT, 'packages/create-plugin/package.json'), 'utf8')).version;
     npm(['init', `@f2b/plugin@${version}`, '--yes', '--', '--kind', 'filter', '--name', '@e2e-local/f2b-filter-myapp', '--yes'], work);
     const pkgDir = join(work, 'f2b-filter-myapp');
-    expect(JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).f2b).toEqual({ kind: 'filter', filters: ['myapp'] });
+    // The manifest names the filter and where its service logs (so a jail needs no `source`).
+    expect(JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).f2b).toEqual({
+      kind: 'filter',
+      filters: ['myapp'],
+      logs: { myapp: { default: ['/var/log/myapp.log'] } },
+    });
     npm(['install'], pkgDir);
     npm(['run', 'build'], pkgDir);
     const test = npm(['test'], pkgDir);

@@ -196,7 +196,11 @@ postlog    unix-dgram n - n - 1 postlogd
 `,
   );
   writeFileSync(join(d, 'conf', 'recipients'), `${MAIL_USER} ok\npostmaster@${MAIL_DOMAIN} ok\n`);
-  const postmap = spawnSync('postmap', [join(d, 'conf', 'recipients')], { encoding: 'utf8' });
+  // postmap reads a main.cf: not /etc/postfix's (Debian's postfix installed with "No configuration"
+  // has none) nor the lab's (its inet_interfaces exist only in the namespace), an empty one of its own.
+  mkdirSync(join(d, 'postmap'), { recursive: true });
+  writeFileSync(join(d, 'postmap', 'main.cf'), '');
+  const postmap = spawnSync('postmap', ['-c', join(d, 'postmap'), join(d, 'conf', 'recipients')], { encoding: 'utf8' });
   if (postmap.status !== 0) throw new Error(`postmap failed: ${postmap.stderr}`);
   const pf = idOf('postfix');
   chownSync(join(d, 'data'), pf.uid, pf.gid);
