@@ -8,6 +8,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { checkHost, compileRule, resolveMode, rulesForMode, RE2, type CompiledRule } from './compile.js';
 import { Dispatcher } from './dispatch.js';
 import { AddressCache } from './address-cache.js';
+import { MemoPacer } from './memo-pacer.js';
 import { MessageMemo } from './message-memo.js';
 import { OtherModeRules, type OtherModeMatch } from './other-modes.js';
 import { RangeEntry } from '../entry.js';
@@ -105,6 +106,8 @@ export class FilterRunner {
   private readonly reducer: Reducer;
   private readonly onSuccess: ((success: SuccessEvent) => void) | undefined;
   private readonly memo: MessageMemo<MemoAnswer | null>;
+  /** Leaves the memo aside while it answers almost nothing (a log of unique messages). */
+  private readonly pacer = new MemoPacer();
   /** The memo masks addresses (`FilterDefinition.volatileAddresses`): its answers may be carried over to another address. */
   private readonly volatileAddresses: boolean;
   private readonly otherModes: OtherModeRules | null;
@@ -357,7 +360,9 @@ export class FilterRunner {
     // service repeat, and a lookup by the message's bytes is far cheaper than an RE2 pass. With
     // volatile ports, messages that differ only in ` port <digits>` share one entry — every
     // connection has its own source port, so this is what makes repeated attacks hit the memo.
+    if (!this.pacer.ask()) return this.matchNew(buf.subarray(start, end), candidates);
     const cached = this.memo.get(buf, start, end);
+    this.pacer.asked(cached !== undefined);
     if (cached !== undefined) {
       if (cached === null) return null;
       const carried = cached.hostToken === -1 ? cached.hit : cached.hostToken < 0 ? undefined : this.carriedOver(cached, buf, start, end);
