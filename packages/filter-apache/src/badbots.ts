@@ -51,6 +51,8 @@ export const BAD_AGENTS = [
 
 export const apacheBadbotsFilter: FilterDefinition = {
   id: 'apache-badbots',
+  // Addresses reach the rules only as whole tokens through placeholders: one memo entry per message.
+  volatileAddresses: true,
   description: 'Access log: user agents of e-mail harvesters, spam and attack tools',
   rules: [
     {
