@@ -121,8 +121,10 @@ describe('MessageMemo', () => {
           expect(got).toBe(model.get(text));
           // Token places in bytes of the buffer (the pieces are ASCII but for é: two bytes).
           const tokens = tokensOf(text).map((t) => [1 + Buffer.byteLength(text.slice(0, t.start)), 1 + Buffer.byteLength(text.slice(0, t.end))]);
+          const families = tokensOf(text).map((t) => t.v6);
           expect(memo.addressCount).toBe(tokens.length);
           expect(tokens.slice(0, 8).map((_, k) => [memo.addressStart(k), memo.addressEnd(k)])).toEqual(tokens.slice(0, 8));
+          expect(families.slice(0, 8).map((_, k) => memo.addressIsV6(k))).toEqual(families.slice(0, 8));
           if (got === undefined) {
             memo.set(buf, 1, buf.length - 1, i, exact);
             model.set(text, i, exact);

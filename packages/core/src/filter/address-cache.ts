@@ -35,7 +35,7 @@ export class AddressCache {
   /** The address the ASCII text `buf[start, end)` parses to, or null when it is none. */
   parse(buf: Uint8Array, start: number, end: number): IpAddress | null {
     const n = end - start;
-    if (n > MAX_TOKEN) return parseIp(Buffer.from(buf.buffer, buf.byteOffset + start, n).toString('latin1'));
+    if (n > MAX_TOKEN) return parseIp(latin1(buf, start, n));
     let h = 0x811c9dc5 | 0;
     for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     let slot = h & this.mask;
@@ -48,7 +48,7 @@ export class AddressCache {
       for (let k = 0; k < n && same; k++) same = this.bytes[at + k] === buf[start + k];
       if (same) return this.values[e]!;
     }
-    const ip = parseIp(Buffer.from(buf.buffer, buf.byteOffset + start, n).toString('latin1'));
+    const ip = parseIp(latin1(buf, start, n));
     if (this.count >= this.limit) {
       this.slots.fill(-1);
       this.values.fill(null);
@@ -65,4 +65,8 @@ export class AddressCache {
     this.slots[slot] = e;
     return ip;
   }
+}
+
+function latin1(buf: Uint8Array, start: number, n: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + start, n).toString('latin1');
 }

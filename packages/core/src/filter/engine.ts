@@ -427,8 +427,7 @@ export class FilterRunner {
       const s = memo.addressStart(k),
         e = memo.addressEnd(k);
       if (s < 0) return false;
-      const colon = buf.indexOf(0x3a, s);
-      const stand = colon >= 0 && colon < e ? `2001:db8:f2b:${k + 1}::${(k + 7).toString(16)}` : `203.0.113.${250 - k}`;
+      const stand = memo.addressIsV6(k) ? `2001:db8:f2b:${k + 1}::${(k + 7).toString(16)}` : `203.0.113.${250 - k}`;
       if (message.includes(stand)) return false;
       trial += buf.toString('latin1', at, s) + stand;
       at = e;

@@ -2,8 +2,8 @@
  * The filter engine's memo: what the rules made of a message, keyed by the message's bytes. A Map
  * keyed by strings cost a decoded string per line plus hashing it (about 1 µs a line, more than
  * the rest of matching a line the memo knows); here a line the memo knows costs one pass over its
- * bytes to write its key (ports and addresses masked) while hashing it, and one to compare the key
- * with the entry's, and allocates nothing.
+ * bytes to write its key (ports and addresses masked), and one over the key's words to hash it and
+ * one to compare it with the entry's, and allocates nothing.
  *
  * Keys live in one byte arena outside the JavaScript heap, found through an open-addressing table
  * of 32-bit hashes. At `limit` entries everything is dropped at once (brute-force attacks repeat
@@ -77,6 +77,8 @@ export class MessageMemo<V> {
   private tokens = 0;
   private readonly tokenStart = new Int32Array(MAX_TOKENS);
   private readonly tokenEnd = new Int32Array(MAX_TOKENS);
+  /** Per recorded token, 1 when it has IPv6's shape (as the key's escape says), else 0. */
+  private readonly tokenV6 = new Uint8Array(MAX_TOKENS);
 
   /**
    * `limit`: entries kept before all are dropped. `maskPorts`: messages that differ only in the
@@ -116,6 +118,11 @@ export class MessageMemo<V> {
 
   addressEnd(k: number): number {
     return k < MAX_TOKENS && k < this.tokens ? this.tokenEnd[k]! : -1;
+  }
+
+  /** Whether the message's `k`-th recorded address token has IPv6's shape (else a dotted quad). */
+  addressIsV6(k: number): boolean {
+    return k < MAX_TOKENS && k < this.tokens && this.tokenV6[k] === 1;
   }
 
   /**
@@ -184,8 +191,8 @@ export class MessageMemo<V> {
   }
 
   /**
-   * Write the key of `buf[start, end)` into the scratch buffer and return its hash (FNV-1a): the
-   * bytes, with the digits of each whole ` port N` as one `#` when ports are masked, each whole
+   * Write the key of `buf[start, end)` into the scratch buffer and return its hash (over its
+   * zero-padded words): the bytes, with the digits of each whole ` port N` as one `#` when ports are masked, each whole
    * address token as ESC and `4` or `6` when addresses are, and ESC doubled. Anything else
    * (`port 7.2.3.4`, an address inside a word) stays in the key as it is.
    */
@@ -219,6 +226,7 @@ export class MessageMemo<V> {
           if (tokens < MAX_TOKENS) {
             this.tokenStart[tokens] = i;
             this.tokenEnd[tokens] = tokenEnd;
+            this.tokenV6[tokens] = kind & 1;
           }
           tokens++;
           const family = (kind & 1) === 1 ? V6 : V4;
