@@ -19,10 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { Core } from '../core.js';
 import type { F2bPlugin } from '../plugin.js';
 import { checkAnnotatedLog, type LineResult } from './annotated-check.js';
-import { parseAnnotatedLog } from './annotated.js';
 import { FilterTester, type DescribeFn, type ItFn } from './filter-tester.js';
 import { checkInvalidBytes } from './invalid-bytes.js';
-import { checkVolatileAddresses } from './volatile-addresses.js';
+import { checkSampleLogVolatileAddresses } from './volatile-addresses.js';
 
 /** A runner's hooks (`expect` is accepted for older callers and not needed). */
 export interface TestRunner {
@@ -101,19 +100,7 @@ export function testFilterPackage(runnerOrOpts: TestRunner | FilterPackageTestOp
       if (def.volatileAddresses === true)
         t.it('answers as its rules do afresh when the addresses change (volatileAddresses)', () => {
           const file = path(opts.fixture(def.id));
-          const blocks = parseAnnotatedLog(file);
-          const lines = blocks.flatMap((b) => b.lines.map((l) => l.text));
-          const sets = new Map<string, { mode?: string; format: 'text' | 'journal-line' }>();
-          for (const b of blocks)
-            for (const o of b.optionSets) {
-              const mode = typeof o.mode === 'string' ? o.mode : undefined;
-              const format = o.logtype === 'journal' ? 'journal-line' : 'text';
-              sets.set(`${mode}/${format}`, { mode, format });
-            }
-          for (const { mode, format } of sets.values()) {
-            const report = checkVolatileAddresses(def, lines, { mode, format, now: opts.now });
-            deepStrictEqual(report.mismatches, [], `${file}${mode ? ` (mode ${mode})` : ''}: lines the memo answered otherwise than the rules`);
-          }
+          deepStrictEqual(checkSampleLogVolatileAddresses(def, file, { now: opts.now }), [], `${file}: lines the memo answered otherwise than the rules`);
         });
     });
   }

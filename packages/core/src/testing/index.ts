@@ -32,6 +32,7 @@ export { countAttempts, compareWithTruth, type LabTruth } from './lab-capture.js
 export { checkInvalidBytes, freeTextCaptures, freeTextRanges, type InvalidBytesOptions, type InvalidBytesReport } from './invalid-bytes.js';
 export {
   checkVolatileAddresses,
+  checkSampleLogVolatileAddresses,
   type VolatileAddressesOptions,
   type VolatileAddressesReport,
   type VolatileAddressesMismatch,

@@ -9,6 +9,7 @@
  * memo. Deterministic for a seed (no test framework needed).
  */
 import { EntryParser } from '../entry.js';
+import { parseAnnotatedLog } from './annotated.js';
 import { FilterRunner } from '../filter/engine.js';
 import type { FilterDefinition } from '../filter/types.js';
 
@@ -108,4 +109,27 @@ function mulberry32(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * `checkVolatileAddresses` over an annotated sample log: its lines, in each mode and log format
+ * its blocks run in (`filterOptions`). The mismatches of every run, each tagged with its mode.
+ */
+export function checkSampleLogVolatileAddresses(
+  def: FilterDefinition,
+  file: string,
+  opts: Omit<VolatileAddressesOptions, 'mode' | 'format'> = {},
+): (VolatileAddressesMismatch & { mode?: string })[] {
+  const blocks = parseAnnotatedLog(file);
+  const lines = blocks.flatMap((b) => b.lines.map((l) => l.text));
+  const runs = new Map<string, { mode?: string; format: 'text' | 'journal-line' }>();
+  for (const b of blocks)
+    for (const o of b.optionSets) {
+      const mode = typeof o.mode === 'string' ? o.mode : undefined;
+      const format = o.logtype === 'journal' ? 'journal-line' : 'text';
+      runs.set(`${mode}/${format}`, { mode, format });
+    }
+  return [...runs.values()].flatMap(({ mode, format }) =>
+    checkVolatileAddresses(def, lines, { ...opts, mode, format }).mismatches.map((m) => (mode === undefined ? m : { ...m, mode })),
+  );
 }
