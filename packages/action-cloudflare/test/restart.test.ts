@@ -57,6 +57,10 @@ function world(apiBase: string, reconcileDelay = 0.3) {
     findtime: 600,
     bantime: 600,
     ignoreself: false,
+    // The fake clock is pumped while requests to the fake API wait on real sockets: with the default
+    // 60 s deadline a slow turn of a loaded machine could time a call out that was about to succeed,
+    // leaving its outbox items for the next retry. The outage here answers 503s, it never hangs.
+    actionTimeout: '1d',
   });
   const config = resolveConfig({
     state: { type: 'memory' },
