@@ -16,6 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { nftMessage } from './errors.js';
+import { MonitorEvents } from './monitor-events.js';
 import { diesWithParent, nftCommand, isOwnNft, type NftRunOptions } from './nft.js';
 
 export interface MonitorWatcher {
@@ -37,15 +38,9 @@ export interface MonitorOptions extends NftRunOptions {
 const STABLE_MS = 10_000;
 /** Give up waiting to see the subscription (then assume it) after this long. */
 const READY_WAIT_MS = 5_000;
-/** Event lines of a transaction whose generation line does not come (older nft) are handled after this. */
-const ORPHAN_MS = 100;
 /** nf_tables' netlink multicast group (NFNLGRP_NFTABLES) and NETLINK_NETFILTER. */
 const NFT_GROUP_BIT = 1 << (7 - 1);
 const NETLINK_NETFILTER = '12';
-
-const EVENT_RE = /^(add|delete|destroy|flush|replace|update|reset) ([a-z-]+) (ip6?|inet|arp|bridge|netdev) (\S+)/;
-const GENERATION_RE = /^# new generation \d+(?: by process (\d+))?/;
-const DAMAGE_RE = /^(delete|destroy|flush|replace|reset) /;
 
 export class NftMonitor {
   readonly watchers = new Set<MonitorWatcher>();
@@ -56,10 +51,8 @@ export class NftMonitor {
   private failures = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private readyTimer: NodeJS.Timeout | undefined;
-  private orphanTimer: NodeJS.Timeout | undefined;
   private warned = false;
-  private block: { watcher: MonitorWatcher; line: string }[] = [];
-  private partial = '';
+  private readonly events = new MonitorEvents(this.watchers, isOwnNft);
 
   constructor(private readonly opts: MonitorOptions) {}
 
@@ -81,8 +74,8 @@ export class NftMonitor {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     clearTimeout(this.readyTimer);
-    clearTimeout(this.orphanTimer);
-    this.restartTimer = this.readyTimer = this.orphanTimer = undefined;
+    this.events.reset();
+    this.restartTimer = this.readyTimer = undefined;
     const child = this.child;
     this.child = undefined;
     this.ready = false;
@@ -102,10 +95,9 @@ export class NftMonitor {
     }
     this.child = child;
     this.ready = false;
-    this.partial = '';
-    this.block = [];
+    this.events.reset();
     child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => this.data(d));
+    child.stdout!.on('data', (d: string) => this.events.data(d));
     child.stderr!.on('data', (d: Buffer) => {
       if (stderr.length < 4096) stderr += d.toString();
     });
@@ -165,55 +157,6 @@ export class NftMonitor {
       if (!this.stopped) this.spawn();
     }, delay);
     this.restartTimer.unref?.();
-  }
-
-  private data(chunk: string): void {
-    const text = this.partial + chunk;
-    const lines = text.split('\n');
-    this.partial = lines.pop() ?? '';
-    if (this.partial.length > 1 << 20) this.partial = ''; // a line this long is not one we parse
-    for (const line of lines) this.line(line);
-  }
-
-  private line(line: string): void {
-    if (line.charCodeAt(0) === 35 /* # */) {
-      const gen = GENERATION_RE.exec(line);
-      if (gen) {
-        const pid = gen[1] === undefined ? undefined : Number(gen[1]);
-        this.endBlock(pid !== undefined && isOwnNft(pid));
-      }
-      return;
-    }
-    // Most lines are `add element …` (one per element of every transaction): skipped by the first test.
-    if (!DAMAGE_RE.test(line)) return;
-    const m = EVENT_RE.exec(line);
-    if (!m) return;
-    for (const w of this.watchers) {
-      if (w.family === m[3] && w.table === m[4]) this.block.push({ watcher: w, line });
-    }
-    if (this.block.length > 0 && this.orphanTimer === undefined) {
-      this.orphanTimer = setTimeout(() => {
-        this.orphanTimer = undefined;
-        this.endBlock(false);
-      }, ORPHAN_MS);
-      this.orphanTimer.unref?.();
-    }
-  }
-
-  private endBlock(own: boolean): void {
-    clearTimeout(this.orphanTimer);
-    this.orphanTimer = undefined;
-    const block = this.block;
-    this.block = [];
-    if (own || block.length === 0) return;
-    const byWatcher = new Map<MonitorWatcher, string[]>();
-    for (const { watcher, line } of block) {
-      const list = byWatcher.get(watcher);
-      if (list) {
-        if (list.length < 20) list.push(line);
-      } else byWatcher.set(watcher, [line]);
-    }
-    for (const [w, lines] of byWatcher) w.onDamage(lines);
   }
 }
 
