@@ -15,7 +15,8 @@
 //     checked with `nft -j list table` at the end).
 //
 // Usage: node scripts/bench-burst.mjs [--runs 3] [--attacks 100] [--fail2ban-attacks 20]
-//   F2B_BENCH_FAIL2BAN=0 skips fail2ban; F2B_BENCH_NFT_OPTIONS='{"interval":false}' adds options to f2b's action.
+//   F2B_BENCH_FAIL2BAN=0 skips fail2ban; F2B_BENCH_NFT_OPTIONS='{"interval":false}' adds options to f2b's action;
+//   F2B_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' runs f2b's daemon with these node flags.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -248,7 +249,8 @@ async function f2bRun(run, attacks) {
   const cfg = join(d, 'f2b.config.json');
   writeFileSync(cfg, JSON.stringify(config));
   const mon = await monitor();
-  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/f2b.js'), 'start', '--foreground', '--config', cfg], {
+  const nodeArgs = (process.env.F2B_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'packages/cli/bin/f2b.js'), 'start', '--foreground', '--config', cfg], {
     cwd: d,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

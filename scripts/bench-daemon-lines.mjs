@@ -12,8 +12,8 @@
 //   --burst: bench-burst.mjs's shape (every line a failure, 1,000 bans per 25,000 lines) instead of a
 //   whole auth.log; --metrics / --dashboard: with the metrics endpoint / dashboard on (loopback, port 0).
 //   --root DIR: measure another built checkout (before/after), with this script's lines.
-//   --profile DIR: the daemon runs under `node --cpu-prof --cpu-prof-dir DIR` (`f2b start` stops
-//   on SIGPROF, the signal V8's sampler uses: a preload given only here keeps it from listening).
+//   --profile DIR: the daemon runs under `node --cpu-prof --cpu-prof-dir DIR` (`f2b start` then
+//   does not listen for SIGPROF, the signal V8's sampler uses).
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -131,15 +131,7 @@ async function daemonRun(run, lines) {
   };
   const cfg = join(d, 'f2b.config.json');
   writeFileSync(cfg, JSON.stringify(config));
-  const node = PROFILE
-    ? [
-        '--cpu-prof',
-        '--cpu-prof-dir',
-        resolve(PROFILE),
-        '--import',
-        `data:text/javascript,${encodeURIComponent("const on = process.on.bind(process); process.on = (e, f) => (e === 'SIGPROF' ? process : on(e, f));")}`,
-      ]
-    : [];
+  const node = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', resolve(PROFILE)] : [];
   const child = spawn(process.execPath, [...node, f2b, 'start', '--foreground', '--dry-run', '--config', cfg], { cwd: d, stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(child);
   let err = '';

@@ -37,8 +37,8 @@ export interface RunningF2b {
 }
 
 /** Start a long-running f2b (e.g. `start --foreground`). */
-export function startF2b(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningF2b {
-  const child = spawn(process.execPath, [F2B, ...args], {
+export function startF2b(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): RunningF2b {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), F2B, ...args], {
     cwd: opts.cwd ?? ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),

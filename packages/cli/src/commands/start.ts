@@ -93,6 +93,7 @@ export async function start(opts: StartOptions): Promise<number> {
   // reported and retried like any other. (SIGBUS from memory-mapped files is prevented at the
   // source: see @f2b/store-sqlite's path-check.ts.)
   for (const sig of ['SIGQUIT', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPROF', 'SIGXCPU', 'SIGPWR'] as const) {
+    if (sig === 'SIGPROF' && underProfiler()) continue;
     process.on(sig, () => stop(sig));
   }
   process.on('SIGXFSZ', () => daemon.core.logger.warn('Received SIGXFSZ: a file reached the size limit (ulimit -f); the write fails and is retried.'));
@@ -155,4 +156,13 @@ function detach(opts: StartOptions): number {
   child.unref();
   process.stdout.write(`f2b started in the background (pid ${child.pid}). Log: ${escapeControls(file)}\n`);
   return EXIT_OK;
+}
+
+/**
+ * True when node was started with a sampling profiler (`--cpu-prof`, `--prof`): V8's sampler
+ * interrupts the process with SIGPROF many times a second, and a listener would stop the daemon at
+ * the first sample.
+ */
+function underProfiler(): boolean {
+  return process.execArgv.some((a) => /^--(?:cpu-prof|prof)(?:$|[=-])/.test(a));
 }
