@@ -112,6 +112,7 @@ export {
   createLogger,
   envLogFormat,
   FIELDS_IN_MESSAGE,
+  flushStderr,
   logs,
   messageFields,
   memoryLogger,

@@ -13,7 +13,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sanitizeLine } from './logger.js';
+import { flushStderr, sanitizeLine } from './logger.js';
 
 export type TrustReporter = (message: string) => void;
 
@@ -36,6 +36,7 @@ export class TrustBoundary {
     this.report =
       opts.report ??
       ((m) => {
+        flushStderr();
         process.stderr.write(`f2b: ${m}\n`);
       });
   }
