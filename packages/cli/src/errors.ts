@@ -4,7 +4,7 @@
  * errors are which is each code's exit class, stated once in its errors table (`@f2b/kit`
  * `defineErrors`); errors answered by the daemon keep theirs through their code.
  */
-import { escapeLines, exitClassOf, flushStderr, isF2bError, type F2bError } from '@f2b/core/client';
+import { escapeLines, exitClassOf, isF2bError, type F2bError } from '@f2b/core/client';
 
 import { EXIT_FAILED, EXIT_USAGE } from './exit-codes.js';
 
@@ -17,7 +17,9 @@ export function exitCodeOf(err: F2bError): number {
 
 /** Print an error for people (code, sentence, fix) and return the exit code it deserves. */
 export function reportCliError(err: unknown): number {
-  flushStderr(); // the daemon's log lines of this turn come first
+  // The daemon's log lines of this turn come first (the logger's FLUSH_EVENT; the client commands
+  // that load this module never load the logger).
+  (process.emit as (event: string) => boolean)('f2b:flush-stderr');
   if (isF2bError(err)) {
     // Messages quote what they refuse (a file name, an option, a daemon's answer): escaped.
     process.stderr.write(`f2b: ${escapeLines(typeof err.describe === 'function' ? err.describe() : `${err.code}: ${err.message}`)}\n`);

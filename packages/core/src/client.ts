@@ -19,8 +19,6 @@ export async function coreErrors(): Promise<typeof import('./errors.js').errors>
   return (await import('./errors.js')).errors;
 }
 export { escapeControls, escapeDeep, escapeLines, jsonText } from './escape.js';
-// Log lines wait for the end of the turn (logger.ts): an error printed directly goes after them.
-export { flushStderr } from './logger.js';
 export { exitClassOf, localIsoTime, parseIp, tryParseCidr, type IpAddress } from '@f2b/kit/client';
 
 /**

@@ -129,6 +129,12 @@ export function flushStderr(): void {
 }
 
 process.on('exit', flushStderr);
+/**
+ * What code that writes to stderr itself emits first, so that its text comes after the log lines
+ * of the turn (the CLI's error report, which must not load this module: client start-up).
+ */
+export const FLUSH_EVENT = 'f2b:flush-stderr';
+(process.on as (event: string, listener: () => void) => NodeJS.Process)(FLUSH_EVENT, flushStderr);
 
 export function createLogger(name: string, level: LogLevel = 'info', sink: LogSink = stderrSink()): Logger {
   const min = ORDER[level];

@@ -56,8 +56,10 @@ describe('log writes', () => {
     expect(thrown.stderr).toContain('boom');
   });
 
-  it('flushStderr writes what is pending first, so an error printed directly comes after the log', () => {
+  it('flushStderr, or the FLUSH_EVENT on process, writes what is pending first: an error printed directly comes after the log', () => {
     const r = child(`log.info('first'); flushStderr(); process.stderr.write('f2b: then the error\\n');`);
     expect(r.stderr).toMatch(/INFO +\[sshd\] first\nf2b: then the error\n$/);
+    const e = child(`log.info('second'); process.emit('f2b:flush-stderr'); process.stderr.write('f2b: then the error\\n');`);
+    expect(e.stderr).toMatch(/INFO +\[sshd\] second\nf2b: then the error\n$/);
   });
 });
