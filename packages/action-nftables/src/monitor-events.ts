@@ -4,22 +4,21 @@
  * transaction that deleted or flushed something in a watched table is reported to that table's
  * watchers, unless it was one of this process's own nft runs.
  */
-/* eslint-disable no-restricted-globals -- Node's clock on purpose, as in
- * monitor.ts: the timer only closes a transaction whose end line does not come, and is no time f2b
- * reasons about.
+/* eslint-disable no-restricted-globals -- Node's clock on purpose, as in monitor.ts: the timer only
+ * closes a transaction whose end line does not come, and is no time f2b reasons about.
  */
 import type { MonitorWatcher } from './monitor.js';
 
 /**
  * Event lines of a transaction whose generation line does not come are reported after this, as long
- * as this monitor has never printed one (nft before 0.9.x, which does not write them).
+ * as this monitor has never printed one (an older nft that does not write them).
  */
 export const ORPHAN_MS = 100;
 /**
  * Once the monitor has printed a generation line, every transaction ends with one: its event lines
- * are held until it comes. Under load the end line can come in a later read, long after the events
- * (seen in CI: an own chain replacement reported as someone else's, and "repaired" back). This only
- * bounds the wait should a line be lost.
+ * are held until it comes. Under load the end line can come in a later read, long after the events;
+ * with a fixed 100 ms wait, f2b's own transaction would then count as someone else's and be
+ * "repaired". This only bounds the wait should a line be lost.
  */
 export const LATE_END_MS = 10_000;
 
