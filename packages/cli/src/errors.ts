@@ -17,8 +17,8 @@ export function exitCodeOf(err: F2bError): number {
 
 /** Print an error for people (code, sentence, fix) and return the exit code it deserves. */
 export function reportCliError(err: unknown): number {
-  // The daemon's log lines of this turn come first (the logger's FLUSH_EVENT; the client commands
-  // that load this module never load the logger).
+  // The daemon's log lines of this turn come first (the logger's FLUSH_EVENT, named here again: the
+  // client commands that load this module never load the logger; test/error-after-log.test.ts).
   (process.emit as (event: string) => boolean)('f2b:flush-stderr');
   if (isF2bError(err)) {
     // Messages quote what they refuse (a file name, an option, a daemon's answer): escaped.
