@@ -112,7 +112,6 @@ export {
   createLogger,
   envLogFormat,
   FIELDS_IN_MESSAGE,
-  flushStderr,
   logs,
   messageFields,
   memoryLogger,
