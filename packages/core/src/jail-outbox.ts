@@ -27,6 +27,14 @@ const RETRY_MAX_MS = 5_000;
  */
 export const OUTBOX_HIGH_WATER = 20_000;
 
+/**
+ * Deliveries in a row whose checkpoint may wait for the next one while their source reads on
+ * (`read(true)`): a long replay still saves its position every few MiB (the file source's chunks
+ * are 256 KiB). And however a source ends such a run, the wait is over after DEFERRED_READ_MS.
+ */
+const MAX_DEFERRED_READS = 16;
+const DEFERRED_READ_MS = 1_000;
+
 export interface JailOutboxOptions {
   jail: string;
   store?: Store;
@@ -76,6 +84,9 @@ export class JailOutbox {
   /** Action work dispatched but not finished: flush() waits for it, the next batch does not. */
   private readonly inflight = new Set<Promise<void>>();
   private retryTimer?: { cancel(): void };
+  /** Reads since the last batch whose checkpoint waits for the next delivery (see read). */
+  private deferredReads = 0;
+  private deferredTimer?: { cancel(): void };
   private retryDelay = RETRY_FIRST_MS;
   private scheduled = false;
   private running: Promise<void> = Promise.resolve();
@@ -107,10 +118,25 @@ export class JailOutbox {
     this.schedule();
   }
 
-  /** Lines were consumed: their read position goes into the next checkpoint. */
-  read(): void {
+  /**
+   * Lines were consumed: their read position goes into the next checkpoint. `more`: their source
+   * reads on at once, so unless a decision is waiting (a ban scheduled its batch already) the
+   * checkpoint waits for its next delivery. A burst's chunks then cost one transaction instead of
+   * one each — and most of their failures none, being those of addresses the same batch bans and
+   * clears (withoutCleared). A crash meanwhile loses nothing: the position saved is still that of
+   * the last checkpoint, and the lines after it are read again.
+   */
+  read(more = false): void {
     if (!this.opts.store) return;
     this.linesRead = true;
+    if (more && !this.scheduled && this.deferredReads < MAX_DEFERRED_READS) {
+      this.deferredReads++;
+      this.deferredTimer ??= this.opts.clock.setTimer(DEFERRED_READ_MS, () => {
+        this.deferredTimer = undefined;
+        this.schedule();
+      });
+      return;
+    }
     this.schedule();
   }
 
@@ -160,13 +186,17 @@ export class JailOutbox {
   stop(): void {
     this.retryTimer?.cancel();
     this.retryTimer = undefined;
+    this.deferredTimer?.cancel();
+    this.deferredTimer = undefined;
   }
 
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
-      void this.run();
+      // A flush may have run the batch already (scheduled is false again): a batch now would
+      // take what came since — lines whose checkpoint was to wait for the next delivery (read).
+      if (this.scheduled) void this.run();
     });
   }
 
@@ -177,6 +207,9 @@ export class JailOutbox {
 
   private async batch(): Promise<void> {
     this.scheduled = false;
+    this.deferredReads = 0;
+    this.deferredTimer?.cancel();
+    this.deferredTimer = undefined;
     const { unbans, failures, cleared } = this;
     const decided = this.bans;
     this.bans = [];
@@ -232,7 +265,6 @@ export class JailOutbox {
       waiting.push({ ban, since });
     }
     if (waiting.length === 0) return bans;
-    const saved = await this.savedLines(store, waiting);
     // This batch's failures by address, once: a burst's batch holds thousands of failures and
     // hundreds of bans (a scan of every failure per ban was a tenth of the daemon's work).
     const pendingOf = new Map<string, Failure[]>();
@@ -241,10 +273,20 @@ export class JailOutbox {
       if (list) list.push(failure);
       else pendingOf.set(failure.id, [failure]);
     }
+    const pending = waiting.map(({ ban, since }) => (pendingOf.get(ban.id) ?? []).filter((f) => f.time >= since));
+    // A ban whose counted attempts are all among this batch's failures (the whole window was read
+    // since the last checkpoint, as in a burst) has its lines here: the store holds none of the
+    // failures it was counted from, so it is not asked (829 queries were a tenth of a burst).
+    const asked = waiting.filter((w, i) => pending[i]!.reduce((n, f) => n + f.attempts, 0) < w.ban.failures);
+    const savedOf = new Map<Ban, string[]>();
+    if (asked.length > 0) {
+      const saved = await this.savedLines(store, asked);
+      asked.forEach((w, i) => savedOf.set(w.ban, saved[i]!));
+    }
     const complete = new Map<Ban, Ban>();
-    waiting.forEach(({ ban, since }, i) => {
-      const pending = (pendingOf.get(ban.id) ?? []).filter((f) => f.time >= since).flatMap((f) => f.lines);
-      const withLines = { ...ban, lines: [...saved[i]!, ...pending].slice(-MAX_BAN_LINES) };
+    waiting.forEach(({ ban }, i) => {
+      const lines = pending[i]!.flatMap((f) => f.lines);
+      const withLines = { ...ban, lines: [...(savedOf.get(ban) ?? []), ...lines].slice(-MAX_BAN_LINES) };
       this.opts.completed(ban, withLines);
       complete.set(ban, withLines);
     });

@@ -269,7 +269,7 @@ export class Jail {
         return provided.def.create(s.options, {
           jail: config.name,
           path: `jails.${config.name}.sources.${i}`,
-          lines: (lines, o) => this.lines(lines, o),
+          lines: (lines, o, more) => this.lines(lines, o, more),
           entries: (entries) => this.entries(entries),
           overlong: (origin) => {
             this.stats.overlongLines++;
@@ -416,13 +416,13 @@ export class Jail {
    * more than OUTBOX_HIGH_WATER failures and decisions wait for their checkpoint: a flood read
    * faster than the store writes then waits for the batch being written instead of piling up.
    */
-  lines(lines: Buffer[], origin: string): MaybePromise<void> {
+  lines(lines: Buffer[], origin: string, more = false): MaybePromise<void> {
     this.linesBySource.set(origin, (this.linesBySource.get(origin) ?? 0) + lines.length);
     // Without an entry hook (which may keep what it is given) every line is parsed into the parser's
     // one shared entry: the filter detaches it if a reducer gets it.
     if (tapped(this.core.hooks.entry)) for (const raw of lines) this.entry(this.parser.parse(raw, origin));
     else for (const raw of lines) this.entry(this.parser.parseShared(raw, 0, raw.length, origin));
-    return this.afterBatch();
+    return this.afterBatch(more);
   }
 
   /** Parsed entries from a source (journald); back-pressure as for `lines`. */
@@ -432,9 +432,12 @@ export class Jail {
     return this.afterBatch();
   }
 
-  /** Lines were consumed: their read position goes into the next checkpoint. */
-  private afterBatch(): MaybePromise<void> {
-    this.outbox.read();
+  /**
+   * Lines were consumed: their read position goes into the next checkpoint (`more`: the source
+   * reads on at once, see SourceContext.lines).
+   */
+  private afterBatch(more = false): MaybePromise<void> {
+    this.outbox.read(more);
     return this.outbox.backlog > OUTBOX_HIGH_WATER ? this.outbox.settled() : undefined;
   }
 

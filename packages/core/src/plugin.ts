@@ -102,8 +102,15 @@ export interface SourceContext {
   jail: string;
   /** Config path of this source (`jails.sshd.sources.0`), for messages about its options. */
   path?: string;
-  /** Deliver raw lines (no newline). Returns a promise when the pipeline wants the source to wait. */
-  lines(lines: Buffer[], origin: string): MaybePromise<void>;
+  /**
+   * Deliver raw lines (no newline). Returns a promise when the pipeline wants the source to wait.
+   * `more`: the source is reading on at once (bytes it has not delivered are there to be read
+   * now). The jail may then leave the read position out of a checkpoint of its own and save it with
+   * the next one — lines whose failures decided nothing are cheaper to checkpoint together, and a
+   * crash before that only means they are read again. A delivery without it (the last of what was
+   * there) is checkpointed as usual. Optional: older cores ignore it.
+   */
+  lines(lines: Buffer[], origin: string, more?: boolean): MaybePromise<void>;
   /** Deliver already-parsed entries (journald gives fields, not lines). */
   entries?(entries: LogEntry[]): MaybePromise<void>;
   /**

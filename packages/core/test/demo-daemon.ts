@@ -19,6 +19,8 @@ export interface DemoDaemon {
   bans: Ban[];
   /** Lines from the memory source, as one batch. */
   push(...lines: string[]): Promise<void>;
+  /** The same, saying whether the source reads on at once (`SourceContext.lines`' `more`). */
+  deliver(lines: string[], more: boolean): Promise<void>;
   /** Stops the daemon and removes its directory. */
   cleanup(): Promise<void>;
 }
@@ -66,6 +68,13 @@ export async function startDemoDaemon(store: Store, clock: FakeClock): Promise<D
       await source!.lines(
         lines.map((l) => Buffer.from(l)),
         'memory',
+      );
+    },
+    deliver: async (lines, more) => {
+      await source!.lines(
+        lines.map((l) => Buffer.from(l)),
+        'memory',
+        more,
       );
     },
     cleanup: async () => {

@@ -73,7 +73,7 @@ export default function fileSource(): F2bPlugin {
             positions: opts.positions ?? (Array.isArray(ctx.saved) ? (ctx.saved as TailPosition[]) : undefined),
             pollInterval: opts.pollInterval,
             maxLineLength: opts.maxLineLength,
-            onLines: (lines, path) => ctx.lines(lines, path),
+            onLines: (lines, path, more) => ctx.lines(lines, path, more),
             onOverlong: (path) => ctx.overlong?.(path),
             onError: (err, path) => ctx.error(path ? new Error(`${path}: ${err.message}`) : err),
             clock: ctx.clock,

@@ -37,7 +37,7 @@ export interface FileTailerOptions {
    */
   positions?: TailPosition[];
   /** Complete lines (no '\n', no trailing '\r'), in file order. Never called concurrently; awaited. */
-  onLines: (lines: Buffer[], path: string) => void | Promise<void>;
+  onLines: (lines: Buffer[], path: string, more: boolean) => void | Promise<void>;
   onError?: (err: Error, path: string) => void;
   /** Milliseconds between safety-net scans (default 1000). */
   pollInterval?: number;
@@ -662,7 +662,9 @@ export class FileTailer {
         if (lineStart >= 0) t.tail = lastBytes(t.recent, data, lineStart - chunkStart);
         t.recent = lastBytes(t.recent, data, bytesRead);
         t.readPos += bytesRead;
-        if (lines.length > 0) await this.deliver(lines, t.path);
+        // More: the file has bytes beyond these that this loop reads next (the jail may then
+        // checkpoint them together, SourceContext.lines).
+        if (lines.length > 0) await this.deliver(lines, t.path, t.readPos < size && chunks < maxChunks);
         if (lineStart >= 0) t.lineStart = lineStart;
         if (!t.hashFinal && chunkStart < HASH_BYTES) await this.updateHash(t);
         // Others get a turn between chunks; after the last one (the usual single line) the next
@@ -693,9 +695,9 @@ export class FileTailer {
     }
   }
 
-  private async deliver(lines: Buffer[], p: string): Promise<void> {
+  private async deliver(lines: Buffer[], p: string, more = false): Promise<void> {
     try {
-      await this.opts.onLines(lines, p);
+      await this.opts.onLines(lines, p, more);
     } catch (e) {
       // The lines count as consumed; retrying them could loop forever.
       this.emitError(toError(e), p);

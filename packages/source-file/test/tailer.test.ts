@@ -658,3 +658,23 @@ describe('FileTailer', () => {
     await t.poll();
   });
 });
+
+describe('FileTailer: `more` with each delivery', () => {
+  it('is true while the bytes already there are read on at once, false on the last of them', async () => {
+    const f = path.join(dir, 'app.log');
+    // 1 MiB and a bit: five chunks of 256 KiB, read in one go.
+    const line = `${'x'.repeat(99)}\n`;
+    fs.writeFileSync(f, line.repeat(10_600));
+    const seen: { count: number; more: boolean }[] = [];
+    const t = new FileTailer({ paths: [f], fromStart: true, pollInterval: 100, onLines: (ls, _p, more) => void seen.push({ count: ls.length, more }) });
+    tailers.push(t);
+    await t.start();
+    await waitFor(() => seen.reduce((n, s) => n + s.count, 0) === 10_600, 'all 10,600 lines');
+    expect(seen.length).toBe(5);
+    expect(seen.map((s) => s.more)).toEqual([true, true, true, true, false]);
+    // A line appended later comes alone, and nothing follows it.
+    fs.appendFileSync(f, 'late\n');
+    await waitFor(() => seen.length === 6, 'the appended line');
+    expect(seen[5]).toEqual({ count: 1, more: false });
+  });
+});
