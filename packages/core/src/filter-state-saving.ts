@@ -12,6 +12,11 @@
  * quiet log's state is never left behind); a crash then costs at most that second's connection
  * context (later lines of a connection not attributed to its earlier ones). A clean stop or a
  * reload always saves the state of the last line read.
+ *
+ * Nor does a large state go with a checkpoint that bans or unbans wait for (the first of a burst,
+ * when the state has just grown large: writing 2,300 connections was a third of it): the state
+ * follows in a checkpoint of its own right after — owed, so the next checkpoint takes it whatever
+ * it carries, and a flood that bans in every batch still has its state saved once a second.
  */
 import type { Clock, TimerHandle } from './clock.js';
 
@@ -22,6 +27,8 @@ export const LARGE_FILTER_STATE_ENTRIES = 1_000;
 export class FilterStateSaving {
   private lastSaved = -Infinity;
   private large = false;
+  /** A large state was left out of a checkpoint that decisions waited for: the next one takes it. */
+  private owed = false;
   private trailing: TimerHandle | undefined;
 
   /** `checkpoint`: asks for a checkpoint (the jail's outbox) when a skipped state becomes due. */
@@ -30,14 +37,30 @@ export class FilterStateSaving {
     private readonly checkpoint: () => void,
   ) {}
 
-  /** Whether the checkpoint being written now takes the filter's state (`force`: the jail stops). */
-  due(force: boolean): boolean {
+  /**
+   * Whether the checkpoint being written now takes the filter's state. `force`: the jail stops.
+   * `decisions`: bans or unbans wait for this checkpoint. `size`: the state's list length now
+   * (`Reducer.stateSize`), when the filter can tell; otherwise the last export's decides.
+   */
+  due(force: boolean, decisions = false, size?: number): boolean {
     const now = this.clock.now();
     const wait = this.lastSaved + FILTER_STATE_INTERVAL_MS - now;
-    if (force || !this.large || wait <= 0) {
+    const large = size === undefined ? this.large : size > LARGE_FILTER_STATE_ENTRIES;
+    if (force || !large || this.owed || (wait <= 0 && !decisions)) {
       this.lastSaved = now;
+      this.owed = false;
       this.cancel();
       return true;
+    }
+    if (wait <= 0) {
+      // Due, but decisions wait for this checkpoint: the next one, at once, takes the state.
+      this.owed = true;
+      this.cancel();
+      this.trailing = this.clock.setTimer(0, () => {
+        this.trailing = undefined;
+        this.checkpoint();
+      });
+      return false;
     }
     this.trailing ??= this.clock.setTimer(wait, () => {
       this.trailing = undefined;

@@ -40,8 +40,11 @@ export interface JailOutboxOptions {
   store?: Store;
   storeHealth: StoreHealth;
   clock: Clock;
-  /** The read positions (and filter state) to save with a checkpoint, as of now. */
-  positions(): Record<string, unknown>;
+  /**
+   * The read positions (and filter state) to save with a checkpoint, as of now; `decisions`: bans or
+   * unbans wait for this checkpoint.
+   */
+  positions(decisions: boolean): Record<string, unknown>;
   /** Run the ban/unban hooks of a batch (before the actions). */
   announce(bans: readonly Ban[], unbans: readonly Unban[]): Promise<void>;
   /** Give the actions a batch; true if every action succeeded. */
@@ -223,7 +226,13 @@ export class JailOutbox {
     const done: number[] = [];
     if (store && (bans.length || unbans.length || failures.length || cleared.length || this.linesRead || this.unsaved.length)) {
       this.linesRead = false;
-      this.unsaved.add({ failures: withoutCleared(failures, cleared), clearFailures: cleared, bans, unbans, positions: this.opts.positions() });
+      this.unsaved.add({
+        failures: withoutCleared(failures, cleared),
+        clearFailures: cleared,
+        bans,
+        unbans,
+        positions: this.opts.positions(bans.length > 0 || unbans.length > 0),
+      });
       for (const { item, seq } of await this.save(store)) {
         if (this.actedBeforeSaved.delete(item)) done.push(seq);
         else seqOf.set(item, seq);

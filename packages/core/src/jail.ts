@@ -218,7 +218,7 @@ export class Jail {
       store: opts.store,
       storeHealth: this.storeHealth,
       clock: core.clock,
-      positions: () => this.sourceStates(),
+      positions: (decisions) => this.sourceStates(decisions),
       announce: async (bans, unbans) => {
         const hooks = core.hooks;
         if (bans.length > 0) await Promise.all(bans.map((b) => hooks.ban.promise(b, this.info)));
@@ -690,7 +690,8 @@ export class Jail {
    * The read positions of this jail's sources, keyed for the store, and the filter's state at the
    * same instant (key `<jail>/filter`): both describe the same last line.
    */
-  sourceStates(): Record<string, unknown> {
+  /** What a checkpoint saves of the sources and the filter; `decisions`: bans or unbans wait for it. */
+  sourceStates(decisions = false): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     if (this.finalStates) Object.assign(out, this.finalStates);
     else {
@@ -700,7 +701,7 @@ export class Jail {
       });
     }
     // A large state not with every checkpoint: see filter-state-saving.ts. At stop (finalStates) always.
-    const filterState = this.filterStateSaving.due(this.finalStates !== null) ? this.filter.exportState() : undefined;
+    const filterState = this.filterStateSaving.due(this.finalStates !== null, decisions, this.filter.stateSize()) ? this.filter.exportState() : undefined;
     if (filterState !== undefined) {
       this.filterStateSaving.exported(filterState);
       out[this.filterStateKey] = filterState;

@@ -3,6 +3,7 @@
  * checkpoint (the positions and the state of the same instant); a large one (a flood of open
  * connections) at most once a second, at the interval's end when lines came meanwhile, and always at
  * stop: a burst's state is not written with every checkpoint, and the last line's is never left unsaved.
+ * Nor with a checkpoint bans wait for: it follows in the next one, at once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon } from '../src/daemon.js';
 import { resolveConfig } from '../src/config.js';
-import { MemoryStore } from '../src/store.js';
+import { MemoryStore, type Checkpoint } from '../src/store.js';
 import { FakeClock } from '../src/testing/fake-clock.js';
 import { definePlugin, type SourceContext } from '../src/plugin.js';
 import { FILTER_STATE_INTERVAL_MS, LARGE_FILTER_STATE_ENTRIES } from '../src/filter-state-saving.js';
@@ -20,9 +21,21 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function world(large: boolean) {
+class RecordingStore extends MemoryStore {
+  readonly checkpoints: Checkpoint[] = [];
+  override async checkpoint(c: Checkpoint): Promise<number[]> {
+    this.checkpoints.push(c);
+    return super.checkpoint(c);
+  }
+}
+
+/**
+ * `large`: the state's list is long (a flood). `growing`: instead it turns long after the third
+ * match, and the reducer says how long (`stateSize`) and fails every match (so the jail bans).
+ */
+function world(large: boolean, growing = false) {
   const clock = new FakeClock('2024-01-15T12:00:00Z');
-  const store = new MemoryStore();
+  const store = new RecordingStore();
   let source: SourceContext | undefined;
   let exports = 0;
   let seen = 0;
@@ -33,17 +46,21 @@ function world(large: boolean) {
         id: 'counting',
         rules: [{ id: 'auth-failure', pattern: '^auth failure from <HOST>$' }],
         // A reducer whose state is the number of matches it has seen.
-        createReducer: () => ({
-          reduce: () => {
-            seen++;
-            return null;
-          },
-          exportState: () => {
-            exports++;
-            return { seen, open: Array.from({ length: large ? LARGE_FILTER_STATE_ENTRIES + 1 : 10 }, (_, i) => i) };
-          },
-          importState: () => undefined,
-        }),
+        createReducer: () => {
+          const length = () => (large || (growing && seen > 3) ? LARGE_FILTER_STATE_ENTRIES + 1 : 10);
+          return {
+            reduce: (m) => {
+              seen++;
+              return growing && m.host ? { id: m.host, attempts: 1, rule: m.rule.id } : null;
+            },
+            exportState: () => {
+              exports++;
+              return { seen, open: Array.from({ length: length() }, (_, i) => i) };
+            },
+            ...(growing ? { stateSize: length } : {}),
+            importState: () => undefined,
+          };
+        },
       });
       core.registerSource({
         type: 'memory',
@@ -72,7 +89,7 @@ function world(large: boolean) {
       'memory',
     );
   const saved = async () => ((await store.position('a/filter')) as { state: { seen: number } } | undefined)?.state.seen;
-  return { clock, daemon, config, push, saved, exports: () => exports };
+  return { clock, daemon, config, push, saved, store, exports: () => exports };
 }
 
 describe('the filter state in checkpoints', () => {
@@ -122,6 +139,25 @@ describe('the filter state in checkpoints', () => {
     await w.push(1);
     await jail.flush();
     expect(await w.saved()).toBe(2);
+    await w.daemon.stop();
+  });
+
+  it('is not written with a checkpoint that bans wait for, though due: the next one takes it, at once', async () => {
+    const w = world(false, true);
+    await w.daemon.start(w.config);
+    const jail = w.daemon.jail('a')!;
+    w.clock.advance(FILTER_STATE_INTERVAL_MS); // a state is due with the next checkpoint
+    w.store.checkpoints.length = 0;
+    // Five failures of one address: the state is large by now (stateSize), and the batch bans.
+    await w.push(5);
+    await new Promise((r) => setImmediate(r));
+    const banning = w.store.checkpoints.find((c) => (c.bans ?? []).length > 0)!;
+    expect(banning.bans!.map((b) => b.id)).toEqual(['192.0.2.9']);
+    expect(banning.positions).not.toHaveProperty('a/filter');
+    w.clock.advance(0); // the state's own checkpoint, right after
+    await jail.flush();
+    const after = w.store.checkpoints.slice(w.store.checkpoints.indexOf(banning) + 1);
+    expect(after.map((c) => (c.positions?.['a/filter'] as { state: { seen: number } } | undefined)?.state.seen)).toEqual([5]);
     await w.daemon.stop();
   });
 });

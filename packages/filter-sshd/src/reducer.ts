@@ -168,6 +168,8 @@ export function createSshdReducer(ctx: ReducerContext): Reducer {
       return table.export();
     },
 
+    stateSize: () => table.exportSize,
+
     importState(state: unknown): void {
       table.import(state);
     },

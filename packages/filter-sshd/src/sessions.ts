@@ -204,6 +204,11 @@ export class SessionTable {
     return true;
   }
 
+  /** How many sessions `export()` would hold now (the reducer's `stateSize`). */
+  get exportSize(): number {
+    return Math.min(this.slots.size, SESSION_EXPORT_CAP);
+  }
+
   export(limit = SESSION_EXPORT_CAP): SessionTableState {
     const all = [...this.slots];
     const sessions = all.slice(Math.max(0, all.length - limit)).map(([k, slot]) => [this.keyText(k), this.columns.read(slot)] as [string, Session]);

@@ -342,6 +342,11 @@ export class FilterRunner {
     return state === undefined ? undefined : { filter: this.def.id, mode: this.mode, state };
   }
 
+  /** The reducer's `stateSize()`, if it has one. */
+  stateSize(): number | undefined {
+    return this.reducer.stateSize?.();
+  }
+
   /** Take back a saved state; one of another filter or mode is ignored. */
   importState(saved: unknown): boolean {
     if (!this.reducer.importState || typeof saved !== 'object' || saved === null) return false;

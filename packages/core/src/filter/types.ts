@@ -113,6 +113,13 @@ export interface Reducer {
    */
   exportState?(): unknown;
   /**
+   * How many entries the list in `exportState`'s state would have now (sshd: its connections), read
+   * without exporting it, so that the jail knows a state is large before it makes one: the first
+   * checkpoint of a burst, the one its first bans wait for, then leaves it to the next (see
+   * filter-state-saving.ts). Optional: without it, the size of the last state exported decides.
+   */
+  stateSize?(): number;
+  /**
    * Take back a state `exportState` returned, before any line is reduced. It comes from disk: check
    * its shape and ignore what does not fit (an older version, another mode).
    */
