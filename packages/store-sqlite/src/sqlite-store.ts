@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import type { Ban, BanHistory, Checkpoint, FailureRecord, OutboxItem, Store, StoreReplacement, StoredFailure } from '@f2b/core';
 import { isF2bError, messageOf, systemClock } from '@f2b/kit';
 import type { Clock } from '@f2b/core';
+import { BanRows } from './ban-rows.js';
 import { FailureRows } from './failure-rows.js';
 import { MIGRATIONS } from './migrations.js';
 import { assertDatabaseWritable, checkStatePath, type StateErrors } from './path-check.js';
@@ -49,6 +50,7 @@ export class SqliteStore implements Store {
   private readonly opts: SqliteStoreOptions;
   private stmts!: ReturnType<SqliteStore['prepare']>;
   private failureRows!: FailureRows;
+  private banRows!: BanRows;
   /** Set when open() found the database corrupt and moved it aside. */
   replaced?: StoreReplacement;
   /** Copies the WAL into the database file in a worker thread (a file database only). */
@@ -127,6 +129,7 @@ export class SqliteStore implements Store {
       this.migrate();
       this.stmts = this.prepare();
       this.failureRows = new FailureRows(this.db);
+      this.banRows = new BanRows(this.db);
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     } catch (err) {
       if (db.open) db.close();
@@ -220,7 +223,6 @@ export class SqliteStore implements Store {
       addOutbox: db.prepare('INSERT INTO outbox (jail, op, payload, created) VALUES (?, ?, ?, ?)'),
       setPosition: db.prepare('INSERT INTO positions (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       getPosition: db.prepare('SELECT value FROM positions WHERE key = ?'),
-      outboxDone: db.prepare('DELETE FROM outbox WHERE seq = ?'),
       outboxPending: db.prepare('SELECT seq, jail, op, payload FROM outbox ORDER BY seq'),
       active: db.prepare('SELECT jail, id, start, "end", count, failures, rule FROM bans WHERE active = 1 AND ("end" IS NULL OR "end" > ?)'),
       activeJail: db.prepare('SELECT jail, id, start, "end", count, failures, rule FROM bans WHERE active = 1 AND jail = ? AND ("end" IS NULL OR "end" > ?)'),
@@ -247,31 +249,39 @@ export class SqliteStore implements Store {
     const now = this.now();
     const seqs = this.db.transaction(() => {
       if (c.failures) this.failureRows.insert(c.failures);
+      const bans = c.bans ?? [];
+      // Several bans to a statement (ban-rows.ts), unless one address is banned twice in the batch.
+      if (BanRows.distinct(bans)) return [...this.banRows.write(c.clearFailures ?? [], bans, now), ...this.endings(c, now)];
       for (const { jail, id } of c.clearFailures ?? []) s.clearFailures.run(jail, id);
       const seqs: number[] = [];
-      for (const b of c.bans ?? []) {
+      for (const b of bans) {
         s.endActive.run(b.jail, b.id);
         s.addBan.run(b.jail, b.id, b.start, b.end, b.count, b.failures, b.rule ?? null, b.lines ? JSON.stringify(b.lines) : null);
         // The parsed address (`ip`) is not stored: the core parses `id` again when it reads the ban back.
         seqs.push(Number(s.addOutbox.run(b.jail, 'ban', JSON.stringify({ ...b, ip: undefined }), now).lastInsertRowid));
       }
-      for (const u of c.unbans ?? []) {
-        s.endActive.run(u.jail, u.id);
-        seqs.push(Number(s.addOutbox.run(u.jail, 'unban', JSON.stringify(u), now).lastInsertRowid));
-      }
-      for (const [k, v] of Object.entries(c.positions ?? {})) s.setPosition.run(k, JSON.stringify(v));
-      return seqs;
+      return [...seqs, ...this.endings(c, now)];
     })();
     this.walCheckpointer?.wrote();
+    return seqs;
+  }
+
+  /** The unbans and positions of a checkpoint (after its bans, inside its transaction): their outbox numbers. */
+  private endings(c: Checkpoint, now: number): number[] {
+    const s = this.stmts;
+    const seqs: number[] = [];
+    for (const u of c.unbans ?? []) {
+      s.endActive.run(u.jail, u.id);
+      seqs.push(Number(s.addOutbox.run(u.jail, 'unban', JSON.stringify(u), now).lastInsertRowid));
+    }
+    for (const [k, v] of Object.entries(c.positions ?? {})) s.setPosition.run(k, JSON.stringify(v));
     return seqs;
   }
 
   async outboxDone(seqs: number[]): Promise<void> {
     this.guard();
     if (seqs.length === 0) return;
-    this.db.transaction(() => {
-      for (const seq of seqs) this.stmts.outboxDone.run(seq);
-    })();
+    this.db.transaction(() => this.banRows.done(seqs))();
     this.walCheckpointer?.wrote();
   }
 

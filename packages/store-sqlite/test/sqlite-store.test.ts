@@ -171,6 +171,39 @@ for (const [name, make] of [
       expect(await s.bansOf('192.0.2.1')).toEqual([]);
       expect((await s.activeBans(T0 + 10_000)).map((b) => b.id)).toEqual(['192.0.2.2']);
     });
+
+    it('a checkpoint of many bans (a burst): each ban and its outbox entry, in order; the windows cleared, earlier bans ended', async () => {
+      const s = await make();
+      const ids = Array.from({ length: 70 }, (_, i) => `198.51.100.${i + 1}`);
+      // An earlier ban of the first address (ended in the store by hand: a ban again) and windows.
+      await s.checkpoint({ bans: [ban(ids[0]!, { start: T0 - 1000, end: T0 + 1000 })] });
+      await s.checkpoint({ failures: [ids[0]!, ids[69]!, '192.0.2.99'].map((id) => ({ jail: 'sshd', failure: failure(id, T0) })) });
+      const before = (await s.outboxPending()).map((o) => o.seq);
+      const seqs = await s.checkpoint({
+        bans: ids.map((id, i) => ban(id, { count: i + 1 })),
+        clearFailures: ids.map((id) => ({ jail: 'sshd', id })),
+      });
+      expect(seqs).toHaveLength(70);
+      const pending = (await s.outboxPending()).filter((o) => !before.includes(o.seq));
+      expect(pending.map((o) => o.seq)).toEqual(seqs);
+      expect(pending.map((o) => (o.op === 'ban' ? [o.ban.id, o.ban.count] : null))).toEqual(ids.map((id, i) => [id, i + 1]));
+      const active = await s.activeBans(T0);
+      expect(active.map((b) => b.id).sort()).toEqual([...ids].sort());
+      expect(active.find((b) => b.id === ids[0])!.start).toBe(T0);
+      expect((await s.failuresSince('sshd', 0)).map((f) => f.id)).toEqual(['192.0.2.99']);
+      await s.outboxDone(seqs);
+      expect((await s.outboxPending()).map((o) => o.seq)).toEqual(before);
+    });
+
+    it('an address banned twice in one checkpoint keeps the later ban only', async () => {
+      const s = await make();
+      await s.checkpoint({ bans: [ban('192.0.2.1', { count: 1 }), ban('192.0.2.2'), ban('192.0.2.1', { count: 2, start: T0 + 5 })] });
+      const active = await s.activeBans(T0);
+      expect(active.map((b) => [b.id, b.count]).sort()).toEqual([
+        ['192.0.2.1', 2],
+        ['192.0.2.2', 1],
+      ]);
+    });
   });
 }
 
