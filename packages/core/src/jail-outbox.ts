@@ -14,6 +14,7 @@ import type { Clock } from './clock.js';
 import type { Store } from './store.js';
 import type { StoreHealth } from './store-health.js';
 import { CheckpointQueue } from './checkpoint-queue.js';
+import { RecentFailures } from './recent-failures.js';
 import type { Ban, Failure, Unban } from './types.js';
 import { MAX_BAN_LINES } from './tracker.js';
 
@@ -71,6 +72,14 @@ function withoutCleared(
   return failures.filter((f) => !ids.has(f.failure.id));
 }
 
+const NO_FAILURES: readonly Failure[] = Object.freeze([]);
+
+function attempts(failures: readonly Failure[]): number {
+  let n = 0;
+  for (const f of failures) n += f.attempts;
+  return n;
+}
+
 export class JailOutbox {
   private readonly opts: JailOutboxOptions;
   private bans: Ban[] = [];
@@ -80,6 +89,8 @@ export class JailOutbox {
   private linesRead = false;
   /** Bans whose record needs its window's lines from the store: where the window began. */
   private readonly windowStart = new Map<Ban, number>();
+  /** The failures written lately (a store that keeps their lines only): see recent-failures.ts. */
+  private readonly recent: RecentFailures | null;
   /** Checkpoints the store refused, kept until it takes them (their bans already ran). */
   private readonly unsaved = new CheckpointQueue();
   /** Bans/unbans whose actions succeeded before their checkpoint could be saved. */
@@ -96,6 +107,7 @@ export class JailOutbox {
 
   constructor(opts: JailOutboxOptions) {
     this.opts = opts;
+    this.recent = opts.store?.failureLines ? new RecentFailures() : null;
   }
 
   /** A failure the tracker counted: a row in the store, so a restart keeps the window. */
@@ -226,8 +238,13 @@ export class JailOutbox {
     const done: number[] = [];
     if (store && (bans.length || unbans.length || failures.length || cleared.length || this.linesRead || this.unsaved.length)) {
       this.linesRead = false;
+      const written = withoutCleared(failures, cleared);
+      if (this.recent) {
+        for (const c of cleared) this.recent.drop(c.id);
+        this.recent.add(written);
+      }
       this.unsaved.add({
-        failures: withoutCleared(failures, cleared),
+        failures: written,
         clearFailures: cleared,
         bans,
         unbans,
@@ -282,11 +299,13 @@ export class JailOutbox {
       if (list) list.push(failure);
       else pendingOf.set(failure.id, [failure]);
     }
-    const pending = waiting.map(({ ban, since }) => (pendingOf.get(ban.id) ?? []).filter((f) => f.time >= since));
-    // A ban whose counted attempts are all among this batch's failures (the whole window was read
-    // since the last checkpoint, as in a burst) has its lines here: the store holds none of the
-    // failures it was counted from, so it is not asked (829 queries were a tenth of a burst).
-    const asked = waiting.filter((w, i) => pending[i]!.reduce((n, f) => n + f.attempts, 0) < w.ban.failures);
+    // Each ban's window: the failures written lately (recent-failures.ts), and this batch's.
+    const recent = waiting.map(({ ban, since }) => this.recent?.take(ban.id, since) ?? NO_FAILURES);
+    const pending = waiting.map(({ ban, since }) => (pendingOf.get(ban.id) ?? NO_FAILURES).filter((f) => f.time >= since));
+    // A ban whose counted attempts are all found there (its whole window was read since the last
+    // checkpoint, or just before it: a burst) has its lines, and the store is not asked (829
+    // queries were a tenth of a burst); the others' saved lines come from the store.
+    const asked = waiting.filter((w, i) => attempts(recent[i]!) + attempts(pending[i]!) < w.ban.failures);
     const savedOf = new Map<Ban, string[]>();
     if (asked.length > 0) {
       const saved = await this.savedLines(store, asked);
@@ -294,8 +313,8 @@ export class JailOutbox {
     }
     const complete = new Map<Ban, Ban>();
     waiting.forEach(({ ban }, i) => {
-      const lines = pending[i]!.flatMap((f) => f.lines);
-      const withLines = { ...ban, lines: [...(savedOf.get(ban) ?? []), ...lines].slice(-MAX_BAN_LINES) };
+      const before = savedOf.get(ban) ?? recent[i]!.flatMap((f) => f.lines);
+      const withLines = { ...ban, lines: [...before, ...pending[i]!.flatMap((f) => f.lines)].slice(-MAX_BAN_LINES) };
       this.opts.completed(ban, withLines);
       complete.set(ban, withLines);
     });

@@ -2,7 +2,7 @@
  * A ban's record gets its window's lines from the store (the rows of earlier checkpoints) and from
  * the failures of its own batch — from a store that looks up the whole batch at once
  * (`failureLinesOf`) and from one that is asked ban by ban (`failureLines` only) alike. A ban whose
- * counted attempts all came in its own batch is not looked up at all.
+ * counted attempts this daemon wrote lately or are in its own batch is not looked up at all.
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/store.js';
@@ -35,7 +35,7 @@ class AskedStore extends MemoryStore {
 }
 
 describe("a ban's window lines", () => {
-  it('are not looked up in the store for a ban whose attempts all came in its own batch', async () => {
+  it('are not looked up in the store for a ban whose attempts were all written by this daemon lately or came in its batch', async () => {
     const clock = new FakeClock('2024-01-15T12:00:00Z');
     const store = new AskedStore();
     const { daemon, bans, push, cleanup } = await startDemoDaemon(store, clock);
@@ -47,9 +47,26 @@ describe("a ban's window lines", () => {
     await push('auth failure from 192.0.2.1 n=3');
     await jail.flush();
     await cleanup();
-    expect(store.asked).toEqual(['192.0.2.1']);
+    expect(store.asked).toEqual([]);
     expect(bans.map((b) => [b.id, b.lines])).toEqual([
       ['192.0.2.2', ['auth failure from 192.0.2.2 n=1', 'auth failure from 192.0.2.2 n=2', 'auth failure from 192.0.2.2 n=3']],
+      ['192.0.2.1', ['auth failure from 192.0.2.1 n=1', 'auth failure from 192.0.2.1 n=2', 'auth failure from 192.0.2.1 n=3']],
+    ]);
+  });
+
+  it('are looked up in the store for a ban counted partly from failures of before a restart', async () => {
+    const clock = new FakeClock('2024-01-15T12:00:00Z');
+    const store = new AskedStore();
+    const first = await startDemoDaemon(store, clock);
+    await first.push('auth failure from 192.0.2.1 n=1', 'auth failure from 192.0.2.3 n=1');
+    await first.daemon.jail('a')!.flush();
+    await first.cleanup();
+    const second = await startDemoDaemon(store, clock);
+    await second.push('auth failure from 192.0.2.1 n=2', 'auth failure from 192.0.2.1 n=3');
+    await second.daemon.jail('a')!.flush();
+    await second.cleanup();
+    expect(store.asked).toEqual(['192.0.2.1']);
+    expect(second.bans.map((b) => [b.id, b.lines])).toEqual([
       ['192.0.2.1', ['auth failure from 192.0.2.1 n=1', 'auth failure from 192.0.2.1 n=2', 'auth failure from 192.0.2.1 n=3']],
     ]);
   });
