@@ -14,9 +14,9 @@
  * reload always saves the state of the last line read.
  *
  * Nor does a large state go with a checkpoint that bans or unbans wait for (the first of a burst,
- * when the state has just grown large: writing 2,300 connections was a third of it): the state
- * follows in a checkpoint of its own right after — owed, so the next checkpoint takes it whatever
- * it carries, and a flood that bans in every batch still has its state saved once a second.
+ * when the state has just grown large: writing 4,500 connections was a third of it): it is then
+ * owed, and saved an interval later by the next checkpoint whatever that carries — after the
+ * burst, and in a flood that bans in every batch still once a second.
  */
 import type { Clock, TimerHandle } from './clock.js';
 
@@ -53,11 +53,14 @@ export class FilterStateSaving {
       return true;
     }
     if (wait <= 0) {
-      // Due, but decisions wait for this checkpoint: the next one, at once, takes the state.
-      this.owed = true;
+      // Due, but decisions wait for this checkpoint: the state is saved an interval on, by the
+      // next checkpoint whatever it carries — not in the middle of the burst, when the actions
+      // are busy with its bans (on two cores, writing it then slowed them down).
+      this.lastSaved = now;
       this.cancel();
-      this.trailing = this.clock.setTimer(0, () => {
+      this.trailing = this.clock.setTimer(FILTER_STATE_INTERVAL_MS, () => {
         this.trailing = undefined;
+        this.owed = true;
         this.checkpoint();
       });
       return false;

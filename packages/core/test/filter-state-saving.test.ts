@@ -142,7 +142,7 @@ describe('the filter state in checkpoints', () => {
     await w.daemon.stop();
   });
 
-  it('is not written with a checkpoint that bans wait for, though due: the next one takes it, at once', async () => {
+  it('is not written with a checkpoint that bans wait for, though due, nor by the next ones within the interval', async () => {
     const w = world(false, true);
     await w.daemon.start(w.config);
     const jail = w.daemon.jail('a')!;
@@ -154,10 +154,34 @@ describe('the filter state in checkpoints', () => {
     const banning = w.store.checkpoints.find((c) => (c.bans ?? []).length > 0)!;
     expect(banning.bans!.map((b) => b.id)).toEqual(['192.0.2.9']);
     expect(banning.positions).not.toHaveProperty('a/filter');
-    w.clock.advance(0); // the state's own checkpoint, right after
+    // The lines read after the bans: their checkpoint does not carry it either (the actions are
+    // busy with the bans); the interval's end does.
+    await w.push(1);
     await jail.flush();
-    const after = w.store.checkpoints.slice(w.store.checkpoints.indexOf(banning) + 1);
-    expect(after.map((c) => (c.positions?.['a/filter'] as { state: { seen: number } } | undefined)?.state.seen)).toEqual([5]);
+    const seen = () =>
+      w.store.checkpoints
+        .slice(w.store.checkpoints.indexOf(banning) + 1)
+        .map((c) => (c.positions?.['a/filter'] as { state: { seen: number } } | undefined)?.state.seen);
+    expect(seen().filter((x) => x !== undefined)).toEqual([]);
+    w.clock.advance(FILTER_STATE_INTERVAL_MS);
+    await jail.flush();
+    expect(seen().filter((x) => x !== undefined)).toEqual([6]);
+    await w.daemon.stop();
+  });
+
+  it('owed an interval after a checkpoint with bans left it out, it goes with the next checkpoint, bans or not', async () => {
+    const w = world(false, true);
+    await w.daemon.start(w.config);
+    const jail = w.daemon.jail('a')!;
+    w.clock.advance(FILTER_STATE_INTERVAL_MS);
+    w.store.checkpoints.length = 0;
+    await w.push(5); // banned: the state is left out
+    await jail.flush();
+    expect(w.store.checkpoints.every((c) => !('a/filter' in (c.positions ?? {})))).toBe(true);
+    w.clock.advance(FILTER_STATE_INTERVAL_MS); // owed now: a checkpoint of its own
+    await jail.flush();
+    const last = w.store.checkpoints.at(-1)!;
+    expect((last.positions?.['a/filter'] as { state: { seen: number } }).state.seen).toBe(5);
     await w.daemon.stop();
   });
 });

@@ -115,7 +115,7 @@ export interface Reducer {
   /**
    * How many entries the list in `exportState`'s state would have now (sshd: its connections), read
    * without exporting it, so that the jail knows a state is large before it makes one: the first
-   * checkpoint of a burst, the one its first bans wait for, then leaves it to the next (see
+   * checkpoint of a burst, the one its first bans wait for, then leaves it for a second later (see
    * filter-state-saving.ts). Optional: without it, the size of the last state exported decides.
    */
   stateSize?(): number;
