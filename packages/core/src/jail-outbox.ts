@@ -32,8 +32,11 @@ export const OUTBOX_HIGH_WATER = 20_000;
  * Deliveries in a row whose checkpoint may wait for the next one while their source reads on
  * (`read(true)`): a long replay still saves its position every few MiB (the file source's chunks
  * are 256 KiB). And however a source ends such a run, the wait is over after DEFERRED_READ_MS.
+ * Failures waiting meanwhile are held in memory: past MAX_DEFERRED_BACKLOG (two chunks of a burst)
+ * they go into a checkpoint of their own, so that a flood of distinct sources does not hold 16.
  */
 const MAX_DEFERRED_READS = 16;
+const MAX_DEFERRED_BACKLOG = 5_000;
 const DEFERRED_READ_MS = 1_000;
 
 export interface JailOutboxOptions {
@@ -144,7 +147,7 @@ export class JailOutbox {
   read(more = false): void {
     if (!this.opts.store) return;
     this.linesRead = true;
-    if (more && !this.scheduled && this.deferredReads < MAX_DEFERRED_READS) {
+    if (more && !this.scheduled && this.deferredReads < MAX_DEFERRED_READS && this.backlog < MAX_DEFERRED_BACKLOG) {
       this.deferredReads++;
       this.deferredTimer ??= this.opts.clock.setTimer(DEFERRED_READ_MS, () => {
         this.deferredTimer = undefined;

@@ -1,7 +1,8 @@
 /**
  * Lines a source delivers saying it reads on at once (`SourceContext.lines`' `more`) wait for the
  * checkpoint of the next delivery — unless they decided a ban, which is checkpointed and carried out
- * at once as ever. At most 16 deliveries in a row wait, and none longer than a second.
+ * at once as ever. At most 16 deliveries in a row wait, none longer than a second, and none once
+ * 5,000 failures wait with them.
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryStore, type Checkpoint } from '../src/store.js';
@@ -77,6 +78,21 @@ describe('checkpoints of a source that reads on', () => {
     await deliver(['auth failure from 192.0.2.17 n=1'], true);
     await turns();
     expect(store.checkpoints.map((c) => ids(c).length)).toEqual([17]);
+    await cleanup();
+  });
+
+  it('once 5,000 failures wait, the next delivery is checkpointed with them however much is left to read', async () => {
+    const { deliver, store, cleanup } = await demo();
+    const line = (i: number) => `auth failure from 2001:db8::${i.toString(16)} n=1`;
+    await deliver(
+      Array.from({ length: 4_999 }, (_, i) => line(i + 1)),
+      true,
+    );
+    await turns();
+    expect(store.checkpoints).toEqual([]);
+    await deliver([line(5_000), line(5_001)], true);
+    await turns();
+    expect(store.checkpoints.map((c) => ids(c).length)).toEqual([5_001]);
     await cleanup();
   });
 
