@@ -16,7 +16,7 @@
  * Nor does a large state go with a checkpoint that bans or unbans wait for (the first of a burst,
  * when the state has just grown large: writing 4,500 connections was a third of it): it is then
  * owed, and saved an interval later by the next checkpoint whatever that carries — after the
- * burst, and in a flood that bans in every batch still once a second.
+ * burst; in a flood that bans in every batch, every other second at worst.
  */
 import type { Clock, TimerHandle } from './clock.js';
 

@@ -108,7 +108,7 @@ export interface Reducer {
    * a crash the reducer continues exactly where the saved positions resume: the lines of one attempt
    * split across a restart are counted once. A large state (a list of more than 1,000 entries: a
    * flood) goes into a checkpoint at most once a second, and always at stop and reload
-   * (filter-state-saving.ts), so a crash during a flood may lose up to a second of it. Omit it (or
+   * (filter-state-saving.ts), so a crash during a flood may lose up to two seconds of it. Omit it (or
    * return undefined) when nothing is kept.
    */
   exportState?(): unknown;
