@@ -51,6 +51,18 @@ describe('file source under SourceTester', () => {
     expect(t.overlong).toEqual([log]);
   });
 
+  it('says `more` with every delivery of a large file but the last', async () => {
+    const log = join(dir, 'big.log');
+    const t = tester({ paths: [log], fromStart: true });
+    // 600 KiB: three chunks of 256 KiB, read in one go.
+    t.write(log, ...Array.from({ length: 6_000 }, (_, i) => `${String(i).padStart(6, '0')} ${'x'.repeat(92)}`));
+    await t.start();
+    await t.waitFor(() => t.lines.length === 6_000, 'all 6,000 lines');
+    expect(t.delivered.at(-1)!.more).toBe(false);
+    expect(t.delivered[0]!.more).toBe(true);
+    expect(new Set(t.delivered.map((d) => d.more)).size).toBe(2);
+  });
+
   it('refuses options its schema does not know, as a jail does', () => {
     expect(() => tester({ paths: [join(dir, 'a.log')], follow: true })).toThrow(/follow/);
   });

@@ -36,6 +36,11 @@ export interface Delivered {
   line: string;
   /** The origin the source gave (a file path, `journal`). */
   origin: string;
+  /**
+   * What the delivery of this line said with it (`SourceContext.lines`' `more`): that the source
+   * reads on at once. The last delivery of what was there must say false (or nothing).
+   */
+  more: boolean;
 }
 
 export class SourceTester {
@@ -68,8 +73,8 @@ export class SourceTester {
     return this.def.create(this.opts.options ?? {}, {
       jail: this.opts.jail ?? 'test',
       path: 'options',
-      lines: (lines, origin) => {
-        for (const l of lines) this.delivered.push({ line: l.toString('utf8'), origin });
+      lines: (lines, origin, more) => {
+        for (const l of lines) this.delivered.push({ line: l.toString('utf8'), origin, more: more === true });
       },
       entries: (entries) => {
         this.entries.push(...entries);
