@@ -27,7 +27,10 @@ export const LARGE_FILTER_STATE_ENTRIES = 1_000;
 export class FilterStateSaving {
   private lastSaved = -Infinity;
   private large = false;
-  /** A large state was left out of a checkpoint that decisions waited for: the next one takes it. */
+  /**
+   * An interval has passed since a large state was left out of a checkpoint that decisions waited
+   * for: the next checkpoint takes it, decisions or not.
+   */
   private owed = false;
   private trailing: TimerHandle | undefined;
 

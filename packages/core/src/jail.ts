@@ -688,9 +688,10 @@ export class Jail {
 
   /**
    * The read positions of this jail's sources, keyed for the store, and the filter's state at the
-   * same instant (key `<jail>/filter`): both describe the same last line.
+   * same instant (key `<jail>/filter`): both describe the same last line. `decisions`: bans or
+   * unbans wait for the checkpoint that takes them (a large filter state then waits, see
+   * filter-state-saving.ts).
    */
-  /** What a checkpoint saves of the sources and the filter; `decisions`: bans or unbans wait for it. */
   sourceStates(decisions = false): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     if (this.finalStates) Object.assign(out, this.finalStates);

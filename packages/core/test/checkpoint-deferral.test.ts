@@ -5,17 +5,9 @@
  * 5,000 failures wait with them.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, type Checkpoint } from '../src/store.js';
+import type { Checkpoint } from '../src/store.js';
 import { FakeClock } from '../src/testing/fake-clock.js';
-import { startDemoDaemon } from './demo-daemon.js';
-
-class RecordingStore extends MemoryStore {
-  readonly checkpoints: Checkpoint[] = [];
-  override async checkpoint(c: Checkpoint): Promise<number[]> {
-    this.checkpoints.push(c);
-    return super.checkpoint(c);
-  }
-}
+import { RecordingStore, startDemoDaemon } from './demo-daemon.js';
 
 /** A few turns of the event loop: what the jail scheduled (setImmediate) has run. */
 async function turns(): Promise<void> {

@@ -5,18 +5,9 @@
  * windows survive a restart.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, type Checkpoint } from '../src/store.js';
 import { FakeClock } from '../src/testing/fake-clock.js';
 import type { Ban } from '../src/types.js';
-import { startDemoDaemon } from './demo-daemon.js';
-
-class RecordingStore extends MemoryStore {
-  readonly checkpoints: Checkpoint[] = [];
-  override async checkpoint(c: Checkpoint): Promise<number[]> {
-    this.checkpoints.push(c);
-    return super.checkpoint(c);
-  }
-}
+import { RecordingStore, startDemoDaemon } from './demo-daemon.js';
 
 async function run(store: RecordingStore, clock: FakeClock, batches: string[][]): Promise<Ban[]> {
   const demo = await startDemoDaemon(store, clock);

@@ -8,10 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon } from '../src/daemon.js';
 import { resolveConfig } from '../src/config.js';
-import type { Store } from '../src/store.js';
+import { MemoryStore, type Checkpoint, type Store } from '../src/store.js';
 import type { FakeClock } from '../src/testing/fake-clock.js';
 import { definePlugin, type SourceContext } from '../src/plugin.js';
 import type { Ban } from '../src/types.js';
+
+/** A memory store that keeps every checkpoint it was given, in order. */
+export class RecordingStore extends MemoryStore {
+  readonly checkpoints: Checkpoint[] = [];
+  override async checkpoint(c: Checkpoint): Promise<number[]> {
+    this.checkpoints.push(c);
+    return super.checkpoint(c);
+  }
+}
 
 export interface DemoDaemon {
   daemon: Daemon;

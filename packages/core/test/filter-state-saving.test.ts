@@ -11,23 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon } from '../src/daemon.js';
 import { resolveConfig } from '../src/config.js';
-import { MemoryStore, type Checkpoint } from '../src/store.js';
 import { FakeClock } from '../src/testing/fake-clock.js';
 import { definePlugin, type SourceContext } from '../src/plugin.js';
 import { FILTER_STATE_INTERVAL_MS, LARGE_FILTER_STATE_ENTRIES } from '../src/filter-state-saving.js';
+import { RecordingStore } from './demo-daemon.js';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-class RecordingStore extends MemoryStore {
-  readonly checkpoints: Checkpoint[] = [];
-  override async checkpoint(c: Checkpoint): Promise<number[]> {
-    this.checkpoints.push(c);
-    return super.checkpoint(c);
-  }
-}
 
 /**
  * `large`: the state's list is long (a flood). `growing`: instead it turns long after the third
