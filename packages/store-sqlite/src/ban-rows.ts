@@ -4,9 +4,9 @@
  * the outbox entries of work done the same way. A burst's checkpoint holds hundreds of bans, and
  * four statements each (one crossing into SQLite per `run`) were half of its time.
  *
- * Only for bans of distinct addresses (what a batch holds, but for a ban, an unban by hand and a
- * ban again within one tick): the rows of one ban replace those of an earlier one of the same
- * address in order, which the checkpoint then writes one by one as before.
+ * The bans go in runs of distinct addresses (a whole batch, but for a ban, an unban by hand and a
+ * ban again within one tick): a later ban of an address ends the earlier one, as when each ban
+ * was written on its own.
  */
 import type Database from 'better-sqlite3';
 import type { Ban } from '@f2b/core';
@@ -26,24 +26,20 @@ export class BanRows {
 
   constructor(private readonly db: Database.Database) {}
 
-  /** Whether `bans` may be written by `write` (their addresses are distinct per jail). */
-  static distinct(bans: readonly Ban[]): boolean {
-    const seen = new Set<string>();
-    for (const b of bans) {
-      const key = `${b.jail}\0${b.id}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-    }
-    return true;
-  }
-
   /**
-   * Inside the caller's transaction, in this order: the windows in `cleared` emptied, every earlier
-   * active ban of these addresses ended, the bans inserted, their outbox entries added (created at
-   * `now`). Returns the outbox numbers, in the order of `bans`.
+   * Inside the caller's transaction, in this order: the windows in `cleared` emptied; then for each
+   * run of bans of distinct addresses, every earlier active ban of them ended, the bans inserted,
+   * their outbox entries added (created at `now`). Returns the outbox numbers, in the order of `bans`.
    */
   write(cleared: readonly { jail: string; id: string }[], bans: readonly Ban[], now: number): number[] {
     for (const [jail, ids] of byJail(cleared)) this.inChunks(ids, (part) => this.clearStatement(part.length).run(jail, ...part));
+    const seqs: number[] = [];
+    for (const run of distinctRuns(bans)) seqs.push(...this.writeRun(run, now));
+    return seqs;
+  }
+
+  /** Bans of distinct addresses: the earlier ones ended, these inserted; their outbox numbers. */
+  private writeRun(bans: readonly Ban[], now: number): number[] {
     for (const [jail, ids] of byJail(bans)) this.inChunks(ids, (part) => this.endStatement(part.length).run(jail, ...part));
     this.inChunks(bans, (part) => {
       const params: unknown[] = [];
@@ -103,6 +99,25 @@ function cached(statements: Map<number, Database.Statement>, n: number, prepare:
   let s = statements.get(n);
   if (s === undefined) statements.set(n, (s = prepare()));
   return s;
+}
+
+/** `bans` cut before every ban whose address (in its jail) the current run has already. */
+function distinctRuns(bans: readonly Ban[]): Ban[][] {
+  const runs: Ban[][] = [];
+  let run: Ban[] = [];
+  let seen = new Set<string>();
+  for (const b of bans) {
+    const key = `${b.jail}\0${b.id}`;
+    if (seen.has(key)) {
+      runs.push(run);
+      run = [];
+      seen = new Set();
+    }
+    seen.add(key);
+    run.push(b);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }
 
 function byJail(items: readonly { jail: string; id: string }[]): Map<string, string[]> {

@@ -217,9 +217,7 @@ export class SqliteStore implements Store {
       failureLines: db.prepare(
         'SELECT lines FROM failures INDEXED BY failures_jail_id WHERE jail = ? AND id = ? AND time >= ? AND lines IS NOT NULL ORDER BY time, rowid',
       ),
-      clearFailures: db.prepare('DELETE FROM failures WHERE jail = ? AND id = ?'),
       endActive: db.prepare('UPDATE bans SET active = 0 WHERE jail = ? AND id = ? AND active = 1'),
-      addBan: db.prepare('INSERT INTO bans (jail, id, start, "end", count, failures, rule, lines, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)'),
       addOutbox: db.prepare('INSERT INTO outbox (jail, op, payload, created) VALUES (?, ?, ?, ?)'),
       setPosition: db.prepare('INSERT INTO positions (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       getPosition: db.prepare('SELECT value FROM positions WHERE key = ?'),
@@ -249,32 +247,16 @@ export class SqliteStore implements Store {
     const now = this.now();
     const seqs = this.db.transaction(() => {
       if (c.failures) this.failureRows.insert(c.failures);
-      const bans = c.bans ?? [];
-      // Several bans to a statement (ban-rows.ts), unless one address is banned twice in the batch.
-      if (BanRows.distinct(bans)) return [...this.banRows.write(c.clearFailures ?? [], bans, now), ...this.endings(c, now)];
-      for (const { jail, id } of c.clearFailures ?? []) s.clearFailures.run(jail, id);
-      const seqs: number[] = [];
-      for (const b of bans) {
-        s.endActive.run(b.jail, b.id);
-        s.addBan.run(b.jail, b.id, b.start, b.end, b.count, b.failures, b.rule ?? null, b.lines ? JSON.stringify(b.lines) : null);
-        // The parsed address (`ip`) is not stored: the core parses `id` again when it reads the ban back.
-        seqs.push(Number(s.addOutbox.run(b.jail, 'ban', JSON.stringify({ ...b, ip: undefined }), now).lastInsertRowid));
+      // Several bans to a statement, and the windows they clear (ban-rows.ts).
+      const seqs = this.banRows.write(c.clearFailures ?? [], c.bans ?? [], now);
+      for (const u of c.unbans ?? []) {
+        s.endActive.run(u.jail, u.id);
+        seqs.push(Number(s.addOutbox.run(u.jail, 'unban', JSON.stringify(u), now).lastInsertRowid));
       }
-      return [...seqs, ...this.endings(c, now)];
+      for (const [k, v] of Object.entries(c.positions ?? {})) s.setPosition.run(k, JSON.stringify(v));
+      return seqs;
     })();
     this.walCheckpointer?.wrote();
-    return seqs;
-  }
-
-  /** The unbans and positions of a checkpoint (after its bans, inside its transaction): their outbox numbers. */
-  private endings(c: Checkpoint, now: number): number[] {
-    const s = this.stmts;
-    const seqs: number[] = [];
-    for (const u of c.unbans ?? []) {
-      s.endActive.run(u.jail, u.id);
-      seqs.push(Number(s.addOutbox.run(u.jail, 'unban', JSON.stringify(u), now).lastInsertRowid));
-    }
-    for (const [k, v] of Object.entries(c.positions ?? {})) s.setPosition.run(k, JSON.stringify(v));
     return seqs;
   }
 

@@ -197,7 +197,14 @@ for (const [name, make] of [
 
     it('an address banned twice in one checkpoint keeps the later ban only', async () => {
       const s = await make();
-      await s.checkpoint({ bans: [ban('192.0.2.1', { count: 1 }), ban('192.0.2.2'), ban('192.0.2.1', { count: 2, start: T0 + 5 })] });
+      const seqs = await s.checkpoint({ bans: [ban('192.0.2.1', { count: 1 }), ban('192.0.2.2'), ban('192.0.2.1', { count: 2, start: T0 + 5 })] });
+      const pending = await s.outboxPending();
+      expect(pending.map((o) => o.seq)).toEqual(seqs);
+      expect(pending.map((o) => (o.op === 'ban' ? [o.ban.id, o.ban.count] : null))).toEqual([
+        ['192.0.2.1', 1],
+        ['192.0.2.2', 1],
+        ['192.0.2.1', 2],
+      ]);
       const active = await s.activeBans(T0);
       expect(active.map((b) => [b.id, b.count]).sort()).toEqual([
         ['192.0.2.1', 2],
